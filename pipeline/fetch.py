@@ -1,0 +1,748 @@
+"""Download (or copy) review documents into a content-addressed store.
+
+A ``Fetcher`` turns a manifest ``source`` (http(s) URL or local path) into a blob
+under ``store_dir/blobs/ab/abcdef...`` named by its sha256, so the same bytes are
+kept once however many sources serve them. Downloads are streamed with a size cap,
+retried with exponential back-off on transient failures, limited per host, and
+made conditional (ETag / Last-Modified) so unchanged documents are not downloaded
+again. Every failure raises ``FetchError`` naming the source, what happened and
+what to do. This module does not import Prefect: flows call it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import hashlib
+import http
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from pipeline import __version__
+from pipeline.errors import FetchError
+
+DEFAULT_USER_AGENT = (
+    f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
+)
+MAX_REDIRECTS = 5
+# Cap on a server's Retry-After so one unfriendly header cannot stall a whole run.
+MAX_RETRY_AFTER_S = 60.0
+_CHUNK = 64 * 1024
+_REDIRECT_CODES = {301, 302, 303, 307, 308}
+_CACHE_FILE = "http_cache.json"
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+KINDS = ("pdf", "html", "text", "zip", "image", "unknown")
+_KIND_PROBLEMS = {
+    "html": (
+        "the source returned an HTML page, not a PDF (the link probably points to a web page about the "
+        "review: find the PDF link and put it in the manifest)"
+    ),
+    "text": (
+        "the source returned plain text, not a PDF (it may be an error message from the web site: open "
+        "the link in a browser, find the PDF and put its link in the manifest)"
+    ),
+    "zip": (
+        "the source returned a ZIP archive (or a Word document), not a PDF (open it, save the review "
+        "as a PDF next to the manifest and put that file name in the source column)"
+    ),
+    "image": (
+        "the source returned an image, not a PDF (find the full review document and put its link in "
+        "the manifest)"
+    ),
+    "unknown": (
+        "the source returned a file that is not a PDF (open it to check what it is, then put the link "
+        "or file name of the review PDF in the manifest)"
+    ),
+}
+
+
+@dataclass
+class FetchAttempt:
+    """One try at fetching a source.
+
+    Attributes
+    ----------
+    url : str
+        URL requested last in this attempt (after any redirects), or the local path.
+    attempt : int
+        1 for the first try, 2 for the first retry, ...
+    status_code : int or None
+        HTTP status of the last response, None when there was none.
+    error : str or None
+        What went wrong, None when the attempt succeeded.
+    elapsed_s : float
+        Seconds the attempt took.
+    at : datetime.datetime
+        When the attempt started (UTC).
+    """
+
+    url: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    elapsed_s: float
+    at: datetime.datetime
+
+
+@dataclass
+class FetchedDocument:
+    """A document stored in the content-addressed store.
+
+    Attributes
+    ----------
+    source : str
+        The manifest source it came from.
+    path : Path
+        The stored blob (do not modify it).
+    sha256 : str
+        Hex sha256 of the bytes.
+    size : int
+        Size in bytes.
+    kind : str
+        What the bytes are, sniffed from their content: one of ``KINDS``.
+    from_cache : bool
+        True when a 304 Not Modified (or an unchanged local file) reused the stored blob.
+    attempts : list of FetchAttempt
+        Every try made.
+    final_url : str or None
+        URL the document was finally served from (after redirects); None for local files.
+    """
+
+    source: str
+    path: Path
+    sha256: str
+    size: int
+    kind: str
+    from_cache: bool
+    attempts: list[FetchAttempt]
+    final_url: str | None = None
+
+
+def describe_kind_problem(kind: str) -> str | None:
+    """Explain, for a user, why a fetched document of this kind is not a review PDF.
+
+    Parameters
+    ----------
+    kind : str
+        ``FetchedDocument.kind``.
+
+    Returns
+    -------
+    str or None
+        None for 'pdf'; otherwise a sentence saying what was received and what to do.
+    """
+    if kind == "pdf":
+        return None
+    return _KIND_PROBLEMS.get(kind, _KIND_PROBLEMS["unknown"])
+
+
+def sniff_kind(head: bytes) -> str:
+    """Classify a document from its first bytes (the Content-Type header is not trusted).
+
+    Parameters
+    ----------
+    head : bytes
+        The first 1024 bytes (or more) of the document.
+
+    Returns
+    -------
+    str
+        One of ``KINDS``.
+    """
+    head = head[:1024]
+    # Some generators put junk or a BOM before the header; PDF readers accept it within 1 KiB.
+    if b"%PDF-" in head:
+        return "pdf"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        return "zip"
+    if _is_image(head):
+        return "image"
+    text = _as_text(head)
+    if text is None:
+        return "unknown"
+    lowered = text.lstrip("\ufeff \t\r\n").lower()
+    if lowered.startswith("<!doctype html") or re.search(r"<(html|head|body)[\s>]", lowered):
+        return "html"
+    return "text" if lowered else "unknown"
+
+
+def _is_image(head: bytes) -> bool:
+    return head.startswith(
+        (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+    ) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _as_text(head: bytes) -> str | None:
+    if b"\x00" in head:
+        return None
+    # The sample may end in the middle of a multi-byte character: ignore an incomplete tail only.
+    for cut in range(4):
+        try:
+            return head[: len(head) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+class _Failure(Exception):
+    """One failed attempt (internal); ``retry`` says whether trying again may help."""
+
+    def __init__(self, what: str, advice: str, *, retry: bool, status: int | None = None, url: str = ""):
+        super().__init__(what)
+        self.what = what
+        self.advice = advice
+        self.retry = retry
+        self.status = status
+        self.url = url
+        self.retry_after: float | None = None
+
+
+@dataclass
+class _Download:
+    """Result of one successful HTTP attempt (internal)."""
+
+    final_url: str
+    status: int
+    sha256: str | None = None
+    size: int = 0
+    tmp_path: Path | None = None
+    validators: dict[str, str] = field(default_factory=dict)
+
+
+class Fetcher:
+    """Fetch manifest sources into a content-addressed store; safe to share between threads.
+
+    Parameters
+    ----------
+    store_dir : Path
+        Folder for blobs (``blobs/ab/<sha256>``) and the conditional-request cache.
+    timeout : float
+        Seconds allowed to connect and between received chunks.
+    max_bytes : int
+        Largest document accepted.
+    retries : int
+        Extra tries after the first one for transient failures (5xx, 429, time-outs,
+        dropped connections, truncated bodies); other 4xx are never retried.
+    backoff : float
+        Seconds before the first retry; doubled for each further retry.
+    per_host_limit : int
+        Most simultaneous requests to one host, across all threads using this Fetcher.
+    user_agent : str
+        Sent with every request, so site owners can see who is downloading.
+    """
+
+    def __init__(
+        self,
+        store_dir: Path,
+        *,
+        timeout: float = 30.0,
+        max_bytes: int = 200 * 1024 * 1024,
+        retries: int = 3,
+        backoff: float = 0.5,
+        per_host_limit: int = 2,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> None:
+        self.store_dir = Path(store_dir)
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.per_host_limit = max(1, per_host_limit)
+        self.user_agent = user_agent
+        self._blobs = self.store_dir / "blobs"
+        self._tmp = self.store_dir / "tmp"
+        self._cache_path = self.store_dir / _CACHE_FILE
+        self._lock = threading.Lock()
+        self._host_slots: dict[str, threading.BoundedSemaphore] = {}
+        self._cache: dict[str, dict[str, str]] | None = None
+        self._client: httpx.Client | None = None
+
+    # ------------------------------------------------------------------ public
+
+    def fetch(
+        self, source: str, *, base_dir: Path | None = None, expected_sha256: str | None = None
+    ) -> FetchedDocument:
+        """Fetch one source into the store.
+
+        Parameters
+        ----------
+        source : str
+            http(s) URL, or a local path (relative paths are resolved against ``base_dir``).
+        base_dir : Path, optional
+            Folder local paths are relative to (the manifest's folder); default: current folder.
+        expected_sha256 : str, optional
+            Checksum from the manifest; a mismatch raises ``FetchError``.
+
+        Returns
+        -------
+        FetchedDocument
+            The stored document. A non-PDF is returned, not rejected: check ``kind``
+            (``describe_kind_problem`` explains it to users).
+
+        Raises
+        ------
+        FetchError
+            When the source cannot be fetched, is too large, or does not match
+            ``expected_sha256``. The tries made are in its ``attempts`` attribute.
+        """
+        source = source.strip()
+        scheme = _SCHEME_RE.match(source)
+        if scheme and scheme.group(1).lower() in ("http", "https"):
+            doc = self._fetch_url(source)
+        elif scheme:  # needs 2+ letters, so a Windows drive such as C: is still a local path
+            raise _error(
+                source,
+                f"the '{scheme.group(1)}:' scheme is not supported",
+                "Use an http:// or https:// link, or a file path relative to the manifest's folder.",
+                [],
+            )
+        else:
+            doc = self._fetch_local(source, base_dir)
+        self._check_sha256(doc, expected_sha256)
+        return doc
+
+    def close(self) -> None:
+        """Close the HTTP connections (the Fetcher can still be used; it reconnects)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ local files
+
+    def _fetch_local(self, source: str, base_dir: Path | None) -> FetchedDocument:
+        started, at = time.monotonic(), _now()
+        path = Path(source).expanduser()
+        if not path.is_absolute():
+            path = Path(base_dir or Path.cwd()) / path
+        path = path.resolve()
+        try:
+            sha, size, tmp = self._copy_to_tmp(path)
+        except FileNotFoundError:
+            attempt = FetchAttempt(str(path), 1, None, "file not found", time.monotonic() - started, at)
+            raise _error(
+                source,
+                f"file not found: {path}",
+                "Check the manifest's source column (local paths are relative to the manifest's folder) "
+                "and that the file is there.",
+                [attempt],
+            ) from None
+        except _Failure as failure:
+            attempt = FetchAttempt(str(path), 1, None, failure.what, time.monotonic() - started, at)
+            raise _error(source, failure.what, failure.advice, [attempt]) from None
+        blob, existed = self._store_blob(tmp, sha)
+        attempt = FetchAttempt(str(path), 1, None, None, time.monotonic() - started, at)
+        return self._document(source, blob, sha, size, from_cache=existed, attempts=[attempt])
+
+    def _copy_to_tmp(self, path: Path) -> tuple[str, int, Path]:
+        if path.is_dir():
+            raise _Failure(
+                f"{path} is a folder, not a file",
+                "Put the path of the review PDF in the source column.",
+                retry=False,
+            )
+        try:
+            fh = path.open("rb")
+        except PermissionError:
+            raise _Failure(
+                f"permission denied reading {path}", "Check you are allowed to open the file.", retry=False
+            ) from None
+        with fh:
+            return self._spool(iter(lambda: fh.read(_CHUNK), b""), str(path))
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _fetch_url(self, url: str) -> FetchedDocument:
+        attempts: list[FetchAttempt] = []
+        failure: _Failure | None = None
+        for number in range(1, self.retries + 2):
+            if failure is not None:
+                time.sleep(self._delay(number, failure))
+            started, at = time.monotonic(), _now()
+            try:
+                download = self._attempt(url)
+            except _Failure as exc:
+                failure = exc
+                attempts.append(
+                    FetchAttempt(exc.url or url, number, exc.status, exc.what, time.monotonic() - started, at)
+                )
+                if not exc.retry:
+                    break
+                continue
+            attempts.append(
+                FetchAttempt(
+                    download.final_url, number, download.status, None, time.monotonic() - started, at
+                )
+            )
+            return self._finish(url, download, attempts)
+        assert failure is not None
+        what = failure.what
+        if failure.retry and len(attempts) > 1:
+            what += f" (tried {len(attempts)} times)"
+        raise _error(url, what, failure.advice, attempts)
+
+    def _delay(self, number: int, failure: _Failure) -> float:
+        delay = self.backoff * 2 ** (number - 2)
+        if failure.retry_after is not None:
+            delay = max(delay, min(failure.retry_after, MAX_RETRY_AFTER_S))
+        return delay
+
+    def _finish(self, url: str, download: _Download, attempts: list[FetchAttempt]) -> FetchedDocument:
+        if download.tmp_path is None:  # 304 Not Modified: _attempt checked the blob is still stored
+            sha = self._cache_entry(url)["sha256"]
+            blob = self._blob_path(sha)
+            return self._document(url, blob, sha, blob.stat().st_size, True, attempts, download.final_url)
+        assert download.sha256 is not None
+        blob, _ = self._store_blob(download.tmp_path, download.sha256)
+        self._remember(url, download)
+        return self._document(url, blob, download.sha256, download.size, False, attempts, download.final_url)
+
+    def _attempt(self, url: str) -> _Download:
+        """Make one try, following up to MAX_REDIRECTS redirects by hand so each hop's host is limited."""
+        conditional = self._conditional_headers(url)
+        current, seen = url, [url]
+        while True:
+            download = self._request(current, conditional)
+            if download.status == 304 and not self._conditional_headers(url):
+                # The stored copy vanished after we asked (store cleaned by hand?): ask again plainly.
+                conditional = {}
+                continue
+            if download.status not in _REDIRECT_CODES:
+                return download
+            target = download.validators["location"]
+            if target in seen:
+                raise _Failure(
+                    f"redirect loop ({' -> '.join(seen + [target])})",
+                    "The web site keeps sending the request round in a circle: open the link in a browser, "
+                    "find the PDF's address and put it in the manifest.",
+                    retry=False,
+                    status=download.status,
+                    url=current,
+                )
+            if len(seen) > MAX_REDIRECTS:
+                raise _Failure(
+                    f"too many redirects (more than {MAX_REDIRECTS})",
+                    "Open the link in a browser, copy the PDF's final address and put it in the manifest.",
+                    retry=False,
+                    status=download.status,
+                    url=current,
+                )
+            seen.append(target)
+            current = target
+
+    def _request(self, url: str, conditional: dict[str, str]) -> _Download:
+        host = (urlsplit(url).netloc or url).lower()
+        with self._host_slot(host):
+            try:
+                with self._http().stream("GET", url, headers=conditional) as response:
+                    return self._handle_response(url, response, bool(conditional))
+            except httpx.TimeoutException:
+                raise _Failure(
+                    f"timed out after {self.timeout:g} s",
+                    "The web site is slow or not answering: try again later, or download the PDF in a "
+                    "browser and put its file name in the source column.",
+                    retry=True,
+                    url=url,
+                ) from None
+            except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+                raise _Failure(
+                    f"connection failed ({_short(exc)})",
+                    "Check the address and your internet connection, then try again.",
+                    retry=True,
+                    url=url,
+                ) from None
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise _Failure(
+                    f"not a valid web address ({_short(exc)})",
+                    "Correct the link in the manifest's source column.",
+                    retry=False,
+                    url=url,
+                ) from None
+            except httpx.HTTPError as exc:
+                raise _Failure(
+                    f"download failed ({type(exc).__name__}: {_short(exc)})",
+                    "Try again later; if it keeps failing, download the PDF in a browser.",
+                    retry=True,
+                    url=url,
+                ) from None
+
+    def _handle_response(self, url: str, response: httpx.Response, conditional: bool) -> _Download:
+        status = response.status_code
+        if status in _REDIRECT_CODES and "location" in response.headers:
+            target = urljoin(url, response.headers["location"])
+            return _Download(final_url=url, status=status, validators={"location": target})
+        if status == 304 and conditional:
+            return _Download(final_url=url, status=status)
+        if not 200 <= status < 300 or status == 204:
+            raise _status_failure(url, response)
+        return self._receive_body(url, response)
+
+    def _receive_body(self, url: str, response: httpx.Response) -> _Download:
+        declared = _content_length(response)
+        if declared is not None and declared > self.max_bytes:
+            raise self._too_large(url, declared)
+        try:
+            sha, size, tmp = self._spool(response.iter_bytes(), url)
+        except httpx.RemoteProtocolError:
+            # The server closed the connection before sending everything it announced.
+            raise self._truncated(url, response.num_bytes_downloaded, declared) from None
+        identity = response.headers.get("content-encoding", "identity").lower() in ("", "identity")
+        if declared is not None and identity and size != declared:
+            tmp.unlink(missing_ok=True)
+            raise self._truncated(url, size, declared)
+        return _Download(
+            final_url=url,
+            status=response.status_code,
+            sha256=sha,
+            size=size,
+            tmp_path=tmp,
+            validators=_validators(response),
+        )
+
+    def _truncated(self, url: str, received: int, declared: int | None) -> _Failure:
+        of = f" of {declared}" if declared is not None else ""
+        return _Failure(
+            f"response truncated: {received}{of} bytes",
+            "The connection dropped part-way: try again later.",
+            retry=True,
+            status=200,
+            url=url,
+        )
+
+    def _too_large(self, url: str, size: int | None) -> _Failure:
+        got = f" ({_mb(size)})" if size is not None else ""
+        return _Failure(
+            f"larger than the {_mb(self.max_bytes)} limit{got}",
+            "Check the link really is the review document; if it is, download it in a browser and put its "
+            "file name in the source column.",
+            retry=False,
+            status=200,
+            url=url,
+        )
+
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout),
+                    follow_redirects=False,  # followed by hand: see _attempt
+                    headers={"User-Agent": self.user_agent},
+                )
+            return self._client
+
+    def _host_slot(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            slot = self._host_slots.get(host)
+            if slot is None:
+                slot = self._host_slots[host] = threading.BoundedSemaphore(self.per_host_limit)
+            return slot
+
+    # ------------------------------------------------------------------ conditional-request cache
+
+    def _load_cache(self) -> dict[str, dict[str, str]]:
+        if self._cache is None:
+            try:
+                loaded = json.loads(self._cache_path.read_text(encoding="utf-8"))
+                self._cache = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                # Only an optimisation: a missing or damaged cache means downloading again.
+                self._cache = {}
+        return self._cache
+
+    def _cache_entry(self, url: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._load_cache().get(url, {}))
+
+    def _conditional_headers(self, url: str) -> dict[str, str]:
+        entry = self._cache_entry(url)
+        # Only ask "has it changed?" when we still hold the bytes a 304 would point to.
+        if not entry.get("sha256") or not self._blob_path(entry["sha256"]).is_file():
+            return {}
+        headers = {}
+        if entry.get("etag"):
+            headers["If-None-Match"] = entry["etag"]
+        if entry.get("last_modified"):
+            headers["If-Modified-Since"] = entry["last_modified"]
+        return headers
+
+    def _remember(self, url: str, download: _Download) -> None:
+        entry = {"sha256": download.sha256 or "", "final_url": download.final_url, **download.validators}
+        with self._lock:
+            cache = self._load_cache()
+            if download.validators:
+                cache[url] = entry
+            elif cache.pop(url, None) is None:
+                return
+            _atomic_write(
+                self._cache_path, json.dumps(cache, indent=1, sort_keys=True).encode(), self.store_dir
+            )
+
+    # ------------------------------------------------------------------ content-addressed store
+
+    def _spool(self, chunks: Iterator[bytes], label: str) -> tuple[str, int, Path]:
+        """Write chunks to a temp file in the store, hashing and enforcing max_bytes on the way."""
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        fd, name = tempfile.mkstemp(dir=self._tmp, suffix=".part")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise self._too_large(label, None)
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return digest.hexdigest(), size, tmp
+
+    def _blob_path(self, sha: str) -> Path:
+        return self._blobs / sha[:2] / sha
+
+    def _store_blob(self, tmp: Path, sha: str) -> tuple[Path, bool]:
+        """Move a spooled file into place; return (blob path, whether those bytes were already stored)."""
+        blob = self._blob_path(sha)
+        if blob.is_file():
+            tmp.unlink(missing_ok=True)
+            return blob, True
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        # Same directory tree (same filesystem), so the rename is atomic: readers never see half a blob.
+        os.replace(tmp, blob)
+        return blob, False
+
+    def _document(
+        self,
+        source: str,
+        blob: Path,
+        sha: str,
+        size: int,
+        from_cache: bool,
+        attempts: list[FetchAttempt],
+        final_url: str | None = None,
+    ) -> FetchedDocument:
+        with blob.open("rb") as fh:
+            kind = sniff_kind(fh.read(1024))
+        return FetchedDocument(source, blob, sha, size, kind, from_cache, attempts, final_url)
+
+    def _check_sha256(self, doc: FetchedDocument, expected: str | None) -> None:
+        if expected and expected.strip().lower() != doc.sha256:
+            raise _error(
+                doc.source,
+                "the manifest checksum does not match the downloaded bytes "
+                f"(manifest sha256 {expected.strip()}, downloaded {doc.sha256})",
+                "The document may have been replaced: check it, then update the sha256 column "
+                "(or empty it to accept the new document).",
+                doc.attempts,
+            )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _error(source: str, what: str, advice: str, attempts: list[FetchAttempt]) -> FetchError:
+    err = FetchError(f"Could not fetch {source}: {what}. {advice}")
+    err.attempts = list(attempts)  # type: ignore[attr-defined]
+    err.source = source  # type: ignore[attr-defined]
+    return err
+
+
+def _status_failure(url: str, response: httpx.Response) -> _Failure:
+    status = response.status_code
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = response.reason_phrase or "error"
+    what = f"HTTP {status} {phrase}"
+    if status in (404, 410):
+        advice = (
+            "The document is no longer at this address: find its new location (the partnership's web site "
+            "or the NSPCC national case review repository) and update the source column."
+        )
+    elif status in (401, 403):
+        advice = (
+            "The site refused access (it may block automated downloads): download the PDF in a browser, "
+            "save it next to the manifest and put its file name in the source column."
+        )
+    elif status == 429 or status >= 500:
+        advice = "The web site is busy or having problems: try again later."
+    else:
+        advice = "Open the link in a browser to check it, and correct the source column."
+    failure = _Failure(what, advice, retry=status == 429 or status >= 500, status=status, url=url)
+    failure.retry_after = _retry_after(response.headers.get("retry-after"))
+    return failure
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - _now()).total_seconds())
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _validators(response: httpx.Response) -> dict[str, str]:
+    found = {}
+    if response.headers.get("etag"):
+        found["etag"] = response.headers["etag"]
+    if response.headers.get("last-modified"):
+        found["last_modified"] = response.headers["last-modified"]
+    return found
+
+
+def _mb(size: int) -> str:
+    """Human size in binary units, as users see it in their file manager ("200 MB")."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.4g} {unit}"
+    return f"{size} bytes"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _atomic_write(path: Path, data: bytes, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

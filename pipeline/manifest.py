@@ -1,0 +1,818 @@
+"""Read, check, draft and write the review manifest (a CSV file, one review a row).
+
+The manifest is edited by learning-review officers in a spreadsheet, so every check
+collects *all* problems and reports them together, each naming the file, the line
+and the field, and saying what to change. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import difflib
+import hashlib
+import io
+import os
+import posixpath
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from urllib.parse import urlsplit
+
+from pipeline.errors import ManifestError
+
+COLUMNS: tuple[str, ...] = (
+    "review_id",
+    "title",
+    "area",
+    "nation",
+    "review_type",
+    "year",
+    "published",
+    "source",
+    "sha256",
+    "notes",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("review_id", "title", "area", "nation", "review_type", "year", "source")
+NATIONS: tuple[str, ...] = ("England", "Wales", "Scotland", "Northern Ireland")
+REVIEW_TYPES: tuple[str, ...] = ("CSPR", "SCR", "CPR", "learning review", "CMR", "rapid review", "other")
+MIN_YEAR = 2000
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Two or more letters, so a Windows drive ("C:\...") is not mistaken for a URL scheme.
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_FIX = "Fix the value in the spreadsheet and run again."
+# Reports one problem in a field: bad(column, message[, advice]).
+_Report = Callable[..., None]
+_HASH_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One review listed in the manifest.
+
+    Attributes
+    ----------
+    review_id : str
+        Unique slug ([a-z0-9._-]) used as the key everywhere downstream.
+    title, area : str
+        Review title and the safeguarding partnership / local authority.
+    nation : str
+        One of ``NATIONS`` (normalised spelling).
+    review_type : str
+        One of ``REVIEW_TYPES`` (normalised spelling).
+    year : int
+        Year of the review.
+    published : datetime.date or None
+        Publication date, when known.
+    source : str
+        http(s) URL, or a path relative to the manifest's folder.
+    sha256 : str or None
+        Expected checksum of the document (lower-case hex), when known.
+    notes : str or None
+        Free text.
+    line : int
+        Line of the CSV file the row starts on (the header is line 1).
+    """
+
+    review_id: str
+    title: str
+    area: str
+    nation: str
+    review_type: str
+    year: int
+    published: datetime.date | None
+    source: str
+    sha256: str | None
+    notes: str | None
+    line: int
+
+    def is_url(self) -> bool:
+        """Return True when ``source`` is an http(s) URL rather than a local path."""
+        return _is_http_url(self.source)
+
+    def local_path(self, manifest_dir: Path) -> Path:
+        """Return the absolute path of a local ``source``, resolved against ``manifest_dir``.
+
+        Parameters
+        ----------
+        manifest_dir : Path
+            Folder that holds the manifest (``Manifest.folder``).
+
+        Raises
+        ------
+        ManifestError
+            If the source is a URL, or the path leaves the manifest's folder.
+        """
+        where = f"line {self.line}, review '{self.review_id}'"
+        if self.is_url():
+            raise ManifestError(f"{where}: source {self.source!r} is a URL, not a local file.")
+        problem = _local_source_problem(self.source)
+        if problem:
+            raise ManifestError(f"{where}, field 'source': {problem}")
+        return (Path(manifest_dir) / self.source.replace("\\", "/")).resolve()
+
+
+@dataclass
+class Manifest:
+    """A loaded, validated manifest.
+
+    Attributes
+    ----------
+    path : Path
+        The CSV file it was read from.
+    entries : list of ManifestEntry
+        One entry per review, in file order.
+    """
+
+    path: Path
+    entries: list[ManifestEntry]
+    # Checksum of the bytes that were actually parsed, so provenance stays right
+    # even if someone edits the file while the pipeline runs.
+    _checksum: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def folder(self) -> Path:
+        """Folder that relative ``source`` paths are resolved against."""
+        return Path(self.path).resolve().parent
+
+    def checksum(self) -> str:
+        """Return the sha256 (hex) of the manifest file's bytes, for provenance records."""
+        if self._checksum is None:
+            self._checksum = hashlib.sha256(Path(self.path).read_bytes()).hexdigest()
+        return self._checksum
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate a manifest CSV file.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV file (UTF-8, with or without a byte-order mark).
+
+    Returns
+    -------
+    Manifest
+        The validated entries with normalised values.
+
+    Raises
+    ------
+    ManifestError
+        Listing every problem found (file, line, field and what to do). The list is
+        also available as the ``problems`` attribute of the exception.
+    """
+    path = Path(path)
+    data = _read_manifest_bytes(path)
+    text = _decode(data, path)
+    problems: list[str] = []
+    entries = list(_parse_rows(text, path.name, problems))
+    if not problems and not entries:
+        problems.append(
+            f"{path.name}: the manifest lists no reviews. Add one row per review below the header line."
+        )
+    if problems:
+        raise _manifest_error(path, problems)
+    return Manifest(path=path, entries=entries, _checksum=hashlib.sha256(data).hexdigest())
+
+
+def _read_manifest_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestError(
+            f"Manifest file not found: {path}. Check the path (it is relative to the folder you run from)."
+        ) from None
+    except IsADirectoryError:
+        raise ManifestError(
+            f"{path} is a folder, not a manifest CSV file. Give the path of the CSV file."
+        ) from None
+    except OSError as exc:
+        raise ManifestError(f"Could not read the manifest {path}: {exc.strerror or exc}.") from None
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        # utf-8-sig strips the byte-order mark Excel adds when saving "CSV UTF-8".
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ManifestError(
+            f"{path.name} line {line}: the file is not UTF-8 text. In your spreadsheet use "
+            "'Save As' > 'CSV UTF-8 (comma delimited)' and run again."
+        ) from None
+
+
+def _manifest_error(path: Path, problems: list[str]) -> ManifestError:
+    noun = "problem" if len(problems) == 1 else "problems"
+    body = "\n".join(f"  - {p}" for p in problems)
+    err = ManifestError(f"The manifest {path} has {len(problems)} {noun}:\n{body}")
+    err.problems = list(problems)  # type: ignore[attr-defined]  # for callers that list them separately
+    return err
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (starting line, cells) per CSV record; quoted cells may span lines."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next_line = 1
+    for cells in reader:
+        yield next_line, cells
+        next_line = reader.line_num + 1
+
+
+def _parse_rows(text: str, name: str, problems: list[str]) -> Iterator[ManifestEntry]:
+    try:
+        records = list(_records(text))
+    except csv.Error as exc:
+        problems.append(f"{name}: the file is not valid CSV ({exc}). Re-save it from the spreadsheet as CSV.")
+        return
+    if not records:
+        problems.append(
+            f"{name}: the file is empty. The first line must name the columns: {', '.join(COLUMNS)}."
+        )
+        return
+    header_line, header_cells = records[0]
+    columns = _check_header(header_cells, name, header_line, problems)
+    if columns is None:
+        return
+    seen_ids: dict[str, int] = {}
+    for line, cells in records[1:]:
+        if not any(c.strip() for c in cells):
+            continue  # blank spreadsheet rows are harmless
+        row = _row_dict(cells, columns, name, line, problems)
+        if row is None:
+            continue
+        entry = _validate_row(row, name, line, problems)
+        if entry is None:
+            continue
+        first = seen_ids.setdefault(entry.review_id, line)
+        if first != line:
+            problems.append(
+                f"{name} line {line}, field 'review_id': {entry.review_id!r} is already used on line "
+                f"{first}. Each review needs its own review_id: change one of them and run again."
+            )
+            continue
+        yield entry
+
+
+def _normalise_column(name: str) -> str:
+    return re.sub(r"[\s-]+", "_", name.strip().lower())
+
+
+def _check_header(cells: list[str], name: str, line: int, problems: list[str]) -> list[str | None] | None:
+    """Map each header cell to a known column; None marks an ignorable blank column."""
+    columns: list[str | None] = []
+    found: set[str] = set()
+    unknown: list[str] = []
+    for cell in cells:
+        col = _normalise_column(cell)
+        if not col:
+            columns.append(None)
+            continue
+        if col in found:
+            problems.append(
+                f"{name} line {line}: the column {cell.strip()!r} appears twice. Delete one of them."
+            )
+        elif col not in COLUMNS:
+            unknown.append(cell.strip())
+        found.add(col)
+        columns.append(col)
+    if unknown:
+        problems.append(
+            f"{name} line {line}: unknown column(s) {_describe_unknown(unknown)}. {_columns_hint()}"
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in found]
+    if missing:
+        problems.append(
+            f"{name} line {line}: missing required column(s) {', '.join(repr(m) for m in missing)}. "
+            f"{_columns_hint()}"
+        )
+    return None if unknown or missing else columns
+
+
+def _describe_unknown(unknown: list[str]) -> str:
+    parts = []
+    for col in unknown:
+        close = difflib.get_close_matches(_normalise_column(col), COLUMNS, n=1, cutoff=0.6)
+        parts.append(f"{col!r} (did you mean {close[0]!r}?)" if close else repr(col))
+    return ", ".join(parts)
+
+
+def _columns_hint() -> str:
+    return (
+        f"The header line must use these column names: {', '.join(COLUMNS)} "
+        f"(required: {', '.join(REQUIRED_COLUMNS)}). Rename the column(s) and run again."
+    )
+
+
+def _row_dict(
+    cells: list[str], columns: list[str | None], name: str, line: int, problems: list[str]
+) -> dict[str, str] | None:
+    extra = [c for c in cells[len(columns) :] if c.strip()]
+    stray = [c for c, col in zip(cells, columns, strict=False) if col is None and c.strip()]
+    if extra or stray:
+        problems.append(
+            f"{name} line {line}: the row has values outside the named columns "
+            f"({', '.join(map(repr, extra + stray))}). Move them into a named column (e.g. notes) "
+            "or give the column a name, and run again."
+        )
+        return None
+    row = {col: "" for col in COLUMNS}
+    for col, cell in zip(columns, cells, strict=False):
+        if col is not None:
+            row[col] = cell.strip()
+    return row
+
+
+def _validate_row(row: dict[str, str], name: str, line: int, problems: list[str]) -> ManifestEntry | None:
+    before = len(problems)
+
+    def bad(column: str, message: str, advice: str = _FIX) -> None:
+        problems.append(f"{name} line {line}, field '{column}': {message}. {advice}")
+
+    for column in REQUIRED_COLUMNS:
+        if not row[column]:
+            bad(column, "is empty but required", "Fill it in and run again.")
+    review_id = _check_review_id(row["review_id"], bad)
+    nation = _check_choice(row["nation"], NATIONS, "nation", bad)
+    review_type = _check_choice(row["review_type"], REVIEW_TYPES, "review_type", bad)
+    year = _check_year(row["year"], bad)
+    published = _check_published(row["published"], bad)
+    source = _check_source(row["source"], bad)
+    sha256 = _check_sha256(row["sha256"], bad)
+    if len(problems) > before:
+        return None
+    assert review_id and nation and review_type and year and source  # guaranteed when no problems
+    return ManifestEntry(
+        review_id=review_id,
+        title=row["title"],
+        area=row["area"],
+        nation=nation,
+        review_type=review_type,
+        year=year,
+        published=published,
+        source=source,
+        sha256=sha256,
+        notes=row["notes"] or None,
+        line=line,
+    )
+
+
+def _check_review_id(value: str, bad: _Report) -> str | None:
+    if not value:
+        return None
+    if not _SLUG_RE.fullmatch(value):
+        suggestion = slugify(value)
+        bad(
+            "review_id",
+            f"{value!r} is not a valid id (use only lower-case letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit)",
+            f"For example use {suggestion!r}, and run again.",
+        )
+        return None
+    return value
+
+
+def _check_choice(value: str, choices: tuple[str, ...], column: str, bad: _Report) -> str | None:
+    if not value:
+        return None
+    wanted = " ".join(value.split()).casefold()
+    for choice in choices:
+        if choice.casefold() == wanted:
+            return choice
+    bad(column, f"{value!r} is not one of {', '.join(choices)}", "Use one of those values and run again.")
+    return None
+
+
+def _check_year(value: str, bad: _Report) -> int | None:
+    if not value:
+        return None
+    this_year = datetime.date.today().year
+    if not re.fullmatch(r"\d{4}", value):
+        bad("year", f"{value!r} is not a year (expected four digits, {MIN_YEAR}-{this_year})")
+        return None
+    year = int(value)
+    if not MIN_YEAR <= year <= this_year:
+        bad("year", f"{year} is not a plausible year (expected {MIN_YEAR}-{this_year})")
+        return None
+    return year
+
+
+def _check_published(value: str, bad: _Report) -> datetime.date | None:
+    if not value:
+        return None
+    advice = (
+        "Write the date as YYYY-MM-DD (e.g. 2021-03-05; if the spreadsheet changes it, format the "
+        "column as text), or leave it empty."
+    )
+    if not _ISO_DATE_RE.fullmatch(value):
+        bad("published", f"{value!r} is not a date in the form YYYY-MM-DD", advice)
+        return None
+    try:
+        date = datetime.date.fromisoformat(value)
+    except ValueError:
+        bad("published", f"{value!r} is not a real calendar date", advice)
+        return None
+    if date > datetime.date.today():
+        bad("published", f"{value} is in the future")
+        return None
+    return date
+
+
+def _check_source(value: str, bad: _Report) -> str | None:
+    if not value:
+        return None
+    problem = _url_problem(value) if _SCHEME_RE.match(value) else _local_source_problem(value)
+    if problem:
+        bad(
+            "source",
+            problem,
+            "Give an http:// or https:// link, or a file path inside the manifest's folder.",
+        )
+        return None
+    return value
+
+
+def _url_problem(value: str) -> str | None:
+    scheme = _SCHEME_RE.match(value).group(1).lower()  # type: ignore[union-attr]
+    if scheme not in ("http", "https"):
+        return f"{value!r} uses the unsupported '{scheme}:' scheme (only http and https links are fetched)"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises ValueError on a malformed port
+    except ValueError:
+        return f"{value!r} is not a valid web address"
+    if not parts.hostname:
+        return f"{value!r} has no web site name after '{scheme}://'"
+    return None
+
+
+def _local_source_problem(value: str) -> str | None:
+    posix = value.replace("\\", "/")
+    if value.startswith("~") or PurePosixPath(posix).is_absolute() or PureWindowsPath(value).drive:
+        return (
+            f"{value!r} is an absolute path; give the path relative to the manifest's folder "
+            "(copy the file into that folder if needed)"
+        )
+    normal = posixpath.normpath(posix)
+    if normal == ".." or normal.startswith("../"):
+        return (
+            f"{value!r} points outside the manifest's folder (via '..'); move the file into the "
+            "manifest's folder or a sub-folder of it"
+        )
+    if normal in (".", ""):
+        return f"{value!r} is a folder, not a file"
+    return None
+
+
+def _check_sha256(value: str, bad: _Report) -> str | None:
+    if not value:
+        return None
+    if not _SHA256_RE.fullmatch(value):
+        bad(
+            "sha256",
+            f"{value!r} is not a sha256 checksum (expected 64 characters 0-9 and a-f)",
+            "Correct it or leave it empty, and run again.",
+        )
+        return None
+    return value.lower()
+
+
+def _is_http_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_manifest(entries: list[ManifestEntry], path: Path, *, overwrite: bool = False) -> None:
+    """Write entries as a manifest CSV (columns in the standard order).
+
+    The file is written with a UTF-8 byte-order mark so spreadsheets show accented
+    names correctly; ``load_manifest`` accepts it.
+
+    Parameters
+    ----------
+    entries : list of ManifestEntry
+        Rows to write, in order.
+    path : Path
+        Destination file.
+    overwrite : bool
+        Replace an existing file (the CLI's ``--force``).
+
+    Raises
+    ------
+    ManifestError
+        If the file exists and ``overwrite`` is False, or it cannot be written.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ManifestError(
+            f"{path} already exists and was not changed. Choose another file name, "
+            "or pass --force to replace it."
+        )
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(_entry_cells(e) for e in entries)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
+    except OSError as exc:
+        raise ManifestError(f"Could not write the manifest {path}: {exc.strerror or exc}.") from None
+
+
+def _entry_cells(entry: ManifestEntry) -> list[str]:
+    return [
+        entry.review_id,
+        entry.title,
+        entry.area,
+        entry.nation,
+        entry.review_type,
+        str(entry.year),
+        entry.published.isoformat() if entry.published else "",
+        entry.source,
+        entry.sha256 or "",
+        entry.notes or "",
+    ]
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    # A half-written manifest would be worse than none: write aside, then rename.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- drafting from PDFs
+
+_ACRONYMS = {"cspr", "scr", "cpr", "cmr", "lscb", "lscp", "scp", "nspcc", "uk"}
+_TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("CSPR", re.compile(r"\bcspr\b|child safeguarding practice review")),
+    ("SCR", re.compile(r"\bscr\b|serious case review|significant case review")),
+    ("CPR", re.compile(r"\bcpr\b|child practice review")),
+    ("CMR", re.compile(r"\bcmr\b|case management review")),
+    ("rapid review", re.compile(r"rapid review")),
+    ("learning review", re.compile(r"learning review")),
+)
+_NATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Northern Ireland", re.compile(r"northern ireland")),
+    ("Wales", re.compile(r"\b(wales|welsh|cymru)\b")),
+    ("Scotland", re.compile(r"\b(scotland|scottish)\b")),
+)
+_AREA_WORDS = re.compile(
+    r"\b(partnership|board|council|committee|authority|borough|county|safeguarding|lscb|lscp"
+    r"|children'?s trust)\b",
+    re.IGNORECASE,
+)
+# Titles that PDF producers put in by default and that say nothing about the review.
+_JUNK_TITLE = re.compile(
+    r"^(untitled|microsoft word|document\d*|doc\d*|slide\s*\d*)\b|\.(docx?|pdf|odt)$", re.I
+)
+_YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+@dataclass
+class _Guess:
+    """What could be learned about one PDF, and which fields are guesses."""
+
+    title: str | None = None
+    area: str | None = None
+    year: int | None = None
+    published: datetime.date | None = None
+    notes: list[str] = field(default_factory=list)
+    guessed: list[str] = field(default_factory=list)
+
+
+def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> list[ManifestEntry]:
+    """Draft manifest entries for every PDF under ``folder`` (recursively, sorted by path).
+
+    Fields are filled from the PDF's metadata (Title, Author, CreationDate) and its
+    file name; the ``notes`` column says which fields are guesses so the user can
+    check them. Unreadable or encrypted PDFs still get a row, built from the file name.
+
+    Parameters
+    ----------
+    folder : Path
+        Folder holding the review PDFs.
+    manifest_path : Path, optional
+        Where the manifest will be written (default ``folder/manifest.csv``); sources
+        are made relative to its folder, so the PDFs must be inside that folder.
+
+    Returns
+    -------
+    list of ManifestEntry
+        One entry per PDF, with unique review ids; pass them to ``write_manifest``.
+
+    Raises
+    ------
+    ManifestError
+        If ``folder`` does not exist or is outside the manifest's folder.
+    """
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        raise ManifestError(f"Folder not found: {folder}. Give the folder that holds the review PDFs.")
+    base = Path(manifest_path).resolve().parent if manifest_path else folder
+    if not folder.is_relative_to(base):
+        raise ManifestError(
+            f"The PDFs in {folder} are outside the manifest's folder {base}. Save the manifest in {folder} "
+            "or one of the folders above it."
+        )
+    entries: list[ManifestEntry] = []
+    used: set[str] = set()
+    for index, pdf in enumerate(_find_pdfs(folder)):
+        entries.append(_draft_entry(pdf, base, line=index + 2, used=used))
+    return entries
+
+
+def _find_pdfs(folder: Path) -> list[Path]:
+    found = (p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix().lower())
+
+
+def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> ManifestEntry:
+    guess = _Guess()
+    meta = _read_pdf_metadata(pdf, guess)
+    _fill_from_metadata(meta, guess)
+    _fill_from_file_name(pdf, guess)
+    # Sub-folder names count too: people often sort reviews into folders such as "wales/".
+    folders = " ".join(pdf.relative_to(base).parent.parts)
+    words = " ".join(filter(None, [folders, pdf.stem, guess.title, meta.get("Author")]))
+    words = re.sub(r"[_\-.]+", " ", words)
+    review_type = _guess_review_type(words)
+    nation = _guess_nation(words, review_type, guess)
+    if review_type == "other":
+        guess.guessed.append("review_type")
+    if guess.published is not None:
+        guess.guessed.append("published")
+    notes = []
+    if guess.guessed:
+        notes.append("guessed, please check: " + ", ".join(dict.fromkeys(guess.guessed)))
+    notes.extend(guess.notes)
+    return ManifestEntry(
+        review_id=_unique_id(slugify(pdf.stem), used),
+        title=guess.title or pdf.stem,
+        area=guess.area or "unknown",
+        nation=nation,
+        review_type=review_type,
+        year=guess.year or datetime.date.today().year,
+        published=guess.published,
+        source=pdf.relative_to(base).as_posix(),
+        sha256=_file_sha256(pdf),
+        notes="; ".join(notes) or None,
+        line=line,
+    )
+
+
+def _read_pdf_metadata(pdf: Path, guess: _Guess) -> dict[str, str]:
+    # Imported here so loading a manifest never pays for the PDF engine; pypdfium2 rather than
+    # pypdf because it is a runtime dependency (pypdf is only in the dev extras).
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError as exc:
+        reason = "encrypted" if "password" in str(exc).lower() else "damaged or not a PDF"
+        guess.notes.append(f"PDF could not be opened ({reason}): all fields guessed from the file name")
+        return {}
+    try:
+        return {k: v.strip() for k, v in doc.get_metadata_dict(skip_empty=True).items() if v and v.strip()}
+    except Exception:  # noqa: BLE001  # odd metadata must never stop drafting the other rows
+        return {}
+    finally:
+        doc.close()
+
+
+def _fill_from_metadata(meta: dict[str, str], guess: _Guess) -> None:
+    title = meta.get("Title")
+    if title and len(title) >= 4 and not _JUNK_TITLE.search(title):
+        guess.title = title
+    author = meta.get("Author")
+    if author and _AREA_WORDS.search(author):
+        guess.area = author
+        guess.guessed.append("area")
+    created = _parse_pdf_date(meta.get("CreationDate", ""))
+    if created is not None:
+        guess.published = created
+
+
+def _parse_pdf_date(value: str) -> datetime.date | None:
+    """Parse a PDF date such as ``D:20190314120000+00'00'``; None when absent or implausible."""
+    match = re.match(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?", value.strip())
+    if not match:
+        return None
+    try:
+        date = datetime.date(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1))
+    except ValueError:
+        return None
+    if date.year < MIN_YEAR or date > datetime.date.today():
+        return None
+    return date
+
+
+def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
+    stem_words = [w for w in re.split(r"[\s_\-.]+", pdf.stem) if w]
+    this_year = datetime.date.today().year
+    name_years = [int(y) for y in _YEAR_RE.findall(pdf.stem) if MIN_YEAR <= int(y) <= this_year]
+    title_years = [int(y) for y in _YEAR_RE.findall(guess.title or "") if MIN_YEAR <= int(y) <= this_year]
+    if name_years or title_years:
+        guess.year = (name_years or title_years)[0]
+    elif guess.published is not None:
+        guess.year = guess.published.year
+    if guess.year is None:
+        guess.notes.append("year unknown: fill it in (the current year was put in for now)")
+    else:
+        guess.guessed.append("year")
+    if guess.title is None:
+        guess.title = " ".join(w.upper() if w.lower() in _ACRONYMS else w.capitalize() for w in stem_words)
+        guess.guessed.append("title")
+    if guess.area is None:
+        guess.area = _area_from_words(stem_words)
+        if guess.area is None:
+            guess.notes.append("area unknown: fill it in")
+        else:
+            guess.guessed.append("area")
+
+
+def _area_from_words(words: list[str]) -> str | None:
+    """Take the words before the first year ("northmoor-2019-child-d" -> "Northmoor")."""
+    lead: list[str] = []
+    for word in words:
+        if _YEAR_RE.fullmatch(word) or word.lower() in _ACRONYMS:
+            break
+        lead.append(word)
+    if not lead or len(lead) == len(words):
+        return None
+    return " ".join(w.capitalize() for w in lead)
+
+
+def _guess_review_type(words: str) -> str:
+    text = words.lower()
+    for review_type, pattern in _TYPE_PATTERNS:
+        if pattern.search(text):
+            return review_type
+    return "other"
+
+
+def _guess_nation(words: str, review_type: str, guess: _Guess) -> str:
+    text = words.lower()
+    for nation, pattern in _NATION_PATTERNS:
+        if pattern.search(text):
+            guess.guessed.append("nation")
+            return nation
+    # Child Practice Reviews are Welsh and Case Management Reviews Northern Irish.
+    by_type = {"CPR": "Wales", "CMR": "Northern Ireland"}.get(review_type)
+    guess.notes.append("nation guessed: check")
+    return by_type or "England"
+
+
+def slugify(text: str) -> str:
+    """Turn text into a review id: lower-case letters, digits, '.', '_' and '-'.
+
+    Parameters
+    ----------
+    text : str
+        Any text, e.g. a file name without its extension.
+
+    Returns
+    -------
+    str
+        The slug (``"review"`` when nothing usable is left).
+    """
+    slug = re.sub(r"[^a-z0-9._-]+", "-", text.lower())
+    slug = re.sub(r"-{2,}", "-", slug).strip("-._")
+    return slug or "review"
+
+
+def _unique_id(base: str, used: set[str]) -> str:
+    candidate, n = base, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{base}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in _chunks(fh):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _chunks(fh: io.BufferedIOBase) -> Iterable[bytes]:
+    while chunk := fh.read(_HASH_CHUNK):
+        yield chunk

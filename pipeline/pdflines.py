@@ -1,0 +1,280 @@
+"""Read a PDF into positioned text lines with pypdfium2 (fast), pdfplumber only for ruled tables.
+
+This module knows about PDF files; it knows nothing about paragraphs or reading order (see ``layout``).
+Coordinates are top-down: ``top`` grows towards the bottom of the page, in PDF points.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from pipeline.errors import ExtractError
+
+# A line is split where two runs of text on one baseline are further apart than this many font sizes:
+# that is a column gutter or a table cell boundary, not a space between words.
+_GUTTER_FONT_SIZES = 2.2
+_LIST_MARKER = re.compile(r"^\s*(?:[•●▪◦‣∙·\-–—*]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
+
+
+@dataclass
+class Line:
+    """One line of text on a page, with its geometry and font."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    page: int
+    # x where the text after a list marker ("4.2", "•") starts: continuation lines align here.
+    text_x0: float | None = None
+    kind: str = "text"  # "text" or "table" (a whole ruled table, rows joined by newlines)
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+
+@dataclass
+class PageLines:
+    """The lines of one page and what we learnt about the page itself."""
+
+    number: int  # 1-based
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    has_images: bool = False
+    char_count: int = 0
+
+    @property
+    def needs_ocr(self) -> bool:
+        """True when the page shows something (images) but has no text layer to read."""
+        return self.char_count == 0 and self.has_images
+
+
+def sniff_pdf(path: Path) -> None:
+    """Raise ExtractError with a useful reason when ``path`` is not a PDF at all."""
+    try:
+        head = path.read_bytes()[:1024]
+    except FileNotFoundError:
+        raise ExtractError(f"{path}: file not found") from None
+    if b"%PDF-" in head:
+        return
+    lowered = head.lower()
+    if b"<html" in lowered or b"<!doctype html" in lowered:
+        raise ExtractError(
+            f"{path.name}: this is an HTML web page, not a PDF (the link probably points to a page about the "
+            "review: find the link to the PDF itself and put it in the manifest)"
+        )
+    if not head:
+        raise ExtractError(f"{path.name}: the file is empty (re-download it or check the manifest's source)")
+    raise ExtractError(f"{path.name}: not a PDF file (no PDF header): check the manifest's source")
+
+
+def open_pdf(path: Path) -> pdfium.PdfDocument:
+    """Open a PDF, turning pdfium's failures into reasons a user can act on."""
+    sniff_pdf(path)
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise ExtractError(
+                f"{path.name}: the PDF is encrypted with a password, so its text cannot be read "
+                "(ask the publisher for an unprotected copy)"
+            ) from None
+        raise ExtractError(
+            f"{path.name}: the PDF is damaged and cannot be read ({exc}); download it again or replace the file"
+        ) from None
+
+
+def read_pages(path: Path) -> list[PageLines]:
+    """Read every page of the PDF at ``path`` into positioned lines."""
+    pdf = open_pdf(path)
+    try:
+        try:
+            page_count = len(pdf)
+        except pdfium.PdfiumError as exc:
+            raise ExtractError(f"{path.name}: the PDF is damaged ({exc}); replace the file") from None
+        if page_count == 0:
+            raise ExtractError(f"{path.name}: the PDF has no pages; replace the file")
+        pages = []
+        ruled_pages: list[int] = []
+        for index in range(page_count):
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError as exc:
+                raise ExtractError(f"{path.name}: page {index + 1} is damaged ({exc}); replace the file") from None
+            page_lines, ruled = _read_page(page, index + 1)
+            pages.append(page_lines)
+            if ruled:
+                ruled_pages.append(index)
+            page.close()
+        if ruled_pages:
+            _replace_ruled_tables(path, pages, ruled_pages)
+        return pages
+    finally:
+        pdf.close()
+
+
+def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
+    width, height = page.get_size()
+    result = PageLines(number=number, width=width, height=height)
+    path_objects = 0
+    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj_type = pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, i))
+        if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            result.has_images = True
+        elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
+            path_objects += 1
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        result.char_count = len("".join(text.split()))
+        result.lines = list(_lines_from_text(textpage, text, width, height, number))
+    finally:
+        textpage.close()
+    # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
+    return result, path_objects >= 6
+
+
+def _lines_from_text(textpage: pdfium.PdfTextPage, text: str, width: float, height: float, number: int):
+    start = 0
+    for raw_line in text.split("\r\n"):
+        yield from _split_line(textpage, raw_line, start, height, width, number)
+        start += len(raw_line) + 2
+
+
+def _split_line(textpage, raw_line: str, start: int, height: float, page_width: float, number: int):
+    """Yield one Line per run of text separated by a wide gap (columns, table cells)."""
+    stripped = raw_line.strip()
+    if not stripped:
+        return
+    first = start + (len(raw_line) - len(raw_line.lstrip()))
+    last = start + len(raw_line.rstrip()) - 1
+    boxes = _char_boxes(textpage, first, last)
+    if boxes is None:
+        return
+    known_boxes = {(first, last): boxes}
+    size = pdfium_c.FPDFText_GetFontSize(textpage.raw, first) or (boxes[3] - boxes[1])
+    # Only a line wider than a column can hide a gutter; checking every space of every line would be slow.
+    wide = boxes[2] - boxes[0] > 0.4 * page_width
+    cuts = _gutter_cuts(textpage, raw_line, start, first, last, size) if wide else []
+    pieces = [first, *cuts, last + 1]
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        piece = raw_line[a - start : b - start]
+        piece_stripped = piece.strip()
+        if not piece_stripped:
+            continue
+        a2 = a + (len(piece) - len(piece.lstrip()))
+        b2 = a + len(piece.rstrip()) - 1
+        box = known_boxes.get((a2, b2)) or _char_boxes(textpage, a2, b2)
+        if box is None:
+            continue
+        left, bottom, right, top = box
+        line = Line(
+            text=piece_stripped,
+            x0=left,
+            x1=right,
+            top=height - top,
+            bottom=height - bottom,
+            size=round(pdfium_c.FPDFText_GetFontSize(textpage.raw, a2) or size, 1),
+            bold=_is_bold(textpage, a2) and (a2 == b2 or _is_bold(textpage, b2)),
+            page=number,
+        )
+        marker = _LIST_MARKER.match(piece_stripped)
+        if marker and marker.end() < len(piece_stripped):
+            char_box = textpage.get_charbox(a2 + marker.end())
+            line.text_x0 = char_box[0]
+        yield line
+
+
+def _char_boxes(textpage, first: int, last: int) -> tuple[float, float, float, float] | None:
+    """Box (left, bottom, right, top) spanning characters first..last, from their loose boxes."""
+    try:
+        l0, b0, r0, t0 = textpage.get_charbox(first, loose=True)
+        l1, b1, r1, t1 = textpage.get_charbox(last, loose=True)
+    except pdfium.PdfiumError:
+        return None
+    if r0 == l0 == 0 and r1 == l1 == 0:
+        return None
+    return min(l0, l1), min(b0, b1), max(r0, r1), max(t0, t1)
+
+
+def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, size: float) -> list[int]:
+    """Char indexes where a wide horizontal gap splits the line (checked only at spaces, so cheap)."""
+    cuts = []
+    threshold = max(_GUTTER_FONT_SIZES * size, 12.0)
+    for offset, ch in enumerate(raw_line):
+        index = start + offset
+        if ch != " " or index <= first or index >= last:
+            continue
+        if raw_line[offset - 1] == " ":
+            continue
+        before = textpage.get_charbox(index - 1)
+        nxt = index + 1
+        while nxt <= last and raw_line[nxt - start] == " ":
+            nxt += 1
+        after = textpage.get_charbox(nxt)
+        if after[0] - before[2] > threshold:
+            cuts.append(nxt)
+    return cuts
+
+
+_FONT_NAME = ctypes.create_string_buffer(256)
+_FONT_FLAGS = ctypes.c_int()
+
+
+def _is_bold(textpage, index: int) -> bool:
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage.raw, index)
+    if weight and weight >= 600:
+        return True
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, _FONT_NAME, 256, ctypes.byref(_FONT_FLAGS))
+    name = _FONT_NAME.value.decode("latin-1", "replace").lower()
+    return "bold" in name or "black" in name or "heavy" in name
+
+
+def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list[int]) -> None:
+    """Swap the lines inside ruled tables for one table element per table (rows kept together)."""
+    import pdfplumber  # imported lazily: only documents with ruled pages pay for it
+
+    with pdfplumber.open(str(path)) as pdf:
+        for index in page_indexes:
+            plumber_page = pdf.pages[index]
+            page = pages[index]
+            for table in plumber_page.find_tables():
+                rows = [
+                    [_clean_cell(cell) for cell in row]
+                    for row in table.extract()
+                    if row and any(cell and cell.strip() for cell in row)
+                ]
+                if len(rows) < 2 or max(len(r) for r in rows) < 2:
+                    continue
+                x0, top, x1, bottom = table.bbox
+                inside = [
+                    ln for ln in page.lines if ln.x0 >= x0 - 2 and ln.x1 <= x1 + 2 and ln.top >= top - 2
+                    and ln.bottom <= bottom + 2
+                ]
+                if not inside:
+                    continue
+                page.lines = [ln for ln in page.lines if ln not in inside]
+                size = sorted(ln.size for ln in inside)[len(inside) // 2]
+                text = "\n".join(" | ".join(cell for cell in row if cell) for row in rows)
+                page.lines.append(
+                    Line(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=size, bold=False,
+                         page=page.number, kind="table")
+                )
+
+
+def _clean_cell(cell: str | None) -> str:
+    if not cell:
+        return ""
+    return re.sub(r"\s+", " ", cell.replace("-\n", "")).strip()

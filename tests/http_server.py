@@ -1,0 +1,333 @@
+"""A real HTTP server on 127.0.0.1 that misbehaves on purpose, for testing the fetcher.
+
+Use it as a context manager::
+
+    with MisbehavingServer(make_pdf("hello")) as server:
+        fetcher.fetch(server.url("/flaky"))
+        assert server.hits["/flaky"] == 2
+
+Routes (the query string is ignored for routing, so ``/pdf?x=1`` is a distinct URL
+for the fetcher but the same route):
+
+========================  =====================================================
+``/pdf``, ``/pdf-copy``   200, the PDF (same bytes on both)
+``/missing``              404
+``/forbidden``            403
+``/flaky``                500 on the first request, then 200 with the PDF
+``/busy``                 429 with ``Retry-After: 0`` first, then 200
+``/unavailable``          always 503
+``/slow``                 waits ``slow_seconds`` before answering
+``/truncated``            announces 5000 bytes, sends 1200, closes
+``/html-as-pdf``          an HTML page labelled ``application/pdf``
+``/pdf-as-html``          the PDF labelled ``text/html``
+``/text``                 plain text
+``/redirect-chain``       302 -> ``/redirect-chain/2`` -> 301 -> ``/pdf``
+``/redirect-loop``        302 -> ``/redirect-loop/b`` -> 302 -> back
+``/redirect/N``           N redirects before ``/pdf``
+``/etag``                 ETag + Last-Modified; 304 when If-None-Match matches
+``/last-modified``        Last-Modified only; 304 when If-Modified-Since is not older
+``/huge``                 announces a Content-Length of 10 GB
+``/endless``              no Content-Length; streams ``endless_bytes`` then closes
+``/concurrency``          sleeps ``concurrency_delay`` then 200 (with an ETag)
+========================  =====================================================
+
+Every request's path, headers and User-Agent are recorded, as is the largest
+number of requests handled at the same time (``max_in_flight``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import io
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+HTML_PAGE = (
+    b"<!DOCTYPE html>\n<html><head><title>Child D review</title></head>"
+    b"<body><p>Read the review <a href='/pdf'>here</a>.</p></body></html>\n"
+)
+LAST_MODIFIED = datetime.datetime(2023, 5, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+def make_pdf(
+    text: str = "Child safeguarding practice review",
+    *,
+    metadata: dict[str, str] | None = None,
+    password: str | None = None,
+) -> bytes:
+    """Make a one-page PDF with reportlab.
+
+    Parameters
+    ----------
+    text : str
+        Text drawn on the page.
+    metadata : dict, optional
+        Exact document information (e.g. ``{"/Title": ..., "/CreationDate": "D:20210601000000Z"}``).
+        None leaves reportlab's defaults; ``{}`` strips everything but pypdf's Producer.
+    password : str, optional
+        Encrypt the PDF with this user password.
+    """
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(72, 720, text)
+    pdf.showPage()
+    pdf.save()
+    data = buffer.getvalue()
+    if metadata is None and password is None:
+        return data
+    return _rewrite_pdf(data, metadata, password)
+
+
+def _rewrite_pdf(data: bytes, metadata: dict[str, str] | None, password: str | None) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(data)))
+    if metadata is not None:
+        writer.add_metadata(metadata)
+    if password is not None:
+        writer.encrypt(password, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server saw it."""
+
+    path: str
+    headers: dict[str, str]
+
+
+class MisbehavingServer:
+    """ThreadingHTTPServer on an ephemeral loopback port, run in a background thread.
+
+    Parameters
+    ----------
+    pdf : bytes
+        Bytes served as "the PDF".
+    slow_seconds : float
+        How long ``/slow`` waits (cut short when the server stops).
+    concurrency_delay : float
+        How long ``/concurrency`` holds each request, so overlaps can be observed.
+    endless_bytes : int
+        How much ``/endless`` sends.
+    """
+
+    def __init__(
+        self,
+        pdf: bytes,
+        *,
+        slow_seconds: float = 5.0,
+        concurrency_delay: float = 0.2,
+        endless_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
+        self.pdf = pdf
+        self.slow_seconds = slow_seconds
+        self.concurrency_delay = concurrency_delay
+        self.endless_bytes = endless_bytes
+        self.etag_version = 1  # bump to make /etag serve new bytes with a new ETag
+        self.hits: Counter[str] = Counter()
+        self.requests: list[RecordedRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True  # a stuck handler must not block shutdown
+        self._httpd.owner = self  # type: ignore[attr-defined]
+        # A short poll interval makes stop() quick (the default 0.5 s adds up over many tests).
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="misbehaving-http",
+            daemon=True,
+        )
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> MisbehavingServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> MisbehavingServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ helpers for tests
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    def url(self, path: str) -> str:
+        """Absolute URL of ``path`` on this server."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    @property
+    def user_agents(self) -> list[str]:
+        return [r.headers.get("user-agent", "") for r in self.requests]
+
+    def requests_to(self, route: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == route]
+
+    def etag_body(self) -> bytes:
+        # A trailing PDF comment changes the bytes while keeping it a valid PDF.
+        return (
+            self.pdf if self.etag_version == 1 else self.pdf + f"\n% version {self.etag_version}\n".encode()
+        )
+
+    def _enter(self, route: str, headers: dict[str, str]) -> int:
+        with self._lock:
+            self.hits[route] += 1
+            self.requests.append(RecordedRequest(route, headers))
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            return self.hits[route]
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.0: one request per connection, and a body may be delimited by closing.
+    protocol_version = "HTTP/1.0"
+    server_version = "MisbehavingServer/1.0"
+
+    @property
+    def owner(self) -> MisbehavingServer:
+        return self.server.owner  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # signature is the stdlib's
+        pass  # keep pytest output clean
+
+    def do_GET(self) -> None:  # noqa: N802  # name required by BaseHTTPRequestHandler
+        route = urlsplit(self.path).path
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        count = self.owner._enter(route, headers)
+        try:
+            self._dispatch(route, count, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout, size cap): that is what some tests want
+        finally:
+            self.owner._leave()
+
+    # ------------------------------------------------------------------ routing
+
+    def _dispatch(self, route: str, count: int, headers: dict[str, str]) -> None:
+        owner = self.owner
+        simple = {
+            "/pdf": (200, "application/pdf", owner.pdf),
+            "/pdf-copy": (200, "application/pdf", owner.pdf),
+            "/missing": (404, "text/html", b"<html><body>Not found</body></html>"),
+            "/forbidden": (403, "text/html", b"<html><body>Forbidden</body></html>"),
+            "/unavailable": (503, "text/plain", b"down for maintenance"),
+            "/html-as-pdf": (200, "application/pdf", HTML_PAGE),
+            "/pdf-as-html": (200, "text/html", owner.pdf),
+            "/text": (200, "text/plain", b"The review has been withdrawn.\n"),
+        }
+        if route in simple:
+            self._send(*simple[route])
+        elif route == "/flaky":
+            self._send(*((500, "text/plain", b"oops") if count == 1 else (200, "application/pdf", owner.pdf)))
+        elif route == "/busy":
+            if count == 1:
+                self._send(429, "text/plain", b"slow down", {"Retry-After": "0"})
+            else:
+                self._send(200, "application/pdf", owner.pdf)
+        elif route == "/slow":
+            owner.stopping.wait(owner.slow_seconds)
+            self._send(200, "application/pdf", owner.pdf)
+        elif route == "/truncated":
+            self._send_raw(
+                200, {"Content-Type": "application/pdf", "Content-Length": "5000"}, owner.pdf[:1200]
+            )
+        elif route == "/huge":
+            self._send_raw(
+                200, {"Content-Type": "application/pdf", "Content-Length": str(10 * 1024**3)}, b"%PDF-"
+            )
+        elif route == "/endless":
+            self._send_endless()
+        elif route.startswith(("/redirect-chain", "/redirect-loop", "/redirect/")):
+            self._redirect(route)
+        elif route == "/etag":
+            self._conditional(headers, etag=f'"v{owner.etag_version}"', body=owner.etag_body())
+        elif route == "/last-modified":
+            self._conditional(headers, etag=None, body=owner.pdf)
+        elif route == "/concurrency":
+            owner.stopping.wait(owner.concurrency_delay)
+            self._send(200, "application/pdf", owner.pdf, {"ETag": f'"c{count}"'})
+        else:
+            self._send(404, "text/plain", b"no such route")
+
+    def _redirect(self, route: str) -> None:
+        targets = {
+            "/redirect-chain": (302, "/redirect-chain/2"),
+            "/redirect-chain/2": (301, "/pdf"),
+            "/redirect-loop": (302, "/redirect-loop/b"),
+            "/redirect-loop/b": (302, "/redirect-loop"),
+        }
+        if route.startswith("/redirect/"):
+            remaining = int(route.rsplit("/", 1)[1])
+            targets[route] = (302, f"/redirect/{remaining - 1}" if remaining > 1 else "/pdf")
+        status, location = targets.get(route, (404, ""))
+        if status == 404:
+            self._send(404, "text/plain", b"no such route")
+            return
+        self._send(status, "text/plain", b"moved", {"Location": location})
+
+    def _conditional(self, headers: dict[str, str], *, etag: str | None, body: bytes) -> None:
+        extra = {"Last-Modified": email.utils.format_datetime(LAST_MODIFIED, usegmt=True)}
+        if etag:
+            extra["ETag"] = etag
+        if etag and headers.get("if-none-match") == etag:
+            self._send_raw(304, extra, b"")
+            return
+        since = headers.get("if-modified-since")
+        if not etag and since and email.utils.parsedate_to_datetime(since) >= LAST_MODIFIED:
+            self._send_raw(304, extra, b"")
+            return
+        self._send(200, "application/pdf", body, extra)
+
+    # ------------------------------------------------------------------ writing responses
+
+    def _send(self, status: int, content_type: str, body: bytes, extra: dict[str, str] | None = None) -> None:
+        headers = {"Content-Type": content_type, "Content-Length": str(len(body)), **(extra or {})}
+        self._send_raw(status, headers, body)
+
+    def _send_raw(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def _send_endless(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.end_headers()
+        chunk = b"%PDF-1.4\n" + b"0" * (64 * 1024 - 9)
+        sent = 0
+        while sent < self.owner.endless_bytes and not self.owner.stopping.is_set():
+            self.wfile.write(chunk)
+            sent += len(chunk)
+        self.close_connection = True

@@ -1,0 +1,395 @@
+"""Fetcher tests against a real misbehaving HTTP server on 127.0.0.1 (no mocks)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from http_server import HTML_PAGE, MisbehavingServer, make_pdf
+
+from pipeline import __version__
+from pipeline.errors import FetchError
+from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem, sniff_kind
+
+# Short limits keep the whole file fast; the behaviour under test does not depend on them.
+FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01}
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy set in the developer's environment would intercept loopback requests.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pdf_bytes() -> bytes:
+    return make_pdf("Serious case review: Child D")
+
+
+@pytest.fixture
+def server(pdf_bytes: bytes):
+    with MisbehavingServer(pdf_bytes, slow_seconds=5.0, endless_bytes=1024 * 1024) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fetcher(tmp_path: Path):
+    with Fetcher(tmp_path / "store", **FAST) as f:
+        yield f
+
+
+def blob_files(store: Path) -> list[Path]:
+    return [p for p in (store / "blobs").rglob("*") if p.is_file()]
+
+
+def fetch_error(fetcher: Fetcher, source: str, **kwargs) -> FetchError:
+    with pytest.raises(FetchError) as info:
+        fetcher.fetch(source, **kwargs)
+    return info.value
+
+
+# ---------------------------------------------------------------------- plain success
+
+
+def test_pdf_is_stored_under_its_sha256(fetcher: Fetcher, server: MisbehavingServer, pdf_bytes: bytes):
+    doc = fetcher.fetch(server.url("/pdf"))
+    sha = hashlib.sha256(pdf_bytes).hexdigest()
+    assert isinstance(doc, FetchedDocument)
+    assert doc.sha256 == sha
+    assert doc.path == fetcher.store_dir / "blobs" / sha[:2] / sha
+    assert doc.path.read_bytes() == pdf_bytes
+    assert (doc.size, doc.kind, doc.from_cache) == (len(pdf_bytes), "pdf", False)
+    assert doc.final_url == server.url("/pdf")
+    assert [(a.attempt, a.status_code, a.error) for a in doc.attempts] == [(1, 200, None)]
+    assert doc.attempts[0].at.tzinfo == datetime.UTC
+    assert not list((fetcher.store_dir / "tmp").iterdir()), "temporary files must be cleaned up"
+
+
+def test_user_agent_is_sent_on_every_request(fetcher: Fetcher, server: MisbehavingServer):
+    fetcher.fetch(server.url("/redirect-chain"))
+    fetcher.fetch(server.url("/flaky"))
+    assert len(server.user_agents) == 5
+    assert set(server.user_agents) == {fetcher.user_agent}
+    assert fetcher.user_agent.startswith(f"casereview/{__version__} (+https://")
+
+
+# ---------------------------------------------------------------------- status codes and retries
+
+
+def test_404_is_tried_once_and_explained(fetcher: Fetcher, server: MisbehavingServer):
+    url = server.url("/missing")
+    err = fetch_error(fetcher, url)
+    assert server.hits["/missing"] == 1
+    message = str(err)
+    assert url in message and "HTTP 404 Not Found" in message and "source column" in message
+    assert [(a.attempt, a.status_code) for a in err.attempts] == [(1, 404)]
+
+
+def test_403_is_not_retried_and_suggests_a_browser_download(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/forbidden"))
+    assert server.hits["/forbidden"] == 1
+    assert "HTTP 403 Forbidden" in str(err) and "browser" in str(err)
+
+
+def test_500_then_200_succeeds_on_the_second_attempt(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/flaky"))
+    assert server.hits["/flaky"] == 2
+    assert [(a.attempt, a.status_code) for a in doc.attempts] == [(1, 500), (2, 200)]
+    assert "HTTP 500" in doc.attempts[0].error
+    assert doc.kind == "pdf"
+
+
+def test_429_is_retried(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/busy"))
+    assert server.hits["/busy"] == 2
+    assert [a.status_code for a in doc.attempts] == [429, 200]
+
+
+def test_persistent_503_gives_up_after_all_retries(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/unavailable"))
+    assert server.hits["/unavailable"] == 3  # first try + retries=2
+    assert len(err.attempts) == 3
+    assert "HTTP 503 Service Unavailable (tried 3 times)" in str(err)
+    assert "try again later" in str(err)
+
+
+def test_backoff_grows_between_retries(tmp_path: Path, server: MisbehavingServer):
+    with Fetcher(tmp_path, timeout=0.5, retries=2, backoff=0.1) as f:
+        err = fetch_error(f, server.url("/unavailable"))
+    starts = [a.at for a in err.attempts]
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    assert gaps[0] >= 0.1 and gaps[1] >= 0.2
+
+
+def test_timeout_is_retried_then_reported(tmp_path: Path, server: MisbehavingServer):
+    with Fetcher(tmp_path, timeout=0.3, retries=1, backoff=0.01) as f:
+        started = time.monotonic()
+        err = fetch_error(f, server.url("/slow"))
+    assert time.monotonic() - started < 2.5
+    assert server.hits["/slow"] == 2
+    assert "timed out after 0.3 s (tried 2 times)" in str(err)
+
+
+def test_connection_refused_is_retried(fetcher: Fetcher):
+    with socket.socket() as sock:  # grab a free port, then close it so nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    err = fetch_error(fetcher, f"http://127.0.0.1:{port}/review.pdf")
+    assert len(err.attempts) == 3
+    assert "connection failed" in str(err) and f"127.0.0.1:{port}" in str(err)
+
+
+def test_truncated_body_is_retried_then_fails_clearly(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/truncated"))
+    assert server.hits["/truncated"] == 3
+    assert "response truncated: 1200 of 5000 bytes" in str(err)
+    assert not blob_files(fetcher.store_dir)
+    assert not list((fetcher.store_dir / "tmp").iterdir())
+
+
+# ---------------------------------------------------------------------- size cap
+
+
+def test_content_length_over_the_cap_is_refused_up_front(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/huge"))
+    assert server.hits["/huge"] == 1
+    assert "larger than the 200 MB limit (10 GB)" in str(err)
+
+
+def test_body_over_the_cap_without_content_length_is_aborted(tmp_path: Path, server: MisbehavingServer):
+    with Fetcher(tmp_path, max_bytes=64 * 1024, **FAST) as f:
+        err = fetch_error(f, server.url("/endless"))
+    assert server.hits["/endless"] == 1
+    assert "larger than the 64 KB limit" in str(err)
+    assert not blob_files(tmp_path)
+    assert not list((tmp_path / "tmp").iterdir())
+
+
+# ---------------------------------------------------------------------- redirects
+
+
+def test_redirect_chain_is_followed_and_final_url_recorded(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/redirect-chain"))
+    assert doc.final_url == server.url("/pdf")
+    assert doc.kind == "pdf"
+    assert (server.hits["/redirect-chain"], server.hits["/redirect-chain/2"], server.hits["/pdf"]) == (
+        1,
+        1,
+        1,
+    )
+    assert doc.attempts[0].url == server.url("/pdf")
+
+
+def test_redirect_loop_fails_without_retrying(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/redirect-loop"))
+    assert "redirect loop" in str(err)
+    assert server.hits["/redirect-loop"] == 1 and len(err.attempts) == 1
+
+
+def test_five_redirects_are_allowed_six_are_not(fetcher: Fetcher, server: MisbehavingServer):
+    assert fetcher.fetch(server.url("/redirect/5")).final_url == server.url("/pdf")
+    err = fetch_error(fetcher, server.url("/redirect/6"))
+    assert "too many redirects (more than 5)" in str(err)
+
+
+# ---------------------------------------------------------------------- content sniffing
+
+
+def test_html_labelled_as_pdf_is_reported_as_html(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/html-as-pdf"))
+    assert doc.kind == "html"
+    assert doc.path.read_bytes() == HTML_PAGE
+    assert "HTML page, not a PDF" in describe_kind_problem(doc.kind)
+
+
+def test_pdf_labelled_as_html_is_reported_as_pdf(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/pdf-as-html"))
+    assert doc.kind == "pdf"
+    assert describe_kind_problem(doc.kind) is None
+
+
+def test_plain_text_response(fetcher: Fetcher, server: MisbehavingServer):
+    assert fetcher.fetch(server.url("/text")).kind == "text"
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "pdf"),
+        (b"\r\n\xef\xbb\xbfjunk before the header %PDF-1.4\n", "pdf"),
+        (b" " * 1000 + b"%PDF-1.4", "pdf"),
+        (b"x" * 1024 + b"%PDF-1.4", "text"),  # beyond the first 1024 bytes
+        (b"\xef\xbb\xbf  <!DOCTYPE HTML PUBLIC>", "html"),
+        (b"\n<html lang='en'><head>", "html"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "zip"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image"),
+        (b"Access denied. Contact the webmaster.", "text"),
+        (b"\x00\x01\x02\x03binary", "unknown"),
+        (b"", "unknown"),
+    ],
+)
+def test_sniff_kind(head: bytes, kind: str):
+    assert sniff_kind(head) == kind
+
+
+def test_every_non_pdf_kind_has_a_user_facing_explanation():
+    for kind in ("html", "text", "zip", "image", "unknown", "something-new"):
+        assert describe_kind_problem(kind)
+    assert describe_kind_problem("pdf") is None
+
+
+# ---------------------------------------------------------------------- checksums and the store
+
+
+def test_expected_sha256_match(fetcher: Fetcher, server: MisbehavingServer, pdf_bytes: bytes):
+    sha = hashlib.sha256(pdf_bytes).hexdigest()
+    assert fetcher.fetch(server.url("/pdf"), expected_sha256=sha.upper()).sha256 == sha
+
+
+def test_expected_sha256_mismatch_is_explained(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/pdf"), expected_sha256="0" * 64)
+    message = str(err)
+    assert "the manifest checksum does not match the downloaded bytes" in message
+    assert "may have been replaced" in message and "sha256" in message
+    assert len(err.attempts) == 1
+
+
+def test_same_bytes_from_two_urls_are_stored_once(fetcher: Fetcher, server: MisbehavingServer):
+    first = fetcher.fetch(server.url("/pdf"))
+    second = fetcher.fetch(server.url("/pdf-copy"))
+    third = fetcher.fetch(server.url("/pdf-as-html"))
+    assert first.path == second.path == third.path
+    assert len(blob_files(fetcher.store_dir)) == 1
+
+
+# ---------------------------------------------------------------------- conditional requests
+
+
+def test_etag_gives_304_and_reuses_the_blob(tmp_path: Path, server: MisbehavingServer):
+    url = server.url("/etag")
+    with Fetcher(tmp_path, **FAST) as f:
+        first = f.fetch(url)
+        second = f.fetch(url)
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert second.path == first.path and second.sha256 == first.sha256 and second.kind == "pdf"
+    assert second.attempts[0].status_code == 304
+    sent = server.requests_to("/etag")
+    assert "if-none-match" not in sent[0].headers
+    assert sent[1].headers["if-none-match"] == '"v1"'
+    assert sent[1].headers["if-modified-since"]
+    # The validators survive a restart: a new Fetcher on the same store asks conditionally too.
+    with Fetcher(tmp_path, **FAST) as f:
+        assert f.fetch(url).from_cache
+    cache = json.loads((tmp_path / "http_cache.json").read_text())
+    assert cache[url]["etag"] == '"v1"' and cache[url]["sha256"] == first.sha256
+
+
+def test_changed_document_is_downloaded_again(fetcher: Fetcher, server: MisbehavingServer):
+    url = server.url("/etag")
+    first = fetcher.fetch(url)
+    server.etag_version = 2
+    second = fetcher.fetch(url)
+    assert not second.from_cache and second.sha256 != first.sha256
+    assert fetcher.fetch(url).from_cache
+    assert server.requests_to("/etag")[-1].headers["if-none-match"] == '"v2"'
+
+
+def test_last_modified_gives_304(fetcher: Fetcher, server: MisbehavingServer):
+    url = server.url("/last-modified")
+    assert not fetcher.fetch(url).from_cache
+    again = fetcher.fetch(url)
+    assert again.from_cache and again.kind == "pdf"
+    assert "if-none-match" not in server.requests_to("/last-modified")[1].headers
+
+
+def test_missing_blob_means_an_unconditional_download(fetcher: Fetcher, server: MisbehavingServer):
+    url = server.url("/etag")
+    first = fetcher.fetch(url)
+    first.path.unlink()
+    again = fetcher.fetch(url)
+    assert not again.from_cache and again.path.read_bytes()
+    assert "if-none-match" not in server.requests_to("/etag")[1].headers
+
+
+def test_damaged_cache_file_is_ignored(tmp_path: Path, server: MisbehavingServer):
+    (tmp_path / "http_cache.json").write_text("{not json")
+    with Fetcher(tmp_path, **FAST) as f:
+        assert f.fetch(server.url("/etag")).kind == "pdf"
+    assert json.loads((tmp_path / "http_cache.json").read_text())
+
+
+# ---------------------------------------------------------------------- concurrency
+
+
+def test_per_host_limit_is_respected_across_threads(tmp_path: Path, server: MisbehavingServer):
+    with Fetcher(tmp_path, per_host_limit=2, **FAST) as f, ThreadPoolExecutor(max_workers=8) as pool:
+        urls = [server.url(f"/concurrency?n={i}") for i in range(8)]
+        docs = list(pool.map(f.fetch, urls))
+    assert server.hits["/concurrency"] == 8
+    assert server.max_in_flight == 2  # never more than the limit, and the limit was actually used
+    assert len({d.path for d in docs}) == 1
+    # Every thread's ETag was saved: the cache file was updated safely from all threads.
+    cache = json.loads((tmp_path / "http_cache.json").read_text())
+    assert set(cache) == set(urls)
+
+
+def test_per_host_limit_of_one_serialises(tmp_path: Path, server: MisbehavingServer):
+    server.concurrency_delay = 0.05
+    with Fetcher(tmp_path, per_host_limit=1, **FAST) as f:
+        threads = [
+            threading.Thread(target=f.fetch, args=(server.url(f"/concurrency?n={i}"),)) for i in range(4)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert server.hits["/concurrency"] == 4 and server.max_in_flight == 1
+
+
+# ---------------------------------------------------------------------- local files and schemes
+
+
+def test_local_file_is_copied_into_the_store(fetcher: Fetcher, tmp_path: Path, pdf_bytes: bytes):
+    folder = tmp_path / "reviews"
+    (folder / "2021").mkdir(parents=True)
+    (folder / "2021" / "child-d.pdf").write_bytes(pdf_bytes)
+    first = fetcher.fetch("2021/child-d.pdf", base_dir=folder)
+    assert first.kind == "pdf" and not first.from_cache and first.final_url is None
+    assert first.path.read_bytes() == pdf_bytes
+    assert first.path.is_relative_to(fetcher.store_dir / "blobs")
+    second = fetcher.fetch("2021/child-d.pdf", base_dir=folder, expected_sha256=first.sha256)
+    assert second.from_cache and second.path == first.path
+
+
+def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):
+    err = fetch_error(fetcher, "reviews/nowhere.pdf", base_dir=tmp_path)
+    assert str(tmp_path / "reviews" / "nowhere.pdf") in str(err)
+    assert "source column" in str(err)
+    assert len(err.attempts) == 1
+
+
+def test_local_folder_is_rejected(fetcher: Fetcher, tmp_path: Path):
+    (tmp_path / "reviews").mkdir()
+    assert "is a folder" in str(fetch_error(fetcher, "reviews", base_dir=tmp_path))
+
+
+def test_local_file_over_the_cap(tmp_path: Path):
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-" + b"0" * 5000)
+    with Fetcher(tmp_path / "store", max_bytes=1024) as f:
+        assert "larger than the 1 KB limit" in str(fetch_error(f, "big.pdf", base_dir=tmp_path))
+
+
+@pytest.mark.parametrize(
+    "source", ["ftp://example.org/review.pdf", "file:///etc/passwd", "javascript:alert(1)"]
+)
+def test_unsupported_schemes_are_refused(fetcher: Fetcher, source: str):
+    assert "is not supported" in str(fetch_error(fetcher, source))

@@ -1,0 +1,468 @@
+"""Manifest loading, validation, drafting from a folder of PDFs, and writing."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from http_server import make_pdf
+
+from pipeline.errors import ManifestError
+from pipeline.manifest import (
+    COLUMNS,
+    Manifest,
+    ManifestEntry,
+    load_manifest,
+    manifest_from_folder,
+    slugify,
+    write_manifest,
+)
+
+THIS_YEAR = datetime.date.today().year
+SHA = "ab" * 32
+
+GOOD_ROW = {
+    "review_id": "northmoor-2019-child-d",
+    "title": "Child D",
+    "area": "Northmoor Safeguarding Children Partnership",
+    "nation": "England",
+    "review_type": "CSPR",
+    "year": "2019",
+    "published": "2020-02-14",
+    "source": "https://example.org/reviews/child-d.pdf",
+    "sha256": "",
+    "notes": "",
+}
+
+
+def csv_text(rows: list[dict[str, str]], columns: list[str] | tuple[str, ...] = COLUMNS) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write_csv(folder: Path, text: str, name: str = "demo.csv", encoding: str = "utf-8") -> Path:
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def row(**changes: str) -> dict[str, str]:
+    return {**GOOD_ROW, **changes}
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    return info.value.problems
+
+
+def single_problem(tmp_path: Path, **changes: str) -> str:
+    problems = problems_of(write_csv(tmp_path, csv_text([row(**changes)])))
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+# ---------------------------------------------------------------------- valid manifests
+
+
+def test_valid_manifest_loads_with_normalised_values(tmp_path: Path):
+    rows = [
+        row(),
+        row(
+            review_id="cardiff.cpr_2021",
+            nation="  wales ",
+            review_type="cpr",
+            year="2021",
+            published="",
+            source="reviews/cardiff 2021.pdf",
+            sha256=SHA.upper(),
+            notes="from the\nregional board",  # a multi-line cell: later line numbers must still be right
+        ),
+        {k: "" for k in COLUMNS},  # blank spreadsheet row: ignored
+        row(
+            review_id="belfast-cmr",
+            nation="NORTHERN   IRELAND",
+            review_type="Learning Review",
+            source="b.pdf",
+        ),
+    ]
+    path = write_csv(tmp_path, csv_text(rows))
+    manifest = load_manifest(path)
+    assert isinstance(manifest, Manifest)
+    first, second, third = manifest.entries
+    assert first == ManifestEntry(
+        review_id="northmoor-2019-child-d",
+        title="Child D",
+        area="Northmoor Safeguarding Children Partnership",
+        nation="England",
+        review_type="CSPR",
+        year=2019,
+        published=datetime.date(2020, 2, 14),
+        source="https://example.org/reviews/child-d.pdf",
+        sha256=None,
+        notes=None,
+        line=2,
+    )
+    assert (second.nation, second.review_type, second.sha256) == ("Wales", "CPR", SHA)
+    assert second.published is None and second.notes == "from the\nregional board"
+    assert (third.nation, third.review_type) == ("Northern Ireland", "learning review")
+    assert [e.line for e in manifest.entries] == [2, 3, 6]
+    assert first.is_url() and not second.is_url()
+    assert second.local_path(manifest.folder) == (tmp_path / "reviews" / "cardiff 2021.pdf").resolve()
+    assert manifest.folder == tmp_path.resolve()
+    assert manifest.checksum() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path):
+    path = write_csv(tmp_path, csv_text([row()]), encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert load_manifest(path).entries[0].review_id == "northmoor-2019-child-d"
+
+
+def test_header_names_tolerate_case_and_spaces(tmp_path: Path):
+    text = csv_text([row()]).replace("review_id,", "Review ID,", 1).replace("review_type", " Review_Type ")
+    assert load_manifest(write_csv(tmp_path, text)).entries[0].review_type == "CSPR"
+
+
+def test_optional_columns_may_be_left_out(tmp_path: Path):
+    columns = ["review_id", "title", "area", "nation", "review_type", "year", "source"]
+    entry = load_manifest(write_csv(tmp_path, csv_text([row()], columns))).entries[0]
+    assert (entry.published, entry.sha256, entry.notes) == (None, None, None)
+
+
+def test_local_path_refuses_urls(tmp_path: Path):
+    entry = load_manifest(write_csv(tmp_path, csv_text([row()]))).entries[0]
+    with pytest.raises(ManifestError, match="is a URL"):
+        entry.local_path(tmp_path)
+
+
+# ---------------------------------------------------------------------- file-level problems
+
+
+def test_missing_file_names_the_path(tmp_path: Path):
+    with pytest.raises(ManifestError, match="Manifest file not found: .*nowhere.csv"):
+        load_manifest(tmp_path / "nowhere.csv")
+
+
+def test_not_utf8_says_how_to_save(tmp_path: Path):
+    path = write_csv(tmp_path, csv_text([row(title="Revue écrite")]), encoding="latin-1")
+    with pytest.raises(ManifestError, match=r"demo.csv line 2: the file is not UTF-8.*CSV UTF-8"):
+        load_manifest(path)
+
+
+def test_empty_file_and_header_only(tmp_path: Path):
+    assert "the file is empty" in problems_of(write_csv(tmp_path, ""))[0]
+    assert "lists no reviews" in problems_of(write_csv(tmp_path, csv_text([])))[0]
+
+
+def test_unknown_column_is_named_with_a_suggestion(tmp_path: Path):
+    text = csv_text([row()]).replace("review_id,", "reviewid,", 1).replace(",notes", ",Comments")
+    problems = problems_of(write_csv(tmp_path, text))
+    joined = "\n".join(problems)
+    assert "demo.csv line 1: unknown column(s) 'reviewid' (did you mean 'review_id'?), 'Comments'" in joined
+    assert "missing required column(s) 'review_id'" in joined
+
+
+def test_missing_required_columns_are_named(tmp_path: Path):
+    columns = [c for c in COLUMNS if c not in ("area", "year")]
+    (problem,) = problems_of(write_csv(tmp_path, csv_text([row()], columns)))
+    assert problem.startswith("demo.csv line 1: missing required column(s) 'area', 'year'.")
+
+
+def test_duplicate_column(tmp_path: Path):
+    text = csv_text([row()]).replace(",notes", ",title", 1)
+    assert "the column 'title' appears twice" in "\n".join(problems_of(write_csv(tmp_path, text)))
+
+
+def test_values_outside_the_named_columns(tmp_path: Path):
+    text = csv_text([row()]).rstrip("\n") + ",stray value\n"
+    (problem,) = problems_of(write_csv(tmp_path, text))
+    assert "demo.csv line 2: the row has values outside the named columns ('stray value')" in problem
+
+
+# ---------------------------------------------------------------------- field problems
+
+
+@pytest.mark.parametrize("column", ["review_id", "title", "area", "nation", "review_type", "year", "source"])
+def test_missing_required_value(tmp_path: Path, column: str):
+    problem = single_problem(tmp_path, **{column: "  "})
+    assert problem == f"demo.csv line 2, field '{column}': is empty but required. Fill it in and run again."
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1890", f"1890 is not a plausible year (expected 2000-{THIS_YEAR})"),
+        (str(THIS_YEAR + 1), f"{THIS_YEAR + 1} is not a plausible year"),
+        ("twenty", "'twenty' is not a year"),
+        ("2019.0", "'2019.0' is not a year"),
+    ],
+)
+def test_impossible_years(tmp_path: Path, value: str, expected: str):
+    problem = single_problem(tmp_path, year=value)
+    assert problem.startswith(f"demo.csv line 2, field 'year': {expected}")
+    assert problem.endswith("Fix the value in the spreadsheet and run again.")
+
+
+def test_example_message_format(tmp_path: Path):
+    assert single_problem(tmp_path, year="1890") == (
+        f"demo.csv line 2, field 'year': 1890 is not a plausible year (expected 2000-{THIS_YEAR}). "
+        "Fix the value in the spreadsheet and run again."
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("review_id", "Child D", "'Child D' is not a valid id"),
+        ("review_id", "-child-d", "is not a valid id"),
+        ("nation", "Cymru", "'Cymru' is not one of England, Wales, Scotland, Northern Ireland"),
+        (
+            "review_type",
+            "DHR",
+            "'DHR' is not one of CSPR, SCR, CPR, learning review, CMR, rapid review, other",
+        ),
+        ("published", "14/02/2020", "'14/02/2020' is not a date in the form YYYY-MM-DD"),
+        ("published", "2021-02-30", "'2021-02-30' is not a real calendar date"),
+        ("published", f"{THIS_YEAR + 1}-01-01", "is in the future"),
+        ("sha256", "abc123", "'abc123' is not a sha256 checksum"),
+        ("sha256", "g" * 64, "is not a sha256 checksum"),
+    ],
+)
+def test_invalid_values(tmp_path: Path, column: str, value: str, expected: str):
+    problem = single_problem(tmp_path, **{column: value})
+    assert problem.startswith(f"demo.csv line 2, field '{column}': ")
+    assert expected in problem
+
+
+def test_bad_review_id_suggests_a_slug(tmp_path: Path):
+    assert "For example use 'child-d-2019'" in single_problem(tmp_path, review_id="Child D (2019)")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("ftp://example.org/review.pdf", "unsupported 'ftp:' scheme"),
+        ("file:///etc/passwd", "unsupported 'file:' scheme"),
+        ("javascript:alert(1)", "unsupported 'javascript:' scheme"),
+        ("https://", "has no web site name"),
+        ("http://example.org:notaport/x.pdf", "is not a valid web address"),
+        ("../elsewhere/review.pdf", "points outside the manifest's folder"),
+        ("reviews/../../review.pdf", "points outside the manifest's folder"),
+        ("reviews\\..\\..\\review.pdf", "points outside the manifest's folder"),
+        ("/etc/passwd", "is an absolute path"),
+        ("C:\\Reviews\\child-d.pdf", "is an absolute path"),
+        ("~/reviews/child-d.pdf", "is an absolute path"),
+        (".", "is a folder, not a file"),
+    ],
+)
+def test_unsafe_or_unsupported_sources(tmp_path: Path, source: str, expected: str):
+    problem = single_problem(tmp_path, source=source)
+    assert problem.startswith("demo.csv line 2, field 'source': ")
+    assert expected in problem
+    assert "http:// or https:// link" in problem
+
+
+def test_paths_inside_the_folder_are_fine(tmp_path: Path):
+    rows = [row(review_id=f"r{i}", source=s) for i, s in enumerate(["a.pdf", "sub/../b.pdf", "./c/d.pdf"])]
+    assert len(load_manifest(write_csv(tmp_path, csv_text(rows))).entries) == 3
+
+
+def test_duplicate_ids_name_both_lines(tmp_path: Path):
+    rows = [row(), row(review_id="other"), row(title="Another")]
+    (problem,) = problems_of(write_csv(tmp_path, csv_text(rows)))
+    assert problem.startswith(
+        "demo.csv line 4, field 'review_id': 'northmoor-2019-child-d' is already used on line 2."
+    )
+
+
+def test_all_problems_are_reported_together(tmp_path: Path):
+    rows = [
+        row(),
+        row(review_id="a", year="1890"),
+        row(review_id="b", source="ftp://x.org/r.pdf", sha256="xyz"),
+        row(review_id="c"),
+        row(review_id="a", nation="France"),
+    ]
+    path = write_csv(tmp_path, csv_text(rows))
+    with pytest.raises(ManifestError) as info:
+        load_manifest(path)
+    message = str(info.value)
+    assert message.startswith(f"The manifest {path} has 4 problems:\n")
+    expected = [
+        "demo.csv line 3, field 'year': 1890 is not a plausible year",
+        "demo.csv line 4, field 'source': 'ftp://x.org/r.pdf' uses the unsupported 'ftp:' scheme",
+        "demo.csv line 4, field 'sha256': 'xyz' is not a sha256 checksum",
+        "demo.csv line 6, field 'nation': 'France' is not one of",
+    ]
+    for fragment in expected:
+        assert f"  - {fragment}" in message
+    assert [p.split(":")[0] for p in info.value.problems] == [e.split(":")[0] for e in expected]
+
+
+def test_header_and_row_problems_stop_at_the_header(tmp_path: Path):
+    # With an unusable header the rows cannot be read, so only the header is reported.
+    text = csv_text([row(year="1890")], [c for c in COLUMNS if c != "title"])
+    (problem,) = problems_of(write_csv(tmp_path, text))
+    assert "missing required column(s) 'title'" in problem
+
+
+# ---------------------------------------------------------------------- writing
+
+
+def test_write_manifest_refuses_to_overwrite(tmp_path: Path):
+    entries = load_manifest(write_csv(tmp_path, csv_text([row()]))).entries
+    target = tmp_path / "out.csv"
+    write_manifest(entries, target)
+    before = target.read_bytes()
+    with pytest.raises(ManifestError, match="already exists.*Choose another file name, or pass --force"):
+        write_manifest(entries, target)
+    assert target.read_bytes() == before
+    write_manifest(entries + [entries[0]], target, overwrite=True)
+    assert target.read_bytes() != before
+
+
+def test_write_then_load_round_trip(tmp_path: Path):
+    source = load_manifest(
+        write_csv(tmp_path, csv_text([row(), row(review_id="x", notes='say "hi",\nthen')]))
+    )
+    target = tmp_path / "sub" / "copy.csv"
+    write_manifest(source.entries, target)
+    header = target.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == ",".join(COLUMNS)
+    assert load_manifest(target).entries == source.entries
+
+
+# ---------------------------------------------------------------------- drafting from a folder of PDFs
+
+
+@pytest.fixture
+def review_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "reviews"
+    (folder / "wales").mkdir(parents=True)
+    files = {
+        "northmoor-2019-child-d.pdf": make_pdf("Child D", metadata={}),
+        "wales/cpr-2020-family-x.pdf": make_pdf(
+            "Family X",
+            metadata={
+                "/Title": "Child Practice Review: Family X",
+                "/Author": "Cwm Taf Morgannwg Regional Safeguarding Board",
+            },
+        ),
+        "westshire-child-a.PDF": make_pdf(
+            "Child A",
+            metadata={
+                "/Title": "Child Safeguarding Practice Review: Child A",
+                "/Author": "Westshire Safeguarding Children Partnership",
+                "/CreationDate": "D:20210601093000Z",
+            },
+        ),
+        "glasgow-learning-review.pdf": make_pdf(
+            "LR", metadata={"/Title": "Learning Review (Scottish guidance)", "/Author": "J. Smith"}
+        ),
+        "microsoft-title.pdf": make_pdf("x", metadata={"/Title": "Microsoft Word - draft3.docx"}),
+        "broken.pdf": b"%PDF-1.4\nthis is not really a PDF",
+        "encrypted-2018-scr.pdf": make_pdf("secret", password="secret"),
+        "Child D.pdf": make_pdf("one", metadata={}),
+        "child-d.pdf": make_pdf("two", metadata={}),
+        "readme.txt": b"not a PDF",
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def by_source(entries: list[ManifestEntry]) -> dict[str, ManifestEntry]:
+    return {e.source: e for e in entries}
+
+
+def test_manifest_from_folder_guesses_fields(review_folder: Path):
+    entries = manifest_from_folder(review_folder)
+    assert [e.source for e in entries] == [
+        "broken.pdf",
+        "Child D.pdf",
+        "child-d.pdf",
+        "encrypted-2018-scr.pdf",
+        "glasgow-learning-review.pdf",
+        "microsoft-title.pdf",
+        "northmoor-2019-child-d.pdf",
+        "wales/cpr-2020-family-x.pdf",
+        "westshire-child-a.PDF",
+    ]
+    assert [e.line for e in entries] == list(range(2, 11))
+    found = by_source(entries)
+
+    plain = found["northmoor-2019-child-d.pdf"]
+    assert (plain.review_id, plain.title, plain.year, plain.area) == (
+        "northmoor-2019-child-d",
+        "Northmoor 2019 Child D",
+        2019,
+        "Northmoor",
+    )
+    assert (plain.nation, plain.review_type, plain.published) == ("England", "other", None)
+    assert "nation guessed: check" in plain.notes and "title" in plain.notes
+    assert plain.sha256 == hashlib.sha256((review_folder / plain.source).read_bytes()).hexdigest()
+
+    cspr = found["westshire-child-a.PDF"]
+    assert cspr.title == "Child Safeguarding Practice Review: Child A"
+    assert cspr.area == "Westshire Safeguarding Children Partnership"
+    assert (cspr.review_type, cspr.year, cspr.published) == ("CSPR", 2021, datetime.date(2021, 6, 1))
+
+    welsh = found["wales/cpr-2020-family-x.pdf"]
+    assert (welsh.nation, welsh.review_type, welsh.year) == ("Wales", "CPR", 2020)
+    assert welsh.area == "Cwm Taf Morgannwg Regional Safeguarding Board"
+
+    scottish = found["glasgow-learning-review.pdf"]
+    assert (scottish.nation, scottish.review_type) == ("Scotland", "learning review")
+    assert scottish.area != "J. Smith"  # a person, not a partnership
+
+    assert found["microsoft-title.pdf"].title == "Microsoft Title"  # producer junk is not a title
+
+
+def test_unreadable_pdfs_still_get_a_row(review_folder: Path):
+    found = by_source(manifest_from_folder(review_folder))
+    broken, encrypted = found["broken.pdf"], found["encrypted-2018-scr.pdf"]
+    assert "could not be opened (damaged or not a PDF)" in broken.notes
+    assert "year unknown" in broken.notes and broken.year == THIS_YEAR
+    assert "could not be opened (encrypted)" in encrypted.notes
+    assert (encrypted.year, encrypted.review_type, encrypted.title) == (2018, "SCR", "Encrypted 2018 SCR")
+
+
+def test_review_ids_are_made_unique(review_folder: Path):
+    found = by_source(manifest_from_folder(review_folder))
+    assert found["Child D.pdf"].review_id == "child-d"
+    assert found["child-d.pdf"].review_id == "child-d-2"
+    ids = [e.review_id for e in found.values()]
+    assert len(ids) == len(set(ids))
+
+
+def test_sources_are_relative_to_the_manifest_folder(review_folder: Path):
+    manifest_path = review_folder.parent / "manifest.csv"
+    entries = manifest_from_folder(review_folder / "wales", manifest_path=manifest_path)
+    assert [e.source for e in entries] == ["reviews/wales/cpr-2020-family-x.pdf"]
+    with pytest.raises(ManifestError, match="outside the manifest's folder"):
+        manifest_from_folder(review_folder, manifest_path=review_folder / "wales" / "manifest.csv")
+    with pytest.raises(ManifestError, match="Folder not found"):
+        manifest_from_folder(review_folder / "nowhere")
+
+
+def test_drafted_manifest_round_trips_through_load(review_folder: Path):
+    entries = manifest_from_folder(review_folder)
+    path = review_folder / "manifest.csv"
+    write_manifest(entries, path)
+    manifest = load_manifest(path)
+    assert manifest.entries == entries
+    for entry in manifest.entries:
+        assert entry.local_path(manifest.folder).is_file()
+
+
+def test_slugify():
+    assert slugify("Child D (2019) – Final") == "child-d-2019-final"
+    assert slugify("  ..  ") == "review"
