@@ -19,6 +19,7 @@ from pipeline.errors import ExtractError
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
 # that is a column gutter or a table cell boundary, not a space between words.
 _GUTTER_FONT_SIZES = 2.2
+_HYPHEN_BREAK = re.compile("(?<=\ufffe)")
 _LIST_MARKER = re.compile(r"^\s*(?:[•●▪◦‣∙·\-–—*]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
 
@@ -149,7 +150,12 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
 def _lines_from_text(textpage: pdfium.PdfTextPage, text: str, width: float, height: float, number: int):
     start = 0
     for raw_line in text.split("\r\n"):
-        yield from _split_line(textpage, raw_line, start, height, width, number)
+        # pdfium joins a line ending in a hyphen to the next one, marking the hyphen as U+FFFE: split it
+        # back into two lines so geometry stays per line and join_lines decides about the hyphen.
+        offset = start
+        for part in _HYPHEN_BREAK.split(raw_line):
+            yield from _split_line(textpage, part, offset, height, width, number)
+            offset += len(part)
         start += len(raw_line) + 2
 
 
@@ -186,10 +192,11 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             x1=right,
             top=height - top,
             bottom=height - bottom,
-            size=round(pdfium_c.FPDFText_GetFontSize(textpage.raw, a2) or size, 1),
+            size=round(size if a2 == first else pdfium_c.FPDFText_GetFontSize(textpage.raw, a2) or size, 1),
             bold=_is_bold(textpage, a2) and (a2 == b2 or _is_bold(textpage, b2)),
             page=number,
         )
+        line.text = _drop_footnote_marks(textpage, line.text, a2, line.size)
         marker = _LIST_MARKER.match(piece_stripped)
         if marker and marker.end() < len(piece_stripped):
             char_box = textpage.get_charbox(a2 + marker.end())
@@ -197,13 +204,46 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         yield line
 
 
+_RECT = pdfium_c.FS_RECTF()
+_RECT_REF = ctypes.byref(_RECT)
+
+
+def _loose_box(textpage, index: int) -> tuple[float, float, float, float] | None:
+    """(left, bottom, right, top) of a character's loose box (font ascent to descent), via the raw API:
+    the helper method allocates per call, and this runs for every line of every page."""
+    if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, _RECT_REF):
+        return None
+    return _RECT.left, _RECT.bottom, _RECT.right, _RECT.top
+
+
+_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,2}(?=[\s,.;:)]|$)")
+
+
+def _drop_footnote_marks(textpage, text: str, first: int, size: float) -> str:
+    """Remove superscript footnote numbers ("checklist²" set as a small raised 2) from a line's text.
+
+    ``text`` starts at character index ``first``; only digits glued to a word are checked, so this is cheap.
+    """
+    pieces = []
+    last = 0
+    for match in _FOOTNOTE_MARK.finditer(text):
+        if pdfium_c.FPDFText_GetFontSize(textpage.raw, first + match.start()) < size * 0.85:
+            pieces.append(text[last : match.start()])
+            last = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
 def _char_boxes(textpage, first: int, last: int) -> tuple[float, float, float, float] | None:
     """Box (left, bottom, right, top) spanning characters first..last, from their loose boxes."""
-    try:
-        l0, b0, r0, t0 = textpage.get_charbox(first, loose=True)
-        l1, b1, r1, t1 = textpage.get_charbox(last, loose=True)
-    except pdfium.PdfiumError:
+    box0 = _loose_box(textpage, first)
+    box1 = box0 if last == first else _loose_box(textpage, last)
+    if box0 is None or box1 is None:
         return None
+    l0, b0, r0, t0 = box0
+    l1, b1, r1, t1 = box1
     if r0 == l0 == 0 and r1 == l1 == 0:
         return None
     return min(l0, l1), min(b0, b1), max(r0, r1), max(t0, t1)

@@ -1,0 +1,341 @@
+"""Turn positioned lines into blocks in reading order.
+
+The steps, each a small function: drop running headers, footers and page numbers; order each page's lines
+(column by column, full-width lines as separators); rebuild paragraphs across lines, columns and pages;
+recognise headings, list items, tables and footnotes; join words hyphenated at line ends; normalise unicode.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+import numpy as np
+
+from pipeline.pdflines import Line, PageLines
+from pipeline.records import Block
+
+# Running headers and footers live in these top and bottom bands of a page (fraction of its height).
+_MARGIN_BAND = 0.1
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.IGNORECASE
+)
+_BULLET = re.compile(r"^[•●▪◦‣∙·\-–—*\u007f]\s+")
+_NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+\S")
+_SENTENCE_END_CHARS = frozenset(".!?:;…)]\"'’”")
+_SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•"})
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip()[-1:] in _SENTENCE_END_CHARS
+
+
+def normalise(text: str) -> str:
+    """Unicode NFKC (ligatures such as ﬁ become fi), soft hyphens and zero-width characters removed."""
+    return unicodedata.normalize("NFKC", text.translate(_SOFT_HYPHENS))
+
+
+def _margin_key(text: str) -> str:
+    """What stays the same in a running header or footer from page to page."""
+    return re.sub(r"\d+", "#", normalise(text).lower()).strip()
+
+
+def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
+    """Drop running headers, footers and page numbers (lines in the margins that repeat or are numbers)."""
+    candidates: list[tuple[PageLines, Line]] = []
+    for page in pages:
+        top_band, bottom_band = page.height * _MARGIN_BAND, page.height * (1 - _MARGIN_BAND)
+        for line in page.lines:
+            if line.kind == "text" and (line.bottom <= top_band or line.top >= bottom_band):
+                candidates.append((page, line))
+    keys = Counter()
+    for page, line in candidates:
+        keys[(_margin_key(line.text), line.top < page.height / 2)] += 1
+    # Odd and even pages may alternate headers, so a third of the pages is enough to call a line running.
+    repeat_needed = max(2, round(len(pages) * 0.3))
+    drop = set()
+    for page, line in candidates:
+        key = (_margin_key(line.text), line.top < page.height / 2)
+        if keys[key] >= repeat_needed or _PAGE_NUMBER.match(line.text.strip()):
+            drop.add(id(line))
+    for page in pages:
+        page.lines = [line for line in page.lines if id(line) not in drop]
+    return pages
+
+
+def order_page(page: PageLines) -> list[list[Line]]:
+    """Lines of a page in reading order, as runs that flow on from one another (one run per column section).
+
+    A gutter is a vertical strip crossed only by full-width lines; the full-width lines split the page into
+    sections, and each section is read column by column.
+    """
+    lines = sorted(page.lines, key=lambda ln: (round(ln.top), ln.x0))
+    gutter = _find_gutter(lines, page.width)
+    if gutter is None:
+        return [lines] if lines else []
+    runs: list[list[Line]] = []
+    section: list[Line] = []
+    for line in lines:
+        if line.x0 < gutter < line.x1:
+            runs.extend(_columns(section, gutter))
+            section = []
+            runs.append([line])
+        else:
+            section.append(line)
+    runs.extend(_columns(section, gutter))
+    return [run for run in runs if run]
+
+
+def _columns(section: list[Line], gutter: float) -> list[list[Line]]:
+    left = [ln for ln in section if ln.x1 <= gutter]
+    right = [ln for ln in section if ln.x0 >= gutter]
+    return [left, right]
+
+
+def _find_gutter(lines: list[Line], page_width: float) -> float | None:
+    """The x of a column gutter, or None for a single-column page."""
+    text_lines = [ln for ln in lines if ln.kind == "text"]
+    if len(text_lines) < 8:
+        return None
+    x0 = np.array([ln.x0 for ln in lines])
+    x1 = np.array([ln.x1 for ln in lines])
+    left_edge, right_edge = x0.min(), x1.max()
+    span = right_edge - left_edge
+    if span < page_width * 0.4:
+        return None
+    grid = np.arange(left_edge + span * 0.25, left_edge + span * 0.75, 1.0)
+    crossing = ((x0[None, :] < grid[:, None]) & (grid[:, None] < x1[None, :])).sum(axis=1)
+    best = int(crossing.min())
+    x = float(grid[int(crossing.argmin())])
+    left = int((x1 <= x).sum())
+    right = int((x0 >= x).sum())
+    # Columns hold most of the page's lines; the few crossing lines are titles, tables or footnotes.
+    if left < 4 or right < 4 or best > 0.25 * (left + right):
+        return None
+    # Centre the gutter in the strip where the crossing count stays at its minimum.
+    empty = grid[crossing == best]
+    around = empty[np.abs(empty - x) <= (empty.max() - empty.min())]
+    runs = np.split(around, np.where(np.diff(around) > 1.5)[0] + 1)
+    strip = next(r for r in runs if r.min() <= x <= r.max())
+    return float((strip.min() + strip.max()) / 2)
+
+
+def body_size(pages: Iterable[PageLines]) -> float:
+    """The font size most of the text is set in (weighted by characters)."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page.lines:
+            if line.kind == "text":
+                sizes[line.size] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _line_pitch(ordered: list[list[list[Line]]], size: float) -> float:
+    """Typical distance between baselines of consecutive body lines."""
+    gaps = []
+    for runs in ordered:
+        for run in runs:
+            for a, b in zip(run, run[1:], strict=False):
+                if abs(a.size - size) < 0.6 and abs(b.size - size) < 0.6 and 0 < b.bottom - a.bottom < 3 * size:
+                    gaps.append(b.bottom - a.bottom)
+    return statistics.median(gaps) if gaps else size * 1.2
+
+
+class _BlockBuilder:
+    """Accumulates lines into blocks, deciding where paragraphs, headings and list items start."""
+
+    def __init__(self, size: float, pitch: float, vocabulary: frozenset[str]) -> None:
+        self.size = size
+        self.vocabulary = vocabulary
+        self.pitch = pitch
+        self.blocks: list[Block] = []
+        self.footnotes: list[Block] = []
+        self._lines: list[Line] = []
+        self._kind = "paragraph"
+        self._level = 0
+        self._run_right = 0.0
+        self._run_left = 0.0
+        self._release_footnotes = False
+
+    def _heading_level(self, line: Line) -> int:
+        words = len(line.text.split())
+        if words > 18 or line.kind != "text":
+            return 0
+        if line.size >= self.size * 1.35:
+            return 1
+        if line.size >= self.size * 1.12:
+            return 2
+        if line.bold and not _ends_sentence(line.text):
+            return 3
+        return 0
+
+    def start_run(self, run: list[Line]) -> None:
+        text_lines = [ln for ln in run if ln.kind == "text"]
+        self._run_left = min((ln.x0 for ln in text_lines), default=0.0)
+        widths = sorted(ln.x1 for ln in text_lines)
+        self._run_right = widths[int(len(widths) * 0.9)] if widths else 0.0
+
+    def add(self, line: Line, previous: Line | None) -> None:
+        if line.kind == "table":
+            self.flush()
+            self.blocks.append(Block("table", normalise(line.text), line.page, line.page))
+            return
+        level = self._heading_level(line)
+        kind = "heading" if level else "paragraph"
+        if kind == "paragraph" and (_BULLET.match(line.text) or _NUMBERED.match(line.text)):
+            kind = "list_item" if _BULLET.match(line.text) else "paragraph"
+            self.flush()
+        elif self._lines and not self._continues(line, previous, kind, level):
+            self.flush()
+        if not self._lines:
+            self._kind, self._level = kind, level
+        self._lines.append(line)
+
+    def _continues(self, line: Line, previous: Line | None, kind: str, level: int) -> bool:
+        if kind != self._kind or level != self._level:
+            return False
+        last = self._lines[-1]
+        if kind == "heading":
+            return previous is last and line.bottom - last.bottom < 2 * line.size
+        if previous is not last:
+            # A new column or page: the paragraph carries on unless the last line closed a sentence.
+            return not _ends_sentence(last.text)
+        gap = line.bottom - last.bottom
+        if gap > self.pitch * 1.35 or gap < -1:
+            return False
+        anchor = self._lines[0].text_x0
+        if anchor is not None and abs(line.x0 - anchor) < 2:
+            return True  # continuation of a list item or numbered paragraph with a hanging indent
+        if line.x0 > self._run_left + self.size * 0.9 and line.x0 > last.x0 + self.size * 0.9:
+            return False  # first-line indent starts a new paragraph
+        short = last.x1 < self._run_right - self.size * 4
+        return not (short and _ends_sentence(last.text))
+
+    def flush(self) -> None:
+        if not self._lines:
+            return
+        text = join_lines([ln.text for ln in self._lines], self.vocabulary)
+        block = Block(self._kind, text, self._lines[0].page, self._lines[-1].page, self._level)
+        self.blocks.append(block)
+        self._lines = []
+        if self._release_footnotes:
+            self.release_footnotes()
+
+    def end_page(self) -> None:
+        """Footnotes go after the page's text; if a paragraph runs on over the page, after that paragraph."""
+        if self._lines and not _ends_sentence(self._lines[-1].text):
+            self._release_footnotes = True
+        else:
+            self.flush()
+            self.release_footnotes()
+
+    def release_footnotes(self) -> None:
+        self.blocks.extend(self.footnotes)
+        self.footnotes = []
+        self._release_footnotes = False
+
+    def add_footnote(self, lines: list[Line]) -> None:
+        """Footnotes are kept as their own blocks, placed after the paragraph they interrupt."""
+        text = join_lines([ln.text for ln in lines], self.vocabulary)
+        self.footnotes.append(Block("footnote", text, lines[0].page, lines[-1].page))
+
+
+def _split_footnotes(run: list[Line], size: float) -> tuple[list[Line], list[Line]]:
+    """Small-print lines at the bottom of a run (after the last body-size line) are footnotes."""
+    cut = len(run)
+    while cut > 0 and run[cut - 1].kind == "text" and run[cut - 1].size < size * 0.9:
+        cut -= 1
+    if cut == len(run) or cut == 0:
+        return run, []
+    return run[:cut], run[cut:]
+
+
+def _footnote_groups(lines: list[Line]) -> list[list[Line]]:
+    groups: list[list[Line]] = []
+    for line in lines:
+        if groups and not re.match(r"^(?:\d{1,3}|[*†‡])\s", line.text):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
+def build_blocks(pages: list[PageLines]) -> list[Block]:
+    """All blocks of a document in reading order (headers and footers must already be removed)."""
+    size = body_size(pages)
+    vocabulary = document_vocabulary(line.text for page in pages for line in page.lines)
+    ordered = [order_page(page) for page in pages]
+    builder = _BlockBuilder(size, _line_pitch(ordered, size), vocabulary)
+    previous: Line | None = None
+    for runs in ordered:
+        page_footnotes: list[Line] = []
+        for index, run in enumerate(runs):
+            if index == len(runs) - 1 or len(runs) == 1:
+                run, notes = _split_footnotes(run, size)
+                page_footnotes.extend(notes)
+            builder.start_run(run)
+            for line in run:
+                builder.add(line, previous)
+                previous = line
+        for group in _footnote_groups(page_footnotes):
+            builder.add_footnote(group)
+        builder.end_page()
+    builder.flush()
+    builder.release_footnotes()
+    return [b for b in builder.blocks if b.text]
+
+
+_HYPHEN_END = re.compile(r"(\w+)[-\u2010]$")
+
+
+def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
+    """Join a block's lines into one string, undoing hyphenation at line ends.
+
+    A line ending in ``word-`` followed by a line starting with a lower-case letter is joined without the
+    hyphen ("assess-" + "ment") unless the document itself writes the hyphenated form elsewhere, or the
+    first part is a prefix English hyphenates ("well-" + "being", "multi-" + "agency") and the joined form
+    never appears in the document. ``vocabulary`` holds the document's words (lower case, hyphens kept).
+    """
+    out = normalise(lines[0]).strip()
+    for raw in lines[1:]:
+        line = normalise(raw).strip()
+        if not line:
+            continue
+        match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
+        if match and line[:1].islower():
+            if _keep_hyphen(match.group(1), line.split(" ", 1)[0], vocabulary):
+                out = out + line
+            else:
+                out = out[:-1] + line
+        else:
+            out = f"{out} {line}"
+    return out
+
+
+# Prefixes that English writes with a hyphen, so a hyphen after them at a line end is part of the word.
+_HYPHEN_PREFIXES = frozenset(
+    "multi inter non self well ex anti cross semi long short full part child young face step half mid "
+    "one two three four five six seven eight nine ten".split()
+)
+_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
+
+
+def document_vocabulary(lines: Iterable[str]) -> frozenset[str]:
+    """Lower-case words of a document, hyphenated compounds kept whole (line-end hyphens excluded)."""
+    words: set[str] = set()
+    for line in lines:
+        words.update(_WORD.findall(normalise(line).lower().rstrip("-")))
+    return frozenset(words)
+
+
+def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
+    second = re.sub(r"[^\w'-].*$", "", second)
+    joined = f"{first}{second}".lower()
+    if f"{first}-{second}".lower() in vocabulary:
+        return True
+    if joined in vocabulary:
+        return False
+    return first.lower() in _HYPHEN_PREFIXES and len(second) > 2
