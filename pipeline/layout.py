@@ -195,9 +195,12 @@ class _BlockBuilder:
         self._lines.append(line)
 
     def _continues(self, line: Line, previous: Line | None, kind: str, level: int) -> bool:
+        last = self._lines[-1]
+        if self._kind == "heading" and kind == "paragraph" and line.bold == last.bold and last.bold:
+            # The last line of a bold heading wrapped over lines may end like a sentence.
+            return previous is last and abs(line.size - last.size) < 0.3 and line.bottom - last.bottom < 1.6 * line.size
         if kind != self._kind or level != self._level:
             return False
-        last = self._lines[-1]
         if kind == "heading":
             return previous is last and line.bottom - last.bottom < 2 * line.size
         if previous is not last:

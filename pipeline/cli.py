@@ -1,0 +1,238 @@
+"""The ``casereview`` command: every user-facing command, with help written for non-programmers.
+
+Heavy libraries (Prefect, torch, DuckDB) are imported inside the commands so ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import __version__
+from pipeline.errors import CaseReviewError
+from pipeline.settings import default_db, models_dir, quiet_third_parties
+
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="CASEREVIEW_DB",
+    help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
+)
+
+
+class _Group(click.Group):
+    """Prints user errors as one clear line (no traceback) and exits with status 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CaseReviewError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="casereview")
+def main() -> None:
+    """Find the lessons in child safeguarding case reviews.
+
+    casereview reads the review PDFs listed in a manifest (a spreadsheet saved as CSV), pulls out their
+    text page by page, splits it into passages, tags the learning themes each passage is about, and keeps
+    everything in a database you can search.
+
+    Start with:  casereview run --manifest corpus_manifest/demo.csv
+    """
+    quiet_third_parties()
+
+
+@main.command()
+@click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=Path("corpus_manifest/demo.csv"), show_default=True,
+              help="The manifest (CSV) listing the reviews to process.")
+@DB_OPTION
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="How many reviews to work on at once.")
+@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Theme model folder (default: models/themes-v1). Use --no-themes to skip tagging.")
+@click.option("--no-themes", is_flag=True, help="Do not tag themes (faster; passages only).")
+@click.option("--quiet", is_flag=True, help="No progress lines, just the summary.")
+def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path | None, no_themes: bool,
+        quiet: bool) -> None:
+    """Process every review in a manifest and store the results.
+
+    Each review is fetched (web link or file), its text extracted page by page, split into passages and
+    tagged with themes, then saved in one step: if the run is stopped, no review is left half-saved.
+    Running again skips reviews whose file has not changed, so it is safe to repeat.
+    A review that cannot be read (broken, password-protected or scanned PDF, a web page instead of a PDF,
+    a missing file) is recorded with the reason; it never stops the run.
+
+    Example:  casereview run --manifest corpus_manifest/demo.csv
+    """
+    from pipeline.flow import RunOptions, run_pipeline
+
+    model = None if no_themes else (model_dir or models_dir() / "themes-v1")
+    options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
+                         progress=not quiet)
+    summary = run_pipeline(manifest_path, options)
+    click.echo(format_summary(summary, options.db_path))
+
+
+def format_summary(summary: dict, db_path: Path) -> str:
+    """The end-of-run summary people read."""
+    lines = [
+        "",
+        f"Run {summary.get('run_id', '')} finished in {summary.get('seconds', 0)} s",
+        f"  reviews processed: {summary.get('reviews_processed', 0)}",
+        f"  reviews skipped (unchanged): {summary.get('reviews_skipped', 0)}",
+        f"  reviews failed or needing OCR: {summary.get('reviews_failed', 0)}",
+        f"  pages read: {summary.get('pages', 0)}   passages stored: {summary.get('passages', 0)}",
+    ]
+    problems = summary.get("problems") or []
+    if problems:
+        lines.append("  problems:")
+        lines.extend(f"    - {p['review_id']}: {p['message']}" for p in problems)
+    lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def extract(pdf: Path) -> None:
+    """Print the passages of one PDF as JSON lines, in reading order (no database needed).
+
+    Each line is {"text", "page_start", "page_end", "section"}.
+
+    Example:  casereview extract corpus_manifest/demo/northmoor-2016-child-d.pdf
+    """
+    from pipeline.extract import extract_pdf
+    from pipeline.segment import segment
+
+    document = extract_pdf(pdf)
+    if document.status == "needs_ocr":
+        raise CaseReviewError(f"{pdf}: no page has a text layer (a scanned document): run it through OCR first")
+    for passage in segment(pdf.stem, document.blocks):
+        record = {"text": passage.text, "page_start": passage.page_start, "page_end": passage.page_end,
+                  "section": passage.section}
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@main.command()
+@DB_OPTION
+def status(db_path: Path | None) -> None:
+    """Show what is in the database: reviews by status, passages, and what failed and why.
+
+    Example:  casereview status
+    """
+    from pipeline.store import Store
+
+    path = db_path or default_db()
+    if not path.exists():
+        raise CaseReviewError(f"{path}: no database yet: run `casereview run` first")
+    click.echo(format_status(Store(path).summary(), path))
+
+
+def format_status(summary: dict, path: Path) -> str:
+    lines = [f"Database: {path}"]
+    for key, value in summary.items():
+        if key in ("failures", "last_run"):
+            continue
+        lines.append(f"  {key.replace('_', ' ')}: {value}")
+    last = summary.get("last_run")
+    if last:
+        lines.append(f"  last run: {last}")
+    failures = summary.get("failures") or []
+    if failures:
+        lines.append("Documents that could not be read:")
+        lines.extend(f"  - {f['review_id']} [{f['status']}]: {f['error']}" for f in failures)
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("query")
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="How to print the rows.")
+@click.option("--limit", type=int, default=100, show_default=True, help="Show at most this many rows (table).")
+def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
+    """Run a read-only SQL query against the database and print the rows.
+
+    The database cannot be changed from here. Tables and views are listed in the README.
+
+    Example:  casereview sql "SELECT review_id, title, year FROM reviews ORDER BY year"
+    """
+    from pipeline.query import run_read_only
+
+    path = db_path or default_db()
+    frame = run_read_only(path, query)
+    if fmt == "json":
+        for record in frame.to_dict(orient="records"):
+            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        with _wide_pandas():
+            click.echo(frame.head(limit).to_string(index=False))
+        if len(frame) > limit:
+            click.echo(f"... {len(frame) - limit} more rows (use --limit or --format csv)")
+
+
+def _wide_pandas():
+    import pandas as pd
+
+    return pd.option_context("display.max_colwidth", 80, "display.width", 200, "display.max_columns", 30)
+
+
+@main.group()
+def manifest() -> None:
+    """Make and check manifests (the CSV listing the reviews to process)."""
+
+
+@manifest.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def manifest_check(path: Path) -> None:
+    """Check a manifest and list every problem with its line and column.
+
+    Example:  casereview manifest check corpus_manifest/demo.csv
+    """
+    from pipeline.manifest import load_manifest
+
+    loaded = load_manifest(path)
+    click.echo(f"{path}: {len(loaded.entries)} reviews, no problems found")
+
+
+@manifest.command("from-folder")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the manifest (default: FOLDER/manifest.csv).")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) -> None:
+    """Write a manifest for a folder of PDFs you already have.
+
+    Titles, years, areas, nations and review types are filled from each PDF's own details and file name;
+    anything guessed is said so in the notes column. Open the CSV in a spreadsheet to check and correct it.
+
+    Example:  casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
+    """
+    from pipeline.manifest import manifest_from_folder, write_manifest
+
+    target = out or folder / "manifest.csv"
+    entries = manifest_from_folder(folder, manifest_path=target)
+    write_manifest(entries, target, overwrite=force)
+    guessed = sum(1 for e in entries if e.notes)
+    click.echo(f"Wrote {target}: {len(entries)} reviews ({guessed} with guessed fields: check the notes column)")
+
+
+def _attach_optional_commands() -> None:
+    """Commands living in their own modules (themes, topics, search, outputs)."""
+    from pipeline.commands import themes
+
+    for command in (themes.classify, themes.evaluate, themes.train):
+        main.add_command(command)
+
+
+_attach_optional_commands()

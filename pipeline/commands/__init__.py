@@ -1,0 +1,1 @@
+"""Command modules attached to the ``casereview`` group in ``pipeline.cli``."""

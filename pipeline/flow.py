@@ -1,0 +1,205 @@
+"""The Prefect flow: it only wires the stages (fetch, extract, segment, classify, store) together.
+
+One task per review runs in a thread pool; the fetch inside it is a task of its own with retries for
+transient failures. Every review ends in exactly one of: processed, skipped (unchanged), needs_ocr or failed,
+and is written to the database in one transaction.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from pipeline.errors import CaseReviewError, FetchError
+from pipeline.extract import extract_pdf
+from pipeline.fetch import Fetcher, FetchedDocument, describe_kind_problem
+from pipeline.manifest import Manifest, ManifestEntry, load_manifest
+from pipeline.segment import segment
+from pipeline.settings import outputs_dir
+from pipeline.store import ReviewResult, Store
+
+
+@dataclass
+class RunOptions:
+    """What a run needs besides the manifest."""
+
+    db_path: Path
+    store_dir: Path = field(default_factory=lambda: outputs_dir() / "store")
+    workers: int = 2
+    theme_model: Path | None = None
+    progress: bool = True
+    # Called after each review is written; tests use it to stop a run midway.
+    on_review_done: Callable[[str, str], None] | None = None
+
+
+def _fetch_is_transient(task, task_run, state) -> bool:
+    """Retry the fetch task only for failures that may pass (server errors, time-outs), never for 4xx."""
+    try:
+        state.result()
+    except FetchError as exc:
+        attempts = getattr(exc, "attempts", None) or []
+        last = attempts[-1] if attempts else None
+        return last is not None and (last.status_code is None or last.status_code >= 500)
+    except Exception:  # noqa: BLE001 - any other failure is not a fetch problem: don't retry
+        return False
+    return False
+
+
+@task(name="fetch", retries=1, retry_delay_seconds=2, retry_condition_fn=_fetch_is_transient)
+def fetch_task(fetcher: Fetcher, entry: ManifestEntry, base_dir: Path) -> FetchedDocument:
+    return fetcher.fetch(entry.source, base_dir=base_dir, expected_sha256=entry.sha256)
+
+
+@task(name="review")
+def review_task(
+    entry: ManifestEntry, manifest: Manifest, fetcher: Fetcher, store: Store, run_id: str,
+    tagger, progress: _Progress,
+) -> str:
+    """Fetch, extract, segment and classify one review, and write it: returns its outcome."""
+    started = time.perf_counter()
+    outcome, message = process_review(entry, manifest, fetcher, store, run_id, tagger, started)
+    progress.done(entry.review_id, outcome, message)
+    return outcome
+
+
+def process_review(
+    entry: ManifestEntry, manifest: Manifest, fetcher: Fetcher, store: Store, run_id: str, tagger,
+    started: float,
+) -> tuple[str, str]:
+    """The per-review work as a plain function (the task above only wraps it)."""
+    try:
+        fetched = fetch_task(fetcher, entry, manifest.folder)
+    except FetchError as exc:
+        result = _failed(entry, str(exc), attempts=getattr(exc, "attempts", []))
+        store.write_review(run_id, result, time.perf_counter() - started)
+        return "failed", str(exc)
+    if store.is_unchanged(entry.review_id, fetched.sha256):
+        store.record_skip(run_id, entry, "unchanged since the last run")
+        return "skipped", "unchanged"
+    result = _extract_and_tag(entry, fetched, tagger)
+    store.write_review(run_id, result, time.perf_counter() - started)
+    if result.status == "failed":
+        return "failed", result.error or ""
+    if result.status == "needs_ocr":
+        return "needs_ocr", result.error or ""
+    return "processed", f"{len(result.pages)} pages, {len(result.passages)} passages"
+
+
+def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> ReviewResult:
+    base = dict(
+        entry=entry, sha256=fetched.sha256, size_bytes=fetched.size, content_kind=fetched.kind,
+        fetched_at=datetime.now(UTC), attempts=fetched.attempts,
+    )
+    problem = describe_kind_problem(fetched.kind)
+    if problem:
+        return ReviewResult(status="failed", error=f"{entry.source}: {problem}", pages=[], passages=[],
+                            themes=[], **base)
+    try:
+        document = extract_pdf(fetched.path)
+    except CaseReviewError as exc:
+        reason = str(exc).replace(fetched.path.name, entry.source, 1)
+        return ReviewResult(status="failed", error=reason, pages=[], passages=[], themes=[], **base)
+    except Exception as exc:  # noqa: BLE001 - one unreadable PDF must never stop the run
+        reason = (f"{entry.source}: could not be read ({type(exc).__name__}: {exc}); this is a casereview bug, "
+                  "please report it with the file")
+        return ReviewResult(status="failed", error=reason, pages=[], passages=[], themes=[], **base)
+    if document.status == "needs_ocr":
+        error = (f"{entry.source}: no page has a text layer (a scanned document); run it through OCR "
+                 "and replace the file")
+        return ReviewResult(status="needs_ocr", error=error, pages=document.pages, passages=[], themes=[],
+                            **base)
+    passages = segment(entry.review_id, document.blocks)
+    error = None
+    if document.needs_ocr_pages:
+        error = f"pages {', '.join(map(str, document.needs_ocr_pages))} have no text layer (scanned): not read"
+    themes, embeddings, model_name = [], None, None
+    if tagger is not None and passages:
+        themes, embeddings, model_name = tagger(passages)
+    return ReviewResult(status="ok", error=error, pages=document.pages, passages=passages, themes=themes,
+                        embeddings=embeddings, embedding_model=model_name, **base)
+
+
+def _failed(entry: ManifestEntry, error: str, attempts) -> ReviewResult:
+    return ReviewResult(entry=entry, status="failed", error=error, sha256=None, size_bytes=None,
+                        content_kind=None, fetched_at=datetime.now(UTC), pages=[], passages=[], themes=[],
+                        attempts=list(attempts))
+
+
+class _Progress:
+    """A progress line per review on stderr (a bar that redraws itself on a terminal)."""
+
+    def __init__(self, total: int, enabled: bool, callback=None) -> None:
+        self.total, self.count, self.enabled, self.callback = total, 0, enabled, callback
+        self._lock = threading.Lock()
+        self._tty = sys.stderr.isatty()
+
+    def done(self, review_id: str, outcome: str, message: str) -> None:
+        with self._lock:
+            self.count += 1
+            if self.enabled:
+                width = 24
+                filled = int(width * self.count / max(self.total, 1))
+                bar = "#" * filled + "-" * (width - filled)
+                line = f"[{bar}] {self.count}/{self.total} {review_id}: {outcome}"
+                if outcome in ("failed", "needs_ocr"):
+                    line += " (see summary)"
+                print(line, file=sys.stderr, flush=True)
+        if self.callback:
+            self.callback(review_id, outcome)
+
+
+def make_tagger(model_dir: Path | None, store: Store):
+    """A function tagging passages with themes (reusing cached embeddings), or None without a model."""
+    if model_dir is None or not (model_dir / "config.json").exists():
+        return None
+    from pipeline.themes.model import ThemeModel
+
+    model = ThemeModel.load(model_dir)
+
+    def tag(passages):
+        ids = [p.passage_id for p in passages]
+        cached = store.cached_embeddings(ids, model.encoder_name)
+        tags, embeddings = model.tag_passages(passages, embeddings=cached or None)
+        new = {pid: vec for pid, vec in embeddings.items() if pid not in cached}
+        return tags, new, model.encoder_name
+
+    return tag
+
+
+def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
+    """Run the whole pipeline over a manifest and return the run summary (a dict, see ``Store.finish_run``)."""
+    manifest = load_manifest(manifest_path)
+    store = Store(options.db_path)
+    tagger = make_tagger(options.theme_model, store)
+    return _pipeline_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=options.workers))(
+        manifest, store, options, tagger
+    )
+
+
+@flow(name="casereview-run", log_prints=False, validate_parameters=False)
+def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger) -> dict:
+    started = time.perf_counter()
+    run_id = store.start_run(manifest.path, manifest.checksum())
+    progress = _Progress(len(manifest.entries), options.progress, options.on_review_done)
+    with Fetcher(options.store_dir) as fetcher:
+        futures = [
+            review_task.submit(entry, manifest, fetcher, store, run_id, tagger, progress)
+            for entry in manifest.entries
+        ]
+        for future in futures:
+            future.wait()
+        for future in futures:
+            future.result()
+    store.rebuild_fts()
+    summary = store.finish_run(run_id)
+    summary["seconds"] = round(time.perf_counter() - started, 1)
+    summary["run_id"] = run_id
+    return summary

@@ -1,0 +1,43 @@
+"""The project's spaCy pipeline: blank English, a sentencizer and a lookup lemmatizer, saved with the project.
+
+No model is downloaded: the lemma table comes from the installed ``spacy-lookups-data`` package, and the
+built pipeline is saved under ``models/spacy-en`` so every run loads the same one.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+from pipeline.settings import models_dir
+
+NLP_FOLDER = "spacy-en"
+
+
+def build_nlp() -> Language:
+    """Build the pipeline from installed packages (sentencizer + lookup lemmatizer)."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+def save_nlp(path: Path) -> Path:
+    """Build the pipeline and save it (with its lemma table) to ``path``."""
+    nlp = build_nlp()
+    path.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(path)
+    return path
+
+
+@lru_cache(maxsize=2)
+def load_nlp(path: Path | None = None) -> Language:
+    """Load the saved pipeline (``models/spacy-en`` by default); build it in memory if it is missing."""
+    folder = path or models_dir() / NLP_FOLDER
+    if (folder / "config.cfg").exists():
+        return spacy.load(folder)
+    return build_nlp()

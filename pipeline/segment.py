@@ -1,0 +1,162 @@
+"""Segment stage: blocks of a review into paragraph-sized passages with their sentences.
+
+A passage is one paragraph (or a run of short list items, or a few rows of a table), capped in length by
+splitting at sentence boundaries, and never crossing a section: the most recent heading is its section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from spacy.language import Language
+
+from pipeline.nlp import load_nlp
+from pipeline.records import Block, Passage, Sentence
+
+MAX_PASSAGE_CHARS = 1200
+# List items and fragments shorter than this are merged with their neighbours in the same section.
+MIN_PASSAGE_CHARS = 160
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass
+class _Piece:
+    """A stretch of the review's full text that will become (part of) a passage."""
+
+    text: str
+    start: int  # offset in the full text
+    page_start: int
+    page_end: int
+    section: str | None
+    kind: str
+
+
+def full_text(blocks: list[Block]) -> str:
+    """The review's text: its blocks joined by blank lines (passage offsets point into this)."""
+    return BLOCK_SEPARATOR.join(block.text for block in blocks)
+
+
+def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) -> list[Passage]:
+    """Split a review's blocks into passages with sentences, ids, pages, sections and offsets.
+
+    Examples
+    --------
+    >>> from pipeline.records import Block
+    >>> blocks = [Block("heading", "Findings", 3, 3, 1), Block("paragraph", "No one saw Child A alone.", 3, 3)]
+    >>> [(p.section, p.text, p.page_start) for p in segment("demo-1", blocks)]
+    [('Findings', 'No one saw Child A alone.', 3)]
+    """
+    nlp = nlp or load_nlp()
+    pieces = _merge_short(_pieces(blocks))
+    docs = nlp.pipe((piece.text for piece in pieces), batch_size=64)
+    passages: list[Passage] = []
+    seen: Counter[str] = Counter()
+    for piece, doc in zip(pieces, docs, strict=True):
+        for chunk_start, chunk_end, sentences in _chunks(piece, doc):
+            text = piece.text[chunk_start:chunk_end]
+            key = hashlib.sha256(f"{review_id}\x00{text}".encode()).hexdigest()
+            seen[key] += 1
+            passage_id = _passage_id(review_id, text, seen[key])
+            passages.append(
+                Passage(
+                    passage_id=passage_id,
+                    review_id=review_id,
+                    seq=len(passages) + 1,
+                    text=text,
+                    page_start=piece.page_start,
+                    page_end=piece.page_end,
+                    section=piece.section,
+                    char_start=piece.start + chunk_start,
+                    char_end=piece.start + chunk_end,
+                    sentences=tuple(sentences),
+                )
+            )
+    return passages
+
+
+def _passage_id(review_id: str, text: str, occurrence: int) -> str:
+    """A content hash: the same text in the same review gets the same id on every run."""
+    digest = hashlib.sha256(f"{review_id}\x00{text}\x00{occurrence}".encode()).hexdigest()
+    return digest[:20]
+
+
+def _pieces(blocks: list[Block]) -> list[_Piece]:
+    pieces = []
+    section: str | None = None
+    offset = 0
+    for block in blocks:
+        if block.kind == "heading":
+            section = block.text
+        elif block.text.strip():
+            pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, section, block.kind))
+        offset += len(block.text) + len(BLOCK_SEPARATOR)
+    return pieces
+
+
+def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
+    """Join runs of list items and short fragments within a section, up to the length cap."""
+    merged: list[_Piece] = []
+    for piece in pieces:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.section == piece.section
+            and last.kind != "table"
+            and piece.kind != "table"
+            and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind)
+            and len(last.text) + len(piece.text) + 1 <= MAX_PASSAGE_CHARS
+            and last.start + len(last.text) + len(BLOCK_SEPARATOR) == piece.start
+        ):
+            # The passage keeps the blank line between the two, so its offsets still match the full text.
+            merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
+                                last.section, "paragraph" if last.kind != piece.kind else last.kind)
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _chunks(piece: _Piece, doc) -> Iterable[tuple[int, int, list[Sentence]]]:
+    """Split a piece at sentence boundaries (tables at row boundaries) into chunks under the length cap."""
+    spans = _row_spans(piece.text) if piece.kind == "table" else _sentence_spans(doc)
+    chunk: list[tuple[int, int]] = []
+    for span in spans:
+        if chunk and span[1] - chunk[0][0] > MAX_PASSAGE_CHARS:
+            yield _chunk(chunk, piece.text)
+            chunk = []
+        chunk.append(span)
+    if chunk:
+        yield _chunk(chunk, piece.text)
+
+
+def _chunk(spans: list[tuple[int, int]], text: str) -> tuple[int, int, list[Sentence]]:
+    start, end = spans[0][0], spans[-1][1]
+    sentences = [
+        Sentence(seq=i + 1, text=text[a:b], char_start=a - start, char_end=b - start)
+        for i, (a, b) in enumerate(spans)
+    ]
+    return start, end, sentences
+
+
+def _sentence_spans(doc) -> list[tuple[int, int]]:
+    spans = []
+    for sent in doc.sents:
+        text = sent.text
+        stripped = text.strip()
+        if not stripped:
+            continue
+        start = sent.start_char + (len(text) - len(text.lstrip()))
+        spans.append((start, start + len(stripped)))
+    return spans
+
+
+def _row_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    offset = 0
+    for row in text.split("\n"):
+        if row.strip():
+            spans.append((offset, offset + len(row)))
+        offset += len(row) + 1
+    return spans

@@ -1,0 +1,769 @@
+"""Write everything the pipeline learns about a review into DuckDB, and read summaries back.
+
+The database is a public interface: analysts query it with SQL, so its tables are created only by the
+versioned migration files in ``pipeline/migrations`` and documented in ``docs/schema.md``. All SQL of the
+pipeline lives here and in those files.
+
+Each review is written in one transaction (``Store.write_review``): a crash or an error part-way leaves the
+previously stored rows of that review untouched. Connections are opened per operation and closed straight
+after, so other programs (a DuckDB shell, ``casereview status``) can open the file between writes; opening
+waits a while for a lock held by another program. All timestamps are stored in UTC. This module does not
+import Prefect.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.errors import CaseReviewError
+from pipeline.fetch import FetchAttempt
+from pipeline.manifest import ManifestEntry
+from pipeline.records import PageInfo, Passage, ThemeTag
+from pipeline.settings import PIPELINE_VERSION
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+DOCUMENT_STATUSES: tuple[str, ...] = ("ok", "needs_ocr", "failed")
+RUN_END_STATUSES: tuple[str, ...] = ("finished", "interrupted")
+# How long opening the file waits for another program (a DuckDB shell, a second run) to let go of it.
+DEFAULT_LOCK_TIMEOUT_S = 30.0
+TOP_EVIDENCE = 3
+_MIGRATION_NAME_RE = re.compile(r"^(\d+)_(\w+)\.sql$")
+_OUTCOME_BY_STATUS = {"ok": "processed", "needs_ocr": "needs_ocr", "failed": "failed"}
+_NO_ERROR_TEXT = "failed without an error message"
+
+
+class StoreError(CaseReviewError):
+    """The database cannot be opened or used (locked, not a DuckDB file, from a newer casereview)."""
+
+
+@dataclass
+class ReviewResult:
+    """Everything the pipeline learnt about one review in one run; ``Store.write_review`` writes it at once.
+
+    Attributes
+    ----------
+    entry : ManifestEntry
+        The manifest row.
+    status : str
+        'ok' (text extracted), 'needs_ocr' (no text layer) or 'failed' (``error`` says why).
+    error : str or None
+        What went wrong, for a failed review.
+    sha256, size_bytes, content_kind, fetched_at
+        Facts about the fetched document (None when fetching failed).
+    pages, passages, themes : list
+        Extraction, segmentation and classification output; ignored for a failed review.
+    attempts : list of FetchAttempt
+        Every fetch attempt made in this run.
+    embeddings : dict or None
+        Passage id -> vector, computed with ``embedding_model``; stored in the embedding cache.
+    embedding_model : str or None
+        Name (or path) of the encoder the embeddings came from.
+    """
+
+    entry: ManifestEntry
+    status: str
+    error: str | None = None
+    sha256: str | None = None
+    size_bytes: int | None = None
+    content_kind: str | None = None
+    fetched_at: datetime.datetime | None = None
+    pages: list[PageInfo] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    themes: list[ThemeTag] = field(default_factory=list)
+    attempts: list[FetchAttempt] = field(default_factory=list)
+    embeddings: dict[str, list[float]] | None = None
+    embedding_model: str | None = None
+
+
+# --------------------------------------------------------------------------- SQL
+
+_CREATE_SCHEMA_MIGRATIONS = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL
+)"""
+_SELECT_APPLIED = "SELECT version FROM schema_migrations ORDER BY version"
+_INSERT_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
+
+_UPSERT_REVIEW = """
+INSERT INTO reviews (review_id, title, area, nation, review_type, year, published, source, notes, manifest_line)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (review_id) DO UPDATE SET
+    title = excluded.title, area = excluded.area, nation = excluded.nation,
+    review_type = excluded.review_type, year = excluded.year, published = excluded.published,
+    source = excluded.source, notes = excluded.notes, manifest_line = excluded.manifest_line"""
+
+_SELECT_STORED_PAGES = "SELECT pages FROM documents WHERE review_id = ?"
+_MARK_DOCUMENT_FAILED = """
+UPDATE documents SET status = 'failed', error = ?, processed_at = ?, run_id = ? WHERE review_id = ?"""
+
+# Children before the rows they point to; theme_evidence has no review_id, so it goes via passage_themes.
+_DELETE_REVIEW_ROWS: tuple[str, ...] = (
+    "DELETE FROM theme_evidence WHERE passage_id IN "
+    "(SELECT passage_id FROM passage_themes WHERE review_id = ?)",
+    "DELETE FROM passage_themes WHERE review_id = ?",
+    "DELETE FROM review_themes WHERE review_id = ?",
+    "DELETE FROM sentences WHERE review_id = ?",
+    "DELETE FROM passages WHERE review_id = ?",
+    "DELETE FROM pages WHERE review_id = ?",
+    "DELETE FROM documents WHERE review_id = ?",
+)
+
+_INSERT_DOCUMENT = """
+INSERT INTO documents (review_id, sha256, status, error, pages, needs_ocr_pages, size_bytes, content_kind,
+                       pipeline_version, fetched_at, processed_at, run_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+# Bulk inserts: one list parameter per column, zipped row-wise by unnest (much faster than executemany).
+_INSERT_PAGES = """
+INSERT INTO pages (review_id, page, chars, needs_ocr)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4)"""
+_INSERT_PASSAGES = """
+INSERT INTO passages (passage_id, review_id, seq, text, page_start, page_end, section, char_start, char_end)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7), unnest($8),
+       unnest($9)"""
+_INSERT_SENTENCES = """
+INSERT INTO sentences (passage_id, seq, review_id, text, char_start, char_end)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6)"""
+_INSERT_PASSAGE_THEMES = """
+INSERT INTO passage_themes (passage_id, review_id, theme, score, model_version)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5)"""
+_INSERT_THEME_EVIDENCE = """
+INSERT INTO theme_evidence (passage_id, theme, rank, sentence_seq, text, score)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6)"""
+_INSERT_EMBEDDINGS = """
+INSERT INTO passage_embeddings (passage_id, model, vector)
+SELECT unnest($1), unnest($2), unnest($3)
+ON CONFLICT DO NOTHING"""
+_INSERT_FETCH_ATTEMPTS = """
+INSERT INTO fetch_attempts (run_id, review_id, attempt, url, status_code, error, elapsed_s, attempted_at)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7), unnest($8)"""
+_INSERT_RUN_REVIEW = """
+INSERT OR REPLACE INTO run_reviews (run_id, review_id, outcome, message, seconds) VALUES (?, ?, ?, ?, ?)"""
+
+# One row per theme of the review: how many passages carry it, the best score, and the best evidence
+# quotes (ties broken by position in the review) with the page their passage starts on.
+_ROLL_UP_REVIEW_THEMES = f"""
+INSERT INTO review_themes (review_id, theme, model_version, passages_tagged, max_score, top_evidence)
+WITH tagged AS (
+    SELECT theme, max(model_version) AS model_version, count(*) AS passages_tagged, max(score) AS max_score
+    FROM passage_themes WHERE review_id = $1
+    GROUP BY theme
+), ranked AS (
+    SELECT e.theme, e.text, p.page_start AS page, e.passage_id, e.score,
+           row_number() OVER (PARTITION BY e.theme ORDER BY e.score DESC, p.seq, e.rank) AS position
+    FROM theme_evidence e
+    JOIN passage_themes t ON t.passage_id = e.passage_id AND t.theme = e.theme
+    JOIN passages p ON p.passage_id = e.passage_id
+    WHERE t.review_id = $1
+), best AS (
+    SELECT theme,
+           list({{'text': text, 'page': page, 'passage_id': passage_id, 'score': score}} ORDER BY position)
+               AS top_evidence
+    FROM ranked WHERE position <= {TOP_EVIDENCE}
+    GROUP BY theme
+)
+SELECT $1, tagged.theme, tagged.model_version, tagged.passages_tagged, tagged.max_score,
+       coalesce(best.top_evidence, [])
+FROM tagged LEFT JOIN best USING (theme)"""
+
+_INSERT_RUN = """
+INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status)
+VALUES (?, ?, ?, ?, ?, 'running')"""
+# A review needing OCR yielded no text, so it counts with the failures (and separately as needs_ocr).
+_COUNT_RUN_REVIEWS = """
+SELECT count(*) FILTER (WHERE outcome = 'processed'),
+       count(*) FILTER (WHERE outcome = 'skipped'),
+       count(*) FILTER (WHERE outcome IN ('failed', 'needs_ocr')),
+       count(*) FILTER (WHERE outcome = 'needs_ocr')
+FROM run_reviews WHERE run_id = ?"""
+_SELECT_RUN_PROBLEMS = """
+SELECT review_id, outcome, message FROM run_reviews
+WHERE run_id = ? AND outcome IN ('failed', 'needs_ocr')
+ORDER BY review_id"""
+# Pages and passages written by the run (a failed review keeps rows from an earlier run: not counted).
+_COUNT_RUN_PAGES = """
+SELECT count(*) FROM pages JOIN documents USING (review_id)
+WHERE documents.run_id = ? AND documents.status <> 'failed'"""
+_COUNT_RUN_PASSAGES = """
+SELECT count(*) FROM passages JOIN documents USING (review_id)
+WHERE documents.run_id = ? AND documents.status <> 'failed'"""
+_FINISH_RUN = """
+UPDATE runs SET finished_at = ?, status = ?, reviews_processed = ?, reviews_skipped = ?, reviews_failed = ?,
+                pages = ?, passages = ?
+WHERE run_id = ?"""
+_SELECT_RUN = "SELECT * FROM runs WHERE run_id = ?"
+_SELECT_LAST_RUN = "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1"
+
+_IS_UNCHANGED = """
+SELECT count(*) > 0 FROM documents
+WHERE review_id = ? AND sha256 = ? AND pipeline_version = ? AND status <> 'failed'"""
+_SELECT_EMBEDDINGS = """
+SELECT passage_id, vector FROM passage_embeddings
+WHERE model = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))"""
+_CREATE_FTS_INDEX = (
+    "PRAGMA create_fts_index('passages', 'passage_id', 'text', 'section', "
+    "stemmer = 'porter', stopwords = 'english', overwrite = 1)"
+)
+
+_COUNT_DOCUMENTS_BY_STATUS = "SELECT status, count(*) FROM documents GROUP BY status"
+_COUNT_TABLES = """
+SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM pages), (SELECT count(*) FROM passages),
+       (SELECT count(*) FROM sentences), (SELECT count(*) FROM passage_themes)"""
+_SELECT_FAILURES = """
+SELECT d.review_id, d.status, d.error, r.title, r.source, d.processed_at, d.run_id,
+       d.status = 'failed' AND d.pages IS NOT NULL AS keeps_earlier_version
+FROM documents d LEFT JOIN reviews r USING (review_id)
+WHERE d.status IN ('failed', 'needs_ocr')
+ORDER BY d.review_id"""
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class Store:
+    """The pipeline's DuckDB database.
+
+    Parameters
+    ----------
+    path : Path
+        The database file; its folder is created and the schema brought up to date.
+    lock_timeout : float
+        Seconds to wait when another program holds the file before giving up with ``StoreError``.
+
+    Raises
+    ------
+    StoreError
+        If the file is not a DuckDB database, stays locked, or was written by a newer casereview.
+
+    Examples
+    --------
+    >>> store = Store(Path("outputs/casereview.duckdb"))
+    >>> run_id = store.start_run(Path("manifest.csv"), manifest_sha256)
+    >>> store.write_review(run_id, result, seconds=2.5)
+    >>> store.rebuild_fts()
+    >>> store.finish_run(run_id)
+    {'run_id': ..., 'reviews_processed': 1, ...}
+    """
+
+    def __init__(self, path: Path, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        # Reentrant so a caller holding ``connect()`` can still call the other methods from the same thread.
+        self._lock = threading.RLock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._write() as con:
+            _apply_migrations(con, self.path)
+
+    # ------------------------------------------------------------------ connections
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the database with the full-text-search extension loaded (when available); close it after.
+
+        Parameters
+        ----------
+        read_only : bool
+            Open read-only (other read-only programs may open the file at the same time).
+
+        Yields
+        ------
+        duckdb.DuckDBPyConnection
+            Keep it only as long as needed: while it is open no other program can write.
+        """
+        with self._lock:
+            con = self._open(read_only)
+            try:
+                _load_fts(con)
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            con = self._open(read_only=False)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            con = self._open(read_only=True)
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if not _is_lock_conflict(exc):
+                    raise StoreError(
+                        f"Could not open the database {self.path}: {exc}. Check that the path names a "
+                        "casereview DuckDB file (or a new file to create)."
+                    ) from exc
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"The database {self.path} is in use by another program (waited "
+                        f"{self.lock_timeout:g} s): close any DuckDB shell or notebook that has it open and "
+                        "try again."
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        # A query touching an extension that is not installed must never download it.
+        con.execute("SET autoinstall_known_extensions = false")
+        return con
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, manifest: Path, manifest_sha256: str) -> str:
+        """Record the start of a run and return its id (UTC start time plus a random suffix).
+
+        Parameters
+        ----------
+        manifest : Path
+            The manifest the run processes.
+        manifest_sha256 : str
+            Checksum of the manifest bytes that were read.
+
+        Returns
+        -------
+        str
+            The run id, e.g. ``20261115T093012Z-3f9a1c``.
+        """
+        started = _utc_now()
+        run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+        with self._write() as con:
+            con.execute(_INSERT_RUN, [run_id, started, str(manifest), manifest_sha256, PIPELINE_VERSION])
+        return run_id
+
+    def finish_run(self, run_id: str, status: str = "finished") -> dict[str, Any]:
+        """Close a run: count what happened to its reviews, store the counts and return the run's row.
+
+        Parameters
+        ----------
+        run_id : str
+            From ``start_run``.
+        status : str
+            'finished', or 'interrupted' when the run was stopped early.
+
+        Returns
+        -------
+        dict
+            The ``runs`` row (``reviews_failed`` counts failed reviews and those needing OCR), plus
+            ``reviews_needs_ocr`` and ``problems``: one dict (``review_id``, ``outcome``, ``message``) per
+            review of the run that failed or needs OCR.
+        """
+        if status not in RUN_END_STATUSES:
+            raise ValueError(f"run status must be one of {RUN_END_STATUSES}, not {status!r}")
+        with self._write() as con:
+            processed, skipped, failed, needs_ocr = con.execute(_COUNT_RUN_REVIEWS, [run_id]).fetchone()
+            pages = con.execute(_COUNT_RUN_PAGES, [run_id]).fetchone()[0]
+            passages = con.execute(_COUNT_RUN_PASSAGES, [run_id]).fetchone()[0]
+            con.execute(
+                _FINISH_RUN, [_utc_now(), status, processed, skipped, failed, pages, passages, run_id]
+            )
+            row = _fetch_dicts(con, _SELECT_RUN, [run_id])
+            problems = _fetch_dicts(con, _SELECT_RUN_PROBLEMS, [run_id])
+        if not row:
+            raise StoreError(f"No run {run_id!r} in {self.path}: start_run was not called for it.")
+        return {**row[0], "reviews_needs_ocr": needs_ocr, "problems": problems}
+
+    # ------------------------------------------------------------------ reviews
+
+    def is_unchanged(self, review_id: str, sha256: str) -> bool:
+        """Return True when this document was already processed successfully by this pipeline version.
+
+        Parameters
+        ----------
+        review_id : str
+            The review.
+        sha256 : str
+            Checksum of the document just fetched.
+        """
+        with self._read() as con:
+            return bool(con.execute(_IS_UNCHANGED, [review_id, sha256, PIPELINE_VERSION]).fetchone()[0])
+
+    def write_review(self, run_id: str, result: ReviewResult, seconds: float) -> None:
+        """Write everything about one review in one transaction.
+
+        The review's manifest row is updated, its document, pages, passages, sentences and themes are
+        replaced, its theme roll-up is recomputed, new embeddings are added to the cache, and the fetch
+        attempts and the review's outcome are recorded for the run. A failed result whose review already has
+        an extracted version keeps that version's rows (nothing is lost) and only marks the document failed
+        with the error. If anything raises, the transaction is rolled back and the previous rows stay.
+
+        Parameters
+        ----------
+        run_id : str
+            From ``start_run``.
+        result : ReviewResult
+            What the pipeline found.
+        seconds : float
+            Time spent on the review, for run summaries.
+        """
+        _check_result(result)
+        review_id = result.entry.review_id
+        now = _utc_now()
+        with self._write() as con:
+            con.begin()
+            try:
+                con.execute(_UPSERT_REVIEW, _review_row(result.entry))
+                if result.status == "failed" and _has_extracted_version(con, review_id):
+                    con.execute(_MARK_DOCUMENT_FAILED, [_error_text(result), now, run_id, review_id])
+                else:
+                    _replace_review_rows(con, run_id, result, now)
+                if result.embeddings:
+                    _bulk_insert(con, _INSERT_EMBEDDINGS, _embedding_rows(result))
+                _bulk_insert(con, _INSERT_FETCH_ATTEMPTS, _attempt_rows(run_id, review_id, result.attempts))
+                con.execute(_INSERT_RUN_REVIEW, _run_review_row(run_id, result, seconds))
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+    def record_skip(self, run_id: str, entry: ManifestEntry, message: str) -> None:
+        """Record that a review was skipped in a run (e.g. unchanged), refreshing its manifest details.
+
+        Parameters
+        ----------
+        run_id : str
+            From ``start_run``.
+        entry : ManifestEntry
+            The manifest row (its title, notes etc. may have been edited).
+        message : str
+            Why it was skipped, for the run summary.
+        """
+        with self._write() as con:
+            con.begin()
+            try:
+                con.execute(_UPSERT_REVIEW, _review_row(entry))
+                con.execute(_INSERT_RUN_REVIEW, [run_id, entry.review_id, "skipped", message, None])
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+    # ------------------------------------------------------------------ search and embeddings
+
+    def rebuild_fts(self) -> bool:
+        """Rebuild the full-text index of passages (it does not follow later writes: call after a run).
+
+        Returns
+        -------
+        bool
+            False, with a logged warning, when the full-text-search extension is unavailable.
+        """
+        with self._write() as con:
+            if not _load_fts(con):
+                log.warning("Full-text search is unavailable: the passage search index was not rebuilt.")
+                return False
+            con.execute(_CREATE_FTS_INDEX)
+        return True
+
+    def cached_embeddings(self, passage_ids: list[str], model: str) -> dict[str, list[float]]:
+        """Return the stored embeddings of these passages made with ``model`` (missing ones are left out).
+
+        Parameters
+        ----------
+        passage_ids : list of str
+            Passages wanted.
+        model : str
+            Name (or path) of the encoder.
+        """
+        if not passage_ids:
+            return {}
+        with self._read() as con:
+            rows = con.execute(_SELECT_EMBEDDINGS, [list(passage_ids), model]).fetchall()
+        return {passage_id: list(vector) for passage_id, vector in rows}
+
+    # ------------------------------------------------------------------ reports
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for ``casereview status``: documents by status, rows stored, failures and the last run.
+
+        Returns
+        -------
+        dict
+            Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``passages``, ``sentences``,
+            ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row or None).
+        """
+        with self._read() as con:
+            reviews, pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
+            documents = {status: 0 for status in DOCUMENT_STATUSES}
+            documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
+            failures = _fetch_dicts(con, _SELECT_FAILURES)
+            last_run = _fetch_dicts(con, _SELECT_LAST_RUN)
+        return {
+            "reviews": reviews,
+            "documents": documents,
+            "pages": pages,
+            "passages": passages,
+            "sentences": sentences,
+            "passage_themes": themes,
+            "failures": failures,
+            "last_run": last_run[0] if last_run else None,
+        }
+
+    def failures(self) -> list[dict[str, Any]]:
+        """Return the reviews whose document could not be read (status 'failed' or 'needs_ocr'), with why.
+
+        Returns
+        -------
+        list of dict
+            ``review_id``, ``status``, ``error``, ``title``, ``source``, ``processed_at``, ``run_id`` and
+            ``keeps_earlier_version`` (True when a failed review still has text from an earlier version).
+        """
+        with self._read() as con:
+            return _fetch_dicts(con, _SELECT_FAILURES)
+
+
+# --------------------------------------------------------------------------- migrations
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    """Return (version, name, sql) for every migration file, in version order."""
+    found = []
+    for sql_file in MIGRATIONS_DIR.glob("*.sql"):
+        match = _MIGRATION_NAME_RE.match(sql_file.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), sql_file.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(_CREATE_SCHEMA_MIGRATIONS)
+    applied = {version for (version,) in con.execute(_SELECT_APPLIED).fetchall()}
+    migrations = _migrations()
+    known = {version for version, _, _ in migrations}
+    unknown = applied - known
+    if unknown:
+        raise StoreError(
+            f"The database {path} has schema version {max(unknown)}, written by a newer casereview than this "
+            f"one ({PIPELINE_VERSION}, schema version {max(known)}). Upgrade casereview, or use another "
+            "database file."
+        )
+    for version, name, sql in migrations:
+        if version in applied:
+            continue
+        con.begin()
+        try:
+            con.execute(sql)
+            con.execute(_INSERT_MIGRATION, [version, name, _utc_now()])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+
+# --------------------------------------------------------------------------- full-text search
+
+
+def _fts_extension_file() -> Path | None:
+    """The FTS extension shipped in the ``duckdb-extension-fts`` wheel for this DuckDB version."""
+    try:
+        import duckdb_extension_fts
+    except ImportError:
+        return None
+    path = Path(duckdb_extension_fts.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+    path = path / "fts.duckdb_extension"
+    return path if path.is_file() else None
+
+
+def _load_fts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Load the FTS extension, installing it from the wheel (never from the network) the first time."""
+    try:
+        con.execute("LOAD fts")
+        return True
+    except duckdb.Error:
+        pass
+    extension = _fts_extension_file()
+    if extension is None:
+        return False
+    try:
+        con.install_extension(str(extension))
+        con.execute("LOAD fts")
+    except duckdb.Error as exc:
+        log.debug("Could not install the FTS extension from %s: %s", extension, exc)
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- writing a review
+
+
+def _check_result(result: ReviewResult) -> None:
+    """Reject results that would store inconsistent rows, before anything is written."""
+    review_id = result.entry.review_id
+    if result.status not in DOCUMENT_STATUSES:
+        raise ValueError(f"{review_id}: status must be one of {DOCUMENT_STATUSES}, not {result.status!r}")
+    if result.embeddings and not result.embedding_model:
+        raise ValueError(f"{review_id}: embeddings given without embedding_model")
+    if result.status == "failed":
+        return
+    passage_ids = set()
+    for passage in result.passages:
+        if passage.review_id != review_id:
+            raise ValueError(f"{review_id}: passage {passage.passage_id} belongs to {passage.review_id}")
+        passage_ids.add(passage.passage_id)
+    for tag in result.themes:
+        if tag.passage_id not in passage_ids:
+            raise ValueError(f"{review_id}: theme {tag.theme!r} tags unknown passage {tag.passage_id}")
+
+
+def _has_extracted_version(con: duckdb.DuckDBPyConnection, review_id: str) -> bool:
+    """True when a document of this review was extracted before (its page count is known)."""
+    row = con.execute(_SELECT_STORED_PAGES, [review_id]).fetchone()
+    return row is not None and row[0] is not None
+
+
+def _replace_review_rows(
+    con: duckdb.DuckDBPyConnection, run_id: str, result: ReviewResult, now: datetime.datetime
+) -> None:
+    review_id = result.entry.review_id
+    for sql in _DELETE_REVIEW_ROWS:
+        con.execute(sql, [review_id])
+    con.execute(_INSERT_DOCUMENT, _document_row(run_id, result, now))
+    if result.status == "failed":
+        return
+    _bulk_insert(con, _INSERT_PAGES, [(review_id, p.number, p.chars, p.needs_ocr) for p in result.pages])
+    _bulk_insert(con, _INSERT_PASSAGES, _passage_rows(result.passages))
+    _bulk_insert(con, _INSERT_SENTENCES, _sentence_rows(result.passages))
+    _bulk_insert(con, _INSERT_PASSAGE_THEMES, _theme_rows(review_id, result.themes))
+    _bulk_insert(con, _INSERT_THEME_EVIDENCE, _evidence_rows(result.themes))
+    con.execute(_ROLL_UP_REVIEW_THEMES, [review_id])
+
+
+def _bulk_insert(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run an ``INSERT ... SELECT unnest($1), unnest($2), ...`` with one list parameter per column."""
+    if rows:
+        con.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+
+
+def _review_row(entry: ManifestEntry) -> list[Any]:
+    return [
+        entry.review_id,
+        entry.title,
+        entry.area,
+        entry.nation,
+        entry.review_type,
+        entry.year,
+        entry.published,
+        entry.source,
+        entry.notes,
+        entry.line,
+    ]
+
+
+def _document_row(run_id: str, result: ReviewResult, now: datetime.datetime) -> list[Any]:
+    failed = result.status == "failed"
+    return [
+        result.entry.review_id,
+        result.sha256,
+        result.status,
+        _error_text(result) if failed else result.error,
+        None if failed else len(result.pages),
+        None if failed else [p.number for p in result.pages if p.needs_ocr],
+        result.size_bytes,
+        result.content_kind,
+        PIPELINE_VERSION,
+        _utc_naive(result.fetched_at),
+        now,
+        run_id,
+    ]
+
+
+def _passage_rows(passages: list[Passage]) -> list[tuple[Any, ...]]:
+    return [
+        (p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section, p.char_start, p.char_end)
+        for p in passages
+    ]
+
+
+def _sentence_rows(passages: list[Passage]) -> list[tuple[Any, ...]]:
+    return [
+        (p.passage_id, s.seq, p.review_id, s.text, s.char_start, s.char_end)
+        for p in passages
+        for s in p.sentences
+    ]
+
+
+def _theme_rows(review_id: str, themes: list[ThemeTag]) -> list[tuple[Any, ...]]:
+    return [(t.passage_id, review_id, t.theme, float(t.score), t.model_version) for t in themes]
+
+
+def _evidence_rows(themes: list[ThemeTag]) -> list[tuple[Any, ...]]:
+    return [
+        (t.passage_id, t.theme, rank, e.sentence_seq, e.text, float(e.score))
+        for t in themes
+        for rank, e in enumerate(t.evidence, start=1)
+    ]
+
+
+def _embedding_rows(result: ReviewResult) -> list[tuple[Any, ...]]:
+    embeddings = result.embeddings or {}
+    model = result.embedding_model
+    return [(passage_id, model, [float(x) for x in vector]) for passage_id, vector in embeddings.items()]
+
+
+def _attempt_rows(run_id: str, review_id: str, attempts: list[FetchAttempt]) -> list[tuple[Any, ...]]:
+    return [
+        (run_id, review_id, a.attempt, a.url, a.status_code, a.error, a.elapsed_s, _utc_naive(a.at))
+        for a in attempts
+    ]
+
+
+def _run_review_row(run_id: str, result: ReviewResult, seconds: float) -> list[Any]:
+    outcome = _OUTCOME_BY_STATUS[result.status]
+    message = _error_text(result) if outcome == "failed" else result.error
+    return [run_id, result.entry.review_id, outcome, message, float(seconds)]
+
+
+def _error_text(result: ReviewResult) -> str:
+    return (result.error or "").strip() or _NO_ERROR_TEXT
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _utc_now() -> datetime.datetime:
+    """Now in UTC, without tzinfo: the columns are TIMESTAMP and hold UTC by convention."""
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def _utc_naive(moment: datetime.datetime | None) -> datetime.datetime | None:
+    """Convert to naive UTC (DuckDB would otherwise shift aware values to the session's time zone)."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    return "lock" in str(exc).lower()
+
+
+def _fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
