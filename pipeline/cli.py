@@ -227,12 +227,5 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
     click.echo(f"Wrote {target}: {len(entries)} reviews ({guessed} with guessed fields: check the notes column)")
 
 
-def _attach_optional_commands() -> None:
-    """Commands living in their own modules (themes, topics, search, outputs)."""
-    from pipeline.commands import themes
-
-    for command in (themes.classify, themes.evaluate, themes.train):
-        main.add_command(command)
-
-
-_attach_optional_commands()
+if __name__ == "__main__":
+    main()

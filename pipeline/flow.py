@@ -20,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.errors import CaseReviewError, FetchError
 from pipeline.extract import extract_pdf
-from pipeline.fetch import Fetcher, FetchedDocument, describe_kind_problem
+from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.segment import segment
 from pipeline.settings import outputs_dir

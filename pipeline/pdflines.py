@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,8 +98,18 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
         ) from None
 
 
+# PDFium may not be called from two threads at once, even on different documents (pypdfium2's docs):
+# the pdfium part of extraction is serialised; layout, segmentation and tagging still run in parallel.
+PDFIUM_LOCK = threading.RLock()
+
+
 def read_pages(path: Path) -> list[PageLines]:
     """Read every page of the PDF at ``path`` into positioned lines."""
+    with PDFIUM_LOCK:
+        return _read_pages(path)
+
+
+def _read_pages(path: Path) -> list[PageLines]:
     pdf = open_pdf(path)
     try:
         try:
@@ -204,16 +215,26 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         yield line
 
 
-_RECT = pdfium_c.FS_RECTF()
-_RECT_REF = ctypes.byref(_RECT)
+# ctypes out-parameters reused across calls (allocating them per character is slow); one set per thread,
+# because the flow extracts several documents at once.
+_BUFFERS = threading.local()
+
+
+def _buffers():
+    if not hasattr(_BUFFERS, "rect"):
+        _BUFFERS.rect = pdfium_c.FS_RECTF()
+        _BUFFERS.font_name = ctypes.create_string_buffer(256)
+        _BUFFERS.font_flags = ctypes.c_int()
+    return _BUFFERS
 
 
 def _loose_box(textpage, index: int) -> tuple[float, float, float, float] | None:
     """(left, bottom, right, top) of a character's loose box (font ascent to descent), via the raw API:
     the helper method allocates per call, and this runs for every line of every page."""
-    if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, _RECT_REF):
+    rect = _buffers().rect
+    if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, ctypes.byref(rect)):
         return None
-    return _RECT.left, _RECT.bottom, _RECT.right, _RECT.top
+    return rect.left, rect.bottom, rect.right, rect.top
 
 
 _FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,2}(?=[\s,.;:)]|$)")
@@ -269,16 +290,13 @@ def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, siz
     return cuts
 
 
-_FONT_NAME = ctypes.create_string_buffer(256)
-_FONT_FLAGS = ctypes.c_int()
-
-
 def _is_bold(textpage, index: int) -> bool:
     weight = pdfium_c.FPDFText_GetFontWeight(textpage.raw, index)
     if weight and weight >= 600:
         return True
-    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, _FONT_NAME, 256, ctypes.byref(_FONT_FLAGS))
-    name = _FONT_NAME.value.decode("latin-1", "replace").lower()
+    buffers = _buffers()
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buffers.font_name, 256, ctypes.byref(buffers.font_flags))
+    name = buffers.font_name.value.decode("latin-1", "replace").lower()
     return "bold" in name or "black" in name or "heavy" in name
 
 

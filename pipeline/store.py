@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from pipeline.errors import CaseReviewError
 from pipeline.fetch import FetchAttempt
@@ -95,6 +96,9 @@ _CREATE_SCHEMA_MIGRATIONS = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL
 )"""
+_HAS_SCHEMA_MIGRATIONS = """
+SELECT count(*) > 0 FROM information_schema.tables
+WHERE table_schema = 'main' AND table_name = 'schema_migrations'"""
 _SELECT_APPLIED = "SELECT version FROM schema_migrations ORDER BY version"
 _INSERT_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
 
@@ -144,9 +148,12 @@ SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5)"""
 _INSERT_THEME_EVIDENCE = """
 INSERT INTO theme_evidence (passage_id, theme, rank, sentence_seq, text, score)
 SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6)"""
+# Vectors arrive flattened in the registered numpy columns (passage index k, position j, value x): turning
+# nested Python lists into DuckDB lists one float at a time is about 15 times slower.
 _INSERT_EMBEDDINGS = """
 INSERT INTO passage_embeddings (passage_id, model, vector)
-SELECT unnest($1), unnest($2), unnest($3)
+SELECT $1[k + 1], $2, vector
+FROM (SELECT k, list(x ORDER BY j) AS vector FROM embedding_values GROUP BY k)
 ON CONFLICT DO NOTHING"""
 _INSERT_FETCH_ATTEMPTS = """
 INSERT INTO fetch_attempts (run_id, review_id, attempt, url, status_code, error, elapsed_s, attempted_at)
@@ -180,6 +187,7 @@ SELECT $1, tagged.theme, tagged.model_version, tagged.passages_tagged, tagged.ma
        coalesce(best.top_evidence, [])
 FROM tagged LEFT JOIN best USING (theme)"""
 
+_MARK_INTERRUPTED = "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'"
 _INSERT_RUN = """
 INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status)
 VALUES (?, ?, ?, ?, ?, 'running')"""
@@ -208,6 +216,7 @@ WHERE run_id = ?"""
 _SELECT_RUN = "SELECT * FROM runs WHERE run_id = ?"
 _SELECT_LAST_RUN = "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1"
 
+_SELECT_FAILURE = "SELECT status, error, sha256, pipeline_version FROM documents WHERE review_id = ?"
 _IS_UNCHANGED = """
 SELECT count(*) > 0 FROM documents
 WHERE review_id = ? AND sha256 = ? AND pipeline_version = ? AND status <> 'failed'"""
@@ -265,7 +274,12 @@ class Store:
         # Reentrant so a caller holding ``connect()`` can still call the other methods from the same thread.
         self._lock = threading.RLock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._write() as con:
+        if self.path.exists():
+            # Read-only first: an up-to-date database opens even while another program is reading it.
+            with self._connection(read_only=True) as con:
+                if not _pending_migrations(con, self.path):
+                    return
+        with self._connection(read_only=False) as con:
             _apply_migrations(con, self.path)
 
     # ------------------------------------------------------------------ connections
@@ -284,28 +298,16 @@ class Store:
         duckdb.DuckDBPyConnection
             Keep it only as long as needed: while it is open no other program can write.
         """
+        with self._connection(read_only, fts=True) as con:
+            yield con
+
+    @contextmanager
+    def _connection(self, read_only: bool, fts: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._lock:
             con = self._open(read_only)
             try:
-                _load_fts(con)
-                yield con
-            finally:
-                con.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock:
-            con = self._open(read_only=False)
-            try:
-                yield con
-            finally:
-                con.close()
-
-    @contextmanager
-    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock:
-            con = self._open(read_only=True)
-            try:
+                if fts:
+                    _load_fts(con)
                 yield con
             finally:
                 con.close()
@@ -354,7 +356,9 @@ class Store:
         """
         started = _utc_now()
         run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-        with self._write() as con:
+        with self._connection(read_only=False) as con:
+            # A run still marked running was killed (its process is gone): say so instead of leaving it open.
+            con.execute(_MARK_INTERRUPTED, [started])
             con.execute(_INSERT_RUN, [run_id, started, str(manifest), manifest_sha256, PIPELINE_VERSION])
         return run_id
 
@@ -377,7 +381,7 @@ class Store:
         """
         if status not in RUN_END_STATUSES:
             raise ValueError(f"run status must be one of {RUN_END_STATUSES}, not {status!r}")
-        with self._write() as con:
+        with self._connection(read_only=False) as con:
             processed, skipped, failed, needs_ocr = con.execute(_COUNT_RUN_REVIEWS, [run_id]).fetchone()
             pages = con.execute(_COUNT_RUN_PAGES, [run_id]).fetchone()[0]
             passages = con.execute(_COUNT_RUN_PASSAGES, [run_id]).fetchone()[0]
@@ -402,7 +406,7 @@ class Store:
         sha256 : str
             Checksum of the document just fetched.
         """
-        with self._read() as con:
+        with self._connection(read_only=True) as con:
             return bool(con.execute(_IS_UNCHANGED, [review_id, sha256, PIPELINE_VERSION]).fetchone()[0])
 
     def write_review(self, run_id: str, result: ReviewResult, seconds: float) -> None:
@@ -426,22 +430,18 @@ class Store:
         _check_result(result)
         review_id = result.entry.review_id
         now = _utc_now()
-        with self._write() as con:
-            con.begin()
-            try:
-                con.execute(_UPSERT_REVIEW, _review_row(result.entry))
-                if result.status == "failed" and _has_extracted_version(con, review_id):
-                    con.execute(_MARK_DOCUMENT_FAILED, [_error_text(result), now, run_id, review_id])
-                else:
-                    _replace_review_rows(con, run_id, result, now)
-                if result.embeddings:
-                    _bulk_insert(con, _INSERT_EMBEDDINGS, _embedding_rows(result))
-                _bulk_insert(con, _INSERT_FETCH_ATTEMPTS, _attempt_rows(run_id, review_id, result.attempts))
-                con.execute(_INSERT_RUN_REVIEW, _run_review_row(run_id, result, seconds))
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+        with self._connection(read_only=False) as con, _transaction(con):
+            con.execute(_UPSERT_REVIEW, _review_row(result.entry))
+            if result.status == "failed" and _is_same_failure(con, review_id, result):
+                pass  # the same failure as last time: the run log records it, the data stays unchanged
+            elif result.status == "failed" and _has_extracted_version(con, review_id):
+                con.execute(_MARK_DOCUMENT_FAILED, [_error_text(result), now, run_id, review_id])
+            else:
+                _replace_review_rows(con, run_id, result, now)
+            if result.embeddings:
+                _insert_embeddings(con, result.embeddings, result.embedding_model)
+            _bulk_insert(con, _INSERT_FETCH_ATTEMPTS, _attempt_rows(run_id, review_id, result.attempts))
+            con.execute(_INSERT_RUN_REVIEW, _run_review_row(run_id, result, seconds))
 
     def record_skip(self, run_id: str, entry: ManifestEntry, message: str) -> None:
         """Record that a review was skipped in a run (e.g. unchanged), refreshing its manifest details.
@@ -455,15 +455,9 @@ class Store:
         message : str
             Why it was skipped, for the run summary.
         """
-        with self._write() as con:
-            con.begin()
-            try:
-                con.execute(_UPSERT_REVIEW, _review_row(entry))
-                con.execute(_INSERT_RUN_REVIEW, [run_id, entry.review_id, "skipped", message, None])
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
+        with self._connection(read_only=False) as con, _transaction(con):
+            con.execute(_UPSERT_REVIEW, _review_row(entry))
+            con.execute(_INSERT_RUN_REVIEW, [run_id, entry.review_id, "skipped", message, None])
 
     # ------------------------------------------------------------------ search and embeddings
 
@@ -475,7 +469,7 @@ class Store:
         bool
             False, with a logged warning, when the full-text-search extension is unavailable.
         """
-        with self._write() as con:
+        with self._connection(read_only=False) as con:
             if not _load_fts(con):
                 log.warning("Full-text search is unavailable: the passage search index was not rebuilt.")
                 return False
@@ -494,7 +488,7 @@ class Store:
         """
         if not passage_ids:
             return {}
-        with self._read() as con:
+        with self._connection(read_only=True) as con:
             rows = con.execute(_SELECT_EMBEDDINGS, [list(passage_ids), model]).fetchall()
         return {passage_id: list(vector) for passage_id, vector in rows}
 
@@ -509,7 +503,7 @@ class Store:
             Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``passages``, ``sentences``,
             ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row or None).
         """
-        with self._read() as con:
+        with self._connection(read_only=True) as con:
             reviews, pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
             documents = {status: 0 for status in DOCUMENT_STATUSES}
             documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
@@ -535,7 +529,7 @@ class Store:
             ``review_id``, ``status``, ``error``, ``title``, ``source``, ``processed_at``, ``run_id`` and
             ``keeps_earlier_version`` (True when a failed review still has text from an earlier version).
         """
-        with self._read() as con:
+        with self._connection(read_only=True) as con:
             return _fetch_dicts(con, _SELECT_FAILURES)
 
 
@@ -552,10 +546,12 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def _apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute(_CREATE_SCHEMA_MIGRATIONS)
-    applied = {version for (version,) in con.execute(_SELECT_APPLIED).fetchall()}
+def _pending_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[int, str, str]]:
+    """Return the migrations this database still needs; refuse a database from a newer casereview."""
     migrations = _migrations()
+    if not con.execute(_HAS_SCHEMA_MIGRATIONS).fetchone()[0]:
+        return migrations
+    applied = {version for (version,) in con.execute(_SELECT_APPLIED).fetchall()}
     known = {version for version, _, _ in migrations}
     unknown = applied - known
     if unknown:
@@ -564,17 +560,15 @@ def _apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             f"one ({PIPELINE_VERSION}, schema version {max(known)}). Upgrade casereview, or use another "
             "database file."
         )
-    for version, name, sql in migrations:
-        if version in applied:
-            continue
-        con.begin()
-        try:
+    return [migration for migration in migrations if migration[0] not in applied]
+
+
+def _apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute(_CREATE_SCHEMA_MIGRATIONS)
+    for version, name, sql in _pending_migrations(con, path):
+        with _transaction(con):
             con.execute(sql)
             con.execute(_INSERT_MIGRATION, [version, name, _utc_now()])
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
 
 
 # --------------------------------------------------------------------------- full-text search
@@ -620,6 +614,9 @@ def _check_result(result: ReviewResult) -> None:
         raise ValueError(f"{review_id}: status must be one of {DOCUMENT_STATUSES}, not {result.status!r}")
     if result.embeddings and not result.embedding_model:
         raise ValueError(f"{review_id}: embeddings given without embedding_model")
+    for passage_id, vector in (result.embeddings or {}).items():
+        if len(vector) == 0:
+            raise ValueError(f"{review_id}: empty embedding for passage {passage_id}")
     if result.status == "failed":
         return
     passage_ids = set()
@@ -630,6 +627,12 @@ def _check_result(result: ReviewResult) -> None:
     for tag in result.themes:
         if tag.passage_id not in passage_ids:
             raise ValueError(f"{review_id}: theme {tag.theme!r} tags unknown passage {tag.passage_id}")
+
+
+def _is_same_failure(con: duckdb.DuckDBPyConnection, review_id: str, result: ReviewResult) -> bool:
+    """True when the stored document already failed with this error on these bytes and this pipeline version."""
+    row = con.execute(_SELECT_FAILURE, [review_id]).fetchone()
+    return row is not None and tuple(row) == ("failed", _error_text(result), result.sha256, PIPELINE_VERSION)
 
 
 def _has_extracted_version(con: duckdb.DuckDBPyConnection, review_id: str) -> bool:
@@ -721,10 +724,26 @@ def _evidence_rows(themes: list[ThemeTag]) -> list[tuple[Any, ...]]:
     ]
 
 
-def _embedding_rows(result: ReviewResult) -> list[tuple[Any, ...]]:
-    embeddings = result.embeddings or {}
-    model = result.embedding_model
-    return [(passage_id, model, [float(x) for x in vector]) for passage_id, vector in embeddings.items()]
+def _insert_embeddings(
+    con: duckdb.DuckDBPyConnection, embeddings: dict[str, Sequence[float]], model: str | None
+) -> None:
+    """Add vectors to the cache (existing ones for the same passage and model are kept)."""
+    passage_ids = list(embeddings)
+    vectors = [np.asarray(vector, dtype=np.float32).ravel() for vector in embeddings.values()]
+    lengths = np.array([len(vector) for vector in vectors])
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    con.register(
+        "embedding_values",
+        {
+            "k": np.repeat(np.arange(len(vectors)), lengths),
+            "j": np.arange(int(lengths.sum())) - starts,
+            "x": np.concatenate(vectors),
+        },
+    )
+    try:
+        con.execute(_INSERT_EMBEDDINGS, [passage_ids, model])
+    finally:
+        con.unregister("embedding_values")
 
 
 def _attempt_rows(run_id: str, review_id: str, attempts: list[FetchAttempt]) -> list[tuple[Any, ...]]:
@@ -745,6 +764,19 @@ def _error_text(result: ReviewResult) -> str:
 
 
 # --------------------------------------------------------------------------- small helpers
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block writes, or roll all of it back if the block raises."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    # Outside the try: a failed commit is already rolled back by DuckDB.
+    con.commit()
 
 
 def _utc_now() -> datetime.datetime:

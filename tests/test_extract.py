@@ -1,0 +1,196 @@
+"""Extraction and segmentation on real PDFs: the demo corpus layouts, the broken inputs, the shared corpus."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ExtractError
+from pipeline.extract import extract_pdf
+from pipeline.layout import join_lines
+from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "corpus_manifest" / "demo"
+SHARED_PDF = ROOT.parent / "shared" / "corpus" / "pdf"
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from extract_fidelity import leaked, margin_lines, word_order_f1  # noqa: E402
+
+
+def _demo_layouts() -> dict[str, str]:
+    """review_id -> the layout notes from the demo manifest."""
+    with open(ROOT / "corpus_manifest" / "demo.csv", encoding="utf-8-sig") as handle:
+        return {row["review_id"]: row["notes"] or "" for row in csv.DictReader(handle)}
+
+
+def _text(document) -> str:
+    return "\n".join(block.text for block in document.blocks)
+
+
+GOOD_DEMO = sorted(p for p in DEMO.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("pdf", GOOD_DEMO, ids=lambda p: p.stem)
+def test_demo_pdfs_read_in_order_without_headers(pdf: Path) -> None:
+    truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
+    document = extract_pdf(pdf)
+    text = _text(document)
+    assert word_order_f1(text, truth) >= 0.98
+    assert leaked(text, truth, margin_lines(pdf, truth)) == 0
+    assert document.status == "ok" and not document.needs_ocr_pages
+    assert all(1 <= b.page_start <= b.page_end <= len(document.pages) for b in document.blocks)
+
+
+def test_each_layout_is_covered_by_the_demo_corpus() -> None:
+    notes = " ".join(_demo_layouts().values()).lower()
+    for layout in ("two-column", "table", "footnote", "hyphen", "numbered"):
+        assert layout in notes, f"no demo review with a {layout} layout"
+
+
+@pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
+@pytest.mark.parametrize("name", ["home-again-single-column", "reunification-review-two-column"])
+def test_shared_corpus_fidelity(name: str) -> None:
+    pdf = SHARED_PDF / f"{name}.pdf"
+    truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
+    text = _text(extract_pdf(pdf))
+    assert word_order_f1(text, truth) >= 0.98
+    assert leaked(text, truth, margin_lines(pdf, truth)) == 0
+
+
+def test_two_column_pages_are_read_column_by_column() -> None:
+    layouts = _demo_layouts()
+    two_column = [rid for rid, note in layouts.items() if "two-column" in note.lower()]
+    assert two_column
+    pdf = DEMO / f"{two_column[0]}.pdf"
+    truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
+    # Each truth paragraph's opening words appear intact in our text (interleaving would break them).
+    text = " ".join(_text(extract_pdf(pdf)).split())
+    paragraphs = [" ".join(p.split()[:12]) for p in truth.split("\n") if len(p.split()) > 30]
+    assert paragraphs and all(p in text for p in paragraphs)
+
+
+def test_tables_keep_their_rows_together() -> None:
+    layouts = _demo_layouts()
+    with_table = [rid for rid, note in layouts.items() if "table" in note.lower()]
+    document = extract_pdf(DEMO / f"{with_table[0]}.pdf")
+    tables = [b for b in document.blocks if b.kind == "table"]
+    assert tables
+    rows = tables[0].text.split("\n")
+    assert len(rows) >= 3 and all(" | " in row for row in rows)
+
+
+def test_footnotes_are_separate_blocks_not_inside_paragraphs() -> None:
+    layouts = _demo_layouts()
+    with_notes = [rid for rid, note in layouts.items() if "footnote" in note.lower()]
+    document = extract_pdf(DEMO / f"{with_notes[0]}.pdf")
+    footnotes = [b for b in document.blocks if b.kind == "footnote"]
+    assert footnotes
+    for note in footnotes:
+        body = [b.text for b in document.blocks if b.kind == "paragraph"]
+        assert not any(note.text in paragraph for paragraph in body)
+
+
+def test_headings_become_passage_sections() -> None:
+    document = extract_pdf(DEMO / "northmoor-2016-child-d.pdf")
+    headings = [b.text for b in document.blocks if b.kind == "heading"]
+    passages = segment("northmoor-2016-child-d", document.blocks)
+    sections = {p.section for p in passages}
+    assert len(headings) >= 5
+    assert sections - {None} <= set(headings)
+    assert any("recommendation" in (s or "").lower() for s in sections)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("corrupt-review.pdf", "damaged"),
+        ("encrypted-review.pdf", "password"),
+        ("download-page.pdf", "HTML"),
+    ],
+)
+def test_broken_inputs_fail_with_a_reason(name: str, reason: str) -> None:
+    with pytest.raises(ExtractError, match=reason) as info:
+        extract_pdf(DEMO / "broken" / name)
+    assert name in str(info.value)
+
+
+def test_scanned_pdf_is_flagged_needs_ocr_not_empty() -> None:
+    document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
+    assert document.status == "needs_ocr"
+    assert document.needs_ocr_pages == [p.number for p in document.pages]
+
+
+def test_empty_and_missing_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(ExtractError, match="empty"):
+        extract_pdf(empty)
+    with pytest.raises(ExtractError, match="not found"):
+        extract_pdf(tmp_path / "nope.pdf")
+
+
+def test_hyphenation_is_undone_but_compounds_kept() -> None:
+    vocabulary = frozenset({"assessment", "well-being"})
+    assert join_lines(["the assess-", "ment was late"], vocabulary) == "the assessment was late"
+    assert join_lines(["her well-", "being mattered"], vocabulary) == "her well-being mattered"
+    assert join_lines(["a multi-", "agency meeting"]) == "a multi-agency meeting"
+    assert join_lines(["profes-", "sionals met"]) == "professionals met"
+    assert join_lines(["Child A-", "Smith"]) == "Child A- Smith"  # capital after: not a broken word
+
+
+def test_ligatures_are_normalised(tmp_path: Path) -> None:
+    assert join_lines(["the ﬁrst ofﬁcer"]) == "the first officer"
+
+
+def test_passages_are_capped_and_offsets_point_into_the_full_text() -> None:
+    document = extract_pdf(DEMO / "ashcombe-2020-child-l.pdf")
+    passages = segment("ashcombe-2020-child-l", document.blocks)
+    text = full_text(document.blocks)
+    assert passages
+    for passage in passages:
+        assert text[passage.char_start : passage.char_end] == passage.text
+        assert len(passage.text) <= MAX_PASSAGE_CHARS or len(passage.sentences) == 1
+        for sentence in passage.sentences:
+            assert passage.text[sentence.char_start : sentence.char_end] == sentence.text
+    assert [p.seq for p in passages] == list(range(1, len(passages) + 1))
+    assert len({p.passage_id for p in passages}) == len(passages)
+
+
+def test_passage_ids_are_stable_content_hashes() -> None:
+    document = extract_pdf(DEMO / "harrowden-2015-child-s.pdf")
+    first = [p.passage_id for p in segment("harrowden-2015-child-s", document.blocks)]
+    second = [p.passage_id for p in segment("harrowden-2015-child-s", extract_pdf(
+        DEMO / "harrowden-2015-child-s.pdf").blocks)]
+    other_review = [p.passage_id for p in segment("another-review", document.blocks)]
+    assert first == second
+    assert not set(first) & set(other_review)
+    assert all(re.fullmatch(r"[0-9a-f]{20}", pid) for pid in first)
+
+
+def test_extract_command_prints_json_lines() -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["extract", str(DEMO / "thornley-2017-child-p.pdf")])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert records and set(records[0]) == {"text", "page_start", "page_end", "section"}
+    pages = [r["page_start"] for r in records]
+    assert pages == sorted(pages)
+
+
+def test_extract_command_explains_a_broken_file() -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["extract", str(DEMO / "broken" / "encrypted-review.pdf")])
+    assert result.exit_code == 2
+    assert "password" in result.output

@@ -1,0 +1,216 @@
+"""End to end: the real `casereview` command, real Prefect flow, real PDFs, a real DuckDB file.
+
+Covers the demo run (every review stored or explained), an idempotent re-run, and a run killed midway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.extract import extract_pdf
+from pipeline.manifest import load_manifest
+from pipeline.segment import segment
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_MANIFEST = ROOT / "corpus_manifest" / "demo.csv"
+CLI = [sys.executable, "-m", "pipeline.cli"]
+
+DATA_TABLES = ["reviews", "documents", "pages", "passages", "sentences", "passage_themes", "theme_evidence",
+               "review_themes"]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "CASEREVIEW_OUTPUTS": str(tmp_path / "outputs"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    })
+    return env
+
+
+def _run(tmp_path: Path, db: Path, *args: str, manifest: Path = DEMO_MANIFEST) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*CLI, "run", "--manifest", str(manifest), "--db", str(db), "--quiet", *args],
+        cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=500,
+    )
+
+
+def _fingerprint(db: Path) -> dict[str, str]:
+    """A hash of every row of every data table (run logs excluded): equal fingerprints mean no row changed."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        prints = {}
+        for table in DATA_TABLES:
+            rows = con.execute(f"SELECT * FROM {table}").fetchall()
+            rows = sorted(repr(row) for row in rows)
+            prints[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return prints
+    finally:
+        con.close()
+
+
+def _expected_passages() -> dict[str, int]:
+    """How many passages each good demo review should have, from the stages run directly."""
+    manifest = load_manifest(DEMO_MANIFEST)
+    counts = {}
+    for entry in manifest.entries:
+        path = entry.local_path(manifest.folder)
+        if entry.sha256 and path.exists():
+            counts[entry.review_id] = len(segment(entry.review_id, extract_pdf(path).blocks))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    tmp = tmp_path_factory.mktemp("demo")
+    db = tmp / "demo.duckdb"
+    result = _run(tmp, db)
+    assert result.returncode == 0, result.stderr + result.stdout
+    return tmp, db, result
+
+
+@pytest.mark.slow
+def test_demo_run_stores_every_review_and_explains_failures(demo_db) -> None:
+    _, db, result = demo_db
+    manifest = load_manifest(DEMO_MANIFEST)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == len(manifest.entries)
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(manifest.entries)
+        ok = con.execute("SELECT count(*) FROM documents WHERE status = 'ok'").fetchone()[0]
+        assert ok >= 15
+        broken = dict(con.execute(
+            "SELECT review_id, status || ': ' || error FROM documents WHERE status <> 'ok'").fetchall())
+        assert len(broken) == 5
+        reasons = " ".join(broken.values()).lower()
+        for expected in ("password", "damaged", "html", "not found", "needs_ocr"):
+            assert expected in reasons, f"no failure mentions {expected!r}: {broken}"
+        # Passages cite their review and pages, and sit inside the review's page count.
+        bad_pages = con.execute("""
+            SELECT count(*) FROM passages p JOIN documents d USING (review_id)
+            WHERE p.page_start < 1 OR p.page_end < p.page_start OR p.page_end > d.pages""").fetchone()[0]
+        assert bad_pages == 0
+        per_review = dict(con.execute("SELECT review_id, count(*) FROM passages GROUP BY 1").fetchall())
+        assert per_review == _expected_passages()
+        dupes = con.execute("SELECT count(*) - count(DISTINCT passage_id) FROM passages").fetchone()[0]
+        assert dupes == 0
+    finally:
+        con.close()
+    assert "reviews processed: " in result.stdout
+    assert "problems:" in result.stdout
+
+
+@pytest.mark.slow
+def test_second_run_processes_nothing_and_changes_no_rows(demo_db) -> None:
+    tmp, db, _ = demo_db
+    before = _fingerprint(db)
+    result = _run(tmp, db)
+    assert result.returncode == 0, result.stderr
+    assert "reviews processed: 0" in result.stdout
+    assert _fingerprint(db) == before
+
+
+@pytest.mark.slow
+def test_status_and_sql_commands_read_the_database(demo_db) -> None:
+    tmp, db, _ = demo_db
+    status = subprocess.run([*CLI, "status", "--db", str(db)], cwd=ROOT, env=_env(tmp), capture_output=True,
+                            text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    assert "encrypted" in status.stdout.lower() or "password" in status.stdout.lower()
+    query = subprocess.run([*CLI, "sql", "SELECT count(*) AS n FROM passages", "--db", str(db), "--format",
+                            "json"], cwd=ROOT, env=_env(tmp), capture_output=True, text=True, timeout=120)
+    assert query.returncode == 0, query.stderr
+    assert '"n":' in query.stdout
+    write = subprocess.run([*CLI, "sql", "DELETE FROM passages", "--db", str(db)], cwd=ROOT, env=_env(tmp),
+                           capture_output=True, text=True, timeout=120)
+    assert write.returncode == 2
+    assert "cannot change" in write.stderr
+
+
+@pytest.mark.slow
+def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
+    """New bytes for a review replace its passages; nothing of the old version is left."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf", folder / "review.pdf")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "review_id,title,area,nation,review_type,year,source\n"
+        "one,Review one,Thornley,England,SCR,2017,review.pdf\n", encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
+    shutil.copy(ROOT / "corpus_manifest" / "demo" / "harrowden-2015-child-s.pdf", folder / "review.pdf")
+    assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
+    expected = len(segment("one", extract_pdf(folder / "review.pdf").blocks))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'one'").fetchone()[0] == expected
+        assert con.execute("SELECT count(*) FROM passages WHERE text ILIKE '%Thornley%'").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+def _documents_written(db: Path) -> int:
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return -1  # the writer holds the file right now
+    try:
+        return con.execute("SELECT count(*) FROM passages").fetchone()[0]
+    except duckdb.Error:
+        return -1
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path: Path) -> None:
+    db = tmp_path / "killed.duckdb"
+    process = subprocess.Popen(
+        [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1"],
+        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        if db.exists() and _documents_written(db) > 0:
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the run finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    expected = _expected_passages()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = dict(con.execute("SELECT review_id, count(*) FROM passages GROUP BY 1").fetchall())
+        ok_docs = {r for (r,) in con.execute("SELECT review_id FROM documents WHERE status = 'ok'").fetchall()}
+    finally:
+        con.close()
+    assert stored, "nothing was written before the kill"
+    assert len(stored) < len(expected), "the kill came after the whole run"
+    for review_id, count in stored.items():
+        assert count == expected[review_id], f"{review_id} is half-written"
+        assert review_id in ok_docs
+
+    result = _run(tmp_path, db)
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = dict(con.execute("SELECT review_id, count(*) FROM passages GROUP BY 1").fetchall())
+        assert con.execute("SELECT count(*) - count(DISTINCT passage_id) FROM passages").fetchone()[0] == 0
+        statuses = dict(con.execute("SELECT status, count(*) FROM runs GROUP BY 1").fetchall())
+    finally:
+        con.close()
+    assert stored == expected
+    assert statuses.get("interrupted", 0) == 1

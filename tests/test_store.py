@@ -1,0 +1,734 @@
+"""Tests for the DuckDB store: schema and migrations, one-transaction writes, runs, search and summaries.
+
+Every test uses a real database file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from pipeline import store as store_module
+from pipeline.fetch import FetchAttempt
+from pipeline.manifest import ManifestEntry
+from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
+from pipeline.settings import PIPELINE_VERSION
+from pipeline.store import ReviewResult, Store, StoreError
+
+SHA_A = "a" * 64
+SHA_B = "b" * 64
+EXPECTED_COLUMNS = {
+    "schema_migrations": ["version", "name", "applied_at"],
+    "reviews": [
+        "review_id", "title", "area", "nation", "review_type", "year", "published", "source", "notes",
+        "manifest_line",
+    ],
+    "documents": [
+        "review_id", "sha256", "status", "error", "pages", "needs_ocr_pages", "size_bytes", "content_kind",
+        "pipeline_version", "fetched_at", "processed_at", "run_id",
+    ],
+    "pages": ["review_id", "page", "chars", "needs_ocr"],
+    "passages": [
+        "passage_id", "review_id", "seq", "text", "page_start", "page_end", "section", "char_start", "char_end",
+    ],
+    "sentences": ["passage_id", "seq", "review_id", "text", "char_start", "char_end"],
+    "runs": [
+        "run_id", "started_at", "finished_at", "manifest", "manifest_sha256", "pipeline_version",
+        "reviews_processed", "reviews_skipped", "reviews_failed", "pages", "passages", "status",
+    ],
+    "run_reviews": ["run_id", "review_id", "outcome", "message", "seconds"],
+    "fetch_attempts": [
+        "run_id", "review_id", "attempt", "url", "status_code", "error", "elapsed_s", "attempted_at",
+    ],
+    "passage_themes": ["passage_id", "review_id", "theme", "score", "model_version"],
+    "theme_evidence": ["passage_id", "theme", "rank", "sentence_seq", "text", "score"],
+    "review_themes": ["review_id", "theme", "model_version", "passages_tagged", "max_score", "top_evidence"],
+    "passage_embeddings": ["passage_id", "model", "vector"],
+}
+DATA_TABLES = [name for name in EXPECTED_COLUMNS if name != "schema_migrations"]
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def make_entry(review_id: str = "northmoor-2019-child-d", **changes) -> ManifestEntry:
+    values = dict(
+        review_id=review_id,
+        title="Child D: a child safeguarding practice review",
+        area="Northmoor",
+        nation="England",
+        review_type="CSPR",
+        year=2019,
+        published=datetime.date(2019, 6, 1),
+        source=f"demo/{review_id}.pdf",
+        sha256=None,
+        notes=None,
+        line=2,
+    )
+    values.update(changes)
+    return ManifestEntry(**values)
+
+
+def make_passage(review_id: str, seq: int, text: str, page: int = 1, sentences: int = 2) -> Passage:
+    parts = [f"{text} (sentence {n})." for n in range(1, sentences + 1)]
+    offsets, start = [], 0
+    for part in parts:
+        offsets.append((start, start + len(part)))
+        start += len(part) + 1
+    return Passage(
+        passage_id=f"{review_id}-p{seq}",
+        review_id=review_id,
+        seq=seq,
+        text=" ".join(parts),
+        page_start=page,
+        page_end=page,
+        section="Findings",
+        char_start=seq * 1000,
+        char_end=seq * 1000 + start - 1,
+        sentences=tuple(
+            Sentence(seq=n, text=part, char_start=a, char_end=b)
+            for n, (part, (a, b)) in enumerate(zip(parts, offsets, strict=True), start=1)
+        ),
+    )
+
+
+def make_result(
+    entry: ManifestEntry | None = None,
+    status: str = "ok",
+    sha256: str = SHA_A,
+    texts: tuple[str, ...] = ("The health visitor saw the baby twice.", "Neglect was not recognised."),
+    tags: tuple[tuple[int, str, float], ...] = ((2, "neglect", 0.9),),
+    **changes,
+) -> ReviewResult:
+    entry = entry or make_entry()
+    passages = [make_passage(entry.review_id, seq, text, page=seq) for seq, text in enumerate(texts, start=1)]
+    tags = [
+        ThemeTag(
+            passage_id=passages[seq - 1].passage_id,
+            theme=theme,
+            score=score,
+            model_version="themes-v1",
+            evidence=(Evidence(sentence_seq=1, text=passages[seq - 1].sentences[0].text, score=score),),
+        )
+        for seq, theme, score in tags
+    ]
+    values = dict(
+        entry=entry,
+        status=status,
+        error=None,
+        sha256=sha256,
+        size_bytes=12345,
+        content_kind="pdf",
+        fetched_at=datetime.datetime(2026, 11, 15, 10, 30, tzinfo=datetime.UTC),
+        pages=[PageInfo(number=n, chars=1500, needs_ocr=False) for n in range(1, len(texts) + 1)],
+        passages=passages,
+        themes=tags,
+        attempts=[attempt()],
+    )
+    values.update(changes)
+    return ReviewResult(**values)
+
+
+def failed_result(entry: ManifestEntry | None = None, error: str = "HTTP 404 Not Found", **changes):
+    values = dict(sha256=None, size_bytes=None, content_kind=None, pages=[], passages=[], themes=[])
+    values.update(changes)
+    return make_result(entry, status="failed", error=error, **values)
+
+
+def attempt(number: int = 1, status_code: int | None = 200, error: str | None = None) -> FetchAttempt:
+    return FetchAttempt(
+        url="https://example.org/review.pdf",
+        attempt=number,
+        status_code=status_code,
+        error=error,
+        elapsed_s=0.25,
+        at=datetime.datetime(2026, 11, 15, 10, 29, 59, tzinfo=datetime.UTC),
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "out" / "casereview.duckdb"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    return Store(db_path)
+
+
+def query(store: Store, sql: str, params: list | None = None) -> list[tuple]:
+    with store.connect(read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def count(store: Store, table: str, review_id: str | None = None) -> int:
+    if review_id is None:
+        return query(store, f"SELECT count(*) FROM {table}")[0][0]
+    return query(store, f"SELECT count(*) FROM {table} WHERE review_id = ?", [review_id])[0][0]
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every data table, sorted, to compare a database before and after."""
+    with store.connect(read_only=True) as con:
+        return {table: sorted(map(repr, con.execute(f"SELECT * FROM {table}").fetchall())) for table in DATA_TABLES}
+
+
+# --------------------------------------------------------------------------- schema and migrations
+
+
+def test_schema_has_every_documented_table_and_column(store: Store):
+    with store.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    assert found == EXPECTED_COLUMNS
+
+
+def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Path):
+    Store(db_path)
+    first = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    Store(db_path)
+    again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+    assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes")]
+    assert again == first
+
+
+def test_database_from_a_newer_version_is_refused_with_a_clear_error(db_path: Path):
+    Store(db_path)
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("INSERT INTO schema_migrations VALUES (99, 'future', now()::TIMESTAMP)")
+    with pytest.raises(StoreError, match=r"schema version 99, written by a newer casereview"):
+        Store(db_path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("this is not a database\n" * 100)
+    with pytest.raises(StoreError, match="Could not open the database"):
+        Store(path)
+
+
+def test_store_creates_the_parent_folder(tmp_path: Path):
+    Store(tmp_path / "a" / "b" / "db.duckdb")
+    assert (tmp_path / "a" / "b" / "db.duckdb").is_file()
+
+
+# --------------------------------------------------------------------------- writing a review
+
+
+def test_write_review_then_read_every_table_back(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    result = make_result(
+        fetched_at=datetime.datetime(2026, 11, 15, 11, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=1))),
+        pages=[PageInfo(1, 1500, False), PageInfo(2, 0, True), PageInfo(3, 900, False)],
+        attempts=[attempt(1, 503, "HTTP 503 Service Unavailable"), attempt(2, 200)],
+        embeddings={"northmoor-2019-child-d-p1": [0.5, -0.25]},
+        embedding_model="minilm",
+    )
+    store.write_review(run_id, result, seconds=1.5)
+    rid = "northmoor-2019-child-d"
+
+    assert query(store, "SELECT * FROM reviews") == [
+        (rid, "Child D: a child safeguarding practice review", "Northmoor", "England", "CSPR", 2019,
+         datetime.date(2019, 6, 1), "demo/northmoor-2019-child-d.pdf", None, 2)
+    ]  # fmt: skip
+    (doc,) = query(store, "SELECT * FROM documents")
+    assert doc[:10] == (
+        rid, SHA_A, "ok", None, 3, [2], 12345, "pdf", PIPELINE_VERSION, datetime.datetime(2026, 11, 15, 10, 30)
+    )  # fmt: skip
+    assert doc[11] == run_id
+    assert query(store, "SELECT page, chars, needs_ocr FROM pages ORDER BY page") == [
+        (1, 1500, False), (2, 0, True), (3, 900, False)
+    ]  # fmt: skip
+    assert query(store, "SELECT passage_id, seq, page_start, section FROM passages ORDER BY seq") == [
+        (f"{rid}-p1", 1, 1, "Findings"),
+        (f"{rid}-p2", 2, 2, "Findings"),
+    ]
+    sentences = query(store, "SELECT passage_id, seq, text, char_start, char_end FROM sentences ORDER BY ALL")
+    assert sentences[0] == (f"{rid}-p1", 1, "The health visitor saw the baby twice. (sentence 1).", 0, 52)
+    assert len(sentences) == 4
+    assert query(store, "SELECT * FROM passage_themes") == [(f"{rid}-p2", rid, "neglect", 0.9, "themes-v1")]
+    assert query(store, "SELECT passage_id, theme, rank, sentence_seq, score FROM theme_evidence") == [
+        (f"{rid}-p2", "neglect", 1, 1, 0.9)
+    ]
+    assert query(store, "SELECT attempt, status_code, error, attempted_at FROM fetch_attempts ORDER BY attempt") == [
+        (1, 503, "HTTP 503 Service Unavailable", datetime.datetime(2026, 11, 15, 10, 29, 59)),
+        (2, 200, None, datetime.datetime(2026, 11, 15, 10, 29, 59)),
+    ]
+    assert query(store, "SELECT * FROM run_reviews") == [(run_id, rid, "processed", None, 1.5)]
+    assert store.cached_embeddings([f"{rid}-p1"], "minilm") == {f"{rid}-p1": [0.5, -0.25]}
+
+
+def test_rewriting_a_review_replaces_its_rows_without_duplicates(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    other = make_entry("other-2020-child-e", line=3)
+    store.write_review(run_id, make_result(other), seconds=1)
+    store.write_review(run_id, make_result(texts=("One.", "Two.", "Three.")), seconds=1)
+    before_other = query(store, "SELECT * FROM passages WHERE review_id = 'other-2020-child-e' ORDER BY seq")
+
+    changed = make_result(
+        make_entry(title="Child D (revised)"),
+        sha256=SHA_B,
+        texts=("Only one passage now.",),
+        tags=((1, "domestic abuse", 0.7),),
+    )
+    store.write_review(run_id, changed, seconds=1)
+
+    rid = "northmoor-2019-child-d"
+    assert query(store, "SELECT title FROM reviews WHERE review_id = ?", [rid]) == [("Child D (revised)",)]
+    assert count(store, "reviews") == 2
+    assert query(store, "SELECT sha256 FROM documents WHERE review_id = ?", [rid]) == [(SHA_B,)]
+    assert query(store, "SELECT text FROM passages WHERE review_id = ?", [rid]) == [
+        ("Only one passage now. (sentence 1). Only one passage now. (sentence 2).",)
+    ]
+    assert count(store, "pages", rid) == 1
+    assert count(store, "sentences", rid) == 2
+    assert query(store, "SELECT theme FROM passage_themes WHERE review_id = ?", [rid]) == [("domestic abuse",)]
+    assert query(store, "SELECT theme FROM review_themes WHERE review_id = ?", [rid]) == [("domestic abuse",)]
+    assert query(store, "SELECT count(*) FROM theme_evidence WHERE passage_id LIKE 'northmoor%'") == [(1,)]
+    assert query(store, "SELECT count(*) FROM run_reviews WHERE review_id = ?", [rid]) == [(1,)]
+    assert query(store, "SELECT * FROM passages WHERE review_id = 'other-2020-child-e' ORDER BY seq") == before_other
+
+
+def test_is_unchanged_needs_same_sha_same_pipeline_version_and_no_failure(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    rid = "northmoor-2019-child-d"
+    assert not store.is_unchanged(rid, SHA_A)
+
+    store.write_review(run_id, make_result(sha256=SHA_A), seconds=1)
+    assert store.is_unchanged(rid, SHA_A)
+    assert not store.is_unchanged(rid, SHA_B)
+    assert not store.is_unchanged("another-review", SHA_A)
+
+    monkeypatch.setattr(store_module, "PIPELINE_VERSION", PIPELINE_VERSION + ".next")
+    assert not store.is_unchanged(rid, SHA_A)
+    monkeypatch.undo()
+
+    store.write_review(run_id, failed_result(error="extraction crashed", sha256=SHA_A), seconds=1)
+    assert not store.is_unchanged(rid, SHA_A)
+
+
+def test_a_document_needing_ocr_counts_as_unchanged(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    scan = make_result(status="needs_ocr", error="no text layer", texts=(), tags=(),
+                       pages=[PageInfo(1, 0, True), PageInfo(2, 0, True)])  # fmt: skip
+    store.write_review(run_id, scan, seconds=1)
+    assert store.is_unchanged("northmoor-2019-child-d", SHA_A)
+    assert query(store, "SELECT status, error, pages, needs_ocr_pages FROM documents") == [
+        ("needs_ocr", "no text layer", 2, [1, 2])
+    ]
+    assert query(store, "SELECT outcome, message FROM run_reviews") == [("needs_ocr", "no text layer")]
+
+
+def test_a_write_failing_on_a_duplicate_passage_leaves_the_previous_rows(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, make_result(), seconds=1)
+    run_2 = store.start_run(Path("manifest.csv"), SHA_B)
+    before = snapshot(store)
+
+    bad = make_result(sha256=SHA_B, texts=("Same.", "Different."))
+    bad.passages[1] = dataclasses.replace(bad.passages[1], passage_id=bad.passages[0].passage_id)
+    bad.themes = []
+    with pytest.raises(duckdb.ConstraintException):
+        store.write_review(run_2, bad, seconds=1)
+
+    assert snapshot(store) == before
+    assert store.is_unchanged("northmoor-2019-child-d", SHA_A)
+
+
+def test_a_write_raising_midway_writes_nothing_of_a_new_review(store: Store, monkeypatch: pytest.MonkeyPatch):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, make_result(make_entry("kept-review")), seconds=1)
+    before = snapshot(store)
+    real_bulk_insert = store_module._bulk_insert
+
+    def explode_on_evidence(con, sql, rows):
+        if sql == store_module._INSERT_THEME_EVIDENCE:
+            raise RuntimeError("disk full")
+        real_bulk_insert(con, sql, rows)
+
+    monkeypatch.setattr(store_module, "_bulk_insert", explode_on_evidence)
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.write_review(run_id, make_result(embeddings={"x": [1.0]}, embedding_model="m"), seconds=1)
+    with pytest.raises(RuntimeError, match="disk full"):
+        store.write_review(run_id, make_result(make_entry("kept-review"), sha256=SHA_B), seconds=1)
+
+    assert snapshot(store) == before
+    assert count(store, "reviews", "northmoor-2019-child-d") == 0
+
+
+def test_results_that_would_store_inconsistent_rows_are_rejected_before_writing(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    orphan_tag = make_result()
+    orphan_tag.themes.append(ThemeTag("no-such-passage", "neglect", 0.5, "themes-v1"))
+    with pytest.raises(ValueError, match="unknown passage no-such-passage"):
+        store.write_review(run_id, orphan_tag, seconds=1)
+    with pytest.raises(ValueError, match="status must be one of"):
+        store.write_review(run_id, make_result(status="done"), seconds=1)
+    with pytest.raises(ValueError, match="belongs to"):
+        store.write_review(run_id, make_result(make_entry("elsewhere"), passages=make_result().passages), seconds=1)
+    assert count(store, "reviews") == 0
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_failed_review_records_its_error(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    result = failed_result(attempts=[attempt(1, 404, "HTTP 404 Not Found")])
+    store.write_review(run_id, result, seconds=0.5)
+
+    assert query(store, "SELECT status, error, sha256, pages FROM documents") == [
+        ("failed", "HTTP 404 Not Found", None, None)
+    ]
+    assert count(store, "passages") == 0
+    assert query(store, "SELECT outcome, message FROM run_reviews") == [("failed", "HTTP 404 Not Found")]
+    assert query(store, "SELECT status_code, error FROM fetch_attempts") == [(404, "HTTP 404 Not Found")]
+    (failure,) = store.failures()
+    assert failure["review_id"] == "northmoor-2019-child-d"
+    assert failure["status"] == "failed"
+    assert failure["error"] == "HTTP 404 Not Found"
+    assert failure["title"] == "Child D: a child safeguarding practice review"
+    assert failure["keeps_earlier_version"] is False
+
+
+def test_a_failed_result_without_a_message_still_says_it_failed(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, failed_result(error="  "), seconds=0.5)
+    assert query(store, "SELECT error FROM documents") == [("failed without an error message",)]
+
+
+def test_a_failed_new_version_keeps_the_earlier_text(store: Store):
+    run_1 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_1, make_result(sha256=SHA_A), seconds=1)
+    passages_before = query(store, "SELECT * FROM passages ORDER BY seq")
+    themes_before = query(store, "SELECT * FROM review_themes")
+
+    run_2 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_2, failed_result(error="the PDF is encrypted", sha256=SHA_B), seconds=1)
+
+    assert query(store, "SELECT * FROM passages ORDER BY seq") == passages_before
+    assert query(store, "SELECT * FROM review_themes") == themes_before
+    assert query(store, "SELECT status, error, sha256, pages, run_id FROM documents") == [
+        ("failed", "the PDF is encrypted", SHA_A, 2, run_2)
+    ]
+    assert store.failures()[0]["keeps_earlier_version"] is True
+    assert not store.is_unchanged("northmoor-2019-child-d", SHA_A)
+
+    run_3 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_3, failed_result(error="still encrypted", sha256=SHA_B), seconds=1)
+    assert query(store, "SELECT * FROM passages ORDER BY seq") == passages_before
+    assert query(store, "SELECT status, error, sha256 FROM documents") == [("failed", "still encrypted", SHA_A)]
+
+    store.write_review(run_3, make_result(sha256=SHA_B, texts=("Fixed.",), tags=()), seconds=1)
+    assert query(store, "SELECT status, error, sha256, pages FROM documents") == [("ok", None, SHA_B, 1)]
+    assert count(store, "passages") == 1
+    assert count(store, "review_themes") == 0
+
+
+# --------------------------------------------------------------------------- themes roll-up
+
+
+def test_review_themes_roll_up_counts_best_score_and_top_evidence_with_pages(store: Store):
+    rid = "rollup-review"
+    entry = make_entry(rid)
+    passages = [make_passage(rid, seq, f"Passage {seq}.", page=page) for seq, page in ((1, 1), (2, 3), (3, 5))]
+
+    def tag(seq: int, theme: str, score: float, evidence: tuple[tuple[int, float], ...]) -> ThemeTag:
+        quotes = tuple(Evidence(s, f"p{seq} s{s}", e) for s, e in evidence)
+        return ThemeTag(f"{rid}-p{seq}", theme, score, "themes-v1", quotes)
+
+    themes = [
+        tag(1, "neglect", 0.9, ((1, 0.8), (2, 0.4))),
+        tag(2, "neglect", 0.7, ((1, 0.95),)),
+        tag(3, "neglect", 0.6, ((1, 0.5), (2, 0.85))),
+        tag(2, "domestic abuse", 0.55, ()),
+    ]
+    result = make_result(entry, passages=passages, themes=themes)
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, result, seconds=1)
+
+    rows = query(store, "SELECT * FROM review_themes ORDER BY theme")
+    assert rows == [
+        (rid, "domestic abuse", "themes-v1", 1, 0.55, []),
+        (
+            rid,
+            "neglect",
+            "themes-v1",
+            3,
+            0.9,
+            [
+                {"text": "p2 s1", "page": 3, "passage_id": f"{rid}-p2", "score": 0.95},
+                {"text": "p3 s2", "page": 5, "passage_id": f"{rid}-p3", "score": 0.85},
+                {"text": "p1 s1", "page": 1, "passage_id": f"{rid}-p1", "score": 0.8},
+            ],
+        ),
+    ]
+    assert query(store, "SELECT rank, sentence_seq FROM theme_evidence WHERE passage_id = ? ORDER BY rank",
+                 [f"{rid}-p3"]) == [(1, 1), (2, 2)]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def test_embeddings_are_cached_per_model_and_never_overwritten(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    rid = "northmoor-2019-child-d"
+    first = make_result(embeddings={f"{rid}-p1": [0.1, 0.2], f"{rid}-p2": [0.3, 0.4]}, embedding_model="minilm")
+    store.write_review(run_id, first, seconds=1)
+    again = make_result(embeddings={f"{rid}-p1": [9.0, 9.0]}, embedding_model="minilm")
+    store.write_review(run_id, again, seconds=1)
+
+    cached = store.cached_embeddings([f"{rid}-p1", f"{rid}-p2", "unknown"], "minilm")
+    assert set(cached) == {f"{rid}-p1", f"{rid}-p2"}
+    assert cached[f"{rid}-p1"] == pytest.approx([0.1, 0.2])
+    assert store.cached_embeddings([f"{rid}-p1"], "another-model") == {}
+    assert store.cached_embeddings([], "minilm") == {}
+
+
+def test_embeddings_of_any_length_and_numpy_vectors_are_stored_exactly(store: Store):
+    vectors = {
+        "northmoor-2019-child-d-p1": np.array([0.5, -1.25, 3.0], dtype=np.float32),
+        "northmoor-2019-child-d-p2": [0.125] * 384,
+    }
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, make_result(embeddings=vectors, embedding_model="minilm"), seconds=1)
+    cached = store.cached_embeddings(list(vectors), "minilm")
+    assert cached == {"northmoor-2019-child-d-p1": [0.5, -1.25, 3.0], "northmoor-2019-child-d-p2": [0.125] * 384}
+
+
+def test_embeddings_without_a_model_name_are_rejected(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    with pytest.raises(ValueError, match="embedding_model"):
+        store.write_review(run_id, make_result(embeddings={"x": [1.0]}), seconds=1)
+
+
+# --------------------------------------------------------------------------- full-text search
+
+
+def test_rebuilt_full_text_index_finds_the_right_passage(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    texts = (
+        "The health visitor visited the family at home.",
+        "Domestic abuse by the father was reported to the police.",
+        "School attendance fell during the spring term.",
+    )
+    store.write_review(run_id, make_result(texts=texts, tags=()), seconds=1)
+    assert store.rebuild_fts() is True
+
+    sql = (
+        "SELECT passage_id FROM (SELECT passage_id, fts_main_passages.match_bm25(passage_id, ?) AS score "
+        "FROM passages) WHERE score IS NOT NULL ORDER BY score DESC"
+    )
+    assert query(store, sql, ["domestic abuse"]) == [("northmoor-2019-child-d-p2",)]
+    assert query(store, sql, ["visits"]) == [("northmoor-2019-child-d-p1",)]  # porter stemming
+
+    store.write_review(run_id, make_result(texts=texts + ("Neglect of the baby's needs.",), tags=()), seconds=1)
+    store.rebuild_fts()
+    assert query(store, sql, ["neglect"]) == [("northmoor-2019-child-d-p4",)]
+
+
+def test_rebuild_without_the_extension_warns_and_does_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    monkeypatch.setattr(store_module, "_load_fts", lambda con: False)
+    assert store.rebuild_fts() is False
+    assert "Full-text search is unavailable" in caplog.text
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def test_finish_run_counts_what_happened_in_the_run(store: Store):
+    old_run = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(old_run, make_result(make_entry("unchanged-review")), seconds=1)
+
+    run_id = store.start_run(Path("corpus/manifest.csv"), SHA_A)
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", run_id)
+    assert query(store, "SELECT status, manifest, manifest_sha256, pipeline_version FROM runs WHERE run_id = ?",
+                 [run_id]) == [("running", "corpus/manifest.csv", SHA_A, PIPELINE_VERSION)]  # fmt: skip
+    store.write_review(run_id, make_result(make_entry("a")), seconds=1)
+    store.write_review(run_id, make_result(make_entry("b"), texts=("x", "y", "z")), seconds=1)
+    store.record_skip(run_id, make_entry("unchanged-review"), "unchanged since the last run")
+    store.write_review(run_id, failed_result(make_entry("c"), error="HTTP 404 Not Found"), seconds=1)
+    scan = make_result(make_entry("d"), status="needs_ocr", error="scanned", texts=(), tags=(),
+                       pages=[PageInfo(1, 0, True)])  # fmt: skip
+    store.write_review(run_id, scan, seconds=1)
+
+    summary = store.finish_run(run_id)
+
+    assert summary["run_id"] == run_id
+    assert summary["status"] == "finished"
+    assert (summary["reviews_processed"], summary["reviews_skipped"], summary["reviews_failed"]) == (2, 1, 2)
+    assert summary["reviews_needs_ocr"] == 1
+    assert (summary["pages"], summary["passages"]) == (2 + 3 + 1, 2 + 3)
+    assert summary["problems"] == [
+        {"review_id": "c", "outcome": "failed", "message": "HTTP 404 Not Found"},
+        {"review_id": "d", "outcome": "needs_ocr", "message": "scanned"},
+    ]
+    assert summary["finished_at"] >= summary["started_at"]
+    stored = query(store, "SELECT status, reviews_processed, passages FROM runs WHERE run_id = ?", [run_id])
+    assert stored == [("finished", 2, 5)]
+
+
+def test_an_interrupted_run_is_marked_so(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    assert store.finish_run(run_id, status="interrupted")["status"] == "interrupted"
+    with pytest.raises(ValueError, match="run status"):
+        store.finish_run(run_id, status="done")
+    with pytest.raises(StoreError, match="No run"):
+        store.finish_run("no-such-run")
+
+
+def test_record_skip_refreshes_the_manifest_details(store: Store):
+    run_1 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_1, make_result(), seconds=1)
+    run_2 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.record_skip(run_2, make_entry(title="Renamed", notes="checked", line=7), "unchanged")
+
+    assert query(store, "SELECT title, notes, manifest_line FROM reviews") == [("Renamed", "checked", 7)]
+    assert query(store, "SELECT outcome, message, seconds FROM run_reviews WHERE run_id = ?", [run_2]) == [
+        ("skipped", "unchanged", None)
+    ]
+    assert count(store, "passages") == 2
+
+
+def test_summary_reports_counts_failures_and_the_last_run(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, make_result(make_entry("good")), seconds=1)
+    store.write_review(run_id, failed_result(make_entry("bad"), error="not a PDF"), seconds=1)
+    store.finish_run(run_id)
+
+    summary = store.summary()
+
+    assert summary["reviews"] == 2
+    assert summary["documents"] == {"ok": 1, "needs_ocr": 0, "failed": 1}
+    assert (summary["pages"], summary["passages"], summary["sentences"], summary["passage_themes"]) == (2, 2, 4, 1)
+    assert [(f["review_id"], f["error"]) for f in summary["failures"]] == [("bad", "not a PDF")]
+    assert summary["last_run"]["run_id"] == run_id
+    assert summary["last_run"]["status"] == "finished"
+
+
+# --------------------------------------------------------------------------- concurrency and speed
+
+HOLD_DB = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("ready", flush=True)
+    time.sleep(float(sys.argv[2]))
+    con.close()
+    """
+)
+
+
+def test_another_process_can_read_between_writes(store: Store, db_path: Path):
+    reader = (
+        "import sys, duckdb; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(con.execute('SELECT count(*) FROM passages').fetchone()[0])"
+    )
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    for n, texts in enumerate((("One.",), ("One.", "Two.", "Three.")), start=1):
+        store.write_review(run_id, make_result(texts=texts, tags=()), seconds=1)
+        out = subprocess.run([sys.executable, "-c", reader, str(db_path)], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == str(len(texts)), f"write {n}"
+
+
+def test_an_up_to_date_database_opens_while_another_program_reads_it(store: Store, db_path: Path):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, make_result(), seconds=1)
+    reader = HOLD_DB.replace("duckdb.connect(sys.argv[1])", "duckdb.connect(sys.argv[1], read_only=True)")
+    holder = subprocess.Popen([sys.executable, "-c", reader, str(db_path), "5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        assert Store(db_path, lock_timeout=0.3).summary()["passages"] == 2
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+def test_a_write_waits_for_another_program_to_let_go(store: Store, db_path: Path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_DB, str(db_path), "1.0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        started = time.perf_counter()
+        run_id = store.start_run(Path("manifest.csv"), SHA_B)
+        assert time.perf_counter() - started > 0.3
+        assert query(store, "SELECT count(*) FROM runs WHERE run_id = ?", [run_id]) == [(1,)]
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_a_database_held_too_long_gives_a_clear_error(db_path: Path):
+    Store(db_path)
+    impatient = Store(db_path, lock_timeout=0.3)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_DB, str(db_path), "5"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreError, match="in use by another program"):
+            impatient.start_run(Path("manifest.csv"), SHA_B)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+def test_writes_and_reads_from_a_thread_pool(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+
+    def work(n: int) -> bool:
+        entry = make_entry(f"review-{n}", line=n + 2)
+        store.write_review(run_id, make_result(entry, texts=tuple(f"Text {n}.{i}" for i in range(20))), seconds=1)
+        return store.is_unchanged(entry.review_id, SHA_A)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(work, range(12)))
+    assert count(store, "reviews") == 12
+    assert count(store, "passages") == 12 * 20
+    assert store.finish_run(run_id)["reviews_processed"] == 12
+
+
+def test_a_long_review_is_written_quickly(store: Store):
+    rid = "long-review"
+    passages = [make_passage(rid, seq, f"Passage number {seq} about practice.", page=seq // 4 + 1, sentences=5)
+                for seq in range(1, 2001)]  # fmt: skip
+    themes = [
+        ThemeTag(p.passage_id, theme, 0.8, "themes-v1", (Evidence(1, p.sentences[0].text, 0.7),))
+        for p in passages[::4]
+        for theme in ("neglect", "multi-agency working")
+    ]
+    embeddings = {p.passage_id: [0.01 * i for i in range(384)] for p in passages}
+    result = make_result(make_entry(rid), passages=passages, themes=themes, embeddings=embeddings,
+                         embedding_model="minilm", pages=[PageInfo(n, 3000, False) for n in range(1, 502)])  # fmt: skip
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+
+    started = time.perf_counter()
+    store.write_review(run_id, result, seconds=1)
+    elapsed = time.perf_counter() - started
+
+    assert count(store, "passages") == 2000
+    assert count(store, "sentences") == 10000
+    assert count(store, "passage_embeddings") == 2000
+    assert query(store, "SELECT theme, passages_tagged FROM review_themes ORDER BY theme") == [
+        ("multi-agency working", 500), ("neglect", 500)
+    ]  # fmt: skip
+    assert elapsed < 5, f"writing 2,000 passages took {elapsed:.2f} s"
