@@ -214,3 +214,40 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
         con.close()
     assert stored == expected
     assert statuses.get("interrupted", 0) == 1
+
+
+@pytest.mark.slow
+def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
+    """A manifest of URLs served by a real server on 127.0.0.1: good, flaky, missing and HTML-as-PDF."""
+    from tests.http_server import MisbehavingServer
+
+    pdf = (ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf").read_bytes()
+    with MisbehavingServer(pdf) as server:
+        manifest = tmp_path / "web.csv"
+        rows = [("good", "/pdf"), ("flaky", "/flaky"), ("gone", "/missing"), ("webpage", "/html-as-pdf")]
+        manifest.write_text(
+            "review_id,title,area,nation,review_type,year,source\n"
+            + "".join(f"{rid},Review {rid},Thornley,England,SCR,2017,{server.url(path)}\n" for rid, path in rows),
+            encoding="utf-8",
+        )
+        db = tmp_path / "web.duckdb"
+        result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+        assert result.returncode == 0, result.stderr
+        assert server.hits["/missing"] == 1  # a 404 is not retried
+        assert server.hits["/flaky"] == 2  # a 500 is retried, then succeeds
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        status = dict(con.execute("SELECT review_id, status FROM documents").fetchall())
+        errors = dict(con.execute("SELECT review_id, error FROM documents WHERE status = 'failed'").fetchall())
+        attempts = con.execute("SELECT count(*) FROM fetch_attempts WHERE review_id = 'flaky'").fetchone()[0]
+        same_blob = con.execute("SELECT count(DISTINCT sha256) FROM documents WHERE review_id IN ('good', 'flaky')"
+                                ).fetchone()[0]
+    finally:
+        con.close()
+    assert status == {"good": "ok", "flaky": "ok", "gone": "failed", "webpage": "failed"}
+    assert "404" in errors["gone"] and server.url("/missing") in errors["gone"]
+    assert "HTML" in errors["webpage"]
+    assert attempts == 2
+    assert same_blob == 1
+    blobs = list((tmp_path / "outputs" / "store" / "blobs").rglob("*"))
+    assert len([b for b in blobs if b.is_file()]) == 2  # the PDF once (content-addressed) and the HTML page
