@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from http_server import HTML_PAGE, MisbehavingServer, make_pdf
+from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
 from pipeline import __version__
 from pipeline.errors import FetchError

@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
-from http_server import make_pdf
+from tests.http_server import make_pdf
 
 from pipeline.errors import ManifestError
 from pipeline.manifest import (
