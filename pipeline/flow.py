@@ -7,6 +7,7 @@ and is written to the database in one transaction.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -178,6 +179,10 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     """Run the whole pipeline over a manifest and return the run summary (a dict, see ``Store.finish_run``)."""
     manifest = load_manifest(manifest_path)
     store = Store(options.db_path)
+    # Expected failures (a missing file, a 404) are reported in the run summary with what to do; Prefect's
+    # own log of them would print tracebacks that read like crashes.
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     tagger = make_tagger(options.theme_model, store)
     return _pipeline_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=options.workers))(
         manifest, store, options, tagger
