@@ -249,17 +249,17 @@ def _parse_rows(text: str, name: str, problems: list[str]) -> Iterator[ManifestE
         row = _row_dict(cells, columns, name, line, problems)
         if row is None:
             continue
-        entry = _validate_row(row, name, line, problems)
-        if entry is None:
-            continue
-        first = seen_ids.setdefault(entry.review_id, line)
+        # Duplicates are checked before the other fields, so a row with several mistakes reports them all.
+        review_id = (row.get("review_id") or "").strip()
+        first = seen_ids.setdefault(review_id, line) if review_id else line
         if first != line:
             problems.append(
-                f"{name} line {line}, field 'review_id': {entry.review_id!r} is already used on line "
+                f"{name} line {line}, field 'review_id': {review_id!r} is already used on line "
                 f"{first}. Each review needs its own review_id: change one of them and run again."
             )
-            continue
-        yield entry
+        entry = _validate_row(row, name, line, problems)
+        if entry is not None and first == line:
+            yield entry
 
 
 def _normalise_column(name: str) -> str:

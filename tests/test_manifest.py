@@ -295,11 +295,12 @@ def test_all_problems_are_reported_together(tmp_path: Path):
     with pytest.raises(ManifestError) as info:
         load_manifest(path)
     message = str(info.value)
-    assert message.startswith(f"The manifest {path} has 4 problems:\n")
+    assert message.startswith(f"The manifest {path} has 5 problems:\n")
     expected = [
         "demo.csv line 3, field 'year': 1890 is not a plausible year",
         "demo.csv line 4, field 'source': 'ftp://x.org/r.pdf' uses the unsupported 'ftp:' scheme",
         "demo.csv line 4, field 'sha256': 'xyz' is not a sha256 checksum",
+        "demo.csv line 6, field 'review_id': 'a' is already used on line 3",
         "demo.csv line 6, field 'nation': 'France' is not one of",
     ]
     for fragment in expected:
