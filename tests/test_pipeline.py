@@ -180,6 +180,7 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
     process = subprocess.Popen(
         [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1"],
         cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so the kill below also reaches Prefect's temporary server
     )
     deadline = time.time() + 300
     while time.time() < deadline and process.poll() is None:
@@ -187,7 +188,7 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
             break
         time.sleep(0.05)
     assert process.poll() is None, "the run finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
     expected = _expected_passages()
