@@ -141,10 +141,18 @@ def format_status(summary: dict, path: Path) -> str:
     for key, value in summary.items():
         if key in ("failures", "last_run"):
             continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{count} {name}" for name, count in value.items())
         lines.append(f"  {key.replace('_', ' ')}: {value}")
     last = summary.get("last_run")
     if last:
-        lines.append(f"  last run: {last}")
+        finished = last.get("finished_at")
+        when = f"{finished:%Y-%m-%d %H:%M} UTC" if finished else "not finished"
+        lines.append(
+            f"  last run: {last.get('run_id')} ({last.get('status')}, {when}): "
+            f"{last.get('reviews_processed') or 0} processed, {last.get('reviews_skipped') or 0} skipped, "
+            f"{last.get('reviews_failed') or 0} failed or needing OCR"
+        )
     failures = summary.get("failures") or []
     if failures:
         lines.append("Documents that could not be read:")
@@ -226,6 +234,18 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
     guessed = sum(1 for e in entries if e.notes)
     click.echo(f"Wrote {target}: {len(entries)} reviews ({guessed} with guessed fields: check the notes column)")
 
+
+def _attach_commands() -> None:
+    """Commands that live in their own modules (themes, topics, search and outputs)."""
+    from pipeline.commands import outputs, themes, topics
+
+    for command in (themes.classify, themes.evaluate, themes.train, topics.topics, outputs.search_command,
+                    outputs.similar_command, outputs.export_command, outputs.trends_command,
+                    outputs.report_command):
+        main.add_command(command)
+
+
+_attach_commands()
 
 if __name__ == "__main__":
     main()

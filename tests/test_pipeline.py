@@ -178,7 +178,7 @@ def _documents_written(db: Path) -> int:
 def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path: Path) -> None:
     db = tmp_path / "killed.duckdb"
     process = subprocess.Popen(
-        [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1"],
+        [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1", "--no-themes"],
         cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,  # so the kill below also reaches Prefect's temporary server
     )
@@ -204,7 +204,7 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
         assert count == expected[review_id], f"{review_id} is half-written"
         assert review_id in ok_docs
 
-    result = _run(tmp_path, db)
+    result = _run(tmp_path, db, "--no-themes")
     assert result.returncode == 0, result.stderr
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -1,0 +1,320 @@
+"""Commands to find and take away what the database holds: search, similar, export, trends and report.
+
+Each command is a standalone click command; ``add_output_commands(main)`` attaches them all to the
+``casereview`` group (``pipeline.cli`` does this). User errors (``CaseReviewError``) are printed as one line
+and exit with status 2, the same as the other casereview commands. Heavy libraries are imported inside the
+commands so ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.errors import CaseReviewError
+
+# The same option as in pipeline.cli, defined here so that module can import this one without a cycle.
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="CASEREVIEW_DB",
+    help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON object per line (for other programs) instead of text.")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Print a ``CaseReviewError`` as 'Error: ...' on stderr and exit with status 2 (no traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CaseReviewError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _echo_json(record: dict[str, Any]) -> None:
+    click.echo(json.dumps(record, ensure_ascii=False, default=str))
+
+
+def _is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+# --------------------------------------------------------------------------- search
+
+
+@click.command("search", context_settings=CONTEXT)
+@click.argument("query", required=False)
+@click.option("--theme", default=None, metavar="THEME",
+              help="Only passages tagged with this learning theme, e.g. voice_of_child or \"Voice of the child\". "
+                   "Without words, lists the theme's passages, most probable first.")
+@click.option("--min-score", type=float, default=None, metavar="P",
+              help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
+@click.option("--year-from", type=int, default=None, metavar="YEAR", help="Only reviews from this year on.")
+@click.option("--year-to", type=int, default=None, metavar="YEAR", help="Only reviews up to this year.")
+@click.option("--nation", default=None, help="Only reviews from this nation, e.g. Wales.")
+@click.option("--review-type", default=None, help="Only this kind of review, e.g. CSPR, SCR, CPR.")
+@click.option("--area", default=None, help="Only reviews whose area contains this text, e.g. Northmoor.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
+@JSON_OPTION
+@DB_OPTION
+@_user_errors
+def search_command(query: str | None, theme: str | None, min_score: float | None, year_from: int | None,
+                   year_to: int | None, nation: str | None, review_type: str | None, area: str | None, limit: int,
+                   as_json: bool, db_path: Path | None) -> None:
+    """Search the reviews for passages about a subject, best match first.
+
+    Each result shows the review, its area and year, the page(s) to cite, the section, the matched words in
+    context, and the learning themes the model found in the passage, as probabilities.
+
+    Words are matched in any form ("sharing" also finds "shared" and "share"); put words in double quotes
+    to find them as a phrase. Combine words with filters, or give only --theme to see the strongest
+    evidence for a theme.
+
+    \b
+    Examples:
+      casereview search "information sharing"
+      casereview search "strategy meeting" --nation Wales --year-from 2018
+      casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
+      casereview search '"professional curiosity"' --json > results.jsonl
+    """
+    from pipeline.outputs.common import theme_names
+    from pipeline.search import SCORE_KINDS, search
+
+    hits = search(db_path, query, theme=theme, min_score=min_score, year_from=year_from, year_to=year_to,
+                  nation=nation, review_type=review_type, area=area, limit=limit)
+    if as_json:
+        for hit in hits:
+            _echo_json(hit.to_dict())
+        return
+    if not hits:
+        click.echo("No passages found. Try fewer or different words, or loosen the filters.")
+        return
+    names = theme_names()
+    kind = hits[0].score_kind
+    what = f'"{query.strip()}"' if query and query.strip() else f"the theme {names.get(theme, theme)}"
+    click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "
+               f"(score = {SCORE_KINDS[kind]}).\n")
+    for number, hit in enumerate(hits, start=1):
+        click.echo(_format_hit(number, hit, names))
+
+
+def _format_hit(number: int, hit, names: dict[str, str]) -> str:
+    from pipeline.outputs.common import pages_label, percent
+
+    bold = ("\x1b[1;33m", "\x1b[0m") if _is_terminal() else ("**", "**")
+    facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type,
+             pages_label(hit.page_start, hit.page_end)]
+    if hit.section:
+        facts.append(f"section: {hit.section}")
+    if hit.themes:
+        themes = ", ".join(f"{names.get(t, t)} {percent(p)}" for t, p in hit.themes.items())
+        themes_line = f"   Themes (model {hit.theme_model}): {themes}"
+    else:
+        themes_line = "   Themes: none tagged"
+    score = percent(hit.score) if hit.score_kind == "theme_probability" else f"{hit.score:.2f}"
+    label = "theme probability" if hit.score_kind == "theme_probability" else "match score"
+    return "\n".join([
+        f"{number}. {hit.title}",
+        "   " + " · ".join(fact for fact in facts if fact),
+        f"   \"{hit.render_snippet(*bold)}\"",
+        themes_line,
+        f"   {label}: {score}   passage id: {hit.passage_id}",
+        "",
+    ])
+
+
+# --------------------------------------------------------------------------- similar
+
+
+@click.command("similar", context_settings=CONTEXT)
+@click.argument("passage_or_review_id")
+@click.option("--limit", type=int, default=10, show_default=True, help="Show at most this many results.")
+@JSON_OPTION
+@DB_OPTION
+@_user_errors
+def similar_command(passage_or_review_id: str, limit: int, as_json: bool, db_path: Path | None) -> None:
+    """Find passages or reviews that say something similar ("more like this").
+
+    Give a passage id (shown under each `casereview search` result) to find the passages closest in
+    meaning, even when they use different words; give a review id to find the reviews most like it
+    overall. Similarity runs from 1 (same meaning) down to 0 (unrelated); it is not a probability.
+
+    \b
+    Examples:
+      casereview similar 3f2a9c0d1e7b4a66
+      casereview similar northmoor-2019-child-d --limit 5
+    """
+    from pipeline.outputs.common import pages_label
+    from pipeline.search import similar
+
+    hits = similar(db_path, passage_or_review_id, limit=limit)
+    if as_json:
+        for hit in hits:
+            _echo_json(hit.to_dict())
+        return
+    if not hits:
+        click.echo("Nothing else to compare with yet.")
+        return
+    kind = "passages" if hits[0].kind == "passage" else "reviews"
+    click.echo(f"The {len(hits)} {kind} most like {passage_or_review_id}, by meaning (embedding model "
+               f"{hits[0].model}; similarity 1 = same meaning, 0 = unrelated; not a probability).\n")
+    for number, hit in enumerate(hits, start=1):
+        facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type]
+        if hit.kind == "passage":
+            facts.append(pages_label(hit.page_start, hit.page_end))
+            if hit.section:
+                facts.append(f"section: {hit.section}")
+        else:
+            facts.append(f"{hit.passages} passages")
+        lines = [f"{number}. {hit.title}", "   " + " · ".join(f for f in facts if f)]
+        if hit.kind == "passage":
+            lines.append(f"   \"{hit.snippet}\"")
+            lines.append(f"   similarity: {hit.similarity:.2f}   passage id: {hit.passage_id}")
+        else:
+            lines.append(f"   similarity: {hit.similarity:.2f}   review id: {hit.review_id}")
+        click.echo("\n".join(lines) + "\n")
+
+
+# --------------------------------------------------------------------------- export
+
+
+@click.command("export", context_settings=CONTEXT)
+@click.option("--theme", required=True, metavar="THEME",
+              help="The learning theme, e.g. information_sharing or \"Information sharing\".")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "md"], case_sensitive=False), default=None,
+              help="csv (spreadsheets), xlsx (Excel) or md (Markdown, for documents). "
+                   "Default: from the --out file name, else csv.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file to write (needed for xlsx). Without it, CSV and Markdown are printed.")
+@click.option("--min-score", type=float, default=None, metavar="P",
+              help="Leave out passages whose theme probability is below P (0 to 1).")
+@DB_OPTION
+@_user_errors
+def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None,
+                   db_path: Path | None) -> None:
+    """Save the evidence for one learning theme as a table, strongest first.
+
+    One row per passage tagged with the theme: the review, its area and year, the page(s) to cite, the
+    quote (the sentence the model found as evidence), the theme probability and the passage id. Every
+    export records where it came from (theme model, run, manifest checksum, date, database): in a
+    second sheet for Excel, at the top for Markdown, and in a file NAME.provenance.json next to a CSV.
+
+    \b
+    Examples:
+      casereview export --theme voice_of_child --out voice.xlsx
+      casereview export --theme "Information sharing" --format md --out sharing.md
+      casereview export --theme assessment --min-score 0.8 --out assessment.csv
+    """
+    from pipeline.outputs.export import export_theme
+
+    result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score)
+    if result.text is not None:
+        click.echo(result.text, nl=False)
+        if (fmt or "csv").lower() == "csv":
+            click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly): "
+                       + json.dumps(result.provenance, ensure_ascii=False, default=str), err=True)
+        return
+    click.echo(f"Wrote {result.path}: {result.rows} passages tagged {result.theme_name} "
+               f"({result.theme}), highest probability first.")
+    if result.provenance_path:
+        click.echo(f"Provenance (models, run, manifest checksum, date) is in {result.provenance_path}: "
+                   "keep it with the CSV.")
+    else:
+        where = "the Provenance sheet" if result.path.suffix.lower() == ".xlsx" else "the header of the file"
+        click.echo(f"Provenance (models, run, manifest checksum, date) is in {where}.")
+
+
+# --------------------------------------------------------------------------- trends
+
+
+@click.command("trends", context_settings=CONTEXT)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also draw a chart into this file (.png for documents, .svg for the web).")
+@click.option("--theme", default=None, metavar="THEME", help="Only this theme.")
+@JSON_OPTION
+@DB_OPTION
+@_user_errors
+def trends_command(out: Path | None, theme: str | None, as_json: bool, db_path: Path | None) -> None:
+    """Show how common each learning theme is, year by year.
+
+    For each year: how many of that year's reviews carry each theme (the theme model tagged at least one
+    of their passages), out of the reviews that could be read, and how many passages. Years with few
+    reviews are flagged: their shares can swing widely.
+
+    \b
+    Examples:
+      casereview trends
+      casereview trends --out themes-by-year.png
+      casereview trends --theme voice_of_child --json
+    """
+    from pipeline.outputs.trends import format_trends, plot_trends, theme_trends
+
+    if out is not None and out.suffix.lower() not in (".png", ".svg"):
+        raise CaseReviewError(f"the chart file must end in .png or .svg (got '{out.name}')")
+    frame, info = theme_trends(db_path, theme)
+    if as_json:
+        for record in frame.to_dict(orient="records"):
+            _echo_json(record)
+    else:
+        click.echo(format_trends(frame, info))
+    if out is not None:
+        plot_trends(frame, info, out)
+        click.echo(f"Chart written to {out}", err=as_json)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@click.command("report", context_settings=CONTEXT)
+@click.option("--area", required=True, help="The safeguarding partnership or local authority (part of the name "
+                                            "is enough when it names only one area).")
+@click.option("--year", type=int, required=True, help="The year of the reviews.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The web page to write, e.g. northmoor-2021.html.")
+@DB_OPTION
+@_user_errors
+def report_command(area: str, year: int, out: Path, db_path: Path | None) -> None:
+    """Write an annual summary for a safeguarding partnership as one web page.
+
+    The page lists the area's reviews of that year, compares how often each learning theme appears
+    in them with all reviews in the database (table and chart), quotes the strongest evidence with
+    page numbers, shows topics when a topic model has been run, and says plainly what the figures
+    cannot tell you. It opens in any browser without the internet and prints cleanly. Check every quote
+    against the review before publishing.
+
+    \b
+    Example:
+      casereview report --area "Northmoor" --year 2021 --out northmoor-2021.html
+    """
+    from pipeline.outputs.report import write_report
+
+    result = write_report(db_path, area, year, out)
+    click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {result.reviews} review(s) "
+               f"({result.reviews_read} read), {result.themes_present} theme(s) found. Open it in a web browser.")
+
+
+OUTPUT_COMMANDS: tuple[click.Command, ...] = (
+    search_command, similar_command, export_command, trends_command, report_command,
+)
+
+
+def add_output_commands(group: click.Group) -> None:
+    """Attach search, similar, export, trends and report to the ``casereview`` command group."""
+    for command in OUTPUT_COMMANDS:
+        group.add_command(command)

@@ -1,0 +1,175 @@
+"""The theme commands: ``classify`` (tag texts), ``evaluate`` (score a model on a labelled file) and
+``train`` (compare approaches and save a model). Attached to the ``casereview`` group in ``pipeline.cli``.
+
+Heavy libraries (scikit-learn, onnxruntime, spaCy) are imported inside the commands so ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+
+from pipeline.errors import CaseReviewError
+from pipeline.settings import models_dir, quiet_third_parties
+
+BATCH = 256
+MODEL_OPTION = click.option(
+    "--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="The theme model folder to use (default: models/themes-v1).")
+
+
+class UserInputError(click.ClickException):
+    """A problem with the user's input or files: printed as one 'Error: ...' line, exit status 2."""
+
+    exit_code = 2
+
+
+def _user_errors(command):
+    """Turn CaseReviewError into a one-line error with exit status 2, also when run outside the group."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        quiet_third_parties()
+        try:
+            return command(*args, **kwargs)
+        except CaseReviewError as exc:
+            raise UserInputError(str(exc)) from None
+
+    return wrapper
+
+
+def _default_model() -> Path:
+    return models_dir() / "themes-v1"
+
+
+@click.command()
+@MODEL_OPTION
+@_user_errors
+def classify(model_dir: Path | None) -> None:
+    """Tag texts with learning themes: one line in, one line of results out.
+
+    Reads standard input, one passage per line: either JSON such as {"id": "p1", "text": "..."} or plain
+    text (its id is then its line number). Blank lines are skipped. For each passage it writes one JSON line,
+    in the same order: {"id", "labels", "scores"}, where "scores" gives every theme's probability (0 to 1)
+    and "labels" lists the themes whose probability reaches the model's threshold. No database is needed.
+
+    If a line cannot be read (broken JSON, no "text"), nothing is written: the error names the line, and
+    the command exits with status 2.
+
+    Example:  echo "The child was never seen on her own." | casereview classify
+    """
+    from pipeline.themes.model import ThemeModel
+
+    items = _read_passages(click.get_text_stream("stdin"))
+    model = ThemeModel.load(model_dir or _default_model())
+    for start in range(0, len(items), BATCH):
+        batch = items[start:start + BATCH]
+        probabilities = model.predict_proba([text for _, text in batch])
+        for (item_id, _), row, labels in zip(batch, probabilities, model.labels_from(probabilities), strict=True):
+            scores = {theme: round(float(p), 4) for theme, p in zip(model.themes, row, strict=True)}
+            click.echo(json.dumps({"id": item_id, "labels": labels, "scores": scores}, ensure_ascii=False))
+
+
+def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
+    """(id, text) for each non-blank line; CaseReviewError naming the line for a bad one."""
+    items = []
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("{"):
+            items.append((number, stripped))
+            continue
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise CaseReviewError(f"input line {number}: not valid JSON ({exc.msg} at column {exc.colno}); "
+                                  'give {"id": ..., "text": ...} or plain text') from None
+        text = record.get("text") if isinstance(record, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise CaseReviewError(f'input line {number}: no "text" (a JSON line needs a non-empty "text" field)')
+        items.append((record.get("id", number), text))
+    return items
+
+
+@click.command()
+@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help='A JSON-lines file of labelled passages: {"id", "text", "labels", "uncertain"} per line.')
+@MODEL_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (for programs) instead of a table.")
+@_user_errors
+def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool) -> None:
+    """Check how well a theme model agrees with passages you have labelled yourself.
+
+    Each line of the gold file gives a passage's "text", its "labels" (the themes it is about, possibly
+    none) and optionally "uncertain" (themes you are unsure about: the passage is left out of those themes'
+    scores). Prints, for each theme: precision (of the passages the model tagged, the share you agree with),
+    recall (of the passages you labelled, the share the model found), F1 (their balance) and support (how many
+    passages you labelled with the theme), then averages over all themes and over the core themes.
+
+    Example:  casereview evaluate --gold my_labels.jsonl
+    """
+    from pipeline.themes.data import load_gold
+    from pipeline.themes.evaluate import evaluate as score
+    from pipeline.themes.evaluate import format_table
+    from pipeline.themes.model import ThemeModel
+
+    model = ThemeModel.load(model_dir or _default_model())
+    gold = load_gold(gold_path, model.themes)
+    predicted = [set(labels) for labels in model.labels([item.text for item in gold])]
+    report = score(gold, predicted, model.themes, model.core_themes)
+    if as_json:
+        click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), **report}, indent=2))
+    else:
+        click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)"))
+
+
+@click.command()
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of training files (*.jsonl); default: models/training.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the model folder; default: models/themes-v1 (replaced).")
+@click.option("--seed", type=int, default=13, show_default=True,
+              help="Random seed: the same data and seed give the same model.")
+@click.option("--dev", "dev_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Real labelled sentences used to choose between approaches (default: "
+                   "../shared/eval/dev_themes.jsonl if present). Never used to set thresholds.")
+@click.option("--no-dev", is_flag=True, help="Choose on cross-validation alone, without a development set.")
+@click.option("--approach", "approaches", multiple=True,
+              type=click.Choice(["keywords", "tfidf", "embedding", "tfidf+embedding"]),
+              help="Compare only these approaches (repeat the option); default: all four.")
+@_user_errors
+def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path | None, no_dev: bool,
+          approaches: tuple[str, ...]) -> None:
+    """Train the theme classifiers on the labelled examples, compare them and save the best.
+
+    Four approaches are compared: keyword matching on the taxonomy's seed phrases, word/character
+    statistics (TF-IDF), sentence embeddings, and the average of the last two. Each is scored by 5-fold
+    cross-validation, on 20% of the examples held back from training, and on the development set of real
+    sentences. The best is saved with its settings, thresholds, scores and a model card (MODEL_CARD.md).
+    Takes a few minutes. Progress goes to the screen; the comparison table is printed at the end.
+
+    Example:  casereview train --data models/training --out models/themes-v1 --seed 13
+    """
+    from pipeline.themes.approaches import APPROACHES
+    from pipeline.themes.card import format_comparison
+    from pipeline.themes.train import default_dev_path, train_models
+
+    if not no_dev and dev_path is None and default_dev_path().is_file():
+        dev_path = default_dev_path()
+    out = out_dir or _default_model()
+    metrics = train_models(data_dir or models_dir() / "training", out, seed=seed,
+                           dev_path=None if no_dev else dev_path, approaches=approaches or APPROACHES,
+                           log=lambda line: click.echo(line, err=True))
+    click.echo("F1 by theme (support in brackets):")
+    click.echo(format_comparison(metrics))
+    chosen = metrics["approaches"][metrics["chosen"]]
+    click.echo(f"\nChosen: {metrics['chosen']} (by {metrics['selection_rule']}).")
+    if chosen["dev"]:
+        click.echo(f"Development set macro-F1, core themes: {chosen['dev']['macro_core']['f1']:.2f}")
+    click.echo(f"Model saved to {out} (see {out / 'MODEL_CARD.md'}).")
+

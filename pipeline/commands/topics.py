@@ -1,0 +1,132 @@
+"""``casereview topics``: find the topics the reviews talk about, list them, and place new passages in them.
+
+BERTopic takes seconds to import, so it is only imported (through ``pipeline.topics``) inside the commands:
+``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from pipeline.settings import default_db, quiet_third_parties
+
+# The same option as ``casereview``'s own commands (pipeline.cli imports this module, so it is not imported).
+DB_OPTION = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    envvar="CASEREVIEW_DB",
+    help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
+)
+TERMS_SHOWN = 6
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def topics() -> None:
+    """Find the topics the passages of the reviews talk about, and track them over the years.
+
+    Topics are found by grouping passages whose meaning is close (BERTopic), then naming each group by its
+    most telling words. They describe what the reviews discuss; they are not findings in themselves.
+
+    Start with:  casereview topics fit   then:  casereview topics show
+    """
+    quiet_third_parties()
+
+
+@topics.command()
+@DB_OPTION
+@click.option("--seed", type=int, default=42, show_default=True,
+              help="Random seed: the same reviews and seed always give the same topics.")
+@click.option("--min-topic-size", type=click.IntRange(2, None), default=None,
+              help="Smallest topic, in passages (default: one passage in 50, at least 5). Smaller finds more, "
+                   "narrower topics.")
+def fit(db_path: Path | None, seed: int, min_topic_size: int | None) -> None:
+    """Find the topics of all passages in the database and store them.
+
+    Needs at least 40 passages. Uses the passage embeddings stored by `casereview run` with the theme
+    model; passages without one are embedded first (a few minutes for thousands of passages).
+    Saves the topic model in outputs/topics/<version>/ and three pages you can open in a browser (also
+    offline): topics_map.html, topics_terms.html and topics_by_year.html in outputs/topics/.
+    Fitting again after adding reviews finds topics afresh (a new version); to keep the topics you have and
+    only place the new passages in them, use `casereview topics assign`.
+
+    Example:  casereview topics fit --seed 42
+    """
+    from pipeline.topics import fit_topics
+
+    click.echo("Finding topics (about a minute)...", err=True)
+    info = fit_topics(db_path or default_db(), seed=seed, min_topic_size=min_topic_size)
+    click.echo(f"Topic model {info.model_version}: {info.topics} topics in {info.passages} passages "
+               f"(smallest topic {info.settings.min_topic_size} passages, seed {seed}, {info.seconds} s)")
+    if info.outliers_reassigned:
+        click.echo(f"  {info.outliers_reassigned} passages that fitted no topic well were given the nearest one")
+    if info.unassigned:
+        click.echo(f"  {info.unassigned} passages are close to no topic (topic -1)")
+    click.echo(f"  model saved in {info.model_dir}")
+    _echo_files(info.files, info.notes)
+    click.echo("See them with: casereview topics show")
+
+
+@topics.command()
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True,
+              help='One line per topic: {"topic_id", "label", "terms", "size"}.')
+def show(db_path: Path | None, as_json: bool) -> None:
+    """List the topics of the newest topic model: number, size, label and top terms.
+
+    The size is the number of passages in the topic when the model was made. Topic -1, if listed, holds the
+    passages close to no topic.
+
+    Example:  casereview topics show
+    """
+    from pipeline.topics import read_topics
+
+    model_version, rows = read_topics(db_path or default_db())
+    if as_json:
+        for row in rows:
+            record = {"topic_id": row["topic_id"], "label": row["label"], "terms": row["terms"],
+                      "size": row["size"]}
+            click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(format_topics(model_version, rows))
+
+
+def format_topics(model_version: str, rows: list[dict]) -> str:
+    """The table people read: id, size, label and the first few terms of each topic."""
+    label_width = max([len("label"), *(len(row["label"] or "") for row in rows)])
+    lines = [f"Topic model {model_version}", f"{'id':>4}  {'size':>5}  {'label':<{label_width}}  top terms"]
+    for row in rows:
+        terms = ", ".join((row["terms"] or [])[:TERMS_SHOWN])
+        lines.append(f"{row['topic_id']:>4}  {row['size']:>5}  {row['label'] or '':<{label_width}}  {terms}")
+    return "\n".join(lines)
+
+
+@topics.command()
+@DB_OPTION
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A saved topic model folder (default: the newest one made by `casereview topics fit`).")
+def assign(db_path: Path | None, model_dir: Path | None) -> None:
+    """Place passages that have no topic yet (reviews added since the fit) in the existing topics.
+
+    The topics themselves do not change: each new passage goes to the topic it is closest to in meaning.
+    Run it after `casereview run` has added reviews. Refit (`casereview topics fit`) when many reviews
+    have been added, so that new subjects can show up as topics of their own.
+
+    Example:  casereview topics assign
+    """
+    from pipeline.topics import assign_topics
+
+    info = assign_topics(db_path or default_db(), model_dir)
+    click.echo(f"Topic model {info.model_version}: {info.assigned} new passages placed in topics")
+    _echo_files(info.files, info.notes)
+
+
+def _echo_files(files: list[Path], notes: list[str]) -> None:
+    for path in files:
+        click.echo(f"  wrote {path}")
+    for note in notes:
+        click.echo(f"  note: {note}")

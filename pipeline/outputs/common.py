@@ -1,0 +1,216 @@
+"""Shared by search and the output commands: opening the database, theme names, provenance, formatting.
+
+All SQL here is constant text; every value that comes from a user is passed as a query parameter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline import __version__
+from pipeline.errors import CaseReviewError
+from pipeline.settings import default_db
+
+log = logging.getLogger(__name__)
+
+_THEMES_IN_DB = "SELECT DISTINCT theme FROM passage_themes ORDER BY theme"
+_THEME_MODELS = "SELECT DISTINCT model_version FROM passage_themes WHERE model_version IS NOT NULL ORDER BY 1"
+_EMBEDDING_MODELS = """
+SELECT DISTINCT e.model FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id ORDER BY 1"""
+_LATEST_FINISHED_RUN = """
+SELECT run_id, finished_at, manifest, manifest_sha256, pipeline_version
+FROM runs WHERE status = 'finished'
+ORDER BY finished_at DESC LIMIT 1"""
+_HAS_TABLE = """
+SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?"""
+
+
+def resolve_db(db_path: Path | str | None) -> Path:
+    """The database file to use: ``db_path``, or the default (``outputs/casereview.duckdb`` or $CASEREVIEW_DB)."""
+    return Path(db_path) if db_path else default_db()
+
+
+def open_database(db_path: Path | str | None) -> duckdb.DuckDBPyConnection:
+    """Open the database read-only (full-text search loaded), upgrading its schema first if it is older.
+
+    Parameters
+    ----------
+    db_path : Path, str or None
+        The database file; None for the default.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+        A read-only connection with no access to other files; close it when done.
+
+    Raises
+    ------
+    CaseReviewError
+        If there is no database yet, or it is busy or not a casereview database.
+    """
+    from pipeline.query import read_only_connection
+    from pipeline.store import Store
+
+    path = resolve_db(db_path)
+    if not path.exists():
+        raise CaseReviewError(f"{path}: no database yet: run `casereview run` first")
+    # An older database lacks the views: Store applies any pending migration (a no-op when up to date).
+    Store(path)
+    _install_fts_once()
+    con = read_only_connection(path)
+    # A long query would otherwise draw a progress bar on stdout, in the middle of the command's output.
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+@functools.cache
+def _install_fts_once() -> None:
+    """Make sure the full-text-search extension is installed locally (from the wheel, never the network)."""
+    from pipeline.store import _load_fts
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET autoinstall_known_extensions = false")
+        if not _load_fts(con):
+            log.debug("The full-text-search extension is not available.")
+    finally:
+        con.close()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the main schema has a table or view called ``name``."""
+    return bool(con.execute(_HAS_TABLE, [name]).fetchone()[0])
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def theme_names(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
+    """Theme id -> display name: the taxonomy's themes in file order, then any other theme found in the database.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection, optional
+        Adds themes that are in ``passage_themes`` but not (or no longer) in the taxonomy.
+    """
+    names = dict(_taxonomy_names())
+    if con is not None:
+        for (theme,) in con.execute(_THEMES_IN_DB).fetchall():
+            names.setdefault(theme, theme.replace("_", " ").capitalize())
+    return names
+
+
+@functools.cache
+def _taxonomy_names() -> tuple[tuple[str, str], ...]:
+    try:
+        from pipeline.themes.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
+    except (ImportError, CaseReviewError) as exc:
+        log.debug("No taxonomy for theme names: %s", exc)
+        return ()
+    return tuple((theme.id, theme.name) for theme in taxonomy.themes)
+
+
+def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
+    """Turn what a person typed (an id such as ``voice_of_child`` or a name such as ``Voice of the child``) into an id.
+
+    Raises
+    ------
+    CaseReviewError
+        If no theme matches; the message lists every valid id with its name.
+    """
+    names = theme_names(con)
+    wanted = _normalise(theme)
+    for theme_id, name in names.items():
+        if wanted in (_normalise(theme_id), _normalise(name)):
+            return theme_id
+    listing = "; ".join(f"{theme_id} ({name})" for theme_id, name in names.items()) or "none yet"
+    close = difflib.get_close_matches(wanted, [_normalise(t) for t in names], n=1, cutoff=0.6)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise CaseReviewError(f"unknown theme '{theme}'.{hint} Valid themes: {listing}")
+
+
+def _normalise(text: str) -> str:
+    return "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> dict[str, Any]:
+    """Where an output came from, to print with it: models, the latest finished run, the date and the database.
+
+    Returns
+    -------
+    dict
+        ``generated_at`` (UTC, ISO 8601), ``database`` (absolute path), ``casereview_version``,
+        ``theme_models`` and ``embedding_models`` (lists), ``run_id``, ``run_finished_at``, ``manifest``,
+        ``manifest_sha256`` and ``pipeline_version`` of the latest finished run (None when no run has
+        finished), and ``note``.
+    """
+    run = con.execute(_LATEST_FINISHED_RUN).fetchone()
+    run_id, finished_at, manifest, manifest_sha256, pipeline_version = run or (None,) * 5
+    return {
+        "generated_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+        "database": str(resolve_db(db_path).resolve()),
+        "casereview_version": __version__,
+        "theme_models": [row[0] for row in con.execute(_THEME_MODELS).fetchall()],
+        "embedding_models": [row[0] for row in con.execute(_EMBEDDING_MODELS).fetchall()],
+        "run_id": run_id,
+        "run_finished_at": f"{finished_at:%Y-%m-%d %H:%M:%S} UTC" if finished_at else None,
+        "manifest": manifest,
+        "manifest_sha256": manifest_sha256,
+        "pipeline_version": pipeline_version,
+        "note": (
+            "Generated automatically. Theme tags are model predictions with probabilities, not findings: "
+            "check every quote against the source review before publishing."
+        ),
+    }
+
+
+def provenance_lines(info: dict[str, Any]) -> list[str]:
+    """The provenance as 'label: value' lines for people."""
+    return [
+        f"Generated: {info['generated_at']} (UTC) by casereview {info['casereview_version']}",
+        f"Database: {info['database']}",
+        f"Theme model: {', '.join(info['theme_models']) or 'none (no themes tagged)'}",
+        f"Embedding model: {', '.join(info['embedding_models']) or 'none'}",
+        f"Latest finished run: {info['run_id'] or 'none'}"
+        + (f" (finished {info['run_finished_at']})" if info["run_finished_at"] else ""),
+        f"Manifest: {info['manifest'] or 'unknown'}, SHA-256 {info['manifest_sha256'] or 'unknown'}",
+        info["note"],
+    ]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def pages_label(page_start: int | None, page_end: int | None) -> str:
+    """'p. 3', 'p. 3–4', or 'page unknown'."""
+    if page_start is None:
+        return "page unknown"
+    if page_end is None or page_end == page_start:
+        return f"p. {page_start}"
+    return f"p. {page_start}–{page_end}"
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A probability or share (0-1) as a percentage: 0.873 -> '87%'."""
+    if value is None:
+        return "–"
+    return f"{100 * value:.{digits}f}%"
+
+
+def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
+    """The choices most like ``word`` (case-insensitive), best first."""
+    lowered = {choice.lower(): choice for choice in choices}
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.3)
+    return [lowered[match] for match in found]

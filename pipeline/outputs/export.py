@@ -1,0 +1,233 @@
+"""Export the evidence for one learning theme as a table: CSV, Excel (xlsx) or Markdown, with provenance.
+
+One row per passage tagged with the theme, most probable first: the review, its area and year, the page(s)
+to cite, the quote (the evidence sentence the model picked, or the start of the passage when it picked
+none), the theme probability, the model that gave it, and the passage id. Every export says where it came
+from (models, run, manifest checksum, date, database): in a second sheet for Excel, in a header block for
+Markdown, and for CSV in a sidecar file ``NAME.provenance.json`` (comment lines would break spreadsheets).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import open_database, pages_label, provenance, provenance_lines, resolve_theme, theme_names
+
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
+QUOTE_CHARS = 400
+COLUMNS: tuple[str, ...] = (
+    "review", "review_id", "area", "nation", "year", "pages", "section", "quote", "quote_is", "probability",
+    "model_version", "passage_id",
+)
+
+_EVIDENCE = """
+SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, text, score,
+       model_version, passage_id
+FROM v_theme_evidence
+WHERE theme = $theme AND score >= coalesce($min_score, 0)
+ORDER BY score DESC, year DESC, review_id, passage_id"""
+
+
+@dataclass
+class ExportResult:
+    """What ``export_theme`` wrote.
+
+    Attributes
+    ----------
+    rows : int
+        Evidence rows exported.
+    path : Path or None
+        The file written (None when the table went to ``text`` instead).
+    provenance_path : Path or None
+        The CSV sidecar with the provenance (CSV only).
+    text : str or None
+        The CSV or Markdown text when no file was given.
+    provenance : dict
+        Where the export came from (see ``pipeline.outputs.common.provenance``).
+    theme, theme_name : str
+    """
+
+    rows: int
+    path: Path | None
+    provenance_path: Path | None
+    text: str | None
+    provenance: dict[str, Any]
+    theme: str
+    theme_name: str
+
+
+def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float | None = None) -> pd.DataFrame:
+    """The evidence rows for a theme id, most probable first, with the columns in ``COLUMNS``."""
+    raw = con.execute(_EVIDENCE, {"theme": theme, "min_score": min_score}).df()
+    table = pd.DataFrame({
+        "review": raw["title"],
+        "review_id": raw["review_id"],
+        "area": raw["area"],
+        "nation": raw["nation"],
+        "year": raw["year"].astype("Int64"),
+        "pages": [pages_label(a, b).removeprefix("p. ") for a, b in zip(
+            _ints(raw["page_start"]), _ints(raw["page_end"]), strict=True)],
+        "section": raw["section"],
+        "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
+        "quote_is": ["evidence sentence" if isinstance(e, str) and e else "start of passage"
+                     for e in raw["evidence"]],
+        "probability": raw["score"].round(3),
+        "model_version": raw["model_version"],
+        "passage_id": raw["passage_id"],
+    })
+    return table[list(COLUMNS)]
+
+
+def _ints(series: pd.Series) -> list[int | None]:
+    return [None if pd.isna(value) else int(value) for value in series]
+
+
+def _quote(evidence: Any, text: str) -> str:
+    if isinstance(evidence, str) and evidence:
+        return evidence
+    return text if len(text) <= QUOTE_CHARS else text[: text.rfind(" ", 0, QUOTE_CHARS)] + " …"
+
+
+def export_theme(
+    db_path: Path | str | None,
+    theme: str,
+    fmt: str | None = None,
+    out: Path | None = None,
+    *,
+    min_score: float | None = None,
+) -> ExportResult:
+    """Write the evidence table of one theme, with its provenance.
+
+    Parameters
+    ----------
+    db_path : Path, str or None
+        The database (None: the default one).
+    theme : str
+        A theme id (e.g. ``voice_of_child``) or name (e.g. ``Voice of the child``).
+    fmt : {'csv', 'xlsx', 'md'}, optional
+        The format; by default taken from ``out``'s suffix, else CSV.
+    out : Path, optional
+        The file to write. Without it, CSV and Markdown are returned as ``text`` (Excel needs a file).
+    min_score : float, optional
+        Leave out tags with a probability below this (0-1).
+
+    Returns
+    -------
+    ExportResult
+
+    Raises
+    ------
+    CaseReviewError
+        For an unknown theme or format, Excel without a file, or a theme no passage carries.
+    """
+    fmt = _format(fmt, out)
+    if min_score is not None and not 0 <= min_score <= 1:
+        raise CaseReviewError(f"--min-score {min_score:g} is not a probability: give a number from 0 to 1")
+    con = open_database(db_path)
+    try:
+        theme_id = resolve_theme(con, theme)
+        name = theme_names(con).get(theme_id, theme_id)
+        table = evidence_table(con, theme_id, min_score)
+        info = provenance(con, db_path)
+    finally:
+        con.close()
+    if table.empty:
+        raise CaseReviewError(
+            f"no passage is tagged with the theme '{theme_id}' ({name})"
+            + (f" at a probability of {min_score:g} or more" if min_score is not None else "")
+            + ": nothing to export (were the reviews processed with the theme model?)"
+        )
+    info = {**info, "theme": theme_id, "theme_name": name, "rows": len(table),
+            "min_score": min_score, "sorted_by": "probability, highest first"}
+    result = ExportResult(rows=len(table), path=out, provenance_path=None, text=None, provenance=info,
+                          theme=theme_id, theme_name=name)
+    if fmt == "csv":
+        _write_csv(table, info, out, result)
+    elif fmt == "md":
+        text = markdown(table, info)
+        if out is None:
+            result.text = text
+        else:
+            _parent(out).write_text(text, encoding="utf-8")
+    else:
+        _write_xlsx(table, info, out)
+    return result
+
+
+def _format(fmt: str | None, out: Path | None) -> str:
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out else ""
+        fmt = {"csv": "csv", "xlsx": "xlsx", "md": "md", "markdown": "md"}.get(suffix, "csv")
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise CaseReviewError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+    if fmt == "xlsx" and out is None:
+        raise CaseReviewError("an Excel export needs a file name: add --out evidence.xlsx")
+    return fmt
+
+
+def _parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path | None, result: ExportResult) -> None:
+    if out is None:
+        result.text = table.to_csv(index=False)
+        return
+    # utf-8-sig so that Excel opens accented names and curly quotes correctly.
+    table.to_csv(_parent(out), index=False, encoding="utf-8-sig")
+    sidecar = out.with_name(out.name + ".provenance.json")
+    sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    result.provenance_path = sidecar
+
+
+def _write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    about = pd.DataFrame(
+        [(key, ", ".join(map(str, value)) if isinstance(value, list) else value) for key, value in info.items()],
+        columns=["field", "value"],
+    )
+    widths = {"review": 40, "area": 30, "quote": 80, "section": 24, "passage_id": 20, "review_id": 26}
+    with pd.ExcelWriter(_parent(out), engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="Evidence", index=False)
+        about.to_excel(writer, sheet_name="Provenance", index=False)
+        sheet = writer.sheets["Evidence"]
+        for index, column in enumerate(table.columns, start=1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = widths.get(column, 14)
+            sheet.cell(row=1, column=index).font = Font(bold=True)
+        quote_column = list(table.columns).index("quote") + 1
+        for row in range(2, len(table) + 2):
+            sheet.cell(row=row, column=quote_column).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "A2"
+        writer.sheets["Provenance"].column_dimensions["A"].width = 22
+        writer.sheets["Provenance"].column_dimensions["B"].width = 100
+
+
+def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
+    """The evidence table as Markdown, after a header block with its provenance."""
+    lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
+    lines += [f"> {line}  " for line in provenance_lines(info)]
+    lines += ["", f"{info['rows']} passages, highest probability first.", ""]
+    lines.append("| # | Review | Area | Year | Page | Quote | Probability | Passage id |")
+    lines.append("| ---: | --- | --- | ---: | --- | --- | ---: | --- |")
+    for number, row in enumerate(table.itertuples(index=False), start=1):
+        cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year), row.pages,
+                 row.quote if row.quote_is == "evidence sentence" else f"{row.quote} *(start of passage)*",
+                 f"{100 * row.probability:.0f}%", f"`{row.passage_id}`"]
+        lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(value: Any) -> str:
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return " ".join(text.split()).replace("|", "\\|")

@@ -1,0 +1,577 @@
+"""An annual summary for a safeguarding partnership: one self-contained HTML page for one area and year.
+
+The page has no external resources and needs no JavaScript: styles are inline (with print rules), the chart
+is inline SVG. It holds the provenance (models, run, manifest checksum, date), the reviews in scope, each
+learning theme's share of the area's reviews and passages next to the whole database's, the strongest
+evidence quotes with page citations, the topics found (when topic tables exist) and the limits of what the
+page can say. An area or year without reviews is an error that names the nearest areas and years.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import closest, has_table, open_database, pages_label, percent, provenance, theme_names
+
+QUOTES_PER_THEME = 3
+TOPICS_SHOWN = 10
+
+
+class ReportScopeError(CaseReviewError):
+    """The area or year asked for has no reviews; the message suggests the nearest ones."""
+
+
+@dataclass
+class ReportResult:
+    """What ``write_report`` wrote: the file, the area (as stored) and year, and counts for a summary line."""
+
+    path: Path
+    area: str
+    year: int
+    reviews: int
+    reviews_read: int
+    themes_present: int
+
+
+_AREAS = "SELECT DISTINCT area FROM reviews WHERE area IS NOT NULL ORDER BY area"
+_YEARS_OF_AREA = "SELECT DISTINCT year FROM reviews WHERE area = $1 AND year IS NOT NULL ORDER BY year"
+_SCOPE_REVIEWS = """
+SELECT review_id, title, review_type, nation, year, published, source, status, error, pages, passages, themes
+FROM v_review_summary
+WHERE area = $area AND year = $year
+ORDER BY title, review_id"""
+# Per theme: reviews and passages carrying it in the area's year and in the whole database. Denominators
+# count reviews whose text was read (they have passages).
+_THEME_COUNTS = """
+WITH scope AS (SELECT review_id FROM reviews WHERE area = $area AND year = $year),
+tags AS (SELECT review_id, theme, count(*) AS passages FROM passage_themes GROUP BY review_id, theme)
+SELECT theme,
+       count(*) FILTER (WHERE review_id IN (SELECT review_id FROM scope)) AS area_reviews,
+       coalesce(sum(passages) FILTER (WHERE review_id IN (SELECT review_id FROM scope)), 0) AS area_passages,
+       count(*) AS all_reviews,
+       sum(passages) AS all_passages,
+       max(max_model) AS model_version
+FROM tags
+LEFT JOIN (SELECT review_id AS rid, theme AS th, max(model_version) AS max_model FROM review_themes
+           GROUP BY review_id, theme) m ON m.rid = tags.review_id AND m.th = tags.theme
+GROUP BY theme"""
+_TOTALS = """
+WITH read AS (SELECT p.review_id, count(*) AS passages FROM passages p GROUP BY p.review_id)
+SELECT count(*) FILTER (WHERE r.area = $area AND r.year = $year) AS area_reviews,
+       coalesce(sum(read.passages) FILTER (WHERE r.area = $area AND r.year = $year), 0) AS area_passages,
+       count(*) AS all_reviews,
+       coalesce(sum(read.passages), 0) AS all_passages,
+       min(r.year) AS first_year,
+       max(r.year) AS last_year
+FROM read JOIN reviews r ON r.review_id = read.review_id"""
+_QUOTES = f"""
+SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, text
+FROM v_theme_evidence
+WHERE area = $area AND year = $year
+QUALIFY row_number() OVER (PARTITION BY theme ORDER BY score DESC, review_id, passage_id) <= {QUOTES_PER_THEME}
+ORDER BY theme, score DESC"""
+# Topics of the newest topic model (tables from migration 004; older layouts without model_version also work).
+_TOPICS_VERSIONED = f"""
+WITH current_model AS (
+    SELECT $model_version AS model_version
+)
+SELECT t.topic_id, t.label, t.terms, t.model_version, count(DISTINCT pt.passage_id) AS passages,
+       avg(pt.probability) AS mean_probability
+FROM passage_topics pt
+JOIN current_model c ON c.model_version = pt.model_version
+JOIN topics t ON t.topic_id = pt.topic_id AND t.model_version = pt.model_version
+JOIN passages p ON p.passage_id = pt.passage_id
+JOIN reviews r ON r.review_id = p.review_id
+WHERE r.area = $area AND r.year = $year AND t.topic_id <> -1
+GROUP BY t.topic_id, t.label, t.terms, t.model_version
+ORDER BY passages DESC, t.topic_id
+LIMIT {TOPICS_SHOWN}"""
+_TOPICS_PLAIN = f"""
+SELECT t.topic_id, t.label, t.terms, t.model_version, count(DISTINCT pt.passage_id) AS passages,
+       avg(pt.probability) AS mean_probability
+FROM passage_topics pt
+JOIN topics t ON t.topic_id = pt.topic_id
+JOIN passages p ON p.passage_id = pt.passage_id
+JOIN reviews r ON r.review_id = p.review_id
+WHERE r.area = $area AND r.year = $year AND t.topic_id <> -1
+GROUP BY t.topic_id, t.label, t.terms, t.model_version
+ORDER BY passages DESC, t.topic_id
+LIMIT {TOPICS_SHOWN}"""
+_COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
+_HAS_COLUMN = """
+SELECT count(*) > 0 FROM information_schema.columns
+WHERE table_schema = 'main' AND table_name = $1 AND column_name = $2"""
+_NEWEST_TOPIC_MODEL = "SELECT model_version FROM topic_models ORDER BY fitted_at DESC, model_version DESC LIMIT 1"
+_LATEST_PASSAGE_TOPIC_MODEL = "SELECT max(model_version) FROM passage_topics"
+_UNREAD_ELSEWHERE = "SELECT count(*) FROM documents WHERE status IN ('failed', 'needs_ocr')"
+
+
+# --------------------------------------------------------------------------- scope
+
+
+def find_area(con: duckdb.DuckDBPyConnection, area: str) -> str:
+    """The stored area name for what a person typed: exact (any case), else the only area containing it.
+
+    Raises
+    ------
+    ReportScopeError
+        If no area matches (the closest names are suggested) or several do (they are listed).
+    """
+    areas = [row[0] for row in con.execute(_AREAS).fetchall()]
+    wanted = " ".join(area.split()).lower()
+    for known in areas:
+        if known.lower() == wanted:
+            return known
+    containing = [known for known in areas if wanted and wanted in known.lower()]
+    if len(containing) == 1:
+        return containing[0]
+    if containing:
+        raise ReportScopeError(
+            f"'{area}' matches several areas: {'; '.join(containing)}. Give more of the name, in quotes."
+        )
+    suggestions = closest(area, areas)
+    hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
+    raise ReportScopeError(f"there are no reviews for the area '{area}'.{hint}")
+
+
+def check_year(con: duckdb.DuckDBPyConnection, area: str, year: int) -> None:
+    """Raise ``ReportScopeError`` naming the years that do have reviews when ``area`` has none in ``year``."""
+    years = [row[0] for row in con.execute(_YEARS_OF_AREA, [area]).fetchall()]
+    if year in years:
+        return
+    nearest = sorted(years, key=lambda y: (abs(y - year), -y))[:1]
+    listing = ", ".join(map(str, years)) or "none"
+    hint = f" The nearest is {nearest[0]}." if nearest else ""
+    raise ReportScopeError(
+        f"{area} has no reviews from {year}. Years with reviews for {area}: {listing}.{hint}"
+    )
+
+
+# --------------------------------------------------------------------------- gathering
+
+
+def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str, year: int) -> dict[str, Any]:
+    """Everything the report shows, for an area name as stored and a year that has reviews."""
+    params = {"area": area, "year": year}
+    names = theme_names(con)
+    reviews = _dicts(con, _SCOPE_REVIEWS, params)
+    totals = _dicts(con, _TOTALS, params)[0]
+    counts = {row["theme"]: row for row in _dicts(con, _THEME_COUNTS, params)}
+    themes = []
+    for theme_id in [*names, *[t for t in counts if t not in names]]:
+        row = counts.get(theme_id, {})
+        themes.append({
+            "id": theme_id,
+            "name": names.get(theme_id, theme_id),
+            "area_reviews": row.get("area_reviews", 0),
+            "area_passages": int(row.get("area_passages", 0) or 0),
+            "all_reviews": row.get("all_reviews", 0),
+            "all_passages": int(row.get("all_passages", 0) or 0),
+            "area_review_share": _share(row.get("area_reviews", 0), totals["area_reviews"]),
+            "area_passage_share": _share(row.get("area_passages", 0), totals["area_passages"]),
+            "all_review_share": _share(row.get("all_reviews", 0), totals["all_reviews"]),
+            "all_passage_share": _share(row.get("all_passages", 0), totals["all_passages"]),
+        })
+    quotes: dict[str, list[dict[str, Any]]] = {}
+    for quote in _dicts(con, _QUOTES, params):
+        quotes.setdefault(quote["theme"], []).append(quote)
+    return {
+        "area": area,
+        "year": year,
+        "provenance": provenance(con, db_path),
+        "reviews": reviews,
+        "totals": totals,
+        "themes": themes,
+        "quotes": quotes,
+        "topics": _topics(con, params),
+        "unread_elsewhere": con.execute(_UNREAD_ELSEWHERE).fetchone()[0],
+    }
+
+
+def _topics(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> dict[str, Any]:
+    """Topics of the area's passages: {'available': bool, 'rows': [...], 'note': str}."""
+    missing = {"available": False, "rows": [], "note": "No topic model has been run on this database yet."}
+    if not (has_table(con, "topics") and has_table(con, "passage_topics")):
+        return missing
+    try:
+        if not con.execute(_COUNT_PASSAGE_TOPICS).fetchone()[0]:
+            return missing
+        if con.execute(_HAS_COLUMN, ["passage_topics", "model_version"]).fetchone()[0]:
+            newest = con.execute(_NEWEST_TOPIC_MODEL).fetchone() if has_table(con, "topic_models") else None
+            newest = newest or con.execute(_LATEST_PASSAGE_TOPIC_MODEL).fetchone()
+            rows = _dicts(con, _TOPICS_VERSIONED, {**params, "model_version": newest[0]})
+        else:
+            rows = _dicts(con, _TOPICS_PLAIN, params)
+    except duckdb.Error as exc:
+        first_line = str(exc).splitlines()[0]
+        return {"available": False, "rows": [], "note": f"The topic tables could not be read ({first_line})."}
+    return {"available": True, "rows": rows, "note": ""}
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _share(part: Any, whole: Any) -> float | None:
+    return float(part or 0) / float(whole) if whole else None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def build_report(db_path: Path | str | None, area: str, year: int) -> tuple[str, dict[str, Any]]:
+    """The report's HTML and the data behind it.
+
+    Raises
+    ------
+    ReportScopeError
+        If the area or the year has no reviews (with the nearest areas or years).
+    """
+    con = open_database(db_path)
+    try:
+        stored_area = find_area(con, area)
+        check_year(con, stored_area, year)
+        data = gather(con, db_path, stored_area, year)
+    finally:
+        con.close()
+    return render(data), data
+
+
+def write_report(db_path: Path | str | None, area: str, year: int, out: Path) -> ReportResult:
+    """Write the annual summary for ``area`` and ``year`` to ``out`` (an .html file).
+
+    Parameters
+    ----------
+    db_path : Path, str or None
+        The database (None: the default one).
+    area : str
+        The area: its full name, or any part of it that names only one area (any case).
+    year : int
+        Year of the reviews.
+    out : Path
+        The HTML file to write; nothing is written when the area or year has no reviews.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    CaseReviewError
+        If ``out`` does not end in .html/.htm, or (``ReportScopeError``) the area or year has no reviews.
+    """
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise CaseReviewError(f"the report is a web page: give a file name ending in .html (got '{out.name}')")
+    page, data = build_report(db_path, area, year)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return ReportResult(
+        path=out, area=data["area"], year=year, reviews=len(data["reviews"]),
+        reviews_read=int(data["totals"]["area_reviews"]),
+        themes_present=sum(1 for theme in data["themes"] if theme["area_reviews"]),
+    )
+
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+:root { --ink: #1d1d1f; --muted: #5a5a60; --line: #d0d0d6; --area: #1f5f8b; --all: #b9c7d3; --warn: #8a4b00; }
+* { box-sizing: border-box; }
+body { font-family: "Segoe UI", Arial, Helvetica, sans-serif; color: var(--ink); line-height: 1.5;
+       max-width: 62rem; margin: 0 auto; padding: 1.5rem; }
+h1 { font-size: 1.8rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid var(--area); padding-bottom: .2rem; margin-top: 2rem; }
+h3 { font-size: 1.1rem; margin: 1.2rem 0 .3rem; }
+.lede, .muted, .cite { color: var(--muted); }
+.provenance { border: 1px solid var(--line); border-left: 6px solid var(--area); background: #f6f8fa;
+              padding: .8rem 1rem; margin: 1rem 0; }
+.provenance dl { display: grid; grid-template-columns: 12rem 1fr; gap: .2rem .8rem; margin: 0; }
+.provenance dt { font-weight: 600; }
+.provenance dd { margin: 0; overflow-wrap: anywhere; }
+.warning { color: var(--warn); font-weight: 600; margin: .6rem 0 0; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: .95rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
+th { background: #eef1f4; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.status-ok { color: #1b6e2d; } .status-failed, .status-needs_ocr, .status-not_processed { color: var(--warn); }
+blockquote { margin: .4rem 0 .1rem; padding: .3rem .8rem; border-left: 4px solid var(--all); background: #fafafa; }
+ol.quotes { padding-left: 1.4rem; }
+ol.quotes li { margin-bottom: .6rem; }
+figure { margin: 1rem 0; }
+figcaption { color: var(--muted); font-size: .9rem; }
+.chart text { font-family: inherit; font-size: 12px; fill: var(--ink); }
+.empty { font-style: italic; color: var(--muted); }
+footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  h2 { break-after: avoid; }
+  article, figure, tr, blockquote, .provenance { break-inside: avoid; }
+  .provenance { background: none; }
+  th { background: none; }
+}
+"""
+
+
+def render(data: dict[str, Any]) -> str:
+    """The report as one HTML document (no scripts, no external resources)."""
+    area, year = data["area"], data["year"]
+    title = f"Learning from case reviews: {area}, {year}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="lede">What the case reviews of {_e(area)} from {year} say, by learning theme, set against all '
+        f"{data['totals']['all_reviews']} reviews read in the database"
+        f"{_years(data['totals'])}.</p>",
+        "</header>",
+        _provenance_section(data["provenance"]),
+        _reviews_section(data["reviews"]),
+        _themes_section(data),
+        _topics_section(data["topics"]),
+        _limits_section(data),
+        f'<footer><p>Made by casereview {_e(data["provenance"]["casereview_version"])} on '
+        f"{_e(data['provenance']['generated_at'])} UTC from {_e(data['provenance']['database'])}.</p></footer>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _years(totals: dict[str, Any]) -> str:
+    first, last = totals.get("first_year"), totals.get("last_year")
+    if first is None:
+        return ""
+    return f" ({first}–{last})" if first != last else f" ({first})"
+
+
+def _provenance_section(info: dict[str, Any]) -> str:
+    rows = [
+        ("Theme model", ", ".join(info["theme_models"]) or "none (no themes tagged)"),
+        ("Embedding model", ", ".join(info["embedding_models"]) or "none"),
+        ("Run", info["run_id"] or "no finished run"),
+        ("Run finished", info["run_finished_at"] or "–"),
+        ("Manifest", info["manifest"] or "unknown"),
+        ("Manifest SHA-256", info["manifest_sha256"] or "unknown"),
+        ("Generated", f"{info['generated_at']} UTC"),
+        ("Database", info["database"]),
+    ]
+    items = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in rows)
+    return (
+        '<section id="provenance" class="provenance">'
+        "<h2>About this report</h2>"
+        f"<dl>{items}</dl>"
+        '<p class="warning">Generated automatically — check quotes against the source before publishing. '
+        "Theme tags are model predictions, shown with the model's probability.</p>"
+        "</section>"
+    )
+
+
+def _reviews_section(reviews: list[dict[str, Any]]) -> str:
+    rows = []
+    for review in reviews:
+        status = review["status"]
+        label = {"ok": "read", "needs_ocr": "needs OCR (scanned)", "failed": "could not be read",
+                 "not_processed": "not processed yet"}.get(status, status)
+        rows.append(
+            "<tr>"
+            f"<td>{_e(review['title'])}<br><span class=\"muted\">{_e(review['review_id'])}</span></td>"
+            f"<td>{_e(review['review_type'])}</td>"
+            f'<td class="num">{_e(review["year"])}</td>'
+            f'<td class="num">{_e(review["pages"] if review["pages"] is not None else "–")}</td>'
+            f'<td class="num">{_e(review["passages"])}</td>'
+            f'<td class="status-{_e(status)}">{_e(label)}</td>'
+            "</tr>"
+        )
+    return (
+        '<section id="reviews">'
+        f"<h2>Reviews in scope ({len(reviews)})</h2>"
+        "<table><thead><tr><th>Title</th><th>Type</th><th class=\"num\">Year</th><th class=\"num\">Pages</th>"
+        "<th class=\"num\">Passages</th><th>Status</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        "</section>"
+    )
+
+
+def _themes_section(data: dict[str, Any]) -> str:
+    totals, themes = data["totals"], data["themes"]
+    area = data["area"]
+    if not totals["area_reviews"]:
+        return (
+            '<section id="themes"><h2>Learning themes</h2>'
+            '<p class="empty">None of the reviews in scope could be read, so no themes can be shown. '
+            "See the limits below.</p></section>"
+        )
+    rows = "".join(
+        "<tr>"
+        f"<td>{_e(t['name'])}</td>"
+        f'<td class="num">{t["area_reviews"]} of {totals["area_reviews"]}</td>'
+        f'<td class="num">{percent(t["area_review_share"])}</td>'
+        f'<td class="num">{percent(t["all_review_share"])}</td>'
+        f'<td class="num">{percent(t["area_passage_share"], 1)}</td>'
+        f'<td class="num">{percent(t["all_passage_share"], 1)}</td>'
+        "</tr>"
+        for t in themes
+    )
+    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals) for t in themes
+                       if t["area_reviews"])
+    articles = articles or '<p class="empty">The theme model tagged no passage of these reviews.</p>'
+    return (
+        '<section id="themes">'
+        "<h2>Learning themes</h2>"
+        f"<p>A review carries a theme when the theme model tagged at least one of its passages. "
+        f"{_e(area)}, {data['year']}: {totals['area_reviews']} review(s) read, {totals['area_passages']} passages. "
+        f"All reviews: {totals['all_reviews']} read, {totals['all_passages']} passages.</p>"
+        f"<figure>{bar_chart(themes, area, data['year'])}"
+        f"<figcaption>Share of reviews carrying each theme: {_e(area)} {data['year']} (dark) and all reviews "
+        "in the database (light).</figcaption></figure>"
+        "<table><thead><tr><th>Theme</th><th class=\"num\">Reviews here</th><th class=\"num\">Share here</th>"
+        "<th class=\"num\">Share, all reviews</th><th class=\"num\">Passages here</th>"
+        "<th class=\"num\">Passages, all reviews</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        "<h3>Strongest evidence</h3>"
+        f"{articles}"
+        "</section>"
+    )
+
+
+def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any]) -> str:
+    items = []
+    for quote in quotes:
+        text = quote["evidence"] or _cut(quote["text"])
+        where = [quote["title"], pages_label(quote["page_start"], quote["page_end"])]
+        if quote["section"]:
+            where.append(f"section “{quote['section']}”")
+        items.append(
+            f"<li><blockquote>{_e(text)}</blockquote>"
+            f'<p class="cite">{_e(" · ".join(where))} · probability {percent(quote["score"])} '
+            f"(model {_e(quote['model_version'])})</p></li>"
+        )
+    return (
+        f'<article class="theme" id="theme-{_e(theme["id"])}">'
+        f"<h3>{_e(theme['name'])}</h3>"
+        f'<p class="muted">{theme["area_reviews"]} of {totals["area_reviews"]} review(s) here '
+        f"({percent(theme['area_review_share'])}) against {percent(theme['all_review_share'])} of all reviews; "
+        f"{theme['area_passages']} passage(s).</p>"
+        f"<ol class=\"quotes\">{''.join(items)}</ol>"
+        "</article>"
+    )
+
+
+def _cut(text: str, width: int = 320) -> str:
+    return text if len(text) <= width else text[: text.rfind(" ", 0, width)] + " …"
+
+
+def bar_chart(themes: list[dict[str, Any]], area: str, year: int) -> str:
+    """An inline SVG chart: for each theme, the area's share of reviews and the whole database's."""
+    label_w, bar_w, value_w, row_h, top = 200, 380, 60, 40, 30
+    width = label_w + bar_w + value_w
+    height = top + row_h * len(themes) + 10
+    parts = [
+        f'<svg class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Share of reviews carrying each theme">',
+        f"<title>Share of reviews carrying each theme: {_e(area)}, {year}, and all reviews</title>",
+        f'<rect x="{label_w}" y="6" width="12" height="12" fill="#1f5f8b"/>',
+        f'<text x="{label_w + 18}" y="16">This area, {year}</text>',
+        f'<rect x="{label_w + 280}" y="6" width="12" height="12" fill="#b9c7d3"/>',
+        f'<text x="{label_w + 298}" y="16">All reviews</text>',
+    ]
+    for index, theme in enumerate(themes):
+        y = top + index * row_h
+        parts.append(f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end">{_e(_short(theme["name"], 28))}</text>')
+        for offset, key, colour in ((2, "area_review_share", "#1f5f8b"), (18, "all_review_share", "#b9c7d3")):
+            share = theme[key] or 0.0
+            parts.append(
+                f'<rect x="{label_w}" y="{y + offset}" width="{max(share * bar_w, 0.5):.1f}" height="14" '
+                f'fill="{colour}"/>'
+            )
+            parts.append(
+                f'<text x="{label_w + share * bar_w + 6:.1f}" y="{y + offset + 12}">{percent(theme[key])}</text>'
+            )
+    parts.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 8}" stroke="#5a5a60"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _topics_section(topics: dict[str, Any]) -> str:
+    if not topics["available"]:
+        return f'<section id="topics"><h2>Topics</h2><p class="empty">{_e(topics["note"])}</p></section>'
+    if not topics["rows"]:
+        return ('<section id="topics"><h2>Topics</h2><p class="empty">The topic model placed none of these '
+                "reviews' passages in a topic.</p></section>")
+    rows = "".join(
+        "<tr>"
+        f"<td>{_e(row['label'])}</td>"
+        f"<td>{_e(_terms(row['terms']))}</td>"
+        f'<td class="num">{row["passages"]}</td>'
+        f'<td class="num">{percent(row["mean_probability"])}</td>'
+        "</tr>"
+        for row in topics["rows"]
+    )
+    models = sorted({str(row["model_version"]) for row in topics["rows"] if row["model_version"]})
+    return (
+        '<section id="topics"><h2>Topics</h2>'
+        f"<p>Topics found by the topic model ({_e(', '.join(models) or 'unknown')}) among the passages of these "
+        "reviews, the most frequent first. Topics are groups of passages that use similar words; their labels "
+        "are made from those words, not written by a person.</p>"
+        "<table><thead><tr><th>Topic</th><th>Typical words</th><th class=\"num\">Passages</th>"
+        f"<th class=\"num\">Mean probability</th></tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _terms(terms: Any) -> str:
+    if isinstance(terms, list | tuple):
+        return ", ".join(str(term) for term in terms[:10])
+    return "" if terms is None else str(terms)
+
+
+def _limits_section(data: dict[str, Any]) -> str:
+    unread = [r for r in data["reviews"] if r["status"] != "ok"]
+    items = [
+        "Theme tags are predictions of a statistical model, each with the model's probability; they are not "
+        "findings of the reviews. A tag can be wrong, and a theme can be present without being tagged.",
+        "Shares compare few reviews: with one or two reviews in a year, one review changes a share by 50 "
+        "percentage points or more.",
+        "Quotes are the model's evidence sentences; read them in context in the review before quoting them.",
+    ]
+    if unread:
+        listed = "".join(
+            f"<li>{_e(r['title'])} ({_e(r['review_id'])}): {_e(r['status'])}"
+            f"{' — ' + _e(r['error']) if r['error'] else ''}</li>" for r in unread
+        )
+        unread_html = (f"<p>These reviews in scope could not be read, so nothing from them is counted or quoted:"
+                       f"</p><ul>{listed}</ul>")
+    else:
+        unread_html = "<p>Every review in scope was read.</p>"
+    others = data["unread_elsewhere"] - len([r for r in unread if r["status"] in ("failed", "needs_ocr")])
+    if others > 0:
+        unread_html += (f"<p>{others} other review(s) in the database could not be read; they are left out of the "
+                        "'all reviews' figures (the command casereview status lists them).</p>")
+    return (
+        '<section id="limits"><h2>Limits</h2>'
+        f"<ul>{''.join(f'<li>{_e(item)}</li>' for item in items)}</ul>"
+        f"{unread_html}</section>"
+    )

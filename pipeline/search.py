@@ -1,0 +1,975 @@
+"""Find passages: full-text search (BM25) with filters, the strongest evidence for a theme, and "more like this".
+
+``search`` ranks passages by BM25 over the full-text index that every run builds (English stemming, so
+``sharing`` also finds ``shared``), keeps those that pass the filters (year, nation, review type, area, theme
+and theme probability), and returns each hit with a snippet around the matched words and the passage's
+themes as probabilities. With a theme and no words it lists the passages tagged with the theme, most
+probable first. ``similar`` finds the passages (or reviews) nearest to one passage (or review) by the
+cosine similarity of their embeddings.
+
+Words and filters are always passed to DuckDB as query parameters, never pasted into SQL text, so
+anything a person types is treated as text to look for.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import closest, open_database, resolve_db, resolve_theme
+
+log = logging.getLogger(__name__)
+
+SNIPPET_CHARS = 280
+# With a quoted phrase, rank this many times the hits wanted, then keep those holding the phrase (and again
+# this many times deeper while too few do).
+PHRASE_DEPTH = 4
+# Passages are fetched by id in batches of at most this many: DuckDB looks a small batch up in the primary-key
+# index, but scans the whole table for a larger one.
+LOOKUP_CHUNK = 40
+MAX_LIMIT = 1000
+SCORE_KINDS = {
+    "bm25": "keyword match score (BM25): higher means a closer match to the words; not a probability",
+    "theme_probability": "the theme model's probability that the passage carries the theme (0-1)",
+}
+
+# Characters the full-text index treats as word separators (DuckDB fts `tokenize`), plus white space.
+_SEPARATORS = r"\s0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/|'\"`-"
+_WORD_RE = re.compile(rf"[^{_SEPARATORS}]+")
+_PHRASE_RE = re.compile(r'"([^"]*)"')
+
+_HAS_FTS_INDEX = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = 'fts_main_passages'"
+_FTS_PROBE = "SELECT stem('sharing', 'porter')"
+# Each query word's stem, whether the index leaves it out as a common word, and its term id (NULL: in no passage).
+_WORD_INFO = """
+WITH words AS (SELECT w, stem(w, 'porter') AS stem FROM unnest($1::VARCHAR[]) AS t(w))
+SELECT words.w, words.stem, words.w IN (SELECT sw FROM fts_main_passages.stopwords) AS common, d.termid
+FROM words LEFT JOIN fts_main_passages.dict d ON d.term = words.stem"""
+_STEMS = "SELECT list_transform($1::VARCHAR[], w -> stem(w, 'porter'))"
+_DISTINCT_VALUES = {
+    "nation": "SELECT DISTINCT nation FROM reviews WHERE nation IS NOT NULL ORDER BY 1",
+    "review_type": "SELECT DISTINCT review_type FROM reviews WHERE review_type IS NOT NULL ORDER BY 1",
+    "area": "SELECT DISTINCT area FROM reviews WHERE area IS NOT NULL ORDER BY 1",
+}
+
+# The filters every listing shares; each is switched off by passing NULL. The SQL of a search is put together
+# from the fixed fragments below, depending on which filters are used; the values always travel as parameters.
+_FILTERS = """
+      ($year_from IS NULL OR r.year >= $year_from)
+  AND ($year_to IS NULL OR r.year <= $year_to)
+  AND ($nation IS NULL OR lower(r.nation) = lower($nation))
+  AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
+  AND ($area IS NULL OR strpos(lower(r.area), lower($area)) > 0)"""
+# Passages tagged with the theme (or, with only a minimum probability, with any theme) at that probability.
+_TAGGED = """
+SELECT passage_id FROM passage_themes
+WHERE ($theme IS NULL OR theme = $theme) AND score >= coalesce($min_score, 0)"""
+
+# ---- BM25 with DuckDB's own macro (used when the search tables below are missing or out of date).
+_RANK_BM25 = """
+WITH scored AS (
+    SELECT passage_id, review_id, fts_main_passages.match_bm25(passage_id, $query) AS score FROM passages
+)
+SELECT s.passage_id, s.score
+FROM scored s {joins}
+WHERE s.score IS NOT NULL {filters}
+ORDER BY s.score DESC, s.passage_id
+LIMIT $limit"""
+_BM25_REVIEW_JOIN = "JOIN reviews r ON r.review_id = s.review_id"
+_BM25_THEME_FILTER = f"AND s.passage_id IN ({_TAGGED})"
+
+# ---- The same BM25 scores (k1 = 1.2, b = 0.75, as match_bm25) from term-sorted postings, so that a query
+# reads only the rows of its own terms instead of scanning the whole index.
+_SEARCH_SCHEMA = "search_index"
+_BUILD_SEARCH_TABLES = """
+CREATE SCHEMA IF NOT EXISTS search_index;
+CREATE OR REPLACE TABLE search_index.review_keys AS
+    SELECT row_number() OVER (ORDER BY review_id)::INTEGER AS rid, review_id
+    FROM (SELECT DISTINCT review_id FROM passages);
+CREATE OR REPLACE TABLE search_index.docs AS
+    SELECT d.docid, d.name AS passage_id, k.rid, d.len::INTEGER AS len
+    FROM fts_main_passages.docs d
+    JOIN passages p ON p.passage_id = d.name
+    JOIN search_index.review_keys k ON k.review_id = p.review_id
+    ORDER BY d.docid;
+CREATE OR REPLACE TABLE search_index.postings AS
+    SELECT t.termid, t.docid, count(*)::INTEGER AS tf, any_value(d.len) AS len, any_value(d.rid) AS rid
+    FROM fts_main_passages.terms t
+    JOIN search_index.docs d ON d.docid = t.docid
+    GROUP BY t.termid, t.docid
+    ORDER BY t.termid, t.docid;
+CREATE OR REPLACE TABLE search_index.meta AS
+    SELECT (SELECT num_docs FROM fts_main_passages.stats) AS num_docs,
+           (SELECT avgdl FROM fts_main_passages.stats) AS avgdl,
+           (SELECT count(*) FROM fts_main_passages.dict) AS dict_terms,
+           (SELECT count(*) FROM fts_main_passages.terms) AS term_rows,
+           now()::TIMESTAMP AS built_at;"""
+_HAS_SCHEMA = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = $1"
+# The search tables match the full-text index when these counts agree (the index is rebuilt after every run).
+_SEARCH_TABLES_FRESH = """
+SELECT count(*) > 0 FROM search_index.meta m
+WHERE m.num_docs = (SELECT num_docs FROM fts_main_passages.stats)
+  AND m.avgdl = (SELECT avgdl FROM fts_main_passages.stats)
+  AND m.dict_terms = (SELECT count(*) FROM fts_main_passages.dict)
+  AND m.term_rows = (SELECT count(*) FROM fts_main_passages.terms)"""
+_RUN_IN_PROGRESS = "SELECT count(*) > 0 FROM runs WHERE status = 'running'"
+_RANK_FAST = """
+WITH stats AS (SELECT num_docs, avgdl FROM fts_main_passages.stats),
+q AS (SELECT termid, df FROM fts_main_passages.dict WHERE termid = ANY($termids::BIGINT[])),
+scored AS (
+    SELECT p.docid,
+           sum(log((stats.num_docs - q.df + 0.5) / (q.df + 0.5) + 1) * p.tf * 2.2
+               / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))) AS score
+    FROM search_index.postings p
+    JOIN q ON q.termid = p.termid
+    CROSS JOIN stats
+    WHERE p.termid = ANY($termids::BIGINT[]) {filters}
+    GROUP BY p.docid {having}
+), top AS (
+    {top}
+)
+SELECT d.passage_id, t.score
+FROM top t JOIN search_index.docs d ON d.docid = t.docid
+ORDER BY t.score DESC, d.passage_id"""
+_FAST_REVIEW_FILTER = f"""
+      AND p.rid IN (SELECT k.rid FROM search_index.review_keys k JOIN reviews r ON r.review_id = k.review_id
+                    WHERE {_FILTERS})"""
+_FAST_THEME_FILTER = f"""
+      AND p.docid IN (SELECT d.docid FROM search_index.docs d WHERE d.passage_id IN ({_TAGGED}))"""
+_FAST_PHRASE_HAVING = "HAVING count(*) FILTER (WHERE p.termid = ANY($phrase_termids::BIGINT[])) = $phrase_terms"
+_FAST_TOP = "SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT $limit"
+# ---- A theme and no words: the passages tagged with it, most probable first.
+_RANK_THEME = f"""
+SELECT t.passage_id, t.score
+FROM passage_themes t
+JOIN reviews r ON r.review_id = t.review_id
+WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS}
+ORDER BY t.score DESC, t.passage_id
+LIMIT $limit"""
+
+# ---- What is shown for each hit.
+# (MATERIALIZED: look the few passages up by key first; joined straight away, DuckDB would scan them all.)
+_HIT_DETAILS = """
+WITH p AS MATERIALIZED (SELECT * FROM passages WHERE passage_id IN (SELECT unnest($1::VARCHAR[])))
+SELECT p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_start, p.page_end, p.section,
+       p.passage_id, p.text
+FROM p
+JOIN reviews r ON r.review_id = p.review_id"""
+_HIT_EVIDENCE = """
+SELECT passage_id, first(text ORDER BY score DESC NULLS LAST, rank) AS evidence
+FROM theme_evidence
+WHERE theme = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))
+GROUP BY passage_id"""
+_HIT_THEMES = """
+SELECT passage_id, theme, score, model_version FROM passage_themes
+WHERE passage_id IN (SELECT unnest($1::VARCHAR[]))
+ORDER BY score DESC, theme"""
+
+# ----------------------------------------------------------------------------------- similar
+
+_HIT_COLUMNS = """
+    p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_start, p.page_end, p.section,
+    p.passage_id, p.text"""
+_HAS_EMBEDDINGS = """
+SELECT count(*) > 0 FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id"""
+_IS_PASSAGE = "SELECT count(*) > 0 FROM passages WHERE passage_id = $1"
+_IS_REVIEW = "SELECT count(*) > 0 FROM reviews WHERE review_id = $1"
+_REVIEW_IDS = "SELECT review_id FROM reviews ORDER BY review_id"
+# The model with the most current passages embedded, among those that embedded the wanted passage/review.
+_MODEL_FOR = """
+SELECT e.model FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id
+WHERE e.model IN (SELECT e2.model FROM passage_embeddings e2 JOIN passages p2 ON p2.passage_id = e2.passage_id
+                  WHERE p2.passage_id = $1 OR p2.review_id = $1)
+GROUP BY e.model ORDER BY count(*) DESC, e.model LIMIT 1"""
+_SIMILAR_PASSAGES = f"""
+WITH target AS (SELECT vector FROM passage_embeddings WHERE passage_id = $id AND model = $model)
+SELECT {_HIT_COLUMNS}, list_cosine_similarity(e.vector, (SELECT vector FROM target)) AS similarity
+FROM passage_embeddings e
+JOIN passages p ON p.passage_id = e.passage_id
+JOIN reviews r ON r.review_id = p.review_id
+WHERE e.model = $model AND e.passage_id <> $id
+ORDER BY similarity DESC NULLS LAST, p.passage_id
+LIMIT $limit"""
+# A review's vector is the mean of its passages' vectors (position by position).
+_SIMILAR_REVIEWS = """
+WITH vals AS (
+    SELECT p.review_id, generate_subscripts(e.vector, 1) AS i, unnest(e.vector) AS x
+    FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id
+    WHERE e.model = $model
+), means AS (
+    SELECT review_id, list(x ORDER BY i) AS vector
+    FROM (SELECT review_id, i, avg(x)::FLOAT AS x FROM vals GROUP BY review_id, i)
+    GROUP BY review_id
+), counts AS (
+    SELECT review_id, count(*) AS passages FROM passages GROUP BY review_id
+)
+SELECT r.review_id, r.title, r.area, r.year, r.nation, r.review_type, c.passages,
+       list_cosine_similarity(m.vector, t.vector) AS similarity
+FROM means m
+JOIN means t ON t.review_id = $id
+JOIN reviews r ON r.review_id = m.review_id
+LEFT JOIN counts c ON c.review_id = m.review_id
+WHERE m.review_id <> $id
+ORDER BY similarity DESC NULLS LAST, r.review_id
+LIMIT $limit"""
+
+
+@dataclass
+class SearchHit:
+    """One passage found by ``search``.
+
+    Attributes
+    ----------
+    review_id, title, area, year, nation, review_type
+        The review the passage comes from.
+    page_start, page_end, section
+        Where the passage is in the review (pages from 1; section heading or None).
+    passage_id, text
+        The passage and its full text.
+    snippet : str
+        A window of the passage around the matched words, each matched word marked as ``**word**`` (for a
+        theme listing: the best evidence sentence, or the start of the passage).
+    highlights : list of (int, int)
+        Start and end offsets of the matched words in ``snippet_text`` (the snippet without markers).
+    snippet_text : str
+        The snippet without markers.
+    score : float
+        Ranking score; ``score_kind`` says which: 'bm25' or 'theme_probability'.
+    score_kind : str
+    themes : dict
+        Theme id -> the model's probability (0-1) that the passage carries it.
+    theme_model : str or None
+        Version of the theme model that gave ``themes``.
+    evidence : str or None
+        For a theme listing, the evidence sentence the model picked.
+    """
+
+    review_id: str
+    title: str | None
+    area: str | None
+    year: int | None
+    nation: str | None
+    review_type: str | None
+    page_start: int | None
+    page_end: int | None
+    section: str | None
+    passage_id: str
+    text: str
+    score: float
+    score_kind: str
+    snippet_text: str = ""
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    themes: dict[str, float] = field(default_factory=dict)
+    theme_model: str | None = None
+    evidence: str | None = None
+
+    @property
+    def snippet(self) -> str:
+        """The snippet with matched words as ``**word**``."""
+        return self.render_snippet("**", "**")
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as HTML-escaped text with matched words in ``<mark>``."""
+        return self.render_snippet("<mark>", "</mark>", escape=html.escape)
+
+    def render_snippet(self, before: str, after: str, escape=None) -> str:
+        """The snippet with ``before``/``after`` around each matched word (e.g. ANSI codes for a terminal)."""
+        escape = escape or (lambda text: text)
+        out, position = [], 0
+        for start, end in self.highlights:
+            out.append(escape(self.snippet_text[position:start]))
+            out.append(before + escape(self.snippet_text[start:end]) + after)
+            position = end
+        out.append(escape(self.snippet_text[position:]))
+        return "".join(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: every attribute plus ``snippet`` and ``snippet_html``."""
+        record = asdict(self)
+        record["highlights"] = [list(pair) for pair in self.highlights]
+        record["snippet"] = self.snippet
+        record["snippet_html"] = self.snippet_html
+        return record
+
+
+@dataclass
+class SimilarHit:
+    """A passage or review found by ``similar``.
+
+    Attributes
+    ----------
+    kind : str
+        'passage' or 'review'.
+    review_id, title, area, year, nation, review_type
+        The review (for a passage: the review it belongs to).
+    similarity : float
+        Cosine similarity of the embeddings (1 = same meaning; about 0 = unrelated); not a probability.
+    model : str
+        The embedding model.
+    passage_id, page_start, page_end, section, text, snippet
+        For a passage (None for a review).
+    passages : int or None
+        For a review, how many passages it has.
+    """
+
+    kind: str
+    review_id: str
+    title: str | None
+    area: str | None
+    year: int | None
+    nation: str | None
+    review_type: str | None
+    similarity: float
+    model: str
+    passage_id: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    section: str | None = None
+    text: str | None = None
+    snippet: str | None = None
+    passages: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of every attribute."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a search string asks for: the words to rank by and the phrases that must appear as written."""
+
+    text: str
+    words: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- search
+
+
+def search(
+    db_path: Path | str | None,
+    query: str | None,
+    *,
+    theme: str | None = None,
+    min_score: float | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    nation: str | None = None,
+    review_type: str | None = None,
+    area: str | None = None,
+    limit: int = 20,
+) -> list[SearchHit]:
+    """Find passages by words and filters, best first.
+
+    Parameters
+    ----------
+    db_path : Path, str or None
+        The database (None: the default one).
+    query : str or None
+        Words to look for (stemmed, so 'sharing' also finds 'shared'); put a phrase in double quotes to
+        require it as written. None or empty to list a theme's passages (``theme`` is then required).
+    theme : str, optional
+        Keep passages tagged with this theme (an id such as ``voice_of_child``, or its name).
+    min_score : float, optional
+        Keep passages whose theme probability (for ``theme``, or any theme) is at least this (0-1).
+    year_from, year_to : int, optional
+        Keep reviews from these years (inclusive).
+    nation, review_type : str, optional
+        Keep reviews of this nation / type (case-insensitive, exact).
+    area : str, optional
+        Keep reviews whose area contains this text (case-insensitive).
+    limit : int
+        At most this many hits (1-1000).
+
+    Returns
+    -------
+    list of SearchHit
+        Ranked by BM25 when there are words (``score_kind`` 'bm25'), else by the theme's probability.
+
+    Raises
+    ------
+    CaseReviewError
+        For a query with nothing to search for, unbalanced quotes, an unknown theme, a filter value no
+        review has, a bad year range or probability, or a database without a search index.
+
+    Examples
+    --------
+    >>> hits = search(None, "information sharing", nation="Wales", year_from=2018)
+    >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)
+    """
+    con = open_database(db_path)
+    try:
+        if query and query.strip() and _search_tables_wanted(con):
+            con.close()
+            _build_search_tables_in(resolve_db(db_path))
+            con = open_database(db_path)
+        return search_connection(con, query, theme=theme, min_score=min_score, year_from=year_from,
+                                 year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
+    finally:
+        con.close()
+
+
+def search_connection(con: duckdb.DuckDBPyConnection, query: str | None, **options: Any) -> list[SearchHit]:
+    """``search`` on a connection that is already open (full-text search loaded).
+
+    Parameters and result as for ``Searcher.search``. For many searches on one connection, make one
+    ``Searcher`` and call its ``search`` method: it looks up what it needs about the database only once.
+    """
+    return Searcher(con).search(query, **options)
+
+
+class Searcher:
+    """Runs searches on one open read-only connection, looking facts about the database up only once.
+
+    The connection must stay open (and so the database unchanged: a read-only connection keeps writers
+    out) for the life of the searcher.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        From ``pipeline.outputs.common.open_database``.
+
+    Examples
+    --------
+    >>> searcher = Searcher(open_database(None))
+    >>> hits = searcher.search("strategy meeting", nation="Wales")
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._values: dict[str, list[str]] = {}
+        self._themes: dict[str, str] = {}
+        self._fts_checked = False
+        self._fresh: bool | None = None
+
+    def search(
+        self,
+        query: str | None,
+        *,
+        theme: str | None = None,
+        min_score: float | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        nation: str | None = None,
+        review_type: str | None = None,
+        area: str | None = None,
+        limit: int = 20,
+        use_search_tables: bool | None = None,
+    ) -> list[SearchHit]:
+        """Find passages by words and filters, best first: see ``search`` for the parameters.
+
+        ``use_search_tables``: None (default) ranks with the search tables when they are up to date, and
+        with DuckDB's ``match_bm25`` otherwise; True or False forces one way (both give the same scores;
+        True needs up-to-date tables).
+        """
+        parsed = parse_query(query)
+        if parsed is None and theme is None:
+            raise CaseReviewError(
+                "nothing to search for: give some words (e.g. casereview search \"information sharing\") "
+                "or a theme (e.g. casereview search --theme voice_of_child)"
+            )
+        _check_numbers(min_score, year_from, year_to, limit)
+        params: dict[str, Any] = {
+            "theme": self._theme(theme),
+            "min_score": min_score,
+            "year_from": year_from,
+            "year_to": year_to,
+            "nation": self._known_value("nation", nation),
+            "review_type": self._known_value("review_type", review_type),
+            "area": self._known_area(area),
+            "limit": limit,
+        }
+        con = self.con
+        if parsed is None:
+            ranked = con.execute(_RANK_THEME, params).fetchall()
+            hits = _hits(con, ranked, "theme_probability", params["theme"])
+            stems: set[str] = set()
+        else:
+            self._check_index()
+            words = _word_info(con, parsed)
+            stems = {info.stem for info in words.values()}
+            fast = use_search_tables or (use_search_tables is None and self._tables_fresh())
+            hits = self._ranked_hits(parsed, words, params, fast)
+        _add_themes(con, hits)
+        _add_snippets(con, hits, stems, parsed.phrases if parsed else ())
+        return hits
+
+    def _ranked_hits(
+        self, parsed: ParsedQuery, words: dict[str, _Word], params: dict[str, Any], fast: bool
+    ) -> list[SearchHit]:
+        """BM25-ranked hits; with quoted phrases, rank deeper until enough hits contain them as written."""
+        limit = params["limit"]
+        depth = limit * (PHRASE_DEPTH if parsed.phrases else 1)
+        while True:
+            values = {**params, "limit": depth}
+            if fast:
+                ranked = _rank_fast(self.con, parsed, words, values)
+            else:
+                ranked = _rank_bm25(self.con, parsed, values)
+            hits = _hits(self.con, ranked, "bm25", None)
+            if parsed.phrases:
+                hits = [hit for hit in hits if all(_phrase_spans(hit.text, p) for p in parsed.phrases)]
+            if len(hits) >= limit or len(ranked) < depth:
+                return hits[:limit]
+            depth *= PHRASE_DEPTH
+
+    def _theme(self, theme: str | None) -> str | None:
+        if theme is None:
+            return None
+        if theme not in self._themes:
+            self._themes[theme] = resolve_theme(self.con, theme)
+        return self._themes[theme]
+
+    def _distinct(self, column: str) -> list[str]:
+        if column not in self._values:
+            self._values[column] = [row[0] for row in self.con.execute(_DISTINCT_VALUES[column]).fetchall()]
+        return self._values[column]
+
+    def _known_value(self, column: str, value: str | None) -> str | None:
+        """Check a nation or review type against the values the reviews have (case-insensitive)."""
+        if value is None:
+            return None
+        known = self._distinct(column)
+        if value.strip().lower() in {k.lower() for k in known}:
+            return value.strip()
+        label = column.replace("_", " ")
+        raise CaseReviewError(
+            f"no review has {label} '{value}'. The {label}s in the database are: {', '.join(known) or 'none'}"
+        )
+
+    def _known_area(self, area: str | None) -> str | None:
+        """Check that some review's area contains ``area``; suggest the closest area names if none does."""
+        if area is None:
+            return None
+        areas = self._distinct("area")
+        if any(area.strip().lower() in known.lower() for known in areas):
+            return area.strip()
+        suggestions = closest(area, areas)
+        hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
+        raise CaseReviewError(f"no review's area contains '{area}'.{hint}")
+
+    def _check_index(self) -> None:
+        if not self._fts_checked:
+            _check_index(self.con)
+            self._fts_checked = True
+
+    def _tables_fresh(self) -> bool:
+        if self._fresh is None:
+            self._fresh = search_tables_fresh(self.con)
+        return self._fresh
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A query word as the index sees it: its stem, whether it is a common (stop) word, its term id."""
+
+    stem: str
+    common: bool
+    termid: int | None
+
+
+def _word_info(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery) -> dict[str, _Word]:
+    """Folded query word -> ``_Word``; refuses a query made only of common words."""
+    folded = sorted({_fold(word) for word in parsed.words})
+    words = {w: _Word(stem, bool(common), termid) for w, stem, common, termid in
+             con.execute(_WORD_INFO, [folded]).fetchall()}
+    if all(info.common for info in words.values()):
+        raise CaseReviewError(
+            f"the search {parsed.text!r} has only very common words ({', '.join(sorted(words))}), which "
+            "the index leaves out: add a more specific word"
+        )
+    return words
+
+
+def _review_filtered(params: dict[str, Any]) -> bool:
+    return any(params[key] is not None for key in ("year_from", "year_to", "nation", "review_type", "area"))
+
+
+def _theme_filtered(params: dict[str, Any]) -> bool:
+    return params["theme"] is not None or params["min_score"] is not None
+
+
+def _rank_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> list[tuple]:
+    """Rank with DuckDB's ``match_bm25`` (scores every passage: exact, but slow on a large database)."""
+    joins, filters = [], []
+    if _review_filtered(params):
+        joins.append(_BM25_REVIEW_JOIN)
+        filters.append(f"AND {_FILTERS}")
+    if _theme_filtered(params):
+        filters.append(_BM25_THEME_FILTER)
+    sql = _RANK_BM25.format(joins="\n".join(joins), filters="\n".join(filters))
+    values = {**_used(params, sql), "query": " ".join(parsed.words)}
+    return con.execute(sql, values).fetchall()
+
+
+def _rank_fast(
+    con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict[str, _Word], params: dict[str, Any]
+) -> list[tuple]:
+    """Rank with the term-sorted postings of the search tables: the same scores as ``match_bm25``."""
+    term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
+    if not term_ids:
+        return []
+    filters = []
+    if _review_filtered(params):
+        filters.append(_FAST_REVIEW_FILTER)
+    if _theme_filtered(params):
+        filters.append(_FAST_THEME_FILTER)
+    sql = _RANK_FAST.format(
+        filters="".join(filters),
+        having=_FAST_PHRASE_HAVING if parsed.phrases else "",
+        top=_FAST_TOP,
+    )
+    values = {**_used(params, sql), "termids": term_ids}
+    if parsed.phrases:
+        # A passage can hold a phrase only if it has every indexed word of it (common words are not indexed).
+        phrase_words = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
+        indexed = {words[w].stem: words[w].termid for w in phrase_words if not words[w].common}
+        values.update(
+            phrase_termids=[termid for termid in indexed.values() if termid is not None],
+            phrase_terms=len(indexed),
+        )
+    return con.execute(sql, values).fetchall()
+
+
+def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
+    """The named parameters that occur in ``sql`` (DuckDB refuses unused ones)."""
+    return {name: value for name, value in params.items() if f"${name}" in sql}
+
+
+def _hits(con: duckdb.DuckDBPyConnection, ranked: list[tuple], kind: str, theme: str | None) -> list[SearchHit]:
+    """Fetch what is shown for each ranked passage, keeping the ranking."""
+    ids = [passage_id for passage_id, _ in ranked]
+    if not ids:
+        return []
+    details = {}
+    for start in range(0, len(ids), LOOKUP_CHUNK):  # small batches are looked up by key, not by a scan
+        cursor = con.execute(_HIT_DETAILS, [ids[start:start + LOOKUP_CHUNK]])
+        names = [column[0] for column in cursor.description]
+        details.update({row[9]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()})
+    evidence = dict(con.execute(_HIT_EVIDENCE, [ids, theme]).fetchall()) if theme else {}
+    hits = []
+    for passage_id, score in ranked:
+        row = details.get(passage_id)
+        if row is None:  # the index still lists a passage that a later write replaced
+            continue
+        hits.append(SearchHit(**row, score=float(score), score_kind=kind, evidence=evidence.get(passage_id)))
+    return hits
+
+
+# --------------------------------------------------------------------------- search tables
+
+
+def build_search_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the search tables from the full-text index; call it right after rebuilding the index.
+
+    The tables (schema ``search_index``) hold the index's postings sorted by term, with each passage's
+    length and review, so a search reads only the rows of its own words: the same BM25 scores as DuckDB's
+    ``match_bm25``, many times faster on a large database. They are derived data: dropping them loses
+    nothing (search then falls back to ``match_bm25``).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A read-write connection with the full-text-search extension loaded.
+    """
+    con.execute("SET enable_progress_bar = false")
+    con.execute(_BUILD_SEARCH_TABLES)
+
+
+def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the search tables exist and were built from the current full-text index."""
+    if not con.execute(_HAS_SCHEMA, [_SEARCH_SCHEMA]).fetchone()[0]:
+        return False
+    try:
+        return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0])
+    except duckdb.Error:
+        return False
+
+
+def _search_tables_wanted(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the search tables are missing or stale and may be built now (no run is writing)."""
+    if not con.execute(_HAS_FTS_INDEX).fetchone()[0] or search_tables_fresh(con):
+        return False
+    return not con.execute(_RUN_IN_PROGRESS).fetchone()[0]
+
+
+def _build_search_tables_in(path: Path) -> bool:
+    """Build the search tables in the database file; False (search then uses ``match_bm25``) if it cannot.
+
+    It cannot when the file is busy or read-only; it is then left untouched.
+    """
+    from pipeline.store import Store
+
+    try:
+        with Store(path, lock_timeout=1.0).connect() as con:
+            con.begin()
+            build_search_tables(con)
+            con.commit()
+        return True
+    except (CaseReviewError, duckdb.Error) as exc:
+        log.info("Search tables not built (%s): searching with match_bm25 instead.", exc)
+        return False
+
+
+def parse_query(query: str | None) -> ParsedQuery | None:
+    """Split a search string into words and "quoted phrases"; None when it is empty.
+
+    Raises
+    ------
+    CaseReviewError
+        If a double quote is not closed, or the string has no letters to search for.
+    """
+    if query is None or not query.strip():
+        return None
+    text = query.strip()
+    if text.count('"') % 2:
+        raise CaseReviewError(
+            f"the search {text!r} has an opening double quote without a closing one: close the phrase "
+            "(\"like this\") or remove the quote"
+        )
+    phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
+    words = tuple(_WORD_RE.findall(text.replace('"', " ")))
+    if not words:
+        raise CaseReviewError(
+            f"the search {text!r} has no words to look for (only punctuation or numbers; numbers are not "
+            "indexed): use words, e.g. \"information sharing\", or filter years with --year-from/--year-to"
+        )
+    return ParsedQuery(text=text, words=words, phrases=phrases)
+
+
+def _check_numbers(min_score: float | None, year_from: int | None, year_to: int | None, limit: int) -> None:
+    if min_score is not None and not 0 <= min_score <= 1:
+        raise CaseReviewError(
+            f"--min-score {min_score:g} is not a probability: give a number from 0 to 1 (0.8 means 80%)"
+        )
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise CaseReviewError(f"--year-from {year_from} is after --year-to {year_to}: swap them")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise CaseReviewError(f"--limit must be between 1 and {MAX_LIMIT} (got {limit})")
+
+
+def _check_index(con: duckdb.DuckDBPyConnection) -> None:
+    if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
+        raise CaseReviewError(
+            "the database has no search index yet: run `casereview run` (it builds the index at the end "
+            "of every run), then search again"
+        )
+    try:
+        con.execute(_FTS_PROBE).fetchone()
+    except duckdb.Error:
+        raise CaseReviewError(
+            "full-text search is unavailable: the duckdb-extension-fts package is missing from this "
+            "installation; reinstall casereview (make install)"
+        ) from None
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _add_themes(con: duckdb.DuckDBPyConnection, hits: list[SearchHit]) -> None:
+    by_id = {hit.passage_id: hit for hit in hits}
+    models: dict[str, list[str]] = {}
+    for passage_id, theme, score, model in con.execute(_HIT_THEMES, [list(by_id)]).fetchall():
+        by_id[passage_id].themes[theme] = float(score)
+        if model and model not in models.setdefault(passage_id, []):
+            models[passage_id].append(model)
+    for passage_id, versions in models.items():
+        by_id[passage_id].theme_model = ", ".join(versions)
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+def _fold(word: str) -> str:
+    """Lower-case without accents, as the index stores words."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _stem(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
+    """Porter stems, computed by the same function the index uses."""
+    if not words:
+        return []
+    return list(con.execute(_STEMS, [words]).fetchone()[0])
+
+
+def _add_snippets(
+    con: duckdb.DuckDBPyConnection, hits: list[SearchHit], stems: set[str], phrases: tuple[str, ...]
+) -> None:
+    matches_by_hit = []
+    if stems:
+        found = [[(m.span(), _fold(m.group())) for m in _WORD_RE.finditer(hit.text)] for hit in hits]
+        words = sorted({word for matches in found for _, word in matches})
+        stem_of = dict(zip(words, _stem(con, words), strict=True))
+    for index, hit in enumerate(hits):
+        spans = []
+        if stems:
+            spans = [span for span, word in found[index] if stem_of[word] in stems]
+        for phrase in phrases:
+            spans.extend(_phrase_spans(hit.text, phrase))
+        matches_by_hit.append(_merge(spans))
+    for hit, spans in zip(hits, matches_by_hit, strict=True):
+        if spans:
+            hit.snippet_text, hit.highlights = make_snippet(hit.text, spans)
+        else:
+            hit.snippet_text, hit.highlights = _shorten(hit.evidence or hit.text), []
+
+
+def _phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:
+    pattern = r"\s+".join(re.escape(part) for part in phrase.split())
+    return [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sort spans and join overlapping ones."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def make_snippet(
+    text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS
+) -> tuple[str, list[tuple[int, int]]]:
+    """Cut a window of about ``width`` characters holding as many matched words as possible.
+
+    Parameters
+    ----------
+    text : str
+        The passage.
+    spans : list of (int, int)
+        Sorted, non-overlapping offsets of the matched words in ``text``.
+    width : int
+        Target length of the window.
+
+    Returns
+    -------
+    (str, list of (int, int))
+        The window (with '…' where the passage was cut) and the spans moved into it.
+    """
+    if len(text) <= width:
+        return text, list(spans)
+    best, best_count = 0, -1
+    for i, (start, _) in enumerate(spans):
+        count = sum(1 for s, e in spans[i:] if e <= start + width)
+        if count > best_count:
+            best, best_count = i, count
+    anchor = spans[best][0]
+    begin = max(0, anchor - width // 4)
+    end = min(len(text), begin + width)
+    begin = max(0, min(begin, end - width))
+    if begin > 0:  # start on a word boundary
+        space = text.find(" ", begin, anchor)
+        begin = space + 1 if space != -1 else begin
+    if end < len(text):
+        space = text.rfind(" ", max(begin, spans[best][1]), end)
+        end = space if space != -1 else end
+    prefix = "… " if begin > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    moved = [
+        (s - begin + len(prefix), e - begin + len(prefix)) for s, e in spans if s >= begin and e <= end
+    ]
+    return prefix + text[begin:end] + suffix, moved
+
+
+def _shorten(text: str, width: int = SNIPPET_CHARS) -> str:
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, width)
+    return text[: cut if cut > width // 2 else width] + " …"
+
+
+# --------------------------------------------------------------------------- similar
+
+
+def similar(db_path: Path | str | None, passage_or_review_id: str, limit: int = 10) -> list[SimilarHit]:
+    """Find what is most like a passage or a review, by the meaning of the text (embeddings).
+
+    For a passage id: the nearest other passages (cosine similarity of their vectors). For a review id:
+    the nearest other reviews (each review's vector is the mean of its passages' vectors).
+
+    Parameters
+    ----------
+    db_path : Path, str or None
+        The database (None: the default one).
+    passage_or_review_id : str
+        A ``passage_id`` or a ``review_id``.
+    limit : int
+        At most this many results (1-1000).
+
+    Returns
+    -------
+    list of SimilarHit
+        Most similar first.
+
+    Raises
+    ------
+    CaseReviewError
+        If the database holds no embeddings, the id is unknown, or the passage/review has no embedding.
+    """
+    if not 1 <= limit <= MAX_LIMIT:
+        raise CaseReviewError(f"--limit must be between 1 and {MAX_LIMIT} (got {limit})")
+    wanted = passage_or_review_id.strip()
+    con = open_database(db_path)
+    try:
+        if not con.execute(_HAS_EMBEDDINGS).fetchone()[0]:
+            raise CaseReviewError(
+                "the database holds no passage embeddings, so nothing can be compared: run `casereview run` "
+                "with the theme model (without --no-themes) to compute them"
+            )
+        is_passage = con.execute(_IS_PASSAGE, [wanted]).fetchone()[0]
+        if not is_passage and not con.execute(_IS_REVIEW, [wanted]).fetchone()[0]:
+            ids = [row[0] for row in con.execute(_REVIEW_IDS).fetchall()]
+            suggestions = closest(wanted, ids)
+            hint = f" Closest review ids: {', '.join(suggestions)}." if suggestions else ""
+            raise CaseReviewError(
+                f"no passage or review has the id '{wanted}'.{hint} Passage ids are shown by "
+                "`casereview search`; review ids by `casereview sql \"SELECT review_id, title FROM reviews\"`"
+            )
+        model_row = con.execute(_MODEL_FOR, [wanted]).fetchone()
+        if model_row is None:
+            what = "passage" if is_passage else "review"
+            raise CaseReviewError(
+                f"the {what} '{wanted}' has no embedding (its text was not read, or it was processed "
+                "without the theme model): run `casereview run` again with the theme model"
+            )
+        params = {"id": wanted, "model": model_row[0], "limit": limit}
+        if is_passage:
+            return [_similar_passage(row, model_row[0]) for row in _fetch(con, _SIMILAR_PASSAGES, params)]
+        return [_similar_review(row, model_row[0]) for row in _fetch(con, _SIMILAR_REVIEWS, params)]
+    finally:
+        con.close()
+
+
+def _similar_passage(row: dict[str, Any], model: str) -> SimilarHit:
+    return SimilarHit(
+        kind="passage", review_id=row["review_id"], title=row["title"], area=row["area"], year=row["year"],
+        nation=row["nation"], review_type=row["review_type"], similarity=float(row["similarity"] or 0.0),
+        model=model, passage_id=row["passage_id"], page_start=row["page_start"], page_end=row["page_end"],
+        section=row["section"], text=row["text"], snippet=_shorten(row["text"]),
+    )
+
+
+def _similar_review(row: dict[str, Any], model: str) -> SimilarHit:
+    return SimilarHit(
+        kind="review", review_id=row["review_id"], title=row["title"], area=row["area"], year=row["year"],
+        nation=row["nation"], review_type=row["review_type"], similarity=float(row["similarity"] or 0.0),
+        model=model, passages=row["passages"],
+    )

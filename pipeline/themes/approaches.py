@@ -1,0 +1,201 @@
+"""The classifiers compared by ``casereview train``: keywords, TF-IDF, sentence embeddings and their mix.
+
+Each turns texts (and, where it needs them, their sentence embeddings) into one probability per theme, and
+saves itself as numpy arrays plus a small JSON-able settings dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from pipeline.themes.keywords import KeywordMatcher
+from pipeline.themes.linear import CalibratedLinear, Folds, fit_calibrated
+from pipeline.themes.taxonomy import Taxonomy
+
+KEYWORDS, TFIDF, EMBEDDING, COMBINED = "keywords", "tfidf", "embedding", "tfidf+embedding"
+APPROACHES = (KEYWORDS, TFIDF, EMBEDDING, COMBINED)
+DESCRIPTIONS = {
+    KEYWORDS: "seed phrases from the taxonomy, matched on lowercased lemmas (no training)",
+    TFIDF: "TF-IDF of words (1-2 grams) and characters (2-5 grams) + one-vs-rest logistic regression",
+    EMBEDDING: "sentence embeddings + one-vs-rest logistic regression",
+    COMBINED: "average of the TF-IDF and embedding models' calibrated probabilities",
+}
+WORD_FEATURES = {"analyzer": "word", "ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True,
+                 "strip_accents": "unicode"}
+CHAR_FEATURES = {"analyzer": "char_wb", "ngram_range": [2, 5], "min_df": 3, "max_features": 30000,
+                 "sublinear_tf": True, "strip_accents": "unicode"}
+TFIDF_C = 4.0
+EMBEDDING_C = 2.0
+
+
+class KeywordClassifier:
+    """Seed-phrase baseline (0/1 scores)."""
+
+    approach = KEYWORDS
+    uses_embeddings = False
+
+    def __init__(self, seed_phrases: dict[str, list[str]]):
+        self.seed_phrases = seed_phrases
+        self.matcher = KeywordMatcher(seed_phrases)
+
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Taxonomy) -> KeywordClassifier:
+        return cls({theme.id: list(theme.seed_phrases) for theme in taxonomy.themes})
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        return self.matcher.predict_proba(texts)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def settings(self) -> dict:
+        return {"seed_phrases": self.seed_phrases}
+
+
+class TfidfClassifier:
+    """Word and character TF-IDF features with a calibrated linear model per theme."""
+
+    approach = TFIDF
+    uses_embeddings = False
+
+    def __init__(self, vectorizers: list, linear: CalibratedLinear, settings: dict):
+        self.vectorizers = vectorizers
+        self.linear = linear
+        self._settings = settings
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: np.ndarray, folds: Folds, seed: int,
+            c: float = TFIDF_C) -> tuple[TfidfClassifier, np.ndarray]:
+        """Fit on all ``texts``; return the classifier and its calibrated out-of-fold probabilities.
+
+        The vocabulary is relearned inside each fold, so out-of-fold scores never see their own text.
+        """
+        texts = list(texts)
+        settings = {"word": WORD_FEATURES, "char": CHAR_FEATURES, "C": c}
+        fold_features = []
+        for train_rows, test_rows in folds:
+            vectorizers = [_vectorizer(WORD_FEATURES), _vectorizer(CHAR_FEATURES)]
+            train = [texts[i] for i in train_rows]
+            test = [texts[i] for i in test_rows]
+            fold_features.append((_stack([v.fit_transform(train) for v in vectorizers]),
+                                  _stack([v.transform(test) for v in vectorizers])))
+        vectorizers = [_vectorizer(WORD_FEATURES), _vectorizer(CHAR_FEATURES)]
+        features = _stack([v.fit_transform(texts) for v in vectorizers])
+        linear, out_of_fold = fit_calibrated(features, labels, folds, c, seed, fold_features)
+        return cls(vectorizers, linear, settings), out_of_fold
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        return self.linear.predict_proba(self.features(texts))
+
+    def features(self, texts: Sequence[str]):
+        """The sparse TF-IDF matrix of ``texts``."""
+        return _stack([v.transform(list(texts)) for v in self.vectorizers])
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        arrays = self.linear.to_arrays("tfidf")
+        for name, vectorizer in zip(("word", "char"), self.vectorizers, strict=True):
+            arrays[f"tfidf.{name}.terms"] = np.array(vectorizer.get_feature_names_out(), dtype=str)
+            arrays[f"tfidf.{name}.idf"] = vectorizer.idf_.astype(np.float32)
+        return arrays
+
+    def settings(self) -> dict:
+        return self._settings
+
+    @classmethod
+    def from_arrays(cls, arrays, settings: dict) -> TfidfClassifier:
+        vectorizers = []
+        for name in ("word", "char"):
+            terms = [str(term) for term in arrays[f"tfidf.{name}.terms"]]
+            vectorizer = _vectorizer(settings[name], vocabulary={term: i for i, term in enumerate(terms)})
+            vectorizer.idf_ = np.asarray(arrays[f"tfidf.{name}.idf"], dtype=np.float64)
+            vectorizers.append(vectorizer)
+        return cls(vectorizers, CalibratedLinear.from_arrays(arrays, "tfidf"), settings)
+
+
+class EmbeddingClassifier:
+    """A calibrated linear model per theme on sentence embeddings."""
+
+    approach = EMBEDDING
+    uses_embeddings = True
+
+    def __init__(self, linear: CalibratedLinear, settings: dict):
+        self.linear = linear
+        self._settings = settings
+
+    @classmethod
+    def fit(cls, embeddings: np.ndarray, labels: np.ndarray, folds: Folds, seed: int,
+            c: float = EMBEDDING_C) -> tuple[EmbeddingClassifier, np.ndarray]:
+        """Fit on all rows; return the classifier and its calibrated out-of-fold probabilities."""
+        linear, out_of_fold = fit_calibrated(embeddings, labels, folds, c, seed)
+        return cls(linear, {"C": c}), out_of_fold
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        if embeddings is None:
+            raise ValueError("the embedding classifier needs the texts' embeddings")
+        return self.linear.predict_proba(embeddings)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return self.linear.to_arrays("embedding")
+
+    def settings(self) -> dict:
+        return self._settings
+
+    @classmethod
+    def from_arrays(cls, arrays, settings: dict) -> EmbeddingClassifier:
+        return cls(CalibratedLinear.from_arrays(arrays, "embedding"), settings)
+
+
+class CombinedClassifier:
+    """The mean of the TF-IDF and embedding classifiers' calibrated probabilities."""
+
+    approach = COMBINED
+    uses_embeddings = True
+
+    def __init__(self, tfidf: TfidfClassifier, embedding: EmbeddingClassifier):
+        self.tfidf = tfidf
+        self.embedding = embedding
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        return (self.tfidf.predict_proba(texts) + self.embedding.predict_proba(texts, embeddings)) / 2
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {**self.tfidf.to_arrays(), **self.embedding.to_arrays()}
+
+    def settings(self) -> dict:
+        return {"tfidf": self.tfidf.settings(), "embedding": self.embedding.settings()}
+
+    @classmethod
+    def from_arrays(cls, arrays, settings: dict) -> CombinedClassifier:
+        return cls(TfidfClassifier.from_arrays(arrays, settings["tfidf"]),
+                   EmbeddingClassifier.from_arrays(arrays, settings["embedding"]))
+
+
+def classifier_from_arrays(approach: str, arrays, settings: dict):
+    """Rebuild a saved classifier of the given approach from its arrays and settings."""
+    if approach == KEYWORDS:
+        return KeywordClassifier(settings["seed_phrases"])
+    if approach == TFIDF:
+        return TfidfClassifier.from_arrays(arrays, settings)
+    if approach == EMBEDDING:
+        return EmbeddingClassifier.from_arrays(arrays, settings)
+    if approach == COMBINED:
+        return CombinedClassifier.from_arrays(arrays, settings)
+    raise ValueError(f"unknown approach '{approach}' (known: {', '.join(APPROACHES)})")
+
+
+def _vectorizer(settings: dict, vocabulary: dict | None = None):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    options = {**settings, "ngram_range": tuple(settings["ngram_range"])}
+    if vocabulary is not None:
+        options.pop("min_df", None)
+        options.pop("max_features", None)
+    return TfidfVectorizer(**options, vocabulary=vocabulary, dtype=np.float32)
+
+
+def _stack(matrices: list):
+    from scipy.sparse import hstack
+
+    return hstack(matrices, format="csr")

@@ -1,0 +1,147 @@
+"""Read labelled examples: the training files (``models/training/*.jsonl``) and gold files for evaluation.
+
+Every line is one JSON object ``{"id", "text", "labels", ...}``; gold files may add ``uncertain`` (themes
+only one annotator gave, left out of that theme's score). Errors name the file and the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.themes.errors import ThemeError
+from pipeline.themes.taxonomy import Taxonomy
+
+HELD_OUT_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Example:
+    """A labelled passage: its full label set and, for gold files, the themes annotators disagreed on."""
+
+    id: str
+    text: str
+    labels: frozenset[str]
+    uncertain: frozenset[str] = frozenset()
+    source: str = ""  # "file, line N", for messages
+    file: str = ""  # the file name
+
+
+def is_held_out(example_id: str) -> bool:
+    """Whether an example belongs to the held-out split: the first 32 bits of SHA-256 of its id, below 20%.
+
+    The split depends only on the id, so it is the same on every machine and in any file order, and adding
+    examples never moves existing ones.
+    """
+    bucket = int(hashlib.sha256(example_id.encode("utf-8")).hexdigest()[:8], 16) / 2**32
+    return bucket < HELD_OUT_SHARE
+
+
+def training_files(data_dir: Path) -> list[Path]:
+    """The ``*.jsonl`` files of a training folder, sorted by name."""
+    files = sorted(Path(data_dir).glob("*.jsonl"))
+    if not files:
+        raise ThemeError(f"{data_dir}: no training files (*.jsonl) found")
+    return files
+
+
+def load_training_data(data_dir: Path, taxonomy: Taxonomy) -> list[Example]:
+    """Read every training file of a folder.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder of ``*.jsonl`` files.
+    taxonomy : Taxonomy
+        Labels must be ids of its themes.
+
+    Returns
+    -------
+    list of Example
+        In file-name order, then line order.
+
+    Raises
+    ------
+    ThemeError
+        For invalid JSON, a missing or empty field, an unknown theme id or an id used twice (naming the file
+        and line).
+
+    Examples
+    --------
+    >>> examples = load_training_data(Path("models/training"), load_taxonomy())
+    """
+    examples: list[Example] = []
+    first_seen: dict[str, str] = {}
+    for path in training_files(data_dir):
+        for example in read_examples(path, taxonomy.ids):
+            if example.id in first_seen:
+                raise ThemeError(f"{example.source}: id '{example.id}' is already used at {first_seen[example.id]}: "
+                                 "give this example a new id")
+            first_seen[example.id] = example.source
+            examples.append(example)
+    return examples
+
+
+def load_gold(path: Path, themes: Collection[str]) -> list[Example]:
+    """Read a gold file for evaluation (same format, with an optional ``uncertain`` list per line).
+
+    ``themes`` are the ids allowed in ``labels`` and ``uncertain`` (a taxonomy's or a model's).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ThemeError(f"{path}: gold file not found")
+    examples = read_examples(path, themes)
+    if not examples:
+        raise ThemeError(f"{path}: the gold file has no examples")
+    return examples
+
+
+def read_examples(path: Path, themes: Collection[str]) -> list[Example]:
+    """Parse one JSON-lines file of labelled examples (blank lines are skipped; labels must be in ``themes``)."""
+    known = set(themes)
+    examples = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path}, line {number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ThemeError(f"{where}: not valid JSON ({exc.msg})") from None
+            if not isinstance(record, dict):
+                raise ThemeError(f"{where}: expected a JSON object with id, text and labels")
+            example_id, text = record.get("id"), record.get("text")
+            if not isinstance(example_id, (str, int)) or isinstance(example_id, bool) or str(example_id) == "":
+                raise ThemeError(f"{where}: field 'id' is missing or empty")
+            if not isinstance(text, str) or not text.strip():
+                raise ThemeError(f"{where}: field 'text' is missing or empty")
+            labels = _theme_list(record, "labels", where, known, required=True)
+            uncertain = _theme_list(record, "uncertain", where, known, required=False)
+            examples.append(Example(id=str(example_id), text=text, labels=labels, uncertain=uncertain,
+                                    source=where, file=path.name))
+    return examples
+
+
+def _theme_list(record: dict, field: str, where: str, known: set[str], required: bool) -> frozenset[str]:
+    value = record.get(field)
+    if value is None and not required:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ThemeError(f"{where}: field '{field}' is missing or not a list of theme ids")
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ThemeError(f"{where}: unknown theme id(s) in '{field}': {', '.join(unknown)} "
+                         f"(known: {', '.join(sorted(known))})")
+    return frozenset(value)
+
+
+def data_checksum(data_dir: Path) -> str:
+    """SHA-256 over the training files' names and contents (recorded in the model's config)."""
+    digest = hashlib.sha256()
+    for path in training_files(data_dir):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()

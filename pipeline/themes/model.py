@@ -1,0 +1,218 @@
+"""A trained theme model: a folder loaded by path, giving probabilities, labels and evidenced passage tags.
+
+The folder holds ``config.json`` (approach, encoder, themes, provenance), ``weights.npz`` (numpy arrays,
+no pickle), ``thresholds.json`` (one per theme), ``metrics.json`` and ``MODEL_CARD.md``. Its version,
+``<name>@<hash>``, is a hash of the weights and thresholds and is recorded with every tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.records import Evidence, Passage, ThemeTag
+from pipeline.themes.approaches import classifier_from_arrays
+from pipeline.themes.arrays import read_arrays
+from pipeline.themes.errors import ThemeError
+
+CONFIG, WEIGHTS, THRESHOLDS, METRICS, CARD = ("config.json", "weights.npz", "thresholds.json", "metrics.json",
+                                              "MODEL_CARD.md")
+MAX_EVIDENCE = 2
+
+
+def weights_hash(folder: Path) -> str:
+    """SHA-256 of the weights and thresholds files (what decides the tags)."""
+    digest = hashlib.sha256()
+    for name in (WEIGHTS, THRESHOLDS):
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+class ThemeModel:
+    """Tags passages with learning themes.
+
+    Use ``ThemeModel.load(folder)``. Attributes: ``themes`` (ids, the column order of probabilities),
+    ``core_themes``, ``thresholds`` (id -> probability at or above which a theme is tagged), ``version``,
+    ``encoder_name`` and ``approach``.
+
+    Examples
+    --------
+    >>> model = ThemeModel.load(Path("models/themes-v1"))
+    >>> model.labels(["The children were never seen on their own or asked what life at home was like."])
+    [['voice_of_child']]
+    """
+
+    def __init__(self, folder: Path, config: dict, classifier, thresholds: dict[str, float], version: str):
+        self.folder = folder
+        self.config = config
+        self.classifier = classifier
+        self.themes: list[str] = list(config["themes"])
+        self.core_themes: list[str] = list(config["core_themes"])
+        self.thresholds = thresholds
+        self.version = version
+        self.approach: str = config["approach"]
+        self.encoder_name: str = config["encoder"]
+        self._threshold_row = np.array([thresholds[t] for t in self.themes])
+        self._encoder = None
+
+    @classmethod
+    def load(cls, folder: Path) -> ThemeModel:
+        """Load a model folder written by ``casereview train``.
+
+        Raises
+        ------
+        ThemeError
+            If a file is missing or unreadable, or the weights changed after training (hash mismatch).
+        """
+        folder = Path(folder)
+        for name in (CONFIG, WEIGHTS, THRESHOLDS):
+            if not (folder / name).is_file():
+                raise ThemeError(f"{folder}: not a theme model folder ({name} is missing); "
+                                 "train one with `casereview train`")
+        try:
+            config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+            thresholds = json.loads((folder / THRESHOLDS).read_text(encoding="utf-8"))
+            arrays = read_arrays(folder / WEIGHTS)
+        except (OSError, ValueError) as exc:
+            raise ThemeError(f"{folder}: cannot read the model files ({exc})") from None
+        missing = [t for t in config.get("themes", []) if t not in thresholds]
+        if missing:
+            raise ThemeError(f"{folder / THRESHOLDS}: no threshold for {', '.join(missing)}")
+        digest = weights_hash(folder)
+        if config.get("weights_sha256") and config["weights_sha256"] != digest:
+            raise ThemeError(f"{folder}: weights.npz or thresholds.json changed after training (hash mismatch); "
+                             "retrain with `casereview train`")
+        classifier = classifier_from_arrays(config["approach"], arrays, config.get("settings", {}))
+        return cls(folder, config, classifier, {t: float(thresholds[t]) for t in config["themes"]},
+                   f"{config['name']}@{digest[:10]}")
+
+    @property
+    def uses_embeddings(self) -> bool:
+        """Whether the classifier needs sentence embeddings (so tagging computes them)."""
+        return self.classifier.uses_embeddings
+
+    @property
+    def encoder(self):
+        """The sentence encoder named in the config (loaded on first use)."""
+        if self._encoder is None:
+            from pipeline.embed import load_encoder
+
+            self._encoder = load_encoder(self.encoder_name)
+        return self._encoder
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentence embeddings of ``texts`` with the model's encoder."""
+        return self.encoder.encode(list(texts))
+
+    def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities, one row per text and one column per theme (``self.themes`` order).
+
+        ``embeddings`` (rows matching ``texts``) skips encoding when the approach uses embeddings.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.themes)))
+        if self.uses_embeddings and embeddings is None:
+            embeddings = self.embed(texts)
+        return self.classifier.predict_proba(texts, embeddings)
+
+    def labels(self, texts: Sequence[str]) -> list[list[str]]:
+        """The themes tagged for each text (probability at or above the theme's threshold)."""
+        return self.labels_from(self.predict_proba(texts))
+
+    def labels_from(self, probabilities: np.ndarray) -> list[list[str]]:
+        """Tagged themes for each row of a probability matrix."""
+        return [[t for t, hit in zip(self.themes, row, strict=True) if hit]
+                for row in probabilities >= self._threshold_row]
+
+    def tag_passages(self, passages: Sequence[Passage], embeddings: Mapping[str, Sequence[float]] | None = None,
+                     with_embeddings: bool = True) -> tuple[list[ThemeTag], dict[str, list[float]]]:
+        """Tag passages with themes, each tag with its evidence sentences.
+
+        Parameters
+        ----------
+        passages : sequence of Passage
+        embeddings : mapping of passage id to vector, optional
+            Vectors already computed with this model's encoder (e.g. cached); only the others are encoded.
+        with_embeddings : bool
+            Compute passage embeddings (for reuse by later stages) even when the classifier does not need
+            them. False skips encoding for such models, which makes tagging many times faster.
+
+        Returns
+        -------
+        tags : list of ThemeTag
+            One per passage and theme scoring at or above the threshold, with the one or two sentences of the
+            passage that score highest for the theme as evidence (the second only if it reaches the threshold
+            on its own).
+        computed : dict
+            Passage id -> vector for the passages encoded here (empty if none were encoded).
+        """
+        passages = list(passages)
+        vectors, computed = None, {}
+        if passages and (with_embeddings or self.uses_embeddings):
+            vectors, computed = self._passage_vectors(passages, embeddings or {})
+        probabilities = self.predict_proba([p.text for p in passages], vectors if self.uses_embeddings else None)
+        hits = probabilities >= self._threshold_row
+        sentence_scores = self._sentence_scores(passages, hits)
+        tags = []
+        for i, passage in enumerate(passages):
+            for j in np.flatnonzero(hits[i]):
+                evidence = self._evidence(passage, j, float(probabilities[i, j]), sentence_scores.get(i))
+                tags.append(ThemeTag(passage_id=passage.passage_id, theme=self.themes[j],
+                                     score=round(float(probabilities[i, j]), 4), model_version=self.version,
+                                     evidence=evidence))
+        return tags, computed
+
+    def _passage_vectors(self, passages: list[Passage], given: Mapping[str, Sequence[float]]
+                         ) -> tuple[np.ndarray, dict[str, list[float]]]:
+        missing = [i for i, p in enumerate(passages) if p.passage_id not in given]
+        encoded = self.embed([passages[i].text for i in missing]) if missing else None
+        vectors = np.zeros((len(passages), self.encoder_dimension(given, encoded)), dtype=np.float32)
+        for i, passage in enumerate(passages):
+            if passage.passage_id in given:
+                vectors[i] = np.asarray(given[passage.passage_id], dtype=np.float32)
+        computed = {}
+        for row, i in enumerate(missing):
+            vectors[i] = encoded[row]
+            computed[passages[i].passage_id] = encoded[row].tolist()
+        return vectors, computed
+
+    def encoder_dimension(self, given: Mapping[str, Sequence[float]], encoded: np.ndarray | None) -> int:
+        """The vector size: from freshly encoded rows, else the given vectors (checked against the weights)."""
+        dimension = encoded.shape[1] if encoded is not None else len(next(iter(given.values())))
+        expected = self.config.get("embedding_dimension")
+        if expected and dimension != expected:
+            raise ThemeError(f"embeddings have {dimension} values but the model at {self.folder} expects {expected} "
+                             f"(were they made with {self.encoder_name}?)")
+        return dimension
+
+    def _sentence_scores(self, passages: list[Passage], hits: np.ndarray) -> dict[int, np.ndarray]:
+        """Probabilities of each sentence of the tagged passages that have more than one sentence."""
+        wanted = [i for i, p in enumerate(passages) if hits[i].any() and len(p.sentences) > 1]
+        texts = [s.text for i in wanted for s in passages[i].sentences]
+        if not texts:
+            return {}
+        scores = self.predict_proba(texts)
+        result, start = {}, 0
+        for i in wanted:
+            count = len(passages[i].sentences)
+            result[i] = scores[start:start + count]
+            start += count
+        return result
+
+    def _evidence(self, passage: Passage, theme: int, passage_score: float,
+                  sentence_scores: np.ndarray | None) -> tuple[Evidence, ...]:
+        if not passage.sentences:
+            return (Evidence(sentence_seq=0, text=passage.text, score=round(passage_score, 4)),)
+        if sentence_scores is None:  # a one-sentence passage: the sentence is the passage
+            sentence = passage.sentences[0]
+            return (Evidence(sentence_seq=sentence.seq, text=sentence.text, score=round(passage_score, 4)),)
+        column = sentence_scores[:, theme]
+        ranked = np.argsort(-column, kind="stable")[:MAX_EVIDENCE]
+        chosen = [k for rank, k in enumerate(ranked) if rank == 0 or column[k] >= self._threshold_row[theme]]
+        return tuple(Evidence(sentence_seq=passage.sentences[k].seq, text=passage.sentences[k].text,
+                              score=round(float(column[k]), 4)) for k in chosen)

@@ -1,0 +1,245 @@
+"""Train and compare the theme classifiers, choose one, and write it as a model folder.
+
+Steps: split the training examples (20% held out by a hash of each id); fit each approach with 5-fold
+cross-validation on the training split (calibrated out-of-fold probabilities); choose each theme's
+threshold on those out-of-fold probabilities; score every approach on cross-validation, the held-out split
+and, if given, a development set of real sentences; choose the approach with the best mean of
+cross-validated macro-F1 (all themes) and development macro-F1 (core themes); save it.
+The development set is used to choose between approaches and is reported; thresholds are never tuned on it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import __version__
+from pipeline.settings import PROJECT_ROOT
+from pipeline.themes import approaches as ap
+from pipeline.themes.arrays import write_arrays
+from pipeline.themes.card import render_model_card, write_data_card_counts
+from pipeline.themes.data import Example, data_checksum, is_held_out, load_gold, load_training_data
+from pipeline.themes.errors import ThemeError
+from pipeline.themes.evaluate import evaluate
+from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, weights_hash
+from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
+
+DEFAULT_SEED = 13
+FOLDS = 5
+THRESHOLD_FLOOR, THRESHOLD_CEILING = 0.3, 0.9
+KEYWORD_THRESHOLD = 0.5
+SELECTION_RULE = ("highest mean of cross-validated macro-F1 over all themes and development-set macro-F1 over "
+                  "the core themes (cross-validated macro-F1 alone when there is no development set)")
+
+
+def default_dev_path() -> Path:
+    """The shared development set beside the project (``../shared/eval/dev_themes.jsonl``)."""
+    return PROJECT_ROOT.parent / "shared" / "eval" / "dev_themes.jsonl"
+
+
+def choose_thresholds(probabilities: np.ndarray, labels: np.ndarray, themes: Sequence[str]) -> dict[str, float]:
+    """Per theme, the threshold in [0.30, 0.90] (steps of 0.01) with the best F1 on held-out probabilities.
+
+    Ties go to the threshold nearest 0.5. The floor keeps a theme from being tagged on weak evidence even
+    where that would raise F1 on the training distribution.
+    """
+    grid = np.round(np.arange(THRESHOLD_FLOOR, THRESHOLD_CEILING + 1e-9, 0.01), 2)
+    chosen = {}
+    for j, theme in enumerate(themes):
+        truth = labels[:, j].astype(bool)
+        best = (-1.0, 0.0, 0.5)
+        for threshold in grid:
+            tagged = probabilities[:, j] >= threshold
+            tp = int((tagged & truth).sum())
+            f1 = 2 * tp / (tagged.sum() + truth.sum()) if tp else 0.0
+            candidate = (round(f1, 6), -abs(threshold - 0.5), float(threshold))
+            best = max(best, candidate)
+        chosen[theme] = best[2]
+    return chosen
+
+
+def label_matrix(examples: Sequence[Example], themes: Sequence[str]) -> np.ndarray:
+    """0/1 matrix: one row per example, one column per theme."""
+    return np.array([[theme in e.labels for theme in themes] for e in examples], dtype=np.int64).reshape(
+        len(examples), len(themes))
+
+
+def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxonomy_path: Path | None = None,
+                 dev_path: Path | None = None, approaches: Sequence[str] = ap.APPROACHES,
+                 encoder_name: str | None = None, log: Callable[[str], None] = print) -> dict:
+    """Compare the approaches, save the chosen one to ``out_dir`` and return the metrics.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder of training ``*.jsonl`` files.
+    out_dir : Path
+        Model folder to write (created or overwritten).
+    seed : int
+        Seed for the cross-validation folds and the solvers; the same seed and data give the same weights.
+    taxonomy_path : Path, optional
+        Defaults to ``models/taxonomy.yaml``.
+    dev_path : Path, optional
+        Development set of real sentences for choosing between approaches; None to choose on
+        cross-validation alone.
+    approaches : sequence of str
+        Which of ``keywords``, ``tfidf``, ``embedding``, ``tfidf+embedding`` to compare.
+    encoder_name : str, optional
+        Sentence encoder for the embedding approaches (default ``pipeline.embed.DEFAULT_ENCODER``).
+    log : callable
+        Receives progress lines.
+
+    Returns
+    -------
+    dict
+        The contents of ``metrics.json``.
+
+    Examples
+    --------
+    >>> metrics = train_models(Path("models/training"), Path("models/themes-v1"))
+    >>> metrics["chosen"]
+    'tfidf+embedding'
+    """
+    from pipeline.embed import DEFAULT_ENCODER, MAX_SEQ_LENGTH
+
+    unknown = sorted(set(approaches) - set(ap.APPROACHES))
+    if unknown or not approaches:
+        raise ThemeError(f"unknown approach(es) {', '.join(unknown) or '(none given)'}: "
+                         f"choose from {', '.join(ap.APPROACHES)}")
+    encoder_name = encoder_name or DEFAULT_ENCODER
+    taxonomy = load_taxonomy(taxonomy_path)
+    examples = load_training_data(data_dir, taxonomy)
+    train = [e for e in examples if not is_held_out(e.id)]
+    held_out = [e for e in examples if is_held_out(e.id)]
+    if len(train) < 2 * FOLDS or not held_out:
+        raise ThemeError(f"{data_dir}: too few examples to train ({len(train)} training, {len(held_out)} held out)")
+    dev = load_gold(dev_path, taxonomy.ids) if dev_path else []
+    themes = taxonomy.ids
+    labels = label_matrix(train, themes)
+    log(f"{len(examples)} examples: {len(train)} for training, {len(held_out)} held out"
+        + (f"; development set: {len(dev)} sentences" if dev else "; no development set"))
+
+    from sklearn.model_selection import KFold
+
+    folds = list(KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.arange(len(train))))
+    embeddings = {}
+    if any(a in (ap.EMBEDDING, ap.COMBINED) for a in approaches):
+        embeddings = _embed_all(encoder_name, {"train": train, "held_out": held_out, "dev": dev}, log)
+
+    fitted = _fit_approaches(approaches, taxonomy, train, labels, folds, seed, embeddings, log)
+    results = {}
+    for name, (classifier, out_of_fold) in fitted.items():
+        thresholds = ({t: KEYWORD_THRESHOLD for t in themes} if name == ap.KEYWORDS
+                      else choose_thresholds(out_of_fold, labels, themes))
+        results[name] = _score(classifier, thresholds, out_of_fold, taxonomy,
+                               {"train": train, "held_out": held_out, "dev": dev}, embeddings)
+    chosen = max(results, key=lambda name: (_selection_score(results[name]), -ap.APPROACHES.index(name)))
+    log(f"chosen: {chosen}")
+
+    classifier = fitted[chosen][0]
+    metrics = {
+        "chosen": chosen,
+        "selection_rule": SELECTION_RULE,
+        "selection_scores": {name: _selection_score(r) for name, r in results.items()},
+        "dev_file": dev_path.name if dev_path else None,
+        "split": {"train": len(train), "held_out": len(held_out), "rule": "SHA-256 of id, first 32 bits < 20%"},
+        "approaches": results,
+    }
+    config = {
+        "name": Path(out_dir).name,
+        "approach": chosen,
+        "description": ap.DESCRIPTIONS[chosen],
+        "encoder": encoder_name,
+        "embedding_dimension": next(iter(embeddings.values())).shape[1] if embeddings else None,
+        "max_seq_length": MAX_SEQ_LENGTH,
+        "themes": themes,
+        "core_themes": taxonomy.core_ids,
+        "taxonomy_version": taxonomy.version,
+        "training_data": {"folder": Path(data_dir).name, "sha256": data_checksum(data_dir),
+                          "examples": len(examples), "train": len(train), "held_out": len(held_out)},
+        "seed": seed,
+        "folds": FOLDS,
+        "threshold_rule": f"max F1 on out-of-fold probabilities, in [{THRESHOLD_FLOOR}, {THRESHOLD_CEILING}]",
+        "settings": classifier.settings(),
+        "casereview_version": __version__,
+        "created": datetime.date.today().isoformat(),
+    }
+    _write_model(Path(out_dir), classifier, results[chosen]["thresholds"], config, metrics)
+    write_data_card_counts(Path(data_dir), examples, themes)
+    return metrics
+
+
+def _embed_all(encoder_name: str, splits: dict[str, list[Example]], log) -> dict[str, np.ndarray]:
+    from pipeline.embed import load_encoder
+
+    encoder = load_encoder(encoder_name)
+    texts = list(dict.fromkeys(e.text for items in splits.values() for e in items))
+    log(f"encoding {len(texts)} texts with {encoder_name} ...")
+    vectors = encoder.encode(texts)
+    row = {text: i for i, text in enumerate(texts)}
+    return {name: vectors[[row[e.text] for e in items]].reshape(len(items), vectors.shape[1])
+            for name, items in splits.items()}
+
+
+def _fit_approaches(approaches, taxonomy: Taxonomy, train, labels, folds, seed, embeddings, log):
+    fitted: dict[str, tuple] = {}
+    texts = [e.text for e in train]
+    for name in ap.APPROACHES:  # fixed order: the combination reuses the two models it averages
+        if name not in approaches and not (name in (ap.TFIDF, ap.EMBEDDING) and ap.COMBINED in approaches):
+            continue
+        log(f"fitting {name} ...")
+        if name == ap.KEYWORDS:
+            classifier = ap.KeywordClassifier.from_taxonomy(taxonomy)
+            fitted[name] = (classifier, classifier.predict_proba(texts))
+        elif name == ap.TFIDF:
+            fitted[name] = ap.TfidfClassifier.fit(texts, labels, folds, seed)
+        elif name == ap.EMBEDDING:
+            fitted[name] = ap.EmbeddingClassifier.fit(embeddings["train"], labels, folds, seed)
+        else:
+            (tfidf, tfidf_oof), (embedding, embedding_oof) = fitted[ap.TFIDF], fitted[ap.EMBEDDING]
+            fitted[name] = (ap.CombinedClassifier(tfidf, embedding), (tfidf_oof + embedding_oof) / 2)
+    return {name: fitted[name] for name in fitted if name in approaches}
+
+
+def _score(classifier, thresholds, out_of_fold, taxonomy: Taxonomy, splits, embeddings) -> dict:
+    themes, core = taxonomy.ids, taxonomy.core_ids
+    threshold_row = np.array([thresholds[t] for t in themes])
+
+    def tagged(probabilities: np.ndarray) -> list[set[str]]:
+        return [{t for t, hit in zip(themes, row, strict=True) if hit} for row in probabilities >= threshold_row]
+
+    result = {"thresholds": thresholds,
+              "cross_validation": evaluate(splits["train"], tagged(out_of_fold), themes, core)}
+    for name in ("held_out", "dev"):
+        items = splits[name]
+        if not items:
+            result[name] = None
+            continue
+        probabilities = classifier.predict_proba([e.text for e in items], embeddings.get(name))
+        result[name] = evaluate(items, tagged(probabilities), themes, core)
+    return result
+
+
+def _selection_score(result: dict) -> float:
+    cv = result["cross_validation"]["macro"]["f1"] or 0.0
+    if result["dev"] is None:
+        return round(cv, 4)
+    return round((cv + (result["dev"]["macro_core"]["f1"] or 0.0)) / 2, 4)
+
+
+def _write_model(out_dir: Path, classifier, thresholds: dict, config: dict, metrics: dict) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_arrays(out_dir / WEIGHTS, classifier.to_arrays())
+    _write_json(out_dir / THRESHOLDS, thresholds)
+    config["weights_sha256"] = weights_hash(out_dir)
+    _write_json(out_dir / CONFIG, config)
+    _write_json(out_dir / METRICS, metrics)
+    (out_dir / CARD).write_text(render_model_card(config, metrics), encoding="utf-8")
+
+
+def _write_json(path: Path, value: dict) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,732 @@
+"""Find the topics the passages of the reviews talk about (BERTopic), store them, and assign new passages.
+
+``fit_topics`` clusters the cached passage embeddings (UMAP, then HDBSCAN), describes each cluster by its
+most characteristic words (c-TF-IDF over a vectoriser that ignores case-review boilerplate), gives every
+outlier the nearest topic, and writes ``topic_models``, ``topics``, ``topic_representatives`` and
+``passage_topics`` in one transaction. The model is saved with safetensors (no pickles, no embedding model)
+under ``outputs/topics/<model_version>/``; ``assign_topics`` loads it and gives passages of reviews added
+later their nearest topic without refitting. Nothing is downloaded: BERTopic only ever sees precomputed
+embeddings. BERTopic is slow to import, so it is imported inside the functions that need it.
+
+The same passages and settings always give the same topics: input is sorted by passage id, UMAP is seeded
+(which makes it single-threaded) and HDBSCAN is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import numpy as np
+
+from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
+from pipeline.errors import CaseReviewError
+from pipeline.settings import outputs_dir
+from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
+
+MIN_PASSAGES = 40
+TOP_TERMS = 10
+LABEL_TERMS = 3
+REPRESENTATIVES = 3
+OUTLIER_LABEL = "no clear topic"
+SETTINGS_FILE = "settings.json"
+# Written to the topics folder by every fit (the newest fit's pictures); each opens offline in a browser.
+MAP_HTML, TERMS_HTML, YEARS_HTML = "topics_map.html", "topics_terms.html", "topics_by_year.html"
+MAP_MIN_TOPICS = 3  # BERTopic's topic map places the topics with UMAP, which fails for fewer
+# Words every case review uses whatever it is about: as topic terms they would only hide the real subject.
+BOILERPLATE_WORDS: tuple[str, ...] = (
+    "agencies", "agency", "also", "case", "cases", "child", "childs", "children", "cspr", "dr", "learning",
+    "lcspr", "miss", "mr", "mrs", "ms", "page", "paragraph", "partnership", "practice", "practitioner",
+    "practitioners", "professional", "professionals", "report", "review", "reviewer", "reviewers", "reviews",
+    "safeguarding", "scr",
+)
+# A word as BERTopic counts it: it drops every character but A-Z, a-z, 0-9 and spaces ("Q's" becomes "Qs").
+_RAW_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[^A-Za-z0-9\s]+[A-Za-z0-9]+)*")
+_NOT_KEPT_BY_BERTOPIC = re.compile(r"[^A-Za-z0-9]+")
+_MID_SENTENCE_AFTER = frozenset(",;)")
+_TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # words of letters only: no page numbers, years or paragraph refs
+
+_SELECT_PASSAGES = "SELECT passage_id, text FROM passages ORDER BY passage_id"
+_SELECT_UNASSIGNED = """
+SELECT passage_id, text FROM passages
+WHERE passage_id NOT IN (SELECT passage_id FROM passage_topics WHERE model_version = ?)
+ORDER BY passage_id"""
+_SELECT_ENCODER = """
+SELECT e.model FROM passage_embeddings e JOIN passages p USING (passage_id)
+GROUP BY e.model ORDER BY count(*) DESC, e.model LIMIT 1"""
+_SELECT_VECTORS = """
+SELECT passage_id, vector FROM passage_embeddings
+WHERE model = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))"""
+_SELECT_CURRENT_MODEL = """
+SELECT model_version, model_dir FROM topic_models ORDER BY fitted_at DESC, model_version LIMIT 1"""
+_SELECT_TOPICS = """
+SELECT topic_id, label, terms, size FROM topics WHERE model_version = ? ORDER BY topic_id"""
+_DELETE_MODEL_ROWS: tuple[str, ...] = (
+    "DELETE FROM topic_representatives WHERE model_version = ?",
+    "DELETE FROM passage_topics WHERE model_version = ?",
+    "DELETE FROM topics WHERE model_version = ?",
+    "DELETE FROM topic_models WHERE model_version = ?",
+)
+_INSERT_MODEL = """
+INSERT INTO topic_models (model_version, fitted_at, encoder, seed, min_topic_size, passages, topics, model_dir)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_TOPICS = """
+INSERT INTO topics (topic_id, label, terms, size, model_version)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), $5"""
+_INSERT_PASSAGE_TOPICS = """
+INSERT INTO passage_topics (passage_id, topic_id, probability, model_version)
+SELECT unnest($1), unnest($2), unnest($3), $4"""
+_INSERT_REPRESENTATIVES = f"""
+INSERT INTO topic_representatives (topic_id, model_version, rank, passage_id)
+SELECT topic_id, model_version, rank, passage_id FROM (
+    SELECT topic_id, model_version, passage_id,
+           row_number() OVER (PARTITION BY topic_id ORDER BY probability DESC, passage_id) AS rank
+    FROM passage_topics WHERE model_version = ? AND topic_id >= 0
+) WHERE rank <= {REPRESENTATIVES}"""
+# Passages that were replaced (their review was processed again) no longer count for the model.
+_DELETE_STALE_ASSIGNMENTS = """
+DELETE FROM passage_topics WHERE model_version = ? AND passage_id NOT IN (SELECT passage_id FROM passages)"""
+_SELECT_YEAR_SHARES = "SELECT year, topic_id, label, share FROM v_topic_trends WHERE year IS NOT NULL"
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """Everything that decides which topics a corpus gives; part of the model version.
+
+    Attributes
+    ----------
+    seed : int or None
+        UMAP's random state; None runs UMAP in parallel but the topics then change from fit to fit.
+    min_topic_size : int
+        The smallest group of passages that can be a topic (HDBSCAN's minimum cluster size).
+    n_neighbors, n_components : int
+        UMAP's neighbourhood size and output dimensions.
+    encoder : str
+        The passage encoder whose embeddings are clustered (``passage_embeddings.model``).
+    stop_words : tuple of str
+        Words left out of topic terms besides scikit-learn's English stop words (boilerplate, area names).
+    ngram_range : tuple of int
+        Topic terms are single words and two-word phrases.
+    libraries : dict
+        Versions of BERTopic, UMAP, HDBSCAN and scikit-learn (another version may cluster differently).
+    """
+
+    seed: int | None
+    min_topic_size: int
+    n_neighbors: int
+    n_components: int
+    encoder: str
+    stop_words: tuple[str, ...]
+    ngram_range: tuple[int, int] = (1, 2)
+    libraries: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TopicModelInfo:
+    """What ``fit_topics`` made.
+
+    Attributes
+    ----------
+    model_version : str
+        ``topics@<hash>``, the key of the model's rows in the database.
+    model_dir : Path
+        Folder of the saved model and its ``settings.json``.
+    passages, topics : int
+        Passages fitted and topics found (the outlier topic -1 not counted).
+    outliers_reassigned, unassigned : int
+        Passages HDBSCAN left out that were given their nearest topic, and those still in topic -1.
+    settings : TopicSettings
+        The settings used.
+    seconds : float
+        Time taken by the fit itself (clustering and topic terms).
+    files : list of Path
+        The HTML pictures written.
+    notes : list of str
+        Pictures that could not be drawn for this corpus, and why.
+    """
+
+    model_version: str
+    model_dir: Path
+    passages: int
+    topics: int
+    outliers_reassigned: int
+    unassigned: int
+    settings: TopicSettings
+    seconds: float
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AssignInfo:
+    """What ``assign_topics`` did: the model used and how many passages got a topic."""
+
+    model_version: str
+    model_dir: Path
+    assigned: int
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """Passages in id order, their embeddings by ``encoder``, and those computed now (not yet stored)."""
+
+    passage_ids: list[str]
+    texts: list[str]
+    embeddings: np.ndarray
+    encoder: str = DEFAULT_ENCODER
+    computed: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def fit_topics(
+    db_path: Path,
+    *,
+    seed: int | None = 42,
+    min_topic_size: int | None = None,
+    out_dir: Path | None = None,
+    encoder: str | None = None,
+) -> TopicModelInfo:
+    """Find the topics of all passages in the database, store them and save the model.
+
+    Parameters
+    ----------
+    db_path : Path
+        The casereview database.
+    seed : int or None
+        Random seed for UMAP: the same passages and settings give the same topics. None is faster on
+        several cores but not reproducible.
+    min_topic_size : int, optional
+        Smallest topic, in passages; default ``max(5, passages // 50)``.
+    out_dir : Path, optional
+        Where models and pictures go (default ``outputs/topics``).
+    encoder : str, optional
+        Which stored embeddings to use; default the encoder with embeddings for the most passages.
+
+    Returns
+    -------
+    TopicModelInfo
+        The model version, its folder, counts and the pictures written.
+
+    Raises
+    ------
+    CaseReviewError
+        With fewer than ``MIN_PASSAGES`` passages, when embeddings are missing and cannot be computed, or
+        when no topic stands out.
+
+    Examples
+    --------
+    >>> info = fit_topics(Path("outputs/casereview.duckdb"))
+    >>> info.model_version, info.topics
+    ('topics@3f2a9c0d1e4b', 12)
+    """
+    store = _open_store(db_path)
+    corpus = _read_corpus(store, encoder)
+    settings = _settings(len(corpus.passage_ids), seed, min_topic_size, corpus.encoder, names_in(corpus.texts))
+    model_version = make_model_version(corpus.passage_ids, settings)
+    started = time.perf_counter()
+    model, topics, outliers = _fit(corpus, settings)
+    seconds = time.perf_counter() - started
+    model_dir = (out_dir or outputs_dir() / "topics") / model_version
+    _save_model(model, model_dir, settings, model_version, len(topics))
+    _store_fit(store, model, corpus, topics, settings, model_dir)
+    files, notes = write_visualisations(model, store, model_dir.parent)
+    return TopicModelInfo(
+        model_version=model_version, model_dir=model_dir, passages=len(topics),
+        topics=_topic_count(model), outliers_reassigned=outliers - topics.count(-1),
+        unassigned=topics.count(-1), settings=settings, seconds=round(seconds, 2), files=files, notes=notes,
+    )
+
+
+def _read_corpus(store: Store, encoder: str | None) -> _Corpus:
+    """All passages, sorted by id, with their embeddings (computing those not stored)."""
+    with store.connect(read_only=True) as con:
+        passage_ids, texts = _passages(con, _SELECT_PASSAGES)
+        if len(passage_ids) < MIN_PASSAGES:
+            raise CaseReviewError(
+                f"too few passages to find topics ({len(passage_ids)}); add more reviews "
+                f"(at least {MIN_PASSAGES} passages are needed)"
+            )
+        encoder = encoder or _default_encoder(con)
+        embeddings, computed = _embeddings(con, passage_ids, texts, encoder)
+    return _Corpus(passage_ids, texts, embeddings, encoder, computed)
+
+
+def _store_fit(store: Store, model: BERTopic, corpus: _Corpus, topics: list[int], settings: TopicSettings,
+               model_dir: Path) -> None:
+    """Replace the rows of this model version (the folder's name) and cache new embeddings, in one transaction."""
+    model_version = model_dir.name
+    probabilities = _closeness(model, corpus.embeddings, topics)
+    with store.connect() as con, _transaction(con):
+        if corpus.computed:
+            _insert_embeddings(con, corpus.computed, corpus.encoder)
+        for sql in _DELETE_MODEL_ROWS:
+            con.execute(sql, [model_version])
+        con.execute(_INSERT_MODEL, [model_version, _utc_now(), corpus.encoder, settings.seed, settings.min_topic_size,
+                                    len(topics), _topic_count(model), str(model_dir.resolve())])
+        con.execute(_INSERT_TOPICS, [*_topic_columns(model), model_version])
+        con.execute(_INSERT_PASSAGE_TOPICS, [corpus.passage_ids, topics, probabilities, model_version])
+        con.execute(_INSERT_REPRESENTATIVES, [model_version])
+
+
+def make_model_version(passage_ids: Sequence[str], settings: TopicSettings) -> str:
+    """``topics@`` and a hash of the corpus (its passage ids) and the settings.
+
+    Parameters
+    ----------
+    passage_ids : sequence of str
+        The passages fitted, in any order.
+    settings : TopicSettings
+        The settings used.
+    """
+    digest = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode())
+    for passage_id in sorted(passage_ids):
+        digest.update(passage_id.encode() + b"\n")
+    return f"topics@{digest.hexdigest()[:12]}"
+
+
+def default_min_topic_size(passages: int) -> int:
+    """The smallest topic for a corpus of this many passages: one passage in 50, at least 5."""
+    return max(5, passages // 50)
+
+
+def readable_label(terms: Sequence[str], max_terms: int = LABEL_TERMS) -> str:
+    """Join the first few terms with `` · ``; a phrase replaces the words it contains, no word is said twice.
+
+    Parameters
+    ----------
+    terms : sequence of str
+        Topic terms, most characteristic first.
+    max_terms : int
+        How many terms the label names.
+
+    Examples
+    --------
+    >>> readable_label(["neglect", "home", "home conditions", "conditions", "hygiene"])
+    'neglect · home conditions · hygiene'
+    >>> readable_label(["mother", "health", "mothers", "health visitor", "visitor"])
+    'mother · health visitor'
+    """
+    chosen: list[str] = []
+    for term in terms:
+        if len(chosen) == max_terms:
+            break
+        words = _word_keys(term)
+        covered = [i for i, earlier in enumerate(chosen) if _word_keys(earlier) < words]
+        if covered:
+            chosen[covered[0]] = term
+            chosen = [earlier for i, earlier in enumerate(chosen) if i not in covered[1:]]
+        elif not any(words & _word_keys(earlier) for earlier in chosen):
+            chosen.append(term)
+    return " · ".join(chosen)
+
+
+def _word_keys(term: str) -> set[str]:
+    """The words of a term, a final "s" dropped so that "mother" and "mothers" count as one word."""
+    return {word[:-1] if word.endswith("s") and len(word) > 3 else word for word in term.split()}
+
+
+def names_in(texts: Sequence[str]) -> list[str]:
+    """Words the passages write with a capital inside sentences and never in lower case, in lower case.
+
+    These are names (places, people, named services): they say who and where, not what a passage is about,
+    so they are kept out of topic terms. A capital at the start of a sentence or list item does not count.
+    Words are taken as BERTopic counts them: ``Child Q's`` gives ``qs``, ``Tarnside's`` gives ``tarnsides``.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The passages.
+
+    Examples
+    --------
+    >>> names_in(["Police in Tarnside told Holmbrook.", "Schools in Tarnside's area.", "The police came."])
+    ['holmbrook', 'tarnside', 'tarnsides']
+    """
+    capitalised: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for match in _RAW_WORD_RE.finditer(text):
+            word = _NOT_KEPT_BY_BERTOPIC.sub("", match.group())
+            if word.islower():
+                lower.add(word)
+            elif word.istitle() and len(word) > 1 and _mid_sentence(text, match.start()):
+                capitalised.add(word.lower())
+    return sorted(capitalised - lower)
+
+
+def _mid_sentence(text: str, start: int) -> bool:
+    """True when the word at ``start`` follows a word, a comma, a semicolon or a bracket (not a full stop)."""
+    before = start - 1
+    while before >= 0 and text[before].isspace():
+        before -= 1
+    return before >= 0 and (text[before].isalnum() or text[before] in _MID_SENTENCE_AFTER)
+
+
+def _settings(
+    passages: int, seed: int | None, min_topic_size: int | None, encoder: str, names: Sequence[str]
+) -> TopicSettings:
+    size = min_topic_size or default_min_topic_size(passages)
+    if size < 2:
+        raise CaseReviewError(f"the smallest topic must have at least 2 passages, not {size}")
+    return TopicSettings(
+        seed=seed, min_topic_size=size, n_neighbors=min(15, passages - 1), n_components=5, encoder=encoder,
+        stop_words=tuple(sorted(set(BOILERPLATE_WORDS) | set(names))),
+        libraries={name: version(name) for name in ("bertopic", "umap-learn", "hdbscan", "scikit-learn")},
+    )
+
+
+def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int], int]:
+    """Fit BERTopic, give outliers their nearest topic, and label the topics.
+
+    Returns the model, each passage's topic (in corpus order) and how many passages HDBSCAN left out.
+    """
+    model = _new_model(settings)
+    with _quiet_bertopic():
+        topics, _ = model.fit_transform(corpus.texts, corpus.embeddings)
+        topics = [int(topic) for topic in topics]
+        if all(topic == -1 for topic in topics):
+            raise CaseReviewError(
+                f"no topics stand out among {len(topics)} passages (all were outliers): try a smaller "
+                f"--min-topic-size than {settings.min_topic_size}, or add more reviews"
+            )
+        outliers = topics.count(-1)
+        if outliers:
+            topics = [int(t) for t in model.reduce_outliers(
+                corpus.texts, topics, strategy="embeddings", embeddings=corpus.embeddings)]
+            model.update_topics(corpus.texts, topics=topics, top_n_words=TOP_TERMS,
+                                vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model)
+    # update_topics leaves the old topic embeddings (with the outlier row) in place, so a saved model
+    # would assign new passages to the wrong topic (BERTopic issues #1809, #2198): use the centroids.
+    model.topic_embeddings_ = _centroids(topics, corpus.embeddings)
+    model.set_topic_labels({topic: _label(model, topic) for topic in sorted(model.topic_sizes_)})
+    return model, topics, outliers
+
+
+def _new_model(settings: TopicSettings) -> BERTopic:
+    from bertopic import BERTopic
+    from bertopic.vectorizers import ClassTfidfTransformer
+    from hdbscan import HDBSCAN
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from umap import UMAP
+
+    umap_model = UMAP(n_neighbors=settings.n_neighbors, n_components=settings.n_components, min_dist=0.0,
+                      metric="cosine", random_state=settings.seed, n_jobs=1 if settings.seed is not None else -1)
+    cluster_model = HDBSCAN(min_cluster_size=settings.min_topic_size, metric="euclidean",
+                            cluster_selection_method="eom", prediction_data=False)
+    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),
+                                 ngram_range=settings.ngram_range, token_pattern=_TOKEN_PATTERN)
+    return BERTopic(embedding_model=None, umap_model=umap_model, hdbscan_model=cluster_model,
+                    vectorizer_model=vectorizer, ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+                    top_n_words=TOP_TERMS, calculate_probabilities=False, verbose=False)
+
+
+def _topic_count(model: BERTopic) -> int:
+    """Topics found, the outlier topic -1 not counted."""
+    return sum(1 for topic in model.topic_sizes_ if topic >= 0)
+
+
+def _centroids(topics: Sequence[int], embeddings: np.ndarray) -> np.ndarray:
+    """Mean embedding of each topic's passages, in topic order (-1 first when present), as BERTopic keeps them."""
+    labels = np.asarray(topics)
+    return np.stack([embeddings[labels == topic].mean(axis=0) for topic in sorted(set(topics))])
+
+
+def _label(model: BERTopic, topic: int) -> str:
+    if topic == -1:
+        return OUTLIER_LABEL
+    return readable_label(_terms(model, topic)) or f"topic {topic}"
+
+
+def _terms(model: BERTopic, topic: int) -> list[str]:
+    """The topic's terms, most characteristic first (words with no weight left out)."""
+    return [word for word, weight in (model.get_topic(topic) or []) if word and weight > 0]
+
+
+def _topic_columns(model: BERTopic) -> list[list[Any]]:
+    topics = sorted(model.topic_sizes_)
+    return [
+        topics,
+        [_label(model, topic) for topic in topics],
+        [[] if topic == -1 else _terms(model, topic) for topic in topics],
+        [int(model.topic_sizes_[topic]) for topic in topics],
+    ]
+
+
+def _closeness(model: BERTopic, embeddings: np.ndarray, topics: Sequence[int]) -> list[float]:
+    """Cosine similarity of each passage to its topic's centroid, clipped to 0..1 (0 for topic -1)."""
+    centroids = np.asarray(model.topic_embeddings_)  # one row per topic in id order, the outlier topic first
+    rows = np.asarray(topics) + (1 if -1 in model.topic_sizes_ else 0)
+    chosen = centroids[rows]
+    norms = np.linalg.norm(embeddings, axis=1) * np.linalg.norm(chosen, axis=1)
+    similarity = np.einsum("ij,ij->i", embeddings, chosen) / np.where(norms == 0, 1, norms)
+    similarity = np.where(np.asarray(topics) == -1, 0.0, np.clip(similarity, 0.0, 1.0))
+    return [round(float(value), 6) for value in similarity]
+
+
+def _save_model(model: BERTopic, model_dir: Path, settings: TopicSettings, model_version: str,
+                passages: int) -> None:
+    """Save with safetensors (no pickle, no embedding model), plus the settings as JSON."""
+    model_dir.mkdir(parents=True, exist_ok=True)
+    with _quiet_bertopic():
+        model.save(model_dir, serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
+    record = {"model_version": model_version, "passages": passages, "fitted_at": _utc_now().isoformat(),
+              **asdict(settings)}
+    (model_dir / SETTINGS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- assigning new passages
+
+
+def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
+    """Give passages that have no topic yet (from reviews added since the fit) their nearest topic.
+
+    The saved model is not changed: each new passage goes to the topic whose centroid its embedding is
+    closest to (cosine similarity), which is how BERTopic assigns with a safetensors-saved model.
+
+    Parameters
+    ----------
+    db_path : Path
+        The casereview database.
+    model_dir : Path, optional
+        A saved model folder; default the newest fitted model recorded in the database.
+
+    Returns
+    -------
+    AssignInfo
+        The model version and how many passages were assigned.
+
+    Examples
+    --------
+    >>> assign_topics(Path("outputs/casereview.duckdb")).assigned
+    42
+    """
+    store = _open_store(db_path)
+    with store.connect(read_only=True) as con:
+        model_dir = model_dir or _current_model_dir(con)
+        settings = _read_settings(model_dir)
+        model_version = settings["model_version"]
+        passage_ids, texts = _passages(con, _SELECT_UNASSIGNED, [model_version])
+        embeddings, computed = _embeddings(con, passage_ids, texts, settings["encoder"])
+    topics, probabilities = _assign(model_dir, texts, embeddings) if passage_ids else ([], [])
+    with store.connect() as con, _transaction(con):
+        con.execute(_DELETE_STALE_ASSIGNMENTS, [model_version])
+        if computed:
+            _insert_embeddings(con, computed, settings["encoder"])
+        if topics:
+            con.execute(_INSERT_PASSAGE_TOPICS, [passage_ids, topics, probabilities, model_version])
+    files, notes = write_year_chart(store, model_dir.parent) if passage_ids else ([], [])
+    return AssignInfo(model_version, model_dir, len(passage_ids), files, notes)
+
+
+def _open_store(db_path: Path) -> Store:
+    if not Path(db_path).exists():
+        raise CaseReviewError(f"{db_path}: no database yet: run `casereview run` first")
+    return Store(db_path)
+
+
+def _current_model_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    row = con.execute(_SELECT_CURRENT_MODEL).fetchone()
+    if row is None:
+        raise CaseReviewError("no topic model yet: run `casereview topics fit` first")
+    return Path(row[1])
+
+
+def _read_settings(model_dir: Path) -> dict[str, Any]:
+    path = Path(model_dir) / SETTINGS_FILE
+    if not path.is_file():
+        raise CaseReviewError(
+            f"{model_dir}: not a casereview topic model folder (no {SETTINGS_FILE}); run "
+            "`casereview topics fit` to make one"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _load_model(model_dir: Path) -> BERTopic:
+    # BERTopic.load reads a folder; any other path containing "/" it would try to download from the Hub.
+    from bertopic import BERTopic
+
+    with _quiet_bertopic():
+        return BERTopic.load(str(Path(model_dir).resolve()))
+
+
+def _assign(model_dir: Path, texts: list[str], embeddings: np.ndarray) -> tuple[list[int], list[float]]:
+    """Each passage's topic under the saved model, and its closeness to that topic."""
+    model = _load_model(model_dir)
+    topics = _nearest_topics(model, texts, embeddings)
+    return topics, _closeness(model, embeddings, topics)
+
+
+def _nearest_topics(model: BERTopic, texts: list[str], embeddings: np.ndarray) -> list[int]:
+    """BERTopic's transform (nearest topic embedding); passages nearest the outlier topic get the next best."""
+    with _quiet_bertopic():
+        topics, _ = model.transform(texts, embeddings)
+        topics = [int(topic) for topic in topics]
+        if -1 in topics:
+            topics = [int(t) for t in model.reduce_outliers(texts, topics, strategy="embeddings",
+                                                            embeddings=embeddings)]
+    return topics
+
+
+# --------------------------------------------------------------------------- reading the database
+
+
+def read_topics(db_path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """The newest model's version and its topics (``topic_id``, ``label``, ``terms``, ``size``).
+
+    Parameters
+    ----------
+    db_path : Path
+        The casereview database (it must exist).
+    """
+    with _open_store(db_path).connect(read_only=True) as con:
+        row = con.execute(_SELECT_CURRENT_MODEL).fetchone()
+        if row is None:
+            raise CaseReviewError("no topics yet: run `casereview topics fit` first")
+        cursor = con.execute(_SELECT_TOPICS, [row[0]])
+        names = [column[0] for column in cursor.description]
+        return row[0], [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _passages(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+              ) -> tuple[list[str], list[str]]:
+    rows = con.execute(sql, params or []).fetchall()
+    return [row[0] for row in rows], [row[1] for row in rows]
+
+
+def _default_encoder(con: duckdb.DuckDBPyConnection) -> str:
+    """The encoder with stored embeddings for the most passages (the project's default when there are none)."""
+    row = con.execute(_SELECT_ENCODER).fetchone()
+    return DEFAULT_ENCODER if row is None else row[0]
+
+
+def _embeddings(con: duckdb.DuckDBPyConnection, passage_ids: list[str], texts: list[str], encoder: str
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The passages' embeddings (rows in their order), and those that were not stored and had to be computed."""
+    found = con.execute(_SELECT_VECTORS, [passage_ids, encoder]).fetchnumpy()
+    by_id = dict(zip(found["passage_id"], found["vector"], strict=True))
+    missing = [i for i, passage_id in enumerate(passage_ids) if passage_id not in by_id]
+    computed: dict[str, np.ndarray] = {}
+    if missing:
+        vectors = _encode([texts[i] for i in missing], encoder, len(passage_ids))
+        computed = dict(zip((passage_ids[i] for i in missing), vectors, strict=True))
+        by_id.update(computed)
+    if not passage_ids:
+        return np.zeros((0, 0), dtype=np.float32), computed
+    return np.stack([np.asarray(by_id[passage_id], dtype=np.float32) for passage_id in passage_ids]), computed
+
+
+def _encode(texts: list[str], encoder_name: str, total: int) -> np.ndarray:
+    """Embed passages that have no stored embedding, with the same encoder as the others."""
+    try:
+        encoder = load_encoder(encoder_name)
+    except EncoderError as exc:
+        raise CaseReviewError(
+            f"{len(texts)} of {total} passages have no stored embedding from the encoder '{encoder_name}', and "
+            f"it cannot be loaded here ({exc}): run `casereview run` with the theme model (it stores an "
+            "embedding for every passage), then try again"
+        ) from None
+    return np.asarray(encoder.encode(texts), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def write_visualisations(model: BERTopic, store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write the topic map, the topic terms and the topics by year as HTML pages that open offline.
+
+    Parameters
+    ----------
+    model : BERTopic
+        The fitted model.
+    store : Store
+        The database (for the shares by year).
+    out_dir : Path
+        The topics folder.
+
+    Returns
+    -------
+    files, notes : list of Path, list of str
+        The pages written, and a note for each picture this corpus could not give (its old page is removed).
+    """
+    topics = [topic for topic in model.topic_sizes_ if topic >= 0]
+    pictures = {
+        MAP_HTML: lambda: model.visualize_topics(custom_labels=True, title="<b>Topic map</b>"),
+        TERMS_HTML: lambda: model.visualize_barchart(top_n_topics=len(topics), n_words=8, custom_labels=True,
+                                                     title="<b>Topic terms</b>"),
+    }
+    files, notes = [], []
+    for name, draw in pictures.items():
+        try:
+            with _quiet_bertopic():
+                figure = draw()
+        except (ValueError, TypeError, IndexError) as exc:
+            reason = f"{len(topics)} topics are too few for it" if len(topics) < MAP_MIN_TOPICS else str(exc)
+            notes.append(_skip(out_dir / name, reason))
+            continue
+        files.append(_write_html(figure, out_dir / name))
+    year_files, year_notes = write_year_chart(store, out_dir)
+    return files + year_files, notes + year_notes
+
+
+def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write each topic's share of the passages of each year (from ``v_topic_trends``) as a bar chart."""
+    import plotly.graph_objects as go
+
+    with store.connect(read_only=True) as con:
+        rows = con.execute(_SELECT_YEAR_SHARES).fetchall()
+    if not rows:
+        return [], [_skip(out_dir / YEARS_HTML, "no review has a year")]
+    figure = go.Figure()
+    for topic_id in sorted({row[1] for row in rows}):
+        chosen = [row for row in rows if row[1] == topic_id]
+        figure.add_bar(x=[row[0] for row in chosen], y=[row[3] for row in chosen], name=f"{topic_id}: {chosen[0][2]}")
+    figure.update_layout(barmode="stack", title="<b>Topics by year of review</b> (share of the year's passages)",
+                         xaxis={"title": "year", "dtick": 1}, yaxis={"title": "share", "tickformat": ".0%"})
+    return [_write_html(figure, out_dir / YEARS_HTML)], []
+
+
+def _write_html(figure: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.write_html(path, include_plotlyjs=True)  # plotly.js inside the page: it opens offline
+    return path
+
+
+def _skip(path: Path, reason: str) -> str:
+    path.unlink(missing_ok=True)
+    return f"{path.name} not drawn: {reason}"
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+@contextmanager
+def _quiet_bertopic() -> Iterator[None]:
+    """Hide warnings about choices made here on purpose (no embedding model saved, custom topics, a seed)."""
+    logger = logging.getLogger("BERTopic")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            # UMAP's notes on its own settings (n_jobs with a seed, tiny inputs): nothing a user can act on.
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"umap\.")
+            yield
+    finally:
+        logger.setLevel(level)

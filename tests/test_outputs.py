@@ -1,0 +1,312 @@
+"""Tests for the views, exports, trends and the annual HTML report, on the small corpus of test_search.py.
+
+The commands are run through click's test runner, as a person would type them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import click
+import duckdb
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pipeline.commands.outputs import (
+    OUTPUT_COMMANDS,
+    add_output_commands,
+    export_command,
+    report_command,
+    trends_command,
+)
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.export import export_theme
+from pipeline.outputs.trends import theme_trends
+from tests.test_search import CWM_LLWYD, MANIFEST_SHA, NORTHMOOR, THEME_MODEL, build_corpus
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_corpus(tmp_path_factory.mktemp("outputs") / "casereview.duckdb")
+
+
+def run(command: click.Command, args: list[str], db: Path):
+    return CliRunner().invoke(command, [*args, "--db", str(db)])
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def run_id(db: Path) -> str:
+    return rows(db, "SELECT run_id FROM runs WHERE status = 'finished'")[0][0]
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_theme_evidence_view_has_one_row_per_tag_with_its_best_evidence(db: Path):
+    assert rows(db, "SELECT count(*) FROM v_theme_evidence")[0][0] == rows(db, "SELECT count(*) FROM passage_themes")[0][0]
+    row = rows(db, """
+        SELECT review_id, title, area, nation, review_type, year, page_start, page_end, section, theme, score,
+               model_version, evidence, passage_id
+        FROM v_theme_evidence WHERE passage_id = 'northmoor-2019-child-d-p1' AND theme = 'multi_agency_working'""")
+    assert row == [("northmoor-2019-child-d", "Child D: a child safeguarding practice review", NORTHMOOR, "England",
+                    "CSPR", 2019, 3, 4, "Findings", "multi_agency_working", 0.55, THEME_MODEL,
+                    "The referral about bruising was not shared with the GP.", "northmoor-2019-child-d-p1")]
+
+
+def test_theme_trends_view_counts_reviews_read_and_passages(db: Path):
+    got = rows(db, """
+        SELECT reviews_with_theme, reviews_in_year, share_of_reviews, passages_with_theme, passages_in_year
+        FROM v_theme_trends WHERE year = 2021 AND theme = 'parental_factors'""")
+    # Family K carries it in 2 of its 3 passages; Child M (2021) needs OCR, so it is not a review read.
+    assert got == [(1, 1, 1.0, 2, 3)]
+    zero = rows(db, "SELECT reviews_with_theme, share_of_reviews FROM v_theme_trends "
+                    "WHERE year = 2022 AND theme = 'information_sharing'")
+    assert zero == [(0, 0.0)]
+    years = rows(db, "SELECT DISTINCT year FROM v_theme_trends ORDER BY year")
+    assert years == [(2019,), (2020,), (2021,), (2022,)]  # 2022's Westhaven review failed: Child W counts
+
+
+def test_review_summary_view_lists_every_review_with_status_and_themes(db: Path):
+    got = {r[0]: r[1:] for r in rows(db, "SELECT review_id, status, pages, passages, themes FROM v_review_summary")}
+    assert len(got) == 6
+    assert got["northmoor-2021-family-k"] == ("ok", 8, 3, ["parental_factors", "information_sharing"])
+    assert got["northmoor-2021-child-m"][:1] == ("needs_ocr",) and got["northmoor-2021-child-m"][2:] == (0, [])
+    assert got["westhaven-2022-child-r"] == ("failed", None, 0, [])
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_export_csv_writes_the_table_and_a_provenance_sidecar(db: Path, tmp_path: Path):
+    out = tmp_path / "sharing.csv"
+    result = run(export_command, ["--theme", "information_sharing", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert "sharing.csv.provenance.json" in result.output
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == ("review,review_id,area,nation,year,pages,section,quote,quote_is,probability,model_version,"
+                        "passage_id")
+    assert len(lines) == 4 and not any(line.startswith("#") for line in lines)
+    assert [line.split(",")[-3] for line in lines[1:]] == ["0.92", "0.74", "0.66"]
+    assert "3–4" in lines[1] and "Information sharing between the school" in lines[1]
+    info = json.loads((tmp_path / "sharing.csv.provenance.json").read_text())
+    assert info["run_id"] == run_id(db) and info["manifest_sha256"] == MANIFEST_SHA
+    assert info["theme_models"] == [THEME_MODEL] and info["theme"] == "information_sharing"
+    assert info["database"] == str(db.resolve()) and info["generated_at"]
+
+
+def test_export_xlsx_has_an_evidence_sheet_and_a_provenance_sheet(db: Path, tmp_path: Path):
+    out = tmp_path / "voice.xlsx"
+    result = run(export_command, ["--theme", "Voice of the child", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Evidence", "Provenance"]
+    evidence = list(book["Evidence"].values)
+    assert evidence[0][:3] == ("review", "review_id", "area")
+    assert [row[9] for row in evidence[1:]] == [0.88, 0.7]
+    assert evidence[1][7] == "Her wishes and feelings were never recorded."
+    about = dict(list(book["Provenance"].values)[1:])
+    assert about["run_id"] == run_id(db) and about["manifest_sha256"] == MANIFEST_SHA
+    assert about["theme_models"] == THEME_MODEL and about["generated_at"]
+
+
+def test_export_markdown_starts_with_the_provenance(db: Path, tmp_path: Path):
+    out = tmp_path / "legal.md"
+    export_theme(db, "legal_powers", "md", out)
+    text = out.read_text(encoding="utf-8")
+    header, table = text.split("| # |", 1)
+    assert header.startswith("# Evidence for the theme: Legal powers")
+    assert run_id(db) in header and MANIFEST_SHA in header and THEME_MODEL in header
+    assert "check every quote against the source review" in header
+    assert "| 1 | Child T: a child practice review | Cwm Llwyd Regional Safeguarding Board | 2020 | 4 | " \
+           "The Public Law Outline was never started. | 85% |" in table
+
+
+def test_export_format_follows_the_file_name_and_csv_can_go_to_the_screen(db: Path, tmp_path: Path):
+    assert export_theme(db, "assessment", None, tmp_path / "a.md").path.read_text().startswith("# Evidence")
+    shown = run(export_command, ["--theme", "assessment"], db)
+    assert shown.exit_code == 0
+    assert "review,review_id" in shown.output and "Provenance" in shown.output and run_id(db) in shown.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--theme", "neglect"], "unknown theme 'neglect'"),
+    (["--theme", "assessment", "--format", "xlsx"], "needs a file name"),
+    (["--theme", "assessment", "--min-score", "0.95"], "nothing to export"),
+])
+def test_export_errors_are_clear(db: Path, args: list[str], message: str):
+    result = run(export_command, args, db)
+    assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- trends
+
+
+def test_trends_numbers_on_the_fixture(db: Path):
+    frame, info = theme_trends(db)
+    sharing = frame[frame["theme"] == "information_sharing"].set_index("year")
+    assert sharing["reviews_with_theme"].to_dict() == {2019: 1, 2020: 1, 2021: 1, 2022: 0}
+    assert sharing["share_of_reviews"].to_dict() == {2019: 1.0, 2020: 1.0, 2021: 1.0, 2022: 0.0}
+    assert sharing["passages_in_year"].to_dict() == {2019: 3, 2020: 2, 2021: 3, 2022: 2}
+    assert list(frame["theme_name"].unique())[:2] == ["Assessment", "Voice of the child"]
+    assert info["run_id"] == run_id(db)
+
+
+def test_trends_command_prints_a_table_and_draws_png_and_svg(db: Path, tmp_path: Path):
+    result = run(trends_command, ["--out", str(tmp_path / "trends.png")], db)
+    assert result.exit_code == 0, result.output
+    assert "Information sharing    1 (100%)  1 (100%)  1 (100%)    0 (0%)" in result.output
+    assert "fewer than 5 reviews" in result.output and THEME_MODEL in result.output
+    assert (tmp_path / "trends.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run(trends_command, ["--out", str(tmp_path / "trends.svg")], db).exit_code == 0
+    assert "<svg" in (tmp_path / "trends.svg").read_text()
+    bad = run(trends_command, ["--out", str(tmp_path / "trends.pdf")], db)
+    assert bad.exit_code == 2 and ".png or .svg" in bad.output
+
+
+def test_trends_json_has_one_record_per_year(db: Path):
+    result = run(trends_command, ["--theme", "legal_powers", "--json"], db)
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["year"], r["reviews_with_theme"], r["reviews_in_year"]) for r in records] == [
+        (2019, 0, 1), (2020, 1, 1), (2021, 0, 1), (2022, 0, 1)]
+
+
+# --------------------------------------------------------------------------- report
+
+
+class _Page(HTMLParser):
+    """Collects what the tests look at: section ids, headings, links and sources, scripts, text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.headings: list[str] = []
+        self.references: list[str] = []
+        self.tags: set[str] = set()
+        self.text: list[str] = []
+        self._heading = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attributes = dict(attrs)
+        if tag == "section":
+            self.sections.append(attributes.get("id", ""))
+        self._heading = tag in ("h1", "h2", "h3")
+        for name in ("src", "href", "xlink:href", "data", "action"):
+            if name in attributes:
+                self.references.append(attributes[name] or "")
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._heading:
+            self.headings.append(data.strip())
+            self._heading = False
+
+
+def parse(path: Path) -> tuple[_Page, str]:
+    page = _Page()
+    source = path.read_text(encoding="utf-8")
+    page.feed(source)
+    return page, source
+
+
+def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path, tmp_path: Path):
+    out = tmp_path / "northmoor-2021.html"
+    result = run(report_command, ["--area", "northmoor", "--year", "2021", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert "2 review(s) (1 read)" in result.output
+    page, source = parse(out)
+    assert page.sections == ["provenance", "reviews", "themes", "topics", "limits"]
+    assert page.headings[0] == f"Learning from case reviews: {NORTHMOOR}, 2021"
+    text = " ".join(" ".join(page.text).split())
+    # provenance
+    assert run_id(db) in text and MANIFEST_SHA in text and THEME_MODEL in text
+    assert "check quotes against the source before publishing" in text
+    # reviews in scope, with their status
+    assert "Family K: a child safeguarding practice review" in text and "Child M: rapid review" in text
+    assert "needs OCR (scanned)" in text
+    # themes: area share against the whole database, chart, strongest quotes with citations
+    assert "<svg" in source and "Parental difficulties" in text
+    assert "Mother's alcohol misuse and depression affected her parenting." in text
+    assert "Family K: a child safeguarding practice review · p. 3 · section “Family background” · probability 90%" \
+        in text
+    assert "1 of 1 review(s) here (100%) against 25% of all reviews" in text
+    # no topic model yet; limits name the unread review
+    assert "No topic model has been run" in text
+    assert "northmoor-2021-child-m" in text.split("Limits", 1)[1]
+    # self-contained: no scripts, no links to load, no external references, print styles
+    assert not {"script", "link", "img", "iframe"} & page.tags
+    assert not [ref for ref in page.references if ref.startswith(("http:", "https:", "//"))]
+    assert "http://" not in source and "https://" not in source
+    assert "@media print" in source
+
+
+def test_report_shows_topics_when_the_topic_tables_exist(db: Path, tmp_path: Path):
+    copy = tmp_path / "with-topics.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:  # the layout of migration 004 (created here if it is not there)
+        con.execute("CREATE TABLE IF NOT EXISTS topics (topic_id INTEGER, label VARCHAR, terms VARCHAR[], "
+                    "size INTEGER, model_version VARCHAR)")
+        con.execute("CREATE TABLE IF NOT EXISTS passage_topics (passage_id VARCHAR, topic_id INTEGER, "
+                    "probability DOUBLE, model_version VARCHAR)")
+        for version, label in (("topics-old", "an older model"), ("topics-t1", "alcohol_parenting")):
+            con.execute("INSERT INTO topics (topic_id, label, terms, size, model_version) VALUES "
+                        "(0, ?, ['alcohol', 'parenting'], 2, ?), (-1, 'outliers', [], 5, ?)",
+                        [label, version, version])
+            con.execute("INSERT INTO passage_topics (passage_id, topic_id, probability, model_version) VALUES "
+                        "('northmoor-2021-family-k-p2', 0, 0.8, ?), ('northmoor-2021-family-k-p1', -1, 0.3, ?)",
+                        [version, version])
+    out = tmp_path / "topics.html"
+    assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], copy).exit_code == 0
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    topics = text.split("Topics", 1)[1].split("Limits", 1)[0]
+    assert "alcohol_parenting alcohol, parenting 1 80%" in topics and "topics-t1" in topics
+    assert "outliers" not in topics and "an older model" not in topics
+
+
+@pytest.mark.parametrize(("area", "year", "message"), [
+    ("Northmor", "2021", "there are no reviews for the area 'Northmor'. Closest area names: " + NORTHMOOR),
+    ("Cwm Lwyd", "2020", "Closest area names: " + CWM_LLWYD),
+    ("Northmoor", "2020", f"{NORTHMOOR} has no reviews from 2020. Years with reviews for {NORTHMOOR}: 2019, 2021."),
+    ("Cwm Llwyd", "2030", "Years with reviews for Cwm Llwyd Regional Safeguarding Board: 2020, 2022. The nearest is "
+                          "2022."),
+    ("Safeguarding", "2021", "matches several areas"),
+])
+def test_report_for_an_unknown_area_or_year_says_so_and_writes_nothing(
+    db: Path, tmp_path: Path, area: str, year: str, message: str
+):
+    out = tmp_path / "report.html"
+    result = run(report_command, ["--area", area, "--year", year, "--out", str(out)], db)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_report_needs_an_html_file_name(db: Path, tmp_path: Path):
+    result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(tmp_path / "r.pdf")], db)
+    assert result.exit_code == 2 and ".html" in result.output
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_output_commands_attach_to_a_group_and_explain_themselves():
+    group = click.Group("casereview")
+    add_output_commands(group)
+    assert sorted(group.commands) == ["export", "report", "search", "similar", "trends"]
+    for command in OUTPUT_COMMANDS:
+        result = CliRunner().invoke(group, [command.name, "--help"])
+        assert result.exit_code == 0 and "Example" in result.output, command.name
+        assert command.help and len(command.help) > 80
+
+
+def test_a_missing_database_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(CaseReviewError, match="run `casereview run` first"):
+        export_theme(tmp_path / "none.duckdb", "assessment", "csv", None)

@@ -1,0 +1,441 @@
+"""Tests for search and "more like this": ranking, every filter, theme listings, errors, snippets, JSON output.
+
+All tests share one small real database (5 reviews in 3 areas, written with ``Store.write_review``), built
+once per module; the few tests that must see a different database build their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipeline.commands.outputs import search_command, similar_command
+from pipeline.errors import CaseReviewError
+from pipeline.manifest import ManifestEntry
+from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
+from pipeline.outputs.common import open_database
+from pipeline.search import Searcher, make_snippet, parse_query, search, search_tables_fresh, similar
+from pipeline.store import ReviewResult, Store
+
+THEME_MODEL = "themes-test-1.0"
+EMBEDDING_MODEL = "test-encoder"
+MANIFEST_SHA = "c" * 64
+
+
+# --------------------------------------------------------------------------- the fixture corpus
+
+
+@dataclass
+class P:
+    """A hand-written passage: section, pages, sentences, tags (theme, probability, evidence sentence index)."""
+
+    section: str
+    pages: tuple[int, int]
+    sentences: list[str]
+    tags: list[tuple[str, float, int]] = field(default_factory=list)
+    vector: list[float] | None = None
+
+
+NORTHMOOR = "Northmoor Safeguarding Children Partnership"
+CWM_LLWYD = "Cwm Llwyd Regional Safeguarding Board"
+REVIEWS: list[dict] = [
+    dict(review_id="northmoor-2019-child-d", title="Child D: a child safeguarding practice review",
+         area=NORTHMOOR, nation="England", review_type="CSPR", year=2019, passages=[
+             P("Findings", (3, 4), ["Information sharing between the school and children's social care was poor.",
+                                    "The referral about bruising was not shared with the GP."],
+               [("information_sharing", 0.92, 0), ("multi_agency_working", 0.55, 1)], [1, 0, 0, 0]),
+             P("Findings", (5, 5), ["Child D was not seen alone by her social worker.",
+                                    "Her wishes and feelings were never recorded."],
+               [("voice_of_child", 0.88, 1)], [0, 1, 0, 0]),
+             P("Analysis", (6, 6), ["The health visitor's assessment of parenting capacity was over-optimistic.",
+                                    "Earlier concerns were not weighed."],
+               [("assessment", 0.81, 0)], [0, 0, 1, 0]),
+         ]),
+    dict(review_id="northmoor-2021-family-k", title="Family K: a child safeguarding practice review",
+         area=NORTHMOOR, nation="England", review_type="CSPR", year=2021, passages=[
+             P("Findings", (2, 2), ["Agencies did not share information about domestic abuse before the strategy "
+                                    "meeting.", "Police held reports that health staff never saw."],
+               [("information_sharing", 0.74, 0), ("parental_factors", 0.60, 0)], [0.9, 0.1, 0, 0]),
+             P("Family background", (3, 3), ["Mother's alcohol misuse and depression affected her parenting.",
+                                             "Father's violence was known to police."],
+               [("parental_factors", 0.90, 0)], [0, 0, 0, 1]),
+             P("Recommendations", (7, 7), ["The partnership should audit how schools record concerns."],
+               [], [0.3, 0.3, 0.3, 0.3]),
+         ]),
+    dict(review_id="northmoor-2021-child-m", title="Child M: rapid review", area=NORTHMOOR, nation="England",
+         review_type="rapid review", year=2021, status="needs_ocr", passages=[]),
+    dict(review_id="cwm-llwyd-2020-child-t", title="Child T: a child practice review", area=CWM_LLWYD,
+         nation="Wales", review_type="CPR", year=2020, passages=[
+             P("Findings", (4, 4), ["The threshold for care proceedings was not considered.",
+                                    "The Public Law Outline was never started."],
+               [("legal_powers", 0.85, 1)], [0, 0, 0.3, 0.8]),
+             P("Findings", (5, 6), ["Professionals did not share information across the border between Wales "
+                                    "and England.", "Records held in England were not requested."],
+               [("information_sharing", 0.66, 0)], [0.95, 0.05, 0, 0]),
+         ]),
+    dict(review_id="cwm-llwyd-2022-child-w", title="Child W: a child practice review", area=CWM_LLWYD,
+         nation="Wales", review_type="CPR", year=2022, passages=[
+             P("Voice of the child", (2, 2), ["Child W's voice was heard through an independent advocate.",
+                                              "The advocate recorded his wishes at every meeting."],
+               [("voice_of_child", 0.70, 0)], [0.05, 0.95, 0, 0]),
+             P("Planning", (3, 3), ["The multi-agency plan lacked clear outcomes.",
+                                    "The core group rarely met and the plan drifted."],
+               [("planning_support", 0.77, 0), ("multi_agency_working", 0.62, 1)], [0, 0.2, 0.9, 0]),
+         ]),
+    dict(review_id="westhaven-2022-child-r", title="Child R: a serious case review",
+         area="Westhaven Safeguarding Children Partnership", nation="England", review_type="SCR", year=2022,
+         status="failed", passages=[]),
+]
+
+
+def _passage(review_id: str, seq: int, spec: P) -> Passage:
+    sentences, start = [], 0
+    for n, text in enumerate(spec.sentences, start=1):
+        sentences.append(Sentence(seq=n, text=text, char_start=start, char_end=start + len(text)))
+        start += len(text) + 1
+    return Passage(passage_id=f"{review_id}-p{seq}", review_id=review_id, seq=seq, text=" ".join(spec.sentences),
+                   page_start=spec.pages[0], page_end=spec.pages[1], section=spec.section,
+                   char_start=seq * 1000, char_end=seq * 1000 + start - 1, sentences=tuple(sentences))
+
+
+def _result(spec: dict, line: int) -> ReviewResult:
+    entry = ManifestEntry(review_id=spec["review_id"], title=spec["title"], area=spec["area"],
+                          nation=spec["nation"], review_type=spec["review_type"], year=spec["year"],
+                          published=datetime.date(spec["year"], 6, 1), source=f"reviews/{spec['review_id']}.pdf",
+                          sha256=None, notes=None, line=line)
+    status = spec.get("status", "ok")
+    if status == "failed":
+        return ReviewResult(entry=entry, status="failed", error="HTTP 404 Not Found: check the link")
+    passages = [_passage(entry.review_id, seq, p) for seq, p in enumerate(spec["passages"], start=1)]
+    tags = [
+        ThemeTag(passage_id=passage.passage_id, theme=theme, score=score, model_version=THEME_MODEL,
+                 evidence=(Evidence(sentence_seq=index + 1, text=p.sentences[index], score=score - 0.05),))
+        for passage, p in zip(passages, spec["passages"], strict=True)
+        for theme, score, index in p.tags
+    ]
+    last_page = max((p.page_end for p in passages), default=3)
+    pages = [PageInfo(number=n, chars=0 if status == "needs_ocr" else 1800, needs_ocr=status == "needs_ocr")
+             for n in range(1, last_page + 2)]
+    embeddings = {passage.passage_id: p.vector for passage, p in zip(passages, spec["passages"], strict=True)}
+    return ReviewResult(
+        entry=entry, status=status, error="no page has a text layer: run OCR" if status == "needs_ocr" else None,
+        sha256=f"{line:064x}", size_bytes=20000, content_kind="pdf",
+        fetched_at=datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC), pages=pages, passages=passages,
+        themes=tags, embeddings=embeddings or None, embedding_model=EMBEDDING_MODEL if embeddings else None,
+    )
+
+
+def build_corpus(path: Path, fts: bool = True, embeddings: bool = True) -> Path:
+    """Write the fixture reviews into a new database at ``path`` (one finished run) and return the path."""
+    store = Store(path)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    for line, spec in enumerate(REVIEWS, start=2):
+        result = _result(spec, line)
+        if not embeddings:
+            result.embeddings, result.embedding_model = None, None
+        store.write_review(run_id, result, seconds=0.5)
+    if fts:
+        assert store.rebuild_fts()
+    store.finish_run(run_id)
+    return path
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_corpus(tmp_path_factory.mktemp("search") / "casereview.duckdb")
+
+
+def ids(hits) -> list[str]:
+    return [hit.passage_id for hit in hits]
+
+
+# --------------------------------------------------------------------------- ranking and filters
+
+
+def test_the_passage_with_the_query_words_ranks_first(db: Path):
+    hits = search(db, "information sharing")
+    assert hits[0].passage_id == "northmoor-2019-child-d-p1"
+    assert set(ids(hits)) == {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
+    assert all(hit.score_kind == "bm25" for hit in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    first = hits[0]
+    assert (first.title, first.area, first.year, first.page_start, first.page_end, first.section) == (
+        "Child D: a child safeguarding practice review", NORTHMOOR, 2019, 3, 4, "Findings")
+
+
+def test_stemming_finds_other_forms_of_a_word(db: Path):
+    assert "northmoor-2019-child-d-p1" in ids(search(db, "shares"))
+
+
+@pytest.mark.parametrize(("filters", "expected"), [
+    (dict(nation="wales"), {"cwm-llwyd-2020-child-t-p2"}),
+    (dict(nation="ENGLAND"), {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1"}),
+    (dict(area="northmoor"), {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1"}),
+    (dict(area="LLWYD"), {"cwm-llwyd-2020-child-t-p2"}),
+    (dict(review_type="cpr"), {"cwm-llwyd-2020-child-t-p2"}),
+    (dict(year_from=2020), {"northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}),
+    (dict(year_to=2020), {"northmoor-2019-child-d-p1", "cwm-llwyd-2020-child-t-p2"}),
+    (dict(year_from=2020, year_to=2020), {"cwm-llwyd-2020-child-t-p2"}),
+    (dict(theme="parental_factors"), {"northmoor-2021-family-k-p1"}),
+    (dict(theme="Information sharing", min_score=0.7), {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1"}),
+    (dict(min_score=0.9), {"northmoor-2019-child-d-p1"}),
+    (dict(year_from=2023), set()),
+])
+def test_every_filter_narrows_the_results(db: Path, filters: dict, expected: set[str]):
+    assert set(ids(search(db, "information", **filters))) == expected
+
+
+def test_limit_caps_the_number_of_hits(db: Path):
+    assert len(search(db, "information", limit=2)) == 2
+
+
+def test_a_quoted_phrase_must_appear_as_written(db: Path):
+    assert set(ids(search(db, '"share information"'))) == {"northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
+    assert ids(search(db, '"information sharing"')) == ["northmoor-2019-child-d-p1"]
+
+
+def test_a_theme_alone_lists_its_strongest_evidence_first(db: Path):
+    hits = search(db, None, theme="information_sharing")
+    assert ids(hits) == ["northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"]
+    assert [h.score for h in hits] == [0.92, 0.74, 0.66]
+    assert all(h.score_kind == "theme_probability" for h in hits)
+    assert hits[0].evidence == "Information sharing between the school and children's social care was poor."
+    assert hits[0].snippet == hits[0].evidence
+
+
+def test_min_score_and_filters_apply_to_a_theme_listing(db: Path):
+    assert ids(search(db, "", theme="voice_of_child", min_score=0.8)) == ["northmoor-2019-child-d-p2"]
+    assert ids(search(db, None, theme="voice_of_child", nation="Wales")) == ["cwm-llwyd-2022-child-w-p1"]
+    assert search(db, None, theme="voice_of_child", min_score=0.95) == []
+
+
+def test_each_hit_carries_its_themes_as_probabilities_and_the_model(db: Path):
+    hit = search(db, "information sharing")[0]
+    assert hit.themes == {"information_sharing": 0.92, "multi_agency_working": 0.55}
+    assert hit.theme_model == THEME_MODEL
+    untagged = search(db, "audit schools")[0]
+    assert untagged.passage_id == "northmoor-2021-family-k-p3" and untagged.themes == {}
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+def test_snippets_mark_the_matched_words(db: Path):
+    hit = search(db, "information sharing")[0]
+    assert "**Information** **sharing**" in hit.snippet
+    assert "**shared**" in hit.snippet  # same stem as 'sharing'
+    assert "<mark>Information</mark>" in hit.snippet_html
+    assert "children&#x27;s" in hit.snippet_html
+
+
+def test_a_long_passage_is_cut_around_the_matches():
+    text = ("Background words that say little. " * 20) + "The strategy meeting was never held. " + ("Filler. " * 40)
+    start = text.index("strategy")
+    snippet, spans = make_snippet(text, [(start, start + len("strategy"))], width=120)
+    assert len(snippet) <= 130 and snippet.startswith("… ") and snippet.endswith(" …")
+    (a, b), = spans
+    assert snippet[a:b] == "strategy"
+
+
+# --------------------------------------------------------------------------- errors and safety
+
+
+@pytest.mark.parametrize("attack", [
+    "'; DROP TABLE passages; --",
+    "information'); DROP TABLE reviews; --",
+    "\" OR 1=1 --\"",
+    "information sharing' OR '1'='1",
+])
+def test_injection_attempts_are_treated_as_text(db: Path, attack: str):
+    try:  # searched for as words, or refused with a clear message: never run as SQL
+        assert all(hit.score_kind == "bm25" for hit in search(db, attack))
+    except CaseReviewError as error:
+        assert "common words" in str(error)
+    with pytest.raises(CaseReviewError):
+        search(db, "information", nation=attack)
+    with pytest.raises(CaseReviewError):
+        search(db, "information", area=attack)
+    with pytest.raises(CaseReviewError):
+        search(db, None, theme=attack)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM passages").fetchone()[0] == 10
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 6
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("", "nothing to search for"),
+    ("   ", "nothing to search for"),
+    (None, "nothing to search for"),
+    ("?!... ;;", "no words to look for"),
+    ("2019", "no words to look for"),
+    ('"information sharing', "without a closing one"),
+    ("the and of", "only very common words"),
+])
+def test_malformed_queries_give_a_clear_error(db: Path, query, message: str):
+    with pytest.raises(CaseReviewError, match=message):
+        search(db, query)
+
+
+def test_an_unknown_theme_lists_the_valid_ids(db: Path):
+    with pytest.raises(CaseReviewError) as error:
+        search(db, "information", theme="voice_of_the_chld")
+    text = str(error.value)
+    assert "unknown theme 'voice_of_the_chld'" in text
+    for theme_id in ("assessment", "voice_of_child", "information_sharing", "legal_powers"):
+        assert theme_id in text
+
+
+@pytest.mark.parametrize(("filters", "message"), [
+    (dict(nation="Narnia"), "no review has nation 'Narnia'"),
+    (dict(review_type="inquest"), "no review has review type 'inquest'"),
+    (dict(area="Northmor"), "Closest area names: Northmoor Safeguarding Children Partnership"),
+    (dict(min_score=80), "not a probability"),
+    (dict(year_from=2022, year_to=2019), "after --year-to"),
+    (dict(limit=0), "--limit"),
+])
+def test_bad_filters_give_a_clear_error(db: Path, filters: dict, message: str):
+    with pytest.raises(CaseReviewError, match=message):
+        search(db, "information", **filters)
+
+
+def test_a_missing_index_says_to_run_casereview(tmp_path: Path):
+    path = build_corpus(tmp_path / "noindex.duckdb", fts=False)
+    with pytest.raises(CaseReviewError, match="casereview run"):
+        search(path, "information")
+    assert search(path, None, theme="assessment")[0].passage_id == "northmoor-2019-child-d-p3"
+
+
+# --------------------------------------------------------------------------- the search tables
+
+
+@pytest.mark.parametrize(("query", "filters"), [
+    ("information sharing", {}),
+    ("shared information", {"nation": "England"}),
+    ("child", {"theme": "voice_of_child"}),
+    ("plan meeting", {"min_score": 0.6, "year_from": 2020}),
+    ('"share information" police', {}),
+    ("the child's wishes", {"area": "llwyd"}),
+])
+def test_search_tables_rank_exactly_as_duckdb_match_bm25(db: Path, query: str, filters: dict):
+    search(db, "information")  # the first search builds the search tables
+    con = open_database(db)
+    try:
+        assert search_tables_fresh(con)
+        searcher = Searcher(con)
+        fast = searcher.search(query, use_search_tables=True, **filters)
+        slow = searcher.search(query, use_search_tables=False, **filters)
+    finally:
+        con.close()
+    assert fast, query
+    assert [(h.passage_id, round(h.score, 9)) for h in fast] == [(h.passage_id, round(h.score, 9)) for h in slow]
+
+
+def test_search_tables_are_rebuilt_after_the_index_changes_but_not_during_a_run(tmp_path: Path):
+    path = build_corpus(tmp_path / "db.duckdb")
+    search(path, "information")
+    store = Store(path)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023)
+    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
+    store.rebuild_fts()
+    with store.connect(read_only=True) as con:
+        assert not search_tables_fresh(con)  # the index changed under them
+    hits = search(path, "information sharing")  # a run is in progress: ranked with match_bm25, nothing built
+    assert "northmoor-2023-child-e-p1" in ids(hits)
+    with store.connect(read_only=True) as con:
+        assert not search_tables_fresh(con)
+    store.finish_run(run_id)
+    assert ids(search(path, "information sharing")) == ids(hits)
+    with store.connect(read_only=True) as con:
+        assert search_tables_fresh(con)
+
+
+def test_parse_query_keeps_words_and_phrases():
+    parsed = parse_query('  "strategy  meeting" police ')
+    assert parsed.words == ("strategy", "meeting", "police") and parsed.phrases == ("strategy meeting",)
+    assert parse_query(None) is None
+
+
+# --------------------------------------------------------------------------- similar
+
+
+def test_similar_passages_are_nearest_first_and_exclude_the_passage(db: Path):
+    hits = similar(db, "northmoor-2019-child-d-p1", limit=3)
+    assert [h.passage_id for h in hits] == ["cwm-llwyd-2020-child-t-p2", "northmoor-2021-family-k-p1",
+                                            "northmoor-2021-family-k-p3"]
+    assert hits[0].kind == "passage" and hits[0].model == EMBEDDING_MODEL
+    assert 0.99 < hits[0].similarity <= 1.0
+    assert hits[0].page_start == 5 and hits[0].title == "Child T: a child practice review"
+
+
+def test_similar_reviews_use_the_mean_of_their_passages(db: Path):
+    hits = similar(db, "northmoor-2019-child-d")
+    assert {h.review_id for h in hits} == {"northmoor-2021-family-k", "cwm-llwyd-2020-child-t",
+                                           "cwm-llwyd-2022-child-w"}
+    assert all(h.kind == "review" and h.passage_id is None for h in hits)
+    assert [h.similarity for h in hits] == sorted((h.similarity for h in hits), reverse=True)
+    assert hits[0].passages in (2, 3)
+
+
+def test_similar_errors_are_clear(db: Path, tmp_path: Path):
+    with pytest.raises(CaseReviewError, match="Closest review ids: northmoor-2019-child-d"):
+        similar(db, "northmoor-2019-child")
+    with pytest.raises(CaseReviewError, match="has no embedding"):
+        similar(db, "northmoor-2021-child-m")
+    bare = build_corpus(tmp_path / "noembed.duckdb", fts=False, embeddings=False)
+    with pytest.raises(CaseReviewError, match="no passage embeddings"):
+        similar(bare, "northmoor-2019-child-d-p1")
+
+
+# --------------------------------------------------------------------------- the commands
+
+
+def test_search_command_prints_numbered_results_for_people(db: Path):
+    result = CliRunner().invoke(search_command, ["information sharing", "--db", str(db), "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "1. Child D: a child safeguarding practice review" in out
+    assert "2. " in out and "3. " not in out
+    assert "p. 3–4" in out and "Findings" in out
+    assert "**Information** **sharing**" in out
+    assert "Information sharing 92%" in out and THEME_MODEL in out
+    assert "not a probability" in out
+
+
+def test_search_command_json_has_one_object_per_line(db: Path):
+    result = CliRunner().invoke(search_command, ["--theme", "voice_of_child", "--json", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert len(records) == 2
+    for key in ("review_id", "title", "area", "year", "page_start", "page_end", "text", "snippet", "score",
+                "score_kind", "themes", "theme_model", "passage_id"):
+        assert key in records[0]
+    assert records[0]["score"] == 0.88 and records[0]["themes"] == {"voice_of_child": 0.88}
+
+
+def test_search_command_errors_exit_2_without_traceback(db: Path):
+    result = CliRunner().invoke(search_command, ["--theme", "nonsense", "--db", str(db)])
+    assert result.exit_code == 2
+    assert "unknown theme" in result.output and "Traceback" not in result.output
+    empty = CliRunner().invoke(search_command, ["--db", str(db)])
+    assert empty.exit_code == 2 and "nothing to search for" in empty.output
+
+
+def test_search_command_says_when_nothing_matches(db: Path):
+    result = CliRunner().invoke(search_command, ["trampoline", "--db", str(db)])
+    assert result.exit_code == 0 and "No passages found" in result.output
+
+
+def test_similar_command_human_and_json(db: Path):
+    human = CliRunner().invoke(similar_command, ["northmoor-2019-child-d-p1", "--limit", "2", "--db", str(db)])
+    assert human.exit_code == 0, human.output
+    assert "1. Child T: a child practice review" in human.output and "similarity" in human.output
+    lines = CliRunner().invoke(similar_command, ["cwm-llwyd-2022-child-w", "--json", "--db", str(db)]).output
+    records = [json.loads(line) for line in lines.splitlines()]
+    assert records and all(r["kind"] == "review" and "similarity" in r for r in records)

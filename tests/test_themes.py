@@ -1,0 +1,366 @@
+"""Learning themes: taxonomy and data validation, evaluation arithmetic, training round trip, tagging with
+evidence, the shipped model, and the classify/evaluate/train commands driven as a user would."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from pipeline.commands.themes import classify, evaluate, train
+from pipeline.records import Block
+from pipeline.settings import PROJECT_ROOT
+from pipeline.themes.data import Example, is_held_out, load_gold, load_training_data
+from pipeline.themes.errors import ThemeError
+from pipeline.themes.evaluate import evaluate as score
+from pipeline.themes.evaluate import format_table
+from pipeline.themes.keywords import KeywordMatcher
+from pipeline.themes.model import ThemeModel
+from pipeline.themes.taxonomy import load_taxonomy
+
+TAXONOMY = PROJECT_ROOT / "models" / "taxonomy.yaml"
+TRAINING = PROJECT_ROOT / "models" / "training"
+SHIPPED = PROJECT_ROOT / "models" / "themes-v1"
+
+VOICE_TEXT = ("Nobody sat down with the two boys on their own to ask what life at home was like for them, "
+              "or what they wanted to happen next.")
+LEGAL_TEXT = ("The local authority applied for an emergency protection order, and the court made an interim "
+              "care order the following week.")
+BACKGROUND_TEXT = "The family lived in a two-bedroom flat near the railway station and the boys enjoyed football."
+
+THEME = """
+  - id: {id}
+    name: A theme
+    core: true
+    definition: What it is about.
+    includes: [one thing]
+    excludes: []
+    seed_phrases: [a phrase]
+"""
+
+
+def write_taxonomy(path: Path, body: str, version: str = "1") -> Path:
+    path.write_text(f"version: {version}\nthemes:\n{body}", encoding="utf-8")
+    return path
+
+
+# --- taxonomy and training data -------------------------------------------------------------------------------
+
+def test_shipped_taxonomy_is_valid():
+    taxonomy = load_taxonomy(TAXONOMY)
+    assert taxonomy.core_ids == ["assessment", "voice_of_child", "information_sharing", "legal_powers"]
+    assert len(taxonomy.ids) == len(set(taxonomy.ids)) == 7
+    assert all(theme.seed_phrases and theme.definition for theme in taxonomy.themes)
+
+
+def test_missing_field_names_file_theme_and_field(tmp_path):
+    body = THEME.format(id="alpha").replace("    definition: What it is about.\n", "")
+    path = write_taxonomy(tmp_path / "taxonomy.yaml", body)
+    with pytest.raises(ThemeError) as error:
+        load_taxonomy(path)
+    assert str(path) in str(error.value) and "'alpha'" in str(error.value) and "'definition'" in str(error.value)
+
+
+@pytest.mark.parametrize("body, expected", [
+    (THEME.format(id="alpha") + THEME.format(id="alpha"), "used more than once"),
+    (THEME.format(id="Not Snake"), "field 'id'"),
+    (THEME.format(id="alpha").replace("core: true", "core: maybe"), "field 'core'"),
+    (THEME.format(id="alpha").replace("seed_phrases: [a phrase]", "seed_phrases: []"), "'seed_phrases' is empty"),
+    (THEME.format(id="alpha").replace("includes: [one thing]", "includes: one thing"), "field 'includes'"),
+])
+def test_invalid_theme_fields_are_named(tmp_path, body, expected):
+    with pytest.raises(ThemeError, match=expected):
+        load_taxonomy(write_taxonomy(tmp_path / "taxonomy.yaml", body))
+
+
+def test_missing_version_and_file(tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("themes:\n" + THEME.format(id="alpha"), encoding="utf-8")
+    with pytest.raises(ThemeError, match="'version'"):
+        load_taxonomy(path)
+    with pytest.raises(ThemeError, match="not found"):
+        load_taxonomy(tmp_path / "absent.yaml")
+
+
+def test_unknown_theme_in_training_data_names_file_and_line(tmp_path):
+    taxonomy = load_taxonomy(TAXONOMY)
+    data = tmp_path / "training"
+    data.mkdir()
+    lines = [{"id": "t-1", "text": "A passage.", "labels": ["assessment"]},
+             {"id": "t-2", "text": "Another passage.", "labels": ["safeguarding_culture"]}]
+    (data / "extra.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    with pytest.raises(ThemeError) as error:
+        load_training_data(data, taxonomy)
+    message = str(error.value)
+    assert "extra.jsonl, line 2" in message and "safeguarding_culture" in message
+
+
+def test_duplicate_ids_and_bad_json_are_reported(tmp_path):
+    taxonomy = load_taxonomy(TAXONOMY)
+    data = tmp_path / "training"
+    data.mkdir()
+    (data / "a.jsonl").write_text('{"id": "x", "text": "One.", "labels": []}\n', encoding="utf-8")
+    (data / "b.jsonl").write_text('{"id": "x", "text": "Two.", "labels": []}\n', encoding="utf-8")
+    with pytest.raises(ThemeError, match="b.jsonl, line 1: id 'x' is already used"):
+        load_training_data(data, taxonomy)
+    (data / "b.jsonl").write_text('{"id": "y", "text": "Two.", "labels": [}\n', encoding="utf-8")
+    with pytest.raises(ThemeError, match="b.jsonl, line 1: not valid JSON"):
+        load_training_data(data, taxonomy)
+
+
+def test_shipped_training_data_is_valid_and_split_is_stable():
+    examples = load_training_data(TRAINING, load_taxonomy(TAXONOMY))
+    held = [e for e in examples if is_held_out(e.id)]
+    assert 0.15 < len(held) / len(examples) < 0.25
+    assert is_held_out("asm-0001") == is_held_out("asm-0001")
+
+
+def test_keyword_baseline_matches_lemmas():
+    matcher = KeywordMatcher({"assessment": ["assessment was not updated"], "voice_of_child": ["seen alone"]})
+    scores = matcher.predict_proba(["The assessments were not updated.", "She was never SEEN ALONE.", "Nothing."])
+    assert scores.tolist() == [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+
+
+# --- evaluation arithmetic ------------------------------------------------------------------------------------
+
+def test_evaluation_numbers_match_hand_calculation():
+    a, v, i = "assessment", "voice_of_child", "information_sharing"
+    gold = [
+        Example("1", "t", frozenset({a})),
+        Example("2", "t", frozenset({a, v})),
+        Example("3", "t", frozenset()),
+        Example("4", "t", frozenset({v}), uncertain=frozenset({a})),
+        Example("5", "t", frozenset()),
+    ]
+    predicted = [{a}, {a}, {v}, {a, v}, {i}]
+    report = score(gold, predicted, [a, v, i], core=[a, v, i])
+    # assessment: item 4 left out (uncertain); tp = items 1, 2; no fp, no fn.
+    assert report["themes"][a] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "support": 2, "tagged": 2,
+                                   "tp": 2, "fp": 0, "fn": 0, "left_out": 1}
+    # voice: tp = item 4, fp = item 3, fn = item 2 -> P = R = F1 = 1/2.
+    assert report["themes"][v]["precision"] == 0.5 and report["themes"][v]["recall"] == 0.5
+    assert report["themes"][v]["f1"] == 0.5
+    # information sharing: no gold examples, one wrong tag: precision 0, recall and F1 undefined.
+    assert report["themes"][i]["precision"] == 0.0
+    assert report["themes"][i]["recall"] is None and report["themes"][i]["f1"] is None
+    # micro: tp 3, fp 2, fn 1 -> P 3/5, R 3/4, F1 2PR/(P+R) = 2/3.
+    assert report["micro"]["precision"] == pytest.approx(0.6)
+    assert report["micro"]["recall"] == pytest.approx(0.75)
+    assert report["micro"]["f1"] == pytest.approx(2 / 3)
+    # macro over the themes with gold examples only: F1 (1 + 0.5) / 2.
+    assert report["macro"]["themes"] == [a, v] and report["macro"]["f1"] == pytest.approx(0.75)
+    assert report["macro_core"]["f1"] == pytest.approx(0.75)
+    table = format_table(report)
+    assert "information_sharing" in table and "macro core (2 of 3)" in table
+
+
+def test_theme_never_found_scores_zero_f1():
+    gold = [Example("1", "t", frozenset({"assessment"}))]
+    row = score(gold, [set()], ["assessment"])["themes"]["assessment"]
+    assert row["precision"] is None and row["recall"] == 0.0 and row["f1"] == 0.0
+
+
+# --- training round trip --------------------------------------------------------------------------------------
+
+def small_training_folder(tmp_path: Path, per_file: int = 10) -> Path:
+    folder = tmp_path / "training"
+    folder.mkdir()
+    for path in sorted(TRAINING.glob("*.jsonl")):
+        lines = path.read_text(encoding="utf-8").splitlines()[:per_file]
+        (folder / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("approach", ["tfidf", "tfidf+embedding"])
+def test_train_save_load_gives_identical_predictions(tmp_path, approach):
+    from pipeline.themes.train import train_models
+
+    data = small_training_folder(tmp_path)
+    taxonomy = load_taxonomy(TAXONOMY)
+    metrics = train_models(data, tmp_path / "m1", seed=5, approaches=[approach], log=lambda _: None)
+    model = ThemeModel.load(tmp_path / "m1")
+    assert model.version.startswith("m1@") and model.approach == metrics["chosen"] == approach
+    # The loaded model reproduces the held-out scores computed in memory before saving.
+    held_out = [e for e in load_training_data(data, taxonomy) if is_held_out(e.id)]
+    predicted = [set(labels) for labels in model.labels([e.text for e in held_out])]
+    assert score(held_out, predicted, model.themes, model.core_themes) == metrics["approaches"][approach]["held_out"]
+    for name in ("config.json", "thresholds.json", "metrics.json", "MODEL_CARD.md"):
+        assert (tmp_path / "m1" / name).is_file()
+
+
+@pytest.mark.slow
+def test_same_data_and_seed_give_identical_weights(tmp_path):
+    from pipeline.themes.train import train_models
+
+    data = small_training_folder(tmp_path)
+    for name in ("m1", "m2"):
+        train_models(data, tmp_path / name, seed=5, approaches=["keywords", "tfidf"], log=lambda _: None)
+    assert (tmp_path / "m1" / "weights.npz").read_bytes() == (tmp_path / "m2" / "weights.npz").read_bytes()
+    first, second = ThemeModel.load(tmp_path / "m1"), ThemeModel.load(tmp_path / "m2")
+    assert first.version.split("@")[1] == second.version.split("@")[1]
+    texts = [VOICE_TEXT, LEGAL_TEXT, BACKGROUND_TEXT]
+    assert np.array_equal(first.predict_proba(texts), second.predict_proba(texts))
+
+
+def test_changed_weights_are_refused(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(SHIPPED, folder)
+    thresholds = json.loads((folder / "thresholds.json").read_text())
+    thresholds["assessment"] = 0.01
+    (folder / "thresholds.json").write_text(json.dumps(thresholds))
+    with pytest.raises(ThemeError, match="changed after training"):
+        ThemeModel.load(folder)
+    with pytest.raises(ThemeError, match="not a theme model folder"):
+        ThemeModel.load(tmp_path)
+
+
+# --- the shipped model ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped() -> ThemeModel:
+    return ThemeModel.load(SHIPPED)
+
+
+def test_shipped_model_tags_obvious_sentences(shipped):
+    labels = shipped.labels([VOICE_TEXT, LEGAL_TEXT, BACKGROUND_TEXT])
+    assert "voice_of_child" in labels[0]
+    assert "legal_powers" in labels[1]
+    assert labels[2] == []
+    assert shipped.version.startswith("themes-v1@")
+    assert (SHIPPED / "MODEL_CARD.md").is_file()
+    assert sum(f.stat().st_size for f in SHIPPED.iterdir()) < 5 * 1024 * 1024
+
+
+def passages_of(paragraphs: list[str]):
+    from pipeline.segment import segment
+
+    blocks = [Block(kind="paragraph", text=text, page_start=1, page_end=1) for text in paragraphs]
+    return segment("test-review", blocks)
+
+
+def test_tag_passages_gives_evidence_inside_the_passage(shipped):
+    passages = passages_of([  # each over the segmenter's minimum length, so each is its own passage
+        f"The family moved house twice that year. {VOICE_TEXT} The school reported good attendance.",
+        f"{LEGAL_TEXT} The hearing was listed for a Tuesday morning at the family court in the city.",
+        f"{BACKGROUND_TEXT} Their grandmother lived in the next street and visited most weekends.",
+    ])
+    assert len(passages) == 3
+    tags, computed = shipped.tag_passages(passages)
+    by_passage = {(t.passage_id, t.theme): t for t in tags}
+    assert (passages[0].passage_id, "voice_of_child") in by_passage
+    assert (passages[1].passage_id, "legal_powers") in by_passage
+    assert not [t for t in tags if t.passage_id == passages[2].passage_id]
+    texts = {p.passage_id: p for p in passages}
+    for tag in tags:
+        assert tag.model_version == shipped.version and tag.score >= shipped.thresholds[tag.theme]
+        assert 1 <= len(tag.evidence) <= 2
+        for evidence in tag.evidence:
+            assert evidence.text in texts[tag.passage_id].text
+    voice = by_passage[(passages[0].passage_id, "voice_of_child")]
+    assert voice.evidence[0].text.startswith("Nobody sat down")
+    assert set(computed) == {p.passage_id for p in passages}
+    assert all(len(vector) == shipped.config["embedding_dimension"] for vector in computed.values())
+    again, recomputed = shipped.tag_passages(passages, embeddings=computed)
+    assert recomputed == {} and again == tags
+    if not shipped.uses_embeddings:
+        fast, none = shipped.tag_passages(passages, with_embeddings=False)
+        assert none == {} and fast == tags
+
+
+def test_predict_proba_shape(shipped):
+    probabilities = shipped.predict_proba([VOICE_TEXT, BACKGROUND_TEXT])
+    assert probabilities.shape == (2, len(shipped.themes))
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+
+
+# --- the commands ---------------------------------------------------------------------------------------------
+
+def test_classify_reads_json_and_plain_lines_in_order():
+    stdin = "\n".join([json.dumps({"id": "p-1", "text": VOICE_TEXT}), "", LEGAL_TEXT,
+                       json.dumps({"id": 7, "text": BACKGROUND_TEXT})]) + "\n"
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["p-1", 3, 7]
+    assert "voice_of_child" in rows[0]["labels"] and "legal_powers" in rows[1]["labels"]
+    assert rows[2]["labels"] == []
+    assert set(rows[0]["scores"]) == set(load_taxonomy(TAXONOMY).ids)
+
+
+@pytest.mark.parametrize("bad_line, expected", [
+    ('{"id": "p-2", "text": "unclosed', "input line 2: not valid JSON"),
+    ('{"id": "p-2"}', 'input line 2: no "text"'),
+    ('{"id": "p-2", "text": ""}', 'input line 2: no "text"'),
+])
+def test_classify_bad_line_names_the_line(bad_line, expected):
+    stdin = json.dumps({"id": "p-1", "text": VOICE_TEXT}) + "\n" + bad_line + "\n"
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin)
+    assert result.exit_code == 2
+    assert expected in result.output and "Traceback" not in result.output
+    assert result.stdout.strip() == "" or "p-1" not in result.stdout
+
+
+def test_classify_missing_model_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(classify, ["--model", str(tmp_path)], input="text\n")
+    assert result.exit_code == 2 and "not a theme model folder" in result.output
+
+
+def test_evaluate_command_table_and_json(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    items = [{"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]},
+             {"id": "g2", "text": LEGAL_TEXT, "labels": ["legal_powers"], "uncertain": ["assessment"]},
+             {"id": "g3", "text": BACKGROUND_TEXT, "labels": []}]
+    gold.write_text("\n".join(json.dumps(x) for x in items) + "\n", encoding="utf-8")
+    table = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+    assert table.exit_code == 0, table.output
+    assert "voice_of_child" in table.output and "macro core" in table.output
+    result = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED), "--json"])
+    report = json.loads(result.stdout)
+    assert report["themes"]["voice_of_child"]["support"] == 1
+    assert report["themes"]["assessment"]["left_out"] == 1
+    gold.write_text('{"id": "g1", "text": "x", "labels": ["no_such_theme"]}\n', encoding="utf-8")
+    bad = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+    assert bad.exit_code == 2 and "line 1" in bad.output and "no_such_theme" in bad.output
+
+
+@pytest.mark.slow
+def test_train_command_prints_comparison(tmp_path):
+    data = small_training_folder(tmp_path)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(train, ["--data", str(data), "--out", str(out), "--seed", "3", "--no-dev",
+                                        "--approach", "keywords", "--approach", "tfidf"])
+    assert result.exit_code == 0, result.output
+    assert "keywords: 5-fold CV" in result.stdout and "Chosen:" in result.stdout
+    assert ThemeModel.load(out).approach in {"keywords", "tfidf"}
+
+
+def test_help_texts_have_examples():
+    for command in (classify, evaluate, train):
+        result = CliRunner().invoke(command, ["--help"])
+        assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_dev_set_reads_in_place_if_present():
+    dev = PROJECT_ROOT.parent / "shared" / "eval" / "dev_themes.jsonl"
+    if not dev.is_file():
+        pytest.skip("shared development set not present")
+    items = load_gold(dev, load_taxonomy(TAXONOMY).ids)
+    assert len(items) > 100 and any(item.uncertain for item in items)
+
+
+# --- the encoder ----------------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_int8_encoder_agrees_with_torch():
+    from pipeline.embed import TORCH_ENCODER, load_encoder
+
+    texts = [VOICE_TEXT, LEGAL_TEXT, BACKGROUND_TEXT]
+    fast = load_encoder().encode(texts)
+    reference = load_encoder(TORCH_ENCODER).encode(texts)
+    assert fast.shape == reference.shape == (3, 384)
+    assert np.all((fast * reference).sum(axis=1) >= 0.99)

@@ -1,0 +1,406 @@
+"""Tests for topics: reproducible fits, assigning new reviews without refitting, the CLI and the pictures.
+
+The corpus is our own: passages made from templates about four clearly different subjects (home conditions,
+school attendance, hospital injuries, online contact), with synthetic embeddings that carry the subject
+(a seeded centroid per subject plus noise), written through ``Store.write_review`` into a real DuckDB file.
+BERTopic is imported once per test session (about 12 s) and the first UMAP fit compiles (about 20 s).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from pipeline import topics as topics_module
+from pipeline.cli import main
+from pipeline.embed import DEFAULT_ENCODER
+from pipeline.errors import CaseReviewError
+from pipeline.manifest import ManifestEntry
+from pipeline.records import PageInfo, Passage, ThemeTag
+from pipeline.store import ReviewResult, Store
+from pipeline.topics import (
+    MAP_HTML,
+    TERMS_HTML,
+    YEARS_HTML,
+    assign_topics,
+    default_min_topic_size,
+    fit_topics,
+    readable_label,
+)
+
+ENCODER = "test-encoder"
+DIMENSIONS = 32
+SUBJECTS: dict[str, dict[str, list[str]]] = {
+    "home": {
+        "template": ["The home was {a} and there was {b} in the {c}.", "The health visitor saw {b} in the {c}.",
+                     "Home conditions were {a}; {b} had built up over weeks."],
+        "a": ["dirty", "cluttered", "cold", "unsafe", "damp", "squalid"],
+        "b": ["rubbish", "black mould", "dog mess", "broken glass", "rotting food", "soiled nappies"],
+        "c": ["kitchen", "bedroom", "bathroom", "hallway", "living room"],
+        "theme": ["neglect"],
+    },
+    "school": {
+        "template": ["Attendance at {c} fell to {a} and the {b} wrote to the parents.",
+                     "The {b} at {c} recorded unexplained absence and lateness of {a}.",
+                     "Absence from {c} was {a}; the {b} asked for an attendance meeting."],
+        "a": ["sixty percent", "half of sessions", "two days a week", "most mornings", "one term in three"],
+        "b": ["head teacher", "attendance officer", "class teacher", "designated lead", "school nurse"],
+        "c": ["primary school", "the academy", "secondary school", "the nursery", "the pupil referral unit"],
+        "theme": ["education"],
+    },
+    "hospital": {
+        "template": ["The baby was brought to {c} with {a} to the {b}.",
+                     "At {c} a skeletal survey showed {a} of the {b}.",
+                     "The paediatrician at {c} found {a} on the {b} that had no explanation."],
+        "a": ["bruising", "a fracture", "a burn", "swelling", "a bleed"],
+        "b": ["ribs", "arm", "skull", "leg", "face", "ear"],
+        "c": ["the emergency department", "the minor injuries unit", "the children's ward", "the hospital"],
+        "theme": ["physical_abuse"],
+    },
+    "online": {
+        "template": ["The girl was messaged by an adult on {c} who sent {a} and asked for {b}.",
+                     "Police found {b} shared through {c}, and {a} from an unknown account.",
+                     "Online contact through {c} began with {a}; later the man asked for {b}."],
+        "a": ["gifts", "compliments", "money", "threats", "friend requests"],
+        "b": ["photographs", "a meeting", "her address", "explicit images", "secrecy"],
+        "c": ["social media", "a gaming chat", "a messaging app", "a video platform"],
+        "theme": ["exploitation"],
+    },
+}
+REVIEWS = [(f"testshire-{year}-child-{letter}", year) for year, letter in
+           [(2019, "a"), (2019, "b"), (2020, "c"), (2020, "d"), (2021, "e"), (2021, "f"), (2022, "g"), (2022, "h")]]
+PASSAGES_PER_REVIEW = 24  # 8 reviews x 24 = 192 passages, 48 per subject
+CDN_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']?(https?:)?//", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- building the corpus
+
+
+def centroids() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    return {subject: rng.normal(size=DIMENSIONS) for subject in SUBJECTS}
+
+
+def passage_text(subject: str, rng: np.random.Generator) -> str:
+    words = SUBJECTS[subject]
+    sentences = []
+    for template in rng.choice(words["template"], size=2, replace=False):
+        sentences.append(template.format(**{key: rng.choice(words[key]) for key in "abc"}))
+    return " ".join(sentences)
+
+
+def review_result(review_id: str, year: int, subjects: list[str], seed: int, embed: bool = True) -> ReviewResult:
+    """A processed review whose passages follow ``subjects``, with themes and embeddings for each passage."""
+    rng = np.random.default_rng(seed)
+    centre = centroids()
+    entry = ManifestEntry(review_id=review_id, title=f"Review {review_id}", area="Testshire", nation="England",
+                          review_type="CSPR", year=year, published=datetime.date(year, 6, 1),
+                          source=f"demo/{review_id}.pdf", sha256=None, notes=None, line=2)
+    passages, themes, embeddings = [], [], {}
+    for seq, subject in enumerate(subjects, start=1):
+        text = passage_text(subject, rng)
+        passage_id = hashlib.sha256(f"{review_id}\n{seq}\n{text}".encode()).hexdigest()[:16]
+        passages.append(Passage(passage_id=passage_id, review_id=review_id, seq=seq, text=text, page_start=seq,
+                                page_end=seq, section="Practice episodes", char_start=0, char_end=len(text)))
+        themes += [ThemeTag(passage_id, theme, 0.9, "themes-test") for theme in SUBJECTS[subject]["theme"]]
+        embeddings[passage_id] = (centre[subject] + rng.normal(scale=0.5, size=DIMENSIONS)).tolist()
+    return ReviewResult(entry=entry, status="ok", sha256="a" * 64, pages=[PageInfo(1, 1000, False)],
+                        passages=passages, themes=themes, embeddings=embeddings if embed else None,
+                        embedding_model=ENCODER if embed else None)
+
+
+def build_db(path: Path, reviews: list[tuple[str, int]], per_review: int = PASSAGES_PER_REVIEW,
+             embed: bool = True) -> Path:
+    store = Store(path)
+    run_id = store.start_run(Path("manifest.csv"), "0" * 64)
+    for number, (review_id, year) in enumerate(reviews):
+        subjects = [list(SUBJECTS)[(number + i) % len(SUBJECTS)] for i in range(per_review)]
+        store.write_review(run_id, review_result(review_id, year, subjects, seed=number, embed=embed), seconds=1.0)
+    store.finish_run(run_id)
+    return path
+
+
+def subject_of(text: str) -> str:
+    return next(s for s, words in SUBJECTS.items() if any(c in text for c in words["c"]))
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def fitted_state(db: Path, model_version: str) -> dict[str, list[tuple]]:
+    return {
+        "topics": rows(db, "SELECT topic_id, label, terms, size FROM topics WHERE model_version = ? ORDER BY 1",
+                       [model_version]),
+        "passages": rows(db, "SELECT passage_id, topic_id, probability FROM passage_topics "
+                             "WHERE model_version = ? ORDER BY 1", [model_version]),
+        "representatives": rows(db, "SELECT topic_id, rank, passage_id FROM topic_representatives "
+                                    "WHERE model_version = ? ORDER BY 1, 2", [model_version]),
+    }
+
+
+class LeavesOutEveryTenth:
+    """HDBSCAN, but every tenth passage is left out as an outlier (real corpora have many, these blobs none)."""
+
+    def __init__(self, cluster_model) -> None:
+        self.cluster_model = cluster_model
+
+    def fit(self, points: np.ndarray, y=None) -> LeavesOutEveryTenth:
+        self.labels_ = self.cluster_model.fit(points).labels_.copy()
+        self.labels_[::10] = -1
+        return self
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory) -> dict:
+    """One corpus fitted twice with the same seed (into two output folders), shared by the slow tests."""
+    folder = tmp_path_factory.mktemp("topics")
+    db = build_db(folder / "casereview.duckdb", REVIEWS)
+    first = fit_topics(db, seed=42, out_dir=folder / "first")
+    first_state = fitted_state(db, first.model_version)
+    second = fit_topics(db, seed=42, out_dir=folder / "second")
+    return {"db": db, "folder": folder, "first": first, "first_state": first_state, "second": second}
+
+
+# --------------------------------------------------------------------------- fast tests
+
+
+def test_readable_label_joins_terms_and_lets_a_phrase_replace_its_words():
+    assert readable_label(["neglect", "home", "home conditions", "conditions", "hygiene"]) == (
+        "neglect · home conditions · hygiene")
+    assert readable_label(["school", "attendance", "school attendance", "absence"]) == (
+        "school attendance · absence")
+    assert readable_label([]) == ""
+
+
+def test_default_min_topic_size_grows_with_the_corpus():
+    assert default_min_topic_size(40) == 5
+    assert default_min_topic_size(1000) == 20
+
+
+def test_too_few_passages_gives_a_clear_message(tmp_path: Path):
+    db = build_db(tmp_path / "small.duckdb", REVIEWS[:1], per_review=12)
+    with pytest.raises(CaseReviewError, match=r"too few passages to find topics \(12\); add more reviews"):
+        fit_topics(db, out_dir=tmp_path / "topics")
+    assert rows(db, "SELECT count(*) FROM topics") == [(0,)]
+
+
+def test_a_passage_whose_encoder_cannot_be_loaded_gives_a_clear_message(tmp_path: Path):
+    db = build_db(tmp_path / "casereview.duckdb", REVIEWS)
+    store = Store(db)
+    run_id = store.start_run(Path("manifest.csv"), "1" * 64)
+    store.write_review(run_id, review_result("testshire-2023-child-i", 2023, ["home"] * 3, seed=5, embed=False),
+                       seconds=1.0)
+    with pytest.raises(CaseReviewError, match=r"3 of 195 passages have no stored embedding from the encoder "
+                                              r"'test-encoder'.*run `casereview run` with the theme model"):
+        fit_topics(db, out_dir=tmp_path / "topics")
+
+
+def test_topics_help_speaks_to_people_and_gives_examples():
+    runner = CliRunner()
+    for command in (["--help"], ["fit", "--help"], ["show", "--help"], ["assign", "--help"]):
+        result = runner.invoke(main, ["topics", *command])
+        assert result.exit_code == 0, result.output
+        assert "casereview topics" in result.output
+
+
+def test_topics_commands_explain_what_to_do_first(tmp_path: Path):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["topics", "show", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no database yet: run `casereview run` first" in missing.output
+    db = build_db(tmp_path / "small.duckdb", REVIEWS[:1], per_review=12)
+    few = runner.invoke(main, ["topics", "fit", "--db", str(db)])
+    assert few.exit_code == 2
+    assert "Error: too few passages to find topics (12); add more reviews" in few.output
+    unfitted = runner.invoke(main, ["topics", "assign", "--db", str(db)])
+    assert unfitted.exit_code == 2 and "no topic model yet: run `casereview topics fit` first" in unfitted.output
+
+
+# --------------------------------------------------------------------------- fitting (slow)
+
+
+@pytest.mark.slow
+def test_topics_follow_the_subjects(fitted: dict):
+    info, db = fitted["first"], fitted["db"]
+    assert info.topics == len(SUBJECTS)
+    assert info.passages == len(REVIEWS) * PASSAGES_PER_REVIEW
+    assigned = rows(db, "SELECT p.text, t.topic_id FROM passage_topics t JOIN passages p USING (passage_id) "
+                        "WHERE t.model_version = ?", [info.model_version])
+    by_topic: dict[int, Counter] = {}
+    for text, topic in assigned:
+        by_topic.setdefault(topic, Counter())[subject_of(text)] += 1
+    assert sorted(max(c, key=c.get) for c in by_topic.values()) == sorted(SUBJECTS)
+    labels = [label for (label,) in rows(db, "SELECT label FROM topics WHERE model_version = ?",
+                                         [info.model_version])]
+    assert all(" · " in label and "_" not in label for label in labels)
+    assert not any(word in " ".join(labels).split() for word in ("child", "review", "testshire"))
+    assert rows(db, "SELECT count(*) FROM topic_representatives WHERE model_version = ?",
+                [info.model_version]) == [(3 * info.topics,)]
+
+
+@pytest.mark.slow
+def test_two_fits_with_the_same_seed_give_identical_topics(fitted: dict):
+    first, second = fitted["first"], fitted["second"]
+    assert first.model_version == second.model_version
+    assert fitted["first_state"] == fitted_state(fitted["db"], second.model_version)
+    assert rows(fitted["db"], "SELECT count(*) FROM topic_models") == [(1,)]
+    first_files = json.loads((first.model_dir / "topics.json").read_text())
+    second_files = json.loads((second.model_dir / "topics.json").read_text())
+    assert first_files["topics"] == second_files["topics"]
+    assert first_files["topic_representations"] == second_files["topic_representations"]
+
+
+@pytest.mark.slow
+def test_the_model_is_saved_with_safetensors_and_its_settings(fitted: dict):
+    model_dir = fitted["first"].model_dir
+    names = {p.name for p in model_dir.iterdir()}
+    assert {"topic_embeddings.safetensors", "ctfidf.safetensors", "config.json", "settings.json"} <= names
+    assert not any(name.endswith((".pickle", ".pkl", ".bin")) for name in names)
+    settings = json.loads((model_dir / "settings.json").read_text())
+    assert settings["model_version"] == fitted["first"].model_version
+    assert (settings["seed"], settings["encoder"], settings["min_topic_size"]) == (42, ENCODER, 5)
+
+
+@pytest.mark.slow
+def test_views_give_shares_by_year_and_themes_by_topic(fitted: dict):
+    db = fitted["db"]
+    trends = rows(db, "SELECT year, sum(passages), sum(share) FROM v_topic_trends GROUP BY year ORDER BY year")
+    assert [(year, passages) for year, passages, _ in trends] == [(2019, 48), (2020, 48), (2021, 48), (2022, 48)]
+    assert all(share == pytest.approx(1.0) for _, _, share in trends)
+    themes = rows(db, "SELECT topic_id, theme, share_of_topic FROM v_topic_themes ORDER BY topic_id, passages DESC")
+    best = {topic: theme for topic, theme, _ in reversed(themes)}
+    assert sorted(best.values()) == sorted(words["theme"][0] for words in SUBJECTS.values())
+
+
+@pytest.mark.slow
+def test_pictures_are_written_and_open_offline(fitted: dict):
+    info = fitted["second"]
+    assert sorted(p.name for p in info.files) == sorted([MAP_HTML, TERMS_HTML, YEARS_HTML])
+    for path in info.files:
+        page = path.read_text(encoding="utf-8")
+        assert path.parent == fitted["folder"] / "second"
+        assert "plotly" in page.lower() and len(page) > 1_000_000  # plotly.js is inside the page
+        assert not CDN_SCRIPT.search(page), f"{path.name} loads a script from the network"
+
+
+@pytest.mark.slow
+def test_show_json_prints_one_line_per_topic(fitted: dict):
+    result = CliRunner().invoke(main, ["topics", "show", "--json", "--db", str(fitted["db"])])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert len(records) == fitted["first"].topics
+    for record in records:
+        assert list(record) == ["topic_id", "label", "terms", "size"]
+        assert isinstance(record["terms"], list) and record["terms"]
+    assert sum(r["size"] for r in records) == fitted["first"].passages
+    table = CliRunner().invoke(main, ["topics", "show", "--db", str(fitted["db"])])
+    assert table.exit_code == 0 and "top terms" in table.output
+
+
+@pytest.mark.slow
+def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_path: Path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(fitted["db"], db)
+    info = fitted["second"]
+    before_files = folder_digest(info.model_dir)
+    before = fitted_state(db, info.model_version)
+    subjects = [list(SUBJECTS)[i % len(SUBJECTS)] for i in range(12)]
+    store = Store(db)
+    run_id = store.start_run(Path("manifest.csv"), "1" * 64)
+    store.write_review(run_id, review_result("testshire-2023-child-i", 2023, subjects, seed=99), seconds=1.0)
+
+    result = CliRunner().invoke(main, ["topics", "assign", "--db", str(db), "--model", str(info.model_dir)])
+
+    assert result.exit_code == 0, result.output
+    assert "12 new passages placed in topics" in result.output
+    assert folder_digest(info.model_dir) == before_files
+    after = fitted_state(db, info.model_version)
+    assert after["topics"] == before["topics"] and after["representatives"] == before["representatives"]
+    assert set(before["passages"]) <= set(after["passages"])
+    topic_of_subject = {}
+    for text, topic in rows(db, "SELECT p.text, t.topic_id FROM passage_topics t JOIN passages p USING "
+                                "(passage_id) WHERE p.review_id <> 'testshire-2023-child-i'"):
+        topic_of_subject.setdefault(subject_of(text), Counter())[topic] += 1
+    new = rows(db, "SELECT p.text, t.topic_id, t.probability FROM passage_topics t JOIN passages p USING "
+                   "(passage_id) WHERE p.review_id = 'testshire-2023-child-i'")
+    assert len(new) == 12
+    for text, topic, probability in new:
+        assert topic == topic_of_subject[subject_of(text)].most_common(1)[0][0]
+        assert 0.5 < probability <= 1.0
+    again = assign_topics(db, info.model_dir)
+    assert again.assigned == 0
+
+
+@pytest.mark.slow
+def test_outliers_get_the_nearest_topic_and_the_saved_model_agrees(tmp_path: Path, monkeypatch, fitted: dict):
+    make_model = topics_module._new_model
+
+    def with_outliers(settings):
+        model = make_model(settings)
+        model.hdbscan_model = LeavesOutEveryTenth(model.hdbscan_model)
+        return model
+
+    monkeypatch.setattr(topics_module, "_new_model", with_outliers)
+    db = tmp_path / "outliers.duckdb"
+    shutil.copy(fitted["db"], db)
+    info = fit_topics(db, out_dir=tmp_path / "topics")
+
+    assert (info.outliers_reassigned, info.unassigned) == (20, 0)  # 192 passages: every tenth, from the first
+    stored = dict(rows(db, "SELECT passage_id, topic_id FROM passage_topics WHERE model_version = ?",
+                       [info.model_version]))
+    assert set(stored.values()) == set(range(len(SUBJECTS)))
+    # Assigning the fitted passages again with the saved model must put them back where the fit did.
+    with Store(db).connect(read_only=True) as con:
+        passage_ids, texts = topics_module._passages(con, topics_module._SELECT_PASSAGES)
+        embeddings, _ = topics_module._embeddings(con, passage_ids, texts, ENCODER)
+    model = topics_module._load_model(info.model_dir)
+    again = topics_module._nearest_topics(model, texts, embeddings)
+    agree = sum(stored[p] == t for p, t in zip(passage_ids, again, strict=True)) / len(passage_ids)
+    assert agree > 0.95
+
+
+@pytest.mark.slow
+def test_a_corpus_with_two_subjects_skips_the_topic_map_with_a_note(tmp_path: Path, fitted: dict):
+    db = tmp_path / "two.duckdb"
+    store = Store(db)
+    run_id = store.start_run(Path("manifest.csv"), "2" * 64)
+    for number, (review_id, year) in enumerate(REVIEWS[:3]):
+        subjects = ["home", "school"] * 10
+        store.write_review(run_id, review_result(review_id, year, subjects, seed=number), seconds=1.0)
+    old_map = tmp_path / "topics" / MAP_HTML
+    old_map.parent.mkdir()
+    old_map.write_text("a map from an earlier fit")
+
+    info = fit_topics(db, out_dir=tmp_path / "topics")
+
+    assert info.topics == 2
+    assert info.notes == [f"{MAP_HTML} not drawn: 2 topics are too few for it"]
+    assert not old_map.exists()
+    assert sorted(p.name for p in info.files) == sorted([TERMS_HTML, YEARS_HTML])
+
+
+@pytest.mark.slow
+def test_passages_without_stored_embeddings_are_embedded_with_the_project_encoder(tmp_path: Path, fitted: dict):
+    db = build_db(tmp_path / "casereview.duckdb", REVIEWS[:2], embed=False)
+
+    info = fit_topics(db, out_dir=tmp_path / "topics")
+
+    assert info.settings.encoder == DEFAULT_ENCODER and info.passages == 2 * PASSAGES_PER_REVIEW
+    assert rows(db, "SELECT model, count(*), min(len(vector)) FROM passage_embeddings GROUP BY model") == [
+        (DEFAULT_ENCODER, 2 * PASSAGES_PER_REVIEW, 384)]
+    assert rows(db, "SELECT count(*) FROM passage_topics") == [(2 * PASSAGES_PER_REVIEW,)]
