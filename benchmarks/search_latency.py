@@ -1,12 +1,13 @@
 """How fast is `casereview search` on a large corpus? Synthetic passages, real schema, real index, real code.
 
 Builds a temporary casereview database with the real migrations (``Store``) and fills it with synthetic
-reviews, passages, theme tags and evidence sentences: passage text is drawn from a vocabulary of
-case-review words written for this benchmark (no real review text). Word frequencies follow a Zipf-like
-curve, as in real prose, so some query words are common and some rare. It then builds the full-text index
-the way every run does (``Store.rebuild_fts``), reports the build time, and times a mix of searches through
-``pipeline.search.search_connection`` (the code behind ``casereview search``, snippets and themes
-included) on one open read-only connection:
+reviews, passages, theme tags and evidence sentences: passage text is drawn from function words, a
+vocabulary of case-review words written for this benchmark and a long tail of made-up rare words (no real
+review text). Word frequencies follow a Zipf curve, as in real prose, so some query words are common
+(in up to about a quarter of the passages) and some rare. It then builds the full-text index the way every
+run does (``Store.rebuild_fts``) and the search tables (``pipeline.search.build_search_tables``), reports
+both build times, and times a mix of searches through ``pipeline.search.Searcher`` (the code behind
+``casereview search``: ranking, filters, snippets and themes) on one open read-only connection:
 
 * words only (one to three words),
 * words with filters (nation, year range, area, review type, theme, minimum probability),
@@ -19,8 +20,11 @@ falls back to without the search tables), and a naive baseline that scans every 
 
 Usage::
 
-    python benchmarks/search_latency.py                  # 500,000 passages, 200 queries
+    python benchmarks/search_latency.py                  # 500,000 passages, 200 queries (about 3.5 min)
     python benchmarks/search_latency.py --passages 50000 --queries 100
+
+Times are for the query only: a ``casereview search`` command adds about 0.2-0.4 s to start Python and open
+the database.
 """
 
 from __future__ import annotations

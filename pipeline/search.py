@@ -7,8 +7,13 @@ themes as probabilities. With a theme and no words it lists the passages tagged 
 probable first. ``similar`` finds the passages (or reviews) nearest to one passage (or review) by the
 cosine similarity of their embeddings.
 
-Words and filters are always passed to DuckDB as query parameters, never pasted into SQL text, so
-anything a person types is treated as text to look for.
+Ranking reads the search tables (schema ``search_index``: the index's postings sorted by word, built by
+``build_search_tables``), which give exactly the scores of DuckDB's ``match_bm25`` while reading only the
+rows of the words searched for; when they are missing or older than the index, search builds them (unless a
+run is in progress or the file is read-only) or falls back to ``match_bm25``.
+
+Words and filters are always passed to DuckDB as query parameters, never pasted into SQL text (the SQL of a
+search is assembled only from fixed fragments), so anything a person types is treated as text to look for.
 """
 
 from __future__ import annotations
@@ -196,6 +201,7 @@ FROM passage_embeddings e
 JOIN passages p ON p.passage_id = e.passage_id
 JOIN reviews r ON r.review_id = p.review_id
 WHERE e.model = $model AND e.passage_id <> $id
+  AND (NOT $other_reviews OR p.review_id <> (SELECT review_id FROM passages WHERE passage_id = $id))
 ORDER BY similarity DESC NULLS LAST, p.passage_id
 LIMIT $limit"""
 # A review's vector is the mean of its passages' vectors (position by position).
@@ -899,7 +905,9 @@ def _shorten(text: str, width: int = SNIPPET_CHARS) -> str:
 # --------------------------------------------------------------------------- similar
 
 
-def similar(db_path: Path | str | None, passage_or_review_id: str, limit: int = 10) -> list[SimilarHit]:
+def similar(
+    db_path: Path | str | None, passage_or_review_id: str, limit: int = 10, *, other_reviews: bool = False
+) -> list[SimilarHit]:
     """Find what is most like a passage or a review, by the meaning of the text (embeddings).
 
     For a passage id: the nearest other passages (cosine similarity of their vectors). For a review id:
@@ -913,6 +921,8 @@ def similar(db_path: Path | str | None, passage_or_review_id: str, limit: int = 
         A ``passage_id`` or a ``review_id``.
     limit : int
         At most this many results (1-1000).
+    other_reviews : bool
+        For a passage: only passages of other reviews (by default the passage's own review counts too).
 
     Returns
     -------
@@ -952,6 +962,7 @@ def similar(db_path: Path | str | None, passage_or_review_id: str, limit: int = 
             )
         params = {"id": wanted, "model": model_row[0], "limit": limit}
         if is_passage:
+            params["other_reviews"] = other_reviews
             return [_similar_passage(row, model_row[0]) for row in _fetch(con, _SIMILAR_PASSAGES, params)]
         return [_similar_review(row, model_row[0]) for row in _fetch(con, _SIMILAR_REVIEWS, params)]
     finally:

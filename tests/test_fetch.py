@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
 from pipeline import __version__
 from pipeline.errors import FetchError
 from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem, sniff_kind
+from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
 # Short limits keep the whole file fast; the behaviour under test does not depend on them.
 FAST = {"timeout": 0.5, "retries": 2, "backoff": 0.01}

@@ -9,7 +9,6 @@ import io
 from pathlib import Path
 
 import pytest
-from tests.http_server import make_pdf
 
 from pipeline.errors import ManifestError
 from pipeline.manifest import (
@@ -21,6 +20,7 @@ from pipeline.manifest import (
     slugify,
     write_manifest,
 )
+from tests.http_server import make_pdf
 
 THIS_YEAR = datetime.date.today().year
 SHA = "ab" * 32

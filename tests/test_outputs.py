@@ -24,6 +24,7 @@ from pipeline.commands.outputs import (
     trends_command,
 )
 from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import percent
 from pipeline.outputs.export import export_theme
 from pipeline.outputs.trends import theme_trends
 from tests.test_search import CWM_LLWYD, MANIFEST_SHA, NORTHMOOR, THEME_MODEL, build_corpus
@@ -51,7 +52,8 @@ def run_id(db: Path) -> str:
 
 
 def test_theme_evidence_view_has_one_row_per_tag_with_its_best_evidence(db: Path):
-    assert rows(db, "SELECT count(*) FROM v_theme_evidence")[0][0] == rows(db, "SELECT count(*) FROM passage_themes")[0][0]
+    tags = rows(db, "SELECT count(*) FROM passage_themes")[0][0]
+    assert rows(db, "SELECT count(*) FROM v_theme_evidence")[0][0] == tags == 12
     row = rows(db, """
         SELECT review_id, title, area, nation, review_type, year, page_start, page_end, section, theme, score,
                model_version, evidence, passage_id
@@ -271,6 +273,18 @@ def test_report_shows_topics_when_the_topic_tables_exist(db: Path, tmp_path: Pat
     assert "outliers" not in topics and "an older model" not in topics
 
 
+def test_report_escapes_text_from_the_documents(db: Path, tmp_path: Path):
+    copy = tmp_path / "odd.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE reviews SET title = '<script>alert(1)</script> & Family K' "
+                    "WHERE review_id = 'northmoor-2021-family-k'")
+    out = tmp_path / "odd.html"
+    assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], copy).exit_code == 0
+    page, source = parse(out)
+    assert "script" not in page.tags and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Family K" in source
+
+
 @pytest.mark.parametrize(("area", "year", "message"), [
     ("Northmor", "2021", "there are no reviews for the area 'Northmor'. Closest area names: " + NORTHMOOR),
     ("Cwm Lwyd", "2020", "Closest area names: " + CWM_LLWYD),
@@ -305,6 +319,11 @@ def test_output_commands_attach_to_a_group_and_explain_themselves():
         result = CliRunner().invoke(group, [command.name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, command.name
         assert command.help and len(command.help) > 80
+
+
+def test_percentages_never_round_to_certainty():
+    assert [percent(v) for v in (0.998, 0.873, 0.004, 0.0, 1.0, None)] == [">99%", "87%", "<1%", "0%", "100%", "–"]
+    assert percent(1 / 3, 1) == "33.3%"
 
 
 def test_a_missing_database_is_a_clear_error(tmp_path: Path):

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from pipeline.commands.outputs import search_command, similar_command
 from pipeline.errors import CaseReviewError
 from pipeline.manifest import ManifestEntry
-from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
 from pipeline.outputs.common import open_database
+from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
 from pipeline.search import Searcher, make_snippet, parse_query, search, search_tables_fresh, similar
 from pipeline.store import ReviewResult, Store
 
@@ -149,6 +149,12 @@ def build_corpus(path: Path, fts: bool = True, embeddings: bool = True) -> Path:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_corpus(tmp_path_factory.mktemp("search") / "casereview.duckdb")
+
+
+@pytest.fixture(scope="module")
+def bare_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus without a search index and without embeddings (as after a run with --no-themes)."""
+    return build_corpus(tmp_path_factory.mktemp("bare") / "casereview.duckdb", fts=False, embeddings=False)
 
 
 def ids(hits) -> list[str]:
@@ -304,11 +310,10 @@ def test_bad_filters_give_a_clear_error(db: Path, filters: dict, message: str):
         search(db, "information", **filters)
 
 
-def test_a_missing_index_says_to_run_casereview(tmp_path: Path):
-    path = build_corpus(tmp_path / "noindex.duckdb", fts=False)
+def test_a_missing_index_says_to_run_casereview(bare_db: Path):
     with pytest.raises(CaseReviewError, match="casereview run"):
-        search(path, "information")
-    assert search(path, None, theme="assessment")[0].passage_id == "northmoor-2019-child-d-p3"
+        search(bare_db, "information")
+    assert search(bare_db, None, theme="assessment")[0].passage_id == "northmoor-2019-child-d-p3"
 
 
 # --------------------------------------------------------------------------- the search tables
@@ -372,6 +377,9 @@ def test_similar_passages_are_nearest_first_and_exclude_the_passage(db: Path):
     assert hits[0].kind == "passage" and hits[0].model == EMBEDDING_MODEL
     assert 0.99 < hits[0].similarity <= 1.0
     assert hits[0].page_start == 5 and hits[0].title == "Child T: a child practice review"
+    others = similar(db, "northmoor-2019-child-d-p2", limit=3, other_reviews=True)
+    assert others and all(not h.review_id.startswith("northmoor-2019") for h in others)
+    assert others[0].passage_id == "cwm-llwyd-2022-child-w-p1"
 
 
 def test_similar_reviews_use_the_mean_of_their_passages(db: Path):
@@ -383,14 +391,13 @@ def test_similar_reviews_use_the_mean_of_their_passages(db: Path):
     assert hits[0].passages in (2, 3)
 
 
-def test_similar_errors_are_clear(db: Path, tmp_path: Path):
+def test_similar_errors_are_clear(db: Path, bare_db: Path):
     with pytest.raises(CaseReviewError, match="Closest review ids: northmoor-2019-child-d"):
         similar(db, "northmoor-2019-child")
     with pytest.raises(CaseReviewError, match="has no embedding"):
         similar(db, "northmoor-2021-child-m")
-    bare = build_corpus(tmp_path / "noembed.duckdb", fts=False, embeddings=False)
     with pytest.raises(CaseReviewError, match="no passage embeddings"):
-        similar(bare, "northmoor-2019-child-d-p1")
+        similar(bare_db, "northmoor-2019-child-d-p1")
 
 
 # --------------------------------------------------------------------------- the commands

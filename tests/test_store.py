@@ -55,7 +55,13 @@ EXPECTED_COLUMNS = {
     "theme_evidence": ["passage_id", "theme", "rank", "sentence_seq", "text", "score"],
     "review_themes": ["review_id", "theme", "model_version", "passages_tagged", "max_score", "top_evidence"],
     "passage_embeddings": ["passage_id", "model", "vector"],
+    "topic_models": ["model_version", "fitted_at", "encoder", "seed", "min_topic_size", "passages", "topics",
+                     "model_dir"],
+    "topics": ["topic_id", "label", "terms", "size", "model_version"],
+    "topic_representatives": ["topic_id", "model_version", "rank", "passage_id"],
+    "passage_topics": ["passage_id", "topic_id", "probability", "model_version"],
 }
+EXPECTED_VIEWS = {"v_review_summary", "v_theme_evidence", "v_theme_trends", "v_topic_themes", "v_topic_trends"}
 DATA_TABLES = [name for name in EXPECTED_COLUMNS if name != "schema_migrations"]
 
 
@@ -193,13 +199,17 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 def test_schema_has_every_documented_table_and_column(store: Store):
     with store.connect(read_only=True) as con:
         rows = con.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' ORDER BY c.table_name, c.ordinal_position"
         ).fetchall()
+        views = {name for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'").fetchall()}
     found: dict[str, list[str]] = {}
     for table, column in rows:
         found.setdefault(table, []).append(column)
     assert found == EXPECTED_COLUMNS
+    assert views == EXPECTED_VIEWS
 
 
 def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Path):
@@ -207,7 +217,7 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     first = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     Store(db_path)
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
-    assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes")]
+    assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics")]
     assert again == first
 
 

@@ -145,10 +145,13 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
 @click.command("similar", context_settings=CONTEXT)
 @click.argument("passage_or_review_id")
 @click.option("--limit", type=int, default=10, show_default=True, help="Show at most this many results.")
+@click.option("--other-reviews", is_flag=True,
+              help="For a passage: only show passages from other reviews than its own.")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
-def similar_command(passage_or_review_id: str, limit: int, as_json: bool, db_path: Path | None) -> None:
+def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, as_json: bool,
+                    db_path: Path | None) -> None:
     """Find passages or reviews that say something similar ("more like this").
 
     Give a passage id (shown under each `casereview search` result) to find the passages closest in
@@ -157,13 +160,13 @@ def similar_command(passage_or_review_id: str, limit: int, as_json: bool, db_pat
 
     \b
     Examples:
-      casereview similar 3f2a9c0d1e7b4a66
+      casereview similar 3f2a9c0d1e7b4a66 --other-reviews
       casereview similar northmoor-2019-child-d --limit 5
     """
     from pipeline.outputs.common import pages_label
     from pipeline.search import similar
 
-    hits = similar(db_path, passage_or_review_id, limit=limit)
+    hits = similar(db_path, passage_or_review_id, limit=limit, other_reviews=other_reviews)
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())

@@ -203,10 +203,19 @@ def pages_label(page_start: int | None, page_end: int | None) -> str:
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    """A probability or share (0-1) as a percentage: 0.873 -> '87%'."""
+    """A probability or share (0-1) as a percentage: 0.873 -> '87%'; never rounds to a false 0% or 100%.
+
+    0.998 is shown as '>99%' and 0.002 as '<1%' (with ``digits`` = 0): a model is never certain.
+    """
     if value is None:
         return "–"
-    return f"{100 * value:.{digits}f}%"
+    step = 10 ** -digits
+    shown = round(100 * value, digits)
+    if 0 < value < 1 and shown >= 100:
+        return f">{100 - step:.{digits}f}%"
+    if 0 < value < 1 and shown <= 0:
+        return f"<{step:.{digits}f}%"
+    return f"{shown:.{digits}f}%"
 
 
 def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
