@@ -203,7 +203,12 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
             future.wait()
         for future in futures:
             future.result()
-    store.rebuild_fts()
+    if store.rebuild_fts():
+        from pipeline.search import build_search_tables
+
+        # Built now, while the run holds the database, so the first search after a run does not build them.
+        with store.connect() as con:
+            build_search_tables(con)
     summary = store.finish_run(run_id)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary["run_id"] = run_id
