@@ -12,17 +12,9 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
+from pipeline.commands.options import DB_OPTION
 from pipeline.errors import CaseReviewError
 from pipeline.settings import default_db, models_dir, quiet_third_parties
-
-DB_OPTION = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    envvar="CASEREVIEW_DB",
-    help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
-)
 
 
 class _Group(click.Group):

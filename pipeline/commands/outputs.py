@@ -17,17 +17,9 @@ from typing import Any
 
 import click
 
+from pipeline.commands.options import DB_OPTION
 from pipeline.errors import CaseReviewError
 
-# The same option as in pipeline.cli, defined here so that module can import this one without a cycle.
-DB_OPTION = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    envvar="CASEREVIEW_DB",
-    help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
-)
 JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON object per line (for other programs) instead of text.")
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

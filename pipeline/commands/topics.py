@@ -11,17 +11,9 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands.options import DB_OPTION
 from pipeline.settings import default_db, quiet_third_parties
 
-# The same option as ``casereview``'s own commands (pipeline.cli imports this module, so it is not imported).
-DB_OPTION = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    envvar="CASEREVIEW_DB",
-    help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
-)
 TERMS_SHOWN = 6
 
 
