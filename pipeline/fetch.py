@@ -30,6 +30,7 @@ import httpx
 
 from pipeline import __version__
 from pipeline.errors import FetchError
+from pipeline.files import atomic_write
 
 DEFAULT_USER_AGENT = (
     f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
@@ -590,7 +591,7 @@ class Fetcher:
                 cache[url] = entry
             elif cache.pop(url, None) is None:
                 return
-            _atomic_write(
+            atomic_write(
                 self._cache_path, json.dumps(cache, indent=1, sort_keys=True).encode(), self.store_dir
             )
 
@@ -736,13 +737,3 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _atomic_write(path: Path, data: bytes, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -12,16 +12,15 @@ import datetime
 import difflib
 import hashlib
 import io
-import os
 import posixpath
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
 
 from pipeline.errors import ManifestError
+from pipeline.files import atomic_write
 
 COLUMNS: tuple[str, ...] = (
     "review_id",
@@ -524,7 +523,7 @@ def write_manifest(entries: list[ManifestEntry], path: Path, *, overwrite: bool 
     writer.writerows(_entry_cells(e) for e in entries)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
+        atomic_write(path, buffer.getvalue().encode("utf-8-sig"))
     except OSError as exc:
         raise ManifestError(f"Could not write the manifest {path}: {exc.strerror or exc}.") from None
 
@@ -544,16 +543,6 @@ def _entry_cells(entry: ManifestEntry) -> list[str]:
     ]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # A half-written manifest would be worse than none: write aside, then rename.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- drafting from PDFs
