@@ -11,6 +11,8 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	# distil the static sentence encoder from the installed MiniLM once (about 40 s; see pipeline/static_encoder.py)
+	$(BIN)/python -c "from pipeline.static_encoder import load_static_encoder; load_static_encoder()"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -113,7 +113,8 @@ def main() -> None:
     if totals["pages"]:
         print(f"\nall: {totals['pages']} pages; worst F1 {worst_f1:.4f}; leaked header/footer lines "
               f"{totals['leaked']}; ours {totals['pages'] / totals['ours']:.1f} pages/s vs pdfplumber "
-              f"{totals['pages'] / totals['plumber']:.1f} pages/s ({totals['plumber'] / totals['ours']:.1f}x), one core")
+              f"{totals['pages'] / totals['plumber']:.1f} pages/s "
+              f"({totals['plumber'] / totals['ours']:.1f}x), one core")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def process_review(
         result = _failed(entry, str(exc), attempts=getattr(exc, "attempts", []))
         store.write_review(run_id, result, time.perf_counter() - started)
         return "failed", str(exc)
-    if store.is_unchanged(entry.review_id, fetched.sha256):
+    if store.is_unchanged(entry.review_id, fetched.sha256, getattr(tagger, "model_version", None)):
         store.record_skip(run_id, entry, "unchanged since the last run")
         return "skipped", "unchanged"
     result = _extract_and_tag(entry, fetched, tagger)
@@ -97,7 +97,7 @@ def process_review(
 def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> ReviewResult:
     base = dict(
         entry=entry, sha256=fetched.sha256, size_bytes=fetched.size, content_kind=fetched.kind,
-        fetched_at=datetime.now(UTC), attempts=fetched.attempts,
+        fetched_at=datetime.now(UTC), attempts=fetched.attempts, theme_model=getattr(tagger, "model_version", None),
     )
     problem = describe_kind_problem(fetched.kind)
     if problem:
@@ -172,6 +172,7 @@ def make_tagger(model_dir: Path | None, store: Store):
         new = {pid: vec for pid, vec in embeddings.items() if pid not in cached}
         return tags, new, model.encoder_name
 
+    tag.model_version = model.version  # recorded per document: a run with another model re-tags it
     return tag
 
 

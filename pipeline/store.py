@@ -71,6 +71,8 @@ class ReviewResult:
         Every fetch attempt made in this run.
     embeddings : dict or None
         Passage id -> vector, computed with ``embedding_model``; stored in the embedding cache.
+    theme_model : str or None
+        Version of the theme model that tagged the passages (None when the run had no theme model).
     embedding_model : str or None
         Name (or path) of the encoder the embeddings came from.
     """
@@ -88,6 +90,7 @@ class ReviewResult:
     attempts: list[FetchAttempt] = field(default_factory=list)
     embeddings: dict[str, list[float]] | None = None
     embedding_model: str | None = None
+    theme_model: str | None = None
 
 
 # --------------------------------------------------------------------------- SQL
@@ -128,8 +131,8 @@ _DELETE_REVIEW_ROWS: tuple[str, ...] = (
 
 _INSERT_DOCUMENT = """
 INSERT INTO documents (review_id, sha256, status, error, pages, needs_ocr_pages, size_bytes, content_kind,
-                       pipeline_version, fetched_at, processed_at, run_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                       pipeline_version, fetched_at, processed_at, run_id, theme_model)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 # Bulk inserts: one list parameter per column, zipped row-wise by unnest (much faster than executemany).
 _INSERT_PAGES = """
@@ -219,7 +222,8 @@ _SELECT_LAST_RUN = "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1"
 _SELECT_FAILURE = "SELECT status, error, sha256, pipeline_version FROM documents WHERE review_id = ?"
 _IS_UNCHANGED = """
 SELECT count(*) > 0 FROM documents
-WHERE review_id = ? AND sha256 = ? AND pipeline_version = ? AND status <> 'failed'"""
+WHERE review_id = ? AND sha256 = ? AND pipeline_version = ? AND status <> 'failed'
+  AND theme_model IS NOT DISTINCT FROM ?"""
 _SELECT_EMBEDDINGS = """
 SELECT passage_id, vector FROM passage_embeddings
 WHERE model = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))"""
@@ -396,8 +400,9 @@ class Store:
 
     # ------------------------------------------------------------------ reviews
 
-    def is_unchanged(self, review_id: str, sha256: str) -> bool:
-        """Return True when this document was already processed successfully by this pipeline version.
+    def is_unchanged(self, review_id: str, sha256: str, theme_model: str | None = None) -> bool:
+        """Return True when this document was already processed successfully by this pipeline version and
+        tagged by this theme model (a new model, or none, means its passages must be tagged again).
 
         Parameters
         ----------
@@ -405,9 +410,11 @@ class Store:
             The review.
         sha256 : str
             Checksum of the document just fetched.
+        theme_model : str or None
+            Version of the theme model this run tags with (None without one).
         """
         with self._connection(read_only=True) as con:
-            return bool(con.execute(_IS_UNCHANGED, [review_id, sha256, PIPELINE_VERSION]).fetchone()[0])
+            return bool(con.execute(_IS_UNCHANGED, [review_id, sha256, PIPELINE_VERSION, theme_model]).fetchone()[0])
 
     def write_review(self, run_id: str, result: ReviewResult, seconds: float) -> None:
         """Write everything about one review in one transaction.
@@ -694,6 +701,7 @@ def _document_row(run_id: str, result: ReviewResult, now: datetime.datetime) -> 
         _utc_naive(result.fetched_at),
         now,
         run_id,
+        None if failed else result.theme_model,
     ]
 
 

@@ -122,6 +122,48 @@ def test_second_run_processes_nothing_and_changes_no_rows(demo_db) -> None:
 
 
 @pytest.mark.slow
+def test_a_new_theme_model_retags_unchanged_documents_once(tmp_path: Path) -> None:
+    """Retraining changes the model version: the next run tags every review again, once, with no duplicates."""
+    import json
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf", folder / "review.pdf")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "review_id,title,area,nation,review_type,year,source\n"
+        "one,Review one,Thornley,England,SCR,2017,review.pdf\n", encoding="utf-8")
+    retrained = tmp_path / "themes-retrained"
+    shutil.copytree(ROOT / "models" / "themes-v1", retrained)
+    thresholds = json.loads((retrained / "thresholds.json").read_text(encoding="utf-8"))
+    (retrained / "thresholds.json").write_text(json.dumps({t: 0.3 for t in thresholds}), encoding="utf-8")
+    from pipeline.themes.model import weights_hash
+
+    config = json.loads((retrained / "config.json").read_text(encoding="utf-8"))
+    config["weights_sha256"] = weights_hash(retrained)  # as `casereview train` would record it
+    (retrained / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+
+    def tags() -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("SELECT model_version, count(*), count(DISTINCT (passage_id, theme)) "
+                               "FROM passage_themes GROUP BY 1").fetchall()
+        finally:
+            con.close()
+
+    first = _run(tmp_path, db, manifest=manifest)
+    assert first.returncode == 0 and "reviews processed: 1" in first.stdout, first.stderr
+    [(old_version, old_count, _)] = tags()
+    second = _run(tmp_path, db, "--model", str(retrained), manifest=manifest)
+    assert second.returncode == 0 and "reviews processed: 1" in second.stdout, second.stderr
+    [(new_version, new_count, distinct)] = tags()
+    assert new_version != old_version and new_count == distinct >= old_count
+    third = _run(tmp_path, db, "--model", str(retrained), manifest=manifest)
+    assert "reviews processed: 0" in third.stdout and tags() == [(new_version, new_count, distinct)]
+
+
+@pytest.mark.slow
 def test_status_and_sql_commands_read_the_database(demo_db) -> None:
     tmp, db, _ = demo_db
     status = subprocess.run([*CLI, "status", "--db", str(db)], cwd=ROOT, env=_env(tmp), capture_output=True,

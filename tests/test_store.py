@@ -36,7 +36,7 @@ EXPECTED_COLUMNS = {
     ],
     "documents": [
         "review_id", "sha256", "status", "error", "pages", "needs_ocr_pages", "size_bytes", "content_kind",
-        "pipeline_version", "fetched_at", "processed_at", "run_id",
+        "pipeline_version", "fetched_at", "processed_at", "run_id", "theme_model",
     ],
     "pages": ["review_id", "page", "chars", "needs_ocr"],
     "passages": [
@@ -217,7 +217,8 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     first = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     Store(db_path)
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
-    assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics")]
+    assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
+                                        (5, "theme_model")]
     assert again == first
 
 
@@ -336,6 +337,16 @@ def test_is_unchanged_needs_same_sha_same_pipeline_version_and_no_failure(
 
     store.write_review(run_id, failed_result(error="extraction crashed", sha256=SHA_A), seconds=1)
     assert not store.is_unchanged(rid, SHA_A)
+
+
+def test_a_new_theme_model_makes_an_unchanged_document_count_as_changed(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    rid = "northmoor-2019-child-d"
+    store.write_review(run_id, make_result(sha256=SHA_A, theme_model="themes-v1@aaaa"), seconds=1)
+    assert store.is_unchanged(rid, SHA_A, "themes-v1@aaaa")
+    assert not store.is_unchanged(rid, SHA_A, "themes-v1@bbbb")  # retrained model: tag again
+    assert not store.is_unchanged(rid, SHA_A, None)  # a run without themes: the old tags must go
+    assert query(store, "SELECT theme_model FROM documents WHERE review_id = ?", [rid]) == [("themes-v1@aaaa",)]
 
 
 def test_a_document_needing_ocr_counts_as_unchanged(store: Store):

@@ -119,6 +119,25 @@ def test_shipped_training_data_is_valid_and_split_is_stable():
     assert is_held_out("asm-0001") == is_held_out("asm-0001")
 
 
+def test_training_data_shares_no_passage_with_the_shared_documents():
+    """Our training data is our own writing: no 12-word run of it appears in ../shared (corpus or dev set)."""
+    import re
+
+    shared = PROJECT_ROOT.parent / "shared"
+    sources = sorted((shared / "corpus").glob("*.txt")) + sorted((shared / "eval").glob("*.jsonl"))
+    if not sources:
+        pytest.skip("../shared is not present")
+
+    def runs(text: str, n: int = 12) -> set[str]:
+        words = re.findall(r"[a-z0-9]+", text.lower())
+        return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+    theirs = set().union(*(runs(path.read_text(encoding="utf-8")) for path in sources))
+    ours = load_training_data(TRAINING, load_taxonomy(TAXONOMY))
+    copied = {e.id: sorted(runs(e.text) & theirs)[:1] for e in ours if runs(e.text) & theirs}
+    assert not copied, f"training items repeat text from ../shared: {copied}"
+
+
 def test_keyword_baseline_matches_lemmas():
     matcher = KeywordMatcher({"assessment": ["assessment was not updated"], "voice_of_child": ["seen alone"]})
     scores = matcher.predict_proba(["The assessments were not updated.", "She was never SEEN ALONE.", "Nothing."])
@@ -357,10 +376,31 @@ def test_dev_set_reads_in_place_if_present():
 
 @pytest.mark.slow
 def test_int8_encoder_agrees_with_torch():
-    from pipeline.embed import TORCH_ENCODER, load_encoder
+    from pipeline.embed import INT8_ENCODER, TORCH_ENCODER, load_encoder
 
     texts = [VOICE_TEXT, LEGAL_TEXT, BACKGROUND_TEXT]
-    fast = load_encoder().encode(texts)
+    fast = load_encoder(INT8_ENCODER).encode(texts)
     reference = load_encoder(TORCH_ENCODER).encode(texts)
     assert fast.shape == reference.shape == (3, 384)
     assert np.all((fast * reference).sum(axis=1) >= 0.99)
+
+
+def test_static_encoder_gives_unit_vectors_in_input_order_and_keeps_meaning(tmp_path: Path):
+    from pipeline.embed import DEFAULT_ENCODER, load_encoder
+    from pipeline.static_encoder import STATIC_ENCODER
+
+    assert DEFAULT_ENCODER == STATIC_ENCODER
+    encoder = load_encoder()
+    texts = ["Nobody asked the boy what he wanted or how he felt about going home.",
+             "", "The court made a care order and the local authority shared parental responsibility.",
+             "The child was never asked about her wishes and feelings."]
+    vectors = encoder.encode(texts)
+    assert vectors.shape == (4, encoder.dimension) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[[0, 2, 3]], axis=1), 1.0, atol=1e-5)
+    assert not vectors[1].any()  # an empty text is a zero row, not NaN
+    # the two texts about the child's wishes are nearer each other than either is to the legal one
+    assert vectors[0] @ vectors[3] > max(vectors[0] @ vectors[2], vectors[3] @ vectors[2])
+    # order and batching do not change a text's vector
+    assert np.allclose(encoder.encode(texts[::-1], batch_size=1)[::-1], vectors, atol=1e-6)
+    # loading the folder by path gives the same vectors
+    assert np.allclose(load_encoder(str(encoder.folder)).encode(texts), vectors, atol=1e-6)

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from pipeline import topics as topics_module
 from pipeline.cli import main
-from pipeline.embed import DEFAULT_ENCODER
+from pipeline.embed import DEFAULT_ENCODER, load_encoder
 from pipeline.errors import CaseReviewError
 from pipeline.manifest import ManifestEntry
 from pipeline.records import PageInfo, Passage, ThemeTag
@@ -402,5 +402,5 @@ def test_passages_without_stored_embeddings_are_embedded_with_the_project_encode
 
     assert info.settings.encoder == DEFAULT_ENCODER and info.passages == 2 * PASSAGES_PER_REVIEW
     assert rows(db, "SELECT model, count(*), min(len(vector)) FROM passage_embeddings GROUP BY model") == [
-        (DEFAULT_ENCODER, 2 * PASSAGES_PER_REVIEW, 384)]
+        (DEFAULT_ENCODER, 2 * PASSAGES_PER_REVIEW, load_encoder(DEFAULT_ENCODER).dimension)]
     assert rows(db, "SELECT count(*) FROM passage_topics") == [(2 * PASSAGES_PER_REVIEW,)]

@@ -142,9 +142,15 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool) -> None:
 @click.option("--approach", "approaches", multiple=True,
               type=click.Choice(["keywords", "tfidf", "embedding", "tfidf+embedding"]),
               help="Compare only these approaches (repeat the option); default: all four.")
+@click.option("--encoder", "encoder_name", default=None, metavar="NAME_OR_PATH",
+              help="Sentence encoder for the embedding approaches and the pipeline's passage embeddings "
+                   "(default: all-MiniLM-L6-v2-static; also all-MiniLM-L6-v2-int8, all-MiniLM-L6-v2 or a path).")
+@click.option("--compare-encoder", "compare_encoders", multiple=True, metavar="NAME_OR_PATH",
+              help="Also score the embedding approach with this encoder, for the model card only (repeatable; "
+                   "e.g. all-MiniLM-L6-v2-int8, which adds a few minutes).")
 @_user_errors
 def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path | None, no_dev: bool,
-          approaches: tuple[str, ...]) -> None:
+          approaches: tuple[str, ...], encoder_name: str | None, compare_encoders: tuple[str, ...]) -> None:
     """Train the theme classifiers on the labelled examples, compare them and save the best.
 
     Four approaches are compared: keyword matching on the taxonomy's seed phrases, word/character
@@ -154,6 +160,7 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path
     Takes a few minutes. Progress goes to the screen; the comparison table is printed at the end.
 
     Example:  casereview train --data models/training --out models/themes-v1 --seed 13
+              --compare-encoder all-MiniLM-L6-v2-int8      (how the shipped model was made)
     """
     from pipeline.themes.approaches import APPROACHES
     from pipeline.themes.card import format_comparison
@@ -164,6 +171,7 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path
     out = out_dir or _default_model()
     metrics = train_models(data_dir or models_dir() / "training", out, seed=seed,
                            dev_path=None if no_dev else dev_path, approaches=approaches or APPROACHES,
+                           encoder_name=encoder_name, compare_encoders=compare_encoders,
                            log=lambda line: click.echo(line, err=True))
     click.echo("F1 by theme (support in brackets):")
     click.echo(format_comparison(metrics))

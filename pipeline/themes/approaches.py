@@ -18,7 +18,8 @@ KEYWORDS, TFIDF, EMBEDDING, COMBINED = "keywords", "tfidf", "embedding", "tfidf+
 APPROACHES = (KEYWORDS, TFIDF, EMBEDDING, COMBINED)
 DESCRIPTIONS = {
     KEYWORDS: "seed phrases from the taxonomy, matched on lowercased lemmas (no training)",
-    TFIDF: "TF-IDF of words (1-2 grams) and characters (2-5 grams) + one-vs-rest logistic regression",
+    TFIDF: ("TF-IDF of words (1-2 grams) and characters (2-5 grams) + one-vs-rest logistic regression, "
+            "also trained on mixed passages (pairs of examples joined, labels united)"),
     EMBEDDING: "sentence embeddings + one-vs-rest logistic regression",
     COMBINED: "average of the TF-IDF and embedding models' calibrated probabilities",
 }
@@ -28,6 +29,25 @@ CHAR_FEATURES = {"analyzer": "char_wb", "ngram_range": [2, 5], "min_df": 3, "max
                  "sublinear_tf": True, "strip_accents": "unicode"}
 TFIDF_C = 4.0
 EMBEDDING_C = 2.0
+MIX_RATIO = 0.5  # mixed passages per training example
+MIX_SIZE = 2  # examples joined into one mixed passage
+
+
+def mixed_passages(texts: Sequence[str], labels: np.ndarray, count: int, seed: int,
+                   size: int = MIX_SIZE) -> tuple[list[str], np.ndarray]:
+    """Synthetic passages: ``size`` different training examples joined, labelled with the union of their labels.
+
+    Real passages hold several sentences, and a sentence about one theme often sits beside others about another
+    theme or about nothing. A linear model trained only on single-theme examples learns to push a theme down
+    whenever another theme's words appear; training it also on joined examples teaches it that a theme's
+    evidence counts wherever it sits in a passage.
+    """
+    rng = np.random.default_rng(seed)
+    if len(texts) < size or count <= 0:
+        return [], np.zeros((0, labels.shape[1]), dtype=labels.dtype)
+    picks = [rng.choice(len(texts), size=size, replace=False) for _ in range(count)]
+    return ([" ".join(texts[i] for i in pick) for pick in picks],
+            np.array([labels[pick].max(axis=0) for pick in picks], dtype=labels.dtype))
 
 
 class KeywordClassifier:
@@ -67,23 +87,30 @@ class TfidfClassifier:
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: np.ndarray, folds: Folds, seed: int,
-            c: float = TFIDF_C) -> tuple[TfidfClassifier, np.ndarray]:
+            c: float = TFIDF_C, mix_ratio: float = MIX_RATIO) -> tuple[TfidfClassifier, np.ndarray]:
         """Fit on all ``texts``; return the classifier and its calibrated out-of-fold probabilities.
 
-        The vocabulary is relearned inside each fold, so out-of-fold scores never see their own text.
+        The vocabulary is relearned inside each fold, so out-of-fold scores never see their own text. Each fit
+        also trains on ``mix_ratio`` mixed passages per example (:func:`mixed_passages`), made from that fit's
+        own training rows only; they are never scored.
         """
         texts = list(texts)
-        settings = {"word": WORD_FEATURES, "char": CHAR_FEATURES, "C": c}
-        fold_features = []
-        for train_rows, test_rows in folds:
+        settings = {"word": WORD_FEATURES, "char": CHAR_FEATURES, "C": c,
+                    "mixed_passages": {"ratio": mix_ratio, "size": MIX_SIZE}}
+        fold_features, fold_extra = [], []
+        for k, (train_rows, test_rows) in enumerate(folds):
             vectorizers = [_vectorizer(WORD_FEATURES), _vectorizer(CHAR_FEATURES)]
             train = [texts[i] for i in train_rows]
             test = [texts[i] for i in test_rows]
             fold_features.append((_stack([v.fit_transform(train) for v in vectorizers]),
                                   _stack([v.transform(test) for v in vectorizers])))
+            mixed, mixed_labels = mixed_passages(train, labels[train_rows], int(mix_ratio * len(train)), seed + k + 1)
+            fold_extra.append((_stack([v.transform(mixed) for v in vectorizers]), mixed_labels))
         vectorizers = [_vectorizer(WORD_FEATURES), _vectorizer(CHAR_FEATURES)]
         features = _stack([v.fit_transform(texts) for v in vectorizers])
-        linear, out_of_fold = fit_calibrated(features, labels, folds, c, seed, fold_features)
+        mixed, mixed_labels = mixed_passages(texts, labels, int(mix_ratio * len(texts)), seed)
+        extra = (_stack([v.transform(mixed) for v in vectorizers]), mixed_labels)
+        linear, out_of_fold = fit_calibrated(features, labels, folds, c, seed, fold_features, fold_extra, extra)
         return cls(vectorizers, linear, settings), out_of_fold
 
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:

@@ -51,7 +51,10 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "## The model",
         "",
         f"- approach: **{chosen}** ({DESCRIPTIONS[chosen]})",
-        f"- sentence encoder: `{config['encoder']}` (texts truncated to {config['max_seq_length']} word pieces): "
+        f"- sentence encoder: `{config['encoder']}` ("
+        + (f"texts truncated to {config['max_seq_length']} word pieces" if config.get("max_seq_length") else
+           "static word-piece vectors distilled from all-MiniLM-L6-v2, whole texts")
+        + "): "
         "makes the passage embeddings the pipeline keeps for the topics stage, and is the input of the "
         "embedding approaches",
         f"- created {config['created']} by casereview {config['casereview_version']}, seed {config['seed']}",
@@ -86,7 +89,7 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "",
     ]
     for name, approach in metrics["approaches"].items():
-        parts += [f"### {name}", "", DESCRIPTIONS[name] + ".", ""]
+        parts += [f"### {name}", "", (approach.get("description") or DESCRIPTIONS[name]) + ".", ""]
         for split, label in SPLITS:
             if approach.get(split):
                 parts += [f"{label}:", "", _detail_table(approach[split]), ""]

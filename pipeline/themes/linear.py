@@ -45,7 +45,8 @@ class CalibratedLinear:
 
 
 def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: int,
-                   fold_features: list | None = None) -> tuple[CalibratedLinear, np.ndarray]:
+                   fold_features: list | None = None, fold_extra: list | None = None,
+                   extra: tuple | None = None) -> tuple[CalibratedLinear, np.ndarray]:
     """Fit one calibrated logistic regression per theme.
 
     Parameters
@@ -61,6 +62,11 @@ def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: i
     fold_features : list of (train_features, test_features), optional
         Per-fold feature matrices, when features must be rebuilt inside each fold (e.g. a TF-IDF vocabulary
         learned from the fold's training rows only). By default rows of ``features`` are used.
+    fold_extra : list of (features, labels), optional
+        Extra training rows per fold (e.g. synthetic passages made from that fold's training rows only): they
+        are trained on but never scored, so out-of-fold scores and the Platt fit use real examples alone.
+    extra : (features, labels), optional
+        Extra training rows for the final fit on all examples.
 
     Returns
     -------
@@ -72,12 +78,23 @@ def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: i
     scores = np.zeros(labels.shape, dtype=np.float64)
     for k, (train_rows, test_rows) in enumerate(folds):
         x_train, x_test = fold_features[k] if fold_features else (features[train_rows], features[test_rows])
-        coef, intercept = _fit_weights(x_train, labels[train_rows], c, seed)
+        y_train = labels[train_rows]
+        if fold_extra:
+            x_train, y_train = _append_rows(x_train, y_train, *fold_extra[k])
+        coef, intercept = _fit_weights(x_train, y_train, c, seed)
         scores[test_rows] = np.asarray(x_test @ coef.T) + intercept
     slopes, offsets = zip(*(_fit_platt(scores[:, j], labels[:, j]) for j in range(labels.shape[1])), strict=True)
-    coef, intercept = _fit_weights(features, labels, c, seed)
+    coef, intercept = _fit_weights(*(_append_rows(features, labels, *extra) if extra else (features, labels)), c, seed)
     model = CalibratedLinear(coef, intercept, np.array(slopes), np.array(offsets))
     return model, _sigmoid(scores * model.platt_slope + model.platt_offset)
+
+
+def _append_rows(features, labels: np.ndarray, more_features, more_labels: np.ndarray):
+    from scipy.sparse import issparse, vstack
+
+    stacked = vstack([features, more_features], format="csr") if issparse(features) else np.vstack(
+        [features, more_features])
+    return stacked, np.vstack([labels, more_labels])
 
 
 def _fit_weights(features, labels: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
