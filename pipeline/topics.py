@@ -67,7 +67,7 @@ WHERE passage_id NOT IN (SELECT passage_id FROM passage_topics WHERE model_versi
 ORDER BY passage_id"""
 _SELECT_ENCODER = """
 SELECT e.model FROM passage_embeddings e JOIN passages p USING (passage_id)
-GROUP BY e.model ORDER BY count(*) DESC, e.model LIMIT 1"""
+GROUP BY e.model ORDER BY count(*) DESC, e.model = ? DESC, e.model LIMIT 1"""
 _SELECT_VECTORS = """
 SELECT passage_id, vector FROM passage_embeddings
 WHERE model = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))"""
@@ -612,8 +612,8 @@ def _passages(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None
 
 
 def _default_encoder(con: duckdb.DuckDBPyConnection) -> str:
-    """The encoder with stored embeddings for the most passages (the project's default when there are none)."""
-    row = con.execute(_SELECT_ENCODER).fetchone()
+    """The encoder with stored embeddings for the most passages (on a tie, or when there are none, the default)."""
+    row = con.execute(_SELECT_ENCODER, [DEFAULT_ENCODER]).fetchone()
     return DEFAULT_ENCODER if row is None else row[0]
 
 
