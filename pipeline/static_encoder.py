@@ -130,9 +130,15 @@ def build_static_encoder(folder: Path, dimension: int = DIMENSION, sif_a: float 
                   "vocabulary": len(raw),
                   "vectors_sha256": hashlib.sha256((staging / VECTORS).read_bytes()).hexdigest()}
         (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        if folder.exists():
+        if (folder / CONFIG).is_file():  # another process finished first: keep its (identical) encoder
+            return folder
+        if folder.exists():  # a leftover without its config
             shutil.rmtree(folder)
-        os.replace(staging, folder)
+        try:
+            os.replace(staging, folder)
+        except OSError:
+            if not (folder / CONFIG).is_file():
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
