@@ -126,13 +126,7 @@ def test_a_new_theme_model_retags_unchanged_documents_once(tmp_path: Path) -> No
     """Retraining changes the model version: the next run tags every review again, once, with no duplicates."""
     import json
 
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf", folder / "review.pdf")
-    manifest = folder / "manifest.csv"
-    manifest.write_text(
-        "review_id,title,area,nation,review_type,year,source\n"
-        "one,Review one,Thornley,England,SCR,2017,review.pdf\n", encoding="utf-8")
+    manifest = _one_review_corpus(tmp_path)
     retrained = tmp_path / "themes-retrained"
     shutil.copytree(ROOT / "models" / "themes-v1", retrained)
     thresholds = json.loads((retrained / "thresholds.json").read_text(encoding="utf-8"))
@@ -183,13 +177,8 @@ def test_status_and_sql_commands_read_the_database(demo_db) -> None:
 @pytest.mark.slow
 def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
     """New bytes for a review replace its passages; nothing of the old version is left."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf", folder / "review.pdf")
-    manifest = folder / "manifest.csv"
-    manifest.write_text(
-        "review_id,title,area,nation,review_type,year,source\n"
-        "one,Review one,Thornley,England,SCR,2017,review.pdf\n", encoding="utf-8")
+    manifest = _one_review_corpus(tmp_path)
+    folder = manifest.parent
     db = tmp_path / "db.duckdb"
     assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
     shutil.copy(ROOT / "corpus_manifest" / "demo" / "harrowden-2015-child-s.pdf", folder / "review.pdf")
@@ -201,6 +190,18 @@ def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
         assert con.execute("SELECT count(*) FROM passages WHERE text ILIKE '%Thornley%'").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def _one_review_corpus(tmp_path: Path) -> Path:
+    """A manifest of one review, ``one``, whose file ``review.pdf`` is a copy of a demo PDF."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf", folder / "review.pdf")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "review_id,title,area,nation,review_type,year,source\n"
+        "one,Review one,Thornley,England,SCR,2017,review.pdf\n", encoding="utf-8")
+    return manifest
 
 
 def _documents_written(db: Path) -> int:
