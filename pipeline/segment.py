@@ -149,6 +149,27 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
             continue
         start = sent.start_char + (len(text) - len(text.lstrip()))
         spans.append((start, start + len(stripped)))
+    return _move_openers(spans, doc.text)
+
+
+OPENERS = "\"'“‘(["
+
+
+def _move_openers(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Give an opening quotation mark or bracket that the sentencizer left at the end of a sentence to the next.
+
+    spaCy's rule-based sentencizer ends a sentence after ``.`` even when an opening ``"`` or ``(`` follows,
+    so 'moved. "She said' became '... moved. "' and 'She said'. The mark belongs to the next sentence.
+    """
+    spans = list(spans)
+    for i in range(len(spans) - 1):
+        start, end = spans[i]
+        if end - start > 2 and text[end - 1] in OPENERS and text[end - 2].isspace():
+            cut = end - 1
+            while cut > start and text[cut - 1].isspace():
+                cut -= 1
+            spans[i] = (start, cut)
+            spans[i + 1] = (end - 1, spans[i + 1][1])
     return spans
 
 

@@ -162,6 +162,23 @@ def test_passages_are_capped_and_offsets_point_into_the_full_text() -> None:
     assert len({p.passage_id for p in passages}) == len(passages)
 
 
+def test_an_opening_quote_or_bracket_starts_the_sentence_it_opens() -> None:
+    from pipeline.layout import Block
+
+    text = ('The school was not told of the move. "She never said a word about home," her teacher said. '
+            "(Nobody asked her about it.) He said \"no.\" Then he left the meeting without another word.")
+    [passage] = segment("quotes", [Block(kind="paragraph", text=text, page_start=1, page_end=1)])
+    assert [s.text for s in passage.sentences] == [
+        "The school was not told of the move.",
+        '"She never said a word about home," her teacher said.',
+        "(Nobody asked her about it.)",
+        'He said "no."',  # a closing quote stays where it is
+        "Then he left the meeting without another word.",
+    ]
+    for sentence in passage.sentences:
+        assert passage.text[sentence.char_start : sentence.char_end] == sentence.text
+
+
 def test_passage_ids_are_stable_content_hashes() -> None:
     document = extract_pdf(DEMO / "harrowden-2015-child-s.pdf")
     first = [p.passage_id for p in segment("harrowden-2015-child-s", document.blocks)]

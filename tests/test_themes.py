@@ -291,6 +291,25 @@ def test_tag_passages_gives_evidence_inside_the_passage(shipped):
         assert none == {} and fast == tags
 
 
+def test_passage_and_sentence_scores_in_one_pass_match_scoring_each_text(shipped):
+    if not hasattr(shipped.classifier, "predict_passages"):
+        pytest.skip("the shipped approach scores passages and sentences separately")
+    passages = passages_of([
+        f"The family moved house twice that year. {VOICE_TEXT} The school reported good attendance.",
+        f'{LEGAL_TEXT} She said: "Nobody ever asked me what I wanted, not once, in all those years at home."',
+        f"{BACKGROUND_TEXT} Their grandmother lived in the next street and visited most weekends.",
+    ])
+    # the last two are analysed directly: no sentences, and sentences whose words are not the passage's
+    texts = [p.text for p in passages] + ["One sentence only, about nothing in particular at all.", VOICE_TEXT]
+    sentences = [[s.text for s in p.sentences] for p in passages] + [[], [LEGAL_TEXT, BACKGROUND_TEXT]]
+    together, by_passage = shipped.classifier.predict_passages(texts, sentences)
+    np.testing.assert_allclose(together, shipped.predict_proba(texts), atol=1e-5)
+    assert [len(rows) for rows in by_passage] == [len(group) for group in sentences]
+    for group, rows in zip(sentences, by_passage, strict=True):
+        if group:
+            np.testing.assert_allclose(rows, shipped.predict_proba(group), atol=1e-5)
+
+
 def test_predict_proba_shape(shipped):
     probabilities = shipped.predict_proba([VOICE_TEXT, BACKGROUND_TEXT])
     assert probabilities.shape == (2, len(shipped.themes))

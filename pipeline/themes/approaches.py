@@ -120,6 +120,48 @@ class TfidfClassifier:
         """The sparse TF-IDF matrix of ``texts``."""
         return _stack([v.transform(list(texts)) for v in self.vectorizers])
 
+    def predict_passages(self, texts: Sequence[str], sentences: Sequence[Sequence[str]]
+                         ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Probabilities of each passage and of each of its sentences, analysing the characters once.
+
+        Character n-grams (``char_wb``) never cross a word, so a passage's character counts are the sum of
+        its sentences' counts whenever its words are exactly its sentences' words in order: then the passage
+        row is built from the sentence rows instead of analysing the text twice (the slowest step of tagging).
+        Word n-grams, which can cross a sentence boundary, are always counted on the passage itself, so the
+        passage probabilities equal ``predict_proba(texts)``. A passage whose words differ from its
+        sentences' is analysed directly.
+        """
+        from scipy.sparse import csr_matrix
+
+        texts = [str(t) for t in texts]
+        flat = [s for group in sentences for s in group]
+        if not flat:
+            return self.predict_proba(texts), [np.zeros((0, self.linear.coef.shape[0])) for _ in texts]
+        word, char = self.vectorizers
+        sentence_char = _counts(char, flat)
+        rows, columns, direct, start = [], [], [], 0
+        for i, (text, group) in enumerate(zip(texts, sentences, strict=True)):
+            if group and text.split() == [w for s in group for w in s.split()]:
+                rows += [i] * len(group)
+                columns += range(start, start + len(group))
+            else:
+                direct.append(i)
+            start += len(group)
+        summing = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(texts), len(flat)))
+        passage_char = summing @ sentence_char
+        if direct:
+            placing = csr_matrix((np.ones(len(direct)), (direct, range(len(direct)))), shape=(len(texts), len(direct)))
+            passage_char = passage_char + placing @ _counts(char, [texts[i] for i in direct])
+        passage_features = _stack([word.transform(texts), _weigh(char, passage_char)])
+        sentence_features = _stack([word.transform(flat), _weigh(char, sentence_char)])
+        passage_probabilities = self.linear.predict_proba(passage_features)
+        sentence_probabilities = self.linear.predict_proba(sentence_features)
+        result, start = [], 0
+        for group in sentences:
+            result.append(sentence_probabilities[start:start + len(group)])
+            start += len(group)
+        return passage_probabilities, result
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.linear.to_arrays("tfidf")
         for name, vectorizer in zip(("word", "char"), self.vectorizers, strict=True):
@@ -220,6 +262,26 @@ def _vectorizer(settings: dict, vocabulary: dict | None = None):
         options.pop("min_df", None)
         options.pop("max_features", None)
     return TfidfVectorizer(**options, vocabulary=vocabulary, dtype=np.float32)
+
+
+def _counts(vectorizer, texts: list[str]):
+    """Raw n-gram counts of ``texts`` in a fitted TF-IDF vectorizer's vocabulary (before weighting)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer.transform(vectorizer, texts).astype(np.float64)
+
+
+def _weigh(vectorizer, counts):
+    """What the TF-IDF vectorizer does to raw counts: sublinear tf, idf weights, then unit-length rows."""
+    from scipy.sparse import csr_matrix
+    from sklearn.preprocessing import normalize
+
+    matrix = csr_matrix(counts, dtype=np.float64)
+    if vectorizer.sublinear_tf:
+        np.log(matrix.data, out=matrix.data)
+        matrix.data += 1
+    matrix = matrix.multiply(vectorizer.idf_.astype(np.float64)).tocsr()
+    return normalize(matrix, norm=vectorizer.norm, copy=False).astype(np.float32) if vectorizer.norm else matrix
 
 
 def _stack(matrices: list):

@@ -103,8 +103,10 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "home from care); it has no information-sharing examples, so that theme is untested on real text, and "
         "with 14 voice-of-the-child sentences one sentence moves that theme's F1 by about 0.05.",
         "- The development set guided model selection and, at the level of its weak spots (research-style, hedged "
-        "sentences), the writing of the `extra_research_*` training files (no dev sentence was copied or "
-        "paraphrased). Its scores are therefore somewhat optimistic for text nobody has looked at.",
+        "sentences), the writing of the `extra_research_*` training files, and the relabelling pass of taxonomy "
+        "version 2, whose clarifications (statements of what legislation requires are `legal_powers`; children's "
+        "inclusion in plans is `voice_of_child`) came from reading the model's misses on it. No dev sentence was "
+        "copied or paraphrased, but its scores are somewhat optimistic for text nobody has looked at.",
         "- Real reviews state themes less directly than our examples; expect missed tags (lower recall) on hedged "
         "or indirect passages, and some tags on passages that only mention a theme's words.",
         "- Probabilities are calibrated on our synthetic data, where themes are far more common than in real "

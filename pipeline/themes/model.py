@@ -155,9 +155,17 @@ class ThemeModel:
         vectors, computed = None, {}
         if passages and (with_embeddings or self.uses_embeddings):
             vectors, computed = self._passage_vectors(passages, embeddings or {})
-        probabilities = self.predict_proba([p.text for p in passages], vectors if self.uses_embeddings else None)
-        hits = probabilities >= self._threshold_row
-        sentence_scores = self._sentence_scores(passages, hits)
+        if passages and hasattr(self.classifier, "predict_passages"):
+            # one pass over the characters gives passage and sentence scores (same passage scores as below)
+            probabilities, by_passage = self.classifier.predict_passages(
+                [p.text for p in passages], [[s.text for s in p.sentences] for p in passages])
+            hits = probabilities >= self._threshold_row
+            sentence_scores = {i: by_passage[i] for i, p in enumerate(passages)
+                               if hits[i].any() and len(p.sentences) > 1}
+        else:
+            probabilities = self.predict_proba([p.text for p in passages], vectors if self.uses_embeddings else None)
+            hits = probabilities >= self._threshold_row
+            sentence_scores = self._sentence_scores(passages, hits)
         tags = []
         for i, passage in enumerate(passages):
             for j in np.flatnonzero(hits[i]):

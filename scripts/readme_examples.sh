@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Print the real output that README.md shows, from a fresh demo database, so the README can be brought up to
+# date after a change (a retrained theme model changes the classify, evaluate, status, search, export, trends
+# and report examples). Run from the repository root after `make install`:
+#
+#   bash scripts/readme_examples.sh > /tmp/readme-examples.txt
+#
+# It replaces outputs/casereview.duckdb (the demo database) and writes a few files under outputs/.
+set -euo pipefail
+cr=.venv/bin/casereview
+show() { printf '\n$ casereview %s\n' "$*"; "$cr" "$@" 2>&1 || true; }
+
+make --no-print-directory clean
+show run --manifest corpus_manifest/demo.csv
+show run --manifest corpus_manifest/demo.csv
+show status
+printf '\n$ casereview classify < docs/classify_examples.jsonl\n'
+"$cr" classify < docs/classify_examples.jsonl
+if [ -f ../shared/eval/dev_themes.jsonl ]; then
+  show evaluate --gold ../shared/eval/dev_themes.jsonl
+fi
+show search "school not told" --limit 2
+show search --theme voice_of_child --nation Wales --limit 2
+show topics fit
+show topics show
+show export --theme legal_powers --format md --out outputs/legal_powers.md
+sed -n 1,16p outputs/legal_powers.md
+show trends
+show report --area Northmoor --year 2021 --out outputs/northmoor-2021.html
+show report --area Northmoor --year 2019 --out outputs/x.html
