@@ -30,9 +30,14 @@ DATA_TABLES = ["reviews", "documents", "pages", "passages", "sentences", "passag
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
+    """The CLI's environment: outputs under ``tmp_path``, Prefect's home shared by this session's tests.
+
+    A fresh Prefect home costs each test about 20 s of database set-up when the ephemeral server first
+    starts; the runs' own data (database, outputs) stays per test.
+    """
     env = dict(os.environ)
     env.update({
-        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(tmp_path.parent / "prefect-home"),
         "CASEREVIEW_OUTPUTS": str(tmp_path / "outputs"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     })
