@@ -152,7 +152,7 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
     return _move_openers(spans, doc.text)
 
 
-OPENERS = "\"'“‘(["
+_OPENERS = "\"'“‘(["
 
 
 def _move_openers(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
@@ -164,7 +164,7 @@ def _move_openers(spans: list[tuple[int, int]], text: str) -> list[tuple[int, in
     spans = list(spans)
     for i in range(len(spans) - 1):
         start, end = spans[i]
-        if end - start > 2 and text[end - 1] in OPENERS and text[end - 2].isspace():
+        if end - start > 2 and text[end - 1] in _OPENERS and text[end - 2].isspace():
             cut = end - 1
             while cut > start and text[cut - 1].isspace():
                 cut -= 1

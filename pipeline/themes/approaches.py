@@ -155,12 +155,8 @@ class TfidfClassifier:
         passage_features = _stack([word.transform(texts), _weigh(char, passage_char)])
         sentence_features = _stack([word.transform(flat), _weigh(char, sentence_char)])
         passage_probabilities = self.linear.predict_proba(passage_features)
-        sentence_probabilities = self.linear.predict_proba(sentence_features)
-        result, start = [], 0
-        for group in sentences:
-            result.append(sentence_probabilities[start:start + len(group)])
-            start += len(group)
-        return passage_probabilities, result
+        ends = np.cumsum([len(group) for group in sentences])[:-1]
+        return passage_probabilities, np.split(self.linear.predict_proba(sentence_features), ends)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.linear.to_arrays("tfidf")

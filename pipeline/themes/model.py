@@ -155,17 +155,15 @@ class ThemeModel:
         vectors, computed = None, {}
         if passages and (with_embeddings or self.uses_embeddings):
             vectors, computed = self._passage_vectors(passages, embeddings or {})
+        by_passage = None
         if passages and hasattr(self.classifier, "predict_passages"):
             # one pass over the characters gives passage and sentence scores (same passage scores as below)
             probabilities, by_passage = self.classifier.predict_passages(
                 [p.text for p in passages], [[s.text for s in p.sentences] for p in passages])
-            hits = probabilities >= self._threshold_row
-            sentence_scores = {i: by_passage[i] for i, p in enumerate(passages)
-                               if hits[i].any() and len(p.sentences) > 1}
         else:
             probabilities = self.predict_proba([p.text for p in passages], vectors if self.uses_embeddings else None)
-            hits = probabilities >= self._threshold_row
-            sentence_scores = self._sentence_scores(passages, hits)
+        hits = probabilities >= self._threshold_row
+        sentence_scores = self._sentence_scores(passages, hits, by_passage)
         tags = []
         for i, passage in enumerate(passages):
             for j in np.flatnonzero(hits[i]):
@@ -198,9 +196,15 @@ class ThemeModel:
                              f"(were they made with {self.encoder_name}?)")
         return dimension
 
-    def _sentence_scores(self, passages: list[Passage], hits: np.ndarray) -> dict[int, np.ndarray]:
-        """Probabilities of each sentence of the tagged passages that have more than one sentence."""
+    def _sentence_scores(self, passages: list[Passage], hits: np.ndarray,
+                         by_passage: list[np.ndarray] | None = None) -> dict[int, np.ndarray]:
+        """Probabilities of each sentence of the tagged passages that have more than one sentence.
+
+        ``by_passage`` (every passage's sentence probabilities, already computed) saves scoring them again.
+        """
         wanted = [i for i, p in enumerate(passages) if hits[i].any() and len(p.sentences) > 1]
+        if by_passage is not None:
+            return {i: by_passage[i] for i in wanted}
         texts = [s.text for i in wanted for s in passages[i].sentences]
         if not texts:
             return {}
