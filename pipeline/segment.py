@@ -77,6 +77,21 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
     return passages
 
 
+def split_sentences(texts: Iterable[str], nlp: Language | None = None) -> list[list[str]]:
+    """The sentences of each text, found the same way as the sentences of passages.
+
+    Examples
+    --------
+    >>> split_sentences(['No one saw Child A alone. "I was scared," she said.'])
+    [['No one saw Child A alone.', '"I was scared," she said.']]
+    """
+    nlp = nlp or load_nlp()
+    texts = [str(text) for text in texts]
+    with nlp.select_pipes(enable=["sentencizer"]):
+        docs = nlp.pipe(texts, batch_size=64)
+        return [[doc.text[a:b] for a, b in _sentence_spans(doc)] for doc in docs]
+
+
 def _passage_id(review_id: str, text: str, occurrence: int) -> str:
     """A content hash: the same text in the same review gets the same id on every run."""
     digest = hashlib.sha256(f"{review_id}\x00{text}\x00{occurrence}".encode()).hexdigest()

@@ -310,6 +310,58 @@ def test_passage_and_sentence_scores_in_one_pass_match_scoring_each_text(shipped
             np.testing.assert_allclose(rows, shipped.predict_proba(group), atol=1e-5)
 
 
+# Our own writing: one sentence about the child's voice between two long ones about services and plans.
+DILUTED_VOICE = [
+    "The family support plan set out weekly visits by the outreach worker, a referral to the housing team for "
+    "help with rent arrears, and a review of the plan at each core group meeting over the following six months.",
+    "Nobody asked Maya what she wanted.",
+    "The nursery offered extra sessions, the health visitor arranged a hearing test for the youngest child, and "
+    "the school agreed to report attendance to the lead professional every fortnight.",
+]
+
+
+class _WordCounter:
+    """A stand-in classifier for the rule alone: theme j's probability is the share of words equal to word j."""
+
+    uses_embeddings = False
+
+    def __init__(self, words):
+        self.words = words
+
+    def predict_proba(self, texts, embeddings=None):
+        words = [[w.strip(".") for w in t.lower().split()] for t in texts]
+        return np.array([[row.count(w) / len(row) for w in self.words] for row in words])
+
+
+def test_passage_rule_takes_the_higher_of_whole_and_best_sentence():
+    from pipeline.themes.scoring import score_texts
+
+    classifier = _WordCounter(["voice", "court"])
+    texts = ["voice a b c. x y z w.", "court court. voice x.", "voice only here"]
+    sentences = [["voice a b c.", "x y z w."], ["court court.", "voice x."], ["voice only here"]]
+    scores, by_sentence = score_texts(classifier, texts, sentences)
+    np.testing.assert_allclose(scores[0], [0.25, 0.0])  # whole: 1/8; its first sentence: 1/4
+    np.testing.assert_allclose(scores[1], [0.5, 1.0])  # whole: 1/4 and 1/2; sentences: 1/2 and 1
+    np.testing.assert_allclose(scores[2], [1 / 3, 0.0])  # one sentence: the text itself
+    assert [len(rows) for rows in by_sentence] == [2, 2, 0]
+
+
+def test_a_theme_in_one_sentence_of_a_long_passage_is_tagged(shipped):
+    passage_text = " ".join(DILUTED_VOICE)
+    passages = passages_of([passage_text])
+    assert len(passages) == 1 and len(passages[0].sentences) == 3
+    theme = shipped.themes.index("voice_of_child")
+    whole = shipped.predict_proba([passage_text])[0, theme]
+    alone = shipped.predict_proba([DILUTED_VOICE[1]])[0, theme]
+    assert whole < shipped.thresholds["voice_of_child"] <= alone  # scored as a whole, the passage would be missed
+    tags, _ = shipped.tag_passages(passages)
+    voice = [t for t in tags if t.theme == "voice_of_child"]
+    assert len(voice) == 1
+    assert voice[0].score == pytest.approx(alone, abs=1e-4)
+    assert voice[0].evidence[0].text == DILUTED_VOICE[1]
+    assert shipped.score([passage_text])[0, theme] == pytest.approx(alone, abs=1e-6)
+
+
 def test_predict_proba_shape(shipped):
     probabilities = shipped.predict_proba([VOICE_TEXT, BACKGROUND_TEXT])
     assert probabilities.shape == (2, len(shipped.themes))
@@ -328,6 +380,19 @@ def test_classify_reads_json_and_plain_lines_in_order():
     assert "voice_of_child" in rows[0]["labels"] and "legal_powers" in rows[1]["labels"]
     assert rows[2]["labels"] == []
     assert set(rows[0]["scores"]) == set(load_taxonomy(TAXONOMY).ids)
+
+
+def test_classify_scores_a_passage_as_the_pipeline_does():
+    passage_text = " ".join(DILUTED_VOICE)
+    stdin = "\n".join([passage_text, *DILUTED_VOICE]) + "\n"
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin)
+    assert result.exit_code == 0, result.output
+    passage, *sentences = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "voice_of_child" in passage["labels"]
+    whole = ThemeModel.load(SHIPPED).predict_proba([passage_text])[0]
+    for k, theme in enumerate(passage["scores"]):
+        expected = max(whole[k], *(s["scores"][theme] for s in sentences))
+        assert passage["scores"][theme] == pytest.approx(expected, abs=2e-4)
 
 
 @pytest.mark.parametrize("bad_line, expected", [

@@ -55,7 +55,9 @@ def classify(model_dir: Path | None) -> None:
     Reads standard input, one passage per line: either JSON such as {"id": "p1", "text": "..."} or plain
     text (its id is then its line number). Blank lines are skipped. For each passage it writes one JSON line,
     in the same order: {"id", "labels", "scores"}, where "scores" gives every theme's probability (0 to 1)
-    and "labels" lists the themes whose probability reaches the model's threshold. No database is needed.
+    and "labels" lists the themes whose probability reaches the model's threshold. As in the pipeline, a
+    passage of several sentences is scored as a whole and sentence by sentence, and each theme's score is
+    the higher of the two. No database is needed.
 
     If a line cannot be read (broken JSON, no "text"), nothing is written: the error names the line, and
     the command exits with status 2.
@@ -68,7 +70,7 @@ def classify(model_dir: Path | None) -> None:
     model = ThemeModel.load(model_dir or _default_model())
     for start in range(0, len(items), BATCH):
         batch = items[start:start + BATCH]
-        probabilities = model.predict_proba([text for _, text in batch])
+        probabilities = model.score([text for _, text in batch])
         for (item_id, _), row, labels in zip(batch, probabilities, model.labels_from(probabilities), strict=True):
             scores = {theme: round(float(p), 4) for theme, p in zip(model.themes, row, strict=True)}
             click.echo(json.dumps({"id": item_id, "labels": labels, "scores": scores}, ensure_ascii=False))

@@ -70,8 +70,9 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "",
         dev_line,
         "",
-        "F1 by theme (CV = out-of-fold on the training split; held-out = the 20% of our examples never trained on; "
-        "dev = real sentences labelled by two annotators, items they disagreed on left out per theme):",
+        "F1 by theme (CV = out-of-fold on the training split, each example scored as a whole; held-out = the 20% "
+        "of our examples never trained on; dev = real sentences labelled by two annotators, items they disagreed "
+        "on left out per theme; held-out and dev are scored as the pipeline scores passages, see Thresholds):",
         "",
         format_comparison(metrics),
         "",
@@ -80,6 +81,13 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "A theme is tagged when its probability is at or above its threshold. Probabilities are Platt-calibrated "
         "on out-of-fold scores; each threshold maximises F1 on the out-of-fold probabilities of the training "
         f"split ({config['threshold_rule']}). The development set was not used to set them.",
+        "",
+        "A text of several sentences (a passage) is scored as a whole and sentence by sentence: its score for a "
+        "theme is the higher of the whole text's probability and its best sentence's, so a theme stated in one "
+        "sentence among others about something else is not diluted by them (`pipeline/themes/scoring.py`; "
+        "`benchmarks/theme_passages.py` measures the effect on real sentences grouped into passages). Such a "
+        "score is the calibrated probability of the passage or of one of its sentences, whichever is higher, "
+        "so on long passages it leans high.",
         "",
         "| theme | threshold |",
         "|---|---|",

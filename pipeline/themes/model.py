@@ -18,6 +18,7 @@ from pipeline.records import Evidence, Passage, ThemeTag
 from pipeline.themes.approaches import classifier_from_arrays
 from pipeline.themes.arrays import read_arrays
 from pipeline.themes.errors import ThemeError
+from pipeline.themes.scoring import score_texts
 
 CONFIG, WEIGHTS, THRESHOLDS, METRICS, CARD = ("config.json", "weights.npz", "thresholds.json", "metrics.json",
                                               "MODEL_CARD.md")
@@ -109,9 +110,10 @@ class ThemeModel:
         return self.encoder.encode(list(texts))
 
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """Probabilities, one row per text and one column per theme (``self.themes`` order).
+        """Probabilities of each text taken as a whole, one row per text and one column per theme.
 
-        ``embeddings`` (rows matching ``texts``) skips encoding when the approach uses embeddings.
+        ``embeddings`` (rows matching ``texts``) skips encoding when the approach uses embeddings. Tagging
+        also looks at each sentence on its own: use :meth:`score` for what the pipeline and the commands give.
         """
         texts = list(texts)
         if not texts:
@@ -120,9 +122,30 @@ class ThemeModel:
             embeddings = self.embed(texts)
         return self.classifier.predict_proba(texts, embeddings)
 
+    def score(self, texts: Sequence[str], sentences: Sequence[Sequence[str]] | None = None,
+              embeddings: np.ndarray | None = None) -> np.ndarray:
+        """Theme scores as the pipeline gives them: per theme, the higher of the whole text's probability
+        and its best sentence's (see :mod:`pipeline.themes.scoring`); a theme is tagged at its threshold.
+
+        ``sentences`` (each text's sentences) is found with the project's sentencizer when not given.
+        """
+        return self._score(list(texts), sentences, embeddings)[0]
+
+    def _score(self, texts: list[str], sentences: Sequence[Sequence[str]] | None,
+               embeddings: np.ndarray | None) -> tuple[np.ndarray, list[np.ndarray]]:
+        if not texts:
+            return np.zeros((0, len(self.themes))), []
+        if sentences is None:
+            from pipeline.segment import split_sentences
+
+            sentences = split_sentences(texts)
+        if self.uses_embeddings and embeddings is None:
+            embeddings = self.embed(texts)
+        return score_texts(self.classifier, texts, sentences, embeddings, self.embed)
+
     def labels(self, texts: Sequence[str]) -> list[list[str]]:
-        """The themes tagged for each text (probability at or above the theme's threshold)."""
-        return self.labels_from(self.predict_proba(texts))
+        """The themes tagged for each text (score at or above the theme's threshold; see :meth:`score`)."""
+        return self.labels_from(self.score(texts))
 
     def labels_from(self, probabilities: np.ndarray) -> list[list[str]]:
         """Tagged themes for each row of a probability matrix."""
@@ -145,7 +168,8 @@ class ThemeModel:
         Returns
         -------
         tags : list of ThemeTag
-            One per passage and theme scoring at or above the threshold, with the one or two sentences of the
+            One per passage and theme scoring at or above the threshold (the score of :meth:`score`: the
+            higher of the passage's and its best sentence's probability), with the one or two sentences of the
             passage that score highest for the theme as evidence (the second only if it reaches the threshold
             on its own).
         computed : dict
@@ -155,19 +179,15 @@ class ThemeModel:
         vectors, computed = None, {}
         if passages and (with_embeddings or self.uses_embeddings):
             vectors, computed = self._passage_vectors(passages, embeddings or {})
-        by_passage = None
-        if passages and hasattr(self.classifier, "predict_passages"):
-            # one pass over the characters gives passage and sentence scores (same passage scores as below)
-            probabilities, by_passage = self.classifier.predict_passages(
-                [p.text for p in passages], [[s.text for s in p.sentences] for p in passages])
-        else:
-            probabilities = self.predict_proba([p.text for p in passages], vectors if self.uses_embeddings else None)
+        probabilities, by_sentence = self._score([p.text for p in passages],
+                                                 [[s.text for s in p.sentences] for p in passages],
+                                                 vectors if self.uses_embeddings else None)
         hits = probabilities >= self._threshold_row
-        sentence_scores = self._sentence_scores(passages, hits, by_passage)
         tags = []
         for i, passage in enumerate(passages):
             for j in np.flatnonzero(hits[i]):
-                evidence = self._evidence(passage, j, float(probabilities[i, j]), sentence_scores.get(i))
+                evidence = self._evidence(passage, j, float(probabilities[i, j]),
+                                          by_sentence[i] if len(by_sentence[i]) else None)
                 tags.append(ThemeTag(passage_id=passage.passage_id, theme=self.themes[j],
                                      score=round(float(probabilities[i, j]), 4), model_version=self.version,
                                      evidence=evidence))
@@ -195,26 +215,6 @@ class ThemeModel:
             raise ThemeError(f"embeddings have {dimension} values but the model at {self.folder} expects {expected} "
                              f"(were they made with {self.encoder_name}?)")
         return dimension
-
-    def _sentence_scores(self, passages: list[Passage], hits: np.ndarray,
-                         by_passage: list[np.ndarray] | None = None) -> dict[int, np.ndarray]:
-        """Probabilities of each sentence of the tagged passages that have more than one sentence.
-
-        ``by_passage`` (every passage's sentence probabilities, already computed) saves scoring them again.
-        """
-        wanted = [i for i, p in enumerate(passages) if hits[i].any() and len(p.sentences) > 1]
-        if by_passage is not None:
-            return {i: by_passage[i] for i in wanted}
-        texts = [s.text for i in wanted for s in passages[i].sentences]
-        if not texts:
-            return {}
-        scores = self.predict_proba(texts)
-        result, start = {}, 0
-        for i in wanted:
-            count = len(passages[i].sentences)
-            result[i] = scores[start:start + count]
-            start += count
-        return result
 
     def _evidence(self, passage: Passage, theme: int, passage_score: float,
                   sentence_scores: np.ndarray | None) -> tuple[Evidence, ...]:

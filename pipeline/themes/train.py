@@ -3,7 +3,8 @@
 Steps: split the training examples (20% held out by a hash of each id); fit each approach with 5-fold
 cross-validation on the training split (calibrated out-of-fold probabilities); choose each theme's
 threshold on those out-of-fold probabilities; score every approach on cross-validation, the held-out split
-and, if given, a development set of real sentences; choose the approach with the best mean of
+and, if given, a development set of real sentences (these two scored as the pipeline scores passages: whole
+and sentence by sentence, see ``pipeline.themes.scoring``); choose the approach with the best mean of
 cross-validated macro-F1 (all themes) and development macro-F1 (core themes); save it.
 The development set is used to choose between approaches and is reported; thresholds are never tuned on it.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline import __version__
+from pipeline.segment import split_sentences
 from pipeline.settings import PROJECT_ROOT
 from pipeline.themes import approaches as ap
 from pipeline.themes.arrays import write_arrays
@@ -26,6 +28,7 @@ from pipeline.themes.data import Example, data_checksum, is_held_out, load_gold,
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import evaluate
 from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, weights_hash
+from pipeline.themes.scoring import score_texts
 from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_SEED = 13
@@ -138,19 +141,22 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
         embeddings = _embed_all(encoder_name, {"train": train, "held_out": held_out, "dev": dev}, log)
 
     fitted = _fit_approaches(approaches, taxonomy, train, labels, folds, seed, embeddings, log)
+    # held-out and development texts are scored as the pipeline scores passages: whole and sentence by sentence
+    splits = {"train": train, "held_out": held_out, "dev": dev}
+    sentences = {name: split_sentences([e.text for e in splits[name]]) for name in ("held_out", "dev")}
+    embed = _encode_with(encoder_name) if embeddings else None
     results = {}
     for name, (classifier, out_of_fold) in fitted.items():
         thresholds = ({t: KEYWORD_THRESHOLD for t in themes} if name == ap.KEYWORDS
                       else choose_thresholds(out_of_fold, labels, themes))
-        results[name] = _score(classifier, thresholds, out_of_fold, taxonomy,
-                               {"train": train, "held_out": held_out, "dev": dev}, embeddings)
+        results[name] = _score(classifier, thresholds, out_of_fold, taxonomy, splits, sentences, embeddings, embed)
     for other in dict.fromkeys(e for e in compare_encoders if e != encoder_name):
-        other_embeddings = _embed_all(other, {"train": train, "held_out": held_out, "dev": dev}, log)
+        other_embeddings = _embed_all(other, splits, log)
         name = f"{ap.EMBEDDING} ({other})"
         log(f"fitting {name} (for comparison only) ...")
         classifier, out_of_fold = ap.EmbeddingClassifier.fit(other_embeddings["train"], labels, folds, seed)
         results[name] = _score(classifier, choose_thresholds(out_of_fold, labels, themes), out_of_fold, taxonomy,
-                               {"train": train, "held_out": held_out, "dev": dev}, other_embeddings)
+                               splits, sentences, other_embeddings, _encode_with(other))
         results[name]["description"] = (f"{ap.DESCRIPTIONS[ap.EMBEDDING]}, with the encoder {other}; "
                                         "reported for comparison, not eligible to be chosen")
     chosen = max(fitted, key=lambda name: (_selection_score(results[name]), -ap.APPROACHES.index(name)))
@@ -201,6 +207,20 @@ def _embed_all(encoder_name: str, splits: dict[str, list[Example]], log) -> dict
             for name, items in splits.items()}
 
 
+def _encode_with(encoder_name: str):
+    """A function encoding texts with the named encoder, loaded on first use."""
+    from pipeline.embed import load_encoder
+
+    encoder = None
+
+    def encode(texts: list[str]) -> np.ndarray:
+        nonlocal encoder
+        encoder = encoder or load_encoder(encoder_name)
+        return encoder.encode(texts)
+
+    return encode
+
+
 def _fit_approaches(approaches, taxonomy: Taxonomy, train, labels, folds, seed, embeddings, log):
     fitted: dict[str, tuple] = {}
     texts = [e.text for e in train]
@@ -221,7 +241,7 @@ def _fit_approaches(approaches, taxonomy: Taxonomy, train, labels, folds, seed, 
     return {name: fitted[name] for name in fitted if name in approaches}
 
 
-def _score(classifier, thresholds, out_of_fold, taxonomy: Taxonomy, splits, embeddings) -> dict:
+def _score(classifier, thresholds, out_of_fold, taxonomy: Taxonomy, splits, sentences, embeddings, embed) -> dict:
     themes, core = taxonomy.ids, taxonomy.core_ids
     threshold_row = np.array([thresholds[t] for t in themes])
 
@@ -235,7 +255,8 @@ def _score(classifier, thresholds, out_of_fold, taxonomy: Taxonomy, splits, embe
         if not items:
             result[name] = None
             continue
-        probabilities = classifier.predict_proba([e.text for e in items], embeddings.get(name))
+        texts = [e.text for e in items]
+        probabilities, _ = score_texts(classifier, texts, sentences[name], embeddings.get(name), embed)
         result[name] = evaluate(items, tagged(probabilities), themes, core)
     return result
 
