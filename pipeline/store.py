@@ -264,11 +264,13 @@ class Store:
 
     Examples
     --------
-    >>> store = Store(Path("outputs/casereview.duckdb"))
-    >>> run_id = store.start_run(Path("manifest.csv"), manifest_sha256)
-    >>> store.write_review(run_id, result, seconds=2.5)
-    >>> store.rebuild_fts()
-    >>> store.finish_run(run_id)
+    How the pipeline uses it (``result`` is a ``ReviewResult`` from the stages; not run as a test):
+
+    >>> store = Store(Path("outputs/casereview.duckdb"))  # doctest: +SKIP
+    >>> run_id = store.start_run(Path("manifest.csv"), manifest_sha256)  # doctest: +SKIP
+    >>> store.write_review(run_id, result, seconds=2.5)  # doctest: +SKIP
+    >>> store.rebuild_fts()  # doctest: +SKIP
+    >>> store.finish_run(run_id)  # doctest: +SKIP
     {'run_id': ..., 'reviews_processed': 1, ...}
     """
 

@@ -9,7 +9,8 @@ later their nearest topic without refitting. Nothing is downloaded: BERTopic onl
 embeddings. BERTopic is slow to import, so it is imported inside the functions that need it.
 
 The same passages and settings always give the same topics: input is sorted by passage id, UMAP is seeded
-(which makes it single-threaded) and HDBSCAN is deterministic.
+(which makes it single-threaded) and HDBSCAN is deterministic. Labels and the names kept out of topic terms
+are made in ``pipeline.topic_labels``; the HTML pictures are drawn by ``pipeline.topic_charts``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -34,19 +34,17 @@ from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
 from pipeline.settings import outputs_dir
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
+from pipeline.topic_charts import write_visualisations, write_year_chart
+from pipeline.topic_labels import names_in, readable_label
 
 if TYPE_CHECKING:
     from bertopic import BERTopic
 
 MIN_PASSAGES = 40
 TOP_TERMS = 10
-LABEL_TERMS = 3
 REPRESENTATIVES = 3
 OUTLIER_LABEL = "no clear topic"
 SETTINGS_FILE = "settings.json"
-# Written to the topics folder by every fit (the newest fit's pictures); each opens offline in a browser.
-MAP_HTML, TERMS_HTML, YEARS_HTML = "topics_map.html", "topics_terms.html", "topics_by_year.html"
-MAP_MIN_TOPICS = 3  # BERTopic's topic map places the topics with UMAP, which fails for fewer
 # Words every case review uses whatever it is about: as topic terms they would only hide the real subject.
 BOILERPLATE_WORDS: tuple[str, ...] = (
     "agencies", "agency", "also", "case", "cases", "child", "childs", "children", "cspr", "dr", "learning",
@@ -54,10 +52,6 @@ BOILERPLATE_WORDS: tuple[str, ...] = (
     "practitioners", "professional", "professionals", "report", "review", "reviewer", "reviewers", "reviews",
     "safeguarding", "scr",
 )
-# A word as BERTopic counts it: it drops every character but A-Z, a-z, 0-9 and spaces ("Q's" becomes "Qs").
-_RAW_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[^A-Za-z0-9\s]+[A-Za-z0-9]+)*")
-_NOT_KEPT_BY_BERTOPIC = re.compile(r"[^A-Za-z0-9]+")
-_MID_SENTENCE_AFTER = frozenset(",;)")
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # words of letters only: no page numbers, years or paragraph refs
 
 _SELECT_PASSAGES = "SELECT passage_id, text FROM passages ORDER BY passage_id"
@@ -100,7 +94,6 @@ SELECT topic_id, model_version, rank, passage_id FROM (
 # Passages that were replaced (their review was processed again) no longer count for the model.
 _DELETE_STALE_ASSIGNMENTS = """
 DELETE FROM passage_topics WHERE model_version = ? AND passage_id NOT IN (SELECT passage_id FROM passages)"""
-_SELECT_YEAR_SHARES = "SELECT year, topic_id, label, share FROM v_topic_trends WHERE year IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -233,9 +226,11 @@ def fit_topics(
 
     Examples
     --------
-    >>> info = fit_topics(Path("outputs/casereview.duckdb"))
-    >>> info.model_version, info.topics
-    ('topics@3f2a9c0d1e4b', 12)
+    On the demo database (about a minute, so not run as a test):
+
+    >>> info = fit_topics(Path("outputs/casereview.duckdb"))  # doctest: +SKIP
+    >>> info.model_version, info.topics  # doctest: +SKIP
+    ('topics@d4fbb3a8e404', 9)
     """
     store = _open_store(db_path)
     corpus = _read_corpus(store, encoder)
@@ -307,79 +302,6 @@ def default_min_topic_size(passages: int) -> int:
     return max(5, passages // 50)
 
 
-def readable_label(terms: Sequence[str], max_terms: int = LABEL_TERMS) -> str:
-    """Join the first few terms with `` · ``; a phrase replaces the words it contains, no word is said twice.
-
-    Parameters
-    ----------
-    terms : sequence of str
-        Topic terms, most characteristic first.
-    max_terms : int
-        How many terms the label names.
-
-    Examples
-    --------
-    >>> readable_label(["neglect", "home", "home conditions", "conditions", "hygiene"])
-    'neglect · home conditions · hygiene'
-    >>> readable_label(["mother", "health", "mothers", "health visitor", "visitor"])
-    'mother · health visitor'
-    """
-    chosen: list[str] = []
-    for term in terms:
-        if len(chosen) == max_terms:
-            break
-        words = _word_keys(term)
-        covered = [i for i, earlier in enumerate(chosen) if _word_keys(earlier) < words]
-        if covered:
-            chosen[covered[0]] = term
-            chosen = [earlier for i, earlier in enumerate(chosen) if i not in covered[1:]]
-        elif not any(words & _word_keys(earlier) for earlier in chosen):
-            chosen.append(term)
-    return " · ".join(chosen)
-
-
-def _word_keys(term: str) -> set[str]:
-    """The words of a term, a final "s" dropped so that "mother" and "mothers" count as one word."""
-    return {word[:-1] if word.endswith("s") and len(word) > 3 else word for word in term.split()}
-
-
-def names_in(texts: Sequence[str]) -> list[str]:
-    """Words the passages write with a capital inside sentences and never in lower case, in lower case.
-
-    These are names (places, people, named services): they say who and where, not what a passage is about,
-    so they are kept out of topic terms. A capital at the start of a sentence or list item does not count.
-    Words are taken as BERTopic counts them: ``Child Q's`` gives ``qs``, ``Tarnside's`` gives ``tarnsides``.
-
-    Parameters
-    ----------
-    texts : sequence of str
-        The passages.
-
-    Examples
-    --------
-    >>> names_in(["Police in Tarnside told Holmbrook.", "Schools in Tarnside's area.", "The police came."])
-    ['holmbrook', 'tarnside', 'tarnsides']
-    """
-    capitalised: set[str] = set()
-    lower: set[str] = set()
-    for text in texts:
-        for match in _RAW_WORD_RE.finditer(text):
-            word = _NOT_KEPT_BY_BERTOPIC.sub("", match.group())
-            if word.islower():
-                lower.add(word)
-            elif word.istitle() and len(word) > 1 and _mid_sentence(text, match.start()):
-                capitalised.add(word.lower())
-    return sorted(capitalised - lower)
-
-
-def _mid_sentence(text: str, start: int) -> bool:
-    """True when the word at ``start`` follows a word, a comma, a semicolon or a bracket (not a full stop)."""
-    before = start - 1
-    while before >= 0 and text[before].isspace():
-        before -= 1
-    return before >= 0 and (text[before].isalnum() or text[before] in _MID_SENTENCE_AFTER)
-
-
 def _settings(
     passages: int, seed: int | None, min_topic_size: int | None, encoder: str, names: Sequence[str]
 ) -> TopicSettings:
@@ -399,7 +321,7 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
     Returns the model, each passage's topic (in corpus order) and how many passages HDBSCAN left out.
     """
     model = _new_model(settings)
-    with _quiet_bertopic():
+    with quiet_bertopic():
         topics, _ = model.fit_transform(corpus.texts, corpus.embeddings)
         topics = [int(topic) for topic in topics]
         if all(topic == -1 for topic in topics):
@@ -485,7 +407,7 @@ def _save_model(model: BERTopic, model_dir: Path, settings: TopicSettings, model
                 passages: int) -> None:
     """Save with safetensors (no pickle, no embedding model), plus the settings as JSON."""
     model_dir.mkdir(parents=True, exist_ok=True)
-    with _quiet_bertopic():
+    with quiet_bertopic():
         model.save(model_dir, serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
     record = {"model_version": model_version, "passages": passages, "fitted_at": _utc_now().isoformat(),
               **asdict(settings)}
@@ -515,7 +437,9 @@ def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
 
     Examples
     --------
-    >>> assign_topics(Path("outputs/casereview.duckdb")).assigned
+    After a run that added reviews (not run as a test; the count is the passages newly assigned):
+
+    >>> assign_topics(Path("outputs/casereview.duckdb")).assigned  # doctest: +SKIP
     42
     """
     store = _open_store(db_path)
@@ -563,7 +487,7 @@ def _load_model(model_dir: Path) -> BERTopic:
     # BERTopic.load reads a folder; any other path containing "/" it would try to download from the Hub.
     from bertopic import BERTopic
 
-    with _quiet_bertopic():
+    with quiet_bertopic():
         return BERTopic.load(str(Path(model_dir).resolve()))
 
 
@@ -576,7 +500,7 @@ def _assign(model_dir: Path, texts: list[str], embeddings: np.ndarray) -> tuple[
 
 def _nearest_topics(model: BERTopic, texts: list[str], embeddings: np.ndarray) -> list[int]:
     """BERTopic's transform (nearest topic embedding); passages nearest the outlier topic get the next best."""
-    with _quiet_bertopic():
+    with quiet_bertopic():
         topics, _ = model.transform(texts, embeddings)
         topics = [int(topic) for topic in topics]
         if -1 in topics:
@@ -649,76 +573,11 @@ def _encode(texts: list[str], encoder_name: str, total: int) -> np.ndarray:
 # --------------------------------------------------------------------------- pictures
 
 
-def write_visualisations(model: BERTopic, store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
-    """Write the topic map, the topic terms and the topics by year as HTML pages that open offline.
-
-    Parameters
-    ----------
-    model : BERTopic
-        The fitted model.
-    store : Store
-        The database (for the shares by year).
-    out_dir : Path
-        The topics folder.
-
-    Returns
-    -------
-    files, notes : list of Path, list of str
-        The pages written, and a note for each picture this corpus could not give (its old page is removed).
-    """
-    topics = [topic for topic in model.topic_sizes_ if topic >= 0]
-    pictures = {
-        MAP_HTML: lambda: model.visualize_topics(custom_labels=True, title="<b>Topic map</b>"),
-        TERMS_HTML: lambda: model.visualize_barchart(top_n_topics=len(topics), n_words=8, custom_labels=True,
-                                                     title="<b>Topic terms</b>"),
-    }
-    files, notes = [], []
-    for name, draw in pictures.items():
-        try:
-            with _quiet_bertopic():
-                figure = draw()
-        except (ValueError, TypeError, IndexError) as exc:
-            reason = f"{len(topics)} topics are too few for it" if len(topics) < MAP_MIN_TOPICS else str(exc)
-            notes.append(_skip(out_dir / name, reason))
-            continue
-        files.append(_write_html(figure, out_dir / name))
-    year_files, year_notes = write_year_chart(store, out_dir)
-    return files + year_files, notes + year_notes
-
-
-def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
-    """Write each topic's share of the passages of each year (from ``v_topic_trends``) as a bar chart."""
-    import plotly.graph_objects as go
-
-    with store.connect(read_only=True) as con:
-        rows = con.execute(_SELECT_YEAR_SHARES).fetchall()
-    if not rows:
-        return [], [_skip(out_dir / YEARS_HTML, "no review has a year")]
-    figure = go.Figure()
-    for topic_id in sorted({row[1] for row in rows}):
-        chosen = [row for row in rows if row[1] == topic_id]
-        figure.add_bar(x=[row[0] for row in chosen], y=[row[3] for row in chosen], name=f"{topic_id}: {chosen[0][2]}")
-    figure.update_layout(barmode="stack", title="<b>Topics by year of review</b> (share of the year's passages)",
-                         xaxis={"title": "year", "dtick": 1}, yaxis={"title": "share", "tickformat": ".0%"})
-    return [_write_html(figure, out_dir / YEARS_HTML)], []
-
-
-def _write_html(figure: Any, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.write_html(path, include_plotlyjs=True)  # plotly.js inside the page: it opens offline
-    return path
-
-
-def _skip(path: Path, reason: str) -> str:
-    path.unlink(missing_ok=True)
-    return f"{path.name} not drawn: {reason}"
-
-
 # --------------------------------------------------------------------------- small helpers
 
 
 @contextmanager
-def _quiet_bertopic() -> Iterator[None]:
+def quiet_bertopic() -> Iterator[None]:
     """Hide warnings about choices made here on purpose (no embedding model saved, custom topics, a seed)."""
     logger = logging.getLogger("BERTopic")
     level = logger.level

@@ -28,15 +28,9 @@ from pipeline.errors import CaseReviewError
 from pipeline.manifest import ManifestEntry
 from pipeline.records import PageInfo, Passage, ThemeTag
 from pipeline.store import ReviewResult, Store
-from pipeline.topics import (
-    MAP_HTML,
-    TERMS_HTML,
-    YEARS_HTML,
-    assign_topics,
-    default_min_topic_size,
-    fit_topics,
-    readable_label,
-)
+from pipeline.topic_charts import MAP_HTML, TERMS_HTML, YEARS_HTML
+from pipeline.topic_labels import readable_label
+from pipeline.topics import assign_topics, default_min_topic_size, fit_topics
 
 ENCODER = "test-encoder"
 DIMENSIONS = 32

@@ -22,9 +22,10 @@ class KeywordMatcher:
 
     Examples
     --------
+    >>> from pipeline.themes.taxonomy import load_taxonomy
     >>> taxonomy = load_taxonomy()
     >>> matcher = KeywordMatcher({theme.id: theme.seed_phrases for theme in taxonomy.themes})
-    >>> matcher.predict_proba(["The child was never seen alone."])[0, 1]
+    >>> float(matcher.predict_proba(["The child was never seen alone."])[0, 1])
     1.0
     """
 

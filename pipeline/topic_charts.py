@@ -1,0 +1,83 @@
+"""Pictures of a topic model, written as HTML pages that open offline (plotly.js is inside each page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.store import Store
+
+if TYPE_CHECKING:
+    from bertopic import BERTopic
+
+# Written to the topics folder by every fit (the newest fit's pictures); each opens offline in a browser.
+MAP_HTML, TERMS_HTML, YEARS_HTML = "topics_map.html", "topics_terms.html", "topics_by_year.html"
+MAP_MIN_TOPICS = 3  # BERTopic's topic map places the topics with UMAP, which fails for fewer
+_SELECT_YEAR_SHARES = "SELECT year, topic_id, label, share FROM v_topic_trends WHERE year IS NOT NULL"
+
+
+def write_visualisations(model: BERTopic, store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write the topic map, the topic terms and the topics by year as HTML pages that open offline.
+
+    Parameters
+    ----------
+    model : BERTopic
+        The fitted model.
+    store : Store
+        The database (for the shares by year).
+    out_dir : Path
+        The topics folder.
+
+    Returns
+    -------
+    files, notes : list of Path, list of str
+        The pages written, and a note for each picture this corpus could not give (its old page is removed).
+    """
+    topics = [topic for topic in model.topic_sizes_ if topic >= 0]
+    pictures = {
+        MAP_HTML: lambda: model.visualize_topics(custom_labels=True, title="<b>Topic map</b>"),
+        TERMS_HTML: lambda: model.visualize_barchart(top_n_topics=len(topics), n_words=8, custom_labels=True,
+                                                     title="<b>Topic terms</b>"),
+    }
+    from pipeline.topics import quiet_bertopic
+
+    files, notes = [], []
+    for name, draw in pictures.items():
+        try:
+            with quiet_bertopic():
+                figure = draw()
+        except (ValueError, TypeError, IndexError) as exc:
+            reason = f"{len(topics)} topics are too few for it" if len(topics) < MAP_MIN_TOPICS else str(exc)
+            notes.append(_skip(out_dir / name, reason))
+            continue
+        files.append(_write_html(figure, out_dir / name))
+    year_files, year_notes = write_year_chart(store, out_dir)
+    return files + year_files, notes + year_notes
+
+
+def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
+    """Write each topic's share of the passages of each year (from ``v_topic_trends``) as a bar chart."""
+    import plotly.graph_objects as go
+
+    with store.connect(read_only=True) as con:
+        rows = con.execute(_SELECT_YEAR_SHARES).fetchall()
+    if not rows:
+        return [], [_skip(out_dir / YEARS_HTML, "no review has a year")]
+    figure = go.Figure()
+    for topic_id in sorted({row[1] for row in rows}):
+        chosen = [row for row in rows if row[1] == topic_id]
+        figure.add_bar(x=[row[0] for row in chosen], y=[row[3] for row in chosen], name=f"{topic_id}: {chosen[0][2]}")
+    figure.update_layout(barmode="stack", title="<b>Topics by year of review</b> (share of the year's passages)",
+                         xaxis={"title": "year", "dtick": 1}, yaxis={"title": "share", "tickformat": ".0%"})
+    return [_write_html(figure, out_dir / YEARS_HTML)], []
+
+
+def _write_html(figure: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.write_html(path, include_plotlyjs=True)  # plotly.js inside the page: it opens offline
+    return path
+
+
+def _skip(path: Path, reason: str) -> str:
+    path.unlink(missing_ok=True)
+    return f"{path.name} not drawn: {reason}"
