@@ -409,8 +409,10 @@ def search(
 
     Examples
     --------
-    >>> hits = search(None, "information sharing", nation="Wales", year_from=2018)
-    >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)
+    These need a database made by ``casereview run``.
+
+    >>> hits = search(None, "information sharing", nation="Wales", year_from=2018)  # doctest: +SKIP
+    >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)  # doctest: +SKIP
     """
     con = open_database(db_path)
     try:
@@ -446,8 +448,10 @@ class Searcher:
 
     Examples
     --------
-    >>> searcher = Searcher(open_database(None))
-    >>> hits = searcher.search("strategy meeting", nation="Wales")
+    These need a database made by ``casereview run``.
+
+    >>> searcher = Searcher(open_database(None))  # doctest: +SKIP
+    >>> hits = searcher.search("strategy meeting", nation="Wales")  # doctest: +SKIP
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
