@@ -65,9 +65,6 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
 
     Example:  casereview run --manifest corpus_manifest/demo.csv
     """
-    from pipeline import prefect_server
-
-    prefect_server.start_in_background()  # overlaps Prefect's start-up with loading the pipeline below
     from pipeline.flow import RunOptions, run_pipeline
 
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")

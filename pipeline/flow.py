@@ -19,7 +19,6 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline import prefect_server
 from pipeline.errors import CaseReviewError, FetchError
 from pipeline.extract import extract_pdf
 from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem
@@ -186,7 +185,6 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     for name in ("prefect.task_runs", "prefect.flow_runs"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     tagger = make_tagger(options.theme_model, store)
-    prefect_server.wait_until_started()
     return _pipeline_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=options.workers))(
         manifest, store, options, tagger
     )

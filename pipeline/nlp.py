@@ -6,13 +6,34 @@ built pipeline is saved under ``models/spacy-en`` so every run loads the same on
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 
-import spacy
-from spacy.language import Language
 
-from pipeline.settings import models_dir
+def _import_spacy_without_torch():
+    """Import spaCy without letting its ML library (thinc) import torch, which it does whenever torch is installed.
+
+    That costs about 2.5 s at every start of a command, and nothing here runs spaCy with torch (the pipeline is
+    a sentencizer and a lookup table). ``import torch`` is made to fail only while spaCy is imported; torch
+    itself stays importable afterwards for the code that needs it (the torch sentence encoder, BERTopic).
+    """
+    if "torch" in sys.modules:  # already loaded: nothing to save
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
+spacy = _import_spacy_without_torch()
+from spacy.language import Language  # noqa: E402
+
+from pipeline.settings import models_dir  # noqa: E402
 
 NLP_FOLDER = "spacy-en"
 

@@ -11,9 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from spacy.language import Language
-
-from pipeline.nlp import load_nlp
+from pipeline.nlp import Language, load_nlp
 from pipeline.records import Block, Passage, Sentence
 
 MAX_PASSAGE_CHARS = 1200

@@ -211,3 +211,20 @@ def test_extract_command_explains_a_broken_file() -> None:
     result = CliRunner().invoke(main, ["extract", str(DEMO / "broken" / "encrypted-review.pdf")])
     assert result.exit_code == 2
     assert "password" in result.output
+
+
+def test_spacy_loads_without_importing_torch_and_torch_still_imports_after():
+    """spaCy's thinc imports torch when it is installed (seconds at every command start); we keep it out."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from pipeline.segment import split_sentences\n"
+        "print(split_sentences(['One here. Two there.']), 'torch' in sys.modules)\n"
+        "import torch\n"
+        "print(callable(torch.tensor))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parent.parent,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[['One here.', 'Two there.']] False", "True"]

@@ -300,34 +300,3 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     assert same_blob == 1
     blobs = list((tmp_path / "outputs" / "store" / "blobs").rglob("*"))
     assert len([b for b in blobs if b.is_file()]) == 2  # the PDF once (content-addressed) and the HTML page
-
-
-@pytest.mark.slow
-def test_prefect_server_started_early_is_the_one_flows_use(tmp_path):
-    """`casereview run` starts Prefect's temporary server in the background; it must really be up afterwards."""
-    script = (
-        "import urllib.request\n"
-        "from pipeline.settings import quiet_third_parties\n"
-        "quiet_third_parties()\n"
-        "from pipeline import prefect_server\n"
-        "prefect_server.start_in_background()\n"
-        "prefect_server.wait_until_started()\n"
-        "from prefect.server.api.server import SubprocessASGIServer\n"
-        "server = SubprocessASGIServer()\n"
-        "print(server.running, urllib.request.urlopen(server.api_url + '/health').status)\n"
-    )
-    env = {k: v for k, v in _env(tmp_path).items() if k != "PREFECT_API_URL"}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "200"]
-
-
-def test_no_early_start_when_a_prefect_server_is_configured(monkeypatch):
-    from pipeline import prefect_server
-
-    monkeypatch.setattr(prefect_server, "_thread", None)
-    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
-    prefect_server.start_in_background()
-    assert prefect_server._thread is None
-    prefect_server.wait_until_started()  # nothing to wait for
