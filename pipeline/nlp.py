@@ -18,15 +18,14 @@ def _import_spacy_without_torch():
     a sentencizer and a lookup table). ``import torch`` is made to fail only while spaCy is imported; torch
     itself stays importable afterwards for the code that needs it (the torch sentence encoder, BERTopic).
     """
-    if "torch" in sys.modules:  # already loaded: nothing to save
-        import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    blocking = "torch" not in sys.modules  # already loaded: nothing to save
+    if blocking:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
     try:
         import spacy
     finally:
-        del sys.modules["torch"]
+        if blocking:
+            del sys.modules["torch"]
     return spacy
 
 
