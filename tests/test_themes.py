@@ -16,8 +16,8 @@ from pipeline.records import Block
 from pipeline.settings import PROJECT_ROOT
 from pipeline.themes.data import Example, is_held_out, load_gold, load_training_data
 from pipeline.themes.errors import ThemeError
+from pipeline.themes.evaluate import bootstrap_f1, format_table
 from pipeline.themes.evaluate import evaluate as score
-from pipeline.themes.evaluate import format_table
 from pipeline.themes.keywords import KeywordMatcher
 from pipeline.themes.model import ThemeModel
 from pipeline.themes.taxonomy import load_taxonomy
@@ -181,6 +181,43 @@ def test_theme_never_found_scores_zero_f1():
     gold = [Example("1", "t", frozenset({"assessment"}))]
     row = score(gold, [set()], ["assessment"])["themes"]["assessment"]
     assert row["precision"] is None and row["recall"] == 0.0 and row["f1"] == 0.0
+
+
+def test_f1_intervals_hold_the_score_and_narrow_with_more_items():
+    a, v = "assessment", "voice_of_child"
+    # 10 items: assessment right on 4 of its 5 (one miss), one false tag -> F1 0.8; voice always right.
+    gold = [Example(str(k), "t", frozenset({a, v}) if k < 5 else frozenset()) for k in range(10)]
+    predicted = [{a, v}] * 4 + [{v}] + [{a}] + [set()] * 4
+    small = score(gold, predicted, [a, v], core=[a, v], resamples=500)
+    low, high = small["themes"][a]["f1_interval"]
+    assert low < 0.8 < high and 0.0 <= low and high <= 1.0
+    # a theme the model always gets right has no spread at all
+    assert small["themes"][v]["f1_interval"] == [1.0, 1.0]
+    assert small["macro_core"]["f1_interval"][0] <= small["macro_core"]["f1"] <= small["macro_core"]["f1_interval"][1]
+    # the same error rates on ten times the items: the same F1, a narrower interval
+    many = [Example(f"{copy}-{e.id}", e.text, e.labels) for copy in range(10) for e in gold]
+    large = score(many, predicted * 10, [a, v], core=[a, v], resamples=500)
+    assert large["themes"][a]["f1"] == pytest.approx(0.8)
+    big_low, big_high = large["themes"][a]["f1_interval"]
+    assert big_high - big_low < (high - low) / 2
+    # seeded: the same input gives the same interval
+    assert score(gold, predicted, [a, v], resamples=500)["themes"][a]["f1_interval"] == [low, high]
+    # without resamples there are no intervals, and the table has no interval column
+    assert "f1_interval" not in score(gold, predicted, [a, v])["themes"][a]
+    assert "95% interval" in format_table(small) and "95% interval" not in format_table(score(gold, predicted, [a]))
+
+
+def test_bootstrap_leaves_out_uncertain_items_and_resamples_without_the_theme():
+    a = "assessment"
+    # item 2 is a false tag, but uncertain for assessment: left out, so every resample scores 1.0
+    gold = [Example("1", "t", frozenset({a})), Example("2", "t", frozenset(), uncertain=frozenset({a}))]
+    f1 = bootstrap_f1(gold, [{a}, {a}], [a], resamples=200)
+    drawn = ~np.isnan(f1[:, 0])
+    assert set(f1[drawn, 0]) == {1.0}
+    # resamples that drew item 2 twice hold no assessment example: undefined (NaN), not 0
+    assert (~drawn).any()
+    report = score(gold, [{a}, {a}], [a], resamples=200)
+    assert report["themes"][a]["f1_interval"] == [1.0, 1.0]
 
 
 # --- training round trip --------------------------------------------------------------------------------------
@@ -426,6 +463,12 @@ def test_evaluate_command_table_and_json(tmp_path):
     report = json.loads(result.stdout)
     assert report["themes"]["voice_of_child"]["support"] == 1
     assert report["themes"]["assessment"]["left_out"] == 1
+    assert report["resamples"] == 1000
+    low, high = report["macro_core"]["f1_interval"]
+    assert low <= report["macro_core"]["f1"] <= high
+    assert "95% interval" in table.output
+    plain = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED), "--json", "--resamples", "0"])
+    assert "f1_interval" not in json.loads(plain.stdout)["macro_core"]
     gold.write_text('{"id": "g1", "text": "x", "labels": ["no_such_theme"]}\n', encoding="utf-8")
     bad = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
     assert bad.exit_code == 2 and "line 1" in bad.output and "no_such_theme" in bad.output

@@ -103,15 +103,19 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
               help='A JSON-lines file of labelled passages: {"id", "text", "labels", "uncertain"} per line.')
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (for programs) instead of a table.")
+@click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap resamples for each F1's 95% interval (0: no intervals).")
 @_user_errors
-def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool) -> None:
+def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: int) -> None:
     """Check how well a theme model agrees with passages you have labelled yourself.
 
     Each line of the gold file gives a passage's "text", its "labels" (the themes it is about, possibly
     none) and optionally "uncertain" (themes you are unsure about: the passage is left out of those themes'
     scores). Prints, for each theme: precision (of the passages the model tagged, the share you agree with),
     recall (of the passages you labelled, the share the model found), F1 (their balance) and support (how many
-    passages you labelled with the theme), then averages over all themes and over the core themes.
+    passages you labelled with the theme), then averages over all themes and over the core themes. Each F1
+    comes with a 95% interval: the range it takes over resamples of your passages, so a small file shows
+    how uncertain its scores are.
 
     Example:  casereview evaluate --gold my_labels.jsonl
     """
@@ -123,7 +127,7 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool) -> None:
     model = ThemeModel.load(model_dir or _default_model())
     gold = load_gold(gold_path, model.themes)
     predicted = [set(labels) for labels in model.labels([item.text for item in gold])]
-    report = score(gold, predicted, model.themes, model.core_themes)
+    report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)
     if as_json:
         click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), **report}, indent=2))
     else:

@@ -34,8 +34,9 @@ def render_model_card(config: dict, metrics: dict) -> str:
     result = metrics["approaches"][chosen]
     dev = result["dev"]
     dev_line = (f"Development set (`{metrics['dev_file']}`, real sentences, {dev['items']} items): macro-F1 over the "
-                f"core themes {_num(dev['macro_core']['f1'])} ({', '.join(dev['macro_core']['themes'])} have "
-                "examples), over all themes with examples " + _num(dev["macro"]["f1"]) + "."
+                f"core themes {_num(dev['macro_core']['f1'])}{_interval_note(dev, 'macro_core')} "
+                f"({', '.join(dev['macro_core']['themes'])} have examples), over all themes with examples "
+                f"{_num(dev['macro']['f1'])}{_interval_note(dev, 'macro')}."
                 if dev else "No development set was used.")
     parts = [
         f"# Model card: {config['name']}",
@@ -163,18 +164,36 @@ def write_data_card_counts(data_dir: Path, examples: Sequence[Example], themes: 
 
 
 def _detail_table(report: dict) -> str:
-    lines = ["| theme | precision | recall | F1 | support | tagged |", "|---|---|---|---|---|---|"]
+    intervals = "resamples" in report
+
+    def span(row: dict) -> str:
+        return f" {_span(row.get('f1_interval'))} |" if intervals else ""
+
+    lines = ["| theme | precision | recall | F1 |" + (" F1 95% interval |" if intervals else "")
+             + " support | tagged |", "|---|---|---|---|" + ("---|" if intervals else "") + "---|---|"]
     for theme, row in report["themes"].items():
-        lines.append(f"| {theme} | {_num(row['precision'])} | {_num(row['recall'])} | {_num(row['f1'])} | "
-                     f"{row['support']} | {row['tagged']} |")
+        lines.append(f"| {theme} | {_num(row['precision'])} | {_num(row['recall'])} | {_num(row['f1'])} |"
+                     f"{span(row)} {row['support']} | {row['tagged']} |")
     micro = report["micro"]
-    lines.append(f"| micro | {_num(micro['precision'])} | {_num(micro['recall'])} | {_num(micro['f1'])} | "
-                 f"{micro['support']} | {micro['tagged']} |")
+    lines.append(f"| micro | {_num(micro['precision'])} | {_num(micro['recall'])} | {_num(micro['f1'])} |"
+                 + (" |" if intervals else "") + f" {micro['support']} | {micro['tagged']} |")
     for key in ("macro", "macro_core"):
         row = report[key]
         lines.append(f"| {key} ({len(row['themes'])} of {row['of']}) | {_num(row['precision'])} | "
-                     f"{_num(row['recall'])} | {_num(row['f1'])} | | |")
+                     f"{_num(row['recall'])} | {_num(row['f1'])} |{span(row)} | |")
+    if intervals:
+        lines += ["", f"F1 95% interval: the middle 95% of F1 over {report['resamples']} bootstrap resamples of "
+                  "these items."]
     return "\n".join(lines)
+
+
+def _interval_note(report: dict, key: str) -> str:
+    interval = report[key].get("f1_interval")
+    return f" (95% interval {_span(interval)})" if interval else ""
+
+
+def _span(interval: list[float] | None) -> str:
+    return "-" if not interval else f"{interval[0]:.2f}–{interval[1]:.2f}"
 
 
 def _f1(report: dict | None, theme: str) -> str:

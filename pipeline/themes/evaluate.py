@@ -11,17 +11,29 @@ Conventions:
 - macro = the unweighted mean over themes whose F1 is defined (an undefined precision counts as 0 there);
   ``macro_core`` the same over core themes.
   micro pools the counts of all themes.
+- With ``resamples`` > 0, each F1 (per theme, macro and core macro) also gets a 95% interval
+  (``f1_interval``): the 2.5th and 97.5th percentiles of that F1 over bootstrap resamples of the items
+  (drawn with replacement, seeded, so the same input gives the same interval). It says how far the score
+  could move on another sample of the same kind of text: with 14 examples of a theme, a lot. A resample
+  holding no gold example of a theme has no F1 for it and is left out of that theme's interval (and of
+  the macro intervals that include the theme).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from pipeline.themes.data import Example
+
+RESAMPLES = 1000
+INTERVAL_SEED = 0
+_CELLS_PER_CHUNK = 2_000_000  # resample weights held in memory at once (resamples x items)
 
 
 def evaluate(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[str]], themes: Sequence[str],
-             core: Sequence[str] = ()) -> dict:
+             core: Sequence[str] = (), resamples: int = 0) -> dict:
     """Score predicted label sets against gold examples.
 
     Parameters
@@ -34,12 +46,16 @@ def evaluate(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[s
         Themes to score, in the order of the table.
     core : sequence of str
         The core themes (their own macro average).
+    resamples : int
+        Bootstrap resamples for the 95% intervals of F1 (0: no intervals).
 
     Returns
     -------
     dict
         ``{"items", "themes": {id: {precision, recall, f1, support, tagged, tp, fp, fn, left_out}},
         "micro": {...}, "macro": {..., "themes": [...]}, "macro_core": {...}}``; undefined values are None.
+        With ``resamples``, each theme, ``macro`` and ``macro_core`` also has ``f1_interval``: ``[low, high]``,
+        or None where its F1 is undefined; the report has ``resamples``.
 
     Examples
     --------
@@ -62,13 +78,79 @@ def evaluate(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[s
             fn += in_gold and not in_tags
         per_theme[theme] = {**_scores(tp, fp, fn), "left_out": left_out}
     totals = [sum(per_theme[t][k] for t in themes) for k in ("tp", "fp", "fn")]
-    return {
+    report = {
         "items": len(gold),
         "themes": per_theme,
         "micro": _scores(*totals),
         "macro": _macro(per_theme, list(themes)),
         "macro_core": _macro(per_theme, [t for t in themes if t in set(core)]),
     }
+    if resamples > 0:
+        _add_intervals(report, gold, predicted, list(themes), resamples)
+    return report
+
+
+def bootstrap_f1(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[str]], themes: Sequence[str],
+                 resamples: int = RESAMPLES, seed: int = INTERVAL_SEED) -> np.ndarray:
+    """F1 of each theme on ``resamples`` bootstrap resamples of the items: an array (resamples, themes).
+
+    Each resample draws as many items as there are, with replacement. F1 is NaN where a resample holds no
+    gold example of the theme (undefined, as in :func:`evaluate`); items whose ``uncertain`` list holds a
+    theme are left out of that theme, as in :func:`evaluate`.
+
+    Examples
+    --------
+    >>> gold = [Example("1", "...", frozenset({"assessment"})), Example("2", "...", frozenset())]
+    >>> bootstrap_f1(gold, [{"assessment"}, set()], ["assessment"], resamples=3).ravel().tolist()
+    [1.0, 1.0, nan]
+
+    (The third resample drew item 2 twice: it holds no assessment example, so has no F1 for it.)
+    """
+    themes, n = list(themes), len(gold)
+
+    def matrix(rows) -> np.ndarray:
+        return np.array(rows, dtype=bool).reshape(n, len(themes))
+
+    truth = matrix([[t in item.labels for t in themes] for item in gold])
+    tags = matrix([[t in p for t in themes] for p in predicted])
+    scored = ~matrix([[t in item.uncertain for t in themes] for item in gold])
+    tp_items, fp_items, fn_items = ((c & scored).astype(np.float64)
+                                    for c in (truth & tags, tags & ~truth, truth & ~tags))
+    rng = np.random.default_rng(seed)
+    f1 = np.full((resamples, len(themes)), np.nan)
+    if not n:
+        return f1
+    chunk = max(1, _CELLS_PER_CHUNK // n)
+    for start in range(0, resamples, chunk):
+        size = min(chunk, resamples - start)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(np.float64)
+        tp, fp, fn = weights @ tp_items, weights @ fp_items, weights @ fn_items
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1[start:start + size] = np.where(tp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)
+    return f1
+
+
+def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: int) -> None:
+    f1 = bootstrap_f1(gold, predicted, themes, resamples)
+    report["resamples"] = resamples
+    for j, theme in enumerate(themes):
+        row = report["themes"][theme]
+        row["f1_interval"] = _percentiles(f1[:, j]) if row["f1"] is not None else None
+    for key in ("macro", "macro_core"):
+        columns = [themes.index(t) for t in report[key]["themes"]]
+        if not columns:
+            report[key]["f1_interval"] = None
+            continue
+        # the mean over resamples that hold every one of these themes, as the macro itself does
+        report[key]["f1_interval"] = _percentiles(f1[:, columns].mean(axis=1))
+
+
+def _percentiles(values: np.ndarray) -> list[float] | None:
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [round(float(low), 4), round(float(high), 4)]
 
 
 def _scores(tp: int, fp: int, fn: int) -> dict:
@@ -95,23 +177,37 @@ def _macro(per_theme: dict, themes: list[str]) -> dict:
 
 
 def format_table(report: dict, title: str = "") -> str:
-    """The report as a plain-text table for people (undefined values shown as '-')."""
+    """The report as a plain-text table for people (undefined values shown as '-').
+
+    With intervals (``evaluate(..., resamples=N)``), a column gives each F1's 95% interval.
+    """
+    intervals = "resamples" in report
     lines = [title] if title else []
-    lines.append(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}{'support':>9}{'tagged':>8}"
-                 f"{'left out':>10}")
+    lines.append(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}"
+                 + (f"{'95% interval':>14}" if intervals else "") + f"{'support':>9}{'tagged':>8}{'left out':>10}")
     for theme, row in report["themes"].items():
         lines.append(f"{theme:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
-                     f"{row['support']:>9}{row['tagged']:>8}{row['left_out']:>10}")
+                     + (f"{_span(row.get('f1_interval')):>14}" if intervals else "")
+                     + f"{row['support']:>9}{row['tagged']:>8}{row['left_out']:>10}")
     micro, macro, core = report["micro"], report["macro"], report["macro_core"]
     lines.append(f"{'micro average':<24}{_fmt(micro['precision']):>10}{_fmt(micro['recall']):>8}"
-                 f"{_fmt(micro['f1']):>7}{micro['support']:>9}{micro['tagged']:>8}")
+                 f"{_fmt(micro['f1']):>7}" + (" " * 14 if intervals else "")
+                 + f"{micro['support']:>9}{micro['tagged']:>8}")
     for label, row in ((f"macro ({len(macro['themes'])} of {macro['of']})", macro),
                        (f"macro core ({len(core['themes'])} of {core['of']})", core)):
         if row["of"]:
-            lines.append(f"{label:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}")
+            lines.append(f"{label:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
+                         + (f"{_span(row.get('f1_interval')):>14}" if intervals else ""))
     lines.append(f"{report['items']} items. '-' = undefined (nothing tagged, or no gold examples of the theme); "
                  "macro averages use the themes with gold examples.")
+    if intervals:
+        lines.append(f"95% interval: where F1 falls in 95% of {report['resamples']} resamples of these items "
+                     "(bootstrap); a wide one means too few labelled examples to pin the score down.")
     return "\n".join(lines)
+
+
+def _span(interval: list[float] | None) -> str:
+    return "-" if not interval else f"{interval[0]:.2f}-{interval[1]:.2f}"
 
 
 def _fmt(value: float | None) -> str:
