@@ -34,9 +34,9 @@ def render_model_card(config: dict, metrics: dict) -> str:
     result = metrics["approaches"][chosen]
     dev = result["dev"]
     dev_line = (f"Development set (`{metrics['dev_file']}`, real sentences, {dev['items']} items): macro-F1 over the "
-                f"core themes {_num(dev['macro_core']['f1'])}{_interval_note(dev, 'macro_core')} "
-                f"({', '.join(dev['macro_core']['themes'])} have examples), over all themes with examples "
-                f"{_num(dev['macro']['f1'])}{_interval_note(dev, 'macro')}."
+                f"core themes that have examples ({', '.join(dev['macro_core']['themes'])}) "
+                f"{_num(dev['macro_core']['f1'])}{_interval_note(dev, 'macro_core')}, over all themes with "
+                f"examples {_num(dev['macro']['f1'])}{_interval_note(dev, 'macro')}."
                 if dev else "No development set was used.")
     parts = [
         f"# Model card: {config['name']}",
