@@ -470,6 +470,24 @@ def test_evaluate_command_table_and_json(tmp_path):
     assert "95% interval" in table.output
     plain = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED), "--json", "--resamples", "0"])
     assert "f1_interval" not in json.loads(plain.stdout)["macro_core"]
+    # --errors: one line per passage with a missed or wrong tag, adding up to the report's fn and fp
+    mislabelled = tmp_path / "mislabelled.jsonl"  # a background sentence labelled as a theme: a sure miss
+    mislabelled.write_text("\n".join(json.dumps(x) for x in items + [
+        {"id": "g4", "text": BACKGROUND_TEXT, "labels": ["information_sharing"]}]) + "\n", encoding="utf-8")
+    wrong_file = tmp_path / "out" / "wrong.jsonl"
+    with_errors = CliRunner().invoke(evaluate, ["--gold", str(mislabelled), "--model", str(SHIPPED), "--json",
+                                                "--errors", str(wrong_file)])
+    assert with_errors.exit_code == 0, with_errors.output
+    rows = [json.loads(line) for line in wrong_file.read_text(encoding="utf-8").splitlines()]
+    assert {"id": "g4", "missed": ["information_sharing"]}.items() <= rows[-1].items()
+    for theme, counts in json.loads(with_errors.stdout)["themes"].items():
+        assert sum(theme in row["missed"] for row in rows) == counts["fn"]
+        assert sum(theme in row["wrongly_tagged"] for row in rows) == counts["fp"]
+    assert all(set(row["scores"]) == set(report["themes"]) for row in rows)
+    assert f"written to {wrong_file}" in with_errors.stderr
+    unwritable = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED),
+                                               "--errors", str(gold / "wrong.jsonl")])
+    assert unwritable.exit_code == 2 and "cannot write" in unwritable.output and "--errors" in unwritable.output
     gold.write_text('{"id": "g1", "text": "x", "labels": ["no_such_theme"]}\n', encoding="utf-8")
     bad = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
     assert bad.exit_code == 2 and "line 1" in bad.output and "no_such_theme" in bad.output

@@ -105,8 +105,12 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (for programs) instead of a table.")
 @click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for each F1's 95% interval (0: no intervals).")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the passages the model got wrong to this JSON-lines file: the themes it missed, "
+                   "the themes it tagged wrongly, and its scores.")
 @_user_errors
-def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: int) -> None:
+def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: int,
+             errors_path: Path | None) -> None:
     """Check how well a theme model agrees with passages you have labelled yourself.
 
     Each line of the gold file gives a passage's "text", its "labels" (the themes it is about, possibly
@@ -115,23 +119,36 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     recall (of the passages you labelled, the share the model found), F1 (their balance) and support (how many
     passages you labelled with the theme), then averages over all themes and over the core themes. Each F1
     comes with a 95% interval: the range it takes over resamples of your passages, so a small file shows
-    how uncertain its scores are.
+    how uncertain its scores are. With --errors, the passages it got wrong go to a file, to read why.
 
-    Example:  casereview evaluate --gold my_labels.jsonl
+    Example:  casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
     from pipeline.themes.data import load_gold
+    from pipeline.themes.evaluate import disagreements, format_table
     from pipeline.themes.evaluate import evaluate as score
-    from pipeline.themes.evaluate import format_table
     from pipeline.themes.model import ThemeModel
 
     model = ThemeModel.load(model_dir or _default_model())
     gold = load_gold(gold_path, model.themes)
-    predicted = [set(labels) for labels in model.labels([item.text for item in gold])]
+    probabilities = model.score([item.text for item in gold])
+    predicted = [set(labels) for labels in model.labels_from(probabilities)]
     report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)
+    if errors_path is not None:
+        wrong = disagreements(gold, predicted, model.themes, probabilities)
+        try:
+            errors_path.parent.mkdir(parents=True, exist_ok=True)
+            errors_path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong),
+                                   encoding="utf-8")
+        except OSError as exc:
+            raise CaseReviewError(f"cannot write {errors_path}: {exc.strerror or exc}; choose another file "
+                                  "with --errors") from None
     if as_json:
         click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), **report}, indent=2))
     else:
         click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)"))
+    if errors_path is not None:
+        click.echo(f"{len(wrong)} of {len(gold)} passages with a missed or wrong tag written to {errors_path}",
+                   err=True)
 
 
 @click.command()

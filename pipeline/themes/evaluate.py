@@ -130,6 +130,34 @@ def bootstrap_f1(gold: Sequence[Example], predicted: Sequence[set[str] | frozens
     return f1
 
 
+def disagreements(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[str]], themes: Sequence[str],
+                  scores: np.ndarray | None = None) -> list[dict]:
+    """The items where the model and the gold labels disagree on a theme that is not ``uncertain`` for them.
+
+    One dict per such item, in gold order: ``{"id", "text", "labels", "predicted", "missed", "wrongly_tagged"}``
+    (``missed``: gold themes the model did not tag; ``wrongly_tagged``: tagged themes not in gold), plus
+    ``"scores"`` (theme -> probability) when ``scores`` (one row per item, one column per theme) is given.
+
+    Examples
+    --------
+    >>> gold = [Example("1", "a", frozenset({"assessment"})), Example("2", "b", frozenset())]
+    >>> [(d["id"], d["missed"], d["wrongly_tagged"]) for d in disagreements(gold, [set(), set()], ["assessment"])]
+    [('1', ['assessment'], [])]
+    """
+    rows = []
+    for k, (item, tags) in enumerate(zip(gold, predicted, strict=True)):
+        missed = [t for t in themes if t in item.labels and t not in tags and t not in item.uncertain]
+        wrong = [t for t in themes if t in tags and t not in item.labels and t not in item.uncertain]
+        if not missed and not wrong:
+            continue
+        row = {"id": item.id, "text": item.text, "labels": [t for t in themes if t in item.labels],
+               "predicted": [t for t in themes if t in tags], "missed": missed, "wrongly_tagged": wrong}
+        if scores is not None:
+            row["scores"] = {t: round(float(p), 4) for t, p in zip(themes, scores[k], strict=True)}
+        rows.append(row)
+    return rows
+
+
 def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: int) -> None:
     f1 = bootstrap_f1(gold, predicted, themes, resamples)
     report["resamples"] = resamples
