@@ -33,6 +33,42 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.:)]?$")
+_YEAR = re.compile(r"^[(\[]?(?:19|20)\d\d[)\].,:;]*$")
+_NUMBERISH = re.compile(r"^[(\[]?[-+£$€]?\d[\d.,:/%x-]*[)\]%]?$", re.IGNORECASE)
+
+
+def plausible_heading(text: str) -> bool:
+    """Whether large or bold text reads like a heading rather than a chart label, figure or stray fragment.
+
+    Charts and infographics in real reviews set their labels and numbers in large type, and a line
+    broken off a pull quote can be bold: taken as headings they would become the section of every
+    passage after them. A heading has a word of two letters or more, does not start in lower case (the rest
+    of a sentence) or end a quotation, has no percentages, at most 24 words, and (after a section number)
+    fewer figures (numbers other than years) than words. Chart labels of words and numbers can still pass.
+
+    >>> [plausible_heading(t) for t in ("4. Findings", "Voice of the child", "Period 1, 2018 to 2020",
+    ...                                 "Good 48% (43%) Inadequate 5% (9%)", "and resources", "has not taken place.”")]
+    [True, True, True, False, False, False]
+    """
+    text = text.strip()
+    tokens = text.split()
+    if not tokens or not _WORD.search(text):
+        return False
+    first = next((ch for ch in text if ch.isalnum()), "")
+    if first.islower():
+        return False  # the rest of a sentence, not the start of a heading
+    if text[-1] in "”\"'’" and _ends_sentence(text[:-1]):
+        return False  # the end of a quotation
+    if len(tokens) > 24 or "%" in text:
+        return False  # a run of chart labels, or figures
+    if _SECTION_NUMBER.match(tokens[0]):
+        tokens = tokens[1:]  # "4.2 Findings": the number is the heading's, not a figure
+    figures = sum(bool(_NUMBERISH.match(t)) and not _YEAR.match(t) for t in tokens)
+    return figures * 2 < len(tokens)  # years are words here: "Period 1: 2018 to 2020" is a heading
+
+
 def normalise(text: str) -> str:
     """Unicode NFKC (ligatures such as ﬁ become fi), soft hyphens and zero-width characters removed."""
     return unicodedata.normalize("NFKC", text.translate(_SOFT_HYPHENS))
@@ -221,7 +257,10 @@ class _BlockBuilder:
         if not self._lines:
             return
         text = join_lines([ln.text for ln in self._lines], self.vocabulary)
-        block = Block(self._kind, text, self._lines[0].page, self._lines[-1].page, self._level)
+        kind, level = self._kind, self._level
+        if kind == "heading" and not plausible_heading(normalise(text)):
+            kind, level = "paragraph", 0
+        block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level)
         self.blocks.append(block)
         self._lines = []
         if self._release_footnotes:

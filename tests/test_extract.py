@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
-from pipeline.layout import join_lines
+from pipeline.layout import join_lines, plausible_heading
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +104,31 @@ def test_headings_become_passage_sections() -> None:
     assert len(headings) >= 5
     assert sections - {None} <= set(headings)
     assert any("recommendation" in (s or "").lower() for s in sections)
+
+
+@pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
+def test_chart_labels_and_fragments_in_large_type_are_not_headings() -> None:
+    # The real report sets its charts' labels and percentages in large type; they must not become the
+    # section of the passages that follow them.
+    document = extract_pdf(SHARED_PDF / "home-again-single-column.pdf")
+    headings = [b.text for b in document.blocks if b.kind == "heading"]
+    assert "Findings" in headings and "Conclusions" in headings
+    assert not [h for h in headings if "%" in h or h[:1].islower()], headings
+    sections = {p.section for p in segment("home-again", document.blocks)}
+    assert not [s for s in sections if s and "%" in s]
+
+
+def test_dated_and_numbered_headings_are_kept_but_long_bold_notices_are_not() -> None:
+    headings = [b.text for b in extract_pdf(DEMO / "northmoor-2021-child-m.pdf").blocks if b.kind == "heading"]
+    assert any(h.startswith("Episode 1:") and "2019" in h for h in headings)
+    # the cover of this review has a bold fiction notice and a large-type signposting paragraph
+    cover = [b for b in extract_pdf(DEMO / "kestrel-bay-2018-child-r.pdf").blocks if b.page_start == 1]
+    assert any(len(b.text.split()) > 24 for b in cover)
+    assert not [b.text for b in cover if b.kind == "heading" and len(b.text.split()) > 24]
+    assert [plausible_heading(t) for t in ("7. Recommendations", "Period 2: 2019 to 2021", "Findings 2018")] == [
+        True, True, True]
+    assert [plausible_heading(t) for t in ("12 24 36 48 Months", "of the children returned", "(n=42)")] == [
+        False, False, False]
 
 
 @pytest.mark.parametrize(
