@@ -65,18 +65,8 @@ def evaluate(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[s
     """
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold items but {len(predicted)} predictions")
-    per_theme = {}
-    for theme in themes:
-        tp = fp = fn = left_out = 0
-        for item, tags in zip(gold, predicted, strict=True):
-            if theme in item.uncertain:
-                left_out += 1
-                continue
-            in_gold, in_tags = theme in item.labels, theme in tags
-            tp += in_gold and in_tags
-            fp += in_tags and not in_gold
-            fn += in_gold and not in_tags
-        per_theme[theme] = {**_scores(tp, fp, fn), "left_out": left_out}
+    tp, fp, fn, left_out = (m.sum(axis=0).tolist() for m in _outcomes(gold, predicted, themes))
+    per_theme = {theme: {**_scores(tp[j], fp[j], fn[j]), "left_out": left_out[j]} for j, theme in enumerate(themes)}
     totals = [sum(per_theme[t][k] for t in themes) for k in ("tp", "fp", "fn")]
     report = {
         "items": len(gold),
@@ -106,16 +96,8 @@ def bootstrap_f1(gold: Sequence[Example], predicted: Sequence[set[str] | frozens
 
     (The third resample drew item 2 twice: it holds no assessment example, so has no F1 for it.)
     """
-    themes, n = list(themes), len(gold)
-
-    def matrix(rows) -> np.ndarray:
-        return np.array(rows, dtype=bool).reshape(n, len(themes))
-
-    truth = matrix([[t in item.labels for t in themes] for item in gold])
-    tags = matrix([[t in p for t in themes] for p in predicted])
-    scored = ~matrix([[t in item.uncertain for t in themes] for item in gold])
-    tp_items, fp_items, fn_items = ((c & scored).astype(np.float64)
-                                    for c in (truth & tags, tags & ~truth, truth & ~tags))
+    n = len(gold)
+    tp_items, fp_items, fn_items = (m.astype(np.float64) for m in _outcomes(gold, predicted, themes)[:3])
     rng = np.random.default_rng(seed)
     f1 = np.full((resamples, len(themes)), np.nan)
     if not n:
@@ -144,10 +126,11 @@ def disagreements(gold: Sequence[Example], predicted: Sequence[set[str] | frozen
     >>> [(d["id"], d["missed"], d["wrongly_tagged"]) for d in disagreements(gold, [set(), set()], ["assessment"])]
     [('1', ['assessment'], [])]
     """
+    _, fp, fn, _ = _outcomes(gold, predicted, themes)
     rows = []
     for k, (item, tags) in enumerate(zip(gold, predicted, strict=True)):
-        missed = [t for t in themes if t in item.labels and t not in tags and t not in item.uncertain]
-        wrong = [t for t in themes if t in tags and t not in item.labels and t not in item.uncertain]
+        missed = [t for j, t in enumerate(themes) if fn[k, j]]
+        wrong = [t for j, t in enumerate(themes) if fp[k, j]]
         if not missed and not wrong:
             continue
         row = {"id": item.id, "text": item.text, "labels": [t for t in themes if t in item.labels],
@@ -156,6 +139,20 @@ def disagreements(gold: Sequence[Example], predicted: Sequence[set[str] | frozen
             row["scores"] = {t: round(float(p), 4) for t, p in zip(themes, scores[k], strict=True)}
         rows.append(row)
     return rows
+
+
+def _outcomes(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[str]], themes: Sequence[str]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Boolean matrices (items, themes): true positive, false positive, false negative, left out (uncertain).
+
+    The one place that decides how an item counts for a theme; a left-out item counts as none of the others.
+    """
+    shape = (len(gold), len(themes))
+    truth = np.array([[t in item.labels for t in themes] for item in gold], dtype=bool).reshape(shape)
+    tags = np.array([[t in p for t in themes] for p in predicted], dtype=bool).reshape(shape)
+    left_out = np.array([[t in item.uncertain for t in themes] for item in gold], dtype=bool).reshape(shape)
+    scored = ~left_out
+    return truth & tags & scored, tags & ~truth & scored, truth & ~tags & scored, left_out
 
 
 def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: int) -> None:
@@ -215,7 +212,7 @@ def format_table(report: dict, title: str = "") -> str:
                  + (f"{'95% interval':>14}" if intervals else "") + f"{'support':>9}{'tagged':>8}{'left out':>10}")
     for theme, row in report["themes"].items():
         lines.append(f"{theme:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
-                     + (f"{_span(row.get('f1_interval')):>14}" if intervals else "")
+                     + (f"{format_interval(row.get('f1_interval')):>14}" if intervals else "")
                      + f"{row['support']:>9}{row['tagged']:>8}{row['left_out']:>10}")
     micro, macro, core = report["micro"], report["macro"], report["macro_core"]
     lines.append(f"{'micro average':<24}{_fmt(micro['precision']):>10}{_fmt(micro['recall']):>8}"
@@ -225,7 +222,7 @@ def format_table(report: dict, title: str = "") -> str:
                        (f"macro core ({len(core['themes'])} of {core['of']})", core)):
         if row["of"]:
             lines.append(f"{label:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
-                         + (f"{_span(row.get('f1_interval')):>14}" if intervals else ""))
+                         + (f"{format_interval(row.get('f1_interval')):>14}" if intervals else ""))
     lines.append(f"{report['items']} items. '-' = undefined (nothing tagged, or no gold examples of the theme); "
                  "macro averages use the themes with gold examples.")
     if intervals:
@@ -234,8 +231,9 @@ def format_table(report: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
-def _span(interval: list[float] | None) -> str:
-    return "-" if not interval else f"{interval[0]:.2f}-{interval[1]:.2f}"
+def format_interval(interval: list[float] | None, dash: str = "-") -> str:
+    """An ``f1_interval`` as text, e.g. ``0.62-0.81`` ('-' when there is none)."""
+    return "-" if not interval else f"{interval[0]:.2f}{dash}{interval[1]:.2f}"
 
 
 def _fmt(value: float | None) -> str:
