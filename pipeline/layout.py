@@ -7,6 +7,7 @@ recognise headings, list items, tables and footnotes; join words hyphenated at l
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import statistics
 import unicodedata
@@ -33,7 +34,7 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip()[-1:] in _SENTENCE_END_CHARS
 
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
+_HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more, any case
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.:)]?$")
 _YEAR = re.compile(r"^[(\[]?(?:19|20)\d\d[)\].,:;]*$")
 _NUMBERISH = re.compile(r"^[(\[]?[-+£$€]?\d[\d.,:/%x-]*[)\]%]?$", re.IGNORECASE)
@@ -54,7 +55,7 @@ def plausible_heading(text: str) -> bool:
     """
     text = text.strip()
     tokens = text.split()
-    if not tokens or not _WORD.search(text):
+    if not tokens or not _HEADING_WORD.search(text):
         return False
     first = next((ch for ch in text if ch.isalnum()), "")
     if first.islower():
@@ -238,7 +239,9 @@ class _BlockBuilder:
         if kind != self._kind or level != self._level:
             return False
         if kind == "heading":
-            return previous is last and line.bottom - last.bottom < 2 * line.size
+            # A heading wrapped over lines keeps its line spacing; a wider gap starts another heading
+            # ("2 FINDINGS" above "Voice of the child"), which becomes the section of what follows.
+            return previous is last and line.bottom - last.bottom < 1.6 * line.size
         if previous is not last:
             # A new column or page: the paragraph carries on unless the last line closed a sentence.
             return not _ends_sentence(last.text)
@@ -327,7 +330,41 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
         builder.end_page()
     builder.flush()
     builder.release_footnotes()
-    return [b for b in builder.blocks if b.text]
+    return demote_label_runs([b for b in builder.blocks if b.text])
+
+
+LABEL_RUN = 3  # this many headings of one level in a row, with no text between, are labels
+
+
+def demote_label_runs(blocks: list[Block]) -> list[Block]:
+    """Turn runs of same-level headings with nothing between them into text: they label a chart or list.
+
+    An infographic or a chart key sets its labels in large or bold type, one per line ("Yorkshire", "West
+    Midlands", "East Midlands"). Read as headings, the last label would become the section of every passage
+    after it. Sections nest, so two headings in a row ("5. Findings" above "Finding 1: ...") or a title page's
+    lines above a larger first heading are left alone. Only a run of ``LABEL_RUN`` or more headings of one
+    level, directly followed by text, is read as text; the section stays what it was before the run.
+
+    >>> h = lambda text, level: Block("heading", text, 1, 1, level)
+    >>> blocks = [h("Findings", 1), Block("paragraph", "Text.", 1, 1),
+    ...           h("London", 2), h("Yorkshire", 2), h("Wales", 2), Block("paragraph", "More text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['heading', 'paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph']
+    """
+    result = list(blocks)
+    end = 0
+    while end < len(result):
+        if result[end].kind != "heading":
+            end += 1
+            continue
+        start = end
+        while end < len(result) and result[end].kind == "heading" and result[end].level == result[start].level:
+            end += 1
+        followed_by_text = end < len(result) and result[end].kind != "heading"
+        if end - start >= LABEL_RUN and followed_by_text:
+            for i in range(start, end):
+                result[i] = dataclasses.replace(result[i], kind="paragraph", level=0)
+    return result
 
 
 _HYPHEN_END = re.compile(r"(\w+)[-\u2010]$")
@@ -362,14 +399,14 @@ _HYPHEN_PREFIXES = frozenset(
     "multi inter non self well ex anti cross semi long short full part child young face step half mid "
     "one two three four five six seven eight nine ten".split()
 )
-_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
+_VOCABULARY_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 
 
 def document_vocabulary(lines: Iterable[str]) -> frozenset[str]:
     """Lower-case words of a document, hyphenated compounds kept whole (line-end hyphens excluded)."""
     words: set[str] = set()
     for line in lines:
-        words.update(_WORD.findall(normalise(line).lower().rstrip("-")))
+        words.update(_VOCABULARY_WORD.findall(normalise(line).lower().rstrip("-")))
     return frozenset(words)
 
 

@@ -131,6 +131,50 @@ def test_dated_and_numbered_headings_are_kept_but_long_bold_notices_are_not() ->
         False, False, False]
 
 
+def _typeset(path: Path, lines: list[tuple[str, float, float]]) -> Path:
+    """A one-page PDF of (text, font size, space above) lines; sizes over 11 are set in bold."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    y = 780.0
+    for text, size, space in lines:
+        y -= space
+        pdf.setFont("Helvetica-Bold" if size > 11 else "Helvetica", size)
+        pdf.drawString(60, y, text)
+    pdf.save()
+    return path
+
+
+BODY = ("Practitioners met the family twice that spring and wrote down what they saw at each visit.", 10, 13)
+
+
+def test_stacked_and_capital_headings_and_chart_labels(tmp_path: Path) -> None:
+    # Two headings with a gap between them are two headings (the later one is the section), a heading in
+    # capitals is a heading, and a run of labels in large type (a chart key) is text, not a section.
+    pdf = _typeset(tmp_path / "layout.pdf", [
+        ("Background to the review", 14, 0), BODY, BODY,
+        ("Part two", 14, 24), ("WHAT THE REVIEW FOUND", 14, 24), BODY, BODY,
+        ("Yorkshire", 14, 24), ("West Midlands", 14, 24), ("East Midlands", 14, 24), BODY, BODY,
+    ])
+    blocks = extract_pdf(pdf).blocks
+    assert [b.text for b in blocks if b.kind == "heading"] == [
+        "Background to the review", "Part two", "WHAT THE REVIEW FOUND"]
+    sections = [p.section for p in segment("layout", blocks)]
+    assert sections[0] == "Background to the review"
+    assert sections[-1] == "WHAT THE REVIEW FOUND"
+    assert any("East Midlands" in b.text for b in blocks if b.kind == "paragraph")
+
+
+@pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
+def test_a_heading_in_capitals_under_another_is_the_section_on_a_real_pdf() -> None:
+    document = extract_pdf(SHARED_PDF / "reunification-review-two-column.pdf")
+    headings = [b.text for b in document.blocks if b.kind == "heading"]
+    assert "2 THE TIMING AND LIKELIHOOD OF RETURN" in headings
+    sections = {p.section for p in segment("reunification", document.blocks)}
+    assert "2 THE TIMING AND LIKELIHOOD OF RETURN" in sections
+    assert not [s for s in sections if s and "THE TIMING" in s and s != "2 THE TIMING AND LIKELIHOOD OF RETURN"]
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
