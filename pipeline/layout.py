@@ -26,12 +26,21 @@ _PAGE_NUMBER = re.compile(
 )
 _BULLET = re.compile(r"^[•●▪◦‣∙·\-–—*\u007f]\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+\S")
-_SENTENCE_END_CHARS = frozenset(".!?:;…)]\"'’”")
+_SENTENCE_END_CHARS = frozenset(".!?:;…")
+_CLOSERS = ")]\"'’”"
 _SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•"})
 
 
 def _ends_sentence(text: str) -> bool:
-    return text.rstrip()[-1:] in _SENTENCE_END_CHARS
+    """Whether a line ends a sentence: a full stop (or ! ? : ; …), perhaps inside a closing bracket or quote.
+
+    A bracket or quotation mark alone does not: "(Smedslund et al. 2011)" and "parents’" end lines in the
+    middle of sentences.
+
+    >>> [_ends_sentence(t) for t in ("as she said.", "“not again.”", "(see p29).", "(Smith 2011)", "parents’")]
+    [True, True, True, False, False]
+    """
+    return text.rstrip().rstrip(_CLOSERS)[-1:] in _SENTENCE_END_CHARS
 
 
 _HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more, any case
@@ -196,6 +205,7 @@ class _BlockBuilder:
         self._run_right = 0.0
         self._run_left = 0.0
         self._release_footnotes = False
+        self._new_run = False
 
     def _heading_level(self, line: Line) -> int:
         words = len(line.text.split())
@@ -214,8 +224,10 @@ class _BlockBuilder:
         self._run_left = min((ln.x0 for ln in text_lines), default=0.0)
         widths = sorted(ln.x1 for ln in text_lines)
         self._run_right = widths[int(len(widths) * 0.9)] if widths else 0.0
+        self._new_run = True
 
     def add(self, line: Line, previous: Line | None) -> None:
+        new_run, self._new_run = self._new_run, False
         if line.kind == "table":
             self.flush()
             self.blocks.append(Block("table", normalise(line.text), line.page, line.page))
@@ -225,13 +237,14 @@ class _BlockBuilder:
         if kind == "paragraph" and (_BULLET.match(line.text) or _NUMBERED.match(line.text)):
             kind = "list_item" if _BULLET.match(line.text) else "paragraph"
             self.flush()
-        elif self._lines and not self._continues(line, previous, kind, level):
+        elif self._lines and not self._continues(line, previous, kind, level, new_run):
             self.flush()
         if not self._lines:
             self._kind, self._level = kind, level
         self._lines.append(line)
 
-    def _continues(self, line: Line, previous: Line | None, kind: str, level: int) -> bool:
+    def _continues(self, line: Line, previous: Line | None, kind: str, level: int, new_run: bool) -> bool:
+        """Whether ``line`` carries on the block being built; ``new_run``: it opens a new column or page."""
         last = self._lines[-1]
         if self._kind == "heading" and kind == "paragraph" and line.bold == last.bold and last.bold:
             # The last line of a bold heading wrapped over lines may end like a sentence.
@@ -241,13 +254,15 @@ class _BlockBuilder:
         if kind == "heading":
             # A heading wrapped over lines keeps its line spacing; a wider gap starts another heading
             # ("2 FINDINGS" above "Voice of the child"), which becomes the section of what follows.
-            return previous is last and line.bottom - last.bottom < 1.6 * line.size
-        if previous is not last:
+            return not new_run and previous is last and line.bottom - last.bottom < 1.6 * line.size
+        if new_run or previous is not last:
             # A new column or page: the paragraph carries on unless the last line closed a sentence.
             return not _ends_sentence(last.text)
         gap = line.bottom - last.bottom
         if gap > self.pitch * 1.35 or gap < -1:
             return False
+        if abs(gap) < 1 and line.x0 >= last.x1 - 1:
+            return True  # the rest of the same line, broken where a footnote marker was lifted out
         anchor = self._lines[0].text_x0
         if anchor is not None and abs(line.x0 - anchor) < 2:
             return True  # continuation of a list item or numbered paragraph with a hanging indent
