@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.pdflines import Line, PageLines
 from pipeline.records import Block
 
@@ -34,13 +35,20 @@ _SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufef
 def _ends_sentence(text: str) -> bool:
     """Whether a line ends a sentence: a full stop (or ! ? : ; …), perhaps inside a closing bracket or quote.
 
-    A bracket or quotation mark alone does not: "(Smedslund et al. 2011)" and "parents’" end lines in the
+    A bracket or quotation mark alone does not: "(Ahmed et al. 2019)" and "parents’" end lines in the
     middle of sentences.
 
-    >>> [_ends_sentence(t) for t in ("as she said.", "“not again.”", "(see p29).", "(Smith 2011)", "parents’")]
-    [True, True, True, False, False]
+    >>> [_ends_sentence(t) for t in ("as she said.", "“not again.”", "(see p29).", "(Smith 2011)", "parents’",
+    ...                              "Okafor et al.", "Child S.")]
+    [True, True, True, False, False, False, True]
     """
-    return text.rstrip().rstrip(_CLOSERS)[-1:] in _SENTENCE_END_CHARS
+    text = text.rstrip()
+    if _ABBREVIATION_AT_END.search(text):
+        return False  # "... Okafor et al." / "see para." at a line end: the sentence goes on
+    return text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END_CHARS
+
+
+_ABBREVIATION_AT_END = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(NON_FINAL_ABBREVIATIONS)) + r")\.$")
 
 
 _HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more, any case
@@ -249,6 +257,14 @@ class _BlockBuilder:
         if self._kind == "heading" and kind == "paragraph" and line.bold == last.bold and last.bold:
             # The last line of a bold heading wrapped over lines may end like a sentence.
             return previous is last and abs(line.size - last.size) < 0.3 and line.bottom - last.bottom < 1.6 * line.size
+        if self._kind == "list_item" and kind == "paragraph":
+            # A bullet's wrapped lines are not bullets themselves: they carry on the item when they line up
+            # with its text (a hanging indent), or when the item runs over a column or page mid-sentence.
+            if new_run:
+                return not _ends_sentence(last.text)
+            anchor = self._lines[0].text_x0
+            gap = line.bottom - last.bottom
+            return anchor is not None and abs(line.x0 - anchor) < 2 and -1 <= gap <= self.pitch * 1.35
         if kind != self._kind or level != self._level:
             return False
         if kind == "heading":

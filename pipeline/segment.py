@@ -7,10 +7,12 @@ splitting at sentence boundaries, and never crossing a section: the most recent 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipeline.abbreviations import CITATION_ABBREVIATIONS, NON_FINAL_ABBREVIATIONS
 from pipeline.nlp import Language, load_nlp
 from pipeline.records import Block, Passage, Sentence
 
@@ -162,8 +164,62 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
             continue
         start = sent.start_char + (len(text) - len(text.lstrip()))
         spans.append((start, start + len(stripped)))
-    return _move_openers(spans, doc.text)
+    return _split_after_pseudonyms(_join_false_breaks(_move_openers(spans, doc.text), doc.text), doc.text)
 
+
+_NEVER_FINAL = NON_FINAL_ABBREVIATIONS - CITATION_ABBREVIATIONS
+_WORD_BEFORE_STOP = re.compile(r"([A-Za-z]+)\.$")
+
+
+def _join_false_breaks(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Join sentences the sentencizer cut after an abbreviation or before a lower-case word.
+
+    spaCy's rule-based sentencizer ends a sentence at every full stop its tokenizer leaves on its own:
+    "(Ahmed et al. 2019, Okafor 2020)" became "(Ahmed et al." and "2019, Okafor 2020)", and an evidence quote
+    or a passage could stop there. A sentence does not start in lower case, nor after "eg." or "para.", nor
+    with a year after "et al.". Breaks at a blank line (between blocks of a passage) are kept.
+
+    >>> split_sentences(["Older children too (Ahmed et al. 2019). See para. 4.2 below. Smith et al. Then more."])
+    [['Older children too (Ahmed et al. 2019).', 'See para. 4.2 below.', 'Smith et al.', 'Then more.']]
+    """
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and "\n" not in text[joined[-1][1]:start]:
+            previous = text[joined[-1][0]:joined[-1][1]]
+            word = _WORD_BEFORE_STOP.search(previous)
+            first = text[start:start + 1]
+            abbreviation = word.group(1) if word else ""
+            if (first.islower() or abbreviation in _NEVER_FINAL
+                    or (abbreviation in CITATION_ABBREVIATIONS and not first.isupper())):
+                joined[-1] = (joined[-1][0], end)
+                continue
+        joined.append((start, end))
+    return joined
+
+
+
+# Reviews name children by a letter: "Child S", "Baby T", "Young Person J", "Children F and G". The tokenizer
+# reads a capital letter with a full stop as an initial ("J. Smith") and never ends a sentence there.
+_PSEUDONYM_END = re.compile(
+    r"\b(?:Child|Baby|Person|Sibling|Brother|Sister|Infant|Mother|Father|Parent|Adult|[A-Z] and) [A-Z]\."
+    r"(?=\s+[\"“‘'(]?[A-Z])")
+
+
+def _split_after_pseudonyms(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """End a sentence after a child's letter ("... saw Child S. She was ..."), which the tokenizer reads as an initial.
+
+    >>> split_sentences(["The nurse saw Child S. She was well. Children F and G. were at school."])
+    [['The nurse saw Child S.', 'She was well.', 'Children F and G. were at school.']]
+    """
+    result: list[tuple[int, int]] = []
+    for start, end in spans:
+        for match in _PSEUDONYM_END.finditer(text, start, end):
+            cut = match.end()
+            following = len(text[cut:end]) - len(text[cut:end].lstrip())
+            result.append((start, cut))
+            start = cut + following
+        result.append((start, end))
+    return result
 
 _OPENERS = "\"'“‘(["
 
