@@ -20,6 +20,7 @@ import json
 import logging
 import time
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -237,12 +238,15 @@ def fit_topics(
     settings = _settings(len(corpus.passage_ids), seed, min_topic_size, corpus.encoder, names_in(corpus.texts))
     model_version = make_model_version(corpus.passage_ids, settings)
     started = time.perf_counter()
-    model, topics, outliers = _fit(corpus, settings)
+    model, topics, outliers, selection = _fit(corpus, settings)
     seconds = time.perf_counter() - started
     model_dir = (out_dir or outputs_dir() / "topics") / model_version
-    _save_model(model, model_dir, settings, model_version, len(topics))
+    _save_model(model, model_dir, settings, model_version, len(topics), selection)
     _store_fit(store, model, corpus, topics, settings, model_dir)
     files, notes = write_visualisations(model, store, model_dir.parent)
+    if selection != CLUSTER_SELECTION:
+        notes = [f"the first clustering put over {LUMPED_SHARE:.0%} of the passages it grouped into one topic, so "
+                 "the finest stable groups were taken instead (HDBSCAN 'leaf' selection)", *notes]
     return TopicModelInfo(
         model_version=model_version, model_dir=model_dir, passages=len(topics),
         topics=_topic_count(model), outliers_reassigned=outliers - topics.count(-1),
@@ -315,15 +319,37 @@ def _settings(
     )
 
 
-def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int], int]:
+CLUSTER_SELECTION = "eom"  # HDBSCAN's usual choice: the clusters with the most excess of mass
+LUMPED_SHARE = 0.5  # one topic holding more than this share of the grouped passages is a lump, not a topic
+
+
+def lumped(topics: Sequence[int]) -> bool:
+    """Whether one topic holds more than ``LUMPED_SHARE`` of the passages given a topic (outliers, -1, aside).
+
+    Excess-of-mass selection is unstable on a small corpus: for some seeds it merges almost everything into
+    one cluster (seen on the demo: 425 of 451 grouped passages in one topic, against about ten even topics
+    for other seeds). A topic that covers most of the corpus tells a reader nothing.
+
+    >>> lumped([0] * 9 + [1] * 2 + [-1] * 20), lumped([0, 0, 1, 1, 2, -1])
+    (True, False)
+    """
+    grouped = [t for t in topics if t != -1]
+    return bool(grouped) and max(Counter(grouped).values()) > LUMPED_SHARE * len(grouped)
+
+
+def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int], int, str]:
     """Fit BERTopic, give outliers their nearest topic, and label the topics.
 
-    Returns the model, each passage's topic (in corpus order) and how many passages HDBSCAN left out.
+    Returns the model, each passage's topic (in corpus order), how many passages HDBSCAN left out, and the
+    cluster selection used: excess of mass, or leaf selection (the finest stable clusters) when excess of
+    mass lumped most passages into one topic (:func:`lumped`).
     """
-    model = _new_model(settings)
+    selection = CLUSTER_SELECTION
+    model, topics = _cluster(corpus, settings, selection)
+    if lumped(topics):
+        selection = "leaf"
+        model, topics = _cluster(corpus, settings, selection)
     with quiet_bertopic():
-        topics, _ = model.fit_transform(corpus.texts, corpus.embeddings)
-        topics = [int(topic) for topic in topics]
         if all(topic == -1 for topic in topics):
             raise CaseReviewError(
                 f"no topics stand out among {len(topics)} passages (all were outliers): try a smaller "
@@ -339,10 +365,17 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
     # would assign new passages to the wrong topic (BERTopic issues #1809, #2198): use the centroids.
     model.topic_embeddings_ = _centroids(topics, corpus.embeddings)
     model.set_topic_labels({topic: _label(model, topic) for topic in sorted(model.topic_sizes_)})
-    return model, topics, outliers
+    return model, topics, outliers, selection
 
 
-def _new_model(settings: TopicSettings) -> BERTopic:
+def _cluster(corpus: _Corpus, settings: TopicSettings, selection: str) -> tuple[BERTopic, list[int]]:
+    """A new BERTopic model fitted to the corpus, and each passage's topic (-1: none)."""
+    model = _new_model(settings, selection)  # made outside quiet_bertopic(): BERTopic() resets its log level
+    with quiet_bertopic():
+        return model, [int(topic) for topic in model.fit_transform(corpus.texts, corpus.embeddings)[0]]
+
+
+def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION) -> BERTopic:
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from hdbscan import HDBSCAN
@@ -352,7 +385,7 @@ def _new_model(settings: TopicSettings) -> BERTopic:
     umap_model = UMAP(n_neighbors=settings.n_neighbors, n_components=settings.n_components, min_dist=0.0,
                       metric="cosine", random_state=settings.seed, n_jobs=1 if settings.seed is not None else -1)
     cluster_model = HDBSCAN(min_cluster_size=settings.min_topic_size, metric="euclidean",
-                            cluster_selection_method="eom", prediction_data=False)
+                            cluster_selection_method=selection, prediction_data=False)
     vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),
                                  ngram_range=settings.ngram_range, token_pattern=_TOKEN_PATTERN)
     return BERTopic(embedding_model=None, umap_model=umap_model, hdbscan_model=cluster_model,
@@ -404,13 +437,13 @@ def _closeness(model: BERTopic, embeddings: np.ndarray, topics: Sequence[int]) -
 
 
 def _save_model(model: BERTopic, model_dir: Path, settings: TopicSettings, model_version: str,
-                passages: int) -> None:
+                passages: int, selection: str = CLUSTER_SELECTION) -> None:
     """Save with safetensors (no pickle, no embedding model), plus the settings as JSON."""
     model_dir.mkdir(parents=True, exist_ok=True)
     with quiet_bertopic():
         model.save(model_dir, serialization="safetensors", save_ctfidf=True, save_embedding_model=False)
     record = {"model_version": model_version, "passages": passages, "fitted_at": _utc_now().isoformat(),
-              **asdict(settings)}
+              **asdict(settings), "cluster_selection": selection}
     (model_dir / SETTINGS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 

@@ -344,8 +344,8 @@ def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_pat
 def test_outliers_get_the_nearest_topic_and_the_saved_model_agrees(tmp_path: Path, monkeypatch, fitted: dict):
     make_model = topics_module._new_model
 
-    def with_outliers(settings):
-        model = make_model(settings)
+    def with_outliers(settings, selection=topics_module.CLUSTER_SELECTION):
+        model = make_model(settings, selection)
         model.hdbscan_model = LeavesOutEveryTenth(model.hdbscan_model)
         return model
 
@@ -366,6 +366,51 @@ def test_outliers_get_the_nearest_topic_and_the_saved_model_agrees(tmp_path: Pat
     again = topics_module._nearest_topics(model, texts, embeddings)
     agree = sum(stored[p] == t for p, t in zip(passage_ids, again, strict=True)) / len(passage_ids)
     assert agree > 0.95
+
+
+class LumpsEverything:
+    """HDBSCAN whose excess-of-mass selection puts every passage in one cluster, as it can on a small corpus."""
+
+    def __init__(self, cluster_model) -> None:
+        self.cluster_model = cluster_model
+
+    def fit(self, points: np.ndarray, y=None) -> LumpsEverything:
+        self.labels_ = np.zeros(len(points), dtype=int)
+        self.labels_[:5] = 1
+        return self
+
+
+def test_when_one_topic_swallows_the_corpus_the_finest_stable_clusters_are_taken(tmp_path: Path, monkeypatch,
+                                                                                    fitted: dict):
+    make_model = topics_module._new_model
+    selections = []
+
+    def lumping_eom(settings, selection=topics_module.CLUSTER_SELECTION):
+        selections.append(selection)
+        model = make_model(settings, selection)
+        if selection == "eom":
+            model.hdbscan_model = LumpsEverything(model.hdbscan_model)
+        return model
+
+    monkeypatch.setattr(topics_module, "_new_model", lumping_eom)
+    db = tmp_path / "lumped.duckdb"
+    shutil.copy(fitted["db"], db)
+    info = fit_topics(db, out_dir=tmp_path / "topics")
+
+    assert selections == ["eom", "leaf"]
+    assert "HDBSCAN 'leaf' selection" in info.notes[0]
+    saved = json.loads((info.model_dir / topics_module.SETTINGS_FILE).read_text())
+    assert saved["cluster_selection"] == "leaf"
+    # the finer clusters follow the subjects again: each topic is one subject, and every subject has a topic
+    assigned = rows(db, "SELECT t.topic_id, p.text FROM passage_topics t JOIN passages p USING (passage_id) "
+                        "WHERE t.model_version = ?", [info.model_version])
+    by_topic: dict[int, list[str]] = {}
+    for topic, text in assigned:
+        by_topic.setdefault(topic, []).append(subject_of(text))
+    assert info.topics >= len(SUBJECTS) and not topics_module.lumped([t for t, _ in assigned])
+    majority = {topic: max(set(subjects), key=subjects.count) for topic, subjects in by_topic.items()}
+    assert all(subjects.count(majority[topic]) >= 0.9 * len(subjects) for topic, subjects in by_topic.items())
+    assert set(majority.values()) == set(SUBJECTS)
 
 
 @pytest.mark.slow
