@@ -160,6 +160,21 @@ def folder_digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
+def fit_with_clustering(tmp_path: Path, monkeypatch, fitted: dict, wrap) -> tuple[Path, object]:
+    """Fit a copy of the shared corpus with HDBSCAN replaced by ``wrap(hdbscan_model, selection)``."""
+    make_model = topics_module._new_model
+
+    def wrapped(settings, selection=topics_module.CLUSTER_SELECTION):
+        model = make_model(settings, selection)
+        model.hdbscan_model = wrap(model.hdbscan_model, selection)
+        return model
+
+    monkeypatch.setattr(topics_module, "_new_model", wrapped)
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(fitted["db"], db)
+    return db, fit_topics(db, out_dir=tmp_path / "topics")
+
+
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory) -> dict:
     """One corpus fitted twice with the same seed (into two output folders), shared by the slow tests."""
@@ -342,17 +357,7 @@ def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_pat
 
 @pytest.mark.slow
 def test_outliers_get_the_nearest_topic_and_the_saved_model_agrees(tmp_path: Path, monkeypatch, fitted: dict):
-    make_model = topics_module._new_model
-
-    def with_outliers(settings, selection=topics_module.CLUSTER_SELECTION):
-        model = make_model(settings, selection)
-        model.hdbscan_model = LeavesOutEveryTenth(model.hdbscan_model)
-        return model
-
-    monkeypatch.setattr(topics_module, "_new_model", with_outliers)
-    db = tmp_path / "outliers.duckdb"
-    shutil.copy(fitted["db"], db)
-    info = fit_topics(db, out_dir=tmp_path / "topics")
+    db, info = fit_with_clustering(tmp_path, monkeypatch, fitted, lambda model, _: LeavesOutEveryTenth(model))
 
     assert (info.outliers_reassigned, info.unassigned) == (20, 0)  # 192 passages: every tenth, from the first
     stored = dict(rows(db, "SELECT passage_id, topic_id FROM passage_topics WHERE model_version = ?",
@@ -382,20 +387,13 @@ class LumpsEverything:
 
 def test_when_one_topic_swallows_the_corpus_the_finest_stable_clusters_are_taken(tmp_path: Path, monkeypatch,
                                                                                     fitted: dict):
-    make_model = topics_module._new_model
     selections = []
 
-    def lumping_eom(settings, selection=topics_module.CLUSTER_SELECTION):
+    def lumping_eom(model, selection):
         selections.append(selection)
-        model = make_model(settings, selection)
-        if selection == "eom":
-            model.hdbscan_model = LumpsEverything(model.hdbscan_model)
-        return model
+        return LumpsEverything(model) if selection == "eom" else model
 
-    monkeypatch.setattr(topics_module, "_new_model", lumping_eom)
-    db = tmp_path / "lumped.duckdb"
-    shutil.copy(fitted["db"], db)
-    info = fit_topics(db, out_dir=tmp_path / "topics")
+    db, info = fit_with_clustering(tmp_path, monkeypatch, fitted, lumping_eom)
 
     assert selections == ["eom", "leaf"]
     assert "HDBSCAN 'leaf' selection" in info.notes[0]
