@@ -345,10 +345,11 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
     mass lumped most passages into one topic (:func:`lumped`).
     """
     selection = CLUSTER_SELECTION
-    model, topics = _cluster(corpus, settings, selection)
+    reducer = _OnceReducer(_new_reducer(settings))  # the leaf refit clusters the same reduced points
+    model, topics = _cluster(corpus, settings, selection, reducer)
     if lumped(topics):
         selection = "leaf"
-        model, topics = _cluster(corpus, settings, selection)
+        model, topics = _cluster(corpus, settings, selection, reducer)
     with quiet_bertopic():
         if all(topic == -1 for topic in topics):
             raise CaseReviewError(
@@ -368,22 +369,66 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
     return model, topics, outliers, selection
 
 
-def _cluster(corpus: _Corpus, settings: TopicSettings, selection: str) -> tuple[BERTopic, list[int]]:
+def _cluster(corpus: _Corpus, settings: TopicSettings, selection: str, reducer: Any = None
+             ) -> tuple[BERTopic, list[int]]:
     """A new BERTopic model fitted to the corpus, and each passage's topic (-1: none)."""
-    model = _new_model(settings, selection)  # made outside quiet_bertopic(): BERTopic() resets its log level
+    # made outside quiet_bertopic(): BERTopic() resets its log level
+    model = _new_model(settings, selection, reducer)
     with quiet_bertopic():
         return model, [int(topic) for topic in model.fit_transform(corpus.texts, corpus.embeddings)[0]]
 
 
-def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION) -> BERTopic:
+class _OnceReducer:
+    """A dimensionality reducer for BERTopic that reduces a given set of points only once.
+
+    ``fit_transform`` on the points it last reduced returns the same result without running UMAP again, so
+    the leaf-selection refit costs only the clustering (UMAP is most of a fit's time). Being seeded, UMAP
+    would give the same points again anyway. Other points are reduced afresh.
+    """
+
+    def __init__(self, reducer: Any) -> None:
+        self.reducer = reducer
+        self.fits = 0
+        self._points: np.ndarray | None = None
+        self._reduced: np.ndarray | None = None
+
+    def fit_transform(self, points: np.ndarray, y: Any = None) -> np.ndarray:
+        if self._points is None or not _same_points(self._points, points):
+            self._reduced = self.reducer.fit_transform(points, y=y)
+            self._points = points
+            self.fits += 1
+        return self._reduced
+
+    def fit(self, points: np.ndarray, y: Any = None) -> _OnceReducer:
+        self.fit_transform(points, y)
+        return self
+
+    def transform(self, points: np.ndarray) -> np.ndarray:
+        if self._points is not None and _same_points(self._points, points):
+            return self._reduced
+        return self.reducer.transform(points)
+
+
+def _same_points(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.shape == b.shape and np.array_equal(a, b))
+
+
+def _new_reducer(settings: TopicSettings) -> Any:
+    from umap import UMAP
+
+    return UMAP(n_neighbors=settings.n_neighbors, n_components=settings.n_components, min_dist=0.0,
+                metric="cosine", random_state=settings.seed, n_jobs=1 if settings.seed is not None else -1)
+
+
+def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, reducer: Any = None) -> BERTopic:
+    """A BERTopic model with the project's settings; ``reducer`` (default: a new seeded UMAP) reduces the
+    embeddings before clustering."""
     from bertopic import BERTopic
     from bertopic.vectorizers import ClassTfidfTransformer
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-    from umap import UMAP
 
-    umap_model = UMAP(n_neighbors=settings.n_neighbors, n_components=settings.n_components, min_dist=0.0,
-                      metric="cosine", random_state=settings.seed, n_jobs=1 if settings.seed is not None else -1)
+    umap_model = reducer if reducer is not None else _new_reducer(settings)
     cluster_model = HDBSCAN(min_cluster_size=settings.min_topic_size, metric="euclidean",
                             cluster_selection_method=selection, prediction_data=False)
     vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),

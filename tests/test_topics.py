@@ -160,13 +160,17 @@ def folder_digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def fit_with_clustering(tmp_path: Path, monkeypatch, fitted: dict, wrap) -> tuple[Path, object]:
-    """Fit a copy of the shared corpus with HDBSCAN replaced by ``wrap(hdbscan_model, selection)``."""
+def fit_with_clustering(tmp_path: Path, monkeypatch, fitted: dict, wrap, reducers: list | None = None
+                        ) -> tuple[Path, object]:
+    """Fit a copy of the shared corpus with HDBSCAN replaced by ``wrap(hdbscan_model, selection)``; each
+    model's dimensionality reducer is appended to ``reducers``."""
     make_model = topics_module._new_model
 
-    def wrapped(settings, selection=topics_module.CLUSTER_SELECTION):
-        model = make_model(settings, selection)
+    def wrapped(settings, selection=topics_module.CLUSTER_SELECTION, reducer=None):
+        model = make_model(settings, selection, reducer)
         model.hdbscan_model = wrap(model.hdbscan_model, selection)
+        if reducers is not None:
+            reducers.append(model.umap_model)
         return model
 
     monkeypatch.setattr(topics_module, "_new_model", wrapped)
@@ -393,9 +397,12 @@ def test_when_one_topic_swallows_the_corpus_the_finest_stable_clusters_are_taken
         selections.append(selection)
         return LumpsEverything(model) if selection == "eom" else model
 
-    db, info = fit_with_clustering(tmp_path, monkeypatch, fitted, lumping_eom)
+    reducers = []
+    db, info = fit_with_clustering(tmp_path, monkeypatch, fitted, lumping_eom, reducers)
 
     assert selections == ["eom", "leaf"]
+    # the refit clusters the points the first fit reduced: UMAP runs once
+    assert reducers[0] is reducers[1] and reducers[0].fits == 1
     assert "HDBSCAN 'leaf' selection" in info.notes[0]
     saved = json.loads((info.model_dir / topics_module.SETTINGS_FILE).read_text())
     assert saved["cluster_selection"] == "leaf"
