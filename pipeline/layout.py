@@ -27,6 +27,9 @@ _PAGE_NUMBER = re.compile(
 )
 _BULLET = re.compile(r"^[•●▪◦‣∙·\-–—*\u007f]\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+\S")
+# A number at the start of a line that is not a list marker: no full stop or bracket of its own, or followed
+# by a word in lower case ("65 per cent of", "(77 per cent)", "3.5 times").
+_WEAK_NUMBER = re.compile(r"^(?:\(?\d{1,3}(?![.,)\d])\s|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?\s+[a-z(])")
 _SENTENCE_END_CHARS = frozenset(".!?:;…")
 _CLOSERS = ")]\"'’”"
 _SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•"})
@@ -39,15 +42,17 @@ def _ends_sentence(text: str) -> bool:
     middle of sentences.
 
     >>> [_ends_sentence(t) for t in ("as she said.", "“not again.”", "(see p29).", "(Smith 2011)", "parents’",
-    ...                              "Okafor et al.", "Child S.")]
-    [True, True, True, False, False, False, True]
+    ...                              "Okafor et al.", "Child S.", "their families.iv", "see section 4.2", "s.47")]
+    [True, True, True, False, False, False, True, True, False, False]
     """
-    text = text.rstrip()
+    text = _ENDNOTE_MARK.sub("", text.rstrip())  # "... their families.iv": the mark is not the sentence's end
     if _ABBREVIATION_AT_END.search(text):
         return False  # "... Okafor et al." / "see para." at a line end: the sentence goes on
     return text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END_CHARS
 
 
+# An endnote mark set in body type straight after a sentence's full stop: "families.iv", "later.12".
+_ENDNOTE_MARK = re.compile(r"(?<=[^\W\d_][.!?]|[)’”][.!?])([\"'’”)]?)(?:[ivx]{1,5}|\d{1,3})$")
 _ABBREVIATION_AT_END = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(NON_FINAL_ABBREVIATIONS)) + r")\.$")
 
 
@@ -167,7 +172,7 @@ def _find_gutter(lines: list[Line], page_width: float) -> float | None:
     left = int((x1 <= x).sum())
     right = int((x0 >= x).sum())
     # Columns hold most of the page's lines; the few crossing lines are titles, tables or footnotes.
-    if left < 4 or right < 4 or best > 0.25 * (left + right):
+    if min(left, right) < 2 or left + right < 8 or best > 0.25 * (left + right):
         return None
     # Centre the gutter in the strip where the crossing count stays at its minimum.
     empty = grid[crossing == best]
@@ -214,6 +219,7 @@ class _BlockBuilder:
         self._run_left = 0.0
         self._release_footnotes = False
         self._new_run = False
+        self._item_anchor: float | None = None  # where a list item's lines start after a column or page break
 
     def _heading_level(self, line: Line) -> int:
         words = len(line.text.split())
@@ -242,7 +248,8 @@ class _BlockBuilder:
             return
         level = self._heading_level(line)
         kind = "heading" if level else "paragraph"
-        if kind == "paragraph" and (_BULLET.match(line.text) or _NUMBERED.match(line.text)):
+        if (kind == "paragraph" and (_BULLET.match(line.text) or _NUMBERED.match(line.text))
+                and not self._wrapped_marker(line, previous, new_run)):
             kind = "list_item" if _BULLET.match(line.text) else "paragraph"
             self.flush()
         elif self._lines and not self._continues(line, previous, kind, level, new_run):
@@ -250,6 +257,36 @@ class _BlockBuilder:
         if not self._lines:
             self._kind, self._level = kind, level
         self._lines.append(line)
+
+    def _wrapped_marker(self, line: Line, previous: Line | None, new_run: bool) -> bool:
+        """Whether a line that starts like a list item is only a sentence wrapped onto a new line.
+
+        "... three-quarters of the children" / "(77 per cent) went home", "... over the age of" / "10 (Smith
+        2003)" and "... an exception" / "– one the panel ..." (a dash between clauses) carry on their paragraph
+        when the line before ends mid-sentence at the usual line spacing, or runs on over a column or page. A
+        real marker is kept when it has a number of its own ("2.", "4.1", "(b)") followed by a capital, or is set
+        in a hanging indent, or is a bullet that is not a dash, or is a dash and the block is itself a dash item.
+        """
+        if not self._lines or self._kind == "heading" or previous is not self._lines[-1]:
+            return False
+        last = self._lines[-1]
+        if _ends_sentence(last.text):
+            return False
+        gap = line.bottom - last.bottom
+        if not new_run and not (0 < gap <= self.pitch * 1.35):
+            return False
+        if _BULLET.match(line.text):
+            dash = line.text[0] in "-–—"
+            return dash and not self._lines[0].text.startswith(line.text[0])
+        text = line.text
+        hanging = line.text_x0 is not None and line.text_x0 - line.x0 >= 2.2 * line.size
+        if _WEAK_NUMBER.match(text) and not hanging:
+            return True  # a bare number ("10 (Smith") or an unclosed bracket ("(77 per cent)")
+        if text[:1] != "(" and ")" in text.split(" ", 1)[0]:
+            # "11)" closing a bracket the paragraph opened: "(under" / "11) (Smith 2013)"
+            opened = sum(ln.text.count("(") - ln.text.count(")") for ln in self._lines)
+            return opened > 0
+        return False
 
     def _continues(self, line: Line, previous: Line | None, kind: str, level: int, new_run: bool) -> bool:
         """Whether ``line`` carries on the block being built; ``new_run``: it opens a new column or page."""
@@ -261,8 +298,17 @@ class _BlockBuilder:
             # A bullet's wrapped lines are not bullets themselves: they carry on the item when they line up
             # with its text (a hanging indent), or when the item runs over a column or page mid-sentence.
             if new_run:
-                return not _ends_sentence(last.text)
-            anchor = self._lines[0].text_x0
+                first = self._lines[0]
+                hanging = first.text_x0 is not None and first.text_x0 - first.x0 > 0.5 * self.size
+                anchor = self._item_anchor if self._item_anchor is not None else first.text_x0
+                at_margin = line.x0 < self._run_left + 0.5 * self.size
+                if _ends_sentence(last.text) or (hanging and at_margin and abs(line.x0 - anchor) >= 2):
+                    # An item with a hanging indent keeps it in the next column or page (where the column
+                    # holds nothing else, its lines stay where they were on the page before).
+                    return False
+                self._item_anchor = line.x0  # its lines line up here in the new column or page
+                return True
+            anchor = self._item_anchor if self._item_anchor is not None else self._lines[0].text_x0
             gap = line.bottom - last.bottom
             return anchor is not None and abs(line.x0 - anchor) < 2 and -1 <= gap <= self.pitch * 1.35
         if kind != self._kind or level != self._level:
@@ -297,6 +343,7 @@ class _BlockBuilder:
         block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level)
         self.blocks.append(block)
         self._lines = []
+        self._item_anchor = None
         if self._release_footnotes:
             self.release_footnotes()
 
@@ -319,14 +366,24 @@ class _BlockBuilder:
         self.footnotes.append(Block("footnote", text, lines[0].page, lines[-1].page))
 
 
-def _split_footnotes(run: list[Line], size: float) -> tuple[list[Line], list[Line]]:
-    """Small-print lines at the bottom of a run (after the last body-size line) are footnotes."""
-    cut = len(run)
-    while cut > 0 and run[cut - 1].kind == "text" and run[cut - 1].size < size * 0.9:
-        cut -= 1
-    if cut == len(run) or cut == 0:
-        return run, []
-    return run[:cut], run[cut:]
+def _split_footnotes(runs: list[list[Line]], size: float) -> tuple[list[list[Line]], list[Line]]:
+    """A page's runs without its footnotes, and the footnote lines in reading order.
+
+    Footnotes are the small-print lines below the page's lowest line of body-size (or larger) text. On a
+    two-column page they sit under both columns: a short one falls inside a column's run, a long one crosses
+    the gutter and makes a run of its own, and either way it must not break the text that flows from the
+    foot of one column to the head of the next.
+    """
+    body = [ln.bottom for run in runs for ln in run if ln.kind == "text" and ln.size >= size * 0.9]
+    if not body:
+        return runs, []
+    floor = max(body)
+    notes = [ln for run in runs for ln in run if ln.kind == "text" and ln.size < size * 0.9 and ln.top >= floor - 1]
+    if not notes:
+        return runs, []
+    ids = {id(ln) for ln in notes}
+    kept = [[ln for ln in run if id(ln) not in ids] for run in runs]
+    return [run for run in kept if run], notes
 
 
 def _footnote_groups(lines: list[Line]) -> list[list[Line]]:
@@ -346,12 +403,9 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
     ordered = [order_page(page) for page in pages]
     builder = _BlockBuilder(size, _line_pitch(ordered, size), vocabulary)
     previous: Line | None = None
-    for runs in ordered:
-        page_footnotes: list[Line] = []
-        for index, run in enumerate(runs):
-            if index == len(runs) - 1 or len(runs) == 1:
-                run, notes = _split_footnotes(run, size)
-                page_footnotes.extend(notes)
+    for page_runs in ordered:
+        runs, page_footnotes = _split_footnotes(page_runs, size)
+        for run in runs:
             builder.start_run(run)
             for line in run:
                 builder.add(line, previous)

@@ -344,3 +344,103 @@ def test_spacy_loads_without_importing_torch_and_torch_still_imports_after():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["[['One here.', 'Two there.']] False", "True"]
+
+
+def _draw(pdf, lines: list[tuple[float, float, str, float]]) -> None:
+    """Draw (x, y, text, size) lines on the current page; sizes over 11 in bold."""
+    for x, y, text, size in lines:
+        pdf.setFont("Helvetica-Bold" if size > 11 else "Helvetica", size)
+        pdf.drawString(x, y, text)
+
+
+WORDS = ("the social worker visited the family at home and wrote that the children seemed settled but that "
+         "their mother was tired and had little help from anyone ").split()
+
+
+def _column_lines(count: int, start: int = 0, per_line: int = 6) -> list[str]:
+    words = WORDS * 20
+    return [" ".join(words[i:i + per_line]) for i in range(start * per_line, (start + count) * per_line, per_line)]
+
+
+def test_footnotes_under_two_columns_do_not_cut_the_text_that_flows_between_them(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "footnotes.pdf"
+    pdf = canvas.Canvas(str(path))
+    text = _column_lines(30)
+    text[0] = "The review found that " + text[0]
+    _draw(pdf, [(60, 760 - 13 * row, line, 10) for row, line in enumerate(text[:15])])
+    _draw(pdf, [(320, 760 - 13 * row, line, 10) for row, line in enumerate(text[15:])])
+    _draw(pdf, [(60, 120, "1 Ahmed and Okafor (2019), page 4.", 8),
+                (60, 110, "2 The chronology was agreed by all agencies, including the school nurse, the GP practice "
+                          "and the housing provider, in March.", 8)])
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    paragraphs = [b.text for b in blocks if b.kind == "paragraph"]
+    footnotes = [b.text for b in blocks if b.kind == "footnote"]
+    assert len(paragraphs) == 1 and paragraphs[0].endswith(text[-1]), paragraphs
+    assert [note[:2] for note in footnotes] == ["1 ", "2 "]
+
+
+def test_numbers_brackets_and_dashes_at_a_line_start_carry_on_the_sentence(tmp_path: Path) -> None:
+    pdf = _typeset(tmp_path / "wrapped.pdf", [
+        ("Three-quarters of the children in the study", 10, 0),
+        ("(77 per cent) went home within a year, most of them over the age of", 10, 13),
+        ("10 (Okafor 2003), and the panel heard one exception", 10, 13),
+        ("– a baby – who stayed in care.", 10, 13),
+        ("The panel recommends:", 10, 26),
+        ("1. Agencies should review the plan", 10, 13),
+        ("2. The partnership should audit the returns", 10, 13),
+        ("4.2 The health visitor had not seen the baby since March.", 10, 26),
+    ])
+    texts = [b.text for b in extract_pdf(pdf).blocks]
+    assert texts == [
+        "Three-quarters of the children in the study (77 per cent) went home within a year, most of them over "
+        "the age of 10 (Okafor 2003), and the panel heard one exception – a baby – who stayed in care.",
+        "The panel recommends:",
+        "1. Agencies should review the plan",
+        "2. The partnership should audit the returns",
+        "4.2 The health visitor had not seen the baby since March.",
+    ]
+
+
+def test_a_list_item_keeps_its_lines_over_a_column_break_but_not_the_next_paragraph(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "items.pdf"
+    pdf = canvas.Canvas(str(path))
+    left = [(60, 760 - 13 * row, line, 10) for row, line in enumerate(_column_lines(10))]
+    item = _column_lines(6, start=10, per_line=5)
+    left += [(60, 760 - 13 * 10, "•", 10), (72, 760 - 13 * 10, item[0], 10)]
+    left += [(72, 760 - 13 * row, line, 10) for row, line in enumerate(item[1:5], start=11)]
+    right = [(332, 760, item[5], 10), (332, 747, "and the plan was never reviewed.", 10)]
+    right += [(320, 760 - 13 * row, line, 10) for row, line in enumerate(_column_lines(12, start=20), start=2)]
+    _draw(pdf, left + right)
+    pdf.showPage()
+    # on the next page, an item that ends without a full stop is followed by a paragraph at the margin
+    _draw(pdf, [(60, 760, "•", 10), (72, 760, "Investing in evaluation of reunification practice", 10)])
+    pdf.showPage()
+    _draw(pdf, [(60, 760 - 13 * row, line, 10) for row, line in enumerate(_column_lines(4, start=40))])
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    items = [b.text for b in blocks if b.kind == "list_item"]
+    assert items[0].endswith(f"{item[5]} and the plan was never reviewed."), items
+    assert items[1] == "• Investing in evaluation of reunification practice"
+    assert blocks[-1].kind == "paragraph" and blocks[-1].text.startswith(_column_lines(1, start=40)[0])
+
+
+def test_a_short_column_beside_a_heading_is_still_read_as_a_column(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "short-column.pdf"
+    pdf = canvas.Canvas(str(path))
+    left = [(60, 760, "the same time, monitoring the care and being", 10), (60, 747, "willing to act when needed.", 10)]
+    right = [(320, 757, "10 Parental alcohol and drugs", 13.5), (320, 741, "misuse", 13.5)]
+    right += [(320, 720 - 13 * row, line, 10) for row, line in enumerate(_column_lines(12))]
+    _draw(pdf, left + right)
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [(b.kind, b.text[:30]) for b in blocks[:3]] == [
+        ("paragraph", "the same time, monitoring the "), ("heading", "10 Parental alcohol and drugs "),
+        ("paragraph", _column_lines(1)[0][:30])]
+    assert blocks[1].text == "10 Parental alcohol and drugs misuse"
