@@ -302,9 +302,11 @@ class _BlockBuilder:
                 hanging = first.text_x0 is not None and first.text_x0 - first.x0 > 0.5 * self.size
                 anchor = self._item_anchor if self._item_anchor is not None else first.text_x0
                 at_margin = line.x0 < self._run_left + 0.5 * self.size
-                if _ends_sentence(last.text) or (hanging and at_margin and abs(line.x0 - anchor) >= 2):
+                if _ends_sentence(last.text) or (hanging and at_margin and abs(line.x0 - anchor) >= 2
+                                                 and not line.text[:1].islower()):
                     # An item with a hanging indent keeps it in the next column or page (where the column
-                    # holds nothing else, its lines stay where they were on the page before).
+                    # holds nothing else, its lines stay where they were on the page before); a line in
+                    # lower case carries on the sentence wherever it starts.
                     return False
                 self._item_anchor = line.x0  # its lines line up here in the new column or page
                 return True
@@ -458,10 +460,14 @@ _HYPHEN_END = re.compile(r"(\w+)[-\u2010]$")
 def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
     """Join a block's lines into one string, undoing hyphenation at line ends.
 
-    A line ending in ``word-`` followed by a line starting with a lower-case letter is joined without the
-    hyphen ("assess-" + "ment") unless the document itself writes the hyphenated form elsewhere, or the
-    first part is a prefix English hyphenates ("well-" + "being", "multi-" + "agency") and the joined form
-    never appears in the document. ``vocabulary`` holds the document's words (lower case, hyphens kept).
+    A line ending in ``word-`` followed by a line starting with a lower-case letter is one word broken in
+    two ("assess-" + "ment") or two words joined by a hyphen ("court-" + "based"); :func:`_keep_hyphen`
+    decides. "pre-" + "and post-natal" keeps its hyphen and the space. ``vocabulary`` holds the document's
+    words (lower case, hyphens kept).
+
+    >>> join_lines(["The plan was ex-", "amined by a court-", "based team, pre-", "and post-birth (Mc-",
+    ...             "Donald and Hyde-", "Dryden 2015)."])
+    'The plan was examined by a court-based team, pre- and post-birth (McDonald and Hyde-Dryden 2015).'
     """
     out = normalise(lines[0]).strip()
     for raw in lines[1:]:
@@ -469,8 +475,14 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
         if not line:
             continue
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
-        if match and line[:1].islower():
-            if _keep_hyphen(match.group(1), line.split(" ", 1)[0], vocabulary):
+        if match and line[:1].isupper() and len(match.group(1)) > 1:
+            # "Mc-" + "Donald" is one name; "Hyde-" + "Dryden" keeps its hyphen, never a space after it
+            out = out[:-1] + line if _is_word(match.group(1) + line.split(" ", 1)[0]) else out + line
+        elif match and line[:1].islower():
+            second = line.split(" ", 1)[0]
+            if second.rstrip(",;:.") in _CONJUNCTIONS:
+                out = f"{out} {line}"  # "pre- and post-reunification"
+            elif _keep_hyphen(match.group(1), second, vocabulary):
                 out = out + line
             else:
                 out = out[:-1] + line
@@ -479,11 +491,19 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     return out
 
 
-# Prefixes that English writes with a hyphen, so a hyphen after them at a line end is part of the word.
+_CONJUNCTIONS = frozenset({"and", "or", "nor", "to"})
+# Prefixes that English writes with a hyphen ("multi-agency", "non-relative"), so a hyphen after them at a
+# line end is kept unless the joined word is a common word ("ex-" + "amined", "inter-" + "viewed").
 _HYPHEN_PREFIXES = frozenset(
     "multi inter non self well ex anti cross semi long short full part child young face step half mid "
     "one two three four five six seven eight nine ten".split()
 )
+# Of those, words that make open compounds with another whole word: "long-term", "well-being", "part-time"
+# keep the hyphen even though "longterm" or "wellbeing" occur too.
+_COMPOUND_WORDS = frozenset("long short full part well self half face cross young".split())
+_COMMON = -16.0  # log-probability above which a word counts as a common English word
+_KNOWN = -18.0  # ... and above which it counts as a word at all
+_COMMON_PART = -12.0  # a word that stands on its own ("based", "term"), not a fragment ("ment", "ly")
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 
 
@@ -495,11 +515,39 @@ def document_vocabulary(lines: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
+def _is_word(text: str) -> bool:
+    from pipeline.lexicon import log_probability
+
+    value = log_probability(re.sub(r"[^\w'-].*$", "", text))
+    return value is not None and value > _KNOWN
+
+
 def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
+    """Whether ``first-`` at a line end and ``second`` at the next line's start are two words with a hyphen.
+
+    The document decides first: a form it writes elsewhere. Then English (:mod:`pipeline.lexicon`): a
+    common word is joined ("ex-" + "amined"), unless it is an open compound of two whole words ("long-" +
+    "term"); after a prefix English hyphenates, the hyphen stays; two common words that make no known word
+    together keep it ("court-" + "based", "post-" + "placement"); anything else, such as a name broken at a
+    syllable, is joined.
+    """
+    from pipeline.lexicon import log_probability
+
     second = re.sub(r"[^\w'-].*$", "", second)
     joined = f"{first}{second}".lower()
     if f"{first}-{second}".lower() in vocabulary:
         return True
     if joined in vocabulary:
         return False
-    return first.lower() in _HYPHEN_PREFIXES and len(second) > 2
+    head, tail = first.lower(), second.lower()
+    joined_p = log_probability(joined)
+    tail_p = log_probability(tail)
+    tail_is_word = tail_p is not None and tail_p > _COMMON_PART and len(tail) >= 4
+    if head in _HYPHEN_PREFIXES:
+        if joined_p is not None and joined_p > _COMMON:
+            return head in _COMPOUND_WORDS and tail_is_word
+        return len(second) > 2
+    if joined_p is not None and joined_p > _KNOWN:
+        return False
+    head_p = log_probability(head)
+    return head_p is not None and head_p > _COMMON_PART and tail_is_word
