@@ -237,7 +237,7 @@ def _loose_box(textpage, index: int) -> tuple[float, float, float, float] | None
     return rect.left, rect.bottom, rect.right, rect.top
 
 
-_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,2}(?=[\s,.;:)]|$)")
+_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,4}(?=[\s,.;:)]|$)")
 
 
 def _drop_footnote_marks(textpage, text: str, first: int, size: float) -> str:

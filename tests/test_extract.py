@@ -450,3 +450,20 @@ def test_a_short_column_beside_a_heading_is_still_read_as_a_column(tmp_path: Pat
         ("paragraph", "the same time, monitoring the "), ("heading", "10 Parental alcohol and drugs "),
         ("paragraph", _column_lines(1)[0][:30])]
     assert blocks[1].text == "10 Parental alcohol and drugs misuse"
+
+
+def test_two_footnote_marks_side_by_side_are_both_dropped(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "marks.pdf"
+    pdf = canvas.Canvas(str(path))
+    text = "The plan was agreed at the meeting (Okafor 2012)."
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, 700, text)
+    x = 60 + pdf.stringWidth(text, "Helvetica", 10)
+    pdf.setFont("Helvetica", 6)
+    pdf.drawString(x, 704, "1718")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(x + pdf.stringWidth("1718 ", "Helvetica", 6), 700, "Nobody reviewed it.")
+    pdf.save()
+    assert [b.text for b in extract_pdf(path).blocks] == [f"{text} Nobody reviewed it."]
