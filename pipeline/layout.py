@@ -51,6 +51,18 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip(_CLOSERS)[-1:] in _SENTENCE_END_CHARS
 
 
+def _closes(text: str, following: str) -> bool:
+    """Whether a line ending ``text`` closes its paragraph's sentence, given the line ``following`` it: an
+    ellipsis followed by a word in lower case ("… it's got easier…" / "because they see it works") does not.
+
+    >>> _closes("it got easier…", "because they saw it"), _closes("it got easier…", "They saw it")
+    (False, True)
+    """
+    if following[:1].islower() and text.rstrip().rstrip(_CLOSERS).endswith(("…", "...")):
+        return False
+    return _ends_sentence(text)
+
+
 # An endnote mark set in body type straight after a sentence's full stop: "families.iv", "later.12".
 _ENDNOTE_MARK = re.compile(r"(?<=[^\W\d_][.!?]|[)’”][.!?])([\"'’”)]?)(?:[ivx]{1,5}|\d{1,3})$")
 _ABBREVIATION_AT_END = re.compile(r"(?<![A-Za-z])(?:" + "|".join(sorted(NON_FINAL_ABBREVIATIONS)) + r")\.$")
@@ -321,7 +333,7 @@ class _BlockBuilder:
             return not new_run and previous is last and line.bottom - last.bottom < 1.6 * line.size
         if new_run or previous is not last:
             # A new column or page: the paragraph carries on unless the last line closed a sentence.
-            return not _ends_sentence(last.text)
+            return not _closes(last.text, line.text)
         gap = line.bottom - last.bottom
         if gap > self.pitch * 1.35 or gap < -1:
             return False
@@ -333,7 +345,7 @@ class _BlockBuilder:
         if line.x0 > self._run_left + self.size * 0.9 and line.x0 > last.x0 + self.size * 0.9:
             return False  # first-line indent starts a new paragraph
         short = last.x1 < self._run_right - self.size * 4
-        return not (short and _ends_sentence(last.text))
+        return not (short and _closes(last.text, line.text))
 
     def flush(self) -> None:
         if not self._lines:
