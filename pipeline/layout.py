@@ -2,7 +2,8 @@
 
 The steps, each a small function: drop running headers, footers and page numbers; order each page's lines
 (column by column, full-width lines as separators); rebuild paragraphs across lines, columns and pages;
-recognise headings, list items, tables and footnotes; join words hyphenated at line ends; normalise unicode.
+recognise headings, list items, tables (unruled ones in ``pipeline.tables``) and footnotes; join words
+hyphenated at line ends; normalise unicode.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.pdflines import Line, PageLines
 from pipeline.records import Block
+from pipeline.tables import merge_unruled_tables
 
 # Running headers and footers live in these top and bottom bands of a page (fraction of its height).
 _MARGIN_BAND = 0.1
@@ -414,6 +416,8 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
     """All blocks of a document in reading order (headers and footers must already be removed)."""
     size = body_size(pages)
     vocabulary = document_vocabulary(line.text for page in pages for line in page.lines)
+    for page in pages:
+        merge_unruled_tables(page)
     ordered = [order_page(page) for page in pages]
     builder = _BlockBuilder(size, _line_pitch(ordered, size), vocabulary)
     previous: Line | None = None

@@ -467,3 +467,54 @@ def test_two_footnote_marks_side_by_side_are_both_dropped(tmp_path: Path) -> Non
     pdf.drawString(x + pdf.stringWidth("1718 ", "Helvetica", 6), 700, "Nobody reviewed it.")
     pdf.save()
     assert [b.text for b in extract_pdf(path).blocks] == [f"{text} Nobody reviewed it."]
+
+
+CHRONOLOGY = [
+    ("03/01/2021", "Health visitor", ["Home visit; baby seen asleep, mother low in mood."]),
+    ("17/02/2021", "GP", ["Mother prescribed antidepressants; no referral made."]),
+    ("20/03/2021", "Children's social care", ["Referral screened; no further action", "taken after one phone call."]),
+    ("11/04/2021", "School nursery", ["Sibling absent for six days; no contact with family."]),
+]
+
+
+def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "unruled.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "Findings", 14), (60, 755, "The panel agreed the chronology below with every agency.", 10)]
+    y = 713
+    for date, agency, event in CHRONOLOGY:
+        lines += [(60, y, date, 10), (140, y, agency, 10)]
+        for part in event:
+            lines.append((260, y, part, 10))
+            y -= 15
+    lines.append((60, y - 13, "After the chronology the panel met the practitioners.", 10))
+    _draw(pdf, lines)
+    pdf.setFont("Helvetica-Bold", 10)  # the header row in bold body type
+    pdf.drawString(60, 728, "Date      Agency      Event")
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"]
+    rows = blocks[2].text.split("\n")
+    assert rows[1:] == [f"{date} | {agency} | {' '.join(event)}" for date, agency, event in CHRONOLOGY]
+    assert rows[0].split() == ["Date", "Agency", "Event"]
+    assert {p.section for p in segment("unruled", blocks)} == {"Findings"}
+
+
+def test_three_columns_of_running_text_are_not_a_table(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "three.pdf"
+    pdf = canvas.Canvas(str(path))
+    # ragged-right columns 155 points wide, 15 points apart
+    words, text, line = (WORDS * 20)[:300], [], ""
+    for word in words:
+        if pdf.stringWidth(f"{line} {word}".strip(), "Helvetica", 10) > 155:
+            text.append(line)
+            line = ""
+        line = f"{line} {word}".strip()
+    _draw(pdf, [(x, 760 - 13 * row, text[column * 12 + row], 10)
+                for column, x in enumerate((60, 230, 400)) for row in range(12)])
+    pdf.save()
+    assert "table" not in {b.kind for b in extract_pdf(path).blocks}

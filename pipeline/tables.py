@@ -1,0 +1,120 @@
+"""Tables set without rules: rows of cells lined up in columns, kept together as one table block.
+
+Ruled tables are found by pdfplumber (``pipeline.pdflines``). A chronology set with tab stops and no lines
+comes out of the PDF as short pieces of text that share a baseline, split wherever the gap between them is
+wide. Read as text, its rows would run together into paragraphs and its header line could pass for a
+heading. Here, three or more consecutive rows of three or more pieces that start at the same x positions
+become one ``table`` line, each row's cells joined by " | " and rows by newlines (as for ruled tables); a
+line under a row whose pieces all start at column positions (a cell's text wrapped onto a new line) is
+added to those cells, and a bold line just above the first row is kept as its header.
+
+Columns of running text are not tables: a table has a column of short cells (dates, agencies) before its
+last, where lines of running text hold several words each, so two- and three-column pages are left to the
+reading-order step.
+"""
+
+from __future__ import annotations
+
+from pipeline.pdflines import Line, PageLines
+
+MIN_ROWS = 3
+MIN_COLUMNS = 3
+ALIGN = 3.0  # points: how far a cell may start from its column's x
+SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
+
+
+def merge_unruled_tables(page: PageLines) -> None:
+    """Replace the lines of each unruled table on ``page`` with one line of kind ``table`` (in place)."""
+    rows = _rows([ln for ln in page.lines if ln.kind == "text"])
+    taken: set[int] = set()
+    tables: list[Line] = []
+    i = 0
+    while i < len(rows):
+        group = _table_from(rows, i)
+        if group is None:
+            i += 1
+            continue
+        start, end, columns, cells = group
+        lines = [ln for row in rows[start:end] for ln in row]
+        header = _header(rows, start, lines[0].size)
+        if header is not None:
+            lines.insert(0, header)
+            cells.insert(0, [header.text])
+        taken.update(id(ln) for ln in lines)
+        text = "\n".join(" | ".join(cell for cell in row if cell) for row in cells)
+        tables.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
+                           top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
+                           size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False,
+                           page=page.number, kind="table"))
+        i = end
+    if tables:
+        page.lines = [ln for ln in page.lines if id(ln) not in taken] + tables
+
+
+def _rows(lines: list[Line]) -> list[list[Line]]:
+    """Lines grouped by baseline, top to bottom, each row's pieces left to right."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bottom, ln.x0)):
+        if rows and abs(line.bottom - rows[-1][0].bottom) < 1.0:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [sorted(row, key=lambda ln: ln.x0) for row in rows]
+
+
+def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[float], list[list[str]]] | None:
+    """The table that starts at ``rows[start]``: (start, end, column xs, cells per row), or None."""
+    first = rows[start]
+    if len(first) < MIN_COLUMNS:
+        return None
+    columns = [ln.x0 for ln in first]
+    cells = [[ln.text for ln in first]]
+    full_rows = 1
+    end = start + 1
+    previous = first
+    while end < len(rows):
+        row = rows[end]
+        slots = [_column(ln.x0, columns) for ln in row]
+        gap = row[0].bottom - previous[0].bottom
+        if None in slots or len(set(slots)) != len(slots) or gap > 2.6 * row[0].size:
+            break
+        if 0 in slots:  # something in the first column starts a row; anything else carries on the last one
+            cells.append([""] * len(columns))
+            full_rows += len(row) >= MIN_COLUMNS
+        for ln, slot in zip(row, slots, strict=True):
+            cell = cells[-1][slot]
+            cells[-1][slot] = f"{cell} {ln.text}".strip()
+        previous = row
+        end += 1
+    if full_rows < MIN_ROWS or _running_text(rows[start:end], columns):
+        return None
+    return start, end, columns, cells
+
+
+def _column(x: float, columns: list[float]) -> int | None:
+    for index, column in enumerate(columns):
+        if abs(x - column) <= ALIGN:
+            return index
+    return None
+
+
+def _running_text(rows: list[list[Line]], columns: list[float]) -> bool:
+    """Whether the columns read as running text: no column but the last holds short cells (a date, an
+    agency: a median of ``SHORT_CELL`` words or fewer), as a table's first columns do."""
+    for index in range(len(columns) - 1):
+        words = sorted(len(ln.text.split()) for row in rows for ln in row if _column(ln.x0, columns) == index)
+        if words and words[len(words) // 2] <= SHORT_CELL:
+            return False
+    return True
+
+
+def _header(rows: list[list[Line]], start: int, size: float) -> Line | None:
+    """A single bold line just above the table's first row: its column headings, run together."""
+    if start == 0:
+        return None
+    above = rows[start - 1]
+    first = rows[start]
+    if len(above) == 1 and above[0].bold and abs(above[0].x0 - first[0].x0) <= ALIGN \
+            and first[0].bottom - above[0].bottom <= 2.6 * size:
+        return above[0]
+    return None
