@@ -257,10 +257,8 @@ def to_markup(doc_id, title, header, blocks, footnotes, layout, with_table, fn_l
     return front + "\n\n".join(out_blocks) + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
 
 
-def render_all(out: Path) -> list[Path]:
-    """Typeset every document in every layout into ``out``; the PDFs written."""
-    src = out / "src"
-    src.mkdir(parents=True, exist_ok=True)
+def documents() -> list[tuple[str, str, str, list, dict]]:
+    """The documents to typeset: (id, title, running header, blocks, footnotes)."""
     docs = []
     dfe = (CORPUS / "dfe-2010-reunification-research-brief.txt").read_text(encoding="utf-8")
     b, f = clean(dfe, False)
@@ -273,30 +271,39 @@ def render_all(out: Path) -> list[Path]:
     for n, part in enumerate(split_parts(b, 3), 1):
         docs.append((f"bristol-part{n}", f"Reunification literature review part {n}",
                      f"Reunification: a literature review (part {n})", part, f))
-    written = []
-    for doc_id, title, header, blocks, fns in docs:
-        for lid, layout in LAYOUTS.items():
-            rid = f"{doc_id}-{lid.lower()}"
-            for fn_limit in (260, 140, 0):  # shorter footnotes when they do not fit on their page
-                path = src / f"{rid}.md"
-                path.write_text(to_markup(rid, title, header, blocks, fns, layout, lid in TABLE_IN, fn_limit),
-                                encoding="utf-8")
-                try:
-                    source = R.parse_source(path, check_name=True)
-                    pdf, truth, _ = R.render_review(source)
-                except R.SourceError as error:
-                    if "footnotes" in str(error) and fn_limit:
-                        continue
-                    print(f"{rid}: not typeset ({error})", file=sys.stderr)
-                    break
-                except Exception:  # noqa: BLE001 - report and go on with the other layouts
-                    print(f"{rid}: typesetting failed\n{traceback.format_exc()}", file=sys.stderr)
-                    break
-                (out / f"{rid}.pdf").write_bytes(pdf)
-                (out / f"{rid}.truth.txt").write_text(truth, encoding="utf-8")
-                written.append(out / f"{rid}.pdf")
-                break
-    return written
+    return docs
+
+
+def render(document: tuple[str, str, str, list, dict], layout_id: str, out: Path) -> Path | None:
+    """Typeset one document in one of ``LAYOUTS`` into ``out``: the PDF (its truth text beside it), or None."""
+    doc_id, title, header, blocks, fns = document
+    rid = f"{doc_id}-{layout_id.lower()}"
+    (out / "src").mkdir(parents=True, exist_ok=True)
+    for fn_limit in (260, 140, 0):  # shorter footnotes when they do not fit on their page
+        path = out / "src" / f"{rid}.md"
+        path.write_text(to_markup(rid, title, header, blocks, fns, LAYOUTS[layout_id], layout_id in TABLE_IN,
+                                  fn_limit), encoding="utf-8")
+        try:
+            source = R.parse_source(path, check_name=True)
+            pdf, truth, _ = R.render_review(source)
+        except R.SourceError as error:
+            if "footnotes" in str(error) and fn_limit:
+                continue
+            print(f"{rid}: not typeset ({error})", file=sys.stderr)
+            return None
+        except Exception:  # noqa: BLE001 - report and go on with the other layouts
+            print(f"{rid}: typesetting failed\n{traceback.format_exc()}", file=sys.stderr)
+            return None
+        (out / f"{rid}.pdf").write_bytes(pdf)
+        (out / f"{rid}.truth.txt").write_text(truth, encoding="utf-8")
+        return out / f"{rid}.pdf"
+    return None
+
+
+def render_all(out: Path) -> list[Path]:
+    """Typeset every document in every layout into ``out``; the PDFs written."""
+    written = [render(document, layout_id, out) for document in documents() for layout_id in LAYOUTS]
+    return [pdf for pdf in written if pdf is not None]
 
 
 _WORD = re.compile(r"\w+")

@@ -518,3 +518,21 @@ def test_three_columns_of_running_text_are_not_a_table(tmp_path: Path) -> None:
                 for column, x in enumerate((60, 230, 400)) for row in range(12)])
     pdf.save()
     assert "table" not in {b.kind for b in extract_pdf(path).blocks}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_PDF.parent / "bristol-nspcc-reunification-literature-review.txt").exists(),
+                    reason="../shared corpus not present")
+def test_real_language_typeset_in_two_hyphenated_columns_with_footnotes_reads_back_whole(tmp_path: Path) -> None:
+    # The shared literature review (read in place, written only to tmp_path) typeset in two justified,
+    # hyphenated serif columns with its notes as footnotes: every word in order, footnotes typed as such,
+    # and no paragraph cut at a column, page or footnote.
+    import layout_stress
+
+    document = next(d for d in layout_stress.documents() if d[0] == "bristol-part1")
+    pdf = layout_stress.render(document, "L3", tmp_path)
+    assert pdf is not None
+    result = layout_stress.structure(pdf)
+    assert result["f1"] >= 0.999
+    assert result["fragments"] == 0 and result["lower_starts"] == 0, result
+    assert sum(b.kind == "footnote" for b in extract_pdf(pdf).blocks) >= 5
