@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import render_demo_corpus as R  # noqa: E402
-from extract_fidelity import plumber_text, word_order_f1  # noqa: E402
+from extract_fidelity import plumber_text, word_order_f1, words  # noqa: E402
 
 from pipeline.extract import extract_pdf  # noqa: E402
 
@@ -306,11 +306,8 @@ def render_all(out: Path) -> list[Path]:
     return [pdf for pdf in written if pdf is not None]
 
 
-_WORD = re.compile(r"\w+")
-
-
 def _norm(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
+    return " ".join(words(text))
 
 
 def structure(pdf: Path) -> dict:

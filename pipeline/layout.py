@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
+from pipeline.lexicon import log_probability
 from pipeline.pdflines import Line, PageLines
 from pipeline.records import Block
 from pipeline.tables import merge_unruled_tables
@@ -311,10 +312,10 @@ class _BlockBuilder:
         if self._kind == "list_item" and kind == "paragraph":
             # A bullet's wrapped lines are not bullets themselves: they carry on the item when they line up
             # with its text (a hanging indent), or when the item runs over a column or page mid-sentence.
+            first = self._lines[0]
+            anchor = self._item_anchor if self._item_anchor is not None else first.text_x0
             if new_run:
-                first = self._lines[0]
                 hanging = first.text_x0 is not None and first.text_x0 - first.x0 > 0.5 * self.size
-                anchor = self._item_anchor if self._item_anchor is not None else first.text_x0
                 at_margin = line.x0 < self._run_left + 0.5 * self.size
                 if _ends_sentence(last.text) or (hanging and at_margin and abs(line.x0 - anchor) >= 2
                                                  and not line.text[:1].islower()):
@@ -324,7 +325,6 @@ class _BlockBuilder:
                     return False
                 self._item_anchor = line.x0  # its lines line up here in the new column or page
                 return True
-            anchor = self._item_anchor if self._item_anchor is not None else self._lines[0].text_x0
             gap = line.bottom - last.bottom
             return anchor is not None and abs(line.x0 - anchor) < 2 and -1 <= gap <= self.pitch * 1.35
         if kind != self._kind or level != self._level:
@@ -491,14 +491,15 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
         if not line:
             continue
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
+        token = line.split(" ", 1)[0]
         if match and line[:1].isupper() and len(match.group(1)) > 1:
             # "Mc-" + "Donald" is one name; "Hyde-" + "Dryden" keeps its hyphen, never a space after it
-            out = out[:-1] + line if _is_word(match.group(1) + line.split(" ", 1)[0]) else out + line
+            joined = match.group(1) + _leading_word(token)
+            out = out[:-1] + line if _frequent(joined, _KNOWN) else out + line
         elif match and line[:1].islower():
-            second = line.split(" ", 1)[0]
-            if second.rstrip(",;:.") in _CONJUNCTIONS:
+            if token.rstrip(",;:.") in _CONJUNCTIONS:
                 out = f"{out} {line}"  # "pre- and post-reunification"
-            elif _keep_hyphen(match.group(1), second, vocabulary):
+            elif _keep_hyphen(match.group(1), token, vocabulary):
                 out = out + line
             else:
                 out = out[:-1] + line
@@ -531,11 +532,18 @@ def document_vocabulary(lines: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
-def _is_word(text: str) -> bool:
-    from pipeline.lexicon import log_probability
+_WORD_END = re.compile(r"[^\w'-].*$")
 
-    value = log_probability(re.sub(r"[^\w'-].*$", "", text))
-    return value is not None and value > _KNOWN
+
+def _leading_word(text: str) -> str:
+    """``text`` up to its first character that cannot be part of a word ("based," -> "based")."""
+    return _WORD_END.sub("", text)
+
+
+def _frequent(word: str, floor: float) -> bool:
+    """Whether English uses ``word`` (any case) with a log-probability above ``floor``."""
+    value = log_probability(word)
+    return value is not None and value > floor
 
 
 def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
@@ -547,23 +555,18 @@ def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
     together keep it ("court-" + "based", "post-" + "placement"); anything else, such as a name broken at a
     syllable, is joined.
     """
-    from pipeline.lexicon import log_probability
-
-    second = re.sub(r"[^\w'-].*$", "", second)
+    second = _leading_word(second)
     joined = f"{first}{second}".lower()
     if f"{first}-{second}".lower() in vocabulary:
         return True
     if joined in vocabulary:
         return False
     head, tail = first.lower(), second.lower()
-    joined_p = log_probability(joined)
-    tail_p = log_probability(tail)
-    tail_is_word = tail_p is not None and tail_p > _COMMON_PART and len(tail) >= 4
+    tail_is_word = len(tail) >= 4 and _frequent(tail, _COMMON_PART)
     if head in _HYPHEN_PREFIXES:
-        if joined_p is not None and joined_p > _COMMON:
+        if _frequent(joined, _COMMON):
             return head in _COMPOUND_WORDS and tail_is_word
         return len(second) > 2
-    if joined_p is not None and joined_p > _KNOWN:
+    if _frequent(joined, _KNOWN):
         return False
-    head_p = log_probability(head)
-    return head_p is not None and head_p > _COMMON_PART and tail_is_word
+    return _frequent(head, _COMMON_PART) and tail_is_word

@@ -34,7 +34,7 @@ def merge_unruled_tables(page: PageLines) -> None:
         if group is None:
             i += 1
             continue
-        start, end, columns, cells = group
+        start, end, cells = group
         lines = [ln for row in rows[start:end] for ln in row]
         header = _header(rows, start, lines[0].size)
         if header is not None:
@@ -62,8 +62,8 @@ def _rows(lines: list[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda ln: ln.x0) for row in rows]
 
 
-def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[float], list[list[str]]] | None:
-    """The table that starts at ``rows[start]``: (start, end, column xs, cells per row), or None."""
+def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list[str]]] | None:
+    """The table that starts at ``rows[start]``: (start, end, cells per row), or None."""
     first = rows[start]
     if len(first) < MIN_COLUMNS:
         return None
@@ -88,7 +88,7 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[floa
         end += 1
     if full_rows < MIN_ROWS or _running_text(rows[start:end], columns):
         return None
-    return start, end, columns, cells
+    return start, end, cells
 
 
 def _column(x: float, columns: list[float]) -> int | None:

@@ -399,10 +399,6 @@ class _OnceReducer:
             self.fits += 1
         return self._reduced
 
-    def fit(self, points: np.ndarray, y: Any = None) -> _OnceReducer:
-        self.fit_transform(points, y)
-        return self
-
     def transform(self, points: np.ndarray) -> np.ndarray:
         if self._points is not None and _same_points(self._points, points):
             return self._reduced

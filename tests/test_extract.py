@@ -137,11 +137,11 @@ def _typeset(path: Path, lines: list[tuple[str, float, float]]) -> Path:
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path))
-    y = 780.0
+    y, placed = 780.0, []
     for text, size, space in lines:
         y -= space
-        pdf.setFont("Helvetica-Bold" if size > 11 else "Helvetica", size)
-        pdf.drawString(60, y, text)
+        placed.append((60, y, text, size))
+    _draw(pdf, placed)
     pdf.save()
     return path
 

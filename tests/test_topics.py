@@ -389,6 +389,7 @@ class LumpsEverything:
         return self
 
 
+@pytest.mark.slow
 def test_when_one_topic_swallows_the_corpus_the_finest_stable_clusters_are_taken(tmp_path: Path, monkeypatch,
                                                                                     fitted: dict):
     selections = []
