@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
+from pipeline.contents import mark_contents
 from pipeline.lexicon import log_probability
 from pipeline.pdflines import Line, PageLines
 from pipeline.records import Block
@@ -257,9 +258,9 @@ class _BlockBuilder:
 
     def add(self, line: Line, previous: Line | None) -> None:
         new_run, self._new_run = self._new_run, False
-        if line.kind == "table":
+        if line.kind in ("table", "contents"):
             self.flush()
-            self.blocks.append(Block("table", normalise(line.text), line.page, line.page))
+            self.blocks.append(Block(line.kind, normalise(line.text), line.page, line.page))
             return
         level = self._heading_level(line)
         kind = "heading" if level else "paragraph"
@@ -417,6 +418,7 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
     size = body_size(pages)
     vocabulary = document_vocabulary(line.text for page in pages for line in page.lines)
     for page in pages:
+        mark_contents(page, len(pages))
         merge_unruled_tables(page)
     ordered = [order_page(page) for page in pages]
     builder = _BlockBuilder(size, _line_pitch(ordered, size), vocabulary)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Block:
-    """A unit of text in reading order: a heading, a paragraph, a list item, a table or a footnote."""
+    """A unit of text in reading order: a heading, a paragraph, a list item, a table, a footnote or a contents list."""
 
-    kind: str  # "heading" | "paragraph" | "list_item" | "table" | "footnote"
+    kind: str  # "heading" | "paragraph" | "list_item" | "table" | "footnote" | "contents"
     text: str
     page_start: int
     page_end: int

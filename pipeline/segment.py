@@ -2,6 +2,7 @@
 
 A passage is one paragraph (or a run of short list items, or a few rows of a table), capped in length by
 splitting at sentence boundaries, and never crossing a section: the most recent heading is its section.
+Contents lists are not passages.
 """
 
 from __future__ import annotations
@@ -105,6 +106,10 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
     for block in blocks:
         if block.kind == "heading":
             section = block.text
+        elif block.kind == "contents":
+            # A contents list is not text about the case (see pipeline.contents), and the heading above it
+            # ("Contents") is no section for whatever follows.
+            section = None
         elif block.text.strip():
             pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, section, block.kind))
         offset += len(block.text) + len(BLOCK_SEPARATOR)

@@ -25,7 +25,7 @@ SHORT_CELL = 3  # words: a table has a column of short cells before its last; li
 
 def merge_unruled_tables(page: PageLines) -> None:
     """Replace the lines of each unruled table on ``page`` with one line of kind ``table`` (in place)."""
-    rows = _rows([ln for ln in page.lines if ln.kind == "text"])
+    rows = rows_of([ln for ln in page.lines if ln.kind == "text"])
     taken: set[int] = set()
     tables: list[Line] = []
     i = 0
@@ -51,7 +51,7 @@ def merge_unruled_tables(page: PageLines) -> None:
         page.lines = [ln for ln in page.lines if id(ln) not in taken] + tables
 
 
-def _rows(lines: list[Line]) -> list[list[Line]]:
+def rows_of(lines: list[Line]) -> list[list[Line]]:
     """Lines grouped by baseline, top to bottom, each row's pieces left to right."""
     rows: list[list[Line]] = []
     for line in sorted(lines, key=lambda ln: (ln.bottom, ln.x0)):

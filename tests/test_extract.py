@@ -536,3 +536,73 @@ def test_real_language_typeset_in_two_hyphenated_columns_with_footnotes_reads_ba
     assert result["f1"] >= 0.999
     assert result["fragments"] == 0 and result["lower_starts"] == 0, result
     assert sum(b.kind == "footnote" for b in extract_pdf(pdf).blocks) >= 5
+
+
+CONTENTS = [("1", "Introduction", 3), ("2", "Child B and her family", 4),
+            ("3", "Information sharing between agencies", 7), ("3.1", "What the school knew", 8),
+            ("4", "Assessment of risk", 11), ("5", "The voice of the child", 14),
+            ("6", "Use of legal powers", 17), ("", "Appendix: terms of reference", 21)]
+
+
+def _review_with_contents(path: Path, leaders: bool, pages: int = 24) -> Path:
+    """A review whose first page is a contents list (with leader dots or right-aligned numbers only)."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    lines, y = [(60, 780, "Contents", 16)], 745
+    for number, title, page in CONTENTS:
+        label = f"{number}  {title}".strip()
+        if leaders:
+            dots = (460 - pdf.stringWidth(label, "Helvetica", 11)) / pdf.stringWidth(".", "Helvetica", 11)
+            label += " " + "." * int(dots)
+        lines.append((60 if "." not in number else 80, y, label, 11))
+        lines.append((535 - pdf.stringWidth(str(page), "Helvetica", 11), y, str(page), 11))
+        y -= 22
+    _draw(pdf, lines)
+    pdf.showPage()
+    for n in range(1, pages):
+        _draw(pdf, [(60, 700, f"Section {chr(64 + n)}", 14)] + [(60, 670 - 13 * i, text, 10) for i, text in
+                                                        enumerate(_column_lines(4, start=n))])
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+@pytest.mark.parametrize("leaders", [True, False], ids=["leader-dots", "right-aligned"])
+def test_a_contents_page_is_kept_out_of_the_passages(tmp_path: Path, leaders: bool) -> None:
+    # Its entries name the themes: as a passage it would be tagged with all of them and found by every search.
+    blocks = extract_pdf(_review_with_contents(tmp_path / "contents.pdf", leaders)).blocks
+    contents = [b for b in blocks if b.kind == "contents"]
+    assert len(contents) == 1 and contents[0].page_start == 1
+    assert contents[0].text.split("\n") == [f"{number} {title}, page {page}".strip()
+                                           for number, title, page in CONTENTS]
+    passages = segment("contents", blocks)
+    assert passages[0].page_start == 2 and passages[0].section == "Section A"
+    assert not any("Information sharing" in p.text or p.section == "Contents" for p in passages)
+    assert len(passages) == 23
+
+
+def test_short_or_falling_tables_of_figures_are_not_contents(tmp_path: Path) -> None:
+    # Counts set apart from their labels: too few rows without a "Contents" title or leader dots, or
+    # numbers that fall or run past the document's length, are a table, not a contents list.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "figures.pdf"
+    pdf = canvas.Canvas(str(path))
+    rows = [[("Under one", "2"), ("One to four", "3"), ("Five to nine", "5")],
+            [("Neglect", "14"), ("Physical abuse", "9"), ("Emotional abuse", "6"), ("Sexual abuse", "3"),
+             ("Not recorded", "1")],
+            [("Referrals", "120"), ("Assessments", "135"), ("Plans", "160"), ("Reviews", "185"), ("Closures", "190")]]
+    for table in rows:  # one a page
+        lines = [(60, 700, "The panel counted the children in each group below.", 10)]
+        for i, (label, count) in enumerate(table):
+            lines += [(60, 682 - 14 * i, label, 10), (300, 682 - 14 * i, count, 10)]
+        _draw(pdf, lines)
+        pdf.showPage()
+    for _ in range(7):
+        _draw(pdf, [(60, 700, "The panel met again.", 10)])
+        pdf.showPage()
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert "contents" not in {b.kind for b in blocks}
+    assert "Not recorded" in full_text(blocks) and "Closures" in full_text(blocks)

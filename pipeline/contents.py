@@ -1,0 +1,132 @@
+"""Contents pages: a list of section titles with page numbers is not text about the case.
+
+Nearly every published review opens with a contents page, and its entries name the themes themselves
+("Information sharing between agencies ..... 7", "The voice of the child ..... 14"). Read as a paragraph it
+would be tagged with every theme and come top of a search for any of them, pointing at page 2 of each review.
+
+Here a run of three or more lines that each end in a page number becomes one line of kind ``contents``
+(one entry a line, "title, page N"), which the segment stage leaves out of the passages. An entry ends in a
+page number after leader dots ("Findings ........ 12"), or in a lone number set well apart from its title
+(right-aligned without leaders). Without leaders, the run must sit under a title such as "Contents" or have
+five or more entries, so a short two-column table of figures is not taken for one. In any case the page
+numbers must mostly rise and stay within the document's length, as a table of counts does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.pdflines import Line, PageLines
+from pipeline.tables import rows_of
+
+MIN_ENTRIES = 3
+MIN_UNTITLED_ENTRIES = 5  # entries a run without leader dots needs when no "Contents" title is above it
+MAX_BETWEEN = 2  # lines without a page number (a wrapped title, a part heading) allowed between entries
+RISING_SHARE = 0.8  # share of consecutive page numbers that must not go down
+NUMBER_GAP = 3.0  # font sizes between a title and a lone page number set apart from it
+SPACING = 4.0  # font sizes: a larger gap between two lines ends the run
+
+_PAGE = r"(?P<page>\d{1,3}|[ivxlc]{1,7})"
+_LEADER_ENTRY = re.compile(r"^(?P<title>.*?\w.*?)[\s.]*(?:(?:\.\s?){3,}|…+|(?:·\s?){3,}|_{3,})\s*" + _PAGE + r"$",
+                           re.IGNORECASE)
+_LONE_PAGE = re.compile(r"^" + _PAGE + r"$", re.IGNORECASE)
+_TITLE = re.compile(r"^(?:table of )?contents(?: page)?$|^index$|^list of (?:tables|figures|charts|appendices|boxes)$",
+                    re.IGNORECASE)
+
+
+@dataclass
+class _Entry:
+    title: str
+    page: str
+    leader: bool
+
+
+def mark_contents(page: PageLines, page_count: int) -> None:
+    """Replace each contents list on ``page`` with one line of kind ``contents`` (in place).
+
+    ``page_count`` is the number of pages in the document: a contents list points within it.
+    """
+    rows = rows_of([ln for ln in page.lines if ln.kind == "text"])
+    taken: set[int] = set()
+    found: list[Line] = []
+    i = 0
+    while i < len(rows):
+        end = _run_from(rows, i, page_count)
+        if end is None:
+            i += 1
+            continue
+        lines = [ln for row in rows[i:end] for ln in row]
+        text = "\n".join(_describe(row) for row in rows[i:end])
+        found.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
+                          top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
+                          size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False, page=page.number,
+                          kind="contents"))
+        taken.update(id(ln) for ln in lines)
+        i = end
+    if found:
+        page.lines = [ln for ln in page.lines if id(ln) not in taken] + found
+
+
+def _run_from(rows: list[list[Line]], start: int, page_count: int) -> int | None:
+    """The end (exclusive) of the contents list starting at ``rows[start]``, or None if none starts there."""
+    if _entry(rows[start]) is None:
+        return None
+    entries: list[_Entry] = []
+    end = start
+    between = 0
+    for index in range(start, len(rows)):
+        row = rows[index]
+        if index > start and row[0].top - rows[index - 1][0].bottom > SPACING * row[0].size:
+            break
+        entry = _entry(row)
+        if entry is None:
+            between += 1
+            if between > MAX_BETWEEN:
+                break
+            continue
+        entries.append(entry)
+        between = 0
+        end = index + 1
+    if len(entries) < MIN_ENTRIES or not _pages_fit(entries, page_count):
+        return None
+    leaders = sum(entry.leader for entry in entries)
+    if leaders * 2 < len(entries) and len(entries) < MIN_UNTITLED_ENTRIES and not _titled(rows, start):
+        return None
+    return end
+
+
+def _entry(row: list[Line]) -> _Entry | None:
+    """The row as a contents entry (its title and page number), or None."""
+    text = " ".join(ln.text.strip() for ln in row)
+    match = _LEADER_ENTRY.match(text)
+    if match:
+        return _Entry(match["title"].strip(), match["page"], leader=True)
+    if len(row) >= 2 and _LONE_PAGE.match(row[-1].text.strip()) \
+            and row[-1].x0 - row[-2].x1 >= NUMBER_GAP * row[-1].size:
+        title = " ".join(ln.text.strip() for ln in row[:-1])
+        if any(ch.isalpha() for ch in title):
+            return _Entry(title, row[-1].text.strip(), leader=False)
+    return None
+
+
+def _pages_fit(entries: list[_Entry], page_count: int) -> bool:
+    """Page numbers that mostly rise and point inside the document (front-matter roman numerals count too)."""
+    arabic = [int(entry.page) for entry in entries if entry.page.isdigit()]
+    if arabic and max(arabic) > page_count + 10:
+        return False
+    pairs = list(zip(arabic, arabic[1:], strict=False))
+    return not pairs or sum(b >= a for a, b in pairs) >= RISING_SHARE * len(pairs)
+
+
+def _titled(rows: list[list[Line]], start: int) -> bool:
+    """Whether a "Contents" (or "Index", "List of tables") title is among the few lines above the list."""
+    return any(_TITLE.match(" ".join(ln.text for ln in row).strip(" :")) for row in rows[max(0, start - 3):start])
+
+
+def _describe(row: list[Line]) -> str:
+    """One line of the contents block: "title, page N" for an entry, the text itself for any other line."""
+    entry = _entry(row)
+    if entry is None:
+        return " ".join(ln.text.strip() for ln in row)
+    return f"{entry.title}, page {entry.page}"
