@@ -28,6 +28,11 @@ def words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+def kept_text(document) -> str:
+    """The text of a document's blocks, less contents lists (set aside, as the truth texts leave them out)."""
+    return "\n".join(block.text for block in document.blocks if block.kind != "contents")
+
+
 def word_order_f1(extracted: str, truth: str) -> float:
     """F1 over words matched in order (longest matching blocks): interleaved columns score about 0.5."""
     got, ref = words(extracted), words(truth)
@@ -96,7 +101,7 @@ def main() -> None:
                 continue
             truth = truth_path.read_text(encoding="utf-8")
             document = extract_pdf(pdf)
-            ours = "\n".join(block.text for block in document.blocks)
+            ours = kept_text(document)
             plumber = plumber_text(pdf)
             f1, f1_plumber = word_order_f1(ours, truth), word_order_f1(plumber, truth)
             leaks = leaked(ours, truth, margin_lines(pdf, truth))

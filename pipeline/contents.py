@@ -57,7 +57,7 @@ def mark_contents(page: PageLines, page_count: int) -> None:
             i += 1
             continue
         lines = [ln for row in rows[i:end] for ln in row]
-        text = "\n".join(_describe(row) for row in rows[i:end])
+        text = "\n".join(_describe(rows[i:end]))
         found.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
                           top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
                           size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False, page=page.number,
@@ -69,8 +69,10 @@ def mark_contents(page: PageLines, page_count: int) -> None:
 
 
 def _run_from(rows: list[list[Line]], start: int, page_count: int) -> int | None:
-    """The end (exclusive) of the contents list starting at ``rows[start]``, or None if none starts there."""
-    if _entry(rows[start]) is None:
+    """The end (exclusive) of the contents list starting at ``rows[start]``, or None if none starts there.
+
+    It starts with an entry, or with the first line of an entry's title that wrapped onto the next line."""
+    if _entry(rows[start]) is None and not (start + 1 < len(rows) and _wraps_into(rows[start], rows[start + 1])):
         return None
     entries: list[_Entry] = []
     end = start
@@ -124,9 +126,28 @@ def _titled(rows: list[list[Line]], start: int) -> bool:
     return any(_TITLE.match(" ".join(ln.text for ln in row).strip(" :")) for row in rows[max(0, start - 3):start])
 
 
-def _describe(row: list[Line]) -> str:
-    """One line of the contents block: "title, page N" for an entry, the text itself for any other line."""
-    entry = _entry(row)
-    if entry is None:
-        return " ".join(ln.text.strip() for ln in row)
-    return f"{entry.title}, page {entry.page}"
+def _wraps_into(row: list[Line], following: list[Line]) -> bool:
+    """Whether ``row`` is the first line of the title of the entry on the ``following`` line: same type, set
+    closer than the entries are to each other, and not a "Contents" title."""
+    first, below = row[0], following[0]
+    return (_entry(row) is None and _entry(following) is not None and len(row) == 1 and not first.bold
+            and abs(first.size - below.size) < 0.5 and below.top - first.bottom <= 0.6 * below.size
+            and below.x0 >= first.x0 - 1 and not _TITLE.match(first.text.strip(" :")))
+
+
+def _describe(rows: list[list[Line]]) -> list[str]:
+    """The lines of a contents block: "title, page N" for each entry (a wrapped title joined), other lines
+    (a part heading) as they are."""
+    out: list[str] = []
+    pending: list[str] = []
+    for index, row in enumerate(rows):
+        text = " ".join(ln.text.strip() for ln in row)
+        entry = _entry(row)
+        if entry is not None:
+            out.append(f"{' '.join([*pending, entry.title])}, page {entry.page}")
+            pending = []
+        elif index + 1 < len(rows) and _wraps_into(row, rows[index + 1]):
+            pending.append(text)
+        else:
+            out.append(text)
+    return out

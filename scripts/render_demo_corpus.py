@@ -42,8 +42,11 @@ Body, blocks separated by blank lines (the lines of one paragraph are joined wit
 Layout tokens (comma separated in ``layout``): ``single-column`` or ``two-column`` (body pages),
 ``running-header``, ``footer-page-of`` ("Page 3 of 9") or ``footer-page-number`` ("3"), ``justified``,
 ``hyphenated`` (justified, long words broken with a hyphen at line ends; needs pyphen), ``serif`` (Times
-instead of Helvetica), and the content markers ``numbered-paragraphs``, ``chronology-table`` and
-``footnotes``, which must agree with what the source contains.
+instead of Helvetica), ``contents-dotted`` or ``contents-plain`` (a contents page after the title page listing
+the "##" headings with the pages they start on, with leader dots or with the numbers alone at the right; it is
+left out of the truth text but for its title, as the pipeline sets contents lists aside), and the content
+markers ``numbered-paragraphs``, ``chronology-table`` and ``footnotes``, which must agree with what the
+source contains.
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -116,6 +120,8 @@ LAYOUT_TOKENS = {
     "numbered-paragraphs",
     "chronology-table",
     "footnotes",
+    "contents-dotted",
+    "contents-plain",
 }
 REVIEW_TYPE_NAMES = {
     "CSPR": "Child safeguarding practice review",
@@ -680,14 +686,44 @@ def canvas_class(published: date, tracker: PageTracker) -> type[Canvas]:
     return ReviewCanvas
 
 
-def typeset(source: ReviewSource, total_pages: int | None) -> tuple[bytes, PageTracker, int]:
-    """Typeset one review; returns the PDF bytes, where blocks and footnotes fell, and the page count."""
+def contents_flowables(source: ReviewSource, styles: dict[str, ParagraphStyle],
+                        block_pages: dict[int, int] | None) -> list[Flowable]:
+    """A contents page: each "##" heading with the page it starts on (from the first pass; "00" before)."""
+    entries = []
+    index = len(source.title_blocks)
+    for block in source.body_blocks:
+        if block.kind == "heading":
+            entries.append((block.text, str(block_pages[index]) if block_pages else "00"))
+        index += len(truth_of(block))
+    font = styles["body"].fontName
+    number_width = 1.5 * cm
+    title_width = TEXT_WIDTH - number_width
+    rows = []
+    for title, page in entries:
+        if "contents-dotted" in source.layout:
+            dot = stringWidth(" .", font, 11)
+            title = f"{title} " + " ." * int((title_width - stringWidth(title, font, 11) - 12) / dot)
+        rows.append((title, page))
+    table = Table(rows, colWidths=[title_width, number_width])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 11), ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 7)]))
+    return [PageBreak(), Paragraph("Contents", styles["heading"]), Spacer(1, 0.4 * cm), table]
+
+
+def typeset(source: ReviewSource, total_pages: int | None,
+            block_pages: dict[int, int] | None = None) -> tuple[bytes, PageTracker, int]:
+    """Typeset one review; returns the PDF bytes, where blocks and footnotes fell, and the page count.
+
+    ``block_pages`` (from a first pass) gives the page numbers of a contents page."""
     styles = make_styles(source.layout)
     tracker = PageTracker()
     buffer = io.BytesIO()
     doc = ReviewDocTemplate(buffer, source, styles, tracker, total_pages)
     column_width = doc.frames_for(2 if "two-column" in source.layout else 1, False)[0].width
     story = cover_flowables(source.title_blocks, styles)
+    if {"contents-dotted", "contents-plain"} & source.layout:
+        story += contents_flowables(source, styles, block_pages)
     story += [NextPageTemplate("body"), PageBreak()]
     story += body_flowables(source.body_blocks, len(source.title_blocks), styles, column_width)
     doc.build(story, canvasmaker=canvas_class(source.published, tracker))
@@ -707,16 +743,19 @@ def truth_text(source: ReviewSource, tracker: PageTracker) -> str:
             label = notes.pop(0)[0]
             out.append(f"{label} {source.footnotes[label]}")
         out.append(line)
+        if index == len(source.title_blocks) - 1 and {"contents-dotted", "contents-plain"} & source.layout:
+            out.append("Contents")  # its title is a heading; the list under it is set aside
     out += [f"{label} {source.footnotes[label]}" for label, _ in notes]
     return "\n\n".join(out) + "\n"
 
 
 def render_review(source: ReviewSource) -> tuple[bytes, str, int]:
-    """Render a review twice (the second pass knows the page total); returns PDF, truth text, pages."""
-    _, _, pages = typeset(source, None)
-    pdf, tracker, pages_again = typeset(source, pages)
-    if pages_again != pages:
-        raise SourceError(f"{source.path}: page count changed between passes ({pages} vs {pages_again})")
+    """Render a review twice (the second pass knows the page total and where each block starts); returns
+    PDF, truth text, pages."""
+    _, first, pages = typeset(source, None)
+    pdf, tracker, pages_again = typeset(source, pages, first.block_pages)
+    if pages_again != pages or tracker.block_pages != first.block_pages:
+        raise SourceError(f"{source.path}: page count or block pages changed between passes")
     return pdf, truth_text(source, tracker), pages
 
 

@@ -21,17 +21,13 @@ DEMO = ROOT / "corpus_manifest" / "demo"
 SHARED_PDF = ROOT.parent / "shared" / "corpus" / "pdf"
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from extract_fidelity import leaked, margin_lines, word_order_f1  # noqa: E402
+from extract_fidelity import kept_text, leaked, margin_lines, word_order_f1  # noqa: E402
 
 
 def _demo_layouts() -> dict[str, str]:
     """review_id -> the layout notes from the demo manifest."""
     with open(ROOT / "corpus_manifest" / "demo.csv", encoding="utf-8-sig") as handle:
         return {row["review_id"]: row["notes"] or "" for row in csv.DictReader(handle)}
-
-
-def _text(document) -> str:
-    return "\n".join(block.text for block in document.blocks)
 
 
 GOOD_DEMO = sorted(p for p in DEMO.glob("*.pdf"))
@@ -41,17 +37,31 @@ GOOD_DEMO = sorted(p for p in DEMO.glob("*.pdf"))
 def test_demo_pdfs_read_in_order_without_headers(pdf: Path) -> None:
     truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
     document = extract_pdf(pdf)
-    text = _text(document)
+    text = kept_text(document)
     assert word_order_f1(text, truth) >= 0.98
     assert leaked(text, truth, margin_lines(pdf, truth)) == 0
     assert document.status == "ok" and not document.needs_ocr_pages
     assert all(1 <= b.page_start <= b.page_end <= len(document.pages) for b in document.blocks)
+    contents = [b for b in document.blocks if b.kind == "contents"]
+    assert len(contents) == ("contents-" in _demo_layouts()[pdf.stem])
 
 
 def test_each_layout_is_covered_by_the_demo_corpus() -> None:
     notes = " ".join(_demo_layouts().values()).lower()
-    for layout in ("two-column", "table", "footnote", "hyphen", "numbered"):
+    for layout in ("two-column", "table", "footnote", "hyphen", "numbered", "contents-dotted", "contents-plain"):
         assert layout in notes, f"no demo review with a {layout} layout"
+
+
+@pytest.mark.parametrize("review_id", [r for r, notes in _demo_layouts().items() if "contents-" in notes])
+def test_demo_contents_entries_point_at_their_headings(review_id: str) -> None:
+    blocks = extract_pdf(DEMO / f"{review_id}.pdf").blocks
+    entries = next(b for b in blocks if b.kind == "contents").text.split("\n")
+    headings = {(b.text, b.page_start) for b in blocks if b.kind == "heading"}
+    for entry in entries:
+        title, page = entry.rsplit(", page ", 1)
+        assert (title, int(page)) in headings, entry
+    assert len(entries) >= 5
+    assert not any("page" in p.text and p.section == "Contents" for p in segment(review_id, blocks))
 
 
 @pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
@@ -59,7 +69,7 @@ def test_each_layout_is_covered_by_the_demo_corpus() -> None:
 def test_shared_corpus_fidelity(name: str) -> None:
     pdf = SHARED_PDF / f"{name}.pdf"
     truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
-    text = _text(extract_pdf(pdf))
+    text = kept_text(extract_pdf(pdf))
     assert word_order_f1(text, truth) >= 0.98
     assert leaked(text, truth, margin_lines(pdf, truth)) == 0
 
@@ -71,7 +81,7 @@ def test_two_column_pages_are_read_column_by_column() -> None:
     pdf = DEMO / f"{two_column[0]}.pdf"
     truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
     # Each truth paragraph's opening words appear intact in our text (interleaving would break them).
-    text = " ".join(_text(extract_pdf(pdf)).split())
+    text = " ".join(kept_text(extract_pdf(pdf)).split())
     paragraphs = [" ".join(p.split()[:12]) for p in truth.split("\n") if len(p.split()) > 30]
     assert paragraphs and all(p in text for p in paragraphs)
 
@@ -544,25 +554,30 @@ CONTENTS = [("1", "Introduction", 3), ("2", "Child B and her family", 4),
             ("6", "Use of legal powers", 17), ("", "Appendix: terms of reference", 21)]
 
 
-def _review_with_contents(path: Path, leaders: bool, pages: int = 24) -> Path:
-    """A review whose first page is a contents list (with leader dots or right-aligned numbers only)."""
+def _review_with_contents(path: Path, leaders: bool, entries=CONTENTS, pages: int = 24) -> Path:
+    """A review whose first page is a contents list (with leader dots or right-aligned numbers only); a title
+    given as two strings wraps onto a second line, which carries the page number."""
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path))
     lines, y = [(60, 780, "Contents", 16)], 745
-    for number, title, page in CONTENTS:
-        label = f"{number}  {title}".strip()
+    for number, title, page in entries:
+        *first, last = [title] if isinstance(title, str) else title
+        label = last if first else f"{number}  {last}".strip()
+        for part in first:
+            lines.append((60, y, f"{number}  {part}".strip(), 11))
+            y -= 13
         if leaders:
             dots = (460 - pdf.stringWidth(label, "Helvetica", 11)) / pdf.stringWidth(".", "Helvetica", 11)
             label += " " + "." * int(dots)
-        lines.append((60 if "." not in number else 80, y, label, 11))
+        lines.append((80 if first or "." in number else 60, y, label, 11))
         lines.append((535 - pdf.stringWidth(str(page), "Helvetica", 11), y, str(page), 11))
         y -= 22
     _draw(pdf, lines)
     pdf.showPage()
     for n in range(1, pages):
         _draw(pdf, [(60, 700, f"Section {chr(64 + n)}", 14)] + [(60, 670 - 13 * i, text, 10) for i, text in
-                                                        enumerate(_column_lines(4, start=n))])
+                                                              enumerate(_column_lines(4, start=n))])
         pdf.showPage()
     pdf.save()
     return path
@@ -580,6 +595,22 @@ def test_a_contents_page_is_kept_out_of_the_passages(tmp_path: Path, leaders: bo
     assert passages[0].page_start == 2 and passages[0].section == "Section A"
     assert not any("Information sharing" in p.text or p.section == "Contents" for p in passages)
     assert len(passages) == 23
+
+
+@pytest.mark.parametrize("leaders", [True, False], ids=["leader-dots", "right-aligned"])
+def test_contents_titles_that_wrap_onto_a_second_line_stay_one_entry(tmp_path: Path, leaders: bool) -> None:
+    entries = [("1", ("Why this review was commissioned and what the", "panel was asked to look at"), 3),
+               ("2", "Child B and her family", 4),
+               ("3", ("How the school, the health visitor and the police", "shared what they knew"), 7),
+               ("4", "Assessment of risk", 11), ("5", "The voice of the child", 14)]
+    blocks = extract_pdf(_review_with_contents(tmp_path / "wrapped.pdf", leaders, entries)).blocks
+    assert [b.kind for b in blocks[:2]] == ["heading", "contents"]
+    assert blocks[1].text.split("\n") == [
+        "1 Why this review was commissioned and what the panel was asked to look at, page 3",
+        "2 Child B and her family, page 4",
+        "3 How the school, the health visitor and the police shared what they knew, page 7",
+        "4 Assessment of risk, page 11", "5 The voice of the child, page 14"]
+    assert not any("shared what they knew" in b.text for b in blocks[2:])
 
 
 def test_short_or_falling_tables_of_figures_are_not_contents(tmp_path: Path) -> None:
