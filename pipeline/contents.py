@@ -28,8 +28,8 @@ NUMBER_GAP = 3.0  # font sizes between a title and a lone page number set apart 
 SPACING = 4.0  # font sizes: a larger gap between two lines ends the run
 
 _PAGE = r"(?P<page>\d{1,3}|[ivxlc]{1,7})"
-_LEADER_ENTRY = re.compile(r"^(?P<title>.*?\w.*?)[\s.]*(?:(?:\.\s?){3,}|…+|(?:·\s?){3,}|_{3,})\s*" + _PAGE + r"$",
-                           re.IGNORECASE)
+# Searched from the end of a line (a match anchored at the start would backtrack over every line of text).
+_LEADER_END = re.compile(r"(?:(?:\.\s?){3,}|…+|(?:·\s?){3,}|_{3,})\s*" + _PAGE + r"$", re.IGNORECASE)
 _LONE_PAGE = re.compile(r"^" + _PAGE + r"$", re.IGNORECASE)
 _TITLE = re.compile(r"^(?:table of )?contents(?: page)?$|^index$|^list of (?:tables|figures|charts|appendices|boxes)$",
                     re.IGNORECASE)
@@ -48,6 +48,8 @@ def mark_contents(page: PageLines, page_count: int) -> None:
     ``page_count`` is the number of pages in the document: a contents list points within it.
     """
     rows = rows_of([ln for ln in page.lines if ln.kind == "text"])
+    if sum(_entry(row) is not None for row in rows) < MIN_ENTRIES:
+        return  # most pages: no list to look for
     taken: set[int] = set()
     found: list[Line] = []
     i = 0
@@ -101,9 +103,11 @@ def _run_from(rows: list[list[Line]], start: int, page_count: int) -> int | None
 def _entry(row: list[Line]) -> _Entry | None:
     """The row as a contents entry (its title and page number), or None."""
     text = " ".join(ln.text.strip() for ln in row)
-    match = _LEADER_ENTRY.match(text)
+    match = _LEADER_END.search(text) if text[-1:].isalnum() else None
     if match:
-        return _Entry(match["title"].strip(), match["page"], leader=True)
+        title = text[:match.start()].rstrip(" .·_…")
+        if any(ch.isalpha() for ch in title):
+            return _Entry(title, match["page"], leader=True)
     if len(row) >= 2 and _LONE_PAGE.match(row[-1].text.strip()) \
             and row[-1].x0 - row[-2].x1 >= NUMBER_GAP * row[-1].size:
         title = " ".join(ln.text.strip() for ln in row[:-1])
