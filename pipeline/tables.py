@@ -2,23 +2,31 @@
 
 Ruled tables are found by pdfplumber (``pipeline.pdflines``). A chronology set with tab stops and no lines
 comes out of the PDF as short pieces of text that share a baseline, split wherever the gap between them is
-wide. Read as text, its rows would run together into paragraphs and its header line could pass for a
-heading. Here, three or more consecutive rows of three or more pieces that start at the same x positions
-become one ``table`` line, each row's cells joined by " | " and rows by newlines (as for ruled tables); a
-line under a row whose pieces all start at column positions (a cell's text wrapped onto a new line) is
-added to those cells, and a bold line just above the first row is kept as its header.
+wide. Read as text, its rows would run together into paragraphs (or, with two columns, every date would be
+read apart from its event) and its header line could pass for a heading. Here, three or more consecutive
+rows of two or more pieces that start at the same x positions become one ``table`` line, each row's cells
+joined by " | " and rows by newlines (as for ruled tables); a line under a row whose pieces all start at
+column positions (a cell's text wrapped onto a new line) is added to those cells, and a bold line just
+above the first row is kept as its header.
 
 Columns of running text are not tables: a table has a column of short cells (dates, agencies) before its
 last, where lines of running text hold several words each, so two- and three-column pages are left to the
-reading-order step.
+reading-order step. A two-column table also needs its first column to hold labels that each start an entry
+(see ``_label_column``), so paragraph numbers in a hanging indent and chart labels beside text are not one.
 """
 
 from __future__ import annotations
 
+import re
+
 from pipeline.pdflines import Line, PageLines
 
 MIN_ROWS = 3
-MIN_COLUMNS = 3
+MIN_COLUMNS = 2
+# A paragraph number or bullet set apart from its text: "4.2", "12.", "(b)", "iv)", "•".
+_MARKER = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.):]?|[•●▪◦‣∙·\-–—*>])$", re.IGNORECASE)
+_ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
+LABEL_WORDS = 5  # words: the most a first-column cell of a two-column table holds ("Tuesday 12 March 2019")
 ALIGN = 3.0  # points: how far a cell may start from its column's x
 SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
 
@@ -80,13 +88,15 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
             break
         if 0 in slots:  # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
-            full_rows += len(row) >= MIN_COLUMNS
+            full_rows += len(row) >= min(len(columns), 3)
         for ln, slot in zip(row, slots, strict=True):
             cell = cells[-1][slot]
             cells[-1][slot] = f"{cell} {ln.text}".strip()
         previous = row
         end += 1
     if full_rows < MIN_ROWS or _running_text(rows[start:end], columns):
+        return None
+    if len(columns) == 2 and not _label_column(rows[start:end], columns):
         return None
     return start, end, cells
 
@@ -104,6 +114,24 @@ def _running_text(rows: list[list[Line]], columns: list[float]) -> bool:
     for index in range(len(columns) - 1):
         words = sorted(len(ln.text.split()) for row in rows for ln in row if _column(ln.x0, columns) == index)
         if words and words[len(words) // 2] <= SHORT_CELL:
+            return False
+    return True
+
+
+def _label_column(rows: list[list[Line]], columns: list[float]) -> bool:
+    """Whether the first of two columns holds labels (dates, times, names) that each start an entry.
+
+    Each label is short, is not a paragraph number or bullet set in a hanging indent (which also stands
+    apart from its text), and shares its line with the start of an entry: text that opens with a capital, a
+    digit or a quotation mark. Chart labels beside a column of running text fail this: some stand alone and
+    the text beside them carries on mid-sentence."""
+    for row in rows:
+        if _column(row[0].x0, columns) != 0:
+            continue  # a wrapped second-column line
+        label = row[0].text.strip()
+        if len(row) < 2 or len(label.split()) > LABEL_WORDS or _MARKER.match(label):
+            return False
+        if not _ENTRY_START.match(row[1].text.strip()):
             return False
     return True
 

@@ -512,6 +512,46 @@ def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> N
     assert {p.section for p in segment("unruled", blocks)} == {"Findings"}
 
 
+def test_a_two_column_chronology_keeps_each_date_with_its_event(tmp_path: Path) -> None:
+    # Date | event without rules: read as two columns of text, every date would be cut off from its event.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "dates.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines, y = [(60, 780, "Key events", 14), (60, 755, "The panel agreed these events with every agency.", 10)], 725
+    for date, _, event in CHRONOLOGY:
+        lines.append((60, y, date, 10))
+        for part in event:
+            lines.append((160, y, part, 10))
+            y -= 13
+        y -= 6
+    lines.append((60, y - 10, "The panel then met the practitioners.", 10))
+    _draw(pdf, lines)
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"]
+    assert blocks[2].text.split("\n") == [f"{date} | {' '.join(event)}" for date, _, event in CHRONOLOGY]
+
+
+def test_numbered_paragraphs_and_labels_beside_running_text_are_not_two_column_tables(tmp_path: Path) -> None:
+    # A paragraph number in a hanging indent stands apart from its text, as a date does in a chronology; so
+    # do chart labels beside a column of running text, which carries on mid-sentence beside them.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "numbers.pdf"
+    pdf = canvas.Canvas(str(path))
+    text = _column_lines(12, per_line=9)
+    numbered = [(60, 780 - 15 * i, f"4.{i + 1}", 10) for i in range(0, 12, 3)]
+    labels = [(60, 560 - 15 * i, label, 10) for i, label in enumerate(["Wales", "North East", "(35%)", "London",
+                                                                           "South West", "(12%)"])]
+    body = [(100, 780 - 15 * i, line, 10) for i, line in enumerate(text)]
+    beside = [(160, 560 - 15 * i, line, 10) for i, line in enumerate(_column_lines(6, start=12, per_line=8))]
+    _draw(pdf, numbered + labels + body + beside)
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert "table" not in {b.kind for b in blocks}
+
+
 def test_three_columns_of_running_text_are_not_a_table(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
