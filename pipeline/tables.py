@@ -84,7 +84,8 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
         row = rows[end]
         slots = [_column(ln.x0, columns) for ln in row]
         gap = row[0].bottom - previous[0].bottom
-        if None in slots or len(set(slots)) != len(slots) or gap > 2.6 * row[0].size:
+        if (None in slots or len(set(slots)) != len(slots) or gap > 2.6 * first[0].size
+                or abs(row[0].size - first[0].size) > 1.0):  # a heading in larger type ends the table
             break
         if 0 in slots:  # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
@@ -124,10 +125,17 @@ def _label_column(rows: list[list[Line]], columns: list[float]) -> bool:
     Each label is short, is not a paragraph number or bullet set in a hanging indent (which also stands
     apart from its text), and shares its line with the start of an entry: text that opens with a capital, a
     digit or a quotation mark. Chart labels beside a column of running text fail this: some stand alone and
-    the text beside them carries on mid-sentence."""
-    for row in rows:
-        if _column(row[0].x0, columns) != 0:
-            continue  # a wrapped second-column line
+    the text beside them carries on mid-sentence. A third of the rows may have label and entry run together
+    in one piece (the gap between them too narrow to split them); their text stays whole in the row."""
+    starts = [row for row in rows if _column(row[0].x0, columns) == 0]  # the rest are wrapped entry lines
+    # A label set too close to its entry comes out run together with it, as one long piece: allowed for a
+    # few rows. A label alone on its line is not.
+    joined = [row for row in starts if len(row) == 1 and len(row[0].text.split()) > LABEL_WORDS]
+    if len(joined) * 3 > len(starts):
+        return False
+    for row in starts:
+        if row in joined:
+            continue
         label = row[0].text.strip()
         if len(row) < 2 or len(label.split()) > LABEL_WORDS or _MARKER.match(label):
             return False

@@ -44,7 +44,8 @@ Layout tokens (comma separated in ``layout``): ``single-column`` or ``two-column
 ``hyphenated`` (justified, long words broken with a hyphen at line ends; needs pyphen), ``serif`` (Times
 instead of Helvetica), ``contents-dotted`` or ``contents-plain`` (a contents page after the title page listing
 the "##" headings with the pages they start on, with leader dots or with the numbers alone at the right; it is
-left out of the truth text but for its title, as the pipeline sets contents lists aside), and the content
+left out of the truth text but for its title, as the pipeline sets contents lists aside), ``unruled-tables``
+(tables set with tab stops and a bold header row, without lines or shading), and the content
 markers ``numbered-paragraphs``, ``chronology-table`` and ``footnotes``, which must agree with what the
 source contains.
 """
@@ -122,6 +123,7 @@ LAYOUT_TOKENS = {
     "footnotes",
     "contents-dotted",
     "contents-plain",
+    "unruled-tables",
 }
 REVIEW_TYPE_NAMES = {
     "CSPR": "Child safeguarding practice review",
@@ -496,8 +498,9 @@ def column_widths(rows: tuple[tuple[str, ...], ...], total: float) -> list[float
     return [total * weight / sum(weights) for weight in weights]
 
 
-def table_flowable(block: Block, first_index: int, styles: dict[str, ParagraphStyle], width: float) -> Table:
-    """A gridded table; each row carries the marker of its own truth block."""
+def table_flowable(block: Block, first_index: int, styles: dict[str, ParagraphStyle], width: float,
+                   ruled: bool = True) -> Table:
+    """A table, gridded unless ``ruled`` is false; each row carries the marker of its own truth block."""
     data = []
     for offset, row in enumerate(block.rows):
         style = styles["cell_header"] if offset == 0 else styles["cell"]
@@ -507,12 +510,13 @@ def table_flowable(block: Block, first_index: int, styles: dict[str, ParagraphSt
         ]
         data.append(cells)
     table = Table(data, colWidths=column_widths(block.rows, width), hAlign="LEFT", splitByRow=1)
+    rules = [("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#666666")),
+             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4"))] if ruled else []
     table.setStyle(
         TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#666666")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e4e4e4")),
+            rules + [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (0, -1), 0 if not ruled else 6),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
             ]
@@ -536,10 +540,11 @@ def cover_flowables(blocks: list[Block], styles: dict[str, ParagraphStyle]) -> l
     return story
 
 
-def block_flowable(block: Block, index: int, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
+def block_flowable(block: Block, index: int, styles: dict[str, ParagraphStyle], width: float,
+                   ruled: bool = True) -> Flowable:
     """The flowable for one body block; ``index`` is the truth index of its (first) line."""
     if block.kind == "table":
-        return table_flowable(block, index, styles, width)
+        return table_flowable(block, index, styles, width, ruled)
     if block.kind in ("numbered", "item"):
         pattern = NUMBERED_RE if block.kind == "numbered" else ORDERED_ITEM_RE
         number, rest = pattern.match(block.text).groups()
@@ -551,13 +556,13 @@ def block_flowable(block: Block, index: int, styles: dict[str, ParagraphStyle], 
 
 
 def body_flowables(
-    blocks: list[Block], first_index: int, styles: dict[str, ParagraphStyle], width: float
+    blocks: list[Block], first_index: int, styles: dict[str, ParagraphStyle], width: float, ruled: bool = True
 ) -> list[Flowable]:
     """Flowables for the body blocks, numbering their truth lines from ``first_index``."""
     story: list[Flowable] = []
     index = first_index
     for block in blocks:
-        story.append(block_flowable(block, index, styles, width))
+        story.append(block_flowable(block, index, styles, width, ruled))
         index += len(truth_of(block))
     return story
 
@@ -725,7 +730,8 @@ def typeset(source: ReviewSource, total_pages: int | None,
     if {"contents-dotted", "contents-plain"} & source.layout:
         story += contents_flowables(source, styles, block_pages)
     story += [NextPageTemplate("body"), PageBreak()]
-    story += body_flowables(source.body_blocks, len(source.title_blocks), styles, column_width)
+    story += body_flowables(source.body_blocks, len(source.title_blocks), styles, column_width,
+                            ruled="unruled-tables" not in source.layout)
     doc.build(story, canvasmaker=canvas_class(source.published, tracker))
     return buffer.getvalue(), tracker, doc.page
 

@@ -52,6 +52,16 @@ def test_each_layout_is_covered_by_the_demo_corpus() -> None:
         assert layout in notes, f"no demo review with a {layout} layout"
 
 
+@pytest.mark.parametrize("review_id", [r for r, notes in _demo_layouts().items() if "chronology-table" in notes])
+def test_demo_chronologies_ruled_or_not_keep_their_rows(review_id: str) -> None:
+    truth_rows = [line for line in (DEMO / f"{review_id}.truth.txt").read_text(encoding="utf-8").split("\n\n")
+                  if " | " in line]
+    rows = {row for b in extract_pdf(DEMO / f"{review_id}.pdf").blocks if b.kind == "table"
+            for row in b.text.split("\n")}
+    kept = sum(row in rows for row in truth_rows[1:])  # the header row may come out run together
+    assert kept >= 0.8 * (len(truth_rows) - 1), (kept, len(truth_rows))
+
+
 @pytest.mark.parametrize("review_id", [r for r, notes in _demo_layouts().items() if "contents-" in notes])
 def test_demo_contents_entries_point_at_their_headings(review_id: str) -> None:
     blocks = extract_pdf(DEMO / f"{review_id}.pdf").blocks
