@@ -20,6 +20,11 @@ from pipeline.errors import ExtractError
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
 # that is a column gutter or a table cell boundary, not a space between words.
 _GUTTER_FONT_SIZES = 2.2
+# A narrower gap after a short first run (a date set close to its event in a chronology) is only noted.
+_LABEL_GAP = 0.8
+_LABEL_WORDS = 5
+_DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
+                         r"early|mid|late|spring|summer|autumn|winter)", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
 _LIST_MARKER = re.compile(r"^\s*(?:[•●▪◦‣∙·\-–—*]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
@@ -39,6 +44,10 @@ class Line:
     # x where the text after a list marker ("4.2", "•") starts: continuation lines align here.
     text_x0: float | None = None
     kind: str = "text"  # "text" or "table" (a whole ruled table, rows joined by newlines)
+    # In a line that starts like a date, a gap after the first few words wider than a justified space but
+    # too narrow to split the line: the words before it and the x where the rest starts. A table may split
+    # the line there (a date set close to its event); nothing else uses it.
+    label_split: tuple[str, float] | None = None
 
     @property
     def width(self) -> float:
@@ -208,6 +217,8 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             page=number,
         )
         line.text = _drop_footnote_marks(textpage, line.text, a2, line.size)
+        if _DATE_START.match(line.text) and " " in line.text:  # checking every line would be slow
+            line.label_split = _label_split(textpage, raw_line, start, a2, b2, line.size)
         marker = _LIST_MARKER.match(piece_stripped)
         if marker and marker.end() < len(piece_stripped):
             char_box = textpage.get_charbox(a2 + marker.end())
@@ -288,6 +299,27 @@ def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, siz
         if after[0] - before[2] > threshold:
             cuts.append(nxt)
     return cuts
+
+
+def _label_split(textpage, raw_line: str, start: int, first: int, last: int, size: float
+                 ) -> tuple[str, float] | None:
+    """The first gap among a piece's first ``_LABEL_WORDS`` words that is wider than ``_LABEL_GAP`` font sizes:
+    (the words before it, the x where the rest starts), or None."""
+    words = 0
+    for index in range(first + 1, last):
+        if raw_line[index - start] != " " or raw_line[index - 1 - start] == " ":
+            continue
+        words += 1
+        if words > _LABEL_WORDS:
+            return None
+        nxt = index + 1
+        while nxt <= last and raw_line[nxt - start] == " ":
+            nxt += 1
+        before = _loose_box(textpage, index - 1)
+        after = _loose_box(textpage, nxt)
+        if before is not None and after is not None and after[0] - before[2] > _LABEL_GAP * size:
+            return raw_line[first - start:index - start].strip(), after[0]
+    return None
 
 
 def _is_bold(textpage, index: int) -> bool:

@@ -17,6 +17,7 @@ reading-order step. A two-column table also needs its first column to hold label
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from pipeline.pdflines import Line, PageLines
@@ -33,7 +34,7 @@ SHORT_CELL = 3  # words: a table has a column of short cells before its last; li
 
 def merge_unruled_tables(page: PageLines) -> None:
     """Replace the lines of each unruled table on ``page`` with one line of kind ``table`` (in place)."""
-    rows = rows_of([ln for ln in page.lines if ln.kind == "text"])
+    rows, split_from = _split_labels(rows_of([ln for ln in page.lines if ln.kind == "text"]))
     taken: set[int] = set()
     tables: list[Line] = []
     i = 0
@@ -48,7 +49,7 @@ def merge_unruled_tables(page: PageLines) -> None:
         if header is not None:
             lines.insert(0, header)
             cells.insert(0, [header.text])
-        taken.update(id(ln) for ln in lines)
+        taken.update(id(split_from.get(id(ln), ln)) for ln in lines)
         text = "\n".join(" | ".join(cell for cell in row if cell) for row in cells)
         tables.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
                            top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
@@ -57,6 +58,28 @@ def merge_unruled_tables(page: PageLines) -> None:
         i = end
     if tables:
         page.lines = [ln for ln in page.lines if id(ln) not in taken] + tables
+
+
+def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, Line]]:
+    """Split lines whose label (a date) was set too close to its entry to come apart, where at least two
+    other rows on the page have a piece at the line's x and another where its entry starts.
+
+    Returns the rows and, for each new piece, the line it came from (so that the line is what gets replaced).
+    """
+    starts = [(row[0].x0, row[1].x0) for row in rows if len(row) >= 2]
+    split_from: dict[int, Line] = {}
+    out = []
+    for row in rows:
+        line = row[0]
+        if len(row) == 1 and line.label_split is not None and line.text.startswith(line.label_split[0]):
+            label, x = line.label_split
+            if sum(abs(a - line.x0) <= ALIGN and abs(b - x) <= ALIGN for a, b in starts) >= 2:
+                left = dataclasses.replace(line, text=label, x1=x - 1, label_split=None)
+                right = dataclasses.replace(line, text=line.text[len(label):].strip(), x0=x, label_split=None)
+                split_from.update({id(left): line, id(right): line})
+                row = [left, right]
+        out.append(row)
+    return out, split_from
 
 
 def rows_of(lines: list[Line]) -> list[list[Line]]:

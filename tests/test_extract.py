@@ -543,6 +543,29 @@ def test_a_two_column_chronology_keeps_each_date_with_its_event(tmp_path: Path) 
     assert blocks[2].text.split("\n") == [f"{date} | {' '.join(event)}" for date, _, event in CHRONOLOGY]
 
 
+def test_dates_set_close_to_their_events_are_still_split_from_them(tmp_path: Path) -> None:
+    # A date column only just wide enough: the gap after the longest dates is under two font sizes, too
+    # narrow to split a line anywhere, but the other rows show where the event column starts.
+    from reportlab.pdfgen import canvas
+
+    rows = [("3 May 2019", "Health visitor called; no answer at the door."),
+            ("14 September 2019", "Nursery raised a concern about bruising to the child's arm and her account."),
+            ("Tuesday 1 October 2019", "Strategy discussion held."),
+            ("9 Oct 2019", "Social worker visited with a police officer and saw the child alone in her bedroom."),
+            ("Early November 2019", "Case closed after the family moved out of the area.")]
+    path = tmp_path / "close.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "Key events", 14)]
+    for i, (date, event) in enumerate(rows):
+        lines += [(60, 750 - 16 * i, date, 10), (182, 750 - 16 * i, event, 10)]
+    _draw(pdf, lines)
+    pdf.save()
+    gap = 182 - 60 - pdf.stringWidth(rows[2][0], "Helvetica", 10)
+    assert 8 < gap < 22  # wider than a space, narrower than a split needs (2.2 font sizes)
+    tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].text.split("\n") == [f"{date} | {event}" for date, event in rows]
+
+
 def test_numbered_paragraphs_and_labels_beside_running_text_are_not_two_column_tables(tmp_path: Path) -> None:
     # A paragraph number in a hanging indent stands apart from its text, as a date does in a chronology; so
     # do chart labels beside a column of running text, which carries on mid-sentence beside them.
