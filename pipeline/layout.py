@@ -219,6 +219,31 @@ def _line_pitch(ordered: list[list[list[Line]]], size: float) -> float:
     return statistics.median(gaps) if gaps else size * 1.2
 
 
+RUN_IN_LEVEL = 4  # below headings on lines of their own
+RUN_IN_WORDS = 8
+_TRAILING_NUMBER = re.compile(r"\s+\d{1,3}[a-z]?$")
+
+
+def _run_in_heading(line: Line) -> str | None:
+    """The heading run into the start of a paragraph, or None.
+
+    Its words are bold and the rest of the line is not; it is short, reads like a heading, and is set off
+    from the text by a colon, full stop or dash, or by a capital starting the text ("Legal status In the UK,
+    ..."). A bold name starting a sentence ("Child A was ...") is not one.
+    """
+    lead = line.bold_lead
+    if not lead or not line.text.startswith(lead):
+        return None
+    rest = line.text[len(lead):].strip()
+    title = lead.rstrip(" :.–—-")
+    numbered = _TRAILING_NUMBER.sub("", title)  # "Finding 1", "Recommendation 3b": the number is a label
+    if len(rest.split()) < 2 or len(title.split()) > RUN_IN_WORDS or not plausible_heading(normalise(numbered)):
+        return None
+    if lead[-1] in ":.–—-" or rest[:1].isupper():
+        return normalise(title)
+    return None
+
+
 class _BlockBuilder:
     """Accumulates lines into blocks, deciding where paragraphs, headings and list items start."""
 
@@ -270,6 +295,11 @@ class _BlockBuilder:
             self.flush()
         elif self._lines and not self._continues(line, previous, kind, level, new_run):
             self.flush()
+        if not self._lines and kind == "paragraph":
+            heading = _run_in_heading(line)
+            if heading is not None:  # "Recommendation 1: The partnership should ..." in bold, then regular
+                self.blocks.append(Block("heading", heading, line.page, line.page, RUN_IN_LEVEL))
+                line.text = line.text[len(line.bold_lead):].strip()
         if not self._lines:
             self._kind, self._level = kind, level
         self._lines.append(line)

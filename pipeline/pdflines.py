@@ -23,6 +23,7 @@ _GUTTER_FONT_SIZES = 2.2
 # A narrower gap after a short first run (a date set close to its event in a chronology) is only noted.
 _LABEL_GAP = 0.8
 _LABEL_WORDS = 5
+_LEAD_WORDS = 12
 _DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
                          r"early|mid|late|spring|summer|autumn|winter)", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
@@ -48,6 +49,9 @@ class Line:
     # too narrow to split the line: the words before it and the x where the rest starts. A table may split
     # the line there (a date set close to its event); nothing else uses it.
     label_split: tuple[str, float] | None = None
+    # A line that starts in bold and ends in regular type: its bold words ("Recommendation 1:"), a heading
+    # run into its paragraph if the layout step agrees.
+    bold_lead: str | None = None
 
     @property
     def width(self) -> float:
@@ -217,6 +221,8 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             page=number,
         )
         line.text = _drop_footnote_marks(textpage, line.text, a2, line.size)
+        if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):
+            line.bold_lead = _bold_lead(textpage, raw_line, start, a2, b2)
         if _DATE_START.match(line.text) and " " in line.text:  # checking every line would be slow
             line.label_split = _label_split(textpage, raw_line, start, a2, b2, line.size)
         marker = _LIST_MARKER.match(piece_stripped)
@@ -319,6 +325,20 @@ def _label_split(textpage, raw_line: str, start: int, first: int, last: int, siz
         after = _loose_box(textpage, nxt)
         if before is not None and after is not None and after[0] - before[2] > _LABEL_GAP * size:
             return raw_line[first - start:index - start].strip(), after[0]
+    return None
+
+
+def _bold_lead(textpage, raw_line: str, start: int, first: int, last: int) -> str | None:
+    """The words in bold at the start of a piece that ends in regular type (at most ``_LEAD_WORDS``)."""
+    words = 0
+    for index in range(first + 1, last + 1):
+        if raw_line[index - start] == " " or raw_line[index - 1 - start] != " ":
+            continue
+        words += 1
+        if words > _LEAD_WORDS:
+            return None
+        if not _is_bold(textpage, index):  # the first regular word
+            return raw_line[first - start:index - start].strip()
     return None
 
 

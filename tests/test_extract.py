@@ -139,6 +139,39 @@ def test_chart_labels_and_fragments_in_large_type_are_not_headings() -> None:
     assert not [s for s in sections if s and "%" in s]
 
 
+def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Path) -> None:
+    # "Finding 1:" or "Legal status" in bold at the start of a paragraph is its heading; a bold name starting
+    # a sentence is not.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "run-in.pdf"
+    pdf = canvas.Canvas(str(path))
+    paragraphs = [("Finding 1: ", ["The school did not tell the health visitor about the bruises it saw",
+                                   "in the spring, so no one put the pieces together before the summer."]),
+                  ("Legal status ", ["In the UK, a child accommodated with consent can be taken home by a",
+                                     "parent at any time, and staff were unsure what to do when that happened."]),
+                  ("Child A ", ["was seen by the school nurse twice that term and told her about the",
+                                "shouting at home, which the nurse wrote down but did not pass on."])]
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(60, 780, "Findings")
+    y = 750
+    for lead, lines in paragraphs:
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(60, y, lead)
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(60 + pdf.stringWidth(lead, "Helvetica-Bold", 10), y, lines[0])
+        pdf.drawString(60, y - 13, lines[1])
+        y -= 36
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [(b.kind, b.text.split(" ")[0]) for b in blocks] == [
+        ("heading", "Findings"), ("heading", "Finding"), ("paragraph", "The"), ("heading", "Legal"),
+        ("paragraph", "In"), ("paragraph", "Child")]
+    assert blocks[1].text == "Finding 1" and blocks[3].text == "Legal status"
+    sections = {p.section for p in segment("run-in", blocks)}
+    assert sections == {"Finding 1", "Legal status"}
+
+
 def test_dated_and_numbered_headings_are_kept_but_long_bold_notices_are_not() -> None:
     headings = [b.text for b in extract_pdf(DEMO / "northmoor-2021-child-m.pdf").blocks if b.kind == "heading"]
     assert any(h.startswith("Episode 1:") and "2019" in h for h in headings)
