@@ -126,9 +126,9 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
         for line in page.lines:
             if line.kind == "text" and (line.bottom <= top_band or line.top >= bottom_band):
                 candidates.append((page, line))
-    keys = Counter()
-    for page, line in candidates:
-        keys[(_margin_key(line.text), line.top < page.height / 2)] += 1
+    # Count pages, not lines: a line repeated on one page (rows of a list or table near the top) is not a
+    # running header.
+    keys = Counter({key: len(numbers) for key, numbers in _pages_by_key(candidates).items()})
     # Odd and even pages may alternate headers, so a third of the pages is enough to call a line running.
     repeat_needed = max(2, round(len(pages) * 0.3))
     drop = set()
@@ -138,6 +138,13 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
             drop.add(id(line))
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]
+    return pages
+
+
+def _pages_by_key(candidates: list[tuple[PageLines, Line]]) -> dict[tuple[str, bool], set[int]]:
+    pages: dict[tuple[str, bool], set[int]] = {}
+    for page, line in candidates:
+        pages.setdefault((_margin_key(line.text), line.top < page.height / 2), set()).add(page.number)
     return pages
 
 

@@ -139,6 +139,21 @@ def test_chart_labels_and_fragments_in_large_type_are_not_headings() -> None:
     assert not [s for s in sections if s and "%" in s]
 
 
+def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
+    # Running headers repeat from page to page; two lines near the top of one page that differ only in a
+    # number (list or chronology rows) are text, even in a two-page document.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "rows.pdf"
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 790 - 14 * i, f"Visit {i + 1}: the health visitor saw the baby at home.", 10) for i in range(3)])
+    pdf.showPage()
+    _draw(pdf, [(60, 600, "The panel met the practitioners afterwards.", 10)])
+    pdf.save()
+    text = full_text(extract_pdf(path).blocks)
+    assert all(f"Visit {n}:" in text for n in (1, 2, 3)), text
+
+
 def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Path) -> None:
     # "Finding 1:" or "Legal status" in bold at the start of a paragraph is its heading; a bold name starting
     # a sentence is not.
