@@ -7,6 +7,7 @@ Coordinates are top-down: ``top`` grows towards the bottom of the page, in PDF p
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ _GUTTER_FONT_SIZES = 2.2
 _LABEL_GAP = 0.8
 _LABEL_WORDS = 5
 _LEAD_WORDS = 12
+_SLANT = 3  # degrees from a right angle beyond which a line is slanted (a watermark)
 _DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
                          r"early|mid|late|spring|summer|autumn|winter)", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
@@ -52,6 +54,7 @@ class Line:
     # A line that starts in bold and ends in regular type: its bold words ("Recommendation 1:"), a heading
     # run into its paragraph if the layout step agrees.
     bold_lead: str | None = None
+    angle: float = 0.0  # degrees: the direction the text runs on the page (a diagonal watermark: 45 or 315)
 
     @property
     def width(self) -> float:
@@ -164,11 +167,22 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     try:
         text = textpage.get_text_range()
         result.char_count = len("".join(text.split()))
-        result.lines = list(_lines_from_text(textpage, text, width, height, number))
+        result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
     finally:
         textpage.close()
     # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
     return result, path_objects >= 6
+
+
+def _angle(textpage, index: int) -> float:
+    radians = pdfium_c.FPDFText_GetCharAngle(textpage.raw, index)
+    return 0.0 if radians < 0 else round(math.degrees(radians)) % 360
+
+
+def _drop_slanted(lines: list[Line]) -> list[Line]:
+    """Drop lines set on a slant: a diagonal watermark ("DRAFT", "OFFICIAL SENSITIVE") would otherwise be
+    read as a heading on every page. Text at a right angle (a page or table turned on its side) is kept."""
+    return [line for line in lines if min(line.angle % 90, 90 - line.angle % 90) <= _SLANT]
 
 
 def _lines_from_text(textpage: pdfium.PdfTextPage, text: str, width: float, height: float, number: int):
@@ -219,6 +233,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             size=round(size if a2 == first else pdfium_c.FPDFText_GetFontSize(textpage.raw, a2) or size, 1),
             bold=_is_bold(textpage, a2) and (a2 == b2 or _is_bold(textpage, b2)),
             page=number,
+            angle=_angle(textpage, a2),
         )
         line.text = _drop_footnote_marks(textpage, line.text, a2, line.size)
         if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):

@@ -21,7 +21,7 @@ DEMO = ROOT / "corpus_manifest" / "demo"
 SHARED_PDF = ROOT.parent / "shared" / "corpus" / "pdf"
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from extract_fidelity import kept_text, leaked, margin_lines, word_order_f1  # noqa: E402
+from extract_fidelity import kept_text, leaked, margin_lines, word_order_f1, words  # noqa: E402
 
 
 def _demo_layouts() -> dict[str, str]:
@@ -137,6 +137,27 @@ def test_chart_labels_and_fragments_in_large_type_are_not_headings() -> None:
     assert not [h for h in headings if "%" in h or h[:1].islower()], headings
     sections = {p.section for p in segment("home-again", document.blocks)}
     assert not [s for s in sections if s and "%" in s]
+
+
+def test_a_diagonal_watermark_is_dropped(tmp_path: Path) -> None:
+    # Set on a slant across every page, it would otherwise be read as a heading on each of them.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "watermark.pdf"
+    pdf = canvas.Canvas(str(path))
+    for page in range(2):
+        pdf.saveState()
+        pdf.setFont("Helvetica-Bold", 60)
+        pdf.translate(300, 420)
+        pdf.rotate(45)
+        pdf.drawCentredString(0, 0, "OFFICIAL SENSITIVE")
+        pdf.restoreState()
+        _draw(pdf, [(60, 600 - 14 * i, line, 10) for i, line in enumerate(_column_lines(8, start=8 * page))])
+        pdf.showPage()
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["paragraph"]
+    assert words(full_text(blocks)) == words(" ".join(_column_lines(16)))
 
 
 def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
