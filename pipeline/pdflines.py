@@ -164,14 +164,20 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
             path_objects += 1
     textpage = page.get_textpage()
+    rotation = page.get_rotation()
+    # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
+    _PAGE_TURN.value = None if rotation not in (90, 180, 270) else (
+        (rotation, height, width) if rotation in (90, 270) else (rotation, width, height))
     try:
         text = textpage.get_text_range()
         result.char_count = len("".join(text.split()))
         result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
     finally:
+        _PAGE_TURN.value = None
         textpage.close()
     # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
-    return result, path_objects >= 6
+    # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text.
+    return result, path_objects >= 6 and rotation == 0
 
 
 def _angle(textpage, index: int) -> float:
@@ -242,7 +248,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             line.label_split = _label_split(textpage, raw_line, start, a2, b2, line.size)
         marker = _LIST_MARKER.match(piece_stripped)
         if marker and marker.end() < len(piece_stripped):
-            char_box = textpage.get_charbox(a2 + marker.end())
+            char_box = _tight_box(textpage, a2 + marker.end())
             line.text_x0 = char_box[0]
         yield line
 
@@ -266,7 +272,28 @@ def _loose_box(textpage, index: int) -> tuple[float, float, float, float] | None
     rect = _buffers().rect
     if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, ctypes.byref(rect)):
         return None
-    return rect.left, rect.bottom, rect.right, rect.top
+    return _upright(rect.left, rect.bottom, rect.right, rect.top)
+
+
+def _tight_box(textpage, index: int) -> tuple[float, float, float, float]:
+    return _upright(*textpage.get_charbox(index))
+
+
+def _upright(left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+    """A box in the page's own coordinates turned as the page is shown (its /Rotate), y still upwards."""
+    turn = getattr(_PAGE_TURN, "value", None)
+    if not turn:
+        return left, bottom, right, top
+    rotation, width, height = turn  # width and height of the page unturned
+    if rotation == 90:
+        return bottom, width - right, top, width - left
+    if rotation == 180:
+        return width - right, height - top, width - left, height - bottom
+    return height - top, left, height - bottom, right  # 270
+
+
+# The /Rotate of the page being read, with its unturned size (set per page; one per thread).
+_PAGE_TURN = threading.local()
 
 
 _FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,4}(?=[\s,.;:)]|$)")
@@ -312,11 +339,11 @@ def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, siz
             continue
         if raw_line[offset - 1] == " ":
             continue
-        before = textpage.get_charbox(index - 1)
+        before = _tight_box(textpage, index - 1)
         nxt = index + 1
         while nxt <= last and raw_line[nxt - start] == " ":
             nxt += 1
-        after = textpage.get_charbox(nxt)
+        after = _tight_box(textpage, nxt)
         if after[0] - before[2] > threshold:
             cuts.append(nxt)
     return cuts

@@ -160,6 +160,36 @@ def test_a_diagonal_watermark_is_dropped(tmp_path: Path) -> None:
     assert words(full_text(blocks)) == words(" ".join(_column_lines(16)))
 
 
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_page_turned_by_its_rotation_is_read_in_order(tmp_path: Path, turn: int) -> None:
+    # A landscape page stored as a portrait one with its text drawn sideways and /Rotate set to show it
+    # upright: the characters' positions come unturned and must be turned with the page.
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    source = tmp_path / "source.pdf"
+    pdf = canvas.Canvas(str(source))
+    width, height = pdf._pagesize
+    first = _column_lines(6, per_line=7)
+    _draw(pdf, [(60, 700 - 14 * i, line, 10) for i, line in enumerate(first)])
+    pdf.showPage()
+    # draw as the page will be shown: the frame turned back against the rotation
+    shown_height = width if turn in (90, 270) else height
+    pdf.translate(*{90: (width, 0), 180: (width, height), 270: (0, height)}[turn])
+    pdf.rotate(turn)
+    lines = [" ".join(_column_lines(1, start=i, per_line=4 + 3 * (i % 3))) for i in range(8)]  # ragged
+    _draw(pdf, [(60, shown_height - 80 - 14 * i, line, 10) for i, line in enumerate(lines)])
+    pdf.showPage()
+    pdf.save()
+    reader, writer = PdfReader(str(source)), PdfWriter()
+    for number, page in enumerate(reader.pages):
+        writer.add_page(page.rotate(turn) if number == 1 else page)
+    path = tmp_path / "turned.pdf"
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    assert words(full_text(extract_pdf(path).blocks)) == words(" ".join(first + lines))
+
+
 def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
     # Running headers repeat from page to page; two lines near the top of one page that differ only in a
     # number (list or chronology rows) are text, even in a two-page document.
