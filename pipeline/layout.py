@@ -523,6 +523,11 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     >>> join_lines(["The plan was ex-", "amined by a court-", "based team, pre-", "and post-birth (Mc-",
     ...             "Donald and Hyde-", "Dryden 2015)."])
     'The plan was examined by a court-based team, pre- and post-birth (McDonald and Hyde-Dryden 2015).'
+
+    A web address broken after "/", "-", "." or "_" is joined as it is:
+
+    >>> join_lines(["See www.example.org.uk/working-", "together/section-47 for the procedure."])
+    'See www.example.org.uk/working-together/section-47 for the procedure.'
     """
     out = normalise(lines[0]).strip()
     for raw in lines[1:]:
@@ -531,7 +536,9 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
             continue
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
         token = line.split(" ", 1)[0]
-        if match and line[:1].isupper() and len(match.group(1)) > 1:
+        if _URL_BREAK.search(out[-200:]) and not line[:1].isupper():
+            out = out + line  # a web address broken after "/", "-", "." or "_" carries on without a space
+        elif match and line[:1].isupper() and len(match.group(1)) > 1:
             # "Mc-" + "Donald" is one name; "Hyde-" + "Dryden" keeps its hyphen, never a space after it
             joined = match.group(1) + _leading_word(token)
             out = out[:-1] + line if _frequent(joined, _KNOWN) else out + line
@@ -547,6 +554,7 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     return out
 
 
+_URL_BREAK = re.compile(r"(?:https?://|www\.)\S*[/\-._?=&#]$", re.IGNORECASE)
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "to"})
 # Prefixes that English writes with a hyphen ("multi-agency", "non-relative"), so a hyphen after them at a
 # line end is kept unless the joined word is a common word ("ex-" + "amined", "inter-" + "viewed").

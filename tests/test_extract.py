@@ -383,6 +383,17 @@ def test_hyphenation_is_undone_but_compounds_kept() -> None:
     assert join_lines(["(Mc-", "Donald and Hyde-", "Dryden 2015)"]) == "(McDonald and Hyde-Dryden 2015)"
 
 
+def test_web_addresses_broken_over_lines_are_joined_whole() -> None:
+    assert join_lines(["Guidance: https://www.gov.uk/government/publications/working-",
+                       "together-to-safeguard-children and local procedures at www.example.org.uk/",
+                       "procedures/section-47 were read."]) == (
+        "Guidance: https://www.gov.uk/government/publications/working-together-to-safeguard-children and "
+        "local procedures at www.example.org.uk/procedures/section-47 were read.")
+    # a sentence ending in an address, then a new sentence: the space stays
+    assert join_lines(["Details are at www.example.org.uk.", "The panel agreed."]) == (
+        "Details are at www.example.org.uk. The panel agreed.")
+
+
 def test_ligatures_are_normalised(tmp_path: Path) -> None:
     assert join_lines(["the ﬁrst ofﬁcer"]) == "the first officer"
 
