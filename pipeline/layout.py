@@ -472,7 +472,24 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
         builder.end_page()
     builder.flush()
     builder.release_footnotes()
-    return demote_label_runs([b for b in builder.blocks if b.text])
+    return join_drop_caps(demote_label_runs([b for b in builder.blocks if b.text]))
+
+
+def join_drop_caps(blocks: list[Block]) -> list[Block]:
+    """Join a drop cap (a paragraph's first letter set large, read as a block of its own) to its paragraph.
+
+    >>> join_drop_caps([Block("paragraph", "T", 2, 2), Block("paragraph", "he family moved in 2019.", 2, 2)])
+    [Block(kind='paragraph', text='The family moved in 2019.', page_start=2, page_end=2, level=0)]
+    """
+    out: list[Block] = []
+    for block in blocks:
+        last = out[-1] if out else None
+        if (last is not None and last.kind == "paragraph" and len(last.text) == 1 and last.text.isupper()
+                and block.kind == "paragraph" and block.text[:1].islower() and block.page_start == last.page_end):
+            out[-1] = dataclasses.replace(block, text=last.text + block.text)
+        else:
+            out.append(block)
+    return out
 
 
 LABEL_RUN = 3  # this many headings of one level in a row, with no text between, are labels

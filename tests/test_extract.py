@@ -383,6 +383,22 @@ def test_hyphenation_is_undone_but_compounds_kept() -> None:
     assert join_lines(["(Mc-", "Donald and Hyde-", "Dryden 2015)"]) == "(McDonald and Hyde-Dryden 2015)"
 
 
+def test_a_drop_cap_is_joined_to_its_paragraph(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "drop-cap.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("Helvetica-Bold", 30)
+    pdf.drawString(60, 700, "T")
+    _draw(pdf, [(84, 712, "he family moved to the area in 2019 and registered with a GP", 10),
+                (84, 699, "practice the following spring, when the health visitor first", 10),
+                (60, 686, "met the mother.", 10)])
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.text for b in blocks] == ["The family moved to the area in 2019 and registered with a GP practice "
+                                        "the following spring, when the health visitor first met the mother."]
+
+
 def test_web_addresses_broken_over_lines_are_joined_whole() -> None:
     assert join_lines(["Guidance: https://www.gov.uk/government/publications/working-",
                        "together-to-safeguard-children and local procedures at www.example.org.uk/",
