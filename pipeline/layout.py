@@ -29,14 +29,18 @@ _MARGIN_BAND = 0.1
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.IGNORECASE
 )
-_BULLET = re.compile(r"^[•●▪◦‣∙·\-–—*\u007f]\s+")
+_BULLET = re.compile(r"^[•●▪◦‣∙·■□►➢➤❖\-–—*\u007f" + "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
+                     + r"]\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+\S")
 # A number at the start of a line that is not a list marker: no full stop or bracket of its own, or followed
 # by a word in lower case ("65 per cent of", "(77 per cent)", "3.5 times").
 _WEAK_NUMBER = re.compile(r"^(?:\(?\d{1,3}(?![.,)\d])\s|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?\s+[a-z(])")
 _SENTENCE_END_CHARS = frozenset(".!?:;…")
 _CLOSERS = ")]\"'’”"
-_SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•"})
+# Bullets from Symbol and Wingdings fonts without a Unicode map come out in the private use area.
+_PRIVATE_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
+_SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•",
+                               **{ch: "•" for ch in _PRIVATE_BULLETS}})
 
 
 def _ends_sentence(text: str) -> bool:

@@ -29,7 +29,9 @@ _SLANT = 3  # degrees from a right angle beyond which a line is slanted (a water
 _DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
                          r"early|mid|late|spring|summer|autumn|winter)", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
-_LIST_MARKER = re.compile(r"^\s*(?:[•●▪◦‣∙·\-–—*]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
+_BULLETS = "•●▪◦‣∙·■□►➢➤❖\\-–—*\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
+_LIST_MARKER = re.compile(
+    r"^\s*(?:[" + _BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
 
 @dataclass

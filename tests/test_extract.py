@@ -399,6 +399,20 @@ def test_a_drop_cap_is_joined_to_its_paragraph(tmp_path: Path) -> None:
                                         "the following spring, when the health visitor first met the mother."]
 
 
+def test_bullets_from_symbol_fonts_without_a_unicode_map_are_list_items() -> None:
+    # Word's Symbol-font bullet comes out as U+F0B7 when the PDF has no Unicode map for it.
+    from pipeline.layout import build_blocks
+    from pipeline.pdflines import Line, PageLines
+
+    texts = ["The panel found three gaps:", "\uf0b7 the school did not share its concerns;",
+             "\uf0b7 the GP did not record the father; and", "\uf0a7 no one saw the child alone."]
+    lines = [Line(text=t, x0=60, x1=60 + 5 * len(t), top=100 + 14 * i, bottom=110 + 14 * i, size=10, bold=False,
+                  page=1) for i, t in enumerate(texts)]
+    blocks = build_blocks([PageLines(number=1, width=595, height=842, lines=lines)])
+    assert [(b.kind, b.text[:2]) for b in blocks] == [("paragraph", "Th"), ("list_item", "• "), ("list_item", "• "),
+                                                      ("list_item", "• ")]
+
+
 def test_web_addresses_broken_over_lines_are_joined_whole() -> None:
     assert join_lines(["Guidance: https://www.gov.uk/government/publications/working-",
                        "together-to-safeguard-children and local procedures at www.example.org.uk/",
