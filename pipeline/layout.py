@@ -40,7 +40,7 @@ _CLOSERS = ")]\"'’”"
 # Bullets from Symbol and Wingdings fonts without a Unicode map come out in the private use area.
 _PRIVATE_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
 _SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•",
-                               **{ch: "•" for ch in _PRIVATE_BULLETS}})
+                               "\u2010": "-", "\u2011": "-", **{ch: "•" for ch in _PRIVATE_BULLETS}})
 
 
 def _ends_sentence(text: str) -> bool:
@@ -113,7 +113,8 @@ def plausible_heading(text: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Unicode NFKC (ligatures such as ﬁ become fi), soft hyphens and zero-width characters removed."""
+    """Unicode NFKC (ligatures such as ﬁ become fi), soft hyphens and zero-width characters removed, the
+    Unicode hyphens (U+2010, U+2011) written "-", and private-use bullets "•"."""
     return unicodedata.normalize("NFKC", text.translate(_SOFT_HYPHENS))
 
 
@@ -530,7 +531,7 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
     return result
 
 
-_HYPHEN_END = re.compile(r"(\w+)[-\u2010]$")
+_HYPHEN_END = re.compile(r"(\w+)-$")
 
 
 def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
@@ -545,16 +546,26 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     ...             "Donald and Hyde-", "Dryden 2015)."])
     'The plan was examined by a court-based team, pre- and post-birth (McDonald and Hyde-Dryden 2015).'
 
+    Hyphens of other kinds become "-", and a word broken at a soft hyphen is joined:
+
+    >>> join_lines(["a multi\u2011agency assess\u00ad", "ment"])
+    'a multi-agency assessment'
+
     A web address broken after "/", "-", "." or "_" is joined as it is:
 
     >>> join_lines(["See www.example.org.uk/working-", "together/section-47 for the procedure."])
     'See www.example.org.uk/working-together/section-47 for the procedure.'
     """
     out = normalise(lines[0]).strip()
+    soft_break = lines[0].rstrip().endswith("\u00ad")
     for raw in lines[1:]:
         line = normalise(raw).strip()
         if not line:
             continue
+        if soft_break:  # a word broken at a soft hyphen, which is not printed inside a line
+            out, soft_break = out + line, raw.rstrip().endswith("\u00ad")
+            continue
+        soft_break = raw.rstrip().endswith("\u00ad")
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
         token = line.split(" ", 1)[0]
         if _URL_BREAK.search(out[-200:]) and not line[:1].isupper():
