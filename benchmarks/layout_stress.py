@@ -4,9 +4,11 @@
 corpus's source markup (headings, paragraphs, lists and, for the literature review, its numbered notes as
 footnotes; the big review split into three parts), typesets each in four layouts with
 ``scripts/render_demo_corpus.py`` (single and two columns, justified, hyphenated, serif, running headers,
-page footers, a table), and reads every PDF back with our extractor. Nothing is written into the project:
-the PDFs go to a temporary folder (or ``--out``). The cleaning is heuristic, so the source paragraphs keep
-some artefacts of the original extraction; they are in the truth text too and do not count against us.
+page footers, contents pages, a table with and without rules), and reads every PDF back with our extractor.
+Nothing is written into the project: the PDFs go to a temporary folder (or ``--out``). The cleaning is
+heuristic, so the source paragraphs keep some artefacts of the original extraction; they are in the truth
+text too and do not count against us. Contents pages are left out of the truth text, and contents lists
+out of the text compared with it, as the pipeline sets them aside.
 
 For each PDF it prints word-order F1 against the known source text (ours, and plain pdfplumber
 ``extract_text()`` in the same run as the baseline) and paragraph structure: of the source's blocks, how
@@ -30,17 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import render_demo_corpus as R  # noqa: E402
-from extract_fidelity import plumber_text, word_order_f1, words  # noqa: E402
+from extract_fidelity import kept_text, plumber_text, word_order_f1, words  # noqa: E402
 
 from pipeline.extract import extract_pdf  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 LAYOUTS = {
-    "L1": "single-column,running-header,footer-page-of",
-    "L2": "two-column,running-header,footer-page-number,justified",
+    "L1": "single-column,running-header,footer-page-of,contents-dotted",
+    "L2": "two-column,running-header,footer-page-number,justified,contents-plain",
     "L3": "two-column,hyphenated,serif,footer-page-of",
-    "L4": "single-column,justified,serif,running-header,footer-page-number",
+    "L4": "single-column,justified,serif,running-header,footer-page-number,unruled-tables",
 }
 TABLE_IN = {"L4"}  # variants that get a table of sections (chronology-table)
 
@@ -315,10 +317,12 @@ def structure(pdf: Path) -> dict:
     truth = pdf.with_suffix(".truth.txt").read_text(encoding="utf-8")
     source = [_norm(t) for t in truth.split("\n\n") if t.strip()]
     known = set(source)
-    blocks = extract_pdf(pdf).blocks
+    document = extract_pdf(pdf)
+    blocks = [b for b in document.blocks if b.kind != "contents"]
     got = [_norm(b.text) for b in blocks]
     return {
-        "f1": word_order_f1("\n".join(b.text for b in blocks), truth),
+        "f1": word_order_f1(kept_text(document), truth),
+        "contents": len(document.blocks) - len(blocks),
         "f1_plumber": word_order_f1(plumber_text(pdf), truth),
         "source_blocks": len(source),
         "exact": sum(1 for t in set(got) if t in known),
@@ -340,13 +344,13 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
         pdfs = render_all(out)
         print(f"{'pdf':24s} {'F1':>7s} {'F1 plumber':>10s} {'source blocks':>13s} {'exact':>6s} "
-              f"{'fragments':>9s} {'lower-case starts':>17s}")
+              f"{'fragments':>9s} {'lower-case starts':>17s} {'contents lists':>14s}")
         totals = {"source_blocks": 0, "exact": 0, "fragments": 0, "lower_starts": 0}
         worst, worst_plumber = 1.0, 1.0
         for pdf in pdfs:
             row = structure(pdf)
             print(f"{pdf.stem:24s} {row['f1']:7.4f} {row['f1_plumber']:10.4f} {row['source_blocks']:13d} "
-                  f"{row['exact']:6d} {row['fragments']:9d} {row['lower_starts']:17d}")
+                  f"{row['exact']:6d} {row['fragments']:9d} {row['lower_starts']:17d} {row['contents']:14d}")
             for key in totals:
                 totals[key] += row[key]
             worst, worst_plumber = min(worst, row["f1"]), min(worst_plumber, row["f1_plumber"])
