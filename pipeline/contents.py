@@ -48,18 +48,19 @@ def mark_contents(page: PageLines, page_count: int) -> None:
     ``page_count`` is the number of pages in the document: a contents list points within it.
     """
     rows = rows_of([ln for ln in page.lines if ln.kind == "text"])
-    if sum(_entry(row) is not None for row in rows) < MIN_ENTRIES:
+    entries = [_entry(row) for row in rows]  # aligned with rows: None for a line that is not an entry
+    if sum(entry is not None for entry in entries) < MIN_ENTRIES:
         return  # most pages: no list to look for
     taken: set[int] = set()
     found: list[Line] = []
     i = 0
     while i < len(rows):
-        end = _run_from(rows, i, page_count)
+        end = _run_from(rows, entries, i, page_count)
         if end is None:
             i += 1
             continue
         lines = [ln for row in rows[i:end] for ln in row]
-        text = "\n".join(_describe(rows[i:end]))
+        text = "\n".join(_describe(rows[i:end], entries[i:end]))
         found.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
                           top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
                           size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False, page=page.number,
@@ -70,32 +71,32 @@ def mark_contents(page: PageLines, page_count: int) -> None:
         page.lines = [ln for ln in page.lines if id(ln) not in taken] + found
 
 
-def _run_from(rows: list[list[Line]], start: int, page_count: int) -> int | None:
+def _run_from(rows: list[list[Line]], entries: list[_Entry | None], start: int, page_count: int) -> int | None:
     """The end (exclusive) of the contents list starting at ``rows[start]``, or None if none starts there.
 
     It starts with an entry, or with the first line of an entry's title that wrapped onto the next line."""
-    if _entry(rows[start]) is None and not (start + 1 < len(rows) and _wraps_into(rows[start], rows[start + 1])):
+    if entries[start] is None and not _wraps_into(rows, entries, start):
         return None
-    entries: list[_Entry] = []
+    found: list[_Entry] = []
     end = start
     between = 0
     for index in range(start, len(rows)):
         row = rows[index]
         if index > start and row[0].top - rows[index - 1][0].bottom > SPACING * row[0].size:
             break
-        entry = _entry(row)
+        entry = entries[index]
         if entry is None:
             between += 1
             if between > MAX_BETWEEN:
                 break
             continue
-        entries.append(entry)
+        found.append(entry)
         between = 0
         end = index + 1
-    if len(entries) < MIN_ENTRIES or not _pages_fit(entries, page_count):
+    if len(found) < MIN_ENTRIES or not _pages_fit(found, page_count):
         return None
-    leaders = sum(entry.leader for entry in entries)
-    if leaders * 2 < len(entries) and len(entries) < MIN_UNTITLED_ENTRIES and not _titled(rows, start):
+    leaders = sum(entry.leader for entry in found)
+    if leaders * 2 < len(found) and len(found) < MIN_UNTITLED_ENTRIES and not _titled(rows, start):
         return None
     return end
 
@@ -130,27 +131,29 @@ def _titled(rows: list[list[Line]], start: int) -> bool:
     return any(_TITLE.match(" ".join(ln.text for ln in row).strip(" :")) for row in rows[max(0, start - 3):start])
 
 
-def _wraps_into(row: list[Line], following: list[Line]) -> bool:
-    """Whether ``row`` is the first line of the title of the entry on the ``following`` line: same type, set
+def _wraps_into(rows: list[list[Line]], entries: list[_Entry | None], index: int) -> bool:
+    """Whether ``rows[index]`` is the first line of the title of the entry on the next line: same type, set
     closer than the entries are to each other, and not a "Contents" title."""
-    first, below = row[0], following[0]
-    return (_entry(row) is None and _entry(following) is not None and len(row) == 1 and not first.bold
+    if index + 1 >= len(rows) or entries[index] is not None or entries[index + 1] is None:
+        return False
+    row = rows[index]
+    first, below = row[0], rows[index + 1][0]
+    return (len(row) == 1 and not first.bold
             and abs(first.size - below.size) < 0.5 and below.top - first.bottom <= 0.6 * below.size
             and below.x0 >= first.x0 - 1 and not _TITLE.match(first.text.strip(" :")))
 
 
-def _describe(rows: list[list[Line]]) -> list[str]:
+def _describe(rows: list[list[Line]], entries: list[_Entry | None]) -> list[str]:
     """The lines of a contents block: "title, page N" for each entry (a wrapped title joined), other lines
     (a part heading) as they are."""
     out: list[str] = []
     pending: list[str] = []
-    for index, row in enumerate(rows):
+    for index, (row, entry) in enumerate(zip(rows, entries, strict=True)):
         text = " ".join(ln.text.strip() for ln in row)
-        entry = _entry(row)
         if entry is not None:
             out.append(f"{' '.join([*pending, entry.title])}, page {entry.page}")
             pending = []
-        elif index + 1 < len(rows) and _wraps_into(row, rows[index + 1]):
+        elif _wraps_into(rows, entries, index):
             pending.append(text)
         else:
             out.append(text)

@@ -20,7 +20,7 @@ import numpy as np
 from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.contents import mark_contents
 from pipeline.lexicon import log_probability
-from pipeline.pdflines import Line, PageLines
+from pipeline.pdflines import BULLETS, PRIVATE_BULLETS, Line, PageLines
 from pipeline.records import Block
 from pipeline.tables import merge_unruled_tables
 
@@ -29,18 +29,15 @@ _MARGIN_BAND = 0.1
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.IGNORECASE
 )
-_BULLET = re.compile(r"^[•●▪◦‣∙·■□►➢➤❖\-–—*\u007f" + "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
-                     + r"]\s+")
+_BULLET = re.compile("^[" + BULLETS + "\u007f]\\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+\S")
 # A number at the start of a line that is not a list marker: no full stop or bracket of its own, or followed
 # by a word in lower case ("65 per cent of", "(77 per cent)", "3.5 times").
 _WEAK_NUMBER = re.compile(r"^(?:\(?\d{1,3}(?![.,)\d])\s|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?\s+[a-z(])")
 _SENTENCE_END_CHARS = frozenset(".!?:;…")
 _CLOSERS = ")]\"'’”"
-# Bullets from Symbol and Wingdings fonts without a Unicode map come out in the private use area.
-_PRIVATE_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
 _SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•",
-                               "\u2010": "-", "\u2011": "-", **{ch: "•" for ch in _PRIVATE_BULLETS}})
+                               "\u2010": "-", "\u2011": "-", **{ch: "•" for ch in PRIVATE_BULLETS}})
 
 
 def _ends_sentence(text: str) -> bool:
@@ -133,23 +130,18 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
                 candidates.append((page, line))
     # Count pages, not lines: a line repeated on one page (rows of a list or table near the top) is not a
     # running header.
-    keys = Counter({key: len(numbers) for key, numbers in _pages_by_key(candidates).items()})
+    keyed = [(page, line, (_margin_key(line.text), line.top < page.height / 2)) for page, line in candidates]
+    pages_with: dict[tuple[str, bool], set[int]] = {}
+    for page, _, key in keyed:
+        pages_with.setdefault(key, set()).add(page.number)
     # Odd and even pages may alternate headers, so a third of the pages is enough to call a line running.
     repeat_needed = max(2, round(len(pages) * 0.3))
     drop = set()
-    for page, line in candidates:
-        key = (_margin_key(line.text), line.top < page.height / 2)
-        if keys[key] >= repeat_needed or _PAGE_NUMBER.match(line.text.strip()):
+    for _, line, key in keyed:
+        if len(pages_with[key]) >= repeat_needed or _PAGE_NUMBER.match(line.text.strip()):
             drop.add(id(line))
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]
-    return pages
-
-
-def _pages_by_key(candidates: list[tuple[PageLines, Line]]) -> dict[tuple[str, bool], set[int]]:
-    pages: dict[tuple[str, bool], set[int]] = {}
-    for page, line in candidates:
-        pages.setdefault((_margin_key(line.text), line.top < page.height / 2), set()).add(page.number)
     return pages
 
 
@@ -557,15 +549,15 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     'See www.example.org.uk/working-together/section-47 for the procedure.'
     """
     out = normalise(lines[0]).strip()
-    soft_break = lines[0].rstrip().endswith("\u00ad")
+    previous = lines[0]
     for raw in lines[1:]:
         line = normalise(raw).strip()
         if not line:
             continue
+        soft_break, previous = previous.rstrip().endswith("\u00ad"), raw
         if soft_break:  # a word broken at a soft hyphen, which is not printed inside a line
-            out, soft_break = out + line, raw.rstrip().endswith("\u00ad")
+            out = out + line
             continue
-        soft_break = raw.rstrip().endswith("\u00ad")
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
         token = line.split(" ", 1)[0]
         if _URL_BREAK.search(out[-200:]) and not line[:1].isupper():

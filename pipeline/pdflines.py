@@ -29,9 +29,11 @@ _SLANT = 3  # degrees from a right angle beyond which a line is slanted (a water
 _DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|"
                          r"early|mid|late|spring|summer|autumn|winter)", re.IGNORECASE)
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
-_BULLETS = "•●▪◦‣∙·■□►➢➤❖\\-–—*\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
+# Bullets from Symbol and Wingdings fonts without a Unicode map come out in the private use area.
+PRIVATE_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
+BULLETS = "•●▪◦‣∙·■□►➢➤❖\\-–—*" + PRIVATE_BULLETS  # for a regex character class
 _LIST_MARKER = re.compile(
-    r"^\s*(?:[" + _BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
+    r"^\s*(?:[" + BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
 
 @dataclass
@@ -331,58 +333,48 @@ def _char_boxes(textpage, first: int, last: int) -> tuple[float, float, float, f
     return min(l0, l1), min(b0, b1), max(r0, r1), max(t0, t1)
 
 
+def _spaces(raw_line: str, start: int, first: int, last: int):
+    """(index of the first space, index of the character after the spaces) for each run of spaces between the
+    characters ``first`` and ``last`` (indexes in the page text; ``raw_line`` begins at ``start``)."""
+    index = first + 1
+    while index < last:
+        if raw_line[index - start] != " ":
+            index += 1
+            continue
+        after = index + 1
+        while raw_line[after - start] == " ":
+            after += 1
+        yield index, after
+        index = after
+
+
 def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, size: float) -> list[int]:
     """Char indexes where a wide horizontal gap splits the line (checked only at spaces, so cheap)."""
-    cuts = []
     threshold = max(_GUTTER_FONT_SIZES * size, 12.0)
-    for offset, ch in enumerate(raw_line):
-        index = start + offset
-        if ch != " " or index <= first or index >= last:
-            continue
-        if raw_line[offset - 1] == " ":
-            continue
-        before = _tight_box(textpage, index - 1)
-        nxt = index + 1
-        while nxt <= last and raw_line[nxt - start] == " ":
-            nxt += 1
-        after = _tight_box(textpage, nxt)
-        if after[0] - before[2] > threshold:
-            cuts.append(nxt)
-    return cuts
+    return [after for space, after in _spaces(raw_line, start, first, last)
+            if _tight_box(textpage, after)[0] - _tight_box(textpage, space - 1)[2] > threshold]
 
 
 def _label_split(textpage, raw_line: str, start: int, first: int, last: int, size: float
                  ) -> tuple[str, float] | None:
     """The first gap among a piece's first ``_LABEL_WORDS`` words that is wider than ``_LABEL_GAP`` font sizes:
     (the words before it, the x where the rest starts), or None."""
-    words = 0
-    for index in range(first + 1, last):
-        if raw_line[index - start] != " " or raw_line[index - 1 - start] == " ":
-            continue
-        words += 1
+    for words, (space, after) in enumerate(_spaces(raw_line, start, first, last), start=1):
         if words > _LABEL_WORDS:
             return None
-        nxt = index + 1
-        while nxt <= last and raw_line[nxt - start] == " ":
-            nxt += 1
-        before = _loose_box(textpage, index - 1)
-        after = _loose_box(textpage, nxt)
-        if before is not None and after is not None and after[0] - before[2] > _LABEL_GAP * size:
-            return raw_line[first - start:index - start].strip(), after[0]
+        before, following = _loose_box(textpage, space - 1), _loose_box(textpage, after)
+        if before is not None and following is not None and following[0] - before[2] > _LABEL_GAP * size:
+            return raw_line[first - start:space - start], following[0]
     return None
 
 
 def _bold_lead(textpage, raw_line: str, start: int, first: int, last: int) -> str | None:
     """The words in bold at the start of a piece that ends in regular type (at most ``_LEAD_WORDS``)."""
-    words = 0
-    for index in range(first + 1, last + 1):
-        if raw_line[index - start] == " " or raw_line[index - 1 - start] != " ":
-            continue
-        words += 1
+    for words, (space, after) in enumerate(_spaces(raw_line, start, first, last + 1), start=1):
         if words > _LEAD_WORDS:
             return None
-        if not _is_bold(textpage, index):  # the first regular word
-            return raw_line[first - start:index - start].strip()
+        if not _is_bold(textpage, after):  # the first regular word
+            return raw_line[first - start:space - start]
     return None
 
 

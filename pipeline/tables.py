@@ -153,11 +153,11 @@ def _label_column(rows: list[list[Line]], columns: list[float]) -> bool:
     starts = [row for row in rows if _column(row[0].x0, columns) == 0]  # the rest are wrapped entry lines
     # A label set too close to its entry comes out run together with it, as one long piece: allowed for a
     # few rows. A label alone on its line is not.
-    joined = [row for row in starts if len(row) == 1 and len(row[0].text.split()) > LABEL_WORDS]
+    joined = {id(row) for row in starts if len(row) == 1 and len(row[0].text.split()) > LABEL_WORDS}
     if len(joined) * 3 > len(starts):
         return False
     for row in starts:
-        if row in joined:
+        if id(row) in joined:
             continue
         label = row[0].text.strip()
         if len(row) < 2 or len(label.split()) > LABEL_WORDS or _MARKER.match(label):
