@@ -88,6 +88,10 @@ def format_summary(summary: dict, db_path: Path) -> str:
     if problems:
         lines.append("  problems:")
         lines.extend(f"    - {p['review_id']}: {p['message']}" for p in problems)
+    notes = summary.get("notes") or []
+    if notes:
+        lines.append("  read in part:")
+        lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
     return "\n".join(lines)
 
@@ -106,7 +110,10 @@ def extract(pdf: Path) -> None:
 
     document = extract_pdf(pdf)
     if document.status == "needs_ocr":
-        raise CaseReviewError(f"{pdf}: no page has a text layer (a scanned document): run it through OCR first")
+        raise CaseReviewError(f"{pdf}: {document.needs_ocr_message()}")
+    unread = document.unread_pages_message()
+    if unread:
+        click.echo(f"{pdf}: {unread}", err=True)
     for passage in segment(pdf.stem, document.blocks):
         record = {"text": passage.text, "page_start": passage.page_start, "page_end": passage.page_end,
                   "section": passage.section}

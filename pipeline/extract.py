@@ -13,8 +13,9 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     """Extract the text of every page of the PDF at ``path``.
 
     Raises ``ExtractError`` (with a reason a user can act on) for files that are not PDFs, are encrypted or
-    are damaged. Pages without a text layer are reported in ``needs_ocr_pages``; a document made only of
-    such pages has ``status == "needs_ocr"``.
+    are damaged. Pages without a text layer, or whose text layer is garbled (``pipeline.textcheck``), are not
+    read and are reported in ``needs_ocr_pages``; a document made only of such pages has
+    ``status == "needs_ocr"``.
 
     Examples
     --------
@@ -23,6 +24,6 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     ('heading', 1)
     """
     pages = read_pages(Path(path))
-    infos = [PageInfo(p.number, p.char_count, p.needs_ocr) for p in pages]
+    infos = [PageInfo(p.number, p.char_count, p.needs_ocr, p.garbled) for p in pages]
     blocks = build_blocks(remove_running_lines(pages))
     return ExtractedDocument(blocks=blocks, pages=infos)

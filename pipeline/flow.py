@@ -113,14 +113,11 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
                   "please report it with the file")
         return ReviewResult(status="failed", error=reason, pages=[], passages=[], themes=[], **base)
     if document.status == "needs_ocr":
-        error = (f"{entry.source}: no page has a text layer (a scanned document); run it through OCR "
-                 "and replace the file")
+        error = f"{entry.source}: {document.needs_ocr_message()}"
         return ReviewResult(status="needs_ocr", error=error, pages=document.pages, passages=[], themes=[],
                             **base)
     passages = segment(entry.review_id, document.blocks)
-    error = None
-    if document.needs_ocr_pages:
-        error = f"pages {', '.join(map(str, document.needs_ocr_pages))} have no text layer (scanned): not read"
+    error = document.unread_pages_message()
     themes, embeddings, model_name = [], None, None
     if tagger is not None and passages:
         themes, embeddings, model_name = tagger(passages)

@@ -17,6 +17,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.errors import ExtractError
+from pipeline.textcheck import text_quality
 
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
 # that is a column gutter or a table cell boundary, not a space between words.
@@ -75,11 +76,13 @@ class PageLines:
     lines: list[Line] = field(default_factory=list)
     has_images: bool = False
     char_count: int = 0
+    garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
 
     @property
     def needs_ocr(self) -> bool:
-        """True when the page shows something (images) but has no text layer to read."""
-        return self.char_count == 0 and self.has_images
+        """True when OCR is the way to read the page: it shows something (images) but has no text layer, or
+        its text layer is garbled."""
+        return (self.char_count == 0 and self.has_images) or self.garbled
 
 
 def sniff_pdf(path: Path) -> None:
@@ -175,10 +178,14 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     try:
         text = textpage.get_text_range()
         result.char_count = len("".join(text.split()))
-        result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
+        result.garbled = text_quality(text).garbled
+        if not result.garbled:
+            result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
     finally:
         _PAGE_TURN.value = None
         textpage.close()
+    if result.garbled:
+        return result, False
     # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
     # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text.
     return result, path_objects >= 6 and rotation == 0

@@ -27,7 +27,8 @@ class PageInfo:
 
     number: int
     chars: int
-    needs_ocr: bool
+    needs_ocr: bool  # scanned (no text layer) or garbled: OCR is the way to read it
+    garbled: bool = False  # it has a text layer, but not one of readable English (pipeline.textcheck)
 
 
 @dataclass
@@ -39,14 +40,56 @@ class ExtractedDocument:
 
     @property
     def needs_ocr_pages(self) -> list[int]:
+        """Pages not read: scanned (no text layer) or with a garbled text layer."""
         return [p.number for p in self.pages if p.needs_ocr]
 
     @property
+    def garbled_pages(self) -> list[int]:
+        return [p.number for p in self.pages if p.garbled]
+
+    @property
     def status(self) -> str:
-        """'needs_ocr' when no page has a text layer (a scan), else 'ok'."""
+        """'needs_ocr' when no text was read and some page needs OCR (a scan, or a garbled text layer), else 'ok'."""
         if not self.blocks and self.needs_ocr_pages:
             return "needs_ocr"
         return "ok"
+
+    def unread_pages_message(self) -> str | None:
+        """Why some pages were not read and what to do, or None when every page was read.
+
+        >>> pages = [PageInfo(1, 0, True), PageInfo(2, 2000, False), PageInfo(3, 2400, True, garbled=True)]
+        >>> for part in ExtractedDocument(blocks=[], pages=pages).unread_pages_message().split("; "):
+        ...     print(part)
+        page 1 has no text layer (scanned)
+        page 3 has a text layer that is not readable English (a font without a proper character map, or another \
+language). Not read: run the PDF through OCR to include them
+        """
+        scanned = [p.number for p in self.pages if p.needs_ocr and not p.garbled]
+        garbled = self.garbled_pages
+        parts = []
+        if scanned:
+            parts.append(f"{_pages(scanned)} no text layer (scanned)")
+        if garbled:
+            parts.append(f"{_pages(garbled)} a text layer that is not readable English (a font without a proper "
+                         "character map, or another language)")
+        if not parts:
+            return None
+        return "; ".join(parts) + ". Not read: run the PDF through OCR to include " + (
+            "it" if len(scanned) + len(garbled) == 1 else "them")
+
+    def needs_ocr_message(self) -> str:
+        """Why nothing could be read, for a document whose status is 'needs_ocr'."""
+        if self.garbled_pages:
+            return ("no page has readable text: the text layer is not readable English (a font without a proper "
+                    "character map, or another language); run it through OCR and replace the file")
+        return "no page has a text layer (a scanned document); run it through OCR and replace the file"
+
+
+def _pages(numbers: list[int]) -> str:
+    """'page 3 has' or 'pages 3, 4 have'."""
+    if len(numbers) == 1:
+        return f"page {numbers[0]} has"
+    return f"pages {', '.join(map(str, numbers))} have"
 
 
 @dataclass(frozen=True)

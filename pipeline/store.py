@@ -205,6 +205,11 @@ _SELECT_RUN_PROBLEMS = """
 SELECT review_id, outcome, message FROM run_reviews
 WHERE run_id = ? AND outcome IN ('failed', 'needs_ocr')
 ORDER BY review_id"""
+# Reviews read, but not wholly: some pages had no readable text layer.
+_SELECT_RUN_NOTES = """
+SELECT review_id, message FROM run_reviews
+WHERE run_id = ? AND outcome = 'processed' AND message IS NOT NULL
+ORDER BY review_id"""
 # Pages and passages written by the run (a failed review keeps rows from an earlier run: not counted).
 _COUNT_RUN_PAGES = """
 SELECT count(*) FROM pages JOIN documents USING (review_id)
@@ -382,8 +387,9 @@ class Store:
         -------
         dict
             The ``runs`` row (``reviews_failed`` counts failed reviews and those needing OCR), plus
-            ``reviews_needs_ocr`` and ``problems``: one dict (``review_id``, ``outcome``, ``message``) per
-            review of the run that failed or needs OCR.
+            ``reviews_needs_ocr``, ``problems``: one dict (``review_id``, ``outcome``, ``message``) per
+            review of the run that failed or needs OCR, and ``notes``: one dict (``review_id``, ``message``)
+            per review read in part (pages without readable text).
         """
         if status not in RUN_END_STATUSES:
             raise ValueError(f"run status must be one of {RUN_END_STATUSES}, not {status!r}")
@@ -396,9 +402,10 @@ class Store:
             )
             row = _fetch_dicts(con, _SELECT_RUN, [run_id])
             problems = _fetch_dicts(con, _SELECT_RUN_PROBLEMS, [run_id])
+            notes = _fetch_dicts(con, _SELECT_RUN_NOTES, [run_id])
         if not row:
             raise StoreError(f"No run {run_id!r} in {self.path}: start_run was not called for it.")
-        return {**row[0], "reviews_needs_ocr": needs_ocr, "problems": problems}
+        return {**row[0], "reviews_needs_ocr": needs_ocr, "problems": problems, "notes": notes}
 
     # ------------------------------------------------------------------ reviews
 

@@ -9,12 +9,17 @@ import sys
 from itertools import pairwise
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
 from pipeline.layout import join_lines, plausible_heading
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
+from pipeline.textcheck import text_quality
+from tests.garbled_pdf import write_pdf as write_garbled_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpus_manifest" / "demo"
@@ -359,6 +364,56 @@ def test_scanned_pdf_is_flagged_needs_ocr_not_empty() -> None:
     document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
     assert document.status == "needs_ocr"
     assert document.needs_ocr_pages == [p.number for p in document.pages]
+
+
+def test_garbled_text_layer_is_set_aside_for_ocr_and_the_rest_is_read(tmp_path: Path) -> None:
+    """A page whose font maps to the wrong characters reads as junk: it is not read, and is named."""
+    pdf = write_garbled_pdf(tmp_path / "partly-garbled.pdf", garbled_pages={2})
+    junk = pdfium.PdfDocument(pdf)[1].get_textpage().get_text_range()
+    assert "review" not in junk and len(junk) > 500  # the page really extracts as junk
+    document = extract_pdf(pdf)
+    assert document.status == "ok"
+    assert document.needs_ocr_pages == [2] and document.garbled_pages == [2]
+    assert {b.page_start for b in document.blocks} == {1, 3}
+    assert "Section 3: what the review found" in [b.text for b in document.blocks]
+    message = document.unread_pages_message()
+    assert message.startswith("page 2 has a text layer that is not readable English") and "OCR" in message
+
+
+def test_wholly_garbled_pdf_needs_ocr_with_its_own_reason(tmp_path: Path) -> None:
+    document = extract_pdf(write_garbled_pdf(tmp_path / "garbled.pdf", garbled_pages={1, 2, 3}))
+    assert document.status == "needs_ocr" and not document.blocks
+    assert document.garbled_pages == [1, 2, 3]
+    assert "not readable English" in document.needs_ocr_message()
+    scan = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
+    assert scan.garbled_pages == [] and "scanned" in scan.needs_ocr_message()
+
+
+def test_extract_command_names_pages_it_could_not_read(tmp_path: Path) -> None:
+    partly = write_garbled_pdf(tmp_path / "partly.pdf", garbled_pages={2})
+    result = CliRunner().invoke(main, ["extract", str(partly)])
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["page_start"] for r in records} == {1, 3}
+    assert "page 2 has a text layer that is not readable English" in result.stderr
+    whole = write_garbled_pdf(tmp_path / "whole.pdf", garbled_pages={1, 2, 3})
+    result = CliRunner().invoke(main, ["extract", str(whole)])
+    assert result.exit_code != 0 and "whole.pdf" in result.output and "OCR" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "garbled"),
+    [
+        ("The review found that the assessment was not updated when the father returned home. " * 4, False),
+        ("Uif sfwjfx gpvoe uibu uif bttfttnfou xbt opu vqebufe xifo uif gbuifs sfuvsofe ipnf. " * 4, True),
+        ("\x03\x07\x11\x05 \x12\x04\x09 " * 30, True),
+        ("2019 2020 2021 41% 38% 12.5 (n=240) Total 118 132 140 " * 8, False),  # a table of figures
+        ("Uif sfwjfx gpvoe", False),  # too little text to judge
+        ("Multi-agency working and the child's voice: practitioners' records were shared. " * 4, False),
+    ],
+)
+def test_text_quality_tells_words_from_junk(text: str, garbled: bool) -> None:
+    assert text_quality(text).garbled is garbled
 
 
 def test_empty_and_missing_files(tmp_path: Path) -> None:

@@ -233,7 +233,7 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert "check quotes against the source before publishing" in text
     # reviews in scope, with their status
     assert "Family K: a child safeguarding practice review" in text and "Child M: rapid review" in text
-    assert "needs OCR (scanned)" in text
+    assert "needs OCR (scanned or unreadable text)" in text
     # themes: area share against the whole database, chart, strongest quotes with citations
     assert "<svg" in source and "Parental difficulties" in text
     assert "Mother's alcohol misuse and depression affected her parenting." in text

@@ -20,6 +20,7 @@ import pytest
 from pipeline.extract import extract_pdf
 from pipeline.manifest import load_manifest
 from pipeline.segment import segment
+from tests.garbled_pdf import write_pdf as write_garbled_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MANIFEST = ROOT / "corpus_manifest" / "demo.csv"
@@ -193,6 +194,40 @@ def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
     try:
         assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'one'").fetchone()[0] == expected
         assert con.execute("SELECT count(*) FROM passages WHERE text ILIKE '%Thornley%'").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path) -> None:
+    """A PDF with a garbled text layer: its readable pages are stored, its garbled ones named; a wholly
+    garbled one is stored as needs_ocr. No junk text reaches the passages."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_garbled_pdf(folder / "partly.pdf", garbled_pages={2})
+    write_garbled_pdf(folder / "whole.pdf", garbled_pages={1, 2, 3})
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "review_id,title,area,nation,review_type,year,source\n"
+        "partly,Review one,Thornley,England,SCR,2017,partly.pdf\n"
+        "whole,Review two,Thornley,England,SCR,2018,whole.pdf\n", encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert result.returncode == 0, result.stderr
+    assert "read in part:\n    - partly: page 2 has a text layer that is not readable English" in result.stdout
+    assert "problems:\n    - whole: whole.pdf: no page has readable text" in result.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        documents = {row[0]: row[1:] for row in con.execute(
+            "SELECT review_id, status, error, needs_ocr_pages FROM documents").fetchall()}
+        assert documents["partly"][0] == "ok" and documents["partly"][2] == [2]
+        assert "page 2 has a text layer that is not readable English" in documents["partly"][1]
+        assert documents["whole"][0] == "needs_ocr" and documents["whole"][2] == [1, 2, 3]
+        assert "whole.pdf" in documents["whole"][1] and "OCR" in documents["whole"][1]
+        pages = con.execute("SELECT DISTINCT page_start FROM passages WHERE review_id = 'partly'").fetchall()
+        assert sorted(p for (p,) in pages) == [1, 3]
+        assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'whole'").fetchone()[0] == 0
+        assert con.execute("SELECT page, needs_ocr FROM pages WHERE review_id = 'partly' ORDER BY page").fetchall() \
+            == [(1, False), (2, True), (3, False)]
     finally:
         con.close()
 

@@ -390,7 +390,7 @@ def _reviews_section(reviews: list[dict[str, Any]]) -> str:
     rows = []
     for review in reviews:
         status = review["status"]
-        label = {"ok": "read", "needs_ocr": "needs OCR (scanned)", "failed": "could not be read",
+        label = {"ok": "read", "needs_ocr": "needs OCR (scanned or unreadable text)", "failed": "could not be read",
                  "not_processed": "not processed yet"}.get(status, status)
         rows.append(
             "<tr>"
