@@ -177,18 +177,17 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         (rotation, height, width) if rotation in (90, 270) else (rotation, width, height))
     try:
         text = textpage.get_text_range()
-        result.char_count = len("".join(text.split()))
-        result.garbled = text_quality(text).garbled
+        quality = text_quality(text)
+        result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
             result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
     finally:
         _PAGE_TURN.value = None
         textpage.close()
-    if result.garbled:
-        return result, False
     # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
-    # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text.
-    return result, path_objects >= 6 and rotation == 0
+    # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text; and
+    # a garbled page is not read at all.
+    return result, path_objects >= 6 and rotation == 0 and not result.garbled
 
 
 def _angle(textpage, index: int) -> float:

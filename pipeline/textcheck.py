@@ -36,7 +36,7 @@ _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u20
 
 @dataclass(frozen=True)
 class TextQuality:
-    """Counts behind the judgement, kept so that a benchmark or a message can show them."""
+    """The counts behind the judgement of one page's text."""
 
     chars: int  # visible (non-space) characters
     odd: int  # of which never text: control, format, private-use, unassigned or U+FFFD
@@ -76,7 +76,8 @@ def text_quality(text: str) -> TextQuality:
         core = token.strip(_EDGE_PUNCTUATION)
         if core and _WORD.fullmatch(core) and _known(core):
             known += len(core) - core.count("'") - core.count("’") - core.count("-")
-    return TextQuality(chars=sum(map(len, tokens)), odd=len(_ODD.findall(text)),
+    visible = "".join(tokens)  # whitespace (some of it control characters, "\x0c") is neither text nor odd
+    return TextQuality(chars=len(visible), odd=len(_ODD.findall(visible)),
                        letters=len(_LETTER.findall(" ".join(sample))), known_letters=known)
 
 
