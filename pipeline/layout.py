@@ -265,6 +265,13 @@ class _BlockBuilder:
         self._release_footnotes = False
         self._new_run = False
         self._item_anchor: float | None = None  # where a list item's lines start after a column or page break
+        # A paragraph interrupted by a box (its lines, kind and level), the index of the box's first block,
+        # and the box's blocks waiting for the paragraph to end.
+        self._suspended: tuple[list[Line], str, int] | None = None
+        self._box_start = 0
+        self._deferred: list[Block] = []
+        # A box that runs on over a page is one box: (page, box) on the later page -> the box it continues.
+        self._same_box: dict[tuple[int, int], tuple[int, int]] = {}
 
     def _heading_level(self, line: Line) -> int:
         words = len(line.text.split())
@@ -285,12 +292,36 @@ class _BlockBuilder:
         self._run_right = widths[int(len(widths) * 0.9)] if widths else 0.0
         self._new_run = True
 
+    def _box(self, line: Line) -> tuple[int, int] | None:
+        """(page, number) of the box holding ``line``, None outside boxes."""
+        if not line.box:
+            return None
+        key = (line.page, line.box)
+        return self._same_box.get(key, key)
+
     def add(self, line: Line, previous: Line | None) -> None:
         new_run, self._new_run = self._new_run, False
+        if line.box and previous is not None and previous.box and line.page == previous.page + 1:
+            # A page that ends in a box and a page that starts in one: a panel broken over the page.
+            self._same_box.setdefault((line.page, line.box), self._box(previous))
         if line.kind in ("table", "contents"):
             self.flush()
-            self.blocks.append(Block(line.kind, normalise(line.text), line.page, line.page))
+            self.blocks.append(Block(line.kind, normalise(line.text), line.page, line.page, box=self._box(line)))
             return
+        if self._lines and self._box(self._lines[-1]) != self._box(line):
+            # Text never runs into or out of a box (a "Learning point" panel, a sidebar). A box met in the
+            # middle of a sentence interrupts a paragraph that carries on after it: its text is read after
+            # that paragraph.
+            last = self._lines[-1]
+            if (line.box and not last.box and self._suspended is None and self._kind == "paragraph"
+                    and not _ends_sentence(last.text)):
+                self._suspended = (self._lines, self._kind, self._level)
+                self._lines = []
+                self._box_start = len(self.blocks)
+            else:
+                self.flush()
+        if self._suspended is not None and not line.box:
+            self._resume()
         level = self._heading_level(line)
         kind = "heading" if level else "paragraph"
         if (kind == "paragraph" and (_BULLET.match(line.text) or _NUMBERED.match(line.text))
@@ -302,7 +333,7 @@ class _BlockBuilder:
         if not self._lines and kind == "paragraph":
             heading = _run_in_heading(line)
             if heading is not None:  # "Recommendation 1: The partnership should ..." in bold, then regular
-                self.blocks.append(Block("heading", heading, line.page, line.page, RUN_IN_LEVEL))
+                self.blocks.append(Block("heading", heading, line.page, line.page, RUN_IN_LEVEL, box=self._box(line)))
                 line.text = line.text[len(line.bold_lead):].strip()
         if not self._lines:
             self._kind, self._level = kind, level
@@ -384,6 +415,21 @@ class _BlockBuilder:
         short = last.x1 < self._run_right - self.size * 4
         return not (short and _closes(last.text, line.text))
 
+    def _resume(self) -> None:
+        """Back out of a box that interrupted a paragraph: the paragraph carries on, the box waits for it."""
+        self.flush()
+        self._deferred = self.blocks[self._box_start:]
+        del self.blocks[self._box_start:]
+        self._lines, self._kind, self._level = self._suspended
+        self._suspended = None
+
+    def finish(self) -> None:
+        """End of the document: flush what is left, the paragraph a box interrupted included."""
+        if self._suspended is not None:
+            self._resume()
+        self.flush()
+        self.release_footnotes()
+
     def flush(self) -> None:
         if not self._lines:
             return
@@ -391,10 +437,13 @@ class _BlockBuilder:
         kind, level = self._kind, self._level
         if kind == "heading" and not plausible_heading(normalise(text)):
             kind, level = "paragraph", 0
-        block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level)
+        block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]))
         self.blocks.append(block)
         self._lines = []
         self._item_anchor = None
+        if self._deferred and self._suspended is None:
+            self.blocks.extend(self._deferred)
+            self._deferred = []
         if self._release_footnotes:
             self.release_footnotes()
 
@@ -467,8 +516,7 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
         for group in _footnote_groups(page_footnotes):
             builder.add_footnote(group)
         builder.end_page()
-    builder.flush()
-    builder.release_footnotes()
+    builder.finish()
     return join_drop_caps(demote_label_runs([b for b in builder.blocks if b.text]))
 
 

@@ -10,6 +10,7 @@ import ctypes
 import math
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,9 @@ class Line:
     # run into its paragraph if the layout step agrees.
     bold_lead: str | None = None
     angle: float = 0.0  # degrees: the direction the text runs on the page (a diagonal watermark: 45 or 315)
+    # The shaded or framed box on the page that holds the line (1, 2, ... from the top; see find_boxes), 0 if
+    # none: a "Learning point" panel or a sidebar, whose heading is not the section of the text after it.
+    box: int = 0
 
     @property
     def width(self) -> float:
@@ -77,6 +81,8 @@ class PageLines:
     has_images: bool = False
     char_count: int = 0
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
+    # Shaded or framed boxes holding text, (x0, top, x1, bottom) as lines are; numbered from 1 in Line.box.
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
     @property
     def needs_ocr(self) -> bool:
@@ -163,13 +169,14 @@ def _read_pages(path: Path) -> list[PageLines]:
 def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     width, height = page.get_size()
     result = PageLines(number=number, width=width, height=height)
-    path_objects = 0
+    paths = []
     for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj_type = pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page.raw, i))
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+        obj_type = pdfium_c.FPDFPageObj_GetType(obj)
         if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
-            path_objects += 1
+            paths.append(obj)
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
@@ -181,13 +188,82 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
             result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
+            if result.lines and len(paths) <= _MAX_BOX_PATHS:
+                result.boxes = find_boxes(result.lines, _shapes(paths, height), width, height)
     finally:
         _PAGE_TURN.value = None
         textpage.close()
     # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
     # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text; and
     # a garbled page is not read at all.
-    return result, path_objects >= 6 and rotation == 0 and not result.garbled
+    return result, len(paths) >= 6 and rotation == 0 and not result.garbled
+
+
+# A page drawn with more paths than this is a chart or a map, not a page of text with a few panels on it.
+_MAX_BOX_PATHS = 2000
+_MIN_BOX_WIDTH = 90.0  # points: narrower shapes are bars, bullets or table cells
+_MIN_BOX_HEIGHT = 20.0
+
+
+def _shapes(paths: list, height: float) -> list[tuple[float, float, float, float]]:
+    """The visible filled or outlined shapes among a page's paths, as (x0, top, x1, bottom) boxes."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    shapes = []
+    for obj in paths:
+        if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+            continue
+        visible = bool(fill.value) and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj)
+        if not visible and stroke.value:
+            visible = _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
+        if not visible or not pdfium_c.FPDFPageObj_GetBounds(
+                obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)):
+            continue
+        x0, y0, x1, y1 = _upright(left.value, bottom.value, right.value, top.value)
+        if x1 - x0 >= _MIN_BOX_WIDTH and y1 - y0 >= _MIN_BOX_HEIGHT:
+            shapes.append((x0, height - y1, x1, height - y0))
+    return shapes
+
+
+def _visible(get_colour, obj) -> bool:
+    """Whether a path's fill or stroke colour shows on a white page (not white, not transparent)."""
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not get_colour(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return False
+    return a.value > 0 and min(r.value, g.value, b.value) < 245
+
+
+def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]], width: float,
+               height: float) -> list[tuple[float, float, float, float]]:
+    """The shapes that box in text on a page, numbering the lines inside each (``Line.box``).
+
+    A box holds two or more lines, leaves some of the page's lines outside it, and is not a frame around
+    the whole page (at most 60% of its height unless it is a narrow sidebar). A line belongs to the smallest
+    box it lies wholly inside. A shaded band behind a single heading is not a box.
+
+    >>> lines = [Line("Findings", 50, 120, 90, 102, 14, True, 1),
+    ...          Line("Learning point", 60, 140, 120, 130, 10, True, 1),
+    ...          Line("Share a new address.", 60, 200, 132, 142, 10, False, 1),
+    ...          Line("Text.", 50, 90, 160, 170, 10, False, 1)]
+    >>> find_boxes(lines, [(55, 115, 500, 146), (0, 0, 595, 842)], 595, 842)
+    [(55, 115, 500, 146)]
+    >>> [line.box for line in lines]
+    [0, 1, 1, 0]
+    """
+    candidates = [s for s in shapes if (s[3] - s[1]) <= 0.6 * height or (s[2] - s[0]) <= 0.5 * width]
+    candidates.sort(key=lambda s: (s[2] - s[0]) * (s[3] - s[1]))  # smallest first
+    holder: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        for k, (x0, top, x1, bottom) in enumerate(candidates):
+            if line.x0 >= x0 - 2 and line.x1 <= x1 + 2 and line.top >= top - 2 and line.bottom <= bottom + 2:
+                holder[i] = k
+                break
+    counts = Counter(holder.values())
+    kept = sorted((k for k, n in counts.items() if n >= 2 and n < len(lines)), key=lambda k: candidates[k][1])
+    number = {k: n + 1 for n, k in enumerate(kept)}
+    for i, line in enumerate(lines):
+        line.box = number.get(holder.get(i, -1), 0)
+    return [candidates[k] for k in kept]
 
 
 def _angle(textpage, index: int) -> float:

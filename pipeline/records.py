@@ -19,6 +19,8 @@ class Block:
     page_start: int
     page_end: int
     level: int = 0  # heading level (1 = largest); 0 for non-headings
+    # (page, number) of the shaded or framed box it was set in (a "Learning point" panel), None outside boxes
+    box: tuple[int, int] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

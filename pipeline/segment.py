@@ -33,6 +33,7 @@ class _Piece:
     page_end: int
     section: str | None
     kind: str
+    box: tuple[int, int] | None = None
 
 
 def full_text(blocks: list[Block]) -> str:
@@ -100,18 +101,40 @@ def _passage_id(review_id: str, text: str, occurrence: int) -> str:
 
 
 def _pieces(blocks: list[Block]) -> list[_Piece]:
+    """The blocks that become passages, each with its section.
+
+    A heading inside a box (a shaded "Learning point" panel, a sidebar) is the section of that box's text only:
+    the text after the box keeps the section it had before. A box holding nothing but headings (a shaded
+    band behind a chapter title) is no box here: its heading is the section of what follows, as usual.
+
+    >>> blocks = [Block("heading", "Findings", 1, 1), Block("paragraph", "Before.", 1, 1),
+    ...           Block("heading", "Learning point", 1, 1, box=(1, 1)), Block("paragraph", "Inside.", 1, 1, box=(1, 1)),
+    ...           Block("paragraph", "After.", 1, 1)]
+    >>> [(p.text, p.section) for p in _pieces(blocks)]
+    [('Before.', 'Findings'), ('Inside.', 'Learning point'), ('After.', 'Findings')]
+    """
+    panels = {b.box for b in blocks if b.box is not None and b.kind != "heading"}
     pieces = []
     section: str | None = None
+    box: tuple[int, int] | None = None
+    box_section: str | None = None
     offset = 0
     for block in blocks:
+        block_box = block.box if block.box in panels else None
+        if block_box != box:
+            box, box_section = block_box, None
         if block.kind == "heading":
-            section = block.text
+            if box is None:
+                section = block.text
+            else:
+                box_section = block.text
         elif block.kind == "contents":
             # A contents list is not text about the case (see pipeline.contents), and the heading above it
             # ("Contents") is no section for whatever follows.
             section = None
         elif block.text.strip():
-            pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, section, block.kind))
+            pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, box_section or section,
+                                 block.kind, box))
         offset += len(block.text) + len(BLOCK_SEPARATOR)
     return pieces
 
@@ -124,6 +147,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
         if (
             last is not None
             and last.section == piece.section
+            and last.box == piece.box
             and last.kind != "table"
             and piece.kind != "table"
             and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind)
@@ -132,7 +156,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
         ):
             # The passage keeps the blank line between the two, so its offsets still match the full text.
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
-                                last.section, "paragraph" if last.kind != piece.kind else last.kind)
+                                last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box)
         else:
             merged.append(piece)
     return merged

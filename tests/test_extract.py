@@ -19,6 +19,15 @@ from pipeline.extract import extract_pdf
 from pipeline.layout import join_lines, plausible_heading
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
+from tests.boxed_pdf import (
+    BOX_TEXT,
+    SIDEBAR_TEXT,
+    panel_paragraphs,
+    paragraphs,
+    write_inline_box,
+    write_panel_over_pages,
+    write_sidebar,
+)
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -905,3 +914,59 @@ def test_short_or_falling_tables_of_figures_are_not_contents(tmp_path: Path) -> 
     blocks = extract_pdf(path).blocks
     assert "contents" not in {b.kind for b in blocks}
     assert "Not recorded" in full_text(blocks) and "Closures" in full_text(blocks)
+
+
+def _sections(records: list[dict]) -> dict[str, str | None]:
+    """The section of the passage holding each paragraph, by the paragraph's opening words."""
+    return {" ".join(r["text"].split()[:4]): r["section"] for r in records}
+
+
+def test_a_heading_inside_a_shaded_box_is_the_section_of_that_box_only(tmp_path: Path) -> None:
+    pdf = write_inline_box(tmp_path / "learning-point.pdf")
+    result = CliRunner().invoke(main, ["extract", str(pdf)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    text = paragraphs(10)
+    by_text = {" ".join(t.split()[:4]): t for t in text}
+    sections = _sections(records)
+    box = [r for r in records if r["text"].startswith(BOX_TEXT[0][:30])]
+    # The panel's own text is one passage under its heading, not joined to the paragraphs around it ...
+    assert len(box) == 1 and box[0]["section"] == "Learning point 1"
+    assert " ".join(box[0]["text"].split()) == " ".join(BOX_TEXT)
+    # ... and the text after the panel is back under "Findings", not "Learning point 1" for the rest of the
+    # review. A white panel is no box: its heading carries on after it. Nor is a shaded band behind a title
+    # alone: the title is the section of what follows.
+    for key, paragraph in by_text.items():
+        number = int(paragraph.split(".")[0])
+        expected = ("Findings" if number <= 6 else "Practice in the area" if number <= 8
+                    else "Section 4 Recommendations")
+        assert sections[key] == expected, (number, sections[key])
+
+
+def test_a_sidebar_beside_the_text_does_not_cut_the_paragraph_running_past_it(tmp_path: Path) -> None:
+    document = extract_pdf(write_sidebar(tmp_path / "sidebar.pdf"))
+    passages = segment("sidebar", document.blocks)
+    texts = [" ".join(p.text.split()) for p in passages]
+    main_text = paragraphs(11)
+    running_on = [p for p in passages if p.page_start == 1 and p.page_end == 2]
+    assert len(running_on) == 1  # the paragraph at the foot of page 1 really carries on over the page
+    for paragraph in main_text:
+        holders = [i for i, t in enumerate(texts) if paragraph in t]
+        assert len(holders) == 1, f"paragraph cut or lost: {paragraph[:40]}"
+        assert passages[holders[0]].section == "Background"
+    side = [i for i, t in enumerate(texts) if SIDEBAR_TEXT[0] in t]
+    assert len(side) == 1 and passages[side[0]].section == "Key learning"
+    assert texts[side[0]] == " ".join(SIDEBAR_TEXT)
+    # The sidebar is read after the paragraph it stood beside, not in the middle of it.
+    assert side[0] == texts.index(" ".join(running_on[0].text.split())) + 1
+
+
+def test_a_box_broken_over_the_page_keeps_its_heading_on_the_next_page(tmp_path: Path) -> None:
+    document = extract_pdf(write_panel_over_pages(tmp_path / "panel.pdf", before=6))
+    passages = segment("panel", document.blocks)
+    inside = [p for p in passages if any(" ".join(p.text.split()) == t for t in panel_paragraphs())]
+    assert len(inside) == 5
+    assert {p.page_start for p in inside} == {1, 2}  # the panel really is broken over the page
+    assert {p.section for p in inside} == {"Learning point 2"}
+    after = [p for p in passages if p not in inside]
+    assert len(after) == 8 and {p.section for p in after} == {"Analysis"}
