@@ -623,6 +623,8 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
                 out = out[:-1] + line
         else:
             out = f"{out} {line}"
+    if "[redacted] [redacted]" in out:  # a redaction over several lines
+        out = re.sub(r"\[redacted\](?: \[redacted\])+", "[redacted]", out)
     return out
 
 

@@ -81,6 +81,8 @@ class PageLines:
     has_images: bool = False
     char_count: int = 0
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
+    # Dark shapes painted over text (redactions), (x0, top, x1, bottom): the text under them is not read.
+    redactions: list[tuple[float, float, float, float]] = field(default_factory=list)
     # Shaded or framed boxes holding text, (x0, top, x1, bottom) as lines are; numbered from 1 in Line.box.
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
@@ -170,6 +172,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     width, height = page.get_size()
     result = PageLines(number=number, width=width, height=height)
     paths = []
+    painted_over: list[tuple[int, object]] = []  # (paint order, shape) of dark shapes painted after some text
+    texts_seen = False
     for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
         obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
         obj_type = pdfium_c.FPDFPageObj_GetType(obj)
@@ -177,6 +181,10 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
             result.has_images = True
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
             paths.append(obj)
+            if texts_seen and _dark_fill(obj):
+                painted_over.append((i, obj))
+        elif obj_type == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            texts_seen = True
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
@@ -184,6 +192,10 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         (rotation, height, width) if rotation in (90, 270) else (rotation, width, height))
     try:
         text = textpage.get_text_range()
+        covering = _covering_annotations(page)
+        if (painted_over and len(painted_over) <= _MAX_BOX_PATHS) or covering:
+            text, result.redactions = _mask_redacted(page, textpage, text, painted_over[:_MAX_BOX_PATHS] + covering,
+                                                     height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
@@ -197,6 +209,121 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text; and
     # a garbled page is not read at all.
     return result, len(paths) >= 6 and rotation == 0 and not result.garbled
+
+
+REDACTED = "[redacted]"
+_MASK = "\u2588"  # stands in for a character under a redaction until the line's text is made
+_MASKED_RUN = re.compile(_MASK + r"(?:[\s" + _MASK + r"]*" + _MASK + r")?")
+
+
+def _dark_fill(obj) -> bool:
+    """Whether a path is filled in an opaque dark colour (black or nearly): what a redaction is drawn with."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or not fill.value:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return False
+    return a.value == 255 and max(r.value, g.value, b.value) < 60
+
+
+_ABOVE_ALL = 1 << 30  # the paint order of annotations: a viewer draws them over the page's content
+
+
+def _covering_annotations(page) -> list[tuple[int, tuple[float, float, float, float]]]:
+    """Annotations that hide the words under them, as (paint order, (left, bottom, right, top)): a redaction
+    marked but never applied (the words are still in the file), or a box filled in an opaque dark colour drawn
+    over words with a viewer's comment tools. Hidden annotations are left out."""
+    found = []
+    rect = pdfium_c.FS_RECTF()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            subtype = pdfium_c.FPDFAnnot_GetSubtype(annot)
+            if pdfium_c.FPDFAnnot_GetFlags(annot) & (pdfium_c.FPDF_ANNOT_FLAG_HIDDEN | pdfium_c.FPDF_ANNOT_FLAG_NOVIEW):
+                continue
+            hides = subtype == pdfium_c.FPDF_ANNOT_REDACT or (
+                subtype == pdfium_c.FPDF_ANNOT_SQUARE
+                and pdfium_c.FPDFAnnot_GetColor(annot, pdfium_c.FPDFANNOT_COLORTYPE_InteriorColor, ctypes.byref(r),
+                                                ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
+                and a.value == 255 and max(r.value, g.value, b.value) < 60)
+            if hides and pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+                found.append((_ABOVE_ALL, (min(rect.left, rect.right), min(rect.bottom, rect.top),
+                                           max(rect.left, rect.right), max(rect.bottom, rect.top))))
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return found
+
+
+def _mask_redacted(page, textpage, text: str, shapes: list[tuple[int, object]], height: float
+                   ) -> tuple[str, list[tuple[float, float, float, float]]]:
+    """The page's text with each character hidden under a dark shape painted after it replaced by a mask.
+
+    A redaction done by drawing black boxes over the text leaves the text in the file: it must not be read,
+    stored or searched. A character counts as hidden when a dark, opaque shape painted later (higher in the
+    page's paint order) covers its centre and most of its height, so an underline or a strike-through does not
+    hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint order, path object) and,
+    for annotations (:func:`_covering_annotations`), (paint order, rectangle). Characters in embedded forms,
+    whose paint order is not known here, are read; so is a page painted over with more than
+    ``_MAX_BOX_PATHS`` dark shapes (a map), unless an annotation hides them. Returns the text (same length,
+    so character indices still match) and the shapes that hid something, as (x0, top, x1, bottom).
+    """
+    import numpy as np  # imported here: only pages painted over after their text need it
+
+    order = {}
+    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
+        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
+        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            order[ctypes.cast(obj, ctypes.c_void_p).value] = i
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    boxes = []
+    for index, obj in shapes:
+        if isinstance(obj, tuple):  # an annotation's rectangle
+            box = _upright(*obj)
+        elif pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                            ctypes.byref(top)):
+            box = _upright(left.value, bottom.value, right.value, top.value)
+        else:
+            continue
+        if box[2] - box[0] >= 2 and box[3] - box[1] >= 4:  # smaller marks (rules, dots) cannot hide a letter
+            boxes.append((index, box))
+    if not boxes:
+        return text, []
+    indices, centres, heights = [], [], []
+    for i, char in enumerate(text):
+        if not char.isspace():
+            box = _loose_box(textpage, i)
+            if box is not None:
+                indices.append(i)
+                centres.append(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+                heights.append(box[3] - box[1])
+    if not indices:
+        return text, []
+    xy, tall = np.array(centres), 0.6 * np.array(heights)
+    shape = np.array([b for _, b in boxes])  # (x0, y0, x1, y1), y upwards
+    covers = ((shape[None, :, 0] <= xy[:, None, 0]) & (xy[:, None, 0] <= shape[None, :, 2])
+              & (shape[None, :, 1] <= xy[:, None, 1]) & (xy[:, None, 1] <= shape[None, :, 3])
+              & ((shape[:, 3] - shape[:, 1])[None, :] >= tall[:, None]))
+    chars = list(text)
+    used: set[int] = set()
+    paint = np.array([index for index, _ in boxes])
+    for row in np.flatnonzero(covers.any(axis=1)):
+        i = indices[row]
+        painted = order.get(ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value, -1)
+        later = np.flatnonzero(covers[row] & (paint > painted)) if painted >= 0 else []
+        if len(later):
+            chars[i] = _MASK
+            used.add(int(later[0]))
+    hidden = [boxes[k][1] for k in sorted(used)]
+    return "".join(chars), [(x0, height - y1, x1, height - y0) for x0, y0, x1, y1 in hidden]
+
+
+def _unmask(text: str) -> str:
+    """A line's text with each run of hidden characters (and the spaces between them) as one "[redacted]"."""
+    return _MASKED_RUN.sub(REDACTED, text) if _MASK in text else text
 
 
 # A page drawn with more paths than this is a chart or a map, not a page of text with a few panels on it.
@@ -327,7 +454,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             page=number,
             angle=_angle(textpage, a2),
         )
-        line.text = _drop_footnote_marks(textpage, line.text, a2, line.size)
+        line.text = _unmask(_drop_footnote_marks(textpage, line.text, a2, line.size))
         if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):
             line.bold_lead = _bold_lead(textpage, raw_line, start, a2, b2)
         if _DATE_START.match(line.text) and " " in line.text:  # checking every line would be slow
@@ -478,6 +605,8 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
         for index in page_indexes:
             plumber_page = pdf.pages[index]
             page = pages[index]
+            if page.redactions:  # the characters under a redaction are not read in tables either
+                plumber_page = plumber_page.filter(lambda obj, hidden=page.redactions: not _under(obj, hidden))
             for table in plumber_page.find_tables():
                 rows = [
                     [_clean_cell(cell) for cell in row]
@@ -500,6 +629,14 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                     Line(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=size, bold=False,
                          page=page.number, kind="table")
                 )
+
+
+def _under(obj: dict, shapes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether a pdfplumber character lies under one of ``shapes`` (x0, top, x1, bottom)."""
+    if obj.get("object_type") != "char":
+        return False
+    x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    return any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in shapes)
 
 
 def _clean_cell(cell: str | None) -> str:

@@ -51,7 +51,7 @@ BOILERPLATE_WORDS: tuple[str, ...] = (
     "agencies", "agency", "also", "case", "cases", "child", "childs", "children", "cspr", "dr", "learning",
     "lcspr", "miss", "mr", "mrs", "ms", "page", "paragraph", "partnership", "practice", "practitioner",
     "practitioners", "professional", "professionals", "report", "review", "reviewer", "reviewers", "reviews",
-    "safeguarding", "scr",
+    "redacted", "safeguarding", "scr",  # "redacted": what stands for words under a redaction (pdflines)
 )
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # words of letters only: no page numbers, years or paragraph refs
 

@@ -29,6 +29,8 @@ from tests.boxed_pdf import (
     write_sidebar,
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
+from tests.redacted_pdf import HIDDEN
+from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpus_manifest" / "demo"
@@ -970,3 +972,24 @@ def test_a_box_broken_over_the_page_keeps_its_heading_on_the_next_page(tmp_path:
     assert {p.section for p in inside} == {"Learning point 2"}
     after = [p for p in passages if p not in inside]
     assert len(after) == 8 and {p.section for p in after} == {"Analysis"}
+
+
+def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
+    pdf = write_redacted_pdf(tmp_path / "redacted.pdf")
+    page_text = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert "Quonset" in page_text and "Brackwater" in page_text  # the file really still holds the words
+    result = CliRunner().invoke(main, ["extract", str(pdf)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(json.loads(line)["text"] for line in result.stdout.splitlines())
+    for hidden in HIDDEN:  # neither in running text nor in the ruled table read through pdfplumber
+        assert hidden not in text and hidden.split()[0] not in text
+    assert "The mother of Child D, Mrs [redacted], told the panel" in text
+    assert "The family lived at 14 [redacted] until the spring" in text
+    assert "Their uncle, Mr [redacted], and the aunt at [redacted] were not spoken to by anyone." in text
+    assert "4 May | School | Told of the move by the aunt," in text
+    # Dark marks that are not redactions hide nothing: bands behind white headings (one painted after the text
+    # above it), a strike-through, an underline, and a highlight painted over the words.
+    sections = [json.loads(line)["section"] for line in result.stdout.splitlines()]
+    assert sections[0] == "Key findings from the review" and set(sections[1:]) == {"The move"}
+    for phrase in ("without telling the school", "Nobody asked where", "the agencies chose to share with it"):
+        assert phrase in text

@@ -21,6 +21,7 @@ from pipeline.extract import extract_pdf
 from pipeline.manifest import load_manifest
 from pipeline.segment import segment
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
+from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_MANIFEST = ROOT / "corpus_manifest" / "demo.csv"
@@ -230,6 +231,35 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path)
             == [(1, False), (2, True), (3, False)]
     finally:
         con.close()
+
+
+def test_words_under_a_redaction_are_never_stored_or_found(tmp_path: Path) -> None:
+    """A PDF redacted by painting black boxes over text that is still in the file: the hidden names reach
+    neither the database nor a search."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_redacted_pdf(folder / "redacted.pdf")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "review_id,title,area,nation,review_type,year,source\n"
+        "redacted,Review one,Thornley,England,CSPR,2024,redacted.pdf\n", encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = " ".join(text for (text,) in con.execute("SELECT text FROM passages").fetchall())
+        stored += " ".join(text for (text,) in con.execute("SELECT text FROM sentences").fetchall())
+    finally:
+        con.close()
+    assert "Mrs [redacted], told the panel" in stored
+    for hidden in ("Quonset", "Ellery", "Brackwater", "Ollerby", "Dorian", "Fenwick"):
+        assert hidden not in stored
+    for query, hits in (("Quonset", False), ("landlord", True)):  # the second: the search does find this review
+        found = subprocess.run([*CLI, "search", query, "--db", str(db)], cwd=ROOT, env=_env(tmp_path),
+                               capture_output=True, text=True, timeout=120)
+        assert found.returncode == 0, found.stderr
+        assert ("No passages found" not in found.stdout) == hits, found.stdout
 
 
 def _one_review_corpus(tmp_path: Path) -> Path:

@@ -1,0 +1,152 @@
+"""Write a PDF redacted the unsafe way: black boxes drawn over text that is still in the file.
+
+Typeset with reportlab's canvas, so each box is painted after the text it hides, as a hasty redaction in a
+PDF editor paints it. Beside the redactions the page has marks that must not count as one: dark bands
+painted behind headings in white (one of them after the text above it), a strike-through, an underline and
+a yellow highlight. Annotations added with pypdf redact two more names (see ``ANNOTATED``). A second page
+holds a ruled table (read through pdfplumber) with one cell redacted. The text is our own writing; the
+hidden words are invented names that appear nowhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+HIDDEN = ("Quonset", "Ellery", "Brackwater Lane", "Tamsin Ollerby", "Dorian Vell", "Fenwick Row")
+FONT, SIZE, LEADING = "Helvetica", 11, 15
+LEFT = 72
+
+LINES = [
+    "The review panel met four times between March and July, and spoke to the family",
+    "members who agreed to take part. The mother of Child D, Mrs Ellery Quonset, told the",
+    "panel that she had asked for help with housing on several occasions before the move.",
+    "Her address at the time was withheld from the review for the safety of the children,",
+    "and the panel saw only the records that the agencies chose to share with it.",
+    "The family lived at 14 Brackwater Lane until the spring, when they moved across the",
+    "county boundary without telling the school, the health visitor or the housing team.",
+    "Nobody asked where the children were living until the school raised the alarm.",
+    "Their uncle, Mr Dorian Vell, and the aunt at Fenwick Row were not spoken to by anyone.",
+]
+# (line index, hidden text): the box covers exactly these words of that line
+REDACT = [(1, "Ellery Quonset"), (5, "Brackwater Lane")]
+# Redactions made with annotations, over the last line: a black-filled box drawn with a viewer's comment
+# tools, and a redaction marked but never applied; beside them, a hidden black box and a yellow one, which
+# hide nothing.
+ANNOTATED = {"square": "Dorian Vell", "redact": "Fenwick Row", "hidden": "uncle", "yellow": "spoken to"}
+STRUCK = (6, "without telling")  # a thin line through the middle of these words
+UNDERLINED = (7, "Nobody asked")
+HIGHLIGHTED = (4, "the agencies chose to share")
+BAND_BEFORE = 5  # the line above which the second heading band sits
+
+
+def _box(canvas: Canvas, y: float, line: str, words: str) -> tuple[float, float]:
+    """(x, width) of ``words`` within ``line`` set at the left margin."""
+    start = line.index(words)
+    x = LEFT + canvas.stringWidth(line[:start], FONT, SIZE)
+    return x, canvas.stringWidth(words, FONT, SIZE)
+
+
+def write_pdf(path: Path) -> Path:
+    width, height = A4
+    canvas = Canvas(str(path), pagesize=A4)
+    # A dark band painted first, with the heading painted on it in white: a design, not a redaction.
+    canvas.setFillColorRGB(0.05, 0.1, 0.2)
+    canvas.rect(LEFT - 6, height - 92, width - 2 * LEFT + 12, 30, fill=1, stroke=0)
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(LEFT, height - 82, "Key findings from the review")
+    canvas.setFillColorRGB(0, 0, 0)
+    canvas.setFont(FONT, SIZE)
+    tops = []
+    for i, line in enumerate(LINES):
+        y = height - 130 - i * LEADING - (40 if i >= BAND_BEFORE else 0)
+        tops.append(y)
+        if i == BAND_BEFORE:
+            # A second band, painted after the text above it: later in paint order than some text, yet
+            # behind its own heading.
+            canvas.setFillColorRGB(0.05, 0.1, 0.2)
+            canvas.rect(LEFT - 6, y + 14, width - 2 * LEFT + 12, 26, fill=1, stroke=0)
+            canvas.setFillColorRGB(1, 1, 1)
+            canvas.setFont("Helvetica-Bold", 14)
+            canvas.drawString(LEFT, y + 22, "The move")
+            canvas.setFillColorRGB(0, 0, 0)
+            canvas.setFont(FONT, SIZE)
+        canvas.drawString(LEFT, y, line)
+    # The marks painted after the text: a highlight, a strike-through and an underline, then the redactions.
+    index, words = HIGHLIGHTED
+    x, w = _box(canvas, tops[index], LINES[index], words)
+    canvas.setFillColorRGB(1, 0.95, 0.3)
+    canvas.rect(x, tops[index] - 3, w, SIZE + 2, fill=1, stroke=0)
+    canvas.setFillColorRGB(0, 0, 0)
+    index, words = STRUCK
+    x, w = _box(canvas, tops[index], LINES[index], words)
+    canvas.rect(x, tops[index] + 3.5, w, 0.8, fill=1, stroke=0)
+    index, words = UNDERLINED
+    x, w = _box(canvas, tops[index], LINES[index], words)
+    canvas.rect(x, tops[index] - 2, w, 0.7, fill=1, stroke=0)
+    for index, words in REDACT:
+        x, w = _box(canvas, tops[index], LINES[index], words)
+        canvas.rect(x - 1, tops[index] - 3.5, w + 2, SIZE + 3, fill=1, stroke=0)
+    line = LINES[-1]
+    spans = {kind: (*_box(canvas, tops[-1], line, words), tops[-1]) for kind, words in ANNOTATED.items()}
+    canvas.showPage()
+    _table_page(canvas, width, height)
+    canvas.save()
+    _annotate(path, spans)
+    return path
+
+
+def _annotate(path: Path, spans: dict[str, tuple[float, float, float]]) -> None:
+    """Add the annotations of ``ANNOTATED`` to page 1, over the words at ``spans`` (x, width, baseline)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.annotations import Rectangle
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
+
+    writer = PdfWriter()
+    writer.append(PdfReader(path))
+
+    def rect(kind: str) -> tuple[float, float, float, float]:
+        x, w, y = spans[kind]
+        return (x - 1, y - 3.5, x + w + 1, y + SIZE)
+
+    writer.add_annotation(0, Rectangle(rect("square"), interior_color="000000"))
+    writer.add_annotation(0, DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Redact"),
+        NameObject("/Rect"): ArrayObject([FloatObject(v) for v in rect("redact")])}))
+    hidden = Rectangle(rect("hidden"), interior_color="000000")
+    hidden[NameObject("/F")] = NumberObject(2)  # the Hidden flag: never shown
+    writer.add_annotation(0, hidden)
+    writer.add_annotation(0, Rectangle(rect("yellow"), interior_color="ffee44"))
+    with open(path, "wb") as handle:
+        writer.write(handle)
+
+
+def _table_page(canvas: Canvas, width: float, height: float) -> None:
+    """A ruled table of who was told about the move, with the name of one relative redacted."""
+    rows = [("Date", "Agency", "What was shared"),
+            ("4 May", "School", "Told of the move by the aunt, Tamsin Ollerby"),
+            ("9 May", "Health visiting", "Not told; visit missed"),
+            ("20 May", "Housing", "Told by the new landlord")]
+    columns = [LEFT, LEFT + 70, LEFT + 190, width - LEFT]
+    row_height = 24
+    top = height - 100
+    canvas.setFont(FONT, 10)
+    for r, row in enumerate(rows):
+        y = top - (r + 1) * row_height + 8
+        for c, cell in enumerate(row):
+            canvas.drawString(columns[c] + 4, y, cell)
+    canvas.setLineWidth(0.6)
+    for r in range(len(rows) + 1):
+        canvas.line(columns[0], top - r * row_height, columns[-1], top - r * row_height)
+    for x in columns:
+        canvas.line(x, top, x, top - len(rows) * row_height)
+    canvas.setFont(FONT, 11)
+    canvas.drawString(LEFT, top - len(rows) * row_height - 30, "The table sets out what each agency was told.")
+    # the redaction, painted after the table's text
+    cell = rows[1][2]
+    start = cell.index(HIDDEN[3])
+    x = columns[2] + 4 + canvas.stringWidth(cell[:start], FONT, 10)
+    canvas.rect(x - 1, top - 2 * row_height + 5, canvas.stringWidth(HIDDEN[3], FONT, 10) + 2, 13, fill=1, stroke=0)
