@@ -188,8 +188,11 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
-    _PAGE_TURN.value = None if rotation not in (90, 180, 270) else (
-        (rotation, height, width) if rotation in (90, 270) else (rotation, width, height))
+    x_origin, y_origin = page.get_cropbox()[:2]
+    turned = rotation in (90, 180, 270)
+    _PAGE_TURN.value = None if not turned and not (x_origin or y_origin) else (
+        (rotation, height, width, x_origin, y_origin) if rotation in (90, 270)
+        else (rotation, width, height, x_origin, y_origin))
     try:
         text = textpage.get_text_range()
         covering = _covering_annotations(page)
@@ -199,7 +202,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
-            result.lines = _drop_slanted(list(_lines_from_text(textpage, text, width, height, number)))
+            lines = _lines_from_text(textpage, text, width, height, number)
+            result.lines = _drop_slanted(_drop_unseen(list(lines), width, height))
             if result.lines and len(paths) <= _MAX_BOX_PATHS:
                 result.boxes = find_boxes(result.lines, _shapes(paths, height), width, height)
     finally:
@@ -398,6 +402,17 @@ def _angle(textpage, index: int) -> float:
     return 0.0 if radians < 0 else round(math.degrees(radians)) % 360
 
 
+def _drop_unseen(lines: list[Line], width: float, height: float) -> list[Line]:
+    """Drop lines whose middle lies outside the page as shown: text set off the page's edge, or on a part of
+    the page its crop box cuts away (a way of hiding text that leaves it in the file), is not seen by readers.
+
+    >>> seen = Line("Seen.", 72, 300, 100, 112, 11, False, 1)
+    >>> [ln.text for ln in _drop_unseen([seen, Line("Off the edge.", -400, -200, 200, 212, 11, False, 1)], 595, 842)]
+    ['Seen.']
+    """
+    return [ln for ln in lines if 0 <= (ln.x0 + ln.x1) / 2 <= width and 0 <= (ln.top + ln.bottom) / 2 <= height]
+
+
 def _drop_slanted(lines: list[Line]) -> list[Line]:
     """Drop lines set on a slant: a diagonal watermark ("DRAFT", "OFFICIAL SENSITIVE") would otherwise be
     read as a heading on every page. Text at a right angle (a page or table turned on its side) is kept."""
@@ -427,7 +442,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
     if boxes is None:
         return
     known_boxes = {(first, last): boxes}
-    size = pdfium_c.FPDFText_GetFontSize(textpage.raw, first) or (boxes[3] - boxes[1])
+    size = _font_size(textpage, first) or (boxes[3] - boxes[1])
     # Only a line wider than a column can hide a gutter; checking every space of every line would be slow.
     wide = boxes[2] - boxes[0] > 0.4 * page_width
     cuts = _gutter_cuts(textpage, raw_line, start, first, last, size) if wide else []
@@ -449,7 +464,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             x1=right,
             top=height - top,
             bottom=height - bottom,
-            size=round(size if a2 == first else pdfium_c.FPDFText_GetFontSize(textpage.raw, a2) or size, 1),
+            size=round(size if a2 == first else _font_size(textpage, a2) or size, 1),
             bold=_is_bold(textpage, a2) and (a2 == b2 or _is_bold(textpage, b2)),
             page=number,
             angle=_angle(textpage, a2),
@@ -474,9 +489,26 @@ _BUFFERS = threading.local()
 def _buffers():
     if not hasattr(_BUFFERS, "rect"):
         _BUFFERS.rect = pdfium_c.FS_RECTF()
+        _BUFFERS.matrix = pdfium_c.FS_MATRIX()
         _BUFFERS.font_name = ctypes.create_string_buffer(256)
         _BUFFERS.font_flags = ctypes.c_int()
     return _BUFFERS
+
+
+def _font_size(textpage, index: int) -> float:
+    """The size a character is printed at, in points: the font size scaled by the text and graphics matrices.
+
+    Many PDF writers (macOS, InDesign, cairo) set every font at size 1 and scale it with the text matrix;
+    pdfium's font size alone would make all their text the same size, and no heading or footnote could be
+    told by its size.
+    """
+    size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
+    matrix = _buffers().matrix
+    if size and pdfium_c.FPDFText_GetMatrix(textpage.raw, index, ctypes.byref(matrix)):
+        scale = math.hypot(matrix.c, matrix.d)  # how much the matrix stretches the glyphs' height
+        if scale > 0:
+            size *= scale
+    return size
 
 
 def _loose_box(textpage, index: int) -> tuple[float, float, float, float] | None:
@@ -493,19 +525,24 @@ def _tight_box(textpage, index: int) -> tuple[float, float, float, float]:
 
 
 def _upright(left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
-    """A box in the page's own coordinates turned as the page is shown (its /Rotate), y still upwards."""
+    """A box in the page's own coordinates as the page is shown: measured from the corner of its crop box (the
+    part of the page a viewer shows) and turned by its /Rotate, y still upwards."""
     turn = getattr(_PAGE_TURN, "value", None)
     if not turn:
         return left, bottom, right, top
-    rotation, width, height = turn  # width and height of the page unturned
+    rotation, width, height, x_origin, y_origin = turn  # width and height of the crop box unturned
+    left, right, bottom, top = left - x_origin, right - x_origin, bottom - y_origin, top - y_origin
     if rotation == 90:
         return bottom, width - right, top, width - left
     if rotation == 180:
         return width - right, height - top, width - left, height - bottom
-    return height - top, left, height - bottom, right  # 270
+    if rotation == 270:
+        return height - top, left, height - bottom, right
+    return left, bottom, right, top
 
 
-# The /Rotate of the page being read, with its unturned size (set per page; one per thread).
+# The /Rotate of the page being read, its unturned size and the corner of its crop box; None when the page is
+# neither turned nor cropped away from (0, 0). Set per page; one per thread.
 _PAGE_TURN = threading.local()
 
 
@@ -520,7 +557,7 @@ def _drop_footnote_marks(textpage, text: str, first: int, size: float) -> str:
     pieces = []
     last = 0
     for match in _FOOTNOTE_MARK.finditer(text):
-        if pdfium_c.FPDFText_GetFontSize(textpage.raw, first + match.start()) < size * 0.85:
+        if _font_size(textpage, first + match.start()) < size * 0.85:
             pieces.append(text[last : match.start()])
             last = match.end()
     if not pieces:
@@ -605,8 +642,11 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
         for index in page_indexes:
             plumber_page = pdf.pages[index]
             page = pages[index]
+            # pdfplumber measures from the corner of the media box, our lines from the corner of the crop box
+            dx, dy = plumber_page.cropbox[0], plumber_page.cropbox[1]
             if page.redactions:  # the characters under a redaction are not read in tables either
-                plumber_page = plumber_page.filter(lambda obj, hidden=page.redactions: not _under(obj, hidden))
+                hidden = [(x0 + dx, top + dy, x1 + dx, bottom + dy) for x0, top, x1, bottom in page.redactions]
+                plumber_page = plumber_page.filter(lambda obj, hidden=hidden: not _under(obj, hidden))
             for table in plumber_page.find_tables():
                 rows = [
                     [_clean_cell(cell) for cell in row]
@@ -616,6 +656,7 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                 if len(rows) < 2 or max(len(r) for r in rows) < 2:
                     continue
                 x0, top, x1, bottom = table.bbox
+                x0, top, x1, bottom = x0 - dx, top - dy, x1 - dx, bottom - dy
                 inside = [
                     ln for ln in page.lines if ln.x0 >= x0 - 2 and ln.x1 <= x1 + 2 and ln.top >= top - 2
                     and ln.bottom <= bottom + 2

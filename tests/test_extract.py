@@ -176,11 +176,14 @@ def test_a_diagonal_watermark_is_dropped(tmp_path: Path) -> None:
     assert words(full_text(blocks)) == words(" ".join(_column_lines(16)))
 
 
+@pytest.mark.parametrize("cropped", [False, True], ids=["whole", "cropped"])
 @pytest.mark.parametrize("turn", [90, 180, 270])
-def test_a_page_turned_by_its_rotation_is_read_in_order(tmp_path: Path, turn: int) -> None:
+def test_a_page_turned_by_its_rotation_is_read_in_order(tmp_path: Path, turn: int, cropped: bool) -> None:
     # A landscape page stored as a portrait one with its text drawn sideways and /Rotate set to show it
-    # upright: the characters' positions come unturned and must be turned with the page.
+    # upright: the characters' positions come unturned and must be turned with the page (and, on a page
+    # cropped away from its corner, measured from the crop box's corner first).
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
     from reportlab.pdfgen import canvas
 
     source = tmp_path / "source.pdf"
@@ -199,11 +202,64 @@ def test_a_page_turned_by_its_rotation_is_read_in_order(tmp_path: Path, turn: in
     pdf.save()
     reader, writer = PdfReader(str(source)), PdfWriter()
     for number, page in enumerate(reader.pages):
+        if cropped:
+            page.cropbox = RectangleObject((15, 25, width - 20, height - 10))
         writer.add_page(page.rotate(turn) if number == 1 else page)
     path = tmp_path / "turned.pdf"
     with open(path, "wb") as handle:
         writer.write(handle)
     assert words(full_text(extract_pdf(path).blocks)) == words(" ".join(first + lines))
+
+
+@pytest.mark.parametrize("name", ["ashcombe-2020-child-l", "cwm-llwyd-2022-child-h", "northmoor-2016-child-d"])
+def test_a_page_cropped_away_from_its_corner_reads_as_it_did_uncropped(tmp_path: Path, name: str) -> None:
+    # Print-ready PDFs often show only part of each page (a crop box inside the media box, off its corner).
+    # Positions must be measured from the part shown, or headers, footers, columns and ruled tables (read
+    # through pdfplumber, which measures from the media box) are misplaced.
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+
+    source = DEMO / f"{name}.pdf"
+    writer = PdfWriter()
+    for page in PdfReader(str(source)).pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        page.cropbox = RectangleObject((14, 22, width - 9, height - 12))
+        writer.add_page(page)
+    cropped = tmp_path / "cropped.pdf"
+    with open(cropped, "wb") as handle:
+        writer.write(handle)
+    before, after = extract_pdf(source), extract_pdf(cropped)
+    assert [(b.kind, b.text, b.page_start) for b in after.blocks] == [(b.kind, b.text, b.page_start)
+                                                                      for b in before.blocks]
+    assert any(b.kind == "table" for b in before.blocks) == ("ashcombe" in name)
+
+
+def test_text_off_the_page_or_cut_away_by_its_crop_box_is_not_read(tmp_path: Path) -> None:
+    # Text a reader cannot see: set beyond the page's edge, or on the part of the page its crop box cuts away
+    # (a way of hiding words that leaves them in the file).
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+    from reportlab.pdfgen import canvas
+
+    source = tmp_path / "source.pdf"
+    pdf = canvas.Canvas(str(source))
+    visible = _column_lines(4, per_line=8)
+    _draw(pdf, [(72, 700 - 14 * i, line, 11) for i, line in enumerate(visible)])
+    _draw(pdf, [(-400, 600, "Off the left edge: the carer was Hazel Pennock.", 11),
+                (72, 900, "Above the top edge: the school was Greyfriars.", 11),
+                (72, 120, "Cut away by the crop box: the address was Linden Court.", 11)])
+    pdf.showPage()
+    pdf.save()
+    writer = PdfWriter()
+    for page in PdfReader(str(source)).pages:
+        page.cropbox = RectangleObject((0, 300, float(page.mediabox.width), float(page.mediabox.height)))
+        writer.add_page(page)
+    path = tmp_path / "hidden.pdf"
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    assert "Pennock" in pdfium.PdfDocument(path)[0].get_textpage().get_text_range()  # still in the file
+    text = full_text(extract_pdf(path).blocks)
+    assert words(text) == words(" ".join(visible))
 
 
 def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
@@ -282,6 +338,48 @@ def _typeset(path: Path, lines: list[tuple[str, float, float]]) -> Path:
 
 
 BODY = ("Practitioners met the family twice that spring and wrote down what they saw at each visit.", 10, 13)
+
+
+def _typeset_scaled(path: Path, lines: list[tuple[str, float, float]], scaling: str) -> Path:
+    """Like :func:`_typeset`, all in regular weight, with the size set the way the PDF writer sets it:
+    "font" (the font at its size), "text-matrix" (the font at size 1, scaled by the text matrix, as macOS and
+    InDesign write it) or "graphics-matrix" (size 1, the whole drawing scaled)."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    y = 780.0
+    for text, size, space in lines:
+        y -= space
+        if scaling == "font":
+            pdf.setFont("Helvetica", size)
+            pdf.drawString(60, y, text)
+        elif scaling == "text-matrix":
+            block = pdf.beginText()
+            block.setFont("Helvetica", 1)
+            block.setTextTransform(size, 0, 0, size, 60, y)
+            block.textOut(text)
+            pdf.drawText(block)
+        else:
+            pdf.saveState()
+            pdf.translate(60, y)
+            pdf.scale(size, size)
+            pdf.setFont("Helvetica", 1)
+            pdf.drawString(0, 0, text)
+            pdf.restoreState()
+    pdf.save()
+    return path
+
+
+@pytest.mark.parametrize("scaling", ["text-matrix", "graphics-matrix"])
+def test_type_sized_by_a_matrix_keeps_its_headings_and_footnotes(tmp_path: Path, scaling: str) -> None:
+    # Headings (by size alone: no bold here) and footnotes (small type under the text) must come out the same
+    # whichever way the PDF sets the size of its type.
+    lines = [("What the review found", 16, 0), BODY, BODY, BODY, ("How agencies worked together", 16, 30), BODY,
+             BODY, ("1 The chronology was drawn from the records of five agencies.", 7, 40)]
+    expected = extract_pdf(_typeset_scaled(tmp_path / "font.pdf", lines, "font")).blocks
+    assert [b.kind for b in expected] == ["heading", "paragraph", "heading", "paragraph", "footnote"]
+    blocks = extract_pdf(_typeset_scaled(tmp_path / f"{scaling}.pdf", lines, scaling)).blocks
+    assert [(b.kind, b.text) for b in blocks] == [(b.kind, b.text) for b in expected]
 
 
 def test_stacked_and_capital_headings_and_chart_labels(tmp_path: Path) -> None:
