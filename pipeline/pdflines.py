@@ -81,6 +81,9 @@ class PageLines:
     has_images: bool = False
     char_count: int = 0
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
+    # Where the part of the page shown (its crop box) starts within the whole page, turned as the page is
+    # shown: (left, top). Our positions are measured from the crop box, pdfplumber's from the whole page.
+    origin: tuple[float, float] = (0.0, 0.0)
     # Dark shapes painted over text (redactions), (x0, top, x1, bottom): the text under them is not read.
     redactions: list[tuple[float, float, float, float]] = field(default_factory=list)
     # Shaded or framed boxes holding text, (x0, top, x1, bottom) as lines are; numbered from 1 in Line.box.
@@ -188,7 +191,10 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
-    x_origin, y_origin = page.get_cropbox()[:2]
+    x_origin, y_origin, x_end, y_end = page.get_cropbox()
+    left, bottom, right, top = page.get_mediabox()
+    result.origin = {90: (y_origin - bottom, x_origin - left), 180: (right - x_end, y_origin - bottom),
+                     270: (top - y_end, right - x_end)}.get(rotation, (x_origin - left, top - y_end))
     turned = rotation in (90, 180, 270)
     _PAGE_TURN.value = None if not turned and not (x_origin or y_origin) else (
         (rotation, height, width, x_origin, y_origin) if rotation in (90, 270)
@@ -210,9 +216,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         _PAGE_TURN.value = None
         textpage.close()
     # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
-    # pdfplumber's positions on a turned page would not match ours, so there its cells are read as text; and
-    # a garbled page is not read at all.
-    return result, len(paths) >= 6 and rotation == 0 and not result.garbled
+    # A garbled page is not read at all. (pdfplumber reads a turned page as it is shown, as we do.)
+    return result, len(paths) >= 6 and not result.garbled
 
 
 REDACTED = "[redacted]"
@@ -642,11 +647,13 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
         for index in page_indexes:
             plumber_page = pdf.pages[index]
             page = pages[index]
-            # pdfplumber measures from the corner of the media box, our lines from the corner of the crop box
-            dx, dy = plumber_page.cropbox[0], plumber_page.cropbox[1]
+            # pdfplumber measures from the corner of the whole page as shown, our lines from the crop box's
+            dx, dy = page.origin
             if page.redactions:  # the characters under a redaction are not read in tables either
                 hidden = [(x0 + dx, top + dy, x1 + dx, bottom + dy) for x0, top, x1, bottom in page.redactions]
-                plumber_page = plumber_page.filter(lambda obj, hidden=hidden: not _under(obj, hidden))
+                for char in plumber_page.chars:  # the page's own records: its tables are read from them
+                    if _under(char, hidden):
+                        char["text"] = _MASK
             for table in plumber_page.find_tables():
                 rows = [
                     [_clean_cell(cell) for cell in row]
@@ -683,4 +690,4 @@ def _under(obj: dict, shapes: list[tuple[float, float, float, float]]) -> bool:
 def _clean_cell(cell: str | None) -> str:
     if not cell:
         return ""
-    return re.sub(r"\s+", " ", cell.replace("-\n", "")).strip()
+    return _unmask(re.sub(r"\s+", " ", cell.replace("-\n", "")).strip())

@@ -262,6 +262,54 @@ def test_text_off_the_page_or_cut_away_by_its_crop_box_is_not_read(tmp_path: Pat
     assert words(text) == words(" ".join(visible))
 
 
+@pytest.mark.parametrize("cropped", [False, True], ids=["whole", "cropped"])
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_ruled_table_on_a_turned_page_keeps_its_rows(tmp_path: Path, turn: int, cropped: bool) -> None:
+    # A landscape chronology on a page turned by /Rotate, drawn with rules: it is read through pdfplumber (which
+    # reads the page as shown) row by row, and a name redacted in one of its cells stays hidden.
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import RectangleObject
+    from reportlab.pdfgen import canvas
+
+    rows = [("Date", "Agency", "What happened"), ("4 May 2021", "School", "A bruise was seen by the teacher."),
+            ("9 May 2021", "Family", "The aunt, Mabel Quist, phoned."), ("20 May 2021", "Police", "Officers visited.")]
+    source = tmp_path / "source.pdf"
+    pdf = canvas.Canvas(str(source))
+    width, height = pdf._pagesize
+    shown_width, shown_height = (height, width) if turn in (90, 270) else (width, height)
+    pdf.translate(*{90: (width, 0), 180: (width, height), 270: (0, height)}[turn])
+    pdf.rotate(turn)
+    columns, top, row_height = [60, 160, 290, shown_width - 60], shown_height - 100, 26
+    pdf.setFont("Helvetica", 10)
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            pdf.drawString(columns[c] + 4, top - (r + 1) * row_height + 9, cell)
+    for r in range(len(rows) + 1):
+        pdf.line(columns[0], top - r * row_height, columns[-1], top - r * row_height)
+    for x in columns:
+        pdf.line(x, top, x, top - len(rows) * row_height)
+    pdf.drawString(60, top - len(rows) * row_height - 30, "The table sets out what happened that month.")
+    hidden_x = columns[2] + 4 + pdf.stringWidth("The aunt, ", "Helvetica", 10)
+    pdf.rect(hidden_x - 1, top - 3 * row_height + 6, pdf.stringWidth("Mabel Quist", "Helvetica", 10) + 2, 13,
+             fill=1, stroke=0)
+    pdf.showPage()
+    pdf.save()
+    writer = PdfWriter()
+    for page in PdfReader(str(source)).pages:
+        if cropped:
+            page.cropbox = RectangleObject((12, 20, width - 16, height - 8))
+        writer.add_page(page.rotate(turn))
+    path = tmp_path / "turned-table.pdf"
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["table", "paragraph"]
+    assert blocks[0].text.splitlines() == ["Date | Agency | What happened",
+                                           "4 May 2021 | School | A bruise was seen by the teacher.",
+                                           "9 May 2021 | Family | The aunt, [redacted], phoned.",
+                                           "20 May 2021 | Police | Officers visited."]
+
+
 def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
     # Running headers repeat from page to page; two lines near the top of one page that differ only in a
     # number (list or chronology rows) are text, even in a two-page document.
@@ -1084,7 +1132,7 @@ def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
     assert "The mother of Child D, Mrs [redacted], told the panel" in text
     assert "The family lived at 14 [redacted] until the spring" in text
     assert "Their uncle, Mr [redacted], and the aunt at [redacted] were not spoken to by anyone." in text
-    assert "4 May | School | Told of the move by the aunt," in text
+    assert "4 May | School | Told of the move by the aunt, [redacted]" in text
     # Dark marks that are not redactions hide nothing: bands behind white headings (one painted after the text
     # above it), a strike-through, an underline, and a highlight painted over the words.
     sections = [json.loads(line)["section"] for line in result.stdout.splitlines()]
