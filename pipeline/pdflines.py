@@ -174,20 +174,18 @@ def _read_pages(path: Path) -> list[PageLines]:
 def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     width, height = page.get_size()
     result = PageLines(number=number, width=width, height=height)
-    paths = []
-    painted_over: list[tuple[int, object]] = []  # (paint order, shape) of dark shapes painted after some text
-    texts_seen = False
-    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
-        obj_type = pdfium_c.FPDFPageObj_GetType(obj)
+    paths: list[tuple[object, tuple | None]] = []  # (path, matrix of the form it is in)
+    painted_over: list[tuple[int, object, tuple | None]] = []  # dark shapes painted after some text
+    text_order: dict[int, int] = {}  # address of each text object -> its place in the paint order
+    for index, obj, obj_type, matrix in _page_objects(page):
         if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
-            paths.append(obj)
-            if texts_seen and _dark_fill(obj):
-                painted_over.append((i, obj))
+            paths.append((obj, matrix))
+            if text_order and _dark_fill(obj):
+                painted_over.append((index, obj, matrix))
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            texts_seen = True
+            text_order[ctypes.cast(obj, ctypes.c_void_p).value] = index
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
@@ -203,8 +201,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         text = textpage.get_text_range()
         covering = _covering_annotations(page)
         if (painted_over and len(painted_over) <= _MAX_BOX_PATHS) or covering:
-            text, result.redactions = _mask_redacted(page, textpage, text, painted_over[:_MAX_BOX_PATHS] + covering,
-                                                     height)
+            text, result.redactions = _mask_redacted(textpage, text, text_order,
+                                                     painted_over[:_MAX_BOX_PATHS] + covering, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
@@ -239,8 +237,8 @@ def _dark_fill(obj) -> bool:
 _ABOVE_ALL = 1 << 30  # the paint order of annotations: a viewer draws them over the page's content
 
 
-def _covering_annotations(page) -> list[tuple[int, tuple[float, float, float, float]]]:
-    """Annotations that hide the words under them, as (paint order, (left, bottom, right, top)): a redaction
+def _covering_annotations(page) -> list[tuple[int, tuple[float, float, float, float], None]]:
+    """Annotations that hide the words under them, as (paint order, (left, bottom, right, top), None): a redaction
     marked but never applied (the words are still in the file), or a box filled in an opaque dark colour drawn
     over words with a viewer's comment tools. Hidden annotations are left out."""
     found = []
@@ -261,42 +259,34 @@ def _covering_annotations(page) -> list[tuple[int, tuple[float, float, float, fl
                 and a.value == 255 and max(r.value, g.value, b.value) < 60)
             if hides and pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
                 found.append((_ABOVE_ALL, (min(rect.left, rect.right), min(rect.bottom, rect.top),
-                                           max(rect.left, rect.right), max(rect.bottom, rect.top))))
+                                           max(rect.left, rect.right), max(rect.bottom, rect.top)), None))
         finally:
             pdfium_c.FPDFPage_CloseAnnot(annot)
     return found
 
 
-def _mask_redacted(page, textpage, text: str, shapes: list[tuple[int, object]], height: float
-                   ) -> tuple[str, list[tuple[float, float, float, float]]]:
+def _mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[tuple[int, object, tuple | None]],
+                   height: float) -> tuple[str, list[tuple[float, float, float, float]]]:
     """The page's text with each character hidden under a dark shape painted after it replaced by a mask.
 
     A redaction done by drawing black boxes over the text leaves the text in the file: it must not be read,
     stored or searched. A character counts as hidden when a dark, opaque shape painted later (higher in the
     page's paint order) covers its centre and most of its height, so an underline or a strike-through does not
-    hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint order, path object) and,
-    for annotations (:func:`_covering_annotations`), (paint order, rectangle). Characters in embedded forms,
-    whose paint order is not known here, are read; so is a page painted over with more than
-    ``_MAX_BOX_PATHS`` dark shapes (a map), unless an annotation hides them. Returns the text (same length,
-    so character indices still match) and the shapes that hid something, as (x0, top, x1, bottom).
+    hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint order, path object,
+    matrix of its form) and, for annotations (:func:`_covering_annotations`), (paint order, rectangle, None);
+    ``text_order`` gives each text object's place in the paint order (:func:`_page_objects`). A page painted
+    over with more than ``_MAX_BOX_PATHS`` dark shapes (a map) is not checked, except for annotations.
+    Returns the text (same length, so character indices still match) and the shapes that hid something, as
+    (x0, top, x1, bottom).
     """
     import numpy as np  # imported here: only pages painted over after their text need it
 
-    order = {}
-    for i in range(pdfium_c.FPDFPage_CountObjects(page.raw)):
-        obj = pdfium_c.FPDFPage_GetObject(page.raw, i)
-        if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            order[ctypes.cast(obj, ctypes.c_void_p).value] = i
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     boxes = []
-    for index, obj in shapes:
-        if isinstance(obj, tuple):  # an annotation's rectangle
-            box = _upright(*obj)
-        elif pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
-                                            ctypes.byref(top)):
-            box = _upright(left.value, bottom.value, right.value, top.value)
-        else:
+    for index, obj, matrix in shapes:
+        bounds = obj if isinstance(obj, tuple) else _bounds(obj, matrix)  # a tuple: an annotation's rectangle
+        if bounds is None:
             continue
+        box = _upright(*bounds)
         if box[2] - box[0] >= 2 and box[3] - box[1] >= 4:  # smaller marks (rules, dots) cannot hide a letter
             boxes.append((index, box))
     if not boxes:
@@ -321,7 +311,8 @@ def _mask_redacted(page, textpage, text: str, shapes: list[tuple[int, object]], 
     paint = np.array([index for index, _ in boxes])
     for row in np.flatnonzero(covers.any(axis=1)):
         i = indices[row]
-        painted = order.get(ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value, -1)
+        text_object = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
+        painted = text_order.get(ctypes.cast(text_object, ctypes.c_void_p).value, -1)
         later = np.flatnonzero(covers[row] & (paint > painted)) if painted >= 0 else []
         if len(later):
             chars[i] = _MASK
@@ -341,21 +332,71 @@ _MIN_BOX_WIDTH = 90.0  # points: narrower shapes are bars, bullets or table cell
 _MIN_BOX_HEIGHT = 20.0
 
 
-def _shapes(paths: list, height: float) -> list[tuple[float, float, float, float]]:
-    """The visible filled or outlined shapes among a page's paths, as (x0, top, x1, bottom) boxes."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
+def _page_objects(page):
+    """Every object painted on a page, in paint order, looking inside forms (XObjects), as (place in the paint
+    order, object, type, matrix): the matrix takes an object inside a form to the page (None at the top level,
+    where positions are already the page's)."""
+    index = 0
+    stack = [(page.raw, None, pdfium_c.FPDFPage_CountObjects(page.raw), 0, True)]
+    matrix_buffer = pdfium_c.FS_MATRIX()
+    while stack:
+        parent, matrix, count, i, is_page = stack.pop()
+        if i >= count:
+            continue
+        stack.append((parent, matrix, count, i + 1, is_page))
+        obj = pdfium_c.FPDFPage_GetObject(parent, i) if is_page else pdfium_c.FPDFFormObj_GetObject(parent, i)
+        if not obj:
+            continue
+        obj_type = pdfium_c.FPDFPageObj_GetType(obj)
+        yield index, obj, obj_type, matrix
+        index += 1
+        if obj_type == pdfium_c.FPDF_PAGEOBJ_FORM and pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix_buffer)):
+            m = matrix_buffer
+            own = (m.a, m.b, m.c, m.d, m.e, m.f)
+            inner = own if matrix is None else _compose(own, matrix)
+            stack.append((obj, inner, pdfium_c.FPDFFormObj_CountObjects(obj), 0, False))
+
+
+def _compose(first: tuple, then: tuple) -> tuple:
+    """The matrix that applies ``first``, then ``then`` (PDF matrices, (a, b, c, d, e, f))."""
+    a1, b1, c1, d1, e1, f1 = first
+    a2, b2, c2, d2, e2, f2 = then
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+
+def _bounds(obj, matrix: tuple | None) -> tuple[float, float, float, float] | None:
+    """(left, bottom, right, top) of a page object on the page (through its form's ``matrix``, if any)."""
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                          ctypes.byref(top)):
+        return None
+    if matrix is None:
+        return left.value, bottom.value, right.value, top.value
+    a, b, c, d, e, f = matrix
+    xs, ys = [], []
+    for x in (left.value, right.value):
+        for y in (bottom.value, top.value):
+            xs.append(a * x + c * y + e)
+            ys.append(b * x + d * y + f)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _shapes(paths: list, height: float) -> list[tuple[float, float, float, float]]:
+    """The visible filled or outlined shapes among a page's paths ((path, matrix) pairs, see
+    :func:`_page_objects`), as (x0, top, x1, bottom) boxes."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
     shapes = []
-    for obj in paths:
+    for obj, matrix in paths:
         if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
             continue
         visible = bool(fill.value) and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj)
         if not visible and stroke.value:
             visible = _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
-        if not visible or not pdfium_c.FPDFPageObj_GetBounds(
-                obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)):
+        bounds = _bounds(obj, matrix) if visible else None
+        if bounds is None:
             continue
-        x0, y0, x1, y1 = _upright(left.value, bottom.value, right.value, top.value)
+        x0, y0, x1, y1 = _upright(*bounds)
         if x1 - x0 >= _MIN_BOX_WIDTH and y1 - y0 >= _MIN_BOX_HEIGHT:
             shapes.append((x0, height - y1, x1, height - y0))
     return shapes

@@ -29,7 +29,7 @@ from tests.boxed_pdf import (
     write_sidebar,
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
-from tests.redacted_pdf import HIDDEN
+from tests.redacted_pdf import FORM_HIDDEN, HIDDEN, write_page_in_a_form
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1139,3 +1139,17 @@ def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
     assert sections[0] == "Key findings from the review" and set(sections[1:]) == {"The move"}
     for phrase in ("without telling the school", "Nobody asked where", "the agencies chose to share with it"):
         assert phrase in text
+
+
+def test_a_page_drawn_inside_a_form_keeps_its_table_box_and_redaction(tmp_path: Path) -> None:
+    # Some writers draw a whole page inside a form (XObject): its rules, panels and redaction boxes are not
+    # objects of the page itself, and must still be found.
+    pdf = write_page_in_a_form(tmp_path / "form.pdf")
+    assert FORM_HIDDEN in pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    document = extract_pdf(pdf)
+    assert FORM_HIDDEN not in full_text(document.blocks)
+    table = [b for b in document.blocks if b.kind == "table"]
+    assert len(table) == 1 and "9 May 2021 | Family | The aunt, [redacted], phoned." in table[0].text.splitlines()
+    sections = [(p.section, p.text[:20]) for p in segment("form", document.blocks)]
+    assert ("Learning point", "Agencies should chec") in sections
+    assert (None, "After the panel the ") in sections  # the panel's heading stays in the panel
