@@ -329,7 +329,7 @@ def _unmask(text: str) -> str:
 # A page drawn with more paths than this is a chart or a map, not a page of text with a few panels on it.
 _MAX_BOX_PATHS = 2000
 _MIN_BOX_WIDTH = 90.0  # points: narrower shapes are bars, bullets or table cells
-_MIN_BOX_HEIGHT = 20.0
+_MIN_BOX_HEIGHT = 12.0  # a title band on top of a panel can be this low (alone it holds one line: no box)
 
 
 def _page_objects(page):
@@ -410,6 +410,24 @@ def _visible(get_colour, obj) -> bool:
     return a.value > 0 and min(r.value, g.value, b.value) < 245
 
 
+def _join_stacked(shapes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Shapes stacked edge to edge with the same left and right edges, as one shape each: a panel drawn as a
+    dark title band on top of a light body (or as rows of a one-column table) is one box, its title inside it.
+
+    >>> _join_stacked([(50, 100, 300, 118), (50, 118, 300, 200), (50, 300, 300, 340)])
+    [(50, 100, 300, 200), (50, 300, 300, 340)]
+    """
+    joined: list[tuple[float, float, float, float]] = []
+    for shape in sorted(set(shapes), key=lambda s: (s[1], s[0])):
+        for k, above in enumerate(joined):
+            if abs(shape[0] - above[0]) <= 3 and abs(shape[2] - above[2]) <= 3 and -1 <= shape[1] - above[3] <= 3:
+                joined[k] = (min(above[0], shape[0]), above[1], max(above[2], shape[2]), max(above[3], shape[3]))
+                break
+        else:
+            joined.append(shape)
+    return joined
+
+
 def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]], width: float,
                height: float) -> list[tuple[float, float, float, float]]:
     """The shapes that box in text on a page, numbering the lines inside each (``Line.box``).
@@ -427,7 +445,7 @@ def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]
     >>> [line.box for line in lines]
     [0, 1, 1, 0]
     """
-    candidates = [s for s in shapes if (s[3] - s[1]) <= 0.6 * height or (s[2] - s[0]) <= 0.5 * width]
+    candidates = [s for s in _join_stacked(shapes) if (s[3] - s[1]) <= 0.6 * height or (s[2] - s[0]) <= 0.5 * width]
     candidates.sort(key=lambda s: (s[2] - s[0]) * (s[3] - s[1]))  # smallest first
     holder: dict[int, int] = {}
     for i, line in enumerate(lines):

@@ -143,3 +143,27 @@ def write_panel_over_pages(path: Path, before: int = 6) -> Path:
 def panel_paragraphs() -> list[str]:
     """The five paragraphs of the panel in :func:`write_panel_over_pages` (lettered, not numbered)."""
     return [p.split(". ", 1)[1].replace(" and ", " who ", 1) for p in paragraphs(5, start=20)]
+
+
+BANDED_TEXT = [
+    "Health visitors should ask at every contact who else lives in the home, and record the answer.",
+    "Where a new adult has joined the household, the visit should be shared with the family's social worker.",
+]
+
+
+def write_banded_panel(path: Path) -> Path:
+    """"Findings", two paragraphs, a panel drawn as a dark title band ("Learning point 3", in white) on top
+    of a light body holding two paragraphs, then two more paragraphs."""
+    width = WIDTH - 144
+    title = ParagraphStyle("band", parent=BOLD_SMALL, textColor=colors.white)
+    panel = Table([[Paragraph("Learning point 3", title)], [[Paragraph(t, SMALL) for t in BANDED_TEXT]]],
+                  colWidths=[width])
+    panel.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, 0), colors.HexColor("#1f4e79")),
+                               ("BACKGROUND", (0, 1), (0, 1), colors.HexColor("#dce6f0")),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8)]))
+    text = paragraphs(4)
+    story = [Paragraph("Findings", HEADING), *[Paragraph(t, BODY) for t in text[:2]], panel, Spacer(1, 10),
+             *[Paragraph(t, BODY) for t in text[2:]]]
+    SimpleDocTemplate(str(path), pagesize=A4, leftMargin=72, rightMargin=72, topMargin=72,
+                      bottomMargin=72).build(story)
+    return path

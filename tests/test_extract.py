@@ -20,10 +20,12 @@ from pipeline.layout import join_lines, plausible_heading
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
 from tests.boxed_pdf import (
+    BANDED_TEXT,
     BOX_TEXT,
     SIDEBAR_TEXT,
     panel_paragraphs,
     paragraphs,
+    write_banded_panel,
     write_inline_box,
     write_panel_over_pages,
     write_sidebar,
@@ -1153,3 +1155,13 @@ def test_a_page_drawn_inside_a_form_keeps_its_table_box_and_redaction(tmp_path: 
     sections = [(p.section, p.text[:20]) for p in segment("form", document.blocks)]
     assert ("Learning point", "Agencies should chec") in sections
     assert (None, "After the panel the ") in sections  # the panel's heading stays in the panel
+
+
+def test_a_panel_under_a_title_band_keeps_its_title_inside(tmp_path: Path) -> None:
+    # A panel drawn as a dark band holding its title, on top of a light body holding its text: one box.
+    document = extract_pdf(write_banded_panel(tmp_path / "banded.pdf"))
+    passages = segment("banded", document.blocks)
+    body = [p for p in passages if " ".join(p.text.split()) == " ".join(BANDED_TEXT)]
+    assert len(body) == 1 and body[0].section == "Learning point 3"
+    others = [p for p in passages if p is not body[0]]
+    assert len(others) == 4 and {p.section for p in others} == {"Findings"}
