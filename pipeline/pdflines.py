@@ -213,9 +213,30 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     finally:
         _PAGE_TURN.value = None
         textpage.close()
-    # A ruled table needs several strokes; one or two paths are a rule under a heading or a footnote separator.
-    # A garbled page is not read at all. (pdfplumber reads a turned page as it is shown, as we do.)
-    return result, len(paths) >= 6 and not result.garbled
+    # A ruled table needs several straight strokes; one or two are a rule under a heading or a footnote
+    # separator, and curves (a logo, a chart's pie) are no rules. A garbled page is not read at all.
+    # (pdfplumber reads a turned page as it is shown, as we do.)
+    return result, not result.garbled and _rules(paths) >= _TABLE_RULES
+
+
+_TABLE_RULES = 6
+
+
+def _rules(paths: list[tuple[object, tuple | None]]) -> int:
+    """How many of a page's paths are straight (lines and rectangles, no curves), counting up to
+    ``_TABLE_RULES``: only pages with that many may hold a ruled table, worth reading through pdfplumber
+    (about ten times slower). A vector logo on every page would otherwise send every page there."""
+    count = 0
+    for obj, _matrix in paths:
+        segments = pdfium_c.FPDFPath_CountSegments(obj)
+        if segments < 2:
+            continue
+        if all(pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(obj, k))
+               != pdfium_c.FPDF_SEGMENT_BEZIERTO for k in range(min(segments, 64))):
+            count += 1
+            if count >= _TABLE_RULES:
+                break
+    return count
 
 
 REDACTED = "[redacted]"

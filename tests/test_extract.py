@@ -1165,3 +1165,35 @@ def test_a_panel_under_a_title_band_keeps_its_title_inside(tmp_path: Path) -> No
     assert len(body) == 1 and body[0].section == "Learning point 3"
     others = [p for p in passages if p is not body[0]]
     assert len(others) == 4 and {p.section for p in others} == {"Findings"}
+
+
+def test_only_pages_with_straight_rules_go_to_the_table_reader(tmp_path: Path, monkeypatch) -> None:
+    # Ruled tables are read through pdfplumber, about ten times slower than the rest. A vector logo drawn on
+    # every page (curves, in a form or not) must not send every page there; a table drawn with rules must.
+    from reportlab.pdfgen import canvas
+
+    import pipeline.pdflines as pdflines
+
+    sent: list[list[int]] = []
+    monkeypatch.setattr(pdflines, "_replace_ruled_tables", lambda path, pages, indexes: sent.append(indexes))
+    pdf = canvas.Canvas(str(tmp_path / "logo.pdf"))
+    pdf.beginForm("logo")
+    for i in range(30):
+        pdf.circle(500 + (i % 6) * 6, 800 + (i // 6) * 6, 2.5, fill=1, stroke=0)
+    pdf.endForm()
+    for page in range(3):
+        if page:
+            pdf.doForm("logo")
+        else:
+            for i in range(30):
+                pdf.circle(60 + i * 6, 800, 2.5, fill=1)
+        _draw(pdf, [(60, 700 - 14 * i, line, 10) for i, line in enumerate(_column_lines(5, start=5 * page))])
+        if page == 2:
+            for k in range(4):
+                pdf.line(60, 400 - 20 * k, 400, 400 - 20 * k)
+                pdf.line(60 + 110 * k, 400, 60 + 110 * k, 340)
+            _draw(pdf, [(64, 386 - 20 * r, f"Row {r + 1}", 10) for r in range(3)])
+        pdf.showPage()
+    pdf.save()
+    pdflines.read_pages(tmp_path / "logo.pdf")
+    assert sent == [[2]]
