@@ -10,7 +10,6 @@ import ctypes
 import math
 import re
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,20 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from pipeline.errors import ExtractError
+from pipeline.pdfshapes import (
+    MASK,
+    MAX_BOX_PATHS,
+    TABLE_RULES,
+    count_rules,
+    covering_annotations,
+    dark_fill,
+    find_boxes,
+    mask_redacted,
+    page_objects,
+    unmask,
+    visible_shapes,
+)
+from pipeline.pdfview import buffers, clear_view, loose_box, set_view, tight_box
 from pipeline.textcheck import text_quality
 
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
@@ -177,12 +190,12 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     paths: list[tuple[object, tuple | None]] = []  # (path, matrix of the form it is in)
     painted_over: list[tuple[int, object, tuple | None]] = []  # dark shapes painted after some text
     text_order: dict[int, int] = {}  # address of each text object -> its place in the paint order
-    for index, obj, obj_type, matrix in _page_objects(page):
+    for index, obj, obj_type, matrix in page_objects(page):
         if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
             paths.append((obj, matrix))
-            if text_order and _dark_fill(obj):
+            if text_order and dark_fill(obj):
                 painted_over.append((index, obj, matrix))
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_TEXT:
             text_order[ctypes.cast(obj, ctypes.c_void_p).value] = index
@@ -193,293 +206,27 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     left, bottom, right, top = page.get_mediabox()
     result.origin = {90: (y_origin - bottom, x_origin - left), 180: (right - x_end, y_origin - bottom),
                      270: (top - y_end, right - x_end)}.get(rotation, (x_origin - left, top - y_end))
-    turned = rotation in (90, 180, 270)
-    _PAGE_TURN.value = None if not turned and not (x_origin or y_origin) else (
-        (rotation, height, width, x_origin, y_origin) if rotation in (90, 270)
-        else (rotation, width, height, x_origin, y_origin))
+    set_view(rotation, width, height, x_origin, y_origin)
     try:
         text = textpage.get_text_range()
-        covering = _covering_annotations(page)
-        if (painted_over and len(painted_over) <= _MAX_BOX_PATHS) or covering:
-            text, result.redactions = _mask_redacted(textpage, text, text_order,
-                                                     painted_over[:_MAX_BOX_PATHS] + covering, height)
+        covering = covering_annotations(page)
+        if (painted_over and len(painted_over) <= MAX_BOX_PATHS) or covering:
+            text, result.redactions = mask_redacted(textpage, text, text_order,
+                                                     painted_over[:MAX_BOX_PATHS] + covering, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
             lines = _lines_from_text(textpage, text, width, height, number)
             result.lines = _drop_slanted(_drop_unseen(list(lines), width, height))
-            if result.lines and len(paths) <= _MAX_BOX_PATHS:
-                result.boxes = find_boxes(result.lines, _shapes(paths, height), width, height)
+            if result.lines and len(paths) <= MAX_BOX_PATHS:
+                result.boxes = find_boxes(result.lines, visible_shapes(paths, height), width, height)
     finally:
-        _PAGE_TURN.value = None
+        clear_view()
         textpage.close()
     # A ruled table needs several straight strokes; one or two are a rule under a heading or a footnote
     # separator, and curves (a logo, a chart's pie) are no rules. A garbled page is not read at all.
     # (pdfplumber reads a turned page as it is shown, as we do.)
-    return result, not result.garbled and _rules(paths) >= _TABLE_RULES
-
-
-_TABLE_RULES = 6
-
-
-def _rules(paths: list[tuple[object, tuple | None]]) -> int:
-    """How many of a page's paths are straight (lines and rectangles, no curves), counting up to
-    ``_TABLE_RULES``: only pages with that many may hold a ruled table, worth reading through pdfplumber
-    (about ten times slower). A vector logo on every page would otherwise send every page there."""
-    count = 0
-    for obj, _matrix in paths:
-        segments = pdfium_c.FPDFPath_CountSegments(obj)
-        if segments < 2:
-            continue
-        if all(pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(obj, k))
-               != pdfium_c.FPDF_SEGMENT_BEZIERTO for k in range(min(segments, 64))):
-            count += 1
-            if count >= _TABLE_RULES:
-                break
-    return count
-
-
-REDACTED = "[redacted]"
-_MASK = "\u2588"  # stands in for a character under a redaction until the line's text is made
-_MASKED_RUN = re.compile(_MASK + r"(?:[\s" + _MASK + r"]*" + _MASK + r")?")
-
-
-def _dark_fill(obj) -> bool:
-    """Whether a path is filled in an opaque dark colour (black or nearly): what a redaction is drawn with."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or not fill.value:
-        return False
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-        return False
-    return a.value == 255 and max(r.value, g.value, b.value) < 60
-
-
-_ABOVE_ALL = 1 << 30  # the paint order of annotations: a viewer draws them over the page's content
-
-
-def _covering_annotations(page) -> list[tuple[int, tuple[float, float, float, float], None]]:
-    """Annotations that hide the words under them, as (paint order, (left, bottom, right, top), None): a redaction
-    marked but never applied (the words are still in the file), or a box filled in an opaque dark colour drawn
-    over words with a viewer's comment tools. Hidden annotations are left out."""
-    found = []
-    rect = pdfium_c.FS_RECTF()
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
-        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
-        if not annot:
-            continue
-        try:
-            subtype = pdfium_c.FPDFAnnot_GetSubtype(annot)
-            if pdfium_c.FPDFAnnot_GetFlags(annot) & (pdfium_c.FPDF_ANNOT_FLAG_HIDDEN | pdfium_c.FPDF_ANNOT_FLAG_NOVIEW):
-                continue
-            hides = subtype == pdfium_c.FPDF_ANNOT_REDACT or (
-                subtype == pdfium_c.FPDF_ANNOT_SQUARE
-                and pdfium_c.FPDFAnnot_GetColor(annot, pdfium_c.FPDFANNOT_COLORTYPE_InteriorColor, ctypes.byref(r),
-                                                ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
-                and a.value == 255 and max(r.value, g.value, b.value) < 60)
-            if hides and pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
-                found.append((_ABOVE_ALL, (min(rect.left, rect.right), min(rect.bottom, rect.top),
-                                           max(rect.left, rect.right), max(rect.bottom, rect.top)), None))
-        finally:
-            pdfium_c.FPDFPage_CloseAnnot(annot)
-    return found
-
-
-def _mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[tuple[int, object, tuple | None]],
-                   height: float) -> tuple[str, list[tuple[float, float, float, float]]]:
-    """The page's text with each character hidden under a dark shape painted after it replaced by a mask.
-
-    A redaction done by drawing black boxes over the text leaves the text in the file: it must not be read,
-    stored or searched. A character counts as hidden when a dark, opaque shape painted later (higher in the
-    page's paint order) covers its centre and most of its height, so an underline or a strike-through does not
-    hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint order, path object,
-    matrix of its form) and, for annotations (:func:`_covering_annotations`), (paint order, rectangle, None);
-    ``text_order`` gives each text object's place in the paint order (:func:`_page_objects`). A page painted
-    over with more than ``_MAX_BOX_PATHS`` dark shapes (a map) is not checked, except for annotations.
-    Returns the text (same length, so character indices still match) and the shapes that hid something, as
-    (x0, top, x1, bottom).
-    """
-    import numpy as np  # imported here: only pages painted over after their text need it
-
-    boxes = []
-    for index, obj, matrix in shapes:
-        bounds = obj if isinstance(obj, tuple) else _bounds(obj, matrix)  # a tuple: an annotation's rectangle
-        if bounds is None:
-            continue
-        box = _upright(*bounds)
-        if box[2] - box[0] >= 2 and box[3] - box[1] >= 4:  # smaller marks (rules, dots) cannot hide a letter
-            boxes.append((index, box))
-    if not boxes:
-        return text, []
-    indices, centres, heights = [], [], []
-    for i, char in enumerate(text):
-        if not char.isspace():
-            box = _loose_box(textpage, i)
-            if box is not None:
-                indices.append(i)
-                centres.append(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-                heights.append(box[3] - box[1])
-    if not indices:
-        return text, []
-    xy, tall = np.array(centres), 0.6 * np.array(heights)
-    shape = np.array([b for _, b in boxes])  # (x0, y0, x1, y1), y upwards
-    covers = ((shape[None, :, 0] <= xy[:, None, 0]) & (xy[:, None, 0] <= shape[None, :, 2])
-              & (shape[None, :, 1] <= xy[:, None, 1]) & (xy[:, None, 1] <= shape[None, :, 3])
-              & ((shape[:, 3] - shape[:, 1])[None, :] >= tall[:, None]))
-    chars = list(text)
-    used: set[int] = set()
-    paint = np.array([index for index, _ in boxes])
-    for row in np.flatnonzero(covers.any(axis=1)):
-        i = indices[row]
-        text_object = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
-        painted = text_order.get(ctypes.cast(text_object, ctypes.c_void_p).value, -1)
-        later = np.flatnonzero(covers[row] & (paint > painted)) if painted >= 0 else []
-        if len(later):
-            chars[i] = _MASK
-            used.add(int(later[0]))
-    hidden = [boxes[k][1] for k in sorted(used)]
-    return "".join(chars), [(x0, height - y1, x1, height - y0) for x0, y0, x1, y1 in hidden]
-
-
-def _unmask(text: str) -> str:
-    """A line's text with each run of hidden characters (and the spaces between them) as one "[redacted]"."""
-    return _MASKED_RUN.sub(REDACTED, text) if _MASK in text else text
-
-
-# A page drawn with more paths than this is a chart or a map, not a page of text with a few panels on it.
-_MAX_BOX_PATHS = 2000
-_MIN_BOX_WIDTH = 90.0  # points: narrower shapes are bars, bullets or table cells
-_MIN_BOX_HEIGHT = 12.0  # a title band on top of a panel can be this low (alone it holds one line: no box)
-
-
-def _page_objects(page):
-    """Every object painted on a page, in paint order, looking inside forms (XObjects), as (place in the paint
-    order, object, type, matrix): the matrix takes an object inside a form to the page (None at the top level,
-    where positions are already the page's)."""
-    index = 0
-    stack = [(page.raw, None, pdfium_c.FPDFPage_CountObjects(page.raw), 0, True)]
-    matrix_buffer = pdfium_c.FS_MATRIX()
-    while stack:
-        parent, matrix, count, i, is_page = stack.pop()
-        if i >= count:
-            continue
-        stack.append((parent, matrix, count, i + 1, is_page))
-        obj = pdfium_c.FPDFPage_GetObject(parent, i) if is_page else pdfium_c.FPDFFormObj_GetObject(parent, i)
-        if not obj:
-            continue
-        obj_type = pdfium_c.FPDFPageObj_GetType(obj)
-        yield index, obj, obj_type, matrix
-        index += 1
-        if obj_type == pdfium_c.FPDF_PAGEOBJ_FORM and pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix_buffer)):
-            m = matrix_buffer
-            own = (m.a, m.b, m.c, m.d, m.e, m.f)
-            inner = own if matrix is None else _compose(own, matrix)
-            stack.append((obj, inner, pdfium_c.FPDFFormObj_CountObjects(obj), 0, False))
-
-
-def _compose(first: tuple, then: tuple) -> tuple:
-    """The matrix that applies ``first``, then ``then`` (PDF matrices, (a, b, c, d, e, f))."""
-    a1, b1, c1, d1, e1, f1 = first
-    a2, b2, c2, d2, e2, f2 = then
-    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
-            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
-
-
-def _bounds(obj, matrix: tuple | None) -> tuple[float, float, float, float] | None:
-    """(left, bottom, right, top) of a page object on the page (through its form's ``matrix``, if any)."""
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    if not pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
-                                          ctypes.byref(top)):
-        return None
-    if matrix is None:
-        return left.value, bottom.value, right.value, top.value
-    a, b, c, d, e, f = matrix
-    xs, ys = [], []
-    for x in (left.value, right.value):
-        for y in (bottom.value, top.value):
-            xs.append(a * x + c * y + e)
-            ys.append(b * x + d * y + f)
-    return min(xs), min(ys), max(xs), max(ys)
-
-
-def _shapes(paths: list, height: float) -> list[tuple[float, float, float, float]]:
-    """The visible filled or outlined shapes among a page's paths ((path, matrix) pairs, see
-    :func:`_page_objects`), as (x0, top, x1, bottom) boxes."""
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    shapes = []
-    for obj, matrix in paths:
-        if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
-            continue
-        visible = bool(fill.value) and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj)
-        if not visible and stroke.value:
-            visible = _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
-        bounds = _bounds(obj, matrix) if visible else None
-        if bounds is None:
-            continue
-        x0, y0, x1, y1 = _upright(*bounds)
-        if x1 - x0 >= _MIN_BOX_WIDTH and y1 - y0 >= _MIN_BOX_HEIGHT:
-            shapes.append((x0, height - y1, x1, height - y0))
-    return shapes
-
-
-def _visible(get_colour, obj) -> bool:
-    """Whether a path's fill or stroke colour shows on a white page (not white, not transparent)."""
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not get_colour(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-        return False
-    return a.value > 0 and min(r.value, g.value, b.value) < 245
-
-
-def _join_stacked(shapes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
-    """Shapes stacked edge to edge with the same left and right edges, as one shape each: a panel drawn as a
-    dark title band on top of a light body (or as rows of a one-column table) is one box, its title inside it.
-
-    >>> _join_stacked([(50, 100, 300, 118), (50, 118, 300, 200), (50, 300, 300, 340)])
-    [(50, 100, 300, 200), (50, 300, 300, 340)]
-    """
-    joined: list[tuple[float, float, float, float]] = []
-    for shape in sorted(set(shapes), key=lambda s: (s[1], s[0])):
-        for k, above in enumerate(joined):
-            if abs(shape[0] - above[0]) <= 3 and abs(shape[2] - above[2]) <= 3 and -1 <= shape[1] - above[3] <= 3:
-                joined[k] = (min(above[0], shape[0]), above[1], max(above[2], shape[2]), max(above[3], shape[3]))
-                break
-        else:
-            joined.append(shape)
-    return joined
-
-
-def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]], width: float,
-               height: float) -> list[tuple[float, float, float, float]]:
-    """The shapes that box in text on a page, numbering the lines inside each (``Line.box``).
-
-    A box holds two or more lines, leaves some of the page's lines outside it, and is not a frame around
-    the whole page (at most 60% of its height unless it is a narrow sidebar). A line belongs to the smallest
-    box it lies wholly inside. A shaded band behind a single heading is not a box.
-
-    >>> lines = [Line("Findings", 50, 120, 90, 102, 14, True, 1),
-    ...          Line("Learning point", 60, 140, 120, 130, 10, True, 1),
-    ...          Line("Share a new address.", 60, 200, 132, 142, 10, False, 1),
-    ...          Line("Text.", 50, 90, 160, 170, 10, False, 1)]
-    >>> find_boxes(lines, [(55, 115, 500, 146), (0, 0, 595, 842)], 595, 842)
-    [(55, 115, 500, 146)]
-    >>> [line.box for line in lines]
-    [0, 1, 1, 0]
-    """
-    candidates = [s for s in _join_stacked(shapes) if (s[3] - s[1]) <= 0.6 * height or (s[2] - s[0]) <= 0.5 * width]
-    candidates.sort(key=lambda s: (s[2] - s[0]) * (s[3] - s[1]))  # smallest first
-    holder: dict[int, int] = {}
-    for i, line in enumerate(lines):
-        for k, (x0, top, x1, bottom) in enumerate(candidates):
-            if line.x0 >= x0 - 2 and line.x1 <= x1 + 2 and line.top >= top - 2 and line.bottom <= bottom + 2:
-                holder[i] = k
-                break
-    counts = Counter(holder.values())
-    kept = sorted((k for k, n in counts.items() if n >= 2 and n < len(lines)), key=lambda k: candidates[k][1])
-    number = {k: n + 1 for n, k in enumerate(kept)}
-    for i, line in enumerate(lines):
-        line.box = number.get(holder.get(i, -1), 0)
-    return [candidates[k] for k in kept]
+    return result, not result.garbled and count_rules(paths) >= TABLE_RULES
 
 
 def _angle(textpage, index: int) -> float:
@@ -554,30 +301,16 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             page=number,
             angle=_angle(textpage, a2),
         )
-        line.text = _unmask(_drop_footnote_marks(textpage, line.text, a2, line.size))
+        line.text = unmask(_drop_footnote_marks(textpage, line.text, a2, line.size))
         if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):
             line.bold_lead = _bold_lead(textpage, raw_line, start, a2, b2)
         if _DATE_START.match(line.text) and " " in line.text:  # checking every line would be slow
             line.label_split = _label_split(textpage, raw_line, start, a2, b2, line.size)
         marker = _LIST_MARKER.match(piece_stripped)
         if marker and marker.end() < len(piece_stripped):
-            char_box = _tight_box(textpage, a2 + marker.end())
+            char_box = tight_box(textpage, a2 + marker.end())
             line.text_x0 = char_box[0]
         yield line
-
-
-# ctypes out-parameters reused across calls (allocating them per character is slow); one set per thread,
-# because the flow extracts several documents at once.
-_BUFFERS = threading.local()
-
-
-def _buffers():
-    if not hasattr(_BUFFERS, "rect"):
-        _BUFFERS.rect = pdfium_c.FS_RECTF()
-        _BUFFERS.matrix = pdfium_c.FS_MATRIX()
-        _BUFFERS.font_name = ctypes.create_string_buffer(256)
-        _BUFFERS.font_flags = ctypes.c_int()
-    return _BUFFERS
 
 
 def _font_size(textpage, index: int) -> float:
@@ -588,47 +321,12 @@ def _font_size(textpage, index: int) -> float:
     told by its size.
     """
     size = pdfium_c.FPDFText_GetFontSize(textpage.raw, index)
-    matrix = _buffers().matrix
+    matrix = buffers().matrix
     if size and pdfium_c.FPDFText_GetMatrix(textpage.raw, index, ctypes.byref(matrix)):
         scale = math.hypot(matrix.c, matrix.d)  # how much the matrix stretches the glyphs' height
         if scale > 0:
             size *= scale
     return size
-
-
-def _loose_box(textpage, index: int) -> tuple[float, float, float, float] | None:
-    """(left, bottom, right, top) of a character's loose box (font ascent to descent), via the raw API:
-    the helper method allocates per call, and this runs for every line of every page."""
-    rect = _buffers().rect
-    if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, index, ctypes.byref(rect)):
-        return None
-    return _upright(rect.left, rect.bottom, rect.right, rect.top)
-
-
-def _tight_box(textpage, index: int) -> tuple[float, float, float, float]:
-    return _upright(*textpage.get_charbox(index))
-
-
-def _upright(left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
-    """A box in the page's own coordinates as the page is shown: measured from the corner of its crop box (the
-    part of the page a viewer shows) and turned by its /Rotate, y still upwards."""
-    turn = getattr(_PAGE_TURN, "value", None)
-    if not turn:
-        return left, bottom, right, top
-    rotation, width, height, x_origin, y_origin = turn  # width and height of the crop box unturned
-    left, right, bottom, top = left - x_origin, right - x_origin, bottom - y_origin, top - y_origin
-    if rotation == 90:
-        return bottom, width - right, top, width - left
-    if rotation == 180:
-        return width - right, height - top, width - left, height - bottom
-    if rotation == 270:
-        return height - top, left, height - bottom, right
-    return left, bottom, right, top
-
-
-# The /Rotate of the page being read, its unturned size and the corner of its crop box; None when the page is
-# neither turned nor cropped away from (0, 0). Set per page; one per thread.
-_PAGE_TURN = threading.local()
 
 
 _FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,4}(?=[\s,.;:)]|$)")
@@ -653,8 +351,8 @@ def _drop_footnote_marks(textpage, text: str, first: int, size: float) -> str:
 
 def _char_boxes(textpage, first: int, last: int) -> tuple[float, float, float, float] | None:
     """Box (left, bottom, right, top) spanning characters first..last, from their loose boxes."""
-    box0 = _loose_box(textpage, first)
-    box1 = box0 if last == first else _loose_box(textpage, last)
+    box0 = loose_box(textpage, first)
+    box1 = box0 if last == first else loose_box(textpage, last)
     if box0 is None or box1 is None:
         return None
     l0, b0, r0, t0 = box0
@@ -683,7 +381,7 @@ def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, siz
     """Char indexes where a wide horizontal gap splits the line (checked only at spaces, so cheap)."""
     threshold = max(_GUTTER_FONT_SIZES * size, 12.0)
     return [after for space, after in _spaces(raw_line, start, first, last)
-            if _tight_box(textpage, after)[0] - _tight_box(textpage, space - 1)[2] > threshold]
+            if tight_box(textpage, after)[0] - tight_box(textpage, space - 1)[2] > threshold]
 
 
 def _label_split(textpage, raw_line: str, start: int, first: int, last: int, size: float
@@ -693,7 +391,7 @@ def _label_split(textpage, raw_line: str, start: int, first: int, last: int, siz
     for words, (space, after) in enumerate(_spaces(raw_line, start, first, last), start=1):
         if words > _LABEL_WORDS:
             return None
-        before, following = _loose_box(textpage, space - 1), _loose_box(textpage, after)
+        before, following = loose_box(textpage, space - 1), loose_box(textpage, after)
         if before is not None and following is not None and following[0] - before[2] > _LABEL_GAP * size:
             return raw_line[first - start:space - start], following[0]
     return None
@@ -713,9 +411,9 @@ def _is_bold(textpage, index: int) -> bool:
     weight = pdfium_c.FPDFText_GetFontWeight(textpage.raw, index)
     if weight and weight >= 600:
         return True
-    buffers = _buffers()
-    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buffers.font_name, 256, ctypes.byref(buffers.font_flags))
-    name = buffers.font_name.value.decode("latin-1", "replace").lower()
+    fonts = buffers()
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, fonts.font_name, 256, ctypes.byref(fonts.font_flags))
+    name = fonts.font_name.value.decode("latin-1", "replace").lower()
     return "bold" in name or "black" in name or "heavy" in name
 
 
@@ -733,7 +431,7 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                 hidden = [(x0 + dx, top + dy, x1 + dx, bottom + dy) for x0, top, x1, bottom in page.redactions]
                 for char in plumber_page.chars:  # the page's own records: its tables are read from them
                     if _under(char, hidden):
-                        char["text"] = _MASK
+                        char["text"] = MASK
             for table in plumber_page.find_tables():
                 rows = [
                     [_clean_cell(cell) for cell in row]
@@ -770,4 +468,4 @@ def _under(obj: dict, shapes: list[tuple[float, float, float, float]]) -> bool:
 def _clean_cell(cell: str | None) -> str:
     if not cell:
         return ""
-    return _unmask(re.sub(r"\s+", " ", cell.replace("-\n", "")).strip())
+    return unmask(re.sub(r"\s+", " ", cell.replace("-\n", "")).strip())

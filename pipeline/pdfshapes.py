@@ -1,0 +1,284 @@
+"""What is drawn on a PDF page besides its text: rules, shaded boxes and redactions.
+
+Objects are walked in paint order, through forms (:func:`page_objects`). Straight paths tell whether a page
+may hold a ruled table (:func:`count_rules`); shaded or outlined shapes that hold lines of text are boxes
+(:func:`find_boxes`); dark shapes painted over text, and annotations that cover it, are redactions, and
+the characters under them are masked (:func:`mask_redacted`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pypdfium2.raw as pdfium_c
+
+from pipeline.pdfview import loose_box, upright
+
+if TYPE_CHECKING:
+    from pipeline.pdflines import Line
+
+TABLE_RULES = 6
+
+
+def count_rules(paths: list[tuple[object, tuple | None]]) -> int:
+    """How many of a page's paths are straight (lines and rectangles, no curves), counting up to
+    ``TABLE_RULES``: only pages with that many may hold a ruled table, worth reading through pdfplumber
+    (about ten times slower). A vector logo on every page would otherwise send every page there."""
+    count = 0
+    for obj, _matrix in paths:
+        segments = pdfium_c.FPDFPath_CountSegments(obj)
+        if segments < 2:
+            continue
+        if all(pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(obj, k))
+               != pdfium_c.FPDF_SEGMENT_BEZIERTO for k in range(min(segments, 64))):
+            count += 1
+            if count >= TABLE_RULES:
+                break
+    return count
+
+
+REDACTED = "[redacted]"
+MASK = "\u2588"  # stands in for a character under a redaction until the line's text is made
+_MASKED_RUN = re.compile(MASK + r"(?:[\s" + MASK + r"]*" + MASK + r")?")
+
+
+def dark_fill(obj) -> bool:
+    """Whether a path is filled in an opaque dark colour (black or nearly): what a redaction is drawn with."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or not fill.value:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return False
+    return a.value == 255 and max(r.value, g.value, b.value) < 60
+
+
+_ABOVE_ALL = 1 << 30  # the paint order of annotations: a viewer draws them over the page's content
+
+
+def covering_annotations(page) -> list[tuple[int, tuple[float, float, float, float], None]]:
+    """Annotations that hide the words under them, as (paint order, (left, bottom, right, top), None): a redaction
+    marked but never applied (the words are still in the file), or a box filled in an opaque dark colour drawn
+    over words with a viewer's comment tools. Hidden annotations are left out."""
+    found = []
+    rect = pdfium_c.FS_RECTF()
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            subtype = pdfium_c.FPDFAnnot_GetSubtype(annot)
+            if pdfium_c.FPDFAnnot_GetFlags(annot) & (pdfium_c.FPDF_ANNOT_FLAG_HIDDEN | pdfium_c.FPDF_ANNOT_FLAG_NOVIEW):
+                continue
+            hides = subtype == pdfium_c.FPDF_ANNOT_REDACT or (
+                subtype == pdfium_c.FPDF_ANNOT_SQUARE
+                and pdfium_c.FPDFAnnot_GetColor(annot, pdfium_c.FPDFANNOT_COLORTYPE_InteriorColor, ctypes.byref(r),
+                                                ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
+                and a.value == 255 and max(r.value, g.value, b.value) < 60)
+            if hides and pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
+                found.append((_ABOVE_ALL, (min(rect.left, rect.right), min(rect.bottom, rect.top),
+                                           max(rect.left, rect.right), max(rect.bottom, rect.top)), None))
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return found
+
+
+def mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[tuple[int, object, tuple | None]],
+                   height: float) -> tuple[str, list[tuple[float, float, float, float]]]:
+    """The page's text with each character hidden under a dark shape painted after it replaced by a mask.
+
+    A redaction done by drawing black boxes over the text leaves the text in the file: it must not be read,
+    stored or searched. A character counts as hidden when a dark, opaque shape painted later (higher in the
+    page's paint order) covers its centre and most of its height, so an underline or a strike-through does not
+    hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint order, path object,
+    matrix of its form) and, for annotations (:func:`covering_annotations`), (paint order, rectangle, None);
+    ``text_order`` gives each text object's place in the paint order (:func:`page_objects`). A page painted
+    over with more than ``MAX_BOX_PATHS`` dark shapes (a map) is not checked, except for annotations.
+    Returns the text (same length, so character indices still match) and the shapes that hid something, as
+    (x0, top, x1, bottom).
+    """
+    import numpy as np  # imported here: only pages painted over after their text need it
+
+    boxes = []
+    for index, obj, matrix in shapes:
+        bounds = obj if isinstance(obj, tuple) else page_bounds(obj, matrix)  # a tuple: an annotation's rectangle
+        if bounds is None:
+            continue
+        box = upright(*bounds)
+        if box[2] - box[0] >= 2 and box[3] - box[1] >= 4:  # smaller marks (rules, dots) cannot hide a letter
+            boxes.append((index, box))
+    if not boxes:
+        return text, []
+    indices, centres, heights = [], [], []
+    for i, char in enumerate(text):
+        if not char.isspace():
+            box = loose_box(textpage, i)
+            if box is not None:
+                indices.append(i)
+                centres.append(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+                heights.append(box[3] - box[1])
+    if not indices:
+        return text, []
+    xy, tall = np.array(centres), 0.6 * np.array(heights)
+    shape = np.array([b for _, b in boxes])  # (x0, y0, x1, y1), y upwards
+    covers = ((shape[None, :, 0] <= xy[:, None, 0]) & (xy[:, None, 0] <= shape[None, :, 2])
+              & (shape[None, :, 1] <= xy[:, None, 1]) & (xy[:, None, 1] <= shape[None, :, 3])
+              & ((shape[:, 3] - shape[:, 1])[None, :] >= tall[:, None]))
+    chars = list(text)
+    used: set[int] = set()
+    paint = np.array([index for index, _ in boxes])
+    for row in np.flatnonzero(covers.any(axis=1)):
+        i = indices[row]
+        text_object = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
+        painted = text_order.get(ctypes.cast(text_object, ctypes.c_void_p).value, -1)
+        later = np.flatnonzero(covers[row] & (paint > painted)) if painted >= 0 else []
+        if len(later):
+            chars[i] = MASK
+            used.add(int(later[0]))
+    hidden = [boxes[k][1] for k in sorted(used)]
+    return "".join(chars), [(x0, height - y1, x1, height - y0) for x0, y0, x1, y1 in hidden]
+
+
+def unmask(text: str) -> str:
+    """A line's text with each run of hidden characters (and the spaces between them) as one "[redacted]"."""
+    return _MASKED_RUN.sub(REDACTED, text) if MASK in text else text
+
+
+# A page drawn with more paths than this is a chart or a map, not a page of text with a few panels on it.
+MAX_BOX_PATHS = 2000
+_MIN_BOX_WIDTH = 90.0  # points: narrower shapes are bars, bullets or table cells
+_MIN_BOX_HEIGHT = 12.0  # a title band on top of a panel can be this low (alone it holds one line: no box)
+
+
+def page_objects(page):
+    """Every object painted on a page, in paint order, looking inside forms (XObjects), as (place in the paint
+    order, object, type, matrix): the matrix takes an object inside a form to the page (None at the top level,
+    where positions are already the page's)."""
+    index = 0
+    stack = [(page.raw, None, pdfium_c.FPDFPage_CountObjects(page.raw), 0, True)]
+    matrix_buffer = pdfium_c.FS_MATRIX()
+    while stack:
+        parent, matrix, count, i, is_page = stack.pop()
+        if i >= count:
+            continue
+        stack.append((parent, matrix, count, i + 1, is_page))
+        obj = pdfium_c.FPDFPage_GetObject(parent, i) if is_page else pdfium_c.FPDFFormObj_GetObject(parent, i)
+        if not obj:
+            continue
+        obj_type = pdfium_c.FPDFPageObj_GetType(obj)
+        yield index, obj, obj_type, matrix
+        index += 1
+        if obj_type == pdfium_c.FPDF_PAGEOBJ_FORM and pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix_buffer)):
+            m = matrix_buffer
+            own = (m.a, m.b, m.c, m.d, m.e, m.f)
+            inner = own if matrix is None else _compose(own, matrix)
+            stack.append((obj, inner, pdfium_c.FPDFFormObj_CountObjects(obj), 0, False))
+
+
+def _compose(first: tuple, then: tuple) -> tuple:
+    """The matrix that applies ``first``, then ``then`` (PDF matrices, (a, b, c, d, e, f))."""
+    a1, b1, c1, d1, e1, f1 = first
+    a2, b2, c2, d2, e2, f2 = then
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+
+def page_bounds(obj, matrix: tuple | None) -> tuple[float, float, float, float] | None:
+    """(left, bottom, right, top) of a page object on the page (through its form's ``matrix``, if any)."""
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
+                                          ctypes.byref(top)):
+        return None
+    if matrix is None:
+        return left.value, bottom.value, right.value, top.value
+    a, b, c, d, e, f = matrix
+    xs, ys = [], []
+    for x in (left.value, right.value):
+        for y in (bottom.value, top.value):
+            xs.append(a * x + c * y + e)
+            ys.append(b * x + d * y + f)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def visible_shapes(paths: list, height: float) -> list[tuple[float, float, float, float]]:
+    """The visible filled or outlined shapes among a page's paths ((path, matrix) pairs, see
+    :func:`page_objects`), as (x0, top, x1, bottom) boxes."""
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    shapes = []
+    for obj, matrix in paths:
+        if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+            continue
+        visible = bool(fill.value) and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj)
+        if not visible and stroke.value:
+            visible = _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)
+        bounds = page_bounds(obj, matrix) if visible else None
+        if bounds is None:
+            continue
+        x0, y0, x1, y1 = upright(*bounds)
+        if x1 - x0 >= _MIN_BOX_WIDTH and y1 - y0 >= _MIN_BOX_HEIGHT:
+            shapes.append((x0, height - y1, x1, height - y0))
+    return shapes
+
+
+def _visible(get_colour, obj) -> bool:
+    """Whether a path's fill or stroke colour shows on a white page (not white, not transparent)."""
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not get_colour(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return False
+    return a.value > 0 and min(r.value, g.value, b.value) < 245
+
+
+def _join_stacked(shapes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Shapes stacked edge to edge with the same left and right edges, as one shape each: a panel drawn as a
+    dark title band on top of a light body (or as rows of a one-column table) is one box, its title inside it.
+
+    >>> _join_stacked([(50, 100, 300, 118), (50, 118, 300, 200), (50, 300, 300, 340)])
+    [(50, 100, 300, 200), (50, 300, 300, 340)]
+    """
+    joined: list[tuple[float, float, float, float]] = []
+    for shape in sorted(set(shapes), key=lambda s: (s[1], s[0])):
+        for k, above in enumerate(joined):
+            if abs(shape[0] - above[0]) <= 3 and abs(shape[2] - above[2]) <= 3 and -1 <= shape[1] - above[3] <= 3:
+                joined[k] = (min(above[0], shape[0]), above[1], max(above[2], shape[2]), max(above[3], shape[3]))
+                break
+        else:
+            joined.append(shape)
+    return joined
+
+
+def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]], width: float,
+               height: float) -> list[tuple[float, float, float, float]]:
+    """The shapes that box in text on a page, numbering the lines inside each (``Line.box``).
+
+    A box holds two or more lines, leaves some of the page's lines outside it, and is not a frame around
+    the whole page (at most 60% of its height unless it is a narrow sidebar). A line belongs to the smallest
+    box it lies wholly inside. A shaded band behind a single heading is not a box.
+
+    >>> from pipeline.pdflines import Line
+    >>> lines = [Line("Findings", 50, 120, 90, 102, 14, True, 1),
+    ...          Line("Learning point", 60, 140, 120, 130, 10, True, 1),
+    ...          Line("Share a new address.", 60, 200, 132, 142, 10, False, 1),
+    ...          Line("Text.", 50, 90, 160, 170, 10, False, 1)]
+    >>> find_boxes(lines, [(55, 115, 500, 146), (0, 0, 595, 842)], 595, 842)
+    [(55, 115, 500, 146)]
+    >>> [line.box for line in lines]
+    [0, 1, 1, 0]
+    """
+    candidates = [s for s in _join_stacked(shapes) if (s[3] - s[1]) <= 0.6 * height or (s[2] - s[0]) <= 0.5 * width]
+    candidates.sort(key=lambda s: (s[2] - s[0]) * (s[3] - s[1]))  # smallest first
+    holder: dict[int, int] = {}
+    for i, line in enumerate(lines):
+        for k, (x0, top, x1, bottom) in enumerate(candidates):
+            if line.x0 >= x0 - 2 and line.x1 <= x1 + 2 and line.top >= top - 2 and line.bottom <= bottom + 2:
+                holder[i] = k
+                break
+    counts = Counter(holder.values())
+    kept = sorted((k for k, n in counts.items() if n >= 2 and n < len(lines)), key=lambda k: candidates[k][1])
+    number = {k: n + 1 for n, k in enumerate(kept)}
+    for i, line in enumerate(lines):
+        line.box = number.get(holder.get(i, -1), 0)
+    return [candidates[k] for k in kept]
