@@ -153,30 +153,38 @@ def _table_page(canvas: Canvas, width: float, height: float) -> None:
 
 
 FORM_HIDDEN = "Mabel Quist"
+CHRONOLOGY_ROWS = [("Date", "Agency", "What happened"), ("4 May 2021", "School", "A bruise was seen by the teacher."),
+                   ("9 May 2021", "Family", f"The aunt, {FORM_HIDDEN}, phoned."),
+                   ("20 May 2021", "Police", "Officers visited.")]
+# how the pipeline reads the chronology back: one row a line, cells joined by " | ", the name redacted
+CHRONOLOGY_READ = [" | ".join(row).replace(FORM_HIDDEN, "[redacted]") for row in CHRONOLOGY_ROWS]
+
+
+def draw_chronology(canvas: Canvas, width: float, height: float) -> None:
+    """Draw, on a page of ``width`` x ``height`` as it is set up on ``canvas``: a ruled chronology with the
+    name ``FORM_HIDDEN`` redacted (a black box painted over it), and a sentence under the table."""
+    canvas.setFont(FONT, 10)
+    columns, top, row_height = [60, 160, 290, width - 60], height - 100, 26
+    for r, row in enumerate(CHRONOLOGY_ROWS):
+        for c, cell in enumerate(row):
+            canvas.drawString(columns[c] + 4, top - (r + 1) * row_height + 9, cell)
+    for r in range(len(CHRONOLOGY_ROWS) + 1):
+        canvas.line(columns[0], top - r * row_height, columns[-1], top - r * row_height)
+    for x in columns:
+        canvas.line(x, top, x, top - len(CHRONOLOGY_ROWS) * row_height)
+    canvas.drawString(60, top - len(CHRONOLOGY_ROWS) * row_height - 30, "The table sets out what happened that month.")
+    x = columns[2] + 4 + canvas.stringWidth("The aunt, ", FONT, 10)
+    canvas.rect(x - 1, top - 3 * row_height + 6, canvas.stringWidth(FORM_HIDDEN, FONT, 10) + 2, 13, fill=1, stroke=0)
 
 
 def write_page_in_a_form(path: Path) -> Path:
     """One page whose whole content is drawn inside a form (XObject), placed moved and scaled, as some PDF
-    writers and page-merging tools place it: a ruled table with a name redacted in a cell, a shaded
+    writers and page-merging tools place it: the chronology of :func:`draw_chronology`, a shaded
     "Learning point" panel, and paragraphs after it."""
-    rows = [("Date", "Agency", "What happened"), ("4 May 2021", "School", "A bruise was seen by the teacher."),
-            ("9 May 2021", "Family", f"The aunt, {FORM_HIDDEN}, phoned."),
-            ("20 May 2021", "Police", "Officers visited.")]
     canvas = Canvas(str(path), pagesize=A4)
     width, height = A4
     canvas.beginForm("content")
-    canvas.setFont(FONT, 10)
-    columns, top, row_height = [60, 160, 290, width - 60], height - 100, 26
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row):
-            canvas.drawString(columns[c] + 4, top - (r + 1) * row_height + 9, cell)
-    for r in range(len(rows) + 1):
-        canvas.line(columns[0], top - r * row_height, columns[-1], top - r * row_height)
-    for x in columns:
-        canvas.line(x, top, x, top - len(rows) * row_height)
-    canvas.drawString(60, top - len(rows) * row_height - 30, "The table sets out what happened that month.")
-    x = columns[2] + 4 + canvas.stringWidth("The aunt, ", FONT, 10)
-    canvas.rect(x - 1, top - 3 * row_height + 6, canvas.stringWidth(FORM_HIDDEN, FONT, 10) + 2, 13, fill=1, stroke=0)
+    draw_chronology(canvas, width, height)
     canvas.setFillColorRGB(0.86, 0.9, 0.94)
     canvas.rect(54, 300, width - 108, 90, fill=1, stroke=0)
     canvas.setFillColorRGB(0, 0, 0)

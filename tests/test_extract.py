@@ -31,7 +31,7 @@ from tests.boxed_pdf import (
     write_sidebar,
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
-from tests.redacted_pdf import FORM_HIDDEN, HIDDEN, write_page_in_a_form
+from tests.redacted_pdf import CHRONOLOGY_READ, FORM_HIDDEN, HIDDEN, draw_chronology, write_page_in_a_form
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,38 +178,49 @@ def test_a_diagonal_watermark_is_dropped(tmp_path: Path) -> None:
     assert words(full_text(blocks)) == words(" ".join(_column_lines(16)))
 
 
-@pytest.mark.parametrize("cropped", [False, True], ids=["whole", "cropped"])
-@pytest.mark.parametrize("turn", [90, 180, 270])
-def test_a_page_turned_by_its_rotation_is_read_in_order(tmp_path: Path, turn: int, cropped: bool) -> None:
-    # A landscape page stored as a portrait one with its text drawn sideways and /Rotate set to show it
-    # upright: the characters' positions come unturned and must be turned with the page (and, on a page
-    # cropped away from its corner, measured from the crop box's corner first).
+def _turned_pdf(path: Path, turn: int, cropped: bool, draw, before=None) -> Path:
+    """A PDF whose last page is stored turned against its /Rotate ``turn``, so that it shows upright: drawn by
+    ``draw(canvas, width, height)`` with the page's size as shown. ``before(canvas)`` draws an upright page
+    ahead of it. ``cropped``: each page shows only part of itself (a crop box off the page's corner)."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import RectangleObject
     from reportlab.pdfgen import canvas
 
-    source = tmp_path / "source.pdf"
+    source = path.with_suffix(".source.pdf")
     pdf = canvas.Canvas(str(source))
     width, height = pdf._pagesize
-    first = _column_lines(6, per_line=7)
-    _draw(pdf, [(60, 700 - 14 * i, line, 10) for i, line in enumerate(first)])
-    pdf.showPage()
+    if before is not None:
+        before(pdf)
+        pdf.showPage()
+    shown_width, shown_height = (height, width) if turn in (90, 270) else (width, height)
     # draw as the page will be shown: the frame turned back against the rotation
-    shown_height = width if turn in (90, 270) else height
     pdf.translate(*{90: (width, 0), 180: (width, height), 270: (0, height)}[turn])
     pdf.rotate(turn)
-    lines = [" ".join(_column_lines(1, start=i, per_line=4 + 3 * (i % 3))) for i in range(8)]  # ragged
-    _draw(pdf, [(60, shown_height - 80 - 14 * i, line, 10) for i, line in enumerate(lines)])
+    draw(pdf, shown_width, shown_height)
     pdf.showPage()
     pdf.save()
     reader, writer = PdfReader(str(source)), PdfWriter()
     for number, page in enumerate(reader.pages):
         if cropped:
             page.cropbox = RectangleObject((15, 25, width - 20, height - 10))
-        writer.add_page(page.rotate(turn) if number == 1 else page)
-    path = tmp_path / "turned.pdf"
+        writer.add_page(page.rotate(turn) if number == len(reader.pages) - 1 else page)
     with open(path, "wb") as handle:
         writer.write(handle)
+    return path
+
+
+@pytest.mark.parametrize("cropped", [False, True], ids=["whole", "cropped"])
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_a_page_turned_by_its_rotation_is_read_in_order(tmp_path: Path, turn: int, cropped: bool) -> None:
+    # A landscape page stored as a portrait one with its text drawn sideways and /Rotate set to show it
+    # upright: the characters' positions come unturned and must be turned with the page (and, on a page
+    # cropped away from its corner, measured from the crop box's corner first).
+    first = _column_lines(6, per_line=7)
+    lines = [" ".join(_column_lines(1, start=i, per_line=4 + 3 * (i % 3))) for i in range(8)]  # ragged
+    path = _turned_pdf(
+        tmp_path / "turned.pdf", turn, cropped,
+        lambda pdf, _width, height: _draw(pdf, [(60, height - 80 - 14 * i, line, 10) for i, line in enumerate(lines)]),
+        before=lambda pdf: _draw(pdf, [(60, 700 - 14 * i, line, 10) for i, line in enumerate(first)]))
     assert words(full_text(extract_pdf(path).blocks)) == words(" ".join(first + lines))
 
 
@@ -269,47 +280,10 @@ def test_text_off_the_page_or_cut_away_by_its_crop_box_is_not_read(tmp_path: Pat
 def test_a_ruled_table_on_a_turned_page_keeps_its_rows(tmp_path: Path, turn: int, cropped: bool) -> None:
     # A landscape chronology on a page turned by /Rotate, drawn with rules: it is read through pdfplumber (which
     # reads the page as shown) row by row, and a name redacted in one of its cells stays hidden.
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import RectangleObject
-    from reportlab.pdfgen import canvas
-
-    rows = [("Date", "Agency", "What happened"), ("4 May 2021", "School", "A bruise was seen by the teacher."),
-            ("9 May 2021", "Family", "The aunt, Mabel Quist, phoned."), ("20 May 2021", "Police", "Officers visited.")]
-    source = tmp_path / "source.pdf"
-    pdf = canvas.Canvas(str(source))
-    width, height = pdf._pagesize
-    shown_width, shown_height = (height, width) if turn in (90, 270) else (width, height)
-    pdf.translate(*{90: (width, 0), 180: (width, height), 270: (0, height)}[turn])
-    pdf.rotate(turn)
-    columns, top, row_height = [60, 160, 290, shown_width - 60], shown_height - 100, 26
-    pdf.setFont("Helvetica", 10)
-    for r, row in enumerate(rows):
-        for c, cell in enumerate(row):
-            pdf.drawString(columns[c] + 4, top - (r + 1) * row_height + 9, cell)
-    for r in range(len(rows) + 1):
-        pdf.line(columns[0], top - r * row_height, columns[-1], top - r * row_height)
-    for x in columns:
-        pdf.line(x, top, x, top - len(rows) * row_height)
-    pdf.drawString(60, top - len(rows) * row_height - 30, "The table sets out what happened that month.")
-    hidden_x = columns[2] + 4 + pdf.stringWidth("The aunt, ", "Helvetica", 10)
-    pdf.rect(hidden_x - 1, top - 3 * row_height + 6, pdf.stringWidth("Mabel Quist", "Helvetica", 10) + 2, 13,
-             fill=1, stroke=0)
-    pdf.showPage()
-    pdf.save()
-    writer = PdfWriter()
-    for page in PdfReader(str(source)).pages:
-        if cropped:
-            page.cropbox = RectangleObject((12, 20, width - 16, height - 8))
-        writer.add_page(page.rotate(turn))
-    path = tmp_path / "turned-table.pdf"
-    with open(path, "wb") as handle:
-        writer.write(handle)
+    path = _turned_pdf(tmp_path / "turned-table.pdf", turn, cropped, draw_chronology)
     blocks = extract_pdf(path).blocks
     assert [b.kind for b in blocks] == ["table", "paragraph"]
-    assert blocks[0].text.splitlines() == ["Date | Agency | What happened",
-                                           "4 May 2021 | School | A bruise was seen by the teacher.",
-                                           "9 May 2021 | Family | The aunt, [redacted], phoned.",
-                                           "20 May 2021 | Police | Officers visited."]
+    assert blocks[0].text.splitlines() == CHRONOLOGY_READ
 
 
 def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
@@ -1151,7 +1125,7 @@ def test_a_page_drawn_inside_a_form_keeps_its_table_box_and_redaction(tmp_path: 
     document = extract_pdf(pdf)
     assert FORM_HIDDEN not in full_text(document.blocks)
     table = [b for b in document.blocks if b.kind == "table"]
-    assert len(table) == 1 and "9 May 2021 | Family | The aunt, [redacted], phoned." in table[0].text.splitlines()
+    assert len(table) == 1 and table[0].text.splitlines() == CHRONOLOGY_READ
     sections = [(p.section, p.text[:20]) for p in segment("form", document.blocks)]
     assert ("Learning point", "Agencies should chec") in sections
     assert (None, "After the panel the ") in sections  # the panel's heading stays in the panel
