@@ -31,8 +31,8 @@ for the fetcher but the same route):
 ``/concurrency``          sleeps ``concurrency_delay`` then 200 (with an ETag)
 ========================  =====================================================
 
-Every request's path, headers and User-Agent are recorded, as is the largest
-number of requests handled at the same time (``max_in_flight``).
+Every request's path, headers and User-Agent are recorded, as is the largest number of requests handled
+at the same time, each from its arrival until its response starts (``max_in_flight``).
 """
 
 from __future__ import annotations
@@ -222,11 +222,20 @@ class _Handler(BaseHTTPRequestHandler):
         route = urlsplit(self.path).path
         headers = {k.lower(): v for k, v in self.headers.items()}
         count = self.owner._enter(route, headers)
+        self._served = False
         try:
             self._dispatch(route, count, headers)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout, size cap): that is what some tests want
         finally:
+            self._leave_once()
+
+    def _leave_once(self) -> None:
+        """The request no longer counts as in flight. Called just before a response is written: once the
+        client has it, it may send its next request before this handler has returned, and counting this one
+        until then would report an overlap that never happened."""
+        if not self._served:
+            self._served = True
             self.owner._leave()
 
     # ------------------------------------------------------------------ routing
@@ -313,6 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_raw(status, headers, body)
 
     def _send_raw(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self._leave_once()
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
