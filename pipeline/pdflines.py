@@ -303,9 +303,11 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         )
         line.text = unmask(_drop_footnote_marks(textpage, line.text, a2, line.size))
         if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):
-            line.bold_lead = _bold_lead(textpage, raw_line, start, a2, b2)
+            lead = _bold_lead(textpage, raw_line, start, a2, b2)
+            line.bold_lead = unmask(lead) if lead else lead
         if _DATE_START.match(line.text) and " " in line.text:  # checking every line would be slow
-            line.label_split = _label_split(textpage, raw_line, start, a2, b2, line.size)
+            split = _label_split(textpage, raw_line, start, a2, b2, line.size)
+            line.label_split = (unmask(split[0]), split[1]) if split else None
         marker = _LIST_MARKER.match(piece_stripped)
         if marker and marker.end() < len(piece_stripped):
             char_box = tight_box(textpage, a2 + marker.end())
