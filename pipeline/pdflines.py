@@ -217,7 +217,7 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
             lines = _lines_from_text(textpage, text, width, height, number)
-            result.lines = _drop_slanted(_drop_unseen(list(lines), width, height))
+            result.lines = _drop_lone_marks(_drop_slanted(_drop_unseen(list(lines), width, height)))
             if result.lines and len(paths) <= MAX_BOX_PATHS:
                 result.boxes = find_boxes(result.lines, visible_shapes(paths, height), width, height)
     finally:
@@ -243,6 +243,33 @@ def _drop_unseen(lines: list[Line], width: float, height: float) -> list[Line]:
     ['Seen.']
     """
     return [ln for ln in lines if 0 <= (ln.x0 + ln.x1) / 2 <= width and 0 <= (ln.top + ln.bottom) / 2 <= height]
+
+
+_LONE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡])$")
+
+
+def _drop_lone_marks(lines: list[Line]) -> list[Line]:
+    """Drop footnote marks that pdfium put on a line of their own: a number (or *, †, ‡) in small type, raised
+    beside the end of a line of larger text that it overlaps. Left in, "3" would start the next line and
+    read as a numbered paragraph. A number in a table cell or a page number is not raised beside text.
+
+    >>> text = Line("stays between January and May 2019.", 62, 230, 520, 532, 10.5, False, 1)
+    >>> mark = Line("3", 231, 235, 517, 524, 6.5, False, 1)
+    >>> [line.text for line in _drop_lone_marks([text, mark])]
+    ['stays between January and May 2019.']
+    """
+    marks = [ln for ln in lines if _LONE_MARK.match(ln.text)]
+    if not marks:
+        return lines
+    dropped = set()
+    for mark in marks:
+        for line in lines:
+            if (line is not mark and line.size * 0.85 > mark.size and mark.top < line.bottom
+                    and mark.bottom > line.top and mark.top < line.top + 0.5 * (line.bottom - line.top)
+                    and -1 <= mark.x0 - line.x1 <= line.size):
+                dropped.add(id(mark))
+                break
+    return [ln for ln in lines if id(ln) not in dropped]
 
 
 def _drop_slanted(lines: list[Line]) -> list[Line]:
@@ -427,8 +454,9 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
         for index in page_indexes:
             plumber_page = pdf.pages[index]
             page = pages[index]
-            # pdfplumber measures from the corner of the whole page as shown, our lines from the crop box's
-            dx, dy = page.origin
+            # pdfplumber measures from where its media box puts the page (shown turned), our lines from the
+            # corner of the crop box
+            dx, dy = plumber_page.mediabox[0] + page.origin[0], plumber_page.mediabox[1] + page.origin[1]
             if page.redactions:  # the characters under a redaction are not read in tables either
                 hidden = [(x0 + dx, top + dy, x1 + dx, bottom + dy) for x0, top, x1, bottom in page.redactions]
                 for char in plumber_page.chars:  # the page's own records: its tables are read from them
