@@ -21,14 +21,17 @@ from pipeline.pdfshapes import (
     MASK,
     MAX_BOX_PATHS,
     TABLE_RULES,
+    background,
     count_rules,
     covering_annotations,
-    dark_fill,
+    covering_fill,
     find_boxes,
     mask_redacted,
+    mask_white_out,
     page_objects,
     unmask,
     visible_shapes,
+    white_text,
 )
 from pipeline.pdfview import buffers, clear_view, loose_box, set_view, tight_box
 from pipeline.textcheck import text_quality
@@ -188,17 +191,24 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     width, height = page.get_size()
     result = PageLines(number=number, width=width, height=height)
     paths: list[tuple[object, tuple | None]] = []  # (path, matrix of the form it is in)
-    painted_over: list[tuple[int, object, tuple | None]] = []  # dark shapes painted after some text
+    painted_over: list[tuple[int, object, tuple | None]] = []  # black or white boxes painted after some text
     text_order: dict[int, int] = {}  # address of each text object -> its place in the paint order
+    white: set[int] = set()  # addresses of text objects in white (see mask_white_out)
+    drawn: list[tuple[int, object, int, tuple | None]] = []  # everything else painted: (place, object, type, matrix)
     for index, obj, obj_type, matrix in page_objects(page):
         if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
             paths.append((obj, matrix))
-            if text_order and dark_fill(obj):
+            if text_order and covering_fill(obj):
                 painted_over.append((index, obj, matrix))
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            text_order[ctypes.cast(obj, ctypes.c_void_p).value] = index
+            address = ctypes.cast(obj, ctypes.c_void_p).value
+            text_order[address] = index
+            if white_text(obj):
+                white.add(address)
+        if obj_type != pdfium_c.FPDF_PAGEOBJ_TEXT:
+            drawn.append((index, obj, obj_type, matrix))
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
@@ -213,6 +223,9 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         if (painted_over and len(painted_over) <= MAX_BOX_PATHS) or covering:
             text, result.redactions = mask_redacted(textpage, text, text_order,
                                                      painted_over[:MAX_BOX_PATHS] + covering, height)
+        if white:  # what white text could stand out against, looked at only when there is some
+            grounds = [(index, obj, matrix) for index, obj, obj_type, matrix in drawn if background(obj, obj_type)]
+            text = mask_white_out(textpage, text, text_order, white, grounds)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:

@@ -2,8 +2,9 @@
 
 Objects are walked in paint order, through forms (:func:`page_objects`). Straight paths tell whether a page
 may hold a ruled table (:func:`count_rules`); shaded or outlined shapes that hold lines of text are boxes
-(:func:`find_boxes`); dark shapes painted over text, and annotations that cover it, are redactions, and
-the characters under them are masked (:func:`mask_redacted`).
+(:func:`find_boxes`); black or white boxes painted over text, annotations that cover it, and text set in
+white on the white page are redactions, and the characters under them are masked (:func:`mask_redacted`,
+:func:`mask_white_out`).
 """
 
 from __future__ import annotations
@@ -45,15 +46,17 @@ MASK = "\u2588"  # stands in for a character under a redaction until the line's 
 _MASKED_RUN = re.compile(MASK + r"(?:[\s" + MASK + r"]*" + MASK + r")?")
 
 
-def dark_fill(obj) -> bool:
-    """Whether a path is filled in an opaque dark colour (black or nearly): what a redaction is drawn with."""
+def covering_fill(obj) -> bool:
+    """Whether a path is filled in an opaque black or white (or nearly): what a redaction is drawn with, a
+    black box or a white one ("white-out"). Mid colours are left alone: a highlighter's yellow is often
+    painted over words that stay readable through it."""
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or not fill.value:
         return False
     r, g, b, a = (ctypes.c_uint() for _ in range(4))
     if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
         return False
-    return a.value == 255 and max(r.value, g.value, b.value) < 60
+    return a.value == 255 and (max(r.value, g.value, b.value) < 60 or min(r.value, g.value, b.value) >= 245)
 
 
 _ABOVE_ALL = 1 << 30  # the paint order of annotations: a viewer draws them over the page's content
@@ -89,17 +92,17 @@ def covering_annotations(page) -> list[tuple[int, tuple[float, float, float, flo
 
 def mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[tuple[int, object, tuple | None]],
                    height: float) -> tuple[str, list[tuple[float, float, float, float]]]:
-    """The page's text with each character hidden under a dark shape painted after it replaced by a mask.
+    """The page's text with each character hidden under a box painted after it replaced by a mask.
 
-    A redaction done by drawing black boxes over the text leaves the text in the file: it must not be read,
-    stored or searched. A character counts as hidden when a dark, opaque shape painted later (higher in the
-    page's paint order) covers its centre and most of its height, so an underline or a strike-through does not
-    hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint order, path object,
-    matrix of its form) and, for annotations (:func:`covering_annotations`), (paint order, rectangle, None);
-    ``text_order`` gives each text object's place in the paint order (:func:`page_objects`). A page painted
-    over with more than ``MAX_BOX_PATHS`` dark shapes (a map) is not checked, except for annotations.
-    Returns the text (same length, so character indices still match) and the shapes that hid something, as
-    (x0, top, x1, bottom).
+    A redaction done by drawing black (or white) boxes over the text leaves the text in the file: it must not
+    be read, stored or searched. A character counts as hidden when such a box (:func:`covering_fill`) painted
+    later (higher in the page's paint order) covers its centre and most of its height, so an underline or a
+    strike-through does not hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint
+    order, path object, matrix of its form) and, for annotations (:func:`covering_annotations`), (paint
+    order, rectangle, None); ``text_order`` gives each text object's place in the paint order
+    (:func:`page_objects`). A page painted over with more than ``MAX_BOX_PATHS`` such shapes (a map) is not
+    checked, except for annotations. Returns the text (same length, so character indices still match) and
+    the shapes that hid something, as (x0, top, x1, bottom).
     """
     import numpy as np  # imported here: only pages painted over after their text need it
 
@@ -141,6 +144,63 @@ def mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[
             used.add(int(later[0]))
     hidden = [boxes[k][1] for k in sorted(used)]
     return "".join(chars), [(x0, height - y1, x1, height - y0) for x0, y0, x1, y1 in hidden]
+
+
+_FILLED_TEXT = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_FILL, pdfium_c.FPDF_TEXTRENDERMODE_FILL_CLIP})
+
+
+def white_text(obj) -> bool:
+    """Whether a text object is only filled, in white (or nearly): on a white page it cannot be seen."""
+    if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) not in _FILLED_TEXT:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+        return False
+    return a.value > 0 and min(r.value, g.value, b.value) >= 245
+
+
+def background(obj, obj_type: int) -> bool:
+    """Whether an object can be what white text stands out against: an image, a shading, or a path filled or
+    stroked in a colour that shows on white."""
+    if obj_type in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_SHADING):
+        return True
+    if obj_type != pdfium_c.FPDF_PAGEOBJ_PATH:
+        return False
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
+        return False
+    return bool((fill.value and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj))
+                or (stroke.value and _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)))
+
+
+def mask_white_out(textpage, text: str, text_order: dict[int, int], white: set[int],
+                   grounds: list[tuple[int, object, tuple | None]]) -> str:
+    """The page's text with each character that cannot be seen, white on the white page, replaced by a mask.
+
+    Turning words white is a way of redacting them that leaves them in the file ("white-out"); white text
+    that stands out against something painted before it (a dark band, a photograph) is read as usual.
+    ``white`` holds the addresses of white text objects (:func:`white_text`), ``grounds`` the (paint
+    order, object, matrix) of what could lie behind them (:func:`background`).
+    """
+    boxes = []
+    for index, obj, matrix in grounds:
+        bounds = page_bounds(obj, matrix)
+        if bounds is not None:
+            boxes.append((index, upright(*bounds)))
+    chars = list(text)
+    for i, char in enumerate(chars):
+        if char.isspace():
+            continue
+        address = ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value
+        if address not in white:
+            continue
+        box = loose_box(textpage, i)
+        if box is None:
+            continue
+        x, y, painted = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, text_order.get(address, -1)
+        if not any(index < painted and x0 <= x <= x1 and y0 <= y <= y1 for index, (x0, y0, x1, y1) in boxes):
+            chars[i] = MASK
+    return "".join(chars)
 
 
 def unmask(text: str) -> str:

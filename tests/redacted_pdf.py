@@ -3,9 +3,10 @@
 Typeset with reportlab's canvas, so each box is painted after the text it hides, as a hasty redaction in a
 PDF editor paints it. Beside the redactions the page has marks that must not count as one: dark bands
 painted behind headings in white (one of them after the text above it), a strike-through, an underline and
-a yellow highlight. Annotations added with pypdf redact two more names (see ``ANNOTATED``). A second page
-holds a ruled table (read through pdfplumber) with one cell redacted. The text is our own writing; the
-hidden words are invented names that appear nowhere else.
+a yellow highlight. Annotations added with pypdf redact two more names (see ``ANNOTATED``), and one name
+is set in white on the white page (``WHITE_OUT``). A second page holds a ruled table (read through
+pdfplumber) with one cell redacted. The text is our own writing; the hidden words are invented names that
+appear nowhere else.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-HIDDEN = ("Quonset", "Ellery", "Brackwater Lane", "Tamsin Ollerby", "Dorian Vell", "Fenwick Row")
+HIDDEN = ("Quonset", "Ellery", "Brackwater Lane", "Tamsin Ollerby", "Dorian Vell", "Fenwick Row", "Ottoline Parr",
+          "Sorrel Quint")
 FONT, SIZE, LEADING = "Helvetica", 11, 15
 LEFT = 72
 
@@ -29,13 +31,17 @@ LINES = [
     "county boundary without telling the school, the health visitor or the housing team.",
     "Nobody asked where the children were living until the school raised the alarm.",
     "Their uncle, Mr Dorian Vell, and the aunt at Fenwick Row were not spoken to by anyone.",
+    "A neighbour, Ottoline Parr, was not asked what she had seen.",
+    "The landlord, Sorrel Quint, had warned the council about the state of the flat.",
 ]
-# (line index, hidden text): the box covers exactly these words of that line
-REDACT = [(1, "Ellery Quonset"), (5, "Brackwater Lane")]
+# (hidden words, colour of the box painted over them): black boxes, and a white one ("white-out")
+REDACT = [("Ellery Quonset", (0, 0, 0)), ("Brackwater Lane", (0, 0, 0)), ("Sorrel Quint", (1, 1, 1))]
 # Redactions made with annotations, over the last line: a black-filled box drawn with a viewer's comment
 # tools, and a redaction marked but never applied; beside them, a hidden black box and a yellow one, which
 # hide nothing.
 ANNOTATED = {"square": "Dorian Vell", "redact": "Fenwick Row", "hidden": "uncle", "yellow": "spoken to"}
+ANNOTATED_LINE = next(i for i, line in enumerate(LINES) if ANNOTATED["square"] in line)
+WHITE_OUT = (len(LINES) - 2, "Ottoline Parr")  # words set in white on the white page ("white-out")
 STRUCK = (6, "without telling")  # a thin line through the middle of these words
 UNDERLINED = (7, "Nobody asked")
 HIGHLIGHTED = (4, "the agencies chose to share")
@@ -74,7 +80,16 @@ def write_pdf(path: Path) -> Path:
             canvas.drawString(LEFT, y + 22, "The move")
             canvas.setFillColorRGB(0, 0, 0)
             canvas.setFont(FONT, SIZE)
-        canvas.drawString(LEFT, y, line)
+        if i == WHITE_OUT[0]:
+            start = line.index(WHITE_OUT[1])
+            x = LEFT + canvas.stringWidth(line[:start], FONT, SIZE)
+            canvas.drawString(LEFT, y, line[:start])
+            canvas.setFillColorRGB(1, 1, 1)
+            canvas.drawString(x, y, WHITE_OUT[1])
+            canvas.setFillColorRGB(0, 0, 0)
+            canvas.drawString(x + canvas.stringWidth(WHITE_OUT[1], FONT, SIZE), y, line[start + len(WHITE_OUT[1]):])
+        else:
+            canvas.drawString(LEFT, y, line)
     # The marks painted after the text: a highlight, a strike-through and an underline, then the redactions.
     index, words = HIGHLIGHTED
     x, w = _box(canvas, tops[index], LINES[index], words)
@@ -87,11 +102,14 @@ def write_pdf(path: Path) -> Path:
     index, words = UNDERLINED
     x, w = _box(canvas, tops[index], LINES[index], words)
     canvas.rect(x, tops[index] - 2, w, 0.7, fill=1, stroke=0)
-    for index, words in REDACT:
+    for words, colour in REDACT:
+        index = next(i for i, line in enumerate(LINES) if words in line)
+        canvas.setFillColorRGB(*colour)
         x, w = _box(canvas, tops[index], LINES[index], words)
         canvas.rect(x - 1, tops[index] - 3.5, w + 2, SIZE + 3, fill=1, stroke=0)
-    line = LINES[-1]
-    spans = {kind: (*_box(canvas, tops[-1], line, words), tops[-1]) for kind, words in ANNOTATED.items()}
+    canvas.setFillColorRGB(0, 0, 0)
+    line, top = LINES[ANNOTATED_LINE], tops[ANNOTATED_LINE]
+    spans = {kind: (*_box(canvas, top, line, words), top) for kind, words in ANNOTATED.items()}
     canvas.showPage()
     _table_page(canvas, width, height)
     canvas.save()
