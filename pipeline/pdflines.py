@@ -21,7 +21,6 @@ from pipeline.pdfshapes import (
     MASK,
     MAX_BOX_PATHS,
     TABLE_RULES,
-    background,
     count_rules,
     covering_annotations,
     covering_fill,
@@ -194,7 +193,6 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     painted_over: list[tuple[int, object, tuple | None]] = []  # black or white boxes painted after some text
     text_order: dict[int, int] = {}  # address of each text object -> its place in the paint order
     white: set[int] = set()  # addresses of text objects in white (see mask_white_out)
-    drawn: list[tuple[int, object, int, tuple | None]] = []  # everything else painted: (place, object, type, matrix)
     for index, obj, obj_type, matrix in page_objects(page):
         if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
@@ -207,8 +205,6 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
             text_order[address] = index
             if white_text(obj):
                 white.add(address)
-        if obj_type != pdfium_c.FPDF_PAGEOBJ_TEXT:
-            drawn.append((index, obj, obj_type, matrix))
     textpage = page.get_textpage()
     rotation = page.get_rotation()
     # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
@@ -223,9 +219,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         if (painted_over and len(painted_over) <= MAX_BOX_PATHS) or covering:
             text, result.redactions = mask_redacted(textpage, text, text_order,
                                                      painted_over[:MAX_BOX_PATHS] + covering, height)
-        if white:  # what white text could stand out against, looked at only when there is some
-            grounds = [(index, obj, matrix) for index, obj, obj_type, matrix in drawn if background(obj, obj_type)]
-            text = mask_white_out(textpage, text, text_order, white, grounds)
+        if white:
+            text = mask_white_out(page, textpage, text, white, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:

@@ -159,34 +159,21 @@ def white_text(obj) -> bool:
     return a.value > 0 and min(r.value, g.value, b.value) >= 245
 
 
-def background(obj, obj_type: int) -> bool:
-    """Whether an object can be what white text stands out against: an image, a shading, or a path filled or
-    stroked in a colour that shows on white."""
-    if obj_type in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_SHADING):
-        return True
-    if obj_type != pdfium_c.FPDF_PAGEOBJ_PATH:
-        return False
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)):
-        return False
-    return bool((fill.value and _visible(pdfium_c.FPDFPageObj_GetFillColor, obj))
-                or (stroke.value and _visible(pdfium_c.FPDFPageObj_GetStrokeColor, obj)))
+_SEEN = 235  # a pixel darker than this (0-255 grey) shows on white paper
 
 
-def mask_white_out(textpage, text: str, text_order: dict[int, int], white: set[int],
-                   grounds: list[tuple[int, object, tuple | None]]) -> str:
+def mask_white_out(page, textpage, text: str, white: set[int], height: float) -> str:
     """The page's text with each character that cannot be seen, white on the white page, replaced by a mask.
 
-    Turning words white is a way of redacting them that leaves them in the file ("white-out"); white text
-    that stands out against something painted before it (a dark band, a photograph) is read as usual.
-    ``white`` holds the addresses of white text objects (:func:`white_text`), ``grounds`` the (paint
-    order, object, matrix) of what could lie behind them (:func:`background`).
+    Turning words white is a way of redacting them that leaves them in the file ("white-out"). White text that
+    stands out against what is behind it (a dark band, a photograph, a gradient) is read as usual. What is
+    behind is read off the page rendered in grey at 72 dpi, so any way of painting a background counts (pdfium
+    reports a gradient pattern's colour as white): a character is hidden when nothing inside its box is darker
+    than near-white. ``white`` holds the addresses of the page's white text objects (:func:`white_text`);
+    the page is rendered only when there are some.
     """
-    boxes = []
-    for index, obj, matrix in grounds:
-        bounds = page_bounds(obj, matrix)
-        if bounds is not None:
-            boxes.append((index, upright(*bounds)))
+    pixels = page.render(scale=1, grayscale=True).to_numpy()
+    rows, columns = pixels.shape[:2]
     chars = list(text)
     for i, char in enumerate(chars):
         if char.isspace():
@@ -197,8 +184,9 @@ def mask_white_out(textpage, text: str, text_order: dict[int, int], white: set[i
         box = loose_box(textpage, i)
         if box is None:
             continue
-        x, y, painted = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, text_order.get(address, -1)
-        if not any(index < painted and x0 <= x <= x1 and y0 <= y <= y1 for index, (x0, y0, x1, y1) in boxes):
+        x0, x1 = max(0, int(box[0])), min(columns, int(box[2]) + 1)
+        y0, y1 = max(0, int(height - box[3])), min(rows, int(height - box[1]) + 1)
+        if x1 > x0 and y1 > y0 and pixels[y0:y1, x0:x1].min() >= _SEEN:
             chars[i] = MASK
     return "".join(chars)
 

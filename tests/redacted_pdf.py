@@ -222,3 +222,32 @@ def write_page_in_a_form(path: Path) -> Path:
     canvas.showPage()
     canvas.save()
     return path
+
+
+def write_gradient_title(path: Path) -> Path:
+    """A page with a white title on a band filled with a gradient pattern, then a paragraph. pdfium reports a
+    pattern's fill colour as white, so only what is really drawn can tell that the title shows. Written by
+    hand: reportlab paints gradients as shadings, not as pattern fills."""
+    content = (b"q /Pattern cs /P0 scn 50 700 400 30 re f Q\n"
+               b"BT /F1 14 Tf 1 1 1 rg 60 708 Td (What the review found) Tj ET\n"
+               b"BT /F1 11 Tf 0 0 0 rg 60 670 Td (Agencies did not share what they knew about the move.) Tj ET\n")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> /Pattern << /P0 6 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /PatternType 2 /Shading << /ShadingType 2 /ColorSpace /DeviceRGB /Coords [50 0 450 0] "
+        b"/Function << /FunctionType 2 /Domain [0 1] /C0 [0.1 0.2 0.5] /C1 [0.2 0.5 0.8] /N 1 >> >> >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, start)
+    path.write_bytes(out)
+    return path

@@ -31,7 +31,14 @@ from tests.boxed_pdf import (
     write_sidebar,
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
-from tests.redacted_pdf import CHRONOLOGY_READ, FORM_HIDDEN, HIDDEN, draw_chronology, write_page_in_a_form
+from tests.redacted_pdf import (
+    CHRONOLOGY_READ,
+    FORM_HIDDEN,
+    HIDDEN,
+    draw_chronology,
+    write_gradient_title,
+    write_page_in_a_form,
+)
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1124,6 +1131,13 @@ def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
     assert sections[0] == "Key findings from the review" and set(sections[1:]) == {"The move"}
     for phrase in ("without telling the school", "Nobody asked where", "the agencies chose to share with it"):
         assert phrase in text
+
+
+def test_a_white_title_on_a_gradient_is_read(tmp_path: Path) -> None:
+    # White text is hidden only where nothing behind it shows; pdfium calls a gradient pattern's colour white.
+    blocks = extract_pdf(write_gradient_title(tmp_path / "gradient.pdf")).blocks
+    assert [(b.kind, b.text) for b in blocks] == [
+        ("heading", "What the review found"), ("paragraph", "Agencies did not share what they knew about the move.")]
 
 
 def test_a_page_drawn_inside_a_form_keeps_its_table_box_and_redaction(tmp_path: Path) -> None:
