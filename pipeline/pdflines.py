@@ -215,10 +215,10 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     set_view(rotation, width, height, x_origin, y_origin)
     try:
         text = textpage.get_text_range()
-        covering = covering_annotations(page)
-        if (painted_over and len(painted_over) <= MAX_BOX_PATHS) or covering:
-            text, result.redactions = mask_redacted(textpage, text, text_order,
-                                                     painted_over[:MAX_BOX_PATHS] + covering, height)
+        # a page painted over with thousands of shapes is a map or a chart: only its annotations are checked
+        covers = (painted_over if len(painted_over) <= MAX_BOX_PATHS else []) + covering_annotations(page)
+        if covers:
+            text, result.redactions = mask_redacted(textpage, text, text_order, covers, height)
         if white:
             text = mask_white_out(page, textpage, text, white, height)
         quality = text_quality(text)
