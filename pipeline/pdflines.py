@@ -26,6 +26,7 @@ from pipeline.pdfshapes import (
     covering_fill,
     find_boxes,
     mask_redacted,
+    mask_under_images,
     mask_white_out,
     page_objects,
     unmask,
@@ -193,9 +194,12 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     painted_over: list[tuple[int, object, tuple | None]] = []  # black or white boxes painted after some text
     text_order: dict[int, int] = {}  # address of each text object -> its place in the paint order
     white: set[int] = set()  # addresses of text objects in white (see mask_white_out)
+    images_over: list[tuple[int, object, tuple | None]] = []  # images painted after some text
     for index, obj, obj_type, matrix in page_objects(page):
         if obj_type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             result.has_images = True
+            if text_order and len(images_over) < MAX_BOX_PATHS:
+                images_over.append((index, obj, matrix))
         elif obj_type == pdfium_c.FPDF_PAGEOBJ_PATH:
             paths.append((obj, matrix))
             if text_order and covering_fill(obj):
@@ -221,6 +225,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
             text, result.redactions = mask_redacted(textpage, text, text_order, covers, height)
         if white:
             text = mask_white_out(page, textpage, text, white, height)
+        if images_over:
+            text = mask_under_images(page, textpage, text, text_order, images_over, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:

@@ -4,7 +4,7 @@ Objects are walked in paint order, through forms (:func:`page_objects`). Straigh
 may hold a ruled table (:func:`count_rules`); shaded or outlined shapes that hold lines of text are boxes
 (:func:`find_boxes`); black or white boxes painted over text, annotations that cover it, and text set in
 white on the white page are redactions, and the characters under them are masked (:func:`mask_redacted`,
-:func:`mask_white_out`).
+:func:`mask_white_out`), as are characters under an image painted over them (:func:`mask_under_images`).
 """
 
 from __future__ import annotations
@@ -188,6 +188,53 @@ def mask_white_out(page, textpage, text: str, white: set[int], height: float) ->
         y0, y1 = max(0, int(height - box[3])), min(rows, int(height - box[1]) + 1)
         if x1 > x0 and y1 > y0 and pixels[y0:y1, x0:x1].min() >= _SEEN:
             chars[i] = MASK
+    return "".join(chars)
+
+
+_FLAT = 40  # a character's box whose greys span less than this (0-255) shows no letter at all
+
+
+def mask_under_images(page, textpage, text: str, text_order: dict[int, int],
+                      images: list[tuple[int, object, tuple | None]], height: float) -> str:
+    """The page's text with each character that an image painted over it hides replaced by a mask.
+
+    An image pasted over words (a black or white block, a scanned strip) is a way of redacting them that leaves
+    them in the file. Whether the image hides a character is read off the page rendered in grey at 72 dpi: the
+    character is hidden when its box shows one flat tone, no letter. A see-through image (a faint watermark)
+    lets the letters show, and they are read. ``images`` holds the (paint order, image, matrix of its form)
+    of the images painted after some text; the page is rendered only if one of them covers a character.
+    """
+    boxes = []
+    for index, obj, matrix in images:
+        bounds = page_bounds(obj, matrix)
+        if bounds is not None:
+            boxes.append((index, upright(*bounds)))
+    candidates = []
+    for i, char in enumerate(text):
+        if char.isspace():
+            continue
+        box = loose_box(textpage, i)
+        if box is None:
+            continue
+        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        covering = [index for index, (x0, y0, x1, y1) in boxes if x0 <= x <= x1 and y0 <= y <= y1]
+        if covering:
+            address = ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value
+            painted = text_order.get(address, -1)
+            if painted >= 0 and max(covering) > painted:
+                candidates.append((i, box))
+    if not candidates:
+        return text
+    pixels = page.render(scale=1, grayscale=True).to_numpy()
+    rows, columns = pixels.shape[:2]
+    chars = list(text)
+    for i, box in candidates:
+        x0, x1 = max(0, int(box[0])), min(columns, int(box[2]) + 1)
+        y0, y1 = max(0, int(height - box[3])), min(rows, int(height - box[1]) + 1)
+        if x1 > x0 and y1 > y0:
+            region = pixels[y0:y1, x0:x1]
+            if int(region.max()) - int(region.min()) < _FLAT:
+                chars[i] = MASK
     return "".join(chars)
 
 

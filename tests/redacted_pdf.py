@@ -4,9 +4,10 @@ Typeset with reportlab's canvas, so each box is painted after the text it hides,
 PDF editor paints it. Beside the redactions the page has marks that must not count as one: dark bands
 painted behind headings in white (one of them after the text above it), a strike-through, an underline and
 a yellow highlight. Annotations added with pypdf redact two more names (see ``ANNOTATED``), and one name
-is set in white on the white page (``WHITE_OUT``). A second page holds a ruled table (read through
-pdfplumber) with one cell redacted. The text is our own writing; the hidden words are invented names that
-appear nowhere else.
+is set in white on the white page (``WHITE_OUT``); a black image is pasted over another (``IMAGED``) and a
+faint see-through one over a line that stays readable (``WATERMARKED``). A second page holds a ruled table
+(read through pdfplumber) with one cell redacted. The text is our own writing; the hidden words are invented
+names that appear nowhere else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 HIDDEN = ("Quonset", "Ellery", "Brackwater Lane", "Tamsin Ollerby", "Dorian Vell", "Fenwick Row", "Ottoline Parr",
-          "Sorrel Quint")
+          "Sorrel Quint", "Wenna Thorley")
 FONT, SIZE, LEADING = "Helvetica", 11, 15
 LEFT = 72
 
@@ -33,6 +34,7 @@ LINES = [
     "Their uncle, Mr Dorian Vell, and the aunt at Fenwick Row were not spoken to by anyone.",
     "A neighbour, Ottoline Parr, was not asked what she had seen.",
     "The landlord, Sorrel Quint, had warned the council about the state of the flat.",
+    "The social worker, Ms Wenna Thorley, visited the family twice that spring.",
 ]
 # (hidden words, colour of the box painted over them): black boxes, and a white one ("white-out")
 REDACT = [("Ellery Quonset", (0, 0, 0)), ("Brackwater Lane", (0, 0, 0)), ("Sorrel Quint", (1, 1, 1))]
@@ -41,7 +43,9 @@ REDACT = [("Ellery Quonset", (0, 0, 0)), ("Brackwater Lane", (0, 0, 0)), ("Sorre
 # hide nothing.
 ANNOTATED = {"square": "Dorian Vell", "redact": "Fenwick Row", "hidden": "uncle", "yellow": "spoken to"}
 ANNOTATED_LINE = next(i for i, line in enumerate(LINES) if ANNOTATED["square"] in line)
-WHITE_OUT = (len(LINES) - 2, "Ottoline Parr")  # words set in white on the white page ("white-out")
+WHITE_OUT = (next(i for i, line in enumerate(LINES) if "Ottoline Parr" in line), "Ottoline Parr")  # set in white
+IMAGED = "Wenna Thorley"  # hidden under a black image pasted over it
+WATERMARKED = 3  # the line under a faint, see-through image: still readable
 STRUCK = (6, "without telling")  # a thin line through the middle of these words
 UNDERLINED = (7, "Nobody asked")
 HIGHLIGHTED = (4, "the agencies chose to share")
@@ -108,6 +112,7 @@ def write_pdf(path: Path) -> Path:
         x, w = _box(canvas, tops[index], LINES[index], words)
         canvas.rect(x - 1, tops[index] - 3.5, w + 2, SIZE + 3, fill=1, stroke=0)
     canvas.setFillColorRGB(0, 0, 0)
+    _paste_images(canvas, tops)
     line, top = LINES[ANNOTATED_LINE], tops[ANNOTATED_LINE]
     spans = {kind: (*_box(canvas, top, line, words), top) for kind, words in ANNOTATED.items()}
     canvas.showPage()
@@ -115,6 +120,18 @@ def write_pdf(path: Path) -> Path:
     canvas.save()
     _annotate(path, spans)
     return path
+
+
+def _paste_images(canvas: Canvas, tops: list[float]) -> None:
+    """A solid black image over ``IMAGED``; a faint see-through image over line ``WATERMARKED``."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    index = next(i for i, line in enumerate(LINES) if IMAGED in line)
+    x, w = _box(canvas, tops[index], LINES[index], IMAGED)
+    canvas.drawImage(ImageReader(Image.new("RGB", (40, 10), (0, 0, 0))), x - 1, tops[index] - 3.5, w + 2, SIZE + 3)
+    faint = Image.new("RGBA", (200, 40), (200, 0, 0, 40))
+    canvas.drawImage(ImageReader(faint), LEFT - 10, tops[WATERMARKED] - 6, 300, 20, mask="auto")
 
 
 def _annotate(path: Path, spans: dict[str, tuple[float, float, float]]) -> None:

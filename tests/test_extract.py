@@ -1124,6 +1124,8 @@ def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
     assert "Their uncle, Mr [redacted], and the aunt at [redacted] were not spoken to by anyone." in text
     assert "A neighbour, [redacted], was not asked what she had seen." in text  # set in white
     assert "The landlord, [redacted], had warned the council" in text  # under a white box
+    assert "The social worker, Ms [redacted], visited the family" in text  # under a black image
+    assert "Her address at the time was withheld from the review" in text  # under a see-through image
     assert "4 May | School | Told of the move by the aunt, [redacted]" in text
     # Dark marks that are not redactions hide nothing: bands behind white headings (one painted after the text
     # above it), a strike-through, an underline, and a highlight painted over the words.
