@@ -226,7 +226,7 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         if white:
             text = mask_white_out(page, textpage, text, white, height)
         if images_over:
-            text = mask_under_images(page, textpage, text, text_order, images_over, height)
+            text = mask_under_images(page, textpage, text, text_order, images_over, width, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:

@@ -191,24 +191,34 @@ def mask_white_out(page, textpage, text: str, white: set[int], height: float) ->
     return "".join(chars)
 
 
-_FLAT = 40  # a character's box whose greys span less than this (0-255) shows no letter at all
+_FLAT = 25  # a character's box whose greys span less than this (0-255) shows no letter at all
+
+
+_MAX_IMAGE_SHARE = 0.25  # of the page's area: a larger image over the text is a scan, not a redaction
 
 
 def mask_under_images(page, textpage, text: str, text_order: dict[int, int],
-                      images: list[tuple[int, object, tuple | None]], height: float) -> str:
+                      images: list[tuple[int, object, tuple | None]], width: float, height: float) -> str:
     """The page's text with each character that an image painted over it hides replaced by a mask.
 
     An image pasted over words (a black or white block, a scanned strip) is a way of redacting them that leaves
     them in the file. Whether the image hides a character is read off the page rendered in grey at 72 dpi: the
     character is hidden when its box shows one flat tone, no letter. A see-through image (a faint watermark)
-    lets the letters show, and they are read. ``images`` holds the (paint order, image, matrix of its form)
-    of the images painted after some text; the page is rendered only if one of them covers a character.
+    lets the letters show, and they are read. Images over a quarter of the page are left alone: a scanned
+    page laid over its own recognised text ("text under image", as OCR tools write it) is not a redaction,
+    and its text boxes need not line up with the letters in the scan. ``images`` holds the (paint order,
+    image, matrix of its form) of the images painted after some text; the page is rendered only if one of
+    them covers a character.
     """
+    page_area = width * height
     boxes = []
     for index, obj, matrix in images:
         bounds = page_bounds(obj, matrix)
-        if bounds is not None:
-            boxes.append((index, upright(*bounds)))
+        if bounds is None:
+            continue
+        x0, y0, x1, y1 = upright(*bounds)
+        if (x1 - x0) * (y1 - y0) <= _MAX_IMAGE_SHARE * page_area:
+            boxes.append((index, (x0, y0, x1, y1)))
     candidates = []
     for i, char in enumerate(text):
         if char.isspace():

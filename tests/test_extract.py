@@ -1135,6 +1135,26 @@ def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
         assert phrase in text
 
 
+def test_a_scan_laid_over_its_own_text_is_read(tmp_path: Path) -> None:
+    # OCR tools can write a scanned page's recognised text first and lay the page image over it ("text under
+    # image"). The image covers every word, yet it is no redaction: the text must be read whole, even where
+    # the text's boxes do not line up with the letters in the scan.
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    source = pdfium.PdfDocument(DEMO / "thornley-2017-child-p.pdf")[1]
+    width, height = source.get_size()
+    scan = source.render(scale=2).to_pil().convert("L")
+    pdf = canvas.Canvas(str(tmp_path / "ocr.pdf"), pagesize=(width, height))
+    lines = _column_lines(12, per_line=9)
+    _draw(pdf, [(72, height - 120 - 16 * i, line, 10) for i, line in enumerate(lines)])
+    pdf.drawImage(ImageReader(scan), 0, 0, width, height)
+    pdf.showPage()
+    pdf.save()
+    text = full_text(extract_pdf(tmp_path / "ocr.pdf").blocks)
+    assert "[redacted]" not in text and words(text) == words(" ".join(lines))
+
+
 def test_a_white_title_on_a_gradient_is_read(tmp_path: Path) -> None:
     # White text is hidden only where nothing behind it shows; pdfium calls a gradient pattern's colour white.
     blocks = extract_pdf(write_gradient_title(tmp_path / "gradient.pdf")).blocks
