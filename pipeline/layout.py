@@ -21,6 +21,7 @@ from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.contents import mark_contents
 from pipeline.lexicon import log_probability
 from pipeline.pdflines import BULLETS, PRIVATE_BULLETS, Line, PageLines
+from pipeline.pdfshapes import REDACTED
 from pipeline.records import Block
 from pipeline.tables import merge_unruled_tables
 
@@ -623,8 +624,8 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
                 out = out[:-1] + line
         else:
             out = f"{out} {line}"
-    if "[redacted] [redacted]" in out:  # a redaction over several lines
-        out = re.sub(r"\[redacted\](?: \[redacted\])+", "[redacted]", out)
+    if f"{REDACTED} {REDACTED}" in out:  # a redaction over several lines
+        out = re.sub(f"{re.escape(REDACTED)}(?: {re.escape(REDACTED)})+", REDACTED, out)
     return out
 
 

@@ -25,6 +25,7 @@ from pipeline.pdfshapes import (
     covering_annotations,
     covering_fill,
     find_boxes,
+    grey_page,
     mask_redacted,
     mask_under_images,
     mask_white_out,
@@ -102,8 +103,6 @@ class PageLines:
     origin: tuple[float, float] = (0.0, 0.0)
     # Dark shapes painted over text (redactions), (x0, top, x1, bottom): the text under them is not read.
     redactions: list[tuple[float, float, float, float]] = field(default_factory=list)
-    # Shaded or framed boxes holding text, (x0, top, x1, bottom) as lines are; numbered from 1 in Line.box.
-    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
 
     @property
     def needs_ocr(self) -> bool:
@@ -223,17 +222,18 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
         covers = (painted_over if len(painted_over) <= MAX_BOX_PATHS else []) + covering_annotations(page)
         if covers:
             text, result.redactions = mask_redacted(textpage, text, text_order, covers, height)
+        grey = grey_page(page)  # rendered once, if either check needs it
         if white:
-            text = mask_white_out(page, textpage, text, white, height)
+            text = mask_white_out(grey, textpage, text, white, height)
         if images_over:
-            text = mask_under_images(page, textpage, text, text_order, images_over, width, height)
+            text = mask_under_images(grey, textpage, text, text_order, images_over, width, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
         if not result.garbled:
             lines = _lines_from_text(textpage, text, width, height, number)
             result.lines = _drop_lone_marks(_drop_slanted(_drop_unseen(list(lines), width, height)))
             if result.lines and len(paths) <= MAX_BOX_PATHS:
-                result.boxes = find_boxes(result.lines, visible_shapes(paths, height), width, height)
+                find_boxes(result.lines, visible_shapes(paths, height), width, height)  # numbers Line.box
     finally:
         clear_view()
         textpage.close()

@@ -46,6 +46,23 @@ MASK = "\u2588"  # stands in for a character under a redaction until the line's 
 _MASKED_RUN = re.compile(MASK + r"(?:[\s" + MASK + r"]*" + MASK + r")?")
 
 
+def _rgba(get_colour, *args) -> tuple[int, int, int, int] | None:
+    """(red, green, blue, alpha), 0-255, from a pdfium colour getter called with ``args`` first; None when
+    pdfium has no colour to give."""
+    out = [ctypes.c_uint() for _ in range(4)]
+    if not get_colour(*args, *(ctypes.byref(v) for v in out)):
+        return None
+    return tuple(v.value for v in out)
+
+
+def _opaque_black(rgba: tuple[int, int, int, int] | None) -> bool:
+    return rgba is not None and rgba[3] == 255 and max(rgba[:3]) < 60
+
+
+def _white(rgba: tuple[int, int, int, int] | None) -> bool:
+    return rgba is not None and min(rgba[:3]) >= 245
+
+
 def covering_fill(obj) -> bool:
     """Whether a path is filled in an opaque black or white (or nearly): what a redaction is drawn with, a
     black box or a white one ("white-out"). Mid colours are left alone: a highlighter's yellow is often
@@ -53,10 +70,8 @@ def covering_fill(obj) -> bool:
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     if not pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or not fill.value:
         return False
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-        return False
-    return a.value == 255 and (max(r.value, g.value, b.value) < 60 or min(r.value, g.value, b.value) >= 245)
+    rgba = _rgba(pdfium_c.FPDFPageObj_GetFillColor, obj)
+    return _opaque_black(rgba) or (_white(rgba) and rgba[3] == 255)
 
 
 _ABOVE_ALL = 1 << 30  # the paint order of annotations: a viewer draws them over the page's content
@@ -68,7 +83,6 @@ def covering_annotations(page) -> list[tuple[int, tuple[float, float, float, flo
     over words with a viewer's comment tools. Hidden annotations are left out."""
     found = []
     rect = pdfium_c.FS_RECTF()
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
     for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
         annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
         if not annot:
@@ -78,10 +92,8 @@ def covering_annotations(page) -> list[tuple[int, tuple[float, float, float, flo
             if pdfium_c.FPDFAnnot_GetFlags(annot) & (pdfium_c.FPDF_ANNOT_FLAG_HIDDEN | pdfium_c.FPDF_ANNOT_FLAG_NOVIEW):
                 continue
             hides = subtype == pdfium_c.FPDF_ANNOT_REDACT or (
-                subtype == pdfium_c.FPDF_ANNOT_SQUARE
-                and pdfium_c.FPDFAnnot_GetColor(annot, pdfium_c.FPDFANNOT_COLORTYPE_InteriorColor, ctypes.byref(r),
-                                                ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
-                and a.value == 255 and max(r.value, g.value, b.value) < 60)
+                subtype == pdfium_c.FPDF_ANNOT_SQUARE and _opaque_black(
+                    _rgba(pdfium_c.FPDFAnnot_GetColor, annot, pdfium_c.FPDFANNOT_COLORTYPE_InteriorColor)))
             if hides and pdfium_c.FPDFAnnot_GetRect(annot, ctypes.byref(rect)):
                 found.append((_ABOVE_ALL, (min(rect.left, rect.right), min(rect.bottom, rect.top),
                                            max(rect.left, rect.right), max(rect.bottom, rect.top)), None))
@@ -90,8 +102,66 @@ def covering_annotations(page) -> list[tuple[int, tuple[float, float, float, flo
     return found
 
 
+def _shape_boxes(shapes: list[tuple[int, object, tuple | None]]) -> list[tuple[int, tuple]]:
+    """(paint order, box as the page is shown, y upwards) of each shape; an annotation comes as a rectangle."""
+    boxes = []
+    for index, obj, matrix in shapes:
+        bounds = obj if isinstance(obj, tuple) else page_bounds(obj, matrix)
+        if bounds is not None:
+            boxes.append((index, upright(*bounds)))
+    return boxes
+
+
+def _painted_over(textpage, text: str, text_order: dict[int, int], boxes: list[tuple[int, tuple]],
+                  whole_height: bool) -> list[tuple[int, tuple, int]]:
+    """The characters a box painted after them covers: (index in ``text``, the character's box, the place in
+    ``boxes`` of the first such box). A box covers a character when it holds the character's centre and, with
+    ``whole_height``, most of its height too (so that an underline or a strike-through covers nothing)."""
+    import numpy as np  # imported here: only pages painted over after their text need it
+
+    if not boxes:
+        return []
+    indices, char_boxes = [], []
+    for i, char in enumerate(text):
+        if not char.isspace():
+            box = loose_box(textpage, i)
+            if box is not None:
+                indices.append(i)
+                char_boxes.append(box)
+    if not indices:
+        return []
+    chars = np.array(char_boxes)
+    x, y = (chars[:, 0] + chars[:, 2]) / 2, (chars[:, 1] + chars[:, 3]) / 2
+    shape = np.array([b for _, b in boxes])  # (x0, y0, x1, y1), y upwards
+    covers = ((shape[None, :, 0] <= x[:, None]) & (x[:, None] <= shape[None, :, 2])
+              & (shape[None, :, 1] <= y[:, None]) & (y[:, None] <= shape[None, :, 3]))
+    if whole_height:
+        covers &= (shape[:, 3] - shape[:, 1])[None, :] >= 0.6 * (chars[:, 3] - chars[:, 1])[:, None]
+    paint = np.array([index for index, _ in boxes])
+    found = []
+    for row in np.flatnonzero(covers.any(axis=1)):
+        i = indices[row]
+        painted = text_order.get(_text_object(textpage, i), -1)
+        later = np.flatnonzero(covers[row] & (paint > painted)) if painted >= 0 else []
+        if len(later):
+            found.append((i, char_boxes[row], int(later[0])))
+    return found
+
+
+def _text_object(textpage, index: int) -> int | None:
+    """The address of the text object that draws character ``index`` (the keys of ``text_order``)."""
+    return ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, index), ctypes.c_void_p).value
+
+
+def _masked(text: str, indices) -> str:
+    chars = list(text)
+    for i in indices:
+        chars[i] = MASK
+    return "".join(chars)
+
+
 def mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[tuple[int, object, tuple | None]],
-                   height: float) -> tuple[str, list[tuple[float, float, float, float]]]:
+                  height: float) -> tuple[str, list[tuple[float, float, float, float]]]:
     """The page's text with each character hidden under a box painted after it replaced by a mask.
 
     A redaction done by drawing black (or white) boxes over the text leaves the text in the file: it must not
@@ -100,50 +170,15 @@ def mask_redacted(textpage, text: str, text_order: dict[int, int], shapes: list[
     strike-through does not hide it, nor does a dark band painted behind white text. ``shapes`` holds (paint
     order, path object, matrix of its form) and, for annotations (:func:`covering_annotations`), (paint
     order, rectangle, None); ``text_order`` gives each text object's place in the paint order
-    (:func:`page_objects`). A page painted over with more than ``MAX_BOX_PATHS`` such shapes (a map) is not
-    checked, except for annotations. Returns the text (same length, so character indices still match) and
-    the shapes that hid something, as (x0, top, x1, bottom).
+    (:func:`page_objects`). Returns the text (same length, so character indices still match) and the shapes
+    that hid something, as (x0, top, x1, bottom).
     """
-    import numpy as np  # imported here: only pages painted over after their text need it
-
-    boxes = []
-    for index, obj, matrix in shapes:
-        bounds = obj if isinstance(obj, tuple) else page_bounds(obj, matrix)  # a tuple: an annotation's rectangle
-        if bounds is None:
-            continue
-        box = upright(*bounds)
-        if box[2] - box[0] >= 2 and box[3] - box[1] >= 4:  # smaller marks (rules, dots) cannot hide a letter
-            boxes.append((index, box))
-    if not boxes:
-        return text, []
-    indices, centres, heights = [], [], []
-    for i, char in enumerate(text):
-        if not char.isspace():
-            box = loose_box(textpage, i)
-            if box is not None:
-                indices.append(i)
-                centres.append(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-                heights.append(box[3] - box[1])
-    if not indices:
-        return text, []
-    xy, tall = np.array(centres), 0.6 * np.array(heights)
-    shape = np.array([b for _, b in boxes])  # (x0, y0, x1, y1), y upwards
-    covers = ((shape[None, :, 0] <= xy[:, None, 0]) & (xy[:, None, 0] <= shape[None, :, 2])
-              & (shape[None, :, 1] <= xy[:, None, 1]) & (xy[:, None, 1] <= shape[None, :, 3])
-              & ((shape[:, 3] - shape[:, 1])[None, :] >= tall[:, None]))
-    chars = list(text)
-    used: set[int] = set()
-    paint = np.array([index for index, _ in boxes])
-    for row in np.flatnonzero(covers.any(axis=1)):
-        i = indices[row]
-        text_object = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
-        painted = text_order.get(ctypes.cast(text_object, ctypes.c_void_p).value, -1)
-        later = np.flatnonzero(covers[row] & (paint > painted)) if painted >= 0 else []
-        if len(later):
-            chars[i] = MASK
-            used.add(int(later[0]))
-    hidden = [boxes[k][1] for k in sorted(used)]
-    return "".join(chars), [(x0, height - y1, x1, height - y0) for x0, y0, x1, y1 in hidden]
+    # smaller marks (rules, dots) cannot hide a letter
+    boxes = [(i, b) for i, b in _shape_boxes(shapes) if b[2] - b[0] >= 2 and b[3] - b[1] >= 4]
+    hidden = _painted_over(textpage, text, text_order, boxes, whole_height=True)
+    used = [boxes[k][1] for k in sorted({k for _, _, k in hidden})]
+    return (_masked(text, [i for i, _, _ in hidden]),
+            [(x0, height - y1, x1, height - y0) for x0, y0, x1, y1 in used])
 
 
 _FILLED_TEXT = frozenset({pdfium_c.FPDF_TEXTRENDERMODE_FILL, pdfium_c.FPDF_TEXTRENDERMODE_FILL_CLIP})
@@ -153,99 +188,86 @@ def white_text(obj) -> bool:
     """Whether a text object is only filled, in white (or nearly): on a white page it cannot be seen."""
     if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) not in _FILLED_TEXT:
         return False
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not pdfium_c.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-        return False
-    return a.value > 0 and min(r.value, g.value, b.value) >= 245
+    rgba = _rgba(pdfium_c.FPDFPageObj_GetFillColor, obj)
+    return _white(rgba) and rgba[3] > 0
+
+
+def grey_page(page):
+    """A reader of the page as it is shown, rendered in grey at 72 dpi (one pixel a point), rendering it once
+    and only when first asked: ``grey()`` gives the pixels (rows from the top)."""
+    pixels = []
+
+    def grey():
+        if not pixels:
+            pixels.append(page.render(scale=1, grayscale=True).to_numpy())
+        return pixels[0]
+
+    return grey
+
+
+def _char_pixels(pixels, box: tuple, height: float):
+    """The pixels of a character's box (left, bottom, right, top; y upwards on a page ``height`` high), or
+    None when the box lies off the rendered page."""
+    rows, columns = pixels.shape[:2]
+    x0, x1 = max(0, int(box[0])), min(columns, int(box[2]) + 1)
+    y0, y1 = max(0, int(height - box[3])), min(rows, int(height - box[1]) + 1)
+    return pixels[y0:y1, x0:x1] if x1 > x0 and y1 > y0 else None
 
 
 _SEEN = 235  # a pixel darker than this (0-255 grey) shows on white paper
 
 
-def mask_white_out(page, textpage, text: str, white: set[int], height: float) -> str:
+def mask_white_out(grey, textpage, text: str, white: set[int], height: float) -> str:
     """The page's text with each character that cannot be seen, white on the white page, replaced by a mask.
 
     Turning words white is a way of redacting them that leaves them in the file ("white-out"). White text that
     stands out against what is behind it (a dark band, a photograph, a gradient) is read as usual. What is
-    behind is read off the page rendered in grey at 72 dpi, so any way of painting a background counts (pdfium
-    reports a gradient pattern's colour as white): a character is hidden when nothing inside its box is darker
-    than near-white. ``white`` holds the addresses of the page's white text objects (:func:`white_text`);
-    the page is rendered only when there are some.
+    behind is read off the rendered page (``grey``, from :func:`grey_page`), so any way of painting a
+    background counts (pdfium reports a gradient pattern's colour as white): a character is hidden when
+    nothing inside its box is darker than near-white. ``white`` holds the addresses of the page's white text
+    objects (:func:`white_text`).
     """
-    pixels = page.render(scale=1, grayscale=True).to_numpy()
-    rows, columns = pixels.shape[:2]
-    chars = list(text)
-    for i, char in enumerate(chars):
-        if char.isspace():
-            continue
-        address = ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value
-        if address not in white:
+    pixels = grey()
+    hidden = []
+    for i, char in enumerate(text):
+        if char.isspace() or _text_object(textpage, i) not in white:
             continue
         box = loose_box(textpage, i)
-        if box is None:
-            continue
-        x0, x1 = max(0, int(box[0])), min(columns, int(box[2]) + 1)
-        y0, y1 = max(0, int(height - box[3])), min(rows, int(height - box[1]) + 1)
-        if x1 > x0 and y1 > y0 and pixels[y0:y1, x0:x1].min() >= _SEEN:
-            chars[i] = MASK
-    return "".join(chars)
+        region = None if box is None else _char_pixels(pixels, box, height)
+        if region is not None and region.min() >= _SEEN:
+            hidden.append(i)
+    return _masked(text, hidden)
 
 
 _FLAT = 25  # a character's box whose greys span less than this (0-255) shows no letter at all
-
-
 _MAX_IMAGE_SHARE = 0.25  # of the page's area: a larger image over the text is a scan, not a redaction
 
 
-def mask_under_images(page, textpage, text: str, text_order: dict[int, int],
+def mask_under_images(grey, textpage, text: str, text_order: dict[int, int],
                       images: list[tuple[int, object, tuple | None]], width: float, height: float) -> str:
     """The page's text with each character that an image painted over it hides replaced by a mask.
 
     An image pasted over words (a black or white block, a scanned strip) is a way of redacting them that leaves
-    them in the file. Whether the image hides a character is read off the page rendered in grey at 72 dpi: the
-    character is hidden when its box shows one flat tone, no letter. A see-through image (a faint watermark)
-    lets the letters show, and they are read. Images over a quarter of the page are left alone: a scanned
-    page laid over its own recognised text ("text under image", as OCR tools write it) is not a redaction,
-    and its text boxes need not line up with the letters in the scan. ``images`` holds the (paint order,
-    image, matrix of its form) of the images painted after some text; the page is rendered only if one of
-    them covers a character.
+    them in the file. Whether the image hides a character is read off the rendered page (``grey``, from
+    :func:`grey_page`): the character is hidden when its box shows one flat tone, no letter. A see-through
+    image (a faint watermark) lets the letters show, and they are read. Images over a quarter of the page are
+    left alone: a scanned page laid over its own recognised text ("text under image", as OCR tools write it)
+    is not a redaction, and its text boxes need not line up with the letters in the scan. ``images`` holds
+    the (paint order, image, matrix of its form) of the images painted after some text; the page is rendered
+    only if one of them covers a character.
     """
-    page_area = width * height
-    boxes = []
-    for index, obj, matrix in images:
-        bounds = page_bounds(obj, matrix)
-        if bounds is None:
-            continue
-        x0, y0, x1, y1 = upright(*bounds)
-        if (x1 - x0) * (y1 - y0) <= _MAX_IMAGE_SHARE * page_area:
-            boxes.append((index, (x0, y0, x1, y1)))
-    candidates = []
-    for i, char in enumerate(text):
-        if char.isspace():
-            continue
-        box = loose_box(textpage, i)
-        if box is None:
-            continue
-        x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        covering = [index for index, (x0, y0, x1, y1) in boxes if x0 <= x <= x1 and y0 <= y <= y1]
-        if covering:
-            address = ctypes.cast(pdfium_c.FPDFText_GetTextObject(textpage.raw, i), ctypes.c_void_p).value
-            painted = text_order.get(address, -1)
-            if painted >= 0 and max(covering) > painted:
-                candidates.append((i, box))
-    if not candidates:
+    largest = _MAX_IMAGE_SHARE * width * height
+    boxes = [(i, b) for i, b in _shape_boxes(images) if (b[2] - b[0]) * (b[3] - b[1]) <= largest]
+    covered = _painted_over(textpage, text, text_order, boxes, whole_height=False)
+    if not covered:
         return text
-    pixels = page.render(scale=1, grayscale=True).to_numpy()
-    rows, columns = pixels.shape[:2]
-    chars = list(text)
-    for i, box in candidates:
-        x0, x1 = max(0, int(box[0])), min(columns, int(box[2]) + 1)
-        y0, y1 = max(0, int(height - box[3])), min(rows, int(height - box[1]) + 1)
-        if x1 > x0 and y1 > y0:
-            region = pixels[y0:y1, x0:x1]
-            if int(region.max()) - int(region.min()) < _FLAT:
-                chars[i] = MASK
-    return "".join(chars)
+    pixels = grey()
+    hidden = []
+    for i, box, _ in covered:
+        region = _char_pixels(pixels, box, height)
+        if region is not None and int(region.max()) - int(region.min()) < _FLAT:
+            hidden.append(i)
+    return _masked(text, hidden)
 
 
 def unmask(text: str) -> str:
@@ -331,10 +353,8 @@ def visible_shapes(paths: list, height: float) -> list[tuple[float, float, float
 
 def _visible(get_colour, obj) -> bool:
     """Whether a path's fill or stroke colour shows on a white page (not white, not transparent)."""
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
-    if not get_colour(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-        return False
-    return a.value > 0 and min(r.value, g.value, b.value) < 245
+    rgba = _rgba(get_colour, obj)
+    return rgba is not None and rgba[3] > 0 and not _white(rgba)
 
 
 def _join_stacked(shapes: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
