@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.errors import ExtractError
 from pipeline.layout import build_blocks, remove_running_lines
 from pipeline.pdflines import read_pages
 from pipeline.records import ExtractedDocument, PageInfo
@@ -13,9 +14,9 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     """Extract the text of every page of the PDF at ``path``.
 
     Raises ``ExtractError`` (with a reason a user can act on) for files that are not PDFs, are encrypted or
-    are damaged. Pages without a text layer, or whose text layer is garbled (``pipeline.textcheck``), are not
-    read and are reported in ``needs_ocr_pages``; a document made only of such pages has
-    ``status == "needs_ocr"``.
+    are damaged, or have nothing to read on any page. Pages without a text layer (scanned, or with their text
+    converted to outlines), or whose text layer is garbled (``pipeline.textcheck``), are not read and are
+    reported in ``needs_ocr_pages``; a document made only of such pages has ``status == "needs_ocr"``.
 
     Examples
     --------
@@ -24,6 +25,10 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     ('heading', 1)
     """
     pages = read_pages(Path(path))
-    infos = [PageInfo(p.number, p.char_count, p.needs_ocr, p.garbled) for p in pages]
+    if not any(p.char_count or p.needs_ocr for p in pages):
+        raise ExtractError(f"{Path(path).name}: no page has any text, nor anything OCR could read (the pages are "
+                           "blank, or hold only lines and shapes); check that the file is the review itself and "
+                           "replace it")
+    infos = [PageInfo(p.number, p.char_count, p.needs_ocr, p.garbled, p.drawn) for p in pages]
     blocks = build_blocks(remove_running_lines(pages))
     return ExtractedDocument(blocks=blocks, pages=infos)

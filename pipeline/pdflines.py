@@ -24,6 +24,7 @@ from pipeline.pdfshapes import (
     count_rules,
     covering_annotations,
     covering_fill,
+    drawn_marks,
     find_boxes,
     grey_page,
     mask_redacted,
@@ -98,6 +99,7 @@ class PageLines:
     has_images: bool = False
     char_count: int = 0
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
+    drawn: bool = False  # no text layer, but marks that could be text drawn as shapes (see pdfshapes.drawn_marks)
     # Where the part of the page shown (its crop box) starts within the whole page, turned as the page is
     # shown: (left, top). Our positions are measured from the crop box, pdfplumber's from the whole page.
     origin: tuple[float, float] = (0.0, 0.0)
@@ -106,9 +108,9 @@ class PageLines:
 
     @property
     def needs_ocr(self) -> bool:
-        """True when OCR is the way to read the page: it shows something (images) but has no text layer, or
-        its text layer is garbled."""
-        return (self.char_count == 0 and self.has_images) or self.garbled
+        """True when OCR is the way to read the page: it shows something (images, or text drawn as shapes) but
+        has no text layer, or its text layer is garbled."""
+        return (self.char_count == 0 and (self.has_images or self.drawn)) or self.garbled
 
 
 def sniff_pdf(path: Path) -> None:
@@ -229,6 +231,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
             text = mask_under_images(grey, textpage, text, text_order, images_over, width, height)
         quality = text_quality(text)
         result.char_count, result.garbled = quality.chars, quality.garbled
+        if not result.char_count and not result.has_images and paths:  # text converted to outlines?
+            result.drawn = drawn_marks(grey())
         if not result.garbled:
             lines = _lines_from_text(textpage, text, width, height, number)
             result.lines = _drop_lone_marks(_drop_slanted(_drop_unseen(list(lines), width, height)))

@@ -217,6 +217,37 @@ def _char_pixels(pixels, box: tuple, height: float):
 _SEEN = 235  # a pixel darker than this (0-255 grey) shows on white paper
 
 
+DRAWN_GLYPHS = 50  # glyph-sized marks on a page without a text layer, from which it may hold text drawn as shapes
+_EDGE_STEP = 60  # a change of grey between neighbouring pixels this large is a sharp edge (a glyph's outline)
+_GLYPH_PIXELS = 40  # a glyph-sized mark fits in a square this wide at 72 dpi (type up to about 40 points)
+
+
+def drawn_marks(pixels) -> bool:
+    """Whether a page without a text layer shows marks that could be text: text converted to outlines, or a
+    drawing with its labels drawn as shapes.
+
+    Such a page looks like any other on screen, but there is nothing to extract: only OCR can read it.
+    Text is many small separate marks; a frame, a rule, a logo, a chart's bars or a coloured background are a
+    few large ones. The marks are the outlines of sharp changes of grey on the page rendered at 72 dpi.
+    """
+    return glyph_marks(pixels) >= DRAWN_GLYPHS
+
+
+def glyph_marks(pixels) -> int:
+    """How many separate glyph-sized marks a rendered page shows (see :func:`drawn_marks`)."""
+    from scipy import ndimage
+
+    grey = pixels.astype("int16")
+    if grey.ndim == 3:
+        grey = grey[..., 0]
+    edges = ndimage.maximum_filter(grey, size=2) - ndimage.minimum_filter(grey, size=2) >= _EDGE_STEP
+    labels, count = ndimage.label(edges, structure=[[1, 1, 1], [1, 1, 1], [1, 1, 1]])
+    if not count:
+        return 0
+    return sum(1 for rows, columns in ndimage.find_objects(labels)
+               if rows.stop - rows.start <= _GLYPH_PIXELS and columns.stop - columns.start <= _GLYPH_PIXELS)
+
+
 def mask_white_out(grey, textpage, text: str, white: set[int], height: float) -> str:
     """The page's text with each character that cannot be seen, white on the white page, replaced by a mask.
 

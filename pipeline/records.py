@@ -31,6 +31,7 @@ class PageInfo:
     chars: int
     needs_ocr: bool  # scanned (no text layer) or garbled: OCR is the way to read it
     garbled: bool = False  # it has a text layer, but not one of readable English (pipeline.textcheck)
+    drawn: bool = False  # no text layer, but marks that look like text drawn as shapes (text converted to outlines)
 
 
 @dataclass
@@ -59,31 +60,42 @@ class ExtractedDocument:
     def unread_pages_message(self) -> str | None:
         """Why some pages were not read and what to do, or None when every page was read.
 
-        >>> pages = [PageInfo(1, 0, True), PageInfo(2, 2000, False), PageInfo(3, 2400, True, garbled=True)]
+        >>> pages = [PageInfo(1, 0, True), PageInfo(2, 2000, False), PageInfo(3, 2400, True, garbled=True),
+        ...          PageInfo(4, 0, True, drawn=True)]
         >>> for part in ExtractedDocument(blocks=[], pages=pages).unread_pages_message().split("; "):
         ...     print(part)
         page 1 has no text layer (scanned)
         page 3 has a text layer that is not readable English (a font without a proper character map, or another \
-language). Not read: run the PDF through OCR to include them
+language)
+        page 4 has no text layer, only shapes that look like text (text converted to outlines). Not read: run the \
+PDF through OCR to include them
         """
-        scanned = [p.number for p in self.pages if p.needs_ocr and not p.garbled]
+        scanned = [p.number for p in self.pages if p.needs_ocr and not p.garbled and not p.drawn]
         garbled = self.garbled_pages
+        drawn = [p.number for p in self.pages if p.needs_ocr and p.drawn]
         parts = []
         if scanned:
             parts.append(f"{_pages(scanned)} no text layer (scanned)")
         if garbled:
             parts.append(f"{_pages(garbled)} a text layer that is not readable English (a font without a proper "
                          "character map, or another language)")
+        if drawn:
+            parts.append(f"{_pages(drawn)} no text layer, only shapes that look like text (text converted to "
+                         "outlines)")
         if not parts:
             return None
         return "; ".join(parts) + ". Not read: run the PDF through OCR to include " + (
-            "it" if len(scanned) + len(garbled) == 1 else "them")
+            "it" if len(scanned) + len(garbled) + len(drawn) == 1 else "them")
 
     def needs_ocr_message(self) -> str:
         """Why nothing could be read, for a document whose status is 'needs_ocr'."""
         if self.garbled_pages:
             return ("no page has readable text: the text layer is not readable English (a font without a proper "
                     "character map, or another language); run it through OCR and replace the file")
+        if any(p.drawn for p in self.pages):
+            return ("no page has a text layer: the text is drawn as shapes (converted to outlines), so only OCR "
+                    "can read it; run it through OCR, or ask the publisher for a copy with its text, and replace "
+                    "the file")
         return "no page has a text layer (a scanned document); run it through OCR and replace the file"
 
 

@@ -31,6 +31,7 @@ from tests.boxed_pdf import (
     write_sidebar,
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
+from tests.outlined_pdf import write_outlined, write_shapes
 from tests.redacted_pdf import (
     CHRONOLOGY_READ,
     FORM_HIDDEN,
@@ -536,6 +537,36 @@ def test_wholly_garbled_pdf_needs_ocr_with_its_own_reason(tmp_path: Path) -> Non
     assert scan.garbled_pages == [] and "scanned" in scan.needs_ocr_message()
 
 
+def test_text_converted_to_outlines_is_set_aside_for_ocr_not_lost(tmp_path: Path) -> None:
+    """A page whose text was converted to outlines looks like text but has no text layer: it is named as
+    needing OCR, with its own reason, rather than passing as an empty page."""
+    pdf = write_outlined(tmp_path / "partly-outlined.pdf", outlined_pages={2})
+    assert pdfium.PdfDocument(pdf)[1].get_textpage().get_text_range().strip() == ""  # really no text layer
+    document = extract_pdf(pdf)
+    assert document.status == "ok"
+    assert document.needs_ocr_pages == [2] and document.garbled_pages == []
+    assert {b.page_start for b in document.blocks} == {1, 3}
+    message = document.unread_pages_message()
+    assert message.startswith("page 2 has no text layer, only shapes that look like text") and "OCR" in message
+    whole = extract_pdf(write_outlined(tmp_path / "outlined.pdf", outlined_pages={1, 2, 3}))
+    assert whole.status == "needs_ocr" and not whole.blocks and whole.needs_ocr_pages == [1, 2, 3]
+    assert "drawn as shapes" in whole.needs_ocr_message() and "scanned" not in whole.needs_ocr_message()
+
+
+def test_pages_of_shapes_that_are_not_text_are_not_sent_to_ocr(tmp_path: Path) -> None:
+    """A blank page, a logo, a frame on a coloured page and a bar chart hold no text to recover."""
+    document = extract_pdf(write_shapes(tmp_path / "shapes.pdf", text_page=True))
+    assert document.status == "ok" and {b.page_start for b in document.blocks} == {1}
+    assert document.needs_ocr_pages == [] and document.unread_pages_message() is None
+
+
+def test_a_pdf_with_nothing_to_read_fails_with_a_reason(tmp_path: Path) -> None:
+    """Blank pages and shapes only: an error naming the file and what to do, not a review with no passages."""
+    with pytest.raises(ExtractError, match="no page has any text, nor anything OCR could read") as info:
+        extract_pdf(write_shapes(tmp_path / "blank-review.pdf"))
+    assert "blank-review.pdf" in str(info.value) and "check that the file is the review" in str(info.value)
+
+
 def test_extract_command_names_pages_it_could_not_read(tmp_path: Path) -> None:
     partly = write_garbled_pdf(tmp_path / "partly.pdf", garbled_pages={2})
     result = CliRunner().invoke(main, ["extract", str(partly)])
@@ -546,6 +577,13 @@ def test_extract_command_names_pages_it_could_not_read(tmp_path: Path) -> None:
     whole = write_garbled_pdf(tmp_path / "whole.pdf", garbled_pages={1, 2, 3})
     result = CliRunner().invoke(main, ["extract", str(whole)])
     assert result.exit_code != 0 and "whole.pdf" in result.output and "OCR" in result.output
+    outlined = write_outlined(tmp_path / "outlined.pdf", outlined_pages={3})
+    result = CliRunner().invoke(main, ["extract", str(outlined)])
+    assert result.exit_code == 0 and {json.loads(line)["page_start"] for line in result.stdout.splitlines()} == {1, 2}
+    assert "page 3 has no text layer, only shapes that look like text (text converted to outlines)" in result.stderr
+    blank = write_shapes(tmp_path / "blank.pdf")
+    result = CliRunner().invoke(main, ["extract", str(blank)])
+    assert result.exit_code == 2 and "blank.pdf: no page has any text" in result.output
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from pipeline.extract import extract_pdf
 from pipeline.manifest import load_manifest
 from pipeline.segment import segment
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
+from tests.outlined_pdf import write_outlined, write_shapes
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -229,6 +230,39 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path)
         assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'whole'").fetchone()[0] == 0
         assert con.execute("SELECT page, needs_ocr FROM pages WHERE review_id = 'partly' ORDER BY page").fetchall() \
             == [(1, False), (2, True), (3, False)]
+    finally:
+        con.close()
+
+
+def test_outlined_and_blank_documents_are_named_with_what_to_do(tmp_path: Path) -> None:
+    """Text converted to outlines on one page: the rest is stored and the page named; on every page: stored as
+    needs_ocr; a PDF of blank pages and shapes: failed with a reason. None passes as a review without text."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write_outlined(folder / "partly.pdf", outlined_pages={2})
+    write_outlined(folder / "whole.pdf", outlined_pages={1, 2, 3})
+    write_shapes(folder / "blank.pdf")
+    manifest = folder / "manifest.csv"
+    manifest.write_text(
+        "review_id,title,area,nation,review_type,year,source\n"
+        "partly,Review one,Thornley,England,SCR,2017,partly.pdf\n"
+        "whole,Review two,Thornley,England,SCR,2018,whole.pdf\n"
+        "blank,Review three,Thornley,England,SCR,2019,blank.pdf\n", encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert result.returncode == 0, result.stderr
+    assert "read in part:\n    - partly: page 2 has no text layer, only shapes that look like text" in result.stdout
+    assert "- whole: whole.pdf: no page has a text layer: the text is drawn as shapes" in result.stdout
+    assert "- blank: blank.pdf: no page has any text, nor anything OCR could read" in result.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        documents = {row[0]: row[1:] for row in con.execute(
+            "SELECT review_id, status, needs_ocr_pages FROM documents").fetchall()}
+        assert documents == {"partly": ("ok", [2]), "whole": ("needs_ocr", [1, 2, 3]), "blank": ("failed", None)}
+        assert con.execute("SELECT page, needs_ocr FROM pages WHERE review_id = 'partly' ORDER BY page").fetchall() \
+            == [(1, False), (2, True), (3, False)]
+        passages = con.execute("SELECT review_id, count(*) FROM passages GROUP BY ALL").fetchall()
+        assert [review for review, _ in passages] == ["partly"]
     finally:
         con.close()
 
