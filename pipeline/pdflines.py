@@ -36,7 +36,7 @@ from pipeline.pdfshapes import (
     white_text,
 )
 from pipeline.pdfview import buffers, clear_view, loose_box, set_view, tight_box
-from pipeline.textcheck import text_quality
+from pipeline.textcheck import garbled_font, text_quality
 
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
 # that is a column gutter or a table cell boundary, not a space between words.
@@ -82,6 +82,7 @@ class Line:
     # The shaded or framed box on the page that holds the line (1, 2, ... from the top; see find_boxes), 0 if
     # none: a "Learning point" panel or a sidebar, whose heading is not the section of the text after it.
     box: int = 0
+    font: str = ""  # the name of the font of the character in the middle of the line (see _drop_garbled_fonts)
 
     @property
     def width(self) -> float:
@@ -100,6 +101,7 @@ class PageLines:
     char_count: int = 0
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
     drawn: bool = False  # no text layer, but marks that could be text drawn as shapes (see pdfshapes.drawn_marks)
+    garbled_lines: int = 0  # lines left out because their font's text is junk across the document
     # Where the part of the page shown (its crop box) starts within the whole page, turned as the page is
     # shown: (left, top). Our positions are measured from the crop box, pdfplumber's from the whole page.
     origin: tuple[float, float] = (0.0, 0.0)
@@ -181,6 +183,7 @@ def _read_pages(path: Path) -> list[PageLines]:
             if ruled:
                 ruled_pages.append(index)
             page.close()
+        _drop_garbled_fonts(pages)
         if ruled_pages:
             _replace_ruled_tables(path, pages, ruled_pages)
         return pages
@@ -245,6 +248,44 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     # separator, and curves (a logo, a chart's pie) are no rules. A garbled page is not read at all.
     # (pdfplumber reads a turned page as it is shown, as we do.)
     return result, not result.garbled and count_rules(paths) >= TABLE_RULES
+
+
+def _drop_garbled_fonts(pages: list[PageLines]) -> None:
+    """Drop the lines set in a font whose text, across the document, is junk (``textcheck.garbled_font``).
+
+    A font embedded with a wrong character map garbles only what is set in it. When that is the body text, the
+    page check finds it; when it is only the headings, or a quotation style, each page reads well and the junk
+    would become section names and passages. Each line is counted under the font of its middle character, and
+    each page counts the lines it lost (``PageLines.garbled_lines``).
+    """
+    by_font: dict[str, list[Line]] = {}
+    for page in pages:
+        for line in page.lines:
+            by_font.setdefault(line.font, []).append(line)
+    junk = {font for font, lines in by_font.items() if garbled_font(_sample(lines))}
+    if not junk:
+        return
+    for page in pages:
+        kept = [line for line in page.lines if line.font not in junk]
+        page.garbled_lines += len(page.lines) - len(kept)
+        page.lines = kept
+
+
+def _sample(lines: list[Line], chars: int = 3000) -> str:
+    """The text of the first lines, up to about ``chars`` characters (plenty to judge a font, and cheaper)."""
+    taken, size = [], 0
+    for line in lines:
+        taken.append(line.text)
+        size += len(line.text) + 1
+        if size >= chars:
+            break
+    return " ".join(taken)
+
+
+def _font_name(textpage, index: int) -> str:
+    fonts = buffers()
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, fonts.font_name, 256, ctypes.byref(fonts.font_flags))
+    return fonts.font_name.value.decode("latin-1", "replace")
 
 
 def _angle(textpage, index: int) -> float:
@@ -345,6 +386,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             bold=_is_bold(textpage, a2) and (a2 == b2 or _is_bold(textpage, b2)),
             page=number,
             angle=_angle(textpage, a2),
+            font=_font_name(textpage, (a2 + b2) // 2),
         )
         line.text = unmask(_drop_footnote_marks(textpage, line.text, a2, line.size))
         if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):
@@ -458,9 +500,7 @@ def _is_bold(textpage, index: int) -> bool:
     weight = pdfium_c.FPDFText_GetFontWeight(textpage.raw, index)
     if weight and weight >= 600:
         return True
-    fonts = buffers()
-    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, fonts.font_name, 256, ctypes.byref(fonts.font_flags))
-    name = fonts.font_name.value.decode("latin-1", "replace").lower()
+    name = _font_name(textpage, index).lower()
     return "bold" in name or "black" in name or "heavy" in name
 
 

@@ -32,6 +32,7 @@ class PageInfo:
     needs_ocr: bool  # scanned (no text layer) or garbled: OCR is the way to read it
     garbled: bool = False  # it has a text layer, but not one of readable English (pipeline.textcheck)
     drawn: bool = False  # no text layer, but marks that look like text drawn as shapes (text converted to outlines)
+    garbled_lines: int = 0  # lines left out: their font's text is not readable English (a font's wrong character map)
 
 
 @dataclass
@@ -82,10 +83,16 @@ PDF through OCR to include them
         if drawn:
             parts.append(f"{_pages(drawn)} no text layer, only shapes that look like text (text converted to "
                          "outlines)")
+        lines = [p for p in self.pages if p.garbled_lines and not p.needs_ocr]
+        if lines:
+            count = sum(p.garbled_lines for p in lines)
+            parts.append(f"{_pages([p.number for p in lines])} lines in a font whose text is not readable English "
+                         f"(a font without a proper character map, or another language): {count} "
+                         f"line{'s' if count > 1 else ''} left out")
         if not parts:
             return None
         return "; ".join(parts) + ". Not read: run the PDF through OCR to include " + (
-            "it" if len(scanned) + len(garbled) + len(drawn) == 1 else "them")
+            "it" if len(scanned) + len(garbled) + len(drawn) + len(lines) == 1 else "them")
 
     def needs_ocr_message(self) -> str:
         """Why nothing could be read, for a document whose status is 'needs_ocr'."""

@@ -24,10 +24,16 @@ MIN_LETTERS = 150
 MAX_ODD_SHARE = 0.25  # control, private-use or replacement characters among the visible characters
 MIN_KNOWN_SHARE = 0.45  # letters that belong to known English words, among all letters
 SAMPLE_WORDS = 300  # words are looked up among the page's first 300 (plenty to judge, and cheaper)
+MIN_FONT_LETTERS = 40  # a font's lines across a document: fewer letters than this, too little to judge
+MIN_FONT_CHARS = 20
+MAX_FONT_KNOWN_SHARE = 0.3  # stricter than a page's: a font may be kept for names, places or another language
 
 _EDGE_PUNCTUATION = "\"'“”‘’()[]{}<>.,;:!?*•·–—-…/\\|"
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
+_ACRONYM = re.compile(r"[A-Z]{1,6}s?")
+# Bullets from Symbol and Wingdings fonts come out in the private use area; a font of bullets is not garbled.
+_NO_BULLETS = str.maketrans("", "", "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0•●▪◦‣∙·■□►➢➤❖")
 # Never text: C0/C1 controls, invisible format characters, private use, specials and U+FFFD. (U+FFFE is
 # left out: pdfium uses it to mark a hyphen at a line end.)
 _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
@@ -61,8 +67,9 @@ class TextQuality:
         return self.letters >= MIN_LETTERS and self.known_share < MIN_KNOWN_SHARE
 
 
-def text_quality(text: str) -> TextQuality:
-    """Measure ``text`` (a page's text layer).
+def text_quality(text: str, skip_acronyms: bool = False) -> TextQuality:
+    """Measure ``text`` (a page's text layer). With ``skip_acronyms``, words of up to six capitals ("CAMHS",
+    "MASH") are left out of the sample: a font used for little else than them is not garbled.
 
     >>> text_quality("The review found that the assessment was not updated.").known_share
     1.0
@@ -70,6 +77,8 @@ def text_quality(text: str) -> TextQuality:
     0.0
     """
     tokens = text.split()
+    if skip_acronyms:
+        tokens = [t for t in tokens if not _ACRONYM.fullmatch(t.strip(_EDGE_PUNCTUATION))]
     sample = tokens[:SAMPLE_WORDS]
     known = 0
     for token in sample:
@@ -79,6 +88,29 @@ def text_quality(text: str) -> TextQuality:
     visible = "".join(tokens)  # whitespace (some of it control characters, "\x0c") is neither text nor odd
     return TextQuality(chars=len(visible), odd=len(_ODD.findall(visible)),
                        letters=len(_LETTER.findall(" ".join(sample))), known_letters=known)
+
+
+def garbled_font(text: str) -> bool:
+    """Whether the text set in one font, across a document, is junk: the font's character map is wrong.
+
+    A font used only for a few lines (the headings, say) can be garbled on pages that read well otherwise, and
+    there are too few of its words on any one page to judge them. Across the document its lines need at least
+    ``MIN_FONT_LETTERS`` letters, under ``MAX_FONT_KNOWN_SHARE`` of them in known English words; or a quarter of
+    at least ``MIN_FONT_CHARS`` characters that are never text. Short capitalised words (acronyms) and bullets
+    are not held against a font.
+
+    >>> garbled_font("Section 1: what the review found. Section 2: what the review found.")
+    False
+    >>> garbled_font("l.~9Jtm Ay NCp9 9C. +.GJ.N 5t@m l.~9Jtm A5 NCp9 9C. +.GJ.N 5t@m l.~9Jtm AC NCp9 9C. +.GJ.N")
+    True
+    >>> garbled_font("GP CAMHS MASH IRO CSC GP CAMHS MASH IRO CSC GP CAMHS MASH IRO CSC GP CAMHS")
+    False
+    """
+    text = text.translate(_NO_BULLETS)
+    quality = text_quality(text, skip_acronyms=True)
+    if quality.chars >= MIN_FONT_CHARS and quality.odd_share >= MAX_ODD_SHARE:
+        return True
+    return quality.letters >= MIN_FONT_LETTERS and quality.known_share < MAX_FONT_KNOWN_SHARE
 
 
 def _known(word: str) -> bool:

@@ -48,13 +48,14 @@ def _to_unicode(shift: int) -> bytes:
     ).encode()
 
 
-def write_pdf(path: Path, garbled_pages: set[int], pages: int = 3) -> Path:
-    """Write a ``pages``-page PDF to ``path``; the 1-based ``garbled_pages`` extract as junk."""
+def write_pdf(path: Path, garbled_pages: set[int], pages: int = 3, garbled_headings: bool = False) -> Path:
+    """Write a ``pages``-page PDF to ``path``; the 1-based ``garbled_pages`` extract as junk. With
+    ``garbled_headings``, every page's heading is set in the garbled font and its text in a good one."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4)
     for number in range(1, pages + 1):
         font = "Courier" if number in garbled_pages else "Helvetica"
-        canvas.setFont(f"{font}-Bold" if font == "Helvetica" else font, 14)
+        canvas.setFont("Courier" if garbled_headings else f"{font}-Bold" if font == "Helvetica" else font, 14)
         canvas.drawString(60, 720, f"Section {number}: what the review found")
         canvas.setFont(font, 10)
         y = 690

@@ -528,6 +528,46 @@ def test_garbled_text_layer_is_set_aside_for_ocr_and_the_rest_is_read(tmp_path: 
     assert message.startswith("page 2 has a text layer that is not readable English") and "OCR" in message
 
 
+def test_headings_in_a_garbled_font_are_left_out_and_the_text_is_read(tmp_path: Path) -> None:
+    """Only the headings' font has a wrong character map: each page reads well, but the headings are junk.
+    They are left out (not made sections or passages), the pages' text is read, and the loss is named."""
+    pdf = write_garbled_pdf(tmp_path / "garbled-headings.pdf", garbled_pages=set(), garbled_headings=True)
+    first_line = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range().splitlines()[0]
+    assert "review" not in first_line and text_quality(pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range(
+    )).garbled is False  # the heading really extracts as junk, and the page as a whole passes
+    document = extract_pdf(pdf)
+    assert document.status == "ok" and document.needs_ocr_pages == []
+    assert [b.kind for b in document.blocks] == ["paragraph"] * 6
+    assert all(text_quality(b.text).known_share > 0.9 for b in document.blocks)
+    assert all("health visitor" in b.text for b in document.blocks)
+    assert [p.garbled_lines for p in document.pages] == [1, 1, 1]
+    message = document.unread_pages_message()
+    assert message.startswith("pages 1, 2, 3 have lines in a font whose text is not readable English")
+    assert "3 lines left out" in message
+
+
+def test_a_font_kept_for_agencies_and_acronyms_is_not_garbled(tmp_path: Path) -> None:
+    """A font used for little but short capitalised names (a chronology's agency column) is read."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from tests.garbled_pdf import PARAGRAPH
+
+    canvas = Canvas(str(tmp_path / "agencies.pdf"))
+    for page in range(2):
+        y = 760
+        for agency in ("CAMHS", "ISVA", "MARAC", "IDVA", "MAPPA", "YOT", "PCSO", "SENCO", "EHCP", "Police"):
+            canvas.setFont("Times-Bold", 10)
+            canvas.drawString(60, y, f"{agency} ({page + 1})")
+            canvas.setFont("Helvetica", 10)
+            canvas.drawString(200, y, PARAGRAPH[:60])
+            y -= 20
+        canvas.showPage()
+    canvas.save()
+    document = extract_pdf(tmp_path / "agencies.pdf")
+    assert all(p.garbled_lines == 0 for p in document.pages) and document.unread_pages_message() is None
+    assert "CAMHS" in full_text(document.blocks) and "SENCO" in full_text(document.blocks)
+
+
 def test_wholly_garbled_pdf_needs_ocr_with_its_own_reason(tmp_path: Path) -> None:
     document = extract_pdf(write_garbled_pdf(tmp_path / "garbled.pdf", garbled_pages={1, 2, 3}))
     assert document.status == "needs_ocr" and not document.blocks

@@ -207,15 +207,19 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path)
     folder.mkdir()
     write_garbled_pdf(folder / "partly.pdf", garbled_pages={2})
     write_garbled_pdf(folder / "whole.pdf", garbled_pages={1, 2, 3})
+    write_garbled_pdf(folder / "headings.pdf", garbled_pages=set(), garbled_headings=True)
     manifest = folder / "manifest.csv"
     manifest.write_text(
         "review_id,title,area,nation,review_type,year,source\n"
         "partly,Review one,Thornley,England,SCR,2017,partly.pdf\n"
-        "whole,Review two,Thornley,England,SCR,2018,whole.pdf\n", encoding="utf-8")
+        "whole,Review two,Thornley,England,SCR,2018,whole.pdf\n"
+        "headings,Review three,Thornley,England,SCR,2019,headings.pdf\n", encoding="utf-8")
     db = tmp_path / "db.duckdb"
     result = _run(tmp_path, db, "--no-themes", manifest=manifest)
     assert result.returncode == 0, result.stderr
-    assert "read in part:\n    - partly: page 2 has a text layer that is not readable English" in result.stdout
+    notes = result.stdout.split("read in part:\n")[1]
+    assert "    - partly: page 2 has a text layer that is not readable English" in notes
+    assert "    - headings: pages 1, 2, 3 have lines in a font whose text is not readable English" in notes
     assert "problems:\n    - whole: whole.pdf: no page has readable text" in result.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -228,6 +232,13 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path)
         pages = con.execute("SELECT DISTINCT page_start FROM passages WHERE review_id = 'partly'").fetchall()
         assert sorted(p for (p,) in pages) == [1, 3]
         assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'whole'").fetchone()[0] == 0
+        # only the headings' font is garbled: the text is stored, with no section made of junk
+        assert documents["headings"][0] == "ok" and documents["headings"][2] == []
+        assert "pages 1, 2, 3 have lines in a font whose text is not readable English" in documents["headings"][1]
+        sections = con.execute("SELECT DISTINCT coalesce(section, '') FROM passages WHERE review_id = 'headings'"
+                               ).fetchall()
+        assert sections == [("",)]
+        assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'headings'").fetchone()[0] >= 3
         assert con.execute("SELECT page, needs_ocr FROM pages WHERE review_id = 'partly' ORDER BY page").fetchall() \
             == [(1, False), (2, True), (3, False)]
     finally:
