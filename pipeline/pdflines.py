@@ -31,6 +31,7 @@ from pipeline.pdfshapes import (
     mask_under_images,
     mask_white_out,
     page_objects,
+    typed_annotations,
     unmask,
     visible_shapes,
     white_text,
@@ -178,7 +179,13 @@ def _read_pages(path: Path) -> list[PageLines]:
                 page = pdf[index]
             except pdfium.PdfiumError as exc:
                 raise ExtractError(f"{path.name}: page {index + 1} is damaged ({exc}); replace the file") from None
-            page_lines, ruled = _read_page(page, index + 1)
+            annotation_covers = None
+            if typed_annotations(page):  # form fields, typed comments: drawn into the page so their text is read
+                annotation_covers = covering_annotations(page)  # flattening turns these into mere shapes
+                pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+                page.close()
+                page = pdf[index]
+            page_lines, ruled = _read_page(page, index + 1, annotation_covers)
             pages.append(page_lines)
             if ruled:
                 ruled_pages.append(index)
@@ -191,7 +198,9 @@ def _read_pages(path: Path) -> list[PageLines]:
         pdf.close()
 
 
-def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
+def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None = None) -> tuple[PageLines, bool]:
+    """Read one page; ``annotation_covers`` are its redaction annotations when they were found before the page
+    was flattened (see ``covering_annotations``)."""
     width, height = page.get_size()
     result = PageLines(number=number, width=width, height=height)
     paths: list[tuple[object, tuple | None]] = []  # (path, matrix of the form it is in)
@@ -224,7 +233,8 @@ def _read_page(page: pdfium.PdfPage, number: int) -> tuple[PageLines, bool]:
     try:
         text = textpage.get_text_range()
         # a page painted over with thousands of shapes is a map or a chart: only its annotations are checked
-        covers = (painted_over if len(painted_over) <= MAX_BOX_PATHS else []) + covering_annotations(page)
+        covers = (painted_over if len(painted_over) <= MAX_BOX_PATHS else []) + (
+            covering_annotations(page) if annotation_covers is None else annotation_covers)
         if covers:
             text, result.redactions = mask_redacted(textpage, text, text_order, covers, height)
         grey = grey_page(page)  # rendered once, if either check needs it

@@ -102,6 +102,22 @@ def covering_annotations(page) -> list[tuple[int, tuple[float, float, float, flo
     return found
 
 
+def typed_annotations(page) -> bool:
+    """Whether the page has form fields or typed-text comments: text a reader sees that is not in the page's
+    content, but in annotations drawn over it (a review written into a fillable template, or words added with
+    a viewer's text tool). pdfium's text layer leaves it out until the page is flattened."""
+    for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+        if not annot:
+            continue
+        try:
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) in (pdfium_c.FPDF_ANNOT_WIDGET, pdfium_c.FPDF_ANNOT_FREETEXT):
+                return True
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return False
+
+
 def _shape_boxes(shapes: list[tuple[int, object, tuple | None]]) -> list[tuple[int, tuple]]:
     """(paint order, box as the page is shown, y upwards) of each shape; an annotation comes as a rectangle."""
     boxes = []

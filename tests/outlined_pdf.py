@@ -1,9 +1,10 @@
-"""Write PDFs whose text, on chosen pages, is converted to outlines: each glyph drawn as a filled shape.
+"""Write PDFs whose text a reader sees but the page's text layer does not hold as it is.
 
-Design tools offer "convert text to outlines" so a print shop needs no fonts; the page then looks like any
-other but has no text layer at all. The glyph shapes here come from matplotlib's ``TextPath`` (DejaVu Sans,
-installed with matplotlib), so what pdfium renders is real type. Also blank pages and pages of shapes that
-are not text (a frame on a coloured background, a logo, a bar chart). The text is our own writing.
+Text converted to outlines: design tools offer it so a print shop needs no fonts; each glyph is drawn as a
+filled shape, so the page looks like any other but has no text layer at all. The glyph shapes come from
+matplotlib's ``TextPath`` (DejaVu Sans, installed with matplotlib), so what pdfium renders is real type.
+Also blank pages and pages of shapes that are not text (a frame on a coloured background, a logo, a bar
+chart), and a typed-text comment drawn over a page by its own appearance. The text is our own writing.
 """
 
 from __future__ import annotations
@@ -117,4 +118,50 @@ def write_shapes(path: Path, text_page: bool = False) -> Path:
     canvas.showPage()
     canvas.save()
     path.write_bytes(buffer.getvalue())
+    return path
+
+
+COMMENT_TEXT = "Added by the reviewer: the school was not told about the move."
+
+
+def write_typed_comment(path: Path) -> Path:
+    """A page of text with a typed-text comment over its margin, drawn by its own appearance stream, as a PDF
+    viewer's text tool writes it: the words are seen on the page but are not in its content."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    _page(canvas, 1, outlined=False)
+    canvas.showPage()
+    canvas.save()
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(buffer.getvalue())))
+    rect = (60, 420, 520, 440)
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    appearance = DecodedStreamObject()
+    appearance.set_data(f"BT /Helv 11 Tf 2 6 Td ({COMMENT_TEXT}) Tj ET".encode())
+    appearance.update({
+        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(rect[2] - rect[0]),
+                                          FloatObject(rect[3] - rect[1])]),
+        NameObject("/Resources"): DictionaryObject({NameObject("/Font"): DictionaryObject({
+            NameObject("/Helv"): font})})})
+    writer.add_annotation(0, DictionaryObject({
+        NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/FreeText"),
+        NameObject("/Rect"): ArrayObject([FloatObject(v) for v in rect]),
+        NameObject("/Contents"): TextStringObject(COMMENT_TEXT),
+        NameObject("/DA"): TextStringObject("/Helv 11 Tf 0 g"),
+        NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(appearance)})}))
+    with open(path, "wb") as handle:
+        writer.write(handle)
     return path

@@ -59,7 +59,12 @@ def _box(canvas: Canvas, y: float, line: str, words: str) -> tuple[float, float]
     return x, canvas.stringWidth(words, FONT, SIZE)
 
 
-def write_pdf(path: Path) -> Path:
+FIELD_TEXT = "The housing officer was told of the move on the same day."
+
+
+def write_pdf(path: Path, form_field: bool = False) -> Path:
+    """The redacted PDF; with ``form_field``, page 1 also holds a filled form field (``FIELD_TEXT``), whose
+    text lies in an annotation rather than the page's content."""
     width, height = A4
     canvas = Canvas(str(path), pagesize=A4)
     # A dark band painted first, with the heading painted on it in white: a design, not a redaction.
@@ -115,6 +120,9 @@ def write_pdf(path: Path) -> Path:
     _paste_images(canvas, tops)
     line, top = LINES[ANNOTATED_LINE], tops[ANNOTATED_LINE]
     spans = {kind: (*_box(canvas, top, line, words), top) for kind, words in ANNOTATED.items()}
+    if form_field:
+        canvas.acroForm.textfield(name="note", value=FIELD_TEXT, x=LEFT, y=120, width=width - 2 * LEFT, height=20,
+                                  fontName=FONT, fontSize=SIZE, borderWidth=0)
     canvas.showPage()
     _table_page(canvas, width, height)
     canvas.save()

@@ -31,9 +31,10 @@ from tests.boxed_pdf import (
     write_sidebar,
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
-from tests.outlined_pdf import write_outlined, write_shapes
+from tests.outlined_pdf import COMMENT_TEXT, write_outlined, write_shapes, write_typed_comment
 from tests.redacted_pdf import (
     CHRONOLOGY_READ,
+    FIELD_TEXT,
     FORM_HIDDEN,
     HIDDEN,
     draw_chronology,
@@ -598,6 +599,15 @@ def test_pages_of_shapes_that_are_not_text_are_not_sent_to_ocr(tmp_path: Path) -
     document = extract_pdf(write_shapes(tmp_path / "shapes.pdf", text_page=True))
     assert document.status == "ok" and {b.page_start for b in document.blocks} == {1}
     assert document.needs_ocr_pages == [] and document.unread_pages_message() is None
+
+
+def test_a_typed_comment_drawn_on_the_page_is_read(tmp_path: Path) -> None:
+    """Words added with a viewer's text tool live in an annotation, outside the page's text layer: the page is
+    flattened so they are read like the rest (a filled form field too: see the redaction test)."""
+    pdf = write_typed_comment(tmp_path / "commented.pdf")
+    assert COMMENT_TEXT not in pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    texts = [b.text for b in extract_pdf(pdf).blocks]
+    assert texts[-1] == COMMENT_TEXT and texts[0] == "Section 1: what the review found"
 
 
 def test_a_pdf_with_nothing_to_read_fails_with_a_reason(tmp_path: Path) -> None:
@@ -1188,8 +1198,11 @@ def test_a_box_broken_over_the_page_keeps_its_heading_on_the_next_page(tmp_path:
     assert len(after) == 8 and {p.section for p in after} == {"Analysis"}
 
 
-def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
-    pdf = write_redacted_pdf(tmp_path / "redacted.pdf")
+@pytest.mark.parametrize("form_field", [False, True])
+def test_text_under_a_redaction_box_is_not_read(tmp_path: Path, form_field: bool) -> None:
+    # With a filled form field on the page, the page is flattened to read the field: the redaction
+    # annotations, which flattening turns into shapes, must still hide their words.
+    pdf = write_redacted_pdf(tmp_path / "redacted.pdf", form_field=form_field)
     page_text = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
     assert "Quonset" in page_text and "Brackwater" in page_text  # the file really still holds the words
     result = CliRunner().invoke(main, ["extract", str(pdf)])
@@ -1205,6 +1218,7 @@ def test_text_under_a_redaction_box_is_not_read(tmp_path: Path) -> None:
     assert "The social worker, Ms [redacted], visited the family" in text  # under a black image
     assert "Her address at the time was withheld from the review" in text  # under a see-through image
     assert "4 May | School | Told of the move by the aunt, [redacted]" in text
+    assert (FIELD_TEXT in text) is form_field
     # Dark marks that are not redactions hide nothing: bands behind white headings (one painted after the text
     # above it), a strike-through, an underline, and a highlight painted over the words.
     sections = [json.loads(line)["section"] for line in result.stdout.splitlines()]
