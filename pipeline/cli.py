@@ -90,7 +90,7 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.extend(f"    - {p['review_id']}: {p['message']}" for p in problems)
     notes = summary.get("notes") or []
     if notes:
-        lines.append("  read in part:")
+        lines.append("  notes (pages read by OCR, or not read):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
     return "\n".join(lines)
@@ -142,7 +142,7 @@ def format_status(summary: dict, path: Path) -> str:
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{count} {name}" for name, count in value.items())
-        lines.append(f"  {key.replace('_', ' ')}: {value}")
+        lines.append(f"  {key.replace('_', ' ').replace('ocr', 'OCR')}: {value}")
     last = summary.get("last_run")
     if last:
         finished = last.get("finished_at")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from pipeline import ocr
 from pipeline.errors import ExtractError
 from pipeline.pdfshapes import (
     MASK,
@@ -37,10 +38,11 @@ from pipeline.pdfshapes import (
     white_text,
 )
 from pipeline.pdfview import buffers, clear_view, loose_box, set_view, tight_box
-from pipeline.textcheck import garbled_font, text_quality
+from pipeline.textcheck import garbled_font, readable_ocr_text, text_quality
 
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
 # that is a column gutter or a table cell boundary, not a space between words.
+OCR_FONT = "(ocr)"  # Line.font of lines read by OCR
 _GUTTER_FONT_SIZES = 2.2
 # A narrower gap after a short first run (a date set close to its event in a chronology) is only noted.
 _LABEL_GAP = 0.8
@@ -103,6 +105,9 @@ class PageLines:
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
     drawn: bool = False  # no text layer, but marks that could be text drawn as shapes (see pdfshapes.drawn_marks)
     garbled_lines: int = 0  # lines left out because their font's text is junk across the document
+    ocr: bool = False  # its lines were read by OCR (it had no usable text layer; see pipeline.ocr)
+    ocr_confidence: float | None = None  # mean confidence (0-100) of the words OCR read on it
+    ocr_tried: bool = False  # OCR looked at it (if it is still needs_ocr, OCR found no English text on it)
     # Where the part of the page shown (its crop box) starts within the whole page, turned as the page is
     # shown: (left, top). Our positions are measured from the crop box, pdfplumber's from the whole page.
     origin: tuple[float, float] = (0.0, 0.0)
@@ -113,6 +118,8 @@ class PageLines:
     def needs_ocr(self) -> bool:
         """True when OCR is the way to read the page: it shows something (images, or text drawn as shapes) but
         has no text layer, or its text layer is garbled."""
+        if self.ocr:
+            return False
         return (self.char_count == 0 and (self.has_images or self.drawn)) or self.garbled
 
 
@@ -174,6 +181,7 @@ def _read_pages(path: Path) -> list[PageLines]:
             raise ExtractError(f"{path.name}: the PDF has no pages; replace the file")
         pages = []
         ruled_pages: list[int] = []
+        reader = ocr.PageReader() if ocr.enabled() else None
         for index in range(page_count):
             try:
                 page = pdf[index]
@@ -186,6 +194,8 @@ def _read_pages(path: Path) -> list[PageLines]:
                 page.close()
                 page = pdf[index]
             page_lines, ruled = _read_page(page, index + 1, annotation_covers)
+            if page_lines.needs_ocr and reader is not None and _read_by_ocr(page_lines, page, reader):
+                ruled = False  # what OCR read stays: pdfplumber would find no text in its tables
             pages.append(page_lines)
             if ruled:
                 ruled_pages.append(index)
@@ -195,7 +205,32 @@ def _read_pages(path: Path) -> list[PageLines]:
             _replace_ruled_tables(path, pages, ruled_pages)
         return pages
     finally:
+        if reader is not None:
+            reader.close()
         pdf.close()
+
+
+def _read_by_ocr(result: PageLines, page: pdfium.PdfPage, reader: ocr.PageReader) -> bool:
+    """Read a page without a usable text layer by OCR into ``result``; False when OCR found no readable
+    English on it (a photograph, a blank scan, a page in another language), which then stays unread."""
+    result.ocr_tried = True
+    lines = []
+    ocr_lines = reader.read(page)
+    confidences = [word.confidence for ocr_line in ocr_lines for word in ocr_line.words]
+    for run, size, bold in ocr.page_runs(ocr_lines):
+        lines.append(Line(
+            text=" ".join(word.text for word in run),
+            x0=min(word.box[0] for word in run), x1=max(word.box[2] for word in run),
+            top=min(word.box[1] for word in run), bottom=max(word.box[3] for word in run),
+            size=round(size, 1), bold=bold, page=result.number, font=OCR_FONT))
+    text = " ".join(line.text for line in lines)
+    if not lines or not readable_ocr_text(text):
+        return False
+    result.lines = lines
+    result.ocr = True
+    result.char_count = len("".join(text.split()))
+    result.ocr_confidence = round(sum(confidences) / len(confidences), 1)
+    return True
 
 
 def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None = None) -> tuple[PageLines, bool]:
@@ -271,7 +306,8 @@ def _drop_garbled_fonts(pages: list[PageLines]) -> None:
     by_font: dict[str, list[Line]] = {}
     for page in pages:
         for line in page.lines:
-            by_font.setdefault(line.font, []).append(line)
+            if line.font != OCR_FONT:  # OCR text is checked page by page, as it is read
+                by_font.setdefault(line.font, []).append(line)
     junk = {font for font, lines in by_font.items() if garbled_font(_sample(lines))}
     if not junk:
         return

@@ -33,6 +33,9 @@ class PageInfo:
     garbled: bool = False  # it has a text layer, but not one of readable English (pipeline.textcheck)
     drawn: bool = False  # no text layer, but marks that look like text drawn as shapes (text converted to outlines)
     garbled_lines: int = 0  # lines left out: their font's text is not readable English (a font's wrong character map)
+    ocr: bool = False  # read by OCR (it had no usable text layer): its text may hold misread words
+    ocr_confidence: float | None = None  # mean OCR word confidence on the page, 0-100
+    ocr_tried: bool = False  # OCR looked at it (and, if it is still needs_ocr, found no English text)
 
 
 @dataclass
@@ -44,73 +47,111 @@ class ExtractedDocument:
 
     @property
     def needs_ocr_pages(self) -> list[int]:
-        """Pages not read: scanned (no text layer) or with a garbled text layer."""
+        """Pages not read: no text layer (scanned, or text drawn as shapes) or a garbled one, and OCR was off or
+        found no English text on them."""
         return [p.number for p in self.pages if p.needs_ocr]
 
     @property
     def garbled_pages(self) -> list[int]:
+        """Pages whose text layer is junk (read by OCR instead, where it could)."""
         return [p.number for p in self.pages if p.garbled]
 
     @property
+    def ocr_pages(self) -> list[int]:
+        """Pages read by OCR."""
+        return [p.number for p in self.pages if p.ocr]
+
+    @property
     def status(self) -> str:
-        """'needs_ocr' when no text was read and some page needs OCR (a scan, or a garbled text layer), else 'ok'."""
+        """'needs_ocr' when no text was read and some page has no usable text layer, else 'ok'."""
         if not self.blocks and self.needs_ocr_pages:
             return "needs_ocr"
         return "ok"
 
     def unread_pages_message(self) -> str | None:
-        """Why some pages were not read and what to do, or None when every page was read.
+        """What was read by OCR, what was not read and why, and what to do; None when every page was read from
+        its text layer.
 
         >>> pages = [PageInfo(1, 0, True), PageInfo(2, 2000, False), PageInfo(3, 2400, True, garbled=True),
-        ...          PageInfo(4, 0, True, drawn=True)]
+        ...          PageInfo(4, 0, True, drawn=True), PageInfo(5, 1800, False, ocr=True, ocr_confidence=88.5),
+        ...          PageInfo(6, 1500, False, garbled_lines=2)]
         >>> for part in ExtractedDocument(blocks=[], pages=pages).unread_pages_message().split("; "):
         ...     print(part)
-        page 1 has no text layer (scanned)
+        page 5 was read by OCR (it has no usable text layer, mean word confidence 88%): words may be misread, \
+so check quotes against the PDF. Page 1 has no text layer (scanned)
         page 3 has a text layer that is not readable English (a font without a proper character map, or another \
 language)
-        page 4 has no text layer, only shapes that look like text (text converted to outlines). Not read: run the \
-PDF through OCR to include them
+        page 4 has no text layer, only shapes that look like text (text converted to outlines). Not read: OCR is \
+switched off (CASEREVIEW_OCR=0): switch it on, or run the PDF through OCR, to include them. Page 6 has lines in \
+a font whose text is not readable English (a font without a proper character map, or another language): 2 lines \
+left out.
         """
-        scanned = [p.number for p in self.pages if p.needs_ocr and not p.garbled and not p.drawn]
-        garbled = self.garbled_pages
-        drawn = [p.number for p in self.pages if p.needs_ocr and p.drawn]
+        sentences = []
+        read = [p for p in self.pages if p.ocr]
+        if read:
+            confidence = sum(p.ocr_confidence or 0.0 for p in read) / len(read)
+            sentences.append(f"{_pages(_numbers(read), past=True)} read by OCR (it has no usable text layer, mean "
+                             f"word confidence {confidence:.0f}%): words may be misread, so check quotes against "
+                             "the PDF")
+        unread = [p for p in self.pages if p.needs_ocr]
+        scanned = [p for p in unread if not p.garbled and not p.drawn]
+        garbled = [p for p in unread if p.garbled]
+        drawn = [p for p in unread if p.drawn]
         parts = []
         if scanned:
-            parts.append(f"{_pages(scanned)} no text layer (scanned)")
+            parts.append(f"{_pages(_numbers(scanned))} no text layer (scanned)")
         if garbled:
-            parts.append(f"{_pages(garbled)} a text layer that is not readable English (a font without a proper "
-                         "character map, or another language)")
+            parts.append(f"{_pages(_numbers(garbled))} a text layer that is not readable English (a font without a "
+                         "proper character map, or another language)")
         if drawn:
-            parts.append(f"{_pages(drawn)} no text layer, only shapes that look like text (text converted to "
-                         "outlines)")
-        lines = [p for p in self.pages if p.garbled_lines and not p.needs_ocr]
+            parts.append(f"{_pages(_numbers(drawn))} no text layer, only shapes that look like text (text "
+                         "converted to outlines)")
+        if parts:
+            them = "it" if len(unread) == 1 else "them"
+            if all(p.ocr_tried for p in unread):
+                advice = (f"Not read: OCR found no English text on {them} (a picture, a blank scan, or another "
+                          f"language): look at {them} in the PDF")
+            else:
+                advice = (f"Not read: OCR is switched off (CASEREVIEW_OCR=0): switch it on, or run the PDF "
+                          f"through OCR, to include {them}")
+            sentences.append("; ".join(parts) + ". " + advice)
+        lines = [p for p in self.pages if p.garbled_lines and not p.needs_ocr and not p.ocr]
         if lines:
             count = sum(p.garbled_lines for p in lines)
-            parts.append(f"{_pages([p.number for p in lines])} lines in a font whose text is not readable English "
-                         f"(a font without a proper character map, or another language): {count} "
-                         f"line{'s' if count > 1 else ''} left out")
-        if not parts:
+            sentences.append(f"{_pages(_numbers(lines))} lines in a font whose text is not readable English (a "
+                             f"font without a proper character map, or another language): {count} "
+                             f"line{'s' if count > 1 else ''} left out")
+        if not sentences:
             return None
-        return "; ".join(parts) + ". Not read: run the PDF through OCR to include " + (
-            "it" if len(scanned) + len(garbled) + len(drawn) + len(lines) == 1 else "them")
+        return ". ".join([sentences[0], *(s[0].upper() + s[1:] for s in sentences[1:])]) + "."
 
     def needs_ocr_message(self) -> str:
         """Why nothing could be read, for a document whose status is 'needs_ocr'."""
+        if all(p.ocr_tried for p in self.pages if p.needs_ocr):
+            return ("no page has text that could be read: it has no usable text layer, and OCR found no English "
+                    "text on its pages (pictures, blank scans, or another language); look at the file, and "
+                    "replace it if it is not the review")
         if self.garbled_pages:
             return ("no page has readable text: the text layer is not readable English (a font without a proper "
-                    "character map, or another language); run it through OCR and replace the file")
+                    "character map, or another language); OCR is switched off (CASEREVIEW_OCR=0): switch it on, "
+                    "or run the file through OCR and replace it")
         if any(p.drawn for p in self.pages):
             return ("no page has a text layer: the text is drawn as shapes (converted to outlines), so only OCR "
-                    "can read it; run it through OCR, or ask the publisher for a copy with its text, and replace "
-                    "the file")
-        return "no page has a text layer (a scanned document); run it through OCR and replace the file"
+                    "can read it; OCR is switched off (CASEREVIEW_OCR=0): switch it on, or ask the publisher for a "
+                    "copy with its text")
+        return ("no page has a text layer (a scanned document); OCR is switched off (CASEREVIEW_OCR=0): switch it "
+                "on, or run the file through OCR and replace it")
 
 
-def _pages(numbers: list[int]) -> str:
-    """'page 3 has' or 'pages 3, 4 have'."""
+def _numbers(pages: list[PageInfo]) -> list[int]:
+    return [p.number for p in pages]
+
+
+def _pages(numbers: list[int], past: bool = False) -> str:
+    """'page 3 has' or 'pages 3, 4 have' ('page 3 was', 'pages 3, 4 were' with ``past``)."""
     if len(numbers) == 1:
-        return f"page {numbers[0]} has"
-    return f"pages {', '.join(map(str, numbers))} have"
+        return f"page {numbers[0]} {'was' if past else 'has'}"
+    return f"pages {', '.join(map(str, numbers))} {'were' if past else 'have'}"
 
 
 @dataclass(frozen=True)

@@ -165,7 +165,9 @@ LIMIT $limit"""
 _HIT_DETAILS = """
 WITH p AS MATERIALIZED (SELECT * FROM passages WHERE passage_id IN (SELECT unnest($1::VARCHAR[])))
 SELECT p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_start, p.page_end, p.section,
-       p.passage_id, p.text
+       p.passage_id, p.text,
+       coalesce((SELECT bool_or(g.ocr) FROM pages g WHERE g.review_id = p.review_id
+                 AND g.page BETWEEN p.page_start AND p.page_end), false) AS ocr
 FROM p
 JOIN reviews r ON r.review_id = p.review_id"""
 _HIT_EVIDENCE = """
@@ -240,6 +242,8 @@ class SearchHit:
         Where the passage is in the review (pages from 1; section heading or None).
     passage_id, text
         The passage and its full text.
+    ocr : bool
+        Whether a page of the passage was read by OCR (it had no usable text layer): its words may be misread.
     snippet : str
         A window of the passage around the matched words, each matched word marked as ``**word**`` (for a
         theme listing: the best evidence sentence, or the start of the passage).
@@ -276,6 +280,7 @@ class SearchHit:
     themes: dict[str, float] = field(default_factory=dict)
     theme_model: str | None = None
     evidence: str | None = None
+    ocr: bool = False
 
     @property
     def snippet(self) -> str:

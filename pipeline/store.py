@@ -136,8 +136,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 # Bulk inserts: one list parameter per column, zipped row-wise by unnest (much faster than executemany).
 _INSERT_PAGES = """
-INSERT INTO pages (review_id, page, chars, needs_ocr)
-SELECT unnest($1), unnest($2), unnest($3), unnest($4)"""
+INSERT INTO pages (review_id, page, chars, needs_ocr, ocr, ocr_confidence)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6)"""
 _INSERT_PASSAGES = """
 INSERT INTO passages (passage_id, review_id, seq, text, page_start, page_end, section, char_start, char_end)
 SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7), unnest($8),
@@ -239,8 +239,8 @@ _CREATE_FTS_INDEX = (
 
 _COUNT_DOCUMENTS_BY_STATUS = "SELECT status, count(*) FROM documents GROUP BY status"
 _COUNT_TABLES = """
-SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM pages), (SELECT count(*) FROM passages),
-       (SELECT count(*) FROM sentences), (SELECT count(*) FROM passage_themes)"""
+SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM pages), (SELECT count(*) FILTER (WHERE ocr) FROM pages),
+       (SELECT count(*) FROM passages), (SELECT count(*) FROM sentences), (SELECT count(*) FROM passage_themes)"""
 _SELECT_FAILURES = """
 SELECT d.review_id, d.status, d.error, r.title, r.source, d.processed_at, d.run_id,
        d.status = 'failed' AND d.pages IS NOT NULL AS keeps_earlier_version
@@ -389,7 +389,7 @@ class Store:
             The ``runs`` row (``reviews_failed`` counts failed reviews and those needing OCR), plus
             ``reviews_needs_ocr``, ``problems``: one dict (``review_id``, ``outcome``, ``message``) per
             review of the run that failed or needs OCR, and ``notes``: one dict (``review_id``, ``message``)
-            per review read in part (pages without readable text).
+            per review read in part or by OCR (pages read by OCR, or without readable text).
         """
         if status not in RUN_END_STATUSES:
             raise ValueError(f"run status must be one of {RUN_END_STATUSES}, not {status!r}")
@@ -516,11 +516,11 @@ class Store:
         Returns
         -------
         dict
-            Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``passages``, ``sentences``,
-            ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row or None).
+            Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``pages_read_by_ocr``, ``passages``,
+            ``sentences``, ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row or None).
         """
         with self._connection(read_only=True) as con:
-            reviews, pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
+            reviews, pages, ocr_pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
             documents = {status: 0 for status in DOCUMENT_STATUSES}
             documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
             failures = _fetch_dicts(con, _SELECT_FAILURES)
@@ -529,6 +529,7 @@ class Store:
             "reviews": reviews,
             "documents": documents,
             "pages": pages,
+            "pages_read_by_ocr": ocr_pages,
             "passages": passages,
             "sentences": sentences,
             "passage_themes": themes,
@@ -666,7 +667,8 @@ def _replace_review_rows(
     con.execute(_INSERT_DOCUMENT, _document_row(run_id, result, now))
     if result.status == "failed":
         return
-    _bulk_insert(con, _INSERT_PAGES, [(review_id, p.number, p.chars, p.needs_ocr) for p in result.pages])
+    _bulk_insert(con, _INSERT_PAGES, [(review_id, p.number, p.chars, p.needs_ocr, p.ocr, p.ocr_confidence)
+                                       for p in result.pages])
     _bulk_insert(con, _INSERT_PASSAGES, _passage_rows(result.passages))
     _bulk_insert(con, _INSERT_SENTENCES, _sentence_rows(result.passages))
     _bulk_insert(con, _INSERT_PASSAGE_THEMES, _theme_rows(review_id, result.themes))

@@ -24,6 +24,7 @@ MIN_LETTERS = 150
 MAX_ODD_SHARE = 0.25  # control, private-use or replacement characters among the visible characters
 MIN_KNOWN_SHARE = 0.45  # letters that belong to known English words, among all letters
 SAMPLE_WORDS = 300  # words are looked up among the page's first 300 (plenty to judge, and cheaper)
+MIN_OCR_LETTERS = 12  # OCR text with at least this many letters must be mostly English words
 MIN_FONT_LETTERS = 40  # a font's lines across a document: fewer letters than this, too little to judge
 MIN_FONT_CHARS = 20
 MAX_FONT_KNOWN_SHARE = 0.3  # stricter than a page's: a font may be kept for names, places or another language
@@ -111,6 +112,36 @@ def garbled_font(text: str) -> bool:
     if quality.chars >= MIN_FONT_CHARS and quality.odd_share >= MAX_ODD_SHARE:
         return True
     return quality.letters >= MIN_FONT_LETTERS and quality.known_share < MAX_FONT_KNOWN_SHARE
+
+
+def readable_ocr_text(text: str) -> bool:
+    """Whether what OCR read on a page is English text worth keeping.
+
+    OCR finds "words" in photographs, logos and specks, and reads a page in another language letter by letter.
+    Only words of three or more characters are weighed (specks read as "il", "Ee" or "wt" are words of the
+    list); they must hold at least ``MIN_OCR_LETTERS`` letters, most of them (``MIN_KNOWN_SHARE``) in known
+    English words.
+
+    >>> readable_ocr_text("Summary of the case. Child G was a nine-year-old girl.")
+    True
+    >>> readable_ocr_text("il |i: Ee ~~ wt Yr nl Rr jf ae Sprtw Gklm ;Ii1 aWw")
+    False
+    >>> readable_ocr_text("4")
+    False
+    """
+    quality = text_quality(text)
+    if not quality.chars or quality.garbled:
+        return False
+    letters = known = 0
+    for token in text.split():
+        core = token.strip(_EDGE_PUNCTUATION)
+        if len(core) < 3:
+            continue
+        count = len(_LETTER.findall(core))
+        letters += count
+        if _WORD.fullmatch(core) and _known(core):
+            known += count
+    return letters >= MIN_OCR_LETTERS and known >= MIN_KNOWN_SHARE * letters
 
 
 def _known(word: str) -> bool:

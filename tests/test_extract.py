@@ -42,6 +42,7 @@ from tests.redacted_pdf import (
     write_page_in_a_form,
 )
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
+from tests.scanned_pdf import write_picture, write_scan, write_welsh_scan
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpus_manifest" / "demo"
@@ -509,13 +510,59 @@ def test_broken_inputs_fail_with_a_reason(name: str, reason: str) -> None:
     assert name in str(info.value)
 
 
-def test_scanned_pdf_is_flagged_needs_ocr_not_empty() -> None:
+@pytest.fixture
+def no_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OCR switched off, as with ``CASEREVIEW_OCR=0``: pages without a usable text layer are only listed."""
+    monkeypatch.setenv("CASEREVIEW_OCR", "0")
+
+
+def test_with_ocr_off_a_scan_is_flagged_needs_ocr_not_empty(no_ocr: None) -> None:
     document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
-    assert document.status == "needs_ocr"
+    assert document.status == "needs_ocr" and document.ocr_pages == []
     assert document.needs_ocr_pages == [p.number for p in document.pages]
+    assert "OCR is switched off (CASEREVIEW_OCR=0)" in document.needs_ocr_message()
 
 
-def test_garbled_text_layer_is_set_aside_for_ocr_and_the_rest_is_read(tmp_path: Path) -> None:
+def test_a_scan_is_read_by_ocr_and_said_to_be() -> None:
+    document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
+    assert document.status == "ok" and document.ocr_pages == [1] and document.needs_ocr_pages == []
+    text = full_text(document.blocks)
+    for phrase in ("use a structured neglect assessment tool", 'she had been hungry "most days after school',
+                   "Summary of the case"):
+        assert phrase in text
+    assert "Key learning" in [b.text for b in document.blocks if b.kind == "heading"]
+    assert 80 <= document.pages[0].ocr_confidence <= 100
+    message = document.unread_pages_message()
+    assert message.startswith("page 1 was read by OCR (it has no usable text layer, mean word confidence")
+    assert "check quotes against the PDF" in message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("dpi", "skew", "speckle", "floor"), [(200, 0.0, 0.0, 0.98), (150, 0.4, 0.002, 0.93)])
+def test_ocr_reads_a_two_column_scan_as_its_text_layer_reads(tmp_path: Path, dpi: int, skew: float, speckle: float,
+                                                             floor: float) -> None:
+    """A two-column review with numbered paragraphs, printed and scanned (cleanly, or at a lower resolution
+    a little askew and specked): OCR gives back its words in the same order as the text layer does."""
+    source = DEMO / "ashcombe-2023-children-f-and-g.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=dpi, skew=skew, speckle=speckle))
+    assert scan.ocr_pages == [p.number for p in scan.pages]
+    original = extract_pdf(source)
+    assert word_order_f1(full_text(scan.blocks), full_text(original.blocks)) >= floor
+    dashes = str.maketrans("–—", "--")
+    headings = {b.text.translate(dashes) for b in original.blocks if b.kind == "heading"}
+    read = {b.text.translate(dashes) for b in scan.blocks if b.kind == "heading"}
+    assert len(headings & read) >= 0.8 * len(headings)  # bold and large type are measured off the page
+
+
+def test_ocr_keeps_no_text_from_a_picture_or_a_page_in_welsh(tmp_path: Path) -> None:
+    """OCR finds shapes of letters in a picture and reads Welsh letter by letter: neither is kept as text."""
+    for document in (extract_pdf(write_picture(tmp_path / "picture.pdf")),
+                     extract_pdf(write_welsh_scan(tmp_path / "welsh.pdf"))):
+        assert document.status == "needs_ocr" and not document.blocks and document.ocr_pages == []
+        assert "OCR found no English text" in document.needs_ocr_message()
+
+
+def test_with_ocr_off_a_garbled_text_layer_is_set_aside_and_the_rest_is_read(tmp_path: Path, no_ocr: None) -> None:
     """A page whose font maps to the wrong characters reads as junk: it is not read, and is named."""
     pdf = write_garbled_pdf(tmp_path / "partly-garbled.pdf", garbled_pages={2})
     junk = pdfium.PdfDocument(pdf)[1].get_textpage().get_text_range()
@@ -569,7 +616,21 @@ def test_a_font_kept_for_agencies_and_acronyms_is_not_garbled(tmp_path: Path) ->
     assert "CAMHS" in full_text(document.blocks) and "SENCO" in full_text(document.blocks)
 
 
-def test_wholly_garbled_pdf_needs_ocr_with_its_own_reason(tmp_path: Path) -> None:
+def test_garbled_and_outlined_pages_are_read_by_ocr(tmp_path: Path) -> None:
+    """A page whose text layer is junk, and one whose text is drawn as shapes, are read from the page as
+    shown: their words come back and the pages are said to be read by OCR."""
+    for pdf in (write_garbled_pdf(tmp_path / "garbled.pdf", garbled_pages={2}),
+                write_outlined(tmp_path / "outlined.pdf", outlined_pages={2})):
+        document = extract_pdf(pdf)
+        assert document.status == "ok" and document.ocr_pages == [2] and document.needs_ocr_pages == []
+        assert {b.page_start for b in document.blocks} == {1, 2, 3}
+        page_two = " ".join(b.text for b in document.blocks if b.page_start == 2)
+        assert "Section 2: what the review found" in page_two
+        assert "The health visitor had seen the baby every fortnight" in page_two
+        assert document.unread_pages_message().startswith("page 2 was read by OCR")
+
+
+def test_with_ocr_off_wholly_garbled_pdf_needs_ocr_with_its_own_reason(tmp_path: Path, no_ocr: None) -> None:
     document = extract_pdf(write_garbled_pdf(tmp_path / "garbled.pdf", garbled_pages={1, 2, 3}))
     assert document.status == "needs_ocr" and not document.blocks
     assert document.garbled_pages == [1, 2, 3]
@@ -578,7 +639,7 @@ def test_wholly_garbled_pdf_needs_ocr_with_its_own_reason(tmp_path: Path) -> Non
     assert scan.garbled_pages == [] and "scanned" in scan.needs_ocr_message()
 
 
-def test_text_converted_to_outlines_is_set_aside_for_ocr_not_lost(tmp_path: Path) -> None:
+def test_with_ocr_off_text_converted_to_outlines_is_set_aside_for_ocr_not_lost(tmp_path: Path, no_ocr: None) -> None:
     """A page whose text was converted to outlines looks like text but has no text layer: it is named as
     needing OCR, with its own reason, rather than passing as an empty page."""
     pdf = write_outlined(tmp_path / "partly-outlined.pdf", outlined_pages={2})
@@ -617,7 +678,7 @@ def test_a_pdf_with_nothing_to_read_fails_with_a_reason(tmp_path: Path) -> None:
     assert "blank-review.pdf" in str(info.value) and "check that the file is the review" in str(info.value)
 
 
-def test_extract_command_names_pages_it_could_not_read(tmp_path: Path) -> None:
+def test_with_ocr_off_extract_command_names_pages_it_could_not_read(tmp_path: Path, no_ocr: None) -> None:
     partly = write_garbled_pdf(tmp_path / "partly.pdf", garbled_pages={2})
     result = CliRunner().invoke(main, ["extract", str(partly)])
     assert result.exit_code == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
 from pipeline.manifest import load_manifest
 from pipeline.segment import segment
@@ -74,8 +75,14 @@ def _expected_passages() -> dict[str, int]:
     counts = {}
     for entry in manifest.entries:
         path = entry.local_path(manifest.folder)
-        if entry.sha256 and path.exists():
-            counts[entry.review_id] = len(segment(entry.review_id, extract_pdf(path).blocks))
+        if not path.exists():
+            continue
+        try:
+            document = extract_pdf(path)
+        except ExtractError:
+            continue  # a broken input: stored as failed, with no passages
+        if document.status == "ok":
+            counts[entry.review_id] = len(segment(entry.review_id, document.blocks))
     return counts
 
 
@@ -100,10 +107,17 @@ def test_demo_run_stores_every_review_and_explains_failures(demo_db) -> None:
         assert ok >= 15
         broken = dict(con.execute(
             "SELECT review_id, status || ': ' || error FROM documents WHERE status <> 'ok'").fetchall())
-        assert len(broken) == 5
+        assert len(broken) == 4
         reasons = " ".join(broken.values()).lower()
-        for expected in ("password", "damaged", "html", "not found", "needs_ocr"):
+        for expected in ("password", "damaged", "html", "not found"):
             assert expected in reasons, f"no failure mentions {expected!r}: {broken}"
+        # The scanned review is read by OCR, and says so, page by page.
+        scanned = "carnlough-vale-2019-child-g"
+        status, error = con.execute("SELECT status, error FROM documents WHERE review_id = ?", [scanned]).fetchone()
+        assert status == "ok" and error.startswith("page 1 was read by OCR")
+        pages = con.execute("SELECT ocr, ocr_confidence FROM pages WHERE review_id = ?", [scanned]).fetchall()
+        assert pages and all(ocr and 80 <= confidence <= 100 for ocr, confidence in pages)
+        assert con.execute("SELECT count(*) FROM pages WHERE ocr AND review_id <> ?", [scanned]).fetchone()[0] == 0
         # Passages cite their review and pages, and sit inside the review's page count.
         bad_pages = con.execute("""
             SELECT count(*) FROM passages p JOIN documents d USING (review_id)
@@ -200,9 +214,11 @@ def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
         con.close()
 
 
-def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path) -> None:
-    """A PDF with a garbled text layer: its readable pages are stored, its garbled ones named; a wholly
-    garbled one is stored as needs_ocr. No junk text reaches the passages."""
+def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """With OCR off, a PDF with a garbled text layer: its readable pages are stored, its garbled ones named; a
+    wholly garbled one is stored as needs_ocr. No junk text reaches the passages."""
+    monkeypatch.setenv("CASEREVIEW_OCR", "0")
     folder = tmp_path / "corpus"
     folder.mkdir()
     write_garbled_pdf(folder / "partly.pdf", garbled_pages={2})
@@ -217,7 +233,7 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path)
     db = tmp_path / "db.duckdb"
     result = _run(tmp_path, db, "--no-themes", manifest=manifest)
     assert result.returncode == 0, result.stderr
-    notes = result.stdout.split("read in part:\n")[1]
+    notes = result.stdout.split("notes (pages read by OCR, or not read):\n")[1]
     assert "    - partly: page 2 has a text layer that is not readable English" in notes
     assert "    - headings: pages 1, 2, 3 have lines in a font whose text is not readable English" in notes
     assert "problems:\n    - whole: whole.pdf: no page has readable text" in result.stdout
@@ -245,9 +261,9 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path)
         con.close()
 
 
-def test_outlined_and_blank_documents_are_named_with_what_to_do(tmp_path: Path) -> None:
-    """Text converted to outlines on one page: the rest is stored and the page named; on every page: stored as
-    needs_ocr; a PDF of blank pages and shapes: failed with a reason. None passes as a review without text."""
+def test_outlined_pages_are_read_by_ocr_and_a_blank_pdf_fails_with_a_reason(tmp_path: Path) -> None:
+    """Text converted to outlines on one page, or on every page: read by OCR, stored, and said to be; a PDF of
+    blank pages and shapes: failed with a reason. None passes as a review without text."""
     folder = tmp_path / "corpus"
     folder.mkdir()
     write_outlined(folder / "partly.pdf", outlined_pages={2})
@@ -262,18 +278,23 @@ def test_outlined_and_blank_documents_are_named_with_what_to_do(tmp_path: Path) 
     db = tmp_path / "db.duckdb"
     result = _run(tmp_path, db, "--no-themes", manifest=manifest)
     assert result.returncode == 0, result.stderr
-    assert "read in part:\n    - partly: page 2 has no text layer, only shapes that look like text" in result.stdout
-    assert "- whole: whole.pdf: no page has a text layer: the text is drawn as shapes" in result.stdout
+    notes = result.stdout.split("notes (pages read by OCR, or not read):\n")[1]
+    assert "    - partly: page 2 was read by OCR (it has no usable text layer, mean word confidence" in notes
+    assert "    - whole: pages 1, 2, 3 were read by OCR" in notes
     assert "- blank: blank.pdf: no page has any text, nor anything OCR could read" in result.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
         documents = {row[0]: row[1:] for row in con.execute(
             "SELECT review_id, status, needs_ocr_pages FROM documents").fetchall()}
-        assert documents == {"partly": ("ok", [2]), "whole": ("needs_ocr", [1, 2, 3]), "blank": ("failed", None)}
-        assert con.execute("SELECT page, needs_ocr FROM pages WHERE review_id = 'partly' ORDER BY page").fetchall() \
-            == [(1, False), (2, True), (3, False)]
-        passages = con.execute("SELECT review_id, count(*) FROM passages GROUP BY ALL").fetchall()
-        assert [review for review, _ in passages] == ["partly"]
+        assert documents == {"partly": ("ok", []), "whole": ("ok", []), "blank": ("failed", None)}
+        assert con.execute("SELECT page, needs_ocr, ocr FROM pages WHERE review_id = 'partly' ORDER BY page"
+                           ).fetchall() == [(1, False, False), (2, False, True), (3, False, False)]
+        assert con.execute("SELECT min(ocr_confidence) FROM pages WHERE ocr").fetchone()[0] >= 80
+        assert con.execute("SELECT count(*) FROM pages WHERE NOT ocr AND ocr_confidence IS NOT NULL").fetchone()[0] == 0
+        texts = dict(con.execute("SELECT review_id, string_agg(text, ' ' ORDER BY seq) FROM passages GROUP BY 1"
+                                 ).fetchall())
+        assert set(texts) == {"partly", "whole"}
+        assert "The health visitor had seen the baby every fortnight" in texts["whole"]
     finally:
         con.close()
 

