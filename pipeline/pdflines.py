@@ -215,18 +215,22 @@ def _read_by_ocr(result: PageLines, page: pdfium.PdfPage, reader: ocr.PageReader
     English on it (a photograph, a blank scan, a page in another language), which then stays unread."""
     result.ocr_tried = True
     lines = []
-    ocr_lines = reader.read(page)
-    confidences = [word.confidence for ocr_line in ocr_lines for word in ocr_line.words]
-    for run, size, bold in ocr.page_runs(ocr_lines):
-        lines.append(Line(
+    read = reader.read(page)
+    confidences = [word.confidence for ocr_line in read.lines for word in ocr_line.words]
+    for run, size, bold in ocr.page_runs(read.lines):
+        line = Line(
             text=" ".join(word.text for word in run),
             x0=min(word.box[0] for word in run), x1=max(word.box[2] for word in run),
             top=min(word.box[1] for word in run), bottom=max(word.box[3] for word in run),
-            size=round(size, 1), bold=bold, page=result.number, font=OCR_FONT))
+            size=round(size, 1), bold=bold, page=result.number, font=OCR_FONT)
+        if len(run) > 1 and _LIST_MARKER.match(run[0].text + " "):
+            line.text_x0 = run[1].box[0]  # "2.1", "•": its paragraph's wrapped lines align with the text after it
+        lines.append(line)
     text = " ".join(line.text for line in lines)
     if not lines or not readable_ocr_text(text):
         return False
     result.lines = lines
+    result.width, result.height = read.size  # a page scanned sideways is read, and laid out, turned upright
     result.ocr = True
     result.char_count = len("".join(text.split()))
     result.ocr_confidence = round(sum(confidences) / len(confidences), 1)

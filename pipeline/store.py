@@ -517,7 +517,8 @@ class Store:
         -------
         dict
             Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``pages_read_by_ocr``, ``passages``,
-            ``sentences``, ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row or None).
+            ``sentences``, ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row
+            or None).
         """
         with self._connection(read_only=True) as con:
             reviews, pages, ocr_pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()

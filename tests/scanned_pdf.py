@@ -17,9 +17,10 @@ from reportlab.pdfgen.canvas import Canvas
 
 
 def write_scan(source: Path, path: Path, dpi: int = 150, skew: float = 0.0, speckle: float = 0.0,
-               pages: list[int] | None = None) -> Path:
+               pages: list[int] | None = None, turn: int = 0) -> Path:
     """A scan of ``source`` (its 1-based ``pages``, all by default) at ``dpi``, turned ``skew`` degrees and with
-    a share ``speckle`` of its pixels darkened at random (seeded)."""
+    a share ``speckle`` of its pixels darkened at random (seeded); with ``turn`` (90, 180, 270), scanned on its
+    side or upside down (the page itself turned, with no /Rotate to say so)."""
     import numpy as np
     import pypdfium2 as pdfium
     from PIL import Image
@@ -38,6 +39,9 @@ def write_scan(source: Path, path: Path, dpi: int = 150, skew: float = 0.0, spec
             dots = rng.random(pixels.shape) < speckle
             pixels[dots] = rng.integers(0, 120, int(dots.sum()))
             image = Image.fromarray(pixels)
+        if turn:
+            image = image.rotate(turn, expand=True)
+            width, height = (height, width) if turn in (90, 270) else (width, height)
         canvas.setPageSize((width, height))
         canvas.drawImage(ImageReader(image), 0, 0, width, height)
         canvas.showPage()

@@ -554,6 +554,19 @@ def test_ocr_reads_a_two_column_scan_as_its_text_layer_reads(tmp_path: Path, dpi
     assert len(headings & read) >= 0.8 * len(headings)  # bold and large type are measured off the page
 
 
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_page_scanned_sideways_or_upside_down_is_turned_and_read(tmp_path: Path, turn: int) -> None:
+    source = DEMO / "ardmuir-2022-child-c.pdf"
+    document = extract_pdf(write_scan(source, tmp_path / "turned.pdf", dpi=200, pages=[2], turn=turn))
+    assert document.ocr_pages == [1] and document.status == "ok"
+    texts = [b.text for b in document.blocks]
+    assert texts[0] == "1. Summary"
+    # numbered paragraphs stay whole: each starts a block, and its wrapped lines stay with it
+    numbered = [t for t in texts if re.match(r"1\.\d ", t)]
+    assert [t[:3] for t in numbered] == ["1.1", "1.2", "1.3"]
+    assert all(len(t) > 200 for t in numbered)
+
+
 def test_ocr_keeps_no_text_from_a_picture_or_a_page_in_welsh(tmp_path: Path) -> None:
     """OCR finds shapes of letters in a picture and reads Welsh letter by letter: neither is kept as text."""
     for document in (extract_pdf(write_picture(tmp_path / "picture.pdf")),

@@ -6,6 +6,7 @@ Covers the demo run (every review stored or explained), an idempotent re-run, an
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
 from pipeline.manifest import load_manifest
@@ -297,6 +300,14 @@ def test_outlined_pages_are_read_by_ocr_and_a_blank_pdf_fails_with_a_reason(tmp_
         assert "The health visitor had seen the baby every fortnight" in texts["whole"]
     finally:
         con.close()
+    # a search says which passages were read by OCR
+    found = CliRunner().invoke(main, ["search", "health visitor", "--json", "--limit", "50", "--db", str(db)])
+    assert found.exit_code == 0, found.output
+    hits = {(hit["review_id"], hit["page_start"], hit["ocr"]) for hit in map(json.loads, found.stdout.splitlines())}
+    assert hits == {("partly", 1, False), ("partly", 2, True), ("partly", 3, False), ("whole", 1, True),
+                    ("whole", 2, True), ("whole", 3, True)}
+    shown = CliRunner().invoke(main, ["search", "health visitor", "--limit", "50", "--db", str(db)]).stdout
+    assert shown.count("read by OCR: check the words against the PDF") == sum(ocr for _, _, ocr in hits) > 0
 
 
 def test_words_under_a_redaction_are_never_stored_or_found(tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""OCR on scans of real text: how well and how fast scanned pages are read, against their own text layer.
+
+Each PDF (by default the shared corpus PDFs, real public documents typeset from known text) is "printed and
+scanned" with ``tests/scanned_pdf.write_scan``: its pages rendered to grey images and written as a PDF of
+images only. Two scans are made: a clean one at 200 dpi, and a rough one at 150 dpi, turned 0.4 degrees and
+specked (0.2% of its pixels darkened). Each scan is read by the extractor (OCR, ``pipeline/ocr.py``), and
+its text is compared with what the extractor reads from the original's text layer on the same pages
+(word-order F1, as in ``extract_fidelity.py``; the text layer itself scores 0.999 against the source text).
+Speed is pages a second, against reading the same pages from the text layer in the same run.
+
+Usage:  .venv/bin/python benchmarks/ocr_fidelity.py [PDF ...] [--pages N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from extract_fidelity import word_order_f1  # noqa: E402
+
+from pipeline.extract import extract_pdf  # noqa: E402
+from tests.scanned_pdf import write_scan  # noqa: E402
+
+DEFAULT_PDFS = sorted((ROOT.parent / "shared" / "corpus" / "pdf").glob("*.pdf"))
+SCANS = {"clean 200 dpi": {"dpi": 200}, "rough 150 dpi": {"dpi": 150, "skew": 0.4, "speckle": 0.002}}
+
+
+def text_of(document, pages: set[int]) -> str:
+    return "\n".join(b.text for b in document.blocks if b.page_start in pages and b.kind != "contents")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pdfs", nargs="*", type=Path, default=DEFAULT_PDFS)
+    parser.add_argument("--pages", type=int, default=8, help="pages of each PDF to scan (from its third page)")
+    args = parser.parse_args()
+    print(f"{'pdf':40s} {'scan':14s} {'pages':>5s} {'F1':>6s} {'conf':>5s} {'OCR p/s':>8s} {'text p/s':>8s} "
+          f"{'slower':>7s}")
+    totals: dict[str, list[float]] = {name: [0, 0.0, 0.0, 1.0] for name in SCANS}  # pages, ocr s, text s, worst F1
+    with tempfile.TemporaryDirectory() as folder:
+        for pdf in args.pdfs:
+            start = time.perf_counter()
+            original = extract_pdf(pdf)
+            text_seconds = time.perf_counter() - start
+            count = len(original.pages)
+            pages = list(range(3, min(count, 2 + args.pages) + 1)) or [1]
+            reference = text_of(original, set(pages))
+            per_page_text = text_seconds / count
+            for name, settings in SCANS.items():
+                scan = write_scan(pdf, Path(folder) / f"{pdf.stem}-{name.split()[0]}.pdf", pages=pages, **settings)
+                start = time.perf_counter()
+                document = extract_pdf(scan)
+                seconds = time.perf_counter() - start
+                read = text_of(document, set(range(1, len(pages) + 1)))
+                f1 = word_order_f1(read, reference)
+                read_pages = [p for p in document.pages if p.ocr]
+                confidence = sum(p.ocr_confidence for p in read_pages) / len(read_pages) if read_pages else 0.0
+                slower = seconds / len(pages) / per_page_text
+                print(f"{pdf.name:40.40s} {name:14s} {len(pages):5d} {f1:6.3f} {confidence:5.1f} "
+                      f"{len(pages) / seconds:8.2f} {1 / per_page_text:8.1f} {slower:6.0f}x")
+                total = totals[name]
+                total[0] += len(pages)
+                total[1] += seconds
+                total[2] += per_page_text * len(pages)
+                total[3] = min(total[3], f1)
+    for name, (pages, ocr_seconds, text_seconds, worst) in totals.items():
+        if pages:
+            print(f"\n{name}: {pages} pages; worst F1 {worst:.3f}; OCR {pages / ocr_seconds:.2f} pages/s vs text "
+                  f"layer {pages / text_seconds:.1f} pages/s ({ocr_seconds / text_seconds:.0f}x slower), one core",
+                  end="")
+    print()
+
+
+if __name__ == "__main__":
+    main()
