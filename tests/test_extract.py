@@ -532,6 +532,8 @@ def test_a_scan_is_read_by_ocr_and_said_to_be() -> None:
         assert phrase in text
     assert "Key learning" in [b.text for b in document.blocks if b.kind == "heading"]
     assert 80 <= document.pages[0].ocr_confidence <= 100
+    truth = (DEMO / "broken" / "scanned-review.truth.txt").read_text(encoding="utf-8")  # what was printed
+    assert word_order_f1(kept_text(document), truth) >= 0.97
     message = document.unread_pages_message()
     assert message.startswith("page 1 was read by OCR (it has no usable text layer, mean word confidence")
     assert "check quotes against the PDF" in message

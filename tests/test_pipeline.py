@@ -58,6 +58,20 @@ def _run(tmp_path: Path, db: Path, *args: str, manifest: Path = DEMO_MANIFEST) -
     )
 
 
+def _run_folder(tmp_path: Path, names: list[str]) -> tuple[Path, str, str]:
+    """Run the pipeline (no themes) on ``tmp_path/corpus/<name>.pdf`` for each name, one review each; the run
+    must succeed. Returns the database, what the run printed, and the notes section of its summary."""
+    rows = [f"{name},Review {k},Thornley,England,SCR,{2017 + k},{name}.pdf" for k, name in enumerate(names)]
+    manifest = tmp_path / "corpus" / "manifest.csv"
+    manifest.write_text("\n".join(["review_id,title,area,nation,review_type,year,source", *rows]) + "\n",
+                        encoding="utf-8")
+    db = tmp_path / "db.duckdb"
+    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert result.returncode == 0, result.stderr
+    notes = result.stdout.partition("notes (pages read by OCR, or not read):\n")[2]
+    return db, result.stdout, notes
+
+
 def _fingerprint(db: Path) -> dict[str, str]:
     """A hash of every row of every data table (run logs excluded): equal fingerprints mean no row changed."""
     con = duckdb.connect(str(db), read_only=True)
@@ -227,19 +241,10 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path,
     write_garbled_pdf(folder / "partly.pdf", garbled_pages={2})
     write_garbled_pdf(folder / "whole.pdf", garbled_pages={1, 2, 3})
     write_garbled_pdf(folder / "headings.pdf", garbled_pages=set(), garbled_headings=True)
-    manifest = folder / "manifest.csv"
-    manifest.write_text(
-        "review_id,title,area,nation,review_type,year,source\n"
-        "partly,Review one,Thornley,England,SCR,2017,partly.pdf\n"
-        "whole,Review two,Thornley,England,SCR,2018,whole.pdf\n"
-        "headings,Review three,Thornley,England,SCR,2019,headings.pdf\n", encoding="utf-8")
-    db = tmp_path / "db.duckdb"
-    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
-    assert result.returncode == 0, result.stderr
-    notes = result.stdout.split("notes (pages read by OCR, or not read):\n")[1]
+    db, printed, notes = _run_folder(tmp_path, ["partly", "whole", "headings"])
     assert "    - partly: page 2 has a text layer that is not readable English" in notes
     assert "    - headings: pages 1, 2, 3 have lines in a font whose text is not readable English" in notes
-    assert "problems:\n    - whole: whole.pdf: no page has readable text" in result.stdout
+    assert "problems:\n    - whole: whole.pdf: no page has readable text" in printed
     con = duckdb.connect(str(db), read_only=True)
     try:
         documents = {row[0]: row[1:] for row in con.execute(
@@ -272,19 +277,10 @@ def test_outlined_pages_are_read_by_ocr_and_a_blank_pdf_fails_with_a_reason(tmp_
     write_outlined(folder / "partly.pdf", outlined_pages={2})
     write_outlined(folder / "whole.pdf", outlined_pages={1, 2, 3})
     write_shapes(folder / "blank.pdf")
-    manifest = folder / "manifest.csv"
-    manifest.write_text(
-        "review_id,title,area,nation,review_type,year,source\n"
-        "partly,Review one,Thornley,England,SCR,2017,partly.pdf\n"
-        "whole,Review two,Thornley,England,SCR,2018,whole.pdf\n"
-        "blank,Review three,Thornley,England,SCR,2019,blank.pdf\n", encoding="utf-8")
-    db = tmp_path / "db.duckdb"
-    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
-    assert result.returncode == 0, result.stderr
-    notes = result.stdout.split("notes (pages read by OCR, or not read):\n")[1]
+    db, printed, notes = _run_folder(tmp_path, ["partly", "whole", "blank"])
     assert "    - partly: page 2 was read by OCR (it has no usable text layer, mean word confidence" in notes
     assert "    - whole: pages 1, 2, 3 were read by OCR" in notes
-    assert "- blank: blank.pdf: no page has any text, nor anything OCR could read" in result.stdout
+    assert "- blank: blank.pdf: no page has any text, nor anything OCR could read" in printed
     con = duckdb.connect(str(db), read_only=True)
     try:
         documents = {row[0]: row[1:] for row in con.execute(
