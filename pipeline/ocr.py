@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import statistics
-import threading
 from dataclasses import dataclass
 
 OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes about a second
@@ -34,9 +33,6 @@ _MIN_RUNS_FOR_BOLD = 5  # a page needs this many runs for "usual" to mean anythi
 _MARKER = re.compile(r"\(?(?:\d{1,2}(?:\.\d{1,2}){0,2}|[a-z]|[ivx]{1,4})[.)]?|[•●▪■◦–-]")
 # Tesseract's row height (x-height plus ascenders) is about this share of the type size of the line.
 _ROW_HEIGHT_PER_SIZE = 0.9
-
-_ENGINE_LOCK = threading.Lock()
-
 
 class OcrUnavailable(RuntimeError):
     """Tesseract or its English model is not installed."""
@@ -80,7 +76,8 @@ class OcrLine:
 class PageReader:
     """Reads rendered pages with one Tesseract engine, started on first use (about 0.3 s) and kept open.
 
-    Use as a context manager, or call :meth:`close`.
+    Use as a context manager, or call :meth:`close`. One reader serves one thread (a document being read);
+    readers in different threads work side by side.
     """
 
     def __init__(self):
@@ -112,35 +109,39 @@ class PageReader:
             self._api = PyTessBaseAPI(path=model_path(), lang="eng", psm=PSM.AUTO)
         return self._api
 
-    def read(self, page) -> OcrPage:
-        """The lines of a pypdfium2 page as it is shown, top to bottom in Tesseract's reading order.
+    def read(self, image, size: tuple[float, float]) -> OcrPage:
+        """The lines of a page from its ``image`` (:func:`page_image`) and ``size`` as shown (width, height in
+        points), top to bottom in Tesseract's reading order.
 
         A page scanned sideways or upside down reads as no English at all: then Tesseract's orientation
         detection (the ``osd`` model of the ``tessdata`` package) says how the text is turned, and the page is
         read again turned upright. The result says by how much it was turned, and the size of the page so
         turned, in which the lines' positions are given.
         """
-        from PIL import ImageFilter
-
         from pipeline.textcheck import readable_ocr_text
 
         scale = OCR_DPI / 72
-        # a 3-pixel median takes out the specks of a scan (dust, toner) and leaves strokes of type
-        image = page.render(scale=scale, grayscale=True).to_pil().filter(ImageFilter.MedianFilter(3))
-        width, height = page.get_size()
-        with _ENGINE_LOCK:
-            lines = _recognise(self._engine(), image, scale)
-            if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
-                return OcrPage(lines, 0, (width, height))
-            osd = self._engine(osd=True)
-            osd.SetImage(image)
-            found = osd.DetectOrientationScript() or {}
-            turn = int(found.get("orient_deg") or 0)
-            if turn not in (90, 180, 270) or (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
-                return OcrPage(lines, 0, (width, height))
-            turned = _recognise(self._engine(), image.rotate(turn, expand=True), scale)
-            size = (height, width) if turn in (90, 270) else (width, height)
-            return OcrPage(turned, turn, size)
+        width, height = size
+        lines = _recognise(self._engine(), image, scale)
+        if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
+            return OcrPage(lines, 0, (width, height))
+        osd = self._engine(osd=True)
+        osd.SetImage(image)
+        found = osd.DetectOrientationScript() or {}
+        turn = int(found.get("orient_deg") or 0)
+        if turn not in (90, 180, 270) or (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
+            return OcrPage(lines, 0, (width, height))
+        turned = _recognise(self._engine(), image.rotate(turn, expand=True), scale)
+        return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height))
+
+
+def page_image(page):
+    """A pypdfium2 page as it is shown, rendered in grey at ``OCR_DPI`` for :meth:`PageReader.read`. A 3-pixel
+    median takes out the specks of a scan (dust, toner) and leaves strokes of type. (Call it under
+    ``pdflines.PDFIUM_LOCK``; the image is independent of the page.)"""
+    from PIL import ImageFilter
+
+    return page.render(scale=OCR_DPI / 72, grayscale=True).to_pil().filter(ImageFilter.MedianFilter(3))
 
 
 @dataclass(frozen=True)

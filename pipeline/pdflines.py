@@ -165,41 +165,32 @@ PDFIUM_LOCK = threading.RLock()
 
 
 def read_pages(path: Path) -> list[PageLines]:
-    """Read every page of the PDF at ``path`` into positioned lines."""
+    """Read every page of the PDF at ``path`` into positioned lines.
+
+    PDFium is called under ``PDFIUM_LOCK`` a page at a time. OCR (a second or two a page) runs outside it, so
+    that other documents are read meanwhile: a long scan does not hold up the rest of a run.
+    """
     with PDFIUM_LOCK:
-        return _read_pages(path)
-
-
-def _read_pages(path: Path) -> list[PageLines]:
-    pdf = open_pdf(path)
+        pdf = open_pdf(path)
+    reader = ocr.PageReader() if ocr.enabled() else None
     try:
-        try:
-            page_count = len(pdf)
-        except pdfium.PdfiumError as exc:
-            raise ExtractError(f"{path.name}: the PDF is damaged ({exc}); replace the file") from None
+        with PDFIUM_LOCK:
+            try:
+                page_count = len(pdf)
+            except pdfium.PdfiumError as exc:
+                raise ExtractError(f"{path.name}: the PDF is damaged ({exc}); replace the file") from None
         if page_count == 0:
             raise ExtractError(f"{path.name}: the PDF has no pages; replace the file")
         pages = []
         ruled_pages: list[int] = []
-        reader = ocr.PageReader() if ocr.enabled() else None
         for index in range(page_count):
-            try:
-                page = pdf[index]
-            except pdfium.PdfiumError as exc:
-                raise ExtractError(f"{path.name}: page {index + 1} is damaged ({exc}); replace the file") from None
-            annotation_covers = None
-            if typed_annotations(page):  # form fields, typed comments: drawn into the page so their text is read
-                annotation_covers = covering_annotations(page)  # flattening turns these into mere shapes
-                pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
-                page.close()
-                page = pdf[index]
-            page_lines, ruled = _read_page(page, index + 1, annotation_covers)
-            if page_lines.needs_ocr and reader is not None and _read_by_ocr(page_lines, page, reader):
+            with PDFIUM_LOCK:
+                page_lines, ruled, image = _read_page_at(pdf, index, path, with_image=reader is not None)
+            if image is not None and _read_by_ocr(page_lines, image, reader):
                 ruled = False  # what OCR read stays: pdfplumber would find no text in its tables
             pages.append(page_lines)
             if ruled:
                 ruled_pages.append(index)
-            page.close()
         _drop_garbled_fonts(pages)
         if ruled_pages:
             _replace_ruled_tables(path, pages, ruled_pages)
@@ -207,15 +198,38 @@ def _read_pages(path: Path) -> list[PageLines]:
     finally:
         if reader is not None:
             reader.close()
-        pdf.close()
+        with PDFIUM_LOCK:
+            pdf.close()
 
 
-def _read_by_ocr(result: PageLines, page: pdfium.PdfPage, reader: ocr.PageReader) -> bool:
-    """Read a page without a usable text layer by OCR into ``result``; False when OCR found no readable
-    English on it (a photograph, a blank scan, a page in another language), which then stays unread."""
+def _read_page_at(pdf: pdfium.PdfDocument, index: int, path: Path, with_image: bool):
+    """(lines of page ``index``, whether it holds a ruled table, its image for OCR or None). The image is made
+    only ``with_image`` and when the page has no usable text layer."""
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError as exc:
+        raise ExtractError(f"{path.name}: page {index + 1} is damaged ({exc}); replace the file") from None
+    try:
+        annotation_covers = None
+        if typed_annotations(page):  # form fields, typed comments: drawn into the page so their text is read
+            annotation_covers = covering_annotations(page)  # flattening turns these into mere shapes
+            pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+            page.close()
+            page = pdf[index]
+        page_lines, ruled = _read_page(page, index + 1, annotation_covers)
+        image = ocr.page_image(page) if with_image and page_lines.needs_ocr else None
+        return page_lines, ruled, image
+    finally:
+        page.close()
+
+
+def _read_by_ocr(result: PageLines, image, reader: ocr.PageReader) -> bool:
+    """Read a page without a usable text layer by OCR, from its ``image`` (``ocr.page_image``), into
+    ``result``; False when OCR found no readable English on it (a photograph, a blank scan, a page in another
+    language), which then stays unread."""
     result.ocr_tried = True
     lines = []
-    read = reader.read(page)
+    read = reader.read(image, (result.width, result.height))
     confidences = [word.confidence for ocr_line in read.lines for word in ocr_line.words]
     for run, size, bold in ocr.page_runs(read.lines):
         line = Line(

@@ -569,6 +569,34 @@ def test_a_page_scanned_sideways_or_upside_down_is_turned_and_read(tmp_path: Pat
     assert all(len(t) > 200 for t in numbered)
 
 
+def test_ocr_leaves_pdfium_free_for_other_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PDFium is serialised across threads; OCR, a second or two a page, runs outside that lock, so a long scan
+    does not hold up the other reviews of a run. Checked from another thread while OCR reads the page."""
+    import threading
+
+    from pipeline import ocr
+    from pipeline.pdflines import PDFIUM_LOCK
+
+    free: list[bool] = []
+    read = ocr.PageReader.read
+
+    def checked_read(self, image, size):
+        def probe() -> None:
+            got = PDFIUM_LOCK.acquire(timeout=0)
+            if got:
+                PDFIUM_LOCK.release()
+            free.append(got)
+
+        other = threading.Thread(target=probe)
+        other.start()
+        other.join()
+        return read(self, image, size)
+
+    monkeypatch.setattr(ocr.PageReader, "read", checked_read)
+    document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
+    assert document.ocr_pages == [1] and free == [True]
+
+
 def test_ocr_keeps_no_text_from_a_picture_or_a_page_in_welsh(tmp_path: Path) -> None:
     """OCR finds shapes of letters in a picture and reads Welsh letter by letter: neither is kept as text."""
     for document in (extract_pdf(write_picture(tmp_path / "picture.pdf")),
