@@ -17,6 +17,7 @@ Set ``CASEREVIEW_OCR=0`` to switch OCR off (pages without a text layer are then 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import statistics
@@ -39,8 +40,23 @@ class OcrUnavailable(RuntimeError):
 
 
 def enabled() -> bool:
-    """Whether pages without a usable text layer are read by OCR (``CASEREVIEW_OCR``, on unless set to 0)."""
-    return os.environ.get("CASEREVIEW_OCR", "1").strip().lower() not in ("0", "false", "no", "off")
+    """Whether pages without a usable text layer are read by OCR: ``CASEREVIEW_OCR`` is not 0, and Tesseract
+    and its English model are installed (without them such pages are listed as not read, as with OCR off)."""
+    if os.environ.get("CASEREVIEW_OCR", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return available()
+
+
+@functools.cache
+def available() -> bool:
+    """Whether ``tesserocr`` imports and the English model is installed (checked once)."""
+    try:
+        import tesserocr  # noqa: F401
+
+        model_path()
+    except (ImportError, OcrUnavailable):
+        return False
+    return True
 
 
 def model_path() -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+OCR_OFF = "OCR is off (CASEREVIEW_OCR=0, or not installed: run `make install`)"
+
 
 @dataclass(frozen=True)
 class Block:
@@ -81,10 +83,10 @@ class ExtractedDocument:
 so check quotes against the PDF. Page 1 has no text layer (scanned)
         page 3 has a text layer that is not readable English (a font without a proper character map, or another \
 language)
-        page 4 has no text layer, only shapes that look like text (text converted to outlines). Not read: OCR is \
-switched off (CASEREVIEW_OCR=0): switch it on, or run the PDF through OCR, to include them. Page 6 has lines in \
-a font whose text is not readable English (a font without a proper character map, or another language): 2 lines \
-left out.
+        page 4 has no text layer, only shapes that look like text (text converted to outlines). Not read: OCR is off \
+(CASEREVIEW_OCR=0, or not installed: run `make install`): switch it on, or run the PDF through OCR, to include them. \
+Page 6 has lines in a font whose text is not readable English (a font without a proper character map, or another \
+language): 2 lines left out.
         """
         sentences = []
         read = [p for p in self.pages if p.ocr]
@@ -112,8 +114,7 @@ left out.
                 advice = (f"Not read: OCR found no English text on {them} (a picture, a blank scan, or another "
                           f"language): look at {them} in the PDF")
             else:
-                advice = (f"Not read: OCR is switched off (CASEREVIEW_OCR=0): switch it on, or run the PDF "
-                          f"through OCR, to include {them}")
+                advice = f"Not read: {OCR_OFF}: switch it on, or run the PDF through OCR, to include {them}"
             sentences.append("; ".join(parts) + ". " + advice)
         lines = [p for p in self.pages if p.garbled_lines and not p.needs_ocr and not p.ocr]
         if lines:
@@ -133,14 +134,13 @@ left out.
                     "replace it if it is not the review")
         if self.garbled_pages:
             return ("no page has readable text: the text layer is not readable English (a font without a proper "
-                    "character map, or another language); OCR is switched off (CASEREVIEW_OCR=0): switch it on, "
-                    "or run the file through OCR and replace it")
+                    f"character map, or another language); {OCR_OFF}: switch it on, or run the file through OCR "
+                    "and replace it")
         if any(p.drawn for p in self.pages):
             return ("no page has a text layer: the text is drawn as shapes (converted to outlines), so only OCR "
-                    "can read it; OCR is switched off (CASEREVIEW_OCR=0): switch it on, or ask the publisher for a "
-                    "copy with its text")
-        return ("no page has a text layer (a scanned document); OCR is switched off (CASEREVIEW_OCR=0): switch it "
-                "on, or run the file through OCR and replace it")
+                    f"can read it; {OCR_OFF}: switch it on, or ask the publisher for a copy with its text")
+        return (f"no page has a text layer (a scanned document); {OCR_OFF}: switch it on, or run the file through "
+                "OCR and replace it")
 
 
 def _numbers(pages: list[PageInfo]) -> list[int]:

@@ -520,7 +520,24 @@ def test_with_ocr_off_a_scan_is_flagged_needs_ocr_not_empty(no_ocr: None) -> Non
     document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
     assert document.status == "needs_ocr" and document.ocr_pages == []
     assert document.needs_ocr_pages == [p.number for p in document.pages]
-    assert "OCR is switched off (CASEREVIEW_OCR=0)" in document.needs_ocr_message()
+    assert "OCR is off (CASEREVIEW_OCR=0, or not installed: run `make install`)" in document.needs_ocr_message()
+
+
+def test_without_tesseract_installed_a_scan_is_listed_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where the OCR packages are missing reads what it can and says how to get the rest."""
+    from pipeline import ocr
+
+    def missing() -> str:
+        raise ocr.OcrUnavailable("the tessdata package is not installed; run `make install`")
+
+    monkeypatch.setattr(ocr, "model_path", missing)
+    ocr.available.cache_clear()
+    try:
+        document = extract_pdf(DEMO / "broken" / "scanned-review.pdf")
+    finally:
+        ocr.available.cache_clear()
+    assert document.status == "needs_ocr" and document.ocr_pages == []
+    assert "or not installed: run `make install`" in document.needs_ocr_message()
 
 
 def test_a_scan_is_read_by_ocr_and_said_to_be() -> None:
