@@ -21,8 +21,10 @@ import functools
 import os
 import re
 import statistics
+import threading
 from dataclasses import dataclass
 
+OCR_THREADS = max(1, min(4, os.cpu_count() or 1))  # pages of one document read at once
 OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes about a second
 MIN_MARK_CONFIDENCE = 30.0  # marks with no letter or digit read with less confidence than this are specks
 _GUTTER_SIZES = 2.2  # as for text layers: a gap wider than this many type sizes splits a line (columns, cells)
@@ -149,6 +151,56 @@ class PageReader:
             return OcrPage(lines, 0, (width, height))
         turned = _recognise(self._engine(), image.rotate(turn, expand=True), scale)
         return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height))
+
+
+class ReaderPool:
+    """OCR for one document on up to ``threads`` threads, each with its own Tesseract engine (Tesseract lets
+    go of Python's lock while it reads, so two threads read two pages in about the time of one).
+
+    :meth:`submit` returns a future of :class:`OcrPage`; it waits while ``2 * threads`` pages are already
+    waiting, so a long scan does not hold all its page images at once. Use as a context manager.
+    """
+
+    def __init__(self, threads: int | None = None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.threads = threads or OCR_THREADS
+        self._executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="ocr")
+        self._local = threading.local()
+        self._readers: list[PageReader] = []
+        self._guard = threading.Lock()
+        self._pending: list = []
+
+    def __enter__(self) -> ReaderPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def submit(self, image, size: tuple[float, float]):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        self._pending = [f for f in self._pending if not f.done()]
+        while len(self._pending) >= 2 * self.threads:
+            wait(self._pending, return_when=FIRST_COMPLETED)
+            self._pending = [f for f in self._pending if not f.done()]
+        future = self._executor.submit(self._read, image, size)
+        self._pending.append(future)
+        return future
+
+    def _read(self, image, size: tuple[float, float]) -> OcrPage:
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = PageReader()
+            with self._guard:
+                self._readers.append(reader)
+        return reader.read(image, size)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        for reader in self._readers:
+            reader.close()
+        self._readers.clear()
 
 
 def page_image(page):

@@ -167,12 +167,13 @@ PDFIUM_LOCK = threading.RLock()
 def read_pages(path: Path) -> list[PageLines]:
     """Read every page of the PDF at ``path`` into positioned lines.
 
-    PDFium is called under ``PDFIUM_LOCK`` a page at a time. OCR (a second or two a page) runs outside it, so
-    that other documents are read meanwhile: a long scan does not hold up the rest of a run.
+    PDFium is called under ``PDFIUM_LOCK`` a page at a time. OCR (a second or two a page) runs outside it, on
+    ``ocr.OCR_THREADS`` threads, so that other documents are read meanwhile: a long scan does not hold up the
+    rest of a run.
     """
     with PDFIUM_LOCK:
         pdf = open_pdf(path)
-    reader = ocr.PageReader() if ocr.enabled() else None
+    pool = ocr.ReaderPool() if ocr.enabled() else None
     try:
         with PDFIUM_LOCK:
             try:
@@ -183,21 +184,27 @@ def read_pages(path: Path) -> list[PageLines]:
             raise ExtractError(f"{path.name}: the PDF has no pages; replace the file")
         pages = []
         ruled_pages: list[int] = []
+        waiting = []  # (index, page, whether it has rules, OCR of it to come)
         for index in range(page_count):
             with PDFIUM_LOCK:
-                page_lines, ruled, image = _read_page_at(pdf, index, path, with_image=reader is not None)
-            if image is not None and _read_by_ocr(page_lines, image, reader):
-                ruled = False  # what OCR read stays: pdfplumber would find no text in its tables
+                page_lines, ruled, image = _read_page_at(pdf, index, path, with_image=pool is not None)
             pages.append(page_lines)
-            if ruled:
+            if image is not None:
+                waiting.append((index, page_lines, ruled, pool.submit(image, (page_lines.width, page_lines.height))))
+            elif ruled:
+                ruled_pages.append(index)
+        for index, page_lines, ruled, future in waiting:
+            # what OCR read stays (pdfplumber would find no text in its tables); a page it could not read
+            # keeps its rules
+            if not _take_ocr(page_lines, future.result()) and ruled:
                 ruled_pages.append(index)
         _drop_garbled_fonts(pages)
         if ruled_pages:
-            _replace_ruled_tables(path, pages, ruled_pages)
+            _replace_ruled_tables(path, pages, sorted(ruled_pages))
         return pages
     finally:
-        if reader is not None:
-            reader.close()
+        if pool is not None:
+            pool.close()
         with PDFIUM_LOCK:
             pdf.close()
 
@@ -223,13 +230,11 @@ def _read_page_at(pdf: pdfium.PdfDocument, index: int, path: Path, with_image: b
         page.close()
 
 
-def _read_by_ocr(result: PageLines, image, reader: ocr.PageReader) -> bool:
-    """Read a page without a usable text layer by OCR, from its ``image`` (``ocr.page_image``), into
-    ``result``; False when OCR found no readable English on it (a photograph, a blank scan, a page in another
-    language), which then stays unread."""
+def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
+    """Put what OCR ``read`` on a page without a usable text layer into ``result``; False when OCR found no
+    readable English on it (a photograph, a blank scan, a page in another language), which then stays unread."""
     result.ocr_tried = True
     lines = []
-    read = reader.read(image, (result.width, result.height))
     confidences = [word.confidence for ocr_line in read.lines for word in ocr_line.words]
     for run, size, bold in ocr.page_runs(read.lines):
         line = Line(

@@ -614,6 +614,36 @@ def test_ocr_leaves_pdfium_free_for_other_documents(monkeypatch: pytest.MonkeyPa
     assert document.ocr_pages == [1] and free == [True]
 
 
+def test_ocr_reads_pages_side_by_side_and_keeps_few_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document's pages are read on several threads at once (an engine each), results come back in page
+    order, and at most two pages per thread wait to be read, so a long scan's images are not all held."""
+    import threading
+    import time
+
+    from pipeline import ocr
+
+    lock, active, most = threading.Lock(), [0], [0]
+
+    def slow_read(self, image, size):
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return ocr.OcrPage([], 0, (size[0], image))
+
+    monkeypatch.setattr(ocr.PageReader, "read", slow_read)
+    waiting = []
+    with ocr.ReaderPool(threads=2) as pool:
+        futures = []
+        for number in range(10):
+            futures.append(pool.submit(number, (595, 842)))
+            waiting.append(sum(not future.done() for future in futures))
+        assert [future.result().size[1] for future in futures] == list(range(10))
+    assert most[0] == 2 and max(waiting) <= 4
+
+
 def test_ocr_keeps_no_text_from_a_picture_or_a_page_in_welsh(tmp_path: Path) -> None:
     """OCR finds shapes of letters in a picture and reads Welsh letter by letter: neither is kept as text."""
     for document in (extract_pdf(write_picture(tmp_path / "picture.pdf")),
