@@ -29,7 +29,8 @@ def extract_pdf(path: Path) -> ExtractedDocument:
         raise ExtractError(f"{Path(path).name}: no page has any text, nor anything OCR could read (the pages are "
                            "blank, or hold only lines and shapes); check that the file is the review itself and "
                            "replace it")
-    infos = [PageInfo(p.number, p.char_count, p.needs_ocr, p.garbled, p.drawn, p.garbled_lines, p.ocr,
-                      p.ocr_confidence, p.ocr_tried) for p in pages]
+    infos = [PageInfo(p.number, p.char_count, p.needs_ocr, garbled=p.garbled, drawn=p.drawn,
+                      garbled_lines=p.garbled_lines, ocr_lines=p.ocr_lines, ocr=p.ocr,
+                      ocr_confidence=p.ocr_confidence, ocr_tried=p.ocr_tried) for p in pages]
     blocks = build_blocks(remove_running_lines(pages))
     return ExtractedDocument(blocks=blocks, pages=infos)

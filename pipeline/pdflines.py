@@ -85,7 +85,7 @@ class Line:
     # The shaded or framed box on the page that holds the line (1, 2, ... from the top; see find_boxes), 0 if
     # none: a "Learning point" panel or a sidebar, whose heading is not the section of the text after it.
     box: int = 0
-    font: str = ""  # the name of the font of the character in the middle of the line (see _drop_garbled_fonts)
+    font: str = ""  # the name of the font of the character in the middle of the line (see _garbled_font_lines)
 
     @property
     def width(self) -> float:
@@ -105,6 +105,7 @@ class PageLines:
     garbled: bool = False  # a text layer that is not readable text (see pipeline.textcheck): its lines are dropped
     drawn: bool = False  # no text layer, but marks that could be text drawn as shapes (see pdfshapes.drawn_marks)
     garbled_lines: int = 0  # lines left out because their font's text is junk across the document
+    ocr_lines: int = 0  # lines in such a font whose text was read by OCR instead
     ocr: bool = False  # its lines were read by OCR (it had no usable text layer; see pipeline.ocr)
     ocr_confidence: float | None = None  # mean confidence (0-100) of the words OCR read on it
     ocr_tried: bool = False  # OCR looked at it (if it is still needs_ocr, OCR found no English text on it)
@@ -198,7 +199,9 @@ def read_pages(path: Path) -> list[PageLines]:
             # keeps its rules
             if not _take_ocr(page_lines, future.result()) and ruled:
                 ruled_pages.append(index)
-        _drop_garbled_fonts(pages)
+        junk = _garbled_font_lines(pages)
+        if junk:
+            _mend_garbled_lines(pdf, pages, junk, pool)
         if ruled_pages:
             _replace_ruled_tables(path, pages, sorted(ruled_pages))
         return pages
@@ -318,13 +321,13 @@ def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None
     return result, not result.garbled and count_rules(paths) >= TABLE_RULES
 
 
-def _drop_garbled_fonts(pages: list[PageLines]) -> None:
-    """Drop the lines set in a font whose text, across the document, is junk (``textcheck.garbled_font``).
+def _garbled_font_lines(pages: list[PageLines]) -> set[int]:
+    """The lines (their ``id``) set in a font whose text, across the document, is junk
+    (``textcheck.garbled_font``).
 
     A font embedded with a wrong character map garbles only what is set in it. When that is the body text, the
     page check finds it; when it is only the headings, or a quotation style, each page reads well and the junk
-    would become section names and passages. Each line is counted under the font of its middle character, and
-    each page counts the lines it lost (``PageLines.garbled_lines``).
+    would become section names and passages. Each line is counted under the font of its middle character.
     """
     by_font: dict[str, list[Line]] = {}
     for page in pages:
@@ -332,12 +335,51 @@ def _drop_garbled_fonts(pages: list[PageLines]) -> None:
             if line.font != OCR_FONT:  # OCR text is checked page by page, as it is read
                 by_font.setdefault(line.font, []).append(line)
     junk = {font for font, lines in by_font.items() if garbled_font(_sample(lines))}
-    if not junk:
-        return
-    for page in pages:
-        kept = [line for line in page.lines if line.font not in junk]
-        page.garbled_lines += len(page.lines) - len(kept)
+    return {id(line) for page in pages for line in page.lines if line.font in junk}
+
+
+def _mend_garbled_lines(pdf: pdfium.PdfDocument, pages: list[PageLines], junk: set[int],
+                        pool: ocr.ReaderPool | None) -> None:
+    """Give each line in a garbled font the text OCR reads inside its box, keeping its position, size and
+    weight (so a heading stays a heading); drop the lines OCR cannot read, or all of them without OCR. Each
+    page counts its lines read by OCR (``ocr_lines``) and those dropped (``garbled_lines``)."""
+    affected = [i for i, page in enumerate(pages) if any(id(line) in junk for line in page.lines)]
+    reads = {}
+    if pool is not None:
+        futures = []
+        for i in affected:
+            with PDFIUM_LOCK:
+                page = pdf[i]
+                try:
+                    image = ocr.page_image(page)
+                finally:
+                    page.close()
+            futures.append((i, pool.submit(image, (pages[i].width, pages[i].height))))
+        reads = {i: future.result() for i, future in futures}
+    for i in affected:
+        page = pages[i]
+        read = reads.get(i)
+        words = [w for line in read.lines for w in line.words] if read is not None and not read.turned else []
+        kept = []
+        for line in page.lines:
+            if id(line) in junk:
+                text = _words_in(line, words)
+                if not text:
+                    page.garbled_lines += 1
+                    continue
+                line.text, line.font, line.bold_lead, line.label_split = text, OCR_FONT, None, None
+                page.ocr_lines += 1
+            kept.append(line)
         page.lines = kept
+
+
+def _words_in(line: Line, words: list) -> str | None:
+    """The OCR words whose centres lie in ``line``'s box, left to right, if they read as English words."""
+    inside = sorted((w for w in words if line.x0 - 2 <= (w.box[0] + w.box[2]) / 2 <= line.x1 + 2
+                     and line.top - 2 <= (w.box[1] + w.box[3]) / 2 <= line.bottom + 2), key=lambda w: w.box[0])
+    text = " ".join(w.text for w in inside)
+    quality = text_quality(text)
+    return text if quality.letters and quality.known_share >= 0.5 else None
 
 
 def _sample(lines: list[Line], chars: int = 3000) -> str:

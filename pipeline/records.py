@@ -35,6 +35,7 @@ class PageInfo:
     garbled: bool = False  # it has a text layer, but not one of readable English (pipeline.textcheck)
     drawn: bool = False  # no text layer, but marks that look like text drawn as shapes (text converted to outlines)
     garbled_lines: int = 0  # lines left out: their font's text is not readable English (a font's wrong character map)
+    ocr_lines: int = 0  # lines in such a font whose text was read by OCR instead
     ocr: bool = False  # read by OCR (it had no usable text layer): its text may hold misread words
     ocr_confidence: float | None = None  # mean OCR word confidence on the page, 0-100
     ocr_tried: bool = False  # OCR looked at it (and, if it is still needs_ocr, found no English text)
@@ -116,6 +117,12 @@ language): 2 lines left out.
             else:
                 advice = f"Not read: {OCR_OFF}: switch it on, or run the PDF through OCR, to include {them}"
             sentences.append("; ".join(parts) + ". " + advice)
+        mended = [p for p in self.pages if p.ocr_lines]
+        if mended:
+            count = sum(p.ocr_lines for p in mended)
+            sentences.append(f"{_pages(_numbers(mended))} lines in a font whose text is not readable English (a "
+                             f"font without a proper character map): {count} line{'s' if count > 1 else ''} "
+                             "read by OCR instead, so check their words against the PDF")
         lines = [p for p in self.pages if p.garbled_lines and not p.needs_ocr and not p.ocr]
         if lines:
             count = sum(p.garbled_lines for p in lines)

@@ -666,9 +666,24 @@ def test_with_ocr_off_a_garbled_text_layer_is_set_aside_and_the_rest_is_read(tmp
     assert message.startswith("page 2 has a text layer that is not readable English") and "OCR" in message
 
 
-def test_headings_in_a_garbled_font_are_left_out_and_the_text_is_read(tmp_path: Path) -> None:
+def test_headings_in_a_garbled_font_are_read_by_ocr_and_stay_headings(tmp_path: Path) -> None:
     """Only the headings' font has a wrong character map: each page reads well, but the headings are junk.
-    They are left out (not made sections or passages), the pages' text is read, and the loss is named."""
+    OCR reads the words inside each junk line's box; the line keeps its size and weight, so it stays a
+    heading, and the page says its words were read by OCR."""
+    pdf = write_garbled_pdf(tmp_path / "garbled-headings.pdf", garbled_pages=set(), garbled_headings=True)
+    document = extract_pdf(pdf)
+    assert document.status == "ok" and document.needs_ocr_pages == [] and document.ocr_pages == []
+    assert [b.text for b in document.blocks if b.kind == "heading"] == [
+        f"Section {n}: what the review found" for n in (1, 2, 3)]
+    assert [p.ocr_lines for p in document.pages] == [1, 1, 1] and all(not p.garbled_lines for p in document.pages)
+    message = document.unread_pages_message()
+    assert message.startswith("pages 1, 2, 3 have lines in a font whose text is not readable English")
+    assert "3 lines read by OCR instead" in message
+
+
+def test_with_ocr_off_headings_in_a_garbled_font_are_left_out(tmp_path: Path, no_ocr: None) -> None:
+    """With OCR off, the junk headings are left out (not made sections or passages), the pages' text is read,
+    and the loss is named."""
     pdf = write_garbled_pdf(tmp_path / "garbled-headings.pdf", garbled_pages=set(), garbled_headings=True)
     first_line = pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range().splitlines()[0]
     assert "review" not in first_line and text_quality(pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range(
