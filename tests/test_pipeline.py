@@ -151,6 +151,22 @@ def test_demo_run_stores_every_review_and_explains_failures(demo_db) -> None:
 
 
 @pytest.mark.slow
+def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> None:
+    """An evidence table says which quotes come from text read by OCR, and only those."""
+    import csv
+    import io
+
+    _, db, _ = demo_db
+    result = CliRunner().invoke(main, ["export", "--theme", "voice_of_child", "--format", "csv", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    marked = {row["review_id"] for row in rows if row["quote_is"].endswith("read by OCR: check against the PDF")}
+    assert marked == {"carnlough-vale-2019-child-g"}
+    assert all(row["quote_is"] in ("evidence sentence", "start of passage") for row in rows
+               if row["review_id"] not in marked)
+
+
+@pytest.mark.slow
 def test_second_run_processes_nothing_and_changes_no_rows(demo_db) -> None:
     tmp, db, _ = demo_db
     before = _fingerprint(db)

@@ -22,6 +22,7 @@ from pipeline.outputs.common import open_database, pages_label, provenance, prov
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 QUOTE_CHARS = 400
+READ_BY_OCR = "read by OCR: check against the PDF"  # added to quote_is when a passage's page was read by OCR
 COLUMNS: tuple[str, ...] = (
     "review", "review_id", "area", "nation", "year", "pages", "section", "quote", "quote_is", "probability",
     "model_version", "passage_id",
@@ -29,8 +30,10 @@ COLUMNS: tuple[str, ...] = (
 
 _EVIDENCE = """
 SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, text, score,
-       model_version, passage_id
-FROM v_theme_evidence
+       model_version, passage_id,
+       coalesce((SELECT bool_or(g.ocr) FROM pages g WHERE g.review_id = v.review_id
+                 AND g.page BETWEEN v.page_start AND v.page_end), false) AS ocr
+FROM v_theme_evidence v
 WHERE theme = $theme AND score >= coalesce($min_score, 0)
 ORDER BY score DESC, year DESC, review_id, passage_id"""
 
@@ -76,8 +79,9 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
             _ints(raw["page_start"]), _ints(raw["page_end"]), strict=True)],
         "section": raw["section"],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
-        "quote_is": ["evidence sentence" if isinstance(e, str) and e else "start of passage"
-                     for e in raw["evidence"]],
+        "quote_is": [("evidence sentence" if isinstance(e, str) and e else "start of passage")
+                     + (f", {READ_BY_OCR}" if ocr else "")
+                     for e, ocr in zip(raw["evidence"], raw["ocr"], strict=True)],
         "probability": raw["score"].round(3),
         "model_version": raw["model_version"],
         "passage_id": raw["passage_id"],
@@ -221,9 +225,10 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     lines.append("| # | Review | Area | Year | Page | Quote | Probability | Passage id |")
     lines.append("| ---: | --- | --- | ---: | --- | --- | ---: | --- |")
     for number, row in enumerate(table.itertuples(index=False), start=1):
+        note = row.quote_is.removeprefix("evidence sentence").removeprefix(", ")
         cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year), row.pages,
-                 row.quote if row.quote_is == "evidence sentence" else f"{row.quote} *(start of passage)*",
-                 f"{100 * row.probability:.0f}%", f"`{row.passage_id}`"]
+                 f"{row.quote} *({note})*" if note else row.quote, f"{100 * row.probability:.0f}%",
+                 f"`{row.passage_id}`"]
         lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
