@@ -164,6 +164,8 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
     assert marked == {"carnlough-vale-2019-child-g"}
     assert all(row["quote_is"] in ("evidence sentence", "start of passage") for row in rows
                if row["review_id"] not in marked)
+    status = CliRunner().invoke(main, ["status", "--db", str(db)])
+    assert status.exit_code == 0 and "  pages read by OCR: 1\n" in status.stdout
 
 
 @pytest.mark.slow
