@@ -27,7 +27,6 @@ from dataclasses import dataclass
 OCR_THREADS = max(1, min(4, os.cpu_count() or 1))  # pages of one document read at once
 OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes about a second
 MIN_MARK_CONFIDENCE = 30.0  # marks with no letter or digit read with less confidence than this are specks
-_GUTTER_SIZES = 2.2  # as for text layers: a gap wider than this many type sizes splits a line (columns, cells)
 _MARKER_GAP_SIZES = 5.0  # a paragraph number in the margin lies at most this many type sizes left of its text
 _MIN_ORIENTATION_CONFIDENCE = 2.0  # Tesseract's orientation confidence needed to turn a page that read as nothing
 _SAME_SIZE = 0.15  # OCR type sizes within this share of the page's body size are the body size
@@ -94,19 +93,13 @@ class OcrLine:
 class PageReader:
     """Reads rendered pages with one Tesseract engine, started on first use (about 0.3 s) and kept open.
 
-    Use as a context manager, or call :meth:`close`. One reader serves one thread (a document being read);
-    readers in different threads work side by side.
+    Call :meth:`close` when done (:class:`ReaderPool` does). One reader serves one thread; readers in
+    different threads work side by side.
     """
 
     def __init__(self):
         self._api = None
         self._osd = None
-
-    def __enter__(self) -> PageReader:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         for api in (self._api, self._osd):
@@ -252,21 +245,22 @@ def _recognise(api, image, scale: float) -> list[OcrLine]:
     return lines
 
 
-def page_runs(lines: list[OcrLine]) -> list[tuple[list[OcrWord], float, bool]]:
+def page_runs(lines: list[OcrLine], gutter: float) -> list[tuple[list[OcrWord], float, bool]]:
     """The page's words as runs to become lines, each with its type size and whether it is bold: Tesseract's
-    lines split at wide gaps
-    (:func:`split_at_gaps`), and a paragraph number or bullet set in the margin ("2.1", "(b)", "•") joined to
-    the run beside it. Tesseract often reads such a number as a block of its own; on a page with a text layer
-    it starts its line, and the layout step needs it there to see a numbered paragraph.
+    lines split where a gap is wider than ``gutter`` type sizes (:func:`split_at_gaps`), and a paragraph
+    number or bullet set in the margin ("2.1", "(b)", "•") joined to the run beside it. Tesseract often reads
+    such a number as a block of its own; on a page with a text layer it starts its line, and the layout step
+    needs it there to see a numbered paragraph.
 
     Type sizes measured by OCR vary by a tenth from line to line; sizes within ``_SAME_SIZE`` of the page's
     most common one are set to it, so that body text does not read as headings. Tesseract does not say which
     words are bold: a run whose word boxes hold ``_BOLD_INK`` times the ink of the page's usual run is (bold
     strokes are thicker; on the demo reviews bold runs measured 1.27-1.6 times, regular ones under 1.2).
     """
-    runs = [(run, line.size) for line in lines for run in split_at_gaps(line)]
-    markers = [item for item in runs if len(item[0]) == 1 and _MARKER.fullmatch(item[0][0].text)]
-    joined = [item for item in runs if not any(item is marker for marker in markers)]
+    markers, joined = [], []
+    for line in lines:
+        for run in split_at_gaps(line, gutter):
+            (markers if len(run) == 1 and _MARKER.fullmatch(run[0].text) else joined).append((run, line.size))
     for marker, size in markers:
         word = marker[0]
         beside = [item for item in joined if _beside(word, item[0], size)]
@@ -316,17 +310,17 @@ def _beside(word: OcrWord, run: list[OcrWord], size: float) -> bool:
             and 0 <= gap <= _MARKER_GAP_SIZES * max(size, 6.0))
 
 
-def split_at_gaps(line: OcrLine) -> list[list[OcrWord]]:
-    """The runs of a line's words separated by gaps wider than ``_GUTTER_SIZES`` type sizes (a column
-    gutter or the edge of a table cell: they become separate lines, as on a page with a text layer).
+def split_at_gaps(line: OcrLine, gutter: float) -> list[list[OcrWord]]:
+    """The runs of a line's words separated by gaps wider than ``gutter`` type sizes (a column gutter or the
+    edge of a table cell: they become separate lines, as on a page with a text layer).
 
     >>> words = [OcrWord("Date", (72, 100, 95, 110), 90), OcrWord("Agency", (200, 100, 240, 110), 90),
     ...          OcrWord("notes", (244, 100, 270, 110), 90)]
-    >>> [[w.text for w in run] for run in split_at_gaps(OcrLine(tuple(words), 10.0))]
+    >>> [[w.text for w in run] for run in split_at_gaps(OcrLine(tuple(words), 10.0), gutter=2.2)]
     [['Date'], ['Agency', 'notes']]
     """
     runs: list[list[OcrWord]] = []
-    gap = _GUTTER_SIZES * max(line.size, 6.0)
+    gap = gutter * max(line.size, 6.0)
     for word in sorted(line.words, key=lambda w: w.box[0]):
         if runs and word.box[0] - runs[-1][-1].box[2] <= gap:
             runs[-1].append(word)

@@ -54,7 +54,10 @@ _DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
 # Bullets from Symbol and Wingdings fonts without a Unicode map come out in the private use area.
 PRIVATE_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
-BULLETS = "•●▪◦‣∙·■□►➢➤❖\\-–—*" + PRIVATE_BULLETS  # for a regex character class
+_BULLET_SHAPES = "•●▪◦‣∙·■□►➢➤❖"
+BULLETS = _BULLET_SHAPES + "\\-–—*" + PRIVATE_BULLETS  # for a regex character class
+# Bullets are left out when a font's text is judged: a bullet font is not a garbled one.
+_NO_BULLETS = str.maketrans("", "", _BULLET_SHAPES + PRIVATE_BULLETS)
 _LIST_MARKER = re.compile(
     r"^\s*(?:[" + BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
@@ -239,7 +242,7 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
     result.ocr_tried = True
     lines = []
     confidences = [word.confidence for ocr_line in read.lines for word in ocr_line.words]
-    for run, size, bold in ocr.page_runs(read.lines):
+    for run, size, bold in ocr.page_runs(read.lines, gutter=_GUTTER_FONT_SIZES):
         line = Line(
             text=" ".join(word.text for word in run),
             x0=min(word.box[0] for word in run), x1=max(word.box[2] for word in run),
@@ -383,14 +386,15 @@ def _words_in(line: Line, words: list) -> str | None:
 
 
 def _sample(lines: list[Line], chars: int = 3000) -> str:
-    """The text of the first lines, up to about ``chars`` characters (plenty to judge a font, and cheaper)."""
+    """The text of the first lines, up to about ``chars`` characters (plenty to judge a font, and cheaper),
+    without bullets."""
     taken, size = [], 0
     for line in lines:
         taken.append(line.text)
         size += len(line.text) + 1
         if size >= chars:
             break
-    return " ".join(taken)
+    return " ".join(taken).translate(_NO_BULLETS)
 
 
 def _font_name(textpage, index: int) -> str:

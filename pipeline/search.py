@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import closest, open_database, resolve_db, resolve_theme
+from pipeline.outputs.common import closest, open_database, read_by_ocr_sql, resolve_db, resolve_theme
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +162,10 @@ LIMIT $limit"""
 
 # ---- What is shown for each hit.
 # (MATERIALIZED: look the few passages up by key first; joined straight away, DuckDB would scan them all.)
-_HIT_DETAILS = """
+_HIT_DETAILS = f"""
 WITH p AS MATERIALIZED (SELECT * FROM passages WHERE passage_id IN (SELECT unnest($1::VARCHAR[])))
 SELECT p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_start, p.page_end, p.section,
-       p.passage_id, p.text,
-       coalesce((SELECT bool_or(g.ocr) FROM pages g WHERE g.review_id = p.review_id
-                 AND g.page BETWEEN p.page_start AND p.page_end), false) AS ocr
+       p.passage_id, p.text, {read_by_ocr_sql("p")} AS ocr
 FROM p
 JOIN reviews r ON r.review_id = p.review_id"""
 _HIT_EVIDENCE = """

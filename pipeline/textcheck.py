@@ -33,8 +33,6 @@ _EDGE_PUNCTUATION = "\"'“”‘’()[]{}<>.,;:!?*•·–—-…/\\|"
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
 _ACRONYM = re.compile(r"[A-Z]{1,6}s?")
-# Bullets from Symbol and Wingdings fonts come out in the private use area; a font of bullets is not garbled.
-_NO_BULLETS = str.maketrans("", "", "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0•●▪◦‣∙·■□►➢➤❖")
 # Never text: C0/C1 controls, invisible format characters, private use, specials and U+FFFD. (U+FFFE is
 # left out: pdfium uses it to mark a hyphen at a line end.)
 _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
@@ -97,8 +95,8 @@ def garbled_font(text: str) -> bool:
     A font used only for a few lines (the headings, say) can be garbled on pages that read well otherwise, and
     there are too few of its words on any one page to judge them. Across the document its lines need at least
     ``MIN_FONT_LETTERS`` letters, under ``MAX_FONT_KNOWN_SHARE`` of them in known English words; or a quarter of
-    at least ``MIN_FONT_CHARS`` characters that are never text. Short capitalised words (acronyms) and bullets
-    are not held against a font.
+    at least ``MIN_FONT_CHARS`` characters that are never text. Short capitalised words (acronyms) are not held
+    against a font (nor are bullets: the caller leaves them out).
 
     >>> garbled_font("Section 1: what the review found. Section 2: what the review found.")
     False
@@ -107,7 +105,6 @@ def garbled_font(text: str) -> bool:
     >>> garbled_font("GP CAMHS MASH IRO CSC GP CAMHS MASH IRO CSC GP CAMHS MASH IRO CSC GP CAMHS")
     False
     """
-    text = text.translate(_NO_BULLETS)
     quality = text_quality(text, skip_acronyms=True)
     if quality.chars >= MIN_FONT_CHARS and quality.odd_share >= MAX_ODD_SHARE:
         return True
@@ -132,16 +129,8 @@ def readable_ocr_text(text: str) -> bool:
     quality = text_quality(text)
     if not quality.chars or quality.garbled:
         return False
-    letters = known = 0
-    for token in text.split():
-        core = token.strip(_EDGE_PUNCTUATION)
-        if len(core) < 3:
-            continue
-        count = len(_LETTER.findall(core))
-        letters += count
-        if _WORD.fullmatch(core) and _known(core):
-            known += count
-    return letters >= MIN_OCR_LETTERS and known >= MIN_KNOWN_SHARE * letters
+    words = text_quality(" ".join(t for t in text.split() if len(t.strip(_EDGE_PUNCTUATION)) >= 3))
+    return words.letters >= MIN_OCR_LETTERS and words.known_share >= MIN_KNOWN_SHARE
 
 
 def _known(word: str) -> bool:

@@ -32,6 +32,13 @@ _HAS_TABLE = """
 SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?"""
 
 
+
+def read_by_ocr_sql(alias: str) -> str:
+    """SQL that is true when a page of the passage row ``alias`` (its review_id, page_start and page_end) was
+    read by OCR: its words may be misread, and users are told so."""
+    return (f"coalesce((SELECT bool_or(g.ocr) FROM pages g WHERE g.review_id = {alias}.review_id "
+            f"AND g.page BETWEEN {alias}.page_start AND {alias}.page_end), false)")
+
 def resolve_db(db_path: Path | str | None) -> Path:
     """The database file to use: ``db_path``, or the default (``outputs/casereview.duckdb`` or $CASEREVIEW_DB)."""
     return Path(db_path) if db_path else default_db()

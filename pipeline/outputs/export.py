@@ -18,7 +18,15 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import open_database, pages_label, provenance, provenance_lines, resolve_theme, theme_names
+from pipeline.outputs.common import (
+    open_database,
+    pages_label,
+    provenance,
+    provenance_lines,
+    read_by_ocr_sql,
+    resolve_theme,
+    theme_names,
+)
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 QUOTE_CHARS = 400
@@ -28,11 +36,9 @@ COLUMNS: tuple[str, ...] = (
     "model_version", "passage_id",
 )
 
-_EVIDENCE = """
+_EVIDENCE = f"""
 SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, text, score,
-       model_version, passage_id,
-       coalesce((SELECT bool_or(g.ocr) FROM pages g WHERE g.review_id = v.review_id
-                 AND g.page BETWEEN v.page_start AND v.page_end), false) AS ocr
+       model_version, passage_id, {read_by_ocr_sql("v")} AS ocr
 FROM v_theme_evidence v
 WHERE theme = $theme AND score >= coalesce($min_score, 0)
 ORDER BY score DESC, year DESC, review_id, passage_id"""
