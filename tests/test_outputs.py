@@ -250,6 +250,33 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert "@media print" in source
 
 
+def test_report_marks_quotes_and_reviews_read_by_ocr(db: Path, tmp_path: Path):
+    """Only quotes from a page read by OCR carry the OCR note; the review's status and the limits say how many
+    of its pages were read that way."""
+    copy = tmp_path / "with-ocr.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:  # Family K's page 3 was a scan
+        con.execute("UPDATE pages SET ocr = true, ocr_confidence = 88 "
+                    "WHERE review_id = 'northmoor-2021-family-k' AND page = 3")
+    out = tmp_path / "northmoor-2021.html"
+    result = run(report_command, ["--area", "northmoor", "--year", "2021", "--out", str(out)], copy)
+    assert result.exit_code == 0, result.output
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    note = "read by OCR: check the words against the PDF"
+    # the page-3 quote is marked; the page-2 quote of the same review is not
+    assert f"section “Family background” · probability 90% (model {THEME_MODEL}) · {note}" in text
+    assert f"section “Findings” · probability 74% (model {THEME_MODEL}) Parental" in text
+    assert text.count(note) == 1
+    assert "read (1 page by OCR)" in text
+    limits = text.split("Limits", 1)[1]
+    assert "read by optical character recognition (OCR): Family K: a child safeguarding practice review: 1 page" \
+        in limits
+    # the report of the same database without OCR pages says nothing of OCR
+    plain = tmp_path / "plain.html"
+    assert run(report_command, ["--area", "northmoor", "--year", "2021", "--out", str(plain)], db).exit_code == 0
+    assert "OCR)" not in plain.read_text(encoding="utf-8") and note not in plain.read_text(encoding="utf-8")
+
+
 def test_report_shows_topics_when_the_topic_tables_exist(db: Path, tmp_path: Path):
     copy = tmp_path / "with-topics.duckdb"
     shutil.copy(db, copy)

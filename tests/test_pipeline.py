@@ -156,7 +156,7 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
     import csv
     import io
 
-    _, db, _ = demo_db
+    tmp, db, _ = demo_db
     result = CliRunner().invoke(main, ["export", "--theme", "voice_of_child", "--format", "csv", "--db", str(db)])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
@@ -166,6 +166,15 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
                if row["review_id"] not in marked)
     status = CliRunner().invoke(main, ["status", "--db", str(db)])
     assert status.exit_code == 0 and "  pages read by OCR: 1\n" in status.stdout
+    # the area report of the scanned review marks each of its quotes, and says so in the review's status
+    out = tmp / "carnlough-vale-2019.html"
+    report = CliRunner().invoke(main, ["report", "--area", "Carnlough Vale", "--year", "2019", "--out", str(out),
+                                       "--db", str(db)])
+    assert report.exit_code == 0, report.output
+    page = out.read_text(encoding="utf-8")
+    quotes = page.count("<blockquote>")
+    assert quotes > 0 and page.count("read by OCR: check the words against the PDF") == quotes
+    assert "read (1 page by OCR)" in page
 
 
 @pytest.mark.slow

@@ -107,7 +107,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:
-    from pipeline.outputs.common import pages_label, percent
+    from pipeline.outputs.common import OCR_NOTE, pages_label, percent
 
     bold = ("\x1b[1;33m", "\x1b[0m") if _is_terminal() else ("**", "**")
     facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type,
@@ -115,7 +115,7 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
     if hit.section:
         facts.append(f"section: {hit.section}")
     if getattr(hit, "ocr", False):
-        facts.append("read by OCR: check the words against the PDF")
+        facts.append(OCR_NOTE)
     if hit.themes:
         themes = ", ".join(f"{names.get(t, t)} {percent(p)}" for t, p in hit.themes.items())
         themes_line = f"   Themes (model {hit.theme_model}): {themes}"

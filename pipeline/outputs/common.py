@@ -31,6 +31,8 @@ ORDER BY finished_at DESC LIMIT 1"""
 _HAS_TABLE = """
 SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?"""
 
+# Shown beside a search hit or report quote whose page was read by OCR.
+OCR_NOTE = "read by OCR: check the words against the PDF"
 
 
 def read_by_ocr_sql(alias: str) -> str:

@@ -17,7 +17,17 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import closest, has_table, open_database, pages_label, percent, provenance, theme_names
+from pipeline.outputs.common import (
+    OCR_NOTE,
+    closest,
+    has_table,
+    open_database,
+    pages_label,
+    percent,
+    provenance,
+    read_by_ocr_sql,
+    theme_names,
+)
 
 QUOTES_PER_THEME = 3
 TOPICS_SHOWN = 10
@@ -71,8 +81,9 @@ SELECT count(*) FILTER (WHERE r.area = $area AND r.year = $year) AS area_reviews
        max(r.year) AS last_year
 FROM read JOIN reviews r ON r.review_id = read.review_id"""
 _QUOTES = f"""
-SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, text
-FROM v_theme_evidence
+SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, text,
+       {read_by_ocr_sql("v")} AS ocr
+FROM v_theme_evidence v
 WHERE area = $area AND year = $year
 QUALIFY row_number() OVER (PARTITION BY theme ORDER BY score DESC, review_id, passage_id) <= {QUOTES_PER_THEME}
 ORDER BY theme, score DESC"""
@@ -103,6 +114,12 @@ WHERE r.area = $area AND r.year = $year AND t.topic_id <> -1
 GROUP BY t.topic_id, t.label, t.terms, t.model_version
 ORDER BY passages DESC, t.topic_id
 LIMIT {TOPICS_SHOWN}"""
+# Pages of each review in scope that were read by OCR (no usable text layer): their words may be misread.
+_OCR_PAGES = """
+SELECT g.review_id, count(*) AS pages
+FROM pages g JOIN reviews r ON r.review_id = g.review_id
+WHERE r.area = $area AND r.year = $year AND g.ocr
+GROUP BY g.review_id"""
 _COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
 _HAS_COLUMN = """
 SELECT count(*) > 0 FROM information_schema.columns
@@ -161,6 +178,9 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
     params = {"area": area, "year": year}
     names = theme_names(con)
     reviews = _dicts(con, _SCOPE_REVIEWS, params)
+    ocr_pages = dict(con.execute(_OCR_PAGES, params).fetchall())
+    for review in reviews:
+        review["ocr_pages"] = ocr_pages.get(review["review_id"], 0)
     totals = _dicts(con, _TOTALS, params)[0]
     counts = {row["theme"]: row for row in _dicts(con, _THEME_COUNTS, params)}
     themes = []
@@ -392,6 +412,8 @@ def _reviews_section(reviews: list[dict[str, Any]]) -> str:
         status = review["status"]
         label = {"ok": "read", "needs_ocr": "needs OCR (scanned or unreadable text)", "failed": "could not be read",
                  "not_processed": "not processed yet"}.get(status, status)
+        if status == "ok" and review["ocr_pages"]:
+            label += f" ({_pages(review['ocr_pages'])} by OCR)"
         rows.append(
             "<tr>"
             f"<td>{_e(review['title'])}<br><span class=\"muted\">{_e(review['review_id'])}</span></td>"
@@ -461,10 +483,11 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         where = [quote["title"], pages_label(quote["page_start"], quote["page_end"])]
         if quote["section"]:
             where.append(f"section “{quote['section']}”")
+        ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
         items.append(
             f"<li><blockquote>{_e(text)}</blockquote>"
             f'<p class="cite">{_e(" · ".join(where))} · probability {percent(quote["score"])} '
-            f"(model {_e(quote['model_version'])})</p></li>"
+            f"(model {_e(quote['model_version'])}){_e(ocr)}</p></li>"
         )
     return (
         f'<article class="theme" id="theme-{_e(theme["id"])}">'
@@ -542,6 +565,10 @@ def _topics_section(topics: dict[str, Any]) -> str:
     )
 
 
+def _pages(count: int) -> str:
+    return f"{count} page{'' if count == 1 else 's'}"
+
+
 def _terms(terms: Any) -> str:
     if isinstance(terms, list | tuple):
         return ", ".join(str(term) for term in terms[:10])
@@ -557,6 +584,14 @@ def _limits_section(data: dict[str, Any]) -> str:
         "percentage points or more.",
         "Quotes are the model's evidence sentences; read them in context in the review before quoting them.",
     ]
+    scanned = [r for r in data["reviews"] if r["status"] == "ok" and r["ocr_pages"]]
+    if scanned:
+        listed = "; ".join(f"{r['title']}: {_pages(r['ocr_pages'])}" for r in scanned)
+        items.append(
+            f"Some pages had no usable text layer (scans, or text stored as pictures or shapes) and were read by "
+            f"optical character recognition (OCR): {listed}. Words on those pages may be misread; their quotes are "
+            "marked, so check them against the PDF."
+        )
     if unread:
         listed = "".join(
             f"<li>{_e(r['title'])} ({_e(r['review_id'])}): {_e(r['status'])}"
