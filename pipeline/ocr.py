@@ -17,6 +17,7 @@ Set ``CASEREVIEW_OCR=0`` to switch OCR off (pages without a text layer are then 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -35,6 +36,13 @@ _MIN_RUNS_FOR_BOLD = 5  # a page needs this many runs for "usual" to mean anythi
 _MARKER = re.compile(r"\(?(?:\d{1,2}(?:\.\d{1,2}){0,2}|[a-z]|[ivx]{1,4})[.)]?|[•●▪■◦–-]")
 # Tesseract's row height (x-height plus ascenders) is about this share of the type size of the line.
 _ROW_HEIGHT_PER_SIZE = 0.9
+_PUNCTUATION = ".,:;·…'\"-–—_"
+_DESCENT = 0.21  # below its baseline, a line's box reaches this share of its type size (Helvetica, Arial)
+_SIDEWAYS_PAD = 6  # pixels of margin around a sideways line when it is read again upright
+_DOTS = re.compile(r"[.·…]+")
+_LEADER_CONFIDENCE = 50.0  # a word among leader dots read with less confidence than this is made of dots
+_WORDS_FOR_BASELINE = 3  # a line of fewer words takes its baseline from its words, not from Tesseract
+_DESCENDERS = set("gjpqyQ,;()[]{}|/@$")  # marks that reach below the baseline
 
 class OcrUnavailable(RuntimeError):
     """Tesseract or its English model is not installed."""
@@ -80,6 +88,7 @@ class OcrWord:
     box: tuple[float, float, float, float]
     confidence: float
     ink: float = 0.0  # share of the word's box that is dark: bold type has more (see bold_runs)
+    baseline: float | None = None  # where its line's baseline lies under the word (y down, points)
 
 
 @dataclass(frozen=True)
@@ -216,33 +225,129 @@ class OcrPage:
 
 
 def _recognise(api, image, scale: float) -> list[OcrLine]:
+    """The lines Tesseract reads on ``image`` (rendered at ``scale`` pixels per point), positions in points.
+
+    Tesseract's page layout takes a narrow column of short marks (the page numbers of a contents list, the
+    paragraph numbers down a margin) for a line of text set sideways, and reads it as junk ("N o 0 A W N" for
+    "2. 3. 4. 5. 6. 7."). Each such sideways line is read again as a block of upright lines; the upright
+    reading replaces it when Tesseract is surer of it (on a contents page: 96 against 40). Text that really is
+    set sideways reads better as it was and is kept as it was.
+    """
     import numpy as np
-    from tesserocr import RIL, iterate_level
+    from tesserocr import PSM
 
     dark = np.asarray(image) < 128
     api.SetImage(image)
     api.Recognize()
+    lines, sideways = _read_lines(api, dark, scale, (0, 0))
+    if not sideways:
+        return lines
+    api.SetPageSegMode(PSM.SINGLE_BLOCK)
+    try:
+        for box, side_lines in sideways:
+            left, top, right, bottom = (max(0, box[0] - _SIDEWAYS_PAD), max(0, box[1] - _SIDEWAYS_PAD),
+                                        min(image.width, box[2] + _SIDEWAYS_PAD),
+                                        min(image.height, box[3] + _SIDEWAYS_PAD))
+            api.SetImage(image.crop((left, top, right, bottom)))
+            api.Recognize()
+            upright, _ = _read_lines(api, dark, scale, (left, top), upright_only=False)
+            if upright and _mean_confidence(upright) > _mean_confidence(side_lines):
+                lines = _without_overlaps(lines, [w for line in upright for w in line.words]) + upright
+            else:
+                lines.extend(side_lines)
+    finally:
+        api.SetPageSegMode(PSM.AUTO)
+    return lines
+
+
+def _without_overlaps(lines: list[OcrLine], found: list[OcrWord]) -> list[OcrLine]:
+    """``lines`` less what they read of the marks in ``found`` (read again upright): the page layout may also
+    have read part of a margin number ("3.") into the line beside it, as a stray "." before its first word."""
+    kept = []
+    for line in lines:
+        words = []
+        for word in line.words:
+            over = [f for f in found if _overlap(word.box, f.box)]
+            if over:
+                text = word.text.lstrip(_PUNCTUATION)
+                if not text:
+                    continue
+                right = max(f.box[2] for f in over)
+                if text != word.text and right < word.box[2]:
+                    word = OcrWord(text, (right, *word.box[1:]), word.confidence, word.ink)
+            words.append(word)
+        if words:
+            kept.append(OcrLine(tuple(words), line.size))
+    return kept
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _read_lines(api, dark, scale: float, offset: tuple[int, int], upright_only: bool = True):
+    """The lines of Tesseract's last recognition, boxes moved by ``offset`` pixels and given in points; with
+    ``upright_only``, lines set sideways are returned apart, as (pixel box, lines) pairs."""
+    from tesserocr import RIL, iterate_level
+
     lines: list[OcrLine] = []
+    sideways: list[tuple[tuple[int, int, int, int], list[OcrLine]]] = []
     words: list[OcrWord] = []
     size = 0.0
-    iterator = api.GetIterator()
-    for word in iterate_level(iterator, RIL.WORD):
-        if word.IsAtBeginningOf(RIL.TEXTLINE) and words:
-            lines.append(OcrLine(tuple(words), size))
-            words = []
+    target = lines
+    dx, dy = offset
+    for word in iterate_level(api.GetIterator(), RIL.WORD):
         if word.IsAtBeginningOf(RIL.TEXTLINE):
+            if words:
+                target.append(_line(words, size))
+                words = []
             attributes = word.RowAttributes() or {}
             size = float(attributes.get("row_height", 0.0)) / scale / _ROW_HEIGHT_PER_SIZE
+            baseline = word.Baseline(RIL.TEXTLINE)
+            target = lines
+            if upright_only and (word.Orientation() or (0,))[0] != 0:  # 0: PAGE_UP
+                line_box = word.BoundingBox(RIL.TEXTLINE)
+                if line_box:
+                    sideways.append((line_box, []))
+                    target = sideways[-1][1]
         text = (word.GetUTF8Text(RIL.WORD) or "").strip()
         box = word.BoundingBox(RIL.WORD)
         confidence = word.Confidence(RIL.WORD)
         if text and box and (confidence >= MIN_MARK_CONFIDENCE or any(ch.isalnum() for ch in text)):
-            left, top, right, bottom = (v / scale for v in box)
-            ink = float(dark[box[1]:box[3], box[0]:box[2]].mean()) if box[3] > box[1] and box[2] > box[0] else 0.0
-            words.append(OcrWord(text, (left, top, right, bottom), float(confidence), ink))
+            x0, y0, x1, y1 = box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
+            ink = float(dark[y0:y1, x0:x1].mean()) if y1 > y0 and x1 > x0 else 0.0
+            words.append(OcrWord(text, (x0 / scale, y0 / scale, x1 / scale, y1 / scale), float(confidence), ink,
+                                 _baseline_at(baseline, (box[0] + box[2]) / 2, dy, scale)))
     if words:
-        lines.append(OcrLine(tuple(words), size))
-    return lines
+        target.append(_line(words, size))
+    return lines, sideways
+
+
+def _line(words: list[OcrWord], size: float) -> OcrLine:
+    """A line of ``words``, each given the line's baseline. Tesseract fits a baseline to a line of several
+    words well; for a word or two (a page number, a table cell) the bottom of the words without descenders
+    is surer."""
+    if len(words) < _WORDS_FOR_BASELINE:
+        flat = sorted(w.box[3] for w in words if any(ch.isalnum() for ch in w.text) and not _DESCENDERS & set(w.text))
+        if flat:
+            baseline = flat[len(flat) // 2]
+            words = [dataclasses.replace(w, baseline=baseline) for w in words]
+    return OcrLine(tuple(words), size)
+
+
+def _baseline_at(baseline, x: float, dy: int, scale: float) -> float | None:
+    """The y (points) of Tesseract's line ``baseline`` ((x1, y1), (x2, y2) in pixels of the image read, which
+    lies ``dy`` pixels down the page) at pixel ``x``."""
+    if not baseline:
+        return None
+    (x1, y1), (x2, y2) = baseline
+    y = y1 if x2 == x1 else y1 + (y2 - y1) * (x - x1) / (x2 - x1)
+    return (y + dy) / scale
+
+
+def _mean_confidence(lines: list[OcrLine]) -> float:
+    confidences = [w.confidence for line in lines for w in line.words]
+    return sum(confidences) / len(confidences) if confidences else 0.0
 
 
 def page_runs(lines: list[OcrLine], gutter: float) -> list[tuple[list[OcrWord], float, bool]]:
@@ -258,7 +363,7 @@ def page_runs(lines: list[OcrLine], gutter: float) -> list[tuple[list[OcrWord], 
     strokes are thicker; on the demo reviews bold runs measured 1.27-1.6 times, regular ones under 1.2).
     """
     markers, joined = [], []
-    for line in lines:
+    for line in filter(None, map(_without_leaders, lines)):
         for run in split_at_gaps(line, gutter):
             (markers if len(run) == 1 and _MARKER.fullmatch(run[0].text) else joined).append((run, line.size))
     for marker, size in markers:
@@ -279,6 +384,45 @@ def page_runs(lines: list[OcrLine], gutter: float) -> list[tuple[list[OcrWord], 
                   key=lambda item: (min(w.box[1] for w in item[0]), item[0][0].box[0]))
     _same_size_in_bold_blocks(runs)
     return [(run, size, bold) for run, size, bold in runs]
+
+
+def _without_leaders(line: OcrLine) -> OcrLine | None:
+    """The line without leader dots ("Findings ........ 12" in a contents list), or None if nothing else is
+    left. Tesseract reads a row of dots as short words of dots, with stray letters of low confidence among
+    them ("... .. i", "...t"); what stays is the title and its page number, as a text layer gives them.
+
+    >>> dots = [OcrWord("Findings", (72, 100, 110, 110), 91), OcrWord("...", (150, 108, 170, 110), 49),
+    ...         OcrWord("i", (175, 108, 177, 110), 31), OcrWord("..t", (180, 108, 200, 110), 4),
+    ...         OcrWord("12", (300, 100, 310, 110), 95)]
+    >>> " ".join(w.text for w in _without_leaders(OcrLine(tuple(dots), 10.0)).words)
+    'Findings 12'
+    """
+    words: list[OcrWord] = []
+    after_dots = False
+    for word in line.words:
+        unsure = word.confidence < _LEADER_CONFIDENCE
+        if _DOTS.fullmatch(word.text) or (unsure and word.text.count(".") >= 2):
+            after_dots = True
+            continue
+        if after_dots and unsure and len(word.text) <= 2 and not word.text.isdigit():
+            continue
+        after_dots = False
+        words.append(word)
+    if len(words) == len(line.words):
+        return line
+    return OcrLine(tuple(words), line.size) if words else None
+
+
+def run_bottom(run: list[OcrWord], size: float) -> float:
+    """The bottom of a run as a text layer gives it: its baseline plus the descent of its type (as for a line
+    of a text layer, whose character boxes reach from the font's ascent to its descent). Word boxes end where
+    the ink ends, lower under "g" or "p" than under "3" (and a box can take in a rule below it): lines that
+    share a baseline then differ in bottom, and tables and contents lists, whose rows are found by bottom,
+    fall apart."""
+    baselines = sorted(w.baseline for w in run if w.baseline is not None)
+    if not baselines:
+        return max(w.box[3] for w in run)
+    return baselines[len(baselines) // 2] + _DESCENT * size
 
 
 def _same_size_in_bold_blocks(runs: list[list]) -> None:

@@ -246,7 +246,7 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
         line = Line(
             text=" ".join(word.text for word in run),
             x0=min(word.box[0] for word in run), x1=max(word.box[2] for word in run),
-            top=min(word.box[1] for word in run), bottom=max(word.box[3] for word in run),
+            top=min(word.box[1] for word in run), bottom=ocr.run_bottom(run, size),
             size=round(size, 1), bold=bold, page=result.number, font=OCR_FONT)
         if len(run) > 1 and _LIST_MARKER.match(run[0].text + " "):
             line.text_x0 = run[1].box[0]  # "2.1", "•": its paragraph's wrapped lines align with the text after it

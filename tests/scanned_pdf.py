@@ -87,3 +87,34 @@ def write_welsh_scan(path: Path) -> Path:
     source = path.with_suffix(".source.pdf")
     source.write_bytes(buffer.getvalue())
     return write_scan(source, path)
+
+
+MARGIN_NOTE = "Confidential until published by the partnership board"
+NOTED_PAGE = [
+    "The health visitor saw the family at home four times between March and August.",
+    "On each visit she recorded that the baby was feeding well and gaining weight.",
+    "She did not ask who else lived in the house, and the mother did not say.",
+    "The school nurse knew from the older child that a new partner had moved in.",
+    "That information stayed in the school health record and was not passed on.",
+    "The review found that neither practitioner had a reason to think it mattered.",
+]
+
+
+def write_margin_note_scan(path: Path) -> Path:
+    """A scan of a page of text with a note set sideways (turned 90 degrees) in its left margin."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    canvas.setFont("Helvetica", 11)
+    for i, line in enumerate(NOTED_PAGE * 3):
+        canvas.drawString(72, 760 - 16 * i, line)
+    canvas.saveState()
+    canvas.translate(40, 330)
+    canvas.rotate(90)
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(0, 0, MARGIN_NOTE)
+    canvas.restoreState()
+    canvas.showPage()
+    canvas.save()
+    source = path.with_suffix(".source.pdf")
+    source.write_bytes(buffer.getvalue())
+    return write_scan(source, path, dpi=200)

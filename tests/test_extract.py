@@ -42,7 +42,14 @@ from tests.redacted_pdf import (
     write_page_in_a_form,
 )
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
-from tests.scanned_pdf import write_picture, write_scan, write_welsh_scan
+from tests.scanned_pdf import (
+    MARGIN_NOTE,
+    NOTED_PAGE,
+    write_margin_note_scan,
+    write_picture,
+    write_scan,
+    write_welsh_scan,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpus_manifest" / "demo"
@@ -584,6 +591,52 @@ def test_a_page_scanned_sideways_or_upside_down_is_turned_and_read(tmp_path: Pat
     numbered = [t for t in texts if re.match(r"1\.\d ", t)]
     assert [t[:3] for t in numbered] == ["1.1", "1.2", "1.3"]
     assert all(len(t) > 200 for t in numbered)
+
+
+def test_a_scanned_contents_page_is_a_contents_list_not_text(tmp_path: Path) -> None:
+    """Tesseract takes the column of page numbers (and the entries' numbers down the margin) for text set
+    sideways and reads it as junk, and reads leader dots as stray marks. Read again upright, without the
+    dots, and with lines on one baseline given one bottom, the scanned contents page is a contents list
+    with every entry and its page number, as from the text layer, and leaves nothing to become passages."""
+    source = DEMO / "northmoor-2016-child-d.pdf"
+    document = extract_pdf(write_scan(source, tmp_path / "contents.pdf", dpi=200, pages=[2]))
+    assert document.ocr_pages == [1]
+    listed = [b for b in document.blocks if b.kind == "contents"]
+    assert len(listed) == 1, [(b.kind, b.text) for b in document.blocks]
+    entries = listed[0].text.splitlines()
+    assert len(entries) == 8
+    assert [e.rsplit(", page ", 1)[1] for e in entries] == ["3", "3", "4", "4", "4", "6", "8", "8"]
+    for entry in ("3. Methodology, page 4", "4. Family background, page 4", "6. Analysis and findings, page 6",
+                  "7. What has changed since Child D's admission, page 8", "8. Recommendations, page 8"):
+        assert entry in entries
+    others = [b.text for b in document.blocks if b.kind != "contents"]  # the title and the running header
+    assert "Contents" in others and len(others) == 2
+    assert not [t for t in others if re.search(r"Methodology|Recommendations|^[\d\s.]+$", t)]
+
+
+def test_a_scanned_chronology_is_read_as_a_table(tmp_path: Path) -> None:
+    """An unruled chronology on a scanned page: the cells of a row share a baseline, so they make one row of
+    a table (date | agency | event) as on the text layer, although OCR's word boxes end at different
+    heights (descenders, a rule under the header)."""
+    source = DEMO / "drumcally-2014-child-b.pdf"
+    document = extract_pdf(write_scan(source, tmp_path / "chronology.pdf", dpi=200, pages=[3]))
+    tables = [b.text for b in document.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    rows = tables[0].splitlines()
+    assert rows[0] == "Date | Agency | Event"
+    for row in ("January 2012 | Police | Domestic incident at home.", "March 2012 | Trust | Written agreement signed",
+                "November 2013 | Police, hospital | Child B seriously injured"):
+        assert any(r.startswith(row) for r in rows), row
+
+
+def test_a_note_set_sideways_in_the_margin_is_still_read(tmp_path: Path) -> None:
+    """Text that really is set sideways reads better sideways than read again upright (as a column of page
+    numbers does not), so it is kept as Tesseract read it; the text beside it is read as before."""
+    document = extract_pdf(write_margin_note_scan(tmp_path / "note.pdf"))
+    texts = [b.text for b in document.blocks]
+    assert MARGIN_NOTE in texts
+    body = " ".join(t for t in texts if t != MARGIN_NOTE)
+    assert word_order_f1(body, " ".join(NOTED_PAGE * 3)) >= 0.97
 
 
 def test_ocr_leaves_pdfium_free_for_other_documents(monkeypatch: pytest.MonkeyPatch) -> None:
