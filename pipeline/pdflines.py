@@ -202,6 +202,8 @@ def read_pages(path: Path) -> list[PageLines]:
             # keeps its rules
             if not _take_ocr(page_lines, future.result()) and ruled:
                 ruled_pages.append(index)
+        if waiting:
+            _even_ocr_sizes(pages)
         junk = _garbled_font_lines(pages)
         if junk:
             _mend_garbled_lines(pdf, pages, junk, pool)
@@ -213,6 +215,15 @@ def read_pages(path: Path) -> list[PageLines]:
             pool.close()
         with PDFIUM_LOCK:
             pdf.close()
+
+
+def _even_ocr_sizes(pages: list[PageLines]) -> None:
+    """Give the lines read by OCR the sizes of their groups across the document (``ocr.even_sizes``), so that
+    headings set in one size are measured as one size."""
+    lines = [line for page in pages if page.ocr for line in page.lines if line.font == OCR_FONT]
+    evened = ocr.even_sizes([(line.size, len(line.text)) for line in lines])
+    for line in lines:
+        line.size = evened[line.size]
 
 
 def _read_page_at(pdf: pdfium.PdfDocument, index: int, path: Path, with_image: bool):

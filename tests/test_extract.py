@@ -639,6 +639,20 @@ def test_a_note_set_sideways_in_the_margin_is_still_read(tmp_path: Path) -> None
     assert word_order_f1(body, " ".join(NOTED_PAGE * 3)) >= 0.97
 
 
+def test_headings_of_one_size_are_measured_as_one_size_by_ocr(tmp_path: Path) -> None:
+    """OCR measures a type size a few percent differently from line to line; across the document a size
+    takes in those within 4% of it, so the chapter headings of a scanned review are headings as on its text
+    layer, and not some of them taken for the cover page's labels."""
+    source = DEMO / "ardmuir-2022-child-c.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=200, pages=[1, 2, 3, 4]))
+    original = extract_pdf(source)
+    chapters = [b.text for b in original.blocks if b.kind == "heading" and b.page_start <= 4]
+    read = [b.text for b in scan.blocks if b.kind == "heading"]
+    assert "1. Summary" in chapters and "1. Summary" in read
+    dashes = str.maketrans("–—", "--")
+    assert len({t.translate(dashes) for t in chapters} & {t.translate(dashes) for t in read}) >= len(chapters) - 2
+
+
 def test_ocr_leaves_pdfium_free_for_other_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     """PDFium is serialised across threads; OCR, a second or two a page, runs outside that lock, so a long scan
     does not hold up the other reviews of a run. Checked from another thread while OCR reads the page."""
