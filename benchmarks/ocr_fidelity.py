@@ -9,6 +9,11 @@ its text is compared with what the extractor reads from the original's text laye
 Speed is pages a second (OCR reads ``OCR_THREADS`` pages at once, one per core up to four), against reading
 the same pages from the text layer, on one thread, in the same run.
 
+Then structure: six demo reviews (our own writing, with cover pages, contents pages, chronology tables and
+headings of two or three levels) are scanned clean at 200 dpi, whole, and the headings, contents lists and
+tables that the extractor finds on their text layer are looked for in what it finds on the scans (a heading
+counts when its text is read back exactly, dashes aside).
+
 Usage:  .venv/bin/python benchmarks/ocr_fidelity.py [PDF ...] [--pages N]
 """
 
@@ -30,6 +35,10 @@ from pipeline.ocr import OCR_THREADS  # noqa: E402
 from tests.scanned_pdf import write_scan  # noqa: E402
 
 DEFAULT_PDFS = sorted((ROOT.parent / "shared" / "corpus" / "pdf").glob("*.pdf"))
+DEMO = ROOT / "corpus_manifest" / "demo"
+STRUCTURE_PDFS = ["northmoor-2016-child-d", "ardmuir-2022-child-c", "cwm-llwyd-2017-child-e", "drumcally-2014-child-b",
+                  "harrowden-2015-child-s", "kestrel-bay-2018-child-r"]
+_DASHES = str.maketrans("–—", "--")
 SCANS = {"clean 200 dpi": {"dpi": 200}, "rough 150 dpi": {"dpi": 150, "skew": 0.4, "speckle": 0.002}}
 
 
@@ -77,6 +86,41 @@ def main() -> None:
                   f"{OCR_THREADS} thread(s) vs text layer {pages / text_seconds:.1f} pages/s on one "
                   f"({ocr_seconds / text_seconds:.0f}x slower)", end="")
     print()
+    structure()
+
+
+def _kinds(document, kind: str) -> list[tuple[int, str]]:
+    return [(b.page_start, " ".join(b.text.translate(_DASHES).split())) for b in document.blocks if b.kind == kind]
+
+
+def structure() -> None:
+    """Headings, contents lists and tables found on the scans of demo reviews, against their text layers."""
+    found = {"headings": [0, 0], "contents lists": [0, 0], "tables": [0, 0]}
+    print(f"\n{'demo review (clean 200 dpi scan)':40s} {'headings':>9s} {'contents':>9s} {'tables':>7s}")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in STRUCTURE_PDFS:
+            source = DEMO / f"{name}.pdf"
+            original, scan = extract_pdf(source), extract_pdf(write_scan(source, Path(folder) / "scan.pdf", dpi=200))
+            headings = _kinds(original, "heading")
+            read = set(_kinds(scan, "heading"))
+            counts = {
+                "headings": (sum(h in read for h in headings), len(headings)),
+                # a contents list or a table is found when the scan has one on the same page
+                "contents lists": _same_pages(original, scan, "contents"),
+                "tables": _same_pages(original, scan, "table"),
+            }
+            for key, (hit, total) in counts.items():
+                found[key][0] += hit
+                found[key][1] += total
+            print(f"{name:40s} " + " ".join(f"{hit:>{w - 3}d}/{total:<2d}" for (hit, total), w in
+                                             zip(counts.values(), (9, 9, 7), strict=True)))
+    print("\nfound on the scans: " + "; ".join(f"{key} {hit} of {total}" for key, (hit, total) in found.items()))
+
+
+def _same_pages(original, scan, kind: str) -> tuple[int, int]:
+    wanted = [page for page, _ in _kinds(original, kind)]
+    pages = {page for page, _ in _kinds(scan, kind)}
+    return sum(page in pages for page in wanted), len(wanted)
 
 
 if __name__ == "__main__":
