@@ -261,6 +261,8 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
             size=round(size, 1), bold=bold, page=result.number, font=OCR_FONT)
         if len(run) > 1 and _LIST_MARKER.match(run[0].text + " "):
             line.text_x0 = run[1].box[0]  # "2.1", "•": its paragraph's wrapped lines align with the text after it
+        if len(run) > 1 and _DATE_START.match(line.text):
+            line.label_split = _ocr_label_split(run, size)
         lines.append(line)
     text = " ".join(line.text for line in lines)
     if not lines or not readable_ocr_text(text):
@@ -609,6 +611,17 @@ def _label_split(textpage, raw_line: str, start: int, first: int, last: int, siz
         before, following = loose_box(textpage, space - 1), loose_box(textpage, after)
         if before is not None and following is not None and following[0] - before[2] > _LABEL_GAP * size:
             return raw_line[first - start:space - start], following[0]
+    return None
+
+
+def _ocr_label_split(run: list, size: float) -> tuple[str, float] | None:
+    """``_label_split`` for a run of OCR words: the words before the first gap among the first
+    ``_LABEL_WORDS`` wider than ``_LABEL_GAP`` type sizes, and the x where the rest starts, or None."""
+    for words, (word, following) in enumerate(zip(run, run[1:], strict=False), start=1):
+        if words > _LABEL_WORDS:
+            return None
+        if following.box[0] - word.box[2] > _LABEL_GAP * size:
+            return " ".join(w.text for w in run[:words]), following.box[0]
     return None
 
 

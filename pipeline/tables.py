@@ -61,8 +61,9 @@ def merge_unruled_tables(page: PageLines) -> None:
 
 
 def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, Line]]:
-    """Split lines whose label (a date) was set too close to its entry to come apart, where at least two
-    other rows on the page have a piece at the line's x and another where its entry starts.
+    """Split a row's first line whose label (a date) was set too close to what follows to come apart (its
+    entry, or the agency column before the entry), where at least two other rows on the page have a piece at
+    the line's x and another where the rest starts.
 
     Returns the rows and, for each new piece, the line it came from (so that the line is what gets replaced).
     """
@@ -71,13 +72,13 @@ def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, L
     out = []
     for row in rows:
         line = row[0]
-        if len(row) == 1 and line.label_split is not None and line.text.startswith(line.label_split[0]):
+        if line.label_split is not None and line.text.startswith(line.label_split[0]):
             label, x = line.label_split
             if sum(abs(a - line.x0) <= ALIGN and abs(b - x) <= ALIGN for a, b in starts) >= 2:
                 left = dataclasses.replace(line, text=label, x1=x - 1, label_split=None)
                 right = dataclasses.replace(line, text=line.text[len(label):].strip(), x0=x, label_split=None)
                 split_from.update({id(left): line, id(right): line})
-                row = [left, right]
+                row = [left, right, *row[1:]]
         out.append(row)
     return out, split_from
 

@@ -617,7 +617,8 @@ def test_a_scanned_contents_page_is_a_contents_list_not_text(tmp_path: Path) -> 
 def test_a_scanned_chronology_is_read_as_a_table(tmp_path: Path) -> None:
     """An unruled chronology on a scanned page: the cells of a row share a baseline, so they make one row of
     a table (date | agency | event) as on the text layer, although OCR's word boxes end at different
-    heights (descenders, a rule under the header)."""
+    heights (descenders, a rule under the header). A date set close to its agency is split from it where the
+    other rows have their agency."""
     source = DEMO / "drumcally-2014-child-b.pdf"
     document = extract_pdf(write_scan(source, tmp_path / "chronology.pdf", dpi=200, pages=[3]))
     tables = [b.text for b in document.blocks if b.kind == "table"]
@@ -625,7 +626,9 @@ def test_a_scanned_chronology_is_read_as_a_table(tmp_path: Path) -> None:
     rows = tables[0].splitlines()
     assert rows[0] == "Date | Agency | Event"
     for row in ("January 2012 | Police | Domestic incident at home.", "March 2012 | Trust | Written agreement signed",
-                "November 2013 | Police, hospital | Child B seriously injured"):
+                "November 2013 | Police, hospital | Child B seriously injured",
+                # dates set within two type sizes of the agency: split where other rows split
+                "February 2012 | Trust | Article 66 investigation.", "February 2013 | Trust | Child protection review"):
         assert any(r.startswith(row) for r in rows), row
 
 
@@ -1227,6 +1230,30 @@ def test_dates_set_close_to_their_events_are_still_split_from_them(tmp_path: Pat
     assert 8 < gap < 22  # wider than a space, narrower than a split needs (2.2 font sizes)
     tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
     assert len(tables) == 1 and tables[0].text.split("\n") == [f"{date} | {event}" for date, event in rows]
+
+
+def test_dates_set_close_to_the_agency_column_are_split_from_it(tmp_path: Path) -> None:
+    # Three columns (date, agency, event): on the rows with the longest dates the agency follows the date
+    # by under two font sizes, so the date and agency read as one piece beside the event; the other rows
+    # show where the agency column starts.
+    from reportlab.pdfgen import canvas
+
+    rows = [("3 May 2019", "Health", "Health visitor called; no answer at the door."),
+            ("Tuesday 1 October 2019", "Police", "Strategy discussion held with children's social care."),
+            ("9 Oct 2019", "Social care", "Social worker visited and saw the child alone in her bedroom."),
+            ("Wednesday 13 November 2019", "School", "Head teacher reported that the child had not attended."),
+            ("Early December 2019", "Housing", "The family moved out of the area to a private let.")]
+    path = tmp_path / "agency.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "Key events", 14)]
+    for i, (date, agency, event) in enumerate(rows):
+        lines += [(60, 750 - 16 * i, date, 10), (214, 750 - 16 * i, agency, 10), (290, 750 - 16 * i, event, 10)]
+    _draw(pdf, lines)
+    pdf.save()
+    gap = 214 - 60 - pdf.stringWidth(rows[3][0], "Helvetica", 10)
+    assert 8 < gap < 22  # wider than a space, narrower than a split needs (2.2 font sizes)
+    tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].text.split("\n") == [" | ".join(row) for row in rows]
 
 
 def test_numbered_paragraphs_and_labels_beside_running_text_are_not_two_column_tables(tmp_path: Path) -> None:
