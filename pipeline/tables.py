@@ -6,8 +6,9 @@ wide. Read as text, its rows would run together into paragraphs (or, with two co
 read apart from its event) and its header line could pass for a heading. Here, three or more consecutive
 rows of two or more pieces that start at the same x positions become one ``table`` line, each row's cells
 joined by " | " and rows by newlines (as for ruled tables); a line under a row whose pieces all start at
-column positions (a cell's text wrapped onto a new line) is added to those cells, and a bold line just
-above the first row is kept as its header.
+column positions (a cell's text wrapped onto a new line) is added to those cells, as is a line that wraps
+the first cell beside an entry going on in lower case, and a bold line just above the first row is kept as
+its header.
 
 Columns of running text are not tables: a table has a column of short cells (dates, agencies) before its
 last, where lines of running text hold several words each, so two- and three-column pages are left to the
@@ -29,6 +30,7 @@ _MARKER = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.):]?
 _ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
 LABEL_WORDS = 5  # words: the most a first-column cell of a two-column table holds ("Tuesday 12 March 2019")
 ALIGN = 3.0  # points: how far a cell may start from its column's x
+WRAP_PITCH = 1.5  # font sizes between baselines: a cell's wrapped line, closer than rows set apart are
 SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
 
 
@@ -111,7 +113,8 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
         if (None in slots or len(set(slots)) != len(slots) or gap > 2.6 * first[0].size
                 or abs(row[0].size - first[0].size) > 1.0):  # a heading in larger type ends the table
             break
-        if 0 in slots:  # something in the first column starts a row; anything else carries on the last one
+        if 0 in slots and not (gap <= WRAP_PITCH * row[0].size and _carries_on(row, slots, len(columns))):
+            # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
             full_rows += len(row) >= min(len(columns), 3)
         for ln, slot in zip(row, slots, strict=True):
@@ -124,6 +127,15 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
     if len(columns) == 2 and not _label_column(rows[start:end], columns):
         return None
     return start, end, cells
+
+
+def _carries_on(row: list[Line], slots: list[int], columns: int) -> bool:
+    """Whether a row with a piece in the first column, set one line below the row above, is still that row,
+    wrapped: its first cell went onto a second line ("September" over "2012") beside the entry's own next
+    line, which carries on in mid sentence (starts in lower case). An entry of a new row opens with a
+    capital, a digit or a quotation mark."""
+    last = [ln for ln, slot in zip(row, slots, strict=True) if slot == columns - 1]
+    return columns > 1 and len(row) >= 2 and bool(last) and last[0].text[:1].islower()
 
 
 def _column(x: float, columns: list[float]) -> int | None:

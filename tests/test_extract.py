@@ -628,8 +628,11 @@ def test_a_scanned_chronology_is_read_as_a_table(tmp_path: Path) -> None:
     for row in ("January 2012 | Police | Domestic incident at home.", "March 2012 | Trust | Written agreement signed",
                 "November 2013 | Police, hospital | Child B seriously injured",
                 # dates set within two type sizes of the agency: split where other rows split
-                "February 2012 | Trust | Article 66 investigation.", "February 2013 | Trust | Child protection review"):
+                "February 2012 | Trust | Article 66 investigation.", "February 2013 | Trust | Child protection review",
+                # a date wrapped in its narrow column ("September" over "2012") stays one cell of its row
+                "September 2012 | Police | Father found at family home late at night."):
         assert any(r.startswith(row) for r in rows), row
+    assert len(rows) == 11  # the header and ten entries, as on the text layer
 
 
 def test_a_note_set_sideways_in_the_margin_is_still_read(tmp_path: Path) -> None:
@@ -1254,6 +1257,37 @@ def test_dates_set_close_to_the_agency_column_are_split_from_it(tmp_path: Path) 
     assert 8 < gap < 22  # wider than a space, narrower than a split needs (2.2 font sizes)
     tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
     assert len(tables) == 1 and tables[0].text.split("\n") == [" | ".join(row) for row in rows]
+
+
+def test_a_date_wrapped_in_its_cell_stays_in_its_row(tmp_path: Path) -> None:
+    # A narrow date column: "September 2019" wraps to "September" over "2019", beside the entry's second line,
+    # which carries on in lower case. The wrapped line is the same row, not a new entry dated "2019".
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "wrapped.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "Key events", 14)]
+    entries = [("3 May", "Health", ["Health visitor called; no answer at the door."]),
+               ("September", "Police", ["Father found at the family home late at night and the children",
+                                        "taken into police protection until the morning."]),
+               ("9 Oct", "School", ["Head teacher reported that the child had not attended."]),
+               ("14 Nov", "Housing", ["family moved out of the area (entry in lower case, a row apart)."])]
+    y = 750
+    for date, agency, event in entries:
+        lines += [(60, y, date, 10), (130, y, agency, 10)]
+        lines += [(200, y - 12 * k, text, 10) for k, text in enumerate(event)]
+        if date == "September":
+            lines.append((60, y - 12, "2019", 10))
+        y -= 12 * len(event) + 8
+    _draw(pdf, lines)
+    pdf.save()
+    tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].text.split("\n") == [
+        "3 May | Health | Health visitor called; no answer at the door.",
+        "September 2019 | Police | Father found at the family home late at night and the children taken into "
+        "police protection until the morning.",
+        "9 Oct | School | Head teacher reported that the child had not attended.",
+        "14 Nov | Housing | family moved out of the area (entry in lower case, a row apart)."]
 
 
 def test_numbered_paragraphs_and_labels_beside_running_text_are_not_two_column_tables(tmp_path: Path) -> None:
