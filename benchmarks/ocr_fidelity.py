@@ -95,8 +95,9 @@ def _kinds(document, kind: str) -> list[tuple[int, str]]:
 
 def structure() -> None:
     """Headings, contents lists and tables found on the scans of demo reviews, against their text layers."""
-    found = {"headings": [0, 0], "contents lists": [0, 0], "tables": [0, 0]}
-    print(f"\n{'demo review (clean 200 dpi scan)':40s} {'headings':>9s} {'contents':>9s} {'tables':>7s}")
+    found = {"headings": [0, 0], "contents lists": [0, 0], "tables": [0, 0], "table rows": [0, 0]}
+    print(f"\n{'demo review (clean 200 dpi scan)':40s} {'headings':>9s} {'contents':>9s} {'tables':>7s} "
+          f"{'rows':>7s}")
     with tempfile.TemporaryDirectory() as folder:
         for name in STRUCTURE_PDFS:
             source = DEMO / f"{name}.pdf"
@@ -108,13 +109,27 @@ def structure() -> None:
                 # a contents list or a table is found when the scan has one on the same page
                 "contents lists": _same_pages(original, scan, "contents"),
                 "tables": _same_pages(original, scan, "table"),
+                "table rows": _rows_read(original, scan),
             }
             for key, (hit, total) in counts.items():
                 found[key][0] += hit
                 found[key][1] += total
             print(f"{name:40s} " + " ".join(f"{hit:>{w - 3}d}/{total:<2d}" for (hit, total), w in
-                                             zip(counts.values(), (9, 9, 7), strict=True)))
+                                             zip(counts.values(), (9, 9, 7, 7), strict=True)))
     print("\nfound on the scans: " + "; ".join(f"{key} {hit} of {total}" for key, (hit, total) in found.items()))
+
+
+def _rows_read(original, scan) -> tuple[int, int]:
+    """Rows of the text layer's tables read back exactly (quotes and dashes aside) in a table of the scan."""
+    quotes = str.maketrans("“”‘’–—", "\"\"''--")
+
+    def rows(document) -> list[str]:
+        return [" ".join(row.translate(quotes).split()) for b in document.blocks if b.kind == "table"
+                for row in b.text.split("\n")]
+
+    read = set(rows(scan))
+    wanted = rows(original)
+    return sum(row in read for row in wanted), len(wanted)
 
 
 def _same_pages(original, scan, kind: str) -> tuple[int, int]:
