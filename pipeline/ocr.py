@@ -25,6 +25,8 @@ import statistics
 import threading
 from dataclasses import dataclass
 
+from pipeline.scantables import Grid, find_grids
+
 OCR_THREADS = max(1, min(4, os.cpu_count() or 1))  # pages of one document read at once
 OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes about a second
 MIN_MARK_CONFIDENCE = 30.0  # marks with no letter or digit read with less confidence than this are specks
@@ -145,15 +147,17 @@ class PageReader:
         width, height = size
         lines = _recognise(self._engine(), image, scale)
         if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
-            return OcrPage(lines, 0, (width, height))
+            return OcrPage(lines, 0, (width, height), find_grids(image, OCR_DPI))
         osd = self._engine(osd=True)
         osd.SetImage(image)
         found = osd.DetectOrientationScript() or {}
         turn = int(found.get("orient_deg") or 0)
         if turn not in (90, 180, 270) or (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
             return OcrPage(lines, 0, (width, height))
-        turned = _recognise(self._engine(), image.rotate(turn, expand=True), scale)
-        return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height))
+        upright = image.rotate(turn, expand=True)
+        turned = _recognise(self._engine(), upright, scale)
+        return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height),
+                       find_grids(upright, OCR_DPI))
 
 
 class ReaderPool:
@@ -218,11 +222,13 @@ def page_image(page):
 @dataclass(frozen=True)
 class OcrPage:
     """What OCR read on a page: its lines, the degrees (anticlockwise) the page was turned to read them
-    upright, and the size of the page so turned (width, height in points)."""
+    upright, the size of the page so turned (width, height in points), and the ruled tables found in its
+    image (``pipeline.scantables``)."""
 
     lines: list[OcrLine]
     turned: int
     size: tuple[float, float]
+    grids: list[Grid] = dataclasses.field(default_factory=list)  # ruled tables found in the image
 
 
 def _recognise(api, image, scale: float) -> list[OcrLine]:

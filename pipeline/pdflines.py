@@ -16,7 +16,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipeline import ocr
+from pipeline import ocr, scantables
 from pipeline.errors import ExtractError
 from pipeline.pdfshapes import (
     MASK,
@@ -253,7 +253,8 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
     result.ocr_tried = True
     lines = []
     confidences = [word.confidence for ocr_line in read.lines for word in ocr_line.words]
-    for run, size, bold in ocr.page_runs(read.lines, gutter=_GUTTER_FONT_SIZES):
+    tables, rest = _scanned_tables(read, result.number)
+    for run, size, bold in ocr.page_runs(rest, gutter=_GUTTER_FONT_SIZES):
         line = Line(
             text=" ".join(word.text for word in run),
             x0=min(word.box[0] for word in run), x1=max(word.box[2] for word in run),
@@ -264,6 +265,7 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
         if len(run) > 1 and _DATE_START.match(line.text):
             line.label_split = _ocr_label_split(run, size)
         lines.append(line)
+    lines += tables
     text = " ".join(line.text for line in lines)
     if not lines or not readable_ocr_text(text):
         return False
@@ -612,6 +614,30 @@ def _label_split(textpage, raw_line: str, start: int, first: int, last: int, siz
         if before is not None and following is not None and following[0] - before[2] > _LABEL_GAP * size:
             return raw_line[first - start:space - start], following[0]
     return None
+
+
+def _scanned_tables(read: ocr.OcrPage, number: int) -> tuple[list[Line], list[ocr.OcrLine]]:
+    """The ruled tables found in a scanned page's image, as table lines (``pipeline.scantables``), and the
+    OCR lines less the words that went into them."""
+    tables, grids = [], []
+    for grid in read.grids:
+        rows = scantables.fill(grid, read.lines)
+        if len(rows) < 2 or max(len(row) for row in rows) < 2:
+            continue
+        sizes = sorted(line.size for line in read.lines if any(scantables.inside(grid, w) for w in line.words))
+        x0, top, x1, bottom = grid.box
+        tables.append(Line(text="\n".join(" | ".join(cell for cell in row if cell) for row in rows), x0=x0, x1=x1,
+                           top=top, bottom=bottom, size=round(sizes[len(sizes) // 2], 1), bold=False, page=number,
+                           kind="table", font=OCR_FONT))
+        grids.append(grid)
+    if not grids:
+        return [], read.lines
+    rest = []
+    for line in read.lines:
+        words = tuple(w for w in line.words if not any(scantables.inside(grid, w) for grid in grids))
+        if words:
+            rest.append(ocr.OcrLine(words, line.size))
+    return tables, rest
 
 
 def _ocr_label_split(run: list, size: float) -> tuple[str, float] | None:

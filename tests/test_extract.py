@@ -635,6 +635,20 @@ def test_a_scanned_chronology_is_read_as_a_table(tmp_path: Path) -> None:
     assert len(rows) == 11  # the header and ten entries, as on the text layer
 
 
+def test_ruled_tables_on_a_scan_are_read_cell_by_cell(tmp_path: Path) -> None:
+    """A scanned page has no drawn rules, only a picture of them: they are found in the image, and each word
+    goes to its cell. The ruled chronology and the ruled statement table of a demo review read back row for
+    row as from its text layer, and their words are not read a second time as text."""
+    source = DEMO / "cwm-llwyd-2017-child-e.pdf"
+    quotes = str.maketrans("“”‘’", "\"\"''")
+    original = [b.text.translate(quotes) for b in extract_pdf(source).blocks if b.kind == "table"]
+    scan = extract_pdf(write_scan(source, tmp_path / "tables.pdf", dpi=200, pages=[3, 5]))
+    read = [b.text.translate(quotes) for b in scan.blocks if b.kind == "table"]
+    assert len(original) == 2 and read == original
+    text = " ".join(b.text for b in scan.blocks if b.kind != "table")
+    assert "Reviewer 1" not in text and "Flying Start" not in text and "|" not in text
+
+
 def test_a_note_set_sideways_in_the_margin_is_still_read(tmp_path: Path) -> None:
     """Text that really is set sideways reads better sideways than read again upright (as a column of page
     numbers does not), so it is kept as Tesseract read it; the text beside it is read as before."""
