@@ -73,12 +73,17 @@ class Grid:
         return rows
 
 
-def find_grids(image, dpi: float) -> list[Grid]:
-    """The ruled tables in a page ``image`` (a grey PIL image rendered at ``dpi``), in points."""
+def find_grids(image, dpi: float, skew: float = 0.0) -> list[Grid]:
+    """The ruled tables in a page ``image`` (a grey PIL image rendered at ``dpi``), in points. On a page
+    scanned askew (its lines sloping by ``skew``, as ``ocr.level`` takes it) each rule is levelled the same
+    way as the words, about the page's centre, so that words and cells agree."""
     grey = np.asarray(image).astype(np.int16)
     scale = dpi / 72
-    horizontal = _rules(_thin_lines(grey), dpi)
-    vertical = _rules(_thin_lines(grey.T), dpi, minimum=MIN_VERTICAL)
+    cx, cy = image.width / 2, image.height / 2
+    horizontal = [Rule(r.at - ((r.start + r.end) / 2 - cx) * skew, r.start, r.end)
+                  for r in _rules(_thin_lines(grey), dpi)]
+    vertical = [Rule(r.at + ((r.start + r.end) / 2 - cy) * skew, r.start, r.end)
+                for r in _rules(_thin_lines(grey.T), dpi, minimum=MIN_VERTICAL)]
     horizontal = [r for r in horizontal if r.end - r.start >= MIN_HORIZONTAL * dpi]
     grids = []
     for rows, columns in _connected(horizontal, vertical, tolerance=SAME_LINE * dpi * 2):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from pipeline.pdflines import Line, PageLines
+from pipeline.pdflines import OCR_FONT, Line, PageLines
 
 MIN_ROWS = 3
 MIN_COLUMNS = 2
@@ -30,6 +30,7 @@ _MARKER = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.):]?
 _ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
 LABEL_WORDS = 5  # words: the most a first-column cell of a two-column table holds ("Tuesday 12 March 2019")
 ALIGN = 3.0  # points: how far a cell may start from its column's x
+OCR_SIZE_SPREAD = 0.3  # share of its size by which an OCR row may differ from the first row and stay in the table
 WRAP_PITCH = 1.5  # font sizes between baselines: a cell's wrapped line, closer than rows set apart are
 SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
 
@@ -111,7 +112,7 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
         slots = [_column(ln.x0, columns) for ln in row]
         gap = row[0].bottom - previous[0].bottom
         if (None in slots or len(set(slots)) != len(slots) or gap > 2.6 * first[0].size
-                or abs(row[0].size - first[0].size) > 1.0):  # a heading in larger type ends the table
+                or abs(row[0].size - first[0].size) > _size_tolerance(first[0])):  # a heading ends the table
             break
         if 0 in slots and not (gap <= WRAP_PITCH * row[0].size and _carries_on(row, slots, len(columns))):
             # something in the first column starts a row; anything else carries on the last one
@@ -127,6 +128,12 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
     if len(columns) == 2 and not _label_column(rows[start:end], columns):
         return None
     return start, end, cells
+
+
+def _size_tolerance(line: Line) -> float:
+    """How far a row's type size may be from the first row's: a point on a text layer; on a page read by OCR,
+    whose sizes are measured from the picture and vary from line to line by a fifth on a rough scan, 30%."""
+    return OCR_SIZE_SPREAD * line.size if line.font == OCR_FONT else 1.0
 
 
 def _carries_on(row: list[Line], slots: list[int], columns: int) -> bool:
