@@ -73,20 +73,29 @@ WELSH = [
 ]
 
 
-def write_welsh_scan(path: Path) -> Path:
-    """A scan of a page of Welsh (a page of a bilingual Welsh review)."""
+def _scan_of(path: Path, draw, dpi: int = 150) -> Path:
+    """A scan of one A4 page that ``draw`` draws on a reportlab canvas (its source PDF is kept beside it)."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4)
-    canvas.setFont("Helvetica-Bold", 14)
-    canvas.drawString(60, 760, WELSH[0])
-    canvas.setFont("Helvetica", 10)
-    for i, line in enumerate(WELSH[1:] * 3):
-        canvas.drawString(60, 730 - 15 * i, line)
+    draw(canvas)
     canvas.showPage()
     canvas.save()
     source = path.with_suffix(".source.pdf")
     source.write_bytes(buffer.getvalue())
-    return write_scan(source, path)
+    return write_scan(source, path, dpi=dpi)
+
+
+def write_welsh_scan(path: Path) -> Path:
+    """A scan of a page of Welsh (a page of a bilingual Welsh review)."""
+
+    def draw(canvas: Canvas) -> None:
+        canvas.setFont("Helvetica-Bold", 14)
+        canvas.drawString(60, 760, WELSH[0])
+        canvas.setFont("Helvetica", 10)
+        for i, line in enumerate(WELSH[1:] * 3):
+            canvas.drawString(60, 730 - 15 * i, line)
+
+    return _scan_of(path, draw)
 
 
 MARGIN_NOTE = "Confidential until published by the partnership board"
@@ -102,19 +111,16 @@ NOTED_PAGE = [
 
 def write_margin_note_scan(path: Path) -> Path:
     """A scan of a page of text with a note set sideways (turned 90 degrees) in its left margin."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
-    canvas.setFont("Helvetica", 11)
-    for i, line in enumerate(NOTED_PAGE * 3):
-        canvas.drawString(72, 760 - 16 * i, line)
-    canvas.saveState()
-    canvas.translate(40, 330)
-    canvas.rotate(90)
-    canvas.setFont("Helvetica", 12)
-    canvas.drawString(0, 0, MARGIN_NOTE)
-    canvas.restoreState()
-    canvas.showPage()
-    canvas.save()
-    source = path.with_suffix(".source.pdf")
-    source.write_bytes(buffer.getvalue())
-    return write_scan(source, path, dpi=200)
+
+    def draw(canvas: Canvas) -> None:
+        canvas.setFont("Helvetica", 11)
+        for i, line in enumerate(NOTED_PAGE * 3):
+            canvas.drawString(72, 760 - 16 * i, line)
+        canvas.saveState()
+        canvas.translate(40, 330)
+        canvas.rotate(90)
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(0, 0, MARGIN_NOTE)
+        canvas.restoreState()
+
+    return _scan_of(path, draw, dpi=200)
