@@ -9,6 +9,7 @@ hyphenated at line ends; normalise unicode.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import statistics
 import unicodedata
@@ -20,13 +21,16 @@ import numpy as np
 from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.contents import mark_contents
 from pipeline.lexicon import log_probability
-from pipeline.pdflines import BULLETS, PRIVATE_BULLETS, Line, PageLines
+from pipeline.pdflines import BULLETS, OCR_FONT, PRIVATE_BULLETS, Line, PageLines
 from pipeline.pdfshapes import REDACTED
 from pipeline.records import Block
 from pipeline.tables import merge_unruled_tables
 
 # Running headers and footers live in these top and bottom bands of a page (fraction of its height).
 _MARGIN_BAND = 0.1
+# A page number as OCR may misread it in a footer ("Page 30of §" for "Page 3 of 5"): "Page" and a few short marks.
+_OCR_PAGE_NUMBER = re.compile(r"^page(?:\s*[\w§]{1,4}){1,3}$", re.IGNORECASE)
+_OCR_ALIKE = 0.85  # similarity (difflib ratio) at which two margin lines read by OCR are one line misread
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.IGNORECASE
 )
@@ -121,6 +125,22 @@ def _margin_key(text: str) -> str:
     return re.sub(r"\d+", "#", normalise(text).lower()).strip()
 
 
+def _misread_alike(keyed: list[tuple]) -> list[tuple]:
+    """Give a margin line read by OCR the key of an earlier one it nearly matches (``_OCR_ALIKE``): OCR misreads
+    a running header differently on different pages ("Narthmoor LSCB", "Review —~"), and each misreading
+    would otherwise count as a line of its own, seen on one page only."""
+    seen: list[tuple[str, bool]] = []
+    out = []
+    for page, line, key in keyed:
+        if line.font == OCR_FONT and key not in seen:
+            key = next((known for known in seen if known[1] == key[1]
+                        and difflib.SequenceMatcher(None, known[0], key[0]).ratio() >= _OCR_ALIKE), key)
+        if key not in seen:
+            seen.append(key)
+        out.append((page, line, key))
+    return out
+
+
 def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
     """Drop running headers, footers and page numbers (lines in the margins that repeat or are numbers)."""
     candidates: list[tuple[PageLines, Line]] = []
@@ -132,6 +152,7 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
     # Count pages, not lines: a line repeated on one page (rows of a list or table near the top) is not a
     # running header.
     keyed = [(page, line, (_margin_key(line.text), line.top < page.height / 2)) for page, line in candidates]
+    keyed = _misread_alike(keyed)
     pages_with: dict[tuple[str, bool], set[int]] = {}
     for page, _, key in keyed:
         pages_with.setdefault(key, set()).add(page.number)
@@ -139,7 +160,9 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
     repeat_needed = max(2, round(len(pages) * 0.3))
     drop = set()
     for _, line, key in keyed:
-        if len(pages_with[key]) >= repeat_needed or _PAGE_NUMBER.match(line.text.strip()):
+        text = line.text.strip()
+        if (len(pages_with[key]) >= repeat_needed or _PAGE_NUMBER.match(text)
+                or (line.font == OCR_FONT and _OCR_PAGE_NUMBER.match(text))):
             drop.add(id(line))
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
-from pipeline.layout import join_lines, plausible_heading
+from pipeline.layout import join_lines, plausible_heading, remove_running_lines
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
 from tests.boxed_pdf import (
@@ -664,6 +664,34 @@ def test_a_chronology_scanned_roughly_and_askew_is_still_a_table(tmp_path: Path)
     tables = [b.text for b in scan.blocks if b.kind == "table"]
     assert len(dates(original[0])) == 9
     assert len(tables) == 1 and dates(tables[0]) == dates(original[0])
+
+
+def test_running_headers_and_page_numbers_misread_by_ocr_are_still_dropped(tmp_path: Path) -> None:
+    """On a rough scan OCR misreads the running header differently on each page ("Narthmoor LSCB") and the
+    footer's page number ("Page 30of §" for "Page 3 of 8"): margin lines read by OCR that nearly match are
+    one running line, and "Page" with a few short marks is a page number. None is left in the text."""
+    source = DEMO / "northmoor-2016-child-d.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "rough.pdf", dpi=150, skew=0.4, speckle=0.002,
+                                  pages=[3, 4, 5, 6, 7]))
+    assert scan.ocr_pages == [1, 2, 3, 4, 5]
+    left = [b.text for b in scan.blocks if re.search(r"LSCB\W+Child D", b.text) or re.match(r"(?i)page\b", b.text)]
+    assert left == []
+
+
+@pytest.mark.parametrize("footer", ["Page 30of §", "Page 1 0of 8", "Page3 of 5"])
+def test_a_page_number_misread_by_ocr_is_still_a_page_number(footer: str) -> None:
+    from pipeline.pdflines import OCR_FONT, Line, PageLines
+
+    def page(font: str) -> PageLines:
+        body = Line("The family moved to the area in 2019.", 72, 400, 300, 312, 11, False, 1, font=font)
+        foot = Line(footer, 480, 533, 800, 810, 9, False, 1, font=font)
+        note = Line("Page 12 of the plan sets out what was agreed.", 72, 400, 790, 800, 9, False, 1, font=font)
+        return PageLines(1, 595, 842, [body, foot, note])
+
+    kept = [line.text for line in remove_running_lines([page(OCR_FONT)])[0].lines]
+    assert footer not in kept and len(kept) == 2  # a footnote starting "Page 12 of" is text
+    # on a text layer, a page number is read as it is printed: "Page 30of §" there is not one
+    assert footer in [line.text for line in remove_running_lines([page("")])[0].lines] or footer == "Page3 of 5"
 
 
 def test_a_note_set_sideways_in_the_margin_is_still_read(tmp_path: Path) -> None:
