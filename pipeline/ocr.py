@@ -309,7 +309,7 @@ def _read_sideways(api, image, dark, scale: float, lines: list[OcrLine], sideway
             api.SetImage(image.crop((left, top, right, bottom)))
             api.Recognize()
             upright, _ = _read_lines(api, dark, scale, (left, top), upright_only=False)
-            if upright and _mean_confidence(upright) > _mean_confidence(side_lines):
+            if upright and mean_confidence(upright) > mean_confidence(side_lines):
                 lines = _without_overlaps(lines, [w for line in upright for w in line.words]) + upright
             else:
                 lines.extend(side_lines)
@@ -403,7 +403,8 @@ def _baseline_at(baseline, x: float, dy: int, scale: float) -> float | None:
     return (y + dy) / scale
 
 
-def _mean_confidence(lines: list[OcrLine]) -> float:
+def mean_confidence(lines: list[OcrLine]) -> float:
+    """The mean confidence (0-100) of the words of ``lines``; 0 when there are none."""
     confidences = [w.confidence for line in lines for w in line.words]
     return sum(confidences) / len(confidences) if confidences else 0.0
 

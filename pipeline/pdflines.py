@@ -252,7 +252,6 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
     readable English on it (a photograph, a blank scan, a page in another language), which then stays unread."""
     result.ocr_tried = True
     lines = []
-    confidences = [word.confidence for ocr_line in read.lines for word in ocr_line.words]
     tables, rest = _scanned_tables(read, result.number)
     for run, size, bold in ocr.page_runs(rest, gutter=_GUTTER_FONT_SIZES):
         line = Line(
@@ -273,7 +272,7 @@ def _take_ocr(result: PageLines, read: ocr.OcrPage) -> bool:
     result.width, result.height = read.size  # a page scanned sideways is read, and laid out, turned upright
     result.ocr = True
     result.char_count = len("".join(text.split()))
-    result.ocr_confidence = round(sum(confidences) / len(confidences), 1)
+    result.ocr_confidence = round(ocr.mean_confidence(read.lines), 1)
     return True
 
 
@@ -616,6 +615,11 @@ def _label_split(textpage, raw_line: str, start: int, first: int, last: int, siz
     return None
 
 
+def table_text(rows: list[list[str]]) -> str:
+    """A table's text as every table line holds it: a row a line, its non-empty cells joined by " | "."""
+    return "\n".join(" | ".join(cell for cell in row if cell) for row in rows)
+
+
 def _scanned_tables(read: ocr.OcrPage, number: int) -> tuple[list[Line], list[ocr.OcrLine]]:
     """The ruled tables found in a scanned page's image, as table lines (``pipeline.scantables``), and the
     OCR lines less the words that went into them."""
@@ -626,7 +630,7 @@ def _scanned_tables(read: ocr.OcrPage, number: int) -> tuple[list[Line], list[oc
             continue
         sizes = sorted(line.size for line in read.lines if any(scantables.inside(grid, w) for w in line.words))
         x0, top, x1, bottom = grid.box
-        tables.append(Line(text="\n".join(" | ".join(cell for cell in row if cell) for row in rows), x0=x0, x1=x1,
+        tables.append(Line(text=table_text(rows), x0=x0, x1=x1,
                            top=top, bottom=bottom, size=round(sizes[len(sizes) // 2], 1), bold=False, page=number,
                            kind="table", font=OCR_FONT))
         grids.append(grid)
@@ -703,7 +707,7 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                     continue
                 page.lines = [ln for ln in page.lines if ln not in inside]
                 size = sorted(ln.size for ln in inside)[len(inside) // 2]
-                text = "\n".join(" | ".join(cell for cell in row if cell) for row in rows)
+                text = table_text(rows)
                 page.lines.append(
                     Line(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=size, bold=False,
                          page=page.number, kind="table")

@@ -84,7 +84,6 @@ def find_grids(image, dpi: float, skew: float = 0.0) -> list[Grid]:
                   for r in _rules(_thin_lines(grey), dpi)]
     vertical = [Rule(r.at + ((r.start + r.end) / 2 - cy) * skew, r.start, r.end)
                 for r in _rules(_thin_lines(grey.T), dpi, minimum=MIN_VERTICAL)]
-    horizontal = [r for r in horizontal if r.end - r.start >= MIN_HORIZONTAL * dpi]
     grids = []
     for rows, columns in _connected(horizontal, vertical, tolerance=SAME_LINE * dpi * 2):
         ys = _merged(sorted(r.at for r in rows), MIN_ROW * dpi)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from pipeline.pdflines import OCR_FONT, Line, PageLines
+from pipeline.pdflines import OCR_FONT, Line, PageLines, table_text
 
 MIN_ROWS = 3
 MIN_COLUMNS = 2
@@ -53,7 +53,7 @@ def merge_unruled_tables(page: PageLines) -> None:
             lines.insert(0, header)
             cells.insert(0, [header.text])
         taken.update(id(split_from.get(id(ln), ln)) for ln in lines)
-        text = "\n".join(" | ".join(cell for cell in row if cell) for row in cells)
+        text = table_text(cells)
         tables.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
                            top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
                            size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False,
