@@ -12,7 +12,8 @@ the same pages from the text layer, on one thread, in the same run.
 Then structure: six demo reviews (our own writing, with cover pages, contents pages, chronology tables and
 headings of two or three levels) are scanned whole, clean and rough, and the headings, contents lists and
 tables that the extractor finds on their text layer are looked for in what it finds on the scans (a heading
-or a table row counts when its text is read back exactly, dashes and quotes aside).
+or a table row counts when its text is read back exactly, dashes and quotes aside; "levels" counts the
+headings also read at the level the text layer gives them).
 
 Usage:  .venv/bin/python benchmarks/ocr_fidelity.py [PDF ...] [--pages N]
 """
@@ -93,21 +94,31 @@ def _kinds(document, kind: str) -> list[tuple[int, str]]:
     return [(b.page_start, " ".join(b.text.translate(_DASHES).split())) for b in document.blocks if b.kind == kind]
 
 
+def _levels(document) -> list[tuple[int, str, int]]:
+    return [(b.page_start, " ".join(b.text.translate(_DASHES).split()), b.level) for b in document.blocks
+            if b.kind == "heading"]
+
+
 def structure() -> None:
     """Headings, contents lists and tables found on the scans of demo reviews, against their text layers."""
     with tempfile.TemporaryDirectory() as folder:
         for scan_name, settings in SCANS.items():
-            found = {"headings": [0, 0], "contents lists": [0, 0], "tables": [0, 0], "table rows": [0, 0]}
-            print(f"\n{'demo review (' + scan_name + ' scan)':40s} {'headings':>9s} {'contents':>9s} "
-                  f"{'tables':>7s} {'rows':>7s}")
+            found = {"headings": [0, 0], "at their level": [0, 0], "contents lists": [0, 0], "tables": [0, 0],
+                     "table rows": [0, 0]}
+            print(f"\n{'demo review (' + scan_name + ' scan)':40s} {'headings':>9s} {'levels':>9s} "
+                  f"{'contents':>9s} {'tables':>7s} {'rows':>7s}")
             for name in STRUCTURE_PDFS:
                 source = DEMO / f"{name}.pdf"
                 original = extract_pdf(source)
                 scan = extract_pdf(write_scan(source, Path(folder) / "scan.pdf", **settings))
                 headings = _kinds(original, "heading")
                 read = set(_kinds(scan, "heading"))
+                levels = _levels(original)
+                read_levels = set(_levels(scan))
                 counts = {
                     "headings": (sum(h in read for h in headings), len(headings)),
+                    # and read at the level the text layer gives them (chapter, section, subsection)
+                    "at their level": (sum(h in read_levels for h in levels), len(levels)),
                     # a contents list or a table is found when the scan has one on the same page
                     "contents lists": _same_pages(original, scan, "contents"),
                     "tables": _same_pages(original, scan, "table"),
@@ -117,7 +128,7 @@ def structure() -> None:
                     found[key][0] += hit
                     found[key][1] += total
                 print(f"{name:40s} " + " ".join(f"{hit:>{w - 3}d}/{total:<2d}" for (hit, total), w in
-                                                 zip(counts.values(), (9, 9, 7, 7), strict=True)))
+                                                 zip(counts.values(), (9, 9, 9, 7, 7), strict=True)))
             print(f"found on the {scan_name} scans: "
                   + "; ".join(f"{key} {hit} of {total}" for key, (hit, total) in found.items()))
 
