@@ -59,6 +59,10 @@ _DESCENDERS = set("gjpqyQ,;()[]{}|/@$")  # marks that reach below the baseline
 # set in Helvetica, measured 0.73-0.75 on average per size, ink spreading a little in the scan).
 _TALL = set("bdfhklABCDEFGHIKLMNOPRSTUVWXYZ0123456789")
 _ASCENT = 0.73
+# What Tesseract reads for a bullet ("•") that starts a line, at low confidence: a cent sign, guillemets, a
+# copyright or degree sign, an asterisk. Letters ("e", "o") are left alone: a line can start with a letter.
+_BULLET_MISREADS = frozenset("¢«»©®°*")
+_BULLET_GAP = 0.8  # a bullet stands at least this many heights of the next word before it (a space: about 0.4)
 
 
 class OcrUnavailable(RuntimeError):
@@ -401,7 +405,26 @@ def _line(words: list[OcrWord], size: float, skew: float = 0.0) -> OcrLine:
             baseline = flat[len(flat) // 2]
             words = [dataclasses.replace(w, baseline=baseline) for w in words]
             rise = slope  # from the word's lowest corner to its highest
-    return OcrLine(tuple(words), _ascent_size(words, rise) or size)
+    return OcrLine(tuple(_with_bullet(words)), _ascent_size(words, rise) or size)
+
+
+def _with_bullet(words: list[OcrWord]) -> list[OcrWord]:
+    """``words`` with a bullet that Tesseract misread at the start of the line (``_BULLET_MISREADS``) written
+    "•", so that the line reads as a list item, as on a text layer. Only a lone mark set apart from the word
+    after it by ``_BULLET_GAP`` of that word's height counts; a mark and a word a space apart stay as read.
+
+    >>> w = lambda text, x0, x1: OcrWord(text, (x0, 0.0, x1, 10.0), 40.0)
+    >>> [x.text for x in _with_bullet([w("¢", 73, 77), w("how", 88, 105), w("well", 108, 125)])]
+    ['•', 'how', 'well']
+    >>> [x.text for x in _with_bullet([w("©", 62, 70), w("Crown", 73, 100), w("copyright", 103, 140)])]
+    ['©', 'Crown', 'copyright']
+    """
+    if len(words) < 2 or words[0].text not in _BULLET_MISREADS:
+        return words
+    first, after = words[0], words[1]
+    if after.box[0] - first.box[2] < _BULLET_GAP * (after.box[3] - after.box[1]):
+        return words
+    return [dataclasses.replace(first, text="•"), *words[1:]]
 
 
 def _ascent_size(words: list[OcrWord], rise: float = 0.0) -> float | None:

@@ -748,6 +748,18 @@ def test_headings_of_a_page_photographed_askew_share_a_level() -> None:
     assert len({levels["Summary of the case"], levels["Key learning"], levels["Recommendations"]}) == 1
 
 
+def test_bullets_misread_by_ocr_still_start_list_items(tmp_path: Path) -> None:
+    """Tesseract reads a bullet as "¢" (or a guillemet, an asterisk) at low confidence. A lone such mark set
+    apart at the start of a line is written "•", so the items of a scanned list are list items as on the
+    text layer, each whole: before, two items ran into one paragraph and a wrapped item's last word
+    stood alone."""
+    source = DEMO / "kestrel-bay-2018-child-r.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=200, pages=[2]))
+    wanted = [b.text for b in extract_pdf(source).blocks if b.kind == "list_item" and b.page_start == 2]
+    assert len(wanted) == 3
+    assert [b.text for b in scan.blocks if b.kind == "list_item"] == wanted
+
+
 def test_ocr_leaves_pdfium_free_for_other_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     """PDFium is serialised across threads; OCR, a second or two a page, runs outside that lock, so a long scan
     does not hold up the other reviews of a run. Checked from another thread while OCR reads the page."""
