@@ -13,7 +13,8 @@ Then structure: six demo reviews (our own writing, with cover pages, contents pa
 headings of two or three levels) are scanned whole, clean and rough, and the headings, contents lists and
 tables that the extractor finds on their text layer are looked for in what it finds on the scans (a heading
 or a table row counts when its text is read back exactly, dashes and quotes aside; "levels" counts the
-headings also read at the level the text layer gives them).
+headings also read at the level the text layer gives them; "items" the list items read back exactly as
+list items).
 
 Usage:  .venv/bin/python benchmarks/ocr_fidelity.py [PDF ...] [--pages N]
 """
@@ -103,10 +104,10 @@ def structure() -> None:
     """Headings, contents lists and tables found on the scans of demo reviews, against their text layers."""
     with tempfile.TemporaryDirectory() as folder:
         for scan_name, settings in SCANS.items():
-            found = {"headings": [0, 0], "at their level": [0, 0], "contents lists": [0, 0], "tables": [0, 0],
-                     "table rows": [0, 0]}
+            found = {"headings": [0, 0], "at their level": [0, 0], "list items": [0, 0], "contents lists": [0, 0],
+                     "tables": [0, 0], "table rows": [0, 0]}
             print(f"\n{'demo review (' + scan_name + ' scan)':40s} {'headings':>9s} {'levels':>9s} "
-                  f"{'contents':>9s} {'tables':>7s} {'rows':>7s}")
+                  f"{'items':>7s} {'contents':>9s} {'tables':>7s} {'rows':>7s}")
             for name in STRUCTURE_PDFS:
                 source = DEMO / f"{name}.pdf"
                 original = extract_pdf(source)
@@ -119,6 +120,8 @@ def structure() -> None:
                     "headings": (sum(h in read for h in headings), len(headings)),
                     # and read at the level the text layer gives them (chapter, section, subsection)
                     "at their level": (sum(h in read_levels for h in levels), len(levels)),
+                    # list items read back exactly, as list items
+                    "list items": _read_back(original, scan, "list_item"),
                     # a contents list or a table is found when the scan has one on the same page
                     "contents lists": _same_pages(original, scan, "contents"),
                     "tables": _same_pages(original, scan, "table"),
@@ -128,7 +131,7 @@ def structure() -> None:
                     found[key][0] += hit
                     found[key][1] += total
                 print(f"{name:40s} " + " ".join(f"{hit:>{w - 3}d}/{total:<2d}" for (hit, total), w in
-                                                 zip(counts.values(), (9, 9, 9, 7, 7), strict=True)))
+                                                 zip(counts.values(), (9, 9, 7, 9, 7, 7), strict=True)))
             print(f"found on the {scan_name} scans: "
                   + "; ".join(f"{key} {hit} of {total}" for key, (hit, total) in found.items()))
 
@@ -144,6 +147,13 @@ def _rows_read(original, scan) -> tuple[int, int]:
     read = set(rows(scan))
     wanted = rows(original)
     return sum(row in read for row in wanted), len(wanted)
+
+
+def _read_back(original, scan, kind: str) -> tuple[int, int]:
+    quotes = str.maketrans("“”‘’–—", "\"\"''--")
+    read = {" ".join(text.translate(quotes).split()) for _, text in _kinds(scan, kind)}
+    wanted = [" ".join(text.translate(quotes).split()) for _, text in _kinds(original, kind)]
+    return sum(text in read for text in wanted), len(wanted)
 
 
 def _same_pages(original, scan, kind: str) -> tuple[int, int]:

@@ -760,6 +760,27 @@ def test_bullets_misread_by_ocr_still_start_list_items(tmp_path: Path) -> None:
     assert [b.text for b in scan.blocks if b.kind == "list_item"] == wanted
 
 
+def test_bullets_dropped_by_ocr_are_found_in_the_page_image(tmp_path: Path) -> None:
+    """Tesseract takes a small round bullet for a speck and reads nothing there. A solid dot alone in the
+    margin just left of a line's first word, above its baseline, is a bullet, so the items of a scanned list
+    are list items as on the text layer, each whole."""
+    source = DEMO / "drumcally-2014-child-b.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=200, pages=[2]))
+    wanted = [b.text for b in extract_pdf(source).blocks if b.kind == "list_item" and b.page_start == 2]
+    assert len(wanted) == 3
+    assert [b.text for b in scan.blocks if b.kind == "list_item"] == wanted
+
+
+def test_letters_of_the_next_column_are_not_taken_for_bullets(tmp_path: Path) -> None:
+    """On a rough scan of two columns, the last letter of a line in the left column lies just left of the
+    right column's lines; cut by the edge of the place a bullet is looked for, it looked like a dot. A bullet
+    needs clear space on its left, so no list item appears that the text layer does not have."""
+    source = DEMO / "cwm-llwyd-2022-child-h.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=150, skew=0.4, speckle=0.002, pages=[4]))
+    assert not any(b.kind == "list_item" for b in extract_pdf(source).blocks if b.page_start == 4)
+    assert [b.text for b in scan.blocks if b.kind == "list_item"] == []
+
+
 def test_ocr_leaves_pdfium_free_for_other_documents(monkeypatch: pytest.MonkeyPatch) -> None:
     """PDFium is serialised across threads; OCR, a second or two a page, runs outside that lock, so a long scan
     does not hold up the other reviews of a run. Checked from another thread while OCR reads the page."""
