@@ -424,52 +424,74 @@ def _with_bullet(words: list[OcrWord]) -> list[OcrWord]:
     """
     if len(words) < 2 or words[0].text not in _BULLET_MISREADS:
         return words
-    first, after = words[0], words[1]
-    if after.box[0] - first.box[2] < _BULLET_GAP * (after.box[3] - after.box[1]):
+    if not _bullet_gap(words[0], words[1]):
         return words
-    return [dataclasses.replace(first, text="•"), *words[1:]]
+    return [dataclasses.replace(words[0], text="•"), *words[1:]]
 
 
 def _with_dropped_bullet(line: OcrLine, dark, scale: float) -> OcrLine:
-    """``line`` with a "•" put before it when the page image (``dark``, True where ink, ``scale`` pixels a
-    point) has a bullet just left of its first word that Tesseract dropped: Tesseract takes a small round
-    dot for a speck and reads nothing there, and the list item would read as a paragraph.
+    """``line`` with a bullet that Tesseract dropped or read as a letter, found in the page image (``dark``,
+    True where ink, ``scale`` pixels a point), written "•": Tesseract takes a small round dot for a speck and
+    reads nothing there, or reads it as "e" or "o", and the list item would read as a paragraph.
 
-    A bullet is the only ink between ``_BULLET_REACH`` type sizes left of the word and a fifth of a size
-    left of it, from about a size above the baseline to just below it, with a quarter of a size clear on its
-    left: one solid blob (at least ``_BULLET_FILL`` of its box dark), 0.15-0.6 of the type size across and
-    about as tall as wide, whose middle sits above the baseline. Anything else there (a number, the end of a
-    line in the column to the left, a rule) leaves the line as it is. (On rough scans of 20 PDFs, the last
-    letter of a line in the column to the left, cut by the edge, passed for a bullet until the clear space
-    was asked for.)
+    A bullet is the only ink between ``_BULLET_REACH`` type sizes left of the first word and a fifth of a
+    size left of it, from about a size above the baseline to just below it, with a quarter of a size clear
+    on its left: one solid blob (:func:`_dot`). Anything else there (a number, the end of a line in the
+    column to the left, a rule) leaves the line as it is. (On rough scans of 20 PDFs, the last letter of a
+    line in the column to the left, cut by the edge, passed for a bullet until the clear space was asked
+    for.) A first word of one character set apart from the next word as a bullet is (``_BULLET_GAP``) is
+    one when its own box holds such a blob: a letter "e" or "o" has a hole, a bullet has none.
     """
     first = line.words[0]
-    if first.text in _BULLET_MISREADS or first.text == "•" or not first.text[0].isalnum():
+    if first.text in _BULLET_MISREADS or first.text == "•":
         return line
     size = line.size
-    base = first.baseline if first.baseline is not None else first.box[3]
-    x0, x1 = int((first.box[0] - _BULLET_REACH * size) * scale), int((first.box[0] - 0.2 * size) * scale)
-    y0, y1 = int((base - 0.9 * size) * scale), int((base + 0.1 * size) * scale)
-    if x0 < 0 or y0 < 0 or x1 - x0 < 3 or y1 > dark.shape[0]:
+    if len(first.text) == 1 and len(line.words) > 1 and _bullet_gap(first, line.words[1]):
+        base = line.words[1].baseline if line.words[1].baseline is not None else line.words[1].box[3]
+        if _dot(dark, scale, size, base, (first.box[0] - 0.1 * size, first.box[2] + 0.1 * size), clear=0.0):
+            return OcrLine((dataclasses.replace(first, text="•"), *line.words[1:]), size)
         return line
+    if not first.text[0].isalnum():
+        return line
+    base = first.baseline if first.baseline is not None else first.box[3]
+    box = _dot(dark, scale, size, base, (first.box[0] - _BULLET_REACH * size, first.box[0] - 0.2 * size),
+               clear=0.25)
+    if box is None:
+        return line
+    # read with the line's first word: its confidence and ink, so the page's mean confidence and the line's
+    # weight (bold or not) stay as Tesseract read them
+    return OcrLine((OcrWord("•", box, first.confidence, first.ink, first.baseline), *line.words), size)
+
+
+def _dot(dark, scale: float, size: float, base: float, span: tuple[float, float], clear: float):
+    """The box (points) of the one solid dot that is the only ink in ``dark`` between x ``span`` (points),
+    from 0.9 type sizes above ``base`` (the baseline) to 0.1 below, with ``clear`` type sizes free of ink on
+    its left within the span; else None. A dot is at least ``_BULLET_FILL`` dark, 0.15-0.6 of the type size
+    across, about as tall as wide, and its middle sits above the baseline."""
+    x0, x1 = int(span[0] * scale), int(span[1] * scale)
+    y0, y1 = int((base - 0.9 * size) * scale), int((base + 0.1 * size) * scale)
+    if x0 < 0 or y0 < 0 or x1 - x0 < 3 or y1 > dark.shape[0] or x1 > dark.shape[1]:
+        return None
     region = dark[y0:y1, x0:x1]
     columns = _runs(region.any(axis=0))
     if len(columns) != 1:
-        return line
+        return None
     a, b = columns[0]
     rows = _runs(region[:, a:b].any(axis=1))
-    if len(rows) != 1 or a < 0.25 * size * scale or b == region.shape[1]:  # clear of what lies to its left
-        return line
+    if len(rows) != 1 or a == 0 or a < clear * size * scale or b == region.shape[1]:
+        return None
     c, d = rows[0]
     width, height = (b - a) / scale, (d - c) / scale
     middle = (y0 + (c + d) / 2) / scale
     if not (0.15 * size <= min(width, height) and max(width, height) <= 0.6 * size and 0.6 <= width / height <= 1.6
             and region[c:d, a:b].mean() >= _BULLET_FILL and base - 0.6 * size <= middle <= base - 0.05 * size):
-        return line
-    box = ((x0 + a) / scale, (y0 + c) / scale, (x0 + b) / scale, (y0 + d) / scale)
-    # read with the line's first word: its confidence and ink, so the page's mean confidence and the line's
-    # weight (bold or not) stay as Tesseract read them
-    return OcrLine((OcrWord("•", box, first.confidence, first.ink, first.baseline), *line.words), line.size)
+        return None
+    return (x0 + a) / scale, (y0 + c) / scale, (x0 + b) / scale, (y0 + d) / scale
+
+
+def _bullet_gap(mark: OcrWord, after: OcrWord) -> bool:
+    """Whether ``mark`` stands as far before ``after`` as a bullet does (``_BULLET_GAP`` of its height)."""
+    return after.box[0] - mark.box[2] >= _BULLET_GAP * (after.box[3] - after.box[1])
 
 
 def _runs(mask) -> list[tuple[int, int]]:
