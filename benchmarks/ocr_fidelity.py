@@ -41,6 +41,7 @@ DEMO = ROOT / "corpus_manifest" / "demo"
 STRUCTURE_PDFS = ["northmoor-2016-child-d", "ardmuir-2022-child-c", "cwm-llwyd-2017-child-e", "drumcally-2014-child-b",
                   "harrowden-2015-child-s", "kestrel-bay-2018-child-r"]
 _DASHES = str.maketrans("–—", "--")
+_QUOTES = str.maketrans("“”‘’–—", "\"\"''--")
 SCANS = {"clean 200 dpi": {"dpi": 200}, "rough 150 dpi": {"dpi": 150, "skew": 0.4, "speckle": 0.002}}
 
 
@@ -138,11 +139,8 @@ def structure() -> None:
 
 def _rows_read(original, scan) -> tuple[int, int]:
     """Rows of the text layer's tables read back exactly (quotes and dashes aside) in a table of the scan."""
-    quotes = str.maketrans("“”‘’–—", "\"\"''--")
-
     def rows(document) -> list[str]:
-        return [" ".join(row.translate(quotes).split()) for b in document.blocks if b.kind == "table"
-                for row in b.text.split("\n")]
+        return [_plain(row) for b in document.blocks if b.kind == "table" for row in b.text.split("\n")]
 
     read = set(rows(scan))
     wanted = rows(original)
@@ -150,10 +148,15 @@ def _rows_read(original, scan) -> tuple[int, int]:
 
 
 def _read_back(original, scan, kind: str) -> tuple[int, int]:
-    quotes = str.maketrans("“”‘’–—", "\"\"''--")
-    read = {" ".join(text.translate(quotes).split()) for _, text in _kinds(scan, kind)}
-    wanted = [" ".join(text.translate(quotes).split()) for _, text in _kinds(original, kind)]
+    """Blocks of ``kind`` on the text layer read back exactly (quotes and dashes aside), as that kind."""
+    read = {_plain(text) for _, text in _kinds(scan, kind)}
+    wanted = [_plain(text) for _, text in _kinds(original, kind)]
     return sum(text in read for text in wanted), len(wanted)
+
+
+def _plain(text: str) -> str:
+    """``text`` with straight quotes and hyphens for curly ones and dashes, and single spaces."""
+    return " ".join(text.translate(_QUOTES).split())
 
 
 def _same_pages(original, scan, kind: str) -> tuple[int, int]:

@@ -274,7 +274,7 @@ def _recognise(api, image, scale: float) -> tuple[list[OcrLine], float]:
     lines, sideways = _read_lines(api, dark, scale, (0, 0), skew)
     if sideways:
         lines = _read_sideways(api, image, dark, scale, lines, sideways, skew)
-    lines = [_with_dropped_bullet(line, dark, scale) for line in lines]
+    lines = [_with_bullet(line, dark, scale) for line in lines]
     return level(lines, skew, (image.width / scale / 2, image.height / scale / 2)), skew
 
 
@@ -408,47 +408,42 @@ def _line(words: list[OcrWord], size: float, skew: float = 0.0) -> OcrLine:
             baseline = flat[len(flat) // 2]
             words = [dataclasses.replace(w, baseline=baseline) for w in words]
             rise = slope  # from the word's lowest corner to its highest
-    return OcrLine(tuple(_with_bullet(words)), _ascent_size(words, rise) or size)
+    return OcrLine(tuple(words), _ascent_size(words, rise) or size)
 
 
-def _with_bullet(words: list[OcrWord]) -> list[OcrWord]:
-    """``words`` with a bullet that Tesseract misread at the start of the line (``_BULLET_MISREADS``) written
-    "•", so that the line reads as a list item, as on a text layer. Only a lone mark set apart from the word
-    after it by ``_BULLET_GAP`` of that word's height counts; a mark and a word a space apart stay as read.
+def _with_bullet(line: OcrLine, dark, scale: float) -> OcrLine:
+    """``line`` with a bullet that Tesseract misread, read as a letter or dropped written "•", so that the
+    line reads as a list item, as on a text layer (``dark``: the page image, True where ink, ``scale`` pixels
+    a point).
 
+    - A lone mark Tesseract reads for a bullet (``_BULLET_MISREADS``: "¢", a guillemet...) or a letter ("e",
+      "o") starts the line set apart from the next word by ``_BULLET_GAP`` of that word's height; a mark and
+      a word a space apart stay as read. A letter counts only when its own box holds a solid dot
+      (:func:`_dot`): a letter has a hole, a bullet has none.
+    - Tesseract takes a small round dot for a speck and reads nothing there: a bullet is then the only ink
+      between ``_BULLET_REACH`` type sizes left of the first word and a fifth of a size left of it, with a
+      quarter of a size clear on its left (:func:`_dot`). Anything else there (a number, the end of a line in
+      the column to the left, a rule) leaves the line as it is. (On rough scans of 20 PDFs, the last letter of
+      a line in the column to the left, cut by the edge, passed for a bullet until the clear space was asked
+      for.)
+
+    >>> import numpy as np
+    >>> blank = np.zeros((300, 600), dtype=bool)
     >>> w = lambda text, x0, x1: OcrWord(text, (x0, 0.0, x1, 10.0), 40.0)
-    >>> [x.text for x in _with_bullet([w("¢", 73, 77), w("how", 88, 105), w("well", 108, 125)])]
+    >>> line = lambda *words: OcrLine(words, 10.0)
+    >>> [x.text for x in _with_bullet(line(w("¢", 73, 77), w("how", 88, 105), w("well", 108, 125)), blank, 3.0).words]
     ['•', 'how', 'well']
-    >>> [x.text for x in _with_bullet([w("©", 62, 70), w("Crown", 73, 100), w("copyright", 103, 140)])]
+    >>> [x.text for x in _with_bullet(line(w("©", 62, 70), w("Crown", 73, 100), w("copyright", 103, 140)), blank,
+    ...                               3.0).words]
     ['©', 'Crown', 'copyright']
     """
-    if len(words) < 2 or words[0].text not in _BULLET_MISREADS:
-        return words
-    if not _bullet_gap(words[0], words[1]):
-        return words
-    return [dataclasses.replace(words[0], text="•"), *words[1:]]
-
-
-def _with_dropped_bullet(line: OcrLine, dark, scale: float) -> OcrLine:
-    """``line`` with a bullet that Tesseract dropped or read as a letter, found in the page image (``dark``,
-    True where ink, ``scale`` pixels a point), written "•": Tesseract takes a small round dot for a speck and
-    reads nothing there, or reads it as "e" or "o", and the list item would read as a paragraph.
-
-    A bullet is the only ink between ``_BULLET_REACH`` type sizes left of the first word and a fifth of a
-    size left of it, from about a size above the baseline to just below it, with a quarter of a size clear
-    on its left: one solid blob (:func:`_dot`). Anything else there (a number, the end of a line in the
-    column to the left, a rule) leaves the line as it is. (On rough scans of 20 PDFs, the last letter of a
-    line in the column to the left, cut by the edge, passed for a bullet until the clear space was asked
-    for.) A first word of one character set apart from the next word as a bullet is (``_BULLET_GAP``) is
-    one when its own box holds such a blob: a letter "e" or "o" has a hole, a bullet has none.
-    """
     first = line.words[0]
-    if first.text in _BULLET_MISREADS or first.text == "•":
-        return line
     size = line.size
     if len(first.text) == 1 and len(line.words) > 1 and _bullet_gap(first, line.words[1]):
-        base = line.words[1].baseline if line.words[1].baseline is not None else line.words[1].box[3]
-        if _dot(dark, scale, size, base, (first.box[0] - 0.1 * size, first.box[2] + 0.1 * size), clear=0.0):
+        after = line.words[1]
+        base = after.baseline if after.baseline is not None else after.box[3]
+        if first.text in _BULLET_MISREADS or _dot(dark, scale, size, base,
+                                                   (first.box[0] - 0.1 * size, first.box[2] + 0.1 * size), clear=0.0):
             return OcrLine((dataclasses.replace(first, text="•"), *line.words[1:]), size)
         return line
     if not first.text[0].isalnum():
@@ -496,16 +491,10 @@ def _bullet_gap(mark: OcrWord, after: OcrWord) -> bool:
 
 def _runs(mask) -> list[tuple[int, int]]:
     """The [start, end) runs of True in a 1-d boolean array."""
-    runs, start = [], None
-    for i, value in enumerate(mask):
-        if value and start is None:
-            start = i
-        elif not value and start is not None:
-            runs.append((start, i))
-            start = None
-    if start is not None:
-        runs.append((start, len(mask)))
-    return runs
+    import numpy as np
+
+    change = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(change == 1).tolist(), np.flatnonzero(change == -1).tolist(), strict=True))
 
 
 def _ascent_size(words: list[OcrWord], rise: float = 0.0) -> float | None:

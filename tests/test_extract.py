@@ -771,11 +771,12 @@ def test_bullets_that_ocr_misreads_or_drops_still_start_list_items(tmp_path: Pat
         [text.translate(quotes) for text in wanted]
 
 
-@pytest.mark.parametrize("shape, is_bullet", [("disc", True), ("ring", False), ("bar", False)])
+@pytest.mark.parametrize("shape, is_bullet", [("disc", True), ("ring", False), ("bar", False), ("cut", False)])
 def test_a_bullet_is_a_solid_dot_and_a_letter_is_not(shape: str, is_bullet: bool) -> None:
     """The dot test behind found bullets, on a drawn image (3 pixels a point, 10-point type, baseline at
     y = 30 points): a solid disc in the middle of the x-height is a bullet; a ring (an "o", an "e": a letter
-    has a hole) and a dash are not."""
+    has a hole) and a dash are not, nor a dot with no clear space on its left (the last letter of a line in the
+    column to the left, cut by the edge of where a bullet is looked for)."""
     import numpy as np
     from PIL import Image, ImageDraw
 
@@ -787,6 +788,8 @@ def test_a_bullet_is_a_solid_dot_and_a_letter_is_not(shape: str, is_bullet: bool
         draw.ellipse((45, 72, 56, 83), fill=0)
     elif shape == "ring":
         draw.ellipse((45, 70, 60, 85), outline=0, width=2)
+    elif shape == "cut":
+        draw.ellipse((31, 72, 42, 83), fill=0)
     else:
         draw.rectangle((45, 76, 65, 79), fill=0)
     dark = np.asarray(image) < 128
