@@ -81,8 +81,10 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "## Thresholds",
         "",
         "A theme is tagged when its probability is at or above its threshold. Probabilities are Platt-calibrated "
-        "on out-of-fold scores; each threshold maximises F1 on the out-of-fold probabilities of the training "
-        f"split ({config['threshold_rule']}). The development set was not used to set them.",
+        "on out-of-fold scores; each threshold is chosen by F1 on the out-of-fold probabilities of the training "
+        f"split ({config['threshold_rule']}). Averaging F1 over nearby thresholds puts the threshold on a "
+        "broad plateau rather than a narrow peak that a few examples decide. The development set was not used "
+        "to set them.",
         "",
         "A text of several sentences (a passage) is scored as a whole and sentence by sentence: its score for a "
         "theme is the higher of the whole text's probability and its best sentence's, so a theme stated in one "

@@ -74,7 +74,7 @@ def load_training_data(data_dir: Path, taxonomy: Taxonomy) -> list[Example]:
     >>> from pipeline.themes.taxonomy import load_taxonomy
     >>> examples = load_training_data(Path("models/training"), load_taxonomy())
     >>> examples[0].id, sorted(examples[0].labels)
-    ('asm-0001', ['assessment', 'legal_powers'])
+    ('asm-0001', ['assessment', 'legal_powers', 'parental_factors'])
     """
     examples: list[Example] = []
     first_seen: dict[str, str] = {}
