@@ -16,7 +16,7 @@ from pipeline.records import Block
 from pipeline.settings import PROJECT_ROOT
 from pipeline.themes.data import Example, is_held_out, load_gold, load_training_data
 from pipeline.themes.errors import ThemeError
-from pipeline.themes.evaluate import RESAMPLES, bootstrap_f1, format_table
+from pipeline.themes.evaluate import RESAMPLES, bootstrap_f1, format_reliability, format_table, reliability
 from pipeline.themes.evaluate import evaluate as score
 from pipeline.themes.keywords import KeywordMatcher
 from pipeline.themes.model import ThemeModel
@@ -177,6 +177,22 @@ def test_evaluation_numbers_match_hand_calculation():
     assert "information_sharing" in table and "macro core (2 of 3)" in table
 
 
+def test_reliability_bands_count_scores_and_the_share_that_came_true():
+    gold = [Example("a", "", frozenset({"x"}), frozenset()),
+            Example("b", "", frozenset({"x", "y"}), frozenset()),
+            Example("c", "", frozenset(), frozenset({"x"}))]
+    probabilities = np.array([[0.1, 1.0],    # 0.1 opens the second band; 1.0 belongs to the last
+                              [0.99, 0.05],
+                              [0.97, 0.5]])  # c's score for x is left out: x is uncertain there
+    rows = reliability(gold, probabilities, ["x", "y"], edges=(0.0, 0.1, 0.9, 0.99, 1.0))
+    assert [row["scores"] for row in rows] == [1, 2, 0, 2]
+    assert [row["labelled_share"] for row in rows] == [1.0, 0.5, None, 0.5]
+    assert rows[3]["mean_probability"] == pytest.approx(0.995)
+    assert rows[2]["mean_probability"] is None
+    text = format_reliability(rows)
+    assert "99%-100%" in text and "50%" in text
+
+
 def test_theme_never_found_scores_zero_f1():
     gold = [Example("1", "t", frozenset({"assessment"}))]
     row = score(gold, [set()], ["assessment"])["themes"]["assessment"]
@@ -243,9 +259,11 @@ def test_train_save_load_gives_identical_predictions(tmp_path, approach):
     assert model.version.startswith("m1@") and model.approach == metrics["chosen"] == approach
     # The loaded model reproduces the held-out scores computed in memory before saving.
     held_out = [e for e in load_training_data(data, taxonomy) if is_held_out(e.id)]
-    predicted = [set(labels) for labels in model.labels([e.text for e in held_out])]
-    assert (score(held_out, predicted, model.themes, model.core_themes, resamples=RESAMPLES)
-            == metrics["approaches"][approach]["held_out"])
+    probabilities = model.score([e.text for e in held_out])
+    predicted = [set(labels) for labels in model.labels_from(probabilities)]
+    expected = score(held_out, predicted, model.themes, model.core_themes, resamples=RESAMPLES)
+    expected["reliability"] = reliability(held_out, probabilities, model.themes)
+    assert expected == metrics["approaches"][approach]["held_out"]
     for name in ("config.json", "thresholds.json", "metrics.json", "MODEL_CARD.md"):
         assert (tmp_path / "m1" / name).is_file()
 
@@ -468,6 +486,11 @@ def test_evaluate_command_table_and_json(tmp_path):
     low, high = report["macro_core"]["f1_interval"]
     assert low <= report["macro_core"]["f1"] <= high
     assert "95% interval" in table.output
+    # how far to trust a probability: all 3 x 7 scores but the one uncertain, each in one band
+    bands = report["reliability"]
+    assert sum(band["scores"] for band in bands) == 3 * 7 - 1
+    assert [band["low"] for band in bands] == sorted(band["low"] for band in bands)
+    assert "How far to trust a probability" in table.output and "labelled with the theme" in table.output
     plain = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED), "--json", "--resamples", "0"])
     assert "f1_interval" not in json.loads(plain.stdout)["macro_core"]
     # --errors: one line per passage with a missed or wrong tag, adding up to the report's fn and fp
@@ -501,6 +524,9 @@ def test_train_command_prints_comparison(tmp_path):
                                         "--approach", "keywords", "--approach", "tfidf"])
     assert result.exit_code == 0, result.output
     assert "keywords: 5-fold CV" in result.stdout and "Chosen:" in result.stdout
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## How far to trust a probability" in card and "held-out: labelled" in card
+    assert "dev (real): labelled" not in card  # trained without a development set
     assert ThemeModel.load(out).approach in {"keywords", "tfidf"}
 
 

@@ -119,12 +119,14 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     recall (of the passages you labelled, the share the model found), F1 (their balance) and support (how many
     passages you labelled with the theme), then averages over all themes and over the core themes. Each F1
     comes with a 95% interval: the range it takes over resamples of your passages, so a small file shows
-    how uncertain its scores are. With --errors, the passages it got wrong go to a file, to read why.
+    how uncertain its scores are. A second table says how far to trust a probability on your text: for
+    scores in each band (say 90-99%), the share that belong to passages you labelled with the theme. With
+    --errors, the passages it got wrong go to a file, to read why.
 
     Example:  casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
     from pipeline.themes.data import load_gold
-    from pipeline.themes.evaluate import disagreements, format_table
+    from pipeline.themes.evaluate import disagreements, format_reliability, format_table, reliability
     from pipeline.themes.evaluate import evaluate as score
     from pipeline.themes.model import ThemeModel
 
@@ -133,6 +135,7 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     probabilities = model.score([item.text for item in gold])
     predicted = [set(labels) for labels in model.labels_from(probabilities)]
     report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)
+    report["reliability"] = reliability(gold, probabilities, model.themes)
     if errors_path is not None:
         wrong = disagreements(gold, predicted, model.themes, probabilities)
         try:
@@ -146,6 +149,8 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), **report}, indent=2))
     else:
         click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)"))
+        click.echo("")
+        click.echo(format_reliability(report["reliability"]))
     if errors_path is not None:
         click.echo(f"{len(wrong)} of {len(gold)} passages with a missed or wrong tag written to {errors_path}",
                    err=True)

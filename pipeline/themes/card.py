@@ -97,6 +97,7 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "|---|---|",
         *[f"| {t} | {v:.2f} |" for t, v in result["thresholds"].items()],
         "",
+        *_reliability_section(result),
         "## Detailed scores per approach",
         "",
     ]
@@ -122,7 +123,7 @@ def render_model_card(config: dict, metrics: dict) -> str:
         "- Real reviews state themes less directly than our examples; expect missed tags (lower recall) on hedged "
         "or indirect passages, and some tags on passages that only mention a theme's words.",
         "- Probabilities are calibrated on our synthetic data, where themes are far more common than in real "
-        "reviews: read them as a ranking, not as exact chances.",
+        "reviews: read them as a ranking, not as exact chances (see How far to trust a probability).",
         "- English only, UK terms; mostly England's legal framework.",
         "",
         "## How to retrain",
@@ -164,6 +165,30 @@ def write_data_card_counts(data_dir: Path, examples: Sequence[Example], themes: 
               + ", ".join(f"{k}: {labelled[k]}" for k in sorted(labelled)) + ".", ""]
     head = text.split(COUNTS_MARKER)[0]
     card.write_text(head + COUNTS_MARKER + "\n" + "\n".join(lines), encoding="utf-8")
+
+
+def _reliability_section(result: dict) -> list[str]:
+    """How often the chosen model's probabilities came true on held-out and development items, band by band."""
+    splits = [(split, label) for split, label in SPLITS[1:] if (result.get(split) or {}).get("reliability")]
+    if not splits:
+        return []
+    lines = ["## How far to trust a probability", "",
+             "Every theme's score for every item, pooled (an item's uncertain themes left out), in bands of "
+             "probability: how many scores fell in each band, and what share of them belong to items labelled "
+             "with the theme. Where that share is lower than the band's probabilities, the model is "
+             "overconfident on that text.", "",
+             "| probability | " + " | ".join(f"{label}: scores | {label}: labelled" for _, label in splits) + " |",
+             "|---|" + "---|---|" * len(splits)]
+    bands = [result[split]["reliability"] for split, _ in splits]
+    for rows in zip(*bands, strict=True):
+        band = f"{_percent(rows[0]['low'])}–{_percent(rows[0]['high'])}"
+        lines.append(f"| {band} | " + " | ".join(f"{row['scores']} | {_percent(row['labelled_share'])}"
+                                                for row in rows) + " |")
+    return lines + [""]
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{round(100 * value)}%"
 
 
 def _detail_table(report: dict) -> str:

@@ -231,6 +231,66 @@ def format_table(report: dict, title: str = "") -> str:
     return "\n".join(lines)
 
 
+RELIABILITY_EDGES = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99, 1.0)
+
+
+def reliability(gold: Sequence[Example], probabilities: np.ndarray, themes: Sequence[str],
+                edges: Sequence[float] = RELIABILITY_EDGES) -> list[dict]:
+    """How often a probability came true: every theme's score for every item, pooled, in bands of probability.
+
+    A calibrated model's scores of about 0.95 carry their theme about 95% of the time. On text unlike its
+    training data they need not: this says, band by band, what share of the scores in it belong to items
+    labelled with the theme. An item's score for a theme in its ``uncertain`` list is left out. The last band
+    includes 1.0.
+
+    Returns
+    -------
+    list of dict
+        One per band, low to high: ``{"low", "high", "scores", "mean_probability", "labelled_share"}``;
+        the last two are None for an empty band.
+
+    Examples
+    --------
+    >>> gold = [Example("a", "", frozenset({"x"}), frozenset()), Example("b", "", frozenset(), frozenset({"y"}))]
+    >>> rows = reliability(gold, np.array([[0.95, 0.2], [0.92, 0.97]]), ["x", "y"], edges=(0.0, 0.5, 1.0))
+    >>> [(r["scores"], r["mean_probability"], r["labelled_share"]) for r in rows]
+    [(1, 0.2, 0.0), (2, 0.935, 0.5)]
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    scores, labelled = [], []
+    for item, row in zip(gold, probabilities, strict=True):
+        for theme, value in zip(themes, row, strict=True):
+            if theme not in item.uncertain:
+                scores.append(value)
+                labelled.append(theme in item.labels)
+    scores_arr, labelled_arr = np.array(scores), np.array(labelled, dtype=bool)
+    rows = []
+    for k, (low, high) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        last = k == len(edges) - 2
+        inside = (scores_arr >= low) & ((scores_arr <= high) if last else (scores_arr < high))
+        count = int(inside.sum())
+        rows.append({"low": low, "high": high, "scores": count,
+                     "mean_probability": round(float(scores_arr[inside].mean()), 4) if count else None,
+                     "labelled_share": round(float(labelled_arr[inside].mean()), 4) if count else None})
+    return rows
+
+
+def format_reliability(rows: list[dict]) -> str:
+    """:func:`reliability` as a plain-text table for people."""
+    def percent(value: float | None) -> str:
+        return "-" if value is None else f"{round(100 * value)}%"
+
+    lines = ["How far to trust a probability: every theme's score for every passage, in bands",
+             f"{'probability':<14}{'scores':>8}{'mean probability':>18}{'labelled with the theme':>25}"]
+    for row in rows:
+        band = f"{percent(row['low'])}-{percent(row['high'])}"
+        lines.append(f"{band:<14}{row['scores']:>8}{percent(row['mean_probability']):>18}"
+                     f"{percent(row['labelled_share']):>25}")
+    lines.append("A score is trustworthy as a chance where the last two columns agree; where the last is lower, "
+                 "the model is overconfident on this text.")
+    return "\n".join(lines)
+
+
 def format_interval(interval: list[float] | None, dash: str = "-") -> str:
     """An ``f1_interval`` as text, e.g. ``0.62-0.81`` ('-' when there is none)."""
     return "-" if not interval else f"{interval[0]:.2f}{dash}{interval[1]:.2f}"

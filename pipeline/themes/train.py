@@ -26,7 +26,7 @@ from pipeline.themes.arrays import write_arrays
 from pipeline.themes.card import render_model_card, write_data_card_counts
 from pipeline.themes.data import Example, data_checksum, is_held_out, load_gold, load_training_data
 from pipeline.themes.errors import ThemeError
-from pipeline.themes.evaluate import RESAMPLES, evaluate
+from pipeline.themes.evaluate import RESAMPLES, evaluate, reliability
 from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, weights_hash
 from pipeline.themes.scoring import score_texts
 from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
@@ -280,6 +280,7 @@ def _score(classifier, thresholds, out_of_fold, taxonomy: Taxonomy, splits, sent
         texts = [e.text for e in items]
         probabilities, _ = score_texts(classifier, texts, sentences[name], embeddings.get(name), embed)
         result[name] = evaluate(items, tagged(probabilities), themes, core, resamples=RESAMPLES)
+        result[name]["reliability"] = reliability(items, probabilities, themes)
     return result
 
 
