@@ -178,6 +178,27 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
 
 
 @pytest.mark.slow
+def test_exports_and_reports_say_how_often_high_probabilities_held_on_real_text(demo_db, tmp_path) -> None:
+    import html
+
+    from pipeline.themes.model import ThemeModel
+    from pipeline.themes.trust import real_text_note
+
+    _, db, _ = demo_db
+    note = real_text_note(ThemeModel.load(ROOT / "models" / "themes-v1").version)
+    assert note is not None and "a theme scored 90% or more was right" in note
+    table = tmp_path / "legal.md"
+    exported = CliRunner().invoke(main, ["export", "--theme", "legal_powers", "--out", str(table), "--db", str(db)])
+    assert exported.exit_code == 0, exported.output
+    assert note in table.read_text(encoding="utf-8").split("| # |")[0]  # in the header, beside the caveat
+    page = tmp_path / "northmoor.html"
+    reported = CliRunner().invoke(main, ["report", "--area", "Northmoor", "--year", "2021", "--out", str(page),
+                                         "--db", str(db)])
+    assert reported.exit_code == 0, reported.output
+    assert html.escape(note) in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_second_run_processes_nothing_and_changes_no_rows(demo_db) -> None:
     tmp, db, _ = demo_db
     before = _fingerprint(db)

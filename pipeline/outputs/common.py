@@ -17,6 +17,7 @@ import duckdb
 from pipeline import __version__
 from pipeline.errors import CaseReviewError
 from pipeline.settings import default_db
+from pipeline.themes.trust import real_text_note
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +164,19 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         ``generated_at`` (UTC, ISO 8601), ``database`` (absolute path), ``casereview_version``,
         ``theme_models`` and ``embedding_models`` (lists), ``run_id``, ``run_finished_at``, ``manifest``,
         ``manifest_sha256`` and ``pipeline_version`` of the latest finished run (None when no run has
-        finished), and ``note``.
+        finished), ``note`` (what to keep in mind when using the output) and ``real_text_note`` (how often
+        the theme model's high probabilities came true on real sentences, when that is known; see
+        :mod:`pipeline.themes.trust`).
     """
     run = con.execute(_LATEST_FINISHED_RUN).fetchone()
     run_id, finished_at, manifest, manifest_sha256, pipeline_version = run or (None,) * 5
+    theme_models = [row[0] for row in con.execute(_THEME_MODELS).fetchall()]
+    trust = [note for note in map(real_text_note, theme_models) if note]
     return {
         "generated_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
         "database": str(resolve_db(db_path).resolve()),
         "casereview_version": __version__,
-        "theme_models": [row[0] for row in con.execute(_THEME_MODELS).fetchall()],
+        "theme_models": theme_models,
         "embedding_models": [row[0] for row in con.execute(_EMBEDDING_MODELS).fetchall()],
         "run_id": run_id,
         "run_finished_at": f"{finished_at:%Y-%m-%d %H:%M:%S} UTC" if finished_at else None,
@@ -181,7 +186,9 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         "note": (
             "Generated automatically. Theme tags are model predictions with probabilities, not findings: "
             "check every quote against the source review before publishing."
+            + (f" {trust[0]}" if len(trust) == 1 else "")
         ),
+        "real_text_note": trust[0] if len(trust) == 1 else None,
     }
 
 

@@ -401,7 +401,8 @@ def _provenance_section(info: dict[str, Any]) -> str:
         "<h2>About this report</h2>"
         f"<dl>{items}</dl>"
         '<p class="warning">Generated automatically — check quotes against the source before publishing. '
-        "Theme tags are model predictions, shown with the model's probability.</p>"
+        "Theme tags are model predictions, shown with the model's probability."
+        + (f" {_e(info['real_text_note'])}" if info.get("real_text_note") else "") + "</p>"
         "</section>"
     )
 

@@ -1,0 +1,61 @@
+"""How far a theme model's high probabilities held on real text, in one sentence for the people reading its tags.
+
+``casereview train`` stores, for the development set of real sentences, how often each band of probability
+came true (:func:`pipeline.themes.evaluate.reliability`). Exports and reports print the tags' probabilities;
+this sentence goes beside them, so that "99%" is not read as certainty.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.settings import models_dir
+
+HIGH, FAIRLY_HIGH = 0.9, 0.7
+
+
+def real_text_note(version: str, models: Path | None = None) -> str | None:
+    """How often scores of 90% or more, and of 70-90%, were right on real sentences, for model ``version``.
+
+    ``version`` is a tag's ``model_version`` (``<folder name>@<hash>``). The figures come from the model folder
+    of that name under ``models`` (default: the project's ``models/``), only when its weights are the ones
+    that made the tags (same hash) and it was trained with a development set. None otherwise.
+
+    Examples
+    --------
+    >>> from pipeline.themes.model import ThemeModel
+    >>> note = real_text_note(ThemeModel.load(models_dir() / "themes-v1").version)
+    >>> note.startswith("On real sentences labelled by two people, a theme scored 90% or more")
+    True
+    >>> real_text_note("themes-v1@0000000000") is None  # other weights: their figures are not known here
+    True
+    """
+    name, _, digest = version.partition("@")
+    folder = (models or models_dir()) / name
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not digest or not str(config.get("weights_sha256", "")).startswith(digest):
+        return None
+    dev = (metrics.get("approaches", {}).get(metrics.get("chosen"), {}) or {}).get("dev") or {}
+    bands = dev.get("reliability") or []
+    high = _pooled([b for b in bands if b["low"] >= HIGH])
+    fairly_high = _pooled([b for b in bands if FAIRLY_HIGH <= b["low"] < HIGH])
+    if high is None:
+        return None
+    note = (f"On real sentences labelled by two people, a theme scored 90% or more was right "
+            f"{round(100 * high[0])}% of the time ({high[1]} scores)")
+    if fairly_high is not None:
+        note += f", one scored 70-90% {round(100 * fairly_high[0])}% of the time ({fairly_high[1]})"
+    return note + ": read a high probability as likely, not certain (see the theme model's card)."
+
+
+def _pooled(bands: list[dict]) -> tuple[float, int] | None:
+    """The share labelled over several bands together, and their number of scores (None when they hold none)."""
+    count = sum(band["scores"] for band in bands)
+    if not count:
+        return None
+    return sum(band["labelled_share"] * band["scores"] for band in bands) / count, count
