@@ -196,6 +196,8 @@ def test_exports_and_reports_say_how_often_high_probabilities_held_on_real_text(
                                          "--db", str(db)])
     assert reported.exit_code == 0, reported.output
     assert html.escape(note) in page.read_text(encoding="utf-8")
+    found = CliRunner().invoke(main, ["search", "--theme", "legal_powers", "--limit", "2", "--db", str(db)])
+    assert found.exit_code == 0 and found.output.rstrip().endswith(f"About the theme probabilities: {note}")
 
 
 @pytest.mark.slow
