@@ -54,8 +54,16 @@ def real_text_note(version: str, models: Path | None = None) -> str | None:
 
 
 def _pooled(bands: list[dict]) -> tuple[float, int] | None:
-    """The share labelled over several bands together, and their number of scores (None when they hold none)."""
-    count = sum(band["scores"] for band in bands)
+    """The share labelled over several bands together, and their number of scores (None when they hold none).
+
+    >>> _pooled([{"scores": 3, "labelled_share": 1.0}, {"scores": 0, "labelled_share": None},
+    ...          {"scores": 1, "labelled_share": 0.0}])
+    (0.75, 4)
+    >>> _pooled([{"scores": 0, "labelled_share": None}]) is None
+    True
+    """
+    filled = [band for band in bands if band["scores"]]
+    count = sum(band["scores"] for band in filled)
     if not count:
         return None
-    return sum(band["labelled_share"] * band["scores"] for band in bands) / count, count
+    return sum(band["labelled_share"] * band["scores"] for band in filled) / count, count
