@@ -40,6 +40,10 @@ _SAME_SIZE = 0.08  # OCR type sizes within this share of the page's body size ar
 _SIZE_GROUP = 0.05  # across a document, OCR type sizes within this share of a more used one are that size
 _BOLD_INK = 1.25  # a run with this many times the ink of the page's usual run is set in bold
 _MIN_RUNS_FOR_BOLD = 5  # a page needs this many runs for "usual" to mean anything
+# A word that is nothing but a paragraph number or bullet ("2.1", "a", "iv)", "•"), standing alone in its run
+# because OCR put a gap after it; it is joined to the text beside it. Not pdflines._LIST_MARKER, which finds
+# such a marker at the start of a finished line (and there asks for "a)" or "(a)", since a bare "a" begins
+# ordinary sentences): the two answer different questions, so they stay apart.
 _MARKER = re.compile(r"\(?(?:\d{1,2}(?:\.\d{1,2}){0,2}|[a-z]|[ivx]{1,4})[.)]?|[•●▪■◦–-]")
 # Tesseract's row height (x-height plus ascenders) is about this share of the type size of the line.
 _ROW_HEIGHT_PER_SIZE = 0.9
