@@ -155,10 +155,13 @@ class _Progress:
 
 
 def make_tagger(model_dir: Path | None, store: Store):
-    """A function tagging passages with themes (reusing cached embeddings), or None without a model."""
+    """A function tagging one review's passages with themes (reusing cached embeddings), or None without a
+    model. Passages in the review's method, terms of reference, acknowledgements and the like are not tagged
+    (:mod:`pipeline.themes.sections`)."""
     if model_dir is None or not (model_dir / "config.json").exists():
         return None
     from pipeline.themes.model import ThemeModel
+    from pipeline.themes.sections import untagged_passages
 
     model = ThemeModel.load(model_dir)
 
@@ -166,6 +169,8 @@ def make_tagger(model_dir: Path | None, store: Store):
         ids = [p.passage_id for p in passages]
         cached = store.cached_embeddings(ids, model.encoder_name)
         tags, embeddings = model.tag_passages(passages, embeddings=cached or None)
+        skipped = untagged_passages(passages)
+        tags = [t for t in tags if t.passage_id not in skipped]
         new = {pid: vec for pid, vec in embeddings.items() if pid not in cached}
         return tags, new, model.encoder_name
 

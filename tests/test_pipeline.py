@@ -178,6 +178,24 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
 
 
 @pytest.mark.slow
+def test_passages_on_how_a_review_was_done_carry_no_theme(demo_db) -> None:
+    from pipeline.themes.model import ThemeModel
+    from pipeline.themes.sections import is_untagged_section
+
+    _, db, _ = demo_db
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT passage_id, section, text, (SELECT count(*) FROM passage_themes t "
+                       "WHERE t.passage_id = p.passage_id) FROM passages p").fetchall()
+    con.close()
+    method = [(section, text, tags) for _, section, text, tags in rows if is_untagged_section(section)]
+    assert {section for section, _, _ in method} >= {"2. Terms of reference", "3. Methodology", "Method"}
+    assert all(tags == 0 for _, _, tags in method)
+    # the model alone would have tagged some of them: the rule, not the model, leaves them out
+    assert any(ThemeModel.load(ROOT / "models" / "themes-v1").labels([text])[0] for _, text, _ in method)
+    assert sum(tags for *_, tags in rows) > 500  # the rest of the reviews are tagged as before
+
+
+@pytest.mark.slow
 def test_exports_and_reports_say_how_often_high_probabilities_held_on_real_text(demo_db, tmp_path) -> None:
     import html
 

@@ -402,6 +402,22 @@ def test_passage_rule_takes_the_higher_of_whole_and_best_sentence():
     assert [len(rows) for rows in by_sentence] == [2, 2, 0]
 
 
+def test_passages_about_how_the_review_was_done_are_left_untagged_unless_their_section_swallowed_the_review():
+    from pipeline.records import Passage
+    from pipeline.themes.sections import untagged_passages
+
+    def review(sections: list[str]) -> list[Passage]:
+        return [Passage(passage_id=f"p{k}", review_id="r", seq=k, text="x", page_start=1, page_end=1,
+                        section=section, char_start=0, char_end=1) for k, section in enumerate(sections)]
+
+    findings = ["Finding 1: The school was not told"] * 6 + ["Recommendations"] * 2
+    assert untagged_passages(review(["2. Methodology"] * 2 + findings)) == {"p0", "p1"}
+    assert untagged_passages(review(["Terms of reference and scope", "Acknowledgements"] + findings)) == {"p0", "p1"}
+    # six of ten passages under "Methodology": the headings after it were probably missed, so it is tagged
+    assert untagged_passages(review(["Methodology"] * 6 + ["Recommendations"] * 4)) == set()
+    assert untagged_passages(review(findings)) == set()
+
+
 def test_a_theme_in_one_sentence_of_a_long_passage_is_tagged(shipped):
     passage_text = " ".join(DILUTED_VOICE)
     passages = passages_of([passage_text])
