@@ -87,7 +87,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     """
     from pipeline.outputs.common import theme_names
     from pipeline.search import SCORE_KINDS, search
-    from pipeline.themes.trust import real_text_note
+    from pipeline.themes.trust import note_for_tags
 
     hits = search(db_path, query, theme=theme, min_score=min_score, year_from=year_from, year_to=year_to,
                   nation=nation, review_type=review_type, area=area, limit=limit)
@@ -105,9 +105,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                f"(score = {SCORE_KINDS[kind]}).\n")
     for number, hit in enumerate(hits, start=1):
         click.echo(_format_hit(number, hit, names))
-    notes = {real_text_note(model) for model in {hit.theme_model for hit in hits if hit.themes and hit.theme_model}}
-    if len(notes) == 1 and None not in notes:
-        click.echo(f"About the theme probabilities: {notes.pop()}")
+    note = note_for_tags(hit.theme_model for hit in hits if hit.themes and hit.theme_model)
+    if note:
+        click.echo(f"About the theme probabilities: {note}")
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:

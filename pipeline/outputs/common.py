@@ -17,7 +17,7 @@ import duckdb
 from pipeline import __version__
 from pipeline.errors import CaseReviewError
 from pipeline.settings import default_db
-from pipeline.themes.trust import real_text_note
+from pipeline.themes.trust import note_for_tags
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
     run = con.execute(_LATEST_FINISHED_RUN).fetchone()
     run_id, finished_at, manifest, manifest_sha256, pipeline_version = run or (None,) * 5
     theme_models = [row[0] for row in con.execute(_THEME_MODELS).fetchall()]
-    trust = [note for note in map(real_text_note, theme_models) if note]
+    trust = note_for_tags(theme_models)
     return {
         "generated_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
         "database": str(resolve_db(db_path).resolve()),
@@ -186,9 +186,9 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         "note": (
             "Generated automatically. Theme tags are model predictions with probabilities, not findings: "
             "check every quote against the source review before publishing."
-            + (f" {trust[0]}" if len(trust) == 1 else "")
+            + (f" {trust}" if trust else "")
         ),
-        "real_text_note": trust[0] if len(trust) == 1 else None,
+        "real_text_note": trust,
     }
 
 

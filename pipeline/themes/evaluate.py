@@ -275,17 +275,19 @@ def reliability(gold: Sequence[Example], probabilities: np.ndarray, themes: Sequ
     return rows
 
 
+def band_percent(value: float | None) -> str:
+    """A share (0-1) as a whole percentage for the reliability tables ('-' for none): 0.75 -> '75%'."""
+    return "-" if value is None else f"{round(100 * value)}%"
+
+
 def format_reliability(rows: list[dict]) -> str:
     """:func:`reliability` as a plain-text table for people."""
-    def percent(value: float | None) -> str:
-        return "-" if value is None else f"{round(100 * value)}%"
-
     lines = ["How far to trust a probability: every theme's score for every passage, in bands",
              f"{'probability':<14}{'scores':>8}{'mean probability':>18}{'labelled with the theme':>25}"]
     for row in rows:
-        band = f"{percent(row['low'])}-{percent(row['high'])}"
-        lines.append(f"{band:<14}{row['scores']:>8}{percent(row['mean_probability']):>18}"
-                     f"{percent(row['labelled_share']):>25}")
+        band = f"{band_percent(row['low'])}-{band_percent(row['high'])}"
+        lines.append(f"{band:<14}{row['scores']:>8}{band_percent(row['mean_probability']):>18}"
+                     f"{band_percent(row['labelled_share']):>25}")
     lines.append("A score is trustworthy as a chance where the last two columns agree; where the last is lower, "
                  "the model is overconfident on this text.")
     return "\n".join(lines)

@@ -53,6 +53,18 @@ def real_text_note(version: str, models: Path | None = None) -> str | None:
     return note + ": read a high probability as likely, not certain (see the theme model's card)."
 
 
+def note_for_tags(versions) -> str | None:
+    """:func:`real_text_note` for tags made by the model ``versions`` (e.g. those in a database or a list of
+    search hits): only when they all come from one model whose figures are known, since a note on one model
+    would say nothing of another's tags.
+
+    >>> note_for_tags(["themes-v1@0000000000"]) is None and note_for_tags([]) is None
+    True
+    """
+    versions = set(versions)
+    return real_text_note(versions.pop()) if len(versions) == 1 else None
+
+
 def _pooled(bands: list[dict]) -> tuple[float, int] | None:
     """The share labelled over several bands together, and their number of scores (None when they hold none).
 
