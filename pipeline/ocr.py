@@ -9,7 +9,7 @@ like any other line. A page scanned sideways or upside down is turned upright fi
 askew has its positions levelled. A line's bottom is its baseline plus the type's descent, as on a text
 layer, so the cells of a table row line up; type sizes are evened across the document; leader dots are
 dropped, and a column of numbers that Tesseract took for sideways text is read again upright. Ruled tables
-are found in the page image (``pipeline.scantables``) and read cell by cell.
+are found in the page image (``pipeline.scantables``), painted out, and the page read again cell by cell.
 
 What OCR reads is less certain than a text layer. Every word comes with Tesseract's confidence (0-100); a
 page's mean confidence is kept (``PageLines.ocr_confidence``), reported with the review and stored in the
@@ -29,7 +29,7 @@ import statistics
 import threading
 from dataclasses import dataclass
 
-from pipeline.scantables import Grid, find_grids
+from pipeline.scantables import Grid, erase_rules, find_grids
 
 OCR_THREADS = max(1, min(4, os.cpu_count() or 1))  # pages of one document read at once
 OCR_DPI = 216  # render scale 3: small print stays legible, and a page takes about a second
@@ -171,7 +171,10 @@ class PageReader:
         width, height = size
         lines, skew = _recognise(self._engine(), image, scale)
         if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
-            return OcrPage(lines, 0, (width, height), find_grids(image, OCR_DPI, skew))
+            grids = find_grids(image, OCR_DPI, skew)
+            if grids:  # read again with the tables' rules painted out: words touching rules are misread
+                lines, skew = _recognise(self._engine(), erase_rules(image, OCR_DPI, grids), scale)
+            return OcrPage(lines, 0, (width, height), grids)
         osd = self._engine(osd=True)
         osd.SetImage(image)
         found = osd.DetectOrientationScript() or {}
@@ -180,8 +183,10 @@ class PageReader:
             return OcrPage(lines, 0, (width, height))
         upright = image.rotate(turn, expand=True)
         turned, skew = _recognise(self._engine(), upright, scale)
-        return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height),
-                       find_grids(upright, OCR_DPI, skew))
+        grids = find_grids(upright, OCR_DPI, skew)
+        if grids:
+            turned, skew = _recognise(self._engine(), erase_rules(upright, OCR_DPI, grids), scale)
+        return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height), grids)
 
 
 class ReaderPool:
