@@ -37,6 +37,9 @@ MIN_MARK_CONFIDENCE = 30.0  # marks with no letter or digit read with less confi
 _MARKER_GAP_SIZES = 5.0  # a paragraph number in the margin lies at most this many type sizes left of its text
 _MIN_ORIENTATION_CONFIDENCE = 2.0  # Tesseract's orientation confidence needed to turn a page that read as nothing
 _SAME_SIZE = 0.08  # OCR type sizes within this share of the page's body size are the body size
+_CARRY_INDENT = 1.5  # a line carrying on the one above starts within this many type sizes of its start
+_CARRY_GAP = 0.8  # and lies at most this many type sizes below it
+_CARRY_SIZE = 0.2  # and was measured within this share of its size
 _SIZE_GROUP = 0.05  # across a document, OCR type sizes within this share of a more used one are that size
 _BOLD_INK = 1.25  # a run with this many times the ink of the page's usual run is set in bold
 _MIN_RUNS_FOR_BOLD = 5  # a page needs this many runs for "usual" to mean anything
@@ -581,6 +584,7 @@ def page_runs(lines: list[OcrLine], gutter: float) -> list[tuple[list[OcrWord], 
                     and ink >= _BOLD_INK * usual] for (run, size), ink in zip(joined, inks, strict=True)),
                   key=lambda item: (min(w.box[1] for w in item[0]), item[0][0].box[0]))
     _same_size_in_bold_blocks(runs)
+    _continuations_take_their_paragraph(runs)
     return [(run, size, bold) for run, size, bold in runs]
 
 
@@ -657,6 +661,35 @@ def _same_size_in_bold_blocks(runs: list[list]) -> None:
             gap = top - max(w.box[3] for w in other)
             if other_bold and abs(other[0].box[0] - run[0].box[0]) <= 3 and 0 <= gap <= 0.4 * max(size, other_size):
                 runs[k][1] = above[1] = max(size, other_size)
+
+
+def _continuations_take_their_paragraph(runs: list[list]) -> None:
+    """Give a line that starts in lower case, set close under a line it lines up with, that line's size and
+    weight: it carries on that line's sentence. OCR measures a type size from the capitals and tall letters of
+    a line, and the last line of a paragraph often has few or none ("review.", "cent."): measured a few
+    percent off, it read as a paragraph of its own, starting in lower case (6 of 210 paragraphs on clean scans
+    of six demo reviews, none on their text layers; 3 after this, the rest centred cover-page lines and a
+    misread paragraph number).
+
+    >>> w = lambda text, x, top: OcrWord(text, (x, top, x + 40.0, top + 10.0), 90.0)
+    >>> runs = [[[w("The", 60, 100), w("table", 104, 100)], 10.5, False], [[w("review.", 60, 114)], 11.2, False],
+    ...         [[w("Findings", 60, 128)], 12.5, True]]
+    >>> _continuations_take_their_paragraph(runs)
+    >>> [(run[0].text, size, bold) for run, size, bold in runs]
+    [('The', 10.5, False), ('review.', 10.5, False), ('Findings', 12.5, True)]
+    """
+    for k, (run, size, _) in enumerate(runs):
+        if not run[0].text[:1].islower():
+            continue
+        top, left = min(w.box[1] for w in run), run[0].box[0]
+        above = [item for item in runs[:k] if item[0][0].box[0] - _CARRY_INDENT * item[1] <= left
+                 and left <= item[0][0].box[0] + _CARRY_INDENT * item[1] and max(w.box[2] for w in item[0]) > left]
+        if not above:
+            continue
+        line = max(above, key=lambda item: max(w.box[3] for w in item[0]))
+        gap = top - max(w.box[3] for w in line[0])
+        if -0.2 * size <= gap <= _CARRY_GAP * line[1] and abs(size - line[1]) <= _CARRY_SIZE * line[1]:
+            runs[k][1], runs[k][2] = line[1], line[2]
 
 
 def _ink(run: list[OcrWord]) -> float:
