@@ -664,6 +664,17 @@ def test_ruled_tables_on_a_rough_scan_are_read_with_their_rules_painted_out(tmp_
     assert "Date | Agency | Key event" in read and "Statement | Reviewer 1 | Reviewer 2" in read
 
 
+def test_the_last_line_of_a_scanned_paragraph_stays_in_its_paragraph(tmp_path: Path) -> None:
+    """A paragraph of the demo review ends in a line with no capital or tall letter ("cent."): OCR measured
+    its type size from the row height, a few percent off, and the line became a paragraph of its own. It
+    carries on the line above it, so it now takes that line's size and stays in the paragraph."""
+    source = DEMO / "drumcally-2014-child-b.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=200))
+    paragraphs = [b.text for b in scan.blocks if b.kind == "paragraph"]
+    assert [text for text in paragraphs if text[:1].islower()] == []
+    assert any(text.endswith("per cent.") for text in paragraphs)
+
+
 def test_a_chronology_scanned_roughly_and_askew_is_still_a_table(tmp_path: Path) -> None:
     """At 150 dpi, turned 0.4 degrees and specked: the lines slope (a date sits lower than the end of its
     event) and OCR measures one type size as anything from 8.5 to 11 points. Positions are levelled by the
