@@ -434,8 +434,9 @@ class _BlockBuilder:
         anchor = self._lines[0].text_x0
         if anchor is not None and abs(line.x0 - anchor) < 2:
             return True  # continuation of a list item or numbered paragraph with a hanging indent
-        if line.x0 > self._run_left + self.size * 0.9 and line.x0 > last.x0 + self.size * 0.9:
-            return False  # first-line indent starts a new paragraph
+        if (line.x0 > self._run_left + self.size * 0.9 and line.x0 > last.x0 + self.size * 0.9
+                and not (line.text[:1].islower() and not _ends_sentence(last.text))):
+            return False  # first-line indent starts a new paragraph (a line in lower case carries on a sentence)
         short = last.x1 < self._run_right - self.size * 4
         return not (short and _closes(last.text, line.text))
 

@@ -675,6 +675,18 @@ def test_the_last_line_of_a_scanned_paragraph_stays_in_its_paragraph(tmp_path: P
     assert any(text.endswith("per cent.") for text in paragraphs)
 
 
+def test_a_centred_line_in_lower_case_carries_on_its_sentence(tmp_path: Path) -> None:
+    """The cover note of a demo review is centred: on a scan its second line ("services described are
+    invented.") starts well to the right of the first, which read as a first-line indent and so as a new
+    paragraph. A line in lower case after a line that does not end a sentence carries the sentence on."""
+    source = DEMO / "ardmuir-2022-child-c.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "cover.pdf", dpi=200, pages=[1]))
+    paragraphs = [b.text for b in scan.blocks if b.kind == "paragraph"]
+    assert [text for text in paragraphs if text[:1].islower()] == []
+    assert any(text.startswith("FICTIONAL DEMONSTRATION REVIEW") and text.endswith("services described are invented.")
+               for text in paragraphs)
+
+
 def test_a_chronology_scanned_roughly_and_askew_is_still_a_table(tmp_path: Path) -> None:
     """At 150 dpi, turned 0.4 degrees and specked: the lines slope (a date sits lower than the end of its
     event) and OCR measures one type size as anything from 8.5 to 11 points. Positions are levelled by the
