@@ -174,9 +174,7 @@ class PageReader:
         width, height = size
         lines, skew = _recognise(self._engine(), image, scale)
         if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
-            grids = find_grids(image, OCR_DPI, skew)
-            if grids:  # read again with the tables' rules painted out: words touching rules are misread
-                lines, skew = _recognise(self._engine(), erase_rules(image, OCR_DPI, grids), scale)
+            lines, grids = self._tables_read_again(image, lines, skew, scale)
             return OcrPage(lines, 0, (width, height), grids)
         osd = self._engine(osd=True)
         osd.SetImage(image)
@@ -186,10 +184,16 @@ class PageReader:
             return OcrPage(lines, 0, (width, height))
         upright = image.rotate(turn, expand=True)
         turned, skew = _recognise(self._engine(), upright, scale)
-        grids = find_grids(upright, OCR_DPI, skew)
-        if grids:
-            turned, skew = _recognise(self._engine(), erase_rules(upright, OCR_DPI, grids), scale)
+        turned, grids = self._tables_read_again(upright, turned, skew, scale)
         return OcrPage(turned, turn, (height, width) if turn in (90, 270) else (width, height), grids)
+
+    def _tables_read_again(self, image, lines: list[OcrLine], skew: float, scale: float):
+        """The ruled tables in ``image`` and the page's lines: read again with the tables' rules painted out
+        when there are any, as Tesseract misreads the words a rule touches."""
+        grids = find_grids(image, OCR_DPI, skew)
+        if grids:
+            lines, _ = _recognise(self._engine(), erase_rules(image, OCR_DPI, grids), scale)
+        return lines, grids
 
 
 class ReaderPool:

@@ -140,11 +140,7 @@ def erase_rules(image, dpi: float, grids: list[Grid]):
         x0, top, x1, bottom = (v * scale for v in grid.box)
         near[max(0, int(top - margin)):int(bottom + margin) + 1, max(0, int(x0 - margin)):int(x1 + margin) + 1] = True
     mask &= near
-    wide = mask.copy()
-    wide[1:] |= mask[:-1]
-    wide[:-1] |= mask[1:]
-    wide[:, 1:] |= mask[:, :-1]
-    wide[:, :-1] |= mask[:, 1:]
+    wide = _thickened(_thickened(mask).T).T  # a pixel either side, across and along
     pixels = np.asarray(image).copy()
     pixels[wide] = 255
     return Image.fromarray(pixels)
