@@ -1,10 +1,11 @@
 """Sections of a review whose passages are not tagged with themes: how the review was done, not what it found.
 
 The labelling policy (``models/training/DATA_CARD.md``) gives no theme to review methodology, terms of
-reference, acknowledgements, glossaries or reference lists: a learning-review officer searching for a theme
-does not want a review's list of questions ("how did agencies share information?") or its account of whom the
-reviewer met as evidence of what went wrong. The classifier reads one passage at a time and cannot see that it
-sits in such a section, so it tags some of them on their words (on the demo reviews, 22 tags in 27 passages).
+reference and key lines of enquiry, acknowledgements, glossaries or reference lists: a learning-review officer
+searching for a theme does not want a review's list of questions ("how did agencies share information?") or
+its account of whom the reviewer met as evidence of what went wrong. The classifier reads one passage at a
+time and cannot see that it sits in such a section, so it tags some of them on their words (on the demo
+reviews, 22 tags in 27 passages).
 The pipeline leaves these passages untagged.
 
 A heading set in the text's own type is not recognised, and the passages under it keep the last recognised
@@ -28,6 +29,19 @@ _NAMES = "|".join((
     r"(?:\s+(?:of|for|used\s+in)\s+(?:the|this)\s+review)?",
     r"how\s+(?:the|this)\s+review\s+was\s+(?:done|carried\s+out|conducted|undertaken|completed)",
     r"(?:the\s+)?terms\s+of\s+reference",
+    r"(?:the\s+)?(?:key\s+)?lines\s+of\s+(?:enquiry|inquiry)(?:\s*\(kloes?\))?|kloes?",
+    r"(?:the\s+)?(?:review\s+questions|questions\s+(?:for|addressed\s+by|considered\s+by)\s+(?:the|this)\s+review)",
+    r"what\s+(?:the|this)\s+review\s+(?:looked\s+at|considered|asked|covered)",
+    r"(?:the\s+)?(?:purpose|focus|aims?)(?:\s+and\s+(?:purpose|focus|aims?))?\s+of\s+(?:the|this)\s+review",
+    r"(?:the\s+)?(?:reasons?|rationale|criteria)(?:\s+for\s+(?:the|this|a)\s+review)?",
+    r"why\s+(?:the|this)\s+review\s+was\s+(?:carried\s+out|commissioned|undertaken|done|held)",
+    r"(?:the\s+)?(?:period|time\s*frame|time\s+period|timescales?)\s+(?:under|of\s+(?:the|this)|covered\s+by\s+(?:the|this))"
+    r"\s+review|(?:the\s+)?review\s+period",
+    r"(?:about\s+)?(?:the|this)\s+review",
+    r"parallel\s+(?:processes|proceedings|investigations)",
+    r"(?:the\s+)?limitations(?:\s+of\s+(?:the|this)\s+review)?",
+    r"(?:the\s+)?sources\s+of\s+information|information\s+(?:considered|used)\s+(?:by|in)\s+(?:the|this)\s+review",
+    r"(?:the\s+)?(?:independent\s+|lead\s+)?reviewers?|(?:the\s+)?independence\s+of\s+the\s+reviewers?",
     r"(?:the\s+)?scope(?:\s+of\s+(?:the|this)\s+review)?",
     r"(?:the\s+)?review\s+(?:team|panel)(?:\s+membership)?|(?:panel|review\s+team)\s+membership",
     r"acknowledge?ments?",
@@ -40,17 +54,27 @@ _UNTAGGED = re.compile(rf"\s*{_NUMBER}(?:{_NAMES})(?:\s*(?:,|and|&)\s*(?:{_NAMES
 
 
 def is_untagged_section(heading: str | None) -> bool:
-    """Whether a section heading names a review's method, terms of reference, scope, acknowledgements,
-    glossary, abbreviations, references or contents (the whole heading, numbering aside).
+    """Whether a section heading names how the review was done: its method, terms of reference, key lines of
+    enquiry or questions, purpose, reasons, scope, period, reviewers, sources, limitations, parallel processes,
+    acknowledgements, glossary, abbreviations, references or contents (the whole heading, numbering aside).
+
+    A section about the family's part in the review is not on the list (what a parent told the reviewer about
+    the help the family had is often a finding), nor is one about the circumstances that led to the review.
 
     Examples
     --------
     >>> [is_untagged_section(h) for h in ("2. Terms of reference and scope", "Scope and method",
     ...                                  "3. Methodology", "How the review was carried out", "Acknowledgements")]
     [True, True, True, True, True]
+    >>> [is_untagged_section(h) for h in ("2. Key lines of enquiry", "What the review looked at", "The review",
+    ...                                  "2. Period under review and reasons", "Parallel processes", "Lead reviewers",
+    ...                                  "Purpose of the review")]
+    [True, True, True, True, True, True, True]
     >>> [is_untagged_section(h) for h in ("The child protection process", "Finding 2: Methods of control",
-    ...                                  "Scope for improvement", "Introduction", None)]
-    [False, False, False, False, False]
+    ...                                  "Scope for improvement", "Introduction", "Reasons for the delay",
+    ...                                  "Review of the child protection plan", "Circumstances leading to the review",
+    ...                                  "Family involvement", None)]
+    [False, False, False, False, False, False, False, False, False]
     """
     return bool(heading) and _UNTAGGED.fullmatch(heading) is not None
 
