@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from pipeline.commands.themes import classify, evaluate, train
 from pipeline.records import Block
 from pipeline.settings import PROJECT_ROOT
-from pipeline.themes.data import Example, is_held_out, load_gold, load_training_data
+from pipeline.themes.data import Example, is_held_out, load_gold, load_training_data, read_examples
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import RESAMPLES, bootstrap_f1, format_reliability, format_table, reliability
 from pipeline.themes.evaluate import evaluate as score
@@ -120,7 +120,8 @@ def test_shipped_training_data_is_valid_and_split_is_stable():
 
 
 def test_training_data_shares_no_passage_with_the_shared_documents():
-    """Our training data is our own writing: no 12-word run of it appears in ../shared (corpus or dev set)."""
+    """Our training data (and the probe items beside it) is our own writing: no 12-word run of it appears in
+    ../shared (corpus or dev set)."""
     import re
 
     shared = PROJECT_ROOT.parent / "shared"
@@ -133,7 +134,9 @@ def test_training_data_shares_no_passage_with_the_shared_documents():
         return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
 
     theirs = set().union(*(runs(path.read_text(encoding="utf-8")) for path in sources))
-    ours = load_training_data(TRAINING, load_taxonomy(TAXONOMY))
+    taxonomy = load_taxonomy(TAXONOMY)
+    ours = load_training_data(TRAINING, taxonomy)
+    ours += [e for path in sorted((TRAINING / "probes").glob("*.jsonl")) for e in read_examples(path, taxonomy.ids)]
     copied = {e.id: sorted(runs(e.text) & theirs)[:1] for e in ours if runs(e.text) & theirs}
     assert not copied, f"training items repeat text from ../shared: {copied}"
 
