@@ -285,6 +285,24 @@ def test_same_data_and_seed_give_identical_weights(tmp_path):
     assert np.array_equal(first.predict_proba(texts), second.predict_proba(texts))
 
 
+def test_bagged_fit_averages_one_fit_per_draw_of_mixed_passages():
+    """Several draws of synthetic rows give one linear model whose weights are the mean of a fit with each draw;
+    out-of-fold scores still come from the real rows alone."""
+    from pipeline.themes.linear import fit_calibrated
+
+    rng = np.random.default_rng(0)
+    features, labels = rng.normal(size=(40, 6)), (rng.random((40, 2)) < 0.5).astype(int)
+    folds = [(np.arange(20, 40), np.arange(20)), (np.arange(20), np.arange(20, 40))]
+    draws = [(rng.normal(size=(10, 6)), (rng.random((10, 2)) < 0.5).astype(int)) for _ in range(2)]
+    fold_draws = [[(rng.normal(size=(10, 6)), (rng.random((10, 2)) < 0.5).astype(int))] * 2 for _ in folds]
+    bagged, out_of_fold = fit_calibrated(features, labels, folds, 1.0, 3, fold_extra=fold_draws, extra=draws)
+    one, two = (fit_calibrated(features, labels, folds, 1.0, 3, fold_extra=[d[:1] for d in fold_draws],
+                               extra=[draw])[0] for draw in draws)
+    assert np.allclose(bagged.coef, (one.coef + two.coef) / 2) and not np.allclose(one.coef, two.coef)
+    assert np.allclose(bagged.intercept, (one.intercept + two.intercept) / 2)
+    assert out_of_fold.shape == labels.shape
+
+
 def test_changed_weights_are_refused(tmp_path):
     folder = tmp_path / "model"
     shutil.copytree(SHIPPED, folder)

@@ -19,7 +19,8 @@ APPROACHES = (KEYWORDS, TFIDF, EMBEDDING, COMBINED)
 DESCRIPTIONS = {
     KEYWORDS: "seed phrases from the taxonomy, matched on lowercased lemmas (no training)",
     TFIDF: ("TF-IDF of words (1-2 grams) and characters (2-5 grams) + one-vs-rest logistic regression, "
-            "also trained on mixed passages (pairs of examples joined, labels united)"),
+            "also trained on mixed passages (pairs of examples joined, labels united; five draws of them, one fit "
+            "each, weights averaged)"),
     EMBEDDING: "sentence embeddings + one-vs-rest logistic regression",
     COMBINED: "average of the TF-IDF and embedding models' calibrated probabilities",
 }
@@ -31,6 +32,7 @@ TFIDF_C = 4.0
 EMBEDDING_C = 2.0
 MIX_RATIO = 0.5  # mixed passages per training example
 MIX_SIZE = 2  # examples joined into one mixed passage
+MIX_BAGS = 5  # draws of mixed passages, one model fitted with each, weights averaged
 
 
 def mixed_passages(texts: Sequence[str], labels: np.ndarray, count: int, seed: int,
@@ -86,17 +88,28 @@ class TfidfClassifier:
         self._settings = settings
 
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: np.ndarray, folds: Folds, seed: int,
-            c: float = TFIDF_C, mix_ratio: float = MIX_RATIO) -> tuple[TfidfClassifier, np.ndarray]:
+    def fit(cls, texts: Sequence[str], labels: np.ndarray, folds: Folds, seed: int, c: float = TFIDF_C,
+            mix_ratio: float = MIX_RATIO, bags: int = MIX_BAGS) -> tuple[TfidfClassifier, np.ndarray]:
         """Fit on all ``texts``; return the classifier and its calibrated out-of-fold probabilities.
 
         The vocabulary is relearned inside each fold, so out-of-fold scores never see their own text. Each fit
         also trains on ``mix_ratio`` mixed passages per example (:func:`mixed_passages`), made from that fit's
-        own training rows only; they are never scored.
+        own training rows only; they are never scored. With ``bags`` above 1, each fit is repeated with that
+        many different draws of mixed passages and the weights are averaged, so the model depends less on
+        which pairs one draw happened to join.
         """
         texts = list(texts)
         settings = {"word": WORD_FEATURES, "char": CHAR_FEATURES, "C": c,
-                    "mixed_passages": {"ratio": mix_ratio, "size": MIX_SIZE}}
+                    "mixed_passages": {"ratio": mix_ratio, "size": MIX_SIZE, "bags": bags}}
+
+        def mixed_sets(vectorizers, rows: list[str], row_labels: np.ndarray, first_seed: int) -> list[tuple]:
+            sets = []
+            for b in range(bags):  # the first draw uses the seed of a single fit
+                mixed, mixed_labels = mixed_passages(rows, row_labels, int(mix_ratio * len(rows)),
+                                                     first_seed + 1000 * b)
+                sets.append((_stack([v.transform(mixed) for v in vectorizers]), mixed_labels))
+            return sets
+
         fold_features, fold_extra = [], []
         for k, (train_rows, test_rows) in enumerate(folds):
             vectorizers = [_vectorizer(WORD_FEATURES), _vectorizer(CHAR_FEATURES)]
@@ -104,12 +117,10 @@ class TfidfClassifier:
             test = [texts[i] for i in test_rows]
             fold_features.append((_stack([v.fit_transform(train) for v in vectorizers]),
                                   _stack([v.transform(test) for v in vectorizers])))
-            mixed, mixed_labels = mixed_passages(train, labels[train_rows], int(mix_ratio * len(train)), seed + k + 1)
-            fold_extra.append((_stack([v.transform(mixed) for v in vectorizers]), mixed_labels))
+            fold_extra.append(mixed_sets(vectorizers, train, labels[train_rows], seed + k + 1))
         vectorizers = [_vectorizer(WORD_FEATURES), _vectorizer(CHAR_FEATURES)]
         features = _stack([v.fit_transform(texts) for v in vectorizers])
-        mixed, mixed_labels = mixed_passages(texts, labels, int(mix_ratio * len(texts)), seed)
-        extra = (_stack([v.transform(mixed) for v in vectorizers]), mixed_labels)
+        extra = mixed_sets(vectorizers, texts, labels, seed)
         linear, out_of_fold = fit_calibrated(features, labels, folds, c, seed, fold_features, fold_extra, extra)
         return cls(vectorizers, linear, settings), out_of_fold
 

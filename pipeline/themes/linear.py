@@ -45,8 +45,8 @@ class CalibratedLinear:
 
 
 def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: int,
-                   fold_features: list | None = None, fold_extra: list | None = None,
-                   extra: tuple | None = None) -> tuple[CalibratedLinear, np.ndarray]:
+                   fold_features: list | None = None, fold_extra: list[list[tuple]] | None = None,
+                   extra: list[tuple] | None = None) -> tuple[CalibratedLinear, np.ndarray]:
     """Fit one calibrated logistic regression per theme.
 
     Parameters
@@ -62,11 +62,13 @@ def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: i
     fold_features : list of (train_features, test_features), optional
         Per-fold feature matrices, when features must be rebuilt inside each fold (e.g. a TF-IDF vocabulary
         learned from the fold's training rows only). By default rows of ``features`` are used.
-    fold_extra : list of (features, labels), optional
+    fold_extra : list (one per fold) of lists of (features, labels), optional
         Extra training rows per fold (e.g. synthetic passages made from that fold's training rows only): they
-        are trained on but never scored, so out-of-fold scores and the Platt fit use real examples alone.
-    extra : (features, labels), optional
-        Extra training rows for the final fit on all examples.
+        are trained on but never scored, so out-of-fold scores and the Platt fit use real examples alone. With
+        several sets for a fold, one model is fitted with each set and their weights are averaged (bagging over
+        the synthetic rows; an average of linear models is one linear model, so it costs nothing to apply).
+    extra : list of (features, labels), optional
+        Extra training row sets for the final fit on all examples, used the same way.
 
     Returns
     -------
@@ -78,15 +80,21 @@ def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: i
     scores = np.zeros(labels.shape, dtype=np.float64)
     for k, (train_rows, test_rows) in enumerate(folds):
         x_train, x_test = fold_features[k] if fold_features else (features[train_rows], features[test_rows])
-        y_train = labels[train_rows]
-        if fold_extra:
-            x_train, y_train = _append_rows(x_train, y_train, *fold_extra[k])
-        coef, intercept = _fit_weights(x_train, y_train, c, seed)
+        coef, intercept = _fit_averaged(x_train, labels[train_rows], fold_extra[k] if fold_extra else [], c, seed)
         scores[test_rows] = np.asarray(x_test @ coef.T) + intercept
     slopes, offsets = zip(*(_fit_platt(scores[:, j], labels[:, j]) for j in range(labels.shape[1])), strict=True)
-    coef, intercept = _fit_weights(*(_append_rows(features, labels, *extra) if extra else (features, labels)), c, seed)
+    coef, intercept = _fit_averaged(features, labels, extra or [], c, seed)
     model = CalibratedLinear(coef, intercept, np.array(slopes), np.array(offsets))
     return model, _sigmoid(scores * model.platt_slope + model.platt_offset)
+
+
+def _fit_averaged(features, labels: np.ndarray, extra_sets: list[tuple], c: float, seed: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Weights fitted on ``features`` alone, or averaged over one fit per set of extra rows appended to them."""
+    if not extra_sets:
+        return _fit_weights(features, labels, c, seed)
+    fits = [_fit_weights(*_append_rows(features, labels, *extra), c, seed) for extra in extra_sets]
+    return np.mean([coef for coef, _ in fits], axis=0), np.mean([intercept for _, intercept in fits], axis=0)
 
 
 def _append_rows(features, labels: np.ndarray, more_features, more_labels: np.ndarray):

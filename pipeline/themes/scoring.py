@@ -4,7 +4,7 @@ A passage carries a theme when the passage as a whole, or any one of its sentenc
 threshold; its score for the theme is the higher of the two. Scored only as a whole, a passage whose theme
 sits in one sentence among others about something else is diluted by them: on real sentences from
 ``../shared/eval`` grouped three at a time, taking the sentences into account raised macro-F1 over the core
-themes from 0.55 to 0.66 with the shipped model (``benchmarks/theme_passages.py`` measures it). The pipeline,
+themes from 0.56 to 0.66 with the shipped model (``benchmarks/theme_passages.py`` measures it). The pipeline,
 ``casereview classify``, ``casereview evaluate`` and the held-out and development scores in the model card all
 use this rule.
 """
