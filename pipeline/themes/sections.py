@@ -73,8 +73,12 @@ def is_untagged_section(heading: str | None) -> bool:
     >>> [is_untagged_section(h) for h in ("The child protection process", "Finding 2: Methods of control",
     ...                                  "Scope for improvement", "Introduction", "Reasons for the delay",
     ...                                  "Review of the child protection plan", "Circumstances leading to the review",
-    ...                                  "Family involvement", None)]
-    [False, False, False, False, False, False, False, False, False]
+    ...                                  "Family involvement", "Key line of enquiry 1: How well was risk assessed?",
+    ...                                  "The review's findings", None)]
+    [False, False, False, False, False, False, False, False, False, False, False]
+
+    A review that sets out its findings under each line of enquiry in turn keeps them tagged: only a heading
+    that names the list itself ("Key lines of enquiry") is left out.
     """
     return bool(heading) and _UNTAGGED.fullmatch(heading) is not None
 
