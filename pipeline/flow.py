@@ -157,7 +157,8 @@ class _Progress:
 def make_tagger(model_dir: Path | None, store: Store):
     """A function tagging one review's passages with themes (reusing cached embeddings), or None without a
     model. Passages in the review's method, terms of reference, acknowledgements and the like are not tagged
-    (:mod:`pipeline.themes.sections`)."""
+    (:mod:`pipeline.themes.sections`), and a tag is dropped when the model's review-process detector finds both
+    its passage and its evidence sentence to be about how the review was done (:mod:`pipeline.themes.process`)."""
     if model_dir is None or not (model_dir / "config.json").exists():
         return None
     from pipeline.themes.model import ThemeModel
@@ -170,6 +171,7 @@ def make_tagger(model_dir: Path | None, store: Store):
         cached = store.cached_embeddings(ids, model.encoder_name)
         tags, embeddings = model.tag_passages(passages, embeddings=cached or None)
         skipped = untagged_passages(passages)
+        tags = model.without_review_process(passages, tags)
         tags = [t for t in tags if t.passage_id not in skipped]
         new = {pid: vec for pid, vec in embeddings.items() if pid not in cached}
         return tags, new, model.encoder_name

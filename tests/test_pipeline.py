@@ -193,6 +193,19 @@ def test_passages_on_how_a_review_was_done_carry_no_theme(demo_db) -> None:
     # the model alone would have tagged some of them: the rule, not the model, leaves them out
     assert any(ThemeModel.load(ROOT / "models" / "themes-v1").labels([text])[0] for _, text, _ in method)
     assert sum(tags for *_, tags in rows) > 500  # the rest of the reviews are tagged as before
+    # no stored tag has both its passage and its evidence sentence about the review itself, wherever it sits
+    model = ThemeModel.load(ROOT / "models" / "themes-v1")
+    con = duckdb.connect(str(db), read_only=True)
+    evidence = con.execute("SELECT p.text, e.text FROM theme_evidence e JOIN passages p USING (passage_id) "
+                           "WHERE e.rank = 1").fetchall()
+    commissioned = con.execute("SELECT text, (SELECT count(*) FROM passage_themes t WHERE t.passage_id = "
+                               "p.passage_id) FROM passages p WHERE text LIKE '%commissioned an extended child "
+                               "practice review%'").fetchall()
+    con.close()
+    both = model.about_the_review([p for p, _ in evidence]) & model.about_the_review([e for _, e in evidence])
+    assert not both.any()
+    # a passage on how a review was commissioned, outside a method section: the model tags it, the rule drops it
+    assert commissioned and all(count == 0 and model.labels([text])[0] for text, count in commissioned)
 
 
 @pytest.mark.slow

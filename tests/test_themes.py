@@ -339,6 +339,57 @@ def passages_of(paragraphs: list[str]):
     return segment("test-review", blocks)
 
 
+def test_review_process_detector_flags_how_the_review_was_done_not_what_it_found(shipped):
+    about_the_review = [
+        "The partnership commissioned this review after the rapid review agreed that the criteria were met.",
+        "The reviewer read the case records of six agencies and met eleven practitioners at two learning events.",
+        "The terms of reference asked how well agencies shared information and whether the child's views were "
+        "sought.",
+    ]
+    findings = [
+        "The review found that no one asked Child D what life at home was like.",
+        "Practitioners told the review that the school's concerns never reached the health visitor.",
+        "The reviewer found that a care order was not considered although the threshold was met.",
+    ]
+    flags = shipped.about_the_review(about_the_review + findings)
+    assert flags.tolist() == [True] * 3 + [False] * 3
+    assert all(shipped.labels(findings))  # the findings keep their themes
+    assert shipped.about_the_review([]).shape == (0,)
+
+
+def test_a_tag_is_dropped_only_when_its_passage_and_its_evidence_are_about_the_review(shipped):
+    from pipeline.segment import segment
+
+    method = ("The reviewer read the case records of six agencies and met eleven practitioners at two learning "
+              "events. The terms of reference asked how well agencies shared information about the family.")
+    finding = ("The reviewer met eleven practitioners at two learning events. They described how the school's "
+               "concerns about Child D's bruising were never passed to the health visitor or to children's "
+               "social care, so no agency saw the whole picture.")
+    passages = [p for i, text in enumerate([method, finding])
+                for p in segment(f"r{i}", [Block("paragraph", text, 1, 1)])]
+    tags, _ = shipped.tag_passages(passages, with_embeddings=False)
+    kept = shipped.without_review_process(passages, tags)
+    assert {t.passage_id for t in tags} == {p.passage_id for p in passages}  # the model alone tags both
+    assert {t.passage_id for t in kept} == {passages[1].passage_id}
+
+
+def test_a_model_folder_saved_without_a_detector_flags_nothing(tmp_path):
+    from pipeline.themes.arrays import read_arrays, write_arrays
+    from pipeline.themes.model import weights_hash
+
+    folder = tmp_path / "model"
+    shutil.copytree(SHIPPED, folder)
+    arrays = {name: value for name, value in read_arrays(folder / "weights.npz").items()
+              if not name.startswith("process.")}
+    write_arrays(folder / "weights.npz", arrays)
+    config = json.loads((folder / "config.json").read_text())
+    config["weights_sha256"] = weights_hash(folder)
+    (folder / "config.json").write_text(json.dumps(config))
+    model = ThemeModel.load(folder)
+    assert model.process_detector is None
+    assert model.about_the_review(["The reviewer read the records of six agencies."]).tolist() == [False]
+
+
 def test_tag_passages_gives_evidence_inside_the_passage(shipped):
     passages = passages_of([  # each over the segmenter's minimum length, so each is its own passage
         f"The family moved house twice that year. {VOICE_TEXT} The school reported good attendance.",

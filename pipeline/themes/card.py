@@ -65,6 +65,7 @@ def render_model_card(config: dict, metrics: dict) -> str:
         f"out), sha256 `{config['training_data']['sha256'][:16]}…`",
         f"- version recorded with every tag: `{config['name']}@{config['weights_sha256'][:10]}`",
         "",
+        *_process_section(metrics.get("about_the_review")),
         "## How it was chosen",
         "",
         f"Approaches compared: {', '.join(metrics['approaches'])}. Chosen by {metrics['selection_rule']}. "
@@ -233,3 +234,34 @@ def _avg(report: dict | None, key: str) -> str:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def _process_section(report: dict | None) -> list[str]:
+    """The model card's lines on the review-process detector (none when the model has no detector)."""
+    if not report:
+        return []
+    held = report["held_out"]
+    lines = [
+        "## Passages about the review itself",
+        "",
+        "A second, small linear model on the same TF-IDF features says whether a passage is about how the review "
+        "came about and was done (commissioning, terms of reference, lines of enquiry, records read, people met); "
+        f"the pipeline drops a tag when both its passage and its evidence sentence score {held['cut']} or more, "
+        "wherever they sit (`pipeline/themes/process.py`). Trained on "
+        f"{report['trained_on']['about_the_review']} such passages of {report['trained_on']['items']} (the "
+        "training split's methodology and terms-of-reference items without a theme, and the review-only passages "
+        f"under `probes/`). On passages it was not trained on (held-out split, {report['trained_on']['probes']} "
+        "probes split the same way), each scored whole:",
+        "",
+        f"- about the review: {held['about_the_review']['flagged']} of {held['about_the_review']['items']} flagged",
+        f"- with a theme: {held['with_a_theme']['flagged']} of {held['with_a_theme']['items']} flagged (their tags "
+        "would be lost)",
+        f"- other passages without a theme: {held['other_without_a_theme']['flagged']} of "
+        f"{held['other_without_a_theme']['items']} flagged (nothing lost)",
+    ]
+    if report.get("dev"):
+        dev = report["dev"]
+        lines.append(f"- development set (real sentences): {dev['with_a_theme']['flagged']} of "
+                     f"{dev['with_a_theme']['items']} with a theme and {dev['other_without_a_theme']['flagged']} of "
+                     f"{dev['other_without_a_theme']['items']} without flagged")
+    return lines + [""]

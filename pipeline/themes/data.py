@@ -16,6 +16,7 @@ from pipeline.themes.errors import ThemeError
 from pipeline.themes.taxonomy import Taxonomy
 
 HELD_OUT_SHARE = 0.2
+PROBES = "probes"  # sub-folder of passages about the review itself, read by the review-process detector only
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Example:
     uncertain: frozenset[str] = frozenset()
     source: str = ""  # "file, line N", for messages
     file: str = ""  # the file name
+    style: str = ""  # the writer's note of what kind of passage it is ("finding", "methodology", ...), if given
 
 
 def is_held_out(example_id: str) -> bool:
@@ -124,8 +126,9 @@ def read_examples(path: Path, themes: Collection[str]) -> list[Example]:
                 raise ThemeError(f"{where}: field 'text' is missing or empty")
             labels = _theme_list(record, "labels", where, known, required=True)
             uncertain = _theme_list(record, "uncertain", where, known, required=False)
+            style = record.get("style")
             examples.append(Example(id=str(example_id), text=text, labels=labels, uncertain=uncertain,
-                                    source=where, file=path.name))
+                                    source=where, file=path.name, style=style if isinstance(style, str) else ""))
     return examples
 
 
@@ -142,9 +145,15 @@ def _theme_list(record: dict, field: str, where: str, known: set[str], required:
     return frozenset(value)
 
 
+def probe_files(data_dir: Path) -> list[Path]:
+    """The ``probes/*.jsonl`` files of a training folder (passages about the review itself, see
+    :mod:`pipeline.themes.process`), sorted by name; empty when there are none."""
+    return sorted((Path(data_dir) / PROBES).glob("*.jsonl"))
+
+
 def data_checksum(data_dir: Path) -> str:
-    """SHA-256 over the training files' names and contents (recorded in the model's config)."""
+    """SHA-256 over the training and probe files' names and contents (recorded in the model's config)."""
     digest = hashlib.sha256()
-    for path in training_files(data_dir):
+    for path in training_files(data_dir) + probe_files(data_dir):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -59,6 +59,7 @@ class ThemeModel:
         self.encoder_name: str = config["encoder"]
         self._threshold_row = np.array([thresholds[t] for t in self.themes])
         self._encoder = None
+        self.process_detector = None  # ReviewProcessDetector, when the model folder has one
 
     @classmethod
     def load(cls, folder: Path) -> ThemeModel:
@@ -87,9 +88,38 @@ class ThemeModel:
         if config.get("weights_sha256") and config["weights_sha256"] != digest:
             raise ThemeError(f"{folder}: weights.npz or thresholds.json changed after training (hash mismatch); "
                              "retrain with `casereview train`")
+        from pipeline.themes.process import ReviewProcessDetector
+
         classifier = classifier_from_arrays(config["approach"], arrays, config.get("settings", {}))
-        return cls(folder, config, classifier, {t: float(thresholds[t]) for t in config["themes"]},
-                   f"{config['name']}@{digest[:10]}")
+        model = cls(folder, config, classifier, {t: float(thresholds[t]) for t in config["themes"]},
+                    f"{config['name']}@{digest[:10]}")
+        if hasattr(classifier, "features"):
+            model.process_detector = ReviewProcessDetector.from_arrays(arrays)
+        return model
+
+    def without_review_process(self, passages: Sequence[Passage], tags: Sequence[ThemeTag]) -> list[ThemeTag]:
+        """``tags`` less those whose passage and whose first evidence sentence are both about the review itself
+        (:meth:`about_the_review`). Requiring both keeps a finding told in a review-process passage ("The review
+        heard a range of views on this decision. ... the decision was therefore not properly tested.")."""
+        texts = {p.passage_id: p.text for p in passages}
+        candidates = [t for t in tags if t.evidence and t.passage_id in texts]
+        if self.process_detector is None or not candidates:
+            return list(tags)
+        passage_ids = sorted({t.passage_id for t in candidates})
+        flagged = {pid for pid, flag in zip(passage_ids, self.about_the_review([texts[pid] for pid in passage_ids]),
+                                            strict=True) if flag}
+        suspects = [t for t in candidates if t.passage_id in flagged]
+        dropped = {id(t) for t, flag in zip(suspects, self.about_the_review([t.evidence[0].text for t in suspects]),
+                                            strict=True) if flag}
+        return [t for t in tags if id(t) not in dropped]
+
+    def about_the_review(self, texts: Sequence[str]) -> np.ndarray:
+        """For each text, whether it is about the review itself (how it came about and was done) by the
+        model's review-process detector (:mod:`pipeline.themes.process`); all False without one."""
+        texts = list(texts)
+        if self.process_detector is None or not texts:
+            return np.zeros(len(texts), dtype=bool)
+        return self.process_detector.flags(self.classifier.features(texts))
 
     @property
     def uses_embeddings(self) -> bool:

@@ -24,7 +24,15 @@ from pipeline.settings import PROJECT_ROOT
 from pipeline.themes import approaches as ap
 from pipeline.themes.arrays import write_arrays
 from pipeline.themes.card import render_model_card, write_data_card_counts
-from pipeline.themes.data import Example, data_checksum, is_held_out, load_gold, load_training_data
+from pipeline.themes.data import (
+    Example,
+    data_checksum,
+    is_held_out,
+    load_gold,
+    load_training_data,
+    probe_files,
+    read_examples,
+)
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import RESAMPLES, evaluate, reliability
 from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, weights_hash
@@ -212,7 +220,17 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
         "casereview_version": __version__,
         "created": datetime.date.today().isoformat(),
     }
-    _write_model(Path(out_dir), classifier, results[chosen]["thresholds"], config, metrics)
+    detector = None
+    if chosen == ap.TFIDF:
+        detector, metrics["about_the_review"] = _fit_process_detector(classifier, data_dir, taxonomy, train, held_out,
+                                                                      dev, seed)
+        config["about_the_review"] = ({"cut": detector.cut, "rule": "the pipeline drops a tag when its passage and "
+                                       "its evidence sentence are both flagged (pipeline/themes/process.py)"}
+                                      if detector else None)
+        log("review-process detector: " + (f"{metrics['about_the_review']['held_out']}" if detector else "none "
+                                           "(too few examples about the review itself)"))
+    _write_model(Path(out_dir), classifier, results[chosen]["thresholds"], config, metrics,
+                 detector.to_arrays() if detector else {})
     write_data_card_counts(Path(data_dir), examples, themes)
     return metrics
 
@@ -291,9 +309,34 @@ def _selection_score(result: dict) -> float:
     return round((cv + (result["dev"]["macro_core"]["f1"] or 0.0)) / 2, 4)
 
 
-def _write_model(out_dir: Path, classifier, thresholds: dict, config: dict, metrics: dict) -> None:
+def _fit_process_detector(classifier, data_dir: Path, taxonomy: Taxonomy, train: list[Example],
+                          held_out: list[Example], dev: list[Example], seed: int):
+    """Fit the review-process detector on the training split and the probe passages (split by id the same way);
+    report it on the held-out ones and on the development set. Returns (detector or None, report or None)."""
+    from pipeline.themes.process import ReviewProcessDetector, detector_report, is_about_the_review
+
+    probes = [e for path in probe_files(data_dir) for e in read_examples(path, taxonomy.ids)]
+    fit_rows = [(e, False) for e in train] + [(e, True) for e in probes if not is_held_out(e.id)]
+    test_rows = [(e, False) for e in held_out] + [(e, True) for e in probes if is_held_out(e.id)]
+    about = np.array([is_about_the_review(e, probe) for e, probe in fit_rows], dtype=int)
+    detector = ReviewProcessDetector.fit(classifier.features([e.text for e, _ in fit_rows]), about, seed)
+    if detector is None:
+        return None, None
+    tested = [e for e, _ in test_rows]
+    report = {"trained_on": {"items": len(fit_rows), "about_the_review": int(about.sum()),
+                             "probes": len(probes)},
+              "held_out": detector_report(detector, classifier.features([e.text for e in tested]), tested,
+                                          np.array([is_about_the_review(e, probe) for e, probe in test_rows]))}
+    if dev:
+        report["dev"] = detector_report(detector, classifier.features([e.text for e in dev]), dev,
+                                        np.zeros(len(dev), dtype=int))
+    return detector, report
+
+
+def _write_model(out_dir: Path, classifier, thresholds: dict, config: dict, metrics: dict,
+                 extra_arrays: dict | None = None) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_arrays(out_dir / WEIGHTS, classifier.to_arrays())
+    write_arrays(out_dir / WEIGHTS, {**classifier.to_arrays(), **(extra_arrays or {})})
     _write_json(out_dir / THRESHOLDS, thresholds)
     config["weights_sha256"] = weights_hash(out_dir)
     _write_json(out_dir / CONFIG, config)
