@@ -15,8 +15,8 @@ The pipeline drops a tag when both the passage and the tag's evidence sentence s
 (:meth:`pipeline.themes.model.ThemeModel.without_review_process`). The passage alone is not enough: a real
 passage often opens in the review's words and goes on to a finding ("The review heard a range of views on this
 decision ... the decision was therefore not properly tested"), and on the demo reviews a rule on the passage alone
-dropped three such findings among ten tags; requiring the evidence sentence too dropped three tags, none of them
-a finding. The model card reports the detector on held-out passages.
+dropped 14 tags, five of them findings; requiring the evidence sentence too dropped three tags, none of them a
+finding. The model card reports the detector on held-out passages.
 """
 
 from __future__ import annotations
