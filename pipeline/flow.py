@@ -169,9 +169,8 @@ def make_tagger(model_dir: Path | None, store: Store):
     def tag(passages):
         ids = [p.passage_id for p in passages]
         cached = store.cached_embeddings(ids, model.encoder_name)
-        tags, embeddings = model.tag_passages(passages, embeddings=cached or None)
+        tags, embeddings = model.tag_passages(passages, embeddings=cached or None, drop_review_process=True)
         skipped = untagged_passages(passages)
-        tags = model.without_review_process(passages, tags)
         tags = [t for t in tags if t.passage_id not in skipped]
         new = {pid: vec for pid, vec in embeddings.items() if pid not in cached}
         return tags, new, model.encoder_name

@@ -368,9 +368,10 @@ def test_a_tag_is_dropped_only_when_its_passage_and_its_evidence_are_about_the_r
     passages = [p for i, text in enumerate([method, finding])
                 for p in segment(f"r{i}", [Block("paragraph", text, 1, 1)])]
     tags, _ = shipped.tag_passages(passages, with_embeddings=False)
-    kept = shipped.without_review_process(passages, tags)
+    kept, _ = shipped.tag_passages(passages, with_embeddings=False, drop_review_process=True)
     assert {t.passage_id for t in tags} == {p.passage_id for p in passages}  # the model alone tags both
     assert {t.passage_id for t in kept} == {passages[1].passage_id}
+    assert [t for t in tags if t.passage_id == passages[1].passage_id] == kept  # scores and evidence unchanged
 
 
 def test_a_model_folder_saved_without_a_detector_flags_nothing(tmp_path):

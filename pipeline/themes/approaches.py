@@ -142,13 +142,21 @@ class TfidfClassifier:
         passage probabilities equal ``predict_proba(texts)``. A passage whose words differ from its
         sentences' is analysed directly.
         """
+        passage_features, sentence_features, ends = self.passage_features(texts, sentences)
+        return (self.linear.predict_proba(passage_features),
+                np.split(self.linear.predict_proba(sentence_features), ends))
+
+    def passage_features(self, texts: Sequence[str], sentences: Sequence[Sequence[str]]):
+        """TF-IDF rows of each passage and of each of its sentences, analysing the characters once (see
+        :meth:`predict_passages`). Returns (passage rows, sentence rows of all passages in order, the split
+        points between passages' sentences for ``np.split``)."""
         from scipy.sparse import csr_matrix
 
         texts = [str(t) for t in texts]
         flat = [s for group in sentences for s in group]
-        if not flat:
-            return self.predict_proba(texts), [np.zeros((0, self.linear.coef.shape[0])) for _ in texts]
         word, char = self.vectorizers
+        if not flat:
+            return self.features(texts), self.features([]), np.zeros(max(len(texts) - 1, 0), dtype=int)
         sentence_char = _counts(char, flat)
         rows, columns, direct, start = [], [], [], 0
         for i, (text, group) in enumerate(zip(texts, sentences, strict=True)):
@@ -165,9 +173,7 @@ class TfidfClassifier:
             passage_char = passage_char + placing @ _counts(char, [texts[i] for i in direct])
         passage_features = _stack([word.transform(texts), _weigh(char, passage_char)])
         sentence_features = _stack([word.transform(flat), _weigh(char, sentence_char)])
-        passage_probabilities = self.linear.predict_proba(passage_features)
-        ends = np.cumsum([len(group) for group in sentences])[:-1]
-        return passage_probabilities, np.split(self.linear.predict_proba(sentence_features), ends)
+        return passage_features, sentence_features, np.cumsum([len(group) for group in sentences])[:-1]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.linear.to_arrays("tfidf")

@@ -93,25 +93,9 @@ class ThemeModel:
         classifier = classifier_from_arrays(config["approach"], arrays, config.get("settings", {}))
         model = cls(folder, config, classifier, {t: float(thresholds[t]) for t in config["themes"]},
                     f"{config['name']}@{digest[:10]}")
-        if hasattr(classifier, "features"):
+        if hasattr(classifier, "passage_features"):
             model.process_detector = ReviewProcessDetector.from_arrays(arrays)
         return model
-
-    def without_review_process(self, passages: Sequence[Passage], tags: Sequence[ThemeTag]) -> list[ThemeTag]:
-        """``tags`` less those whose passage and whose first evidence sentence are both about the review itself
-        (:meth:`about_the_review`). Requiring both keeps a finding told in a review-process passage ("The review
-        heard a range of views on this decision. ... the decision was therefore not properly tested.")."""
-        texts = {p.passage_id: p.text for p in passages}
-        candidates = [t for t in tags if t.evidence and t.passage_id in texts]
-        if self.process_detector is None or not candidates:
-            return list(tags)
-        passage_ids = sorted({t.passage_id for t in candidates})
-        flagged = {pid for pid, flag in zip(passage_ids, self.about_the_review([texts[pid] for pid in passage_ids]),
-                                            strict=True) if flag}
-        suspects = [t for t in candidates if t.passage_id in flagged]
-        dropped = {id(t) for t, flag in zip(suspects, self.about_the_review([t.evidence[0].text for t in suspects]),
-                                            strict=True) if flag}
-        return [t for t in tags if id(t) not in dropped]
 
     def about_the_review(self, texts: Sequence[str]) -> np.ndarray:
         """For each text, whether it is about the review itself (how it came about and was done) by the
@@ -161,6 +145,18 @@ class ThemeModel:
         """
         return self._score(list(texts), sentences, embeddings)[0]
 
+    def _score_with_process_flags(self, texts: list[str], sentences: list[list[str]]):
+        """Like :meth:`_score` for a TF-IDF model, also returning the review-process flags of each passage and
+        of each of its sentences, from the same feature rows."""
+        from pipeline.themes.scoring import passage_rule
+
+        passage_rows, sentence_rows, ends = self.classifier.passage_features(texts, sentences)
+        whole = self.classifier.linear.predict_proba(passage_rows)
+        by_sentence = [scores if len(scores) > 1 else np.zeros((0, whole.shape[1]))
+                       for scores in np.split(self.classifier.linear.predict_proba(sentence_rows), ends)]
+        flags = (self.process_detector.flags(passage_rows), np.split(self.process_detector.flags(sentence_rows), ends))
+        return passage_rule(whole, by_sentence), by_sentence, flags
+
     def _score(self, texts: list[str], sentences: Sequence[Sequence[str]] | None,
                embeddings: np.ndarray | None) -> tuple[np.ndarray, list[np.ndarray]]:
         if not texts:
@@ -183,7 +179,8 @@ class ThemeModel:
                 for row in probabilities >= self._threshold_row]
 
     def tag_passages(self, passages: Sequence[Passage], embeddings: Mapping[str, Sequence[float]] | None = None,
-                     with_embeddings: bool = True) -> tuple[list[ThemeTag], dict[str, list[float]]]:
+                     with_embeddings: bool = True, drop_review_process: bool = False
+                     ) -> tuple[list[ThemeTag], dict[str, list[float]]]:
         """Tag passages with themes, each tag with its evidence sentences.
 
         Parameters
@@ -194,6 +191,11 @@ class ThemeModel:
         with_embeddings : bool
             Compute passage embeddings (for reuse by later stages) even when the classifier does not need
             them. False skips encoding for such models, which makes tagging many times faster.
+        drop_review_process : bool
+            Leave out a tag when both its passage and its first evidence sentence are about how the review was
+            done, by the model's review-process detector (:mod:`pipeline.themes.process`; as the pipeline
+            tags). Requiring both keeps a finding told in a passage that opens in the review's words. The
+            detector reads the same TF-IDF rows as the themes, so this costs almost nothing.
 
         Returns
         -------
@@ -209,15 +211,21 @@ class ThemeModel:
         vectors, computed = None, {}
         if passages and (with_embeddings or self.uses_embeddings):
             vectors, computed = self._passage_vectors(passages, embeddings or {})
-        probabilities, by_sentence = self._score([p.text for p in passages],
-                                                 [[s.text for s in p.sentences] for p in passages],
-                                                 vectors if self.uses_embeddings else None)
+        texts, sentences = [p.text for p in passages], [[s.text for s in p.sentences] for p in passages]
+        about = None
+        if drop_review_process and self.process_detector is not None and passages:
+            probabilities, by_sentence, about = self._score_with_process_flags(texts, sentences)
+        else:
+            probabilities, by_sentence = self._score(texts, sentences, vectors if self.uses_embeddings else None)
         hits = probabilities >= self._threshold_row
         tags = []
         for i, passage in enumerate(passages):
             for j in np.flatnonzero(hits[i]):
                 evidence = self._evidence(passage, j, float(probabilities[i, j]),
                                           by_sentence[i] if len(by_sentence[i]) else None)
+                if about is not None and about[0][i] and (
+                        not len(by_sentence[i]) or about[1][i][int(np.argmax(by_sentence[i][:, j]))]):
+                    continue  # the passage and its evidence sentence are about the review itself
                 tags.append(ThemeTag(passage_id=passage.passage_id, theme=self.themes[j],
                                      score=round(float(probabilities[i, j]), 4), model_version=self.version,
                                      evidence=evidence))

@@ -12,7 +12,7 @@ terms of reference and that carry no theme, plus the review-only passages under 
 everything else (findings told in the review's words included) is negative.
 
 The pipeline drops a tag when both the passage and the tag's evidence sentence score at least ``CUT``
-(:meth:`pipeline.themes.model.ThemeModel.without_review_process`). The passage alone is not enough: a real
+(``ThemeModel.tag_passages(..., drop_review_process=True)``). The passage alone is not enough: a real
 passage often opens in the review's words and goes on to a finding ("The review heard a range of views on this
 decision ... the decision was therefore not properly tested"), and on the demo reviews a rule on the passage alone
 dropped 14 tags, five of them findings; requiring the evidence sentence too dropped three tags, none of them a
