@@ -30,7 +30,7 @@ class CalibratedLinear:
 
     def predict_proba(self, features) -> np.ndarray:
         """Calibrated probabilities, one column per theme."""
-        return _sigmoid(self.decision(features) * self.platt_slope + self.platt_offset)
+        return sigmoid(self.decision(features) * self.platt_slope + self.platt_offset)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """The arrays to save, with names starting ``prefix``."""
@@ -85,15 +85,15 @@ def fit_calibrated(features, labels: np.ndarray, folds: Folds, c: float, seed: i
     slopes, offsets = zip(*(_fit_platt(scores[:, j], labels[:, j]) for j in range(labels.shape[1])), strict=True)
     coef, intercept = _fit_averaged(features, labels, extra or [], c, seed)
     model = CalibratedLinear(coef, intercept, np.array(slopes), np.array(offsets))
-    return model, _sigmoid(scores * model.platt_slope + model.platt_offset)
+    return model, sigmoid(scores * model.platt_slope + model.platt_offset)
 
 
 def _fit_averaged(features, labels: np.ndarray, extra_sets: list[tuple], c: float, seed: int
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Weights fitted on ``features`` alone, or averaged over one fit per set of extra rows appended to them."""
     if not extra_sets:
-        return _fit_weights(features, labels, c, seed)
-    fits = [_fit_weights(*_append_rows(features, labels, *extra), c, seed) for extra in extra_sets]
+        return fit_weights(features, labels, c, seed)
+    fits = [fit_weights(*_append_rows(features, labels, *extra), c, seed) for extra in extra_sets]
     return np.mean([coef for coef, _ in fits], axis=0), np.mean([intercept for _, intercept in fits], axis=0)
 
 
@@ -105,7 +105,7 @@ def _append_rows(features, labels: np.ndarray, more_features, more_labels: np.nd
     return stacked, np.vstack([labels, more_labels])
 
 
-def _fit_weights(features, labels: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_weights(features, labels: np.ndarray, c: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression
 
     n_themes = labels.shape[1]
@@ -131,5 +131,5 @@ def _fit_platt(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(model.coef_[0, 0]), float(model.intercept_[0])
 
 
-def _sigmoid(values: np.ndarray) -> np.ndarray:
+def sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(values, -40, 40)))

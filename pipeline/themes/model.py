@@ -148,14 +148,14 @@ class ThemeModel:
     def _score_with_process_flags(self, texts: list[str], sentences: list[list[str]]):
         """Like :meth:`_score` for a TF-IDF model, also returning the review-process flags of each passage and
         of each of its sentences, from the same feature rows."""
-        from pipeline.themes.scoring import passage_rule
+        from pipeline.themes.scoring import combine
 
         passage_rows, sentence_rows, ends = self.classifier.passage_features(texts, sentences)
-        whole = self.classifier.linear.predict_proba(passage_rows)
-        by_sentence = [scores if len(scores) > 1 else np.zeros((0, whole.shape[1]))
-                       for scores in np.split(self.classifier.linear.predict_proba(sentence_rows), ends)]
+        linear = self.classifier.linear
+        scores, by_sentence = combine(linear.predict_proba(passage_rows),
+                                      np.split(linear.predict_proba(sentence_rows), ends))
         flags = (self.process_detector.flags(passage_rows), np.split(self.process_detector.flags(sentence_rows), ends))
-        return passage_rule(whole, by_sentence), by_sentence, flags
+        return scores, by_sentence, flags
 
     def _score(self, texts: list[str], sentences: Sequence[Sequence[str]] | None,
                embeddings: np.ndarray | None) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.themes.data import Example
+from pipeline.themes.linear import fit_weights, sigmoid
 
 STYLES = frozenset({"methodology", "method", "terms_of_reference"})  # writers' notes of a review-process passage
 CUT = 0.8  # probability at or above which a passage counts as about the review itself
@@ -57,19 +58,16 @@ class ReviewProcessDetector:
 
     @classmethod
     def fit(cls, features, about: np.ndarray, seed: int) -> ReviewProcessDetector | None:
-        """Fit on feature rows and 0/1 flags; None when there are too few of either class to learn from."""
-        from sklearn.linear_model import LogisticRegression
-
+        """Fit on feature rows and 0/1 flags (the theme model's own logistic regression, one column); None when
+        there are too few of either class to learn from."""
         if min(int(about.sum()), int(len(about) - about.sum())) < MIN_EXAMPLES:
             return None
-        model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=seed)
-        model.fit(features, about)
-        return cls(model.coef_[0].astype(np.float64), float(model.intercept_[0]))
+        coef, intercept = fit_weights(features, np.asarray(about).reshape(-1, 1), C, seed)
+        return cls(coef[0], float(intercept[0]))
 
     def probability(self, features) -> np.ndarray:
         """Probability, per row of features, that the passage is about the review itself."""
-        scores = np.asarray(features @ self.coef).ravel() + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(scores, -40, 40)))
+        return sigmoid(np.asarray(features @ self.coef).ravel() + self.intercept)
 
     def flags(self, features) -> np.ndarray:
         """Whether each row is at or above the cut."""

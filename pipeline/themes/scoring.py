@@ -62,8 +62,13 @@ def score_texts(classifier, texts: Sequence[str], sentences: Sequence[Sequence[s
     else:
         whole = classifier.predict_proba(texts, embeddings)
         by_sentence = _sentence_probabilities(classifier, sentences, embed, whole.shape[1])
-    n_themes = whole.shape[1]
-    by_sentence = [scores if len(scores) > 1 else np.zeros((0, n_themes)) for scores in by_sentence]
+    return combine(whole, by_sentence)
+
+
+def combine(whole: np.ndarray, by_sentence: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`passage_rule` over texts' own and their sentences' probabilities, with a one-sentence text's
+    sentence rows emptied (its sentence is the text); returns what :func:`score_texts` returns."""
+    by_sentence = [scores if len(scores) > 1 else np.zeros((0, whole.shape[1])) for scores in by_sentence]
     return passage_rule(whole, by_sentence), by_sentence
 
 
