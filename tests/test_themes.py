@@ -120,8 +120,8 @@ def test_shipped_training_data_is_valid_and_split_is_stable():
 
 
 def test_training_data_shares_no_passage_with_the_shared_documents():
-    """Our training data (and the probe items beside it) is our own writing: no 12-word run of it appears in
-    ../shared (corpus or dev set)."""
+    """Our training data (and the probe and unseen-writer items beside it) is our own writing: no 12-word run of
+    it appears in ../shared (corpus or dev set)."""
     import re
 
     shared = PROJECT_ROOT.parent / "shared"
@@ -136,7 +136,9 @@ def test_training_data_shares_no_passage_with_the_shared_documents():
     theirs = set().union(*(runs(path.read_text(encoding="utf-8")) for path in sources))
     taxonomy = load_taxonomy(TAXONOMY)
     ours = load_training_data(TRAINING, taxonomy)
-    ours += [e for path in sorted((TRAINING / "probes").glob("*.jsonl")) for e in read_examples(path, taxonomy.ids)]
+    ours += [e for folder in ("probes", "unseen_writers") for path in sorted((TRAINING / folder).glob("*.jsonl"))
+             for e in read_examples(path, taxonomy.ids)]
+    assert len(ours) > len(load_training_data(TRAINING, taxonomy)) + 1000
     copied = {e.id: sorted(runs(e.text) & theirs)[:1] for e in ours if runs(e.text) & theirs}
     assert not copied, f"training items repeat text from ../shared: {copied}"
 
@@ -271,13 +273,30 @@ def test_train_save_load_gives_identical_predictions(tmp_path, approach):
         assert (tmp_path / "m1" / name).is_file()
 
 
+def unseen_writers_folder(data: Path, per_file: int = 10) -> int:
+    """Copy the first lines of each shipped unseen-writer file into ``data/unseen_writers``; return how many."""
+    folder = data / "unseen_writers"
+    folder.mkdir()
+    count = 0
+    for path in sorted((TRAINING / "unseen_writers").glob("*.jsonl")):
+        lines = path.read_text(encoding="utf-8").splitlines()[:per_file]
+        (folder / path.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        count += len(lines)
+    return count
+
+
 @pytest.mark.slow
 def test_same_data_and_seed_give_identical_weights(tmp_path):
+    """... and passages by unseen writers are scored, never trained on: adding them leaves the weights alone."""
     from pipeline.themes.train import train_models
 
     data = small_training_folder(tmp_path)
-    for name in ("m1", "m2"):
-        train_models(data, tmp_path / name, seed=5, approaches=["keywords", "tfidf"], log=lambda _: None)
+    train_models(data, tmp_path / "m1", seed=5, approaches=["keywords", "tfidf"], log=lambda _: None)
+    unseen = unseen_writers_folder(data)
+    metrics = train_models(data, tmp_path / "m2", seed=5, approaches=["keywords", "tfidf"], log=lambda _: None)
+    assert unseen >= 20 and metrics["approaches"]["tfidf"]["unseen_writers"]["items"] == unseen
+    assert "unseen writers" in (tmp_path / "m2" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "unseen writers" not in (tmp_path / "m1" / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert (tmp_path / "m1" / "weights.npz").read_bytes() == (tmp_path / "m2" / "weights.npz").read_bytes()
     first, second = ThemeModel.load(tmp_path / "m1"), ThemeModel.load(tmp_path / "m2")
     assert first.version.split("@")[1] == second.version.split("@")[1]

@@ -17,6 +17,7 @@ from pipeline.themes.taxonomy import Taxonomy
 
 HELD_OUT_SHARE = 0.2
 PROBES = "probes"  # sub-folder of passages about the review itself, read by the review-process detector only
+UNSEEN_WRITERS = "unseen_writers"  # sub-folder of passages by writers who never saw the training data: scored only
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,19 @@ def probe_files(data_dir: Path) -> list[Path]:
     return sorted((Path(data_dir) / PROBES).glob("*.jsonl"))
 
 
+def unseen_writer_files(data_dir: Path) -> list[Path]:
+    """The ``unseen_writers/*.jsonl`` files of a training folder, sorted by name; empty when there are none.
+
+    Passages written, in the same format, by writers who had not read the training files: never trained on,
+    only scored, to show how the model does on another writer's idea of the same themes.
+    """
+    return sorted((Path(data_dir) / UNSEEN_WRITERS).glob("*.jsonl"))
+
+
 def data_checksum(data_dir: Path) -> str:
-    """SHA-256 over the training and probe files' names and contents (recorded in the model's config)."""
+    """SHA-256 over the names and contents of the training, probe and unseen-writer files (recorded in the model's
+    config)."""
     digest = hashlib.sha256()
-    for path in training_files(data_dir) + probe_files(data_dir):
+    for path in training_files(data_dir) + probe_files(data_dir) + unseen_writer_files(data_dir):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -2,9 +2,10 @@
 
 Steps: split the training examples (20% held out by a hash of each id); fit each approach with 5-fold
 cross-validation on the training split (calibrated out-of-fold probabilities); choose each theme's
-threshold on those out-of-fold probabilities; score every approach on cross-validation, the held-out split
-and, if given, a development set of real sentences (these two scored as the pipeline scores passages: whole
-and sentence by sentence, see ``pipeline.themes.scoring``); choose the approach with the best mean of
+threshold on those out-of-fold probabilities; score every approach on cross-validation, the held-out split,
+the passages by unseen writers (``unseen_writers/`` in the data folder, if there) and, if given, a development
+set of real sentences (these three scored as the pipeline scores passages: whole and sentence by sentence, see
+``pipeline.themes.scoring``); choose the approach with the best mean of
 cross-validated macro-F1 (all themes) and development macro-F1 (core themes); save it.
 The development set is used to choose between approaches and is reported; thresholds are never tuned on it.
 """
@@ -32,6 +33,7 @@ from pipeline.themes.data import (
     load_training_data,
     probe_files,
     read_examples,
+    unseen_writer_files,
 )
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import RESAMPLES, evaluate, reliability
@@ -44,6 +46,7 @@ FOLDS = 5
 THRESHOLD_FLOOR, THRESHOLD_CEILING = 0.3, 0.9
 THRESHOLD_WINDOW = 0.1  # F1 is averaged over thresholds this close (see choose_thresholds)
 KEYWORD_THRESHOLD = 0.5
+SCORED_SPLITS = ("held_out", "dev", "unseen_writers")  # besides cross-validation; never trained on
 SELECTION_RULE = ("highest mean of cross-validated macro-F1 over all themes and development-set macro-F1 over "
                   "the core themes (cross-validated macro-F1 alone when there is no development set)")
 
@@ -157,22 +160,25 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
     if len(train) < 2 * FOLDS or not held_out:
         raise ThemeError(f"{data_dir}: too few examples to train ({len(train)} training, {len(held_out)} held out)")
     dev = load_gold(dev_path, taxonomy.ids) if dev_path else []
+    unseen = [e for path in unseen_writer_files(data_dir) for e in read_examples(path, taxonomy.ids)]
     themes = taxonomy.ids
     labels = label_matrix(train, themes)
     log(f"{len(examples)} examples: {len(train)} for training, {len(held_out)} held out"
-        + (f"; development set: {len(dev)} sentences" if dev else "; no development set"))
+        + (f"; development set: {len(dev)} sentences" if dev else "; no development set")
+        + (f"; {len(unseen)} passages by unseen writers (scored only)" if unseen else ""))
 
     from sklearn.model_selection import KFold
 
     folds = list(KFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.arange(len(train))))
+    splits = {"train": train, "held_out": held_out, "dev": dev, "unseen_writers": unseen}
     embeddings = {}
     if any(a in (ap.EMBEDDING, ap.COMBINED) for a in approaches):
-        embeddings = _embed_all(encoder_name, {"train": train, "held_out": held_out, "dev": dev}, log)
+        embeddings = _embed_all(encoder_name, splits, log)
 
     fitted = _fit_approaches(approaches, taxonomy, train, labels, folds, seed, embeddings, log)
-    # held-out and development texts are scored as the pipeline scores passages: whole and sentence by sentence
-    splits = {"train": train, "held_out": held_out, "dev": dev}
-    sentences = {name: split_sentences([e.text for e in splits[name]]) for name in ("held_out", "dev")}
+    # held-out, development and unseen writers' texts are scored as the pipeline scores passages: whole and
+    # sentence by sentence
+    sentences = {name: split_sentences([e.text for e in splits[name]]) for name in SCORED_SPLITS}
     embed = _encode_with(encoder_name) if embeddings else None
     results = {}
     for name, (classifier, out_of_fold) in fitted.items():
@@ -211,7 +217,8 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
         "core_themes": taxonomy.core_ids,
         "taxonomy_version": taxonomy.version,
         "training_data": {"folder": Path(data_dir).name, "sha256": data_checksum(data_dir),
-                          "examples": len(examples), "train": len(train), "held_out": len(held_out)},
+                          "examples": len(examples), "train": len(train), "held_out": len(held_out),
+                          "unseen_writers": len(unseen)},
         "seed": seed,
         "folds": FOLDS,
         "threshold_rule": (f"max F1 on out-of-fold probabilities, averaged over thresholds within {THRESHOLD_WINDOW}, "
@@ -290,7 +297,7 @@ def _score(classifier, thresholds, out_of_fold, taxonomy: Taxonomy, splits, sent
 
     result = {"thresholds": thresholds,
               "cross_validation": evaluate(splits["train"], tagged(out_of_fold), themes, core)}
-    for name in ("held_out", "dev"):
+    for name in SCORED_SPLITS:
         items = splits[name]
         if not items:
             result[name] = None
