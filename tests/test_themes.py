@@ -14,7 +14,14 @@ from click.testing import CliRunner
 from pipeline.commands.themes import classify, evaluate, train
 from pipeline.records import Block
 from pipeline.settings import PROJECT_ROOT
-from pipeline.themes.data import Example, is_held_out, load_gold, load_training_data, read_examples
+from pipeline.themes.data import (
+    Example,
+    is_held_out,
+    load_gold,
+    load_training_data,
+    read_examples,
+    unseen_writer_files,
+)
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import RESAMPLES, bootstrap_f1, format_reliability, format_table, reliability
 from pipeline.themes.evaluate import evaluate as score
@@ -374,6 +381,18 @@ def test_review_process_detector_flags_how_the_review_was_done_not_what_it_found
     assert flags.tolist() == [True] * 3 + [False] * 3
     assert all(shipped.labels(findings))  # the findings keep their themes
     assert shipped.about_the_review([]).shape == (0,)
+
+
+def test_review_process_detector_leaves_unseen_writers_findings_alone(shipped):
+    """On 1,000 passages by writers it never saw, the detector flags almost none with a theme (their tags would
+    be at risk) and some without (methods, acknowledgements): it generalises beyond its own training writers."""
+    taxonomy = load_taxonomy(TAXONOMY)
+    items = [e for path in unseen_writer_files(TRAINING) for e in read_examples(path, taxonomy.ids)]
+    assert len(items) >= 1000
+    flags = shipped.about_the_review([e.text for e in items])
+    themed = np.array([bool(e.labels) for e in items])
+    assert flags[themed].sum() <= 0.01 * themed.sum()
+    assert 0 < flags[~themed].sum() < (~themed).sum()
 
 
 def test_a_tag_is_dropped_only_when_its_passage_and_its_evidence_are_about_the_review(shipped):

@@ -277,4 +277,10 @@ def _process_section(report: dict | None) -> list[str]:
         lines.append(f"- development set (real sentences): {dev['with_a_theme']['flagged']} of "
                      f"{dev['with_a_theme']['items']} with a theme and {dev['other_without_a_theme']['flagged']} of "
                      f"{dev['other_without_a_theme']['items']} without flagged")
+    if report.get("unseen_writers"):
+        unseen = report["unseen_writers"]
+        lines.append(f"- passages by unseen writers: {unseen['with_a_theme']['flagged']} of "
+                     f"{unseen['with_a_theme']['items']} with a theme and {unseen['other_without_a_theme']['flagged']} "
+                     f"of {unseen['other_without_a_theme']['items']} without flagged (not marked as about the review "
+                     "or not)")
     return lines + [""]

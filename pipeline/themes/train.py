@@ -230,7 +230,7 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
     detector = None
     if chosen == ap.TFIDF:
         detector, metrics["about_the_review"] = _fit_process_detector(classifier, data_dir, taxonomy, train, held_out,
-                                                                      dev, seed)
+                                                                      dev, unseen, seed)
         config["about_the_review"] = ({"cut": detector.cut, "rule": "the pipeline drops a tag when its passage and "
                                        "its evidence sentence are both flagged (pipeline/themes/process.py)"}
                                       if detector else None)
@@ -317,9 +317,11 @@ def _selection_score(result: dict) -> float:
 
 
 def _fit_process_detector(classifier, data_dir: Path, taxonomy: Taxonomy, train: list[Example],
-                          held_out: list[Example], dev: list[Example], seed: int):
+                          held_out: list[Example], dev: list[Example], unseen: list[Example], seed: int):
     """Fit the review-process detector on the training split and the probe passages (split by id the same way);
-    report it on the held-out ones and on the development set. Returns (detector or None, report or None)."""
+    report it on the held-out ones, on the development set and on the unseen writers' passages (the last two
+    without a mark of which passages are about the review: what it flags among those with a theme is lost, among
+    the others it is not). Returns (detector or None, report or None)."""
     from pipeline.themes.process import ReviewProcessDetector, detector_report, is_about_the_review
 
     probes = [e for path in probe_files(data_dir) for e in read_examples(path, taxonomy.ids)]
@@ -334,9 +336,10 @@ def _fit_process_detector(classifier, data_dir: Path, taxonomy: Taxonomy, train:
                              "probes": len(probes)},
               "held_out": detector_report(detector, classifier.features([e.text for e in tested]), tested,
                                           np.array([is_about_the_review(e, probe) for e, probe in test_rows]))}
-    if dev:
-        report["dev"] = detector_report(detector, classifier.features([e.text for e in dev]), dev,
-                                        np.zeros(len(dev), dtype=int))
+    for name, items in (("dev", dev), ("unseen_writers", unseen)):
+        if items:
+            report[name] = detector_report(detector, classifier.features([e.text for e in items]), items,
+                                           np.zeros(len(items), dtype=int))
     return detector, report
 
 
