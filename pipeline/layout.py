@@ -542,7 +542,7 @@ def build_blocks(pages: list[PageLines]) -> list[Block]:
             builder.add_footnote(group)
         builder.end_page()
     builder.finish()
-    return join_drop_caps(demote_label_runs([b for b in builder.blocks if b.text]))
+    return join_broken_paragraphs(join_drop_caps(demote_label_runs([b for b in builder.blocks if b.text])))
 
 
 def join_drop_caps(blocks: list[Block]) -> list[Block]:
@@ -557,6 +557,34 @@ def join_drop_caps(blocks: list[Block]) -> list[Block]:
         if (last is not None and last.kind == "paragraph" and len(last.text) == 1 and last.text.isupper()
                 and block.kind == "paragraph" and block.text[:1].islower() and block.page_start == last.page_end):
             out[-1] = dataclasses.replace(block, text=last.text + block.text)
+        else:
+            out.append(block)
+    return out
+
+
+def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
+    """Join a paragraph that starts in lower case to the paragraph just before it when that one stops mid-sentence.
+
+    Some documents leave a paragraph gap in the middle of a sentence: a page break of the document the PDF was
+    made from kept as a blank line, or text set round a picture. Read as two paragraphs, the sentence would be
+    split over two passages, and neither half would be tagged, quoted or found as the whole sentence is. Only
+    plain paragraphs of the same box (or both outside boxes), on the same or the next page, are joined; a
+    paragraph ending in a full stop, colon or the like, or in a hyphen, is left alone.
+
+    >>> blocks = [Block("paragraph", "Teams should play a key role in", 6, 6),
+    ...           Block("paragraph", "promoting returns home.", 6, 6), Block("paragraph", "Next point.", 6, 6),
+    ...           Block("paragraph", "and a new one.", 7, 7)]
+    >>> [(b.text, b.page_start, b.page_end) for b in join_broken_paragraphs(blocks)]
+    [('Teams should play a key role in promoting returns home.', 6, 6), ('Next point.', 6, 6), ('and a new one.', 7, 7)]
+    """
+    out: list[Block] = []
+    for block in blocks:
+        last = out[-1] if out else None
+        if (last is not None and last.kind == block.kind == "paragraph" and last.box == block.box
+                and 0 <= block.page_start - last.page_end <= 1 and block.text[:1].islower()
+                and not last.text.rstrip().endswith("-") and not _closes(last.text, block.text)):
+            out[-1] = dataclasses.replace(last, text=f"{last.text.rstrip()} {block.text.lstrip()}",
+                                          page_end=block.page_end)
         else:
             out.append(block)
     return out

@@ -174,6 +174,47 @@ def test_chart_labels_and_fragments_in_large_type_are_not_headings() -> None:
     assert not [s for s in sections if s and "%" in s]
 
 
+def test_a_paragraph_gap_in_the_middle_of_a_sentence_does_not_split_it(tmp_path: Path) -> None:
+    # Some documents keep a page break of their source as a blank line inside a sentence; a passage must hold
+    # the whole sentence. A paragraph that closes its sentence, or a next one that opens with a capital, stays
+    # apart.
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from tests.boxed_pdf import BODY
+
+    filler = ("Records from the period show visits by several agencies, each noting something about the home, "
+              "the baby's weight or the mother's mood, and each closing its contact without a plan to return.")
+    paragraphs = [
+        f"{filler} The health visitor saw the baby at home four times and each time recorded that the flat was "
+        "cold and that the mother seemed low, but these worries were never",
+        f"shared with the GP or with the children's centre the family went to every week. {filler}",
+        f"The review was told that the practice had no system for such messages at the time. {filler}",
+        f"another paragraph that opens in lower case after a full stop stays on its own. {filler}",
+        f"{filler} The school nurse wrote to the family twice without a reply, and after the second letter she",
+        f"The designated teacher was not told that the letters had gone unanswered. {filler}",
+    ]
+    path = tmp_path / "gap.pdf"
+    style = ParagraphStyle("gap", parent=BODY, spaceAfter=10)  # a paragraph gap, not a line's spacing
+    SimpleDocTemplate(str(path)).build([Paragraph(text, style) for text in paragraphs])
+    blocks = extract_pdf(path).blocks
+    texts = [" ".join(b.text.split()) for b in blocks if b.kind == "paragraph"]
+    assert len(texts) == 5
+    assert "but these worries were never shared with the GP" in texts[0] and blocks[0].page_end == 1
+    assert texts[1].startswith("The review was told") and texts[2].startswith("another paragraph")
+    assert texts[3].endswith("after the second letter she") and texts[4].startswith("The designated teacher")
+    assert any("were never shared with the GP" in p.text for p in segment("gap", blocks))
+
+
+@pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
+def test_real_report_paragraphs_broken_mid_sentence_are_joined() -> None:
+    # The real report's source text has paragraph gaps inside sentences (13 passages started in lower case
+    # before they were joined). What is left starts in lower case after a closed sentence.
+    passages = segment("home-again", extract_pdf(SHARED_PDF / "home-again-single-column.pdf").blocks)
+    lower = [p for p in passages if p.text[:1].islower()]
+    assert len(passages) > 150 and len(lower) <= 2
+
+
 def test_a_diagonal_watermark_is_dropped(tmp_path: Path) -> None:
     # Set on a slant across every page, it would otherwise be read as a heading on each of them.
     from reportlab.pdfgen import canvas
