@@ -650,7 +650,14 @@ def test_train_command_prints_comparison(tmp_path):
     result = CliRunner().invoke(train, ["--data", str(data), "--out", str(out), "--seed", "3", "--no-dev",
                                         "--approach", "keywords", "--approach", "tfidf"])
     assert result.exit_code == 0, result.output
-    assert "keywords: 5-fold CV" in result.stdout and "Chosen:" in result.stdout
+    assert "Chosen:" in result.stdout and "Macro-F1 over the core themes" in result.stdout
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("approach"))
+    assert "5-fold CV" in header and "held-out" in header and "unseen writers" not in header  # none in this folder
+    assert any(line.startswith("keywords ") for line in lines) and any(line.startswith("tfidf ") for line in lines)
+    assert any(line.startswith("voice_of_child ") for line in lines)  # by theme, for the chosen approach
+    table = lines[:next(i for i, line in enumerate(lines) if line.startswith("Chosen:"))]
+    assert max(len(line) for line in table) < 120  # fits a terminal; the card has the full comparison
     card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "## How far to trust a probability" in card and "held-out: labelled" in card
     assert "dev (real): labelled" not in card  # trained without a development set

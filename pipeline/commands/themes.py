@@ -183,15 +183,17 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path
 
     Four approaches are compared: keyword matching on the taxonomy's seed phrases, word/character
     statistics (TF-IDF), sentence embeddings, and the average of the last two. Each is scored by 5-fold
-    cross-validation, on 20% of the examples held back from training, and on the development set of real
-    sentences. The best is saved with its settings, thresholds, scores and a model card (MODEL_CARD.md).
-    Takes a few minutes. Progress goes to the screen; the comparison table is printed at the end.
+    cross-validation, on 20% of the examples held back from training, on the passages by other writers in
+    the data folder's unseen_writers/ (never trained on), and on the development set of real sentences. The
+    best is saved with its settings, thresholds, scores and a model card (MODEL_CARD.md). Takes a few
+    minutes. Progress goes to the screen; a summary of the scores is printed at the end (the model card has
+    every approach theme by theme).
 
     Example:  casereview train --data models/training --out models/themes-v1 --seed 13
               --compare-encoder all-MiniLM-L6-v2-int8      (how the shipped model was made)
     """
     from pipeline.themes.approaches import APPROACHES
-    from pipeline.themes.card import format_comparison
+    from pipeline.themes.card import format_summary
     from pipeline.themes.train import default_dev_path, train_models
 
     if not no_dev and dev_path is None and default_dev_path().is_file():
@@ -201,11 +203,10 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path
                            dev_path=None if no_dev else dev_path, approaches=approaches or APPROACHES,
                            encoder_name=encoder_name, compare_encoders=compare_encoders,
                            log=lambda line: click.echo(line, err=True))
-    click.echo("F1 by theme (support in brackets):")
-    click.echo(format_comparison(metrics))
+    click.echo(format_summary(metrics))
     chosen = metrics["approaches"][metrics["chosen"]]
     click.echo(f"\nChosen: {metrics['chosen']} (by {metrics['selection_rule']}).")
     if chosen["dev"]:
         click.echo(f"Development set macro-F1, core themes: {chosen['dev']['macro_core']['f1']:.2f}")
-    click.echo(f"Model saved to {out} (see {out / 'MODEL_CARD.md'}).")
+    click.echo(f"Model saved to {out} (see {out / 'MODEL_CARD.md'}: every approach by theme, and more).")
 

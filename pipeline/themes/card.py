@@ -1,4 +1,4 @@
-"""Write what training found for people: the comparison table, the model card and the data card's counts."""
+"""Write what training found for people: summary and comparison tables, the model card, the data card's counts."""
 
 from __future__ import annotations
 
@@ -30,6 +30,41 @@ def format_comparison(metrics: dict) -> str:
     for key, label in (("macro", "macro F1 (all themes)"), ("macro_core", "macro F1 (core themes)")):
         cells = [_avg(metrics["approaches"][n].get(split), key) for n in names for split, _ in splits]
         lines.append(f"| **{label}** | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def format_summary(metrics: dict) -> str:
+    """A terminal-width summary of a training run: macro-F1 of every approach on every split, then F1 by theme
+    for the chosen approach (the model card has every approach by theme).
+
+    >>> split = {"themes": {"a": {"f1": 0.5, "support": 4}}, "macro": {"f1": 0.5}, "macro_core": {"f1": 0.5}}
+    >>> print(format_summary({"chosen": "x", "approaches": {"x": {"cross_validation": split, "held_out": split,
+    ...                                                           "dev": None}}}))
+    Macro-F1 over the core themes (over all themes in brackets):
+    approach                     5-fold CV        held-out
+    x                          0.50 (0.50)     0.50 (0.50)
+    <BLANKLINE>
+    F1 by theme of the chosen approach, x (support in brackets):
+    theme                        5-fold CV        held-out
+    a                             0.50 (4)        0.50 (4)
+    """
+    approaches = metrics["approaches"]
+    splits = [(split, label) for split, label in SPLITS if any(a.get(split) for a in approaches.values())]
+    name_width = max(22, *(len(n) + 2 for n in approaches))
+
+    def row(first: str, cells: list[str]) -> str:
+        return f"{first:<{name_width}}" + "".join(f"{cell:>16}" for cell in cells)
+
+    lines = ["Macro-F1 over the core themes (over all themes in brackets):",
+             row("approach", [label for _, label in splits])]
+    for name, approach in approaches.items():
+        lines.append(row(name, [f"{_num(approach[split]['macro_core']['f1'])} ({_num(approach[split]['macro']['f1'])})"
+                                if approach.get(split) else "n/a" for split, _ in splits]))
+    chosen = approaches[metrics["chosen"]]
+    lines += ["", f"F1 by theme of the chosen approach, {metrics['chosen']} (support in brackets):",
+              row("theme", [label for _, label in splits])]
+    for theme in chosen["cross_validation"]["themes"]:
+        lines.append(row(theme, [_f1(chosen.get(split), theme) for split, _ in splits]))
     return "\n".join(lines)
 
 
