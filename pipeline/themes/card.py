@@ -307,15 +307,12 @@ def _process_section(report: dict | None) -> list[str]:
         f"- other passages without a theme: {held['other_without_a_theme']['flagged']} of "
         f"{held['other_without_a_theme']['items']} flagged (nothing lost)",
     ]
-    if report.get("dev"):
-        dev = report["dev"]
-        lines.append(f"- development set (real sentences): {dev['with_a_theme']['flagged']} of "
-                     f"{dev['with_a_theme']['items']} with a theme and {dev['other_without_a_theme']['flagged']} of "
-                     f"{dev['other_without_a_theme']['items']} without flagged")
-    if report.get("unseen_writers"):
-        unseen = report["unseen_writers"]
-        lines.append(f"- passages by unseen writers: {unseen['with_a_theme']['flagged']} of "
-                     f"{unseen['with_a_theme']['items']} with a theme and {unseen['other_without_a_theme']['flagged']} "
-                     f"of {unseen['other_without_a_theme']['items']} without flagged (not marked as about the review "
-                     "or not)")
+    for key, label, note in (("dev", "development set (real sentences)", ""),
+                             ("unseen_writers", "passages by unseen writers",
+                              " (not marked as about the review or not)")):
+        if report.get(key):
+            part = report[key]
+            lines.append(f"- {label}: {part['with_a_theme']['flagged']} of {part['with_a_theme']['items']} with a "
+                         f"theme and {part['other_without_a_theme']['flagged']} of "
+                         f"{part['other_without_a_theme']['items']} without flagged{note}")
     return lines + [""]

@@ -215,6 +215,7 @@ class ThemeModel:
         about = None
         if drop_review_process and self.process_detector is not None and passages:
             probabilities, by_sentence, about = self._score_with_process_flags(texts, sentences)
+            passage_about, sentence_about = about
         else:
             probabilities, by_sentence = self._score(texts, sentences, vectors if self.uses_embeddings else None)
         hits = probabilities >= self._threshold_row
@@ -223,8 +224,8 @@ class ThemeModel:
             for j in np.flatnonzero(hits[i]):
                 evidence = self._evidence(passage, j, float(probabilities[i, j]),
                                           by_sentence[i] if len(by_sentence[i]) else None)
-                if about is not None and about[0][i] and (
-                        not len(by_sentence[i]) or about[1][i][int(np.argmax(by_sentence[i][:, j]))]):
+                if about is not None and passage_about[i] and (
+                        not len(by_sentence[i]) or sentence_about[i][int(np.argmax(by_sentence[i][:, j]))]):
                     continue  # the passage and its evidence sentence are about the review itself
                 tags.append(ThemeTag(passage_id=passage.passage_id, theme=self.themes[j],
                                      score=round(float(probabilities[i, j]), 4), model_version=self.version,
