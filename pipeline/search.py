@@ -126,6 +126,7 @@ WHERE m.num_docs = (SELECT num_docs FROM fts_main_passages.stats)
   AND m.dict_terms = (SELECT count(*) FROM fts_main_passages.dict)
   AND m.term_rows = (SELECT count(*) FROM fts_main_passages.terms)"""
 _RUN_IN_PROGRESS = "SELECT count(*) > 0 FROM runs WHERE status = 'running'"
+_INDEX_STOPWORDS = "SELECT coalesce(list(DISTINCT sw ORDER BY sw), []) FROM fts_main_passages.stopwords"
 _RANK_FAST = """
 WITH stats AS (SELECT num_docs, avgdl FROM fts_main_passages.stats),
 q AS (SELECT termid, df FROM fts_main_passages.dict WHERE termid = ANY($termids::BIGINT[])),
@@ -419,9 +420,10 @@ def search(
     """
     con = open_database(db_path)
     try:
-        if query and query.strip() and _search_tables_wanted(con):
+        wanted = _refresh_wanted(con) if query and query.strip() else None
+        if wanted:
             con.close()
-            _build_search_tables_in(resolve_db(db_path))
+            _refresh_in(resolve_db(db_path), rebuild_index=wanted == "index")
             con = open_database(db_path)
         return search_connection(con, query, theme=theme, min_score=min_score, year_from=year_from,
                                  year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
@@ -708,28 +710,47 @@ def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
         return False
 
 
-def _search_tables_wanted(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the search tables are missing or stale and may be built now (no run is writing)."""
-    if not con.execute(_HAS_FTS_INDEX).fetchone()[0] or search_tables_fresh(con):
+def index_outdated(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the full-text index leaves out other words than this version's ``SEARCH_STOPWORDS`` (it was
+    built by an older casereview, whose index left out "seen", "alone", "not" and 500 more)."""
+    from pipeline.store import SEARCH_STOPWORDS
+
+    if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
         return False
-    return not con.execute(_RUN_IN_PROGRESS).fetchone()[0]
+    return con.execute(_INDEX_STOPWORDS).fetchone()[0] != sorted(set(SEARCH_STOPWORDS))
 
 
-def _build_search_tables_in(path: Path) -> bool:
-    """Build the search tables in the database file; False (search then uses ``match_bm25``) if it cannot.
+def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What a search should rebuild before it ranks, if it may (no run is writing): "index" when the full-text
+    index is outdated (``index_outdated``), "tables" when only the search tables are missing or stale, else
+    None."""
+    if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
+        return None
+    wanted = "index" if index_outdated(con) else None if search_tables_fresh(con) else "tables"
+    if wanted and con.execute(_RUN_IN_PROGRESS).fetchone()[0]:
+        return None
+    return wanted
 
-    It cannot when the file is busy or read-only; it is then left untouched.
+
+def _refresh_in(path: Path, rebuild_index: bool = False) -> bool:
+    """Rebuild the full-text index (``rebuild_index``) and the search tables in the database file; False if it
+    cannot (the file is busy or read-only), leaving it untouched: search then uses what is there.
     """
     from pipeline.store import Store
 
     try:
-        with Store(path, lock_timeout=1.0).connect() as con:
+        store = Store(path, lock_timeout=1.0)
+        if rebuild_index:
+            if not store.rebuild_fts():
+                return False
+            log.info("The search index was built by an older casereview: rebuilt it.")
+        with store.connect() as con:
             con.begin()
             build_search_tables(con)
             con.commit()
         return True
     except (CaseReviewError, duckdb.Error) as exc:
-        log.info("Search tables not built (%s): searching with match_bm25 instead.", exc)
+        log.info("Search index or tables not rebuilt (%s): searching with what is there.", exc)
         return False
 
 

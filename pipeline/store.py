@@ -232,9 +232,28 @@ WHERE review_id = ? AND sha256 = ? AND pipeline_version = ? AND status <> 'faile
 _SELECT_EMBEDDINGS = """
 SELECT passage_id, vector FROM passage_embeddings
 WHERE model = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))"""
+# Words the full-text index leaves out: articles, pronouns, forms of be/have/do, modal verbs and the commonest
+# prepositions and conjunctions, which say nothing about what a passage is about. DuckDB's own English list
+# (571 words) also leaves out words that carry the meaning of a safeguarding search: "not seen alone", "never",
+# "without", "said", "known to", "help", "nobody", "against"; with it "seen alone" could not be searched at all.
+# The tokenizer splits at apostrophes, so "s", "t", "d", "ll", "re", "ve" and "m" are the ends of "child's",
+# "didn't", "she'd", "we'll", "they're", "I've" and "I'm". "may" is kept: it is also a month.
+SEARCH_STOPWORDS: tuple[str, ...] = (
+    "a", "an", "the", "this", "that", "these", "those", "there", "here",
+    "and", "or", "but", "as", "if", "than", "then", "so", "also", "such",
+    "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "onto", "upon",
+    "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "having", "do", "does", "did",
+    "will", "would", "shall", "should", "can", "could", "might", "must",
+    "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "hers", "it", "its",
+    "they", "them", "their", "theirs", "himself", "herself", "itself", "themselves",
+    "which", "who", "whom", "whose", "what",
+    "s", "t", "d", "ll", "re", "ve", "m",
+)
+_CREATE_STOPWORDS = "CREATE OR REPLACE TEMP TABLE search_stopwords (sw VARCHAR)"
+_INSERT_STOPWORDS = "INSERT INTO search_stopwords SELECT unnest($1::VARCHAR[])"
 _CREATE_FTS_INDEX = (
     "PRAGMA create_fts_index('passages', 'passage_id', 'text', 'section', "
-    "stemmer = 'porter', stopwords = 'english', overwrite = 1)"
+    "stemmer = 'porter', stopwords = 'search_stopwords', overwrite = 1)"
 )
 
 _COUNT_DOCUMENTS_BY_STATUS = "SELECT status, count(*) FROM documents GROUP BY status"
@@ -480,6 +499,8 @@ class Store:
     def rebuild_fts(self) -> bool:
         """Rebuild the full-text index of passages (it does not follow later writes: call after a run).
 
+        The index stems English words (Porter) and leaves out only the words in ``SEARCH_STOPWORDS``.
+
         Returns
         -------
         bool
@@ -489,6 +510,8 @@ class Store:
             if not _load_fts(con):
                 log.warning("Full-text search is unavailable: the passage search index was not rebuilt.")
                 return False
+            con.execute(_CREATE_STOPWORDS)
+            con.execute(_INSERT_STOPWORDS, [list(SEARCH_STOPWORDS)])
             con.execute(_CREATE_FTS_INDEX)
         return True
 

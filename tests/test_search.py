@@ -20,8 +20,16 @@ from pipeline.errors import CaseReviewError
 from pipeline.manifest import ManifestEntry
 from pipeline.outputs.common import open_database
 from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
-from pipeline.search import Searcher, make_snippet, parse_query, search, search_tables_fresh, similar
-from pipeline.store import ReviewResult, Store
+from pipeline.search import (
+    Searcher,
+    index_outdated,
+    make_snippet,
+    parse_query,
+    search,
+    search_tables_fresh,
+    similar,
+)
+from pipeline.store import SEARCH_STOPWORDS, ReviewResult, Store
 
 THEME_MODEL = "themes-test-1.0"
 EMBEDDING_MODEL = "test-encoder"
@@ -177,6 +185,45 @@ def test_the_passage_with_the_query_words_ranks_first(db: Path):
 
 def test_stemming_finds_other_forms_of_a_word(db: Path):
     assert "northmoor-2019-child-d-p1" in ids(search(db, "shares"))
+
+
+def test_words_that_carry_a_safeguarding_search_are_indexed(db: Path):
+    # DuckDB's English stop list (571 words) left out "not", "seen", "alone", "never" and "said": "seen alone"
+    # was refused as "only very common words" and "child not seen alone" matched on "child" alone
+    assert ids(search(db, "seen alone")) == ["northmoor-2019-child-d-p2"]
+    assert ids(search(db, "child not seen alone"))[0] == "northmoor-2019-child-d-p2"
+    assert ids(search(db, '"not seen alone"')) == ["northmoor-2019-child-d-p2"]
+    assert ids(search(db, "never recorded"))[0] == "northmoor-2019-child-d-p2"
+    assert "northmoor-2021-family-k-p2" in ids(search(db, "known to police"))
+
+
+def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):
+    assert len(set(SEARCH_STOPWORDS)) == len(SEARCH_STOPWORDS)
+    for word in ("not", "no", "never", "nor", "without", "nobody", "nothing", "seen", "alone", "said", "told",
+                 "known", "help", "against", "before", "after", "may"):
+        assert word not in SEARCH_STOPWORDS
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert sorted(r[0] for r in con.execute("SELECT sw FROM fts_main_passages.stopwords").fetchall()) == sorted(
+            SEARCH_STOPWORDS)
+
+
+def test_an_index_from_an_older_version_is_rebuilt_by_the_first_search_unless_a_run_is_writing(tmp_path: Path):
+    path = build_corpus(tmp_path / "db.duckdb")
+    store = Store(path)
+    with store.connect() as con:  # the index as casereview built it before: DuckDB's English stop list
+        con.execute("PRAGMA create_fts_index('passages', 'passage_id', 'text', 'section', stemmer = 'porter', "
+                    "stopwords = 'english', overwrite = 1)")
+        assert index_outdated(con)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    with pytest.raises(CaseReviewError, match="only very common words"):  # a run is writing: left as it is
+        search(path, "seen alone")
+    with store.connect(read_only=True) as con:
+        assert index_outdated(con)
+    store.finish_run(run_id)
+    assert ids(search(path, "seen alone")) == ["northmoor-2019-child-d-p2"]
+    with store.connect(read_only=True) as con:
+        assert not index_outdated(con)
+        assert search_tables_fresh(con)
 
 
 @pytest.mark.parametrize(("filters", "expected"), [
