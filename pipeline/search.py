@@ -1,9 +1,10 @@
 """Find passages: full-text search (BM25) with filters, the strongest evidence for a theme, and "more like this".
 
 ``search`` ranks passages by BM25 over the full-text index that every run builds (English stemming, so
-``sharing`` also finds ``shared``), keeps those that pass the filters (year, nation, review type, area, theme
-and theme probability), and returns each hit with a snippet around the matched words and the passage's
-themes as probabilities. With a theme and no words it lists the passages tagged with the theme, most
+``sharing`` also finds ``shared``; only the short list of words in ``pipeline.store.SEARCH_STOPWORDS`` is
+left out, so "not seen alone" counts every word), keeps those that pass the filters (year, nation, review
+type, area, theme and theme probability), and returns each hit with a snippet around the matched words and
+the passage's themes as probabilities. With a theme and no words it lists the passages tagged with the theme, most
 probable first. ``similar`` finds the passages (or reviews) nearest to one passage (or review) by the
 cosine similarity of their embeddings.
 
