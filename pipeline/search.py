@@ -47,9 +47,10 @@ SCORE_KINDS = {
     "theme_probability": "the theme model's probability that the passage carries the theme (0-1)",
 }
 
-# Characters the full-text index treats as word separators (DuckDB fts `tokenize`), plus white space.
-_SEPARATORS = r"\s0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/|'\"`-"
-_WORD_RE = re.compile(rf"[^{_SEPARATORS}]+")
+# A word as the full-text index reads one (``pipeline.store.SEARCH_IGNORE``): a run of letters, digits and "&";
+# accented Latin letters count, as the index strips their accents. Anything else (punctuation, curly quotes
+# and apostrophes, dashes) separates words.
+_WORD_RE = re.compile(r"[A-Za-z0-9&\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
 
 _HAS_FTS_INDEX = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = 'fts_main_passages'"
@@ -128,6 +129,9 @@ WHERE m.num_docs = (SELECT num_docs FROM fts_main_passages.stats)
   AND m.term_rows = (SELECT count(*) FROM fts_main_passages.terms)"""
 _RUN_IN_PROGRESS = "SELECT count(*) > 0 FROM runs WHERE status = 'running'"
 _INDEX_STOPWORDS = "SELECT coalesce(list(DISTINCT sw ORDER BY sw), []) FROM fts_main_passages.stopwords"
+_INDEX_TOKENIZER = """
+SELECT macro_definition FROM duckdb_functions()
+WHERE schema_name = 'fts_main_passages' AND function_name = 'tokenize'"""
 _RANK_FAST = """
 WITH stats AS (SELECT num_docs, avgdl FROM fts_main_passages.stats),
 q AS (SELECT termid, df FROM fts_main_passages.dict WHERE termid = ANY($termids::BIGINT[])),
@@ -712,13 +716,16 @@ def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def index_outdated(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the full-text index leaves out other words than this version's ``SEARCH_STOPWORDS`` (it was
-    built by an older casereview, whose index left out "seen", "alone", "not" and 500 more)."""
-    from pipeline.store import SEARCH_STOPWORDS
+    """True when the full-text index leaves out other words than this version's ``SEARCH_STOPWORDS`` or splits
+    words elsewhere than at ``SEARCH_IGNORE``: it was built by an older casereview, whose index left out
+    "seen", "alone", "not" and 500 more words, and every number."""
+    from pipeline.store import SEARCH_IGNORE, SEARCH_STOPWORDS
 
     if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
         return False
-    return con.execute(_INDEX_STOPWORDS).fetchone()[0] != sorted(set(SEARCH_STOPWORDS))
+    tokenizer = con.execute(_INDEX_TOKENIZER).fetchone()
+    return (con.execute(_INDEX_STOPWORDS).fetchone()[0] != sorted(set(SEARCH_STOPWORDS))
+            or tokenizer is None or f"'{SEARCH_IGNORE}'" not in tokenizer[0])
 
 
 def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -775,8 +782,8 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     words = tuple(_WORD_RE.findall(text.replace('"', " ")))
     if not words:
         raise CaseReviewError(
-            f"the search {text!r} has no words to look for (only punctuation or numbers; numbers are not "
-            "indexed): use words, e.g. \"information sharing\", or filter years with --year-from/--year-to"
+            f"the search {text!r} has no words or numbers to look for, only punctuation: use words, e.g. "
+            "\"information sharing\" or \"section 47\""
         )
     return ParsedQuery(text=text, words=words, phrases=phrases)
 

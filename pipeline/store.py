@@ -247,13 +247,17 @@ SEARCH_STOPWORDS: tuple[str, ...] = (
     "i", "me", "my", "we", "us", "our", "you", "your", "he", "him", "his", "she", "her", "hers", "it", "its",
     "they", "them", "their", "theirs", "himself", "herself", "itself", "themselves",
     "which", "who", "whom", "whose", "what",
-    "s", "t", "d", "ll", "re", "ve", "m",
+    "s", "t", "d", "ll", "re", "ve", "m", "&",
 )
+# What the index treats as the space between words, after lower-casing and stripping accents: anything but
+# letters, digits and "&". DuckDB's default also splits at digits, so "section 47" was searched as "section"
+# (the same hits as "section 20"), "s47" as "s" and "A&E" as "a" and "e" (which found "Child E").
+SEARCH_IGNORE = r"(\.|[^a-z0-9&])+"
 _CREATE_STOPWORDS = "CREATE OR REPLACE TEMP TABLE search_stopwords (sw VARCHAR)"
 _INSERT_STOPWORDS = "INSERT INTO search_stopwords SELECT unnest($1::VARCHAR[])"
 _CREATE_FTS_INDEX = (
     "PRAGMA create_fts_index('passages', 'passage_id', 'text', 'section', "
-    "stemmer = 'porter', stopwords = 'search_stopwords', overwrite = 1)"
+    f"stemmer = 'porter', stopwords = 'search_stopwords', ignore = '{SEARCH_IGNORE}', overwrite = 1)"
 )
 
 _COUNT_DOCUMENTS_BY_STATUS = "SELECT status, count(*) FROM documents GROUP BY status"
@@ -499,7 +503,8 @@ class Store:
     def rebuild_fts(self) -> bool:
         """Rebuild the full-text index of passages (it does not follow later writes: call after a run).
 
-        The index stems English words (Porter) and leaves out only the words in ``SEARCH_STOPWORDS``.
+        The index stems English words (Porter), keeps numbers ("section 47") and "&" ("A&E"), and leaves out
+        only the words in ``SEARCH_STOPWORDS``.
 
         Returns
         -------

@@ -197,6 +197,31 @@ def test_words_that_carry_a_safeguarding_search_are_indexed(db: Path):
     assert "northmoor-2021-family-k-p2" in ids(search(db, "known to police"))
 
 
+def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
+    # the index used to split at digits and "&": "section 47" found the same passages as "section 20", and
+    # "A&E" matched "Child E"
+    path = build_corpus(tmp_path / "db.duckdb")
+    store = Store(path)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=[
+        P("Findings", (2, 2), ["No section 47 enquiry was held after the A&E attendance."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["Child E was accommodated under section 20 with his mother's agreement."],
+          vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["The s47 strategy discussion was not recorded."], vector=[0, 0, 1, 0]),
+    ])
+    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
+    store.rebuild_fts()
+    store.finish_run(run_id)
+    assert ids(search(path, "section 47"))[0] == "northmoor-2023-child-e-p1"
+    assert ids(search(path, "section 20"))[0] == "northmoor-2023-child-e-p2"
+    assert ids(search(path, "s47")) == ["northmoor-2023-child-e-p3"]
+    assert ids(search(path, "A&E")) == ["northmoor-2023-child-e-p1"]
+    assert ids(search(path, '"section 47"')) == ["northmoor-2023-child-e-p1"]
+    hit = search(path, "section 47")[0]
+    assert [hit.snippet_text[a:b] for a, b in hit.highlights] == ["section", "47"]
+    assert ids(search(path, "2023")) == []  # numbers in the text are searched, not the review's year
+
+
 def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):
     assert len(set(SEARCH_STOPWORDS)) == len(SEARCH_STOPWORDS)
     for word in ("not", "no", "never", "nor", "without", "nobody", "nothing", "seen", "alone", "said", "told",
@@ -325,8 +350,8 @@ def test_injection_attempts_are_treated_as_text(db: Path, attack: str):
     ("", "nothing to search for"),
     ("   ", "nothing to search for"),
     (None, "nothing to search for"),
-    ("?!... ;;", "no words to look for"),
-    ("2019", "no words to look for"),
+    ("?!... ;;", "no words or numbers to look for"),
+    ("– “” ’", "no words or numbers to look for"),
     ('"information sharing', "without a closing one"),
     ("the and of", "only very common words"),
 ])
