@@ -26,5 +26,6 @@ show topics show
 show export --theme legal_powers --format md --out outputs/legal_powers.md
 sed -n 1,16p outputs/legal_powers.md
 show trends
+show trends --measure passages
 show report --area Northmoor --year 2021 --out outputs/northmoor-2021.html
 show report --area Northmoor --year 2019 --out outputs/x.html

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 import duckdb
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -172,6 +173,43 @@ def test_trends_command_prints_a_table_and_draws_png_and_svg(db: Path, tmp_path:
     assert "<svg" in (tmp_path / "trends.svg").read_text()
     bad = run(trends_command, ["--out", str(tmp_path / "trends.pdf")], db)
     assert bad.exit_code == 2 and ".png or .svg" in bad.output
+
+
+def test_trends_by_passages_counts_the_passages_each_theme_takes_up(db: Path, tmp_path: Path):
+    result = run(trends_command, ["--measure", "passages", "--out", str(tmp_path / "passages.svg")], db)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Passages carrying each theme, by year")
+    assert next(line for line in lines if line.startswith("Passages read")).split()[2:] == ["3", "2", "3", "2"]
+    sharing = next(line for line in lines if line.startswith("Information sharing"))
+    assert sharing.split()[2:] == ["1", "(33%)", "1", "(50%)", "1", "(33%)", "0", "(0%)"]
+    assert "Share of the passages read that year" in (tmp_path / "passages.svg").read_text()
+    assert "nearly every review carries" not in run(trends_command, [], db).output  # not so in the fixture
+    bad = run(trends_command, ["--measure", "words"], db)
+    assert bad.exit_code == 2 and "reviews" in bad.output and "passages" in bad.output
+
+
+def test_trends_suggest_passages_when_nearly_every_review_carries_nearly_every_theme():
+    from pipeline.outputs.trends import format_trends, saturated
+
+    def frame(shares: list[float], reviews: int = 6):
+        return pd.DataFrame({
+            "year": [2020 + i // 2 for i in range(len(shares))], "theme": ["assessment", "legal_powers"] * 3,
+            "theme_name": ["Assessment", "Legal powers"] * 3, "reviews_in_year": reviews,
+            "reviews_with_theme": [round(reviews * x) for x in shares], "share_of_reviews": shares,
+            "passages_in_year": 300, "passages_with_theme": 30, "share_of_passages": 0.1})
+
+    info = {"theme_models": ["m"], "run_id": "r", "generated_at": "2026-12-05", "database": "db"}
+    full = frame([1.0, 1.0, 1.0, 0.83, 1.0, 1.0])
+    assert saturated(full) and "--measure passages" in format_trends(full, info)
+    assert "--measure passages" not in format_trends(full, info, "passages")
+    mixed = frame([1.0, 0.5, 0.67, 0.83, 1.0, 0.33])
+    assert not saturated(mixed) and "--measure passages" not in format_trends(mixed, info)
+    # years with too few reviews are not counted while some year has enough
+    few = frame([1.0, 1.0, 1.0, 1.0, 0.5, 0.5])
+    few.loc[4:, "reviews_in_year"] = 8
+    few.loc[:3, "reviews_in_year"] = 2
+    assert not saturated(few)
 
 
 def test_trends_json_has_one_record_per_year(db: Path):

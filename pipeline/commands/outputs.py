@@ -248,20 +248,25 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also draw a chart into this file (.png for documents, .svg for the web).")
 @click.option("--theme", default=None, metavar="THEME", help="Only this theme.")
+@click.option("--measure", type=click.Choice(["reviews", "passages"], case_sensitive=False), default="reviews",
+              show_default=True,
+              help="Count reviews that carry the theme (at least one passage tagged), or passages tagged with it.")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
-def trends_command(out: Path | None, theme: str | None, as_json: bool, db_path: Path | None) -> None:
+def trends_command(out: Path | None, theme: str | None, measure: str, as_json: bool, db_path: Path | None) -> None:
     """Show how common each learning theme is, year by year.
 
     For each year: how many of that year's reviews carry each theme (the theme model tagged at least one
-    of their passages), out of the reviews that could be read, and how many passages. Years with few
-    reviews are flagged: their shares can swing widely.
+    of their passages), out of the reviews that could be read; with --measure passages, how many of the
+    year's passages are tagged with it. Years with few reviews are flagged: their shares can swing widely.
+    With long reviews nearly every review carries nearly every theme: the share of passages then tells
+    years apart better (the table says so when it happens).
 
     \b
     Examples:
       casereview trends
-      casereview trends --out themes-by-year.png
+      casereview trends --measure passages --out themes-by-year.png
       casereview trends --theme voice_of_child --json
     """
     from pipeline.outputs.trends import format_trends, plot_trends, theme_trends
@@ -273,9 +278,9 @@ def trends_command(out: Path | None, theme: str | None, as_json: bool, db_path: 
         for record in frame.to_dict(orient="records"):
             _echo_json(record)
     else:
-        click.echo(format_trends(frame, info))
+        click.echo(format_trends(frame, info, measure.lower()))
     if out is not None:
-        plot_trends(frame, info, out)
+        plot_trends(frame, info, out, measure.lower())
         click.echo(f"Chart written to {out}", err=as_json)
 
 

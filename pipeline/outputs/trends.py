@@ -2,6 +2,8 @@
 
 For each year and theme: how many of that year's reviews carry the theme (at least one passage tagged by
 the theme model), out of the reviews whose text was read that year, and how many passages carry it. The
+table and chart show either measure; with long reviews nearly every review carries nearly every theme, and
+the share of passages then tells years apart better. The
 numbers come from the ``v_theme_trends`` view (see docs/views.md). With few reviews in a year a share moves
 a lot from one review to the next: the table says how many reviews each share is based on.
 """
@@ -18,6 +20,15 @@ from pipeline.outputs.common import open_database, percent, provenance, resolve_
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 FEW_REVIEWS = 5
+MEASURES: tuple[str, ...] = ("reviews", "passages")
+# With "reviews", when at least this share of the theme-year cells (in years with enough reviews) is at or above
+# SATURATED, the table suggests "passages": one tagged passage puts a review in a theme's count, so with long
+# reviews almost every review carries almost every theme and the shares no longer tell years apart.
+SATURATED, SATURATED_CELLS = 0.9, 0.75
+_COLUMNS = {  # measure -> (count column, share column, total column, the row of totals, what is counted)
+    "reviews": ("reviews_with_theme", "share_of_reviews", "reviews_in_year", "Reviews read", "reviews"),
+    "passages": ("passages_with_theme", "share_of_passages", "passages_in_year", "Passages read", "passages"),
+}
 
 _TRENDS = """
 SELECT year, theme, reviews_with_theme, reviews_in_year, share_of_reviews, passages_with_theme,
@@ -71,17 +82,19 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None) -> tuple[
     return frame, info
 
 
-def format_trends(frame: pd.DataFrame, info: dict[str, Any]) -> str:
-    """A table for people: a row per theme, a column per year, 'reviews with theme/reviews read (share)'."""
+def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "reviews") -> str:
+    """A table for people: a row per theme, a column per year, 'number with the theme (share of those read)'.
+
+    ``measure`` is "reviews" (a review carries a theme when at least one of its passages is tagged) or
+    "passages" (how many of the year's passages are tagged with the theme).
+    """
+    count, share, total, total_label, unit = _columns(measure)
     years = sorted(frame["year"].unique())
     per_year = frame.drop_duplicates("year").set_index("year")
-    rows = [["Reviews read", *[str(per_year.loc[y, "reviews_in_year"]) for y in years]]]
+    rows = [[total_label, *[str(per_year.loc[y, total]) for y in years]]]
     for name, group in frame.groupby("theme_name", sort=False):
         by_year = group.set_index("year")
-        rows.append([name, *[
-            f"{by_year.loc[y, 'reviews_with_theme']} ({percent(by_year.loc[y, 'share_of_reviews'])})"
-            for y in years
-        ]])
+        rows.append([name, *[f"{by_year.loc[y, count]} ({percent(by_year.loc[y, share])})" for y in years]])
     header = ["Theme", *map(str, years)]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
@@ -89,9 +102,12 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any]) -> str:
         return "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells))
 
     models = ", ".join(info["theme_models"]) or "unknown"
+    definition = (f"A review carries a theme when the theme model ({models}) tagged at least one of its passages."
+                  if measure == "reviews" else
+                  f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several.")
     out = [
-        "Reviews carrying each theme, by year: number of reviews (share of the reviews read that year).",
-        f"A review carries a theme when the theme model ({models}) tagged at least one of its passages.",
+        f"{unit.capitalize()} carrying each theme, by year: number of {unit} (share of the {unit} read that year).",
+        definition,
         "",
         line(header),
         line(["-" * w for w in widths]),
@@ -102,18 +118,38 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any]) -> str:
     if few:
         out += ["", f"Note: fewer than {FEW_REVIEWS} reviews were read in {', '.join(few)}: shares in those years "
                 "rest on very few reviews and can swing widely."]
+    if measure == "reviews" and saturated(frame):
+        out += ["", f"Note: in most years nearly every review carries nearly every theme ({percent(SATURATED)} or "
+                "more of the reviews), because one tagged passage is enough; `--measure passages` shows how much "
+                "of each year's text is about each theme, which tells years apart better."]
     out += ["", f"Run {info['run_id'] or 'unknown'} · generated {info['generated_at']} UTC · {info['database']}"]
     return "\n".join(out)
 
 
-def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:
-    """Draw the share of reviews carrying each theme by year; PNG or SVG by ``out``'s suffix.
+def saturated(frame: pd.DataFrame) -> bool:
+    """Whether at least ``SATURATED_CELLS`` of the theme-year shares of reviews, in years with at least
+    ``FEW_REVIEWS`` reviews (all years when none has that many), are ``SATURATED`` or more."""
+    enough = frame[frame["reviews_in_year"] >= FEW_REVIEWS]
+    cells = enough if not enough.empty else frame
+    return bool(len(cells)) and (cells["share_of_reviews"] >= SATURATED).mean() >= SATURATED_CELLS
+
+
+def _columns(measure: str) -> tuple[str, str, str, str, str]:
+    if measure not in _COLUMNS:
+        raise CaseReviewError(f"unknown measure '{measure}': use {' or '.join(MEASURES)}")
+    return _COLUMNS[measure]
+
+
+def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: str = "reviews") -> Path:
+    """Draw the share of reviews (or passages, with ``measure``) carrying each theme by year; PNG or SVG by
+    ``out``'s suffix.
 
     Raises
     ------
     CaseReviewError
         If the suffix is not .png or .svg.
     """
+    _, share, _, _, unit = _columns(measure)
     suffix = out.suffix.lower()
     if suffix not in CHART_SUFFIXES:
         raise CaseReviewError(f"the chart file must end in .png or .svg (got '{out.name}')")
@@ -126,12 +162,12 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:
     figure, axes = plt.subplots(figsize=(10, 5.5), dpi=120)
     try:
         for name, group in frame.groupby("theme_name", sort=False):
-            axes.plot(group["year"], 100 * group["share_of_reviews"], marker="o", linewidth=1.8, label=name)
-        axes.set_ylim(0, 105)
+            axes.plot(group["year"], 100 * group[share], marker="o", linewidth=1.8, label=name)
+        axes.set_ylim(0, 105 if measure == "reviews" else min(105, 100 * frame[share].max() * 1.15 + 1))
         axes.yaxis.set_major_formatter(PercentFormatter())
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlabel("Year of review")
-        axes.set_ylabel("Share of the reviews read that year")
+        axes.set_ylabel(f"Share of the {unit} read that year")
         axes.set_title("Learning themes in case reviews, by year")
         axes.grid(alpha=0.3)
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
