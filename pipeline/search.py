@@ -4,9 +4,9 @@
 ``sharing`` also finds ``shared``; only the short list of words in ``pipeline.store.SEARCH_STOPWORDS`` is
 left out, so "not seen alone" counts every word), keeps those that pass the filters (year, nation, review
 type, area, theme and theme probability), and returns each hit with a snippet around the matched words and
-the passage's themes as probabilities. With a theme and no words it lists the passages tagged with the theme, most
-probable first. ``similar`` finds the passages (or reviews) nearest to one passage (or review) by the
-cosine similarity of their embeddings.
+the passage's themes as probabilities. With a theme and no words it lists the passages tagged with the
+theme, most probable first. ``similar`` finds the passages (or reviews) nearest to one passage (or review)
+by the cosine similarity of their embeddings.
 
 Ranking reads the search tables (schema ``search_index``: the index's postings sorted by word, built by
 ``build_search_tables``), which give exactly the scores of DuckDB's ``match_bm25`` while reading only the

@@ -3,9 +3,9 @@
 For each year and theme: how many of that year's reviews carry the theme (at least one passage tagged by
 the theme model), out of the reviews whose text was read that year, and how many passages carry it. The
 table and chart show either measure; with long reviews nearly every review carries nearly every theme, and
-the share of passages then tells years apart better. The
-numbers come from the ``v_theme_trends`` view (see docs/views.md). With few reviews in a year a share moves
-a lot from one review to the next: the table says how many reviews each share is based on.
+the share of passages then tells years apart better. The numbers come from the ``v_theme_trends`` view (see
+docs/views.md). With few reviews in a year a share moves a lot from one review to the next: the table says
+how many reviews each share is based on.
 """
 
 from __future__ import annotations
