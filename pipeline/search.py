@@ -365,6 +365,7 @@ class ParsedQuery:
     text: str
     words: tuple[str, ...]
     phrases: tuple[str, ...]
+    also: tuple[str, ...] = ()  # other forms searched too, for people to see ("section 47" for "s47")
 
 
 # --------------------------------------------------------------------------- search
@@ -516,7 +517,7 @@ class Searcher:
         else:
             self._check_index()
             words = _word_info(con, parsed)
-            stems = {info.stem for info in words.values()}
+            stems = {info.stem for info in words.values() if not info.common}  # common words are not marked
             fast = use_search_tables or (use_search_tables is None and self._tables_fresh())
             hits = self._ranked_hits(parsed, words, params, fast)
         _add_themes(con, hits)
@@ -785,7 +786,46 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             f"the search {text!r} has no words or numbers to look for, only punctuation: use words, e.g. "
             "\"information sharing\" or \"section 47\""
         )
-    return ParsedQuery(text=text, words=words, phrases=phrases)
+    words, also = _section_forms(words)
+    return ParsedQuery(text=text, words=words, phrases=phrases, also=also)
+
+
+_SHORT_SECTION = re.compile(r"[sS](\d{1,3})")
+
+
+def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Add the other way a statutory section is written: reviews write "section 47", "s47", "s.47" and "s 47"
+    for the same enquiry. Returns the words to rank by (the query's, then the added ones) and, for people,
+    each added form ("section 47" for "s47", "s47" for "section 47" or "s.47").
+
+    Examples
+    --------
+    >>> _section_forms(("s47", "strategy"))
+    (('s47', 'strategy', 'section', '47'), ('section 47',))
+    >>> _section_forms(("Section", "20", "drift"))
+    (('Section', '20', 'drift', 's20'), ('s20',))
+    >>> _section_forms(("s", "47"))
+    (('s', '47', 's47', 'section'), ('s47', 'section 47'))
+    >>> _section_forms(("child", "seen"))
+    (('child', 'seen'), ())
+    """
+    added: list[str] = []
+    shown: list[str] = []
+    for i, word in enumerate(words):
+        short = _SHORT_SECTION.fullmatch(word)
+        before = words[i - 1].lower() if i else ""
+        if short:
+            added += ["section", short.group(1)]
+            shown.append(f"section {short.group(1)}")
+        elif word.isdigit() and len(word) <= 3 and before in ("section", "sections"):
+            added.append(f"s{word}")
+            shown.append(f"s{word}")
+        elif word.isdigit() and len(word) <= 3 and before in ("s", "ss"):
+            added += [f"s{word}", "section"]
+            shown += [f"s{word}", f"section {word}"]
+    have = {word.lower() for word in words}
+    new = [word for word in dict.fromkeys(added) if word.lower() not in have]
+    return (*words, *new), tuple(dict.fromkeys(shown)) if new else ()
 
 
 def _check_numbers(min_score: float | None, year_from: int | None, year_to: int | None, limit: int) -> None:

@@ -75,8 +75,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     context, and the learning themes the model found in the passage, as probabilities.
 
     Words are matched in any form ("sharing" also finds "shared" and "share"); put words in double quotes
-    to find them as a phrase. Combine words with filters, or give only --theme to see the strongest
-    evidence for a theme.
+    to find them as a phrase. A statutory section is found however it is written ("s47" also finds
+    "section 47", and the other way round). Combine words with filters, or give only --theme to see the
+    strongest evidence for a theme.
 
     \b
     Examples:
@@ -86,7 +87,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import theme_names
-    from pipeline.search import SCORE_KINDS, search
+    from pipeline.search import SCORE_KINDS, parse_query, search
     from pipeline.themes.trust import note_for_tags
 
     hits = search(db_path, query, theme=theme, min_score=min_score, year_from=year_from, year_to=year_to,
@@ -101,6 +102,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     names = theme_names()
     kind = hits[0].score_kind
     what = f'"{query.strip()}"' if query and query.strip() else f"the theme {names.get(theme, theme)}"
+    also = parse_query(query).also if query and query.strip() else ()
+    if also:
+        what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
     click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "
                f"(score = {SCORE_KINDS[kind]}).\n")
     for number, hit in enumerate(hits, start=1):
