@@ -23,7 +23,7 @@ import html
 import logging
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +119,15 @@ CREATE OR REPLACE TABLE search_index.meta AS
            (SELECT count(*) FROM fts_main_passages.dict) AS dict_terms,
            (SELECT count(*) FROM fts_main_passages.terms) AS term_rows,
            now()::TIMESTAMP AS built_at;"""
+# Abbreviations the reviews define ("multi-agency risk assessment conference (MARAC)"), built with the tables.
+_DEFINING_PASSAGES = r"""
+SELECT review_id, text FROM passages WHERE regexp_matches(text, '\([A-Za-z][A-Za-z0-9&]{1,9}\)')"""
+_BUILD_ABBREVIATIONS = """
+CREATE OR REPLACE TABLE search_index.abbreviations AS
+SELECT unnest($short::VARCHAR[]) AS short, unnest($long::VARCHAR[]) AS long, unnest($reviews::INTEGER[]) AS reviews"""
+_HAS_ABBREVIATIONS = """
+SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'search_index' AND table_name = 'abbreviations'"""
+_ABBREVIATIONS = "SELECT short, long FROM search_index.abbreviations ORDER BY reviews DESC, short, long"
 _HAS_SCHEMA = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = $1"
 # The search tables match the full-text index when these counts agree (the index is rebuilt after every run).
 _SEARCH_TABLES_FRESH = """
@@ -471,6 +480,7 @@ class Searcher:
         self._themes: dict[str, str] = {}
         self._fts_checked = False
         self._fresh: bool | None = None
+        self._abbreviations: list[tuple[str, tuple[str, ...]]] | None = None
 
     def search(
         self,
@@ -492,7 +502,7 @@ class Searcher:
         with DuckDB's ``match_bm25`` otherwise; True or False forces one way (both give the same scores;
         True needs up-to-date tables).
         """
-        parsed = parse_query(query)
+        parsed = self.parse(query)
         if parsed is None and theme is None:
             raise CaseReviewError(
                 "nothing to search for: give some words (e.g. casereview search \"information sharing\") "
@@ -542,6 +552,41 @@ class Searcher:
             if len(hits) >= limit or len(ranked) < depth:
                 return hits[:limit]
             depth *= PHRASE_DEPTH
+
+    def parse(self, query: str | None) -> ParsedQuery | None:
+        """``parse_query``, with the abbreviation of every long form the query holds that the reviews define: a
+        search for "multi-agency risk assessment conference" also searches "MARAC" (``also`` says so).
+        The reverse is not done: a long form's common words ("risk", "assessment") would bring in passages
+        that merely use them."""
+        parsed = parse_query(query)
+        if parsed is None:
+            return None
+        definitions = self._definitions()
+        if not definitions:
+            return parsed
+        query_words = [_fold(word) for word in parsed.words]
+        stems = dict(zip(query_words, _stem(self.con, query_words), strict=True))
+        query_stems = [stems[word] for word in query_words]
+        have = set(query_words)
+        added = [short for short, long_stems in definitions
+                 if short.lower() not in have and _holds(query_stems, long_stems)]
+        added = list(dict.fromkeys(added))
+        if not added:
+            return parsed
+        return replace(parsed, words=(*parsed.words, *(short.lower() for short in added)),
+                       also=(*parsed.also, *added))
+
+    def _definitions(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(short form, the stems of its long form's words) for each abbreviation the reviews define."""
+        if self._abbreviations is None:
+            self._abbreviations = []
+            if self.con.execute(_HAS_ABBREVIATIONS).fetchone()[0]:
+                rows = self.con.execute(_ABBREVIATIONS).fetchall()
+                words = sorted({_fold(w) for _, long_form in rows for w in _WORD_RE.findall(long_form)})
+                stem_of = dict(zip(words, _stem(self.con, words), strict=True))
+                self._abbreviations = [
+                    (short, tuple(stem_of[_fold(w)] for w in _WORD_RE.findall(long_form))) for short, long_form in rows]
+        return self._abbreviations
 
     def _theme(self, theme: str | None) -> str | None:
         if theme is None:
@@ -704,14 +749,32 @@ def build_search_tables(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("SET enable_progress_bar = false")
     con.execute(_BUILD_SEARCH_TABLES)
+    _build_abbreviations(con)
+
+
+def _build_abbreviations(con: duckdb.DuckDBPyConnection) -> None:
+    """``search_index.abbreviations``: each (short form, long form) the reviews define, with how many reviews
+    define it (``pipeline.acronyms``)."""
+    from pipeline.acronyms import definitions
+
+    reviews: dict[tuple[str, str], set[str]] = {}
+    for review_id, text in con.execute(_DEFINING_PASSAGES).fetchall():
+        for short, long_form in definitions(text):
+            reviews.setdefault((short, long_form.lower()), set()).add(review_id)
+    pairs = sorted(reviews)
+    con.execute(_BUILD_ABBREVIATIONS, {"short": [short for short, _ in pairs],
+                                       "long": [long_form for _, long_form in pairs],
+                                       "reviews": [len(reviews[pair]) for pair in pairs]})
 
 
 def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the search tables exist and were built from the current full-text index."""
+    """True when the search tables exist (the abbreviations too: an earlier casereview did not build them) and
+    were built from the current full-text index."""
     if not con.execute(_HAS_SCHEMA, [_SEARCH_SCHEMA]).fetchone()[0]:
         return False
     try:
-        return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0])
+        return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0]) and bool(
+            con.execute(_HAS_ABBREVIATIONS).fetchone()[0])
     except duckdb.Error:
         return False
 
@@ -788,6 +851,23 @@ def parse_query(query: str | None) -> ParsedQuery | None:
         )
     words, also = _section_forms(words)
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also)
+
+
+def search_forms(db_path: Path | str | None, query: str) -> tuple[str, ...]:
+    """The other forms a search for ``query`` also looks for: the other way of writing a statutory section
+    ("section 47" for "s47") and the abbreviations the reviews define for long forms in it ("MARAC")."""
+    con = open_database(db_path)
+    try:
+        parsed = Searcher(con).parse(query)
+    finally:
+        con.close()
+    return parsed.also if parsed else ()
+
+
+def _holds(words: list[str], part: tuple[str, ...]) -> bool:
+    """Whether ``part`` occurs in ``words`` as a run of consecutive words."""
+    n = len(part)
+    return n > 0 and any(tuple(words[i:i + n]) == part for i in range(len(words) - n + 1))
 
 
 _SHORT_SECTION = re.compile(r"[sS](\d{1,3})")

@@ -230,6 +230,38 @@ def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
     assert [common.snippet_text[a:b].lower() for a, b in common.highlights] == ["s47", "discussion"]
 
 
+def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path: Path):
+    path = build_corpus(tmp_path / "db.duckdb")
+    store = Store(path)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=[
+        P("Background", (2, 2), ["In 2013 the mother was referred to the multi-agency risk assessment conference "
+                                 "(MARAC) after an assault."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The MARAC did not hear about the new baby."], vector=[0, 1, 0, 0]),
+    ])
+    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
+    store.rebuild_fts()
+    store.finish_run(run_id)
+    query = "multi-agency risk assessment conference"
+    found = ids(search(path, query))
+    # the second passage has none of the query's words, only the abbreviation the review defined
+    assert found[0] == "northmoor-2023-child-e-p1" and "northmoor-2023-child-e-p2" in found
+    result = CliRunner().invoke(search_command, [query, "--db", str(path)])
+    assert result.exit_code == 0 and f'for "{query}" (also searched as "MARAC")' in result.output
+    # only a whole long form brings in its abbreviation, and an abbreviation does not bring in its long form
+    assert "northmoor-2023-child-e-p2" not in ids(search(path, "risk assessment"))
+    assert set(ids(search(path, "MARAC"))) == {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
+    # search tables from a version that did not collect abbreviations are rebuilt by the next search
+    with store.connect() as con:
+        con.execute("DROP TABLE search_index.abbreviations")
+        assert not search_tables_fresh(con)
+    assert "northmoor-2023-child-e-p2" in ids(search(path, query))
+    with store.connect(read_only=True) as con:
+        assert search_tables_fresh(con)
+        assert con.execute("SELECT short, long, reviews FROM search_index.abbreviations").fetchall() == [
+            ("MARAC", "multi-agency risk assessment conference", 1)]
+
+
 def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):
     assert len(set(SEARCH_STOPWORDS)) == len(SEARCH_STOPWORDS)
     for word in ("not", "no", "never", "nor", "without", "nobody", "nothing", "seen", "alone", "said", "told",
