@@ -565,7 +565,10 @@ class Searcher:
         if not definitions:
             return parsed
         query_words = [_fold(word) for word in parsed.words]
-        stems = dict(zip(query_words, _stem(self.con, query_words), strict=True))
+        try:
+            stems = dict(zip(query_words, _stem(self.con, query_words), strict=True))
+        except duckdb.Error:  # no full-text-search extension here: nothing to stem with
+            return parsed
         query_stems = [stems[word] for word in query_words]
         have = set(query_words)
         added = [short for short, long_stems in definitions
@@ -583,7 +586,10 @@ class Searcher:
             if self.con.execute(_HAS_ABBREVIATIONS).fetchone()[0]:
                 rows = self.con.execute(_ABBREVIATIONS).fetchall()
                 words = sorted({_fold(w) for _, long_form in rows for w in _WORD_RE.findall(long_form)})
-                stem_of = dict(zip(words, _stem(self.con, words), strict=True))
+                try:
+                    stem_of = dict(zip(words, _stem(self.con, words), strict=True))
+                except duckdb.Error:  # no full-text-search extension here
+                    return self._abbreviations
                 self._abbreviations = [
                     (short, tuple(stem_of[_fold(w)] for w in _WORD_RE.findall(long_form))) for short, long_form in rows]
         return self._abbreviations
