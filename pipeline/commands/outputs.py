@@ -76,8 +76,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
 
     Words are matched in any form ("sharing" also finds "shared" and "share"); put words in double quotes
     to find them as a phrase. A statutory section is found however it is written ("s47" also finds
-    "section 47", and the other way round). Combine words with filters, or give only --theme to see the
-    strongest evidence for a theme.
+    "section 47", and the other way round), and a service the reviews spell out with its abbreviation also
+    finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). Combine words
+    with filters, or give only --theme to see the strongest evidence for a theme.
 
     \b
     Examples:
