@@ -15,7 +15,6 @@ more than two digits), so "(Child A)", "(ii)" and "(2019)" are not read as defin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 _DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9&]{1,9})\)")
 _WORD = re.compile(r"\S+")
@@ -46,15 +45,6 @@ def definitions(text: str) -> list[tuple[str, str]]:
         if long_form:
             found.append((short, long_form))
     return found
-
-
-def collect(texts: Iterable[str]) -> dict[tuple[str, str], int]:
-    """How many of ``texts`` define each (short form, long form), the long form's case folded."""
-    counts: dict[tuple[str, str], int] = {}
-    for text in texts:
-        for pair in {(short, long_form.lower()) for short, long_form in definitions(text)}:
-            counts[pair] = counts.get(pair, 0) + 1
-    return counts
 
 
 # Words a long form does not start with: "Accident and Emergency (A&E)" is not "and Emergency".

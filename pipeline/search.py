@@ -433,6 +433,15 @@ def search(
     >>> hits = search(None, "information sharing", nation="Wales", year_from=2018)  # doctest: +SKIP
     >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)  # doctest: +SKIP
     """
+    return search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
+                             year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)[0]
+
+
+def search_with_forms(db_path: Path | str | None, query: str | None, **options: Any
+                      ) -> tuple[list[SearchHit], tuple[str, ...]]:
+    """``search`` (same parameters), and the other forms it also looked for: the other way of writing a
+    statutory section ("section 47" for "s47") and the abbreviations the reviews define for long forms in the
+    query ("MARAC"), for people to be told."""
     con = open_database(db_path)
     try:
         wanted = _refresh_wanted(con) if query and query.strip() else None
@@ -440,8 +449,10 @@ def search(
             con.close()
             _refresh_in(resolve_db(db_path), rebuild_index=wanted == "index")
             con = open_database(db_path)
-        return search_connection(con, query, theme=theme, min_score=min_score, year_from=year_from,
-                                 year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
+        searcher = Searcher(con)
+        hits = searcher.search(query, **options)
+        parsed = searcher.parse(query)
+        return hits, parsed.also if parsed else ()
     finally:
         con.close()
 
@@ -802,12 +813,13 @@ def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
     """What a search should rebuild before it ranks, if it may (no run is writing): "index" when the full-text
     index is outdated (``index_outdated``), "tables" when only the search tables are missing or stale, else
     None."""
-    if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
+    if index_outdated(con):
+        wanted = "index"
+    elif con.execute(_HAS_FTS_INDEX).fetchone()[0] and not search_tables_fresh(con):
+        wanted = "tables"
+    else:
         return None
-    wanted = "index" if index_outdated(con) else None if search_tables_fresh(con) else "tables"
-    if wanted and con.execute(_RUN_IN_PROGRESS).fetchone()[0]:
-        return None
-    return wanted
+    return None if con.execute(_RUN_IN_PROGRESS).fetchone()[0] else wanted
 
 
 def _refresh_in(path: Path, rebuild_index: bool = False) -> bool:
@@ -857,17 +869,6 @@ def parse_query(query: str | None) -> ParsedQuery | None:
         )
     words, also = _section_forms(words)
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also)
-
-
-def search_forms(db_path: Path | str | None, query: str) -> tuple[str, ...]:
-    """The other forms a search for ``query`` also looks for: the other way of writing a statutory section
-    ("section 47" for "s47") and the abbreviations the reviews define for long forms in it ("MARAC")."""
-    con = open_database(db_path)
-    try:
-        parsed = Searcher(con).parse(query)
-    finally:
-        con.close()
-    return parsed.also if parsed else ()
 
 
 def _holds(words: list[str], part: tuple[str, ...]) -> bool:

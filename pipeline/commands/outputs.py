@@ -88,11 +88,11 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import theme_names
-    from pipeline.search import SCORE_KINDS, search, search_forms
+    from pipeline.search import SCORE_KINDS, search_with_forms
     from pipeline.themes.trust import note_for_tags
 
-    hits = search(db_path, query, theme=theme, min_score=min_score, year_from=year_from, year_to=year_to,
-                  nation=nation, review_type=review_type, area=area, limit=limit)
+    hits, also = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
+                                   year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
@@ -103,7 +103,6 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     names = theme_names()
     kind = hits[0].score_kind
     what = f'"{query.strip()}"' if query and query.strip() else f"the theme {names.get(theme, theme)}"
-    also = search_forms(db_path, query) if query and query.strip() else ()
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
     click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "

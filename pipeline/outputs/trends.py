@@ -20,7 +20,6 @@ from pipeline.outputs.common import open_database, percent, provenance, resolve_
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 FEW_REVIEWS = 5
-MEASURES: tuple[str, ...] = ("reviews", "passages")
 # With "reviews", when at least this share of the theme-year cells (in years with enough reviews) is at or above
 # SATURATED, the table suggests "passages": one tagged passage puts a review in a theme's count, so with long
 # reviews almost every review carries almost every theme and the shares no longer tell years apart.
@@ -29,6 +28,7 @@ _COLUMNS = {  # measure -> (count column, share column, total column, the row of
     "reviews": ("reviews_with_theme", "share_of_reviews", "reviews_in_year", "Reviews read", "reviews"),
     "passages": ("passages_with_theme", "share_of_passages", "passages_in_year", "Passages read", "passages"),
 }
+MEASURES: tuple[str, ...] = tuple(_COLUMNS)
 
 _TRENDS = """
 SELECT year, theme, reviews_with_theme, reviews_in_year, share_of_reviews, passages_with_theme,
