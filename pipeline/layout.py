@@ -459,10 +459,11 @@ class _BlockBuilder:
         if not self._lines:
             return
         text = join_lines([ln.text for ln in self._lines], self.vocabulary)
-        kind, level = self._kind, self._level
+        kind, level, styled_level = self._kind, self._level, 0
         if kind == "heading" and not plausible_heading(normalise(text)):
-            kind, level = "paragraph", 0
-        block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]))
+            kind, level, styled_level = "paragraph", 0, level
+        block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]),
+                      styled_level=styled_level)
         self.blocks.append(block)
         self._lines = []
         self._item_anchor = None
@@ -593,6 +594,16 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
 LABEL_RUN = 3  # this many headings of one level in a row, with no text between, are labels
 
 
+LABEL_WORDS = 12  # text set like a heading but longer than this is a bold paragraph, not a label
+
+
+def _heading_styled_level(block: Block) -> int:
+    """The level of a heading, or of a short text set like one that did not read like one; 0 for other text."""
+    if block.kind == "heading":
+        return block.level
+    return block.styled_level if len(block.text.split()) <= LABEL_WORDS else 0
+
+
 def demote_label_runs(blocks: list[Block]) -> list[Block]:
     """Turn runs of same-level headings with nothing between them into text: they label a chart or list.
 
@@ -607,20 +618,46 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
     ...           h("London", 2), h("Yorkshire", 2), h("Wales", 2), Block("paragraph", "More text.", 1, 1)]
     >>> [b.kind for b in demote_label_runs(blocks)]
     ['heading', 'paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph']
+
+    Labels set like headings that did not read like one ("North-east 6 (50%)", already text) still belong
+    to the run, so they do not split it into short runs that pass for headings. A run whose only heading
+    is its first is a heading above a chart's figures, and that heading stays:
+
+    >>> label = lambda text: Block("paragraph", text, 1, 1, styled_level=2)
+    >>> blocks = [h("North-west", 2), label("North-east 6 (50%)"), h("Yorkshire", 2),
+    ...           label("(35%) East of England"), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph']
+    >>> blocks = [h("Ofsted ratings", 2), label("Good 48%"), label("Inadequate 5%"), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['heading', 'paragraph', 'paragraph', 'paragraph']
+
+    A heading set right after such a label, with no text between, is another of the chart's labels:
+
+    >>> blocks = [label("rates may be high"), h("Don't know", 2), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['paragraph', 'paragraph', 'paragraph']
+    >>> blocks = [h("Part 2", 2), h("Findings", 2), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['heading', 'heading', 'paragraph']
     """
     result = list(blocks)
     end = 0
     while end < len(result):
-        if result[end].kind != "heading":
+        level = _heading_styled_level(result[end])
+        if not level:
             end += 1
             continue
         start = end
-        while end < len(result) and result[end].kind == "heading" and result[end].level == result[start].level:
+        while end < len(result) and _heading_styled_level(result[end]) == level:
             end += 1
-        followed_by_text = end < len(result) and result[end].kind != "heading"
-        if end - start >= LABEL_RUN and followed_by_text:
-            for i in range(start, end):
-                result[i] = dataclasses.replace(result[i], kind="paragraph", level=0)
+        followed_by_text = end < len(result) and not _heading_styled_level(result[end])
+        headings = [i for i in range(start, end) if result[i].kind == "heading"]
+        run_of_labels = end - start >= LABEL_RUN and followed_by_text and headings != [start]
+        for i in headings:
+            # inside a chart: a label such as "rates may be high" is set just before it
+            if run_of_labels or (i > start and result[i - 1].kind != "heading"):
+                result[i] = dataclasses.replace(result[i], kind="paragraph", level=0, styled_level=level)
     return result
 
 

@@ -23,6 +23,9 @@ class Block:
     level: int = 0  # heading level (1 = largest); 0 for non-headings
     # (page, number) of the shaded or framed box it was set in (a "Learning point" panel), None outside boxes
     box: tuple[int, int] | None = field(default=None, repr=False)
+    # the heading level its type suggested, for text set like a heading that does not read like one
+    # ("Good 48% (43%)" in bold): layout uses it to find runs of chart labels; 0 otherwise
+    styled_level: int = field(default=0, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
