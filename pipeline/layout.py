@@ -114,6 +114,18 @@ def plausible_heading(text: str) -> bool:
     return figures * 2 < len(tokens)  # years are words here: "Period 1: 2018 to 2020" is a heading
 
 
+def strip_heading_marks(text: str) -> str:
+    """A heading without the stray marks set before its words: a bullet, a dash or a dangling quotation mark.
+
+    >>> strip_heading_marks("“ ■ Executive Summary"), strip_heading_marks("“Nobody listened”: the review")
+    ('Executive Summary', '“Nobody listened”: the review')
+    """
+    tokens = text.split()
+    while len(tokens) > 1 and not any(ch.isalnum() for ch in tokens[0]):
+        tokens = tokens[1:]
+    return " ".join(tokens) if len(tokens) < len(text.split()) else text
+
+
 def normalise(text: str) -> str:
     """Unicode NFKC (ligatures such as ﬁ become fi), soft hyphens and zero-width characters removed, the
     Unicode hyphens (U+2010, U+2011) written "-", and private-use bullets "•"."""
@@ -462,6 +474,8 @@ class _BlockBuilder:
         kind, level, styled_level = self._kind, self._level, 0
         if kind == "heading" and not plausible_heading(normalise(text)):
             kind, level, styled_level = "paragraph", 0, level
+        elif kind == "heading":
+            text = strip_heading_marks(text)
         block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]),
                       styled_level=styled_level)
         self.blocks.append(block)
