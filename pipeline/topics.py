@@ -52,6 +52,10 @@ BOILERPLATE_WORDS: tuple[str, ...] = (
     "lcspr", "miss", "mr", "mrs", "ms", "page", "paragraph", "partnership", "practice", "practitioner",
     "practitioners", "professional", "professionals", "report", "review", "reviewer", "reviewers", "reviews",
     "redacted", "safeguarding", "scr",  # "redacted": what stands for words under a redaction (pdflines)
+    "al", "et", "ibid", "pp",  # citations: "(Farmer et al. 2011, pp. 4-5)"
+    # what is left of a contraction when words are split at the apostrophe ("we've", "didn't")
+    "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "ll", "re", "shouldn", "ve",
+    "wasn", "weren", "won", "wouldn",
 )
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # words of letters only: no page numbers, years or paragraph refs
 
@@ -429,7 +433,11 @@ def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, redu
                             cluster_selection_method=selection, prediction_data=False)
     vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),
                                  ngram_range=settings.ngram_range, token_pattern=_TOKEN_PATTERN)
-    return BERTopic(embedding_model=None, umap_model=umap_model, hdbscan_model=cluster_model,
+    # language=None: with "english" BERTopic deletes every character but A-Z, 0-9 and spaces before counting
+    # words, so "they're" became the term "theyre" and "post-reunification" "postreunification". The
+    # vectorizer's own word pattern splits words at punctuation instead. (No embedding model is chosen by
+    # language: embeddings are always passed in.)
+    return BERTopic(embedding_model=None, language=None, umap_model=umap_model, hdbscan_model=cluster_model,
                     vectorizer_model=vectorizer, ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
                     top_n_words=TOP_TERMS, calculate_probabilities=False, verbose=False)
 

@@ -53,9 +53,9 @@ SUBJECTS: dict[str, dict[str, list[str]]] = {
         "theme": ["education"],
     },
     "hospital": {
-        "template": ["The baby was brought to {c} with {a} to the {b}.",
-                     "At {c} a skeletal survey showed {a} of the {b}.",
-                     "The paediatrician at {c} found {a} on the {b} that had no explanation."],
+        "template": ["The baby's {b} showed {a} when she was brought to {c}.",
+                     "At {c} a skeletal survey of the baby's {b} showed {a}.",
+                     "The paediatrician's x-ray at {c} found {a} on the {b} that had no explanation."],
         "a": ["bruising", "a fracture", "a burn", "swelling", "a bleed"],
         "b": ["ribs", "arm", "skull", "leg", "face", "ear"],
         "c": ["the emergency department", "the minor injuries unit", "the children's ward", "the hospital"],
@@ -264,6 +264,18 @@ def test_topics_follow_the_subjects(fitted: dict):
     assert not any(word in " ".join(labels).split() for word in ("child", "review", "testshire"))
     assert rows(db, "SELECT count(*) FROM topic_representatives WHERE model_version = ?",
                 [info.model_version]) == [(3 * info.topics,)]
+
+
+@pytest.mark.slow
+def test_topic_terms_are_words_of_the_passages(fitted: dict):
+    # Terms are counted on the words as written: "the baby's x-ray" gives "baby" and "ray", never the
+    # non-words "babys" and "xray" that deleting the apostrophe and hyphen would make.
+    db, version = fitted["db"], fitted["first"].model_version
+    words = {w for (text,) in rows(db, "SELECT text FROM passages") for w in re.findall(r"[^\W\d_]+", text.lower())}
+    terms = [term for (terms,) in rows(db, "SELECT terms FROM topics WHERE model_version = ?", [version])
+             for term in terms]
+    assert terms
+    assert not [t for t in terms if not set(t.split()) <= words]
 
 
 @pytest.mark.slow
