@@ -20,6 +20,7 @@ search is assembled only from fixed fragments), so anything a person types is tr
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import re
 import unicodedata
@@ -128,6 +129,25 @@ SELECT unnest($short::VARCHAR[]) AS short, unnest($long::VARCHAR[]) AS long, unn
 _HAS_ABBREVIATIONS = """
 SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'search_index' AND table_name = 'abbreviations'"""
 _ABBREVIATIONS = "SELECT short, long FROM search_index.abbreviations ORDER BY reviews DESC, short, long"
+# Words written with hyphens in the reviews ("co-sleeping", "multi-agency"), built with the tables: a search
+# for the word written solid ("cosleeping") also searches its parts.
+_BUILD_COMPOUNDS = r"""
+CREATE OR REPLACE TABLE search_index.compounds AS
+SELECT replace(form, '-', '') AS joined, form AS hyphenated, count(*)::INTEGER AS uses
+FROM (SELECT unnest(regexp_extract_all(lower(text), '[a-z]+(?:-[a-z]+)+')) AS form
+      FROM passages WHERE contains(text, '-'))
+GROUP BY ALL"""
+_HAS_COMPOUNDS = """
+SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'search_index' AND table_name = 'compounds'"""
+_COMPOUNDS = """
+SELECT joined, hyphenated FROM search_index.compounds WHERE joined IN (SELECT unnest($1::VARCHAR[]))
+ORDER BY uses DESC, hyphenated"""
+# Which words the index holds (by stem) and which it leaves out as common.
+_INDEXED = """
+WITH words AS (SELECT w, stem(w, 'porter') AS stem FROM unnest($1::VARCHAR[]) AS t(w))
+SELECT words.w, words.w IN (SELECT sw FROM fts_main_passages.stopwords) AS common,
+       EXISTS (SELECT 1 FROM fts_main_passages.dict d WHERE d.term = words.stem) AS indexed
+FROM words"""
 _HAS_SCHEMA = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = $1"
 # The search tables match the full-text index when these counts agree (the index is rebuilt after every run).
 _SEARCH_TABLES_FRESH = """
@@ -440,8 +460,9 @@ def search(
 def search_with_forms(db_path: Path | str | None, query: str | None, **options: Any
                       ) -> tuple[list[SearchHit], tuple[str, ...]]:
     """``search`` (same parameters), and the other forms it also looked for: the other way of writing a
-    statutory section ("section 47" for "s47") and the abbreviations the reviews define for long forms in the
-    query ("MARAC"), for people to be told."""
+    statutory section ("section 47" for "s47"), the other way the reviews join a compound ("co-sleeping" for
+    "cosleeping") and the abbreviations the reviews define for long forms in the query ("MARAC"), for people
+    to be told."""
     con = open_database(db_path)
     try:
         wanted = _refresh_wanted(con) if query and query.strip() else None
@@ -572,6 +593,7 @@ class Searcher:
         parsed = parse_query(query)
         if parsed is None:
             return None
+        parsed = self._with_compounds(parsed)
         definitions = self._definitions()
         if not definitions:
             return parsed
@@ -589,6 +611,40 @@ class Searcher:
             return parsed
         return replace(parsed, words=(*parsed.words, *(short.lower() for short in added)),
                        also=(*parsed.also, *added))
+
+    def _with_compounds(self, parsed: ParsedQuery) -> ParsedQuery:
+        """Add the other ways the reviews write a compound word: "cosleeping" also searches "co" and
+        "sleeping" when a review writes "co-sleeping"; "co-sleeping" or "co sleeping" also searches
+        "cosleeping" when a review writes it solid. A compound with a common word in it ("well-being",
+        "one-to-one") is left alone: its other words alone would match passages that only use them."""
+        query_words = [_fold(word) for word in parsed.words if word.isalpha()]
+        pairs = [a + b for a, b in itertools.pairwise(query_words)]
+        try:
+            has_table = self.con.execute(_HAS_COMPOUNDS).fetchone()[0]
+            hyphenated = self.con.execute(_COMPOUNDS, [query_words]).fetchall() if has_table else []
+            parts = {part for _, form in hyphenated for part in form.split("-")}
+            known = {w: (bool(common), bool(indexed)) for w, common, indexed in
+                     self.con.execute(_INDEXED, [sorted({*query_words, *pairs, *parts})]).fetchall()}
+        except duckdb.Error:  # no full-text index or extension here: nothing to compare with
+            return parsed
+        have = set(query_words)
+        added: list[str] = []
+        shown: list[str] = []
+        for _, form in hyphenated:
+            words = form.split("-")
+            if form in shown or not all(known[w] == (False, True) for w in words):
+                continue
+            added += [w for w in words if w not in have]
+            shown.append(form)
+        for (a, b), joined in zip(itertools.pairwise(query_words), pairs, strict=True):
+            if known[a][0] or known[b][0] or known[joined] != (False, True) or joined in have:
+                continue
+            added.append(joined)
+            shown.append(joined)
+        if not shown:
+            return parsed
+        return replace(parsed, words=(*parsed.words, *dict.fromkeys(w for w in added if w not in have)),
+                       also=(*parsed.also, *dict.fromkeys(shown)))
 
     def _definitions(self) -> list[tuple[str, tuple[str, ...]]]:
         """(short form, the stems of its long form's words) for each abbreviation the reviews define."""
@@ -767,6 +823,7 @@ def build_search_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET enable_progress_bar = false")
     con.execute(_BUILD_SEARCH_TABLES)
     _build_abbreviations(con)
+    con.execute(_BUILD_COMPOUNDS)
 
 
 def _build_abbreviations(con: duckdb.DuckDBPyConnection) -> None:
@@ -785,13 +842,13 @@ def _build_abbreviations(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the search tables exist (the abbreviations too: an earlier casereview did not build them) and
-    were built from the current full-text index."""
+    """True when the search tables exist (the abbreviations and compounds too: earlier versions of casereview
+    did not build them) and were built from the current full-text index."""
     if not con.execute(_HAS_SCHEMA, [_SEARCH_SCHEMA]).fetchone()[0]:
         return False
     try:
         return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0]) and bool(
-            con.execute(_HAS_ABBREVIATIONS).fetchone()[0])
+            con.execute(_HAS_ABBREVIATIONS).fetchone()[0]) and bool(con.execute(_HAS_COMPOUNDS).fetchone()[0])
     except duckdb.Error:
         return False
 

@@ -27,6 +27,7 @@ from pipeline.search import (
     parse_query,
     search,
     search_tables_fresh,
+    search_with_forms,
     similar,
 )
 from pipeline.store import SEARCH_STOPWORDS, ReviewResult, Store
@@ -260,6 +261,36 @@ def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path:
         assert search_tables_fresh(con)
         assert con.execute("SELECT short, long, reviews FROM search_index.abbreviations").fetchall() == [
             ("MARAC", "multi-agency risk assessment conference", 1)]
+
+
+def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
+    path = build_corpus(tmp_path / "db.duckdb")
+    store = Store(path)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=[
+        P("Findings", (2, 2), ["The midwife gave advice about co-sleeping after the birth."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["No one asked about cosleeping when the baby was unwell."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["The boy's well-being was discussed at school."], vector=[0, 0, 1, 0]),
+        P("Findings", (5, 5), ["He did well in his exams and his sister was being bullied."], vector=[0, 0, 0, 1]),
+    ])
+    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
+    store.rebuild_fts()
+    store.finish_run(run_id)
+    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
+    for query, other in (("cosleeping", "co-sleeping"), ("co-sleeping", "cosleeping"), ("co sleeping", "cosleeping")):
+        hits, also = search_with_forms(path, query)
+        assert set(ids(hits)) == both and also == (other,), (query, ids(hits), also)
+        con = open_database(path)
+        try:
+            for fast in (True, False):  # the search tables and DuckDB's match_bm25 agree
+                assert set(ids(Searcher(con).search(query, use_search_tables=fast))) == both
+        finally:
+            con.close()
+    result = CliRunner().invoke(search_command, ["cosleeping", "--db", str(path)])
+    assert result.exit_code == 0 and 'for "cosleeping" (also searched as "co-sleeping")' in result.output
+    # a compound with a common word in it is not searched by its other word: "well" alone is not "wellbeing"
+    hits, also = search_with_forms(path, "wellbeing")
+    assert ids(hits) == [] and also == ()
 
 
 def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):

@@ -77,7 +77,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     Words are matched in any form ("sharing" also finds "shared" and "share"); put words in double quotes
     to find them as a phrase. A statutory section is found however it is written ("s47" also finds
     "section 47", and the other way round), and a service the reviews spell out with its abbreviation also
-    finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). Combine words
+    finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). A word the
+    reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). Combine words
     with filters, or give only --theme to see the strongest evidence for a theme.
 
     \b
