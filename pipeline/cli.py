@@ -220,8 +220,9 @@ def manifest_check(path: Path) -> None:
 def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) -> None:
     """Write a manifest for a folder of PDFs you already have.
 
-    Titles, years, areas, nations and review types are filled from each PDF's own details and file name;
-    anything guessed is said so in the notes column. Open the CSV in a spreadsheet to check and correct it.
+    Titles, years, areas, nations and review types are filled from each PDF's own details, its cover page
+    (the partnership named there and a date such as "March 2022") and its file name; anything guessed is
+    said so in the notes column. Open the CSV in a spreadsheet to check and correct it.
 
     Example:  casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
     """

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ManifestError
@@ -571,6 +572,22 @@ _JUNK_TITLE = re.compile(
     r"^(untitled|microsoft word|document\d*|doc\d*|slide\s*\d*)\b|\.(docx?|pdf|odt)$", re.I
 )
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# On a review's cover: the partnership or board that published it ("Northmoor Safeguarding Children
+# Partnership", "Cwm Taf Morgannwg Regional Safeguarding Board", "Dunmore Child Protection Committee")...
+_COVER_BODY = (r"(?:(?:Local|Regional|Multi-Agency)\s+)?Safeguarding\s+(?:Children(?:['’]s)?\s+|Adults\s+and\s+"
+               r"Children\s+)?(?:Partnership|Board)|(?:Child|Public)\s+Protection\s+Committee")
+_COVER_AREA = re.compile(
+    rf"(?<![\w'’-])((?:[A-Z][\w'’.-]*\s+(?:(?:and|&|of|upon|on|in)\s+)?){{1,6}}?(?:{_COVER_BODY}))(?![\w'’-])"
+)
+# Words a cover line may put before the name ("Report for the Northmoor Safeguarding Children Partnership").
+_COVER_LEAD = frozenset("a an the by for to from of on behalf report review prepared commissioned published "
+                        "presented final".split())
+# ... and its date ("March 2022", "Published: 14 March 2022").
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
+           "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_COVER_DATE = re.compile(rf"\b(?:{_MONTHS})\.?,?\s+(20\d{{2}})(?!\d)", re.IGNORECASE)
+COVER_PAGES = 2  # the cover and the page after it (a cover can be a picture with the title on page 2)
+COVER_CHARS = 3000
 
 
 @dataclass
@@ -580,6 +597,7 @@ class _Guess:
     title: str | None = None
     area: str | None = None
     year: int | None = None
+    cover_year: int | None = None  # the latest date written on the cover ("March 2022")
     published: datetime.date | None = None
     notes: list[str] = field(default_factory=list)
     guessed: list[str] = field(default_factory=list)
@@ -588,9 +606,11 @@ class _Guess:
 def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> list[ManifestEntry]:
     """Draft manifest entries for every PDF under ``folder`` (recursively, sorted by path).
 
-    Fields are filled from the PDF's metadata (Title, Author, CreationDate) and its
-    file name; the ``notes`` column says which fields are guesses so the user can
-    check them. Unreadable or encrypted PDFs still get a row, built from the file name.
+    Fields are filled from the PDF's metadata (Title, Author, CreationDate), the
+    text of its cover (the partnership named there, its latest date such as "March
+    2022", and words that name the review type or nation) and its file name; the
+    ``notes`` column says which fields are guesses so the user can check them.
+    Unreadable or encrypted PDFs still get a row, built from the file name.
 
     Parameters
     ----------
@@ -633,12 +653,13 @@ def _find_pdfs(folder: Path) -> list[Path]:
 
 def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> ManifestEntry:
     guess = _Guess()
-    meta = _read_pdf_metadata(pdf, guess)
+    meta, cover = _read_pdf_details(pdf, guess)
     _fill_from_metadata(meta, guess)
+    _fill_from_cover(cover, guess)
     _fill_from_file_name(pdf, guess)
     # Sub-folder names count too: people often sort reviews into folders such as "wales/".
     folders = " ".join(pdf.relative_to(base).parent.parts)
-    words = " ".join(filter(None, [folders, pdf.stem, guess.title, meta.get("Author")]))
+    words = " ".join(filter(None, [folders, pdf.stem, guess.title, meta.get("Author"), cover]))
     words = re.sub(r"[_\-.]+", " ", words)
     review_type = _guess_review_type(words)
     nation = _guess_nation(words, review_type, guess)
@@ -665,7 +686,8 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
     )
 
 
-def _read_pdf_metadata(pdf: Path, guess: _Guess) -> dict[str, str]:
+def _read_pdf_details(pdf: Path, guess: _Guess) -> tuple[dict[str, str], str]:
+    """The PDF's document information (Title, Author, CreationDate...) and the text of its cover pages."""
     # Imported here so loading a manifest never pays for the PDF engine; pypdfium2 rather than
     # pypdf because it is a runtime dependency (pypdf is only in the dev extras).
     import pypdfium2 as pdfium
@@ -675,13 +697,50 @@ def _read_pdf_metadata(pdf: Path, guess: _Guess) -> dict[str, str]:
     except pdfium.PdfiumError as exc:
         reason = "encrypted" if "password" in str(exc).lower() else "damaged or not a PDF"
         guess.notes.append(f"PDF could not be opened ({reason}): all fields guessed from the file name")
-        return {}
+        return {}, ""
     try:
-        return {k: v.strip() for k, v in doc.get_metadata_dict(skip_empty=True).items() if v and v.strip()}
-    except Exception:  # noqa: BLE001  # odd metadata must never stop drafting the other rows
-        return {}
+        try:
+            meta = {k: v.strip() for k, v in doc.get_metadata_dict(skip_empty=True).items() if v and v.strip()}
+        except Exception:  # noqa: BLE001  # odd metadata must never stop drafting the other rows
+            meta = {}
+        return meta, _cover_text(doc)
     finally:
         doc.close()
+
+
+def _cover_text(doc: Any) -> str:
+    """The text of the first pages (empty for a scanned cover, or when a page cannot be read)."""
+    texts = []
+    try:
+        for index in range(min(COVER_PAGES, len(doc))):
+            page = doc[index]
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    except Exception:  # noqa: BLE001  # a damaged page must never stop drafting the other rows
+        pass
+    return "\n".join(texts)[:COVER_CHARS]
+
+
+def _fill_from_cover(cover: str, guess: _Guess) -> None:
+    """The partnership named on the cover (when the PDF's Author did not name one) and the cover's date."""
+    lines = [" ".join(line.split()) for line in cover.splitlines()]
+    if guess.area is None:
+        for line in lines:
+            # A cover in capitals ("NORTHMOOR SAFEGUARDING CHILDREN PARTNERSHIP") is read in title case.
+            match = _COVER_AREA.search(line.title() if line.isupper() else line)
+            words = match.group(1).split() if match else []
+            while words and words[0].lower() in _COVER_LEAD:  # "A Report For The Northmoor Safeguarding ..."
+                words = words[1:]
+            if len(words) > 2:  # a name, then the body ("Safeguarding Board"): not "The Safeguarding Board"
+                guess.area = " ".join(words)
+                guess.guessed.append("area")
+                break
+    this_year = datetime.date.today().year
+    years = [int(y) for y in _COVER_DATE.findall(" ".join(lines)) if MIN_YEAR <= int(y) <= this_year]
+    if years:
+        guess.cover_year = max(years)  # the publication date is the latest on a cover
 
 
 def _fill_from_metadata(meta: dict[str, str], guess: _Guess) -> None:
@@ -718,6 +777,8 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
     title_years = [int(y) for y in _YEAR_RE.findall(guess.title or "") if MIN_YEAR <= int(y) <= this_year]
     if name_years or title_years:
         guess.year = (name_years or title_years)[0]
+    elif guess.cover_year is not None:
+        guess.year = guess.cover_year
     elif guess.published is not None:
         guess.year = guess.published.year
     if guess.year is None:

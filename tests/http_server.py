@@ -65,7 +65,7 @@ def make_pdf(
     Parameters
     ----------
     text : str
-        Text drawn on the page.
+        Text drawn on the page, one line per line of ``text``.
     metadata : dict, optional
         Exact document information (e.g. ``{"/Title": ..., "/CreationDate": "D:20210601000000Z"}``).
         None leaves reportlab's defaults; ``{}`` strips everything but pypdf's Producer.
@@ -76,7 +76,8 @@ def make_pdf(
 
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
-    pdf.drawString(72, 720, text)
+    for number, line in enumerate(text.splitlines() or [""]):
+        pdf.drawString(72, 720 - 16 * number, line)
     pdf.showPage()
     pdf.save()
     data = buffer.getvalue()

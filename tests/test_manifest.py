@@ -427,6 +427,29 @@ def test_manifest_from_folder_guesses_fields(review_folder: Path):
     assert found["microsoft-title.pdf"].title == "Microsoft Title"  # producer junk is not a title
 
 
+def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: Path):
+    # Real reviews often have no useful metadata (the producer's defaults, a creation date from a later
+    # re-save) and a file name of numbers; their cover says who published them, what they are, and when.
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "0412.pdf").write_bytes(make_pdf(
+        "A REPORT FOR THE NORTHMOOR SAFEGUARDING CHILDREN PARTNERSHIP\nChild Safeguarding Practice Review\n"
+        "Child F\nThe incident happened in October 2020.\nPublished: 14 March 2022",
+        metadata={"/CreationDate": "D:20240105093000Z"}))
+    (folder / "0413.pdf").write_bytes(make_pdf(
+        "Child Practice Review\nCwm Taf Morgannwg Regional Safeguarding Board\nJune 2021", metadata={}))
+    (folder / "0414.pdf").write_bytes(make_pdf("The report went to the Safeguarding Board.", metadata={}))
+    found = by_source(manifest_from_folder(folder))
+    english = found["0412.pdf"]
+    assert (english.area, english.review_type, english.year) == (
+        "Northmoor Safeguarding Children Partnership", "CSPR", 2022)
+    assert "area" in english.notes and "year" in english.notes  # guesses, to be checked
+    welsh = found["0413.pdf"]
+    assert (welsh.area, welsh.review_type, welsh.nation, welsh.year) == (
+        "Cwm Taf Morgannwg Regional Safeguarding Board", "CPR", "Wales", 2021)
+    assert found["0414.pdf"].area == "unknown"  # a board named without its place is not an area
+
+
 def test_unreadable_pdfs_still_get_a_row(review_folder: Path):
     found = by_source(manifest_from_folder(review_folder))
     broken, encrypted = found["broken.pdf"], found["encrypted-2018-scr.pdf"]
