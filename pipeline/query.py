@@ -34,9 +34,23 @@ def run_read_only(path: Path, query: str, parameters: list | None = None) -> pd.
     try:
         return con.execute(query, parameters or []).df()
     except duckdb.Error as exc:
-        message = str(exc).splitlines()[0]
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        message = lines[0]
         if "read-only" in message.lower() or "read only" in message.lower():
             raise CaseReviewError(f"this command only reads the database; it cannot change it ({message})") from None
-        raise CaseReviewError(f"the query could not be run: {message}") from None
+        # DuckDB's hints ("Did you mean "passages"?", "Candidate bindings: ...") and the line of the query
+        # with a caret under the mistake come on the lines after the first: people need them.
+        detail = "\n".join(lines[1:])
+        if isinstance(exc, duckdb.CatalogException) and message.startswith("Catalog Error: Table with name"):
+            detail += ("\n" if detail else "") + "Tables and views: " + ", ".join(_tables(con)) + (
+                " (their columns are described in docs/schema.md and docs/views.md)")
+        raise CaseReviewError(f"the query could not be run: {message}" + (f"\n{detail}" if detail else "")) from None
     finally:
         con.close()
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables and views people query (not the full-text index's or the search tables' own)."""
+    return [name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
+    ).fetchall()]

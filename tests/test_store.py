@@ -212,6 +212,21 @@ def test_schema_has_every_documented_table_and_column(store: Store):
     assert views == EXPECTED_VIEWS
 
 
+def test_a_mistyped_query_gets_duckdbs_hints_and_the_list_of_tables(store: Store, db_path: Path):
+    from pipeline.errors import CaseReviewError
+    from pipeline.query import run_read_only
+
+    with pytest.raises(CaseReviewError) as table:
+        run_read_only(db_path, "SELECT * FROM passage")
+    message = str(table.value)
+    assert 'Did you mean "passages"?' in message and "LINE 1: SELECT * FROM passage" in message
+    assert "Tables and views: " in message and "review_themes" in message and "v_theme_evidence" in message
+    assert "fts_main" not in message and "postings" not in message
+    with pytest.raises(CaseReviewError) as column:
+        run_read_only(db_path, "SELECT txt FROM passages")
+    assert 'Candidate bindings: "text"' in str(column.value) and "Tables and views" not in str(column.value)
+
+
 def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Path):
     Store(db_path)
     first = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
