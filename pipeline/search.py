@@ -31,7 +31,15 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import closest, open_database, read_by_ocr_sql, resolve_db, resolve_theme
+from pipeline.outputs.common import (
+    REVIEW_FILTERS,
+    KnownValues,
+    closest,
+    open_database,
+    read_by_ocr_sql,
+    resolve_db,
+    resolve_theme,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +70,10 @@ WITH words AS (SELECT w, stem(w, 'porter') AS stem FROM unnest($1::VARCHAR[]) AS
 SELECT words.w, words.stem, words.w IN (SELECT sw FROM fts_main_passages.stopwords) AS common, d.termid
 FROM words LEFT JOIN fts_main_passages.dict d ON d.term = words.stem"""
 _STEMS = "SELECT list_transform($1::VARCHAR[], w -> stem(w, 'porter'))"
-_DISTINCT_VALUES = {
-    "nation": "SELECT DISTINCT nation FROM reviews WHERE nation IS NOT NULL ORDER BY 1",
-    "review_type": "SELECT DISTINCT review_type FROM reviews WHERE review_type IS NOT NULL ORDER BY 1",
-    "area": "SELECT DISTINCT area FROM reviews WHERE area IS NOT NULL ORDER BY 1",
-}
 
 # The filters every listing shares; each is switched off by passing NULL. The SQL of a search is put together
 # from the fixed fragments below, depending on which filters are used; the values always travel as parameters.
-_FILTERS = """
-      ($year_from IS NULL OR r.year >= $year_from)
-  AND ($year_to IS NULL OR r.year <= $year_to)
-  AND ($nation IS NULL OR lower(r.nation) = lower($nation))
-  AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
-  AND ($area IS NULL OR strpos(lower(r.area), lower($area)) > 0)"""
+_FILTERS = REVIEW_FILTERS
 # Passages tagged with the theme (or, with only a minimum probability, with any theme) at that probability.
 _TAGGED = """
 SELECT passage_id FROM passage_themes
@@ -508,7 +506,7 @@ class Searcher:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self._values: dict[str, list[str]] = {}
+        self._known = KnownValues(con)
         self._themes: dict[str, str] = {}
         self._fts_checked = False
         self._fresh: bool | None = None
@@ -546,9 +544,9 @@ class Searcher:
             "min_score": min_score,
             "year_from": year_from,
             "year_to": year_to,
-            "nation": self._known_value("nation", nation),
-            "review_type": self._known_value("review_type", review_type),
-            "area": self._known_area(area),
+            "nation": self._known.value("nation", nation),
+            "review_type": self._known.value("review_type", review_type),
+            "area": self._known.area(area),
             "limit": limit,
         }
         con = self.con
@@ -667,34 +665,6 @@ class Searcher:
         if theme not in self._themes:
             self._themes[theme] = resolve_theme(self.con, theme)
         return self._themes[theme]
-
-    def _distinct(self, column: str) -> list[str]:
-        if column not in self._values:
-            self._values[column] = [row[0] for row in self.con.execute(_DISTINCT_VALUES[column]).fetchall()]
-        return self._values[column]
-
-    def _known_value(self, column: str, value: str | None) -> str | None:
-        """Check a nation or review type against the values the reviews have (case-insensitive)."""
-        if value is None:
-            return None
-        known = self._distinct(column)
-        if value.strip().lower() in {k.lower() for k in known}:
-            return value.strip()
-        label = column.replace("_", " ")
-        raise CaseReviewError(
-            f"no review has {label} '{value}'. The {label}s in the database are: {', '.join(known) or 'none'}"
-        )
-
-    def _known_area(self, area: str | None) -> str | None:
-        """Check that some review's area contains ``area``; suggest the closest area names if none does."""
-        if area is None:
-            return None
-        areas = self._distinct("area")
-        if any(area.strip().lower() in known.lower() for known in areas):
-            return area.strip()
-        suggestions = closest(area, areas)
-        hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
-        raise CaseReviewError(f"no review's area contains '{area}'.{hint}")
 
     def _check_index(self) -> None:
         if not self._fts_checked:

@@ -140,7 +140,30 @@ def test_export_format_follows_the_file_name_and_csv_can_go_to_the_screen(db: Pa
     assert "review,review_id" in shown.output and "Provenance" in shown.output and run_id(db) in shown.output
 
 
+def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_path: Path):
+    everything = export_theme(db, "information_sharing", "csv")
+    assert {line.split(",")[1] for line in everything.text.splitlines()[1:]} == {
+        "cwm-llwyd-2020-child-t", "northmoor-2019-child-d", "northmoor-2021-family-k"}
+    out = tmp_path / "wales.md"
+    result = run(export_command, ["--theme", "information_sharing", "--nation", "wales", "--year-from", "2020",
+                                  "--year-to", "2021", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert "1 passage tagged" in result.output and "reviews: years 2020-2021, nation wales" in result.output
+    text = out.read_text(encoding="utf-8")
+    assert "Reviews: years 2020-2021, nation wales." in text
+    table = text.split("| # |", 1)[1]
+    assert "Cwm Llwyd" in table and "Northmoor" not in table
+    by_area = export_theme(db, "information_sharing", "csv", area="northmoor", review_type="cspr")
+    assert {line.split(",")[1] for line in by_area.text.splitlines()[1:]} == {
+        "northmoor-2019-child-d", "northmoor-2021-family-k"}
+    assert by_area.provenance["reviews"] == 'review type cspr, area containing "northmoor"'
+
+
 @pytest.mark.parametrize(("args", "message"), [
+    (["--theme", "assessment", "--nation", "Narnia"], "The nations in the database are: England, Wales"),
+    (["--theme", "assessment", "--area", "Northmor"], "Closest area names: Northmoor"),
+    (["--theme", "assessment", "--year-from", "2022", "--year-to", "2019"], "swap them"),
+    (["--theme", "assessment", "--year-from", "2030"], "kept by the filters (years from 2030)"),
     (["--theme", "neglect"], "unknown theme 'neglect'"),
     (["--theme", "assessment", "--format", "xlsx"], "needs a file name"),
     (["--theme", "assessment", "--min-score", "0.95"], "nothing to export"),

@@ -210,9 +210,15 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
               help="The file to write (needed for xlsx). Without it, CSV and Markdown are printed.")
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Leave out passages whose theme probability is below P (0 to 1).")
+@click.option("--year-from", type=int, default=None, metavar="YEAR", help="Only reviews from this year on.")
+@click.option("--year-to", type=int, default=None, metavar="YEAR", help="Only reviews up to this year.")
+@click.option("--nation", default=None, help="Only reviews from this nation, e.g. Wales.")
+@click.option("--review-type", default=None, help="Only this kind of review, e.g. CSPR, SCR, CPR.")
+@click.option("--area", default=None, help="Only reviews whose area contains this text, e.g. Northmoor.")
 @DB_OPTION
 @_user_errors
-def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None,
+def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None, year_from: int | None,
+                   year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
                    db_path: Path | None) -> None:
     """Save the evidence for one learning theme as a table, strongest first.
 
@@ -226,18 +232,22 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
       casereview export --theme voice_of_child --out voice.xlsx
       casereview export --theme "Information sharing" --format md --out sharing.md
       casereview export --theme assessment --min-score 0.8 --out assessment.csv
+      casereview export --theme legal_powers --nation Wales --year-from 2019 --out wales-legal.xlsx
     """
     from pipeline.outputs.export import export_theme
 
-    result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score)
+    result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score,
+                          year_from=year_from, year_to=year_to, nation=nation, review_type=review_type, area=area)
     if result.text is not None:
         click.echo(result.text, nl=False)
         if (fmt or "csv").lower() == "csv":
             click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly): "
                        + json.dumps(result.provenance, ensure_ascii=False, default=str), err=True)
         return
-    click.echo(f"Wrote {result.path}: {result.rows} passages tagged {result.theme_name} "
-               f"({result.theme}), highest probability first.")
+    within = result.provenance["reviews"]
+    passages = f"{result.rows} passage{'' if result.rows == 1 else 's'}"
+    click.echo(f"Wrote {result.path}: {passages} tagged {result.theme_name} ({result.theme}), highest probability first"
+               + (f"; reviews: {within}." if within != "all" else "."))
     if result.provenance_path:
         click.echo(f"Provenance (models, run, manifest checksum, date) is in {result.provenance_path}: "
                    "keep it with the CSV.")

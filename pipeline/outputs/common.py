@@ -234,6 +234,82 @@ def percent(value: float | None, digits: int = 0) -> str:
     return f"{shown:.{digits}f}%"
 
 
+_DISTINCT_VALUES = {
+    "nation": "SELECT DISTINCT nation FROM reviews WHERE nation IS NOT NULL ORDER BY 1",
+    "review_type": "SELECT DISTINCT review_type FROM reviews WHERE review_type IS NOT NULL ORDER BY 1",
+    "area": "SELECT DISTINCT area FROM reviews WHERE area IS NOT NULL ORDER BY 1",
+}
+
+
+class KnownValues:
+    """Checks the review filters people type (nation, review type, area, years) against the stored reviews,
+    looking each list of values up once per connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._values: dict[str, list[str]] = {}
+
+    def distinct(self, column: str) -> list[str]:
+        if column not in self._values:
+            self._values[column] = [row[0] for row in self.con.execute(_DISTINCT_VALUES[column]).fetchall()]
+        return self._values[column]
+
+    def value(self, column: str, value: str | None) -> str | None:
+        """Check a nation or review type against the values the reviews have (case-insensitive)."""
+        if value is None:
+            return None
+        known = self.distinct(column)
+        if value.strip().lower() in {k.lower() for k in known}:
+            return value.strip()
+        label = column.replace("_", " ")
+        raise CaseReviewError(
+            f"no review has {label} '{value}'. The {label}s in the database are: {', '.join(known) or 'none'}"
+        )
+
+    def area(self, area: str | None) -> str | None:
+        """Check that some review's area contains ``area``; suggest the closest area names if none does."""
+        if area is None:
+            return None
+        areas = self.distinct("area")
+        if any(area.strip().lower() in known.lower() for known in areas):
+            return area.strip()
+        suggestions = closest(area, areas)
+        hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
+        raise CaseReviewError(f"no review's area contains '{area}'.{hint}")
+
+    def review_filters(self, year_from: int | None = None, year_to: int | None = None, nation: str | None = None,
+                       review_type: str | None = None, area: str | None = None) -> dict[str, Any]:
+        """The review filters, checked, as SQL parameters for ``REVIEW_FILTERS``."""
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise CaseReviewError(f"--year-from {year_from} is after --year-to {year_to}: swap them")
+        return {"year_from": year_from, "year_to": year_to, "nation": self.value("nation", nation),
+                "review_type": self.value("review_type", review_type), "area": self.area(area)}
+
+
+# The review filters as SQL on a table or view with the reviews' columns (alias r); each is switched off by NULL.
+REVIEW_FILTERS = """
+      ($year_from IS NULL OR r.year >= $year_from)
+  AND ($year_to IS NULL OR r.year <= $year_to)
+  AND ($nation IS NULL OR lower(r.nation) = lower($nation))
+  AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
+  AND ($area IS NULL OR strpos(lower(r.area), lower($area)) > 0)"""
+
+
+def describe_filters(filters: dict[str, Any]) -> str:
+    """The filters that are set, for people: 'years 2019-2022, nation Wales, area containing "Cwm"'."""
+    parts = []
+    if filters.get("year_from") is not None or filters.get("year_to") is not None:
+        low, high = filters.get("year_from"), filters.get("year_to")
+        parts.append(f"years {low}-{high}" if low is not None and high is not None
+                     else f"years from {low}" if low is not None else f"years up to {high}")
+    for key, label in (("nation", "nation"), ("review_type", "review type")):
+        if filters.get(key) is not None:
+            parts.append(f"{label} {filters[key]}")
+    if filters.get("area") is not None:
+        parts.append(f'area containing "{filters["area"]}"')
+    return ", ".join(parts)
+
+
 def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
     """The choices most like ``word`` (case-insensitive), best first."""
     lowered = {choice.lower(): choice for choice in choices}

@@ -19,6 +19,9 @@ import pandas as pd
 
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
+    REVIEW_FILTERS,
+    KnownValues,
+    describe_filters,
     open_database,
     pages_label,
     provenance,
@@ -38,10 +41,11 @@ COLUMNS: tuple[str, ...] = (
 
 _EVIDENCE = f"""
 SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, text, score,
-       model_version, passage_id, {read_by_ocr_sql("v")} AS ocr
-FROM v_theme_evidence v
-WHERE theme = $theme AND score >= coalesce($min_score, 0)
+       model_version, passage_id, {read_by_ocr_sql("r")} AS ocr
+FROM v_theme_evidence r
+WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
 ORDER BY score DESC, year DESC, review_id, passage_id"""
+NO_FILTERS: dict[str, Any] = {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": None}
 
 
 @dataclass
@@ -72,9 +76,11 @@ class ExportResult:
     theme_name: str
 
 
-def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float | None = None) -> pd.DataFrame:
-    """The evidence rows for a theme id, most probable first, with the columns in ``COLUMNS``."""
-    raw = con.execute(_EVIDENCE, {"theme": theme, "min_score": min_score}).df()
+def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float | None = None,
+                   filters: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The evidence rows for a theme id, most probable first, with the columns in ``COLUMNS``; ``filters``
+    (checked by ``KnownValues.review_filters``) keep some reviews only."""
+    raw = con.execute(_EVIDENCE, {"theme": theme, "min_score": min_score, **NO_FILTERS, **(filters or {})}).df()
     table = pd.DataFrame({
         "review": raw["title"],
         "review_id": raw["review_id"],
@@ -112,6 +118,11 @@ def export_theme(
     out: Path | None = None,
     *,
     min_score: float | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    nation: str | None = None,
+    review_type: str | None = None,
+    area: str | None = None,
 ) -> ExportResult:
     """Write the evidence table of one theme, with its provenance.
 
@@ -127,6 +138,12 @@ def export_theme(
         The file to write. Without it, CSV and Markdown are returned as ``text`` (Excel needs a file).
     min_score : float, optional
         Leave out tags with a probability below this (0-1).
+    year_from, year_to : int, optional
+        Keep reviews from these years (inclusive).
+    nation, review_type : str, optional
+        Keep reviews of this nation / type (case-insensitive).
+    area : str, optional
+        Keep reviews whose area contains this text (case-insensitive).
 
     Returns
     -------
@@ -135,7 +152,8 @@ def export_theme(
     Raises
     ------
     CaseReviewError
-        For an unknown theme or format, Excel without a file, or a theme no passage carries.
+        For an unknown theme or format, Excel without a file, a filter value no review has, or a theme no
+        passage carries (within the filters).
     """
     fmt = _format(fmt, out)
     if min_score is not None and not 0 <= min_score <= 1:
@@ -144,18 +162,22 @@ def export_theme(
     try:
         theme_id = resolve_theme(con, theme)
         name = theme_names(con).get(theme_id, theme_id)
-        table = evidence_table(con, theme_id, min_score)
+        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
+        table = evidence_table(con, theme_id, min_score, filters)
         info = provenance(con, db_path)
     finally:
         con.close()
+    within = describe_filters(filters)
     if table.empty:
         raise CaseReviewError(
             f"no passage is tagged with the theme '{theme_id}' ({name})"
             + (f" at a probability of {min_score:g} or more" if min_score is not None else "")
-            + ": nothing to export (were the reviews processed with the theme model?)"
+            + (f" in the reviews kept by the filters ({within})" if within else "")
+            + (": nothing to export (try wider filters)" if within
+               else ": nothing to export (were the reviews processed with the theme model?)")
         )
     info = {**info, "theme": theme_id, "theme_name": name, "rows": len(table),
-            "min_score": min_score, "sorted_by": "probability, highest first"}
+            "min_score": min_score, "reviews": within or "all", "sorted_by": "probability, highest first"}
     result = ExportResult(rows=len(table), path=out, provenance_path=None, text=None, provenance=info,
                           theme=theme_id, theme_name=name)
     if fmt == "csv":
@@ -227,7 +249,9 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The evidence table as Markdown, after a header block with its provenance."""
     lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
-    lines += ["", f"{info['rows']} passages, highest probability first.", ""]
+    kept = f" Reviews: {info['reviews']}." if info.get("reviews", "all") != "all" else ""
+    count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
+    lines += ["", f"{count}, highest probability first.{kept}", ""]
     lines.append("| # | Review | Area | Year | Page | Quote | Probability | Passage id |")
     lines.append("| ---: | --- | --- | ---: | --- | --- | ---: | --- |")
     for number, row in enumerate(table.itertuples(index=False), start=1):
