@@ -310,6 +310,9 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert not [ref for ref in page.references if ref.startswith(("http:", "https:", "//"))]
     assert "http://" not in source and "https://" not in source
     assert "@media print" in source
+    # readable by screen readers: every table has a caption, every column header says it is one
+    assert source.count("<table>") == source.count("<table><caption>") >= 2
+    assert "<th>" not in source and "<th class" not in source
 
 
 def test_report_marks_quotes_and_reviews_read_by_ocr(db: Path, tmp_path: Path):

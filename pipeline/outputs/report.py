@@ -327,6 +327,7 @@ ol.quotes { padding-left: 1.4rem; }
 ol.quotes li { margin-bottom: .6rem; }
 figure { margin: 1rem 0; }
 figcaption { color: var(--muted); font-size: .9rem; }
+caption { caption-side: top; text-align: left; color: var(--muted); font-size: .9rem; padding-bottom: .25rem; }
 .chart text { font-family: inherit; font-size: 12px; fill: var(--ink); }
 .empty { font-style: italic; color: var(--muted); }
 footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
@@ -428,8 +429,8 @@ def _reviews_section(reviews: list[dict[str, Any]]) -> str:
     return (
         '<section id="reviews">'
         f"<h2>Reviews in scope ({len(reviews)})</h2>"
-        "<table><thead><tr><th>Title</th><th>Type</th><th class=\"num\">Year</th><th class=\"num\">Pages</th>"
-        "<th class=\"num\">Passages</th><th>Status</th></tr></thead>"
+        "<table><caption>The reviews of this area and year, and whether each could be read</caption>"
+        f"{_head('Title', 'Type', '#Year', '#Pages', '#Passages', 'Status')}"
         f"<tbody>{''.join(rows)}</tbody></table>"
         "</section>"
     )
@@ -467,9 +468,9 @@ def _themes_section(data: dict[str, Any]) -> str:
         f"<figure>{bar_chart(themes, area, data['year'])}"
         f"<figcaption>Share of reviews carrying each theme: {_e(area)} {data['year']} (dark) and all reviews "
         "in the database (light).</figcaption></figure>"
-        "<table><thead><tr><th>Theme</th><th class=\"num\">Reviews here</th><th class=\"num\">Share here</th>"
-        "<th class=\"num\">Share, all reviews</th><th class=\"num\">Passages here</th>"
-        "<th class=\"num\">Passages, all reviews</th></tr></thead>"
+        "<table><caption>Each learning theme: reviews and passages here, against all reviews</caption>"
+        + _head("Theme", "#Reviews here", "#Share here", "#Share, all reviews", "#Passages here",
+                "#Passages, all reviews") +
         f"<tbody>{rows}</tbody></table>"
         "<h3>Strongest evidence</h3>"
         f"{articles}"
@@ -561,9 +562,16 @@ def _topics_section(topics: dict[str, Any]) -> str:
         f"<p>Topics found by the topic model ({_e(', '.join(models) or 'unknown')}) among the passages of these "
         "reviews, the most frequent first. Topics are groups of passages that use similar words; their labels "
         "are made from those words, not written by a person.</p>"
-        "<table><thead><tr><th>Topic</th><th>Typical words</th><th class=\"num\">Passages</th>"
-        f"<th class=\"num\">Mean probability</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        "<table><caption>Topics among these reviews' passages</caption>"
+        f"{_head('Topic', 'Typical words', '#Passages', '#Mean probability')}<tbody>{rows}</tbody></table></section>"
     )
+
+
+def _head(*columns: str) -> str:
+    """A table's header row; a column named with a leading "#" holds numbers (set right-aligned)."""
+    cells = "".join(f'<th scope="col" class="num">{_e(c[1:])}</th>' if c.startswith("#")
+                    else f'<th scope="col">{_e(c)}</th>' for c in columns)
+    return f"<thead><tr>{cells}</tr></thead>"
 
 
 def _pages(count: int) -> str:
