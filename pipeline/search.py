@@ -469,8 +469,8 @@ def search_with_forms(db_path: Path | str | None, query: str | None, **options: 
             _refresh_in(resolve_db(db_path), rebuild_index=wanted == "index")
             con = open_database(db_path)
         searcher = Searcher(con)
-        hits = searcher.search(query, **options)
         parsed = searcher.parse(query)
+        hits = searcher.search(parsed, **options)
         return hits, parsed.also if parsed else ()
     finally:
         con.close()
@@ -514,7 +514,7 @@ class Searcher:
 
     def search(
         self,
-        query: str | None,
+        query: str | ParsedQuery | None,
         *,
         theme: str | None = None,
         min_score: float | None = None,
@@ -530,9 +530,9 @@ class Searcher:
 
         ``use_search_tables``: None (default) ranks with the search tables when they are up to date, and
         with DuckDB's ``match_bm25`` otherwise; True or False forces one way (both give the same scores;
-        True needs up-to-date tables).
+        True needs up-to-date tables). ``query`` may be what ``parse`` returned, so it is not parsed twice.
         """
-        parsed = self.parse(query)
+        parsed = query if isinstance(query, ParsedQuery) else self.parse(query)
         if parsed is None and theme is None:
             raise CaseReviewError(
                 "nothing to search for: give some words (e.g. casereview search \"information sharing\") "
