@@ -119,9 +119,14 @@ def strip_heading_marks(text: str) -> str:
 
     >>> strip_heading_marks("“ ■ Executive Summary"), strip_heading_marks("“Nobody listened”: the review")
     ('Executive Summary', '“Nobody listened”: the review')
+    >>> strip_heading_marks("• “ Nobody listened”")
+    '“ Nobody listened”'
+
     """
     tokens = text.split()
     while len(tokens) > 1 and not any(ch.isalnum() for ch in tokens[0]):
+        if set(tokens[0]) <= set("“‘\"'") and any(q in text for q in "”’\""[:2]):
+            break  # an opening quotation mark whose closing one follows: "“ Nobody listened”"
         tokens = tokens[1:]
     return " ".join(tokens) if len(tokens) < len(text.split()) else text
 
@@ -612,10 +617,10 @@ LABEL_WORDS = 12  # text set like a heading but longer than this is a bold parag
 
 
 def _heading_styled_level(block: Block) -> int:
-    """The level of a heading, or of a short text set like one that did not read like one; 0 for other text."""
+    """The level of a heading, or of a chart label set like one (``_chart_label``); 0 for other text."""
     if block.kind == "heading":
         return block.level
-    return block.styled_level if len(block.text.split()) <= LABEL_WORDS else 0
+    return block.styled_level if _chart_label(block) else 0
 
 
 def demote_label_runs(blocks: list[Block]) -> list[Block]:
@@ -651,6 +656,15 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
     >>> blocks = [label("rates may be high"), h("Don't know", 2), Block("paragraph", "Text.", 1, 1)]
     >>> [b.kind for b in demote_label_runs(blocks)]
     ['paragraph', 'paragraph', 'paragraph']
+
+    A number set apart from its title is not a chart label, and a heading after a run is not part of it:
+
+    >>> blocks = [label("Part 2"), h("Findings", 2), h("Overview", 2), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['paragraph', 'heading', 'heading', 'paragraph']
+    >>> blocks = [h("London", 2), h("Yorkshire", 2), h("Wales", 2), label("48%") , Block("paragraph", "T.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)][:3]
+    ['paragraph', 'paragraph', 'paragraph']
     >>> blocks = [h("Part 2", 2), h("Findings", 2), Block("paragraph", "Text.", 1, 1)]
     >>> [b.kind for b in demote_label_runs(blocks)]
     ['heading', 'heading', 'paragraph']
@@ -665,14 +679,24 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
         start = end
         while end < len(result) and _heading_styled_level(result[end]) == level:
             end += 1
-        followed_by_text = end < len(result) and not _heading_styled_level(result[end])
+        followed_by_text = end < len(result) and result[end].kind != "heading"
         headings = [i for i in range(start, end) if result[i].kind == "heading"]
         run_of_labels = end - start >= LABEL_RUN and followed_by_text and headings != [start]
         for i in headings:
-            # inside a chart: a label such as "rates may be high" is set just before it
-            if run_of_labels or (i > start and result[i - 1].kind != "heading"):
+            # inside a chart: a figure or a fragment of a label ("rates may be high") is set just before it
+            if run_of_labels or (i > start and _chart_label(blocks[i - 1])):
                 result[i] = dataclasses.replace(result[i], kind="paragraph", level=0, styled_level=level)
     return result
+
+
+def _chart_label(block: Block) -> bool:
+    """Short text set like a heading that reads as a chart's figure ("Good 48%") or the rest of a broken
+    label ("and resources"), rather than a number set apart from its title ("Part 2", "3") or a bold
+    paragraph."""
+    if block.kind == "heading" or not block.styled_level or len(block.text.split()) > LABEL_WORDS:
+        return False
+    first = next((ch for ch in block.text if ch.isalnum()), "")
+    return "%" in block.text or first.islower()
 
 
 _HYPHEN_END = re.compile(r"(\w+)-$")
