@@ -574,14 +574,17 @@ _JUNK_TITLE = re.compile(
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 # On a review's cover: the partnership or board that published it ("Northmoor Safeguarding Children
 # Partnership", "Cwm Taf Morgannwg Regional Safeguarding Board", "Dunmore Child Protection Committee")...
-_COVER_BODY = (r"(?:(?:Local|Regional|Multi-Agency)\s+)?Safeguarding\s+(?:Children(?:['’]s)?\s+|Adults\s+and\s+"
+_COVER_BODY = (r"(?:(?:Local|Regional|Multi-Agency)\s+)?Safeguarding\s+(?:Children(?:['’][sS])?\s+|Adults\s+and\s+"
                r"Children\s+)?(?:Partnership|Board)|(?:Child|Public)\s+Protection\s+Committee")
 _COVER_AREA = re.compile(
-    rf"(?<![\w'’-])((?:[A-Z][\w'’.-]*\s+(?:(?:and|&|of|upon|on|in)\s+)?){{1,6}}?(?:{_COVER_BODY}))(?![\w'’-])"
+    rf"(?<![\w'’-])((?:[A-Z][\w'’.-]*\s+(?:(?:and|&|of|upon|on|in)\s+)?){{1,6}}?)({_COVER_BODY})(?![\w'’-])"
 )
-# Words a cover line may put before the name ("Report for the Northmoor Safeguarding Children Partnership").
-_COVER_LEAD = frozenset("a an the by for to from of on behalf report review prepared commissioned published "
-                        "presented final".split())
+# Words that end what a cover line puts before the name ("Prepared by J. Smith for the Northmoor ..."), and
+# words that may open the line before a name ("Final report: Northmoor ...").
+_COVER_CUT = frozenset("by for to from the".split())
+_COVER_LEAD = frozenset("a an of on behalf report review prepared commissioned published presented final local "
+                        "regional multi-agency".split())
+_SMALL_WORDS = frozenset("and of upon on in".split())
 # ... and its date ("March 2022", "Published: 14 March 2022").
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
            "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
@@ -659,10 +662,14 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
     _fill_from_file_name(pdf, guess)
     # Sub-folder names count too: people often sort reviews into folders such as "wales/".
     folders = " ".join(pdf.relative_to(base).parent.parts)
-    words = " ".join(filter(None, [folders, pdf.stem, guess.title, meta.get("Author"), cover]))
+    words = " ".join(filter(None, [folders, pdf.stem, guess.title, meta.get("Author")]))
     words = re.sub(r"[_\-.]+", " ", words)
+    # The cover's own words count only where the names and details say nothing: its second page may
+    # mention another nation or the national panel in passing.
     review_type = _guess_review_type(words)
-    nation = _guess_nation(words, review_type, guess)
+    if review_type == "other":
+        review_type = _guess_review_type(cover)
+    nation = _guess_nation(words if _nation_in(words) or not _nation_in(cover) else cover, review_type, guess)
     if review_type == "other":
         guess.guessed.append("review_type")
     if guess.published is not None:
@@ -723,18 +730,28 @@ def _cover_text(doc: Any) -> str:
     return "\n".join(texts)[:COVER_CHARS]
 
 
+def _title_case(line: str) -> str:
+    """A line in capitals as a cover would print it in lower case: "CHILDREN'S" -> "Children's", "AND" -> "and"."""
+    return re.sub(r"[^\W\d_]+(?:['’][^\W\d_]+)?", lambda m: m.group(0).lower() if m.group(0).lower() in _SMALL_WORDS
+                  else m.group(0).capitalize(), line)
+
+
 def _fill_from_cover(cover: str, guess: _Guess) -> None:
     """The partnership named on the cover (when the PDF's Author did not name one) and the cover's date."""
     lines = [" ".join(line.split()) for line in cover.splitlines()]
     if guess.area is None:
         for line in lines:
             # A cover in capitals ("NORTHMOOR SAFEGUARDING CHILDREN PARTNERSHIP") is read in title case.
-            match = _COVER_AREA.search(line.title() if line.isupper() else line)
-            words = match.group(1).split() if match else []
-            while words and words[0].lower() in _COVER_LEAD:  # "A Report For The Northmoor Safeguarding ..."
-                words = words[1:]
-            if len(words) > 2:  # a name, then the body ("Safeguarding Board"): not "The Safeguarding Board"
-                guess.area = " ".join(words)
+            match = _COVER_AREA.search(_title_case(line) if line.isupper() else line)
+            if match is None:
+                continue
+            name = match.group(1).split()
+            cuts = [i for i, word in enumerate(name) if word.lower() in _COVER_CUT]
+            name = name[cuts[-1] + 1:] if cuts else name  # "... For Northmoor" -> "Northmoor"
+            while name and name[0].lower() in _COVER_LEAD:  # "Final Report Northmoor" -> "Northmoor"
+                name = name[1:]
+            if name:  # a place before the body: not "the Local Safeguarding Children Board" alone
+                guess.area = " ".join([*name, *match.group(2).split()])
                 guess.guessed.append("area")
                 break
     this_year = datetime.date.today().year
@@ -814,6 +831,10 @@ def _guess_review_type(words: str) -> str:
         if pattern.search(text):
             return review_type
     return "other"
+
+
+def _nation_in(words: str) -> bool:
+    return any(pattern.search(words.lower()) for _, pattern in _NATION_PATTERNS)
 
 
 def _guess_nation(words: str, review_type: str, guess: _Guess) -> str:

@@ -613,10 +613,15 @@ class Searcher:
     def _with_compounds(self, parsed: ParsedQuery) -> ParsedQuery:
         """Add the other ways the reviews write a compound word: "cosleeping" also searches "co" and
         "sleeping" when a review writes "co-sleeping"; "co-sleeping" or "co sleeping" also searches
-        "cosleeping" when a review writes it solid. A compound with a common word in it ("well-being",
-        "one-to-one") is left alone: its other words alone would match passages that only use them."""
+        "cosleeping" when a review writes it solid. Like any words of a search, the parts rank passages that
+        hold only one of them too, below those holding both. A compound with a common word or a single
+        letter in it ("well-being", "one-to-one", "e-mail") is left alone: its other words alone would
+        match passages that merely use them."""
         query_words = [_fold(word) for word in parsed.words if word.isalpha()]
-        pairs = [a + b for a, b in itertools.pairwise(query_words)]
+        # pairs of words written next to each other in the query (not the forms added to it)
+        typed = [_fold(word) for word in _WORD_RE.findall(parsed.text.replace('"', " "))]
+        adjacent = [(a, b) for a, b in itertools.pairwise(typed) if a.isalpha() and b.isalpha()]
+        pairs = [a + b for a, b in adjacent]
         try:
             has_table = self.con.execute(_HAS_COMPOUNDS).fetchone()[0]
             hyphenated = self.con.execute(_COMPOUNDS, [query_words]).fetchall() if has_table else []
@@ -630,11 +635,11 @@ class Searcher:
         shown: list[str] = []
         for _, form in hyphenated:
             words = form.split("-")
-            if form in shown or not all(known[w] == (False, True) for w in words):
-                continue
+            if form in shown or not all(known[w] == (False, True) and len(w) > 1 for w in words):
+                continue  # "well-being": "well" alone is not it; "e-mail": "e" is every "e.g."
             added += [w for w in words if w not in have]
             shown.append(form)
-        for (a, b), joined in zip(itertools.pairwise(query_words), pairs, strict=True):
+        for (a, b), joined in zip(adjacent, pairs, strict=True):
             if known[a][0] or known[b][0] or known[joined] != (False, True) or joined in have:
                 continue
             added.append(joined)

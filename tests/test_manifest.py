@@ -439,6 +439,12 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     (folder / "0413.pdf").write_bytes(make_pdf(
         "Child Practice Review\nCwm Taf Morgannwg Regional Safeguarding Board\nJune 2021", metadata={}))
     (folder / "0414.pdf").write_bytes(make_pdf("The report went to the Safeguarding Board.", metadata={}))
+    (folder / "0415.pdf").write_bytes(make_pdf(
+        "PREPARED BY J. SMITH FOR WESTSHIRE CHILDREN'S SAFEGUARDING PARTNERSHIP", metadata={}))
+    (folder / "0416.pdf").write_bytes(make_pdf("A report for the Local Safeguarding Children Board", metadata={}))
+    (folder / "scotland").mkdir()
+    (folder / "scotland" / "0417.pdf").write_bytes(make_pdf(
+        "Learning review\nThe family had lived in Wales before moving north.", metadata={}))
     found = by_source(manifest_from_folder(folder))
     english = found["0412.pdf"]
     assert (english.area, english.review_type, english.year) == (
@@ -448,6 +454,11 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     assert (welsh.area, welsh.review_type, welsh.nation, welsh.year) == (
         "Cwm Taf Morgannwg Regional Safeguarding Board", "CPR", "Wales", 2021)
     assert found["0414.pdf"].area == "unknown"  # a board named without its place is not an area
+    assert found["0416.pdf"].area == "unknown"
+    assert found["0415.pdf"].area == "Westshire Children's Safeguarding Partnership"  # not "J. Smith For ..."
+    # the folder's nation wins over a nation the cover mentions in passing; the cover still gives the type
+    scottish = found["scotland/0417.pdf"]
+    assert (scottish.nation, scottish.review_type) == ("Scotland", "learning review")
 
 
 def test_unreadable_pdfs_still_get_a_row(review_folder: Path):

@@ -291,6 +291,8 @@ def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
     # a compound with a common word in it is not searched by its other word: "well" alone is not "wellbeing"
     hits, also = search_with_forms(path, "wellbeing")
     assert ids(hits) == [] and also == ()
+    # only words typed next to each other are joined: an added form ("section" for "s47") is not
+    assert search_with_forms(path, "co 47 sleeping")[1] == ()
 
 
 def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):
