@@ -155,6 +155,18 @@ def build_corpus(path: Path, fts: bool = True, embeddings: bool = True) -> Path:
     return path
 
 
+def corpus_with(path: Path, passages: list) -> tuple[Path, Store]:
+    """The test corpus plus one more review (northmoor-2023-child-e) holding ``passages``, indexed."""
+    build_corpus(path)
+    store = Store(path)
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=passages)
+    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
+    store.rebuild_fts()
+    store.finish_run(run_id)
+    return path, store
+
+
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_corpus(tmp_path_factory.mktemp("search") / "casereview.duckdb")
@@ -201,18 +213,12 @@ def test_words_that_carry_a_safeguarding_search_are_indexed(db: Path):
 def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
     # the index used to split at digits and "&": "section 47" found the same passages as "section 20", and
     # "A&E" matched "Child E"
-    path = build_corpus(tmp_path / "db.duckdb")
-    store = Store(path)
-    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
-    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=[
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["No section 47 enquiry was held after the A&E attendance."], vector=[1, 0, 0, 0]),
         P("Findings", (3, 3), ["Child E was accommodated under section 20 with his mother's agreement."],
           vector=[0, 1, 0, 0]),
         P("Findings", (4, 4), ["The s47 strategy discussion was not recorded."], vector=[0, 0, 1, 0]),
     ])
-    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
-    store.rebuild_fts()
-    store.finish_run(run_id)
     assert ids(search(path, "section 47"))[0] == "northmoor-2023-child-e-p1"
     assert ids(search(path, "section 20"))[0] == "northmoor-2023-child-e-p2"
     assert ids(search(path, "A&E")) == ["northmoor-2023-child-e-p1"]
@@ -232,17 +238,11 @@ def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
 
 
 def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path: Path):
-    path = build_corpus(tmp_path / "db.duckdb")
-    store = Store(path)
-    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
-    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=[
+    path, store = corpus_with(tmp_path / "db.duckdb", [
         P("Background", (2, 2), ["In 2013 the mother was referred to the multi-agency risk assessment conference "
                                  "(MARAC) after an assault."], vector=[1, 0, 0, 0]),
         P("Findings", (3, 3), ["The MARAC did not hear about the new baby."], vector=[0, 1, 0, 0]),
     ])
-    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
-    store.rebuild_fts()
-    store.finish_run(run_id)
     query = "multi-agency risk assessment conference"
     found = ids(search(path, query))
     # the second passage has none of the query's words, only the abbreviation the review defined
@@ -264,18 +264,12 @@ def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path:
 
 
 def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
-    path = build_corpus(tmp_path / "db.duckdb")
-    store = Store(path)
-    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
-    extra = dict(REVIEWS[0], review_id="northmoor-2023-child-e", year=2023, passages=[
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["The midwife gave advice about co-sleeping after the birth."], vector=[1, 0, 0, 0]),
         P("Findings", (3, 3), ["No one asked about cosleeping when the baby was unwell."], vector=[0, 1, 0, 0]),
         P("Findings", (4, 4), ["The boy's well-being was discussed at school."], vector=[0, 0, 1, 0]),
         P("Findings", (5, 5), ["He did well in his exams and his sister was being bullied."], vector=[0, 0, 0, 1]),
     ])
-    store.write_review(run_id, _result(extra, line=9), seconds=0.1)
-    store.rebuild_fts()
-    store.finish_run(run_id)
     both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
     for query, other in (("cosleeping", "co-sleeping"), ("co-sleeping", "cosleeping"), ("co sleeping", "cosleeping")):
         hits, also = search_with_forms(path, query)
