@@ -125,7 +125,7 @@ def strip_heading_marks(text: str) -> str:
     """
     tokens = text.split()
     while len(tokens) > 1 and not any(ch.isalnum() for ch in tokens[0]):
-        if set(tokens[0]) <= set("“‘\"'") and any(q in text for q in "”’\""[:2]):
+        if set(tokens[0]) <= set("“‘\"'") and any(q in text for q in "”’"):
             break  # an opening quotation mark whose closing one follows: "“ Nobody listened”"
         tokens = tokens[1:]
     return " ".join(tokens) if len(tokens) < len(text.split()) else text

@@ -669,7 +669,7 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
     review_type = _guess_review_type(words)
     if review_type == "other":
         review_type = _guess_review_type(cover)
-    nation = _guess_nation(words if _nation_in(words) or not _nation_in(cover) else cover, review_type, guess)
+    nation = _guess_nation(words if _nation_in(words) else cover, review_type, guess)
     if review_type == "other":
         guess.guessed.append("review_type")
     if guess.published is not None:

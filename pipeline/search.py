@@ -34,6 +34,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     REVIEW_FILTERS,
     KnownValues,
+    check_years,
     closest,
     open_database,
     read_by_ocr_sql,
@@ -124,8 +125,9 @@ SELECT review_id, text FROM passages WHERE regexp_matches(text, '\([A-Za-z][A-Za
 _BUILD_ABBREVIATIONS = """
 CREATE OR REPLACE TABLE search_index.abbreviations AS
 SELECT unnest($short::VARCHAR[]) AS short, unnest($long::VARCHAR[]) AS long, unnest($reviews::INTEGER[]) AS reviews"""
-_HAS_ABBREVIATIONS = """
-SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'search_index' AND table_name = 'abbreviations'"""
+# Whether the search tables include this one (earlier versions of casereview did not build all of them).
+_HAS_SEARCH_TABLE = """
+SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'search_index' AND table_name = $1"""
 _ABBREVIATIONS = "SELECT short, long FROM search_index.abbreviations ORDER BY reviews DESC, short, long"
 # Words written with hyphens in the reviews ("co-sleeping", "multi-agency"), built with the tables: a search
 # for the word written solid ("cosleeping") also searches its parts.
@@ -135,17 +137,9 @@ SELECT replace(form, '-', '') AS joined, form AS hyphenated, count(*)::INTEGER A
 FROM (SELECT unnest(regexp_extract_all(lower(text), '[a-z]+(?:-[a-z]+)+')) AS form
       FROM passages WHERE contains(text, '-'))
 GROUP BY ALL"""
-_HAS_COMPOUNDS = """
-SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = 'search_index' AND table_name = 'compounds'"""
 _COMPOUNDS = """
 SELECT joined, hyphenated FROM search_index.compounds WHERE joined IN (SELECT unnest($1::VARCHAR[]))
 ORDER BY uses DESC, hyphenated"""
-# Which words the index holds (by stem) and which it leaves out as common.
-_INDEXED = """
-WITH words AS (SELECT w, stem(w, 'porter') AS stem FROM unnest($1::VARCHAR[]) AS t(w))
-SELECT words.w, words.w IN (SELECT sw FROM fts_main_passages.stopwords) AS common,
-       EXISTS (SELECT 1 FROM fts_main_passages.dict d WHERE d.term = words.stem) AS indexed
-FROM words"""
 _HAS_SCHEMA = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = $1"
 # The search tables match the full-text index when these counts agree (the index is rebuilt after every run).
 _SEARCH_TABLES_FRESH = """
@@ -584,8 +578,9 @@ class Searcher:
             depth *= PHRASE_DEPTH
 
     def parse(self, query: str | None) -> ParsedQuery | None:
-        """``parse_query``, with the abbreviation of every long form the query holds that the reviews define: a
-        search for "multi-agency risk assessment conference" also searches "MARAC" (``also`` says so).
+        """``parse_query``, with the other ways the reviews join its compounds (``_with_compounds``) and the
+        abbreviation of every long form the query holds that the reviews define: a search for "multi-agency
+        risk assessment conference" also searches "MARAC" (``also`` says so).
         The reverse is not done: a long form's common words ("risk", "assessment") would bring in passages
         that merely use them."""
         parsed = parse_query(query)
@@ -623,11 +618,11 @@ class Searcher:
         adjacent = [(a, b) for a, b in itertools.pairwise(typed) if a.isalpha() and b.isalpha()]
         pairs = [a + b for a, b in adjacent]
         try:
-            has_table = self.con.execute(_HAS_COMPOUNDS).fetchone()[0]
+            has_table = self.con.execute(_HAS_SEARCH_TABLE, ["compounds"]).fetchone()[0]
             hyphenated = self.con.execute(_COMPOUNDS, [query_words]).fetchall() if has_table else []
             parts = {part for _, form in hyphenated for part in form.split("-")}
-            known = {w: (bool(common), bool(indexed)) for w, common, indexed in
-                     self.con.execute(_INDEXED, [sorted({*query_words, *pairs, *parts})]).fetchall()}
+            known = {w: (bool(common), termid is not None) for w, _, common, termid in
+                     self.con.execute(_WORD_INFO, [sorted({*query_words, *pairs, *parts})]).fetchall()}
         except duckdb.Error:  # no full-text index or extension here: nothing to compare with
             return parsed
         have = set(query_words)
@@ -653,7 +648,7 @@ class Searcher:
         """(short form, the stems of its long form's words) for each abbreviation the reviews define."""
         if self._abbreviations is None:
             self._abbreviations = []
-            if self.con.execute(_HAS_ABBREVIATIONS).fetchone()[0]:
+            if self.con.execute(_HAS_SEARCH_TABLE, ["abbreviations"]).fetchone()[0]:
                 rows = self.con.execute(_ABBREVIATIONS).fetchall()
                 words = sorted({_fold(w) for _, long_form in rows for w in _WORD_RE.findall(long_form)})
                 try:
@@ -822,8 +817,8 @@ def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     if not con.execute(_HAS_SCHEMA, [_SEARCH_SCHEMA]).fetchone()[0]:
         return False
     try:
-        return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0]) and bool(
-            con.execute(_HAS_ABBREVIATIONS).fetchone()[0]) and bool(con.execute(_HAS_COMPOUNDS).fetchone()[0])
+        return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0]) and all(
+            con.execute(_HAS_SEARCH_TABLE, [table]).fetchone()[0] for table in ("abbreviations", "compounds"))
     except duckdb.Error:
         return False
 
@@ -952,8 +947,7 @@ def _check_numbers(min_score: float | None, year_from: int | None, year_to: int 
         raise CaseReviewError(
             f"--min-score {min_score:g} is not a probability: give a number from 0 to 1 (0.8 means 80%)"
         )
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise CaseReviewError(f"--year-from {year_from} is after --year-to {year_to}: swap them")
+    check_years(year_from, year_to)
     if not 1 <= limit <= MAX_LIMIT:
         raise CaseReviewError(f"--limit must be between 1 and {MAX_LIMIT} (got {limit})")
 

@@ -280,10 +280,15 @@ class KnownValues:
     def review_filters(self, year_from: int | None = None, year_to: int | None = None, nation: str | None = None,
                        review_type: str | None = None, area: str | None = None) -> dict[str, Any]:
         """The review filters, checked, as SQL parameters for ``REVIEW_FILTERS``."""
-        if year_from is not None and year_to is not None and year_from > year_to:
-            raise CaseReviewError(f"--year-from {year_from} is after --year-to {year_to}: swap them")
+        check_years(year_from, year_to)
         return {"year_from": year_from, "year_to": year_to, "nation": self.value("nation", nation),
                 "review_type": self.value("review_type", review_type), "area": self.area(area)}
+
+
+def check_years(year_from: int | None, year_to: int | None) -> None:
+    """Refuse a year range that ends before it starts."""
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise CaseReviewError(f"--year-from {year_from} is after --year-to {year_to}: swap them")
 
 
 # The review filters as SQL on a table or view with the reviews' columns (alias r); each is switched off by NULL.

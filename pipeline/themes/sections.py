@@ -5,7 +5,7 @@ reference and key lines of enquiry, acknowledgements, glossaries or reference li
 searching for a theme does not want a review's list of questions ("how did agencies share information?") or
 its account of whom the reviewer met as evidence of what went wrong. The classifier reads one passage at a
 time and cannot see that it sits in such a section, so it tags some of them on their words (on the demo
-reviews, 28 tags in 19 of 42 passages).
+reviews, 25 tags in 17 of 42 passages).
 The pipeline leaves these passages untagged.
 
 A heading set in the text's own type is not recognised, and the passages under it keep the last recognised
