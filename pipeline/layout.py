@@ -433,7 +433,13 @@ class _BlockBuilder:
                 self._item_anchor = line.x0  # its lines line up here in the new column or page
                 return True
             gap = line.bottom - last.bottom
-            return anchor is not None and abs(line.x0 - anchor) < 2 and -1 <= gap <= self.pitch * 1.35
+            if not -1 <= gap <= self.pitch * 1.35:
+                return False
+            if anchor is not None and abs(line.x0 - anchor) < 2:
+                return True
+            # Without a hanging indent an item wraps back under its bullet: a line there in lower case
+            # carries on the item's sentence ("... her records did not" / "follow her;").
+            return abs(line.x0 - first.x0) < 2 and line.text[:1].islower() and not _ends_sentence(last.text)
         if kind != self._kind or level != self._level:
             return False
         if kind == "heading":

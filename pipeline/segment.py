@@ -193,7 +193,8 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
             continue
         start = sent.start_char + (len(text) - len(text.lstrip()))
         spans.append((start, start + len(stripped)))
-    return _split_after_pseudonyms(_join_false_breaks(_move_openers(spans, doc.text), doc.text), doc.text)
+    spans = _split_after_pseudonyms(_join_false_breaks(_move_openers(spans, doc.text), doc.text), doc.text)
+    return _split_at_blank_lines(spans, doc.text)
 
 
 _NEVER_FINAL = NON_FINAL_ABBREVIATIONS - CITATION_ABBREVIATIONS
@@ -249,6 +250,48 @@ def _split_after_pseudonyms(spans: list[tuple[int, int]], text: str) -> list[tup
             start = cut + following
         result.append((start, end))
     return result
+
+# The start of a line that is a list item ("• ", "1. ", "(b) ", "iv) ").
+_ITEM_START = re.compile(r"(?:[•▪◦‣∙·●○■□➢➤►✓*–—-]|\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]|[ivxIVX]{1,5})[.)])(?:\s|$)")
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+_SENTENCE_END = frozenset(".:;!?")
+
+
+def _split_at_blank_lines(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    r"""End a sentence at a blank line (the boundary between blocks of a passage: list items, lines of a cover).
+
+    The sentencizer ends sentences only at punctuation, so the items of a bulleted list (ending in ";" or in
+    nothing) came out as one sentence, and an evidence quote for one item was the whole list. A lead-in ending in
+    a colon stays with a following paragraph that is not a list item ("He said:" and what he said), and a
+    sentence carried on in lower case after a break stays whole ("... assessment and" / "support services"). A number
+    set apart from its item ("1." above "Agree a protocol") stays a sentence of its own, as the sentencizer
+    leaves it, so an item is scored without its number.
+
+    >>> split_sentences(["It asked:\n\n• how risks were assessed;\n\n• how information moved.",
+    ...                  "The Board should:\n\n1. Agree a protocol.", "She said:\n\nNobody asked me.",
+    ...                  "Tools help assessment and\n\nsupport services.\n\nFunding (42)\n\nStaff (37)"])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [['It asked:', '• how risks were assessed;', '• how information moved.'],
+     ['The Board should:', '1.', 'Agree a protocol.'], ['She said:\n\nNobody asked me.'],
+     ['Tools help assessment and\n\nsupport services.', 'Funding (42)', 'Staff (37)']]
+    """
+    result: list[tuple[int, int]] = []
+    for start, end in spans:
+        cut = start
+        pieces = []
+        for match in _BLANK_LINE.finditer(text, start, end):
+            pieces.append((cut, match.start()))
+            cut = match.end()
+        pieces.append((cut, end))
+        for i, (a, b) in enumerate(pieces):
+            piece, before = text[a:b], text[result[-1][1] - 1] if i else ""
+            if i and not _ITEM_START.match(piece) and (
+                    (before == ":" and not piece[:1].islower())  # "She said:" and what she said
+                    or (piece[:1].islower() and before not in _SENTENCE_END)):  # a sentence carried on
+                a = result.pop()[0]
+            result.append((a, b))
+    return result
+
 
 _OPENERS = "\"'“‘(["
 

@@ -545,6 +545,36 @@ def test_a_theme_in_one_sentence_of_a_long_passage_is_tagged(shipped):
     assert shipped.score([passage_text])[0, theme] == pytest.approx(alone, abs=1e-6)
 
 
+def test_each_item_of_a_bulleted_list_is_its_own_evidence(shipped, tmp_path):
+    # A real PDF through the real extractor: a lead-in and bullets ending in ";" (no full stop between them),
+    # the first item wrapped back under its bullet. Each item is a sentence of its own, so a theme's evidence
+    # is the item that shows it, not the whole list.
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from pipeline.extract import extract_pdf
+    from pipeline.segment import segment
+    from tests.boxed_pdf import BODY
+
+    sharing = ("• the school was never told that Child T had moved to another area, and her records did not "
+               "follow her;")
+    voice = "• nobody asked Child T what life at home was like for her, or saw her on her own;"
+    items = ["The review found that:", sharing, voice,
+             "• the family's housing was overcrowded and they had been moved twice in a year."]
+    path = tmp_path / "list.pdf"
+    SimpleDocTemplate(str(path)).build([Paragraph(t, ParagraphStyle("item", parent=BODY, spaceAfter=8))
+                                        for t in items])
+    blocks = extract_pdf(path).blocks
+    assert sharing in [b.text for b in blocks]  # the wrapped line carries on its item
+    passages = segment("list-review", blocks)
+    sentences = [s.text for p in passages for s in p.sentences]
+    assert "The review found that:" in sentences and sharing in sentences and voice in sentences
+    tags, _ = shipped.tag_passages(passages, with_embeddings=False)
+    evidence = {t.theme: t.evidence[0].text for t in tags}
+    assert evidence.get("information_sharing") == sharing
+    assert evidence.get("voice_of_child") == voice
+
+
 def test_predict_proba_shape(shipped):
     probabilities = shipped.predict_proba([VOICE_TEXT, BACKGROUND_TEXT])
     assert probabilities.shape == (2, len(shipped.themes))
