@@ -589,6 +589,10 @@ _SMALL_WORDS = frozenset("and of upon on in".split())
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december"
            "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 _COVER_DATE = re.compile(rf"\b(?:{_MONTHS})\.?,?\s+(20\d{{2}})(?!\d)", re.IGNORECASE)
+# ... or a year on a line of its own ("2024", "Published 2024", "Final report: 2024"), as many covers print it;
+# a year inside a sentence ("Working Together 2018", "in 2019 the family moved") is not the cover's date.
+_COVER_YEAR_LINE = re.compile(r"(?:(?:published|publication|final(?: report)?|date[d]?|issued|version)\b[\s:,-]*)?"
+                              r"(20\d{2})", re.IGNORECASE)
 COVER_PAGES = 2  # the cover and the page after it (a cover can be a picture with the title on page 2)
 COVER_CHARS = 3000
 
@@ -600,7 +604,7 @@ class _Guess:
     title: str | None = None
     area: str | None = None
     year: int | None = None
-    cover_year: int | None = None  # the latest date written on the cover ("March 2022")
+    cover_year: int | None = None  # the latest date written on the cover ("March 2022", "2022" alone)
     published: datetime.date | None = None
     notes: list[str] = field(default_factory=list)
     guessed: list[str] = field(default_factory=list)
@@ -755,7 +759,9 @@ def _fill_from_cover(cover: str, guess: _Guess) -> None:
                 guess.guessed.append("area")
                 break
     this_year = datetime.date.today().year
-    years = [int(y) for y in _COVER_DATE.findall(" ".join(lines)) if MIN_YEAR <= int(y) <= this_year]
+    found = _COVER_DATE.findall(" ".join(lines)) + [m.group(1) for line in lines
+                                                     if (m := _COVER_YEAR_LINE.fullmatch(line.strip()))]
+    years = [int(y) for y in found if MIN_YEAR <= int(y) <= this_year]
     if years:
         guess.cover_year = max(years)  # the publication date is the latest on a cover
 

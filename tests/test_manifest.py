@@ -442,6 +442,9 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     (folder / "0415.pdf").write_bytes(make_pdf(
         "PREPARED BY J. SMITH FOR WESTSHIRE CHILDREN'S SAFEGUARDING PARTNERSHIP", metadata={}))
     (folder / "0416.pdf").write_bytes(make_pdf("A report for the Local Safeguarding Children Board", metadata={}))
+    (folder / "0418.pdf").write_bytes(make_pdf(
+        "Learning Review\nChild H\n2023\nIn 2019 the family moved; see Working Together 2018.",
+        metadata={"/CreationDate": "D:20250105093000Z"}))
     (folder / "scotland").mkdir()
     (folder / "scotland" / "0417.pdf").write_bytes(make_pdf(
         "Learning review\nThe family had lived in Wales before moving north.", metadata={}))
@@ -453,6 +456,8 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     welsh = found["0413.pdf"]
     assert (welsh.area, welsh.review_type, welsh.nation, welsh.year) == (
         "Cwm Taf Morgannwg Regional Safeguarding Board", "CPR", "Wales", 2021)
+    # a year printed on its own line is the cover's date; years inside sentences and a later re-save are not
+    assert found["0418.pdf"].year == 2023
     assert found["0414.pdf"].area == "unknown"  # a board named without its place is not an area
     assert found["0416.pdf"].area == "unknown"
     assert found["0415.pdf"].area == "Westshire Children's Safeguarding Partnership"  # not "J. Smith For ..."
