@@ -595,6 +595,23 @@ def test_classify_reads_json_and_plain_lines_in_order():
     assert set(rows[0]["scores"]) == set(load_taxonomy(TAXONOMY).ids)
 
 
+def test_files_saved_with_a_byte_order_mark_are_read_as_json(tmp_path):
+    # Notepad and Excel start a UTF-8 file with a byte-order mark: the first JSON line must still be JSON (it
+    # was scored as plain text, braces and all, with the line number for an id), and a gold file must load.
+    line = json.dumps({"id": "p-1", "text": VOICE_TEXT})
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input="\ufeff" + line + "\n")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)
+    assert row["id"] == "p-1" and "voice_of_child" in row["labels"]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]}) + "\n",
+                    encoding="utf-8-sig")
+    report = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED), "--json",
+                                           "--resamples", "0"])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["themes"]["voice_of_child"]["support"] == 1
+
+
 def test_classify_scores_a_passage_as_the_pipeline_does():
     passage_text = " ".join(DILUTED_VOICE)
     stdin = "\n".join([passage_text, *DILUTED_VOICE]) + "\n"

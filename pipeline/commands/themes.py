@@ -80,7 +80,9 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
     """(id, text) for each non-blank line; CaseReviewError naming the line for a bad one."""
     items = []
     for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
+        # a file saved by Notepad or Excel starts with a byte-order mark: without this, its first JSON line
+        # would be read as plain text and scored as it stands
+        stripped = line.strip().lstrip("\ufeff").strip()
         if not stripped:
             continue
         if not stripped.startswith("{"):

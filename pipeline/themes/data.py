@@ -109,7 +109,8 @@ def read_examples(path: Path, themes: Collection[str]) -> list[Example]:
     """Parse one JSON-lines file of labelled examples (blank lines are skipped; labels must be in ``themes``)."""
     known = set(themes)
     examples = []
-    with open(path, encoding="utf-8") as handle:
+    # utf-8-sig: a file saved by Notepad or Excel starts with a byte-order mark, which is not JSON
+    with open(path, encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
