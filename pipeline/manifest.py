@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ManifestError
-from pipeline.files import atomic_write
+from pipeline.files import NotUtf8Error, atomic_write, decode_utf8
 
 COLUMNS: tuple[str, ...] = (
     "review_id",
@@ -200,12 +200,10 @@ def _read_manifest_bytes(path: Path) -> bytes:
 
 def _decode(data: bytes, path: Path) -> str:
     try:
-        # utf-8-sig strips the byte-order mark Excel adds when saving "CSV UTF-8".
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        return decode_utf8(data)  # without the byte-order mark Excel adds when saving "CSV UTF-8"
+    except NotUtf8Error as exc:
         raise ManifestError(
-            f"{path.name} line {line}: the file is not UTF-8 text. In your spreadsheet use "
+            f"{path.name} line {exc.line}: the file is not UTF-8 text. In your spreadsheet use "
             "'Save As' > 'CSV UTF-8 (comma delimited)' and run again."
         ) from None
 

@@ -612,6 +612,19 @@ def test_files_saved_with_a_byte_order_mark_are_read_as_json(tmp_path):
     assert json.loads(report.stdout)["themes"]["voice_of_child"]["support"] == 1
 
 
+def test_files_that_are_not_utf8_are_a_clear_error_naming_the_line(tmp_path):
+    # Older Windows programs save text as Windows-1252 ("child\x92s"): say which line and how to save it.
+    stdin = b"Nobody asked the child.\nThe child\x92s views were not sought.\n"
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin)
+    assert result.exit_code != 0 and result.stdout == ""
+    assert "input line 2 is not UTF-8 text" in result.output and "Save As" in result.output
+    assert "Traceback" not in result.output
+    gold = tmp_path / "gold.jsonl"
+    gold.write_bytes(b'{"id": "g1", "text": "The child\x92s views were not sought.", "labels": []}\n')
+    report = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+    assert report.exit_code != 0 and f"{gold}, line 1: not UTF-8 text" in report.output
+
+
 def test_classify_scores_a_passage_as_the_pipeline_does():
     passage_text = " ".join(DILUTED_VOICE)
     stdin = "\n".join([passage_text, *DILUTED_VOICE]) + "\n"

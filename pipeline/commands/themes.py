@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline.errors import CaseReviewError
+from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.settings import models_dir, quiet_third_parties
 
 BATCH = 256
@@ -66,7 +67,11 @@ def classify(model_dir: Path | None) -> None:
     """
     from pipeline.themes.model import ThemeModel
 
-    items = _read_passages(click.get_text_stream("stdin"))
+    try:
+        text = decode_utf8(click.get_binary_stream("stdin").read())
+    except NotUtf8Error as exc:
+        raise CaseReviewError(f"input line {exc.line} is not UTF-8 text: {SAVE_AS_UTF8}") from None
+    items = _read_passages(text.split("\n"))
     model = ThemeModel.load(model_dir or _default_model())
     for start in range(0, len(items), BATCH):
         batch = items[start:start + BATCH]
@@ -80,9 +85,7 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
     """(id, text) for each non-blank line; CaseReviewError naming the line for a bad one."""
     items = []
     for number, line in enumerate(lines, start=1):
-        # a file saved by Notepad or Excel starts with a byte-order mark: without this, its first JSON line
-        # would be read as plain text and scored as it stands
-        stripped = line.strip().lstrip("\ufeff").strip()
+        stripped = line.strip()
         if not stripped:
             continue
         if not stripped.startswith("{"):

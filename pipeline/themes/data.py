@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.taxonomy import Taxonomy
 
@@ -109,28 +110,30 @@ def read_examples(path: Path, themes: Collection[str]) -> list[Example]:
     """Parse one JSON-lines file of labelled examples (blank lines are skipped; labels must be in ``themes``)."""
     known = set(themes)
     examples = []
-    # utf-8-sig: a file saved by Notepad or Excel starts with a byte-order mark, which is not JSON
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}, line {number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ThemeError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(record, dict):
-                raise ThemeError(f"{where}: expected a JSON object with id, text and labels")
-            example_id, text = record.get("id"), record.get("text")
-            if not isinstance(example_id, (str, int)) or isinstance(example_id, bool) or str(example_id) == "":
-                raise ThemeError(f"{where}: field 'id' is missing or empty")
-            if not isinstance(text, str) or not text.strip():
-                raise ThemeError(f"{where}: field 'text' is missing or empty")
-            labels = _theme_list(record, "labels", where, known, required=True)
-            uncertain = _theme_list(record, "uncertain", where, known, required=False)
-            style = record.get("style")
-            examples.append(Example(id=str(example_id), text=text, labels=labels, uncertain=uncertain,
-                                    source=where, file=path.name, style=style if isinstance(style, str) else ""))
+    try:
+        lines = decode_utf8(Path(path).read_bytes()).split("\n")  # not splitlines: JSON may hold U+2028
+    except NotUtf8Error as exc:
+        raise ThemeError(f"{path}, line {exc.line}: not UTF-8 text: {SAVE_AS_UTF8}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ThemeError(f"{where}: not valid JSON ({exc.msg})") from None
+        if not isinstance(record, dict):
+            raise ThemeError(f"{where}: expected a JSON object with id, text and labels")
+        example_id, text = record.get("id"), record.get("text")
+        if not isinstance(example_id, (str, int)) or isinstance(example_id, bool) or str(example_id) == "":
+            raise ThemeError(f"{where}: field 'id' is missing or empty")
+        if not isinstance(text, str) or not text.strip():
+            raise ThemeError(f"{where}: field 'text' is missing or empty")
+        labels = _theme_list(record, "labels", where, known, required=True)
+        uncertain = _theme_list(record, "uncertain", where, known, required=False)
+        style = record.get("style")
+        examples.append(Example(id=str(example_id), text=text, labels=labels, uncertain=uncertain,
+                                source=where, file=path.name, style=style if isinstance(style, str) else ""))
     return examples
 
 

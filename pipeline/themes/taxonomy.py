@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.settings import models_dir
 from pipeline.themes.errors import ThemeError
 
@@ -91,7 +92,9 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     if not path.is_file():
         raise ThemeError(f"{path}: taxonomy file not found")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.safe_load(decode_utf8(path.read_bytes()))
+    except NotUtf8Error as exc:
+        raise ThemeError(f"{path}, line {exc.line}: not UTF-8 text: {SAVE_AS_UTF8}") from None
     except yaml.YAMLError as exc:
         raise ThemeError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(document, dict):
