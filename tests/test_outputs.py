@@ -165,6 +165,9 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     (["--theme", "assessment", "--year-from", "2022", "--year-to", "2019"], "swap them"),
     (["--theme", "assessment", "--year-from", "2030"], "kept by the filters (years from 2030)"),
     (["--theme", "neglect"], "unknown theme 'neglect'"),
+    (["--theme", "voice"], "unknown theme 'voice'. Did you mean 'voice_of_child'?"),  # part of a name
+    (["--theme", "multi agency"], "Did you mean 'multi_agency_working'?"),
+    (["--theme", "asessment"], "Did you mean 'assessment'?"),  # a close spelling
     (["--theme", "assessment", "--format", "xlsx"], "needs a file name"),
     (["--theme", "assessment", "--min-score", "0.95"], "nothing to export"),
 ])

@@ -143,7 +143,12 @@ def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
         if wanted in (_normalise(theme_id), _normalise(name)):
             return theme_id
     listing = "; ".join(f"{theme_id} ({name})" for theme_id, name in names.items()) or "none yet"
-    close = difflib.get_close_matches(wanted, [_normalise(t) for t in names], n=1, cutoff=0.6)
+    # part of one theme's name ("voice", "legal", "multi agency"), else a close spelling ("asessment")
+    words = wanted.split("_")
+    partial = [theme_id for theme_id, name in names.items()
+               if all(any(w.startswith(typed) for w in {*_normalise(theme_id).split("_"), *_normalise(name).split("_")})
+                      for typed in words)]
+    close = partial if len(partial) == 1 else difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise CaseReviewError(f"unknown theme '{theme}'.{hint} Valid themes: {listing}")
 
