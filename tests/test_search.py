@@ -575,7 +575,13 @@ def test_search_command_errors_exit_2_without_traceback(db: Path):
 
 def test_search_command_says_when_nothing_matches(db: Path):
     result = CliRunner().invoke(search_command, ["trampoline", "--db", str(db)])
-    assert result.exit_code == 0 and "No passages found" in result.output
+    assert result.exit_code == 0 and "No passages found. Try fewer or different words." in result.output
+    # with filters, it says which ones kept nothing, and what to try
+    filtered = CliRunner().invoke(search_command, ["--theme", "voice_of_child", "--min-score", "1", "--year-from",
+                                                   "2030", "--db", str(db)])
+    assert filtered.exit_code == 0, filtered.output
+    assert ("No passages found tagged with the theme 'voice_of_child' at a probability of 1 or more in the reviews "
+            "kept by the filters (years from 2030). Try a lower --min-score, or looser filters.") in filtered.output
 
 
 def test_similar_command_human_and_json(db: Path):

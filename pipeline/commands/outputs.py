@@ -88,7 +88,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
       casereview search '"professional curiosity"' --json > results.jsonl
     """
-    from pipeline.outputs.common import theme_names
+    from pipeline.outputs.common import describe_filters, theme_names
     from pipeline.search import SCORE_KINDS, search_with_forms
     from pipeline.themes.trust import note_for_tags
 
@@ -99,7 +99,17 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             _echo_json(hit.to_dict())
         return
     if not hits:
-        click.echo("No passages found. Try fewer or different words, or loosen the filters.")
+        within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
+                                   "review_type": review_type, "area": area})
+        found = "No passages found" + (f" tagged with the theme '{theme}'" if theme else "")
+        if min_score is not None:
+            found += f" at a probability of {min_score:g} or more"
+        if within:
+            found += f" in the reviews kept by the filters ({within})"
+        tries = [t for t, given in (("fewer or different words", query and query.strip()),
+                                    ("a lower --min-score", min_score is not None),
+                                    ("looser filters", within)) if given]
+        click.echo(f"{found}. Try " + ", or ".join(tries or ["other words"]) + ".")
         return
     names = theme_names()
     kind = hits[0].score_kind
