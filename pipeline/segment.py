@@ -251,6 +251,7 @@ def _split_after_pseudonyms(spans: list[tuple[int, int]], text: str) -> list[tup
         result.append((start, end))
     return result
 
+
 # The start of a line that is a list item ("• ", "1. ", "(b) ", "iv) ").
 _ITEM_START = re.compile(r"(?:[•▪◦‣∙·●○■□➢➤►✓*–—-]|\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]|[ivxIVX]{1,5})[.)])(?:\s|$)")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
