@@ -58,6 +58,10 @@ _BULLET_SHAPES = "•●▪◦‣∙·■□►➢➤❖"
 BULLETS = _BULLET_SHAPES + "\\-–—*" + PRIVATE_BULLETS  # for a regex character class
 # Bullets are left out when a font's text is judged: a bullet font is not a garbled one.
 _NO_BULLETS = str.maketrans("", "", _BULLET_SHAPES + PRIVATE_BULLETS)
+# A letter used as a bullet, and how far (in font sizes) its text must be set from it to count as one: a tab,
+# not the space after a word.
+_LETTER_BULLET = re.compile(r"([oØ])\s+(?=\S)")
+_LETTER_BULLET_GAP = 0.8
 _LIST_MARKER = re.compile(
     r"^\s*(?:[" + BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
@@ -528,6 +532,13 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         if marker and marker.end() < len(piece_stripped):
             char_box = tight_box(textpage, a2 + marker.end())
             line.text_x0 = char_box[0]
+        elif (letter := _LETTER_BULLET.match(piece_stripped)) and line.text.startswith(letter.group(1)):
+            # Word's second-level bullet is a letter "o" in Courier New (Wingdings' arrow can come out as "Ø"),
+            # set apart from its text by a tab: read it as a bullet, not as a word of the line above's item.
+            text_x0 = tight_box(textpage, a2 + letter.end())[0]
+            if text_x0 - tight_box(textpage, a2)[2] >= _LETTER_BULLET_GAP * line.size:
+                line.text = "•" + line.text[1:]
+                line.text_x0 = text_x0
         yield line
 
 

@@ -211,6 +211,37 @@ def test_a_paragraph_gap_in_the_middle_of_a_sentence_does_not_split_it(tmp_path:
     assert any("were never shared with the GP" in p.text for p in segment("gap", blocks))
 
 
+def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -> None:
+    # Word sets a second-level bullet as the letter "o" (in Courier New) a tab before its text. It was read as a
+    # word, and the sub-items ran on inside the item above ("...; o the record says ...").
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from tests.boxed_pdf import BODY
+
+    first = ParagraphStyle("first", parent=BODY, leftIndent=18, bulletIndent=0, spaceAfter=4)
+    second = ParagraphStyle("second", parent=BODY, leftIndent=36, bulletIndent=18, spaceAfter=4,
+                            bulletFontName="Courier")
+    wrapped = ("it is shared with the GP, the midwife and the school nurse within five working days, and the "
+               "health visitor checks at the next contact that they have it;")
+    path = tmp_path / "sub-bullets.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("The partnership should make sure that:", BODY),
+        Paragraph("health visitors record who lives in the household at every contact;", first, bulletText="•"),
+        Paragraph("the record says where the information came from;", second, bulletText="o"),
+        Paragraph(wrapped, second, bulletText="o"),
+        Paragraph("o the letter on its own in running text, one space from the next word, is a word.", BODY),
+    ])
+    blocks = [(b.kind, b.text) for b in extract_pdf(path).blocks]
+    assert blocks[1:4] == [
+        ("list_item", "• health visitors record who lives in the household at every contact;"),
+        ("list_item", "• the record says where the information came from;"),
+        ("list_item", f"• {wrapped}"),  # its wrapped line lines up with its text
+    ]
+    assert blocks[4] == ("paragraph",
+                         "o the letter on its own in running text, one space from the next word, is a word.")
+
+
 @pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
 def test_real_report_paragraphs_broken_mid_sentence_are_joined() -> None:
     # The real report's source text has paragraph gaps inside sentences (13 passages started in lower case
