@@ -60,7 +60,7 @@ BULLETS = _BULLET_SHAPES + "\\-–—*" + PRIVATE_BULLETS  # for a regex charact
 _NO_BULLETS = str.maketrans("", "", _BULLET_SHAPES + PRIVATE_BULLETS)
 # A letter used as a bullet, and how far (in font sizes) its text must be set from it to count as one: a tab,
 # not the space after a word.
-_LETTER_BULLET = re.compile(r"([oØ])\s+(?=\S)")
+_LETTER_BULLET = re.compile(r"([oØ§ü])\s+(?=\S)")
 _LETTER_BULLET_GAP = 0.8
 _LIST_MARKER = re.compile(
     r"^\s*(?:[" + BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
@@ -533,8 +533,8 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             char_box = tight_box(textpage, a2 + marker.end())
             line.text_x0 = char_box[0]
         elif (letter := _LETTER_BULLET.match(piece_stripped)) and line.text.startswith(letter.group(1)):
-            # Word's second-level bullet is a letter "o" in Courier New (Wingdings' arrow can come out as "Ø"),
-            # set apart from its text by a tab: read it as a bullet, not as a word of the line above's item.
+            # Word's second-level bullet is a letter "o" in Courier New, and Wingdings' arrow, square and tick
+            # can come out as "Ø", "§" and "ü"; set apart from its text by a tab, it is a bullet, not a word.
             text_x0 = tight_box(textpage, a2 + letter.end())[0]
             if text_x0 - tight_box(textpage, a2)[2] >= _LETTER_BULLET_GAP * line.size:
                 line.text = "•" + line.text[1:]

@@ -230,15 +230,18 @@ def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -
         Paragraph("health visitors record who lives in the household at every contact;", first, bulletText="•"),
         Paragraph("the record says where the information came from;", second, bulletText="o"),
         Paragraph(wrapped, second, bulletText="o"),
+        Paragraph("a named worker checks it;", ParagraphStyle("third", parent=second, leftIndent=54,
+                                                               bulletIndent=36), bulletText="§"),
         Paragraph("o the letter on its own in running text, one space from the next word, is a word.", BODY),
     ])
     blocks = [(b.kind, b.text) for b in extract_pdf(path).blocks]
-    assert blocks[1:4] == [
+    assert blocks[1:5] == [
         ("list_item", "• health visitors record who lives in the household at every contact;"),
         ("list_item", "• the record says where the information came from;"),
         ("list_item", f"• {wrapped}"),  # its wrapped line lines up with its text
+        ("list_item", "• a named worker checks it;"),  # a Wingdings square that came out as "§"
     ]
-    assert blocks[4] == ("paragraph",
+    assert blocks[5] == ("paragraph",
                          "o the letter on its own in running text, one space from the next word, is a word.")
 
 
