@@ -758,7 +758,7 @@ def _fill_from_cover(cover: str, guess: _Guess) -> None:
                 break
     this_year = datetime.date.today().year
     found = _COVER_DATE.findall(" ".join(lines)) + [m.group(1) for line in lines
-                                                     if (m := _COVER_YEAR_LINE.fullmatch(line.strip()))]
+                                                     if (m := _COVER_YEAR_LINE.fullmatch(line))]
     years = [int(y) for y in found if MIN_YEAR <= int(y) <= this_year]
     if years:
         guess.cover_year = max(years)  # the publication date is the latest on a cover

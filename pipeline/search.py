@@ -536,11 +536,7 @@ class Searcher:
         params: dict[str, Any] = {
             "theme": self._theme(theme),
             "min_score": min_score,
-            "year_from": year_from,
-            "year_to": year_to,
-            "nation": self._known.value("nation", nation),
-            "review_type": self._known.value("review_type", review_type),
-            "area": self._known.area(area),
+            **self._known.review_filters(year_from, year_to, nation, review_type, area),
             "limit": limit,
         }
         con = self.con

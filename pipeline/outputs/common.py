@@ -144,10 +144,9 @@ def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
             return theme_id
     listing = "; ".join(f"{theme_id} ({name})" for theme_id, name in names.items()) or "none yet"
     # part of one theme's name ("voice", "legal", "multi agency"), else a close spelling ("asessment")
-    words = wanted.split("_")
+    typed = wanted.split("_")
     partial = [theme_id for theme_id, name in names.items()
-               if all(any(w.startswith(typed) for w in {*_normalise(theme_id).split("_"), *_normalise(name).split("_")})
-                      for typed in words)]
+               if all(any(word.startswith(t) for word in f"{theme_id}_{_normalise(name)}".split("_")) for t in typed)]
     close = partial if len(partial) == 1 else difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise CaseReviewError(f"unknown theme '{theme}'.{hint} Valid themes: {listing}")
