@@ -30,3 +30,40 @@ def log_probability(word: str) -> float | None:
     True
     """
     return _table().get(word.lower())
+
+
+# A word written solid that is also two words ("childcare": "child care") splits into parts this common at least,
+# each of at least three letters and neither a function word: "carpet" is "car pet" by the list, but the
+# search only uses a split that the reviews themselves write (``pipeline.search``).
+_PART_LOG_PROBABILITY = -13.0
+_COMPOUND_LOG_PROBABILITY = -17.0
+
+
+@cache
+def open_forms() -> dict[str, str]:
+    """Words of the list that are also two words of it, written apart: ``{"childcare": "child care", ...}``.
+
+    Each word gets its one split whose rarer part is the most common ("caseload": "case load"). Function words
+    ("how ever", "any one") and parts under three letters ("e mail") are not splits.
+
+    >>> open_forms()["childcare"], open_forms()["caseload"]
+    ('child care', 'case load')
+    >>> "however" in open_forms(), "email" in open_forms()
+    (False, False)
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    table = _table()
+    forms: dict[str, str] = {}
+    for word, value in table.items():
+        if len(word) < 6 or value < _COMPOUND_LOG_PROBABILITY or not word.isalpha():
+            continue
+        splits = []
+        for cut in range(3, len(word) - 2):
+            first, second = word[:cut], word[cut:]
+            rarer = min(table.get(first, -99.0), table.get(second, -99.0))
+            if rarer >= _PART_LOG_PROBABILITY and first not in ENGLISH_STOP_WORDS and second not in ENGLISH_STOP_WORDS:
+                splits.append((rarer, f"{first} {second}"))
+        if splits:
+            forms[word] = max(splits)[1]
+    return forms

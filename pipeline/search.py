@@ -31,6 +31,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import CaseReviewError
+from pipeline.lexicon import open_forms
 from pipeline.outputs.common import (
     REVIEW_FILTERS,
     KnownValues,
@@ -62,6 +63,9 @@ SCORE_KINDS = {
 # and apostrophes, dashes) separates words.
 _WORD_RE = re.compile(r"[A-Za-z0-9&\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
+_COMPOUND_SPLIT = re.compile(r"[- ]")
+# Search tables added after the first version: a database without one has them rebuilt by its next search.
+_LATER_TABLES = ("abbreviations", "compounds", "open_compounds")
 
 _HAS_FTS_INDEX = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = 'fts_main_passages'"
 _FTS_PROBE = "SELECT stem('sharing', 'porter')"
@@ -140,6 +144,64 @@ GROUP BY ALL"""
 _COMPOUNDS = """
 SELECT joined, hyphenated FROM search_index.compounds WHERE joined IN (SELECT unnest($1::VARCHAR[]))
 ORDER BY uses DESC, hyphenated"""
+# English words the reviews write as two words ("child care" for "childcare", from ``lexicon.open_forms``): a
+# search for the word written solid also searches its parts. Counted once per review, when the review is new
+# or changed (``fingerprint``), as reading every word of a large database after every run would take seconds:
+# how many of the review's passages write each word apart ("child care", a space between and nothing else:
+# "the child. Care" is no compound) and solid ("childcare"). A word may have punctuation before or after it.
+_OPEN_COMPOUND_COUNTS = """
+CREATE TABLE IF NOT EXISTS search_index.open_compound_counts (
+    review_id VARCHAR, fingerprint UBIGINT, joined VARCHAR, open VARCHAR, passages INTEGER)"""
+_REVIEW_FINGERPRINTS = """
+CREATE OR REPLACE TEMP TABLE review_fingerprints AS
+SELECT review_id, bit_xor(hash(passage_id, text)) AS fingerprint FROM passages GROUP BY review_id"""
+_DROP_STALE_COUNTS = """
+DELETE FROM search_index.open_compound_counts c
+WHERE NOT EXISTS (SELECT 1 FROM review_fingerprints f
+                  WHERE f.review_id = c.review_id AND f.fingerprint = c.fingerprint)"""
+_COUNT_NEW_REVIEWS = """
+INSERT INTO search_index.open_compound_counts
+WITH new AS (
+    SELECT f.review_id, f.fingerprint FROM review_fingerprints f
+    WHERE f.review_id NOT IN (SELECT review_id FROM search_index.open_compound_counts)),
+forms AS (SELECT unnest($joined::VARCHAR[]) AS joined, unnest($open::VARCHAR[]) AS open),
+indexed AS (  -- only words whose two parts are in the index (the others cannot be written apart here)
+    SELECT joined, open FROM forms
+    WHERE stem(split_part(open, ' ', 1), 'porter') IN (SELECT term FROM fts_main_passages.dict)
+      AND stem(split_part(open, ' ', 2), 'porter') IN (SELECT term FROM fts_main_passages.dict)),
+written AS (  -- each way of writing one between spaces, with punctuation before or after it
+    SELECT before || form || after AS item, joined, open
+    FROM (SELECT joined, open, open AS form FROM indexed UNION ALL SELECT joined, NULL, joined FROM indexed),
+         (SELECT unnest($before::VARCHAR[]) AS before), (SELECT unnest($after::VARCHAR[]) AS after)),
+tokens AS (
+    SELECT p.review_id, p.passage_id, string_split(replace(lower(p.text), chr(10), ' '), ' ') AS t
+    FROM passages p JOIN new USING (review_id)),
+items AS (
+    SELECT review_id, passage_id,
+           unnest(list_concat(t, list_transform(range(1, len(t)), i -> t[i] || ' ' || t[i + 1]))) AS item
+    FROM tokens),
+found AS (
+    SELECT items.review_id, written.joined, written.open, count(DISTINCT items.passage_id)::INTEGER AS passages
+    FROM items JOIN written USING (item) GROUP BY ALL)
+SELECT new.review_id, new.fingerprint, found.joined, found.open, found.passages
+FROM new LEFT JOIN found USING (review_id)"""  # a review without any keeps one row (NULLs): it was counted
+_BUILD_OPEN_COMPOUNDS = """
+CREATE OR REPLACE TABLE search_index.open_compounds AS
+WITH apart AS (
+    SELECT joined, open, sum(passages)::INTEGER AS passages FROM search_index.open_compound_counts
+    WHERE open IS NOT NULL GROUP BY ALL),
+solid AS (
+    SELECT joined, sum(passages)::INTEGER AS passages FROM search_index.open_compound_counts
+    WHERE open IS NULL AND joined IS NOT NULL GROUP BY ALL)
+SELECT apart.joined, apart.open, apart.passages, coalesce(solid.passages, 0) AS solid_passages
+FROM apart LEFT JOIN solid USING (joined)"""
+# The open forms of the query's words, where the reviews write a word apart in at least a fifth as many
+# passages as write it solid: "carefully" is not searched as "care" and "fully" because "in care fully funded"
+# happens once in reviews that write "carefully" more.
+_OPEN_COMPOUNDS = """
+SELECT joined, open FROM search_index.open_compounds
+WHERE joined IN (SELECT unnest($1::VARCHAR[])) AND passages * 5 >= solid_passages
+ORDER BY passages DESC, open"""
 _HAS_SCHEMA = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = $1"
 # The search tables match the full-text index when these counts agree (the index is rebuilt after every run).
 _SEARCH_TABLES_FRESH = """
@@ -603,20 +665,21 @@ class Searcher:
 
     def _with_compounds(self, parsed: ParsedQuery) -> ParsedQuery:
         """Add the other ways the reviews write a compound word: "cosleeping" also searches "co" and
-        "sleeping" when a review writes "co-sleeping"; "co-sleeping" or "co sleeping" also searches
-        "cosleeping" when a review writes it solid. Like any words of a search, the parts rank passages that
-        hold only one of them too, below those holding both. A compound with a common word or a single
-        letter in it ("well-being", "one-to-one", "e-mail") is left alone: its other words alone would
-        match passages that merely use them."""
+        "sleeping" when a review writes "co-sleeping", and "childcare" also searches "child" and "care" when
+        reviews write "child care" (in at least a fifth as many passages as write "childcare"); "co-sleeping"
+        or "co sleeping" also searches "cosleeping" when a review writes it solid. Like any words of a search,
+        the parts rank passages that hold only one of them too, below those holding both. A compound with a
+        common word or a single letter in it ("well-being", "one-to-one", "e-mail") is left alone: its other
+        words alone would match passages that merely use them."""
         query_words = [_fold(word) for word in parsed.words if word.isalpha()]
         # pairs of words written next to each other in the query (not the forms added to it)
         typed = [_fold(word) for word in _WORD_RE.findall(parsed.text.replace('"', " "))]
         adjacent = [(a, b) for a, b in itertools.pairwise(typed) if a.isalpha() and b.isalpha()]
         pairs = [a + b for a, b in adjacent]
         try:
-            has_table = self.con.execute(_HAS_SEARCH_TABLE, ["compounds"]).fetchone()[0]
-            hyphenated = self.con.execute(_COMPOUNDS, [query_words]).fetchall() if has_table else []
-            parts = {part for _, form in hyphenated for part in form.split("-")}
+            forms = [*self._compound_forms(_COMPOUNDS, "compounds", query_words),
+                     *self._compound_forms(_OPEN_COMPOUNDS, "open_compounds", query_words)]
+            parts = {part for _, form in forms for part in _COMPOUND_SPLIT.split(form)}
             known = {w: (bool(common), termid is not None) for w, _, common, termid in
                      self.con.execute(_WORD_INFO, [sorted({*query_words, *pairs, *parts})]).fetchall()}
         except duckdb.Error:  # no full-text index or extension here: nothing to compare with
@@ -624,8 +687,8 @@ class Searcher:
         have = set(query_words)
         added: list[str] = []
         shown: list[str] = []
-        for _, form in hyphenated:
-            words = form.split("-")
+        for _, form in forms:
+            words = _COMPOUND_SPLIT.split(form)
             if form in shown or not all(known[w] == (False, True) and len(w) > 1 for w in words):
                 continue  # "well-being": "well" alone is not it; "e-mail": "e" is every "e.g."
             added += [w for w in words if w not in have]
@@ -639,6 +702,12 @@ class Searcher:
             return parsed
         return replace(parsed, words=(*parsed.words, *dict.fromkeys(w for w in added if w not in have)),
                        also=(*parsed.also, *dict.fromkeys(shown)))
+
+    def _compound_forms(self, sql: str, table: str, words: list[str]) -> list[tuple[str, str]]:
+        """(word, other form) from one of the compound tables; none from a database built before it."""
+        if not self.con.execute(_HAS_SEARCH_TABLE, [table]).fetchone()[0]:
+            return []
+        return self.con.execute(sql, [words]).fetchall()
 
     def _definitions(self) -> list[tuple[str, tuple[str, ...]]]:
         """(short form, the stems of its long form's words) for each abbreviation the reviews define."""
@@ -790,6 +859,28 @@ def build_search_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_BUILD_SEARCH_TABLES)
     _build_abbreviations(con)
     con.execute(_BUILD_COMPOUNDS)
+    _build_open_compounds(con)
+
+
+def _build_open_compounds(con: duckdb.DuckDBPyConnection) -> None:
+    """``search_index.open_compounds``: each word of ``lexicon.open_forms`` the reviews write apart, with how
+    many passages write it apart and solid; the counts of reviews not new or changed since the last build are
+    reused."""
+    con.execute(_OPEN_COMPOUND_COUNTS)
+    con.execute(_REVIEW_FINGERPRINTS)
+    con.execute(_DROP_STALE_COUNTS)
+    if con.execute("SELECT count(*) FROM review_fingerprints WHERE review_id NOT IN "
+                   "(SELECT review_id FROM search_index.open_compound_counts)").fetchone()[0]:
+        forms = open_forms()
+        con.execute(_COUNT_NEW_REVIEWS, {"joined": list(forms), "open": list(forms.values()),
+                                         "before": list(_BEFORE_WORD), "after": list(_AFTER_WORD)})
+    con.execute(_BUILD_OPEN_COMPOUNDS)
+    con.execute("DROP TABLE review_fingerprints")
+
+
+# Punctuation a word written between spaces may have before or after it: "(childcare", "child care,".
+_BEFORE_WORD = ("", "(", '"', "\u2018", "\u201c")
+_AFTER_WORD = ("", ",", ".", ";", ":", ")", '"', "\u2019", "\u201d", "!", "?")
 
 
 def _build_abbreviations(con: duckdb.DuckDBPyConnection) -> None:
@@ -808,13 +899,13 @@ def _build_abbreviations(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def search_tables_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when the search tables exist (the abbreviations and compounds too: earlier versions of casereview
-    did not build them) and were built from the current full-text index."""
+    """True when the search tables exist (the abbreviations and both compound tables too: earlier versions of
+    casereview did not build them) and were built from the current full-text index."""
     if not con.execute(_HAS_SCHEMA, [_SEARCH_SCHEMA]).fetchone()[0]:
         return False
     try:
         return bool(con.execute(_SEARCH_TABLES_FRESH).fetchone()[0]) and all(
-            con.execute(_HAS_SEARCH_TABLE, [table]).fetchone()[0] for table in ("abbreviations", "compounds"))
+            con.execute(_HAS_SEARCH_TABLE, [table]).fetchone()[0] for table in _LATER_TABLES)
     except duckdb.Error:
         return False
 

@@ -22,6 +22,7 @@ from pipeline.outputs.common import open_database
 from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
 from pipeline.search import (
     Searcher,
+    build_search_tables,
     index_outdated,
     make_snippet,
     parse_query,
@@ -288,6 +289,46 @@ def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
     # only words typed next to each other are joined: an added form ("section" for "s47") is not
     assert search_with_forms(path, "co 47 sleeping")[1] == ()
 
+
+
+def test_a_word_the_reviews_write_as_two_words_is_found_when_typed_as_one(tmp_path: Path):
+    path, store = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["The family had no child care when the mother worked nights."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["Her health care needs were met by the practice nurse."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["Nobody checked on his healthcare after the move."], vector=[0, 0, 1, 0]),
+        P("Findings", (5, 5), ["The plan was made. A home visit was agreed for the child. Care was taken over "
+                               "it, and the care fully met his needs."], vector=[0, 0, 0, 1]),
+        *(P("Analysis", (6 + i, 6 + i), [f"Meeting {i + 1} was carefully minuted."], vector=[0, 0, 1, 1])
+          for i in range(6)),
+    ])
+    hits, also = search_with_forms(path, "childcare")  # no review writes "childcare"
+    assert ids(hits)[0] == "northmoor-2023-child-e-p1" and also == ("child care",)
+    result = CliRunner().invoke(search_command, ["childcare", "--db", str(path)])
+    assert result.exit_code == 0 and 'for "childcare" (also searched as "child care")' in result.output
+    # written solid in one passage and apart in another: both come first
+    hits, also = search_with_forms(path, "healthcare")
+    assert set(ids(hits)[:2]) == {"northmoor-2023-child-e-p2", "northmoor-2023-child-e-p3"}
+    assert also == ("health care",)
+    # "care fully" by chance, in reviews that write "carefully" six times as often, is no compound
+    assert search_with_forms(path, "carefully")[1] == ()
+    with store.connect(read_only=True) as con:
+        rows = con.execute("SELECT * FROM search_index.open_compounds ORDER BY joined").fetchall()
+    # "child. Care" runs across a full stop, so it does not count
+    assert rows == [("carefully", "care fully", 1, 6), ("childcare", "child care", 1, 0),
+                    ("healthcare", "health care", 1, 1)]
+    # search tables from a version without open compounds are rebuilt by the next search
+    with store.connect() as con:
+        con.execute("DROP TABLE search_index.open_compounds")
+        assert not search_tables_fresh(con)
+    assert search_with_forms(path, "childcare")[1] == ("child care",)
+    # a review changed since the last build is counted again (the others' counts are kept)
+    with store.connect() as con:
+        con.execute("UPDATE passages SET text = replace(text, 'child care', 'childcare') "
+                    "WHERE passage_id = 'northmoor-2023-child-e-p1'")
+        build_search_tables(con)
+        assert con.execute("SELECT joined, solid_passages FROM search_index.open_compounds ORDER BY 1").fetchall(
+            ) == [("carefully", 6), ("healthcare", 1)]
+    assert search_with_forms(path, "childcare")[1] == ()
 
 def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):
     assert len(set(SEARCH_STOPWORDS)) == len(SEARCH_STOPWORDS)
