@@ -558,20 +558,34 @@ def _font_size(textpage, index: int) -> float:
     return size
 
 
-_FOOTNOTE_MARK = re.compile(r"(?<=[A-Za-z.,;:)’'”])\d{1,4}(?=[\s,.;:)]|$)")
+# A number at the end of a word (before a space, punctuation or the line's end): a footnote mark when it, or
+# its last digits, are set small.
+_NUMBER_AT_WORD_END = re.compile(r"(?<!\d)\d+(?=[\s,.;:)]|$)")
+_MARK_AFTER = frozenset(".,;:)’'”")  # besides letters and digits, what a footnote mark may follow
+_MARK_DIGITS = 4  # at most this many: "1718" (two marks side by side)
 
 
 def _drop_footnote_marks(textpage, text: str, first: int, size: float) -> str:
-    """Remove superscript footnote numbers ("checklist²" set as a small raised 2) from a line's text.
+    """Remove superscript footnote numbers from a line's text: "checklist²" and "(Okafor 2012).¹⁷¹⁸" lose the
+    small raised digits, and so do "Working Together 2018³" and "section 47⁴", where the mark is glued to a
+    number set at full size (the digits of one run are checked from its end, as long as they are small).
 
-    ``text`` starts at character index ``first``; only digits glued to a word are checked, so this is cheap.
+    ``text`` starts at character index ``first``; only numbers glued to a word are checked, and only their
+    last digit unless it is small, so this is cheap.
     """
     pieces = []
     last = 0
-    for match in _FOOTNOTE_MARK.finditer(text):
-        if _font_size(textpage, first + match.start()) < size * 0.85:
-            pieces.append(text[last : match.start()])
-            last = match.end()
+    for match in _NUMBER_AT_WORD_END.finditer(text):
+        start, end = match.span()
+        small = end
+        while small > max(start, end - _MARK_DIGITS) and _font_size(textpage, first + small - 1) < size * 0.85:
+            small -= 1
+        if small == end:
+            continue
+        if small == start and not (start and (text[start - 1].isalpha() or text[start - 1] in _MARK_AFTER)):
+            continue  # a small number standing alone ("page 3" in a footer): not a mark
+        pieces.append(text[last:small])
+        last = end
     if not pieces:
         return text
     pieces.append(text[last:])

@@ -1438,6 +1438,27 @@ def test_two_footnote_marks_side_by_side_are_both_dropped(tmp_path: Path) -> Non
     assert [b.text for b in extract_pdf(path).blocks] == [f"{text} Nobody reviewed it."]
 
 
+def test_a_footnote_mark_glued_to_a_number_is_dropped_and_the_number_kept(tmp_path: Path) -> None:
+    # Word sets a footnote reference straight after "Children Act 1989" or "section 47"; read as plain text the
+    # mark ran into the number ("19893", "section 474"), which then matched no search for the year or section.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "marks.pdf"
+    pdf = canvas.Canvas(str(path))
+    pieces = [("Police protection under section 46 of the Children Act 1989", 10), ("3", 6),
+              (" was not used, and section 47", 10), ("12", 6), (" enquiries began in 2013. Only", 10),
+              (" 2 ", 6), ("agencies attended.", 10)]
+    x = 60
+    for text, size in pieces:
+        pdf.setFont("Helvetica", size)
+        pdf.drawString(x, 700 + (4 if size == 6 and text.strip() != "2" else 0), text)
+        x += pdf.stringWidth(text, "Helvetica", size)
+    pdf.save()
+    assert [b.text for b in extract_pdf(path).blocks] == [
+        "Police protection under section 46 of the Children Act 1989 was not used, and section 47 enquiries "
+        "began in 2013. Only 2 agencies attended."]
+
+
 CHRONOLOGY = [
     ("03/01/2021", "Health visitor", ["Home visit; baby seen asleep, mother low in mood."]),
     ("17/02/2021", "GP", ["Mother prescribed antidepressants; no referral made."]),

@@ -196,10 +196,19 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
     }
 
 
+def shown_time(iso: str) -> str:
+    """An ISO 8601 UTC time as people read it (machine outputs keep the ISO form).
+
+    >>> shown_time("2026-12-05T17:48:37+00:00")
+    '2026-12-05 17:48:37 UTC'
+    """
+    return iso.replace("T", " ").removesuffix("+00:00") + " UTC"
+
+
 def provenance_lines(info: dict[str, Any]) -> list[str]:
     """The provenance as 'label: value' lines for people."""
     return [
-        f"Generated: {info['generated_at']} (UTC) by casereview {info['casereview_version']}",
+        f"Generated: {shown_time(info['generated_at'])} by casereview {info['casereview_version']}",
         f"Database: {info['database']}",
         f"Theme model: {', '.join(info['theme_models']) or 'none (no themes tagged)'}",
         f"Embedding model: {', '.join(info['embedding_models']) or 'none'}",

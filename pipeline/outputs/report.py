@@ -26,6 +26,7 @@ from pipeline.outputs.common import (
     percent,
     provenance,
     read_by_ocr_sql,
+    shown_time,
     theme_names,
 )
 
@@ -367,7 +368,7 @@ def render(data: dict[str, Any]) -> str:
         _topics_section(data["topics"]),
         _limits_section(data),
         f'<footer><p>Made by casereview {_e(data["provenance"]["casereview_version"])} on '
-        f"{_e(data['provenance']['generated_at'])} UTC from {_e(data['provenance']['database'])}.</p></footer>",
+        f"{_e(shown_time(data['provenance']['generated_at']))} from {_e(data['provenance']['database'])}.</p></footer>",
         "</body>",
         "</html>",
     ]
@@ -393,7 +394,7 @@ def _provenance_section(info: dict[str, Any]) -> str:
         ("Run finished", info["run_finished_at"] or "–"),
         ("Manifest", info["manifest"] or "unknown"),
         ("Manifest SHA-256", info["manifest_sha256"] or "unknown"),
-        ("Generated", f"{info['generated_at']} UTC"),
+        ("Generated", shown_time(info["generated_at"])),
         ("Database", info["database"]),
     ]
     items = "".join(f"<dt>{_e(label)}</dt><dd>{_e(value)}</dd>" for label, value in rows)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import open_database, percent, provenance, resolve_theme, theme_names
+from pipeline.outputs.common import open_database, percent, provenance, resolve_theme, shown_time, theme_names
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 FEW_REVIEWS = 5
@@ -122,7 +122,8 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
         out += ["", f"Note: in most years nearly every review carries nearly every theme ({percent(SATURATED)} or "
                 "more of the reviews), because one tagged passage is enough; `--measure passages` shows how much "
                 "of each year's text is about each theme, which tells years apart better."]
-    out += ["", f"Run {info['run_id'] or 'unknown'} · generated {info['generated_at']} UTC · {info['database']}"]
+    generated = shown_time(info["generated_at"])
+    out += ["", f"Run {info['run_id'] or 'unknown'} · generated {generated} · {info['database']}"]
     return "\n".join(out)
 
 
