@@ -165,13 +165,15 @@ WITH new AS (
     SELECT f.review_id, f.fingerprint FROM review_fingerprints f
     WHERE f.review_id NOT IN (SELECT review_id FROM search_index.open_compound_counts)),
 forms AS (SELECT unnest($joined::VARCHAR[]) AS joined, unnest($open::VARCHAR[]) AS open),
-indexed AS (  -- only words whose two parts are in the index (the others cannot be written apart here)
-    SELECT joined, open FROM forms
-    WHERE stem(split_part(open, ' ', 1), 'porter') IN (SELECT term FROM fts_main_passages.dict)
-      AND stem(split_part(open, ' ', 2), 'porter') IN (SELECT term FROM fts_main_passages.dict)),
-written AS (  -- each way of writing one between spaces, with punctuation before or after it
+terms AS (SELECT term FROM fts_main_passages.dict),
+written AS (  -- each way of writing one between spaces, with punctuation before or after it; only the forms
+              -- whose words are in the index (no passage can hold the others)
     SELECT before || form || after AS item, joined, open
-    FROM (SELECT joined, open, open AS form FROM indexed UNION ALL SELECT joined, NULL, joined FROM indexed),
+    FROM (SELECT joined, open, open AS form FROM forms
+          WHERE stem(split_part(open, ' ', 1), 'porter') IN (SELECT term FROM terms)
+            AND stem(split_part(open, ' ', 2), 'porter') IN (SELECT term FROM terms)
+          UNION ALL
+          SELECT joined, NULL, joined FROM forms WHERE stem(joined, 'porter') IN (SELECT term FROM terms)),
          (SELECT unnest($before::VARCHAR[]) AS before), (SELECT unnest($after::VARCHAR[]) AS after)),
 tokens AS (
     SELECT p.review_id, p.passage_id, string_split(replace(lower(p.text), chr(10), ' '), ' ') AS t
