@@ -216,9 +216,25 @@ def _manifest_error(path: Path, problems: list[str]) -> ManifestError:
     return err
 
 
+def _delimiter(text: str) -> str:
+    r"""The character between columns: a comma, or the semicolon or tab that the header line uses instead of
+    commas. Excel saves "CSV" with semicolons where the comma is the decimal mark, and a table copied out of
+    a spreadsheet into a text file has tabs.
+
+    >>> _delimiter("review_id;title;area\n"), _delimiter("review_id\ttitle\n"), _delimiter("review_id,title\n")
+    (';', '\t', ',')
+    """
+    header = text.split("\n", 1)[0]
+    if "," not in header:
+        for other in (";", "\t"):
+            if other in header:
+                return other
+    return ","
+
+
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (starting line, cells) per CSV record; quoted cells may span lines."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     next_line = 1
     for cells in reader:
         yield next_line, cells

@@ -131,6 +131,19 @@ def test_header_names_tolerate_case_and_spaces(tmp_path: Path):
     assert load_manifest(write_csv(tmp_path, text)).entries[0].review_type == "CSPR"
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_columns_separated_by_semicolons_or_tabs_are_read(tmp_path: Path, delimiter: str):
+    # Excel saves "CSV" with semicolons where the comma is the decimal mark; a table pasted into a text file
+    # has tabs. The header alone decides, so a title with a comma in it stays one value.
+    rows = [row(title="Review of Child D, aged 3"), row(review_id="northmoor-2020-child-e", title="Child E")]
+    out = io.StringIO(newline="")
+    csv.DictWriter(out, fieldnames=list(COLUMNS), delimiter=delimiter, lineterminator="\n").writerows(
+        [dict(zip(COLUMNS, COLUMNS, strict=True)), *rows])
+    entries = load_manifest(write_csv(tmp_path, out.getvalue())).entries
+    expected = load_manifest(write_csv(tmp_path, csv_text(rows), name="commas.csv")).entries
+    assert entries == expected and entries[0].title == "Review of Child D, aged 3"
+
+
 def test_optional_columns_may_be_left_out(tmp_path: Path):
     columns = ["review_id", "title", "area", "nation", "review_type", "year", "source"]
     entry = load_manifest(write_csv(tmp_path, csv_text([row()], columns))).entries[0]
