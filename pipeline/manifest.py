@@ -43,6 +43,19 @@ MIN_YEAR = 2000
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A date as a spreadsheet in the UK writes it back into a CSV file: day first ("05/09/2022", "5.9.2022").
+_UK_DATE_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y")  # "5 September 2022", "5 Sept 2022"
+# A year a spreadsheet wrote as a number with a decimal point ("2020.0").
+_DECIMAL_YEAR_RE = re.compile(r"^(\d{4})\.0+$")
+# The review types' full names, accepted for their short forms.
+_REVIEW_TYPE_NAMES = {
+    "child safeguarding practice review": "CSPR",
+    "serious case review": "SCR",
+    "significant case review": "SCR",
+    "child practice review": "CPR",
+    "case management review": "CMR",
+}
 # Two or more letters, so a Windows drive ("C:\...") is not mistaken for a URL scheme.
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 _FIX = "Fix the value in the spreadsheet and run again."
@@ -356,7 +369,9 @@ def _validate_row(row: dict[str, str], name: str, line: int, problems: list[str]
             bad(column, "is empty but required", "Fill it in and run again.")
     review_id = _check_review_id(row["review_id"], bad)
     nation = _check_choice(row["nation"], NATIONS, "nation", bad)
-    review_type = _check_choice(row["review_type"], REVIEW_TYPES, "review_type", bad)
+    review_type = _check_choice(
+        _REVIEW_TYPE_NAMES.get(" ".join(row["review_type"].split()).casefold(), row["review_type"]),
+        REVIEW_TYPES, "review_type", bad)
     year = _check_year(row["year"], bad)
     published = _check_published(row["published"], bad)
     source = _check_source(row["source"], bad)
@@ -409,6 +424,9 @@ def _check_year(value: str, bad: _Report) -> int | None:
     if not value:
         return None
     this_year = datetime.date.today().year
+    decimal = _DECIMAL_YEAR_RE.fullmatch(value)
+    if decimal:
+        value = decimal.group(1)
     if not re.fullmatch(r"\d{4}", value):
         bad("year", f"{value!r} is not a year (expected four digits, {MIN_YEAR}-{this_year})")
         return None
@@ -426,18 +444,41 @@ def _check_published(value: str, bad: _Report) -> datetime.date | None:
         "Write the date as YYYY-MM-DD (e.g. 2021-03-05; if the spreadsheet changes it, format the "
         "column as text), or leave it empty."
     )
-    if not _ISO_DATE_RE.fullmatch(value):
-        bad("published", f"{value!r} is not a date in the form YYYY-MM-DD", advice)
-        return None
     try:
-        date = datetime.date.fromisoformat(value)
+        date = _parse_date(value)
     except ValueError:
         bad("published", f"{value!r} is not a real calendar date", advice)
+        return None
+    if date is None:
+        bad("published", f"{value!r} is not a date in the form YYYY-MM-DD (or day/month/year)", advice)
         return None
     if date > datetime.date.today():
         bad("published", f"{value} is in the future")
         return None
     return date
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    """A date written as YYYY-MM-DD, or as a spreadsheet in the UK writes one (day first); None for text in
+    none of these forms. Raises ValueError for a form that is right but a day that does not exist.
+
+    >>> _parse_date("2022-09-05"), _parse_date("05/09/2022"), _parse_date("5.9.2022"), _parse_date("5 Sept 2022")
+    (datetime.date(2022, 9, 5), datetime.date(2022, 9, 5), datetime.date(2022, 9, 5), datetime.date(2022, 9, 5))
+    >>> _parse_date("September 2022") is None
+    True
+    """
+    if _ISO_DATE_RE.fullmatch(value):
+        return datetime.date.fromisoformat(value)
+    uk = _UK_DATE_RE.fullmatch(value)
+    if uk:
+        day, month, year = (int(part) for part in uk.groups())
+        return datetime.date(year, month, day)
+    for form in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value.replace("Sept ", "Sep "), form).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _check_source(value: str, bad: _Report) -> str | None:

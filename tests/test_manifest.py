@@ -144,6 +144,20 @@ def test_columns_separated_by_semicolons_or_tabs_are_read(tmp_path: Path, delimi
     assert entries == expected and entries[0].title == "Review of Child D, aged 3"
 
 
+def test_values_as_a_spreadsheet_writes_them_back_are_read(tmp_path: Path):
+    # Excel in the UK turns 2020-02-14 into a date and saves it as 14/02/2020, and a year column it took for
+    # numbers may come back as 2020.0; people write review types out in full.
+    entry = load_manifest(write_csv(tmp_path, csv_text([row(
+        published="14/02/2020", year="2020.0", review_type="Child Safeguarding Practice Review")]))).entries[0]
+    assert (entry.published, entry.year, entry.review_type) == (datetime.date(2020, 2, 14), 2020, "CSPR")
+    for written in ("14.2.2020", "14 February 2020", "14 Feb 2020"):
+        assert load_manifest(write_csv(tmp_path, csv_text([row(published=written)]))).entries[0].published == (
+            datetime.date(2020, 2, 14)), written
+    for written, short in (("serious case review", "SCR"), ("Child  Practice Review", "CPR")):
+        assert load_manifest(write_csv(tmp_path, csv_text([row(review_type=written)]))).entries[0].review_type == (
+            short)
+
+
 def test_optional_columns_may_be_left_out(tmp_path: Path):
     columns = ["review_id", "title", "area", "nation", "review_type", "year", "source"]
     entry = load_manifest(write_csv(tmp_path, csv_text([row()], columns))).entries[0]
@@ -215,7 +229,7 @@ def test_missing_required_value(tmp_path: Path, column: str):
         ("1890", f"1890 is not a plausible year (expected 2000-{THIS_YEAR})"),
         (str(THIS_YEAR + 1), f"{THIS_YEAR + 1} is not a plausible year"),
         ("twenty", "'twenty' is not a year"),
-        ("2019.0", "'2019.0' is not a year"),
+        ("2019.5", "'2019.5' is not a year"),
     ],
 )
 def test_impossible_years(tmp_path: Path, value: str, expected: str):
@@ -242,7 +256,8 @@ def test_example_message_format(tmp_path: Path):
             "DHR",
             "'DHR' is not one of CSPR, SCR, CPR, learning review, CMR, rapid review, other",
         ),
-        ("published", "14/02/2020", "'14/02/2020' is not a date in the form YYYY-MM-DD"),
+        ("published", "Feb 2020", "'Feb 2020' is not a date in the form YYYY-MM-DD (or day/month/year)"),
+        ("published", "02/14/2020", "'02/14/2020' is not a real calendar date"),  # month first: not UK
         ("published", "2021-02-30", "'2021-02-30' is not a real calendar date"),
         ("published", f"{THIS_YEAR + 1}-01-01", "is in the future"),
         ("sha256", "abc123", "'abc123' is not a sha256 checksum"),
