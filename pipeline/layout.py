@@ -212,7 +212,52 @@ def order_page(page: PageLines) -> list[list[Line]]:
 def _columns(section: list[Line], gutter: float) -> list[list[Line]]:
     left = [ln for ln in section if ln.x1 <= gutter]
     right = [ln for ln in section if ln.x0 >= gutter]
-    return [left, right]
+    labels = _side_headings(left, right)
+    if labels is None:
+        return [left, right]
+    # Each heading is read just before the text beside it, as a run of its own.
+    runs: list[list[Line]] = []
+    rest = right
+    for label in labels:
+        runs.append([ln for ln in rest if ln.top < label[0].top - label[0].size * _SIDE_ALIGN])
+        rest = rest[len(runs[-1]):]
+        runs.append(label)
+    runs.append(rest)
+    return runs
+
+
+# Side headings: a narrow left column of a few short lines, each group level with the first line of the text
+# beside it ("Background" in the margin, its paragraph to the right). Read as columns, every heading of the
+# page came before all of its text.
+_SIDE_ALIGN = 0.6  # font sizes: how far a heading's top may be from the top of the line beside it
+_SIDE_WIDTH = 0.45  # at most this share of the text column's width
+_SIDE_WORDS = 8  # words a line, at most
+
+
+def _side_headings(left: list[Line], right: list[Line]) -> list[list[Line]] | None:
+    """The left column's lines grouped into side headings (top to bottom), or None when the left column is
+    not one of side headings: as many lines as the text beside it, wide, long lines, or not level with the
+    first line of a paragraph (in two columns of running text, any line of the left column is level with
+    some line of the right)."""
+    if not left or len(right) < 2 * len(left) or any(ln.kind != "text" for ln in left):
+        return None
+    left_width = max(ln.x1 for ln in left) - min(ln.x0 for ln in left)
+    right_width = max(ln.x1 for ln in right) - min(ln.x0 for ln in right)
+    if left_width > _SIDE_WIDTH * right_width or any(len(ln.text.split()) > _SIDE_WORDS for ln in left):
+        return None
+    groups: list[list[Line]] = []
+    for line in left:  # in reading order already
+        if groups and line.top - groups[-1][-1].bottom < 0.6 * line.size:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    for group in groups:
+        size = group[0].size
+        level = [i for i, ln in enumerate(right) if abs(ln.top - group[0].top) <= _SIDE_ALIGN * size]
+        # beside the first line of the page's text, or of a paragraph set off by space above it
+        if not level or (level[0] and right[level[0]].top - right[level[0] - 1].bottom < _SIDE_ALIGN * size):
+            return None
+    return groups
 
 
 def _find_gutter(lines: list[Line], page_width: float) -> float | None:

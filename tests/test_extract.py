@@ -1903,3 +1903,65 @@ def test_only_pages_with_straight_rules_go_to_the_table_reader(tmp_path: Path, m
     pdf.save()
     pdflines.read_pages(tmp_path / "logo.pdf")
     assert sent == [[2]]
+
+
+SIDE_SECTIONS = [
+    ("Background", "The family moved to the area in 2019 from another local authority. The records that followed "
+     "them were incomplete, and the new health visitor did not know that the older child had been subject to a "
+     "child protection plan."),
+    ("Contact with agencies", "Between March and June the school raised concerns about the child's attendance "
+     "three times. Each time the family support worker spoke to the mother, who gave reasons that were accepted "
+     "without checking."),
+    ("The incident", "In July the child was admitted to hospital with a head injury. The explanation given by the "
+     "mother did not fit the injury, and a strategy discussion was held the same day."),
+]
+
+
+def _side_by_side(path: Path, pairs: list[tuple[str, str]], gap: float) -> None:
+    """Short bold text in a narrow left column, each beside running text on the right, ``gap`` points apart."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import Paragraph
+
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=10, leading=13)
+    side = ParagraphStyle("side", fontName="Helvetica-Bold", fontSize=10, leading=13)
+    pdf = canvas.Canvas(str(path))
+    y = 780
+    for label, text in pairs:
+        heading, paragraph = Paragraph(label, side), Paragraph(text, body)
+        label_height = heading.wrap(110, 200)[1]
+        text_height = paragraph.wrap(330, 400)[1]
+        heading.drawOn(pdf, 60, y - label_height)
+        paragraph.drawOn(pdf, 190, y - text_height)
+        y -= max(label_height, text_height) + gap
+    pdf.save()
+
+
+def test_side_headings_are_read_before_the_text_beside_them(tmp_path: Path) -> None:
+    # Some reviews set each heading in the margin, level with its first paragraph. Read as two columns, the
+    # page gave all its headings first and then all its text, so no passage knew its section.
+    path = tmp_path / "side.pdf"
+    _side_by_side(path, SIDE_SECTIONS, gap=18)
+    blocks = extract_pdf(path).blocks
+    expected = [[("heading", label), ("paragraph", paragraph)] for label, paragraph in SIDE_SECTIONS]
+    assert [(b.kind, b.text) for b in blocks] == [pair for section in expected for pair in section]
+    assert [p.section for p in segment("side", blocks)] == [label for label, _ in SIDE_SECTIONS]
+
+
+def test_a_left_column_is_side_headings_only_when_each_heading_starts_a_paragraph() -> None:
+    from pipeline.layout import _side_headings
+    from pipeline.pdflines import Line
+
+    def line(text: str, x0: float, x1: float, top: float) -> Line:
+        return Line(text=text, x0=x0, x1=x1, top=top, bottom=top + 10, size=10, bold=False, page=1)
+
+    # a paragraph on the right: lines 13 points apart, a 10-point space above the second paragraph (line 5)
+    tops = [100 + 13 * n + (10 if n >= 5 else 0) for n in range(9)]
+    right = [line("words " * 12, 190, 520, top) for top in tops]
+    side = [line("Background", 60, 160, tops[0]), line("Findings", 60, 150, tops[5])]
+    assert _side_headings(side, right) == [[side[0]], [side[1]]]
+    # level with a line in the middle of a paragraph: a column of its own
+    assert _side_headings([side[0], line("Findings", 60, 150, tops[3])], right) is None
+    # as wide as the text beside it, or as many lines: running text in two columns
+    assert _side_headings([line("Background", 60, 400, tops[0]), side[1]], right) is None
+    assert _side_headings([line("Some words", 60, 160, top) for top in tops[:5]], right) is None
