@@ -198,6 +198,8 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
 
 
 _NEVER_FINAL = NON_FINAL_ABBREVIATIONS - CITATION_ABBREVIATIONS
+# A paragraph or list number with nothing else: "12.", "ii.", "(b)". The item's text follows it.
+_NUMBER_ONLY = re.compile(r"\(?(?:\d{1,3}|[ivxlc]{1,6}|[IVXLC]{1,6}|[a-zA-Z])[.)]")
 _WORD_BEFORE_STOP = re.compile(r"([A-Za-z]+)\.$")
 
 
@@ -207,10 +209,13 @@ def _join_false_breaks(spans: list[tuple[int, int]], text: str) -> list[tuple[in
     spaCy's rule-based sentencizer ends a sentence at every full stop its tokenizer leaves on its own:
     "(Ahmed et al. 2019, Okafor 2020)" became "(Ahmed et al." and "2019, Okafor 2020)", and an evidence quote
     or a passage could stop there. A sentence does not start in lower case, nor after "eg." or "para.", nor
-    with a year after "et al.". Breaks at a blank line (between blocks of a passage) are kept.
+    with a year after "et al.", nor after a paragraph or list number on the same line ("12. The GP ...",
+    "ii. Police ..."). Breaks at a blank line (between blocks of a passage) are kept.
 
     >>> split_sentences(["Older children too (Ahmed et al. 2019). See para. 4.2 below. Smith et al. Then more."])
     [['Older children too (Ahmed et al. 2019).', 'See para. 4.2 below.', 'Smith et al.', 'Then more.']]
+    >>> split_sentences(["12. The GP was not told. Recommendation 2. Tell the GP.", "ii. Police did not share it."])
+    [['12. The GP was not told.', 'Recommendation 2.', 'Tell the GP.'], ['ii. Police did not share it.']]
     """
     joined: list[tuple[int, int]] = []
     for start, end in spans:
@@ -219,7 +224,7 @@ def _join_false_breaks(spans: list[tuple[int, int]], text: str) -> list[tuple[in
             word = _WORD_BEFORE_STOP.search(previous)
             first = text[start:start + 1]
             abbreviation = word.group(1) if word else ""
-            if (first.islower() or abbreviation in _NEVER_FINAL
+            if (first.islower() or abbreviation in _NEVER_FINAL or _NUMBER_ONLY.fullmatch(previous)
                     or (abbreviation in CITATION_ABBREVIATIONS and not first.isupper())):
                 joined[-1] = (joined[-1][0], end)
                 continue
