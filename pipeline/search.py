@@ -64,6 +64,7 @@ SCORE_KINDS = {
 _WORD_RE = re.compile(r"[A-Za-z0-9&\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
 _COMPOUND_SPLIT = re.compile(r"[- ]")
+_CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
 # Search tables added after the first version: a database without one has them rebuilt by its next search.
 _LATER_TABLES = ("abbreviations", "compounds", "open_compounds")
 
@@ -970,7 +971,7 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     """
     if query is None or not query.strip():
         return None
-    text = query.strip()
+    text = straight_quotes(query.strip())
     if text.count('"') % 2:
         raise CaseReviewError(
             f"the search {text!r} has an opening double quote without a closing one: close the phrase "
@@ -985,6 +986,16 @@ def parse_query(query: str | None) -> ParsedQuery | None:
         )
     words, also = _section_forms(words)
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also)
+
+
+def straight_quotes(text: str) -> str:
+    """``text`` with curly double quotes made straight: Word, Outlook and Macs turn a typed ``"`` into ``“``
+    or ``”``, and a phrase pasted from them must still be searched as a phrase.
+
+    >>> straight_quotes("“section 47” strategy")
+    '"section 47" strategy'
+    """
+    return text.translate(_CURLY_QUOTES)
 
 
 def _holds(words: list[str], part: tuple[str, ...]) -> bool:

@@ -384,6 +384,12 @@ def test_limit_caps_the_number_of_hits(db: Path):
 def test_a_quoted_phrase_must_appear_as_written(db: Path):
     assert set(ids(search(db, '"share information"'))) == {"northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
     assert ids(search(db, '"information sharing"')) == ["northmoor-2019-child-d-p1"]
+    # curly quotes, as Word, Outlook and Macs put them in, quote a phrase too
+    assert ids(search(db, "\u201cinformation sharing\u201d")) == ["northmoor-2019-child-d-p1"]
+    result = CliRunner().invoke(search_command, ["\u201cinformation sharing\u201d", "--db", str(db)])
+    assert result.exit_code == 0 and result.output.startswith('1 passage for "information sharing", best first')
+    result = CliRunner().invoke(search_command, ['"information sharing" school', "--db", str(db)])
+    assert result.exit_code == 0 and " for '\"information sharing\" school', best first" in result.output
 
 
 def test_a_theme_alone_lists_its_strongest_evidence_first(db: Path):

@@ -113,7 +113,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         return
     names = theme_names()
     kind = hits[0].score_kind
-    what = f'"{query.strip()}"' if query and query.strip() else f"the theme {names.get(theme, theme)}"
+    what = _quoted(query.strip()) if query and query.strip() else f"the theme {names.get(theme, theme)}"
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
     click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "
@@ -123,6 +123,19 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     note = note_for_tags(hit.theme_model for hit in hits if hit.themes and hit.theme_model)
     if note:
         click.echo(f"About the theme probabilities: {note}")
+
+
+def _quoted(query: str) -> str:
+    """The search as typed, in quotes that do not double its own: "school not told", "section 47" (a phrase
+    searched as written), '"section 47" strategy'."""
+    from pipeline.search import straight_quotes
+
+    plain = straight_quotes(query)
+    if '"' not in plain:
+        return f'"{query}"'
+    if plain.startswith('"') and plain.endswith('"') and plain.count('"') == 2:
+        return plain
+    return f"'{plain}'"
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:
