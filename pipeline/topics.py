@@ -33,7 +33,6 @@ import numpy as np
 
 from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
-from pipeline.settings import outputs_dir
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
 from pipeline.topic_charts import write_visualisations, write_year_chart
 from pipeline.topic_labels import names_in, readable_label
@@ -214,7 +213,8 @@ def fit_topics(
     min_topic_size : int, optional
         Smallest topic, in passages; default ``max(5, passages // 50)``.
     out_dir : Path, optional
-        Where models and pictures go (default ``outputs/topics``).
+        Where models and pictures go (default: ``topics`` beside the database, so ``outputs/topics`` for the
+        default database, and the pictures of two databases do not overwrite each other).
     encoder : str, optional
         Which stored embeddings to use; default the encoder with embeddings for the most passages.
 
@@ -244,7 +244,7 @@ def fit_topics(
     started = time.perf_counter()
     model, topics, outliers, selection = _fit(corpus, settings)
     seconds = time.perf_counter() - started
-    model_dir = (out_dir or outputs_dir() / "topics") / model_version
+    model_dir = (out_dir or Path(db_path).resolve().parent / "topics") / model_version
     _save_model(model, model_dir, settings, model_version, len(topics), selection)
     _store_fit(store, model, corpus, topics, settings, model_dir)
     files, notes = write_visualisations(model, store, model_dir.parent)

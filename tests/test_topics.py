@@ -443,8 +443,9 @@ def test_a_corpus_with_two_subjects_skips_the_topic_map_with_a_note(tmp_path: Pa
     old_map.parent.mkdir()
     old_map.write_text("a map from an earlier fit")
 
-    info = fit_topics(db, out_dir=tmp_path / "topics")
+    info = fit_topics(db)  # by default into topics/ beside the database
 
+    assert info.model_dir.parent == tmp_path / "topics"
     assert info.topics == 2
     assert info.notes == [f"{MAP_HTML} not drawn: 2 topics are too few for it"]
     assert not old_map.exists()

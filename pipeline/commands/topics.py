@@ -41,8 +41,9 @@ def fit(db_path: Path | None, seed: int, min_topic_size: int | None) -> None:
 
     Needs at least 40 passages. Uses the passage embeddings stored by `casereview run` with the theme
     model; passages without one are embedded first (a few minutes for thousands of passages).
-    Saves the topic model in outputs/topics/<version>/ and three pages you can open in a browser (also
-    offline): topics_map.html, topics_terms.html and topics_by_year.html in outputs/topics/.
+    Saves the topic model in topics/<version>/ beside the database (outputs/topics/ for the default one)
+    and three pages you can open in a browser (also offline) in that topics/ folder: topics_map.html,
+    topics_terms.html and topics_by_year.html.
     Fitting again after adding reviews finds topics afresh (a new version); to keep the topics you have and
     only place the new passages in them, use `casereview topics assign`.
 
