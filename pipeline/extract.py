@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipeline.errors import ExtractError
 from pipeline.layout import build_blocks, remove_running_lines
+from pipeline.ocrnumbers import restore_paragraph_numbers
 from pipeline.pdflines import read_pages
 from pipeline.records import ExtractedDocument, PageInfo
 
@@ -33,4 +34,5 @@ def extract_pdf(path: Path) -> ExtractedDocument:
                       garbled_lines=p.garbled_lines, ocr_lines=p.ocr_lines, ocr=p.ocr,
                       ocr_confidence=p.ocr_confidence, ocr_tried=p.ocr_tried) for p in pages]
     blocks = build_blocks(remove_running_lines(pages))
+    blocks = restore_paragraph_numbers(blocks, {p.number for p in pages if p.ocr})
     return ExtractedDocument(blocks=blocks, pages=infos)

@@ -674,6 +674,20 @@ def test_ocr_reads_a_two_column_scan_as_its_text_layer_reads(tmp_path: Path, dpi
     assert len(headings & read) >= 0.8 * len(headings)  # bold and large type are measured off the page
 
 
+@pytest.mark.slow
+def test_paragraph_numbers_that_ocr_read_without_their_full_stop_are_put_right(tmp_path: Path) -> None:
+    # Tesseract misses the full stop of "2.1" and "5.3" on this clean scan ("21 The Ardmuir ..."): the number a
+    # reader looks for, and a search for "5.3", would not find them. Their neighbours show where it goes.
+    source = DEMO / "ardmuir-2022-child-c.pdf"
+    scan = extract_pdf(write_scan(source, tmp_path / "scan.pdf", dpi=200))
+
+    def numbers(blocks: list) -> list[str]:
+        return [match.group(1) for b in blocks if (match := re.match(r"(\d+\.\d+) ", b.text))]
+
+    assert numbers(scan.blocks) == numbers(extract_pdf(source).blocks)
+    assert len(numbers(scan.blocks)) == 28
+
+
 @pytest.mark.parametrize("turn", [90, 180])
 def test_a_page_scanned_sideways_or_upside_down_is_turned_and_read(tmp_path: Path, turn: int) -> None:
     source = DEMO / "ardmuir-2022-child-c.pdf"
