@@ -48,9 +48,12 @@ _UK_DATE_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y")  # "5 September 2022", "5 Sept 2022"
 # A year a spreadsheet wrote as a number with a decimal point ("2020.0").
 _DECIMAL_YEAR_RE = re.compile(r"^(\d{4})\.0+$")
-# The review types' full names, accepted for their short forms.
+# The review types' full names (and the local CSPR's), accepted for their short forms; an abbreviation in
+# brackets after a name ("Serious Case Review (SCR)") is dropped first.
 _REVIEW_TYPE_NAMES = {
     "child safeguarding practice review": "CSPR",
+    "local child safeguarding practice review": "CSPR",
+    "lcspr": "CSPR",
     "serious case review": "SCR",
     "significant case review": "SCR",
     "child practice review": "CPR",
@@ -369,9 +372,7 @@ def _validate_row(row: dict[str, str], name: str, line: int, problems: list[str]
             bad(column, "is empty but required", "Fill it in and run again.")
     review_id = _check_review_id(row["review_id"], bad)
     nation = _check_choice(row["nation"], NATIONS, "nation", bad)
-    review_type = _check_choice(
-        _REVIEW_TYPE_NAMES.get(" ".join(row["review_type"].split()).casefold(), row["review_type"]),
-        REVIEW_TYPES, "review_type", bad)
+    review_type = _check_choice(_review_type_name(row["review_type"]), REVIEW_TYPES, "review_type", bad)
     year = _check_year(row["year"], bad)
     published = _check_published(row["published"], bad)
     source = _check_source(row["source"], bad)
@@ -418,6 +419,16 @@ def _check_choice(value: str, choices: tuple[str, ...], column: str, bad: _Repor
             return choice
     bad(column, f"{value!r} is not one of {', '.join(choices)}", "Use one of those values and run again.")
     return None
+
+
+def _review_type_name(value: str) -> str:
+    """The short form of a review type written out in full, else the value as it is.
+
+    >>> _review_type_name("Serious Case Review (SCR)"), _review_type_name("LCSPR"), _review_type_name("DHR")
+    ('SCR', 'CSPR', 'DHR')
+    """
+    name = re.sub(r"\s*\([A-Za-z]{2,6}\)$", "", " ".join(value.split())).casefold()
+    return _REVIEW_TYPE_NAMES.get(name, value)
 
 
 def _check_year(value: str, bad: _Report) -> int | None:
@@ -603,9 +614,9 @@ def _entry_cells(entry: ManifestEntry) -> list[str]:
 
 # --------------------------------------------------------------------------- drafting from PDFs
 
-_ACRONYMS = {"cspr", "scr", "cpr", "cmr", "lscb", "lscp", "scp", "nspcc", "uk"}
+_ACRONYMS = {"cspr", "lcspr", "scr", "cpr", "cmr", "lscb", "lscp", "scp", "nspcc", "uk"}
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("CSPR", re.compile(r"\bcspr\b|child safeguarding practice review")),
+    ("CSPR", re.compile(r"\bl?cspr\b|child safeguarding practice review")),
     ("SCR", re.compile(r"\bscr\b|serious case review|significant case review")),
     ("CPR", re.compile(r"\bcpr\b|child practice review")),
     ("CMR", re.compile(r"\bcmr\b|case management review")),

@@ -153,7 +153,8 @@ def test_values_as_a_spreadsheet_writes_them_back_are_read(tmp_path: Path):
     for written in ("14.2.2020", "14 February 2020", "14 Feb 2020"):
         assert load_manifest(write_csv(tmp_path, csv_text([row(published=written)]))).entries[0].published == (
             datetime.date(2020, 2, 14)), written
-    for written, short in (("serious case review", "SCR"), ("Child  Practice Review", "CPR")):
+    for written, short in (("serious case review", "SCR"), ("Child  Practice Review", "CPR"),
+                           ("Serious Case Review (SCR)", "SCR"), ("LCSPR", "CSPR")):
         assert load_manifest(write_csv(tmp_path, csv_text([row(review_type=written)]))).entries[0].review_type == (
             short)
 
