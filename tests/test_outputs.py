@@ -387,6 +387,9 @@ def test_report_escapes_text_from_the_documents(db: Path, tmp_path: Path):
     ("Cwm Llwyd", "2030", "Years with reviews for Cwm Llwyd Regional Safeguarding Board: 2020, 2022. The nearest is "
                           "2022."),
     ("Safeguarding", "2021", "matches several areas"),
+    # nothing like any area, or nothing at all: the areas there are (a few, so listed)
+    ("Nowhere", "2021", "there are no reviews for the area 'Nowhere'. The areas in the database are: "),
+    ("", "2021", "--area is empty: give the name of the partnership or local authority"),
 ])
 def test_report_for_an_unknown_area_or_year_says_so_and_writes_nothing(
     db: Path, tmp_path: Path, area: str, year: str, message: str

@@ -153,9 +153,22 @@ def find_area(con: duckdb.DuckDBPyConnection, area: str) -> str:
         raise ReportScopeError(
             f"'{area}' matches several areas: {'; '.join(containing)}. Give more of the name, in quotes."
         )
+    if not wanted:
+        raise ReportScopeError("--area is empty: give the name of the partnership or local authority (part of "
+                               f"the name is enough), e.g. --area \"Northmoor\". {_area_list_hint(areas)}")
     suggestions = closest(area, areas)
-    hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
-    raise ReportScopeError(f"there are no reviews for the area '{area}'.{hint}")
+    hint = f"Closest area names: {'; '.join(suggestions)}." if suggestions else _area_list_hint(areas)
+    raise ReportScopeError(f"there are no reviews for the area '{area}'. {hint}")
+
+
+def _area_list_hint(areas: list[str]) -> str:
+    """Where to see the areas: listed when there are a few, else the query that lists them."""
+    if not areas:
+        return "The database has no reviews yet."
+    if len(areas) <= 10:
+        return f"The areas in the database are: {'; '.join(areas)}."
+    return (f"The database has {len(areas)} areas; list them with: "
+            "casereview sql \"SELECT DISTINCT area FROM reviews ORDER BY area\"")
 
 
 def check_year(con: duckdb.DuckDBPyConnection, area: str, year: int) -> None:
