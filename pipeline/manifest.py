@@ -214,7 +214,17 @@ def _read_manifest_bytes(path: Path) -> bytes:
         raise ManifestError(f"Could not read the manifest {path}: {exc.strerror or exc}.") from None
 
 
+# What a spreadsheet program's own file starts with: Excel's .xlsx and LibreOffice's .ods are zip files, an old
+# .xls a compound document.
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
 def _decode(data: bytes, path: Path) -> str:
+    if data.startswith(_WORKBOOK_MAGIC):
+        raise ManifestError(
+            f"{path.name} is a spreadsheet workbook, not a CSV file. In your spreadsheet use 'Save As' > "
+            "'CSV UTF-8 (comma delimited)' and give the .csv file."
+        )
     try:
         return decode_utf8(data)  # without the byte-order mark Excel adds when saving "CSV UTF-8"
     except NotUtf8Error as exc:
@@ -701,7 +711,7 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
     Raises
     ------
     ManifestError
-        If ``folder`` does not exist or is outside the manifest's folder.
+        If ``folder`` does not exist, holds no PDF, or is outside the manifest's folder.
     """
     folder = Path(folder).resolve()
     if not folder.is_dir():
@@ -712,9 +722,15 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
             f"The PDFs in {folder} are outside the manifest's folder {base}. Save the manifest in {folder} "
             "or one of the folders above it."
         )
+    pdfs = _find_pdfs(folder)
+    if not pdfs:
+        raise ManifestError(
+            f"No PDF files in {folder} or the folders inside it, so there is nothing to list. Put the review "
+            "PDFs (files ending in .pdf) in the folder and run again."
+        )
     entries: list[ManifestEntry] = []
     used: set[str] = set()
-    for index, pdf in enumerate(_find_pdfs(folder)):
+    for index, pdf in enumerate(pdfs):
         entries.append(_draft_entry(pdf, base, line=index + 2, used=used))
     return entries
 

@@ -9,7 +9,9 @@ import io
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import main
 from pipeline.errors import ManifestError
 from pipeline.manifest import (
     COLUMNS,
@@ -182,6 +184,16 @@ def test_missing_file_names_the_path(tmp_path: Path):
 def test_not_utf8_says_how_to_save(tmp_path: Path):
     path = write_csv(tmp_path, csv_text([row(title="Revue écrite")]), encoding="latin-1")
     with pytest.raises(ManifestError, match=r"demo.csv line 2: the file is not UTF-8.*CSV UTF-8"):
+        load_manifest(path)
+
+
+def test_a_workbook_given_as_the_manifest_says_to_save_it_as_csv(tmp_path: Path):
+    import zipfile
+
+    path = tmp_path / "reviews.xlsx"  # the file Excel saves by default: a zip of XML parts
+    with zipfile.ZipFile(path, "w") as workbook:
+        workbook.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(ManifestError, match=r"reviews.xlsx is a spreadsheet workbook, not a CSV file.*CSV UTF-8"):
         load_manifest(path)
 
 
@@ -493,6 +505,13 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     # the folder's nation wins over a nation the cover mentions in passing; the cover still gives the type
     scottish = found["scotland/0417.pdf"]
     assert (scottish.nation, scottish.review_type) == ("Scotland", "learning review")
+
+
+def test_a_folder_without_pdfs_is_refused_and_nothing_is_written(tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("not a review")
+    result = CliRunner().invoke(main, ["manifest", "from-folder", str(tmp_path)])
+    assert result.exit_code == 2 and "No PDF files in" in result.output and "Put the review PDFs" in result.output
+    assert not (tmp_path / "manifest.csv").exists()
 
 
 def test_unreadable_pdfs_still_get_a_row(review_folder: Path):
