@@ -631,6 +631,16 @@ def test_search_command_says_when_nothing_matches(db: Path):
             "kept by the filters (years from 2030). Try a lower --min-score, or looser filters.") in filtered.output
 
 
+def test_search_in_a_database_where_no_review_was_read_says_so(tmp_path: Path):
+    store = Store(tmp_path / "empty.duckdb")  # as after a run whose every review failed
+    run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)
+    assert store.rebuild_fts()
+    store.finish_run(run_id)
+    result = CliRunner().invoke(search_command, ["child", "--db", str(tmp_path / "empty.duckdb")])
+    assert result.exit_code == 2 and "the database holds no passages yet" in result.output
+    assert "casereview status" in result.output
+
+
 def test_similar_command_human_and_json(db: Path):
     human = CliRunner().invoke(similar_command, ["northmoor-2019-child-d-p1", "--limit", "2", "--db", str(db)])
     assert human.exit_code == 0, human.output

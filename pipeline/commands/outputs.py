@@ -98,6 +98,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         for hit in hits:
             _echo_json(hit.to_dict())
         return
+    if not hits and _passage_count(db_path) == 0:
+        raise CaseReviewError("the database holds no passages yet: no review has been read. See which reviews "
+                              "failed and why with `casereview status`.")
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
@@ -123,6 +126,16 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     note = note_for_tags(hit.theme_model for hit in hits if hit.themes and hit.theme_model)
     if note:
         click.echo(f"About the theme probabilities: {note}")
+
+
+def _passage_count(db_path: Path | None) -> int:
+    from pipeline.outputs.common import open_database
+
+    con = open_database(db_path)
+    try:
+        return con.execute("SELECT count(*) FROM passages").fetchone()[0]
+    finally:
+        con.close()
 
 
 def _quoted(query: str) -> str:
