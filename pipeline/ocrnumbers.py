@@ -28,7 +28,8 @@ def restore_paragraph_numbers(blocks: list[Block], ocr_pages: Collection[int]) -
     numbers around them show where it goes.
 
     A number is put right when exactly one way of reading it fits between the numbered paragraphs around it
-    (``_fits``).
+    (``_fits``); a dotted number out of order gets back a digit OCR lost when exactly one digit, put back,
+    puts it in order (``_lost_digit``).
 
     Examples
     --------
@@ -42,7 +43,14 @@ def restore_paragraph_numbers(blocks: list[Block], ocr_pages: Collection[int]) -
     numbers: list[tuple[int, int] | None] = [_number(block) for block in blocks]
     out = list(blocks)
     for index, block in enumerate(blocks):
-        if numbers[index] is not None or block.kind not in _NUMBERED_KINDS or block.page_start not in ocr_pages:
+        if block.kind not in _NUMBERED_KINDS or block.page_start not in ocr_pages:
+            continue
+        if numbers[index] is not None:
+            mended = _lost_digit(numbers[:index], numbers[index], numbers[index + 1:])
+            if mended is not None:
+                dotted = _DOTTED.match(block.text)
+                numbers[index] = mended
+                out[index] = replace(block, text=f"{mended[0]}.{mended[1]}{block.text[dotted.end(2):]}")
             continue
         match = _DOTLESS.match(block.text)
         if not match or _MONTHS.match(block.text, match.end()):
@@ -55,6 +63,26 @@ def restore_paragraph_numbers(blocks: list[Block], ocr_pages: Collection[int]) -
             numbers[index] = fits[0]
             out[index] = replace(block, text=f"{major}.{minor}{block.text[match.end(1):]}")
     return out
+
+
+def _lost_digit(earlier: list, number: tuple[int, int], later: list) -> tuple[int, int] | None:
+    """The number a dotted paragraph number out of order was before OCR lost a digit of it: "5.1" between
+    5.10 and 5.12 is 5.11. None when it is in order, or no single digit put back makes it so.
+
+    >>> _lost_digit([(5, 10)], (5, 1), [(5, 12)]), _lost_digit([(5, 10)], (5, 11), [(5, 12)])
+    ((5, 11), None)
+    >>> _lost_digit([(4, 9)], (5, 1), [(5, 2)]), _lost_digit([(5, 3)], (5, 1), [(5, 9)])
+    (None, None)
+    """
+    before = next((n for n in reversed(earlier) if n is not None), None)
+    after = next((n for n in later if n is not None), None)
+    if before is None or after is None or before < number < after:
+        return None
+    minor = str(number[1])
+    candidates = {(number[0], int(minor[:cut] + digit + minor[cut:]))
+                  for cut in range(len(minor) + 1) for digit in "0123456789"}
+    fits = {candidate for candidate in candidates if before < candidate < after}
+    return fits.pop() if len(fits) == 1 else None
 
 
 def _number(block: Block) -> tuple[int, int] | None:
