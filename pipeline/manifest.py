@@ -48,17 +48,6 @@ _UK_DATE_RE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y")  # "5 September 2022", "5 Sept 2022"
 # A year a spreadsheet wrote as a number with a decimal point ("2020.0").
 _DECIMAL_YEAR_RE = re.compile(r"^(\d{4})\.0+$")
-# The review types' full names (and the local CSPR's), accepted for their short forms; an abbreviation in
-# brackets after a name ("Serious Case Review (SCR)") is dropped first.
-_REVIEW_TYPE_NAMES = {
-    "child safeguarding practice review": "CSPR",
-    "local child safeguarding practice review": "CSPR",
-    "lcspr": "CSPR",
-    "serious case review": "SCR",
-    "significant case review": "SCR",
-    "child practice review": "CPR",
-    "case management review": "CMR",
-}
 # Two or more letters, so a Windows drive ("C:\...") is not mistaken for a URL scheme.
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 _FIX = "Fix the value in the spreadsheet and run again."
@@ -432,13 +421,14 @@ def _check_choice(value: str, choices: tuple[str, ...], column: str, bad: _Repor
 
 
 def _review_type_name(value: str) -> str:
-    """The short form of a review type written out in full, else the value as it is.
+    """The short form of a review type written out in full (the names drafting reads off a cover, with or
+    without the abbreviation in brackets after them), else the value as it is.
 
     >>> _review_type_name("Serious Case Review (SCR)"), _review_type_name("LCSPR"), _review_type_name("DHR")
     ('SCR', 'CSPR', 'DHR')
     """
     name = re.sub(r"\s*\([A-Za-z]{2,6}\)$", "", " ".join(value.split())).casefold()
-    return _REVIEW_TYPE_NAMES.get(name, value)
+    return next((kind for kind, pattern in _TYPE_PATTERNS if pattern.fullmatch(name)), value)
 
 
 def _check_year(value: str, bad: _Report) -> int | None:
@@ -626,7 +616,7 @@ def _entry_cells(entry: ManifestEntry) -> list[str]:
 
 _ACRONYMS = {"cspr", "lcspr", "scr", "cpr", "cmr", "lscb", "lscp", "scp", "nspcc", "uk"}
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("CSPR", re.compile(r"\bl?cspr\b|child safeguarding practice review")),
+    ("CSPR", re.compile(r"\bl?cspr\b|(?:local )?child safeguarding practice review")),
     ("SCR", re.compile(r"\bscr\b|serious case review|significant case review")),
     ("CPR", re.compile(r"\bcpr\b|child practice review")),
     ("CMR", re.compile(r"\bcmr\b|case management review")),
