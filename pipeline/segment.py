@@ -198,8 +198,6 @@ def _sentence_spans(doc) -> list[tuple[int, int]]:
 
 
 _NEVER_FINAL = NON_FINAL_ABBREVIATIONS - CITATION_ABBREVIATIONS
-# A paragraph or list number with nothing else: "12.", "ii.", "(b)". The item's text follows it.
-_NUMBER_ONLY = re.compile(r"\(?(?:\d{1,3}|[ivxlc]{1,6}|[IVXLC]{1,6}|[a-zA-Z])[.)]")
 _WORD_BEFORE_STOP = re.compile(r"([A-Za-z]+)\.$")
 
 
@@ -224,7 +222,7 @@ def _join_false_breaks(spans: list[tuple[int, int]], text: str) -> list[tuple[in
             word = _WORD_BEFORE_STOP.search(previous)
             first = text[start:start + 1]
             abbreviation = word.group(1) if word else ""
-            if (first.islower() or abbreviation in _NEVER_FINAL or _NUMBER_ONLY.fullmatch(previous)
+            if (first.islower() or abbreviation in _NEVER_FINAL or _ITEM_START.fullmatch(previous)
                     or (abbreviation in CITATION_ABBREVIATIONS and not first.isupper())):
                 joined[-1] = (joined[-1][0], end)
                 continue
