@@ -90,7 +90,7 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.extend(f"    - {p['review_id']}: {p['message']}" for p in problems)
     notes = summary.get("notes") or []
     if notes:
-        lines.append("  notes (pages read by OCR, or not read):")
+        lines.append("  notes (pages read by OCR or not read, PDFs found on web pages):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
     return "\n".join(lines)

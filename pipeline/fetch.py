@@ -5,7 +5,8 @@ under ``store_dir/blobs/ab/abcdef...`` named by its sha256, so the same bytes ar
 kept once however many sources serve them. Downloads are streamed with a size cap,
 retried with exponential back-off on transient failures, limited per host, and
 made conditional (ETag / Last-Modified) so unchanged documents are not downloaded
-again. Every failure raises ``FetchError`` naming the source, what happened and
+again. A link to a web page about a review that links to one PDF gives that PDF
+(``pipeline.landing`` finds the links). Every failure raises ``FetchError`` naming the source, what happened and
 what to do. This module does not import Prefect: flows call it.
 """
 
@@ -22,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -31,6 +32,7 @@ import httpx
 from pipeline import __version__
 from pipeline.errors import FetchError
 from pipeline.files import atomic_write
+from pipeline.landing import PdfLink, pdf_links
 
 DEFAULT_USER_AGENT = (
     f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
@@ -42,6 +44,8 @@ _CHUNK = 64 * 1024
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
 _CACHE_FILE = "http_cache.json"
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+MAX_PAGE_BYTES = 5 * 1024 * 1024  # of a web page read for its PDF links
+_LISTED_LINKS = 5
 
 KINDS = ("pdf", "html", "text", "zip", "image", "unknown")
 _KIND_PROBLEMS = {
@@ -118,6 +122,9 @@ class FetchedDocument:
         Every try made.
     final_url : str or None
         URL the document was finally served from (after redirects); None for local files.
+    via_page : str or None
+        When the source is a web page about the review that links to one PDF, and that PDF was fetched
+        instead: the page's URL. None otherwise.
     """
 
     source: str
@@ -128,6 +135,7 @@ class FetchedDocument:
     from_cache: bool
     attempts: list[FetchAttempt]
     final_url: str | None = None
+    via_page: str | None = None
 
 
 def describe_kind_problem(kind: str) -> str | None:
@@ -289,18 +297,22 @@ class Fetcher:
         -------
         FetchedDocument
             The stored document. A non-PDF is returned, not rejected: check ``kind``
-            (``describe_kind_problem`` explains it to users).
+            (``describe_kind_problem`` explains it to users). When a URL gives a web page that links to
+            exactly one PDF, that PDF is fetched and returned (its ``via_page`` is the page).
 
         Raises
         ------
         FetchError
             When the source cannot be fetched, is too large, or does not match
-            ``expected_sha256``. The tries made are in its ``attempts`` attribute.
+            ``expected_sha256``; or is a web page linking to several PDFs (the error lists them).
+            The tries made are in its ``attempts`` attribute.
         """
         source = source.strip()
         scheme = _SCHEME_RE.match(source)
         if scheme and scheme.group(1).lower() in ("http", "https"):
             doc = self._fetch_url(source)
+            if doc.kind == "html":
+                doc = self._through_page(source, doc)
         elif scheme:  # needs 2+ letters, so a Windows drive such as C: is still a local path
             raise _error(
                 source,
@@ -398,6 +410,36 @@ class Fetcher:
         if failure.retry and len(attempts) > 1:
             what += f" (tried {len(attempts)} times)"
         raise _error(url, what, failure.advice, attempts)
+
+    def _through_page(self, source: str, page: FetchedDocument) -> FetchedDocument:
+        """The PDF a web page links to, when it links to exactly one; else the page itself."""
+        with page.path.open("rb") as fh:
+            html = fh.read(MAX_PAGE_BYTES).decode("utf-8", errors="replace")
+        page_url = page.final_url or source
+        links = pdf_links(html, page_url)
+        if not links:
+            return page
+        if len(links) > 1:
+            shown = "; ".join(_describe_link(link) for link in links[:_LISTED_LINKS])
+            if len(links) > _LISTED_LINKS:
+                shown += f"; and {len(links) - _LISTED_LINKS} more"
+            raise _error(
+                source,
+                f"the source is a web page that links to {len(links)} PDFs, not a PDF ({shown})",
+                "Open the page, find which PDF is the review itself and put its link in the manifest's "
+                "source column.",
+                page.attempts,
+            )
+        link = links[0]
+        try:
+            doc = self._fetch_url(link.url)
+        except FetchError as exc:
+            err = FetchError(f"Could not fetch {source}: it is a web page, and the PDF it links to failed. {exc}")
+            err.attempts = page.attempts + _after(page.attempts, exc.attempts)  # type: ignore[attr-defined]
+            err.source = source  # type: ignore[attr-defined]
+            raise err from None
+        return replace(doc, source=source, attempts=page.attempts + _after(page.attempts, doc.attempts),
+                       via_page=page_url)
 
     def _delay(self, number: int, failure: _Failure) -> float:
         delay = self.backoff * 2 ** (number - 2)
@@ -668,6 +710,15 @@ def _error(source: str, what: str, advice: str, attempts: list[FetchAttempt]) ->
     err.attempts = list(attempts)  # type: ignore[attr-defined]
     err.source = source  # type: ignore[attr-defined]
     return err
+
+
+def _describe_link(link: PdfLink) -> str:
+    return f'"{link.text}" {link.url}' if link.text else link.url
+
+
+def _after(earlier: list[FetchAttempt], attempts: list[FetchAttempt]) -> list[FetchAttempt]:
+    """Number ``attempts`` on from ``earlier`` (tries at the page, then at the PDF it links to)."""
+    return [replace(a, attempt=len(earlier) + a.attempt) for a in attempts]
 
 
 def _status_failure(url: str, response: httpx.Response) -> _Failure:

@@ -91,7 +91,8 @@ def process_review(
         return "failed", result.error or ""
     if result.status == "needs_ocr":
         return "needs_ocr", result.error or ""
-    return "processed", f"{len(result.pages)} pages, {len(result.passages)} passages"
+    found = f" (the PDF linked from the web page: {fetched.final_url})" if fetched.via_page else ""
+    return "processed", f"{len(result.pages)} pages, {len(result.passages)} passages{found}"
 
 
 def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> ReviewResult:
@@ -101,6 +102,8 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
     )
     problem = describe_kind_problem(fetched.kind)
     if problem:
+        if fetched.via_page:
+            problem = f"the source is a web page, and its link to a PDF ({fetched.final_url}) gave no PDF: {problem}"
         return ReviewResult(status="failed", error=f"{entry.source}: {problem}", pages=[], passages=[],
                             themes=[], **base)
     try:
@@ -117,12 +120,20 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
         return ReviewResult(status="needs_ocr", error=error, pages=document.pages, passages=[], themes=[],
                             **base)
     passages = segment(entry.review_id, document.blocks)
-    error = document.unread_pages_message()
+    error = " ".join(note for note in (_page_note(fetched), document.unread_pages_message()) if note) or None
     themes, embeddings, model_name = [], None, None
     if tagger is not None and passages:
         themes, embeddings, model_name = tagger(passages)
     return ReviewResult(status="ok", error=error, pages=document.pages, passages=passages, themes=themes,
                         embeddings=embeddings, embedding_model=model_name, **base)
+
+
+def _page_note(fetched: FetchedDocument) -> str | None:
+    """Say where the text came from when the manifest's link is a web page about the review."""
+    if not fetched.via_page:
+        return None
+    return (f"The source is a web page; the text is from the one PDF it links to, {fetched.final_url} "
+            "(put that link in the manifest to fetch it directly).")
 
 
 def _failed(entry: ManifestEntry, error: str, attempts) -> ReviewResult:

@@ -21,6 +21,10 @@ for the fetcher but the same route):
 ``/html-as-pdf``          an HTML page labelled ``application/pdf``
 ``/pdf-as-html``          the PDF labelled ``text/html``
 ``/text``                 plain text
+``/review-page``          a web page about a review linking to one PDF, ``/files/child-d.pdf`` (the PDF)
+``/reviews-page``         a web page linking to three PDFs (review, briefing, action plan)
+``/dead-link-page``       a web page whose one PDF link is ``/missing``
+``/page-to-page``         a web page whose one "PDF" link is ``/html-as-pdf``
 ``/redirect-chain``       302 -> ``/redirect-chain/2`` -> 301 -> ``/pdf``
 ``/redirect-loop``        302 -> ``/redirect-loop/b`` -> 302 -> back
 ``/redirect/N``           N redirects before ``/pdf``
@@ -51,6 +55,26 @@ HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Child D review</title></head>"
     b"<body><p>Read the review <a href='/pdf'>here</a>.</p></body></html>\n"
 )
+
+def _page(body: str) -> bytes:
+    head = "<!DOCTYPE html>\n<html><head><title>Case reviews</title></head><body>"
+    nav = "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='#main'>Skip</a></nav>"
+    return (head + nav + f"<main id='main'>{body}</main></body></html>\n").encode()
+
+
+REVIEW_PAGE = _page(
+    "<h1>Child D</h1><p>The partnership published this review in May 2023.</p>"
+    "<p><a href='files/child-d.pdf'><img src='/pdf.png' alt=''></a> "
+    "<a href='files/child-d.pdf'>Child D practice review (PDF, 300 KB)</a></p>"
+    "<p><a href='mailto:reviews@example.org'>Email us about the PDF</a></p>"
+)
+REVIEWS_PAGE = _page(
+    "<ul><li><a href='/files/child-d.pdf'>Child D: full review</a></li>"
+    "<li><a href='/downloads/file/12' title='Child D: 7-minute briefing (PDF)'>Briefing</a></li>"
+    "<li><a type='application/pdf' href='/downloads/file/13'>Action plan</a></li></ul>"
+)
+DEAD_LINK_PAGE = _page("<p><a href='/missing'>Download the review (PDF)</a></p>")
+PAGE_TO_PAGE = _page("<p><a href='/html-as-pdf'>Review [PDF]</a></p>")
 LAST_MODIFIED = datetime.datetime(2023, 5, 1, 12, 0, tzinfo=datetime.UTC)
 
 
@@ -252,6 +276,11 @@ class _Handler(BaseHTTPRequestHandler):
             "/html-as-pdf": (200, "application/pdf", HTML_PAGE),
             "/pdf-as-html": (200, "text/html", owner.pdf),
             "/text": (200, "text/plain", b"The review has been withdrawn.\n"),
+            "/files/child-d.pdf": (200, "application/pdf", owner.pdf),
+            "/review-page": (200, "text/html; charset=utf-8", REVIEW_PAGE),
+            "/reviews-page": (200, "text/html; charset=utf-8", REVIEWS_PAGE),
+            "/dead-link-page": (200, "text/html; charset=utf-8", DEAD_LINK_PAGE),
+            "/page-to-page": (200, "text/html; charset=utf-8", PAGE_TO_PAGE),
         }
         if route in simple:
             self._send(*simple[route])

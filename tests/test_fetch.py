@@ -16,6 +16,7 @@ import pytest
 from pipeline import __version__
 from pipeline.errors import FetchError
 from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem, sniff_kind
+from pipeline.landing import pdf_links
 from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
 # Short limits keep the whole file fast; the behaviour under test does not depend on them.
@@ -214,6 +215,80 @@ def test_pdf_labelled_as_html_is_reported_as_pdf(fetcher: Fetcher, server: Misbe
     doc = fetcher.fetch(server.url("/pdf-as-html"))
     assert doc.kind == "pdf"
     assert describe_kind_problem(doc.kind) is None
+
+
+# ---------------------------------------------------------------------- web pages about a review
+
+
+def test_web_page_linking_to_one_pdf_gives_that_pdf(fetcher: Fetcher, server: MisbehavingServer, pdf_bytes: bytes):
+    page = server.url("/review-page")
+    doc = fetcher.fetch(page)
+    assert doc.kind == "pdf" and doc.path.read_bytes() == pdf_bytes
+    assert doc.source == page and doc.via_page == page
+    assert doc.final_url == server.url("/files/child-d.pdf")
+    assert [(a.attempt, a.url, a.status_code) for a in doc.attempts] == [
+        (1, page, 200), (2, server.url("/files/child-d.pdf"), 200)]
+    assert server.hits["/files/child-d.pdf"] == 1  # the icon and the words link to the same file: fetched once
+    assert server.hits["/news"] == 0
+
+
+def test_checksum_is_of_the_pdf_behind_the_page(fetcher: Fetcher, server: MisbehavingServer, pdf_bytes: bytes):
+    doc = fetcher.fetch(server.url("/review-page"), expected_sha256=hashlib.sha256(pdf_bytes).hexdigest())
+    assert doc.kind == "pdf"
+
+
+def test_web_page_linking_to_several_pdfs_lists_them(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/reviews-page"))
+    message = str(err)
+    assert f"Could not fetch {server.url('/reviews-page')}: the source is a web page that links to 3 PDFs" in message
+    for text, path in [("Child D: full review", "/files/child-d.pdf"), ("Briefing", "/downloads/file/12"),
+                       ("Action plan", "/downloads/file/13")]:
+        assert f'"{text}" {server.url(path)}' in message
+    assert "find which PDF is the review itself" in message
+    assert server.hits["/files/child-d.pdf"] == 0  # none is guessed
+
+
+def test_dead_pdf_link_on_a_page_names_both(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/dead-link-page"))
+    message = str(err)
+    assert message.startswith(f"Could not fetch {server.url('/dead-link-page')}: it is a web page")
+    assert f"Could not fetch {server.url('/missing')}: HTTP 404" in message
+    assert [(a.attempt, a.status_code) for a in err.attempts] == [(1, 200), (2, 404)]
+
+
+def test_pdf_link_that_gives_another_page_is_reported_as_html(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/page-to-page"))
+    assert doc.kind == "html" and doc.via_page == server.url("/page-to-page")
+    assert doc.path.read_bytes() == HTML_PAGE  # one step only: its link is not followed
+    assert server.hits["/pdf"] == 0
+
+
+def test_page_without_pdf_links_stays_a_page(fetcher: Fetcher, server: MisbehavingServer):
+    doc = fetcher.fetch(server.url("/html-as-pdf"))  # links to /pdf with the word "here": not a PDF link
+    assert doc.kind == "html" and doc.via_page is None
+    assert server.hits["/pdf"] == 0
+
+
+@pytest.mark.parametrize(
+    ("html", "links"),
+    [
+        ('<a href="a.pdf">A</a> <a href="/b.PDF?x=1#p2">B</a>', [("https://s.org/r/a.pdf", "A"),
+                                                                  ("https://s.org/b.PDF?x=1", "B")]),
+        ('<base href="https://cdn.org/d/"><a href="a.pdf">A</a>', [("https://cdn.org/d/a.pdf", "A")]),
+        ('<a href="/file/9" title="Download the review (PDF)"></a>', [("https://s.org/file/9",
+                                                                       "Download the review (PDF)")]),
+        ('<a href="/file/9"><img alt="PDF"> Review</a>', [("https://s.org/file/9", "PDF Review")]),
+        ('<a href="/file/9">Review</a> <a href="/doc.docx">Word version</a>', []),
+        ('<a href="mailto:a@b.org">PDF</a> <a href="page.pdf#x">self</a>', []),
+        ('<meta http-equiv="Refresh" content="0;URL=\'/moved\'"><a href="a.pdf">A</a>', [("https://s.org/moved",
+                                                                                            "")]),
+        ('<a href="a.pdf">A &amp; B', [("https://s.org/r/a.pdf", "A & B")]),
+    ],
+)
+def test_pdf_links_on_a_page(html: str, links: list[tuple[str, str]]):
+    base = "https://s.org/r/page.pdf" if "self" in html else "https://s.org/r/page"
+    found = [(link.url, link.text) for link in pdf_links(html, base)]  # the page itself is never a link
+    assert found == links
 
 
 def test_plain_text_response(fetcher: Fetcher, server: MisbehavingServer):

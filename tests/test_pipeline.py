@@ -68,7 +68,7 @@ def _run_folder(tmp_path: Path, names: list[str]) -> tuple[Path, str, str]:
     db = tmp_path / "db.duckdb"
     result = _run(tmp_path, db, "--no-themes", manifest=manifest)
     assert result.returncode == 0, result.stderr
-    notes = result.stdout.partition("notes (pages read by OCR, or not read):\n")[2]
+    notes = result.stdout.partition("notes (pages read by OCR or not read, PDFs found on web pages):\n")[2]
     return db, result.stdout, notes
 
 
@@ -492,7 +492,8 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     pdf = (ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf").read_bytes()
     with MisbehavingServer(pdf) as server:
         manifest = tmp_path / "web.csv"
-        rows = [("good", "/pdf"), ("flaky", "/flaky"), ("gone", "/missing"), ("webpage", "/html-as-pdf")]
+        rows = [("good", "/pdf"), ("flaky", "/flaky"), ("gone", "/missing"), ("webpage", "/html-as-pdf"),
+                ("page", "/review-page")]
         manifest.write_text(
             "review_id,title,area,nation,review_type,year,source\n"
             + "".join(f"{rid},Review {rid},Thornley,England,SCR,2017,{server.url(path)}\n" for rid, path in rows),
@@ -508,14 +509,25 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
         status = dict(con.execute("SELECT review_id, status FROM documents").fetchall())
         errors = dict(con.execute("SELECT review_id, error FROM documents WHERE status = 'failed'").fetchall())
         attempts = con.execute("SELECT count(*) FROM fetch_attempts WHERE review_id = 'flaky'").fetchone()[0]
-        same_blob = con.execute("SELECT count(DISTINCT sha256) FROM documents WHERE review_id IN ('good', 'flaky')"
-                                ).fetchone()[0]
+        same_blob = con.execute("SELECT count(DISTINCT sha256) FROM documents WHERE review_id IN "
+                                "('good', 'flaky', 'page')").fetchone()[0]
+        page_note = con.execute("SELECT error FROM documents WHERE review_id = 'page'").fetchone()[0]
+        page_urls = [u for (u,) in con.execute("SELECT url FROM fetch_attempts WHERE review_id = 'page' "
+                                               "ORDER BY attempt").fetchall()]
+        page_passages = con.execute("SELECT count(*) FROM passages WHERE review_id = 'page'").fetchone()[0]
+        message = con.execute("SELECT message FROM run_reviews WHERE review_id = 'page'").fetchone()[0]
     finally:
         con.close()
-    assert status == {"good": "ok", "flaky": "ok", "gone": "failed", "webpage": "failed"}
+    assert status == {"good": "ok", "flaky": "ok", "gone": "failed", "webpage": "failed", "page": "ok"}
+    # A link to the web page about a review reads the one PDF the page links to, and says so.
+    assert page_urls == [server.url("/review-page"), server.url("/files/child-d.pdf")]
+    assert page_passages > 0
+    assert "web page" in page_note and server.url("/files/child-d.pdf") in page_note
+    assert server.url("/files/child-d.pdf") in message
     assert "404" in errors["gone"] and server.url("/missing") in errors["gone"]
     assert "HTML" in errors["webpage"]
     assert attempts == 2
     assert same_blob == 1
     blobs = list((tmp_path / "outputs" / "store" / "blobs").rglob("*"))
-    assert len([b for b in blobs if b.is_file()]) == 2  # the PDF once (content-addressed) and the HTML page
+    # the PDF once (content-addressed) and the two HTML pages
+    assert len([b for b in blobs if b.is_file()]) == 3
