@@ -719,6 +719,26 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
     >>> blocks = [h("Part 2", 2), h("Findings", 2), Block("paragraph", "Text.", 1, 1)]
     >>> [b.kind for b in demote_label_runs(blocks)]
     ['heading', 'heading', 'paragraph']
+
+    A longer label of the key may be set as plain text between the others; it does not break the run, while
+    a sentence does:
+
+    >>> text = lambda words: Block("paragraph", words, 1, 1)
+    >>> blocks = [h("Placement breakdown", 2), h("High cost", 2), text("Family patterns (i.e. siblings)"),
+    ...           h("Child's wish", 2), h("Don't know", 2), text("Text.")]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph']
+    >>> blocks[2] = text("The family moved.")
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['heading', 'heading', 'paragraph', 'heading', 'heading', 'paragraph']
+
+    A figure with its unit ("6 mths", "50%") set like a heading is a chart's axis or key, and so is a bar's
+    label and count set like a heading after another bar's in plain text; a number in a title is not:
+
+    >>> blocks = [h("3 mths", 2), text("Text."), text("Withdrawn too early 24"), h("Inadequate funding 17", 2),
+    ...           text("Text."), h("Learning point 17", 2), text("Text."), h("7 minute briefing", 2)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph', 'heading', 'paragraph', 'heading']
     """
     result = list(blocks)
     end = 0
@@ -727,17 +747,49 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
         if not level:
             end += 1
             continue
-        start = end
-        while end < len(result) and _heading_styled_level(result[end]) == level:
+        start, labels = end, 0
+        while end < len(result):
+            if _heading_styled_level(result[end]) == level:
+                labels += 1
+            elif not (labels and _label_between(result, end, level)):
+                break
             end += 1
         followed_by_text = end < len(result) and result[end].kind != "heading"
         headings = [i for i in range(start, end) if result[i].kind == "heading"]
-        run_of_labels = end - start >= LABEL_RUN and followed_by_text and headings != [start]
+        run_of_labels = labels >= LABEL_RUN and followed_by_text and headings != [start]
         for i in headings:
             # inside a chart: a figure or a fragment of a label ("rates may be high") is set just before it
-            if run_of_labels or (i > start and _chart_label(blocks[i - 1])):
+            if (run_of_labels or (i > start and _chart_label(blocks[i - 1])) or _FIGURE_WITH_UNIT.match(blocks[i].text)
+                    or (i > 0 and _COUNTED.search(blocks[i].text) and _counted_label(blocks[i - 1]))):
                 result[i] = dataclasses.replace(result[i], kind="paragraph", level=0, styled_level=level)
     return result
+
+
+_SENTENCE_END = re.compile(r"[.!?:;][\"”’')\]]*$")
+# A chart's axis or key: a figure and its unit set like a heading ("3 mths", "12 months", "50 %").
+_FIGURE_WITH_UNIT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|[a-z]+\.?)$")
+
+
+# A bar of a chart: its label and the count beside it ("Inadequate funding 17").
+_COUNTED = re.compile(r"[a-z]\s+\d+$")
+
+
+def _counted_label(block: Block) -> bool:
+    """Plain text that is a chart bar's label and count, ending no sentence ("Support withdrawn too early 24")."""
+    return (block.kind == "paragraph" and len(block.text.split()) >= 3 and bool(_COUNTED.search(block.text))
+            and not _SENTENCE_END.search(block.text.rstrip()))
+
+
+def _label_between(blocks: list[Block], i: int, level: int) -> bool:
+    """Whether block ``i`` is a label the typesetter set as plain text inside a run of labels of ``level``.
+
+    A longer label of a chart's key may be set as body text between its neighbours set like headings: a
+    line too short for a paragraph that ends no sentence, with another label of the run right after it.
+    """
+    block = blocks[i]
+    return (block.kind == "paragraph" and not block.styled_level and len(block.text.split()) <= LABEL_WORDS
+            and not _SENTENCE_END.search(block.text.rstrip())
+            and i + 1 < len(blocks) and _heading_styled_level(blocks[i + 1]) == level)
 
 
 def _chart_label(block: Block) -> bool:

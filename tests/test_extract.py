@@ -177,6 +177,11 @@ def test_chart_labels_and_fragments_in_large_type_are_not_headings() -> None:
     # stay in the section the report's own heading opened.
     findings = {p.section for p in passages if p.page_start in (9, 10)}
     assert findings == {"Findings"}, findings
+    # Pages 11-17 hold charts whose keys are set like the report's headings: a run broken by a longer label
+    # in plain text ("... (i.e. other siblings)", then "Don't know"), an axis ("3 mths", "6 mths") and a bar
+    # with its count ("Inadequate funding 17") after another in plain text.
+    findings = {p.section for p in passages if 11 <= p.page_start <= 17}
+    assert findings == {"Findings"}, findings
 
 
 def test_a_paragraph_gap_in_the_middle_of_a_sentence_does_not_split_it(tmp_path: Path) -> None:
