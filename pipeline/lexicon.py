@@ -67,3 +67,33 @@ def open_forms() -> dict[str, str]:
         if splits:
             forms[word] = max(splits)[1]
     return forms
+
+
+@cache
+def _by_initial() -> dict[str, list[str]]:
+    """The list's words of letters only, by first letter."""
+    groups: dict[str, list[str]] = {}
+    for word in _table():
+        if word.isalpha():
+            groups.setdefault(word[0], []).append(word)
+    return groups
+
+
+def close_spellings(word: str, limit: int = 5) -> list[str]:
+    """Words of the list spelt like ``word`` (a typing slip: a letter swapped, lost or doubled), closest first.
+
+    Only words with the same first letter and within two letters of its length are compared (difflib's
+    similarity of 0.8 or more); the caller keeps those its texts use.
+
+    >>> close_spellings("safegaurding")[:1], close_spellings("assesment")[:1]
+    (['safeguarding'], ['assessment'])
+    >>> close_spellings("xq")
+    []
+    """
+    import difflib
+
+    word = word.lower()
+    if len(word) < 4 or not word.isalpha():
+        return []
+    candidates = [w for w in _by_initial().get(word[0], []) if abs(len(w) - len(word)) <= 2 and w != word]
+    return difflib.get_close_matches(word, candidates, n=limit, cutoff=0.8)

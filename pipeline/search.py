@@ -31,7 +31,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import CaseReviewError
-from pipeline.lexicon import open_forms
+from pipeline.lexicon import close_spellings, open_forms
 from pipeline.outputs.common import (
     REVIEW_FILTERS,
     KnownValues,
@@ -76,6 +76,9 @@ WITH words AS (SELECT w, stem(w, 'porter') AS stem FROM unnest($1::VARCHAR[]) AS
 SELECT words.w, words.stem, words.w IN (SELECT sw FROM fts_main_passages.stopwords) AS common, d.termid
 FROM words LEFT JOIN fts_main_passages.dict d ON d.term = words.stem"""
 _STEMS = "SELECT list_transform($1::VARCHAR[], w -> stem(w, 'porter'))"
+_USED_STEMS = """
+SELECT w, stem(w, 'porter') AS stem FROM unnest($1::VARCHAR[]) AS t(w)
+WHERE stem(w, 'porter') IN (SELECT term FROM fts_main_passages.dict)"""
 
 # The filters every listing shares; each is switched off by passing NULL. The SQL of a search is put together
 # from the fixed fragments below, depending on which filters are used; the values always travel as parameters.
@@ -454,6 +457,31 @@ class ParsedQuery:
     also: tuple[str, ...] = ()  # other forms searched too, for people to see ("section 47" for "s47")
 
 
+@dataclass(frozen=True)
+class MissingWord:
+    """A word of a search that no passage of the database uses, in any form.
+
+    Attributes
+    ----------
+    word : str
+        As typed (lower case).
+    suggestions : tuple of str
+        Words spelt like it that the passages do use, closest first (at most three).
+    """
+
+    word: str
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What ``search_with_forms`` found: the hits, the other forms it also searched, the words found nowhere."""
+
+    hits: list[SearchHit]
+    also: tuple[str, ...] = ()
+    missing: tuple[MissingWord, ...] = ()
+
+
 # --------------------------------------------------------------------------- search
 
 
@@ -511,15 +539,15 @@ def search(
     >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)  # doctest: +SKIP
     """
     return search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
-                             year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)[0]
+                             year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit).hits
 
 
-def search_with_forms(db_path: Path | str | None, query: str | None, **options: Any
-                      ) -> tuple[list[SearchHit], tuple[str, ...]]:
-    """``search`` (same parameters), and the other forms it also looked for: the other way of writing a
-    statutory section ("section 47" for "s47"), the other way the reviews join a compound ("co-sleeping" for
-    "cosleeping") and the abbreviations the reviews define for long forms in the query ("MARAC"), for people
-    to be told."""
+def search_with_forms(db_path: Path | str | None, query: str | None, **options: Any) -> SearchResult:
+    """``search`` (same parameters), with what people should be told about it: the other forms it also looked
+    for (the other way of writing a statutory section, "section 47" for "s47"; the other way the reviews
+    join a compound, "co-sleeping" for "cosleeping"; the abbreviations the reviews define for long forms in
+    the query, "MARAC"), and the words of the query that no passage uses, with spellings that passages do
+    use ("safeguarding" for "safegaurding")."""
     con = open_database(db_path)
     try:
         wanted = _refresh_wanted(con) if query and query.strip() else None
@@ -530,7 +558,9 @@ def search_with_forms(db_path: Path | str | None, query: str | None, **options: 
         searcher = Searcher(con)
         parsed = searcher.parse(query)
         hits = searcher.search(parsed, **options)
-        return hits, parsed.also if parsed else ()
+        if parsed is None:
+            return SearchResult(hits)
+        return SearchResult(hits, parsed.also, searcher.missing_words(parsed))
     finally:
         con.close()
 
@@ -618,6 +648,36 @@ class Searcher:
         _add_themes(con, hits)
         _add_snippets(con, hits, stems, parsed.phrases if parsed else ())
         return hits
+
+    def missing_words(self, parsed: ParsedQuery) -> tuple[MissingWord, ...]:
+        """The words typed in the search that no passage uses in any form, each with up to three spellings
+        the passages do use. A word found through another form searched too ("childcare" as "child care",
+        "s47" as "section 47") is not missing; common words, which the index leaves out, are never missing."""
+        typed = list(dict.fromkeys(_fold(w) for w in _WORD_RE.findall(parsed.text.replace('"', " "))))
+        covered = {re.sub(r"[^a-z0-9]", "", _fold(form)) for form in parsed.also}
+        try:
+            rows = self.con.execute(_WORD_INFO, [typed]).fetchall()
+        except duckdb.Error:  # no full-text index here
+            return ()
+        absent = {w for w, _, common, termid in rows if termid is None and not common}
+        missing = []
+        for word in typed:
+            if word in absent and word not in covered and not (parsed.also and _SHORT_SECTION.fullmatch(word)):
+                missing.append(MissingWord(word, self._spellings(word)))
+        return tuple(missing)
+
+    def _spellings(self, word: str) -> tuple[str, ...]:
+        """Words spelt like ``word`` whose stem the index holds, closest first, one per stem, at most three."""
+        close = close_spellings(word, limit=10)
+        if not close:
+            return ()
+        used = dict(self.con.execute(_USED_STEMS, [close]).fetchall())
+        by_stem: dict[str, str] = {}
+        for candidate in close:
+            stem = used.get(candidate)
+            if stem is not None and stem not in by_stem:
+                by_stem[stem] = candidate
+        return tuple(by_stem.values())[:3]
 
     def _ranked_hits(
         self, parsed: ParsedQuery, words: dict[str, _Word], params: dict[str, Any], fast: bool

@@ -21,6 +21,7 @@ if [ -f ../shared/eval/dev_themes.jsonl ]; then
 fi
 show search "school not told" --limit 2
 show search --theme voice_of_child --nation Wales --limit 2
+show search "safegaurding neglet" --limit 1
 show topics fit
 show topics show
 show export --theme legal_powers --format md --out outputs/legal_powers.md

@@ -238,6 +238,32 @@ def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
     assert [common.snippet_text[a:b].lower() for a, b in common.highlights] == ["s47", "discussion"]
 
 
+def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path: Path):
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["Safeguarding partners did not see the neglect at home."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["A section 47 enquiry and a chronology of child care were missing."],
+          vector=[0, 1, 0, 0]),
+    ])
+    result = search_with_forms(path, "safegaurding neglect")
+    assert ids(result.hits) == ["northmoor-2023-child-e-p1"]  # found by the other word
+    assert [(m.word, m.suggestions) for m in result.missing] == [("safegaurding", ("safeguarding",))]
+    # found in another form, a common word, or spelt right: not missing
+    for query in ("childcare", "s47", "the chronology", "chronologies"):
+        assert search_with_forms(path, query).missing == (), query
+    assert [(m.word, m.suggestions) for m in search_with_forms(path, "xyzzy chronolgy").missing] == [
+        ("xyzzy", ()), ("chronolgy", ("chronology",))]
+    runner = CliRunner()
+    result = runner.invoke(search_command, ["safegaurding neglect", "--db", str(path)])
+    assert result.exit_code == 0
+    assert result.output.startswith('No passage in the database uses this word, in any form: "safegaurding" '
+                                    '(did you mean "safeguarding"?).')
+    assert '1 passage for "safegaurding neglect"' in result.output
+    result = runner.invoke(search_command, ["xyzzy chronolgy", "--json", "--db", str(path)])
+    assert result.exit_code == 0 and result.stdout == ""  # JSON lines only on stdout; the note on stderr
+    assert result.stderr.strip() == ('No passage in the database uses these words, in any form: "xyzzy", '
+                                     '"chronolgy" (did you mean "chronology"?).')
+
+
 def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path: Path):
     path, store = corpus_with(tmp_path / "db.duckdb", [
         P("Background", (2, 2), ["In 2013 the mother was referred to the multi-agency risk assessment conference "
@@ -264,6 +290,11 @@ def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path:
             ("MARAC", "multi-agency risk assessment conference", 1)]
 
 
+def hits_and_forms(path: Path, query: str) -> tuple[list, tuple[str, ...]]:
+    result = search_with_forms(path, query)
+    return result.hits, result.also
+
+
 def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
     path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["The midwife gave advice about co-sleeping after the birth."], vector=[1, 0, 0, 0]),
@@ -273,7 +304,7 @@ def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
     ])
     both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
     for query, other in (("cosleeping", "co-sleeping"), ("co-sleeping", "cosleeping"), ("co sleeping", "cosleeping")):
-        hits, also = search_with_forms(path, query)
+        hits, also = hits_and_forms(path, query)
         assert set(ids(hits)) == both and also == (other,), (query, ids(hits), also)
         con = open_database(path)
         try:
@@ -284,10 +315,10 @@ def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
     result = CliRunner().invoke(search_command, ["cosleeping", "--db", str(path)])
     assert result.exit_code == 0 and 'for "cosleeping" (also searched as "co-sleeping")' in result.output
     # a compound with a common word in it is not searched by its other word: "well" alone is not "wellbeing"
-    hits, also = search_with_forms(path, "wellbeing")
+    hits, also = hits_and_forms(path, "wellbeing")
     assert ids(hits) == [] and also == ()
     # only words typed next to each other are joined: an added form ("section" for "s47") is not
-    assert search_with_forms(path, "co 47 sleeping")[1] == ()
+    assert hits_and_forms(path, "co 47 sleeping")[1] == ()
 
 
 
@@ -301,16 +332,16 @@ def test_a_word_the_reviews_write_as_two_words_is_found_when_typed_as_one(tmp_pa
         *(P("Analysis", (6 + i, 6 + i), [f"Meeting {i + 1} was carefully minuted."], vector=[0, 0, 1, 1])
           for i in range(6)),
     ])
-    hits, also = search_with_forms(path, "childcare")  # no review writes "childcare"
+    hits, also = hits_and_forms(path, "childcare")  # no review writes "childcare"
     assert ids(hits)[0] == "northmoor-2023-child-e-p1" and also == ("child care",)
     result = CliRunner().invoke(search_command, ["childcare", "--db", str(path)])
     assert result.exit_code == 0 and 'for "childcare" (also searched as "child care")' in result.output
     # written solid in one passage and apart in another: both come first
-    hits, also = search_with_forms(path, "healthcare")
+    hits, also = hits_and_forms(path, "healthcare")
     assert set(ids(hits)[:2]) == {"northmoor-2023-child-e-p2", "northmoor-2023-child-e-p3"}
     assert also == ("health care",)
     # "care fully" by chance, in reviews that write "carefully" six times as often, is no compound
-    assert search_with_forms(path, "carefully")[1] == ()
+    assert hits_and_forms(path, "carefully")[1] == ()
     with store.connect(read_only=True) as con:
         rows = con.execute("SELECT * FROM search_index.open_compounds ORDER BY joined").fetchall()
     # "child. Care" runs across a full stop, so it does not count
@@ -320,7 +351,7 @@ def test_a_word_the_reviews_write_as_two_words_is_found_when_typed_as_one(tmp_pa
     with store.connect() as con:
         con.execute("DROP TABLE search_index.open_compounds")
         assert not search_tables_fresh(con)
-    assert search_with_forms(path, "childcare")[1] == ("child care",)
+    assert hits_and_forms(path, "childcare")[1] == ("child care",)
     # a review changed since the last build is counted again (the others' counts are kept)
     with store.connect() as con:
         con.execute("UPDATE passages SET text = replace(text, 'child care', 'childcare') "
@@ -328,7 +359,7 @@ def test_a_word_the_reviews_write_as_two_words_is_found_when_typed_as_one(tmp_pa
         build_search_tables(con)
         assert con.execute("SELECT joined, solid_passages FROM search_index.open_compounds ORDER BY 1").fetchall(
             ) == [("carefully", 6), ("healthcare", 1)]
-    assert search_with_forms(path, "childcare")[1] == ()
+    assert hits_and_forms(path, "childcare")[1] == ()
 
 def test_the_index_leaves_out_only_the_projects_short_list_of_common_words(db: Path):
     assert len(set(SEARCH_STOPWORDS)) == len(SEARCH_STOPWORDS)

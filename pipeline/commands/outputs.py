@@ -78,7 +78,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     to find them as a phrase. A statutory section is found however it is written ("s47" also finds
     "section 47", and the other way round), and a service the reviews spell out with its abbreviation also
     finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). A word the
-    reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). Combine words
+    reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). A word
+    no review uses is named, with words spelt like it that the reviews use. Combine words
     with filters, or give only --theme to see the strongest evidence for a theme.
 
     \b
@@ -92,15 +93,21 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     from pipeline.search import SCORE_KINDS, search_with_forms
     from pipeline.themes.trust import note_for_tags
 
-    hits, also = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
-                                   year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
+    result = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
+                               year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
+    hits, also = result.hits, result.also
+    missing = _missing_note(result.missing)
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
+        if missing:
+            click.echo(missing, err=True)
         return
     if not hits and _passage_count(db_path) == 0:
         raise CaseReviewError("the database holds no passages yet: no review has been read. See which reviews "
                               "failed and why with `casereview status`.")
+    if missing:
+        click.echo(missing + "\n")
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
@@ -126,6 +133,20 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     note = note_for_tags(hit.theme_model for hit in hits if hit.themes and hit.theme_model)
     if note:
         click.echo(f"About the theme probabilities: {note}")
+
+
+def _missing_note(missing) -> str:
+    """One line naming the words of a search that no passage uses, with spellings the passages do use."""
+    if not missing:
+        return ""
+    parts = []
+    for word in missing:
+        part = f'"{word.word}"'
+        if word.suggestions:
+            part += " (did you mean " + " or ".join(f'"{s}"' for s in word.suggestions) + "?)"
+        parts.append(part)
+    which = "this word" if len(parts) == 1 else "these words"
+    return f"No passage in the database uses {which}, in any form: {', '.join(parts)}."
 
 
 def _passage_count(db_path: Path | None) -> int:
