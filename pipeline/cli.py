@@ -92,6 +92,7 @@ def format_summary(summary: dict, db_path: Path) -> str:
     if notes:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
+    lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
     lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
     return "\n".join(lines)
 
@@ -138,7 +139,7 @@ def status(db_path: Path | None) -> None:
 def format_status(summary: dict, path: Path) -> str:
     lines = [f"Database: {path}"]
     for key, value in summary.items():
-        if key in ("failures", "last_run"):
+        if key in ("failures", "last_run", "same_documents"):
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{count} {name}" for name, count in value.items())
@@ -156,7 +157,24 @@ def format_status(summary: dict, path: Path) -> str:
     if failures:
         lines.append("Documents that could not be read:")
         lines.extend(f"  - {f['review_id']} [{f['status']}]: {f['error']}" for f in failures)
+    lines.extend(_same_document_lines(summary.get("same_documents") or [], ""))
     return "\n".join(lines)
+
+
+def _same_document_lines(groups: list[dict], indent: str) -> list[str]:
+    """Say which reviews hold the same file, and what to do: each is counted in searches, trends and reports.
+
+    ``indent`` is put before the heading line, and two more spaces before each group."""
+    if not groups:
+        return []
+    heading = ("the same document under more than one review_id (its passages are found and counted once for "
+               "each: if that is a mistake, correct the source of all but one in the manifest, or remove their rows):")
+    lines = [indent + (heading if indent else heading[0].upper() + heading[1:])]
+    for group in groups:
+        rows = [f"{rid} (manifest line {line})" if line else rid
+                for rid, line in zip(group["review_ids"], group["manifest_lines"], strict=True)]
+        lines.append(f"{indent}  - {', '.join(rows)}")
+    return lines
 
 
 @main.command()

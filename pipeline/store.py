@@ -264,6 +264,17 @@ _COUNT_DOCUMENTS_BY_STATUS = "SELECT status, count(*) FROM documents GROUP BY st
 _COUNT_TABLES = """
 SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM pages), (SELECT count(*) FILTER (WHERE ocr) FROM pages),
        (SELECT count(*) FROM passages), (SELECT count(*) FROM sentences), (SELECT count(*) FROM passage_themes)"""
+# Reviews whose documents are the same bytes (a link pasted twice, or two links to one file); with a run id,
+# only the groups that one of the run's reviews belongs to.
+_SELECT_SAME_DOCUMENTS = """
+SELECT list(review_id ORDER BY manifest_line, review_id) AS review_ids,
+       list(manifest_line ORDER BY manifest_line, review_id) AS manifest_lines
+FROM documents d JOIN reviews r USING (review_id)
+WHERE d.status = 'ok' AND d.sha256 IS NOT NULL
+GROUP BY d.sha256
+HAVING count(*) > 1
+   AND ($1::VARCHAR IS NULL OR bool_or(review_id IN (SELECT review_id FROM run_reviews WHERE run_id = $1)))
+ORDER BY min(manifest_line), min(review_id)"""
 _SELECT_FAILURES = """
 SELECT d.review_id, d.status, d.error, r.title, r.source, d.processed_at, d.run_id,
        d.status = 'failed' AND d.pages IS NOT NULL AS keeps_earlier_version
@@ -411,8 +422,10 @@ class Store:
         dict
             The ``runs`` row (``reviews_failed`` counts failed reviews and those needing OCR), plus
             ``reviews_needs_ocr``, ``problems``: one dict (``review_id``, ``outcome``, ``message``) per
-            review of the run that failed or needs OCR, and ``notes``: one dict (``review_id``, ``message``)
-            per review read in part or by OCR (pages read by OCR, or without readable text).
+            review of the run that failed or needs OCR, ``notes``: one dict (``review_id``, ``message``)
+            per review read in part or by OCR (pages read by OCR, or without readable text), and
+            ``same_documents``: one dict (``review_ids``, ``manifest_lines``) per group of reviews, one of them
+            in this run, whose documents are the same file (see ``same_documents``).
         """
         if status not in RUN_END_STATUSES:
             raise ValueError(f"run status must be one of {RUN_END_STATUSES}, not {status!r}")
@@ -426,9 +439,11 @@ class Store:
             row = _fetch_dicts(con, _SELECT_RUN, [run_id])
             problems = _fetch_dicts(con, _SELECT_RUN_PROBLEMS, [run_id])
             notes = _fetch_dicts(con, _SELECT_RUN_NOTES, [run_id])
+            same = _fetch_dicts(con, _SELECT_SAME_DOCUMENTS, [run_id])
         if not row:
             raise StoreError(f"No run {run_id!r} in {self.path}: start_run was not called for it.")
-        return {**row[0], "reviews_needs_ocr": needs_ocr, "problems": problems, "notes": notes}
+        return {**row[0], "reviews_needs_ocr": needs_ocr, "problems": problems, "notes": notes,
+                "same_documents": same}
 
     # ------------------------------------------------------------------ reviews
 
@@ -545,14 +560,15 @@ class Store:
         -------
         dict
             Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``pages_read_by_ocr``, ``passages``,
-            ``sentences``, ``passage_themes``, ``failures`` (see ``failures``) and ``last_run`` (a ``runs`` row
-            or None).
+            ``sentences``, ``passage_themes``, ``failures`` (see ``failures``), ``same_documents`` (see
+            ``same_documents``) and ``last_run`` (a ``runs`` row or None).
         """
         with self._connection(read_only=True) as con:
             reviews, pages, ocr_pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
             documents = {status: 0 for status in DOCUMENT_STATUSES}
             documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
             failures = _fetch_dicts(con, _SELECT_FAILURES)
+            same = _fetch_dicts(con, _SELECT_SAME_DOCUMENTS, [None])
             last_run = _fetch_dicts(con, _SELECT_LAST_RUN)
         return {
             "reviews": reviews,
@@ -563,8 +579,23 @@ class Store:
             "sentences": sentences,
             "passage_themes": themes,
             "failures": failures,
+            "same_documents": same,
             "last_run": last_run[0] if last_run else None,
         }
+
+    def same_documents(self) -> list[dict[str, Any]]:
+        """Groups of reviews whose documents are the same file (identical bytes), read without error.
+
+        Usually a manifest mistake (a link pasted on two rows, or two links to one file): each review is
+        stored, so the document's passages are found and counted once for each of them.
+
+        Returns
+        -------
+        list of dict
+            ``review_ids`` and their ``manifest_lines``, in manifest order.
+        """
+        with self._connection(read_only=True) as con:
+            return _fetch_dicts(con, _SELECT_SAME_DOCUMENTS, [None])
 
     def failures(self) -> list[dict[str, Any]]:
         """Return the reviews whose document could not be read (status 'failed' or 'needs_ocr'), with why.

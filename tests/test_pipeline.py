@@ -524,6 +524,11 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     assert page_passages > 0
     assert "web page" in page_note and server.url("/files/child-d.pdf") in page_note
     assert server.url("/files/child-d.pdf") in message
+    # The three links give one file: the run says so, as does status, naming the manifest lines.
+    same = result.stdout.partition("the same document under more than one review_id")[2]
+    assert "- good (manifest line 2), flaky (manifest line 3), page (manifest line 6)" in same
+    status = CliRunner().invoke(main, ["status", "--db", str(db)])
+    assert "- good (manifest line 2), flaky (manifest line 3), page (manifest line 6)" in status.output
     assert "404" in errors["gone"] and server.url("/missing") in errors["gone"]
     assert "HTML" in errors["webpage"]
     assert attempts == 2
