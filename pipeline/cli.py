@@ -74,6 +74,9 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     click.echo(format_summary(summary, options.db_path))
 
 
+NOT_IN_MANIFEST_SHOWN = 10
+
+
 def format_summary(summary: dict, db_path: Path) -> str:
     """The end-of-run summary people read."""
     lines = [
@@ -93,6 +96,12 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
+    others = summary.get("not_in_manifest") or []
+    if others:
+        shown = ", ".join(others[:NOT_IN_MANIFEST_SHOWN]) + (
+            f" and {len(others) - NOT_IN_MANIFEST_SHOWN} more" if len(others) > NOT_IN_MANIFEST_SHOWN else "")
+        lines.append(f"  in the database but not in this manifest (kept, and still searched and counted; "
+                     f"`casereview remove REVIEW_ID` removes one): {shown}")
     lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
     return "\n".join(lines)
 
@@ -168,13 +177,59 @@ def _same_document_lines(groups: list[dict], indent: str) -> list[str]:
     if not groups:
         return []
     heading = ("the same document under more than one review_id (its passages are found and counted once for "
-               "each: if that is a mistake, correct the source of all but one in the manifest, or remove their rows):")
+               "each: if that is a mistake, correct the source of all but one in the manifest, or take their rows out "
+               "of it and `casereview remove` them):")
     lines = [indent + (heading if indent else heading[0].upper() + heading[1:])]
     for group in groups:
         rows = [f"{rid} (manifest line {line})" if line else rid
                 for rid, line in zip(group["review_ids"], group["manifest_lines"], strict=True)]
         lines.append(f"{indent}  - {', '.join(rows)}")
     return lines
+
+
+@main.command()
+@click.argument("review_ids", nargs=-1, required=True, metavar="REVIEW_ID...")
+@DB_OPTION
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before removing.")
+def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None:
+    """Remove reviews from the database: their text, themes and topics, so no search, export, trend or report
+    counts them any more.
+
+    A review dropped from the manifest stays in the database until it is removed (the run summary lists
+    such reviews). Runs' logs keep what happened to it. To have it back, put it in the manifest and run.
+
+    \b
+    Examples:
+      casereview remove northmoor-2021-child-m
+      casereview remove a-2020 c-2021 --yes
+    """
+    from pipeline.search import refresh_search
+    from pipeline.store import Store
+
+    path = db_path or default_db()
+    if not path.exists():
+        raise CaseReviewError(f"{path}: no database yet: nothing to remove")
+    store = Store(path)
+    wanted = list(dict.fromkeys(review_ids))
+    found = store.reviews(wanted)
+    unknown = [rid for rid in wanted if rid not in {r["review_id"] for r in found}]
+    if unknown:
+        raise CaseReviewError(
+            f"{path} has no review {', '.join(repr(u) for u in unknown)}: nothing was removed. "
+            "List the reviews with: casereview sql \"SELECT review_id, title FROM reviews\"")
+    for review in found:
+        click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "
+                   f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")
+    count = len(found)
+    if not yes and not click.confirm(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
+                                     f"from {path}?", default=False):
+        click.echo("Nothing removed.")
+        return
+    store.remove_reviews(wanted)
+    refreshed = refresh_search(path)
+    click.echo(f"Removed {count} review{'s' if count != 1 else ''}." + (
+        "" if refreshed else " The search index could not be rebuilt now (the database is busy); the next "
+        "search or run rebuilds it."))
 
 
 @main.command()

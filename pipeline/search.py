@@ -999,6 +999,12 @@ def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if con.execute(_RUN_IN_PROGRESS).fetchone()[0] else wanted
 
 
+def refresh_search(path: Path) -> bool:
+    """Rebuild the full-text index and the search tables of the database file after rows were deleted (they
+    follow neither inserts nor deletions); False, leaving it untouched, if the file is busy or read-only."""
+    return _refresh_in(Path(path), rebuild_index=True)
+
+
 def _refresh_in(path: Path, rebuild_index: bool = False) -> bool:
     """Rebuild the full-text index (``rebuild_index``) and the search tables in the database file; False if it
     cannot (the file is busy or read-only), leaving it untouched: search then uses what is there.
@@ -1010,7 +1016,7 @@ def _refresh_in(path: Path, rebuild_index: bool = False) -> bool:
         if rebuild_index:
             if not store.rebuild_fts():
                 return False
-            log.info("The search index was built by an older casereview: rebuilt it.")
+            log.info("Rebuilt the search index.")
         with store.connect() as con:
             con.begin()
             build_search_tables(con)

@@ -275,6 +275,19 @@ GROUP BY d.sha256
 HAVING count(*) > 1
    AND ($1::VARCHAR IS NULL OR bool_or(review_id IN (SELECT review_id FROM run_reviews WHERE run_id = $1)))
 ORDER BY min(manifest_line), min(review_id)"""
+_SELECT_REVIEWS_LISTED = """
+SELECT r.review_id, r.title, r.area, r.year, d.status, count(p.passage_id) AS passages
+FROM reviews r LEFT JOIN documents d USING (review_id) LEFT JOIN passages p USING (review_id)
+WHERE r.review_id IN (SELECT unnest($1::VARCHAR[]))
+GROUP BY ALL ORDER BY r.review_id"""
+_SELECT_REVIEWS_NOT_IN = """
+SELECT review_id FROM reviews WHERE review_id NOT IN (SELECT unnest($1::VARCHAR[])) ORDER BY review_id"""
+# A removed review's topic assignments and its row in reviews go too; runs' logs (run_reviews,
+# fetch_attempts) keep what happened to it.
+_DELETE_REVIEW_EXTRAS: tuple[str, ...] = (
+    "DELETE FROM passage_topics WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
+)
+_DELETE_REVIEW = "DELETE FROM reviews WHERE review_id = ?"
 _SELECT_FAILURES = """
 SELECT d.review_id, d.status, d.error, r.title, r.source, d.processed_at, d.run_id,
        d.status = 'failed' AND d.pages IS NOT NULL AS keeps_earlier_version
@@ -596,6 +609,34 @@ class Store:
         """
         with self._connection(read_only=True) as con:
             return _fetch_dicts(con, _SELECT_SAME_DOCUMENTS, [None])
+
+    def reviews(self, review_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The stored reviews among ``review_ids``: ``review_id``, ``title``, ``area``, ``year``, ``status``
+        (of its document; None when it was never fetched) and ``passages`` (how many are stored)."""
+        with self._connection(read_only=True) as con:
+            return _fetch_dicts(con, _SELECT_REVIEWS_LISTED, [list(review_ids)])
+
+    def reviews_not_in(self, review_ids: Sequence[str]) -> list[str]:
+        """The ids of stored reviews that are not among ``review_ids`` (say, those of a manifest)."""
+        with self._connection(read_only=True) as con:
+            return [rid for (rid,) in con.execute(_SELECT_REVIEWS_NOT_IN, [list(review_ids)]).fetchall()]
+
+    def remove_reviews(self, review_ids: Sequence[str]) -> int:
+        """Delete everything stored about these reviews, in one transaction: return how many there were.
+
+        Their manifest row, document, pages, passages, sentences, themes, roll-up and topic assignments go;
+        the runs' logs (``run_reviews``, ``fetch_attempts``) keep what happened to them, and cached
+        embeddings stay (they are keyed by passage text). The full-text index does not follow deletions:
+        rebuild it afterwards (``rebuild_fts``). Unknown ids are ignored.
+        """
+        with self._connection(read_only=False) as con, _transaction(con):
+            known = [rid for (rid,) in con.execute(
+                "SELECT review_id FROM reviews WHERE review_id IN (SELECT unnest($1::VARCHAR[]))",
+                [list(review_ids)]).fetchall()]
+            for review_id in known:
+                for sql in (*_DELETE_REVIEW_EXTRAS, *_DELETE_REVIEW_ROWS, _DELETE_REVIEW):
+                    con.execute(sql, [review_id])
+        return len(known)
 
     def failures(self) -> list[dict[str, Any]]:
         """Return the reviews whose document could not be read (status 'failed' or 'needs_ocr'), with why.

@@ -504,6 +504,14 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert server.hits["/missing"] == 1  # a 404 is not retried
         assert server.hits["/flaky"] == 2  # a 500 is retried, then succeeds
+        # a run of a manifest that lists fewer reviews keeps the others, and says so
+        fewer = tmp_path / "fewer.csv"
+        fewer.write_text("".join(manifest.read_text(encoding="utf-8").splitlines(keepends=True)[:2]),
+                         encoding="utf-8")
+        again = _run(tmp_path, db, "--no-themes", manifest=fewer)
+        assert again.returncode == 0, again.stderr
+        assert ("in the database but not in this manifest (kept, and still searched and counted; "
+                "`casereview remove REVIEW_ID` removes one): flaky, gone, page, webpage") in again.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
         status = dict(con.execute("SELECT review_id, status FROM documents").fetchall())

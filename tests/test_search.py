@@ -679,3 +679,38 @@ def test_similar_command_human_and_json(db: Path):
     lines = CliRunner().invoke(similar_command, ["cwm-llwyd-2022-child-w", "--json", "--db", str(db)]).output
     records = [json.loads(line) for line in lines.splitlines()]
     assert records and all(r["kind"] == "review" and "similarity" in r for r in records)
+
+
+def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
+    from pipeline.cli import main
+
+    path = build_corpus(tmp_path / "db.duckdb")
+    runner = CliRunner()
+    assert "northmoor-2021-family-k-p1" in ids(search(path, "information sharing"))
+    # an unknown id removes nothing, and a "no" at the question removes nothing
+    result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "nosuch-review", "--db", str(path)])
+    assert result.exit_code != 0 and "has no review 'nosuch-review': nothing was removed" in result.output
+    result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "--db", str(path)], input="n\n")
+    assert "northmoor-2021-family-k: Family K: a child safeguarding practice review (" in result.output
+    assert "3 passages" in result.output and "Nothing removed." in result.output
+    assert "northmoor-2021-family-k-p1" in ids(search(path, "information sharing"))
+    result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "--db", str(path)], input="y\n")
+    assert result.exit_code == 0 and "Removed 1 review." in result.output
+    hits = search(path, "information sharing")
+    assert hits and not [h for h in hits if h.review_id == "northmoor-2021-family-k"]
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for table in ("reviews", "documents", "pages", "passages", "sentences", "passage_themes", "review_themes"):
+            count = con.execute(f"SELECT count(*) FROM {table} WHERE review_id = 'northmoor-2021-family-k'"
+                                ).fetchone()[0]
+            assert count == 0, table
+        assert con.execute("SELECT count(*) FROM theme_evidence WHERE passage_id LIKE 'northmoor-2021-family-k%'"
+                           ).fetchone()[0] == 0
+        # the run's log keeps what happened to it; the other reviews are untouched
+        assert con.execute("SELECT count(*) FROM run_reviews WHERE review_id = 'northmoor-2021-family-k'"
+                           ).fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM passages").fetchone()[0] == sum(
+            len(r["passages"]) for r in REVIEWS if r["review_id"] != "northmoor-2021-family-k")
+    finally:
+        con.close()
+    assert Store(path).reviews_not_in([r["review_id"] for r in REVIEWS]) == []
