@@ -36,6 +36,21 @@ COLUMNS: tuple[str, ...] = (
     "notes",
 )
 REQUIRED_COLUMNS: tuple[str, ...] = ("review_id", "title", "area", "nation", "review_type", "year", "source")
+# Other names a spreadsheet may give a column (normalised: lower case, "_" for spaces and hyphens).
+COLUMN_NAMES: dict[str, str] = {
+    "id": "review_id",
+    "review_title": "title",
+    "local_authority": "area", "partnership": "area", "safeguarding_partnership": "area", "lscb": "area",
+    "lscp": "area", "board": "area",
+    "country": "nation",
+    "type": "review_type", "type_of_review": "review_type",
+    "publication_year": "year", "year_published": "year",
+    "date": "published", "published_date": "published", "publication_date": "published",
+    "date_published": "published",
+    "url": "source", "link": "source", "pdf": "source", "file": "source", "path": "source", "pdf_link": "source",
+    "sha_256": "sha256", "checksum": "sha256",
+    "note": "notes", "comments": "notes",
+}
 NATIONS: tuple[str, ...] = ("England", "Wales", "Scotland", "Northern Ireland")
 REVIEW_TYPES: tuple[str, ...] = ("CSPR", "SCR", "CPR", "learning review", "CMR", "rapid review", "other")
 MIN_YEAR = 2000
@@ -300,17 +315,26 @@ def _check_header(cells: list[str], name: str, line: int, problems: list[str]) -
     columns: list[str | None] = []
     found: set[str] = set()
     unknown: list[str] = []
+    named: dict[str, str] = {}  # column -> the header cell that gave it
+    twice = False
     for cell in cells:
         col = _normalise_column(cell)
         if not col:
             columns.append(None)
             continue
-        if col in found:
+        col = COLUMN_NAMES.get(col, col)
+        if col in named:
+            twice = True
+            first = named[col]
             problems.append(
                 f"{name} line {line}: the column {cell.strip()!r} appears twice. Delete one of them."
+                if _normalise_column(first) == _normalise_column(cell) else
+                f"{name} line {line}: the columns {first!r} and {cell.strip()!r} both give the {col!r}. "
+                "Delete or rename one of them."
             )
         elif col not in COLUMNS:
             unknown.append(cell.strip())
+        named.setdefault(col, cell.strip())
         found.add(col)
         columns.append(col)
     if unknown:
@@ -323,7 +347,7 @@ def _check_header(cells: list[str], name: str, line: int, problems: list[str]) -
             f"{name} line {line}: missing required column(s) {', '.join(repr(m) for m in missing)}. "
             f"{_columns_hint()}"
         )
-    return None if unknown or missing else columns
+    return None if unknown or missing or twice else columns  # rows read with a bad header only add noise
 
 
 def _describe_unknown(unknown: list[str]) -> str:

@@ -203,11 +203,23 @@ def test_empty_file_and_header_only(tmp_path: Path):
 
 
 def test_unknown_column_is_named_with_a_suggestion(tmp_path: Path):
-    text = csv_text([row()]).replace("review_id,", "reviewid,", 1).replace(",notes", ",Comments")
+    text = csv_text([row()]).replace("review_id,", "reviewid,", 1).replace(",notes", ",Reviewer")
     problems = problems_of(write_csv(tmp_path, text))
     joined = "\n".join(problems)
-    assert "demo.csv line 1: unknown column(s) 'reviewid' (did you mean 'review_id'?), 'Comments'" in joined
+    assert "demo.csv line 1: unknown column(s) 'reviewid' (did you mean 'review_id'?), 'Reviewer'" in joined
     assert "missing required column(s) 'review_id'" in joined
+
+
+def test_columns_under_other_usual_names_are_read(tmp_path: Path):
+    header = "ID,Title,Local authority,Country,Type of review,Year,Date published,URL,Checksum,Comments"
+    text = csv_text([row()]).splitlines()
+    entries = load_manifest(write_csv(tmp_path, "\n".join([header, *text[1:]]) + "\n")).entries
+    assert entries == load_manifest(write_csv(tmp_path, csv_text([row()]))).entries
+    # two names for one column is a mistake to point out, not a guess
+    text = csv_text([row()]).replace(",notes", ",URL", 1)
+    (problem,) = problems_of(write_csv(tmp_path, text))
+    assert problem == ("demo.csv line 1: the columns 'source' and 'URL' both give the 'source'. Delete or rename one "
+                       "of them.")
 
 
 def test_missing_required_columns_are_named(tmp_path: Path):
