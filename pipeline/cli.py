@@ -299,13 +299,19 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
 
     Example:  casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
     """
-    from pipeline.manifest import manifest_from_folder, write_manifest
+    from pipeline.manifest import drop_copies, manifest_from_folder, write_manifest
 
     target = out or folder / "manifest.csv"
-    entries = manifest_from_folder(folder, manifest_path=target)
+    entries, copies = drop_copies(manifest_from_folder(folder, manifest_path=target))
     write_manifest(entries, target, overwrite=force)
     guessed = sum(1 for e in entries if e.notes)
-    click.echo(f"Wrote {target}: {len(entries)} reviews ({guessed} with guessed fields: check the notes column)")
+    click.echo(f"Wrote {target}: {len(entries)} review{'s' if len(entries) != 1 else ''} ({guessed} with guessed "
+               "fields: check the notes column)")
+    if copies:
+        click.echo(f"Left out {len(copies)} file{'s' if len(copies) != 1 else ''} identical to another one listed "
+                   "(a review listed twice would be counted twice):")
+        for copy, original in copies:
+            click.echo(f"  - {copy.source} (the same file as {original.source})")
 
 
 def _attach_commands() -> None:

@@ -8,6 +8,7 @@ and the field, and saying what to change. Nothing here touches the network.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -747,6 +748,31 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
     for index, pdf in enumerate(pdfs):
         entries.append(_draft_entry(pdf, base, line=index + 2, used=used))
     return entries
+
+
+def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list[tuple[ManifestEntry, ManifestEntry]]]:
+    """Leave out the entries whose file is a byte-for-byte copy of another entry's ("review (1).pdf", saved
+    twice by a browser): listed twice, a review's passages would be found and counted twice. Of identical
+    files the one with the shortest source is kept (the first of them, when as short).
+
+    Returns
+    -------
+    tuple
+        The entries kept, in their order (line numbers renumbered), and (copy left out, entry kept) pairs.
+    """
+    keeper: dict[str, ManifestEntry] = {}
+    for entry in entries:
+        if entry.sha256 and (entry.sha256 not in keeper or len(entry.source) < len(keeper[entry.sha256].source)):
+            keeper[entry.sha256] = entry
+    kept: list[ManifestEntry] = []
+    copies: list[tuple[ManifestEntry, ManifestEntry]] = []
+    for entry in entries:
+        original = keeper.get(entry.sha256) if entry.sha256 else None
+        if original is not None and original is not entry:
+            copies.append((entry, original))
+        else:
+            kept.append(dataclasses.replace(entry, line=len(kept) + 2))
+    return kept, copies
 
 
 def _find_pdfs(folder: Path) -> list[Path]:

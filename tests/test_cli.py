@@ -43,11 +43,18 @@ def test_manifest_from_folder_writes_a_loadable_manifest(tmp_path: Path) -> None
     folder.mkdir()
     for name in ("northmoor-2016-child-d.pdf", "cwm-llwyd-2022-child-h.pdf"):
         shutil.copy(DEMO / name, folder / name)
+    # a second download of one of them, as a browser names it: left out, and said so
+    shutil.copy(DEMO / "northmoor-2016-child-d.pdf", folder / "northmoor-2016-child-d (1).pdf")
     out = tmp_path / "manifest.csv"
     result = CliRunner().invoke(main, ["manifest", "from-folder", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "Wrote" in result.output and ": 2 reviews (" in result.output
+    assert ("Left out 1 file identical to another one listed (a review listed twice would be counted twice):\n"
+            "  - pdfs/northmoor-2016-child-d (1).pdf (the same file as pdfs/northmoor-2016-child-d.pdf)"
+            ) in result.output
     loaded = load_manifest(out)
     assert len(loaded.entries) == 2
+    assert [e.line for e in loaded.entries] == [2, 3]
     by_year = {e.year for e in loaded.entries}
     assert by_year == {2016, 2022}
     again = CliRunner().invoke(main, ["manifest", "from-folder", str(folder), "--out", str(out)])
