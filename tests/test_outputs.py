@@ -288,7 +288,7 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     out = tmp_path / "northmoor-2021.html"
     result = run(report_command, ["--area", "northmoor", "--year", "2021", "--out", str(out)], db)
     assert result.exit_code == 0, result.output
-    assert "2 review(s) (1 read)" in result.output
+    assert "2 reviews (1 read)" in result.output
     page, source = parse(out)
     assert page.sections == ["provenance", "reviews", "themes", "topics", "limits"]
     assert page.headings[0] == f"Learning from case reviews: {NORTHMOOR}, 2021"
@@ -304,7 +304,7 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert "Mother's alcohol misuse and depression affected her parenting." in text
     assert "Family K: a child safeguarding practice review · p. 3 · section “Family background” · probability 90%" \
         in text
-    assert "1 of 1 review(s) here (100%) against 25% of all reviews" in text
+    assert "1 of 1 review here (100%) against 25% of all reviews" in text
     # no topic model yet; limits name the unread review
     assert "No topic model has been run" in text
     assert "northmoor-2021-child-m" in text.split("Limits", 1)[1]

@@ -380,11 +380,13 @@ def report_command(area: str, year: int, out: Path, db_path: Path | None) -> Non
     Example:
       casereview report --area "Northmoor" --year 2021 --out northmoor-2021.html
     """
+    from pipeline.outputs.common import counted
     from pipeline.outputs.report import write_report
 
     result = write_report(db_path, area, year, out)
-    click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {result.reviews} review(s) "
-               f"({result.reviews_read} read), {result.themes_present} theme(s) found. Open it in a web browser.")
+    click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {counted(result.reviews, 'review')} "
+               f"({result.reviews_read} read), {counted(result.themes_present, 'theme')} found. Open it in a web "
+               "browser.")
 
 
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (

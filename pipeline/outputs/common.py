@@ -333,3 +333,12 @@ def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
     lowered = {choice.lower(): choice for choice in choices}
     found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.3)
     return [lowered[match] for match in found]
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``number`` with ``noun``, in the plural unless it is one: "1 review", "3 reviews", "0 passages".
+
+    >>> counted(1, "review"), counted(3, "passage"), counted(2, "theme", "themes")
+    ('1 review', '3 passages', '2 themes')
+    """
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

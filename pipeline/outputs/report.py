@@ -20,6 +20,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     OCR_NOTE,
     closest,
+    counted,
     has_table,
     open_database,
     pages_label,
@@ -477,7 +478,8 @@ def _themes_section(data: dict[str, Any]) -> str:
         '<section id="themes">'
         "<h2>Learning themes</h2>"
         f"<p>A review carries a theme when the theme model tagged at least one of its passages. "
-        f"{_e(area)}, {data['year']}: {totals['area_reviews']} review(s) read, {totals['area_passages']} passages. "
+        f"{_e(area)}, {data['year']}: {counted(totals['area_reviews'], 'review')} read, "
+        f"{counted(totals['area_passages'], 'passage')}. "
         f"All reviews: {totals['all_reviews']} read, {totals['all_passages']} passages.</p>"
         f"<figure>{bar_chart(themes, area, data['year'])}"
         f"<figcaption>Share of reviews carrying each theme: {_e(area)} {data['year']} (dark) and all reviews "
@@ -508,9 +510,9 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
     return (
         f'<article class="theme" id="theme-{_e(theme["id"])}">'
         f"<h3>{_e(theme['name'])}</h3>"
-        f'<p class="muted">{theme["area_reviews"]} of {totals["area_reviews"]} review(s) here '
+        f'<p class="muted">{theme["area_reviews"]} of {counted(totals["area_reviews"], "review")} here '
         f"({percent(theme['area_review_share'])}) against {percent(theme['all_review_share'])} of all reviews; "
-        f"{theme['area_passages']} passage(s).</p>"
+        f"{counted(theme['area_passages'], 'passage')}.</p>"
         f"<ol class=\"quotes\">{''.join(items)}</ol>"
         "</article>"
     )
@@ -626,8 +628,8 @@ def _limits_section(data: dict[str, Any]) -> str:
         unread_html = "<p>Every review in scope was read.</p>"
     others = data["unread_elsewhere"] - len([r for r in unread if r["status"] in ("failed", "needs_ocr")])
     if others > 0:
-        unread_html += (f"<p>{others} other review(s) in the database could not be read; they are left out of the "
-                        "'all reviews' figures (the command casereview status lists them).</p>")
+        unread_html += (f"<p>{counted(others, 'other review')} in the database could not be read; they are left "
+                        "out of the 'all reviews' figures (the command casereview status lists them).</p>")
     return (
         '<section id="limits"><h2>Limits</h2>'
         f"<ul>{''.join(f'<li>{_e(item)}</li>' for item in items)}</ul>"
