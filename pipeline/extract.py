@@ -7,6 +7,7 @@ from pathlib import Path
 from pipeline.errors import ExtractError
 from pipeline.layout import build_blocks, remove_running_lines
 from pipeline.ocrnumbers import restore_paragraph_numbers
+from pipeline.pagenumbers import printed_numbers
 from pipeline.pdflines import read_pages
 from pipeline.records import ExtractedDocument, PageInfo
 
@@ -30,9 +31,11 @@ def extract_pdf(path: Path) -> ExtractedDocument:
         raise ExtractError(f"{Path(path).name}: no page has any text, nor anything OCR could read (the pages are "
                            "blank, or hold only lines and shapes); check that the file is the review itself and "
                            "replace it")
+    printed = printed_numbers(pages)
     infos = [PageInfo(p.number, p.char_count, p.needs_ocr, garbled=p.garbled, drawn=p.drawn,
                       garbled_lines=p.garbled_lines, ocr_lines=p.ocr_lines, ocr=p.ocr,
-                      ocr_confidence=p.ocr_confidence, ocr_tried=p.ocr_tried) for p in pages]
+                      ocr_confidence=p.ocr_confidence, ocr_tried=p.ocr_tried, printed=printed.get(p.number))
+             for p in pages]
     blocks = build_blocks(remove_running_lines(pages))
     blocks = restore_paragraph_numbers(blocks, {p.number for p in pages if p.ocr})
     return ExtractedDocument(blocks=blocks, pages=infos)

@@ -42,6 +42,7 @@ class PageInfo:
     ocr: bool = False  # read by OCR (it had no usable text layer): its text may hold misread words
     ocr_confidence: float | None = None  # mean OCR word confidence on the page, 0-100
     ocr_tried: bool = False  # OCR looked at it (and, if it is still needs_ocr, found no English text)
+    printed: int | None = None  # the number printed on it (pipeline.pagenumbers), None where none is trusted
 
 
 @dataclass

@@ -38,6 +38,7 @@ from pipeline.outputs.common import (
     check_years,
     closest,
     open_database,
+    printed_pages_sql,
     read_by_ocr_sql,
     resolve_db,
     resolve_theme,
@@ -260,7 +261,7 @@ LIMIT $limit"""
 _HIT_DETAILS = f"""
 WITH p AS MATERIALIZED (SELECT * FROM passages WHERE passage_id IN (SELECT unnest($1::VARCHAR[])))
 SELECT p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_start, p.page_end, p.section,
-       p.passage_id, p.text, {read_by_ocr_sql("p")} AS ocr
+       p.passage_id, p.text, {read_by_ocr_sql("p")} AS ocr, {printed_pages_sql("p")}
 FROM p
 JOIN reviews r ON r.review_id = p.review_id"""
 _HIT_EVIDENCE = """
@@ -290,15 +291,17 @@ WHERE e.model IN (SELECT e2.model FROM passage_embeddings e2 JOIN passages p2 ON
                   WHERE p2.passage_id = $1 OR p2.review_id = $1)
 GROUP BY e.model ORDER BY count(*) DESC, e.model LIMIT 1"""
 _SIMILAR_PASSAGES = f"""
-WITH target AS (SELECT vector FROM passage_embeddings WHERE passage_id = $id AND model = $model)
-SELECT {_HIT_COLUMNS}, list_cosine_similarity(e.vector, (SELECT vector FROM target)) AS similarity
-FROM passage_embeddings e
-JOIN passages p ON p.passage_id = e.passage_id
-JOIN reviews r ON r.review_id = p.review_id
-WHERE e.model = $model AND e.passage_id <> $id
-  AND (NOT $other_reviews OR p.review_id <> (SELECT review_id FROM passages WHERE passage_id = $id))
-ORDER BY similarity DESC NULLS LAST, p.passage_id
-LIMIT $limit"""
+WITH target AS (SELECT vector FROM passage_embeddings WHERE passage_id = $id AND model = $model),
+nearest AS (
+    SELECT {_HIT_COLUMNS}, list_cosine_similarity(e.vector, (SELECT vector FROM target)) AS similarity
+    FROM passage_embeddings e
+    JOIN passages p ON p.passage_id = e.passage_id
+    JOIN reviews r ON r.review_id = p.review_id
+    WHERE e.model = $model AND e.passage_id <> $id
+      AND (NOT $other_reviews OR p.review_id <> (SELECT review_id FROM passages WHERE passage_id = $id))
+    ORDER BY similarity DESC NULLS LAST, p.passage_id
+    LIMIT $limit)
+SELECT *, {printed_pages_sql("nearest")} FROM nearest ORDER BY similarity DESC NULLS LAST, passage_id"""
 # A review's vector is the mean of its passages' vectors (position by position).
 _SIMILAR_REVIEWS = """
 WITH vals AS (
@@ -353,6 +356,9 @@ class SearchHit:
         Version of the theme model that gave ``themes``.
     evidence : str or None
         For a theme listing, the evidence sentence the model picked.
+    printed_start, printed_end : int or None
+        The numbers the document prints on the passage's first and last pages, where known (they differ from
+        the PDF's page numbers when unnumbered pages come first).
     """
 
     review_id: str
@@ -373,6 +379,8 @@ class SearchHit:
     themes: dict[str, float] = field(default_factory=dict)
     theme_model: str | None = None
     evidence: str | None = None
+    printed_start: int | None = None
+    printed_end: int | None = None
     ocr: bool = False
 
     @property
@@ -423,6 +431,8 @@ class SimilarHit:
         For a passage (None for a review).
     passages : int or None
         For a review, how many passages it has.
+    printed_start, printed_end : int or None
+        For a passage, the numbers printed on its first and last pages, where known.
     """
 
     kind: str
@@ -441,6 +451,8 @@ class SimilarHit:
     text: str | None = None
     snippet: str | None = None
     passages: int | None = None
+    printed_start: int | None = None
+    printed_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of every attribute."""
@@ -1330,6 +1342,7 @@ def _similar_passage(row: dict[str, Any], model: str) -> SimilarHit:
         nation=row["nation"], review_type=row["review_type"], similarity=float(row["similarity"] or 0.0),
         model=model, passage_id=row["passage_id"], page_start=row["page_start"], page_end=row["page_end"],
         section=row["section"], text=row["text"], snippet=_shorten(row["text"]),
+        printed_start=row["printed_start"], printed_end=row["printed_end"],
     )
 
 

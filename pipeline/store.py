@@ -136,8 +136,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 # Bulk inserts: one list parameter per column, zipped row-wise by unnest (much faster than executemany).
 _INSERT_PAGES = """
-INSERT INTO pages (review_id, page, chars, needs_ocr, ocr, ocr_confidence)
-SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6)"""
+INSERT INTO pages (review_id, page, chars, needs_ocr, ocr, ocr_confidence, printed)
+SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7)"""
 _INSERT_PASSAGES = """
 INSERT INTO passages (passage_id, review_id, seq, text, page_start, page_end, section, char_start, char_end)
 SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7), unnest($8),
@@ -768,8 +768,8 @@ def _replace_review_rows(
     con.execute(_INSERT_DOCUMENT, _document_row(run_id, result, now))
     if result.status == "failed":
         return
-    _bulk_insert(con, _INSERT_PAGES, [(review_id, p.number, p.chars, p.needs_ocr, p.ocr, p.ocr_confidence)
-                                       for p in result.pages])
+    _bulk_insert(con, _INSERT_PAGES, [(review_id, p.number, p.chars, p.needs_ocr, p.ocr, p.ocr_confidence,
+                                        p.printed) for p in result.pages])
     _bulk_insert(con, _INSERT_PASSAGES, _passage_rows(result.passages))
     _bulk_insert(con, _INSERT_SENTENCES, _sentence_rows(result.passages))
     _bulk_insert(con, _INSERT_PASSAGE_THEMES, _theme_rows(review_id, result.themes))

@@ -94,8 +94,8 @@ def test_export_csv_writes_the_table_and_a_provenance_sidecar(db: Path, tmp_path
     assert result.exit_code == 0, result.output
     assert "sharing.csv.provenance.json" in result.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == ("review,review_id,area,nation,year,pages,section,quote,quote_is,probability,model_version,"
-                        "passage_id")
+    assert lines[0] == ("review,review_id,area,nation,year,pages,printed_pages,section,quote,quote_is,probability,"
+                        "model_version,passage_id")
     assert len(lines) == 4 and not any(line.startswith("#") for line in lines)
     assert [line.split(",")[-3] for line in lines[1:]] == ["0.92", "0.74", "0.66"]
     assert "3–4" in lines[1] and "Information sharing between the school" in lines[1]
@@ -113,8 +113,9 @@ def test_export_xlsx_has_an_evidence_sheet_and_a_provenance_sheet(db: Path, tmp_
     assert book.sheetnames == ["Evidence", "Provenance"]
     evidence = list(book["Evidence"].values)
     assert evidence[0][:3] == ("review", "review_id", "area")
-    assert [row[9] for row in evidence[1:]] == [0.88, 0.7]
-    assert evidence[1][7] == "Her wishes and feelings were never recorded."
+    column = {name: i for i, name in enumerate(evidence[0])}
+    assert [row[column["probability"]] for row in evidence[1:]] == [0.88, 0.7]
+    assert evidence[1][column["quote"]] == "Her wishes and feelings were never recorded."
     about = dict(list(book["Provenance"].values)[1:])
     assert about["run_id"] == run_id(db) and about["manifest_sha256"] == MANIFEST_SHA
     assert about["theme_models"] == THEME_MODEL and about["generated_at"]

@@ -544,3 +544,51 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     blobs = list((tmp_path / "outputs" / "store" / "blobs").rglob("*"))
     # the PDF once (content-addressed) and the two HTML pages
     assert len([b for b in blobs if b.is_file()]) == 3
+
+
+def _numbered_from_page_three(path: Path) -> None:
+    """A cover, a contents page numbered "ii", then pages printed 1 to 4 ("Page N of 4" in the footer), the
+    third of them a full-page table with no footer; each page says which printed page it is."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    pages = [("Child Safeguarding Practice Review: Child L", None), ("Contents", "ii")] + [
+        (f"The reviewer set out the findings on the page printed as number {n} of the report, where the "
+         f"word {word} appears.", None if n == 3 else f"Page {n} of 4")
+        for n, word in zip(range(1, 5), ("kestrelwing", "marshwillow", "fenlantern", "heronpath"), strict=True)]
+    for text, footer in pages:
+        pdf.setFont("Helvetica", 10)
+        for row in range(14):  # a paragraph long enough to be a passage of its own
+            pdf.drawString(60, 760 - 14 * row, text if row == 0 else
+                           f"Line {row} of the paragraph goes on about the work of the agencies and the family")
+        pdf.drawString(60, 760 - 14 * 14, "and ends here.")
+        if footer:
+            pdf.setFont("Helvetica", 9)
+            pdf.drawString(280, 40, footer)
+        pdf.showPage()
+    pdf.save()
+
+
+def test_pages_are_shown_with_the_numbers_printed_on_them(tmp_path: Path) -> None:
+    # A cover and a contents page come before page 1: people cite the printed number, a viewer goes to the
+    # PDF's page, so results give both where they differ.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    _numbered_from_page_three(folder / "numbered.pdf")
+    db, _, _ = _run_folder(tmp_path, ["numbered"])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        printed = con.execute("SELECT page, printed FROM pages ORDER BY page").fetchall()
+    finally:
+        con.close()
+    # the contents page's "ii" and the cover are not numbers to trust; the footless page 5 is numbered from
+    # its neighbours
+    assert printed == [(1, None), (2, None), (3, 1), (4, 2), (5, 3), (6, 4)]
+    runner = CliRunner()
+    result = runner.invoke(main, ["search", "marshwillow", "--db", str(db)])
+    assert result.exit_code == 0 and "p. 4 (printed as page 2)" in result.output, result.output
+    result = runner.invoke(main, ["search", "fenlantern", "--db", str(db), "--json"])
+    hit = json.loads(result.stdout.splitlines()[0])
+    assert (hit["page_start"], hit["printed_start"]) == (5, 3)
+    result = runner.invoke(main, ["search", '"Child L"', "--db", str(db)])  # the cover: no printed number
+    assert "· p. 1\n" in result.output and "printed as" not in result.output, result.output

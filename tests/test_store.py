@@ -38,7 +38,7 @@ EXPECTED_COLUMNS = {
         "review_id", "sha256", "status", "error", "pages", "needs_ocr_pages", "size_bytes", "content_kind",
         "pipeline_version", "fetched_at", "processed_at", "run_id", "theme_model",
     ],
-    "pages": ["review_id", "page", "chars", "needs_ocr", "ocr", "ocr_confidence"],
+    "pages": ["review_id", "page", "chars", "needs_ocr", "ocr", "ocr_confidence", "printed"],
     "passages": [
         "passage_id", "review_id", "seq", "text", "page_start", "page_end", "section", "char_start", "char_end",
     ],
@@ -233,7 +233,7 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     Store(db_path)
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
-                                        (5, "theme_model"), (6, "ocr")]
+                                        (5, "theme_model"), (6, "ocr"), (7, "printed_pages")]
     assert again == first
 
 

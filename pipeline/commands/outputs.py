@@ -177,7 +177,7 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
 
     bold = ("\x1b[1;33m", "\x1b[0m") if _is_terminal() else ("**", "**")
     facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type,
-             pages_label(hit.page_start, hit.page_end)]
+             pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end)]
     if hit.section:
         facts.append(f"section: {hit.section}")
     if getattr(hit, "ocr", False):
@@ -240,7 +240,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
     for number, hit in enumerate(hits, start=1):
         facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type]
         if hit.kind == "passage":
-            facts.append(pages_label(hit.page_start, hit.page_end))
+            facts.append(pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end))
             if hit.section:
                 facts.append(f"section: {hit.section}")
         else:

@@ -222,13 +222,31 @@ def provenance_lines(info: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- formatting
 
 
-def pages_label(page_start: int | None, page_end: int | None) -> str:
-    """'p. 3', 'p. 3–4', or 'page unknown'."""
+def pages_label(page_start: int | None, page_end: int | None, printed_start: int | None = None,
+                printed_end: int | None = None) -> str:
+    """'p. 3', 'p. 3–4', or 'page unknown': the pages of the PDF, as a viewer counts them. Where the document
+    prints other numbers on them (a cover and a contents page before its page 1), those too.
+
+    >>> pages_label(5, 5), pages_label(5, 6, 5, 6), pages_label(5, 5, 3, 3), pages_label(5, 6, 3, 4)
+    ('p. 5', 'p. 5–6', 'p. 5 (printed as page 3)', 'p. 5–6 (printed as pages 3–4)')
+    """
     if page_start is None:
         return "page unknown"
-    if page_end is None or page_end == page_start:
-        return f"p. {page_start}"
-    return f"p. {page_start}–{page_end}"
+    end = page_start if page_end is None else page_end
+    label = f"p. {page_start}" if end == page_start else f"p. {page_start}–{end}"
+    if printed_start is None or (printed_start, printed_end) == (page_start, end):
+        return label
+    if printed_end is None or printed_end == printed_start:
+        return f"{label} (printed as page {printed_start})"
+    return f"{label} (printed as pages {printed_start}–{printed_end})"
+
+
+def printed_pages_sql(alias: str) -> str:
+    """SQL for two columns, ``printed_start`` and ``printed_end``: the numbers printed on the first and last
+    pages of the passage row ``alias`` (NULL where none could be trusted; see ``pipeline.pagenumbers``)."""
+    return ", ".join(
+        f"(SELECT g.printed FROM pages g WHERE g.review_id = {alias}.review_id AND g.page = {alias}.{column}) "
+        f"AS printed_{name}" for column, name in (("page_start", "start"), ("page_end", "end")))
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -24,6 +24,7 @@ from pipeline.outputs.common import (
     describe_filters,
     open_database,
     pages_label,
+    printed_pages_sql,
     provenance,
     provenance_lines,
     read_by_ocr_sql,
@@ -35,13 +36,13 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 QUOTE_CHARS = 400
 READ_BY_OCR = "read by OCR: check against the PDF"  # added to quote_is when a passage's page was read by OCR
 COLUMNS: tuple[str, ...] = (
-    "review", "review_id", "area", "nation", "year", "pages", "section", "quote", "quote_is", "probability",
-    "model_version", "passage_id",
+    "review", "review_id", "area", "nation", "year", "pages", "printed_pages", "section", "quote", "quote_is",
+    "probability", "model_version", "passage_id",
 )
 
 _EVIDENCE = f"""
 SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, text, score,
-       model_version, passage_id, {read_by_ocr_sql("r")} AS ocr
+       model_version, passage_id, {read_by_ocr_sql("r")} AS ocr, {printed_pages_sql("r")}
 FROM v_theme_evidence r
 WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
 ORDER BY score DESC, year DESC, review_id, passage_id"""
@@ -89,6 +90,9 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
         "year": raw["year"].astype("Int64"),
         "pages": [pages_label(a, b).removeprefix("p. ") for a, b in zip(
             _ints(raw["page_start"]), _ints(raw["page_end"]), strict=True)],
+        # the numbers the document prints on those pages, where known (empty otherwise)
+        "printed_pages": ["" if a is None else pages_label(a, b).removeprefix("p. ") for a, b in zip(
+            _ints(raw["printed_start"]), _ints(raw["printed_end"]), strict=True)],
         "section": raw["section"],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
         "quote_is": [("evidence sentence" if isinstance(e, str) and e else "start of passage")

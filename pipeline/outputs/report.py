@@ -25,6 +25,7 @@ from pipeline.outputs.common import (
     open_database,
     pages_label,
     percent,
+    printed_pages_sql,
     provenance,
     read_by_ocr_sql,
     shown_time,
@@ -84,7 +85,7 @@ SELECT count(*) FILTER (WHERE r.area = $area AND r.year = $year) AS area_reviews
 FROM read JOIN reviews r ON r.review_id = read.review_id"""
 _QUOTES = f"""
 SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, text,
-       {read_by_ocr_sql("v")} AS ocr
+       {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")}
 FROM v_theme_evidence v
 WHERE area = $area AND year = $year
 QUALIFY row_number() OVER (PARTITION BY theme ORDER BY score DESC, review_id, passage_id) <= {QUOTES_PER_THEME}
@@ -498,7 +499,8 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
     items = []
     for quote in quotes:
         text = quote["evidence"] or _cut(quote["text"])
-        where = [quote["title"], pages_label(quote["page_start"], quote["page_end"])]
+        where = [quote["title"], pages_label(quote["page_start"], quote["page_end"], quote["printed_start"],
+                                             quote["printed_end"])]
         if quote["section"]:
             where.append(f"section “{quote['section']}”")
         ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
