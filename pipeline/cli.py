@@ -111,7 +111,8 @@ def format_summary(summary: dict, db_path: Path) -> str:
 def extract(pdf: Path) -> None:
     """Print the passages of one PDF as JSON lines, in reading order (no database needed).
 
-    Each line is {"text", "page_start", "page_end", "section"}.
+    Each line is {"text", "page_start", "page_end", "printed_start", "printed_end", "section"}: pages as a PDF
+    viewer counts them, and the numbers printed on those pages where they can be trusted (else null).
 
     Example:  casereview extract corpus_manifest/demo/northmoor-2016-child-d.pdf
     """
@@ -124,8 +125,10 @@ def extract(pdf: Path) -> None:
     unread = document.unread_pages_message()
     if unread:
         click.echo(f"{pdf}: {unread}", err=True)
+    printed = {page.number: page.printed for page in document.pages}
     for passage in segment(pdf.stem, document.blocks):
         record = {"text": passage.text, "page_start": passage.page_start, "page_end": passage.page_end,
+                  "printed_start": printed.get(passage.page_start), "printed_end": printed.get(passage.page_end),
                   "section": passage.section}
         click.echo(json.dumps(record, ensure_ascii=False))
 
