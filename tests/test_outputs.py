@@ -239,6 +239,27 @@ def test_trends_suggest_passages_when_nearly_every_review_carries_nearly_every_t
     assert not saturated(few)
 
 
+def test_trends_for_some_reviews_only(db: Path):
+    # Wales: Child T (2020) and Child W (2022); shares are out of the Welsh reviews of each year
+    result = run(trends_command, ["--nation", "wales"], db)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Reviews kept by the filters: nation wales." in lines
+    assert next(line for line in lines if line.startswith("Theme")).split()[1:] == ["2020", "2022"]
+    assert next(line for line in lines if line.startswith("Information sharing")).split()[2:] == [
+        "1", "(100%)", "0", "(0%)"]
+    frame, info = theme_trends(db, area="Northmoor", year_to=2020)
+    assert sorted(frame["year"].unique()) == [2019]
+    assert info["reviews"] == 'years up to 2020, area containing "Northmoor"'
+    # no filter is what the view shows
+    whole, info = theme_trends(db)
+    assert info["reviews"] == "all" and len(whole) == rows(db, "SELECT count(*) FROM v_theme_trends")[0][0]
+    bad = run(trends_command, ["--review-type", "inquest"], db)
+    assert bad.exit_code == 2 and "no review has review type 'inquest'" in bad.output
+    empty = run(trends_command, ["--year-from", "2023"], db)
+    assert empty.exit_code == 2 and "no review kept by the filters (years from 2023)" in empty.output
+
+
 def test_trends_json_has_one_record_per_year(db: Path):
     result = run(trends_command, ["--theme", "legal_powers", "--json"], db)
     records = [json.loads(line) for line in result.output.splitlines()]

@@ -233,7 +233,7 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     Store(db_path)
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
-                                        (5, "theme_model"), (6, "ocr"), (7, "printed_pages")]
+                                        (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters")]
     assert again == first
 
 

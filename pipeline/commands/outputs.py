@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from pipeline.commands.options import DB_OPTION
+from pipeline.commands.options import DB_OPTION, review_filter_options
 from pipeline.errors import CaseReviewError
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True,
@@ -57,11 +57,7 @@ def _is_terminal() -> bool:
                    "Without words, lists the theme's passages, most probable first.")
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
-@click.option("--year-from", type=int, default=None, metavar="YEAR", help="Only reviews from this year on.")
-@click.option("--year-to", type=int, default=None, metavar="YEAR", help="Only reviews up to this year.")
-@click.option("--nation", default=None, help="Only reviews from this nation, e.g. Wales.")
-@click.option("--review-type", default=None, help="Only this kind of review, e.g. CSPR, SCR, CPR.")
-@click.option("--area", default=None, help="Only reviews whose area contains this text, e.g. Northmoor.")
+@review_filter_options
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
 @JSON_OPTION
 @DB_OPTION
@@ -267,11 +263,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
               help="The file to write (needed for xlsx). Without it, CSV and Markdown are printed.")
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Leave out passages whose theme probability is below P (0 to 1).")
-@click.option("--year-from", type=int, default=None, metavar="YEAR", help="Only reviews from this year on.")
-@click.option("--year-to", type=int, default=None, metavar="YEAR", help="Only reviews up to this year.")
-@click.option("--nation", default=None, help="Only reviews from this nation, e.g. Wales.")
-@click.option("--review-type", default=None, help="Only this kind of review, e.g. CSPR, SCR, CPR.")
-@click.option("--area", default=None, help="Only reviews whose area contains this text, e.g. Northmoor.")
+@review_filter_options
 @DB_OPTION
 @_user_errors
 def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None, year_from: int | None,
@@ -323,10 +315,13 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
 @click.option("--measure", type=click.Choice(["reviews", "passages"], case_sensitive=False), default="reviews",
               show_default=True,
               help="Count reviews that carry the theme (at least one passage tagged), or passages tagged with it.")
+@review_filter_options
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
-def trends_command(out: Path | None, theme: str | None, measure: str, as_json: bool, db_path: Path | None) -> None:
+def trends_command(out: Path | None, theme: str | None, measure: str, year_from: int | None, year_to: int | None,
+                   nation: str | None, review_type: str | None, area: str | None, as_json: bool,
+                   db_path: Path | None) -> None:
     """Show how common each learning theme is, year by year.
 
     For each year: how many of that year's reviews carry each theme (the theme model tagged at least one
@@ -340,12 +335,14 @@ def trends_command(out: Path | None, theme: str | None, measure: str, as_json: b
       casereview trends
       casereview trends --measure passages --out themes-by-year.png
       casereview trends --theme voice_of_child --json
+      casereview trends --nation Wales --review-type CPR
     """
     from pipeline.outputs.trends import format_trends, plot_trends, theme_trends
 
     if out is not None and out.suffix.lower() not in (".png", ".svg"):
         raise CaseReviewError(f"the chart file must end in .png or .svg (got '{out.name}')")
-    frame, info = theme_trends(db_path, theme)
+    frame, info = theme_trends(db_path, theme, year_from=year_from, year_to=year_to, nation=nation,
+                               review_type=review_type, area=area)
     if as_json:
         for record in frame.to_dict(orient="records"):
             _echo_json(record)

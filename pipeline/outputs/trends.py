@@ -16,7 +16,16 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import open_database, percent, provenance, resolve_theme, shown_time, theme_names
+from pipeline.outputs.common import (
+    KnownValues,
+    describe_filters,
+    open_database,
+    percent,
+    provenance,
+    resolve_theme,
+    shown_time,
+    theme_names,
+)
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 FEW_REVIEWS = 5
@@ -30,15 +39,18 @@ _COLUMNS = {  # measure -> (count column, share column, total column, the row of
 }
 MEASURES: tuple[str, ...] = tuple(_COLUMNS)
 
+# theme_trends_for (migration 008) is v_theme_trends over the reviews that pass the filters.
 _TRENDS = """
 SELECT year, theme, reviews_with_theme, reviews_in_year, share_of_reviews, passages_with_theme,
        passages_in_year, share_of_passages
-FROM v_theme_trends
+FROM theme_trends_for($year_from, $year_to, $nation, $review_type, $area)
 WHERE $theme IS NULL OR theme = $theme
 ORDER BY year, theme"""
 
 
-def theme_trends(db_path: Path | str | None, theme: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_from: int | None = None,
+                 year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
+                 area: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Theme prevalence by year, and the provenance of the numbers.
 
     Parameters
@@ -47,27 +59,38 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None) -> tuple[
         The database (None: the default one).
     theme : str, optional
         Only this theme (id or name).
+    year_from, year_to, nation, review_type, area : optional
+        Count only the reviews that pass these filters (as for search and export); shares are then out of
+        those reviews.
 
     Returns
     -------
     (pandas.DataFrame, dict)
         One row per year and theme: ``year``, ``theme``, ``theme_name``, ``reviews_with_theme``,
         ``reviews_in_year``, ``share_of_reviews`` (0-1), ``passages_with_theme``, ``passages_in_year``,
-        ``share_of_passages`` (0-1); and the provenance (models, run, date, database).
+        ``share_of_passages`` (0-1); and the provenance (models, run, date, database, and ``reviews``: the
+        filters, or "all").
 
     Raises
     ------
     CaseReviewError
-        For an unknown theme, or when no passage has been tagged with a theme yet.
+        For an unknown theme, a filter value no review has, or when no passage (of the reviews kept) has
+        been tagged with a theme yet.
     """
     con = open_database(db_path)
     try:
         theme_id = resolve_theme(con, theme) if theme else None
-        frame = con.execute(_TRENDS, {"theme": theme_id}).df()
+        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
+        frame = con.execute(_TRENDS, {"theme": theme_id, **filters}).df()
         names = theme_names(con)
         info = provenance(con, db_path)
     finally:
         con.close()
+    within = describe_filters(filters)
+    info["reviews"] = within or "all"
+    if frame.empty and within:
+        raise CaseReviewError(f"no review kept by the filters ({within}) has a passage tagged with a theme: "
+                              "try wider filters")
     if frame.empty:
         raise CaseReviewError(
             "no passage is tagged with a theme yet, so there are no trends to show: run `casereview run` "
@@ -105,8 +128,10 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
     definition = (f"A review carries a theme when the theme model ({models}) tagged at least one of its passages."
                   if measure == "reviews" else
                   f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several.")
+    kept = info.get("reviews", "all")
     out = [
         f"{unit.capitalize()} carrying each theme, by year: number of {unit} (share of the {unit} read that year).",
+        *([f"Reviews kept by the filters: {kept}."] if kept != "all" else []),
         definition,
         "",
         line(header),
@@ -133,6 +158,11 @@ def saturated(frame: pd.DataFrame) -> bool:
     enough = frame[frame["reviews_in_year"] >= FEW_REVIEWS]
     cells = enough if not enough.empty else frame
     return bool(len(cells)) and (cells["share_of_reviews"] >= SATURATED).mean() >= SATURATED_CELLS
+
+
+def _kept(info: dict[str, Any]) -> str:
+    kept = info.get("reviews", "all")
+    return "" if kept == "all" else f" ({kept})"
 
 
 def _columns(measure: str) -> tuple[str, str, str, str, str]:
@@ -177,7 +207,7 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
         models = ", ".join(info["theme_models"]) or "unknown"
         figure.text(
             0.01, 0.01,
-            f"Reviews read per year: {per_year}. "
+            f"Reviews read per year{_kept(info)}: {per_year}. "
             f"Theme model {models}; run {info['run_id'] or 'unknown'}; generated {info['generated_at'][:10]}.",
             fontsize=7, color="#555555", wrap=True,
         )
