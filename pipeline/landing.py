@@ -3,8 +3,9 @@
 Manifests are often filled in by copying the address of the page *about* a review rather than of the PDF
 itself. The fetcher uses this module to see which PDFs such a page offers: a link counts as one when its
 address ends in ``.pdf``, when it is marked ``type="application/pdf"``, or when its text, title or image
-says PDF (sites write "Download (PDF, 1.2 MB)" next to addresses like ``/downloads/file/123``). A page that
-redirects with ``<meta http-equiv="refresh">`` gives its target as the only link.
+says PDF (sites write "Download (PDF, 1.2 MB)" next to addresses like ``/downloads/file/123``). Links in the
+parts every page of a site shares (``<nav>``, ``<header>``, ``<footer>``: "Privacy notice (PDF)") do not
+count. A page that redirects with ``<meta http-equiv="refresh">`` gives its target as the only link.
 
 >>> page = '<p>Read <a href="docs/Child-D.pdf">the review (PDF, 1 MB)</a> or <a href="/news">news</a></p>'
 >>> pdf_links(page, "https://example.org/reviews/child-d")
@@ -21,6 +22,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 _PDF_WORD = re.compile(r"\bpdf\b", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"]+)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Parts of a page that every page of the site shares: their links ("Privacy notice (PDF)") are not the review's.
+_CHROME = frozenset({"nav", "header", "footer"})
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,13 @@ class _LinkParser(HTMLParser):
         self.base: str | None = None
         self.refresh: str | None = None
         self._open: tuple[str, str, list[str]] | None = None
+        self._chrome = 0  # how many site-wide parts (menus, page header and footer) are open here
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name.lower(): (value or "") for name, value in attrs}
-        if tag == "base" and values.get("href") and self.base is None:
+        if tag in _CHROME:
+            self._chrome += 1
+        elif tag == "base" and values.get("href") and self.base is None:
             self.base = values["href"].strip()
         elif tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
             match = _REFRESH_URL.search(values.get("content", ""))
@@ -110,7 +116,7 @@ class _LinkParser(HTMLParser):
         elif tag == "a":
             self._finish()
             href = values.get("href", "").strip()
-            if href:
+            if href and not self._chrome:
                 self._open = (href, values.get("type", ""), [values.get("title", ""), values.get("aria-label", "")])
         elif tag == "img" and self._open is not None:
             self._open[2].append(values.get("alt", ""))
@@ -122,6 +128,8 @@ class _LinkParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "a":
             self._finish()
+        elif tag in _CHROME and self._chrome:
+            self._chrome -= 1
 
     def close(self) -> None:
         super().close()

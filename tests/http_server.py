@@ -59,7 +59,8 @@ HTML_PAGE = (
 def _page(body: str) -> bytes:
     head = "<!DOCTYPE html>\n<html><head><title>Case reviews</title></head><body>"
     nav = "<nav><a href='/'>Home</a> <a href='/news'>News</a> <a href='#main'>Skip</a></nav>"
-    return (head + nav + f"<main id='main'>{body}</main></body></html>\n").encode()
+    footer = "<footer><a href='/privacy-notice.pdf'>Privacy notice (PDF, 80 KB)</a></footer>"
+    return (head + nav + f"<main id='main'>{body}</main>{footer}</body></html>\n").encode()
 
 
 REVIEW_PAGE = _page(

@@ -283,6 +283,10 @@ def test_page_without_pdf_links_stays_a_page(fetcher: Fetcher, server: Misbehavi
         ('<meta http-equiv="Refresh" content="0;URL=\'/moved\'"><a href="a.pdf">A</a>', [("https://s.org/moved",
                                                                                             "")]),
         ('<a href="a.pdf">A &amp; B', [("https://s.org/r/a.pdf", "A & B")]),
+        # the parts every page of the site shares are not the review's
+        ('<header><a href="/logo.pdf">Logo</a></header><nav><ul><li><a href="/menu.pdf">Menu</a></ul></nav>'
+         '<p><a href="a.pdf">A</a></p><footer><p><a href="/privacy.pdf">Privacy (PDF)</a></footer>',
+         [("https://s.org/r/a.pdf", "A")]),
     ],
 )
 def test_pdf_links_on_a_page(html: str, links: list[tuple[str, str]]):
