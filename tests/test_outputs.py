@@ -423,6 +423,23 @@ def test_report_for_an_unknown_area_or_year_says_so_and_writes_nothing(
     assert not out.exists()
 
 
+def test_report_for_a_span_of_years(db: Path, tmp_path: Path):
+    # Northmoor has a review in 2019 and one in 2021: a span takes both, and says so
+    out = tmp_path / "northmoor.html"
+    result = run(report_command, ["--area", "northmoor", "--year", "2018-2021", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert f"{NORTHMOOR}, 2018–2021 — 3 reviews (2 read)" in result.output  # Child M (2021) needs OCR
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    assert f"Learning from case reviews: {NORTHMOOR}, 2018–2021" in text
+    assert "The reviews of this area and these years" in text
+    assert "northmoor-2019-child-d" in text and "northmoor-2021-family-k" in text
+    for years, message in (("2022 to 2024", f"{NORTHMOOR} has no reviews from 2022–2024. Years with reviews for "
+                                            f"{NORTHMOOR}: 2019, 2021. The nearest is 2021."),
+                           ("2021-2019", "run backwards"), ("last year", "is not a year")):
+        bad = run(report_command, ["--area", "northmoor", "--year", years, "--out", str(out)], db)
+        assert bad.exit_code == 2 and message in bad.output, bad.output
+
+
 def test_report_needs_an_html_file_name(db: Path, tmp_path: Path):
     result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(tmp_path / "r.pdf")], db)
     assert result.exit_code == 2 and ".html" in result.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -359,31 +360,46 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
 @click.command("report", context_settings=CONTEXT)
 @click.option("--area", required=True, help="The safeguarding partnership or local authority (part of the name "
                                             "is enough when it names only one area).")
-@click.option("--year", type=int, required=True, help="The year of the reviews.")
+@click.option("--year", required=True, metavar="YEAR",
+              help="The year of the reviews, or a span of years for an area with few reviews a year, e.g. "
+                   "2019-2023.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The web page to write, e.g. northmoor-2021.html.")
 @DB_OPTION
 @_user_errors
-def report_command(area: str, year: int, out: Path, db_path: Path | None) -> None:
+def report_command(area: str, year: str, out: Path, db_path: Path | None) -> None:
     """Write an annual summary for a safeguarding partnership as one web page.
 
-    The page lists the area's reviews of that year, compares how often each learning theme appears
-    in them with all reviews in the database (table and chart), quotes the strongest evidence with
-    page numbers, shows topics when a topic model has been run, and says plainly what the figures
-    cannot tell you. It opens in any browser without the internet and prints cleanly. Check every quote
+    The page lists the area's reviews of that year (or span of years), compares how often each learning
+    theme appears in them with all reviews in the database (table and chart), quotes the strongest
+    evidence with page numbers, shows topics when a topic model has been run, and says plainly what the
+    figures cannot tell you. It opens in any browser without the internet and prints cleanly. Check every quote
     against the review before publishing.
 
     \b
-    Example:
+    Examples:
       casereview report --area "Northmoor" --year 2021 --out northmoor-2021.html
+      casereview report --area "Cwm Llwyd" --year 2019-2023 --out cwm-llwyd-2019-2023.html
     """
     from pipeline.outputs.common import counted
     from pipeline.outputs.report import write_report
 
-    result = write_report(db_path, area, year, out)
+    result = write_report(db_path, area, _years(year), out)
     click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {counted(result.reviews, 'review')} "
                f"({result.reviews_read} read), {counted(result.themes_present, 'theme')} found. Open it in a web "
                "browser.")
+
+
+_YEARS = re.compile(r"\s*(\d{4})\s*(?:(?:-|–|—|to)\s*(\d{4})\s*)?", re.IGNORECASE)
+
+
+def _years(text: str) -> int | tuple[int, int]:
+    """--year as given: "2021", or a span "2019-2023" (also "2019–2023", "2019 to 2023")."""
+    match = _YEARS.fullmatch(text)
+    if not match:
+        raise CaseReviewError(f"--year {text!r} is not a year: give one (2021) or a span of years (2019-2023)")
+    first, last = match.groups()
+    return int(first) if last is None else (int(first), int(last))
 
 
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (

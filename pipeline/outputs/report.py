@@ -46,7 +46,7 @@ class ReportResult:
 
     path: Path
     area: str
-    year: int
+    year: str  # as shown: "2021", or "2019–2023" for a span of years
     reviews: int
     reviews_read: int
     themes_present: int
@@ -57,12 +57,12 @@ _YEARS_OF_AREA = "SELECT DISTINCT year FROM reviews WHERE area = $1 AND year IS 
 _SCOPE_REVIEWS = """
 SELECT review_id, title, review_type, nation, year, published, source, status, error, pages, passages, themes
 FROM v_review_summary
-WHERE area = $area AND year = $year
+WHERE area = $area AND year BETWEEN $year_from AND $year_to
 ORDER BY title, review_id"""
 # Per theme: reviews and passages carrying it in the area's year and in the whole database. Denominators
 # count reviews whose text was read (they have passages).
 _THEME_COUNTS = """
-WITH scope AS (SELECT review_id FROM reviews WHERE area = $area AND year = $year),
+WITH scope AS (SELECT review_id FROM reviews WHERE area = $area AND year BETWEEN $year_from AND $year_to),
 tags AS (SELECT review_id, theme, count(*) AS passages FROM passage_themes GROUP BY review_id, theme)
 SELECT theme,
        count(*) FILTER (WHERE review_id IN (SELECT review_id FROM scope)) AS area_reviews,
@@ -76,8 +76,9 @@ LEFT JOIN (SELECT review_id AS rid, theme AS th, max(model_version) AS max_model
 GROUP BY theme"""
 _TOTALS = """
 WITH read AS (SELECT p.review_id, count(*) AS passages FROM passages p GROUP BY p.review_id)
-SELECT count(*) FILTER (WHERE r.area = $area AND r.year = $year) AS area_reviews,
-       coalesce(sum(read.passages) FILTER (WHERE r.area = $area AND r.year = $year), 0) AS area_passages,
+SELECT count(*) FILTER (WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to) AS area_reviews,
+       coalesce(sum(read.passages) FILTER (WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to), 0)
+           AS area_passages,
        count(*) AS all_reviews,
        coalesce(sum(read.passages), 0) AS all_passages,
        min(r.year) AS first_year,
@@ -87,7 +88,7 @@ _QUOTES = f"""
 SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, text,
        {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")}
 FROM v_theme_evidence v
-WHERE area = $area AND year = $year
+WHERE area = $area AND year BETWEEN $year_from AND $year_to
 QUALIFY row_number() OVER (PARTITION BY theme ORDER BY score DESC, review_id, passage_id) <= {QUOTES_PER_THEME}
 ORDER BY theme, score DESC"""
 # Topics of the newest topic model (tables from migration 004; older layouts without model_version also work).
@@ -102,7 +103,7 @@ JOIN current_model c ON c.model_version = pt.model_version
 JOIN topics t ON t.topic_id = pt.topic_id AND t.model_version = pt.model_version
 JOIN passages p ON p.passage_id = pt.passage_id
 JOIN reviews r ON r.review_id = p.review_id
-WHERE r.area = $area AND r.year = $year AND t.topic_id <> -1
+WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND t.topic_id <> -1
 GROUP BY t.topic_id, t.label, t.terms, t.model_version
 ORDER BY passages DESC, t.topic_id
 LIMIT {TOPICS_SHOWN}"""
@@ -113,7 +114,7 @@ FROM passage_topics pt
 JOIN topics t ON t.topic_id = pt.topic_id
 JOIN passages p ON p.passage_id = pt.passage_id
 JOIN reviews r ON r.review_id = p.review_id
-WHERE r.area = $area AND r.year = $year AND t.topic_id <> -1
+WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND t.topic_id <> -1
 GROUP BY t.topic_id, t.label, t.terms, t.model_version
 ORDER BY passages DESC, t.topic_id
 LIMIT {TOPICS_SHOWN}"""
@@ -121,7 +122,7 @@ LIMIT {TOPICS_SHOWN}"""
 _OCR_PAGES = """
 SELECT g.review_id, count(*) AS pages
 FROM pages g JOIN reviews r ON r.review_id = g.review_id
-WHERE r.area = $area AND r.year = $year AND g.ocr
+WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND g.ocr
 GROUP BY g.review_id"""
 _COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
 _HAS_COLUMN = """
@@ -173,25 +174,47 @@ def _area_list_hint(areas: list[str]) -> str:
             "casereview sql \"SELECT DISTINCT area FROM reviews ORDER BY area\"")
 
 
-def check_year(con: duckdb.DuckDBPyConnection, area: str, year: int) -> None:
-    """Raise ``ReportScopeError`` naming the years that do have reviews when ``area`` has none in ``year``."""
+def year_span(year: int | tuple[int, int]) -> tuple[int, int]:
+    """(first, last) year of a report: one year, or a span of years (first before last).
+
+    >>> year_span(2021), year_span((2019, 2023))
+    ((2021, 2021), (2019, 2023))
+    """
+    first, last = (year, year) if isinstance(year, int) else year
+    if first > last:
+        raise CaseReviewError(f"the years {first}-{last} run backwards: give the earlier year first ({last}-{first})")
+    return first, last
+
+
+def span_label(first: int, last: int) -> str:
+    """'2021', or '2019–2023' for a span of years."""
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def check_year(con: duckdb.DuckDBPyConnection, area: str, year: int | tuple[int, int]) -> None:
+    """Raise ``ReportScopeError`` naming the years that do have reviews when ``area`` has none in ``year`` (one
+    year, or a (first, last) span)."""
+    first, last = year_span(year)
     years = [row[0] for row in con.execute(_YEARS_OF_AREA, [area]).fetchall()]
-    if year in years:
+    if any(first <= y <= last for y in years):
         return
-    nearest = sorted(years, key=lambda y: (abs(y - year), -y))[:1]
+    nearest = sorted(years, key=lambda y: (min(abs(y - first), abs(y - last)), -y))[:1]
     listing = ", ".join(map(str, years)) or "none"
     hint = f" The nearest is {nearest[0]}." if nearest else ""
     raise ReportScopeError(
-        f"{area} has no reviews from {year}. Years with reviews for {area}: {listing}.{hint}"
+        f"{area} has no reviews from {span_label(first, last)}. Years with reviews for {area}: {listing}.{hint}"
     )
 
 
 # --------------------------------------------------------------------------- gathering
 
 
-def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str, year: int) -> dict[str, Any]:
-    """Everything the report shows, for an area name as stored and a year that has reviews."""
-    params = {"area": area, "year": year}
+def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str,
+           year: int | tuple[int, int]) -> dict[str, Any]:
+    """Everything the report shows, for an area name as stored and a year (or a (first, last) span of years)
+    that has reviews. ``year`` in the result is the years as shown ("2021", "2019–2023")."""
+    first, last = year_span(year)
+    params = {"area": area, "year_from": first, "year_to": last}
     names = theme_names(con)
     reviews = _dicts(con, _SCOPE_REVIEWS, params)
     ocr_pages = dict(con.execute(_OCR_PAGES, params).fetchall())
@@ -219,7 +242,8 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
         quotes.setdefault(quote["theme"], []).append(quote)
     return {
         "area": area,
-        "year": year,
+        "year": span_label(first, last),
+        "several_years": first != last,
         "provenance": provenance(con, db_path),
         "reviews": reviews,
         "totals": totals,
@@ -263,7 +287,7 @@ def _share(part: Any, whole: Any) -> float | None:
 # --------------------------------------------------------------------------- writing
 
 
-def build_report(db_path: Path | str | None, area: str, year: int) -> tuple[str, dict[str, Any]]:
+def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int]) -> tuple[str, dict[str, Any]]:
     """The report's HTML and the data behind it.
 
     Raises
@@ -281,8 +305,8 @@ def build_report(db_path: Path | str | None, area: str, year: int) -> tuple[str,
     return render(data), data
 
 
-def write_report(db_path: Path | str | None, area: str, year: int, out: Path) -> ReportResult:
-    """Write the annual summary for ``area`` and ``year`` to ``out`` (an .html file).
+def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, int], out: Path) -> ReportResult:
+    """Write the summary for ``area`` and ``year`` (or a (first, last) span of years) to ``out`` (an .html file).
 
     Parameters
     ----------
@@ -290,8 +314,9 @@ def write_report(db_path: Path | str | None, area: str, year: int, out: Path) ->
         The database (None: the default one).
     area : str
         The area: its full name, or any part of it that names only one area (any case).
-    year : int
-        Year of the reviews.
+    year : int or (int, int)
+        Year of the reviews, or the first and last years of a span (a partnership with few reviews a year
+        may summarise several).
     out : Path
         The HTML file to write; nothing is written when the area or year has no reviews.
 
@@ -310,7 +335,7 @@ def write_report(db_path: Path | str | None, area: str, year: int, out: Path) ->
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return ReportResult(
-        path=out, area=data["area"], year=year, reviews=len(data["reviews"]),
+        path=out, area=data["area"], year=data["year"], reviews=len(data["reviews"]),
         reviews_read=int(data["totals"]["area_reviews"]),
         themes_present=sum(1 for theme in data["themes"] if theme["area_reviews"]),
     )
@@ -378,7 +403,7 @@ def render(data: dict[str, Any]) -> str:
         f"{_years(data['totals'])}.</p>",
         "</header>",
         _provenance_section(data["provenance"]),
-        _reviews_section(data["reviews"]),
+        _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
         _topics_section(data["topics"]),
         _limits_section(data),
@@ -424,7 +449,7 @@ def _provenance_section(info: dict[str, Any]) -> str:
     )
 
 
-def _reviews_section(reviews: list[dict[str, Any]]) -> str:
+def _reviews_section(reviews: list[dict[str, Any]], several_years: bool = False) -> str:
     rows = []
     for review in reviews:
         status = review["status"]
@@ -445,7 +470,8 @@ def _reviews_section(reviews: list[dict[str, Any]]) -> str:
     return (
         '<section id="reviews">'
         f"<h2>Reviews in scope ({len(reviews)})</h2>"
-        "<table><caption>The reviews of this area and year, and whether each could be read</caption>"
+        f"<table><caption>The reviews of this area and {'these years' if several_years else 'year'}, "
+        "and whether each could be read</caption>"
         f"{_head('Title', 'Type', '#Year', '#Pages', '#Passages', 'Status')}"
         f"<tbody>{''.join(rows)}</tbody></table>"
         "</section>"
