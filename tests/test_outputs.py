@@ -312,9 +312,14 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert result.exit_code == 0, result.output
     assert "2 reviews (1 read)" in result.output
     page, source = parse(out)
-    assert page.sections == ["provenance", "reviews", "themes", "topics", "limits"]
+    assert page.sections == ["provenance", "reviews", "themes", "recommendations", "topics", "limits"]
     assert page.headings[0] == f"Learning from case reviews: {NORTHMOOR}, 2021"
     text = " ".join(" ".join(page.text).split())
+    # the review's own recommendations, from the section with that heading, with the page
+    recommendations = text.partition("Recommendations What each review recommended")[2].partition("Topics")[0]
+    assert "Family K: a child safeguarding practice review (2021) The partnership should audit how schools " \
+           "record concerns. p. 7" in recommendations
+    assert "Child D" not in recommendations  # 2019: not in scope
     # provenance
     assert run_id(db) in text and MANIFEST_SHA in text and THEME_MODEL in text
     assert "check quotes against the source before publishing" in text

@@ -124,6 +124,16 @@ SELECT g.review_id, count(*) AS pages
 FROM pages g JOIN reviews r ON r.review_id = g.review_id
 WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND g.ocr
 GROUP BY g.review_id"""
+# The passages of each review in scope under a heading that names its recommendations ("Recommendations",
+# "7. Recommendations", "Learning and recommendations"), in the review's order.
+RECOMMENDATIONS_PER_REVIEW = 20
+_RECOMMENDATIONS = f"""
+SELECT p.review_id, r.title, r.year, p.seq, p.text, p.section, p.page_start, p.page_end,
+       {read_by_ocr_sql("p")} AS ocr, {printed_pages_sql("p")}
+FROM passages p JOIN reviews r ON r.review_id = p.review_id
+WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND strpos(lower(p.section), 'recommendation') > 0
+QUALIFY row_number() OVER (PARTITION BY p.review_id ORDER BY p.seq) <= {RECOMMENDATIONS_PER_REVIEW}
+ORDER BY r.year, p.review_id, p.seq"""
 _COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
 _HAS_COLUMN = """
 SELECT count(*) > 0 FROM information_schema.columns
@@ -250,6 +260,7 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
         "themes": themes,
         "quotes": quotes,
         "topics": _topics(con, params),
+        "recommendations": _dicts(con, _RECOMMENDATIONS, params),
         "unread_elsewhere": con.execute(_UNREAD_ELSEWHERE).fetchone()[0],
     }
 
@@ -405,6 +416,7 @@ def render(data: dict[str, Any]) -> str:
         _provenance_section(data["provenance"]),
         _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
+        _recommendations_section(data["recommendations"], data["reviews"]),
         _topics_section(data["topics"]),
         _limits_section(data),
         f'<footer><p>Made by casereview {_e(data["provenance"]["casereview_version"])} on '
@@ -583,6 +595,39 @@ def bar_chart(themes: list[dict[str, Any]], area: str, year: int) -> str:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> str:
+    """What each review recommended, as written under its recommendations heading, with pages to cite."""
+    by_review: dict[str, list[dict[str, Any]]] = {}
+    for passage in passages:
+        by_review.setdefault(passage["review_id"], []).append(passage)
+    read = [r for r in reviews if r["status"] == "ok"]
+    without = [r["title"] for r in read if r["review_id"] not in by_review]
+    articles = []
+    for items in by_review.values():
+        rows = []
+        for item in items:
+            where = pages_label(item["page_start"], item["page_end"], item["printed_start"], item["printed_end"])
+            ocr = f" · {OCR_NOTE}" if item["ocr"] else ""
+            rows.append(f"<li><p>{_e(item['text'])}</p><p class=\"cite\">{_e(where)}{_e(ocr)}</p></li>")
+        more = (f'<p class="muted">The first {RECOMMENDATIONS_PER_REVIEW} passages of the section are shown; '
+                "the review has more.</p>" if len(items) == RECOMMENDATIONS_PER_REVIEW else "")
+        articles.append(f'<article class="recommendations"><h3>{_e(items[0]["title"])} ({items[0]["year"]})</h3>'
+                        f"<ol class=\"quotes\">{''.join(rows)}</ol>{more}</article>")
+    missing = (f"<p class=\"muted\">No heading naming recommendations was found in: {_e('; '.join(without))}. "
+               "Such a review may set them out elsewhere (in its findings, or in a separate document).</p>"
+               if without else "")
+    return (
+        '<section id="recommendations">'
+        "<h2>Recommendations</h2>"
+        '<p class="muted">What each review recommended, as written under its heading for recommendations '
+        "(the passages of any section whose heading has the word), in the review's order, with pages to cite. "
+        "They are the reviews' own words, not the theme model's.</p>"
+        + ("".join(articles) or "<p>None of these reviews has a heading naming recommendations.</p>")
+        + missing
+        + "</section>"
+    )
 
 
 def _topics_section(topics: dict[str, Any]) -> str:
