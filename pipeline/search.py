@@ -100,6 +100,12 @@ ORDER BY s.score DESC, s.passage_id
 LIMIT $limit"""
 _BM25_REVIEW_JOIN = "JOIN reviews r ON r.review_id = s.review_id"
 _BM25_THEME_FILTER = f"AND s.passage_id IN ({_TAGGED})"
+# Passages under a heading that contains the text (any case): "recommendation" keeps "7. Recommendations".
+_IN_SECTION = "SELECT passage_id FROM passages WHERE strpos(lower(section), lower($section)) > 0"
+_BM25_SECTION_FILTER = f"AND s.passage_id IN ({_IN_SECTION})"
+_SECTIONS_LIKE = """
+SELECT section, count(*) AS passages FROM passages WHERE section IS NOT NULL
+GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
 
 # ---- The same BM25 scores (k1 = 1.2, b = 0.75, as match_bm25) from term-sorted postings, so that a query
 # reads only the rows of its own terms instead of scanning the whole index.
@@ -244,6 +250,8 @@ _FAST_REVIEW_FILTER = f"""
                     WHERE {_FILTERS})"""
 _FAST_THEME_FILTER = f"""
       AND p.docid IN (SELECT d.docid FROM search_index.docs d WHERE d.passage_id IN ({_TAGGED}))"""
+_FAST_SECTION_FILTER = f"""
+      AND p.docid IN (SELECT d.docid FROM search_index.docs d WHERE d.passage_id IN ({_IN_SECTION}))"""
 _FAST_PHRASE_HAVING = "HAVING count(*) FILTER (WHERE p.termid = ANY($phrase_termids::BIGINT[])) = $phrase_terms"
 _FAST_TOP = "SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT $limit"
 # ---- A theme and no words: the passages tagged with it, most probable first.
@@ -252,6 +260,7 @@ SELECT t.passage_id, t.score
 FROM passage_themes t
 JOIN reviews r ON r.review_id = t.review_id
 WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS}
+  AND ($section IS NULL OR t.passage_id IN ({_IN_SECTION}))
 ORDER BY t.score DESC, t.passage_id
 LIMIT $limit"""
 
@@ -514,6 +523,7 @@ def search(
     nation: str | None = None,
     review_type: str | None = None,
     area: str | None = None,
+    section: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
     """Find passages by words and filters, best first.
@@ -535,6 +545,8 @@ def search(
         Keep reviews of this nation / type (case-insensitive, exact).
     area : str, optional
         Keep reviews whose area contains this text (case-insensitive).
+    section : str, optional
+        Keep passages under a heading that contains this text (case-insensitive): "recommendations".
     limit : int
         At most this many hits (1-1000).
 
@@ -547,7 +559,8 @@ def search(
     ------
     CaseReviewError
         For a query with nothing to search for, unbalanced quotes, an unknown theme, a filter value no
-        review has, a bad year range or probability, or a database without a search index.
+        review has, a section no heading contains, a bad year range or probability, or a database without a
+        search index.
 
     Examples
     --------
@@ -557,7 +570,8 @@ def search(
     >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)  # doctest: +SKIP
     """
     return search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
-                             year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit).hits
+                             year_to=year_to, nation=nation, review_type=review_type, area=area, section=section,
+                             limit=limit).hits
 
 
 def search_with_forms(db_path: Path | str | None, query: str | None, **options: Any) -> SearchResult:
@@ -630,6 +644,7 @@ class Searcher:
         nation: str | None = None,
         review_type: str | None = None,
         area: str | None = None,
+        section: str | None = None,
         limit: int = 20,
         use_search_tables: bool | None = None,
     ) -> list[SearchHit]:
@@ -649,6 +664,7 @@ class Searcher:
         params: dict[str, Any] = {
             "theme": self._theme(theme),
             "min_score": min_score,
+            "section": self._section(section),
             **self._known.review_filters(year_from, year_to, nation, review_type, area),
             "limit": limit,
         }
@@ -805,6 +821,23 @@ class Searcher:
                     (short, tuple(stem_of[_fold(w)] for w in _WORD_RE.findall(long_form))) for short, long_form in rows]
         return self._abbreviations
 
+    def _section(self, section: str | None) -> str | None:
+        """The --section text, checked: some passage must be under a heading that contains it."""
+        if section is None:
+            return None
+        wanted = " ".join(section.split())
+        if not wanted:
+            raise CaseReviewError("--section is empty: give a word of the heading, e.g. --section recommendations")
+        headings = self.con.execute(_SECTIONS_LIKE).fetchall()
+        if any(wanted.lower() in heading.lower() for heading, _ in headings):
+            return wanted
+        common = [heading for heading, _ in headings[:8]]
+        close = closest(wanted, [heading for heading, _ in headings], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise CaseReviewError(
+            f"no passage is under a heading containing {wanted!r}.{hint} The most common headings are: "
+            f"{'; '.join(common) or 'none'}")
+
     def _theme(self, theme: str | None) -> str | None:
         if theme is None:
             return None
@@ -861,6 +894,8 @@ def _rank_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict
         filters.append(f"AND {_FILTERS}")
     if _theme_filtered(params):
         filters.append(_BM25_THEME_FILTER)
+    if params.get("section") is not None:
+        filters.append(_BM25_SECTION_FILTER)
     sql = _RANK_BM25.format(joins="\n".join(joins), filters="\n".join(filters))
     values = {**_used(params, sql), "query": " ".join(parsed.words)}
     return con.execute(sql, values).fetchall()
@@ -878,6 +913,8 @@ def _rank_fast(
         filters.append(_FAST_REVIEW_FILTER)
     if _theme_filtered(params):
         filters.append(_FAST_THEME_FILTER)
+    if params.get("section") is not None:
+        filters.append(_FAST_SECTION_FILTER)
     sql = _RANK_FAST.format(
         filters="".join(filters),
         having=_FAST_PHRASE_HAVING if parsed.phrases else "",

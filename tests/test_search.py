@@ -714,3 +714,26 @@ def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
     finally:
         con.close()
     assert Store(path).reviews_not_in([r["review_id"] for r in REVIEWS]) == []
+
+
+def test_section_keeps_passages_under_a_heading_containing_the_text(db: Path):
+    # "schools" is in Family K's recommendation, and "school" in one of Child D's findings
+    everywhere = ids(search(db, "schools"))
+    assert "northmoor-2021-family-k-p3" in everywhere and len(everywhere) > 1
+    assert ids(search(db, "schools", section="RECOMMEND")) == ["northmoor-2021-family-k-p3"]
+    con = open_database(db)
+    try:
+        for fast in (True, False):  # the search tables and DuckDB's match_bm25 agree
+            found = Searcher(con).search("information", section="findings", use_search_tables=fast)
+            assert found and {hit.section for hit in found} == {"Findings"}
+    finally:
+        con.close()
+    # with a theme and no words: the theme's passages under that heading
+    assert ids(search(db, None, theme="voice_of_child", section="voice of")) == ["cwm-llwyd-2022-child-w-p1"]
+    with pytest.raises(CaseReviewError, match=r"no passage is under a heading containing 'recomendations'\. "
+                                              r"Did you mean 'Recommendations'\? The most common headings are: "):
+        search(db, "schools", section="recomendations")
+    result = CliRunner().invoke(search_command, ["neglect", "--section", "recommendations", "--db", str(db)])
+    assert result.exit_code == 0
+    assert "No passages found under a heading containing 'recommendations'. Try fewer or different words, or " \
+           "another --section." in result.output

@@ -59,13 +59,15 @@ def _is_terminal() -> bool:
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
 @review_filter_options
+@click.option("--section", default=None, metavar="TEXT",
+              help="Only passages under a heading that contains this text, e.g. recommendations.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
 def search_command(query: str | None, theme: str | None, min_score: float | None, year_from: int | None,
-                   year_to: int | None, nation: str | None, review_type: str | None, area: str | None, limit: int,
-                   as_json: bool, db_path: Path | None) -> None:
+                   year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
+                   section: str | None, limit: int, as_json: bool, db_path: Path | None) -> None:
     """Search the reviews for passages about a subject, best match first.
 
     Each result shows the review, its area and year, the page(s) to cite, the section, the matched words in
@@ -84,6 +86,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search "information sharing"
       casereview search "strategy meeting" --nation Wales --year-from 2018
       casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
+      casereview search "information sharing" --section recommendations
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import describe_filters, theme_names
@@ -91,7 +94,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     from pipeline.themes.trust import note_for_tags
 
     result = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
-                               year_to=year_to, nation=nation, review_type=review_type, area=area, limit=limit)
+                               year_to=year_to, nation=nation, review_type=review_type, area=area,
+                               section=section, limit=limit)
     hits, also = result.hits, result.also
     missing = _missing_note(result.missing)
     if as_json:
@@ -111,10 +115,13 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         found = "No passages found" + (f" tagged with the theme '{theme}'" if theme else "")
         if min_score is not None:
             found += f" at a probability of {min_score:g} or more"
+        if section:
+            found += f" under a heading containing '{' '.join(section.split())}'"
         if within:
             found += f" in the reviews kept by the filters ({within})"
         tries = [t for t, given in (("fewer or different words", query and query.strip()),
                                     ("a lower --min-score", min_score is not None),
+                                    ("another --section", section),
                                     ("looser filters", within)) if given]
         click.echo(f"{found}. Try " + ", or ".join(tries or ["other words"]) + ".")
         return
@@ -373,8 +380,8 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
     The page lists the area's reviews of that year (or span of years), compares how often each learning
     theme appears in them with all reviews in the database (table and chart), quotes the strongest
     evidence with page numbers, lists each review's own recommendations, shows topics when a topic model
-    has been run, and says plainly what the figures cannot tell you. It opens in any browser without the internet and prints cleanly. Check every quote
-    against the review before publishing.
+    has been run, and says plainly what the figures cannot tell you. It opens in any browser without the
+    internet and prints cleanly. Check every quote against the review before publishing.
 
     \b
     Examples:
