@@ -6,8 +6,9 @@ kept once however many sources serve them. Downloads are streamed with a size ca
 retried with exponential back-off on transient failures, limited per host, and
 made conditional (ETag / Last-Modified) so unchanged documents are not downloaded
 again. A link to a web page about a review that links to one PDF gives that PDF
-(``pipeline.landing`` finds the links). Every failure raises ``FetchError`` naming the source, what happened and
-what to do. This module does not import Prefect: flows call it.
+(``pipeline.landing`` finds the links). Every failure raises ``FetchError`` naming
+the source, what happened and what to do. This module does not import Prefect:
+flows call it.
 """
 
 from __future__ import annotations

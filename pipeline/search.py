@@ -259,10 +259,10 @@ _RANK_THEME = f"""
 SELECT t.passage_id, t.score
 FROM passage_themes t
 JOIN reviews r ON r.review_id = t.review_id
-WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS}
-  AND ($section IS NULL OR t.passage_id IN ({_IN_SECTION}))
+WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{section}}
 ORDER BY t.score DESC, t.passage_id
 LIMIT $limit"""
+_THEME_SECTION_FILTER = f"AND t.passage_id IN ({_IN_SECTION})"
 
 # ---- What is shown for each hit.
 # (MATERIALIZED: look the few passages up by key first; joined straight away, DuckDB would scan them all.
@@ -670,7 +670,8 @@ class Searcher:
         }
         con = self.con
         if parsed is None:
-            ranked = con.execute(_RANK_THEME, params).fetchall()
+            sql = _RANK_THEME.format(section=_THEME_SECTION_FILTER if params["section"] is not None else "")
+            ranked = con.execute(sql, _used(params, sql)).fetchall()
             hits = _hits(con, ranked, "theme_probability", params["theme"])
             stems: set[str] = set()
         else:

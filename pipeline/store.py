@@ -581,8 +581,8 @@ class Store:
             documents = {status: 0 for status in DOCUMENT_STATUSES}
             documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
             failures = _fetch_dicts(con, _SELECT_FAILURES)
-            same = _fetch_dicts(con, _SELECT_SAME_DOCUMENTS, [None])
             last_run = _fetch_dicts(con, _SELECT_LAST_RUN)
+        same = self.same_documents()
         return {
             "reviews": reviews,
             "documents": documents,
@@ -626,8 +626,9 @@ class Store:
 
         Their manifest row, document, pages, passages, sentences, themes, roll-up and topic assignments go;
         the runs' logs (``run_reviews``, ``fetch_attempts``) keep what happened to them, and cached
-        embeddings stay (they are keyed by passage text). The full-text index does not follow deletions:
-        rebuild it afterwards (``rebuild_fts``). Unknown ids are ignored.
+        embeddings stay (keyed by passage id, they serve again if the review comes back unchanged). The
+        full-text index does not follow deletions: rebuild it afterwards (``rebuild_fts``). Unknown ids are
+        ignored.
         """
         with self._connection(read_only=False) as con, _transaction(con):
             known = [rid for (rid,) in con.execute(
