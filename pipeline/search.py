@@ -33,8 +33,10 @@ import duckdb
 from pipeline.errors import CaseReviewError
 from pipeline.lexicon import close_spellings, open_forms
 from pipeline.outputs.common import (
+    IN_SECTION_SQL,
     REVIEW_FILTERS,
     KnownValues,
+    check_section,
     check_years,
     closest,
     open_database,
@@ -100,12 +102,8 @@ ORDER BY s.score DESC, s.passage_id
 LIMIT $limit"""
 _BM25_REVIEW_JOIN = "JOIN reviews r ON r.review_id = s.review_id"
 _BM25_THEME_FILTER = f"AND s.passage_id IN ({_TAGGED})"
-# Passages under a heading that contains the text (any case): "recommendation" keeps "7. Recommendations".
-_IN_SECTION = "SELECT passage_id FROM passages WHERE strpos(lower(section), lower($section)) > 0"
+_IN_SECTION = f"SELECT s.passage_id FROM passages s WHERE {IN_SECTION_SQL.format(alias='s')}"
 _BM25_SECTION_FILTER = f"AND s.passage_id IN ({_IN_SECTION})"
-_SECTIONS_LIKE = """
-SELECT section, count(*) AS passages FROM passages WHERE section IS NOT NULL
-GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
 
 # ---- The same BM25 scores (k1 = 1.2, b = 0.75, as match_bm25) from term-sorted postings, so that a query
 # reads only the rows of its own terms instead of scanning the whole index.
@@ -823,21 +821,7 @@ class Searcher:
         return self._abbreviations
 
     def _section(self, section: str | None) -> str | None:
-        """The --section text, checked: some passage must be under a heading that contains it."""
-        if section is None:
-            return None
-        wanted = " ".join(section.split())
-        if not wanted:
-            raise CaseReviewError("--section is empty: give a word of the heading, e.g. --section recommendations")
-        headings = self.con.execute(_SECTIONS_LIKE).fetchall()
-        if any(wanted.lower() in heading.lower() for heading, _ in headings):
-            return wanted
-        common = [heading for heading, _ in headings[:8]]
-        close = closest(wanted, [heading for heading, _ in headings], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise CaseReviewError(
-            f"no passage is under a heading containing {wanted!r}.{hint} The most common headings are: "
-            f"{'; '.join(common) or 'none'}")
+        return check_section(self.con, section)
 
     def _theme(self, theme: str | None) -> str | None:
         if theme is None:

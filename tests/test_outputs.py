@@ -158,6 +158,16 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     assert {line.split(",")[1] for line in by_area.text.splitlines()[1:]} == {
         "northmoor-2019-child-d", "northmoor-2021-family-k"}
     assert by_area.provenance["reviews"] == 'review type cspr, area containing "northmoor"'
+    # --section keeps the passages under a heading containing the text: Child D's and Child T's are findings
+    findings = export_theme(db, "information_sharing", "csv", section="FINDINGS")
+    assert {line.split(",")[1] for line in findings.text.splitlines()[1:]} == {
+        "cwm-llwyd-2020-child-t", "northmoor-2019-child-d", "northmoor-2021-family-k"}
+    out = tmp_path / "planning.md"
+    result = run(export_command, ["--theme", "planning_support", "--section", "plan", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert 'tagged Planning and support (planning_support) under a heading containing "plan"' in result.output
+    assert 'Passages under a heading containing "plan".' in out.read_text(encoding="utf-8")
+    assert findings.provenance["section"] == "FINDINGS" and everything.provenance["section"] is None
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -171,6 +181,8 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     (["--theme", "asessment"], "Did you mean 'assessment'?"),  # a close spelling
     (["--theme", "assessment", "--format", "xlsx"], "needs a file name"),
     (["--theme", "assessment", "--min-score", "0.95"], "nothing to export"),
+    (["--theme", "assessment", "--section", "Finding"], "under a heading containing \"Finding\": nothing to export"),
+    (["--theme", "assessment", "--section", "Recomendations"], "Did you mean 'Recommendations'?"),
 ])
 def test_export_errors_are_clear(db: Path, args: list[str], message: str):
     result = run(export_command, args, db)

@@ -272,11 +272,13 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Leave out passages whose theme probability is below P (0 to 1).")
 @review_filter_options
+@click.option("--section", default=None, metavar="TEXT",
+              help="Only passages under a heading that contains this text, e.g. recommendations.")
 @DB_OPTION
 @_user_errors
 def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
-                   db_path: Path | None) -> None:
+                   section: str | None, db_path: Path | None) -> None:
     """Save the evidence for one learning theme as a table, strongest first.
 
     One row per passage tagged with the theme: the review, its area and year, the page(s) to cite, the
@@ -290,20 +292,23 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
       casereview export --theme "Information sharing" --format md --out sharing.md
       casereview export --theme assessment --min-score 0.8 --out assessment.csv
       casereview export --theme legal_powers --nation Wales --year-from 2019 --out wales-legal.xlsx
+      casereview export --theme information_sharing --section recommendations --out sharing-recs.csv
     """
     from pipeline.outputs.export import export_theme
 
     result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score,
-                          year_from=year_from, year_to=year_to, nation=nation, review_type=review_type, area=area)
+                          year_from=year_from, year_to=year_to, nation=nation, review_type=review_type, area=area,
+                          section=section)
     if result.text is not None:
         click.echo(result.text, nl=False)
         if (fmt or "csv").lower() == "csv":
             click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly): "
                        + json.dumps(result.provenance, ensure_ascii=False, default=str), err=True)
         return
-    within = result.provenance["reviews"]
+    within, section = result.provenance["reviews"], result.provenance.get("section")
     passages = f"{result.rows} passage{'' if result.rows == 1 else 's'}"
-    click.echo(f"Wrote {result.path}: {passages} tagged {result.theme_name} ({result.theme}), highest probability first"
+    click.echo(f"Wrote {result.path}: {passages} tagged {result.theme_name} ({result.theme})"
+               + (f' under a heading containing "{section}"' if section else "") + ", highest probability first"
                + (f"; reviews: {within}." if within != "all" else "."))
     if result.provenance_path:
         click.echo(f"Provenance (models, run, manifest checksum, date) is in {result.provenance_path}: "

@@ -316,6 +316,35 @@ class KnownValues:
                 "review_type": self.value("review_type", review_type), "area": self.area(area)}
 
 
+_SECTIONS = """
+SELECT section, count(*) AS passages FROM passages WHERE section IS NOT NULL
+GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
+# Passages under a heading that contains the text (any case): "recommendation" keeps "7. Recommendations".
+IN_SECTION_SQL = "strpos(lower({alias}.section), lower($section)) > 0"
+
+
+def check_section(con: duckdb.DuckDBPyConnection, section: str | None) -> str | None:
+    """A ``--section`` text, tidied, when some passage is under a heading that contains it (any case).
+
+    Raises
+    ------
+    CaseReviewError
+        For an empty text, or one no heading contains (naming the nearest heading and the commonest).
+    """
+    if section is None:
+        return None
+    wanted = " ".join(section.split())
+    if not wanted:
+        raise CaseReviewError("--section is empty: give a word of the heading, e.g. --section recommendations")
+    headings = [heading for heading, _ in con.execute(_SECTIONS).fetchall()]
+    if any(wanted.lower() in heading.lower() for heading in headings):
+        return wanted
+    close = closest(wanted, headings, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise CaseReviewError(f"no passage is under a heading containing {wanted!r}.{hint} The most common headings "
+                          f"are: {'; '.join(headings[:8]) or 'none'}")
+
+
 def check_years(year_from: int | None, year_to: int | None) -> None:
     """Refuse a year range that ends before it starts."""
     if year_from is not None and year_to is not None and year_from > year_to:

@@ -19,8 +19,10 @@ import pandas as pd
 
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
+    IN_SECTION_SQL,
     REVIEW_FILTERS,
     KnownValues,
+    check_section,
     describe_filters,
     open_database,
     pages_label,
@@ -45,6 +47,7 @@ SELECT title, review_id, area, nation, year, page_start, page_end, section, evid
        model_version, passage_id, {read_by_ocr_sql("r")} AS ocr, {printed_pages_sql("r")}
 FROM v_theme_evidence r
 WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
+  AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="r")})
 ORDER BY score DESC, year DESC, review_id, passage_id"""
 NO_FILTERS: dict[str, Any] = {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": None}
 
@@ -78,10 +81,12 @@ class ExportResult:
 
 
 def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float | None = None,
-                   filters: dict[str, Any] | None = None) -> pd.DataFrame:
+                   filters: dict[str, Any] | None = None, section: str | None = None) -> pd.DataFrame:
     """The evidence rows for a theme id, most probable first, with the columns in ``COLUMNS``; ``filters``
-    (checked by ``KnownValues.review_filters``) keep some reviews only."""
-    raw = con.execute(_EVIDENCE, {"theme": theme, "min_score": min_score, **NO_FILTERS, **(filters or {})}).df()
+    (checked by ``KnownValues.review_filters``) keep some reviews only, ``section`` (checked by
+    ``check_section``) the passages under a heading containing it."""
+    raw = con.execute(_EVIDENCE, {"theme": theme, "min_score": min_score, **NO_FILTERS, **(filters or {}),
+                                  "section": section}).df()
     table = pd.DataFrame({
         "review": raw["title"],
         "review_id": raw["review_id"],
@@ -127,6 +132,7 @@ def export_theme(
     nation: str | None = None,
     review_type: str | None = None,
     area: str | None = None,
+    section: str | None = None,
 ) -> ExportResult:
     """Write the evidence table of one theme, with its provenance.
 
@@ -148,6 +154,8 @@ def export_theme(
         Keep reviews of this nation / type (case-insensitive).
     area : str, optional
         Keep reviews whose area contains this text (case-insensitive).
+    section : str, optional
+        Keep passages under a heading that contains this text (case-insensitive), e.g. "recommendations".
 
     Returns
     -------
@@ -167,21 +175,25 @@ def export_theme(
         theme_id = resolve_theme(con, theme)
         name = theme_names(con).get(theme_id, theme_id)
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
-        table = evidence_table(con, theme_id, min_score, filters)
+        section = check_section(con, section)
+        table = evidence_table(con, theme_id, min_score, filters, section)
         info = provenance(con, db_path)
     finally:
         con.close()
     within = describe_filters(filters)
+    under = f'under a heading containing "{section}"' if section else ""
     if table.empty:
         raise CaseReviewError(
             f"no passage is tagged with the theme '{theme_id}' ({name})"
             + (f" at a probability of {min_score:g} or more" if min_score is not None else "")
+            + (f" {under}" if under else "")
             + (f" in the reviews kept by the filters ({within})" if within else "")
-            + (": nothing to export (try wider filters)" if within
+            + (": nothing to export (try wider filters)" if within or under
                else ": nothing to export (were the reviews processed with the theme model?)")
         )
     info = {**info, "theme": theme_id, "theme_name": name, "rows": len(table),
-            "min_score": min_score, "reviews": within or "all", "sorted_by": "probability, highest first"}
+            "min_score": min_score, "reviews": within or "all", "section": section,
+            "sorted_by": "probability, highest first"}
     result = ExportResult(rows=len(table), path=out, provenance_path=None, text=None, provenance=info,
                           theme=theme_id, theme_name=name)
     if fmt == "csv":
@@ -254,6 +266,9 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
     kept = f" Reviews: {info['reviews']}." if info.get("reviews", "all") != "all" else ""
+    if info.get("section"):
+        kept += f' Passages under a heading containing "{info["section"]}".'
+
     count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
     lines += ["", f"{count}, highest probability first.{kept}", ""]
     lines.append("| # | Review | Area | Year | Page | Quote | Probability | Passage id |")
