@@ -7,7 +7,8 @@ calls "3" is the fifth of the file. People cite the printed number; a PDF viewer
 (within ``NEAR`` pages) shows a number at the same distance from its place in the file. A year or a
 reference repeated in every footer, a chart's axis or a stray figure does not run on, so it is never taken
 for a page number. Pages between two pages of one run (a full-page table without a footer) are numbered
-from them.
+from them. Where the margins tell nothing, the page's label in the PDF's own numbering (``/PageLabels``, what a
+viewer shows in its page box) is used when it is a number.
 
 >>> from pipeline.pdflines import Line, PageLines
 >>> def page(number, footer):
@@ -66,4 +67,7 @@ def printed_numbers(pages: list[PageLines]) -> dict[int, int]:
         if offsets[before] == offsets[after]:
             for place in range(before + 1, after):
                 kept.setdefault(place, place - offsets[before])
+    for page in pages:  # where the margins tell nothing, the PDF's own page numbering, when it is in figures
+        if page.number not in kept and page.label.isdigit():
+            kept[page.number] = int(page.label)
     return dict(sorted(kept.items()))

@@ -119,6 +119,8 @@ class PageLines:
     # Where the part of the page shown (its crop box) starts within the whole page, turned as the page is
     # shown: (left, top). Our positions are measured from the crop box, pdfplumber's from the whole page.
     origin: tuple[float, float] = (0.0, 0.0)
+    # The page's label in the PDF's own page numbering (/PageLabels: "iii", "12"), "" when it has none.
+    label: str = ""
     # Dark shapes painted over text (redactions), (x0, top, x1, bottom): the text under them is not read.
     redactions: list[tuple[float, float, float, float]] = field(default_factory=list)
 
@@ -196,6 +198,7 @@ def read_pages(path: Path) -> list[PageLines]:
         for index in range(page_count):
             with PDFIUM_LOCK:
                 page_lines, ruled, image = _read_page_at(pdf, index, path, with_image=pool is not None)
+                page_lines.label = _page_label(pdf, index)
             pages.append(page_lines)
             if image is not None:
                 waiting.append((index, page_lines, ruled, pool.submit(image, (page_lines.width, page_lines.height))))
@@ -219,6 +222,14 @@ def read_pages(path: Path) -> list[PageLines]:
             pool.close()
         with PDFIUM_LOCK:
             pdf.close()
+
+
+def _page_label(pdf: pdfium.PdfDocument, index: int) -> str:
+    """The page's label, as the PDF's own page numbering gives it ("iii", "12"), or "" when it has none."""
+    try:
+        return pdf.get_page_label(index) or ""
+    except pdfium.PdfiumError:
+        return ""
 
 
 def _even_ocr_sizes(pages: list[PageLines]) -> None:

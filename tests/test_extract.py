@@ -1990,3 +1990,24 @@ def test_a_left_column_is_side_headings_only_when_each_heading_starts_a_paragrap
     # as wide as the text beside it, or as many lines: running text in two columns
     assert _side_headings([line("Background", 60, 400, tops[0]), side[1]], right) is None
     assert _side_headings([line("Some words", 60, 160, top) for top in tops[:5]], right) is None
+
+
+def test_the_pdfs_own_page_numbering_gives_printed_numbers_where_the_margins_have_none(tmp_path: Path) -> None:
+    # No page prints a number, but the PDF numbers its pages itself (/PageLabels, what a viewer shows in its
+    # page box): i and ii for the front matter, then 1, 2, 3.
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    plain = tmp_path / "plain.pdf"
+    pdf = canvas.Canvas(str(plain))
+    for page in range(5):
+        _draw(pdf, [(60, 700 - 14 * i, line, 10) for i, line in enumerate(_column_lines(6, start=6 * page))])
+        pdf.showPage()
+    pdf.save()
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.set_page_label(0, 1, style="/r")
+    writer.set_page_label(2, 4, style="/D", start=1)
+    labelled = tmp_path / "labelled.pdf"
+    writer.write(labelled)
+    assert [page.printed for page in extract_pdf(labelled).pages] == [None, None, 1, 2, 3]
+    assert [page.printed for page in extract_pdf(plain).pages] == [None] * 5
