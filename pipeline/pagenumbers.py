@@ -18,6 +18,8 @@ viewer shows in its page box) is used when it is a number.
 {3: 1, 4: 2, 5: 3}
 >>> printed_numbers([page(1, "2019"), page(2, "2019"), page(3, "2019")])
 {}
+>>> printed_numbers([page(1, "Child D | 2019"), page(2, "12 | Northmoor SCP"), page(3, "Northmoor SCP · 13")])
+{2: 12, 3: 13}
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from pipeline.pdflines import PageLines
 
 MARGIN_BAND = 0.1  # the top and bottom tenth of a page, as for running headers and footers (pipeline.layout)
 NEAR = 3  # how many pages away a page may be and still confirm a page's number
-# A margin line that is a page number, or ends or starts with one after "page": the number is group 1 or 2.
+# A margin line that is a page number ("3", "Page 3 of 40", "- 3 -"), ends in "page" and one ("Child D CSPR
+# Page 3"), or has one at either end set off by a bar, bullet or dash ("3 | Northmoor SCP", "Child D · 3").
 _NUMBER_LINE = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*(\d{1,4})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$"
-    r"|\bpage\s+(\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?\s*$",
+    r"|\bpage\s+(\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?\s*$"
+    r"|^(\d{1,4})\s+[|•·–—-]\s+\S|\S\s+[|•·–—-]\s+(\d{1,4})$",
     re.IGNORECASE,
 )
 
@@ -52,7 +56,7 @@ def printed_numbers(pages: list[PageLines]) -> dict[int, int]:
             if line.kind == "text" and (line.bottom <= top_band or line.top >= bottom_band):
                 match = _NUMBER_LINE.search(line.text.strip())
                 if match:
-                    numbers.add(int(match.group(1) or match.group(2)))
+                    numbers.add(int(next(group for group in match.groups() if group)))
         if len(numbers) == 1:
             found[page.number] = numbers.pop()
     offsets = {place: place - number for place, number in found.items()}
