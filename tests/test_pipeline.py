@@ -172,8 +172,13 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
                                        "--db", str(db)])
     assert report.exit_code == 0, report.output
     page = out.read_text(encoding="utf-8")
-    quotes = page.count("<blockquote>")
-    assert quotes > 0 and page.count("read by OCR: check the words against the PDF") == quotes
+    themes, _, rest = page.partition('<section id="recommendations">')
+    recommendations = rest.partition("</section>")[0]
+    quotes = themes.count("<blockquote>")
+    assert quotes > 0 and themes.count("read by OCR: check the words against the PDF") == quotes
+    # and so is each passage quoted from its recommendations
+    items = recommendations.count("<li>")
+    assert items > 0 and recommendations.count("read by OCR: check the words against the PDF") == items
     assert "read (1 page by OCR)" in page
 
 
