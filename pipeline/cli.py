@@ -282,10 +282,18 @@ def manifest_check(path: Path) -> None:
 
     Example:  casereview manifest check corpus_manifest/demo.csv
     """
-    from pipeline.manifest import load_manifest
+    from pipeline.manifest import load_manifest, repeated_sources
 
     loaded = load_manifest(path)
-    click.echo(f"{path}: {len(loaded.entries)} reviews, no problems found")
+    count = len(loaded.entries)
+    click.echo(f"{path}: {count} review{'s' if count != 1 else ''}, no problems found")
+    repeated = repeated_sources(loaded.entries)
+    if repeated:
+        click.echo("Note: some sources are listed on more than one line; each line would be stored as a review of "
+                   "its own, so the document would be found and counted twice. Keep one line for each document:")
+        for source, lines in repeated:
+            shown = [str(line) for line in lines]
+            click.echo(f"  - lines {', '.join(shown[:-1])} and {shown[-1]}: {source}")
 
 
 @manifest.command("from-folder")

@@ -750,6 +750,23 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
     return entries
 
 
+def repeated_sources(entries: list[ManifestEntry]) -> list[tuple[str, list[int]]]:
+    """Sources that more than one row lists, with their lines: each row would be stored as a review of its
+    own, so the document's passages would be found and counted twice. Usually a link pasted twice.
+
+    >>> rows = [ManifestEntry("a", "A", "X", "England", "CSPR", 2020, None, "r/a.pdf", None, None, 2),
+    ...         ManifestEntry("b", "B", "X", "England", "CSPR", 2020, None, "r/./a.pdf", None, None, 3)]
+    >>> repeated_sources(rows)
+    [('r/a.pdf', [2, 3])]
+    """
+    lines: dict[str, list[int]] = {}
+    for entry in entries:
+        source = entry.source.strip()
+        key = source.split("#", 1)[0] if _SCHEME_RE.match(source) else posixpath.normpath(source.replace("\\", "/"))
+        lines.setdefault(key, []).append(entry.line)
+    return [(source, found) for source, found in lines.items() if len(found) > 1]
+
+
 def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list[tuple[ManifestEntry, ManifestEntry]]]:
     """Leave out the entries whose file is a byte-for-byte copy of another entry's ("review (1).pdf", saved
     twice by a browser): listed twice, a review's passages would be found and counted twice. Of identical

@@ -65,3 +65,19 @@ def test_status_without_database_says_what_to_do(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["status", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "casereview run" in result.output
+
+
+def test_manifest_check_notes_a_source_listed_twice(tmp_path: Path) -> None:
+    header = "review_id,title,area,nation,review_type,year,source\n"
+    rows = [f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in
+            (("a", "reviews/a.pdf"), ("b", "reviews/b.pdf"), ("c", "./reviews/a.pdf"),
+             ("d", "https://example.org/d.pdf#page=2"), ("e", "https://example.org/d.pdf"))]
+    (tmp_path / "m.csv").write_text(header + "".join(rows), encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
+    assert result.exit_code == 0
+    assert "5 reviews, no problems found" in result.output
+    assert "  - lines 2 and 4: reviews/a.pdf\n  - lines 5 and 6: https://example.org/d.pdf" in result.output
+    single = tmp_path / "one.csv"
+    single.write_text(header + rows[0], encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(single)])
+    assert result.output.strip().endswith("1 review, no problems found")
