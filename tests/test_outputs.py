@@ -324,7 +324,7 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert result.exit_code == 0, result.output
     assert "2 reviews (1 read)" in result.output
     page, source = parse(out)
-    assert page.sections == ["provenance", "reviews", "themes", "recommendations", "topics", "limits"]
+    assert page.sections == ["provenance", "reviews", "themes", "findings", "recommendations", "topics", "limits"]
     assert page.headings[0] == f"Learning from case reviews: {NORTHMOOR}, 2021"
     text = " ".join(" ".join(page.text).split())
     # the review's own recommendations, from the section with that heading, with the page

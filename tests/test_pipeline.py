@@ -183,6 +183,30 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
 
 
 @pytest.mark.slow
+def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db) -> None:
+    """The partnership report says what the reviews found and recommended, in their own words, with pages."""
+    tmp, db, _ = demo_db
+    out = tmp / "northmoor-2016-2021.html"
+    report = CliRunner().invoke(main, ["report", "--area", "Northmoor", "--year", "2016-2021", "--out", str(out),
+                                       "--db", str(db)])
+    assert report.exit_code == 0, report.output
+    page = out.read_text(encoding="utf-8")
+    findings = page.partition('<section id="findings">')[2].partition("</section>")[0]
+    heads = [line.split("<span")[0] for line in findings.split("<li>")[1:]]
+    assert heads == [
+        "Finding 1: The man in the household was never properly seen ",
+        "Finding 2: Information held by one agency did not reach the others ",
+        "Finding 3: The bruise and the wider picture were not assessed ",
+        "Finding 1: Child M was not heard, and was seen as older than he was ",
+        "Finding 2: The strategy meetings did not work as a multi-agency system ",
+        "Finding 3: There was no plan for Child M, and the support he valued stopped ",
+    ]
+    assert "· p. 6</span>" in findings
+    recommendations = page.partition('<section id="recommendations">')[2].partition("</section>")[0]
+    assert recommendations.count("<article") == 2 and "1. The Board should seek assurance" in recommendations
+
+
+@pytest.mark.slow
 def test_passages_on_how_a_review_was_done_carry_no_theme(demo_db) -> None:
     from pipeline.themes.model import ThemeModel
     from pipeline.themes.sections import is_untagged_section

@@ -384,8 +384,8 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
 
     The page lists the area's reviews of that year (or span of years), compares how often each learning
     theme appears in them with all reviews in the database (table and chart), quotes the strongest
-    evidence with page numbers, lists each review's own recommendations, shows topics when a topic model
-    has been run, and says plainly what the figures cannot tell you. It opens in any browser without the
+    evidence with page numbers, lists each review's own findings and recommendations, shows topics when a
+    topic model has been run, and says plainly what the figures cannot tell you. It opens in any browser without the
     internet and prints cleanly. Check every quote against the review before publishing.
 
     \b

@@ -134,6 +134,20 @@ FROM passages p JOIN reviews r ON r.review_id = p.review_id
 WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND strpos(lower(p.section), 'recommendation') > 0
 QUALIFY row_number() OVER (PARTITION BY p.review_id ORDER BY p.seq) <= {RECOMMENDATIONS_PER_REVIEW}
 ORDER BY r.year, p.review_id, p.seq"""
+# Headings that state a finding of the review ("Finding 2: Information did not follow the family", "Learning
+# point 1 - ...", "3.2 Key learning 4: ..."), each with the page of its first passage, in the review's order.
+FINDING_HEADING = (r"^(\d+(\.\d+)*\.?\s+)?(key\s+)?(finding|learning\s+(point|area|theme)|key\s+learning|lesson)"
+                   r"s?\s+\d+\b")
+_FINDINGS = f"""
+WITH firsts AS (
+    SELECT p.review_id, r.title, r.year, p.section, min(p.seq) AS seq,
+           arg_min(p.page_start, p.seq) AS page_start, arg_min(p.page_start, p.seq) AS page_end
+    FROM passages p JOIN reviews r ON r.review_id = p.review_id
+    WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to
+      AND regexp_matches(p.section, '{FINDING_HEADING}', 'i')
+    GROUP BY ALL
+)
+SELECT f.*, {printed_pages_sql("f")} FROM firsts f ORDER BY f.year, f.review_id, f.seq"""
 _COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
 _HAS_COLUMN = """
 SELECT count(*) > 0 FROM information_schema.columns
@@ -261,6 +275,7 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
         "quotes": quotes,
         "topics": _topics(con, params),
         "recommendations": _dicts(con, _RECOMMENDATIONS, params),
+        "findings": _dicts(con, _FINDINGS, params),
         "unread_elsewhere": con.execute(_UNREAD_ELSEWHERE).fetchone()[0],
     }
 
@@ -416,6 +431,7 @@ def render(data: dict[str, Any]) -> str:
         _provenance_section(data["provenance"]),
         _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
+        _findings_section(data["findings"]),
         _recommendations_section(data["recommendations"], data["reviews"]),
         _topics_section(data["topics"]),
         _limits_section(data),
@@ -595,6 +611,30 @@ def bar_chart(themes: list[dict[str, Any]], area: str, year: int) -> str:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _findings_section(findings: list[dict[str, Any]]) -> str:
+    """The findings each review states in its headings ("Finding 1: ..."), with the page each starts on."""
+    by_review: dict[str, list[dict[str, Any]]] = {}
+    for finding in findings:
+        by_review.setdefault(finding["review_id"], []).append(finding)
+    articles = []
+    for items in by_review.values():
+        rows = "".join(
+            f"<li>{_e(item['section'])} <span class=\"cite\">· "
+            f"{_e(pages_label(item['page_start'], item['page_end'], item['printed_start'], item['printed_end']))}"
+            "</span></li>" for item in items)
+        articles.append(f'<article class="findings"><h3>{_e(items[0]["title"])} ({items[0]["year"]})</h3>'
+                        f"<ol>{rows}</ol></article>")
+    return (
+        '<section id="findings">'
+        "<h2>Findings</h2>"
+        '<p class="muted">The findings the reviews state in their own headings ("Finding 1: …", "Learning point '
+        '2: …"), in each review\'s order, with the page each starts on. A review that does not number its '
+        "findings in its headings is not listed here; its themes and recommendations are above and below.</p>"
+        + ("".join(articles) or "<p>None of these reviews states numbered findings in its headings.</p>")
+        + "</section>"
+    )
 
 
 def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> str:
