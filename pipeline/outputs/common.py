@@ -319,6 +319,7 @@ class KnownValues:
 _SECTIONS = """
 SELECT section, count(*) AS passages FROM passages WHERE section IS NOT NULL
 GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
+_HAS_SECTION = "SELECT count(*) > 0 FROM passages WHERE strpos(lower(section), lower($1)) > 0"
 # Passages under a heading that contains the text (any case): "recommendation" keeps "7. Recommendations".
 IN_SECTION_SQL = "strpos(lower({alias}.section), lower($section)) > 0"
 
@@ -336,9 +337,9 @@ def check_section(con: duckdb.DuckDBPyConnection, section: str | None) -> str | 
     wanted = " ".join(section.split())
     if not wanted:
         raise CaseReviewError("--section is empty: give a word of the heading, e.g. --section recommendations")
-    headings = [heading for heading, _ in con.execute(_SECTIONS).fetchall()]
-    if any(wanted.lower() in heading.lower() for heading in headings):
+    if con.execute(_HAS_SECTION, [wanted]).fetchone()[0]:
         return wanted
+    headings = [heading for heading, _ in con.execute(_SECTIONS).fetchall()]  # the commonest, for the message
     close = closest(wanted, headings, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise CaseReviewError(f"no passage is under a heading containing {wanted!r}.{hint} The most common headings "
