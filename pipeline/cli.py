@@ -251,6 +251,10 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
     from pipeline.query import run_read_only
 
     path = db_path or default_db()
+    if path.exists():
+        from pipeline.store import Store
+
+        Store(path)  # a database made by an older casereview gets its pending migrations (new views) first
     frame = run_read_only(path, query)
     if fmt == "json":
         for record in frame.to_dict(orient="records"):

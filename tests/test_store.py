@@ -61,7 +61,8 @@ EXPECTED_COLUMNS = {
     "topic_representatives": ["topic_id", "model_version", "rank", "passage_id"],
     "passage_topics": ["passage_id", "topic_id", "probability", "model_version"],
 }
-EXPECTED_VIEWS = {"v_review_summary", "v_theme_evidence", "v_theme_trends", "v_topic_themes", "v_topic_trends"}
+EXPECTED_VIEWS = {"v_review_summary", "v_theme_evidence", "v_theme_trends", "v_topic_themes", "v_topic_trends",
+                  "v_review_findings", "v_review_recommendations"}
 DATA_TABLES = [name for name in EXPECTED_COLUMNS if name != "schema_migrations"]
 
 
@@ -227,13 +228,29 @@ def test_a_mistyped_query_gets_duckdbs_hints_and_the_list_of_tables(store: Store
     assert 'Candidate bindings: "text"' in str(column.value) and "Tables and views" not in str(column.value)
 
 
+def test_the_sql_command_upgrades_an_older_database_first(db_path: Path):
+    # A database made before the findings views: `casereview sql` is often the first command after an upgrade.
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    Store(db_path)
+    with Store(db_path).connect() as con:
+        con.execute("DROP VIEW v_review_findings; DROP VIEW v_review_recommendations; "
+                    "DELETE FROM schema_migrations WHERE version = 9")
+    result = CliRunner().invoke(main, ["sql", "SELECT count(*) AS n FROM v_review_findings", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["n", "0"]
+
+
 def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Path):
     Store(db_path)
     first = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     Store(db_path)
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
-                                        (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters")]
+                                        (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters"),
+                                        (9, "findings_views")]
     assert again == first
 
 

@@ -128,26 +128,18 @@ GROUP BY g.review_id"""
 # "7. Recommendations", "Learning and recommendations"), in the review's order.
 RECOMMENDATIONS_PER_REVIEW = 20
 _RECOMMENDATIONS = f"""
-SELECT p.review_id, r.title, r.year, p.seq, p.text, p.section, p.page_start, p.page_end,
-       {read_by_ocr_sql("p")} AS ocr, {printed_pages_sql("p")}
-FROM passages p JOIN reviews r ON r.review_id = p.review_id
-WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND strpos(lower(p.section), 'recommendation') > 0
-QUALIFY row_number() OVER (PARTITION BY p.review_id ORDER BY p.seq) <= {RECOMMENDATIONS_PER_REVIEW}
-ORDER BY r.year, p.review_id, p.seq"""
-# Headings that state a finding of the review ("Finding 2: Information did not follow the family", "Learning
-# point 1 - ...", "3.2 Key learning 4: ..."), each with the page of its first passage, in the review's order.
-FINDING_HEADING = (r"^(\d+(\.\d+)*\.?\s+)?(key\s+)?(finding|learning\s+(point|area|theme)|key\s+learning|lesson)"
-                   r"s?\s+\d+\b")
+SELECT v.*, {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")}
+FROM v_review_recommendations v
+WHERE v.area = $area AND v.year BETWEEN $year_from AND $year_to
+QUALIFY row_number() OVER (PARTITION BY v.review_id ORDER BY v.seq) <= {RECOMMENDATIONS_PER_REVIEW}
+ORDER BY v.year, v.review_id, v.seq"""
+# The findings each review states in its headings (migration 009), with the page each starts on.
 _FINDINGS = f"""
-WITH firsts AS (
-    SELECT p.review_id, r.title, r.year, p.section, min(p.seq) AS seq,
-           arg_min(p.page_start, p.seq) AS page_start, arg_min(p.page_start, p.seq) AS page_end
-    FROM passages p JOIN reviews r ON r.review_id = p.review_id
-    WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to
-      AND regexp_matches(p.section, '{FINDING_HEADING}', 'i')
-    GROUP BY ALL
+WITH f AS (
+    SELECT *, page AS page_start, page AS page_end FROM v_review_findings
+    WHERE area = $area AND year BETWEEN $year_from AND $year_to
 )
-SELECT f.*, {printed_pages_sql("f")} FROM firsts f ORDER BY f.year, f.review_id, f.seq"""
+SELECT f.*, {printed_pages_sql("f")} FROM f ORDER BY f.year, f.review_id, f.seq"""
 _COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
 _HAS_COLUMN = """
 SELECT count(*) > 0 FROM information_schema.columns
@@ -621,7 +613,7 @@ def _findings_section(findings: list[dict[str, Any]]) -> str:
     articles = []
     for items in by_review.values():
         rows = "".join(
-            f"<li>{_e(item['section'])} <span class=\"cite\">· "
+            f"<li>{_e(item['finding'])} <span class=\"cite\">· "
             f"{_e(pages_label(item['page_start'], item['page_end'], item['printed_start'], item['printed_end']))}"
             "</span></li>" for item in items)
         articles.append(f'<article class="findings"><h3>{_e(items[0]["title"])} ({items[0]["year"]})</h3>'
