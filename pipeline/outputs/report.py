@@ -713,6 +713,9 @@ def _limits_section(data: dict[str, Any]) -> str:
         "Shares compare few reviews: with one or two reviews in a year, one review changes a share by 50 "
         "percentage points or more.",
         "Quotes are the model's evidence sentences; read them in context in the review before quoting them.",
+        "Findings and recommendations are found by their headings (numbered finding headings; headings with the "
+        "word \u201crecommendation\u201d): a review that states them only in running text, or in a separate action "
+        "plan, shows none, and text set under such a heading by mistake is shown with them.",
     ]
     scanned = [r for r in data["reviews"] if r["status"] == "ok" and r["ocr_pages"]]
     if scanned:
