@@ -230,6 +230,11 @@ def _decode(data: bytes, path: Path) -> str:
             f"{path.name} is a spreadsheet workbook, not a CSV file. In your spreadsheet use 'Save As' > "
             "'CSV UTF-8 (comma delimited)' and give the .csv file."
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark: Excel's "Unicode Text"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: refused below as not UTF-8
     try:
         return decode_utf8(data)  # without the byte-order mark Excel adds when saving "CSV UTF-8"
     except NotUtf8Error as exc:

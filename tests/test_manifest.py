@@ -187,6 +187,16 @@ def test_not_utf8_says_how_to_save(tmp_path: Path):
         load_manifest(path)
 
 
+def test_unicode_text_saved_by_excel_is_read(tmp_path: Path):
+    # Excel's "Unicode Text (*.txt)": tab-separated UTF-16 with a byte-order mark
+    text = csv_text([row(title="Child D – a review")]).replace(",", "\t")
+    path = write_csv(tmp_path, text, name="unicode.txt", encoding="utf-16")
+    assert path.read_bytes()[:2] in (b"\xff\xfe", b"\xfe\xff")
+    (entry,) = load_manifest(path).entries
+    assert entry.title == "Child D – a review" and entry == load_manifest(write_csv(tmp_path, csv_text(
+        [row(title="Child D – a review")]))).entries[0]
+
+
 def test_a_workbook_given_as_the_manifest_says_to_save_it_as_csv(tmp_path: Path):
     import zipfile
 
