@@ -335,7 +335,7 @@ def _attach_commands() -> None:
 
     for command in (themes.classify, themes.evaluate, themes.train, topics.topics, outputs.search_command,
                     outputs.similar_command, outputs.export_command, outputs.trends_command,
-                    outputs.report_command):
+                    outputs.report_command, outputs.findings_command):
         main.add_command(command)
 
 

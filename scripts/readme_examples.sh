@@ -22,6 +22,7 @@ fi
 show search "school not told" --limit 2
 show search --theme voice_of_child --nation Wales --limit 2
 show search "safegaurding neglet" --limit 1
+show findings --containing information
 show topics fit
 show topics show
 show export --theme legal_powers --format md --out outputs/legal_powers.md

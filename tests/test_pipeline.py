@@ -185,6 +185,8 @@ def test_evidence_from_the_scanned_review_is_marked_as_read_by_ocr(demo_db) -> N
 @pytest.mark.slow
 def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db) -> None:
     """The partnership report says what the reviews found and recommended, in their own words, with pages."""
+    import csv
+
     tmp, db, _ = demo_db
     out = tmp / "northmoor-2016-2021.html"
     report = CliRunner().invoke(main, ["report", "--area", "Northmoor", "--year", "2016-2021", "--out", str(out),
@@ -204,6 +206,24 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     assert "· p. 6</span>" in findings
     recommendations = page.partition('<section id="recommendations">')[2].partition("</section>")[0]
     assert recommendations.count("<article") == 2 and "1. The Board should seek assurance" in recommendations
+    # the same findings across all reviews, for a briefing: as text, JSON lines and CSV
+    runner = CliRunner()
+    listed = runner.invoke(main, ["findings", "--containing", "INFORMATION", "--out", str(tmp / "f.csv"),
+                                  "--db", str(db)])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.startswith('3 findings containing "INFORMATION" stated in the headings of 3 of the 19 '
+                                    "reviews read.")
+    assert "  Finding 2: Information held by one agency did not reach the others (p. 7)" in listed.output
+    with (tmp / "f.csv").open(encoding="utf-8-sig") as handle:
+        table = list(csv.DictReader(handle))
+    assert [row["review_id"] for row in table] == [
+        "northmoor-2016-child-d", "ashcombe-2023-children-f-and-g", "holmbrook-2025-child-w"]
+    assert table[0]["page"] == table[0]["printed_page"] == "7"
+    welsh = runner.invoke(main, ["findings", "--nation", "Wales", "--json", "--db", str(db)])
+    records = [json.loads(line) for line in welsh.stdout.splitlines()]
+    assert {r["nation"] for r in records} == {"Wales"} and len(records) == 5
+    none = runner.invoke(main, ["findings", "--containing", "zebra crossing", "--db", str(db)])
+    assert none.exit_code == 0 and "No finding heading matches" in none.output
 
 
 @pytest.mark.slow

@@ -414,8 +414,49 @@ def _years(text: str) -> int | tuple[int, int]:
     return int(first) if last is None else (int(first), int(last))
 
 
+# --------------------------------------------------------------------------- findings
+
+
+@click.command("findings", context_settings=CONTEXT)
+@click.option("--containing", default=None, metavar="TEXT",
+              help="Only findings whose heading contains this text, e.g. information.")
+@review_filter_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the table to this CSV file (opens in Excel).")
+@JSON_OPTION
+@DB_OPTION
+@_user_errors
+def findings_command(containing: str | None, year_from: int | None, year_to: int | None, nation: str | None,
+                     review_type: str | None, area: str | None, out: Path | None, as_json: bool,
+                     db_path: Path | None) -> None:
+    """List the findings the reviews state in their own headings, review by review, with pages.
+
+    Most reviews number their findings in headings ("Finding 2: Information held by one agency did not
+    reach the others", "Learning point 1: ..."). This lists them across the reviews kept by the filters,
+    the review's own words with the page each starts on: a table for a thematic briefing. Findings a
+    review states only in running text are not listed.
+
+    \b
+    Examples:
+      casereview findings --containing information
+      casereview findings --nation Wales --year-from 2019 --out wales-findings.csv
+    """
+    from pipeline.outputs.findings import format_findings, stated_findings, write_findings_csv
+
+    rows, about = stated_findings(db_path, containing=containing, year_from=year_from, year_to=year_to,
+                                  nation=nation, review_type=review_type, area=area)
+    if as_json:
+        for row in rows:
+            _echo_json(row)
+    else:
+        click.echo(format_findings(rows, about))
+    if out is not None:
+        write_findings_csv(rows, out)
+        click.echo(f"Wrote {out}: {len(rows)} finding{'s' if len(rows) != 1 else ''}.", err=as_json)
+
+
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (
-    search_command, similar_command, export_command, trends_command, report_command,
+    search_command, similar_command, export_command, trends_command, report_command, findings_command,
 )
 
 

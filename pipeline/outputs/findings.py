@@ -1,0 +1,110 @@
+"""The findings reviews state in their own headings, across reviews: a table for thematic briefings.
+
+Most reviews number their findings in headings ("Finding 2: Information held by one agency did not reach the
+others", "Learning point 1 - ..."). The ``v_review_findings`` view (migration 009) lists them; this module
+filters them like the other outputs (years, nation, review type, area, words in the finding) for
+``casereview findings``, adds the printed page numbers, and writes them for people or as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import (
+    REVIEW_FILTERS,
+    KnownValues,
+    describe_filters,
+    open_database,
+    pages_label,
+    printed_pages_sql,
+    provenance,
+)
+
+CSV_COLUMNS: tuple[str, ...] = (
+    "year", "area", "nation", "review_type", "review", "review_id", "finding", "page", "printed_page", "passage_id",
+)
+
+_FINDINGS = f"""
+WITH f AS (
+    SELECT *, page AS page_start, page AS page_end FROM v_review_findings r
+    WHERE {REVIEW_FILTERS} AND ($containing IS NULL OR strpos(lower(finding), lower($containing)) > 0)
+)
+SELECT f.*, {printed_pages_sql("f")} FROM f ORDER BY f.year, f.area, f.review_id, f.seq"""
+_READ_REVIEWS = f"""
+SELECT count(*) FROM reviews r JOIN documents d ON d.review_id = r.review_id
+WHERE d.status = 'ok' AND {REVIEW_FILTERS}"""
+
+
+def stated_findings(db_path: Path | str | None, *, containing: str | None = None, year_from: int | None = None,
+                    year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
+                    area: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The numbered findings of the reviews kept by the filters, in year, area and review order.
+
+    Returns
+    -------
+    (list of dict, dict)
+        One dict per finding (the columns of ``v_review_findings`` plus ``printed_start``), and what the
+        list covers: ``reviews_read`` (reviews read that the filters keep), ``reviews`` (the filters, or
+        "all"), ``containing`` and the provenance.
+
+    Raises
+    ------
+    CaseReviewError
+        For a filter value no review has.
+    """
+    wanted = " ".join(containing.split()) if containing and containing.strip() else None
+    con = open_database(db_path)
+    try:
+        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
+        cursor = con.execute(_FINDINGS, {**filters, "containing": wanted})
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        read = con.execute(_READ_REVIEWS, filters).fetchone()[0]
+        info = provenance(con, db_path)
+    finally:
+        con.close()
+    return rows, {**info, "reviews_read": read, "reviews": describe_filters(filters) or "all",
+                  "containing": wanted}
+
+
+def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
+    """The findings for people: a block per review, each finding with the page it starts on."""
+    stating = len({row["review_id"] for row in rows})
+    scope = "" if about["reviews"] == "all" else f" (reviews: {about['reviews']})"
+    words = f' containing "{about["containing"]}"' if about["containing"] else ""
+    out = [f"{len(rows)} finding{'s' if len(rows) != 1 else ''}{words} stated in the headings of {stating} of the "
+           f"{about['reviews_read']} reviews read{scope}.",
+           "Only findings a review numbers in its headings (\"Finding 2: ...\", \"Learning point 1: ...\") are "
+           "listed; read the review for the rest.", ""]
+    if not rows:
+        out.append("No finding heading matches: try other words or wider filters, or search the text with "
+                   "`casereview search`.")
+    current = None
+    for row in rows:
+        if row["review_id"] != current:
+            current = row["review_id"]
+            if len(out) > 3:
+                out.append("")
+            out.append(f"{row['year']}  {row['title']} · {row['area']} ({row['review_id']})")
+        page = pages_label(row["page_start"], row["page_end"], row["printed_start"], row["printed_end"])
+        out.append(f"  {row['finding']} ({page})")
+    return "\n".join(out)
+
+
+def write_findings_csv(rows: list[dict[str, Any]], out: Path) -> Path:
+    """Write the findings as CSV (UTF-8 with a byte-order mark, so Excel opens it correctly)."""
+    if out.suffix.lower() != ".csv":
+        raise CaseReviewError(f"the findings table is written as CSV: give a file name ending in .csv (got "
+                              f"'{out.name}')")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for row in rows:
+            writer.writerow([row["year"], row["area"], row["nation"], row["review_type"], row["title"],
+                             row["review_id"], row["finding"], row["page"], row["printed_start"],
+                             row["passage_id"]])
+    return out
