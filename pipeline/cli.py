@@ -333,10 +333,9 @@ def _attach_commands() -> None:
     """Commands that live in their own modules (themes, topics, search and outputs)."""
     from pipeline.commands import outputs, themes, topics
 
-    for command in (themes.classify, themes.evaluate, themes.train, topics.topics, outputs.search_command,
-                    outputs.similar_command, outputs.export_command, outputs.trends_command,
-                    outputs.report_command, outputs.findings_command):
+    for command in (themes.classify, themes.evaluate, themes.train, topics.topics):
         main.add_command(command)
+    outputs.add_output_commands(main)
 
 
 _attach_commands()

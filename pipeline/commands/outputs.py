@@ -461,6 +461,6 @@ OUTPUT_COMMANDS: tuple[click.Command, ...] = (
 
 
 def add_output_commands(group: click.Group) -> None:
-    """Attach search, similar, export, trends and report to the ``casereview`` command group."""
+    """Attach search, similar, export, trends, report and findings to the ``casereview`` command group."""
     for command in OUTPUT_COMMANDS:
         group.add_command(command)
