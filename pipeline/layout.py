@@ -21,19 +21,16 @@ import numpy as np
 from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.contents import mark_contents
 from pipeline.lexicon import log_probability
+from pipeline.pagenumbers import PAGE_NUMBER_LINE, margin_lines
 from pipeline.pdflines import BULLETS, OCR_FONT, PRIVATE_BULLETS, Line, PageLines
 from pipeline.pdfshapes import REDACTED
 from pipeline.records import Block
 from pipeline.tables import merge_unruled_tables
 
-# Running headers and footers live in these top and bottom bands of a page (fraction of its height).
-_MARGIN_BAND = 0.1
 # A page number as OCR may misread it in a footer ("Page 30of §" for "Page 3 of 5"): "Page" and a few short marks.
 _OCR_PAGE_NUMBER = re.compile(r"^page(?:\s*[\w§]{1,4}){1,3}$", re.IGNORECASE)
 _OCR_ALIKE = 0.85  # similarity (difflib ratio) at which two margin lines read by OCR are one line misread
-_PAGE_NUMBER = re.compile(
-    r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.IGNORECASE
-)
+_ROMAN_PAGE_NUMBER = re.compile(r"^[ivxlc]{1,6}$", re.IGNORECASE)  # a front-matter page number ("iii")
 _BULLET = re.compile("^[" + BULLETS + "\u007f]\\s+")
 _NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+\S")
 # A number at the start of a line that is not a list marker: no full stop or bracket of its own, or followed
@@ -160,12 +157,7 @@ def _misread_alike(keyed: list[tuple]) -> list[tuple]:
 
 def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
     """Drop running headers, footers and page numbers (lines in the margins that repeat or are numbers)."""
-    candidates: list[tuple[PageLines, Line]] = []
-    for page in pages:
-        top_band, bottom_band = page.height * _MARGIN_BAND, page.height * (1 - _MARGIN_BAND)
-        for line in page.lines:
-            if line.kind == "text" and (line.bottom <= top_band or line.top >= bottom_band):
-                candidates.append((page, line))
+    candidates = [(page, line) for page in pages for line in margin_lines(page)]
     # Count pages, not lines: a line repeated on one page (rows of a list or table near the top) is not a
     # running header.
     keyed = [(page, line, (_margin_key(line.text), line.top < page.height / 2)) for page, line in candidates]
@@ -178,7 +170,7 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
     drop = set()
     for _, line, key in keyed:
         text = line.text.strip()
-        if (len(pages_with[key]) >= repeat_needed or _PAGE_NUMBER.match(text)
+        if (len(pages_with[key]) >= repeat_needed or PAGE_NUMBER_LINE.match(text) or _ROMAN_PAGE_NUMBER.match(text)
                 or (line.font == OCR_FONT and _OCR_PAGE_NUMBER.match(text))):
             drop.add(id(line))
     for page in pages:

@@ -26,18 +26,30 @@ from __future__ import annotations
 
 import re
 
-from pipeline.pdflines import PageLines
+from pipeline.pdflines import Line, PageLines
 
-MARGIN_BAND = 0.1  # the top and bottom tenth of a page, as for running headers and footers (pipeline.layout)
+# Running headers, footers and page numbers live in these top and bottom bands of a page (fraction of its
+# height); pipeline.layout drops them, this module reads the numbers first.
+MARGIN_BAND = 0.1
 NEAR = 3  # how many pages away a page may be and still confirm a page's number
-# A margin line that is a page number ("3", "Page 3 of 40", "- 3 -"), ends in "page" and one ("Child D CSPR
-# Page 3"), or has one at either end set off by a bar, bullet or dash ("3 | Northmoor SCP", "Child D · 3").
-_NUMBER_LINE = re.compile(
-    r"^(?:page\s*)?[-–—(\[]?\s*(\d{1,4})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$"
-    r"|\bpage\s+(\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?\s*$"
+_PAGE_NUMBER = r"^(?:page\s*)?[-–—(\[]?\s*(\d{1,4})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$"
+# A margin line that is only a page number ("3", "Page 3 of 40", "- 3 -"): the number is group 1.
+PAGE_NUMBER_LINE = re.compile(_PAGE_NUMBER, re.IGNORECASE)
+# A margin line with a page number in it: only one, as above; one at the end after "page" ("Child D CSPR
+# Page 3"); or one at either end set off by a bar, bullet or dash ("3 | Northmoor SCP", "Child D · 3").
+_NUMBER_IN_LINE = re.compile(
+    _PAGE_NUMBER
+    + r"|\bpage\s+(\d{1,4})(?:\s*(?:of|/)\s*\d{1,4})?\s*$"
     r"|^(\d{1,4})\s+[|•·–—-]\s+\S|\S\s+[|•·–—-]\s+(\d{1,4})$",
     re.IGNORECASE,
 )
+
+
+def margin_lines(page: PageLines) -> list[Line]:
+    """The text lines of a page that lie in its top or bottom ``MARGIN_BAND``."""
+    top_band, bottom_band = page.height * MARGIN_BAND, page.height * (1 - MARGIN_BAND)
+    return [line for line in page.lines
+            if line.kind == "text" and (line.bottom <= top_band or line.top >= bottom_band)]
 
 
 def printed_numbers(pages: list[PageLines]) -> dict[int, int]:
@@ -51,12 +63,10 @@ def printed_numbers(pages: list[PageLines]) -> dict[int, int]:
     found: dict[int, int] = {}
     for page in pages:
         numbers = set()
-        top_band, bottom_band = page.height * MARGIN_BAND, page.height * (1 - MARGIN_BAND)
-        for line in page.lines:
-            if line.kind == "text" and (line.bottom <= top_band or line.top >= bottom_band):
-                match = _NUMBER_LINE.search(line.text.strip())
-                if match:
-                    numbers.add(int(next(group for group in match.groups() if group)))
+        for line in margin_lines(page):
+            match = _NUMBER_IN_LINE.search(line.text.strip())
+            if match:
+                numbers.add(int(next(group for group in match.groups() if group)))
         if len(numbers) == 1:
             found[page.number] = numbers.pop()
     offsets = {place: place - number for place, number in found.items()}

@@ -662,7 +662,7 @@ class Searcher:
         params: dict[str, Any] = {
             "theme": self._theme(theme),
             "min_score": min_score,
-            "section": self._section(section),
+            "section": check_section(self.con, section),
             **self._known.review_filters(year_from, year_to, nation, review_type, area),
             "limit": limit,
         }
@@ -819,9 +819,6 @@ class Searcher:
                 self._abbreviations = [
                     (short, tuple(stem_of[_fold(w)] for w in _WORD_RE.findall(long_form))) for short, long_form in rows]
         return self._abbreviations
-
-    def _section(self, section: str | None) -> str | None:
-        return check_section(self.con, section)
 
     def _theme(self, theme: str | None) -> str | None:
         if theme is None:
