@@ -87,6 +87,8 @@ def format_summary(summary: dict, db_path: Path) -> str:
         f"  reviews failed or needing OCR: {summary.get('reviews_failed', 0)}",
         f"  pages read: {summary.get('pages', 0)}   passages stored: {summary.get('passages', 0)}",
     ]
+    if summary.get("manifest_note"):
+        lines.append(f"  manifest: {summary['manifest_note']}")
     problems = summary.get("problems") or []
     if problems:
         lines.append("  problems:")
@@ -291,6 +293,8 @@ def manifest_check(path: Path) -> None:
     loaded = load_manifest(path)
     count = len(loaded.entries)
     click.echo(f"{path}: {count} review{'s' if count != 1 else ''}, no problems found")
+    if loaded.encoding_note:
+        click.echo(f"Note: {loaded.encoding_note}")
     repeated = repeated_sources(loaded.entries)
     if repeated:
         click.echo("Note: some sources are listed on more than one line; each line would be stored as a review of "

@@ -225,6 +225,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
         with store.connect() as con:
             build_search_tables(con)
     summary = store.finish_run(run_id)
+    summary["manifest_note"] = manifest.encoding_note
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary["run_id"] = run_id

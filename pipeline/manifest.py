@@ -152,6 +152,8 @@ class Manifest:
 
     path: Path
     entries: list[ManifestEntry]
+    # Set when the file was not UTF-8 and was read in an older encoding: says which, and which words to check.
+    encoding_note: str | None = None
     # Checksum of the bytes that were actually parsed, so provenance stays right
     # even if someone edits the file while the pipeline runs.
     _checksum: str | None = field(default=None, repr=False, compare=False)
@@ -177,7 +179,8 @@ def load_manifest(path: Path) -> Manifest:
     Parameters
     ----------
     path : Path
-        The CSV file (UTF-8, with or without a byte-order mark).
+        The CSV file: UTF-8 (with or without a byte-order mark), UTF-16 with its byte-order mark, or else
+        Windows-1252 or Mac OS Roman, which a spreadsheet's plain "CSV" uses (``encoding_note`` then says so).
 
     Returns
     -------
@@ -192,7 +195,7 @@ def load_manifest(path: Path) -> Manifest:
     """
     path = Path(path)
     data = _read_manifest_bytes(path)
-    text = _decode(data, path)
+    text, encoding_note = _decode(data, path)
     problems: list[str] = []
     entries = list(_parse_rows(text, path.name, problems))
     if not problems and not entries:
@@ -201,7 +204,8 @@ def load_manifest(path: Path) -> Manifest:
         )
     if problems:
         raise _manifest_error(path, problems)
-    return Manifest(path=path, entries=entries, _checksum=hashlib.sha256(data).hexdigest())
+    return Manifest(path=path, entries=entries, encoding_note=encoding_note,
+                    _checksum=hashlib.sha256(data).hexdigest())
 
 
 def _read_manifest_bytes(path: Path) -> bytes:
@@ -224,24 +228,91 @@ def _read_manifest_bytes(path: Path) -> bytes:
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path) -> tuple[str, str | None]:
+    """The manifest's text, and a note for the user when it was read in an older encoding than UTF-8."""
     if data.startswith(_WORKBOOK_MAGIC):
         raise ManifestError(
             f"{path.name} is a spreadsheet workbook, not a CSV file. In your spreadsheet use 'Save As' > "
             "'CSV UTF-8 (comma delimited)' and give the .csv file."
         )
+    if data.startswith(b"%PDF-"):
+        raise ManifestError(
+            f"{path.name} is a PDF, not a manifest. The manifest is a CSV file listing the reviews, one row each, "
+            "with the PDF's path or web address in its source column: `casereview manifest from-folder FOLDER` "
+            "writes one for a folder of PDFs."
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte-order mark: Excel's "Unicode Text"
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), None
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: refused below as not UTF-8
     try:
-        return decode_utf8(data)  # without the byte-order mark Excel adds when saving "CSV UTF-8"
+        return decode_utf8(data), None  # without the byte-order mark Excel adds when saving "CSV UTF-8"
     except NotUtf8Error as exc:
-        raise ManifestError(
-            f"{path.name} line {exc.line}: the file is not UTF-8 text. In your spreadsheet use "
-            "'Save As' > 'CSV UTF-8 (comma delimited)' and run again."
-        ) from None
+        legacy = _legacy_decode(data)
+        if legacy is None:
+            raise ManifestError(
+                f"{path.name} line {exc.line}: the file is not UTF-8 text. In your spreadsheet use "
+                "'Save As' > 'CSV UTF-8 (comma delimited)' and run again."
+            ) from None
+        text, encoding = legacy
+        return text, _encoding_note(path.name, text, encoding)
+
+
+# The two older encodings a spreadsheet's plain "CSV" is saved in: Excel on Windows writes the Windows code page
+# (Western European, cp1252, in the UK), Excel for Mac long wrote Mac OS Roman. Both give some character for
+# nearly every byte, so the one chosen is the one whose non-ASCII characters are the ones English and Welsh text
+# uses (curly quotes, dashes, the pound sign, accented vowels): the same bytes in the other read "ChildrenÕs".
+_LEGACY_ENCODINGS = (("cp1252", "Windows-1252 (Western European)"), ("mac_roman", "Mac OS Roman"))
+_LIKELY_CHARACTERS = frozenset(
+    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00a3\u20ac\u00b7\u00b0\u00a0\u00bd\u00bc\u00be\u00a7"
+    "\u00e9\u00e8\u00ea\u00eb\u00e1\u00e0\u00e2\u00e4\u00ed\u00ec\u00ee\u00ef\u00f3\u00f2\u00f4\u00f6"
+    "\u00fa\u00f9\u00fb\u00fc\u00e7\u00f1\u00c9\u00c8\u00c0\u00c2\u00d4\u00e6\u0153\u00df"
+)
+# More than this share of non-ASCII characters is not a spreadsheet of titles and addresses in an older encoding.
+_LEGACY_MAX_SHARE = 0.05
+
+
+def _legacy_decode(data: bytes) -> tuple[str, str] | None:
+    """``data`` read as Windows-1252 or Mac OS Roman, with the encoding's name; None for what is not such text.
+
+    >>> line = "child-a,Children\u2019s services review,Northmoor"
+    >>> _legacy_decode(line.encode("cp1252"))
+    ('child-a,Children\u2019s services review,Northmoor', 'Windows-1252 (Western European)')
+    >>> _legacy_decode(line.encode("mac_roman"))
+    ('child-a,Children\u2019s services review,Northmoor', 'Mac OS Roman')
+    >>> _legacy_decode(bytes(range(256))) is None   # binary data
+    True
+    """
+    if b"\x00" in data:
+        return None
+    best: tuple[int, str, str] | None = None
+    for codec, name in _LEGACY_ENCODINGS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        unusual = [ch for ch in text if ord(ch) > 127]
+        if len(unusual) > _LEGACY_MAX_SHARE * len(text) or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+            continue
+        likely = sum(ch in _LIKELY_CHARACTERS for ch in unusual)
+        if best is None or likely > best[0]:
+            best = (likely, text, name)
+    return None if best is None else (best[1], best[2])
+
+
+_NOTE_WORDS = 3
+
+
+def _encoding_note(file_name: str, text: str, encoding: str) -> str:
+    """What was done and which words to look at: the first few words with characters outside ASCII, by line."""
+    found: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for word in line.replace(",", " ").replace(";", " ").replace("\t", " ").split():
+            if any(ord(ch) > 127 for ch in word) and len(found) < _NOTE_WORDS:
+                found.append(f"'{word.strip(chr(34))}' (line {number})")
+    return (f"{file_name} is not UTF-8 text; it was read as {encoding}, as spreadsheets save a plain CSV. Check that "
+            f"{', '.join(found)} read as you wrote them; if not, use 'Save As' > 'CSV UTF-8 (comma delimited)'.")
 
 
 def _manifest_error(path: Path, problems: list[str]) -> ManifestError:

@@ -81,3 +81,15 @@ def test_manifest_check_notes_a_source_listed_twice(tmp_path: Path) -> None:
     single.write_text(header + rows[0], encoding="utf-8")
     result = CliRunner().invoke(main, ["manifest", "check", str(single)])
     assert result.output.strip().endswith("1 review, no problems found")
+
+
+def test_manifest_check_says_which_encoding_it_read_and_what_to_check(tmp_path: Path) -> None:
+    text = ("review_id,title,area,nation,review_type,year,source\n"
+            "a,Children\u2019s services review,Ynys M\u00f4n,Wales,CPR,2021,a.pdf\n")
+    (tmp_path / "m.csv").write_bytes(text.encode("cp1252"))
+    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
+    assert result.exit_code == 0, result.output
+    assert "1 review, no problems found\nNote: m.csv is not UTF-8 text; it was read as Windows-1252" in result.output
+    assert "'Children\u2019s' (line 2), 'M\u00f4n' (line 2)" in result.output
+    (tmp_path / "u.csv").write_text(text, encoding="utf-8")
+    assert "Note" not in CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "u.csv")]).output

@@ -181,9 +181,41 @@ def test_missing_file_names_the_path(tmp_path: Path):
         load_manifest(tmp_path / "nowhere.csv")
 
 
-def test_not_utf8_says_how_to_save(tmp_path: Path):
-    path = write_csv(tmp_path, csv_text([row(title="Revue écrite")]), encoding="latin-1")
-    with pytest.raises(ManifestError, match=r"demo.csv line 2: the file is not UTF-8.*CSV UTF-8"):
+def test_plain_csv_from_excel_on_windows_is_read_and_the_words_to_check_are_named(tmp_path: Path):
+    # Excel's "CSV (Comma delimited)" on a UK Windows machine writes Windows-1252, not UTF-8
+    rows = [row(title="Children\u2019s services \u2013 Child D", area="Ynys M\u00f4n"),
+            row(review_id="northmoor-2019-child-e", title="Child E", source="https://example.org/e.pdf")]
+    path = write_csv(tmp_path, csv_text(rows), encoding="cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    loaded = load_manifest(path)
+    assert [e.title for e in loaded.entries] == ["Children\u2019s services \u2013 Child D", "Child E"]
+    assert loaded.entries[0].area == "Ynys M\u00f4n"
+    assert loaded.entries == load_manifest(write_csv(tmp_path, csv_text(rows), name="utf8.csv")).entries
+    note = loaded.encoding_note
+    assert note.startswith("demo.csv is not UTF-8 text; it was read as Windows-1252")
+    assert "'Children\u2019s' (line 2)" in note and "CSV UTF-8" in note
+    assert load_manifest(tmp_path / "utf8.csv").encoding_note is None
+
+
+def test_plain_csv_from_excel_for_mac_is_read_as_mac_roman(tmp_path: Path):
+    path = write_csv(tmp_path, csv_text([row(title="Children\u2019s services \u2013 Child D")]), encoding="mac_roman")
+    (entry,) = load_manifest(path).entries
+    assert entry.title == "Children\u2019s services \u2013 Child D"  # not "Children\u00d5s services \u00d0 Child D"
+    assert "Mac OS Roman" in load_manifest(path).encoding_note
+
+
+def test_a_file_that_is_not_text_says_how_to_save(tmp_path: Path):
+    path = tmp_path / "demo.csv"
+    path.write_bytes(csv_text([row()]).encode() + bytes(range(256)))
+    with pytest.raises(ManifestError, match=r"demo.csv line 4: the file is not UTF-8.*CSV UTF-8"):
+        load_manifest(path)
+
+
+def test_a_pdf_given_as_the_manifest_says_what_a_manifest_is(tmp_path: Path):
+    path = tmp_path / "child-d.pdf"
+    path.write_bytes(make_pdf("Child D review."))
+    with pytest.raises(ManifestError, match=r"child-d.pdf is a PDF, not a manifest.*manifest from-folder"):
         load_manifest(path)
 
 

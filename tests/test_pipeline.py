@@ -477,6 +477,27 @@ def _one_review_corpus(tmp_path: Path) -> Path:
     return manifest
 
 
+def test_a_manifest_saved_as_plain_csv_by_excel_is_read_and_said_so(tmp_path: Path) -> None:
+    # Excel's "CSV (Comma delimited)" on Windows: Windows-1252, here with a curly apostrophe, a circumflex and
+    # a file name with an accent, which must be found on disk as it is named there.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf", folder / "r\u00e9vision.pdf")
+    manifest = folder / "manifest.csv"
+    manifest.write_bytes((
+        "review_id,title,area,nation,review_type,year,source\r\n"
+        "one,Children\u2019s review,Ynys M\u00f4n,Wales,CPR,2017,r\u00e9vision.pdf\r\n").encode("cp1252"))
+    db = tmp_path / "db.duckdb"
+    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert result.returncode == 0, result.stderr
+    assert "reviews processed: 1" in result.stdout
+    assert "manifest: manifest.csv is not UTF-8 text; it was read as Windows-1252" in result.stdout
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT title, area FROM reviews").fetchall() == [("Children\u2019s review",
+                                                                            "Ynys M\u00f4n")]
+        assert con.execute("SELECT count(*) FROM passages").fetchone()[0] > 0
+
+
 def _documents_written(db: Path) -> int:
     try:
         con = duckdb.connect(str(db), read_only=True)
