@@ -139,26 +139,57 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
     return pieces
 
 
+# A sub-item of a list: "(a)", "b)", "c.", "(iv)". Numbered paragraphs ("1.", "5.2") are not: in reviews they are
+# whole findings or recommendations, each a passage of its own.
+_SUB_ITEM = re.compile(r"^(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]{1,4}\))\s+\S")
+
+
+def _is_item(piece: _Piece) -> bool:
+    return piece.kind == "list_item" or bool(_SUB_ITEM.match(piece.text))
+
+
 def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
-    """Join runs of list items and short fragments within a section, up to the length cap."""
+    """Join runs of list items and short fragments within a section, up to the length cap.
+
+    A list stays with the sentence that introduces it ("The panel recommends that agencies:" / "(a) record
+    ..." / "(b) share ..."): bullets and lettered items join the text before them while it ends with a colon
+    or with an item that joined it, so a list is never cut after its first item.
+
+    >>> def piece(text, start, kind="paragraph"):
+    ...     return _Piece(text, start, 1, 1, "Recommendations", kind)
+    >>> texts = ["5.1 " + "The partnership should make sure that agencies working with the family:" * 3,
+    ...          "(a) record who lives in the household;", "(b) share a change of address; and",
+    ...          "(c) seek the child's views.", "5.2 The local authority should review its guidance."]
+    >>> pieces, start = [], 0
+    >>> for text in texts:
+    ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
+    >>> [p.text.split(BLOCK_SEPARATOR)[-1][:4] for p in _merge_short(pieces)]
+    ['(c) ', '5.2 ']
+    """
     merged: list[_Piece] = []
+    list_open = False  # the last merged piece ends with a colon, or with an item of the list it opened
     for piece in pieces:
         last = merged[-1] if merged else None
+        item = _is_item(piece)
         if (
             last is not None
             and last.section == piece.section
             and last.box == piece.box
             and last.kind != "table"
             and piece.kind != "table"
-            and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind)
+            and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind
+                 or (item and list_open))
             and len(last.text) + len(piece.text) + 1 <= MAX_PASSAGE_CHARS
             and last.start + len(last.text) + len(BLOCK_SEPARATOR) == piece.start
         ):
+            list_open = item and (list_open or last.text.rstrip().endswith(":") or _is_item(last))
             # The passage keeps the blank line between the two, so its offsets still match the full text.
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
                                 last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box)
         else:
             merged.append(piece)
+            list_open = False
+        list_open = list_open or merged[-1].text.rstrip().endswith(":")
     return merged
 
 

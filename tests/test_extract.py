@@ -250,6 +250,48 @@ def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -
                          "o the letter on its own in running text, one space from the next word, is a word.")
 
 
+def test_a_list_stays_in_one_passage_with_the_sentence_that_introduces_it(tmp_path: Path) -> None:
+    # The lead-in joined the first item only: "(c)" went into the passage of the next recommendation, and a
+    # bulleted list lost its lead-in after the first bullet.
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from tests.boxed_pdf import BODY, HEADING, TITLE
+
+    item = ParagraphStyle("item", parent=BODY, leftIndent=18, spaceAfter=4)
+    lead = ("5.1 The partnership should make sure that the agencies working with a family where a parent has a "
+            "serious mental illness:")
+    lettered = ["(a) record who lives in the household and update the record at each visit;",
+                "(b) share a change of address with the health visitor and the school within five working days; and",
+                "(c) seek the child's own views before a plan is closed."]
+    bullets = ["how the trust assessed the risks arising from the parents' alcohol use;",
+               "how legal powers were considered, including care proceedings;",
+               "how the school's concerns were shared with children's social care."]
+    path = tmp_path / "lists.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("Child L: a child safeguarding practice review", TITLE),
+        Paragraph("Findings", HEADING),
+        Paragraph("The review found that the family's moves between two areas were not known to the school, and "
+                  "that the risks from the father's drinking were never assessed.", BODY),
+        Paragraph("Recommendations", HEADING),
+        Paragraph(lead, BODY), *[Paragraph(text, item) for text in lettered],
+        Paragraph("5.2 The local authority should review its guidance on pre-birth assessment so that it takes "
+                  "account of previous proceedings concerning older siblings, and so that the midwife and the "
+                  "health visitor are invited to the planning meeting.", BODY),
+        Paragraph("5.3 The review was asked to consider:", BODY),
+        *[Paragraph(text, item, bulletText="•") for text in bullets],
+    ])
+    result = CliRunner().invoke(main, ["extract", str(path)])
+    assert result.exit_code == 0, result.output
+    passages = [json.loads(line) for line in result.output.splitlines()]
+    texts = [p["text"] for p in passages if p["section"] == "Recommendations"]
+    joined = "\n\n".join
+    assert joined([lead, *lettered]) in texts
+    assert any(text.startswith("5.2 The local authority") and "(c)" not in text for text in texts)
+    assert any(text.startswith("5.3 The review was asked to consider:") and text.endswith(bullets[-1])
+               and all(b in text for b in bullets) for text in texts)
+
+
 @pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
 def test_real_report_paragraphs_broken_mid_sentence_are_joined() -> None:
     # The real report's source text has paragraph gaps inside sentences (13 passages started in lower case
