@@ -144,16 +144,27 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
 _SUB_ITEM = re.compile(r"^(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]{1,4}\))\s+\S")
 
 
-def _is_item(piece: _Piece) -> bool:
-    return piece.kind == "list_item" or bool(_SUB_ITEM.match(piece.text))
+# An item whose bullet is a picture, not a character, is a short line that ends no sentence. It counts only
+# inside a list that is open (after a colon or another item): elsewhere such a line is a label or a heading.
+_UNMARKED_ITEM_CHARS = 120
+_ENDS_SENTENCE = (".", "!", "?", ":", '"', "\u201d", "\u2019", "'")
+
+
+def _is_item(piece: _Piece, list_open: bool = False) -> bool:
+    if piece.kind == "list_item" or _SUB_ITEM.match(piece.text):
+        return True
+    text = piece.text.strip()
+    return (list_open and len(text) <= _UNMARKED_ITEM_CHARS and BLOCK_SEPARATOR not in text
+            and not text.endswith(_ENDS_SENTENCE))
 
 
 def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
     """Join runs of list items and short fragments within a section, up to the length cap.
 
     A list stays with the sentence that introduces it ("The panel recommends that agencies:" / "(a) record
-    ..." / "(b) share ..."): bullets and lettered items join the text before them while it ends with a colon
-    or with an item that joined it, so a list is never cut after its first item.
+    ..." / "(b) share ..."): bullets and lettered items, and short lines ending no sentence (items whose bullet
+    is a picture), join the text before them while it ends with a colon or with an item that joined it, so a
+    list is never cut after its first item.
 
     >>> def piece(text, start, kind="paragraph"):
     ...     return _Piece(text, start, 1, 1, "Recommendations", kind)
@@ -165,12 +176,23 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
     ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
     >>> [p.text.split(BLOCK_SEPARATOR)[-1][:4] for p in _merge_short(pieces)]
     ['(c) ', '5.2 ']
+
+    Items whose bullets are pictures join only an open list; a short line elsewhere stays where it is:
+
+    >>> texts = ["The support reported by the areas we surveyed, delivered directly or commissioned, " * 2 + "was:",
+    ...          "Parenting support", "Specialist services for domestic abuse", "Most areas offered both." * 8,
+    ...          "Stress management for parents"]
+    >>> pieces, start = [], 0
+    >>> for text in texts:
+    ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
+    >>> [p.text.split(BLOCK_SEPARATOR)[-1][:10] for p in _merge_short(pieces)]
+    ['Specialist', 'Most areas', 'Stress man']
     """
     merged: list[_Piece] = []
     list_open = False  # the last merged piece ends with a colon, or with an item of the list it opened
     for piece in pieces:
         last = merged[-1] if merged else None
-        item = _is_item(piece)
+        item = _is_item(piece, list_open)
         if (
             last is not None
             and last.section == piece.section
