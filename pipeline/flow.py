@@ -218,12 +218,10 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
             future.wait()
         for future in futures:
             future.result()
-    if store.rebuild_fts():
-        from pipeline.search import build_search_tables
+    from pipeline.search import rebuild_search
 
-        # Built now, while the run holds the database, so the first search after a run does not build them.
-        with store.connect() as con:
-            build_search_tables(con)
+    # Built now, while the run holds the database, so the first search after a run does not build them.
+    rebuild_search(store)
     summary = store.finish_run(run_id)
     summary["manifest_note"] = manifest.encoding_note
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])

@@ -1042,6 +1042,23 @@ def refresh_search(path: Path) -> bool:
     return _refresh_in(Path(path), rebuild_index=True)
 
 
+def rebuild_search(store) -> bool:
+    """Rebuild the full-text index of ``store`` (a :class:`pipeline.store.Store`) and then its search tables, after
+    a run or a removal; False, building nothing, when the full-text-search extension is unavailable."""
+    if not store.rebuild_fts():
+        return False
+    log.info("Rebuilt the search index.")
+    _build_tables_in(store)
+    return True
+
+
+def _build_tables_in(store) -> None:
+    with store.connect() as con:
+        con.begin()
+        build_search_tables(con)
+        con.commit()
+
+
 def _refresh_in(path: Path, rebuild_index: bool = False) -> bool:
     """Rebuild the full-text index (``rebuild_index``) and the search tables in the database file; False if it
     cannot (the file is busy or read-only), leaving it untouched: search then uses what is there.
@@ -1051,13 +1068,8 @@ def _refresh_in(path: Path, rebuild_index: bool = False) -> bool:
     try:
         store = Store(path, lock_timeout=1.0)
         if rebuild_index:
-            if not store.rebuild_fts():
-                return False
-            log.info("Rebuilt the search index.")
-        with store.connect() as con:
-            con.begin()
-            build_search_tables(con)
-            con.commit()
+            return rebuild_search(store)
+        _build_tables_in(store)
         return True
     except (CaseReviewError, duckdb.Error) as exc:
         log.info("Search index or tables not rebuilt (%s): searching with what is there.", exc)
