@@ -13,7 +13,8 @@ _MID_SENTENCE_AFTER = frozenset(",;)")
 
 
 def readable_label(terms: Sequence[str], max_terms: int = LABEL_TERMS) -> str:
-    """Join the first few terms with `` · ``; a phrase replaces the words it contains, no word is said twice.
+    """Join the first few terms with `` · ``; a phrase replaces the words it contains, no word is said twice, and
+    terms of everyday words only ("did", "said") come after the others.
 
     Parameters
     ----------
@@ -28,9 +29,11 @@ def readable_label(terms: Sequence[str], max_terms: int = LABEL_TERMS) -> str:
     'neglect · home conditions · hygiene'
     >>> readable_label(["mother", "health", "mothers", "health visitor", "visitor"])
     'mother · health visitor'
+    >>> readable_label(["injuries", "old", "admitted", "hospital", "unit"])
+    'injuries · admitted · hospital'
     """
     chosen: list[str] = []
-    for term in terms:
+    for term in _everyday_last(terms):
         if len(chosen) == max_terms:
             break
         words = _word_keys(term)
@@ -41,6 +44,28 @@ def readable_label(terms: Sequence[str], max_terms: int = LABEL_TERMS) -> str:
         elif not any(words & _word_keys(earlier) for earlier in chosen):
             chosen.append(term)
     return " · ".join(chosen)
+
+
+# Words this common in English at large ("did", "know", "said", "use", "old", "just", "think", "really") are in
+# every kind of passage: a topic's characteristic term though one may be, it does not say what the topic is
+# about. Log-probability from the project's word list (pipeline.lexicon): "did" -6.4, "said" -7.3, "old" -7.8;
+# "told" -8.5 and "mother" -9.4 are kept.
+EVERYDAY_LOG_PROBABILITY = -8.0
+
+
+def _everyday_last(terms: Sequence[str]) -> list[str]:
+    """The terms in their order, those made only of everyday words moved to the end (still used when too few
+    others are left).
+
+    >>> _everyday_last(["assessment", "drinking", "did", "family", "use", "mother"])
+    ['assessment', 'drinking', 'family', 'mother', 'did', 'use']
+    """
+    from pipeline.lexicon import log_probability
+
+    def everyday(term: str) -> bool:
+        return all((log_probability(word) or -99.0) > EVERYDAY_LOG_PROBABILITY for word in term.split())
+
+    return [t for t in terms if not everyday(t)] + [t for t in terms if everyday(t)]
 
 
 def _word_keys(term: str) -> set[str]:

@@ -201,6 +201,15 @@ def test_readable_label_joins_terms_and_lets_a_phrase_replace_its_words():
     assert readable_label([]) == ""
 
 
+def test_a_label_names_what_a_topic_is_about_before_everyday_words():
+    # Labels of the demo's topics read "assessment · drinking · did" and, for a topic of quotes,
+    # "think · just · really": words every kind of passage uses say nothing of what a topic is about.
+    assert readable_label(["assessment", "drinking", "did", "family", "use"]) == "assessment · drinking · family"
+    assert readable_label(["think", "just", "really", "mum", "scared"]) == "mum · scared · think"
+    assert readable_label(["told", "asked", "said", "wanted", "did", "know"]) == "told · asked · wanted"
+    assert readable_label(["did", "know", "said"]) == "did · know · said"  # nothing else to name
+
+
 def test_default_min_topic_size_grows_with_the_corpus():
     assert default_min_topic_size(40) == 5
     assert default_min_topic_size(1000) == 20
