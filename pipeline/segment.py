@@ -139,9 +139,9 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
     return pieces
 
 
-# A sub-item of a list: "(a)", "b)", "c.", "(iv)". Numbered paragraphs ("1.", "5.2") are not: in reviews they are
+# A sub-item of a list: "(a)", "b)", "c.", "(iv)", "ii.". Numbered paragraphs ("1.", "5.2") are not: in reviews they are
 # whole findings or recommendations, each a passage of its own.
-_SUB_ITEM = re.compile(r"^(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]{1,4}\))\s+\S")
+_SUB_ITEM = re.compile(r"^(?:\(?[a-z]\)|[a-z]\.|\(?[ivx]{1,4}\)|[ivx]{2,4}\.)\s+\S")
 
 
 # An item whose bullet is a picture, not a character, is a short line that ends no sentence. It counts only
