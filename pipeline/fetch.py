@@ -157,6 +157,25 @@ def describe_kind_problem(kind: str) -> str | None:
     return _KIND_PROBLEMS.get(kind, _KIND_PROBLEMS["unknown"])
 
 
+def describe_document_problem(document: FetchedDocument) -> str | None:
+    """Like ``describe_kind_problem``, but a local file that is a web page (a review's page saved from the
+    browser, often under the PDF's name) is told apart from a link that gave one, and the PDFs it links to
+    are named: the address to put in the manifest is often among them.
+    """
+    if document.kind != "html" or document.final_url is not None:
+        return describe_kind_problem(document.kind)
+    links = _links_on_page(document.path, None)
+    saved = "the file is a web page (saved from a browser), not a PDF"
+    if len(links) == 1:
+        return (f"{saved}. It links to one PDF, {_describe_link(links[0])}: put that address in the source "
+                "column, or download the PDF and put its file name there")
+    if links:
+        return (f"{saved}. It links to {len(links)} PDFs: {_listed(links)}. Find which one is the review itself "
+                "and put its address in the source column")
+    return (f"{saved}. Open the review's page in a browser, download the PDF itself (a link or button "
+            "saying PDF or Download) and put its file name in the source column")
+
+
 def sniff_kind(head: bytes) -> str:
     """Classify a document from its first bytes (the Content-Type header is not trusted).
 
@@ -414,19 +433,14 @@ class Fetcher:
 
     def _through_page(self, source: str, page: FetchedDocument) -> FetchedDocument:
         """The PDF a web page links to, when it links to exactly one; else the page itself."""
-        with page.path.open("rb") as fh:
-            html = fh.read(MAX_PAGE_BYTES).decode("utf-8", errors="replace")
         page_url = page.final_url or source
-        links = pdf_links(html, page_url)
+        links = _links_on_page(page.path, page_url)
         if not links:
             return page
         if len(links) > 1:
-            shown = "; ".join(_describe_link(link) for link in links[:_LISTED_LINKS])
-            if len(links) > _LISTED_LINKS:
-                shown += f"; and {len(links) - _LISTED_LINKS} more"
             raise _error(
                 source,
-                f"the source is a web page that links to {len(links)} PDFs, not a PDF ({shown})",
+                f"the source is a web page that links to {len(links)} PDFs, not a PDF ({_listed(links)})",
                 "Open the page, find which PDF is the review itself and put its link in the manifest's "
                 "source column.",
                 page.attempts,
@@ -715,6 +729,28 @@ def _error(source: str, what: str, advice: str, attempts: list[FetchAttempt]) ->
 
 def _describe_link(link: PdfLink) -> str:
     return f'"{link.text}" {link.url}' if link.text else link.url
+
+
+def _listed(links: list[PdfLink]) -> str:
+    """The first few links described, and how many more."""
+    shown = "; ".join(_describe_link(link) for link in links[:_LISTED_LINKS])
+    return shown + (f"; and {len(links) - _LISTED_LINKS} more" if len(links) > _LISTED_LINKS else "")
+
+
+# What browsers write at the top of a page they save: <!-- saved from url=(0042)https://example.org/... -->
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.IGNORECASE)
+
+
+def _links_on_page(path: Path, page_url: str | None) -> list[PdfLink]:
+    """The PDFs the web page stored at ``path`` (its first 5 MB) links to. Relative links are resolved against
+    ``page_url``; for a page saved from a browser (None), against the address it says it was saved from, and
+    without one only links written as whole addresses count."""
+    with Path(path).open("rb") as fh:
+        html = fh.read(MAX_PAGE_BYTES).decode("utf-8", errors="replace")
+    if page_url is None:
+        saved_from = _SAVED_FROM.search(html[:4096])
+        page_url = saved_from.group(1) if saved_from else ""
+    return pdf_links(html, page_url)
 
 
 def _after(earlier: list[FetchAttempt], attempts: list[FetchAttempt]) -> list[FetchAttempt]:

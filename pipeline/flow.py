@@ -21,7 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.errors import CaseReviewError, FetchError
 from pipeline.extract import extract_pdf
-from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem
+from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.segment import segment
 from pipeline.settings import outputs_dir
@@ -100,7 +100,7 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
         entry=entry, sha256=fetched.sha256, size_bytes=fetched.size, content_kind=fetched.kind,
         fetched_at=datetime.now(UTC), attempts=fetched.attempts, theme_model=getattr(tagger, "model_version", None),
     )
-    problem = describe_kind_problem(fetched.kind)
+    problem = describe_document_problem(fetched)
     if problem:
         if fetched.via_page:
             problem = f"the source is a web page, and its link to a PDF ({fetched.final_url}) gave no PDF: {problem}"

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import __version__
 from pipeline.errors import FetchError
-from pipeline.fetch import FetchedDocument, Fetcher, describe_kind_problem, sniff_kind
+from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, describe_kind_problem, sniff_kind
 from pipeline.landing import pdf_links
 from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
@@ -447,6 +447,33 @@ def test_local_file_is_copied_into_the_store(fetcher: Fetcher, tmp_path: Path, p
     assert first.path.is_relative_to(fetcher.store_dir / "blobs")
     second = fetcher.fetch("2021/child-d.pdf", base_dir=folder, expected_sha256=first.sha256)
     assert second.from_cache and second.path == first.path
+
+
+def _saved_page(body: str, saved_from: str | None = None) -> bytes:
+    mark = f"<!-- saved from url=({len(saved_from):04d}){saved_from} -->\n" if saved_from else ""
+    return (f"{mark}<html><head><title>Child D | Northmoor SCP</title></head><body><nav><a href='/privacy.pdf'>"
+            f"Privacy notice (PDF)</a></nav><main>{body}</main></body></html>").encode()
+
+
+@pytest.mark.parametrize(("body", "saved_from", "expected"), [
+    # a browser's saved page names the address it came from: its relative links can be followed from there
+    ("<a href='files/child-d.pdf'>Download the review (PDF, 1.2 MB)</a>", "https://northmoor.example/reviews/d",
+     "It links to one PDF, \"Download the review (PDF, 1.2 MB)\" https://northmoor.example/reviews/files/child-d.pdf:"
+     " put that address in the source column"),
+    ("<a href='https://a.example/d-summary.pdf'>Summary</a> <a href='https://a.example/d-full.pdf'>Full review</a>",
+     None, "It links to 2 PDFs: \"Summary\" https://a.example/d-summary.pdf; \"Full review\" "
+           "https://a.example/d-full.pdf. Find which one is the review itself"),
+    ("<a href='/reviews/child-d'>Child D (PDF)</a>", None,  # a relative link with nowhere to resolve it from
+     "Open the review's page in a browser, download the PDF itself"),
+])
+def test_a_saved_web_page_given_as_a_review_says_which_pdfs_it_links_to(
+        fetcher: Fetcher, tmp_path: Path, body: str, saved_from: str | None, expected: str):
+    (tmp_path / "child-d.pdf").write_bytes(_saved_page(body, saved_from))
+    document = fetcher.fetch("child-d.pdf", base_dir=tmp_path)
+    assert document.kind == "html" and document.final_url is None
+    problem = describe_document_problem(document)
+    assert problem.startswith("the file is a web page (saved from a browser), not a PDF. ")
+    assert expected in problem and "privacy" not in problem.lower()
 
 
 def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):

@@ -126,7 +126,7 @@ def test_demo_run_stores_every_review_and_explains_failures(demo_db) -> None:
             "SELECT review_id, status || ': ' || error FROM documents WHERE status <> 'ok'").fetchall())
         assert len(broken) == 4
         reasons = " ".join(broken.values()).lower()
-        for expected in ("password", "damaged", "html", "not found"):
+        for expected in ("password", "damaged", "web page", "not found"):
             assert expected in reasons, f"no failure mentions {expected!r}: {broken}"
         # The scanned review is read by OCR, and says so, page by page.
         scanned = "carnlough-vale-2019-child-g"
