@@ -153,7 +153,7 @@ def status(db_path: Path | None) -> None:
 def format_status(summary: dict, path: Path) -> str:
     lines = [f"Database: {path}"]
     for key, value in summary.items():
-        if key in ("failures", "last_run", "same_documents"):
+        if key in ("failures", "last_run", "same_documents", "read_by_earlier_version"):
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{count} {name}" for name, count in value.items())
@@ -167,6 +167,10 @@ def format_status(summary: dict, path: Path) -> str:
             f"{last.get('reviews_processed') or 0} processed, {last.get('reviews_skipped') or 0} skipped, "
             f"{last.get('reviews_failed') or 0} failed or needing OCR"
         )
+    earlier = summary.get("read_by_earlier_version") or 0
+    if earlier:
+        lines.append(f"  read by an earlier version of casereview: {earlier} document{'s' if earlier != 1 else ''} "
+                     "(the next `casereview run` with their manifest reads them again, as this version does)")
     failures = summary.get("failures") or []
     if failures:
         lines.append("Documents that could not be read:")

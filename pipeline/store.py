@@ -261,6 +261,7 @@ _CREATE_FTS_INDEX = (
 )
 
 _COUNT_DOCUMENTS_BY_STATUS = "SELECT status, count(*) FROM documents GROUP BY status"
+_COUNT_EARLIER_VERSION = "SELECT count(*) FROM documents WHERE status <> 'failed' AND pipeline_version <> ?"
 _COUNT_TABLES = """
 SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM pages), (SELECT count(*) FILTER (WHERE ocr) FROM pages),
        (SELECT count(*) FROM passages), (SELECT count(*) FROM sentences), (SELECT count(*) FROM passage_themes)"""
@@ -574,7 +575,8 @@ class Store:
         dict
             Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``pages_read_by_ocr``, ``passages``,
             ``sentences``, ``passage_themes``, ``failures`` (see ``failures``), ``same_documents`` (see
-            ``same_documents``) and ``last_run`` (a ``runs`` row or None).
+            ``same_documents``), ``last_run`` (a ``runs`` row or None) and ``read_by_earlier_version`` (how
+            many documents were read by an earlier ``PIPELINE_VERSION``: the next run reads them again).
         """
         with self._connection(read_only=True) as con:
             reviews, pages, ocr_pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
@@ -582,6 +584,7 @@ class Store:
             documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
             failures = _fetch_dicts(con, _SELECT_FAILURES)
             last_run = _fetch_dicts(con, _SELECT_LAST_RUN)
+            earlier = con.execute(_COUNT_EARLIER_VERSION, [PIPELINE_VERSION]).fetchone()[0]
         same = self.same_documents()
         return {
             "reviews": reviews,
@@ -594,6 +597,7 @@ class Store:
             "failures": failures,
             "same_documents": same,
             "last_run": last_run[0] if last_run else None,
+            "read_by_earlier_version": earlier,
         }
 
     def same_documents(self) -> list[dict[str, Any]]:

@@ -333,6 +333,17 @@ def test_status_and_sql_commands_read_the_database(demo_db) -> None:
                             text=True, timeout=120)
     assert status.returncode == 0, status.stderr
     assert "encrypted" in status.stdout.lower() or "password" in status.stdout.lower()
+    assert "earlier version" not in status.stdout  # all read by this version
+    # After an upgrade that reads PDFs differently, status says which documents the next run reads again.
+    older = tmp / "older.duckdb"
+    shutil.copy(db, older)
+    with duckdb.connect(str(older)) as con:
+        con.execute("UPDATE documents SET pipeline_version = '0.0.1+p1' WHERE review_id IN "
+                    "('thornley-2017-child-p', 'larkfield-2018-child-x', 'northmoor-2016-child-d')")
+    result = CliRunner().invoke(main, ["status", "--db", str(older)])
+    assert result.exit_code == 0, result.output
+    assert ("read by an earlier version of casereview: 2 documents (the next `casereview run` with their manifest "
+            "reads them again") in result.output  # the failed one is tried again on every run anyway
     query = subprocess.run([*CLI, "sql", "SELECT count(*) AS n FROM passages", "--db", str(db), "--format",
                             "json"], cwd=ROOT, env=_env(tmp), capture_output=True, text=True, timeout=120)
     assert query.returncode == 0, query.stderr
