@@ -292,7 +292,7 @@ def manifest_check(path: Path) -> None:
 
     Example:  casereview manifest check corpus_manifest/demo.csv
     """
-    from pipeline.manifest import load_manifest, repeated_sources
+    from pipeline.manifest import load_manifest, missing_files, repeated_sources
 
     loaded = load_manifest(path)
     count = len(loaded.entries)
@@ -306,6 +306,14 @@ def manifest_check(path: Path) -> None:
         for source, lines in repeated:
             shown = [str(line) for line in lines]
             click.echo(f"  - lines {', '.join(shown[:-1])} and {shown[-1]}: {source}")
+    missing = missing_files(loaded)
+    if missing:
+        click.echo(f"Note: {len(missing)} file{'s' if len(missing) != 1 else ''} named in the source column "
+                   f"{'are' if len(missing) != 1 else 'is'} not there (paths are relative to the manifest's folder); "
+                   "a run records such reviews as failed:")
+        for entry, near in missing:
+            hint = f" (there is {near}: is that it?)" if near else ""
+            click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source}{hint}")
 
 
 @manifest.command("from-folder")

@@ -843,6 +843,33 @@ def repeated_sources(entries: list[ManifestEntry]) -> list[tuple[str, list[int]]
     return [(source, found) for source, found in lines.items() if len(found) > 1]
 
 
+def missing_files(manifest: Manifest) -> list[tuple[ManifestEntry, str | None]]:
+    """The rows whose local file is not there, each with the file of the closest name in the folder it names
+    (a different case, a space for a hyphen, the extension left out), or None. A run records such rows as
+    failed; checking first saves a run that stops short of what was wanted.
+    """
+    found: list[tuple[ManifestEntry, str | None]] = []
+    for entry in manifest.entries:
+        if entry.is_url():
+            continue
+        try:
+            path = entry.local_path(manifest.folder)
+        except ManifestError:
+            continue  # reported by the row checks
+        if path.is_file():
+            continue
+        near = None
+        if path.parent.is_dir():
+            names = [child.name for child in path.parent.iterdir() if child.is_file()]
+            lowered = {name.lower(): name for name in names}
+            close = difflib.get_close_matches(path.name.lower(), list(lowered), n=1, cutoff=0.8)
+            if close:
+                folder = posixpath.dirname(entry.source.replace("\\", "/"))
+                near = posixpath.join(folder, lowered[close[0]]) if folder else lowered[close[0]]
+        found.append((entry, near))
+    return found
+
+
 def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list[tuple[ManifestEntry, ManifestEntry]]]:
     """Leave out the entries whose file is a byte-for-byte copy of another entry's ("review (1).pdf", saved
     twice by a browser): listed twice, a review's passages would be found and counted twice. Of identical

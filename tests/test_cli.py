@@ -93,3 +93,20 @@ def test_manifest_check_says_which_encoding_it_read_and_what_to_check(tmp_path: 
     assert "'Children\u2019s' (line 2), 'M\u00f4n' (line 2)" in result.output
     (tmp_path / "u.csv").write_text(text, encoding="utf-8")
     assert "Note" not in CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "u.csv")]).output
+
+
+def test_manifest_check_names_files_that_are_not_there_and_the_likely_one(tmp_path: Path) -> None:
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "Child-D.PDF").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "reviews" / "child-e.pdf").write_bytes(b"%PDF-1.4\n")
+    header = "review_id,title,area,nation,review_type,year,source\n"
+    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
+        ("d", "reviews/child-d.pdf"), ("e", "reviews/child-e.pdf"), ("f", "reviews/child-f-final.pdf"),
+        ("g", "https://example.org/g.pdf")))
+    (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("Note: 2 files named in the source column are not there (paths are relative to the manifest's "
+            "folder); a run records such reviews as failed:\n"
+            "  - line 2, d: reviews/child-d.pdf (there is reviews/Child-D.PDF: is that it?)\n"
+            "  - line 4, f: reviews/child-f-final.pdf\n") in result.output
