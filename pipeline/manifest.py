@@ -309,10 +309,13 @@ def _encoding_note(file_name: str, text: str, encoding: str) -> str:
     found: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         for word in line.replace(",", " ").replace(";", " ").replace("\t", " ").split():
-            if any(ord(ch) > 127 for ch in word) and len(found) < _NOTE_WORDS:
+            if any(ord(ch) > 127 for ch in word):
                 found.append(f"'{word.strip(chr(34))}' (line {number})")
+        if len(found) >= _NOTE_WORDS:
+            break
+    words = ", ".join(found[:_NOTE_WORDS]) if found else "names with accents, dashes or curly quotes"
     return (f"{file_name} is not UTF-8 text; it was read as {encoding}, as spreadsheets save a plain CSV. Check that "
-            f"{', '.join(found)} read as you wrote them; if not, use 'Save As' > 'CSV UTF-8 (comma delimited)'.")
+            f"{words} read as you wrote them; if not, use 'Save As' > 'CSV UTF-8 (comma delimited)'.")
 
 
 def _manifest_error(path: Path, problems: list[str]) -> ManifestError:
