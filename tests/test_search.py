@@ -6,7 +6,9 @@ once per module; the few tests that must see a different database build their ow
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -641,6 +643,53 @@ def test_search_command_json_has_one_object_per_line(db: Path):
                 "score_kind", "themes", "theme_model", "passage_id"):
         assert key in records[0]
     assert records[0]["score"] == 0.88 and records[0]["themes"] == {"voice_of_child": 0.88}
+
+
+def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_path: Path):
+    import openpyxl
+
+    printed = CliRunner().invoke(search_command, ["information sharing", "--db", str(db), "--limit", "2"])
+    out = tmp_path / "sharing.csv"
+    result = CliRunner().invoke(search_command, ["information sharing", "--db", str(db), "--limit", "2",
+                                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f'Wrote {out}: 2 passages for "information sharing", best first')
+    assert "sharing.csv.provenance.json" in result.output and "1. Child D" not in result.output
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [row["rank"] for row in table] == ["1", "2"]
+    first = table[0]
+    assert first["review"] == "Child D: a child safeguarding practice review" and first["pages"] == "3–4"
+    assert "Information sharing 92%" in first["themes"] and first["theme_model"] == THEME_MODEL
+    assert first["matched"] in first["passage"] and "not a probability" in first["score_is"]
+    assert f"passage id: {first['passage_id']}" in printed.output  # the same passages as printed, in order
+    info = json.loads((tmp_path / "sharing.csv.provenance.json").read_text())
+    assert info["query"] == "information sharing" and info["limit"] == 2 and info["rows"] == 2
+    assert info["manifest_sha256"] == MANIFEST_SHA and info["theme_models"] == [THEME_MODEL]
+    # Excel: the results and the provenance on two sheets; Markdown: a header block, then the table
+    book_path = tmp_path / "voice.xlsx"
+    result = CliRunner().invoke(search_command, ["--theme", "voice_of_child", "--nation", "England", "--db", str(db),
+                                                 "--out", str(book_path)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(book_path)
+    assert book.sheetnames == ["Results", "Provenance"]
+    about = dict(list(book["Provenance"].values)[1:])
+    assert about["theme"] == "Voice of the child" and about["reviews"] == "nation England"
+    md = tmp_path / "voice.md"
+    assert CliRunner().invoke(search_command, ["--theme", "voice_of_child", "--db", str(db), "--out",
+                                               str(md)]).exit_code == 0
+    header, rows = md.read_text(encoding="utf-8").split("| # |", 1)
+    assert header.startswith("# Search results for the theme Voice of the child") and MANIFEST_SHA in header
+    assert rows.count("\n| ") == 3  # the separator and two passages
+
+
+@pytest.mark.parametrize(("name", "more", "message"), [
+    ("results.pdf", [], "name the file .csv, .xlsx (Excel) or .md"),
+    ("results.csv", ["--json"], "not both"),
+])
+def test_search_results_file_errors_are_clear(db: Path, tmp_path: Path, name: str, more: list[str], message: str):
+    result = CliRunner().invoke(search_command, ["school", "--out", str(tmp_path / name), *more, "--db", str(db)])
+    assert result.exit_code == 2 and message in result.output
+    assert not list(tmp_path.iterdir())
 
 
 def test_search_command_errors_exit_2_without_traceback(db: Path):

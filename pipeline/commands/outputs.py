@@ -62,12 +62,15 @@ def _is_terminal() -> bool:
 @click.option("--section", default=None, metavar="TEXT",
               help="Only passages under a heading that contains this text, e.g. recommendations.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Save the results as a table instead of printing them: FILE.csv, FILE.xlsx (Excel) or FILE.md, "
+                   "with what was searched and where the results came from.")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
 def search_command(query: str | None, theme: str | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
-                   section: str | None, limit: int, as_json: bool, db_path: Path | None) -> None:
+                   section: str | None, limit: int, out: Path | None, as_json: bool, db_path: Path | None) -> None:
     """Search the reviews for passages about a subject, best match first.
 
     Each result shows the review, its area and year, the page(s) to cite, the section, the matched words in
@@ -87,12 +90,18 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search "strategy meeting" --nation Wales --year-from 2018
       casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
       casereview search "information sharing" --section recommendations
+      casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import describe_filters, theme_names
     from pipeline.search import SCORE_KINDS, search_with_forms
     from pipeline.themes.trust import note_for_tags
 
+    if out is not None and as_json:
+        raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):
+        raise CaseReviewError(f"--out {out}: name the file .csv, .xlsx (Excel) or .md (Markdown), which says how "
+                              "to save the results")
     result = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
                                year_to=year_to, nation=nation, review_type=review_type, area=area,
                                section=section, limit=limit)
@@ -130,6 +139,17 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     what = _quoted(query.strip()) if query and query.strip() else f"the theme {names.get(theme, theme)}"
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
+    if out is not None:
+        from pipeline.outputs.search_table import save_results
+
+        saved = save_results(db_path, result, out, searched={
+            "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
+            "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area})
+        click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
+                   + (f" (at most {limit}: --limit N gives more)" if saved.rows == limit else "") + ".")
+        click.echo("What was searched and where the results came from: "
+                   + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
+        return
     click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "
                f"(score = {SCORE_KINDS[kind]}).\n")
     for number, hit in enumerate(hits, start=1):

@@ -1,4 +1,5 @@
-"""Export the evidence for one learning theme as a table: CSV, Excel (xlsx) or Markdown, with provenance.
+"""Export the evidence for one learning theme as a table: CSV, Excel (xlsx) or Markdown, with provenance
+(written by :mod:`pipeline.outputs.tables`).
 
 One row per passage tagged with the theme, most probable first: the review, its area and year, the page(s)
 to cite, the quote (the evidence sentence the model picked, or the start of the passage when it picked
@@ -9,7 +10,6 @@ Markdown, and for CSV in a sidecar file ``NAME.provenance.json`` (comment lines 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,8 @@ from pipeline.outputs.common import (
     resolve_theme,
     theme_names,
 )
+from pipeline.outputs.tables import md_cell, table_format, with_folder, write_csv, write_xlsx
 
-FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 QUOTE_CHARS = 400
 READ_BY_OCR = "read by OCR: check against the PDF"  # added to quote_is when a passage's page was read by OCR
 COLUMNS: tuple[str, ...] = (
@@ -49,6 +49,7 @@ FROM v_theme_evidence r
 WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
   AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="r")})
 ORDER BY score DESC, year DESC, review_id, passage_id"""
+XLSX_WIDTHS = {"review": 40, "area": 30, "quote": 80, "section": 24, "passage_id": 20, "review_id": 26}
 NO_FILTERS: dict[str, Any] = {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": None}
 
 
@@ -167,7 +168,7 @@ def export_theme(
         For an unknown theme or format, Excel without a file, a filter value no review has, or a theme no
         passage carries (within the filters).
     """
-    fmt = _format(fmt, out)
+    fmt = table_format(fmt, out)
     if min_score is not None and not 0 <= min_score <= 1:
         raise CaseReviewError(f"--min-score {min_score:g} is not a probability: give a number from 0 to 1")
     con = open_database(db_path)
@@ -197,68 +198,19 @@ def export_theme(
     result = ExportResult(rows=len(table), path=out, provenance_path=None, text=None, provenance=info,
                           theme=theme_id, theme_name=name)
     if fmt == "csv":
-        _write_csv(table, info, out, result)
+        if out is None:
+            result.text = table.to_csv(index=False)
+        else:
+            result.provenance_path = write_csv(table, info, out)
     elif fmt == "md":
         text = markdown(table, info)
         if out is None:
             result.text = text
         else:
-            _parent(out).write_text(text, encoding="utf-8")
+            with_folder(out).write_text(text, encoding="utf-8")
     else:
-        _write_xlsx(table, info, out)
+        write_xlsx(table, info, out, "Evidence", XLSX_WIDTHS, ["quote"])
     return result
-
-
-def _format(fmt: str | None, out: Path | None) -> str:
-    if fmt is None:
-        suffix = out.suffix.lower().lstrip(".") if out else ""
-        fmt = {"csv": "csv", "xlsx": "xlsx", "md": "md", "markdown": "md"}.get(suffix, "csv")
-    fmt = fmt.lower()
-    if fmt not in FORMATS:
-        raise CaseReviewError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
-    if fmt == "xlsx" and out is None:
-        raise CaseReviewError("an Excel export needs a file name: add --out evidence.xlsx")
-    return fmt
-
-
-def _parent(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path | None, result: ExportResult) -> None:
-    if out is None:
-        result.text = table.to_csv(index=False)
-        return
-    # utf-8-sig so that Excel opens accented names and curly quotes correctly.
-    table.to_csv(_parent(out), index=False, encoding="utf-8-sig")
-    sidecar = out.with_name(out.name + ".provenance.json")
-    sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    result.provenance_path = sidecar
-
-
-def _write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path) -> None:
-    from openpyxl.styles import Alignment, Font
-
-    about = pd.DataFrame(
-        [(key, ", ".join(map(str, value)) if isinstance(value, list) else value) for key, value in info.items()],
-        columns=["field", "value"],
-    )
-    widths = {"review": 40, "area": 30, "quote": 80, "section": 24, "passage_id": 20, "review_id": 26}
-    with pd.ExcelWriter(_parent(out), engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="Evidence", index=False)
-        about.to_excel(writer, sheet_name="Provenance", index=False)
-        sheet = writer.sheets["Evidence"]
-        for index, column in enumerate(table.columns, start=1):
-            letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = widths.get(column, 14)
-            sheet.cell(row=1, column=index).font = Font(bold=True)
-        quote_column = list(table.columns).index("quote") + 1
-        for row in range(2, len(table) + 2):
-            sheet.cell(row=row, column=quote_column).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A2"
-        writer.sheets["Provenance"].column_dimensions["A"].width = 22
-        writer.sheets["Provenance"].column_dimensions["B"].width = 100
 
 
 def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
@@ -278,10 +230,5 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year), row.pages,
                  f"{row.quote} *({note})*" if note else row.quote, f"{100 * row.probability:.0f}%",
                  f"`{row.passage_id}`"]
-        lines.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
+        lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def _md_cell(value: Any) -> str:
-    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-    return " ".join(text.split()).replace("|", "\\|")

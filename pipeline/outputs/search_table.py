@@ -1,0 +1,151 @@
+"""Search results as a table to keep and share: ``casereview search ... --out FILE`` (CSV, Excel or Markdown).
+
+One row per passage found, best first: the review, its area, year, nation and type, the page(s) to cite (and
+the numbers printed on them), the section, the matched words in context, the whole passage, the themes the
+model tagged it with and their probabilities, the score and what it means, and whether a page was read by
+OCR. The file says where it came from (see :mod:`pipeline.outputs.tables`) and what was searched: the words,
+the other forms also searched, the words no passage uses, and the filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.outputs.common import (
+    OCR_NOTE,
+    describe_filters,
+    open_database,
+    pages_label,
+    provenance,
+    provenance_lines,
+    theme_names,
+)
+from pipeline.outputs.tables import md_cell, table_format, with_folder, write_csv, write_xlsx
+
+COLUMNS: tuple[str, ...] = (
+    "rank", "review", "review_id", "area", "nation", "review_type", "year", "pages", "printed_pages", "section",
+    "matched", "passage", "themes", "theme_model", "score", "score_is", "read_by_ocr", "passage_id",
+)
+XLSX_WIDTHS = {"review": 40, "area": 30, "matched": 60, "passage": 90, "section": 24, "themes": 40,
+               "passage_id": 20, "review_id": 26, "score_is": 30}
+
+
+@dataclass
+class SavedResults:
+    """What ``save_results`` wrote: the file, its CSV provenance sidecar (CSV only) and the rows."""
+
+    path: Path
+    provenance_path: Path | None
+    rows: int
+
+
+def results_table(hits: list, names: dict[str, str]) -> pd.DataFrame:
+    """The hits (``pipeline.search.SearchHit``), best first, with the columns in ``COLUMNS``."""
+    from pipeline.search import SCORE_KINDS
+
+    rows = []
+    for rank, hit in enumerate(hits, start=1):
+        printed = "" if hit.printed_start is None else pages_label(
+            hit.printed_start, hit.printed_end).removeprefix("p. ")
+        themes = sorted(hit.themes.items(), key=lambda item: -item[1])
+        rows.append({
+            "rank": rank,
+            "review": hit.title,
+            "review_id": hit.review_id,
+            "area": hit.area,
+            "nation": hit.nation,
+            "review_type": hit.review_type,
+            "year": hit.year,
+            "pages": pages_label(hit.page_start, hit.page_end).removeprefix("p. "),
+            "printed_pages": printed,
+            "section": hit.section,
+            "matched": hit.snippet_text,
+            "passage": hit.text,
+            "themes": "; ".join(f"{names.get(theme, theme)} {probability:.0%}" for theme, probability in themes),
+            "theme_model": hit.theme_model if hit.themes else None,
+            "score": round(hit.score, 3),
+            "score_is": SCORE_KINDS[hit.score_kind],
+            "read_by_ocr": OCR_NOTE if hit.ocr else "",
+            "passage_id": hit.passage_id,
+        })
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table["year"] = table["year"].astype("Int64")
+    return table
+
+
+def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None = None, *,
+                 searched: dict[str, Any]) -> SavedResults:
+    """Write the hits of ``result`` (a ``pipeline.search.SearchResult``) to ``out`` with their provenance.
+
+    Parameters
+    ----------
+    db_path : Path, str or None
+        The database searched (None: the default one), for the provenance.
+    result : SearchResult
+        What the search found.
+    out : Path
+        The file to write; its suffix gives the format unless ``fmt`` does (.csv, .xlsx, .md).
+    searched : dict
+        What was asked: ``query``, ``theme``, ``min_score``, ``section``, ``limit`` and the review filters
+        (``year_from``, ``year_to``, ``nation``, ``review_type``, ``area``).
+    """
+    fmt = table_format(fmt, out, example="results.xlsx")
+    con = open_database(db_path)
+    try:
+        info = provenance(con, db_path)
+        names = theme_names(con)
+    finally:
+        con.close()
+    filters = {key: searched.get(key) for key in ("year_from", "year_to", "nation", "review_type", "area")}
+    info = {
+        **info,
+        "query": searched.get("query") or None,
+        "also_searched_as": list(result.also),
+        "words_found_nowhere": [word.word for word in result.missing],
+        "theme": names.get(searched.get("theme"), searched.get("theme")) if searched.get("theme") else None,
+        "min_score": searched.get("min_score"),
+        "reviews": describe_filters(filters) or "all",
+        "section": searched.get("section"),
+        "limit": searched.get("limit"),
+        "rows": len(result.hits),
+        "sorted_by": "best match first",
+    }
+    table = results_table(result.hits, names)
+    sidecar = None
+    if fmt == "csv":
+        sidecar = write_csv(table, info, out)
+    elif fmt == "md":
+        with_folder(out).write_text(results_markdown(table, info), encoding="utf-8")
+    else:
+        write_xlsx(table, info, out, "Results", XLSX_WIDTHS, ["matched", "passage"])
+    return SavedResults(path=out, provenance_path=sidecar, rows=len(table))
+
+
+def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
+    """The results as Markdown, after a header block saying what was searched and where it came from."""
+    asked = f'"{info["query"]}"' if info.get("query") else f"the theme {info.get('theme')}"
+    lines = [f"# Search results for {asked}", ""]
+    lines += [f"> {line}  " for line in provenance_lines(info)]
+    said = []
+    if info.get("also_searched_as"):
+        said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")
+    if info.get("words_found_nowhere"):
+        said.append("No passage uses " + ", ".join(f'"{word}"' for word in info["words_found_nowhere"]) + ".")
+    if info.get("reviews", "all") != "all":
+        said.append(f"Reviews: {info['reviews']}.")
+    if info.get("section"):
+        said.append(f'Passages under a heading containing "{info["section"]}".')
+    count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
+    lines += ["", " ".join([f"{count}, best match first (at most {info['limit']}).", *said]), ""]
+    lines.append("| # | Review | Area | Year | Page | Section | Matched | Themes | Passage id |")
+    lines.append("| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |")
+    for row in table.itertuples(index=False):
+        matched = f"{row.matched} *({row.read_by_ocr})*" if row.read_by_ocr else row.matched
+        cells = [row.rank, row.review, row.area, "" if pd.isna(row.year) else row.year, row.pages, row.section,
+                 matched, row.themes, f"`{row.passage_id}`"]
+        lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"

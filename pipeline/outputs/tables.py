@@ -1,0 +1,86 @@
+"""Writing a table of passages to a file people open: CSV (with a provenance sidecar), Excel or Markdown.
+
+Shared by ``casereview export`` (the evidence for a theme) and ``casereview search --out`` (search results).
+Every file says where it came from: a second sheet for Excel, a header block for Markdown, and for CSV a
+sidecar file ``NAME.provenance.json`` (comment lines would break spreadsheets).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import CaseReviewError
+
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
+
+
+def table_format(fmt: str | None, out: Path | None, example: str = "evidence.xlsx") -> str:
+    """The format to write: ``fmt`` if given, else from ``out``'s suffix, else CSV.
+
+    >>> table_format(None, Path("x.xlsx")), table_format("MD", None), table_format(None, None)
+    ('xlsx', 'md', 'csv')
+    """
+    if fmt is None:
+        suffix = out.suffix.lower().lstrip(".") if out else ""
+        fmt = {"csv": "csv", "xlsx": "xlsx", "md": "md", "markdown": "md"}.get(suffix, "csv")
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise CaseReviewError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+    if fmt == "xlsx" and out is None:
+        raise CaseReviewError(f"an Excel file needs a file name: add --out {example}")
+    return fmt
+
+
+def with_folder(path: Path) -> Path:
+    """``path``, its folder made if missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:
+    """Write the table as CSV (UTF-8 with a byte-order mark, so that Excel shows accents and curly quotes) and
+    its provenance beside it as ``NAME.provenance.json``; returns the sidecar's path."""
+    table.to_csv(with_folder(out), index=False, encoding="utf-8-sig")
+    sidecar = out.with_name(out.name + ".provenance.json")
+    sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return sidecar
+
+
+def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
+               widths: Mapping[str, int], wrapped: Sequence[str]) -> None:
+    """Write the table to the sheet ``sheet`` of an Excel file, and the provenance to a sheet "Provenance".
+
+    ``widths`` sets column widths by column name (14 otherwise); the columns in ``wrapped`` wrap their text.
+    """
+    from openpyxl.styles import Alignment, Font
+
+    about = pd.DataFrame(
+        [(key, ", ".join(map(str, value)) if isinstance(value, list) else value) for key, value in info.items()],
+        columns=["field", "value"],
+    )
+    with pd.ExcelWriter(with_folder(out), engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet, index=False)
+        about.to_excel(writer, sheet_name="Provenance", index=False)
+        sheet_cells = writer.sheets[sheet]
+        for index, column in enumerate(table.columns, start=1):
+            letter = sheet_cells.cell(row=1, column=index).column_letter
+            sheet_cells.column_dimensions[letter].width = widths.get(column, 14)
+            sheet_cells.cell(row=1, column=index).font = Font(bold=True)
+        for column in wrapped:
+            position = list(table.columns).index(column) + 1
+            for row in range(2, len(table) + 2):
+                sheet_cells.cell(row=row, column=position).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet_cells.freeze_panes = "A2"
+        writer.sheets["Provenance"].column_dimensions["A"].width = 22
+        writer.sheets["Provenance"].column_dimensions["B"].width = 100
+
+
+def md_cell(value: Any) -> str:
+    """A value as one Markdown table cell: on one line, with its bars escaped."""
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return " ".join(text.split()).replace("|", "\\|")
