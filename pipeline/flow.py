@@ -20,8 +20,8 @@ from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.errors import CaseReviewError, FetchError
-from pipeline.extract import extract_pdf
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem
+from pipeline.isolate import read_document
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.segment import segment
 from pipeline.settings import outputs_dir
@@ -107,7 +107,7 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
         return ReviewResult(status="failed", error=f"{entry.source}: {problem}", pages=[], passages=[],
                             themes=[], **base)
     try:
-        document = extract_pdf(fetched.path)
+        document = read_document(fetched.path)  # in a child process, stopped if it takes too long
     except CaseReviewError as exc:
         reason = str(exc).replace(fetched.path.name, entry.source, 1)
         return ReviewResult(status="failed", error=reason, pages=[], passages=[], themes=[], **base)

@@ -671,6 +671,41 @@ def test_with_ocr_off_a_scan_is_flagged_needs_ocr_not_empty(no_ocr: None) -> Non
     assert "OCR is off (CASEREVIEW_OCR=0, or not installed: run `make install`)" in document.needs_ocr_message()
 
 
+def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_down_the_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import threading
+
+    from pipeline.errors import CaseReviewError
+    from pipeline.isolate import read_document
+
+    demo = ROOT / "corpus_manifest" / "demo"
+    pdf = demo / "northmoor-2016-child-d.pdf"
+    assert read_document(pdf) == extract_pdf(pdf)  # the same blocks and pages as read in this process
+    with pytest.raises(ExtractError, match="encrypted with a password"):  # the reader's own errors come through
+        read_document(demo / "broken" / "encrypted-review.pdf")
+    with pytest.raises(ExtractError, match=r"^northmoor-2016-child-d.pdf: reading the PDF took longer than 0.01 "
+                                           r"seconds and was stopped.*CASEREVIEW_DOCUMENT_SECONDS"):
+        read_document(pdf, seconds=0.01)
+
+    def kill_the_reader() -> None:  # as the system does to a process that runs out of memory
+        for _ in range(5000):
+            for child in multiprocessing.active_children():
+                child.kill()
+                return
+            threading.Event().wait(0.001)
+
+    killer = threading.Thread(target=kill_the_reader)
+    killer.start()
+    with pytest.raises(ExtractError, match=r"the PDF library stopped while reading it \(exit code -9"):
+        read_document(pdf, seconds=60)
+    killer.join()
+    assert read_document(pdf) == extract_pdf(pdf)  # and the next document is read as usual
+    monkeypatch.setenv("CASEREVIEW_DOCUMENT_SECONDS", "soon")
+    with pytest.raises(CaseReviewError, match="'soon' is not a number of seconds"):
+        read_document(pdf)
+
+
 def test_without_tesseract_installed_a_scan_is_listed_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine where the OCR packages are missing reads what it can and says how to get the rest."""
     from pipeline import ocr

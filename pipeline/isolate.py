@@ -1,0 +1,124 @@
+"""Read one PDF in a child process with a time limit, so that one pathological file cannot stop a run.
+
+A PDF can make the PDF library loop for hours on one page, or crash the process it runs in (a damaged
+stream, a decompression bomb that exhausts memory and is killed by the system). Read in the run's own
+process, such a file would stall or end the whole run. Here each document is read in a child process forked
+from a server that has already imported the extractor (so a document costs a fork, not a fresh Python); the
+run waits for it at most ``CASEREVIEW_DOCUMENT_SECONDS`` (default 1800: a 300-page scan read by OCR takes about
+seven minutes on two cores) and turns a time-out or a crash into an ``ExtractError`` naming the file, which
+the run records as that review's failure. ``CASEREVIEW_DOCUMENT_SECONDS=0``, or a system without the
+"forkserver" start method (Windows), reads in the run's own process, without a limit.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import CaseReviewError, ExtractError
+from pipeline.extract import extract_pdf
+from pipeline.records import ExtractedDocument
+
+DEFAULT_SECONDS = 1800.0
+_lock = threading.Lock()
+_context: Any = None
+
+
+def document_seconds() -> float:
+    """The time limit for reading one document, from ``CASEREVIEW_DOCUMENT_SECONDS`` (0: no limit)."""
+    value = os.environ.get("CASEREVIEW_DOCUMENT_SECONDS", "").strip()
+    try:
+        return max(0.0, float(value)) if value else DEFAULT_SECONDS
+    except ValueError:
+        raise CaseReviewError(f"CASEREVIEW_DOCUMENT_SECONDS={value!r} is not a number of seconds: give e.g. 1800, "
+                              "or 0 for no limit") from None
+
+
+def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument:
+    """``extract_pdf(path)``, in a child process stopped after ``seconds`` (default: ``document_seconds()``).
+
+    Raises
+    ------
+    ExtractError
+        What ``extract_pdf`` raises, and also when reading took too long or the child process died.
+    RuntimeError
+        For any other error in the extractor (a bug), with its type and message.
+    """
+    seconds = document_seconds() if seconds is None else seconds
+    context = _forkserver()
+    if not seconds or context is None:
+        return extract_pdf(path)
+    receive, send = context.Pipe(duplex=False)
+    # The environment goes along: the fork server keeps the one it started with (CASEREVIEW_OCR may differ now).
+    child = context.Process(target=_read_in_child, args=(send, str(path), dict(os.environ)), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(seconds):
+            child.kill()
+            raise ExtractError(
+                f"{Path(path).name}: reading the PDF took longer than {_duration(seconds)} and was stopped (a page "
+                "may be damaged or unusually complex). Open it to check it; if it is a long scan that needs more "
+                "time, set CASEREVIEW_DOCUMENT_SECONDS to more seconds and run again")
+        try:
+            outcome, value = receive.recv()
+        except EOFError:
+            child.join(5)
+            raise ExtractError(
+                f"{Path(path).name}: the PDF library stopped while reading it (exit code {child.exitcode}: the file "
+                "is probably damaged, or needed more memory than the machine has); replace it with a good copy"
+            ) from None
+    finally:
+        receive.close()
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+    if outcome == "ok":
+        return value
+    if outcome == "error":
+        raise value
+    raise RuntimeError(value)
+
+
+def _read_in_child(send, path: str, environment: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        result: tuple[str, Any] = ("ok", extract_pdf(Path(path)))
+    except CaseReviewError as exc:
+        result = ("error", exc)
+    except Exception as exc:  # noqa: BLE001 - reported to the run, which records it as this review's failure
+        result = ("bug", f"{type(exc).__name__}: {exc}")
+    send.send(result)
+    send.close()
+
+
+def _forkserver():
+    """The "forkserver" context with the extractor preloaded, made once; None where there is none."""
+    global _context
+    with _lock:
+        if _context is None:
+            if "forkserver" not in multiprocessing.get_all_start_methods():
+                _context = False
+            else:
+                context = multiprocessing.get_context("forkserver")
+                # The extractor, what it would load for each document (isolate_warm), and the command line:
+                # multiprocessing imports the parent's main module again in each child, which costs nothing
+                # when the server has it already.
+                context.set_forkserver_preload(["pipeline.isolate", "pipeline.isolate_warm", "pipeline.cli"])
+                _context = context
+        return _context or None
+
+
+def _duration(seconds: float) -> str:
+    """'30 minutes', '90 seconds', '0.5 seconds'.
+
+    >>> _duration(1800), _duration(90), _duration(0.5)
+    ('30 minutes', '90 seconds', '0.5 seconds')
+    """
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"
