@@ -262,7 +262,7 @@ def test_exports_and_reports_say_how_often_high_probabilities_held_on_real_text(
     import html
 
     from pipeline.themes.model import ThemeModel
-    from pipeline.themes.trust import real_text_note
+    from pipeline.themes.trust import real_text_note, theme_check_note
 
     _, db, _ = demo_db
     note = real_text_note(ThemeModel.load(ROOT / "models" / "themes-v1").version)
@@ -277,7 +277,19 @@ def test_exports_and_reports_say_how_often_high_probabilities_held_on_real_text(
     assert reported.exit_code == 0, reported.output
     assert html.escape(note) in page.read_text(encoding="utf-8")
     found = CliRunner().invoke(main, ["search", "--theme", "legal_powers", "--limit", "2", "--db", str(db)])
-    assert found.exit_code == 0 and found.output.rstrip().endswith(f"About the theme probabilities: {note}")
+    assert found.exit_code == 0 and f"About the theme probabilities: {note}\n" in found.output
+    # Each theme also says how it did on the real sentences labelled with it, or that there were none.
+    legal = theme_check_note(ThemeModel.load(ROOT / "models" / "themes-v1").version, "legal_powers", "Legal powers")
+    assert legal.startswith("Legal powers, on ") and " real sentences labelled with it by two people" in legal
+    assert found.output.rstrip().endswith(f"About this theme: {legal}")
+    assert f"> {legal}" in table.read_text(encoding="utf-8").split("| # |")[0]
+    assert f"About this theme: {legal}" in exported.output
+    unchecked = "Information sharing has no real sentences labelled with it to check the model against"
+    assert f"How far to trust these tags: {unchecked}" in page.read_text(encoding="utf-8")
+    saved = tmp_path / "sharing.md"
+    assert CliRunner().invoke(main, ["search", "--theme", "information_sharing", "--out", str(saved),
+                                     "--db", str(db)]).exit_code == 0
+    assert f"> {unchecked}" in saved.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow

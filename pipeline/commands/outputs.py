@@ -157,6 +157,14 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     note = note_for_tags(hit.theme_model for hit in hits if hit.themes and hit.theme_model)
     if note:
         click.echo(f"About the theme probabilities: {note}")
+    models = [hit.theme_model for hit in hits if hit.theme_model]
+    if theme and models:
+        from pipeline.outputs.common import resolve_theme, theme_note
+
+        theme_id = resolve_theme(None, theme)
+        about = theme_note(models, theme_id, names.get(theme_id))
+        if about:
+            click.echo(f"About this theme: {about}")
 
 
 def _missing_note(missing) -> str:
@@ -336,6 +344,8 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
     else:
         where = "the Provenance sheet" if result.path.suffix.lower() == ".xlsx" else "the header of the file"
         click.echo(f"Provenance (models, run, manifest checksum, date) is in {where}.")
+    if result.provenance.get("theme_real_text_check"):
+        click.echo(f"About this theme: {result.provenance['theme_real_text_check']}")
 
 
 # --------------------------------------------------------------------------- trends

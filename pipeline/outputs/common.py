@@ -205,6 +205,14 @@ def shown_time(iso: str) -> str:
     return iso.replace("T", " ").removesuffix("+00:00") + " UTC"
 
 
+def theme_note(theme_models: list[str], theme: str, name: str | None = None) -> str | None:
+    """How the theme model did on real sentences labelled with ``theme`` (see
+    :func:`pipeline.themes.trust.theme_check_note`), when the tags come from one model whose figures are known."""
+    from pipeline.themes.trust import theme_check_note
+
+    return theme_check_note(theme_models[0], theme, name) if len(set(theme_models)) == 1 else None
+
+
 def provenance_lines(info: dict[str, Any]) -> list[str]:
     """The provenance as 'label: value' lines for people."""
     return [

@@ -32,6 +32,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     resolve_theme,
     theme_names,
+    theme_note,
 )
 from pipeline.outputs.tables import md_cell, table_format, with_folder, write_csv, write_xlsx
 
@@ -193,6 +194,7 @@ def export_theme(
                else ": nothing to export (were the reviews processed with the theme model?)")
         )
     info = {**info, "theme": theme_id, "theme_name": name, "rows": len(table),
+            "theme_real_text_check": theme_note(info["theme_models"], theme_id, name),
             "min_score": min_score, "reviews": within or "all", "section": section,
             "sorted_by": "probability, highest first"}
     result = ExportResult(rows=len(table), path=out, provenance_path=None, text=None, provenance=info,
@@ -217,6 +219,8 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The evidence table as Markdown, after a header block with its provenance."""
     lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
+    if info.get("theme_real_text_check"):
+        lines.append(f"> {info['theme_real_text_check']}  ")
     kept = f" Reviews: {info['reviews']}." if info.get("reviews", "all") != "all" else ""
     if info.get("section"):
         kept += f' Passages under a heading containing "{info["section"]}".'

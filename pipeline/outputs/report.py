@@ -30,6 +30,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     shown_time,
     theme_names,
+    theme_note,
 )
 
 QUOTES_PER_THEME = 3
@@ -555,13 +556,15 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
             f'<p class="cite">{_e(" · ".join(where))} · probability {percent(quote["score"])} '
             f"(model {_e(quote['model_version'])}){_e(ocr)}</p></li>"
         )
+    check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
     return (
         f'<article class="theme" id="theme-{_e(theme["id"])}">'
         f"<h3>{_e(theme['name'])}</h3>"
         f'<p class="muted">{theme["area_reviews"]} of {counted(totals["area_reviews"], "review")} here '
         f"({percent(theme['area_review_share'])}) against {percent(theme['all_review_share'])} of all reviews; "
         f"{counted(theme['area_passages'], 'passage')}.</p>"
-        f"<ol class=\"quotes\">{''.join(items)}</ol>"
+        + (f'<p class="muted">How far to trust these tags: {_e(check)}</p>' if check else "")
+        + f"<ol class=\"quotes\">{''.join(items)}</ol>"
         "</article>"
     )
 

@@ -22,7 +22,9 @@ from pipeline.outputs.common import (
     pages_label,
     provenance,
     provenance_lines,
+    resolve_theme,
     theme_names,
+    theme_note,
 )
 from pipeline.outputs.tables import md_cell, table_format, with_folder, write_csv, write_xlsx
 
@@ -101,12 +103,14 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     finally:
         con.close()
     filters = {key: searched.get(key) for key in ("year_from", "year_to", "nation", "review_type", "area")}
+    theme_id = resolve_theme(None, searched["theme"]) if searched.get("theme") else None
     info = {
         **info,
         "query": searched.get("query") or None,
         "also_searched_as": list(result.also),
         "words_found_nowhere": [word.word for word in result.missing],
-        "theme": names.get(searched.get("theme"), searched.get("theme")) if searched.get("theme") else None,
+        "theme": names.get(theme_id, theme_id) if theme_id else None,
+        "theme_real_text_check": theme_note(info["theme_models"], theme_id, names.get(theme_id)) if theme_id else None,
         "min_score": searched.get("min_score"),
         "reviews": describe_filters(filters) or "all",
         "section": searched.get("section"),
@@ -130,6 +134,8 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     asked = f'"{info["query"]}"' if info.get("query") else f"the theme {info.get('theme')}"
     lines = [f"# Search results for {asked}", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
+    if info.get("theme_real_text_check"):
+        lines.append(f"> {info['theme_real_text_check']}  ")
     said = []
     if info.get("also_searched_as"):
         said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")

@@ -31,16 +31,7 @@ def real_text_note(version: str, models: Path | None = None) -> str | None:
     >>> real_text_note("themes-v1@0000000000") is None  # other weights: their figures are not known here
     True
     """
-    name, _, digest = version.partition("@")
-    folder = (models or models_dir()) / name
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not digest or not str(config.get("weights_sha256", "")).startswith(digest):
-        return None
-    dev = (metrics.get("approaches", {}).get(metrics.get("chosen"), {}) or {}).get("dev") or {}
+    dev = _dev_metrics(version, models) or {}
     bands = dev.get("reliability") or []
     high = _pooled([b for b in bands if b["low"] >= HIGH])
     fairly_high = _pooled([b for b in bands if FAIRLY_HIGH <= b["low"] < HIGH])
@@ -53,6 +44,38 @@ def real_text_note(version: str, models: Path | None = None) -> str | None:
     return note + ": read a high probability as likely, not certain (see the theme model's card)."
 
 
+CHECKED_SENTENCES = 10  # fewer real labelled sentences than this say too little about a theme
+
+
+def theme_check_note(version: str, theme: str, name: str | None = None, models: Path | None = None) -> str | None:
+    """How the theme model ``version`` did on real sentences labelled with ``theme``, in one sentence, or that
+    there were too few such sentences to know; None when the model's figures are not known here.
+
+    Examples
+    --------
+    >>> from pipeline.themes.model import ThemeModel
+    >>> version = ThemeModel.load(models_dir() / "themes-v1").version
+    >>> print(theme_check_note(version, "assessment", "Assessment"))  # doctest: +NORMALIZE_WHITESPACE
+    Assessment, on 60 real sentences labelled with it by two people: the model found 65% of them, and 81% of
+    the sentences it tagged with it were labelled so.
+    >>> print(theme_check_note(version, "information_sharing", "Information sharing"))  # doctest: +NORMALIZE_WHITESPACE
+    Information sharing has no real sentences labelled with it to check the model against: how well its tags
+    hold on real text is not known.
+    """
+    themes = (_dev_metrics(version, models) or {}).get("themes")
+    if themes is None or theme not in themes:
+        return None
+    figures = themes[theme]
+    support, shown = figures.get("support") or 0, name or theme
+    if support < CHECKED_SENTENCES:
+        few = "no" if support == 0 else f"only {support}"
+        return (f"{shown} has {few} real sentences labelled with it to check the model against: how well its tags "
+                "hold on real text is not known.")
+    return (f"{shown}, on {support} real sentences labelled with it by two people: the model found "
+            f"{figures['recall']:.0%} of them, and {figures['precision']:.0%} of the sentences it tagged with it "
+            "were labelled so.")
+
+
 def note_for_tags(versions) -> str | None:
     """:func:`real_text_note` for tags made by the model ``versions`` (e.g. those in a database or a list of
     search hits): only when they all come from one model whose figures are known, since a note on one model
@@ -63,6 +86,21 @@ def note_for_tags(versions) -> str | None:
     """
     versions = set(versions)
     return real_text_note(versions.pop()) if len(versions) == 1 else None
+
+
+def _dev_metrics(version: str, models: Path | None = None) -> dict | None:
+    """The development-set figures stored with the chosen approach of the model ``version``, when the model
+    folder of that name holds the weights that made it (same hash); None otherwise."""
+    name, _, digest = version.partition("@")
+    folder = (models or models_dir()) / name
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not digest or not str(config.get("weights_sha256", "")).startswith(digest):
+        return None
+    return (metrics.get("approaches", {}).get(metrics.get("chosen"), {}) or {}).get("dev")
 
 
 def _pooled(bands: list[dict]) -> tuple[float, int] | None:
