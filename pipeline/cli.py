@@ -6,6 +6,7 @@ Heavy libraries (Prefect, torch, DuckDB) are imported inside the commands so ``-
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -53,8 +54,11 @@ def main() -> None:
               help="Theme model folder (default: models/themes-v1). Use --no-themes to skip tagging.")
 @click.option("--no-themes", is_flag=True, help="Do not tag themes (faster; passages only).")
 @click.option("--quiet", is_flag=True, help="No progress lines, just the summary.")
+@click.option("--document-time-limit", "minutes", type=click.FloatRange(min=0), default=None, metavar="MINUTES",
+              help="Stop reading a document after this many minutes and record it as failed, so that one file "
+                   "cannot hold up the run (default 30, or $CASEREVIEW_DOCUMENT_SECONDS; 0: no limit).")
 def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path | None, no_themes: bool,
-        quiet: bool) -> None:
+        quiet: bool, minutes: float | None) -> None:
     """Process every review in a manifest and store the results.
 
     Each review is fetched (web link or file), its text extracted page by page, split into passages and
@@ -67,6 +71,8 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     """
     from pipeline.flow import RunOptions, run_pipeline
 
+    if minutes is not None:  # read by pipeline.isolate, and passed on to the process that reads each document
+        os.environ["CASEREVIEW_DOCUMENT_SECONDS"] = f"{minutes * 60:g}"
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")
     options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
                          progress=not quiet)

@@ -62,7 +62,7 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
             raise ExtractError(
                 f"{Path(path).name}: reading the PDF took longer than {_duration(seconds)} and was stopped (a page "
                 "may be damaged or unusually complex). Open it to check it; if it is a long scan that needs more "
-                "time, set CASEREVIEW_DOCUMENT_SECONDS to more seconds and run again")
+                "time, run again with a longer --document-time-limit (in minutes)")
         try:
             outcome, value = receive.recv()
         except EOFError:

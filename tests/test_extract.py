@@ -685,7 +685,7 @@ def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_
     with pytest.raises(ExtractError, match="encrypted with a password"):  # the reader's own errors come through
         read_document(demo / "broken" / "encrypted-review.pdf")
     with pytest.raises(ExtractError, match=r"^northmoor-2016-child-d.pdf: reading the PDF took longer than 0.01 "
-                                           r"seconds and was stopped.*CASEREVIEW_DOCUMENT_SECONDS"):
+                                           r"seconds and was stopped.*--document-time-limit"):
         read_document(pdf, seconds=0.01)
 
     def kill_the_reader() -> None:  # as the system does to a process that runs out of memory
