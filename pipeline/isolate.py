@@ -3,11 +3,12 @@
 A PDF can make the PDF library loop for hours on one page, or crash the process it runs in (a damaged
 stream, a decompression bomb that exhausts memory and is killed by the system). Read in the run's own
 process, such a file would stall or end the whole run. Here each document is read in a child process forked
-from a server that has already imported the extractor (so a document costs a fork, not a fresh Python); the
-run waits for it at most ``CASEREVIEW_DOCUMENT_SECONDS`` (default 1800: a 300-page scan read by OCR takes about
-seven minutes on two cores) and turns a time-out or a crash into an ``ExtractError`` naming the file, which
-the run records as that review's failure. ``CASEREVIEW_DOCUMENT_SECONDS=0``, or a system without the
-"forkserver" start method (Windows), reads in the run's own process, without a limit.
+from a server that has already imported the extractor (so a document costs a fork, not a fresh Python). The
+run waits for it at most ``CASEREVIEW_DOCUMENT_SECONDS``, which ``casereview run --document-time-limit
+MINUTES`` sets (default 1800: a 300-page scan read by OCR takes about seven minutes on two cores), and turns
+a time-out or a crash into an ``ExtractError`` naming the file, which the run records as that review's
+failure. ``CASEREVIEW_DOCUMENT_SECONDS=0``, or a system without the "forkserver" start method (Windows),
+reads in the run's own process, without a limit.
 """
 
 from __future__ import annotations
