@@ -680,6 +680,9 @@ def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_pa
     header, rows = md.read_text(encoding="utf-8").split("| # |", 1)
     assert header.startswith("# Search results for the theme Voice of the child") and MANIFEST_SHA in header
     assert rows.count("\n| ") == 3  # the separator and two passages
+    nothing = CliRunner().invoke(search_command, ["trampoline", "--db", str(db), "--out", str(tmp_path / "no.csv")])
+    assert nothing.exit_code == 0 and f"Nothing was written to {tmp_path / 'no.csv'}." in nothing.output
+    assert not (tmp_path / "no.csv").exists()
 
 
 @pytest.mark.parametrize(("name", "more", "message"), [

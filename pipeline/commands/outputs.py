@@ -132,7 +132,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                     ("a lower --min-score", min_score is not None),
                                     ("another --section", section),
                                     ("looser filters", within)) if given]
-        click.echo(f"{found}. Try " + ", or ".join(tries or ["other words"]) + ".")
+        click.echo(f"{found}. Try " + ", or ".join(tries or ["other words"]) + "."
+                   + (f" Nothing was written to {out}." if out is not None else ""))
         return
     names = theme_names()
     kind = hits[0].score_kind
