@@ -13,6 +13,7 @@ reads in the run's own process, without a limit.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -22,6 +23,8 @@ from typing import Any
 from pipeline.errors import CaseReviewError, ExtractError
 from pipeline.extract import extract_pdf
 from pipeline.records import ExtractedDocument
+
+log = logging.getLogger(__name__)
 
 DEFAULT_SECONDS = 1800.0
 _lock = threading.Lock()
@@ -55,7 +58,13 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
     receive, send = context.Pipe(duplex=False)
     # The environment goes along: the fork server keeps the one it started with (CASEREVIEW_OCR may differ now).
     child = context.Process(target=_read_in_child, args=(send, str(path), dict(os.environ)), daemon=True)
-    child.start()
+    try:
+        child.start()
+    except Exception as exc:  # noqa: BLE001 - no child process here (a sandbox, no temp folder): read in-process
+        receive.close()
+        send.close()
+        _give_up_on_children(exc)
+        return extract_pdf(path)
     send.close()
     try:
         if not receive.poll(seconds):
@@ -95,6 +104,15 @@ def _read_in_child(send, path: str, environment: dict[str, str]) -> None:
         result = ("bug", f"{type(exc).__name__}: {exc}")
     send.send(result)
     send.close()
+
+
+def _give_up_on_children(exc: Exception) -> None:
+    """Read every later document in-process: this system cannot start the reading process."""
+    global _context
+    with _lock:
+        _context = False
+    log.warning("Could not start a process to read documents in (%s: %s): reading them in this process, "
+                "without a time limit.", type(exc).__name__, exc)
 
 
 def _forkserver():

@@ -706,6 +706,31 @@ def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_
         read_document(pdf)
 
 
+def test_where_no_reading_process_can_be_started_documents_are_read_in_process(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # A sandbox that forbids new processes must not fail every document: the run reads them itself, and says so.
+    import multiprocessing
+
+    import pipeline.isolate as isolate
+
+    class NoProcesses:
+        Pipe = staticmethod(multiprocessing.Pipe)
+
+        class Process:
+            def __init__(self, *args, **kwargs):
+                pass
+
+            def start(self):
+                raise OSError("Operation not permitted")
+
+    monkeypatch.setattr(isolate, "_context", NoProcesses())
+    pdf = ROOT / "corpus_manifest" / "demo" / "northmoor-2016-child-d.pdf"
+    with caplog.at_level("WARNING", logger="pipeline.isolate"):
+        assert isolate.read_document(pdf) == extract_pdf(pdf)
+    assert "reading them in this process, without a time limit" in caplog.text
+    assert isolate._forkserver() is None  # and every later document is read in-process at once
+
+
 def test_without_tesseract_installed_a_scan_is_listed_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine where the OCR packages are missing reads what it can and says how to get the rest."""
     from pipeline import ocr
