@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -219,6 +220,14 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     assert [row["review_id"] for row in table] == [
         "northmoor-2016-child-d", "ashcombe-2023-children-f-and-g", "holmbrook-2025-child-w"]
     assert table[0]["page"] == table[0]["printed_page"] == "7"
+    info = json.loads((tmp / "f.csv.provenance.json").read_text(encoding="utf-8"))
+    assert info["containing"] == "INFORMATION" and info["rows"] == 3 and info["manifest_sha256"]
+    book = runner.invoke(main, ["findings", "--nation", "Wales", "--out", str(tmp / "wales.xlsx"), "--db", str(db)])
+    assert book.exit_code == 0 and "on its Provenance sheet" in book.output
+    sheets = pd.read_excel(tmp / "wales.xlsx", sheet_name=None)
+    assert list(sheets) == ["Findings", "Provenance"] and set(sheets["Findings"]["nation"]) == {"Wales"}
+    wrong = runner.invoke(main, ["findings", "--out", str(tmp / "f.pdf"), "--db", str(db)])
+    assert wrong.exit_code == 2 and "ending in .csv or .xlsx" in wrong.output and not (tmp / "f.pdf").exists()
     welsh = runner.invoke(main, ["findings", "--nation", "Wales", "--json", "--db", str(db)])
     records = [json.loads(line) for line in welsh.stdout.splitlines()]
     assert {r["nation"] for r in records} == {"Wales"} and len(records) == 5

@@ -453,7 +453,8 @@ def _years(text: str) -> int | tuple[int, int]:
               help="Only findings whose heading contains this text, e.g. information.")
 @review_filter_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the table to this CSV file (opens in Excel).")
+              help="Also write the table to this file: FILE.csv (with FILE.csv.provenance.json beside it) or "
+                   "FILE.xlsx (Excel, with a Provenance sheet).")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
@@ -472,8 +473,11 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
       casereview findings --containing information
       casereview findings --nation Wales --year-from 2019 --out wales-findings.csv
     """
-    from pipeline.outputs.findings import format_findings, stated_findings, write_findings_csv
+    from pipeline.outputs.findings import format_findings, stated_findings, write_findings_table
 
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CaseReviewError(f"--out {out}: the findings table is written as CSV or Excel: give a file name ending "
+                              "in .csv or .xlsx")
     rows, about = stated_findings(db_path, containing=containing, year_from=year_from, year_to=year_to,
                                   nation=nation, review_type=review_type, area=area)
     if as_json:
@@ -482,8 +486,10 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
     else:
         click.echo(format_findings(rows, about))
     if out is not None:
-        write_findings_csv(rows, out)
-        click.echo(f"Wrote {out}: {len(rows)} finding{'s' if len(rows) != 1 else ''}.", err=as_json)
+        sidecar = write_findings_table(rows, about, out)
+        where = f"in {sidecar}" if sidecar else "on its Provenance sheet"
+        click.echo(f"Wrote {out}: {len(rows)} finding{'s' if len(rows) != 1 else ''}; what was listed and where "
+                   f"it came from (models, run, manifest checksum, date) is {where}.", err=as_json)
 
 
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (

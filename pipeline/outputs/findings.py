@@ -3,14 +3,16 @@
 Most reviews number their findings in headings ("Finding 2: Information held by one agency did not reach the
 others", "Learning point 1 - ..."). The ``v_review_findings`` view (migration 009) lists them; this module
 filters them like the other outputs (years, nation, review type, area, words in the finding) for
-``casereview findings``, adds the printed page numbers, and writes them for people or as CSV.
+``casereview findings``, adds the printed page numbers, and writes them for people, or as CSV or Excel with
+their provenance (:mod:`pipeline.outputs.tables`).
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
@@ -22,6 +24,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     provenance,
 )
+from pipeline.outputs.tables import write_csv, write_xlsx
 
 CSV_COLUMNS: tuple[str, ...] = (
     "year", "area", "nation", "review_type", "review", "review_id", "finding", "page", "printed_page", "passage_id",
@@ -94,17 +97,22 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def write_findings_csv(rows: list[dict[str, Any]], out: Path) -> Path:
-    """Write the findings as CSV (UTF-8 with a byte-order mark, so Excel opens it correctly)."""
-    if out.suffix.lower() != ".csv":
-        raise CaseReviewError(f"the findings table is written as CSV: give a file name ending in .csv (got "
-                              f"'{out.name}')")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for row in rows:
-            writer.writerow([row["year"], row["area"], row["nation"], row["review_type"], row["title"],
-                             row["review_id"], row["finding"], row["page"], row["printed_start"],
-                             row["passage_id"]])
-    return out
+def write_findings_table(rows: list[dict[str, Any]], about: dict[str, Any], out: Path) -> Path | None:
+    """Write the findings as CSV (with ``NAME.provenance.json`` beside it) or Excel (with a Provenance sheet),
+    by ``out``'s suffix; returns the CSV's provenance file (None for Excel)."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise CaseReviewError(f"the findings table is written as CSV or Excel: give a file name ending in .csv or "
+                              f".xlsx (got '{out.name}')")
+    table = pd.DataFrame(
+        [[row["year"], row["area"], row["nation"], row["review_type"], row["title"], row["review_id"],
+          row["finding"], row["page"], row["printed_start"], row["passage_id"]] for row in rows],
+        columns=list(CSV_COLUMNS))
+    for column in ("year", "page", "printed_page"):
+        table[column] = table[column].astype("Int64")
+    info = {**about, "rows": len(rows)}
+    if suffix == ".csv":
+        return write_csv(table, info, out)
+    write_xlsx(table, info, out, "Findings", {"area": 30, "review": 40, "review_id": 26, "finding": 80,
+                                              "passage_id": 20}, ["finding"])
+    return None
