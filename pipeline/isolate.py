@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,7 @@ def _forkserver():
     global _context
     with _lock:
         if _context is None:
-            if "forkserver" not in multiprocessing.get_all_start_methods():
+            if "forkserver" not in multiprocessing.get_all_start_methods() or not _main_can_be_prepared():
                 _context = False
             else:
                 context = multiprocessing.get_context("forkserver")
@@ -130,6 +131,17 @@ def _forkserver():
                 context.set_forkserver_preload(["pipeline.isolate", "pipeline.isolate_warm", "pipeline.cli"])
                 _context = context
         return _context or None
+
+
+def _main_can_be_prepared() -> bool:
+    """Whether a child process can prepare itself as multiprocessing does: it runs the parent's main script
+    again, which it cannot do for a script read from standard input ("python - < script.py", a heredoc).
+    Such a program reads documents in its own process."""
+    main = sys.modules.get("__main__")
+    if getattr(getattr(main, "__spec__", None), "name", None):
+        return True  # "python -m ...", "python -m pytest": imported by name
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.isfile(path)  # no file: an interactive session or "python -c"
 
 
 def _duration(seconds: float) -> str:

@@ -706,6 +706,23 @@ def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_
         read_document(pdf)
 
 
+@pytest.mark.parametrize("how", ["-c", "-"])
+def test_a_program_given_as_a_command_or_on_standard_input_reads_documents(how: str) -> None:
+    # multiprocessing prepares a child by running the parent's main script again, which a script read from
+    # standard input does not have: every document failed ("exit code 1") until such programs read in-process.
+    import subprocess
+
+    script = ("from pathlib import Path\nfrom pipeline.isolate import read_document, _forkserver\n"
+              f"doc = read_document(Path({str(ROOT / 'corpus_manifest' / 'demo' / 'northmoor-2016-child-d.pdf')!r}))\n"
+              "print(len(doc.blocks), _forkserver() is not None)\n")
+    args, given = ([sys.executable, "-c", script], None) if how == "-c" else ([sys.executable, "-"], script)
+    done = subprocess.run(args, input=given, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    blocks, isolated = done.stdout.split()
+    assert int(blocks) == len(extract_pdf(ROOT / "corpus_manifest" / "demo" / "northmoor-2016-child-d.pdf").blocks)
+    assert isolated == ("True" if how == "-c" else "False")
+
+
 def test_where_no_reading_process_can_be_started_documents_are_read_in_process(
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     # A sandbox that forbids new processes must not fail every document: the run reads them itself, and says so.
