@@ -134,14 +134,22 @@ def _forkserver():
 
 
 def _main_can_be_prepared() -> bool:
-    """Whether a child process can prepare itself as multiprocessing does: it runs the parent's main script
-    again, which it cannot do for a script read from standard input ("python - < script.py", a heredoc).
-    Such a program reads documents in its own process."""
+    """Whether the program's main module is one a child process may run again, as multiprocessing does to
+    prepare it: ours (``casereview``, ``python -m pipeline.cli``), a ``__main__`` module (which multiprocessing
+    skips: ``python -m pytest``), or none (``python -c``, a notebook).
+
+    Any other script is not run again: without an ``if __name__ == "__main__":`` guard it would start a whole
+    run inside each child, and a script read from standard input cannot be run again at all. Such programs
+    read documents in their own process, without the time limit.
+    """
     main = sys.modules.get("__main__")
-    if getattr(getattr(main, "__spec__", None), "name", None):
-        return True  # "python -m ...", "python -m pytest": imported by name
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if name:
+        return name.startswith("pipeline.") or name.endswith("__main__")
     path = getattr(main, "__file__", None)
-    return path is None or os.path.isfile(path)  # no file: an interactive session or "python -c"
+    if path is None:
+        return True
+    return Path(path).stem in ("casereview", "casereview-script") and os.path.isfile(path)
 
 
 def _duration(seconds: float) -> str:

@@ -706,21 +706,26 @@ def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_
         read_document(pdf)
 
 
-@pytest.mark.parametrize("how", ["-c", "-"])
-def test_a_program_given_as_a_command_or_on_standard_input_reads_documents(how: str) -> None:
-    # multiprocessing prepares a child by running the parent's main script again, which a script read from
-    # standard input does not have: every document failed ("exit code 1") until such programs read in-process.
+@pytest.mark.parametrize("how", ["-c", "-", "script"])
+def test_a_program_of_ones_own_reads_documents_and_is_never_run_again_in_a_child(how: str, tmp_path: Path) -> None:
+    # multiprocessing prepares a child by running the parent's main script again. A script read from standard
+    # input has none (every document failed, "exit code 1"), and a script without a main guard would start a
+    # whole run again in every child: such programs read documents in their own process.
     import subprocess
 
-    script = ("from pathlib import Path\nfrom pipeline.isolate import read_document, _forkserver\n"
-              f"doc = read_document(Path({str(ROOT / 'corpus_manifest' / 'demo' / 'northmoor-2016-child-d.pdf')!r}))\n"
-              "print(len(doc.blocks), _forkserver() is not None)\n")
-    args, given = ([sys.executable, "-c", script], None) if how == "-c" else ([sys.executable, "-"], script)
+    pdf = ROOT / "corpus_manifest" / "demo" / "northmoor-2016-child-d.pdf"
+    script = ("import sys\nfrom pathlib import Path\nfrom pipeline.isolate import read_document, _forkserver\n"
+              f"print('started', file=sys.stderr)\ndoc = read_document(Path({str(pdf)!r}))\n"
+              "print(len(doc.blocks), _forkserver() is not None)\n")  # no main guard, on purpose
+    (tmp_path / "unguarded.py").write_text(script, encoding="utf-8")
+    args, given = {"-c": ([sys.executable, "-c", script], None), "-": ([sys.executable, "-"], script),
+                   "script": ([sys.executable, str(tmp_path / "unguarded.py")], None)}[how]
     done = subprocess.run(args, input=given, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     blocks, isolated = done.stdout.split()
-    assert int(blocks) == len(extract_pdf(ROOT / "corpus_manifest" / "demo" / "northmoor-2016-child-d.pdf").blocks)
+    assert int(blocks) == len(extract_pdf(pdf).blocks)
     assert isolated == ("True" if how == "-c" else "False")
+    assert done.stderr.count("started") == 1  # the script ran once, not again in a child
 
 
 def test_where_no_reading_process_can_be_started_documents_are_read_in_process(
