@@ -473,11 +473,10 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
       casereview findings --containing information
       casereview findings --nation Wales --year-from 2019 --out wales-findings.csv
     """
-    from pipeline.outputs.findings import format_findings, stated_findings, write_findings_table
+    from pipeline.outputs.findings import check_table_name, format_findings, stated_findings, write_findings_table
 
-    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        raise CaseReviewError(f"--out {out}: the findings table is written as CSV or Excel: give a file name ending "
-                              "in .csv or .xlsx")
+    if out is not None:
+        check_table_name(out)  # before anything is listed
     rows, about = stated_findings(db_path, containing=containing, year_from=year_from, year_to=year_to,
                                   nation=nation, review_type=review_type, area=area)
     if as_json:

@@ -224,6 +224,8 @@ def provenance_lines(info: dict[str, Any]) -> list[str]:
         + (f" (finished {info['run_finished_at']})" if info["run_finished_at"] else ""),
         f"Manifest: {info['manifest'] or 'unknown'}, SHA-256 {info['manifest_sha256'] or 'unknown'}",
         info["note"],
+        # for a table of one theme: how the model did on real sentences labelled with it (see theme_note)
+        *([info["theme_real_text_check"]] if info.get("theme_real_text_check") else []),
     ]
 
 

@@ -219,8 +219,6 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The evidence table as Markdown, after a header block with its provenance."""
     lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
-    if info.get("theme_real_text_check"):
-        lines.append(f"> {info['theme_real_text_check']}  ")
     kept = f" Reviews: {info['reviews']}." if info.get("reviews", "all") != "all" else ""
     if info.get("section"):
         kept += f' Passages under a heading containing "{info["section"]}".'

@@ -97,13 +97,17 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def check_table_name(out: Path) -> None:
+    """Refuse a file name that is not .csv or .xlsx, the two forms the findings table is written in."""
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CaseReviewError(f"--out {out}: the findings table is written as CSV or Excel: give a file name ending "
+                              "in .csv or .xlsx")
+
+
 def write_findings_table(rows: list[dict[str, Any]], about: dict[str, Any], out: Path) -> Path | None:
     """Write the findings as CSV (with ``NAME.provenance.json`` beside it) or Excel (with a Provenance sheet),
     by ``out``'s suffix; returns the CSV's provenance file (None for Excel)."""
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise CaseReviewError(f"the findings table is written as CSV or Excel: give a file name ending in .csv or "
-                              f".xlsx (got '{out.name}')")
+    check_table_name(out)
     table = pd.DataFrame(
         [[row["year"], row["area"], row["nation"], row["review_type"], row["title"], row["review_id"],
           row["finding"], row["page"], row["printed_start"], row["passage_id"]] for row in rows],
@@ -111,7 +115,7 @@ def write_findings_table(rows: list[dict[str, Any]], about: dict[str, Any], out:
     for column in ("year", "page", "printed_page"):
         table[column] = table[column].astype("Int64")
     info = {**about, "rows": len(rows)}
-    if suffix == ".csv":
+    if out.suffix.lower() == ".csv":
         return write_csv(table, info, out)
     write_xlsx(table, info, out, "Findings", {"area": 30, "review": 40, "review_id": 26, "finding": 80,
                                               "passage_id": 20}, ["finding"])

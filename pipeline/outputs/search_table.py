@@ -134,8 +134,6 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     asked = f'"{info["query"]}"' if info.get("query") else f"the theme {info.get('theme')}"
     lines = [f"# Search results for {asked}", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
-    if info.get("theme_real_text_check"):
-        lines.append(f"> {info['theme_real_text_check']}  ")
     said = []
     if info.get("also_searched_as"):
         said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")

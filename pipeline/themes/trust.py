@@ -7,6 +7,7 @@ this sentence goes beside them, so that "99%" is not read as certainty.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -88,9 +89,11 @@ def note_for_tags(versions) -> str | None:
     return real_text_note(versions.pop()) if len(versions) == 1 else None
 
 
+@functools.cache
 def _dev_metrics(version: str, models: Path | None = None) -> dict | None:
     """The development-set figures stored with the chosen approach of the model ``version``, when the model
-    folder of that name holds the weights that made it (same hash); None otherwise."""
+    folder of that name holds the weights that made it (same hash); None otherwise. Read once per model and
+    folder (a report asks for every theme): callers must not change the dict."""
     name, _, digest = version.partition("@")
     folder = (models or models_dir()) / name
     try:
