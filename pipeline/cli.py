@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -104,14 +105,26 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
+    db = _db_argument(db_path)
     others = summary.get("not_in_manifest") or []
     if others:
         shown = ", ".join(others[:NOT_IN_MANIFEST_SHOWN]) + (
             f" and {len(others) - NOT_IN_MANIFEST_SHOWN} more" if len(others) > NOT_IN_MANIFEST_SHOWN else "")
         lines.append(f"  in the database but not in this manifest (kept, and still searched and counted; "
-                     f"`casereview remove REVIEW_ID` removes one): {shown}")
-    lines.append(f"Database: {db_path}   (try: casereview status, casereview sql \"SELECT ...\")")
+                     f"`casereview remove{db} REVIEW_ID` removes one): {shown}")
+    lines.append(f"Database: {db_path}   (try: casereview status{db}, casereview sql{db} \"SELECT ...\")")
     return "\n".join(lines)
+
+
+def _db_argument(db_path: Path) -> str:
+    """`` --db PATH`` when ``db_path`` is not the database the commands use by default, so that the commands
+    suggested after a run look at the database it filled; else nothing."""
+    try:
+        if Path(db_path).resolve() == default_db().resolve():
+            return ""
+    except OSError:
+        pass
+    return f" --db {shlex.quote(str(db_path))}"
 
 
 @main.command()

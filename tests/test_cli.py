@@ -111,3 +111,15 @@ def test_manifest_check_names_files_that_are_not_there_and_the_likely_one(tmp_pa
             "folder); a run records such reviews as failed:\n"
             "  - line 2, d: reviews/child-d.pdf (there is reviews/Child-D.PDF: is that it?)\n"
             "  - line 4, f: reviews/child-f-final.pdf\n") in result.output
+
+
+def test_run_summary_suggests_commands_for_the_database_it_filled(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.cli import format_summary
+
+    monkeypatch.setenv("CASEREVIEW_DB", str(tmp_path / "default.duckdb"))
+    other = tmp_path / "my reviews.duckdb"
+    last = format_summary({"run_id": "r"}, other).splitlines()[-1]
+    assert f"casereview status --db '{other}'" in last
+    assert f"casereview sql --db '{other}' \"SELECT" in last
+    last = format_summary({"run_id": "r"}, tmp_path / "default.duckdb").splitlines()[-1]
+    assert "casereview status," in last and "--db" not in last
