@@ -8,7 +8,9 @@ run waits for it at most ``CASEREVIEW_DOCUMENT_SECONDS``, which ``casereview run
 MINUTES`` sets (default 1800: a 300-page scan read by OCR takes about seven minutes on two cores), and turns
 a time-out or a crash into an ``ExtractError`` naming the file, which the run records as that review's
 failure. ``CASEREVIEW_DOCUMENT_SECONDS=0``, or a system without the "forkserver" start method (Windows),
-reads in the run's own process, without a limit.
+reads in the run's own process, without a limit. The reading process may use at most
+``CASEREVIEW_DOCUMENT_MEMORY_MB`` of memory (default: half the machine's), and is the first the system
+stops should memory run out all the same, so a PDF that needs too much fails alone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pipeline.records import ExtractedDocument
 log = logging.getLogger(__name__)
 
 DEFAULT_SECONDS = 1800.0
+MIN_DEFAULT_MEGABYTES = 2048  # the memory cap is half the machine's memory, and never less than this
 _lock = threading.Lock()
 _context: Any = None
 
@@ -40,6 +43,28 @@ def document_seconds() -> float:
     except ValueError:
         raise CaseReviewError(f"CASEREVIEW_DOCUMENT_SECONDS={value!r} is not a number of seconds: give e.g. 1800, "
                               "or 0 for no limit") from None
+
+
+def document_megabytes() -> int:
+    """The most memory (address space, in MB) the process reading one document may use, from
+    ``CASEREVIEW_DOCUMENT_MEMORY_MB`` (0: no cap); by default half the machine's memory, and at least 2048 MB.
+
+    Reading a demo PDF takes about 230 MB of address space, and reading a scan by OCR about 420 MB; a PDF
+    that wants many gigabytes (a decompression bomb, a page of enormous images) is stopped at the cap, before
+    the whole machine runs short and starts to swap.
+    """
+    value = os.environ.get("CASEREVIEW_DOCUMENT_MEMORY_MB", "").strip()
+    if value:
+        try:
+            return max(0, int(value))
+        except ValueError:
+            raise CaseReviewError(f"CASEREVIEW_DOCUMENT_MEMORY_MB={value!r} is not a whole number of megabytes: "
+                                  "give e.g. 4096, or 0 for no cap") from None
+    try:
+        machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (AttributeError, OSError, ValueError):
+        return 0
+    return max(MIN_DEFAULT_MEGABYTES, machine // 2)
 
 
 def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument:
@@ -56,9 +81,11 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
     context = _forkserver()
     if not seconds or context is None:
         return extract_pdf(path)
+    megabytes = document_megabytes()
     receive, send = context.Pipe(duplex=False)
     # The environment goes along: the fork server keeps the one it started with (CASEREVIEW_OCR may differ now).
-    child = context.Process(target=_read_in_child, args=(send, str(path), dict(os.environ)), daemon=True)
+    child = context.Process(target=_read_in_child, args=(send, str(path), dict(os.environ), megabytes),
+                            daemon=True)
     try:
         child.start()
     except Exception as exc:  # noqa: BLE001 - no child process here (a sandbox, no temp folder): read in-process
@@ -80,31 +107,73 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
             child.join(5)
             raise ExtractError(
                 f"{Path(path).name}: the PDF library stopped while reading it (exit code {child.exitcode}: the file "
-                "is probably damaged, or needed more memory than the machine has); replace it with a good copy"
-            ) from None
+                f"is probably damaged, or needed more memory than {_memory(megabytes)}); replace it with a good "
+                "copy") from None
     finally:
         receive.close()
         child.join(5)
         if child.is_alive():
             child.kill()
+    return _result(path, outcome, value, megabytes)
+
+
+def _result(path: Path, outcome: str, value: Any, megabytes: int) -> ExtractedDocument:
+    """The document the reading process sent, or the error it stands for."""
     if outcome == "ok":
         return value
     if outcome == "error":
         raise value
+    if outcome == "memory":
+        raise ExtractError(
+            f"{Path(path).name}: reading the PDF needed more memory than {_memory(megabytes)} and was stopped (it "
+            "may be damaged, or hold very large images). Open it to check it; to let it use more, set "
+            "CASEREVIEW_DOCUMENT_MEMORY_MB (in megabytes, 0 for no cap) and run again")
     raise RuntimeError(value)
 
 
-def _read_in_child(send, path: str, environment: dict[str, str]) -> None:
+def _read_in_child(send, path: str, environment: dict[str, str], megabytes: int = 0) -> None:
     os.environ.clear()
     os.environ.update(environment)
+    _limit_this_process(megabytes)
     try:
         result: tuple[str, Any] = ("ok", extract_pdf(Path(path)))
     except CaseReviewError as exc:
         result = ("error", exc)
+    except MemoryError:
+        result = ("memory", "")
     except Exception as exc:  # noqa: BLE001 - reported to the run, which records it as this review's failure
         result = ("bug", f"{type(exc).__name__}: {exc}")
     send.send(result)
     send.close()
+
+
+def _limit_this_process(megabytes: int) -> None:
+    """Cap this (reading) process's memory at ``megabytes`` (0: no cap), and ask the system to stop this
+    process, not the run, first should the machine run out of memory all the same (Linux's OOM killer).
+    Where the system offers neither, the process reads without them."""
+    try:
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as score:
+            score.write("1000")
+    except OSError:
+        pass
+    if megabytes:
+        try:
+            import resource
+
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            cap = megabytes * 2**20
+            if hard != resource.RLIM_INFINITY:
+                cap = min(cap, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+        except (ImportError, OSError, ValueError):
+            pass
+
+
+def _memory(megabytes: int) -> str:
+    """'the 4096 MB allowed (CASEREVIEW_DOCUMENT_MEMORY_MB)', or 'the machine has' when there is no cap."""
+    if megabytes:
+        return f"the {megabytes} MB allowed (CASEREVIEW_DOCUMENT_MEMORY_MB)"
+    return "the machine has"
 
 
 def _give_up_on_children(exc: Exception) -> None:

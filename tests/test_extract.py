@@ -706,6 +706,50 @@ def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_
         read_document(pdf)
 
 
+def test_the_reading_process_has_a_memory_cap_and_is_the_one_the_system_stops_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+    import resource
+
+    import pipeline.isolate as isolate
+    from pipeline.errors import CaseReviewError
+
+    pdf = ROOT / "corpus_manifest" / "demo" / "northmoor-2016-child-d.pdf"
+    # Reading a demo PDF takes about 230 MB of address space: under a 100 MB cap it fails alone, and says why.
+    monkeypatch.setenv("CASEREVIEW_DOCUMENT_MEMORY_MB", "100")
+    with pytest.raises(ExtractError, match=r"^northmoor-2016-child-d.pdf: .*more memory than the 100 MB allowed "
+                                           r"\(CASEREVIEW_DOCUMENT_MEMORY_MB\)"):
+        isolate.read_document(pdf, seconds=60)
+    monkeypatch.setenv("CASEREVIEW_DOCUMENT_MEMORY_MB", "0")
+    assert isolate.read_document(pdf, seconds=60) == extract_pdf(pdf)  # no cap: read as usual
+    monkeypatch.delenv("CASEREVIEW_DOCUMENT_MEMORY_MB")
+    assert isolate.document_megabytes() >= isolate.MIN_DEFAULT_MEGABYTES
+    assert isolate.read_document(pdf, seconds=60) == extract_pdf(pdf)  # the default cap leaves room to read
+    monkeypatch.setenv("CASEREVIEW_DOCUMENT_MEMORY_MB", "lots")
+    with pytest.raises(CaseReviewError, match="'lots' is not a whole number of megabytes"):
+        isolate.read_document(pdf)
+
+    # In the reading process: the cap, the OOM killer's preference, and a MemoryError sent back as such.
+    def child(send, report) -> None:
+        monkeypatch.setattr(isolate, "extract_pdf", lambda path: (_ for _ in ()).throw(MemoryError()))
+        isolate._read_in_child(send, str(pdf), {}, 3000)
+        report.send((resource.getrlimit(resource.RLIMIT_AS)[0],
+                     Path("/proc/self/oom_score_adj").read_text().strip()))
+
+    fork = multiprocessing.get_context("fork")
+    (receive, send), (reports, report) = fork.Pipe(duplex=False), fork.Pipe(duplex=False)
+    process = fork.Process(target=child, args=(send, report))
+    process.start()
+    send.close()
+    report.close()
+    assert receive.poll(30) and receive.recv() == ("memory", "")
+    assert reports.poll(30) and reports.recv() == (3000 * 2**20, "1000")
+    process.join(10)
+    with pytest.raises(ExtractError, match=r"^northmoor-2016-child-d.pdf: reading the PDF needed more memory than "
+                                           r"the 3000 MB allowed .*set CASEREVIEW_DOCUMENT_MEMORY_MB"):
+        isolate._result(pdf, "memory", "", 3000)
+
+
 @pytest.mark.parametrize("how", ["-c", "-", "script"])
 def test_a_program_of_ones_own_reads_documents_and_is_never_run_again_in_a_child(how: str, tmp_path: Path) -> None:
     # multiprocessing prepares a child by running the parent's main script again. A script read from standard

@@ -629,7 +629,7 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
         again = _run(tmp_path, db, "--no-themes", manifest=fewer)
         assert again.returncode == 0, again.stderr
         assert ("in the database but not in this manifest (kept, and still searched and counted; "
-                "`casereview remove REVIEW_ID` removes one): flaky, gone, page, webpage") in again.stdout
+                f"`casereview remove --db {db} REVIEW_ID` removes one): flaky, gone, page, webpage") in again.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
         status = dict(con.execute("SELECT review_id, status FROM documents").fetchall())
