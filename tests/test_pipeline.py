@@ -226,8 +226,17 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     assert book.exit_code == 0 and "on its Provenance sheet" in book.output
     sheets = pd.read_excel(tmp / "wales.xlsx", sheet_name=None)
     assert list(sheets) == ["Findings", "Provenance"] and set(sheets["Findings"]["nation"]) == {"Wales"}
+    page = runner.invoke(main, ["findings", "--containing", "information", "--out", str(tmp / "f.md"),
+                                "--db", str(db)])
+    assert page.exit_code == 0
+    assert "where it came from (models, run, manifest checksum, date) is at its top" in page.output
+    text = (tmp / "f.md").read_text(encoding="utf-8")
+    assert text.startswith("# Findings stated in the reviews\n\n> Generated: ")
+    assert '3 findings containing "information" stated in the headings of 3 of the 19 reviews read.' in text
+    assert text.count("\n## ") == 3
+    assert "| Finding 2: Information held by one agency did not reach the others | p. 7 |" in text
     wrong = runner.invoke(main, ["findings", "--out", str(tmp / "f.pdf"), "--db", str(db)])
-    assert wrong.exit_code == 2 and "ending in .csv or .xlsx" in wrong.output and not (tmp / "f.pdf").exists()
+    assert wrong.exit_code == 2 and "ending in .csv, .xlsx or .md" in wrong.output and not (tmp / "f.pdf").exists()
     welsh = runner.invoke(main, ["findings", "--nation", "Wales", "--json", "--db", str(db)])
     records = [json.loads(line) for line in welsh.stdout.splitlines()]
     assert {r["nation"] for r in records} == {"Wales"} and len(records) == 5

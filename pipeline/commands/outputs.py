@@ -453,8 +453,8 @@ def _years(text: str) -> int | tuple[int, int]:
               help="Only findings whose heading contains this text, e.g. information.")
 @review_filter_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the table to this file: FILE.csv (with FILE.csv.provenance.json beside it) or "
-                   "FILE.xlsx (Excel, with a Provenance sheet).")
+              help="Also write the table to this file: FILE.csv (with FILE.csv.provenance.json beside it), "
+                   "FILE.xlsx (Excel, with a Provenance sheet) or FILE.md (Markdown, provenance at the top).")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
@@ -486,7 +486,8 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
         click.echo(format_findings(rows, about))
     if out is not None:
         sidecar = write_findings_table(rows, about, out)
-        where = f"in {sidecar}" if sidecar else "on its Provenance sheet"
+        where = (f"in {sidecar}" if sidecar else "at its top" if out.suffix.lower() == ".md"
+                 else "on its Provenance sheet")
         click.echo(f"Wrote {out}: {len(rows)} finding{'s' if len(rows) != 1 else ''}; what was listed and where "
                    f"it came from (models, run, manifest checksum, date) is {where}.", err=as_json)
 

@@ -3,8 +3,8 @@
 Most reviews number their findings in headings ("Finding 2: Information held by one agency did not reach the
 others", "Learning point 1 - ..."). The ``v_review_findings`` view (migration 009) lists them; this module
 filters them like the other outputs (years, nation, review type, area, words in the finding) for
-``casereview findings``, adds the printed page numbers, and writes them for people, or as CSV or Excel with
-their provenance (:mod:`pipeline.outputs.tables`).
+``casereview findings``, adds the printed page numbers, and writes them for people, or as CSV, Excel or
+Markdown with their provenance (:mod:`pipeline.outputs.tables`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pipeline.outputs.common import (
     pages_label,
     printed_pages_sql,
     provenance,
+    provenance_lines,
 )
-from pipeline.outputs.tables import write_csv, write_xlsx
+from pipeline.outputs.tables import md_cell, with_folder, write_csv, write_xlsx
 
 CSV_COLUMNS: tuple[str, ...] = (
     "year", "area", "nation", "review_type", "review", "review_id", "finding", "page", "printed_page", "passage_id",
@@ -75,13 +76,7 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
 
 def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     """The findings for people: a block per review, each finding with the page it starts on."""
-    stating = len({row["review_id"] for row in rows})
-    scope = "" if about["reviews"] == "all" else f" (reviews: {about['reviews']})"
-    words = f' containing "{about["containing"]}"' if about["containing"] else ""
-    out = [f"{len(rows)} finding{'s' if len(rows) != 1 else ''}{words} stated in the headings of {stating} of the "
-           f"{about['reviews_read']} reviews read{scope}.",
-           "Only findings a review numbers in its headings (\"Finding 2: ...\", \"Learning point 1: ...\") are "
-           "listed; read the review for the rest.", ""]
+    out = [_summary_line(rows, about), _ONLY_HEADINGS, ""]
     if not rows:
         out.append("No finding heading matches: try other words or wider filters, or search the text with "
                    "`casereview search`.")
@@ -97,17 +92,53 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _summary_line(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
+    stating = len({row["review_id"] for row in rows})
+    scope = "" if about["reviews"] == "all" else f" (reviews: {about['reviews']})"
+    words = f' containing "{about["containing"]}"' if about["containing"] else ""
+    return (f"{len(rows)} finding{'s' if len(rows) != 1 else ''}{words} stated in the headings of {stating} of the "
+            f"{about['reviews_read']} reviews read{scope}.")
+
+
+_ONLY_HEADINGS = ("Only findings a review numbers in its headings (\"Finding 2: ...\", \"Learning point 1: ...\") "
+                  "are listed; read the review for the rest.")
+
+
+def findings_markdown(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
+    """The findings as Markdown, for a briefing or a report: what was listed and where it came from, then a
+    table per review (finding, page, passage id)."""
+    lines = ["# Findings stated in the reviews", ""]
+    lines += [f"> {line}  " for line in provenance_lines(about)]
+    lines += ["", f"{_summary_line(rows, about)} {_ONLY_HEADINGS}"]
+    current = None
+    for row in rows:
+        if row["review_id"] != current:
+            current = row["review_id"]
+            lines += ["", f"## {md_cell(row['year'])} · {md_cell(row['title'])} · {md_cell(row['area'])}", "",
+                      f"Review id `{row['review_id']}` · {md_cell(row['nation'])} · {md_cell(row['review_type'])}",
+                      "", "| Finding | Page | Passage id |", "| --- | --- | --- |"]
+        page = pages_label(row["page_start"], row["page_end"], row["printed_start"], row["printed_end"])
+        lines.append(f"| {md_cell(row['finding'])} | {md_cell(page)} | `{row['passage_id']}` |")
+    return "\n".join(lines) + "\n"
+
+
+_TABLE_SUFFIXES = (".csv", ".xlsx", ".md")
+
+
 def check_table_name(out: Path) -> None:
-    """Refuse a file name that is not .csv or .xlsx, the two forms the findings table is written in."""
-    if out.suffix.lower() not in (".csv", ".xlsx"):
-        raise CaseReviewError(f"--out {out}: the findings table is written as CSV or Excel: give a file name ending "
-                              "in .csv or .xlsx")
+    """Refuse a file name that is not .csv, .xlsx or .md, the forms the findings table is written in."""
+    if out.suffix.lower() not in _TABLE_SUFFIXES:
+        raise CaseReviewError(f"--out {out}: the findings table is written as CSV, Excel or Markdown: give a file "
+                              "name ending in .csv, .xlsx or .md")
 
 
 def write_findings_table(rows: list[dict[str, Any]], about: dict[str, Any], out: Path) -> Path | None:
-    """Write the findings as CSV (with ``NAME.provenance.json`` beside it) or Excel (with a Provenance sheet),
-    by ``out``'s suffix; returns the CSV's provenance file (None for Excel)."""
+    """Write the findings as CSV (with ``NAME.provenance.json`` beside it), Excel (with a Provenance sheet) or
+    Markdown (provenance at the top), by ``out``'s suffix; returns the CSV's provenance file (else None)."""
     check_table_name(out)
+    if out.suffix.lower() == ".md":
+        with_folder(out).write_text(findings_markdown(rows, {**about, "rows": len(rows)}), encoding="utf-8")
+        return None
     table = pd.DataFrame(
         [[row["year"], row["area"], row["nation"], row["review_type"], row["title"], row["review_id"],
           row["finding"], row["page"], row["printed_start"], row["passage_id"]] for row in rows],
