@@ -32,6 +32,7 @@ import httpx
 
 from pipeline import __version__
 from pipeline.errors import FetchError
+from pipeline.filekinds import describe_non_pdf, sniff_kind
 from pipeline.files import atomic_write
 from pipeline.landing import PdfLink, pdf_links
 
@@ -48,29 +49,6 @@ _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # of a web page read for its PDF links
 _LISTED_LINKS = 5
 
-KINDS = ("pdf", "html", "text", "zip", "image", "unknown")
-_KIND_PROBLEMS = {
-    "html": (
-        "the source returned an HTML page, not a PDF (the link probably points to a web page about the "
-        "review: find the PDF link and put it in the manifest)"
-    ),
-    "text": (
-        "the source returned plain text, not a PDF (it may be an error message from the web site: open "
-        "the link in a browser, find the PDF and put its link in the manifest)"
-    ),
-    "zip": (
-        "the source returned a ZIP archive (or a Word document), not a PDF (open it, save the review "
-        "as a PDF next to the manifest and put that file name in the source column)"
-    ),
-    "image": (
-        "the source returned an image, not a PDF (find the full review document and put its link in "
-        "the manifest)"
-    ),
-    "unknown": (
-        "the source returned a file that is not a PDF (open it to check what it is, then put the link "
-        "or file name of the review PDF in the manifest)"
-    ),
-}
 
 
 @dataclass
@@ -116,7 +94,7 @@ class FetchedDocument:
     size : int
         Size in bytes.
     kind : str
-        What the bytes are, sniffed from their content: one of ``KINDS``.
+        What the bytes are, sniffed from their content: one of ``pipeline.filekinds.KINDS``.
     from_cache : bool
         True when a 304 Not Modified (or an unchanged local file) reused the stored blob.
     attempts : list of FetchAttempt
@@ -139,31 +117,18 @@ class FetchedDocument:
     via_page: str | None = None
 
 
-def describe_kind_problem(kind: str) -> str | None:
-    """Explain, for a user, why a fetched document of this kind is not a review PDF.
-
-    Parameters
-    ----------
-    kind : str
-        ``FetchedDocument.kind``.
-
-    Returns
-    -------
-    str or None
-        None for 'pdf'; otherwise a sentence saying what was received and what to do.
-    """
-    if kind == "pdf":
-        return None
-    return _KIND_PROBLEMS.get(kind, _KIND_PROBLEMS["unknown"])
-
-
 def describe_document_problem(document: FetchedDocument) -> str | None:
-    """Like ``describe_kind_problem``, but a local file that is a web page (a review's page saved from the
-    browser, often under the PDF's name) is told apart from a link that gave one, and the PDFs it links to
-    are named: the address to put in the manifest is often among them.
+    """For a person: why a fetched document is not a review PDF, and what to do (None for a PDF).
+
+    What the file is comes from ``pipeline.filekinds.describe_non_pdf`` (a Word document, a ZIP archive...).
+    A local file that is a web page (a review's page saved from the browser, often under the PDF's name) is
+    told apart from a link that gave one, and the PDFs it links to are named: the address to put in the
+    manifest is often among them.
     """
+    if document.kind == "pdf":
+        return None
     if document.kind != "html" or document.final_url is not None:
-        return describe_kind_problem(document.kind)
+        return describe_non_pdf(document.path, document.kind, local=document.final_url is None)
     links = _links_on_page(document.path, None)
     saved = "the file is a web page (saved from a browser), not a PDF"
     if len(links) == 1:
@@ -174,54 +139,6 @@ def describe_document_problem(document: FetchedDocument) -> str | None:
                 "and put its address in the source column")
     return (f"{saved}. Open the review's page in a browser, download the PDF itself (a link or button "
             "saying PDF or Download) and put its file name in the source column")
-
-
-def sniff_kind(head: bytes) -> str:
-    """Classify a document from its first bytes (the Content-Type header is not trusted).
-
-    Parameters
-    ----------
-    head : bytes
-        The first 1024 bytes (or more) of the document.
-
-    Returns
-    -------
-    str
-        One of ``KINDS``.
-    """
-    head = head[:1024]
-    # Some generators put junk or a BOM before the header; PDF readers accept it within 1 KiB.
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return "zip"
-    if _is_image(head):
-        return "image"
-    text = _as_text(head)
-    if text is None:
-        return "unknown"
-    lowered = text.lstrip("\ufeff \t\r\n").lower()
-    if lowered.startswith("<!doctype html") or re.search(r"<(html|head|body)[\s>]", lowered):
-        return "html"
-    return "text" if lowered else "unknown"
-
-
-def _is_image(head: bytes) -> bool:
-    return head.startswith(
-        (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
-    ) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-
-
-def _as_text(head: bytes) -> str | None:
-    if b"\x00" in head:
-        return None
-    # The sample may end in the middle of a multi-byte character: ignore an incomplete tail only.
-    for cut in range(4):
-        try:
-            return head[: len(head) - cut].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 class _Failure(Exception):
@@ -317,7 +234,7 @@ class Fetcher:
         -------
         FetchedDocument
             The stored document. A non-PDF is returned, not rejected: check ``kind``
-            (``describe_kind_problem`` explains it to users). When a URL gives a web page that links to
+            (``describe_document_problem`` explains it to users). When a URL gives a web page that links to
             exactly one PDF, that PDF is fetched and returned (its ``via_page`` is the page).
 
         Raises

@@ -18,6 +18,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline import ocr, scantables
 from pipeline.errors import ExtractError
+from pipeline.filekinds import describe_non_pdf, sniff_kind
 from pipeline.pdfshapes import (
     MASK,
     MAX_BOX_PATHS,
@@ -139,17 +140,9 @@ def sniff_pdf(path: Path) -> None:
         head = path.read_bytes()[:1024]
     except FileNotFoundError:
         raise ExtractError(f"{path}: file not found") from None
-    if b"%PDF-" in head:
+    if sniff_kind(head) == "pdf":
         return
-    lowered = head.lower()
-    if b"<html" in lowered or b"<!doctype html" in lowered:
-        raise ExtractError(
-            f"{path.name}: this is an HTML web page, not a PDF (the link probably points to a page about the "
-            "review: find the link to the PDF itself and put it in the manifest)"
-        )
-    if not head:
-        raise ExtractError(f"{path.name}: the file is empty (re-download it or check the manifest's source)")
-    raise ExtractError(f"{path.name}: not a PDF file (no PDF header): check the manifest's source")
+    raise ExtractError(f"{path.name}: {describe_non_pdf(path)}")
 
 
 def open_pdf(path: Path) -> pdfium.PdfDocument:

@@ -8,14 +8,17 @@ import json
 import socket
 import threading
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from pipeline import __version__
-from pipeline.errors import FetchError
-from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, describe_kind_problem, sniff_kind
+from pipeline.errors import ExtractError, FetchError
+from pipeline.extract import extract_pdf
+from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sniff_kind
+from pipeline.filekinds import describe_non_pdf
 from pipeline.landing import pdf_links
 from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
@@ -208,13 +211,13 @@ def test_html_labelled_as_pdf_is_reported_as_html(fetcher: Fetcher, server: Misb
     doc = fetcher.fetch(server.url("/html-as-pdf"))
     assert doc.kind == "html"
     assert doc.path.read_bytes() == HTML_PAGE
-    assert "HTML page, not a PDF" in describe_kind_problem(doc.kind)
+    assert describe_document_problem(doc).startswith("the source returned an HTML page, not a PDF")
 
 
 def test_pdf_labelled_as_html_is_reported_as_pdf(fetcher: Fetcher, server: MisbehavingServer):
     doc = fetcher.fetch(server.url("/pdf-as-html"))
     assert doc.kind == "pdf"
-    assert describe_kind_problem(doc.kind) is None
+    assert describe_document_problem(doc) is None
 
 
 # ---------------------------------------------------------------------- web pages about a review
@@ -309,6 +312,7 @@ def test_plain_text_response(fetcher: Fetcher, server: MisbehavingServer):
         (b"\xef\xbb\xbf  <!DOCTYPE HTML PUBLIC>", "html"),
         (b"\n<html lang='en'><head>", "html"),
         (b"PK\x03\x04\x14\x00\x06\x00", "zip"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x00\x00review.pdf%PDF-1.7\n", "zip"),  # a PDF stored in a ZIP, uncompressed
         (b"\x89PNG\r\n\x1a\n\x00\x00", "image"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image"),
         (b"Access denied. Contact the webmaster.", "text"),
@@ -320,10 +324,47 @@ def test_sniff_kind(head: bytes, kind: str):
     assert sniff_kind(head) == kind
 
 
-def test_every_non_pdf_kind_has_a_user_facing_explanation():
-    for kind in ("html", "text", "zip", "image", "unknown", "something-new"):
-        assert describe_kind_problem(kind)
-    assert describe_kind_problem("pdf") is None
+def _zip(path: Path, parts: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.mark.parametrize(("make", "local", "expected"), [
+    (lambda p: _zip(p, {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}), True,
+     "the file is a Word document (.docx), not a PDF: open it, save it as a PDF"),
+    (lambda p: _zip(p, {"ppt/presentation.xml": "<p/>"}), True, "the file is a PowerPoint presentation (.pptx)"),
+    (lambda p: _zip(p, {"xl/workbook.xml": "<w/>"}), False, "the source returned an Excel workbook (.xlsx)"),
+    (lambda p: _zip(p, {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}), True,
+     "the file is an OpenDocument text (.odt), not a PDF"),
+    (lambda p: _zip(p, {"reviews/child-d.pdf": "%PDF-1.4", "reviews/briefing.pdf": "%PDF-1.4"}), True,
+     "the file is a ZIP archive (it holds 2 PDFs, e.g. child-d.pdf), not a PDF: unzip it"),
+    (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), True,
+     "the file is an older Word, Excel or PowerPoint file (.doc, .xls or .ppt), not a PDF: open it, save it"),
+    (lambda p: p.write_bytes(b"{\\rtf1\\ansi Serious case review}"), False,
+     "the source returned a Rich Text document (.rtf), not a PDF"),
+    (lambda p: p.write_bytes(b"Access denied."), False, "the source returned plain text, not a PDF (it may be an "
+                                                         "error message from the web site"),
+    (lambda p: p.write_bytes(b"Notes on Child D."), True, "the file is plain text, not a PDF: casereview reads"),
+    (lambda p: p.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF" + bytes(100)), True,
+     "the file is an image, not a PDF: find the full review document"),
+    (lambda p: p.write_bytes(b"<html><body>Child D</body></html>"), True, "the file is a web page (saved from a "
+                                                                          "browser), not a PDF"),
+    (lambda p: p.write_bytes(b"\x00\x01\x02binary"), False, "the source returned a file that is not a PDF"),
+    (lambda p: p.write_bytes(b""), True, "the file is empty: download the review again"),
+])
+def test_a_file_that_is_not_a_pdf_is_named_for_what_it_is_with_what_to_do(tmp_path: Path, make, local: bool,
+                                                                           expected: str):
+    path = tmp_path / "child-d.pdf"  # named as a PDF, as such files often are: the bytes decide
+    make(path)
+    assert describe_non_pdf(path, local=local).startswith(expected)
+    document = FetchedDocument("child-d.pdf", path, "0" * 64, path.stat().st_size, sniff_kind(path.read_bytes()),
+                               False, [], None if local else "https://example.org/child-d.pdf")
+    assert describe_document_problem(document).startswith(expected)
+    with pytest.raises(ExtractError) as raised:  # `casereview extract` too, which reads files on disk
+        extract_pdf(path)
+    assert str(raised.value) == f"child-d.pdf: {describe_non_pdf(path, local=True)}"
 
 
 # ---------------------------------------------------------------------- checksums and the store
