@@ -118,6 +118,28 @@ def describe_non_pdf(path: Path, kind: str | None = None, *, local: bool = True)
             "review PDF in the source column")
 
 
+def what_it_is(path: Path) -> str | None:
+    """What the file at ``path`` is, in a few words ("a Word document (.docx)", "plain text"), or None for a
+    PDF.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "child-d.pdf").write_bytes(b"<!DOCTYPE html><html>")
+    >>> what_it_is(folder / "child-d.pdf"), what_it_is(folder / "nowhere.pdf")
+    ('a web page', 'an empty file')
+    """
+    head = _head(path)
+    kind = sniff_kind(head)
+    if kind == "pdf":
+        return None
+    if not head:
+        return "an empty file"
+    found = _what_it_is(path, head, kind)
+    if found:
+        return found[0]
+    return {"html": "a web page", "text": "plain text", "image": "an image"}.get(kind, "a file of another kind")
+
+
 def _what_it_is(path: Path, head: bytes, kind: str) -> tuple[str, str] | None:
     """(what the file is, what to do) for office documents and archives; None for other kinds."""
     if head.startswith(_OLE2):

@@ -948,6 +948,13 @@ def _read_pdf_details(pdf: Path, guess: _Guess) -> tuple[dict[str, str], str]:
     # pypdf because it is a runtime dependency (pypdf is only in the dev extras).
     import pypdfium2 as pdfium
 
+    from pipeline.filekinds import what_it_is
+
+    kind = what_it_is(pdf)
+    if kind:
+        guess.notes.append(f"not a PDF but {kind} (save it as a PDF, or replace it with the review PDF): all "
+                           "fields guessed from the file name")
+        return {}, ""
     try:
         doc = pdfium.PdfDocument(str(pdf))
     except pdfium.PdfiumError as exc:

@@ -465,6 +465,7 @@ def review_folder(tmp_path: Path) -> Path:
         ),
         "microsoft-title.pdf": make_pdf("x", metadata={"/Title": "Microsoft Word - draft3.docx"}),
         "broken.pdf": b"%PDF-1.4\nthis is not really a PDF",
+        "word-2019-cspr.pdf": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),  # a .doc renamed .pdf
         "encrypted-2018-scr.pdf": make_pdf("secret", password="secret"),
         "Child D.pdf": make_pdf("one", metadata={}),
         "child-d.pdf": make_pdf("two", metadata={}),
@@ -491,8 +492,9 @@ def test_manifest_from_folder_guesses_fields(review_folder: Path):
         "northmoor-2019-child-d.pdf",
         "wales/cpr-2020-family-x.pdf",
         "westshire-child-a.PDF",
+        "word-2019-cspr.pdf",
     ]
-    assert [e.line for e in entries] == list(range(2, 11))
+    assert [e.line for e in entries] == list(range(2, 12))
     found = by_source(entries)
 
     plain = found["northmoor-2019-child-d.pdf"]
@@ -574,6 +576,8 @@ def test_unreadable_pdfs_still_get_a_row(review_folder: Path):
     assert "could not be opened (damaged or not a PDF)" in broken.notes
     assert "year unknown" in broken.notes and broken.year == THIS_YEAR
     assert "could not be opened (encrypted)" in encrypted.notes
+    assert ("not a PDF but an older Word, Excel or PowerPoint file (.doc, .xls or .ppt) (save it as a PDF"
+            in found["word-2019-cspr.pdf"].notes)
     assert (encrypted.year, encrypted.review_type, encrypted.title) == (2018, "SCR", "Encrypted 2018 SCR")
 
 
