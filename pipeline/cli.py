@@ -311,7 +311,7 @@ def manifest_check(path: Path) -> None:
 
     Example:  casereview manifest check corpus_manifest/demo.csv
     """
-    from pipeline.manifest import load_manifest, missing_files, repeated_sources
+    from pipeline.manifest import files_that_are_not_pdfs, load_manifest, missing_files, repeated_sources
 
     loaded = load_manifest(path)
     count = len(loaded.entries)
@@ -333,6 +333,14 @@ def manifest_check(path: Path) -> None:
         for entry, near in missing:
             hint = f" (there is {near}: is that it?)" if near else ""
             click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source}{hint}")
+    others = files_that_are_not_pdfs(loaded)
+    if others:
+        click.echo(f"Note: {len(others)} file{'s' if len(others) != 1 else ''} named in the source column "
+                   f"{'are not PDFs' if len(others) != 1 else 'is not a PDF'}; a run records such reviews as "
+                   "failed. Open each and save it as a PDF (a web page: download the review PDF it links to), "
+                   "then put that file's name in the source column:")
+        for entry, kind in others:
+            click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source} is {kind}")
 
 
 @manifest.command("from-folder")

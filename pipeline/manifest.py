@@ -873,6 +873,26 @@ def missing_files(manifest: Manifest) -> list[tuple[ManifestEntry, str | None]]:
     return found
 
 
+def files_that_are_not_pdfs(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:
+    """The rows whose local file is there but is not a PDF, each with what it is ("a Word document (.docx)",
+    "a web page"): a run records such rows as failed, so checking first says which files to convert."""
+    from pipeline.filekinds import what_it_is
+
+    found: list[tuple[ManifestEntry, str]] = []
+    for entry in manifest.entries:
+        if entry.is_url():
+            continue
+        try:
+            path = entry.local_path(manifest.folder)
+        except ManifestError:
+            continue  # reported by the row checks
+        if path.is_file():
+            kind = what_it_is(path)
+            if kind:
+                found.append((entry, kind))
+    return found
+
+
 def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list[tuple[ManifestEntry, ManifestEntry]]]:
     """Leave out the entries whose file is a byte-for-byte copy of another entry's ("review (1).pdf", saved
     twice by a browser): listed twice, a review's passages would be found and counted twice. Of identical

@@ -113,6 +113,26 @@ def test_manifest_check_names_files_that_are_not_there_and_the_likely_one(tmp_pa
             "  - line 4, f: reviews/child-f-final.pdf\n") in result.output
 
 
+def test_manifest_check_names_files_that_are_not_pdfs_and_what_they_are(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "child-d.docx", "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    (tmp_path / "child-e.pdf").write_bytes(b"<!DOCTYPE html><html><body>Child E</body></html>")  # a saved page
+    (tmp_path / "child-f.pdf").write_bytes(b"%PDF-1.4\n")
+    header = "review_id,title,area,nation,review_type,year,source\n"
+    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
+        ("d", "child-d.docx"), ("e", "child-e.pdf"), ("f", "child-f.pdf")))
+    (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("Note: 2 files named in the source column are not PDFs; a run records such reviews as failed. Open "
+            "each and save it as a PDF (a web page: download the review PDF it links to), then put that file's "
+            "name in the source column:\n"
+            "  - line 2, d: child-d.docx is a Word document (.docx)\n"
+            "  - line 3, e: child-e.pdf is a web page\n") in result.output
+
+
 def test_run_summary_suggests_commands_for_the_database_it_filled(tmp_path: Path, monkeypatch) -> None:
     from pipeline.cli import format_summary
 
