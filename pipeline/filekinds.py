@@ -96,6 +96,8 @@ def describe_non_pdf(path: Path, kind: str | None = None, *, local: bool = True)
     what = _what_it_is(path, head, kind)
     if what:
         name, advice = what
+        if not local:  # the file is on a web site: it has to be downloaded before it can be opened
+            advice = "download it, " + advice.replace("a PDF ", "a PDF next to the manifest ", 1)
         return f"{said} {name}, not a PDF: {advice}"
     if kind == "html" and local:
         return (f"{said} a web page (saved from a browser), not a PDF: open the review's page in a browser, "

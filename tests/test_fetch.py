@@ -335,7 +335,9 @@ def _zip(path: Path, parts: dict[str, str]) -> Path:
     (lambda p: _zip(p, {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}), True,
      "the file is a Word document (.docx), not a PDF: open it, save it as a PDF"),
     (lambda p: _zip(p, {"ppt/presentation.xml": "<p/>"}), True, "the file is a PowerPoint presentation (.pptx)"),
-    (lambda p: _zip(p, {"xl/workbook.xml": "<w/>"}), False, "the source returned an Excel workbook (.xlsx)"),
+    (lambda p: _zip(p, {"xl/workbook.xml": "<w/>"}), False, "the source returned an Excel workbook (.xlsx), not a "
+                                                            "PDF: download it, open it, save it as a PDF next to the "
+                                                            "manifest (File > Save As"),
     (lambda p: _zip(p, {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}), True,
      "the file is an OpenDocument text (.odt), not a PDF"),
     (lambda p: _zip(p, {"reviews/child-d.pdf": "%PDF-1.4", "reviews/briefing.pdf": "%PDF-1.4"}), True,
