@@ -649,7 +649,7 @@ def test_a_sentence_broken_by_a_column_end_stays_in_one_passage(tmp_path: Path) 
     [
         ("corrupt-review.pdf", "damaged"),
         ("encrypted-review.pdf", "password"),
-        ("download-page.pdf", "HTML"),
+        ("download-page.pdf", r"the file is a web page \(saved from a browser\), not a PDF"),
     ],
 )
 def test_broken_inputs_fail_with_a_reason(name: str, reason: str) -> None:
