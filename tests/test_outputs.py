@@ -211,7 +211,41 @@ def test_trends_command_prints_a_table_and_draws_png_and_svg(db: Path, tmp_path:
     assert run(trends_command, ["--out", str(tmp_path / "trends.svg")], db).exit_code == 0
     assert "<svg" in (tmp_path / "trends.svg").read_text()
     bad = run(trends_command, ["--out", str(tmp_path / "trends.pdf")], db)
-    assert bad.exit_code == 2 and ".png or .svg" in bad.output
+    assert bad.exit_code == 2 and ".png or .svg" in bad.output and ".csv, .xlsx or .md" in bad.output
+    assert not (tmp_path / "trends.pdf").exists()
+
+
+def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(db: Path, tmp_path: Path):
+    csv_out = run(trends_command, ["--out", str(tmp_path / "trends.csv")], db)
+    assert csv_out.exit_code == 0, csv_out.output
+    assert "Information sharing    1 (100%)" in csv_out.output  # the table is still printed
+    assert f"is in {tmp_path / 'trends.csv.provenance.json'}" in csv_out.output
+    table = pd.read_csv(tmp_path / "trends.csv", encoding="utf-8-sig")
+    frame, _ = theme_trends(db)
+    assert len(table) == len(frame)  # one row per year and theme, both measures
+    sharing = table[table["theme"] == "information_sharing"].set_index("year")
+    assert sharing["reviews_with_theme"].to_dict() == {2019: 1, 2020: 1, 2021: 1, 2022: 0}
+    assert sharing["share_of_passages"].to_dict() == {2019: 0.3333, 2020: 0.5, 2021: 0.3333, 2022: 0.0}
+    info = json.loads((tmp_path / "trends.csv.provenance.json").read_text(encoding="utf-8"))
+    assert info["manifest_sha256"] == MANIFEST_SHA and info["theme_models"] == [THEME_MODEL]
+    assert info["rows"] == len(frame) and "A passage carries a theme" in info["definition"]
+
+    book = run(trends_command, ["--nation", "Wales", "--out", str(tmp_path / "wales.xlsx")], db)
+    assert book.exit_code == 0 and "on its Provenance sheet" in book.output
+    sheets = pd.read_excel(tmp_path / "wales.xlsx", sheet_name=None)
+    assert list(sheets) == ["Trends", "Provenance"]
+    about = dict(zip(sheets["Provenance"]["field"], sheets["Provenance"]["value"], strict=True))
+    assert about["reviews"] == "nation Wales"
+
+    page = run(trends_command, ["--measure", "passages", "--out", str(tmp_path / "trends.md")], db)
+    assert page.exit_code == 0 and "at its top" in page.output
+    text = (tmp_path / "trends.md").read_text(encoding="utf-8")
+    assert text.startswith("# Passages carrying each theme, by year\n\n> Generated: ")
+    assert "> Manifest: " in text and MANIFEST_SHA in text
+    assert "| Theme | 2019 | 2020 | 2021 | 2022 |" in text
+    assert "| Passages read | 3 | 2 | 3 | 2 |" in text
+    assert "| Information sharing | 1 (33%) | 1 (50%) | 1 (33%) | 0 (0%) |" in text
+    assert "Note: fewer than 5 reviews were read in 2019, 2020, 2021, 2022" in text
 
 
 def test_trends_by_passages_counts_the_passages_each_theme_takes_up(db: Path, tmp_path: Path):

@@ -354,7 +354,8 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
 
 @click.command("trends", context_settings=CONTEXT)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also draw a chart into this file (.png for documents, .svg for the web).")
+              help="Also write this file: a chart (.png for documents, .svg for the web) or the table (.csv with "
+                   "FILE.csv.provenance.json beside it, .xlsx with a Provenance sheet, or .md).")
 @click.option("--theme", default=None, metavar="THEME", help="Only this theme.")
 @click.option("--measure", type=click.Choice(["reviews", "passages"], case_sensitive=False), default="reviews",
               show_default=True,
@@ -378,13 +379,22 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
     Examples:
       casereview trends
       casereview trends --measure passages --out themes-by-year.png
+      casereview trends --out themes-by-year.xlsx
       casereview trends --theme voice_of_child --json
       casereview trends --nation Wales --review-type CPR
     """
-    from pipeline.outputs.trends import format_trends, plot_trends, theme_trends
+    from pipeline.outputs.trends import (
+        CHART_SUFFIXES,
+        TABLE_SUFFIXES,
+        format_trends,
+        plot_trends,
+        theme_trends,
+        write_trends_table,
+    )
 
-    if out is not None and out.suffix.lower() not in (".png", ".svg"):
-        raise CaseReviewError(f"the chart file must end in .png or .svg (got '{out.name}')")
+    if out is not None and out.suffix.lower() not in CHART_SUFFIXES + TABLE_SUFFIXES:
+        raise CaseReviewError(f"--out {out.name}: give a chart file ending in .png or .svg, or a table file ending "
+                              "in .csv, .xlsx or .md")
     frame, info = theme_trends(db_path, theme, year_from=year_from, year_to=year_to, nation=nation,
                                review_type=review_type, area=area)
     if as_json:
@@ -392,9 +402,15 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
             _echo_json(record)
     else:
         click.echo(format_trends(frame, info, measure.lower()))
-    if out is not None:
+    if out is not None and out.suffix.lower() in CHART_SUFFIXES:
         plot_trends(frame, info, out, measure.lower())
         click.echo(f"Chart written to {out}", err=as_json)
+    elif out is not None:
+        sidecar = write_trends_table(frame, info, out, measure.lower())
+        where = (f"in {sidecar}" if sidecar else "on its Provenance sheet" if out.suffix.lower() == ".xlsx"
+                 else "at its top")
+        click.echo(f"Wrote {out}: {len(frame)} rows (a year and a theme each); what was counted and where it came "
+                   f"from (models, run, manifest checksum, date) is {where}.", err=as_json)
 
 
 # --------------------------------------------------------------------------- report

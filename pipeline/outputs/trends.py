@@ -1,4 +1,4 @@
-"""How common each learning theme is, year by year: a table and a chart.
+"""How common each learning theme is, year by year: a table, a chart, and a table file (CSV, Excel, Markdown).
 
 For each year and theme: how many of that year's reviews carry the theme (at least one passage tagged by
 the theme model), out of the reviews whose text was read that year, and how many passages carry it. The
@@ -22,12 +22,15 @@ from pipeline.outputs.common import (
     open_database,
     percent,
     provenance,
+    provenance_lines,
     resolve_theme,
     shown_time,
     theme_names,
 )
+from pipeline.outputs.tables import md_cell, with_folder, write_csv, write_xlsx
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".md")
 FEW_REVIEWS = 5
 # With "reviews", when at least this share of the theme-year cells (in years with enough reviews) is at or above
 # SATURATED, the table suggests "passages": one tagged passage puts a review in a theme's count, so with long
@@ -105,48 +108,103 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
     return frame, info
 
 
-def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "reviews") -> str:
-    """A table for people: a row per theme, a column per year, 'number with the theme (share of those read)'.
-
-    ``measure`` is "reviews" (a review carries a theme when at least one of its passages is tagged) or
-    "passages" (how many of the year's passages are tagged with the theme).
-    """
-    count, share, total, total_label, unit = _columns(measure)
+def _wide(frame: pd.DataFrame, measure: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the table people read: a row per theme after a row of totals, a column per year,
+    'number with the theme (share of those read)'."""
+    count, share, total, total_label, _ = _columns(measure)
     years = sorted(frame["year"].unique())
     per_year = frame.drop_duplicates("year").set_index("year")
     rows = [[total_label, *[str(per_year.loc[y, total]) for y in years]]]
     for name, group in frame.groupby("theme_name", sort=False):
         by_year = group.set_index("year")
         rows.append([name, *[f"{by_year.loc[y, count]} ({percent(by_year.loc[y, share])})" for y in years]])
-    header = ["Theme", *map(str, years)]
+    return ["Theme", *map(str, years)], rows
+
+
+def _definition(info: dict[str, Any], measure: str) -> str:
+    models = ", ".join(info["theme_models"]) or "unknown"
+    if measure == "reviews":
+        return f"A review carries a theme when the theme model ({models}) tagged at least one of its passages."
+    return f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several."
+
+
+def _notes(frame: pd.DataFrame, measure: str) -> list[str]:
+    """What to keep in mind reading the table: years with few reviews, and shares that no longer differ."""
+    years = sorted(frame["year"].unique())
+    per_year = frame.drop_duplicates("year").set_index("year")
+    notes = []
+    few = [str(y) for y in years if per_year.loc[y, "reviews_in_year"] < FEW_REVIEWS]
+    if few:
+        notes.append(f"Note: fewer than {FEW_REVIEWS} reviews were read in {', '.join(few)}: shares in those years "
+                     "rest on very few reviews and can swing widely.")
+    if measure == "reviews" and saturated(frame):
+        notes.append(f"Note: in most years nearly every review carries nearly every theme ({percent(SATURATED)} or "
+                     "more of the reviews), because one tagged passage is enough; `--measure passages` shows how "
+                     "much of each year's text is about each theme, which tells years apart better.")
+    return notes
+
+
+def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: str = "reviews"
+                       ) -> Path | None:
+    """Write the trends to ``out`` by its suffix, with their provenance: CSV (one row per year and theme, both
+    measures, with ``NAME.provenance.json`` beside it), Excel (the same rows, and a Provenance sheet) or
+    Markdown (the table people read, for ``measure``, under a provenance header). Returns the CSV's
+    provenance file (else None).
+    """
+    suffix = out.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise CaseReviewError(f"--out {out}: a trends table is written as CSV, Excel or Markdown (.csv, .xlsx, .md)")
+    if suffix == ".md":
+        about = {**info, "measure": measure, "rows": len(frame), "definition": _definition(info, measure)}
+        header, rows = _wide(frame, measure)
+        unit = _columns(measure)[4]
+        lines = [f"# {unit.capitalize()} carrying each theme, by year", ""]
+        lines += [f"> {line}  " for line in provenance_lines(about)]
+        kept = info.get("reviews", "all")
+        lines += ["", f"Number of {unit} carrying each theme (share of the {unit} read that year)."
+                  + (f" Reviews kept by the filters: {kept}." if kept != "all" else "") + f" {about['definition']}",
+                  "", "| " + " | ".join(md_cell(cell) for cell in header) + " |",
+                  "| --- | " + " | ".join("---:" for _ in header[1:]) + " |"]
+        lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
+        for note in _notes(frame, measure):
+            lines += ["", note.replace("`--measure passages`", "`casereview trends --measure passages`")]
+        with_folder(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return None
+    about = {**info, "rows": len(frame),
+             "definition": f"{_definition(info, 'reviews')} {_definition(info, 'passages')} Shares are 0-1."}
+    table = frame.round({"share_of_reviews": 4, "share_of_passages": 4})
+    if suffix == ".csv":
+        return write_csv(table, about, out)
+    write_xlsx(table, about, out, "Trends", {"theme_name": 24}, [])
+    return None
+
+
+def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "reviews") -> str:
+    """A table for people: a row per theme, a column per year, 'number with the theme (share of those read)'.
+
+    ``measure`` is "reviews" (a review carries a theme when at least one of its passages is tagged) or
+    "passages" (how many of the year's passages are tagged with the theme).
+    """
+    unit = _columns(measure)[4]
+    header, rows = _wide(frame, measure)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells))
 
-    models = ", ".join(info["theme_models"]) or "unknown"
-    definition = (f"A review carries a theme when the theme model ({models}) tagged at least one of its passages."
-                  if measure == "reviews" else
-                  f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several.")
     kept = info.get("reviews", "all")
     out = [
         f"{unit.capitalize()} carrying each theme, by year: number of {unit} (share of the {unit} read that year).",
         *([f"Reviews kept by the filters: {kept}."] if kept != "all" else []),
-        definition,
+        _definition(info, measure),
         "",
         line(header),
         line(["-" * w for w in widths]),
         line(rows[0]),
         *[line(row) for row in rows[1:]],
     ]
-    few = [str(y) for y in years if per_year.loc[y, "reviews_in_year"] < FEW_REVIEWS]
-    if few:
-        out += ["", f"Note: fewer than {FEW_REVIEWS} reviews were read in {', '.join(few)}: shares in those years "
-                "rest on very few reviews and can swing widely."]
-    if measure == "reviews" and saturated(frame):
-        out += ["", f"Note: in most years nearly every review carries nearly every theme ({percent(SATURATED)} or "
-                "more of the reviews), because one tagged passage is enough; `--measure passages` shows how much "
-                "of each year's text is about each theme, which tells years apart better."]
+    for note in _notes(frame, measure):
+        out += ["", note]
     generated = shown_time(info["generated_at"])
     out += ["", f"Run {info['run_id'] or 'unknown'} · generated {generated} · {info['database']}"]
     return "\n".join(out)
