@@ -17,7 +17,6 @@ Usage:  .venv/bin/python benchmarks/run_memory.py [REPEATS]     (default 2)
 
 from __future__ import annotations
 
-import csv
 import os
 import statistics
 import subprocess
@@ -26,19 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "corpus_manifest" / "demo.csv"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rerun_scaling import DEMO, ROOT, readable_demo_rows, write_manifest  # noqa: E402 - a script beside this one
+
 COPIES = 5
 SAMPLE_SECONDS = 0.05
-
-
-def write_manifest(path: Path, rows: list[dict], copies: int) -> int:
-    out = [{**row, "review_id": f"{row['review_id']}-copy{k}"} for k in range(copies) for row in rows]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(out)
-    return len(out)
 
 
 def _parents() -> dict[int, int]:
@@ -100,9 +91,7 @@ def measured_run(manifest: Path, db: Path, env: dict) -> dict[str, float]:
 
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    with DEMO.open(encoding="utf-8") as handle:
-        rows = [row for row in csv.DictReader(handle)
-                if not any(word in row["source"] for word in ("broken", "missing", "scanned"))]
+    rows = readable_demo_rows()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         (folder / "demo").symlink_to(DEMO.parent / "demo")

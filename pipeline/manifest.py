@@ -852,13 +852,7 @@ def missing_files(manifest: Manifest) -> list[tuple[ManifestEntry, str | None]]:
     failed; checking first saves a run that stops short of what was wanted.
     """
     found: list[tuple[ManifestEntry, str | None]] = []
-    for entry in manifest.entries:
-        if entry.is_url():
-            continue
-        try:
-            path = entry.local_path(manifest.folder)
-        except ManifestError:
-            continue  # reported by the row checks
+    for entry, path in _local_files(manifest):
         if path.is_file():
             continue
         near = None
@@ -879,18 +873,23 @@ def files_that_are_not_pdfs(manifest: Manifest) -> list[tuple[ManifestEntry, str
     from pipeline.filekinds import what_it_is
 
     found: list[tuple[ManifestEntry, str]] = []
+    for entry, path in _local_files(manifest):
+        kind = what_it_is(path) if path.is_file() else None
+        if kind:
+            found.append((entry, kind))
+    return found
+
+
+def _local_files(manifest: Manifest) -> Iterator[tuple[ManifestEntry, Path]]:
+    """The rows whose source is a local file, with its path (rows whose path is refused are left to the row
+    checks, which report them)."""
     for entry in manifest.entries:
         if entry.is_url():
             continue
         try:
-            path = entry.local_path(manifest.folder)
+            yield entry, entry.local_path(manifest.folder)
         except ManifestError:
-            continue  # reported by the row checks
-        if path.is_file():
-            kind = what_it_is(path)
-            if kind:
-                found.append((entry, kind))
-    return found
+            continue
 
 
 def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list[tuple[ManifestEntry, ManifestEntry]]]:
