@@ -84,8 +84,8 @@ def describe_non_pdf(path: Path, kind: str | None = None, *, local: bool = True)
     >>> describe_non_pdf(folder / "review.pdf")[:60]
     'the file is a Word document (.docx), not a PDF: open it, sav'
     >>> _ = (folder / "r.rtf").write_bytes(b"{\\\\rtf1\\\\ansi Child D}")
-    >>> describe_non_pdf(folder / "r.rtf", local=False)[:61]
-    'the source returned a Rich Text document (.rtf), not a PDF: o'
+    >>> describe_non_pdf(folder / "r.rtf", local=False)[:73]
+    'the source returned a Rich Text document (.rtf), not a PDF: download it, '
     """
     head = _head(path)
     kind = kind or sniff_kind(head)
