@@ -15,3 +15,14 @@ class FetchError(CaseReviewError):
 
 class ExtractError(CaseReviewError):
     """A document could not be turned into text (corrupt, encrypted, not a PDF)."""
+
+
+def duration_text(seconds: float) -> str:
+    """A time limit as a message gives it: '30 minutes', '90 seconds', '0.5 seconds'.
+
+    >>> duration_text(1800), duration_text(90), duration_text(0.5)
+    ('30 minutes', '90 seconds', '0.5 seconds')
+    """
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"

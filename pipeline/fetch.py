@@ -31,7 +31,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from pipeline import __version__
-from pipeline.errors import FetchError
+from pipeline.errors import FetchError, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind
 from pipeline.files import atomic_write
 from pipeline.landing import PdfLink, pdf_links
@@ -48,7 +48,6 @@ _CACHE_FILE = "http_cache.json"
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 MAX_PAGE_BYTES = 5 * 1024 * 1024  # of a web page read for its PDF links
 _LISTED_LINKS = 5
-
 
 
 @dataclass
@@ -177,6 +176,9 @@ class Fetcher:
         Seconds allowed to connect and between received chunks.
     max_bytes : int
         Largest document accepted.
+    max_seconds : float
+        Longest one download may take (default 15 minutes): a server that sends a few bytes at a time, never
+        pausing long enough for ``timeout``, would otherwise hold a worker for hours. Not retried.
     retries : int
         Extra tries after the first one for transient failures (5xx, 429, time-outs,
         dropped connections, truncated bodies); other 4xx are never retried.
@@ -194,6 +196,7 @@ class Fetcher:
         *,
         timeout: float = 30.0,
         max_bytes: int = 200 * 1024 * 1024,
+        max_seconds: float = 900.0,
         retries: int = 3,
         backoff: float = 0.5,
         per_host_limit: int = 2,
@@ -202,6 +205,7 @@ class Fetcher:
         self.store_dir = Path(store_dir)
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.max_seconds = max_seconds
         self.retries = max(0, retries)
         self.backoff = backoff
         self.per_host_limit = max(1, per_host_limit)
@@ -474,7 +478,7 @@ class Fetcher:
         if declared is not None and declared > self.max_bytes:
             raise self._too_large(url, declared)
         try:
-            sha, size, tmp = self._spool(response.iter_bytes(), url)
+            sha, size, tmp = self._spool(response.iter_bytes(), url, deadline=time.monotonic() + self.max_seconds)
         except httpx.RemoteProtocolError:
             # The server closed the connection before sending everything it announced.
             raise self._truncated(url, response.num_bytes_downloaded, declared) from None
@@ -507,6 +511,16 @@ class Fetcher:
             f"larger than the {_mb(self.max_bytes)} limit{got}",
             "Check the link really is the review document; if it is, download it in a browser and put its "
             "file name in the source column.",
+            retry=False,
+            status=200,
+            url=url,
+        )
+
+    def _too_slow(self, url: str, received: int) -> _Failure:
+        return _Failure(
+            f"the download was stopped after {duration_text(self.max_seconds)} ({_mb(received)} received): the server "
+            "is sending very slowly",
+            "Try again later, or download the PDF in a browser and put its file name in the source column.",
             retry=False,
             status=200,
             url=url,
@@ -571,8 +585,9 @@ class Fetcher:
 
     # ------------------------------------------------------------------ content-addressed store
 
-    def _spool(self, chunks: Iterator[bytes], label: str) -> tuple[str, int, Path]:
-        """Write chunks to a temp file in the store, hashing and enforcing max_bytes on the way."""
+    def _spool(self, chunks: Iterator[bytes], label: str, deadline: float | None = None) -> tuple[str, int, Path]:
+        """Write chunks to a temp file in the store, hashing and enforcing max_bytes (and, for a download, the
+        ``deadline`` on ``time.monotonic()``) on the way."""
         self._tmp.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
         fd, name = tempfile.mkstemp(dir=self._tmp, suffix=".part")
@@ -585,6 +600,8 @@ class Fetcher:
                         raise self._too_large(label, None)
                     digest.update(chunk)
                     out.write(chunk)
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise self._too_slow(label, size)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

@@ -23,7 +23,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import CaseReviewError, ExtractError
+from pipeline.errors import CaseReviewError, ExtractError, duration_text
 from pipeline.extract import extract_pdf
 from pipeline.records import ExtractedDocument
 
@@ -98,7 +98,7 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
         if not receive.poll(seconds):
             child.kill()
             raise ExtractError(
-                f"{Path(path).name}: reading the PDF took longer than {_duration(seconds)} and was stopped (a page "
+                f"{Path(path).name}: reading the PDF took longer than {duration_text(seconds)} and was stopped (a page "
                 "may be damaged or unusually complex). Open it to check it; if it is a long scan that needs more "
                 "time, run again with a longer --document-time-limit (in minutes)")
         try:
@@ -219,14 +219,3 @@ def _main_can_be_prepared() -> bool:
     if path is None:
         return True
     return Path(path).stem in ("casereview", "casereview-script") and os.path.isfile(path)
-
-
-def _duration(seconds: float) -> str:
-    """'30 minutes', '90 seconds', '0.5 seconds'.
-
-    >>> _duration(1800), _duration(90), _duration(0.5)
-    ('30 minutes', '90 seconds', '0.5 seconds')
-    """
-    if seconds >= 120 and seconds % 60 == 0:
-        return f"{seconds / 60:g} minutes"
-    return f"{seconds:g} seconds"

@@ -305,6 +305,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif route == "/endless":
             self._send_endless()
+        elif route == "/trickle":  # a few bytes at a time, never pausing long enough for a read time-out
+            self._send_trickle()
         elif route.startswith(("/redirect-chain", "/redirect-loop", "/redirect/")):
             self._redirect(route)
         elif route == "/etag":
@@ -360,6 +362,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.wfile.flush()
+        self.close_connection = True
+
+    def _send_trickle(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(len(self.owner.pdf)))
+        self.end_headers()
+        for start in range(0, len(self.owner.pdf), 16):
+            if self.owner.stopping.wait(0.05):
+                break
+            self.wfile.write(self.owner.pdf[start:start + 16])
+            self.wfile.flush()
         self.close_connection = True
 
     def _send_endless(self) -> None:

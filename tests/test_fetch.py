@@ -531,6 +531,19 @@ def test_local_folder_is_rejected(fetcher: Fetcher, tmp_path: Path):
     assert "is a folder" in str(fetch_error(fetcher, "reviews", base_dir=tmp_path))
 
 
+def test_a_download_that_trickles_in_is_stopped_at_the_time_limit(tmp_path: Path, server: MisbehavingServer):
+    # The server sends 16 bytes every 0.05 s, never pausing long enough for the read time-out.
+    with Fetcher(tmp_path / "store", max_seconds=0.3, backoff=0.0) as slow:
+        err = fetch_error(slow, server.url("/trickle"))
+    assert "the download was stopped after 0.3 seconds (" in str(err)
+    assert "the server is sending very slowly" in str(err)
+    assert "download the PDF in a browser" in str(err)
+    assert server.hits["/trickle"] == 1  # not retried: it would only be as slow again
+    assert not list((tmp_path / "store" / "tmp").glob("*.part"))  # nothing half-written is left
+    with Fetcher(tmp_path / "store2", max_seconds=60) as patient:  # with time enough, the same download works
+        assert patient.fetch(server.url("/trickle")).kind == "pdf"
+
+
 def test_local_file_over_the_cap(tmp_path: Path):
     (tmp_path / "big.pdf").write_bytes(b"%PDF-" + b"0" * 5000)
     with Fetcher(tmp_path / "store", max_bytes=1024) as f:
