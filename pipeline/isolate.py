@@ -49,7 +49,7 @@ def document_megabytes() -> int:
     """The most memory (address space, in MB) the process reading one document may use, from
     ``CASEREVIEW_DOCUMENT_MEMORY_MB`` (0: no cap); by default half the machine's memory, and at least 2048 MB.
 
-    Reading a demo PDF takes about 230 MB of address space, and reading a scan by OCR about 420 MB; a PDF
+    Reading a demo PDF takes about 230 MB of address space, and reading a 21-page scan by OCR about 590 MB; a PDF
     that wants many gigabytes (a decompression bomb, a page of enormous images) is stopped at the cap, before
     the whole machine runs short and starts to swap.
     """
