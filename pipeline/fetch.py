@@ -217,6 +217,24 @@ class Fetcher:
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._cache: dict[str, dict[str, str]] | None = None
         self._client: httpx.Client | None = None
+        self._remove_abandoned_parts()
+
+    def _remove_abandoned_parts(self) -> None:
+        """Delete the part-files of downloads and copies that a stopped run left behind (a run killed
+        mid-download leaves its ``.part``, up to ``max_bytes``, for good). Only files untouched for twice the
+        time limit of a download, and at least an hour, go: another run using the same store may be writing
+        the newer ones."""
+        cutoff = time.time() - max(3600.0, 2 * self.max_seconds)
+        try:
+            parts = list(self._tmp.glob("*.part"))
+        except OSError:
+            return
+        for part in parts:
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+            except OSError:
+                continue
 
     # ------------------------------------------------------------------ public
 

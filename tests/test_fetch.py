@@ -544,6 +544,21 @@ def test_a_download_that_trickles_in_is_stopped_at_the_time_limit(tmp_path: Path
         assert patient.fetch(server.url("/trickle")).kind == "pdf"
 
 
+def test_part_files_left_by_a_stopped_run_are_removed_and_fresh_ones_kept(tmp_path: Path):
+    import os
+
+    tmp = tmp_path / "store" / "tmp"
+    tmp.mkdir(parents=True)
+    abandoned, fresh = tmp / "old.part", tmp / "new.part"  # a run killed mid-download; one downloading now
+    abandoned.write_bytes(b"%PDF-" + b"0" * 1000)
+    fresh.write_bytes(b"%PDF-")
+    two_hours_ago = time.time() - 2 * 3600
+    os.utime(abandoned, (two_hours_ago, two_hours_ago))
+    with Fetcher(tmp_path / "store"):
+        pass
+    assert not abandoned.exists() and fresh.exists()
+
+
 def test_local_file_over_the_cap(tmp_path: Path):
     (tmp_path / "big.pdf").write_bytes(b"%PDF-" + b"0" * 5000)
     with Fetcher(tmp_path / "store", max_bytes=1024) as f:
