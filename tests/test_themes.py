@@ -656,6 +656,29 @@ def test_classify_missing_model_is_a_clear_error(tmp_path):
     assert result.exit_code == 2 and "not a theme model folder" in result.output
 
 
+def test_evaluate_accepts_theme_names_as_people_write_them(tmp_path):
+    # A gold file labelled by hand in a spreadsheet: names in any case, as well as ids; an unknown label is
+    # still refused with its line.
+    by_name, by_id = tmp_path / "names.jsonl", tmp_path / "ids.jsonl"
+    by_name.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "g1", "text": VOICE_TEXT, "labels": ["Voice of the child"]},
+        {"id": "g2", "text": LEGAL_TEXT, "labels": ["legal powers"], "uncertain": ["ASSESSMENT"]},
+        {"id": "g3", "text": BACKGROUND_TEXT, "labels": ["Multi-agency working"]}]) + "\n", encoding="utf-8")
+    by_id.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]},
+        {"id": "g2", "text": LEGAL_TEXT, "labels": ["legal_powers"], "uncertain": ["assessment"]},
+        {"id": "g3", "text": BACKGROUND_TEXT, "labels": ["multi_agency_working"]}]) + "\n", encoding="utf-8")
+    reports = [json.loads(CliRunner().invoke(evaluate, ["--gold", str(path), "--model", str(SHIPPED), "--json",
+                                                        "--resamples", "0"]).stdout) for path in (by_name, by_id)]
+    assert reports[0]["themes"] == reports[1]["themes"]
+    assert reports[0]["themes"]["multi_agency_working"]["support"] == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "g1", "text": VOICE_TEXT, "labels": ["Voice of children"]}) + "\n",
+                   encoding="utf-8")
+    refused = CliRunner().invoke(evaluate, ["--gold", str(bad), "--model", str(SHIPPED)])
+    assert refused.exit_code == 2 and "line 1: unknown theme id(s) in 'labels': Voice of children" in refused.output
+
+
 def test_evaluate_command_table_and_json(tmp_path):
     gold = tmp_path / "gold.jsonl"
     items = [{"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]},

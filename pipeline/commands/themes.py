@@ -130,13 +130,14 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
 
     Example:  casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
+    from pipeline.outputs.common import theme_names
     from pipeline.themes.data import load_gold
     from pipeline.themes.evaluate import disagreements, format_reliability, format_table, reliability
     from pipeline.themes.evaluate import evaluate as score
     from pipeline.themes.model import ThemeModel
 
     model = ThemeModel.load(model_dir or _default_model())
-    gold = load_gold(gold_path, model.themes)
+    gold = load_gold(gold_path, model.themes, names=theme_names())
     probabilities = model.score([item.text for item in gold])
     predicted = [set(labels) for labels in model.labels_from(probabilities)]
     report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,23 +92,28 @@ def load_training_data(data_dir: Path, taxonomy: Taxonomy) -> list[Example]:
     return examples
 
 
-def load_gold(path: Path, themes: Collection[str]) -> list[Example]:
+def load_gold(path: Path, themes: Collection[str], names: Mapping[str, str] | None = None) -> list[Example]:
     """Read a gold file for evaluation (same format, with an optional ``uncertain`` list per line).
 
-    ``themes`` are the ids allowed in ``labels`` and ``uncertain`` (a taxonomy's or a model's).
+    ``themes`` are the ids allowed in ``labels`` and ``uncertain`` (a taxonomy's or a model's). With ``names``
+    (id -> display name), a label may also be a theme's name as people write it, in any case ("Voice of the
+    child", "information sharing"): a gold file labelled by hand in a spreadsheet often is.
     """
     path = Path(path)
     if not path.is_file():
         raise ThemeError(f"{path}: gold file not found")
-    examples = read_examples(path, themes)
+    examples = read_examples(path, themes, names)
     if not examples:
         raise ThemeError(f"{path}: the gold file has no examples")
     return examples
 
 
-def read_examples(path: Path, themes: Collection[str]) -> list[Example]:
-    """Parse one JSON-lines file of labelled examples (blank lines are skipped; labels must be in ``themes``)."""
+def read_examples(path: Path, themes: Collection[str], names: Mapping[str, str] | None = None) -> list[Example]:
+    """Parse one JSON-lines file of labelled examples (blank lines are skipped; labels must be in ``themes``,
+    or be one of their ``names`` (id -> display name) when given, in any case and spacing)."""
     known = set(themes)
+    aliases = {_plain(name): theme for theme, name in (names or {}).items() if theme in known}
+    aliases.update({_plain(theme): theme for theme in known} if names else {})
     examples = []
     try:
         lines = decode_utf8(Path(path).read_bytes()).split("\n")  # not splitlines: JSON may hold U+2028
@@ -129,25 +134,37 @@ def read_examples(path: Path, themes: Collection[str]) -> list[Example]:
             raise ThemeError(f"{where}: field 'id' is missing or empty")
         if not isinstance(text, str) or not text.strip():
             raise ThemeError(f"{where}: field 'text' is missing or empty")
-        labels = _theme_list(record, "labels", where, known, required=True)
-        uncertain = _theme_list(record, "uncertain", where, known, required=False)
+        labels = _theme_list(record, "labels", where, known, required=True, aliases=aliases)
+        uncertain = _theme_list(record, "uncertain", where, known, required=False, aliases=aliases)
         style = record.get("style")
         examples.append(Example(id=str(example_id), text=text, labels=labels, uncertain=uncertain,
                                 source=where, file=path.name, style=style if isinstance(style, str) else ""))
     return examples
 
 
-def _theme_list(record: dict, field: str, where: str, known: set[str], required: bool) -> frozenset[str]:
+def _theme_list(record: dict, field: str, where: str, known: set[str], required: bool,
+                aliases: Mapping[str, str] | None = None) -> frozenset[str]:
     value = record.get(field)
     if value is None and not required:
         return frozenset()
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ThemeError(f"{where}: field '{field}' is missing or not a list of theme ids")
+    if aliases:
+        value = [item if item in known else aliases.get(_plain(item), item) for item in value]
     unknown = sorted(set(value) - known)
     if unknown:
         raise ThemeError(f"{where}: unknown theme id(s) in '{field}': {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(known))})")
     return frozenset(value)
+
+
+def _plain(label: str) -> str:
+    """A theme id or name as compared with what people type: lower case, words joined by "_".
+
+    >>> _plain(" Voice of the child"), _plain("multi-agency working"), _plain("legal_powers")
+    ('voice_of_the_child', 'multi_agency_working', 'legal_powers')
+    """
+    return "_".join(label.strip().lower().replace("-", " ").replace("_", " ").split())
 
 
 def probe_files(data_dir: Path) -> list[Path]:
