@@ -357,7 +357,7 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
 
     Example:  casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
     """
-    from pipeline.manifest import drop_copies, manifest_from_folder, write_manifest
+    from pipeline.manifest import documents_not_pdf, drop_copies, manifest_from_folder, write_manifest
 
     target = out or folder / "manifest.csv"
     entries, copies = drop_copies(manifest_from_folder(folder, manifest_path=target))
@@ -370,6 +370,13 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
                    "(a review listed twice would be counted twice):")
         for copy, original in copies:
             click.echo(f"  - {copy.source} (the same file as {original.source})")
+    others = documents_not_pdf(folder)
+    if others:
+        click.echo(f"Not listed: {len(others)} document{'s' if len(others) != 1 else ''} in another form than PDF "
+                   "(only PDFs are read). If one is a review, open it and save it as a PDF in the folder (a ZIP: "
+                   "unzip it), then run this command again with --force:")
+        for path in others:
+            click.echo(f"  - {path.relative_to(folder).as_posix()}")
 
 
 def _attach_commands() -> None:

@@ -818,9 +818,13 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
         )
     pdfs = _find_pdfs(folder)
     if not pdfs:
+        others = documents_not_pdf(folder)
+        also = (f" It holds {len(others)} document{'s' if len(others) != 1 else ''} in another form "
+                f"({', '.join(p.name for p in others[:3])}{', ...' if len(others) > 3 else ''}): open "
+                f"{'each' if len(others) != 1 else 'it'} and save it as a PDF in the folder." if others else "")
         raise ManifestError(
             f"No PDF files in {folder} or the folders inside it, so there is nothing to list. Put the review "
-            "PDFs (files ending in .pdf) in the folder and run again."
+            f"PDFs (files ending in .pdf) in the folder and run again.{also}"
         )
     entries: list[ManifestEntry] = []
     used: set[str] = set()
@@ -915,6 +919,18 @@ def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list
         else:
             kept.append(dataclasses.replace(entry, line=len(kept) + 2))
     return kept, copies
+
+
+# Files that may be a review in another form: listed by ``manifest from-folder``, which takes PDFs only.
+_OTHER_DOCUMENTS = frozenset({".doc", ".docx", ".docm", ".odt", ".rtf", ".ppt", ".pptx", ".odp", ".pages", ".zip"})
+
+
+def documents_not_pdf(folder: Path) -> list[Path]:
+    """The files in ``folder`` (and the folders inside it) that may be reviews in another form than PDF (Word,
+    OpenDocument, Rich Text, PowerPoint, Pages, ZIP), which a manifest cannot use as they are; sorted."""
+    folder = Path(folder)
+    found = (p for p in folder.rglob("*") if p.suffix.lower() in _OTHER_DOCUMENTS and p.is_file())
+    return sorted(found, key=lambda p: p.relative_to(folder).as_posix().lower())
 
 
 def _find_pdfs(folder: Path) -> list[Path]:

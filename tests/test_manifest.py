@@ -570,6 +570,24 @@ def test_a_folder_without_pdfs_is_refused_and_nothing_is_written(tmp_path: Path)
     assert not (tmp_path / "manifest.csv").exists()
 
 
+def test_from_folder_names_documents_in_another_form_than_pdf(tmp_path: Path):
+    (tmp_path / "wales").mkdir()
+    (tmp_path / "wales" / "cpr-2020-family-x.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "Child F 2019.RTF").write_bytes(b"{\\rtf1 Child F}")
+    (tmp_path / "notes.txt").write_text("not a review")
+    refused = CliRunner().invoke(main, ["manifest", "from-folder", str(tmp_path)])
+    assert refused.exit_code == 2 and "No PDF files in" in refused.output
+    assert ("It holds 2 documents in another form (Child F 2019.RTF, cpr-2020-family-x.docx): open each and save "
+            "it as a PDF in the folder.") in refused.output
+    (tmp_path / "child-d-2021.pdf").write_bytes(make_pdf("Child D"))
+    written = CliRunner().invoke(main, ["manifest", "from-folder", str(tmp_path)])
+    assert written.exit_code == 0, written.output
+    assert "Wrote" in written.output and "1 review" in written.output
+    assert ("Not listed: 2 documents in another form than PDF (only PDFs are read)." in written.output
+            and "  - Child F 2019.RTF\n  - wales/cpr-2020-family-x.docx\n" in written.output)
+    assert "notes.txt" not in written.output
+
+
 def test_unreadable_pdfs_still_get_a_row(review_folder: Path):
     found = by_source(manifest_from_folder(review_folder))
     broken, encrypted = found["broken.pdf"], found["encrypted-2018-scr.pdf"]
