@@ -144,6 +144,9 @@ def what_it_is(path: Path) -> str | None:
 
 def _what_it_is(path: Path, head: bytes, kind: str) -> tuple[str, str] | None:
     """(what the file is, what to do) for office documents and archives; None for other kinds."""
+    if head.startswith(_OLE2) and path.suffix.lower() == ".msg":  # the same container as an older Office file
+        return "an Outlook message (.msg)", ("open it, save the review PDF attached to it next to the manifest and "
+                                             "put that file's name in the source column")
     if head.startswith(_OLE2):
         return "an older Word, Excel or PowerPoint file (.doc, .xls or .ppt)", _SAVE_AS_PDF
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf"):

@@ -331,6 +331,13 @@ def _zip(path: Path, parts: dict[str, str]) -> Path:
     return path
 
 
+def test_an_outlook_message_is_told_apart_from_an_older_office_file(tmp_path: Path):
+    message = tmp_path / "Child D review.msg"
+    message.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    assert describe_non_pdf(message).startswith("the file is an Outlook message (.msg), not a PDF: open it, save the "
+                                                "review PDF attached to it")
+
+
 @pytest.mark.parametrize(("make", "local", "expected"), [
     (lambda p: _zip(p, {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}), True,
      "the file is a Word document (.docx), not a PDF: open it, save it as a PDF"),
