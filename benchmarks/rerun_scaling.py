@@ -43,6 +43,15 @@ def readable_demo_rows() -> list[dict]:
                 if not any(word in row["source"] for word in ("broken", "missing", "scanned"))]
 
 
+def demo_manifests(folder: Path, copies: tuple[int, ...]) -> dict[int, tuple[Path, int]]:
+    """In ``folder`` (with the demo PDFs linked in), a manifest of the readable demo reviews copied each number
+    of times in ``copies``: copies -> (manifest, number of rows)."""
+    (folder / "demo").symlink_to(DEMO.parent / "demo")
+    rows = readable_demo_rows()
+    return {count: (folder / f"manifest-{count}.csv", write_manifest(folder / f"manifest-{count}.csv", rows, count))
+            for count in copies}
+
+
 def write_manifest(path: Path, rows: list[dict], copies: int) -> int:
     out = [{**row, "review_id": f"{row['review_id']}-copy{k}"} for k in range(copies) for row in rows]
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -62,14 +71,9 @@ def timed_run(manifest: Path, db: Path, env: dict) -> tuple[float, float]:
 
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    rows = readable_demo_rows()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        (folder / "demo").symlink_to(DEMO.parent / "demo")
-        sizes = {}
-        for copies in (1, COPIES):
-            manifest = folder / f"manifest-{copies}.csv"
-            sizes[manifest] = write_manifest(manifest, rows, copies)
+        sizes = dict(demo_manifests(folder, (1, COPIES)).values())  # manifest -> rows
         db = folder / "rerun.duckdb"
         env = {**os.environ, "CASEREVIEW_OUTPUTS": str(folder)}
         first = timed_run(folder / f"manifest-{COPIES}.csv", db, env)

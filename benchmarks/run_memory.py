@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rerun_scaling import DEMO, ROOT, readable_demo_rows, write_manifest  # noqa: E402 - a script beside this one
+from rerun_scaling import ROOT, demo_manifests  # noqa: E402 - a script beside this one
 
 COPIES = 5
 SAMPLE_SECONDS = 0.05
@@ -91,15 +91,10 @@ def measured_run(manifest: Path, db: Path, env: dict) -> dict[str, float]:
 
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    rows = readable_demo_rows()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        (folder / "demo").symlink_to(DEMO.parent / "demo")
         env = {**os.environ, "CASEREVIEW_OUTPUTS": str(folder)}
-        sizes = {}
-        for copies in (1, COPIES):
-            manifest = folder / f"manifest-{copies}.csv"
-            sizes[copies] = (manifest, write_manifest(manifest, rows, copies))
+        sizes = demo_manifests(folder, (1, COPIES))
         figures: dict[int, list[dict[str, float]]] = {copies: [] for copies in sizes}
         for round_ in range(repeats):
             for copies in (sizes if round_ % 2 == 0 else reversed(list(sizes))):

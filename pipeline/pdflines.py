@@ -137,7 +137,8 @@ class PageLines:
 def sniff_pdf(path: Path) -> None:
     """Raise ExtractError with a useful reason when ``path`` is not a PDF at all."""
     try:
-        head = path.read_bytes()[:1024]
+        with open(path, "rb") as handle:
+            head = handle.read(1024)  # not the whole file: every document is sniffed before it is read
     except FileNotFoundError:
         raise ExtractError(f"{path}: file not found") from None
     if sniff_kind(head) == "pdf":

@@ -17,6 +17,7 @@ import duckdb
 from pipeline import __version__
 from pipeline.errors import CaseReviewError
 from pipeline.settings import default_db
+from pipeline.themes.taxonomy import plain_label
 from pipeline.themes.trust import note_for_tags
 
 log = logging.getLogger(__name__)
@@ -138,22 +139,18 @@ def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
         If no theme matches; the message lists every valid id with its name.
     """
     names = theme_names(con)
-    wanted = _normalise(theme)
+    wanted = plain_label(theme)
     for theme_id, name in names.items():
-        if wanted in (_normalise(theme_id), _normalise(name)):
+        if wanted in (plain_label(theme_id), plain_label(name)):
             return theme_id
     listing = "; ".join(f"{theme_id} ({name})" for theme_id, name in names.items()) or "none yet"
     # part of one theme's name ("voice", "legal", "multi agency"), else a close spelling ("asessment")
     typed = wanted.split("_")
     partial = [theme_id for theme_id, name in names.items()
-               if all(any(word.startswith(t) for word in f"{theme_id}_{_normalise(name)}".split("_")) for t in typed)]
+               if all(any(word.startswith(t) for word in f"{theme_id}_{plain_label(name)}".split("_")) for t in typed)]
     close = partial if len(partial) == 1 else difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise CaseReviewError(f"unknown theme '{theme}'.{hint} Valid themes: {listing}")
-
-
-def _normalise(text: str) -> str:
-    return "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
 
 
 # --------------------------------------------------------------------------- provenance

@@ -128,8 +128,9 @@ def _definition(info: dict[str, Any], measure: str) -> str:
     return f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several."
 
 
-def _notes(frame: pd.DataFrame, measure: str) -> list[str]:
-    """What to keep in mind reading the table: years with few reviews, and shares that no longer differ."""
+def _notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages`") -> list[str]:
+    """What to keep in mind reading the table: years with few reviews, and shares that no longer differ
+    (``option`` is how the note names the way to count passages instead)."""
     years = sorted(frame["year"].unique())
     per_year = frame.drop_duplicates("year").set_index("year")
     notes = []
@@ -139,7 +140,7 @@ def _notes(frame: pd.DataFrame, measure: str) -> list[str]:
                      "rest on very few reviews and can swing widely.")
     if measure == "reviews" and saturated(frame):
         notes.append(f"Note: in most years nearly every review carries nearly every theme ({percent(SATURATED)} or "
-                     "more of the reviews), because one tagged passage is enough; `--measure passages` shows how "
+                     f"more of the reviews), because one tagged passage is enough; {option} shows how "
                      "much of each year's text is about each theme, which tells years apart better.")
     return notes
 
@@ -166,8 +167,8 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
                   "", "| " + " | ".join(md_cell(cell) for cell in header) + " |",
                   "| --- | " + " | ".join("---:" for _ in header[1:]) + " |"]
         lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
-        for note in _notes(frame, measure):
-            lines += ["", note.replace("`--measure passages`", "`casereview trends --measure passages`")]
+        for note in _notes(frame, measure, option="`casereview trends --measure passages`"):
+            lines += ["", note]
         with_folder(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
         return None
     about = {**info, "rows": len(frame),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.themes.errors import ThemeError
-from pipeline.themes.taxonomy import Taxonomy
+from pipeline.themes.taxonomy import Taxonomy, plain_label
 
 HELD_OUT_SHARE = 0.2
 PROBES = "probes"  # sub-folder of passages about the review itself, read by the review-process detector only
@@ -112,8 +112,8 @@ def read_examples(path: Path, themes: Collection[str], names: Mapping[str, str] 
     """Parse one JSON-lines file of labelled examples (blank lines are skipped; labels must be in ``themes``,
     or be one of their ``names`` (id -> display name) when given, in any case and spacing)."""
     known = set(themes)
-    aliases = {_plain(name): theme for theme, name in (names or {}).items() if theme in known}
-    aliases.update({_plain(theme): theme for theme in known} if names else {})
+    aliases = {plain_label(name): theme for theme, name in (names or {}).items() if theme in known}
+    aliases.update({plain_label(theme): theme for theme in known} if names else {})
     examples = []
     try:
         lines = decode_utf8(Path(path).read_bytes()).split("\n")  # not splitlines: JSON may hold U+2028
@@ -150,21 +150,13 @@ def _theme_list(record: dict, field: str, where: str, known: set[str], required:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ThemeError(f"{where}: field '{field}' is missing or not a list of theme ids")
     if aliases:
-        value = [item if item in known else aliases.get(_plain(item), item) for item in value]
+        value = [item if item in known else aliases.get(plain_label(item), item) for item in value]
     unknown = sorted(set(value) - known)
     if unknown:
         raise ThemeError(f"{where}: unknown theme id(s) in '{field}': {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(known))})")
     return frozenset(value)
 
-
-def _plain(label: str) -> str:
-    """A theme id or name as compared with what people type: lower case, words joined by "_".
-
-    >>> _plain(" Voice of the child"), _plain("multi-agency working"), _plain("legal_powers")
-    ('voice_of_the_child', 'multi_agency_working', 'legal_powers')
-    """
-    return "_".join(label.strip().lower().replace("-", " ").replace("_", " ").split())
 
 
 def probe_files(data_dir: Path) -> list[Path]:

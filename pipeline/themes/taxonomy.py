@@ -59,6 +59,15 @@ class Taxonomy:
         raise ThemeError(f"{self.path}: no theme with id '{theme_id}' (themes: {', '.join(self.ids)})")
 
 
+
+def plain_label(label: str) -> str:
+    """A theme id or name as compared with what people type: lower case, words joined by "_".
+
+    >>> plain_label(" Voice of the child"), plain_label("multi-agency working"), plain_label("legal_powers")
+    ('voice_of_the_child', 'multi_agency_working', 'legal_powers')
+    """
+    return "_".join(label.strip().lower().replace("-", " ").replace("_", " ").split())
+
 def default_taxonomy_path() -> Path:
     """``models/taxonomy.yaml`` (or under ``$CASEREVIEW_MODELS``)."""
     return models_dir() / "taxonomy.yaml"
