@@ -34,7 +34,7 @@ from pipeline import __version__
 from pipeline.errors import FetchError, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind
 from pipeline.files import atomic_write
-from pipeline.landing import PdfLink, pdf_links
+from pipeline.landing import PdfLink, choose_review, pdf_links
 
 DEFAULT_USER_AGENT = (
     f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
@@ -101,8 +101,11 @@ class FetchedDocument:
     final_url : str or None
         URL the document was finally served from (after redirects); None for local files.
     via_page : str or None
-        When the source is a web page about the review that links to one PDF, and that PDF was fetched
+        When the source is a web page about the review that links to its PDF, and that PDF was fetched
         instead: the page's URL. None otherwise.
+    set_aside : tuple of str
+        When that page also links to documents published beside the review (a briefing, an action plan),
+        each of them described for a person ("a briefing: \"Learning briefing\" https://..."); else empty.
     """
 
     source: str
@@ -114,6 +117,7 @@ class FetchedDocument:
     attempts: list[FetchAttempt]
     final_url: str | None = None
     via_page: str | None = None
+    set_aside: tuple[str, ...] = ()
 
 
 def describe_document_problem(document: FetchedDocument) -> str | None:
@@ -133,6 +137,12 @@ def describe_document_problem(document: FetchedDocument) -> str | None:
     if len(links) == 1:
         return (f"{saved}. It links to one PDF, {_describe_link(links[0])}: put that address in the source "
                 "column, or download the PDF and put its file name there")
+    review, others = choose_review(links) if len(links) > 1 else (None, [])
+    if review is not None:
+        beside = "; ".join(f"{kind}: {_describe_link(other)}" for other, kind in others)
+        return (f"{saved}. It links to {len(links)} PDFs; the review is {_describe_link(review)} (the others are "
+                f"published beside it, {beside}): put that address in the source column, or download the PDF "
+                "and put its file name there")
     if links:
         return (f"{saved}. It links to {len(links)} PDFs: {_listed(links)}. Find which one is the review itself "
                 "and put its address in the source column")
@@ -257,13 +267,16 @@ class Fetcher:
         FetchedDocument
             The stored document. A non-PDF is returned, not rejected: check ``kind``
             (``describe_document_problem`` explains it to users). When a URL gives a web page that links to
-            exactly one PDF, that PDF is fetched and returned (its ``via_page`` is the page).
+            exactly one PDF, or to one review and documents published beside it (a briefing, an action plan:
+            ``pipeline.landing.choose_review``), that PDF is fetched and returned (its ``via_page`` is the
+            page, its ``set_aside`` the other documents).
 
         Raises
         ------
         FetchError
             When the source cannot be fetched, is too large, or does not match
-            ``expected_sha256``; or is a web page linking to several PDFs (the error lists them).
+            ``expected_sha256``; or is a web page linking to several PDFs of which none is clearly the
+            review (the error lists them).
             The tries made are in its ``attempts`` attribute.
         """
         source = source.strip()
@@ -371,12 +384,14 @@ class Fetcher:
         raise _error(url, what, failure.advice, attempts)
 
     def _through_page(self, source: str, page: FetchedDocument) -> FetchedDocument:
-        """The PDF a web page links to, when it links to exactly one; else the page itself."""
+        """The PDF a web page links to, when it links to exactly one, or to one review beside documents
+        published with it; else the page itself (no PDF link), or an error listing the links."""
         page_url = page.final_url or source
         links = _links_on_page(page.path, page_url)
         if not links:
             return page
-        if len(links) > 1:
+        link, others = choose_review(links) if len(links) > 1 else (links[0], [])
+        if link is None:
             raise _error(
                 source,
                 f"the source is a web page that links to {len(links)} PDFs, not a PDF ({_listed(links)})",
@@ -384,7 +399,6 @@ class Fetcher:
                 "source column.",
                 page.attempts,
             )
-        link = links[0]
         try:
             doc = self._fetch_url(link.url)
         except FetchError as exc:
@@ -393,7 +407,7 @@ class Fetcher:
             err.source = source  # type: ignore[attr-defined]
             raise err from None
         return replace(doc, source=source, attempts=page.attempts + _after(page.attempts, doc.attempts),
-                       via_page=page_url)
+                       via_page=page_url, set_aside=tuple(f"{kind}: {_describe_link(other)}" for other, kind in others))
 
     def _delay(self, number: int, failure: _Failure) -> float:
         delay = self.backoff * 2 ** (number - 2)

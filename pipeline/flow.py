@@ -132,8 +132,14 @@ def _page_note(fetched: FetchedDocument) -> str | None:
     """Say where the text came from when the manifest's link is a web page about the review."""
     if not fetched.via_page:
         return None
-    return (f"The source is a web page; the text is from the one PDF it links to, {fetched.final_url} "
-            "(put that link in the manifest to fetch it directly).")
+    if not fetched.set_aside:
+        return (f"The source is a web page; the text is from the one PDF it links to, {fetched.final_url} "
+                "(put that link in the manifest to fetch it directly).")
+    count = len(fetched.set_aside) + 1
+    return (f"The source is a web page linking to {count} PDFs; the text is from the one taken for the review, "
+            f"{fetched.final_url} (the others were taken for documents published beside it: "
+            f"{'; '.join(fetched.set_aside)}). Check that it is the review and put its link in the manifest's "
+            "source column to fetch it directly, or put the review's own link there if it is not.")
 
 
 def _failed(entry: ManifestEntry, error: str, attempts) -> ReviewResult:

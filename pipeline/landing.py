@@ -7,6 +7,10 @@ says PDF (sites write "Download (PDF, 1.2 MB)" next to addresses like ``/downloa
 parts every page of a site shares (``<nav>``, ``<header>``, ``<footer>``: "Privacy notice (PDF)") do not
 count. A page that redirects with ``<meta http-equiv="refresh">`` gives its target as the only link.
 
+A review's page often links to documents published beside the review as well: a learning briefing, an
+executive summary, an action plan, a Welsh version. :func:`choose_review` picks the review among them when
+exactly one link looks like a review and every other link is named as one of those.
+
 >>> page = '<p>Read <a href="docs/Child-D.pdf">the review (PDF, 1 MB)</a> or <a href="/news">news</a></p>'
 >>> pdf_links(page, "https://example.org/reviews/child-d")
 [PdfLink(url='https://example.org/reviews/docs/Child-D.pdf', text='the review (PDF, 1 MB)')]
@@ -17,11 +21,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 _PDF_WORD = re.compile(r"\bpdf\b", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"]+)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Words that name a document published beside a review rather than the review itself, with what to call it.
+_COMPANIONS = (
+    (r"(?:7|seven)[ -]?minute|briefings?|brief|learning (?:note|summary)|one[ -]page", "a briefing"),
+    (r"(?:executive |public )?summary|summaries|overview of learning", "a summary"),
+    (r"action plans?|(?:management|partnership|agency|agencies|board|multi-agency|formal) response|"
+     r"responses? to (?:the )?(?:review|recommendations|findings)", "an action plan or response"),
+    (r"easy[ -]?read|leaflets?|posters?|infographics?|flyers?|fact ?sheets?|podcasts?|transcripts?|"
+     r"presentations?|slides|webinars?|newsletters?|press (?:release|statement)", "a leaflet or presentation"),
+    (r"cymraeg|welsh(?: language)? version|fersiwn|adolygiad", "a Welsh version"),
+    (r"appendix|appendices|annex(?:es)?|terms of reference|glossary|letter|annual report|privacy notice|"
+     r"accessibility|consent form", "an appendix or other document"),
+)
+_COMPANION_RES = tuple((re.compile(rf"\b(?:{words})\b", re.IGNORECASE), kind) for words, kind in _COMPANIONS)
+# Words that say a link is a review (its title, or its file name).
+_REVIEW_WORDS = re.compile(r"\b(?:reviews?|report|overview|cspr|lcspr|scr|cpr|cmr|practice|serious case|child|"
+                           r"children|baby|infant|sibling|family)\b", re.IGNORECASE)
 # Parts of a page that every page of the site shares: their links ("Privacy notice (PDF)") are not the review's.
 _CHROME = frozenset({"nav", "header", "footer"})
 
@@ -78,6 +98,57 @@ def pdf_links(html: str, base_url: str) -> list[PdfLink]:
         if url not in found or (text and not found[url][1]):
             found[url] = (text or title, bool(text))  # the first link may be an icon, the next the words
     return [PdfLink(url, text) for url, (text, _) in found.items()]
+
+
+def link_words(link: PdfLink) -> str:
+    """What a link says about its document: its text, then its file name with separators made spaces.
+
+    >>> link_words(PdfLink("https://example.org/docs/Child_D-7-minute-briefing%20v2.pdf", "Download (PDF)"))
+    'Download (PDF) Child D 7 minute briefing v2'
+    """
+    name = unquote(urlsplit(link.url).path.rstrip("/").rpartition("/")[2])
+    name = re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE)
+    return _tidy(f"{link.text} {re.sub(r'[_.+-]+', ' ', name)}")
+
+
+def companion_kind(link: PdfLink) -> str | None:
+    """What kind of document published beside a review the link names ("a briefing", "a summary"...), or None
+    when its words name none of them.
+
+    >>> companion_kind(PdfLink("https://example.org/files/12", "Child D: 7-minute briefing"))
+    'a briefing'
+    >>> companion_kind(PdfLink("https://example.org/child-d-overview-report.pdf", "Overview report")) is None
+    True
+    """
+    words = link_words(link)
+    return next((kind for pattern, kind in _COMPANION_RES if pattern.search(words)), None)
+
+
+def choose_review(links: list[PdfLink]) -> tuple[PdfLink | None, list[tuple[PdfLink, str]]]:
+    """The review among the PDFs a review's page links to, and the others with what each was taken for.
+
+    A link is chosen only when it is the one link whose words (text or file name) name no companion
+    document (a briefing, a summary, an action plan or response, a leaflet, a Welsh version, an appendix),
+    and they do say it is a review or report (or name a child). Anything else (several candidates, none, or
+    one that does not say what it is) gives None, and the caller should ask the person to choose: a wrong
+    guess would put another document's text in the database under the review's name.
+
+    >>> review, others = choose_review([PdfLink("https://x.org/child-d.pdf", "Child D: full review"),
+    ...                                 PdfLink("https://x.org/files/12", "Learning briefing (PDF)"),
+    ...                                 PdfLink("https://x.org/files/13", "Action plan (PDF)")])
+    >>> review.text
+    'Child D: full review'
+    >>> [kind for link, kind in others]
+    ['a briefing', 'an action plan or response']
+    >>> choose_review([PdfLink("https://x.org/a.pdf", "Child A review"),
+    ...                PdfLink("https://x.org/b.pdf", "Child B review")])
+    (None, [])
+    """
+    kinds = [(link, companion_kind(link)) for link in links]
+    candidates = [link for link, kind in kinds if kind is None]
+    if len(candidates) != 1 or not _REVIEW_WORDS.search(link_words(candidates[0])):
+        return None, []
+    return candidates[0], [(link, kind) for link, kind in kinds if kind is not None]
 
 
 def _tidy(text: str) -> str:

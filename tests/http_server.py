@@ -23,6 +23,7 @@ for the fetcher but the same route):
 ``/text``                 plain text
 ``/review-page``          a web page about a review linking to one PDF, ``/files/child-d.pdf`` (the PDF)
 ``/reviews-page``         a web page linking to three PDFs (review, briefing, action plan)
+``/reviews-list``         a web page linking to four PDFs: three reviews and a briefing
 ``/dead-link-page``       a web page whose one PDF link is ``/missing``
 ``/page-to-page``         a web page whose one "PDF" link is ``/html-as-pdf``
 ``/redirect-chain``       302 -> ``/redirect-chain/2`` -> 301 -> ``/pdf``
@@ -73,6 +74,12 @@ REVIEWS_PAGE = _page(
     "<ul><li><a href='/files/child-d.pdf'>Child D: full review</a></li>"
     "<li><a href='/downloads/file/12' title='Child D: 7-minute briefing (PDF)'>Briefing</a></li>"
     "<li><a type='application/pdf' href='/downloads/file/13'>Action plan</a></li></ul>"
+)
+REVIEWS_LIST = _page(
+    "<h1>Published reviews</h1><ul><li><a href='/files/child-a.pdf'>Child A: practice review</a></li>"
+    "<li><a href='/downloads/file/22'>Child B (PDF)</a></li>"
+    "<li><a href='/files/scr-child-c.pdf'>Serious case review: Child C</a></li>"
+    "<li><a href='/files/child-c-7-minute-briefing.pdf'>Child C: learning for practitioners</a></li></ul>"
 )
 DEAD_LINK_PAGE = _page("<p><a href='/missing'>Download the review (PDF)</a></p>")
 PAGE_TO_PAGE = _page("<p><a href='/html-as-pdf'>Review [PDF]</a></p>")
@@ -280,6 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/files/child-d.pdf": (200, "application/pdf", owner.pdf),
             "/review-page": (200, "text/html; charset=utf-8", REVIEW_PAGE),
             "/reviews-page": (200, "text/html; charset=utf-8", REVIEWS_PAGE),
+            "/reviews-list": (200, "text/html; charset=utf-8", REVIEWS_LIST),
             "/dead-link-page": (200, "text/html; charset=utf-8", DEAD_LINK_PAGE),
             "/page-to-page": (200, "text/html; charset=utf-8", PAGE_TO_PAGE),
         }

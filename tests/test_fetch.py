@@ -19,7 +19,7 @@ from pipeline.errors import ExtractError, FetchError
 from pipeline.extract import extract_pdf
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sniff_kind
 from pipeline.filekinds import describe_non_pdf
-from pipeline.landing import pdf_links
+from pipeline.landing import PdfLink, choose_review, pdf_links
 from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
 # Short limits keep the whole file fast; the behaviour under test does not depend on them.
@@ -240,15 +240,28 @@ def test_checksum_is_of_the_pdf_behind_the_page(fetcher: Fetcher, server: Misbeh
     assert doc.kind == "pdf"
 
 
-def test_web_page_linking_to_several_pdfs_lists_them(fetcher: Fetcher, server: MisbehavingServer):
-    err = fetch_error(fetcher, server.url("/reviews-page"))
+def test_web_page_linking_to_a_review_and_its_briefing_reads_the_review(fetcher: Fetcher, server: MisbehavingServer,
+                                                                         pdf_bytes: bytes):
+    """A review's page that also offers a briefing and an action plan gives the review, and names the others."""
+    doc = fetcher.fetch(server.url("/reviews-page"))
+    assert doc.kind == "pdf" and doc.path.read_bytes() == pdf_bytes
+    assert doc.via_page == server.url("/reviews-page") and doc.final_url == server.url("/files/child-d.pdf")
+    assert doc.set_aside == (f'a briefing: "Briefing" {server.url("/downloads/file/12")}',
+                             f'an action plan or response: "Action plan" {server.url("/downloads/file/13")}')
+    assert server.hits["/downloads/file/12"] == server.hits["/downloads/file/13"] == 0  # only the review is fetched
+
+
+def test_web_page_linking_to_several_reviews_lists_them(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/reviews-list"))
     message = str(err)
-    assert f"Could not fetch {server.url('/reviews-page')}: the source is a web page that links to 3 PDFs" in message
-    for text, path in [("Child D: full review", "/files/child-d.pdf"), ("Briefing", "/downloads/file/12"),
-                       ("Action plan", "/downloads/file/13")]:
+    assert f"Could not fetch {server.url('/reviews-list')}: the source is a web page that links to 4 PDFs" in message
+    for text, path in [("Child A: practice review", "/files/child-a.pdf"), ("Child B (PDF)", "/downloads/file/22"),
+                       ("Serious case review: Child C", "/files/scr-child-c.pdf"),
+                       ("Child C: learning for practitioners", "/files/child-c-7-minute-briefing.pdf")]:
         assert f'"{text}" {server.url(path)}' in message
     assert "find which PDF is the review itself" in message
-    assert server.hits["/files/child-d.pdf"] == 0  # none is guessed
+    assert not any(server.hits[path] for path in ("/files/child-a.pdf", "/downloads/file/22",
+                                                  "/files/scr-child-c.pdf"))  # none is guessed
 
 
 def test_dead_pdf_link_on_a_page_names_both(fetcher: Fetcher, server: MisbehavingServer):
@@ -511,8 +524,11 @@ def _saved_page(body: str, saved_from: str | None = None) -> bytes:
      "It links to one PDF, \"Download the review (PDF, 1.2 MB)\" https://northmoor.example/reviews/files/child-d.pdf:"
      " put that address in the source column"),
     ("<a href='https://a.example/d-summary.pdf'>Summary</a> <a href='https://a.example/d-full.pdf'>Full review</a>",
-     None, "It links to 2 PDFs: \"Summary\" https://a.example/d-summary.pdf; \"Full review\" "
-           "https://a.example/d-full.pdf. Find which one is the review itself"),
+     None, "It links to 2 PDFs; the review is \"Full review\" https://a.example/d-full.pdf (the others are "
+           "published beside it, a summary: \"Summary\" https://a.example/d-summary.pdf): put that address in"),
+    ("<a href='https://a.example/d.pdf'>Child D review</a> <a href='https://a.example/e.pdf'>Child E review</a>",
+     None, "It links to 2 PDFs: \"Child D review\" https://a.example/d.pdf; \"Child E review\" "
+           "https://a.example/e.pdf. Find which one is the review itself"),
     ("<a href='/reviews/child-d'>Child D (PDF)</a>", None,  # a relative link with nowhere to resolve it from
      "Open the review's page in a browser, download the PDF itself"),
 ])
@@ -524,6 +540,37 @@ def test_a_saved_web_page_given_as_a_review_says_which_pdfs_it_links_to(
     problem = describe_document_problem(document)
     assert problem.startswith("the file is a web page (saved from a browser), not a PDF. ")
     assert expected in problem and "privacy" not in problem.lower()
+
+
+def _links(*pairs: str) -> list[PdfLink]:
+    return [PdfLink(f"https://partnership.example/{path}", text) 
+            for path, text in zip(pairs[::2], pairs[1::2], strict=True)]
+
+
+@pytest.mark.parametrize(("links", "review", "others"), [
+    # an older serious case review: the overview report with its executive summary
+    (_links("scr/child-k-overview-report.pdf", "Overview report", "scr/child-k-exec-summary.pdf",
+            "Executive summary"), "Overview report", ["a summary"]),
+    # the words are only in the file names ("Download (PDF)" twice)
+    (_links("docs/LCSPR_Child_M_final.pdf", "Download (PDF, 2 MB)",
+            "docs/Child_M_7_Minute_Briefing.pdf", "Download (PDF, 300 KB)"), "Download (PDF, 2 MB)", ["a briefing"]),
+    # a Welsh partnership: the review in English and Welsh, with a partnership response
+    (_links("cpr/child-t.pdf", "Child Practice Review: Child T", "cpr/child-t-cy.pdf",
+            "Adolygiad Ymarfer Plant: Plentyn T (Cymraeg)", "cpr/response.pdf", "Partnership response"),
+     "Child Practice Review: Child T", ["a Welsh version", "an action plan or response"]),
+    (_links("r.pdf", "Child P: the review", "easy.pdf", "Easy read version", "ap.pdf", "Action plan",
+            "tor.pdf", "Terms of reference"), "Child P: the review",
+     ["a leaflet or presentation", "an action plan or response", "an appendix or other document"]),
+    # two reviews, or none that says it is one: the person chooses
+    (_links("a.pdf", "Child A review", "b.pdf", "Child B review", "b-brief.pdf", "Child B briefing"), None, []),
+    (_links("files/1234", "Download (PDF)", "files/1235", "Learning briefing (PDF)"), None, []),
+    (_links("a.pdf", "Learning briefing", "b.pdf", "Executive summary"), None, []),
+])
+def test_the_review_is_chosen_among_documents_published_beside_it(links, review, others):
+    chosen, aside = choose_review(links)
+    assert (chosen.text if chosen else None) == review
+    assert [kind for _, kind in aside] == others
+    assert chosen is None or {chosen, *(link for link, _ in aside)} == set(links)
 
 
 def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):

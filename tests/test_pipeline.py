@@ -620,7 +620,7 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     with MisbehavingServer(pdf) as server:
         manifest = tmp_path / "web.csv"
         rows = [("good", "/pdf"), ("flaky", "/flaky"), ("gone", "/missing"), ("webpage", "/html-as-pdf"),
-                ("page", "/review-page")]
+                ("page", "/review-page"), ("briefed", "/reviews-page")]
         manifest.write_text(
             "review_id,title,area,nation,review_type,year,source\n"
             + "".join(f"{rid},Review {rid},Thornley,England,SCR,2017,{server.url(path)}\n" for rid, path in rows),
@@ -638,7 +638,8 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
         again = _run(tmp_path, db, "--no-themes", manifest=fewer)
         assert again.returncode == 0, again.stderr
         assert ("in the database but not in this manifest (kept, and still searched and counted; "
-                f"`casereview remove --db {db} REVIEW_ID` removes one): flaky, gone, page, webpage") in again.stdout
+                f"`casereview remove --db {db} REVIEW_ID` removes one): briefed, flaky, gone, page, webpage"
+                ) in again.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
         status = dict(con.execute("SELECT review_id, status FROM documents").fetchall())
@@ -651,26 +652,36 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
                                                "ORDER BY attempt").fetchall()]
         page_passages = con.execute("SELECT count(*) FROM passages WHERE review_id = 'page'").fetchone()[0]
         message = con.execute("SELECT message FROM run_reviews WHERE review_id = 'page'").fetchone()[0]
+        briefed_note = con.execute("SELECT error FROM documents WHERE review_id = 'briefed'").fetchone()[0]
     finally:
         con.close()
-    assert status == {"good": "ok", "flaky": "ok", "gone": "failed", "webpage": "failed", "page": "ok"}
+    assert status == {"good": "ok", "flaky": "ok", "gone": "failed", "webpage": "failed", "page": "ok",
+                      "briefed": "ok"}
     # A link to the web page about a review reads the one PDF the page links to, and says so.
     assert page_urls == [server.url("/review-page"), server.url("/files/child-d.pdf")]
     assert page_passages > 0
     assert "web page" in page_note and server.url("/files/child-d.pdf") in page_note
     assert server.url("/files/child-d.pdf") in message
+    # A page that offers the review with its briefing and action plan gives the review, naming the others.
+    assert briefed_note.startswith(f"The source is a web page linking to 3 PDFs; the text is from the one taken "
+                                   f"for the review, {server.url('/files/child-d.pdf')} (the others were taken "
+                                   f'for documents published beside it: a briefing: "Briefing" ')
+    assert server.hits["/downloads/file/12"] == server.hits["/downloads/file/13"] == 0
+    notes = result.stdout.partition("notes (pages read by OCR or not read, PDFs found on web pages):")[2]
+    assert "\n    - briefed: The source is a web page linking to 3 PDFs" in notes
     # The three links give one file: the run says so, as does status, naming the manifest lines.
     same = result.stdout.partition("the same document under more than one review_id")[2]
-    assert "- good (manifest line 2), flaky (manifest line 3), page (manifest line 6)" in same
+    same_line = "- good (manifest line 2), flaky (manifest line 3), page (manifest line 6), briefed (manifest line 7)"
+    assert same_line in same
     status = CliRunner().invoke(main, ["status", "--db", str(db)])
-    assert "- good (manifest line 2), flaky (manifest line 3), page (manifest line 6)" in status.output
+    assert same_line in status.output
     assert "404" in errors["gone"] and server.url("/missing") in errors["gone"]
     assert "HTML" in errors["webpage"]
     assert attempts == 2
     assert same_blob == 1
     blobs = list((tmp_path / "outputs" / "store" / "blobs").rglob("*"))
-    # the PDF once (content-addressed) and the two HTML pages
-    assert len([b for b in blobs if b.is_file()]) == 3
+    # the PDF once (content-addressed) and the three HTML pages
+    assert len([b for b in blobs if b.is_file()]) == 4
 
 
 def _numbered_from_page_three(path: Path) -> None:
