@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import sys
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import click
 from pipeline import __version__
 from pipeline.commands.options import DB_OPTION
 from pipeline.errors import CaseReviewError
-from pipeline.settings import default_db, models_dir, quiet_third_parties
+from pipeline.settings import db_argument, default_db, models_dir, no_database_message, quiet_third_parties
 
 
 class _Group(click.Group):
@@ -105,7 +104,7 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
-    db = _db_argument(db_path)
+    db = db_argument(db_path)
     others = summary.get("not_in_manifest") or []
     if others:
         shown = ", ".join(others[:NOT_IN_MANIFEST_SHOWN]) + (
@@ -114,17 +113,6 @@ def format_summary(summary: dict, db_path: Path) -> str:
                      f"`casereview remove{db} REVIEW_ID` removes one): {shown}")
     lines.append(f"Database: {db_path}   (try: casereview status{db}, casereview sql{db} \"SELECT ...\")")
     return "\n".join(lines)
-
-
-def _db_argument(db_path: Path) -> str:
-    """`` --db PATH`` when ``db_path`` is not the database the commands use by default, so that the commands
-    suggested after a run look at the database it filled; else nothing."""
-    try:
-        if Path(db_path).resolve() == default_db().resolve():
-            return ""
-    except OSError:
-        pass
-    return f" --db {shlex.quote(str(db_path))}"
 
 
 @main.command()
@@ -165,7 +153,7 @@ def status(db_path: Path | None) -> None:
 
     path = db_path or default_db()
     if not path.exists():
-        raise CaseReviewError(f"{path}: no database yet: run `casereview run` first")
+        raise CaseReviewError(no_database_message(path))
     click.echo(format_status(Store(path).summary(), path))
 
 

@@ -8,12 +8,13 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import CaseReviewError
+from pipeline.settings import no_database_message
 
 
 def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     """Open the database read-only, with full-text search loaded and no access to other files."""
     if not Path(path).exists():
-        raise CaseReviewError(f"{path}: no database yet: run `casereview run` first")
+        raise CaseReviewError(no_database_message(path))
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:

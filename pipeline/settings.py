@@ -21,6 +21,30 @@ def default_db() -> Path:
     return Path(os.environ.get("CASEREVIEW_DB", outputs_dir() / "casereview.duckdb"))
 
 
+def db_argument(db_path: Path) -> str:
+    """`` --db PATH`` when ``db_path`` is not the database the commands use by default, so that a command
+    suggested to the person looks at the database they are using; else nothing."""
+    import shlex
+
+    try:
+        if Path(db_path).resolve() == default_db().resolve():
+            return ""
+    except OSError:
+        pass
+    return f" --db {shlex.quote(str(db_path))}"
+
+
+def no_database_message(db_path: Path) -> str:
+    """What to say when the database file is not there: run the pipeline, or, for a database named with
+    ``--db`` or ``CASEREVIEW_DB``, check the name first (a mistyped path is likelier than a missing run)."""
+    db = db_argument(db_path)
+    if not db:
+        return (f"{db_path}: no database yet: run `casereview run` first (it reads the reviews your manifest "
+                "lists into this database)")
+    return (f"{db_path}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); "
+            f"to make it, run `casereview run{db}`")
+
+
 def models_dir() -> Path:
     return Path(os.environ.get("CASEREVIEW_MODELS", PROJECT_ROOT / "models"))
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
+from pipeline.settings import no_database_message
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
 from pipeline.topic_charts import write_visualisations, write_year_chart
 from pipeline.topic_labels import names_in, readable_label
@@ -544,7 +545,7 @@ def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
 
 def _open_store(db_path: Path) -> Store:
     if not Path(db_path).exists():
-        raise CaseReviewError(f"{db_path}: no database yet: run `casereview run` first")
+        raise CaseReviewError(no_database_message(db_path))
     return Store(db_path)
 
 

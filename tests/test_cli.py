@@ -61,10 +61,20 @@ def test_manifest_from_folder_writes_a_loadable_manifest(tmp_path: Path) -> None
     assert again.exit_code == 2 and "--force" in again.output
 
 
-def test_status_without_database_says_what_to_do(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["status", "--db", str(tmp_path / "none.duckdb")])
+def test_status_without_database_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
+    """The default database not made yet: run the pipeline. A database named with --db that is not there is
+    more likely a mistyped name: check it, or make it with that --db."""
+    missing = tmp_path / "none.duckdb"
+    monkeypatch.setenv("CASEREVIEW_DB", str(missing))
+    result = CliRunner().invoke(main, ["status"])
     assert result.exit_code == 2
-    assert "casereview run" in result.output
+    assert f"{missing}: no database yet: run `casereview run` first" in result.output
+    monkeypatch.delenv("CASEREVIEW_DB")
+    for command in (["status"], ["sql", "SELECT 1"], ["search", "care"], ["trends"]):
+        result = CliRunner().invoke(main, [*command, "--db", str(missing)])
+        assert result.exit_code == 2, command
+        assert (f"{missing}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); to make "
+                f"it, run `casereview run --db {missing}`") in " ".join(result.output.split()), command
 
 
 def test_manifest_check_notes_a_source_listed_twice(tmp_path: Path) -> None:

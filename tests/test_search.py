@@ -721,7 +721,7 @@ def test_search_in_a_database_where_no_review_was_read_says_so(tmp_path: Path):
     store.finish_run(run_id)
     result = CliRunner().invoke(search_command, ["child", "--db", str(tmp_path / "empty.duckdb")])
     assert result.exit_code == 2 and "the database holds no passages yet" in result.output
-    assert "casereview status" in result.output
+    assert f"`casereview status --db {tmp_path / 'empty.duckdb'}`" in " ".join(result.output.split())
 
 
 def test_similar_command_human_and_json(db: Path):

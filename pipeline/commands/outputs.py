@@ -20,6 +20,7 @@ import click
 
 from pipeline.commands.options import DB_OPTION, review_filter_options
 from pipeline.errors import CaseReviewError
+from pipeline.settings import db_argument, default_db
 
 JSON_OPTION = click.option("--json", "as_json", is_flag=True,
                            help="Print one JSON object per line (for other programs) instead of text.")
@@ -115,7 +116,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         return
     if not hits and _passage_count(db_path) == 0:
         raise CaseReviewError("the database holds no passages yet: no review has been read. See which reviews "
-                              "failed and why with `casereview status`.")
+                              f"failed and why with `casereview status{db_argument(db_path or default_db())}`.")
     if missing:
         click.echo(missing + "\n")
     if not hits:

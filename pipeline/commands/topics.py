@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from pipeline.commands.options import DB_OPTION
-from pipeline.settings import default_db, quiet_third_parties
+from pipeline.settings import db_argument, default_db, quiet_third_parties
 
 TERMS_SHOWN = 6
 
@@ -61,7 +61,7 @@ def fit(db_path: Path | None, seed: int, min_topic_size: int | None) -> None:
         click.echo(f"  {info.unassigned} passages are close to no topic (topic -1)")
     click.echo(f"  model saved in {info.model_dir}")
     _echo_files(info.files, info.notes)
-    click.echo("See them with: casereview topics show")
+    click.echo(f"See them with: casereview topics show{db_argument(db_path or default_db())}")
 
 
 @topics.command()

@@ -16,7 +16,7 @@ import duckdb
 
 from pipeline import __version__
 from pipeline.errors import CaseReviewError
-from pipeline.settings import default_db
+from pipeline.settings import default_db, no_database_message
 from pipeline.themes.taxonomy import plain_label
 from pipeline.themes.trust import note_for_tags
 
@@ -71,7 +71,7 @@ def open_database(db_path: Path | str | None) -> duckdb.DuckDBPyConnection:
 
     path = resolve_db(db_path)
     if not path.exists():
-        raise CaseReviewError(f"{path}: no database yet: run `casereview run` first")
+        raise CaseReviewError(no_database_message(path))
     # An older database lacks the views: Store applies any pending migration (a no-op when up to date).
     Store(path)
     _install_fts_once()
