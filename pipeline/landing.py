@@ -42,6 +42,8 @@ _COMPANION_RES = tuple((re.compile(rf"\b(?:{words})\b", re.IGNORECASE), kind) fo
 # Words that say a link is a review (its title, or its file name).
 _REVIEW_WORDS = re.compile(r"\b(?:reviews?|report|overview|cspr|lcspr|scr|cpr|cmr|practice|serious case|child|"
                            r"children|baby|infant|sibling|family)\b", re.IGNORECASE)
+# Where words written joined up in a file name meet: "ChildA|Overview", "Child|A", "2019|Child", "7|Minute".
+_JOINED = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 # Parts of a page that every page of the site shares: their links ("Privacy notice (PDF)") are not the review's.
 _CHROME = frozenset({"nav", "header", "footer"})
 
@@ -104,11 +106,17 @@ def link_words(link: PdfLink) -> str:
     """What a link says about its document: its text, then its file name with separators made spaces.
 
     >>> link_words(PdfLink("https://example.org/docs/Child_D-7-minute-briefing%20v2.pdf", "Download (PDF)"))
-    'Download (PDF) Child D 7 minute briefing v2'
+    'Download (PDF) Child D 7 minute briefing v 2'
+
+    A name written in joined-up capitals (a repository's ``2019ChildAOverviewReport.pdf``) is split into words:
+
+    >>> link_words(PdfLink("https://example.org/files/2019ChildAOverviewReport.pdf", ""))
+    '2019 Child A Overview Report'
     """
     name = unquote(urlsplit(link.url).path.rstrip("/").rpartition("/")[2])
     name = re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE)
-    return _tidy(f"{link.text} {re.sub(r'[_.+-]+', ' ', name)}")
+    name = _JOINED.sub(" ", re.sub(r"[_.+-]+", " ", name))
+    return _tidy(f"{link.text} {name}")
 
 
 def companion_kind(link: PdfLink) -> str | None:

@@ -561,6 +561,9 @@ def _links(*pairs: str) -> list[PdfLink]:
     (_links("r.pdf", "Child P: the review", "easy.pdf", "Easy read version", "ap.pdf", "Action plan",
             "tor.pdf", "Terms of reference"), "Child P: the review",
      ["a leaflet or presentation", "an action plan or response", "an appendix or other document"]),
+    # a repository's file names written joined up
+    (_links("files/2019ChildAOverviewReport.pdf", "", "files/2019ChildAExecSummary.pdf", "",
+            "files/ChildA7MinuteBriefing.pdf", ""), "", ["a summary", "a briefing"]),
     # two reviews, or none that says it is one: the person chooses
     (_links("a.pdf", "Child A review", "b.pdf", "Child B review", "b-brief.pdf", "Child B briefing"), None, []),
     (_links("files/1234", "Download (PDF)", "files/1235", "Learning briefing (PDF)"), None, []),
@@ -569,6 +572,7 @@ def _links(*pairs: str) -> list[PdfLink]:
 def test_the_review_is_chosen_among_documents_published_beside_it(links, review, others):
     chosen, aside = choose_review(links)
     assert (chosen.text if chosen else None) == review
+    assert chosen is None or chosen == links[0]
     assert [kind for _, kind in aside] == others
     assert chosen is None or {chosen, *(link for link, _ in aside)} == set(links)
 
