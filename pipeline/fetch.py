@@ -32,9 +32,9 @@ import httpx
 
 from pipeline import __version__
 from pipeline.errors import FetchError, duration_text
-from pipeline.filekinds import describe_non_pdf, sniff_kind
+from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
 from pipeline.files import atomic_write
-from pipeline.landing import PdfLink, choose_review, pdf_links
+from pipeline.landing import PdfLink, choose_review, download_links, pdf_links
 
 DEFAULT_USER_AGENT = (
     f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
@@ -269,7 +269,8 @@ class Fetcher:
             (``describe_document_problem`` explains it to users). When a URL gives a web page that links to
             exactly one PDF, or to one review and documents published beside it (a briefing, an action plan:
             ``pipeline.landing.choose_review``), that PDF is fetched and returned (its ``via_page`` is the
-            page, its ``set_aside`` the other documents).
+            page, its ``set_aside`` the other documents). A page with no PDF link is searched the same way for
+            download links that do not say their kind (``pipeline.landing.download_links``).
 
         Raises
         ------
@@ -388,13 +389,17 @@ class Fetcher:
         published with it; else the page itself (no PDF link), or an error listing the links."""
         page_url = page.final_url or source
         links = _links_on_page(page.path, page_url)
+        unmarked = not links  # then only downloads that do not say their kind, if any
+        if unmarked:
+            links = _links_on_page(page.path, page_url, finder=download_links)
         if not links:
             return page
         link, others = choose_review(links) if len(links) > 1 else (links[0], [])
         if link is None:
+            what = "download links that do not say what they are" if unmarked else "PDFs"
             raise _error(
                 source,
-                f"the source is a web page that links to {len(links)} PDFs, not a PDF ({_listed(links)})",
+                f"the source is a web page that links to {len(links)} {what}, not a PDF ({_listed(links)})",
                 "Open the page, find which PDF is the review itself and put its link in the manifest's "
                 "source column.",
                 page.attempts,
@@ -406,6 +411,16 @@ class Fetcher:
             err.attempts = page.attempts + _after(page.attempts, exc.attempts)  # type: ignore[attr-defined]
             err.source = source  # type: ignore[attr-defined]
             raise err from None
+        if unmarked and doc.kind != "pdf":
+            # a guess that gave something else: the page stays what the source gave, and the error says both
+            raise _error(
+                source,
+                f"the source is a web page with no link marked as a PDF; its download link {_describe_link(link)} "
+                f"gave {what_it_is(doc.path) or 'no PDF'}, not a PDF",
+                "Open the page, find the review PDF and put its link in the manifest's source column (a review "
+                "published only in another form: download it and save it as a PDF).",
+                page.attempts + _after(page.attempts, doc.attempts),
+            )
         return replace(doc, source=source, attempts=page.attempts + _after(page.attempts, doc.attempts),
                        via_page=page_url, set_aside=tuple(f"{kind}: {_describe_link(other)}" for other, kind in others))
 
@@ -707,16 +722,16 @@ def _listed(links: list[PdfLink]) -> str:
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.IGNORECASE)
 
 
-def _links_on_page(path: Path, page_url: str | None) -> list[PdfLink]:
-    """The PDFs the web page stored at ``path`` (its first 5 MB) links to. Relative links are resolved against
-    ``page_url``; for a page saved from a browser (None), against the address it says it was saved from, and
-    without one only links written as whole addresses count."""
+def _links_on_page(path: Path, page_url: str | None, finder=pdf_links) -> list[PdfLink]:
+    """The PDFs the web page stored at ``path`` (its first 5 MB) links to (or what ``finder`` finds). Relative
+    links are resolved against ``page_url``; for a page saved from a browser (None), against the address it
+    says it was saved from, and without one only links written as whole addresses count."""
     with Path(path).open("rb") as fh:
         html = fh.read(MAX_PAGE_BYTES).decode("utf-8", errors="replace")
     if page_url is None:
         saved_from = _SAVED_FROM.search(html[:4096])
         page_url = saved_from.group(1) if saved_from else ""
-    return pdf_links(html, page_url)
+    return finder(html, page_url)
 
 
 def _after(earlier: list[FetchAttempt], attempts: list[FetchAttempt]) -> list[FetchAttempt]:

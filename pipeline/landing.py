@@ -5,7 +5,10 @@ itself. The fetcher uses this module to see which PDFs such a page offers: a lin
 address ends in ``.pdf``, when it is marked ``type="application/pdf"``, or when its text, title or image
 says PDF (sites write "Download (PDF, 1.2 MB)" next to addresses like ``/downloads/file/123``). Links in the
 parts every page of a site shares (``<nav>``, ``<header>``, ``<footer>``: "Privacy notice (PDF)") do not
-count. A page that redirects with ``<meta http-equiv="refresh">`` gives its target as the only link.
+count. A PDF shown inside the page (an ``<iframe>``, ``<embed>`` or ``<object>`` whose address ends in ``.pdf``,
+or a PDF viewer's ``viewer.html?file=...pdf``) counts as a link to it. A page that redirects with
+``<meta http-equiv="refresh">`` gives its target as the only link. A page with none of these may still offer
+the review as a download that does not say its kind (:func:`download_links`).
 
 A review's page often links to documents published beside the review as well: a learning briefing, an
 executive summary, an action plan, a Welsh version. :func:`choose_review` picks the review among them when
@@ -21,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urldefrag, urljoin, urlsplit
 
 _PDF_WORD = re.compile(r"\bpdf\b", re.IGNORECASE)
 _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\"]+)", re.IGNORECASE)
@@ -42,6 +45,12 @@ _COMPANION_RES = tuple((re.compile(rf"\b(?:{words})\b", re.IGNORECASE), kind) fo
 # Words that say a link is a review (its title, or its file name).
 _REVIEW_WORDS = re.compile(r"\b(?:reviews?|report|overview|cspr|lcspr|scr|cpr|cmr|practice|serious case|child|"
                            r"children|baby|infant|sibling|family)\b", re.IGNORECASE)
+# What says a link offers a file to download without naming its kind (see download_links).
+_DOWNLOAD_FOLDERS = frozenset({"download", "downloads", "file", "files", "attachment", "attachments",
+                               "filetransfer", "getfile"})
+_DOWNLOAD_WORD = re.compile(r"\bdownload\b", re.IGNORECASE)
+_OTHER_FILE = re.compile(r"\.(?:docx?|xlsx?|pptx?|od[tsp]|rtf|txt|csv|zip|jpe?g|png|gif|mp[34]|html?|aspx?|php)$",
+                         re.IGNORECASE)
 # Where words written joined up in a file name meet: "ChildA|Overview", "Child|A", "2019|Child", "7|Minute".
 _JOINED = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])")
 # Parts of a page that every page of the site shares: their links ("Privacy notice (PDF)") are not the review's.
@@ -80,6 +89,61 @@ def pdf_links(html: str, base_url: str) -> list[PdfLink]:
         Only links to http(s) addresses other than the page itself. When the page redirects with a meta
         refresh, that target alone.
     """
+    refresh, links = _resolved_links(html, base_url)
+    if refresh is not None:
+        return [refresh]
+    found: dict[str, tuple[str, bool]] = {}
+    for link in links:
+        if not link.says_pdf:
+            continue
+        if link.url not in found or (link.text and not found[link.url][1]):
+            # the first link may be an icon, the next the words
+            found[link.url] = (link.text or link.title, bool(link.text))
+    return [PdfLink(url, text) for url, (text, _) in found.items()]
+
+
+def download_links(html: str, base_url: str) -> list[PdfLink]:
+    """Links that offer a file to download without saying what kind: the fallback when a page has no PDF link.
+
+    Council and partnership sites often link a review as ``/downloads/file/1234/child-d-review`` with the
+    words "Child D review" and the file type set outside the link, or mark a link with ``download``. Such
+    a link counts when it has the ``download`` attribute, a path through a folder named download(s), file(s),
+    attachment(s) or filetransfer, or the word "download" in its words, and its address does not end in the
+    extension of another kind of file (``.docx``, ``.zip``...). Links in the site's menus, header and footer do
+    not count. What such a link gives is only known once it is fetched.
+
+    >>> page = ('<p><a href="/downloads/file/12/child-d-review">Child D review</a> (PDF, 1 MB)'
+    ...         ' <a href="/downloads/file/13/child-d.docx">Word version</a> <a href="/news">News</a></p>')
+    >>> download_links(page, "https://council.example/reviews")
+    [PdfLink(url='https://council.example/downloads/file/12/child-d-review', text='Child D review')]
+    """
+    refresh, links = _resolved_links(html, base_url)
+    if refresh is not None:
+        return []
+    found: dict[str, str] = {}
+    for link in links:
+        if link.says_pdf or link.embedded or _OTHER_FILE.search(urlsplit(link.url).path):
+            continue
+        folders = {part.lower() for part in urlsplit(link.url).path.split("/")[:-1]}
+        if link.download or folders & _DOWNLOAD_FOLDERS or _DOWNLOAD_WORD.search(f"{link.text} {link.title}"):
+            found.setdefault(link.url, link.text or link.title)
+    return [PdfLink(url, text) for url, text in found.items()]
+
+
+@dataclass(frozen=True)
+class _Link:
+    url: str
+    text: str
+    title: str
+    says_pdf: bool  # the address ends in .pdf, or the type, words or image say PDF
+    download: bool  # marked with the download attribute
+    embedded: bool  # an <iframe>, <embed> or <object> showing the file in the page
+
+
+def _resolved_links(html: str, base_url: str) -> tuple[PdfLink | None, list[_Link]]:
+    """The page's meta-refresh target (or None) and its links outside the site's shared parts, as absolute
+    http(s) addresses other than the page itself, in page order. A link to a PDF viewer (``viewer.html?file=
+    /docs/review.pdf``) is taken as a link to the PDF it shows."""
     parser = _LinkParser()
     parser.feed(html)
     parser.close()
@@ -88,18 +152,27 @@ def pdf_links(html: str, base_url: str) -> list[PdfLink]:
     if parser.refresh:
         target = urldefrag(urljoin(base, parser.refresh)).url
         if _is_web(target) and target != page:
-            return [PdfLink(target, "")]
-    found: dict[str, tuple[str, bool]] = {}
-    for href, kind, text, title in parser.links:
-        words = f"{text} {title}"
+            return PdfLink(target, ""), []
+    links = []
+    for href, kind, text, title, download, embedded in parser.links:
         url = urldefrag(urljoin(base, href)).url
+        shown = _viewed_file(url)
+        if shown:
+            url = shown
         if not _is_web(url) or url == page:
             continue
-        if not (_ends_in_pdf(url) or "pdf" in kind.lower() or _PDF_WORD.search(words)):
-            continue
-        if url not in found or (text and not found[url][1]):
-            found[url] = (text or title, bool(text))  # the first link may be an icon, the next the words
-    return [PdfLink(url, text) for url, (text, _) in found.items()]
+        says_pdf = _ends_in_pdf(url) or "pdf" in kind.lower() or (
+            not embedded and bool(_PDF_WORD.search(f"{text} {title}")))
+        links.append(_Link(url, text, title, says_pdf, download, embedded))
+    return None, links
+
+
+def _viewed_file(url: str) -> str | None:
+    """The PDF a viewer's address shows (``.../viewer.html?file=%2Fdocs%2Fchild-d.pdf``), or None."""
+    for name, value in parse_qsl(urlsplit(url).query):
+        if name.lower() == "file" and _ends_in_pdf(urljoin(url, value)):
+            return quote(urldefrag(urljoin(url, value)).url, safe=":/?#[]@!$&'()*+,;=%~")  # spaces as %20
+    return None
 
 
 def link_words(link: PdfLink) -> str:
@@ -176,10 +249,11 @@ class _LinkParser(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.links: list[tuple[str, str, str, str]] = []  # href, type, text (with image alts), title
+        # href, type, text (with image alts), title, download attribute, embedded (iframe, embed, object)
+        self.links: list[tuple[str, str, str, str, bool, bool]] = []
         self.base: str | None = None
         self.refresh: str | None = None
-        self._open: tuple[str, str, list[str]] | None = None
+        self._open: tuple[str, str, bool, list[str]] | None = None
         self._chrome = 0  # how many site-wide parts (menus, page header and footer) are open here
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -196,13 +270,18 @@ class _LinkParser(HTMLParser):
             self._finish()
             href = values.get("href", "").strip()
             if href and not self._chrome:
-                self._open = (href, values.get("type", ""), [values.get("title", ""), values.get("aria-label", "")])
+                self._open = (href, values.get("type", ""), "download" in values,
+                              [values.get("title", ""), values.get("aria-label", "")])
+        elif tag in ("iframe", "embed", "object") and not self._chrome:
+            source = values.get("data" if tag == "object" else "src", "").strip()
+            if source:
+                self.links.append((source, values.get("type", ""), "", _tidy(values.get("title", "")), False, True))
         elif tag == "img" and self._open is not None:
-            self._open[2].append(values.get("alt", ""))
+            self._open[3].append(values.get("alt", ""))
 
     def handle_data(self, data: str) -> None:
         if self._open is not None:
-            self._open[2].append(data)
+            self._open[3].append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a":
@@ -216,7 +295,7 @@ class _LinkParser(HTMLParser):
 
     def _finish(self) -> None:
         if self._open is not None:
-            href, kind, parts = self._open
+            href, kind, download, parts = self._open
             title, label, *inner = parts
-            self.links.append((href, kind, _tidy(" ".join(inner)), _tidy(f"{title} {label}")))
+            self.links.append((href, kind, _tidy(" ".join(inner)), _tidy(f"{title} {label}"), download, False))
             self._open = None

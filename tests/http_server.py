@@ -24,6 +24,9 @@ for the fetcher but the same route):
 ``/review-page``          a web page about a review linking to one PDF, ``/files/child-d.pdf`` (the PDF)
 ``/reviews-page``         a web page linking to three PDFs (review, briefing, action plan)
 ``/reviews-list``         a web page linking to four PDFs: three reviews and a briefing
+``/download-page``        a council-style page: the review and its briefing as downloads that do not say PDF
+``/downloads/file/7/...`` ``child-d-review``: the PDF (as ``application/octet-stream``); ``child-d-briefing``: 404
+``/wrong-download-page``  a page whose one download link (``/downloads/file/8/child-d``) gives a web page
 ``/dead-link-page``       a web page whose one PDF link is ``/missing``
 ``/page-to-page``         a web page whose one "PDF" link is ``/html-as-pdf``
 ``/redirect-chain``       302 -> ``/redirect-chain/2`` -> 301 -> ``/pdf``
@@ -81,6 +84,12 @@ REVIEWS_LIST = _page(
     "<li><a href='/files/scr-child-c.pdf'>Serious case review: Child C</a></li>"
     "<li><a href='/files/child-c-7-minute-briefing.pdf'>Child C: learning for practitioners</a></li></ul>"
 )
+DOWNLOAD_PAGE = _page(
+    "<h2>Child D</h2><p><a href='/downloads/file/7/child-d-review'>Child D: serious case review</a> (1.2 MB)</p>"
+    "<p><a href='/downloads/file/7/child-d-briefing'>Child D: 7-minute briefing</a></p>"
+    "<p><a href='/contact'>Contact us</a></p>"
+)
+WRONG_DOWNLOAD_PAGE = _page("<p><a href='/downloads/file/8/child-d'>Download the review</a></p>")
 DEAD_LINK_PAGE = _page("<p><a href='/missing'>Download the review (PDF)</a></p>")
 PAGE_TO_PAGE = _page("<p><a href='/html-as-pdf'>Review [PDF]</a></p>")
 LAST_MODIFIED = datetime.datetime(2023, 5, 1, 12, 0, tzinfo=datetime.UTC)
@@ -288,6 +297,10 @@ class _Handler(BaseHTTPRequestHandler):
             "/review-page": (200, "text/html; charset=utf-8", REVIEW_PAGE),
             "/reviews-page": (200, "text/html; charset=utf-8", REVIEWS_PAGE),
             "/reviews-list": (200, "text/html; charset=utf-8", REVIEWS_LIST),
+            "/download-page": (200, "text/html; charset=utf-8", DOWNLOAD_PAGE),
+            "/downloads/file/7/child-d-review": (200, "application/octet-stream", owner.pdf),
+            "/wrong-download-page": (200, "text/html; charset=utf-8", WRONG_DOWNLOAD_PAGE),
+            "/downloads/file/8/child-d": (200, "text/html; charset=utf-8", REVIEW_PAGE),
             "/dead-link-page": (200, "text/html; charset=utf-8", DEAD_LINK_PAGE),
             "/page-to-page": (200, "text/html; charset=utf-8", PAGE_TO_PAGE),
         }

@@ -251,6 +251,28 @@ def test_web_page_linking_to_a_review_and_its_briefing_reads_the_review(fetcher:
     assert server.hits["/downloads/file/12"] == server.hits["/downloads/file/13"] == 0  # only the review is fetched
 
 
+def test_web_page_offering_the_review_as_a_download_that_does_not_say_pdf(fetcher: Fetcher,
+                                                                          server: MisbehavingServer, pdf_bytes: bytes):
+    """A council site's page: no link says PDF, but its download links do, once fetched; the review is told
+    from its briefing by the links' words, and only the review is fetched."""
+    doc = fetcher.fetch(server.url("/download-page"))
+    assert doc.kind == "pdf" and doc.path.read_bytes() == pdf_bytes
+    assert doc.final_url == server.url("/downloads/file/7/child-d-review")
+    briefing = server.url("/downloads/file/7/child-d-briefing")
+    assert doc.set_aside == (f'a briefing: "Child D: 7-minute briefing" {briefing}',)
+    assert server.hits["/downloads/file/7/child-d-briefing"] == 0
+
+
+def test_a_download_link_that_gives_no_pdf_is_named(fetcher: Fetcher, server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/wrong-download-page"))
+    assert (f"Could not fetch {server.url('/wrong-download-page')}: the source is a web page with no link marked "
+            f'as a PDF; its download link "Download the review" {server.url("/downloads/file/8/child-d")} gave a '
+            "web page, not a PDF") in str(err)
+    assert "find the review PDF" in str(err)
+    assert [a.url for a in err.attempts] == [server.url(path) for path in ("/wrong-download-page",
+                                                                           "/downloads/file/8/child-d")]
+
+
 def test_web_page_linking_to_several_reviews_lists_them(fetcher: Fetcher, server: MisbehavingServer):
     err = fetch_error(fetcher, server.url("/reviews-list"))
     message = str(err)
@@ -299,6 +321,15 @@ def test_page_without_pdf_links_stays_a_page(fetcher: Fetcher, server: Misbehavi
         ('<meta http-equiv="Refresh" content="0;URL=\'/moved\'"><a href="a.pdf">A</a>', [("https://s.org/moved",
                                                                                             "")]),
         ('<a href="a.pdf">A &amp; B', [("https://s.org/r/a.pdf", "A & B")]),
+        # a PDF shown in the page, or in a PDF viewer, is a link to it
+        ('<iframe src="/docs/child-d.pdf" title="Child D"></iframe>', [("https://s.org/docs/child-d.pdf", "Child D")]),
+        ('<embed type="application/pdf" src="/view/123"><object data="/docs/x.html"></object>',
+         [("https://s.org/view/123", "")]),
+        ('<iframe src="/pdfjs/web/viewer.html?file=%2Fdocs%2Fchild-d.pdf"></iframe>',
+         [("https://s.org/docs/child-d.pdf", "")]),
+        ('<a href="/viewer.html?file=files/Child%20D.pdf">Read the review</a>',
+         [("https://s.org/files/Child%20D.pdf", "Read the review")]),
+        ('<iframe src="https://video.example/embed/1" title="PDF guide video"></iframe>', []),
         # the parts every page of the site shares are not the review's
         ('<header><a href="/logo.pdf">Logo</a></header><nav><ul><li><a href="/menu.pdf">Menu</a></ul></nav>'
          '<p><a href="a.pdf">A</a></p><footer><p><a href="/privacy.pdf">Privacy (PDF)</a></footer>',
