@@ -515,5 +515,6 @@ def test_percentages_never_round_to_certainty():
 
 
 def test_a_missing_database_is_a_clear_error(tmp_path: Path):
-    with pytest.raises(CaseReviewError, match="run `casereview run` first"):
+    with pytest.raises(CaseReviewError, match=r"none.duckdb: no database there. Check the file name given with --db "
+                                              r"\(or in CASEREVIEW_DB\); to make it, run `casereview run --db "):
         export_theme(tmp_path / "none.duckdb", "assessment", "csv", None)
