@@ -37,7 +37,7 @@ _COMPANIONS = (
      r"responses? to (?:the )?(?:review|recommendations|findings)", "an action plan or response"),
     (r"easy[ -]?read|leaflets?|posters?|infographics?|flyers?|fact ?sheets?|podcasts?|transcripts?|"
      r"presentations?|slides|webinars?|newsletters?|press (?:release|statement)", "a leaflet or presentation"),
-    (r"cymraeg|welsh(?: language)? version|fersiwn|adolygiad", "a Welsh version"),
+    (r"cymraeg|welsh(?: language)? (?:version|translation)|in welsh|welsh(?=\))|fersiwn|adolygiad", "a Welsh version"),
     (r"appendix|appendices|annex(?:es)?|terms of reference|glossary|letter|annual report|privacy notice|"
      r"accessibility|consent form", "an appendix or other document"),
 )

@@ -592,6 +592,10 @@ def _links(*pairs: str) -> list[PdfLink]:
     (_links("r.pdf", "Child P: the review", "easy.pdf", "Easy read version", "ap.pdf", "Action plan",
             "tor.pdf", "Terms of reference"), "Child P: the review",
      ["a leaflet or presentation", "an action plan or response", "an appendix or other document"]),
+    # a Welsh version marked only "(Welsh)"; "Welsh Government" guidance is not one
+    (_links("a.pdf", "Child Practice Review CYSUR 2/2019 (English)", "b.pdf", "Child Practice Review CYSUR 2/2019 "
+            "(Welsh)"), "Child Practice Review CYSUR 2/2019 (English)", ["a Welsh version"]),
+    (_links("a.pdf", "Child Practice Review: Child R", "b.pdf", "Welsh Government guidance on reviews"), None, []),
     # a repository's file names written joined up
     (_links("files/2019ChildAOverviewReport.pdf", "", "files/2019ChildAExecSummary.pdf", "",
             "files/ChildA7MinuteBriefing.pdf", ""), "", ["a summary", "a briefing"]),
