@@ -394,12 +394,18 @@ class Fetcher:
             links = _links_on_page(page.path, page_url, finder=download_links)
         if not links:
             return page
-        link, others = choose_review(links) if len(links) > 1 else (links[0], [])
+        # A download that does not say its kind is taken only when its words say it is the review, even alone
+        link, others = choose_review(links) if len(links) > 1 or unmarked else (links[0], [])
         if link is None:
-            what = "download links that do not say what they are" if unmarked else "PDFs"
+            if not unmarked:
+                what = f"links to {len(links)} PDFs, not a PDF"
+            elif len(links) == 1:
+                what = "has no link marked as a PDF, and its one download link does not say it is the review"
+            else:
+                what = f"has no link marked as a PDF, and none of its {len(links)} download links is plainly the review"
             raise _error(
                 source,
-                f"the source is a web page that links to {len(links)} {what}, not a PDF ({_listed(links)})",
+                f"the source is a web page that {what} ({_listed(links)})",
                 "Open the page, find which PDF is the review itself and put its link in the manifest's "
                 "source column.",
                 page.attempts,

@@ -27,6 +27,7 @@ for the fetcher but the same route):
 ``/download-page``        a council-style page: the review and its briefing as downloads that do not say PDF
 ``/downloads/file/7/...`` ``child-d-review``: the PDF (as ``application/octet-stream``); ``child-d-briefing``: 404
 ``/wrong-download-page``  a page whose one download link (``/downloads/file/8/child-d``) gives a web page
+``/briefing-download``    a page whose one download link is a briefing (``/downloads/file/9/child-d-briefing``)
 ``/dead-link-page``       a web page whose one PDF link is ``/missing``
 ``/page-to-page``         a web page whose one "PDF" link is ``/html-as-pdf``
 ``/redirect-chain``       302 -> ``/redirect-chain/2`` -> 301 -> ``/pdf``
@@ -89,6 +90,7 @@ DOWNLOAD_PAGE = _page(
     "<p><a href='/downloads/file/7/child-d-briefing'>Child D: 7-minute briefing</a></p>"
     "<p><a href='/contact'>Contact us</a></p>"
 )
+BRIEFING_DOWNLOAD_PAGE = _page("<p><a href='/downloads/file/9/child-d-briefing'>Download the briefing</a></p>")
 WRONG_DOWNLOAD_PAGE = _page("<p><a href='/downloads/file/8/child-d'>Download the review</a></p>")
 DEAD_LINK_PAGE = _page("<p><a href='/missing'>Download the review (PDF)</a></p>")
 PAGE_TO_PAGE = _page("<p><a href='/html-as-pdf'>Review [PDF]</a></p>")
@@ -300,6 +302,8 @@ class _Handler(BaseHTTPRequestHandler):
             "/download-page": (200, "text/html; charset=utf-8", DOWNLOAD_PAGE),
             "/downloads/file/7/child-d-review": (200, "application/octet-stream", owner.pdf),
             "/wrong-download-page": (200, "text/html; charset=utf-8", WRONG_DOWNLOAD_PAGE),
+            "/briefing-download": (200, "text/html; charset=utf-8", BRIEFING_DOWNLOAD_PAGE),
+            "/downloads/file/9/child-d-briefing": (200, "application/pdf", owner.pdf),
             "/downloads/file/8/child-d": (200, "text/html; charset=utf-8", REVIEW_PAGE),
             "/dead-link-page": (200, "text/html; charset=utf-8", DEAD_LINK_PAGE),
             "/page-to-page": (200, "text/html; charset=utf-8", PAGE_TO_PAGE),

@@ -273,6 +273,15 @@ def test_a_download_link_that_gives_no_pdf_is_named(fetcher: Fetcher, server: Mi
                                                                            "/downloads/file/8/child-d")]
 
 
+def test_a_lone_download_that_is_not_the_review_is_not_taken(fetcher: Fetcher, server: MisbehavingServer):
+    """A page whose one unmarked download is its briefing: the briefing is not stored as the review."""
+    err = fetch_error(fetcher, server.url("/briefing-download"))
+    assert (f"Could not fetch {server.url('/briefing-download')}: the source is a web page that has no link marked as "
+            "a PDF, and its one download link does not say it is the review (\"Download the briefing\" "
+            f"{server.url('/downloads/file/9/child-d-briefing')})") in str(err)
+    assert server.hits["/downloads/file/9/child-d-briefing"] == 0
+
+
 def test_web_page_linking_to_several_reviews_lists_them(fetcher: Fetcher, server: MisbehavingServer):
     err = fetch_error(fetcher, server.url("/reviews-list"))
     message = str(err)
