@@ -43,8 +43,8 @@ _COMPANIONS = (
 )
 _COMPANION_RES = tuple((re.compile(rf"\b(?:{words})\b", re.IGNORECASE), kind) for words, kind in _COMPANIONS)
 # Words that say a link is a review (its title, or its file name).
-_REVIEW_WORDS = re.compile(r"\b(?:reviews?|report|overview|cspr|lcspr|scr|cpr|cmr|practice|serious case|child|"
-                           r"children|baby|infant|sibling|family)\b", re.IGNORECASE)
+_REVIEW_WORDS = re.compile(r"\b(?:reviews?|report|overview|cspr|lcspr|scr|cpr|cmr|serious case|child|children|"
+                           r"baby|infant|siblings?|young person)\b", re.IGNORECASE)
 # What says a link offers a file to download without naming its kind (see download_links).
 _DOWNLOAD_FOLDERS = frozenset({"download", "downloads", "file", "files", "attachment", "attachments",
                                "filetransfer", "getfile"})
