@@ -146,6 +146,10 @@ def describe_document_problem(document: FetchedDocument) -> str | None:
     if links:
         return (f"{saved}. It links to {len(links)} PDFs: {_listed(links)}. Find which one is the review itself "
                 "and put its address in the source column")
+    downloads = _links_on_page(document.path, None, finder=download_links)
+    if downloads:
+        return (f"{saved}. It has no link marked as a PDF; its download links are {_listed(downloads)}. Open the "
+                "review's one in a browser, save the PDF it gives and put its file name in the source column")
     return (f"{saved}. Open the review's page in a browser, download the PDF itself (a link or button "
             "saying PDF or Download) and put its file name in the source column")
 

@@ -569,6 +569,9 @@ def _saved_page(body: str, saved_from: str | None = None) -> bytes:
     ("<a href='https://a.example/d.pdf'>Child D review</a> <a href='https://a.example/e.pdf'>Child E review</a>",
      None, "It links to 2 PDFs: \"Child D review\" https://a.example/d.pdf; \"Child E review\" "
            "https://a.example/e.pdf. Find which one is the review itself"),
+    ("<a href='/downloads/file/7/child-d-review'>Child D review</a> (PDF, 1 MB)", "https://council.example/r/d",
+     "It has no link marked as a PDF; its download links are \"Child D review\" "
+     "https://council.example/downloads/file/7/child-d-review. Open the review's one in a browser"),
     ("<a href='/reviews/child-d'>Child D (PDF)</a>", None,  # a relative link with nowhere to resolve it from
      "Open the review's page in a browser, download the PDF itself"),
 ])
