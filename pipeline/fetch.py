@@ -35,6 +35,7 @@ from pipeline.errors import FetchError, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
 from pipeline.files import atomic_write
 from pipeline.landing import PdfLink, choose_review, download_links, pdf_links
+from pipeline.sharelinks import direct_download, sharing_page_problem, sharing_service
 
 DEFAULT_USER_AGENT = (
     f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
@@ -275,20 +276,28 @@ class Fetcher:
             ``pipeline.landing.choose_review``), that PDF is fetched and returned (its ``via_page`` is the
             page, its ``set_aside`` the other documents). A page with no PDF link is searched the same way for
             download links that do not say their kind (``pipeline.landing.download_links``).
+            A Google Drive or Dropbox sharing link is fetched from the address that gives the file itself
+            (``pipeline.sharelinks``).
 
         Raises
         ------
         FetchError
             When the source cannot be fetched, is too large, or does not match
             ``expected_sha256``; or is a web page linking to several PDFs of which none is clearly the
-            review (the error lists them).
+            review (the error lists them), or a file-sharing service's page (SharePoint, OneDrive...).
             The tries made are in its ``attempts`` attribute.
         """
         source = source.strip()
         scheme = _SCHEME_RE.match(source)
         if scheme and scheme.group(1).lower() in ("http", "https"):
-            doc = self._fetch_url(source)
+            direct = direct_download(source)  # a Google Drive or Dropbox sharing link: the file's own address
+            doc = self._fetch_url(direct or source)
+            if direct:
+                doc = replace(doc, source=source)
             if doc.kind == "html":
+                service = sharing_service(doc.final_url or source) or sharing_service(source)
+                if service:  # a sharing service's page (or its sign-in): no PDF link on it to follow
+                    raise _error(source, *sharing_page_problem(service), doc.attempts)
                 doc = self._through_page(source, doc)
         elif scheme:  # needs 2+ letters, so a Windows drive such as C: is still a local path
             raise _error(

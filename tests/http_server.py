@@ -28,6 +28,7 @@ for the fetcher but the same route):
 ``/downloads/file/7/...`` ``child-d-review``: the PDF (as ``application/octet-stream``); ``child-d-briefing``: 404
 ``/wrong-download-page``  a page whose one download link (``/downloads/file/8/child-d``) gives a web page
 ``/briefing-download``    a page whose one download link is a briefing (``/downloads/file/9/child-d-briefing``)
+``/shared/child-d.pdf``   a sharing service's link: its preview page (linking to nothing), or the PDF with ``dl=1``
 ``/dead-link-page``       a web page whose one PDF link is ``/missing``
 ``/page-to-page``         a web page whose one "PDF" link is ``/html-as-pdf``
 ``/redirect-chain``       302 -> ``/redirect-chain/2`` -> 301 -> ``/pdf``
@@ -54,7 +55,7 @@ from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Child D review</title></head>"
@@ -310,6 +311,10 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if route in simple:
             self._send(*simple[route])
+        elif route == "/shared/child-d.pdf":  # as a file-sharing service answers its sharing link
+            wants_file = ("dl", "1") in parse_qsl(urlsplit(self.path).query)
+            self._send(*((200, "application/pdf", owner.pdf) if wants_file else
+                         (200, "text/html; charset=utf-8", _page("<div id='preview'>Sign in to view</div>"))))
         elif route == "/flaky":
             self._send(*((500, "text/plain", b"oops") if count == 1 else (200, "application/pdf", owner.pdf)))
         elif route == "/busy":

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import __version__
+from pipeline import __version__, sharelinks
 from pipeline.errors import ExtractError, FetchError
 from pipeline.extract import extract_pdf
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sniff_kind
 from pipeline.filekinds import describe_non_pdf
 from pipeline.landing import PdfLink, choose_review, pdf_links
+from pipeline.sharelinks import direct_download, sharing_service
 from tests.http_server import HTML_PAGE, MisbehavingServer, make_pdf
 
 # Short limits keep the whole file fast; the behaviour under test does not depend on them.
@@ -622,6 +623,50 @@ def test_the_review_is_chosen_among_documents_published_beside_it(links, review,
     assert chosen is None or chosen == links[0]
     assert [kind for _, kind in aside] == others
     assert chosen is None or {chosen, *(link for link, _ in aside)} == set(links)
+
+
+@pytest.mark.parametrize(("url", "direct", "service"), [
+    ("https://drive.google.com/file/d/1AbCdEfGhIjK_lm-N/view?usp=sharing",
+     "https://drive.google.com/uc?export=download&id=1AbCdEfGhIjK_lm-N", "Google Drive"),
+    ("https://drive.google.com/open?id=1AbCdEfGhIjK_lm-N",
+     "https://drive.google.com/uc?export=download&id=1AbCdEfGhIjK_lm-N", "Google Drive"),
+    ("https://drive.google.com/uc?export=download&id=1AbCdEfGhIjK_lm-N", None, "Google Drive"),  # already direct
+    ("https://drive.google.com/drive/folders/1AbCdEfGhIjK_lm-N", None, "Google Drive"),  # a folder: no one file
+    ("https://www.dropbox.com/s/abc123/Child%20D.pdf?dl=0",
+     "https://www.dropbox.com/s/abc123/Child%20D.pdf?dl=1", "Dropbox"),
+    ("https://www.dropbox.com/scl/fi/x7y/child-d.pdf?rlkey=k3", "https://www.dropbox.com/scl/fi/x7y/child-d.pdf?rlkey=k3&dl=1",
+     "Dropbox"),
+    ("https://www.dropbox.com/s/abc123/child-d.pdf?dl=1", None, "Dropbox"),
+    ("https://northmoor.sharepoint.com/:b:/s/Safeguarding/EaBc123?e=xyz", None, "SharePoint"),
+    ("https://1drv.ms/b/s!AbC123", None, "OneDrive"),
+    ("https://app.box.com/s/abc123", None, "Box"),
+    ("https://www.northmoor.gov.uk/downloads/file/7/child-d", None, None),
+    ("https://notdropbox.com/s/child-d.pdf?dl=0", None, None),  # only the service's own hosts
+])
+def test_sharing_links_are_recognised(url: str, direct: str | None, service: str | None):
+    assert direct_download(url) == direct
+    assert sharing_service(url) == service
+
+
+def test_a_dropbox_sharing_link_fetches_the_file(fetcher: Fetcher, server: MisbehavingServer, pdf_bytes: bytes,
+                                                 monkeypatch: pytest.MonkeyPatch):
+    """The test server stands in for the service: its host is made Dropbox's for this test."""
+    monkeypatch.setattr(sharelinks, "_SERVICES", (("127.0.0.1", "Dropbox"),))
+    shared = server.url("/shared/child-d.pdf") + "?dl=0"
+    doc = fetcher.fetch(shared)
+    assert doc.kind == "pdf" and doc.path.read_bytes() == pdf_bytes
+    assert doc.source == shared and doc.final_url == server.url("/shared/child-d.pdf") + "?dl=1"
+    assert [a.url for a in doc.attempts] == [server.url("/shared/child-d.pdf") + "?dl=1"]
+
+
+def test_a_sharing_page_that_is_not_the_file_says_so(fetcher: Fetcher, server: MisbehavingServer,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sharelinks, "_SERVICES", (("127.0.0.1", "SharePoint"),))
+    shared = server.url("/shared/child-d.pdf")
+    message = str(fetch_error(fetcher, shared))
+    assert message == (f"Could not fetch {shared}: the link opens a SharePoint page that shows the file (and may "
+                       "ask to sign in), not the PDF itself. Open the link, download the PDF and put its file name "
+                       "in the source column, or a link from SharePoint that downloads the file itself.")
 
 
 def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):
