@@ -300,6 +300,7 @@ def manifest_check(path: Path) -> None:
     Example:  casereview manifest check corpus_manifest/demo.csv
     """
     from pipeline.manifest import files_that_are_not_pdfs, load_manifest, missing_files, repeated_sources
+    from pipeline.sharelinks import opens_a_page, sharing_service
 
     loaded = load_manifest(path)
     count = len(loaded.entries)
@@ -329,6 +330,14 @@ def manifest_check(path: Path) -> None:
                    "then put that file's name in the source column:")
         for entry, kind in others:
             click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source} is {kind}")
+    shared = [(entry, sharing_service(entry.source)) for entry in loaded.entries
+              if entry.is_url() and opens_a_page(entry.source)]
+    if shared:
+        click.echo(f"Note: {len(shared)} source{'s are links' if len(shared) != 1 else ' is a link'} to a file-sharing "
+                   "service that opens a page showing the file (and may ask to sign in), not the PDF; a run records "
+                   "such reviews as failed. Download each PDF and put its file name in the source column:")
+        for entry, service in shared:
+            click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source} ({service})")
 
 
 @manifest.command("from-folder")

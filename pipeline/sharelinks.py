@@ -70,6 +70,25 @@ def direct_download(url: str) -> str | None:
     return None
 
 
+def opens_a_page(url: str) -> bool:
+    """Whether a sharing service's link gives its page rather than the file, even after :func:`direct_download`:
+    SharePoint, OneDrive, Box and the like, a Google Drive folder or Google Docs document.
+
+    >>> opens_a_page("https://drive.google.com/file/d/1AbCdEfGhIjK/view"), opens_a_page("https://1drv.ms/b/s!Ab")
+    (False, True)
+    """
+    service = sharing_service(url)
+    if service is None or direct_download(url):
+        return False
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    if service == "Google Drive":
+        return not ((parts.hostname or "").lower() == "drive.google.com" and parts.path == "/uc" and query.get("id"))
+    if service == "Dropbox":
+        return query.get("dl") != "1"
+    return True
+
+
 def sharing_page_problem(service: str) -> tuple[str, str]:
     """(what happened, what to do) when a sharing service gave its page instead of the file.
 

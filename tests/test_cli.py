@@ -143,6 +143,24 @@ def test_manifest_check_names_files_that_are_not_pdfs_and_what_they_are(tmp_path
             "  - line 3, e: child-e.pdf is a web page\n") in result.output
 
 
+def test_manifest_check_names_sharing_links_that_open_a_page(tmp_path: Path) -> None:
+    header = "review_id,title,area,nation,review_type,year,source\n"
+    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
+        ("a", "https://northmoor.sharepoint.com/:b:/s/Safeguarding/EaBc123?e=xyz"),
+        ("b", "https://drive.google.com/file/d/1AbCdEfGhIjK_lm-N/view?usp=sharing"),  # fetched directly
+        ("c", "https://www.dropbox.com/s/abc123/child-c.pdf?dl=0"),  # fetched directly
+        ("d", "https://drive.google.com/drive/folders/1AbCdEfGhIjK_lm-N"),
+        ("e", "https://www.northmoor.gov.uk/child-e.pdf")))
+    (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
+    assert result.exit_code == 0, result.output
+    assert ("Note: 2 sources are links to a file-sharing service that opens a page showing the file (and may ask to "
+            "sign in), not the PDF; a run records such reviews as failed. Download each PDF and put its file name "
+            "in the source column:\n"
+            "  - line 2, a: https://northmoor.sharepoint.com/:b:/s/Safeguarding/EaBc123?e=xyz (SharePoint)\n"
+            "  - line 5, d: https://drive.google.com/drive/folders/1AbCdEfGhIjK_lm-N (Google Drive)\n") in result.output
+
+
 def test_run_summary_suggests_commands_for_the_database_it_filled(tmp_path: Path, monkeypatch) -> None:
     from pipeline.cli import format_summary
 
