@@ -299,7 +299,13 @@ def manifest_check(path: Path) -> None:
 
     Example:  casereview manifest check corpus_manifest/demo.csv
     """
-    from pipeline.manifest import files_that_are_not_pdfs, load_manifest, missing_files, repeated_sources
+    from pipeline.manifest import (
+        files_that_are_not_pdfs,
+        load_manifest,
+        missing_files,
+        repeated_sources,
+        web_address_meant,
+    )
     from pipeline.sharelinks import opens_a_page, sharing_service
 
     loaded = load_manifest(path)
@@ -320,7 +326,9 @@ def manifest_check(path: Path) -> None:
                    f"{'are' if len(missing) != 1 else 'is'} not there (paths are relative to the manifest's folder); "
                    "a run records such reviews as failed:")
         for entry, near in missing:
-            hint = f" (there is {near}: is that it?)" if near else ""
+            meant = web_address_meant(entry.source)
+            hint = (f" (there is {near}: is that it?)" if near else
+                    f" (a web address without https:// in front? write {meant})" if meant else "")
             click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source}{hint}")
     others = files_that_are_not_pdfs(loaded)
     if others:

@@ -35,6 +35,7 @@ from pipeline.errors import FetchError, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
 from pipeline.files import atomic_write
 from pipeline.landing import PdfLink, choose_review, download_links, pdf_links
+from pipeline.manifest import web_address_meant
 from pipeline.sharelinks import direct_download, sharing_page_problem, sharing_service
 
 DEFAULT_USER_AGENT = (
@@ -336,11 +337,13 @@ class Fetcher:
             sha, size, tmp = self._copy_to_tmp(path)
         except FileNotFoundError:
             attempt = FetchAttempt(str(path), 1, None, "file not found", time.monotonic() - started, at)
+            meant = web_address_meant(source)
             raise _error(
                 source,
                 f"file not found: {path}",
-                "Check the manifest's source column (local paths are relative to the manifest's folder) "
-                "and that the file is there.",
+                f"It looks like a web address without https:// in front: write {meant} in the source column."
+                if meant else "Check the manifest's source column (local paths are relative to the manifest's "
+                "folder) and that the file is there.",
                 [attempt],
             ) from None
         except _Failure as failure:

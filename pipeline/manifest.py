@@ -655,6 +655,25 @@ def _check_sha256(value: str, bad: _Report) -> str | None:
     return value.lower()
 
 
+# A local path whose first part is a web site's name: www.northmoor.gov.uk/child-d.pdf, written without https://
+_SITE_NAME = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:uk|com|org|net|gov|wales|scot|ie|eu|info)(?:/|$)",
+                        re.IGNORECASE)
+
+
+def web_address_meant(source: str) -> str | None:
+    """The web address a local path in the source column was probably meant to be, when it starts with a web
+    site's name (``www.northmoor.gov.uk/reviews/child-d.pdf``: https:// left out, as spreadsheets often show
+    links); else None.
+
+    >>> web_address_meant("www.northmoor.gov.uk/reviews/child-d.pdf")
+    'https://www.northmoor.gov.uk/reviews/child-d.pdf'
+    >>> web_address_meant("reviews/child-d.pdf") is None, web_address_meant("child-d.pdf") is None
+    (True, True)
+    """
+    source = source.strip()
+    return f"https://{source}" if _SITE_NAME.match(source) and "/" in source else None
+
+
 def _is_http_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 

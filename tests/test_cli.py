@@ -113,14 +113,16 @@ def test_manifest_check_names_files_that_are_not_there_and_the_likely_one(tmp_pa
     header = "review_id,title,area,nation,review_type,year,source\n"
     rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
         ("d", "reviews/child-d.pdf"), ("e", "reviews/child-e.pdf"), ("f", "reviews/child-f-final.pdf"),
-        ("g", "https://example.org/g.pdf")))
+        ("g", "https://example.org/g.pdf"), ("h", "www.northmoor.gov.uk/reviews/child-h.pdf")))
     (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
     result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
     assert result.exit_code == 0, result.output
-    assert ("Note: 2 files named in the source column are not there (paths are relative to the manifest's "
+    assert ("Note: 3 files named in the source column are not there (paths are relative to the manifest's "
             "folder); a run records such reviews as failed:\n"
             "  - line 2, d: reviews/child-d.pdf (there is reviews/Child-D.PDF: is that it?)\n"
-            "  - line 4, f: reviews/child-f-final.pdf\n") in result.output
+            "  - line 4, f: reviews/child-f-final.pdf\n"
+            "  - line 6, h: www.northmoor.gov.uk/reviews/child-h.pdf (a web address without https:// in front? "
+            "write https://www.northmoor.gov.uk/reviews/child-h.pdf)\n") in result.output
 
 
 def test_manifest_check_names_files_that_are_not_pdfs_and_what_they_are(tmp_path: Path) -> None:

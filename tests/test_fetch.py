@@ -676,6 +676,12 @@ def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):
     assert len(err.attempts) == 1
 
 
+def test_a_web_address_written_without_https_is_named(fetcher: Fetcher, tmp_path: Path):
+    err = fetch_error(fetcher, "www.northmoor.gov.uk/reviews/child-d.pdf", base_dir=tmp_path)
+    assert str(err).endswith("It looks like a web address without https:// in front: write "
+                             "https://www.northmoor.gov.uk/reviews/child-d.pdf in the source column.")
+
+
 def test_local_folder_is_rejected(fetcher: Fetcher, tmp_path: Path):
     (tmp_path / "reviews").mkdir()
     assert "is a folder" in str(fetch_error(fetcher, "reviews", base_dir=tmp_path))
