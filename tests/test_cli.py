@@ -77,6 +77,19 @@ def test_status_without_database_says_what_to_do(tmp_path: Path, monkeypatch) ->
                 f"it, run `casereview run --db {missing}`") in " ".join(result.output.split()), command
 
 
+MANIFEST_HEADER = "review_id,title,area,nation,review_type,year,source\n"
+
+
+def _check_manifest(folder: Path, sources: list[tuple[str, str]]) -> str:
+    """Write a manifest of (review_id, source) rows in ``folder``, run `manifest check` on it and return its
+    output (the check must succeed)."""
+    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in sources)
+    (folder / "m.csv").write_text(MANIFEST_HEADER + rows, encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(folder / "m.csv")])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_manifest_check_notes_a_source_listed_twice(tmp_path: Path) -> None:
     header = "review_id,title,area,nation,review_type,year,source\n"
     rows = [f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in
@@ -110,19 +123,15 @@ def test_manifest_check_names_files_that_are_not_there_and_the_likely_one(tmp_pa
     (tmp_path / "reviews").mkdir()
     (tmp_path / "reviews" / "Child-D.PDF").write_bytes(b"%PDF-1.4\n")
     (tmp_path / "reviews" / "child-e.pdf").write_bytes(b"%PDF-1.4\n")
-    header = "review_id,title,area,nation,review_type,year,source\n"
-    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
+    output = _check_manifest(tmp_path, [
         ("d", "reviews/child-d.pdf"), ("e", "reviews/child-e.pdf"), ("f", "reviews/child-f-final.pdf"),
-        ("g", "https://example.org/g.pdf"), ("h", "www.northmoor.gov.uk/reviews/child-h.pdf")))
-    (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
-    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
-    assert result.exit_code == 0, result.output
+        ("g", "https://example.org/g.pdf"), ("h", "www.northmoor.gov.uk/reviews/child-h.pdf")])
     assert ("Note: 3 files named in the source column are not there (paths are relative to the manifest's "
             "folder); a run records such reviews as failed:\n"
             "  - line 2, d: reviews/child-d.pdf (there is reviews/Child-D.PDF: is that it?)\n"
             "  - line 4, f: reviews/child-f-final.pdf\n"
             "  - line 6, h: www.northmoor.gov.uk/reviews/child-h.pdf (a web address without https:// in front? "
-            "write https://www.northmoor.gov.uk/reviews/child-h.pdf)\n") in result.output
+            "write https://www.northmoor.gov.uk/reviews/child-h.pdf)\n") in output
 
 
 def test_manifest_check_names_files_that_are_not_pdfs_and_what_they_are(tmp_path: Path) -> None:
@@ -132,35 +141,26 @@ def test_manifest_check_names_files_that_are_not_pdfs_and_what_they_are(tmp_path
         archive.writestr("word/document.xml", "<w:document/>")
     (tmp_path / "child-e.pdf").write_bytes(b"<!DOCTYPE html><html><body>Child E</body></html>")  # a saved page
     (tmp_path / "child-f.pdf").write_bytes(b"%PDF-1.4\n")
-    header = "review_id,title,area,nation,review_type,year,source\n"
-    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
-        ("d", "child-d.docx"), ("e", "child-e.pdf"), ("f", "child-f.pdf")))
-    (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
-    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
-    assert result.exit_code == 0, result.output
+    output = _check_manifest(tmp_path, [("d", "child-d.docx"), ("e", "child-e.pdf"), ("f", "child-f.pdf")])
     assert ("Note: 2 files named in the source column are not PDFs; a run records such reviews as failed. Open "
             "each and save it as a PDF (a web page: download the review PDF it links to), then put that file's "
             "name in the source column:\n"
             "  - line 2, d: child-d.docx is a Word document (.docx)\n"
-            "  - line 3, e: child-e.pdf is a web page\n") in result.output
+            "  - line 3, e: child-e.pdf is a web page\n") in output
 
 
 def test_manifest_check_names_sharing_links_that_open_a_page(tmp_path: Path) -> None:
-    header = "review_id,title,area,nation,review_type,year,source\n"
-    rows = "".join(f"{rid},Review {rid},Northmoor,England,CSPR,2020,{source}\n" for rid, source in (
+    output = _check_manifest(tmp_path, [
         ("a", "https://northmoor.sharepoint.com/:b:/s/Safeguarding/EaBc123?e=xyz"),
         ("b", "https://drive.google.com/file/d/1AbCdEfGhIjK_lm-N/view?usp=sharing"),  # fetched directly
         ("c", "https://www.dropbox.com/s/abc123/child-c.pdf?dl=0"),  # fetched directly
         ("d", "https://drive.google.com/drive/folders/1AbCdEfGhIjK_lm-N"),
-        ("e", "https://www.northmoor.gov.uk/child-e.pdf")))
-    (tmp_path / "m.csv").write_text(header + rows, encoding="utf-8")
-    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
-    assert result.exit_code == 0, result.output
+        ("e", "https://www.northmoor.gov.uk/child-e.pdf")])
     assert ("Note: 2 sources are links to a file-sharing service that opens a page showing the file (and may ask to "
             "sign in), not the PDF; a run records such reviews as failed. Download each PDF and put its file name "
             "in the source column:\n"
             "  - line 2, a: https://northmoor.sharepoint.com/:b:/s/Safeguarding/EaBc123?e=xyz (SharePoint)\n"
-            "  - line 5, d: https://drive.google.com/drive/folders/1AbCdEfGhIjK_lm-N (Google Drive)\n") in result.output
+            "  - line 5, d: https://drive.google.com/drive/folders/1AbCdEfGhIjK_lm-N (Google Drive)\n") in output
 
 
 def test_run_summary_suggests_commands_for_the_database_it_filled(tmp_path: Path, monkeypatch) -> None:
