@@ -292,9 +292,17 @@ class Fetcher:
         scheme = _SCHEME_RE.match(source)
         if scheme and scheme.group(1).lower() in ("http", "https"):
             direct = direct_download(source)  # a Google Drive or Dropbox sharing link: the file's own address
-            doc = self._fetch_url(direct or source)
             if direct:
-                doc = replace(doc, source=source)
+                try:
+                    doc = replace(self._fetch_url(direct), source=source)
+                except FetchError as exc:
+                    err = FetchError(f"Could not fetch {source}: it is a {sharing_service(source)} sharing link, "
+                                     f"and the address that downloads its file failed. {exc}")
+                    err.attempts = exc.attempts  # type: ignore[attr-defined]
+                    err.source = source  # type: ignore[attr-defined]
+                    raise err from None
+            else:
+                doc = self._fetch_url(source)
             if doc.kind == "html":
                 service = sharing_service(doc.final_url or source) or sharing_service(source)
                 if service:  # a sharing service's page (or its sign-in): no PDF link on it to follow

@@ -659,6 +659,16 @@ def test_a_dropbox_sharing_link_fetches_the_file(fetcher: Fetcher, server: Misbe
     assert [a.url for a in doc.attempts] == [server.url("/shared/child-d.pdf") + "?dl=1"]
 
 
+def test_a_dropbox_link_whose_download_fails_names_both(fetcher: Fetcher, server: MisbehavingServer,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(sharelinks, "_SERVICES", (("127.0.0.1", "Dropbox"),))
+    shared = server.url("/missing") + "?dl=0"
+    err = fetch_error(fetcher, shared)
+    assert str(err).startswith(f"Could not fetch {shared}: it is a Dropbox sharing link, and the address that "
+                               f"downloads its file failed. Could not fetch {server.url('/missing')}?dl=1: HTTP 404")
+    assert err.source == shared and [a.status_code for a in err.attempts] == [404]
+
+
 def test_a_sharing_page_that_is_not_the_file_says_so(fetcher: Fetcher, server: MisbehavingServer,
                                                      monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(sharelinks, "_SERVICES", (("127.0.0.1", "SharePoint"),))
