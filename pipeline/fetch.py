@@ -34,7 +34,7 @@ from pipeline import __version__
 from pipeline.errors import FetchError, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
 from pipeline.files import atomic_write
-from pipeline.landing import PdfLink, choose_review, download_links, pdf_links
+from pipeline.landing import PdfLink, choose_review, page_links
 from pipeline.manifest import web_address_meant
 from pipeline.sharelinks import direct_download, sharing_page_problem, sharing_service
 
@@ -134,21 +134,20 @@ def describe_document_problem(document: FetchedDocument) -> str | None:
         return None
     if document.kind != "html" or document.final_url is not None:
         return describe_non_pdf(document.path, document.kind, local=document.final_url is None)
-    links = _links_on_page(document.path, None)
+    links, downloads = _links_on_page(document.path, None)
     saved = "the file is a web page (saved from a browser), not a PDF"
     if len(links) == 1:
         return (f"{saved}. It links to one PDF, {_describe_link(links[0])}: put that address in the source "
                 "column, or download the PDF and put its file name there")
     review, others = choose_review(links) if len(links) > 1 else (None, [])
     if review is not None:
-        beside = "; ".join(f"{kind}: {_describe_link(other)}" for other, kind in others)
+        beside = "; ".join(_set_aside(others))
         return (f"{saved}. It links to {len(links)} PDFs; the review is {_describe_link(review)} (the others are "
                 f"published beside it, {beside}): put that address in the source column, or download the PDF "
                 "and put its file name there")
     if links:
         return (f"{saved}. It links to {len(links)} PDFs: {_listed(links)}. Find which one is the review itself "
                 "and put its address in the source column")
-    downloads = _links_on_page(document.path, None, finder=download_links)
     if downloads:
         return (f"{saved}. It has no link marked as a PDF; its download links are {_listed(downloads)}. Open the "
                 "review's one in a browser, save the PDF it gives and put its file name in the source column")
@@ -412,10 +411,10 @@ class Fetcher:
         """The PDF a web page links to, when it links to exactly one, or to one review beside documents
         published with it; else the page itself (no PDF link), or an error listing the links."""
         page_url = page.final_url or source
-        links = _links_on_page(page.path, page_url)
+        links, downloads = _links_on_page(page.path, page_url)
         unmarked = not links  # then only downloads that do not say their kind, if any
         if unmarked:
-            links = _links_on_page(page.path, page_url, finder=download_links)
+            links = downloads
         if not links:
             return page
         # A download that does not say its kind is taken only when its words say it is the review, even alone
@@ -452,7 +451,7 @@ class Fetcher:
                 page.attempts + _after(page.attempts, doc.attempts),
             )
         return replace(doc, source=source, attempts=page.attempts + _after(page.attempts, doc.attempts),
-                       via_page=page_url, set_aside=tuple(f"{kind}: {_describe_link(other)}" for other, kind in others))
+                       via_page=page_url, set_aside=_set_aside(others))
 
     def _delay(self, number: int, failure: _Failure) -> float:
         delay = self.backoff * 2 ** (number - 2)
@@ -738,6 +737,11 @@ def _error(source: str, what: str, advice: str, attempts: list[FetchAttempt]) ->
     return err
 
 
+def _set_aside(others: list[tuple[PdfLink, str]]) -> tuple[str, ...]:
+    """The documents a page offers beside the review, each as "a briefing: \"Briefing\" https://..."."""
+    return tuple(f"{kind}: {_describe_link(other)}" for other, kind in others)
+
+
 def _describe_link(link: PdfLink) -> str:
     return f'"{link.text}" {link.url}' if link.text else link.url
 
@@ -752,16 +756,17 @@ def _listed(links: list[PdfLink]) -> str:
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)(https?://[^\s>]+?)\s*-->", re.IGNORECASE)
 
 
-def _links_on_page(path: Path, page_url: str | None, finder=pdf_links) -> list[PdfLink]:
-    """The PDFs the web page stored at ``path`` (its first 5 MB) links to (or what ``finder`` finds). Relative
-    links are resolved against ``page_url``; for a page saved from a browser (None), against the address it
-    says it was saved from, and without one only links written as whole addresses count."""
+def _links_on_page(path: Path, page_url: str | None) -> tuple[list[PdfLink], list[PdfLink]]:
+    """The PDFs the web page stored at ``path`` (its first 5 MB) links to, and its download links that do not
+    say their kind (``pipeline.landing.page_links``). Relative links are resolved against ``page_url``; for a
+    page saved from a browser (None), against the address it says it was saved from, and without one only links
+    written as whole addresses count."""
     with Path(path).open("rb") as fh:
         html = fh.read(MAX_PAGE_BYTES).decode("utf-8", errors="replace")
     if page_url is None:
         saved_from = _SAVED_FROM.search(html[:4096])
         page_url = saved_from.group(1) if saved_from else ""
-    return finder(html, page_url)
+    return page_links(html, page_url)
 
 
 def _after(earlier: list[FetchAttempt], attempts: list[FetchAttempt]) -> list[FetchAttempt]:

@@ -89,9 +89,18 @@ def pdf_links(html: str, base_url: str) -> list[PdfLink]:
         Only links to http(s) addresses other than the page itself. When the page redirects with a meta
         refresh, that target alone.
     """
+    return page_links(html, base_url)[0]
+
+
+def page_links(html: str, base_url: str) -> tuple[list[PdfLink], list[PdfLink]]:
+    """What :func:`pdf_links` and :func:`download_links` give, from one reading of the page."""
     refresh, links = _resolved_links(html, base_url)
     if refresh is not None:
-        return [refresh]
+        return [refresh], []
+    return _pdf_links(links), _download_links(links)
+
+
+def _pdf_links(links: list[_Link]) -> list[PdfLink]:
     found: dict[str, tuple[str, bool]] = {}
     for link in links:
         if not link.says_pdf:
@@ -117,9 +126,10 @@ def download_links(html: str, base_url: str) -> list[PdfLink]:
     >>> download_links(page, "https://council.example/reviews")
     [PdfLink(url='https://council.example/downloads/file/12/child-d-review', text='Child D review')]
     """
-    refresh, links = _resolved_links(html, base_url)
-    if refresh is not None:
-        return []
+    return page_links(html, base_url)[1]
+
+
+def _download_links(links: list[_Link]) -> list[PdfLink]:
     found: dict[str, str] = {}
     for link in links:
         if link.says_pdf or link.embedded or _OTHER_FILE.search(urlsplit(link.url).path):
