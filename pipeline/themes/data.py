@@ -158,7 +158,6 @@ def _theme_list(record: dict, field: str, where: str, known: set[str], required:
     return frozenset(value)
 
 
-
 def probe_files(data_dir: Path) -> list[Path]:
     """The ``probes/*.jsonl`` files of a training folder (passages about the review itself, see
     :mod:`pipeline.themes.process`), sorted by name; empty when there are none."""
