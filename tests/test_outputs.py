@@ -21,6 +21,7 @@ from pipeline.commands.outputs import (
     OUTPUT_COMMANDS,
     add_output_commands,
     export_command,
+    label_sheet_command,
     report_command,
     trends_command,
 )
@@ -502,7 +503,7 @@ def test_report_needs_an_html_file_name(db: Path, tmp_path: Path):
 def test_output_commands_attach_to_a_group_and_explain_themselves():
     group = click.Group("casereview")
     add_output_commands(group)
-    assert sorted(group.commands) == ["export", "findings", "report", "search", "similar", "trends"]
+    assert sorted(group.commands) == ["export", "findings", "label-sheet", "report", "search", "similar", "trends"]
     for command in OUTPUT_COMMANDS:
         result = CliRunner().invoke(group, [command.name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, command.name
@@ -518,3 +519,103 @@ def test_a_missing_database_is_a_clear_error(tmp_path: Path):
     with pytest.raises(CaseReviewError, match=r"none.duckdb: no database there. Check the file name given with --db "
                                               r"\(or in CASEREVIEW_DB\); to make it, run `casereview run --db "):
         export_theme(tmp_path / "none.duckdb", "assessment", "csv", None)
+
+
+# --------------------------------------------------------------------------- label-sheet
+
+
+def _sheet_rows(path: Path) -> tuple[list[str], list[dict]]:
+    book = openpyxl.load_workbook(path)
+    sheet = book["Passages"]
+    header = [cell.value for cell in sheet[1]]
+    return header, [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_label_sheet_draws_passages_at_random_for_a_person_to_label_and_evaluate_reads_it_back(
+        db: Path, tmp_path: Path):
+    from pipeline.commands.themes import evaluate
+    from pipeline.themes.taxonomy import load_taxonomy
+
+    names = [theme.name for theme in load_taxonomy().themes]
+    out = tmp_path / "check.xlsx"
+    result = run(label_sheet_command, ["--out", str(out), "--size", "6"], db)
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out}: 6 passages (drawn at random from 10)" in result.output
+    assert f"casereview evaluate --gold {out}" in result.output
+    header, sheet_rows = _sheet_rows(out)
+    assert header == ["passage_id", "review", "area", "year", "pages", "section", "passage", *names, "No theme",
+                      "notes", "read_by_ocr"]
+    stored = dict(rows(db, "SELECT passage_id, text FROM passages"))
+    ids = [row["passage_id"] for row in sheet_rows]
+    assert len(set(ids)) == 6 and all(stored[row["passage_id"]] == row["passage"] for row in sheet_rows)
+    assert all(row[name] is None for row in sheet_rows for name in [*names, "No theme"])  # nothing pre-marked
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Passages", "How to label", "Provenance"]
+    guide = " ".join(str(cell) for row in book["How to label"].iter_rows(values_only=True) for cell in row)
+    assert all(name in guide for name in names) and "casereview evaluate --gold" in guide
+    assert len(book["Passages"].data_validations.dataValidation) == len(names) + 1  # an x/? drop-down each
+    about = {row[0]: row[1] for row in book["Provenance"].iter_rows(min_row=2, values_only=True)}
+    assert about["seed"] == 13 and "6 passages drawn at random from 10 (seed 13)" in about["sample"]
+    assert about["run_id"] == run_id(db)
+
+    # the same seed draws the same passages in the same order; another seed another draw
+    again = run(label_sheet_command, ["--out", str(tmp_path / "again.xlsx"), "--size", "6"], db)
+    assert again.exit_code == 0 and [r["passage_id"] for r in _sheet_rows(tmp_path / "again.xlsx")[1]] == ids
+    other = run(label_sheet_command, ["--out", str(tmp_path / "other.xlsx"), "--size", "6", "--seed", "2"], db)
+    assert other.exit_code == 0 and [r["passage_id"] for r in _sheet_rows(tmp_path / "other.xlsx")[1]] != ids
+
+    # a person marks four of the six rows; evaluate scores those four and says two were left out
+    sheet = book["Passages"]
+    column = {name: header.index(name) + 1 for name in header}
+    for row, marks in zip(range(2, 6), [["Voice of the child"], ["No theme"], ["Legal powers", "Assessment"],
+                                        ["Information sharing"]], strict=True):
+        for name in marks:
+            sheet.cell(row=row, column=column[name]).value = "x"
+    sheet.cell(row=5, column=column["Assessment"]).value = "?"
+    book.save(out)
+    result = CliRunner().invoke(evaluate, ["--gold", str(out), "--json", "--resamples", "0"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["items"] == 4
+    assert {theme: report["themes"][theme]["support"] for theme in
+            ("voice_of_child", "legal_powers", "assessment", "information_sharing", "planning_support")} == {
+        "voice_of_child": 1, "legal_powers": 1, "assessment": 1, "information_sharing": 1, "planning_support": 0}
+    assert report["themes"]["assessment"]["left_out"] == 1
+    assert report["notes"] == ['2 rows have no mark yet (no x or ? in any theme column, nor under "No theme") '
+                               "and were left out"]
+    table = CliRunner().invoke(evaluate, ["--gold", str(out), "--resamples", "0"])
+    assert f"on {out} (4 passages)" in table.stdout and "2 rows have no mark yet" in table.stderr
+
+    # a marked sheet is never overwritten by mistake
+    refused = run(label_sheet_command, ["--out", str(out), "--size", "6"], db)
+    assert refused.exit_code == 2 and "already exists and may hold someone's labels" in refused.output
+    assert _sheet_rows(out)[1][0]["Voice of the child"] == "x"
+    replaced = run(label_sheet_command, ["--out", str(out), "--size", "3", "--replace"], db)
+    assert replaced.exit_code == 0 and len(_sheet_rows(out)[1]) == 3
+
+
+def test_label_sheet_as_csv_keeps_the_reviews_the_filters_name(db: Path, tmp_path: Path):
+    out = tmp_path / "wales.csv"
+    result = run(label_sheet_command, ["--out", str(out), "--nation", "Wales"], db)
+    assert result.exit_code == 0, result.output
+    assert "4 passages (all 4 there are; reviews: nation Wales)" in result.output
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert len(table) == 4 and set(table["area"]) == {CWM_LLWYD}
+    guide = out.with_name("wales.csv.how-to-label.txt").read_text(encoding="utf-8")
+    assert "Voice of the child" in guide and "No theme" in guide
+    about = json.loads(out.with_name("wales.csv.provenance.json").read_text(encoding="utf-8"))
+    assert about["reviews"] == "nation Wales" and about["seed"] == 13
+    assert f"Provenance (database, models, run, seed) is in {out}.provenance.json" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "check.docx"], "a label sheet is an Excel (.xlsx) or CSV (.csv) file"),
+    (["--out", "check.xlsx", "--size", "0"], "--size 0: draw at least one passage"),
+    (["--out", "check.xlsx", "--nation", "Narnia"], "no review has nation 'Narnia'"),
+    (["--out", "check.xlsx", "--section", "zzzz"], "no passage is under a heading containing 'zzzz'"),
+])
+def test_label_sheet_errors_are_clear(db: Path, tmp_path: Path, args: list[str], message: str):
+    args = [str(tmp_path / arg) if arg.startswith("check.") else arg for arg in args]
+    result = run(label_sheet_command, args, db)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not list(tmp_path.iterdir())

@@ -793,3 +793,113 @@ def test_static_encoder_gives_unit_vectors_in_input_order_and_keeps_meaning(tmp_
     assert np.allclose(encoder.encode(texts[::-1], batch_size=1)[::-1], vectors, atol=1e-6)
     # loading the folder by path gives the same vectors
     assert np.allclose(load_encoder(str(encoder.folder)).encode(texts), vectors, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- label sheets (Excel / CSV gold files)
+
+SHEET_HEADER = ["passage_id", "review", "passage", "Assessment", "Voice of the child", "Information sharing",
+                "Legal powers", "Multi-agency working", "Parental difficulties", "Planning and support", "No theme",
+                "notes"]
+
+
+def _sheet(path: Path, rows: list[list], header: list[str] = SHEET_HEADER) -> Path:
+    """Write a label sheet as a person would leave it: CSV (UTF-8 with a byte-order mark) or Excel."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Passages"
+        for row in [header, *rows]:
+            sheet.append(row)
+        book.create_sheet("How to label").append(["not read", "x"])
+        book.save(path)
+    else:
+        import csv
+
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def _marks(**marked: str) -> list[str]:
+    """The theme and "No theme" cells of one row, ``marked`` by column (theme id, or no_theme)."""
+    ids = ["assessment", "voice_of_child", "information_sharing", "legal_powers", "multi_agency_working",
+           "parental_factors", "planning_support", "no_theme"]
+    return [marked.get(key, "") for key in ids]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_label_sheet_is_read_as_a_gold_file(tmp_path, suffix):
+    from pipeline.themes.sheet import read_sheet
+
+    names = {theme.id: theme.name for theme in load_taxonomy(TAXONOMY).themes}
+    path = _sheet(tmp_path / f"check{suffix}", [
+        ["p1", "Review A", VOICE_TEXT, *_marks(voice_of_child="x", assessment="?"), "a note"],
+        ["p2", "Review A", LEGAL_TEXT, *_marks(legal_powers="X", assessment=" Yes "), ""],
+        ["p3", "Review B", BACKGROUND_TEXT, *_marks(no_theme="x"), ""],
+        ["p4", "Review B", "Not read yet by anyone.", *_marks(), "no marks: not labelled yet"],
+        [],  # a blank row: skipped, and the rows after it keep their numbers
+        ["", "Review C", VOICE_TEXT, *_marks(voice_of_child="1"), ""],
+    ])
+    sheet = read_sheet(path, load_taxonomy(TAXONOMY).ids, names)
+    assert [(e.id, sorted(e.labels), sorted(e.uncertain)) for e in sheet.examples] == [
+        ("p1", ["voice_of_child"], ["assessment"]),
+        ("p2", ["assessment", "legal_powers"], []),
+        ("p3", [], []),
+        ("row-7", ["voice_of_child"], []),
+    ]
+    assert sheet.examples[-1].source == f"{path}, row 7" and sheet.examples[0].text == VOICE_TEXT
+    assert sheet.unlabelled == 1 and sheet.missing_themes == []
+    assert "1 row has no mark yet" in sheet.notes(names)[0]
+    # load_gold reads a sheet by its suffix, as `evaluate --gold` and `train --dev` do
+    assert load_gold(path, load_taxonomy(TAXONOMY).ids, names) == sheet.examples
+
+
+def test_a_label_sheet_without_a_themes_column_leaves_that_theme_unscored(tmp_path):
+    from pipeline.themes.sheet import read_sheet
+
+    header = ["text", "voice_of_child", "LEGAL POWERS", "No theme"]  # ids or names, in any case
+    path = _sheet(tmp_path / "two.csv", [[VOICE_TEXT, "x", "", ""], [BACKGROUND_TEXT, "", "", "x"]], header)
+    taxonomy = load_taxonomy(TAXONOMY)
+    names = {theme.id: theme.name for theme in taxonomy.themes}
+    sheet = read_sheet(path, taxonomy.ids, names)
+    assert sheet.missing_themes == [t for t in taxonomy.ids if t not in ("voice_of_child", "legal_powers")]
+    assert all(e.uncertain == frozenset(sheet.missing_themes) for e in sheet.examples)
+    assert "no column for Assessment, Information sharing" in sheet.notes(names)[0]
+    report = json.loads(CliRunner().invoke(evaluate, ["--gold", str(path), "--model", str(SHIPPED), "--json",
+                                                      "--resamples", "0"]).stdout)
+    assert report["themes"]["assessment"]["left_out"] == 2 and report["themes"]["assessment"]["support"] == 0
+    assert report["themes"]["voice_of_child"]["support"] == 1
+    assert any("no column for Assessment" in note for note in report["notes"])
+
+
+@pytest.mark.parametrize("rows, header, message", [
+    ([[VOICE_TEXT, "maybe", ""]], ["passage", "Voice of the child", "No theme"],
+     "row 2, column 'Voice of the child': 'maybe' is not a mark: write x (about it), ? (unsure) or leave"),
+    ([[VOICE_TEXT, "x", "x"]], ["passage", "Voice of the child", "No theme"],
+     'row 2: marked under "No theme" and under a theme: keep one'),
+    ([["", "x", ""]], ["passage", "Voice of the child", "No theme"],
+     "row 2: labelled but the 'passage' cell is empty"),
+    ([[VOICE_TEXT, "x"]], ["words", "Voice of the child"], "no column headed 'passage' or 'text'"),
+    ([[VOICE_TEXT, "x"]], ["passage", "Voice of children"], "no column is headed with a theme's name"),
+    ([[VOICE_TEXT, "", ""]], ["passage", "Voice of the child", "No theme"], "no row is labelled yet"),
+    ([], ["passage", "Voice of the child", "No theme"], "no row is labelled yet"),
+])
+def test_a_bad_label_sheet_is_refused_naming_the_row_and_column(tmp_path, rows, header, message):
+    for suffix in (".csv", ".xlsx"):
+        path = _sheet(tmp_path / f"bad{suffix}", rows, header)
+        result = CliRunner().invoke(evaluate, ["--gold", str(path), "--model", str(SHIPPED)])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert f"{path}" in result.output and message in result.output, result.output
+
+
+def test_a_label_sheet_that_is_not_utf8_or_not_excel_says_how_to_save_it(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("passage,Voice of the child\nThe child’s voice,x\n".encode("cp1252"))
+    result = CliRunner().invoke(evaluate, ["--gold", str(latin), "--model", str(SHIPPED)])
+    assert result.exit_code == 2 and "line 2: not UTF-8 text" in result.output and "CSV UTF-8" in result.output
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("passage,Voice of the child\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, ["--gold", str(fake), "--model", str(SHIPPED)])
+    assert result.exit_code == 2 and "not a readable Excel workbook" in result.output

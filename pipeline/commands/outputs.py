@@ -509,12 +509,66 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
                    f"it came from (models, run, manifest checksum, date) is {where}.", err=as_json)
 
 
+# --------------------------------------------------------------------------- label-sheet
+
+
+@click.command("label-sheet", context_settings=CONTEXT)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE",
+              help="The sheet to write: FILE.xlsx (Excel) or FILE.csv.")
+@click.option("--size", type=int, default=100, show_default=True,
+              help="How many passages to draw (100 give a rough figure per theme, 300 a firmer one).")
+@click.option("--seed", type=int, default=13, show_default=True,
+              help="Random seed: the same database, filters and seed give the same passages.")
+@review_filter_options
+@click.option("--section", default=None, metavar="TEXT",
+              help="Only passages under a heading that contains this text, e.g. findings.")
+@click.option("--replace", is_flag=True, help="Overwrite FILE if it exists (it may hold someone's labels).")
+@DB_OPTION
+@_user_errors
+def label_sheet_command(out: Path, size: int, seed: int, year_from: int | None, year_to: int | None,
+                        nation: str | None, review_type: str | None, area: str | None, section: str | None,
+                        replace: bool, db_path: Path | None) -> None:
+    """Draw passages at random into a sheet to label by hand, to check the theme model on your reviews.
+
+    The theme model was trained on our own writing, and it is less accurate on real reviews (see its
+    model card). To see how far to trust its tags on the reviews you work with, draw a sheet of passages,
+    mark in it the themes each passage is about (x under each theme, ? when unsure, x under "No theme"
+    when none), then run `casereview evaluate --gold FILE`: it compares your marks with the model's tags,
+    theme by theme. The model's tags are not shown in the sheet, so they do not lead you. Rows are in
+    random order: a sheet marked only part of the way down is still a fair sample. An Excel sheet has a
+    "How to label" page with each theme's definition; a CSV has FILE.how-to-label.txt beside it.
+
+    \b
+    Examples:
+      casereview label-sheet --out check.xlsx
+      casereview label-sheet --out wales.xlsx --size 200 --nation Wales
+      casereview evaluate --gold check.xlsx          (once the sheet is marked)
+    """
+    from pipeline.outputs.labelsheet import write_label_sheet
+
+    sheet = write_label_sheet(db_path, out, size=size, seed=seed, replace=replace, year_from=year_from,
+                              year_to=year_to, nation=nation, review_type=review_type, area=area, section=section)
+    drawn = f"{sheet.rows} passage{'' if sheet.rows == 1 else 's'}"
+    of = (f"all {sheet.available} there are" if sheet.rows == sheet.available and sheet.rows < size
+          else f"drawn at random from {sheet.available}")
+    click.echo(f"Wrote {sheet.path}: {drawn} ({of}"
+               + (f"; reviews: {sheet.provenance['reviews']}" if sheet.provenance["reviews"] != "all" else "")
+               + "), in random order, with a column for each theme: "
+               + ", ".join(sheet.themes) + ', and "No theme".')
+    guide = "its \"How to label\" sheet" if not sheet.companions else str(sheet.companions[0])
+    click.echo(f"Mark x under each theme a passage is about (? when unsure, x under \"No theme\" when none): "
+               f"{guide} defines each theme. Then run: casereview evaluate --gold {sheet.path}")
+    if sheet.companions:
+        click.echo(f"Provenance (database, models, run, seed) is in {sheet.companions[1]}: keep it with the CSV.")
+
+
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (
     search_command, similar_command, export_command, trends_command, report_command, findings_command,
+    label_sheet_command,
 )
 
 
 def add_output_commands(group: click.Group) -> None:
-    """Attach search, similar, export, trends, report and findings to the ``casereview`` command group."""
+    """Attach search, similar, export, trends, report, findings and label-sheet to the ``casereview`` group."""
     for command in OUTPUT_COMMANDS:
         group.add_command(command)

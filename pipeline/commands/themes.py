@@ -105,7 +105,8 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
 
 @click.command()
 @click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help='A JSON-lines file of labelled passages: {"id", "text", "labels", "uncertain"} per line.')
+              help='Labelled passages: a label sheet (.xlsx or .csv, as `casereview label-sheet` writes) or a '
+                   'JSON-lines file, {"id", "text", "labels", "uncertain"} per line.')
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (for programs) instead of a table.")
 @click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
@@ -118,26 +119,34 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
              errors_path: Path | None) -> None:
     """Check how well a theme model agrees with passages you have labelled yourself.
 
-    Each line of the gold file gives a passage's "text", its "labels" (the themes it is about, possibly
-    none) and optionally "uncertain" (themes you are unsure about: the passage is left out of those themes'
-    scores). Prints, for each theme: precision (of the passages the model tagged, the share you agree with),
-    recall (of the passages you labelled, the share the model found), F1 (their balance) and support (how many
-    passages you labelled with the theme), then averages over all themes and over the core themes. Each F1
-    comes with a 95% interval: the range it takes over resamples of your passages, so a small file shows
-    how uncertain its scores are. A second table says how far to trust a probability on your text: for
-    scores in each band (say 90-99%), the share that belong to passages you labelled with the theme. With
-    --errors, the passages it got wrong go to a file, to read why.
+    The gold file is a label sheet (Excel or CSV: `casereview label-sheet` draws passages from your reviews
+    into one; mark x under each theme a passage is about, ? when unsure, or x under "No theme"; rows not
+    marked yet are left out), or JSON lines, each giving a passage's "text", its "labels" (the themes it is
+    about, possibly none) and optionally "uncertain" (themes you are unsure about: the passage is left out
+    of those themes' scores). Prints, for each theme: precision (of the passages the model tagged, the share
+    you agree with), recall (of the passages you labelled, the share the model found), F1 (their balance)
+    and support (how many passages you labelled with the theme), then averages over all themes and over
+    the core themes. Each F1 comes with a 95% interval: the range it takes over resamples of your passages,
+    so a small file shows how uncertain its scores are. A second table says how far to trust a probability
+    on your text: for scores in each band (say 90-99%), the share that belong to passages you labelled with
+    the theme. With --errors, the passages it got wrong go to a file, to read why.
 
-    Example:  casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
+    \b
+    Examples:
+      casereview evaluate --gold check.xlsx
+      casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
     from pipeline.outputs.common import theme_names
-    from pipeline.themes.data import load_gold
+    from pipeline.themes.data import read_gold
     from pipeline.themes.evaluate import disagreements, format_reliability, format_table, reliability
     from pipeline.themes.evaluate import evaluate as score
     from pipeline.themes.model import ThemeModel
 
     model = ThemeModel.load(model_dir or _default_model())
-    gold = load_gold(gold_path, model.themes, names=theme_names())
+    names = theme_names()
+    gold, notes = read_gold(gold_path, model.themes, names=names)
+    for note in notes:
+        click.echo(f"Note: {gold_path}: {note}.", err=True)
     probabilities = model.score([item.text for item in gold])
     predicted = [set(labels) for labels in model.labels_from(probabilities)]
     report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)
@@ -152,7 +161,8 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
             raise CaseReviewError(f"cannot write {errors_path}: {exc.strerror or exc}; choose another file "
                                   "with --errors") from None
     if as_json:
-        click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), **report}, indent=2))
+        click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), "notes": notes, **report},
+                              indent=2))
     else:
         click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)"))
         click.echo("")

@@ -52,12 +52,17 @@ def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:
 
 
 def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
-               widths: Mapping[str, int], wrapped: Sequence[str]) -> None:
+               widths: Mapping[str, int], wrapped: Sequence[str], *,
+               extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+               choices: Mapping[str, Sequence[str]] | None = None) -> None:
     """Write the table to the sheet ``sheet`` of an Excel file, and the provenance to a sheet "Provenance".
 
     ``widths`` sets column widths by column name (14 otherwise); the columns in ``wrapped`` wrap their text.
+    ``extra_sheets`` (name -> table) go between the two, their last column wide and wrapped (notes for
+    people); ``choices`` (column -> values) give a column's cells a drop-down list of the values they take.
     """
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     about = pd.DataFrame(
         [(key, ", ".join(map(str, value)) if isinstance(value, list) else value) for key, value in info.items()],
@@ -65,6 +70,15 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
     )
     with pd.ExcelWriter(with_folder(out), engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)
+        for name, extra in (extra_sheets or {}).items():
+            extra.to_excel(writer, sheet_name=name, index=False)
+            cells = writer.sheets[name]
+            for index in range(1, len(extra.columns) + 1):
+                letter = cells.cell(row=1, column=index).column_letter
+                cells.column_dimensions[letter].width = 100 if index == len(extra.columns) else 24
+                cells.cell(row=1, column=index).font = Font(bold=True)
+                for row in range(2, len(extra) + 2):
+                    cells.cell(row=row, column=index).alignment = Alignment(wrap_text=True, vertical="top")
         about.to_excel(writer, sheet_name="Provenance", index=False)
         sheet_cells = writer.sheets[sheet]
         for index, column in enumerate(table.columns, start=1):
@@ -75,6 +89,12 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
             position = list(table.columns).index(column) + 1
             for row in range(2, len(table) + 2):
                 sheet_cells.cell(row=row, column=position).alignment = Alignment(wrap_text=True, vertical="top")
+        for column, values in (choices or {}).items():
+            letter = sheet_cells.cell(row=1, column=list(table.columns).index(column) + 1).column_letter
+            validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                                        showErrorMessage=False)  # a drop-down to help, not a rule: "yes" is read too
+            validation.add(f"{letter}2:{letter}{max(len(table), 1) + 1}")
+            sheet_cells.add_data_validation(validation)
         sheet_cells.freeze_panes = "A2"
         writer.sheets["Provenance"].column_dimensions["A"].width = 22
         writer.sheets["Provenance"].column_dimensions["B"].width = 100

@@ -93,19 +93,35 @@ def load_training_data(data_dir: Path, taxonomy: Taxonomy) -> list[Example]:
 
 
 def load_gold(path: Path, themes: Collection[str], names: Mapping[str, str] | None = None) -> list[Example]:
-    """Read a gold file for evaluation (same format, with an optional ``uncertain`` list per line).
+    """Read a gold file for evaluation (same format, with an optional ``uncertain`` list per line), or a label
+    sheet (``.xlsx`` or ``.csv``, see :mod:`pipeline.themes.sheet`).
 
     ``themes`` are the ids allowed in ``labels`` and ``uncertain`` (a taxonomy's or a model's). With ``names``
     (id -> display name), a label may also be a theme's name as people write it, in any case ("Voice of the
     child", "information sharing"): a gold file labelled by hand in a spreadsheet often is.
     """
+    return read_gold(path, themes, names)[0]
+
+
+def read_gold(path: Path, themes: Collection[str],
+              names: Mapping[str, str] | None = None) -> tuple[list[Example], list[str]]:
+    """``load_gold``, with what a person should know about the scores (a label sheet's rows not labelled
+    yet, its themes with no column); no notes for a JSON-lines file."""
+    from pipeline.themes.sheet import is_sheet, read_sheet
+
     path = Path(path)
     if not path.is_file():
         raise ThemeError(f"{path}: gold file not found")
+    if is_sheet(path):
+        sheet = read_sheet(path, themes, names)
+        if not sheet.examples:
+            raise ThemeError(f"{path}: no row is labelled yet: in each row, put x under every theme the passage "
+                             "is about (? when unsure), or x under \"No theme\"")
+        return sheet.examples, sheet.notes(names)
     examples = read_examples(path, themes, names)
     if not examples:
         raise ThemeError(f"{path}: the gold file has no examples")
-    return examples
+    return examples, []
 
 
 def read_examples(path: Path, themes: Collection[str], names: Mapping[str, str] | None = None) -> list[Example]:
