@@ -39,8 +39,9 @@ def no_database_message(db_path: Path) -> str:
     ``--db`` or ``CASEREVIEW_DB``, check the name first (a mistyped path is likelier than a missing run)."""
     db = db_argument(db_path)
     if not db:
-        return (f"{db_path}: no database yet: run `casereview run` first (it reads the reviews your manifest "
-                "lists into this database)")
+        named = " (the file CASEREVIEW_DB names: check that name)" if os.environ.get("CASEREVIEW_DB") else ""
+        return (f"{db_path}: no database yet{named}: run `casereview run` first (it reads the reviews your "
+                "manifest lists into this database)")
     return (f"{db_path}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); "
             f"to make it, run `casereview run{db}`")
 
