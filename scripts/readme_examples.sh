@@ -19,6 +19,8 @@ printf '\n$ casereview classify < docs/classify_examples.jsonl\n'
 if [ -f ../shared/eval/dev_themes.jsonl ]; then
   show evaluate --gold ../shared/eval/dev_themes.jsonl
 fi
+show label-sheet --out outputs/check.xlsx --replace
+show evaluate --gold docs/demo_check.csv
 show search "school not told" --limit 2
 show search --theme voice_of_child --nation Wales --limit 2
 show search "safegaurding neglet" --limit 1
