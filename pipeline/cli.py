@@ -160,7 +160,7 @@ def status(db_path: Path | None) -> None:
 def format_status(summary: dict, path: Path) -> str:
     lines = [f"Database: {path}"]
     for key, value in summary.items():
-        if key in ("failures", "last_run", "same_documents", "read_by_earlier_version"):
+        if key in ("failures", "last_run", "same_documents", "read_by_earlier_version", "theme_checks"):
             continue
         if isinstance(value, dict):
             value = ", ".join(f"{count} {name}" for name, count in value.items())
@@ -178,6 +178,12 @@ def format_status(summary: dict, path: Path) -> str:
     if earlier:
         lines.append(f"  read by an earlier version of casereview: {earlier} document{'s' if earlier != 1 else ''} "
                      "(the next `casereview run` with their manifest reads them again, as this version does)")
+    checks = summary.get("theme_checks") or []
+    for check in checks[:3]:
+        lines.append(f"  theme model checked on labelled passages: {check['gold_file']}, {check['passages']} passages, "
+                     f"model {check['model_version']}, recorded {check['recorded_at']:%Y-%m-%d %H:%M} UTC")
+    if len(checks) > 3:
+        lines.append(f"  ... and {len(checks) - 3} earlier checks (SELECT * FROM theme_checks)")
     failures = summary.get("failures") or []
     if failures:
         lines.append("Documents that could not be read:")

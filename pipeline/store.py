@@ -14,6 +14,8 @@ import Prefect.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import logging
 import re
 import secrets
@@ -289,6 +291,15 @@ _DELETE_REVIEW_EXTRAS: tuple[str, ...] = (
     "DELETE FROM passage_topics WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
 )
 _DELETE_REVIEW = "DELETE FROM reviews WHERE review_id = ?"
+_DELETE_CHECK: tuple[str, ...] = (
+    "DELETE FROM theme_check_scores WHERE check_id = ?",
+    "DELETE FROM theme_checks WHERE check_id = ?",
+)
+_INSERT_CHECK = "INSERT INTO theme_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_CHECK_SCORE = "INSERT INTO theme_check_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_SELECT_CHECKS = """
+SELECT check_id, recorded_at, model_version, gold_file, gold_sha256, passages, sample
+FROM theme_checks ORDER BY recorded_at DESC, check_id"""
 _SELECT_FAILURES = """
 SELECT d.review_id, d.status, d.error, r.title, r.source, d.processed_at, d.run_id,
        d.status = 'failed' AND d.pages IS NOT NULL AS keeps_earlier_version
@@ -576,7 +587,8 @@ class Store:
             Keys ``reviews``, ``documents`` (status -> count), ``pages``, ``pages_read_by_ocr``, ``passages``,
             ``sentences``, ``passage_themes``, ``failures`` (see ``failures``), ``same_documents`` (see
             ``same_documents``), ``last_run`` (a ``runs`` row or None) and ``read_by_earlier_version`` (how
-            many documents were read by an earlier ``PIPELINE_VERSION``: the next run reads them again).
+            many documents were read by an earlier ``PIPELINE_VERSION``: the next run reads them again) and
+            ``theme_checks`` (see ``checks``).
         """
         with self._connection(read_only=True) as con:
             reviews, pages, ocr_pages, passages, sentences, themes = con.execute(_COUNT_TABLES).fetchone()
@@ -586,6 +598,7 @@ class Store:
             last_run = _fetch_dicts(con, _SELECT_LAST_RUN)
             earlier = con.execute(_COUNT_EARLIER_VERSION, [PIPELINE_VERSION]).fetchone()[0]
         same = self.same_documents()
+        checks = self.checks()
         return {
             "reviews": reviews,
             "documents": documents,
@@ -598,6 +611,7 @@ class Store:
             "same_documents": same,
             "last_run": last_run[0] if last_run else None,
             "read_by_earlier_version": earlier,
+            "theme_checks": checks,
         }
 
     def same_documents(self) -> list[dict[str, Any]]:
@@ -642,6 +656,42 @@ class Store:
                 for sql in (*_DELETE_REVIEW_EXTRAS, *_DELETE_REVIEW_ROWS, _DELETE_REVIEW):
                     con.execute(sql, [review_id])
         return len(known)
+
+    def record_check(self, model_version: str, gold_file: str, gold_sha256: str, report: dict[str, Any],
+                     sample: str | None = None) -> str:
+        """Keep a check of the theme model on labelled passages (``casereview evaluate --record``); return its id.
+
+        Parameters
+        ----------
+        model_version : str
+            The model checked.
+        gold_file, gold_sha256 : str
+            The labelled file's name and the SHA-256 of its bytes.
+        report : dict
+            The evaluation report (:func:`pipeline.themes.evaluate.evaluate`: ``items`` and ``themes``).
+        sample : str, optional
+            How the passages were drawn (from a label sheet's provenance).
+
+        The same file and model recorded again replace the earlier rows, in one transaction: a check is
+        never counted twice.
+        """
+        check_id = hashlib.sha256(f"{model_version}\n{gold_sha256}".encode()).hexdigest()[:16]
+        rows = [(check_id, theme, int(t["support"]), int(t["tagged"]), int(t.get("left_out") or 0),
+                 t["precision"], t["recall"], t["f1"], *(t.get("f1_interval") or (None, None)))
+                for theme, t in report["themes"].items()]
+        with self._connection(read_only=False) as con, _transaction(con):
+            for sql in _DELETE_CHECK:
+                con.execute(sql, [check_id])
+            con.execute(_INSERT_CHECK, [check_id, _utc_now(), model_version, gold_file, gold_sha256,
+                                        int(report["items"]), sample, json.dumps(report, default=str)])
+            con.executemany(_INSERT_CHECK_SCORE, rows)
+        return check_id
+
+    def checks(self) -> list[dict[str, Any]]:
+        """The recorded checks of the theme model, latest first: ``check_id``, ``recorded_at``,
+        ``model_version``, ``gold_file``, ``gold_sha256``, ``passages`` and ``sample``."""
+        with self._connection(read_only=True) as con:
+            return _fetch_dicts(con, _SELECT_CHECKS)
 
     def failures(self) -> list[dict[str, Any]]:
         """Return the reviews whose document could not be read (status 'failed' or 'needs_ocr'), with why.

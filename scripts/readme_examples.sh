@@ -21,6 +21,8 @@ if [ -f ../shared/eval/dev_themes.jsonl ]; then
 fi
 show label-sheet --out outputs/check.xlsx --replace
 show evaluate --gold docs/demo_check.csv
+show evaluate --gold docs/demo_check.csv --record
+show export --theme assessment --out outputs/assessment.xlsx
 show search "school not told" --limit 2
 show search --theme voice_of_child --nation Wales --limit 2
 show search "safegaurding neglet" --limit 1

@@ -29,6 +29,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import percent
 from pipeline.outputs.export import export_theme
 from pipeline.outputs.trends import theme_trends
+from pipeline.settings import PROJECT_ROOT
 from tests.test_search import CWM_LLWYD, MANIFEST_SHA, NORTHMOOR, THEME_MODEL, build_corpus
 
 
@@ -619,3 +620,65 @@ def test_label_sheet_errors_are_clear(db: Path, tmp_path: Path, args: list[str],
     result = run(label_sheet_command, args, db)
     assert result.exit_code == 2 and message in result.output, result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_it(db: Path, tmp_path: Path):
+    """`evaluate --gold SHEET --record` keeps the result; outputs of tags made by that model quote it."""
+    from pipeline.cli import main
+    from pipeline.themes.model import ThemeModel
+    from pipeline.themes.taxonomy import load_taxonomy
+
+    copy = tmp_path / "checked.duckdb"
+    shutil.copy(db, copy)
+    names = [theme.name for theme in load_taxonomy().themes]
+    sheet = tmp_path / "check.csv"
+    voice = [f"Nobody asked Child {letter} what life at home was like, and her wishes were never written down."
+             for letter in "ABCDEFGHJKLM"]
+    background = ["The family lived in a flat near the station.", "The boys enjoyed football at weekends.",
+                  "The review was published in the spring."]
+    table = pd.DataFrame({"passage": voice + background})
+    for name in names:
+        table[name] = ["x" if name == "Voice of the child" else "" for _ in voice] + ["" for _ in background]
+    table["No theme"] = ["" for _ in voice] + ["x" for _ in background]
+    table.to_csv(sheet, index=False, encoding="utf-8-sig")
+
+    missing = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--db",
+                                        str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "--record:" in missing.output and "no database there" in missing.output
+    for _ in range(2):  # recorded twice: still one check
+        result = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--resamples", "50",
+                                           "--db", str(copy)])
+        assert result.exit_code == 0, result.output
+        assert f"Recorded in {copy} as check " in result.stderr
+    version = ThemeModel.load(PROJECT_ROOT / "models" / "themes-v1").version
+    assert rows(copy, "SELECT model_version, gold_file, passages FROM theme_checks") == [(version, "check.csv", 15)]
+    scores = dict((theme, (support, tagged)) for theme, support, tagged in
+                  rows(copy, "SELECT theme, support, tagged FROM theme_check_scores"))
+    assert len(scores) == 7 and scores["voice_of_child"][0] == 12 and scores["assessment"][0] == 0
+
+    # the fixture's tags come from another model: the check says nothing about them
+    export = run(export_command, ["--theme", "voice_of_child", "--format", "md", "--out", str(tmp_path / "a.md")],
+                 copy)
+    assert export.exit_code == 0 and "labelled by hand" not in (tmp_path / "a.md").read_text(encoding="utf-8")
+
+    # tags from the model checked: exports, reports, searches and status say how it did
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passage_themes SET model_version = ?", [version])
+    export = run(export_command, ["--theme", "voice_of_child", "--format", "md", "--out", str(tmp_path / "b.md")],
+                 copy)
+    text = " ".join((tmp_path / "b.md").read_text(encoding="utf-8").split())
+    assert "Checked on 15 passages labelled by hand (check.csv, recorded " in text
+    assert "Voice of the child, on 15 passages labelled by hand (check.csv): 12 were marked with it; the model " \
+           "found" in text
+    assert "Checked in this database: Voice of the child, on 15 passages" in export.output
+    assessment = run(export_command, ["--theme", "assessment", "--format", "md"], copy)
+    assert ("Assessment: none of the 15 passages labelled by hand (check.csv) were marked with it, too few to say"
+            in " ".join(assessment.output.split()))
+    report = run(report_command, ["--area", "Cwm Llwyd", "--year", "2022", "--out", str(tmp_path / "r.html")], copy)
+    assert report.exit_code == 0, report.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Checked on 15 passages labelled by hand" in html and "Checked in this database: Voice of the child" in html
+    search = CliRunner().invoke(main, ["search", "--theme", "voice_of_child", "--db", str(copy)])
+    assert "Checked in this database: Voice of the child, on 15 passages" in search.output
+    status = CliRunner().invoke(main, ["status", "--db", str(copy)])
+    assert f"theme model checked on labelled passages: check.csv, 15 passages, model {version}" in status.output

@@ -60,6 +60,10 @@ EXPECTED_COLUMNS = {
     "topics": ["topic_id", "label", "terms", "size", "model_version"],
     "topic_representatives": ["topic_id", "model_version", "rank", "passage_id"],
     "passage_topics": ["passage_id", "topic_id", "probability", "model_version"],
+    "theme_checks": ["check_id", "recorded_at", "model_version", "gold_file", "gold_sha256", "passages", "sample",
+                     "report"],
+    "theme_check_scores": ["check_id", "theme", "support", "tagged", "left_out", "precision", "recall", "f1",
+                           "f1_low", "f1_high"],
 }
 EXPECTED_VIEWS = {"v_review_summary", "v_theme_evidence", "v_theme_trends", "v_topic_themes", "v_topic_trends",
                   "v_review_findings", "v_review_recommendations"}
@@ -250,7 +254,7 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
                                         (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters"),
-                                        (9, "findings_views")]
+                                        (9, "findings_views"), (10, "theme_checks")]
     assert again == first
 
 

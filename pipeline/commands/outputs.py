@@ -167,6 +167,20 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         about = theme_note(models, theme_id, names.get(theme_id))
         if about:
             click.echo(f"About this theme: {about}")
+        local = _local_check(db_path, models, theme_id, names)
+        if local:
+            click.echo(f"Checked in this database: {local}")
+
+
+def _local_check(db_path: Path | None, models: list[str], theme: str, names: dict[str, str]) -> str | None:
+    """How the model did on ``theme`` in the check recorded in the database (see ``local_checks``), if any."""
+    from pipeline.outputs.common import local_checks, open_database
+
+    con = open_database(db_path)
+    try:
+        return local_checks(con, models, names)[1].get(theme)
+    finally:
+        con.close()
 
 
 def _missing_note(missing) -> str:
@@ -348,6 +362,8 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
         click.echo(f"Provenance (models, run, manifest checksum, date) is in {where}.")
     if result.provenance.get("theme_real_text_check"):
         click.echo(f"About this theme: {result.provenance['theme_real_text_check']}")
+    if result.provenance.get("theme_local_check"):
+        click.echo(f"Checked in this database: {result.provenance['theme_local_check']}")
 
 
 # --------------------------------------------------------------------------- trends

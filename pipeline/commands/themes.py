@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands.options import DB_OPTION
 from pipeline.errors import CaseReviewError
 from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.settings import models_dir, quiet_third_parties
@@ -114,9 +115,13 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the passages the model got wrong to this JSON-lines file: the themes it missed, "
                    "the themes it tagged wrongly, and its scores.")
+@click.option("--record", is_flag=True,
+              help="Keep the result in the database, so that reports, exports and searches say how the model "
+                   "did on your labelled passages (recording the same file again replaces it).")
+@DB_OPTION
 @_user_errors
 def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: int,
-             errors_path: Path | None) -> None:
+             errors_path: Path | None, record: bool, db_path: Path | None) -> None:
     """Check how well a theme model agrees with passages you have labelled yourself.
 
     The gold file is a label sheet (Excel or CSV: `casereview label-sheet` draws passages from your reviews
@@ -131,9 +136,13 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     on your text: for scores in each band (say 90-99%), the share that belong to passages you labelled with
     the theme. With --errors, the passages it got wrong go to a file, to read why.
 
+    With --record, the result is kept in the database (--db), and reports, exports and searches of the
+    model's tags then say how it did on your passages.
+
     \b
     Examples:
       casereview evaluate --gold check.xlsx
+      casereview evaluate --gold check.xlsx --record
       casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
     from pipeline.outputs.common import theme_names
@@ -170,6 +179,27 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     if errors_path is not None:
         click.echo(f"{len(wrong)} of {len(gold)} passages with a missed or wrong tag written to {errors_path}",
                    err=True)
+    if record:
+        check_id, where = _record_check(gold_path, model.version, report, db_path)
+        click.echo(f"Recorded in {where} as check {check_id} ({len(gold)} passages, model {model.version}): "
+                   "reports, exports and searches of its tags now say how the model did on these passages.",
+                   err=True)
+
+
+def _record_check(gold_path: Path, model_version: str, report: dict, db_path: Path | None) -> tuple[str, Path]:
+    """Store an evaluation in the database (see ``Store.record_check``); return the check id and the file."""
+    import hashlib
+
+    from pipeline.settings import default_db, no_database_message
+    from pipeline.store import Store
+    from pipeline.themes.sheet import sheet_sample
+
+    path = Path(db_path) if db_path else default_db()
+    if not path.exists():
+        raise CaseReviewError(f"--record: {no_database_message(path)}")
+    digest = hashlib.sha256(gold_path.read_bytes()).hexdigest()
+    sample = sheet_sample(gold_path)
+    return Store(path).record_check(model_version, gold_path.name, digest, report, sample), path
 
 
 @click.command()

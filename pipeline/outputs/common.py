@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -165,14 +166,17 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         ``generated_at`` (UTC, ISO 8601), ``database`` (absolute path), ``casereview_version``,
         ``theme_models`` and ``embedding_models`` (lists), ``run_id``, ``run_finished_at``, ``manifest``,
         ``manifest_sha256`` and ``pipeline_version`` of the latest finished run (None when no run has
-        finished), ``note`` (what to keep in mind when using the output) and ``real_text_note`` (how often
+        finished), ``note`` (what to keep in mind when using the output), ``real_text_note`` (how often
         the theme model's high probabilities came true on real sentences, when that is known; see
-        :mod:`pipeline.themes.trust`).
+        :mod:`pipeline.themes.trust`), and ``checked_on_labelled_passages`` and ``theme_checks`` (the latest
+        check of the model on passages labelled by hand, recorded in this database: one line, and a sentence
+        per theme; see :func:`local_checks`).
     """
     run = con.execute(_LATEST_FINISHED_RUN).fetchone()
     run_id, finished_at, manifest, manifest_sha256, pipeline_version = run or (None,) * 5
     theme_models = [row[0] for row in con.execute(_THEME_MODELS).fetchall()]
     trust = note_for_tags(theme_models)
+    checked, checked_themes = local_checks(con, theme_models, theme_names(con))
     return {
         "generated_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
         "database": str(resolve_db(db_path).resolve()),
@@ -190,6 +194,8 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
             + (f" {trust}" if trust else "")
         ),
         "real_text_note": trust,
+        "checked_on_labelled_passages": checked,
+        "theme_checks": checked_themes,
     }
 
 
@@ -210,6 +216,53 @@ def theme_note(theme_models: list[str], theme: str, name: str | None = None) -> 
     return theme_check_note(theme_models[0], theme, name) if len(set(theme_models)) == 1 else None
 
 
+_LATEST_CHECK = """
+SELECT check_id, recorded_at, gold_file, passages, sample, report FROM theme_checks
+WHERE model_version = $1 ORDER BY recorded_at DESC, check_id LIMIT 1"""
+_CHECK_SCORES = "SELECT theme, support, tagged, precision, recall FROM theme_check_scores WHERE check_id = $1"
+
+
+def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
+                 names: dict[str, str] | None = None) -> tuple[str | None, dict[str, str]]:
+    """How the theme model did on passages people labelled by hand and recorded in this database
+    (``casereview evaluate --gold FILE --record``): one line for the whole check and one sentence per theme.
+
+    Only when the tags come from one model and a check of that model is recorded (the latest counts);
+    ``(None, {})`` otherwise. A theme marked on fewer than ten of the passages is said to be too little to go on.
+    """
+    from pipeline.themes.trust import CHECKED_SENTENCES
+
+    models = set(theme_models)
+    if len(models) != 1 or not has_table(con, "theme_checks"):
+        return None, {}
+    row = con.execute(_LATEST_CHECK, [models.pop()]).fetchone()
+    if row is None:
+        return None, {}
+    check_id, recorded_at, gold_file, passages, sample, report = row
+    core = (json.loads(report).get("macro_core") or {}) if report else {}
+    where = f"{gold_file}, recorded {recorded_at:%Y-%m-%d}" + (f"; {sample}" if sample else "")
+    summary = f"Checked on {counted(passages, 'passage')} labelled by hand ({where})"
+    if core.get("f1") is not None:
+        interval = core.get("f1_interval")
+        summary += (f": macro-F1 over the core themes {core['f1']:.2f}"
+                    + (f" (95% interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""))
+    summary += "."
+    notes = {}
+    for theme, support, tagged, precision, recall in con.execute(_CHECK_SCORES, [check_id]).fetchall():
+        name = (names or {}).get(theme, theme)
+        if support < CHECKED_SENTENCES:
+            notes[theme] = (f"{name}: {'none' if support == 0 else f'only {support}'} of the {passages} passages "
+                            f"labelled by hand ({gold_file}) were marked with it, too few to say how its tags hold "
+                            "on these reviews.")
+            continue
+        found = f"the model found {percent(recall)} of them"
+        agreed = (f"{percent(precision)} of the {tagged} passages it tagged with it were marked so" if tagged
+                  else "it tagged none")
+        notes[theme] = (f"{name}, on {passages} passages labelled by hand ({gold_file}): {support} were marked with "
+                        f"it; {found}, and {agreed}.")
+    return summary, notes
+
+
 def provenance_lines(info: dict[str, Any]) -> list[str]:
     """The provenance as 'label: value' lines for people."""
     return [
@@ -221,8 +274,11 @@ def provenance_lines(info: dict[str, Any]) -> list[str]:
         + (f" (finished {info['run_finished_at']})" if info["run_finished_at"] else ""),
         f"Manifest: {info['manifest'] or 'unknown'}, SHA-256 {info['manifest_sha256'] or 'unknown'}",
         info["note"],
-        # for a table of one theme: how the model did on real sentences labelled with it (see theme_note)
+        *([info["checked_on_labelled_passages"]] if info.get("checked_on_labelled_passages") else []),
+        # for a table of one theme: how the model did on real sentences labelled with it (see theme_note), and on
+        # the passages labelled by hand and recorded in this database (see local_checks)
         *([info["theme_real_text_check"]] if info.get("theme_real_text_check") else []),
+        *([info["theme_local_check"]] if info.get("theme_local_check") else []),
     ]
 
 

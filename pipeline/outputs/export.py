@@ -195,6 +195,7 @@ def export_theme(
         )
     info = {**info, "theme": theme_id, "theme_name": name, "rows": len(table),
             "theme_real_text_check": theme_note(info["theme_models"], theme_id, name),
+            "theme_local_check": info["theme_checks"].get(theme_id),
             "min_score": min_score, "reviews": within or "all", "section": section,
             "sorted_by": "probability, highest first"}
     result = ExportResult(rows=len(table), path=out, provenance_path=None, text=None, provenance=info,

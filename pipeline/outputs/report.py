@@ -465,7 +465,9 @@ def _provenance_section(info: dict[str, Any]) -> str:
         f"<dl>{items}</dl>"
         '<p class="warning">Generated automatically — check quotes against the source before publishing. '
         "Theme tags are model predictions, shown with the model's probability."
-        + (f" {_e(info['real_text_note'])}" if info.get("real_text_note") else "") + "</p>"
+        + (f" {_e(info['real_text_note'])}" if info.get("real_text_note") else "")
+        + (f" {_e(info['checked_on_labelled_passages'])}" if info.get("checked_on_labelled_passages") else "")
+        + "</p>"
         "</section>"
     )
 
@@ -519,7 +521,8 @@ def _themes_section(data: dict[str, Any]) -> str:
         "</tr>"
         for t in themes
     )
-    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals) for t in themes
+    checks = data["provenance"].get("theme_checks") or {}
+    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals, checks.get(t["id"])) for t in themes
                        if t["area_reviews"])
     articles = articles or '<p class="empty">The theme model tagged no passage of these reviews.</p>'
     return (
@@ -542,7 +545,8 @@ def _themes_section(data: dict[str, Any]) -> str:
     )
 
 
-def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any]) -> str:
+def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any],
+                   local_check: str | None = None) -> str:
     items = []
     for quote in quotes:
         text = quote["evidence"] or _cut(quote["text"])
@@ -564,6 +568,7 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         f"({percent(theme['area_review_share'])}) against {percent(theme['all_review_share'])} of all reviews; "
         f"{counted(theme['area_passages'], 'passage')}.</p>"
         + (f'<p class="muted">How far to trust these tags: {_e(check)}</p>' if check else "")
+        + (f'<p class="muted">Checked in this database: {_e(local_check)}</p>' if local_check and quotes else "")
         + f"<ol class=\"quotes\">{''.join(items)}</ol>"
         "</article>"
     )

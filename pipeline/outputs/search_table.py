@@ -111,6 +111,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "words_found_nowhere": [word.word for word in result.missing],
         "theme": names.get(theme_id, theme_id) if theme_id else None,
         "theme_real_text_check": theme_note(info["theme_models"], theme_id, names.get(theme_id)) if theme_id else None,
+        "theme_local_check": info["theme_checks"].get(theme_id) if theme_id else None,
         "min_score": searched.get("min_score"),
         "reviews": describe_filters(filters) or "all",
         "section": searched.get("section"),

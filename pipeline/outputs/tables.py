@@ -64,10 +64,13 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    about = pd.DataFrame(
-        [(key, ", ".join(map(str, value)) if isinstance(value, list) else value) for key, value in info.items()],
-        columns=["field", "value"],
-    )
+    fields = []
+    for key, value in info.items():
+        if isinstance(value, dict):  # one row per entry ("theme_checks: assessment")
+            fields += [(f"{key}: {sub}", subvalue) for sub, subvalue in value.items()]
+        else:
+            fields.append((key, ", ".join(map(str, value)) if isinstance(value, list) else value))
+    about = pd.DataFrame(fields, columns=["field", "value"])
     with pd.ExcelWriter(with_folder(out), engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)
         for name, extra in (extra_sheets or {}).items():

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +145,42 @@ def read_sheet(path: Path, themes: Collection[str], names: Mapping[str, str] | N
     return SheetLabels(examples, unlabelled, [theme for theme in known if theme not in theme_at])
 
 
+def sheet_sample(path: Path) -> str | None:
+    """How a label sheet's passages were drawn, from the provenance ``casereview label-sheet`` wrote with it
+    (a workbook's "Provenance" sheet, or ``NAME.provenance.json`` beside a CSV); None when there is none.
+
+    >>> sheet_sample(Path("labels.jsonl")) is None
+    True
+    """
+    path = Path(path)
+    about: dict[str, Any] = {}
+    try:
+        if path.suffix.lower() == ".xlsx":
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                if "Provenance" in book.sheetnames:
+                    about = {row[0]: row[1] for row in book["Provenance"].iter_rows(min_row=2, values_only=True)
+                             if row and row[0]}
+            finally:
+                book.close()
+        elif path.suffix.lower() == ".csv":
+            sidecar = path.with_name(path.name + ".provenance.json")
+            if sidecar.is_file():
+                about = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    if not isinstance(about, dict) or not about.get("sample"):
+        return None
+    parts = [str(about["sample"])]
+    if about.get("reviews") and about["reviews"] != "all":
+        parts.append(f"reviews: {about['reviews']}")
+    if about.get("section"):
+        parts.append(f'under headings containing "{about["section"]}"')
+    return "; ".join(parts)
+
+
 def _first(columns: Mapping[str, int], wanted: tuple[str, ...]) -> int | None:
     return next((columns[name] for name in wanted if name in columns), None)
 
@@ -195,8 +233,6 @@ def _read_rows(path: Path) -> tuple[list[Any], list[tuple[int, tuple]]]:
 
 
 def _workbook_rows(path: Path) -> list[tuple]:
-    import zipfile
-
     import openpyxl
 
     try:
