@@ -682,3 +682,27 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     assert "Checked in this database: Voice of the child, on 15 passages" in search.output
     status = CliRunner().invoke(main, ["status", "--db", str(copy)])
     assert f"theme model checked on labelled passages: check.csv, 15 passages, model {version}" in status.output
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_recorded_label_sheet_keeps_how_its_passages_were_drawn(db: Path, tmp_path: Path, suffix: str):
+    from pipeline.cli import main
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    sheet = tmp_path / f"wales{suffix}"
+    assert run(label_sheet_command, ["--out", str(sheet), "--size", "3", "--nation", "Wales"], copy).exit_code == 0
+    if suffix == ".xlsx":
+        book = openpyxl.load_workbook(sheet)
+        header = [cell.value for cell in book["Passages"][1]]
+        for row in range(2, 5):
+            book["Passages"].cell(row=row, column=header.index("No theme") + 1).value = "x"
+        book.save(sheet)
+    else:
+        table = pd.read_csv(sheet, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        table["No theme"] = "x"
+        table.to_csv(sheet, index=False, encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--db", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert rows(copy, "SELECT gold_file, passages, sample FROM theme_checks") == [
+        (sheet.name, 3, "3 passages drawn at random from 4 (seed 13), listed in random order; reviews: nation Wales")]
