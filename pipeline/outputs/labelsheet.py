@@ -43,12 +43,16 @@ from pipeline.themes.sheet import NO_THEME, PASSAGES_SHEET
 
 DEFAULT_SIZE = 100
 FORMATS = ("xlsx", "csv")
-_PASSAGES = f"""
+# The ids first (a large database holds hundreds of thousands of passages), then the drawn passages' rows.
+_PASSAGE_IDS = f"""
+SELECT p.passage_id FROM passages p JOIN reviews r USING (review_id)
+WHERE {REVIEW_FILTERS} AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="p")})
+ORDER BY p.passage_id"""
+_DRAWN = f"""
 SELECT p.passage_id, r.title, r.area, r.year, p.page_start, p.page_end, p.section, p.text,
        {read_by_ocr_sql("p")} AS ocr
 FROM passages p JOIN reviews r USING (review_id)
-WHERE {REVIEW_FILTERS} AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="p")})
-ORDER BY p.passage_id"""
+WHERE p.passage_id IN (SELECT unnest($ids::VARCHAR[]))"""
 XLSX_WIDTHS = {"passage_id": 22, "review": 34, "area": 24, "year": 7, "pages": 8, "section": 22, "passage": 90,
                NO_THEME: 10, "notes": 30, "read_by_ocr": 20}
 
@@ -121,22 +125,23 @@ def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFA
     try:
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
         section = check_section(con, section)
-        raw = con.execute(_PASSAGES, {**filters, "section": section}).df()
+        ids = [row[0] for row in con.execute(_PASSAGE_IDS, {**filters, "section": section}).fetchall()]
+        chosen = [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))[:size]]
+        rows = con.execute(_DRAWN, {"ids": chosen}).df().set_index("passage_id") if chosen else None
         info = provenance(con, db_path)
     finally:
         con.close()
     within = describe_filters(filters)
-    if raw.empty:
+    if not chosen:
         raise CaseReviewError("no passages to draw from" + (f" in the reviews kept by the filters ({within})"
                                                             if within else ": run `casereview run` first"))
-    order = np.random.default_rng(seed).permutation(len(raw))[:size]
-    drawn = raw.iloc[order].reset_index(drop=True)
+    drawn = rows.loc[chosen].reset_index()  # in the order drawn
     taxonomy = _taxonomy()
     names = [theme.name for theme in taxonomy.themes]
     table = _table(drawn, names)
     info = {**info,
             "purpose": "passages to label by hand, then: casereview evaluate --gold " + out.name,
-            "sample": f"{counted(len(table), 'passage')} drawn at random from {len(raw)} (seed {seed}), "
+            "sample": f"{counted(len(table), 'passage')} drawn at random from {len(ids)} (seed {seed}), "
                       "listed in random order",
             "seed": seed, "reviews": within or "all", "section": section,
             "taxonomy": f"{taxonomy.path.name}, version {taxonomy.version}"}
@@ -150,7 +155,7 @@ def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFA
         instructions = out.with_name(out.name + ".how-to-label.txt")
         with_folder(instructions).write_text(_guide_text(guide), encoding="utf-8")
         companions = [instructions, write_csv(table, info, out)]
-    return LabelSheet(out, len(table), len(raw), names, companions, info)
+    return LabelSheet(out, len(table), len(ids), names, companions, info)
 
 
 def _taxonomy():
