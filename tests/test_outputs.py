@@ -606,6 +606,10 @@ def test_label_sheet_as_csv_keeps_the_reviews_the_filters_name(db: Path, tmp_pat
     assert "Voice of the child" in guide and "No theme" in guide
     about = json.loads(out.with_name("wales.csv.provenance.json").read_text(encoding="utf-8"))
     assert about["reviews"] == "nation Wales" and about["seed"] == 13
+    sections = run(label_sheet_command, ["--out", str(tmp_path / "recs.csv"), "--section", "recommendation"], db)
+    assert sections.exit_code == 0 and 'under headings containing "recommendation"' in sections.output
+    drawn = pd.read_csv(tmp_path / "recs.csv", encoding="utf-8-sig")
+    assert len(drawn) > 0 and all("recommendation" in section.lower() for section in drawn["section"])
     assert f"Provenance (database, models, run, seed) is in {out}.provenance.json" in result.output
 
 

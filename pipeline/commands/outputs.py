@@ -569,6 +569,7 @@ def label_sheet_command(out: Path, size: int, seed: int, year_from: int | None, 
           else f"drawn at random from {sheet.available}")
     click.echo(f"Wrote {sheet.path}: {drawn} ({of}"
                + (f"; reviews: {sheet.provenance['reviews']}" if sheet.provenance["reviews"] != "all" else "")
+               + (f'; under headings containing "{sheet.provenance["section"]}"' if sheet.provenance["section"] else "")
                + "), in random order, with a column for each theme: "
                + ", ".join(sheet.themes) + ', and "No theme".')
     guide = "its \"How to label\" sheet" if not sheet.companions else str(sheet.companions[0])
