@@ -687,6 +687,12 @@ class Store:
             con.executemany(_INSERT_CHECK_SCORE, rows)
         return check_id
 
+    def theme_models(self) -> list[str]:
+        """The versions of the theme models whose tags the database holds, sorted."""
+        with self._connection(read_only=True) as con:
+            return [row[0] for row in con.execute(
+                "SELECT DISTINCT model_version FROM passage_themes ORDER BY 1").fetchall()]
+
     def checks(self) -> list[dict[str, Any]]:
         """The recorded checks of the theme model, latest first: ``check_id``, ``recorded_at``,
         ``model_version``, ``gold_file``, ``gold_sha256``, ``passages`` and ``sample``."""

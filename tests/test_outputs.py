@@ -654,6 +654,8 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
                                            "--db", str(copy)])
         assert result.exit_code == 0, result.output
         assert f"Recorded in {copy} as check " in result.stderr
+        assert ("Note: the database's tags come from model themes-test-1.0, so outputs will not quote this check"
+                in " ".join(result.stderr.split()))
     version = ThemeModel.load(PROJECT_ROOT / "models" / "themes-v1").version
     assert rows(copy, "SELECT model_version, gold_file, passages FROM theme_checks") == [(version, "check.csv", 15)]
     scores = dict((theme, (support, tagged)) for theme, support, tagged in
@@ -672,6 +674,7 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
                  copy)
     text = " ".join((tmp_path / "b.md").read_text(encoding="utf-8").split())
     assert "Checked on 15 passages labelled by hand (check.csv, recorded " in text
+    assert "over the core themes (1 of 4 with passages marked), the model found on average " in text
     assert "Voice of the child, on 15 passages labelled by hand (check.csv): 12 were marked with it; the model " \
            "found" in text
     assert "Checked in this database: Voice of the child, on 15 passages" in export.output

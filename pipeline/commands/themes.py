@@ -180,14 +180,23 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(f"{len(wrong)} of {len(gold)} passages with a missed or wrong tag written to {errors_path}",
                    err=True)
     if record:
-        check_id, where = _record_check(gold_path, model.version, report, db_path)
-        click.echo(f"Recorded in {where} as check {check_id} ({len(gold)} passages, model {model.version}): "
-                   "reports, exports and searches of its tags now say how the model did on these passages.",
+        check_id, where, tagged_by = _record_check(gold_path, model.version, report, db_path)
+        click.echo(f"Recorded in {where} as check {check_id} ({len(gold)} passages, model {model.version}).",
                    err=True)
+        if tagged_by == [model.version]:
+            click.echo("Reports, exports and searches of the database's tags now say how the model did on these "
+                       "passages.", err=True)
+        else:
+            made = f"model {', '.join(tagged_by)}" if tagged_by else "no model yet (nothing is tagged)"
+            click.echo(f"Note: the database's tags come from {made}, so outputs will not quote this check until "
+                       f"its reviews are tagged by {model.version} (run `casereview run` with that model).",
+                       err=True)
 
 
-def _record_check(gold_path: Path, model_version: str, report: dict, db_path: Path | None) -> tuple[str, Path]:
-    """Store an evaluation in the database (see ``Store.record_check``); return the check id and the file."""
+def _record_check(gold_path: Path, model_version: str, report: dict,
+                  db_path: Path | None) -> tuple[str, Path, list[str]]:
+    """Store an evaluation in the database (see ``Store.record_check``); return the check id, the database
+    file and the versions of the models whose tags the database holds."""
     import hashlib
 
     from pipeline.settings import default_db, no_database_message
@@ -198,8 +207,9 @@ def _record_check(gold_path: Path, model_version: str, report: dict, db_path: Pa
     if not path.exists():
         raise CaseReviewError(f"--record: {no_database_message(path)}")
     digest = hashlib.sha256(gold_path.read_bytes()).hexdigest()
-    sample = sheet_sample(gold_path)
-    return Store(path).record_check(model_version, gold_path.name, digest, report, sample), path
+    store = Store(path)
+    check_id = store.record_check(model_version, gold_path.name, digest, report, sheet_sample(gold_path))
+    return check_id, path, store.theme_models()
 
 
 @click.command()

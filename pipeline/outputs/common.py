@@ -244,8 +244,12 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
     summary = f"Checked on {counted(passages, 'passage')} labelled by hand ({where})"
     if core.get("f1") is not None:
         interval = core.get("f1_interval")
-        summary += (f": macro-F1 over the core themes {core['f1']:.2f}"
-                    + (f" (95% interval {interval[0]:.2f}-{interval[1]:.2f})" if interval else ""))
+        scored, of = len(core.get("themes") or []), core.get("of")
+        over = "the core themes" + (f" ({scored} of {of} with passages marked)" if of and scored < of else "")
+        summary += (f": over {over}, the model found on average {percent(core['recall'])} of the "
+                    f"passages marked with each, and {percent(core['precision'])} of its tags were marked so "
+                    f"(F1 {core['f1']:.2f}"
+                    + (f", 95% interval {interval[0]:.2f}-{interval[1]:.2f}" if interval else "") + ")")
     summary += "."
     notes = {}
     for theme, support, tagged, precision, recall in con.execute(_CHECK_SCORES, [check_id]).fetchall():
