@@ -595,6 +595,25 @@ def search_with_forms(db_path: Path | str | None, query: str | None, **options: 
         con.close()
 
 
+def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
+    """One line naming the words of a search that no passage uses, with spellings the passages do use ("" when
+    there are none).
+
+    >>> missing_note((MissingWord("safegaurding", ("safeguarding",)),))
+    'No passage in the database uses this word, in any form: "safegaurding" (did you mean "safeguarding"?).'
+    """
+    if not missing:
+        return ""
+    parts = []
+    for word in missing:
+        part = f'"{word.word}"'
+        if word.suggestions:
+            part += " (did you mean " + " or ".join(f'"{s}"' for s in word.suggestions) + "?)"
+        parts.append(part)
+    which = "this word" if len(parts) == 1 else "these words"
+    return f"No passage in the database uses {which}, in any form: {', '.join(parts)}."
+
+
 def search_connection(con: duckdb.DuckDBPyConnection, query: str | None, **options: Any) -> list[SearchHit]:
     """``search`` on a connection that is already open (full-text search loaded).
 

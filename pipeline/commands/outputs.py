@@ -95,7 +95,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import describe_filters, theme_names
-    from pipeline.search import SCORE_KINDS, search_with_forms
+    from pipeline.search import SCORE_KINDS, missing_note, search_with_forms
     from pipeline.themes.trust import note_for_tags
 
     if out is not None and as_json:
@@ -107,7 +107,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                year_to=year_to, nation=nation, review_type=review_type, area=area,
                                section=section, limit=limit)
     hits, also = result.hits, result.also
-    missing = _missing_note(result.missing)
+    missing = missing_note(result.missing)
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
@@ -181,20 +181,6 @@ def _local_check(db_path: Path | None, models: list[str], theme: str, names: dic
         return local_checks(con, models, names)[1].get(theme)
     finally:
         con.close()
-
-
-def _missing_note(missing) -> str:
-    """One line naming the words of a search that no passage uses, with spellings the passages do use."""
-    if not missing:
-        return ""
-    parts = []
-    for word in missing:
-        part = f'"{word.word}"'
-        if word.suggestions:
-            part += " (did you mean " + " or ".join(f'"{s}"' for s in word.suggestions) + "?)"
-        parts.append(part)
-    which = "this word" if len(parts) == 1 else "these words"
-    return f"No passage in the database uses {which}, in any form: {', '.join(parts)}."
 
 
 def _passage_count(db_path: Path | None) -> int:
@@ -579,13 +565,59 @@ def label_sheet_command(out: Path, size: int, seed: int, year_from: int | None, 
         click.echo(f"Provenance (database, models, run, seed) is in {sheet.companions[1]}: keep it with the CSV.")
 
 
+# --------------------------------------------------------------------------- serve
+
+
+@click.command("serve", context_settings=CONTEXT)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="The port to listen on (0: any free port).")
+@DB_OPTION
+@_user_errors
+def serve_command(port: int, db_path: Path | None) -> None:
+    """Search the reviews in your web browser: starts a small web server on this computer only.
+
+    Open the address it prints (http://127.0.0.1:8765/) in a browser on this computer: a search form with
+    the same words, themes and filters as `casereview search`, each passage found with its review, page and
+    themes, and a page for each passage that shows it in its place (the passages before and after it), its
+    themes with the sentences that show them, and the passages most like it in other reviews. Other
+    computers cannot reach it, and nothing is sent anywhere. Leave it running while you search; press
+    Ctrl+C to stop it. A `casereview run` can add reviews meanwhile: the next search sees them.
+
+    \b
+    Examples:
+      casereview serve
+      casereview serve --port 8800 --db outputs/wales.duckdb
+    """
+    from pipeline.settings import no_database_message
+    from pipeline.web import HOST, make_server
+
+    path = db_path or default_db()
+    if not path.exists():
+        raise CaseReviewError(no_database_message(path))
+    try:
+        server = make_server(db_path, port)
+    except OSError as exc:
+        raise CaseReviewError(f"cannot listen on port {port} ({exc.strerror or exc}): is `casereview serve` already "
+                              f"running? Stop it, or choose another port with --port {port + 1 if port else 8766}"
+                              ) from None
+    address = f"http://{HOST}:{server.server_address[1]}/"
+    click.echo(f"Searching {path}: open {address} in your web browser. Press Ctrl+C to stop.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (
     search_command, similar_command, export_command, trends_command, report_command, findings_command,
-    label_sheet_command,
+    label_sheet_command, serve_command,
 )
 
 
 def add_output_commands(group: click.Group) -> None:
-    """Attach search, similar, export, trends, report, findings and label-sheet to the ``casereview`` group."""
+    """Attach search, similar, export, trends, report, findings, label-sheet and serve to the ``casereview``
+    group."""
     for command in OUTPUT_COMMANDS:
         group.add_command(command)

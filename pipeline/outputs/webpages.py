@@ -1,0 +1,338 @@
+"""The pages of ``casereview serve``: search the reviews in a web browser, and read a passage in its place.
+
+Plain HTML with inline styles and no scripts, written from the same search and database queries as the
+command line (``pipeline.search``), so the browser and ``casereview search`` find the same passages in the
+same order. Everything taken from the database or the address is escaped. Each page carries the same honesty
+notes as the command line: what a theme probability means on real text, how the model did on the theme
+searched for, and the check recorded in the database (``casereview evaluate --record``), when there is one.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import duckdb
+
+from pipeline.outputs.common import (
+    OCR_NOTE,
+    counted,
+    local_checks,
+    pages_label,
+    percent,
+    printed_pages_sql,
+    read_by_ocr_sql,
+    theme_note,
+)
+
+LIMITS = (10, 20, 50, 100, 200)
+FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
+
+_CSS = """
+:root { --ink: #1d1d1f; --muted: #5a5a60; --line: #d0d0d6; --accent: #1f5f8b; --soft: #eef3f7; --warn: #8a4b00; }
+* { box-sizing: border-box; }
+body { font-family: "Segoe UI", Arial, Helvetica, sans-serif; color: var(--ink); line-height: 1.5;
+       max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+header a { color: inherit; text-decoration: none; }
+h1 { font-size: 1.5rem; margin: .3rem 0; }
+h2 { font-size: 1.15rem; margin: 1.5rem 0 .4rem; }
+.muted, .meta { color: var(--muted); }
+form.search { background: var(--soft); border: 1px solid var(--line); padding: .8rem 1rem; border-radius: 6px; }
+form.search .row { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: .5rem; }
+form.search label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+form.search input, form.search select { font: inherit; padding: .3rem .4rem; border: 1px solid #9aa3ad;
+                                        border-radius: 4px; color: var(--ink); background: white; }
+form.search input[name=q] { width: 32rem; max-width: 100%; }
+form.search input.year { width: 6rem; }
+button { font: inherit; padding: .35rem 1.1rem; background: var(--accent); color: white; border: 0;
+         border-radius: 4px; cursor: pointer; }
+ol.hits { padding-left: 1.4rem; }
+ol.hits li { margin: 0 0 1.1rem; }
+.title { font-weight: 600; }
+blockquote { margin: .3rem 0; padding: .3rem .8rem; border-left: 4px solid #b9c7d3; background: #fafafa; }
+mark { background: #ffe58a; padding: 0 .1em; }
+.themes { font-size: .9rem; }
+.theme { display: inline-block; border: 1px solid var(--line); border-radius: 999px; padding: 0 .55rem;
+         margin: .1rem .25rem .1rem 0; background: white; }
+.note { color: var(--warn); }
+.error { border: 1px solid var(--warn); border-left: 6px solid var(--warn); background: #fff8ef;
+         padding: .6rem 1rem; margin: 1rem 0; }
+.about { border-top: 1px solid var(--line); margin-top: 2rem; padding-top: .6rem; font-size: .9rem; }
+.passage { font-size: 1.05rem; background: white; border-left-color: var(--accent); }
+.context { color: var(--muted); font-size: .95rem; }
+table { border-collapse: collapse; margin: .4rem 0; font-size: .95rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: top; }
+"""
+
+_PASSAGE = f"""
+SELECT p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section,
+       r.title, r.area, r.year, r.nation, r.review_type, r.source,
+       {read_by_ocr_sql("p")} AS ocr, {printed_pages_sql("p")}
+FROM passages p JOIN reviews r USING (review_id)
+WHERE p.passage_id = $1"""
+_PASSAGE_THEMES = "SELECT theme, score, model_version FROM passage_themes WHERE passage_id = $1 ORDER BY score DESC"
+_PASSAGE_EVIDENCE = "SELECT theme, text FROM theme_evidence WHERE passage_id = $1 ORDER BY theme, rank"
+_NEIGHBOURS = """
+SELECT passage_id, seq, text, page_start, page_end, section FROM passages
+WHERE review_id = $1 AND seq IN ($2 - 1, $2 + 1) ORDER BY seq"""
+_COUNTS = "SELECT (SELECT count(DISTINCT review_id) FROM passages), (SELECT count(*) FROM passages)"
+
+
+@dataclass
+class SearchForm:
+    """What was asked, as typed (strings, so the form shows them back), and its checked values."""
+
+    q: str = ""
+    theme: str = ""
+    min_score: str = ""
+    year_from: str = ""
+    year_to: str = ""
+    nation: str = ""
+    review_type: str = ""
+    area: str = ""
+    section: str = ""
+    limit: int = 20
+
+    @property
+    def asked(self) -> bool:
+        """Whether there is anything to search for (words or a theme)."""
+        return bool(self.q.strip() or self.theme)
+
+
+@dataclass
+class FormChoices:
+    """The values the form offers: themes (id -> name), nations and review types, and what the database holds."""
+
+    themes: Mapping[str, str]
+    nations: Sequence[str]
+    review_types: Sequence[str]
+    reviews: int = 0
+    passages: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def form_choices(con: duckdb.DuckDBPyConnection, themes: Mapping[str, str]) -> FormChoices:
+    """The choices for the search form, read from the database."""
+    from pipeline.outputs.common import KnownValues
+
+    known = KnownValues(con)
+    reviews, passages = con.execute(_COUNTS).fetchone()
+    return FormChoices(themes, known.distinct("nation"), known.distinct("review_type"), reviews, passages)
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+            '<header><a href="/"><h1>Case reviews: search the passages</h1></a></header>'
+            f"{body}</body></html>\n")
+
+
+def _options(values: Mapping[str, str] | Sequence[str], chosen: str, blank: str) -> str:
+    pairs = values.items() if isinstance(values, Mapping) else ((value, value) for value in values)
+    items = [f'<option value="">{_e(blank)}</option>']
+    for value, label in pairs:
+        selected = " selected" if value.lower() == chosen.lower() and chosen else ""
+        items.append(f'<option value="{_e(value)}"{selected}>{_e(label)}</option>')
+    return "".join(items)
+
+
+def search_form(form: SearchForm, choices: FormChoices) -> str:
+    """The search form, filled in with what was asked."""
+    limits = "".join(f'<option value="{n}"{" selected" if n == form.limit else ""}>{n}</option>' for n in LIMITS)
+    return (
+        '<form class="search" method="get" action="/">'
+        '<div class="row">'
+        f'<label>Words to look for <input name="q" value="{_e(form.q)}" autofocus '
+        'placeholder="e.g. not seen alone, or &quot;professional curiosity&quot;"></label>'
+        f'<label>Learning theme <select name="theme">{_options(choices.themes, form.theme, "any theme")}'
+        "</select></label>"
+        "<button type=\"submit\">Search</button></div>"
+        '<div class="row">'
+        f'<label>Nation <select name="nation">{_options(choices.nations, form.nation, "any")}</select></label>'
+        f'<label>Review type <select name="review_type">{_options(choices.review_types, form.review_type, "any")}'
+        "</select></label>"
+        f'<label>Area contains <input name="area" value="{_e(form.area)}"></label>'
+        f'<label>From year <input class="year" name="year_from" value="{_e(form.year_from)}" '
+        'inputmode="numeric"></label>'
+        f'<label>To year <input class="year" name="year_to" value="{_e(form.year_to)}" inputmode="numeric"></label>'
+        f'<label>Heading contains <input name="section" value="{_e(form.section)}" '
+        'placeholder="e.g. recommendations"></label>'
+        f'<label>Lowest theme probability <input class="year" name="min_score" value="{_e(form.min_score)}" '
+        'placeholder="0 to 1"></label>'
+        f'<label>Show <select name="limit">{limits}</select></label>'
+        "</div>"
+        f'<p class="muted">{counted(choices.reviews, "review")} read, {counted(choices.passages, "passage")}. '
+        "Words are matched in all their forms (sharing, shared); put a phrase in double quotes to find it as "
+        "written. A theme alone lists its strongest passages.</p>"
+        "</form>"
+    )
+
+
+def _where(hit_or_row: Any, get) -> str:
+    """'Area · 2021 · England · CSPR · p. 4 · section: Findings' for a hit or a passage row."""
+    pages = pages_label(get("page_start"), get("page_end"), get("printed_start"), get("printed_end"))
+    parts = [get("area"), get("year"), get("nation"), get("review_type"), pages]
+    if get("section"):
+        parts.append(f"section: {get('section')}")
+    return " · ".join(_e(part) for part in parts if part not in (None, ""))
+
+
+def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
+    ordered = sorted(themes.items(), key=lambda item: -item[1])
+    return "".join(f'<span class="theme">{_e(names.get(theme, theme))} {_e(percent(score))}</span>'
+                   for theme, score in ordered)
+
+
+def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
+                missing_note: str = "", error: str = "", notes: Sequence[str] = ()) -> str:
+    """The search page: the form, then the passages found (or the error, or nothing yet), then the notes."""
+    parts = [search_form(form, choices)]
+    if error:
+        parts.append(f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>')
+    elif form.asked:
+        names = choices.themes
+        what = f"“{form.q.strip()}”" if form.q.strip() else f"the theme {names.get(form.theme, form.theme)}"
+        if also:
+            what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
+        if missing_note:
+            parts.append(f'<p class="note">{_e(missing_note)}</p>')
+        if not hits:
+            parts.append(f"<h2>No passages found for {_e(what)}</h2><p>Try fewer or other words, another "
+                         "theme, or wider filters.</p>")
+        else:
+            kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
+                    else "best match first")
+            parts.append(f"<h2>{counted(len(hits), 'passage')} for {_e(what)}, {kind}</h2><ol class=\"hits\">")
+            for hit in hits:
+                link = "/passage?" + urlencode({"id": hit.passage_id})
+                ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
+                chips = _theme_chips(hit.themes, names)
+                parts.append(
+                    "<li>"
+                    f'<div class="title">{_e(hit.title or hit.review_id)}</div>'
+                    f'<div class="meta">{_where(hit, lambda key, hit=hit: getattr(hit, key))}</div>'
+                    f"<blockquote>{hit.snippet_html}</blockquote>{ocr}"
+                    + (f'<div class="themes">Themes: {chips}</div>' if chips else "")
+                    + f'<div><a href="{_e(link)}">Read the whole passage, in its place in the review</a></div>'
+                    "</li>")
+            parts.append("</ol>")
+    parts.append(_notes(notes))
+    return _page("Search the case reviews" + (f": {form.q}" if form.q.strip() else ""), "".join(parts))
+
+
+def _notes(notes: Sequence[str]) -> str:
+    shown = "".join(f"<p>{_e(note)}</p>" for note in notes if note)
+    return f'<section class="about">{shown}</section>' if shown else ""
+
+
+def search_notes(hits: Sequence[Any], theme: str | None, con: duckdb.DuckDBPyConnection,
+                 names: Mapping[str, str]) -> list[str]:
+    """What to keep in mind about the theme probabilities shown, as the command line says it."""
+    from pipeline.themes.trust import note_for_tags
+
+    models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
+    notes = []
+    trust = note_for_tags(models)
+    if trust:
+        notes.append(f"About the theme probabilities: {trust}")
+    if theme and models:
+        about = theme_note(models, theme, names.get(theme))
+        if about:
+            notes.append(f"About this theme: {about}")
+        local = local_checks(con, models, dict(names))[1].get(theme)
+        if local:
+            notes.append(f"Checked in this database: {local}")
+    return notes
+
+
+@dataclass
+class PassageView:
+    """One passage, where it sits in its review, its themes with their evidence, and what is around it."""
+
+    row: dict[str, Any]
+    themes: list[tuple[str, float, str]]
+    evidence: dict[str, list[str]]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView | None:
+    """The passage ``passage_id`` with what the page shows about it; None when there is no such passage."""
+    cursor = con.execute(_PASSAGE, [passage_id])
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    row = dict(zip([column[0] for column in cursor.description], found, strict=True))
+    themes = [tuple(item) for item in con.execute(_PASSAGE_THEMES, [passage_id]).fetchall()]
+    evidence: dict[str, list[str]] = {}
+    for theme, text in con.execute(_PASSAGE_EVIDENCE, [passage_id]).fetchall():
+        evidence.setdefault(theme, []).append(text)
+    cursor = con.execute(_NEIGHBOURS, [row["review_id"], row["seq"]])
+    columns = [column[0] for column in cursor.description]
+    around = {item["seq"]: item for item in (dict(zip(columns, values, strict=True)) for values in cursor.fetchall())}
+    return PassageView(row, themes, evidence, around.get(row["seq"] - 1), around.get(row["seq"] + 1))
+
+
+def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[Any] = (),
+                 similar_note: str = "", notes: Sequence[str] = ()) -> str:
+    """A passage in its place: the review, page and section; the passages before and after; its themes with
+    the sentences that show them; the passages most like it in other reviews."""
+    row = view.row
+    get = row.get
+    parts = [f'<h2>{_e(get("title") or get("review_id"))}</h2>',
+             f'<p class="meta">{_where(row, get)} · review id {_e(get("review_id"))} · passage id '
+             f'{_e(get("passage_id"))}</p>']
+    if get("source"):
+        parts.append(f'<p class="meta">Source: {_e(get("source"))}</p>')
+    if view.before:
+        parts.append(f'<p class="context">Before it: {_e(_cut(view.before["text"]))} '
+                     f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"]}))}">(read)</a></p>')
+    parts.append(f'<blockquote class="passage">{_e(get("text"))}</blockquote>')
+    if get("ocr"):
+        parts.append(f'<p class="note">{_e(OCR_NOTE)}</p>')
+    if view.after:
+        parts.append(f'<p class="context">After it: {_e(_cut(view.after["text"]))} '
+                     f'<a href="/passage?{_e(urlencode({"id": view.after["passage_id"]}))}">(read)</a></p>')
+    if view.themes:
+        rows = "".join(
+            f"<tr><td>{_e(names.get(theme, theme))}</td><td>{_e(percent(score))}</td>"
+            f"<td>{'<br>'.join(_e(text) for text in view.evidence.get(theme, [])) or '–'}</td></tr>"
+            for theme, score, _ in view.themes)
+        model = ", ".join(sorted({version for _, _, version in view.themes}))
+        parts.append(f"<h2>Learning themes</h2><table><tr><th>Theme</th><th>Probability</th>"
+                     f"<th>Sentence that shows it</th></tr>{rows}</table>"
+                     f'<p class="muted">Tagged by the theme model {_e(model)}.</p>')
+    else:
+        parts.append('<h2>Learning themes</h2><p class="muted">The theme model tagged no theme here.</p>')
+    if similar:
+        items = "".join(
+            f'<li><a href="/passage?{_e(urlencode({"id": hit.passage_id}))}">{_e(hit.title or hit.review_id)}</a> '
+            f'<span class="meta">({_where(hit, lambda key, hit=hit: getattr(hit, key))}; similarity '
+            f"{hit.similarity:.2f})</span><blockquote>{_e(hit.snippet or _cut(hit.text or ''))}</blockquote></li>"
+            for hit in similar)
+        parts.append(f"<h2>Passages like it in other reviews</h2><ol>{items}</ol>"
+                     '<p class="muted">Found by the meaning of the words (sentence embeddings), not by the same '
+                     "words; similarity is not a probability.</p>")
+    elif similar_note:
+        parts.append(f'<h2>Passages like it in other reviews</h2><p class="muted">{_e(similar_note)}</p>')
+    parts.append(_notes(notes))
+    return _page(f"{get('title') or get('review_id')}, {pages_label(get('page_start'), get('page_end'))}",
+                 "".join(parts))
+
+
+def message_page(title: str, message: str) -> str:
+    """A page that says what went wrong (a passage that is not there, an address that is not a page)."""
+    return _page(title, f'<div class="error" role="alert"><strong>{_e(title)}.</strong> {_e(message)}</div>'
+                        '<p><a href="/">Back to the search</a></p>')
+
+
+def _cut(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"

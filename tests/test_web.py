@@ -1,0 +1,193 @@
+"""`casereview serve`: the search pages, through a real HTTP server on 127.0.0.1 over a real DuckDB file.
+
+The server finds what `casereview search` finds, in the same order; escapes everything from the address and
+the database; answers bad form values, unknown passages and unknown pages with a page that says what to do;
+and never writes to the database.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import socket
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipeline.commands.outputs import serve_command
+from pipeline.search import search
+from pipeline.store import Store
+from pipeline.web import make_server
+from tests.test_search import THEME_MODEL, build_corpus
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_corpus(tmp_path_factory.mktemp("web") / "casereview.duckdb")
+
+
+def _serve(db_path: Path) -> Iterator[str]:
+    server = make_server(db_path, port=0, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"  # never reachable from another computer
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site(db: Path) -> Iterator[str]:
+    yield from _serve(db)
+
+
+def get(url: str, method: str = "GET") -> tuple[int, str, dict[str, str]]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode("utf-8"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8"), dict(error.headers)
+
+
+def page_ids(body: str) -> list[str]:
+    """The passage ids the results link to, in order."""
+    import re
+
+    return re.findall(r'<li><div class="title">.*?href="/passage\?id=([^"]+)"', body, flags=re.S)
+
+
+def test_the_search_page_offers_the_themes_and_filters_the_database_holds(site: str):
+    status, body, headers = get(site + "/")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in headers["Content-Security-Policy"]  # no scripts, nothing fetched
+    assert '<option value="voice_of_child">Voice of the child</option>' in body
+    assert '<option value="Wales">Wales</option>' in body and '<option value="CPR">CPR</option>' in body
+    assert "4 reviews read, 10 passages" in body
+    assert "<ol" not in body  # nothing searched yet
+
+
+def test_the_browser_finds_what_the_command_line_finds_in_the_same_order(site: str, db: Path):
+    status, body, _ = get(site + "/?" + urlencode({"q": "information shared", "limit": "10"}))
+    assert status == 200
+    expected = [hit.passage_id for hit in search(db, "information shared", limit=10)]
+    assert expected and page_ids(body) == expected
+    assert "<mark>" in body and "best match first" in body
+    assert "Information sharing 92%" in body  # each passage's themes, with the model's probability
+
+    status, body, _ = get(site + "/?" + urlencode({"theme": "voice_of_child", "nation": "Wales"}))
+    assert status == 200
+    assert page_ids(body) == [hit.passage_id for hit in search(db, None, theme="voice_of_child", nation="Wales")]
+    assert "the strongest evidence first" in body
+    assert '<option value="Wales" selected>' in body  # the form shows what was asked
+
+    status, body, _ = get(site + "/?" + urlencode({"q": "school", "section": "recommend", "year_from": "2021"}))
+    assert page_ids(body) == [hit.passage_id for hit in search(db, "school", section="recommend", year_from=2021)]
+
+
+def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))
+    assert status == 200 and "No passage in the database uses this word" in body
+    assert "did you mean &quot;information&quot;?" in body
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"q": "school", "year_from": "twenty"}, "From year: &#x27;twenty&#x27; is not a year"),
+    ({"q": "school", "min_score": "2"}, "Lowest theme probability: &#x27;2&#x27; is not a number from 0 to 1"),
+    ({"theme": "voice of children"}, "unknown theme &#x27;voice of children&#x27;"),
+    ({"q": "school", "nation": "Narnia"}, "no review has nation &#x27;Narnia&#x27;"),
+    ({"q": '"unbalanced'}, "quote"),
+])
+def test_a_value_that_cannot_be_used_is_explained_on_the_page(site: str, query: dict, message: str):
+    status, body, _ = get(site + "/?" + urlencode(query))
+    assert status == 400 and 'role="alert"' in body and message in body, body[-1500:]
+    assert "<form" in body  # the form again, to correct it
+
+
+def test_text_from_the_address_is_escaped_and_sql_is_never_spliced(site: str, db: Path):
+    attack = "<script>alert(1)</script>\" onmouseover=\"x' ; DROP TABLE passages; --"
+    for query in ({"q": attack}, {"q": "school", "area": attack}, {"q": "school", "section": attack}):
+        status, body, _ = get(site + "/?" + urlencode(query))
+        assert status in (200, 400)
+        assert "<script>" not in body and '" onmouseover="' not in body
+        assert html.escape(attack, quote=True) in body
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM passages").fetchone()[0] == 10
+
+
+def test_a_passage_is_shown_in_its_place_with_its_themes_and_passages_like_it(site: str):
+    status, body, _ = get(site + "/passage?id=northmoor-2019-child-d-p2")
+    assert status == 200
+    assert "Child D was not seen alone by her social worker. Her wishes and feelings were never recorded." in body
+    assert "Child D: a child safeguarding practice review" in body and "pp. 5" not in body and "p. 5" in body
+    assert "section: Findings" in body
+    # the passages before and after it in the review, linked
+    assert 'href="/passage?id=northmoor-2019-child-d-p1"' in body
+    assert 'href="/passage?id=northmoor-2019-child-d-p3"' in body
+    # its theme, with the sentence that shows it
+    assert "<td>Voice of the child</td><td>88%</td><td>Her wishes and feelings were never recorded.</td>" in body
+    assert f"Tagged by the theme model {THEME_MODEL}" in body
+    # passages of other reviews with the nearest embeddings
+    assert "Passages like it in other reviews" in body and "northmoor-2019-child-d-p1" in body
+    assert 'href="/passage?id=cwm-llwyd-2022-child-w-p1"' in body
+
+
+@pytest.mark.parametrize("path, status, message", [
+    ("/passage?id=no-such-passage", 404, "No passage has the id &#x27;no-such-passage&#x27;"),
+    ("/passage", 400, "Give a passage id"),
+    ("/admin", 404, "There is no page at /admin"),
+])
+def test_unknown_passages_and_pages_say_where_to_go(site: str, path: str, status: int, message: str):
+    got, body, _ = get(site + path)
+    assert got == status and message in body and 'href="/"' in body
+
+
+def test_only_reading_is_answered(site: str):
+    assert get(site + "/", method="POST")[0] == 501
+    assert get(site + "/", method="DELETE")[0] == 501
+
+
+def test_a_recorded_check_is_quoted_beside_a_theme_search(db: Path, tmp_path: Path):
+    copy = tmp_path / "checked.duckdb"
+    shutil.copy(db, copy)
+    themes = {theme: {"support": 0, "tagged": 0, "precision": None, "recall": None, "f1": None}
+              for theme in ("assessment", "information_sharing", "legal_powers")}
+    themes["voice_of_child"] = {"support": 12, "tagged": 10, "left_out": 1, "precision": 0.9, "recall": 0.75,
+                                "f1": 0.82, "f1_interval": [0.6, 0.95]}
+    report = {"items": 40, "themes": themes, "macro_core": {"f1": 0.82, "precision": 0.9, "recall": 0.75,
+                                                             "themes": ["voice_of_child"], "of": 4}}
+    Store(copy).record_check(THEME_MODEL, "ours.xlsx", "d" * 64, report)
+    for site in _serve(copy):
+        status, body, _ = get(site + "/?" + urlencode({"theme": "voice_of_child"}))
+        assert status == 200
+        assert ("Checked in this database: Voice of the child, on 40 passages labelled by hand (ours.xlsx): 12 "
+                "were marked with it; the model found 75% of them, and 90% of the 10 passages it tagged with it "
+                "were marked so.") in body
+
+
+def test_without_a_database_the_page_says_how_to_make_one(tmp_path: Path):
+    for site in _serve(tmp_path / "none.duckdb"):
+        status, body, _ = get(site + "/")
+        assert status == 503 and "none.duckdb: no database there" in body and "casereview run" in body
+
+
+def test_the_serve_command_refuses_a_missing_database_and_a_port_in_use(db: Path, tmp_path: Path):
+    missing = CliRunner().invoke(serve_command, ["--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no database there" in missing.output
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = CliRunner().invoke(serve_command, ["--db", str(db), "--port", str(port)])
+    assert busy.exit_code == 2 and f"cannot listen on port {port}" in busy.output and "--port" in busy.output
+    assert "Example" in CliRunner().invoke(serve_command, ["--help"]).output
