@@ -5,7 +5,9 @@ Two pages, both plain HTML from :mod:`pipeline.outputs.webpages`:
 - ``/`` with the search form; ``/?q=...&theme=...&nation=...`` searches exactly as ``casereview search`` does
   (same words, filters, ranking and limits: :func:`pipeline.search.search_with_forms`);
 - ``/passage?id=PASSAGE_ID``: one passage in its place (review, page, section, the passages before and after),
-  its themes with their evidence sentences, and the passages most like it in other reviews.
+  its themes with their evidence sentences, and the passages most like it in other reviews;
+- ``/results.xlsx?...`` (linked from the results): the same search saved as an Excel file, with what was
+  searched and where it came from, as ``casereview search --out FILE.xlsx`` writes it.
 
 Every request opens the database read-only and closes it before answering, so a ``casereview run`` can write
 between two searches (during a run's writes a search says the database is busy). Only GET is answered. The
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +33,23 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_FIELD = 500  # characters of one form field that are read: a search is words, not a document
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Response:
+    """What the server sends: status, body, its content type and any other headers."""
+
+    status: HTTPStatus
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _html(status: HTTPStatus, page: str) -> Response:
+    return Response(status, page.encode("utf-8"))
 
 
 class BadRequest(CaseReviewError):
@@ -76,19 +96,22 @@ class Pages:
     def __init__(self, db_path: Path | None) -> None:
         self.db_path = db_path
 
-    def answer(self, target: str) -> tuple[HTTPStatus, str]:
+    def answer(self, target: str) -> Response:
+        """The response to a GET of ``target`` (a path with its query string)."""
         parts = urlsplit(target)
-        routes: dict[str, Callable[[str], tuple[HTTPStatus, str]]] = {
-            "/": self.search, "/index.html": self.search, "/passage": self.passage}
+        routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
+            "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results}
         route = routes.get(parts.path)
         if route is None:
-            return HTTPStatus.NOT_FOUND, webpages.message_page(
+            return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No such page", f"There is no page at {parts.path}: the search is at / and passages at "
-                                "/passage?id=PASSAGE_ID.")
+                                "/passage?id=PASSAGE_ID."))
         try:
-            return route(parts.query)
+            answer = route(parts.query)
         except CaseReviewError as exc:  # no database, a busy one: say so, as the command line does
-            return HTTPStatus.SERVICE_UNAVAILABLE, webpages.message_page("The database cannot be read now", str(exc))
+            return _html(HTTPStatus.SERVICE_UNAVAILABLE,
+                         webpages.message_page("The database cannot be read now", str(exc)))
+        return answer if isinstance(answer, Response) else _html(*answer)
 
     def _open(self):
         from pipeline.outputs.common import open_database, theme_names
@@ -97,7 +120,7 @@ class Pages:
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
-        from pipeline.search import missing_note, search_with_forms
+        from pipeline.search import missing_note
 
         try:
             form = read_form(query)
@@ -105,19 +128,48 @@ class Pages:
             return HTTPStatus.BAD_REQUEST, self._search_page(exc.form, error=str(exc))
         if not form.asked:
             return HTTPStatus.OK, self._search_page(form)
-        options = {key: getattr(form, key) or None for key in webpages.FILTERS}
-        for key in ("year_from", "year_to"):
-            options[key] = int(options[key]) if options[key] else None
         try:
-            result = search_with_forms(self.db_path, form.q or None, theme=form.theme or None,
-                                       min_score=float(form.min_score) if form.min_score else None,
-                                       limit=form.limit, **options)
+            result = self._search(form)
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=str(exc))
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also,
-                                                missing_note=missing_note(result.missing))
+                                                missing_note=missing_note(result.missing), query=query)
 
-    def _search_page(self, form: webpages.SearchForm, hits=(), **shown) -> str:
+    def _search(self, form: webpages.SearchForm):
+        """``search_with_forms`` with the form's words, theme and filters (as ``casereview search`` takes them)."""
+        from pipeline.search import search_with_forms
+
+        return search_with_forms(self.db_path, form.q or None, **self._options(form))
+
+    @staticmethod
+    def _options(form: webpages.SearchForm) -> dict:
+        options = {key: getattr(form, key) or None for key in webpages.FILTERS}
+        for key in ("year_from", "year_to"):
+            options[key] = int(options[key]) if options[key] else None
+        return {**options, "theme": form.theme or None, "limit": form.limit,
+                "min_score": float(form.min_score) if form.min_score else None}
+
+    def results(self, query: str) -> Response | tuple[HTTPStatus, str]:
+        """The search's results as an Excel file (as ``casereview search --out FILE.xlsx`` writes it)."""
+        import tempfile
+
+        from pipeline.outputs.search_table import save_results
+
+        try:
+            form = read_form(query)
+            if not form.asked:
+                raise BadRequest("there is nothing to save: search for some words or a theme first", form)
+            result = self._search(form)
+        except CaseReviewError as exc:
+            return HTTPStatus.BAD_REQUEST, self._search_page(getattr(exc, "form", None) or read_form(""),
+                                                             error=str(exc))
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "results.xlsx"
+            save_results(self.db_path, result, out, searched={"query": form.q or None, **self._options(form)})
+            data = out.read_bytes()
+        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="results.xlsx"'})
+
+    def _search_page(self, form: webpages.SearchForm, hits=(), query: str = "", **shown) -> str:
         """The search page, with the form's choices and the notes on the hits read in one visit to the database."""
         con, names = self._open()
         try:
@@ -125,7 +177,8 @@ class Pages:
             notes = webpages.search_notes(hits, form.theme or None, con, names) if hits else []
         finally:
             con.close()
-        return webpages.search_page(form, choices, hits, notes=notes, **shown)
+        download = "/results.xlsx?" + query if hits else ""
+        return webpages.search_page(form, choices, hits, notes=notes, download=download, **shown)
 
     def passage(self, query: str) -> tuple[HTTPStatus, str]:
         from pipeline.search import similar
@@ -167,21 +220,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         try:
-            status, body = self.pages.answer(self.path)
+            response = self.pages.answer(self.path)
         except Exception:  # a bug: answer, and leave the traceback in the terminal
             log.exception("error answering %s", self.path)
-            status, body = HTTPStatus.INTERNAL_SERVER_ERROR, webpages.message_page(
+            response = _html(HTTPStatus.INTERNAL_SERVER_ERROR, webpages.message_page(
                 "Something went wrong", "The page could not be made; the terminal running `casereview serve` "
-                                        "shows why.")
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
+                                        "shows why."))
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
         self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
-        self.wfile.write(data)
+        self.wfile.write(response.body)
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
         if not self.quiet:

@@ -191,3 +191,26 @@ def test_the_serve_command_refuses_a_missing_database_and_a_port_in_use(db: Path
         busy = CliRunner().invoke(serve_command, ["--db", str(db), "--port", str(port)])
     assert busy.exit_code == 2 and f"cannot listen on port {port}" in busy.output and "--port" in busy.output
     assert "Example" in CliRunner().invoke(serve_command, ["--help"]).output
+
+
+def test_the_results_can_be_saved_as_an_excel_file_with_their_provenance(site: str, db: Path, tmp_path: Path):
+    import openpyxl
+
+    query = urlencode({"q": "information shared", "nation": "England"})
+    status, body, _ = get(site + "/?" + query)
+    assert f'href="/results.xlsx?{html.escape(query)}"' in body
+    with urllib.request.urlopen(f"{site}/results.xlsx?{query}", timeout=30) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == ("application/vnd.openxmlformats-officedocument."
+                                                    "spreadsheetml.sheet")
+        assert response.headers["Content-Disposition"] == 'attachment; filename="results.xlsx"'
+        (tmp_path / "results.xlsx").write_bytes(response.read())
+    book = openpyxl.load_workbook(tmp_path / "results.xlsx")
+    sheet = book["Results"]
+    header = [cell.value for cell in sheet[1]]
+    saved = [row[header.index("passage_id")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert saved == [hit.passage_id for hit in search(db, "information shared", nation="England")]
+    about = {row[0]: row[1] for row in book["Provenance"].iter_rows(min_row=2, values_only=True)}
+    assert about["query"] == "information shared" and about["reviews"] == "nation England"
+    status, body, _ = get(site + "/results.xlsx")
+    assert status == 400 and "there is nothing to save" in body

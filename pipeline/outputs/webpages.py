@@ -192,7 +192,7 @@ def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
 
 
 def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
-                missing_note: str = "", error: str = "", notes: Sequence[str] = ()) -> str:
+                missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "") -> str:
     """The search page: the form, then the passages found (or the error, or nothing yet), then the notes."""
     parts = [search_form(form, choices)]
     if error:
@@ -210,7 +210,11 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         else:
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
                     else "best match first")
-            parts.append(f"<h2>{counted(len(hits), 'passage')} for {_e(what)}, {kind}</h2><ol class=\"hits\">")
+            parts.append(f"<h2>{counted(len(hits), 'passage')} for {_e(what)}, {kind}</h2>")
+            if download:
+                parts.append(f'<p><a href="{_e(download)}">Save these results as an Excel file</a> (with what was '
+                             "searched, and where the results came from)</p>")
+            parts.append('<ol class="hits">')
             for hit in hits:
                 link = "/passage?" + urlencode({"id": hit.passage_id})
                 ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
