@@ -75,6 +75,10 @@ def test_the_search_page_offers_the_themes_and_filters_the_database_holds(site: 
     assert '<option value="Wales">Wales</option>' in body and '<option value="CPR">CPR</option>' in body
     assert "4 reviews read, 10 passages" in body
     assert "<ol" not in body  # nothing searched yet
+    # each theme the model tagged, to browse: how many passages in how many reviews
+    assert ('<a href="/?theme=voice_of_child">Voice of the child</a> <span class="meta">2 passages in 2 reviews'
+            in body)
+    assert "theme=legal_powers" in body and "1 passage in 1 review" in body
 
 
 def test_the_browser_finds_what_the_command_line_finds_in_the_same_order(site: str, db: Path):

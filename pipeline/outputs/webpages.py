@@ -79,6 +79,9 @@ _NEIGHBOURS = """
 SELECT passage_id, seq, text, page_start, page_end, section FROM passages
 WHERE review_id = $1 AND seq IN ($2 - 1, $2 + 1) ORDER BY seq"""
 _COUNTS = "SELECT (SELECT count(DISTINCT review_id) FROM passages), (SELECT count(*) FROM passages)"
+_THEME_COUNTS = """
+SELECT theme, count(*) AS passages, count(DISTINCT review_id) AS reviews FROM passage_themes
+GROUP BY theme ORDER BY theme"""
 
 
 @dataclass
@@ -111,7 +114,7 @@ class FormChoices:
     review_types: Sequence[str]
     reviews: int = 0
     passages: int = 0
-    notes: list[str] = field(default_factory=list)
+    tagged: dict[str, tuple[int, int]] = field(default_factory=dict)  # theme -> (passages, reviews)
 
 
 def form_choices(con: duckdb.DuckDBPyConnection, themes: Mapping[str, str]) -> FormChoices:
@@ -120,7 +123,8 @@ def form_choices(con: duckdb.DuckDBPyConnection, themes: Mapping[str, str]) -> F
 
     known = KnownValues(con)
     reviews, passages = con.execute(_COUNTS).fetchone()
-    return FormChoices(themes, known.distinct("nation"), known.distinct("review_type"), reviews, passages)
+    tagged = {theme: (count, in_reviews) for theme, count, in_reviews in con.execute(_THEME_COUNTS).fetchall()}
+    return FormChoices(themes, known.distinct("nation"), known.distinct("review_type"), reviews, passages, tagged)
 
 
 def _e(value: Any) -> str:
@@ -197,6 +201,15 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     parts = [search_form(form, choices)]
     if error:
         parts.append(f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>')
+    elif not form.asked and choices.tagged:
+        items = "".join(
+            f'<li><a href="/?{_e(urlencode({"theme": theme}))}">{_e(name)}</a> '
+            f'<span class="meta">{counted(choices.tagged[theme][0], "passage")} in '
+            f'{counted(choices.tagged[theme][1], "review")}</span></li>'
+            for theme, name in choices.themes.items() if theme in choices.tagged)
+        parts.append(f"<h2>Browse by learning theme</h2><ul>{items}</ul>"
+                     '<p class="muted">Each theme lists its passages with the highest probability first. A tag is the '
+                     "model's reading of a passage, not a finding: read the passage before relying on it.</p>")
     elif form.asked:
         names = choices.themes
         what = f"“{form.q.strip()}”" if form.q.strip() else f"the theme {names.get(form.theme, form.theme)}"
