@@ -218,3 +218,12 @@ def test_the_results_can_be_saved_as_an_excel_file_with_their_provenance(site: s
     assert about["query"] == "information shared" and about["reviews"] == "nation England"
     status, body, _ = get(site + "/results.xlsx")
     assert status == 400 and "there is nothing to save" in body
+
+
+def test_several_people_can_search_at_once(site: str):
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [f"/?q=school+{n}" for n in range(6)] + ["/passage?id=northmoor-2019-child-d-p2"] * 6
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda path: get(site + path)[0], paths))
+    assert statuses == [200] * len(paths)
