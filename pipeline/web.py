@@ -1,13 +1,15 @@
 """``casereview serve``: a small web server on this computer (127.0.0.1 only) to search the reviews in a browser.
 
-Two pages, both plain HTML from :mod:`pipeline.outputs.webpages`:
+Pages of plain HTML from :mod:`pipeline.outputs.webpages` (and :mod:`pipeline.outputs.report`):
 
 - ``/`` with the search form; ``/?q=...&theme=...&nation=...`` searches exactly as ``casereview search`` does
   (same words, filters, ranking and limits: :func:`pipeline.search.search_with_forms`);
 - ``/passage?id=PASSAGE_ID``: one passage in its place (review, page, section, the passages before and after),
   its themes with their evidence sentences, and the passages most like it in other reviews;
 - ``/results.xlsx?...`` (linked from the results): the same search saved as an Excel file, with what was
-  searched and where it came from, as ``casereview search --out FILE.xlsx`` writes it.
+  searched and where it came from, as ``casereview search --out FILE.xlsx`` writes it;
+- ``/report`` with a form, and ``/report?area=...&year=...``: a partnership's annual summary, the page
+  ``casereview report`` writes (self-contained, ready to print).
 
 Every request opens the database read-only and closes it before answering, so a ``casereview run`` can write
 between two searches (during a run's writes a search says the database is busy). Only GET is answered. The
@@ -100,7 +102,8 @@ class Pages:
         """The response to a GET of ``target`` (a path with its query string)."""
         parts = urlsplit(target)
         routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
-            "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results}
+            "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
+            "/report": self.report}
         route = routes.get(parts.path)
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -179,6 +182,27 @@ class Pages:
             con.close()
         download = "/results.xlsx?" + query if hits else ""
         return webpages.search_page(form, choices, hits, notes=notes, download=download, **shown)
+
+    def report(self, query: str) -> tuple[HTTPStatus, str]:
+        """The annual summary for an area and year (the page ``casereview report`` writes), or its form."""
+        from pipeline.outputs.report import build_report, parse_years
+
+        fields = {key: values[-1][:MAX_FIELD].strip() for key, values in parse_qs(query).items() if values}
+        area, year = fields.get("area", ""), fields.get("year", "")
+        error = ""
+        if area or year:
+            try:
+                if not area:
+                    raise CaseReviewError("choose an area")
+                return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "))[0]
+            except CaseReviewError as exc:
+                error = str(exc)
+        con, _ = self._open()
+        try:
+            return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
+                    webpages.report_form_page(con, area, year, error))
+        finally:
+            con.close()
 
     def passage(self, query: str) -> tuple[HTTPStatus, str]:
         from pipeline.search import similar

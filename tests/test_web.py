@@ -227,3 +227,20 @@ def test_several_people_can_search_at_once(site: str):
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = list(pool.map(lambda path: get(site + path)[0], paths))
     assert statuses == [200] * len(paths)
+
+
+def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
+    from tests.test_search import CWM_LLWYD
+
+    status, body, _ = get(site + "/report")
+    assert status == 200 and 'action="/report"' in body
+    assert f'<option value="{CWM_LLWYD}">{CWM_LLWYD} (2 reviews, 2020–2022)</option>' in body
+    status, body, _ = get(site + "/report?" + urlencode({"area": CWM_LLWYD, "year": "2020-2022"}))
+    assert status == 200
+    assert f"<title>Learning from case reviews: {CWM_LLWYD}, 2020–2022</title>" in body
+    assert 'id="themes"' in body and 'id="provenance"' in body  # the page `casereview report` writes
+    for query, message in (({"area": CWM_LLWYD, "year": "2030"}, "has no reviews from 2030"),
+                           ({"area": CWM_LLWYD, "year": "last year"}, "is not a year"),
+                           ({"year": "2021"}, "choose an area")):
+        status, body, _ = get(site + "/report?" + urlencode(query))
+        assert status == 400 and message in body and 'action="/report"' in body

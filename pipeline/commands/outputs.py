@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -444,24 +443,12 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
       casereview report --area "Cwm Llwyd" --year 2019-2023 --out cwm-llwyd-2019-2023.html
     """
     from pipeline.outputs.common import counted
-    from pipeline.outputs.report import write_report
+    from pipeline.outputs.report import parse_years, write_report
 
-    result = write_report(db_path, area, _years(year), out)
+    result = write_report(db_path, area, parse_years(year, "--year "), out)
     click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {counted(result.reviews, 'review')} "
                f"({result.reviews_read} read), {counted(result.themes_present, 'theme')} found. Open it in a web "
                "browser.")
-
-
-_YEARS = re.compile(r"\s*(\d{4})\s*(?:(?:-|–|—|to)\s*(\d{4})\s*)?", re.IGNORECASE)
-
-
-def _years(text: str) -> int | tuple[int, int]:
-    """--year as given: "2021", or a span "2019-2023" (also "2019–2023", "2019 to 2023")."""
-    match = _YEARS.fullmatch(text)
-    if not match:
-        raise CaseReviewError(f"--year {text!r} is not a year: give one (2021) or a span of years (2019-2023)")
-    first, last = match.groups()
-    return int(first) if last is None else (int(first), int(last))
 
 
 # --------------------------------------------------------------------------- findings

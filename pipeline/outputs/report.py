@@ -10,6 +10,7 @@ page can say. An area or year without reviews is an error that names the nearest
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,6 +190,27 @@ def _area_list_hint(areas: list[str]) -> str:
         return f"The areas in the database are: {'; '.join(areas)}."
     return (f"The database has {len(areas)} areas; list them with: "
             "casereview sql \"SELECT DISTINCT area FROM reviews ORDER BY area\"")
+
+
+_YEARS = re.compile(r"\s*(\d{4})\s*(?:(?:-|–|—|to)\s*(\d{4})\s*)?", re.IGNORECASE)
+
+
+def parse_years(text: str, label: str = "") -> int | tuple[int, int]:
+    """A year as people type it: "2021", or a span "2019-2023" (also "2019–2023", "2019 to 2023").
+
+    >>> parse_years("2021"), parse_years("2019 to 2023")
+    (2021, (2019, 2023))
+
+    Raises
+    ------
+    CaseReviewError
+        For anything else, naming it after ``label`` (e.g. "--year ").
+    """
+    match = _YEARS.fullmatch(text)
+    if not match:
+        raise CaseReviewError(f"{label}{text!r} is not a year: give one (2021) or a span of years (2019-2023)")
+    first, last = match.groups()
+    return int(first) if last is None else (int(first), int(last))
 
 
 def year_span(year: int | tuple[int, int]) -> tuple[int, int]:

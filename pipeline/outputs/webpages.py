@@ -135,7 +135,9 @@ def _page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-            '<header><a href="/"><h1>Case reviews: search the passages</h1></a></header>'
+            '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
+            '<nav class="muted"><a href="/">Search</a> · <a href="/report">Annual summary for a partnership</a>'
+            "</nav></header>"
             f"{body}</body></html>\n")
 
 
@@ -343,6 +345,34 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     parts.append(_notes(notes))
     return _page(f"{get('title') or get('review_id')}, {pages_label(get('page_start'), get('page_end'))}",
                  "".join(parts))
+
+
+_AREA_YEARS = """
+SELECT area, min(year), max(year), count(*) FROM reviews WHERE area IS NOT NULL AND year IS NOT NULL
+GROUP BY area ORDER BY area"""
+
+
+def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str = "", error: str = "") -> str:
+    """The form for a partnership's annual summary: the area (from those the reviews have) and the year(s)."""
+    areas = [(name, first, last, count) for name, first, last, count in con.execute(_AREA_YEARS).fetchall()]
+    options = "".join(
+        f'<option value="{_e(name)}"{" selected" if name == area else ""}>{_e(name)} ({counted(count, "review")}, '
+        f"{first if first == last else f'{first}–{last}'})</option>" for name, first, last, count in areas)
+    alert = f'<div class="error" role="alert"><strong>No summary:</strong> {_e(error)}</div>' if error else ""
+    body = (
+        "<h2>Annual summary for a safeguarding partnership</h2>"
+        f"{alert}"
+        '<form class="search" method="get" action="/report"><div class="row">'
+        f'<label>Area <select name="area"><option value="">choose an area</option>{options}</select></label>'
+        f'<label>Year, or years <input class="year" name="year" value="{_e(year)}" placeholder="2021"></label>'
+        '<button type="submit">Make the summary</button></div>'
+        '<p class="muted">The summary opens as a page of its own, ready to print or save as PDF from the browser: '
+        "the reviews in scope, how often each learning theme appears against all reviews, the strongest quotes "
+        "with their pages, the reviews' own findings and recommendations, and what it cannot say. A span of "
+        "years (2019-2023) suits an area with few reviews a year. The same page as "
+        "<code>casereview report --area AREA --year YEAR --out FILE.html</code>.</p></form>"
+    )
+    return _page("Annual summary for a safeguarding partnership", body)
 
 
 def message_page(title: str, message: str) -> str:
