@@ -255,8 +255,15 @@ def _notes(notes: Sequence[str]) -> str:
 def search_notes(hits: Sequence[Any], theme: str | None, con: duckdb.DuckDBPyConnection,
                  names: Mapping[str, str]) -> list[str]:
     """What to keep in mind about the theme probabilities shown, as the command line says it."""
+    from pipeline.errors import CaseReviewError
+    from pipeline.outputs.common import resolve_theme
     from pipeline.themes.trust import note_for_tags
 
+    if theme:  # as typed in the address, maybe a theme's name ("Voice of the child")
+        try:
+            theme = resolve_theme(con, theme)
+        except CaseReviewError:
+            theme = None
     models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
     notes = []
     trust = note_for_tags(models)
