@@ -17,14 +17,17 @@ from urllib.parse import urlencode
 
 import duckdb
 
+from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     OCR_NOTE,
+    KnownValues,
     counted,
     local_checks,
     pages_label,
     percent,
     printed_pages_sql,
     read_by_ocr_sql,
+    resolve_theme,
     theme_note,
 )
 
@@ -119,8 +122,6 @@ class FormChoices:
 
 def form_choices(con: duckdb.DuckDBPyConnection, themes: Mapping[str, str]) -> FormChoices:
     """The choices for the search form, read from the database."""
-    from pipeline.outputs.common import KnownValues
-
     known = KnownValues(con)
     reviews, passages = con.execute(_COUNTS).fetchone()
     tagged = {theme: (count, in_reviews) for theme, count, in_reviews in con.execute(_THEME_COUNTS).fetchall()}
@@ -255,8 +256,6 @@ def _notes(notes: Sequence[str]) -> str:
 def search_notes(hits: Sequence[Any], theme: str | None, con: duckdb.DuckDBPyConnection,
                  names: Mapping[str, str]) -> list[str]:
     """What to keep in mind about the theme probabilities shown, as the command line says it."""
-    from pipeline.errors import CaseReviewError
-    from pipeline.outputs.common import resolve_theme
     from pipeline.themes.trust import note_for_tags
 
     if theme:  # as typed in the address, maybe a theme's name ("Voice of the child")
