@@ -814,10 +814,13 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     >>> join_lines(["a multi\u2011agency assess\u00ad", "ment"])
     'a multi-agency assessment'
 
-    A web address broken after "/", "-", "." or "_" is joined as it is:
+    A web address broken after "/", "-", "." or "_" is joined as it is, and so is one broken inside a word of
+    its path when the next line goes on with the path:
 
     >>> join_lines(["See www.example.org.uk/working-", "together/section-47 for the procedure."])
     'See www.example.org.uk/working-together/section-47 for the procedure.'
+    >>> join_lines(["at www.example.ac.uk/sps/resear", "ch/projects/2016 and in the report"])
+    'at www.example.ac.uk/sps/research/projects/2016 and in the report'
     """
     out = normalise(lines[0]).strip()
     previous = lines[0]
@@ -833,6 +836,8 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
         token = line.split(" ", 1)[0]
         if _URL_BREAK.search(out[-200:]) and not line[:1].isupper():
             out = out + line  # a web address broken after "/", "-", "." or "_" carries on without a space
+        elif _URL_IN_PATH.search(out[-200:]) and _PATH_GOES_ON.match(token):
+            out = out + line  # ... or inside a word of its path: ".../sps/resear" + "ch/projects/"
         elif match and line[:1].isupper() and len(match.group(1)) > 1:
             # "Mc-" + "Donald" is one name; "Hyde-" + "Dryden" keeps its hyphen, never a space after it
             joined = match.group(1) + _leading_word(token)
@@ -852,6 +857,8 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
 
 
 _URL_BREAK = re.compile(r"(?:https?://|www\.)\S*[/\-._?=&#]$", re.IGNORECASE)
+_URL_IN_PATH = re.compile(r"(?:https?://|www\.)\S*/\S*[a-z0-9]$", re.IGNORECASE)  # an address with a path
+_PATH_GOES_ON = re.compile(r"[a-z0-9][\w.\-]*/")  # the next line's first word goes on with the path
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "to"})
 # Prefixes that English writes with a hyphen ("multi-agency", "non-relative"), so a hyphen after them at a
 # line end is kept unless the joined word is a common word ("ex-" + "amined", "inter-" + "viewed").
@@ -895,7 +902,8 @@ def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
 
     The document decides first: a form it writes elsewhere. Then English (:mod:`pipeline.lexicon`): a
     common word is joined ("ex-" + "amined"), unless it is an open compound of two whole words ("long-" +
-    "term"); after a prefix English hyphenates, the hyphen stays; two common words that make no known word
+    "term"); after a prefix English hyphenates, the hyphen stays, unless the rest is no word on its own and
+    the whole is a word ("four-" + "teenth", "seven-" + "teenth"); two common words that make no known word
     together keep it ("court-" + "based", "post-" + "placement"); anything else, such as a name broken at a
     syllable, is joined.
     """
@@ -905,11 +913,16 @@ def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
         return True
     if joined in vocabulary:
         return False
-    head, tail = first.lower(), second.lower()
+    # English judges the word broken at the line end: the rest of a compound after it does not count
+    # ("six-" + "teen-year-old" is judged as "six-" + "teen")
+    head, tail = first.lower(), second.lower().split("-")[0]
+    joined = head + tail
     tail_is_word = len(tail) >= 4 and _frequent(tail, _COMMON_PART)
     if head in _HYPHEN_PREFIXES:
         if _frequent(joined, _COMMON):
             return head in _COMPOUND_WORDS and tail_is_word
+        if _frequent(joined, _KNOWN) and log_probability(tail) is None:
+            return False  # "four-" + "teenth": the rest is no word on its own, so the word was broken
         return len(second) > 2
     if _frequent(joined, _KNOWN):
         return False

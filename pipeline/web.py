@@ -8,6 +8,8 @@ Pages of plain HTML from :mod:`pipeline.outputs.webpages` (and :mod:`pipeline.ou
   its themes with their evidence sentences, and the passages most like it in other reviews;
 - ``/results.xlsx?...`` (linked from the results): the same search saved as an Excel file, with what was
   searched and where it came from, as ``casereview search --out FILE.xlsx`` writes it;
+- ``/reviews``: every review, with whether it was read (and why not) and its commonest themes, and
+  ``/review?id=REVIEW_ID``: one review's whole text as read, passage by passage, with pages, sections and themes;
 - ``/report`` with a form, and ``/report?area=...&year=...``: a partnership's annual summary, the page
   ``casereview report`` writes (self-contained, ready to print).
 
@@ -103,7 +105,7 @@ class Pages:
         parts = urlsplit(target)
         routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
             "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
-            "/report": self.report}
+            "/report": self.report, "/reviews": self.reviews, "/review": self.review}
         route = routes.get(parts.path)
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -182,6 +184,27 @@ class Pages:
             con.close()
         download = "/results.xlsx?" + query if hits else ""
         return webpages.search_page(form, choices, hits, notes=notes, download=download, **shown)
+
+    def reviews(self, query: str) -> tuple[HTTPStatus, str]:
+        """Every review in the database, with whether it was read."""
+        con, names = self._open()
+        try:
+            return HTTPStatus.OK, webpages.reviews_page(con, names)
+        finally:
+            con.close()
+
+    def review(self, query: str) -> tuple[HTTPStatus, str]:
+        """One review's whole text as read, passage by passage, with pages and themes."""
+        review_id = (parse_qs(query).get("id") or [""])[-1].strip()[:MAX_FIELD]
+        con, names = self._open()
+        try:
+            page = webpages.review_page(con, review_id, names) if review_id else None
+        finally:
+            con.close()
+        if page is None:
+            return HTTPStatus.NOT_FOUND, webpages.message_page(
+                "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
+        return HTTPStatus.OK, page
 
     def report(self, query: str) -> tuple[HTTPStatus, str]:
         """The annual summary for an area and year (the page ``casereview report`` writes), or its form."""

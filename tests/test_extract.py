@@ -1385,6 +1385,12 @@ def test_hyphenation_is_undone_but_compounds_kept() -> None:
     # English decides what the document does not: a common word is joined, two words keep their hyphen
     assert join_lines(["she was ex-", "amined by a court-", "based team"]) == "she was examined by a court-based team"
     assert join_lines(["a long-", "term plan"]) == "a long-term plan"
+    # after a prefix English hyphenates ("four-year-old"), a rest that is no word joins a rarer whole word
+    assert join_lines(["for the four-", "teenth time, and the seven-", "teenth"]) == \
+        "for the fourteenth time, and the seventeenth"
+    assert join_lines(["a four-", "year plan and a multi-", "agency one"]) == "a four-year plan and a multi-agency one"
+    assert join_lines(["a six-", "teen-year-old and a long-", "term-care plan"]) == \
+        "a sixteen-year-old and a long-term-care plan"
     assert join_lines(["(Mc-", "Donald and Hyde-", "Dryden 2015)"]) == "(McDonald and Hyde-Dryden 2015)"
 
 

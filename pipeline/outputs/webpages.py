@@ -137,8 +137,8 @@ def _page(title: str, body: str) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
             '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
-            '<nav class="muted"><a href="/">Search</a> · <a href="/report">Annual summary for a partnership</a>'
-            "</nav></header>"
+            '<nav class="muted"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
+            '<a href="/report">Annual summary for a partnership</a></nav></header>'
             f"{body}</body></html>\n")
 
 
@@ -314,7 +314,9 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     get = row.get
     parts = [f'<h2>{_e(get("title") or get("review_id"))}</h2>',
              f'<p class="meta">{_where(row, get)} · review id {_e(get("review_id"))} · passage id '
-             f'{_e(get("passage_id"))}</p>']
+             f'{_e(get("passage_id"))}</p>',
+             f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
+             "the whole review</a></p>"]
     if get("source"):
         parts.append(f'<p class="meta">Source: {_e(get("source"))}</p>')
     if view.before:
@@ -351,6 +353,87 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     parts.append(_notes(notes))
     return _page(f"{get('title') or get('review_id')}, {pages_label(get('page_start'), get('page_end'))}",
                  "".join(parts))
+
+
+_REVIEWS = """
+SELECT review_id, title, area, nation, review_type, year, status, error, pages, passages, themes
+FROM v_review_summary ORDER BY year DESC NULLS LAST, area, title, review_id"""
+_REVIEW = "SELECT * FROM v_review_summary WHERE review_id = $1"
+_REVIEW_PASSAGES = f"""
+SELECT p.passage_id, p.seq, p.text, p.page_start, p.page_end, p.section, {read_by_ocr_sql("p")} AS ocr,
+       {printed_pages_sql("p")},
+       (SELECT list({{'theme': t.theme, 'score': t.score}} ORDER BY t.score DESC) FROM passage_themes t
+        WHERE t.passage_id = p.passage_id) AS themes
+FROM passages p WHERE p.review_id = $1 ORDER BY p.seq"""
+_REVIEW_THEMES = """
+SELECT theme, passages_tagged, max_score FROM review_themes WHERE review_id = $1
+ORDER BY passages_tagged DESC, theme"""
+STATUS_WORDS = {"ok": "read", "failed": "could not be read", "needs_ocr": "needs OCR (no text could be read)",
+                "not_processed": "not read yet"}
+
+
+def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str]) -> str:
+    """Every review in the database, newest first, with whether it was read and its commonest themes."""
+    rows = con.execute(_REVIEWS).fetchall()
+    items = []
+    for review_id, title, area, nation, kind, year, status, error, pages, passages, themes in rows:
+        link = "/review?" + urlencode({"id": review_id})
+        state = STATUS_WORDS.get(status, status)
+        detail = (f"{counted(pages or 0, 'page')}, {counted(passages, 'passage')}" if status == "ok"
+                  else _e(error or ""))
+        shown = ", ".join(names.get(theme, theme) for theme in (themes or [])[:4])
+        items.append(
+            f'<tr><td><a href="{_e(link)}">{_e(title or review_id)}</a></td><td>{_e(area)}</td>'
+            f"<td>{_e(year)}</td><td>{_e(nation)}</td><td>{_e(kind)}</td><td>{_e(state)}"
+            + (f'<br><span class="meta">{detail}</span>' if detail else "") + f"</td><td>{_e(shown)}</td></tr>")
+    body = (f"<h2>The reviews ({counted(len(rows), 'review')})</h2>"
+            "<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
+            f"<th>Commonest themes</th></tr>{''.join(items)}</table>"
+            '<p class="muted">Newest first. A review that could not be read says why; `casereview status` in the '
+            "terminal says the same.</p>")
+    return _page("The reviews", body)
+
+
+def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[str, str]) -> str | None:
+    """One review as the pipeline read it: its details, its themes, and every passage in order, each with its
+    page, section and themes (an anchor ``#p-PASSAGE_ID`` for each); None when there is no such review."""
+    cursor = con.execute(_REVIEW, [review_id])
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    review = dict(zip([column[0] for column in cursor.description], found, strict=True))
+    parts = [f"<h2>{_e(review['title'] or review_id)}</h2>",
+             '<p class="meta">' + " · ".join(_e(part) for part in (
+                 review["area"], review["year"], review["nation"], review["review_type"],
+                 f"review id {review_id}") if part not in (None, "")) + "</p>"]
+    if review.get("source"):
+        parts.append(f'<p class="meta">Source: {_e(review["source"])}</p>')
+    if review["status"] != "ok":
+        parts.append(f'<div class="error"><strong>This review {_e(STATUS_WORDS.get(review["status"], ""))}.'
+                     f"</strong> {_e(review.get('error') or '')}</div>")
+    themes = con.execute(_REVIEW_THEMES, [review_id]).fetchall()
+    if themes:
+        rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td><td>{_e(percent(best))}</td></tr>"
+                       for theme, count, best in themes)
+        parts.append("<h2>Learning themes in this review</h2><table><tr><th>Theme</th><th>Passages</th>"
+                     f"<th>Highest probability</th></tr>{rows}</table>")
+    passages = con.execute(_REVIEW_PASSAGES, [review_id]).fetchall()
+    if passages:
+        parts.append(f"<h2>The text, as read ({counted(len(passages), 'passage')})</h2>")
+        section = object()
+        for passage_id, _, text, start, end, heading, ocr, printed_start, printed_end, tags in passages:
+            if heading != section:
+                section = heading
+                if heading:
+                    parts.append(f"<h3>{_e(heading)}</h3>")
+            chips = _theme_chips({tag["theme"]: tag["score"] for tag in tags or []}, names)
+            pages = pages_label(start, end, printed_start, printed_end)
+            parts.append(
+                f'<div id="p-{_e(passage_id)}"><p class="meta">{_e(pages)}'
+                + (f" · {_e(OCR_NOTE)}" if ocr else "")
+                + f' · <a href="/passage?{_e(urlencode({"id": passage_id}))}">this passage</a></p>'
+                f"<p>{_e(text)}</p>" + (f'<div class="themes">{chips}</div>' if chips else "") + "</div>")
+    return _page(review["title"] or review_id, "".join(parts))
 
 
 _AREA_YEARS = """
