@@ -245,3 +245,31 @@ def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
                            ({"year": "2021"}, "choose an area")):
         status, body, _ = get(site + "/report?" + urlencode(query))
         assert status == 400 and message in body and 'action="/report"' in body
+
+
+def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
+    status, body, _ = get(site + "/reviews")
+    assert status == 200 and "The reviews (6 reviews)" in body
+    # newest first; a review that could not be read says so, and why
+    assert body.index("cwm-llwyd-2022-child-w") < body.index("cwm-llwyd-2020-child-t")
+    assert "needs OCR (no text could be read)" in body and "could not be read" in body
+    assert 'href="/review?id=northmoor-2019-child-d"' in body
+
+    status, body, _ = get(site + "/review?id=northmoor-2019-child-d")
+    assert status == 200 and "<h2>Child D: a child safeguarding practice review</h2>" in body
+    # every passage, in the review's order, under its section, with its page and themes
+    texts = ["The referral about bruising was not shared with the GP.",
+             "Her wishes and feelings were never recorded.", "Earlier concerns were not weighed."]
+    assert [body.index(text) for text in texts] == sorted(body.index(text) for text in texts)
+    assert body.count("<h3>Findings</h3>") == 1 and "<h3>Analysis</h3>" in body
+    assert 'id="p-northmoor-2019-child-d-p2"' in body and "p. 3–4" in body and "p. 5" in body
+    assert '<span class="theme">Voice of the child 88%</span>' in body
+    assert "<td>Information sharing</td><td>1</td><td>92%</td>" in body  # the review's themes, rolled up
+    # a passage page leads to its place in the whole review
+    _, passage, _ = get(site + "/passage?id=northmoor-2019-child-d-p2")
+    assert 'href="/review?id=northmoor-2019-child-d#p-northmoor-2019-child-d-p2"' in passage
+
+    status, body, _ = get(site + "/review?id=northmoor-2021-child-m")
+    assert status == 200 and "This review needs OCR" in body
+    status, body, _ = get(site + "/review?id=nobody")
+    assert status == 404 and "No review has the id &#x27;nobody&#x27;" in body and 'href="/reviews"' in body
