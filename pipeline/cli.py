@@ -38,7 +38,9 @@ def main() -> None:
     text page by page, splits it into passages, tags the learning themes each passage is about, and keeps
     everything in a database you can search.
 
+    \b
     Start with:  casereview run --manifest corpus_manifest/demo.csv
+    Then:        casereview serve       (search the reviews in your web browser)
     """
     quiet_third_parties()
 
