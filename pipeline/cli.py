@@ -113,7 +113,8 @@ def format_summary(summary: dict, db_path: Path) -> str:
             f" and {len(others) - NOT_IN_MANIFEST_SHOWN} more" if len(others) > NOT_IN_MANIFEST_SHOWN else "")
         lines.append(f"  in the database but not in this manifest (kept, and still searched and counted; "
                      f"`casereview remove{db} REVIEW_ID` removes one): {shown}")
-    lines.append(f"Database: {db_path}   (try: casereview status{db}, casereview sql{db} \"SELECT ...\")")
+    lines.append(f"Database: {db_path}   (try: casereview serve{db} to search it in your browser, casereview "
+                 f"status{db}, casereview sql{db} \"SELECT ...\")")
     return "\n".join(lines)
 
 
