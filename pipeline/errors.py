@@ -17,6 +17,10 @@ class ExtractError(CaseReviewError):
     """A document could not be turned into text (corrupt, encrypted, not a PDF)."""
 
 
+class DatabaseBusy(CaseReviewError):
+    """The database is being written (a run, a removal): reading it has to wait a moment."""
+
+
 def duration_text(seconds: float) -> str:
     """A time limit as a message gives it: '30 minutes', '90 seconds', '0.5 seconds'.
 

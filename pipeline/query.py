@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.errors import CaseReviewError
+from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.settings import no_database_message
 
 
@@ -17,8 +17,10 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
         raise CaseReviewError(no_database_message(path))
     try:
         con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        raise CaseReviewError(
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        # IOException: another program holds the file for writing; ConnectionException: this program does
+        # (a search rebuilding its tables), which DuckDB will not share with a read-only connection
+        raise DatabaseBusy(
             f"{path}: the database is busy (a run is writing to it): try again in a moment ({exc})"
         ) from None
     try:

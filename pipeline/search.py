@@ -572,15 +572,20 @@ def search(
                              limit=limit).hits
 
 
-def search_with_forms(db_path: Path | str | None, query: str | None, **options: Any) -> SearchResult:
+def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh: bool = True,
+                      **options: Any) -> SearchResult:
     """``search`` (same parameters), with what people should be told about it: the other forms it also looked
     for (the other way of writing a statutory section, "section 47" for "s47"; the other way the reviews
     join a compound, "co-sleeping" for "cosleeping"; the abbreviations the reviews define for long forms in
     the query, "MARAC"), and the words of the query that no passage uses, with spellings that passages do
-    use ("safeguarding" for "safegaurding")."""
-    con = open_database(db_path)
+    use ("safeguarding" for "safegaurding").
+
+    With ``refresh`` (the default) a search first upgrades an older database and rebuilds a stale search index
+    or tables; without it, it only reads (``casereview serve`` does both once, with :func:`prepare_for_reading`,
+    before it answers anyone)."""
+    con = open_database(db_path, upgrade=refresh)
     try:
-        wanted = _refresh_wanted(con) if query and query.strip() else None
+        wanted = _refresh_wanted(con) if refresh and query and query.strip() else None
         if wanted:
             con.close()
             _refresh_in(resolve_db(db_path), rebuild_index=wanted == "index")
@@ -1055,6 +1060,18 @@ def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if con.execute(_RUN_IN_PROGRESS).fetchone()[0] else wanted
 
 
+def prepare_for_reading(db_path: Path | str | None) -> None:
+    """Upgrade the database's schema and rebuild a stale search index or tables now, so that later readers
+    can open it read-only and search it without writing (``casereview serve`` calls this before it starts)."""
+    con = open_database(db_path)
+    try:
+        wanted = _refresh_wanted(con)
+    finally:
+        con.close()
+    if wanted:
+        _refresh_in(resolve_db(db_path), rebuild_index=wanted == "index")
+
+
 def refresh_search(path: Path) -> bool:
     """Rebuild the full-text index and the search tables of the database file after rows were deleted (they
     follow neither inserts nor deletions); False, leaving it untouched, if the file is busy or read-only."""
@@ -1329,7 +1346,8 @@ def _shorten(text: str, width: int = SNIPPET_CHARS) -> str:
 
 
 def similar(
-    db_path: Path | str | None, passage_or_review_id: str, limit: int = 10, *, other_reviews: bool = False
+    db_path: Path | str | None, passage_or_review_id: str, limit: int = 10, *, other_reviews: bool = False,
+    upgrade: bool = True,
 ) -> list[SimilarHit]:
     """Find what is most like a passage or a review, by the meaning of the text (embeddings).
 
@@ -1346,6 +1364,8 @@ def similar(
         At most this many results (1-1000).
     other_reviews : bool
         For a passage: only passages of other reviews (by default the passage's own review counts too).
+    upgrade : bool
+        Upgrade an older database first (see ``open_database``); False for a reader that never writes.
 
     Returns
     -------
@@ -1360,7 +1380,7 @@ def similar(
     if not 1 <= limit <= MAX_LIMIT:
         raise CaseReviewError(f"--limit must be between 1 and {MAX_LIMIT} (got {limit})")
     wanted = passage_or_review_id.strip()
-    con = open_database(db_path)
+    con = open_database(db_path, upgrade=upgrade)
     try:
         if not con.execute(_HAS_EMBEDDINGS).fetchone()[0]:
             raise CaseReviewError(

@@ -13,14 +13,18 @@ Pages of plain HTML from :mod:`pipeline.outputs.webpages` (and :mod:`pipeline.ou
 - ``/report`` with a form, and ``/report?area=...&year=...``: a partnership's annual summary, the page
   ``casereview report`` writes (self-contained, ready to print).
 
-Every request opens the database read-only and closes it before answering, so a ``casereview run`` can write
-between two searches (during a run's writes a search says the database is busy). Only GET is answered. The
-server listens on the loopback address only: other computers cannot reach it, and nothing is sent anywhere.
+Before it starts, ``casereview serve`` upgrades the database and rebuilds a stale search index once
+(:func:`pipeline.search.prepare_for_reading`); after that every request only reads: it opens the database
+read-only, never waits for a writer, and closes it before answering, so a ``casereview run`` can write between
+two searches (while it writes, a page says the database is busy, status 503). Only GET is answered. The server
+listens on the loopback address only, and answers only requests addressed to 127.0.0.1 or localhost (a web
+page elsewhere cannot reach it through a name of its own); nothing is sent anywhere.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from pipeline.errors import CaseReviewError
+from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.outputs import webpages
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,12 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_FIELD = 500  # characters of one form field that are read: a search is words, not a document
+_YEAR = re.compile(r"[0-9]{4}")
+_NUMBER = re.compile(r"[0-9]{1,4}")
+# The command line's option names in the search's messages, as the form labels them
+_FIELD_NAMES = {"--year-from": "From year", "--year-to": "To year", "--min-score": "Lowest theme probability",
+                "--section": "Heading contains", "--nation": "Nation", "--review-type": "Review type",
+                "--area": "Area contains", "--theme": "Learning theme", "--limit": "Show"}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,7 +89,7 @@ def read_form(query: str) -> webpages.SearchForm:
         "q", "theme", "min_score", "year_from", "year_to", "nation", "review_type", "area", "section")})
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
         value = getattr(form, key)
-        if value and not value.isdigit():
+        if value and not _YEAR.fullmatch(value):
             raise BadRequest(f"{label}: '{value}' is not a year; give four figures, e.g. 2019", form)
     if form.min_score:
         try:
@@ -90,7 +100,7 @@ def read_form(query: str) -> webpages.SearchForm:
             raise BadRequest(f"Lowest theme probability: '{form.min_score}' is not a number from 0 to 1, "
                              "e.g. 0.8", form)
     limit = fields.get("limit", "")
-    form.limit = int(limit) if limit.isdigit() and int(limit) in webpages.LIMITS else 20
+    form.limit = int(limit) if _NUMBER.fullmatch(limit) and int(limit) in webpages.LIMITS else 20
     return form
 
 
@@ -121,7 +131,7 @@ class Pages:
     def _open(self):
         from pipeline.outputs.common import open_database, theme_names
 
-        con = open_database(self.db_path)
+        con = open_database(self.db_path, upgrade=False)
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
@@ -135,16 +145,25 @@ class Pages:
             return HTTPStatus.OK, self._search_page(form)
         try:
             result = self._search(form)
+        except DatabaseBusy:
+            raise
         except CaseReviewError as exc:
-            return HTTPStatus.BAD_REQUEST, self._search_page(form, error=str(exc))
+            return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also,
                                                 missing_note=missing_note(result.missing), query=query)
 
     def _search(self, form: webpages.SearchForm):
-        """``search_with_forms`` with the form's words, theme and filters (as ``casereview search`` takes them)."""
+        """``search_with_forms`` with the form's words, theme and filters (as ``casereview search`` takes them),
+        reading only. A theme given by its name ("Voice of the child") becomes its id, so the form shows it."""
+        from pipeline.outputs.common import resolve_theme
         from pipeline.search import search_with_forms
 
-        return search_with_forms(self.db_path, form.q or None, **self._options(form))
+        if form.theme:
+            try:
+                form.theme = resolve_theme(None, form.theme)
+            except CaseReviewError:
+                pass  # the search names the themes there are
+        return search_with_forms(self.db_path, form.q or None, refresh=False, **self._options(form))
 
     @staticmethod
     def _options(form: webpages.SearchForm) -> dict:
@@ -162,12 +181,16 @@ class Pages:
 
         try:
             form = read_form(query)
+        except BadRequest as exc:
+            return HTTPStatus.BAD_REQUEST, self._search_page(exc.form, error=str(exc))
+        try:
             if not form.asked:
-                raise BadRequest("there is nothing to save: search for some words or a theme first", form)
+                raise CaseReviewError("there is nothing to save: search for some words or a theme first")
             result = self._search(form)
+        except DatabaseBusy:
+            raise
         except CaseReviewError as exc:
-            return HTTPStatus.BAD_REQUEST, self._search_page(getattr(exc, "form", None) or read_form(""),
-                                                             error=str(exc))
+            return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "results.xlsx"
             save_results(self.db_path, result, out, searched={"query": form.q or None, **self._options(form)})
@@ -217,7 +240,11 @@ class Pages:
             try:
                 if not area:
                     raise CaseReviewError("choose an area")
-                return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "))[0]
+                if not year:
+                    raise CaseReviewError("give a year (2021) or a span of years (2019-2023)")
+                return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "), upgrade=False)[0]
+            except DatabaseBusy:
+                raise
             except CaseReviewError as exc:
                 error = str(exc)
         con, _ = self._open()
@@ -245,10 +272,19 @@ class Pages:
         finally:
             con.close()
         try:
-            like, note = similar(self.db_path, passage_id, limit=5, other_reviews=True), ""
+            like, note = similar(self.db_path, passage_id, limit=5, other_reviews=True, upgrade=False), ""
+        except DatabaseBusy:
+            raise
         except CaseReviewError as exc:
             like, note = [], str(exc)
         return HTTPStatus.OK, webpages.passage_page(view, names, like, note, notes)
+
+
+def _as_form(message: str) -> str:
+    """A search's message with the command line's option names as the form labels them."""
+    for option, label in _FIELD_NAMES.items():
+        message = message.replace(option, label)
+    return message
 
 
 class _Tagged:
@@ -267,7 +303,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         try:
-            response = self.pages.answer(self.path)
+            if not self._addressed_here():
+                response = _html(HTTPStatus.BAD_REQUEST, webpages.message_page(
+                    "Wrong address", "Open this page as http://127.0.0.1 or http://localhost with the port that "
+                                     "`casereview serve` printed."))
+            else:
+                response = self.pages.answer(self.path)
         except Exception:  # a bug: answer, and leave the traceback in the terminal
             log.exception("error answering %s", self.path)
             response = _html(HTTPStatus.INTERNAL_SERVER_ERROR, webpages.message_page(
@@ -283,6 +324,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
         self.wfile.write(response.body)
+
+    def _addressed_here(self) -> bool:
+        """Whether the request names this server as 127.0.0.1 or localhost (a page on another site that has
+        pointed a name of its own at 127.0.0.1 sends that name, and is refused)."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        port = self.server.server_address[1]
+        return host in {f"127.0.0.1:{port}", f"localhost:{port}"} or (
+            port == 80 and host in {"127.0.0.1", "localhost"})
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
         if not self.quiet:

@@ -676,12 +676,12 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     text = " ".join((tmp_path / "b.md").read_text(encoding="utf-8").split())
     assert "Checked on 15 passages labelled by hand (check.csv, recorded " in text
     assert "over the core themes (1 of 4 with passages marked), the model found on average " in text
-    assert "Voice of the child, on 15 passages labelled by hand (check.csv): 12 were marked with it; the model " \
-           "found" in text
+    assert "Voice of the child, on 15 passages labelled by hand for it (check.csv): 12 were marked with it; the " \
+           "model found" in text
     assert "Checked in this database: Voice of the child, on 15 passages" in export.output
     assessment = run(export_command, ["--theme", "assessment", "--format", "md"], copy)
-    assert ("Assessment: none of the 15 passages labelled by hand (check.csv) were marked with it, too few to say"
-            in " ".join(assessment.output.split()))
+    assert ("Assessment: none of the 15 passages labelled by hand for it (check.csv) were marked with it, too few "
+            "to say" in " ".join(assessment.output.split()))
     report = run(report_command, ["--area", "Cwm Llwyd", "--year", "2022", "--out", str(tmp_path / "r.html")], copy)
     assert report.exit_code == 0, report.output
     html = (tmp_path / "r.html").read_text(encoding="utf-8")

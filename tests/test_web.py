@@ -11,6 +11,7 @@ import html
 import shutil
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -111,6 +112,8 @@ def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str)
     ({"theme": "voice of children"}, "unknown theme &#x27;voice of children&#x27;"),
     ({"q": "school", "nation": "Narnia"}, "no review has nation &#x27;Narnia&#x27;"),
     ({"q": '"unbalanced'}, "quote"),
+    ({"q": "school", "year_from": "\u00b2"}, "From year: &#x27;\u00b2&#x27; is not a year"),  # a digit to Python
+    ({"q": "school", "year_from": "2022", "year_to": "2019"}, "From year 2022 is after To year 2019: swap them"),
 ])
 def test_a_value_that_cannot_be_used_is_explained_on_the_page(site: str, query: dict, message: str):
     status, body, _ = get(site + "/?" + urlencode(query))
@@ -159,6 +162,54 @@ def test_unknown_passages_and_pages_say_where_to_go(site: str, path: str, status
 def test_only_reading_is_answered(site: str):
     assert get(site + "/", method="POST")[0] == 501
     assert get(site + "/", method="DELETE")[0] == 501
+    assert get(site + "/?" + urlencode({"q": "school", "limit": "\u00b2"}))[0] == 200  # an odd number to show: 20
+
+
+def test_only_requests_addressed_to_this_computer_are_answered(site: str):
+    port = site.rsplit(":", 1)[1]
+    for host, expected in ((f"localhost:{port}", 200), (f"127.0.0.1:{port}", 200),
+                           (f"attacker.example:{port}", 400), ("", 400)):
+        request = urllib.request.Request(site + "/", headers={"Host": host})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, body = response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read().decode("utf-8")
+        assert status == expected, host
+        if expected == 400:
+            assert "Wrong address" in body and "passage" not in body.split("Wrong address", 1)[1][:20]
+
+
+def test_a_theme_given_by_name_stays_chosen_and_a_failed_download_keeps_the_form(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"theme": "Voice of the child", "nation": "England"}))
+    assert status == 200 and '<option value="voice_of_child" selected>' in body
+    status, body, _ = get(site + "/results.xlsx?" + urlencode({"q": "school", "area": "Nowhere"}))
+    assert status == 400 and "no review&#x27;s area contains &#x27;Nowhere&#x27;" in body
+    assert 'name="area" value="Nowhere"' in body  # the form as it was filled in, to correct it
+
+
+def test_the_pages_only_read_and_say_so_when_the_database_is_busy(db: Path, tmp_path: Path):
+    import hashlib
+
+    from pipeline.search import search_tables_fresh
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:  # search tables gone, as after a removal whose rebuild failed
+        con.execute("DROP SCHEMA IF EXISTS search_index CASCADE")
+        assert not search_tables_fresh(con)  # a search from the command line would rebuild them now
+    stale = hashlib.sha256(copy.read_bytes()).hexdigest()
+    for site in _serve(copy):
+        paths = ["/", "/?q=school", "/?theme=voice_of_child", "/reviews", "/review?id=northmoor-2019-child-d",
+                 "/passage?id=northmoor-2019-child-d-p2", "/report?area=Northmoor&year=2019"]
+        for path in paths:
+            assert get(site + path)[0] in (200, 400), path  # answered, never a crash
+        assert hashlib.sha256(copy.read_bytes()).hexdigest() == stale  # nothing was written
+        with duckdb.connect(str(copy)):  # a run writing: pages say so at once, and nothing waits
+            started = time.monotonic()
+            status, body, _ = get(site + "/?q=school")
+            assert status == 503 and "the database is busy" in body
+            assert time.monotonic() - started < 5
 
 
 def test_a_recorded_check_is_quoted_beside_a_theme_search(db: Path, tmp_path: Path):
@@ -170,14 +221,19 @@ def test_a_recorded_check_is_quoted_beside_a_theme_search(db: Path, tmp_path: Pa
                                 "f1": 0.82, "f1_interval": [0.6, 0.95]}
     report = {"items": 40, "themes": themes, "macro_core": {"f1": 0.82, "precision": 0.9, "recall": 0.75,
                                                              "themes": ["voice_of_child"], "of": 4}}
+    themes["parental_factors"] = {"support": 0, "tagged": 3, "left_out": 40, "precision": 0.0, "recall": None,
+                                  "f1": None}  # no column for it in the sheet
     Store(copy).record_check(THEME_MODEL, "ours.xlsx", "d" * 64, report)
     for site in _serve(copy):
         for theme in ("voice_of_child", "Voice of the child"):  # the select sends ids; an address may hold a name
             status, body, _ = get(site + "/?" + urlencode({"theme": theme}))
             assert status == 200
-            assert ("Checked in this database: Voice of the child, on 40 passages labelled by hand (ours.xlsx): 12 "
-                    "were marked with it; the model found 75% of them, and 90% of the 10 passages it tagged with it "
-                    "were marked so.") in body
+            assert ("Checked in this database: Voice of the child, on 39 passages labelled by hand for it "
+                    "(ours.xlsx): 12 were marked with it; the model found 75% of them, and 90% of the 10 passages it "
+                    "tagged with it were marked so.") in body
+        status, body, _ = get(site + "/?" + urlencode({"theme": "parental_factors"}))
+        assert ("Checked in this database: Parental difficulties was not labelled in ours.xlsx (no column for it, "
+                "or every passage marked unsure): the check says nothing about it.") in body
 
 
 def test_without_a_database_the_page_says_how_to_make_one(tmp_path: Path):
@@ -270,6 +326,18 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert 'href="/review?id=northmoor-2019-child-d#p-northmoor-2019-child-d-p2"' in passage
 
     status, body, _ = get(site + "/review?id=northmoor-2021-child-m")
-    assert status == 200 and "This review needs OCR" in body
+    assert status == 200 and "No text could be read from this review&#x27;s document (it needs OCR)." in body
     status, body, _ = get(site + "/review?id=nobody")
     assert status == 404 and "No review has the id &#x27;nobody&#x27;" in body and 'href="/reviews"' in body
+
+
+def test_serve_rebuilds_stale_search_tables_once_before_it_answers(db: Path, tmp_path: Path):
+    from pipeline.search import prepare_for_reading, search_tables_fresh
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("DROP SCHEMA IF EXISTS search_index CASCADE")
+    prepare_for_reading(copy)  # what `casereview serve` does first
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert search_tables_fresh(con)

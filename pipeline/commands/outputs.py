@@ -575,12 +575,14 @@ def serve_command(port: int, db_path: Path | None) -> None:
       casereview serve
       casereview serve --port 8800 --db outputs/wales.duckdb
     """
+    from pipeline.search import prepare_for_reading
     from pipeline.settings import no_database_message
     from pipeline.web import HOST, make_server
 
     path = db_path or default_db()
     if not path.exists():
         raise CaseReviewError(no_database_message(path))
+    prepare_for_reading(path)  # any upgrade or index rebuild now: the pages only read
     try:
         server = make_server(db_path, port)
     except OSError as exc:

@@ -49,13 +49,16 @@ def resolve_db(db_path: Path | str | None) -> Path:
     return Path(db_path) if db_path else default_db()
 
 
-def open_database(db_path: Path | str | None) -> duckdb.DuckDBPyConnection:
+def open_database(db_path: Path | str | None, upgrade: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the database read-only (full-text search loaded), upgrading its schema first if it is older.
 
     Parameters
     ----------
     db_path : Path, str or None
         The database file; None for the default.
+    upgrade : bool
+        Apply pending schema migrations first (which writes, and waits for a writer). False for a reader that
+        has upgraded the database once already (``casereview serve``).
 
     Returns
     -------
@@ -65,7 +68,7 @@ def open_database(db_path: Path | str | None) -> duckdb.DuckDBPyConnection:
     Raises
     ------
     CaseReviewError
-        If there is no database yet, or it is busy or not a casereview database.
+        If there is no database yet, or it is not a casereview database; ``DatabaseBusy`` if it is being written.
     """
     from pipeline.query import read_only_connection
     from pipeline.store import Store
@@ -73,8 +76,10 @@ def open_database(db_path: Path | str | None) -> duckdb.DuckDBPyConnection:
     path = resolve_db(db_path)
     if not path.exists():
         raise CaseReviewError(no_database_message(path))
-    # An older database lacks the views: Store applies any pending migration (a no-op when up to date).
-    Store(path)
+    # An older database lacks the views: Store applies any pending migration (a no-op when up to date). A
+    # reader that must never write, nor wait for a writer (the web pages), passes upgrade=False.
+    if upgrade:
+        Store(path)
     _install_fts_once()
     con = read_only_connection(path)
     # A long query would otherwise draw a progress bar on stdout, in the middle of the command's output.
@@ -219,7 +224,8 @@ def theme_note(theme_models: list[str], theme: str, name: str | None = None) -> 
 _LATEST_CHECK = """
 SELECT check_id, recorded_at, gold_file, passages, sample, report FROM theme_checks
 WHERE model_version = $1 ORDER BY recorded_at DESC, check_id LIMIT 1"""
-_CHECK_SCORES = "SELECT theme, support, tagged, precision, recall FROM theme_check_scores WHERE check_id = $1"
+_CHECK_SCORES = """
+SELECT theme, support, tagged, left_out, precision, recall FROM theme_check_scores WHERE check_id = $1"""
 
 
 def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
@@ -252,18 +258,22 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
                     + (f", 95% interval {interval[0]:.2f}-{interval[1]:.2f}" if interval else "") + ")")
     summary += "."
     notes = {}
-    for theme, support, tagged, precision, recall in con.execute(_CHECK_SCORES, [check_id]).fetchall():
+    for theme, support, tagged, left_out, precision, recall in con.execute(_CHECK_SCORES, [check_id]).fetchall():
         name = (names or {}).get(theme, theme)
-        if support < CHECKED_SENTENCES:
-            notes[theme] = (f"{name}: {'none' if support == 0 else f'only {support}'} of the {passages} passages "
-                            f"labelled by hand ({gold_file}) were marked with it, too few to say how its tags hold "
-                            "on these reviews.")
-            continue
-        found = f"the model found {percent(recall)} of them"
-        agreed = (f"{percent(precision)} of the {tagged} passages it tagged with it were marked so" if tagged
-                  else "it tagged none")
-        notes[theme] = (f"{name}, on {passages} passages labelled by hand ({gold_file}): {support} were marked with "
-                        f"it; {found}, and {agreed}.")
+        judged = passages - (left_out or 0)  # passages marked unsure (?) for the theme are left out of it
+        if judged <= 0:
+            notes[theme] = (f"{name} was not labelled in {gold_file} (no column for it, or every passage marked "
+                            "unsure): the check says nothing about it.")
+        elif support < CHECKED_SENTENCES:
+            notes[theme] = (f"{name}: {'none' if support == 0 else f'only {support}'} of the {judged} passages "
+                            f"labelled by hand for it ({gold_file}) were marked with it, too few to say how its "
+                            "tags hold on these reviews.")
+        else:
+            found = f"the model found {percent(recall)} of them"
+            agreed = (f"{percent(precision)} of the {tagged} passages it tagged with it were marked so" if tagged
+                      else "it tagged none")
+            notes[theme] = (f"{name}, on {judged} passages labelled by hand for it ({gold_file}): {support} were "
+                            f"marked with it; {found}, and {agreed}.")
     return summary, notes
 
 

@@ -328,15 +328,16 @@ def _share(part: Any, whole: Any) -> float | None:
 # --------------------------------------------------------------------------- writing
 
 
-def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int]) -> tuple[str, dict[str, Any]]:
-    """The report's HTML and the data behind it.
+def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int],
+                 upgrade: bool = True) -> tuple[str, dict[str, Any]]:
+    """The report's HTML and the data behind it (``upgrade``: see ``open_database``).
 
     Raises
     ------
     ReportScopeError
         If the area or the year has no reviews (with the nearest areas or years).
     """
-    con = open_database(db_path)
+    con = open_database(db_path, upgrade=upgrade)
     try:
         stored_area = find_area(con, area)
         check_year(con, stored_area, year)

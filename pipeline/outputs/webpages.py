@@ -370,6 +370,11 @@ SELECT theme, passages_tagged, max_score FROM review_themes WHERE review_id = $1
 ORDER BY passages_tagged DESC, theme"""
 STATUS_WORDS = {"ok": "read", "failed": "could not be read", "needs_ocr": "needs OCR (no text could be read)",
                 "not_processed": "not read yet"}
+_NOT_READ = {
+    "failed": "This review's document could not be read",
+    "needs_ocr": "No text could be read from this review's document (it needs OCR)",
+    "not_processed": "This review has not been read yet (run `casereview run` with its manifest)",
+}
 
 
 def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str]) -> str:
@@ -409,8 +414,11 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
     if review.get("source"):
         parts.append(f'<p class="meta">Source: {_e(review["source"])}</p>')
     if review["status"] != "ok":
-        parts.append(f'<div class="error"><strong>This review {_e(STATUS_WORDS.get(review["status"], ""))}.'
-                     f"</strong> {_e(review.get('error') or '')}</div>")
+        said = _NOT_READ.get(review["status"], f"This review's status is {review['status']}")
+        kept = (" The text below is from an earlier reading of it." if review["status"] == "failed" and
+                review.get("passages") else "")
+        parts.append(f'<div class="error"><strong>{_e(said)}.</strong> {_e(review.get("error") or "")}{_e(kept)}'
+                     "</div>")
     themes = con.execute(_REVIEW_THEMES, [review_id]).fetchall()
     if themes:
         rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td><td>{_e(percent(best))}</td></tr>"
@@ -471,4 +479,12 @@ def message_page(title: str, message: str) -> str:
 
 
 def _cut(text: str, limit: int = 240) -> str:
-    return text if len(text) <= limit else text[: text.rfind(" ", 0, limit)] + " …"
+    """The start of ``text``, cut at a space before ``limit`` characters (or at ``limit`` when it has none).
+
+    >>> _cut("one two three", 8), _cut("x" * 10, 4)
+    ('one two …', 'xxxx …')
+    """
+    if len(text) <= limit:
+        return text
+    space = text.rfind(" ", 0, limit)
+    return text[: space if space > 0 else limit] + " …"
