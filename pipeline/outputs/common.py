@@ -460,6 +460,19 @@ def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
     return [lowered[match] for match in found]
 
 
+def shorten(text: str, width: int) -> str:
+    """The start of ``text`` for a quote, at most ``width`` characters, cut at a space (or at ``width`` when
+    the last space comes early or there is none, as in a long web address), with " …" after it.
+
+    >>> shorten("the child was not seen", 12), shorten("www.example.org/a/very/long/path", 10)
+    ('the child …', 'www.exampl …')
+    """
+    if len(text) <= width:
+        return text
+    space = text.rfind(" ", 0, width)
+    return text[: space if space > width // 2 else width] + " …"
+
+
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """``number`` with ``noun``, in the plural unless it is one: "1 review", "3 reviews", "0 passages".
 

@@ -31,6 +31,7 @@ from pipeline.outputs.common import (
     provenance_lines,
     read_by_ocr_sql,
     resolve_theme,
+    shorten,
     theme_names,
     theme_note,
 )
@@ -119,7 +120,7 @@ def _ints(series: pd.Series) -> list[int | None]:
 def _quote(evidence: Any, text: str) -> str:
     if isinstance(evidence, str) and evidence:
         return evidence
-    return text if len(text) <= QUOTE_CHARS else text[: text.rfind(" ", 0, QUOTE_CHARS)] + " …"
+    return shorten(text, QUOTE_CHARS)
 
 
 def export_theme(

@@ -29,6 +29,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     provenance,
     read_by_ocr_sql,
+    shorten,
     shown_time,
     theme_names,
     theme_note,
@@ -598,7 +599,7 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
 
 
 def _cut(text: str, width: int = 320) -> str:
-    return text if len(text) <= width else text[: text.rfind(" ", 0, width)] + " …"
+    return shorten(text, width)
 
 
 def bar_chart(themes: list[dict[str, Any]], area: str, year: int) -> str:

@@ -28,6 +28,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     read_by_ocr_sql,
     resolve_theme,
+    shorten,
     theme_note,
 )
 
@@ -479,12 +480,4 @@ def message_page(title: str, message: str) -> str:
 
 
 def _cut(text: str, limit: int = 240) -> str:
-    """The start of ``text``, cut at a space before ``limit`` characters (or at ``limit`` when it has none).
-
-    >>> _cut("one two three", 8), _cut("x" * 10, 4)
-    ('one two …', 'xxxx …')
-    """
-    if len(text) <= limit:
-        return text
-    space = text.rfind(" ", 0, limit)
-    return text[: space if space > 0 else limit] + " …"
+    return shorten(text, limit)
