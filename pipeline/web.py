@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.outputs import webpages
+from pipeline.outputs.common import tag_notes
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,15 @@ class BadRequest(CaseReviewError):
         self.form = form
 
 
+def _fields(query: str) -> dict[str, str]:
+    """A query string's fields (the last value of each, trimmed, at most ``MAX_FIELD`` characters).
+
+    >>> _fields("q=seen+alone&id=+p1+&q=school")
+    {'q': 'school', 'id': 'p1'}
+    """
+    return {key: values[-1][:MAX_FIELD].strip() for key, values in parse_qs(query).items() if values}
+
+
 def read_form(query: str) -> webpages.SearchForm:
     """The search form from a URL's query string, checked: years must be numbers, a probability from 0 to 1
     (the search itself checks the rest, as for ``casereview search``); an unknown number to show gives 20.
@@ -84,7 +94,7 @@ def read_form(query: str) -> webpages.SearchForm:
     >>> read_form("limit=7").limit
     20
     """
-    fields = {key: values[-1][:MAX_FIELD].strip() for key, values in parse_qs(query).items() if values}
+    fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
         "q", "theme", "min_score", "year_from", "year_to", "nation", "review_type", "area", "section")})
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
@@ -202,7 +212,8 @@ class Pages:
         con, names = self._open()
         try:
             choices = webpages.form_choices(con, names)
-            notes = webpages.search_notes(hits, form.theme or None, con, names) if hits else []
+            models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
+            notes = tag_notes(models, form.theme or None, names, con) if hits else []
         finally:
             con.close()
         download = "/results.xlsx?" + query if hits else ""
@@ -218,7 +229,7 @@ class Pages:
 
     def review(self, query: str) -> tuple[HTTPStatus, str]:
         """One review's whole text as read, passage by passage, with pages and themes."""
-        review_id = (parse_qs(query).get("id") or [""])[-1].strip()[:MAX_FIELD]
+        review_id = _fields(query).get("id", "")
         con, names = self._open()
         try:
             page = webpages.review_page(con, review_id, names) if review_id else None
@@ -233,7 +244,7 @@ class Pages:
         """The annual summary for an area and year (the page ``casereview report`` writes), or its form."""
         from pipeline.outputs.report import build_report, parse_years
 
-        fields = {key: values[-1][:MAX_FIELD].strip() for key, values in parse_qs(query).items() if values}
+        fields = _fields(query)
         area, year = fields.get("area", ""), fields.get("year", "")
         error = ""
         if area or year:
@@ -257,7 +268,7 @@ class Pages:
     def passage(self, query: str) -> tuple[HTTPStatus, str]:
         from pipeline.search import similar
 
-        passage_id = (parse_qs(query).get("id") or [""])[-1].strip()[:MAX_FIELD]
+        passage_id = _fields(query).get("id", "")
         if not passage_id:
             return HTTPStatus.BAD_REQUEST, webpages.message_page(
                 "Which passage?", "Give a passage id: /passage?id=PASSAGE_ID (search results link to them).")
@@ -268,7 +279,7 @@ class Pages:
                 return HTTPStatus.NOT_FOUND, webpages.message_page(
                     "No such passage", f"No passage has the id '{passage_id}': the review may have been removed "
                                        "or read again since the link was made. Search for it again.")
-            notes = webpages.search_notes([_Tagged(view)], None, con, names)
+            notes = tag_notes([version for _, _, version in view.themes], None, names)
         finally:
             con.close()
         try:
@@ -285,14 +296,6 @@ def _as_form(message: str) -> str:
     for option, label in _FIELD_NAMES.items():
         message = message.replace(option, label)
     return message
-
-
-class _Tagged:
-    """A passage view seen as a search hit, for the notes about its theme probabilities."""
-
-    def __init__(self, view: webpages.PassageView) -> None:
-        self.themes = {theme: score for theme, score, _ in view.themes}
-        self.theme_model = view.themes[0][2] if view.themes else None
 
 
 class _Handler(BaseHTTPRequestHandler):

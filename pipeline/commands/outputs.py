@@ -95,8 +95,6 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     """
     from pipeline.outputs.common import describe_filters, theme_names
     from pipeline.search import SCORE_KINDS, missing_note, search_with_forms
-    from pipeline.themes.trust import note_for_tags
-
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):
@@ -155,29 +153,20 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                f"(score = {SCORE_KINDS[kind]}).\n")
     for number, hit in enumerate(hits, start=1):
         click.echo(_format_hit(number, hit, names))
-    note = note_for_tags(hit.theme_model for hit in hits if hit.themes and hit.theme_model)
-    if note:
-        click.echo(f"About the theme probabilities: {note}")
-    models = [hit.theme_model for hit in hits if hit.theme_model]
-    if theme and models:
-        from pipeline.outputs.common import resolve_theme, theme_note
-
-        theme_id = resolve_theme(None, theme)
-        about = theme_note(models, theme_id, names.get(theme_id))
-        if about:
-            click.echo(f"About this theme: {about}")
-        local = _local_check(db_path, models, theme_id, names)
-        if local:
-            click.echo(f"Checked in this database: {local}")
+    models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
+    for note in _tag_notes(db_path, models, theme, names):
+        click.echo(note)
 
 
-def _local_check(db_path: Path | None, models: list[str], theme: str, names: dict[str, str]) -> str | None:
-    """How the model did on ``theme`` in the check recorded in the database (see ``local_checks``), if any."""
-    from pipeline.outputs.common import local_checks, open_database
+def _tag_notes(db_path: Path | None, models: list[str], theme: str | None, names: dict[str, str]) -> list[str]:
+    """``tag_notes`` for the hits, reading the database's recorded check only when a theme was searched for."""
+    from pipeline.outputs.common import open_database, tag_notes
 
+    if not (theme and models):
+        return tag_notes(models, None, names)
     con = open_database(db_path)
     try:
-        return local_checks(con, models, names)[1].get(theme)
+        return tag_notes(models, theme, names, con)
     finally:
         con.close()
 

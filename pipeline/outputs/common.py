@@ -10,6 +10,7 @@ import difflib
 import functools
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +276,30 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
             notes[theme] = (f"{name}, on {judged} passages labelled by hand for it ({gold_file}): {support} were "
                             f"marked with it; {found}, and {agreed}.")
     return summary, notes
+
+
+def tag_notes(models: list[str], theme: str | None, names: Mapping[str, str],
+              con: duckdb.DuckDBPyConnection | None = None) -> list[str]:
+    """What to keep in mind about theme probabilities shown beside passages tagged by ``models``: how often high
+    probabilities held on real text, and, for a ``theme`` (an id or a name), how the model did on it on real
+    sentences and, given ``con``, in the check recorded in that database. Used by ``casereview search`` and
+    the web pages, so both say the same."""
+    notes = []
+    trust = note_for_tags(models)
+    if trust:
+        notes.append(f"About the theme probabilities: {trust}")
+    if theme and models:
+        try:
+            theme = resolve_theme(con, theme)
+        except CaseReviewError:
+            return notes
+        about = theme_note(models, theme, names.get(theme))
+        if about:
+            notes.append(f"About this theme: {about}")
+        local = local_checks(con, models, dict(names))[1].get(theme) if con is not None else None
+        if local:
+            notes.append(f"Checked in this database: {local}")
+    return notes
 
 
 def provenance_lines(info: dict[str, Any]) -> list[str]:

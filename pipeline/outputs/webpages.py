@@ -17,19 +17,15 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     OCR_NOTE,
     KnownValues,
     counted,
-    local_checks,
     pages_label,
     percent,
     printed_pages_sql,
     read_by_ocr_sql,
-    resolve_theme,
     shorten,
-    theme_note,
 )
 
 LIMITS = (10, 20, 50, 100, 200)
@@ -184,7 +180,7 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
     )
 
 
-def _where(hit_or_row: Any, get) -> str:
+def _where(get) -> str:
     """'Area · 2021 · England · CSPR · p. 4 · section: Findings' for a hit or a passage row."""
     pages = pages_label(get("page_start"), get("page_end"), get("printed_start"), get("printed_end"))
     parts = [get("area"), get("year"), get("nation"), get("review_type"), pages]
@@ -239,7 +235,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 parts.append(
                     "<li>"
                     f'<div class="title">{_e(hit.title or hit.review_id)}</div>'
-                    f'<div class="meta">{_where(hit, lambda key, hit=hit: getattr(hit, key))}</div>'
+                    f'<div class="meta">{_where(lambda key, hit=hit: getattr(hit, key))}</div>'
                     f"<blockquote>{hit.snippet_html}</blockquote>{ocr}"
                     + (f'<div class="themes">Themes: {chips}</div>' if chips else "")
                     + f'<div><a href="{_e(link)}">Read the whole passage, in its place in the review</a></div>'
@@ -252,31 +248,6 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
 def _notes(notes: Sequence[str]) -> str:
     shown = "".join(f"<p>{_e(note)}</p>" for note in notes if note)
     return f'<section class="about">{shown}</section>' if shown else ""
-
-
-def search_notes(hits: Sequence[Any], theme: str | None, con: duckdb.DuckDBPyConnection,
-                 names: Mapping[str, str]) -> list[str]:
-    """What to keep in mind about the theme probabilities shown, as the command line says it."""
-    from pipeline.themes.trust import note_for_tags
-
-    if theme:  # as typed in the address, maybe a theme's name ("Voice of the child")
-        try:
-            theme = resolve_theme(con, theme)
-        except CaseReviewError:
-            theme = None
-    models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
-    notes = []
-    trust = note_for_tags(models)
-    if trust:
-        notes.append(f"About the theme probabilities: {trust}")
-    if theme and models:
-        about = theme_note(models, theme, names.get(theme))
-        if about:
-            notes.append(f"About this theme: {about}")
-        local = local_checks(con, models, dict(names))[1].get(theme)
-        if local:
-            notes.append(f"Checked in this database: {local}")
-    return notes
 
 
 @dataclass
@@ -314,7 +285,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     row = view.row
     get = row.get
     parts = [f'<h2>{_e(get("title") or get("review_id"))}</h2>',
-             f'<p class="meta">{_where(row, get)} · review id {_e(get("review_id"))} · passage id '
+             f'<p class="meta">{_where(get)} · review id {_e(get("review_id"))} · passage id '
              f'{_e(get("passage_id"))}</p>',
              f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
              "the whole review</a></p>"]
@@ -343,7 +314,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     if similar:
         items = "".join(
             f'<li><a href="/passage?{_e(urlencode({"id": hit.passage_id}))}">{_e(hit.title or hit.review_id)}</a> '
-            f'<span class="meta">({_where(hit, lambda key, hit=hit: getattr(hit, key))}; similarity '
+            f'<span class="meta">({_where(lambda key, hit=hit: getattr(hit, key))}; similarity '
             f"{hit.similarity:.2f})</span><blockquote>{_e(hit.snippet or _cut(hit.text or ''))}</blockquote></li>"
             for hit in similar)
         parts.append(f"<h2>Passages like it in other reviews</h2><ol>{items}</ol>"
