@@ -58,7 +58,8 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress lines, just the summary.")
 @click.option("--document-time-limit", "minutes", type=click.FloatRange(min=0), default=None, metavar="MINUTES",
               help="Stop reading a document after this many minutes and record it as failed, so that one file "
-                   "cannot hold up the run (default 30, or $CASEREVIEW_DOCUMENT_SECONDS; 0: no limit).")
+                   "cannot hold up the run (default 30, or $CASEREVIEW_DOCUMENT_SECONDS given in seconds; "
+                   "0: no limit).")
 def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path | None, no_themes: bool,
         quiet: bool, minutes: float | None) -> None:
     """Process every review in a manifest and store the results.
@@ -285,9 +286,31 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
         click.echo(frame.to_csv(index=False), nl=False)
     else:
         with _wide_pandas():
-            click.echo(frame.head(limit).to_string(index=False))
+            click.echo(_table_text(frame.head(limit)))
         if len(frame) > limit:
             click.echo(f"... {len(frame) - limit} more rows (use --limit or --format csv)")
+
+
+def _table_text(frame) -> str:
+    """The rows as a plain-text table, every missing value shown as NULL (pandas writes None, NaN or <NA>
+    depending on the column's type).
+
+    >>> import pandas as pd
+    >>> print(_table_text(pd.DataFrame({"a": ["x", None], "n": pd.array([1, None], dtype="Int64")})))
+       a    n
+       x    1
+    NULL NULL
+    """
+    import pandas as pd
+
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column]
+        # na_rep covers NaN in float columns only: None in text columns and <NA> in Int64 ones are written as such
+        text_or_extension = values.dtype == object or isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+        if text_or_extension and values.isna().any():
+            frame[column] = values.astype(object).where(values.notna(), "NULL")
+    return frame.to_string(index=False, na_rep="NULL")
 
 
 def _wide_pandas():

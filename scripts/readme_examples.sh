@@ -14,6 +14,11 @@ make --no-print-directory clean
 show run --manifest corpus_manifest/demo.csv
 show run --manifest corpus_manifest/demo.csv
 show status
+printf '\n$ casereview extract corpus_manifest/demo/cwm-llwyd-2022-child-h.pdf | sed -n 5,6p\n'
+"$cr" extract corpus_manifest/demo/cwm-llwyd-2022-child-h.pdf | sed -n 5,6p
+show sql "SELECT review_id, nation, year, pages, passages FROM v_review_summary ORDER BY year, review_id LIMIT 6"
+printf '\n$ .venv/bin/python scripts/untagged_sections.py\n'
+.venv/bin/python scripts/untagged_sections.py
 printf '\n$ casereview classify < docs/classify_examples.jsonl\n'
 "$cr" classify < docs/classify_examples.jsonl
 if [ -f ../shared/eval/dev_themes.jsonl ]; then
@@ -30,7 +35,7 @@ show findings --containing information
 show topics fit
 show topics show
 show export --theme legal_powers --format md --out outputs/legal_powers.md
-sed -n 1,16p outputs/legal_powers.md
+sed -n 1,18p outputs/legal_powers.md
 show trends
 show trends --measure passages
 show report --area Northmoor --year 2021 --out outputs/northmoor-2021.html

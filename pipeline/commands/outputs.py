@@ -195,7 +195,7 @@ def _quoted(query: str) -> str:
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:
-    from pipeline.outputs.common import OCR_NOTE, pages_label, percent
+    from pipeline.outputs.common import OCR_NOTE, pages_label, probability_text
 
     bold = ("\x1b[1;33m", "\x1b[0m") if _is_terminal() else ("**", "**")
     facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type,
@@ -205,11 +205,11 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
     if getattr(hit, "ocr", False):
         facts.append(OCR_NOTE)
     if hit.themes:
-        themes = ", ".join(f"{names.get(t, t)} {percent(p)}" for t, p in hit.themes.items())
+        themes = ", ".join(f"{names.get(t, t)} {probability_text(p)}" for t, p in hit.themes.items())
         themes_line = f"   Themes (model {hit.theme_model}): {themes}"
     else:
         themes_line = "   Themes: none tagged"
-    score = percent(hit.score) if hit.score_kind == "theme_probability" else f"{hit.score:.2f}"
+    score = probability_text(hit.score) if hit.score_kind == "theme_probability" else f"{hit.score:.2f}"
     label = "theme probability" if hit.score_kind == "theme_probability" else "match score"
     return "\n".join([
         f"{number}. {hit.title}",
@@ -242,8 +242,8 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
 
     \b
     Examples:
-      casereview similar 3f2a9c0d1e7b4a66 --other-reviews
-      casereview similar northmoor-2019-child-d --limit 5
+      casereview similar 78f2c95185e553943277 --other-reviews
+      casereview similar northmoor-2016-child-d --limit 5
     """
     from pipeline.outputs.common import pages_label
     from pipeline.search import similar

@@ -367,6 +367,22 @@ def percent(value: float | None, digits: int = 0) -> str:
     return f"{shown:.{digits}f}%"
 
 
+def probability_text(value: float | None) -> str:
+    """A model's probability for people, as a percentage that never claims certainty: a score stored as 1.0
+    (rounded) is shown as '>99%', 0.0 as '<1%'. Shares and counts keep ``percent``, where 100% can be true.
+
+    >>> [probability_text(v) for v in (1.0, 0.9975, 0.994, 0.41, 0.004, 0.0, None)]
+    ['>99%', '>99%', '99%', '41%', '<1%', '<1%', '–']
+    """
+    if value is None:
+        return "–"
+    if value >= 0.995:
+        return ">99%"
+    if value < 0.005:
+        return "<1%"
+    return f"{100 * value:.0f}%"
+
+
 _DISTINCT_VALUES = {
     "nation": "SELECT DISTINCT nation FROM reviews WHERE nation IS NOT NULL ORDER BY 1",
     "review_type": "SELECT DISTINCT review_type FROM reviews WHERE review_type IS NOT NULL ORDER BY 1",

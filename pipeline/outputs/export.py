@@ -27,6 +27,7 @@ from pipeline.outputs.common import (
     open_database,
     pages_label,
     printed_pages_sql,
+    probability_text,
     provenance,
     provenance_lines,
     read_by_ocr_sql,
@@ -232,7 +233,7 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     for number, row in enumerate(table.itertuples(index=False), start=1):
         note = row.quote_is.removeprefix("evidence sentence").removeprefix(", ")
         cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year), row.pages,
-                 f"{row.quote} *({note})*" if note else row.quote, f"{100 * row.probability:.0f}%",
+                 f"{row.quote} *({note})*" if note else row.quote, probability_text(row.probability),
                  f"`{row.passage_id}`"]
         lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from pipeline.outputs.common import (
     pages_label,
     percent,
     printed_pages_sql,
+    probability_text,
     provenance,
     read_by_ocr_sql,
     shorten,
@@ -581,7 +582,7 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
         items.append(
             f"<li><blockquote>{_e(text)}</blockquote>"
-            f'<p class="cite">{_e(" · ".join(where))} · probability {percent(quote["score"])} '
+            f'<p class="cite">{_e(" · ".join(where))} · probability {probability_text(quote["score"])} '
             f"(model {_e(quote['model_version'])}){_e(ocr)}</p></li>"
         )
     check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
@@ -705,7 +706,7 @@ def _topics_section(topics: dict[str, Any]) -> str:
         f"<td>{_e(row['label'])}</td>"
         f"<td>{_e(_terms(row['terms']))}</td>"
         f'<td class="num">{row["passages"]}</td>'
-        f'<td class="num">{percent(row["mean_probability"])}</td>'
+        f'<td class="num">{probability_text(row["mean_probability"])}</td>'
         "</tr>"
         for row in topics["rows"]
     )

@@ -20,6 +20,7 @@ from pipeline.outputs.common import (
     describe_filters,
     open_database,
     pages_label,
+    probability_text,
     provenance,
     provenance_lines,
     resolve_theme,
@@ -67,7 +68,8 @@ def results_table(hits: list, names: dict[str, str]) -> pd.DataFrame:
             "section": hit.section,
             "matched": hit.snippet_text,
             "passage": hit.text,
-            "themes": "; ".join(f"{names.get(theme, theme)} {probability:.0%}" for theme, probability in themes),
+            "themes": "; ".join(f"{names.get(theme, theme)} {probability_text(probability)}"
+                                for theme, probability in themes),
             "theme_model": hit.theme_model if hit.themes else None,
             "score": round(hit.score, 3),
             "score_is": SCORE_KINDS[hit.score_kind],

@@ -22,8 +22,8 @@ from pipeline.outputs.common import (
     KnownValues,
     counted,
     pages_label,
-    percent,
     printed_pages_sql,
+    probability_text,
     read_by_ocr_sql,
     shorten,
 )
@@ -191,7 +191,7 @@ def _where(get) -> str:
 
 def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
     ordered = sorted(themes.items(), key=lambda item: -item[1])
-    return "".join(f'<span class="theme">{_e(names.get(theme, theme))} {_e(percent(score))}</span>'
+    return "".join(f'<span class="theme">{_e(names.get(theme, theme))} {_e(probability_text(score))}</span>'
                    for theme, score in ordered)
 
 
@@ -302,7 +302,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
                      f'<a href="/passage?{_e(urlencode({"id": view.after["passage_id"]}))}">(read)</a></p>')
     if view.themes:
         rows = "".join(
-            f"<tr><td>{_e(names.get(theme, theme))}</td><td>{_e(percent(score))}</td>"
+            f"<tr><td>{_e(names.get(theme, theme))}</td><td>{_e(probability_text(score))}</td>"
             f"<td>{'<br>'.join(_e(text) for text in view.evidence.get(theme, [])) or '–'}</td></tr>"
             for theme, score, _ in view.themes)
         model = ", ".join(sorted({version for _, _, version in view.themes}))
@@ -393,8 +393,8 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
                      "</div>")
     themes = con.execute(_REVIEW_THEMES, [review_id]).fetchall()
     if themes:
-        rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td><td>{_e(percent(best))}</td></tr>"
-                       for theme, count, best in themes)
+        rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td>"
+                       f"<td>{_e(probability_text(best))}</td></tr>" for theme, count, best in themes)
         parts.append("<h2>Learning themes in this review</h2><table><tr><th>Theme</th><th>Passages</th>"
                      f"<th>Highest probability</th></tr>{rows}</table>")
     passages = con.execute(_REVIEW_PASSAGES, [review_id]).fetchall()

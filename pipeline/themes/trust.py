@@ -70,7 +70,8 @@ def theme_check_note(version: str, theme: str, name: str | None = None, models: 
     support, shown = figures.get("support") or 0, name or theme
     if support < CHECKED_SENTENCES:
         few = "no" if support == 0 else f"only {support}"
-        return (f"{shown} has {few} real sentences labelled with it to check the model against: how well its tags "
+        sentences = "sentence" if support == 1 else "sentences"
+        return (f"{shown} has {few} real {sentences} labelled with it to check the model against: how well its tags "
                 "hold on real text is not known.")
     return (f"{shown}, on {support} real sentences labelled with it by two people: the model found "
             f"{figures['recall']:.0%} of them, and {figures['precision']:.0%} of the sentences it tagged with it "
