@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.commands.options import DB_OPTION
+from pipeline.commands.options import DB_OPTION, UserPath
 from pipeline.errors import CaseReviewError
 from pipeline.settings import db_argument, default_db, models_dir, no_database_message, quiet_third_parties
 
@@ -26,6 +26,13 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except CaseReviewError as exc:
             click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:  # a file that could not be read or written, where no command said more
+            if exc.filename is None:
+                raise
+            click.echo(f"Error: {exc.filename}: {(exc.strerror or str(exc)).lower()}. Check the file or folder name, "
+                       "that you may read and write there, and that the file is not open in another program.",
+                       err=True)
             sys.exit(2)
 
 
@@ -46,13 +53,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--manifest", "manifest_path", type=UserPath(exists=True, dir_okay=False, path_type=Path),
               default=Path("corpus_manifest/demo.csv"), show_default=True,
               help="The manifest (CSV) listing the reviews to process.")
 @DB_OPTION
 @click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True,
               help="How many reviews to work on at once.")
-@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--model", "model_dir", type=UserPath(file_okay=False, path_type=Path), default=None,
               help="Theme model folder (default: models/themes-v1). Use --no-themes to skip tagging.")
 @click.option("--no-themes", is_flag=True, help="Do not tag themes (faster; passages only).")
 @click.option("--quiet", is_flag=True, help="No progress lines, just the summary.")
@@ -120,7 +127,7 @@ def format_summary(summary: dict, db_path: Path) -> str:
 
 
 @main.command()
-@click.argument("pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("pdf", type=UserPath(exists=True, dir_okay=False, path_type=Path))
 def extract(pdf: Path) -> None:
     """Print the passages of one PDF as JSON lines, in reading order (no database needed).
 
@@ -285,6 +292,10 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
     elif fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     else:
+        if frame.empty:
+            columns = f" (columns: {', '.join(map(str, frame.columns))})" if len(frame.columns) else ""
+            click.echo(f"No rows{columns}.")
+            return
         with _wide_pandas():
             click.echo(_table_text(frame.head(limit)))
         if len(frame) > limit:
@@ -325,7 +336,7 @@ def manifest() -> None:
 
 
 @manifest.command("check")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=UserPath(exists=True, dir_okay=False, path_type=Path))
 def manifest_check(path: Path) -> None:
     """Check a manifest and list every problem with its line and column.
 
@@ -381,8 +392,8 @@ def manifest_check(path: Path) -> None:
 
 
 @manifest.command("from-folder")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.argument("folder", type=UserPath(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Where to write the manifest (default: FOLDER/manifest.csv).")
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
 def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) -> None:

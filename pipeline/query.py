@@ -33,9 +33,15 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
 
 def run_read_only(path: Path, query: str, parameters: list | None = None) -> pd.DataFrame:
     """Run one read-only query and return its rows; a bad query becomes a clear error, not a traceback."""
+    if not query.strip(" \t\r\n;"):
+        raise CaseReviewError('the query is empty: give a SELECT, e.g. casereview sql "SELECT review_id, title, '
+                              'year FROM reviews"')
     con = read_only_connection(path)
     try:
-        return con.execute(query, parameters or []).df()
+        relation = con.execute(query, parameters or [])
+        if relation.description is None:  # a statement that returns no rows (e.g. SET, or comments only)
+            return pd.DataFrame()
+        return relation.df()
     except duckdb.Error as exc:
         lines = [line for line in str(exc).splitlines() if line.strip()]
         message = lines[0]

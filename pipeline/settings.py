@@ -40,10 +40,10 @@ def no_database_message(db_path: Path) -> str:
     db = db_argument(db_path)
     if not db:
         named = " (the file CASEREVIEW_DB names: check that name)" if os.environ.get("CASEREVIEW_DB") else ""
-        return (f"{db_path}: no database yet{named}: run `casereview run` first (it reads the reviews your "
-                "manifest lists into this database)")
+        return (f"{db_path}: no database yet{named}: run `casereview run --manifest YOUR_MANIFEST.csv` first (it "
+                "reads the reviews your manifest lists into this database)")
     return (f"{db_path}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); "
-            f"to make it, run `casereview run{db}`")
+            f"to make it, run `casereview run --manifest YOUR_MANIFEST.csv{db}`")
 
 
 def models_dir() -> Path:

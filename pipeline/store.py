@@ -729,6 +729,15 @@ def _pending_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> list[tupl
     """Return the migrations this database still needs; refuse a database from a newer casereview."""
     migrations = _migrations()
     if not con.execute(_HAS_SCHEMA_MIGRATIONS).fetchone()[0]:
+        others = [name for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1 LIMIT 4"
+        ).fetchall()]
+        if others:  # someone else's database: never add casereview's tables to it
+            raise StoreError(
+                f"{path} is a DuckDB database, but not one made by casereview (it holds "
+                f"{', '.join(others[:3])}{' and more' if len(others) > 3 else ''}), so it was left as it is. "
+                "Give the casereview database with --db, or a new file name to make one with `casereview run`."
+            )
         return migrations
     applied = {version for (version,) in con.execute(_SELECT_APPLIED).fetchall()}
     known = {version for version, _, _ in migrations}

@@ -21,12 +21,15 @@ from pipeline.commands.outputs import (
     OUTPUT_COMMANDS,
     add_output_commands,
     export_command,
+    findings_command,
     label_sheet_command,
     report_command,
+    search_command,
     trends_command,
 )
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import percent
+from pipeline.outputs.common import percent, probability_text
+from pipeline.outputs.tables import writing
 from pipeline.outputs.export import export_theme
 from pipeline.outputs.trends import theme_trends
 from pipeline.settings import PROJECT_ROOT
@@ -185,6 +188,11 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     (["--theme", "assessment", "--min-score", "0.95"], "nothing to export"),
     (["--theme", "assessment", "--section", "Finding"], "under a heading containing \"Finding\": nothing to export"),
     (["--theme", "assessment", "--section", "Recomendations"], "Did you mean 'Recommendations'?"),
+    (["--theme", "assessment", "--out", "evidence.docx"], "name the file .csv, .xlsx (Excel) or .md"),
+    (["--theme", "assessment", "--format", "csv", "--out", "evidence.xlsx"],
+     "--out evidence.xlsx says Excel but --format says csv: name the file evidence.csv"),
+    (["--theme", "assessment", "--out", "C:\\Users\\me\\evidence.xlsx"],
+     "is a Windows path, which this system cannot open. In WSL the same place is /mnt/c/Users/me/evidence.xlsx"),
 ])
 def test_export_errors_are_clear(db: Path, args: list[str], message: str):
     result = run(export_command, args, db)
@@ -515,11 +523,45 @@ def test_output_commands_attach_to_a_group_and_explain_themselves():
 def test_percentages_never_round_to_certainty():
     assert [percent(v) for v in (0.998, 0.873, 0.004, 0.0, 1.0, None)] == [">99%", "87%", "<1%", "0%", "100%", "–"]
     assert percent(1 / 3, 1) == "33.3%"
+    # a model's probability is never shown as certain, even when stored rounded to 1.0 or 0.0
+    assert [probability_text(v) for v in (1.0, 0.9975, 0.0)] == [">99%", ">99%", "<1%"]
+
+
+@pytest.mark.parametrize(("command", "args", "name"), [
+    (export_command, ["--theme", "assessment"], "evidence.xlsx"),
+    (search_command, ["care"], "results.csv"),
+    (trends_command, [], "trends.png"),
+    (findings_command, [], "findings.md"),
+    (report_command, ["--area", "Northmoor", "--year", "2021"], "report.html"),
+    (label_sheet_command, ["--size", "5"], "check.xlsx"),
+])
+def test_an_output_that_cannot_be_written_is_a_clear_error(db: Path, tmp_path: Path, command, args, name):
+    in_the_way = tmp_path / "notes.txt"  # a file where the output's folder should be: fails for root too
+    in_the_way.write_text("not a folder")
+    result = run(command, [*args, "--out", str(in_the_way / name)], db)
+    assert result.exit_code == 2, result.output
+    assert f"{in_the_way / name}: cannot write this file" in result.output and "Traceback" not in result.output
+
+
+def test_a_file_open_in_another_program_is_named_with_what_to_do(tmp_path: Path):
+    out = tmp_path / "evidence.xlsx"
+    with pytest.raises(CaseReviewError, match=r"evidence.xlsx: cannot write this file \(permission denied\). If it is "
+                                              r"open in Excel or another program, close it"):
+        with writing(out):
+            raise PermissionError(13, "Permission denied", str(out))  # what Windows raises for a file open in Excel
+
+
+def test_a_home_folder_path_given_in_quotes_is_expanded(db: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = run(export_command, ["--theme", "assessment", "--out", "~/Desktop/evidence.csv"], db)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "Desktop" / "evidence.csv").is_file() and not Path("~").exists()
 
 
 def test_a_missing_database_is_a_clear_error(tmp_path: Path):
     with pytest.raises(CaseReviewError, match=r"none.duckdb: no database there. Check the file name given with --db "
-                                              r"\(or in CASEREVIEW_DB\); to make it, run `casereview run --db "):
+                                              r"\(or in CASEREVIEW_DB\); to make it, run `casereview run --manifest "
+                                              r"YOUR_MANIFEST.csv --db "):
         export_theme(tmp_path / "none.duckdb", "assessment", "csv", None)
 
 

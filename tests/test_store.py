@@ -247,6 +247,39 @@ def test_the_sql_command_upgrades_an_older_database_first(db_path: Path):
     assert result.output.split() == ["n", "0"]
 
 
+def test_the_sql_command_says_what_an_empty_query_or_result_is_and_shows_missing_values_as_null(db_path: Path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    Store(db_path)
+    for empty in ("", "   ", ";"):
+        result = CliRunner().invoke(main, ["sql", empty, "--db", str(db_path)])
+        assert result.exit_code == 2 and "the query is empty: give a SELECT" in result.output, repr(empty)
+    result = CliRunner().invoke(main, ["sql", "SELECT review_id, year FROM reviews", "--db", str(db_path)])
+    assert result.exit_code == 0 and result.output == "No rows (columns: review_id, year).\n"
+    result = CliRunner().invoke(main, ["sql", "SELECT 'a' AS t, NULL::VARCHAR AS u, NULL::INTEGER AS n, "
+                                       "NULL::DOUBLE AS d", "--db", str(db_path)])
+    assert result.exit_code == 0 and result.output.split() == ["t", "u", "n", "d", "a", "NULL", "NULL", "NULL"]
+
+
+def test_another_programs_duckdb_file_is_refused_and_left_as_it_is(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    other = tmp_path / "finance.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE budgets (year INTEGER, amount DOUBLE)")
+    for command in (["status"], ["sql", "SELECT 1"], ["search", "care"]):
+        result = CliRunner().invoke(main, [*command, "--db", str(other)])
+        assert result.exit_code == 2, command
+        assert (f"{other} is a DuckDB database, but not one made by casereview (it holds budgets), so it was left "
+                "as it is") in " ".join(result.output.split()), command
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert con.execute("SELECT table_name FROM information_schema.tables").fetchall() == [("budgets",)]
+
+
 def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Path):
     Store(db_path)
     first = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")

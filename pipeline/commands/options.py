@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import click
 
+_WINDOWS_DRIVE = re.compile(r"^([A-Za-z]):[\\/]")
+
+
+class UserPath(click.Path):
+    """A file or folder named on the command line, read as people write it: ``~/Desktop/x.xlsx`` is in their
+    home folder even when quoted (the shell expands ``~`` only unquoted), and a Windows path such as
+    ``C:\\Users\\me\\x.xlsx`` given on Linux or WSL is refused with the path to write instead, rather than
+    becoming a file of that odd name in the current folder."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            drive = _WINDOWS_DRIVE.match(value)
+            if drive and os.name != "nt":
+                rest = value[drive.end():].replace("\\", "/")
+                self.fail(f"\"{value}\" is a Windows path, which this system cannot open. In WSL the same place is "
+                          f"/mnt/{drive.group(1).lower()}/{rest}: give that instead.", param, ctx)
+            value = os.path.expanduser(value)
+        return super().convert(value, param, ctx)
+
+
 DB_OPTION = click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=UserPath(dir_okay=False, path_type=Path),
     default=None,
     envvar="CASEREVIEW_DB",
     help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from pipeline.commands.options import DB_OPTION, review_filter_options
+from pipeline.commands.options import DB_OPTION, UserPath, review_filter_options
 from pipeline.errors import CaseReviewError
 from pipeline.settings import db_argument, default_db
 
@@ -62,7 +62,7 @@ def _is_terminal() -> bool:
 @click.option("--section", default=None, metavar="TEXT",
               help="Only passages under a heading that contains this text, e.g. recommendations.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Save the results as a table instead of printing them: FILE.csv, FILE.xlsx (Excel) or FILE.md, "
                    "with what was searched and where the results came from.")
 @JSON_OPTION
@@ -285,7 +285,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "md"], case_sensitive=False), default=None,
               help="csv (spreadsheets), xlsx (Excel) or md (Markdown, for documents). "
                    "Default: from the --out file name, else csv.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="The file to write (needed for xlsx). Without it, CSV and Markdown are printed.")
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Leave out passages whose theme probability is below P (0 to 1).")
@@ -344,7 +344,7 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
 
 
 @click.command("trends", context_settings=CONTEXT)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Also write this file: a chart (.png for documents, .svg for the web) or the table (.csv with "
                    "FILE.csv.provenance.json beside it, .xlsx with a Provenance sheet, or .md).")
 @click.option("--theme", default=None, metavar="THEME", help="Only this theme.")
@@ -413,7 +413,7 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
 @click.option("--year", required=True, metavar="YEAR",
               help="The year of the reviews, or a span of years for an area with few reviews a year, e.g. "
                    "2019-2023.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="The web page to write, e.g. northmoor-2021.html.")
 @DB_OPTION
 @_user_errors
@@ -447,7 +447,7 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
 @click.option("--containing", default=None, metavar="TEXT",
               help="Only findings whose heading contains this text, e.g. information.")
 @review_filter_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Also write the table to this file: FILE.csv (with FILE.csv.provenance.json beside it), "
                    "FILE.xlsx (Excel, with a Provenance sheet) or FILE.md (Markdown, provenance at the top).")
 @JSON_OPTION
@@ -491,7 +491,7 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
 
 
 @click.command("label-sheet", context_settings=CONTEXT)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE",
+@click.option("--out", type=UserPath(dir_okay=False, path_type=Path), required=True, metavar="FILE",
               help="The sheet to write: FILE.xlsx (Excel) or FILE.csv.")
 @click.option("--size", type=int, default=100, show_default=True,
               help="How many passages to draw (100 give a rough figure per theme, 300 a firmer one).")

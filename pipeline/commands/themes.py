@@ -13,14 +13,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import DB_OPTION
+from pipeline.commands.options import DB_OPTION, UserPath
 from pipeline.errors import CaseReviewError
 from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.settings import models_dir, quiet_third_parties
 
 BATCH = 256
 MODEL_OPTION = click.option(
-    "--model", "model_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--model", "model_dir", type=UserPath(file_okay=False, path_type=Path), default=None,
     help="The theme model folder to use (default: models/themes-v1).")
 
 
@@ -105,14 +105,14 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
 
 
 @click.command()
-@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--gold", "gold_path", required=True, type=UserPath(dir_okay=False, path_type=Path),
               help='Labelled passages: a label sheet (.xlsx or .csv, as `casereview label-sheet` writes) or a '
                    'JSON-lines file, {"id", "text", "labels", "uncertain"} per line.')
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON (for programs) instead of a table.")
 @click.option("--resamples", type=click.IntRange(min=0), default=1000, show_default=True,
               help="Bootstrap resamples for each F1's 95% interval (0: no intervals).")
-@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--errors", "errors_path", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Also write the passages the model got wrong to this JSON-lines file: the themes it missed, "
                    "the themes it tagged wrongly, and its scores.")
 @click.option("--record", is_flag=True,
@@ -213,13 +213,13 @@ def _record_check(gold_path: Path, model_version: str, report: dict,
 
 
 @click.command()
-@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+@click.option("--data", "data_dir", type=UserPath(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of training files (*.jsonl); default: models/training.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path), default=None,
               help="Where to write the model folder; default: models/themes-v1 (replaced).")
 @click.option("--seed", type=int, default=13, show_default=True,
               help="Random seed: the same data and seed give the same model.")
-@click.option("--dev", "dev_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--dev", "dev_path", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Real labelled sentences used to choose between approaches (default: "
                    "../shared/eval/dev_themes.jsonl if present). Never used to set thresholds.")
 @click.option("--no-dev", is_flag=True, help="Choose on cross-validation alone, without a development set.")

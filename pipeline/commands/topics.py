@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import DB_OPTION
+from pipeline.commands.options import DB_OPTION, UserPath
 from pipeline.settings import db_argument, default_db, quiet_third_parties
 
 TERMS_SHOWN = 6
@@ -100,7 +100,7 @@ def format_topics(model_version: str, rows: list[dict]) -> str:
 
 @topics.command()
 @DB_OPTION
-@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+@click.option("--model", "model_dir", type=UserPath(exists=True, file_okay=False, path_type=Path), default=None,
               help="A saved topic model folder (default: the newest one made by `casereview topics fit`).")
 def assign(db_path: Path | None, model_dir: Path | None) -> None:
     """Place passages that have no topic yet (reviews added since the fit) in the existing topics.

@@ -36,7 +36,7 @@ from pipeline.outputs.common import (
     theme_names,
     theme_note,
 )
-from pipeline.outputs.tables import md_cell, table_format, with_folder, write_csv, write_xlsx
+from pipeline.outputs.tables import md_cell, table_format, write_csv, write_xlsx, writing
 
 QUOTE_CHARS = 400
 READ_BY_OCR = "read by OCR: check against the PDF"  # added to quote_is when a passage's page was read by OCR
@@ -212,7 +212,8 @@ def export_theme(
         if out is None:
             result.text = text
         else:
-            with_folder(out).write_text(text, encoding="utf-8")
+            with writing(out):
+                out.write_text(text, encoding="utf-8")
     else:
         write_xlsx(table, info, out, "Evidence", XLSX_WIDTHS, ["quote"])
     return result

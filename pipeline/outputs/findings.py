@@ -25,7 +25,7 @@ from pipeline.outputs.common import (
     provenance,
     provenance_lines,
 )
-from pipeline.outputs.tables import md_cell, with_folder, write_csv, write_xlsx
+from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 
 CSV_COLUMNS: tuple[str, ...] = (
     "year", "area", "nation", "review_type", "review", "review_id", "finding", "page", "printed_page", "passage_id",
@@ -137,7 +137,8 @@ def write_findings_table(rows: list[dict[str, Any]], about: dict[str, Any], out:
     Markdown (provenance at the top), by ``out``'s suffix; returns the CSV's provenance file (else None)."""
     check_table_name(out)
     if out.suffix.lower() == ".md":
-        with_folder(out).write_text(findings_markdown(rows, {**about, "rows": len(rows)}), encoding="utf-8")
+        with writing(out):
+            out.write_text(findings_markdown(rows, {**about, "rows": len(rows)}), encoding="utf-8")
         return None
     table = pd.DataFrame(
         [[row["year"], row["area"], row["nation"], row["review_type"], row["title"], row["review_id"],

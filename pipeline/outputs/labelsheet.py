@@ -38,7 +38,7 @@ from pipeline.outputs.common import (
     provenance,
     read_by_ocr_sql,
 )
-from pipeline.outputs.tables import with_folder, write_csv, write_xlsx
+from pipeline.outputs.tables import write_csv, write_xlsx, writing
 from pipeline.themes.sheet import NO_THEME, PASSAGES_SHEET
 
 DEFAULT_SIZE = 100
@@ -153,7 +153,8 @@ def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFA
                    extra_sheets={"How to label": guide}, choices=marks)
     else:
         instructions = out.with_name(out.name + ".how-to-label.txt")
-        with_folder(instructions).write_text(_guide_text(guide), encoding="utf-8")
+        with writing(instructions):
+            instructions.write_text(_guide_text(guide), encoding="utf-8")
         companions = [instructions, write_csv(table, info, out)]
     return LabelSheet(out, len(table), len(ids), names, companions, info)
 

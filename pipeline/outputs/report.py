@@ -35,6 +35,7 @@ from pipeline.outputs.common import (
     theme_names,
     theme_note,
 )
+from pipeline.outputs.tables import writing
 
 QUOTES_PER_THEME = 3
 TOPICS_SHOWN = 10
@@ -376,8 +377,8 @@ def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
     if out.suffix.lower() not in (".html", ".htm"):
         raise CaseReviewError(f"the report is a web page: give a file name ending in .html (got '{out.name}')")
     page, data = build_report(db_path, area, year)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    with writing(out):
+        out.write_text(page, encoding="utf-8")
     return ReportResult(
         path=out, area=data["area"], year=data["year"], reviews=len(data["reviews"]),
         reviews_read=int(data["totals"]["area_reviews"]),

@@ -27,7 +27,7 @@ from pipeline.outputs.common import (
     theme_names,
     theme_note,
 )
-from pipeline.outputs.tables import md_cell, table_format, with_folder, write_csv, write_xlsx
+from pipeline.outputs.tables import md_cell, table_format, write_csv, write_xlsx, writing
 
 COLUMNS: tuple[str, ...] = (
     "rank", "review", "review_id", "area", "nation", "review_type", "year", "pages", "printed_pages", "section",
@@ -126,7 +126,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     if fmt == "csv":
         sidecar = write_csv(table, info, out)
     elif fmt == "md":
-        with_folder(out).write_text(results_markdown(table, info), encoding="utf-8")
+        with writing(out):
+            out.write_text(results_markdown(table, info), encoding="utf-8")
     else:
         write_xlsx(table, info, out, "Results", XLSX_WIDTHS, ["matched", "passage"])
     return SavedResults(path=out, provenance_path=sidecar, rows=len(table))

@@ -8,7 +8,8 @@ sidecar file ``NAME.provenance.json`` (comment lines would break spreadsheets).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,26 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 
 
 def table_format(fmt: str | None, out: Path | None, example: str = "evidence.xlsx") -> str:
-    """The format to write: ``fmt`` if given, else from ``out``'s suffix, else CSV.
+    """The format to write: ``fmt`` if given, else from ``out``'s suffix, else CSV. A file name that does
+    not end in .csv, .xlsx or .md, or that says another format than ``fmt``, is refused: a CSV written into
+    ``evidence.docx`` or ``evidence.xlsx`` would not open.
 
     >>> table_format(None, Path("x.xlsx")), table_format("MD", None), table_format(None, None)
     ('xlsx', 'md', 'csv')
+    >>> table_format("csv", Path("x.xlsx"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    pipeline.errors.CaseReviewError: --out x.xlsx says Excel but --format says csv: name the file x.csv, or ...
     """
-    if fmt is None:
-        suffix = out.suffix.lower().lstrip(".") if out else ""
-        fmt = {"csv": "csv", "xlsx": "xlsx", "md": "md", "markdown": "md"}.get(suffix, "csv")
-    fmt = fmt.lower()
+    by_suffix = {"csv": "csv", "xlsx": "xlsx", "md": "md", "markdown": "md"}
+    named = by_suffix.get(out.suffix.lower().lstrip(".")) if out is not None else None
+    if out is not None and named is None:
+        raise CaseReviewError(f"--out {out}: name the file .csv, .xlsx (Excel) or .md (Markdown), which says how "
+                              "to save the table")
+    if fmt is not None and named is not None and fmt.lower() != named:
+        kinds = {"csv": "CSV", "xlsx": "Excel", "md": "Markdown"}
+        raise CaseReviewError(f"--out {out} says {kinds[named]} but --format says {fmt}: name the file "
+                              f"{out.with_suffix('.' + fmt.lower()).name}, or leave --format out")
+    fmt = (fmt or named or "csv").lower()
     if fmt not in FORMATS:
         raise CaseReviewError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
     if fmt == "xlsx" and out is None:
@@ -36,18 +48,41 @@ def table_format(fmt: str | None, out: Path | None, example: str = "evidence.xls
     return fmt
 
 
-def with_folder(path: Path) -> Path:
-    """``path``, its folder made if missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+@contextmanager
+def writing(out: Path) -> Iterator[Path]:
+    """Around writing the file ``out`` (and any file beside it): its folder is made if missing, and a failure
+    to write becomes an error that names the file and says what to do, not a traceback. On Windows a file
+    open in Excel cannot be written, the likeliest failure of all.
+
+    >>> with writing(Path("/proc/casereview-test/out.xlsx")):  # doctest: +ELLIPSIS
+    ...     pass
+    Traceback (most recent call last):
+    pipeline.errors.CaseReviewError: /proc/casereview-test/out.xlsx: cannot write this file (...): ...
+    """
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        yield out
+    except IsADirectoryError as exc:
+        raise CaseReviewError(f"{exc.filename or out} is a folder: give a file name inside it, "
+                              f"e.g. {Path(exc.filename or out) / ('results' + out.suffix)}") from exc
+    except OSError as exc:
+        at = f" at {exc.filename}" if exc.filename and Path(exc.filename) != out else ""
+        if isinstance(exc, PermissionError):
+            raise CaseReviewError(f"{out}: cannot write this file (permission denied{at}). If it is open in Excel "
+                                  "or another program, close it and run the command again; otherwise choose a folder "
+                                  "you may write to, or another file name.") from exc
+        raise CaseReviewError(f"{out}: cannot write this file ({(exc.strerror or str(exc)).lower()}{at}): check that "
+                              "the folder can be made and written to and that the disk is not full, or choose "
+                              "another file name.") from exc
 
 
 def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:
     """Write the table as CSV (UTF-8 with a byte-order mark, so that Excel shows accents and curly quotes) and
     its provenance beside it as ``NAME.provenance.json``; returns the sidecar's path."""
-    table.to_csv(with_folder(out), index=False, encoding="utf-8-sig")
     sidecar = out.with_name(out.name + ".provenance.json")
-    sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    with writing(out):
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+        sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return sidecar
 
 
@@ -71,7 +106,7 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
         else:
             fields.append((key, ", ".join(map(str, value)) if isinstance(value, list) else value))
     about = pd.DataFrame(fields, columns=["field", "value"])
-    with pd.ExcelWriter(with_folder(out), engine="openpyxl") as writer:
+    with writing(out), pd.ExcelWriter(out, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)
         for name, extra in (extra_sheets or {}).items():
             extra.to_excel(writer, sheet_name=name, index=False)

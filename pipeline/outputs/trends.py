@@ -27,7 +27,7 @@ from pipeline.outputs.common import (
     shown_time,
     theme_names,
 )
-from pipeline.outputs.tables import md_cell, with_folder, write_csv, write_xlsx
+from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".md")
@@ -169,7 +169,8 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
         lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
         for note in _notes(frame, measure, option="`casereview trends --measure passages`"):
             lines += ["", note]
-        with_folder(out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with writing(out):
+            out.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return None
     about = {**info, "rows": len(frame),
              "definition": f"{_definition(info, 'reviews')} {_definition(info, 'passages')} Shares are 0-1."}
@@ -271,8 +272,8 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
             fontsize=7, color="#555555", wrap=True,
         )
         figure.tight_layout(rect=(0, 0.05, 1, 1))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(out, format=suffix.lstrip("."), metadata={"Date": None} if suffix == ".svg" else None)
+        with writing(out):
+            figure.savefig(out, format=suffix.lstrip("."), metadata={"Date": None} if suffix == ".svg" else None)
     finally:
         plt.close(figure)
     return out
