@@ -505,6 +505,7 @@ class SearchResult:
     hits: list[SearchHit]
     also: tuple[str, ...] = ()
     missing: tuple[MissingWord, ...] = ()
+    more: bool = False  # more passages match than the limit let through
 
 
 # --------------------------------------------------------------------------- search
@@ -592,10 +593,14 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
             con = open_database(db_path)
         searcher = Searcher(con)
         parsed = searcher.parse(query)
-        hits = searcher.search(parsed, **options)
+        limit = options.get("limit", 20)
+        # one passage more than asked for says whether more match, without counting them all
+        probe = limit + 1 if isinstance(limit, int) and 1 <= limit < MAX_LIMIT else limit
+        hits = searcher.search(parsed, **{**options, "limit": probe})
+        more, hits = len(hits) > limit, hits[:limit]
         if parsed is None:
-            return SearchResult(hits)
-        return SearchResult(hits, parsed.also, searcher.missing_words(parsed))
+            return SearchResult(hits, more=more)
+        return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more)
     finally:
         con.close()
 
@@ -1137,6 +1142,22 @@ def parse_query(query: str | None) -> ParsedQuery | None:
         )
     words, also = _section_forms(words)
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also)
+
+
+def quoted_search(query: str, marks: tuple[str, str] = ('"', '"')) -> str:
+    """The search as typed, for a heading, in quotes (``marks``) that do not double its own.
+
+    >>> quoted_search("school not told"), quoted_search("“seen alone”", ("“", "”"))
+    ('"school not told"', '“seen alone”')
+    >>> quoted_search('"section 47" strategy')
+    '\'"section 47" strategy\''
+    """
+    plain = straight_quotes(query)
+    if '"' not in plain:
+        return f"{marks[0]}{query}{marks[1]}"
+    if plain.startswith('"') and plain.endswith('"') and plain.count('"') == 2:  # one phrase
+        return f"{marks[0]}{plain[1:-1]}{marks[1]}"
+    return f"'{plain}'"
 
 
 def straight_quotes(text: str) -> str:

@@ -159,7 +159,7 @@ class Pages:
             raise
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
-        return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also,
+        return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
                                                 missing_note=missing_note(result.missing), query=query)
 
     def _search(self, form: webpages.SearchForm):

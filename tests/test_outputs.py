@@ -520,6 +520,25 @@ def test_output_commands_attach_to_a_group_and_explain_themselves():
         assert command.help and len(command.help) > 80
 
 
+def test_filters_match_whichever_quotes_were_typed():
+    # text pasted from Word or a Mac has curly apostrophes; the reviews may have either kind
+    from pipeline.outputs.common import IN_SECTION_SQL, REVIEW_FILTERS, KnownValues
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE reviews AS SELECT 'Learning area 1: Child Y''s voice' AS section, "
+                "'St Mary’s Safeguarding Partnership' AS area, 2020 AS year, 'England' AS nation, "
+                "'CSPR' AS review_type")
+    for typed in ("child y’s voice", "Child Y's voice", "CHILD Y‘S VOICE"):
+        assert con.execute(f"SELECT {IN_SECTION_SQL.format(alias='r')} FROM reviews r", {"section": typed}).fetchone()[0]
+    assert not con.execute(f"SELECT {IN_SECTION_SQL.format(alias='r')} FROM reviews r",
+                           {"section": "child x’s voice"}).fetchone()[0]
+    for typed in ("St Mary's", "st mary’s"):
+        assert KnownValues(con).area(typed) == typed
+        kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}",
+                           {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": typed})
+        assert kept.fetchone()[0] == 1
+
+
 def test_percentages_never_round_to_certainty():
     assert [percent(v) for v in (0.998, 0.873, 0.004, 0.0, 1.0, None)] == [">99%", "87%", "<1%", "0%", "100%", "–"]
     assert percent(1 / 3, 1) == "33.3%"

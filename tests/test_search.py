@@ -414,6 +414,20 @@ def test_limit_caps_the_number_of_hits(db: Path):
     assert len(search(db, "information", limit=2)) == 2
 
 
+def test_the_results_say_when_more_passages_match_than_the_limit_shows(db: Path):
+    every = len(search(db, "information"))
+    assert every > 2
+    assert search_with_forms(db, "information", limit=2).more
+    assert not search_with_forms(db, "information", limit=every).more
+    capped = CliRunner().invoke(search_command, ["information", "--limit", "2", "--db", str(db)])
+    assert capped.exit_code == 0 and "More passages match than these 2: --limit 100 shows more." in capped.output
+    whole = CliRunner().invoke(search_command, ["information", "--limit", str(every), "--db", str(db)])
+    assert whole.exit_code == 0 and "More passages match" not in whole.output
+    # the theme is named as the taxonomy names it, however it was typed
+    typed = CliRunner().invoke(search_command, ["--theme", "information SHARING", "--db", str(db)])
+    assert typed.output.startswith("3 passages for the theme Information sharing, best first")
+
+
 def test_a_quoted_phrase_must_appear_as_written(db: Path):
     assert set(ids(search(db, '"share information"'))) == {"northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
     assert ids(search(db, '"information sharing"')) == ["northmoor-2019-child-d-p1"]

@@ -99,6 +99,22 @@ def test_the_browser_finds_what_the_command_line_finds_in_the_same_order(site: s
     status, body, _ = get(site + "/?" + urlencode({"q": "school", "section": "recommend", "year_from": "2021"}))
     assert page_ids(body) == [hit.passage_id for hit in search(db, "school", section="recommend", year_from=2021)]
 
+    # curly quotes typed around a phrase are not doubled in the heading
+    status, body, _ = get(site + "/?" + urlencode({"q": "“information sharing”"}))
+    assert "1 passage for “information sharing”, best match first" in body
+
+
+def test_a_page_that_shows_fewer_passages_than_match_says_so(site: str, db: Path):
+    from pipeline.outputs.webpages import FormChoices, SearchForm, search_page
+
+    hits = search(db, "information", limit=2)
+    status, body, _ = get(site + "/?" + urlencode({"q": "information", "limit": "10"}))
+    assert len(page_ids(body)) == len(search(db, "information", limit=10)) < 10 and "More passages match" not in body
+    choices = FormChoices(themes={}, nations=[], review_types=[])
+    shown = search_page(SearchForm(q="information", limit=2), choices, hits, more=True)
+    assert "More passages match than these 2: choose 10 or more under “Show” to see more." in shown
+    assert "More passages match" not in search_page(SearchForm(q="information", limit=2), choices, hits)
+
 
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))

@@ -93,8 +93,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
-    from pipeline.outputs.common import describe_filters, theme_names
-    from pipeline.search import SCORE_KINDS, missing_note, search_with_forms
+    from pipeline.outputs.common import describe_filters, theme_name, theme_names
+    from pipeline.search import SCORE_KINDS, missing_note, quoted_search, search_with_forms
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):
@@ -135,7 +135,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         return
     names = theme_names()
     kind = hits[0].score_kind
-    what = _quoted(query.strip()) if query and query.strip() else f"the theme {names.get(theme, theme)}"
+    what = (quoted_search(query.strip()) if query and query.strip()
+            else f"the theme {theme_name(theme, names)}")
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
     if out is not None:
@@ -145,12 +146,16 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
             "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area})
         click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
-                   + (f" (at most {limit}: --limit N gives more)" if saved.rows == limit else "") + ".")
+                   + (f" (more match: --limit {_more_limit(limit)} saves more)" if result.more else "") + ".")
         click.echo("What was searched and where the results came from: "
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
         return
     click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "
-               f"(score = {SCORE_KINDS[kind]}).\n")
+               f"(score = {SCORE_KINDS[kind]}).")
+    if result.more:
+        these = "this one" if len(hits) == 1 else f"these {len(hits)}"
+        click.echo(f"More passages match than {these}: --limit {_more_limit(limit)} shows more.")
+    click.echo()
     for number, hit in enumerate(hits, start=1):
         click.echo(_format_hit(number, hit, names))
     models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
@@ -181,17 +186,11 @@ def _passage_count(db_path: Path | None) -> int:
         con.close()
 
 
-def _quoted(query: str) -> str:
-    """The search as typed, in quotes that do not double its own: "school not told", "section 47" (a phrase
-    searched as written), '"section 47" strategy'."""
-    from pipeline.search import straight_quotes
+def _more_limit(limit: int) -> int:
+    """A larger --limit to suggest when more passages match than were shown."""
+    from pipeline.search import MAX_LIMIT
 
-    plain = straight_quotes(query)
-    if '"' not in plain:
-        return f'"{query}"'
-    if plain.startswith('"') and plain.endswith('"') and plain.count('"') == 2:
-        return plain
-    return f"'{plain}'"
+    return min(MAX_LIMIT, max(100, 5 * limit))
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:

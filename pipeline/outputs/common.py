@@ -137,6 +137,20 @@ def _taxonomy_names() -> tuple[tuple[str, str], ...]:
     return tuple((theme.id, theme.name) for theme in taxonomy.themes)
 
 
+def theme_name(typed: str | None, names: Mapping[str, str]) -> str:
+    """The display name of the theme a person typed, however they typed it (id, name, other case or spacing);
+    what they typed when it names none.
+
+    >>> theme_name("parental_difficulties", {"parental_factors": "Parental difficulties"})
+    'Parental difficulties'
+    """
+    from pipeline.themes.taxonomy import plain_label
+
+    wanted = plain_label(typed or "")
+    return next((name for theme_id, name in names.items() if wanted in (plain_label(theme_id), plain_label(name))),
+                typed or "")
+
+
 def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
     """Turn what a person typed (an id such as ``voice_of_child`` or a name such as ``Voice of the child``) into an id.
 
@@ -420,7 +434,7 @@ class KnownValues:
         if area is None:
             return None
         areas = self.distinct("area")
-        if any(area.strip().lower() in known.lower() for known in areas):
+        if any(plain_quotes(area.strip().lower()) in plain_quotes(known.lower()) for known in areas):
             return area.strip()
         suggestions = closest(area, areas)
         hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
@@ -434,12 +448,31 @@ class KnownValues:
                 "review_type": self.value("review_type", review_type), "area": self.area(area)}
 
 
+def plain_quotes(text: str) -> str:
+    """``text`` with curly quotes made straight, as ``quotes_folded`` does in SQL.
+
+    >>> print(plain_quotes("Child Y’s “voice”"))
+    Child Y's "voice"
+    """
+    return text.translate(_PLAIN_QUOTES)
+
+
+_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+
+
+def quotes_folded(expr: str) -> str:
+    """SQL for ``expr`` in lower case with curly quotes made straight, to compare text people type (pasted from
+    Word or a Mac: "Child Y’s voice") with text the reviews hold ("Child Y's voice"), whichever quotes each uses."""
+    return f"translate(lower({expr}), '‘’“”', '{chr(39) * 4}\"\"')"
+
+
 _SECTIONS = """
 SELECT section, count(*) AS passages FROM passages WHERE section IS NOT NULL
 GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
-_HAS_SECTION = "SELECT count(*) > 0 FROM passages WHERE strpos(lower(section), lower($1)) > 0"
-# Passages under a heading that contains the text (any case): "recommendation" keeps "7. Recommendations".
-IN_SECTION_SQL = "strpos(lower({alias}.section), lower($section)) > 0"
+_HAS_SECTION = f"SELECT count(*) > 0 FROM passages WHERE strpos({quotes_folded('section')}, {quotes_folded('$1')}) > 0"
+# Passages under a heading that contains the text (any case, either quotes): "recommendation" keeps
+# "7. Recommendations".
+IN_SECTION_SQL = f"strpos({quotes_folded('{alias}.section')}, {quotes_folded('$section')}) > 0"
 
 
 def check_section(con: duckdb.DuckDBPyConnection, section: str | None) -> str | None:
@@ -476,7 +509,7 @@ REVIEW_FILTERS = """
   AND ($year_to IS NULL OR r.year <= $year_to)
   AND ($nation IS NULL OR lower(r.nation) = lower($nation))
   AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
-  AND ($area IS NULL OR strpos(lower(r.area), lower($area)) > 0)"""
+  AND ($area IS NULL OR strpos(""" + quotes_folded("r.area") + ", " + quotes_folded("$area") + """) > 0)"""
 
 
 def describe_filters(filters: dict[str, Any]) -> str:

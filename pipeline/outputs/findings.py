@@ -24,6 +24,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     provenance,
     provenance_lines,
+    quotes_folded,
 )
 from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 
@@ -34,7 +35,8 @@ CSV_COLUMNS: tuple[str, ...] = (
 _FINDINGS = f"""
 WITH f AS (
     SELECT *, page AS page_start, page AS page_end FROM v_review_findings r
-    WHERE {REVIEW_FILTERS} AND ($containing IS NULL OR strpos(lower(finding), lower($containing)) > 0)
+    WHERE {REVIEW_FILTERS}
+      AND ($containing IS NULL OR strpos({quotes_folded("finding")}, {quotes_folded("$containing")}) > 0)
 )
 SELECT f.*, {printed_pages_sql("f")} FROM f ORDER BY f.year, f.area, f.review_id, f.seq"""
 _READ_REVIEWS = f"""

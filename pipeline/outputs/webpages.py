@@ -27,6 +27,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     shorten,
 )
+from pipeline.search import quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
 FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
@@ -196,7 +197,8 @@ def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
 
 
 def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
-                missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "") -> str:
+                missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "",
+                more: bool = False) -> str:
     """The search page: the form, then the passages found (or the error, or nothing yet), then the notes."""
     parts = [search_form(form, choices)]
     if error:
@@ -212,7 +214,8 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                      "model's reading of a passage, not a finding: read the passage before relying on it.</p>")
     elif form.asked:
         names = choices.themes
-        what = f"“{form.q.strip()}”" if form.q.strip() else f"the theme {names.get(form.theme, form.theme)}"
+        what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
+                else f"the theme {names.get(form.theme, form.theme)}")
         if also:
             what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
         if missing_note:
@@ -224,6 +227,12 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
                     else "best match first")
             parts.append(f"<h2>{counted(len(hits), 'passage')} for {_e(what)}, {kind}</h2>")
+            if more:
+                bigger = [n for n in LIMITS if n > len(hits)]
+                these = "this one" if len(hits) == 1 else f"these {len(hits)}"
+                parts.append(f'<p class="note">More passages match than {these}'
+                             + (f": choose {bigger[0]} or more under “Show” to see more" if bigger else "")
+                             + ".</p>")
             if download:
                 parts.append(f'<p><a href="{_e(download)}">Save these results as an Excel file</a> (with what was '
                              "searched, and where the results came from)</p>")
