@@ -29,8 +29,8 @@ from pipeline.commands.outputs import (
 )
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import percent, probability_text
-from pipeline.outputs.tables import writing
 from pipeline.outputs.export import export_theme
+from pipeline.outputs.tables import writing
 from pipeline.outputs.trends import theme_trends
 from pipeline.settings import PROJECT_ROOT
 from tests.test_search import CWM_LLWYD, MANIFEST_SHA, NORTHMOOR, THEME_MODEL, build_corpus
