@@ -68,18 +68,19 @@ def test_status_without_database_says_what_to_do(tmp_path: Path, monkeypatch) ->
     monkeypatch.setenv("CASEREVIEW_DB", str(missing))
     result = CliRunner().invoke(main, ["status"])
     assert result.exit_code == 2
-    assert (f"{missing}: no database yet (the file CASEREVIEW_DB names: check that name): run `casereview run --manifest "
-            "YOUR_MANIFEST.csv` first") in " ".join(result.output.split())
+    assert (f"{missing}: no database yet (the file CASEREVIEW_DB names: check that name): run `casereview run "
+            "--manifest YOUR_MANIFEST.csv` first") in " ".join(result.output.split())
     monkeypatch.delenv("CASEREVIEW_DB")
     monkeypatch.setenv("CASEREVIEW_OUTPUTS", str(tmp_path / "outputs"))  # a default database not made yet
     result = CliRunner().invoke(main, ["status"])
-    assert result.exit_code == 2 and "no database yet: run `casereview run --manifest YOUR_MANIFEST.csv` first" in " ".join(
-        result.output.split())
+    assert result.exit_code == 2
+    assert "no database yet: run `casereview run --manifest YOUR_MANIFEST.csv` first" in " ".join(result.output.split())
     for command in (["status"], ["sql", "SELECT 1"], ["search", "care"], ["trends"]):
         result = CliRunner().invoke(main, [*command, "--db", str(missing)])
         assert result.exit_code == 2, command
         assert (f"{missing}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); to make "
-                f"it, run `casereview run --manifest YOUR_MANIFEST.csv --db {missing}`") in " ".join(result.output.split()), command
+                f"it, run `casereview run --manifest YOUR_MANIFEST.csv --db {missing}`"
+                ) in " ".join(result.output.split()), command
 
 
 MANIFEST_HEADER = "review_id,title,area,nation,review_type,year,source\n"

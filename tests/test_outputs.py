@@ -528,10 +528,10 @@ def test_filters_match_whichever_quotes_were_typed():
     con.execute("CREATE TABLE reviews AS SELECT 'Learning area 1: Child Y''s voice' AS section, "
                 "'St Mary’s Safeguarding Partnership' AS area, 2020 AS year, 'England' AS nation, "
                 "'CSPR' AS review_type")
+    in_section = f"SELECT {IN_SECTION_SQL.format(alias='r')} FROM reviews r"
     for typed in ("child y’s voice", "Child Y's voice", "CHILD Y‘S VOICE"):
-        assert con.execute(f"SELECT {IN_SECTION_SQL.format(alias='r')} FROM reviews r", {"section": typed}).fetchone()[0]
-    assert not con.execute(f"SELECT {IN_SECTION_SQL.format(alias='r')} FROM reviews r",
-                           {"section": "child x’s voice"}).fetchone()[0]
+        assert con.execute(in_section, {"section": typed}).fetchone()[0]
+    assert not con.execute(in_section, {"section": "child x’s voice"}).fetchone()[0]
     for typed in ("St Mary's", "st mary’s"):
         assert KnownValues(con).area(typed) == typed
         kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}",
