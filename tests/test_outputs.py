@@ -752,6 +752,19 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     status = CliRunner().invoke(main, ["status", "--db", str(copy)])
     assert f"theme model checked on labelled passages: check.csv, 15 passages, model {version}" in status.output
 
+    # a check with a theme marked once gives no range for it, and the outputs say it is too small to go on
+    tiny = tmp_path / "tiny.csv"
+    table.iloc[[0, 12, 13]].to_csv(tiny, index=False, encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["evaluate", "--gold", str(tiny), "--record", "--resamples", "50",
+                                       "--db", str(copy)])
+    assert result.exit_code == 0, result.output
+    voice_row = next(line for line in result.output.splitlines() if line.startswith("voice_of_child"))
+    assert "too few" in voice_row and "'too few': fewer than 5 labelled examples" in result.output
+    export = run(export_command, ["--theme", "voice_of_child", "--format", "md"], copy)
+    assert ("Checked on 3 passages labelled by hand (tiny.csv, recorded" in export.output
+            and "the core themes were marked on only 1 of them, too few to say how the model's tags hold"
+            in " ".join(export.output.split()) and "95% interval" not in export.output)
+
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_a_recorded_label_sheet_keeps_how_its_passages_were_drawn(db: Path, tmp_path: Path, suffix: str):

@@ -263,7 +263,12 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
     core = (json.loads(report).get("macro_core") or {}) if report else {}
     where = f"{gold_file}, recorded {recorded_at:%Y-%m-%d}" + (f"; {sample}" if sample else "")
     summary = f"Checked on {counted(passages, 'passage')} labelled by hand ({where})"
-    if core.get("f1") is not None:
+    scores = con.execute(_CHECK_SCORES, [check_id]).fetchall()
+    marked = sum(support for theme, support, *_ in scores if theme in (core.get("themes") or []))
+    if core.get("f1") is not None and marked < CHECKED_SENTENCES:
+        summary += (f": the core themes were marked on only {marked} of them, too few to say how the model's tags "
+                    "hold on these reviews (label more passages: a sheet of 100 or more)")
+    elif core.get("f1") is not None:
         interval = core.get("f1_interval")
         scored, of = len(core.get("themes") or []), core.get("of")
         over = "the core themes" + (f" ({scored} of {of} with passages marked)" if of and scored < of else "")
@@ -273,7 +278,7 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
                     + (f", 95% interval {interval[0]:.2f}-{interval[1]:.2f}" if interval else "") + ")")
     summary += "."
     notes = {}
-    for theme, support, tagged, left_out, precision, recall in con.execute(_CHECK_SCORES, [check_id]).fetchall():
+    for theme, support, tagged, left_out, precision, recall in scores:
         name = (names or {}).get(theme, theme)
         judged = passages - (left_out or 0)  # passages marked unsure (?) for the theme are left out of it
         if judged <= 0:

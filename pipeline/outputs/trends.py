@@ -250,28 +250,53 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-    figure, axes = plt.subplots(figsize=(10, 5.5), dpi=120)
+    # One small panel per theme on the same scale: drawn on one axis, lines at 100% hide each other.
+    themes = list(dict.fromkeys(frame["theme_name"]))
+    columns = min(4, max(1, len(themes)))
+    rows = -(-len(themes) // columns)
+    figure, grid = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.5 * rows + 1.1), dpi=120,
+                                sharex=True, sharey=True, squeeze=False)
     try:
-        for name, group in frame.groupby("theme_name", sort=False):
-            axes.plot(group["year"], 100 * group[share], marker="o", linewidth=1.8, label=name)
-        axes.set_ylim(0, 105 if measure == "reviews" else min(105, 100 * frame[share].max() * 1.15 + 1))
-        axes.yaxis.set_major_formatter(PercentFormatter())
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel("Year of review")
-        axes.set_ylabel(f"Share of the {unit} read that year")
-        axes.set_title("Learning themes in case reviews, by year")
-        axes.grid(alpha=0.3)
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
         counts = frame.drop_duplicates("year").sort_values("year")
+        few = set(counts.loc[counts["reviews_in_year"] < FEW_REVIEWS, "year"])
+        top = 105 if measure == "reviews" else min(105, 100 * frame[share].max() * 1.15 + 1)
+        panels = grid.ravel()
+        for axes, name in zip(panels, themes, strict=False):
+            group = frame[frame["theme_name"] == name].sort_values("year")
+            for year in few:
+                axes.axvspan(year - 0.5, year + 0.5, color="#ececec", linewidth=0)
+            axes.plot(group["year"], 100 * group[share], color="#1f5f8b", linewidth=1.6)
+            steady = group[~group["year"].isin(few)]
+            shaky = group[group["year"].isin(few)]
+            axes.plot(steady["year"], 100 * steady[share], "o", color="#1f5f8b", markersize=4.5)
+            axes.plot(shaky["year"], 100 * shaky[share], "o", markerfacecolor="white", markeredgecolor="#1f5f8b",
+                      markersize=4.5)
+            axes.set_title(name, fontsize=10)
+            axes.set_ylim(0, top)
+            axes.yaxis.set_major_formatter(PercentFormatter())
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
+            axes.set_xlim(counts["year"].min() - 0.6, counts["year"].max() + 0.6)
+            axes.tick_params(labelsize=8)
+            axes.grid(alpha=0.3)
+        for axes in panels[len(themes):]:
+            axes.axis("off")
+        figure.supxlabel("Year of review", fontsize=9, y=0.075)
+        figure.supylabel(f"Share of the {unit} read that year", fontsize=9)
+        figure.suptitle("Learning themes in case reviews, by year", fontsize=12)
         per_year = ", ".join(f"{y}: {n}" for y, n in zip(counts["year"], counts["reviews_in_year"], strict=True))
         models = ", ".join(info["theme_models"]) or "unknown"
+        shaded = (f"Shaded years, hollow points: fewer than {FEW_REVIEWS} reviews read, so their shares can swing "
+                  "widely. " if few else "")
+        if measure == "reviews" and saturated(frame):
+            shaded += ("Nearly every review carries nearly every theme (one tagged passage is enough): "
+                       "--measure passages tells years apart better. ")
         figure.text(
             0.01, 0.01,
-            f"Reviews read per year{_kept(info)}: {per_year}. "
+            f"{shaded}Reviews read per year{_kept(info)}: {per_year}. "
             f"Theme model {models}; run {info['run_id'] or 'unknown'}; generated {info['generated_at'][:10]}.",
             fontsize=7, color="#555555", wrap=True,
         )
-        figure.tight_layout(rect=(0, 0.05, 1, 1))
+        figure.tight_layout(rect=(0, 0.09, 1, 1))
         with writing(out):
             figure.savefig(out, format=suffix.lstrip("."), metadata={"Date": None} if suffix == ".svg" else None)
     finally:

@@ -155,12 +155,18 @@ def _outcomes(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[
     return truth & tags & scored, tags & ~truth & scored, truth & ~tags & scored, left_out
 
 
+# Below this many labelled examples a theme's F1 gets no interval: resamples of one or two examples give a
+# range such as 0.00-0.00 that reads as certainty when it means nothing can be said.
+FEW_FOR_INTERVAL = 5
+
+
 def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: int) -> None:
     f1 = bootstrap_f1(gold, predicted, themes, resamples)
     report["resamples"] = resamples
     for j, theme in enumerate(themes):
         row = report["themes"][theme]
-        row["f1_interval"] = _percentiles(f1[:, j]) if row["f1"] is not None else None
+        judged = row["f1"] is not None and row["support"] >= FEW_FOR_INTERVAL
+        row["f1_interval"] = _percentiles(f1[:, j]) if judged else None
     for key in ("macro", "macro_core"):
         columns = [themes.index(t) for t in report[key]["themes"]]
         if not columns:
@@ -210,9 +216,13 @@ def format_table(report: dict, title: str = "") -> str:
     lines = [title] if title else []
     lines.append(f"{'theme':<24}{'precision':>10}{'recall':>8}{'F1':>7}"
                  + (f"{'95% interval':>14}" if intervals else "") + f"{'support':>9}{'tagged':>8}{'left out':>10}")
+    few = False
     for theme, row in report["themes"].items():
+        span = format_interval(row.get("f1_interval"))
+        if row["f1"] is not None and row["support"] < FEW_FOR_INTERVAL:
+            span, few = "too few", True
         lines.append(f"{theme:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
-                     + (f"{format_interval(row.get('f1_interval')):>14}" if intervals else "")
+                     + (f"{span:>14}" if intervals else "")
                      + f"{row['support']:>9}{row['tagged']:>8}{row['left_out']:>10}")
     micro, macro, core = report["micro"], report["macro"], report["macro_core"]
     lines.append(f"{'micro average':<24}{_fmt(micro['precision']):>10}{_fmt(micro['recall']):>8}"
@@ -227,7 +237,9 @@ def format_table(report: dict, title: str = "") -> str:
                  "macro averages use the themes with gold examples.")
     if intervals:
         lines.append(f"95% interval: where F1 falls in 95% of {report['resamples']} resamples of these items "
-                     "(bootstrap); a wide one means too few labelled examples to pin the score down.")
+                     "(bootstrap); a wide one means too few labelled examples to pin the score down."
+                     + (f" 'too few': fewer than {FEW_FOR_INTERVAL} labelled examples of the theme, so its F1 says "
+                        "next to nothing and no range is given." if few else ""))
     return "\n".join(lines)
 
 
