@@ -1133,12 +1133,17 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             f"the search {text!r} has an opening double quote without a closing one: close the phrase "
             "(\"like this\") or remove the quote"
         )
+    if "*" in text:
+        raise CaseReviewError(
+            f"the search {text!r}: * is not a wildcard here, so write whole words. Each word is already found in "
+            "every form: \"neglect\" also finds neglected, neglecting and neglectful."
+        )
     phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
     words = tuple(_WORD_RE.findall(text.replace('"', " ")))
     if not words:
         raise CaseReviewError(
-            f"the search {text!r} has no words or numbers to look for, only punctuation: use words, e.g. "
-            "\"information sharing\" or \"section 47\""
+            f"the search {text!r} has no words or numbers the index can look for (it holds the reviews' words in "
+            "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
         )
     words, also = _section_forms(words)
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also)

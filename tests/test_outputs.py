@@ -187,7 +187,8 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     (["--theme", "assessment", "--format", "xlsx"], "needs a file name"),
     (["--theme", "assessment", "--min-score", "0.95"], "nothing to export"),
     (["--theme", "assessment", "--section", "Finding"], "under a heading containing \"Finding\": nothing to export"),
-    (["--theme", "assessment", "--section", "Recomendations"], "Did you mean 'Recommendations'?"),
+    (["--theme", "assessment", "--section", "Recomendations"], "Did you mean 'recommendations' (as in"),
+    (["--theme", "assessment", "--section", "findngs"], "Did you mean 'finding"),  # a word, not a whole heading
     (["--theme", "assessment", "--out", "evidence.docx"], "name the file .csv, .xlsx (Excel) or .md"),
     (["--theme", "assessment", "--format", "csv", "--out", "evidence.xlsx"],
      "--out evidence.xlsx says Excel but --format says csv: name the file evidence.csv"),

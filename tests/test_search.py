@@ -594,6 +594,16 @@ def test_search_tables_are_rebuilt_after_the_index_changes_but_not_during_a_run(
         assert search_tables_fresh(con)
 
 
+def test_a_search_with_a_wildcard_or_no_words_the_index_holds_says_what_to_write():
+    with pytest.raises(CaseReviewError, match=r"\* is not a wildcard here, so write whole words. Each word is already "
+                                              r"found in every form: \"neglect\" also finds neglected"):
+        parse_query("negl* school")
+    with pytest.raises(CaseReviewError, match=r"has no words or numbers the index can look for \(it holds the "
+                                              r"reviews' words in the Latin alphabet"):
+        parse_query("子供 😀")
+    assert parse_query("was the child seen alone?").words[-1] == "alone"  # a question mark is not a wildcard
+
+
 def test_parse_query_keeps_words_and_phrases():
     parsed = parse_query('  "strategy  meeting" police ')
     assert parsed.words == ("strategy", "meeting", "police") and parsed.phrases == ("strategy meeting",)
@@ -797,7 +807,8 @@ def test_section_keeps_passages_under_a_heading_containing_the_text(db: Path):
     # with a theme and no words: the theme's passages under that heading
     assert ids(search(db, None, theme="voice_of_child", section="voice of")) == ["cwm-llwyd-2022-child-w-p1"]
     with pytest.raises(CaseReviewError, match=r"no passage is under a heading containing 'recomendations'\. "
-                                              r"Did you mean 'Recommendations'\? The most common headings are: "):
+                                              r"Did you mean 'recommendations' \(as in 'Recommendations'\)\? The most "
+                                              r"common headings are: "):
         search(db, "schools", section="recomendations")
     result = CliRunner().invoke(search_command, ["neglect", "--section", "recommendations", "--db", str(db)])
     assert result.exit_code == 0

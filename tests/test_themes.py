@@ -679,6 +679,15 @@ def test_evaluate_accepts_theme_names_as_people_write_them(tmp_path):
     assert refused.exit_code == 2 and "line 1: unknown theme id(s) in 'labels': Voice of children" in refused.output
 
 
+def test_evaluate_names_a_gold_file_that_is_neither_a_sheet_nor_json_lines(tmp_path):
+    database = tmp_path / "casereview.duckdb"
+    database.write_bytes(b"\x00" * 8 + b"DUCK" + b"\x00" * 100)
+    result = CliRunner().invoke(evaluate, ["--gold", str(database), "--model", str(SHIPPED)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert (f"{database} is not a label sheet or a JSON-lines file: give an Excel (.xlsx) or CSV label sheet"
+            in " ".join(result.output.split()))
+
+
 def test_evaluate_command_table_and_json(tmp_path):
     gold = tmp_path / "gold.jsonl"
     items = [{"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]},

@@ -139,6 +139,11 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             else f"the theme {theme_name(theme, names)}")
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
+    if min_score is not None:
+        worded = bool(query and query.strip())
+        tagged = ("" if theme and not worded else f" tagged {theme_name(theme, names)}" if theme
+                  else " tagged with some theme")
+        what += f",{tagged} at a probability of {min_score:g} or more"
     if out is not None:
         from pipeline.outputs.search_table import save_results
 

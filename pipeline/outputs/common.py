@@ -10,6 +10,7 @@ import difflib
 import functools
 import json
 import logging
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -496,10 +497,28 @@ def check_section(con: duckdb.DuckDBPyConnection, section: str | None) -> str | 
     if con.execute(_HAS_SECTION, [wanted]).fetchone()[0]:
         return wanted
     headings = [heading for heading, _ in con.execute(_SECTIONS).fetchall()]  # the commonest, for the message
-    close = closest(wanted, headings, n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    hint = _heading_hint(wanted, headings)
     raise CaseReviewError(f"no passage is under a heading containing {wanted!r}.{hint} The most common headings "
                           f"are: {'; '.join(headings[:8]) or 'none'}")
+
+
+def _heading_hint(wanted: str, headings: list[str]) -> str:
+    """" Did you mean ...?" for a --section text no heading contains: for one word, the nearest word of the
+    headings (a misspelt "findngs" is nearer "findings" than any whole heading); else the nearest heading.
+
+    >>> _heading_hint("findngs", ["1. Introduction", "Key findings", "Finding 2: Information was not shared"])
+    " Did you mean 'findings' (as in 'Key findings')?"
+    """
+    if len(wanted.split()) == 1:
+        words: dict[str, str] = {}
+        for heading in headings:
+            for word in re.findall(r"[^\W\d_][\w'’-]*", heading):
+                words.setdefault(word.lower(), heading)
+        near = closest(wanted, list(words), n=1)
+        if near and difflib.SequenceMatcher(None, wanted.lower(), near[0]).ratio() >= 0.75:
+            return f" Did you mean {near[0]!r} (as in {words[near[0]]!r})?"
+    close = closest(wanted, headings, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def check_years(year_from: int | None, year_to: int | None) -> None:

@@ -103,6 +103,10 @@ def load_gold(path: Path, themes: Collection[str], names: Mapping[str, str] | No
     return read_gold(path, themes, names)[0]
 
 
+# A gold file that is not a label sheet is read as JSON lines when its name says it could be one.
+JSON_LINES_SUFFIXES = ("", ".jsonl", ".json", ".ndjson", ".txt")
+
+
 def read_gold(path: Path, themes: Collection[str],
               names: Mapping[str, str] | None = None) -> tuple[list[Example], list[str]]:
     """``load_gold``, with what a person should know about the scores (a label sheet's rows not labelled
@@ -118,6 +122,9 @@ def read_gold(path: Path, themes: Collection[str],
             raise ThemeError(f"{path}: no row is labelled yet: in each row, put x under every theme the passage "
                              "is about (? when unsure), or x under \"No theme\"")
         return sheet.examples, sheet.notes(names)
+    if path.suffix.lower() not in JSON_LINES_SUFFIXES:
+        raise ThemeError(f"{path} is not a label sheet or a JSON-lines file: give an Excel (.xlsx) or CSV label "
+                         "sheet (`casereview label-sheet` makes one) or a JSON-lines file (.jsonl)")
     examples = read_examples(path, themes, names)
     if not examples:
         raise ThemeError(f"{path}: the gold file has no examples")
