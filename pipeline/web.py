@@ -43,7 +43,7 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 MAX_FIELD = 500  # characters of one form field that are read: a search is words, not a document
 _YEAR = re.compile(r"[0-9]{4}")
-_NUMBER = re.compile(r"[0-9]{1,4}")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 # The command line's option names in the search's messages, as the form labels them
 _FIELD_NAMES = {"--year-from": "From year", "--year-to": "To year", "--min-score": "Lowest theme probability",
                 "--section": "Heading contains", "--nation": "Nation", "--review-type": "Review type",
@@ -87,12 +87,14 @@ def _fields(query: str) -> dict[str, str]:
 
 def read_form(query: str) -> webpages.SearchForm:
     """The search form from a URL's query string, checked: years must be numbers, a probability from 0 to 1
-    (the search itself checks the rest, as for ``casereview search``); an unknown number to show gives 20.
+    (the search itself checks the rest, as for ``casereview search``). The number to show is one the form
+    offers: another number gives the nearest offered below it (the smallest above it when none is), anything
+    else 20.
 
     >>> read_form("q=seen+alone&year_from=2019&limit=50").year_from
     '2019'
-    >>> read_form("limit=7").limit
-    20
+    >>> [read_form(f"limit={n}").limit for n in ("7", "60", "100000", "abc")]
+    [10, 50, 200, 20]
     """
     fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
@@ -110,7 +112,11 @@ def read_form(query: str) -> webpages.SearchForm:
             raise BadRequest(f"Lowest theme probability: '{form.min_score}' is not a number from 0 to 1, "
                              "e.g. 0.8", form)
     limit = fields.get("limit", "")
-    form.limit = int(limit) if _NUMBER.fullmatch(limit) and int(limit) in webpages.LIMITS else 20
+    if _NUMBER.fullmatch(limit):
+        offered = [n for n in webpages.LIMITS if n <= int(limit)]
+        form.limit = offered[-1] if offered else webpages.LIMITS[0]
+    else:
+        form.limit = 20
     return form
 
 

@@ -402,6 +402,19 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert "<th>" not in source and "<th class" not in source
 
 
+def test_report_says_when_a_quoted_tag_is_weak(db: Path, tmp_path: Path):
+    copy = tmp_path / "weak.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passage_themes SET score = 0.44 WHERE review_id = 'northmoor-2021-family-k' "
+                    "AND theme = 'parental_factors'")
+    result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(tmp_path / "r.html")], copy)
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "probability 44% (model " in html and "under 50%: a weak tag, the model is unsure" in html
+    assert html.count("a weak tag") == html.count("probability 44%")  # only the weak quotes say so
+
+
 def test_report_marks_quotes_and_reviews_read_by_ocr(db: Path, tmp_path: Path):
     """Only quotes from a page read by OCR carry the OCR note; the review's status and the limits say how many
     of its pages were read that way."""

@@ -571,6 +571,12 @@ def _themes_section(data: dict[str, Any]) -> str:
     )
 
 
+# A tag whose probability is under this is shown with WEAK_TAG_NOTE: the best a theme has in an area can be a tag
+# the model itself rates nearer a coin toss than a likely reading.
+WEAK_TAG = 0.5
+WEAK_TAG_NOTE = " · under 50%: a weak tag, the model is unsure this passage is about the theme"
+
+
 def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any],
                    local_check: str | None = None) -> str:
     items = []
@@ -581,10 +587,11 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         if quote["section"]:
             where.append(f"section “{quote['section']}”")
         ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
+        weak = WEAK_TAG_NOTE if quote["score"] < WEAK_TAG else ""
         items.append(
             f"<li><blockquote>{_e(text)}</blockquote>"
             f'<p class="cite">{_e(" · ".join(where))} · probability {probability_text(quote["score"])} '
-            f"(model {_e(quote['model_version'])}){_e(ocr)}</p></li>"
+            f"(model {_e(quote['model_version'])}){_e(weak)}{_e(ocr)}</p></li>"
         )
     check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
     return (

@@ -455,7 +455,8 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
 
 def message_page(title: str, message: str) -> str:
     """A page that says what went wrong (a passage that is not there, an address that is not a page)."""
-    return _page(title, f'<div class="error" role="alert"><strong>{_e(title)}.</strong> {_e(message)}</div>'
+    stop = "" if title.endswith(("?", "!", ".")) else "."
+    return _page(title, f'<div class="error" role="alert"><strong>{_e(title)}{stop}</strong> {_e(message)}</div>'
                         '<p><a href="/">Back to the search</a></p>')
 
 
