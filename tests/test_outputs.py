@@ -772,7 +772,7 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     result = CliRunner().invoke(main, ["evaluate", "--gold", str(tiny), "--record", "--resamples", "50",
                                        "--db", str(copy)])
     assert result.exit_code == 0, result.output
-    voice_row = next(line for line in result.output.splitlines() if line.startswith("voice_of_child"))
+    voice_row = next(line for line in result.output.splitlines() if line.startswith("Voice of the child"))
     assert "too few" in voice_row and "'too few': fewer than 5 labelled examples" in result.output
     export = run(export_command, ["--theme", "voice_of_child", "--format", "md"], copy)
     assert ("Checked on 3 passages labelled by hand (tiny.csv, recorded" in export.output

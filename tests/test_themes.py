@@ -696,7 +696,7 @@ def test_evaluate_command_table_and_json(tmp_path):
     gold.write_text("\n".join(json.dumps(x) for x in items) + "\n", encoding="utf-8")
     table = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
     assert table.exit_code == 0, table.output
-    assert "voice_of_child" in table.output and "macro core" in table.output
+    assert "Voice of the child" in table.output and "macro core" in table.output
     result = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED), "--json"])
     report = json.loads(result.stdout)
     assert report["themes"]["voice_of_child"]["support"] == 1

@@ -162,18 +162,16 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     report["reliability"] = reliability(gold, probabilities, model.themes)
     if errors_path is not None:
         wrong = disagreements(gold, predicted, model.themes, probabilities)
-        try:
-            errors_path.parent.mkdir(parents=True, exist_ok=True)
+        from pipeline.outputs.tables import writing
+
+        with writing(errors_path, option="--errors"):
             errors_path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong),
                                    encoding="utf-8")
-        except OSError as exc:
-            raise CaseReviewError(f"cannot write {errors_path}: {exc.strerror or exc}; choose another file "
-                                  "with --errors") from None
     if as_json:
         click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), "notes": notes, **report},
                               indent=2))
     else:
-        click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)"))
+        click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)", names))
         click.echo("")
         click.echo(format_reliability(report["reliability"]))
     if errors_path is not None:

@@ -49,10 +49,10 @@ def table_format(fmt: str | None, out: Path | None, example: str = "evidence.xls
 
 
 @contextmanager
-def writing(out: Path) -> Iterator[Path]:
+def writing(out: Path, option: str = "--out") -> Iterator[Path]:
     """Around writing the file ``out`` (and any file beside it): its folder is made if missing, and a failure
     to write becomes an error that names the file and says what to do, not a traceback. On Windows a file
-    open in Excel cannot be written, the likeliest failure of all.
+    open in Excel cannot be written, the likeliest failure of all. ``option`` is the option that named the file.
 
     >>> with writing(Path("/proc/casereview-test/out.xlsx")):  # doctest: +ELLIPSIS
     ...     pass
@@ -70,10 +70,10 @@ def writing(out: Path) -> Iterator[Path]:
         if isinstance(exc, PermissionError):
             raise CaseReviewError(f"{out}: cannot write this file (permission denied{at}). If it is open in Excel "
                                   "or another program, close it and run the command again; otherwise choose a folder "
-                                  "you may write to, or another file name.") from exc
+                                  f"you may write to, or another file name with {option}.") from exc
         raise CaseReviewError(f"{out}: cannot write this file ({(exc.strerror or str(exc)).lower()}{at}): check that "
-                              "the folder can be made and written to and that the disk is not full, or choose "
-                              "another file name.") from exc
+                              "the folder can be made and written to and that the disk is not full, or give "
+                              f"another file name with {option}.") from exc
 
 
 def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:

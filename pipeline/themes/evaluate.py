@@ -21,7 +21,7 @@ Conventions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -207,8 +207,9 @@ def _macro(per_theme: dict, themes: list[str]) -> dict:
     return result
 
 
-def format_table(report: dict, title: str = "") -> str:
-    """The report as a plain-text table for people (undefined values shown as '-').
+def format_table(report: dict, title: str = "", names: Mapping[str, str] | None = None) -> str:
+    """The report as a plain-text table for people (undefined values shown as '-'), each theme by its name in
+    ``names`` (id -> display name) when given.
 
     With intervals (``evaluate(..., resamples=N)``), a column gives each F1's 95% interval.
     """
@@ -221,7 +222,8 @@ def format_table(report: dict, title: str = "") -> str:
         span = format_interval(row.get("f1_interval"))
         if row["f1"] is not None and row["support"] < FEW_FOR_INTERVAL:
             span, few = "too few", True
-        lines.append(f"{theme:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
+        shown = (names or {}).get(theme, theme)
+        lines.append(f"{shown:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
                      + (f"{span:>14}" if intervals else "")
                      + f"{row['support']:>9}{row['tagged']:>8}{row['left_out']:>10}")
     micro, macro, core = report["micro"], report["macro"], report["macro_core"]
