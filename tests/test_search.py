@@ -604,6 +604,13 @@ def test_a_search_with_a_wildcard_or_no_words_the_index_holds_says_what_to_write
     assert parse_query("was the child seen alone?").words[-1] == "alone"  # a question mark is not a wildcard
 
 
+def test_operators_typed_in_a_search_are_explained(db: Path):
+    result = CliRunner().invoke(search_command, ["information AND school", "--db", str(db)])
+    assert result.exit_code == 0 and "Note: AND, OR and NOT are searched as words, not as operators" in result.output
+    plain = CliRunner().invoke(search_command, ["information and school", "--db", str(db)])
+    assert "not as operators" not in plain.output
+
+
 def test_parse_query_keeps_words_and_phrases():
     parsed = parse_query('  "strategy  meeting" police ')
     assert parsed.words == ("strategy", "meeting", "police") and parsed.phrases == ("strategy meeting",)
@@ -755,6 +762,9 @@ def test_similar_command_human_and_json(db: Path):
     lines = CliRunner().invoke(similar_command, ["cwm-llwyd-2022-child-w", "--json", "--db", str(db)]).output
     records = [json.loads(line) for line in lines.splitlines()]
     assert records and all(r["kind"] == "review" and "similarity" in r for r in records)
+    reviews = CliRunner().invoke(similar_command, ["cwm-llwyd-2022-child-w", "--db", str(db)]).output
+    assert "reviews most like cwm-llwyd-2022-child-w" in reviews and "read the order, not the size" in reviews
+    assert "read the order" not in human.output  # passages differ enough for the number to mean something
 
 
 def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -81,8 +82,10 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     "section 47", and the other way round), and a service the reviews spell out with its abbreviation also
     finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). A word the
     reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). A word
-    no review uses is named, with words spelt like it that the reviews use. Combine words
-    with filters, or give only --theme to see the strongest evidence for a theme.
+    no review uses is named, with words spelt like it that the reviews use. A passage needs only one of the
+    words: those with more of them, and rarer ones, come first. AND, OR and NOT are searched as words, not as
+    operators: to find words together, put them in quotes as a phrase. Combine words with filters, or give
+    only --theme to see the strongest evidence for a theme.
 
     \b
     Examples:
@@ -116,6 +119,10 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                               f"failed and why with `casereview status{db_argument(db_path or default_db())}`.")
     if missing:
         click.echo(missing + "\n")
+    if query and re.search(r"\b(AND|OR|NOT)\b", query):
+        click.echo("Note: AND, OR and NOT are searched as words, not as operators: a passage needs only one of the "
+                   "words, and those with more of them come first. Put words in double quotes to find them as a "
+                   "phrase.\n")
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
@@ -218,7 +225,7 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
     return "\n".join([
         f"{number}. {hit.title}",
         "   " + " · ".join(fact for fact in facts if fact),
-        f"   \"{hit.render_snippet(*bold)}\"",
+        "   \"" + "\n    ".join(hit.render_snippet(*bold).splitlines()) + "\"",  # a list's lines stay indented
         themes_line,
         f"   {label}: {score}   passage id: {hit.passage_id}",
         "",
@@ -249,7 +256,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
       casereview similar 78f2c95185e553943277 --other-reviews
       casereview similar northmoor-2016-child-d --limit 5
     """
-    from pipeline.outputs.common import pages_label
+    from pipeline.outputs.common import counted, pages_label
     from pipeline.search import similar
 
     hits = similar(db_path, passage_or_review_id, limit=limit, other_reviews=other_reviews)
@@ -260,9 +267,17 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
     if not hits:
         click.echo("Nothing else to compare with yet.")
         return
-    kind = "passages" if hits[0].kind == "passage" else "reviews"
-    click.echo(f"The {len(hits)} {kind} most like {passage_or_review_id}, by meaning (embedding model "
-               f"{hits[0].model}; similarity 1 = same meaning, 0 = unrelated; not a probability).\n")
+    kind = "passage" if hits[0].kind == "passage" else "review"
+    shown = counted(len(hits), kind) if len(hits) > 1 else f"1 {kind}"
+    click.echo(f"The {shown} most like {passage_or_review_id}, by meaning (embedding model "
+               f"{hits[0].model}; similarity 1 = same meaning, 0 = unrelated; not a probability).")
+    if kind == "review":
+        low, high = (f"{f(hit.similarity for hit in hits):.2f}" for f in (min, max))
+        spread = f"{low}-{high}" if low != high else f"{low} for all {len(hits)}"
+        click.echo(f"Whole reviews share much of their language (chronologies, agencies, recommendations), so "
+                   f"their similarities sit close together (here {spread}): read the order, not the size of the "
+                   "number.")
+    click.echo()
     for number, hit in enumerate(hits, start=1):
         facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type]
         if hit.kind == "passage":
