@@ -8,15 +8,17 @@ import duckdb
 import pandas as pd
 
 from pipeline.errors import CaseReviewError, DatabaseBusy
-from pipeline.settings import no_database_message
+from pipeline.settings import NO_DOWNLOADS, no_database_message, not_duckdb_message
 
 
 def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     """Open the database read-only, with full-text search loaded and no access to other files."""
     if not Path(path).exists():
         raise CaseReviewError(no_database_message(path))
+    if problem := not_duckdb_message(path):
+        raise CaseReviewError(problem)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True, config=NO_DOWNLOADS)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         # IOException: another program holds the file for writing; ConnectionException: this program does
         # (a search rebuilding its tables), which DuckDB will not share with a read-only connection

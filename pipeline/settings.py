@@ -13,6 +13,11 @@ PIPELINE_VERSION = f"{__version__}+p23"
 USER_AGENT = f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
 
 
+# Every DuckDB connection is opened with this: DuckDB would otherwise fetch an extension it knows from the
+# network the moment a file needs one (a SQLite file given as --db asks for sqlite_scanner at connect time).
+NO_DOWNLOADS = {"autoinstall_known_extensions": False}
+
+
 def outputs_dir() -> Path:
     return Path(os.environ.get("CASEREVIEW_OUTPUTS", PROJECT_ROOT / "outputs"))
 
@@ -44,6 +49,24 @@ def no_database_message(db_path: Path) -> str:
                 "reads the reviews your manifest lists into this database)")
     return (f"{db_path}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); "
             f"to make it, run `casereview run --manifest YOUR_MANIFEST.csv{db}`")
+
+
+def not_duckdb_message(db_path: Path) -> str | None:
+    """What to say when ``db_path`` holds a file that is not a DuckDB database (None when it is one, is empty
+    or is not there). DuckDB is not asked to open such a file: it would try to load a reader for it.
+
+    A DuckDB file has "DUCK" at bytes 8-11 of its header."""
+    try:
+        with open(db_path, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return None
+    if not head or head[8:12] == b"DUCK":
+        return None
+    kind = ("a SQLite database" if head.startswith(b"SQLite format 3") else "a PDF" if head.startswith(b"%PDF")
+            else "not a DuckDB database")
+    return (f"{db_path} is {kind}, not a casereview database: give the casereview database with --db, or a new "
+            "file name to make one with `casereview run`.")
 
 
 def models_dir() -> Path:

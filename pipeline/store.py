@@ -34,7 +34,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.fetch import FetchAttempt
 from pipeline.manifest import ManifestEntry
 from pipeline.records import PageInfo, Passage, ThemeTag
-from pipeline.settings import PIPELINE_VERSION
+from pipeline.settings import NO_DOWNLOADS, PIPELINE_VERSION, not_duckdb_message
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +344,8 @@ class Store:
         # Reentrant so a caller holding ``connect()`` can still call the other methods from the same thread.
         self._lock = threading.RLock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if problem := not_duckdb_message(self.path):
+            raise StoreError(problem)
         if self.path.exists():
             # Read-only first: an up-to-date database opens even while another program is reading it.
             with self._connection(read_only=True) as con:
@@ -387,7 +389,7 @@ class Store:
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
+                con = duckdb.connect(str(self.path), read_only=read_only, config=NO_DOWNLOADS)
                 break
             except duckdb.IOException as exc:
                 if not _is_lock_conflict(exc):

@@ -302,8 +302,28 @@ def test_database_from_a_newer_version_is_refused_with_a_clear_error(db_path: Pa
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path):
     path = tmp_path / "notes.duckdb"
     path.write_text("this is not a database\n" * 100)
-    with pytest.raises(StoreError, match="Could not open the database"):
+    with pytest.raises(StoreError, match="notes.duckdb is not a DuckDB database, not a casereview database"):
         Store(path)
+
+
+def test_a_sqlite_file_is_refused_without_duckdb_reaching_for_an_extension(tmp_path: Path):
+    # DuckDB opens a SQLite file with its sqlite extension, which it would download when not installed
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    path = tmp_path / "other.duckdb"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE t (a INTEGER)")
+    before = path.read_bytes()
+    for command in (["status"], ["sql", "SELECT 1"], ["search", "care"]):
+        result = CliRunner().invoke(main, [*command, "--db", str(path)])
+        assert result.exit_code == 2, command
+        assert f"{path} is a SQLite database, not a casereview database" in " ".join(result.output.split())
+        assert "extension" not in result.output.lower()
+    assert path.read_bytes() == before
 
 
 def test_store_creates_the_parent_folder(tmp_path: Path):

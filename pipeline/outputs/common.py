@@ -19,7 +19,7 @@ import duckdb
 
 from pipeline import __version__
 from pipeline.errors import CaseReviewError
-from pipeline.settings import default_db, no_database_message
+from pipeline.settings import NO_DOWNLOADS, default_db, no_database_message
 from pipeline.themes.taxonomy import plain_label
 from pipeline.themes.trust import note_for_tags
 
@@ -94,7 +94,7 @@ def _install_fts_once() -> None:
     """Make sure the full-text-search extension is installed locally (from the wheel, never the network)."""
     from pipeline.store import _load_fts
 
-    con = duckdb.connect()
+    con = duckdb.connect(config=NO_DOWNLOADS)
     try:
         con.execute("SET autoinstall_known_extensions = false")
         if not _load_fts(con):
