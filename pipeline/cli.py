@@ -86,8 +86,28 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")
     options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
                          progress=not quiet)
-    summary = run_pipeline(manifest_path, options)
+    _stop_on_terminate()
+    try:
+        summary = run_pipeline(manifest_path, options)
+    except KeyboardInterrupt:
+        click.echo("\nStopped. The reviews finished before the stop are saved whole, and the run is recorded as "
+                   "interrupted; run the same command again to finish (finished reviews are skipped).", err=True)
+        sys.exit(130)
     click.echo(format_summary(summary, options.db_path))
+
+
+def _stop_on_terminate() -> None:
+    """Treat a polite request to stop (SIGTERM: `kill`, a scheduler's time-out) as Ctrl+C, so that a run stops
+    the same tidy way, recording itself as interrupted and stopping Prefect's temporary server, instead of
+    leaving both behind."""
+    import signal
+    import threading
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 NOT_IN_MANIFEST_SHOWN = 10

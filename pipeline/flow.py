@@ -215,15 +215,31 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     started = time.perf_counter()
     run_id = store.start_run(manifest.path, manifest.checksum())
     progress = _Progress(len(manifest.entries), options.progress, options.on_review_done)
-    with Fetcher(options.store_dir) as fetcher:
-        futures = [
-            review_task.submit(entry, manifest, fetcher, store, run_id, tagger, progress)
-            for entry in manifest.entries
-        ]
+    futures = []
+    try:
+        with Fetcher(options.store_dir) as fetcher:
+            futures = [
+                review_task.submit(entry, manifest, fetcher, store, run_id, tagger, progress)
+                for entry in manifest.entries
+            ]
+            for future in futures:
+                future.wait()
+            for future in futures:
+                future.result()
+    except BaseException:
+        # Ctrl+C, a SIGTERM (which Prefect turns into its own exception) or an unexpected error: reviews not
+        # started are not started; those being written finish (each in one transaction, so none is left
+        # half-written) before the run is marked interrupted. The next search rebuilds the index, which then
+        # holds what this run wrote.
         for future in futures:
-            future.wait()
-        for future in futures:
-            future.result()
+            wrapped = getattr(future, "wrapped_future", None)
+            if wrapped is not None:
+                wrapped.cancel()
+        try:
+            store.finish_run(run_id, status="interrupted")
+        except Exception:  # noqa: BLE001 - the database may be what failed; the next run marks it instead
+            logging.getLogger(__name__).warning("Could not mark run %s as interrupted; the next run will.", run_id)
+        raise
     from pipeline.search import rebuild_search
 
     # Built now, while the run holds the database, so the first search after a run does not build them.

@@ -39,6 +39,7 @@ from pipeline.outputs.common import (
     check_section,
     check_years,
     closest,
+    counted,
     open_database,
     printed_pages_sql,
     resolve_db,
@@ -71,6 +72,11 @@ _CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2
 _LATER_TABLES = ("abbreviations", "compounds", "open_compounds")
 
 _HAS_FTS_INDEX = "SELECT count(*) > 0 FROM duckdb_schemas() WHERE schema_name = 'fts_main_passages'"
+# Passages the full-text index does not hold (read by a run that was stopped before it rebuilt the index, or
+# by one still going), and whether the index holds passages no longer there.
+_UNINDEXED = """
+SELECT (SELECT count(*) FROM passages p ANTI JOIN fts_main_passages.docs d ON d.name = p.passage_id),
+       (SELECT count(*) FROM fts_main_passages.docs d ANTI JOIN passages p ON p.passage_id = d.name)"""
 _FTS_PROBE = "SELECT stem('sharing', 'porter')"
 # Each query word's stem, whether the index leaves it out as a common word, and its term id (NULL: in no passage).
 _WORD_INFO = """
@@ -506,6 +512,7 @@ class SearchResult:
     also: tuple[str, ...] = ()
     missing: tuple[MissingWord, ...] = ()
     more: bool = False  # more passages match than the limit let through
+    unindexed: int = 0  # passages the words were not searched in: the index does not hold them yet
 
 
 # --------------------------------------------------------------------------- search
@@ -600,9 +607,26 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         more, hits = len(hits) > limit, hits[:limit]
         if parsed is None:
             return SearchResult(hits, more=more)
-        return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more)
+        return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0])
     finally:
         con.close()
+
+
+def unindexed_note(unindexed: int) -> str:
+    """What to say when the words were not searched in some passages, because the index does not hold them yet
+    ("" when it holds them all).
+
+    >>> unindexed_note(7)[:72]
+    'Note: 7 passages read by a run that is still going, or that was stopped,'
+    """
+    if not unindexed:
+        return ""
+    one = unindexed == 1
+    return (f"Note: {counted(unindexed, 'passage')} read by a run that is still going, or that was stopped, "
+            f"{'is' if one else 'are'} not in the search index yet, so these words were not looked for in "
+            f"{'it' if one else 'them'} (a search by theme alone includes {'it' if one else 'them'}). The index "
+            "is rebuilt when the run ends; if no run is going on, start `casereview run` again, which finishes "
+            "the job.")
 
 
 def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
@@ -1052,13 +1076,24 @@ def index_outdated(con: duckdb.DuckDBPyConnection) -> bool:
             or tokenizer is None or f"'{SEARCH_IGNORE}'" not in tokenizer[0])
 
 
+def unindexed_passages(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """(passages the full-text index does not hold, passages it holds that are gone); (0, 0) without an index."""
+    if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
+        return 0, 0
+    missing, gone = con.execute(_UNINDEXED).fetchone()
+    return int(missing), int(gone)
+
+
 def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
     """What a search should rebuild before it ranks, if it may (no run is writing): "index" when the full-text
-    index is outdated (``index_outdated``), "tables" when only the search tables are missing or stale, else
-    None."""
-    if index_outdated(con):
+    index is outdated (``index_outdated``) or does not hold the passages there are (``unindexed_passages``),
+    "tables" when only the search tables are missing or stale, else None."""
+    has_index = con.execute(_HAS_FTS_INDEX).fetchone()[0]
+    if index_outdated(con) or any(unindexed_passages(con)):
         wanted = "index"
-    elif con.execute(_HAS_FTS_INDEX).fetchone()[0] and not search_tables_fresh(con):
+    elif not has_index and con.execute("SELECT count(*) > 0 FROM passages").fetchone()[0]:
+        wanted = "index"  # a first run stopped before it built one
+    elif has_index and not search_tables_fresh(con):
         wanted = "tables"
     else:
         return None
@@ -1154,8 +1189,8 @@ def quoted_search(query: str, marks: tuple[str, str] = ('"', '"')) -> str:
 
     >>> quoted_search("school not told"), quoted_search("“seen alone”", ("“", "”"))
     ('"school not told"', '“seen alone”')
-    >>> quoted_search('"section 47" strategy')
-    '\'"section 47" strategy\''
+    >>> print(quoted_search('"section 47" strategy'))
+    '"section 47" strategy'
     """
     plain = straight_quotes(query)
     if '"' not in plain:

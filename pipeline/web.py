@@ -151,7 +151,7 @@ class Pages:
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
-        from pipeline.search import missing_note
+        from pipeline.search import missing_note, unindexed_note
 
         try:
             form = read_form(query)
@@ -165,8 +165,9 @@ class Pages:
             raise
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
+        notes = " ".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
-                                                missing_note=missing_note(result.missing), query=query)
+                                                missing_note=notes, query=query)
 
     def _search(self, form: webpages.SearchForm):
         """``search_with_forms`` with the form's words, theme and filters (as ``casereview search`` takes them),

@@ -612,6 +612,63 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
 
 
 @pytest.mark.slow
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(tmp_path: Path) -> None:
+    """SIGTERM (kill, a scheduler's time-out) stops a run as Ctrl+C does: reviews not started are not started,
+    the run is recorded as interrupted at once, Prefect's temporary server goes too, and the next search
+    indexes the passages the run saved before it stopped."""
+    db = tmp_path / "stopped.duckdb"
+    process = subprocess.Popen(
+        [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1", "--no-themes"],
+        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline and process.poll() is None:
+            if db.exists() and _documents_written(db) > 0:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "the run finished before it could be stopped"
+        process.terminate()
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, stderr
+        assert "Stopped. The reviews finished before the stop are saved whole" in stderr
+        left = time.time() + 15  # nothing of the run is left running (Prefect's server included)
+        while time.time() < left and _group_alive(process.pid):
+            time.sleep(0.2)
+        assert not _group_alive(process.pid), "a process of the stopped run is still running"
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    expected = _expected_passages()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = dict(con.execute("SELECT review_id, count(*) FROM passages GROUP BY 1").fetchall())
+        statuses = dict(con.execute("SELECT status, count(*) FROM runs GROUP BY 1").fetchall())
+        title = con.execute("SELECT r.title FROM reviews r JOIN passages p USING (review_id) LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    assert stored and len(stored) < len(expected) and statuses == {"interrupted": 1}
+    assert all(count == expected[review_id] for review_id, count in stored.items())
+    # the run stopped before it built the search index: the first search builds it
+    word = max(title.split(), key=len)
+    search = subprocess.run([*CLI, "search", word, "--db", str(db), "--json"], cwd=ROOT, env=_env(tmp_path),
+                            capture_output=True, text=True, timeout=300)
+    assert search.returncode == 0, search.stderr
+    assert search.stdout.strip() and "not in the search index" not in search.stderr
+
+
 def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     """A manifest of URLs served by a real server on 127.0.0.1: good, flaky, missing and HTML-as-PDF."""
     from tests.http_server import MisbehavingServer

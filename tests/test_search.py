@@ -10,6 +10,7 @@ import csv
 import datetime
 import io
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -511,8 +512,8 @@ def test_injection_attempts_are_treated_as_text(db: Path, attack: str):
     ("", "nothing to search for"),
     ("   ", "nothing to search for"),
     (None, "nothing to search for"),
-    ("?!... ;;", "no words or numbers to look for"),
-    ("– “” ’", "no words or numbers to look for"),
+    ("?!... ;;", "no words or numbers the index can look for"),
+    ("– “” ’", "no words or numbers the index can look for"),
     ('"information sharing', "without a closing one"),
     ("the and of", "only very common words"),
 ])
@@ -602,6 +603,26 @@ def test_a_search_with_a_wildcard_or_no_words_the_index_holds_says_what_to_write
                                               r"reviews' words in the Latin alphabet"):
         parse_query("子供 😀")
     assert parse_query("was the child seen alone?").words[-1] == "alone"  # a question mark is not a wildcard
+
+
+def test_passages_the_index_does_not_hold_yet_are_said_and_indexed_once_no_run_is_going(db: Path, tmp_path: Path):
+    # what a run stopped after saving a review and before rebuilding the index leaves behind
+    copy = tmp_path / "stopped.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("INSERT INTO passages SELECT * REPLACE ('late-p1' AS passage_id, seq + 100 AS seq, "
+                    "'The zebrafish project was never told about the move.' AS text) FROM passages LIMIT 1")
+        con.execute("INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status) "
+                    "VALUES ('r-going', now(), 'm.csv', 'x', 'v', 'running')")
+    going = search_with_forms(copy, "zebrafish")
+    assert going.hits == [] and going.unindexed == 1
+    result = CliRunner().invoke(search_command, ["zebrafish", "--db", str(copy)])
+    assert "Note: 1 passage read by a run that is still going, or that was stopped, is not in the search index" \
+        in " ".join(result.output.split())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = 'r-going'")
+    after = search_with_forms(copy, "zebrafish")  # no run is going: the search rebuilds the index first
+    assert ids(after.hits) == ["late-p1"] and after.unindexed == 0
 
 
 def test_operators_typed_in_a_search_are_explained(db: Path):

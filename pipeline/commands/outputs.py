@@ -97,7 +97,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import describe_filters, theme_name, theme_names
-    from pipeline.search import SCORE_KINDS, missing_note, quoted_search, search_with_forms
+    from pipeline.search import SCORE_KINDS, missing_note, quoted_search, search_with_forms, unindexed_note
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):
@@ -107,7 +107,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                year_to=year_to, nation=nation, review_type=review_type, area=area,
                                section=section, limit=limit)
     hits, also = result.hits, result.also
-    missing = missing_note(result.missing)
+    missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
