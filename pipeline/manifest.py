@@ -367,9 +367,13 @@ def _parse_rows(text: str, name: str, problems: list[str]) -> Iterator[ManifestE
     if columns is None:
         return
     seen_ids: dict[str, int] = {}
+    delimiter = _delimiter(text)
     for line, cells in records[1:]:
         if not any(c.strip() for c in cells):
             continue  # blank spreadsheet rows are harmless
+        if swallowed := _swallowed_rows(cells, columns, delimiter, name, line):
+            problems.append(swallowed)
+            continue
         row = _row_dict(cells, columns, name, line, problems)
         if row is None:
             continue
@@ -384,6 +388,33 @@ def _parse_rows(text: str, name: str, problems: list[str]) -> Iterator[ManifestE
         entry = _validate_row(row, name, line, problems)
         if entry is not None and first == line:
             yield entry
+
+
+_ROW_START = re.compile(r"\s*[a-z0-9][a-z0-9-]*\s*$")
+
+
+def _swallowed_rows(cells: list[str], columns: list[str | None], delimiter: str, name: str, line: int
+                    ) -> str | None:
+    """The problem to report when a cell holds later rows of the manifest: a double quote opened in it and
+    not closed (a stray " in a title or a note) makes CSV read every line up to the next quote into that one
+    cell, so those reviews would silently go missing.
+
+    >>> cells = ["b-1", 'Taken from the "old site\\nc-2,Child C,Northmoor,England,CSPR,2020,c.pdf\\nd-3,Child D']
+    >>> print(_swallowed_rows(cells, ["review_id", "notes"], ",", "m.csv", 3))  # doctest: +ELLIPSIS
+    m.csv line 3, field 'notes': the double quote (") ... lines 4-5 were read as part of this cell ...
+    """
+    for index, cell in enumerate(cells):
+        inner = cell.rstrip("\n").split("\n")[1:]
+        rows = [text for text in inner if text.count(delimiter) >= 3
+                and _ROW_START.fullmatch(text.split(delimiter, 1)[0])]
+        if rows:
+            field = columns[index] if index < len(columns) and columns[index] else f"column {index + 1}"
+            end = line + len(inner)
+            return (f"{name} line {line}, field {field!r}: the double quote (\") in this cell is not closed until "
+                    f"line {end}, so lines {line + 1}-{end} were read as part of this cell instead of as rows of "
+                    f"their own (the first begins {rows[0][:40]!r}). Remove the stray quote, or write a quote "
+                    "inside a cell twice (\"\"like this\"\"), and run again.")
+    return None
 
 
 def _normalise_column(name: str) -> str:

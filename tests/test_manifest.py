@@ -630,3 +630,19 @@ def test_drafted_manifest_round_trips_through_load(review_folder: Path):
 def test_slugify():
     assert slugify("Child D (2019) – Final") == "child-d-2019-final"
     assert slugify("  ..  ") == "review"
+
+
+def test_a_stray_quote_that_swallows_later_rows_is_named_not_passed_over(tmp_path: Path):
+    # A quote opened in a cell and never closed makes CSV read the next lines into that cell: without a check
+    # the manifest "has no problems" and the reviews on those lines are silently left out.
+    text = csv_text([row(review_id=f"northmoor-2019-child-{letter}") for letter in "abcd"])
+    lines = text.split("\n")
+    lines[2] = lines[2].replace(",Child D,", ',"Child D (from the old site,', 1)  # opened, never closed
+    problems = problems_of(write_csv(tmp_path, "\n".join(lines)))
+    assert len(problems) == 1, problems
+    assert ("demo.csv line 3, field 'title': the double quote (\") in this cell is not closed until line 5, so "
+            "lines 4-5 were read as part of this cell instead of as rows of their own") in problems[0]
+    # a note spread over lines, commas and all, is still one cell of one row
+    notes = "Seen at three addresses, in two areas,\nand by four agencies, none of them, it seems, told"
+    manifest = load_manifest(write_csv(tmp_path, csv_text([row(notes=notes)]), name="notes.csv"))
+    assert [entry.notes for entry in manifest.entries] == [notes]
