@@ -821,6 +821,23 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     'See www.example.org.uk/working-together/section-47 for the procedure.'
     >>> join_lines(["at www.example.ac.uk/sps/resear", "ch/projects/2016 and in the report"])
     'at www.example.ac.uk/sps/research/projects/2016 and in the report'
+
+    as are the breaks of a references page's long links: inside the site's name, before a file name, and
+    inside the words of one:
+
+    >>> print(join_lines(["London: DfE. https://as", "sets.publishing.service.gov.uk/uploads/942454/",
+    ...                   "Working_together.pdf", "Brandon, M. (2020)"]))
+    London: DfE. https://assets.publishing.service.gov.uk/uploads/942454/Working_together.pdf Brandon, M. (2020)
+    >>> print(join_lines(["https://www.example.gov.uk/The_myth_of", "_invisible_men_car", "ers.pdf", "Ofsted"]))
+    https://www.example.gov.uk/The_myth_of_invisible_men_carers.pdf Ofsted
+    >>> print(join_lines(["https://www.example.gov.uk/working-and-information", "-sharing-project", "and more"]))
+    https://www.example.gov.uk/working-and-information-sharing-project and more
+
+    A link that ends at the end of a line is not joined to the words after it:
+
+    >>> print(join_lines(["See https://www.example.gov.uk/guidance", "and the procedures, www.example.org",
+    ...                   "Brandon, M."]))
+    See https://www.example.gov.uk/guidance and the procedures, www.example.org Brandon, M.
     """
     out = normalise(lines[0]).strip()
     previous = lines[0]
@@ -834,10 +851,12 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
             continue
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
         token = line.split(" ", 1)[0]
-        if _URL_BREAK.search(out[-200:]) and not line[:1].isupper():
+        if _URL_BREAK.search(out[-400:]) and (not line[:1].isupper() or _PATH_PART.fullmatch(token)):
             out = out + line  # a web address broken after "/", "-", "." or "_" carries on without a space
-        elif _URL_IN_PATH.search(out[-200:]) and _PATH_GOES_ON.match(token):
+        elif _URL_IN_PATH.search(out[-400:]) and _PATH_GOES_ON.match(token):
             out = out + line  # ... or inside a word of its path: ".../sps/resear" + "ch/projects/"
+        elif _URL_IN_HOST.search(out[-400:]) and _HOST_GOES_ON.match(token):
+            out = out + line  # ... or inside its site's name: "https://as" + "sets.publishing.service.gov.uk/"
         elif match and line[:1].isupper() and len(match.group(1)) > 1:
             # "Mc-" + "Donald" is one name; "Hyde-" + "Dryden" keeps its hyphen, never a space after it
             joined = match.group(1) + _leading_word(token)
@@ -858,7 +877,15 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
 
 _URL_BREAK = re.compile(r"(?:https?://|www\.)\S*[/\-._?=&#]$", re.IGNORECASE)
 _URL_IN_PATH = re.compile(r"(?:https?://|www\.)\S*/\S*[a-z0-9]$", re.IGNORECASE)  # an address with a path
-_PATH_GOES_ON = re.compile(r"[a-z0-9][\w.\-]*/")  # the next line's first word goes on with the path
+# The next line's first word goes on with the path: up to a "/", or a word of a file name ("_men_safe", "ers.pdf"),
+# or a path word's own remainder after "_" or "-" ("-sharing-project-final-report").
+_PATH_GOES_ON = re.compile(r"[a-z0-9][\w.\-]*/|[A-Za-z0-9]+(?:_[\w.\-]*|\.(?:pdf|html?|aspx?|docx?|xlsx?)\b)"
+                           r"|[_\-][A-Za-z0-9][\w.\-/]*")
+# After a break at "/", "-", "." or "_", a next line starting with a capital still goes on when its first word
+# is plainly part of a path or file name ("Working_together_to_safeguard_children.pdf").
+_PATH_PART = re.compile(r"[A-Z][\w.\-]*(?:[_/][\w.\-/]*|\.(?:pdf|html?|aspx?|docx?|xlsx?))")
+_URL_IN_HOST = re.compile(r"(?:https?://|www\.)[\w\-.]*[a-z0-9]$", re.IGNORECASE)  # broken in the site's name
+_HOST_GOES_ON = re.compile(r"[a-z0-9][\w\-]*(?:\.[a-z0-9][\w\-]*)+(?:/\S*)?$")
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "to"})
 # Prefixes that English writes with a hyphen ("multi-agency", "non-relative"), so a hyphen after them at a
 # line end is kept unless the joined word is a common word ("ex-" + "amined", "inter-" + "viewed").

@@ -33,6 +33,11 @@ _EDGE_PUNCTUATION = "\"'“”‘’()[]{}<>.,;:!?*•·–—-…/\\|"
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
 _ACRONYM = re.compile(r"[A-Z]{1,6}s?")
+# Web and email addresses, and the pieces of them a page's lines break them into ("nt/uploads/file/942454/",
+# "dren_inter_agency_guidance.pdf"): a references page lists dozens, and their letters are no words of English.
+_ADDRESS = re.compile(r"(?i)[(<\[]?(?:(?:https?|ftp)://|www\.)\S+|\S+@\S+\.[a-z]{2,}\S*"
+                      r"|\S+\.(?:gov|org|com|net|ac|nhs|co|uk|wales|scot)(?:\.[a-z]{2,})*(?:/\S*)?"
+                      r"|\S*\w[/_]\w\S*|\S+\.(?:pdf|html?|aspx?|docx?)")
 # Never text: C0/C1 controls, invisible format characters, private use, specials and U+FFFD. (U+FFFE is
 # left out: pdfium uses it to mark a hyphen at a line end.)
 _ODD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"
@@ -74,8 +79,14 @@ def text_quality(text: str, skip_acronyms: bool = False) -> TextQuality:
     1.0
     >>> text_quality("9C.!p22.22f.m9!t5!9C.!5pfJ_").known_share
     0.0
+
+    Web and email addresses are not weighed (a references page is mostly links):
+
+    >>> text_quality("See https://www.gov.uk/government/publications/working-together and www.nspcc.org.uk "
+    ...              "or email reviews@northmoor.gov.uk").known_share
+    1.0
     """
-    tokens = text.split()
+    tokens = [token for token in text.split() if not _ADDRESS.fullmatch(token)]
     if skip_acronyms:
         tokens = [t for t in tokens if not _ACRONYM.fullmatch(t.strip(_EDGE_PUNCTUATION))]
     sample = tokens[:SAMPLE_WORDS]

@@ -2189,3 +2189,21 @@ def test_the_pdfs_own_page_numbering_gives_printed_numbers_where_the_margins_hav
     writer.write(labelled)
     assert [page.printed for page in extract_pdf(labelled).pages] == [None, None, 1, 2, 3]
     assert [page.printed for page in extract_pdf(plain).pages] == [None] * 5
+
+
+def test_a_references_page_of_long_links_is_kept_with_its_links_whole(tmp_path: Path, no_ocr: None) -> None:
+    # The letters of web addresses are no English words: a page of references once read as "not English" and
+    # was set aside for OCR, and links broken across lines were stored with spaces inside them.
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from tests.boxed_pdf import BODY
+
+    link = ("https://assets.example.gov.uk/government/uploads/system/uploads/attachment_data/file/942454/"
+            "Working_together_to_safeguard_children_inter_agency_guidance_on_the_duties_of_partners.pdf")
+    references = [f"Author {n} ({2010 + n}) A report on safeguarding, number {n}. {link}" for n in range(12)]
+    path = tmp_path / "references.pdf"
+    SimpleDocTemplate(str(path)).build([Paragraph(text, BODY) for text in references])
+    document = extract_pdf(path)
+    assert document.status == "ok" and not document.needs_ocr_pages
+    text = " ".join(block.text for block in document.blocks)
+    assert text.count(link) == len(references), text[:600]
