@@ -131,7 +131,7 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.extend(f"    - {p['review_id']}: {p['message']}" for p in problems)
     notes = summary.get("notes") or []
     if notes:
-        lines.append("  notes (pages read by OCR or not read, PDFs found on web pages):")
+        lines.append("  notes (pages read by OCR or not read, PDFs found on web pages, documents with no text):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
     db = db_argument(db_path)

@@ -120,7 +120,12 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
         return ReviewResult(status="needs_ocr", error=error, pages=document.pages, passages=[], themes=[],
                             **base)
     passages = segment(entry.review_id, document.blocks)
-    error = " ".join(note for note in (_page_note(fetched), document.unread_pages_message()) if note) or None
+    empty = None if passages else (
+        f"{entry.source}: no passage of text was found in its {len(document.pages)} page"
+        f"{'s' if len(document.pages) != 1 else ''} (only page numbers, headers, footers or nothing at all), so "
+        "nothing of this review can be searched: open the PDF to check it is the review itself, and replace it "
+        "if its text is missing.")
+    error = " ".join(note for note in (_page_note(fetched), document.unread_pages_message(), empty) if note) or None
     themes, embeddings, model_name = [], None, None
     if tagger is not None and passages:
         themes, embeddings, model_name = tagger(passages)

@@ -59,6 +59,9 @@ def _run(tmp_path: Path, db: Path, *args: str, manifest: Path = DEMO_MANIFEST) -
     )
 
 
+NOTES_HEADING = "notes (pages read by OCR or not read, PDFs found on web pages, documents with no text):"
+
+
 def _run_folder(tmp_path: Path, names: list[str]) -> tuple[Path, str, str]:
     """Run the pipeline (no themes) on ``tmp_path/corpus/<name>.pdf`` for each name, one review each; the run
     must succeed. Returns the database, what the run printed, and the notes section of its summary."""
@@ -69,7 +72,7 @@ def _run_folder(tmp_path: Path, names: list[str]) -> tuple[Path, str, str]:
     db = tmp_path / "db.duckdb"
     result = _run(tmp_path, db, "--no-themes", manifest=manifest)
     assert result.returncode == 0, result.stderr
-    notes = result.stdout.partition("notes (pages read by OCR or not read, PDFs found on web pages):\n")[2]
+    notes = result.stdout.partition(NOTES_HEADING + "\n")[2]
     return db, result.stdout, notes
 
 
@@ -448,15 +451,25 @@ def test_outlined_pages_are_read_by_ocr_and_a_blank_pdf_fails_with_a_reason(tmp_
     write_outlined(folder / "partly.pdf", outlined_pages={2})
     write_outlined(folder / "whole.pdf", outlined_pages={1, 2, 3})
     write_shapes(folder / "blank.pdf")
-    db, printed, notes = _run_folder(tmp_path, ["partly", "whole", "blank"])
+    from reportlab.pdfgen import canvas
+
+    numbers = canvas.Canvas(str(folder / "numbers.pdf"))  # text, but only the page numbers
+    for page in range(1, 4):
+        numbers.drawString(290, 30, str(page))
+        numbers.showPage()
+    numbers.save()
+    db, printed, notes = _run_folder(tmp_path, ["partly", "whole", "blank", "numbers"])
     assert "    - partly: page 2 was read by OCR (it has no usable text layer, mean word confidence" in notes
     assert "    - whole: pages 1, 2, 3 were read by OCR" in notes
     assert "- blank: blank.pdf: no page has any text, nor anything OCR could read" in printed
+    assert ("    - numbers: numbers.pdf: no passage of text was found in its 3 pages (only page numbers, headers, "
+            "footers or nothing at all), so nothing of this review can be searched") in notes
     con = duckdb.connect(str(db), read_only=True)
     try:
         documents = {row[0]: row[1:] for row in con.execute(
             "SELECT review_id, status, needs_ocr_pages FROM documents").fetchall()}
-        assert documents == {"partly": ("ok", []), "whole": ("ok", []), "blank": ("failed", None)}
+        assert documents == {"partly": ("ok", []), "whole": ("ok", []), "blank": ("failed", None),
+                             "numbers": ("ok", [])}
         assert con.execute("SELECT page, needs_ocr, ocr FROM pages WHERE review_id = 'partly' ORDER BY page"
                            ).fetchall() == [(1, False, False), (2, False, True), (3, False, False)]
         assert con.execute("SELECT min(ocr_confidence) FROM pages WHERE ocr").fetchone()[0] >= 80
@@ -724,7 +737,7 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
                                    f"for the review, {server.url('/files/child-d.pdf')} (the others were taken "
                                    f'for documents published beside it: a briefing: "Briefing" ')
     assert server.hits["/downloads/file/12"] == server.hits["/downloads/file/13"] == 0
-    notes = result.stdout.partition("notes (pages read by OCR or not read, PDFs found on web pages):")[2]
+    notes = result.stdout.partition(NOTES_HEADING)[2]
     assert "\n    - briefed: The source is a web page linking to 3 PDFs" in notes
     # The three links give one file: the run says so, as does status, naming the manifest lines.
     same = result.stdout.partition("the same document under more than one review_id")[2]
