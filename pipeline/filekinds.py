@@ -116,8 +116,8 @@ def describe_non_pdf(path: Path, kind: str | None = None, *, local: bool = True)
         return (f"{said} an image, not a PDF: find the full review document and put it in the source column (a "
                 "review you have only as scanned pages can be saved as one PDF of those pages, which is read by "
                 "OCR)")
-    return (f"{said} a file that is not a PDF: open it to check what it is, then put the file name or link of the "
-            "review PDF in the source column")
+    return (f"{said} not a PDF, nor a kind of file casereview can name: open it to check what it is, then put the "
+            "file name or link of the review PDF in the source column")
 
 
 def what_it_is(path: Path) -> str | None:
@@ -194,4 +194,7 @@ def _as_text(head: bytes) -> str | None:
             return head[: len(head) - cut].decode("utf-8")
         except UnicodeDecodeError:
             continue
+    # A web page in another encoding (windows-1252, declared in its <meta charset>): its tags are ASCII.
+    if re.search(rb"(?i)<!doctype html|<(?:html|head|body)[\s>]", head):
+        return head.decode("latin-1")
     return None

@@ -298,6 +298,9 @@ class _Handler(BaseHTTPRequestHandler):
             "/text": (200, "text/plain", b"The review has been withdrawn.\n"),
             "/files/child-d.pdf": (200, "application/pdf", owner.pdf),
             "/review-page": (200, "text/html; charset=utf-8", REVIEW_PAGE),
+            # the same page saved by an older site in windows-1252, with a letter outside ASCII
+            "/review-page-1252": (200, "text/html", REVIEW_PAGE.decode("utf-8").replace(
+                "</body>", "<p>Adolygiad ymarfer plant \u2013 caf\u00e9</p></body>").encode("cp1252")),
             "/reviews-page": (200, "text/html; charset=utf-8", REVIEWS_PAGE),
             "/reviews-list": (200, "text/html; charset=utf-8", REVIEWS_LIST),
             "/download-page": (200, "text/html; charset=utf-8", DOWNLOAD_PAGE),

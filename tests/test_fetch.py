@@ -236,6 +236,13 @@ def test_web_page_linking_to_one_pdf_gives_that_pdf(fetcher: Fetcher, server: Mi
     assert server.hits["/news"] == 0
 
 
+def test_a_web_page_not_in_utf8_is_still_read_as_a_page(fetcher: Fetcher, server: MisbehavingServer,
+                                                         pdf_bytes: bytes):
+    doc = fetcher.fetch(server.url("/review-page-1252"))
+    assert doc.kind == "pdf" and doc.path.read_bytes() == pdf_bytes
+    assert doc.final_url == server.url("/files/child-d.pdf")
+
+
 def test_checksum_is_of_the_pdf_behind_the_page(fetcher: Fetcher, server: MisbehavingServer, pdf_bytes: bytes):
     doc = fetcher.fetch(server.url("/review-page"), expected_sha256=hashlib.sha256(pdf_bytes).hexdigest())
     assert doc.kind == "pdf"
@@ -414,7 +421,7 @@ def test_an_outlook_message_is_told_apart_from_an_older_office_file(tmp_path: Pa
      "the file is an image, not a PDF: find the full review document"),
     (lambda p: p.write_bytes(b"<html><body>Child D</body></html>"), True, "the file is a web page (saved from a "
                                                                           "browser), not a PDF"),
-    (lambda p: p.write_bytes(b"\x00\x01\x02binary"), False, "the source returned a file that is not a PDF"),
+    (lambda p: p.write_bytes(b"\x00\x01\x02binary"), False, "the source returned not a PDF, nor a kind of file casereview can name"),
     (lambda p: p.write_bytes(b""), True, "the file is empty: download the review again"),
 ])
 def test_a_file_that_is_not_a_pdf_is_named_for_what_it_is_with_what_to_do(tmp_path: Path, make, local: bool,
