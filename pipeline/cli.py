@@ -308,7 +308,8 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
     frame = run_read_only(path, query)
     if fmt == "json":
         for record in frame.to_dict(orient="records"):
-            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+            click.echo(json.dumps({key: _json_value(value) for key, value in record.items()}, ensure_ascii=False,
+                                  default=str))
     elif fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
     else:
@@ -320,6 +321,29 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
             click.echo(_table_text(frame.head(limit)))
         if len(frame) > limit:
             click.echo(f"... {len(frame) - limit} more rows (use --limit or --format csv)")
+
+
+def _json_value(value):
+    """A cell as JSON takes it: a missing value (NaN, NaT, NA) as null, a time in ISO 8601, a list as a list.
+
+    >>> import pandas as pd
+    >>> [_json_value(v) for v in (float("nan"), pd.NaT, pd.Timestamp("2024-04-18 09:30"), 3, "x")]
+    [None, None, '2024-04-18T09:30:00', 3, 'x']
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _table_text(frame) -> str:

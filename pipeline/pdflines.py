@@ -158,9 +158,23 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
                 f"{path.name}: the PDF is encrypted with a password, so its text cannot be read "
                 "(ask the publisher for an unprotected copy)"
             ) from None
+        if _has_no_pages(path):  # PDFium refuses a PDF with no pages, with the error "Success"
+            raise ExtractError(
+                f"{path.name}: the PDF has no pages, so there is nothing in it to read; download the review "
+                "again or replace the file"
+            ) from None
         raise ExtractError(
             f"{path.name}: the PDF is damaged and cannot be read ({exc}); download it again or replace the file"
         ) from None
+
+
+def _has_no_pages(path: Path) -> bool:
+    """Whether the PDF's bytes hold no page object ("/Type /Page"), as a PDF written with no pages."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return re.search(rb"/Type\s*/Page(?![a-zA-Z])", data) is None and re.search(rb"/Count\s+0(?!\d)", data) is not None
 
 
 # PDFium may not be called from two threads at once, even on different documents (pypdfium2's docs):

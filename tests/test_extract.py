@@ -658,6 +658,15 @@ def test_broken_inputs_fail_with_a_reason(name: str, reason: str) -> None:
     assert name in str(info.value)
 
 
+def test_a_pdf_with_no_pages_says_so_rather_than_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pdf"  # a valid PDF whose page tree is empty, as some generators write on failure
+    path.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                     b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+                     b"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+    with pytest.raises(ExtractError, match=r"empty.pdf: the PDF has no pages, so there is nothing in it to read"):
+        extract_pdf(path)
+
+
 @pytest.fixture
 def no_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
     """OCR switched off, as with ``CASEREVIEW_OCR=0``: pages without a usable text layer are only listed."""

@@ -421,7 +421,8 @@ def test_an_outlook_message_is_told_apart_from_an_older_office_file(tmp_path: Pa
      "the file is an image, not a PDF: find the full review document"),
     (lambda p: p.write_bytes(b"<html><body>Child D</body></html>"), True, "the file is a web page (saved from a "
                                                                           "browser), not a PDF"),
-    (lambda p: p.write_bytes(b"\x00\x01\x02binary"), False, "the source returned not a PDF, nor a kind of file casereview can name"),
+    (lambda p: p.write_bytes(b"\x00\x01\x02binary"), False,
+     "the source returned not a PDF, nor a kind of file casereview can name"),
     (lambda p: p.write_bytes(b""), True, "the file is empty: download the review again"),
 ])
 def test_a_file_that_is_not_a_pdf_is_named_for_what_it_is_with_what_to_do(tmp_path: Path, make, local: bool,

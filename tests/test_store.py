@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 import subprocess
 import sys
@@ -261,6 +262,10 @@ def test_the_sql_command_says_what_an_empty_query_or_result_is_and_shows_missing
     result = CliRunner().invoke(main, ["sql", "SELECT 'a' AS t, NULL::VARCHAR AS u, NULL::INTEGER AS n, "
                                        "NULL::DOUBLE AS d", "--db", str(db_path)])
     assert result.exit_code == 0 and result.output.split() == ["t", "u", "n", "d", "a", "NULL", "NULL", "NULL"]
+    as_json = CliRunner().invoke(main, ["sql", "SELECT NULL::DOUBLE AS d, NULL::TIMESTAMP AS t, "
+                                        "TIMESTAMP '2024-04-18 09:30:00' AS w", "--format", "json", "--db",
+                                        str(db_path)])
+    assert json.loads(as_json.output) == {"d": None, "t": None, "w": "2024-04-18T09:30:00"}  # NaN is not JSON
 
 
 def test_another_programs_duckdb_file_is_refused_and_left_as_it_is(tmp_path: Path):
