@@ -166,7 +166,9 @@ def extract(pdf: Path) -> None:
     if unread:
         click.echo(f"{pdf}: {unread}", err=True)
     printed = {page.number: page.printed for page in document.pages}
-    for passage in segment(pdf.stem, document.blocks):
+    from pipeline.manifest import readable_form
+
+    for passage in segment(readable_form(pdf.stem), document.blocks):
         record = {"text": passage.text, "page_start": passage.page_start, "page_end": passage.page_end,
                   "printed_start": printed.get(passage.page_start), "printed_end": printed.get(passage.page_end),
                   "section": passage.section}
@@ -449,7 +451,13 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
 
     Example:  casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
     """
-    from pipeline.manifest import documents_not_pdf, drop_copies, manifest_from_folder, write_manifest
+    from pipeline.manifest import (
+        documents_not_pdf,
+        drop_copies,
+        manifest_from_folder,
+        unreadable_names,
+        write_manifest,
+    )
 
     target = out or folder / "manifest.csv"
     entries, copies = drop_copies(manifest_from_folder(folder, manifest_path=target))
@@ -462,6 +470,14 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
                    "(a review listed twice would be counted twice):")
         for copy, original in copies:
             click.echo(f"  - {copy.source} (the same file as {original.source})")
+    odd = unreadable_names(folder)
+    if odd:
+        click.echo(f"Not listed: {len(odd)} PDF{'s' if len(odd) != 1 else ''} whose name{'s' if len(odd) != 1 else ''} "
+                   "this system cannot read as text (saved on an older system, or copied from a Windows share). "
+                   "Rename each (retyping the accented letters is enough), then run this command again with "
+                   "--force:")
+        for name in odd:
+            click.echo(f"  - {name}")
     others = documents_not_pdf(folder)
     if others:
         click.echo(f"Not listed: {len(others)} document{'s' if len(others) != 1 else ''} in another form than PDF "

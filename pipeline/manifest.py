@@ -13,6 +13,7 @@ import datetime
 import difflib
 import hashlib
 import io
+import os
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -867,6 +868,12 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
             "or one of the folders above it."
         )
     pdfs = _find_pdfs(folder)
+    if not pdfs and (odd := unreadable_names(folder)):
+        raise ManifestError(
+            f"The PDFs in {folder} have names this system cannot read as text ({', '.join(odd[:3])}"
+            f"{', ...' if len(odd) > 3 else ''}: saved on an older system, or copied from a Windows share). Rename "
+            "them (retyping the accented letters is enough) and run again."
+        )
     if not pdfs:
         others = documents_not_pdf(folder)
         also = (f" It holds {len(others)} document{'s' if len(others) != 1 else ''} in another form "
@@ -984,8 +991,38 @@ def documents_not_pdf(folder: Path) -> list[Path]:
 
 
 def _find_pdfs(folder: Path) -> list[Path]:
-    found = (p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+    found = (p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file() and not _unreadable_name(p))
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix().lower())
+
+
+def _unreadable_name(path: Path) -> bool:
+    """Whether the file's name is not text this system can write (bytes that are not UTF-8, from a file saved
+    on an older system or copied from a Windows share): a manifest cannot name it."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def readable_form(name: str) -> str:
+    """A file name as people would read it, when its bytes are not UTF-8 (most often Windows' encoding).
+
+    >>> readable_form(os.fsdecode(b"caf\\xe9-review.pdf"))
+    'café-review.pdf'
+    """
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def unreadable_names(folder: Path) -> list[str]:
+    """The PDFs under ``folder`` that ``manifest_from_folder`` leaves out because their names are not text this
+    system can write (see ``_unreadable_name``), as people would read them."""
+    return sorted(readable_form(p.relative_to(folder).as_posix()) for p in Path(folder).rglob("*")
+                  if p.suffix.lower() == ".pdf" and _unreadable_name(p) and p.is_file())
 
 
 def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> ManifestEntry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -179,3 +180,21 @@ def test_run_summary_suggests_commands_for_the_database_it_filled(tmp_path: Path
     assert f"casereview sql --db '{other}' \"SELECT" in last
     last = format_summary({"run_id": "r"}, tmp_path / "default.duckdb").splitlines()[-1]
     assert "casereview status," in last and "--db" not in last
+
+
+def test_a_pdf_whose_name_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> None:
+    # A file saved on an older system or copied from a Windows share can have a name in Windows' encoding:
+    # Python reads it with stand-in characters that cannot be written to a CSV or hashed as text.
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    demo = Path(__file__).resolve().parent.parent / "corpus_manifest" / "demo"
+    shutil.copy(demo / "northmoor-2016-child-d.pdf", folder / "child-d.pdf")
+    odd = Path(os.fsdecode(bytes(folder) + b"/caf\xe9-review.pdf"))
+    shutil.copy(demo / "northmoor-2024-baby-t.pdf", odd)
+    result = CliRunner().invoke(main, ["manifest", "from-folder", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote" in result.output and "1 review " in result.output
+    assert "Not listed: 1 PDF whose name this system cannot read as text" in result.output
+    assert "  - café-review.pdf" in result.output
+    extracted = CliRunner().invoke(main, ["extract", str(odd)])
+    assert extracted.exit_code == 0 and extracted.output.count('"text"') > 3
