@@ -15,7 +15,14 @@ import click
 from pipeline import __version__
 from pipeline.commands.options import DB_OPTION, UserPath
 from pipeline.errors import CaseReviewError
-from pipeline.settings import db_argument, default_db, models_dir, no_database_message, quiet_third_parties
+from pipeline.settings import (
+    db_argument,
+    default_db,
+    models_dir,
+    no_database_message,
+    outputs_dir,
+    quiet_third_parties,
+)
 
 
 class _Group(click.Group):
@@ -93,7 +100,39 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
         click.echo("\nStopped. The reviews finished before the stop are saved whole, and the run is recorded as "
                    "interrupted; run the same command again to finish (finished reviews are skipped).", err=True)
         sys.exit(130)
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        raise CaseReviewError(
+            f"the disk is full, so the run stopped ({options.db_path} or the document store in {outputs_dir()} "
+            "could not be written). The reviews saved before it are whole and nothing is half-written: free some "
+            "space (or give --db a file on another disk) and run the same command again; finished reviews are "
+            "skipped.") from None
     click.echo(format_summary(summary, options.db_path))
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error it came from, is the disk running out of space (as DuckDB or the OS says).
+
+    >>> import errno
+    >>> try:
+    ...     try:
+    ...         raise OSError(errno.ENOSPC, "No space left on device")
+    ...     except OSError as low:
+    ...         raise RuntimeError("Failed to commit") from low
+    ... except RuntimeError as high:
+    ...     print(_disk_full(high), _disk_full(RuntimeError("another failure")))
+    True False
+    """
+    import errno
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _stop_on_terminate() -> None:
