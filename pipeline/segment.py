@@ -249,7 +249,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
 
 def _chunks(piece: _Piece, doc) -> Iterable[tuple[int, int, list[Sentence]]]:
     """Split a piece at sentence boundaries (tables at row boundaries) into chunks under the length cap."""
-    spans = _row_spans(piece.text) if piece.kind == "table" else _sentence_spans(doc)
+    spans = _cap_spans(_row_spans(piece.text) if piece.kind == "table" else _sentence_spans(doc), piece.text)
     chunk: list[tuple[int, int]] = []
     for span in spans:
         if chunk and span[1] - chunk[0][0] > MAX_PASSAGE_CHARS:
@@ -258,6 +258,27 @@ def _chunks(piece: _Piece, doc) -> Iterable[tuple[int, int, list[Sentence]]]:
         chunk.append(span)
     if chunk:
         yield _chunk(chunk, piece.text)
+
+
+def _cap_spans(spans: list[tuple[int, int]], text: str, limit: int = MAX_PASSAGE_CHARS) -> list[tuple[int, int]]:
+    """Spans cut at spaces into pieces of at most ``limit`` characters: text with no sentence ends (a table's
+    long cell, OCR without full stops) would otherwise make a single passage of any length.
+
+    >>> _cap_spans([(0, 23)], "aaaa bbbb cccc dddd eee", limit=10)
+    [(0, 9), (10, 19), (20, 23)]
+    """
+    capped = []
+    for start, end in spans:
+        while end - start > limit:
+            cut = text.rfind(" ", start + 1, start + limit + 1)
+            cut = cut if cut > start else start + limit  # no space: cut inside the word
+            capped.append((start, cut))
+            start = cut + 1 if text[cut:cut + 1] == " " else cut
+            while start < end and text[start] == " ":
+                start += 1
+        if end > start:
+            capped.append((start, end))
+    return capped
 
 
 def _chunk(spans: list[tuple[int, int]], text: str) -> tuple[int, int, list[Sentence]]:

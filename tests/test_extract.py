@@ -2216,3 +2216,15 @@ def test_a_references_page_of_long_links_is_kept_with_its_links_whole(tmp_path: 
     assert document.status == "ok" and not document.needs_ocr_pages
     text = " ".join(block.text for block in document.blocks)
     assert text.count(link) == len(references), text[:600]
+
+
+def test_text_without_sentence_ends_is_still_cut_into_passages_of_the_usual_length() -> None:
+    # OCR without full stops, or a table cell of notes, has no sentence end to cut at: it was one passage of
+    # 34,000 characters, more than a spreadsheet cell holds, whose "evidence sentence" was all of it.
+    from pipeline.records import Block
+
+    text = " ".join(["the social worker did not see the child alone and the school did not tell health"] * 300)
+    passages = segment("no-stops", [Block("paragraph", text, 1, 1)])
+    assert len(passages) > 10 and max(len(p.text) for p in passages) <= MAX_PASSAGE_CHARS
+    assert " ".join(p.text for p in passages) == text  # cut at spaces: nothing lost, no word split
+    assert all(len(s.text) <= MAX_PASSAGE_CHARS for p in passages for s in p.sentences)
