@@ -428,6 +428,7 @@ def manifest_check(path: Path) -> None:
     Example:  casereview manifest check corpus_manifest/demo.csv
     """
     from pipeline.manifest import (
+        FOLDER,
         files_that_are_not_pdfs,
         load_manifest,
         missing_files,
@@ -455,7 +456,8 @@ def manifest_check(path: Path) -> None:
                    "a run records such reviews as failed:")
         for entry, near in missing:
             meant = web_address_meant(entry.source)
-            hint = (f" (there is {near}: is that it?)" if near else
+            hint = (" (that is a folder: name the PDF inside it)" if near == FOLDER else
+                    f" (there is {near}: is that it?)" if near else
                     f" (a web address without https:// in front? write {meant})" if meant else "")
             click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source}{hint}")
     others = files_that_are_not_pdfs(loaded)

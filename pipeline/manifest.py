@@ -907,14 +907,21 @@ def repeated_sources(entries: list[ManifestEntry]) -> list[tuple[str, list[int]]
     return [(source, found) for source, found in lines.items() if len(found) > 1]
 
 
+FOLDER = "<a folder>"  # what missing_files gives for a source that names a folder, not a file
+
+
 def missing_files(manifest: Manifest) -> list[tuple[ManifestEntry, str | None]]:
     """The rows whose local file is not there, each with the file of the closest name in the folder it names
-    (a different case, a space for a hyphen, the extension left out), or None. A run records such rows as
-    failed; checking first saves a run that stops short of what was wanted.
+    (a different case, a space for a hyphen, the extension left out), ``FOLDER`` when the source names a
+    folder, or None. A run records such rows as failed; checking first saves a run that stops short of what
+    was wanted.
     """
     found: list[tuple[ManifestEntry, str | None]] = []
     for entry, path in _local_files(manifest):
         if path.is_file():
+            continue
+        if path.is_dir():
+            found.append((entry, FOLDER))
             continue
         near = None
         if path.parent.is_dir():

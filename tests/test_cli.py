@@ -198,3 +198,12 @@ def test_a_pdf_whose_name_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> No
     assert "  - café-review.pdf" in result.output
     extracted = CliRunner().invoke(main, ["extract", str(odd)])
     assert extracted.exit_code == 0 and extracted.output.count('"text"') > 3
+
+
+def test_manifest_check_says_a_source_that_is_a_folder_is_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "reviews").mkdir()
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("review_id,title,area,nation,review_type,year,source\n"
+                        "a-2020-x,X,Northmoor,England,CSPR,2020,reviews\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(manifest)])
+    assert "  - line 2, a-2020-x: reviews (that is a folder: name the PDF inside it)" in result.output
