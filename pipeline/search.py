@@ -1266,6 +1266,12 @@ def _check_numbers(min_score: float | None, year_from: int | None, year_to: int 
 
 def _check_index(con: duckdb.DuckDBPyConnection) -> None:
     if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
+        if con.execute(_RUN_IN_PROGRESS).fetchone()[0]:
+            raise CaseReviewError(
+                "the database has no search index yet, and a run is going: search by words again when it ends "
+                "(it builds the index; a search by theme works now). If no run is going, one was stopped: "
+                "`casereview run` again finishes it"
+            )
         raise CaseReviewError(
             "the database has no search index yet: run `casereview run` (it builds the index at the end "
             "of every run), then search again"

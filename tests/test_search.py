@@ -544,10 +544,20 @@ def test_bad_filters_give_a_clear_error(db: Path, filters: dict, message: str):
         search(db, "information", **filters)
 
 
-def test_a_missing_index_says_to_run_casereview(bare_db: Path):
+def test_a_missing_index_is_built_by_the_first_search_unless_a_run_is_going(bare_db: Path, tmp_path: Path):
+    # a first run stopped before it built the index: while a run is going the index cannot be built, and the
+    # search says what to do; once none is, the first search builds it
+    copy = tmp_path / "bare.duckdb"
+    shutil.copy(bare_db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status) "
+                    "VALUES ('r-going', now(), 'm.csv', 'x', 'v', 'running')")
     with pytest.raises(CaseReviewError, match="casereview run"):
-        search(bare_db, "information")
-    assert search(bare_db, None, theme="assessment")[0].passage_id == "northmoor-2019-child-d-p3"
+        search(copy, "information")
+    assert search(copy, None, theme="assessment")[0].passage_id == "northmoor-2019-child-d-p3"
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE runs SET status = 'interrupted'")
+    assert search(copy, "information")
 
 
 # --------------------------------------------------------------------------- the search tables
