@@ -93,13 +93,13 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")
     options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
                          progress=not quiet)
-    _stop_on_terminate()
+    stops = _stop_on_terminate()
     try:
         summary = run_pipeline(manifest_path, options)
     except KeyboardInterrupt:
-        click.echo("\nStopped. The reviews finished before the stop are saved whole, and the run is recorded as "
-                   "interrupted; run the same command again to finish (finished reviews are skipped).", err=True)
-        sys.exit(130)
+        click.echo("\nStopped. The reviews saved before the stop are whole, and nothing is half-written; run the "
+                   "same command again to finish (saved reviews are skipped).", err=True)
+        sys.exit(128 + (stops.signal or 2))  # 130 for Ctrl+C, 143 for SIGTERM, as shells report them
     except Exception as exc:
         if not _disk_full(exc):
             raise
@@ -108,6 +108,8 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
             "could not be written). The reviews saved before it are whole and nothing is half-written: free some "
             "space (or give --db a file on another disk) and run the same command again; finished reviews are "
             "skipped.") from None
+    finally:
+        stops.restore()
     click.echo(format_summary(summary, options.db_path))
 
 
@@ -135,18 +137,34 @@ def _disk_full(exc: BaseException) -> bool:
     return False
 
 
-def _stop_on_terminate() -> None:
-    """Treat a polite request to stop (SIGTERM: `kill`, a scheduler's time-out) as Ctrl+C, so that a run stops
-    the same tidy way, recording itself as interrupted and stopping Prefect's temporary server, instead of
-    leaving both behind."""
-    import signal
-    import threading
+class _Stops:
+    """While a run goes: a polite request to stop (SIGTERM: `kill`, a scheduler's time-out) is taken as Ctrl+C,
+    so that the run stops the same tidy way, recording itself as interrupted and stopping Prefect's temporary
+    server, instead of leaving both behind. ``signal`` is the one that came (None for Ctrl+C)."""
 
-    def interrupt(signum, frame):
+    def __init__(self) -> None:
+        import signal
+        import threading
+
+        self.signal: int | None = None
+        self._previous = None
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+            self._previous = signal.signal(signal.SIGTERM, self._interrupt)
+
+    def _interrupt(self, signum, frame):
+        self.signal = signum
         raise KeyboardInterrupt
 
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, interrupt)
+    def restore(self) -> None:
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
+
+
+def _stop_on_terminate() -> _Stops:
+    return _Stops()
 
 
 NOT_IN_MANIFEST_SHOWN = 10
@@ -496,6 +514,7 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
         documents_not_pdf,
         drop_copies,
         manifest_from_folder,
+        readable_form,
         unreadable_names,
         write_manifest,
     )
@@ -504,7 +523,8 @@ def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) ->
     entries, copies = drop_copies(manifest_from_folder(folder, manifest_path=target))
     write_manifest(entries, target, overwrite=force)
     guessed = sum(1 for e in entries if e.notes)
-    click.echo(f"Wrote {target}: {len(entries)} review{'s' if len(entries) != 1 else ''} ({guessed} with guessed "
+    click.echo(f"Wrote {readable_form(str(target))}: {len(entries)} review{'s' if len(entries) != 1 else ''} "
+               f"({guessed} with guessed "
                "fields: check the notes column)")
     if copies:
         click.echo(f"Left out {len(copies)} file{'s' if len(copies) != 1 else ''} identical to another one listed "

@@ -231,6 +231,10 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
                 future.wait()
             for future in futures:
                 future.result()
+        from pipeline.search import rebuild_search
+
+        # Built now, while the run holds the database, so the first search after a run does not build them.
+        rebuild_search(store)
     except BaseException:
         # Ctrl+C, a SIGTERM (which Prefect turns into its own exception) or an unexpected error: reviews not
         # started are not started; those being written finish (each in one transaction, so none is left
@@ -245,10 +249,6 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
         except Exception:  # noqa: BLE001 - the database may be what failed; the next run marks it instead
             logging.getLogger(__name__).warning("Could not mark run %s as interrupted; the next run will.", run_id)
         raise
-    from pipeline.search import rebuild_search
-
-    # Built now, while the run holds the database, so the first search after a run does not build them.
-    rebuild_search(store)
     summary = store.finish_run(run_id)
     summary["manifest_note"] = manifest.encoding_note
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])

@@ -833,7 +833,10 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     >>> print(join_lines(["https://www.example.gov.uk/working-and-information", "-sharing-project", "and more"]))
     https://www.example.gov.uk/working-and-information-sharing-project and more
 
-    A link that ends at the end of a line is not joined to the words after it:
+    A link that ends at the end of a line is not joined to the words after it, a number among them:
+
+    >>> print(join_lines(["The guidance is at www.example.org.uk", "2.5 million children were referred"]))
+    The guidance is at www.example.org.uk 2.5 million children were referred
 
     >>> print(join_lines(["See https://www.example.gov.uk/guidance", "and the procedures, www.example.org",
     ...                   "Brandon, M."]))
@@ -884,8 +887,13 @@ _PATH_GOES_ON = re.compile(r"[a-z0-9][\w.\-]*/|[A-Za-z0-9]+(?:_[\w.\-]*|\.(?:pdf
 # After a break at "/", "-", "." or "_", a next line starting with a capital still goes on when its first word
 # is plainly part of a path or file name ("Working_together_to_safeguard_children.pdf").
 _PATH_PART = re.compile(r"[A-Z][\w.\-]*(?:[_/][\w.\-/]*|\.(?:pdf|html?|aspx?|docx?|xlsx?))")
-_URL_IN_HOST = re.compile(r"(?:https?://|www\.)[\w\-.]*[a-z0-9]$", re.IGNORECASE)  # broken in the site's name
-_HOST_GOES_ON = re.compile(r"[a-z0-9][\w\-]*(?:\.[a-z0-9][\w\-]*)+(?:/\S*)?$")
+# Broken inside the site's name: an address whose name does not end yet in a domain ending ("https://as",
+# "https://assets.publishi"), followed by the rest of a name that does ("sets.publishing.service.gov.uk/...");
+# never a number, a date or a time ("2.5 million", "12.03.2019", "10.30am").
+_URL_IN_HOST = re.compile(r"(?:https?://|www\.)(?![\w\-.]*\.(?:uk|com|org|net|gov|scot|wales|ie|eu|int)$)"
+                          r"[\w\-.]*[a-z0-9]$", re.IGNORECASE)
+_HOST_GOES_ON = re.compile(r"[a-z][\w\-]*(?:\.[a-z][\w\-]*)*\.(?:uk|com|org|net|gov|scot|wales|ie|eu|int)"
+                           r"(?:/\S*)?$")
 _CONJUNCTIONS = frozenset({"and", "or", "nor", "to"})
 # Prefixes that English writes with a hyphen ("multi-agency", "non-relative"), so a hyphen after them at a
 # line end is kept unless the joined word is a common word ("ex-" + "amined", "inter-" + "viewed").

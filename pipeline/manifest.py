@@ -391,7 +391,7 @@ def _parse_rows(text: str, name: str, problems: list[str]) -> Iterator[ManifestE
             yield entry
 
 
-_ROW_START = re.compile(r"\s*[a-z0-9][a-z0-9-]*\s*$")
+_ROW_START = re.compile(r"\s*[a-z0-9][a-z0-9._-]*\s*$")  # a review id, as _SLUG_RE allows
 
 
 def _swallowed_rows(cells: list[str], columns: list[str | None], delimiter: str, name: str, line: int
@@ -406,7 +406,9 @@ def _swallowed_rows(cells: list[str], columns: list[str | None], delimiter: str,
     """
     for index, cell in enumerate(cells):
         inner = cell.rstrip("\n").split("\n")[1:]
-        rows = [text for text in inner if text.count(delimiter) >= 3
+        # a row as a spreadsheet writes it: a review id, then (nearly) as many cells as the header has
+        cells_needed = max(3, min(len(columns) - 1, 5))
+        rows = [text for text in inner if text.count(delimiter) >= cells_needed
                 and _ROW_START.fullmatch(text.split(delimiter, 1)[0])]
         if rows:
             field = columns[index] if index < len(columns) and columns[index] else f"column {index + 1}"
@@ -998,15 +1000,16 @@ def documents_not_pdf(folder: Path) -> list[Path]:
 
 
 def _find_pdfs(folder: Path) -> list[Path]:
-    found = (p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file() and not _unreadable_name(p))
+    found = (p for p in folder.rglob("*")
+             if p.suffix.lower() == ".pdf" and p.is_file() and not _unreadable_name(p, folder))
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix().lower())
 
 
-def _unreadable_name(path: Path) -> bool:
-    """Whether the file's name is not text this system can write (bytes that are not UTF-8, from a file saved
-    on an older system or copied from a Windows share): a manifest cannot name it."""
+def _unreadable_name(path: Path, folder: Path) -> bool:
+    """Whether the file's name, as the manifest would give it (from ``folder``), is not text this system can
+    write (bytes that are not UTF-8, from a file saved on an older system or copied from a Windows share)."""
     try:
-        str(path).encode("utf-8")
+        path.relative_to(folder).as_posix().encode("utf-8")
     except UnicodeEncodeError:
         return True
     return False
@@ -1029,7 +1032,7 @@ def unreadable_names(folder: Path) -> list[str]:
     """The PDFs under ``folder`` that ``manifest_from_folder`` leaves out because their names are not text this
     system can write (see ``_unreadable_name``), as people would read them."""
     return sorted(readable_form(p.relative_to(folder).as_posix()) for p in Path(folder).rglob("*")
-                  if p.suffix.lower() == ".pdf" and _unreadable_name(p) and p.is_file())
+                  if p.suffix.lower() == ".pdf" and _unreadable_name(p, Path(folder)) and p.is_file())
 
 
 def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> ManifestEntry:

@@ -169,12 +169,15 @@ def open_pdf(path: Path) -> pdfium.PdfDocument:
 
 
 def _has_no_pages(path: Path) -> bool:
-    """Whether the PDF's bytes hold no page object ("/Type /Page"), as a PDF written with no pages."""
+    """Whether the PDF's bytes hold no page object ("/Type /Page") and a page tree that counts none ("/Type
+    /Pages ... /Count 0" in one dictionary), as a PDF written with no pages."""
     try:
         data = path.read_bytes()
     except OSError:
         return False
-    return re.search(rb"/Type\s*/Page(?![a-zA-Z])", data) is None and re.search(rb"/Count\s+0(?!\d)", data) is not None
+    empty_tree = re.search(rb"<<[^<>]*/Type\s*/Pages\b[^<>]*/Count\s+0(?!\d)[^<>]*>>|"
+                           rb"<<[^<>]*/Count\s+0(?!\d)[^<>]*/Type\s*/Pages\b[^<>]*>>", data)
+    return empty_tree is not None and re.search(rb"/Type\s*/Page(?![a-zA-Z])", data) is None
 
 
 # PDFium may not be called from two threads at once, even on different documents (pypdfium2's docs):

@@ -601,9 +601,9 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         searcher = Searcher(con)
         parsed = searcher.parse(query)
         limit = options.get("limit", 20)
+        _check_numbers(None, None, None, limit)  # the limit people may ask for; the search itself takes one more
         # one passage more than asked for says whether more match, without counting them all
-        probe = limit + 1 if isinstance(limit, int) and 1 <= limit < MAX_LIMIT else limit
-        hits = searcher.search(parsed, **{**options, "limit": probe})
+        hits = searcher.search(parsed, **{**options, "limit": limit + 1})
         more, hits = len(hits) > limit, hits[:limit]
         if parsed is None:
             return SearchResult(hits, more=more)
@@ -711,7 +711,7 @@ class Searcher:
                 "nothing to search for: give some words (e.g. casereview search \"information sharing\") "
                 "or a theme (e.g. casereview search --theme voice_of_child)"
             )
-        _check_numbers(min_score, year_from, year_to, limit)
+        _check_numbers(min_score, year_from, year_to, limit, most=MAX_LIMIT + 1)  # + 1: see search_with_forms
         params: dict[str, Any] = {
             "theme": self._theme(theme),
             "min_score": min_score,
@@ -1254,13 +1254,14 @@ def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, 
     return (*words, *new), tuple(dict.fromkeys(shown)) if new else ()
 
 
-def _check_numbers(min_score: float | None, year_from: int | None, year_to: int | None, limit: int) -> None:
+def _check_numbers(min_score: float | None, year_from: int | None, year_to: int | None, limit: int,
+                   most: int = MAX_LIMIT) -> None:
     if min_score is not None and not 0 <= min_score <= 1:
         raise CaseReviewError(
             f"--min-score {min_score:g} is not a probability: give a number from 0 to 1 (0.8 means 80%)"
         )
     check_years(year_from, year_to)
-    if not 1 <= limit <= MAX_LIMIT:
+    if not 1 <= limit <= most:
         raise CaseReviewError(f"--limit must be between 1 and {MAX_LIMIT} (got {limit})")
 
 

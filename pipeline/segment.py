@@ -161,7 +161,7 @@ def _is_item(piece: _Piece, list_open: bool = False) -> bool:
 # A numbered paragraph ("4. The partnership should ...", "5.2 Schools should ...") that is a whole sentence is a
 # recommendation or finding people cite by its number: it keeps its own passage however short, so its page is
 # its own. Shorter than this, a numbered line is more likely a heading or a fragment.
-_NUMBERED = re.compile(r"\d{1,2}(?:\.\d{1,2}){0,2}[.)]?\s+[A-Z]")
+_NUMBERED = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,2}\.?\s+[A-Z]|\d{1,2}[.)]\s+[A-Z]")  # "4. The", "5.2 Schools"
 _MIN_NUMBERED_CHARS = 60
 
 
@@ -171,8 +171,10 @@ def _numbered_sentence(text: str) -> bool:
     >>> _numbered_sentence("4. The partnership should publicise its escalation policy to voluntary groups.")
     True
     >>> [_numbered_sentence(t) for t in ("4. Findings", "2019 was the year the family moved to the area and the "
-    ...                                  "school first raised concerns.", "(a) record who lives there and why.")]
-    [False, False, False]
+    ...                                  "school first raised concerns.", "(a) record who lives there and why.",
+    ...                                  "24 March 2019 Police attended the home after a neighbour called.",
+    ...                                  "12 Children were seen by the team in the first week of the year.")]
+    [False, False, False, False, False]
     """
     text = text.strip()
     return (len(text) >= _MIN_NUMBERED_CHARS and BLOCK_SEPARATOR not in text and _NUMBERED.match(text) is not None
@@ -218,6 +220,14 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
     ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
     >>> [p.text[:2] for p in _merge_short(pieces)]
     ['4.', '5.']
+
+    and so do they after a short line that introduces them:
+
+    >>> pieces, start = [], 0
+    >>> for text in ["The panel recommends:", *texts]:
+    ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
+    >>> [p.text.split(BLOCK_SEPARATOR)[-1][:2] for p in _merge_short(pieces)]
+    ['4.', '5.']
     """
     merged: list[_Piece] = []
     list_open = False  # the last merged piece ends with a colon, or with an item of the list it opened
@@ -232,7 +242,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
             and piece.kind != "table"
             and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind
                  or (item and list_open))
-            and not (_numbered_sentence(last.text) and _numbered_sentence(piece.text))
+            and not (_numbered_sentence(last.text.rsplit(BLOCK_SEPARATOR, 1)[-1]) and _numbered_sentence(piece.text))
             and len(last.text) + len(piece.text) + 1 <= MAX_PASSAGE_CHARS
             and last.start + len(last.text) + len(BLOCK_SEPARATOR) == piece.start
         ):

@@ -52,8 +52,8 @@ def no_database_message(db_path: Path) -> str:
 
 
 def not_duckdb_message(db_path: Path) -> str | None:
-    """What to say when ``db_path`` holds a file that is not a DuckDB database (None when it is one, is empty
-    or is not there). DuckDB is not asked to open such a file: it would try to load a reader for it.
+    """What to say when ``db_path`` holds a file that is not a DuckDB database (None when it is one or is not
+    there). DuckDB is not asked to open such a file: it would try to load a reader for it.
 
     A DuckDB file has "DUCK" at bytes 8-11 of its header."""
     try:
@@ -61,10 +61,13 @@ def not_duckdb_message(db_path: Path) -> str | None:
             head = handle.read(16)
     except OSError:
         return None
-    if not head or head[8:12] == b"DUCK":
+    if head[8:12] == b"DUCK":
         return None
+    if not head:
+        return (f"{db_path} is an empty file, not a database (a run that was stopped as it made it?): delete it, "
+                "then `casereview run` makes the database there; or give the right file with --db.")
     kind = ("a SQLite database" if head.startswith(b"SQLite format 3") else "a PDF" if head.startswith(b"%PDF")
-            else "not a DuckDB database")
+            else "some other kind of file")
     return (f"{db_path} is {kind}, not a casereview database: give the casereview database with --db, or a new "
             "file name to make one with `casereview run`.")
 

@@ -207,3 +207,14 @@ def test_manifest_check_says_a_source_that_is_a_folder_is_a_folder(tmp_path: Pat
                         "a-2020-x,X,Northmoor,England,CSPR,2020,reviews\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["manifest", "check", str(manifest)])
     assert "  - line 2, a-2020-x: reviews (that is a folder: name the PDF inside it)" in result.output
+
+
+def test_a_folder_whose_name_is_not_utf8_still_gives_its_pdfs(tmp_path: Path) -> None:
+    # only names the manifest must write count: the folder the manifest sits in may be called anything
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    folder.mkdir()
+    demo = Path(__file__).resolve().parent.parent / "corpus_manifest" / "demo"
+    shutil.copy(demo / "northmoor-2016-child-d.pdf", folder / "review-a.pdf")
+    result = CliRunner().invoke(main, ["manifest", "from-folder", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "1 review " in result.output and "Not listed" not in result.output

@@ -642,7 +642,13 @@ def test_a_stray_quote_that_swallows_later_rows_is_named_not_passed_over(tmp_pat
     assert len(problems) == 1, problems
     assert ("demo.csv line 3, field 'title': the double quote (\") in this cell is not closed until line 5, so "
             "lines 4-5 were read as part of this cell instead of as rows of their own") in problems[0]
+    # review ids with underscores and dots are ids too
+    text = csv_text([row(review_id=f"northmoor_2019.child-{letter}") for letter in "abcd"])
+    lines = text.split("\n")
+    lines[2] = lines[2].replace(",Child D,", ',"Child D (from the old site,', 1)
+    assert "lines 4-5 were read as part of this cell" in problems_of(write_csv(tmp_path, "\n".join(lines)))[0]
     # a note spread over lines, commas and all, is still one cell of one row
-    notes = "Seen at three addresses, in two areas,\nand by four agencies, none of them, it seems, told"
+    notes = ("Seen at three addresses, in two areas,\nand by four agencies, none of them, it seems, told\n"
+             "see, pages 4, 5, and 6 of the review")
     manifest = load_manifest(write_csv(tmp_path, csv_text([row(notes=notes)]), name="notes.csv"))
     assert [entry.notes for entry in manifest.entries] == [notes]

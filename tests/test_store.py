@@ -307,8 +307,12 @@ def test_database_from_a_newer_version_is_refused_with_a_clear_error(db_path: Pa
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path):
     path = tmp_path / "notes.duckdb"
     path.write_text("this is not a database\n" * 100)
-    with pytest.raises(StoreError, match="notes.duckdb is not a DuckDB database, not a casereview database"):
+    with pytest.raises(StoreError, match="notes.duckdb is some other kind of file, not a casereview database"):
         Store(path)
+    empty = tmp_path / "empty.duckdb"
+    empty.write_bytes(b"")
+    with pytest.raises(StoreError, match="empty.duckdb is an empty file, not a database"):
+        Store(empty)
 
 
 def test_a_sqlite_file_is_refused_without_duckdb_reaching_for_an_extension(tmp_path: Path):
