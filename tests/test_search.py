@@ -544,19 +544,30 @@ def test_bad_filters_give_a_clear_error(db: Path, filters: dict, message: str):
         search(db, "information", **filters)
 
 
+def copy_with_a_run_going(source: Path, copy: Path, *statements: str) -> Path:
+    """A copy of the database ``source`` with a run marked as going (after ``statements``, run on the copy)."""
+    shutil.copy(source, copy)
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status) "
+                    "VALUES ('r-going', now(), 'm.csv', 'x', 'v', 'running')")
+    return copy
+
+
+def end_the_runs(db: Path) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+
+
 def test_a_missing_index_is_built_by_the_first_search_unless_a_run_is_going(bare_db: Path, tmp_path: Path):
     # a first run stopped before it built the index: while a run is going the index cannot be built, and the
     # search says what to do; once none is, the first search builds it
-    copy = tmp_path / "bare.duckdb"
-    shutil.copy(bare_db, copy)
-    with duckdb.connect(str(copy)) as con:
-        con.execute("INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status) "
-                    "VALUES ('r-going', now(), 'm.csv', 'x', 'v', 'running')")
+    copy = copy_with_a_run_going(bare_db, tmp_path / "bare.duckdb")
     with pytest.raises(CaseReviewError, match="casereview run"):
         search(copy, "information")
     assert search(copy, None, theme="assessment")[0].passage_id == "northmoor-2019-child-d-p3"
-    with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE runs SET status = 'interrupted'")
+    end_the_runs(copy)
     assert search(copy, "information")
 
 
@@ -617,20 +628,15 @@ def test_a_search_with_a_wildcard_or_no_words_the_index_holds_says_what_to_write
 
 def test_passages_the_index_does_not_hold_yet_are_said_and_indexed_once_no_run_is_going(db: Path, tmp_path: Path):
     # what a run stopped after saving a review and before rebuilding the index leaves behind
-    copy = tmp_path / "stopped.duckdb"
-    shutil.copy(db, copy)
-    with duckdb.connect(str(copy)) as con:
-        con.execute("INSERT INTO passages SELECT * REPLACE ('late-p1' AS passage_id, seq + 100 AS seq, "
-                    "'The zebrafish project was never told about the move.' AS text) FROM passages LIMIT 1")
-        con.execute("INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status) "
-                    "VALUES ('r-going', now(), 'm.csv', 'x', 'v', 'running')")
+    copy = copy_with_a_run_going(db, tmp_path / "stopped.duckdb", (
+        "INSERT INTO passages SELECT * REPLACE ('late-p1' AS passage_id, seq + 100 AS seq, "
+        "'The zebrafish project was never told about the move.' AS text) FROM passages LIMIT 1"))
     going = search_with_forms(copy, "zebrafish")
     assert going.hits == [] and going.unindexed == 1
     result = CliRunner().invoke(search_command, ["zebrafish", "--db", str(copy)])
     assert "Note: 1 passage read by a run that is still going, or that was stopped, is not in the search index" \
         in " ".join(result.output.split())
-    with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE runs SET status = 'interrupted' WHERE run_id = 'r-going'")
+    end_the_runs(copy)
     after = search_with_forms(copy, "zebrafish")  # no run is going: the search rebuilds the index first
     assert ids(after.hits) == ["late-p1"] and after.unindexed == 0
 
