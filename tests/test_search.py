@@ -639,6 +639,11 @@ def test_passages_the_index_does_not_hold_yet_are_said_and_indexed_once_no_run_i
     end_the_runs(copy)
     after = search_with_forms(copy, "zebrafish")  # no run is going: the search rebuilds the index first
     assert ids(after.hits) == ["late-p1"] and after.unindexed == 0
+    # a review read again into as many passages as before, but other ones, is caught too
+    swapped = copy_with_a_run_going(db, tmp_path / "swapped.duckdb", (
+        "UPDATE passages SET passage_id = 'new-p1', text = 'The zebrafish project was never told.' "
+        "WHERE passage_id = (SELECT min(passage_id) FROM passages)"))
+    assert search_with_forms(swapped, "zebrafish").unindexed == 1
 
 
 def test_operators_typed_in_a_search_are_explained(db: Path):
