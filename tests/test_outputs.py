@@ -772,6 +772,8 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     result = CliRunner().invoke(main, ["evaluate", "--gold", str(tiny), "--record", "--resamples", "50",
                                        "--db", str(copy)])
     assert result.exit_code == 0, result.output
+    assert ("Note: they quote only the latest check of a model, so this one (3 passages) now stands in for the "
+            "larger check on check.csv (15 passages)") in " ".join(result.stderr.split())
     voice_row = next(line for line in result.output.splitlines() if line.startswith("Voice of the child"))
     assert "too few" in voice_row and "'too few': fewer than 5 labelled examples" in result.output
     export = run(export_command, ["--theme", "voice_of_child", "--format", "md"], copy)

@@ -178,12 +178,17 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(f"{len(wrong)} of {len(gold)} passages with a missed or wrong tag written to {errors_path}",
                    err=True)
     if record:
-        check_id, where, tagged_by = _record_check(gold_path, model.version, report, db_path)
+        check_id, where, tagged_by, earlier = _record_check(gold_path, model.version, report, db_path)
         click.echo(f"Recorded in {where} as check {check_id} ({len(gold)} passages, model {model.version}).",
                    err=True)
         if tagged_by == [model.version]:
             click.echo("Reports, exports and searches of the database's tags now say how the model did on these "
                        "passages.", err=True)
+            if earlier and earlier["gold_file"] != gold_path.name and earlier["passages"] > len(gold):
+                click.echo(f"Note: they quote only the latest check of a model, so this one ({len(gold)} passages) "
+                           f"now stands in for the larger check on {earlier['gold_file']} ({earlier['passages']} "
+                           "passages). To quote that one again, record it again: casereview evaluate --gold "
+                           f"{earlier['gold_file']} --record", err=True)
         else:
             made = f"model {', '.join(tagged_by)}" if tagged_by else "no model yet (nothing is tagged)"
             click.echo(f"Note: the database's tags come from {made}, so outputs will not quote this check until "
@@ -192,9 +197,10 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
 
 
 def _record_check(gold_path: Path, model_version: str, report: dict,
-                  db_path: Path | None) -> tuple[str, Path, list[str]]:
+                  db_path: Path | None) -> tuple[str, Path, list[str], dict | None]:
     """Store an evaluation in the database (see ``Store.record_check``); return the check id, the database
-    file and the versions of the models whose tags the database holds."""
+    file, the versions of the models whose tags the database holds, and the check of the same model that
+    outputs quoted until now (None if there was none)."""
     import hashlib
 
     from pipeline.settings import default_db, no_database_message
@@ -206,8 +212,9 @@ def _record_check(gold_path: Path, model_version: str, report: dict,
         raise CaseReviewError(f"--record: {no_database_message(path)}")
     digest = hashlib.sha256(gold_path.read_bytes()).hexdigest()
     store = Store(path)
+    earlier = next((check for check in store.checks() if check["model_version"] == model_version), None)
     check_id = store.record_check(model_version, gold_path.name, digest, report, sheet_sample(gold_path))
-    return check_id, path, store.theme_models()
+    return check_id, path, store.theme_models(), earlier
 
 
 @click.command()
