@@ -93,7 +93,7 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")
     options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
                          progress=not quiet)
-    stops = _stop_on_terminate()
+    stops = _Stops()
     try:
         summary = run_pipeline(manifest_path, options)
     except KeyboardInterrupt:
@@ -161,10 +161,6 @@ class _Stops:
         if self._previous is not None:
             signal.signal(signal.SIGTERM, self._previous)
             self._previous = None
-
-
-def _stop_on_terminate() -> _Stops:
-    return _Stops()
 
 
 NOT_IN_MANIFEST_SHOWN = 10

@@ -402,12 +402,17 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert "<th>" not in source and "<th class" not in source
 
 
-def test_report_says_when_a_quoted_tag_is_weak(db: Path, tmp_path: Path):
-    copy = tmp_path / "weak.duckdb"
+def altered_copy(db: Path, copy: Path, statement: str) -> Path:
+    """A copy of the database ``db`` at ``copy``, changed by one SQL ``statement``."""
     shutil.copy(db, copy)
     with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE passage_themes SET score = 0.44 WHERE review_id = 'northmoor-2021-family-k' "
-                    "AND theme = 'parental_factors'")
+        con.execute(statement)
+    return copy
+
+
+def test_report_says_when_a_quoted_tag_is_weak(db: Path, tmp_path: Path):
+    copy = altered_copy(db, tmp_path / "weak.duckdb", "UPDATE passage_themes SET score = 0.44 WHERE review_id = "
+                        "'northmoor-2021-family-k' AND theme = 'parental_factors'")
     result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(tmp_path / "r.html")], copy)
     assert result.exit_code == 0, result.output
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -466,11 +471,8 @@ def test_report_shows_topics_when_the_topic_tables_exist(db: Path, tmp_path: Pat
 
 
 def test_report_escapes_text_from_the_documents(db: Path, tmp_path: Path):
-    copy = tmp_path / "odd.duckdb"
-    shutil.copy(db, copy)
-    with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE reviews SET title = '<script>alert(1)</script> & Family K' "
-                    "WHERE review_id = 'northmoor-2021-family-k'")
+    copy = altered_copy(db, tmp_path / "odd.duckdb", "UPDATE reviews SET title = '<script>alert(1)</script> & "
+                        "Family K' WHERE review_id = 'northmoor-2021-family-k'")
     out = tmp_path / "odd.html"
     assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], copy).exit_code == 0
     page, source = parse(out)

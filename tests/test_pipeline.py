@@ -589,11 +589,7 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
         cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,  # so the kill below also reaches Prefect's temporary server
     )
-    deadline = time.time() + 300
-    while time.time() < deadline and process.poll() is None:
-        if db.exists() and _documents_written(db) > 0:
-            break
-        time.sleep(0.05)
+    _wait_for_a_saved_review(process, db)
     assert process.poll() is None, "the run finished before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -624,6 +620,15 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
     assert statuses.get("interrupted", 0) == 1
 
 
+def _wait_for_a_saved_review(process: subprocess.Popen, db: Path) -> None:
+    """Wait (up to 5 minutes) until the run ``process`` has saved a review in ``db``, or has ended."""
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        if db.exists() and _documents_written(db) > 0:
+            return
+        time.sleep(0.05)
+
+
 def _group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
@@ -643,11 +648,7 @@ def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(t
         start_new_session=True,
     )
     try:
-        deadline = time.time() + 300
-        while time.time() < deadline and process.poll() is None:
-            if db.exists() and _documents_written(db) > 0:
-                break
-            time.sleep(0.05)
+        _wait_for_a_saved_review(process, db)
         assert process.poll() is None, "the run finished before it could be stopped"
         process.terminate()
         _, stderr = process.communicate(timeout=120)

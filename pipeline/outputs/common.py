@@ -145,11 +145,15 @@ def theme_name(typed: str | None, names: Mapping[str, str]) -> str:
     >>> theme_name("parental_difficulties", {"parental_factors": "Parental difficulties"})
     'Parental difficulties'
     """
-    from pipeline.themes.taxonomy import plain_label
+    theme_id = _theme_id(typed or "", names)
+    return names[theme_id] if theme_id else typed or ""
 
-    wanted = plain_label(typed or "")
-    return next((name for theme_id, name in names.items() if wanted in (plain_label(theme_id), plain_label(name))),
-                typed or "")
+
+def _theme_id(typed: str, names: Mapping[str, str]) -> str | None:
+    """The id of the theme ``typed`` names, as its id or its name in any case and spacing; None if none."""
+    wanted = plain_label(typed)
+    return next((theme_id for theme_id, name in names.items() if wanted in (plain_label(theme_id), plain_label(name))),
+                None)
 
 
 def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
@@ -161,10 +165,10 @@ def resolve_theme(con: duckdb.DuckDBPyConnection, theme: str) -> str:
         If no theme matches; the message lists every valid id with its name.
     """
     names = theme_names(con)
+    found = _theme_id(theme, names)
+    if found:
+        return found
     wanted = plain_label(theme)
-    for theme_id, name in names.items():
-        if wanted in (plain_label(theme_id), plain_label(name)):
-            return theme_id
     listing = "; ".join(f"{theme_id} ({name})" for theme_id, name in names.items()) or "none yet"
     # part of one theme's name ("voice", "legal", "multi agency"), else a close spelling ("asessment")
     typed = wanted.split("_")
@@ -454,22 +458,23 @@ class KnownValues:
                 "review_type": self.value("review_type", review_type), "area": self.area(area)}
 
 
+# Curly quotes and the straight ones they stand for, in Python (plain_quotes) and in SQL (quotes_folded).
+_CURLY, _STRAIGHT = "‘’“”", "''\"\""
+
+
 def plain_quotes(text: str) -> str:
     """``text`` with curly quotes made straight, as ``quotes_folded`` does in SQL.
 
     >>> print(plain_quotes("Child Y’s “voice”"))
     Child Y's "voice"
     """
-    return text.translate(_PLAIN_QUOTES)
-
-
-_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+    return text.translate(str.maketrans(_CURLY, _STRAIGHT))
 
 
 def quotes_folded(expr: str) -> str:
     """SQL for ``expr`` in lower case with curly quotes made straight, to compare text people type (pasted from
     Word or a Mac: "Child Y’s voice") with text the reviews hold ("Child Y's voice"), whichever quotes each uses."""
-    return f"translate(lower({expr}), '‘’“”', '{chr(39) * 4}\"\"')"
+    return f"translate(lower({expr}), '{_CURLY}', '{_STRAIGHT.replace(chr(39), chr(39) * 2)}')"
 
 
 _SECTIONS = """
