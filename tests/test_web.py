@@ -116,6 +116,18 @@ def test_a_page_that_shows_fewer_passages_than_match_says_so(site: str, db: Path
     assert "More passages match" not in search_page(SearchForm(q="information", limit=2), choices, hits)
 
 
+def test_the_search_page_is_told_when_more_passages_match(db: Path, monkeypatch: pytest.MonkeyPatch):
+    # the demo-sized fixture has fewer matches than the smallest number the form offers: offer 2 for once
+    from pipeline import web
+    from pipeline.outputs import webpages
+
+    monkeypatch.setattr(webpages, "LIMITS", (2, 10, 20))
+    pages = web.Pages(db)
+    shown = pages.answer("/?" + urlencode({"q": "information", "limit": "2"})).body.decode("utf-8")
+    assert len(page_ids(shown)) == 2
+    assert "More passages match than these 2: choose 10 or more under “Show” to see more." in shown
+
+
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))
     assert status == 200 and "No passage in the database uses this word" in body
