@@ -20,7 +20,6 @@ from pipeline.settings import (
     default_db,
     models_dir,
     no_database_message,
-    outputs_dir,
     quiet_third_parties,
 )
 
@@ -104,7 +103,7 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
         if not _disk_full(exc):
             raise
         raise CaseReviewError(
-            f"the disk is full, so the run stopped ({options.db_path} or the document store in {outputs_dir()} "
+            f"the disk is full, so the run stopped ({options.db_path} or the document store in {options.store_dir} "
             "could not be written). The reviews saved before it are whole and nothing is half-written: free some "
             "space (or give --db a file on another disk) and run the same command again; finished reviews are "
             "skipped.") from None

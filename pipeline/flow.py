@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem
 from pipeline.isolate import read_document
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.segment import segment
-from pipeline.settings import outputs_dir
 from pipeline.store import ReviewResult, Store
 
 
@@ -33,12 +32,18 @@ class RunOptions:
     """What a run needs besides the manifest."""
 
     db_path: Path
-    store_dir: Path = field(default_factory=lambda: outputs_dir() / "store")
+    # Fetched documents are kept beside the database they were read into, so that a database named with
+    # --db (a partnership's own folder) keeps its documents with it rather than in the project's outputs/.
+    store_dir: Path | None = None
     workers: int = 2
     theme_model: Path | None = None
     progress: bool = True
     # Called after each review is written; tests use it to stop a run midway.
     on_review_done: Callable[[str, str], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.store_dir is None:
+            self.store_dir = Path(self.db_path).parent / "store"
 
 
 def _fetch_is_transient(task, task_run, state) -> bool:

@@ -389,11 +389,15 @@ def test_status_and_sql_commands_read_the_database(demo_db) -> None:
 
 @pytest.mark.slow
 def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
-    """New bytes for a review replace its passages; nothing of the old version is left."""
+    """New bytes for a review replace its passages; nothing of the old version is left. The documents are kept
+    beside the database named with --db, not in the default outputs folder."""
     manifest = _one_review_corpus(tmp_path)
     folder = manifest.parent
-    db = tmp_path / "db.duckdb"
+    db = tmp_path / "partnership" / "db.duckdb"
+    db.parent.mkdir()
     assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
+    assert len(list((db.parent / "store" / "blobs").rglob("*"))) == 2  # one blob in its two-letter folder
+    assert not (tmp_path / "outputs").exists()
     shutil.copy(ROOT / "corpus_manifest" / "demo" / "harrowden-2015-child-s.pdf", folder / "review.pdf")
     assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
     expected = len(segment("one", extract_pdf(folder / "review.pdf").blocks))
