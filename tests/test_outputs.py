@@ -519,7 +519,48 @@ def test_report_for_a_span_of_years(db: Path, tmp_path: Path):
 
 def test_report_needs_an_html_file_name(db: Path, tmp_path: Path):
     result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(tmp_path / "r.pdf")], db)
-    assert result.exit_code == 2 and ".html" in result.output
+    assert result.exit_code == 2 and ".html" in result.output and "save it as PDF" in result.output
+
+
+def test_report_says_it_uses_the_earlier_copy_of_a_review_whose_new_copy_failed(db: Path, tmp_path: Path):
+    """A changed PDF that fails keeps the text read before (nothing is lost): the summary counts and quotes it,
+    and says so, rather than calling the review unread while quoting it."""
+    copy = altered_copy(db, tmp_path / "stale.duckdb", "UPDATE documents SET status = 'failed', error = 'the PDF "
+                        "is damaged' WHERE review_id = 'northmoor-2021-family-k'")
+    out = tmp_path / "r.html"
+    result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], copy)
+    assert result.exit_code == 0, result.output
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    assert "newest copy could not be read: the copy read before is used" in text
+    assert "Mother's alcohol misuse and depression affected her parenting." in text  # still quoted
+    limits = text.split("Limits", 1)[1]
+    used, _, unread = limits.partition("counts and quotes the copy read before it")[2].partition("Child M")
+    assert "Family K: a child safeguarding practice review (northmoor-2021-family-k) — the PDF is damaged" in used
+    assert "could not be read, so nothing from them is counted" in limits.split("counts and quotes")[0]
+    assert "northmoor-2021-family-k" not in limits.split("counts and quotes")[0]  # not among the unread
+
+
+def test_report_of_reviews_none_of_which_could_be_read_says_so_in_every_section(db: Path, tmp_path: Path):
+    out = tmp_path / "westhaven.html"
+    result = run(report_command, ["--area", "Westhaven", "--year", "2022", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert "1 review (0 read)" in result.output
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    findings = text.split("Findings", 1)[1].split("Recommendations", 1)[0]
+    recommendations = text.split("Recommendations What each", 1)[1].split("Topics", 1)[0]
+    for section in (findings, recommendations):
+        assert "No review in scope could be read" in section and "None of these reviews" not in section
+    assert "could not be read, so nothing from them is counted" in text.split("Limits", 1)[1]
+
+
+def test_report_names_the_reviews_without_numbered_findings(db: Path, tmp_path: Path):
+    copy = altered_copy(db, tmp_path / "findings.duckdb", "UPDATE passages SET section = 'Finding 1: Information "
+                        "was not shared' WHERE passage_id = 'northmoor-2019-child-d-p1'")
+    out = tmp_path / "r.html"
+    assert run(report_command, ["--area", "Northmoor", "--year", "2018-2021", "--out", str(out)], copy).exit_code == 0
+    findings = " ".join(" ".join(parse(out)[0].text).split()).split("Findings", 1)[1].split("Recommendations", 1)[0]
+    assert "Information was not shared" in findings
+    assert "No numbered finding headings were found in: Family K: a child safeguarding practice review." in findings
 
 
 # --------------------------------------------------------------------------- the commands

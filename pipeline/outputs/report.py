@@ -151,7 +151,12 @@ SELECT count(*) > 0 FROM information_schema.columns
 WHERE table_schema = 'main' AND table_name = $1 AND column_name = $2"""
 _NEWEST_TOPIC_MODEL = "SELECT model_version FROM topic_models ORDER BY fitted_at DESC, model_version DESC LIMIT 1"
 _LATEST_PASSAGE_TOPIC_MODEL = "SELECT max(model_version) FROM passage_topics"
-_UNREAD_ELSEWHERE = "SELECT count(*) FROM documents WHERE status IN ('failed', 'needs_ocr')"
+# Documents that could not be read and have no text from an earlier reading either (kept when a changed copy
+# fails): they are out of every figure.
+_UNREAD_ELSEWHERE = """
+SELECT count(*) FROM documents d
+WHERE d.status IN ('failed', 'needs_ocr')
+  AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.review_id = d.review_id)"""
 
 
 # --------------------------------------------------------------------------- scope
@@ -375,7 +380,8 @@ def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
         If ``out`` does not end in .html/.htm, or (``ReportScopeError``) the area or year has no reviews.
     """
     if out.suffix.lower() not in (".html", ".htm"):
-        raise CaseReviewError(f"the report is a web page: give a file name ending in .html (got '{out.name}')")
+        raise CaseReviewError(f"the report is a web page: give a file name ending in .html (got '{out.name}'); "
+                              "for a PDF, open the page in a web browser and print it or save it as PDF")
     page, data = build_report(db_path, area, year)
     with writing(out):
         out.write_text(page, encoding="utf-8")
@@ -445,12 +451,13 @@ def render(data: dict[str, Any]) -> str:
         f"<h1>{_e(title)}</h1>",
         f'<p class="lede">What the case reviews of {_e(area)} from {year} say, by learning theme, set against all '
         f"{data['totals']['all_reviews']} reviews read in the database"
-        f"{_years(data['totals'])}.</p>",
+        f"{_years(data['totals'])} (this area's own among them: the database holds the reviews its manifests "
+        "listed, not every review published).</p>",
         "</header>",
         _provenance_section(data["provenance"]),
         _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
-        _findings_section(data["findings"]),
+        _findings_section(data["findings"], data["reviews"]),
         _recommendations_section(data["recommendations"], data["reviews"]),
         _topics_section(data["topics"]),
         _limits_section(data),
@@ -504,6 +511,8 @@ def _reviews_section(reviews: list[dict[str, Any]], several_years: bool = False)
         status = review["status"]
         label = {"ok": "read", "needs_ocr": "needs OCR (scanned or unreadable text)", "failed": "could not be read",
                  "not_processed": "not processed yet"}.get(status, status)
+        if _read_before(review):
+            label = "newest copy could not be read: the copy read before is used"
         if status == "ok" and review["ocr_pages"]:
             label += f" ({_pages(review['ocr_pages'])} by OCR)"
         rows.append(
@@ -562,8 +571,8 @@ def _themes_section(data: dict[str, Any]) -> str:
         f"<figcaption>Share of reviews carrying each theme: {_e(area)} {data['year']} (dark) and all reviews "
         "in the database (light).</figcaption></figure>"
         "<table><caption>Each learning theme: reviews and passages here, against all reviews</caption>"
-        + _head("Theme", "#Reviews here", "#Share here", "#Share, all reviews", "#Passages here",
-                "#Passages, all reviews") +
+        + _head("Theme", "#Reviews here", "#Share here", "#Share, all reviews", "#Share of passages here",
+                "#Share of passages, all reviews") +
         f"<tbody>{rows}</tbody></table>"
         "<h3>Strongest evidence</h3>"
         f"{articles}"
@@ -646,11 +655,25 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _findings_section(findings: list[dict[str, Any]]) -> str:
+def _read_before(review: dict[str, Any]) -> bool:
+    """Whether the review's newest document could not be read but the text of an earlier copy is kept (and so
+    counted and quoted)."""
+    return review["status"] != "ok" and bool(review["passages"])
+
+
+def _without_text(reviews: list[dict[str, Any]]) -> str:
+    """What to say in a section when no review in scope has text."""
+    return ("<p>No review in scope could be read, so there is nothing to show here (see Limits below).</p>"
+            if reviews else "")
+
+
+def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> str:
     """The findings each review states in its headings ("Finding 1: ..."), with the page each starts on."""
     by_review: dict[str, list[dict[str, Any]]] = {}
     for finding in findings:
         by_review.setdefault(finding["review_id"], []).append(finding)
+    read = [r for r in reviews if r["passages"]]
+    without = [r["title"] for r in read if r["review_id"] not in by_review]
     articles = []
     for items in by_review.values():
         rows = "".join(
@@ -665,7 +688,10 @@ def _findings_section(findings: list[dict[str, Any]]) -> str:
         '<p class="muted">The findings the reviews state in their own headings ("Finding 1: …", "Learning point '
         '2: …"), in each review\'s order, with the page each starts on. A review that does not number its '
         "findings in its headings is not listed here; its themes and recommendations are above and below.</p>"
-        + ("".join(articles) or "<p>None of these reviews states numbered findings in its headings.</p>")
+        + ("".join(articles) or ("<p>None of these reviews states numbered findings in its headings.</p>" if read
+                                 else _without_text(reviews)))
+        + (f"<p class=\"muted\">No numbered finding headings were found in: {_e('; '.join(without))}.</p>"
+           if without and by_review else "")
         + "</section>"
     )
 
@@ -675,7 +701,7 @@ def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[
     by_review: dict[str, list[dict[str, Any]]] = {}
     for passage in passages:
         by_review.setdefault(passage["review_id"], []).append(passage)
-    read = [r for r in reviews if r["status"] == "ok"]
+    read = [r for r in reviews if r["passages"]]
     without = [r["title"] for r in read if r["review_id"] not in by_review]
     articles = []
     for items in by_review.values():
@@ -697,8 +723,9 @@ def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[
         '<p class="muted">What each review recommended, as written under its heading for recommendations '
         "(the passages of any section whose heading has the word), in the review's order, with pages to cite. "
         "They are the reviews' own words, not the theme model's.</p>"
-        + ("".join(articles) or "<p>None of these reviews has a heading naming recommendations.</p>")
-        + missing
+        + ("".join(articles) or ("<p>None of these reviews has a heading naming recommendations.</p>" if read
+                                 else _without_text(reviews)))
+        + (missing if by_review else "")
         + "</section>"
     )
 
@@ -747,7 +774,8 @@ def _terms(terms: Any) -> str:
 
 
 def _limits_section(data: dict[str, Any]) -> str:
-    unread = [r for r in data["reviews"] if r["status"] != "ok"]
+    unread = [r for r in data["reviews"] if r["status"] != "ok" and not r["passages"]]
+    earlier = [r for r in data["reviews"] if _read_before(r)]
     items = [
         "Theme tags are predictions of a statistical model, each with the model's probability; they are not "
         "findings of the reviews. A tag can be wrong, and a theme can be present without being tagged.",
@@ -773,8 +801,19 @@ def _limits_section(data: dict[str, Any]) -> str:
         )
         unread_html = (f"<p>These reviews in scope could not be read, so nothing from them is counted or quoted:"
                        f"</p><ul>{listed}</ul>")
-    else:
+    elif not earlier:
         unread_html = "<p>Every review in scope was read.</p>"
+    else:
+        unread_html = ""
+    if earlier:
+        listed = "".join(
+            f"<li>{_e(r['title'])} ({_e(r['review_id'])}){' — ' + _e(r['error']) if r['error'] else ''}</li>"
+            for r in earlier
+        )
+        unread_html += (
+            "<p>The newest copy of these reviews could not be read, so this summary counts and quotes the copy "
+            "read before it; if the review has changed since, the figures here are for the earlier version. "
+            f"Mend the newest copy and run again to bring them up to date:</p><ul>{listed}</ul>")
     others = data["unread_elsewhere"] - len([r for r in unread if r["status"] in ("failed", "needs_ocr")])
     if others > 0:
         unread_html += (f"<p>{counted(others, 'other review')} in the database could not be read; they are left "
