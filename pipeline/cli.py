@@ -21,6 +21,7 @@ from pipeline.settings import (
     models_dir,
     no_database_message,
     quiet_third_parties,
+    store_dir_for,
 )
 
 
@@ -303,13 +304,15 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     counts them any more.
 
     A review dropped from the manifest stays in the database until it is removed (the run summary lists
-    such reviews). Runs' logs keep what happened to it. To have it back, put it in the manifest and run.
+    such reviews). Its copy of the PDF in the document store (the folder "store" beside the database) goes
+    too; runs' logs keep what happened to it. To have it back, put it in the manifest and run.
 
     \b
     Examples:
       casereview remove northmoor-2021-child-m
       casereview remove a-2020 c-2021 --yes
     """
+    from pipeline.fetch import remove_copies
     from pipeline.search import refresh_search
     from pipeline.store import Store
 
@@ -323,7 +326,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     if unknown:
         raise CaseReviewError(
             f"{path} has no review {', '.join(repr(u) for u in unknown)}: nothing was removed. "
-            "List the reviews with: casereview sql \"SELECT review_id, title FROM reviews\"")
+            f"List the reviews with: casereview sql \"SELECT review_id, title FROM reviews\"{db_argument(path)}")
     for review in found:
         click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "
                    f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")
@@ -332,9 +335,12 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
                                      f"from {path}?", default=False):
         click.echo("Nothing removed.")
         return
-    store.remove_reviews(wanted)
+    _, checksums = store.remove_reviews(wanted)
+    copies = remove_copies(store_dir_for(path), checksums)
     refreshed = refresh_search(path)
-    click.echo(f"Removed {count} review{'s' if count != 1 else ''}." + (
+    click.echo(f"Removed {count} review{'s' if count != 1 else ''}"
+               + (f", and {'its' if count == 1 else 'their'} PDF{'s' if copies != 1 else ''} from the document "
+                  f"store {store_dir_for(path)}" if copies else "") + "." + (
         "" if refreshed else " The search index could not be rebuilt now (the database is busy); the next "
         "search or run rebuilds it."))
 

@@ -684,7 +684,7 @@ class Fetcher:
         return digest.hexdigest(), size, tmp
 
     def _blob_path(self, sha: str) -> Path:
-        return self._blobs / sha[:2] / sha
+        return blob_path(self.store_dir, sha)
 
     def _store_blob(self, tmp: Path, sha: str) -> tuple[Path, bool]:
         """Move a spooled file into place; return (blob path, whether those bytes were already stored)."""
@@ -724,6 +724,25 @@ class Fetcher:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def blob_path(store_dir: Path, sha: str) -> Path:
+    """Where the store keeps the bytes with this SHA-256 (hex)."""
+    return Path(store_dir) / "blobs" / sha[:2] / sha
+
+
+def remove_copies(store_dir: Path, checksums: list[str]) -> int:
+    """Delete the store's copies of the documents with these SHA-256 checksums (a review taken out of the
+    database); return how many were there. Anything that is not a checksum is ignored."""
+    removed = 0
+    for sha in checksums:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
+            continue
+        path = blob_path(store_dir, sha)
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def _now() -> datetime.datetime:

@@ -24,6 +24,7 @@ from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem
 from pipeline.isolate import read_document
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.segment import segment
+from pipeline.settings import store_dir_for
 from pipeline.store import ReviewResult, Store
 
 
@@ -43,7 +44,7 @@ class RunOptions:
 
     def __post_init__(self) -> None:
         if self.store_dir is None:
-            self.store_dir = Path(self.db_path).parent / "store"
+            self.store_dir = store_dir_for(self.db_path)
 
 
 def _fetch_is_transient(task, task_run, state) -> bool:

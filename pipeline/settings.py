@@ -22,6 +22,11 @@ def outputs_dir() -> Path:
     return Path(os.environ.get("CASEREVIEW_OUTPUTS", PROJECT_ROOT / "outputs"))
 
 
+def store_dir_for(db_path: Path | str) -> Path:
+    """The document store of a database: the folder ``store`` beside it (``outputs/store`` for the default one)."""
+    return Path(db_path).parent / "store"
+
+
 def default_db() -> Path:
     return Path(os.environ.get("CASEREVIEW_DB", outputs_dir() / "casereview.duckdb"))
 

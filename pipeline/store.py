@@ -289,7 +289,15 @@ SELECT review_id FROM reviews WHERE review_id NOT IN (SELECT unnest($1::VARCHAR[
 # fetch_attempts) keep what happened to it.
 _DELETE_REVIEW_EXTRAS: tuple[str, ...] = (
     "DELETE FROM passage_topics WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
+    "DELETE FROM passage_embeddings WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
 )
+# The checksums of the documents of these reviews that no other review's document shares: the copies in the
+# document store that go with them.
+_ONLY_THEIR_DOCUMENTS = """
+SELECT DISTINCT sha256 FROM documents
+WHERE review_id IN (SELECT unnest($1::VARCHAR[])) AND sha256 IS NOT NULL
+  AND sha256 NOT IN (SELECT sha256 FROM documents
+                     WHERE review_id NOT IN (SELECT unnest($1::VARCHAR[])) AND sha256 IS NOT NULL)"""
 _DELETE_REVIEW = "DELETE FROM reviews WHERE review_id = ?"
 _DELETE_CHECK: tuple[str, ...] = (
     "DELETE FROM theme_check_scores WHERE check_id = ?",
@@ -641,23 +649,29 @@ class Store:
         with self._connection(read_only=True) as con:
             return [rid for (rid,) in con.execute(_SELECT_REVIEWS_NOT_IN, [list(review_ids)]).fetchall()]
 
-    def remove_reviews(self, review_ids: Sequence[str]) -> int:
-        """Delete everything stored about these reviews, in one transaction: return how many there were.
+    def remove_reviews(self, review_ids: Sequence[str]) -> tuple[int, list[str]]:
+        """Delete everything stored about these reviews, in one transaction.
 
-        Their manifest row, document, pages, passages, sentences, themes, roll-up and topic assignments go;
-        the runs' logs (``run_reviews``, ``fetch_attempts``) keep what happened to them, and cached
-        embeddings stay (keyed by passage id, they serve again if the review comes back unchanged). The
-        full-text index does not follow deletions: rebuild it afterwards (``rebuild_fts``). Unknown ids are
-        ignored.
+        Their manifest row, document, pages, passages, sentences, themes, roll-up, topic assignments and
+        cached embeddings go; the runs' logs (``run_reviews``, ``fetch_attempts``) keep what happened to
+        them. The full-text index does not follow deletions: rebuild it afterwards (``rebuild_fts``). Unknown
+        ids are ignored.
+
+        Returns
+        -------
+        (int, list of str)
+            How many reviews there were, and the SHA-256 of their documents that no other review shares (whose
+            copies in the document store can go: ``pipeline.fetch.remove_copies``).
         """
         with self._connection(read_only=False) as con, _transaction(con):
             known = [rid for (rid,) in con.execute(
                 "SELECT review_id FROM reviews WHERE review_id IN (SELECT unnest($1::VARCHAR[]))",
                 [list(review_ids)]).fetchall()]
+            checksums = [sha for (sha,) in con.execute(_ONLY_THEIR_DOCUMENTS, [known]).fetchall()]
             for review_id in known:
                 for sql in (*_DELETE_REVIEW_EXTRAS, *_DELETE_REVIEW_ROWS, _DELETE_REVIEW):
                     con.execute(sql, [review_id])
-        return len(known)
+        return len(known), checksums
 
     def record_check(self, model_version: str, gold_file: str, gold_sha256: str, report: dict[str, Any],
                      sample: str | None = None) -> str:

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from pipeline.commands.outputs import search_command, similar_command
 from pipeline.errors import CaseReviewError
+from pipeline.fetch import blob_path
 from pipeline.manifest import ManifestEntry
 from pipeline.outputs.common import open_database
 from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
@@ -34,6 +35,7 @@ from pipeline.search import (
     search_with_forms,
     similar,
 )
+from pipeline.settings import store_dir_for
 from pipeline.store import SEARCH_STOPWORDS, ReviewResult, Store
 
 THEME_MODEL = "themes-test-1.0"
@@ -815,6 +817,11 @@ def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
     path = build_corpus(tmp_path / "db.duckdb")
     runner = CliRunner()
     assert "northmoor-2021-family-k-p1" in ids(search(path, "information sharing"))
+    with duckdb.connect(str(path), read_only=True) as con:  # the store's copies of the documents
+        checksums = dict(con.execute("SELECT review_id, sha256 FROM documents WHERE sha256 NOT NULL").fetchall())
+    for sha in checksums.values():
+        blob_path(store_dir_for(path), sha).parent.mkdir(parents=True, exist_ok=True)
+        blob_path(store_dir_for(path), sha).write_bytes(b"%PDF-1.7")
     # an unknown id removes nothing, and a "no" at the question removes nothing
     result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "nosuch-review", "--db", str(path)])
     assert result.exit_code != 0 and "has no review 'nosuch-review': nothing was removed" in result.output
@@ -823,7 +830,10 @@ def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
     assert "3 passages" in result.output and "Nothing removed." in result.output
     assert "northmoor-2021-family-k-p1" in ids(search(path, "information sharing"))
     result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "--db", str(path)], input="y\n")
-    assert result.exit_code == 0 and "Removed 1 review." in result.output
+    assert result.exit_code == 0
+    assert f"Removed 1 review, and its PDF from the document store {tmp_path / 'store'}." in result.output
+    for review_id, sha in checksums.items():  # its copy goes; the others stay
+        assert blob_path(store_dir_for(path), sha).exists() == (review_id != "northmoor-2021-family-k")
     hits = search(path, "information sharing")
     assert hits and not [h for h in hits if h.review_id == "northmoor-2021-family-k"]
     con = duckdb.connect(str(path), read_only=True)
@@ -832,8 +842,10 @@ def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
             count = con.execute(f"SELECT count(*) FROM {table} WHERE review_id = 'northmoor-2021-family-k'"
                                 ).fetchone()[0]
             assert count == 0, table
-        assert con.execute("SELECT count(*) FROM theme_evidence WHERE passage_id LIKE 'northmoor-2021-family-k%'"
-                           ).fetchone()[0] == 0
+        for table in ("theme_evidence", "passage_embeddings"):
+            assert con.execute(f"SELECT count(*) FROM {table} WHERE passage_id LIKE 'northmoor-2021-family-k%'"
+                               ).fetchone()[0] == 0, table
+        assert con.execute("SELECT count(*) FROM passage_embeddings").fetchone()[0] > 0
         # the run's log keeps what happened to it; the other reviews are untouched
         assert con.execute("SELECT count(*) FROM run_reviews WHERE review_id = 'northmoor-2021-family-k'"
                            ).fetchone()[0] == 1
