@@ -139,6 +139,29 @@ def test_export_markdown_starts_with_the_provenance(db: Path, tmp_path: Path):
            "The Public Law Outline was never started. | 85% |" in table
 
 
+def test_provenance_names_the_runs_that_read_the_reviews_not_only_the_latest_run(db: Path, tmp_path: Path):
+    """A later run of a one-row manifest read one review again: an output cites both runs and their manifests,
+    with how many reviews each read, rather than the latest run's manifest alone."""
+    first = run_id(db)
+    copy = altered_copy(db, tmp_path / "two-runs.duckdb", """
+        INSERT INTO runs (run_id, started_at, finished_at, manifest, manifest_sha256, pipeline_version, status)
+        VALUES ('29991231T000000Z-later', TIMESTAMP '2999-12-31 00:00', TIMESTAMP '2999-12-31 00:05', 'one.csv',
+                'dddd', '0.1.0+p99', 'finished');
+        INSERT INTO run_reviews VALUES ('29991231T000000Z-later', 'cwm-llwyd-2022-child-w', 'processed', NULL, 1.0);
+        INSERT INTO run_reviews VALUES ('29991231T000000Z-later', 'cwm-llwyd-2020-child-t', 'skipped', NULL, 0.1);""")
+    out = tmp_path / "legal.md"
+    export_theme(copy, "legal_powers", "md", out)
+    header = out.read_text(encoding="utf-8").split("| # |", 1)[0]
+    assert "Latest finished run: 29991231T000000Z-later" in header and "Manifest: one.csv, SHA-256 dddd" in header
+    read_by = header.split("Reviews read by: ", 1)[1].split("\n", 1)[0]
+    assert read_by.startswith(f"run {first}: 3 reviews (finished ") and f"SHA-256 {MANIFEST_SHA}" in read_by
+    assert read_by.endswith("; run 29991231T000000Z-later: 1 review (finished 2999-12-31 00:05 UTC; manifest "
+                            "one.csv, SHA-256 dddd; pipeline 0.1.0+p99)  ")
+    report = tmp_path / "r.html"
+    assert run(report_command, ["--area", "Cwm", "--year", "2022", "--out", str(report)], copy).exit_code == 0
+    assert "Reviews read by" in report.read_text(encoding="utf-8") and first in report.read_text(encoding="utf-8")
+
+
 def test_export_format_follows_the_file_name_and_csv_can_go_to_the_screen(db: Path, tmp_path: Path):
     assert export_theme(db, "assessment", None, tmp_path / "a.md").path.read_text().startswith("# Evidence")
     shown = run(export_command, ["--theme", "assessment"], db)

@@ -33,6 +33,19 @@ _LATEST_FINISHED_RUN = """
 SELECT run_id, finished_at, manifest, manifest_sha256, pipeline_version
 FROM runs WHERE status = 'finished'
 ORDER BY finished_at DESC LIMIT 1"""
+# For each review with text, the run that last wrote it; then those runs, oldest first, with how many reviews
+# each wrote: where the rows of an output came from (the latest run may have read none of them).
+_READ_BY_RUNS = """
+WITH wrote AS (
+    SELECT rr.review_id, arg_max(rr.run_id, r.started_at) AS run_id
+    FROM run_reviews rr JOIN runs r ON r.run_id = rr.run_id
+    WHERE rr.outcome = 'processed' AND rr.review_id IN (SELECT DISTINCT review_id FROM passages)
+    GROUP BY rr.review_id
+)
+SELECT w.run_id, r.status, r.finished_at, r.manifest, r.manifest_sha256, r.pipeline_version, count(*) AS reviews
+FROM wrote w JOIN runs r ON r.run_id = w.run_id
+GROUP BY ALL ORDER BY min(r.started_at), w.run_id"""
+READ_BY_SHOWN = 5
 _HAS_TABLE = """
 SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?"""
 
@@ -191,14 +204,22 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         ``generated_at`` (UTC, ISO 8601), ``database`` (absolute path), ``casereview_version``,
         ``theme_models`` and ``embedding_models`` (lists), ``run_id``, ``run_finished_at``, ``manifest``,
         ``manifest_sha256`` and ``pipeline_version`` of the latest finished run (None when no run has
-        finished), ``note`` (what to keep in mind when using the output), ``real_text_note`` (how often
-        the theme model's high probabilities came true on real sentences, when that is known; see
-        :mod:`pipeline.themes.trust`), and ``checked_on_labelled_passages`` and ``theme_checks`` (the latest
-        check of the model on passages labelled by hand, recorded in this database: one line, and a sentence
-        per theme; see :func:`local_checks`).
+        finished), ``reviews_read_by`` (run id -> how many of the database's reviews with text that run last
+        wrote, when it finished, its manifest and checksum, and pipeline version: the runs the rows come
+        from, which the latest run need not be), ``note`` (what to keep in mind when using the output),
+        ``real_text_note`` (how often the theme model's high probabilities came true on real sentences, when
+        that is known; see :mod:`pipeline.themes.trust`), and ``checked_on_labelled_passages`` and
+        ``theme_checks`` (the latest check of the model on passages labelled by hand, recorded in this
+        database: one line, and a sentence per theme; see :func:`local_checks`).
     """
     run = con.execute(_LATEST_FINISHED_RUN).fetchone()
     run_id, finished_at, manifest, manifest_sha256, pipeline_version = run or (None,) * 5
+    read_by = {}
+    for row in con.execute(_READ_BY_RUNS).fetchall():
+        rid, status, ended, its_manifest, its_sha, its_version, reviews = row
+        when = f"finished {ended:%Y-%m-%d %H:%M} UTC" if status == "finished" and ended else status
+        read_by[rid] = (f"{counted(reviews, 'review')} ({when}; manifest {its_manifest}, SHA-256 {its_sha}; "
+                        f"pipeline {its_version})")
     theme_models = [row[0] for row in con.execute(_THEME_MODELS).fetchall()]
     trust = note_for_tags(theme_models)
     checked, checked_themes = local_checks(con, theme_models, theme_names(con))
@@ -213,6 +234,7 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
         "pipeline_version": pipeline_version,
+        "reviews_read_by": read_by,
         "note": (
             "Generated automatically. Theme tags are model predictions with probabilities, not findings: "
             "check every quote against the source review before publishing."
@@ -336,6 +358,7 @@ def provenance_lines(info: dict[str, Any]) -> list[str]:
         f"Latest finished run: {info['run_id'] or 'none'}"
         + (f" (finished {info['run_finished_at']})" if info["run_finished_at"] else ""),
         f"Manifest: {info['manifest'] or 'unknown'}, SHA-256 {info['manifest_sha256'] or 'unknown'}",
+        *([read_by_line(info["reviews_read_by"])] if info.get("reviews_read_by") else []),
         info["note"],
         *([info["checked_on_labelled_passages"]] if info.get("checked_on_labelled_passages") else []),
         # for a table of one theme: how the model did on real sentences labelled with it (see theme_note), and on
@@ -343,6 +366,15 @@ def provenance_lines(info: dict[str, Any]) -> list[str]:
         *([info["theme_real_text_check"]] if info.get("theme_real_text_check") else []),
         *([info["theme_local_check"]] if info.get("theme_local_check") else []),
     ]
+
+
+def read_by_line(read_by: dict[str, str]) -> str:
+    """'Reviews read by: run A: 18 reviews (...); run B: 1 review (...)', the latest few runs when there are many."""
+    runs = list(read_by.items())
+    shown = "; ".join(f"run {rid}: {what}" for rid, what in runs[-READ_BY_SHOWN:])
+    earlier = len(runs) - READ_BY_SHOWN
+    return "Reviews read by: " + (f"{counted(earlier, 'earlier run')} (the table runs lists them); "
+                                  if earlier > 0 else "") + shown
 
 
 # --------------------------------------------------------------------------- formatting

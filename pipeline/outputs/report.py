@@ -29,6 +29,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     probability_text,
     provenance,
+    read_by_line,
     read_by_ocr_sql,
     shorten,
     shown_time,
@@ -488,6 +489,8 @@ def _provenance_section(info: dict[str, Any]) -> str:
         ("Run finished", info["run_finished_at"] or "–"),
         ("Manifest", info["manifest"] or "unknown"),
         ("Manifest SHA-256", info["manifest_sha256"] or "unknown"),
+        *([("Reviews read by", read_by_line(info["reviews_read_by"]).removeprefix("Reviews read by: "))]
+          if info.get("reviews_read_by") else []),
         ("Generated", shown_time(info["generated_at"])),
         ("Database", info["database"]),
     ]
