@@ -99,10 +99,14 @@ def test_export_csv_writes_the_table_and_a_provenance_sidecar(db: Path, tmp_path
     assert result.exit_code == 0, result.output
     assert "sharing.csv.provenance.json" in result.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == ("review,review_id,area,nation,year,pages,printed_pages,section,quote,quote_is,probability,"
-                        "model_version,passage_id")
+    assert lines[0] == ("review,review_id,area,nation,year,pages,printed_pages,section,quote,quote_is,"
+                        "quote_probability,probability,model_version,passage_id,passage")
     assert len(lines) == 4 and not any(line.startswith("#") for line in lines)
-    assert [line.split(",")[-3] for line in lines[1:]] == ["0.92", "0.74", "0.66"]
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert table["probability"].tolist() == [0.92, 0.74, 0.66]
+    assert table["quote_probability"].tolist() == [0.87, 0.69, 0.61]  # the evidence sentences' own
+    assert table["passage"][0].startswith("Information sharing between the school") and \
+        table["quote"][0] in table["passage"][0]
     assert "3–4" in lines[1] and "Information sharing between the school" in lines[1]
     info = json.loads((tmp_path / "sharing.csv.provenance.json").read_text())
     assert info["run_id"] == run_id(db) and info["manifest_sha256"] == MANIFEST_SHA
@@ -160,6 +164,24 @@ def test_provenance_names_the_runs_that_read_the_reviews_not_only_the_latest_run
     report = tmp_path / "r.html"
     assert run(report_command, ["--area", "Cwm", "--year", "2022", "--out", str(report)], copy).exit_code == 0
     assert "Reviews read by" in report.read_text(encoding="utf-8") and first in report.read_text(encoding="utf-8")
+
+
+def test_export_says_when_the_quote_alone_scores_low_and_never_writes_a_probability_of_1(db: Path, tmp_path: Path):
+    copy = altered_copy(db, tmp_path / "weak-quote.duckdb", """
+        UPDATE theme_evidence SET score = 0.17 WHERE passage_id = 'northmoor-2019-child-d-p1'
+            AND theme = 'information_sharing';
+        UPDATE passage_themes SET score = 0.99961 WHERE passage_id = 'northmoor-2021-family-k-p1'
+            AND theme = 'information_sharing'""")
+    out = tmp_path / "sharing.csv"
+    assert run(export_command, ["--theme", "information_sharing", "--out", str(out)], copy).exit_code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig").set_index("passage_id")
+    weak = table.loc["northmoor-2019-child-d-p1"]
+    assert weak["quote_probability"] == 0.17
+    assert weak["quote_is"] == "evidence sentence, alone it scores 17%: the theme rests on the whole passage"
+    assert table.loc["cwm-llwyd-2020-child-t-p2", "quote_is"] == "evidence sentence"
+    assert table.loc["northmoor-2021-family-k-p1", "probability"] == 0.999
+    md = export_theme(copy, "information_sharing", "md").text
+    assert "*(alone it scores 17%: the theme rests on the whole passage)*" in md and ">99%" in md
 
 
 def test_export_format_follows_the_file_name_and_csv_can_go_to_the_screen(db: Path, tmp_path: Path):

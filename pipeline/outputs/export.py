@@ -42,17 +42,23 @@ QUOTE_CHARS = 400
 READ_BY_OCR = "read by OCR: check against the PDF"  # added to quote_is when a passage's page was read by OCR
 COLUMNS: tuple[str, ...] = (
     "review", "review_id", "area", "nation", "year", "pages", "printed_pages", "section", "quote", "quote_is",
-    "probability", "model_version", "passage_id",
+    "quote_probability", "probability", "model_version", "passage_id", "passage",
 )
+# An evidence sentence scoring under this on its own is said not to carry the theme alone: the tag rests on
+# the passage as a whole, and the quote is only its best sentence for the theme.
+WEAK_QUOTE = 0.5
+# Probabilities are written to 3 decimals but never as 1: the model is never certain (0.9996 is not 1.000).
+TOP_PROBABILITY = 0.999
 
 _EVIDENCE = f"""
-SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, text, score,
-       model_version, passage_id, {read_by_ocr_sql("r")} AS ocr, {printed_pages_sql("r")}
+SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, evidence_score, text,
+       score, model_version, passage_id, {read_by_ocr_sql("r")} AS ocr, {printed_pages_sql("r")}
 FROM v_theme_evidence r
 WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
   AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="r")})
 ORDER BY score DESC, year DESC, review_id, passage_id"""
-XLSX_WIDTHS = {"review": 40, "area": 30, "quote": 80, "section": 24, "passage_id": 20, "review_id": 26}
+XLSX_WIDTHS = {"review": 40, "area": 30, "quote": 80, "section": 24, "passage_id": 20, "review_id": 26,
+               "passage": 100}
 NO_FILTERS: dict[str, Any] = {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": None}
 
 
@@ -104,14 +110,34 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
             _ints(raw["printed_start"]), _ints(raw["printed_end"]), strict=True)],
         "section": raw["section"],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
-        "quote_is": [("evidence sentence" if isinstance(e, str) and e else "start of passage")
-                     + (f", {READ_BY_OCR}" if ocr else "")
-                     for e, ocr in zip(raw["evidence"], raw["ocr"], strict=True)],
-        "probability": raw["score"].round(3),
+        "quote_is": [_quote_is(e, e_score, ocr)
+                     for e, e_score, ocr in zip(raw["evidence"], raw["evidence_score"], raw["ocr"], strict=True)],
+        # the evidence sentence's own probability for the theme (none for the start of a passage)
+        "quote_probability": [_probability(e_score) if isinstance(e, str) and e and pd.notna(e_score) else None
+                              for e, e_score in zip(raw["evidence"], raw["evidence_score"], strict=True)],
+        "probability": [_probability(score) for score in raw["score"]],
         "model_version": raw["model_version"],
         "passage_id": raw["passage_id"],
+        "passage": raw["text"],
     })
     return table[list(COLUMNS)]
+
+
+def _probability(score: float) -> float:
+    return min(round(float(score), 3), TOP_PROBABILITY)
+
+
+def _quote_is(evidence: Any, evidence_score: Any, ocr: bool) -> str:
+    """What the quote is: the passage's evidence sentence (saying so when alone it scores low for the theme),
+    or the start of the passage; and whether its page was read by OCR."""
+    if isinstance(evidence, str) and evidence:
+        what = "evidence sentence"
+        if pd.notna(evidence_score) and evidence_score < WEAK_QUOTE:
+            what += (f", alone it scores {probability_text(evidence_score)}: the theme rests on the whole "
+                     "passage")
+    else:
+        what = "start of passage"
+    return what + (f", {READ_BY_OCR}" if ocr else "")
 
 
 def _ints(series: pd.Series) -> list[int | None]:
@@ -215,7 +241,7 @@ def export_theme(
             with writing(out):
                 out.write_text(text, encoding="utf-8")
     else:
-        write_xlsx(table, info, out, "Evidence", XLSX_WIDTHS, ["quote"])
+        write_xlsx(table, info, out, "Evidence", XLSX_WIDTHS, ["quote", "passage"])
     return result
 
 
