@@ -350,13 +350,20 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="How to print the rows.")
-@click.option("--limit", type=int, default=100, show_default=True, help="Show at most this many rows (table).")
-def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
+@click.option("--limit", type=int, default=100, show_default=True,
+              help="Show at most this many rows (table; csv, json and --out give every row).")
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None,
+              help="Save the rows as a table instead: .csv (opens in Excel, with a .provenance.json beside it) or "
+                   ".xlsx (with a Provenance sheet).")
+def sql(query: str, db_path: Path | None, fmt: str, limit: int, out: Path | None) -> None:
     """Run a read-only SQL query against the database and print the rows.
 
     The database cannot be changed from here. Tables and views are listed in the README.
 
-    Example:  casereview sql "SELECT review_id, title, year FROM reviews ORDER BY year"
+    \b
+    Examples:
+      casereview sql "SELECT review_id, title, year FROM reviews ORDER BY year"
+      casereview sql "SELECT * FROM v_review_findings" --out findings.xlsx
     """
     from pipeline.query import run_read_only
 
@@ -366,12 +373,15 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
 
         Store(path)  # a database made by an older casereview gets its pending migrations (new views) first
     frame = run_read_only(path, query)
+    if out is not None:
+        _save_rows(frame, query, path, out)
+        return
     if fmt == "json":
         for record in frame.to_dict(orient="records"):
             click.echo(json.dumps({key: _json_value(value) for key, value in record.items()}, ensure_ascii=False,
                                   default=str))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(_flat_lists(frame).to_csv(index=False), nl=False)
     else:
         if frame.empty:
             columns = f" (columns: {', '.join(map(str, frame.columns))})" if len(frame.columns) else ""
@@ -381,6 +391,41 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int) -> None:
             click.echo(_table_text(frame.head(limit)))
         if len(frame) > limit:
             click.echo(f"... {len(frame) - limit} more rows (use --limit or --format csv)")
+
+
+def _flat_lists(frame):
+    """The rows with each list cell (a review's themes) written "a; b; c", as a spreadsheet cell shows it."""
+    import numpy as np
+
+    flat = frame.copy()
+    for column in flat.columns:
+        if flat[column].dtype == object and any(isinstance(v, list | tuple | np.ndarray) for v in flat[column]):
+            flat[column] = ["; ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v
+                            for v in flat[column]]
+    return flat
+
+
+def _save_rows(frame, query: str, db_path: Path, out: Path) -> None:
+    """``sql --out``: the rows as CSV or Excel, with the query and database they came from."""
+    import datetime
+
+    from pipeline.outputs.tables import write_csv, write_xlsx
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise CaseReviewError(f"--out {out.name}: give a file name ending in .csv or .xlsx")
+    info = {"query": query, "database": str(Path(db_path).resolve()), "rows": len(frame),
+            "generated_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+            "casereview_version": __version__}
+    table = _flat_lists(frame)
+    if suffix == ".csv":
+        sidecar = write_csv(table, info, out)
+        click.echo(f"Wrote {out}: {len(frame)} row{'s' if len(frame) != 1 else ''} (the query and database are "
+                   f"in {sidecar.name}).")
+    else:
+        write_xlsx(table, info, out, "Rows", {}, [])
+        click.echo(f"Wrote {out}: {len(frame)} row{'s' if len(frame) != 1 else ''} (the query and database are "
+                   "on the sheet Provenance).")
 
 
 def _json_value(value):

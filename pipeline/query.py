@@ -43,7 +43,11 @@ def run_read_only(path: Path, query: str, parameters: list | None = None) -> pd.
         relation = con.execute(query, parameters or [])
         if relation.description is None:  # a statement that returns no rows (e.g. SET, or comments only)
             return pd.DataFrame()
-        return relation.df()
+        dates = [column[0] for column in relation.description if str(column[1]) == "DATE"]
+        frame = relation.df()
+        for column in dates:  # pandas reads a DATE as a time at midnight: keep it a date
+            frame[column] = [None if pd.isna(value) else value.date() for value in frame[column]]
+        return frame
     except duckdb.Error as exc:
         lines = [line for line in str(exc).splitlines() if line.strip()]
         message = lines[0]

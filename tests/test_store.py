@@ -268,6 +268,35 @@ def test_the_sql_command_says_what_an_empty_query_or_result_is_and_shows_missing
     assert json.loads(as_json.output) == {"d": None, "t": None, "w": "2024-04-18T09:30:00"}  # NaN is not JSON
 
 
+def test_the_sql_command_writes_lists_and_dates_as_people_read_them_and_saves_tables(db_path: Path, tmp_path: Path):
+    import openpyxl
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    Store(db_path)
+    query = "SELECT DATE '2022-09-05' AS published, ['assessment', 'legal_powers'] AS themes, 'Child – M' AS t"
+    csv_out = CliRunner().invoke(main, ["sql", query, "--format", "csv", "--db", str(db_path)])
+    assert csv_out.output.splitlines() == ["published,themes,t", "2022-09-05,assessment; legal_powers,Child – M"]
+    as_json = CliRunner().invoke(main, ["sql", query, "--format", "json", "--db", str(db_path)])
+    assert json.loads(as_json.output) == {"published": "2022-09-05", "themes": ["assessment", "legal_powers"],
+                                          "t": "Child – M"}
+    many = "SELECT range AS n FROM range(150)"  # --limit cuts the screen table only
+    assert len(CliRunner().invoke(main, ["sql", many, "--format", "json", "--db", str(db_path)]
+                                  ).output.splitlines()) == 150
+    saved = CliRunner().invoke(main, ["sql", query, "--out", str(tmp_path / "rows.csv"), "--db", str(db_path)])
+    assert saved.exit_code == 0 and "Wrote " in saved.output and "rows.csv.provenance.json" in saved.output
+    raw = (tmp_path / "rows.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "Child – M".encode() in raw  # a BOM, so Excel reads the dash
+    assert json.loads((tmp_path / "rows.csv.provenance.json").read_text())["query"] == query
+    saved = CliRunner().invoke(main, ["sql", query, "--out", str(tmp_path / "rows.xlsx"), "--db", str(db_path)])
+    book = openpyxl.load_workbook(tmp_path / "rows.xlsx")
+    assert saved.exit_code == 0 and book.sheetnames == ["Rows", "Provenance"]
+    assert list(book["Rows"].values)[1][1:] == ("assessment; legal_powers", "Child – M")
+    refused = CliRunner().invoke(main, ["sql", query, "--out", str(tmp_path / "rows.md"), "--db", str(db_path)])
+    assert refused.exit_code == 2 and "ending in .csv or .xlsx" in refused.output
+
+
 def test_another_programs_duckdb_file_is_refused_and_left_as_it_is(tmp_path: Path):
     from click.testing import CliRunner
 
