@@ -169,7 +169,8 @@ def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: 
         row["f1_interval"] = _percentiles(f1[:, j]) if judged else None
     for key in ("macro", "macro_core"):
         columns = [themes.index(t) for t in report[key]["themes"]]
-        if not columns:
+        # an average of themes each with too few examples is no better pinned down than they are
+        if not columns or all(report["themes"][t]["support"] < FEW_FOR_INTERVAL for t in report[key]["themes"]):
             report[key]["f1_interval"] = None
             continue
         # the mean over resamples that hold every one of these themes, as the macro itself does
@@ -233,8 +234,11 @@ def format_table(report: dict, title: str = "", names: Mapping[str, str] | None 
     for label, row in ((f"macro ({len(macro['themes'])} of {macro['of']})", macro),
                        (f"macro core ({len(core['themes'])} of {core['of']})", core)):
         if row["of"]:
+            span = format_interval(row.get("f1_interval"))
+            if row["f1"] is not None and all(report["themes"][t]["support"] < FEW_FOR_INTERVAL for t in row["themes"]):
+                span, few = "too few", True
             lines.append(f"{label:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
-                         + (f"{format_interval(row.get('f1_interval')):>14}" if intervals else ""))
+                         + (f"{span:>14}" if intervals else ""))
     lines.append(f"{report['items']} items. '-' = undefined (nothing tagged, or no gold examples of the theme); "
                  "macro averages use the themes with gold examples.")
     if intervals:
