@@ -285,6 +285,9 @@ def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(d
     info = json.loads((tmp_path / "trends.csv.provenance.json").read_text(encoding="utf-8"))
     assert info["manifest_sha256"] == MANIFEST_SHA and info["theme_models"] == [THEME_MODEL]
     assert info["rows"] == len(frame) and "A passage carries a theme" in info["definition"]
+    # every year here rests on fewer than 5 reviews: the table says so on each row, as the chart shades them
+    assert list(table.columns)[4:6] == ["reviews_in_year", "few_reviews"] and table["few_reviews"].all()
+    assert "Note: fewer than 5 reviews were read in 2019, 2020, 2021, 2022" in info["notes"]
 
     book = run(trends_command, ["--nation", "Wales", "--out", str(tmp_path / "wales.xlsx")], db)
     assert book.exit_code == 0 and "on its Provenance sheet" in book.output

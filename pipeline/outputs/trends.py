@@ -173,8 +173,14 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
             out.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return None
     about = {**info, "rows": len(frame),
-             "definition": f"{_definition(info, 'reviews')} {_definition(info, 'passages')} Shares are 0-1."}
+             "definition": f"{_definition(info, 'reviews')} {_definition(info, 'passages')} Shares are 0-1. "
+                           f"few_reviews: fewer than {FEW_REVIEWS} reviews were read that year, so its shares can "
+                           "swing widely (one review moves them a lot).",
+             "notes": " ".join(_notes(frame, "reviews", option="casereview trends --measure passages"))}
     table = frame.round({"share_of_reviews": 4, "share_of_passages": 4})
+    # beside the year's counts, so a table pasted into a briefing keeps the caveat the chart shades
+    table.insert(list(table.columns).index("reviews_in_year") + 1, "few_reviews",
+                 table["reviews_in_year"] < FEW_REVIEWS)
     if suffix == ".csv":
         return write_csv(table, about, out)
     write_xlsx(table, about, out, "Trends", {"theme_name": 24}, [])
