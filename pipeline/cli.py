@@ -497,6 +497,7 @@ def manifest_check(path: Path) -> None:
         load_manifest,
         missing_files,
         repeated_sources,
+        rows_to_check,
         web_address_meant,
     )
     from pipeline.sharelinks import opens_a_page, sharing_service
@@ -540,6 +541,11 @@ def manifest_check(path: Path) -> None:
                    "such reviews as failed. Download each PDF and put its file name in the source column:")
         for entry, service in shared:
             click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source} ({service})")
+    slips = rows_to_check(loaded)
+    if slips:
+        click.echo("Note: some values are allowed but look wrong or unfinished; a run takes them as they are:")
+        for entry, what in slips:
+            click.echo(f"  - line {entry.line}, {entry.review_id}: {what}")
 
 
 @manifest.command("from-folder")

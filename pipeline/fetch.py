@@ -713,10 +713,11 @@ class Fetcher:
 
     def _check_sha256(self, doc: FetchedDocument, expected: str | None) -> None:
         if expected and expected.strip().lower() != doc.sha256:
+            web = any(a.status_code is not None for a in doc.attempts)  # a local file's copy has no HTTP status
             raise _error(
                 doc.source,
-                "the manifest checksum does not match the downloaded bytes "
-                f"(manifest sha256 {expected.strip()}, downloaded {doc.sha256})",
+                f"the manifest checksum does not match {'the downloaded bytes' if web else 'the file'} "
+                f"(manifest sha256 {expected.strip()}, {'downloaded' if web else 'the file'} {doc.sha256})",
                 "The document may have been replaced: check it, then update the sha256 column "
                 "(or empty it to accept the new document).",
                 doc.attempts,

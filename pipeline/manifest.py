@@ -950,6 +950,40 @@ def files_that_are_not_pdfs(manifest: Manifest) -> list[tuple[ManifestEntry, str
     return found
 
 
+# Review types that belong to one nation: a row giving another nation has one of the two wrong.
+_TYPE_NATION = {"CSPR": "England", "rapid review": "England", "CPR": "Wales", "CMR": "Northern Ireland"}
+# What `manifest from-folder` writes where the PDF did not say (see _fill_from_file_name).
+_PLACEHOLDER_AREA = "unknown"
+_PLACEHOLDER_YEAR_NOTE = "year unknown: fill it in"
+
+
+def rows_to_check(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:
+    """Rows that are valid but likely wrong, each with what to check: a placeholder `manifest from-folder`
+    left (area "unknown", a year it could not find), a publication date before the review's year, a review
+    type of another nation, or a local file that no longer matches its sha256. Summaries and trends go by
+    area and year, so such a slip puts a review in the wrong place without any error."""
+    found: list[tuple[ManifestEntry, str]] = []
+    for entry in manifest.entries:
+        if entry.area.strip().lower() == _PLACEHOLDER_AREA:
+            found.append((entry, "the area is 'unknown': fill in the partnership or local authority (summaries "
+                                 "go by area)"))
+        if _PLACEHOLDER_YEAR_NOTE in (entry.notes or ""):
+            found.append((entry, f"the year was not found in the PDF, and {entry.year} was put in for now (the "
+                                 "notes column says so): fill in the review's year, then delete that note"))
+        if entry.published is not None and entry.published.year < entry.year:
+            found.append((entry, f"published {entry.published:%d/%m/%Y}, before the review's year {entry.year}: "
+                                 "check which is right (summaries and trends go by the year)"))
+        nation = _TYPE_NATION.get(entry.review_type)
+        if nation and entry.nation != nation:
+            found.append((entry, f"a {entry.review_type} is a review of {nation}, but the nation is "
+                                 f"{entry.nation}: check which is right"))
+    for entry, path in _local_files(manifest):
+        if entry.sha256 and path.is_file() and _file_sha256(path) != entry.sha256.strip().lower():
+            found.append((entry, "the file has changed since its sha256 was written, so a run will refuse it: if "
+                                 "the new file is right, empty the sha256 cell"))
+    return sorted(found, key=lambda pair: pair[0].line)
+
+
 def _local_files(manifest: Manifest) -> Iterator[tuple[ManifestEntry, Path]]:
     """The rows whose source is a local file, with its path (rows whose path is refused are left to the row
     checks, which report them)."""
@@ -1062,7 +1096,7 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
     return ManifestEntry(
         review_id=_unique_id(slugify(pdf.stem), used),
         title=guess.title or pdf.stem,
-        area=guess.area or "unknown",
+        area=guess.area or _PLACEHOLDER_AREA,
         nation=nation,
         review_type=review_type,
         year=guess.year or datetime.date.today().year,
@@ -1189,7 +1223,7 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
     elif guess.published is not None:
         guess.year = guess.published.year
     if guess.year is None:
-        guess.notes.append("year unknown: fill it in (the current year was put in for now)")
+        guess.notes.append(f"{_PLACEHOLDER_YEAR_NOTE} (the current year was put in for now)")
     else:
         guess.guessed.append("year")
     if guess.title is None:

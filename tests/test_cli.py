@@ -114,6 +114,28 @@ def test_manifest_check_notes_a_source_listed_twice(tmp_path: Path) -> None:
     assert "more than one line" not in result.output
 
 
+def test_manifest_check_notes_values_that_look_wrong_or_unfinished(tmp_path: Path) -> None:
+    """Allowed values that put a review in the wrong summary without any error: what `from-folder` could not
+    find, a publication date before the review's year, another nation's review type, a file that changed."""
+    (tmp_path / "a.pdf").write_bytes(b"%PDF-1.4 first version")
+    rows = ("review_id,title,area,nation,review_type,year,published,source,sha256,notes\n"
+            "a,Child A,unknown,England,CSPR,2026,,a.pdf,,year unknown: fill it in (the current year was put in)\n"
+            "b,Child B,Brackenfield,Wales,CSPR,2023,03/05/2022,b.pdf,,\n"
+            f"c,Child C,Brackenfield,England,SCR,2021,,a.pdf,{'0' * 64},\n"
+            "d,Child D,Brackenfield,Wales,CPR,2021,05/03/2022,d.pdf,,\n")
+    (tmp_path / "m.csv").write_text(rows, encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(tmp_path / "m.csv")])
+    assert result.exit_code == 0, result.output
+    notes = result.output.split("look wrong or unfinished; a run takes them as they are:\n", 1)[1].splitlines()
+    assert [note.split(":", 1)[0] for note in notes] == [
+        "  - line 2, a", "  - line 2, a", "  - line 3, b", "  - line 3, b", "  - line 4, c"]
+    assert "the area is 'unknown': fill in the partnership" in notes[0]
+    assert "the year was not found in the PDF, and 2026 was put in for now" in notes[1]
+    assert "published 03/05/2022, before the review's year 2023" in notes[2]
+    assert "a CSPR is a review of England, but the nation is Wales" in notes[3]
+    assert "the file has changed since its sha256 was written" in notes[4]  # line 5 (d) is as it should be
+
+
 def test_manifest_check_says_which_encoding_it_read_and_what_to_check(tmp_path: Path) -> None:
     text = ("review_id,title,area,nation,review_type,year,source\n"
             "a,Children\u2019s services review,Ynys M\u00f4n,Wales,CPR,2021,a.pdf\n")

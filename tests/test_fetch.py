@@ -454,6 +454,14 @@ def test_expected_sha256_mismatch_is_explained(fetcher: Fetcher, server: Misbeha
     assert len(err.attempts) == 1
 
 
+def test_a_local_file_that_does_not_match_its_checksum_is_called_a_file(fetcher: Fetcher, tmp_path: Path,
+                                                                       pdf_bytes: bytes):
+    (tmp_path / "child-d.pdf").write_bytes(pdf_bytes)
+    message = str(fetch_error(fetcher, "child-d.pdf", base_dir=tmp_path, expected_sha256="0" * 64))
+    assert "the manifest checksum does not match the file (manifest sha256 000" in message
+    assert "downloaded" not in message
+
+
 def test_same_bytes_from_two_urls_are_stored_once(fetcher: Fetcher, server: MisbehavingServer):
     first = fetcher.fetch(server.url("/pdf"))
     second = fetcher.fetch(server.url("/pdf-copy"))
