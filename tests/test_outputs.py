@@ -560,7 +560,9 @@ def test_report_for_a_span_of_years(db: Path, tmp_path: Path):
     assert "northmoor-2019-child-d" in text and "northmoor-2021-family-k" in text
     for years, message in (("2022 to 2024", f"{NORTHMOOR} has no reviews from 2022–2024. Years with reviews for "
                                             f"{NORTHMOOR}: 2019, 2021. The nearest is 2021."),
-                           ("2021-2019", "run backwards"), ("last year", "is not a year")):
+                           ("2021-2019", "run backwards"), ("last year", "is not a year"),
+                           ("2020/21", "reads as a financial year, but reviews are counted by the year in the "
+                                       "manifest's year column, not by financial year: give 2020-2021")):
         bad = run(report_command, ["--area", "northmoor", "--year", years, "--out", str(out)], db)
         assert bad.exit_code == 2 and message in bad.output, bad.output
 

@@ -204,6 +204,9 @@ def _area_list_hint(areas: list[str]) -> str:
 _YEARS = re.compile(r"\s*(\d{4})\s*(?:(?:-|–|—|to)\s*(\d{4})\s*)?", re.IGNORECASE)
 
 
+_FINANCIAL_YEAR = re.compile(r"\s*(\d{4})\s*[-/–]\s*(\d{2})\s*")  # 2023-24, 2023/24
+
+
 def parse_years(text: str, label: str = "") -> int | tuple[int, int]:
     """A year as people type it: "2021", or a span "2019-2023" (also "2019–2023", "2019 to 2023").
 
@@ -216,6 +219,12 @@ def parse_years(text: str, label: str = "") -> int | tuple[int, int]:
         For anything else, naming it after ``label`` (e.g. "--year ").
     """
     match = _YEARS.fullmatch(text)
+    financial = _FINANCIAL_YEAR.fullmatch(text)
+    if not match and financial:
+        first = int(financial.group(1))
+        raise CaseReviewError(
+            f"{label}{text!r} reads as a financial year, but reviews are counted by the year in the manifest's year "
+            f"column, not by financial year: give {first}-{first + 1} for the reviews of both years, or one of them")
     if not match:
         raise CaseReviewError(f"{label}{text!r} is not a year: give one (2021) or a span of years (2019-2023)")
     first, last = match.groups()
