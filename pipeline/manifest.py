@@ -452,8 +452,11 @@ def _check_header(cells: list[str], name: str, line: int, problems: list[str]) -
         found.add(col)
         columns.append(col)
     if unknown:
+        extra = [col for col in unknown if not _close_column(col)]
         problems.append(
             f"{name} line {line}: unknown column(s) {_describe_unknown(unknown)}. {_columns_hint()}"
+            + (f" A column of your own ({', '.join(map(repr, extra))}) is not read: delete it, or move what it "
+               "holds into the notes column." if extra else "")
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in found]
     if missing:
@@ -464,11 +467,17 @@ def _check_header(cells: list[str], name: str, line: int, problems: list[str]) -
     return None if unknown or missing or twice else columns  # rows read with a bad header only add noise
 
 
+def _close_column(col: str) -> str | None:
+    """The known column a header cell is likely a misspelling of, if any."""
+    close = difflib.get_close_matches(_normalise_column(col), COLUMNS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _describe_unknown(unknown: list[str]) -> str:
     parts = []
     for col in unknown:
-        close = difflib.get_close_matches(_normalise_column(col), COLUMNS, n=1, cutoff=0.6)
-        parts.append(f"{col!r} (did you mean {close[0]!r}?)" if close else repr(col))
+        close = _close_column(col)
+        parts.append(f"{col!r} (did you mean {close!r}?)" if close else repr(col))
     return ", ".join(parts)
 
 

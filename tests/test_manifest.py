@@ -250,6 +250,8 @@ def test_unknown_column_is_named_with_a_suggestion(tmp_path: Path):
     joined = "\n".join(problems)
     assert "demo.csv line 1: unknown column(s) 'reviewid' (did you mean 'review_id'?), 'Reviewer'" in joined
     assert "missing required column(s) 'review_id'" in joined
+    # a column of the user's own (no misspelling of ours) is named with what to do with it
+    assert "A column of your own ('Reviewer') is not read: delete it, or move what it holds into the notes" in joined
 
 
 def test_columns_under_other_usual_names_are_read(tmp_path: Path):
