@@ -603,6 +603,21 @@ def test_report_of_reviews_none_of_which_could_be_read_says_so_in_every_section(
     assert "could not be read, so nothing from them is counted" in text.split("Limits", 1)[1]
 
 
+@pytest.mark.parametrize(("heading", "listed"), [
+    ("Finding 1: Information was not shared", True),
+    ("3.2 Key learning 4: Escalation", True),
+    ("Theme 2: Drift in planning", True),  # Scottish learning reviews number their findings as themes
+    ("Key theme 1 - Neglect was not recognised", True),
+    ("Area for improvement 3: Recording", True),
+    ("Themes", False), ("The theme of neglect", False), ("Area 2 of the county", False), ("Findings", False),
+])
+def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_path: Path, heading: str,
+                                                                 listed: bool):
+    copy = altered_copy(db, tmp_path / "findings.duckdb", f"UPDATE passages SET section = '{heading}' "
+                        "WHERE passage_id = 'northmoor-2019-child-d-p1'")
+    assert rows(copy, "SELECT finding FROM v_review_findings") == ([(heading,)] if listed else [])
+
+
 def test_report_names_the_reviews_without_numbered_findings(db: Path, tmp_path: Path):
     copy = altered_copy(db, tmp_path / "findings.duckdb", "UPDATE passages SET section = 'Finding 1: Information "
                         "was not shared' WHERE passage_id = 'northmoor-2019-child-d-p1'")

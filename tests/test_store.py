@@ -321,7 +321,7 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
                                         (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters"),
-                                        (9, "findings_views"), (10, "theme_checks")]
+                                        (9, "findings_views"), (10, "theme_checks"), (11, "more_finding_headings")]
     assert again == first
 
 
