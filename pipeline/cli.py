@@ -304,8 +304,10 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     counts them any more.
 
     A review dropped from the manifest stays in the database until it is removed (the run summary lists
-    such reviews). Its copy of the PDF in the document store (the folder "store" beside the database) goes
-    too; runs' logs keep what happened to it. To have it back, put it in the manifest and run.
+    such reviews). The copy of its PDF the database was read from is deleted from the document store
+    beside the database; copies of earlier versions of a changed PDF stay there until the store folder is
+    deleted (the next run copies or fetches what it needs again). Runs' logs keep what happened to it. To
+    have it back, put it in the manifest and run.
 
     \b
     Examples:
@@ -332,7 +334,8 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
                    f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")
     count = len(found)
     if not yes and not click.confirm(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
-                                     f"from {path}?", default=False):
+                                     f"from {path}, and {'its' if count == 1 else 'their'} PDF copies from "
+                                     f"{store_dir_for(path)}?", default=False):
         click.echo("Nothing removed.")
         return
     _, checksums = store.remove_reviews(wanted)
@@ -394,12 +397,16 @@ def sql(query: str, db_path: Path | None, fmt: str, limit: int, out: Path | None
 
 
 def _flat_lists(frame):
-    """The rows with each list cell (a review's themes) written "a; b; c", as a spreadsheet cell shows it."""
+    """The rows with each list cell (a review's themes) written "a; b; c", as a spreadsheet cell shows it, and
+    times with a time zone given in UTC without one (Excel cannot hold a time zone)."""
     import numpy as np
+    import pandas as pd
 
     flat = frame.copy()
     for column in flat.columns:
-        if flat[column].dtype == object and any(isinstance(v, list | tuple | np.ndarray) for v in flat[column]):
+        if isinstance(flat[column].dtype, pd.DatetimeTZDtype):
+            flat[column] = flat[column].dt.tz_convert("UTC").dt.tz_localize(None)
+        elif flat[column].dtype == object and any(isinstance(v, list | tuple | np.ndarray) for v in flat[column]):
             flat[column] = ["; ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v
                             for v in flat[column]]
     return flat

@@ -453,10 +453,12 @@ def _check_header(cells: list[str], name: str, line: int, problems: list[str]) -
         columns.append(col)
     if unknown:
         extra = [col for col in unknown if not _close_column(col)]
+        misspelt = [col for col in unknown if _close_column(col)]
         problems.append(
-            f"{name} line {line}: unknown column(s) {_describe_unknown(unknown)}. {_columns_hint()}"
-            + (f" A column of your own ({', '.join(map(repr, extra))}) is not read: delete it, or move what it "
-               "holds into the notes column." if extra else "")
+            f"{name} line {line}: unknown column(s) {_describe_unknown(unknown)}, so the manifest cannot be read. "
+            + (_columns_hint() if misspelt else _columns_hint().removesuffix(" Rename the column(s) and run again."))
+            + (f" casereview has no column like {', '.join(map(repr, extra))}: delete it, or move what it holds "
+               "into the notes column, then run again." if extra else "")
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in found]
     if missing:

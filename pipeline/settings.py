@@ -23,8 +23,12 @@ def outputs_dir() -> Path:
 
 
 def store_dir_for(db_path: Path | str) -> Path:
-    """The document store of a database: the folder ``store`` beside it (``outputs/store`` for the default one)."""
-    return Path(db_path).parent / "store"
+    """The document store of a database, beside it and its own: ``store`` for a database named
+    ``casereview.duckdb`` (``outputs/store`` for the default one), ``NAME-store`` for ``NAME.duckdb``. Two
+    databases in one folder never share a store, so removing a review from one never takes a copy the other
+    needs."""
+    db_path = Path(db_path)
+    return db_path.parent / ("store" if db_path.name == "casereview.duckdb" else f"{db_path.stem}-store")
 
 
 def default_db() -> Path:

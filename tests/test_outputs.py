@@ -157,13 +157,14 @@ def test_provenance_names_the_runs_that_read_the_reviews_not_only_the_latest_run
     export_theme(copy, "legal_powers", "md", out)
     header = out.read_text(encoding="utf-8").split("| # |", 1)[0]
     assert "Latest finished run: 29991231T000000Z-later" in header and "Manifest: one.csv, SHA-256 dddd" in header
-    read_by = header.split("Reviews read by: ", 1)[1].split("\n", 1)[0]
+    read_by = header.split("Database's reviews read by: ", 1)[1].split("\n", 1)[0]
     assert read_by.startswith(f"run {first}: 3 reviews (finished ") and f"SHA-256 {MANIFEST_SHA}" in read_by
     assert read_by.endswith("; run 29991231T000000Z-later: 1 review (finished 2999-12-31 00:05 UTC; manifest "
                             "one.csv, SHA-256 dddd; pipeline 0.1.0+p99)  ")
     report = tmp_path / "r.html"
     assert run(report_command, ["--area", "Cwm", "--year", "2022", "--out", str(report)], copy).exit_code == 0
-    assert "Reviews read by" in report.read_text(encoding="utf-8") and first in report.read_text(encoding="utf-8")
+    assert "Database&#x27;s reviews read by" in report.read_text(encoding="utf-8") and first in report.read_text(
+        encoding="utf-8")
 
 
 def test_export_says_when_the_quote_alone_scores_low_and_never_writes_a_probability_of_1(db: Path, tmp_path: Path):
@@ -608,7 +609,7 @@ def test_report_of_reviews_none_of_which_could_be_read_says_so_in_every_section(
     ("3.2 Key learning 4: Escalation", True),
     ("Theme 2: Drift in planning", True),  # Scottish learning reviews number their findings as themes
     ("Key theme 1 - Neglect was not recognised", True),
-    ("Area for improvement 3: Recording", True),
+    ("Area for improvement 3: Recording", True), ("Areas for development 2 - Supervision", True),
     ("Themes", False), ("The theme of neglect", False), ("Area 2 of the county", False), ("Findings", False),
 ])
 def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_path: Path, heading: str,

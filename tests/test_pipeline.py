@@ -396,7 +396,7 @@ def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
     db = tmp_path / "partnership" / "db.duckdb"
     db.parent.mkdir()
     assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
-    assert len(list((db.parent / "store" / "blobs").rglob("*"))) == 2  # one blob in its two-letter folder
+    assert len(list((db.parent / "db-store" / "blobs").rglob("*"))) == 2  # one blob in its two-letter folder
     assert not (tmp_path / "outputs").exists()
     shutil.copy(ROOT / "corpus_manifest" / "demo" / "harrowden-2015-child-s.pdf", folder / "review.pdf")
     assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
@@ -754,7 +754,7 @@ def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     assert "HTML" in errors["webpage"]
     assert attempts == 2
     assert same_blob == 1
-    blobs = list((tmp_path / "outputs" / "store" / "blobs").rglob("*"))
+    blobs = list((tmp_path / "web-store" / "blobs").rglob("*"))  # the store beside the database
     # the PDF once (content-addressed) and the three HTML pages
     assert len([b for b in blobs if b.is_file()]) == 4
 

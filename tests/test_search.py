@@ -815,13 +815,16 @@ def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
     from pipeline.cli import main
 
     path = build_corpus(tmp_path / "db.duckdb")
+    sibling = tmp_path / "other.duckdb"  # another database in the same folder, reading the same PDFs
+    shutil.copy(path, sibling)
     runner = CliRunner()
     assert "northmoor-2021-family-k-p1" in ids(search(path, "information sharing"))
     with duckdb.connect(str(path), read_only=True) as con:  # the store's copies of the documents
         checksums = dict(con.execute("SELECT review_id, sha256 FROM documents WHERE sha256 NOT NULL").fetchall())
     for sha in checksums.values():
-        blob_path(store_dir_for(path), sha).parent.mkdir(parents=True, exist_ok=True)
-        blob_path(store_dir_for(path), sha).write_bytes(b"%PDF-1.7")
+        for db in (path, sibling):
+            blob_path(store_dir_for(db), sha).parent.mkdir(parents=True, exist_ok=True)
+            blob_path(store_dir_for(db), sha).write_bytes(b"%PDF-1.7")
     # an unknown id removes nothing, and a "no" at the question removes nothing
     result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "nosuch-review", "--db", str(path)])
     assert result.exit_code != 0 and "has no review 'nosuch-review': nothing was removed" in result.output
@@ -831,9 +834,11 @@ def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):
     assert "northmoor-2021-family-k-p1" in ids(search(path, "information sharing"))
     result = runner.invoke(main, ["remove", "northmoor-2021-family-k", "--db", str(path)], input="y\n")
     assert result.exit_code == 0
-    assert f"Removed 1 review, and its PDF from the document store {tmp_path / 'store'}." in result.output
+    assert f"Removed 1 review, and its PDF from the document store {tmp_path / 'db-store'}." in result.output
     for review_id, sha in checksums.items():  # its copy goes; the others stay
         assert blob_path(store_dir_for(path), sha).exists() == (review_id != "northmoor-2021-family-k")
+    # the other database has a store of its own: its copy of the removed review's PDF stays
+    assert all(blob_path(store_dir_for(sibling), sha).exists() for sha in checksums.values())
     hits = search(path, "information sharing")
     assert hits and not [h for h in hits if h.review_id == "northmoor-2021-family-k"]
     con = duckdb.connect(str(path), read_only=True)

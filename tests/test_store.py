@@ -293,6 +293,11 @@ def test_the_sql_command_writes_lists_and_dates_as_people_read_them_and_saves_ta
     book = openpyxl.load_workbook(tmp_path / "rows.xlsx")
     assert saved.exit_code == 0 and book.sheetnames == ["Rows", "Provenance"]
     assert list(book["Rows"].values)[1][1:] == ("assessment; legal_powers", "Child – M")
+    zoned = CliRunner().invoke(main, ["sql", "SELECT TIMESTAMPTZ '2024-04-18 09:30:00+01' AS t", "--out",
+                                      str(tmp_path / "zoned.xlsx"), "--db", str(db_path)])
+    assert zoned.exit_code == 0, zoned.output  # Excel holds no time zone: the time is given in UTC
+    assert list(openpyxl.load_workbook(tmp_path / "zoned.xlsx")["Rows"].values)[1] == (
+        datetime.datetime(2024, 4, 18, 8, 30),)
     refused = CliRunner().invoke(main, ["sql", query, "--out", str(tmp_path / "rows.md"), "--db", str(db_path)])
     assert refused.exit_code == 2 and "ending in .csv or .xlsx" in refused.output
 

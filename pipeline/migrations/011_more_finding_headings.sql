@@ -10,7 +10,7 @@ SELECT p.review_id, r.title, r.area, r.nation, r.review_type, r.year,
 FROM passages p
 JOIN reviews r ON r.review_id = p.review_id
 WHERE regexp_matches(p.section,
-                     '^(\d+(\.\d+)*\.?\s+)?(key\s+)?(finding|learning\s+(point|area|theme)|key\s+learning|lesson|theme|area\s+for\s+(improvement|development))s?\s+\d+\b',
+                     '^(\d+(\.\d+)*\.?\s+)?(key\s+)?(finding|learning\s+(point|area|theme)|key\s+learning|lesson|theme|areas?\s+for\s+(improvement|development))s?\s+\d+\b',
                      'i')
 GROUP BY ALL
 ORDER BY r.year, p.review_id, seq;

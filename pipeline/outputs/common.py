@@ -46,6 +46,7 @@ SELECT w.run_id, r.status, r.finished_at, r.manifest, r.manifest_sha256, r.pipel
 FROM wrote w JOIN runs r ON r.run_id = w.run_id
 GROUP BY ALL ORDER BY min(r.started_at), w.run_id"""
 READ_BY_SHOWN = 5
+READ_BY_LABEL = "Database's reviews read by"
 _HAS_TABLE = """
 SELECT count(*) > 0 FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?"""
 
@@ -369,11 +370,12 @@ def provenance_lines(info: dict[str, Any]) -> list[str]:
 
 
 def read_by_line(read_by: dict[str, str]) -> str:
-    """'Reviews read by: run A: 18 reviews (...); run B: 1 review (...)', the latest few runs when there are many."""
+    """'Database's reviews read by: run A: 18 reviews (...); run B: 1 review (...)', the latest few runs when
+    there are many. The runs that read every review in the database, not only those an output shows."""
     runs = list(read_by.items())
     shown = "; ".join(f"run {rid}: {what}" for rid, what in runs[-READ_BY_SHOWN:])
     earlier = len(runs) - READ_BY_SHOWN
-    return "Reviews read by: " + (f"{counted(earlier, 'earlier run')} (the table runs lists them); "
+    return f"{READ_BY_LABEL}: " + (f"{counted(earlier, 'earlier run')} (the table runs lists them); "
                                   if earlier > 0 else "") + shown
 
 

@@ -20,6 +20,7 @@ import duckdb
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     OCR_NOTE,
+    READ_BY_LABEL,
     closest,
     counted,
     has_table,
@@ -498,7 +499,7 @@ def _provenance_section(info: dict[str, Any]) -> str:
         ("Run finished", info["run_finished_at"] or "–"),
         ("Manifest", info["manifest"] or "unknown"),
         ("Manifest SHA-256", info["manifest_sha256"] or "unknown"),
-        *([("Reviews read by", read_by_line(info["reviews_read_by"]).removeprefix("Reviews read by: "))]
+        *([(READ_BY_LABEL, read_by_line(info["reviews_read_by"]).removeprefix(f"{READ_BY_LABEL}: "))]
           if info.get("reviews_read_by") else []),
         ("Generated", shown_time(info["generated_at"])),
         ("Database", info["database"]),

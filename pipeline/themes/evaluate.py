@@ -160,6 +160,12 @@ def _outcomes(gold: Sequence[Example], predicted: Sequence[set[str] | frozenset[
 FEW_FOR_INTERVAL = 5
 
 
+def _too_few(report: dict, themes: list[str]) -> bool:
+    """Whether every one of these themes has fewer than FEW_FOR_INTERVAL labelled examples (so an average over
+    them is no better pinned down than they are)."""
+    return all(report["themes"][t]["support"] < FEW_FOR_INTERVAL for t in themes)
+
+
 def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: int) -> None:
     f1 = bootstrap_f1(gold, predicted, themes, resamples)
     report["resamples"] = resamples
@@ -169,8 +175,7 @@ def _add_intervals(report: dict, gold, predicted, themes: list[str], resamples: 
         row["f1_interval"] = _percentiles(f1[:, j]) if judged else None
     for key in ("macro", "macro_core"):
         columns = [themes.index(t) for t in report[key]["themes"]]
-        # an average of themes each with too few examples is no better pinned down than they are
-        if not columns or all(report["themes"][t]["support"] < FEW_FOR_INTERVAL for t in report[key]["themes"]):
+        if not columns or _too_few(report, report[key]["themes"]):
             report[key]["f1_interval"] = None
             continue
         # the mean over resamples that hold every one of these themes, as the macro itself does
@@ -235,7 +240,7 @@ def format_table(report: dict, title: str = "", names: Mapping[str, str] | None 
                        (f"macro core ({len(core['themes'])} of {core['of']})", core)):
         if row["of"]:
             span = format_interval(row.get("f1_interval"))
-            if row["f1"] is not None and all(report["themes"][t]["support"] < FEW_FOR_INTERVAL for t in row["themes"]):
+            if row["f1"] is not None and _too_few(report, row["themes"]):
                 span, few = "too few", True
             lines.append(f"{label:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
                          + (f"{span:>14}" if intervals else ""))
@@ -244,8 +249,8 @@ def format_table(report: dict, title: str = "", names: Mapping[str, str] | None 
     if intervals:
         lines.append(f"95% interval: where F1 falls in 95% of {report['resamples']} resamples of these items "
                      "(bootstrap); a wide one means too few labelled examples to pin the score down."
-                     + (f" 'too few': fewer than {FEW_FOR_INTERVAL} labelled examples of the theme, so its F1 says "
-                        "next to nothing and no range is given." if few else ""))
+                     + (f" 'too few': fewer than {FEW_FOR_INTERVAL} labelled examples of the theme (for an average: "
+                        "of each theme in it), so its F1 says next to nothing and no range is given." if few else ""))
     return "\n".join(lines)
 
 
