@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import statistics
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 
@@ -173,9 +175,87 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
         if (len(pages_with[key]) >= repeat_needed or PAGE_NUMBER_LINE.match(text) or _ROMAN_PAGE_NUMBER.match(text)
                 or (line.font == OCR_FONT and _OCR_PAGE_NUMBER.match(text))):
             drop.add(id(line))
+    drop |= _chapter_running_lines([(page, line, key) for page, line, key in keyed if id(line) not in drop],
+                                   pages_with, repeat_needed)
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]
     return pages
+
+
+# A running line that changes by chapter ("Child Q CSPR - Introduction", then "Child Q CSPR - Analysis") keeps
+# a start or an end of at least this many characters, two words or more, from page to page.
+_SHARED_CHARS = 8
+_SAME_PLACE_PAGES = 3  # the same margin line at the same place on this many pages is running, however long the document
+
+
+def _chapter_running_lines(keyed: list[tuple], pages_with: dict[tuple[str, bool], set[int]],
+                           repeat_needed: int) -> set[int]:
+    """The margin lines (their ``id``) that are running headers or footers changing by chapter or part.
+
+    Such a line repeats only on its chapter's pages, too few to count as running on its own. It is running when
+    it is set at the same place and size as margin lines of ``repeat_needed`` pages or more that share a long
+    start or end with it, and at least half of those pages hold a line that recurs word for word (a chapter's
+    header is on each of its pages; a heading set at the top of each chapter's first page, "Chapter 2: Findings",
+    never recurs, so headings stay). A line at the same place on ``_SAME_PLACE_PAGES`` pages is running too
+    (alternating headers: the chapter's title on its odd pages), unless it is a cell of a row of three or more
+    (a table's header row repeated on each page of a chronology).
+    """
+    drop = set()
+    keyed = sorted(keyed, key=lambda item: item[1].top)
+    tops = [line.top for _, line, _ in keyed]
+    for page, line, key in keyed:
+        family, recurring, same = {page.number}, set(), {page.number}
+        reach = max(2.0, 0.3 * line.size)
+        for other_page, other, other_key in keyed[bisect_left(tops, line.top - reach):
+                                                  bisect_right(tops, line.top + reach)]:
+            if other_page.number == page.number or other_key[1] != key[1] or not _same_place(line, other):
+                continue
+            if other_key == key:
+                same.add(other_page.number)
+            if other_key == key or _share_words(key[0], other_key[0]):
+                family.add(other_page.number)
+                if len(pages_with[other_key]) > 1:
+                    recurring.add(other_page.number)
+        if len(pages_with[key]) > 1:
+            recurring.add(page.number)
+        if ((len(family) >= repeat_needed and 2 * len(recurring) >= len(family))
+                or (len(same) >= _SAME_PLACE_PAGES and not _in_row(line, keyed))):
+            drop.add(id(line))
+    return drop
+
+
+def _same_place(line: Line, other: Line) -> bool:
+    """Whether two margin lines of different pages are set at the same height in the same size."""
+    return abs(line.top - other.top) <= max(2.0, 0.3 * line.size) and abs(line.size - other.size) <= 0.5
+
+
+def _share_words(key: str, other: str) -> bool:
+    """Whether two margin keys share a start or an end of ``_SHARED_CHARS`` characters or more that breaks
+    between words and holds two words or more ("child q cspr - " of "child q cspr - introduction").
+
+    >>> _share_words("child q cspr - introduction", "child q cspr - analysis"), _share_words("the plan", "the planned")
+    (True, False)
+    """
+    return _shared_words(key, other) or _shared_words(key[::-1], other[::-1])
+
+
+def _shared_words(key: str, other: str) -> bool:
+    """``_share_words`` for the start of the keys (the end: both keys written backwards)."""
+    shared = len(os.path.commonprefix([key, other]))
+    while shared and not (_word_break(key, shared) and _word_break(other, shared)):
+        shared -= 1
+    return len(key[:shared].strip()) >= _SHARED_CHARS and len(key[:shared].split()) >= 2
+
+
+def _word_break(text: str, at: int) -> bool:
+    """Whether ``text`` breaks between words (or at its end) before index ``at``."""
+    return at == len(text) or not (text[at].isalnum() and text[at - 1].isalnum())
+
+
+def _in_row(line: Line, keyed: list[tuple]) -> bool:
+    """Whether ``line`` is one of three or more margin lines of its page set side by side (a table's row)."""
+    level = [other for page, other, _ in keyed if page.number == line.page and abs(other.top - line.top) < 1]
+    return len(level) >= 3
 
 
 def order_page(page: PageLines) -> list[list[Line]]:

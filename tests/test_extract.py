@@ -452,6 +452,51 @@ def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path:
     assert all(f"Visit {n}:" in text for n in (1, 2, 3)), text
 
 
+CHAPTERS = ["Introduction", "Family background", "Agency involvement", "Analysis", "Recommendations"]
+
+
+def _chaptered_review(path: Path, headers, pages_per_chapter: int) -> Path:
+    """A review whose running header changes by chapter: ``headers(chapter, page)`` gives the header of a
+    page. Each chapter opens with a numbered heading at the top of its first page, in the top margin too."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))  # A4: the top tenth of the page is its top 84 points
+    page = 0
+    for number, chapter in enumerate(CHAPTERS, start=1):
+        for nth in range(pages_per_chapter):
+            page += 1
+            pdf.setFont("Helvetica", 8)
+            pdf.drawString(60, 800, headers(chapter, page))
+            y = 767
+            if nth == 0:
+                _draw(pdf, [(60, y, f"Chapter {number}: {chapter}", 16)])
+                y -= 30
+            lines = _column_lines(3, start=3 * page, per_line=12)
+            lines[0], lines[-1] = lines[0].capitalize(), lines[-1] + "."
+            _draw(pdf, [(60, y - 13 * row, line, 10) for row, line in enumerate(lines)])
+            pdf.showPage()
+    pdf.save()
+    return path
+
+
+@pytest.mark.parametrize("style", ["shared-start", "alternating"])
+def test_running_headers_that_change_by_chapter_are_dropped_and_chapter_headings_kept(tmp_path: Path,
+                                                                                         style: str) -> None:
+    # A header naming the chapter ("Child R review - Introduction") recurs only on its chapter's pages, too
+    # few to pass for running by itself: it shares its start with the headers of the other chapters, or (set on
+    # odd pages, the review's title on even ones) recurs at the same place on three pages. Left in, it started
+    # passages, and on a chapter's first page made a passage of its own under the chapter before.
+    if style == "shared-start":
+        path = _chaptered_review(tmp_path / "chapters.pdf", lambda chapter, page: f"Child R review - {chapter}", 2)
+    else:
+        path = _chaptered_review(tmp_path / "chapters.pdf",
+                                 lambda chapter, page: chapter if page % 2 else "Review of the care of Child R", 6)
+    passages = segment("r", extract_pdf(path).blocks)
+    assert not [p.text for p in passages if "Child R" in p.text or p.text in CHAPTERS]
+    sections = [p.section for p in passages]
+    assert sections == sorted(sections) and set(sections) == {f"Chapter {n}: {c}" for n, c in enumerate(CHAPTERS, 1)}
+
+
 def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Path) -> None:
     # "Finding 1:" or "Legal status" in bold at the start of a paragraph is its heading; a bold name starting
     # a sentence is not.
