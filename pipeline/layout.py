@@ -38,6 +38,8 @@ _NUMBERED = re.compile(r"^(?:\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[iv
 # A number at the start of a line that is not a list marker: no full stop or bracket of its own, or followed
 # by a word in lower case ("65 per cent of", "(77 per cent)", "3.5 times").
 _WEAK_NUMBER = re.compile(r"^(?:\(?\d{1,3}(?![.,)\d])\s|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?\s+[a-z(])")
+# A paragraph's number as it may also start a wrapped line ("6. The class teacher", "4.2 The panel").
+_PARAGRAPH_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){0,2}\.?\s+\S")
 _SENTENCE_END_CHARS = frozenset(".!?:;…")
 _CLOSERS = ")]\"'’”"
 _SOFT_HYPHENS = str.maketrans({"\u00ad": "", "\ufffe": "-", "\u200b": "", "\ufeff": "", "\u007f": "•",
@@ -525,7 +527,23 @@ class _BlockBuilder:
             # "11)" closing a bracket the paragraph opened: "(under" / "11) (Smith 2013)"
             opened = sum(ln.text.count("(") - ln.text.count(")") for ln in self._lines)
             return opened > 0
-        return False
+        return bool(_PARAGRAPH_NUMBER.match(text)) and self._wrapped_number(line, last)
+
+    def _wrapped_number(self, line: Line, last: Line) -> bool:
+        """Whether "6. The class teacher ..." after a line that ends mid-sentence ("... moved into Year") is the
+        sentence wrapped at a number, not a numbered paragraph.
+
+        It is when the line starts where the paragraph's text wraps (under the text of a numbered paragraph with
+        a hanging indent, not where its numbers sit), and the line before runs to the margin: a number after a
+        line that stops short starts a paragraph ("1. Agencies should review the plan" / "2. The partnership").
+        """
+        first = self._lines[0]
+        if first.text_x0 is not None and first.text_x0 - first.x0 > 0.5 * self.size:
+            if abs(line.x0 - first.text_x0) >= 2:
+                return False  # set where the numbers sit
+        elif abs(line.x0 - last.x0) >= 2 and abs(line.x0 - self._run_left) >= 2:
+            return False
+        return last.x1 >= self._run_right - self.size * 4  # a line stopping short of the margin ended its paragraph
 
     def _continues(self, line: Line, previous: Line | None, kind: str, level: int, new_run: bool) -> bool:
         """Whether ``line`` carries on the block being built; ``new_run``: it opens a new column or page."""

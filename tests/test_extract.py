@@ -1634,6 +1634,41 @@ def test_numbers_brackets_and_dashes_at_a_line_start_carry_on_the_sentence(tmp_p
     ]
 
 
+def test_a_sentence_wrapped_at_a_number_and_full_stop_is_not_cut_at_it(tmp_path: Path) -> None:
+    # "... she started in Year" / "5. The teacher ..." reads like a numbered paragraph. After a line that runs to
+    # the margin mid-sentence, set where the text wraps (not where a hanging indent's numbers sit), the number
+    # is the sentence's. Numbered paragraphs after a full stop or a short line still start paragraphs.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "wrapped-number.pdf"
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [
+        (60, 780, "The family told the review that their son had settled quickly when he started in Year", 10),
+        (60, 767, "5. The teacher saw that he was hungry most mornings and often without a coat in", 10),
+        (60, 754, "the winter, and she raised it with the family worker twice.", 10),
+        (60, 728, "2.1", 10),
+        (90, 728, "The health visitor saw the baby at home on three visits and wrote that the", 10),
+        (90, 715, "mother had moved house with a new partner in the week before the visit", 10),
+        (90, 702, "3. The notes did not say who else was living at the address then.", 10),
+        (60, 689, "2.2", 10), (90, 689, "The housing officer was not asked about the move and no one spoke to", 10),
+        (90, 676, "the landlord.", 10),
+        (60, 650, "The panel recommends that", 10),
+        (60, 637, "4. The partnership should audit the plans made after a missed visit.", 10),
+    ])
+    pdf.save()
+    texts = [b.text for b in extract_pdf(path).blocks]
+    assert texts == [
+        "The family told the review that their son had settled quickly when he started in Year 5. The teacher saw "
+        "that he was hungry most mornings and often without a coat in the winter, and she raised it with the family "
+        "worker twice.",
+        "2.1 The health visitor saw the baby at home on three visits and wrote that the mother had moved house with a "
+        "new partner in the week before the visit 3. The notes did not say who else was living at the address then.",
+        "2.2 The housing officer was not asked about the move and no one spoke to the landlord.",
+        "The panel recommends that",
+        "4. The partnership should audit the plans made after a missed visit.",
+    ]
+
+
 def test_a_list_item_keeps_its_lines_over_a_column_break_but_not_the_next_paragraph(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
