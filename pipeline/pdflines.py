@@ -55,7 +55,8 @@ _DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec
 _HYPHEN_BREAK = re.compile("(?<=\ufffe)")
 # Bullets from Symbol and Wingdings fonts without a Unicode map come out in the private use area.
 PRIVATE_BULLETS = "\uf0b7\uf0a7\uf076\uf0d8\uf0fc\uf0e0\uf0ae\uf06e\uf0a8\uf0f0"
-_BULLET_SHAPES = "•●▪◦‣∙·■□►➢➤❖"
+# Discs, squares, diamonds, ticks, crosses and arrows that start list items ("✓ seen alone", "→ escalated").
+_BULLET_SHAPES = "•●○◦‣∙·⁃■□▪▫◼◻◾◽❑❒◆◇♦◊❖►▶▸▹➢➣➤→⇒➔➜➝➞✓✔✗✘☐☑★✦✧"
 BULLETS = _BULLET_SHAPES + "\\-–—*" + PRIVATE_BULLETS  # for a regex character class
 # Bullets are left out when a font's text is judged: a bullet font is not a garbled one.
 _NO_BULLETS = str.maketrans("", "", _BULLET_SHAPES + PRIVATE_BULLETS)

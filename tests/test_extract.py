@@ -1478,6 +1478,38 @@ def test_bullets_from_symbol_fonts_without_a_unicode_map_are_list_items() -> Non
                                                       ("list_item", "• ")]
 
 
+@pytest.mark.parametrize("bullet", list("✓✔○◆◇→➔➢❑◾▪⁃"))
+def test_ticks_diamonds_circles_and_arrows_start_list_items(tmp_path: Path, bullet: str) -> None:
+    # Reviews set their lists with ticks, hollow circles, diamonds and arrows as well as discs; taken as plain
+    # text, a wrapped item ran into the next and the items into the sentence after the list.
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("DejaVu", str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf")))
+    path = tmp_path / "bullets.pdf"
+    pdf = canvas.Canvas(str(path))
+    items = [["the father was not asked about his own history of violence,", "although the police held it;"],
+             ["nobody saw the boy alone;"], ["the plan was not reviewed when the family moved."]]
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, 780, "The panel found that:")
+    y = 764
+    for item in items:
+        pdf.setFont("DejaVu", 10)
+        pdf.drawString(72, y, bullet)
+        pdf.setFont("Helvetica", 10)
+        for line in item:
+            pdf.drawString(88, y, line)
+            y -= 13
+    pdf.drawString(60, y - 10, "The next section describes the family.")
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [(b.kind, b.text) for b in blocks] == [("paragraph", "The panel found that:")] + [
+        ("list_item", f"{bullet} {' '.join(item)}") for item in items] + [
+        ("paragraph", "The next section describes the family.")]
+
+
 def test_web_addresses_broken_over_lines_are_joined_whole() -> None:
     assert join_lines(["Guidance: https://www.gov.uk/government/publications/working-",
                        "together-to-safeguard-children and local procedures at www.example.org.uk/",
