@@ -38,7 +38,7 @@ from pipeline.pdfshapes import (
     visible_shapes,
     white_text,
 )
-from pipeline.pdfview import buffers, clear_view, loose_box, set_view, tight_box
+from pipeline.pdfview import buffers, clear_view, loose_box, set_view, tight_box, upright
 from pipeline.textcheck import garbled_font, readable_ocr_text, text_quality
 
 # A line is split where two runs of text on one baseline are further apart than this many font sizes:
@@ -606,13 +606,32 @@ def _drop_footnote_marks(textpage, text: str, first: int, size: float) -> str:
         if small == end:
             continue
         if small == start and not (start and (text[start - 1].isalpha() or text[start - 1] in _MARK_AFTER)):
-            continue  # a small number standing alone ("page 3" in a footer): not a mark
+            if not (start > 1 and text[start - 1] == " " and _raised(textpage, first + start, first + start - 2, size)):
+                continue  # a small number standing alone ("page 3" in a footer, "only 2 agencies"): not a mark
+            small -= 1  # "asked for help ³": the space the text layer put before the raised mark goes with it
         pieces.append(text[last:small])
         last = end
     if not pieces:
         return text
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _raised(textpage, index: int, before: int, size: float) -> bool:
+    """Whether the character at ``index`` sits on a baseline raised above that of the character at ``before``
+    (by a fifth of the line's type ``size`` or more, less than a whole size) and to its right: a superscript.
+
+    A footnote mark that a text layer sets apart from its word by a space ("help ³") is told from a number set
+    small on the line ("only 2 agencies") by being raised, not by its size alone.
+    """
+    points = []
+    for at in (before, index):
+        x, y = ctypes.c_double(), ctypes.c_double()
+        if not pdfium_c.FPDFText_GetCharOrigin(textpage.raw, at, ctypes.byref(x), ctypes.byref(y)):
+            return False
+        points.append(upright(x.value, y.value, x.value, y.value)[:2])
+    (x0, y0), (x1, y1) = points
+    return x1 > x0 and 0.2 * size <= y1 - y0 < size
 
 
 def _char_boxes(textpage, first: int, last: int) -> tuple[float, float, float, float] | None:

@@ -1478,16 +1478,23 @@ def test_bullets_from_symbol_fonts_without_a_unicode_map_are_list_items() -> Non
                                                       ("list_item", "• ")]
 
 
+def _register_dejavu() -> None:
+    """Make DejaVu Sans (installed with matplotlib), a font embedded as Word embeds its fonts, usable as
+    "DejaVu" in reportlab."""
+    import matplotlib
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont("DejaVu", str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf")))
+
+
 @pytest.mark.parametrize("bullet", list("✓✔○◆◇→➔➢❑◾▪⁃"))
 def test_ticks_diamonds_circles_and_arrows_start_list_items(tmp_path: Path, bullet: str) -> None:
     # Reviews set their lists with ticks, hollow circles, diamonds and arrows as well as discs; taken as plain
     # text, a wrapped item ran into the next and the items into the sentence after the list.
-    import matplotlib
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    pdfmetrics.registerFont(TTFont("DejaVu", str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf")))
+    _register_dejavu()
     path = tmp_path / "bullets.pdf"
     pdf = canvas.Canvas(str(path))
     items = [["the father was not asked about his own history of violence,", "although the police held it;"],
@@ -1781,6 +1788,29 @@ def test_a_footnote_mark_glued_to_a_number_is_dropped_and_the_number_kept(tmp_pa
     assert [b.text for b in extract_pdf(path).blocks] == [
         "Police protection under section 46 of the Children Act 1989 was not used, and section 47 enquiries "
         "began in 2013. Only 2 agencies attended."]
+
+
+@pytest.mark.parametrize(("font", "gap"), [("DejaVu", 0.5), ("DejaVu", 1.5), ("Helvetica", 3)])
+def test_a_raised_footnote_mark_set_apart_from_its_word_is_dropped(tmp_path: Path, font: str, gap: float) -> None:
+    # A mark set a little after its word ("asked for help ³") comes out of the text layer with a space before
+    # it, and was kept as " 3 " in the sentence. Raised above the line and small, it is a mark; a number set
+    # small on the line itself ("only 2") is kept.
+    from reportlab.pdfgen import canvas
+
+    _register_dejavu()
+    path = tmp_path / "spaced-mark.pdf"
+    pdf = canvas.Canvas(str(path))
+    pieces = [("The boy rarely asked for help", 10, 0), ("3", 6, 4), (" and the nursery saw only", 10, 0),
+              (" 2 ", 6, 0), ("of his visits as missed.", 10, 0)]
+    x = 60
+    for text, size, rise in pieces:
+        pdf.setFont(font, size)
+        x += gap if rise else 0
+        pdf.drawString(x, 700 + rise, text)
+        x += pdf.stringWidth(text, font, size)
+    pdf.save()
+    assert [b.text for b in extract_pdf(path).blocks] == [
+        "The boy rarely asked for help and the nursery saw only 2 of his visits as missed."]
 
 
 CHRONOLOGY = [
