@@ -45,6 +45,11 @@ from pipeline.textcheck import garbled_font, readable_ocr_text, text_quality
 # that is a column gutter or a table cell boundary, not a space between words.
 OCR_FONT = "(ocr)"  # Line.font of lines read by OCR
 _GUTTER_FONT_SIZES = 2.2
+# A line narrower than a column is split only at a gap this wide (a tab after a list's number is narrower), and
+# only looked at when it is wider than its characters would make it, at this share of a font size each (about
+# the mean width of a letter) and half such a gap.
+_CELL_GAP_FONT_SIZES = 4.0
+_CHAR_WIDTH = 0.5
 # A narrower gap after a short first run (a date set close to its event in a chronology) is only noted.
 _LABEL_GAP = 0.8
 _LABEL_WORDS = 5
@@ -517,9 +522,16 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         return
     known_boxes = {(first, last): boxes}
     size = _font_size(textpage, first) or (boxes[3] - boxes[1])
-    # Only a line wider than a column can hide a gutter; checking every space of every line would be slow.
-    wide = boxes[2] - boxes[0] > 0.4 * page_width
-    cuts = _gutter_cuts(textpage, raw_line, start, first, last, size) if wide else []
+    # Only a line wider than a column can hide a gutter; checking every space of every line would be slow. A
+    # narrower line is checked when it is much wider than its characters: two short cells of a table side by
+    # side ("Social Care   March 2024"). Their gap must be wider than a tab after a list's number.
+    width = boxes[2] - boxes[0]
+    if width > 0.4 * page_width:
+        cuts = _gutter_cuts(textpage, raw_line, start, first, last, size, _GUTTER_FONT_SIZES)
+    elif width > (_CHAR_WIDTH * len(stripped) + _CELL_GAP_FONT_SIZES / 2) * size:
+        cuts = _gutter_cuts(textpage, raw_line, start, first, last, size, _CELL_GAP_FONT_SIZES)
+    else:
+        cuts = []
     pieces = [first, *cuts, last + 1]
     for a, b in zip(pieces, pieces[1:], strict=False):
         piece = raw_line[a - start : b - start]
@@ -662,9 +674,11 @@ def _spaces(raw_line: str, start: int, first: int, last: int):
         index = after
 
 
-def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, size: float) -> list[int]:
-    """Char indexes where a wide horizontal gap splits the line (checked only at spaces, so cheap)."""
-    threshold = max(_GUTTER_FONT_SIZES * size, 12.0)
+def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, size: float,
+                 sizes: float) -> list[int]:
+    """Char indexes where a horizontal gap wider than ``sizes`` font sizes splits the line (checked only at
+    spaces, so cheap)."""
+    threshold = max(sizes * size, 12.0)
     return [after for space, after in _spaces(raw_line, start, first, last)
             if tight_box(textpage, after)[0] - tight_box(textpage, space - 1)[2] > threshold]
 

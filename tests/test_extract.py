@@ -17,6 +17,7 @@ from pipeline.cli import main
 from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
 from pipeline.layout import join_lines, plausible_heading, remove_running_lines
+from pipeline.pdflines import read_pages
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
 from tests.boxed_pdf import (
@@ -1844,6 +1845,34 @@ def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> N
     assert rows[1:] == [f"{date} | {agency} | {' '.join(event)}" for date, agency, event in CHRONOLOGY]
     assert rows[0].split() == ["Date", "Agency", "Event"]
     assert {p.section for p in segment("unruled", blocks)} == {"Findings"}
+
+
+ACTION_PLAN = [
+    ("1", ["Health visitors should ask who else lives in the", "home at every contact."], "Health", "3 months"),
+    ("2", ["Schools should pass on attendance worries when", "a child has a plan."], "Education", "April 2025"),
+    ("3", ["Repeat calls to one address should be flagged", "to the duty sergeant."], "Police", "Immediate"),
+]
+
+
+def test_two_short_cells_at_the_right_of_a_table_row_are_not_run_together(tmp_path: Path) -> None:
+    # A table drawn cell by cell (as reportlab and some Word exports do) gives the short agency and timescale
+    # cells of a row a line of their own after the row's wrapped action, narrower than a column: its gap was
+    # never looked for, and "Police Immediate" came out as one cell (one line, so one cell of any table).
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "action-plan.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "Action plan", 14), (60, 755, "The partnership agreed these actions with each agency.", 10),
+             (60, 735, "No.", 10), (85, 735, "Action", 10), (340, 735, "Agency", 10), (440, 735, "By when", 10)]
+    for row, (number, action, agency, when) in enumerate(ACTION_PLAN):
+        y = 720 - 40 * row
+        lines += [(60, y, number, 10), *[(85, y - 13 * k, part, 10) for k, part in enumerate(action)],
+                  (340, y, agency, 10), (440, y, when, 10)]
+    lines.append((60, 580, "The partnership will check progress at its next meeting.", 10))
+    _draw(pdf, lines)
+    pdf.save()
+    texts = [line.text for line in read_pages(path)[0].lines]
+    assert all(agency in texts and when in texts for _, _, agency, when in ACTION_PLAN), texts
 
 
 def test_a_two_column_chronology_keeps_each_date_with_its_event(tmp_path: Path) -> None:
