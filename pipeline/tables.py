@@ -188,12 +188,13 @@ def _label_column(rows: list[list[Line]], columns: list[float]) -> bool:
 
 
 def _header(rows: list[list[Line]], start: int, size: float) -> Line | None:
-    """A single bold line just above the table's first row: its column headings, run together."""
+    """A single bold line just above the table's first row: its column headings, run together. A heading set
+    larger just above a table whose first row is its column headings ("4. Key events") is not one."""
     if start == 0:
         return None
     above = rows[start - 1]
     first = rows[start]
     if len(above) == 1 and above[0].bold and abs(above[0].x0 - first[0].x0) <= ALIGN \
-            and first[0].bottom - above[0].bottom <= 2.6 * size:
+            and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
         return above[0]
     return None
