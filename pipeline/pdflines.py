@@ -529,7 +529,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
     if width > 0.4 * page_width:
         cuts = _gutter_cuts(textpage, raw_line, start, first, last, size, _GUTTER_FONT_SIZES)
     elif width > (_CHAR_WIDTH * len(stripped) + _CELL_GAP_FONT_SIZES / 2) * size:
-        cuts = _gutter_cuts(textpage, raw_line, start, first, last, size, _CELL_GAP_FONT_SIZES)
+        cuts = _cell_cuts(textpage, raw_line, start, first, last, size)
     else:
         cuts = []
     pieces = [first, *cuts, last + 1]
@@ -681,6 +681,20 @@ def _gutter_cuts(textpage, raw_line: str, start: int, first: int, last: int, siz
     threshold = max(sizes * size, 12.0)
     return [after for space, after in _spaces(raw_line, start, first, last)
             if tight_box(textpage, after)[0] - tight_box(textpage, space - 1)[2] > threshold]
+
+
+def _cell_cuts(textpage, raw_line: str, start: int, first: int, last: int, size: float) -> list[int]:
+    """Char indexes where a line narrower than a column is split between two table cells ("Social Care   March
+    2024"): at gaps wider than ``_CELL_GAP_FONT_SIZES``, when the line also holds a space between words under a
+    font size wide. A justified line in a narrow column stretches all its spaces alike ("Broad-based,
+    community-partnership"); the space after a list's marker does not count."""
+    gaps = [(after, tight_box(textpage, after)[0] - tight_box(textpage, space - 1)[2])
+            for space, after in _spaces(raw_line, start, first, last)]
+    if gaps and _LIST_MARKER.match(raw_line[first - start:]):
+        gaps = gaps[1:]
+    if not any(gap < size for _, gap in gaps):
+        return []
+    return [after for after, gap in gaps if gap > max(_CELL_GAP_FONT_SIZES * size, 12.0)]
 
 
 def _label_split(textpage, raw_line: str, start: int, first: int, last: int, size: float

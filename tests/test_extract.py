@@ -1848,26 +1848,26 @@ def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> N
 
 
 ACTION_PLAN = [
-    ("1", ["Health visitors should ask who else lives in the", "home at every contact."], "Health", "3 months"),
+    ("1", ["Health visitors should ask who else lives in the", "home at every contact."], "Health visits", "3 months"),
     ("2", ["Schools should pass on attendance worries when", "a child has a plan."], "Education", "April 2025"),
-    ("3", ["Repeat calls to one address should be flagged", "to the duty sergeant."], "Police", "Immediate"),
+    ("3", ["Repeat calls to one address should be flagged", "to the duty sergeant."], "Police service", "Now"),
 ]
 
 
 def test_two_short_cells_at_the_right_of_a_table_row_are_not_run_together(tmp_path: Path) -> None:
     # A table drawn cell by cell (as reportlab and some Word exports do) gives the short agency and timescale
     # cells of a row a line of their own after the row's wrapped action, narrower than a column: its gap was
-    # never looked for, and "Police Immediate" came out as one cell (one line, so one cell of any table).
+    # never looked for, and "Police service Now" came out as one cell (one line, so one cell of any table).
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "action-plan.pdf"
     pdf = canvas.Canvas(str(path))
     lines = [(60, 780, "Action plan", 14), (60, 755, "The partnership agreed these actions with each agency.", 10),
-             (60, 735, "No.", 10), (85, 735, "Action", 10), (340, 735, "Agency", 10), (440, 735, "By when", 10)]
+             (60, 735, "No.", 10), (85, 735, "Action", 10), (340, 735, "Agency", 10), (450, 735, "By when", 10)]
     for row, (number, action, agency, when) in enumerate(ACTION_PLAN):
         y = 720 - 40 * row
         lines += [(60, y, number, 10), *[(85, y - 13 * k, part, 10) for k, part in enumerate(action)],
-                  (340, y, agency, 10), (440, y, when, 10)]
+                  (340, y, agency, 10), (450, y, when, 10)]
     lines.append((60, 580, "The partnership will check progress at its next meeting.", 10))
     _draw(pdf, lines)
     pdf.save()
