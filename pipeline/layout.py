@@ -623,7 +623,7 @@ class _BlockBuilder:
         elif kind == "heading":
             text = strip_heading_marks(text)
         block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]),
-                      styled_level=styled_level)
+                      styled_level=styled_level, page_breaks=self._page_breaks() if kind != "heading" else ())
         self.blocks.append(block)
         self._lines = []
         self._item_anchor = None
@@ -632,6 +632,17 @@ class _BlockBuilder:
             self._deferred = []
         if self._release_footnotes:
             self.release_footnotes()
+
+    def _page_breaks(self) -> tuple[tuple[int, int], ...]:
+        """Where the block's text moves to a later page: the length of the text of the lines before that page
+        (joined as the whole block is), and the page. A hyphenated word broken over the pages makes it a
+        character or two long, which no passage boundary (between sentences) is near."""
+        breaks = []
+        for k in range(1, len(self._lines)):
+            if self._lines[k].page != self._lines[k - 1].page:
+                before = join_lines([ln.text for ln in self._lines[:k]], self.vocabulary)
+                breaks.append((len(before) + 1, self._lines[k].page))
+        return tuple(breaks)
 
     def end_page(self) -> None:
         """Footnotes go after the page's text; if a paragraph runs on over the page, after that paragraph."""
@@ -717,10 +728,16 @@ def join_drop_caps(blocks: list[Block]) -> list[Block]:
         last = out[-1] if out else None
         if (last is not None and last.kind == "paragraph" and len(last.text) == 1 and last.text.isupper()
                 and block.kind == "paragraph" and block.text[:1].islower() and block.page_start == last.page_end):
-            out[-1] = dataclasses.replace(block, text=last.text + block.text)
+            out[-1] = dataclasses.replace(block, text=last.text + block.text,
+                                          page_breaks=shifted(block.page_breaks, len(last.text)))
         else:
             out.append(block)
     return out
+
+
+def shifted(page_breaks: tuple[tuple[int, int], ...], by: int) -> tuple[tuple[int, int], ...]:
+    """Page breaks of a text that now starts ``by`` characters later."""
+    return tuple((offset + by, page) for offset, page in page_breaks)
 
 
 def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
@@ -744,8 +761,13 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
         if (last is not None and last.kind == block.kind == "paragraph" and last.box == block.box
                 and 0 <= block.page_start - last.page_end <= 1 and block.text[:1].islower()
                 and not last.text.rstrip().endswith("-") and not _closes(last.text, block.text)):
+            head = len(last.text.rstrip()) + 1
+            moved = () if block.page_start == last.page_end else ((head, block.page_start),)
+            lead = len(block.text) - len(block.text.lstrip())
             out[-1] = dataclasses.replace(last, text=f"{last.text.rstrip()} {block.text.lstrip()}",
-                                          page_end=block.page_end)
+                                          page_end=block.page_end,
+                                          page_breaks=(*last.page_breaks, *moved,
+                                                       *shifted(block.page_breaks, head - lead)))
         else:
             out.append(block)
     return out

@@ -26,6 +26,9 @@ class Block:
     # the heading level its type suggested, for text set like a heading that does not read like one
     # ("Good 48% (43%)" in bold): layout uses it to find runs of chart labels; 0 otherwise
     styled_level: int = field(default=0, repr=False, compare=False)
+    # where a block running over pages moves to a later page: (offset in ``text``, page) pairs, so that a
+    # passage cut from part of it is given its own pages (empty: the block is on one page, or not known)
+    page_breaks: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,24 @@ class _Piece:
     section: str | None
     kind: str
     box: tuple[int, int] | None = None
+    # (offset in ``text``, page) where the text moves to a later page (see Block.page_breaks)
+    page_breaks: tuple[tuple[int, int], ...] = ()
+
+    def pages(self, start: int, end: int) -> tuple[int, int]:
+        """The first and last page of ``text[start:end]`` (leading and trailing blanks aside): a passage cut
+        from a paragraph running over two pages is on one of them, or on both."""
+        chunk = self.text[start:end]
+        first = start + len(chunk) - len(chunk.lstrip())
+        last = start + len(chunk.rstrip()) - 1
+
+        def page_at(offset: int) -> int:
+            page = self.page_start
+            for where, later in self.page_breaks:
+                if where <= offset:
+                    page = later
+            return min(max(page, self.page_start), self.page_end)
+
+        return page_at(first), max(page_at(first), page_at(last))
 
 
 def full_text(blocks: list[Block]) -> str:
@@ -59,6 +77,7 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
     for piece, doc in zip(pieces, docs, strict=True):
         for chunk_start, chunk_end, sentences in _chunks(piece, doc):
             text = piece.text[chunk_start:chunk_end]
+            page_start, page_end = piece.pages(chunk_start, chunk_end)
             key = hashlib.sha256(f"{review_id}\x00{text}".encode()).hexdigest()
             seen[key] += 1
             passage_id = _passage_id(review_id, text, seen[key])
@@ -68,8 +87,8 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
                     review_id=review_id,
                     seq=len(passages) + 1,
                     text=text,
-                    page_start=piece.page_start,
-                    page_end=piece.page_end,
+                    page_start=page_start,
+                    page_end=page_end,
                     section=piece.section,
                     char_start=piece.start + chunk_start,
                     char_end=piece.start + chunk_end,
@@ -134,7 +153,7 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
             section = None
         elif block.text.strip():
             pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, box_section or section,
-                                 block.kind, box))
+                                 block.kind, box, block.page_breaks))
         offset += len(block.text) + len(BLOCK_SEPARATOR)
     return pieces
 
@@ -248,8 +267,11 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
         ):
             list_open = item and (list_open or last.text.rstrip().endswith(":") or _is_item(last))
             # The passage keeps the blank line between the two, so its offsets still match the full text.
+            joined = len(last.text) + len(BLOCK_SEPARATOR)
+            moved = () if piece.page_start == last.page_end else ((joined, piece.page_start),)
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
-                                last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box)
+                                last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box,
+                                (*last.page_breaks, *moved, *((o + joined, p) for o, p in piece.page_breaks)))
         else:
             merged.append(piece)
             list_open = False

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.errors import ExtractError
 from pipeline.extract import extract_pdf
-from pipeline.layout import join_lines, plausible_heading, remove_running_lines
+from pipeline.layout import join_broken_paragraphs, join_lines, plausible_heading, remove_running_lines
 from pipeline.pdflines import read_pages
+from pipeline.records import Block
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
 from tests.boxed_pdf import (
@@ -215,6 +216,39 @@ def test_a_paragraph_gap_in_the_middle_of_a_sentence_does_not_split_it(tmp_path:
     assert texts[1].startswith("The review was told") and texts[2].startswith("another paragraph")
     assert texts[3].endswith("after the second letter she") and texts[4].startswith("The designated teacher")
     assert any("were never shared with the GP" in p.text for p in segment("gap", blocks))
+
+
+def test_passages_cut_from_a_paragraph_over_a_page_break_are_given_their_own_pages(tmp_path: Path) -> None:
+    """A long paragraph running from page 1 to page 2 is cut into several passages: each is cited with the
+    pages its own words are on, not the paragraph's two (a passage wholly on page 2 said "pp. 1-2")."""
+    import pdfplumber
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from tests.boxed_pdf import BODY
+
+    visits = [f"On visit {n} the health visitor weighed the baby, noted the state of the flat and asked the mother "
+              f"how she was sleeping, and recorded her answers in the notes for visit {n}." for n in range(1, 61)]
+    opening = " ".join(f"Background sentence {n} describes the family's earlier moves between two towns."
+                       for n in range(1, 45))
+    path = tmp_path / "long.pdf"
+    SimpleDocTemplate(str(path)).build([Paragraph(opening, BODY), Paragraph(" ".join(visits), BODY)])
+    with pdfplumber.open(path) as pdf:
+        page_words = [" ".join(page.extract_text().split()) for page in pdf.pages]
+    assert len(page_words) >= 2
+    passages = [p for p in segment("long", extract_pdf(path).blocks) if "visit" in p.text]
+    assert len(passages) >= 3
+    for passage in passages:
+        words = passage.text.split()
+        head, tail = " ".join(words[:6]), " ".join(words[-6:])
+        assert head in page_words[passage.page_start - 1], (passage.page_start, head)
+        assert tail in page_words[passage.page_end - 1], (passage.page_end, tail)
+    assert {(p.page_start, p.page_end) for p in passages} >= {(1, 2), (2, 2), (3, 3)}
+    # a paragraph joined to the one before it across a page keeps where its page starts
+    joined = join_broken_paragraphs([Block("paragraph", "Teams should play a key role in", 6, 6),
+                                     Block("paragraph", "promoting returns home. " + "More words here. " * 80, 7, 7)])
+    assert len(joined) == 1 and joined[0].page_breaks == ((len("Teams should play a key role in") + 1, 7),)
+    cut = segment("joined", joined)
+    assert [(p.page_start, p.page_end) for p in cut] == [(6, 7), (7, 7)]
 
 
 def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -> None:
