@@ -92,6 +92,10 @@ class Line:
     # too narrow to split the line: the words before it and the x where the rest starts. A table may split
     # the line there (a date set close to its event); nothing else uses it.
     label_split: tuple[str, float] | None = None
+    # In a line narrower than a column, each gap wider than a justified space but too narrow to split the line:
+    # the text before it and the x where the rest starts. Two short cells of a table row can be set that close
+    # ("Social Care   March 2024", "Police   Now"); a table splits the line where its columns start.
+    cell_gaps: tuple[tuple[str, float], ...] = ()
     # A line that starts in bold and ends in regular type: its bold words ("Recommendation 1:"), a heading
     # run into its paragraph if the layout step agrees.
     bold_lead: str | None = None
@@ -417,6 +421,7 @@ def _mend_garbled_lines(pdf: pdfium.PdfDocument, pages: list[PageLines], junk: s
                     page.garbled_lines += 1
                     continue
                 line.text, line.font, line.bold_lead, line.label_split = text, OCR_FONT, None, None
+                line.cell_gaps = ()
                 page.ocr_lines += 1
             kept.append(line)
         page.lines = kept
@@ -560,6 +565,9 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         if not line.bold and " " in piece_stripped and _is_bold(textpage, a2):
             lead = _bold_lead(textpage, raw_line, start, a2, b2)
             line.bold_lead = unmask(lead) if lead else lead
+        if not cuts and width <= 0.4 * page_width and " " in piece_stripped:
+            line.cell_gaps = tuple((unmask(before), x) for before, x in
+                                   _narrow_gaps(textpage, raw_line, start, a2, b2, line.size))
         if _DATE_START.match(line.text) and " " in line.text:  # checking every line would be slow
             split = _label_split(textpage, raw_line, start, a2, b2, line.size)
             line.label_split = (unmask(split[0]), split[1]) if split else None
@@ -708,6 +716,14 @@ def _label_split(textpage, raw_line: str, start: int, first: int, last: int, siz
         if before is not None and following is not None and following[0] - before[2] > _LABEL_GAP * size:
             return raw_line[first - start:space - start], following[0]
     return None
+
+
+def _narrow_gaps(textpage, raw_line: str, start: int, first: int, last: int, size: float):
+    """(the text before it, the x where the rest starts) for each gap wider than ``_LABEL_GAP`` font sizes."""
+    for space, after in _spaces(raw_line, start, first, last):
+        x = tight_box(textpage, after)[0]
+        if x - tight_box(textpage, space - 1)[2] > _LABEL_GAP * size:
+            yield raw_line[first - start:space - start], x
 
 
 def table_text(rows: list[list[str]]) -> str:

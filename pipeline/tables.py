@@ -19,6 +19,7 @@ reading-order step. A two-column table also needs its first column to hold label
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 
 from pipeline.pdflines import OCR_FONT, Line, PageLines, table_text
@@ -28,6 +29,8 @@ MIN_COLUMNS = 2
 # A paragraph number or bullet set apart from its text: "4.2", "12.", "(b)", "iv)", "•".
 _MARKER = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.):]?|[•●▪◦‣∙·\-–—*>])$", re.IGNORECASE)
 _ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]?$")
+_NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
 LABEL_WORDS = 5  # words: the most a first-column cell of a two-column table holds ("Tuesday 12 March 2019")
 ALIGN = 3.0  # points: how far a cell may start from its column's x
 OCR_SIZE_SPREAD = 0.3  # share of its size by which an OCR row may differ from the first row and stay in the table
@@ -37,7 +40,7 @@ SHORT_CELL = 3  # words: a table has a column of short cells before its last; li
 
 def merge_unruled_tables(page: PageLines) -> None:
     """Replace the lines of each unruled table on ``page`` with one line of kind ``table`` (in place)."""
-    rows, split_from = _split_labels(rows_of([ln for ln in page.lines if ln.kind == "text"]))
+    rows, split_from = _split_cells(*_split_labels(rows_of([ln for ln in page.lines if ln.kind == "text"])))
     taken: set[int] = set()
     tables: list[Line] = []
     i = 0
@@ -78,11 +81,43 @@ def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, L
         if line.label_split is not None and line.text.startswith(line.label_split[0]):
             label, x = line.label_split
             if sum(abs(a - line.x0) <= ALIGN and abs(b - x) <= ALIGN for a, b in starts) >= 2:
-                left = dataclasses.replace(line, text=label, x1=x - 1, label_split=None)
-                right = dataclasses.replace(line, text=line.text[len(label):].strip(), x0=x, label_split=None)
+                left = dataclasses.replace(line, text=label, x1=x - 1, label_split=None, cell_gaps=())
+                right = dataclasses.replace(line, text=line.text[len(label):].strip(), x0=x, label_split=None,
+                                            cell_gaps=())
                 split_from.update({id(left): line, id(right): line})
                 row = [left, right, *row[1:]]
         out.append(row)
+    return out, split_from
+
+
+def _split_cells(rows: list[list[Line]], split_from: dict[int, Line]) -> tuple[list[list[Line]], dict[int, Line]]:
+    """Split a piece holding two short cells set too close to come apart ("Police   Now"), at a gap (see
+    ``Line.cell_gaps``) where at least two rows of two or more pieces have a piece start: where a column
+    starts. Cells that run together are the shortest of their table's rows, so the other rows show the columns.
+
+    Returns the rows and ``split_from`` with each new piece added, mapped to the line it came from.
+    """
+    starts = [ln.x0 for row in rows if len(row) >= 2 for ln in row]
+
+    def column_at(x: float) -> bool:
+        return sum(abs(start - x) <= ALIGN for start in starts) >= 2
+
+    out = []
+    for row in rows:
+        pieces = []
+        for line in row:
+            cuts = [(before, x) for before, x in line.cell_gaps if column_at(x) and line.text.startswith(before)]
+            if not cuts or not column_at(line.x0):
+                pieces.append(line)
+                continue
+            source = split_from.get(id(line), line)
+            bounds = [(0, line.x0), *((len(before), x) for before, x in cuts)]
+            for (a, x), (b, next_x) in zip(bounds, [*bounds[1:], (len(line.text), line.x1 + 1)], strict=True):
+                piece = dataclasses.replace(line, text=line.text[a:b].strip(), x0=x, x1=next_x - 1, cell_gaps=(),
+                                            label_split=None)
+                split_from[id(piece)] = source
+                pieces.append(piece)
+        out.append(pieces)
     return out, split_from
 
 
@@ -103,31 +138,46 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
     if len(first) < MIN_COLUMNS:
         return None
     columns = [ln.x0 for ln in first]
-    cells = [[ln.text for ln in first]]
-    full_rows = 1
     end = start + 1
-    previous = first
     while end < len(rows):
         row = rows[end]
         slots = [_column(ln.x0, columns) for ln in row]
-        gap = row[0].bottom - previous[0].bottom
+        gap = row[0].bottom - rows[end - 1][0].bottom
         if (None in slots or len(set(slots)) != len(slots) or gap > 2.6 * first[0].size
                 or abs(row[0].size - first[0].size) > _size_tolerance(first[0])):  # a heading ends the table
             break
-        if 0 in slots and not (gap <= WRAP_PITCH * row[0].size and _carries_on(row, slots, len(columns))):
+        end += 1
+    entry = _entry_column(rows[start:end], columns)
+    if len(columns) == 2 and entry == 0:  # two columns of running text, or a list beside its labels
+        return None
+    cells = [[ln.text for ln in first]]
+    full_rows = 1
+    for previous, row in itertools.pairwise(rows[start:end]):
+        slots = [_column(ln.x0, columns) for ln in row]
+        gap = row[0].bottom - previous[0].bottom
+        if 0 in slots and not (gap <= WRAP_PITCH * row[0].size and _carries_on(row, slots, entry, cells[-1][entry])):
             # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
             full_rows += len(row) >= min(len(columns), 3)
         for ln, slot in zip(row, slots, strict=True):
             cell = cells[-1][slot]
             cells[-1][slot] = f"{cell} {ln.text}".strip()
-        previous = row
-        end += 1
-    if full_rows < MIN_ROWS or _running_text(rows[start:end], columns):
+    if full_rows < MIN_ROWS or _running_text(rows[start:end], columns, entry):
         return None
     if len(columns) == 2 and not _label_column(rows[start:end], columns):
         return None
     return start, end, cells
+
+
+def _entry_column(rows: list[list[Line]], columns: list[float]) -> int:
+    """The column of entries, the one cell of a row that runs on over several lines: the column with the most
+    words, the last on a tie. A chronology's event comes last; an action plan's action can come first, beside
+    its agency and timescale."""
+    words = [0] * len(columns)
+    for row in rows:
+        for ln in row:
+            words[_column(ln.x0, columns)] += len(ln.text.split())
+    return max(range(len(columns)), key=lambda index: (words[index], index))
 
 
 def _size_tolerance(line: Line) -> float:
@@ -136,13 +186,23 @@ def _size_tolerance(line: Line) -> float:
     return OCR_SIZE_SPREAD * line.size if line.font == OCR_FONT else 1.0
 
 
-def _carries_on(row: list[Line], slots: list[int], columns: int) -> bool:
+def _carries_on(row: list[Line], slots: list[int], entry: int, entry_so_far: str) -> bool:
     """Whether a row with a piece in the first column, set one line below the row above, is still that row,
     wrapped: its first cell went onto a second line ("September" over "2012") beside the entry's own next
     line, which carries on in mid sentence (starts in lower case). An entry of a new row opens with a
-    capital, a digit or a quotation mark."""
-    last = [ln for ln, slot in zip(row, slots, strict=True) if slot == columns - 1]
-    return columns > 1 and len(row) >= 2 and bool(last) and last[0].text[:1].islower()
+    capital, a digit or a quotation mark.
+
+    When the entries are the first column, the piece there is the entry's own next line, alone or beside the
+    short cells' next lines. It also carries on after a line that ends mid sentence ("... work with the" over
+    "Northshire Police"), unless it opens with a number ("2.", "3)"): the next of a numbered list of actions.
+    """
+    pieces = [ln for ln, slot in zip(row, slots, strict=True) if slot == entry]
+    if not pieces:
+        return False
+    text = pieces[0].text
+    if text[:1].islower():
+        return True
+    return entry == 0 and not _SENTENCE_END.search(entry_so_far) and not _NUMBERED.match(text)
 
 
 def _column(x: float, columns: list[float]) -> int | None:
@@ -152,10 +212,12 @@ def _column(x: float, columns: list[float]) -> int | None:
     return None
 
 
-def _running_text(rows: list[list[Line]], columns: list[float]) -> bool:
-    """Whether the columns read as running text: no column but the last holds short cells (a date, an
-    agency: a median of ``SHORT_CELL`` words or fewer), as a table's first columns do."""
-    for index in range(len(columns) - 1):
+def _running_text(rows: list[list[Line]], columns: list[float], entry: int) -> bool:
+    """Whether the columns read as running text: no column but the entries' holds short cells (a date, an
+    agency: a median of ``SHORT_CELL`` words or fewer), as a table's other columns do."""
+    for index in range(len(columns)):
+        if index == entry:
+            continue
         words = sorted(len(ln.text.split()) for row in rows for ln in row if _column(ln.x0, columns) == index)
         if words and words[len(words) // 2] <= SHORT_CELL:
             return False

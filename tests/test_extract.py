@@ -2045,6 +2045,47 @@ def test_three_columns_of_running_text_are_not_a_table(tmp_path: Path) -> None:
     assert "table" not in {b.kind for b in extract_pdf(path).blocks}
 
 
+ACTIONS = [
+    ("Action", "Lead", "By when"),
+    ("1. The board should check that midwives ask every expectant father about his own history of care.",
+     "Eastvale Local Safeguarding Board", "Within 9 months"),
+    ("2. Early help teams should hold a joint visit whenever a family declines three offers of support in a row.",
+     "Early Help Service", "June 2026"),
+    ("3. Ambulance crews should pass on concerns seen at the door.", "Ambulance", "Now"),
+    ("4. Nurseries should tell the named worker when a child has been collected late more than twice.",
+     "Childcare", "October 2026"),
+]
+
+
+@pytest.mark.parametrize("style", [
+    [("LINEABOVE", (0, 0), (-1, 0), 1, "black"), ("LINEBELOW", (0, 0), (-1, -1), 0.5, "black")],  # rules only
+    [("BACKGROUND", (0, 0), (-1, 0), "#203864"), ("ROWBACKGROUNDS", (0, 1), (-1, -1), ["#e8eef7", "white"])],
+], ids=["horizontal-rules", "shaded-rows"])
+def test_a_table_whose_first_column_is_the_long_one_keeps_its_rows_without_vertical_rules(
+        tmp_path: Path, style: list) -> None:
+    # An action plan in Word's light or banded styles: no vertical rules, so pdfplumber finds no table, and
+    # the long first column wraps beside two short ones. It was read as a column of paragraphs beside
+    # agencies and dates run together line by line, its last row stuck to the paragraph after it.
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    body = getSampleStyleSheet()["BodyText"]
+    header = ParagraphStyle("header", parent=body, fontName="Helvetica-Bold",
+                            textColor="white" if any(s[0] == "BACKGROUND" for s in style) else "black")
+    cells = [[Paragraph(text, header if i == 0 else body) for text in row] for i, row in enumerate(ACTIONS)]
+    table = Table(cells, colWidths=[250, 130, 80])
+    table.setStyle(TableStyle([*style, ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    path = tmp_path / "actions.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("Actions agreed", getSampleStyleSheet()["Heading1"]),
+        Paragraph("The board agreed these actions with each lead agency at its spring meeting.", body), table,
+        Spacer(1, 12), Paragraph("Progress will be reported to the board every quarter.", body)])
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"], blocks
+    assert blocks[2].text.split("\n") == [" | ".join(row) for row in ACTIONS]
+    assert blocks[3].text == "Progress will be reported to the board every quarter."
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED_PDF.parent / "bristol-nspcc-reunification-literature-review.txt").exists(),
                     reason="../shared corpus not present")
