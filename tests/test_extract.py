@@ -1881,6 +1881,29 @@ def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> N
     assert {p.section for p in segment("unruled", blocks)} == {"Findings"}
 
 
+def test_a_header_row_in_body_type_of_one_word_cells_is_the_table_s_first_row(tmp_path: Path) -> None:
+    # "Date   Agency   Event" in regular type: three one-word cells far apart, narrower than a column, with no
+    # ordinary space to show they are cells rather than a justified line. They stayed one piece, read as a
+    # paragraph above the table (on every page of a long chronology that repeats its header).
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "header.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "Findings", 14), (60, 740, "Date", 10), (140, 740, "Agency", 10), (260, 740, "Event", 10)]
+    y = 722
+    for date, agency, event in CHRONOLOGY:
+        lines += [(60, y, date, 10), (140, y, agency, 10)]
+        for part in event:
+            lines.append((260, y, part, 10))
+            y -= 15
+    _draw(pdf, lines)
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "table"]
+    assert blocks[1].text.split("\n") == ["Date | Agency | Event", *[f"{date} | {agency} | {' '.join(event)}"
+                                                                     for date, agency, event in CHRONOLOGY]]
+
+
 ACTION_PLAN = [
     ("1", ["Health visitors should ask who else lives in the", "home at every contact."], "Health visits", "3 months"),
     ("2", ["Schools should pass on attendance worries when", "a child has a plan."], "Education", "April 2025"),
