@@ -196,6 +196,8 @@ class Passage:
     char_start: int
     char_end: int
     sentences: tuple[Sentence, ...] = field(default=())
+    # made of the review's footnotes (sources, definitions, survey counts): searched and shown, never tagged
+    footnote: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
                     char_start=piece.start + chunk_start,
                     char_end=piece.start + chunk_end,
                     sentences=tuple(sentences),
+                    footnote=piece.kind == "footnote",
                 )
             )
     return passages
@@ -259,6 +260,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
             and last.box == piece.box
             and last.kind != "table"
             and piece.kind != "table"
+            and (last.kind == "footnote") == (piece.kind == "footnote")  # notes never join the text they annotate
             and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind
                  or (item and list_open))
             and not (_numbered_sentence(last.text.rsplit(BLOCK_SEPARATOR, 1)[-1]) and _numbered_sentence(piece.text))

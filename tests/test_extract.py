@@ -251,6 +251,18 @@ def test_passages_cut_from_a_paragraph_over_a_page_break_are_given_their_own_pag
     assert [(p.page_start, p.page_end) for p in cut] == [(6, 7), (7, 7)]
 
 
+def test_footnotes_make_passages_of_their_own_marked_as_footnotes_and_left_untagged() -> None:
+    from pipeline.themes.sections import untagged_passages
+
+    blocks = [Block("heading", "Findings", 2, 2, 1), Block("paragraph", "The referral was not shared.", 2, 2),
+              Block("footnote", "1 Section 47 of the Children Act 1989 sets out the duty to make enquiries.", 2, 2),
+              Block("paragraph", "The school was not told.", 3, 3)]
+    passages = segment("notes", blocks)
+    assert [(p.text[:12], p.footnote) for p in passages] == [
+        ("The referral", False), ("1 Section 47", True), ("The school w", False)]  # short, yet never merged
+    assert untagged_passages(passages) == {passages[1].passage_id}
+
+
 def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -> None:
     # Word sets a second-level bullet as the letter "o" (in Courier New) a tab before its text. It was read as a
     # word, and the sub-items ran on inside the item above ("...; o the record says ...").

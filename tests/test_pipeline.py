@@ -276,6 +276,18 @@ def test_passages_on_how_a_review_was_done_carry_no_theme(demo_db) -> None:
     assert not both.any()
     # a passage on how a review was commissioned, outside a method section: the model tags it, the rule drops it
     assert commissioned and all(count == 0 and model.labels([text])[0] for text, count in commissioned)
+    # footnotes (sources, definitions of the law) are stored and searched but never tagged, though the model
+    # alone would tag some of them
+    notes = [p for pdf in sorted((ROOT / "corpus_manifest" / "demo").glob("*.pdf"))
+             if pdf.stem in ("harrowden-2015-child-s", "ashcombe-2020-child-l", "northmoor-2016-child-d")
+             for p in segment(pdf.stem, extract_pdf(pdf).blocks) if p.footnote]
+    assert len(notes) >= 4 and any(model.labels([p.text])[0] for p in notes)
+    con = duckdb.connect(str(db), read_only=True)
+    stored = con.execute("SELECT passage_id, (SELECT count(*) FROM passage_themes t WHERE t.passage_id = "
+                         "p.passage_id) FROM passages p WHERE passage_id IN (SELECT unnest(?))",
+                         [[p.passage_id for p in notes]]).fetchall()
+    con.close()
+    assert len(stored) == len(notes) and all(count == 0 for _, count in stored)
 
 
 @pytest.mark.slow
