@@ -35,7 +35,7 @@ show findings --containing information
 show topics fit
 show topics show
 show export --theme legal_powers --format md --out outputs/legal_powers.md
-sed -n 1,19p outputs/legal_powers.md
+sed -n 1,20p outputs/legal_powers.md
 show trends
 show trends --measure passages
 show report --area Northmoor --year 2021 --out outputs/northmoor-2021.html
