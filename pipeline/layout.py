@@ -740,8 +740,25 @@ def shifted(page_breaks: tuple[tuple[int, int], ...], by: int) -> tuple[tuple[in
     return tuple((offset + by, page) for offset, page in page_breaks)
 
 
+# A paragraph of at least this many characters that stops mid-sentence is carried on by a next one opening
+# with a bracket: the year of a citation ("Ward et al." / "(2012) found ...") or its source ("families'" /
+# "(Fuller 2005, p. 4)."). A shorter one may be a label, whose next paragraph is an aside.
+_BRACKET_GOES_ON = 80
+
+
+def _goes_on(text: str, following: str) -> bool:
+    """Whether a paragraph ``following`` one that ends mid-sentence reads as that sentence going on: it starts
+    in lower case, or (after a paragraph of some length) with an opening bracket.
+
+    >>> _goes_on("x" * 80 + " as shown by Ward et al.", "(2012) found that ..."), _goes_on("Key points", "(a) one")
+    (True, False)
+    """
+    return following[:1].islower() or (following[:1] == "(" and len(text.rstrip()) >= _BRACKET_GOES_ON)
+
+
 def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
-    """Join a paragraph that starts in lower case to the paragraph just before it when that one stops mid-sentence.
+    """Join a paragraph that starts in lower case (or with a bracket: a citation's year or source, see
+    ``_goes_on``) to the paragraph just before it when that one stops mid-sentence.
 
     Some documents leave a paragraph gap in the middle of a sentence: a page break of the document the PDF was
     made from kept as a blank line, or text set round a picture. Read as two paragraphs, the sentence would be
@@ -759,7 +776,7 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
     for block in blocks:
         last = out[-1] if out else None
         if (last is not None and last.kind == block.kind == "paragraph" and last.box == block.box
-                and 0 <= block.page_start - last.page_end <= 1 and block.text[:1].islower()
+                and 0 <= block.page_start - last.page_end <= 1 and _goes_on(last.text, block.text)
                 and not last.text.rstrip().endswith("-") and not _closes(last.text, block.text)):
             head = len(last.text.rstrip()) + 1
             moved = () if block.page_start == last.page_end else ((head, block.page_start),)

@@ -251,6 +251,26 @@ def test_passages_cut_from_a_paragraph_over_a_page_break_are_given_their_own_pag
     assert [(p.page_start, p.page_end) for p in cut] == [(6, 7), (7, 7)]
 
 
+def test_a_citation_carried_over_a_paragraph_gap_stays_in_its_sentence() -> None:
+    """A paragraph gap inside a citation ("... shown by Ward et al." / "(2012) found that ...", "... the
+    families'" / "(Fuller 2005, p. 4).") splits no sentence; a bracket after a full stop, or after a short
+    label, still starts a paragraph of its own."""
+    lead = "Studies of children returning home from care reached similar conclusions, as shown by Ward et al."
+    blocks = [Block("paragraph", lead, 8, 8), Block("paragraph", "(2012) found that support ended early.", 8, 8),
+              Block("paragraph", "Reviews of returns from care stressed the hopes, fears and plans of the "
+                                 "families\u2019", 9, 9),
+              Block("paragraph", "(Fuller 2005, p. 4). Practice varied.", 9, 9),
+              Block("paragraph", "Costs rose in every area studied by the team that year.", 9, 9),
+              Block("paragraph", "(See the appendix for the costs.)", 9, 9),
+              Block("paragraph", "Key points", 10, 10), Block("paragraph", "(a) Plans were late.", 10, 10)]
+    joined = [b.text for b in join_broken_paragraphs(blocks)]
+    assert joined == [f"{lead} (2012) found that support ended early.",
+                      "Reviews of returns from care stressed the hopes, fears and plans of the families\u2019 "
+                      "(Fuller 2005, p. 4). Practice varied.",
+                      "Costs rose in every area studied by the team that year.", "(See the appendix for the costs.)",
+                      "Key points", "(a) Plans were late."]
+
+
 def test_footnotes_make_passages_of_their_own_marked_as_footnotes_and_left_untagged() -> None:
     from pipeline.themes.sections import untagged_passages
 
