@@ -49,6 +49,7 @@ _NAMES = "|".join((
     r"glossary(?:\s+of\s+terms)?",
     r"(?:list\s+of\s+)?abbreviations",
     r"references|bibliography",
+    r"(?:end|foot)?notes",
     r"(?:table\s+of\s+)?contents",
 ))
 _UNTAGGED = re.compile(rf"\s*{_NUMBER}(?:{_NAMES})(?:\s*(?:,|and|&)\s*(?:{_NAMES}))*\s*[.:]?\s*", re.IGNORECASE)
@@ -57,7 +58,7 @@ _UNTAGGED = re.compile(rf"\s*{_NUMBER}(?:{_NAMES})(?:\s*(?:,|and|&)\s*(?:{_NAMES
 def is_untagged_section(heading: str | None) -> bool:
     """Whether a section heading names how the review was done: its method, terms of reference, key lines of
     enquiry or questions, purpose, reasons, scope or remit, period, reviewers, sources, limitations, parallel processes,
-    acknowledgements, glossary, abbreviations, references or contents (the whole heading, numbering aside).
+    acknowledgements, glossary, abbreviations, references, notes or contents (the whole heading, numbering aside).
 
     A section about the family's part in the review is not on the list (what a parent told the reviewer about
     the help the family had is often a finding), nor is one about the circumstances that led to the review.
@@ -71,6 +72,8 @@ def is_untagged_section(heading: str | None) -> bool:
     ...                                  "2. Period under review and reasons", "Parallel processes", "Lead reviewers",
     ...                                  "Purpose of the review", "2. Remit and approach", "The remit of the review")]
     [True, True, True, True, True, True, True, True, True]
+    >>> [is_untagged_section(h) for h in ("Notes", "8. Endnotes", "Notes and references", "Notes of the meeting")]
+    [True, True, True, False]
     >>> [is_untagged_section(h) for h in ("The child protection process", "Finding 2: Methods of control",
     ...                                  "Scope for improvement", "Introduction", "Reasons for the delay",
     ...                                  "Review of the child protection plan", "Circumstances leading to the review",
