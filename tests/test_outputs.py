@@ -371,6 +371,7 @@ def test_trends_json_has_one_record_per_year(db: Path):
     records = [json.loads(line) for line in result.output.splitlines()]
     assert [(r["year"], r["reviews_with_theme"], r["reviews_in_year"]) for r in records] == [
         (2019, 0, 1), (2020, 1, 1), (2021, 0, 1), (2022, 0, 1)]
+    assert all(r["few_reviews"] is True for r in records)  # one review a year: as the tables and chart say
 
 
 # --------------------------------------------------------------------------- report

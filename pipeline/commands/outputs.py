@@ -395,6 +395,7 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
     """
     from pipeline.outputs.trends import (
         CHART_SUFFIXES,
+        FEW_REVIEWS,
         TABLE_SUFFIXES,
         format_trends,
         plot_trends,
@@ -409,7 +410,8 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
                                review_type=review_type, area=area)
     if as_json:
         for record in frame.to_dict(orient="records"):
-            _echo_json(record)
+            # as in the CSV and Excel tables: whether the year rests on too few reviews for its shares to hold
+            _echo_json({**record, "few_reviews": bool(record["reviews_in_year"] < FEW_REVIEWS)})
     else:
         click.echo(format_trends(frame, info, measure.lower()))
     if out is not None and out.suffix.lower() in CHART_SUFFIXES:
