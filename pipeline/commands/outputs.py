@@ -339,8 +339,11 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
     if result.text is not None:
         click.echo(result.text, nl=False)
         if (fmt or "csv").lower() == "csv":
-            click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly): "
-                       + json.dumps(result.provenance, ensure_ascii=False, default=str), err=True)
+            from pipeline.outputs.common import provenance_lines
+
+            click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly; with --out FILE.csv it "
+                       "is saved beside it as JSON):\n" + "\n".join(f"  {line}" for line in
+                                                                provenance_lines(result.provenance)), err=True)
         return
     within, section = result.provenance["reviews"], result.provenance.get("section")
     passages = f"{result.rows} passage{'' if result.rows == 1 else 's'}"
