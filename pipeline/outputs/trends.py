@@ -187,6 +187,26 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
     return None
 
 
+TABLE_WIDTH = 120  # characters: what a terminal window shows without wrapping a line
+
+
+def _year_blocks(widths: list[int], width: int = TABLE_WIDTH) -> list[list[int]]:
+    """The year columns (indices after the theme column) in runs that fit ``width`` beside the theme column.
+
+    >>> _year_blocks([20] + [8] * 12, width=70)
+    [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]
+    """
+    blocks: list[list[int]] = [[]]
+    used = widths[0]
+    for i in range(1, len(widths)):
+        if blocks[-1] and used + 2 + widths[i] > width:
+            blocks.append([])
+            used = widths[0]
+        blocks[-1].append(i)
+        used += 2 + widths[i]
+    return blocks
+
+
 def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "reviews") -> str:
     """A table for people: a row per theme, a column per year, 'number with the theme (share of those read)'.
 
@@ -197,20 +217,20 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
     header, rows = _wide(frame, measure)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells))
+    def line(cells: list[str], columns: list[int]) -> str:
+        return "  ".join(cells[i].ljust(widths[0]) if i == 0 else cells[i].rjust(widths[i]) for i in columns)
 
     kept = info.get("reviews", "all")
     out = [
         f"{unit.capitalize()} carrying each theme, by year: number of {unit} (share of the {unit} read that year).",
         *([f"Reviews kept by the filters: {kept}."] if kept != "all" else []),
         _definition(info, measure),
-        "",
-        line(header),
-        line(["-" * w for w in widths]),
-        line(rows[0]),
-        *[line(row) for row in rows[1:]],
     ]
+    # Many years make a table wider than a terminal: the years are set out in blocks that fit, one under another.
+    for block in _year_blocks(widths):
+        columns = [0, *block]
+        out += ["", line(header, columns), line(["-" * w for w in widths], columns),
+                *[line(row, columns) for row in rows]]
     for note in _notes(frame, measure):
         out += ["", note]
     generated = shown_time(info["generated_at"])
