@@ -166,7 +166,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                f"(score = {SCORE_KINDS[kind]}).")
     if result.more:
         these = "this one" if len(hits) == 1 else f"these {len(hits)}"
-        click.echo(f"More passages match than {these}: --limit {_more_limit(limit)} shows more.")
+        click.echo(f"More passages match than {these}: --limit {_more_limit(limit)} shows up to {_more_limit(limit)} "
+                   "(add --out FILE.xlsx to save them as a table).")
     click.echo()
     for number, hit in enumerate(hits, start=1):
         click.echo(_format_hit(number, hit, names))
