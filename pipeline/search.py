@@ -484,6 +484,9 @@ class SimilarHit:
         return asdict(self)
 
 
+_HYPHENATED = re.compile(r"\b\w+(?:-\w+)+\b")
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     """What a search string asks for: the words to rank by and the phrases that must appear as written."""
@@ -752,9 +755,14 @@ class Searcher:
         except duckdb.Error:  # no full-text index here
             return ()
         absent = {w for w, _, common, termid in rows if termid is None and not common}
+        # a part of a hyphenated word ("co" of "co-sleeping") whose other parts are found: the search reads the
+        # parts as words, and the passages spell the whole with the parts apart or as one ("co sleeping")
+        found_with = {part for compound in _HYPHENATED.findall(_fold(parsed.text))
+                      for part in compound.split("-") if set(compound.split("-")) - absent}
         missing = []
         for word in typed:
-            if word in absent and word not in covered and not (parsed.also and _SHORT_SECTION.fullmatch(word)):
+            if (word in absent and word not in covered and word not in found_with
+                    and not (parsed.also and _SHORT_SECTION.fullmatch(word))):
                 missing.append(MissingWord(word, self._spellings(word)))
         return tuple(missing)
 

@@ -257,6 +257,10 @@ def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path
         assert search_with_forms(path, query).missing == (), query
     assert [(m.word, m.suggestions) for m in search_with_forms(path, "xyzzy chronolgy").missing] == [
         ("xyzzy", ()), ("chronolgy", ("chronology",))]
+    # a part of a hyphenated word whose other part is found is not "missing" ("co" of "co-chronology");
+    # a hyphenated word none of whose parts is found is
+    assert search_with_forms(path, "co-chronology").missing == ()
+    assert [m.word for m in search_with_forms(path, "zq-xyzzy").missing] == ["zq", "xyzzy"]
     runner = CliRunner()
     result = runner.invoke(search_command, ["safegaurding neglect", "--db", str(path)])
     assert result.exit_code == 0
