@@ -227,10 +227,12 @@ class Pages:
         return webpages.search_page(form, choices, hits, notes=notes, download=download, **shown)
 
     def reviews(self, query: str) -> tuple[HTTPStatus, str]:
-        """Every review in the database, with whether it was read."""
+        """Every review in the database, with whether it was read; ?area=, ?year= and ?unread=1 narrow the list."""
+        fields = _fields(query)
         con, names = self._open()
         try:
-            return HTTPStatus.OK, webpages.reviews_page(con, names)
+            return HTTPStatus.OK, webpages.reviews_page(con, names, fields.get("area", ""), fields.get("year", ""),
+                                                        fields.get("unread", "") == "1")
         finally:
             con.close()
 

@@ -427,7 +427,8 @@ def test_the_results_say_when_more_passages_match_than_the_limit_shows(db: Path)
     assert search_with_forms(db, "information", limit=2).more
     assert not search_with_forms(db, "information", limit=every).more
     capped = CliRunner().invoke(search_command, ["information", "--limit", "2", "--db", str(db)])
-    assert capped.exit_code == 0 and "More passages match than these 2: --limit 100 shows up to 100 (add --out FILE.xlsx to save them as a table)." in capped.output
+    assert capped.exit_code == 0 and ("More passages match than these 2: --limit 100 shows up to 100 (add --out "
+                                      "FILE.xlsx to save them as a table).") in capped.output
     whole = CliRunner().invoke(search_command, ["information", "--limit", str(every), "--db", str(db)])
     assert whole.exit_code == 0 and "More passages match" not in whole.output
     # the theme is named as the taxonomy names it, however it was typed

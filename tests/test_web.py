@@ -26,7 +26,7 @@ from pipeline.commands.outputs import serve_command
 from pipeline.search import search
 from pipeline.store import Store
 from pipeline.web import make_server
-from tests.test_search import THEME_MODEL, build_corpus
+from tests.test_search import CWM_LLWYD, THEME_MODEL, build_corpus
 
 
 @pytest.fixture(scope="module")
@@ -315,8 +315,6 @@ def test_several_people_can_search_at_once(site: str):
 
 
 def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
-    from tests.test_search import CWM_LLWYD
-
     status, body, _ = get(site + "/report")
     assert status == 200 and 'action="/report"' in body
     assert f'<option value="{CWM_LLWYD}">{CWM_LLWYD} (2 reviews, 2020–2022)</option>' in body
@@ -338,6 +336,19 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert body.index("cwm-llwyd-2022-child-w") < body.index("cwm-llwyd-2020-child-t")
     assert "needs OCR (no text could be read)" in body and "could not be read" in body
     assert 'href="/review?id=northmoor-2019-child-d"' in body
+    # a long list is read a part at a time: one area, one year, or the reviews not read
+    assert f'<option value="{CWM_LLWYD}">{CWM_LLWYD} (2)</option>' in body and "only those not read (2)" in body
+    status, body, _ = get(site + "/reviews?" + urlencode({"area": CWM_LLWYD.upper()}))
+    assert status == 200 and "The reviews (2 reviews: " in body and 'href="/reviews">show every review' in body
+    assert "cwm-llwyd-2020-child-t" in body and "northmoor-2019-child-d" not in body
+    assert f'<option value="{CWM_LLWYD}" selected>' in body
+    _, body, _ = get(site + "/reviews?year=2021&area=")
+    assert "northmoor-2021-family-k" in body and "northmoor-2021-child-m" in body and "cwm-llwyd" not in body
+    _, body, _ = get(site + "/reviews?unread=1")
+    assert "The reviews (2 reviews: not read" in body and "northmoor-2021-child-m" in body
+    assert "westhaven-2022-child-r" in body and "northmoor-2019-child-d" not in body
+    _, body, _ = get(site + "/reviews?year=%27%3B%20DROP&area=nowhere")  # values no review has: the whole list
+    assert "The reviews (6 reviews)" in body
 
     status, body, _ = get(site + "/review?id=northmoor-2019-child-d")
     assert status == 200 and "<h2>Child D: a child safeguarding practice review</h2>" in body

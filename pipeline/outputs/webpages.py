@@ -338,7 +338,15 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
 
 _REVIEWS = """
 SELECT review_id, title, area, nation, review_type, year, status, error, pages, passages, themes
-FROM v_review_summary ORDER BY year DESC NULLS LAST, area, title, review_id"""
+FROM v_review_summary
+WHERE ($area IS NULL OR area = $area) AND ($year IS NULL OR year = $year) AND (NOT $unread OR status <> 'ok')
+ORDER BY year DESC NULLS LAST, area, title, review_id"""
+_REVIEW_CHOICES = """
+SELECT 'area' AS kind, area AS value, count(*) AS n FROM v_review_summary WHERE area IS NOT NULL GROUP BY area
+UNION ALL
+SELECT 'year', CAST(year AS VARCHAR), count(*) FROM v_review_summary WHERE year IS NOT NULL GROUP BY year
+UNION ALL
+SELECT 'unread', NULL, count(*) FROM v_review_summary WHERE status <> 'ok'"""
 _REVIEW = "SELECT * FROM v_review_summary WHERE review_id = $1"
 _REVIEW_PASSAGES = f"""
 SELECT p.passage_id, p.seq, p.text, p.page_start, p.page_end, p.section, {read_by_ocr_sql("p")} AS ocr,
@@ -358,21 +366,42 @@ _NOT_READ = {
 }
 
 
-def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str]) -> str:
-    """Every review in the database, newest first, with whether it was read and its commonest themes."""
-    rows = con.execute(_REVIEWS).fetchall()
+def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area: str = "", year: str = "",
+                 unread: bool = False) -> str:
+    """Every review in the database, newest first, with whether it was read and its commonest themes; or those
+    of one area, one year, or those not read (a list of hundreds is read a part at a time)."""
+    choices = con.execute(_REVIEW_CHOICES).fetchall()
+    areas = {value: f"{value} ({n})" for kind, value, n in sorted(choices, key=lambda c: str(c[1]))
+             if kind == "area"}
+    years = {value: f"{value} ({n})" for kind, value, n in sorted(choices, key=lambda c: str(c[1]), reverse=True)
+             if kind == "year"}
+    not_read = next((n for kind, _, n in choices if kind == "unread"), 0)
+    area = next((a for a in areas if a.lower() == area.strip().lower()), "") if area.strip() else ""
+    year = year.strip() if year.strip() in years else ""
+    rows = con.execute(_REVIEWS, {"area": area or None, "year": int(year) if year else None,
+                                  "unread": unread}).fetchall()
     items = []
-    for review_id, title, area, nation, kind, year, status, error, pages, passages, themes in rows:
+    for review_id, title, its_area, nation, kind, its_year, status, error, pages, passages, themes in rows:
         link = "/review?" + urlencode({"id": review_id})
         state = STATUS_WORDS.get(status, status)
         detail = (f"{counted(pages or 0, 'page')}, {counted(passages, 'passage')}" if status == "ok"
                   else _e(error or ""))
         shown = ", ".join(names.get(theme, theme) for theme in (themes or [])[:4])
         items.append(
-            f'<tr><td><a href="{_e(link)}">{_e(title or review_id)}</a></td><td>{_e(area)}</td>'
-            f"<td>{_e(year)}</td><td>{_e(nation)}</td><td>{_e(kind)}</td><td>{_e(state)}"
+            f'<tr><td><a href="{_e(link)}">{_e(title or review_id)}</a></td><td>{_e(its_area)}</td>'
+            f"<td>{_e(its_year)}</td><td>{_e(nation)}</td><td>{_e(kind)}</td><td>{_e(state)}"
             + (f'<br><span class="meta">{detail}</span>' if detail else "") + f"</td><td>{_e(shown)}</td></tr>")
-    body = (f"<h2>The reviews ({counted(len(rows), 'review')})</h2>"
+    narrowed = [part for part in (area, year, "not read" if unread else "") if part]
+    form = (
+        '<form class="search" method="get" action="/reviews"><div class="row">'
+        f'<label>Area <select name="area">{_options(areas, area, "every area")}</select></label>'
+        f'<label>Year <select name="year">{_options(years, year, "every year")}</select></label>'
+        f'<label><input type="checkbox" name="unread" value="1"{" checked" if unread else ""}> only those not '
+        f"read ({not_read})</label>"
+        '<button type="submit">Show</button></div></form>')
+    body = (f"<h2>The reviews ({counted(len(rows), 'review')}"
+            + (f": {_e(', '.join(narrowed))}; <a href=\"/reviews\">show every review</a>" if narrowed else "")
+            + f")</h2>{form}"
             "<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
             f"<th>Commonest themes</th></tr>{''.join(items)}</table>"
             '<p class="muted">Newest first. A review that could not be read says why; `casereview status` in the '
