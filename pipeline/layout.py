@@ -744,6 +744,8 @@ def shifted(page_breaks: tuple[tuple[int, int], ...], by: int) -> tuple[tuple[in
 # with a bracket: the year of a citation ("Ward et al." / "(2012) found ...") or its source ("families'" /
 # "(Fuller 2005, p. 4)."). A shorter one may be a label, whose next paragraph is an aside.
 _BRACKET_GOES_ON = 80
+# ... but not a list's marker: "(b) share ... ; and" / "(c) seek ..." are items, each a paragraph.
+_BRACKETED_MARKER = re.compile(r"\((?:[a-zA-Z]|[ivxlc]{1,6}|\d{1,3})\)\s")
 
 
 def _goes_on(text: str, following: str) -> bool:
@@ -752,8 +754,12 @@ def _goes_on(text: str, following: str) -> bool:
 
     >>> _goes_on("x" * 80 + " as shown by Ward et al.", "(2012) found that ..."), _goes_on("Key points", "(a) one")
     (True, False)
+    >>> _goes_on("(b) share a change of address with the health visitor and the school within five days; and",
+    ...          "(c) seek the child's views.")
+    False
     """
-    return following[:1].islower() or (following[:1] == "(" and len(text.rstrip()) >= _BRACKET_GOES_ON)
+    return following[:1].islower() or (following[:1] == "(" and len(text.rstrip()) >= _BRACKET_GOES_ON
+                                        and not _BRACKETED_MARKER.match(following))
 
 
 def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:

@@ -152,10 +152,15 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
         return None
     cells = [[ln.text for ln in first]]
     full_rows = 1
+    entry_lines = [ln for row in rows[start:end] for ln in row if _column(ln.x0, columns) == entry]
+    shape = _EntryShape(right=max(ln.x1 for ln in entry_lines),
+                        numbered=sum(bool(_NUMBERED.match(ln.text)) for ln in entry_lines) >= 2)
     for previous, row in itertools.pairwise(rows[start:end]):
         slots = [_column(ln.x0, columns) for ln in row]
         gap = row[0].bottom - previous[0].bottom
-        if 0 in slots and not (gap <= WRAP_PITCH * row[0].size and _carries_on(row, slots, entry, cells[-1][entry])):
+        above = next((ln for ln in reversed(previous) if _column(ln.x0, columns) == entry), None)
+        if 0 in slots and not (gap <= WRAP_PITCH * row[0].size
+                               and _carries_on(row, slots, entry, cells[-1][entry], above, shape)):
             # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
             full_rows += len(row) >= min(len(columns), 3)
@@ -186,15 +191,27 @@ def _size_tolerance(line: Line) -> float:
     return OCR_SIZE_SPREAD * line.size if line.font == OCR_FONT else 1.0
 
 
-def _carries_on(row: list[Line], slots: list[int], entry: int, entry_so_far: str) -> bool:
+@dataclasses.dataclass(frozen=True)
+class _EntryShape:
+    """What the entries of a table whose entries are its first column look like: how far right their lines
+    run, and whether they are numbered ("1. ...", "2) ...")."""
+
+    right: float
+    numbered: bool
+
+
+def _carries_on(row: list[Line], slots: list[int], entry: int, entry_so_far: str, above: Line | None,
+                shape: _EntryShape) -> bool:
     """Whether a row with a piece in the first column, set one line below the row above, is still that row,
     wrapped: its first cell went onto a second line ("September" over "2012") beside the entry's own next
     line, which carries on in mid sentence (starts in lower case). An entry of a new row opens with a
     capital, a digit or a quotation mark.
 
     When the entries are the first column, the piece there is the entry's own next line, alone or beside the
-    short cells' next lines. It also carries on after a line that ends mid sentence ("... work with the" over
-    "Northshire Police"), unless it opens with a number ("2.", "3)"): the next of a numbered list of actions.
+    short cells' next lines. Where the entries are numbered, only a number ("2.", "3)") starts a row: an
+    action of two sentences stays one. Otherwise a line opening with a capital carries on only a line set in
+    the same type (a bold heading row never runs into the first entry) that ran to the column's right edge
+    mid sentence ("... work with the" over "Northshire Police"): a short line ended its entry, however it ends.
     """
     pieces = [ln for ln, slot in zip(row, slots, strict=True) if slot == entry]
     if not pieces:
@@ -202,7 +219,13 @@ def _carries_on(row: list[Line], slots: list[int], entry: int, entry_so_far: str
     text = pieces[0].text
     if text[:1].islower():
         return True
-    return entry == 0 and not _SENTENCE_END.search(entry_so_far) and not _NUMBERED.match(text)
+    if entry != 0 or _NUMBERED.match(text):
+        return False
+    if shape.numbered:
+        return True
+    if above is None or above.bold != pieces[0].bold:
+        return False
+    return above.x1 >= shape.right - 3 * above.size and not _SENTENCE_END.search(entry_so_far)
 
 
 def _column(x: float, columns: list[float]) -> int | None:

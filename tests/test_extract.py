@@ -262,13 +262,16 @@ def test_a_citation_carried_over_a_paragraph_gap_stays_in_its_sentence() -> None
               Block("paragraph", "(Fuller 2005, p. 4). Practice varied.", 9, 9),
               Block("paragraph", "Costs rose in every area studied by the team that year.", 9, 9),
               Block("paragraph", "(See the appendix for the costs.)", 9, 9),
-              Block("paragraph", "Key points", 10, 10), Block("paragraph", "(a) Plans were late.", 10, 10)]
+              Block("paragraph", "Key points", 10, 10), Block("paragraph", "(a) Plans were late.", 10, 10),
+              Block("paragraph", "(b) that schools pass on to children's social care any concern about a child "
+                                 "in need plan; and", 10, 10),
+              Block("paragraph", "(c) that the police share what they know.", 10, 10)]
     joined = [b.text for b in join_broken_paragraphs(blocks)]
     assert joined == [f"{lead} (2012) found that support ended early.",
                       "Reviews of returns from care stressed the hopes, fears and plans of the families\u2019 "
                       "(Fuller 2005, p. 4). Practice varied.",
                       "Costs rose in every area studied by the team that year.", "(See the appendix for the costs.)",
-                      "Key points", "(a) Plans were late."]
+                      "Key points", "(a) Plans were late.", blocks[-2].text, blocks[-1].text]  # items stay apart
 
 
 def test_footnotes_make_passages_of_their_own_marked_as_footnotes_and_left_untagged() -> None:
@@ -2139,6 +2142,41 @@ def test_a_table_whose_first_column_is_the_long_one_keeps_its_rows_without_verti
     assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"], blocks
     assert blocks[2].text.split("\n") == [" | ".join(row) for row in ACTIONS]
     assert blocks[3].text == "Progress will be reported to the board every quarter."
+
+
+TWO_SENTENCES = [*ACTIONS[:2], ("3. Ambulance crews should pass on concerns seen at the door. Each crew should "
+                                 "record who it told, and when, in the patient report form.", "Ambulance", "Now"),
+                 *ACTIONS[4:]]
+UNNUMBERED = [("Action", "Lead", "By when"),
+              ("Check that midwives ask every expectant father about his own history of care",
+               "Eastvale Local Safeguarding Board", "Within 9 months"),
+              ("Hold a joint visit whenever a family declines three offers of support in a row",
+               "Early Help Service", "June 2026"),
+              ("Pass on concerns seen at the door", "Ambulance", "Now"),
+              ("Tell the named worker when a child has been collected late more than twice", "Childcare",
+               "October 2026")]
+
+
+@pytest.mark.parametrize("rows", [TWO_SENTENCES, UNNUMBERED], ids=["numbered-two-sentences", "unnumbered"])
+def test_an_action_table_set_without_cell_padding_keeps_its_header_and_rows(tmp_path: Path, rows: list) -> None:
+    # Word tables often have no space above or below a cell's text, so a new row is one line below the last.
+    # The bold header ran into the first action ("Action Check that ... | Lead Eastvale ..."), unnumbered
+    # actions that end in no full stop ran into one another until no table was left, and the second
+    # sentence of a numbered action became a row of its own.
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    body = getSampleStyleSheet()["BodyText"]
+    header = ParagraphStyle("header", parent=body, fontName="Helvetica-Bold")
+    table = Table([[Paragraph(text, header if i == 0 else body) for text in row] for i, row in enumerate(rows)],
+                  colWidths=[250, 130, 80])
+    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    path = tmp_path / "actions.pdf"
+    SimpleDocTemplate(str(path)).build([Paragraph("The board agreed these actions at its spring meeting.", body),
+                                        table])
+    tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
+    assert len(tables) == 1 and tables[0].text.split("\n") == [" | ".join(row) for row in rows]
 
 
 @pytest.mark.slow
