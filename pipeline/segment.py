@@ -54,6 +54,11 @@ class _Piece:
         return page_at(first), max(page_at(first), page_at(last))
 
 
+# A footnote opens with its mark ("12 ", "* ", "† ", "iv "): text in small type at the foot of a page
+# without one may be body text set small (an appendix of quotes), which is tagged as text is.
+_NOTE_MARK = re.compile(r"\s*(?:\d{1,3}|[ivxl]{1,5}|[*\u2020\u2021\u00a7]+)[.)]?\s")
+
+
 def full_text(blocks: list[Block]) -> str:
     """The review's text: its blocks joined by blank lines (passage offsets point into this)."""
     return BLOCK_SEPARATOR.join(block.text for block in blocks)
@@ -93,7 +98,7 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
                     char_start=piece.start + chunk_start,
                     char_end=piece.start + chunk_end,
                     sentences=tuple(sentences),
-                    footnote=piece.kind == "footnote",
+                    footnote=piece.kind == "footnote" and bool(_NOTE_MARK.match(piece.text)),
                 )
             )
     return passages

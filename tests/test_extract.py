@@ -284,6 +284,9 @@ def test_footnotes_make_passages_of_their_own_marked_as_footnotes_and_left_untag
     assert [(p.text[:12], p.footnote) for p in passages] == [
         ("The referral", False), ("1 Section 47", True), ("The school w", False)]  # short, yet never merged
     assert untagged_passages(passages) == {passages[1].passage_id}
+    # small type at the foot of a page with no note mark may be body text set small: tagged as text is
+    unmarked = segment("small", [Block("footnote", "Families told the panel they felt judged at every visit.", 4, 4)])
+    assert [p.footnote for p in unmarked] == [False] and not untagged_passages(unmarked)
 
 
 def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -> None:
