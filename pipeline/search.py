@@ -755,10 +755,12 @@ class Searcher:
         except duckdb.Error:  # no full-text index here
             return ()
         absent = {w for w, _, common, termid in rows if termid is None and not common}
+        indexed = {w for w, _, common, termid in rows if termid is not None and not common}
         # a part of a hyphenated word ("co" of "co-sleeping") whose other parts are found: the search reads the
-        # parts as words, and the passages spell the whole with the parts apart or as one ("co sleeping")
+        # parts as words, and the passages spell the whole with the parts apart or as one ("co sleeping"); a
+        # common word ("the-xyzzy") finds nothing, so it does not count as found
         found_with = {part for compound in _HYPHENATED.findall(_fold(parsed.text))
-                      for part in compound.split("-") if set(compound.split("-")) - absent}
+                      for part in compound.split("-") if set(compound.split("-")) & indexed}
         missing = []
         for word in typed:
             if (word in absent and word not in covered and word not in found_with

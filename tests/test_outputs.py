@@ -190,6 +190,10 @@ def test_export_format_follows_the_file_name_and_csv_can_go_to_the_screen(db: Pa
     shown = run(export_command, ["--theme", "assessment"], db)
     assert shown.exit_code == 0
     assert "review,review_id" in shown.output and "Provenance" in shown.output and run_id(db) in shown.output
+    # the provenance on the screen says what was kept, as the file's would
+    kept = run(export_command, ["--theme", "information_sharing", "--min-score", "0.7", "--nation", "England"], db)
+    assert kept.exit_code == 0 and ("  Theme: Information sharing (information_sharing), 2 rows, highest probability "
+                                    "first; probability at least 0.7; reviews: nation England") in kept.stderr
 
 
 def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_path: Path):
@@ -257,6 +261,20 @@ def test_trends_numbers_on_the_fixture(db: Path):
     assert sharing["passages_in_year"].to_dict() == {2019: 3, 2020: 2, 2021: 3, 2022: 2}
     assert list(frame["theme_name"].unique())[:2] == ["Assessment", "Voice of the child"]
     assert info["run_id"] == run_id(db)
+
+
+def test_trends_of_many_years_fit_a_terminal_in_blocks_of_years(db: Path):
+    from pipeline.outputs.trends import TABLE_WIDTH, format_trends
+
+    frame, info = theme_trends(db)
+    one = frame[frame["year"] == 2019]
+    many = pd.concat([one.assign(year=year) for year in range(2010, 2026)], ignore_index=True)  # 16 years
+    text = format_trends(many, info)
+    table = [line for line in text.splitlines() if line.startswith(("Theme ", "Reviews read", "Assessment"))]
+    assert max(len(line) for line in table) <= TABLE_WIDTH
+    headers = [line.split()[1:] for line in table if line.startswith("Theme ")]
+    assert len(headers) >= 2 and sum(headers, []) == [str(year) for year in range(2010, 2026)]  # every year once
+    assert len([line for line in table if line.startswith("Assessment")]) == len(headers)
 
 
 def test_trends_command_prints_a_table_and_draws_png_and_svg(db: Path, tmp_path: Path):

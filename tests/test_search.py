@@ -261,6 +261,7 @@ def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path
     # a hyphenated word none of whose parts is found is
     assert search_with_forms(path, "co-chronology").missing == ()
     assert [m.word for m in search_with_forms(path, "zq-xyzzy").missing] == ["zq", "xyzzy"]
+    assert [m.word for m in search_with_forms(path, "the-xyzzy").missing] == ["xyzzy"]  # a common word finds nothing
     runner = CliRunner()
     result = runner.invoke(search_command, ["safegaurding neglect", "--db", str(path)])
     assert result.exit_code == 0

@@ -342,9 +342,15 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
         if (fmt or "csv").lower() == "csv":
             from pipeline.outputs.common import provenance_lines
 
+            about = result.provenance
+            kept = [f"Theme: {about['theme_name']} ({about['theme']}), {about['rows']} rows, highest probability "
+                    "first" + (f"; probability at least {about['min_score']:g}" if about.get("min_score") is not None
+                               else "")
+                    + (f"; reviews: {about['reviews']}" if about.get("reviews", "all") != "all" else "")
+                    + (f'; passages under a heading containing "{about["section"]}"' if about.get("section") else "")]
             click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly; with --out FILE.csv it "
                        "is saved beside it as JSON):\n" + "\n".join(f"  {line}" for line in
-                                                                provenance_lines(result.provenance)), err=True)
+                                                                [*kept, *provenance_lines(about)]), err=True)
         return
     within, section = result.provenance["reviews"], result.provenance.get("section")
     passages = f"{result.rows} passage{'' if result.rows == 1 else 's'}"
