@@ -10,9 +10,10 @@ column positions (a cell's text wrapped onto a new line) is added to those cells
 the first cell beside an entry going on in lower case, and a bold line just above the first row is kept as
 its header.
 
-Columns of running text are not tables: a table has a column of short cells (dates, agencies) before its
-last, where lines of running text hold several words each, so two- and three-column pages are left to the
-reading-order step. A two-column table also needs its first column to hold labels that each start an entry
+Columns of running text are not tables: a table has a column of short cells (dates, agencies) besides the
+column of its entries (the one with the most words: a chronology's event, last, or an action plan's action,
+which can come first), where lines of running text hold several words each, so two- and three-column pages
+are left to the reading-order step. A two-column table also needs its first column to hold labels that each start an entry
 (see ``_label_column``), so paragraph numbers in a hanging indent and chart labels beside text are not one.
 """
 
