@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import replace
 
+from pipeline.layout import shifted
 from pipeline.records import Block
 
 # A paragraph number as written ("5.11 The ...") and as OCR may read it ("511 The ...": two to four digits,
@@ -37,6 +38,13 @@ def restore_paragraph_numbers(blocks: list[Block], ocr_pages: Collection[int]) -
     ...                                                   "14 March 2019 A visit.", "511 Later.")]
     >>> [b.text for b in restore_paragraph_numbers(read, {1})]
     ['1.4 Before.', '2.1 The review.', '2.2 It found.', '14 March 2019 A visit.', '511 Later.']
+
+    A block running over a page keeps where the page changes, one character later for the full stop put back:
+
+    >>> over = [Block("paragraph", "1.4 Before.", 1, 1), Block("paragraph", "21 The review. Next page.", 1, 2,
+    ...                                                        page_breaks=((15, 2),))]
+    >>> restore_paragraph_numbers(over, {1})[1].page_breaks
+    ((16, 2),)
     """
     if not ocr_pages:
         return blocks
@@ -50,7 +58,7 @@ def restore_paragraph_numbers(blocks: list[Block], ocr_pages: Collection[int]) -
             if mended is not None:
                 dotted = _DOTTED.match(block.text)
                 numbers[index] = mended
-                out[index] = replace(block, text=f"{mended[0]}.{mended[1]}{block.text[dotted.end(2):]}")
+                out[index] = _retext(block, f"{mended[0]}.{mended[1]}{block.text[dotted.end(2):]}")
             continue
         match = _DOTLESS.match(block.text)
         if not match or _MONTHS.match(block.text, match.end()):
@@ -61,8 +69,13 @@ def restore_paragraph_numbers(blocks: list[Block], ocr_pages: Collection[int]) -
         if len(fits) == 1:
             major, minor = fits[0]
             numbers[index] = fits[0]
-            out[index] = replace(block, text=f"{major}.{minor}{block.text[match.end(1):]}")
+            out[index] = _retext(block, f"{major}.{minor}{block.text[match.end(1):]}")
     return out
+
+
+def _retext(block: Block, text: str) -> Block:
+    """The block with its number mended at the start of its text, its page breaks moved by the change in length."""
+    return replace(block, text=text, page_breaks=shifted(block.page_breaks, len(text) - len(block.text)))
 
 
 def _lost_digit(earlier: list, number: tuple[int, int], later: list) -> tuple[int, int] | None:

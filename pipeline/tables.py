@@ -12,9 +12,10 @@ its header.
 
 Columns of running text are not tables: a table has a column of short cells (dates, agencies) besides the
 column of its entries (the one with the most words: a chronology's event, last, or an action plan's action,
-which can come first), where lines of running text hold several words each, so two- and three-column pages
-are left to the reading-order step. A two-column table also needs its first column to hold labels that each start an entry
-(see ``_label_column``), so paragraph numbers in a hanging indent and chart labels beside text are not one.
+which can come first), where lines of running text hold several words each, so two- and three-column
+pages are left to the reading-order step. A two-column table also needs its first column to hold labels
+that each start an entry (see ``_label_column``), so paragraph numbers in a hanging indent and chart labels
+beside text are not one.
 """
 
 from __future__ import annotations
