@@ -1894,19 +1894,26 @@ CHRONOLOGY = [
 ]
 
 
+def _chronology_lines(y: float) -> tuple[list[tuple[float, float, str, float]], float]:
+    """CHRONOLOGY set without rules from ``y`` down (date, agency, then the event's lines), for ``_draw``; and
+    the y below its last line."""
+    lines = []
+    for date, agency, event in CHRONOLOGY:
+        lines += [(60, y, date, 10), (140, y, agency, 10)]
+        for part in event:
+            lines.append((260, y, part, 10))
+            y -= 15
+    return lines, y
+
+
 def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "unruled.pdf"
     pdf = canvas.Canvas(str(path))
     lines = [(60, 780, "Findings", 14), (60, 755, "The panel agreed the chronology below with every agency.", 10)]
-    y = 713
-    for date, agency, event in CHRONOLOGY:
-        lines += [(60, y, date, 10), (140, y, agency, 10)]
-        for part in event:
-            lines.append((260, y, part, 10))
-            y -= 15
-    lines.append((60, y - 13, "After the chronology the panel met the practitioners.", 10))
+    rows, y = _chronology_lines(713)
+    lines += [*rows, (60, y - 13, "After the chronology the panel met the practitioners.", 10)]
     _draw(pdf, lines)
     pdf.setFont("Helvetica-Bold", 10)  # the header row in bold body type
     pdf.drawString(60, 728, "Date      Agency      Event")
@@ -1928,13 +1935,7 @@ def test_a_header_row_in_body_type_of_one_word_cells_is_the_table_s_first_row(tm
     path = tmp_path / "header.pdf"
     pdf = canvas.Canvas(str(path))
     lines = [(60, 780, "Findings", 14), (60, 740, "Date", 10), (140, 740, "Agency", 10), (260, 740, "Event", 10)]
-    y = 722
-    for date, agency, event in CHRONOLOGY:
-        lines += [(60, y, date, 10), (140, y, agency, 10)]
-        for part in event:
-            lines.append((260, y, part, 10))
-            y -= 15
-    _draw(pdf, lines)
+    _draw(pdf, lines + _chronology_lines(722)[0])
     pdf.save()
     blocks = extract_pdf(path).blocks
     assert [b.kind for b in blocks] == ["heading", "table"]
