@@ -426,13 +426,11 @@ def _save_rows(frame, query: str, db_path: Path, out: Path) -> None:
             "casereview_version": __version__}
     table = _flat_lists(frame)
     if suffix == ".csv":
-        sidecar = write_csv(table, info, out)
-        click.echo(f"Wrote {out}: {len(frame)} row{'s' if len(frame) != 1 else ''} (the query and database are "
-                   f"in {sidecar.name}).")
+        where = f"in {write_csv(table, info, out).name}"
     else:
         write_xlsx(table, info, out, "Rows", {}, [])
-        click.echo(f"Wrote {out}: {len(frame)} row{'s' if len(frame) != 1 else ''} (the query and database are "
-                   "on the sheet Provenance).")
+        where = "on the sheet Provenance"
+    click.echo(f"Wrote {out}: {len(frame)} row{'s' if len(frame) != 1 else ''} (the query and database are {where}).")
 
 
 def _json_value(value):

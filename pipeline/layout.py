@@ -26,7 +26,7 @@ from pipeline.lexicon import log_probability
 from pipeline.pagenumbers import PAGE_NUMBER_LINE, margin_lines
 from pipeline.pdflines import BULLETS, OCR_FONT, PRIVATE_BULLETS, Line, PageLines
 from pipeline.pdfshapes import REDACTED
-from pipeline.records import Block
+from pipeline.records import Block, joined_breaks, shifted
 from pipeline.tables import merge_unruled_tables
 
 # A page number as OCR may misread it in a footer ("Page 30of §" for "Page 3 of 5"): "Page" and a few short marks.
@@ -735,11 +735,6 @@ def join_drop_caps(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def shifted(page_breaks: tuple[tuple[int, int], ...], by: int) -> tuple[tuple[int, int], ...]:
-    """Page breaks of a text that now starts ``by`` characters later."""
-    return tuple((offset + by, page) for offset, page in page_breaks)
-
-
 # A paragraph of at least this many characters that stops mid-sentence is carried on by a next one opening
 # with a bracket: the year of a citation ("Ward et al." / "(2012) found ...") or its source ("families'" /
 # "(Fuller 2005, p. 4)."). A shorter one may be a label, whose next paragraph is an aside.
@@ -784,13 +779,11 @@ def join_broken_paragraphs(blocks: list[Block]) -> list[Block]:
         if (last is not None and last.kind == block.kind == "paragraph" and last.box == block.box
                 and 0 <= block.page_start - last.page_end <= 1 and _goes_on(last.text, block.text)
                 and not last.text.rstrip().endswith("-") and not _closes(last.text, block.text)):
-            head = len(last.text.rstrip()) + 1
-            moved = () if block.page_start == last.page_end else ((head, block.page_start),)
-            lead = len(block.text) - len(block.text.lstrip())
-            out[-1] = dataclasses.replace(last, text=f"{last.text.rstrip()} {block.text.lstrip()}",
-                                          page_end=block.page_end,
-                                          page_breaks=(*last.page_breaks, *moved,
-                                                       *shifted(block.page_breaks, head - lead)))
+            out[-1] = dataclasses.replace(
+                last, text=f"{last.text.rstrip()} {block.text.lstrip()}", page_end=block.page_end,
+                page_breaks=joined_breaks(last.page_breaks, last.page_end, len(last.text.rstrip()) + 1,
+                                          block.page_breaks, block.page_start,
+                                          lead=len(block.text) - len(block.text.lstrip())))
         else:
             out.append(block)
     return out

@@ -12,8 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import replace
 
-from pipeline.layout import shifted
-from pipeline.records import Block
+from pipeline.records import Block, shifted
 
 # A paragraph number as written ("5.11 The ...") and as OCR may read it ("511 The ...": two to four digits,
 # then a word starting with a capital).

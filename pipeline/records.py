@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 OCR_OFF = "OCR is off (CASEREVIEW_OCR=0, or not installed: run `make install`)"
 
 
+PageBreaks = tuple[tuple[int, int], ...]  # (offset in a text, page): where the text moves to a later page
+
+
 @dataclass(frozen=True)
 class Block:
     """A unit of text in reading order: a heading, a paragraph, a list item, a table, a footnote or a contents list."""
@@ -28,7 +31,25 @@ class Block:
     styled_level: int = field(default=0, repr=False, compare=False)
     # where a block running over pages moves to a later page: (offset in ``text``, page) pairs, so that a
     # passage cut from part of it is given its own pages (empty: the block is on one page, or not known)
-    page_breaks: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+    page_breaks: PageBreaks = field(default=(), repr=False, compare=False)
+
+
+def shifted(page_breaks: PageBreaks, by: int) -> PageBreaks:
+    """Page breaks of a text that now starts ``by`` characters later (or earlier, for a negative ``by``)."""
+    return tuple((offset + by, page) for offset, page in page_breaks)
+
+
+def joined_breaks(first: PageBreaks, first_page_end: int, at: int, second: PageBreaks, second_page_start: int,
+                  lead: int = 0) -> PageBreaks:
+    """The page breaks of two texts joined into one, the second starting at offset ``at`` of the whole (after
+    ``lead`` characters of it were dropped): the first's, a break at ``at`` when the second starts on a later
+    page than the first ends, then the second's, moved along.
+
+    >>> joined_breaks(((5, 2),), 2, 12, ((4, 4),), 3)
+    ((5, 2), (12, 3), (16, 4))
+    """
+    moved = () if second_page_start == first_page_end else ((at, second_page_start),)
+    return (*first, *moved, *shifted(second, at - lead))
 
 
 @dataclass(frozen=True)

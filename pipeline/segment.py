@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.abbreviations import CITATION_ABBREVIATIONS, NON_FINAL_ABBREVIATIONS
 from pipeline.nlp import Language, load_nlp
-from pipeline.records import Block, Passage, Sentence
+from pipeline.records import Block, PageBreaks, Passage, Sentence, joined_breaks
 
 MAX_PASSAGE_CHARS = 1200
 # List items and fragments shorter than this are merged with their neighbours in the same section.
@@ -35,7 +35,7 @@ class _Piece:
     kind: str
     box: tuple[int, int] | None = None
     # (offset in ``text``, page) where the text moves to a later page (see Block.page_breaks)
-    page_breaks: tuple[tuple[int, int], ...] = ()
+    page_breaks: PageBreaks = ()
 
     def pages(self, start: int, end: int) -> tuple[int, int]:
         """The first and last page of ``text[start:end]`` (leading and trailing blanks aside): a passage cut
@@ -274,11 +274,10 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
         ):
             list_open = item and (list_open or last.text.rstrip().endswith(":") or _is_item(last))
             # The passage keeps the blank line between the two, so its offsets still match the full text.
-            joined = len(last.text) + len(BLOCK_SEPARATOR)
-            moved = () if piece.page_start == last.page_end else ((joined, piece.page_start),)
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
                                 last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box,
-                                (*last.page_breaks, *moved, *((o + joined, p) for o, p in piece.page_breaks)))
+                                joined_breaks(last.page_breaks, last.page_end, len(last.text) + len(BLOCK_SEPARATOR),
+                                              piece.page_breaks, piece.page_start))
         else:
             merged.append(piece)
             list_open = False

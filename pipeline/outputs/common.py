@@ -33,8 +33,8 @@ _LATEST_FINISHED_RUN = """
 SELECT run_id, finished_at, manifest, manifest_sha256, pipeline_version
 FROM runs WHERE status = 'finished'
 ORDER BY finished_at DESC LIMIT 1"""
-# For each review with text, the run that last wrote it; then those runs, oldest first, with how many reviews
-# each wrote: where the rows of an output came from (the latest run may have read none of them).
+# For each review with text in the database, the run that last wrote it; then those runs, oldest first, with
+# how many reviews each wrote: where the database's rows came from (the latest run may have read none of them).
 _READ_BY_RUNS = """
 WITH wrote AS (
     SELECT rr.review_id, arg_max(rr.run_id, r.started_at) AS run_id

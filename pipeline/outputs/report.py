@@ -674,19 +674,27 @@ def _read_before(review: dict[str, Any]) -> bool:
     return review["status"] != "ok" and bool(review["passages"])
 
 
-def _without_text(reviews: list[dict[str, Any]]) -> str:
-    """What to say in a section when no review in scope has text."""
+def _by_review(items: list[dict[str, Any]], reviews: list[dict[str, Any]]
+               ) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
+    """A section's items grouped by review, and the titles of the reviews with text that have none."""
+    by_review: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_review.setdefault(item["review_id"], []).append(item)
+    return by_review, [r["title"] for r in reviews if r["passages"] and r["review_id"] not in by_review]
+
+
+def _when_none(none_found: str, reviews: list[dict[str, Any]]) -> str:
+    """What a section says when it lists nothing: ``none_found`` when some review in scope has text, else that
+    no review could be read."""
+    if any(r["passages"] for r in reviews):
+        return f"<p>{none_found}</p>"
     return ("<p>No review in scope could be read, so there is nothing to show here (see Limits below).</p>"
             if reviews else "")
 
 
 def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> str:
     """The findings each review states in its headings ("Finding 1: ..."), with the page each starts on."""
-    by_review: dict[str, list[dict[str, Any]]] = {}
-    for finding in findings:
-        by_review.setdefault(finding["review_id"], []).append(finding)
-    read = [r for r in reviews if r["passages"]]
-    without = [r["title"] for r in read if r["review_id"] not in by_review]
+    by_review, without = _by_review(findings, reviews)
     articles = []
     for items in by_review.values():
         rows = "".join(
@@ -701,8 +709,7 @@ def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, An
         '<p class="muted">The findings the reviews state in their own headings ("Finding 1: …", "Learning point '
         '2: …"), in each review\'s order, with the page each starts on. A review that does not number its '
         "findings in its headings is not listed here; its themes and recommendations are above and below.</p>"
-        + ("".join(articles) or ("<p>None of these reviews states numbered findings in its headings.</p>" if read
-                                 else _without_text(reviews)))
+        + ("".join(articles) or _when_none("None of these reviews states numbered findings in its headings.", reviews))
         + (f"<p class=\"muted\">No numbered finding headings were found in: {_e('; '.join(without))}.</p>"
            if without and by_review else "")
         + "</section>"
@@ -711,11 +718,7 @@ def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, An
 
 def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> str:
     """What each review recommended, as written under its recommendations heading, with pages to cite."""
-    by_review: dict[str, list[dict[str, Any]]] = {}
-    for passage in passages:
-        by_review.setdefault(passage["review_id"], []).append(passage)
-    read = [r for r in reviews if r["passages"]]
-    without = [r["title"] for r in read if r["review_id"] not in by_review]
+    by_review, without = _by_review(passages, reviews)
     articles = []
     for items in by_review.values():
         rows = []
@@ -736,8 +739,7 @@ def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[
         '<p class="muted">What each review recommended, as written under its heading for recommendations '
         "(the passages of any section whose heading has the word), in the review's order, with pages to cite. "
         "They are the reviews' own words, not the theme model's.</p>"
-        + ("".join(articles) or ("<p>None of these reviews has a heading naming recommendations.</p>" if read
-                                 else _without_text(reviews)))
+        + ("".join(articles) or _when_none("None of these reviews has a heading naming recommendations.", reviews))
         + (missing if by_review else "")
         + "</section>"
     )
