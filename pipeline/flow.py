@@ -23,6 +23,7 @@ from pipeline.errors import CaseReviewError, FetchError
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem
 from pipeline.isolate import read_document
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
+from pipeline.ocr import enabled as ocr_enabled
 from pipeline.segment import segment
 from pipeline.settings import store_dir_for
 from pipeline.store import ReviewResult, Store
@@ -65,31 +66,75 @@ def fetch_task(fetcher: Fetcher, entry: ManifestEntry, base_dir: Path) -> Fetche
     return fetcher.fetch(entry.source, base_dir=base_dir, expected_sha256=entry.sha256)
 
 
+class _Skips:
+    """The reviews a run skips, recorded in batches: a long manifest's re-run skips most of its reviews, and
+    opening the database for each cost more than checking it (``benchmarks/rerun_scaling.py``). The batch is
+    written when it is full, when a second has passed since it was last written, and when the run ends or
+    is stopped (after which a review still being checked is recorded at once); a run killed outright loses at
+    most one batch of "skipped" lines from its log, never data."""
+
+    BATCH = 50
+    SECONDS = 1.0
+
+    def __init__(self, store: Store, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
+        self._pending: list[tuple[ManifestEntry, str]] = []
+        self._lock = threading.Lock()
+        self._written = time.monotonic()
+        self._closed = False
+
+    def add(self, entry: ManifestEntry, message: str) -> None:
+        with self._lock:
+            self._pending.append((entry, message))
+            if (self._closed or len(self._pending) >= self.BATCH
+                    or time.monotonic() - self._written >= self.SECONDS):
+                self._write()
+
+    def flush(self, close: bool = False) -> None:
+        with self._lock:
+            self._closed = self._closed or close
+            self._write()
+
+    def _write(self) -> None:
+        pending, self._pending = self._pending, []
+        self._written = time.monotonic()
+        self.store.record_skips(self.run_id, pending)
+
+
+@dataclass
+class _Run:
+    """What every review of a run shares: where to write, and what the database already holds."""
+
+    store: Store
+    run_id: str
+    unchanged: dict[str, str]  # review id -> checksum of a document that need not be read again
+    skips: _Skips
+
+
 @task(name="review")
 def review_task(
-    entry: ManifestEntry, manifest: Manifest, fetcher: Fetcher, store: Store, run_id: str,
-    tagger, progress: _Progress,
+    entry: ManifestEntry, manifest: Manifest, fetcher: Fetcher, run: _Run, tagger, progress: _Progress,
 ) -> str:
     """Fetch, extract, segment and classify one review, and write it: returns its outcome."""
     started = time.perf_counter()
-    outcome, message = process_review(entry, manifest, fetcher, store, run_id, tagger, started)
+    outcome, message = process_review(entry, manifest, fetcher, run, tagger, started)
     progress.done(entry.review_id, outcome, message)
     return outcome
 
 
 def process_review(
-    entry: ManifestEntry, manifest: Manifest, fetcher: Fetcher, store: Store, run_id: str, tagger,
-    started: float,
+    entry: ManifestEntry, manifest: Manifest, fetcher: Fetcher, run: _Run, tagger, started: float,
 ) -> tuple[str, str]:
     """The per-review work as a plain function (the task above only wraps it)."""
+    store, run_id = run.store, run.run_id
     try:
         fetched = fetch_task(fetcher, entry, manifest.folder)
     except FetchError as exc:
         result = _failed(entry, str(exc), attempts=getattr(exc, "attempts", []))
         store.write_review(run_id, result, time.perf_counter() - started)
         return "failed", str(exc)
-    if store.is_unchanged(entry.review_id, fetched.sha256, getattr(tagger, "model_version", None)):
-        store.record_skip(run_id, entry, "unchanged since the last run")
+    if run.unchanged.get(entry.review_id) == fetched.sha256:
+        run.skips.add(entry, "unchanged since the last run")
         return "skipped", "unchanged"
     result = _extract_and_tag(entry, fetched, tagger)
     store.write_review(run_id, result, time.perf_counter() - started)
@@ -105,6 +150,7 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
     base = dict(
         entry=entry, sha256=fetched.sha256, size_bytes=fetched.size, content_kind=fetched.kind,
         fetched_at=datetime.now(UTC), attempts=fetched.attempts, theme_model=getattr(tagger, "model_version", None),
+        ocr_on=ocr_enabled(),
     )
     problem = describe_document_problem(fetched)
     if problem:
@@ -225,16 +271,19 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
 def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger) -> dict:
     started = time.perf_counter()
     run_id = store.start_run(manifest.path, manifest.checksum())
+    unchanged = store.unchanged_documents(getattr(tagger, "model_version", None), ocr_on=ocr_enabled())
+    run = _Run(store, run_id, unchanged, _Skips(store, run_id))
     progress = _Progress(len(manifest.entries), options.progress, options.on_review_done)
     futures = []
     try:
         with Fetcher(options.store_dir) as fetcher:
             futures = [
-                review_task.submit(entry, manifest, fetcher, store, run_id, tagger, progress)
+                review_task.submit(entry, manifest, fetcher, run, tagger, progress)
                 for entry in manifest.entries
             ]
             for future in futures:
                 future.wait()
+            run.skips.flush()
             for future in futures:
                 future.result()
         from pipeline.search import rebuild_search
@@ -251,6 +300,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
             if wrapped is not None:
                 wrapped.cancel()
         try:
+            run.skips.flush(close=True)
             store.finish_run(run_id, status="interrupted")
         except Exception:  # noqa: BLE001 - the database may be what failed; the next run marks it instead
             logging.getLogger(__name__).warning("Could not mark run %s as interrupted; the next run will.", run_id)

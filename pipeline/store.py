@@ -75,6 +75,8 @@ class ReviewResult:
         Passage id -> vector, computed with ``embedding_model``; stored in the embedding cache.
     theme_model : str or None
         Version of the theme model that tagged the passages (None when the run had no theme model).
+    ocr_on : bool or None
+        Whether OCR was on when the document was read (None: not known).
     embedding_model : str or None
         Name (or path) of the encoder the embeddings came from.
     """
@@ -93,6 +95,7 @@ class ReviewResult:
     embeddings: dict[str, list[float]] | None = None
     embedding_model: str | None = None
     theme_model: str | None = None
+    ocr_on: bool | None = None
 
 
 # --------------------------------------------------------------------------- SQL
@@ -115,6 +118,20 @@ ON CONFLICT (review_id) DO UPDATE SET
     review_type = excluded.review_type, year = excluded.year, published = excluded.published,
     source = excluded.source, notes = excluded.notes, manifest_line = excluded.manifest_line"""
 
+# The same for many reviews at once (a batch of skipped reviews; the manifest's review ids are unique).
+_UPSERT_REVIEWS = """
+INSERT INTO reviews (review_id, title, area, nation, review_type, year, published, source, notes, manifest_line)
+SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), unnest($4::VARCHAR[]),
+       unnest($5::VARCHAR[]), unnest($6::INTEGER[]), unnest($7::DATE[]), unnest($8::VARCHAR[]),
+       unnest($9::VARCHAR[]), unnest($10::INTEGER[])
+ON CONFLICT (review_id) DO UPDATE SET
+    title = excluded.title, area = excluded.area, nation = excluded.nation,
+    review_type = excluded.review_type, year = excluded.year, published = excluded.published,
+    source = excluded.source, notes = excluded.notes, manifest_line = excluded.manifest_line"""
+_INSERT_SKIPPED = """
+INSERT OR REPLACE INTO run_reviews (run_id, review_id, outcome, message, seconds)
+SELECT $1, unnest($2::VARCHAR[]), 'skipped', unnest($3::VARCHAR[]), NULL"""
+
 _SELECT_STORED_PAGES = "SELECT pages FROM documents WHERE review_id = ?"
 _MARK_DOCUMENT_FAILED = """
 UPDATE documents SET status = 'failed', error = ?, processed_at = ?, run_id = ? WHERE review_id = ?"""
@@ -133,8 +150,8 @@ _DELETE_REVIEW_ROWS: tuple[str, ...] = (
 
 _INSERT_DOCUMENT = """
 INSERT INTO documents (review_id, sha256, status, error, pages, needs_ocr_pages, size_bytes, content_kind,
-                       pipeline_version, fetched_at, processed_at, run_id, theme_model)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                       pipeline_version, fetched_at, processed_at, run_id, theme_model, ocr_on)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 # Bulk inserts: one list parameter per column, zipped row-wise by unnest (much faster than executemany).
 _INSERT_PAGES = """
@@ -227,10 +244,15 @@ _SELECT_RUN = "SELECT * FROM runs WHERE run_id = ?"
 _SELECT_LAST_RUN = "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1"
 
 _SELECT_FAILURE = "SELECT status, error, sha256, pipeline_version FROM documents WHERE review_id = ?"
-_IS_UNCHANGED = """
-SELECT count(*) > 0 FROM documents
-WHERE review_id = ? AND sha256 = ? AND pipeline_version = ? AND status <> 'failed'
-  AND theme_model IS NOT DISTINCT FROM ?"""
+# A document is read again when it has changed, when this version of casereview or the theme model differs
+# from the one that read it, when it failed, and when OCR is on now ($ocr) but was not when its unread pages
+# were left (a document whose pages OCR tried and found no English text on is not tried again).
+_UNCHANGED = """
+pipeline_version = $version AND status <> 'failed' AND theme_model IS NOT DISTINCT FROM $model
+AND NOT ($ocr AND coalesce(len(needs_ocr_pages), 0) > 0 AND ocr_on IS NOT TRUE)"""
+_IS_UNCHANGED = f"""
+SELECT count(*) > 0 FROM documents WHERE review_id = $review AND sha256 = $sha AND {_UNCHANGED}"""
+_UNCHANGED_DOCUMENTS = f"SELECT review_id, sha256 FROM documents WHERE {_UNCHANGED}"
 _SELECT_EMBEDDINGS = """
 SELECT passage_id, vector FROM passage_embeddings
 WHERE model = $2 AND passage_id IN (SELECT unnest($1::VARCHAR[]))"""
@@ -482,9 +504,10 @@ class Store:
 
     # ------------------------------------------------------------------ reviews
 
-    def is_unchanged(self, review_id: str, sha256: str, theme_model: str | None = None) -> bool:
+    def is_unchanged(self, review_id: str, sha256: str, theme_model: str | None = None, ocr_on: bool = False) -> bool:
         """Return True when this document was already processed successfully by this pipeline version and
-        tagged by this theme model (a new model, or none, means its passages must be tagged again).
+        tagged by this theme model (a new model, or none, means its passages must be tagged again), and, when
+        OCR is on now, had no pages left unread for want of it.
 
         Parameters
         ----------
@@ -494,9 +517,28 @@ class Store:
             Checksum of the document just fetched.
         theme_model : str or None
             Version of the theme model this run tags with (None without one).
+        ocr_on : bool
+            Whether this run reads pages without a text layer by OCR.
         """
+        values = {"review": review_id, "sha": sha256, "version": PIPELINE_VERSION, "model": theme_model, "ocr": ocr_on}
         with self._connection(read_only=True) as con:
-            return bool(con.execute(_IS_UNCHANGED, [review_id, sha256, PIPELINE_VERSION, theme_model]).fetchone()[0])
+            return bool(con.execute(_IS_UNCHANGED, values).fetchone()[0])
+
+    def unchanged_documents(self, theme_model: str | None = None, ocr_on: bool = False) -> dict[str, str]:
+        """``is_unchanged`` for every review at once, in one query: review id -> checksum of its document, for
+        the documents processed successfully by this pipeline version and tagged by this theme model. A run
+        reads it once at its start, so that a review whose file has not changed costs no database call.
+
+        Parameters
+        ----------
+        theme_model : str or None
+            Version of the theme model the run tags with (None without one).
+        ocr_on : bool
+            Whether the run reads pages without a text layer by OCR.
+        """
+        values = {"version": PIPELINE_VERSION, "model": theme_model, "ocr": ocr_on}
+        with self._connection(read_only=True) as con:
+            return dict(con.execute(_UNCHANGED_DOCUMENTS, values).fetchall())
 
     def write_review(self, run_id: str, result: ReviewResult, seconds: float) -> None:
         """Write everything about one review in one transaction.
@@ -544,9 +586,26 @@ class Store:
         message : str
             Why it was skipped, for the run summary.
         """
+        self.record_skips(run_id, [(entry, message)])
+
+    def record_skips(self, run_id: str, skips: list[tuple[ManifestEntry, str]]) -> None:
+        """``record_skip`` for several reviews in one transaction (a long manifest's re-run skips most of its
+        reviews; opening the database for each would cost more than checking the review).
+
+        Parameters
+        ----------
+        run_id : str
+            From ``start_run``.
+        skips : list of (ManifestEntry, str)
+            Each skipped review's manifest row and why it was skipped.
+        """
+        if not skips:
+            return
         with self._connection(read_only=False) as con, _transaction(con):
-            con.execute(_UPSERT_REVIEW, _review_row(entry))
-            con.execute(_INSERT_RUN_REVIEW, [run_id, entry.review_id, "skipped", message, None])
+            rows = [_review_row(entry) for entry, _ in skips]
+            con.execute(_UPSERT_REVIEWS, [list(column) for column in zip(*rows, strict=True)])
+            con.execute(_INSERT_SKIPPED, [run_id, [entry.review_id for entry, _ in skips],
+                                          [message for _, message in skips]])
 
     # ------------------------------------------------------------------ search and embeddings
 
@@ -900,6 +959,7 @@ def _document_row(run_id: str, result: ReviewResult, now: datetime.datetime) -> 
         now,
         run_id,
         None if failed else result.theme_model,
+        None if failed else result.ocr_on,
     ]
 
 

@@ -458,6 +458,21 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path,
     finally:
         con.close()
 
+    # OCR on again: the next run reads the two documents it left pages of unread, though their files are the same
+    monkeypatch.delenv("CASEREVIEW_OCR")
+    manifest = tmp_path / "corpus" / "manifest.csv"
+    again = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert "reviews processed: 2\n  reviews skipped (unchanged): 1" in again.stdout, again.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT review_id, ocr_on FROM documents ORDER BY 1").fetchall() == [
+            ("headings", False), ("partly", True), ("whole", True)]
+        assert con.execute("SELECT count(*) FROM pages WHERE ocr").fetchone()[0] >= 4  # page 2 of partly, all of whole
+    finally:
+        con.close()
+    third = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert "reviews processed: 0\n  reviews skipped (unchanged): 3" in third.stdout, third.stdout
+
 
 def test_outlined_pages_are_read_by_ocr_and_a_blank_pdf_fails_with_a_reason(tmp_path: Path) -> None:
     """Text converted to outlines on one page, or on every page: read by OCR, stored, and said to be; a PDF of
@@ -634,6 +649,78 @@ def test_run_killed_midway_leaves_no_partial_review_and_rerun_completes(tmp_path
         con.close()
     assert stored == expected
     assert statuses.get("interrupted", 0) == 1
+
+
+_STOPPED_RUN = """
+import json, sys
+from pathlib import Path
+from pipeline.settings import quiet_third_parties
+quiet_third_parties()  # before Prefect is imported: no telemetry
+from pipeline.flow import RunOptions, run_pipeline
+seen = []
+def done(review_id, outcome):
+    seen.append(review_id)
+    if len(seen) == 2:
+        raise KeyboardInterrupt  # as Ctrl+C would, after the second review
+try:
+    run_pipeline(Path(sys.argv[1]), RunOptions(db_path=Path(sys.argv[2]), workers=1, progress=False,
+                                               on_review_done=done))
+except KeyboardInterrupt:
+    print(json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_a_rerun_records_every_skipped_review_even_when_stopped(tmp_path: Path) -> None:
+    """A re-run records its skipped reviews in batches: those it checked before a stop are still in its log,
+    and a full re-run logs every review as skipped, with the titles edited in the manifest since."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    names = ["thornley-2017-child-p", "harrowden-2015-child-s", "kestrel-bay-2018-child-r"]
+    for name in names:
+        shutil.copy(ROOT / "corpus_manifest" / "demo" / f"{name}.pdf", folder)
+    manifest = folder / "manifest.csv"
+
+    def write_manifest(title: str) -> None:
+        rows = [f"r{k},{title} {k},Thornley,England,SCR,2017,{name}.pdf" for k, name in enumerate(names)]
+        manifest.write_text("\n".join(["review_id,title,area,nation,review_type,year,source", *rows]) + "\n",
+                            encoding="utf-8")
+
+    def runs_and_log() -> tuple[list[tuple], list[list[str]]]:
+        """Each run's status and counts, and its log: 'review: outcome' for each review, in review order."""
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            runs = con.execute("SELECT status, reviews_processed, reviews_skipped FROM runs ORDER BY started_at")
+            runs = runs.fetchall()
+            log = con.execute("SELECT list(rr.review_id || ': ' || rr.outcome ORDER BY rr.review_id) FROM runs r "
+                              "JOIN run_reviews rr USING (run_id) GROUP BY r.started_at ORDER BY r.started_at")
+            return runs, [row[0] for row in log.fetchall()]
+        finally:
+            con.close()
+
+    db = tmp_path / "db.duckdb"
+    write_manifest("Review")
+    assert _run(tmp_path, db, "--no-themes", manifest=manifest).returncode == 0
+    stopped = subprocess.run([sys.executable, "-c", _STOPPED_RUN, str(manifest), str(db)], cwd=ROOT,
+                             env=_env(tmp_path), capture_output=True, text=True, timeout=300)
+    checked = json.loads(stopped.stdout.strip().splitlines()[-1])  # a review already started may finish too
+    assert checked[:2] == ["r0", "r1"], stopped.stderr
+    assert "telemetry" not in stopped.stderr
+    runs, log = runs_and_log()
+    assert runs[1][0] == "interrupted"
+    assert log[1] == [f"{rid}: skipped" for rid in sorted(checked)]
+
+    write_manifest("Renamed")
+    result = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert result.returncode == 0 and "reviews skipped (unchanged): 3" in result.stdout, result.stdout
+    runs, log = runs_and_log()
+    assert runs[2] == ("finished", 0, 3)
+    assert log[2] == [f"r{k}: skipped" for k in range(3)]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT title FROM reviews ORDER BY 1").fetchall() == [(f"Renamed {k}",) for k in range(3)]
+    finally:
+        con.close()
 
 
 def _wait_for_a_saved_review(process: subprocess.Popen, db: Path) -> None:

@@ -37,7 +37,7 @@ EXPECTED_COLUMNS = {
     ],
     "documents": [
         "review_id", "sha256", "status", "error", "pages", "needs_ocr_pages", "size_bytes", "content_kind",
-        "pipeline_version", "fetched_at", "processed_at", "run_id", "theme_model",
+        "pipeline_version", "fetched_at", "processed_at", "run_id", "theme_model", "ocr_on",
     ],
     "pages": ["review_id", "page", "chars", "needs_ocr", "ocr", "ocr_confidence", "printed"],
     "passages": [
@@ -326,7 +326,8 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     again = query(Store(db_path), "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
     assert [(v, n) for v, n, _ in first] == [(1, "core"), (2, "themes"), (3, "views"), (4, "topics"),
                                         (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters"),
-                                        (9, "findings_views"), (10, "theme_checks"), (11, "more_finding_headings")]
+                                        (9, "findings_views"), (10, "theme_checks"), (11, "more_finding_headings"),
+                                        (12, "document_ocr")]
     assert again == first
 
 
@@ -471,6 +472,46 @@ def test_is_unchanged_needs_same_sha_same_pipeline_version_and_no_failure(
     assert not store.is_unchanged(rid, SHA_A)
 
 
+def test_unchanged_documents_answers_is_unchanged_for_every_review_at_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_id, make_result(make_entry("a"), sha256=SHA_A, theme_model="themes-v1@aaaa"), seconds=1)
+    store.write_review(run_id, make_result(make_entry("b"), sha256=SHA_B, theme_model="themes-v1@aaaa"), seconds=1)
+    store.write_review(run_id, failed_result(make_entry("c"), error="HTTP 404 Not Found"), seconds=1)
+    store.write_review(run_id, make_result(make_entry("d"), sha256=SHA_A, theme_model=None), seconds=1)
+
+    assert store.unchanged_documents("themes-v1@aaaa") == {"a": SHA_A, "b": SHA_B}
+    assert store.unchanged_documents(None) == {"d": SHA_A}
+    for rid, sha in store.unchanged_documents("themes-v1@aaaa").items():
+        assert store.is_unchanged(rid, sha, "themes-v1@aaaa")
+    monkeypatch.setattr(store_module, "PIPELINE_VERSION", PIPELINE_VERSION + ".next")
+    assert store.unchanged_documents("themes-v1@aaaa") == {}
+
+
+def test_skips_recorded_together_refresh_manifest_details_and_count_in_the_run(store: Store):
+    first = store.start_run(Path("manifest.csv"), SHA_B)
+    for rid in ("a", "b", "c"):
+        store.write_review(first, make_result(make_entry(rid)), seconds=1)
+    store.finish_run(first)
+
+    run_id = store.start_run(Path("manifest.csv"), SHA_A)
+    renamed = make_entry("a", title="Child A: renamed in the manifest", published=None, line=7)
+    store.record_skips(run_id, [(renamed, "unchanged since the last run"), (make_entry("b"), "unchanged")])
+    store.record_skips(run_id, [])
+    store.record_skip(run_id, make_entry("c", notes="a note added"), "unchanged")
+
+    assert query(store, "SELECT review_id, title, published, manifest_line, notes FROM reviews ORDER BY 1") == [
+        ("a", "Child A: renamed in the manifest", None, 7, None),
+        ("b", "Child D: a child safeguarding practice review", datetime.date(2019, 6, 1), 2, None),
+        ("c", "Child D: a child safeguarding practice review", datetime.date(2019, 6, 1), 2, "a note added"),
+    ]
+    assert query(store, "SELECT review_id, outcome, message FROM run_reviews WHERE run_id = ? ORDER BY 1",
+                 [run_id]) == [("a", "skipped", "unchanged since the last run"), ("b", "skipped", "unchanged"),
+                               ("c", "skipped", "unchanged")]  # fmt: skip
+    assert store.finish_run(run_id)["reviews_skipped"] == 3
+
+
 def test_a_new_theme_model_makes_an_unchanged_document_count_as_changed(store: Store):
     run_id = store.start_run(Path("manifest.csv"), SHA_B)
     rid = "northmoor-2019-child-d"
@@ -491,6 +532,25 @@ def test_a_document_needing_ocr_counts_as_unchanged(store: Store):
         ("needs_ocr", "no text layer", 2, [1, 2])
     ]
     assert query(store, "SELECT outcome, message FROM run_reviews") == [("needs_ocr", "no text layer")]
+
+
+def test_pages_left_unread_with_ocr_off_are_read_once_ocr_is_on(store: Store):
+    run_id = store.start_run(Path("manifest.csv"), SHA_B)
+    unread = dict(texts=("Typed pages.",), tags=(), pages=[PageInfo(1, 40, False), PageInfo(2, 0, True)])
+    store.write_review(run_id, make_result(make_entry("read-with-ocr-off"), ocr_on=False, **unread), seconds=1)
+    store.write_review(run_id, make_result(make_entry("read-before-it-was-recorded"), **unread), seconds=1)
+    store.write_review(run_id, make_result(make_entry("ocr-found-nothing"), ocr_on=True, **unread), seconds=1)
+    store.write_review(run_id, make_result(make_entry("all-typed"), ocr_on=False), seconds=1)
+
+    everything = {"read-with-ocr-off", "read-before-it-was-recorded", "ocr-found-nothing", "all-typed"}
+    assert set(store.unchanged_documents(ocr_on=False)) == everything  # OCR still off: nothing to gain
+    assert set(store.unchanged_documents(ocr_on=True)) == {"ocr-found-nothing", "all-typed"}
+    assert not store.is_unchanged("read-with-ocr-off", SHA_A, ocr_on=True)
+    assert store.is_unchanged("read-with-ocr-off", SHA_A, ocr_on=False)
+    assert store.is_unchanged("ocr-found-nothing", SHA_A, ocr_on=True)
+    assert query(store, "SELECT review_id, ocr_on FROM documents ORDER BY 1") == [
+        ("all-typed", False), ("ocr-found-nothing", True), ("read-before-it-was-recorded", None),
+        ("read-with-ocr-off", False)]
 
 
 def test_a_write_failing_on_a_duplicate_passage_leaves_the_previous_rows(store: Store):
