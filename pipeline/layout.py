@@ -24,10 +24,10 @@ from pipeline.abbreviations import NON_FINAL_ABBREVIATIONS
 from pipeline.contents import mark_contents
 from pipeline.lexicon import log_probability
 from pipeline.pagenumbers import PAGE_NUMBER_LINE, margin_lines
-from pipeline.pdflines import BULLETS, OCR_FONT, PRIVATE_BULLETS, Line, PageLines
+from pipeline.pdflines import BULLETS, OCR_FONT, PRIVATE_BULLETS, Line, PageLines, table_text
 from pipeline.pdfshapes import REDACTED
 from pipeline.records import Block, joined_breaks, shifted
-from pipeline.tables import merge_unruled_tables
+from pipeline.tables import continues, join_continued, merge_unruled_tables
 
 # A page number as OCR may misread it in a footer ("Page 30of §" for "Page 3 of 5"): "Page" and a few short marks.
 _OCR_PAGE_NUMBER = re.compile(r"^page(?:\s*[\w§]{1,4}){1,3}$", re.IGNORECASE)
@@ -432,6 +432,9 @@ class _BlockBuilder:
         self._deferred: list[Block] = []
         # A box that runs on over a page is one box: (page, box) on the later page -> the box it continues.
         self._same_box: dict[tuple[int, int], tuple[int, int]] = {}
+        # The last table block, its table line (the last part read) and its rows: a table that goes on at the
+        # top of the next page is joined to it.
+        self._table: tuple[Block, Line, list[list[str]]] | None = None
 
     def _heading_level(self, line: Line) -> int:
         words = len(line.text.split())
@@ -466,7 +469,12 @@ class _BlockBuilder:
             self._same_box.setdefault((line.page, line.box), self._box(previous))
         if line.kind in ("table", "contents"):
             self.flush()
-            self.blocks.append(Block(line.kind, normalise(line.text), line.page, line.page, box=self._box(line)))
+            if line.kind == "table" and self._table_goes_on(line, previous):
+                return
+            block = Block(line.kind, normalise(line.text), line.page, line.page, box=self._box(line))
+            self.blocks.append(block)
+            if line.kind == "table":
+                self._table = (block, line, [[normalise(cell) for cell in row] for row in line.cells])
             return
         if self._lines and self._box(self._lines[-1]) != self._box(line):
             # Text never runs into or out of a box (a "Learning point" panel, a sidebar). A box met in the
@@ -498,6 +506,27 @@ class _BlockBuilder:
         if not self._lines:
             self._kind, self._level = kind, level
         self._lines.append(line)
+
+    def _table_goes_on(self, line: Line, previous: Line | None) -> bool:
+        """Join the table ``line``, first on its page, to the table block ending the page before when it is the
+        same table broken over the page (``tables.continues``): one block, without the header row repeated on
+        the new page, the row the page broke made whole again (``tables.join_continued``), and a page break
+        where the new page's part starts, so each passage keeps its own pages."""
+        if self._table is None:
+            return False
+        block, last, rows = self._table
+        # only the page's footnotes may have been read since (they stay after the table)
+        index = next((i for i in range(len(self.blocks) - 1, -1, -1)
+                      if self.blocks[i] is block or self.blocks[i].kind != "footnote"), -1)
+        if (previous is not last or line.page != last.page + 1 or not continues(last, line)
+                or self._box(line) != block.box or index < 0 or self.blocks[index] is not block):
+            return False
+        rows, at = join_continued(rows, [[normalise(cell) for cell in row] for row in line.cells])
+        text = table_text(rows)
+        breaks = block.page_breaks if at >= len(text) else (*block.page_breaks, (at, line.page))
+        self.blocks[index] = dataclasses.replace(block, text=text, page_end=line.page, page_breaks=breaks)
+        self._table = (self.blocks[index], line, rows)
+        return True
 
     def _wrapped_marker(self, line: Line, previous: Line | None, new_run: bool) -> bool:
         """Whether a line that starts like a list item is only a sentence wrapped onto a new line.

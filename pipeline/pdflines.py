@@ -104,6 +104,10 @@ class Line:
     # none: a "Learning point" panel or a sidebar, whose heading is not the section of the text after it.
     box: int = 0
     font: str = ""  # the name of the font of the character in the middle of the line (see _garbled_font_lines)
+    # A table line's rows, each a cell a column ("" where the cell is empty), and the x where each column starts:
+    # a table broken over a page is joined to the rest of it by these (see layout; empty for other lines).
+    cells: tuple[tuple[str, ...], ...] = ()
+    columns: tuple[float, ...] = ()
 
     @property
     def width(self) -> float:
@@ -821,7 +825,8 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                 text = table_text(rows)
                 page.lines.append(
                     Line(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=size, bold=False,
-                         page=page.number, kind="table")
+                         page=page.number, kind="table", cells=tuple(tuple(row) for row in rows),
+                         columns=tuple(column.bbox[0] - dx for column in table.columns))
                 )
 
 

@@ -8,7 +8,9 @@ rows of two or more pieces that start at the same x positions become one ``table
 joined by " | " and rows by newlines (as for ruled tables); a line under a row whose pieces all start at
 column positions (a cell's text wrapped onto a new line) is added to those cells, as is a line that wraps
 the first cell beside an entry going on in lower case, and a bold line just above the first row is kept as
-its header.
+its header. At the top of a page, lines in its columns but not the first are the rest of a row the page broke
+(see ``_rest_of_a_row``); the layout step joins a table broken over a page into one (``continues``,
+``join_continued``).
 
 Columns of running text are not tables: a table has a column of short cells (dates, agencies) besides the
 column of its entries (the one with the most words: a chronology's event, last, or an action plan's action,
@@ -52,8 +54,12 @@ def merge_unruled_tables(page: PageLines) -> None:
             i += 1
             continue
         start, end, cells = group
+        columns = [ln.x0 for ln in rows[start]]
         lines = [ln for row in rows[start:end] for ln in row]
-        header = _header(rows, start, lines[0].size)
+        if not tables:
+            start = _rest_of_a_row(rows, start, columns, cells)
+            lines = [ln for row in rows[start:end] for ln in row]
+        header = _header(rows, start, columns[0], lines[0].size)
         if header is not None:
             lines.insert(0, header)
             cells.insert(0, [header.text])
@@ -62,7 +68,8 @@ def merge_unruled_tables(page: PageLines) -> None:
         tables.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
                            top=min(ln.top for ln in lines), bottom=max(ln.bottom for ln in lines),
                            size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False,
-                           page=page.number, kind="table"))
+                           page=page.number, kind="table", cells=tuple(tuple(row) for row in cells),
+                           columns=tuple(columns)))
         i = end
     if tables:
         page.lines = [ln for ln in page.lines if id(ln) not in taken] + tables
@@ -274,14 +281,108 @@ def _label_column(rows: list[list[Line]], columns: list[float]) -> bool:
     return True
 
 
-def _header(rows: list[list[Line]], start: int, size: float) -> Line | None:
-    """A single bold line just above the table's first row: its column headings, run together. A heading set
-    larger just above a table whose first row is its column headings ("4. Key events") is not one."""
+def _header(rows: list[list[Line]], start: int, left: float, size: float) -> Line | None:
+    """A single bold line just above the table's first row, starting where its first column does (``left``):
+    its column headings, run together. A heading set larger just above a table whose first row is its column
+    headings ("4. Key events") is not one."""
     if start == 0:
         return None
     above = rows[start - 1]
     first = rows[start]
-    if len(above) == 1 and above[0].bold and abs(above[0].x0 - first[0].x0) <= ALIGN \
+    if len(above) == 1 and above[0].bold and abs(above[0].x0 - left) <= ALIGN \
             and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
         return above[0]
     return None
+
+
+def _rest_of_a_row(rows: list[list[Line]], start: int, columns: list[float], cells: list[list[str]]) -> int:
+    """Where a table found at ``rows[start]`` really starts: at the top of the page, lines above its first row
+    that lie in its columns but not the first (a chronology's event going on from the page before, its date
+    and agency cells empty here) are a row of their own, the rest of the row the page broke, and are put
+    before ``cells`` (in place). Only the page's first lines count, or those just under a bold line that
+    is the table's header repeated; anywhere else they are text beside or above the table."""
+    top = start
+    size = rows[start][0].size
+    while top > 0:
+        row = rows[top - 1]
+        slots = [_column(ln.x0, columns) for ln in row]
+        gap = rows[top][0].bottom - row[0].bottom
+        if (None in slots or 0 in slots or len(set(slots)) != len(slots)
+                or abs(row[0].size - size) > _size_tolerance(row[0]) or gap > 2.6 * size):
+            break
+        top -= 1
+    if top == start or (top > 0 and not (top == 1 and _header(rows, 1, columns[0], size) is not None)):
+        return start
+    rest = [""] * len(columns)
+    for row in rows[top:start]:
+        for ln in row:
+            slot = _column(ln.x0, columns)
+            rest[slot] = f"{rest[slot]} {ln.text}".strip()
+    cells.insert(0, rest)
+    return top
+
+
+def continues(before: Line, after: Line) -> bool:
+    """Whether the table line ``after``, the first thing on its page, goes on with ``before``, the last thing on
+    the page before: a table broken over the page, whose columns start where they did."""
+    return (len(before.columns) == len(after.columns) >= MIN_COLUMNS and bool(before.cells) and bool(after.cells)
+            and all(abs(a - b) <= 2 * ALIGN for a, b in zip(before.columns, after.columns, strict=True)))
+
+
+def join_continued(rows: list[list[str]], more: list[list[str]]) -> tuple[list[list[str]], int]:
+    """The rows of a table broken over a page: ``rows`` from the page before, ``more`` from the next, and the
+    offset in their ``table_text`` where the next page's part starts.
+
+    The header row, repeated at the top of the next page, is left out (``more``'s first row when its words
+    are those of ``rows``'s first row, or start its cells, as when the plain lines under a header in body type
+    were read as its wrapped lines). A first row holding nothing but the rest of the last row's entry (its
+    date and agency empty; where the entries are the first column, an entry going on in lower case) is that
+    row broken by the page, and goes into it: one row, not a row without a date.
+
+    >>> rows = [["Date", "Agency", "Event"], ["3 May", "Police", "Officers called and"]]
+    >>> more = [["Date", "Agency", "Event"], ["", "", "spoke to her."], ["9 May", "GP", "Seen."]]
+    >>> rows, at = join_continued(rows, more)
+    >>> rows[1:]
+    [['3 May', 'Police', 'Officers called and spoke to her.'], ['9 May', 'GP', 'Seen.']]
+    >>> table_text(rows)[at:at + 12]
+    'spoke to her'
+    """
+    more = [list(row) for row in more]
+    header = rows[0]
+    if more and _words(more[0]) == _words(header):
+        more = more[1:]
+    elif more and len(more[0]) == len(header) and all(
+            cell.split()[:len(head.split())] == head.split() for cell, head in zip(more[0], header, strict=True)):
+        more[0] = [" ".join(cell.split()[len(head.split()):]) for cell, head in zip(more[0], header, strict=True)]
+        if not any(more[0]):
+            more = more[1:]
+    before = table_text(rows[:-1])
+    start = len(before) + 1 if before else 0
+    last = rows[-1]
+    if not more or not _rest_of(last, more[0], _entry_of([*rows, *more])):
+        return [*rows, *more], len(table_text(rows)) + 1
+    rest = more[0]
+    joined = [f"{a} {b}".strip() for a, b in zip(last, rest, strict=True)]
+    column = next(i for i, cell in enumerate(rest) if cell)
+    head = " | ".join(cell for cell in last[:column] if cell)
+    offset = len(head) + 3 * bool(head) + (len(last[column]) + 1 if last[column] else 0)
+    return [*rows[:-1], joined, *more[1:]], start + offset
+
+
+def _words(row: list[str]) -> list[str]:
+    return " ".join(row).lower().split()
+
+
+def _entry_of(rows: list[list[str]]) -> int:
+    """The column with the most words (the entries'), the last on a tie (as ``_entry_column``)."""
+    width = max(len(row) for row in rows)
+    words = [sum(len(row[i].split()) for row in rows if i < len(row)) for i in range(width)]
+    return max(range(width), key=lambda index: (words[index], index))
+
+
+def _rest_of(last: list[str], row: list[str], entry: int) -> bool:
+    """Whether ``row``, first on its page, is the rest of ``last``, the last row of the page before: it holds
+    text in the entries' column only (and where that is the first column, the text goes on in lower case)."""
+    filled = [i for i, cell in enumerate(row) if cell]
+    return (len(row) == len(last) and filled == [entry]
+            and (entry != 0 or row[0][:1].islower()))

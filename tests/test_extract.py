@@ -2183,6 +2183,141 @@ def test_an_action_table_set_without_cell_padding_keeps_its_header_and_rows(tmp_
     assert len(tables) == 1 and tables[0].text.split("\n") == [" | ".join(row) for row in rows]
 
 
+
+# A chronology that runs over a page (our own invented events). The last row of the first page breaks: its
+# event goes on at the top of the next page, its date and agency cells empty there.
+PAGED_ROWS = [(f"{day:02d}/0{month}/2021", agency, event) for (day, month), (agency, event) in zip(
+    [(3, 1), (17, 2), (20, 3), (11, 4), (2, 5), (19, 5), (4, 6), (6, 6), (9, 6), (11, 6), (14, 6), (16, 6)],
+    [("Health visitor", ["Home visit; baby seen asleep, mother low in mood."]),
+     ("GP", ["Mother prescribed antidepressants; no referral made."]),
+     ("Social care", ["Referral screened; no further action", "taken after one phone call."]),
+     ("School nursery", ["Sibling absent for six days; no contact with family."]),
+     ("Police", ["Neighbour reported shouting late at night; officers", "spoke to both parents at the door."]),
+     ("Housing", ["Rent arrears letter sent; family asked to attend", "a meeting about the tenancy."]),
+     ("Midwife", ["Antenatal booking missed; a second letter was sent."]),
+     ("GP", ["Father registered at the practice; no history shared."]),
+     ("Police", ["Domestic abuse call from a neighbour; no one arrested."]),
+     ("Social care", ["Assessment started; the mother declined a home visit."]),
+     ("School nursery", ["Sibling collected late by an adult not known to staff."]),
+     ("Housing", ["Repairs visit; the officer noted damp in the bedroom."])], strict=True)]
+BROKEN_ROW = ("21/06/2021", "Health visitor", ["Visit at the new flat; the rooms were cold and the baby",
+                                               "had a nappy rash. The mother said her partner had",
+                                               "left and that she had no money for the meter until",
+                                               "the end of the week. A food bank voucher was given."])
+NEXT_PAGE_ROWS = [(f"{day:02d}/0{month}/2021", agency, event) for (day, month), (agency, event) in zip(
+    [(25, 6), (30, 6), (2, 7), (7, 7), (9, 7), (12, 7), (15, 7), (19, 7), (23, 7), (28, 7)],
+    [("GP", ["Baby brought in with a cough; weight had dropped", "since the last check."]),
+     ("Social care", ["Strategy discussion held with police and health."]),
+     ("School nursery", ["Sibling returned after a week away; seemed tired."]),
+     ("Police", ["Officers called to the flat; the father had come back."]),
+     ("Health visitor", ["Baby weighed at clinic; weight still below the line."]),
+     ("Social care", ["Child protection conference; both children on plans."]),
+     ("Housing", ["Emergency move to a hostel agreed with the council."]),
+     ("GP", ["Mother seen about her mood; medication increased."]),
+     ("School nursery", ["Sibling talked about shouting at home to her key worker."]),
+     ("Police", ["Father arrested after a call from the hostel staff."])], strict=True)]
+NEXT_PAGE_ROWS += [(date.replace("/07/", "/08/").replace("/06/", "/08/"), agency, event)
+                   for date, agency, event in NEXT_PAGE_ROWS]  # enough for passages wholly on the next page
+PAGED_COLUMNS = (60, 140, 260)
+
+
+def _paged_rows(pdf, y: float, rows, header: str | None, ruled: bool) -> float:
+    """Draw a chronology's rows from ``y`` down, with or without rules, under a header row set as bold cells,
+    as cells in body type, or as one bold line ("line"); return the y below it."""
+    tops = [y]
+    if header == "line":
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(PAGED_COLUMNS[0] + 3, y - 12, "Date      Agency      Event")
+    elif header:
+        pdf.setFont("Helvetica-Bold" if header == "bold" else "Helvetica", 10)
+        for x, title in zip(PAGED_COLUMNS, ("Date", "Agency", "Event"), strict=True):
+            pdf.drawString(x + 3, y - 12, title)
+    if header:
+        y -= 18
+        tops.append(y)
+    pdf.setFont("Helvetica", 10)
+    for date, agency, event in rows:
+        pdf.drawString(PAGED_COLUMNS[0] + 3, y - 12, date)
+        pdf.drawString(PAGED_COLUMNS[1] + 3, y - 12, agency)
+        for k, part in enumerate(event):
+            pdf.drawString(PAGED_COLUMNS[2] + 3, y - 12 - 13 * k, part)
+        y -= 13 * len(event) + 6
+        tops.append(y)
+    if ruled:
+        for top in tops:
+            pdf.line(PAGED_COLUMNS[0], top, 540, top)
+        for x in (*PAGED_COLUMNS, 540):
+            pdf.line(x, tops[0], x, tops[-1])
+    return y
+
+
+def _chronology_over_a_page(path: Path, ruled: bool, header: str | None, broken: bool = True) -> Path:
+    """A chronology filling its first page and going on over the next (``header``: how its header row is
+    repeated there, None for not at all); ``broken``: its last row on the first page goes on over the page."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 780, "Chronology", 14), (60, 755, "The panel agreed the chronology below with every agency.", 10)])
+    date, agency, event = BROKEN_ROW
+    first, rest = ((date, agency, event[:2]), [("", "", event[2:])]) if broken else (BROKEN_ROW, [])
+    _paged_rows(pdf, 735, [*PAGED_ROWS, first], header or "bold", ruled)
+    pdf.setFont("Helvetica", 9)
+    pdf.drawString(290, 40, "1")
+    pdf.showPage()
+    y = _paged_rows(pdf, 790, [*rest, *NEXT_PAGE_ROWS], header, ruled)
+    _draw(pdf, [(60, y - 25, "After the chronology the panel met the practitioners.", 10), (290, 40, "2", 9)])
+    pdf.save()
+    return path
+
+
+def _paged_table(blocks) -> list[str]:
+    tables = [b for b in blocks if b.kind == "table"]
+    assert len(tables) == 1, blocks
+    return tables[0].text.split("\n")
+
+
+PAGED_TEXT = [f"{date} | {agency} | {' '.join(event)}" for date, agency, event in [*PAGED_ROWS, BROKEN_ROW,
+                                                                                    *NEXT_PAGE_ROWS]]
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "unruled"])
+@pytest.mark.parametrize("header", ["bold", "plain", "line", None])
+def test_a_row_broken_by_a_page_stays_one_row_and_the_repeated_header_is_dropped(tmp_path: Path, ruled: bool,
+                                                                                  header: str | None) -> None:
+    # Each page's part of the table was a table of its own: the rest of the broken row became a row with no
+    # date (ruled), a paragraph (unruled, no header), or was run into the repeated header row ("Date | Agency
+    # | Event left and that ..."); a header in one bold line became a heading, the section of all after it.
+    blocks = extract_pdf(_chronology_over_a_page(tmp_path / "paged.pdf", ruled, header)).blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"], blocks
+    rows = _paged_table(blocks)
+    assert rows[0].replace(" | ", " ").split() == ["Date", "Agency", "Event"]
+    assert rows[1:] == PAGED_TEXT
+    assert (blocks[2].page_start, blocks[2].page_end) == (1, 2)
+    assert {p.section for p in segment("paged", blocks)} == {"Chronology"}
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "unruled"])
+def test_a_table_over_a_page_gives_passages_the_pages_of_their_own_rows(tmp_path: Path, ruled: bool) -> None:
+    # Each passage of rows is on the pages of its own rows: the broken row's on both, the others on theirs.
+    blocks = extract_pdf(_chronology_over_a_page(tmp_path / "paged.pdf", ruled, "bold")).blocks
+    pages = {date: (1, 1) for date, _, _ in PAGED_ROWS} | {BROKEN_ROW[0]: (1, 2)}
+    pages |= {date: (2, 2) for date, _, _ in NEXT_PAGE_ROWS}
+    seen = set()
+    for passage in segment("paged", blocks):
+        rows = [pages[row.split(" | ")[0]] for row in passage.text.split("\n") if row.split(" | ")[0] in pages]
+        if rows:
+            expected = (min(a for a, _ in rows), max(b for _, b in rows))
+            assert (passage.page_start, passage.page_end) == expected, passage.text
+            seen.add(expected)
+    assert seen == {(1, 1), (1, 2), (2, 2)}
+
+
+def test_a_table_going_on_over_a_page_between_rows_is_one_table(tmp_path: Path) -> None:
+    # No row broken: the rows of the next page follow on, the header row repeated there left out.
+    blocks = extract_pdf(_chronology_over_a_page(tmp_path / "paged.pdf", True, "bold", broken=False)).blocks
+    assert _paged_table(blocks)[1:] == PAGED_TEXT
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED_PDF.parent / "bristol-nspcc-reunification-literature-review.txt").exists(),
                     reason="../shared corpus not present")
