@@ -142,7 +142,12 @@ def rows_of(lines: list[Line]) -> list[list[Line]]:
 
 
 def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list[str]]] | None:
-    """The table that starts at ``rows[start]``: (start, end, cells per row), or None."""
+    """The table that starts at ``rows[start]``: (start, end, cells per row), or None.
+
+    Two columns whose first holds the entries beside a short column of labels (Recommendation | Agency) are
+    held to more, as running text with notes in its margin looks the same: the table must open with its
+    header row in bold across both columns, every entry must have its label level with its first line, and no
+    label may sit beside a line inside an entry (a label's own wrapped line aside)."""
     first = rows[start]
     if len(first) < MIN_COLUMNS:
         return None
@@ -157,7 +162,9 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
             break
         end += 1
     entry = _entry_column(rows[start:end], columns)
-    if len(columns) == 2 and entry == 0:  # two columns of running text, or a list beside its labels
+    # Entries beside a short column of labels (Recommendation | Agency): see ``_table_from``'s docstring
+    noted = len(columns) == 2 and entry == 0
+    if noted and not all(ln.bold for ln in first):
         return None
     cells = [[ln.text for ln in first]]
     full_rows = 1
@@ -173,12 +180,16 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
             # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
             full_rows += len(row) >= min(len(columns), 3)
+            if noted and 1 not in slots:
+                return None
+        elif noted and 1 in slots and not any(_column(ln.x0, columns) == 1 for ln in previous):
+            return None
         for ln, slot in zip(row, slots, strict=True):
             cell = cells[-1][slot]
             cells[-1][slot] = f"{cell} {ln.text}".strip()
     if full_rows < MIN_ROWS or _running_text(rows[start:end], columns, entry):
         return None
-    if len(columns) == 2 and not _label_column(rows[start:end], columns):
+    if len(columns) == 2 and not noted and not _label_column(rows[start:end], columns):
         return None
     return start, end, cells
 

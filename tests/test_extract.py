@@ -2318,6 +2318,64 @@ def test_a_table_going_on_over_a_page_between_rows_is_one_table(tmp_path: Path) 
     assert _paged_table(blocks)[1:] == PAGED_TEXT
 
 
+RECOMMENDATIONS = [
+    (["1. The partnership should make sure that health visitors ask who", "else lives in the home at every contact."],
+     "Health"),
+    (["2. Schools should pass on attendance worries to the social worker", "whenever a child has a plan."],
+     "Education"),
+    (["3. Repeat calls to one address should be flagged to the duty sergeant."], "Police"),
+    (["4. The board should audit how often fathers are seen by children's", "social care during assessments, and",
+      "report back within six months."], "Safeguarding partnership"),
+]
+
+
+@pytest.mark.parametrize("numbered", [True, False], ids=["numbered", "unnumbered"])
+def test_recommendations_beside_a_column_of_agencies_are_a_table(tmp_path: Path, numbered: bool) -> None:
+    # Recommendation | Agency without rules: the long column first, a short one after it. It was read as two
+    # columns of text, every agency after all the recommendations, under a heading "Agency".
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "recommendations.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines, y = [(60, 780, "Recommendations", 14), (60, 755, "The panel makes these recommendations.", 10)], 710
+    texts = []
+    for entry, agency in RECOMMENDATIONS:
+        entry = entry if numbered else [entry[0].split(" ", 1)[1], *entry[1:]]
+        lines += [(400, y, agency, 10), *[(60, y - 13 * k, part, 10) for k, part in enumerate(entry)]]
+        texts.append(f"{' '.join(entry)} | {agency}")
+        y -= 13 * len(entry) + 8
+    _draw(pdf, [*lines, (60, y - 15, "The board will ask each agency for its plan.", 10)])
+    pdf.setFont("Helvetica-Bold", 10)
+    pdf.drawString(60, 730, "Recommendation")
+    pdf.drawString(400, 730, "Agency")
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", "table", "paragraph"], blocks
+    assert blocks[2].text.split("\n") == ["Recommendation | Agency", *texts]
+
+
+@pytest.mark.parametrize("heading", [False, True], ids=["plain", "bold-heading"])
+def test_running_text_with_a_note_in_the_margin_beside_each_paragraph_is_not_a_table(tmp_path: Path,
+                                                                                   heading: bool) -> None:
+    # Laid out like Recommendation | Agency (text, and a short note level with each paragraph's first line),
+    # but with no header row in bold across both columns above it.
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfgen import canvas
+
+    from tests.boxed_pdf import paragraphs
+
+    path = tmp_path / "notes.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines, y = [(60, 790, "Background", 12 if heading else 10)], 770
+    for paragraph, note in zip(paragraphs(5), ["See 4.2", "Health", "Police", "Child A", "Housing"], strict=True):
+        parts = simpleSplit(paragraph, "Helvetica", 10, 320)
+        lines += [(400, y, note, 10), *[(60, y - 13 * k, part, 10) for k, part in enumerate(parts)]]
+        y -= 13 * len(parts) + 6
+    _draw(pdf, lines)
+    pdf.save()
+    assert "table" not in {b.kind for b in extract_pdf(path).blocks}
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED_PDF.parent / "bristol-nspcc-reunification-literature-review.txt").exists(),
                     reason="../shared corpus not present")
