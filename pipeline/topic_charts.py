@@ -74,7 +74,9 @@ def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]
 
 def _write_html(figure: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.write_html(path, include_plotlyjs=True)  # plotly.js inside the page: it opens offline
+    # plotly.js inside the page: it opens offline. The chart's element is named after the page, not at random,
+    # so the same topics give the same page, byte for byte.
+    figure.write_html(path, include_plotlyjs=True, div_id=path.stem.replace("_", "-"))
     return path
 
 

@@ -290,6 +290,17 @@ def test_trends_command_prints_a_table_and_draws_png_and_svg(db: Path, tmp_path:
     assert not (tmp_path / "trends.pdf").exists()
 
 
+def test_the_same_trends_give_the_same_chart_file_byte_for_byte(db: Path, tmp_path: Path):
+    from pipeline.outputs.trends import plot_trends
+
+    frame, info = theme_trends(db)
+    for suffix in (".svg", ".png"):
+        first, second = tmp_path / f"first{suffix}", tmp_path / f"second{suffix}"
+        plot_trends(frame, info, first)
+        plot_trends(frame, info, second)
+        assert first.read_bytes() == second.read_bytes(), suffix
+
+
 def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(db: Path, tmp_path: Path):
     csv_out = run(trends_command, ["--out", str(tmp_path / "trends.csv")], db)
     assert csv_out.exit_code == 0, csv_out.output

@@ -241,6 +241,18 @@ def test_topics_help_speaks_to_people_and_gives_examples():
         assert "casereview topics" in result.output
 
 
+def test_the_same_topic_chart_gives_the_same_page_byte_for_byte(tmp_path: Path):
+    import plotly.graph_objects as go
+
+    from pipeline.topic_charts import _write_html
+
+    figure = go.Figure()
+    figure.add_bar(x=[2019, 2020], y=[0.4, 0.6], name="0: attendance · absence · school")
+    first = _write_html(figure, tmp_path / "first" / YEARS_HTML)
+    second = _write_html(figure, tmp_path / "second" / YEARS_HTML)
+    assert first.read_bytes() == second.read_bytes()
+
+
 def test_topics_commands_explain_what_to_do_first(tmp_path: Path):
     runner = CliRunner()
     missing = runner.invoke(main, ["topics", "show", "--db", str(tmp_path / "none.duckdb")])

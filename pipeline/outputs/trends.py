@@ -32,6 +32,7 @@ from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".md")
 FEW_REVIEWS = 5
+SVG_SALT = "casereview"  # see plot_trends
 # With "reviews", when at least this share of the theme-year cells (in years with enough reviews) is at or above
 # SATURATED, the table suggests "passages": one tagged passage puts a review in a theme's count, so with long
 # reviews almost every review carries almost every theme and the shares no longer tell years apart.
@@ -323,7 +324,9 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
             fontsize=7, color="#555555", wrap=True,
         )
         figure.tight_layout(rect=(0, 0.09, 1, 1))
-        with writing(out):
+        # An SVG names its parts by ids matplotlib makes random unless salted: with a fixed salt (and no date) the
+        # same numbers give the same file, byte for byte.
+        with writing(out), matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
             figure.savefig(out, format=suffix.lstrip("."), metadata={"Date": None} if suffix == ".svg" else None)
     finally:
         plt.close(figure)
