@@ -250,8 +250,8 @@ def fit_topics(
     _store_fit(store, model, corpus, topics, settings, model_dir)
     files, notes = write_visualisations(model, store, model_dir.parent)
     if selection != CLUSTER_SELECTION:
-        notes = [f"the first clustering put over {LUMPED_SHARE:.0%} of the passages it grouped into one topic, so "
-                 "the finest stable groups were taken instead (HDBSCAN 'leaf' selection)", *notes]
+        notes = [f"the first grouping put over {LUMPED_SHARE:.0%} of the passages it grouped into one topic, so "
+                 "they were grouped again, into the smallest groups that hold together", *notes]
     return TopicModelInfo(
         model_version=model_version, model_dir=model_dir, passages=len(topics),
         topics=_topic_count(model), outliers_reassigned=outliers - topics.count(-1),

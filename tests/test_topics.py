@@ -253,6 +253,20 @@ def test_the_same_topic_chart_gives_the_same_page_byte_for_byte(tmp_path: Path):
     assert first.read_bytes() == second.read_bytes()
 
 
+def test_fit_says_what_share_of_the_passages_were_given_their_nearest_topic(tmp_path: Path):
+    from pipeline.commands.topics import fit_summary
+    from pipeline.topics import TopicModelInfo, _settings
+
+    info = TopicModelInfo(model_version="topics@abc", model_dir=tmp_path / "topics@abc", passages=613, topics=10,
+                          outliers_reassigned=396, unassigned=0, seconds=2.5,
+                          settings=_settings(613, 42, None, ENCODER, []))
+    assert fit_summary(info) == [
+        "Topic model topics@abc: 10 topics in 613 passages (smallest topic 12 passages, seed 42, 2.5 s)",
+        "  396 of the 613 passages (65%) fitted no topic well and were given the nearest one",
+        f"  model saved in {tmp_path / 'topics@abc'}",
+    ]
+
+
 def test_topics_commands_explain_what_to_do_first(tmp_path: Path):
     runner = CliRunner()
     missing = runner.invoke(main, ["topics", "show", "--db", str(tmp_path / "none.duckdb")])
@@ -439,7 +453,8 @@ def test_when_one_topic_swallows_the_corpus_the_finest_stable_clusters_are_taken
     assert selections == ["eom", "leaf"]
     # the refit clusters the points the first fit reduced: UMAP runs once
     assert reducers[0] is reducers[1] and reducers[0].fits == 1
-    assert "HDBSCAN 'leaf' selection" in info.notes[0]
+    assert info.notes[0] == ("the first grouping put over 50% of the passages it grouped into one topic, so they "
+                             "were grouped again, into the smallest groups that hold together")
     saved = json.loads((info.model_dir / topics_module.SETTINGS_FILE).read_text())
     assert saved["cluster_selection"] == "leaf"
     # the finer clusters follow the subjects again: each topic is one subject, and every subject has a topic

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.commands.options import DB_OPTION, UserPath
 from pipeline.settings import db_argument, default_db, quiet_third_parties
+
+if TYPE_CHECKING:
+    from pipeline.topics import TopicModelInfo
 
 TERMS_SHOWN = 6
 
@@ -53,13 +57,8 @@ def fit(db_path: Path | None, seed: int, min_topic_size: int | None) -> None:
 
     click.echo("Finding topics (about a minute)...", err=True)
     info = fit_topics(db_path or default_db(), seed=seed, min_topic_size=min_topic_size)
-    click.echo(f"Topic model {info.model_version}: {info.topics} topics in {info.passages} passages "
-               f"(smallest topic {info.settings.min_topic_size} passages, seed {seed}, {info.seconds} s)")
-    if info.outliers_reassigned:
-        click.echo(f"  {info.outliers_reassigned} passages that fitted no topic well were given the nearest one")
-    if info.unassigned:
-        click.echo(f"  {info.unassigned} passages are close to no topic (topic -1)")
-    click.echo(f"  model saved in {info.model_dir}")
+    for line in fit_summary(info):
+        click.echo(line)
     _echo_files(info.files, info.notes)
     click.echo(f"See them with: casereview topics show{db_argument(db_path or default_db())}")
 
@@ -116,6 +115,23 @@ def assign(db_path: Path | None, model_dir: Path | None) -> None:
     info = assign_topics(db_path or default_db(), model_dir)
     click.echo(f"Topic model {info.model_version}: {info.assigned} new passages placed in topics")
     _echo_files(info.files, info.notes)
+
+
+def fit_summary(info: TopicModelInfo) -> list[str]:
+    """What ``topics fit`` found, for people: topics, passages and settings, how many passages were placed in
+    their nearest topic (and what share of all passages that is), and where the model is."""
+    from pipeline.outputs.common import percent
+
+    lines = [f"Topic model {info.model_version}: {info.topics} topics in {info.passages} passages "
+             f"(smallest topic {info.settings.min_topic_size} passages, seed {info.settings.seed}, {info.seconds} s)"]
+    if info.outliers_reassigned:
+        share = percent(info.outliers_reassigned / info.passages)
+        lines.append(f"  {info.outliers_reassigned} of the {info.passages} passages ({share}) fitted no topic well "
+                     "and were given the nearest one")
+    if info.unassigned:
+        lines.append(f"  {info.unassigned} passages are close to no topic (topic -1)")
+    lines.append(f"  model saved in {info.model_dir}")
+    return lines
 
 
 def _echo_files(files: list[Path], notes: list[str]) -> None:
