@@ -317,7 +317,7 @@ def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(d
     assert info["rows"] == len(frame) and "A passage carries a theme" in info["definition"]
     # every year here rests on fewer than 5 reviews: the table says so on each row, as the chart shades them
     assert list(table.columns)[4:6] == ["reviews_in_year", "few_reviews"] and table["few_reviews"].all()
-    assert "Note: fewer than 5 reviews were read in 2019, 2020, 2021, 2022" in info["notes"]
+    assert "Note: fewer than 5 reviews were read in every year: every share rests on very few" in info["notes"]
 
     book = run(trends_command, ["--nation", "Wales", "--out", str(tmp_path / "wales.xlsx")], db)
     assert book.exit_code == 0 and "on its Provenance sheet" in book.output
@@ -334,7 +334,7 @@ def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(d
     assert "| Theme | 2019 | 2020 | 2021 | 2022 |" in text
     assert "| Passages read | 3 | 2 | 3 | 2 |" in text
     assert "| Information sharing | 1 (33%) | 1 (50%) | 1 (33%) | 0 (0%) |" in text
-    assert "Note: fewer than 5 reviews were read in 2019, 2020, 2021, 2022" in text
+    assert "Note: fewer than 5 reviews were read in every year: every share rests on very few" in text
 
 
 def test_trends_by_passages_counts_the_passages_each_theme_takes_up(db: Path, tmp_path: Path):
@@ -372,6 +372,21 @@ def test_trends_suggest_passages_when_nearly_every_review_carries_nearly_every_t
     few.loc[4:, "reviews_in_year"] = 8
     few.loc[:3, "reviews_in_year"] = 2
     assert not saturated(few)
+
+
+def test_trends_name_the_years_with_few_reviews_only_when_some_years_have_more():
+    from pipeline.outputs.trends import format_trends
+
+    frame = pd.DataFrame({
+        "year": [2020, 2021, 2022], "theme": "assessment", "theme_name": "Assessment", "reviews_in_year": [2, 8, 3],
+        "reviews_with_theme": 1, "share_of_reviews": 0.5, "passages_in_year": 300, "passages_with_theme": 30,
+        "share_of_passages": 0.1})
+    info = {"theme_models": ["m"], "run_id": "r", "generated_at": "2026-12-05", "database": "db"}
+    assert ("Note: fewer than 5 reviews were read in 2020, 2022: shares in those years rest on very few reviews"
+            in format_trends(frame, info))
+    thin = format_trends(frame.assign(reviews_in_year=[2, 4, 3]), info)
+    assert "Note: fewer than 5 reviews were read in every year: every share rests on very few reviews" in thin
+    assert "2020, 2021, 2022" not in thin
 
 
 def test_trends_for_some_reviews_only(db: Path):

@@ -136,7 +136,10 @@ def _notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages
     per_year = frame.drop_duplicates("year").set_index("year")
     notes = []
     few = [str(y) for y in years if per_year.loc[y, "reviews_in_year"] < FEW_REVIEWS]
-    if few:
+    if len(few) > 1 and len(few) == len(years):  # said once, not as a list of every year
+        notes.append(f"Note: fewer than {FEW_REVIEWS} reviews were read in every year: every share rests on very few "
+                     "reviews and can swing widely.")
+    elif few:
         notes.append(f"Note: fewer than {FEW_REVIEWS} reviews were read in {', '.join(few)}: shares in those years "
                      "rest on very few reviews and can swing widely.")
     if measure == "reviews" and saturated(frame):
