@@ -167,6 +167,23 @@ def test_provenance_names_the_runs_that_read_the_reviews_not_only_the_latest_run
         encoding="utf-8")
 
 
+def test_trends_name_the_runs_that_read_the_reviews_not_a_later_run_that_read_none(db: Path, tmp_path: Path):
+    first = run_id(db)
+    copy = altered_copy(db, tmp_path / "rerun.duckdb", """
+        INSERT INTO runs (run_id, started_at, finished_at, manifest, manifest_sha256, pipeline_version, status)
+        VALUES ('29991231T000000Z-rerun', TIMESTAMP '2999-12-31 00:00', TIMESTAMP '2999-12-31 00:05',
+                'manifest.csv', 'eeee', '0.1.0+p99', 'finished');
+        INSERT INTO run_reviews VALUES ('29991231T000000Z-rerun', 'cwm-llwyd-2020-child-t', 'skipped', NULL, 0.1);""")
+    result = run(trends_command, ["--out", str(tmp_path / "trends.svg")], copy)
+    assert result.exit_code == 0, result.output
+    footer = result.output.split("can swing widely.", 1)[1]
+    assert f"\nDatabase's reviews read by: run {first}: 4 reviews (finished " in footer
+    assert "Generated " in footer and str(copy.resolve()) in footer
+    assert "29991231T000000Z-rerun" not in result.output
+    chart = (tmp_path / "trends.svg").read_text(encoding="utf-8")
+    assert f"reviews read by run {first}" in chart and "29991231T000000Z-rerun" not in chart
+
+
 def test_export_says_when_the_quote_alone_scores_low_and_never_writes_a_probability_of_1(db: Path, tmp_path: Path):
     copy = altered_copy(db, tmp_path / "weak-quote.duckdb", """
         UPDATE theme_evidence SET score = 0.17 WHERE passage_id = 'northmoor-2019-child-d-p1'

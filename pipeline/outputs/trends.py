@@ -17,12 +17,15 @@ import pandas as pd
 
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
+    READ_BY_SHOWN,
     KnownValues,
+    counted,
     describe_filters,
     open_database,
     percent,
     provenance,
     provenance_lines,
+    read_by_line,
     resolve_theme,
     shown_time,
     theme_names,
@@ -237,8 +240,8 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
                 *[line(row, columns) for row in rows]]
     for note in _notes(frame, measure):
         out += ["", note]
-    generated = shown_time(info["generated_at"])
-    out += ["", f"Run {info['run_id'] or 'unknown'} · generated {generated} · {info['database']}"]
+    # The runs that read the reviews counted, as the other outputs name them: the latest run may have read none.
+    out += ["", f"Generated {shown_time(info['generated_at'])} · {info['database']}", _read_by(info)]
     return "\n".join(out)
 
 
@@ -248,6 +251,24 @@ def saturated(frame: pd.DataFrame) -> bool:
     enough = frame[frame["reviews_in_year"] >= FEW_REVIEWS]
     cells = enough if not enough.empty else frame
     return bool(len(cells)) and (cells["share_of_reviews"] >= SATURATED).mean() >= SATURATED_CELLS
+
+
+def _read_by(info: dict[str, Any]) -> str:
+    """The runs that last wrote the database's reviews (see :func:`read_by_line`); the latest finished run when
+    the database does not say."""
+    if info.get("reviews_read_by"):
+        return read_by_line(info["reviews_read_by"])
+    return f"Latest finished run: {info.get('run_id') or 'none'}"
+
+
+def _runs(info: dict[str, Any]) -> str:
+    """The chart's short form of :func:`_read_by`: 'run A, run B', with how many earlier runs there were."""
+    runs = list(info.get("reviews_read_by") or {})
+    if not runs:
+        return f"run {info.get('run_id') or 'unknown'}"
+    earlier = len(runs) - READ_BY_SHOWN
+    return (f"{counted(earlier, 'earlier run')} and " if earlier > 0 else "") + ", ".join(
+        f"run {rid}" for rid in runs[-READ_BY_SHOWN:])
 
 
 def _kept(info: dict[str, Any]) -> str:
@@ -323,7 +344,7 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
         figure.text(
             0.01, 0.01,
             f"{shaded}Reviews read per year{_kept(info)}: {per_year}. "
-            f"Theme model {models}; run {info['run_id'] or 'unknown'}; generated {info['generated_at'][:10]}.",
+            f"Theme model {models}; reviews read by {_runs(info)}; generated {info['generated_at'][:10]}.",
             fontsize=7, color="#555555", wrap=True,
         )
         figure.tight_layout(rect=(0, 0.09, 1, 1))
