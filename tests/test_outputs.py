@@ -160,11 +160,30 @@ def test_provenance_names_the_runs_that_read_the_reviews_not_only_the_latest_run
     read_by = header.split("Database's reviews read by: ", 1)[1].split("\n", 1)[0]
     assert read_by.startswith(f"run {first}: 3 reviews (finished ") and f"SHA-256 {MANIFEST_SHA}" in read_by
     assert read_by.endswith("; run 29991231T000000Z-later: 1 review (finished 2999-12-31 00:05 UTC; manifest "
-                            "one.csv, SHA-256 dddd; pipeline 0.1.0+p99)  ")
+                            "one.csv, SHA-256 dddd; text extracted by pipeline version 0.1.0+p99)  ")
     report = tmp_path / "r.html"
     assert run(report_command, ["--area", "Cwm", "--year", "2022", "--out", str(report)], copy).exit_code == 0
     assert "Database&#x27;s reviews read by" in report.read_text(encoding="utf-8") and first in report.read_text(
         encoding="utf-8")
+
+
+def test_provenance_says_which_version_made_the_output_and_which_extracted_the_text(db: Path, tmp_path: Path):
+    """casereview's version (0.1.0) and the pipeline version of a run (0.1.0+p25) are told apart by their labels,
+    and the latest run's pipeline version, which need not have extracted any text shown, is not given."""
+    from pipeline import __version__
+    from pipeline.settings import PIPELINE_VERSION
+
+    read_by = f"text extracted by pipeline version {PIPELINE_VERSION})"
+    export_theme(db, "legal_powers", "md", tmp_path / "legal.md")
+    header = (tmp_path / "legal.md").read_text(encoding="utf-8").split("| # |", 1)[0]
+    assert f" UTC by casereview version {__version__}  \n" in header and read_by in header
+    export_theme(db, "legal_powers", "csv", tmp_path / "legal.csv")
+    about = json.loads((tmp_path / "legal.csv.provenance.json").read_text(encoding="utf-8"))
+    assert about["casereview_version"] == __version__ and "pipeline_version" not in about
+    assert all(what.endswith(read_by) for what in about["reviews_read_by"].values())
+    export_theme(db, "legal_powers", "xlsx", tmp_path / "legal.xlsx")
+    sheet = pd.read_excel(tmp_path / "legal.xlsx", sheet_name="Provenance")
+    assert "pipeline_version" not in set(sheet["field"]) and "casereview_version" in set(sheet["field"])
 
 
 def test_trends_name_the_runs_that_read_the_reviews_not_a_later_run_that_read_none(db: Path, tmp_path: Path):

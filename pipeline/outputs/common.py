@@ -30,7 +30,7 @@ _THEME_MODELS = "SELECT DISTINCT model_version FROM passage_themes WHERE model_v
 _EMBEDDING_MODELS = """
 SELECT DISTINCT e.model FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id ORDER BY 1"""
 _LATEST_FINISHED_RUN = """
-SELECT run_id, finished_at, manifest, manifest_sha256, pipeline_version
+SELECT run_id, finished_at, manifest, manifest_sha256
 FROM runs WHERE status = 'finished'
 ORDER BY finished_at DESC LIMIT 1"""
 # For each review with text in the database, the run that last wrote it; then those runs, oldest first, with
@@ -202,25 +202,26 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
     Returns
     -------
     dict
-        ``generated_at`` (UTC, ISO 8601), ``database`` (absolute path), ``casereview_version``,
-        ``theme_models`` and ``embedding_models`` (lists), ``run_id``, ``run_finished_at``, ``manifest``,
-        ``manifest_sha256`` and ``pipeline_version`` of the latest finished run (None when no run has
-        finished), ``reviews_read_by`` (run id -> how many of the database's reviews with text that run last
-        wrote, when it finished, its manifest and checksum, and pipeline version: the runs the rows come
-        from, which the latest run need not be), ``note`` (what to keep in mind when using the output),
+        ``generated_at`` (UTC, ISO 8601), ``database`` (absolute path), ``casereview_version`` (the casereview
+        that made the output), ``theme_models`` and ``embedding_models`` (lists), ``run_id``,
+        ``run_finished_at``, ``manifest`` and ``manifest_sha256`` of the latest finished run (None when no run
+        has finished), ``reviews_read_by`` (run id -> how many of the database's reviews with text that run
+        last wrote, when it finished, its manifest and checksum, and the pipeline version that extracted their
+        text: the runs the rows come from, which the latest run need not be), ``note`` (what to keep in mind
+        when using the output),
         ``real_text_note`` (how often the theme model's high probabilities came true on real sentences, when
         that is known; see :mod:`pipeline.themes.trust`), and ``checked_on_labelled_passages`` and
         ``theme_checks`` (the latest check of the model on passages labelled by hand, recorded in this
         database: one line, and a sentence per theme; see :func:`local_checks`).
     """
     run = con.execute(_LATEST_FINISHED_RUN).fetchone()
-    run_id, finished_at, manifest, manifest_sha256, pipeline_version = run or (None,) * 5
+    run_id, finished_at, manifest, manifest_sha256 = run or (None,) * 4
     read_by = {}
     for row in con.execute(_READ_BY_RUNS).fetchall():
         rid, status, ended, its_manifest, its_sha, its_version, reviews = row
         when = f"finished {ended:%Y-%m-%d %H:%M} UTC" if status == "finished" and ended else status
         read_by[rid] = (f"{counted(reviews, 'review')} ({when}; manifest {its_manifest}, SHA-256 {its_sha}; "
-                        f"pipeline {its_version})")
+                        f"text extracted by pipeline version {its_version})")
     theme_models = [row[0] for row in con.execute(_THEME_MODELS).fetchall()]
     trust = note_for_tags(theme_models)
     checked, checked_themes = local_checks(con, theme_models, theme_names(con))
@@ -234,7 +235,6 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         "run_finished_at": f"{finished_at:%Y-%m-%d %H:%M:%S} UTC" if finished_at else None,
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
-        "pipeline_version": pipeline_version,
         "reviews_read_by": read_by,
         "note": (
             "Generated automatically. Theme tags are model predictions with probabilities, not findings: "
@@ -352,7 +352,7 @@ def tag_notes(models: list[str], theme: str | None, names: Mapping[str, str],
 def provenance_lines(info: dict[str, Any]) -> list[str]:
     """The provenance as 'label: value' lines for people."""
     return [
-        f"Generated: {shown_time(info['generated_at'])} by casereview {info['casereview_version']}",
+        f"Generated: {shown_time(info['generated_at'])} by casereview version {info['casereview_version']}",
         f"Database: {info['database']}",
         f"Theme model: {', '.join(info['theme_models']) or 'none (no themes tagged)'}",
         f"Embedding model: {', '.join(info['embedding_models']) or 'none'}",

@@ -472,7 +472,7 @@ def render(data: dict[str, Any]) -> str:
         _recommendations_section(data["recommendations"], data["reviews"]),
         _topics_section(data["topics"]),
         _limits_section(data),
-        f'<footer><p>Made by casereview {_e(data["provenance"]["casereview_version"])} on '
+        f'<footer><p>Made by casereview version {_e(data["provenance"]["casereview_version"])} on '
         f"{_e(shown_time(data['provenance']['generated_at']))} from {_e(data['provenance']['database'])}.</p></footer>",
         "</body>",
         "</html>",
