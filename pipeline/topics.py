@@ -121,6 +121,9 @@ class TopicSettings:
         Topic terms are single words and two-word phrases.
     libraries : dict
         Versions of BERTopic, UMAP, HDBSCAN and scikit-learn (another version may cluster differently).
+    numbering : str
+        How topics are numbered; a change of it gives a new model version, so that one model version always
+        has the same topic numbers.
     """
 
     seed: int | None
@@ -131,6 +134,7 @@ class TopicSettings:
     stop_words: tuple[str, ...]
     ngram_range: tuple[int, int] = (1, 2)
     libraries: dict[str, str] = field(default_factory=dict)
+    numbering: str = "largest first, after outliers join their nearest topic"
 
 
 @dataclass(frozen=True)
@@ -365,6 +369,12 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
         if outliers:
             topics = [int(t) for t in model.reduce_outliers(
                 corpus.texts, topics, strategy="embeddings", embeddings=corpus.embeddings)]
+        # BERTopic numbers topics by size before outliers join them, which changes the sizes: number them again,
+        # largest first, so that topic 0 is the largest in every table, file and picture.
+        numbers = largest_first(topics)
+        if outliers or any(old != new for old, new in numbers.items()):
+            topics = [numbers[topic] for topic in topics]
+            model.topic_mapper_.add_mappings(numbers, topic_model=model)
             model.update_topics(corpus.texts, topics=topics, top_n_words=TOP_TERMS,
                                 vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model)
     # update_topics leaves the old topic embeddings (with the outlier row) in place, so a saved model
@@ -372,6 +382,18 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
     model.topic_embeddings_ = _centroids(topics, corpus.embeddings)
     model.set_topic_labels({topic: _label(model, topic) for topic in sorted(model.topic_sizes_)})
     return model, topics, outliers, selection
+
+
+def largest_first(topics: Sequence[int]) -> dict[int, int]:
+    """Each topic's new number: 0 for the topic with the most passages, then 1, ...; a tie keeps the order it had;
+    -1 (no topic) stays -1.
+
+    >>> largest_first([0, 1, 1, 2, 2, 2, -1])
+    {2: 0, 1: 1, 0: 2, -1: -1}
+    """
+    sizes = Counter(topic for topic in topics if topic != -1)
+    order = sorted(sizes, key=lambda topic: (-sizes[topic], topic))
+    return {**{topic: number for number, topic in enumerate(order)}, **({-1: -1} if -1 in topics else {})}
 
 
 def _cluster(corpus: _Corpus, settings: TopicSettings, selection: str, reducer: Any = None

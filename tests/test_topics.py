@@ -426,6 +426,53 @@ def test_outliers_get_the_nearest_topic_and_the_saved_model_agrees(tmp_path: Pat
     assert agree > 0.95
 
 
+class LeavesOutMostOfOneCluster:
+    """HDBSCAN, but most passages of its first cluster are left out and part of its second is put in its third: the
+    first is then numbered as the smallest topic, and is as large as any once its passages rejoin it."""
+
+    def __init__(self, cluster_model) -> None:
+        self.cluster_model = cluster_model
+
+    def fit(self, points: np.ndarray, y=None) -> LeavesOutMostOfOneCluster:
+        labels = self.cluster_model.fit(points).labels_.copy()
+        first, second = np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)
+        labels[first[:30]] = -1
+        labels[second[:10]] = 2
+        self.labels_ = labels
+        return self
+
+
+@pytest.mark.slow
+def test_topics_are_numbered_by_size_after_every_passage_has_one(tmp_path: Path, monkeypatch, fitted: dict):
+    db, info = fit_with_clustering(tmp_path, monkeypatch, fitted, lambda model, _: LeavesOutMostOfOneCluster(model))
+
+    assert info.outliers_reassigned == 30
+    topics = rows(db, "SELECT topic_id, size, label FROM topics WHERE model_version = ? ORDER BY topic_id",
+                  [info.model_version])
+    sizes = [size for _, size, _ in topics]
+    assert [topic for topic, _, _ in topics] == list(range(len(topics))) and sizes == sorted(sizes, reverse=True)
+    assert sizes[0] > sizes[-1]  # the sizes differ, so the order says something
+    # every table and file that holds topic numbers uses the same ones
+    counted = dict(rows(db, "SELECT topic_id, count(*) FROM passage_topics WHERE model_version = ? GROUP BY 1",
+                        [info.model_version]))
+    assert counted == {topic: size for topic, size, _ in topics}
+    assert rows(db, "SELECT count(*) FROM topic_representatives r JOIN passage_topics t USING (passage_id, "
+                    "model_version) WHERE r.model_version = ? AND r.topic_id <> t.topic_id", [info.model_version]) \
+        == [(0,)]
+    saved = json.loads((info.model_dir / "topics.json").read_text())
+    assert {int(topic): size for topic, size in saved["topic_sizes"].items()} == counted
+    assert {int(topic): label for topic, label in saved["custom_labels"].items()} == {t: lb for t, _, lb in topics} \
+        if isinstance(saved["custom_labels"], dict) else saved["custom_labels"] == [lb for _, _, lb in topics]
+    stored = dict(rows(db, "SELECT passage_id, topic_id FROM passage_topics WHERE model_version = ?",
+                       [info.model_version]))
+    with Store(db).connect(read_only=True) as con:
+        passage_ids, texts = topics_module._passages(con, topics_module._SELECT_PASSAGES)
+        embeddings, _ = topics_module._embeddings(con, passage_ids, texts, ENCODER)
+    again = topics_module._nearest_topics(topics_module._load_model(info.model_dir), texts, embeddings)
+    # the saved model puts the passages where the fit did, but for the 10 put in the wrong cluster above
+    assert sum(stored[p] == t for p, t in zip(passage_ids, again, strict=True)) >= len(passage_ids) - 10
+
+
 class LumpsEverything:
     """HDBSCAN whose excess-of-mass selection puts every passage in one cluster, as it can on a small corpus."""
 
