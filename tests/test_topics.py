@@ -358,6 +358,8 @@ def test_pictures_are_written_and_open_offline(fitted: dict):
         assert path.parent == fitted["folder"] / "second"
         assert "plotly" in page.lower() and len(page) > 1_000_000  # plotly.js is inside the page
         assert not CDN_SCRIPT.search(page), f"{path.name} loads a script from the network"
+        # the same topics give the same pages, byte for byte, as the first fit wrote them
+        assert path.read_bytes() == (fitted["folder"] / "first" / path.name).read_bytes(), path.name
 
 
 @pytest.mark.slow
