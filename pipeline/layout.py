@@ -724,11 +724,13 @@ def _footnote_groups(lines: list[Line]) -> list[list[Line]]:
 
 def build_blocks(pages: list[PageLines]) -> list[Block]:
     """All blocks of a document in reading order (headers and footers must already be removed)."""
-    size = body_size(pages)
     vocabulary = document_vocabulary(line.text for page in pages for line in page.lines)
     for page in pages:
         mark_contents(page, len(pages))
         merge_unruled_tables(page)
+    # measured once tables and contents lists are lines of their own: a chronology in small type that holds more
+    # characters than the running text must not make every one-line paragraph look like a heading
+    size = body_size(pages)
     ordered = [order_page(page) for page in pages]
     builder = _BlockBuilder(size, _line_pitch(ordered, size), vocabulary)
     previous: Line | None = None

@@ -1926,6 +1926,34 @@ def test_a_table_set_without_rules_keeps_its_rows_and_cells(tmp_path: Path) -> N
     assert {p.section for p in segment("unruled", blocks)} == {"Findings"}
 
 
+def test_one_line_paragraphs_stay_text_beside_a_longer_chronology_in_smaller_type(tmp_path: Path) -> None:
+    # The body size was the size of most characters, tables included: beside a long chronology in 9 pt, the
+    # 11 pt running text looked "larger than the body", and every paragraph of one line became a heading (its
+    # text in no passage, only a section name).
+    from reportlab.pdfgen import canvas
+
+    findings = ["The school acted quickly when the first bruise was seen that spring.",
+                "The health visitor did not know about the police call-outs to the home.",
+                "No agency asked the children what life at home was like for them."]
+    path = tmp_path / "small-chronology.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 780, "4. Analysis", 14)]
+    lines += [(60, 750 - 30 * k, sentence, 11) for k, sentence in enumerate(findings)]
+    _draw(pdf, lines)
+    pdf.showPage()
+    rows = [(60, 780, "Appendix: chronology", 14)]
+    for k in range(45):
+        y = 750 - 15 * k
+        rows += [(60, y, f"{k % 28 + 1:02d}/03/2022", 9), (130, y, ("GP", "Police", "School")[k % 3], 9),
+                 (200, y, f"Contact {k + 1}: the children were seen and their mother was offered help.", 9)]
+    _draw(pdf, rows)
+    pdf.save()
+    passages = segment("small", extract_pdf(path).blocks)
+    analysis = [p for p in passages if p.page_start == 1]
+    assert {p.section for p in analysis} == {"4. Analysis"}
+    assert all(any(sentence in p.text for p in analysis) for sentence in findings), [p.text for p in analysis]
+
+
 def test_a_header_row_in_body_type_of_one_word_cells_is_the_table_s_first_row(tmp_path: Path) -> None:
     # "Date   Agency   Event" in regular type: three one-word cells far apart, narrower than a column, with no
     # ordinary space to show they are cells rather than a justified line. They stayed one piece, read as a
