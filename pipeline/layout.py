@@ -898,6 +898,15 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
     ...           text("Text."), h("Learning point 17", 2), text("Text."), h("7 minute briefing", 2)]
     >>> [b.kind for b in demote_label_runs(blocks)]
     ['paragraph', 'paragraph', 'paragraph', 'paragraph', 'paragraph', 'heading', 'paragraph', 'heading']
+
+    A chart's labels are all in one box or all outside boxes (tiles of an infographic, each label in its own
+    box, are still one run): a briefing's title and subtitle in a coloured band, and the first heading of its
+    text below the band, are headings, not labels:
+
+    >>> band = lambda text: Block("heading", text, 1, 1, 1, box=(1, 1))
+    >>> blocks = [band("7 Minute Briefing"), band("Child K: what we learnt"), h("1 Background", 1), text("Text.")]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['heading', 'heading', 'heading', 'paragraph']
     """
     result = list(blocks)
     end = 0
@@ -907,7 +916,10 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
             end += 1
             continue
         start, labels = end, 0
+        boxed = result[start].box is not None
         while end < len(result):
+            if end > start and (result[end].box is not None) != boxed:
+                break  # a title in a coloured band, then the first heading of the text: not one chart's labels
             if _heading_styled_level(result[end]) == level:
                 labels += 1
             elif not (labels and _label_between(result, end, level)):

@@ -1954,6 +1954,30 @@ def test_one_line_paragraphs_stay_text_beside_a_longer_chronology_in_smaller_typ
     assert all(any(sentence in p.text for p in analysis) for sentence in findings), [p.text for p in analysis]
 
 
+def test_a_briefing_s_title_band_does_not_turn_its_first_heading_into_a_chart_label(tmp_path: Path) -> None:
+    # A 7 minute briefing: its title and subtitle in a coloured band, then "1 Background" in the same heading
+    # size as the subtitle. Three headings of one level in a row, followed by text, were read as a chart's labels:
+    # all three became text and the first section had no heading.
+    from reportlab.lib import colors
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "briefing.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFillColor(colors.HexColor("#5b2a86"))
+    pdf.rect(0, 732, 595, 110, fill=1, stroke=0)
+    pdf.setFillColor(colors.white)
+    _draw(pdf, [(40, 790, "7 Minute Briefing", 26), (40, 760, "Child P: what the review found", 14)])
+    pdf.setFillColor(colors.black)
+    _draw(pdf, [(40, 700, "1 Background", 14),
+                (40, 680, "Child P was nine when the school first noticed that he was often hungry.", 10),
+                (40, 640, "2 Why it matters", 14),
+                (40, 620, "Neglect builds up slowly and each agency saw only a small part of it.", 10)])
+    pdf.save()
+    passages = segment("briefing", extract_pdf(path).blocks)
+    found = [(p.section, p.text[:7]) for p in passages if p.text.startswith(("Child P was", "Neglect"))]
+    assert found == [("1 Background", "Child P"), ("2 Why it matters", "Neglect")], passages
+
+
 def test_a_header_row_in_body_type_of_one_word_cells_is_the_table_s_first_row(tmp_path: Path) -> None:
     # "Date   Agency   Event" in regular type: three one-word cells far apart, narrower than a column, with no
     # ordinary space to show they are cells rather than a justified line. They stayed one piece, read as a
