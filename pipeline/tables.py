@@ -17,7 +17,8 @@ column of its entries (the one with the most words: a chronology's event, last, 
 which can come first), where lines of running text hold several words each, so two- and three-column
 pages are left to the reading-order step. A two-column table also needs its first column to hold labels
 that each start an entry (see ``_label_column``), so paragraph numbers in a hanging indent and chart labels
-beside text are not one.
+beside text are not one. A glossary (Term | Meaning, under a bold header row that names them) may also wrap its
+terms onto more lines (see ``_glossary_header``).
 """
 
 from __future__ import annotations
@@ -35,10 +36,15 @@ _MARKER = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.):]?
 _ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]?$")
 _NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
+# Column headings of a glossary: the term's, or its meaning's.
+_GLOSSARY_TERM = re.compile(r"^(?:terms?|abbreviations?|acronyms?|words?|phrases?|glossary|initials)\b", re.IGNORECASE)
+_GLOSSARY_MEANING = re.compile(r"^(?:meanings?|definitions?|descriptions?|explanations?|full (?:name|title|form|term)s?"
+                               r"|stands? for|what (?:it|this) means)\b", re.IGNORECASE)
 LABEL_WORDS = 5  # words: the most a first-column cell of a two-column table holds ("Tuesday 12 March 2019")
 ALIGN = 3.0  # points: how far a cell may start from its column's x
 OCR_SIZE_SPREAD = 0.3  # share of its size by which an OCR row may differ from the first row and stay in the table
 WRAP_PITCH = 1.5  # font sizes between baselines: a cell's wrapped line, closer than rows set apart are
+HEADER_WORDS = 6  # words: the most a glossary's header row holds ("Abbreviation   Full name")
 SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
 
 
@@ -62,7 +68,7 @@ def merge_unruled_tables(page: PageLines) -> None:
         header = _header(rows, start, columns[0], lines[0].size)
         if header is not None:
             lines.insert(0, header)
-            cells.insert(0, [header.text])
+            cells.insert(0, _header_cells(header, columns))
         taken.update(id(split_from.get(id(ln), ln)) for ln in lines)
         text = table_text(cells)
         tables.append(Line(text=text, x0=min(ln.x0 for ln in lines), x1=max(ln.x1 for ln in lines),
@@ -166,7 +172,9 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
     noted = len(columns) == 2 and entry == 0
     if noted and not all(ln.bold for ln in first):
         return None
+    glossary = len(columns) == 2 and entry == 1 and _glossary_header(rows, start, columns)
     cells = [[ln.text for ln in first]]
+    row_starts = [first]
     full_rows = 1
     entry_lines = [ln for row in rows[start:end] for ln in row if _column(ln.x0, columns) == entry]
     shape = _EntryShape(right=max(ln.x1 for ln in entry_lines),
@@ -176,9 +184,11 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
         gap = row[0].bottom - previous[0].bottom
         above = next((ln for ln in reversed(previous) if _column(ln.x0, columns) == entry), None)
         if 0 in slots and not (gap <= WRAP_PITCH * row[0].size
-                               and _carries_on(row, slots, entry, cells[-1][entry], above, shape)):
+                               and (_carries_on(row, slots, entry, cells[-1][entry], above, shape)
+                                    or glossary and _wrapped_term(row, slots, previous, columns))):
             # something in the first column starts a row; anything else carries on the last one
             cells.append([""] * len(columns))
+            row_starts.append(row)
             full_rows += len(row) >= min(len(columns), 3)
             if noted and 1 not in slots:
                 return None
@@ -189,9 +199,48 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
             cells[-1][slot] = f"{cell} {ln.text}".strip()
     if full_rows < MIN_ROWS or _running_text(rows[start:end], columns, entry):
         return None
-    if len(columns) == 2 and not noted and not _label_column(rows[start:end], columns):
+    if len(columns) == 2 and not noted and not _label_column(row_starts if glossary else rows[start:end], columns):
         return None
     return start, end, cells
+
+
+def _glossary_header(rows: list[list[Line]], start: int, columns: list[float]) -> bool:
+    """Whether a two-column table starting at ``rows[start]`` opens with a glossary's header row: a few words in
+    bold, one heading over each column, that name a term and its meaning ("Term   Meaning", "Abbreviation
+    Full name"); either the table's own first row, or the single bold line just above it whose one wide gap
+    falls where the second column starts (two one-word headings come out of the PDF as one line).
+
+    Such a table may wrap its terms as well as its meanings: a long term goes onto a second line, beside its
+    meaning's next line or under its last one (``_wrapped_term``). Without such a header, a short bold line
+    beside a paragraph is more likely a side heading or a note in the margin, and is left to them."""
+    first = rows[start]
+    if len(first) == 2 and all(ln.bold for ln in first):
+        return _names_a_glossary(first[0].text, first[1].text)
+    if start == 0:
+        return False
+    above = rows[start - 1]
+    if len(above) != 1 or not above[0].bold or abs(above[0].x0 - columns[0]) > ALIGN:
+        return False
+    header = above[0]
+    if first[0].bottom - header.bottom > 2.6 * first[0].size or len(header.cell_gaps) != 1:
+        return False
+    before, x = header.cell_gaps[0]
+    return _column(x, columns) == 1 and _names_a_glossary(before, header.text[len(before):])
+
+
+def _names_a_glossary(term: str, meaning: str) -> bool:
+    """Whether two column headings are a glossary's: a few words, the first naming a term or the second its
+    meaning."""
+    return (len(f"{term} {meaning}".split()) <= HEADER_WORDS
+            and bool(_GLOSSARY_TERM.match(term.strip()) or _GLOSSARY_MEANING.match(meaning.strip())))
+
+
+def _wrapped_term(row: list[Line], slots: list[int], previous: list[Line], columns: list[float]) -> bool:
+    """Whether ``row``, one line under ``previous`` in a glossary, holds the next line of the term above
+    ("Multi-Agency" / "Safeguarding Hub" / "(MASH)"): a line in the first column set in the same type as the
+    term's line above it, alone or beside the meaning's next line (which ``_carries_on`` has judged)."""
+    term = previous[0] if _column(previous[0].x0, columns) == 0 else None
+    return slots == [0] and term is not None and term.bold == row[0].bold
 
 
 def _entry_column(rows: list[list[Line]], columns: list[float]) -> int:
@@ -304,6 +353,19 @@ def _header(rows: list[list[Line]], start: int, left: float, size: float) -> Lin
             and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
         return above[0]
     return None
+
+
+def _header_cells(header: Line, columns: list[float]) -> list[str]:
+    """A header line's column headings: split where its wide gaps (``Line.cell_gaps``) fall on the table's
+    columns ("Term | Meaning"), or left whole when any gap falls elsewhere."""
+    slots = [_column(x, columns) for _, x in header.cell_gaps]
+    if not slots or None in slots or slots != sorted(set(slots)) or slots[0] == 0:
+        return [header.text]
+    cells = [""] * len(columns)
+    bounds = [(0, 0), *((len(before), slot) for (before, _), slot in zip(header.cell_gaps, slots, strict=True))]
+    for (a, slot), (b, _) in zip(bounds, [*bounds[1:], (len(header.text), None)], strict=True):
+        cells[slot] = header.text[a:b].strip()
+    return cells
 
 
 def _rest_of_a_row(rows: list[list[Line]], start: int, columns: list[float], cells: list[list[str]]) -> int:

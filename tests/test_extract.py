@@ -2428,6 +2428,73 @@ def test_running_text_with_a_note_in_the_margin_beside_each_paragraph_is_not_a_t
     assert "table" not in {b.kind for b in extract_pdf(path).blocks}
 
 
+GLOSSARY = [
+    (["CAMHS"], ["Child and Adolescent Mental Health Services, which assess and treat children",
+                 "and young people with emotional and mental health difficulties."]),
+    (["Early Help"], ["Support offered to a family as soon as a problem emerges, before the",
+                      "threshold for statutory services is reached."]),
+    (["Multi-Agency", "Safeguarding Hub", "(MASH)"], ["The team where police, health and children's social care",
+                                                      "share what they know to decide how to answer a referral."]),
+    (["Strategy discussion"], ["A meeting or call between agencies to decide whether to start enquiries",
+                               "under section 47 of the Children Act 1989."]),
+    (["ICPC"], ["Initial child protection conference."]),
+]
+
+
+def _glossary_pdf(path: Path, bold_terms: bool, header: tuple[str, str] | None) -> Path:
+    """GLOSSARY set without rules under a "Glossary" heading: terms at x 60, meanings at x 190, each wrapped
+    line 13 points under the last, rows 6 points apart; ``header``, when given, a bold row over both columns."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(60, 790, "Glossary")
+    y = 765
+    if header:
+        pdf.setFont("Helvetica-Bold", 10)
+        pdf.drawString(60, y, header[0])
+        pdf.drawString(190, y, header[1])
+        y -= 19
+    for term, meaning in GLOSSARY:
+        for k, part in enumerate(term):
+            pdf.setFont("Helvetica-Bold" if bold_terms else "Helvetica", 10)
+            pdf.drawString(60, y - 13 * k, part)
+        pdf.setFont("Helvetica", 10)
+        for k, part in enumerate(meaning):
+            pdf.drawString(190, y - 13 * k, part)
+        y -= 13 * max(len(term), len(meaning)) + 6
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(60, y - 20, "Terms of reference")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, y - 42, "The panel asked how well the agencies understood the child's daily life.")
+    pdf.save()
+    return path
+
+
+@pytest.mark.parametrize("header", [("Term", "Meaning"), ("Abbreviation", "Full name")], ids=["one-word", "two-word"])
+@pytest.mark.parametrize("bold_terms", [True, False], ids=["bold-terms", "plain-terms"])
+def test_a_glossary_without_rules_is_one_table_with_its_wrapped_terms_joined(tmp_path: Path, bold_terms: bool,
+                                                                             header: tuple[str, str]) -> None:
+    # Term | Meaning, the term short (often bold), the meaning wrapping, a long term wrapping too. Bold terms
+    # were read as headings (the section of their own meaning, a wrapped term two of them), plain ones as
+    # running text with the columns run together, the header row as a heading: only the rows after the
+    # wrapped term were a table.
+    blocks = extract_pdf(_glossary_pdf(tmp_path / "glossary.pdf", bold_terms, header)).blocks
+    assert [b.kind for b in blocks] == ["heading", "table", "heading", "paragraph"], blocks
+    assert blocks[1].text.split("\n") == [" | ".join(header), *(
+        f"{' '.join(term)} | {' '.join(meaning)}" for term, meaning in GLOSSARY)]
+    assert [p.section for p in segment("glossary", blocks)] == ["Glossary", "Terms of reference"]
+
+
+@pytest.mark.parametrize("header", [None, ("Background", "Summary")], ids=["no-header", "other-header"])
+def test_short_bold_lines_beside_paragraphs_without_a_glossary_header_are_not_a_table(
+        tmp_path: Path, header: tuple[str, str] | None) -> None:
+    # The same layout with no header row, or under a bold row that names no term and meaning, is not taken for
+    # a glossary: a short bold line level with a paragraph may be a side heading or a note in the margin.
+    blocks = extract_pdf(_glossary_pdf(tmp_path / "side.pdf", True, header)).blocks
+    assert "table" not in {b.kind for b in blocks}
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (SHARED_PDF.parent / "bristol-nspcc-reunification-literature-review.txt").exists(),
                     reason="../shared corpus not present")
