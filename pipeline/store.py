@@ -110,24 +110,20 @@ WHERE table_schema = 'main' AND table_name = 'schema_migrations'"""
 _SELECT_APPLIED = "SELECT version FROM schema_migrations ORDER BY version"
 _INSERT_MIGRATION = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"
 
-_UPSERT_REVIEW = """
-INSERT INTO reviews (review_id, title, area, nation, review_type, year, published, source, notes, manifest_line)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+_REVIEW_COLUMNS = "review_id, title, area, nation, review_type, year, published, source, notes, manifest_line"
+_REVIEW_UPDATE = """
 ON CONFLICT (review_id) DO UPDATE SET
     title = excluded.title, area = excluded.area, nation = excluded.nation,
     review_type = excluded.review_type, year = excluded.year, published = excluded.published,
     source = excluded.source, notes = excluded.notes, manifest_line = excluded.manifest_line"""
+_UPSERT_REVIEW = f"INSERT INTO reviews ({_REVIEW_COLUMNS})\nVALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?){_REVIEW_UPDATE}"
 
 # The same for many reviews at once (a batch of skipped reviews; the manifest's review ids are unique).
-_UPSERT_REVIEWS = """
-INSERT INTO reviews (review_id, title, area, nation, review_type, year, published, source, notes, manifest_line)
+_UPSERT_REVIEWS = f"""
+INSERT INTO reviews ({_REVIEW_COLUMNS})
 SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), unnest($3::VARCHAR[]), unnest($4::VARCHAR[]),
        unnest($5::VARCHAR[]), unnest($6::INTEGER[]), unnest($7::DATE[]), unnest($8::VARCHAR[]),
-       unnest($9::VARCHAR[]), unnest($10::INTEGER[])
-ON CONFLICT (review_id) DO UPDATE SET
-    title = excluded.title, area = excluded.area, nation = excluded.nation,
-    review_type = excluded.review_type, year = excluded.year, published = excluded.published,
-    source = excluded.source, notes = excluded.notes, manifest_line = excluded.manifest_line"""
+       unnest($9::VARCHAR[]), unnest($10::INTEGER[]){_REVIEW_UPDATE}"""
 _INSERT_SKIPPED = """
 INSERT OR REPLACE INTO run_reviews (run_id, review_id, outcome, message, seconds)
 SELECT $1, unnest($2::VARCHAR[]), 'skipped', unnest($3::VARCHAR[]), NULL"""
@@ -150,8 +146,8 @@ _DELETE_REVIEW_ROWS: tuple[str, ...] = (
 
 _INSERT_DOCUMENT = """
 INSERT INTO documents (review_id, sha256, status, error, pages, needs_ocr_pages, size_bytes, content_kind,
-                       pipeline_version, fetched_at, processed_at, run_id, theme_model, ocr_on)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                       pipeline_version, fetched_at, processed_at, run_id, theme_model, ocr_on, ocr_left)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 # Bulk inserts: one list parameter per column, zipped row-wise by unnest (much faster than executemany).
 _INSERT_PAGES = """
@@ -245,11 +241,12 @@ _SELECT_LAST_RUN = "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1"
 
 _SELECT_FAILURE = "SELECT status, error, sha256, pipeline_version FROM documents WHERE review_id = ?"
 # A document is read again when it has changed, when this version of casereview or the theme model differs
-# from the one that read it, when it failed, and when OCR is on now ($ocr) but was not when its unread pages
-# were left (a document whose pages OCR tried and found no English text on is not tried again).
+# from the one that read it, when it failed, and when OCR is on now ($ocr) but was not when it left text unread
+# that OCR could read: pages without a usable text layer, or lines in a garbled font (a document whose text OCR
+# tried and found no English in is not tried again).
 _UNCHANGED = """
 pipeline_version = $version AND status <> 'failed' AND theme_model IS NOT DISTINCT FROM $model
-AND NOT ($ocr AND coalesce(len(needs_ocr_pages), 0) > 0 AND ocr_on IS NOT TRUE)"""
+AND NOT ($ocr AND ocr_on IS NOT TRUE AND (coalesce(ocr_left, false) OR coalesce(len(needs_ocr_pages), 0) > 0))"""
 _IS_UNCHANGED = f"""
 SELECT count(*) > 0 FROM documents WHERE review_id = $review AND sha256 = $sha AND {_UNCHANGED}"""
 _UNCHANGED_DOCUMENTS = f"SELECT review_id, sha256 FROM documents WHERE {_UNCHANGED}"
@@ -507,7 +504,7 @@ class Store:
     def is_unchanged(self, review_id: str, sha256: str, theme_model: str | None = None, ocr_on: bool = False) -> bool:
         """Return True when this document was already processed successfully by this pipeline version and
         tagged by this theme model (a new model, or none, means its passages must be tagged again), and, when
-        OCR is on now, had no pages left unread for want of it.
+        OCR is on now, left no text unread for want of it.
 
         Parameters
         ----------
@@ -960,6 +957,7 @@ def _document_row(run_id: str, result: ReviewResult, now: datetime.datetime) -> 
         run_id,
         None if failed else result.theme_model,
         None if failed else result.ocr_on,
+        None if failed else any(p.needs_ocr or p.garbled_lines for p in result.pages),
     ]
 
 

@@ -458,16 +458,19 @@ def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path,
     finally:
         con.close()
 
-    # OCR on again: the next run reads the two documents it left pages of unread, though their files are the same
+    # OCR on again: the next run reads the three documents again, though their files are the same: each left
+    # text unread that OCR can read (garbled pages, or a heading font's lines)
     monkeypatch.delenv("CASEREVIEW_OCR")
     manifest = tmp_path / "corpus" / "manifest.csv"
     again = _run(tmp_path, db, "--no-themes", manifest=manifest)
-    assert "reviews processed: 2\n  reviews skipped (unchanged): 1" in again.stdout, again.stdout
+    assert "reviews processed: 3\n  reviews skipped (unchanged): 0" in again.stdout, again.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT review_id, ocr_on FROM documents ORDER BY 1").fetchall() == [
-            ("headings", False), ("partly", True), ("whole", True)]
+            ("headings", True), ("partly", True), ("whole", True)]
         assert con.execute("SELECT count(*) FROM pages WHERE ocr").fetchone()[0] >= 4  # page 2 of partly, all of whole
+        sections = con.execute("SELECT count(DISTINCT section) FROM passages WHERE review_id = 'headings'").fetchone()
+        assert sections[0] >= 2  # the headings, read by OCR, now head sections
     finally:
         con.close()
     third = _run(tmp_path, db, "--no-themes", manifest=manifest)

@@ -37,7 +37,7 @@ EXPECTED_COLUMNS = {
     ],
     "documents": [
         "review_id", "sha256", "status", "error", "pages", "needs_ocr_pages", "size_bytes", "content_kind",
-        "pipeline_version", "fetched_at", "processed_at", "run_id", "theme_model", "ocr_on",
+        "pipeline_version", "fetched_at", "processed_at", "run_id", "theme_model", "ocr_on", "ocr_left",
     ],
     "pages": ["review_id", "page", "chars", "needs_ocr", "ocr", "ocr_confidence", "printed"],
     "passages": [
@@ -541,16 +541,20 @@ def test_pages_left_unread_with_ocr_off_are_read_once_ocr_is_on(store: Store):
     store.write_review(run_id, make_result(make_entry("read-before-it-was-recorded"), **unread), seconds=1)
     store.write_review(run_id, make_result(make_entry("ocr-found-nothing"), ocr_on=True, **unread), seconds=1)
     store.write_review(run_id, make_result(make_entry("all-typed"), ocr_on=False), seconds=1)
+    garbled = [PageInfo(1, 40, False, garbled_lines=3)]  # a heading font's lines left out
+    store.write_review(run_id, make_result(make_entry("garbled-lines"), ocr_on=False, texts=("Typed.",), tags=(),
+                                           pages=garbled), seconds=1)
 
-    everything = {"read-with-ocr-off", "read-before-it-was-recorded", "ocr-found-nothing", "all-typed"}
+    everything = {"read-with-ocr-off", "read-before-it-was-recorded", "ocr-found-nothing", "all-typed",
+                  "garbled-lines"}
     assert set(store.unchanged_documents(ocr_on=False)) == everything  # OCR still off: nothing to gain
     assert set(store.unchanged_documents(ocr_on=True)) == {"ocr-found-nothing", "all-typed"}
     assert not store.is_unchanged("read-with-ocr-off", SHA_A, ocr_on=True)
     assert store.is_unchanged("read-with-ocr-off", SHA_A, ocr_on=False)
     assert store.is_unchanged("ocr-found-nothing", SHA_A, ocr_on=True)
-    assert query(store, "SELECT review_id, ocr_on FROM documents ORDER BY 1") == [
-        ("all-typed", False), ("ocr-found-nothing", True), ("read-before-it-was-recorded", None),
-        ("read-with-ocr-off", False)]
+    assert query(store, "SELECT review_id, ocr_on, ocr_left FROM documents ORDER BY 1") == [
+        ("all-typed", False, False), ("garbled-lines", False, True), ("ocr-found-nothing", True, True),
+        ("read-before-it-was-recorded", None, True), ("read-with-ocr-off", False, True)]
 
 
 def test_a_write_failing_on_a_duplicate_passage_leaves_the_previous_rows(store: Store):

@@ -26,7 +26,7 @@ from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import RESAMPLES, bootstrap_f1, format_reliability, format_table, reliability
 from pipeline.themes.evaluate import evaluate as score
 from pipeline.themes.keywords import KeywordMatcher
-from pipeline.themes.model import ThemeModel
+from pipeline.themes.model import ThemeModel, settings_hash
 from pipeline.themes.taxonomy import load_taxonomy
 
 TAXONOMY = PROJECT_ROOT / "models" / "taxonomy.yaml"
@@ -283,6 +283,8 @@ def test_train_save_load_gives_identical_predictions(tmp_path, approach):
     assert expected == metrics["approaches"][approach]["held_out"]
     for name in ("config.json", "thresholds.json", "metrics.json", "MODEL_CARD.md"):
         assert (tmp_path / "m1" / name).is_file()
+    config = json.loads((tmp_path / "m1" / "config.json").read_text(encoding="utf-8"))
+    assert config["settings_sha256"] == settings_hash(config)  # what loading checks the config against
 
 
 def unseen_writers_folder(data: Path, per_file: int = 10) -> int:
@@ -344,6 +346,23 @@ def test_changed_weights_are_refused(tmp_path):
         ThemeModel.load(folder)
     with pytest.raises(ThemeError, match="not a theme model folder"):
         ThemeModel.load(tmp_path)
+
+
+def test_changed_text_settings_are_refused_as_they_would_change_tags_under_the_same_version(tmp_path):
+    # The version names the weights only: tags made with other text settings would carry the same version, and
+    # a run would take every review tagged before as unchanged.
+    folder = tmp_path / "model"
+    shutil.copytree(SHIPPED, folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    assert ThemeModel.load(folder).version == ThemeModel.load(SHIPPED).version
+    config["settings"]["word"]["sublinear_tf"] = not config["settings"]["word"]["sublinear_tf"]
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ThemeError, match="config.json: its approach, encoder, .* changed after training"):
+        ThemeModel.load(folder)
+    config["name"] = "renamed"  # what does not decide the scores may change
+    config["settings"]["word"]["sublinear_tf"] = not config["settings"]["word"]["sublinear_tf"]
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    assert ThemeModel.load(folder).version.startswith("renamed@")
 
 
 # --- the shipped model ----------------------------------------------------------------------------------------

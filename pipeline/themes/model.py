@@ -33,6 +33,27 @@ def weights_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+# What in config.json decides the scores besides the weights: how texts become features, with which encoder,
+# and for which themes (the column order of the weights).
+SCORING_KEYS = ("approach", "encoder", "embedding_dimension", "max_seq_length", "themes", "settings")
+
+
+def settings_hash(config: dict) -> str:
+    """SHA-256 of what in a model's ``config.json`` decides its scores besides the weights (``SCORING_KEYS``).
+
+    The model's version names its weights only, so ``casereview train`` records this too and loading refuses
+    a config edited since: the same version must always mean the same tags.
+
+    >>> settings_hash({"approach": "tfidf", "settings": {"word": {"min_df": 2}}}) == settings_hash(
+    ...     {"settings": {"word": {"min_df": 2}}, "approach": "tfidf", "name": "renamed"})
+    True
+    >>> settings_hash({"approach": "tfidf", "settings": {"word": {"min_df": 3}}})[:12]
+    '74e2d4ba3978'
+    """
+    text = json.dumps({key: config.get(key) for key in SCORING_KEYS}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class ThemeModel:
     """Tags passages with learning themes.
 
@@ -88,6 +109,11 @@ class ThemeModel:
         if config.get("weights_sha256") and config["weights_sha256"] != digest:
             raise ThemeError(f"{folder}: weights.npz or thresholds.json changed after training (hash mismatch); "
                              "retrain with `casereview train`")
+        if config.get("settings_sha256") and config["settings_sha256"] != settings_hash(config):
+            changed = ", ".join(SCORING_KEYS[:-1]) + " or " + SCORING_KEYS[-1]
+            raise ThemeError(f"{folder / CONFIG}: its {changed} changed after training (hash mismatch), so the "
+                             "model's version would no longer say how its tags were made; put them back as they "
+                             "were, or retrain with `casereview train`")
         from pipeline.themes.process import ReviewProcessDetector
 
         classifier = classifier_from_arrays(config["approach"], arrays, config.get("settings", {}))

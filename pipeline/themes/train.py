@@ -37,7 +37,7 @@ from pipeline.themes.data import (
 )
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.evaluate import RESAMPLES, evaluate, reliability
-from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, weights_hash
+from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, settings_hash, weights_hash
 from pipeline.themes.scoring import score_texts
 from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
 
@@ -349,6 +349,7 @@ def _write_model(out_dir: Path, classifier, thresholds: dict, config: dict, metr
     write_arrays(out_dir / WEIGHTS, {**classifier.to_arrays(), **(extra_arrays or {})})
     _write_json(out_dir / THRESHOLDS, thresholds)
     config["weights_sha256"] = weights_hash(out_dir)
+    config["settings_sha256"] = settings_hash(config)
     _write_json(out_dir / CONFIG, config)
     _write_json(out_dir / METRICS, metrics)
     (out_dir / CARD).write_text(render_model_card(config, metrics), encoding="utf-8")
