@@ -40,6 +40,18 @@ _NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
 _GLOSSARY_TERM = re.compile(r"^(?:terms?|abbreviations?|acronyms?|words?|phrases?|glossary|initials)\b", re.IGNORECASE)
 _GLOSSARY_MEANING = re.compile(r"^(?:meanings?|definitions?|descriptions?|explanations?|full (?:name|title|form|term)s?"
                                r"|stands? for|what (?:it|this) means)\b", re.IGNORECASE)
+# A heading that names a glossary, the whole of its line: "Glossary", "Abbreviations", "Acronyms", "Glossary of
+# terms", "Terms used in this report", numbered or in an appendix ("Appendix 2: Glossary", "7. Abbreviations").
+# "Terms of reference" is not one.
+_GLOSSARY_HEADING = re.compile(
+    r"^(?:(?:appendix|annexe?|section|part)\s+[a-z0-9]{1,3}\s*[:.\-–—]?\s*|\d{1,2}(?:\.\d{1,2})*\.?\s+)?"
+    r"(?:glossary(?:\s+(?:of|and)\s+(?:terms|abbreviations|acronyms)(?:\s+used)?)?"
+    r"|(?:list\s+of\s+)?(?:abbreviations|acronyms)(?:\s+(?:and|&)\s+(?:abbreviations|acronyms|terms|glossary))?"
+    r"(?:\s+used)?"
+    r"|(?:key\s+)?terms\s+used|key\s+terms|terminology)"
+    r"(?:\s+in\s+(?:this|the)\s+(?:report|review|document))?(?:\s*\((?:continued|cont'?d?\.?)\))?\s*:?$",
+    re.IGNORECASE)
+GLOSSARY_HEADING_GAP = 4.0  # font sizes: the most from a glossary's heading's baseline to its first row's
 LABEL_WORDS = 5  # words: the most a first-column cell of a two-column table holds ("Tuesday 12 March 2019")
 ALIGN = 3.0  # points: how far a cell may start from its column's x
 OCR_SIZE_SPREAD = 0.3  # share of its size by which an OCR row may differ from the first row and stay in the table
@@ -218,6 +230,8 @@ def _glossary_header(rows: list[list[Line]], start: int, columns: list[float]) -
         return _names_a_glossary(first[0].text, first[1].text)
     if start == 0:
         return False
+    if _glossary_heading(rows[start - 1], first, columns):
+        return True
     above = rows[start - 1]
     if len(above) != 1 or not above[0].bold or abs(above[0].x0 - columns[0]) > ALIGN:
         return False
@@ -226,6 +240,22 @@ def _glossary_header(rows: list[list[Line]], start: int, columns: list[float]) -
         return False
     before, x = header.cell_gaps[0]
     return _column(x, columns) == 1 and _names_a_glossary(before, header.text[len(before):])
+
+
+def _glossary_heading(above: list[Line], first: list[Line], columns: list[float]) -> bool:
+    """Whether ``above``, the row just above a two-column table's first row ``first``, is a heading that names a
+    glossary ("Glossary", "Abbreviations", "Appendix 2: Glossary of terms", "Terms used in this report"): one
+    line, the whole of it such a name, set as a heading (bold, or larger than the rows), starting left of the
+    second column and no more than ``GLOSSARY_HEADING_GAP`` font sizes above the first row. Many reviews set
+    their glossary under such a heading with no header row; a heading that merely holds a word of one ("Terms of
+    reference") does not count, nor does one with anything between it and the rows."""
+    if len(above) != 1:
+        return False
+    heading = above[0]
+    size = max(heading.size, first[0].size)
+    return (bool(_GLOSSARY_HEADING.match(heading.text.strip())) and not heading.cell_gaps
+            and (heading.bold or heading.size >= 1.12 * first[0].size) and heading.x0 < columns[1] - ALIGN
+            and 0 < first[0].bottom - heading.bottom <= GLOSSARY_HEADING_GAP * size)
 
 
 def _names_a_glossary(term: str, meaning: str) -> bool:
@@ -344,13 +374,14 @@ def _label_column(rows: list[list[Line]], columns: list[float]) -> bool:
 def _header(rows: list[list[Line]], start: int, left: float, size: float) -> Line | None:
     """A single bold line just above the table's first row, starting where its first column does (``left``):
     its column headings, run together. A heading set larger just above a table whose first row is its column
-    headings ("4. Key events") is not one."""
+    headings ("4. Key events") is not one, nor is a heading that names a glossary ("Glossary", in bold body
+    type just above its first row: ``_glossary_heading``)."""
     if start == 0:
         return None
     above = rows[start - 1]
     first = rows[start]
     if len(above) == 1 and above[0].bold and abs(above[0].x0 - left) <= ALIGN \
-            and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
+            and not _GLOSSARY_HEADING.match(above[0].text.strip()) and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
         return above[0]
     return None
 

@@ -2441,14 +2441,15 @@ GLOSSARY = [
 ]
 
 
-def _glossary_pdf(path: Path, bold_terms: bool, header: tuple[str, str] | None) -> Path:
-    """GLOSSARY set without rules under a "Glossary" heading: terms at x 60, meanings at x 190, each wrapped
-    line 13 points under the last, rows 6 points apart; ``header``, when given, a bold row over both columns."""
+def _glossary_pdf(path: Path, bold_terms: bool, header: tuple[str, str] | None, heading: str = "Glossary",
+                  heading_size: float = 14) -> Path:
+    """GLOSSARY set without rules under ``heading`` (bold, ``heading_size`` points): terms at x 60, meanings at x 190, each wrapped line 13 points
+    under the last, rows 6 points apart; ``header``, when given, a bold row over both columns."""
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path))
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(60, 790, "Glossary")
+    pdf.setFont("Helvetica-Bold", heading_size)
+    pdf.drawString(60, 790, heading)
     y = 765
     if header:
         pdf.setFont("Helvetica-Bold", 10)
@@ -2486,13 +2487,61 @@ def test_a_glossary_without_rules_is_one_table_with_its_wrapped_terms_joined(tmp
     assert [p.section for p in segment("glossary", blocks)] == ["Glossary", "Terms of reference"]
 
 
-@pytest.mark.parametrize("header", [None, ("Background", "Summary")], ids=["no-header", "other-header"])
+@pytest.mark.parametrize(("heading", "heading_size"), [("Glossary", 14), ("Appendix 2: Abbreviations", 14),
+                                                       ("Terms used in this report", 14), ("Glossary", 10)])
+@pytest.mark.parametrize("bold_terms", [True, False], ids=["bold-terms", "plain-terms"])
+def test_a_glossary_under_a_heading_that_names_it_is_one_table_without_a_header_row(
+        tmp_path: Path, bold_terms: bool, heading: str, heading_size: float) -> None:
+    # Many reviews set their glossary with no header row, straight under its heading. Its bold terms were read
+    # as a column of headings followed by all the meanings (a wrapped term two headings), its plain ones as
+    # running text: the heading just above is what says the short lines are terms. A heading in bold body type
+    # stays a heading, not the table's header row.
+    blocks = extract_pdf(_glossary_pdf(tmp_path / "glossary.pdf", bold_terms, None, heading, heading_size)).blocks
+    assert [b.kind for b in blocks] == ["heading", "table", "heading", "paragraph"], blocks
+    assert blocks[0].text == heading
+    assert blocks[1].text.split("\n") == [f"{' '.join(term)} | {' '.join(meaning)}" for term, meaning in GLOSSARY]
+    assert [p.section for p in segment("glossary", blocks)] == [heading, "Terms of reference"]
+
+
+@pytest.mark.parametrize(("heading", "header"), [("Background", None), ("Terms of reference", None),
+                                                 ("Glossary and the panel's approach", None),
+                                                 ("Glossary", ("Background", "Summary"))],
+                         ids=["no-header", "terms-of-reference", "longer-heading", "other-header"])
 def test_short_bold_lines_beside_paragraphs_without_a_glossary_header_are_not_a_table(
-        tmp_path: Path, header: tuple[str, str] | None) -> None:
-    # The same layout with no header row, or under a bold row that names no term and meaning, is not taken for
-    # a glossary: a short bold line level with a paragraph may be a side heading or a note in the margin.
-    blocks = extract_pdf(_glossary_pdf(tmp_path / "side.pdf", True, header)).blocks
+        tmp_path: Path, heading: str, header: tuple[str, str] | None) -> None:
+    # The same layout with no header row under a heading that names no glossary (one that merely holds "Terms"
+    # or "Glossary" among other words included), or under a bold row that names no term and meaning, is not
+    # taken for a glossary: a short bold line level with a paragraph may be a side heading or a note in the
+    # margin.
+    blocks = extract_pdf(_glossary_pdf(tmp_path / "side.pdf", True, header, heading)).blocks
     assert "table" not in {b.kind for b in blocks}
+
+
+def test_a_paragraph_and_lists_under_a_glossary_heading_stay_text(tmp_path: Path) -> None:
+    # Under a "Glossary" heading, an introduction, a bulleted list in a hanging indent and a numbered one are
+    # still text: their markers stand apart from their text as a glossary's terms do, but are no labels.
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path := tmp_path / "lists.pdf"))
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(60, 790, "Glossary")
+    pdf.setFont("Helvetica", 10)
+    y = 765
+    for text in ("The words below are used by the agencies that took part in this review and are",
+                 "explained here for readers who do not work with children every day."):
+        pdf.drawString(60, y, text)
+        y -= 13
+    y -= 6
+    for marker in ("•", "•", "•", "1.", "2.", "3."):
+        pdf.drawString(60, y, marker)
+        pdf.drawString(80, y, "Each agency kept its own record of the visits it made to the house and of")
+        pdf.drawString(80, y - 13, "what the children said about their week at school.")
+        y -= 32
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert "table" not in {b.kind for b in blocks}, blocks
+    assert [b.kind for b in blocks] == ["heading", "paragraph", *["list_item"] * 3, *["paragraph"] * 3], blocks
+    assert all(b.text.endswith("their week at school.") for b in blocks[2:])
 
 
 @pytest.mark.slow
