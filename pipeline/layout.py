@@ -725,9 +725,10 @@ def _footnote_groups(lines: list[Line]) -> list[list[Line]]:
 def build_blocks(pages: list[PageLines]) -> list[Block]:
     """All blocks of a document in reading order (headers and footers must already be removed)."""
     vocabulary = document_vocabulary(line.text for page in pages for line in page.lines)
+    glossary = None  # the columns of a glossary that ended the page before, which may go on over the page
     for page in pages:
         mark_contents(page, len(pages))
-        merge_unruled_tables(page)
+        glossary = merge_unruled_tables(page, glossary)
     # measured once tables and contents lists are lines of their own: a chronology in small type that holds more
     # characters than the running text must not make every one-line paragraph look like a heading
     size = body_size(pages)

@@ -17,8 +17,9 @@ column of its entries (the one with the most words: a chronology's event, last, 
 which can come first), where lines of running text hold several words each, so two- and three-column
 pages are left to the reading-order step. A two-column table also needs its first column to hold labels
 that each start an entry (see ``_label_column``), so paragraph numbers in a hanging indent and chart labels
-beside text are not one. A glossary (Term | Meaning, under a bold header row that names them) may also wrap its
-terms onto more lines (see ``_glossary_header``).
+beside text are not one. A glossary (Term | Meaning, under a bold header row that names them, or straight
+under a heading that names a glossary, or going on from the page before) may also wrap its terms onto more
+lines (see ``_glossary_header``, ``_glossary_heading``, ``_glossary_goes_on``).
 """
 
 from __future__ import annotations
@@ -60,18 +61,24 @@ HEADER_WORDS = 6  # words: the most a glossary's header row holds ("Abbreviation
 SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
 
 
-def merge_unruled_tables(page: PageLines) -> None:
-    """Replace the lines of each unruled table on ``page`` with one line of kind ``table`` (in place)."""
+def merge_unruled_tables(page: PageLines, glossary: tuple[float, ...] | None = None) -> tuple[float, ...] | None:
+    """Replace the lines of each unruled table on ``page`` with one line of kind ``table`` (in place).
+
+    ``glossary`` is what this returned for the page before: the columns of a glossary that was the last thing
+    on it. A table at the top of this page in the same columns is that glossary going on (its heading or header
+    row is not repeated), and may wrap its terms as it did. Returns the columns of a glossary that is the last
+    thing on this page (nothing in body type below it), or None."""
     rows, split_from = _split_cells(*_split_labels(rows_of([ln for ln in page.lines if ln.kind == "text"])))
     taken: set[int] = set()
     tables: list[Line] = []
+    last_glossary: Line | None = None
     i = 0
     while i < len(rows):
-        group = _table_from(rows, i)
+        group = _table_from(rows, i, glossary if not tables else None)
         if group is None:
             i += 1
             continue
-        start, end, cells = group
+        start, end, cells, is_glossary = group
         columns = [ln.x0 for ln in rows[start]]
         lines = [ln for row in rows[start:end] for ln in row]
         if not tables:
@@ -88,9 +95,15 @@ def merge_unruled_tables(page: PageLines) -> None:
                            size=sorted(ln.size for ln in lines)[len(lines) // 2], bold=False,
                            page=page.number, kind="table", cells=tuple(tuple(row) for row in cells),
                            columns=tuple(columns)))
+        last_glossary = tables[-1] if is_glossary else None
         i = end
     if tables:
         page.lines = [ln for ln in page.lines if id(ln) not in taken] + tables
+    if last_glossary is None or tables[-1] is not last_glossary or any(
+            ln.top > last_glossary.bottom and ln.size >= 0.9 * last_glossary.size
+            for ln in page.lines if ln is not last_glossary):
+        return None
+    return last_glossary.columns
 
 
 def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, Line]]:
@@ -159,8 +172,10 @@ def rows_of(lines: list[Line]) -> list[list[Line]]:
     return [sorted(row, key=lambda ln: ln.x0) for row in rows]
 
 
-def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list[str]]] | None:
-    """The table that starts at ``rows[start]``: (start, end, cells per row), or None.
+def _table_from(rows: list[list[Line]], start: int, carried: tuple[float, ...] | None = None
+                ) -> tuple[int, int, list[list[str]], bool] | None:
+    """The table that starts at ``rows[start]``: (start, end, cells per row, whether it is a glossary), or None.
+    ``carried``: the columns of a glossary that ended the page before (``merge_unruled_tables``).
 
     Two columns whose first holds the entries beside a short column of labels (Recommendation | Agency) are
     held to more, as running text with notes in its margin looks the same: the table must open with its
@@ -184,7 +199,8 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
     noted = len(columns) == 2 and entry == 0
     if noted and not all(ln.bold for ln in first):
         return None
-    glossary = len(columns) == 2 and entry == 1 and _glossary_header(rows, start, columns)
+    glossary = len(columns) == 2 and entry == 1 and (_glossary_header(rows, start, columns)
+                                                     or _glossary_goes_on(rows, start, columns, carried))
     cells = [[ln.text for ln in first]]
     row_starts = [first]
     full_rows = 1
@@ -213,7 +229,18 @@ def _table_from(rows: list[list[Line]], start: int) -> tuple[int, int, list[list
         return None
     if len(columns) == 2 and not noted and not _label_column(row_starts if glossary else rows[start:end], columns):
         return None
-    return start, end, cells
+    return start, end, cells, glossary
+
+
+def _glossary_goes_on(rows: list[list[Line]], start: int, columns: list[float],
+                      carried: tuple[float, ...] | None) -> bool:
+    """Whether a two-column table starting at ``rows[start]`` goes on with a glossary that ended the page before
+    (``carried``, its columns): its columns start where that glossary's did (within the 6 points the layout
+    step allows a table broken over a page), and nothing is above it on the page but the rest of a meaning the
+    page broke (lines in the second column only)."""
+    return (carried is not None and len(carried) == len(columns)
+            and all(abs(a - b) <= 2 * ALIGN for a, b in zip(carried, columns, strict=True))
+            and all(_column(ln.x0, columns) == 1 for row in rows[:start] for ln in row))
 
 
 def _glossary_header(rows: list[list[Line]], start: int, columns: list[float]) -> bool:
@@ -381,7 +408,8 @@ def _header(rows: list[list[Line]], start: int, left: float, size: float) -> Lin
     above = rows[start - 1]
     first = rows[start]
     if len(above) == 1 and above[0].bold and abs(above[0].x0 - left) <= ALIGN \
-            and not _GLOSSARY_HEADING.match(above[0].text.strip()) and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
+            and not _GLOSSARY_HEADING.match(above[0].text.strip()) \
+            and first[0].bottom - above[0].bottom <= 2.6 * size and above[0].size < 1.12 * first[0].size:
         return above[0]
     return None
 

@@ -2443,8 +2443,9 @@ GLOSSARY = [
 
 def _glossary_pdf(path: Path, bold_terms: bool, header: tuple[str, str] | None, heading: str = "Glossary",
                   heading_size: float = 14) -> Path:
-    """GLOSSARY set without rules under ``heading`` (bold, ``heading_size`` points): terms at x 60, meanings at x 190, each wrapped line 13 points
-    under the last, rows 6 points apart; ``header``, when given, a bold row over both columns."""
+    """GLOSSARY set without rules under ``heading`` (bold, ``heading_size`` points): terms at x 60, meanings at
+    x 190, each wrapped line 13 points under the last, rows 6 points apart; ``header``, when given, a bold row
+    over both columns."""
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path))
@@ -2501,6 +2502,51 @@ def test_a_glossary_under_a_heading_that_names_it_is_one_table_without_a_header_
     assert blocks[0].text == heading
     assert blocks[1].text.split("\n") == [f"{' '.join(term)} | {' '.join(meaning)}" for term, meaning in GLOSSARY]
     assert [p.section for p in segment("glossary", blocks)] == [heading, "Terms of reference"]
+
+
+PAGED_GLOSSARY = [*GLOSSARY[:2], GLOSSARY[3], GLOSSARY[2], GLOSSARY[4],
+                  (["LADO"], ["Local authority designated officer, who looks into concerns about adults who",
+                              "work with children."])]
+
+
+def _glossary_over_a_page(path: Path, bold_terms: bool) -> Path:
+    """PAGED_GLOSSARY under a "Glossary" heading with no header row, as ``_glossary_pdf`` sets it, broken over
+    a page after its third row: the next page goes on with the wrapped term, its heading not repeated."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(60, 790, "Glossary")
+    y = 765
+    for index, (term, meaning) in enumerate(PAGED_GLOSSARY):
+        if index == 3:
+            pdf.showPage()
+            y = 790
+        for k, part in enumerate(term):
+            pdf.setFont("Helvetica-Bold" if bold_terms else "Helvetica", 10)
+            pdf.drawString(60, y - 13 * k, part)
+        pdf.setFont("Helvetica", 10)
+        for k, part in enumerate(meaning):
+            pdf.drawString(190, y - 13 * k, part)
+        y -= 13 * max(len(term), len(meaning)) + 6
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(60, y - 20, "Terms of reference")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, y - 42, "The panel asked how well the agencies understood the child's daily life.")
+    pdf.save()
+    return path
+
+
+@pytest.mark.parametrize("bold_terms", [True, False], ids=["bold-terms", "plain-terms"])
+def test_a_glossary_without_a_header_row_goes_on_over_a_page(tmp_path: Path, bold_terms: bool) -> None:
+    # The next page goes on with more rows and no heading: a glossary that ended the page before, in the same
+    # columns, still wraps its terms there, and the layout step joins the two parts. Its wrapped term was read
+    # as headings (or running text), the rows after it a table of their own.
+    blocks = extract_pdf(_glossary_over_a_page(tmp_path / "paged.pdf", bold_terms)).blocks
+    assert [b.kind for b in blocks] == ["heading", "table", "heading", "paragraph"], blocks
+    assert blocks[1].text.split("\n") == [f"{' '.join(term)} | {' '.join(meaning)}"
+                                          for term, meaning in PAGED_GLOSSARY]
+    assert (blocks[1].page_start, blocks[1].page_end) == (1, 2)
 
 
 @pytest.mark.parametrize(("heading", "header"), [("Background", None), ("Terms of reference", None),
