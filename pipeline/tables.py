@@ -38,9 +38,12 @@ _ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]?$")
 _NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
 # Column headings of a glossary: the term's, or its meaning's.
-_GLOSSARY_TERM = re.compile(r"^(?:terms?|abbreviations?|acronyms?|words?|phrases?|glossary|initials)\b", re.IGNORECASE)
+# Column headings of a glossary, each the whole of its cell: the term's, and its meaning's. Both are needed: one
+# alone starts many other tables' headers ("Date | Description", "Words of the child | Age").
+_GLOSSARY_TERM = re.compile(r"^(?:terms?|abbreviations?|acronyms?|words?|phrases?|initials|glossary)(?: used)?:?$",
+                            re.IGNORECASE)
 _GLOSSARY_MEANING = re.compile(r"^(?:meanings?|definitions?|descriptions?|explanations?|full (?:name|title|form|term)s?"
-                               r"|stands? for|what (?:it|this) means)\b", re.IGNORECASE)
+                               r"|(?:it )?stands? for|what (?:it|this) means)( in full)?:?$", re.IGNORECASE)
 # A heading that names a glossary, the whole of its line: "Glossary", "Abbreviations", "Acronyms", "Glossary of
 # terms", "Terms used in this report", numbered or in an appendix ("Appendix 2: Glossary", "7. Abbreviations").
 # "Terms of reference" is not one.
@@ -286,10 +289,15 @@ def _glossary_heading(above: list[Line], first: list[Line], columns: list[float]
 
 
 def _names_a_glossary(term: str, meaning: str) -> bool:
-    """Whether two column headings are a glossary's: a few words, the first naming a term or the second its
-    meaning."""
+    """Whether two column headings are a glossary's: a few words, the first naming a term and the second its
+    meaning.
+
+    >>> [_names_a_glossary(*pair) for pair in [("Term", "Meaning"), ("Abbreviation", "Full name"),
+    ...     ("Date", "Description"), ("Terms of reference", "Page"), ("Words of the child", "Age"), ("Term", "Page")]]
+    [True, True, False, False, False, False]
+    """
     return (len(f"{term} {meaning}".split()) <= HEADER_WORDS
-            and bool(_GLOSSARY_TERM.match(term.strip()) or _GLOSSARY_MEANING.match(meaning.strip())))
+            and bool(_GLOSSARY_TERM.match(term.strip()) and _GLOSSARY_MEANING.match(meaning.strip())))
 
 
 def _wrapped_term(row: list[Line], slots: list[int], previous: list[Line], columns: list[float]) -> bool:
