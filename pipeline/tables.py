@@ -486,13 +486,26 @@ def join_continued(rows: list[list[str]], more: list[list[str]]) -> tuple[list[l
     [['3 May', 'Police', 'Officers called and spoke to her.'], ['9 May', 'GP', 'Seen.']]
     >>> table_text(rows)[at:at + 12]
     'spoke to her'
+
+    A table without a header row keeps every word of the next page's first row, and a new entry with its date
+    left blank stays a row of its own:
+
+    >>> rows = [["2019", "Police", "Visit"], ["2019", "GP", "Seen by GP."]]
+    >>> join_continued(rows, [["2019", "Police", "Visit made again; no answer."]])[0][2:]
+    [['2019', 'Police', 'Visit made again; no answer.']]
+    >>> rows = [["Date", "Agency", "Event"], ["3 May", "Police", "Officers called."]]
+    >>> join_continued(rows, [["", "", "Social worker visited."]])[0][1:]
+    [['3 May', 'Police', 'Officers called.'], ['', '', 'Social worker visited.']]
     """
     more = [list(row) for row in more]
     header = rows[0]
-    if more and _words(more[0]) == _words(header):
+    if not more or not _may_be_header(header):
+        pass  # a first row with a date or an empty cell is a table's first entry, never repeated as its header
+    elif _words(more[0]) == _words(header):
         more = more[1:]
-    elif more and len(more[0]) == len(header) and all(
-            cell.split()[:len(head.split())] == head.split() for cell, head in zip(more[0], header, strict=True)):
+    elif len(more[0]) == len(header) and all(
+            cell.lower().split()[:len(head.split())] == head.lower().split()
+            for cell, head in zip(more[0], header, strict=True)):
         more[0] = [" ".join(cell.split()[len(head.split()):]) for cell, head in zip(more[0], header, strict=True)]
         if not any(more[0]):
             more = more[1:]
@@ -513,6 +526,18 @@ def _words(row: list[str]) -> list[str]:
     return " ".join(row).lower().split()
 
 
+def _may_be_header(row: list[str]) -> bool:
+    """Whether a table's first row may be its column headings, repeated on the next page: it holds words, and no
+    digit (a date or a number starts an entry). A header read as one line may fill only the first cell.
+
+    >>> _may_be_header(["Date", "Agency", "Event"]), _may_be_header(["2019", "Police", "Visit"])
+    (True, False)
+    >>> _may_be_header(["Date Agency Event", "", ""]), _may_be_header(["", "", ""])
+    (True, False)
+    """
+    return any(cell.strip() for cell in row) and not any(ch.isdigit() for cell in row for ch in cell)
+
+
 def _entry_of(rows: list[list[str]]) -> int:
     """The column with the most words (the entries'), the last on a tie (as ``_entry_column``)."""
     width = max(len(row) for row in rows)
@@ -522,7 +547,15 @@ def _entry_of(rows: list[list[str]]) -> int:
 
 def _rest_of(last: list[str], row: list[str], entry: int) -> bool:
     """Whether ``row``, first on its page, is the rest of ``last``, the last row of the page before: it holds
-    text in the entries' column only (and where that is the first column, the text goes on in lower case)."""
+    text in the entries' column only, and that text goes on in lower case or after an entry that stopped
+    mid-sentence (where the entries are the first column, only in lower case). An entry of its own, the same
+    day's next event with its date left blank, stays a row.
+
+    >>> _rest_of(["3 May", "Police", "Officers called and"], ["", "", "Spoke to her."], 2)
+    True
+    >>> _rest_of(["3 May", "Police", "Officers called."], ["", "", "Social worker visited."], 2)
+    False
+    """
     filled = [i for i, cell in enumerate(row) if cell]
     return (len(row) == len(last) and filled == [entry]
-            and (entry != 0 or row[0][:1].islower()))
+            and (row[entry][:1].islower() or (entry != 0 and not _SENTENCE_END.search(last[entry].rstrip()))))
