@@ -408,6 +408,15 @@ def _run_in_heading(line: Line) -> str | None:
     return None
 
 
+def _pull_quote(block: Block | None) -> bool:
+    """Whether a block of text set large reads as a pull quote (see ``_BlockBuilder._resume``)."""
+    if block is None or len(block.text.split()) < 3:
+        return False
+    text = block.text.strip()
+    quoted = text[:1] in "“\"‘'" and text[-1] in "”\"’'"
+    return block.kind == "paragraph" or quoted
+
+
 class _BlockBuilder:
     """Accumulates lines into blocks, deciding where paragraphs, headings and list items start."""
 
@@ -429,6 +438,7 @@ class _BlockBuilder:
         # and the box's blocks waiting for the paragraph to end.
         self._suspended: tuple[list[Line], str, int] | None = None
         self._box_start = 0
+        self._suspended_by_quote = False  # what interrupted it: a box, or text set large (a pull quote)
         self._deferred: list[Block] = []
         # A box that runs on over a page is one box: (page, box) on the later page -> the box it continues.
         self._same_box: dict[tuple[int, int], tuple[int, int]] = {}
@@ -462,8 +472,16 @@ class _BlockBuilder:
         key = (line.page, line.box)
         return self._same_box.get(key, key)
 
+    def _large(self, line: Line) -> bool:
+        """Whether ``line`` is set clearly larger than the body (a heading's size, or a pull quote's)."""
+        return line.kind == "text" and self._heading_level(line) in (1, 2)
+
     def add(self, line: Line, previous: Line | None) -> None:
         new_run, self._new_run = self._new_run, False
+        if (self._suspended is not None and self._suspended_by_quote
+                and (not self._large(line) or self._box(line) != self._box(self._suspended[0][-1]))):
+            # the text after a pull quote (or what it turned out to be): see _resume
+            self._resume(line)
         if line.box and previous is not None and previous.box and line.page == previous.page + 1:
             # A page that ends in a box and a page that starts in one: a panel broken over the page.
             self._same_box.setdefault((line.page, line.box), self._box(previous))
@@ -488,8 +506,16 @@ class _BlockBuilder:
                 self._box_start = len(self.blocks)
             else:
                 self.flush()
-        if self._suspended is not None and not line.box:
+        if self._suspended is not None and not line.box and not self._suspended_by_quote:
             self._resume()
+        if (self._lines and self._suspended is None and self._kind == "paragraph" and self._large(line)
+                and self._box(line) == self._box(self._lines[-1]) and not _ends_sentence(self._lines[-1].text)):
+            # Text set large met in the middle of a sentence may be a pull quote set beside a paragraph that
+            # carries on in the next column: like a box, it waits for the paragraph (see _resume).
+            self._suspended = (self._lines, self._kind, self._level)
+            self._lines = []
+            self._box_start = len(self.blocks)
+            self._suspended_by_quote = True
         level = self._heading_level(line)
         kind = "heading" if level else "paragraph"
         if (kind == "paragraph" and (_BULLET.match(line.text) or _NUMBERED.match(line.text))
@@ -627,13 +653,27 @@ class _BlockBuilder:
         short = last.x1 < self._run_right - self.size * 4
         return not (short and _closes(last.text, line.text))
 
-    def _resume(self) -> None:
-        """Back out of a box that interrupted a paragraph: the paragraph carries on, the box waits for it."""
+    def _resume(self, line: Line | None = None) -> None:
+        """Back out of a box that interrupted a paragraph: the paragraph carries on, the box waits for it.
+
+        Text set large waits for the paragraph only when the ``line`` after it goes on in lower case (the rest
+        of the sentence) and it reads as a pull quote: not a heading (a heading met mid-sentence ends the text
+        before it, which really stopped there) and three words or more (not a drop cap, nor a chart's figure),
+        or a quotation as a whole ("“...”"). Otherwise it stays where it was read, after the paragraph: the
+        large labels and figures of an infographic are set between lines that end like sentences do not.
+        """
         self.flush()
-        self._deferred = self.blocks[self._box_start:]
+        waiting = self.blocks[self._box_start:]
         del self.blocks[self._box_start:]
-        self._lines, self._kind, self._level = self._suspended
-        self._suspended = None
+        lines_kind_level, self._suspended = self._suspended, None
+        by_quote, self._suspended_by_quote = self._suspended_by_quote, False
+        self._lines, self._kind, self._level = lines_kind_level
+        goes_on = line is not None and line.text[:1].islower()
+        if by_quote and not (goes_on and _pull_quote(waiting[0] if waiting else None)):
+            self.flush()
+            self.blocks.extend(waiting)
+            return
+        self._deferred.extend(waiting)
 
     def finish(self) -> None:
         """End of the document: flush what is left, the paragraph a box interrupted included."""

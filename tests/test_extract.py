@@ -21,6 +21,7 @@ from pipeline.pdflines import read_pages
 from pipeline.records import Block
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
+from tests import pullquote_pdf as quote_pdf
 from tests.boxed_pdf import (
     BANDED_TEXT,
     BOX_TEXT,
@@ -34,6 +35,7 @@ from tests.boxed_pdf import (
 )
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
 from tests.outlined_pdf import COMMENT_TEXT, write_outlined, write_shapes, write_typed_comment
+from tests.pullquote_pdf import write_pull_quote
 from tests.redacted_pdf import (
     CHRONOLOGY_READ,
     FIELD_TEXT,
@@ -2742,6 +2744,37 @@ def test_a_sidebar_beside_the_text_does_not_cut_the_paragraph_running_past_it(tm
     assert texts[side[0]] == " ".join(SIDEBAR_TEXT)
     # The sidebar is read after the paragraph it stood beside, not in the middle of it.
     assert side[0] == texts.index(" ".join(running_on[0].text.split())) + 1
+
+
+@pytest.mark.parametrize("layout", ["columns", "column"])
+def test_a_pull_quote_met_mid_sentence_is_read_after_the_sentence(tmp_path: Path, layout: str) -> None:
+    # A family member's words set large in italic, with no box, in the left column below a paragraph that
+    # stops mid-sentence at the column's foot and goes on at the head of the right column (or, in one column,
+    # set between the two halves of the sentence): the sentence stays whole and the quote comes after it.
+    passages = segment("quote", extract_pdf(write_pull_quote(tmp_path / "quote.pdf", layout)).blocks)
+    texts = [" ".join(p.text.split()) for p in passages]
+    sentence = " ".join(quote_pdf.BROKEN + quote_pdf.GOES_ON)
+    holders = [i for i, t in enumerate(texts) if sentence in t]
+    assert len(holders) == 1, texts
+    quote = [i for i, t in enumerate(texts) if " ".join(quote_pdf.QUOTE) in t]
+    assert len(quote) == 1 and quote[0] >= holders[0]
+    assert not any(" ".join(quote_pdf.QUOTE) + " " + quote_pdf.GOES_ON[0] in t for t in texts)
+    assert {p.section for p in passages} == {quote_pdf.TITLE}
+
+
+@pytest.mark.parametrize("layout", ["columns", "column"])
+def test_a_heading_met_mid_sentence_still_ends_the_text_before_it(tmp_path: Path, layout: str) -> None:
+    # Large bold text where the pull quote was is a heading: the text before it really stopped there (even
+    # though the text after the heading starts in lower case), and the heading stays where it is read, the
+    # section of the text after it.
+    document = extract_pdf(write_pull_quote(tmp_path / "heading.pdf", layout, large="heading"))
+    kinds = [(b.kind, b.text[:30]) for b in document.blocks]
+    broken = " ".join(quote_pdf.BROKEN)
+    assert kinds[2:5] == [("paragraph", broken[:30]), ("heading", quote_pdf.HEADING),
+                          ("paragraph", quote_pdf.GOES_ON[0][:30])]
+    passages = segment("heading", document.blocks)
+    after = [p for p in passages if quote_pdf.GOES_ON[0] in p.text]
+    assert len(after) == 1 and after[0].section == quote_pdf.HEADING
 
 
 def test_a_box_broken_over_the_page_keeps_its_heading_on_the_next_page(tmp_path: Path) -> None:
