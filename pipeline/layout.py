@@ -362,13 +362,24 @@ def _find_gutter(lines: list[Line], page_width: float) -> float | None:
     return float((strip.min() + strip.max()) / 2)
 
 
+# characters (about four lines): less running text than this (a title over a document of tables) does not say what
+# the body size is
+BODY_TEXT_CHARS = 300
+
+
 def body_size(pages: Iterable[PageLines]) -> float:
-    """The font size most of the text is set in (weighted by characters)."""
-    sizes: Counter[float] = Counter()
+    """The font size most of the running text is set in (weighted by characters); tables and contents lists,
+    when they are lines of their own, count only in a document with little running text besides them (an
+    action plan that is one long table under its title)."""
+    text: Counter[float] = Counter()
+    everything: Counter[float] = Counter()
     for page in pages:
         for line in page.lines:
+            if line.kind in ("text", "table", "contents"):
+                everything[line.size] += len(line.text)
             if line.kind == "text":
-                sizes[line.size] += len(line.text)
+                text[line.size] += len(line.text)
+    sizes = text if text.total() >= BODY_TEXT_CHARS else everything
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 

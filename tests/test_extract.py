@@ -1941,6 +1941,7 @@ def test_one_line_paragraphs_stay_text_beside_a_longer_chronology_in_smaller_typ
     pdf = canvas.Canvas(str(path))
     lines = [(60, 780, "4. Analysis", 14)]
     lines += [(60, 750 - 30 * k, sentence, 11) for k, sentence in enumerate(findings)]
+    lines += [(60, 640 - 14 * k, line, 11) for k, line in enumerate(_column_lines(5, per_line=11))]
     _draw(pdf, lines)
     pdf.showPage()
     rows = [(60, 780, "Appendix: chronology", 14)]
@@ -1954,6 +1955,23 @@ def test_one_line_paragraphs_stay_text_beside_a_longer_chronology_in_smaller_typ
     analysis = [p for p in passages if p.page_start == 1]
     assert {p.section for p in analysis} == {"4. Analysis"}
     assert all(any(sentence in p.text for p in analysis) for sentence in findings), [p.text for p in analysis]
+
+
+def test_the_title_of_a_document_that_is_one_table_is_still_its_heading(tmp_path: Path) -> None:
+    # Measured on running text only, the body size of an action plan with nothing but its title beside its
+    # table was the title's own size, so the title was no longer "larger than the body" and headed nothing.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "plan-only.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("Helvetica", 16)  # a title in larger type, not bold
+    pdf.drawString(60, 790, "Partnership action plan")
+    rows, _ = _chronology_lines(760)
+    _draw(pdf, rows)
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "table"], blocks
+    assert {p.section for p in segment("plan", blocks)} == {"Partnership action plan"}
 
 
 def test_a_briefing_s_title_band_does_not_turn_its_first_heading_into_a_chart_label(tmp_path: Path) -> None:
