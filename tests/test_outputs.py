@@ -181,6 +181,7 @@ def test_provenance_says_which_version_made_the_output_and_which_extracted_the_t
     about = json.loads((tmp_path / "legal.csv.provenance.json").read_text(encoding="utf-8"))
     assert about["casereview_version"] == __version__ and "pipeline_version" not in about
     assert all(what.endswith(read_by) for what in about["reviews_read_by"].values())
+    assert about["pipeline_versions"] == [PIPELINE_VERSION]  # the same, for programs
     export_theme(db, "legal_powers", "xlsx", tmp_path / "legal.xlsx")
     sheet = pd.read_excel(tmp_path / "legal.xlsx", sheet_name="Provenance")
     assert "pipeline_version" not in set(sheet["field"]) and "casereview_version" in set(sheet["field"])

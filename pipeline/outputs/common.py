@@ -207,8 +207,8 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         ``run_finished_at``, ``manifest`` and ``manifest_sha256`` of the latest finished run (None when no run
         has finished), ``reviews_read_by`` (run id -> how many of the database's reviews with text that run
         last wrote, when it finished, its manifest and checksum, and the pipeline version that extracted their
-        text: the runs the rows come from, which the latest run need not be), ``note`` (what to keep in mind
-        when using the output),
+        text: the runs the rows come from, which the latest run need not be), ``pipeline_versions`` (the
+        versions that extracted that text, for programs), ``note`` (what to keep in mind when using the output),
         ``real_text_note`` (how often the theme model's high probabilities came true on real sentences, when
         that is known; see :mod:`pipeline.themes.trust`), and ``checked_on_labelled_passages`` and
         ``theme_checks`` (the latest check of the model on passages labelled by hand, recorded in this
@@ -216,9 +216,10 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
     """
     run = con.execute(_LATEST_FINISHED_RUN).fetchone()
     run_id, finished_at, manifest, manifest_sha256 = run or (None,) * 4
-    read_by = {}
+    read_by, versions = {}, []
     for row in con.execute(_READ_BY_RUNS).fetchall():
         rid, status, ended, its_manifest, its_sha, its_version, reviews = row
+        versions.append(its_version)
         when = f"finished {ended:%Y-%m-%d %H:%M} UTC" if status == "finished" and ended else status
         read_by[rid] = (f"{counted(reviews, 'review')} ({when}; manifest {its_manifest}, SHA-256 {its_sha}; "
                         f"text extracted by pipeline version {its_version})")
@@ -236,6 +237,7 @@ def provenance(con: duckdb.DuckDBPyConnection, db_path: Path | str | None) -> di
         "manifest": manifest,
         "manifest_sha256": manifest_sha256,
         "reviews_read_by": read_by,
+        "pipeline_versions": sorted(set(versions)),
         "note": (
             "Generated automatically. Theme tags are model predictions with probabilities, not findings: "
             "check every quote against the source review before publishing."
