@@ -52,7 +52,8 @@ _GLOSSARY_HEADING = re.compile(
     r"(?:glossary(?:\s+(?:of|and)\s+(?:terms|abbreviations|acronyms)(?:\s+used)?)?"
     r"|(?:list\s+of\s+)?(?:abbreviations|acronyms)(?:\s+(?:and|&)\s+(?:abbreviations|acronyms|terms|glossary))?"
     r"(?:\s+used)?"
-    r"|(?:key\s+)?terms\s+used|key\s+terms|terminology)"
+    r"|(?:key\s+)?terms\s+used|key\s+terms|terminology|(?:glossary\s+and\s+)?definitions(?:\s+of\s+terms)?"
+    r"|jargon\s+buster)"
     r"(?:\s+in\s+(?:this|the)\s+(?:report|review|document))?(?:\s*\((?:continued|cont'?d?\.?)\))?\s*:?$",
     re.IGNORECASE)
 GLOSSARY_HEADING_GAP = 4.0  # font sizes: the most from a glossary's heading's baseline to its first row's

@@ -2509,7 +2509,8 @@ def test_a_glossary_without_rules_is_one_table_with_its_wrapped_terms_joined(tmp
 
 
 @pytest.mark.parametrize(("heading", "heading_size"), [("Glossary", 14), ("Appendix 2: Abbreviations", 14),
-                                                       ("Terms used in this report", 14), ("Glossary", 10)])
+                                                       ("Terms used in this report", 14), ("Glossary", 10),
+                                                       ("Definitions", 14), ("Jargon buster", 14)])
 @pytest.mark.parametrize("bold_terms", [True, False], ids=["bold-terms", "plain-terms"])
 def test_a_glossary_under_a_heading_that_names_it_is_one_table_without_a_header_row(
         tmp_path: Path, bold_terms: bool, heading: str, heading_size: float) -> None:
