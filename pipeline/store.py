@@ -504,7 +504,8 @@ class Store:
     def is_unchanged(self, review_id: str, sha256: str, theme_model: str | None = None, ocr_on: bool = False) -> bool:
         """Return True when this document was already processed successfully by this pipeline version and
         tagged by this theme model (a new model, or none, means its passages must be tagged again), and, when
-        OCR is on now, left no text unread for want of it.
+        OCR is on now, left no text unread for want of it. (A run asks for all reviews at once with
+        ``unchanged_documents``; this is the same test for one.)
 
         Parameters
         ----------
@@ -572,7 +573,8 @@ class Store:
             con.execute(_INSERT_RUN_REVIEW, _run_review_row(run_id, result, seconds))
 
     def record_skip(self, run_id: str, entry: ManifestEntry, message: str) -> None:
-        """Record that a review was skipped in a run (e.g. unchanged), refreshing its manifest details.
+        """Record that a review was skipped in a run (e.g. unchanged), refreshing its manifest details (a run
+        records its skips in batches with ``record_skips``).
 
         Parameters
         ----------
