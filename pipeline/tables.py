@@ -36,6 +36,16 @@ MIN_COLUMNS = 2
 _MARKER = re.compile(r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.):]?|[•●▪◦‣∙·\-–—*>])$", re.IGNORECASE)
 _ENTRY_START = re.compile(r"^[\"'“‘(\[]?[A-Z0-9]")
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)]?$")
+# A date standing alone as a table's first cell: "01/01/2022", "3 May 2019", "Tuesday 1 October 2019", "Early
+# November 2019", "Mar 2020", "2019".
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+          r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE_LABEL = re.compile(
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s+|(?:early|mid|late|end of|start of)[\s-]+)?"
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{2}|\d{4})"
+    r"|(?:\d{1,2}(?:st|nd|rd|th)?\s+)?" + _MONTH + r"(?:,?\s+\d{2,4})?"
+    r"|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?"
+    r"|(?:19|20)\d{2})", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
 # Column headings of a glossary: the term's, or its meaning's.
 # Column headings of a glossary, each the whole of its cell: the term's, and its meaning's. Both are needed: one
@@ -112,19 +122,25 @@ def merge_unruled_tables(page: PageLines, glossary: tuple[float, ...] | None = N
 
 def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, Line]]:
     """Split a row's first line whose label (a date) was set too close to what follows to come apart (its
-    entry, or the agency column before the entry), where at least two other rows on the page have a piece at
-    the line's x and another where the rest starts.
+    entry, or the agency column before the entry), where at least two other rows on the page show a column
+    starting at the line's x and another where the rest starts: a piece at each, or, when the label is a date,
+    a date set just as close (a date column only just wide enough for every date, as Word's autofit makes it,
+    leaves every row's date glued to the agency after it, so no row has the pieces apart).
 
     Returns the rows and, for each new piece, the line it came from (so that the line is what gets replaced).
     """
     starts = [(row[0].x0, row[1].x0) for row in rows if len(row) >= 2]
+    dated = [(row[0].x0, row[0].label_split[1]) for row in rows if _is_date_split(row[0])]
     split_from: dict[int, Line] = {}
     out = []
     for row in rows:
         line = row[0]
         if line.label_split is not None and line.text.startswith(line.label_split[0]):
             label, x = line.label_split
-            if sum(abs(a - line.x0) <= ALIGN and abs(b - x) <= ALIGN for a, b in starts) >= 2:
+            is_date = _is_date_split(line)
+            shown = starts + dated if is_date else starts
+            # a date counts itself among ``dated``: it needs two others, as any label does
+            if sum(abs(a - line.x0) <= ALIGN and abs(b - x) <= ALIGN for a, b in shown) >= 2 + is_date:
                 left = dataclasses.replace(line, text=label, x1=x - 1, label_split=None, cell_gaps=())
                 right = dataclasses.replace(line, text=line.text[len(label):].strip(), x0=x, label_split=None,
                                             cell_gaps=())
@@ -132,6 +148,12 @@ def _split_labels(rows: list[list[Line]]) -> tuple[list[list[Line]], dict[int, L
                 row = [left, right, *row[1:]]
         out.append(row)
     return out, split_from
+
+
+def _is_date_split(line: Line) -> bool:
+    """Whether ``line`` opens with a date (not a paragraph number) set a little apart from what follows it."""
+    return (line.label_split is not None and line.text.startswith(line.label_split[0])
+            and not _MARKER.match(line.label_split[0]) and bool(_DATE_LABEL.fullmatch(line.label_split[0])))
 
 
 def _split_cells(rows: list[list[Line]], split_from: dict[int, Line]) -> tuple[list[list[Line]], dict[int, Line]]:

@@ -2111,6 +2111,71 @@ def test_dates_set_close_to_the_agency_column_are_split_from_it(tmp_path: Path) 
     assert len(tables) == 1 and tables[0].text.split("\n") == [" | ".join(row) for row in rows]
 
 
+def test_dates_in_a_column_just_wide_enough_for_all_of_them_are_split_from_the_agency(tmp_path: Path) -> None:
+    # Word's autofit makes the date column just wide enough for its dates (all of one width): every row's date
+    # is set 1.4 font sizes from its agency, too close to split, so no row showed where the agency column starts.
+    # Each row read "01/01/2022 GP | ...", the header "Date Agency | Event", and an agency wrapped in its narrow
+    # column ("Children's social" / "care") was no column's: its second line was read as a paragraph across the
+    # columns and cut the table in two.
+    from reportlab.pdfgen import canvas
+
+    rows = [("04/03/2021", "GP", ["Saw the mother about her low mood and gave her the number of the talking",
+                                  "therapies service."]),
+            ("11/03/2021", "Police", ["Called to the flat after a neighbour heard shouting; no offence was",
+                                      "recorded."]),
+            ("19/03/2021", "Children's social", ["Referral from the police screened and passed to the early help",
+                                                 "team with the family's consent."]),
+            ("02/04/2021", "School", ["The older child arrived late and hungry on three days in one week and",
+                                      "was given breakfast."]),
+            ("16/04/2021", "Health visitor", ["Home visit; the baby was weighed and was thriving."])]
+    path = tmp_path / "autofit.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("Helvetica-Bold", 14)
+    pdf.drawString(56, 780, "Chronology")
+    agency_x = 56 + pdf.stringWidth("04/03/2021", "Helvetica", 10) + 14  # 6 points of padding a side, and a little
+    event_x = agency_x + 95
+    pdf.setFont("Helvetica-Bold", 10)
+    for x, heading in ((56, "Date"), (agency_x, "Agency"), (event_x, "Event")):
+        pdf.drawString(x, 750, heading)
+    pdf.setFont("Helvetica", 10)
+    y = 730
+    for date, agency, event in rows:
+        pdf.drawString(56, y, date)
+        pdf.drawString(agency_x, y, agency)
+        for k, part in enumerate(event):
+            pdf.drawString(event_x, y - 12.5 * k, part)
+        if agency == "Children's social":
+            pdf.drawString(agency_x, y - 12.5, "care")
+        y -= 12.5 * len(event) + 8
+    pdf.drawString(56, y - 10, "The panel then met the practitioners who had worked with the family.")
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "table", "paragraph"], [(b.kind, b.text[:40]) for b in blocks]
+    cells = {"Children's social": "Children's social care"}
+    assert blocks[1].text.split("\n") == ["Date | Agency | Event", *(
+        f"{date} | {cells.get(agency, agency)} | {' '.join(event)}" for date, agency, event in rows)]
+
+
+def test_running_text_whose_paragraphs_open_with_a_date_is_not_split_into_cells(tmp_path: Path) -> None:
+    # Dated paragraphs, each date set a little apart from its first words at a tab stop and the paragraph
+    # wrapping back under the date: the dates line up as in a chronology, but this is running text.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "dated.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines, y = [(60, 780, "What happened", 14)], 750
+    for date in ("12/01/2020", "03/02/2020", "17/02/2020", "09/03/2020"):
+        lines += [(60, y, date, 10), (128, y, "The family support worker visited the home and spoke with", 10),
+                  (60, y - 12.5, "the mother about the children's school attendance, which had fallen over", 10),
+                  (60, y - 25, "the term.", 10)]
+        y -= 45
+    _draw(pdf, lines)
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading"] + ["paragraph"] * 4, [(b.kind, b.text[:40]) for b in blocks]
+    assert all(" | " not in b.text for b in blocks)
+
+
 def test_a_date_wrapped_in_its_cell_stays_in_its_row(tmp_path: Path) -> None:
     # A narrow date column: "September 2019" wraps to "September" over "2019", beside the entry's second line,
     # which carries on in lower case. The wrapped line is the same row, not a new entry dated "2019".
