@@ -428,6 +428,42 @@ def _pull_quote(block: Block | None) -> bool:
     return block.kind == "paragraph" or quoted
 
 
+# The end of a quotation: a closing double mark, or a single one after the sentence it closes ("... again.’").
+_QUOTATION_END = re.compile(r"(?:[”\"]|[.!?…][’'])[\d\s]*$")
+_ATTRIBUTION_WORDS = 8
+_DASH_LEAD = re.compile(r"^[-–—―]\s*\S")
+
+
+def _attribution(text: str, before: Block | None, box: tuple[int, int] | None) -> bool:
+    """Whether a short bold line in body type, read as a heading, is the attribution of the quotation before it
+    ("Grandmother of Child Z", "– Child Y's mother", "Child K, aged 14"): reviews quote a family member or the
+    child in italics or in a box and name the speaker on the next line in bold.
+
+    The block before must be a quotation: text ending with a closing quotation mark, or a quotation in the
+    same box. The line must be short, start with no section number and end with no colon; a label with its
+    number ("Finding 3", "Recommendation 1") stays a heading, and so does any heading set larger than body type
+    (``_heading_level`` 1 or 2), so "5. Findings" after a section's closing quote is still its heading.
+
+    >>> quote = Block("paragraph", "“Nobody asked me what I wanted.”", 1, 1)
+    >>> [_attribution(t, quote, None) for t in ("Grandmother of Child Z", "– Mother", "Child K, aged 14",
+    ...                                         "5. Findings", "Finding 3", "What the review found:")]
+    [True, True, True, False, False, False]
+    >>> _attribution("Child’s father", Block("paragraph", "The family moved.", 1, 1), None)
+    False
+    """
+    if before is None or before.kind not in ("paragraph", "list_item"):
+        return False
+    words = text.split()
+    if not words or len(words) > _ATTRIBUTION_WORDS or text.rstrip().endswith(":"):
+        return False
+    if _SECTION_NUMBER.match(words[0]) or (_TRAILING_NUMBER.search(text) and "," not in text):
+        return False
+    previous = before.text.rstrip()
+    quoted_box = box is not None and before.box == box and previous[:1] in "“\"‘'"
+    return bool(_QUOTATION_END.search(previous)) or quoted_box or (bool(_DASH_LEAD.match(text)) and before.box == box
+                                                                    and box is not None)
+
+
 class _BlockBuilder:
     """Accumulates lines into blocks, deciding where paragraphs, headings and list items start."""
 
@@ -700,6 +736,9 @@ class _BlockBuilder:
         kind, level, styled_level = self._kind, self._level, 0
         if kind == "heading" and not plausible_heading(normalise(text)):
             kind, level, styled_level = "paragraph", 0, level
+        elif kind == "heading" and level == 3 and _attribution(text, self.blocks[-1] if self.blocks else None,
+                                                                self._box(self._lines[0])):
+            kind, level = "paragraph", 0  # "Grandmother of Child Z" under her words: part of the quotation
         elif kind == "heading":
             text = strip_heading_marks(text)
         block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]),

@@ -3095,3 +3095,59 @@ def test_text_without_sentence_ends_is_still_cut_into_passages_of_the_usual_leng
     assert len(passages) > 10 and max(len(p.text) for p in passages) <= MAX_PASSAGE_CHARS
     assert " ".join(p.text for p in passages) == text  # cut at spaces: nothing lost, no word split
     assert all(len(s.text) <= MAX_PASSAGE_CHARS for p in passages for s in p.sentences)
+
+
+def _quote_page(path: Path, attribution: str, *, boxed: bool, after_size: float = 10) -> None:
+    """A section of running text, a quotation from a family member (in a shaded box or in italics) with
+    ``attribution`` under it in bold body type, and text after it set in ``after_size``."""
+    from reportlab.lib import colors
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 780, "The views of the family", 14),
+                (60, 756, "The reviewer met the family twice at their home and heard what they had to say.", 10)])
+    if boxed:
+        pdf.setFillColor(colors.HexColor("#e2efda"))
+        pdf.rect(70, 648, 440, 84, fill=1, stroke=0)
+        pdf.setFillColor(colors.black)
+    pdf.setFont("Helvetica-Oblique", 10)
+    pdf.drawString(80, 716, "“Every new worker asked me the same things again and nobody seemed to read")
+    pdf.drawString(80, 703, "what the last one had written down. I stopped telling them in the end.”")
+    pdf.setFont("Helvetica-Bold", 10)
+    pdf.drawString(80 if boxed else 60, 680, attribution)
+    pdf.setFont("Helvetica", 10)
+    if after_size == 10:
+        pdf.drawString(60, 620, "Practitioners told the review that caseloads made it hard to read back.")
+    else:
+        _draw(pdf, [(60, 620, "5. Findings", after_size)])
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(60, 596, "The first finding is about how records were passed between workers.")
+    pdf.save()
+
+
+@pytest.mark.parametrize("boxed", [True, False])
+@pytest.mark.parametrize("attribution", ["Grandmother of Child R", "– Child R’s mother", "Child R, aged 14"])
+def test_a_bold_attribution_under_a_quotation_is_not_a_heading(tmp_path: Path, attribution: str, boxed: bool) -> None:
+    # "Grandmother of Child R" in bold under her words was read as a heading: the section of every passage
+    # after it, until the next real heading.
+    path = tmp_path / "quote.pdf"
+    _quote_page(path, attribution, boxed=boxed)
+    blocks = extract_pdf(path).blocks
+    assert [b.text for b in blocks if b.kind == "heading"] == ["The views of the family"], blocks
+    assert any(b.text == attribution and b.kind == "paragraph" for b in blocks), blocks
+    passages = segment("quote", blocks)
+    assert {p.section for p in passages} == {"The views of the family"}, passages
+
+
+@pytest.mark.parametrize("heading", ["5. Findings", "4.2 Learning for agencies"])
+def test_a_bold_heading_after_a_quotation_that_ends_a_section_stays_a_heading(tmp_path: Path, heading: str) -> None:
+    # A section may end with a quotation; the heading after it is no attribution when it is numbered or set
+    # larger than the body.
+    path = tmp_path / "quote.pdf"
+    _quote_page(path, heading, boxed=False)
+    headings = [b.text for b in extract_pdf(path).blocks if b.kind == "heading"]
+    assert headings == ["The views of the family", heading], headings
+    path = tmp_path / "larger.pdf"
+    _quote_page(path, "Grandmother of Child R", boxed=True, after_size=14)
+    headings = [b.text for b in extract_pdf(path).blocks if b.kind == "heading"]
+    assert headings == ["The views of the family", "5. Findings"], headings
