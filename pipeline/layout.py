@@ -430,6 +430,13 @@ def _pull_quote(block: Block | None) -> bool:
 
 # The end of a quotation: a closing double mark, or a single one after the sentence it closes ("... again.’").
 _QUOTATION_END = re.compile(r"(?:[”\"]|[.!?…][’'])[\d\s]*$")
+# Who is quoted, as an attribution names them: a relative, the child, an age, a role.
+_SPEAKER = re.compile(
+    r"\b(?:mother|father|mum|dad|parents?|step-?(?:mother|father|parent)|grand(?:mother|father|parents?)|"
+    r"grandma|grandad|nan|aunt|uncle|brother|sister|siblings?|cousin|carers?|foster|partner|family|"
+    r"child|baby|young\s+person|boy|girl|son|daughter|aged\s+\d|\d+\s*(?:years?|yrs)|"
+    r"practitioner|worker|teacher|nurse|visitor|officer|manager|GP|doctor|member)\b|,\s*\d{1,2}\b",
+    re.IGNORECASE)
 _ATTRIBUTION_WORDS = 8
 _DASH_LEAD = re.compile(r"^[-–—―]\s*\S")
 
@@ -450,6 +457,12 @@ def _attribution(text: str, before: Block | None, box: tuple[int, int] | None) -
     [True, True, True, False, False, False]
     >>> _attribution("Child’s father", Block("paragraph", "The family moved.", 1, 1), None)
     False
+
+    Without a dash in front, it must name who spoke (a relative, the child, an age, a role): a heading set in
+    bold body type after a section's closing quote ("Analysis", "What happened next") stays a heading.
+
+    >>> [_attribution(t, quote, None) for t in ("Analysis", "What happened next", "Young person, 16")]
+    [False, False, True]
     """
     if before is None or before.kind not in ("paragraph", "list_item"):
         return False
@@ -457,6 +470,8 @@ def _attribution(text: str, before: Block | None, box: tuple[int, int] | None) -
     if not words or len(words) > _ATTRIBUTION_WORDS or text.rstrip().endswith(":"):
         return False
     if _SECTION_NUMBER.match(words[0]) or (_TRAILING_NUMBER.search(text) and "," not in text):
+        return False
+    if not _DASH_LEAD.match(text) and not _SPEAKER.search(text):
         return False
     previous = before.text.rstrip()
     quoted_box = box is not None and before.box == box and previous[:1] in "“\"‘'"
