@@ -31,8 +31,9 @@ _PAGE = r"(?P<page>\d{1,3}|[ivxlc]{1,7})"
 # Searched from the end of a line (a match anchored at the start would backtrack over every line of text).
 _LEADER_END = re.compile(r"(?:(?:\.\s?){3,}|…+|(?:·\s?){3,}|_{3,})\s*" + _PAGE + r"$", re.IGNORECASE)
 _LONE_PAGE = re.compile(r"^" + _PAGE + r"$", re.IGNORECASE)
-_TITLE = re.compile(r"^(?:table of )?contents(?: page)?$|^index$|^list of (?:tables|figures|charts|appendices|boxes)$",
-                    re.IGNORECASE)
+# The title of a contents list (also set aside with it by the segment step when it is set as plain text).
+CONTENTS_TITLE = re.compile(
+    r"^(?:table of )?contents(?: page)?$|^index$|^list of (?:tables|figures|charts|appendices|boxes)$", re.IGNORECASE)
 
 
 @dataclass
@@ -128,7 +129,8 @@ def _pages_fit(entries: list[_Entry], page_count: int) -> bool:
 
 def _titled(rows: list[list[Line]], start: int) -> bool:
     """Whether a "Contents" (or "Index", "List of tables") title is among the few lines above the list."""
-    return any(_TITLE.match(" ".join(ln.text for ln in row).strip(" :")) for row in rows[max(0, start - 3):start])
+    above = rows[max(0, start - 3):start]
+    return any(CONTENTS_TITLE.match(" ".join(ln.text for ln in row).strip(" :")) for row in above)
 
 
 def _wraps_into(rows: list[list[Line]], entries: list[_Entry | None], index: int) -> bool:
@@ -140,7 +142,7 @@ def _wraps_into(rows: list[list[Line]], entries: list[_Entry | None], index: int
     first, below = row[0], rows[index + 1][0]
     return (len(row) == 1 and not first.bold
             and abs(first.size - below.size) < 0.5 and below.top - first.bottom <= 0.6 * below.size
-            and below.x0 >= first.x0 - 1 and not _TITLE.match(first.text.strip(" :")))
+            and below.x0 >= first.x0 - 1 and not CONTENTS_TITLE.match(first.text.strip(" :")))
 
 
 def _describe(rows: list[list[Line]], entries: list[_Entry | None]) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.abbreviations import CITATION_ABBREVIATIONS, NON_FINAL_ABBREVIATIONS
+from pipeline.contents import CONTENTS_TITLE
 from pipeline.nlp import Language, load_nlp
 from pipeline.records import Block, PageBreaks, Passage, Sentence, joined_breaks
 
@@ -137,6 +138,13 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
     ...           Block("paragraph", "After.", 1, 1)]
     >>> [(p.text, p.section) for p in _pieces(blocks)]
     [('Before.', 'Findings'), ('Inside.', 'Learning point'), ('After.', 'Findings')]
+
+    A contents list's title set as plain text goes with the list:
+
+    >>> blocks = [Block("paragraph", "Child Y", 1, 1), Block("paragraph", "Contents", 2, 2),
+    ...           Block("contents", "Introduction, page 3", 2, 2), Block("heading", "Introduction", 3, 3)]
+    >>> [p.text for p in _pieces(blocks)]
+    ['Child Y']
     """
     panels = {b.box for b in blocks if b.box is not None and b.kind != "heading"}
     pieces = []
@@ -155,8 +163,10 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
                 box_section = block.text
         elif block.kind == "contents":
             # A contents list is not text about the case (see pipeline.contents), and the heading above it
-            # ("Contents") is no section for whatever follows.
+            # ("Contents") is no section for whatever follows; set as plain text, that title is no passage either.
             section = None
+            if pieces and pieces[-1].box == box and CONTENTS_TITLE.match(pieces[-1].text.strip(" :")):
+                pieces.pop()
         elif block.text.strip():
             pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, box_section or section,
                                  block.kind, box, block.page_breaks))
