@@ -362,9 +362,9 @@ def _find_gutter(lines: list[Line], page_width: float) -> float | None:
     return float((strip.min() + strip.max()) / 2)
 
 
-# characters (about four lines): less running text than this (a title over a document of tables) does not say what
-# the body size is
-BODY_TEXT_CHARS = 300
+# characters (a line or two): less running text than this (a title over a document of tables) does not say what
+# the body size is; two short paragraphs beside a larger table in smaller type do
+BODY_TEXT_CHARS = 100
 
 
 def body_size(pages: Iterable[PageLines]) -> float:

@@ -559,7 +559,7 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
             x1=right,
             top=height - top,
             bottom=height - bottom,
-            size=round(size if a2 == first else _font_size(textpage, a2) or size, 1),
+            size=round(_piece_size(textpage, a2, b2, size if a2 == first else None) or size, 1),
             bold=_is_bold(textpage, a2) and (a2 == b2 or _is_bold(textpage, b2)),
             page=number,
             angle=_angle(textpage, a2),
@@ -587,6 +587,17 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
                 line.text = "•" + line.text[1:]
                 line.text_x0 = text_x0
         yield line
+
+
+def _piece_size(textpage, first: int, last: int, known: float | None = None) -> float:
+    """The size a piece of a line is set in: the middle one of its first, middle and last characters' sizes, so
+    that one large first letter (a raised initial cap: "T" at 34 pt, then "his review has shown" at 11 pt) or a
+    small mark at its end does not make the whole line larger or smaller than its words. ``known``: the first
+    character's size, when already read."""
+    sizes = [known or _font_size(textpage, first), _font_size(textpage, (first + last) // 2),
+             _font_size(textpage, last)]
+    sizes = sorted(size for size in sizes if size)
+    return sizes[len(sizes) // 2] if sizes else 0.0
 
 
 def _font_size(textpage, index: int) -> float:

@@ -1974,6 +1974,50 @@ def test_the_title_of_a_document_that_is_one_table_is_still_its_heading(tmp_path
     assert {p.section for p in segment("plan", blocks)} == {"Partnership action plan"}
 
 
+def test_two_short_paragraphs_beside_a_ruled_table_in_smaller_type_stay_text(tmp_path: Path) -> None:
+    # A partnership's response published on its own: a heading, a line of introduction, a ruled table in 10 pt
+    # holding most of the text, and a closing line, in 12 pt. Counting the table when it measured the body size
+    # made the 12 pt lines "larger than the body": both became headings and were in no passage.
+    from reportlab.pdfgen import canvas
+
+    intro = "The panel makes these recommendations; the responses are below."
+    closing = "Progress will be reported to the partnership every six months."
+    path = tmp_path / "response.pdf"
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 790, "Recommendations", 16)])
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(60, 765, intro)
+    y = _paged_rows(pdf, 745, PAGED_ROWS, "bold", ruled=True)
+    pdf.setFont("Helvetica", 12)
+    pdf.drawString(60, y - 25, closing)
+    pdf.save()
+    passages = segment("response", extract_pdf(path).blocks)
+    assert {p.section for p in passages} == {"Recommendations"}, passages
+    assert any(p.text == intro for p in passages) and any(p.text == closing for p in passages), passages
+
+
+def test_a_large_first_letter_on_the_line_does_not_make_the_paragraph_a_heading(tmp_path: Path) -> None:
+    # A raised initial cap: "T" in 34 pt on the baseline, then "his review has shown ..." in 11 pt. A line took the
+    # size of its first character, so the paragraph's first line was a heading and cut its sentence in two.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "initial.pdf"
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 790, "Conclusion", 16)])
+    pdf.setFont("Helvetica", 34)
+    pdf.drawString(60, 750, "T")
+    pdf.setFont("Helvetica", 11)
+    after_cap = 60 + stringWidth("T", "Helvetica", 34) + 1
+    pdf.drawString(after_cap, 750, "his review has shown that agencies knew a great deal")
+    pdf.drawString(60, 735, "about the child, but that what they knew was never brought together.")
+    pdf.save()
+    passages = segment("initial", extract_pdf(path).blocks)
+    assert [(p.section, p.text) for p in passages] == [
+        ("Conclusion", "This review has shown that agencies knew a great deal about the child, but that what they "
+                       "knew was never brought together.")]
+
+
 def test_a_briefing_s_title_band_does_not_turn_its_first_heading_into_a_chart_label(tmp_path: Path) -> None:
     # A 7 minute briefing: its title and subtitle in a coloured band, then "1 Background" in the same heading
     # size as the subtitle. Three headings of one level in a row, followed by text, were read as a chart's labels:
