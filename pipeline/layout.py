@@ -1099,6 +1099,12 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     >>> join_lines(["a multi\u2011agency assess\u00ad", "ment"])
     'a multi-agency assessment'
 
+    A piece that opens with closing punctuation (the text layer breaks a line at a raised footnote mark, which is
+    dropped) carries on without a space:
+
+    >>> join_lines(["a serious incident notification", ". The rapid review", "(see above", ") was held."])
+    'a serious incident notification. The rapid review (see above) was held.'
+
     A web address broken after "/", "-", "." or "_" is joined as it is, and so is one broken inside a word of
     its path when the next line goes on with the path:
 
@@ -1139,7 +1145,9 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
             continue
         match = _HYPHEN_END.search(out[-60:])  # only the tail: searching the whole block is quadratic
         token = line.split(" ", 1)[0]
-        if _URL_BREAK.search(out[-400:]) and (not line[:1].isupper() or _PATH_PART.fullmatch(token)):
+        if _CLOSING_PUNCTUATION.match(line):
+            out = out + line  # the rest of a line after a raised footnote mark: "notification" + ". The review"
+        elif _URL_BREAK.search(out[-400:]) and (not line[:1].isupper() or _PATH_PART.fullmatch(token)):
             out = out + line  # a web address broken after "/", "-", "." or "_" carries on without a space
         elif _URL_IN_PATH.search(out[-400:]) and _PATH_GOES_ON.match(token):
             out = out + line  # ... or inside a word of its path: ".../sps/resear" + "ch/projects/"
@@ -1163,6 +1171,8 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     return out
 
 
+# Closing punctuation that never opens a line of English: a line starting with it is the rest of the line before.
+_CLOSING_PUNCTUATION = re.compile(r"[.,;:!?)\]](?:\s|$)")
 _URL_BREAK = re.compile(r"(?:https?://|www\.)\S*[/\-._?=&#]$", re.IGNORECASE)
 _URL_IN_PATH = re.compile(r"(?:https?://|www\.)\S*/\S*[a-z0-9]$", re.IGNORECASE)  # an address with a path
 # The next line's first word goes on with the path: up to a "/", or a word of a file name ("_men_safe", "ers.pdf"),

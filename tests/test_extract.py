@@ -2018,6 +2018,35 @@ def test_a_large_first_letter_on_the_line_does_not_make_the_paragraph_a_heading(
                        "knew was never brought together.")]
 
 
+def test_no_space_is_left_where_a_footnote_mark_stood_before_a_full_stop(tmp_path: Path) -> None:
+    # The text layer breaks the line at a raised mark ("notification¹" / ". The review"); with the mark dropped,
+    # the two pieces were joined with a space: "notification . The review".
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "marks.pdf"
+    pdf = canvas.Canvas(str(path))
+    text = pdf.beginText(60, 760)
+    text.setFont("Helvetica", 11)
+    text.textOut("A rapid review followed the serious incident notification")
+    text.setFont("Helvetica", 7)
+    text.setRise(4)
+    text.textOut("1")
+    text.setRise(0)
+    text.setFont("Helvetica", 11)
+    text.textOut(". The panel agreed, as policy requires")
+    text.setFont("Helvetica", 7)
+    text.setRise(4)
+    text.textOut("2")
+    text.setRise(0)
+    text.setFont("Helvetica", 11)
+    text.textOut(", to hold it.")
+    pdf.drawText(text)
+    pdf.save()
+    [passage] = segment("marks", extract_pdf(path).blocks)
+    assert passage.text == ("A rapid review followed the serious incident notification. The panel agreed, as policy "
+                            "requires, to hold it.")
+
+
 def test_a_briefing_s_title_band_does_not_turn_its_first_heading_into_a_chart_label(tmp_path: Path) -> None:
     # A 7 minute briefing: its title and subtitle in a coloured band, then "1 Background" in the same heading
     # size as the subtitle. Three headings of one level in a row, followed by text, were read as a chart's labels:
