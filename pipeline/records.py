@@ -219,6 +219,8 @@ class Passage:
     sentences: tuple[Sentence, ...] = field(default=())
     # made of the review's footnotes (sources, definitions, survey counts): searched and shown, never tagged
     footnote: bool = field(default=False, compare=False)
+    # written in another language (the Welsh half of a bilingual review): searched and shown, never tagged
+    other_language: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Contents lists are not passages.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -17,6 +18,7 @@ from pipeline.abbreviations import CITATION_ABBREVIATIONS, NON_FINAL_ABBREVIATIO
 from pipeline.contents import CONTENTS_TITLE
 from pipeline.nlp import Language, load_nlp
 from pipeline.records import Block, PageBreaks, Passage, Sentence, joined_breaks
+from pipeline.textcheck import text_quality
 
 MAX_PASSAGE_CHARS = 1200
 # List items and fragments shorter than this are merged with their neighbours in the same section.
@@ -100,9 +102,38 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
                     char_end=piece.start + chunk_end,
                     sentences=tuple(sentences),
                     footnote=piece.kind == "footnote" and bool(_NOTE_MARK.match(piece.text)),
+                    other_language=other_language(piece.text),
                 )
             )
     return passages
+
+
+# A text in another language: enough letters to judge, few of them in English words. English passages of the demo
+# and shared documents have 0.77 or more of their letters in known words (references and chart labels included),
+# Welsh paragraphs 0.1-0.25.
+OTHER_LANGUAGE_LETTERS = 40
+OTHER_LANGUAGE_KNOWN_SHARE = 0.35
+OTHER_LANGUAGE_SAMPLE = 300  # characters: a passage's opening is enough to judge (merged passages are checked often)
+
+
+def other_language(text: str) -> bool:
+    """Whether ``text`` is written in another language than English (the Welsh half of a bilingual review): its
+    passages are kept apart from the English beside them, stored and searched, and not tagged with themes.
+
+    >>> other_language("Nid oedd ymarferwyr bob amser yn gofyn pwy arall oedd yn byw yn y cartref.")
+    True
+    >>> other_language("Practitioners did not always ask who else lived in the home (MARAC, CAMHS, IRO).")
+    False
+    >>> other_language("Gwasanaethau Plant")  # too short to judge
+    False
+    """
+    return _other_language(text[:OTHER_LANGUAGE_SAMPLE])
+
+
+@functools.lru_cache(maxsize=4096)
+def _other_language(text: str) -> bool:
+    quality = text_quality(text, skip_acronyms=True)
+    return quality.letters >= OTHER_LANGUAGE_LETTERS and quality.known_share < OTHER_LANGUAGE_KNOWN_SHARE
 
 
 def split_sentences(texts: Iterable[str], nlp: Language | None = None) -> list[list[str]]:
@@ -276,6 +307,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
             and last.kind != "table"
             and piece.kind != "table"
             and (last.kind == "footnote") == (piece.kind == "footnote")  # notes never join the text they annotate
+            and other_language(last.text) == other_language(piece.text)  # nor Welsh the English beside it
             and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind
                  or (item and list_open))
             and not (_numbered_sentence(last.text.rsplit(BLOCK_SEPARATOR, 1)[-1]) and _numbered_sentence(piece.text))

@@ -2047,6 +2047,31 @@ def test_no_space_is_left_where_a_footnote_mark_stood_before_a_full_stop(tmp_pat
                             "requires, to hold it.")
 
 
+def test_the_welsh_half_of_a_bilingual_review_is_kept_apart_and_not_tagged(tmp_path: Path) -> None:
+    # A bilingual child practice review alternating Welsh and English paragraphs: short paragraphs were merged into
+    # passages half Welsh, half English, and the Welsh passages were tagged by the English theme model.
+    from reportlab.pdfgen import canvas
+
+    from pipeline.themes.sections import untagged_passages
+
+    welsh = ["Roedd y plentyn yn byw gyda'i fam a'i frawd mewn fflat bach yn y dref.",
+             "Nid oedd yr ysgol yn gwybod bod yr heddlu wedi bod yn y cartref."]
+    english = ["The child lived with his mother and brother in a small flat in the town.",
+               "The school did not know that the police had been to the home."]
+    path = tmp_path / "bilingual.pdf"
+    pdf = canvas.Canvas(str(path))
+    lines = [(60, 790, "Cefndir / Background", 14)]
+    for k, (cy, en) in enumerate(zip(welsh, english, strict=True)):
+        lines += [(60, 760 - 60 * k, cy, 10), (60, 730 - 60 * k, en, 10)]  # four paragraphs, set apart
+    _draw(pdf, lines)
+    pdf.save()
+    passages = segment("bilingual", extract_pdf(path).blocks)
+    texts = {p.text: p.other_language for p in passages}
+    assert texts == {"\n\n".join(welsh): True, "\n\n".join(english): False} or texts == {
+        **{text: True for text in welsh}, **{text: False for text in english}}, texts
+    assert untagged_passages(passages) == {p.passage_id for p in passages if p.other_language}
+
+
 def test_a_briefing_s_title_band_does_not_turn_its_first_heading_into_a_chart_label(tmp_path: Path) -> None:
     # A 7 minute briefing: its title and subtitle in a coloured band, then "1 Background" in the same heading
     # size as the subtitle. Three headings of one level in a row, followed by text, were read as a chart's labels:

@@ -89,9 +89,11 @@ def is_untagged_section(heading: str | None) -> bool:
 
 def untagged_passages(passages: Sequence[Passage]) -> set[str]:
     """Ids of the passages of one review that sit in such a section, when the section holds at most
-    ``MAX_SHARE`` of the review's passages; and of its footnotes, which cite sources, define terms or count
-    answers ("12 of 75 respondents answered this question") rather than say what the review found."""
+    ``MAX_SHARE`` of the review's passages; of its footnotes, which cite sources, define terms or count
+    answers ("12 of 75 respondents answered this question") rather than say what the review found; and of
+    its passages in another language (the Welsh half of a bilingual review), which the English theme model
+    cannot read."""
     sizes = Counter(p.section for p in passages)
     limit = MAX_SHARE * len(passages)
     return {p.passage_id for p in passages
-            if p.footnote or (is_untagged_section(p.section) and sizes[p.section] <= limit)}
+            if p.footnote or p.other_language or (is_untagged_section(p.section) and sizes[p.section] <= limit)}
