@@ -433,9 +433,9 @@ _QUOTATION_END = re.compile(r"(?:[”\"]|[.!?…][’'])[\d\s]*$")
 # Who is quoted, as an attribution names them: a relative, the child, an age, a role.
 _SPEAKER = re.compile(
     r"\b(?:mother|father|mum|dad|parents?|step-?(?:mother|father|parent)|grand(?:mother|father|parents?)|"
-    r"grandma|grandad|nan|aunt|uncle|brother|sister|siblings?|cousin|carers?|foster|partner|family|"
-    r"child|baby|young\s+person|boy|girl|son|daughter|aged\s+\d|\d+\s*(?:years?|yrs)|"
-    r"practitioner|worker|teacher|nurse|visitor|officer|manager|GP|doctor|member)\b|,\s*\d{1,2}\b",
+    r"grandma|grandad|nan|aunt|uncle|brother|sister|siblings?|cousin|carers?|foster\s+\w+|partner|family\s+member|"
+    r"young\s+person|son|daughter|aged\s+\d+|\d+\s*(?:years?|yrs)|"
+    r"practitioner|social\s+worker|teacher|nurse|health\s+visitor|officer|GP|doctor)\b|,\s*\d{1,2}\b",
     re.IGNORECASE)
 _ATTRIBUTION_WORDS = 8
 _DASH_LEAD = re.compile(r"^[-–—―]\s*\S")
@@ -461,8 +461,9 @@ def _attribution(text: str, before: Block | None, box: tuple[int, int] | None) -
     Without a dash in front, it must name who spoke (a relative, the child, an age, a role): a heading set in
     bold body type after a section's closing quote ("Analysis", "What happened next") stays a heading.
 
-    >>> [_attribution(t, quote, None) for t in ("Analysis", "What happened next", "Young person, 16")]
-    [False, False, True]
+    >>> [_attribution(t, quote, None) for t in ("Analysis", "What happened next", "Family context",
+    ...                                         "The child's daily life", "Young person, 16", "Foster carer")]
+    [False, False, False, False, True, True]
     """
     if before is None or before.kind not in ("paragraph", "list_item"):
         return False

@@ -47,7 +47,6 @@ _DATE_LABEL = re.compile(
     r"|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?"
     r"|(?:19|20)\d{2})", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
-# Column headings of a glossary: the term's, or its meaning's.
 # Column headings of a glossary, each the whole of its cell: the term's, and its meaning's. Both are needed: one
 # alone starts many other tables' headers ("Date | Description", "Words of the child | Age").
 _GLOSSARY_TERM = re.compile(r"^(?:terms?|abbreviations?|acronyms?|words?|phrases?|initials|glossary)(?: used)?:?$",
