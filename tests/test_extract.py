@@ -2625,10 +2625,10 @@ GLOSSARY = [
 
 
 def _glossary_pdf(path: Path, bold_terms: bool, header: tuple[str, str] | None, heading: str = "Glossary",
-                  heading_size: float = 14) -> Path:
-    """GLOSSARY set without rules under ``heading`` (bold, ``heading_size`` points): terms at x 60, meanings at
-    x 190, each wrapped line 13 points under the last, rows 6 points apart; ``header``, when given, a bold row
-    over both columns."""
+                  heading_size: float = 14, rows=GLOSSARY, new_page_at: int | None = None) -> Path:
+    """``rows`` (GLOSSARY) set without rules under ``heading`` (bold, ``heading_size`` points): terms at x 60,
+    meanings at x 190, each wrapped line 13 points under the last, rows 6 points apart; ``header``, when given, a
+    bold row over both columns; ``new_page_at``: the row that starts a new page (nothing repeated there)."""
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path))
@@ -2640,7 +2640,10 @@ def _glossary_pdf(path: Path, bold_terms: bool, header: tuple[str, str] | None, 
         pdf.drawString(60, y, header[0])
         pdf.drawString(190, y, header[1])
         y -= 19
-    for term, meaning in GLOSSARY:
+    for index, (term, meaning) in enumerate(rows):
+        if index == new_page_at:
+            pdf.showPage()
+            y = 790
         for k, part in enumerate(term):
             pdf.setFont("Helvetica-Bold" if bold_terms else "Helvetica", 10)
             pdf.drawString(60, y - 13 * k, part)
@@ -2696,29 +2699,7 @@ PAGED_GLOSSARY = [*GLOSSARY[:2], GLOSSARY[3], GLOSSARY[2], GLOSSARY[4],
 def _glossary_over_a_page(path: Path, bold_terms: bool) -> Path:
     """PAGED_GLOSSARY under a "Glossary" heading with no header row, as ``_glossary_pdf`` sets it, broken over
     a page after its third row: the next page goes on with the wrapped term, its heading not repeated."""
-    from reportlab.pdfgen import canvas
-
-    pdf = canvas.Canvas(str(path))
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(60, 790, "Glossary")
-    y = 765
-    for index, (term, meaning) in enumerate(PAGED_GLOSSARY):
-        if index == 3:
-            pdf.showPage()
-            y = 790
-        for k, part in enumerate(term):
-            pdf.setFont("Helvetica-Bold" if bold_terms else "Helvetica", 10)
-            pdf.drawString(60, y - 13 * k, part)
-        pdf.setFont("Helvetica", 10)
-        for k, part in enumerate(meaning):
-            pdf.drawString(190, y - 13 * k, part)
-        y -= 13 * max(len(term), len(meaning)) + 6
-    pdf.setFont("Helvetica-Bold", 14)
-    pdf.drawString(60, y - 20, "Terms of reference")
-    pdf.setFont("Helvetica", 10)
-    pdf.drawString(60, y - 42, "The panel asked how well the agencies understood the child's daily life.")
-    pdf.save()
-    return path
+    return _glossary_pdf(path, bold_terms, None, rows=PAGED_GLOSSARY, new_page_at=3)
 
 
 @pytest.mark.parametrize("bold_terms", [True, False], ids=["bold-terms", "plain-terms"])
