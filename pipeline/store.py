@@ -247,8 +247,6 @@ _SELECT_FAILURE = "SELECT status, error, sha256, pipeline_version FROM documents
 _UNCHANGED = """
 pipeline_version = $version AND status <> 'failed' AND theme_model IS NOT DISTINCT FROM $model
 AND NOT ($ocr AND ocr_on IS NOT TRUE AND (coalesce(ocr_left, false) OR coalesce(len(needs_ocr_pages), 0) > 0))"""
-_IS_UNCHANGED = f"""
-SELECT count(*) > 0 FROM documents WHERE review_id = $review AND sha256 = $sha AND {_UNCHANGED}"""
 _UNCHANGED_DOCUMENTS = f"SELECT review_id, sha256 FROM documents WHERE {_UNCHANGED}"
 _SELECT_EMBEDDINGS = """
 SELECT passage_id, vector FROM passage_embeddings
@@ -518,9 +516,7 @@ class Store:
         ocr_on : bool
             Whether this run reads pages without a text layer by OCR.
         """
-        values = {"review": review_id, "sha": sha256, "version": PIPELINE_VERSION, "model": theme_model, "ocr": ocr_on}
-        with self._connection(read_only=True) as con:
-            return bool(con.execute(_IS_UNCHANGED, values).fetchone()[0])
+        return self.unchanged_documents(theme_model, ocr_on).get(review_id) == sha256
 
     def unchanged_documents(self, theme_model: str | None = None, ocr_on: bool = False) -> dict[str, str]:
         """``is_unchanged`` for every review at once, in one query: review id -> checksum of its document, for

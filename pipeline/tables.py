@@ -338,7 +338,12 @@ def _entry_column(rows: list[list[Line]], columns: list[float]) -> int:
     for row in rows:
         for ln in row:
             words[_column(ln.x0, columns)] += len(ln.text.split())
-    return max(range(len(columns)), key=lambda index: (words[index], index))
+    return _most_words(words)
+
+
+def _most_words(words: list[int]) -> int:
+    """The index of the column with the most words, the last on a tie (the entries')."""
+    return max(range(len(words)), key=lambda index: (words[index], index))
 
 
 def _size_tolerance(line: Line) -> float:
@@ -563,8 +568,7 @@ def _may_be_header(row: list[str]) -> bool:
 def _entry_of(rows: list[list[str]]) -> int:
     """The column with the most words (the entries'), the last on a tie (as ``_entry_column``)."""
     width = max(len(row) for row in rows)
-    words = [sum(len(row[i].split()) for row in rows if i < len(row)) for i in range(width)]
-    return max(range(width), key=lambda index: (words[index], index))
+    return _most_words([sum(len(row[i].split()) for row in rows if i < len(row)) for i in range(width)])
 
 
 def _rest_of(last: list[str], row: list[str], entry: int) -> bool:
