@@ -264,6 +264,29 @@ _FAST_SECTION_FILTER = f"""
       AND p.docid IN (SELECT d.docid FROM search_index.docs d WHERE d.passage_id IN ({_IN_SECTION}))"""
 _FAST_PHRASE_HAVING = "HAVING count(*) FILTER (WHERE p.termid = ANY($phrase_termids::BIGINT[])) = $phrase_terms"
 _FAST_TOP = "SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT $limit"
+
+# ---- How many passages (and reviews) match in all, counted only when more match than are shown: the passages
+# holding any of the words (and every word of a quoted phrase, then the phrase as written), with the filters.
+_COUNT_FAST = """
+WITH matched AS (
+    SELECT p.docid, any_value(p.rid) AS rid
+    FROM search_index.postings p
+    WHERE p.termid = ANY($termids::BIGINT[]) {filters}
+    GROUP BY p.docid {having}
+)
+SELECT count(*), count(DISTINCT m.rid)
+FROM matched m {phrases}"""
+_COUNT_FAST_PHRASES = """
+JOIN search_index.docs d ON d.docid = m.docid
+JOIN passages s ON s.passage_id = d.passage_id
+WHERE {conditions}"""
+_COUNT_BM25 = """
+WITH scored AS (
+    SELECT passage_id, review_id, text, fts_main_passages.match_bm25(passage_id, $query) AS score FROM passages
+)
+SELECT count(*), count(DISTINCT s.review_id)
+FROM scored s {joins}
+WHERE s.score IS NOT NULL {filters}"""
 # ---- A theme and no words: the passages tagged with it, most probable first.
 _RANK_THEME = f"""
 SELECT t.passage_id, t.score
@@ -273,6 +296,11 @@ WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{s
 ORDER BY t.score DESC, t.passage_id
 LIMIT $limit"""
 _THEME_SECTION_FILTER = f"AND t.passage_id IN ({_IN_SECTION})"
+_COUNT_THEME = f"""
+SELECT count(*), count(DISTINCT t.review_id)
+FROM passage_themes t
+JOIN reviews r ON r.review_id = t.review_id
+WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{section}}"""
 
 # ---- What is shown for each hit.
 # (MATERIALIZED: look the few passages up by key first; joined straight away, DuckDB would scan them all.
@@ -522,6 +550,8 @@ class SearchResult:
     missing: tuple[MissingWord, ...] = ()
     more: bool = False  # more passages match than the limit let through
     unindexed: int = 0  # passages the words were not searched in: the index does not hold them yet
+    total: int | None = None  # passages that match in all (``Searcher.count``); None: not counted
+    total_reviews: int | None = None  # the reviews they are in
 
 
 # --------------------------------------------------------------------------- search
@@ -614,9 +644,16 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         # one passage more than asked for says whether more match, without counting them all
         hits = searcher.search(parsed, **{**options, "limit": limit + 1})
         more, hits = len(hits) > limit, hits[:limit]
+        if more:  # counted only then: a count reads every match, and without more they are all shown
+            filters = {key: value for key, value in options.items() if key != "limit"}
+            total, total_reviews = searcher.count(parsed, **filters)
+        else:
+            total, total_reviews = len(hits), len({hit.review_id for hit in hits})
+        counts = {"total": total, "total_reviews": total_reviews}
         if parsed is None:
-            return SearchResult(hits, more=more)
-        return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0])
+            return SearchResult(hits, more=more, **counts)
+        return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],
+                            **counts)
     finally:
         con.close()
 
@@ -636,6 +673,22 @@ def unindexed_note(unindexed: int) -> str:
             f"{'it' if one else 'them'} (a search by theme alone includes {'it' if one else 'them'}). The index "
             "is rebuilt when the run ends; if no run is going on, start `casereview run` again, which finishes "
             "the job.")
+
+
+def total_note(result: SearchResult, query: str | None) -> str:
+    """How many passages match in all, and in how many reviews, when more match than are shown ("" otherwise).
+
+    >>> total_note(SearchResult([], more=True, total=503, total_reviews=19), "school")
+    'In all, 503 passages in 19 reviews match.'
+    """
+    if not result.more or result.total is None:
+        return ""
+    note = f"In all, {counted(result.total, 'passage')} in {counted(result.total_reviews or 0, 'review')} match"
+    text = straight_quotes(query or "")
+    if '"' not in text and len({_fold(word) for word in _WORD_RE.findall(text)}) > 1:
+        note += (" (a passage needs only one of the words: put them in double quotes to find them together, "
+                 "as a phrase)")
+    return note + "."
 
 
 def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
@@ -721,13 +774,8 @@ class Searcher:
                 "or a theme (e.g. casereview search --theme voice_of_child)"
             )
         _check_numbers(min_score, year_from, year_to, limit, most=MAX_LIMIT + 1)  # + 1: see search_with_forms
-        params: dict[str, Any] = {
-            "theme": self._theme(theme),
-            "min_score": min_score,
-            "section": check_section(self.con, section),
-            **self._known.review_filters(year_from, year_to, nation, review_type, area),
-            "limit": limit,
-        }
+        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section)
+        params["limit"] = limit
         con = self.con
         if parsed is None:
             sql = _RANK_THEME.format(section=_THEME_SECTION_FILTER if params["section"] is not None else "")
@@ -743,6 +791,46 @@ class Searcher:
         _add_themes(con, hits)
         _add_snippets(con, hits, stems, parsed.phrases if parsed else ())
         return hits
+
+    def count(
+        self,
+        query: str | ParsedQuery | None,
+        *,
+        theme: str | None = None,
+        min_score: float | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        nation: str | None = None,
+        review_type: str | None = None,
+        area: str | None = None,
+        section: str | None = None,
+    ) -> tuple[int, int]:
+        """How many passages ``search`` would find with no limit, and in how many reviews: the passages holding
+        any of the words (every quoted phrase as written), or tagged with the theme, that the filters keep."""
+        parsed = query if isinstance(query, ParsedQuery) else self.parse(query)
+        if parsed is None and theme is None:
+            return 0, 0
+        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section)
+        if parsed is None:
+            sql = _COUNT_THEME.format(section=_THEME_SECTION_FILTER if params["section"] is not None else "")
+            passages, reviews = self.con.execute(sql, _used(params, sql)).fetchone()
+            return passages, reviews
+        self._check_index()
+        words = _word_info(self.con, parsed)
+        if self._tables_fresh():
+            return _count_fast(self.con, parsed, words, params)
+        return _count_bm25(self.con, parsed, params)
+
+    def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
+                nation: str | None, review_type: str | None, area: str | None, section: str | None
+                ) -> dict[str, Any]:
+        """The SQL parameters of the filters, checked against the values the database holds."""
+        return {
+            "theme": self._theme(theme),
+            "min_score": min_score,
+            "section": check_section(self.con, section),
+            **self._known.review_filters(year_from, year_to, nation, review_type, area),
+        }
 
     def missing_words(self, parsed: ParsedQuery) -> tuple[MissingWord, ...]:
         """The words typed in the search that no passage uses in any form, each with up to three spellings
@@ -981,6 +1069,65 @@ def _rank_fast(
             phrase_terms=len(indexed),
         )
     return con.execute(sql, values).fetchall()
+
+
+def _count_fast(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict[str, _Word],
+                params: dict[str, Any]) -> tuple[int, int]:
+    """``Searcher.count`` from the search tables: the passages ``_rank_fast`` ranks, phrases checked as written."""
+    term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
+    if not term_ids:
+        return 0, 0
+    filters = []
+    if _review_filtered(params):
+        filters.append(_FAST_REVIEW_FILTER)
+    if _theme_filtered(params):
+        filters.append(_FAST_THEME_FILTER)
+    if params.get("section") is not None:
+        filters.append(_FAST_SECTION_FILTER)
+    phrases = _phrase_params(parsed)
+    sql = _COUNT_FAST.format(
+        filters="".join(filters),
+        having=_FAST_PHRASE_HAVING if parsed.phrases else "",
+        phrases=_COUNT_FAST_PHRASES.format(conditions=_phrase_conditions(phrases)) if phrases else "",
+    )
+    values = {**_used(params, sql), **phrases, "termids": term_ids}
+    if parsed.phrases:
+        phrase_words = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
+        indexed = {words[w].stem: words[w].termid for w in phrase_words if not words[w].common}
+        values.update(phrase_termids=[termid for termid in indexed.values() if termid is not None],
+                      phrase_terms=len(indexed))
+    passages, reviews = con.execute(sql, values).fetchone()
+    return passages, reviews
+
+
+def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[int, int]:
+    """``Searcher.count`` with DuckDB's ``match_bm25``: the passages ``_rank_bm25`` ranks, phrases as written."""
+    joins, filters = [], []
+    if _review_filtered(params):
+        joins.append(_BM25_REVIEW_JOIN)
+        filters.append(f"AND {_FILTERS}")
+    if _theme_filtered(params):
+        filters.append(_BM25_THEME_FILTER)
+    if params.get("section") is not None:
+        filters.append(_BM25_SECTION_FILTER)
+    phrases = _phrase_params(parsed)
+    if phrases:
+        filters.append("AND " + _phrase_conditions(phrases))
+    sql = _COUNT_BM25.format(joins="\n".join(joins), filters="\n".join(filters))
+    values = {**_used(params, sql), **phrases, "query": " ".join(parsed.words)}
+    passages, reviews = con.execute(sql, values).fetchone()
+    return passages, reviews
+
+
+def _phrase_params(parsed: ParsedQuery) -> dict[str, str]:
+    """A regular expression (RE2, as DuckDB reads them) for each quoted phrase, matching it as ``_phrase_spans``
+    does: its words in order, any white space between them, in any case."""
+    return {f"phrase{number}": r"[\s\pZ]+".join(re.escape(part) for part in phrase.split())
+            for number, phrase in enumerate(parsed.phrases)}
+
+
+def _phrase_conditions(phrases: dict[str, str]) -> str:
+    return " AND ".join(f"regexp_matches(s.text, ${name}, 'i')" for name in phrases)
 
 
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:

@@ -427,14 +427,46 @@ def test_the_results_say_when_more_passages_match_than_the_limit_shows(db: Path)
     assert every > 2
     assert search_with_forms(db, "information", limit=2).more
     assert not search_with_forms(db, "information", limit=every).more
+    reviews = len({hit.review_id for hit in search(db, "information")})
     capped = CliRunner().invoke(search_command, ["information", "--limit", "2", "--db", str(db)])
-    assert capped.exit_code == 0 and ("More passages match than these 2: --limit 100 shows up to 100 (add --out "
-                                      "FILE.xlsx to save them as a table).") in capped.output
+    assert capped.exit_code == 0 and capped.output.startswith(f'2 of {every} passages for "information", best first')
+    assert (f"In all, {every} passages in {reviews} reviews match. --limit 100 shows up to 100 (add --out "
+            "FILE.xlsx to save them as a table).") in capped.output
     whole = CliRunner().invoke(search_command, ["information", "--limit", str(every), "--db", str(db)])
-    assert whole.exit_code == 0 and "More passages match" not in whole.output
+    assert whole.exit_code == 0 and "In all" not in whole.output
+    assert whole.output.startswith(f'{every} passages for "information", best first')
+    # several words: the count is of passages with any of them, and the note says so
+    several = CliRunner().invoke(search_command, ["information school", "--limit", "1", "--db", str(db)])
+    assert "match (a passage needs only one of the words: put them in double quotes" in several.output
     # the theme is named as the taxonomy names it, however it was typed
     typed = CliRunner().invoke(search_command, ["--theme", "information SHARING", "--db", str(db)])
     assert typed.output.startswith("3 passages for the theme Information sharing, best first")
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(("query", "filters"), [
+    ("information", {}),
+    ("school police", {"year_from": 2020}),
+    ('"share information"', {}),
+    ('"information sharing" school', {}),
+    ("s47", {}),
+    ("school", {"section": "recommend"}),
+    ("information", {"theme": "information_sharing", "min_score": 0.5}),
+    (None, {"theme": "information_sharing"}),
+    (None, {"theme": "voice_of_child", "area": "Northmoor"}),
+])
+def test_the_count_of_all_matches_is_what_an_unlimited_search_finds(db: Path, query, filters, fast: bool):
+    con = open_database(db)
+    try:
+        searcher = Searcher(con)
+        every = searcher.search(query, limit=1000, use_search_tables=fast if query else None, **filters)
+        searcher._fresh = fast  # count by the same way of ranking
+        assert searcher.count(query, **filters) == (len(every), len({hit.review_id for hit in every}))
+    finally:
+        con.close()
+    result = search_with_forms(db, query, limit=1, **filters)
+    assert (result.total, result.total_reviews) == (len(every), len({hit.review_id for hit in every}))
+    assert result.more == (len(every) > 1)
 
 
 def test_a_quoted_phrase_must_appear_as_written(db: Path):
@@ -734,7 +766,9 @@ def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_pa
     result = CliRunner().invoke(search_command, ["information sharing", "--db", str(db), "--limit", "2",
                                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f'Wrote {out}: 2 passages for "information sharing", best first')
+    every = search(db, "information sharing")
+    assert result.output.startswith(f'Wrote {out}: 2 passages for "information sharing", best first '
+                                    f'({len(every)} match in all: --limit 100 saves more)')
     assert "sharing.csv.provenance.json" in result.output and "1. Child D" not in result.output
     table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [row["rank"] for row in table] == ["1", "2"]
@@ -745,6 +779,7 @@ def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_pa
     assert f"passage id: {first['passage_id']}" in printed.output  # the same passages as printed, in order
     info = json.loads((tmp_path / "sharing.csv.provenance.json").read_text())
     assert info["query"] == "information sharing" and info["limit"] == 2 and info["rows"] == 2
+    assert info["matched"] == len(every) and info["matched_reviews"] == len({hit.review_id for hit in every})
     assert info["manifest_sha256"] == MANIFEST_SHA and info["theme_models"] == [THEME_MODEL]
     # Excel: the results and the provenance on two sheets; Markdown: a header block, then the table
     book_path = tmp_path / "voice.xlsx"
@@ -761,6 +796,11 @@ def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_pa
     header, rows = md.read_text(encoding="utf-8").split("| # |", 1)
     assert header.startswith("# Search results for the theme Voice of the child") and MANIFEST_SHA in header
     assert rows.count("\n| ") == 3  # the separator and two passages
+    capped = tmp_path / "capped.md"
+    assert CliRunner().invoke(search_command, ["information", "--limit", "1", "--db", str(db), "--out",
+                                               str(capped)]).exit_code == 0
+    assert "1 passage, best match first (at most 1; " in capped.read_text(encoding="utf-8")
+    assert "match in all, in " in capped.read_text(encoding="utf-8")
     nothing = CliRunner().invoke(search_command, ["trampoline", "--db", str(db), "--out", str(tmp_path / "no.csv")])
     assert nothing.exit_code == 0 and f"Nothing was written to {tmp_path / 'no.csv'}." in nothing.output
     assert not (tmp_path / "no.csv").exists()

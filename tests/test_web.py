@@ -109,11 +109,13 @@ def test_a_page_that_shows_fewer_passages_than_match_says_so(site: str, db: Path
 
     hits = search(db, "information", limit=2)
     status, body, _ = get(site + "/?" + urlencode({"q": "information", "limit": "10"}))
-    assert len(page_ids(body)) == len(search(db, "information", limit=10)) < 10 and "More passages match" not in body
+    assert len(page_ids(body)) == len(search(db, "information", limit=10)) < 10 and "In all" not in body
     choices = FormChoices(themes={}, nations=[], review_types=[])
-    shown = search_page(SearchForm(q="information", limit=2), choices, hits, more=True)
-    assert "More passages match than these 2: choose 10 or more under “Show” to see more." in shown
-    assert "More passages match" not in search_page(SearchForm(q="information", limit=2), choices, hits)
+    shown = search_page(SearchForm(q="information", limit=2), choices, hits, more=True, total=7,
+                        total_note="In all, 7 passages in 3 reviews match.")
+    assert "<h2>2 of 7 passages for “information”" in shown
+    assert "In all, 7 passages in 3 reviews match. Choose 10 or more under “Show” to see more." in shown
+    assert "In all" not in search_page(SearchForm(q="information", limit=2), choices, hits)
 
 
 def test_the_search_page_is_told_when_more_passages_match(db: Path, monkeypatch: pytest.MonkeyPatch):
@@ -125,7 +127,11 @@ def test_the_search_page_is_told_when_more_passages_match(db: Path, monkeypatch:
     pages = web.Pages(db)
     shown = pages.answer("/?" + urlencode({"q": "information", "limit": "2"})).body.decode("utf-8")
     assert len(page_ids(shown)) == 2
-    assert "More passages match than these 2: choose 10 or more under “Show” to see more." in shown
+    every = search(db, "information")
+    reviews = len({hit.review_id for hit in every})
+    assert f"<h2>2 of {len(every)} passages for “information”" in shown
+    assert (f"In all, {len(every)} passages in {reviews} reviews match. Choose 10 or more under “Show” to see "
+            "more.") in shown
 
 
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):

@@ -97,7 +97,14 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"professional curiosity"' --json > results.jsonl
     """
     from pipeline.outputs.common import describe_filters, theme_name, theme_names
-    from pipeline.search import SCORE_KINDS, missing_note, quoted_search, search_with_forms, unindexed_note
+    from pipeline.search import (
+        SCORE_KINDS,
+        missing_note,
+        quoted_search,
+        search_with_forms,
+        total_note,
+        unindexed_note,
+    )
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):
@@ -158,15 +165,16 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
             "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area})
         click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
-                   + (f" (more match: --limit {_more_limit(limit)} saves more)" if result.more else "") + ".")
+                   + (f" ({result.total} match in all: --limit {_more_limit(limit)} saves more)" if result.more
+                      else "") + ".")
         click.echo("What was searched and where the results came from: "
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
         return
-    click.echo(f"{len(hits)} passage{'s' if len(hits) != 1 else ''} for {what}, best first "
+    shown = f"{len(hits)} of {result.total}" if result.more else str(len(hits))
+    click.echo(f"{shown} passage{'s' if len(hits) != 1 or result.more else ''} for {what}, best first "
                f"(score = {SCORE_KINDS[kind]}).")
     if result.more:
-        these = "this one" if len(hits) == 1 else f"these {len(hits)}"
-        click.echo(f"More passages match than {these}: --limit {_more_limit(limit)} shows up to {_more_limit(limit)} "
+        click.echo(f"{total_note(result, query)} --limit {_more_limit(limit)} shows up to {_more_limit(limit)} "
                    "(add --out FILE.xlsx to save them as a table).")
     click.echo()
     for number, hit in enumerate(hits, start=1):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipeline.outputs.common import (
     OCR_NOTE,
+    counted,
     describe_filters,
     open_database,
     pages_label,
@@ -119,6 +120,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "section": searched.get("section"),
         "limit": searched.get("limit"),
         "rows": len(result.hits),
+        "matched": result.total,
+        "matched_reviews": result.total_reviews,
         "sorted_by": "best match first",
     }
     table = results_table(result.hits, names)
@@ -148,7 +151,10 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     if info.get("section"):
         said.append(f'Passages under a heading containing "{info["section"]}".')
     count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
-    lines += ["", " ".join([f"{count}, best match first (at most {info['limit']}).", *said]), ""]
+    shown = f"at most {info['limit']}"
+    if info.get("matched") is not None and info["matched"] > info["rows"]:
+        shown += f"; {info['matched']} match in all, in {counted(info.get('matched_reviews') or 0, 'review')}"
+    lines += ["", " ".join([f"{count}, best match first ({shown}).", *said]), ""]
     lines.append("| # | Review | Area | Year | Page | Section | Matched | Themes | Passage id |")
     lines.append("| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |")
     for row in table.itertuples(index=False):

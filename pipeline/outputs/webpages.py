@@ -198,8 +198,9 @@ def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
 
 def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
                 missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "",
-                more: bool = False) -> str:
-    """The search page: the form, then the passages found (or the error, or nothing yet), then the notes."""
+                more: bool = False, total: int | None = None, total_note: str = "") -> str:
+    """The search page: the form, then the passages found (or the error, or nothing yet), then the notes.
+    ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says."""
     parts = [search_form(form, choices)]
     if error:
         parts.append(f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>')
@@ -226,13 +227,14 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         else:
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
                     else "best match first")
-            parts.append(f"<h2>{counted(len(hits), 'passage')} for {_e(what)}, {kind}</h2>")
+            shown = f"{len(hits)} of {counted(total, 'passage')}" if more and total else counted(len(hits), 'passage')
+            parts.append(f"<h2>{shown} for {_e(what)}, {kind}</h2>")
             if more:
                 bigger = [n for n in LIMITS if n > len(hits)]
-                these = "this one" if len(hits) == 1 else f"these {len(hits)}"
-                parts.append(f'<p class="note">More passages match than {these}'
-                             + (f": choose {bigger[0]} or more under “Show” to see more" if bigger else "")
-                             + ".</p>")
+                said = total_note or "More passages match than these."
+                parts.append(f'<p class="note">{_e(said)}'
+                             + (f" Choose {bigger[0]} or more under “Show” to see more." if bigger else "")
+                             + "</p>")
             if download:
                 parts.append(f'<p><a href="{_e(download)}">Save these results as an Excel file</a> (with what was '
                              "searched, and where the results came from)</p>")
