@@ -25,6 +25,7 @@ from pipeline.isolate import read_document
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.ocr import enabled as ocr_enabled
 from pipeline.segment import segment
+from pipeline.server_guard import guard_temporary_server
 from pipeline.settings import store_dir_for
 from pipeline.store import ReviewResult, Store
 
@@ -271,6 +272,7 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
 @flow(name="casereview-run", log_prints=False, validate_parameters=False)
 def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger) -> dict:
     started = time.perf_counter()
+    guard_temporary_server()  # a run killed outright does not leave Prefect's temporary server running
     run_id = store.start_run(manifest.path, manifest.checksum())
     unchanged = store.unchanged_documents(getattr(tagger, "model_version", None), ocr_on=ocr_enabled())
     run = _Run(store, run_id, unchanged, _Skips(store, run_id))

@@ -726,6 +726,60 @@ def test_a_rerun_records_every_skipped_review_even_when_stopped(tmp_path: Path) 
         con.close()
 
 
+def _prefect_servers_of(pid: int) -> list[int]:
+    """The process ids of Prefect's temporary servers whose parent is ``pid`` (Linux: read from /proc)."""
+    servers = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == pid and b"uvicorn" in cmdline and b"prefect.server.api.server:create_app" in cmdline:
+            servers.append(int(entry.name))
+    return servers
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a process that has exited but is not yet reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the server through /proc (Linux)")
+def test_a_run_killed_outright_does_not_leave_prefects_temporary_server_running(tmp_path: Path) -> None:
+    """kill -9 (or the out-of-memory killer) gives the run no chance to stop the server it started: its watcher
+    does, within seconds."""
+    db = tmp_path / "killed.duckdb"
+    env = {key: value for key, value in _env(tmp_path).items() if key != "PREFECT_API_URL"}  # its own server
+    process = subprocess.Popen(
+        [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1", "--no-themes"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        _wait_for_a_saved_review(process, db)
+        assert process.poll() is None, "the run finished before it could be killed"
+        servers = _prefect_servers_of(process.pid)
+        assert len(servers) == 1, "the run did not start a temporary Prefect server of its own"
+        os.kill(process.pid, signal.SIGKILL)  # the run alone: nothing else of its group is told
+        process.wait()
+        deadline = time.time() + 20
+        while time.time() < deadline and _running(servers[0]):
+            time.sleep(0.2)
+        assert not _running(servers[0]), "Prefect's temporary server outlived the run killed outright"
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _wait_for_a_saved_review(process: subprocess.Popen, db: Path) -> None:
     """Wait (up to 5 minutes) until the run ``process`` has saved a review in ``db``, or has ended."""
     deadline = time.time() + 300
