@@ -56,6 +56,7 @@ PHRASE_DEPTH = 4
 # index, but scans the whole table for a larger one.
 LOOKUP_CHUNK = 40
 MAX_LIMIT = 1000
+MAX_OFFSET = 10_000  # how far down the ranking a page of results may start (the web pages' "Next")
 SCORE_KINDS = {
     "bm25": "keyword match score (BM25): higher means a closer match to the words; not a probability",
     "theme_probability": "the theme model's probability that the passage carries the theme (0-1)",
@@ -639,13 +640,13 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
             con = open_database(db_path)
         searcher = Searcher(con)
         parsed = searcher.parse(query)
-        limit = options.get("limit", 20)
+        limit, offset = options.get("limit", 20), options.get("offset", 0)
         _check_numbers(None, None, None, limit)  # the limit people may ask for; the search itself takes one more
         # one passage more than asked for says whether more match, without counting them all
         hits = searcher.search(parsed, **{**options, "limit": limit + 1})
         more, hits = len(hits) > limit, hits[:limit]
-        if more:  # counted only then: a count reads every match, and without more they are all shown
-            filters = {key: value for key, value in options.items() if key != "limit"}
+        if more or offset:  # counted only then: a count reads every match; otherwise all of them are here
+            filters = {key: value for key, value in options.items() if key not in ("limit", "offset")}
             total, total_reviews = searcher.count(parsed, **filters)
         else:
             total, total_reviews = len(hits), len({hit.review_id for hit in hits})
@@ -759,13 +760,16 @@ class Searcher:
         area: str | None = None,
         section: str | None = None,
         limit: int = 20,
+        offset: int = 0,
         use_search_tables: bool | None = None,
     ) -> list[SearchHit]:
         """Find passages by words and filters, best first: see ``search`` for the parameters.
 
-        ``use_search_tables``: None (default) ranks with the search tables when they are up to date, and
-        with DuckDB's ``match_bm25`` otherwise; True or False forces one way (both give the same scores;
-        True needs up-to-date tables). ``query`` may be what ``parse`` returned, so it is not parsed twice.
+        ``offset``: leave out that many of the best first (a later page of results: ``limit`` hits from the
+        ``offset + 1``-th). ``use_search_tables``: None (default) ranks with the search tables when they are up
+        to date, and with DuckDB's ``match_bm25`` otherwise; True or False forces one way (both give the same
+        scores; True needs up-to-date tables). ``query`` may be what ``parse`` returned, so it is not parsed
+        twice.
         """
         parsed = query if isinstance(query, ParsedQuery) else self.parse(query)
         if parsed is None and theme is None:
@@ -774,20 +778,22 @@ class Searcher:
                 "or a theme (e.g. casereview search --theme voice_of_child)"
             )
         _check_numbers(min_score, year_from, year_to, limit, most=MAX_LIMIT + 1)  # + 1: see search_with_forms
+        if not 0 <= offset <= MAX_OFFSET:
+            raise CaseReviewError(f"a page of results must start between 1 and {MAX_OFFSET + 1} (got {offset + 1})")
         params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section)
-        params["limit"] = limit
+        params["limit"] = offset + limit
         con = self.con
         if parsed is None:
             sql = _RANK_THEME.format(section=_THEME_SECTION_FILTER if params["section"] is not None else "")
             ranked = con.execute(sql, _used(params, sql)).fetchall()
-            hits = _hits(con, ranked, "theme_probability", params["theme"])
+            hits = _hits(con, ranked[offset:], "theme_probability", params["theme"])
             stems: set[str] = set()
         else:
             self._check_index()
             words = _word_info(con, parsed)
             stems = {info.stem for info in words.values() if not info.common}  # common words are not marked
             fast = use_search_tables or (use_search_tables is None and self._tables_fresh())
-            hits = self._ranked_hits(parsed, words, params, fast)
+            hits = self._ranked_hits(parsed, words, params, fast, offset)
         _add_themes(con, hits)
         _add_snippets(con, hits, stems, parsed.phrases if parsed else ())
         return hits
@@ -870,9 +876,10 @@ class Searcher:
         return tuple(by_stem.values())[:3]
 
     def _ranked_hits(
-        self, parsed: ParsedQuery, words: dict[str, _Word], params: dict[str, Any], fast: bool
+        self, parsed: ParsedQuery, words: dict[str, _Word], params: dict[str, Any], fast: bool, offset: int = 0
     ) -> list[SearchHit]:
-        """BM25-ranked hits; with quoted phrases, rank deeper until enough hits contain them as written."""
+        """BM25-ranked hits from the ``offset``-th (``params["limit"]`` counts those left out); with quoted
+        phrases, rank deeper until enough hits contain them as written."""
         limit = params["limit"]
         depth = limit * (PHRASE_DEPTH if parsed.phrases else 1)
         while True:
@@ -881,11 +888,12 @@ class Searcher:
                 ranked = _rank_fast(self.con, parsed, words, values)
             else:
                 ranked = _rank_bm25(self.con, parsed, values)
+            if not parsed.phrases:  # only the passages shown are looked up
+                return _hits(self.con, ranked[offset:limit], "bm25", None)
             hits = _hits(self.con, ranked, "bm25", None)
-            if parsed.phrases:
-                hits = [hit for hit in hits if all(_phrase_spans(hit.text, p) for p in parsed.phrases)]
+            hits = [hit for hit in hits if all(_phrase_spans(hit.text, p) for p in parsed.phrases)]
             if len(hits) >= limit or len(ranked) < depth:
-                return hits[:limit]
+                return hits[offset:limit]
             depth *= PHRASE_DEPTH
 
     def parse(self, query: str | None) -> ParsedQuery | None:

@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.outputs import webpages
 from pipeline.outputs.common import tag_notes
+from pipeline.search import MAX_OFFSET
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,12 @@ def read_form(query: str) -> webpages.SearchForm:
     '2019'
     >>> [read_form(f"limit={n}").limit for n in ("7", "60", "100000", "abc")]
     [10, 50, 200, 20]
+
+    ``start`` (a later page of results: how many passages of the ranking come before it) is a whole number up
+    to ``MAX_OFFSET``; anything else starts at the beginning.
+
+    >>> [read_form(f"start={n}").start for n in ("40", "-5", "x", "99999")]
+    [40, 0, 0, 10000]
     """
     fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
@@ -117,6 +124,8 @@ def read_form(query: str) -> webpages.SearchForm:
         form.limit = offered[-1] if offered else webpages.LIMITS[0]
     else:
         form.limit = 20
+    start = fields.get("start", "")
+    form.start = min(int(start), MAX_OFFSET) if _NUMBER.fullmatch(start) else 0
     return form
 
 
@@ -188,7 +197,7 @@ class Pages:
         options = {key: getattr(form, key) or None for key in webpages.FILTERS}
         for key in ("year_from", "year_to"):
             options[key] = int(options[key]) if options[key] else None
-        return {**options, "theme": form.theme or None, "limit": form.limit,
+        return {**options, "theme": form.theme or None, "limit": form.limit, "offset": form.start,
                 "min_score": float(form.min_score) if form.min_score else None}
 
     def results(self, query: str) -> Response | tuple[HTTPStatus, str]:

@@ -469,6 +469,28 @@ def test_the_count_of_all_matches_is_what_an_unlimited_search_finds(db: Path, qu
     assert result.more == (len(every) > 1)
 
 
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(("query", "filters"), [
+    ("information school police", {}),
+    ('"share information"', {}),
+    (None, {"theme": "voice_of_child"}),
+])
+def test_a_later_page_of_results_is_that_slice_of_one_long_list(db: Path, query, filters, fast: bool):
+    con = open_database(db)
+    try:
+        searcher = Searcher(con)
+        way = {"use_search_tables": fast} if query else {}
+        every = ids(searcher.search(query, limit=100, **way, **filters))
+        for offset in range(0, len(every) + 2):
+            assert ids(searcher.search(query, limit=2, offset=offset, **way, **filters)) == every[offset:offset + 2]
+        with pytest.raises(CaseReviewError, match="must start between 1 and 10001"):
+            searcher.search(query, limit=2, offset=-1, **way, **filters)
+    finally:
+        con.close()
+    result = search_with_forms(db, query, limit=1, offset=1, **filters)
+    assert ids(result.hits) == every[1:2] and result.total == len(every)
+
+
 def test_a_quoted_phrase_must_appear_as_written(db: Path):
     assert set(ids(search(db, '"share information"'))) == {"northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
     assert ids(search(db, '"information sharing"')) == ["northmoor-2019-child-d-p1"]

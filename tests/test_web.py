@@ -8,6 +8,7 @@ and never writes to the database.
 from __future__ import annotations
 
 import html
+import io
 import shutil
 import socket
 import threading
@@ -114,7 +115,8 @@ def test_a_page_that_shows_fewer_passages_than_match_says_so(site: str, db: Path
     shown = search_page(SearchForm(q="information", limit=2), choices, hits, more=True, total=7,
                         total_note="In all, 7 passages in 3 reviews match.")
     assert "<h2>2 of 7 passages for “information”" in shown
-    assert "In all, 7 passages in 3 reviews match. Choose 10 or more under “Show” to see more." in shown
+    assert '<p class="note">In all, 7 passages in 3 reviews match.</p>' in shown
+    assert '<a href="/?q=information&amp;limit=2&amp;start=2" rel="next">Next 2 →</a>' in shown
     assert "In all" not in search_page(SearchForm(q="information", limit=2), choices, hits)
 
 
@@ -130,8 +132,49 @@ def test_the_search_page_is_told_when_more_passages_match(db: Path, monkeypatch:
     every = search(db, "information")
     reviews = len({hit.review_id for hit in every})
     assert f"<h2>2 of {len(every)} passages for “information”" in shown
-    assert (f"In all, {len(every)} passages in {reviews} reviews match. Choose 10 or more under “Show” to see "
-            "more.") in shown
+    assert f"In all, {len(every)} passages in {reviews} reviews match." in shown and 'rel="next"' in shown
+
+
+def test_results_come_a_page_at_a_time(db: Path, monkeypatch: pytest.MonkeyPatch):
+    import re
+
+    import openpyxl
+
+    from pipeline import web
+    from pipeline.outputs import webpages
+
+    monkeypatch.setattr(webpages, "LIMITS", (2, 10, 20))
+    pages = web.Pages(db)
+    words = "information school police"
+    every = [hit.passage_id for hit in search(db, words, limit=100)]
+    assert len(every) > 4
+    # following "Next" from the first page shows every passage once, in the order of one long list
+    seen, url, bodies = [], "/?" + urlencode({"q": words, "limit": "2"}), []
+    while url:
+        body = pages.answer(url).body.decode("utf-8")
+        bodies.append(body)
+        seen += page_ids(body)
+        link = re.search(r'<a href="([^"]+)" rel="next">', body)
+        url = html.unescape(link.group(1)) if link else None
+    assert seen == every and len(bodies) == (len(every) + 1) // 2
+    second = bodies[1]
+    assert f"<h2>3–4 of {len(every)} passages for “{words}”" in second
+    assert '<ol class="hits" start="3">' in second
+    assert '<a href="/?q=information+school+police&amp;limit=2" rel="prev">← Previous 2</a>' in second
+    assert 'rel="next"' not in bodies[-1] and 'rel="prev"' in bodies[-1]
+    # past the last page: said so, with the way back
+    beyond = pages.answer("/?" + urlencode({"q": words, "limit": "2", "start": len(every) + 4}))
+    text = beyond.body.decode("utf-8")
+    assert f"No more passages for “{words}”" in text and f"All {len(every)} passages that match" in text
+    assert "Back to the first page" in text
+    # the Excel file of a later page holds that page, ranked as shown
+    saved = pages.answer("/results.xlsx?" + urlencode({"q": words, "limit": "2", "start": "2"}))
+    book = openpyxl.load_workbook(io.BytesIO(saved.body))
+    rows = list(book["Results"].values)
+    header = rows[0]
+    assert [row[header.index("rank")] for row in rows[1:]] == [3, 4]
+    assert [row[header.index("passage_id")] for row in rows[1:]] == every[2:4]
+    assert dict(list(book["Provenance"].values)[1:])["first_rank"] == 3
 
 
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):

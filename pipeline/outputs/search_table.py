@@ -47,12 +47,12 @@ class SavedResults:
     rows: int
 
 
-def results_table(hits: list, names: dict[str, str]) -> pd.DataFrame:
+def results_table(hits: list, names: dict[str, str], first: int = 1) -> pd.DataFrame:
     """The hits (``pipeline.search.SearchHit``), best first, with the columns in ``COLUMNS``."""
     from pipeline.search import SCORE_KINDS
 
     rows = []
-    for rank, hit in enumerate(hits, start=1):
+    for rank, hit in enumerate(hits, start=first):
         printed = "" if hit.printed_start is None else pages_label(
             hit.printed_start, hit.printed_end).removeprefix("p. ")
         themes = sorted(hit.themes.items(), key=lambda item: -item[1])
@@ -119,12 +119,13 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "reviews": describe_filters(filters) or "all",
         "section": searched.get("section"),
         "limit": searched.get("limit"),
+        **({"first_rank": searched["offset"] + 1} if searched.get("offset") else {}),
         "rows": len(result.hits),
         "matched": result.total,
         "matched_reviews": result.total_reviews,
         "sorted_by": "best match first",
     }
-    table = results_table(result.hits, names)
+    table = results_table(result.hits, names, first=(searched.get("offset") or 0) + 1)
     sidecar = None
     if fmt == "csv":
         sidecar = write_csv(table, info, out)

@@ -27,7 +27,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     shorten,
 )
-from pipeline.search import quoted_search
+from pipeline.search import MAX_OFFSET, quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
 FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
@@ -59,6 +59,7 @@ mark { background: #ffe58a; padding: 0 .1em; }
 .theme { display: inline-block; border: 1px solid var(--line); border-radius: 999px; padding: 0 .55rem;
          margin: .1rem .25rem .1rem 0; background: white; }
 .note { color: var(--warn); }
+.pages a { font-weight: 600; }
 .error { border: 1px solid var(--warn); border-left: 6px solid var(--warn); background: #fff8ef;
          padding: .6rem 1rem; margin: 1rem 0; }
 .about { border-top: 1px solid var(--line); margin-top: 2rem; padding-top: .6rem; font-size: .9rem; }
@@ -99,11 +100,21 @@ class SearchForm:
     area: str = ""
     section: str = ""
     limit: int = 20
+    start: int = 0  # passages of the ranking left out before this page (a later page of results)
 
     @property
     def asked(self) -> bool:
         """Whether there is anything to search for (words or a theme)."""
         return bool(self.q.strip() or self.theme)
+
+    def url(self, start: int) -> str:
+        """The address of this search's page of results that starts after ``start`` passages.
+
+        >>> SearchForm(q="seen alone", nation="Wales", limit=10).url(10)
+        '/?q=seen+alone&nation=Wales&limit=10&start=10'
+        """
+        fields = {key: getattr(self, key) for key in ("q", "theme", "min_score", *FILTERS) if getattr(self, key)}
+        return "/?" + urlencode({**fields, "limit": self.limit, **({"start": start} if start else {})})
 
 
 @dataclass
@@ -221,24 +232,32 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
             what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
         if missing_note:
             parts.append(f'<p class="note">{_e(missing_note)}</p>')
-        if not hits:
+        start = form.start
+        if not hits and start:
+            parts.append(f"<h2>No more passages for {_e(what)}</h2><p>"
+                         + (f"All {counted(total, 'passage')} that match are on the earlier pages. " if total else "")
+                         + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
+        elif not hits:
             parts.append(f"<h2>No passages found for {_e(what)}</h2><p>Try fewer or other words, another "
                          "theme, or wider filters.</p>")
         else:
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
                     else "best match first")
-            shown = f"{len(hits)} of {counted(total, 'passage')}" if more and total else counted(len(hits), 'passage')
+            if start:
+                shown = f"{start + 1}–{start + len(hits)} of {counted(total or start + len(hits), 'passage')}"
+            elif more and total:
+                shown = f"{len(hits)} of {counted(total, 'passage')}"
+            else:
+                shown = counted(len(hits), "passage")
             parts.append(f"<h2>{shown} for {_e(what)}, {kind}</h2>")
             if more:
-                bigger = [n for n in LIMITS if n > len(hits)]
-                said = total_note or "More passages match than these."
-                parts.append(f'<p class="note">{_e(said)}'
-                             + (f" Choose {bigger[0]} or more under “Show” to see more." if bigger else "")
-                             + "</p>")
+                parts.append(f'<p class="note">{_e(total_note or "More passages match than these.")}</p>')
+            if more or start:
+                parts.append(_page_links(form, len(hits), more))
             if download:
                 parts.append(f'<p><a href="{_e(download)}">Save these results as an Excel file</a> (with what was '
                              "searched, and where the results came from)</p>")
-            parts.append('<ol class="hits">')
+            parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
             for hit in hits:
                 link = "/passage?" + urlencode({"id": hit.passage_id})
                 ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
@@ -252,8 +271,24 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                     + f'<div><a href="{_e(link)}">Read the whole passage, in its place in the review</a></div>'
                     "</li>")
             parts.append("</ol>")
+            if more or start:
+                parts.append(_page_links(form, len(hits), more))
     parts.append(_notes(notes))
     return _page("Search the case reviews" + (f": {form.q}" if form.q.strip() else ""), "".join(parts))
+
+
+def _page_links(form: SearchForm, shown: int, more: bool) -> str:
+    """Links to the page of results before this one and the page after it (where there is one)."""
+    links = []
+    if form.start:
+        links.append(f'<a href="{_e(form.url(max(0, form.start - form.limit)))}" rel="prev">'
+                     f"← Previous {form.limit}</a>")
+    if more and form.start + shown <= MAX_OFFSET:
+        links.append(f'<a href="{_e(form.url(form.start + shown))}" rel="next">Next {form.limit} →</a>')
+    elif more:
+        links.append(f'<span class="muted">Passages beyond the first {MAX_OFFSET:,} are not shown here: narrow the '
+                     "search, or save them with casereview search --limit and --out</span>")
+    return f'<p class="pages">{" · ".join(links)}</p>'
 
 
 def _notes(notes: Sequence[str]) -> str:
