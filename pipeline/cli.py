@@ -187,6 +187,10 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages, documents with no text):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
+    swept, swept_bytes = summary.get("store_swept") or (0, 0)
+    if swept:
+        lines.append(f"  document store: deleted {swept} cop{'y' if swept == 1 else 'ies'} of earlier versions of "
+                     f"changed documents, unused for a day ({swept_bytes / 1e6:.1f} MB)")
     db = db_argument(db_path)
     others = summary.get("not_in_manifest") or []
     if others:
@@ -305,8 +309,8 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
 
     A review dropped from the manifest stays in the database until it is removed (the run summary lists
     such reviews). The copy of its PDF the database was read from is deleted from the document store
-    beside the database; copies of earlier versions of a changed PDF stay there until the store folder is
-    deleted (the next run copies or fetches what it needs again). Runs' logs keep what happened to it. To
+    beside the database; copies of earlier versions of a changed PDF are deleted by the first run to finish a
+    day after they were last used. Runs' logs keep what happened to it. To
     have it back, put it in the manifest and run.
 
     \b

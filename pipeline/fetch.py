@@ -463,6 +463,7 @@ class Fetcher:
         if download.tmp_path is None:  # 304 Not Modified: _attempt checked the blob is still stored
             sha = self._cache_entry(url)["sha256"]
             blob = self._blob_path(sha)
+            _mark_used(blob)
             return self._document(url, blob, sha, blob.stat().st_size, True, attempts, download.final_url)
         assert download.sha256 is not None
         blob, _ = self._store_blob(download.tmp_path, download.sha256)
@@ -691,6 +692,7 @@ class Fetcher:
         blob = self._blob_path(sha)
         if blob.is_file():
             tmp.unlink(missing_ok=True)
+            _mark_used(blob)
             return blob, True
         blob.parent.mkdir(parents=True, exist_ok=True)
         # Same directory tree (same filesystem), so the rename is atomic: readers never see half a blob.
@@ -727,9 +729,61 @@ class Fetcher:
 # ---------------------------------------------------------------------- helpers
 
 
+def _mark_used(blob: Path) -> None:
+    """Record that a fetch used this copy now (its modification time), so ``sweep_unused_copies`` keeps it."""
+    try:
+        os.utime(blob)
+    except OSError:
+        pass
+
+
 def blob_path(store_dir: Path, sha: str) -> Path:
     """Where the store keeps the bytes with this SHA-256 (hex)."""
     return Path(store_dir) / "blobs" / sha[:2] / sha
+
+
+UNUSED_COPY_AGE_S = 24 * 3600  # a copy nothing refers to is deleted once it has not been used for this long
+
+
+def sweep_unused_copies(store_dir: Path, keep: set[str], older_than_s: float = UNUSED_COPY_AGE_S
+                        ) -> tuple[int, int]:
+    """Delete the store's copies that neither ``keep`` (the checksums of the documents the database was read
+    from) nor the conditional-request cache refers to, and that no fetch has used for ``older_than_s``
+    seconds: earlier versions of PDFs that have changed since, and web pages no longer followed. Return how
+    many copies were deleted and their bytes.
+
+    A fetch marks a copy as used (its modification time) whenever it stores or reuses it, so a copy another
+    run, reading the same database at the same time, has just fetched and not yet recorded is kept."""
+    blobs = Path(store_dir) / "blobs"
+    if not blobs.is_dir():
+        return 0, 0
+    keep = keep | _cached_checksums(Path(store_dir))
+    cutoff = time.time() - older_than_s
+    deleted = size = 0
+    for path in blobs.glob("??/*"):
+        if path.name in keep or not re.fullmatch(r"[0-9a-f]{64}", path.name):
+            continue
+        try:
+            info = path.stat()
+            if info.st_mtime > cutoff:
+                continue
+            path.unlink()
+        except OSError:  # gone already, or not ours to delete: left alone
+            continue
+        deleted += 1
+        size += info.st_size
+    return deleted, size
+
+
+def _cached_checksums(store_dir: Path) -> set[str]:
+    """The checksums the conditional-request cache points to (the bytes a "not modified" answer reuses)."""
+    try:
+        cache = json.loads((store_dir / _CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(cache, dict):
+        return set()
+    return {entry.get("sha256", "") for entry in cache.values() if isinstance(entry, dict)}
 
 
 def remove_copies(store_dir: Path, checksums: list[str]) -> int:

@@ -20,7 +20,7 @@ from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.errors import CaseReviewError, FetchError
-from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem
+from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sweep_unused_copies
 from pipeline.isolate import read_document
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.ocr import enabled as ocr_enabled
@@ -269,6 +269,18 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     )
 
 
+def _sweep_store(store: Store, store_dir: Path | None) -> tuple[int, int]:
+    """Delete the document store's copies of earlier versions of changed PDFs (``sweep_unused_copies``) after
+    a finished run; (copies, bytes). Never fails the run: a store that cannot be swept now is swept later."""
+    if store_dir is None:
+        return 0, 0
+    try:
+        return sweep_unused_copies(store_dir, store.document_checksums())
+    except Exception as exc:  # noqa: BLE001 - tidying up only
+        logging.getLogger(__name__).warning("Could not tidy the document store %s: %s", store_dir, exc)
+        return 0, 0
+
+
 @flow(name="casereview-run", log_prints=False, validate_parameters=False)
 def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger) -> dict:
     started = time.perf_counter()
@@ -309,6 +321,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
             logging.getLogger(__name__).warning("Could not mark run %s as interrupted; the next run will.", run_id)
         raise
     summary = store.finish_run(run_id)
+    summary["store_swept"] = _sweep_store(store, options.store_dir)
     summary["manifest_note"] = manifest.encoding_note
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])
     summary["seconds"] = round(time.perf_counter() - started, 1)

@@ -703,6 +703,12 @@ class Store:
         with self._connection(read_only=True) as con:
             return [rid for (rid,) in con.execute(_SELECT_REVIEWS_NOT_IN, [list(review_ids)]).fetchall()]
 
+    def document_checksums(self) -> set[str]:
+        """The SHA-256 checksums of the documents the stored reviews were read from (the copies to keep)."""
+        with self._connection(read_only=True) as con:
+            return {sha for (sha,) in con.execute(
+                "SELECT DISTINCT sha256 FROM documents WHERE sha256 IS NOT NULL").fetchall()}
+
     def remove_reviews(self, review_ids: Sequence[str]) -> tuple[int, list[str]]:
         """Delete everything stored about these reviews, in one transaction.
 

@@ -741,6 +741,31 @@ def test_part_files_left_by_a_stopped_run_are_removed_and_fresh_ones_kept(tmp_pa
     assert not abandoned.exists() and fresh.exists()
 
 
+def test_copies_nothing_uses_are_swept_once_unused_for_a_day(tmp_path: Path):
+    import os
+
+    from pipeline.fetch import UNUSED_COPY_AGE_S, blob_path, sweep_unused_copies
+
+    store = tmp_path / "store"
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shas = {}
+    with Fetcher(store) as fetcher:
+        for name in ("kept", "cached", "old", "fresh", "reused"):
+            (folder / f"{name}.pdf").write_bytes(b"%PDF-1.4 " + name.encode() * 100)
+            shas[name] = fetcher.fetch(f"{name}.pdf", base_dir=folder).sha256
+    (store / "http_cache.json").write_text(json.dumps({"https://example.org/r.pdf": {"sha256": shas["cached"]}}))
+    long_ago = time.time() - UNUSED_COPY_AGE_S - 60
+    for name in ("kept", "cached", "old", "reused"):
+        os.utime(blob_path(store, shas[name]), (long_ago, long_ago))
+    with Fetcher(store) as fetcher:  # fetching the same bytes again marks their copy as used now
+        assert fetcher.fetch("reused.pdf", base_dir=folder).from_cache
+    assert sweep_unused_copies(store, {shas["kept"]}) == (1, len(b"%PDF-1.4 " + b"old" * 100))
+    left = {name for name, sha in shas.items() if blob_path(store, sha).exists()}
+    assert left == {"kept", "cached", "fresh", "reused"}
+    assert sweep_unused_copies(tmp_path / "no-store", set()) == (0, 0)
+
+
 def test_local_file_over_the_cap(tmp_path: Path):
     (tmp_path / "big.pdf").write_bytes(b"%PDF-" + b"0" * 5000)
     with Fetcher(tmp_path / "store", max_bytes=1024) as f:

@@ -417,8 +417,21 @@ def test_changed_document_replaces_its_rows(tmp_path: Path) -> None:
     try:
         assert con.execute("SELECT count(*) FROM passages WHERE review_id = 'one'").fetchone()[0] == expected
         assert con.execute("SELECT count(*) FROM passages WHERE text ILIKE '%Thornley%'").fetchone()[0] == 0
+        (current,) = con.execute("SELECT sha256 FROM documents WHERE review_id = 'one'").fetchone()
     finally:
         con.close()
+    # the copy of the earlier version is kept a day after its last use (another run may be about to use it),
+    # then the first run to finish deletes it; the copy the database was read from stays
+    blobs = {path.name: path for path in (db.parent / "db-store" / "blobs").glob("??/*")}
+    assert len(blobs) == 2 and current in blobs
+    (earlier,) = set(blobs) - {current}
+    two_days_ago = time.time() - 2 * 86400
+    for path in blobs.values():
+        os.utime(path, (two_days_ago, two_days_ago))
+    again = _run(tmp_path, db, "--no-themes", manifest=manifest)
+    assert again.returncode == 0 and "reviews skipped (unchanged): 1" in again.stdout
+    assert "document store: deleted 1 copy of earlier versions of changed documents, unused for a day" in again.stdout
+    assert {path.name for path in (db.parent / "db-store" / "blobs").glob("??/*")} == {current}
 
 
 def test_garbled_pages_are_stored_as_needing_ocr_with_the_reason(tmp_path: Path,
