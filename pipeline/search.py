@@ -1035,14 +1035,7 @@ def _theme_filtered(params: dict[str, Any]) -> bool:
 
 def _rank_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> list[tuple]:
     """Rank with DuckDB's ``match_bm25`` (scores every passage: exact, but slow on a large database)."""
-    joins, filters = [], []
-    if _review_filtered(params):
-        joins.append(_BM25_REVIEW_JOIN)
-        filters.append(f"AND {_FILTERS}")
-    if _theme_filtered(params):
-        filters.append(_BM25_THEME_FILTER)
-    if params.get("section") is not None:
-        filters.append(_BM25_SECTION_FILTER)
+    joins, filters = _bm25_filters(params)
     sql = _RANK_BM25.format(joins="\n".join(joins), filters="\n".join(filters))
     values = {**_used(params, sql), "query": " ".join(parsed.words)}
     return con.execute(sql, values).fetchall()
@@ -1055,61 +1048,17 @@ def _rank_fast(
     term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
     if not term_ids:
         return []
-    filters = []
-    if _review_filtered(params):
-        filters.append(_FAST_REVIEW_FILTER)
-    if _theme_filtered(params):
-        filters.append(_FAST_THEME_FILTER)
-    if params.get("section") is not None:
-        filters.append(_FAST_SECTION_FILTER)
     sql = _RANK_FAST.format(
-        filters="".join(filters),
+        filters=_fast_filters(params),
         having=_FAST_PHRASE_HAVING if parsed.phrases else "",
         top=_FAST_TOP,
     )
-    values = {**_used(params, sql), "termids": term_ids}
-    if parsed.phrases:
-        # A passage can hold a phrase only if it has every indexed word of it (common words are not indexed).
-        phrase_words = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
-        indexed = {words[w].stem: words[w].termid for w in phrase_words if not words[w].common}
-        values.update(
-            phrase_termids=[termid for termid in indexed.values() if termid is not None],
-            phrase_terms=len(indexed),
-        )
+    values = {**_used(params, sql), "termids": term_ids, **_phrase_terms(parsed, words)}
     return con.execute(sql, values).fetchall()
 
 
-def _count_fast(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict[str, _Word],
-                params: dict[str, Any]) -> tuple[int, int]:
-    """``Searcher.count`` from the search tables: the passages ``_rank_fast`` ranks, phrases checked as written."""
-    term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
-    if not term_ids:
-        return 0, 0
-    filters = []
-    if _review_filtered(params):
-        filters.append(_FAST_REVIEW_FILTER)
-    if _theme_filtered(params):
-        filters.append(_FAST_THEME_FILTER)
-    if params.get("section") is not None:
-        filters.append(_FAST_SECTION_FILTER)
-    phrases = _phrase_params(parsed)
-    sql = _COUNT_FAST.format(
-        filters="".join(filters),
-        having=_FAST_PHRASE_HAVING if parsed.phrases else "",
-        phrases=_COUNT_FAST_PHRASES.format(conditions=_phrase_conditions(phrases)) if phrases else "",
-    )
-    values = {**_used(params, sql), **phrases, "termids": term_ids}
-    if parsed.phrases:
-        phrase_words = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
-        indexed = {words[w].stem: words[w].termid for w in phrase_words if not words[w].common}
-        values.update(phrase_termids=[termid for termid in indexed.values() if termid is not None],
-                      phrase_terms=len(indexed))
-    passages, reviews = con.execute(sql, values).fetchone()
-    return passages, reviews
-
-
-def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[int, int]:
-    """``Searcher.count`` with DuckDB's ``match_bm25``: the passages ``_rank_bm25`` ranks, phrases as written."""
+def _bm25_filters(params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The joins and conditions that apply the filters to ``match_bm25``'s scores."""
     joins, filters = [], []
     if _review_filtered(params):
         joins.append(_BM25_REVIEW_JOIN)
@@ -1118,6 +1067,52 @@ def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dic
         filters.append(_BM25_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_BM25_SECTION_FILTER)
+    return joins, filters
+
+
+def _fast_filters(params: dict[str, Any]) -> str:
+    """The conditions that apply the filters to the search tables' postings."""
+    filters = []
+    if _review_filtered(params):
+        filters.append(_FAST_REVIEW_FILTER)
+    if _theme_filtered(params):
+        filters.append(_FAST_THEME_FILTER)
+    if params.get("section") is not None:
+        filters.append(_FAST_SECTION_FILTER)
+    return "".join(filters)
+
+
+def _phrase_terms(parsed: ParsedQuery, words: dict[str, _Word]) -> dict[str, Any]:
+    """The parameters of ``_FAST_PHRASE_HAVING``: a passage can hold a phrase only if it has every indexed word of
+    it (common words are not indexed). Empty without phrases."""
+    if not parsed.phrases:
+        return {}
+    phrase_words = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
+    indexed = {words[w].stem: words[w].termid for w in phrase_words if not words[w].common}
+    return {"phrase_termids": [termid for termid in indexed.values() if termid is not None],
+            "phrase_terms": len(indexed)}
+
+
+def _count_fast(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict[str, _Word],
+                params: dict[str, Any]) -> tuple[int, int]:
+    """``Searcher.count`` from the search tables: the passages ``_rank_fast`` ranks, phrases checked as written."""
+    term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
+    if not term_ids:
+        return 0, 0
+    phrases = _phrase_params(parsed)
+    sql = _COUNT_FAST.format(
+        filters=_fast_filters(params),
+        having=_FAST_PHRASE_HAVING if parsed.phrases else "",
+        phrases=_COUNT_FAST_PHRASES.format(conditions=_phrase_conditions(phrases)) if phrases else "",
+    )
+    values = {**_used(params, sql), **phrases, "termids": term_ids, **_phrase_terms(parsed, words)}
+    passages, reviews = con.execute(sql, values).fetchone()
+    return passages, reviews
+
+
+def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[int, int]:
+    """``Searcher.count`` with DuckDB's ``match_bm25``: the passages ``_rank_bm25`` ranks, phrases as written."""
+    joins, filters = _bm25_filters(params)
     phrases = _phrase_params(parsed)
     if phrases:
         filters.append("AND " + _phrase_conditions(phrases))
