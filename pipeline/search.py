@@ -106,7 +106,8 @@ WHERE ($theme IS NULL OR theme = $theme) AND score >= coalesce($min_score, 0)"""
 # ---- BM25 with DuckDB's own macro (used when the search tables below are missing or out of date).
 _RANK_BM25 = """
 WITH scored AS (
-    SELECT passage_id, review_id, fts_main_passages.match_bm25(passage_id, $query) AS score FROM passages
+    SELECT passage_id, review_id, round(fts_main_passages.match_bm25(passage_id, $query), 9) AS score
+    FROM passages
 )
 SELECT s.passage_id, s.score
 FROM scored s {joins}
@@ -120,6 +121,11 @@ _BM25_SECTION_FILTER = f"AND s.passage_id IN ({_IN_SECTION})"
 
 # ---- The same BM25 scores (k1 = 1.2, b = 0.75, as match_bm25) from term-sorted postings, so that a query
 # reads only the rows of its own terms instead of scanning the whole index.
+# Passages with equal scores (common: the same counts in passages of the same length) come in passage id order,
+# on every path and at every limit, so a page of results is exactly that slice of one long list. Scores are
+# rounded to 9 places first: a sum over several words can differ in its last bits with the order it is added
+# up in, which would make equal scores unequal from one query to the next. The top passages are cut at the
+# limit-th score, ties included, before they are looked up and put in order.
 _SEARCH_SCHEMA = "search_index"
 _BUILD_SEARCH_TABLES = """
 CREATE SCHEMA IF NOT EXISTS search_index;
@@ -243,19 +249,22 @@ WITH stats AS (SELECT num_docs, avgdl FROM fts_main_passages.stats),
 q AS (SELECT termid, df FROM fts_main_passages.dict WHERE termid = ANY($termids::BIGINT[])),
 scored AS (
     SELECT p.docid,
-           sum(log((stats.num_docs - q.df + 0.5) / (q.df + 0.5) + 1) * p.tf * 2.2
-               / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))) AS score
+           round(sum(log((stats.num_docs - q.df + 0.5) / (q.df + 0.5) + 1) * p.tf * 2.2
+                     / (p.tf + 1.2 * (0.25 + 0.75 * p.len / stats.avgdl))), 9) AS score
     FROM search_index.postings p
     JOIN q ON q.termid = p.termid
     CROSS JOIN stats
     WHERE p.termid = ANY($termids::BIGINT[]) {filters}
     GROUP BY p.docid {having}
+), cut AS (
+    SELECT score FROM scored ORDER BY score DESC LIMIT 1 OFFSET $limit - 1
 ), top AS (
-    {top}
+    SELECT docid, score FROM scored WHERE score >= coalesce((SELECT score FROM cut), 0)
 )
 SELECT d.passage_id, t.score
 FROM top t JOIN search_index.docs d ON d.docid = t.docid
-ORDER BY t.score DESC, d.passage_id"""
+ORDER BY t.score DESC, d.passage_id
+LIMIT $limit"""
 _FAST_REVIEW_FILTER = f"""
       AND p.rid IN (SELECT k.rid FROM search_index.review_keys k JOIN reviews r ON r.review_id = k.review_id
                     WHERE {_FILTERS})"""
@@ -264,7 +273,6 @@ _FAST_THEME_FILTER = f"""
 _FAST_SECTION_FILTER = f"""
       AND p.docid IN (SELECT d.docid FROM search_index.docs d WHERE d.passage_id IN ({_IN_SECTION}))"""
 _FAST_PHRASE_HAVING = "HAVING count(*) FILTER (WHERE p.termid = ANY($phrase_termids::BIGINT[])) = $phrase_terms"
-_FAST_TOP = "SELECT docid, score FROM scored ORDER BY score DESC, docid LIMIT $limit"
 
 # ---- How many passages (and reviews) match in all, counted only when more match than are shown: the passages
 # holding any of the words (and every word of a quoted phrase, then the phrase as written), with the filters.
@@ -1048,11 +1056,7 @@ def _rank_fast(
     term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
     if not term_ids:
         return []
-    sql = _RANK_FAST.format(
-        filters=_fast_filters(params),
-        having=_FAST_PHRASE_HAVING if parsed.phrases else "",
-        top=_FAST_TOP,
-    )
+    sql = _RANK_FAST.format(filters=_fast_filters(params), having=_FAST_PHRASE_HAVING if parsed.phrases else "")
     values = {**_used(params, sql), "termids": term_ids, **_phrase_terms(parsed, words)}
     return con.execute(sql, values).fetchall()
 

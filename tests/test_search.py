@@ -491,6 +491,31 @@ def test_a_later_page_of_results_is_that_slice_of_one_long_list(db: Path, query,
     assert ids(result.hits) == every[1:2] and result.total == len(every)
 
 
+def test_passages_with_equal_scores_keep_one_order_at_every_limit_and_page(tmp_path: Path):
+    # twelve passages scoring the same for "kinship" (same counts, same length); ids p1..p12 sort p1, p10, p11,
+    # p12, p2, ..., unlike the order they were written in, so a tie broken by write order would show
+    letters = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Kinship care", (1, 1), [f"The kinship carer was visited in week {letter}."], vector=[0.5, 0.5, 0, 0])
+        for letter in letters])
+    with duckdb.connect(str(path)) as writer:
+        build_search_tables(writer)
+    con = open_database(path)
+    try:
+        searcher = Searcher(con)
+        for fast in (True, False):
+            every = searcher.search("kinship", limit=100, use_search_tables=fast)
+            assert len(every) == 12 and len({hit.score for hit in every}) == 1
+            assert ids(every) == sorted(ids(every))  # equal scores: passage id order
+            for limit in range(1, 13):
+                assert ids(searcher.search("kinship", limit=limit, use_search_tables=fast)) == ids(every)[:limit]
+            paged = [hit for offset in range(0, 12, 5)
+                     for hit in searcher.search("kinship", limit=5, offset=offset, use_search_tables=fast)]
+            assert ids(paged) == ids(every)
+    finally:
+        con.close()
+
+
 def test_a_quoted_phrase_must_appear_as_written(db: Path):
     assert set(ids(search(db, '"share information"'))) == {"northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
     assert ids(search(db, '"information sharing"')) == ["northmoor-2019-child-d-p1"]
