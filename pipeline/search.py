@@ -526,12 +526,21 @@ _HYPHENATED = re.compile(r"\b\w+(?:-\w+)+\b")
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """What a search string asks for: the words to rank by and the phrases that must appear as written."""
+    """What a search string asks for: the words to rank by, the phrases that must appear as written, and the
+    statutory sections that must be named (in any of their forms: "s47", "s.47", "section 47")."""
 
     text: str
     words: tuple[str, ...]
     phrases: tuple[str, ...]
     also: tuple[str, ...] = ()  # other forms searched too, for people to see ("section 47" for "s47")
+    sections: tuple[str, ...] = ()  # the numbers of the sections named ("47")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """What each passage found must contain, as regular expressions (case aside) that Python and DuckDB
+        (RE2) read alike: each phrase as written, and each section in any form."""
+        return (*(r"\s+".join(re.escape(part) for part in phrase.split()) for phrase in self.phrases),
+                *(_SECTION_PATTERN.format(number=number) for number in self.sections))
 
 
 @dataclass(frozen=True)
@@ -693,11 +702,37 @@ def total_note(result: SearchResult, query: str | None) -> str:
     if not result.more or result.total is None:
         return ""
     note = f"In all, {counted(result.total, 'passage')} in {counted(result.total_reviews or 0, 'review')} match"
-    text = straight_quotes(query or "")
-    if '"' not in text and len({_fold(word) for word in _WORD_RE.findall(text)}) > 1:
-        note += (" (a passage needs only one of the words: put them in double quotes to find them together, "
-                 "as a phrase)")
-    return note + "."
+    return note + how_they_match(query) + "."
+
+
+def how_they_match(query: str | None) -> str:
+    """What the count of a search's matches counts, when the query could be misread: several words (any one
+    will do), or words beside a phrase or a section (which every passage found holds; the words only rank).
+
+    >>> how_they_match("school nurse")
+    ' (a passage needs only one of the words: put them in double quotes to find them together, as a phrase)'
+    >>> how_they_match('s47 "strategy meeting" police')
+    ' (each holds "strategy meeting" and section 47; the other words only put those holding them first)'
+    >>> how_they_match("section 47"), how_they_match('"seen alone"')
+    ('', '')
+    """
+    try:
+        parsed = parse_query(query)
+    except CaseReviewError:
+        return ""
+    if parsed is None:
+        return ""
+    fixed = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
+    fixed |= {"section", "sections", "s", "ss", *parsed.sections, *(f"s{number}" for number in parsed.sections)}
+    typed = {_fold(word) for word in _WORD_RE.findall(parsed.text.replace('"', " "))}
+    free = typed - fixed
+    if not parsed.required:
+        return (" (a passage needs only one of the words: put them in double quotes to find them together, "
+                "as a phrase)") if len(typed) > 1 else ""
+    if not free:
+        return ""
+    held = [f'"{phrase}"' for phrase in parsed.phrases] + [f"section {number}" for number in parsed.sections]
+    return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
 
 
 def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
@@ -803,7 +838,7 @@ class Searcher:
             fast = use_search_tables or (use_search_tables is None and self._tables_fresh())
             hits = self._ranked_hits(parsed, words, params, fast, offset)
         _add_themes(con, hits)
-        _add_snippets(con, hits, stems, parsed.phrases if parsed else ())
+        _add_snippets(con, hits, stems, parsed.required if parsed else ())
         return hits
 
     def count(
@@ -889,17 +924,18 @@ class Searcher:
         """BM25-ranked hits from the ``offset``-th (``params["limit"]`` counts those left out); with quoted
         phrases, rank deeper until enough hits contain them as written."""
         limit = params["limit"]
-        depth = limit * (PHRASE_DEPTH if parsed.phrases else 1)
+        required = parsed.required
+        depth = limit * (PHRASE_DEPTH if required else 1)
         while True:
             values = {**params, "limit": depth}
             if fast:
                 ranked = _rank_fast(self.con, parsed, words, values)
             else:
                 ranked = _rank_bm25(self.con, parsed, values)
-            if not parsed.phrases:  # only the passages shown are looked up
+            if not required:  # only the passages shown are looked up
                 return _hits(self.con, ranked[offset:limit], "bm25", None)
             hits = _hits(self.con, ranked, "bm25", None)
-            hits = [hit for hit in hits if all(_phrase_spans(hit.text, p) for p in parsed.phrases)]
+            hits = [hit for hit in hits if all(re.search(r, hit.text, re.IGNORECASE) for r in required)]
             if len(hits) >= limit or len(ranked) < depth:
                 return hits[offset:limit]
             depth *= PHRASE_DEPTH
@@ -1103,11 +1139,11 @@ def _count_fast(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict
     term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
     if not term_ids:
         return 0, 0
-    phrases = _phrase_params(parsed)
+    phrases = _required_params(parsed)
     sql = _COUNT_FAST.format(
         filters=_fast_filters(params),
         having=_FAST_PHRASE_HAVING if parsed.phrases else "",
-        phrases=_COUNT_FAST_PHRASES.format(conditions=_phrase_conditions(phrases)) if phrases else "",
+        phrases=_COUNT_FAST_PHRASES.format(conditions=_required_conditions(phrases)) if phrases else "",
     )
     values = {**_used(params, sql), **phrases, "termids": term_ids, **_phrase_terms(parsed, words)}
     passages, reviews = con.execute(sql, values).fetchone()
@@ -1117,24 +1153,22 @@ def _count_fast(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict
 def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[int, int]:
     """``Searcher.count`` with DuckDB's ``match_bm25``: the passages ``_rank_bm25`` ranks, phrases as written."""
     joins, filters = _bm25_filters(params)
-    phrases = _phrase_params(parsed)
+    phrases = _required_params(parsed)
     if phrases:
-        filters.append("AND " + _phrase_conditions(phrases))
+        filters.append("AND " + _required_conditions(phrases))
     sql = _COUNT_BM25.format(joins="\n".join(joins), filters="\n".join(filters))
     values = {**_used(params, sql), **phrases, "query": " ".join(parsed.words)}
     passages, reviews = con.execute(sql, values).fetchone()
     return passages, reviews
 
 
-def _phrase_params(parsed: ParsedQuery) -> dict[str, str]:
-    """A regular expression (RE2, as DuckDB reads them) for each quoted phrase, matching it as ``_phrase_spans``
-    does: its words in order, any white space between them, in any case."""
-    return {f"phrase{number}": r"[\s\pZ]+".join(re.escape(part) for part in phrase.split())
-            for number, phrase in enumerate(parsed.phrases)}
+def _required_params(parsed: ParsedQuery) -> dict[str, str]:
+    """The SQL parameters of what each passage must contain (``ParsedQuery.required``)."""
+    return {f"required{number}": pattern for number, pattern in enumerate(parsed.required)}
 
 
-def _phrase_conditions(phrases: dict[str, str]) -> str:
-    return " AND ".join(f"regexp_matches(s.text, ${name}, 'i')" for name in phrases)
+def _required_conditions(required: dict[str, str]) -> str:
+    return " AND ".join(f"regexp_matches(s.text, ${name}, 'i')" for name in required)
 
 
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
@@ -1350,8 +1384,11 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             f"the search {text!r} has no words or numbers the index can look for (it holds the reviews' words in "
             "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
         )
-    words, also = _section_forms(words)
-    return ParsedQuery(text=text, words=words, phrases=phrases, also=also)
+    words, also, sections = _section_forms(words)
+    quoted = [phrase for phrase in phrases if _SECTION_PHRASE.fullmatch(phrase)]
+    sections = tuple(dict.fromkeys([*sections, *(_SECTION_PHRASE.fullmatch(p).group(1) for p in quoted)]))
+    phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
+    return ParsedQuery(text=text, words=words, phrases=phrases, also=also, sections=sections)
 
 
 def quoted_search(query: str, marks: tuple[str, str] = ('"', '"')) -> str:
@@ -1387,41 +1424,51 @@ def _holds(words: list[str], part: tuple[str, ...]) -> bool:
 
 
 _SHORT_SECTION = re.compile(r"[sS](\d{1,3})")
+# A statutory section in any of the forms reviews write it: "s47", "s.47", "s 47", "S47", "section 47",
+# "sections 47" (read by Python and by DuckDB's RE2 alike; case is ignored by both callers).
+_SECTION_PATTERN = r"\b(?:sections?|ss?)\.?\s*{number}\b"
+# A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.
+_SECTION_PHRASE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
 
 
-def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Add the other way a statutory section is written: reviews write "section 47", "s47", "s.47" and "s 47"
-    for the same enquiry. Returns the words to rank by (the query's, then the added ones) and, for people,
-    each added form ("section 47" for "s47", "s47" for "section 47" or "s.47").
+    for the same enquiry. Returns the words to rank by (the query's, then the added ones), for people each
+    added form ("section 47" for "s47", "s47" for "section 47" or "s.47"), and the numbers of the sections
+    named, which a passage must name too (in any form: "section" or "47" alone is not section 47).
 
     Examples
     --------
     >>> _section_forms(("s47", "strategy"))
-    (('s47', 'strategy', 'section', '47'), ('section 47',))
+    (('s47', 'strategy', 'section', '47'), ('section 47',), ('47',))
     >>> _section_forms(("Section", "20", "drift"))
-    (('Section', '20', 'drift', 's20'), ('s20',))
+    (('Section', '20', 'drift', 's20'), ('s20',), ('20',))
     >>> _section_forms(("s", "47"))
-    (('s', '47', 's47', 'section'), ('s47', 'section 47'))
+    (('s', '47', 's47', 'section'), ('s47', 'section 47'), ('47',))
     >>> _section_forms(("child", "seen"))
-    (('child', 'seen'), ())
+    (('child', 'seen'), (), ())
     """
     added: list[str] = []
     shown: list[str] = []
+    sections: list[str] = []
     for i, word in enumerate(words):
         short = _SHORT_SECTION.fullmatch(word)
         before = words[i - 1].lower() if i else ""
         if short:
             added += ["section", short.group(1)]
             shown.append(f"section {short.group(1)}")
+            sections.append(short.group(1))
         elif word.isdigit() and len(word) <= 3 and before in ("section", "sections"):
             added.append(f"s{word}")
             shown.append(f"s{word}")
+            sections.append(word)
         elif word.isdigit() and len(word) <= 3 and before in ("s", "ss"):
             added += [f"s{word}", "section"]
             shown += [f"s{word}", f"section {word}"]
+            sections.append(word)
     have = {word.lower() for word in words}
     new = [word for word in dict.fromkeys(added) if word.lower() not in have]
-    return (*words, *new), tuple(dict.fromkeys(shown)) if new else ()
+    return (*words, *new), tuple(dict.fromkeys(shown)) if new else (), tuple(dict.fromkeys(sections))
 
 
 def _check_numbers(min_score: float | None, year_from: int | None, year_to: int | None, limit: int,
@@ -1492,8 +1539,10 @@ def _stem(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
 
 
 def _add_snippets(
-    con: duckdb.DuckDBPyConnection, hits: list[SearchHit], stems: set[str], phrases: tuple[str, ...]
+    con: duckdb.DuckDBPyConnection, hits: list[SearchHit], stems: set[str], required: tuple[str, ...]
 ) -> None:
+    """Each hit's snippet around its matches: the words searched for (any form) and what it must contain
+    (``ParsedQuery.required``)."""
     matches_by_hit = []
     if stems:
         found = [[(m.span(), _fold(m.group())) for m in _WORD_RE.finditer(hit.text)] for hit in hits]
@@ -1503,8 +1552,8 @@ def _add_snippets(
         spans = []
         if stems:
             spans = [span for span, word in found[index] if stem_of[word] in stems]
-        for phrase in phrases:
-            spans.extend(_phrase_spans(hit.text, phrase))
+        for pattern in required:
+            spans.extend(m.span() for m in re.finditer(pattern, hit.text, flags=re.IGNORECASE))
         matches_by_hit.append(_merge(spans))
     for hit, spans in zip(hits, matches_by_hit, strict=True):
         if spans:
@@ -1512,10 +1561,6 @@ def _add_snippets(
         else:
             hit.snippet_text, hit.highlights = _shorten(hit.evidence or hit.text), []
 
-
-def _phrase_spans(text: str, phrase: str) -> list[tuple[int, int]]:
-    pattern = r"\s+".join(re.escape(part) for part in phrase.split())
-    return [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -129,6 +129,19 @@ def read_form(query: str) -> webpages.SearchForm:
     return form
 
 
+def _results_file_name(form: webpages.SearchForm, rows: int) -> str:
+    """A name for a saved page of results that says what it holds, so pages saved one after another do not
+    overwrite each other: the words or theme searched, and which passages.
+
+    >>> _results_file_name(webpages.SearchForm(q='"seen alone" s47', start=20, limit=20), 20)
+    'results-seen-alone-s47-21-40.xlsx'
+    >>> _results_file_name(webpages.SearchForm(theme="voice_of_child"), 7)
+    'results-voice_of_child-1-7.xlsx'
+    """
+    asked = re.sub(r"[^A-Za-z0-9_]+", "-", form.q or form.theme).strip("-")[:60] or "search"
+    return f"results-{asked}-{form.start + 1}-{form.start + max(rows, 1)}.xlsx"
+
+
 class Pages:
     """Answers a path and query string with (status, HTML), reading the database ``db_path`` for each one."""
 
@@ -222,7 +235,8 @@ class Pages:
             out = Path(folder) / "results.xlsx"
             save_results(self.db_path, result, out, searched={"query": form.q or None, **self._options(form)})
             data = out.read_bytes()
-        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="results.xlsx"'})
+        name = _results_file_name(form, len(result.hits))
+        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": f'attachment; filename="{name}"'})
 
     def _search_page(self, form: webpages.SearchForm, hits=(), query: str = "", **shown) -> str:
         """The search page, with the form's choices and the notes on the hits read in one visit to the database."""

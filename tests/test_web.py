@@ -114,7 +114,7 @@ def test_a_page_that_shows_fewer_passages_than_match_says_so(site: str, db: Path
     choices = FormChoices(themes={}, nations=[], review_types=[])
     shown = search_page(SearchForm(q="information", limit=2), choices, hits, more=True, total=7,
                         total_note="In all, 7 passages in 3 reviews match.")
-    assert "<h2>2 of 7 passages for “information”" in shown
+    assert "<h2>1–2 of 7 passages for “information”" in shown
     assert '<p class="note">In all, 7 passages in 3 reviews match.</p>' in shown
     assert '<a href="/?q=information&amp;limit=2&amp;start=2" rel="next">Next 2 →</a>' in shown
     assert "In all" not in search_page(SearchForm(q="information", limit=2), choices, hits)
@@ -131,7 +131,7 @@ def test_the_search_page_is_told_when_more_passages_match(db: Path, monkeypatch:
     assert len(page_ids(shown)) == 2
     every = search(db, "information")
     reviews = len({hit.review_id for hit in every})
-    assert f"<h2>2 of {len(every)} passages for “information”" in shown
+    assert f"<h2>1–2 of {len(every)} passages for “information”" in shown
     assert f"In all, {len(every)} passages in {reviews} reviews match." in shown and 'rel="next"' in shown
 
 
@@ -341,7 +341,10 @@ def test_the_results_can_be_saved_as_an_excel_file_with_their_provenance(site: s
         assert response.status == 200
         assert response.headers["Content-Type"] == ("application/vnd.openxmlformats-officedocument."
                                                     "spreadsheetml.sheet")
-        assert response.headers["Content-Disposition"] == 'attachment; filename="results.xlsx"'
+        shown = len(page_ids(body))
+        # named for what it holds, so pages saved one after another do not overwrite each other
+        assert response.headers["Content-Disposition"] == (
+            f'attachment; filename="results-information-shared-1-{shown}.xlsx"')
         (tmp_path / "results.xlsx").write_bytes(response.read())
     book = openpyxl.load_workbook(tmp_path / "results.xlsx")
     sheet = book["Results"]

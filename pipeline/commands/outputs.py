@@ -102,6 +102,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         missing_note,
         quoted_search,
         search_with_forms,
+        straight_quotes,
         total_note,
         unindexed_note,
     )
@@ -118,8 +119,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
-        if missing:
-            click.echo(missing, err=True)
+        for note in (missing, total_note(result, query)):
+            if note:
+                click.echo(note, err=True)
         return
     if not hits and _passage_count(db_path) == 0:
         raise CaseReviewError("the database holds no passages yet: no review has been read. See which reviews "
@@ -127,9 +129,12 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     if missing:
         click.echo(missing + "\n")
     if query and re.search(r"\b(AND|OR|NOT)\b", query):
+        quoted = '"' in straight_quotes(query)
         click.echo("Note: AND, OR and NOT are searched as words, not as operators: a passage needs only one of the "
-                   "words, and those with more of them come first. Put words in double quotes to find them as a "
-                   "phrase.\n")
+                   "words, and those with more of them come first. "
+                   + ("Every phrase in double quotes must appear, so two phrases find only passages holding both: "
+                      "search for each on its own to find either.\n" if quoted
+                      else "Put words in double quotes to find them as a phrase.\n"))
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
@@ -153,11 +158,13 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             else f"the theme {theme_name(theme, names)}")
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
+    worded = bool(query and query.strip())
     if min_score is not None:
-        worded = bool(query and query.strip())
         tagged = ("" if theme and not worded else f" tagged {theme_name(theme, names)}" if theme
                   else " tagged with some theme")
         what += f",{tagged} at a probability of {min_score:g} or more"
+    elif theme and worded:
+        what += f", tagged {theme_name(theme, names)}"
     if out is not None:
         from pipeline.outputs.search_table import save_results
 
@@ -165,8 +172,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
             "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area})
         click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
-                   + (f" ({result.total} match in all: --limit {_more_limit(limit)} saves more)" if result.more
-                      else "") + ".")
+                   + (f" ({result.total} match in all: {_more_hint(limit, result.total, 'saves')})"
+                      if result.more else "") + ".")
         click.echo("What was searched and where the results came from: "
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
         return
@@ -174,8 +181,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     click.echo(f"{shown} passage{'s' if len(hits) != 1 or result.more else ''} for {what}, best first "
                f"(score = {SCORE_KINDS[kind]}).")
     if result.more:
-        click.echo(f"{total_note(result, query)} --limit {_more_limit(limit)} shows up to {_more_limit(limit)} "
-                   "(add --out FILE.xlsx to save them as a table).")
+        click.echo(f"{total_note(result, query)} {_more_hint(limit, result.total, 'shows')} (add --out FILE.xlsx "
+                   "to save them as a table).")
     click.echo()
     for number, hit in enumerate(hits, start=1):
         click.echo(_format_hit(number, hit, names))
@@ -207,11 +214,18 @@ def _passage_count(db_path: Path | None) -> int:
         con.close()
 
 
-def _more_limit(limit: int) -> int:
-    """A larger --limit to suggest when more passages match than were shown."""
+def _more_hint(limit: int, total: int | None, verb: str) -> str:
+    """The --limit to give to see more of the passages that match than ``limit`` did: all of them when they
+    are at most the largest limit (``--limit 120 shows them all``), else that largest limit.
+
+    >>> _more_hint(20, 120, "shows"), _more_hint(150, 5000, "saves")
+    ('--limit 120 shows them all', '--limit 1000 saves up to 1000')
+    """
     from pipeline.search import MAX_LIMIT
 
-    return min(MAX_LIMIT, max(100, 5 * limit))
+    if total is not None and limit < total <= MAX_LIMIT:
+        return f"--limit {total} {verb} them all"
+    return f"--limit {MAX_LIMIT} {verb} up to {MAX_LIMIT}"
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:

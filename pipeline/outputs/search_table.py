@@ -106,6 +106,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     finally:
         con.close()
     filters = {key: searched.get(key) for key in ("year_from", "year_to", "nation", "review_type", "area")}
+    from pipeline.search import how_they_match
+
     theme_id = resolve_theme(None, searched["theme"]) if searched.get("theme") else None
     info = {
         **info,
@@ -121,9 +123,11 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "limit": searched.get("limit"),
         **({"first_rank": searched["offset"] + 1} if searched.get("offset") else {}),
         "rows": len(result.hits),
-        "matched": result.total,
-        "matched_reviews": result.total_reviews,
-        "sorted_by": "best match first",
+        "passages_matching": result.total,
+        "reviews_matching": result.total_reviews,
+        **({"how_passages_match": how} if (how := how_they_match(searched.get("query")).strip(" ()")) else {}),
+        "sorted_by": ("the strongest evidence first (theme probability)"
+                      if result.hits and result.hits[0].score_kind == "theme_probability" else "best match first"),
     }
     table = results_table(result.hits, names, first=(searched.get("offset") or 0) + 1)
     sidecar = None
@@ -153,9 +157,14 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         said.append(f'Passages under a heading containing "{info["section"]}".')
     count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
     shown = f"at most {info['limit']}"
-    if info.get("matched") is not None and info["matched"] > info["rows"]:
-        shown += f"; {info['matched']} match in all, in {counted(info.get('matched_reviews') or 0, 'review')}"
-    lines += ["", " ".join([f"{count}, best match first ({shown}).", *said]), ""]
+    if info.get("first_rank"):
+        shown += f", starting at number {info['first_rank']}"
+    if info.get("passages_matching") is not None and info["passages_matching"] > info["rows"]:
+        shown += (f"; {info['passages_matching']} match in all, in "
+                  f"{counted(info.get('reviews_matching') or 0, 'review')}")
+        if info.get("how_passages_match"):
+            shown += f": {info['how_passages_match']}"
+    lines += ["", " ".join([f"{count}, {info['sorted_by']} ({shown}).", *said]), ""]
     lines.append("| # | Review | Area | Year | Page | Section | Matched | Themes | Passage id |")
     lines.append("| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |")
     for row in table.itertuples(index=False):

@@ -233,7 +233,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         if missing_note:
             parts.append(f'<p class="note">{_e(missing_note)}</p>')
         start = form.start
-        if not hits and start:
+        if not hits and start and total:
             parts.append(f"<h2>No more passages for {_e(what)}</h2><p>"
                          + (f"All {counted(total, 'passage')} that match are on the earlier pages. " if total else "")
                          + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
@@ -243,19 +243,18 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         else:
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
                     else "best match first")
-            if start:
-                shown = f"{start + 1}–{start + len(hits)} of {counted(total or start + len(hits), 'passage')}"
-            elif more and total:
-                shown = f"{len(hits)} of {counted(total, 'passage')}"
-            else:
-                shown = counted(len(hits), "passage")
+            span = f"{start + 1}–{start + len(hits)}" if len(hits) > 1 else str(start + 1)
+            shown = (f"{span} of {counted(total or start + len(hits), 'passage')}" if start or more
+                     else counted(len(hits), "passage"))
             parts.append(f"<h2>{shown} for {_e(what)}, {kind}</h2>")
             if more:
                 parts.append(f'<p class="note">{_e(total_note or "More passages match than these.")}</p>')
             if more or start:
                 parts.append(_page_links(form, len(hits), more))
             if download:
-                parts.append(f'<p><a href="{_e(download)}">Save these results as an Excel file</a> (with what was '
+                these = (f"these {counted(len(hits), 'passage')} ({span})" if start or more
+                         else "these results")
+                parts.append(f'<p><a href="{_e(download)}">Save {these} as an Excel file</a> (with what was '
                              "searched, and where the results came from)</p>")
             parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
             for hit in hits:
