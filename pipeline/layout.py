@@ -756,6 +756,8 @@ class _BlockBuilder:
                                                                 self._box(self._lines[0])):
             kind, level = "paragraph", 0  # "Grandmother of Child Z" under her words: part of the quotation
         elif kind == "heading":
+            if self._lines[0].badge and len(text.split(None, 1)) == 2:
+                text = text.split(None, 1)[1]  # its number drawn in a circle beside it: decoration, like a bullet
             text = strip_heading_marks(text)
         block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]),
                       styled_level=styled_level, page_breaks=self._page_breaks() if kind != "heading" else ())

@@ -29,6 +29,7 @@ from pipeline.pdfshapes import (
     drawn_marks,
     find_boxes,
     grey_page,
+    mark_badges,
     mask_redacted,
     mask_under_images,
     mask_white_out,
@@ -108,6 +109,9 @@ class Line:
     # a table broken over a page is joined to the rest of it by these (see layout; empty for other lines).
     cells: tuple[tuple[str, ...], ...] = ()
     columns: tuple[float, ...] = ()
+    # Its leading number is drawn inside a small shape of its own (a circle beside a briefing's heading, see
+    # pdfshapes.mark_badges): decoration, which a heading leaves out.
+    badge: bool = False
 
     @property
     def width(self) -> float:
@@ -368,7 +372,9 @@ def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None
             lines = _lines_from_text(textpage, text, width, height, number)
             result.lines = _drop_lone_marks(_drop_slanted(_drop_unseen(list(lines), width, height)))
             if result.lines and len(paths) <= MAX_BOX_PATHS:
-                find_boxes(result.lines, visible_shapes(paths, height), width, height)  # numbers Line.box
+                shapes = visible_shapes(paths, height)
+                find_boxes(result.lines, shapes, width, height)  # numbers Line.box
+                mark_badges(result.lines, shapes)
     finally:
         clear_view()
         textpage.close()

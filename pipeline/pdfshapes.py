@@ -380,7 +380,8 @@ def page_bounds(obj, matrix: tuple | None) -> tuple[float, float, float, float] 
 
 def visible_shapes(paths: list, height: float) -> list[tuple[float, float, float, float]]:
     """The visible filled or outlined shapes among a page's paths ((path, matrix) pairs, see
-    :func:`page_objects`), as (x0, top, x1, bottom) boxes."""
+    :func:`page_objects`), as (x0, top, x1, bottom) boxes, whatever their size: the large ones may box in text
+    (:func:`find_boxes`), a small one may hold a heading's number (:func:`mark_badges`)."""
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     shapes = []
     for obj, matrix in paths:
@@ -393,8 +394,7 @@ def visible_shapes(paths: list, height: float) -> list[tuple[float, float, float
         if bounds is None:
             continue
         x0, y0, x1, y1 = upright(*bounds)
-        if x1 - x0 >= _MIN_BOX_WIDTH and y1 - y0 >= _MIN_BOX_HEIGHT:
-            shapes.append((x0, height - y1, x1, height - y0))
+        shapes.append((x0, height - y1, x1, height - y0))
     return shapes
 
 
@@ -440,6 +440,7 @@ def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]
     >>> [line.box for line in lines]
     [0, 1, 1, 0]
     """
+    shapes = [s for s in shapes if s[2] - s[0] >= _MIN_BOX_WIDTH and s[3] - s[1] >= _MIN_BOX_HEIGHT]
     candidates = [s for s in _join_stacked(shapes) if (s[3] - s[1]) <= 0.6 * height or (s[2] - s[0]) <= 0.5 * width]
     candidates.sort(key=lambda s: (s[2] - s[0]) * (s[3] - s[1]))  # smallest first
     holder: dict[int, int] = {}
@@ -454,3 +455,39 @@ def find_boxes(lines: list[Line], shapes: list[tuple[float, float, float, float]
     for i, line in enumerate(lines):
         line.box = number.get(holder.get(i, -1), 0)
     return [candidates[k] for k in kept]
+
+
+# A heading's number set in a shape of its own: a bare number ("1", "12") starting a line, with words after it.
+_BADGE_NUMBER = re.compile(r"\d{1,2}\s+\S")
+_BADGE_SIZE = 3.5  # font sizes: a badge is at most this wide and high (larger shapes are panels or table cells)
+_BADGE_LEAST = 0.6  # font sizes: ... and at least this (smaller marks are bullets or rules)
+_BADGE_COVER = 0.6  # of the line's height: how much of it the shape spans (not a rule under the number)
+
+
+def mark_badges(lines: list[Line], shapes: list[tuple[float, float, float, float]]) -> None:
+    """Mark the lines whose number is drawn inside a small shape of its own (``Line.badge``): a circle or
+    square beside a briefing's heading ("(1) Background"), decoration rather than the heading's own number.
+
+    The shape holds the number and nothing else: it starts at or before the number, ends before the line's
+    words, spans most of the line's height and is no more than a few font sizes wide and high. A number typed
+    before a heading, or a shaded band behind the whole line, marks nothing.
+
+    >>> from pipeline.pdflines import Line
+    >>> circled = Line("1 Background", 40, 140, 100, 117, 13, True, 1, text_x0=62)
+    >>> typed = Line("2 Why it matters", 40, 150, 200, 217, 13, True, 1, text_x0=52)
+    >>> banded = Line("3 Findings", 40, 120, 300, 317, 13, True, 1, text_x0=52)
+    >>> mark_badges([circled, typed, banded], [(38, 97, 60, 119), (30, 296, 560, 320)])
+    >>> [line.badge for line in (circled, typed, banded)]
+    [True, False, False]
+    """
+    for line in lines:
+        if line.kind != "text" or line.text_x0 is None or not _BADGE_NUMBER.match(line.text):
+            continue
+        height = line.bottom - line.top
+        for x0, top, x1, bottom in shapes:
+            if (_BADGE_LEAST * line.size <= x1 - x0 <= _BADGE_SIZE * line.size
+                    and _BADGE_LEAST * line.size <= bottom - top <= _BADGE_SIZE * line.size
+                    and x0 <= line.x0 + 1 and line.x0 + 0.4 * line.size <= x1 <= line.text_x0 + 1
+                    and min(bottom, line.bottom) - max(top, line.top) >= _BADGE_COVER * height):
+                line.badge = True
+                break

@@ -2096,6 +2096,35 @@ def test_a_briefing_s_title_band_does_not_turn_its_first_heading_into_a_chart_la
     assert found == [("1 Background", "Child P"), ("2 Why it matters", "Neglect")], passages
 
 
+@pytest.mark.parametrize("filled", [True, False], ids=["filled", "outlined"])
+def test_a_number_drawn_in_a_circle_beside_a_heading_is_not_part_of_the_section(tmp_path: Path,
+                                                                                 filled: bool) -> None:
+    # A 7 minute briefing sets each heading's number inside a circle of its own beside it (white on a coloured
+    # disc, or in an outlined ring): decoration, like a bullet. Read into the heading, it named the sections
+    # "1 Background", "2 Why it matters"; a number typed before a heading keeps it (see the test above).
+    from reportlab.lib import colors
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "circles.pdf"
+    pdf = canvas.Canvas(str(path))
+    sections = [("Background", "Child P was nine when the school first noticed that he was often hungry."),
+                ("Why it matters", "Neglect builds up slowly and each agency saw only a small part of it."),
+                ("What we found", "No agency put together what the others knew about the home.")]
+    for k, (heading, text) in enumerate(sections):
+        y = 760 - 90 * k
+        pdf.setFillColor(colors.HexColor("#5b2a86"))
+        pdf.setStrokeColor(colors.HexColor("#5b2a86"))
+        pdf.circle(51, y + 5, 11, fill=int(filled), stroke=int(not filled))
+        pdf.setFillColor(colors.white if filled else colors.HexColor("#5b2a86"))
+        pdf.setFont("Helvetica-Bold", 14)
+        pdf.drawCentredString(51, y, str(k + 1))
+        pdf.setFillColor(colors.black)
+        _draw(pdf, [(68, y, heading, 13), (40, y - 24, text, 10)])
+    pdf.save()
+    passages = segment("briefing", extract_pdf(path).blocks)
+    assert [(p.section, p.text) for p in passages] == [(heading, text) for heading, text in sections], passages
+
+
 def test_a_header_row_in_body_type_of_one_word_cells_is_the_table_s_first_row(tmp_path: Path) -> None:
     # "Date   Agency   Event" in regular type: three one-word cells far apart, narrower than a column, with no
     # ordinary space to show they are cells rather than a justified line. They stayed one piece, read as a
