@@ -27,7 +27,7 @@ from pipeline.pagenumbers import PAGE_NUMBER_LINE, margin_lines
 from pipeline.pdflines import BULLETS, OCR_FONT, PRIVATE_BULLETS, Line, PageLines, table_text
 from pipeline.pdfshapes import REDACTED
 from pipeline.records import Block, joined_breaks, shifted
-from pipeline.tables import continues, join_continued, merge_unruled_tables
+from pipeline.tables import continues, join_continued, merge_unruled_tables, rows_of
 
 # A page number as OCR may misread it in a footer ("Page 30of §" for "Page 3 of 5"): "Page" and a few short marks.
 _OCR_PAGE_NUMBER = re.compile(r"^page(?:\s*[\w§]{1,4}){1,3}$", re.IGNORECASE)
@@ -264,23 +264,33 @@ def order_page(page: PageLines) -> list[list[Line]]:
     """Lines of a page in reading order, as runs that flow on from one another (one run per column section).
 
     A gutter is a vertical strip crossed only by full-width lines; the full-width lines split the page into
-    sections, and each section is read column by column.
+    sections, and each section is read column by column. A row of big-number tiles (see ``_tile_rows``) is read
+    tile by tile; one set across the page splits it as a full-width line does, and its gaps are no gutter.
     """
     lines = sorted(page.lines, key=lambda ln: (round(ln.top), ln.x0))
-    gutter = _find_gutter(lines, page.width)
+    tile_rows = _tile_rows(lines)
+    gutter = _find_gutter([ln for ln in lines if not ln.tile], page.width)
     if gutter is None:
-        return [lines] if lines else []
+        return [_in_tile_order(lines, tile_rows)] if lines else []
+    across = [row for row in tile_rows if min(ln.x0 for ln in row) < gutter < max(ln.x1 for ln in row)]
+    row_of = {id(ln): k for k, row in enumerate(across) for ln in row}
     runs: list[list[Line]] = []
     section: list[Line] = []
     for line in lines:
-        if line.x0 < gutter < line.x1:
+        k = row_of.get(id(line))
+        if k is not None:
+            if line is min(across[k], key=lambda ln: (round(ln.top), ln.x0)):  # the row's first line on the page
+                runs.extend(_columns(section, gutter))
+                section = []
+                runs.append(across[k])
+        elif line.x0 < gutter < line.x1:
             runs.extend(_columns(section, gutter))
             section = []
             runs.append([line])
         else:
             section.append(line)
     runs.extend(_columns(section, gutter))
-    return [run for run in runs if run]
+    return [_in_tile_order(run, tile_rows) for run in runs if run]
 
 
 def _columns(section: list[Line], gutter: float) -> list[list[Line]]:
@@ -298,6 +308,118 @@ def _columns(section: list[Line], gutter: float) -> list[list[Line]]:
         runs.append(label)
     runs.append(rest)
     return runs
+
+
+# Big-number tiles: figures set large side by side ("3", "14", "11 weeks"), each over its label in smaller type
+# ("agencies involved"), with or without a box around each.
+TILE_WORDS = 3  # words a figure holds at most: its number and a unit ("11 weeks", "1 in 5")
+TILE_SCALE = 1.25  # a figure is set at least this much larger than its label
+TILE_GAP = 1.0  # sizes of the type above: the most space from a figure, or a label's line, to the label's next line
+TILE_LABEL_LINES = 4  # a label is a few words on a line or a few: more lines under a number are a column of text
+_FIGURE_NUMBER = re.compile(r"^[(\[]?[-+£$€]?\d[\d.,:/%x-]*(?:[a-z]{1,2})?[)\]%]?$")  # "14", "67%", "£2.4m", "3bn"
+
+
+def _figure(line: Line) -> bool:
+    """Whether a line is a figure of a tile alone: a number (a sum, a share), perhaps with a unit in lower case
+    ("11 weeks", "1 in 5"), not a numbered heading ("2.1 Scope", "3 Findings").
+
+    >>> figures = ("14", "11 weeks", "£2.4m", "67%", "1 in 5", "2.1 Scope", "3 Findings", "3 in 5 children")
+    >>> [_figure(Line(text, 0, 50, 0, 30, 30, True, 1)) for text in figures]
+    [True, True, True, True, True, False, False, False]
+    """
+    words = line.text.split()
+    return (line.kind == "text" and len(words) <= TILE_WORDS and bool(_FIGURE_NUMBER.match(words[0]))
+            and not any(word[:1].isupper() for word in words[1:]))
+
+
+def _tile_rows(lines: list[Line]) -> list[list[Line]]:
+    """Each row of big-number tiles among a page's lines, read tile by tile (every figure, then its label), the
+    lines of each tile numbered (``Line.tile``) so that they make one paragraph ("3 agencies involved").
+
+    A row of tiles is two or more figures on one baseline with nothing else beside them, then rows of their
+    labels in type clearly smaller, each line under one figure only (it overlaps that figure and stops short of
+    its neighbours) and close below the line above it. Read row by row, as lines level with each other are,
+    "3   14" over "agencies involved   contacts" came out as "3 14 agencies involved contacts". Lines that
+    run across two figures (a paragraph, a caption) end the tiles' labels; a row of figures without labels
+    under two of them is left as it is.
+
+    >>> line = lambda text, x0, x1, top, size: Line(text, x0, x1, top, top + size, size, size > 11, 1)
+    >>> lines = [line("3", 130, 148, 136, 30), line("14", 281, 314, 136, 30),
+    ...          line("agencies involved", 95, 183, 170, 11), line("contacts with the", 240, 354, 170, 11),
+    ...          line("family", 280, 315, 183, 11), line("Despite the contacts, no one saw her.", 66, 520, 210, 11)]
+    >>> [[(ln.text, ln.tile) for ln in row] for row in _tile_rows(lines)]  # doctest: +NORMALIZE_WHITESPACE
+    [[('3', 1), ('agencies involved', 1), ('14', 2), ('contacts with the', 2), ('family', 2)]]
+    """
+    if sum(_figure(ln) for ln in lines) < 2:
+        return []
+    rows = rows_of(lines)
+    found: list[list[Line]] = []
+    number = 0
+    for k, row in enumerate(rows):
+        if len(row) < 2 or not all(_figure(ln) and not ln.tile for ln in row):
+            continue
+        columns = _tile_labels(row, rows[k + 1:])
+        if sum(bool(column) for column in columns) < 2:
+            continue
+        read = []
+        for figure, column in zip(row, columns, strict=True):
+            number += 1
+            for line in (figure, *column):
+                line.tile = number
+                read.append(line)
+        found.append(read)
+    return found
+
+
+def _in_tile_order(run: list[Line], tile_rows: list[list[Line]]) -> list[Line]:
+    """``run`` with the lines of each row of tiles in it read tile by tile, where the row's first line was."""
+    if not any(ln.tile for ln in run):
+        return run
+    members = {id(ln) for ln in run}
+    result: list[Line] = []
+    done: set[int] = set()
+    for line in run:
+        if not line.tile:
+            result.append(line)
+            continue
+        k = next(k for k, row in enumerate(tile_rows) if any(line is ln for ln in row))
+        if k not in done:
+            done.add(k)
+            result.extend(ln for ln in tile_rows[k] if id(ln) in members)
+    return result
+
+
+def _tile_labels(figures: list[Line], below: list[list[Line]]) -> list[list[Line]]:
+    """The lines of each figure's label (see ``_tile_rows``), from the rows ``below`` a row of figures; none at all
+    where what is under the figures is not labels: a heading over text (lines in more than one type), or a
+    column of text (more than a few lines under a figure)."""
+    columns: list[list[Line]] = [[] for _ in figures]
+    largest = min(ln.size for ln in figures) / TILE_SCALE
+    above = figures
+    for row in below:
+        if row[0].top - max(ln.bottom for ln in above) > TILE_GAP * max(ln.size for ln in above):
+            break
+        slots = [_tile_of(line, figures) for line in row]
+        if (any(slot is None for slot in slots) or len(set(slots)) < len(slots)
+                or any(ln.kind != "text" or ln.size > largest for ln in row)):
+            break
+        for line, slot in zip(row, slots, strict=True):
+            columns[slot].append(line)
+        above = row
+    labels = [ln for column in columns for ln in column]
+    if (any(len(column) > TILE_LABEL_LINES for column in columns)
+            or any(abs(ln.size - labels[0].size) > 0.5 or ln.bold != labels[0].bold for ln in labels)):
+        return [[] for _ in figures]
+    return columns
+
+
+def _tile_of(line: Line, figures: list[Line]) -> int | None:
+    """The figure (left to right) that ``line`` sits under alone: it overlaps it and stops short of the others."""
+    for i, figure in enumerate(figures):
+        if (line.x0 < figure.x1 and line.x1 > figure.x0 and (i == 0 or line.x0 > figures[i - 1].x1)
+                and (i == len(figures) - 1 or line.x1 < figures[i + 1].x0)):
+            return i
+    return None
 
 
 # Side headings: a narrow left column of a few short lines, each group level with the first line of the text
@@ -535,6 +657,11 @@ class _BlockBuilder:
         key = (line.page, line.box)
         return self._same_box.get(key, key)
 
+    @staticmethod
+    def _tile(line: Line) -> tuple[int, int] | None:
+        """(page, number) of the big-number tile holding ``line``, None outside tiles."""
+        return (line.page, line.tile) if line.tile else None
+
     def _large(self, line: Line) -> bool:
         """Whether ``line`` is set clearly larger than the body (a heading's size, or a pull quote's)."""
         return line.kind == "text" and self._heading_level(line) in (1, 2)
@@ -571,6 +698,16 @@ class _BlockBuilder:
                 self.flush()
         if self._suspended is not None and not line.box and not self._suspended_by_quote:
             self._resume()
+        if self._tile(line) or (self._lines and self._tile(self._lines[-1])):
+            # A big-number tile (see _tile_rows): its figure and label are one paragraph, whatever their type, and
+            # nothing before or after it runs into it.
+            if self._lines and self._tile(self._lines[-1]) != self._tile(line):
+                self.flush()
+            if self._tile(line):
+                if not self._lines:
+                    self._kind, self._level = "paragraph", 0
+                self._lines.append(line)
+                return
         if (self._lines and self._suspended is None and self._kind == "paragraph" and self._large(line)
                 and self._box(line) == self._box(self._lines[-1]) and not _ends_sentence(self._lines[-1].text)):
             # Text set large met in the middle of a sentence may be a pull quote set beside a paragraph that
@@ -812,7 +949,9 @@ def _split_footnotes(runs: list[list[Line]], size: float) -> tuple[list[list[Lin
     if not body:
         return runs, []
     floor = max(body)
-    notes = [ln for run in runs for ln in run if ln.kind == "text" and ln.size < size * 0.9 and ln.top >= floor - 1]
+    # (a tile's label in small type under its figure is no footnote)
+    notes = [ln for run in runs for ln in run
+             if ln.kind == "text" and ln.size < size * 0.9 and ln.top >= floor - 1 and not ln.tile]
     if not notes:
         return runs, []
     ids = {id(ln) for ln in notes}

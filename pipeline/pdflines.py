@@ -112,6 +112,9 @@ class Line:
     # Its leading number is drawn inside a small shape of its own (a circle beside a briefing's heading, see
     # pdfshapes.mark_badges): decoration, which a heading leaves out.
     badge: bool = False
+    # The big-number tile the line belongs to (1, 2, ... on its page; see layout._tile_rows), 0 if none: a figure
+    # set large and the label under it, read as one paragraph.
+    tile: int = 0
 
     @property
     def width(self) -> float:

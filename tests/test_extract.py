@@ -708,6 +708,59 @@ def test_chart_labels_with_figures_do_not_split_a_run_of_labels(tmp_path: Path) 
     assert {p.section for p in segment("layout", blocks)} == {"What the review found"}
 
 
+TILES = [("3", ["agencies involved"]), ("14", ["contacts with the", "family"]), ("11 weeks", ["without a home visit"])]
+
+
+@pytest.mark.parametrize("centred", [True, False], ids=["centred", "left-aligned"])
+def test_big_number_tiles_in_a_row_read_each_figure_with_its_label(tmp_path: Path, centred: bool) -> None:
+    # An executive summary sets three figures in large type side by side, each over its label in body type, with
+    # no box around them. Read row by row, every figure came apart from its label ("3 14 11 weeks agencies
+    # involved contacts ..."); read tile by tile, each figure goes with its own label.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "tiles.pdf"
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 780, "Executive summary", 15),
+                (60, 750, "This summary sets out what happened to Child P and what the partnership will do.", 10)])
+    for k, (figure, label) in enumerate(TILES):
+        x = 60 + 170 * k
+        if centred:
+            pdf.setFont("Helvetica-Bold", 30)
+            pdf.drawCentredString(x + 70, 700, figure)
+            pdf.setFont("Helvetica", 10)
+            for n, text in enumerate(label):
+                pdf.drawCentredString(x + 70, 684 - 12 * n, text)
+        else:
+            _draw(pdf, [(x, 700, figure, 30), *((x, 684 - 12 * n, text, 10) for n, text in enumerate(label))])
+    _draw(pdf, [(60, 630, "Despite the number of contacts, no practitioner spoke to Child P on her own.", 10),
+                (60, 600, "What we learned", 15),
+                (60, 580, "Agencies relied on the mother's account of how the injuries happened.", 10)])
+    pdf.save()
+    blocks = extract_pdf(path).blocks
+    texts = [b.text for b in blocks]
+    assert [t for t in texts if t[:1].isdigit()] == ["3 agencies involved", "14 contacts with the family",
+                                                     "11 weeks without a home visit"], texts
+    assert [b.text for b in blocks if b.kind == "heading"] == ["Executive summary", "What we learned"]
+    assert {p.section for p in segment("tiles", blocks)} == {"Executive summary", "What we learned"}
+
+
+def test_big_numbers_over_headings_and_text_are_panels_not_tiles(tmp_path: Path) -> None:
+    # A briefing's numbered panels side by side: "1" in large type, a heading, then a few lines of text. What is
+    # under each number is a heading and its text, not a label: the headings stay sections of their text.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "panels.pdf"
+    pdf = canvas.Canvas(str(path))
+    headings = ["Background", "Why it matters", "What we found", "What next"]
+    for k, heading in enumerate(headings):
+        x, y = 60 + 260 * (k % 2), 760 - 200 * (k // 2)
+        _draw(pdf, [(x, y, str(k + 1), 30), (x, y - 20, heading, 13),
+                    *((x, y - 36 - 12 * n, text, 10) for n, text in enumerate(_column_lines(3, k, per_line=7)))])
+    pdf.save()
+    passages = segment("panels", extract_pdf(path).blocks)
+    assert {p.section for p in passages if p.text[:1].islower()} == set(headings), passages
+
+
 @pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
 def test_a_heading_in_capitals_is_a_section_of_its_own_on_a_real_pdf() -> None:
     document = extract_pdf(SHARED_PDF / "reunification-review-two-column.pdf")
