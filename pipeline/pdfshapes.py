@@ -480,11 +480,14 @@ def mark_badges(lines: list[Line], shapes: list[tuple[float, float, float, float
     >>> [line.badge for line in (circled, typed, banded)]
     [True, False, False]
     """
-    for line in lines:
-        if line.kind != "text" or line.text_x0 is None or not _BADGE_NUMBER.match(line.text):
-            continue
+    numbered = [ln for ln in lines if ln.kind == "text" and ln.text_x0 is not None and _BADGE_NUMBER.match(ln.text)]
+    if not numbered:
+        return
+    most = _BADGE_SIZE * max(ln.size for ln in numbered)
+    small = [s for s in shapes if s[2] - s[0] <= most and s[3] - s[1] <= most]  # a page may hold thousands of shapes
+    for line in numbered:
         height = line.bottom - line.top
-        for x0, top, x1, bottom in shapes:
+        for x0, top, x1, bottom in small:
             if (_BADGE_LEAST * line.size <= x1 - x0 <= _BADGE_SIZE * line.size
                     and _BADGE_LEAST * line.size <= bottom - top <= _BADGE_SIZE * line.size
                     and x0 <= line.x0 + 1 and line.x0 + 0.4 * line.size <= x1 <= line.text_x0 + 1
