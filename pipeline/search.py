@@ -444,6 +444,8 @@ class SearchHit:
     printed_start: int | None = None
     printed_end: int | None = None
     ocr: bool = False
+    # where the words searched for are in ``section`` (a passage is found by its heading's words too)
+    section_highlights: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def snippet(self) -> str:
@@ -457,19 +459,17 @@ class SearchHit:
 
     def render_snippet(self, before: str, after: str, escape=None) -> str:
         """The snippet with ``before``/``after`` around each matched word (e.g. ANSI codes for a terminal)."""
-        escape = escape or (lambda text: text)
-        out, position = [], 0
-        for start, end in self.highlights:
-            out.append(escape(self.snippet_text[position:start]))
-            out.append(before + escape(self.snippet_text[start:end]) + after)
-            position = end
-        out.append(escape(self.snippet_text[position:]))
-        return "".join(out)
+        return _marked(self.snippet_text, self.highlights, before, after, escape)
+
+    def render_section(self, before: str, after: str, escape=None) -> str:
+        """The section heading with ``before``/``after`` around each word searched for ("" without one)."""
+        return _marked(self.section or "", self.section_highlights, before, after, escape)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: every attribute plus ``snippet`` and ``snippet_html``."""
         record = asdict(self)
         record["highlights"] = [list(pair) for pair in self.highlights]
+        record["section_highlights"] = [list(pair) for pair in self.section_highlights]
         record["snippet"] = self.snippet
         record["snippet_html"] = self.snippet_html
         return record
@@ -1538,28 +1538,41 @@ def _stem(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
     return list(con.execute(_STEMS, [words]).fetchone()[0])
 
 
+def _marked(text: str, spans: list[tuple[int, int]], before: str, after: str, escape=None) -> str:
+    """``text`` with ``before``/``after`` around each span, the rest passed through ``escape``."""
+    escape = escape or (lambda part: part)
+    out, position = [], 0
+    for start, end in spans:
+        out.append(escape(text[position:start]))
+        out.append(before + escape(text[start:end]) + after)
+        position = end
+    out.append(escape(text[position:]))
+    return "".join(out)
+
+
 def _add_snippets(
     con: duckdb.DuckDBPyConnection, hits: list[SearchHit], stems: set[str], required: tuple[str, ...]
 ) -> None:
     """Each hit's snippet around its matches: the words searched for (any form) and what it must contain
-    (``ParsedQuery.required``)."""
-    matches_by_hit = []
-    if stems:
-        found = [[(m.span(), _fold(m.group())) for m in _WORD_RE.finditer(hit.text)] for hit in hits]
-        words = sorted({word for matches in found for _, word in matches})
-        stem_of = dict(zip(words, _stem(con, words), strict=True))
-    for index, hit in enumerate(hits):
-        spans = []
-        if stems:
-            spans = [span for span, word in found[index] if stem_of[word] in stems]
+    (``ParsedQuery.required``); and where they are in its section heading, which is searched too."""
+    texts = [text for hit in hits for text in (hit.text, hit.section or "")]
+    found = [[(m.span(), _fold(m.group())) for m in _WORD_RE.finditer(text)] for text in texts] if stems else []
+    words = sorted({word for matches in found for _, word in matches})
+    stem_of = dict(zip(words, _stem(con, words), strict=True)) if words else {}
+
+    def spans_in(index: int) -> list[tuple[int, int]]:
+        spans = [span for span, word in found[index] if stem_of[word] in stems] if stems else []
         for pattern in required:
-            spans.extend(m.span() for m in re.finditer(pattern, hit.text, flags=re.IGNORECASE))
-        matches_by_hit.append(_merge(spans))
-    for hit, spans in zip(hits, matches_by_hit, strict=True):
+            spans.extend(m.span() for m in re.finditer(pattern, texts[index], flags=re.IGNORECASE))
+        return _merge(spans)
+
+    for number, hit in enumerate(hits):
+        spans = spans_in(2 * number)
         if spans:
             hit.snippet_text, hit.highlights = make_snippet(hit.text, spans)
         else:
             hit.snippet_text, hit.highlights = _shorten(hit.evidence or hit.text), []
+        hit.section_highlights = spans_in(2 * number + 1)
 
 
 

@@ -579,6 +579,22 @@ def test_snippets_mark_the_matched_words(db: Path):
     assert "children&#x27;s" in hit.snippet_html
 
 
+def test_words_found_in_a_passages_heading_are_marked_there(tmp_path: Path):
+    # the heading is searched with the passage: a passage found by its heading alone shows why
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Kinship placements", (2, 2), ["The grandparents took the children in within a week."], vector=[1, 0, 0, 0]),
+    ])
+    (hit,) = [hit for hit in search(path, "kinship", limit=50) if hit.review_id == "northmoor-2023-child-e"]
+    assert hit.highlights == [] and hit.render_section("**", "**") == "**Kinship** placements"
+    assert hit.to_dict()["section_highlights"] == [[0, 7]]
+    printed = CliRunner().invoke(search_command, ["kinship", "--db", str(path)])
+    assert "section: **Kinship** placements" in printed.output
+    from pipeline.web import Pages
+
+    page = Pages(path).answer("/?q=kinship").body.decode("utf-8")
+    assert "section: <mark>Kinship</mark> placements" in page
+
+
 def test_a_long_passage_is_cut_around_the_matches():
     text = ("Background words that say little. " * 20) + "The strategy meeting was never held. " + ("Filler. " * 40)
     start = text.index("strategy")

@@ -235,7 +235,7 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
     facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type,
              pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end)]
     if hit.section:
-        facts.append(f"section: {hit.section}")
+        facts.append(f"section: {hit.render_section(*bold)}")
     if getattr(hit, "ocr", False):
         facts.append(OCR_NOTE)
     if hit.themes:

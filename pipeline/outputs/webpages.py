@@ -192,13 +192,15 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
     )
 
 
-def _where(get) -> str:
-    """'Area · 2021 · England · CSPR · p. 4 · section: Findings' for a hit or a passage row."""
+def _where(get, section_html: str = "") -> str:
+    """'Area · 2021 · England · CSPR · p. 4 · section: Findings' for a hit or a passage row (``section_html``:
+    the section already made HTML, with the words searched for marked)."""
     pages = pages_label(get("page_start"), get("page_end"), get("printed_start"), get("printed_end"))
-    parts = [get("area"), get("year"), get("nation"), get("review_type"), pages]
+    parts = [_e(part) for part in (get("area"), get("year"), get("nation"), get("review_type"), pages)
+             if part not in (None, "")]
     if get("section"):
-        parts.append(f"section: {get('section')}")
-    return " · ".join(_e(part) for part in parts if part not in (None, ""))
+        parts.append(f"section: {section_html or _e(get('section'))}")
+    return " · ".join(parts)
 
 
 def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
@@ -261,10 +263,11 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 link = "/passage?" + urlencode({"id": hit.passage_id})
                 ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
                 chips = _theme_chips(hit.themes, names)
+                section = hit.render_section("<mark>", "</mark>", escape=_e) if hit.section else ""
                 parts.append(
                     "<li>"
                     f'<div class="title">{_e(hit.title or hit.review_id)}</div>'
-                    f'<div class="meta">{_where(lambda key, hit=hit: getattr(hit, key))}</div>'
+                    f'<div class="meta">{_where(lambda key, hit=hit: getattr(hit, key), section)}</div>'
                     f"<blockquote>{hit.snippet_html}</blockquote>{ocr}"
                     + (f'<div class="themes">Themes: {chips}</div>' if chips else "")
                     + f'<div><a href="{_e(link)}">Read the whole passage, in its place in the review</a></div>'
