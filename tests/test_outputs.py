@@ -599,6 +599,12 @@ def test_report_shows_topics_when_the_topic_tables_exist(db: Path, tmp_path: Pat
     topics = text.split("Topics", 1)[1].split("Limits", 1)[0]
     assert "alcohol_parenting alcohol, parenting 1 80%" in topics and "topics-t1" in topics
     assert "outliers" not in topics and "an older model" not in topics
+    # an area none of whose reviews could be read: no passages to place, said as every other section says it
+    unread = tmp_path / "unread.html"
+    assert run(report_command, ["--area", "Westhaven", "--year", "2022", "--out", str(unread)], copy).exit_code == 0
+    text = " ".join(" ".join(parse(unread)[0].text).split())
+    topics = text.split("Topics", 2)[-1].split("Limits", 1)[0]
+    assert "No review in scope could be read" in topics and "placed none" not in topics
 
 
 def test_report_escapes_text_from_the_documents(db: Path, tmp_path: Path):
@@ -613,7 +619,8 @@ def test_report_escapes_text_from_the_documents(db: Path, tmp_path: Path):
 @pytest.mark.parametrize(("area", "year", "message"), [
     ("Northmor", "2021", "there are no reviews for the area 'Northmor'. Closest area names: " + NORTHMOOR),
     ("Cwm Lwyd", "2020", "Closest area names: " + CWM_LLWYD),
-    ("Northmoor", "2020", f"{NORTHMOOR} has no reviews from 2020. Years with reviews for {NORTHMOOR}: 2019, 2021."),
+    ("Northmoor", "2020", f"{NORTHMOOR} has no reviews from 2020. Years with reviews for {NORTHMOOR}: 2019, 2021. "
+                          "The nearest are 2019 and 2021."),  # as near as each other: both named
     ("Cwm Llwyd", "2030", "Years with reviews for Cwm Llwyd Regional Safeguarding Board: 2020, 2022. The nearest is "
                           "2022."),
     ("Safeguarding", "2021", "matches several areas"),
@@ -641,6 +648,8 @@ def test_report_for_a_span_of_years(db: Path, tmp_path: Path):
     assert f"Learning from case reviews: {NORTHMOOR}, 2018–2021" in text
     assert "The reviews of this area and these years" in text
     assert "northmoor-2019-child-d" in text and "northmoor-2021-family-k" in text
+    scope = text.split("Reviews in scope", 1)[1]
+    assert scope.index("northmoor-2019-child-d") < scope.index("northmoor-2021-family-k")  # by year
     for years, message in (("2022 to 2024", f"{NORTHMOOR} has no reviews from 2022–2024. Years with reviews for "
                                             f"{NORTHMOOR}: 2019, 2021. The nearest is 2021."),
                            ("2021-2019", "run backwards"), ("last year", "is not a year"),

@@ -65,7 +65,7 @@ _SCOPE_REVIEWS = """
 SELECT review_id, title, review_type, nation, year, published, source, status, error, pages, passages, themes
 FROM v_review_summary
 WHERE area = $area AND year BETWEEN $year_from AND $year_to
-ORDER BY title, review_id"""
+ORDER BY year, title, review_id"""
 # Per theme: reviews and passages carrying it in the area's year and in the whole database. Denominators
 # count reviews whose text was read (they have passages).
 _THEME_COUNTS = """
@@ -256,9 +256,11 @@ def check_year(con: duckdb.DuckDBPyConnection, area: str, year: int | tuple[int,
     years = [row[0] for row in con.execute(_YEARS_OF_AREA, [area]).fetchall()]
     if any(first <= y <= last for y in years):
         return
-    nearest = sorted(years, key=lambda y: (min(abs(y - first), abs(y - last)), -y))[:1]
+    gap = min((min(abs(y - first), abs(y - last)) for y in years), default=None)
+    nearest = [y for y in years if min(abs(y - first), abs(y - last)) == gap]
     listing = ", ".join(map(str, years)) or "none"
-    hint = f" The nearest is {nearest[0]}." if nearest else ""
+    hint = (f" The nearest is {nearest[0]}." if len(nearest) == 1
+            else f" The nearest are {' and '.join(map(str, nearest))}." if nearest else "")
     raise ReportScopeError(
         f"{area} has no reviews from {span_label(first, last)}. Years with reviews for {area}: {listing}.{hint}"
     )
@@ -470,7 +472,7 @@ def render(data: dict[str, Any]) -> str:
         _themes_section(data),
         _findings_section(data["findings"], data["reviews"]),
         _recommendations_section(data["recommendations"], data["reviews"]),
-        _topics_section(data["topics"]),
+        _topics_section(data["topics"], read=int(data["totals"]["area_reviews"])),
         _limits_section(data),
         f'<footer><p>Made by casereview version {_e(data["provenance"]["casereview_version"])} on '
         f"{_e(shown_time(data['provenance']['generated_at']))} from {_e(data['provenance']['database'])}.</p></footer>",
@@ -745,12 +747,13 @@ def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[
     )
 
 
-def _topics_section(topics: dict[str, Any]) -> str:
+def _topics_section(topics: dict[str, Any], read: int = 1) -> str:
     if not topics["available"]:
         return f'<section id="topics"><h2>Topics</h2><p class="empty">{_e(topics["note"])}</p></section>'
     if not topics["rows"]:
-        return ('<section id="topics"><h2>Topics</h2><p class="empty">The topic model placed none of these '
-                "reviews' passages in a topic.</p></section>")
+        said = ("No review in scope could be read, so there is nothing to show here (see Limits below)."
+                if not read else "The topic model placed none of these reviews' passages in a topic.")
+        return f'<section id="topics"><h2>Topics</h2><p class="empty">{_e(said)}</p></section>'
     rows = "".join(
         "<tr>"
         f"<td>{_e(row['label'])}</td>"
