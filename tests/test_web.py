@@ -400,7 +400,12 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert "The reviews (2 reviews: not read" in body and "northmoor-2021-child-m" in body
     assert "westhaven-2022-child-r" in body and "northmoor-2019-child-d" not in body
     _, body, _ = get(site + "/reviews?year=%27%3B%20DROP&area=nowhere")  # values no review has: the whole list
-    assert "The reviews (6 reviews)" in body
+    assert "The reviews (6 reviews)" in body  # ... and says why
+    assert "No review has the area “nowhere”: choose one from the list." in html.unescape(body)
+    assert "No review is from “&#x27;; DROP”: choose a year from the list." in body
+    _, body, _ = get(site + "/reviews?" + urlencode({"area": CWM_LLWYD, "year": "2021"}))  # each has reviews
+    assert "The reviews (0 reviews" in body
+    assert f"No review of {CWM_LLWYD} from 2021 is in the database; years with reviews for it: 2020, 2022." in body
 
     status, body, _ = get(site + "/review?id=northmoor-2019-child-d")
     assert status == 200 and "<h2>Child D: a child safeguarding practice review</h2>" in body

@@ -415,10 +415,24 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
     years = {value: f"{value} ({n})" for kind, value, n in sorted(choices, key=lambda c: str(c[1]), reverse=True)
              if kind == "year"}
     not_read = next((n for kind, _, n in choices if kind == "unread"), 0)
-    area = next((a for a in areas if a.lower() == area.strip().lower()), "") if area.strip() else ""
-    year = year.strip() if year.strip() in years else ""
+    asked_area, asked_year = area.strip(), year.strip()
+    area = next((a for a in areas if a.lower() == asked_area.lower()), "") if asked_area else ""
+    year = asked_year if asked_year in years else ""
+    notes = []
+    if asked_area and not area:
+        notes.append(f"No review has the area “{asked_area}”: choose one from the list.")
+    if asked_year and not year:
+        notes.append(f"No review is from “{asked_year}”: choose a year from the list.")
     rows = con.execute(_REVIEWS, {"area": area or None, "year": int(year) if year else None,
                                   "unread": unread}).fetchall()
+    if not rows and (area or year):
+        within = [value for kind, value, _ in choices if kind == "year"] if not area else sorted(
+            {row[5] for row in con.execute(_REVIEWS, {"area": area, "year": None, "unread": False}).fetchall()
+             if row[5] is not None})
+        notes.append(f"No {'unread ' if unread else ''}review {'of ' + area + ' ' if area else ''}"
+                     f"{'from ' + year + ' ' if year else ''}is in the database"
+                     + (f"; years with reviews{' for it' if area else ''}: {', '.join(map(str, within))}."
+                        if year and within else "."))
     items = []
     for review_id, title, its_area, nation, kind, its_year, status, error, pages, passages, themes in rows:
         link = "/review?" + urlencode({"id": review_id})
@@ -441,10 +455,11 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
     body = (f"<h2>The reviews ({counted(len(rows), 'review')}"
             + (f": {_e(', '.join(narrowed))}; <a href=\"/reviews\">show every review</a>" if narrowed else "")
             + f")</h2>{form}"
-            "<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
+            + "".join(f'<p class="note">{_e(note)}</p>' for note in notes)
+            + "<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
             f"<th>Commonest themes</th></tr>{''.join(items)}</table>"
-            '<p class="muted">Newest first. A review that could not be read says why; `casereview status` in the '
-            "terminal says the same.</p>")
+            '<p class="muted">Newest first. A review that could not be read says why; the command casereview status, '
+            "in a terminal, says the same.</p>")
     return _page("The reviews", body)
 
 
