@@ -346,6 +346,12 @@ SELECT count(*) > 0 FROM passage_embeddings e JOIN passages p ON p.passage_id = 
 _IS_PASSAGE = "SELECT count(*) > 0 FROM passages WHERE passage_id = $1"
 _IS_REVIEW = "SELECT count(*) > 0 FROM reviews WHERE review_id = $1"
 _REVIEW_IDS = "SELECT review_id FROM reviews ORDER BY review_id"
+_UNREAD_WORDS = {"needs_ocr": "no text could be read: it needs OCR", "not read": "its document was never fetched",
+                 "ok": "no passages were found in it"}
+# A review with no passages: whether its document was read, and why not (no row: never fetched).
+_WHY_UNREAD = """
+SELECT coalesce(d.status, 'not read'), d.error FROM reviews r LEFT JOIN documents d USING (review_id)
+WHERE r.review_id = $1 AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"""
 # The model with the most current passages embedded, among those that embedded the wanted passage/review.
 _MODEL_FOR = """
 SELECT e.model FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id
@@ -1695,9 +1701,17 @@ def similar(
         model_row = con.execute(_MODEL_FOR, [wanted]).fetchone()
         if model_row is None:
             what = "passage" if is_passage else "review"
+            unread = None if is_passage else con.execute(_WHY_UNREAD, [wanted]).fetchone()
+            if unread is not None:
+                status, error = unread
+                raise CaseReviewError(
+                    f"the review '{wanted}' has no text to compare: it was not read "
+                    f"({error or _UNREAD_WORDS.get(status, status)}). Fix that, run `casereview run` again, and "
+                    "then it can be compared"
+                )
             raise CaseReviewError(
-                f"the {what} '{wanted}' has no embedding (its text was not read, or it was processed "
-                "without the theme model): run `casereview run` again with the theme model"
+                f"the {what} '{wanted}' has no embedding (it was processed without the theme model): run "
+                "`casereview run` again with the theme model"
             )
         params = {"id": wanted, "model": model_row[0], "limit": limit}
         if is_passage:

@@ -807,8 +807,11 @@ def test_similar_reviews_use_the_mean_of_their_passages(db: Path):
 def test_similar_errors_are_clear(db: Path, bare_db: Path):
     with pytest.raises(CaseReviewError, match="Closest review ids: northmoor-2019-child-d"):
         similar(db, "northmoor-2019-child")
-    with pytest.raises(CaseReviewError, match="has no embedding"):
+    # a review that was not read says why, not that it needs the theme model
+    unread = "'northmoor-2021-child-m' has no text to compare: it was not read"
+    with pytest.raises(CaseReviewError, match=unread) as err:
         similar(db, "northmoor-2021-child-m")
+    assert "theme model" not in str(err.value)
     with pytest.raises(CaseReviewError, match="no passage embeddings"):
         similar(bare_db, "northmoor-2019-child-d-p1")
 
