@@ -70,6 +70,10 @@ _NO_BULLETS = str.maketrans("", "", _BULLET_SHAPES + PRIVATE_BULLETS)
 # not the space after a word.
 _LETTER_BULLET = re.compile(r"([oØ§ü])\s+(?=\S)")
 _LETTER_BULLET_GAP = 0.8
+# A bullet alone before a wide gap, and the widest tab (in font sizes) still set between a bullet and its text: a
+# wider gap is a table's columns, a tick or a key's square in a cell of its own.
+_LONE_BULLETS = frozenset(_BULLET_SHAPES + PRIVATE_BULLETS + "oØ§ü")
+_BULLET_TAB_FONT_SIZES = 6.0
 _LIST_MARKER = re.compile(
     r"^\s*(?:[" + BULLETS + r"]|\(?\d{1,2}(?:\.\d{1,2}){0,2}[.)]?|\(?[a-z]\)|\(?[ivx]{1,4}\))\s+")
 
@@ -550,6 +554,8 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
         cuts = _cell_cuts(textpage, raw_line, start, first, last, size)
     else:
         cuts = []
+    if cuts and _lone_bullet(textpage, raw_line, start, first, cuts[0], size):
+        cuts = cuts[1:]  # a bullet set a wide tab before its text starts the line's text, not a column of its own
     pieces = [first, *cuts, last + 1]
     for a, b in zip(pieces, pieces[1:], strict=False):
         piece = raw_line[a - start : b - start]
@@ -596,6 +602,18 @@ def _split_line(textpage, raw_line: str, start: int, height: float, page_width: 
                 line.text = "•" + line.text[1:]
                 line.text_x0 = text_x0
         yield line
+
+
+def _lone_bullet(textpage, raw_line: str, start: int, first: int, cut: int, size: float) -> bool:
+    """Whether the piece of a line before its first cut (``first`` up to the index ``cut``) is a bullet alone, set
+    a wide tab before the text of its item, no wider than ``_BULLET_TAB_FONT_SIZES``: a disc, a square or another
+    bullet shape, or a letter Word and Wingdings use as one (``_LETTER_BULLET``). A sub-bullet "o" indented to
+    line up with the text of the item above it is set further from its own text than a column gutter is wide; cut
+    there, it became a line of its own, read after its text when set a little larger, and its item ran on into
+    the next."""
+    if raw_line[first - start:cut - start].strip() not in _LONE_BULLETS:
+        return False
+    return tight_box(textpage, cut)[0] - tight_box(textpage, first)[2] <= _BULLET_TAB_FONT_SIZES * size
 
 
 def _piece_size(textpage, first: int, last: int, known: float | None = None) -> float:

@@ -325,6 +325,39 @@ def test_word_second_level_bullets_are_list_items_of_their_own(tmp_path: Path) -
                          "o the letter on its own in running text, one space from the next word, is a word.")
 
 
+@pytest.mark.parametrize("bullet,font", [("o", "Courier"), ("•", "Helvetica")])
+def test_bullets_set_a_wide_tab_before_their_text_start_list_items_in_order(tmp_path: Path, bullet: str,
+                                                                            font: str) -> None:
+    # A sub-bullet indented under the text of the item above sits further from its own text than a column gutter
+    # is wide: the line was cut there, the bullet (a point larger than the text) read after its text, and the
+    # items ran together into one paragraph ("whether ... meeting o how the family's ... o").
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from tests.boxed_pdf import BODY
+
+    item = ParagraphStyle("item", parent=BODY, leftIndent=54, bulletIndent=18, spaceAfter=4, bulletFontName=font,
+                          bulletFontSize=12)
+    wrapped = ("how the family's faith community was involved, and whether the leaders of the mosque were asked "
+               "what they knew of the family")
+    path = tmp_path / "wide-bullets.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("The review looked at how the family's background was understood, including:", BODY),
+        Paragraph("whether an interpreter was offered at each meeting", item, bulletText=bullet),
+        Paragraph(wrapped, item, bulletText=bullet),
+        Paragraph("what the school knew", item, bulletText=bullet),
+        Paragraph("The next section describes the family.", BODY),
+    ])
+    blocks = [(b.kind, b.text) for b in extract_pdf(path).blocks]
+    assert blocks == [
+        ("paragraph", "The review looked at how the family's background was understood, including:"),
+        ("list_item", "• whether an interpreter was offered at each meeting"),
+        ("list_item", f"• {wrapped}"),
+        ("list_item", "• what the school knew"),
+        ("paragraph", "The next section describes the family."),
+    ]
+
+
 def test_a_list_stays_in_one_passage_with_the_sentence_that_introduces_it(tmp_path: Path) -> None:
     # The lead-in joined the first item only: "(c)" went into the passage of the next recommendation, and a
     # bulleted list lost its lead-in after the first bullet.
