@@ -505,14 +505,31 @@ def body_size(pages: Iterable[PageLines]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
+# Gaps after lines that run to their column's right edge needed to measure the line pitch from them alone.
+_PITCH_LINES = 3
+
+
 def _line_pitch(ordered: list[list[list[Line]]], size: float) -> float:
-    """Typical distance between baselines of consecutive body lines."""
-    gaps = []
+    """Typical distance between baselines of consecutive lines of a body paragraph.
+
+    Measured after lines that run to the right edge of their column (within four font sizes, as
+    ``_BlockBuilder._continues`` judges a line short), where the paragraph goes on: after a line that stops short
+    the gap is often a paragraph's. A document of short paragraphs, list items and one-line answers has more
+    paragraph gaps than line gaps, and their median, taken as the pitch, let a paragraph run on into the next
+    whenever its last line was nearly full. Over all gaps when too few lines run to the edge.
+    """
+    gaps, after_full = [], []
     for runs in ordered:
         for run in runs:
+            ends = sorted(ln.x1 for ln in run if ln.kind == "text")
+            right = ends[int(len(ends) * 0.9)] if ends else 0.0
             for a, b in zip(run, run[1:], strict=False):
                 if abs(a.size - size) < 0.6 and abs(b.size - size) < 0.6 and 0 < b.bottom - a.bottom < 3 * size:
                     gaps.append(b.bottom - a.bottom)
+                    if a.x1 >= right - size * 4:
+                        after_full.append(b.bottom - a.bottom)
+    if len(after_full) >= _PITCH_LINES:
+        return statistics.median(after_full)
     return statistics.median(gaps) if gaps else size * 1.2
 
 

@@ -1869,6 +1869,35 @@ def test_a_sentence_wrapped_at_a_number_and_full_stop_is_not_cut_at_it(tmp_path:
     ]
 
 
+def test_a_paragraph_after_a_numbered_list_of_one_line_items_is_a_paragraph_of_its_own(tmp_path: Path) -> None:
+    # A review of short paragraphs and one-line list items has more gaps between paragraphs than between lines,
+    # and the line pitch was their median: the paragraph gap. The last item ("3) ... in spring?") ran to the
+    # margin, so nothing told it apart from a wrapped line, and the paragraph after the list joined it.
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate
+
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=11, leading=15, spaceAfter=9)
+    intro = ("This learning review was carried out by the child protection committee after serious harm to a girl "
+             "of four in her home. It followed the national guidance for learning reviews and was completed by two "
+             "independent reviewers with a panel of local managers.")
+    questions = ["How well did services understand the child's daily life?",
+                 "Was the lead professional role used well?",
+                 "What was the impact of the family's move between two local authority areas in spring?"]
+    after = ("The review did not consider the criminal investigation, which was the responsibility of the police "
+             "and the prosecution service.")
+    short = ["The reviewers met the practitioners who knew the child best.",
+             "They also spoke to the child's aunt, who now cares for her.", "The aunt read a draft of this report."]
+    path = tmp_path / "numbered.pdf"
+    SimpleDocTemplate(str(path)).build(
+        [Paragraph(intro, body), Paragraph("The committee asked the reviewers to answer three questions:", body),
+         ListFlowable([ListItem(Paragraph(q, body)) for q in questions], bulletType="1", bulletFormat="%s)",
+                      leftIndent=22),
+         Paragraph(after, body)] + [Paragraph(text, body) for text in short])
+    texts = [b.text for b in extract_pdf(path).blocks]
+    assert texts == [intro, "The committee asked the reviewers to answer three questions:"] + [
+        f"{n}) {q}" for n, q in enumerate(questions, start=1)] + [after] + short
+
+
 def test_a_list_item_keeps_its_lines_over_a_column_break_but_not_the_next_paragraph(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
