@@ -902,7 +902,8 @@ class _BlockBuilder:
     def flush(self) -> None:
         if not self._lines:
             return
-        text = join_lines([ln.text for ln in self._lines], self.vocabulary)
+        kept = self._kept_breaks()
+        text = self._join(self._lines, kept)
         kind, level, styled_level = self._kind, self._level, 0
         if kind == "heading" and not plausible_heading(normalise(text)):
             kind, level, styled_level = "paragraph", 0, level
@@ -914,7 +915,7 @@ class _BlockBuilder:
                 text = text.split(None, 1)[1]  # its number drawn in a circle beside it: decoration, like a bullet
             text = strip_heading_marks(text)
         block = Block(kind, text, self._lines[0].page, self._lines[-1].page, level, box=self._box(self._lines[0]),
-                      styled_level=styled_level, page_breaks=self._page_breaks() if kind != "heading" else ())
+                      styled_level=styled_level, page_breaks=self._page_breaks(kept) if kind != "heading" else ())
         self.blocks.append(block)
         self._lines = []
         self._item_anchor = None
@@ -924,14 +925,35 @@ class _BlockBuilder:
         if self._release_footnotes:
             self.release_footnotes()
 
-    def _page_breaks(self) -> tuple[tuple[int, int], ...]:
+    def _kept_breaks(self) -> frozenset[int]:
+        """The indexes of a paragraph's lines that keep a line of their own in its text (``_broken_on_purpose``):
+        a name, a role and an organisation under a report's date, the lines of an address."""
+        lines = self._lines
+        if self._kind != "paragraph" or len(lines) < 2:
+            return frozenset()
+        return frozenset(k for k in range(1, len(lines))
+                         if _broken_on_purpose(lines[k - 1], lines[k], lines, self.pitch)
+                         and join_lines([lines[k - 1].text, lines[k].text]) == " ".join(
+                             normalise(ln.text).strip() for ln in lines[k - 1:k + 1]))
+
+    def _join(self, lines: list[Line], kept: frozenset[int]) -> str:
+        """The text of a block's first ``lines``: joined as running text, with a line break before each line of
+        ``kept`` (as long as the space it stands for, so the lengths of ``_page_breaks`` hold)."""
+        groups: list[list[str]] = [[]]
+        for k, line in enumerate(lines):
+            if k in kept:
+                groups.append([])
+            groups[-1].append(line.text)
+        return "\n".join(join_lines(group, self.vocabulary) for group in groups)
+
+    def _page_breaks(self, kept: frozenset[int]) -> tuple[tuple[int, int], ...]:
         """Where the block's text moves to a later page: the length of the text of the lines before that page
         (joined as the whole block is), and the page. A hyphenated word broken over the pages makes it a
         character or two long, which no passage boundary (between sentences) is near."""
         breaks = []
         for k in range(1, len(self._lines)):
             if self._lines[k].page != self._lines[k - 1].page:
-                before = join_lines([ln.text for ln in self._lines[:k]], self.vocabulary)
+                before = self._join(self._lines[:k], kept)
                 breaks.append((len(before) + 1, self._lines[k].page))
         return tuple(breaks)
 
@@ -952,6 +974,48 @@ class _BlockBuilder:
         """Footnotes are kept as their own blocks, placed after the paragraph they interrupt."""
         text = join_lines([ln.text for ln in lines], self.vocabulary)
         self.footnotes.append(Block("footnote", text, lines[0].page, lines[-1].page))
+
+
+# How much room a line's first word needs at the end of the line before, over its width estimated from the
+# line's mean character width (with the space before it): letters vary in width, capitals most.
+_WORD_ROOM = 1.3
+
+
+def _column_right(lines: list[Line], line: Line) -> float:
+    """The rightmost end of the lines of a block set in the column of ``line`` (on its page, beside it): a
+    paragraph that runs on into the next column ends its lines further right there."""
+    return max(ln.x1 for ln in lines if ln.page == line.page and ln.x0 < line.x1 and ln.x1 > line.x0)
+
+
+def _broken_on_purpose(line: Line, following: Line, lines: list[Line], pitch: float) -> bool:
+    """Whether the break between two lines of a paragraph (of ``lines``) was made by hand: the next line's first
+    word would have fitted on ``line``, within ``_column_right`` (where the paragraph's lines end furthest right
+    in its column).
+
+    Text flows line by line, and a line is broken only where its next word does not fit, so such a break is a
+    line ended on purpose: the name, role and organisation stacked under a report's date, the lines of an
+    address. Read as running text they made one sentence ("Jane Smith Independent Reviewer Northmoor ...").
+    Only lines set one under the other at the same left edge, the next starting with a capital letter or a figure
+    (not a bracket or a dash, which hand-set lines of running text may start with).
+
+    >>> name = Line("Jane Smith", 72, 125, 500, 511, 11, False, 3)
+    >>> role = Line("Independent Reviewer", 72, 177, 515, 526, 11, False, 3)
+    >>> org = Line("Fenwick and Dale Safeguarding Children Partnership", 72, 331, 530, 541, 11, False, 3)
+    >>> _broken_on_purpose(name, role, [name, role, org], 15), _broken_on_purpose(role, org, [name, role, org], 15)
+    (True, True)
+    >>> wrapped = Line("The panel heard from the family, the school and the practitioners who", 72, 518, 500, 511, 11,
+    ...                False, 3)
+    >>> after = Line("Independent reviewers met later.", 72, 240, 515, 526, 11, False, 3)
+    >>> _broken_on_purpose(wrapped, after, [wrapped, after], 15)
+    False
+    """
+    gap = following.bottom - line.bottom
+    if (line.page != following.page or abs(line.x0 - following.x0) >= 2 or not 0.5 * line.size < gap <= 1.35 * pitch
+            or not (following.text[:1].isupper() or following.text[:1].isdigit())):
+        return False
+    word = following.text.split()[0]
+    per_char = (following.x1 - following.x0) / max(1, len(following.text))
+    return line.x1 + _WORD_ROOM * per_char * (len(word) + 1) + 0.5 * line.size <= _column_right(lines, line)
 
 
 def _split_footnotes(runs: list[list[Line]], size: float) -> tuple[list[list[Line]], list[Line]]:

@@ -1898,6 +1898,31 @@ def test_a_paragraph_after_a_numbered_list_of_one_line_items_is_a_paragraph_of_i
         f"{n}) {q}" for n, q in enumerate(questions, start=1)] + [after] + short
 
 
+def test_a_name_role_and_organisation_stacked_under_the_date_keep_their_lines(tmp_path: Path) -> None:
+    # Short lines set one under another at a report's end ("Jane Okafor" / "Independent Lead Reviewer" / the
+    # partnership) were read as one sentence. The next line's first word would have fitted on each of them, so
+    # each was ended by hand, not by the text's wrapping. Text wrapped in a narrow block (lines starting with
+    # capitals, each well short of the page's margin) still reads as running text.
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    body = ParagraphStyle("body", fontName="Helvetica", fontSize=11, leading=15, spaceAfter=9)
+    line = ParagraphStyle("line", parent=body, spaceAfter=0)
+    narrow = ParagraphStyle("narrow", parent=body, leftIndent=36, rightIndent=72)
+    group = ("The Review Group: Children's Social Care, Fenwick Police, Dale Community Health, Fenwick Education "
+             "Services, Action for Children, Women's Aid, Fenwick Housing and The Children's Reporter.")
+    closing = "The partnership accepts the findings in full and will report on its progress to the public each year."
+    signed = ["Jane Okafor", "Independent Lead Reviewer", "Fenwick and Dale Safeguarding Children Partnership"]
+    path = tmp_path / "signed.pdf"
+    SimpleDocTemplate(str(path)).build(
+        [Paragraph(group, narrow), Paragraph(closing, body), Spacer(1, 20),
+         Paragraph("14 November 2024", ParagraphStyle("right", parent=body, alignment=2))]
+        + [Paragraph(text, line) for text in signed])
+    blocks = extract_pdf(path).blocks
+    assert [b.text for b in blocks] == [group, closing, "14 November 2024", "\n".join(signed)]
+    assert segment("signed", blocks)[-1].text.endswith("\n".join(signed))
+
+
 def test_a_list_item_keeps_its_lines_over_a_column_break_but_not_the_next_paragraph(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
