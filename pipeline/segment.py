@@ -294,9 +294,18 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
     ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
     >>> [p.text.split(BLOCK_SEPARATOR)[-1][:2] for p in _merge_short(pieces)]
     ['4.', '5.']
+
+    Nor does the paragraph after the last of them join its passage (only its own sub-items do):
+
+    >>> pieces, start = [], 0
+    >>> for text in [*texts, "(a) within a month of the move.", "The review did not consider the investigation."]:
+    ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
+    >>> [p.text.split(BLOCK_SEPARATOR)[-1][:6] for p in _merge_short(pieces)]
+    ['4. The', '(a) wi', 'The re']
     """
     merged: list[_Piece] = []
     list_open = False  # the last merged piece ends with a colon, or with an item of the list it opened
+    numbered = False  # ... or with a numbered sentence (``_numbered_sentence``), perhaps followed by its items
     for piece in pieces:
         last = merged[-1] if merged else None
         item = _is_item(piece, list_open)
@@ -310,11 +319,12 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
             and other_language(last.text) == other_language(piece.text)  # nor Welsh the English beside it
             and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind
                  or (item and list_open))
-            and not (_numbered_sentence(last.text.rsplit(BLOCK_SEPARATOR, 1)[-1]) and _numbered_sentence(piece.text))
+            and not (numbered and not item)
             and len(last.text) + len(piece.text) + 1 <= MAX_PASSAGE_CHARS
             and last.start + len(last.text) + len(BLOCK_SEPARATOR) == piece.start
         ):
             list_open = item and (list_open or last.text.rstrip().endswith(":") or _is_item(last))
+            numbered = _numbered_sentence(piece.text) or (numbered and item)
             # The passage keeps the blank line between the two, so its offsets still match the full text.
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
                                 last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box,
@@ -323,6 +333,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
         else:
             merged.append(piece)
             list_open = False
+            numbered = _numbered_sentence(piece.text)
         list_open = list_open or merged[-1].text.rstrip().endswith(":")
     return merged
 

@@ -1893,9 +1893,11 @@ def test_a_paragraph_after_a_numbered_list_of_one_line_items_is_a_paragraph_of_i
          ListFlowable([ListItem(Paragraph(q, body)) for q in questions], bulletType="1", bulletFormat="%s)",
                       leftIndent=22),
          Paragraph(after, body)] + [Paragraph(text, body) for text in short])
-    texts = [b.text for b in extract_pdf(path).blocks]
-    assert texts == [intro, "The committee asked the reviewers to answer three questions:"] + [
+    blocks = extract_pdf(path).blocks
+    assert [b.text for b in blocks] == [intro, "The committee asked the reviewers to answer three questions:"] + [
         f"{n}) {q}" for n, q in enumerate(questions, start=1)] + [after] + short
+    # the last question, a whole numbered sentence, keeps its passage as the others do
+    assert any(p.text == f"3) {questions[2]}" for p in segment("numbered", blocks))
 
 
 def test_a_name_role_and_organisation_stacked_under_the_date_keep_their_lines(tmp_path: Path) -> None:
