@@ -231,6 +231,24 @@ _NUMBERED = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,2}\.?\s+[A-Z]|\d{1,2}[.)]\s+[A-Z
 _MIN_NUMBERED_CHARS = 60
 
 
+# A short labelled line under a numbered recommendation says who leads it or by when ("Lead: Head of
+# Safeguarding", "Timescale: March 2025"): it belongs with the recommendation.
+_LABELLED = re.compile(r"[A-Z][A-Za-z/&' -]{1,30}:\s+\S")
+_LABELLED_CHARS = 120
+
+
+def _labelled(text: str) -> bool:
+    """Whether ``text`` is a short "Label: value" line: a label of a few words, and a value that is no sentence.
+
+    >>> [_labelled(t) for t in ("Lead: Head of Safeguarding", "Target date: March 2025",
+    ...                          "The panel met: the school, the GP and the police attended each time.")]
+    [True, True, False]
+    """
+    text = text.strip()
+    return (len(text) <= _LABELLED_CHARS and BLOCK_SEPARATOR not in text and _LABELLED.match(text) is not None
+            and len(text.split(":", 1)[0].split()) <= 3 and not text.endswith(_ENDS_SENTENCE))
+
+
 def _numbered_sentence(text: str) -> bool:
     """Whether ``text`` is one numbered paragraph ending a sentence.
 
@@ -302,6 +320,14 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
     ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
     >>> [p.text.split(BLOCK_SEPARATOR)[-1][:6] for p in _merge_short(pieces)]
     ['4. The', '(a) wi', 'The re']
+
+    A short labelled line saying who leads a recommendation, or by when, stays with it:
+
+    >>> pieces, start = [], 0
+    >>> for text in [texts[0], "Lead: Head of Safeguarding", "Timescale: March 2025", "The Board will report."]:
+    ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
+    >>> [p.text.split(BLOCK_SEPARATOR)[-1][:6] for p in _merge_short(pieces)]
+    ['Timesc', 'The Bo']
     """
     merged: list[_Piece] = []
     list_open = False  # the last merged piece ends with a colon, or with an item of the list it opened
@@ -319,12 +345,12 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
             and other_language(last.text) == other_language(piece.text)  # nor Welsh the English beside it
             and (len(last.text) < MIN_PASSAGE_CHARS or piece.kind == "list_item" == last.kind
                  or (item and list_open))
-            and not (numbered and not item)
+            and not (numbered and not item and not _labelled(piece.text))
             and len(last.text) + len(piece.text) + 1 <= MAX_PASSAGE_CHARS
             and last.start + len(last.text) + len(BLOCK_SEPARATOR) == piece.start
         ):
             list_open = item and (list_open or last.text.rstrip().endswith(":") or _is_item(last))
-            numbered = _numbered_sentence(piece.text) or (numbered and item)
+            numbered = _numbered_sentence(piece.text) or (numbered and (item or _labelled(piece.text)))
             # The passage keeps the blank line between the two, so its offsets still match the full text.
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
                                 last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box,
