@@ -6,9 +6,10 @@ built pipeline is saved under ``models/spacy-en`` so every run loads the same on
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 from pathlib import Path
+
+from pipeline.settings import imports_refused, models_dir
 
 
 def _import_spacy_without_torch():
@@ -16,23 +17,15 @@ def _import_spacy_without_torch():
 
     That costs about 2.5 s at every start of a command, and nothing here runs spaCy with torch (the pipeline is
     a sentencizer and a lookup table). ``import torch`` is made to fail only while spaCy is imported; torch
-    itself stays importable afterwards for the code that needs it (the torch sentence encoder, BERTopic).
+    itself stays importable afterwards for the code that needs it (the torch sentence encoder).
     """
-    blocking = "torch" not in sys.modules  # already loaded: nothing to save
-    if blocking:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
-    try:
+    with imports_refused("torch"):
         import spacy
-    finally:
-        if blocking:
-            del sys.modules["torch"]
     return spacy
 
 
 spacy = _import_spacy_without_torch()
 from spacy.language import Language  # noqa: E402
-
-from pipeline.settings import models_dir  # noqa: E402
 
 NLP_FOLDER = "spacy-en"
 

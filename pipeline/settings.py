@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.abc import MetaPathFinder
 from pathlib import Path
 
 from pipeline import __version__
@@ -98,3 +102,30 @@ def quiet_third_parties() -> None:
         "TOKENIZERS_PARALLELISM": "false",
     }.items():
         os.environ.setdefault(key, value)
+
+
+@contextmanager
+def imports_refused(*names: str) -> Iterator[None]:
+    """Inside, ``import NAME`` (or of a submodule of it) fails as if NAME were not installed, unless it is imported
+    already; afterwards it imports as usual.
+
+    For libraries that import a heavy optional dependency (torch) whenever it is installed although nothing here
+    uses it through them. The refusal is a finder first in ``sys.meta_path``, not ``None`` in ``sys.modules``:
+    libraries that look for torch in ``sys.modules`` (SciPy does, at import) are not misled.
+    """
+    finder = _RefusedImports(frozenset(names))
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
+class _RefusedImports(MetaPathFinder):
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r} (not imported on purpose)", name=fullname)
+        return None

@@ -13,6 +13,8 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -213,6 +215,17 @@ def test_a_label_names_what_a_topic_is_about_before_everyday_words():
 def test_default_min_topic_size_grows_with_the_corpus():
     assert default_min_topic_size(40) == 5
     assert default_min_topic_size(1000) == 20
+
+
+def test_bertopic_is_imported_without_torch_which_stays_importable(tmp_path: Path):
+    # torch, transformers and sentence-transformers cost about 350 MB and are not used by the topics
+    script = ("import sys; from pipeline.topics import _bertopic; _bertopic(); "
+              "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules)); "
+              "import torch; print('torch', bool(torch.__version__))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["[]", "torch True"]
 
 
 def test_too_few_passages_gives_a_clear_message(tmp_path: Path):
