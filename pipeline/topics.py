@@ -18,12 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 import warnings
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
@@ -461,7 +463,7 @@ def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, redu
     """A BERTopic model with the project's settings; ``reducer`` (default: a new seeded UMAP) reduces the
     embeddings before clustering."""
     from hdbscan import HDBSCAN
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     bertopic = _bertopic()
     umap_model = reducer if reducer is not None else _new_reducer(settings)
@@ -471,8 +473,8 @@ def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, redu
     # way). On 20,000 passages: 350 MB instead of 1.2 GB for the process and its workers, and 4 s instead of 26.
     cluster_model = HDBSCAN(min_cluster_size=settings.min_topic_size, metric="euclidean",
                             cluster_selection_method=selection, prediction_data=False, core_dist_n_jobs=1)
-    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),
-                                 ngram_range=settings.ngram_range, token_pattern=_TOKEN_PATTERN)
+    vectorizer = _streaming_count_vectorizer()(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),
+                                               ngram_range=settings.ngram_range, token_pattern=_TOKEN_PATTERN)
     # language=None: with "english" BERTopic deletes every character but A-Z, 0-9 and spaces before counting
     # words, so "they're" became the term "theyre" and "post-reunification" "postreunification". The
     # vectorizer's own word pattern splits words at punctuation instead. (No embedding model is chosen by
@@ -481,6 +483,42 @@ def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, redu
     return bertopic.BERTopic(embedding_model=None, language=None, umap_model=umap_model, hdbscan_model=cluster_model,
                              vectorizer_model=vectorizer, ctfidf_model=ctfidf, top_n_words=TOP_TERMS,
                              calculate_probabilities=False, verbose=False)
+
+
+@cache
+def _streaming_count_vectorizer() -> type:
+    """scikit-learn's CountVectorizer, but its word analyzer yields a document's terms one at a time.
+
+    BERTopic counts the terms of each topic in one document, all the topic's passages joined. The stock analyzer
+    makes lists of that document's words and two-word phrases first: about 4 KB a passage, so for a topic (or the
+    outliers) of 100,000 passages some 400 MB, where counting them as they come needs memory for the distinct
+    terms only. The terms come in the stock analyzer's order (the words, then the two-word phrases), which decides
+    how the counts are stored, so the counts, the c-TF-IDF weights and the saved model are the same. Its settings
+    are the stock ones: a saved model loads with a plain CountVectorizer.
+    """
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    class StreamingCountVectorizer(CountVectorizer):
+        def build_analyzer(self) -> Callable[[str], Iterator[str]]:
+            preprocess = self.build_preprocessor()
+            stop_words = self.get_stop_words() or frozenset()
+            self._check_stop_words_consistency(stop_words, preprocess, self.build_tokenizer())
+            pattern = re.compile(self.token_pattern)
+            min_n, max_n = self.ngram_range
+
+            def terms(doc: str) -> Iterator[str]:
+                text = preprocess(self.decode(doc))
+                for n in range(min_n, max_n + 1):
+                    window: deque[str] = deque(maxlen=n)
+                    for match in pattern.finditer(text):
+                        word = match.group(pattern.groups)  # the one group if the pattern has one, as findall
+                        if word not in stop_words:
+                            window.append(word)
+                            if len(window) == n:
+                                yield " ".join(window)
+            return terms
+
+    return StreamingCountVectorizer
 
 
 def _bertopic() -> ModuleType:

@@ -217,6 +217,25 @@ def test_default_min_topic_size_grows_with_the_corpus():
     assert default_min_topic_size(1000) == 20
 
 
+def test_topic_terms_are_counted_as_they_come_with_the_stock_vectorizers_counts():
+    # BERTopic counts each topic's terms in one document (its passages joined): the project's vectorizer yields
+    # the terms one at a time instead of listing them first, and must give the same terms, counts and storage.
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    rng = np.random.default_rng(3)
+    topic_documents = [" ".join(passage_text(subject, rng) for _ in range(30)) for subject in SUBJECTS]
+    settings = {"stop_words": sorted(ENGLISH_STOP_WORDS | set(topics_module.BOILERPLATE_WORDS)),
+                "ngram_range": (1, 2), "token_pattern": topics_module._TOKEN_PATTERN}
+    stock, streamed = CountVectorizer(**settings), topics_module._streaming_count_vectorizer()(**settings)
+    assert [list(streamed.build_analyzer()(doc)) for doc in topic_documents] == [
+        stock.build_analyzer()(doc) for doc in topic_documents]
+    expected, counted = stock.fit_transform(topic_documents), streamed.fit_transform(topic_documents)
+    assert streamed.vocabulary_ == stock.vocabulary_
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(counted, part), getattr(expected, part))
+    assert streamed.get_params() == stock.get_params()  # a saved model loads with the stock vectorizer
+
+
 def test_bertopic_is_imported_without_torch_which_stays_importable(tmp_path: Path):
     # torch, transformers and sentence-transformers cost about 350 MB and are not used by the topics
     script = ("import sys; from pipeline.topics import _bertopic; _bertopic(); "
