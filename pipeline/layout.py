@@ -350,6 +350,8 @@ def _tile_rows(lines: list[Line]) -> list[list[Line]]:
     >>> [[(ln.text, ln.tile) for ln in row] for row in _tile_rows(lines)]  # doctest: +NORMALIZE_WHITESPACE
     [[('3', 1), ('agencies involved', 1), ('14', 2), ('contacts with the', 2), ('family', 2)]]
     """
+    for line in lines:  # found afresh each time the page is ordered
+        line.tile = 0
     if sum(_figure(ln) for ln in lines) < 2:
         return []
     rows = rows_of(lines)

@@ -291,7 +291,8 @@ JOIN passages s ON s.passage_id = d.passage_id
 WHERE {conditions}"""
 _COUNT_BM25 = """
 WITH scored AS (
-    SELECT passage_id, review_id, text, fts_main_passages.match_bm25(passage_id, $query) AS score FROM passages
+    SELECT passage_id, review_id, section, text, fts_main_passages.match_bm25(passage_id, $query) AS score
+    FROM passages
 )
 SELECT count(*), count(DISTINCT s.review_id)
 FROM scored s {joins}
@@ -346,8 +347,9 @@ SELECT count(*) > 0 FROM passage_embeddings e JOIN passages p ON p.passage_id = 
 _IS_PASSAGE = "SELECT count(*) > 0 FROM passages WHERE passage_id = $1"
 _IS_REVIEW = "SELECT count(*) > 0 FROM reviews WHERE review_id = $1"
 _REVIEW_IDS = "SELECT review_id FROM reviews ORDER BY review_id"
-_UNREAD_WORDS = {"needs_ocr": "no text could be read: it needs OCR", "not read": "its document was never fetched",
-                 "ok": "no passages were found in it"}
+_UNREAD_WORDS = {"needs_ocr": "it was not read: no text could be read, it needs OCR",
+                 "not read": "it was not read: its document was never fetched",
+                 "ok": "it was read, but no passages were found in it"}
 # A review with no passages: whether its document was read, and why not (no row: never fetched).
 _WHY_UNREAD = """
 SELECT coalesce(d.status, 'not read'), d.error FROM reviews r LEFT JOIN documents d USING (review_id)
@@ -542,10 +544,16 @@ class ParsedQuery:
     sections: tuple[str, ...] = ()  # the numbers of the sections named ("47")
 
     @property
+    def typed(self) -> list[str]:
+        """The words as typed (folded to lower case, in order, quotes ignored), without the forms added to them."""
+        return [_fold(word) for word in _WORD_RE.findall(self.text.replace('"', " "))]
+
+    @property
     def required(self) -> tuple[str, ...]:
-        """What each passage found must contain, as regular expressions (case aside) that Python and DuckDB
-        (RE2) read alike: each phrase as written, and each section in any form."""
-        return (*(r"\s+".join(re.escape(part) for part in phrase.split()) for phrase in self.phrases),
+        """What each passage found must contain, in its text or its heading, as regular expressions (case aside)
+        that Python and DuckDB (RE2) read alike: each phrase as written, and each section in any form. White
+        space is spelt out (``_SPACE``): each reads ``\\s`` differently beyond ASCII."""
+        return (*(_SPACE.join(re.escape(part) for part in phrase.split()) for phrase in self.phrases),
                 *(_SECTION_PATTERN.format(number=number) for number in self.sections))
 
 
@@ -708,20 +716,25 @@ def total_note(result: SearchResult, query: str | None) -> str:
     if not result.more or result.total is None:
         return ""
     note = f"In all, {counted(result.total, 'passage')} in {counted(result.total_reviews or 0, 'review')} match"
-    return note + how_they_match(query) + "."
+    return note + how_they_match(query, result.also) + "."
 
 
-def how_they_match(query: str | None) -> str:
-    """What the count of a search's matches counts, when the query could be misread: several words (any one
-    will do), or words beside a phrase or a section (which every passage found holds; the words only rank).
+def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) -> str:
+    """What the count of a search's matches counts, when the query could be misread: several words searched (any
+    one will do, the other forms searched for them, ``also``, included), or words beside a phrase or a section
+    (which every passage found holds; the words only rank). Filler words, which are not searched, do not count.
 
     >>> how_they_match("school nurse")
     ' (a passage needs only one of the words: put them in double quotes to find them together, as a phrase)'
+    >>> how_they_match("childcare", ("child care",))[:70]
+    ' (a passage needs only one of the words searched, "childcare", "child"'
     >>> how_they_match('s47 "strategy meeting" police')
     ' (each holds "strategy meeting" and section 47; the other words only put those holding them first)'
-    >>> how_they_match("section 47"), how_they_match('"seen alone"')
-    ('', '')
+    >>> how_they_match("section 47", ("s47",)), how_they_match('"seen alone"'), how_they_match("the school")
+    ('', '', '')
     """
+    from pipeline.store import SEARCH_STOPWORDS
+
     try:
         parsed = parse_query(query)
     except CaseReviewError:
@@ -729,13 +742,22 @@ def how_they_match(query: str | None) -> str:
     if parsed is None:
         return ""
     fixed = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
-    fixed |= {"section", "sections", "s", "ss", *parsed.sections, *(f"s{number}" for number in parsed.sections)}
-    typed = {_fold(word) for word in _WORD_RE.findall(parsed.text.replace('"', " "))}
-    free = typed - fixed
+    fixed |= {*_SECTION_WORDS, *parsed.sections, *(f"s{number}" for number in parsed.sections)}
+    fixed |= set(SEARCH_STOPWORDS)
+    typed = [word for word in dict.fromkeys(parsed.typed) if word not in fixed]
+    added = [word for form in also for word in dict.fromkeys(_WORD_RE.findall(_fold(form)))
+             if word not in fixed and word not in typed]
+    searched = list(dict.fromkeys([*typed, *added]))
     if not parsed.required:
-        return (" (a passage needs only one of the words: put them in double quotes to find them together, "
-                "as a phrase)") if len(typed) > 1 else ""
-    if not free:
+        if len(searched) < 2:
+            return ""
+        if not added:
+            return (" (a passage needs only one of the words: put them in double quotes to find them together, "
+                    "as a phrase)")
+        named = ", ".join(f'"{word}"' for word in searched[:-1]) + f' or "{searched[-1]}"'
+        return (f" (a passage needs only one of the words searched, {named}: put words in double quotes to find "
+                "them together, as a phrase)")
+    if not searched:
         return ""
     held = [f'"{phrase}"' for phrase in parsed.phrases] + [f"section {number}" for number in parsed.sections]
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
@@ -891,7 +913,7 @@ class Searcher:
         """The words typed in the search that no passage uses in any form, each with up to three spellings
         the passages do use. A word found through another form searched too ("childcare" as "child care",
         "s47" as "section 47") is not missing; common words, which the index leaves out, are never missing."""
-        typed = list(dict.fromkeys(_fold(w) for w in _WORD_RE.findall(parsed.text.replace('"', " "))))
+        typed = list(dict.fromkeys(parsed.typed))
         covered = {re.sub(r"[^a-z0-9]", "", _fold(form)) for form in parsed.also}
         try:
             rows = self.con.execute(_WORD_INFO, [typed]).fetchall()
@@ -941,7 +963,8 @@ class Searcher:
             if not required:  # only the passages shown are looked up
                 return _hits(self.con, ranked[offset:limit], "bm25", None)
             hits = _hits(self.con, ranked, "bm25", None)
-            hits = [hit for hit in hits if all(re.search(r, hit.text, re.IGNORECASE) for r in required)]
+            hits = [hit for hit in hits if all(re.search(r, _searched_text(hit.section, hit.text), re.IGNORECASE)
+                                               for r in required)]
             if len(hits) >= limit or len(ranked) < depth:
                 return hits[offset:limit]
             depth *= PHRASE_DEPTH
@@ -984,7 +1007,7 @@ class Searcher:
         words alone would match passages that merely use them."""
         query_words = [_fold(word) for word in parsed.words if word.isalpha()]
         # pairs of words written next to each other in the query (not the forms added to it)
-        typed = [_fold(word) for word in _WORD_RE.findall(parsed.text.replace('"', " "))]
+        typed = parsed.typed
         adjacent = [(a, b) for a, b in itertools.pairwise(typed) if a.isalpha() and b.isalpha()]
         pairs = [a + b for a, b in adjacent]
         try:
@@ -1174,7 +1197,15 @@ def _required_params(parsed: ParsedQuery) -> dict[str, str]:
 
 
 def _required_conditions(required: dict[str, str]) -> str:
-    return " AND ".join(f"regexp_matches(s.text, ${name}, 'i')" for name in required)
+    """SQL that keeps the passages (``s``) holding all of ``required`` in their heading or text, as
+    ``_searched_text`` joins them."""
+    return " AND ".join(f"regexp_matches(coalesce(s.section, '') || chr(10) || s.text, ${name}, 'i')"
+                        for name in required)
+
+
+def _searched_text(section: str | None, text: str) -> str:
+    """A passage's heading and text as the search reads them for what it must contain (the index holds both)."""
+    return f"{section or ''}\n{text}"
 
 
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
@@ -1432,7 +1463,9 @@ def _holds(words: list[str], part: tuple[str, ...]) -> bool:
 _SHORT_SECTION = re.compile(r"[sS](\d{1,3})")
 # A statutory section in any of the forms reviews write it: "s47", "s.47", "s 47", "S47", "section 47",
 # "sections 47" (read by Python and by DuckDB's RE2 alike; case is ignored by both callers).
-_SECTION_PATTERN = r"\b(?:sections?|ss?)\.?\s*{number}\b"
+_SPACE = "[ \t\n\r\f]+"
+_SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's number follows
+_SECTION_PATTERN = r"\b(?:sections?|ss?)\.?[ \t\n\r\f]*{number}\b"
 # A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.
 _SECTION_PHRASE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
 
@@ -1464,11 +1497,11 @@ def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, 
             added += ["section", short.group(1)]
             shown.append(f"section {short.group(1)}")
             sections.append(short.group(1))
-        elif word.isdigit() and len(word) <= 3 and before in ("section", "sections"):
+        elif word.isdigit() and len(word) <= 3 and before in _SECTION_WORDS[:2]:
             added.append(f"s{word}")
             shown.append(f"s{word}")
             sections.append(word)
-        elif word.isdigit() and len(word) <= 3 and before in ("s", "ss"):
+        elif word.isdigit() and len(word) <= 3 and before in _SECTION_WORDS[2:]:
             added += [f"s{word}", "section"]
             shown += [f"s{word}", f"section {word}"]
             sections.append(word)
@@ -1704,10 +1737,10 @@ def similar(
             unread = None if is_passage else con.execute(_WHY_UNREAD, [wanted]).fetchone()
             if unread is not None:
                 status, error = unread
+                why = f"it was not read ({error})" if error else _UNREAD_WORDS.get(status, status)
                 raise CaseReviewError(
-                    f"the review '{wanted}' has no text to compare: it was not read "
-                    f"({error or _UNREAD_WORDS.get(status, status)}). Fix that, run `casereview run` again, and "
-                    "then it can be compared"
+                    f"the review '{wanted}' has no text to compare: {why}. Once that is put right and "
+                    "`casereview run` has read it, it can be compared"
                 )
             raise CaseReviewError(
                 f"the {what} '{wanted}' has no embedding (it was processed without the theme model): run "

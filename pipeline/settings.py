@@ -126,6 +126,7 @@ class _RefusedImports(MetaPathFinder):
         self.names = names
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
-        if fullname.partition(".")[0] in self.names:
+        top = fullname.partition(".")[0]
+        if top in self.names and top not in sys.modules:  # a package imported already is left to import its parts
             raise ModuleNotFoundError(f"No module named {fullname!r} (not imported on purpose)", name=fullname)
         return None

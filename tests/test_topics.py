@@ -247,6 +247,18 @@ def test_bertopic_is_imported_without_torch_which_stays_importable(tmp_path: Pat
     assert result.stdout.split("\n")[:2] == ["[]", "torch True"]
 
 
+def test_a_refused_import_is_refused_only_where_it_is_not_imported_already():
+    import json as already  # imported: its parts still import inside
+
+    from pipeline.settings import imports_refused
+
+    with imports_refused("json", "casereview_no_such_module"):
+        import json.tool  # noqa: F401
+        with pytest.raises(ModuleNotFoundError, match="not imported on purpose"):
+            import casereview_no_such_module  # noqa: F401
+    assert already.tool
+
+
 def test_too_few_passages_gives_a_clear_message(tmp_path: Path):
     db = build_db(tmp_path / "small.duckdb", REVIEWS[:1], per_review=12)
     with pytest.raises(CaseReviewError, match=r"too few passages to find topics \(12\); add more reviews"):

@@ -220,11 +220,15 @@ def _more_hint(limit: int, total: int | None, verb: str) -> str:
 
     >>> _more_hint(20, 120, "shows"), _more_hint(150, 5000, "saves")
     ('--limit 120 shows them all', '--limit 1000 saves up to 1000')
+    >>> _more_hint(1000, 5000, "shows")
+    'add words or filters to narrow the search (1000 is the most --limit shows)'
     """
     from pipeline.search import MAX_LIMIT
 
     if total is not None and limit < total <= MAX_LIMIT:
         return f"--limit {total} {verb} them all"
+    if limit >= MAX_LIMIT:
+        return f"add words or filters to narrow the search ({MAX_LIMIT} is the most --limit {verb})"
     return f"--limit {MAX_LIMIT} {verb} up to {MAX_LIMIT}"
 
 

@@ -125,7 +125,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "rows": len(result.hits),
         "passages_matching": result.total,
         "reviews_matching": result.total_reviews,
-        **({"how_passages_match": how} if (how := how_they_match(searched.get("query")).strip(" ()")) else {}),
+        **({"how_passages_match": how} if (how := how_they_match(searched.get("query"), result.also).strip(" ()"))
+           else {}),
         "sorted_by": ("the strongest evidence first (theme probability)"
                       if result.hits and result.hits[0].score_kind == "theme_probability" else "best match first"),
     }
@@ -164,7 +165,7 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
                   f"{counted(info.get('reviews_matching') or 0, 'review')}")
         if info.get("how_passages_match"):
             shown += f": {info['how_passages_match']}"
-    lines += ["", " ".join([f"{count}, {info['sorted_by']} ({shown}).", *said]), ""]
+    lines += ["", " ".join([f"{count}, {info['sorted_by']}; {shown}.", *said]), ""]
     lines.append("| # | Review | Area | Year | Page | Section | Matched | Themes | Passage id |")
     lines.append("| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |")
     for row in table.itertuples(index=False):

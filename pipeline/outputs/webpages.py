@@ -288,8 +288,8 @@ def _page_links(form: SearchForm, shown: int, more: bool) -> str:
     if more and form.start + shown <= MAX_OFFSET:
         links.append(f'<a href="{_e(form.url(form.start + shown))}" rel="next">Next {form.limit} →</a>')
     elif more:
-        links.append(f'<span class="muted">Passages beyond the first {MAX_OFFSET:,} are not shown here: narrow the '
-                     "search, or save them with casereview search --limit and --out</span>")
+        links.append(f'<span class="muted">Pages go no further than the first {MAX_OFFSET:,} passages or so: add '
+                     "words or filters to narrow the search</span>")
     return f'<p class="pages">{" · ".join(links)}</p>'
 
 
