@@ -584,6 +584,8 @@ class SearchResult:
     unindexed: int = 0  # passages the words were not searched in: the index does not hold them yet
     total: int | None = None  # passages that match in all (``Searcher.count``); None: not counted
     total_reviews: int | None = None  # the reviews they are in
+    # when words and a theme found nothing: the passages the theme and filters alone keep (the words ruled them out)
+    without_words: int | None = None
 
 
 # --------------------------------------------------------------------------- search
@@ -682,6 +684,9 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         else:
             total, total_reviews = len(hits), len({hit.review_id for hit in hits})
         counts = {"total": total, "total_reviews": total_reviews}
+        if not hits and parsed is not None and options.get("theme"):
+            filters = {key: value for key, value in options.items() if key not in ("limit", "offset")}
+            counts["without_words"] = searcher.count(None, **filters)[0]
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],

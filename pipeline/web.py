@@ -190,6 +190,7 @@ class Pages:
         notes = " ".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
                                                 total=result.total, total_note=total_note(result, form.q),
+                                                without_words=result.without_words,
                                                 missing_note=notes, query=query)
 
     def _search(self, form: webpages.SearchForm):

@@ -928,7 +928,17 @@ def test_search_command_errors_exit_2_without_traceback(db: Path):
 
 def test_search_command_says_when_nothing_matches(db: Path):
     result = CliRunner().invoke(search_command, ["trampoline", "--db", str(db)])
-    assert result.exit_code == 0 and "No passages found. Try fewer or different words." in result.output
+    assert result.exit_code == 0
+    assert 'No passages found for "trampoline". Try fewer or different words.' in result.output
+    # words beside a theme that tags passages: it is the words that kept them out, and the message says so
+    tagged = len(search(db, None, theme="voice_of_child", limit=100))
+    worded = CliRunner().invoke(search_command, ["trampoline", "--theme", "voice_of_child", "--db", str(db)])
+    assert (f"No passages found for \"trampoline\" tagged with the theme 'voice_of_child': {tagged} passages are "
+            "tagged with it there, but none of them holds these words.") in worded.output
+    from pipeline.web import Pages
+
+    page = Pages(db).answer("/?q=trampoline&theme=voice_of_child").body.decode("utf-8")
+    assert f"{tagged} passages are tagged with the theme and kept by the filters, but none of them holds" in page
     # with filters, it says which ones kept nothing, and what to try
     filtered = CliRunner().invoke(search_command, ["--theme", "voice_of_child", "--min-score", "1", "--year-from",
                                                    "2030", "--db", str(db)])
@@ -1029,5 +1039,5 @@ def test_section_keeps_passages_under_a_heading_containing_the_text(db: Path):
         search(db, "schools", section="recomendations")
     result = CliRunner().invoke(search_command, ["neglect", "--section", "recommendations", "--db", str(db)])
     assert result.exit_code == 0
-    assert "No passages found under a heading containing 'recommendations'. Try fewer or different words, or " \
-           "another --section." in result.output
+    assert "No passages found for \"neglect\" under a heading containing 'recommendations'. Try fewer or different " \
+           "words, or another --section." in result.output

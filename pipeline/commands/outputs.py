@@ -96,7 +96,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
-    from pipeline.outputs.common import describe_filters, theme_name, theme_names
+    from pipeline.outputs.common import counted, describe_filters, theme_name, theme_names
     from pipeline.search import (
         SCORE_KINDS,
         missing_note,
@@ -138,13 +138,17 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
-        found = "No passages found" + (f" tagged with the theme '{theme}'" if theme else "")
+        found = ("No passages found" + (f" for {quoted_search(query.strip())}" if query and query.strip() else "")
+                 + (f" tagged with the theme '{theme}'" if theme else ""))
         if min_score is not None:
             found += f" at a probability of {min_score:g} or more"
         if section:
             found += f" under a heading containing '{' '.join(section.split())}'"
         if within:
             found += f" in the reviews kept by the filters ({within})"
+        if result.without_words:
+            found += (f": {counted(result.without_words, 'passage')} {'is' if result.without_words == 1 else 'are'} "
+                      "tagged with it there, but none of them holds these words")
         tries = [t for t, given in (("fewer or different words", query and query.strip()),
                                     ("a lower --min-score", min_score is not None),
                                     ("another --section", section),

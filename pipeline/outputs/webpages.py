@@ -211,7 +211,8 @@ def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
 
 def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
                 missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "",
-                more: bool = False, total: int | None = None, total_note: str = "") -> str:
+                more: bool = False, total: int | None = None, total_note: str = "",
+                without_words: int | None = None) -> str:
     """The search page: the form, then the passages found (or the error, or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says."""
     parts = [search_form(form, choices)]
@@ -240,7 +241,9 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                          + (f"All {counted(total, 'passage')} that match are on the earlier pages. " if total else "")
                          + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
         elif not hits:
-            parts.append(f"<h2>No passages found for {_e(what)}</h2><p>Try fewer or other words, another "
+            kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
+                    "theme and kept by the filters, but none of them holds these words. " if without_words else "")
+            parts.append(f"<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer or other words, another "
                          "theme, or wider filters.</p>")
         else:
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
