@@ -322,7 +322,8 @@ class Pages:
             raise
         except CaseReviewError as exc:
             like, note = [], str(exc)
-        return HTTPStatus.OK, webpages.passage_page(view, names, like, note, notes)
+        back = _fields(query).get("back", "")  # the search the passage was found by (its query string)
+        return HTTPStatus.OK, webpages.passage_page(view, names, like, note, notes, back=back)
 
 
 def _as_form(message: str) -> str:

@@ -66,7 +66,7 @@ def page_ids(body: str) -> list[str]:
     """The passage ids the results link to, in order."""
     import re
 
-    return re.findall(r'<li><div class="title">.*?href="/passage\?id=([^"]+)"', body, flags=re.S)
+    return re.findall(r'<li><div class="title">.*?href="/passage\?id=([^"&]+)', body, flags=re.S)
 
 
 def test_the_search_page_offers_the_themes_and_filters_the_database_holds(site: str):
@@ -162,6 +162,10 @@ def test_results_come_a_page_at_a_time(db: Path, monkeypatch: pytest.MonkeyPatch
     assert '<ol class="hits" start="3">' in second
     assert '<a href="/?q=information+school+police&amp;limit=2" rel="prev">← Previous 2</a>' in second
     assert 'rel="next"' not in bodies[-1] and 'rel="prev"' in bodies[-1]
+    # a passage opened from the second page leads back to that page
+    opened = html.unescape(re.search(r'href="(/passage\?[^"]+)"', second).group(1))
+    back = pages.answer(opened).body.decode("utf-8")
+    assert '<a href="/?q=information+school+police&amp;limit=2&amp;start=2">← Back to the results</a>' in back
     # past the last page: said so, with the way back
     beyond = pages.answer("/?" + urlencode({"q": words, "limit": "2", "start": len(every) + 4}))
     text = beyond.body.decode("utf-8")

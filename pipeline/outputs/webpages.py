@@ -263,7 +263,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                              "searched, and where the results came from)</p>")
             parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
             for hit in hits:
-                link = "/passage?" + urlencode({"id": hit.passage_id})
+                link = "/passage?" + urlencode({"id": hit.passage_id, "back": form.url(start).removeprefix("/?")})
                 ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
                 chips = _theme_chips(hit.themes, names)
                 section = hit.render_section("<mark>", "</mark>", escape=_e) if hit.section else ""
@@ -330,12 +330,14 @@ def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView
 
 
 def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[Any] = (),
-                 similar_note: str = "", notes: Sequence[str] = ()) -> str:
+                 similar_note: str = "", notes: Sequence[str] = (), back: str = "") -> str:
     """A passage in its place: the review, page and section; the passages before and after; its themes with
-    the sentences that show them; the passages most like it in other reviews."""
+    the sentences that show them; the passages most like it in other reviews. ``back``: the query string of the
+    search page it was opened from, for a link back to those results."""
     row = view.row
     get = row.get
-    parts = [f'<h2>{_e(get("title") or get("review_id"))}</h2>',
+    parts = [f'<p><a href="/?{_e(back)}">← Back to the results</a></p>' if back else "",
+             f'<h2>{_e(get("title") or get("review_id"))}</h2>',
              f'<p class="meta">{_where(get)} · review id {_e(get("review_id"))} · passage id '
              f'{_e(get("passage_id"))}</p>',
              f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
