@@ -71,7 +71,9 @@ _watchers: dict[int, subprocess.Popen] = {}  # server process id -> its watcher 
 def guard_temporary_server() -> list[int]:
     """Start a watcher for each temporary Prefect server this process started that has none yet; return the
     servers' process ids now watched. Does nothing when the flows talk to a server of their own (none started
-    here), and never stops a run: a watcher that cannot start is only logged."""
+    here), or off POSIX systems, and never stops a run: a watcher that cannot start is only logged."""
+    if os.name != "posix":  # the watcher checks processes by signal 0, which Windows's os.kill would end
+        return []
     try:
         from prefect.server.api.server import SubprocessASGIServer
     except ImportError:  # another Prefect: nothing known to guard
