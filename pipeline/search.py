@@ -659,7 +659,8 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
     for (the other way of writing a statutory section, "section 47" for "s47"; the other way the reviews
     join a compound, "co-sleeping" for "cosleeping"; the abbreviations the reviews define for long forms in
     the query, "MARAC"), and the words of the query that no passage uses, with spellings that passages do
-    use ("safeguarding" for "safegaurding").
+    use ("safeguarding" for "safegaurding"); and how many passages, in how many reviews, match in all.
+    ``offset`` (an option as for ``Searcher.search``) gives a later page of the results.
 
     With ``refresh`` (the default) a search first upgrades an older database and rebuilds a stale search index
     or tables; without it, it only reads (``casereview serve`` does both once, with :func:`prepare_for_reading`,
