@@ -624,12 +624,7 @@ class Fetcher:
 
     def _load_cache(self) -> dict[str, dict[str, str]]:
         if self._cache is None:
-            try:
-                loaded = json.loads(self._cache_path.read_text(encoding="utf-8"))
-                self._cache = loaded if isinstance(loaded, dict) else {}
-            except (OSError, ValueError):
-                # Only an optimisation: a missing or damaged cache means downloading again.
-                self._cache = {}
+            self._cache = _read_cache(self._cache_path)
         return self._cache
 
     def _cache_entry(self, url: str) -> dict[str, str]:
@@ -742,6 +737,7 @@ def blob_path(store_dir: Path, sha: str) -> Path:
     return Path(store_dir) / "blobs" / sha[:2] / sha
 
 
+_CHECKSUM = re.compile(r"[0-9a-f]{64}")  # how the store names a copy: its SHA-256 in hex
 UNUSED_COPY_AGE_S = 24 * 3600  # a copy nothing refers to is deleted once it has not been used for this long
 
 
@@ -761,7 +757,7 @@ def sweep_unused_copies(store_dir: Path, keep: set[str], older_than_s: float = U
     cutoff = time.time() - older_than_s
     deleted = size = 0
     for path in blobs.glob("??/*"):
-        if path.name in keep or not re.fullmatch(r"[0-9a-f]{64}", path.name):
+        if path.name in keep or not _CHECKSUM.fullmatch(path.name):
             continue
         try:
             info = path.stat()
@@ -775,15 +771,20 @@ def sweep_unused_copies(store_dir: Path, keep: set[str], older_than_s: float = U
     return deleted, size
 
 
+def _read_cache(path: Path) -> dict[str, dict[str, str]]:
+    """The conditional-request cache (URL -> its validators and checksum). Only an optimisation: a missing or
+    damaged cache is an empty one, which means downloading again."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
 def _cached_checksums(store_dir: Path) -> set[str]:
     """The checksums the conditional-request cache points to (the bytes a "not modified" answer reuses)."""
-    try:
-        cache = json.loads((store_dir / _CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    if not isinstance(cache, dict):
-        return set()
-    return {entry.get("sha256", "") for entry in cache.values() if isinstance(entry, dict)}
+    return {entry.get("sha256", "") for entry in _read_cache(store_dir / _CACHE_FILE).values()
+            if isinstance(entry, dict)}
 
 
 def remove_copies(store_dir: Path, checksums: list[str]) -> int:
@@ -791,7 +792,7 @@ def remove_copies(store_dir: Path, checksums: list[str]) -> int:
     database); return how many were there. Anything that is not a checksum is ignored."""
     removed = 0
     for sha in checksums:
-        if not re.fullmatch(r"[0-9a-f]{64}", sha or ""):
+        if not _CHECKSUM.fullmatch(sha or ""):
             continue
         path = blob_path(store_dir, sha)
         if path.is_file():

@@ -269,11 +269,9 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     )
 
 
-def _sweep_store(store: Store, store_dir: Path | None) -> tuple[int, int]:
+def _sweep_store(store: Store, store_dir: Path) -> tuple[int, int]:
     """Delete the document store's copies of earlier versions of changed PDFs (``sweep_unused_copies``) after
     a finished run; (copies, bytes). Never fails the run: a store that cannot be swept now is swept later."""
-    if store_dir is None:
-        return 0, 0
     try:
         return sweep_unused_copies(store_dir, store.document_checksums())
     except Exception as exc:  # noqa: BLE001 - tidying up only

@@ -302,7 +302,8 @@ class Pages:
     def passage(self, query: str) -> tuple[HTTPStatus, str]:
         from pipeline.search import similar
 
-        passage_id = _fields(query).get("id", "")
+        fields = _fields(query)
+        passage_id = fields.get("id", "")
         if not passage_id:
             return HTTPStatus.BAD_REQUEST, webpages.message_page(
                 "Which passage?", "Give a passage id: /passage?id=PASSAGE_ID (search results link to them).")
@@ -322,7 +323,7 @@ class Pages:
             raise
         except CaseReviewError as exc:
             like, note = [], str(exc)
-        back = _fields(query).get("back", "")  # the search the passage was found by (its query string)
+        back = fields.get("back", "")  # the search the passage was found by (its query string)
         return HTTPStatus.OK, webpages.passage_page(view, names, like, note, notes, back=back)
 
 

@@ -188,6 +188,15 @@ def ids(hits) -> list[str]:
     return [hit.passage_id for hit in hits]
 
 
+def count_in(path: Path, query: str | None, **filters) -> tuple[int, int]:
+    """``Searcher.count`` on the database at ``path``: (passages, reviews) that match in all."""
+    con = open_database(path)
+    try:
+        return Searcher(con).count(query, **filters)
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------------------- ranking and filters
 
 
@@ -238,22 +247,14 @@ def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
     for query in ("s47", "section 47", "s.47", "S 47", '"s47"', '"section 47"', '"s. 47"'):
         assert set(ids(search(path, query))) == forty_seven, query
     assert ids(search(path, "s20")) == ["northmoor-2023-child-e-p2"]
-    con = open_database(path)
-    try:
-        assert Searcher(con).count("s47") == (2, 1)
-    finally:
-        con.close()
+    assert count_in(path, "s47") == (2, 1)
     # beside other words, the section is still required: the words only rank
     assert set(ids(search(path, "s47 accommodated"))) == forty_seven
     # ... and a heading naming it counts, as the heading's words do
     path2, _ = corpus_with(tmp_path / "headed.duckdb", [
         P("Section 47 enquiries", (2, 2), ["The enquiry was closed within a week."], vector=[1, 0, 0, 0])])
     assert ids(search(path2, "s47 enquiry")) == ["northmoor-2023-child-e-p1"]
-    con = open_database(path2)
-    try:
-        assert Searcher(con).count("s47 enquiry") == (1, 1)
-    finally:
-        con.close()
+    assert count_in(path2, "s47 enquiry") == (1, 1)
     result = CliRunner().invoke(search_command, ["s47", "--db", str(path)])
     assert result.exit_code == 0 and 'for "s47" (also searched as "section 47")' in result.output
     common = search(path, "the s47 discussion")[0]  # a common word in the query is not marked in the snippet

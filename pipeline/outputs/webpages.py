@@ -238,7 +238,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         start = form.start
         if not hits and start and total:
             parts.append(f"<h2>No more passages for {_e(what)}</h2><p>"
-                         + (f"All {counted(total, 'passage')} that match are on the earlier pages. " if total else "")
+                         + f"All {counted(total, 'passage')} that match are on the earlier pages. "
                          + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
         elif not hits:
             kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
@@ -431,7 +431,7 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
     rows = con.execute(_REVIEWS, {"area": area or None, "year": int(year) if year else None,
                                   "unread": unread}).fetchall()
     if not rows and (area or year):
-        within = [value for kind, value, _ in choices if kind == "year"] if not area else sorted(
+        within = sorted(years) if not area else sorted(
             {row[5] for row in con.execute(_REVIEWS, {"area": area, "year": None, "unread": False}).fetchall()
              if row[5] is not None})
         notes.append(f"No {'unread ' if unread else ''}review {'of ' + area + ' ' if area else ''}"
