@@ -24,6 +24,7 @@ import itertools
 import logging
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -769,6 +770,27 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
 
 
+def all_required(query: str | None) -> str:
+    """For a search that found nothing: the phrases and sections it asked every passage to hold, when it asked for
+    more than one (each may be found on its own); "" otherwise.
+
+    >>> all_required("sections 20 and 47")
+    'every passage found must name section 20 and section 47: search for each on its own to find either'
+    >>> all_required('"seen alone" s47'), all_required("s47 drift")
+    ('every passage found must hold "seen alone" and name section 47: search for each on its own to find either', '')
+    """
+    try:
+        parsed = parse_query(query)
+    except CaseReviewError:
+        return ""
+    if parsed is None or len(parsed.phrases) + len(parsed.sections) < 2:
+        return ""
+    held = " and ".join(f'"{phrase}"' for phrase in parsed.phrases)
+    named = " and ".join(f"section {number}" for number in parsed.sections)
+    parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
+    return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
+
+
 def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
     """One line naming the words of a search that no passage uses, with spellings the passages do use ("" when
     there are none).
@@ -1427,7 +1449,8 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             f"the search {text!r} has no words or numbers the index can look for (it holds the reviews' words in "
             "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
         )
-    words, also, sections = _section_forms(words)
+    listed = {number for match in _SECTION_LIST.finditer(text) for number in re.findall(r"\d+", match.group())}
+    words, also, sections = _section_forms(words, listed)
     quoted = [phrase for phrase in phrases if _SECTION_PHRASE.fullmatch(phrase)]
     sections = tuple(dict.fromkeys([*sections, *(_SECTION_PHRASE.fullmatch(p).group(1) for p in quoted)]))
     phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
@@ -1471,16 +1494,24 @@ _SHORT_SECTION = re.compile(r"[sS](\d{1,3})")
 # "sections 47" (read by Python and by DuckDB's RE2 alike; case is ignored by both callers).
 _SPACE = "[ \t\n\r\f]+"
 _SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's number follows
-_SECTION_PATTERN = r"\b(?:sections?|ss?)\.?[ \t\n\r\f]*{number}\b"
+# The number may close a list ("sections 17 and 47", "ss. 17, 20 or 47", "section 20(1) and 47").
+_SECTION_PATTERN = (r"\b(?:sections?|ss?)\.?[ \t\n\r\f]*"
+                    r"(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*(?:,|and|or|&)[ \t\n\r\f]*)*{number}\b")
+# A list of sections in a search ("sections 17 and 47", "s17, s20 & s47"): every number in it is a section.
+_SECTION_LIST = re.compile(r"\b(?:sections?|ss?)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*(?:s\.?\s*)?\d{1,3}\b)+",
+                           re.IGNORECASE)
 # A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.
 _SECTION_PHRASE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
 
 
-def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _section_forms(
+    words: tuple[str, ...], listed: Collection[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Add the other way a statutory section is written: reviews write "section 47", "s47", "s.47" and "s 47"
     for the same enquiry. Returns the words to rank by (the query's, then the added ones), for people each
     added form ("section 47" for "s47", "s47" for "section 47" or "s.47"), and the numbers of the sections
     named, which a passage must name too (in any form: "section" or "47" alone is not section 47).
+    ``listed`` are numbers the search lists after a section ("sections 17 and 47"): sections too.
 
     Examples
     --------
@@ -1492,6 +1523,8 @@ def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, 
     (('s', '47', 's47', 'section'), ('s47', 'section 47'), ('47',))
     >>> _section_forms(("child", "seen"))
     (('child', 'seen'), (), ())
+    >>> _section_forms(("sections", "17", "and", "47"), {"17", "47"})
+    (('sections', '17', 'and', '47', 's17', 's47'), ('s17', 's47'), ('17', '47'))
     """
     added: list[str] = []
     shown: list[str] = []
@@ -1510,6 +1543,10 @@ def _section_forms(words: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, 
         elif word.isdigit() and len(word) <= 3 and before in _SECTION_WORDS[2:]:
             added += [f"s{word}", "section"]
             shown += [f"s{word}", f"section {word}"]
+            sections.append(word)
+        elif word in listed:
+            added.append(f"s{word}")
+            shown.append(f"s{word}")
             sections.append(word)
     have = {word.lower() for word in words}
     new = [word for word in dict.fromkeys(added) if word.lower() not in have]

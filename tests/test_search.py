@@ -261,6 +261,27 @@ def test_numbers_and_ampersands_are_part_of_what_is_searched(tmp_path: Path):
     assert [common.snippet_text[a:b].lower() for a, b in common.highlights] == ["s47", "discussion"]
 
 
+def test_a_list_of_sections_names_each_of_them(tmp_path: Path):
+    # "sections 17 and 47" names section 47 as well as section 17, in a passage and in a search
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["Help under sections 17 and 47 of the Act was considered."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The s47 enquiry found no further concerns."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["Support under s.17, 20(1) or 47 was not offered."], vector=[0, 0, 1, 0]),
+        P("Findings", (5, 5), ["Section 17 and 48 hours later, the family moved."], vector=[0, 0, 0, 1]),
+    ])
+    assert set(ids(search(path, "s47"))) == {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2",
+                                             "northmoor-2023-child-e-p3"}
+    listed = search(path, "s47")
+    first = next(hit for hit in listed if hit.passage_id.endswith("p1"))
+    assert [first.snippet_text[a:b] for a, b in first.highlights] == ["sections 17 and 47"]
+    # every section of a list in the search must be named, as "s17 s47" asks
+    assert set(ids(search(path, "sections 17 and 47"))) == {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p3"}
+    assert set(ids(search(path, "s.17 & s47"))) == {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p3"}
+    assert count_in(path, "section 17, 20 and 47") == (1, 1)
+    result = CliRunner().invoke(search_command, ["sections 20 and 48", "--db", str(path)])
+    assert "must name section 20 and section 48: search for each on its own" in result.output
+
+
 def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path: Path):
     path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["Safeguarding partners did not see the neglect at home."], vector=[1, 0, 0, 0]),

@@ -187,6 +187,12 @@ def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str)
     assert "did you mean &quot;information&quot;?" in body
 
 
+def test_a_search_that_needs_several_sections_or_phrases_says_so_when_it_finds_nothing(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": '"seen alone" s999'}))
+    assert status == 200 and "No passages found" in body
+    assert "Every passage found must hold &quot;seen alone&quot; and name section 999: search for each" in body
+
+
 @pytest.mark.parametrize("query, message", [
     ({"q": "school", "year_from": "twenty"}, "From year: &#x27;twenty&#x27; is not a year"),
     ({"q": "school", "min_score": "2"}, "Lowest theme probability: &#x27;2&#x27; is not a number from 0 to 1"),

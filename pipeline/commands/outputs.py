@@ -99,6 +99,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     from pipeline.outputs.common import counted, describe_filters, theme_name, theme_names
     from pipeline.search import (
         SCORE_KINDS,
+        all_required,
         missing_note,
         quoted_search,
         search_with_forms,
@@ -149,6 +150,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         if result.without_words:
             found += (f": {counted(result.without_words, 'passage')} {'is' if result.without_words == 1 else 'are'} "
                       "tagged with it there, but none of them holds these words")
+        elif all_required(query):
+            found += f" ({all_required(query)})"
         tries = [t for t, given in (("fewer or different words", query and query.strip()),
                                     ("a lower --min-score", min_score is not None),
                                     ("another --section", section),

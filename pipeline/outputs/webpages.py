@@ -27,7 +27,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     shorten,
 )
-from pipeline.search import MAX_OFFSET, quoted_search
+from pipeline.search import MAX_OFFSET, all_required, quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
 FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
@@ -242,7 +242,9 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                          + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
         elif not hits:
             kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
-                    "theme and kept by the filters, but none of them holds these words. " if without_words else "")
+                    "theme and kept by the filters, but none of them holds these words. " if without_words
+                    else f"{all_required(form.q)[:1].upper()}{all_required(form.q)[1:]}. " if all_required(form.q)
+                    else "")
             parts.append(f"<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer or other words, another "
                          "theme, or wider filters.</p>")
         else:
