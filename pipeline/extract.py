@@ -34,7 +34,8 @@ def extract_pdf(path: Path) -> ExtractedDocument:
     printed = printed_numbers(pages)
     infos = [PageInfo(p.number, p.char_count, p.needs_ocr, garbled=p.garbled, drawn=p.drawn,
                       garbled_lines=p.garbled_lines, ocr_lines=p.ocr_lines, ocr=p.ocr,
-                      ocr_confidence=p.ocr_confidence, ocr_tried=p.ocr_tried, printed=printed.get(p.number))
+                      ocr_confidence=p.ocr_confidence, ocr_tried=p.ocr_tried, printed=printed.get(p.number),
+                      turned=p.turned, across_lines=p.across_lines)
              for p in pages]
     blocks = build_blocks(remove_running_lines(pages))
     blocks = restore_paragraph_numbers(blocks, {p.number for p in pages if p.ocr})

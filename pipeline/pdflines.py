@@ -145,6 +145,12 @@ class PageLines:
     # Where the part of the page shown (its crop box) starts within the whole page, turned as the page is
     # shown: (left, top). Our positions are measured from the crop box, pdfplumber's from the whole page.
     origin: tuple[float, float] = (0.0, 0.0)
+    # Degrees (clockwise) the page was turned, beyond its /Rotate, to read its text upright: its text runs sideways
+    # or upside down as the page is shown (see _reading_rotation). Its lines' positions are on the page so turned.
+    turned: int = 0
+    # Lines set at a right angle to the text the page is read by (a note down the margin, a table turned on a
+    # page of upright text): read where they lie, which may be out of place.
+    across_lines: int = 0
     # The page's label in the PDF's own page numbering (/PageLabels: "iii", "12"), "" when it has none.
     label: str = ""
     # Dark shapes painted over text (redactions), (x0, top, x1, bottom): the text under them is not read.
@@ -352,15 +358,28 @@ def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None
             if white_text(obj):
                 white.add(address)
     textpage = page.get_textpage()
-    rotation = page.get_rotation()
-    # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
-    x_origin, y_origin, x_end, y_end = page.get_cropbox()
-    left, bottom, right, top = page.get_mediabox()
-    result.origin = {90: (y_origin - bottom, x_origin - left), 180: (right - x_end, y_origin - bottom),
-                     270: (top - y_end, right - x_end)}.get(rotation, (x_origin - left, top - y_end))
-    set_view(rotation, width, height, x_origin, y_origin)
     try:
         text = textpage.get_text_range()
+        rotation = page.get_rotation()
+        # A page whose text mostly runs sideways or upside down as shown (a landscape table drawn turned on a
+        # portrait page, a landscape page given a /Rotate that turns it away) is read as a reader turns it: the
+        # page is turned in memory (pdfium then orders its text, and renders it, as it reads upright).
+        reading = _reading_rotation(textpage, text, rotation)
+        shown_size = (width, height)
+        if reading != rotation:
+            result.turned = (reading - rotation) % 360
+            page.set_rotation(reading)
+            textpage.close()
+            textpage = page.get_textpage()
+            text, rotation = textpage.get_text_range(), reading
+            width, height = page.get_size()
+            result.width, result.height = width, height
+        # page.get_size() is the size as shown; the characters' boxes come in the page's unturned coordinates
+        x_origin, y_origin, x_end, y_end = page.get_cropbox()
+        left, bottom, right, top = page.get_mediabox()
+        result.origin = {90: (y_origin - bottom, x_origin - left), 180: (right - x_end, y_origin - bottom),
+                         270: (top - y_end, right - x_end)}.get(rotation, (x_origin - left, top - y_end))
+        set_view(rotation, width, height, x_origin, y_origin)
         # a page painted over with thousands of shapes is a map or a chart: only its annotations are checked
         covers = (painted_over if len(painted_over) <= MAX_BOX_PATHS else []) + (
             covering_annotations(page) if annotation_covers is None else annotation_covers)
@@ -378,6 +397,10 @@ def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None
         if not result.garbled:
             lines = _lines_from_text(textpage, text, width, height, number)
             result.lines = _drop_lone_marks(_drop_slanted(_drop_unseen(list(lines), width, height)))
+            direction = (360 - rotation) % 360  # the way the page's text runs (pdfium's angle) as it is read
+            if result.turned:
+                _place_folio(result, shown_size, direction)
+            result.across_lines = sum(_quarter(line.angle) != direction for line in result.lines)
             if result.lines and len(paths) <= MAX_BOX_PATHS:
                 shapes = visible_shapes(paths, height)
                 find_boxes(result.lines, shapes, width, height)  # numbers Line.box
@@ -389,6 +412,82 @@ def _read_page(page: pdfium.PdfPage, number: int, annotation_covers: list | None
     # separator, and curves (a logo, a chart's pie) are no rules. A garbled page is not read at all.
     # (pdfplumber reads a turned page as it is shown, as we do.)
     return result, not result.garbled and count_rules(paths) >= TABLE_RULES
+
+
+# Share of a page's text (its characters, on lines set at a right angle) that must run one way for the page to be
+# read turned that way.
+_TURNED_SHARE = 0.5
+
+
+def _reading_rotation(textpage, text: str, shown: int) -> int:
+    """The rotation (clockwise degrees, as /Rotate gives it) at which the page's text reads upright: its /Rotate
+    ``shown``, unless most of its text runs another way on the page as shown.
+
+    A landscape chronology is often drawn turned a quarter turn on a portrait page (the text matrix turned, no
+    /Rotate to say so), and a landscape page is sometimes given a /Rotate that turns its upright text away (or a
+    page is turned upside down by mistake). Read as shown, each of its lines runs down or up the page and the
+    page's lines come out in no order. Each line is judged by the direction of its middle character (pdfium
+    gives it clockwise from the page's x axis) and weighs as many characters as it has; slanted text (a
+    watermark) does not count.
+    """
+    weights: dict[int, int] = {}
+    start = 0
+    for raw_line in text.split("\r\n"):
+        stripped = raw_line.strip()
+        if stripped:
+            first = start + len(raw_line) - len(raw_line.lstrip())
+            angle = _angle(textpage, first + len(stripped) // 2)
+            quarter = _quarter(angle)
+            if abs(angle - round(angle / 90) * 90) <= _SLANT:
+                weights[quarter] = weights.get(quarter, 0) + len(stripped)
+        start += len(raw_line) + 2
+    if not weights:
+        return shown
+    direction = max(weights, key=weights.get)
+    reading = (360 - direction) % 360  # text running at ``direction`` reads upright with the page turned back
+    if reading == shown or weights[direction] <= _TURNED_SHARE * sum(weights.values()):
+        return shown
+    return reading
+
+
+def _place_folio(page: PageLines, shown: tuple[float, float], direction: int) -> None:
+    """On a page read turned (``page.turned``), put the lines set across its text (not running the way
+    ``direction`` says its text runs) that lie in the top or bottom margin of the page as it is shown (size
+    ``shown``) in the top or bottom margin of the page as it is read.
+
+    A designer who pastes a turned table into a portrait page keeps the page's running header and page number
+    upright. Read turned, they would run down the side of the page, where neither a running line nor a page
+    number is looked for, and the header would be read as a paragraph beside the table. Kept in the margin they
+    are in, they are the page's header and footer, as on the pages around it. Other lines set across the page's
+    text stay where they are.
+    """
+    from pipeline.pagenumbers import MARGIN_BAND  # here: pagenumbers reads this module's lines
+
+    width, height = shown
+    band = MARGIN_BAND * height
+    for line in page.lines:
+        if _quarter(line.angle) == direction:
+            continue
+        # the line's box on the page as shown: the page's clockwise turn undone
+        if page.turned == 90:
+            top, bottom, x0, x1 = height - line.x1, height - line.x0, line.top, line.bottom
+        elif page.turned == 270:
+            top, bottom, x0, x1 = line.x0, line.x1, width - line.bottom, width - line.top
+        else:
+            top, bottom, x0, x1 = height - line.bottom, height - line.top, width - line.x1, width - line.x0
+        if bottom <= band or top >= height - band:
+            extent = min(x1 - x0, page.width)
+            line.x0 = min(max(0.0, x0), page.width - extent)
+            line.x1 = line.x0 + extent
+            line.top, line.bottom = (top, bottom) if bottom <= band else (page.height - (height - top),
+                                                                          page.height - (height - bottom))
+            line.angle = direction
+            line.text_x0 = None
+
+
+def _quarter(angle: float) -> int:
+    """``angle`` (degrees) to the nearest right angle, 0-270."""
+    return round(angle / 90) % 4 * 90
 
 
 def _garbled_font_lines(pages: list[PageLines]) -> set[int]:
@@ -834,6 +933,8 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
         for index in page_indexes:
             plumber_page = pdf.pages[index]
             page = pages[index]
+            if page.turned:  # read as it was read by pdfium: turned further than its /Rotate shows it
+                plumber_page = _turned_plumber_page(plumber_page, page.turned)
             # pdfplumber measures from where its media box puts the page (shown turned), our lines from the
             # corner of the crop box
             dx, dy = plumber_page.mediabox[0] + page.origin[0], plumber_page.mediabox[1] + page.origin[1]
@@ -866,6 +967,20 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                          page=page.number, kind="table", cells=tuple(tuple(row) for row in rows),
                          columns=tuple(column.bbox[0] - dx for column in table.columns))
                 )
+
+
+def _turned_plumber_page(plumber_page, turned: int):
+    """A pdfplumber page read turned ``turned`` degrees clockwise beyond its /Rotate: pdfplumber (pdfminer) reads
+    a page as its /Rotate shows it, so a copy of the page's dictionary is given the rotation it is read at."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfplumber.page import Page
+
+    source = plumber_page.page_obj
+    attrs = dict(source.attrs)
+    attrs["Rotate"] = (plumber_page.rotation + turned) % 360
+    page_obj = PDFPage(source.doc, source.pageid, attrs, source.label)
+    return Page(plumber_page.pdf, page_obj, page_number=plumber_page.page_number,
+                initial_doctop=plumber_page.initial_doctop)
 
 
 def _under(obj: dict, shapes: list[tuple[float, float, float, float]]) -> bool:

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 OCR_OFF = "OCR is off (CASEREVIEW_OCR=0, or not installed: run `make install`)"
 
 
+# A page with this many lines set at a right angle to the rest of its text is named in the notes: they are read
+# where they lie, and may come out of order (a vertical label in a margin is one line, and is not named).
+ACROSS_NOTE_LINES = 3
+
 PageBreaks = tuple[tuple[int, int], ...]  # (offset in a text, page): where the text moves to a later page
 
 
@@ -67,6 +71,8 @@ class PageInfo:
     ocr_confidence: float | None = None  # mean OCR word confidence on the page, 0-100
     ocr_tried: bool = False  # OCR looked at it (and, if it is still needs_ocr, found no English text)
     printed: int | None = None  # the number printed on it (pipeline.pagenumbers), None where none is trusted
+    turned: int = 0  # degrees (clockwise) it was turned, beyond how it is shown, to read its text upright
+    across_lines: int = 0  # lines set at a right angle to the rest of its text, read where they lie
 
 
 @dataclass
@@ -157,6 +163,12 @@ language): 2 lines left out.
             sentences.append(f"{_pages(_numbers(lines))} lines in a font whose text is not readable English (a "
                              f"font without a proper character map, or another language): {count} "
                              f"line{'s' if count > 1 else ''} left out")
+        across = [p for p in self.pages if p.across_lines >= ACROSS_NOTE_LINES]
+        if across:
+            count = sum(p.across_lines for p in across)
+            sentences.append(f"{_pages(_numbers(across))} text set at a right angle to the rest of the page (a turned "
+                             f"table or a note down the margin): {count} lines read where they lie, which may be out "
+                             "of order, so check them against the PDF")
         if not sentences:
             return None
         return ". ".join([sentences[0], *(s[0].upper() + s[1:] for s in sentences[1:])]) + "."

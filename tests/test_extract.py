@@ -22,6 +22,7 @@ from pipeline.records import Block
 from pipeline.segment import MAX_PASSAGE_CHARS, full_text, segment, split_sentences
 from pipeline.textcheck import text_quality
 from tests import pullquote_pdf as quote_pdf
+from tests import rotated_pdf
 from tests.boxed_pdf import (
     BANDED_TEXT,
     BOX_TEXT,
@@ -543,6 +544,62 @@ def test_a_ruled_table_on_a_turned_page_keeps_its_rows(tmp_path: Path, turn: int
     blocks = extract_pdf(path).blocks
     assert [b.kind for b in blocks] == ["table", "paragraph"]
     assert blocks[0].text.splitlines() == CHRONOLOGY_READ
+
+
+def _blocks(path: Path) -> list[tuple[str, str, int]]:
+    return [(b.kind, b.text, b.page_start) for b in extract_pdf(path).blocks]
+
+
+@pytest.mark.parametrize("ruled", [False, True], ids=["unruled", "ruled"])
+@pytest.mark.parametrize("how", ["drawn-90", "drawn-270", "rotate-90", "rotate-270", "rotate-180"])
+def test_a_landscape_page_not_stored_upright_reads_as_the_upright_page(tmp_path: Path, how: str, ruled: bool) -> None:
+    # A landscape chronology between portrait pages, its text drawn turned on a portrait page (no /Rotate to say
+    # so), or drawn upright with a /Rotate that turns it away (or upside down, by mistake). Read as shown, each
+    # line ran down the page and the lines came out in no order; a ruled table's cells read backwards. Read as a
+    # reader turns it, it reads as the same page stored upright does: the table a table, and the page's running
+    # header and page number dropped.
+    upright = _blocks(rotated_pdf.write_landscape(tmp_path / "upright.pdf", "upright", ruled=ruled))
+    assert [b[0] for b in upright if b[2] == 2] == ["heading", "paragraph", "table", "paragraph"]
+    assert "\n".join(b[1] for b in upright) == rotated_pdf.truth()
+    document = extract_pdf(rotated_pdf.write_landscape(tmp_path / f"{how}.pdf", how, ruled=ruled))
+    assert [(b.kind, b.text, b.page_start) for b in document.blocks] == upright
+    assert [p.turned for p in document.pages][1] != 0 and document.unread_pages_message() is None
+
+
+@pytest.mark.parametrize("how", ["drawn-90", "drawn-270"])
+def test_a_turned_table_on_a_page_with_an_upright_folio_reads_as_the_upright_page(tmp_path: Path, how: str) -> None:
+    # A landscape table pasted turned into a portrait page whose running header and page number stay upright:
+    # read turned, they lie down the side of the page; kept in the margin they were in, they are still the
+    # page's header (dropped, as on the other pages) and its printed number.
+    upright = _blocks(rotated_pdf.write_landscape(tmp_path / "upright.pdf", "upright"))
+    document = extract_pdf(rotated_pdf.write_landscape(tmp_path / f"{how}.pdf", how, folio="upright"))
+    assert [(b.kind, b.text, b.page_start) for b in document.blocks] == upright
+    assert [p.printed for p in document.pages] == [1, 2, 3]
+
+
+def test_a_small_turned_table_on_an_upright_page_is_read_and_named_in_the_notes(tmp_path: Path) -> None:
+    # Most of the page is upright: it is read upright, and the few lines set across it are read where they lie
+    # (perhaps out of order), which the notes say. An upright document has no such note.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "across.pdf"
+    pdf = canvas.Canvas(str(path))
+    paragraph = _column_lines(12, per_line=9)
+    _draw(pdf, [(60, 760 - 14 * i, line, 10) for i, line in enumerate(paragraph)])
+    pdf.saveState()
+    pdf.translate(540, 120)
+    pdf.rotate(90)
+    rows = [("Date", "Agency"), ("3 March 2022", "Health visiting"), ("2 May 2022", "Police"),
+            ("9 June 2022", "School")]
+    _draw(pdf, [(x, -14 * r, cell, 9) for r, row in enumerate(rows) for x, cell in zip((0, 90), row, strict=True)])
+    pdf.restoreState()
+    pdf.showPage()
+    pdf.save()
+    document = extract_pdf(path)
+    assert document.pages[0].turned == 0 and document.pages[0].across_lines == 4
+    assert all(word in words(full_text(document.blocks)) for word in words(" ".join(paragraph + ["Health visiting"])))
+    assert "page 1 has text set at a right angle to the rest of the page" in document.unread_pages_message()
+    assert extract_pdf(rotated_pdf.write_landscape(tmp_path / "upright.pdf")).unread_pages_message() is None
 
 
 def test_similar_lines_at_the_top_of_one_page_are_not_a_running_header(tmp_path: Path) -> None:
