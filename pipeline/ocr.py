@@ -129,6 +129,24 @@ class OcrLine:
     size: float
 
 
+def _mostly_sideways(lines: list[OcrLine]) -> bool:
+    """Whether most of the letters Tesseract read are in words whose boxes are taller than they are wide: the page
+    was scanned on its side. Tesseract reads text turned one way on its side as it is, word by word, with the
+    words' places on the sideways page, which then read in no order; the page must be turned upright first.
+    (Words of three letters or more count: a short word's box can be taller than it is wide.)"""
+    across = along = 0
+    for line in lines:
+        for word in line.words:
+            if len(word.text) < 3:
+                continue
+            x0, top, x1, bottom = word.box
+            if bottom - top > x1 - x0:
+                across += len(word.text)
+            else:
+                along += len(word.text)
+    return across > along
+
+
 class PageReader:
     """Reads rendered pages with one Tesseract engine, started on first use (about 0.3 s) and kept open.
 
@@ -173,7 +191,8 @@ class PageReader:
         scale = OCR_DPI / 72
         width, height = size
         lines, skew = _recognise(self._engine(), image, scale)
-        if readable_ocr_text(" ".join(w.text for line in lines for w in line.words)):
+        readable = readable_ocr_text(" ".join(w.text for line in lines for w in line.words))
+        if readable and not _mostly_sideways(lines):
             lines, grids = self._tables_read_again(image, lines, skew, scale)
             return OcrPage(lines, 0, (width, height), grids)
         osd = self._engine(osd=True)
@@ -181,6 +200,9 @@ class PageReader:
         found = osd.DetectOrientationScript() or {}
         turn = int(found.get("orient_deg") or 0)
         if turn not in (90, 180, 270) or (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
+            if readable:
+                lines, grids = self._tables_read_again(image, lines, skew, scale)
+                return OcrPage(lines, 0, (width, height), grids)
             return OcrPage(lines, 0, (width, height))
         upright = image.rotate(turn, expand=True)
         turned, skew = _recognise(self._engine(), upright, scale)

@@ -1155,6 +1155,18 @@ def test_a_page_scanned_sideways_or_upside_down_is_turned_and_read(tmp_path: Pat
     assert all(len(t) > 200 for t in numbered)
 
 
+def test_a_landscape_page_scanned_on_its_side_either_way_is_turned_and_read(tmp_path: Path) -> None:
+    # Scanned turned a quarter turn clockwise, Tesseract reads the page's words as they are but places them on
+    # the sideways page, so they came out in no order (F1 0.04) and the page was never turned: it reads as the
+    # same page scanned upright does.
+    source = rotated_pdf.write_landscape(tmp_path / "landscape.pdf")
+    upright = kept_text(extract_pdf(write_scan(source, tmp_path / "upright.pdf", dpi=200, pages=[2])))
+    assert word_order_f1(upright, "\n".join(rotated_pdf.landscape_truth())) > 0.8
+    for turn in (90, 270):
+        document = extract_pdf(write_scan(source, tmp_path / f"turned-{turn}.pdf", dpi=200, pages=[2], turn=turn))
+        assert document.ocr_pages == [1] and word_order_f1(kept_text(document), upright) > 0.98
+
+
 def test_a_scanned_contents_page_is_a_contents_list_not_text(tmp_path: Path) -> None:
     """Tesseract takes the column of page numbers (and the entries' numbers down the margin) for text set
     sideways and reads it as junk, and reads leader dots as stray marks. Read again upright, without the
