@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -86,21 +88,21 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
 
     Example:  casereview run --manifest corpus_manifest/demo.csv
     """
-    from pipeline.flow import RunOptions, run_pipeline
-
     if minutes is not None:  # read by pipeline.isolate, and passed on to the process that reads each document
         os.environ["CASEREVIEW_DOCUMENT_SECONDS"] = f"{minutes * 60:g}"
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")
-    options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
-                         progress=not quiet)
     stops = _Stops()
     try:
+        from pipeline.flow import RunOptions, run_pipeline
+
+        options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
+                             progress=not quiet)
         summary = run_pipeline(manifest_path, options)
     except KeyboardInterrupt:
-        click.echo("\nStopped. The reviews saved before the stop are whole, and nothing is half-written; run the "
-                   "same command again to finish (saved reviews are skipped).", err=True)
-        sys.exit(128 + (stops.signal or 2))  # 130 for Ctrl+C, 143 for SIGTERM, as shells report them
+        _stopped(stops)
     except Exception as exc:
+        if stops.signal is not None:  # what a stop broke (a library stopped while it loaded)
+            _stopped(stops)
         if not _disk_full(exc):
             raise
         raise CaseReviewError(
@@ -111,6 +113,12 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     finally:
         stops.restore()
     click.echo(format_summary(summary, options.db_path))
+
+
+def _stopped(stops: _Stops) -> NoReturn:
+    click.echo("\nStopped. The reviews saved before the stop are whole, and nothing is half-written; run the "
+               "same command again to finish (saved reviews are skipped).", err=True)
+    sys.exit(128 + (stops.signal or signal.SIGINT))  # 130 for Ctrl+C, 143 for SIGTERM, as shells report them
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -138,29 +146,32 @@ def _disk_full(exc: BaseException) -> bool:
 
 
 class _Stops:
-    """While a run goes: a polite request to stop (SIGTERM: `kill`, a scheduler's time-out) is taken as Ctrl+C,
-    so that the run stops the same tidy way, recording itself as interrupted and stopping Prefect's temporary
-    server, instead of leaving both behind. ``signal`` is the one that came (None for Ctrl+C)."""
+    """While a run goes: a polite request to stop (SIGTERM: `kill`, a scheduler's time-out; SIGHUP: the terminal
+    was closed) is taken as Ctrl+C, so that the run stops the same tidy way, recording itself as interrupted and
+    stopping Prefect's temporary server, instead of leaving both behind. ``signal`` is the one that came (None
+    while none has)."""
 
     def __init__(self) -> None:
-        import signal
         import threading
 
         self.signal: int | None = None
-        self._previous = None
-        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
-            self._previous = signal.signal(signal.SIGTERM, self._interrupt)
+        self._previous: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+                if hasattr(signal, name):
+                    number = getattr(signal, name)
+                    self._previous[number] = signal.signal(number, self._interrupt)
 
     def _interrupt(self, signum, frame):
-        self.signal = signum
-        raise KeyboardInterrupt
+        first = self.signal is None
+        self.signal = self.signal or signum
+        if first or signum == signal.SIGINT:  # a second Ctrl+C ends the wait for reviews being written
+            raise KeyboardInterrupt
 
     def restore(self) -> None:
-        import signal
-
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
-            self._previous = None
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous = {}
 
 
 NOT_IN_MANIFEST_SHOWN = 10

@@ -21,6 +21,12 @@ class DatabaseBusy(CaseReviewError):
     """The database is being written (a run, a removal): reading it has to wait a moment."""
 
 
+class RunStopped(BaseException):
+    """The run was told to stop (Ctrl+C, SIGTERM) while this review was being read: the review is neither read
+    nor recorded as failed. A BaseException, as KeyboardInterrupt is, so that no handler of failures takes it
+    for one."""
+
+
 def duration_text(seconds: float) -> str:
     """A time limit as a message gives it: '30 minutes', '90 seconds', '0.5 seconds'.
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline.errors import CaseReviewError, FetchError
+from pipeline.errors import CaseReviewError, FetchError, RunStopped
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sweep_unused_copies
-from pipeline.isolate import read_document
+from pipeline.isolate import allow_reading, read_document, stop_reading
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.ocr import enabled as ocr_enabled
 from pipeline.segment import segment
-from pipeline.server_guard import guard_temporary_server
+from pipeline.server_guard import detach_temporary_server, guard_temporary_server
 from pipeline.settings import store_dir_for
 from pipeline.store import ReviewResult, Store
 
@@ -259,6 +259,8 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     """Run the whole pipeline over a manifest and return the run summary (a dict, see ``Store.finish_run``)."""
     manifest = load_manifest(manifest_path)
     store = Store(options.db_path)
+    allow_reading()  # an earlier run in this process may have been stopped
+    detach_temporary_server()  # Prefect's temporary server is stopped by the run, not by Ctrl+C
     # Expected failures (a missing file, a 404) are reported in the run summary with what to do; Prefect's
     # own log of them would print tracebacks that read like crashes.
     for name in ("prefect.task_runs", "prefect.flow_runs"):
@@ -267,6 +269,25 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     return _pipeline_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=options.workers))(
         manifest, store, options, tagger
     )
+
+
+# How long a stopped run waits for the reviews it was working on: a review being written finishes in well
+# under a second, a document being read is given up at once; only a download may take longer (it is left).
+STOP_WAIT_SECONDS = 15.0
+
+
+def _wait_for_running(futures: list, seconds: float) -> None:
+    """Wait, at most ``seconds`` in all, for the reviews under way to finish or give up, so that the run's record
+    counts every review it saved (a second Ctrl+C ends the wait)."""
+    deadline = time.monotonic() + seconds
+    for future in futures:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        try:
+            future.wait(left)
+        except (RunStopped, Exception):  # noqa: BLE001 - a review given up, or failed: the run stops all the same
+            pass
 
 
 def _sweep_store(store: Store, store_dir: Path) -> tuple[int, int]:
@@ -305,14 +326,16 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
         rebuild_search(store)
     except BaseException:
         # Ctrl+C, a SIGTERM (which Prefect turns into its own exception) or an unexpected error: reviews not
-        # started are not started; those being written finish (each in one transaction, so none is left
-        # half-written) before the run is marked interrupted. The next search rebuilds the index, which then
-        # holds what this run wrote.
+        # started are not started, documents being read are given up (neither saved nor recorded as failed),
+        # and reviews being written finish (each in one transaction, so none is left half-written) before the
+        # run is marked interrupted. The next search rebuilds the index, which then holds what this run wrote.
+        stop_reading()
         for future in futures:
             wrapped = getattr(future, "wrapped_future", None)
             if wrapped is not None:
                 wrapped.cancel()
         try:
+            _wait_for_running(futures, STOP_WAIT_SECONDS)
             run.skips.flush(close=True)
             store.finish_run(run_id, status="interrupted")
         except Exception:  # noqa: BLE001 - the database may be what failed; the next run marks it instead

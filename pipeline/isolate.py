@@ -18,12 +18,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import CaseReviewError, ExtractError, duration_text
+from pipeline.errors import CaseReviewError, ExtractError, RunStopped, duration_text
 from pipeline.extract import extract_pdf
 from pipeline.records import ExtractedDocument
 
@@ -33,6 +35,20 @@ DEFAULT_SECONDS = 1800.0
 MIN_DEFAULT_MEGABYTES = 2048  # the memory cap is half the machine's memory, and never less than this
 _lock = threading.Lock()
 _context: Any = None
+# Set when the run is told to stop: documents being read are given up at once (their reading processes ignore
+# Ctrl+C, which the whole terminal's process group receives, so that only the run decides what it means).
+_stopping = threading.Event()
+POLL_SECONDS = 0.2  # how often a wait for a document looks whether the run is stopping
+
+
+def stop_reading() -> None:
+    """Give up the documents being read (``read_document`` raises ``RunStopped``) and read no more."""
+    _stopping.set()
+
+
+def allow_reading() -> None:
+    """Read documents again (a new run in the same process)."""
+    _stopping.clear()
 
 
 def document_seconds() -> float:
@@ -74,9 +90,13 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
     ------
     ExtractError
         What ``extract_pdf`` raises, and also when reading took too long or the child process died.
+    RunStopped
+        When the run is stopping (``stop_reading``), before or while the document is read.
     RuntimeError
         For any other error in the extractor (a bug), with its type and message.
     """
+    if _stopping.is_set():
+        raise RunStopped(str(path))
     seconds = document_seconds() if seconds is None else seconds
     context = _forkserver()
     if not seconds or context is None:
@@ -95,8 +115,10 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
         return extract_pdf(path)
     send.close()
     try:
-        if not receive.poll(seconds):
+        if not _wait_for(receive, seconds):
             child.kill()
+            if _stopping.is_set():
+                raise RunStopped(str(path))
             raise ExtractError(
                 f"{Path(path).name}: reading the PDF took longer than {duration_text(seconds)} and was stopped (a page "
                 "may be damaged or unusually complex). Open it to check it; if it is a long scan that needs more "
@@ -105,6 +127,8 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
             outcome, value = receive.recv()
         except EOFError:
             child.join(5)
+            if _stopping.is_set():
+                raise RunStopped(str(path)) from None
             raise ExtractError(
                 f"{Path(path).name}: the PDF library stopped while reading it (exit code {child.exitcode}: the file "
                 f"is probably damaged, or needed more memory than {_memory(megabytes)}); replace it with a good "
@@ -115,6 +139,18 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
         if child.is_alive():
             child.kill()
     return _result(path, outcome, value, megabytes)
+
+
+def _wait_for(receive, seconds: float) -> bool:
+    """Wait up to ``seconds`` for the reading process's answer; False when none came, or the run is stopping."""
+    deadline = time.monotonic() + seconds
+    while not _stopping.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if receive.poll(min(POLL_SECONDS, left)):
+            return True
+    return False
 
 
 def _result(path: Path, outcome: str, value: Any, megabytes: int) -> ExtractedDocument:
@@ -132,6 +168,9 @@ def _result(path: Path, outcome: str, value: Any, megabytes: int) -> ExtractedDo
 
 
 def _read_in_child(send, path: str, environment: dict[str, str], megabytes: int = 0) -> None:
+    # Ctrl+C reaches every process of the terminal's group: the run decides whether to give this document up
+    # (and then stops this process), so that a stop is never taken for a PDF that crashed its reader.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
     _limit_this_process(megabytes)

@@ -5,16 +5,24 @@ uvicorn child process of the run, about 200 MB) and stops it as Python exits: af
 plain ``kill``. A run killed outright (``kill -9``, the system's out-of-memory killer) never gets that far, and
 the server used to be left running until someone stopped it by hand. ``guard_temporary_server`` starts a small
 watcher beside the server: once the run is gone, the watcher stops the server and exits; when the server ends
-first (the usual case), the watcher exits with it. The watcher is a child of the run, in its process group, so
-signals sent to the whole run reach it too; it ignores Ctrl+C, which the run handles.
+first (the usual case), the watcher exits with it.
+
+``detach_temporary_server`` starts the server in a session of its own. Ctrl+C in a terminal is sent to every
+process of the run's process group: the server used to stop at once, before the run had recorded itself as
+stopped, and the run then printed pages of connection errors (blaming the network) instead of its own message,
+and exited with 1 instead of 130. Out of the group, the server hears only the run, which stops it as it exits.
+The watcher has a session of its own too, so that whatever ends the run's group (a closed terminal, a kill of
+the whole group) leaves it to stop the server.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import subprocess
 import sys
+import types
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +96,7 @@ def guard_temporary_server() -> list[int]:
                 _watchers[process.pid] = subprocess.Popen(
                     [sys.executable, "-c", WATCHER, str(os.getpid()), str(process.pid)],
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    start_new_session=True,
                 )
             except OSError as exc:
                 log.warning("could not start the watcher that stops Prefect's temporary server if this run is "
@@ -95,3 +104,42 @@ def guard_temporary_server() -> list[int]:
                 continue
         watched.append(process.pid)
     return watched
+
+
+def detach_temporary_server() -> bool:
+    """Have Prefect start its temporary server (``SubprocessASGIServer``) in a session of its own, away from the
+    terminal's Ctrl+C; True when that is arranged. Off POSIX systems, or with a Prefect whose server is started
+    otherwise, nothing changes."""
+    if os.name != "posix":
+        return False
+    try:
+        from prefect.server.api import server as module
+    except ImportError:
+        return False
+    starter = getattr(module, "SubprocessASGIServer", None)
+    start = getattr(starter, "_run_uvicorn_command", None)
+    if start is None or getattr(start, "own_session", False):
+        return start is not None
+    if getattr(module, "subprocess", None) is not subprocess:
+        return False
+
+    def run_in_own_session(self):
+        # Prefect's own command line, started by a Popen that opens a new session: Prefect's module is lent a
+        # copy of ``subprocess`` whose Popen does that, for this call only.
+        module.subprocess = _own_session_subprocess()
+        try:
+            return start(self)
+        finally:
+            module.subprocess = subprocess
+
+    run_in_own_session.own_session = True
+    starter._run_uvicorn_command = run_in_own_session
+    return True
+
+
+def _own_session_subprocess() -> types.ModuleType:
+    """``subprocess`` with every process started in a new session."""
+    shim = types.ModuleType("subprocess")
+    shim.__dict__.update(subprocess.__dict__)
+    shim.Popen = functools.partial(subprocess.Popen, start_new_session=True)
+    return shim

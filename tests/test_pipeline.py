@@ -856,6 +856,59 @@ def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(t
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the server through /proc (Linux)")
+def test_ctrl_c_stops_a_run_tidily_and_blames_no_document(tmp_path: Path) -> None:
+    """Ctrl+C in a terminal reaches every process of the run's group: the run, Prefect's temporary server and
+    the process reading a document. The run must still stop its own way (its message, status 130, no
+    tracebacks), give up the scan it was reading by OCR without recording it as a damaged PDF, and leave
+    nothing running."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    names = ["thornley-2017-child-p", "scanned-review", "harrowden-2015-child-s"]
+    demo = ROOT / "corpus_manifest" / "demo"
+    for name in names:
+        shutil.copy(demo / f"{name}.pdf" if (demo / f"{name}.pdf").exists() else demo / "broken" / f"{name}.pdf",
+                    folder)
+    manifest = folder / "manifest.csv"
+    manifest.write_text("review_id,title,area,nation,review_type,year,source\n" + "".join(
+        f"{name},Review {k},Thornley,England,SCR,2017,{name}.pdf\n" for k, name in enumerate(names)),
+        encoding="utf-8")
+    db = tmp_path / "ctrl-c.duckdb"
+    env = {key: value for key, value in _env(tmp_path).items() if key != "PREFECT_API_URL"}  # its own server
+    process = subprocess.Popen(
+        [*CLI, "run", "--manifest", str(manifest), "--db", str(db), "--quiet", "--workers", "2", "--no-themes"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        _wait_for_a_saved_review(process, db)  # the first review; the scan is being read by OCR (seconds)
+        assert process.poll() is None, "the run finished before it could be stopped"
+        servers = _prefect_servers_of(process.pid)
+        os.killpg(process.pid, signal.SIGINT)  # as Ctrl+C does: the whole group
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 130, stderr
+        assert "Stopped. The reviews saved before the stop are whole" in stderr
+        assert "Traceback" not in stderr and "Unable to connect" not in stderr, stderr
+        left = time.time() + 15
+        while time.time() < left and (_group_alive(process.pid) or any(_running(pid) for pid in servers)):
+            time.sleep(0.2)
+        assert not _group_alive(process.pid), "a process of the stopped run is still running"
+        assert not any(_running(pid) for pid in servers), "Prefect's temporary server outlived the stopped run"
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        statuses = dict(con.execute("SELECT status, count(*) FROM documents GROUP BY 1").fetchall())
+        run = con.execute("SELECT status, reviews_processed, reviews_failed FROM runs").fetchall()
+    finally:
+        con.close()
+    assert "failed" not in statuses, statuses  # the scan given up is not blamed on its PDF
+    assert run == [("interrupted", statuses.get("ok", 0), 0)]  # the run's record counts what it saved
+
+
+@pytest.mark.slow
 def test_run_fetches_over_http_and_records_each_failure(tmp_path: Path) -> None:
     """A manifest of URLs served by a real server on 127.0.0.1: good, flaky, missing and HTML-as-PDF."""
     from tests.http_server import MisbehavingServer
