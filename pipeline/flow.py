@@ -19,7 +19,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline.errors import CaseReviewError, FetchError, RunStopped
+from pipeline.errors import CaseReviewError, FetchError
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sweep_unused_copies
 from pipeline.isolate import allow_reading, read_document, stop_reading
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
@@ -277,17 +277,12 @@ STOP_WAIT_SECONDS = 15.0
 
 
 def _wait_for_running(futures: list, seconds: float) -> None:
-    """Wait, at most ``seconds`` in all, for the reviews under way to finish or give up, so that the run's record
-    counts every review it saved (a second Ctrl+C ends the wait)."""
-    deadline = time.monotonic() + seconds
-    for future in futures:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return
-        try:
-            future.wait(left)
-        except (RunStopped, Exception):  # noqa: BLE001 - a review given up, or failed: the run stops all the same
-            pass
+    """Wait, at most ``seconds``, for the reviews under way to finish or give up, so that the run's record counts
+    every review it saved. What a review ended with is not raised here (a second Ctrl+C ends the wait)."""
+    import concurrent.futures
+
+    running = [f.wrapped_future for f in futures if getattr(f, "wrapped_future", None) is not None]
+    concurrent.futures.wait(running, timeout=seconds)
 
 
 def _sweep_store(store: Store, store_dir: Path) -> tuple[int, int]:
