@@ -548,7 +548,40 @@ def test_report_says_when_a_quoted_tag_is_weak(db: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "probability 44% (model " in html and "under 50%: a weak tag, the model is unsure" in html
-    assert html.count("a weak tag") == html.count("probability 44%")  # only the weak quotes say so
+    assert html.count("a weak tag") == html.count("probability 44% (model")  # only the weak quotes say so
+
+
+def test_report_marks_a_theme_resting_on_few_passages_or_unsure_tags_as_thin_evidence(db: Path, tmp_path: Path):
+    """A theme tagged in one or two passages here, or only in tags under 70%, is not shown as established: the
+    command's summary, the table, the chart and the theme's quotes say so, with what to do; a theme with three
+    passages, one of them 70% or more, is not marked."""
+    out = tmp_path / "r.html"
+    result = run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    assert "2 themes found (2 on thin evidence, marked *: Information sharing; Parental difficulties)." \
+        in " ".join(result.output.split())
+    page, source = parse(out)
+    text = " ".join(" ".join(page.text).split())
+    assert "Strongest evidence" not in text
+    table = text.partition("against all reviews")[2].partition("The passages behind each theme")[0]
+    assert "Information sharing thin evidence: 1 passage, probability 74%: read it before counting it 1 of 1" in table
+    assert "Parental difficulties thin evidence: 2 passages, the best at probability 90%: read them before " \
+           "counting it 1 of 1" in table
+    assert "Parental difficulties * Thin evidence: 2 passages, the best at probability 90%: read them before " \
+           "counting it. 1 of 1 review here" in text
+    assert "Parental difficulties *</text>" in source and "* thin evidence here: read its passages below" in text
+    # three passages, the best at 90%: established; three passages all under 70%: thin
+    strong = altered_copy(db, tmp_path / "strong.duckdb", """
+        INSERT INTO passage_themes VALUES ('northmoor-2021-family-k-p3', 'northmoor-2021-family-k',
+                                           'parental_factors', 0.65, 'themes-test-1.0')""")
+    assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], strong).exit_code == 0
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    assert "Parental difficulties 1 of 1" in text and "Parental difficulties *" not in text
+    unsure = altered_copy(strong, tmp_path / "unsure.duckdb", "UPDATE passage_themes SET score = 0.68 WHERE "
+                          "theme = 'parental_factors' AND passage_id = 'northmoor-2021-family-k-p2'")
+    assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], unsure).exit_code == 0
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    assert "Parental difficulties * Thin evidence: 3 passages, the best at probability 68%: read them" in text
 
 
 def test_report_marks_quotes_and_reviews_read_by_ocr(db: Path, tmp_path: Path):

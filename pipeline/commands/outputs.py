@@ -485,8 +485,9 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
     """Write an annual summary for a safeguarding partnership as one web page.
 
     The page lists the area's reviews of that year (or span of years), compares how often each learning
-    theme appears in them with all reviews in the database (table and chart), quotes the strongest
-    evidence with page numbers, lists each review's own findings and recommendations, shows topics when a
+    theme appears in them with all reviews in the database (table and chart), quotes each theme's most
+    probable passages with page numbers (marking as thin evidence a theme resting on fewer than 3 passages
+    there, or only on tags under 70%), lists each review's own findings and recommendations, shows topics when a
     topic model has been run, and says plainly what the figures cannot tell you. It opens in any browser without the
     internet and prints cleanly. Check every quote against the review before publishing.
 
@@ -496,12 +497,14 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
       casereview report --area "Cwm Llwyd" --year 2019-2023 --out cwm-llwyd-2019-2023.html
     """
     from pipeline.outputs.common import counted
-    from pipeline.outputs.report import parse_years, write_report
+    from pipeline.outputs.report import THIN_MARK, parse_years, write_report
 
     result = write_report(db_path, area, parse_years(year, "--year "), out)
     click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {counted(result.reviews, 'review')} "
-               f"({result.reviews_read} read), {counted(result.themes_present, 'theme')} found. Open it in a web "
-               "browser.")
+               f"({result.reviews_read} read), {counted(result.themes_present, 'theme')} found"
+               + (f" ({len(result.thin_themes)} on thin evidence, marked {THIN_MARK}: {'; '.join(result.thin_themes)})"
+                  if result.thin_themes else "")
+               + ". Open it in a web browser.")
 
 
 # --------------------------------------------------------------------------- findings

@@ -2,9 +2,10 @@
 
 The page has no external resources and needs no JavaScript: styles are inline (with print rules), the chart
 is inline SVG. It holds the provenance (models, run, manifest checksum, date), the reviews in scope, each
-learning theme's share of the area's reviews and passages next to the whole database's, the strongest
-evidence quotes with page citations, the topics found (when topic tables exist) and the limits of what the
-page can say. An area or year without reviews is an error that names the nearest areas and years.
+learning theme's share of the area's reviews and passages next to the whole database's (a theme resting on
+few passages or only on unsure tags marked as thin evidence), each theme's most probable quotes with page
+citations, the topics found (when topic tables exist) and the limits of what the page can say. An area or
+year without reviews is an error that names the nearest areas and years.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class ReportResult:
     reviews: int
     reviews_read: int
     themes_present: int
+    thin_themes: tuple[str, ...] = ()  # names of the themes present on thin evidence (see ``thin_evidence``)
 
 
 _AREAS = "SELECT DISTINCT area FROM reviews WHERE area IS NOT NULL ORDER BY area"
@@ -402,6 +404,8 @@ def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
         path=out, area=data["area"], year=data["year"], reviews=len(data["reviews"]),
         reviews_read=int(data["totals"]["area_reviews"]),
         themes_present=sum(1 for theme in data["themes"] if theme["area_reviews"]),
+        thin_themes=tuple(theme["name"] for theme in data["themes"] if theme["area_reviews"]
+                          and thin_evidence(theme, data["quotes"].get(theme["id"], []))),
     )
 
 
@@ -422,6 +426,7 @@ h3 { font-size: 1.1rem; margin: 1.2rem 0 .3rem; }
 .provenance dt { font-weight: 600; }
 .provenance dd { margin: 0; overflow-wrap: anywhere; }
 .warning { color: var(--warn); font-weight: 600; margin: .6rem 0 0; }
+.thin { color: var(--warn); }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: .95rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
@@ -560,9 +565,12 @@ def _themes_section(data: dict[str, Any]) -> str:
             '<p class="empty">None of the reviews in scope could be read, so no themes can be shown. '
             "See the limits below.</p></section>"
         )
+    thin = {t["id"]: thin_evidence(t, data["quotes"].get(t["id"], [])) for t in themes if t["area_reviews"]}
     rows = "".join(
         "<tr>"
-        f"<td>{_e(t['name'])}</td>"
+        f"<td>{_e(t['name'])}"
+        + (f'<br><span class="thin">{_e(thin[t["id"]])}</span>' if thin.get(t["id"]) else "")
+        + "</td>"
         f'<td class="num">{t["area_reviews"]} of {totals["area_reviews"]}</td>'
         f'<td class="num">{percent(t["area_review_share"])}</td>'
         f'<td class="num">{percent(t["all_review_share"])}</td>'
@@ -572,8 +580,8 @@ def _themes_section(data: dict[str, Any]) -> str:
         for t in themes
     )
     checks = data["provenance"].get("theme_checks") or {}
-    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals, checks.get(t["id"])) for t in themes
-                       if t["area_reviews"])
+    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals, checks.get(t["id"]), thin[t["id"]])
+                       for t in themes if t["area_reviews"])
     articles = articles or '<p class="empty">The theme model tagged no passage of these reviews.</p>'
     return (
         '<section id="themes">'
@@ -582,17 +590,54 @@ def _themes_section(data: dict[str, Any]) -> str:
         f"{_e(area)}, {data['year']}: {counted(totals['area_reviews'], 'review')} read, "
         f"{counted(totals['area_passages'], 'passage')}. "
         f"All reviews: {totals['all_reviews']} read, {totals['all_passages']} passages.</p>"
-        f"<figure>{bar_chart(themes, area, data['year'])}"
+        f"<figure>{bar_chart(themes, area, data['year'], {t for t, note in thin.items() if note})}"
         f"<figcaption>Share of reviews carrying each theme: {_e(area)} {data['year']} (dark) and all reviews "
-        "in the database (light).</figcaption></figure>"
+        "in the database (light)."
+        + (f" {THIN_MARK} thin evidence here: read its passages below before counting it." if any(thin.values())
+           else "")
+        + "</figcaption></figure>"
         "<table><caption>Each learning theme: reviews and passages here, against all reviews</caption>"
         + _head("Theme", "#Reviews here", "#Share here", "#Share, all reviews", "#Share of passages here",
                 "#Share of passages, all reviews") +
         f"<tbody>{rows}</tbody></table>"
-        "<h3>Strongest evidence</h3>"
+        "<h3>The passages behind each theme</h3>"
+        f'<p class="muted">For each theme, its {QUOTES_PER_THEME} most probable passages here. {THIN_RULE}</p>'
         f"{articles}"
         "</section>"
     )
+
+
+# A theme resting on fewer passages than THIN_PASSAGES here, or on none the model rates SURE_TAG or more, is marked
+# as thin evidence wherever it is counted (table, chart, its quotes): one passage, or a tag near a coin toss, can
+# make a review "carry" a theme, and such a tag should be read before it is counted.
+THIN_PASSAGES = 3
+SURE_TAG = 0.7
+THIN_MARK = "*"
+THIN_RULE = (f"A theme resting on fewer than {THIN_PASSAGES} passages here, or only on tags under "
+             f"{SURE_TAG:.0%} probability, is marked thin evidence: read its passages before counting it.")
+
+
+def thin_evidence(theme: dict[str, Any], quotes: list[dict[str, Any]]) -> str:
+    """What makes a theme's evidence here thin (its passages, its best probability, and what to do), or "" when
+    it rests on ``THIN_PASSAGES`` passages or more and one of them reaches ``SURE_TAG``. ``quotes`` are its
+    most probable passages here, best first.
+
+    >>> thin_evidence({"area_passages": 1}, [{"score": 0.51}])
+    'thin evidence: 1 passage, probability 51%: read it before counting it'
+    >>> thin_evidence({"area_passages": 6}, [{"score": 0.64}, {"score": 0.6}])
+    'thin evidence: 6 passages, the best at probability 64%: read them before counting it'
+    >>> thin_evidence({"area_passages": 6}, [{"score": 0.93}])
+    ''
+    """
+    passages = int(theme["area_passages"])
+    best = max((quote["score"] for quote in quotes), default=None)
+    if not passages or (passages >= THIN_PASSAGES and best is not None and best >= SURE_TAG):
+        return ""
+    if passages == 1:
+        said = f"1 passage, probability {probability_text(best)}: read it"
+    else:
+        said = f"{passages} passages, the best at probability {probability_text(best)}: read them"
+    return f"thin evidence: {said} before counting it"
 
 
 # A tag whose probability is under this is shown with WEAK_TAG_NOTE: the best a theme has in an area can be a tag
@@ -602,7 +647,7 @@ WEAK_TAG_NOTE = " · under 50%: a weak tag, the model is unsure this passage is 
 
 
 def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any],
-                   local_check: str | None = None) -> str:
+                   local_check: str | None = None, thin: str = "") -> str:
     items = []
     for quote in quotes:
         text = quote["evidence"] or _cut(quote["text"])
@@ -620,8 +665,9 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
     check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
     return (
         f'<article class="theme" id="theme-{_e(theme["id"])}">'
-        f"<h3>{_e(theme['name'])}</h3>"
-        f'<p class="muted">{theme["area_reviews"]} of {counted(totals["area_reviews"], "review")} here '
+        f"<h3>{_e(theme['name'])}{f' {THIN_MARK}' if thin else ''}</h3>"
+        + (f'<p class="thin">{_e(thin[:1].upper() + thin[1:])}.</p>' if thin else "")
+        + f'<p class="muted">{theme["area_reviews"]} of {counted(totals["area_reviews"], "review")} here '
         f"({percent(theme['area_review_share'])}) against {percent(theme['all_review_share'])} of all reviews; "
         f"{counted(theme['area_passages'], 'passage')}.</p>"
         + (f'<p class="muted">How far to trust these tags: {_e(check)}</p>' if check else "")
@@ -635,8 +681,10 @@ def _cut(text: str, width: int = 320) -> str:
     return shorten(text, width)
 
 
-def bar_chart(themes: list[dict[str, Any]], area: str, year: int) -> str:
-    """An inline SVG chart: for each theme, the area's share of reviews and the whole database's."""
+def bar_chart(themes: list[dict[str, Any]], area: str, year: int, thin: set[str] | frozenset[str] = frozenset()
+              ) -> str:
+    """An inline SVG chart: for each theme, the area's share of reviews and the whole database's; the names of
+    the themes in ``thin`` (ids) carry ``THIN_MARK``."""
     label_w, bar_w, value_w, row_h, top = 200, 380, 60, 40, 30
     width = label_w + bar_w + value_w
     height = top + row_h * len(themes) + 10
@@ -651,7 +699,8 @@ def bar_chart(themes: list[dict[str, Any]], area: str, year: int) -> str:
     ]
     for index, theme in enumerate(themes):
         y = top + index * row_h
-        parts.append(f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end">{_e(_short(theme["name"], 28))}</text>')
+        name = _short(theme["name"], 28) + (f" {THIN_MARK}" if theme["id"] in thin else "")
+        parts.append(f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end">{_e(name)}</text>')
         for offset, key, colour in ((2, "area_review_share", "#1f5f8b"), (18, "all_review_share", "#b9c7d3")):
             share = theme[key] or 0.0
             parts.append(
