@@ -584,6 +584,21 @@ def test_report_marks_a_theme_resting_on_few_passages_or_unsure_tags_as_thin_evi
     assert "Parental difficulties * Thin evidence: 3 passages, the best at probability 68%: read them" in text
 
 
+def test_report_says_what_a_quote_scores_alone_when_it_is_well_below_its_passage(db: Path, tmp_path: Path):
+    """The probability beside a quote is its passage's; when the quoted sentence alone scores materially less
+    (20 points, or under 50%), the report says both, in the words of the evidence export."""
+    copy = altered_copy(db, tmp_path / "alone.duckdb", "UPDATE theme_evidence SET score = 0.62 WHERE passage_id = "
+                        "'northmoor-2021-family-k-p2' AND theme = 'parental_factors'")
+    out = tmp_path / "r.html"
+    assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], copy).exit_code == 0
+    text = " ".join(" ".join(parse(out)[0].text).split())
+    assert ("section “Family background” · probability 90% for the passage; the quoted sentence: alone it scores "
+            f"62% (model {THEME_MODEL})") in text
+    assert f"section “Findings” · probability 74% (model {THEME_MODEL})" in text  # its sentence scores near it
+    table = export_theme(copy, "parental_factors", "csv").text
+    assert "evidence sentence, alone it scores 62%" in table
+
+
 def test_report_marks_quotes_and_reviews_read_by_ocr(db: Path, tmp_path: Path):
     """Only quotes from a page read by OCR carry the OCR note; the review's status and the limits say how many
     of its pages were read that way."""

@@ -592,6 +592,35 @@ def describe_filters(filters: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+# A quote is a tagged passage's best sentence for the theme; what the sentence scores on its own is said beside
+# the passage's probability when it is under WEAK_QUOTE (the tag then rests on the passage as a whole, not on the
+# quote) or QUOTE_GAP or more below the passage's: a reader would otherwise take the passage's probability for
+# the quote's.
+WEAK_QUOTE = 0.5
+QUOTE_GAP = 0.2
+
+
+def quote_alone(passage_score: float | None, sentence_score: float | None) -> str:
+    """What a quoted sentence scores for the theme on its own, when that differs materially from its passage's
+    probability ("alone it scores 69%"); "" when it does not, or is not known.
+
+    >>> quote_alone(0.993, 0.689), quote_alone(0.9, 0.17), quote_alone(0.92, 0.87), quote_alone(0.9, None)
+    ('alone it scores 69%', 'alone it scores 17%: the theme rests on the whole passage', '', '')
+    >>> quote_alone(0.45, 0.449)  # the passage's one sentence, or as good as: nothing to add
+    ''
+    """
+    if sentence_score is None or sentence_score != sentence_score:  # unknown, or NaN from a table
+        return ""
+    if passage_score is not None and (sentence_score >= passage_score
+                                      or probability_text(sentence_score) == probability_text(passage_score)):
+        return ""
+    if sentence_score < WEAK_QUOTE:
+        return f"alone it scores {probability_text(sentence_score)}: the theme rests on the whole passage"
+    if passage_score is not None and passage_score - sentence_score >= QUOTE_GAP:
+        return f"alone it scores {probability_text(sentence_score)}"
+    return ""
+
+
 def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
     """The choices most like ``word`` (case-insensitive), best first."""
     lowered = {choice.lower(): choice for choice in choices}

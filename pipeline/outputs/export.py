@@ -30,6 +30,7 @@ from pipeline.outputs.common import (
     probability_text,
     provenance,
     provenance_lines,
+    quote_alone,
     read_by_ocr_sql,
     resolve_theme,
     shorten,
@@ -44,9 +45,6 @@ COLUMNS: tuple[str, ...] = (
     "review", "review_id", "area", "nation", "year", "pages", "printed_pages", "section", "quote", "quote_is",
     "quote_probability", "probability", "model_version", "passage_id", "passage",
 )
-# An evidence sentence scoring under this on its own is said not to carry the theme alone: the tag rests on
-# the passage as a whole, and the quote is only its best sentence for the theme.
-WEAK_QUOTE = 0.5
 # Probabilities are written to 3 decimals but never as 1: the model is never certain (0.9996 is not 1.000).
 TOP_PROBABILITY = 0.999
 
@@ -110,8 +108,8 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
             _ints(raw["printed_start"]), _ints(raw["printed_end"]), strict=True)],
         "section": raw["section"],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
-        "quote_is": [_quote_is(e, e_score, ocr)
-                     for e, e_score, ocr in zip(raw["evidence"], raw["evidence_score"], raw["ocr"], strict=True)],
+        "quote_is": [_quote_is(e, e_score, ocr, score) for e, e_score, ocr, score
+                     in zip(raw["evidence"], raw["evidence_score"], raw["ocr"], raw["score"], strict=True)],
         # the evidence sentence's own probability for the theme (none for the start of a passage)
         "quote_probability": [_probability(e_score) if isinstance(e, str) and e and pd.notna(e_score) else None
                               for e, e_score in zip(raw["evidence"], raw["evidence_score"], strict=True)],
@@ -127,14 +125,15 @@ def _probability(score: float) -> float:
     return min(round(float(score), 3), TOP_PROBABILITY)
 
 
-def _quote_is(evidence: Any, evidence_score: Any, ocr: bool) -> str:
-    """What the quote is: the passage's evidence sentence (saying so when alone it scores low for the theme),
-    or the start of the passage; and whether its page was read by OCR."""
+def _quote_is(evidence: Any, evidence_score: Any, ocr: bool, score: float | None = None) -> str:
+    """What the quote is: the passage's evidence sentence (saying what it scores alone when that differs
+    materially from the passage's ``score``: ``quote_alone``), or the start of the passage; and whether its page
+    was read by OCR."""
     if isinstance(evidence, str) and evidence:
         what = "evidence sentence"
-        if pd.notna(evidence_score) and evidence_score < WEAK_QUOTE:
-            what += (f", alone it scores {probability_text(evidence_score)}: the theme rests on the whole "
-                     "passage")
+        alone = quote_alone(score, None if pd.isna(evidence_score) else float(evidence_score))
+        if alone:
+            what += f", {alone}"
     else:
         what = "start of passage"
     return what + (f", {READ_BY_OCR}" if ocr else "")

@@ -31,6 +31,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     probability_text,
     provenance,
+    quote_alone,
     read_by_line,
     read_by_ocr_sql,
     shorten,
@@ -94,7 +95,7 @@ SELECT count(*) FILTER (WHERE r.area = $area AND r.year BETWEEN $year_from AND $
        max(r.year) AS last_year
 FROM read JOIN reviews r ON r.review_id = read.review_id"""
 _QUOTES = f"""
-SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, text,
+SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, evidence_score, text,
        {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")}
 FROM v_theme_evidence v
 WHERE area = $area AND year BETWEEN $year_from AND $year_to
@@ -657,9 +658,13 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
             where.append(f"section “{quote['section']}”")
         ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
         weak = WEAK_TAG_NOTE if quote["score"] < WEAK_TAG else ""
+        # the probability is the passage's; the quote is its best sentence, which may score less on its own
+        alone = quote_alone(quote["score"], quote["evidence_score"]) if quote["evidence"] else ""
+        probability = (f"probability {probability_text(quote['score'])} for the passage; the quoted sentence: {alone}"
+                       if alone else f"probability {probability_text(quote['score'])}")
         items.append(
             f"<li><blockquote>{_e(text)}</blockquote>"
-            f'<p class="cite">{_e(" · ".join(where))} · probability {probability_text(quote["score"])} '
+            f'<p class="cite">{_e(" · ".join(where))} · {_e(probability)} '
             f"(model {_e(quote['model_version'])}){_e(weak)}{_e(ocr)}</p></li>"
         )
     check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
