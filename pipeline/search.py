@@ -22,9 +22,10 @@ from __future__ import annotations
 import html
 import itertools
 import logging
+import os
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     resolve_db,
     resolve_theme,
+    theme_names,
 )
 
 log = logging.getLogger(__name__)
@@ -587,6 +589,11 @@ class SearchResult:
     total_reviews: int | None = None  # the reviews they are in
     # when words and a theme found nothing: the passages the theme and filters alone keep (the words ruled them out)
     without_words: int | None = None
+    # when a search with a phrase in quotes found nothing: the passages holding any of its words without the quotes
+    without_quotes: int | None = None
+    # when words found nothing and they are, or nearly are, a learning theme's name: (its id, passages it tags that
+    # the filters keep)
+    like_theme: tuple[str, int] | None = None
 
 
 # --------------------------------------------------------------------------- search
@@ -686,9 +693,16 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         else:
             total, total_reviews = len(hits), len({hit.review_id for hit in hits})
         counts = {"total": total, "total_reviews": total_reviews}
-        if not hits and parsed is not None and options.get("theme"):
+        if not hits and parsed is not None:
             filters = {key: value for key, value in options.items() if key not in ("limit", "offset")}
-            counts["without_words"] = searcher.count(None, **filters)[0]
+            if options.get("theme"):
+                counts["without_words"] = searcher.count(None, **filters)[0]
+            unquoted = without_quotes(query)
+            if unquoted:
+                counts["without_quotes"] = searcher.count(unquoted, **filters)[0]
+            like = theme_like(query, theme_names(con))
+            if like and like != filters.get("theme"):
+                counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],
@@ -789,6 +803,83 @@ def all_required(query: str | None) -> str:
     named = " and ".join(f"section {number}" for number in parsed.sections)
     parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
     return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
+
+
+def without_quotes(query: str | None) -> str:
+    """The search with its double quotes taken out, when it has a phrase in them (a phrase that finds nothing may
+    have its words apart); "" otherwise.
+
+    >>> without_quotes('"voice of the child"'), without_quotes("“not seen alone” school"), without_quotes("drift")
+    ('voice of the child', 'not seen alone school', '')
+    """
+    plain = straight_quotes(query or "")
+    if '"' not in plain:
+        return ""
+    return " ".join(plain.replace('"', " ").split())
+
+
+# Words that say nothing of a theme, left out when a search is matched to a theme's name ("information not shared
+# with the school" is about Information sharing).
+_THEME_FILLER = frozenset("about child's children's from have into more than that their there they this were when "
+                          "with without".split())
+
+
+def theme_like(query: str | None, names: Mapping[str, str]) -> str | None:
+    """The id of the learning theme whose name (or id) the search is, or nearly is: every word of four letters or
+    more in the theme's name has a word in the search that starts alike ("shared" for "sharing"), and the search
+    has at most one other such word. None when no theme (or several) fit.
+
+    >>> names = {"voice_of_child": "Voice of the child", "information_sharing": "Information sharing"}
+    >>> theme_like('"voice of the child"', names), theme_like("information not shared", names)
+    ('voice_of_child', 'information_sharing')
+    >>> theme_like("information not shared with the school", names), theme_like("child", names)
+    ('information_sharing', None)
+    """
+    typed = [word for word in re.split(r"[^a-z0-9']+", _fold(straight_quotes(query or "")))
+             if len(word) >= 4 and word not in _THEME_FILLER]
+    if not typed:
+        return None
+    found = []
+    for theme_id, name in names.items():
+        for label in dict.fromkeys((name, theme_id)):
+            wanted = [word for word in re.split(r"[^a-z0-9']+", _fold(label)) if len(word) >= 4]
+            matched = [next((t for t in typed if _starts_alike(t, word)), None) for word in wanted]
+            if wanted and None not in matched and len(set(typed) - set(matched)) <= 1:
+                found.append(theme_id)
+                break
+    return found[0] if len(found) == 1 else None
+
+
+def _starts_alike(typed: str, word: str) -> bool:
+    """Whether two words share a start of four letters or more that is most of the shorter one ("shared",
+    "sharing"; "plan", "planning"; "child", "children")."""
+    common = len(os.path.commonprefix([typed, word]))
+    return common >= 4 and common >= 0.6 * min(len(typed), len(word))
+
+
+def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, str]
+                  ) -> list[tuple[str, dict[str, str]]]:
+    """For a search that found nothing: how many passages hold the words of its phrase without the quotes, and
+    the learning theme its words name. Each hint comes with the search to try instead, as the changes to make to
+    this one: its words ``q`` (empty: none) and ``theme``.
+
+    >>> found = SearchResult([], without_quotes=424, like_theme=("voice_of_child", 129))
+    >>> for hint, changes in no_hits_hints('"voice of the child"', found, {"voice_of_child": "Voice of the child"}):
+    ...     print(hint.replace(", which", ",\\n which"), changes)
+    Without the quotes, 424 passages hold its words (any one of them) {'q': 'voice of the child'}
+    "voice of the child" is close to the name of the learning theme Voice of the child,
+     which tags 129 passages {'q': '', 'theme': 'voice_of_child'}
+    """
+    hints = []
+    if result.without_quotes:
+        hints.append((f"Without the quotes, {counted(result.without_quotes, 'passage')} "
+                      f"{'holds' if result.without_quotes == 1 else 'hold'} its words (any one of them)",
+                      {"q": without_quotes(query)}))
+    if result.like_theme:
+        theme, tagged = result.like_theme
+        hints.append((f"{quoted_search((query or '').strip())} is close to the name of the learning theme "
+                      f"{names.get(theme, theme)}, which tags {counted(tagged, 'passage')}", {"q": "", "theme": theme}))
+    return hints
 
 
 def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:

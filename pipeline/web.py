@@ -191,6 +191,7 @@ class Pages:
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
                                                 total=result.total, total_note=total_note(result, form.q),
                                                 without_words=result.without_words,
+                                                without_quotes=result.without_quotes, like_theme=result.like_theme,
                                                 missing_note=notes, query=query)
 
     def _search(self, form: webpages.SearchForm):

@@ -969,6 +969,23 @@ def test_search_command_says_when_nothing_matches(db: Path):
             "kept by the filters (years from 2030). Try a lower --min-score, or looser filters.") in filtered.output
 
 
+def test_a_quoted_phrase_that_finds_nothing_names_its_words_unquoted_and_the_theme_it_is_close_to(db: Path):
+    """A phrase finding nothing says how many passages hold its words without the quotes, and that it is close to
+    a theme's name, each with the command to run, filters and --db kept."""
+    unquoted = search_with_forms(db, "information not shared", nation="England").total
+    tagged = len(search(db, None, theme="information_sharing", nation="England", limit=100))
+    result = CliRunner().invoke(search_command, ['"information not shared"', "--nation", "England", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert (f"Without the quotes, {unquoted} passages hold its words (any one of them): casereview search "
+            f"'information not shared' --nation England --db {db}") in result.output
+    assert ('"information not shared" is close to the name of the learning theme Information sharing, which tags '
+            f"{tagged} passages: casereview search --theme information_sharing --nation England --db {db}"
+            ) in result.output
+    # words that find nothing and name no theme: no such hint
+    plain = CliRunner().invoke(search_command, ["trampoline", "--db", str(db)])
+    assert "Without the quotes" not in plain.output and "learning theme" not in plain.output
+
+
 def test_search_in_a_database_where_no_review_was_read_says_so(tmp_path: Path):
     store = Store(tmp_path / "empty.duckdb")  # as after a run whose every review failed
     run_id = store.start_run(Path("corpus_manifest/test.csv"), MANIFEST_SHA)

@@ -193,6 +193,16 @@ def test_a_search_that_needs_several_sections_or_phrases_says_so_when_it_finds_n
     assert "Every passage found must hold &quot;seen alone&quot; and name section 999: search for each" in body
 
 
+def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_the_theme_it_names(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": '"information not shared"', "nation": "England"}))
+    assert status == 200 and "No passages found" in body
+    unquoted = html.escape("/?" + urlencode({"q": "information not shared", "nation": "England", "limit": 20}))
+    assert f' hold its words (any one of them): <a href="{unquoted}">' in body
+    theme = html.escape("/?" + urlencode({"theme": "information_sharing", "nation": "England", "limit": 20}))
+    assert "close to the name of the learning theme Information sharing, which tags " in body
+    assert f'passages: <a href="{theme}">' in body
+
+
 @pytest.mark.parametrize("query, message", [
     ({"q": "school", "year_from": "twenty"}, "From year: &#x27;twenty&#x27; is not a year"),
     ({"q": "school", "min_score": "2"}, "Lowest theme probability: &#x27;2&#x27; is not a number from 0 to 1"),

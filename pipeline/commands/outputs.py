@@ -101,6 +101,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         SCORE_KINDS,
         all_required,
         missing_note,
+        no_hits_hints,
         quoted_search,
         search_with_forms,
         straight_quotes,
@@ -158,6 +159,11 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                     ("looser filters", within)) if given]
         click.echo(f"{found}. Try " + ", or ".join(tries or ["other words"]) + "."
                    + (f" Nothing was written to {out}." if out is not None else ""))
+        again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
+                                        "year_to": year_to, "nation": nation, "review_type": review_type,
+                                        "area": area, "section": section})
+        for hint, changes in no_hits_hints(query, result, theme_names()):
+            click.echo(f"{hint}: {again(changes)}")
         return
     names = theme_names()
     kind = hits[0].score_kind
@@ -219,6 +225,22 @@ def _passage_count(db_path: Path | None) -> int:
         return con.execute("SELECT count(*) FROM passages").fetchone()[0]
     finally:
         con.close()
+
+
+def _search_again(db_path: Path | None, filters: dict[str, Any]) -> Callable[[dict[str, str]], str]:
+    """A function that writes the ``casereview search`` command for a search changed as ``changes`` say (its
+    words ``q``, its ``theme``: see ``no_hits_hints``), with this search's filters and database (``--db`` where it
+    is not the default), for a hint to copy."""
+    import shlex
+
+    def command(changes: dict[str, str]) -> str:
+        words = f" {shlex.quote(changes['q'])}" if changes.get("q") else ""
+        options = {**filters, **{key: value for key, value in changes.items() if key != "q"}}
+        kept = "".join(f" --{key.replace('_', '-')} {shlex.quote(str(value))}" for key, value in options.items()
+                       if value is not None)
+        return f"casereview search{words}{kept}{db_argument(db_path or default_db())}"
+
+    return command
 
 
 def _more_hint(limit: int, total: int | None, verb: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +27,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     shorten,
 )
-from pipeline.search import MAX_OFFSET, all_required, quoted_search
+from pipeline.search import MAX_OFFSET, SearchResult, all_required, no_hits_hints, quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
 FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
@@ -212,9 +212,11 @@ def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
 def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
                 missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "",
                 more: bool = False, total: int | None = None, total_note: str = "",
-                without_words: int | None = None) -> str:
+                without_words: int | None = None, without_quotes: int | None = None,
+                like_theme: tuple[str, int] | None = None) -> str:
     """The search page: the form, then the passages found (or the error, or nothing yet), then the notes.
-    ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says."""
+    ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
+    found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links."""
     parts = [search_form(form, choices)]
     if error:
         parts.append(f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>')
@@ -247,6 +249,10 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                     else "")
             parts.append(f"<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer or other words, another "
                          "theme, or wider filters.</p>")
+            found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
+            for hint, changes in no_hits_hints(form.q, found, names):
+                link = replace(form, **changes, start=0).url(0)
+                parts.append(f'<p class="note">{_e(hint)}: <a href="{_e(link)}">show them</a></p>')
         else:
             kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
                     else "best match first")
