@@ -541,8 +541,9 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
         f'<label>Year, or years <input class="year" name="year" value="{_e(year)}" placeholder="2021"></label>'
         '<button type="submit">Make the summary</button></div>'
         '<p class="muted">The summary opens as a page of its own, ready to print or save as PDF from the browser: '
-        "the reviews in scope, how often each learning theme appears against all reviews, the strongest quotes "
-        "with their pages, the reviews' own findings and recommendations, and what it cannot say. A span of "
+        "the reviews in scope, how often each learning theme appears against all reviews, each theme's most "
+        "probable quotes with their pages (a theme resting on few passages or unsure tags marked as thin "
+        "evidence), the reviews' own findings and recommendations, and what it cannot say. A span of "
         "years (2019-2023) suits an area with few reviews a year. The same page as "
         "<code>casereview report --area AREA --year YEAR --out FILE.html</code>.</p></form>"
     )
