@@ -310,6 +310,18 @@ def _same_document_lines(groups: list[dict], indent: str) -> list[str]:
     return lines
 
 
+def _closest_ids(unknown: list[str], ids: list[str]) -> str:
+    """The stored review ids most like each unknown one, as a sentence ("" when none is like it).
+
+    >>> _closest_ids(["northmoor-2021-child"], ["northmoor-2021-child-m", "ardmuir-2022-child-c"])
+    'Closest review ids: northmoor-2021-child-m. '
+    """
+    from pipeline.outputs.common import closest
+
+    found = list(dict.fromkeys(match for wanted in unknown for match in closest(wanted, ids)))
+    return f"Closest review ids: {', '.join(found)}. " if found else ""
+
+
 @main.command()
 @click.argument("review_ids", nargs=-1, required=True, metavar="REVIEW_ID...")
 @DB_OPTION
@@ -330,6 +342,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
       casereview remove a-2020 c-2021 --yes
     """
     from pipeline.fetch import remove_copies
+    from pipeline.outputs.common import reviews_list_hint
     from pipeline.search import refresh_search
     from pipeline.store import Store
 
@@ -343,7 +356,8 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     if unknown:
         raise CaseReviewError(
             f"{path} has no review {', '.join(repr(u) for u in unknown)}: nothing was removed. "
-            f"List the reviews with: casereview sql \"SELECT review_id, title FROM reviews\"{db_argument(path)}")
+            f"{_closest_ids(unknown, store.reviews_not_in([]))}Each review's id is shown in "
+            f"{reviews_list_hint(path)}.")
     for review in found:
         click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "
                    f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")

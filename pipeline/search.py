@@ -46,8 +46,10 @@ from pipeline.outputs.common import (
     printed_pages_sql,
     resolve_db,
     resolve_theme,
+    reviews_list_hint,
     theme_names,
 )
+from pipeline.settings import db_argument
 
 log = logging.getLogger(__name__)
 
@@ -1863,7 +1865,8 @@ def similar(
             hint = f" Closest review ids: {', '.join(suggestions)}." if suggestions else ""
             raise CaseReviewError(
                 f"no passage or review has the id '{wanted}'.{hint} Passage ids are shown by "
-                "`casereview search`; review ids by `casereview sql \"SELECT review_id, title FROM reviews\"`"
+                f"`casereview search{db_argument(resolve_db(db_path))}`; each review's id is shown in "
+                f"{reviews_list_hint(db_path)}"
             )
         model_row = con.execute(_MODEL_FOR, [wanted]).fetchone()
         if model_row is None:

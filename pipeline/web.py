@@ -288,7 +288,8 @@ class Pages:
                     raise CaseReviewError("choose an area")
                 if not year:
                     raise CaseReviewError("give a year (2021) or a span of years (2019-2023)")
-                return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "), upgrade=False)[0]
+                return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "), upgrade=False,
+                                                     on_page=True)[0]
             except DatabaseBusy:
                 raise
             except CaseReviewError as exc:

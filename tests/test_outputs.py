@@ -686,6 +686,24 @@ def test_report_for_an_unknown_area_or_year_says_so_and_writes_nothing(
     assert not out.exists()
 
 
+def test_an_unknown_area_never_sends_people_to_sql_and_keeps_their_database(db: Path, tmp_path: Path, monkeypatch):
+    """Too many areas to list: the error points to the list of reviews of `casereview serve` for this database,
+    not to an SQL query on the default one; an unknown review id given to `remove` or `similar` likewise."""
+    from pipeline.cli import main
+
+    monkeypatch.setattr("pipeline.outputs.report.AREAS_LISTED", 1)
+    result = run(report_command, ["--area", "Nowhere", "--year", "2021", "--out", str(tmp_path / "r.html")], db)
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "The database has 3 areas: each review's is shown in the list \"The reviews\" (at the top of each page) " \
+           f"of the web page that `casereview serve --db {db}` opens." in said
+    for args in (["remove", "northmoor-2021-child"], ["similar", "northmoor-2021-child"]):
+        result = CliRunner().invoke(main, [*args, "--db", str(db)])
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2 and "Closest review ids: northmoor-2021-child-m" in said, said
+        assert f"`casereview serve --db {db}` opens" in said and "casereview sql" not in said
+
+
 def test_report_for_a_span_of_years(db: Path, tmp_path: Path):
     # Northmoor has a review in 2019 and one in 2021: a span takes both, and says so
     out = tmp_path / "northmoor.html"

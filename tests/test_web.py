@@ -396,7 +396,8 @@ def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
     assert 'id="themes"' in body and 'id="provenance"' in body  # the page `casereview report` writes
     for query, message in (({"area": CWM_LLWYD, "year": "2030"}, "has no reviews from 2030"),
                            ({"area": CWM_LLWYD, "year": "last year"}, "is not a year"),
-                           ({"year": "2021"}, "choose an area")):
+                           ({"year": "2021"}, "choose an area"),
+                           ({"area": "Nowhere", "year": "2021"}, "Choose an area from the list on this page.")):
         status, body, _ = get(site + "/report?" + urlencode(query))
         assert status == 400 and message in body and 'action="/report"' in body
 

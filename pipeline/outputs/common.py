@@ -621,6 +621,15 @@ def quote_alone(passage_score: float | None, sentence_score: float | None) -> st
     return ""
 
 
+def reviews_list_hint(db_path: Path | str | None) -> str:
+    """Where a person sees every review, with its id, area and year, without SQL: the list "The reviews" of the
+    web page ``casereview serve`` opens (with ``--db`` when ``db_path`` is not the default database)."""
+    from pipeline.settings import db_argument
+
+    return (f"the list \"The reviews\" (at the top of each page) of the web page that "
+            f"`casereview serve{db_argument(db_path or default_db())}` opens")
+
+
 def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
     """The choices most like ``word`` (case-insensitive), best first."""
     lowered = {choice.lower(): choice for choice in choices}

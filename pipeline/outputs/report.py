@@ -34,6 +34,7 @@ from pipeline.outputs.common import (
     quote_alone,
     read_by_line,
     read_by_ocr_sql,
+    reviews_list_hint,
     shorten,
     shown_time,
     theme_names,
@@ -167,8 +168,10 @@ WHERE d.status IN ('failed', 'needs_ocr')
 # --------------------------------------------------------------------------- scope
 
 
-def find_area(con: duckdb.DuckDBPyConnection, area: str) -> str:
-    """The stored area name for what a person typed: exact (any case), else the only area containing it.
+def find_area(con: duckdb.DuckDBPyConnection, area: str, db_path: Path | str | None = None,
+              on_page: bool = False) -> str:
+    """The stored area name for what a person typed: exact (any case), else the only area containing it. An
+    error names the areas to choose from: the list of the form (``on_page``), else those of ``db_path``.
 
     Raises
     ------
@@ -189,20 +192,31 @@ def find_area(con: duckdb.DuckDBPyConnection, area: str) -> str:
         )
     if not wanted:
         raise ReportScopeError("--area is empty: give the name of the partnership or local authority (part of "
-                               f"the name is enough), e.g. --area \"Northmoor\". {_area_list_hint(areas)}")
+                               f"the name is enough), e.g. --area \"Northmoor\". "
+                               f"{_area_list_hint(areas, db_path, on_page)}")
     suggestions = closest(area, areas)
-    hint = f"Closest area names: {'; '.join(suggestions)}." if suggestions else _area_list_hint(areas)
+    hint = (f"Closest area names: {'; '.join(suggestions)}." if suggestions
+            else _area_list_hint(areas, db_path, on_page))
     raise ReportScopeError(f"there are no reviews for the area '{area}'. {hint}")
 
 
-def _area_list_hint(areas: list[str]) -> str:
-    """Where to see the areas: listed when there are a few, else the query that lists them."""
+AREAS_LISTED = 30  # an error names every area of a database with at most this many
+
+
+def _area_list_hint(areas: list[str], db_path: Path | str | None = None, on_page: bool = False) -> str:
+    """Where to see the areas: the form's list (``on_page``), else the areas themselves when there are up to
+    ``AREAS_LISTED``, else the web page listing the reviews of ``db_path``.
+
+    >>> _area_list_hint(["Ardmuir", "Northmoor"]), _area_list_hint(["Northmoor"], on_page=True)
+    ('The areas in the database are: Ardmuir; Northmoor.', 'Choose an area from the list on this page.')
+    """
     if not areas:
         return "The database has no reviews yet."
-    if len(areas) <= 10:
+    if on_page:
+        return "Choose an area from the list on this page."
+    if len(areas) <= AREAS_LISTED:
         return f"The areas in the database are: {'; '.join(areas)}."
-    return (f"The database has {len(areas)} areas; list them with: "
-            "casereview sql \"SELECT DISTINCT area FROM reviews ORDER BY area\"")
+    return f"The database has {len(areas)} areas: each review's is shown in {reviews_list_hint(db_path)}."
 
 
 _YEARS = re.compile(r"\s*(\d{4})\s*(?:(?:-|–|—|to)\s*(\d{4})\s*)?", re.IGNORECASE)
@@ -353,8 +367,9 @@ def _share(part: Any, whole: Any) -> float | None:
 
 
 def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int],
-                 upgrade: bool = True) -> tuple[str, dict[str, Any]]:
-    """The report's HTML and the data behind it (``upgrade``: see ``open_database``).
+                 upgrade: bool = True, on_page: bool = False) -> tuple[str, dict[str, Any]]:
+    """The report's HTML and the data behind it (``upgrade``: see ``open_database``; ``on_page``: asked on the
+    web page's form, whose list of areas an unknown area's error points to).
 
     Raises
     ------
@@ -363,7 +378,7 @@ def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
     """
     con = open_database(db_path, upgrade=upgrade)
     try:
-        stored_area = find_area(con, area)
+        stored_area = find_area(con, area, db_path, on_page)
         check_year(con, stored_area, year)
         data = gather(con, db_path, stored_area, year)
     finally:
