@@ -18,6 +18,7 @@ import pandas as pd
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     READ_BY_SHOWN,
+    REVIEW_FILTERS,
     KnownValues,
     counted,
     describe_filters,
@@ -31,6 +32,9 @@ from pipeline.outputs.common import (
     theme_names,
 )
 from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
+
+# The years and nations of the database's reviews, to name when filters keep none of them.
+_HELD = """SELECT min(year), max(year), string_agg(DISTINCT nation, ', ' ORDER BY nation) FROM reviews"""
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".md")
@@ -89,12 +93,19 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         theme_id = resolve_theme(con, theme) if theme else None
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
         frame = con.execute(_TRENDS, {"theme": theme_id, **filters}).df()
+        kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}", filters).fetchone()[0]
+        held = con.execute(_HELD).fetchone()
         names = theme_names(con)
         info = provenance(con, db_path)
     finally:
         con.close()
     within = describe_filters(filters)
     info["reviews"] = within or "all"
+    if not kept and within:
+        first, last, nations = held
+        years = f"{first}–{last}" if first != last else f"{first}"
+        raise CaseReviewError(f"no review is kept by the filters ({within}): the database's reviews are from "
+                              f"{years}, of {nations or 'no nation'}. Try wider filters")
     if frame.empty and within:
         raise CaseReviewError(f"no review kept by the filters ({within}) has a passage tagged with a theme: "
                               "try wider filters")
