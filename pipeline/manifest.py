@@ -55,7 +55,11 @@ COLUMN_NAMES: dict[str, str] = {
 }
 NATIONS: tuple[str, ...] = ("England", "Wales", "Scotland", "Northern Ireland")
 REVIEW_TYPES: tuple[str, ...] = ("CSPR", "SCR", "CPR", "learning review", "CMR", "rapid review", "other")
-MIN_YEAR = 2000
+# The earliest year a manifest may give: England's serious case reviews (and the inquiries before them) go back
+# to the 1970s. Guesses from a PDF (its cover, dates and file name) keep to GUESS_MIN_YEAR and after, so that
+# "the Children Act 1989" on a cover is not taken for the year of the review.
+MIN_YEAR = 1970
+GUESS_MIN_YEAR = 2000
 
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -1190,7 +1194,7 @@ def _fill_from_cover(cover: str, guess: _Guess) -> None:
     this_year = datetime.date.today().year
     found = _COVER_DATE.findall(" ".join(lines)) + [m.group(1) for line in lines
                                                      if (m := _COVER_YEAR_LINE.fullmatch(line))]
-    years = [int(y) for y in found if MIN_YEAR <= int(y) <= this_year]
+    years = [int(y) for y in found if GUESS_MIN_YEAR <= int(y) <= this_year]
     if years:
         guess.cover_year = max(years)  # the publication date is the latest on a cover
 
@@ -1217,7 +1221,7 @@ def _parse_pdf_date(value: str) -> datetime.date | None:
         date = datetime.date(int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1))
     except ValueError:
         return None
-    if date.year < MIN_YEAR or date > datetime.date.today():
+    if date.year < GUESS_MIN_YEAR or date > datetime.date.today():
         return None
     return date
 
@@ -1225,8 +1229,8 @@ def _parse_pdf_date(value: str) -> datetime.date | None:
 def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
     stem_words = [w for w in re.split(r"[\s_\-.]+", pdf.stem) if w]
     this_year = datetime.date.today().year
-    name_years = [int(y) for y in _YEAR_RE.findall(pdf.stem) if MIN_YEAR <= int(y) <= this_year]
-    title_years = [int(y) for y in _YEAR_RE.findall(guess.title or "") if MIN_YEAR <= int(y) <= this_year]
+    name_years = [int(y) for y in _YEAR_RE.findall(pdf.stem) if GUESS_MIN_YEAR <= int(y) <= this_year]
+    title_years = [int(y) for y in _YEAR_RE.findall(guess.title or "") if GUESS_MIN_YEAR <= int(y) <= this_year]
     if name_years or title_years:
         guess.year = (name_years or title_years)[0]
     elif guess.cover_year is not None:

@@ -298,7 +298,8 @@ def test_missing_required_value(tmp_path: Path, column: str):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("1890", f"1890 is not a plausible year (expected 2000-{THIS_YEAR})"),
+        ("1890", f"1890 is not a plausible year (expected 1970-{THIS_YEAR})"),
+        ("1969", "1969 is not a plausible year"),
         (str(THIS_YEAR + 1), f"{THIS_YEAR + 1} is not a plausible year"),
         ("twenty", "'twenty' is not a year"),
         ("2019.5", "'2019.5' is not a year"),
@@ -310,9 +311,18 @@ def test_impossible_years(tmp_path: Path, value: str, expected: str):
     assert problem.endswith("Fix the value in the spreadsheet and run again.")
 
 
+@pytest.mark.parametrize("value", ["1974", "1999"])
+def test_historic_serious_case_reviews_are_accepted(tmp_path: Path, value: str):
+    """England's reviews go back to the 1970s: a manifest listing one is not refused for its year."""
+    path = write_csv(tmp_path, csv_text([row(year=value)]))
+    result = CliRunner().invoke(main, ["manifest", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "plausible" not in result.output
+
+
 def test_example_message_format(tmp_path: Path):
     assert single_problem(tmp_path, year="1890") == (
-        f"demo.csv line 2, field 'year': 1890 is not a plausible year (expected 2000-{THIS_YEAR}). "
+        f"demo.csv line 2, field 'year': 1890 is not a plausible year (expected 1970-{THIS_YEAR}). "
         "Fix the value in the spreadsheet and run again."
     )
 
