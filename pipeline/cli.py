@@ -314,7 +314,7 @@ def _closest_ids(unknown: list[str], ids: list[str]) -> str:
     """The stored review ids most like each unknown one, as a sentence ("" when none is like it).
 
     >>> _closest_ids(["northmoor-2021-child"], ["northmoor-2021-child-m", "ardmuir-2022-child-c"])
-    'Closest review ids: northmoor-2021-child-m. '
+    'Closest review ids: northmoor-2021-child-m, ardmuir-2022-child-c. '
     """
     from pipeline.outputs.common import closest
 
