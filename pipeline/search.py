@@ -47,6 +47,7 @@ from pipeline.outputs.common import (
     resolve_db,
     resolve_theme,
     reviews_list_hint,
+    shorten,
     theme_names,
 )
 from pipeline.settings import db_argument
@@ -1550,20 +1551,26 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also, sections=sections)
 
 
+QUOTED_CHARS = 120  # a search longer than this is shortened where it is named in a heading
+
+
 def quoted_search(query: str, marks: tuple[str, str] = ('"', '"')) -> str:
-    """The search as typed, for a heading, in quotes (``marks``) that do not double its own.
+    """The search as typed, for a heading, in quotes (``marks``) that do not double its own; a long one (a
+    paragraph pasted in) is cut after about ``QUOTED_CHARS`` characters.
 
     >>> quoted_search("school not told"), quoted_search("“seen alone”", ("“", "”"))
     ('"school not told"', '“seen alone”')
     >>> print(quoted_search('"section 47" strategy'))
     '"section 47" strategy'
+    >>> len(quoted_search("the child " * 30)), quoted_search("the child " * 30)[-12:]
+    (123, 'the child …"')
     """
-    plain = straight_quotes(query)
+    plain = " ".join(straight_quotes(query).split())
     if '"' not in plain:
-        return f"{marks[0]}{query}{marks[1]}"
+        return f"{marks[0]}{shorten(' '.join(query.split()), QUOTED_CHARS)}{marks[1]}"
     if plain.startswith('"') and plain.endswith('"') and plain.count('"') == 2:  # one phrase
-        return f"{marks[0]}{plain[1:-1]}{marks[1]}"
-    return f"'{plain}'"
+        return f"{marks[0]}{shorten(plain[1:-1], QUOTED_CHARS)}{marks[1]}"
+    return f"'{shorten(plain, QUOTED_CHARS)}'"
 
 
 def straight_quotes(text: str) -> str:

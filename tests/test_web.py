@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import shutil
 import socket
 import threading
@@ -185,6 +186,14 @@ def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str)
     status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))
     assert status == 200 and "No passage in the database uses this word" in body
     assert "did you mean &quot;information&quot;?" in body
+
+
+def test_the_heading_of_the_results_says_what_kept_them_so_a_printed_page_does(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": "school", "min_score": "0.5", "year_from": "2015"}))
+    heading = re.search(r"<h2>(.*?)</h2>", body).group(1)
+    assert status == 200 and "for “school”" in heading
+    assert ", tagged with some theme at a probability of 0.5 or more" in heading
+    assert "in the reviews kept by the filters (years from 2015)" in heading
 
 
 def test_a_search_that_needs_several_sections_or_phrases_says_so_when_it_finds_nothing(site: str):

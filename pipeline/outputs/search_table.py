@@ -144,7 +144,9 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
 
 def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The results as Markdown, after a header block saying what was searched and where it came from."""
-    asked = f'"{info["query"]}"' if info.get("query") else f"the theme {info.get('theme')}"
+    from pipeline.search import quoted_search
+
+    asked = quoted_search(info["query"]) if info.get("query") else f"the theme {info.get('theme')}"
     lines = [f"# Search results for {asked}", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
     said = []

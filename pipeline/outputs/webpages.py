@@ -21,6 +21,7 @@ from pipeline.outputs.common import (
     OCR_NOTE,
     KnownValues,
     counted,
+    describe_filters,
     pages_label,
     printed_pages_sql,
     probability_text,
@@ -235,6 +236,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 else f"the theme {names.get(form.theme, form.theme)}")
         if also:
             what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
+        what += _asked_filters(form, names)
         if missing_note:
             parts.append(f'<p class="note">{_e(missing_note)}</p>')
         start = form.start
@@ -288,6 +290,35 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 parts.append(_page_links(form, len(hits), more))
     parts.append(_notes(notes))
     return _page("Search the case reviews" + (f": {form.q}" if form.q.strip() else ""), "".join(parts))
+
+
+def _asked_filters(form: SearchForm, names: Mapping[str, str]) -> str:
+    """What a search kept besides its words, for its heading, so that a printed page says it too (as the command
+    line does).
+
+    >>> form = SearchForm(q="neglect", min_score="0.8", nation="England", year_from="2016", section="findings")
+    >>> said = _asked_filters(form, {})
+    >>> said.startswith(", tagged with some theme at a probability of 0.8 or more, under a heading containing “find")
+    True
+    >>> said.endswith(", in the reviews kept by the filters (years from 2016, nation England)")
+    True
+    >>> theme = SearchForm(theme="assessment")
+    >>> _asked_filters(theme, {}), _asked_filters(replace(theme, q="drift"), {"assessment": "Assessment"})
+    ('', ', tagged Assessment')
+    """
+    worded = bool(form.q.strip())
+    theme = names.get(form.theme, form.theme)
+    said = ""
+    if form.min_score.strip():
+        tagged = "" if form.theme and not worded else f" tagged {theme}" if form.theme else " tagged with some theme"
+        said += f",{tagged} at a probability of {float(form.min_score):g} or more"
+    elif form.theme and worded:
+        said += f", tagged {theme}"
+    if form.section.strip():
+        said += f", under a heading containing “{' '.join(form.section.split())}”"
+    within = describe_filters({key: (getattr(form, key).strip() or None)
+                               for key in ("year_from", "year_to", "nation", "review_type", "area")})
+    return said + (f", in the reviews kept by the filters ({within})" if within else "")
 
 
 def _page_links(form: SearchForm, shown: int, more: bool) -> str:
