@@ -27,6 +27,7 @@ from pipeline.manifest import load_manifest
 from pipeline.segment import segment
 from tests.garbled_pdf import write_pdf as write_garbled_pdf
 from tests.outlined_pdf import write_outlined, write_shapes
+from tests.prefect_server import SharedPrefectServer
 from tests.redacted_pdf import write_pdf as write_redacted_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,15 +38,30 @@ DATA_TABLES = ["reviews", "documents", "pages", "passages", "sentences", "passag
                "review_themes"]
 
 
+_SERVERS: dict[Path, SharedPrefectServer] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_shared_prefect_server():
+    yield
+    while _SERVERS:
+        _SERVERS.popitem()[1].stop()
+
+
 def _env(tmp_path: Path) -> dict[str, str]:
-    """The CLI's environment: outputs under ``tmp_path``, Prefect's home shared by this session's tests.
+    """The CLI's environment: outputs under ``tmp_path``, Prefect's home shared by this session's tests, and one
+    Prefect server shared by this module's runs (``tests/prefect_server.py``; a test that removes
+    ``PREFECT_API_URL`` gets a run that starts its own temporary server, as users' runs do).
 
     A fresh Prefect home costs each test about 20 s of database set-up when the ephemeral server first
     starts; the runs' own data (database, outputs) stays per test.
     """
+    home = tmp_path.parent / "prefect-home"
+    server = _SERVERS.setdefault(home, SharedPrefectServer(home))
     env = dict(os.environ)
     env.update({
-        "PREFECT_HOME": str(tmp_path.parent / "prefect-home"),
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": server.api_url(),
         "CASEREVIEW_OUTPUTS": str(tmp_path / "outputs"),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     })
@@ -817,7 +833,8 @@ def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(t
     db = tmp_path / "stopped.duckdb"
     process = subprocess.Popen(
         [*CLI, "run", "--manifest", str(DEMO_MANIFEST), "--db", str(db), "--quiet", "--workers", "1", "--no-themes"],
-        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env={key: value for key, value in _env(tmp_path).items() if key != "PREFECT_API_URL"},  # its own
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
     try:
