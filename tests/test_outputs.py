@@ -1042,6 +1042,19 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     status = CliRunner().invoke(main, ["status", "--db", str(copy)])
     assert f"theme model checked on labelled passages: check.csv, 15 passages, model {version}" in status.output
 
+    # a theme marked on a few passages counts in the core average as much as the others: the outputs say so
+    legal = tmp_path / "legal.csv"
+    with_legal = table.copy()
+    with_legal.loc[[0, 1], "Legal powers"] = "x"
+    with_legal.to_csv(legal, index=False, encoding="utf-8-sig")
+    assert CliRunner().invoke(main, ["evaluate", "--gold", str(legal), "--record", "--resamples", "50",
+                                     "--db", str(copy)]).exit_code == 0
+    export = run(export_command, ["--theme", "voice_of_child", "--format", "md"], copy)
+    assert ("over the core themes (2 of 4 with passages marked), the model found on average" in
+            " ".join(export.output.split()))
+    assert ("the average counts Legal powers (marked on 2), too few on its own to go on, so it rests mostly on the "
+            "other." in " ".join(export.output.split()))
+
     # a check with a theme marked once gives no range for it, and the outputs say it is too small to go on
     tiny = tmp_path / "tiny.csv"
     table.iloc[[0, 12, 13]].to_csv(tiny, index=False, encoding="utf-8-sig")
@@ -1049,7 +1062,7 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
                                        "--db", str(copy)])
     assert result.exit_code == 0, result.output
     assert ("Note: they quote only the latest check of a model, so this one (3 passages) now stands in for the "
-            "larger check on check.csv (15 passages)") in " ".join(result.stderr.split())
+            "larger check on legal.csv (15 passages)") in " ".join(result.stderr.split())
     voice_row = next(line for line in result.output.splitlines() if line.startswith("Voice of the child"))
     assert "too few" in voice_row and "'too few': fewer than 5 labelled examples" in result.output
     export = run(export_command, ["--theme", "voice_of_child", "--format", "md"], copy)

@@ -306,6 +306,11 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
                     f"passages marked with each, and {percent(core['precision'])} of its tags were marked so "
                     f"(F1 {core['f1']:.2f}"
                     + (f", 95% interval {interval[0]:.2f}-{interval[1]:.2f}" if interval else "") + ")")
+        thin = [f"{(names or {}).get(theme, theme)} (marked on {support})" for theme, support, *_ in scores
+                if theme in (core.get("themes") or []) and support < CHECKED_SENTENCES]
+        if thin:
+            summary += (f"; the average counts {' and '.join(thin)}, too few on {'its' if len(thin) == 1 else 'their'}"
+                        f" own to go on, so it rests mostly on the other{'' if scored - len(thin) == 1 else 's'}")
     summary += "."
     notes = {}
     for theme, support, tagged, left_out, precision, recall in scores:

@@ -249,8 +249,9 @@ def format_table(report: dict, title: str = "", names: Mapping[str, str] | None 
     if intervals:
         lines.append(f"95% interval: where F1 falls in 95% of {report['resamples']} resamples of these items "
                      "(bootstrap); a wide one means too few labelled examples to pin the score down."
-                     + (f" 'too few': fewer than {FEW_FOR_INTERVAL} labelled examples of the theme (for an average: "
-                        "of each theme in it), so its F1 says next to nothing and no range is given." if few else ""))
+                     + (f" 'too few': fewer than {FEW_FOR_INTERVAL} labelled examples of the theme, so its F1 says "
+                        "next to nothing and no range is given (an average is 'too few' only when each of its themes "
+                        "is; it counts a theme with too few as much as the others)." if few else ""))
     return "\n".join(lines)
 
 
