@@ -255,6 +255,18 @@ def test_a_passage_is_shown_in_its_place_with_its_themes_and_passages_like_it(si
     assert 'href="/passage?id=cwm-llwyd-2022-child-w-p1"' in body
 
 
+def test_an_evidence_sentence_scoring_well_below_its_passage_says_what_it_scores_alone(db: Path, tmp_path: Path):
+    copy = tmp_path / "low.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE theme_evidence SET score = 0.3 WHERE passage_id = 'northmoor-2019-child-d-p2'")
+    for site in _serve(copy):
+        status, body, _ = get(site + "/passage?id=northmoor-2019-child-d-p2")
+        assert status == 200
+        assert ("<td>Voice of the child</td><td>88%</td><td>Her wishes and feelings were never recorded. "
+                '<span class="meta">(alone it scores 30%: the theme rests on the whole passage)</span></td>') in body
+
+
 @pytest.mark.parametrize("path, status, message", [
     ("/passage?id=no-such-passage", 404, "No passage has the id &#x27;no-such-passage&#x27;"),
     ("/passage", 400, "Give a passage id"),

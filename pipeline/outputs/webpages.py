@@ -25,6 +25,7 @@ from pipeline.outputs.common import (
     pages_label,
     printed_pages_sql,
     probability_text,
+    quote_alone,
     read_by_ocr_sql,
     shorten,
 )
@@ -77,7 +78,7 @@ SELECT p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.sec
 FROM passages p JOIN reviews r USING (review_id)
 WHERE p.passage_id = $1"""
 _PASSAGE_THEMES = "SELECT theme, score, model_version FROM passage_themes WHERE passage_id = $1 ORDER BY score DESC"
-_PASSAGE_EVIDENCE = "SELECT theme, text FROM theme_evidence WHERE passage_id = $1 ORDER BY theme, rank"
+_PASSAGE_EVIDENCE = "SELECT theme, text, score FROM theme_evidence WHERE passage_id = $1 ORDER BY theme, rank"
 _NEIGHBOURS = """
 SELECT passage_id, seq, text, page_start, page_end, section FROM passages
 WHERE review_id = $1 AND seq IN ($2 - 1, $2 + 1) ORDER BY seq"""
@@ -340,13 +341,29 @@ def _notes(notes: Sequence[str]) -> str:
     return f'<section class="about">{shown}</section>' if shown else ""
 
 
+def _evidence_cell(sentences: list[tuple[str, float | None]], passage_score: float) -> str:
+    """A theme's evidence sentences for the passage page, each with what it scores on its own where that is well
+    below the passage's probability (``quote_alone``), as reports and exports say it.
+
+    >>> _evidence_cell([("Nobody asked her.", 0.62), ("She was seen.", None)], 0.97)
+    'Nobody asked her. <span class="meta">(alone it scores 62%)</span><br>She was seen.'
+    >>> _evidence_cell([], 0.9)
+    '–'
+    """
+    shown = []
+    for text, score in sentences:
+        alone = quote_alone(passage_score, score)
+        shown.append(_e(text) + (f' <span class="meta">({_e(alone)})</span>' if alone else ""))
+    return "<br>".join(shown) or "–"
+
+
 @dataclass
 class PassageView:
     """One passage, where it sits in its review, its themes with their evidence, and what is around it."""
 
     row: dict[str, Any]
     themes: list[tuple[str, float, str]]
-    evidence: dict[str, list[str]]
+    evidence: dict[str, list[tuple[str, float | None]]]  # theme -> its sentences, best first, with their own scores
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
@@ -359,9 +376,9 @@ def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView
         return None
     row = dict(zip([column[0] for column in cursor.description], found, strict=True))
     themes = [tuple(item) for item in con.execute(_PASSAGE_THEMES, [passage_id]).fetchall()]
-    evidence: dict[str, list[str]] = {}
-    for theme, text in con.execute(_PASSAGE_EVIDENCE, [passage_id]).fetchall():
-        evidence.setdefault(theme, []).append(text)
+    evidence: dict[str, list[tuple[str, float | None]]] = {}
+    for theme, text, score in con.execute(_PASSAGE_EVIDENCE, [passage_id]).fetchall():
+        evidence.setdefault(theme, []).append((text, score))
     cursor = con.execute(_NEIGHBOURS, [row["review_id"], row["seq"]])
     columns = [column[0] for column in cursor.description]
     around = {item["seq"]: item for item in (dict(zip(columns, values, strict=True)) for values in cursor.fetchall())}
@@ -395,7 +412,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     if view.themes:
         rows = "".join(
             f"<tr><td>{_e(names.get(theme, theme))}</td><td>{_e(probability_text(score))}</td>"
-            f"<td>{'<br>'.join(_e(text) for text in view.evidence.get(theme, [])) or '–'}</td></tr>"
+            f"<td>{_evidence_cell(view.evidence.get(theme, []), score)}</td></tr>"
             for theme, score, _ in view.themes)
         model = ", ".join(sorted({version for _, _, version in view.themes}))
         parts.append(f"<h2>Learning themes</h2><table><tr><th>Theme</th><th>Probability</th>"
