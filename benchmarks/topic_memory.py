@@ -1,7 +1,8 @@
-"""Peak memory of a topic fit, phase by phase, at two corpus sizes: what grows with the number of passages.
+"""Peak memory of a topic fit, phase by phase, at several corpus sizes: what grows with the number of passages.
 
-Builds two databases from a copy of outputs/casereview.duckdb (the original is not changed): the demo's passages
-once, and N times (``--copies``, default 10: 6,120 passages; 33 gives 20,196). Each copy of a review is a new
+Builds databases from a copy of outputs/casereview.duckdb (the original is not changed): the demo's passages
+once, and N times for each N of ``--copies`` (default 10: 6,130 passages for the demo's 613; ``--copies 33 163``
+gives 20,229 and 99,919 as well). Each copy of a review is a new
 review with new passage ids and the same texts; each copied passage's embedding lies up to half way from the
 original's to that of one of its ten nearest neighbours, moved by a little seeded noise, so that copies fill the
 space between passages instead of piling up on them. The copies repeat the demo's words, so a real corpus of that
@@ -13,16 +14,18 @@ records its resident memory (RSS) from ``/proc/self/status``: for each phase the
 importing BERTopic, UMAP, HDBSCAN, scikit-learn and plotly costs before any passage is read; it does not grow
 with the corpus. Phases inside others are indented; a phase that runs more than once (HDBSCAN on a leaf refit,
 the label of each topic) shows its highest peak and its total time. The parent samples the memory of the fitting
-process and of any worker processes it starts (PSS, every 0.05 s, as ``run_memory.py`` does).
+process and of any worker processes it starts (PSS, every 0.05 s, as ``run_memory.py`` does). A fit that fails
+(for example when no topics stand out) is reported as failed, with its memory until then, and the others go on.
 
-Prints a table per size, then the peaks at both sizes, the peak above the imports, and their ratios.
+Prints a table per size, then the peaks at each larger size against the demo's, the peak above the imports, and
+their ratios.
 ``--baseline CHECKOUT`` also fits the same corpora with another checkout of the project (for example one from
 before a change; ``git archive COMMIT pipeline | tar -x -C FOLDER`` makes one), in the same run, and prints its
 figures beside these and whether both stored the same topics, assignments and files.
 
 Linux only (reads and resets ``/proc/self``'s memory counters).
 
-Usage:  .venv/bin/python benchmarks/topic_memory.py [--db PATH] [--copies N] [--baseline CHECKOUT]
+Usage:  .venv/bin/python benchmarks/topic_memory.py [--db PATH] [--copies N [N ...]] [--baseline CHECKOUT]
 """
 
 from __future__ import annotations
@@ -181,6 +184,7 @@ def measure_fit(db: Path, out_dir: Path) -> dict:
         import umap
 
         from pipeline import topics
+        from pipeline.errors import CaseReviewError
         from pipeline.settings import quiet_third_parties
 
         # as the fit imports BERTopic (a checkout from before pipeline.topics._bertopic imports it plainly)
@@ -204,10 +208,27 @@ def measure_fit(db: Path, out_dir: Path) -> dict:
         (topics, "write_visualisations", "HTML pictures (plotly)"),
     ):
         memory.wrap(owner, attribute, name)
+    fitted: dict = {}  # what the fit chose, known before it finishes (and so also for a fit that fails)
+    make_version = topics.make_model_version
+
+    def model_version(passage_ids, settings):
+        fitted.update(passages=len(passage_ids), settings=settings,
+                      model_version=make_version(passage_ids, settings))
+        return fitted["model_version"]
+
+    topics.make_model_version = model_version
+    error = None
     with memory.phase("fit_topics"):
-        info = topics.fit_topics(db, seed=42, out_dir=out_dir)
+        try:
+            info = topics.fit_topics(db, seed=42, out_dir=out_dir)
+        except CaseReviewError as failed:  # for example no topics stand out: its memory until then still counts
+            error, info = str(failed), None
     memory._fold_peak()
-    return {"passages": info.passages, "topics": info.topics, "model_version": info.model_version,
+    settings = fitted["settings"]
+    # min_samples: HDBSCAN's, where this checkout records it apart from the min topic size
+    return {"passages": fitted["passages"], "topics": info.topics if info else 0,
+            "model_version": fitted["model_version"], "error": error, "min_topic_size": settings.min_topic_size,
+            "min_samples": getattr(settings, "min_samples", settings.min_topic_size),
             "python_kb": started_kb, "peak_kb": memory.peak_kb, "phases": memory.phases}
 
 
@@ -233,7 +254,8 @@ def run_child(checkout: Path, db: Path, out_dir: Path) -> dict:
         if process.returncode:
             raise SystemExit(f"the fit of {db.name} with {checkout} failed (exit {process.returncode}):\n{err.read()}")
         figures = json.loads(out.read().strip().splitlines()[-1])
-    return {**figures, "tree_kb": peak_tree, "processes": processes, "state": fitted_state(db, out_dir)}
+    state = "no fit stored" if figures["error"] else fitted_state(db, out_dir)
+    return {**figures, "tree_kb": peak_tree, "processes": processes, "state": state}
 
 
 def fitted_state(db: Path, out_dir: Path) -> str:
@@ -259,7 +281,10 @@ def _mb(kb: float) -> str:
 
 
 def print_phases(label: str, figures: dict) -> None:
-    print(f"\n{label}: {figures['passages']:,} passages, {figures['topics']} topics ({figures['model_version']})")
+    print(f"\n{label}: {figures['passages']:,} passages, {figures['topics']} topics ({figures['model_version']}; "
+          f"min topic size {figures['min_topic_size']}, HDBSCAN min_samples {figures['min_samples']})")
+    if figures["error"]:
+        print(f"FAILED (its memory until then is below): {figures['error']}")
     print(f"{'phase':<58} {'calls':>5} {'seconds':>8} {'RSS at start MB':>16} {'peak MB':>8} {'peak - start':>13}")
     print(f"{'python and the project (before the imports)':<58} {'':>5} {'':>8} {'':>16} "
           f"{_mb(figures['python_kb']):>8}")
@@ -290,7 +315,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=ROOT / "outputs" / "casereview.duckdb",
                         help="database to copy and scale (default: the demo one)")
-    parser.add_argument("--copies", type=int, default=10, help="the larger corpus: this many copies of the passages")
+    parser.add_argument("--copies", type=int, nargs="+", default=[10],
+                        help="the larger corpora: this many copies of the passages, one corpus for each number")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout of the project to measure on the same databases, for comparison")
     parser.add_argument("--child", nargs=2, type=Path, metavar=("DB", "OUT"), help=argparse.SUPPRESS)
@@ -300,11 +326,12 @@ def main() -> None:
         return
     if not args.db.exists():
         raise SystemExit(f"{args.db} not found: run the demo first (see the README) or give --db")
+    sizes = sorted({1, *args.copies})
     checkouts = {"this checkout": ROOT, **({f"baseline ({args.baseline})": args.baseline} if args.baseline else {})}
     results = {}
     with tempfile.TemporaryDirectory(prefix="topic-memory-") as tmp:
         folder = Path(tmp)
-        for copies in (1, args.copies):
+        for copies in sizes:
             started = time.perf_counter()
             corpus = folder / f"x{copies}.duckdb"
             passages = scaled_database(args.db, corpus, copies)
@@ -317,12 +344,15 @@ def main() -> None:
             print_phases(f"{name}, x{copies}", figures)
     print()
     for name in checkouts:
-        print_summary(name, results[name, 1], results[name, args.copies])
+        for copies in sizes[1:]:
+            print_summary(name, results[name, 1], results[name, copies])
     if args.baseline:
-        for copies in (1, args.copies):
+        for copies in sizes:
             now, before = results["this checkout", copies], results[f"baseline ({args.baseline})", copies]
             same = ("the same topics, assignments and files" if now["state"] == before["state"]
                     else "DIFFERENT topics, assignments or files")
+            same += "".join(f"; {name} FAILED" for name, fit in (("this checkout", now), ("the baseline", before))
+                            if fit["error"])
             print(f"x{copies}: peak {_mb(now['peak_kb'])} MB against the baseline's {_mb(before['peak_kb'])} MB "
                   f"(x{now['peak_kb'] / before['peak_kb']:.2f}), process tree {_mb(now['tree_kb'])} against "
                   f"{_mb(before['tree_kb'])} MB; {same}")

@@ -67,6 +67,12 @@ _TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"  # words of letters only: no page numbe
 _NOT_NEEDED_BY_BERTOPIC = ("torch", "transformers", "sentence_transformers")
 # Rows of embeddings handled at a time where a step needs a temporary array as large as the rows it works on.
 _ROWS_AT_A_TIME = 65_536
+# The most neighbours HDBSCAN counts to judge how dense a passage's surroundings are (its min_samples, which is
+# otherwise the min topic size). Its table of neighbours holds passages x (min_samples + 1) entries of 16 bytes,
+# so with the default min topic size (one passage in 50) it grew with the square of the corpus: 3.2 GB at 100,000
+# passages. Capped, it grows with the corpus: 160 MB at 100,000. Only corpora of more than 5,049 passages (at the
+# default min topic size), or a --min-topic-size above the cap, are clustered differently from before the cap.
+MAX_MIN_SAMPLES = 100
 
 _SELECT_PASSAGES = "SELECT passage_id, text FROM passages ORDER BY passage_id"
 _SELECT_UNASSIGNED = """
@@ -120,6 +126,10 @@ class TopicSettings:
         UMAP's random state; None runs UMAP in parallel but the topics then change from fit to fit.
     min_topic_size : int
         The smallest group of passages that can be a topic (HDBSCAN's minimum cluster size).
+    min_samples : int
+        How many neighbours of a passage decide how dense its surroundings are (HDBSCAN's ``min_samples``): the
+        min topic size, at most ``MAX_MIN_SAMPLES``. Part of the model version only where it differs from the
+        min topic size, so that fits made before it was capped keep their model versions.
     n_neighbors, n_components : int
         UMAP's neighbourhood size and output dimensions.
     encoder : str
@@ -137,6 +147,7 @@ class TopicSettings:
 
     seed: int | None
     min_topic_size: int
+    min_samples: int
     n_neighbors: int
     n_components: int
     encoder: str
@@ -313,10 +324,19 @@ def make_model_version(passage_ids: Sequence[str], settings: TopicSettings) -> s
     settings : TopicSettings
         The settings used.
     """
-    digest = hashlib.sha256(json.dumps(asdict(settings), sort_keys=True).encode())
+    digest = hashlib.sha256(json.dumps(_hashed_settings(settings), sort_keys=True).encode())
     for passage_id in sorted(passage_ids):
         digest.update(passage_id.encode() + b"\n")
     return f"topics@{digest.hexdigest()[:12]}"
+
+
+def _hashed_settings(settings: TopicSettings) -> dict[str, Any]:
+    """The settings that make the model version: all of them, but ``min_samples`` only where it is not the min
+    topic size (as it was for every fit before it was capped, whose model versions stay as they were)."""
+    hashed = asdict(settings)
+    if settings.min_samples == settings.min_topic_size:
+        del hashed["min_samples"]
+    return hashed
 
 
 def default_min_topic_size(passages: int) -> int:
@@ -331,7 +351,8 @@ def _settings(
     if size < 2:
         raise CaseReviewError(f"the smallest topic must have at least 2 passages, not {size}")
     return TopicSettings(
-        seed=seed, min_topic_size=size, n_neighbors=min(15, passages - 1), n_components=5, encoder=encoder,
+        seed=seed, min_topic_size=size, min_samples=min(size, MAX_MIN_SAMPLES), n_neighbors=min(15, passages - 1),
+        n_components=5, encoder=encoder,
         stop_words=tuple(sorted(set(BOILERPLATE_WORDS) | set(names))),
         libraries={name: version(name) for name in ("bertopic", "umap-learn", "hdbscan", "scikit-learn")},
     )
@@ -471,8 +492,10 @@ def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, redu
     # four worker processes, each with a copy of the data, and stacks their answers into a second copy of the
     # neighbour table; one process finds the same neighbours (below 16,384 passages it is the same code either
     # way). On 20,000 passages: 350 MB instead of 1.2 GB for the process and its workers, and 4 s instead of 26.
-    cluster_model = HDBSCAN(min_cluster_size=settings.min_topic_size, metric="euclidean",
-                            cluster_selection_method=selection, prediction_data=False, core_dist_n_jobs=1)
+    # min_samples: see MAX_MIN_SAMPLES.
+    cluster_model = HDBSCAN(min_cluster_size=settings.min_topic_size, min_samples=settings.min_samples,
+                            metric="euclidean", cluster_selection_method=selection, prediction_data=False,
+                            core_dist_n_jobs=1)
     vectorizer = _streaming_count_vectorizer()(stop_words=sorted(ENGLISH_STOP_WORDS | set(settings.stop_words)),
                                                ngram_range=settings.ngram_range, token_pattern=_TOKEN_PATTERN)
     # language=None: with "english" BERTopic deletes every character but A-Z, 0-9 and spaces before counting

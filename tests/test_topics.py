@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import duckdb
@@ -217,6 +218,43 @@ def test_default_min_topic_size_grows_with_the_corpus():
     assert default_min_topic_size(1000) == 20
 
 
+def test_hdbscan_counts_at_most_max_min_samples_neighbours_so_its_memory_grows_with_the_corpus_only():
+    # HDBSCAN's neighbour table holds passages x (min_samples + 1) entries; min_samples was the min topic size, a
+    # fiftieth of the corpus by default, so the table grew with the square of the corpus (3.2 GB at 100,000).
+    cap = topics_module.MAX_MIN_SAMPLES
+    large = topics_module._settings(100_000, 42, None, ENCODER, [])
+    assert (large.min_topic_size, large.min_samples) == (2000, cap)
+    clustering = topics_module._new_model(large).hdbscan_model
+    assert (clustering.min_cluster_size, clustering.min_samples) == (2000, cap)
+    chosen = topics_module._settings(613, 42, cap + 50, ENCODER, [])  # --min-topic-size above the cap
+    assert (chosen.min_topic_size, chosen.min_samples) == (cap + 50, cap)
+    # below the cap HDBSCAN is built as before: min_samples is the min topic size (the demo's is 12)
+    small = topics_module._settings(613, 42, None, ENCODER, [])
+    clustering = topics_module._new_model(small).hdbscan_model
+    assert (clustering.min_cluster_size, clustering.min_samples) == (12, 12)
+
+
+def test_a_fit_below_the_cap_keeps_the_model_version_it_had_before_the_cap():
+    # the model version hashed every setting; min_samples joins them only where the cap changed it, so fits of
+    # corpora that cluster as before keep their versions (the demo's is topics@d1ee11eb341c)
+    passage_ids = [f"p{number}" for number in range(613)]
+
+    def version_before_the_cap(settings):
+        hashed = {name: value for name, value in asdict(settings).items() if name != "min_samples"}
+        digest = hashlib.sha256(json.dumps(hashed, sort_keys=True).encode())
+        for passage_id in sorted(passage_ids):
+            digest.update(passage_id.encode() + b"\n")
+        return f"topics@{digest.hexdigest()[:12]}"
+
+    small = topics_module._settings(613, 42, None, ENCODER, [])
+    assert topics_module.make_model_version(passage_ids, small) == version_before_the_cap(small)
+    capped = topics_module._settings(613, 42, 150, ENCODER, [])
+    assert capped.min_samples != capped.min_topic_size
+    assert topics_module.make_model_version(passage_ids, capped) != version_before_the_cap(capped)
+    assert topics_module.make_model_version(passage_ids, capped) != topics_module.make_model_version(
+        passage_ids, replace(capped, min_samples=capped.min_topic_size))
+
+
 def test_topic_terms_are_counted_as_they_come_with_the_stock_vectorizers_counts():
     # BERTopic counts each topic's terms in one document (its passages joined): the project's vectorizer yields
     # the terms one at a time instead of listing them first, and must give the same terms, counts and storage.
@@ -309,6 +347,10 @@ def test_fit_says_what_share_of_the_passages_were_given_their_nearest_topic(tmp_
         "  396 of the 613 passages (65%) fitted no topic well and were given the nearest one",
         f"  model saved in {tmp_path / 'topics@abc'}",
     ]
+    # HDBSCAN's min_samples is named only where the cap made it differ from the min topic size
+    capped = replace(info, settings=_settings(613, 42, 150, ENCODER, []))
+    assert fit_summary(capped)[0] == ("Topic model topics@abc: 10 topics in 613 passages (smallest topic 150 "
+                                      "passages, density judged on 100 neighbours, seed 42, 2.5 s)")
 
 
 def test_topics_commands_explain_what_to_do_first(tmp_path: Path):

@@ -122,8 +122,12 @@ def fit_summary(info: TopicModelInfo) -> list[str]:
     their nearest topic (and what share of all passages that is), and where the model is."""
     from pipeline.outputs.common import percent
 
+    settings = info.settings
+    # min_samples is shown only where it is not the min topic size (capped: see pipeline.topics.MAX_MIN_SAMPLES)
+    density = (f", density judged on {settings.min_samples} neighbours"
+               if settings.min_samples != settings.min_topic_size else "")
     lines = [f"Topic model {info.model_version}: {info.topics} topics in {info.passages} passages "
-             f"(smallest topic {info.settings.min_topic_size} passages, seed {info.settings.seed}, {info.seconds} s)"]
+             f"(smallest topic {settings.min_topic_size} passages{density}, seed {settings.seed}, {info.seconds} s)"]
     if info.outliers_reassigned:
         share = percent(info.outliers_reassigned / info.passages)
         lines.append(f"  {info.outliers_reassigned} of the {info.passages} passages ({share}) fitted no topic well "
