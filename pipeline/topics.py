@@ -70,8 +70,10 @@ _ROWS_AT_A_TIME = 65_536
 # The most neighbours HDBSCAN counts to judge how dense a passage's surroundings are (its min_samples, which is
 # otherwise the min topic size). Its table of neighbours holds passages x (min_samples + 1) entries of 16 bytes,
 # so with the default min topic size (one passage in 50) it grew with the square of the corpus: 3.2 GB at 100,000
-# passages. Capped, it grows with the corpus: 160 MB at 100,000. Only corpora of more than 5,049 passages (at the
-# default min topic size), or a --min-topic-size above the cap, are clustered differently from before the cap.
+# passages. Capped, it grows with the corpus: 160 MB at 100,000 (a fit of 99,919 passages, copies of the demo,
+# peaked at 1.3 GB instead of 5.6 GB). Only corpora of 5,050 passages or more (at the default min topic size), or
+# a --min-topic-size above the cap, are clustered differently from before the cap. 100, not 50 or 200: see
+# docs/topics.md (Memory).
 MAX_MIN_SAMPLES = 100
 
 _SELECT_PASSAGES = "SELECT passage_id, text FROM passages ORDER BY passage_id"
