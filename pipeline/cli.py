@@ -91,22 +91,22 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     if minutes is not None:  # read by pipeline.isolate, and passed on to the process that reads each document
         os.environ["CASEREVIEW_DOCUMENT_SECONDS"] = f"{minutes * 60:g}"
     model = None if no_themes else (model_dir or models_dir() / "themes-v1")
+    db = db_path or default_db()
     stops = _Stops()
     try:
         from pipeline.flow import RunOptions, run_pipeline
 
-        options = RunOptions(db_path=db_path or default_db(), workers=workers, theme_model=model,
-                             progress=not quiet)
+        options = RunOptions(db_path=db, workers=workers, theme_model=model, progress=not quiet)
         summary = run_pipeline(manifest_path, options)
     except KeyboardInterrupt:
         _stopped(stops)
-    except Exception as exc:
-        if stops.signal is not None:  # what a stop broke (a library stopped while it loaded)
+    except BaseException as exc:
+        if stops.signal is not None:  # what a stop broke: a library stopped while it loaded, Prefect's own stop
             _stopped(stops)
-        if not _disk_full(exc):
+        if not isinstance(exc, Exception) or not _disk_full(exc):
             raise
         raise CaseReviewError(
-            f"the disk is full, so the run stopped ({options.db_path} or the document store in {options.store_dir} "
+            f"the disk is full, so the run stopped ({db} or the document store in {store_dir_for(db)} "
             "could not be written). The reviews saved before it are whole and nothing is half-written: free some "
             "space (or give --db a file on another disk) and run the same command again; finished reviews are "
             "skipped.") from None
@@ -158,7 +158,9 @@ class _Stops:
         self._previous: dict[int, Any] = {}
         if threading.current_thread() is threading.main_thread():
             for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-                if hasattr(signal, name):
+                # a signal ignored when the run started stays ignored: `nohup casereview run` must outlive the
+                # terminal, and a run started in the background by a script must not stop at Ctrl+C
+                if hasattr(signal, name) and signal.getsignal(getattr(signal, name)) is not signal.SIG_IGN:
                     number = getattr(signal, name)
                     self._previous[number] = signal.signal(number, self._interrupt)
 
@@ -310,18 +312,6 @@ def _same_document_lines(groups: list[dict], indent: str) -> list[str]:
     return lines
 
 
-def _closest_ids(unknown: list[str], ids: list[str]) -> str:
-    """The stored review ids most like each unknown one, as a sentence ("" when none is like it).
-
-    >>> _closest_ids(["northmoor-2021-child"], ["northmoor-2021-child-m", "ardmuir-2022-child-c"])
-    'Closest review ids: northmoor-2021-child-m, ardmuir-2022-child-c. '
-    """
-    from pipeline.outputs.common import closest
-
-    found = list(dict.fromkeys(match for wanted in unknown for match in closest(wanted, ids)))
-    return f"Closest review ids: {', '.join(found)}. " if found else ""
-
-
 @main.command()
 @click.argument("review_ids", nargs=-1, required=True, metavar="REVIEW_ID...")
 @DB_OPTION
@@ -342,7 +332,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
       casereview remove a-2020 c-2021 --yes
     """
     from pipeline.fetch import remove_copies
-    from pipeline.outputs.common import reviews_list_hint
+    from pipeline.outputs.common import closest_ids, reviews_list_hint
     from pipeline.search import refresh_search
     from pipeline.store import Store
 
@@ -356,7 +346,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     if unknown:
         raise CaseReviewError(
             f"{path} has no review {', '.join(repr(u) for u in unknown)}: nothing was removed. "
-            f"{_closest_ids(unknown, store.reviews_not_in([]))}Each review's id is shown in "
+            f"{closest_ids(unknown, store.reviews_not_in([]))}Each review's id is shown in "
             f"{reviews_list_hint(path)}.")
     for review in found:
         click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "

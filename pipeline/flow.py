@@ -271,8 +271,10 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     )
 
 
-# How long a stopped run waits for the reviews it was working on: a review being written finishes in well
-# under a second, a document being read is given up at once; only a download may take longer (it is left).
+# How long a stopped run waits for the reviews it was working on, so that its record counts them: a review being
+# written finishes in well under a second, and a document being read in a reading process is given up at once. A
+# download, or a document read in the run's own process, may take longer: the record is written without it, and
+# the run still waits for it before it exits (Prefect's task runner does), then saves it whole.
 STOP_WAIT_SECONDS = 15.0
 
 
@@ -330,7 +332,10 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
             if wrapped is not None:
                 wrapped.cancel()
         try:
-            _wait_for_running(futures, STOP_WAIT_SECONDS)
+            try:
+                _wait_for_running(futures, STOP_WAIT_SECONDS)
+            except BaseException:  # noqa: BLE001 - a second Ctrl+C ends the wait, not the tidying up
+                pass
             run.skips.flush(close=True)
             store.finish_run(run_id, status="interrupted")
         except Exception:  # noqa: BLE001 - the database may be what failed; the next run marks it instead

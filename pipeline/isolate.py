@@ -39,10 +39,16 @@ _context: Any = None
 # Ctrl+C, which the whole terminal's process group receives, so that only the run decides what it means).
 _stopping = threading.Event()
 POLL_SECONDS = 0.2  # how often a wait for a document looks whether the run is stopping
+# A reading process ended by one of these signals was most likely stopped with the run: wait this long for the
+# run to say it is stopping before taking the end for the PDF's fault.
+_STOP_EXITS = {-signal.SIGTERM, -signal.SIGINT} | ({-signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+_STOP_GRACE_SECONDS = 2.0
 
 
 def stop_reading() -> None:
-    """Give up the documents being read (``read_document`` raises ``RunStopped``) and read no more."""
+    """Give up the documents being read in a reading process (``read_document`` raises ``RunStopped``) and read no
+    more. A document read in the run's own process (no time limit, or no reading process could start) is read to
+    its end."""
     _stopping.set()
 
 
@@ -127,7 +133,9 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
             outcome, value = receive.recv()
         except EOFError:
             child.join(5)
-            if _stopping.is_set():
+            # killed by a signal sent to the whole run (SIGTERM to its group, as systemd sends it): the run is
+            # stopping too, though it may not have said so yet
+            if _stopping.is_set() or (child.exitcode in _STOP_EXITS and _stopping.wait(_STOP_GRACE_SECONDS)):
                 raise RunStopped(str(path)) from None
             raise ExtractError(
                 f"{Path(path).name}: the PDF library stopped while reading it (exit code {child.exitcode}: the file "
@@ -168,9 +176,12 @@ def _result(path: Path, outcome: str, value: Any, megabytes: int) -> ExtractedDo
 
 
 def _read_in_child(send, path: str, environment: dict[str, str], megabytes: int = 0) -> None:
-    # Ctrl+C reaches every process of the terminal's group: the run decides whether to give this document up
-    # (and then stops this process), so that a stop is never taken for a PDF that crashed its reader.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl+C, and a closed terminal's SIGHUP, reach every process of the terminal's group: the run decides
+    # whether to give this document up (and then stops this process), so that a stop is never taken for a PDF
+    # that crashed its reader.
+    for name in ("SIGINT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
     _limit_this_process(megabytes)

@@ -192,18 +192,19 @@ class PageReader:
         width, height = size
         lines, skew = _recognise(self._engine(), image, scale)
         readable = readable_ocr_text(" ".join(w.text for line in lines for w in line.words))
-        if readable and not _mostly_sideways(lines):
+        turn = 0
+        if not readable or _mostly_sideways(lines):  # perhaps scanned sideways or upside down
+            osd = self._engine(osd=True)
+            osd.SetImage(image)
+            found = osd.DetectOrientationScript() or {}
+            turn = int(found.get("orient_deg") or 0)
+            if (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
+                turn = 0
+        if turn not in (90, 180, 270):
+            if not readable:
+                return OcrPage(lines, 0, (width, height))
             lines, grids = self._tables_read_again(image, lines, skew, scale)
             return OcrPage(lines, 0, (width, height), grids)
-        osd = self._engine(osd=True)
-        osd.SetImage(image)
-        found = osd.DetectOrientationScript() or {}
-        turn = int(found.get("orient_deg") or 0)
-        if turn not in (90, 180, 270) or (found.get("orient_conf") or 0) < _MIN_ORIENTATION_CONFIDENCE:
-            if readable:
-                lines, grids = self._tables_read_again(image, lines, skew, scale)
-                return OcrPage(lines, 0, (width, height), grids)
-            return OcrPage(lines, 0, (width, height))
         upright = image.rotate(turn, expand=True)
         turned, skew = _recognise(self._engine(), upright, scale)
         turned, grids = self._tables_read_again(upright, turned, skew, scale)

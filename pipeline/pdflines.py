@@ -482,7 +482,8 @@ def _place_folio(page: PageLines, shown: tuple[float, float], direction: int) ->
             line.top, line.bottom = (top, bottom) if bottom <= band else (page.height - (height - top),
                                                                           page.height - (height - bottom))
             line.angle = direction
-            line.text_x0 = None
+            # positions measured along the line as it was set across the page mean nothing here
+            line.text_x0, line.label_split, line.cell_gaps = None, None, ()
 
 
 def _quarter(angle: float) -> int:

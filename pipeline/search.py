@@ -40,7 +40,7 @@ from pipeline.outputs.common import (
     KnownValues,
     check_section,
     check_years,
-    closest,
+    closest_ids,
     counted,
     open_database,
     printed_pages_sql,
@@ -878,7 +878,7 @@ def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, s
         hints.append((f"Without the quotes, {counted(result.without_quotes, 'passage')} "
                       f"{'holds' if result.without_quotes == 1 else 'hold'} its words (any one of them)",
                       {"q": without_quotes(query)}))
-    if result.like_theme:
+    if result.like_theme and result.like_theme[1]:
         theme, tagged = result.like_theme
         hints.append((f"{quoted_search((query or '').strip())} is close to the name of the learning theme "
                       f"{names.get(theme, theme)}, which tags {counted(tagged, 'passage')}", {"q": "", "theme": theme}))
@@ -1594,12 +1594,13 @@ _SHORT_SECTION = re.compile(r"[sS](\d{1,3})")
 # "sections 47" (read by Python and by DuckDB's RE2 alike; case is ignored by both callers).
 _SPACE = "[ \t\n\r\f]+"
 _SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's number follows
-# The number may close a list ("sections 17 and 47", "ss. 17, 20 or 47", "section 20(1) and 47").
-_SECTION_PATTERN = (r"\b(?:sections?|ss?)\.?[ \t\n\r\f]*"
-                    r"(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*(?:,|and|or|&)[ \t\n\r\f]*)*{number}\b")
-# A list of sections in a search ("sections 17 and 47", "s17, s20 & s47"): every number in it is a section.
-_SECTION_LIST = re.compile(r"\b(?:sections?|ss?)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*(?:s\.?\s*)?\d{1,3}\b)+",
-                           re.IGNORECASE)
+# After a plural ("sections", "ss"), the number may close a list ("sections 17 and 47", "ss. 17, 20(1) or 47"); a
+# number after "section 47 and" is not a section ("section 47 and 2 strategy meetings").
+_SECTION_PATTERN = (r"\b(?:(?:sections|ss)\.?[ \t\n\r\f]*"
+                    r"(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*(?:,|and|or|&)[ \t\n\r\f]*)*"
+                    r"|(?:section|s)\.?[ \t\n\r\f]*){number}\b")
+# A list of sections in a search ("sections 17 and 47", "ss 17, 20 & 47"): every number in it is a section.
+_SECTION_LIST = re.compile(r"\b(?:sections|ss)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*\d{1,3}\b)+", re.IGNORECASE)
 # A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.
 _SECTION_PHRASE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
 
@@ -1868,10 +1869,8 @@ def similar(
         is_passage = con.execute(_IS_PASSAGE, [wanted]).fetchone()[0]
         if not is_passage and not con.execute(_IS_REVIEW, [wanted]).fetchone()[0]:
             ids = [row[0] for row in con.execute(_REVIEW_IDS).fetchall()]
-            suggestions = closest(wanted, ids)
-            hint = f" Closest review ids: {', '.join(suggestions)}." if suggestions else ""
             raise CaseReviewError(
-                f"no passage or review has the id '{wanted}'.{hint} Passage ids are shown by "
+                f"no passage or review has the id '{wanted}'. {closest_ids([wanted], ids)}Passage ids are shown by "
                 f"`casereview search{db_argument(resolve_db(db_path))}`; each review's id is shown in "
                 f"{reviews_list_hint(db_path)}"
             )

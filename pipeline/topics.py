@@ -262,7 +262,7 @@ def fit_topics(
 
     >>> info = fit_topics(Path("outputs/casereview.duckdb"))  # doctest: +SKIP
     >>> info.model_version, info.topics  # doctest: +SKIP
-    ('topics@d4fbb3a8e404', 9)
+    ('topics@d1ee11eb341c', 10)
     """
     store = _open_store(db_path)
     corpus = _read_corpus(store, encoder)

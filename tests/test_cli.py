@@ -240,3 +240,24 @@ def test_a_folder_whose_name_is_not_utf8_still_gives_its_pdfs(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["manifest", "from-folder", str(folder)])
     assert result.exit_code == 0, result.output
     assert "1 review " in result.output and "Not listed" not in result.output
+
+
+def test_a_run_keeps_signals_it_was_started_ignoring_and_takes_the_others_as_a_stop():
+    """`nohup casereview run` ignores SIGHUP so that the run outlives the terminal: the run must not undo that.
+    The signals it handles are put back as they were when it ends."""
+    import signal
+
+    from pipeline.cli import _Stops
+
+    if not hasattr(signal, "SIGHUP"):
+        return
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    term = signal.getsignal(signal.SIGTERM)
+    try:
+        stops = _Stops()
+        assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGTERM) == stops._interrupt
+        stops.restore()
+        assert signal.getsignal(signal.SIGTERM) == term
+    finally:
+        signal.signal(signal.SIGHUP, before)

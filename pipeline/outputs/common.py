@@ -308,9 +308,13 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
                     + (f", 95% interval {interval[0]:.2f}-{interval[1]:.2f}" if interval else "") + ")")
         thin = [f"{(names or {}).get(theme, theme)} (marked on {support})" for theme, support, *_ in scores
                 if theme in (core.get("themes") or []) and support < CHECKED_SENTENCES]
-        if thin:
-            summary += (f"; the average counts {' and '.join(thin)}, too few on {'its' if len(thin) == 1 else 'their'}"
-                        f" own to go on, so it rests mostly on the other{'' if scored - len(thin) == 1 else 's'}")
+        listed = ", ".join(thin[:-1]) + (" and " if len(thin) > 1 else "") + (thin[-1] if thin else "")
+        if thin and len(thin) >= scored:
+            summary += (f"; each of them was marked on too few passages to go on ({listed}), so the average is only "
+                        "a rough guide")
+        elif thin:
+            summary += (f"; the average counts {listed}, too few on {'its' if len(thin) == 1 else 'their'} own to "
+                        f"go on, so it rests mostly on the other{'' if scored - len(thin) == 1 else 's'}")
     summary += "."
     notes = {}
     for theme, support, tagged, left_out, precision, recall in scores:
@@ -627,19 +631,36 @@ def quote_alone(passage_score: float | None, sentence_score: float | None) -> st
 
 
 def reviews_list_hint(db_path: Path | str | None) -> str:
-    """Where a person sees every review, with its id, area and year, without SQL: the list "The reviews" of the
-    web page ``casereview serve`` opens (with ``--db`` when ``db_path`` is not the default database)."""
+    """Where a person sees every review, with its id (under its title), area and year, without SQL: the list "The
+    reviews" of the web page ``casereview serve`` opens (with ``--db`` when ``db_path`` is not the default
+    database)."""
     from pipeline.settings import db_argument
 
     return (f"the list \"The reviews\" (at the top of each page) of the web page that "
             f"`casereview serve{db_argument(db_path or default_db())}` opens")
 
 
-def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
-    """The choices most like ``word`` (case-insensitive), best first."""
+def closest(word: str, choices: list[str], n: int = 3, cutoff: float = 0.3) -> list[str]:
+    """The choices most like ``word`` (case-insensitive), best first, at least ``cutoff`` alike (0-1)."""
     lowered = {choice.lower(): choice for choice in choices}
-    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.3)
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=cutoff)
     return [lowered[match] for match in found]
+
+
+# Review ids share most of their letters ("-2021-child-"): only ids this alike are suggested for a mistyped one.
+ID_CUTOFF = 0.75
+
+
+def closest_ids(unknown: list[str], ids: list[str]) -> str:
+    """The stored review ids most like each unknown one, as a sentence ("" when none is like it).
+
+    >>> closest_ids(["northmoor-2021-child"], ["northmoor-2021-child-m", "ardmuir-2022-child-c"])
+    'Closest review ids: northmoor-2021-child-m. '
+    >>> closest_ids(["cwm-llwyd-2020"], ["northmoor-2021-child-m", "ardmuir-2022-child-c"])
+    ''
+    """
+    found = list(dict.fromkeys(match for wanted in unknown for match in closest(wanted, ids, cutoff=ID_CUTOFF)))
+    return f"Closest review ids: {', '.join(found)}. " if found else ""
 
 
 def shorten(text: str, width: int) -> str:

@@ -246,10 +246,10 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                          + f"All {counted(total, 'passage')} that match are on the earlier pages. "
                          + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
         elif not hits:
+            needed = all_required(form.q)
             kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
                     "theme and kept by the filters, but none of them holds these words. " if without_words
-                    else f"{all_required(form.q)[:1].upper()}{all_required(form.q)[1:]}. " if all_required(form.q)
-                    else "")
+                    else f"{needed[:1].upper()}{needed[1:]}. " if needed else "")
             parts.append(f"<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer or other words, another "
                          "theme, or wider filters.</p>")
             found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
@@ -502,7 +502,8 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
                   else _e(error or ""))
         shown = ", ".join(names.get(theme, theme) for theme in (themes or [])[:4])
         items.append(
-            f'<tr><td><a href="{_e(link)}">{_e(title or review_id)}</a></td><td>{_e(its_area)}</td>'
+            f'<tr><td><a href="{_e(link)}">{_e(title or review_id)}</a><br><span class="meta">id: {_e(review_id)}'
+            f'</span></td><td>{_e(its_area)}</td>'
             f"<td>{_e(its_year)}</td><td>{_e(nation)}</td><td>{_e(kind)}</td><td>{_e(state)}"
             + (f'<br><span class="meta">{detail}</span>' if detail else "") + f"</td><td>{_e(shown)}</td></tr>")
     narrowed = [part for part in (area, year, "not read" if unread else "") if part]
