@@ -284,7 +284,15 @@ def _wait_for_running(futures: list, seconds: float) -> None:
     import concurrent.futures
 
     running = [f.wrapped_future for f in futures if getattr(f, "wrapped_future", None) is not None]
-    concurrent.futures.wait(running, timeout=seconds)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            concurrent.futures.wait(running, timeout=max(0.0, deadline - time.monotonic()))
+            return
+        except KeyboardInterrupt:  # a second Ctrl+C: stop waiting (the run is still marked interrupted)
+            return
+        except BaseException:  # noqa: BLE001 - SIGTERM again (Prefect raises its TerminationSignal): keep waiting
+            continue
 
 
 def _sweep_store(store: Store, store_dir: Path) -> tuple[int, int]:
@@ -332,10 +340,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
             if wrapped is not None:
                 wrapped.cancel()
         try:
-            try:
-                _wait_for_running(futures, STOP_WAIT_SECONDS)
-            except BaseException:  # noqa: BLE001 - a second Ctrl+C ends the wait, not the tidying up
-                pass
+            _wait_for_running(futures, STOP_WAIT_SECONDS)
             run.skips.flush(close=True)
             store.finish_run(run_id, status="interrupted")
         except Exception:  # noqa: BLE001 - the database may be what failed; the next run marks it instead
