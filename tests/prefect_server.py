@@ -53,8 +53,7 @@ class SharedPrefectServer:
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level",
              "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        )  # in the test session's process group: Ctrl+C, or stopping the whole test run, stops it too
         self.url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline and self.process.poll() is None:
