@@ -96,7 +96,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
-    from pipeline.outputs.common import counted, describe_filters, theme_name, theme_names
+    from pipeline.outputs.common import counted, describe_filters, tagged_clause, theme_name, theme_names
     from pipeline.search import (
         SCORE_KINDS,
         all_required,
@@ -171,13 +171,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
             else f"the theme {theme_name(theme, names)}")
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
-    worded = bool(query and query.strip())
-    if min_score is not None:
-        tagged = ("" if theme and not worded else f" tagged {theme_name(theme, names)}" if theme
-                  else " tagged with some theme")
-        what += f",{tagged} at a probability of {min_score:g} or more"
-    elif theme and worded:
-        what += f", tagged {theme_name(theme, names)}"
+    what += tagged_clause(theme_name(theme, names) if theme else None, min_score, bool(query and query.strip()))
     if out is not None:
         from pipeline.outputs.search_table import save_results
 

@@ -586,6 +586,25 @@ REVIEW_FILTERS = """
   AND ($area IS NULL OR strpos(""" + quotes_folded("r.area") + ", " + quotes_folded("$area") + """) > 0)"""
 
 
+def tagged_clause(theme_name: str | None, min_score: float | None, worded: bool) -> str:
+    """What a search asks of the theme tags, for its heading: the theme (named ``theme_name``) beside words
+    (``worded``), and the lowest probability. "" when a theme alone is listed with no lowest probability (the
+    heading names it already).
+
+    >>> tagged_clause(None, 0.8, True)
+    ', tagged with some theme at a probability of 0.8 or more'
+    >>> tagged_clause("Assessment", None, True), tagged_clause("Assessment", None, False)
+    (', tagged Assessment', '')
+    >>> tagged_clause("Assessment", 0.5, False)
+    ', at a probability of 0.5 or more'
+    """
+    if min_score is not None:
+        tagged = ("" if theme_name and not worded else f" tagged {theme_name}" if theme_name
+                  else " tagged with some theme")
+        return f",{tagged} at a probability of {min_score:g} or more"
+    return f", tagged {theme_name}" if theme_name and worded else ""
+
+
 def describe_filters(filters: dict[str, Any]) -> str:
     """The filters that are set, for people: 'years 2019-2022, nation Wales, area containing "Cwm"'."""
     parts = []

@@ -416,12 +416,12 @@ def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
     page, data = build_report(db_path, area, year)
     with writing(out):
         out.write_text(page, encoding="utf-8")
+    thin = _thin_notes(data)
     return ReportResult(
         path=out, area=data["area"], year=data["year"], reviews=len(data["reviews"]),
         reviews_read=int(data["totals"]["area_reviews"]),
         themes_present=sum(1 for theme in data["themes"] if theme["area_reviews"]),
-        thin_themes=tuple(theme["name"] for theme in data["themes"] if theme["area_reviews"]
-                          and thin_evidence(theme, data["quotes"].get(theme["id"], []))),
+        thin_themes=tuple(theme["name"] for theme in data["themes"] if thin.get(theme["id"])),
     )
 
 
@@ -581,7 +581,7 @@ def _themes_section(data: dict[str, Any]) -> str:
             '<p class="empty">None of the reviews in scope could be read, so no themes can be shown. '
             "See the limits below.</p></section>"
         )
-    thin = {t["id"]: thin_evidence(t, data["quotes"].get(t["id"], [])) for t in themes if t["area_reviews"]}
+    thin = _thin_notes(data)
     rows = "".join(
         "<tr>"
         f"<td>{_e(t['name'])}"
@@ -631,6 +631,11 @@ SURE_TAG = 0.7
 THIN_MARK = "*"
 THIN_RULE = (f"A theme resting on fewer than {THIN_PASSAGES} passages here, or only on tags under "
              f"{SURE_TAG:.0%} probability, is marked thin evidence: read its passages before counting it.")
+
+
+def _thin_notes(data: dict[str, Any]) -> dict[str, str]:
+    """``thin_evidence`` for each theme present in the area (by id)."""
+    return {t["id"]: thin_evidence(t, data["quotes"].get(t["id"], [])) for t in data["themes"] if t["area_reviews"]}
 
 
 def thin_evidence(theme: dict[str, Any], quotes: list[dict[str, Any]]) -> str:

@@ -28,6 +28,7 @@ from pipeline.outputs.common import (
     quote_alone,
     read_by_ocr_sql,
     shorten,
+    tagged_clause,
 )
 from pipeline.search import MAX_OFFSET, SearchResult, all_required, no_hits_hints, quoted_search
 
@@ -307,14 +308,8 @@ def _asked_filters(form: SearchForm, names: Mapping[str, str]) -> str:
     >>> _asked_filters(theme, {}), _asked_filters(replace(theme, q="drift"), {"assessment": "Assessment"})
     ('', ', tagged Assessment')
     """
-    worded = bool(form.q.strip())
-    theme = names.get(form.theme, form.theme)
-    said = ""
-    if form.min_score.strip():
-        tagged = "" if form.theme and not worded else f" tagged {theme}" if form.theme else " tagged with some theme"
-        said += f",{tagged} at a probability of {float(form.min_score):g} or more"
-    elif form.theme and worded:
-        said += f", tagged {theme}"
+    said = tagged_clause(names.get(form.theme, form.theme) or None,
+                         float(form.min_score) if form.min_score.strip() else None, bool(form.q.strip()))
     if form.section.strip():
         said += f", under a heading containing “{' '.join(form.section.split())}”"
     within = describe_filters({key: (getattr(form, key).strip() or None)
