@@ -547,7 +547,9 @@ class ParsedQuery:
     words: tuple[str, ...]
     phrases: tuple[str, ...]
     also: tuple[str, ...] = ()  # other forms searched too, for people to see ("section 47" for "s47")
-    sections: tuple[str, ...] = ()  # the numbers of the sections named ("47")
+    # the numbers of the sections named ("47"); sections any one of which will do ("section 17 or 47") are one
+    # entry, their numbers joined by "|" ("17|47")
+    sections: tuple[str, ...] = ()
 
     @property
     def typed(self) -> list[str]:
@@ -560,7 +562,7 @@ class ParsedQuery:
         that Python and DuckDB (RE2) read alike: each phrase as written, and each section in any form. White
         space is spelt out (``_SPACE``): each reads ``\\s`` differently beyond ASCII."""
         return (*(_SPACE.join(re.escape(part) for part in phrase.split()) for phrase in self.phrases),
-                *(_SECTION_PATTERN.format(number=number) for number in self.sections))
+                *(_SECTION_PATTERN.format(number=_section_number(entry)) for entry in self.sections))
 
 
 @dataclass(frozen=True)
@@ -766,7 +768,8 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     if parsed is None:
         return ""
     fixed = {_fold(word) for phrase in parsed.phrases for word in _WORD_RE.findall(phrase)}
-    fixed |= {*_SECTION_WORDS, *parsed.sections, *(f"s{number}" for number in parsed.sections)}
+    numbers = [number for entry in parsed.sections for number in entry.split("|")]
+    fixed |= {*_SECTION_WORDS, "or", *numbers, *(f"s{number}" for number in numbers)}
     fixed |= set(SEARCH_STOPWORDS)
     typed = [word for word in dict.fromkeys(parsed.typed) if word not in fixed]
     added = [word for form in also for word in dict.fromkeys(_WORD_RE.findall(_fold(form)))
@@ -783,7 +786,7 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
                 "them together, as a phrase)")
     if not searched:
         return ""
-    held = [f'"{phrase}"' for phrase in parsed.phrases] + [f"section {number}" for number in parsed.sections]
+    held = [f'"{phrase}"' for phrase in parsed.phrases] + [section_label(entry) for entry in parsed.sections]
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
 
 
@@ -803,7 +806,7 @@ def all_required(query: str | None) -> str:
     if parsed is None or len(parsed.phrases) + len(parsed.sections) < 2:
         return ""
     held = " and ".join(f'"{phrase}"' for phrase in parsed.phrases)
-    named = " and ".join(f"section {number}" for number in parsed.sections)
+    named = " and ".join(section_label(entry) for entry in parsed.sections)
     parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
     return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
 
@@ -1544,9 +1547,12 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
         )
     listed = {number for match in _SECTION_LIST.finditer(text) for number in re.findall(r"\d+", match.group())}
+    either = [tuple(dict.fromkeys(re.findall(r"\d+", match.group()))) for match in _SECTION_EITHER.finditer(text.replace('"', " "))]
+    listed |= {number for group in either for number in group}
     words, also, sections = _section_forms(words, listed)
     quoted = [phrase for phrase in phrases if _SECTION_PHRASE.fullmatch(phrase)]
     sections = tuple(dict.fromkeys([*sections, *(_SECTION_PHRASE.fullmatch(p).group(1) for p in quoted)]))
+    sections = _either_joined(sections, either)
     phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
     return ParsedQuery(text=text, words=words, phrases=phrases, also=also, sections=sections)
 
@@ -1598,9 +1604,14 @@ _SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's num
 # number after "section 47 and" is not a section ("section 47 and 2 strategy meetings").
 _SECTION_PATTERN = (r"\b(?:(?:sections|ss)\.?[ \t\n\r\f]*"
                     r"(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*(?:,|and|or|&)[ \t\n\r\f]*)*"
-                    r"|(?:section|s)\.?[ \t\n\r\f]*){number}\b")
+                    r"|(?:section|s)\.?[ \t\n\r\f]*(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*or[ \t\n\r\f]*)*)"
+                    r"{number}\b")
 # A list of sections in a search ("sections 17 and 47", "ss 17, 20 & 47"): every number in it is a section.
 _SECTION_LIST = re.compile(r"\b(?:sections|ss)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*\d{1,3}\b)+", re.IGNORECASE)
+# Sections any one of which will do, in a search ("section 17 or 47", "s17 or s47", "sections 17, 20 or 47").
+_SECTION_REF = r"(?:sections?|ss?)\.?\s*"
+_SECTION_EITHER = re.compile(rf"\b{_SECTION_REF}\d{{1,3}}\b(?:\s*,\s*(?:{_SECTION_REF})?\d{{1,3}}\b)*"
+                             rf"(?:\s*,?\s*\bor\b\s*(?:{_SECTION_REF})?\d{{1,3}}\b)+", re.IGNORECASE)
 # A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.
 _SECTION_PHRASE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
 
@@ -1652,6 +1663,41 @@ def _section_forms(
     have = {word.lower() for word in words}
     new = [word for word in dict.fromkeys(added) if word.lower() not in have]
     return (*words, *new), tuple(dict.fromkeys(shown)) if new else (), tuple(dict.fromkeys(sections))
+
+
+def _either_joined(sections: tuple[str, ...], either: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """``sections`` with each group of ``either`` (sections any one of which will do) made one entry, its numbers
+    joined by "|", where the first of them stood.
+
+    >>> _either_joined(("17", "47", "20"), [("17", "47")])
+    ('17|47', '20')
+    >>> _either_joined(("47",), [("47", "47")])
+    ('47',)
+    """
+    entries = list(sections)
+    for group in either:
+        if len(group) < 2 or not set(group) <= set(entries):
+            continue
+        at = min(entries.index(number) for number in group)
+        kept = [entry for entry in entries if entry not in group]
+        kept.insert(at, "|".join(group))
+        entries = kept
+    return tuple(entries)
+
+
+def _section_number(entry: str) -> str:
+    """The regular expression of a ``ParsedQuery.sections`` entry's number: "47", or "(?:17|47)" for either."""
+    return f"(?:{entry})" if "|" in entry else entry
+
+
+def section_label(entry: str) -> str:
+    """A ``ParsedQuery.sections`` entry for people.
+
+    >>> section_label("47"), section_label("17|47"), section_label("17|20|47")
+    ('section 47', 'section 17 or 47', 'section 17, 20 or 47')
+    """
+    numbers = entry.split("|")
+    return "section " + (", ".join(numbers[:-1]) + " or " + numbers[-1] if len(numbers) > 1 else numbers[0])
 
 
 def _check_numbers(min_score: float | None, year_from: int | None, year_to: int | None, limit: int,

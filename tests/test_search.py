@@ -27,6 +27,7 @@ from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
 from pipeline.search import (
     Searcher,
     build_search_tables,
+    how_they_match,
     index_outdated,
     make_snippet,
     parse_query,
@@ -284,6 +285,35 @@ def test_a_list_of_sections_names_each_of_them(tmp_path: Path):
     assert "must name section 20 and section 48: search for each on its own" in result.output
 
 
+def test_sections_joined_by_or_find_passages_naming_either(tmp_path: Path):
+    # "section 17 or 47" asks for either section, however each is written, in the search and in the passages
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["Help under section 17 was offered to the family."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The s47 enquiry found no further concerns."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["Child E was accommodated under section 20."], vector=[0, 0, 1, 0]),
+        P("Findings", (5, 5), ["Neither section 20 or 47 was considered by the team."], vector=[0, 0, 0, 1]),
+    ])
+    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2", "northmoor-2023-child-e-p4"}
+    for query in ("section 17 or 47", "s17 or s47", "s.17 or section 47", '"section 17" or "s47"'):
+        assert parse_query(query).sections == ("17|47",), query
+        assert set(ids(search(path, query))) == both, query
+    # a passage naming "section 20 or 47" names section 47
+    assert set(ids(search(path, "s47"))) == {"northmoor-2023-child-e-p2", "northmoor-2023-child-e-p4"}
+    assert set(ids(search(path, "sections 17, 20 or 47"))) == {
+        "northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2", "northmoor-2023-child-e-p3",
+        "northmoor-2023-child-e-p4"}
+    # "and" still asks for both, and either may sit beside another section that is required
+    assert ids(search(path, "sections 20 and 47")) == ["northmoor-2023-child-e-p4"]
+    assert set(ids(search(path, "s20 (s17 or s47)"))) == {"northmoor-2023-child-e-p4"}
+    assert parse_query("s20 (s17 or s47)").sections == ("20", "17|47")
+    hit = next(h for h in search(path, "section 17 or 47") if h.passage_id.endswith("p2"))
+    assert [hit.snippet_text[a:b] for a, b in hit.highlights] == ["s47"]
+    result = CliRunner().invoke(search_command, ["s20 drift (s17 or s48)", "--db", str(path)])
+    assert "must name section 20 and section 17 or 48: search for each on its own" in result.output
+    assert how_they_match("section 17 or 47 drift") == (
+        " (each holds section 17 or 47; the other words only put those holding them first)")
+
+
 def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path: Path):
     path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["Safeguarding partners did not see the neglect at home."], vector=[1, 0, 0, 0]),
@@ -353,7 +383,7 @@ def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
         P("Findings", (4, 4), ["The boy's well-being was discussed at school."], vector=[0, 0, 1, 0]),
         P("Findings", (5, 5), ["He did well in his exams and his sister was being bullied."], vector=[0, 0, 0, 1]),
     ])
-    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
+    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2", "northmoor-2023-child-e-p4"}
     for query, other in (("cosleeping", "co-sleeping"), ("co-sleeping", "cosleeping"), ("co sleeping", "cosleeping")):
         hits, also = hits_and_forms(path, query)
         assert set(ids(hits)) == both and also == (other,), (query, ids(hits), also)
