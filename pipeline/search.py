@@ -1547,7 +1547,8 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
         )
     listed = {number for match in _SECTION_LIST.finditer(text) for number in re.findall(r"\d+", match.group())}
-    either = [tuple(dict.fromkeys(re.findall(r"\d+", match.group()))) for match in _SECTION_EITHER.finditer(text.replace('"', " "))]
+    unquoted = text.replace('"', " ")
+    either = [tuple(dict.fromkeys(re.findall(r"\d+", match.group()))) for match in _SECTION_EITHER.finditer(unquoted)]
     listed |= {number for group in either for number in group}
     words, also, sections = _section_forms(words, listed)
     quoted = [phrase for phrase in phrases if _SECTION_PHRASE.fullmatch(phrase)]
@@ -1602,9 +1603,11 @@ _SPACE = "[ \t\n\r\f]+"
 _SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's number follows
 # After a plural ("sections", "ss"), the number may close a list ("sections 17 and 47", "ss. 17, 20(1) or 47"); a
 # number after "section 47 and" is not a section ("section 47 and 2 strategy meetings").
+# After a singular, only "or" continues a list: "section 20 or 47" names section 47.
+_LISTED_NUMBER = r"\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*"
 _SECTION_PATTERN = (r"\b(?:(?:sections|ss)\.?[ \t\n\r\f]*"
-                    r"(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*(?:,|and|or|&)[ \t\n\r\f]*)*"
-                    r"|(?:section|s)\.?[ \t\n\r\f]*(?:\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*or[ \t\n\r\f]*)*)"
+                    rf"(?:{_LISTED_NUMBER}(?:,|and|or|&)[ \t\n\r\f]*)*"
+                    rf"|(?:section|s)\.?[ \t\n\r\f]*(?:{_LISTED_NUMBER}or[ \t\n\r\f]*)*)"
                     r"{number}\b")
 # A list of sections in a search ("sections 17 and 47", "ss 17, 20 & 47"): every number in it is a section.
 _SECTION_LIST = re.compile(r"\b(?:sections|ss)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*\d{1,3}\b)+", re.IGNORECASE)

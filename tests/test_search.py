@@ -1013,6 +1013,10 @@ def test_a_quoted_phrase_that_finds_nothing_names_its_words_unquoted_and_the_the
     assert ('"information not shared" is close to the name of the learning theme Information sharing, which tags '
             f"{tagged} passages: casereview search --theme information_sharing --nation England --db {db}"
             ) in result.output
+    # the hints this search's own words give come first, then the general advice
+    lines = result.output.splitlines()
+    assert lines[-1] == "Otherwise, try fewer or different words, or looser filters."
+    assert lines[-4].startswith('No passages found for "information not shared"')
     # words that find nothing and name no theme: no such hint
     plain = CliRunner().invoke(search_command, ["trampoline", "--db", str(db)])
     assert "Without the quotes" not in plain.output and "learning theme" not in plain.output

@@ -157,13 +157,14 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                     ("a lower --min-score", min_score is not None),
                                     ("another --section", section),
                                     ("looser filters", within)) if given]
-        click.echo(f"{found}. Try " + ", or ".join(tries or ["other words"]) + "."
-                   + (f" Nothing was written to {out}." if out is not None else ""))
         again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
                                         "year_to": year_to, "nation": nation, "review_type": review_type,
                                         "area": area, "section": section})
-        for hint, changes in no_hits_hints(query, result, theme_names()):
-            click.echo(f"{hint}: {again(changes)}")
+        # what this search's own words suggest comes before the general advice
+        hints = [f"{hint}: {again(changes)}" for hint, changes in no_hits_hints(query, result, theme_names())]
+        try_ = ", or ".join(tries or ["other words"])
+        told = "\n".join([f"{found}.", *hints, f"Otherwise, try {try_}."]) if hints else f"{found}. Try {try_}."
+        click.echo(told + (f" Nothing was written to {out}." if out is not None else ""))
         return
     names = theme_names()
     kind = hits[0].score_kind
