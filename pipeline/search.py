@@ -19,6 +19,7 @@ search is assembled only from fixed fragments), so anything a person types is tr
 
 from __future__ import annotations
 
+import difflib
 import html
 import itertools
 import logging
@@ -840,6 +841,8 @@ def theme_like(query: str | None, names: Mapping[str, str]) -> str | None:
     ('voice_of_child', 'information_sharing')
     >>> theme_like("information not shared with the school", names), theme_like("child", names)
     ('information_sharing', None)
+    >>> theme_like("voice of the chid", names), theme_like("informaton shairng", names)  # misspelt
+    ('voice_of_child', 'information_sharing')
     """
     typed = [word for word in re.split(r"[^a-z0-9']+", _fold(straight_quotes(query or "")))
              if len(word) >= 4 and word not in _THEME_FILLER]
@@ -858,9 +861,12 @@ def theme_like(query: str | None, names: Mapping[str, str]) -> str | None:
 
 def _starts_alike(typed: str, word: str) -> bool:
     """Whether two words share a start of four letters or more that is most of the shorter one ("shared",
-    "sharing"; "plan", "planning"; "child", "children")."""
+    "sharing"; "plan", "planning"; "child", "children"), or are spelt nearly alike ("chid", "child";
+    "asessment", "assessment")."""
     common = len(os.path.commonprefix([typed, word]))
-    return common >= 4 and common >= 0.6 * min(len(typed), len(word))
+    if common >= 4 and common >= 0.6 * min(len(typed), len(word)):
+        return True
+    return difflib.SequenceMatcher(None, typed, word).ratio() >= 0.85
 
 
 def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, str]
@@ -1679,7 +1685,7 @@ def _either_joined(sections: tuple[str, ...], either: list[tuple[str, ...]]) -> 
     """
     entries = list(sections)
     for group in either:
-        if len(group) < 2 or not set(group) <= set(entries):
+        if len(set(group)) < 2 or not set(group) <= set(entries):
             continue
         at = min(entries.index(number) for number in group)
         kept = [entry for entry in entries if entry not in group]
