@@ -233,6 +233,9 @@ class Passage:
     footnote: bool = field(default=False, compare=False)
     # written in another language (the Welsh half of a bilingual review): searched and shown, never tagged
     other_language: bool = field(default=False, compare=False)
+    # the headings the passage is under, outermost first, its own section last ("Finding 1: ...", "Why this
+    # matters"); () when it is under none
+    headings: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -38,16 +38,19 @@ from pipeline.lexicon import close_spellings, open_forms
 from pipeline.outputs.common import (
     IN_SECTION_SQL,
     REVIEW_FILTERS,
+    TRAIL_MARK,
     KnownValues,
     check_section,
     check_years,
     closest_ids,
     counted,
+    headings_above,
     open_database,
     printed_pages_sql,
     resolve_db,
     resolve_theme,
     reviews_list_hint,
+    section_trail,
     shorten,
     theme_names,
 )
@@ -329,7 +332,8 @@ SELECT p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_sta
        p.passage_id, p.text,
        coalesce(bool_or(g.ocr) FILTER (WHERE g.page BETWEEN p.page_start AND p.page_end), false) AS ocr,
        max(g.printed) FILTER (WHERE g.page = p.page_start) AS printed_start,
-       max(g.printed) FILTER (WHERE g.page = p.page_end) AS printed_end
+       max(g.printed) FILTER (WHERE g.page = p.page_end) AS printed_end,
+       p.headings
 FROM p
 JOIN reviews r ON r.review_id = p.review_id
 LEFT JOIN pages g ON g.review_id = p.review_id
@@ -436,6 +440,8 @@ class SearchHit:
     printed_start, printed_end : int or None
         The numbers the document prints on the passage's first and last pages, where known (they differ from
         the PDF's page numbers when unnumbered pages come first).
+    headings : list of str or None
+        The headings the passage is under, outermost first, ``section`` last (None: not recorded).
     """
 
     review_id: str
@@ -461,6 +467,7 @@ class SearchHit:
     ocr: bool = False
     # where the words searched for are in ``section`` (a passage is found by its heading's words too)
     section_highlights: list[tuple[int, int]] = field(default_factory=list)
+    headings: list[str] | None = None
 
     @property
     def snippet(self) -> str:
@@ -477,8 +484,16 @@ class SearchHit:
         return _marked(self.snippet_text, self.highlights, before, after, escape)
 
     def render_section(self, before: str, after: str, escape=None) -> str:
-        """The section heading with ``before``/``after`` around each word searched for ("" without one)."""
-        return _marked(self.section or "", self.section_highlights, before, after, escape)
+        """The section heading with ``before``/``after`` around each word searched for ("" without one), after
+        the headings it is under (``section_trail``)."""
+        marked = _marked(self.section or "", self.section_highlights, before, after, escape)
+        above = headings_above(self.headings, self.section)
+        return (escape or str)(above + TRAIL_MARK) + marked if above and marked else marked
+
+    @property
+    def section_trail(self) -> str:
+        """The section after the headings it is under ("Finding 1: … › Why this matters"), as plain text."""
+        return section_trail(self.headings, self.section)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: every attribute plus ``snippet`` and ``snippet_html``."""

@@ -39,6 +39,7 @@ class _Piece:
     box: tuple[int, int] | None = None
     # (offset in ``text``, page) where the text moves to a later page (see Block.page_breaks)
     page_breaks: PageBreaks = ()
+    headings: tuple[str, ...] = ()  # the headings it is under, outermost first (its section last)
 
     def pages(self, start: int, end: int) -> tuple[int, int]:
         """The first and last page of ``text[start:end]`` (leading and trailing blanks aside): a passage cut
@@ -103,6 +104,7 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
                     sentences=tuple(sentences),
                     footnote=piece.kind == "footnote" and bool(_NOTE_MARK.match(piece.text)),
                     other_language=other_language(piece.text),
+                    headings=piece.headings,
                 )
             )
     return passages
@@ -176,10 +178,20 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
     ...           Block("contents", "Introduction, page 3", 2, 2), Block("heading", "Introduction", 3, 3)]
     >>> [p.text for p in _pieces(blocks)]
     ['Child Y']
+
+    Each piece also has the headings it is under, by their levels: a subheading ("Why this matters") is under
+    the heading above it ("Finding 1: ...") until a heading of that level or a larger one comes.
+
+    >>> blocks = [Block("heading", "Finding 1: Drift", 3, 3, 1), Block("heading", "Why this matters", 3, 3, 2),
+    ...           Block("paragraph", "Delay harms.", 3, 3), Block("heading", "Finding 2: Plans", 4, 4, 1),
+    ...           Block("paragraph", "No plan.", 4, 4)]
+    >>> [(p.section, p.headings) for p in _pieces(blocks)]
+    [('Why this matters', ('Finding 1: Drift', 'Why this matters')), ('Finding 2: Plans', ('Finding 2: Plans',))]
     """
     panels = {b.box for b in blocks if b.box is not None and b.kind != "heading"}
     pieces = []
     section: str | None = None
+    above: list[tuple[int, str]] = []  # (level, heading) of the headings the text is under, outermost first
     box: tuple[int, int] | None = None
     box_section: str | None = None
     offset = 0
@@ -190,17 +202,23 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
         if block.kind == "heading":
             if box is None:
                 section = block.text
+                level = block.level or 1
+                while above and above[-1][0] >= level:
+                    above.pop()
+                above.append((level, block.text))
             else:
                 box_section = block.text
         elif block.kind == "contents":
             # A contents list is not text about the case (see pipeline.contents), and the heading above it
             # ("Contents") is no section for whatever follows; set as plain text, that title is no passage either.
             section = None
+            above = []
             if pieces and pieces[-1].box == box and CONTENTS_TITLE.match(pieces[-1].text.strip(" :")):
                 pieces.pop()
         elif block.text.strip():
+            headings = tuple(text for _, text in above) + ((box_section,) if box_section else ())
             pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, box_section or section,
-                                 block.kind, box, block.page_breaks))
+                                 block.kind, box, block.page_breaks, headings))
         offset += len(block.text) + len(BLOCK_SEPARATOR)
     return pieces
 
@@ -355,7 +373,7 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
             merged[-1] = _Piece(last.text + BLOCK_SEPARATOR + piece.text, last.start, last.page_start, piece.page_end,
                                 last.section, "paragraph" if last.kind != piece.kind else last.kind, last.box,
                                 joined_breaks(last.page_breaks, last.page_end, len(last.text) + len(BLOCK_SEPARATOR),
-                                              piece.page_breaks, piece.page_start))
+                                              piece.page_breaks, piece.page_start), last.headings)
         else:
             merged.append(piece)
             list_open = False

@@ -3465,3 +3465,16 @@ def test_a_bold_heading_after_a_quotation_that_ends_a_section_stays_a_heading(tm
     _quote_page(path, "Grandmother of Child R", boxed=True, after_size=14)
     headings = [b.text for b in extract_pdf(path).blocks if b.kind == "heading"]
     assert headings == ["The views of the family", "5. Findings"], headings
+
+
+def test_passages_keep_every_heading_they_are_under() -> None:
+    # A review that sets "How the finding showed itself" and "Why this matters" under each "Finding N: ..."
+    # heading: each passage knows which finding it belongs to, not only its subheading, from the headings' type
+    # (the finding larger than its subheadings). A new heading of the finding's size ends the finding.
+    document = extract_pdf(DEMO / "ashcombe-2020-child-l.pdf")
+    passages = segment("ashcombe-2020-child-l", document.blocks)
+    why = [(p.headings[0].split(":")[0], p.page_start) for p in passages if p.section == "Why this matters"]
+    assert [finding for finding, _ in why] == ["Finding 1", *["Finding 2"] * 3, "Finding 3", "Finding 3"]
+    assert all(p.headings[-1] == p.section for p in passages if p.section)
+    after = [p.headings for p in passages if p.section == "Recommendations"]
+    assert after and all(headings == ("Recommendations",) for headings in after)

@@ -786,6 +786,30 @@ def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_pa
     assert rows(copy, "SELECT finding FROM v_review_findings") == ([(heading,)] if listed else [])
 
 
+def test_findings_and_recommendations_views_look_at_every_heading_a_passage_is_under(db: Path, tmp_path: Path):
+    # A review that sets subheadings under each finding ("Finding 1: ..." > "Why this matters") states the finding
+    # in a heading above the passages' own section: it is listed, on the page of its first passage. So are the
+    # passages under a subheading of the recommendations ("Recommendations" > "For the local authority").
+    copy = altered_copy(db, tmp_path / "under.duckdb", """
+        UPDATE passages SET section = 'Why this matters',
+                            headings = ['Findings', 'Finding 1: Information was not shared', 'Why this matters']
+        WHERE passage_id = 'northmoor-2019-child-d-p1';
+        UPDATE passages SET section = 'For the local authority',
+                            headings = ['Recommendations', 'For the local authority']
+        WHERE passage_id = 'northmoor-2019-child-d-p2'""")
+    assert rows(copy, "SELECT finding, page, passage_id FROM v_review_findings") == [
+        ("Finding 1: Information was not shared", 3, "northmoor-2019-child-d-p1")]
+    assert ("northmoor-2019-child-d-p2",) in rows(copy, "SELECT passage_id FROM v_review_recommendations")
+    # passages stored before headings were recorded (NULL) are judged by their section, as before
+    assert rows(copy, "SELECT count(*) FROM passages WHERE headings IS NULL")[0][0] > 0
+    # and the search, its saved table and the evidence export show the headings above the section
+    found = run(search_command, ["referral", "--area", "Northmoor"], copy)
+    assert "section: Findings › Finding 1: Information was not shared › Why this matters" in found.output
+    out = tmp_path / "maw.csv"
+    assert run(export_command, ["--theme", "multi_agency_working", "--out", str(out)], copy).exit_code == 0
+    assert "Findings › Finding 1: Information was not shared › Why this matters" in out.read_text(encoding="utf-8-sig")
+
+
 def test_report_names_the_reviews_without_numbered_findings(db: Path, tmp_path: Path):
     copy = altered_copy(db, tmp_path / "findings.duckdb", "UPDATE passages SET section = 'Finding 1: Information "
                         "was not shared' WHERE passage_id = 'northmoor-2019-child-d-p1'")

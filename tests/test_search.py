@@ -383,7 +383,7 @@ def test_a_compound_is_found_however_the_reviews_join_it(tmp_path: Path):
         P("Findings", (4, 4), ["The boy's well-being was discussed at school."], vector=[0, 0, 1, 0]),
         P("Findings", (5, 5), ["He did well in his exams and his sister was being bullied."], vector=[0, 0, 0, 1]),
     ])
-    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2", "northmoor-2023-child-e-p4"}
+    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
     for query, other in (("cosleeping", "co-sleeping"), ("co-sleeping", "cosleeping"), ("co sleeping", "cosleeping")):
         hits, also = hits_and_forms(path, query)
         assert set(ids(hits)) == both and also == (other,), (query, ids(hits), also)

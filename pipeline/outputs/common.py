@@ -695,6 +695,39 @@ def shorten(text: str, width: int) -> str:
     return text[: space if space > width // 2 else width] + " …"
 
 
+TRAIL_MARK = " › "  # between a heading and the subheading under it
+TRAIL_HEADING_CHARS = 70  # a heading above the section is shortened to this many characters
+
+
+def headings_above(headings: list[str] | tuple[str, ...] | None, section: str | None) -> str:
+    """The headings a section is under, for people: outermost first, each shortened ("" when there are none).
+
+    >>> headings_above(["5. Findings", "Finding 1: Drift", "Why this matters"], "Why this matters")
+    '5. Findings › Finding 1: Drift'
+    >>> headings_above(["Introduction"], "Introduction"), headings_above(None, "Findings")
+    ('', '')
+    """
+    above = list(headings or [])
+    if above and above[-1] == section:
+        above.pop()
+    return TRAIL_MARK.join(shorten(heading, TRAIL_HEADING_CHARS) for heading in above)
+
+
+def section_trail(headings: list[str] | tuple[str, ...] | None, section: str | None) -> str:
+    """A passage's section after the headings it is under, for people ("" without a section).
+
+    >>> section_trail(["Finding 1: A voluntary arrangement intended to last weeks lasted seventeen months",
+    ...                "Why this matters"], "Why this matters")
+    'Finding 1: A voluntary arrangement intended to last weeks lasted … › Why this matters'
+    >>> section_trail(["Findings"], "Findings"), section_trail(None, None)
+    ('Findings', '')
+    """
+    if not section:
+        return ""
+    above = headings_above(headings, section)
+    return f"{above}{TRAIL_MARK}{section}" if above else section
+
+
 def counted(number: int, noun: str, plural: str | None = None) -> str:
     """``number`` with ``noun``, in the plural unless it is one: "1 review", "3 reviews", "0 passages".
 

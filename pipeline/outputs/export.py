@@ -33,6 +33,7 @@ from pipeline.outputs.common import (
     quote_alone,
     read_by_ocr_sql,
     resolve_theme,
+    section_trail,
     shorten,
     theme_names,
     theme_note,
@@ -50,7 +51,8 @@ TOP_PROBABILITY = 0.999
 
 _EVIDENCE = f"""
 SELECT title, review_id, area, nation, year, page_start, page_end, section, evidence, evidence_score, text,
-       score, model_version, passage_id, {read_by_ocr_sql("r")} AS ocr, {printed_pages_sql("r")}
+       score, model_version, passage_id, {read_by_ocr_sql("r")} AS ocr, {printed_pages_sql("r")},
+       (SELECT q.headings FROM passages q WHERE q.passage_id = r.passage_id) AS headings
 FROM v_theme_evidence r
 WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
   AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="r")})
@@ -106,7 +108,9 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
         # the numbers the document prints on those pages, where known (empty otherwise)
         "printed_pages": ["" if a is None else pages_label(a, b).removeprefix("p. ") for a, b in zip(
             _ints(raw["printed_start"]), _ints(raw["printed_end"]), strict=True)],
-        "section": raw["section"],
+        # the section after the headings it is under ("Finding 1: … › Why this matters")
+        "section": [section_trail(_list(h), sec) or None
+                    for h, sec in zip(raw["headings"], raw["section"], strict=True)],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
         "quote_is": [_quote_is(e, e_score, ocr, score) for e, e_score, ocr, score
                      in zip(raw["evidence"], raw["evidence_score"], raw["ocr"], raw["score"], strict=True)],
@@ -137,6 +141,11 @@ def _quote_is(evidence: Any, evidence_score: Any, ocr: bool, score: float | None
     else:
         what = "start of passage"
     return what + (f", {READ_BY_OCR}" if ocr else "")
+
+
+def _list(value: Any) -> list[str] | None:
+    """A list cell of a data frame as a list (None for a missing one)."""
+    return None if value is None or value is pd.NA or isinstance(value, float) else list(value)
 
 
 def _ints(series: pd.Series) -> list[int | None]:

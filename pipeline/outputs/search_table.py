@@ -66,7 +66,7 @@ def results_table(hits: list, names: dict[str, str], first: int = 1) -> pd.DataF
             "year": hit.year,
             "pages": pages_label(hit.page_start, hit.page_end).removeprefix("p. "),
             "printed_pages": printed,
-            "section": hit.section,
+            "section": hit.section_trail or None,
             "matched": hit.snippet_text,
             "passage": hit.text,
             "themes": "; ".join(f"{names.get(theme, theme)} {probability_text(probability)}"
