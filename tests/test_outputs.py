@@ -808,6 +808,9 @@ def test_findings_and_recommendations_views_look_at_every_heading_a_passage_is_u
     out = tmp_path / "maw.csv"
     assert run(export_command, ["--theme", "multi_agency_working", "--out", str(out)], copy).exit_code == 0
     assert "Findings › Finding 1: Information was not shared › Why this matters" in out.read_text(encoding="utf-8-sig")
+    page = tmp_path / "r.html"
+    assert run(report_command, ["--area", "Northmoor", "--year", "2019", "--out", str(page)], copy).exit_code == 0
+    assert "section “Findings › Finding 1: Information was not shared › Why this matters”" in page.read_text()
 
 
 def test_report_names_the_reviews_without_numbered_findings(db: Path, tmp_path: Path):

@@ -713,6 +713,16 @@ def headings_above(headings: list[str] | tuple[str, ...] | None, section: str | 
     return TRAIL_MARK.join(shorten(heading, TRAIL_HEADING_CHARS) for heading in above)
 
 
+def list_cell(value: Any) -> list[str] | None:
+    """A list cell of a pandas data frame (DuckDB's ``VARCHAR[]``, a list or an array) as a list; None for a
+    missing one (None, NaN or ``pd.NA``).
+
+    >>> list_cell(["Findings", "Finding 1"]), list_cell(None), list_cell(float("nan"))
+    (['Findings', 'Finding 1'], None, None)
+    """
+    return list(value) if isinstance(value, list | tuple) or hasattr(value, "tolist") else None
+
+
 def section_trail(headings: list[str] | tuple[str, ...] | None, section: str | None) -> str:
     """A passage's section after the headings it is under, for people ("" without a section).
 

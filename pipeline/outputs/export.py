@@ -24,6 +24,7 @@ from pipeline.outputs.common import (
     KnownValues,
     check_section,
     describe_filters,
+    list_cell,
     open_database,
     pages_label,
     printed_pages_sql,
@@ -109,7 +110,7 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
         "printed_pages": ["" if a is None else pages_label(a, b).removeprefix("p. ") for a, b in zip(
             _ints(raw["printed_start"]), _ints(raw["printed_end"]), strict=True)],
         # the section after the headings it is under ("Finding 1: … › Why this matters")
-        "section": [section_trail(_list(h), sec) or None
+        "section": [section_trail(list_cell(h), sec) or None
                     for h, sec in zip(raw["headings"], raw["section"], strict=True)],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
         "quote_is": [_quote_is(e, e_score, ocr, score) for e, e_score, ocr, score
@@ -141,11 +142,6 @@ def _quote_is(evidence: Any, evidence_score: Any, ocr: bool, score: float | None
     else:
         what = "start of passage"
     return what + (f", {READ_BY_OCR}" if ocr else "")
-
-
-def _list(value: Any) -> list[str] | None:
-    """A list cell of a data frame as a list (None for a missing one)."""
-    return None if value is None or value is pd.NA or isinstance(value, float) else list(value)
 
 
 def _ints(series: pd.Series) -> list[int | None]:

@@ -33,10 +33,12 @@ from pipeline.outputs.common import (
     check_section,
     counted,
     describe_filters,
+    list_cell,
     open_database,
     pages_label,
     provenance,
     read_by_ocr_sql,
+    section_trail,
 )
 from pipeline.outputs.tables import write_csv, write_xlsx, writing
 from pipeline.themes.sheet import NO_THEME, PASSAGES_SHEET
@@ -50,7 +52,7 @@ WHERE {REVIEW_FILTERS} AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="p"
 ORDER BY p.passage_id"""
 _DRAWN = f"""
 SELECT p.passage_id, r.title, r.area, r.year, p.page_start, p.page_end, p.section, p.text,
-       {read_by_ocr_sql("p")} AS ocr
+       {read_by_ocr_sql("p")} AS ocr, p.headings
 FROM passages p JOIN reviews r USING (review_id)
 WHERE p.passage_id IN (SELECT unnest($ids::VARCHAR[]))"""
 XLSX_WIDTHS = {"passage_id": 22, "review": 34, "area": 24, "year": 7, "pages": 8, "section": 22, "passage": 90,
@@ -174,7 +176,8 @@ def _table(drawn: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         "year": drawn["year"].astype("Int64"),
         "pages": [pages_label(None if pd.isna(a) else int(a), None if pd.isna(b) else int(b)).removeprefix("p. ")
                   for a, b in zip(drawn["page_start"], drawn["page_end"], strict=True)],
-        "section": drawn["section"],
+        "section": [section_trail(list_cell(h), sec) or None
+                    for h, sec in zip(drawn["headings"], drawn["section"], strict=True)],
         "passage": drawn["text"],
     })
     for name in [*names, NO_THEME]:

@@ -35,6 +35,7 @@ from pipeline.outputs.common import (
     read_by_line,
     read_by_ocr_sql,
     reviews_list_hint,
+    section_trail,
     shorten,
     shown_time,
     theme_names,
@@ -97,7 +98,8 @@ SELECT count(*) FILTER (WHERE r.area = $area AND r.year BETWEEN $year_from AND $
 FROM read JOIN reviews r ON r.review_id = read.review_id"""
 _QUOTES = f"""
 SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, evidence_score, text,
-       {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")}
+       {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")},
+       (SELECT p.headings FROM passages p WHERE p.passage_id = v.passage_id) AS headings
 FROM v_theme_evidence v
 WHERE area = $area AND year BETWEEN $year_from AND $year_to
 QUALIFY row_number() OVER (PARTITION BY theme ORDER BY score DESC, review_id, passage_id) <= {QUOTES_PER_THEME}
@@ -675,7 +677,7 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         where = [quote["title"], pages_label(quote["page_start"], quote["page_end"], quote["printed_start"],
                                              quote["printed_end"])]
         if quote["section"]:
-            where.append(f"section “{quote['section']}”")
+            where.append(f"section “{section_trail(quote['headings'], quote['section'])}”")
         ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
         weak = WEAK_TAG_NOTE if quote["score"] < WEAK_TAG else ""
         # the probability is the passage's; the quote is its best sentence, which may score less on its own
