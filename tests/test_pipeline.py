@@ -330,12 +330,16 @@ def test_exports_and_reports_say_how_often_high_probabilities_held_on_real_text(
     found = CliRunner().invoke(main, ["search", "--theme", "legal_powers", "--limit", "2", "--db", str(db)])
     assert found.exit_code == 0 and f"About the theme probabilities: {note}\n" in found.output
     # Each theme also says how it did on the real sentences labelled with it, or that there were none.
-    legal = theme_check_note(ThemeModel.load(ROOT / "models" / "themes-v1").version, "legal_powers", "Legal powers")
+    version = ThemeModel.load(ROOT / "models" / "themes-v1").version
+    legal = theme_check_note(version, "legal_powers", "Legal powers")
     assert legal.startswith("Legal powers, on ") and " real sentences labelled with it by two people" in legal
     assert found.output.rstrip().endswith(f"About this theme: {legal}")
     assert f"> {legal}" in table.read_text(encoding="utf-8").split("| # |")[0]
     assert f"About this theme: {legal}" in exported.output
-    unchecked = "Information sharing has no real sentences labelled with it to check the model against"
+    # information sharing has no development-set sentences, but the one-off case-review check has some: said too
+    unchecked = theme_check_note(version, "information_sharing", "Information sharing")
+    assert unchecked.startswith("Information sharing has no real sentences of research and policy writing")
+    assert "On 21 sentences from published case reviews" in unchecked
     assert f"How far to trust these tags: {unchecked}" in page.read_text(encoding="utf-8")
     saved = tmp_path / "sharing.md"
     assert CliRunner().invoke(main, ["search", "--theme", "information_sharing", "--out", str(saved),

@@ -28,6 +28,7 @@ from pipeline.themes.evaluate import evaluate as score
 from pipeline.themes.keywords import KeywordMatcher
 from pipeline.themes.model import ThemeModel, settings_hash
 from pipeline.themes.taxonomy import load_taxonomy
+from pipeline.themes.trust import CASE_REVIEW_CHECK, case_review_check_in, real_text_note, theme_check_note
 
 TAXONOMY = PROJECT_ROOT / "models" / "taxonomy.yaml"
 TRAINING = PROJECT_ROOT / "models" / "training"
@@ -762,9 +763,14 @@ def test_evaluate_command_table_and_json(tmp_path):
 def test_train_command_prints_comparison(tmp_path):
     data = small_training_folder(tmp_path)
     out = tmp_path / "model"
+    # a case-review check recorded for the shipped weights, left in the folder trained into, says nothing of the
+    # new weights: the card leaves it out
+    out.mkdir()
+    shutil.copy(SHIPPED / CASE_REVIEW_CHECK, out / CASE_REVIEW_CHECK)
     result = CliRunner().invoke(train, ["--data", str(data), "--out", str(out), "--seed", "3", "--no-dev",
                                         "--approach", "keywords", "--approach", "tfidf"])
     assert result.exit_code == 0, result.output
+    assert "On the language of case reviews" not in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "Chosen:" in result.stdout and "Macro-F1 over the core themes" in result.stdout
     lines = result.stdout.splitlines()
     header = next(line for line in lines if line.startswith("approach"))
@@ -777,6 +783,25 @@ def test_train_command_prints_comparison(tmp_path):
     assert "## How far to trust a probability" in card and "held-out: labelled" in card
     assert "dev (real): labelled" not in card  # trained without a development set
     assert ThemeModel.load(out).approach in {"keywords", "tfidf"}
+
+
+def test_the_case_review_check_is_quoted_only_for_the_weights_it_measured(shipped, tmp_path):
+    # The shipped model's card and notes give the one-off check on case-review sentences beside the development
+    # set's figures; a copy of the folder with other weights quotes neither.
+    card = (SHIPPED / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## On the language of case reviews (a one-off check)" in card and "| assessment | 62 | 0.49 |" in card
+    assert "on sentences from published case reviews" in real_text_note(shipped.version)
+    assert "On 62 sentences from published case reviews it did worse" in theme_check_note(shipped.version,
+                                                                                            "assessment")
+    copy = tmp_path / "themes-v1"
+    shutil.copytree(SHIPPED, copy)
+    config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
+    assert case_review_check_in(copy, config["weights_sha256"]) is not None
+    assert case_review_check_in(copy, "0" * 64) is None
+    check = json.loads((copy / CASE_REVIEW_CHECK).read_text(encoding="utf-8"))
+    (copy / CASE_REVIEW_CHECK).write_text(json.dumps({**check, "weights_sha256": "0" * 64}), encoding="utf-8")
+    assert "case reviews" not in real_text_note(shipped.version, tmp_path)
+    assert "case reviews" not in theme_check_note(shipped.version, "assessment", models=tmp_path)
 
 
 def test_help_texts_have_examples():

@@ -68,8 +68,9 @@ def format_summary(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def render_model_card(config: dict, metrics: dict) -> str:
-    """MODEL_CARD.md for a trained model folder."""
+def render_model_card(config: dict, metrics: dict, case_review: dict | None = None) -> str:
+    """MODEL_CARD.md for a trained model folder; ``case_review``: the one-off check on case-review sentences
+    recorded for these weights (``pipeline.themes.trust.CASE_REVIEW_CHECK``), if any."""
     chosen = metrics["chosen"]
     result = metrics["approaches"][chosen]
     dev = result["dev"]
@@ -144,6 +145,7 @@ def render_model_card(config: dict, metrics: dict) -> str:
         *[f"| {t} | {v:.2f} |" for t, v in result["thresholds"].items()],
         "",
         *_reliability_section(result),
+        *_case_review_section(case_review),
         "## Detailed scores per approach",
         "",
     ]
@@ -234,6 +236,22 @@ def _reliability_section(result: dict) -> list[str]:
         lines.append(f"| {band} | " + " | ".join(f"{row['scores']} | {band_percent(row['labelled_share'])}"
                                                 for row in rows) + " |")
     return lines + [""]
+
+
+def _case_review_section(check: dict | None) -> list[str]:
+    """The one-off check on sentences from published case reviews, when one is recorded for these weights."""
+    if not check:
+        return []
+    lines = ["## On the language of case reviews (a one-off check)", "", check["about"], "",
+             "| theme | sentences | precision | recall | F1 |", "|---|---|---|---|---|"]
+    for theme, row in check["themes"].items():
+        f1 = _num(row["f1"]) if row.get("f1") is not None else "- (too few)"
+        lines.append(f"| {theme} | {row['support']} | {_num(row['precision'])} | {_num(row['recall'])} | {f1} |")
+    high = check.get("high_scores")
+    if high:
+        lines += ["", f"Scores of {high['low']:.0%} or more were right {high['labelled_share']:.0%} of the time "
+                  f"({high['scores']} scores)."]
+    return [*lines, ""]
 
 
 def _detail_table(report: dict) -> str:

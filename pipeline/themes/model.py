@@ -1,8 +1,10 @@
 """A trained theme model: a folder loaded by path, giving probabilities, labels and evidenced passage tags.
 
 The folder holds ``config.json`` (approach, encoder, themes, provenance), ``weights.npz`` (numpy arrays,
-no pickle), ``thresholds.json`` (one per theme), ``metrics.json`` and ``MODEL_CARD.md``. Its version,
-``<name>@<hash>``, is a hash of the weights and thresholds and is recorded with every tag.
+no pickle), ``thresholds.json`` (one per theme), ``metrics.json`` and ``MODEL_CARD.md``, and may hold
+``case_review_check.json`` (a one-off check on other people's text, quoted only for the weights it measured:
+:mod:`pipeline.themes.trust`). Its version, ``<name>@<hash>``, is a hash of the weights and thresholds and is
+recorded with every tag.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from pipeline.themes.evaluate import RESAMPLES, evaluate, reliability
 from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, settings_hash, weights_hash
 from pipeline.themes.scoring import score_texts
 from pipeline.themes.taxonomy import Taxonomy, load_taxonomy
+from pipeline.themes.trust import case_review_check_in
 
 DEFAULT_SEED = 13
 FOLDS = 5
@@ -352,7 +353,9 @@ def _write_model(out_dir: Path, classifier, thresholds: dict, config: dict, metr
     config["settings_sha256"] = settings_hash(config)
     _write_json(out_dir / CONFIG, config)
     _write_json(out_dir / METRICS, metrics)
-    (out_dir / CARD).write_text(render_model_card(config, metrics), encoding="utf-8")
+    # a check on case-review sentences recorded for earlier weights says nothing of these (see themes.trust)
+    case_review = case_review_check_in(out_dir, config["weights_sha256"])
+    (out_dir / CARD).write_text(render_model_card(config, metrics, case_review), encoding="utf-8")
 
 
 def _write_json(path: Path, value: dict) -> None:

@@ -26,9 +26,11 @@ def real_text_note(version: str, models: Path | None = None) -> str | None:
     Examples
     --------
     >>> from pipeline.themes.model import ThemeModel
-    >>> note = real_text_note(ThemeModel.load(models_dir() / "themes-v1").version)
-    >>> note.startswith("On real sentences labelled by two people, a theme scored 90% or more")
-    True
+    >>> print(real_text_note(ThemeModel.load(models_dir() / "themes-v1").version))  # doctest: +NORMALIZE_WHITESPACE
+    On real sentences labelled by two people (research and policy writing), a theme scored 90% or more was right
+    81% of the time (69 scores), one scored 70-90% 67% of the time (54); on sentences from published case
+    reviews, one scored 90% or more was right only 73% of the time (33): read a high probability as likely, not
+    certain (see the theme model's card).
     >>> real_text_note("themes-v1@0000000000") is None  # other weights: their figures are not known here
     True
     """
@@ -38,10 +40,15 @@ def real_text_note(version: str, models: Path | None = None) -> str | None:
     fairly_high = _pooled([b for b in bands if FAIRLY_HIGH <= b["low"] < HIGH])
     if high is None:
         return None
-    note = (f"On real sentences labelled by two people, a theme scored 90% or more was right "
-            f"{round(100 * high[0])}% of the time ({high[1]} scores)")
+    note = (f"On real sentences labelled by two people (research and policy writing), a theme scored 90% or more "
+            f"was right {round(100 * high[0])}% of the time ({high[1]} scores)")
     if fairly_high is not None:
         note += f", one scored 70-90% {round(100 * fairly_high[0])}% of the time ({fairly_high[1]})"
+    checked = (_case_review_check(version, models) or {}).get("high_scores") or {}
+    if checked.get("scores") and checked.get("low") == HIGH:
+        share = round(100 * checked["labelled_share"])
+        note += (f"; on sentences from published case reviews, one scored 90% or more was right "
+                 f"{'only ' if share < round(100 * high[0]) else ''}{share}% of the time ({checked['scores']})")
     return note + ": read a high probability as likely, not certain (see the theme model's card)."
 
 
@@ -57,25 +64,47 @@ def theme_check_note(version: str, theme: str, name: str | None = None, models: 
     >>> from pipeline.themes.model import ThemeModel
     >>> version = ThemeModel.load(models_dir() / "themes-v1").version
     >>> print(theme_check_note(version, "assessment", "Assessment"))  # doctest: +NORMALIZE_WHITESPACE
-    Assessment, on 60 real sentences labelled with it by two people: the model found 65% of them, and 81% of
-    the sentences it tagged with it were labelled so.
+    Assessment, on 60 real sentences labelled with it by two people (research and policy writing): the model found
+    65% of them, and 81% of the sentences it tagged with it were labelled so. On 62 sentences from published case
+    reviews it did worse: it found 32% of them, and 49% of its tags were labelled so.
     >>> print(theme_check_note(version, "information_sharing", "Information sharing"))  # doctest: +NORMALIZE_WHITESPACE
-    Information sharing has no real sentences labelled with it to check the model against: how well its tags
-    hold on real text is not known.
+    Information sharing has no real sentences of research and policy writing labelled with it to check the model
+    against. On 21 sentences from published case reviews the model found 29% of them, and 75% of its tags were
+    labelled so.
+    >>> print(theme_check_note(version, "legal_powers", "Legal powers"))  # doctest: +NORMALIZE_WHITESPACE
+    Legal powers, on 27 real sentences labelled with it by two people (research and policy writing): the model
+    found 81% of them, and 73% of the sentences it tagged with it were labelled so. Sentences from published case
+    reviews held too few labelled with it (2) to check it there.
     """
     themes = (_dev_metrics(version, models) or {}).get("themes")
     if themes is None or theme not in themes:
         return None
     figures = themes[theme]
     support, shown = figures.get("support") or 0, name or theme
+    checked = ((_case_review_check(version, models) or {}).get("themes") or {}).get(theme)
     if support < CHECKED_SENTENCES:
         few = "no" if support == 0 else f"only {support}"
         sentences = "sentence" if support == 1 else "sentences"
+        if checked and checked["support"] >= CHECKED_SENTENCES:
+            return (f"{shown} has {few} real {sentences} of research and policy writing labelled with it to check the "
+                    f"model against. On {checked['support']} sentences from published case reviews the model found "
+                    f"{checked['recall']:.0%} of them, and {checked['precision']:.0%} of its tags were labelled so.")
         return (f"{shown} has {few} real {sentences} labelled with it to check the model against: how well its tags "
                 "hold on real text is not known.")
-    return (f"{shown}, on {support} real sentences labelled with it by two people: the model found "
-            f"{figures['recall']:.0%} of them, and {figures['precision']:.0%} of the sentences it tagged with it "
-            "were labelled so.")
+    note = (f"{shown}, on {support} real sentences labelled with it by two people (research and policy writing): the "
+            f"model found {figures['recall']:.0%} of them, and {figures['precision']:.0%} of the sentences it tagged "
+            "with it were labelled so.")
+    if checked and checked["support"] >= CHECKED_SENTENCES:
+        f1 = figures.get("f1")
+        how = ("" if f1 is None or checked.get("f1") is None else
+               " it did worse:" if checked["f1"] < f1 - 0.05 else " it did better:" if checked["f1"] > f1 + 0.05
+               else " it did about as well:")
+        note += (f" On {checked['support']} sentences from published case reviews{how} it found "
+                 f"{checked['recall']:.0%} of them, and {checked['precision']:.0%} of its tags were labelled so.")
+    elif checked:
+        note += (" Sentences from published case reviews held too few labelled with it "
+                 f"({checked['support']}) to check it there.")
+    return note
 
 
 def note_for_tags(versions) -> str | None:
@@ -88,6 +117,30 @@ def note_for_tags(versions) -> str | None:
     """
     versions = set(versions)
     return real_text_note(versions.pop()) if len(versions) == 1 else None
+
+
+CASE_REVIEW_CHECK = "case_review_check.json"  # a one-off check on case-review sentences, in the model folder
+
+
+@functools.cache
+def _case_review_check(version: str, models: Path | None = None) -> dict | None:
+    """The figures of the one-off check on sentences from published case reviews that the model folder records
+    (``CASE_REVIEW_CHECK``) for the model ``version``, when they were measured with the weights that made it
+    (same hash); None otherwise (a model trained since has no such check). Callers must not change the dict."""
+    name, _, digest = version.partition("@")
+    return case_review_check_in((models or models_dir()) / name, digest)
+
+
+def case_review_check_in(folder: Path, weights_sha256: str) -> dict | None:
+    """The case-review check recorded in the model ``folder`` (``CASE_REVIEW_CHECK``) when it was measured with
+    the weights whose hash starts with ``weights_sha256``; None otherwise."""
+    try:
+        check = json.loads((folder / CASE_REVIEW_CHECK).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not weights_sha256 or not str(check.get("weights_sha256", "")).startswith(weights_sha256):
+        return None
+    return check
 
 
 @functools.cache
