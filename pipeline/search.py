@@ -612,8 +612,8 @@ class SearchResult:
     without_words: int | None = None
     # when a search with a phrase in quotes found nothing: the passages holding any of its words without the quotes
     without_quotes: int | None = None
-    # when words found nothing and they are, or nearly are, a learning theme's name: (its id, passages it tags that
-    # the filters keep)
+    # when the words are, or nearly are, a learning theme's name (and that theme is not already asked for): (its id,
+    # passages it tags that the filters keep); found or not, the words find passages that use any one of them
     like_theme: tuple[str, int] | None = None
 
 
@@ -714,15 +714,16 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         else:
             total, total_reviews = len(hits), len({hit.review_id for hit in hits})
         counts = {"total": total, "total_reviews": total_reviews}
-        if not hits and parsed is not None:
+        if parsed is not None:
             filters = {key: value for key, value in options.items() if key not in ("limit", "offset")}
-            if options.get("theme"):
+            if not hits and options.get("theme"):
                 counts["without_words"] = searcher.count(None, **filters)[0]
-            unquoted = without_quotes(query)
+            unquoted = without_quotes(query) if not hits else ""
             if unquoted:
                 counts["without_quotes"] = searcher.count(unquoted, **filters)[0]
+            # words that name a theme find any passage using one of them: the theme itself may be what was meant
             like = theme_like(query, theme_names(con))
-            if like and like != filters.get("theme"):
+            if like and like != searcher._theme(filters.get("theme")):
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
@@ -907,6 +908,22 @@ def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, s
         hints.append((f"{quoted_search((query or '').strip())} is close to the name of the learning theme "
                       f"{names.get(theme, theme)}, which tags {counted(tagged, 'passage')}", {"q": "", "theme": theme}))
     return hints
+
+
+def theme_hint(result: SearchResult, names: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+    """For a search that found passages by words that are a learning theme's name (each passage found holds any
+    one of them: "voice", "child"): the theme, as a question, with the search to try instead (the changes to make
+    to this one, as for ``no_hits_hints``); None when the words name no theme, or it tags none of the passages
+    the filters keep.
+
+    >>> theme_hint(SearchResult([], like_theme=("voice_of_child", 129)), {"voice_of_child": "Voice of the child"})
+    ('Looking for the learning theme Voice of the child? It tags 129 passages', {'q': '', 'theme': 'voice_of_child'})
+    """
+    if not (result.like_theme and result.like_theme[1]):
+        return None
+    theme, tagged = result.like_theme
+    return (f"Looking for the learning theme {names.get(theme, theme)}? It tags {counted(tagged, 'passage')}",
+            {"q": "", "theme": theme})
 
 
 def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:

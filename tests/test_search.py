@@ -524,6 +524,23 @@ def test_the_results_say_when_more_passages_match_than_the_limit_shows(db: Path)
     assert typed.output.startswith("3 passages for the theme Information sharing, best first")
 
 
+def test_words_that_name_a_theme_offer_the_theme_with_its_command(db: Path):
+    # "voice of the child" finds any passage with "voice" or "child": the theme is likelier what was meant
+    result = search_with_forms(db, "voice of the child", nation="Wales")
+    assert result.hits and result.like_theme == ("voice_of_child", 1)
+    shown = CliRunner().invoke(search_command, ["voice of the child", "--nation", "Wales", "--db", str(db)])
+    assert shown.exit_code == 0
+    assert (f"Looking for the learning theme Voice of the child? It tags 1 passage: casereview search --theme "
+            f"voice_of_child --nation Wales --db {db}") in shown.output
+    as_json = CliRunner().invoke(search_command, ["voice of the child", "--json", "--db", str(db)])
+    assert "Looking for the learning theme Voice of the child? It tags 2 passages" in as_json.stderr
+    assert all(json.loads(line) for line in as_json.stdout.splitlines())
+    themed = CliRunner().invoke(search_command, ["voice of the child", "--theme", "Voice of the child", "--db",
+                                                 str(db)])
+    assert "Looking for" not in themed.output  # the theme is already asked for
+    assert search_with_forms(db, "school").like_theme is None
+
+
 @pytest.mark.parametrize("fast", [True, False])
 @pytest.mark.parametrize(("query", "filters"), [
     ("information", {}),

@@ -105,6 +105,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         quoted_search,
         search_with_forms,
         straight_quotes,
+        theme_hint,
         total_note,
         unindexed_note,
     )
@@ -118,10 +119,16 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                section=section, limit=limit)
     hits, also = result.hits, result.also
     missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
+    again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
+                                    "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
+                                    "section": section})
+    # words that name a theme find passages using any one of them: offer the theme itself
+    named = theme_hint(result, theme_names()) if hits else None
+    like = f"{named[0]}: {again(named[1])}" if named else ""
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
-        for note in (missing, total_note(result, query)):
+        for note in (missing, total_note(result, query), like):
             if note:
                 click.echo(note, err=True)
         return
@@ -157,9 +164,6 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                                     ("a lower --min-score", min_score is not None),
                                     ("another --section", section),
                                     ("looser filters", within)) if given]
-        again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
-                                        "year_to": year_to, "nation": nation, "review_type": review_type,
-                                        "area": area, "section": section})
         # what this search's own words suggest comes before the general advice
         hints = [f"{hint}: {again(changes)}" for hint, changes in no_hits_hints(query, result, theme_names())]
         try_ = ", or ".join(tries or ["other words"])
@@ -182,6 +186,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
                    + (f" ({result.total} match in all: {_more_hint(limit, result.total, 'saves')})"
                       if result.more else "") + ".")
+        if like:
+            click.echo(like)
         click.echo("What was searched and where the results came from: "
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
         return
@@ -191,6 +197,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     if result.more:
         click.echo(f"{total_note(result, query)} {_more_hint(limit, result.total, 'shows')} (add --out FILE.xlsx "
                    "to save them as a table).")
+    if like:
+        click.echo(like)
     click.echo()
     for number, hit in enumerate(hits, start=1):
         click.echo(_format_hit(number, hit, names))
