@@ -436,6 +436,21 @@ def percent(value: float | None, digits: int = 0) -> str:
     return f"{shown:.{digits}f}%"
 
 
+# A tag whose probability is under WEAK_TAG is a weak tag: the model rates it nearer a coin toss than a likely
+# reading. Reports and the web pages mark such tags with these words, so that they do not look like strong ones.
+WEAK_TAG = 0.5
+WEAK_TAG_WORDS = f"under {WEAK_TAG:.0%}: a weak tag, the model is unsure this passage is about the theme"
+
+
+def weak_tag(score: float | None) -> bool:
+    """Whether a tag's probability is under ``WEAK_TAG`` (a tag with no probability is not called weak).
+
+    >>> [weak_tag(v) for v in (0.45, 0.4999, 0.5, 0.97, None)]
+    [True, True, False, False, False]
+    """
+    return score is not None and score < WEAK_TAG
+
+
 def probability_text(value: float | None) -> str:
     """A model's probability for people, as a percentage that never claims certainty: a score stored as 1.0
     (rounded) is shown as '>99%', 0.0 as '<1%'. Shares and counts keep ``percent``, where 100% can be true.

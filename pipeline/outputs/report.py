@@ -22,6 +22,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     OCR_NOTE,
     READ_BY_LABEL,
+    WEAK_TAG_WORDS,
     closest,
     counted,
     has_table,
@@ -40,6 +41,7 @@ from pipeline.outputs.common import (
     shown_time,
     theme_names,
     theme_note,
+    weak_tag,
 )
 from pipeline.outputs.tables import writing
 
@@ -663,10 +665,9 @@ def thin_evidence(theme: dict[str, Any], quotes: list[dict[str, Any]]) -> str:
     return f"thin evidence: {said} before counting it"
 
 
-# A tag whose probability is under this is shown with WEAK_TAG_NOTE: the best a theme has in an area can be a tag
-# the model itself rates nearer a coin toss than a likely reading.
-WEAK_TAG = 0.5
-WEAK_TAG_NOTE = " · under 50%: a weak tag, the model is unsure this passage is about the theme"
+# A quote whose tag is weak (common.weak_tag) says so: the best a theme has in an area can be a tag the model
+# itself rates nearer a coin toss than a likely reading.
+WEAK_TAG_NOTE = f" · {WEAK_TAG_WORDS}"
 
 
 def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any],
@@ -679,7 +680,7 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         if quote["section"]:
             where.append(f"section “{section_trail(quote['headings'], quote['section'])}”")
         ocr = f" · {OCR_NOTE}" if quote["ocr"] else ""
-        weak = WEAK_TAG_NOTE if quote["score"] < WEAK_TAG else ""
+        weak = WEAK_TAG_NOTE if weak_tag(quote["score"]) else ""
         # the probability is the passage's; the quote is its best sentence, which may score less on its own
         alone = quote_alone(quote["score"], quote["evidence_score"]) if quote["evidence"] else ""
         probability = (f"probability {probability_text(quote['score'])} for the passage; the quoted sentence: {alone}"
