@@ -743,6 +743,8 @@ def test_an_unknown_theme_lists_the_valid_ids(db: Path):
     (dict(nation="Narnia"), "no review has nation 'Narnia'"),
     (dict(review_type="inquest"), "no review has review type 'inquest'"),
     (dict(area="Northmor"), "Closest area names: Northmoor Safeguarding Children Partnership"),
+    (dict(area="zzzz"), "no review's area contains 'zzzz'. The areas in the database are: Cwm Llwyd Regional "
+                        "Safeguarding Board; Northmoor Safeguarding Children Partnership; Westhaven"),
     (dict(min_score=80), "not a probability"),
     (dict(year_from=2022, year_to=2019), "after --year-to"),
     (dict(limit=0), "--limit"),

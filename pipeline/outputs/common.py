@@ -474,6 +474,9 @@ _DISTINCT_VALUES = {
 }
 
 
+AREAS_LISTED = 40  # areas named when a typed area is like none of them; there are about 150 partnerships
+
+
 class KnownValues:
     """Checks the review filters people type (nation, review type, area, years) against the stored reviews,
     looking each list of values up once per connection."""
@@ -500,14 +503,20 @@ class KnownValues:
         )
 
     def area(self, area: str | None) -> str | None:
-        """Check that some review's area contains ``area``; suggest the closest area names if none does."""
+        """Check that some review's area contains ``area``; if none does, suggest the closest area names, or list
+        the areas (the first ``AREAS_LISTED`` of them) when none is close."""
         if area is None:
             return None
         areas = self.distinct("area")
         if any(plain_quotes(area.strip().lower()) in plain_quotes(known.lower()) for known in areas):
             return area.strip()
         suggestions = closest(area, areas)
-        hint = f" Closest area names: {'; '.join(suggestions)}." if suggestions else ""
+        if suggestions:
+            hint = f" Closest area names: {'; '.join(suggestions)}."
+        else:
+            more = len(areas) - AREAS_LISTED
+            hint = (f" The areas in the database are: {'; '.join(areas[:AREAS_LISTED]) or 'none'}"
+                    + (f"; and {more} more (the list of reviews names them all)." if more > 0 else "."))
         raise CaseReviewError(f"no review's area contains '{area}'.{hint}")
 
     def review_filters(self, year_from: int | None = None, year_to: int | None = None, nation: str | None = None,
