@@ -536,6 +536,10 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     # readable by screen readers: every table has a caption, every column header says it is one
     assert source.count("<table>") == source.count("<table><caption>") >= 2
     assert "<th>" not in source and "<th class" not in source
+    # on a phone (375 px) the page never scrolls sideways: tables scroll in their own box, the chart shrinks
+    assert source.count("<table>") == source.count('<div class="wide"><table>')
+    assert ".wide { overflow-x: auto; max-width: 100%; }" in source
+    assert ".chart { max-width: 100%; height: auto; }" in source
 
 
 def altered_copy(db: Path, copy: Path, statement: str) -> Path:

@@ -459,6 +459,12 @@ figure { margin: 1rem 0; }
 figcaption { color: var(--muted); font-size: .9rem; }
 caption { caption-side: top; text-align: left; color: var(--muted); font-size: .9rem; padding-bottom: .25rem; }
 .chart text { font-family: inherit; font-size: 12px; fill: var(--ink); }
+.chart { max-width: 100%; height: auto; }
+.wide { overflow-x: auto; max-width: 100%; }
+@media (max-width: 40rem) {
+  body { padding: 1rem; }
+  .provenance dl { grid-template-columns: 1fr; }
+}
 .empty { font-style: italic; color: var(--muted); }
 footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
 @media print {
@@ -467,6 +473,7 @@ footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top:
   article, figure, tr, blockquote, .provenance { break-inside: avoid; }
   .provenance { background: none; }
   th { background: none; }
+  .wide { overflow: visible; }
 }
 """
 
@@ -568,10 +575,11 @@ def _reviews_section(reviews: list[dict[str, Any]], several_years: bool = False)
     return (
         '<section id="reviews">'
         f"<h2>Reviews in scope ({len(reviews)})</h2>"
+        '<div class="wide">'
         f"<table><caption>The reviews of this area and {'these years' if several_years else 'year'}, "
         "and whether each could be read</caption>"
         f"{_head('Title', 'Type', '#Year', '#Pages', '#Passages', 'Status')}"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
         "</section>"
     )
 
@@ -616,10 +624,11 @@ def _themes_section(data: dict[str, Any]) -> str:
         + (f" {THIN_MARK} thin evidence here: read its passages below before counting it." if any(thin.values())
            else "")
         + "</figcaption></figure>"
-        "<table><caption>Each learning theme: reviews and passages here, against all reviews</caption>"
+        '<div class="wide"><table><caption>Each learning theme: reviews and passages here, against all reviews'
+        "</caption>"
         + _head("Theme", "#Reviews here", "#Share here", "#Share, all reviews", "#Share of passages here",
                 "#Share of passages, all reviews") +
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{rows}</tbody></table></div>"
         "<h3>The passages behind each theme</h3>"
         f'<p class="muted">For each theme, its {QUOTES_PER_THEME} most probable passages here. {THIN_RULE}</p>'
         f"{articles}"
@@ -846,8 +855,9 @@ def _topics_section(topics: dict[str, Any], read: int = 1) -> str:
         f"<p>Topics found by the topic model ({_e(', '.join(models) or 'unknown')}) among the passages of these "
         "reviews, the most frequent first. Topics are groups of passages that use similar words; their labels "
         "are made from those words, not written by a person.</p>"
-        "<table><caption>Topics among these reviews' passages</caption>"
-        f"{_head('Topic', 'Typical words', '#Passages', '#Mean probability')}<tbody>{rows}</tbody></table></section>"
+        "<div class=\"wide\"><table><caption>Topics among these reviews' passages</caption>"
+        f"{_head('Topic', 'Typical words', '#Passages', '#Mean probability')}<tbody>{rows}</tbody></table></div>"
+        "</section>"
     )
 
 
