@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
-MAX_FIELD = 500  # characters of one form field that are read: a search is words, not a document
+MAX_FIELD = webpages.MAX_FIELD  # characters of one form field that are read: a search is words, not a document
 _YEAR = re.compile(r"[0-9]{4}")
 _NUMBER = re.compile(r"[0-9]{1,9}")
 # The command line's option names in the search's messages, as the form labels them
@@ -78,19 +78,44 @@ class BadRequest(CaseReviewError):
 
 
 def _fields(query: str) -> dict[str, str]:
-    """A query string's fields (the last value of each, trimmed, at most ``MAX_FIELD`` characters).
+    """A query string's fields (the last value of each, trimmed, at most ``MAX_FIELD`` characters, cut at the end
+    of a word: see ``_cut_field``).
 
     >>> _fields("q=seen+alone&id=+p1+&q=school")
     {'q': 'school', 'id': 'p1'}
     """
-    return {key: values[-1][:MAX_FIELD].strip() for key, values in parse_qs(query).items() if values}
+    return {key: _cut_field(values[-1].strip()) for key, values in parse_qs(query).items() if values}
+
+
+def _cut_field(value: str, most: int = MAX_FIELD) -> str:
+    """``value`` when it has at most ``most`` characters; else its start, cut after the last whole word that fits
+    (a pasted paragraph is searched for its words, not for the half of one it ends in), and before a double quote
+    it would leave open (an unbalanced quote cannot be searched).
+
+    >>> _cut_field("not seen alone by a social worker", 20), _cut_field("abc", 2)
+    ('not seen alone by a', 'ab')
+    >>> _cut_field('school "not seen alone" nurse', 18)
+    'school'
+    """
+    from pipeline.search import straight_quotes
+
+    if len(value) <= most:
+        return value
+    cut = value[:most]
+    if not value[most].isspace():
+        space = cut.rfind(" ")
+        cut = cut[:space] if space > most // 2 else cut
+    if straight_quotes(cut).count('"') % 2:
+        cut = cut[:straight_quotes(cut).rfind('"')]
+    return cut.strip()
 
 
 def read_form(query: str) -> webpages.SearchForm:
-    """The search form from a URL's query string, checked: years must be numbers, a probability from 0 to 1
-    (the search itself checks the rest, as for ``casereview search``). The number to show is one the form
-    offers: another number gives the nearest offered below it (the smallest above it when none is), anything
-    else 20.
+    """The search form from a URL's query string, checked: years must be numbers, a probability from 0 to 1 or a
+    percentage (``read_probability``; the search itself checks the rest, as for ``casereview search``). Words
+    longer than ``MAX_FIELD`` characters are cut at the end of a word, and the form says so (``cut``). The number
+    to show is one the form offers: another number gives the nearest offered below it (the smallest above it when
+    none is), anything else 20.
 
     >>> read_form("q=seen+alone&year_from=2019&limit=50").year_from
     '2019'
@@ -106,18 +131,17 @@ def read_form(query: str) -> webpages.SearchForm:
     fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
         "q", "theme", "min_score", "year_from", "year_to", "nation", "review_type", "area", "section")})
+    form.cut = len(parse_qs(query).get("q", [""])[-1].strip()) > MAX_FIELD
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
-        value = getattr(form, key)
-        if value and not _YEAR.fullmatch(value):
-            raise BadRequest(f"{label}: '{value}' is not a year; give four figures, e.g. 2019", form)
+        message = year_error(label, getattr(form, key))
+        if message:
+            raise BadRequest(message, form)
     if form.min_score:
-        try:
-            score = float(form.min_score)
-        except ValueError:
-            score = -1.0
-        if not 0 <= score <= 1:
-            raise BadRequest(f"Lowest theme probability: '{form.min_score}' is not a number from 0 to 1, "
-                             "e.g. 0.8", form)
+        score = read_probability(form.min_score)
+        if score is None:
+            raise BadRequest(f"Lowest theme probability: '{form.min_score}' is not a probability; give a number from "
+                             "0 to 1 (0.8) or a percentage (80%)", form)
+        form.min_score = f"{score:g}"
     limit = fields.get("limit", "")
     if _NUMBER.fullmatch(limit):
         offered = [n for n in webpages.LIMITS if n <= int(limit)]
@@ -127,6 +151,39 @@ def read_form(query: str) -> webpages.SearchForm:
     start = fields.get("start", "")
     form.start = min(int(start), MAX_OFFSET) if _NUMBER.fullmatch(start) else 0
     return form
+
+
+def year_error(label: str, value: str) -> str:
+    """What is wrong with a year typed in the field ``label`` ("" when it is empty or four figures).
+
+    >>> year_error("Year", "abc"), year_error("Year", "2019"), year_error("Year", "")
+    ("Year: 'abc' is not a year; give four figures, e.g. 2019", '', '')
+    """
+    if value and not _YEAR.fullmatch(value):
+        return f"{label}: '{value}' is not a year; give four figures, e.g. 2019"
+    return ""
+
+
+def read_probability(typed: str) -> float | None:
+    """A probability typed in the form, from 0 to 1; a number above 1 and up to 100, or one with a % sign, is read
+    as a percentage (50 and 50% are 0.5); None when it is neither.
+
+    >>> [read_probability(t) for t in ("0.8", "80", "80%", " 45 % ", "1", "100", "0")]
+    [0.8, 0.8, 0.8, 0.45, 1.0, 1.0, 0.0]
+    >>> [read_probability(t) for t in ("150", "-1", "abc", "nan", "120%", "")]
+    [None, None, None, None, None, None]
+    """
+    text = typed.strip()
+    percent = text.endswith("%")
+    try:
+        value = float(text.removesuffix("%").strip())
+    except ValueError:
+        return None
+    if value != value:  # NaN
+        return None
+    if percent or 1 < value <= 100:
+        value /= 100
+    return round(value, 6) if 0 <= value <= 1 else None
 
 
 def _results_file_name(form: webpages.SearchForm, rows: int) -> str:
@@ -180,7 +237,7 @@ class Pages:
         except BadRequest as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(exc.form, error=str(exc))
         if not form.asked:
-            return HTTPStatus.OK, self._search_page(form)
+            return self._filters_alone(form)
         try:
             result = self._search(form)
         except DatabaseBusy:
@@ -193,6 +250,21 @@ class Pages:
                                                 without_words=result.without_words,
                                                 without_quotes=result.without_quotes, like_theme=result.like_theme,
                                                 missing_note=notes, query=query)
+
+    def _filters_alone(self, form: webpages.SearchForm) -> tuple[HTTPStatus, str]:
+        """The search page for a form with nothing to search for: the first page, or, when filters are given
+        without words or a theme (which only narrow a search), what they keep and the themes in it to choose
+        from; a filter no review has is explained as a search explains it."""
+        if not any(getattr(form, key) for key in (*webpages.FILTERS, "min_score")):
+            return HTTPStatus.OK, self._search_page(form)
+        con, _ = self._open()
+        try:
+            kept = webpages.filters_keep(con, form, float(form.min_score) if form.min_score else None)
+        except CaseReviewError as exc:
+            return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
+        finally:
+            con.close()
+        return HTTPStatus.OK, self._search_page(form, kept=kept)
 
     def _search(self, form: webpages.SearchForm):
         """``search_with_forms`` with the form's words, theme and filters (as ``casereview search`` takes them),
@@ -253,21 +325,28 @@ class Pages:
         return webpages.search_page(form, choices, hits, notes=notes, download=download, **shown)
 
     def reviews(self, query: str) -> tuple[HTTPStatus, str]:
-        """Every review in the database, with whether it was read; ?area=, ?year= and ?unread=1 narrow the list."""
+        """Every review in the database, with whether it was read; ?area=, ?year= and ?unread=1 narrow the list.
+        A year that is not a number is refused as the search refuses it (400), above the whole list."""
         fields = _fields(query)
+        error = year_error("Year", fields.get("year", ""))
         con, names = self._open()
         try:
-            return HTTPStatus.OK, webpages.reviews_page(con, names, fields.get("area", ""), fields.get("year", ""),
-                                                        fields.get("unread", "") == "1")
+            return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
+                    webpages.reviews_page(con, names, fields.get("area", ""), "" if error else fields.get("year", ""),
+                                          fields.get("unread", "") == "1", error=error))
         finally:
             con.close()
 
     def review(self, query: str) -> tuple[HTTPStatus, str]:
         """One review's whole text as read, passage by passage, with pages and themes."""
         review_id = _fields(query).get("id", "")
+        if not review_id:
+            return HTTPStatus.BAD_REQUEST, webpages.message_page(
+                "Which review?", "Give a review id: /review?id=REVIEW_ID (the list of reviews, at /reviews, links to "
+                                 "each).")
         con, names = self._open()
         try:
-            page = webpages.review_page(con, review_id, names) if review_id else None
+            page = webpages.review_page(con, review_id, names)
         finally:
             con.close()
         if page is None:

@@ -67,7 +67,7 @@ def page_ids(body: str) -> list[str]:
     """The passage ids the results link to, in order."""
     import re
 
-    return re.findall(r'<li><div class="title">.*?href="/passage\?id=([^"&]+)', body, flags=re.S)
+    return re.findall(r'<li><h3 class="title">.*?href="/passage\?id=([^"&]+)', body, flags=re.S)
 
 
 def test_the_search_page_offers_the_themes_and_filters_the_database_holds(site: str):
@@ -214,7 +214,8 @@ def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_t
 
 @pytest.mark.parametrize("query, message", [
     ({"q": "school", "year_from": "twenty"}, "From year: &#x27;twenty&#x27; is not a year"),
-    ({"q": "school", "min_score": "2"}, "Lowest theme probability: &#x27;2&#x27; is not a number from 0 to 1"),
+    ({"q": "school", "min_score": "150"}, "Lowest theme probability: &#x27;150&#x27; is not a probability; give a "
+                                          "number from 0 to 1 (0.8) or a percentage (80%)"),
     ({"theme": "voice of children"}, "unknown theme &#x27;voice of children&#x27;"),
     ({"q": "school", "nation": "Narnia"}, "no review has nation &#x27;Narnia&#x27;"),
     ({"q": '"unbalanced'}, "quote"),
@@ -441,10 +442,12 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     _, body, _ = get(site + "/reviews?unread=1")
     assert "The reviews (2 reviews: not read" in body and "northmoor-2021-child-m" in body
     assert "westhaven-2022-child-r" in body and "northmoor-2019-child-d" not in body
-    _, body, _ = get(site + "/reviews?year=%27%3B%20DROP&area=nowhere")  # values no review has: the whole list
-    assert "The reviews (6 reviews)" in body  # ... and says why
+    status, body, _ = get(site + "/reviews?year=%27%3B%20DROP&area=nowhere")  # values no review has: the whole list
+    assert status == 400 and "The reviews (6 reviews)" in body  # ... and says why
     assert "No review has the area “nowhere”: choose one from the list." in html.unescape(body)
-    assert "No review is from “&#x27;; DROP”: choose a year from the list." in body
+    assert "Year: &#x27;&#x27;; DROP&#x27; is not a year; give four figures, e.g. 2019" in body
+    _, body, _ = get(site + "/reviews?year=2030")  # a year, but no review's
+    assert "No review is from “2030”: choose a year from the list." in body
     _, body, _ = get(site + "/reviews?" + urlencode({"area": CWM_LLWYD, "year": "2021"}))  # each has reviews
     assert "The reviews (0 reviews" in body
     assert f"No review of {CWM_LLWYD} from 2021 is in the database; years with reviews for it: 2020, 2022." in body
@@ -479,3 +482,197 @@ def test_serve_rebuilds_stale_search_tables_once_before_it_answers(db: Path, tmp
     prepare_for_reading(copy)  # what `casereview serve` does first
     with duckdb.connect(str(copy), read_only=True) as con:
         assert search_tables_fresh(con)
+
+
+# --------------------------------------------------------------------------- what the acceptance test found
+
+
+def _weak_copy(db: Path, tmp_path: Path) -> Path:
+    """The corpus with one weak tag: Multi-agency working at 45% on northmoor-2019-child-d-p1 (its only tag in
+    that review, so the review's theme rests on it alone)."""
+    copy = tmp_path / "weak.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passage_themes SET score = 0.45 WHERE passage_id = 'northmoor-2019-child-d-p1' "
+                    "AND theme = 'multi_agency_working'")
+        con.execute("UPDATE review_themes SET max_score = 0.45 WHERE review_id = 'northmoor-2019-child-d' "
+                    "AND theme = 'multi_agency_working'")
+    return copy
+
+
+def test_a_weak_tag_is_marked_in_words_on_every_page_as_the_report_marks_it(db: Path, tmp_path: Path):
+    from pipeline.outputs.common import WEAK_TAG_WORDS
+    from pipeline.outputs.report import WEAK_TAG_NOTE
+
+    assert WEAK_TAG_NOTE.endswith(WEAK_TAG_WORDS)  # one wording, kept in one place
+    title = html.escape(WEAK_TAG_WORDS)
+    weak_chip = f'<span class="theme weak" title="{title}">Multi-agency working 45% · weak</span>'
+    note = "A probability marked “weak” is under 50%: a weak tag, the model is unsure this passage is about the theme."
+    for site in _serve(_weak_copy(db, tmp_path)):
+        status, body, _ = get(site + "/?" + urlencode({"q": "information sharing"}))
+        assert status == 200 and weak_chip in body
+        assert '<span class="theme">Information sharing 92%</span>' in body  # a strong tag as before
+        assert note in body
+        _, body, _ = get(site + "/passage?id=northmoor-2019-child-d-p1")
+        assert f'<td>Multi-agency working</td><td title="{title}">45% · weak</td>' in body and note in body
+        _, body, _ = get(site + "/review?id=northmoor-2019-child-d")
+        assert weak_chip in body and note in body
+        # the review's theme rests on that one weak tag, and its row says so
+        assert (f'<td>Multi-agency working</td><td>1</td><td title="{title}">45% · weak: only weak tags here</td>'
+                in body)
+        assert "<td>Information sharing</td><td>1</td><td>92%</td>" in body
+        _, body, _ = get(site + "/?" + urlencode({"q": "seen alone"}))  # no weak tag shown: no note about them
+        assert "weak" not in body.split("</style>", 1)[1]
+
+
+def test_filters_without_words_or_a_theme_say_what_is_needed_and_offer_the_themes_they_keep(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"nation": "Wales", "year_from": "2020"}))
+    assert status == 200 and "Give some words or choose a learning theme." in body
+    assert ("The filters (years from 2020, nation Wales) only narrow a search; they keep 2 reviews (4 passages).") in (
+        html.unescape(body))
+    # each theme in those reviews, a click away, with the filters kept
+    link = html.escape("/?" + urlencode({"theme": "voice_of_child", "year_from": "2020", "nation": "Wales"}))
+    assert f'<a href="{link}">Voice of the child</a> <span class="meta">1 passage in 1 review</span>' in body
+    assert "Assessment" not in body.split("Learning themes in the reviews the filters keep", 1)[1]
+    _, body, _ = get(site + "/?" + urlencode({"min_score": "80%"}))  # passages with a tag at 0.8 or more
+    assert "The filters (theme probability 0.8 or more) only narrow a search; they keep 3 reviews (5 passages)." in (
+        html.unescape(body))
+    status, body, _ = get(site + "/?" + urlencode({"nation": "Narnia"}))  # checked as a search checks it
+    assert status == 400 and "no review has nation &#x27;Narnia&#x27;" in body
+    status, body, _ = get(site + "/")
+    assert status == 200 and "Give some words" not in body and "Browse by learning theme" in body
+
+
+def test_a_long_paste_is_cut_at_a_word_and_the_page_says_so(site: str):
+    words = "neglect " * 62 + "minority ethnic families were not asked"  # the 500th character is in "minority"
+    assert words[496:500] == "mino" and words[496:504] == "minority"
+    status, body, _ = get(site + "/?" + urlencode({"q": words}))
+    assert status == 200
+    assert "Only the first 495 characters of the words were searched: the search box holds up to 500" in body
+    assert "mino" not in body.replace("minority", "")  # never a half word, searched or said to be missing
+    assert 'maxlength="500"' in body
+    status, body, _ = get(site + "/?" + urlencode({"q": "neglect"}))
+    assert "Only the first" not in body
+
+
+def test_tables_scroll_in_their_own_box_and_fields_fit_a_narrow_screen(site: str):
+    for path in ("/reviews", "/review?id=northmoor-2019-child-d", "/passage?id=northmoor-2019-child-d-p2"):
+        status, body, _ = get(site + path)
+        assert status == 200 and '<div class="wide"><table>' in body and "<table>" not in body.replace(
+            '<div class="wide"><table>', ""), path
+    _, body, _ = get(site + "/")
+    assert re.search(r"\.wide \{ overflow-x: auto;", body)
+    assert re.search(r"form\.search input, form\.search select \{[^}]*max-width: 100%", body)
+    assert '<label class="words">Words to look for <input name="q"' in body
+
+
+def test_a_passage_left_untagged_on_purpose_says_why(tmp_path: Path):
+    from tests.test_search import P, corpus_with
+
+    vector = [0.5, 0.5, 0, 0]
+    passages = [P("Approach", (1, 1), ["The review used a systems methodology with practitioner conversations."],
+                  [], vector),
+                P("Findings", (2, 2), ["1 Section 20 allows a local authority to accommodate a child with consent."],
+                  [], vector),
+                P("Findings", (2, 2), ["Nid oedd ymarferwyr bob amser yn gofyn pwy arall oedd yn byw yn y cartref."],
+                  [], vector),
+                P("Findings", (3, 3), ["The school did not share its concerns."], [("information_sharing", 0.9, 0)],
+                  vector),
+                P("Findings", (3, 3), ["Nobody asked the child."], [("voice_of_child", 0.9, 0)], vector),
+                P("Findings", (4, 4), ["The plan drifted."], [("planning_support", 0.9, 0)], vector)]
+    path, _ = corpus_with(tmp_path / "untagged.duckdb", passages)
+    for site in _serve(path):
+        _, body, _ = get(site + "/passage?id=northmoor-2023-child-e-p1")
+        assert "Not tagged, on purpose: it is under the heading “Approach”, which says how the review was done" in (
+            html.unescape(body))
+        assert "The theme model tagged no theme here" not in body
+        _, body, _ = get(site + "/passage?id=northmoor-2023-child-e-p2")
+        assert "it opens with a note number, as a footnote does, and footnotes" in body
+        _, body, _ = get(site + "/passage?id=northmoor-2023-child-e-p3")
+        assert "it is not written in English" in body
+        _, body, _ = get(site + "/passage?id=northmoor-2021-family-k-p3")  # an ordinary passage with no tag
+        assert "The theme model found no theme in it likely enough to tag" in body
+        _, body, _ = get(site + "/review?id=northmoor-2023-child-e")
+        assert ("<h3>Approach</h3><p class=\"muted\">This part says how the review was done rather than what it "
+                "found: its passages are not tagged with themes, on purpose.</p>") in body
+        assert body.count("its passages are not tagged with themes") == 1  # not under Findings
+
+
+@pytest.mark.parametrize("typed", ["0.5", "50", "50%", " 50 % "])
+def test_a_probability_may_be_typed_as_a_percentage(site: str, db: Path, typed: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": "information", "min_score": typed}))
+    assert status == 200 and ", tagged with some theme at a probability of 0.5 or more" in body
+    assert page_ids(body) == [hit.passage_id for hit in search(db, "information", min_score=0.5)]
+    assert "Lowest theme probability (0 to 1, or a percentage)" in body and 'name="min_score" value="0.5"' in body
+
+
+def test_mistakes_in_the_address_are_answered_alike_and_above_the_form(site: str):
+    status, body, _ = get(site + "/reviews?year=abc")
+    assert status == 400 and "Year: &#x27;abc&#x27; is not a year; give four figures, e.g. 2019" in body
+    assert body.index('role="alert"') < body.index("<form")
+    status, body, _ = get(site + "/review")
+    assert status == 400 and "Which review?" in body and "Give a review id: /review?id=REVIEW_ID" in body
+    assert "<title>Error: Which review?</title>" in body
+    status, body, _ = get(site + "/?" + urlencode({"q": "school", "area": "zzzz"}))
+    assert status == 400 and ("no review&#x27;s area contains &#x27;zzzz&#x27;. The areas in the database are: "
+                              f"{CWM_LLWYD}; Northmoor Safeguarding Children Partnership; Westhaven") in body
+    assert body.index('role="alert"') < body.index("<form")  # the error first, then the form to correct it
+    assert "<title>Error: Search the case reviews: school</title>" in body
+    assert "<title>Error: No such page</title>" in get(site + "/admin")[1]
+    _, body, _ = get(site + "/?" + urlencode({"theme": "voice_of_child"}))
+    assert "<title>Search the case reviews: the theme Voice of the child</title>" in body
+    _, body, _ = get(site + "/?" + urlencode({"q": "school"}))
+    assert "<title>Search the case reviews: school</title>" in body
+
+
+def _contrast(one: str, other: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_pages_can_be_used_with_a_keyboard_and_a_screen_reader(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": "information shared"}))
+    assert status == 200 and '<a class="skip" href="#results">Skip to results</a>' in body
+    assert body.index('class="skip"') < body.index("<header>") and '<section id="results"' in body
+    assert '<main id="main"' in body and body.count("<main") == 1
+    # each result is a heading, and its link names the passage for those who hear the links alone
+    assert body.count('<h3 class="title">') == len(page_ids(body)) > 1
+    assert ('Read the whole passage<span class="visually-hidden"> from Child D: a child safeguarding practice '
+            'review, p. 3–4</span>, in its place in the review</a>') in body
+    assert '<a class="skip" href="#main">Skip to main content</a>' in get(site + "/")[1]
+    # fields' borders stand out from white and from the form's background (WCAG 1.4.11: 3:1); focus is plain
+    field = re.search(r"--field: (#[0-9a-f]{6})", body).group(1)
+    soft = re.search(r"--soft: (#[0-9a-f]{6})", body).group(1)
+    assert _contrast(field, "#ffffff") >= 3 and _contrast(field, soft) >= 3
+    assert int(re.search(r":focus-visible \{ outline: (\d)px solid", body).group(1)) >= 2
+    # the passage a link points to in the whole review is marked, in words too
+    _, review, _ = get(site + "/review?id=northmoor-2019-child-d")
+    assert '<div class="read" id="p-northmoor-2019-child-d-p2">' in review
+    assert '.read:target > .meta::before { content: "▶ The passage you opened · "' in review
+    assert '(passage 2, p. 5)</span></a>' in review  # "this passage" links differ for screen readers
+    _, passage, _ = get(site + "/passage?id=northmoor-2019-child-d-p2")
+    assert '(read<span class="visually-hidden"> the passage before it</span>)</a>' in passage
+
+
+def test_a_printed_page_keeps_the_marked_words_and_leaves_out_the_buttons(site: str):
+    _, body, _ = get(site + "/?" + urlencode({"q": "information shared"}))
+    printed = body.split("@media print {", 1)[1].split("\n}\n", 1)[0]
+    assert re.search(r"mark \{[^}]*font-weight: 700; text-decoration: underline;", printed)
+    assert re.search(r"nav, \.skip, button[^{]*\{ display: none; \}", printed)
+
+
+def test_words_that_name_a_theme_offer_the_theme_beside_the_passages_they_find(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": "voice of the child", "nation": "Wales"}))
+    assert status == 200 and page_ids(body)
+    link = html.escape("/?" + urlencode({"theme": "voice_of_child", "nation": "Wales", "limit": 20}))
+    assert ('<p class="note">Looking for the learning theme Voice of the child? It tags 1 passage: '
+            f'<a href="{link}">show them</a></p>') in body
+    _, body, _ = get(site + "/?" + urlencode({"q": "voice of the child", "theme": "voice_of_child"}))
+    assert "Looking for the learning theme" not in body  # already asked for
+    _, body, _ = get(site + "/?" + urlencode({"q": "school"}))
+    assert "Looking for the learning theme" not in body

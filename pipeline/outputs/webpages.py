@@ -10,6 +10,7 @@ searched for, and the check recorded in the database (``casereview evaluate --re
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -18,8 +19,12 @@ from urllib.parse import urlencode
 import duckdb
 
 from pipeline.outputs.common import (
+    IN_SECTION_SQL,
     OCR_NOTE,
+    REVIEW_FILTERS,
+    WEAK_TAG_WORDS,
     KnownValues,
+    check_section,
     counted,
     describe_filters,
     pages_label,
@@ -29,38 +34,53 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     shorten,
     tagged_clause,
+    weak_tag,
 )
-from pipeline.search import MAX_OFFSET, SearchResult, all_required, no_hits_hints, quoted_search
+from pipeline.search import MAX_OFFSET, SearchResult, all_required, no_hits_hints, quoted_search, theme_hint
 
 LIMITS = (10, 20, 50, 100, 200)
 FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
+MAX_FIELD = 500  # characters of one form field that are read: a search is words, not a document
+# Said under the tags wherever a weak one is shown (the annual report marks its weak quotes with the same words).
+WEAK_NOTE = f"A probability marked “weak” is {WEAK_TAG_WORDS}. Read such a passage before counting it."
 
 _CSS = """
-:root { --ink: #1d1d1f; --muted: #5a5a60; --line: #d0d0d6; --accent: #1f5f8b; --soft: #eef3f7; --warn: #8a4b00; }
+:root { --ink: #1d1d1f; --muted: #5a5a60; --line: #d0d0d6; --accent: #1f5f8b; --soft: #eef3f7; --warn: #8a4b00;
+        --field: #6b7280; }
 * { box-sizing: border-box; }
 body { font-family: "Segoe UI", Arial, Helvetica, sans-serif; color: var(--ink); line-height: 1.5;
-       max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; }
+       max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; overflow-wrap: break-word; }
 header a { color: inherit; text-decoration: none; }
 h1 { font-size: 1.5rem; margin: .3rem 0; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .4rem; }
 .muted, .meta { color: var(--muted); }
+.meta { overflow-wrap: anywhere; }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+[tabindex="-1"]:focus { outline: none; }
+.skip { position: absolute; left: -999rem; }
+.skip:focus { position: static; display: inline-block; margin-bottom: .5rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+                   white-space: nowrap; }
 form.search { background: var(--soft); border: 1px solid var(--line); padding: .8rem 1rem; border-radius: 6px; }
 form.search .row { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: .5rem; }
-form.search label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-form.search input, form.search select { font: inherit; padding: .3rem .4rem; border: 1px solid #9aa3ad;
-                                        border-radius: 4px; color: var(--ink); background: white; }
-form.search input[name=q] { width: 32rem; max-width: 100%; }
+form.search label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted);
+                    max-width: 100%; min-width: 0; }
+form.search input, form.search select { font: inherit; padding: .3rem .4rem; border: 1px solid var(--field);
+                                        border-radius: 4px; color: var(--ink); background: white; max-width: 100%; }
+form.search label.words { flex: 1 1 18rem; max-width: 32rem; }
+form.search input[name=q] { width: 100%; }
 form.search input.year { width: 6rem; }
 button { font: inherit; padding: .35rem 1.1rem; background: var(--accent); color: white; border: 0;
          border-radius: 4px; cursor: pointer; }
 ol.hits { padding-left: 1.4rem; }
 ol.hits li { margin: 0 0 1.1rem; }
-.title { font-weight: 600; }
+.title { font-weight: 600; font-size: 1rem; margin: 0; }
 blockquote { margin: .3rem 0; padding: .3rem .8rem; border-left: 4px solid #b9c7d3; background: #fafafa; }
 mark { background: #ffe58a; padding: 0 .1em; }
 .themes { font-size: .9rem; }
 .theme { display: inline-block; border: 1px solid var(--line); border-radius: 999px; padding: 0 .55rem;
          margin: .1rem .25rem .1rem 0; background: white; }
+.theme.weak, .weak { border-style: dashed; border-color: var(--field); color: var(--muted); }
 .note { color: var(--warn); }
 .pages a { font-weight: 600; }
 .error { border: 1px solid var(--warn); border-left: 6px solid var(--warn); background: #fff8ef;
@@ -68,8 +88,19 @@ mark { background: #ffe58a; padding: 0 .1em; }
 .about { border-top: 1px solid var(--line); margin-top: 2rem; padding-top: .6rem; font-size: .9rem; }
 .passage { font-size: 1.05rem; background: white; border-left-color: var(--accent); }
 .context { color: var(--muted); font-size: .95rem; }
+.wide { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .4rem 0; font-size: .95rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: top; }
+.read:target { background: #fff6d6; outline: 3px solid #b38600; outline-offset: 4px; }
+.read:target > .meta::before { content: "▶ The passage you opened · "; font-weight: 600; color: var(--ink); }
+@media print {
+  nav, .skip, button, form.search button, .pages { display: none; }
+  body { max-width: none; padding: 0; }
+  a { color: inherit; }
+  mark { background: none; color: inherit; font-weight: 700; text-decoration: underline; }
+  .wide { overflow: visible; }
+  form.search { border: 1px solid #999; background: none; }
+}
 """
 
 _PASSAGE = f"""
@@ -104,6 +135,7 @@ class SearchForm:
     section: str = ""
     limit: int = 20
     start: int = 0  # passages of the ranking left out before this page (a later page of results)
+    cut: bool = False  # the words were longer than MAX_FIELD: ``q`` holds their start, cut at a word's end
 
     @property
     def asked(self) -> bool:
@@ -144,14 +176,24 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _page(title: str, body: str) -> str:
+def _page(title: str, body: str, *, error: bool = False, results: bool = False) -> str:
+    """A whole page: ``title`` (after "Error: " for a page that says what went wrong), the header with the links
+    to every page, and ``body`` as its main part. A link for keyboard and screen-reader users, first on the page,
+    skips to the results (``results``: the body has an element with the id ``results``) or to the main part."""
+    skip = ('<a class="skip" href="#results">Skip to results</a>' if results
+            else '<a class="skip" href="#main">Skip to main content</a>')
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+            f"<title>{'Error: ' if error else ''}{_e(title)}</title><style>{_CSS}</style></head><body>{skip}"
             '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
-            '<nav class="muted"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
+            '<nav class="muted" aria-label="Pages"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
             '<a href="/report">Annual summary for a partnership</a></nav></header>'
-            f"{body}</body></html>\n")
+            f'<main id="main" tabindex="-1">{body}</main></body></html>\n')
+
+
+def _wide(table: str) -> str:
+    """A table in a box of its own that scrolls sideways on a narrow screen, so that the page itself does not."""
+    return f'<div class="wide">{table}</div>'
 
 
 def _options(values: Mapping[str, str] | Sequence[str], chosen: str, blank: str) -> str:
@@ -169,8 +211,8 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
     return (
         '<form class="search" method="get" action="/">'
         '<div class="row">'
-        f'<label>Words to look for <input name="q" value="{_e(form.q)}" autofocus '
-        'placeholder="e.g. not seen alone, or &quot;professional curiosity&quot;"></label>'
+        f'<label class="words">Words to look for <input name="q" value="{_e(form.q)}" autofocus '
+        f'maxlength="{MAX_FIELD}" placeholder="e.g. not seen alone, or &quot;professional curiosity&quot;"></label>'
         f'<label>Learning theme <select name="theme">{_options(choices.themes, form.theme, "any theme")}'
         "</select></label>"
         "<button type=\"submit\">Search</button></div>"
@@ -178,14 +220,14 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
         f'<label>Nation <select name="nation">{_options(choices.nations, form.nation, "any")}</select></label>'
         f'<label>Review type <select name="review_type">{_options(choices.review_types, form.review_type, "any")}'
         "</select></label>"
-        f'<label>Area contains <input name="area" value="{_e(form.area)}"></label>'
+        f'<label>Area contains <input name="area" value="{_e(form.area)}" maxlength="{MAX_FIELD}"></label>'
         f'<label>From year <input class="year" name="year_from" value="{_e(form.year_from)}" '
         'inputmode="numeric"></label>'
         f'<label>To year <input class="year" name="year_to" value="{_e(form.year_to)}" inputmode="numeric"></label>'
-        f'<label>Heading contains <input name="section" value="{_e(form.section)}" '
+        f'<label>Heading contains <input name="section" value="{_e(form.section)}" maxlength="{MAX_FIELD}" '
         'placeholder="e.g. recommendations"></label>'
-        f'<label>Lowest theme probability <input class="year" name="min_score" value="{_e(form.min_score)}" '
-        'placeholder="0 to 1"></label>'
+        f'<label>Lowest theme probability (0 to 1, or a percentage) <input class="year" name="min_score" '
+        f'value="{_e(form.min_score)}" maxlength="10" placeholder="0.8 or 80%"></label>'
         f'<label>Show <select name="limit">{limits}</select></label>'
         "</div>"
         f'<p class="muted">{counted(choices.reviews, "review")} read, {counted(choices.passages, "passage")}. '
@@ -207,91 +249,230 @@ def _where(get, section_html: str = "") -> str:
 
 
 def _theme_chips(themes: Mapping[str, float], names: Mapping[str, str]) -> str:
+    """A passage's themes with their probabilities, strongest first; a weak tag says so in words (``_probability``).
+
+    >>> print(_theme_chips({"assessment": 0.45, "voice_of_child": 0.97}, {"assessment": "Assessment"}))
+    <span class="theme">voice_of_child 97%</span><span class="theme weak" title="under 50%: a weak tag, \
+the model is unsure this passage is about the theme">Assessment 45% · weak</span>
+    """
     ordered = sorted(themes.items(), key=lambda item: -item[1])
-    return "".join(f'<span class="theme">{_e(names.get(theme, theme))} {_e(probability_text(score))}</span>'
-                   for theme, score in ordered)
+    return "".join(f'<span class="theme{" weak" if weak_tag(score) else ""}"{_weak_title(score)}>'
+                   f"{_e(names.get(theme, theme))} {_probability(score)}</span>" for theme, score in ordered)
+
+
+def _weak_title(score: float | None) -> str:
+    """A ``title`` attribute that says what a weak tag is (shown on hovering over it), for a weak tag's element."""
+    return f' title="{_e(WEAK_TAG_WORDS)}"' if weak_tag(score) else ""
+
+
+def _probability(score: float | None) -> str:
+    """A tag's probability as HTML, with the word "weak" after it when it is under ``WEAK_TAG`` (in words, not
+    by colour alone, and as the annual report marks it).
+
+    >>> _probability(0.97), _probability(0.45)
+    ('97%', '45% · weak')
+    """
+    return _e(probability_text(score)) + (" · weak" if weak_tag(score) else "")
+
+
+def _has_weak(scores) -> bool:
+    return any(weak_tag(score) for score in scores)
 
 
 def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = (), *, also: Sequence[str] = (),
                 missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "",
                 more: bool = False, total: int | None = None, total_note: str = "",
                 without_words: int | None = None, without_quotes: int | None = None,
-                like_theme: tuple[str, int] | None = None) -> str:
-    """The search page: the form, then the passages found (or the error, or nothing yet), then the notes.
+                like_theme: tuple[str, int] | None = None, kept: Kept | None = None) -> str:
+    """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
-    found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links."""
-    parts = [search_form(form, choices)]
+    found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
+    passages are found by words that name a theme, ``like_theme`` offers the theme. ``kept``: what filters given
+    without words or a theme keep (they only narrow a search)."""
+    parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
+             if error else "", search_form(form, choices)]
+    if form.cut:
+        parts.append(f'<p class="note" role="status">Only the first {len(form.q)} characters of the words were '
+                     f"searched: the search box holds up to {MAX_FIELD}, so the rest was left out. Search for the "
+                     "words that matter most, or a phrase of them in double quotes.</p>")
+    results = False
     if error:
-        parts.append(f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>')
+        pass
+    elif not form.asked and kept is not None:
+        parts.append(f'<section id="results" tabindex="-1">{_filters_alone(form, choices, kept)}</section>')
+        results = True
     elif not form.asked and choices.tagged:
-        items = "".join(
-            f'<li><a href="/?{_e(urlencode({"theme": theme}))}">{_e(name)}</a> '
-            f'<span class="meta">{counted(choices.tagged[theme][0], "passage")} in '
-            f'{counted(choices.tagged[theme][1], "review")}</span></li>'
-            for theme, name in choices.themes.items() if theme in choices.tagged)
-        parts.append(f"<h2>Browse by learning theme</h2><ul>{items}</ul>"
-                     '<p class="muted">Each theme lists its passages with the highest probability first. A tag is the '
-                     "model's reading of a passage, not a finding: read the passage before relying on it.</p>")
+        parts.append(_browse_themes(form, choices, choices.tagged, "Browse by learning theme"))
     elif form.asked:
-        names = choices.themes
-        what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
-                else f"the theme {names.get(form.theme, form.theme)}")
-        if also:
-            what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
-        what += _asked_filters(form, names)
-        if missing_note:
-            parts.append(f'<p class="note">{_e(missing_note)}</p>')
-        start = form.start
-        if not hits and start and total:
-            parts.append(f"<h2>No more passages for {_e(what)}</h2><p>"
-                         + f"All {counted(total, 'passage')} that match are on the earlier pages. "
-                         + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
-        elif not hits:
-            needed = all_required(form.q)
-            kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
-                    "theme and kept by the filters, but none of them holds these words. " if without_words
-                    else f"{needed[:1].upper()}{needed[1:]}. " if needed else "")
-            parts.append(f"<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer or other words, another "
-                         "theme, or wider filters.</p>")
-            found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
-            for hint, changes in no_hits_hints(form.q, found, names):
-                link = replace(form, **changes, start=0).url(0)
-                parts.append(f'<p class="note">{_e(hint)}: <a href="{_e(link)}">show them</a></p>')
-        else:
-            kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
-                    else "best match first")
-            span = f"{start + 1}–{start + len(hits)}" if len(hits) > 1 else str(start + 1)
-            shown = (f"{span} of {counted(total or start + len(hits), 'passage')}" if start or more
-                     else counted(len(hits), "passage"))
-            parts.append(f"<h2>{shown} for {_e(what)}, {kind}</h2>")
-            if more:
-                parts.append(f'<p class="note">{_e(total_note or "More passages match than these.")}</p>')
-            if more or start:
-                parts.append(_page_links(form, len(hits), more))
-            if download:
-                these = (f"these {counted(len(hits), 'passage')} ({span})" if start or more
-                         else "these results")
-                parts.append(f'<p><a href="{_e(download)}">Save {these} as an Excel file</a> (with what was '
-                             "searched, and where the results came from)</p>")
-            parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
-            for hit in hits:
-                link = "/passage?" + urlencode({"id": hit.passage_id, "back": form.url(start).removeprefix("/?")})
-                ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
-                chips = _theme_chips(hit.themes, names)
-                section = hit.render_section("<mark>", "</mark>", escape=_e) if hit.section else ""
-                parts.append(
-                    "<li>"
-                    f'<div class="title">{_e(hit.title or hit.review_id)}</div>'
-                    f'<div class="meta">{_where(lambda key, hit=hit: getattr(hit, key), section)}</div>'
-                    f"<blockquote>{hit.snippet_html}</blockquote>{ocr}"
-                    + (f'<div class="themes">Themes: {chips}</div>' if chips else "")
-                    + f'<div><a href="{_e(link)}">Read the whole passage, in its place in the review</a></div>'
-                    "</li>")
-            parts.append("</ol>")
-            if more or start:
-                parts.append(_page_links(form, len(hits), more))
+        found = _found(form, choices.themes, hits, also=also, missing_note=missing_note, download=download,
+                       more=more, total=total, total_note=total_note, without_words=without_words,
+                       without_quotes=without_quotes, like_theme=like_theme)
+        parts.append(f'<section id="results" tabindex="-1">{found}</section>')
+        results = True
+    if _has_weak(score for hit in hits for score in hit.themes.values()):
+        notes = [*notes, WEAK_NOTE]
     parts.append(_notes(notes))
-    return _page("Search the case reviews" + (f": {form.q}" if form.q.strip() else ""), "".join(parts))
+    return _page(_search_title(form, choices.themes), "".join(parts), error=bool(error), results=results)
+
+
+def _search_title(form: SearchForm, names: Mapping[str, str]) -> str:
+    """The search page's title (what a browser's tab, history and bookmarks show): what was searched.
+
+    >>> _search_title(SearchForm(theme="assessment"), {"assessment": "Assessment"})
+    'Search the case reviews: the theme Assessment'
+    >>> _search_title(SearchForm(q="drift", theme="assessment"), {})
+    'Search the case reviews: drift, tagged assessment'
+    """
+    words = form.q.strip()
+    theme = names.get(form.theme, form.theme)
+    asked = (f"{words}, tagged {theme}" if words and theme else words or (f"the theme {theme}" if theme else ""))
+    return "Search the case reviews" + (f": {asked}" if asked else "")
+
+
+def _browse_themes(form: SearchForm, choices: FormChoices, tagged: Mapping[str, tuple[int, int]],
+                   heading: str) -> str:
+    """The learning themes as links to their strongest passages (with the form's filters), each with how many
+    passages in how many reviews it tags (``tagged``: theme -> (passages, reviews))."""
+    filters = {key: value for key, value in (("min_score", form.min_score),
+                                             *((key, getattr(form, key)) for key in FILTERS)) if value}
+    items = "".join(
+        f'<li><a href="/?{_e(urlencode({"theme": theme, **filters}))}">{_e(name)}</a> '
+        f'<span class="meta">{counted(tagged[theme][0], "passage")} in {counted(tagged[theme][1], "review")}'
+        "</span></li>"
+        for theme, name in choices.themes.items() if theme in tagged)
+    return (f'<h2>{_e(heading)}</h2><ul>{items}</ul>'
+            '<p class="muted">Each theme lists its passages with the highest probability first. A tag is the '
+            "model's reading of a passage, not a finding: read the passage before relying on it.</p>")
+
+
+@dataclass
+class Kept:
+    """What the filters of a search kept, given without words or a theme: reviews and passages, and each theme's
+    passages and reviews among them (theme -> (passages, reviews))."""
+
+    reviews: int
+    passages: int
+    themes: dict[str, tuple[int, int]]
+
+
+_KEPT = f"""
+SELECT count(DISTINCT p.review_id), count(*) FROM passages p JOIN reviews r ON r.review_id = p.review_id
+WHERE {REVIEW_FILTERS} AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="p")})
+  AND ($min_score IS NULL OR EXISTS (SELECT 1 FROM passage_themes t WHERE t.passage_id = p.passage_id
+                                     AND t.score >= $min_score))"""
+_KEPT_THEMES = f"""
+SELECT t.theme, count(*), count(DISTINCT t.review_id) FROM passage_themes t
+JOIN passages p ON p.passage_id = t.passage_id JOIN reviews r ON r.review_id = t.review_id
+WHERE {REVIEW_FILTERS} AND ($section IS NULL OR {IN_SECTION_SQL.format(alias="p")})
+  AND ($min_score IS NULL OR t.score >= $min_score)
+GROUP BY t.theme"""
+
+
+def filters_keep(con: duckdb.DuckDBPyConnection, form: SearchForm, min_score: float | None) -> Kept:
+    """What the form's filters keep, checked as a search checks them (a nation no review has, a heading no passage
+    is under: ``CaseReviewError``, with the message a search gives)."""
+    params = KnownValues(con).review_filters(
+        int(form.year_from) if form.year_from else None, int(form.year_to) if form.year_to else None,
+        form.nation or None, form.review_type or None, form.area or None)
+    params["section"] = check_section(con, form.section or None)
+    params["min_score"] = min_score
+    reviews, passages = con.execute(_KEPT, params).fetchone()
+    themes = {theme: (count, in_reviews) for theme, count, in_reviews in con.execute(_KEPT_THEMES, params).fetchall()}
+    return Kept(reviews, passages, themes)
+
+
+def _filters_alone(form: SearchForm, choices: FormChoices, kept: Kept) -> str:
+    """What filters given without words or a theme do: they only narrow a search. Their reviews' themes, as links
+    that keep the filters, are the search they most likely meant."""
+    said = ", ".join(part for part in (
+        describe_filters({key: (getattr(form, key).strip() or None)
+                          for key in ("year_from", "year_to", "nation", "review_type", "area")}),
+        f"heading containing “{' '.join(form.section.split())}”" if form.section.strip() else "",
+        f"theme probability {form.min_score} or more" if form.min_score else "") if part)
+    told = (f'<div class="error" role="status"><strong>Give some words or choose a learning theme.</strong> '
+            f"The filters ({_e(said)}) only narrow a search; they keep {counted(kept.reviews, 'review')} "
+            f"({counted(kept.passages, 'passage')}). Type words to look for above, or choose a theme below to see "
+            "its passages in these reviews.</div>")
+    if not kept.themes:
+        return told + '<p class="muted">No passage they keep is tagged with a learning theme.</p>'
+    return told + _browse_themes(form, choices, kept.themes, "Learning themes in the reviews the filters keep")
+
+
+def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, also: Sequence[str],
+           missing_note: str, download: str, more: bool, total: int | None, total_note: str,
+           without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None) -> str:
+    """The passages a search found, under a heading that says what was searched; or why none were."""
+    what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
+            else f"the theme {names.get(form.theme, form.theme)}")
+    if also:
+        what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
+    what += _asked_filters(form, names)
+    parts = [f'<p class="note">{_e(missing_note)}</p>' if missing_note else ""]
+    start = form.start
+    if not hits and start and total:
+        parts.append(f'<h2>No more passages for {_e(what)}</h2><p>'
+                     + f"All {counted(total, 'passage')} that match are on the earlier pages. "
+                     + f'<a href="{_e(form.url(0))}">Back to the first page</a></p>')
+        return "".join(parts)
+    if not hits:
+        needed = all_required(form.q)
+        kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
+                "theme and kept by the filters, but none of them holds these words. " if without_words
+                else f"{needed[:1].upper()}{needed[1:]}. " if needed else "")
+        parts.append(f'<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer '
+                     "or other words, another theme, or wider filters.</p>")
+        found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
+        for hint, changes in no_hits_hints(form.q, found, names):
+            parts.append(_hint_link(form, hint, changes))
+        return "".join(parts)
+    kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
+            else "best match first")
+    span = f"{start + 1}–{start + len(hits)}" if len(hits) > 1 else str(start + 1)
+    shown = (f"{span} of {counted(total or start + len(hits), 'passage')}" if start or more
+             else counted(len(hits), "passage"))
+    parts.append(f'<h2>{shown} for {_e(what)}, {kind}</h2>')
+    hint = theme_hint(SearchResult([], like_theme=like_theme), names)
+    if hint:
+        parts.append(_hint_link(form, *hint))
+    if more:
+        parts.append(f'<p class="note">{_e(total_note or "More passages match than these.")}</p>')
+    if more or start:
+        parts.append(_page_links(form, len(hits), more))
+    if download:
+        these = f"these {counted(len(hits), 'passage')} ({span})" if start or more else "these results"
+        parts.append(f'<p><a href="{_e(download)}">Save {these} as an Excel file</a> (with what was '
+                     "searched, and where the results came from)</p>")
+    parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
+    parts += [_hit_item(form, hit, names) for hit in hits]
+    parts.append("</ol>")
+    if more or start:
+        parts.append(_page_links(form, len(hits), more))
+    return "".join(parts)
+
+
+def _hint_link(form: SearchForm, hint: str, changes: Mapping[str, str]) -> str:
+    """A hint with a link to the search it suggests: this one, changed as ``changes`` say, from its first page."""
+    link = replace(form, **changes, start=0, cut=False).url(0)
+    return f'<p class="note">{_e(hint)}: <a href="{_e(link)}">show them</a></p>'
+
+
+def _hit_item(form: SearchForm, hit: Any, names: Mapping[str, str]) -> str:
+    """One passage found: its review's title as a heading (screen readers move from one to the next), where it
+    is, the words found in it, its themes, and a link to it that names it for those who hear the links alone."""
+    link = "/passage?" + urlencode({"id": hit.passage_id, "back": form.url(form.start).removeprefix("/?")})
+    ocr = f'<div class="note">{_e(OCR_NOTE)}</div>' if hit.ocr else ""
+    chips = _theme_chips(hit.themes, names)
+    section = hit.render_section("<mark>", "</mark>", escape=_e) if hit.section else ""
+    title = hit.title or hit.review_id
+    pages = pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end)
+    return ("<li>"
+            f'<h3 class="title">{_e(title)}</h3>'
+            f'<div class="meta">{_where(lambda key, hit=hit: getattr(hit, key), section)}</div>'
+            f"<blockquote>{hit.snippet_html}</blockquote>{ocr}"
+            + (f'<div class="themes">Themes: {chips}</div>' if chips else "")
+            + f'<div><a href="{_e(link)}">Read the whole passage<span class="visually-hidden"> from {_e(title)}, '
+            f"{_e(pages)}</span>, in its place in the review</a></div>"
+            "</li>")
 
 
 def _asked_filters(form: SearchForm, names: Mapping[str, str]) -> str:
@@ -361,6 +542,7 @@ class PassageView:
     evidence: dict[str, list[tuple[str, float | None]]]  # theme -> its sentences, best first, with their own scores
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    untagged: str = ""  # for a passage with no theme: why (``untagged_reason``)
 
 
 def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView | None:
@@ -377,7 +559,55 @@ def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView
     cursor = con.execute(_NEIGHBOURS, [row["review_id"], row["seq"]])
     columns = [column[0] for column in cursor.description]
     around = {item["seq"]: item for item in (dict(zip(columns, values, strict=True)) for values in cursor.fetchall())}
-    return PassageView(row, themes, evidence, around.get(row["seq"] - 1), around.get(row["seq"] + 1))
+    untagged = "" if themes else untagged_reason(con, row["review_id"], row["section"], row["text"])
+    return PassageView(row, themes, evidence, around.get(row["seq"] - 1), around.get(row["seq"] + 1), untagged)
+
+
+_SECTION_SHARE = """
+SELECT count(*) FILTER (WHERE section = $2), count(*),
+       (SELECT d.theme_model FROM documents d WHERE d.review_id = $1),
+       (SELECT count(*) FROM passage_themes t WHERE t.review_id = $1)
+FROM passages WHERE review_id = $1"""
+
+
+def method_section(section: str | None, under: int, passages: int) -> bool:
+    """Whether the ``under`` passages of a review's ``passages`` that sit under ``section`` are left untagged
+    because the heading says how the review was done (``pipeline.themes.sections``: a recognised heading, over
+    at most ``MAX_SHARE`` of the review).
+
+    >>> method_section("Approach", 3, 40), method_section("Approach", 30, 40), method_section("Findings", 3, 40)
+    (True, False, False)
+    """
+    from pipeline.themes.sections import MAX_SHARE, is_untagged_section
+
+    return is_untagged_section(section) and under <= MAX_SHARE * passages
+
+
+def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str | None, text: str) -> str:
+    """Why a passage has no theme, for people: the pipeline leaves some passages untagged on purpose (under a
+    heading about how the review was done, footnotes, text in another language; ``untagged_passages`` in
+    ``pipeline.themes.sections``), and a review read without the theme model has none. The database does not
+    record which passages were footnotes, so one that opens as a footnote does is said to be likely one."""
+    from pipeline.segment import _NOTE_MARK, other_language  # as the pipeline tells footnotes and Welsh apart
+
+    under, passages, model, tags = con.execute(_SECTION_SHARE, [review_id, section]).fetchone()
+    if method_section(section, under, passages):
+        return (f"Not tagged, on purpose: it is under the heading “{section}”, which says how the review was done "
+                "rather than what it found. Passages under such headings (method, approach, terms of reference, "
+                "scope, acknowledgements, glossary and the like) are never tagged with themes; they are still "
+                "searched.")
+    if model is None and not tags:
+        return ("Not tagged: this review was read without the theme model, so none of its passages has a theme. "
+                "A new `casereview run` with the theme model tags them.")
+    if other_language(text):
+        return ("Not tagged, on purpose: it is not written in English (the Welsh half of a bilingual review, say), "
+                "and the theme model reads English only. It is still searched.")
+    if _NOTE_MARK.match(text):
+        return ("Most likely not tagged on purpose: it opens with a note number, as a footnote does, and footnotes "
+                "(which cite sources, define terms or count answers) are never tagged with themes; they are still "
+                "searched. If it is not a footnote, the theme model found no theme in it likely enough to tag.")
+    return ("The theme model found no theme in it likely enough to tag (or found it to be about how the review was "
+            "done rather than what it found).")
 
 
 def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[Any] = (),
@@ -397,24 +627,28 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
         parts.append(f'<p class="meta">Source: {_e(get("source"))}</p>')
     if view.before:
         parts.append(f'<p class="context">Before it: {_e(_cut(view.before["text"]))} '
-                     f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"]}))}">(read)</a></p>')
+                     f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"]}))}">(read'
+                     '<span class="visually-hidden"> the passage before it</span>)</a></p>')
     parts.append(f'<blockquote class="passage">{_e(get("text"))}</blockquote>')
     if get("ocr"):
         parts.append(f'<p class="note">{_e(OCR_NOTE)}</p>')
     if view.after:
         parts.append(f'<p class="context">After it: {_e(_cut(view.after["text"]))} '
-                     f'<a href="/passage?{_e(urlencode({"id": view.after["passage_id"]}))}">(read)</a></p>')
+                     f'<a href="/passage?{_e(urlencode({"id": view.after["passage_id"]}))}">(read'
+                     '<span class="visually-hidden"> the passage after it</span>)</a></p>')
     if view.themes:
         rows = "".join(
-            f"<tr><td>{_e(names.get(theme, theme))}</td><td>{_e(probability_text(score))}</td>"
+            f"<tr><td>{_e(names.get(theme, theme))}</td><td{_weak_title(score)}>{_probability(score)}</td>"
             f"<td>{_evidence_cell(view.evidence.get(theme, []), score)}</td></tr>"
             for theme, score, _ in view.themes)
         model = ", ".join(sorted({version for _, _, version in view.themes}))
-        parts.append(f"<h2>Learning themes</h2><table><tr><th>Theme</th><th>Probability</th>"
-                     f"<th>Sentence that shows it</th></tr>{rows}</table>"
-                     f'<p class="muted">Tagged by the theme model {_e(model)}.</p>')
+        parts.append("<h2>Learning themes</h2>" + _wide("<table><tr><th>Theme</th><th>Probability</th>"
+                                                        f"<th>Sentence that shows it</th></tr>{rows}</table>")
+                     + f'<p class="muted">Tagged by the theme model {_e(model)}.</p>')
+        if _has_weak(score for _, score, _ in view.themes):
+            notes = [*notes, WEAK_NOTE]
     else:
-        parts.append('<h2>Learning themes</h2><p class="muted">The theme model tagged no theme here.</p>')
+        parts.append(f'<h2>Learning themes</h2><p class="muted">No theme. {_e(view.untagged)}</p>')
     if similar:
         items = "".join(
             f'<li><a href="/passage?{_e(urlencode({"id": hit.passage_id}))}">{_e(hit.title or hit.review_id)}</a> '
@@ -462,9 +696,10 @@ _NOT_READ = {
 
 
 def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area: str = "", year: str = "",
-                 unread: bool = False) -> str:
+                 unread: bool = False, error: str = "") -> str:
     """Every review in the database, newest first, with whether it was read and its commonest themes; or those
-    of one area, one year, or those not read (a list of hundreds is read a part at a time)."""
+    of one area, one year, or those not read (a list of hundreds is read a part at a time). ``error``: a value
+    that cannot be used (a year that is not a number), said above the form; the list is then of every review."""
     choices = con.execute(_REVIEW_CHOICES).fetchall()
     areas = {value: f"{value} ({n})" for kind, value, n in sorted(choices, key=lambda c: str(c[1]))
              if kind == "area"}
@@ -490,11 +725,11 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
                      + (f"; years with reviews{' for it' if area else ''}: {', '.join(map(str, within))}."
                         if year and within else "."))
     items = []
-    for review_id, title, its_area, nation, kind, its_year, status, error, pages, passages, themes in rows:
+    for review_id, title, its_area, nation, kind, its_year, status, why, pages, passages, themes in rows:
         link = "/review?" + urlencode({"id": review_id})
         state = STATUS_WORDS.get(status, status)
         detail = (f"{counted(pages or 0, 'page')}, {counted(passages, 'passage')}" if status == "ok"
-                  else _e(error or ""))
+                  else _e(why or ""))
         shown = ", ".join(names.get(theme, theme) for theme in (themes or [])[:4])
         items.append(
             f'<tr><td><a href="{_e(link)}">{_e(title or review_id)}</a><br><span class="meta">id: {_e(review_id)}'
@@ -509,15 +744,16 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
         f'<label><input type="checkbox" name="unread" value="1"{" checked" if unread else ""}> only those not '
         f"read ({not_read})</label>"
         '<button type="submit">Show</button></div></form>')
+    alert = f'<div class="error" role="alert"><strong>Could not narrow the list:</strong> {_e(error)}</div>'
     body = (f"<h2>The reviews ({counted(len(rows), 'review')}"
             + (f": {_e(', '.join(narrowed))}; <a href=\"/reviews\">show every review</a>" if narrowed else "")
-            + f")</h2>{form}"
+            + f")</h2>{alert if error else ''}{form}"
             + "".join(f'<p class="note">{_e(note)}</p>' for note in notes)
-            + "<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
-            f"<th>Commonest themes</th></tr>{''.join(items)}</table>"
-            '<p class="muted">Newest first. A review that could not be read says why; the command casereview status, '
-            "in a terminal, says the same.</p>")
-    return _page("The reviews", body)
+            + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
+                    f"<th>Commonest themes</th></tr>{''.join(items)}</table>")
+            + '<p class="muted">Newest first. A review that could not be read says why; the command casereview '
+            "status, in a terminal, says the same.</p>")
+    return _page("The reviews", body, error=bool(error))
 
 
 def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[str, str]) -> str | None:
@@ -542,27 +778,44 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
                      "</div>")
     themes = con.execute(_REVIEW_THEMES, [review_id]).fetchall()
     if themes:
-        rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td>"
-                       f"<td>{_e(probability_text(best))}</td></tr>" for theme, count, best in themes)
-        parts.append("<h2>Learning themes in this review</h2><table><tr><th>Theme</th><th>Passages</th>"
-                     f"<th>Highest probability</th></tr>{rows}</table>")
+        parts.append(_review_themes(themes, names))
     passages = con.execute(_REVIEW_PASSAGES, [review_id]).fetchall()
+    weak = _has_weak(tag["score"] for *_, tags in passages for tag in tags or [])
     if passages:
         parts.append(f"<h2>The text, as read ({counted(len(passages), 'passage')})</h2>")
+        sizes = Counter(heading for _, _, _, _, _, heading, *_ in passages)
         section = object()
-        for passage_id, _, text, start, end, heading, ocr, printed_start, printed_end, tags in passages:
+        for passage_id, seq, text, start, end, heading, ocr, printed_start, printed_end, tags in passages:
             if heading != section:
                 section = heading
                 if heading:
                     parts.append(f"<h3>{_e(heading)}</h3>")
+                if method_section(heading, sizes[heading], len(passages)):
+                    parts.append('<p class="muted">This part says how the review was done rather than what it found: '
+                                 "its passages are not tagged with themes, on purpose.</p>")
             chips = _theme_chips({tag["theme"]: tag["score"] for tag in tags or []}, names)
             pages = pages_label(start, end, printed_start, printed_end)
             parts.append(
-                f'<div id="p-{_e(passage_id)}"><p class="meta">{_e(pages)}'
+                f'<div class="read" id="p-{_e(passage_id)}"><p class="meta">{_e(pages)}'
                 + (f" · {_e(OCR_NOTE)}" if ocr else "")
-                + f' · <a href="/passage?{_e(urlencode({"id": passage_id}))}">this passage</a></p>'
+                + f' · <a href="/passage?{_e(urlencode({"id": passage_id}))}">this passage'
+                f'<span class="visually-hidden"> (passage {seq}, {_e(pages)})</span></a></p>'
                 f"<p>{_e(text)}</p>" + (f'<div class="themes">{chips}</div>' if chips else "") + "</div>")
+    if weak or any(weak_tag(best) for _, _, best in themes):
+        parts.append(_notes([WEAK_NOTE]))
     return _page(review["title"] or review_id, "".join(parts))
+
+
+def _review_themes(themes: Sequence[tuple[str, int, float]], names: Mapping[str, str]) -> str:
+    """A review's themes, rolled up: how many of its passages each tags, and the highest probability among them;
+    a theme whose highest is a weak tag rests only on weak tags, and says so."""
+    rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td>"
+                   f"<td{_weak_title(best)}>{_probability(best)}"
+                   + (": only weak tags here" if weak_tag(best) else "") + "</td></tr>"
+                   for theme, count, best in themes)
+    return ("<h2>Learning themes in this review</h2>"
+            + _wide("<table><tr><th>Theme</th><th>Passages</th>"
+                    f"<th>Highest probability</th></tr>{rows}</table>"))
 
 
 _AREA_YEARS = """
@@ -591,14 +844,19 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
         "years (2019-2023) suits an area with few reviews a year. The same page as "
         "<code>casereview report --area AREA --year YEAR --out FILE.html</code>.</p></form>"
     )
-    return _page("Annual summary for a safeguarding partnership", body)
+    return _page("Annual summary for a safeguarding partnership", body, error=bool(error))
 
 
 def message_page(title: str, message: str) -> str:
-    """A page that says what went wrong (a passage that is not there, an address that is not a page)."""
+    """A page that says what went wrong (a passage that is not there, an address that is not a page); its title
+    says it is an error, for the browser's tab and history and for screen readers.
+
+    >>> message_page("No such page", "There is none.").split("<title>")[1][:27]
+    'Error: No such page</title>'
+    """
     stop = "" if title.endswith(("?", "!", ".")) else "."
     return _page(title, f'<div class="error" role="alert"><strong>{_e(title)}{stop}</strong> {_e(message)}</div>'
-                        '<p><a href="/">Back to the search</a></p>')
+                        '<p><a href="/">Back to the search</a></p>', error=True)
 
 
 def _cut(text: str, limit: int = 240) -> str:
