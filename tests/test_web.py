@@ -676,3 +676,25 @@ def test_words_that_name_a_theme_offer_the_theme_beside_the_passages_they_find(s
     assert "Looking for the learning theme" not in body  # already asked for
     _, body, _ = get(site + "/?" + urlencode({"q": "school"}))
     assert "Looking for the learning theme" not in body
+
+
+def test_a_passage_shows_the_headings_it_is_under(db: Path, tmp_path: Path):
+    # A passage under "Why this matters" below "Finding 1: ...": its page names the finding too, and the review's
+    # page sets out the headings as the review does, each once, at its depth.
+    copy = tmp_path / "under.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passages SET section = 'Why this matters', headings = ['Findings', 'Finding 1: "
+                    "Information stayed with one agency', 'Why this matters'] "
+                    "WHERE passage_id = 'northmoor-2021-family-k-p1'")
+    for site in _serve(copy):
+        status, page, _ = get(f"{site}/passage?id=northmoor-2021-family-k-p1")
+        assert status == 200
+        assert "section: Findings › Finding 1: Information stayed with one agency › Why this matters" in page
+        status, review, _ = get(f"{site}/review?id=northmoor-2021-family-k")
+        assert status == 200
+        headings = re.findall(r"<h([3-5])>([^<]*)</h\1>", review.split("The text, as read")[1])
+        assert headings[:3] == [("3", "Findings"), ("4", "Finding 1: Information stayed with one agency"),
+                                ("5", "Why this matters")]
+        # the next passage, under a heading of its own: that heading alone, at the top depth
+        assert headings[3] == ("3", "Family background")

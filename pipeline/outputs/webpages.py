@@ -10,6 +10,7 @@ searched for, and the check recorded in the database (``casereview evaluate --re
 from __future__ import annotations
 
 import html
+import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ from pipeline.outputs.common import (
     probability_text,
     quote_alone,
     read_by_ocr_sql,
+    section_trail,
     shorten,
     tagged_clause,
     weak_tag,
@@ -104,7 +106,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align:
 """
 
 _PASSAGE = f"""
-SELECT p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section,
+SELECT p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section, p.headings,
        r.title, r.area, r.year, r.nation, r.review_type, r.source,
        {read_by_ocr_sql("p")} AS ocr, {printed_pages_sql("p")}
 FROM passages p JOIN reviews r USING (review_id)
@@ -244,7 +246,7 @@ def _where(get, section_html: str = "") -> str:
     parts = [_e(part) for part in (get("area"), get("year"), get("nation"), get("review_type"), pages)
              if part not in (None, "")]
     if get("section"):
-        parts.append(f"section: {section_html or _e(get('section'))}")
+        parts.append(f"section: {section_html or _e(section_trail(get('headings'), get('section')))}")
     return " · ".join(parts)
 
 
@@ -652,7 +654,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     if similar:
         items = "".join(
             f'<li><a href="/passage?{_e(urlencode({"id": hit.passage_id}))}">{_e(hit.title or hit.review_id)}</a> '
-            f'<span class="meta">({_where(lambda key, hit=hit: getattr(hit, key))}; similarity '
+            f'<span class="meta">({_where(lambda key, hit=hit: getattr(hit, key, None))}; similarity '
             f"{hit.similarity:.2f})</span><blockquote>{_e(hit.snippet or _cut(hit.text or ''))}</blockquote></li>"
             for hit in similar)
         parts.append(f"<h2>Passages like it in other reviews</h2><ol>{items}</ol>"
@@ -681,7 +683,7 @@ _REVIEW_PASSAGES = f"""
 SELECT p.passage_id, p.seq, p.text, p.page_start, p.page_end, p.section, {read_by_ocr_sql("p")} AS ocr,
        {printed_pages_sql("p")},
        (SELECT list({{'theme': t.theme, 'score': t.score}} ORDER BY t.score DESC) FROM passage_themes t
-        WHERE t.passage_id = p.passage_id) AS themes
+        WHERE t.passage_id = p.passage_id) AS themes, p.headings
 FROM passages p WHERE p.review_id = $1 ORDER BY p.seq"""
 _REVIEW_THEMES = """
 SELECT theme, passages_tagged, max_score FROM review_themes WHERE review_id = $1
@@ -780,16 +782,21 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
     if themes:
         parts.append(_review_themes(themes, names))
     passages = con.execute(_REVIEW_PASSAGES, [review_id]).fetchall()
-    weak = _has_weak(tag["score"] for *_, tags in passages for tag in tags or [])
+    weak = _has_weak(tag["score"] for *_, tags, _above in passages for tag in tags or [])
     if passages:
         parts.append(f"<h2>The text, as read ({counted(len(passages), 'passage')})</h2>")
         sizes = Counter(heading for _, _, _, _, _, heading, *_ in passages)
         section = object()
-        for passage_id, seq, text, start, end, heading, ocr, printed_start, printed_end, tags in passages:
+        shown: list[str] = []  # the headings above the passage last shown, outermost first
+        for passage_id, seq, text, start, end, heading, ocr, printed_start, printed_end, tags, above in passages:
+            chain = list(above) if above else [heading] if heading else []
+            if chain != shown:  # the headings not shown yet, each at its depth (h3 the outermost)
+                same = len(os.path.commonprefix([chain, shown]))
+                parts.extend(f"<h{min(3 + depth, 5)}>{_e(title)}</h{min(3 + depth, 5)}>"
+                             for depth, title in enumerate(chain[same:], start=same))
+                shown = chain
             if heading != section:
                 section = heading
-                if heading:
-                    parts.append(f"<h3>{_e(heading)}</h3>")
                 if method_section(heading, sizes[heading], len(passages)):
                     parts.append('<p class="muted">This part says how the review was done rather than what it found: '
                                  "its passages are not tagged with themes, on purpose.</p>")
