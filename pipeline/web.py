@@ -52,6 +52,9 @@ _FIELD_NAMES = {"--year-from": "From year", "--year-to": "To year", "--min-score
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A review's stored document: its checksum names the copy in the store (documents), and its source as listed
+_DOCUMENT = """
+SELECT d.sha256, r.source FROM reviews r LEFT JOIN documents d USING (review_id) WHERE r.review_id = $1"""
 
 
 @dataclass
@@ -210,7 +213,7 @@ class Pages:
         parts = urlsplit(target)
         routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
             "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
-            "/report": self.report, "/reviews": self.reviews, "/review": self.review}
+            "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document}
         route = routes.get(parts.path)
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -354,6 +357,40 @@ class Pages:
                 "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
         return HTTPStatus.OK, page
 
+    def document(self, query: str) -> Response | tuple[HTTPStatus, str]:
+        """The copy of a review's document that the store beside the database keeps (the one that was read), for
+        the browser to show: a PDF opens in its viewer, at the page the address names (``#page=4``)."""
+        from pipeline.fetch import blob_path
+        from pipeline.outputs.common import resolve_db
+        from pipeline.settings import store_dir_for
+
+        review_id = _fields(query).get("id", "")
+        if not review_id:
+            return HTTPStatus.BAD_REQUEST, webpages.message_page(
+                "Which review?", "Give a review id: /document?id=REVIEW_ID (each review's page links to it).")
+        con, _ = self._open()
+        try:
+            row = con.execute(_DOCUMENT, [review_id]).fetchone()
+        finally:
+            con.close()
+        if row is None:
+            return HTTPStatus.NOT_FOUND, webpages.message_page(
+                "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
+        sha, source = row
+        path = blob_path(store_dir_for(resolve_db(self.db_path)), sha) if sha else None
+        if path is None or not path.is_file():
+            where = f" Open it from its source instead: {source}." if source else ""
+            return HTTPStatus.NOT_FOUND, webpages.message_page(
+                "No stored copy", f"The document of '{review_id}' is not in the store beside the database (it was "
+                                  "never read, or the store folder was removed or not copied with the database)."
+                                  + where)
+        data = path.read_bytes()
+        if data.startswith(b"%PDF"):
+            return Response(HTTPStatus.OK, data, "application/pdf",
+                            {"Content-Disposition": f'inline; filename="{review_id}.pdf"'})
+        return Response(HTTPStatus.OK, data, "application/octet-stream",
+                        {"Content-Disposition": f'attachment; filename="{review_id}"'})
+
     def report(self, query: str) -> tuple[HTTPStatus, str]:
         """The annual summary for an area and year (the page ``casereview report`` writes), or its form."""
         from pipeline.outputs.report import build_report, parse_years
@@ -439,7 +476,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        if response.content_type.startswith("text/html"):  # a PDF is left to the browser's own viewer
+            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()

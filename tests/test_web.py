@@ -698,3 +698,31 @@ def test_a_passage_shows_the_headings_it_is_under(db: Path, tmp_path: Path):
                                 ("5", "Why this matters")]
         # the next passage, under a heading of its own: that heading alone, at the top depth
         assert headings[3] == ("3", "Family background")
+
+
+def test_a_review_s_stored_pdf_opens_at_the_passage_s_page(db: Path, tmp_path: Path):
+    # The passage page links to the copy of the PDF the store keeps, at the passage's page; the server gives it
+    # to the browser's PDF viewer. Without a stored copy (store folder not copied) it says so, and where else to
+    # find the document.
+    from pipeline.fetch import blob_path
+    from pipeline.settings import store_dir_for
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        sha, page = con.execute("SELECT d.sha256, p.page_start FROM documents d JOIN passages p USING (review_id) "
+                                "WHERE p.passage_id = 'northmoor-2021-family-k-p1'").fetchone()
+    for site in _serve(copy):
+        _, passage, _ = get(f"{site}/passage?id=northmoor-2021-family-k-p1")
+        link = f"/document?id=northmoor-2021-family-k#page={page}"
+        assert f'href="{html.escape(link)}">Open the PDF' in passage
+        status, missing, _ = get(f"{site}/document?id=northmoor-2021-family-k")
+        assert status == 404 and "is not in the store beside the database" in missing
+        stored = blob_path(store_dir_for(copy), sha)
+        stored.parent.mkdir(parents=True)
+        stored.write_bytes(b"%PDF-1.4\n% a stand-in for the review's PDF\n")
+        status, body, headers = get(f"{site}/document?id=northmoor-2021-family-k")
+        assert status == 200 and body.startswith("%PDF-1.4") and headers["Content-Type"] == "application/pdf"
+        assert "Content-Security-Policy" not in headers  # the browser's viewer must be allowed to show it
+        assert get(f"{site}/document?id=no-such-review")[0] == 404
+        assert get(f"{site}/document")[0] == 400

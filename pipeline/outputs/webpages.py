@@ -612,6 +612,21 @@ def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str
             "done rather than what it found).")
 
 
+def _source(review_id: str, source: str | None, page: int | None) -> str:
+    """Where a review's document came from (a link when it is a web address), and a link to the copy the store
+    keeps, opened at ``page`` of the PDF (None: no text was read from it, so there may be no copy)."""
+    parts = []
+    if source:
+        shown = (f'<a href="{_e(source)}" rel="noreferrer">{_e(source)}</a>'
+                 if source.lower().startswith(("https://", "http://")) else _e(source))
+        parts.append(f"Source: {shown}")
+    if page:
+        address = f"/document?{urlencode({'id': review_id})}#page={page}"
+        parts.append(f'<a href="{_e(address)}">Open the PDF{f" at page {page}" if page > 1 else ""}</a> '
+                     "(the copy that was read)")
+    return f'<p class="meta">{" · ".join(parts)}</p>' if parts else ""
+
+
 def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[Any] = (),
                  similar_note: str = "", notes: Sequence[str] = (), back: str = "") -> str:
     """A passage in its place: the review, page and section; the passages before and after; its themes with
@@ -625,8 +640,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
              f'{_e(get("passage_id"))}</p>',
              f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
              "the whole review</a></p>"]
-    if get("source"):
-        parts.append(f'<p class="meta">Source: {_e(get("source"))}</p>')
+    parts.append(_source(get("review_id"), get("source"), get("page_start")))
     if view.before:
         parts.append(f'<p class="context">Before it: {_e(_cut(view.before["text"]))} '
                      f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"]}))}">(read'
@@ -770,8 +784,7 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
              '<p class="meta">' + " · ".join(_e(part) for part in (
                  review["area"], review["year"], review["nation"], review["review_type"],
                  f"review id {review_id}") if part not in (None, "")) + "</p>"]
-    if review.get("source"):
-        parts.append(f'<p class="meta">Source: {_e(review["source"])}</p>')
+    parts.append(_source(review_id, review.get("source"), 1 if review.get("passages") else None))
     if review["status"] != "ok":
         said = _NOT_READ.get(review["status"], f"This review's status is {review['status']}")
         kept = (" The text below is from an earlier reading of it." if review["status"] == "failed" and
