@@ -155,9 +155,9 @@ INSERT INTO pages (review_id, page, chars, needs_ocr, ocr, ocr_confidence, print
 SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7)"""
 _INSERT_PASSAGES = """
 INSERT INTO passages (passage_id, review_id, seq, text, page_start, page_end, section, char_start, char_end,
-                      headings)
+                      headings, footnote)
 SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6), unnest($7), unnest($8),
-       unnest($9), unnest($10::VARCHAR[][])"""
+       unnest($9), unnest($10::VARCHAR[][]), unnest($11::BOOLEAN[])"""
 _INSERT_SENTENCES = """
 INSERT INTO sentences (passage_id, seq, review_id, text, char_start, char_end)
 SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), unnest($6)"""
@@ -969,7 +969,7 @@ def _document_row(run_id: str, result: ReviewResult, now: datetime.datetime) -> 
 def _passage_rows(passages: list[Passage]) -> list[tuple[Any, ...]]:
     return [
         (p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section, p.char_start, p.char_end,
-         list(p.headings) or None)
+         list(p.headings) or None, p.footnote)
         for p in passages
     ]
 

@@ -56,6 +56,7 @@ class P:
     sentences: list[str]
     tags: list[tuple[str, float, int]] = field(default_factory=list)
     vector: list[float] | None = None
+    footnote: bool = False
 
 
 NORTHMOOR = "Northmoor Safeguarding Children Partnership"
@@ -117,7 +118,8 @@ def _passage(review_id: str, seq: int, spec: P) -> Passage:
         start += len(text) + 1
     return Passage(passage_id=f"{review_id}-p{seq}", review_id=review_id, seq=seq, text=" ".join(spec.sentences),
                    page_start=spec.pages[0], page_end=spec.pages[1], section=spec.section,
-                   char_start=seq * 1000, char_end=seq * 1000 + start - 1, sentences=tuple(sentences))
+                   char_start=seq * 1000, char_end=seq * 1000 + start - 1, sentences=tuple(sentences),
+                   footnote=spec.footnote)
 
 
 def _result(spec: dict, line: int) -> ReviewResult:

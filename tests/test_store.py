@@ -42,7 +42,7 @@ EXPECTED_COLUMNS = {
     "pages": ["review_id", "page", "chars", "needs_ocr", "ocr", "ocr_confidence", "printed"],
     "passages": [
         "passage_id", "review_id", "seq", "text", "page_start", "page_end", "section", "char_start", "char_end",
-        "headings",
+        "headings", "footnote",
     ],
     "sentences": ["passage_id", "seq", "review_id", "text", "char_start", "char_end"],
     "runs": [

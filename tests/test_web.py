@@ -573,7 +573,7 @@ def test_a_passage_left_untagged_on_purpose_says_why(tmp_path: Path):
     passages = [P("Approach", (1, 1), ["The review used a systems methodology with practitioner conversations."],
                   [], vector),
                 P("Findings", (2, 2), ["1 Section 20 allows a local authority to accommodate a child with consent."],
-                  [], vector),
+                  [], vector, footnote=True),
                 P("Findings", (2, 2), ["Nid oedd ymarferwyr bob amser yn gofyn pwy arall oedd yn byw yn y cartref."],
                   [], vector),
                 P("Findings", (3, 3), ["The school did not share its concerns."], [("information_sharing", 0.9, 0)],
@@ -587,7 +587,7 @@ def test_a_passage_left_untagged_on_purpose_says_why(tmp_path: Path):
             html.unescape(body))
         assert "The theme model tagged no theme here" not in body
         _, body, _ = get(site + "/passage?id=northmoor-2023-child-e-p2")
-        assert "it opens with a note number, as a footnote does, and footnotes" in body
+        assert "Not tagged, on purpose: it is a footnote (small type at the foot of a page)" in body
         _, body, _ = get(site + "/passage?id=northmoor-2023-child-e-p3")
         assert "it is not written in English" in body
         _, body, _ = get(site + "/passage?id=northmoor-2021-family-k-p3")  # an ordinary passage with no tag
@@ -596,6 +596,12 @@ def test_a_passage_left_untagged_on_purpose_says_why(tmp_path: Path):
         assert ("<h3>Approach</h3><p class=\"muted\">This part says how the review was done rather than what it "
                 "found: its passages are not tagged with themes, on purpose.</p>") in body
         assert body.count("its passages are not tagged with themes") == 1  # not under Findings
+    # a database stored before footnotes were recorded: one that opens as a footnote does is likely one
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE passages SET footnote = NULL")
+    for site in _serve(path):
+        _, body, _ = get(site + "/passage?id=northmoor-2023-child-e-p2")
+        assert "it opens with a note number, as a footnote does, and footnotes" in body
 
 
 @pytest.mark.parametrize("typed", ["0.5", "50", "50%", " 50 % "])

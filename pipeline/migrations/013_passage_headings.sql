@@ -2,6 +2,9 @@
 -- matters" below "Finding 1: ..." has both, so a finding stays known when the review splits it into subsections
 -- (NULL: under no heading, or stored before this was recorded; the next run of a newer version re-reads it).
 ALTER TABLE passages ADD COLUMN headings VARCHAR[];
+-- Whether the passage is made of the review's footnotes (small type at the foot of a page, opening with its mark):
+-- searched and shown, never tagged with themes (NULL: stored before this was recorded).
+ALTER TABLE passages ADD COLUMN footnote BOOLEAN;
 
 -- v_review_findings takes a finding heading wherever it is among a passage's headings, not only when it is the
 -- passage's own section: a review that sets "How the finding showed itself" and "Why this matters" under each

@@ -106,7 +106,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align:
 """
 
 _PASSAGE = f"""
-SELECT p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section, p.headings,
+SELECT p.passage_id, p.review_id, p.seq, p.text, p.page_start, p.page_end, p.section, p.headings, p.footnote,
        r.title, r.area, r.year, r.nation, r.review_type, r.source,
        {read_by_ocr_sql("p")} AS ocr, {printed_pages_sql("p")}
 FROM passages p JOIN reviews r USING (review_id)
@@ -561,7 +561,8 @@ def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView
     cursor = con.execute(_NEIGHBOURS, [row["review_id"], row["seq"]])
     columns = [column[0] for column in cursor.description]
     around = {item["seq"]: item for item in (dict(zip(columns, values, strict=True)) for values in cursor.fetchall())}
-    untagged = "" if themes else untagged_reason(con, row["review_id"], row["section"], row["text"])
+    untagged = "" if themes else untagged_reason(con, row["review_id"], row["section"], row["text"],
+                                                 row["footnote"])
     return PassageView(row, themes, evidence, around.get(row["seq"] - 1), around.get(row["seq"] + 1), untagged)
 
 
@@ -585,11 +586,13 @@ def method_section(section: str | None, under: int, passages: int) -> bool:
     return is_untagged_section(section) and under <= MAX_SHARE * passages
 
 
-def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str | None, text: str) -> str:
+def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str | None, text: str,
+                    footnote: bool | None = None) -> str:
     """Why a passage has no theme, for people: the pipeline leaves some passages untagged on purpose (under a
     heading about how the review was done, footnotes, text in another language; ``untagged_passages`` in
-    ``pipeline.themes.sections``), and a review read without the theme model has none. The database does not
-    record which passages were footnotes, so one that opens as a footnote does is said to be likely one."""
+    ``pipeline.themes.sections``), and a review read without the theme model has none. ``footnote``:
+    ``passages.footnote``; where it was not recorded (None: stored by an earlier version), a passage that opens as
+    a footnote does is said to be likely one."""
     from pipeline.segment import _NOTE_MARK, other_language  # as the pipeline tells footnotes and Welsh apart
 
     under, passages, model, tags = con.execute(_SECTION_SHARE, [review_id, section]).fetchone()
@@ -604,7 +607,11 @@ def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str
     if other_language(text):
         return ("Not tagged, on purpose: it is not written in English (the Welsh half of a bilingual review, say), "
                 "and the theme model reads English only. It is still searched.")
-    if _NOTE_MARK.match(text):
+    if footnote:
+        return ("Not tagged, on purpose: it is a footnote (small type at the foot of a page), and footnotes (which "
+                "cite sources, define terms or count answers) are never tagged with themes; they are still "
+                "searched.")
+    if footnote is None and _NOTE_MARK.match(text):
         return ("Most likely not tagged on purpose: it opens with a note number, as a footnote does, and footnotes "
                 "(which cite sources, define terms or count answers) are never tagged with themes; they are still "
                 "searched. If it is not a footnote, the theme model found no theme in it likely enough to tag.")
