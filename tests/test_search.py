@@ -1137,3 +1137,18 @@ def test_section_keeps_passages_under_a_heading_containing_the_text(db: Path):
     assert result.exit_code == 0
     assert "No passages found for \"neglect\" under a heading containing 'recommendations'. Try fewer or different " \
            "words, or another --section." in result.output
+
+
+def test_the_command_line_marks_weak_tags_as_the_web_pages_do(tmp_path: Path):
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["The school kept its worries to itself."], [("information_sharing", 0.45, 0)],
+          [1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The school told nobody about the bruise."], [("information_sharing", 0.97, 0)],
+          [0, 1, 0, 0]),
+    ])
+    result = CliRunner().invoke(search_command, ["school", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Information sharing 45% (weak)" in result.output and "Information sharing 97%\n" in result.output
+    assert "A probability marked (weak) is under 50%: a weak tag, the model is unsure this passage" in result.output
+    strong = CliRunner().invoke(search_command, ["bruise", "--db", str(path)])
+    assert "(weak)" not in strong.output

@@ -96,7 +96,15 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
-    from pipeline.outputs.common import counted, describe_filters, tagged_clause, theme_name, theme_names
+    from pipeline.outputs.common import (
+        WEAK_TAG_WORDS,
+        counted,
+        describe_filters,
+        tagged_clause,
+        theme_name,
+        theme_names,
+        weak_tag,
+    )
     from pipeline.search import (
         SCORE_KINDS,
         all_required,
@@ -205,6 +213,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     models = [hit.theme_model for hit in hits if hit.themes and hit.theme_model]
     for note in _tag_notes(db_path, models, theme, names):
         click.echo(note)
+    if any(weak_tag(score) for hit in hits for score in hit.themes.values()):
+        click.echo(f"A probability marked (weak) is {WEAK_TAG_WORDS}: read such a passage before counting it.")
 
 
 def _tag_notes(db_path: Path | None, models: list[str], theme: str | None, names: dict[str, str]) -> list[str]:
@@ -265,7 +275,7 @@ def _more_hint(limit: int, total: int | None, verb: str) -> str:
 
 
 def _format_hit(number: int, hit, names: dict[str, str]) -> str:
-    from pipeline.outputs.common import OCR_NOTE, pages_label, probability_text
+    from pipeline.outputs.common import OCR_NOTE, pages_label, probability_text, weak_tag
 
     bold = ("\x1b[1;33m", "\x1b[0m") if _is_terminal() else ("**", "**")
     facts = [hit.area, str(hit.year) if hit.year else None, hit.nation, hit.review_type,
@@ -275,7 +285,8 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
     if getattr(hit, "ocr", False):
         facts.append(OCR_NOTE)
     if hit.themes:
-        themes = ", ".join(f"{names.get(t, t)} {probability_text(p)}" for t, p in hit.themes.items())
+        themes = ", ".join(f"{names.get(t, t)} {probability_text(p)}{' (weak)' if weak_tag(p) else ''}"
+                           for t, p in hit.themes.items())
         themes_line = f"   Themes (model {hit.theme_model}): {themes}"
     else:
         themes_line = "   Themes: none tagged"
