@@ -505,7 +505,9 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert result.exit_code == 0, result.output
     assert "2 reviews (1 read)" in result.output
     page, source = parse(out)
-    assert page.sections == ["provenance", "reviews", "themes", "findings", "recommendations", "topics", "limits"]
+    # what a reader needs first (the warning) opens it; what it was made from closes it
+    assert page.sections == ["reviews", "themes", "findings", "recommendations", "topics", "limits", "provenance"]
+    assert source.index("check quotes against the source before publishing") < source.index('<section id="reviews"')
     assert page.headings[0] == f"Learning from case reviews: {NORTHMOOR}, 2021"
     text = " ".join(" ".join(page.text).split())
     # the review's own recommendations, from the section with that heading, with the page

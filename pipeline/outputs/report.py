@@ -498,14 +498,15 @@ def render(data: dict[str, Any]) -> str:
         f"{data['totals']['all_reviews']} reviews read in the database"
         f"{_years(data['totals'])} (this area's own among them: the database holds the reviews its manifests "
         "listed, not every review published).</p>",
+        _warning(data["provenance"]),
         "</header>",
-        _provenance_section(data["provenance"]),
         _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
         _findings_section(data["findings"], data["reviews"]),
         _recommendations_section(data["recommendations"], data["reviews"]),
         _topics_section(data["topics"], read=int(data["totals"]["area_reviews"])),
         _limits_section(data),
+        _provenance_section(data["provenance"]),
         f'<footer><p>Made by casereview version {_e(data["provenance"]["casereview_version"])} on '
         f"{_e(shown_time(data['provenance']['generated_at']))} from {_e(data['provenance']['database'])}.</p></footer>",
         "</body>",
@@ -542,13 +543,21 @@ def _provenance_section(info: dict[str, Any]) -> str:
     return (
         '<section id="provenance" class="provenance">'
         "<h2>About this report</h2>"
+        "<p>What it was made from, to make it again or to check it: the models, the run and the manifest.</p>"
         f"<dl>{items}</dl>"
+        "</section>"
+    )
+
+
+def _warning(info: dict[str, Any]) -> str:
+    """What every reader must know before the content: the text was found by a program, and how far its theme
+    tags held on real text; where it came from is at the end (``_provenance_section``)."""
+    return (
         '<p class="warning">Generated automatically — check quotes against the source before publishing. '
         "Theme tags are model predictions, shown with the model's probability."
         + (f" {_e(info['real_text_note'])}" if info.get("real_text_note") else "")
         + (f" {_e(info['checked_on_labelled_passages'])}" if info.get("checked_on_labelled_passages") else "")
-        + "</p>"
-        "</section>"
+        + ' What the report was made from is <a href="#provenance">at the end</a>.</p>'
     )
 
 
