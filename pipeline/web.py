@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.outputs import webpages
-from pipeline.outputs.common import tag_notes
+from pipeline.outputs.common import KnownValues, tag_notes
 from pipeline.search import MAX_OFFSET
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,8 @@ class Pages:
         parts = urlsplit(target)
         routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
             "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
-            "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document}
+            "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document,
+            "/findings": self.findings, "/findings.xlsx": self.findings_table}
         route = routes.get(parts.path)
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -356,6 +357,57 @@ class Pages:
             return HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
         return HTTPStatus.OK, page
+
+    def _findings(self, query: str) -> tuple[dict[str, str], list, dict | None, str]:
+        """The findings form's fields, and the findings they keep with what the list covers, or what is wrong
+        with a field (the list is then None)."""
+        from pipeline.outputs.findings import stated_findings
+
+        fields = {name: _fields(query).get(name, "").strip()
+                  for name in ("containing", "year_from", "year_to", "nation", "area")}
+        error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
+        if error:
+            return fields, [], None, error
+        try:
+            rows, about = stated_findings(
+                self.db_path, containing=fields["containing"] or None,
+                year_from=int(fields["year_from"]) if fields["year_from"] else None,
+                year_to=int(fields["year_to"]) if fields["year_to"] else None,
+                nation=fields["nation"] or None, area=fields["area"] or None)
+        except DatabaseBusy:
+            raise
+        except CaseReviewError as exc:
+            return fields, [], None, _as_form(str(exc))
+        return fields, rows, about, ""
+
+    def findings(self, query: str) -> tuple[HTTPStatus, str]:
+        """The findings the reviews state in their headings (``casereview findings``), with a form to narrow
+        them; the bare page explains the list and shows the form only."""
+        asked = bool(query.strip())
+        fields, rows, about, error = (self._findings(query) if asked
+                                      else ({}, [], None, ""))
+        con, _ = self._open()
+        try:
+            nations = KnownValues(con).distinct("nation")
+        finally:
+            con.close()
+        return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
+                webpages.findings_page(fields, nations, rows, about, error))
+
+    def findings_table(self, query: str) -> Response | tuple[HTTPStatus, str]:
+        """The findings the form keeps as an Excel file (as ``casereview findings --out FILE.xlsx`` writes it)."""
+        import tempfile
+
+        from pipeline.outputs.findings import write_findings_table
+
+        fields, rows, about, error = self._findings(query)
+        if error or about is None:
+            return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the findings", error)
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "findings.xlsx"
+            write_findings_table(rows, about, out)
+            data = out.read_bytes()
+        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="findings.xlsx"'})
 
     def document(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The copy of a review's document that the store beside the database keeps (the one that was read), for

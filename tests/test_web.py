@@ -732,3 +732,38 @@ def test_a_review_s_stored_pdf_opens_at_the_passage_s_page(db: Path, tmp_path: P
         assert "Content-Security-Policy" not in headers  # the browser's viewer must be allowed to show it
         assert get(f"{site}/document?id=no-such-review")[0] == 404
         assert get(f"{site}/document")[0] == 400
+
+
+def test_the_findings_the_reviews_state_can_be_listed_and_saved(db: Path, tmp_path: Path):
+    # A researcher lists the reviews' numbered findings from the browser, as `casereview findings` does: by words
+    # in the heading and the review filters, each linked to its passage, and saves them for Excel.
+    import openpyxl
+
+    copy = tmp_path / "findings.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passages SET section = 'Why this matters', headings = ['Finding 1: Information stayed "
+                    "with one agency', 'Why this matters'] WHERE passage_id = 'northmoor-2021-family-k-p1'")
+    for site in _serve(copy):
+        status, bare, _ = get(f"{site}/findings")
+        assert status == 200 and 'action="/findings"' in bare and "Leave every field empty" in bare
+        assert '<a href="/findings">Findings the reviews state</a>' in get(f"{site}/")[1]
+        status, listed, _ = get(f"{site}/findings?containing=INFORMATION&nation=England")
+        assert status == 200
+        said = html.unescape(listed)
+        assert '1 finding containing "INFORMATION" stated in the headings of 1 of the' in said
+        assert "reviews read (reviews: nation England)" in said
+        assert '<a href="/passage?id=northmoor-2021-family-k-p1">Finding 1: Information stayed with one agency</a>' \
+            in listed
+        assert '<a href="/review?id=northmoor-2021-family-k">' in listed
+        assert get(f"{site}/findings?containing=drift")[0] == 200  # none: said, not an error
+        status, wrong, _ = get(f"{site}/findings?year_from=abc")
+        assert status == 400 and "From year: &#x27;abc&#x27; is not a year" in wrong
+        status, wrong, _ = get(f"{site}/findings?area=zzzz")
+        assert status == 400 and "no review&#x27;s area contains" in wrong
+        request = urllib.request.Request(f"{site}/findings.xlsx?containing=information")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+            sheet = openpyxl.load_workbook(io.BytesIO(response.read()))["Findings"]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert len(rows) == 2 and "Finding 1: Information stayed with one agency" in rows[1]

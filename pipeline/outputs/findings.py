@@ -78,7 +78,7 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
 
 def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     """The findings for people: a block per review, each finding with the page it starts on."""
-    out = [_summary_line(rows, about), _ONLY_HEADINGS, ""]
+    out = [summary_line(rows, about), ONLY_HEADINGS, ""]
     if not rows:
         out.append("No finding heading matches: try other words or wider filters, or search the text with "
                    "`casereview search`.")
@@ -94,7 +94,7 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _summary_line(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
+def summary_line(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     stating = len({row["review_id"] for row in rows})
     scope = "" if about["reviews"] == "all" else f" (reviews: {about['reviews']})"
     words = f' containing "{about["containing"]}"' if about["containing"] else ""
@@ -102,7 +102,7 @@ def _summary_line(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
             f"{about['reviews_read']} reviews read{scope}.")
 
 
-_ONLY_HEADINGS = ("Only findings a review numbers in its headings (\"Finding 2: ...\", \"Learning point 1: ...\") "
+ONLY_HEADINGS = ("Only findings a review numbers in its headings (\"Finding 2: ...\", \"Learning point 1: ...\") "
                   "are listed; read the review for the rest.")
 
 
@@ -111,7 +111,7 @@ def findings_markdown(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     table per review (finding, page, passage id)."""
     lines = ["# Findings stated in the reviews", ""]
     lines += [f"> {line}  " for line in provenance_lines(about)]
-    lines += ["", f"{_summary_line(rows, about)} {_ONLY_HEADINGS}"]
+    lines += ["", f"{summary_line(rows, about)} {ONLY_HEADINGS}"]
     current = None
     for row in rows:
         if row["review_id"] != current:

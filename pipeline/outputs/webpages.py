@@ -189,6 +189,7 @@ def _page(title: str, body: str, *, error: bool = False, results: bool = False) 
             f"<title>{'Error: ' if error else ''}{_e(title)}</title><style>{_CSS}</style></head><body>{skip}"
             '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
             '<nav class="muted" aria-label="Pages"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
+            '<a href="/findings">Findings the reviews state</a> · '
             '<a href="/report">Annual summary for a partnership</a></nav></header>'
             f'<main id="main" tabindex="-1">{body}</main></body></html>\n')
 
@@ -872,6 +873,60 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
         "<code>casereview report --area AREA --year YEAR --out FILE.html</code>.</p></form>"
     )
     return _page("Annual summary for a safeguarding partnership", body, error=bool(error))
+
+
+def findings_page(fields: Mapping[str, str], nations: Sequence[str], rows: Sequence[Mapping[str, Any]] = (),
+                  about: Mapping[str, Any] | None = None, error: str = "") -> str:
+    """The findings the reviews state in their numbered headings ("Finding 2: ...", as ``casereview findings``
+    lists them), review by review, each linked to its first passage and page; ``fields``: the form as filled in
+    (containing, year_from, year_to, nation, area); ``about``: what the list covers (None: nothing listed, as
+    after an ``error``, which is said above the form)."""
+    from pipeline.outputs.findings import ONLY_HEADINGS, summary_line
+
+    def value(name: str) -> str:
+        return _e(fields.get(name, ""))
+
+    alert = f'<div class="error" role="alert"><strong>Cannot list them:</strong> {_e(error)}</div>' if error else ""
+    form = (
+        '<form class="search" method="get" action="/findings"><div class="row">'
+        f'<label class="words">Heading contains <input name="containing" value="{value("containing")}" '
+        'maxlength="200" placeholder="information"></label></div><div class="row">'
+        f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
+        f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
+        f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
+        f'<label>Area contains <input name="area" value="{value("area")}" maxlength="200"></label>'
+        '<button type="submit">List the findings</button></div></form>')
+    parts = ["<h2>Findings the reviews state</h2>", alert, form]
+    if about is not None:
+        download = "/findings.xlsx?" + urlencode({k: v for k, v in fields.items() if v}) if rows else ""
+        parts.append(f'<section id="results" tabindex="-1"><p>{_e(summary_line(list(rows), dict(about)))} '
+                     f"{_e(ONLY_HEADINGS)}"
+                     + (f' <a href="{_e(download)}">Save them as a table (Excel)</a>' if download else "") + "</p>")
+        current, items = None, []
+        for row in rows:
+            if row["review_id"] != current:
+                if items:
+                    parts.append(f"<ul>{''.join(items)}</ul>")
+                current, items = row["review_id"], []
+                review = f"/review?{urlencode({'id': row['review_id']})}"
+                meta = " · ".join(_e(v) for v in (row["area"], row["year"], row["nation"], row["review_type"])
+                                  if v not in (None, ""))
+                parts.append(f'<h3><a href="{_e(review)}">{_e(row["title"] or row["review_id"])}</a></h3>'
+                             f'<p class="meta">{meta}</p>')
+            page = pages_label(row["page_start"], row["page_end"], row["printed_start"], row["printed_end"])
+            link = f"/passage?{urlencode({'id': row['passage_id']})}"
+            items.append(f'<li><a href="{_e(link)}">{_e(row["finding"])}</a> <span class="meta">({_e(page)})</span>'
+                         "</li>")
+        if items:
+            parts.append(f"<ul>{''.join(items)}</ul>")
+        parts.append("</section>")
+    else:
+        parts.append('<p class="muted">Most reviews number their findings in headings ("Finding 2: Information held '
+                     'by one agency did not reach the others", "Learning point 1: ..."). This lists them across the '
+                     "reviews, in each review's own words, with the page each starts on: a table for a thematic "
+                     "briefing. Leave every field empty to list them all. The same list as "
+                     "<code>casereview findings</code>.</p>")
+    return _page("Findings the reviews state", "".join(parts), error=bool(error), results=about is not None)
 
 
 def message_page(title: str, message: str) -> str:
