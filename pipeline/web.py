@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import CaseReviewError, DatabaseBusy
@@ -214,7 +215,8 @@ class Pages:
         routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
             "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
             "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document,
-            "/findings": self.findings, "/findings.xlsx": self.findings_table}
+            "/findings": self.findings, "/findings.xlsx": self.findings_table, "/trends": self.trends,
+            "/trends.xlsx": self.trends_table}
         route = routes.get(parts.path)
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -408,6 +410,55 @@ class Pages:
             write_findings_table(rows, about, out)
             data = out.read_bytes()
         return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="findings.xlsx"'})
+
+    def _trends(self, query: str) -> tuple[dict[str, str], Any, dict | None, str]:
+        """The trends form's fields, and the table they ask for with its provenance, or what is wrong with a
+        field (the table is then None)."""
+        from pipeline.outputs.trends import MEASURES, theme_trends
+
+        fields = {name: _fields(query).get(name, "").strip()
+                  for name in ("measure", "year_from", "year_to", "nation", "area")}
+        if fields["measure"] and fields["measure"] not in MEASURES:
+            return fields, None, None, f"Count: '{fields['measure']}' is not a choice; count {' or '.join(MEASURES)}"
+        error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
+        if error:
+            return fields, None, None, error
+        try:
+            frame, info = theme_trends(
+                self.db_path, year_from=int(fields["year_from"]) if fields["year_from"] else None,
+                year_to=int(fields["year_to"]) if fields["year_to"] else None,
+                nation=fields["nation"] or None, area=fields["area"] or None)
+        except DatabaseBusy:
+            raise
+        except CaseReviewError as exc:
+            return fields, None, None, _as_form(str(exc))
+        return fields, frame, info, ""
+
+    def trends(self, query: str) -> tuple[HTTPStatus, str]:
+        """How common each learning theme is, year by year (``casereview trends``), with a form to narrow it."""
+        fields, frame, info, error = self._trends(query)
+        con, _ = self._open()
+        try:
+            nations = KnownValues(con).distinct("nation")
+        finally:
+            con.close()
+        return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
+                webpages.trends_page(fields, nations, frame, info, error))
+
+    def trends_table(self, query: str) -> Response | tuple[HTTPStatus, str]:
+        """The trends as an Excel file, both counts (as ``casereview trends --out FILE.xlsx`` writes it)."""
+        import tempfile
+
+        from pipeline.outputs.trends import write_trends_table
+
+        fields, frame, info, error = self._trends(query)
+        if error or frame is None:
+            return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the table", error)
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "trends.xlsx"
+            write_trends_table(frame, info, out, fields["measure"] or "reviews")
+            data = out.read_bytes()
+        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="trends.xlsx"'})
 
     def document(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The copy of a review's document that the store beside the database keeps (the one that was read), for

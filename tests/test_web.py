@@ -767,3 +767,23 @@ def test_the_findings_the_reviews_state_can_be_listed_and_saved(db: Path, tmp_pa
             sheet = openpyxl.load_workbook(io.BytesIO(response.read()))["Findings"]
         rows = list(sheet.iter_rows(values_only=True))
         assert len(rows) == 2 and "Finding 1: Information stayed with one agency" in rows[1]
+
+
+def test_themes_by_year_are_shown_counted_either_way_and_saved(site: str):
+    # A researcher sees how common each theme is by year in the browser, as `casereview trends` prints it.
+    import openpyxl
+
+    status, page, _ = get(f"{site}/trends")
+    assert status == 200 and "<caption>Learning themes by year, counted by reviews</caption>" in page
+    assert '<th scope="row">Reviews read</th>' in page and '<th scope="col">2019</th>' in page
+    assert "A review carries a theme when the theme model" in page
+    status, passages, _ = get(f"{site}/trends?measure=passages&nation=England")
+    assert status == 200 and "counted by passages" in passages and "Reviews kept by the filters: nation England" in (
+        passages)
+    assert get(f"{site}/trends?measure=words")[0] == 400
+    status, wrong, _ = get(f"{site}/trends?year_from=2030")
+    assert status == 400 and "no review is kept by the filters" in wrong
+    request = urllib.request.Request(f"{site}/trends.xlsx?measure=passages")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        book = openpyxl.load_workbook(io.BytesIO(response.read()))
+    assert "Provenance" in book.sheetnames

@@ -123,7 +123,7 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
     return frame, info
 
 
-def _wide(frame: pd.DataFrame, measure: str) -> tuple[list[str], list[list[str]]]:
+def trend_table(frame: pd.DataFrame, measure: str) -> tuple[list[str], list[list[str]]]:
     """The header and rows of the table people read: a row per theme after a row of totals, a column per year,
     'number with the theme (share of those read)'."""
     count, share, total, total_label, _ = _columns(measure)
@@ -136,14 +136,14 @@ def _wide(frame: pd.DataFrame, measure: str) -> tuple[list[str], list[list[str]]
     return ["Theme", *map(str, years)], rows
 
 
-def _definition(info: dict[str, Any], measure: str) -> str:
+def definition(info: dict[str, Any], measure: str) -> str:
     models = ", ".join(info["theme_models"]) or "unknown"
     if measure == "reviews":
         return f"A review carries a theme when the theme model ({models}) tagged at least one of its passages."
     return f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several."
 
 
-def _notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages`") -> list[str]:
+def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages`") -> list[str]:
     """What to keep in mind reading the table: years with few reviews, and shares that no longer differ
     (``option`` is how the note names the way to count passages instead)."""
     years = sorted(frame["year"].unique())
@@ -174,8 +174,8 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
     if suffix not in TABLE_SUFFIXES:
         raise CaseReviewError(f"--out {out}: a trends table is written as CSV, Excel or Markdown (.csv, .xlsx, .md)")
     if suffix == ".md":
-        about = {**info, "measure": measure, "rows": len(frame), "definition": _definition(info, measure)}
-        header, rows = _wide(frame, measure)
+        about = {**info, "measure": measure, "rows": len(frame), "definition": definition(info, measure)}
+        header, rows = trend_table(frame, measure)
         unit = _columns(measure)[4]
         lines = [f"# {unit.capitalize()} carrying each theme, by year", ""]
         lines += [f"> {line}  " for line in provenance_lines(about)]
@@ -185,16 +185,16 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
                   "", "| " + " | ".join(md_cell(cell) for cell in header) + " |",
                   "| --- | " + " | ".join("---:" for _ in header[1:]) + " |"]
         lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
-        for note in _notes(frame, measure, option="`casereview trends --measure passages`"):
+        for note in trend_notes(frame, measure, option="`casereview trends --measure passages`"):
             lines += ["", note]
         with writing(out):
             out.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return None
     about = {**info, "rows": len(frame),
-             "definition": f"{_definition(info, 'reviews')} {_definition(info, 'passages')} Shares are 0-1. "
+             "definition": f"{definition(info, 'reviews')} {definition(info, 'passages')} Shares are 0-1. "
                            f"few_reviews: fewer than {FEW_REVIEWS} reviews were read that year, so its shares can "
                            "swing widely (one review moves them a lot).",
-             "notes": " ".join(_notes(frame, "reviews", option="casereview trends --measure passages"))}
+             "notes": " ".join(trend_notes(frame, "reviews", option="casereview trends --measure passages"))}
     table = frame.round({"share_of_reviews": 4, "share_of_passages": 4})
     # beside the year's counts, so a table pasted into a briefing keeps the caveat the chart shades
     table.insert(list(table.columns).index("reviews_in_year") + 1, "few_reviews",
@@ -232,7 +232,7 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
     "passages" (how many of the year's passages are tagged with the theme).
     """
     unit = _columns(measure)[4]
-    header, rows = _wide(frame, measure)
+    header, rows = trend_table(frame, measure)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str], columns: list[int]) -> str:
@@ -242,14 +242,14 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
     out = [
         f"{unit.capitalize()} carrying each theme, by year: number of {unit} (share of the {unit} read that year).",
         *([f"Reviews kept by the filters: {kept}."] if kept != "all" else []),
-        _definition(info, measure),
+        definition(info, measure),
     ]
     # Many years make a table wider than a terminal: the years are set out in blocks that fit, one under another.
     for block in _year_blocks(widths):
         columns = [0, *block]
         out += ["", line(header, columns), line(["-" * w for w in widths], columns),
                 *[line(row, columns) for row in rows]]
-    for note in _notes(frame, measure):
+    for note in trend_notes(frame, measure):
         out += ["", note]
     # The runs that read the reviews counted, as the other outputs name them: the latest run may have read none.
     out += ["", f"Generated {shown_time(info['generated_at'])} · {info['database']}", _read_by(info)]

@@ -35,6 +35,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     section_trail,
     shorten,
+    tag_notes,
     tagged_clause,
     weak_tag,
 )
@@ -189,7 +190,7 @@ def _page(title: str, body: str, *, error: bool = False, results: bool = False) 
             f"<title>{'Error: ' if error else ''}{_e(title)}</title><style>{_CSS}</style></head><body>{skip}"
             '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
             '<nav class="muted" aria-label="Pages"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
-            '<a href="/findings">Findings the reviews state</a> · '
+            '<a href="/findings">Findings the reviews state</a> · <a href="/trends">Themes by year</a> · '
             '<a href="/report">Annual summary for a partnership</a></nav></header>'
             f'<main id="main" tabindex="-1">{body}</main></body></html>\n')
 
@@ -927,6 +928,54 @@ def findings_page(fields: Mapping[str, str], nations: Sequence[str], rows: Seque
                      "briefing. Leave every field empty to list them all. The same list as "
                      "<code>casereview findings</code>.</p>")
     return _page("Findings the reviews state", "".join(parts), error=bool(error), results=about is not None)
+
+
+def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = None,
+                info: Mapping[str, Any] | None = None, error: str = "") -> str:
+    """How common each learning theme is, year by year (as ``casereview trends`` prints it): a row per theme, a
+    column per year, counted by reviews or by passages (``fields["measure"]``), with the notes that say how far
+    the shares can be trusted; ``frame`` and ``info``: ``theme_trends``'s (None after an ``error``, which is
+    said above the form)."""
+    from pipeline.outputs.trends import MEASURES, definition, trend_notes, trend_table
+
+    def value(name: str) -> str:
+        return _e(fields.get(name, ""))
+
+    measure = fields.get("measure") or "reviews"
+    alert = f'<div class="error" role="alert"><strong>No table:</strong> {_e(error)}</div>' if error else ""
+    measures = {"reviews": "reviews (one tagged passage is enough)", "passages": "passages (how much of the text)"}
+    form = (
+        '<form class="search" method="get" action="/trends"><div class="row">'
+        f'<label>Count <select name="measure">{_options({m: measures[m] for m in MEASURES}, measure, "reviews")}'
+        "</select></label>"
+        f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
+        f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
+        f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
+        f'<label>Area contains <input name="area" value="{value("area")}" maxlength="200"></label>'
+        '<button type="submit">Show the table</button></div></form>')
+    parts = ["<h2>Learning themes by year</h2>", alert, form]
+    if frame is not None and info is not None:
+        unit = "reviews" if measure == "reviews" else "passages"
+        header, rows = trend_table(frame, measure)
+        head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in header)
+        body = "".join("<tr>" + f'<th scope="row">{_e(row[0])}</th>' + "".join(
+            f'<td class="num">{_e(cell)}</td>' for cell in row[1:]) + "</tr>" for row in rows)
+        kept = info.get("reviews", "all")
+        download = "/trends.xlsx?" + urlencode({k: v for k, v in fields.items() if v})
+        parts.append(
+            f'<section id="results" tabindex="-1"><p>{_e(unit.capitalize())} carrying each theme, by year: number '
+            f"of {_e(unit)} (share of the {_e(unit)} read that year)."
+            + (f" Reviews kept by the filters: {_e(kept)}." if kept != "all" else "")
+            + f" {_e(definition(dict(info), measure))}</p>"
+            + _wide(f"<table><caption>Learning themes by year, counted by {_e(unit)}</caption><thead><tr>{head}"
+                    f"</tr></thead><tbody>{body}</tbody></table>")
+            + "".join(f'<p class="note">{_e(note.removeprefix("Note: "))}</p>'
+                      for note in trend_notes(frame, measure, "counting passages"))
+            + f'<p><a href="{_e(download)}">Save the table (Excel, both counts)</a></p></section>')
+        notes = tag_notes(list(info.get("theme_models") or []), None, {})
+        if notes:
+            parts.append(_notes(notes))
+    return _page("Learning themes by year", "".join(parts), error=bool(error), results=frame is not None)
 
 
 def message_page(title: str, message: str) -> str:
