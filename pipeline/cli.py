@@ -445,9 +445,9 @@ def _save_rows(frame, query: str, db_path: Path, out: Path) -> None:
             "casereview_version": __version__}
     table = _flat_lists(frame)
     if suffix == ".csv":
-        where = f"in {write_csv(table, info, out).name}"
+        where = f"in {write_csv(table, info, out, describe=False).name}"
     else:
-        write_xlsx(table, info, out, "Rows", {}, [])
+        write_xlsx(table, info, out, "Rows", {}, [], describe=False)
         where = "on the sheet Provenance"
     click.echo(f"Wrote {out}: {len(frame)} row{'s' if len(frame) != 1 else ''} (the query and database are {where}).")
 

@@ -30,7 +30,7 @@ from pipeline.commands.outputs import (
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import percent, probability_text
 from pipeline.outputs.export import export_theme
-from pipeline.outputs.tables import writing
+from pipeline.outputs.tables import COLUMN_MEANINGS, writing
 from pipeline.outputs.trends import theme_trends
 from pipeline.settings import PROJECT_ROOT
 from tests.test_search import CWM_LLWYD, MANIFEST_SHA, NORTHMOOR, THEME_MODEL, build_corpus
@@ -119,8 +119,12 @@ def test_export_xlsx_has_an_evidence_sheet_and_a_provenance_sheet(db: Path, tmp_
     result = run(export_command, ["--theme", "Voice of the child", "--out", str(out)], db)
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Evidence", "Provenance"]
+    assert book.sheetnames == ["Evidence", "Columns", "Provenance"]
     evidence = list(book["Evidence"].values)
+    # what each column holds: a sheet, and a note on each header cell
+    columns = dict(list(book["Columns"].values)[1:])
+    assert list(columns) == list(evidence[0]) and columns["quote_is"].startswith("What the quote is")
+    assert book["Evidence"]["A1"].comment.text == COLUMN_MEANINGS["review"]
     assert evidence[0][:3] == ("review", "review_id", "area")
     column = {name: i for i, name in enumerate(evidence[0])}
     assert [row[column["probability"]] for row in evidence[1:]] == [0.88, 0.7]
@@ -128,6 +132,23 @@ def test_export_xlsx_has_an_evidence_sheet_and_a_provenance_sheet(db: Path, tmp_
     about = dict(list(book["Provenance"].values)[1:])
     assert about["run_id"] == run_id(db) and about["manifest_sha256"] == MANIFEST_SHA
     assert about["theme_models"] == THEME_MODEL and about["generated_at"]
+
+
+def test_every_column_of_every_table_the_commands_write_says_what_it_holds(db: Path, tmp_path: Path):
+    from pipeline.outputs.export import COLUMNS as EVIDENCE
+    from pipeline.outputs.findings import CSV_COLUMNS as FINDINGS
+    from pipeline.outputs.search_table import COLUMNS as RESULTS
+    from pipeline.outputs.trends import FEW_REVIEWS
+
+    out = tmp_path / "trends.csv"
+    assert run(trends_command, ["--out", str(out)], db).exit_code == 0
+    trends = pd.read_csv(out).columns
+    for columns in (EVIDENCE, FINDINGS, RESULTS, trends):
+        assert [c for c in columns if c not in COLUMN_MEANINGS] == [], columns
+    assert f"fewer than {FEW_REVIEWS} reviews" in COLUMN_MEANINGS["few_reviews"]
+    # a CSV's meanings are in its provenance sidecar
+    sidecar = json.loads(out.with_name(out.name + ".provenance.json").read_text(encoding="utf-8"))
+    assert list(sidecar["columns"]) == list(trends)
 
 
 def test_export_markdown_starts_with_the_provenance(db: Path, tmp_path: Path):
@@ -359,7 +380,7 @@ def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(d
     book = run(trends_command, ["--nation", "Wales", "--out", str(tmp_path / "wales.xlsx")], db)
     assert book.exit_code == 0 and "on its Provenance sheet" in book.output
     sheets = pd.read_excel(tmp_path / "wales.xlsx", sheet_name=None)
-    assert list(sheets) == ["Trends", "Provenance"]
+    assert list(sheets) == ["Trends", "Columns", "Provenance"]
     about = dict(zip(sheets["Provenance"]["field"], sheets["Provenance"]["value"], strict=True))
     assert about["reviews"] == "nation Wales"
 
@@ -936,7 +957,7 @@ def test_label_sheet_draws_passages_at_random_for_a_person_to_label_and_evaluate
     assert len(set(ids)) == 6 and all(stored[row["passage_id"]] == row["passage"] for row in sheet_rows)
     assert all(row[name] is None for row in sheet_rows for name in [*names, "No theme"])  # nothing pre-marked
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Passages", "How to label", "Provenance"]
+    assert book.sheetnames == ["Passages", "How to label", "Columns", "Provenance"]
     guide = " ".join(str(cell) for row in book["How to label"].iter_rows(values_only=True) for cell in row)
     assert all(name in guide for name in names) and "casereview evaluate --gold" in guide
     assert len(book["Passages"].data_validations.dataValidation) == len(names) + 1  # an x/? drop-down each

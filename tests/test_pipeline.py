@@ -246,7 +246,7 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     book = runner.invoke(main, ["findings", "--nation", "Wales", "--out", str(tmp / "wales.xlsx"), "--db", str(db)])
     assert book.exit_code == 0 and "on its Provenance sheet" in book.output
     sheets = pd.read_excel(tmp / "wales.xlsx", sheet_name=None)
-    assert list(sheets) == ["Findings", "Provenance"] and set(sheets["Findings"]["nation"]) == {"Wales"}
+    assert list(sheets) == ["Findings", "Columns", "Provenance"] and set(sheets["Findings"]["nation"]) == {"Wales"}
     page = runner.invoke(main, ["findings", "--containing", "information", "--out", str(tmp / "f.md"),
                                 "--db", str(db)])
     assert page.exit_code == 0

@@ -964,7 +964,7 @@ def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_pa
                                                  "--out", str(book_path)])
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(book_path)
-    assert book.sheetnames == ["Results", "Provenance"]
+    assert book.sheetnames == ["Results", "Columns", "Provenance"]
     about = dict(list(book["Provenance"].values)[1:])
     assert about["theme"] == "Voice of the child" and about["reviews"] == "nation England"
     md = tmp_path / "voice.md"

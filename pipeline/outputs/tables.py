@@ -19,6 +19,60 @@ from pipeline.errors import CaseReviewError
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 
+# What each column of the tables the commands write holds, for the people who open them: an Excel file has them
+# in a sheet "Columns" and on its header cells, a CSV file in its provenance sidecar. A column has one name and
+# one meaning in every table it is in.
+COLUMN_MEANINGS: dict[str, str] = {
+    "rank": "Place in the results, best first.",
+    "review": "The review's title.",
+    "review_id": "The review's id in the manifest and the database (reviews.review_id).",
+    "area": "The safeguarding partnership or board that published the review.",
+    "nation": "England, Wales, Scotland or Northern Ireland.",
+    "review_type": "The kind of review: CSPR, SCR, CPR, learning review, CMR, rapid review or other.",
+    "year": "The year the review was published (or, where the manifest says so, completed).",
+    "pages": "The pages of the PDF the passage is on (the PDF's own numbering, from 1).",
+    "printed_pages": "The page numbers printed on those pages, where the document prints them (empty otherwise): "
+                     "cite these in a briefing.",
+    "printed_page": "The page number printed on that page, where the document prints one (empty otherwise).",
+    "page": "The page of the PDF that the finding's first passage starts on.",
+    "section": "The heading the passage is under, after the headings above it (Finding 1: … › Why this matters).",
+    "quote": "The sentence of the passage that shows the theme best (its evidence), or the start of the passage.",
+    "quote_is": "What the quote is: the evidence sentence, what it scores on its own when that is well below the "
+                "passage's probability, and whether its page was read by OCR (check such words against the PDF).",
+    "quote_probability": "What the quoted sentence scores on its own for the theme (0-1).",
+    "probability": "The theme model's probability that the passage is about the theme (0-1, never 1): a pointer "
+                   "to read the passage, not a count to publish.",
+    "model_version": "The theme model that made the tag (its folder name and weights hash).",
+    "theme_model": "The theme model that made the passage's tags (its folder name and weights hash).",
+    "passage_id": "The passage's id (passages.passage_id): the same passage keeps it on every run.",
+    "passage": "The passage's whole text.",
+    "matched": "The part of the passage around the words searched for.",
+    "themes": "The learning themes the passage is tagged with, with the model's probability for each.",
+    "score": "How the passage was ranked: a keyword match score, or a theme probability (score_is says which).",
+    "score_is": "What score is: a keyword match score (BM25: higher is a closer match, not a probability) or the "
+                "theme's probability.",
+    "read_by_ocr": "Said when a page of the passage was read by OCR: check its words against the PDF.",
+    "finding": "The finding as the review's heading states it.",
+    "theme": "The learning theme's id (models/taxonomy.yaml).",
+    "theme_name": "The learning theme's name.",
+    "reviews_with_theme": "Reviews of that year with at least one passage tagged with the theme.",
+    "reviews_in_year": "Reviews of that year that were read.",
+    "few_reviews": "True when fewer than 5 reviews were read that year: its shares can swing widely.",
+    "share_of_reviews": "reviews_with_theme out of reviews_in_year (0-1).",
+    "passages_with_theme": "Passages of that year's reviews tagged with the theme.",
+    "passages_in_year": "Passages of that year's reviews.",
+    "share_of_passages": "passages_with_theme out of passages_in_year (0-1).",
+}
+
+
+def column_meanings(columns: Sequence[str]) -> dict[str, str]:
+    """The meaning of each of ``columns`` that ``COLUMN_MEANINGS`` knows, in their order.
+
+    >>> column_meanings(["review", "nothing"])
+    {'review': "The review's title."}
+    """
+    return {column: COLUMN_MEANINGS[column] for column in columns if column in COLUMN_MEANINGS}
+
 
 def table_format(fmt: str | None, out: Path | None, example: str = "evidence.xlsx") -> str:
     """The format to write: ``fmt`` if given, else from ``out``'s suffix, else CSV. A file name that does
@@ -76,28 +130,38 @@ def writing(out: Path, option: str = "--out") -> Iterator[Path]:
                               f"another file name with {option}.") from exc
 
 
-def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path) -> Path:
+def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path, *, describe: bool = True) -> Path:
     """Write the table as CSV (UTF-8 with a byte-order mark, so that Excel shows accents and curly quotes) and
-    its provenance beside it as ``NAME.provenance.json``; returns the sidecar's path."""
+    its provenance beside it as ``NAME.provenance.json``, with what each column holds (``describe``: the table
+    is one of the commands' own, whose column names ``COLUMN_MEANINGS`` knows); returns the sidecar's path."""
     sidecar = out.with_name(out.name + ".provenance.json")
+    described = {**info, "columns": column_meanings(list(table.columns))} if describe else info
     with writing(out):
         table.to_csv(out, index=False, encoding="utf-8-sig")
-        sidecar.write_text(json.dumps(info, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        sidecar.write_text(json.dumps(described, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return sidecar
 
 
 def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
                widths: Mapping[str, int], wrapped: Sequence[str], *,
                extra_sheets: Mapping[str, pd.DataFrame] | None = None,
-               choices: Mapping[str, Sequence[str]] | None = None) -> None:
+               choices: Mapping[str, Sequence[str]] | None = None, describe: bool = True) -> None:
     """Write the table to the sheet ``sheet`` of an Excel file, and the provenance to a sheet "Provenance".
 
     ``widths`` sets column widths by column name (14 otherwise); the columns in ``wrapped`` wrap their text.
     ``extra_sheets`` (name -> table) go between the two, their last column wide and wrapped (notes for
     people); ``choices`` (column -> values) give a column's cells a drop-down list of the values they take.
+    What each column holds (``COLUMN_MEANINGS``) goes in a sheet "Columns" and on its header cell, unless
+    ``describe`` is false (a table of the user's own query, whose names may mean anything).
     """
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
+
+    meanings = column_meanings(list(table.columns)) if describe else {}
+    if meanings:
+        extra_sheets = {**(extra_sheets or {}), "Columns": pd.DataFrame(
+            list(meanings.items()), columns=["column", "what it holds"])}
 
     fields = []
     for key, value in info.items():
@@ -123,6 +187,8 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
             letter = sheet_cells.cell(row=1, column=index).column_letter
             sheet_cells.column_dimensions[letter].width = widths.get(column, 14)
             sheet_cells.cell(row=1, column=index).font = Font(bold=True)
+            if column in meanings:  # shown when the pointer rests on the header
+                sheet_cells.cell(row=1, column=index).comment = Comment(meanings[column], "casereview")
         for column in wrapped:
             position = list(table.columns).index(column) + 1
             for row in range(2, len(table) + 2):
