@@ -632,6 +632,7 @@ def _themes_section(data: dict[str, Any]) -> str:
         "in the database (light)."
         + (f" {THIN_MARK} thin evidence here: read its passages below before counting it." if any(thin.values())
            else "")
+        + (f" {_e(SATURATED_NOTE)}" if saturated_reviews(themes, totals["area_reviews"]) else "")
         + "</figcaption></figure>"
         '<div class="wide"><table><caption>Each learning theme: reviews and passages here, against all reviews'
         "</caption>"
@@ -653,6 +654,26 @@ SURE_TAG = 0.7
 THIN_MARK = "*"
 THIN_RULE = (f"A theme resting on fewer than {THIN_PASSAGES} passages here, or only on tags under "
              f"{SURE_TAG:.0%} probability, is marked thin evidence: read its passages before counting it.")
+
+
+SATURATED_NOTE = ("Nearly every review here carries nearly every theme, because one tagged passage is enough: "
+                  "the shares of passages in the table below tell the themes apart better.")
+
+
+def saturated_reviews(themes: list[dict[str, Any]], reviews: int) -> bool:
+    """Whether the area's shares of reviews say little: with more than one review read, at least
+    ``SATURATED_CELLS`` of the themes are carried by ``SATURATED`` or more of them (as ``trends`` says of years).
+
+    >>> saturated_reviews([{"area_review_share": 1.0}] * 6 + [{"area_review_share": 0.5}], 4)
+    True
+    >>> saturated_reviews([{"area_review_share": 1.0}] * 7, 1), saturated_reviews([{"area_review_share": 0.5}] * 7, 4)
+    (False, False)
+    """
+    from pipeline.outputs.trends import SATURATED, SATURATED_CELLS
+
+    shares = [theme["area_review_share"] or 0 for theme in themes]
+    return reviews > 1 and bool(shares) and sum(share >= SATURATED for share in shares) / len(shares) >= (
+        SATURATED_CELLS)
 
 
 def _thin_notes(data: dict[str, Any]) -> dict[str, str]:
