@@ -1126,7 +1126,7 @@ class Searcher:
             if not required:  # only the passages shown are looked up
                 return _hits(self.con, ranked[offset:limit], "bm25", None)
             hits = _hits(self.con, ranked, "bm25", None)
-            hits = [hit for hit in hits if all(re.search(r, _searched_text(hit.section, hit.text), re.IGNORECASE)
+            hits = [hit for hit in hits if all(re.search(r, _searched_text(hit.section, hit.text), _match_flags(r))
                                                for r in required)]
             if len(hits) >= limit or len(ranked) < depth:
                 return hits[offset:limit]
@@ -1641,11 +1641,13 @@ _SPACE = "[ \t\n\r\f]+"
 _SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's number follows
 # After a plural ("sections", "ss"), the number may close a list ("sections 17 and 47", "ss. 17, 20(1) or 47"); a
 # number after "section 47 and" is not a section ("section 47 and 2 strategy meetings").
-# After a singular, only "or" continues a list: "section 20 or 47" names section 47.
+# After "section", only "or" continues a list: "section 20 or 47" names section 47 (after a bare "s" nothing
+# does: "it's 3 or 4 times" names no section).
 _LISTED_NUMBER = r"\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*"
-_SECTION_PATTERN = (r"\b(?:(?:sections|ss)\.?[ \t\n\r\f]*"
+_SECTION_START = r"\b(?:(?:sections|ss)"  # how every section pattern starts (``_match_flags``)
+_SECTION_PATTERN = (_SECTION_START + r"\.?[ \t\n\r\f]*"
                     rf"(?:{_LISTED_NUMBER}(?:,|and|or|&)[ \t\n\r\f]*)*"
-                    rf"|(?:section|s)\.?[ \t\n\r\f]*(?:{_LISTED_NUMBER}or[ \t\n\r\f]*)*)"
+                    rf"|section\.?[ \t\n\r\f]*(?:{_LISTED_NUMBER}or[ \t\n\r\f]*)*|s\.?[ \t\n\r\f]*)"
                     r"{number}\b")
 # A list of sections in a search ("sections 17 and 47", "ss 17, 20 & 47"): every number in it is a section.
 _SECTION_LIST = re.compile(r"\b(?:sections|ss)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*\d{1,3}\b)+", re.IGNORECASE)
@@ -1704,6 +1706,18 @@ def _section_forms(
     have = {word.lower() for word in words}
     new = [word for word in dict.fromkeys(added) if word.lower() not in have]
     return (*words, *new), tuple(dict.fromkeys(shown)) if new else (), tuple(dict.fromkeys(sections))
+
+
+def _match_flags(pattern: str) -> int:
+    """The flags with which Python reads one of ``ParsedQuery.required`` as DuckDB (RE2) reads it, so that the
+    passages counted in SQL and those listed agree: case aside, and, for a section, ``\\b`` between ASCII letters
+    and digits only, as RE2 has it (to both, "Josés 47" names section 47: "é" is no letter to them); a phrase
+    keeps Unicode case folding, which RE2 has too.
+
+    >>> bool(re.search(_SECTION_PATTERN.format(number="47"), "Josés 47", _match_flags(_SECTION_PATTERN)))
+    True
+    """
+    return re.IGNORECASE | (re.ASCII if pattern.startswith(_SECTION_START) else 0)
 
 
 def _either_joined(sections: tuple[str, ...], either: list[tuple[str, ...]]) -> tuple[str, ...]:
@@ -1833,7 +1847,7 @@ def _add_snippets(
     def spans_in(index: int) -> list[tuple[int, int]]:
         spans = [span for span, word in found[index] if stem_of[word] in stems] if stems else []
         for pattern in required:
-            spans.extend(m.span() for m in re.finditer(pattern, texts[index], flags=re.IGNORECASE))
+            spans.extend(m.span() for m in re.finditer(pattern, texts[index], flags=_match_flags(pattern)))
         return _merge(spans)
 
     for number, hit in enumerate(hits):

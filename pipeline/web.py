@@ -93,13 +93,15 @@ def _fields(query: str) -> dict[str, str]:
 
 def _cut_field(value: str, most: int = MAX_FIELD) -> str:
     """``value`` when it has at most ``most`` characters; else its start, cut after the last whole word that fits
-    (a pasted paragraph is searched for its words, not for the half of one it ends in), and before a double quote
-    it would leave open (an unbalanced quote cannot be searched).
+    (a pasted paragraph is searched for its words, not for the half of one it ends in), with a phrase the cut
+    leaves open closed where it was cut (an unbalanced quote cannot be searched; its words are kept).
 
     >>> _cut_field("not seen alone by a social worker", 20), _cut_field("abc", 2)
     ('not seen alone by a', 'ab')
     >>> _cut_field('school "not seen alone" nurse', 18)
-    'school'
+    'school "not seen"'
+    >>> _cut_field('"' + "the school did not share " * 30 + '"', 60)
+    '"the school did not share the school did not share the"'
     """
     from pipeline.search import straight_quotes
 
@@ -109,9 +111,14 @@ def _cut_field(value: str, most: int = MAX_FIELD) -> str:
     if not value[most].isspace():
         space = cut.rfind(" ")
         cut = cut[:space] if space > most // 2 else cut
+    cut = cut.strip()
     if straight_quotes(cut).count('"') % 2:
-        cut = cut[:straight_quotes(cut).rfind('"')]
-    return cut.strip()
+        if straight_quotes(cut).endswith('"'):
+            return cut[:-1].rstrip()
+        if len(cut) >= most:  # room for the closing quote: the last word goes
+            cut = cut[:cut.rfind(" ")].rstrip() if " " in cut else cut[:-1]
+        cut += '"'
+    return cut
 
 
 def read_form(query: str) -> webpages.SearchForm:
@@ -375,7 +382,7 @@ class Pages:
                 self.db_path, containing=fields["containing"] or None,
                 year_from=int(fields["year_from"]) if fields["year_from"] else None,
                 year_to=int(fields["year_to"]) if fields["year_to"] else None,
-                nation=fields["nation"] or None, area=fields["area"] or None)
+                nation=fields["nation"] or None, area=fields["area"] or None, upgrade=False)
         except DatabaseBusy:
             raise
         except CaseReviewError as exc:
@@ -427,7 +434,7 @@ class Pages:
             frame, info = theme_trends(
                 self.db_path, year_from=int(fields["year_from"]) if fields["year_from"] else None,
                 year_to=int(fields["year_to"]) if fields["year_to"] else None,
-                nation=fields["nation"] or None, area=fields["area"] or None)
+                nation=fields["nation"] or None, area=fields["area"] or None, upgrade=False)
         except DatabaseBusy:
             raise
         except CaseReviewError as exc:

@@ -320,15 +320,20 @@ def test_the_pages_only_read_and_say_so_when_the_database_is_busy(db: Path, tmp_
     stale = hashlib.sha256(copy.read_bytes()).hexdigest()
     for site in _serve(copy):
         paths = ["/", "/?q=school", "/?theme=voice_of_child", "/reviews", "/review?id=northmoor-2019-child-d",
-                 "/passage?id=northmoor-2019-child-d-p2", "/report?area=Northmoor&year=2019"]
+                 "/passage?id=northmoor-2019-child-d-p2", "/report?area=Northmoor&year=2019",
+                 "/findings?containing=finding", "/trends"]
         for path in paths:
             assert get(site + path)[0] in (200, 400), path  # answered, never a crash
+        for path in ("/findings.xlsx", "/trends.xlsx"):
+            with urllib.request.urlopen(site + path, timeout=30) as response:
+                assert response.status == 200 and response.read()[:2] == b"PK", path  # an Excel file
         assert hashlib.sha256(copy.read_bytes()).hexdigest() == stale  # nothing was written
         with duckdb.connect(str(copy)):  # a run writing: pages say so at once, and nothing waits
-            started = time.monotonic()
-            status, body, _ = get(site + "/?q=school")
-            assert status == 503 and "the database is busy" in body
-            assert time.monotonic() - started < 5
+            for path in ("/?q=school", "/findings?containing=finding", "/trends", "/findings.xlsx?containing=a"):
+                started = time.monotonic()
+                status, body, _ = get(site + path)
+                assert status == 503 and "the database is busy" in body, path
+                assert time.monotonic() - started < 5, path
 
 
 def test_a_recorded_check_is_quoted_beside_a_theme_search(db: Path, tmp_path: Path):
@@ -553,6 +558,12 @@ def test_a_long_paste_is_cut_at_a_word_and_the_page_says_so(site: str):
     assert 'maxlength="500"' in body
     status, body, _ = get(site + "/?" + urlencode({"q": "neglect"}))
     assert "Only the first" not in body
+    # a long phrase in quotes keeps its words: the phrase is closed where it is cut, not dropped
+    phrase = '"' + "the school did not share " * 25 + '"'
+    status, body, _ = get(site + "/?" + urlencode({"q": phrase}))
+    assert status == 200 and "Only the first 0 characters" not in body
+    assert re.search(r'Only the first (4[5-9]\d) characters of the words were searched', body)
+    assert 'value="&quot;the school did not share' in body
 
 
 def test_tables_scroll_in_their_own_box_and_fields_fit_a_narrow_screen(site: str):

@@ -46,8 +46,9 @@ WHERE d.status = 'ok' AND {REVIEW_FILTERS}"""
 
 def stated_findings(db_path: Path | str | None, *, containing: str | None = None, year_from: int | None = None,
                     year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
-                    area: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The numbered findings of the reviews kept by the filters, in year, area and review order.
+                    area: str | None = None, upgrade: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The numbered findings of the reviews kept by the filters, in year, area and review order (``upgrade``:
+    see ``open_database``; the web pages pass False, never to wait for a run writing the database).
 
     Returns
     -------
@@ -62,7 +63,7 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
         For a filter value no review has.
     """
     wanted = " ".join(containing.split()) if containing and containing.strip() else None
-    con = open_database(db_path)
+    con = open_database(db_path, upgrade=upgrade)
     try:
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
         cursor = con.execute(_FINDINGS, {**filters, "containing": wanted})

@@ -61,8 +61,9 @@ ORDER BY year, theme"""
 
 def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_from: int | None = None,
                  year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
-                 area: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Theme prevalence by year, and the provenance of the numbers.
+                 area: str | None = None, upgrade: bool = True) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Theme prevalence by year, and the provenance of the numbers (``upgrade``: see ``open_database``; the web
+    pages pass False, never to wait for a run writing the database).
 
     Parameters
     ----------
@@ -88,7 +89,7 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         For an unknown theme, a filter value no review has, or when no passage (of the reviews kept) has
         been tagged with a theme yet.
     """
-    con = open_database(db_path)
+    con = open_database(db_path, upgrade=upgrade)
     try:
         theme_id = resolve_theme(con, theme) if theme else None
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
