@@ -791,7 +791,7 @@ def test_the_case_review_check_is_quoted_only_for_the_weights_it_measured(shippe
     card = (SHIPPED / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "## On the language of case reviews (a one-off check)" in card and "| assessment | 62 | 0.49 |" in card
     assert "on sentences from published case reviews" in real_text_note(shipped.version)
-    assert "On 62 sentences from published case reviews it did worse" in theme_check_note(shipped.version,
+    assert "On 62 sentences from published case reviews it found 32%" in theme_check_note(shipped.version,
                                                                                             "assessment")
     copy = tmp_path / "themes-v1"
     shutil.copytree(SHIPPED, copy)

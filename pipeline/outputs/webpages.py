@@ -614,7 +614,7 @@ def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str
                 "cite sources, define terms or count answers) are never tagged with themes; they are still "
                 "searched.")
     if footnote is None and _NOTE_MARK.match(text):
-        return ("Most likely not tagged on purpose: it opens with a note number, as a footnote does, and footnotes "
+        return ("It may not be tagged on purpose: it opens with a note number, as a footnote does, and footnotes "
                 "(which cite sources, define terms or count answers) are never tagged with themes; they are still "
                 "searched. If it is not a footnote, the theme model found no theme in it likely enough to tag.")
     return ("The theme model found no theme in it likely enough to tag (or found it to be about how the review was "
