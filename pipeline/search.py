@@ -721,8 +721,13 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
             unquoted = without_quotes(query) if not hits else ""
             if unquoted:
                 counts["without_quotes"] = searcher.count(unquoted, **filters)[0]
-            # words that name a theme find any passage using one of them: the theme itself may be what was meant
-            like = theme_like(query, theme_names(con))
+            # words that name a theme find any passage using one of them: the theme itself may be what was meant.
+            # With passages found, only when that is so: unquoted words, for a name of several words ("risk
+            # assessment" finds what it asks for, and is no misreading of the theme Assessment).
+            names = theme_names(con)
+            like = theme_like(query, names)
+            if like and hits and ('"' in straight_quotes(query or "") or len(_name_words(names.get(like, like))) < 2):
+                like = None
             if like and like != searcher._theme(filters.get("theme")):
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
         if parsed is None:
@@ -867,12 +872,21 @@ def theme_like(query: str | None, names: Mapping[str, str]) -> str | None:
     found = []
     for theme_id, name in names.items():
         for label in dict.fromkeys((name, theme_id)):
-            wanted = [word for word in re.split(r"[^a-z0-9']+", _fold(label)) if len(word) >= 4]
+            wanted = _name_words(label)
             matched = [next((t for t in typed if _starts_alike(t, word)), None) for word in wanted]
             if wanted and None not in matched and len(set(typed) - set(matched)) <= 1:
                 found.append(theme_id)
                 break
     return found[0] if len(found) == 1 else None
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of four letters or more of a theme's name (or id), those ``theme_like`` matches.
+
+    >>> _name_words("Voice of the child"), _name_words("Assessment")
+    (['voice', 'child'], ['assessment'])
+    """
+    return [word for word in re.split(r"[^a-z0-9']+", _fold(name)) if len(word) >= 4]
 
 
 def _starts_alike(typed: str, word: str) -> bool:

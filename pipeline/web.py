@@ -11,7 +11,12 @@ Pages of plain HTML from :mod:`pipeline.outputs.webpages` (and :mod:`pipeline.ou
 - ``/reviews``: every review, with whether it was read (and why not) and its commonest themes, and
   ``/review?id=REVIEW_ID``: one review's whole text as read, passage by passage, with pages, sections and themes;
 - ``/report`` with a form, and ``/report?area=...&year=...``: a partnership's annual summary, the page
-  ``casereview report`` writes (self-contained, ready to print).
+  ``casereview report`` writes (self-contained, ready to print);
+- ``/findings`` (and ``/findings.xlsx``): the findings the reviews number in their headings, as ``casereview
+  findings`` lists them; ``/trends`` (and ``/trends.xlsx``): the learning themes by year, as ``casereview
+  trends`` shows them;
+- ``/document?id=REVIEW_ID``: the copy of the review's document that the store beside the database keeps,
+  found by its checksum, for the browser's PDF viewer (``#page=N`` opens a page).
 
 Before it starts, ``casereview serve`` upgrades the database and rebuilds a stale search index once
 (:func:`pipeline.search.prepare_for_reading`); after that every request only reads: it opens the database
@@ -487,7 +492,8 @@ class Pages:
             return HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
         sha, source = row
-        path = blob_path(store_dir_for(resolve_db(self.db_path)), sha) if sha else None
+        checksum = bool(sha) and re.fullmatch(r"[0-9a-f]{64}", sha) is not None  # never a path of any other form
+        path = blob_path(store_dir_for(resolve_db(self.db_path)), sha) if checksum else None
         if path is None or not path.is_file():
             where = f" Open it from its source instead: {source}." if source else ""
             return HTTPStatus.NOT_FOUND, webpages.message_page(

@@ -835,6 +835,13 @@ def test_findings_and_recommendations_views_look_at_every_heading_a_passage_is_u
     out = tmp_path / "maw.csv"
     assert run(export_command, ["--theme", "multi_agency_working", "--out", str(out)], copy).exit_code == 0
     assert "Findings › Finding 1: Information was not shared › Why this matters" in out.read_text(encoding="utf-8-sig")
+    # "under a heading containing" looks at the headings above a passage too
+    under = run(search_command, ["referral", "--section", "finding 1"], copy)
+    assert under.exit_code == 0 and "Finding 1: Information was not shared › Why this matters" in under.output
+    sheet = tmp_path / "recs.csv"
+    assert run(export_command, ["--theme", "multi_agency_working", "--section", "information was not shared",
+                                "--out", str(sheet)], copy).exit_code == 0
+    assert "northmoor-2019-child-d-p1" in sheet.read_text(encoding="utf-8-sig")
     page = tmp_path / "r.html"
     assert run(report_command, ["--area", "Northmoor", "--year", "2019", "--out", str(page)], copy).exit_code == 0
     assert "section “Findings › Finding 1: Information was not shared › Why this matters”" in page.read_text()
@@ -869,10 +876,11 @@ def test_filters_match_whichever_quotes_were_typed():
     from pipeline.outputs.common import IN_SECTION_SQL, REVIEW_FILTERS, KnownValues
 
     con = duckdb.connect()
-    con.execute("CREATE TABLE reviews AS SELECT 'Learning area 1: Child Y''s voice' AS section, "
-                "'St Mary’s Safeguarding Partnership' AS area, 2020 AS year, 'England' AS nation, "
-                "'CSPR' AS review_type")
-    in_section = f"SELECT {IN_SECTION_SQL.format(alias='r')} FROM reviews r"
+    con.execute("CREATE TABLE reviews AS SELECT 'St Mary’s Safeguarding Partnership' AS area, 2020 AS year, "
+                "'England' AS nation, 'CSPR' AS review_type")
+    con.execute("CREATE TABLE passages AS SELECT 'p1' AS passage_id, 'Learning area 1: Child Y''s voice' AS section, "
+                "NULL::VARCHAR[] AS headings")
+    in_section = f"SELECT {IN_SECTION_SQL.format(alias='p')} FROM passages p"
     for typed in ("child y’s voice", "Child Y's voice", "CHILD Y‘S VOICE"):
         assert con.execute(in_section, {"section": typed}).fetchone()[0]
     assert not con.execute(in_section, {"section": "child x’s voice"}).fetchone()[0]

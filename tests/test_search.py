@@ -544,6 +544,12 @@ def test_words_that_name_a_theme_offer_the_theme_with_its_command(db: Path):
                                                  str(db)])
     assert "Looking for" not in themed.output  # the theme is already asked for
     assert search_with_forms(db, "school").like_theme is None
+    # words that found what they ask for are no misreading: a one-word theme's name ("risk assessment" finds
+    # passages about risk assessment), or a phrase in quotes
+    assessed = search_with_forms(db, "risk assessment")
+    assert assessed.hits and assessed.like_theme is None
+    quoted = search_with_forms(db, '"voice of the child"')  # a heading of one review says it as written
+    assert quoted.hits and quoted.like_theme is None
 
 
 @pytest.mark.parametrize("fast", [True, False])

@@ -549,10 +549,16 @@ def quotes_folded(expr: str) -> str:
 _SECTIONS = """
 SELECT section, count(*) AS passages FROM passages WHERE section IS NOT NULL
 GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
-_HAS_SECTION = f"SELECT count(*) > 0 FROM passages WHERE strpos({quotes_folded('section')}, {quotes_folded('$1')}) > 0"
-# Passages under a heading that contains the text (any case, either quotes): "recommendation" keeps
-# "7. Recommendations".
-IN_SECTION_SQL = f"strpos({quotes_folded('{alias}.section')}, {quotes_folded('$section')}) > 0"
+# A passage's headings, its own and those above it, as one text (one a line; its section where they were not
+# recorded).
+_HEADINGS_TEXT = "array_to_string(coalesce({alias}.headings, [{alias}.section]), chr(10))"
+_HAS_SECTION = (f"SELECT count(*) > 0 FROM passages h "
+                f"WHERE strpos({quotes_folded(_HEADINGS_TEXT.format(alias='h'))}, {quotes_folded('$1')}) > 0")
+# Passages under a heading that contains the text (any case, either quotes), their own or one above it:
+# "recommendation" keeps "7. Recommendations" and "For the local authority" under it. For any table or view
+# with a passage_id (``alias``).
+IN_SECTION_SQL = ("{alias}.passage_id IN (SELECT h.passage_id FROM passages h WHERE "
+                  f"strpos({quotes_folded(_HEADINGS_TEXT.format(alias='h'))}, {quotes_folded('$section')}) > 0)")
 
 
 def check_section(con: duckdb.DuckDBPyConnection, section: str | None) -> str | None:
@@ -723,8 +729,10 @@ TRAIL_MARK = " › "  # between a heading and the subheading under it
 TRAIL_HEADING_CHARS = 70  # a heading above the section is shortened to this many characters
 
 
-def headings_above(headings: list[str] | tuple[str, ...] | None, section: str | None) -> str:
-    """The headings a section is under, for people: outermost first, each shortened ("" when there are none).
+def headings_above(headings: list[str] | tuple[str, ...] | None, section: str | None,
+                   width: int | None = TRAIL_HEADING_CHARS) -> str:
+    """The headings a section is under, for people: outermost first, each shortened to ``width`` characters
+    (None: whole) ("" when there are none).
 
     >>> headings_above(["5. Findings", "Finding 1: Drift", "Why this matters"], "Why this matters")
     '5. Findings › Finding 1: Drift'
@@ -734,7 +742,7 @@ def headings_above(headings: list[str] | tuple[str, ...] | None, section: str | 
     above = list(headings or [])
     if above and above[-1] == section:
         above.pop()
-    return TRAIL_MARK.join(shorten(heading, TRAIL_HEADING_CHARS) for heading in above)
+    return TRAIL_MARK.join(shorten(heading, width) if width else heading for heading in above)
 
 
 def list_cell(value: Any) -> list[str] | None:
@@ -747,8 +755,10 @@ def list_cell(value: Any) -> list[str] | None:
     return list(value) if isinstance(value, list | tuple) or hasattr(value, "tolist") else None
 
 
-def section_trail(headings: list[str] | tuple[str, ...] | None, section: str | None) -> str:
-    """A passage's section after the headings it is under, for people ("" without a section).
+def section_trail(headings: list[str] | tuple[str, ...] | None, section: str | None,
+                  width: int | None = TRAIL_HEADING_CHARS) -> str:
+    """A passage's section after the headings it is under, for people ("" without a section); the headings
+    above are shortened to ``width`` characters (None: whole, as saved tables have them).
 
     >>> section_trail(["Finding 1: A voluntary arrangement intended to last weeks lasted seventeen months",
     ...                "Why this matters"], "Why this matters")
@@ -758,7 +768,7 @@ def section_trail(headings: list[str] | tuple[str, ...] | None, section: str | N
     """
     if not section:
         return ""
-    above = headings_above(headings, section)
+    above = headings_above(headings, section, width)
     return f"{above}{TRAIL_MARK}{section}" if above else section
 
 

@@ -110,7 +110,7 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
         "printed_pages": ["" if a is None else pages_label(a, b).removeprefix("p. ") for a, b in zip(
             _ints(raw["printed_start"]), _ints(raw["printed_end"]), strict=True)],
         # the section after the headings it is under ("Finding 1: … › Why this matters")
-        "section": [section_trail(list_cell(h), sec) or None
+        "section": [section_trail(list_cell(h), sec, None) or None
                     for h, sec in zip(raw["headings"], raw["section"], strict=True)],
         "quote": [_quote(e, t) for e, t in zip(raw["evidence"], raw["text"], strict=True)],
         "quote_is": [_quote_is(e, e_score, ocr, score) for e, e_score, ocr, score

@@ -176,7 +176,7 @@ def _table(drawn: pd.DataFrame, names: list[str]) -> pd.DataFrame:
         "year": drawn["year"].astype("Int64"),
         "pages": [pages_label(None if pd.isna(a) else int(a), None if pd.isna(b) else int(b)).removeprefix("p. ")
                   for a, b in zip(drawn["page_start"], drawn["page_end"], strict=True)],
-        "section": [section_trail(list_cell(h), sec) or None
+        "section": [section_trail(list_cell(h), sec, None) or None
                     for h, sec in zip(drawn["headings"], drawn["section"], strict=True)],
         "passage": drawn["text"],
     })

@@ -25,6 +25,7 @@ from pipeline.outputs.common import (
     provenance,
     provenance_lines,
     resolve_theme,
+    section_trail,
     theme_names,
     theme_note,
 )
@@ -66,7 +67,7 @@ def results_table(hits: list, names: dict[str, str], first: int = 1) -> pd.DataF
             "year": hit.year,
             "pages": pages_label(hit.page_start, hit.page_end).removeprefix("p. "),
             "printed_pages": printed,
-            "section": hit.section_trail or None,
+            "section": section_trail(hit.headings, hit.section, None) or None,
             "matched": hit.snippet_text,
             "passage": hit.text,
             "themes": "; ".join(f"{names.get(theme, theme)} {probability_text(probability)}"

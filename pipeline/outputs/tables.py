@@ -35,7 +35,8 @@ COLUMN_MEANINGS: dict[str, str] = {
                      "cite these in a briefing.",
     "printed_page": "The page number printed on that page, where the document prints one (empty otherwise).",
     "page": "The page of the PDF that the finding's first passage starts on.",
-    "section": "The heading the passage is under, after the headings above it (Finding 1: … › Why this matters).",
+    "section": "The heading the passage is under, after the headings above it, whole: Findings › Finding 1: The "
+               "plan drifted › Why this matters.",
     "quote": "The sentence of the passage that shows the theme best (its evidence), or the start of the passage.",
     "quote_is": "What the quote is: the evidence sentence, what it scores on its own when that is well below the "
                 "passage's probability, and whether its page was read by OCR (check such words against the PDF).",

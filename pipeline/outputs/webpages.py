@@ -299,15 +299,13 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         parts.append(f'<p class="note" role="status">Only the first {len(form.q)} characters of the words were '
                      f"searched: the search box holds up to {MAX_FIELD}, so the rest was left out. Search for the "
                      "words that matter most, or a phrase of them in double quotes.</p>")
-    results = False
-    if error:
-        pass
-    elif not form.asked and kept is not None:
+    results = False  # an error is said above the form, with nothing below it
+    if not error and not form.asked and kept is not None:
         parts.append(f'<section id="results" tabindex="-1">{_filters_alone(form, choices, kept)}</section>')
         results = True
-    elif not form.asked and choices.tagged:
+    elif not error and not form.asked and choices.tagged:
         parts.append(_browse_themes(form, choices, choices.tagged, "Browse by learning theme"))
-    elif form.asked:
+    elif not error and form.asked:
         found = _found(form, choices.themes, hits, also=also, missing_note=missing_note, download=download,
                        more=more, total=total, total_note=total_note, without_words=without_words,
                        without_quotes=without_quotes, like_theme=like_theme)
@@ -946,8 +944,9 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
     measures = {"reviews": "reviews (one tagged passage is enough)", "passages": "passages (how much of the text)"}
     form = (
         '<form class="search" method="get" action="/trends"><div class="row">'
-        f'<label>Count <select name="measure">{_options({m: measures[m] for m in MEASURES}, measure, "reviews")}'
-        "</select></label>"
+        '<label>Count <select name="measure">' + "".join(
+            f'<option value="{_e(m)}"{" selected" if m == measure else ""}>{_e(measures[m])}</option>'
+            for m in MEASURES) + "</select></label>"
         f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
         f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
         f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
@@ -969,8 +968,7 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
             + f" {_e(definition(dict(info), measure))}</p>"
             + _wide(f"<table><caption>Learning themes by year, counted by {_e(unit)}</caption><thead><tr>{head}"
                     f"</tr></thead><tbody>{body}</tbody></table>")
-            + "".join(f'<p class="note">{_e(note.removeprefix("Note: "))}</p>'
-                      for note in trend_notes(frame, measure, "counting passages"))
+            + "".join(f'<p class="note">{_e(note)}</p>' for note in trend_notes(frame, measure, "counting passages"))
             + f'<p><a href="{_e(download)}">Save the table (Excel, both counts)</a></p></section>')
         notes = tag_notes(list(info.get("theme_models") or []), None, {})
         if notes:
