@@ -377,7 +377,8 @@ class Pages:
         with a field (the list is then None)."""
         from pipeline.outputs.findings import stated_findings
 
-        fields = {name: _fields(query).get(name, "").strip()
+        given = _fields(query)
+        fields = {name: given.get(name, "").strip()
                   for name in ("containing", "year_from", "year_to", "nation", "area")}
         error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
         if error:
@@ -428,8 +429,8 @@ class Pages:
         field (the table is then None)."""
         from pipeline.outputs.trends import MEASURES, theme_trends
 
-        fields = {name: _fields(query).get(name, "").strip()
-                  for name in ("measure", "year_from", "year_to", "nation", "area")}
+        given = _fields(query)
+        fields = {name: given.get(name, "").strip() for name in ("measure", "year_from", "year_to", "nation", "area")}
         if fields["measure"] and fields["measure"] not in MEASURES:
             return fields, None, None, f"Count: '{fields['measure']}' is not a choice; count {' or '.join(MEASURES)}"
         error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
