@@ -221,8 +221,9 @@ def format_summary(summary: dict, db_path: Path) -> str:
 def extract(pdf: Path) -> None:
     """Print the passages of one PDF as JSON lines, in reading order (no database needed).
 
-    Each line is {"text", "page_start", "page_end", "printed_start", "printed_end", "section"}: pages as a PDF
-    viewer counts them, and the numbers printed on those pages where they can be trusted (else null).
+    Each line is {"text", "page_start", "page_end", "printed_start", "printed_end", "section", "headings"}: pages
+    as a PDF viewer counts them, the numbers printed on those pages where they can be trusted (else null), and
+    the headings the passage is under, outermost first, its section last.
 
     Example:  casereview extract corpus_manifest/demo/northmoor-2016-child-d.pdf
     """
@@ -241,7 +242,7 @@ def extract(pdf: Path) -> None:
     for passage in segment(readable_form(pdf.stem), document.blocks):
         record = {"text": passage.text, "page_start": passage.page_start, "page_end": passage.page_end,
                   "printed_start": printed.get(passage.page_start), "printed_end": printed.get(passage.page_end),
-                  "section": passage.section}
+                  "section": passage.section, "headings": list(passage.headings)}
         click.echo(json.dumps(record, ensure_ascii=False))
 
 

@@ -3478,3 +3478,8 @@ def test_passages_keep_every_heading_they_are_under() -> None:
     assert all(p.headings[-1] == p.section for p in passages if p.section)
     after = [p.headings for p in passages if p.section == "Recommendations"]
     assert after and all(headings == ("Recommendations",) for headings in after)
+    # `casereview extract` prints them
+    printed = CliRunner().invoke(main, ["extract", str(DEMO / "ashcombe-2020-child-l.pdf")])
+    records = [json.loads(line) for line in printed.stdout.splitlines()]
+    assert [r["headings"] for r in records if r["section"] == "Why this matters"][0] == [
+        "Finding 1: A voluntary arrangement intended to last weeks lasted seventeen months", "Why this matters"]
