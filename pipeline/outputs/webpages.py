@@ -92,6 +92,7 @@ mark { background: #ffe58a; padding: 0 .1em; }
 .passage { font-size: 1.05rem; background: white; border-left-color: var(--accent); }
 .context { color: var(--muted); font-size: .95rem; }
 .wide { overflow-x: auto; max-width: 100%; }
+td.num { white-space: nowrap; text-align: right; }
 table { border-collapse: collapse; margin: .4rem 0; font-size: .95rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align: left; vertical-align: top; }
 .read:target { background: #fff6d6; outline: 3px solid #b38600; outline-offset: 4px; }
