@@ -1812,7 +1812,8 @@ def test_extract_command_prints_json_lines() -> None:
     result = CliRunner().invoke(main, ["extract", str(DEMO / "thornley-2017-child-p.pdf")])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.output.splitlines()]
-    assert records and set(records[0]) == {"text", "page_start", "page_end", "printed_start", "printed_end", "section"}
+    assert records and set(records[0]) == {"text", "page_start", "page_end", "printed_start", "printed_end", "section",
+                                           "headings"}
     assert {r["printed_start"] for r in records} == {None}  # this review prints no page numbers
     pages = [r["page_start"] for r in records]
     assert pages == sorted(pages)
