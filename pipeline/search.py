@@ -50,7 +50,6 @@ from pipeline.outputs.common import (
     resolve_db,
     resolve_theme,
     reviews_list_hint,
-    section_trail,
     shorten,
     theme_names,
 )
@@ -485,15 +484,10 @@ class SearchHit:
 
     def render_section(self, before: str, after: str, escape=None) -> str:
         """The section heading with ``before``/``after`` around each word searched for ("" without one), after
-        the headings it is under (``section_trail``)."""
+        the headings it is under (``headings_above``)."""
         marked = _marked(self.section or "", self.section_highlights, before, after, escape)
         above = headings_above(self.headings, self.section)
         return (escape or str)(above + TRAIL_MARK) + marked if above and marked else marked
-
-    @property
-    def section_trail(self) -> str:
-        """The section after the headings it is under ("Finding 1: … › Why this matters"), as plain text."""
-        return section_trail(self.headings, self.section)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: every attribute plus ``snippet`` and ``snippet_html``."""

@@ -307,8 +307,6 @@ class Pages:
 
     def results(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The search's results as an Excel file (as ``casereview search --out FILE.xlsx`` writes it)."""
-        import tempfile
-
         from pipeline.outputs.search_table import save_results
 
         try:
@@ -323,12 +321,9 @@ class Pages:
             raise
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "results.xlsx"
-            save_results(self.db_path, result, out, searched={"query": form.q or None, **self._options(form)})
-            data = out.read_bytes()
-        name = _results_file_name(form, len(result.hits))
-        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": f'attachment; filename="{name}"'})
+        return _excel(lambda out: save_results(self.db_path, result, out,
+                                               searched={"query": form.q or None, **self._options(form)}),
+                      _results_file_name(form, len(result.hits)))
 
     def _search_page(self, form: webpages.SearchForm, hits=(), query: str = "", **shown) -> str:
         """The search page, with the form's choices and the notes on the hits read in one visit to the database."""
@@ -372,23 +367,36 @@ class Pages:
                 "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
         return HTTPStatus.OK, page
 
+    def _filters(self, query: str, *names: str) -> tuple[dict[str, str], dict[str, Any], str]:
+        """The fields ``names`` of a query string (tidied), the review filters among them as ``stated_findings``
+        and ``theme_trends`` take them, and what is wrong with a year ("" when nothing is)."""
+        given = _fields(query)
+        fields = {name: given.get(name, "").strip() for name in names}
+        error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
+        filters = {"year_from": int(fields["year_from"]) if fields["year_from"] and not error else None,
+                   "year_to": int(fields["year_to"]) if fields["year_to"] and not error else None,
+                   "nation": fields["nation"] or None, "area": fields["area"] or None}
+        return fields, filters, error
+
+    def _nations(self) -> list[str]:
+        """The nations the database's reviews are from, for a form's choice."""
+        con, _ = self._open()
+        try:
+            return KnownValues(con).distinct("nation")
+        finally:
+            con.close()
+
     def _findings(self, query: str) -> tuple[dict[str, str], list, dict | None, str]:
         """The findings form's fields, and the findings they keep with what the list covers, or what is wrong
         with a field (the list is then None)."""
         from pipeline.outputs.findings import stated_findings
 
-        given = _fields(query)
-        fields = {name: given.get(name, "").strip()
-                  for name in ("containing", "year_from", "year_to", "nation", "area")}
-        error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
+        fields, filters, error = self._filters(query, "containing", "year_from", "year_to", "nation", "area")
         if error:
             return fields, [], None, error
         try:
-            rows, about = stated_findings(
-                self.db_path, containing=fields["containing"] or None,
-                year_from=int(fields["year_from"]) if fields["year_from"] else None,
-                year_to=int(fields["year_to"]) if fields["year_to"] else None,
-                nation=fields["nation"] or None, area=fields["area"] or None, upgrade=False)
+            rows, about = stated_findings(self.db_path, containing=fields["containing"] or None, **filters,
+                                          upgrade=False)
         except DatabaseBusy:
             raise
         except CaseReviewError as exc:
@@ -398,49 +406,31 @@ class Pages:
     def findings(self, query: str) -> tuple[HTTPStatus, str]:
         """The findings the reviews state in their headings (``casereview findings``), with a form to narrow
         them; the bare page explains the list and shows the form only."""
-        asked = bool(query.strip())
-        fields, rows, about, error = (self._findings(query) if asked
-                                      else ({}, [], None, ""))
-        con, _ = self._open()
-        try:
-            nations = KnownValues(con).distinct("nation")
-        finally:
-            con.close()
+        fields, rows, about, error = self._findings(query) if query.strip() else ({}, [], None, "")
         return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
-                webpages.findings_page(fields, nations, rows, about, error))
+                webpages.findings_page(fields, self._nations(), rows, about, error))
 
     def findings_table(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The findings the form keeps as an Excel file (as ``casereview findings --out FILE.xlsx`` writes it)."""
-        import tempfile
-
         from pipeline.outputs.findings import write_findings_table
 
         fields, rows, about, error = self._findings(query)
         if error or about is None:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the findings", error)
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "findings.xlsx"
-            write_findings_table(rows, about, out)
-            data = out.read_bytes()
-        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="findings.xlsx"'})
+        return _excel(lambda out: write_findings_table(rows, about, out), "findings.xlsx")
 
     def _trends(self, query: str) -> tuple[dict[str, str], Any, dict | None, str]:
         """The trends form's fields, and the table they ask for with its provenance, or what is wrong with a
         field (the table is then None)."""
         from pipeline.outputs.trends import MEASURES, theme_trends
 
-        given = _fields(query)
-        fields = {name: given.get(name, "").strip() for name in ("measure", "year_from", "year_to", "nation", "area")}
+        fields, filters, error = self._filters(query, "measure", "year_from", "year_to", "nation", "area")
         if fields["measure"] and fields["measure"] not in MEASURES:
             return fields, None, None, f"Count: '{fields['measure']}' is not a choice; count {' or '.join(MEASURES)}"
-        error = year_error("From year", fields["year_from"]) or year_error("To year", fields["year_to"])
         if error:
             return fields, None, None, error
         try:
-            frame, info = theme_trends(
-                self.db_path, year_from=int(fields["year_from"]) if fields["year_from"] else None,
-                year_to=int(fields["year_to"]) if fields["year_to"] else None,
-                nation=fields["nation"] or None, area=fields["area"] or None, upgrade=False)
+            frame, info = theme_trends(self.db_path, **filters, upgrade=False)
         except DatabaseBusy:
             raise
         except CaseReviewError as exc:
@@ -450,28 +440,18 @@ class Pages:
     def trends(self, query: str) -> tuple[HTTPStatus, str]:
         """How common each learning theme is, year by year (``casereview trends``), with a form to narrow it."""
         fields, frame, info, error = self._trends(query)
-        con, _ = self._open()
-        try:
-            nations = KnownValues(con).distinct("nation")
-        finally:
-            con.close()
         return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
-                webpages.trends_page(fields, nations, frame, info, error))
+                webpages.trends_page(fields, self._nations(), frame, info, error))
 
     def trends_table(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The trends as an Excel file, both counts (as ``casereview trends --out FILE.xlsx`` writes it)."""
-        import tempfile
-
         from pipeline.outputs.trends import write_trends_table
 
         fields, frame, info, error = self._trends(query)
         if error or frame is None:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the table", error)
-        with tempfile.TemporaryDirectory() as folder:
-            out = Path(folder) / "trends.xlsx"
-            write_trends_table(frame, info, out, fields["measure"] or "reviews")
-            data = out.read_bytes()
-        return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": 'attachment; filename="trends.xlsx"'})
+        return _excel(lambda out: write_trends_table(frame, info, out, fields["measure"] or "reviews"),
+                      "trends.xlsx")
 
     def document(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The copy of a review's document that the store beside the database keeps (the one that was read), for
@@ -560,6 +540,18 @@ class Pages:
             like, note = [], str(exc)
         back = fields.get("back", "")  # the search the passage was found by (its query string)
         return HTTPStatus.OK, webpages.passage_page(view, names, like, note, notes, back=back)
+
+
+def _excel(write: Callable[[Path], object], name: str) -> Response:
+    """An Excel file for the browser to save as ``name``: ``write`` writes it to the path it is given (a
+    temporary file, as the commands' ``--out FILE.xlsx`` would)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "table.xlsx"
+        write(out)
+        data = out.read_bytes()
+    return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _as_form(message: str) -> str:
