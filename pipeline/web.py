@@ -568,6 +568,13 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        self._respond(body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802 (link checkers and some browsers ask for the headers alone)
+        self._respond(body=False)
+
+    def _respond(self, body: bool) -> None:
+        """Answer the request; ``body``: send the page itself too (GET), or only its headers (HEAD)."""
         try:
             if not self._addressed_here():
                 response = _html(HTTPStatus.BAD_REQUEST, webpages.message_page(
@@ -590,7 +597,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
-        self.wfile.write(response.body)
+        if body:
+            self.wfile.write(response.body)
 
     def _addressed_here(self) -> bool:
         """Whether the request names this server as 127.0.0.1 or localhost (a page on another site that has

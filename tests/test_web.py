@@ -281,6 +281,12 @@ def test_unknown_passages_and_pages_say_where_to_go(site: str, path: str, status
 def test_only_reading_is_answered(site: str):
     assert get(site + "/", method="POST")[0] == 501
     assert get(site + "/", method="DELETE")[0] == 501
+    # a link checker's HEAD gets the page's status and headers, with no page
+    status, body, headers = get(site + "/?q=school", method="HEAD")
+    full = get(site + "/?q=school")
+    assert (status, body) == (200, "") and headers["Content-Length"] == full[2]["Content-Length"]
+    assert headers["Content-Type"].startswith("text/html") and "Content-Security-Policy" in headers
+    assert get(site + "/passage?id=nonesuch", method="HEAD")[:2] == (404, "")
     assert get(site + "/?" + urlencode({"q": "school", "limit": "\u00b2"}))[0] == 200  # an odd number to show: 20
 
 
