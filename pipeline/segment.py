@@ -63,6 +63,15 @@ class _Piece:
 _NOTE_MARK = re.compile(r"\s*(?:\d{1,3}|[ivxl]{1,5}|[*\u2020\u2021\u00a7]+)[.)]?\s")
 
 
+def opens_as_note(text: str) -> bool:
+    """Whether ``text`` opens with a footnote's mark.
+
+    >>> opens_as_note("12 See the statutory guidance."), opens_as_note("The school shared its concerns.")
+    (True, False)
+    """
+    return bool(_NOTE_MARK.match(text))
+
+
 def full_text(blocks: list[Block]) -> str:
     """The review's text: its blocks joined by blank lines (passage offsets point into this)."""
     return BLOCK_SEPARATOR.join(block.text for block in blocks)

@@ -594,7 +594,7 @@ def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str
     ``pipeline.themes.sections``), and a review read without the theme model has none. ``footnote``:
     ``passages.footnote``; where it was not recorded (None: stored by an earlier version), a passage that opens as
     a footnote does is said to be likely one."""
-    from pipeline.segment import _NOTE_MARK, other_language  # as the pipeline tells footnotes and Welsh apart
+    from pipeline.segment import opens_as_note, other_language  # as the pipeline tells footnotes and Welsh apart
 
     under, passages, model, tags = con.execute(_SECTION_SHARE, [review_id, section]).fetchone()
     if method_section(section, under, passages):
@@ -612,7 +612,7 @@ def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str
         return ("Not tagged, on purpose: it is a footnote (small type at the foot of a page), and footnotes (which "
                 "cite sources, define terms or count answers) are never tagged with themes; they are still "
                 "searched.")
-    if footnote is None and _NOTE_MARK.match(text):
+    if footnote is None and opens_as_note(text):
         return ("It may not be tagged on purpose: it opens with a note number, as a footnote does, and footnotes "
                 "(which cite sources, define terms or count answers) are never tagged with themes; they are still "
                 "searched. If it is not a footnote, the theme model found no theme in it likely enough to tag.")
