@@ -111,7 +111,7 @@ def segment(review_id: str, blocks: list[Block], nlp: Language | None = None) ->
                     char_start=piece.start + chunk_start,
                     char_end=piece.start + chunk_end,
                     sentences=tuple(sentences),
-                    footnote=piece.kind == "footnote" and bool(_NOTE_MARK.match(piece.text)),
+                    footnote=piece.kind == "footnote" and opens_as_note(piece.text),
                     other_language=other_language(piece.text),
                     headings=piece.headings,
                 )
@@ -168,6 +168,49 @@ def _passage_id(review_id: str, text: str, occurrence: int) -> str:
     return digest[:20]
 
 
+# A heading's section number: "5", "5.", "5.1", "5.1.2)", "Section 5.1" (a year, "2019 to 2021", is not one)
+_HEADING_NUMBER = re.compile(r"(?:(?:section|part|chapter)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})(?:[.):]|\s*[-–—])?\s+\S",
+                             re.IGNORECASE)
+
+
+def heading_number(text: str) -> tuple[int, ...] | None:
+    """The section number a heading opens with, as a tuple (None: it has none).
+
+    >>> heading_number("5.1 Assessment"), heading_number("Section 3: Findings"), heading_number("12) Plans")
+    ((5, 1), (3,), (12,))
+    >>> heading_number("2019 to 2021"), heading_number("Finding 1: Drift"), heading_number("5.1")
+    (None, None, None)
+    """
+    match = _HEADING_NUMBER.match(text.strip())
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
+
+
+@dataclass(frozen=True)
+class _Above:
+    """A heading the text that follows is under: its level by type (1 largest) and its section number."""
+    level: int
+    text: str
+    number: tuple[int, ...] | None
+
+
+def _push_heading(above: list[_Above], heading: _Above) -> None:
+    """Put ``heading`` on the stack of headings ``above`` the text, taking off those it ends.
+
+    By type, a heading ends those of its own size and smaller. A numbered heading goes by its number among
+    numbered headings instead: it is under the heading whose number starts its own ("5" for "5.1") and ends the
+    other numbered ones ("5.1" and "5" for "6"), whatever their type; headings without numbers still go by type.
+    """
+    number = heading.number
+    if number is not None and len(number) > 1 and any(h.number == number[:-1] for h in above):
+        while above[-1].number != number[:-1]:
+            above.pop()
+    else:
+        while above and (above[-1].level >= heading.level if number is None or above[-1].number is None
+                         else above[-1].number != number[:len(above[-1].number)] or above[-1].number == number):
+            above.pop()
+    above.append(heading)
+
+
 def _pieces(blocks: list[Block]) -> list[_Piece]:
     """The blocks that become passages, each with its section.
 
@@ -196,11 +239,20 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
     ...           Block("paragraph", "No plan.", 4, 4)]
     >>> [(p.section, p.headings) for p in _pieces(blocks)]
     [('Why this matters', ('Finding 1: Drift', 'Why this matters')), ('Finding 2: Plans', ('Finding 2: Plans',))]
+
+    Numbered headings nest by their numbers as well, as reviews that set every heading in one type still show:
+    "5.1" is under "5", and "6" ends both.
+
+    >>> blocks = [Block("heading", "5. Learning", 5, 5, 1), Block("heading", "5.1 Drift", 5, 5, 1),
+    ...           Block("paragraph", "Delay harms.", 5, 5), Block("heading", "6. Recommendations", 6, 6, 1),
+    ...           Block("paragraph", "Plan.", 6, 6)]
+    >>> [p.headings for p in _pieces(blocks)]
+    [('5. Learning', '5.1 Drift'), ('6. Recommendations',)]
     """
     panels = {b.box for b in blocks if b.box is not None and b.kind != "heading"}
     pieces = []
     section: str | None = None
-    above: list[tuple[int, str]] = []  # (level, heading) of the headings the text is under, outermost first
+    above: list[_Above] = []  # the headings the text is under, outermost first
     box: tuple[int, int] | None = None
     box_section: str | None = None
     offset = 0
@@ -211,10 +263,7 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
         if block.kind == "heading":
             if box is None:
                 section = block.text
-                level = block.level or 1
-                while above and above[-1][0] >= level:
-                    above.pop()
-                above.append((level, block.text))
+                _push_heading(above, _Above(block.level or 1, block.text, heading_number(block.text)))
             else:
                 box_section = block.text
         elif block.kind == "contents":
@@ -225,7 +274,7 @@ def _pieces(blocks: list[Block]) -> list[_Piece]:
             if pieces and pieces[-1].box == box and CONTENTS_TITLE.match(pieces[-1].text.strip(" :")):
                 pieces.pop()
         elif block.text.strip():
-            headings = tuple(text for _, text in above) + ((box_section,) if box_section else ())
+            headings = tuple(heading.text for heading in above) + ((box_section,) if box_section else ())
             pieces.append(_Piece(block.text, offset, block.page_start, block.page_end, box_section or section,
                                  block.kind, box, block.page_breaks, headings))
         offset += len(block.text) + len(BLOCK_SEPARATOR)

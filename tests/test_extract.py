@@ -695,6 +695,36 @@ def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Pat
     assert sections == {"Finding 1", "Legal status"}
 
 
+def test_numbered_headings_set_in_one_type_nest_by_their_numbers(tmp_path: Path) -> None:
+    # Many reviews are typed in a word processor with every heading in the same bold type: "6.1" is still
+    # under "6. Recommendations", so the recommendations view and --section keep what is under it, and "7"
+    # ends both. A heading that only starts with a year has no section number: it goes by its type, as before.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "numbered.pdf"
+    pdf = canvas.Canvas(str(path))
+    parts = [("5. Learning from the review", "The review found that the plan for the baby was never written down."),
+             ("5.1 Assessment of the father", "No one asked who else lived at the flat or what he was like."),
+             ("5.2 Hospital discharge", "The ward sent the discharge letter to the wrong health visiting team."),
+             ("6. Recommendations", "The partnership should act on the following within six months."),
+             ("6.1 For the local authority", "Assessments should always ask which adults live in the home."),
+             ("7. Conclusion", "The baby's death could not have been predicted, but it offers lessons."),
+             ("2019 to 2021", "The family moved three times in those two years and lost its support.")]
+    y = 780
+    for heading, line in parts:
+        pdf.setFont("Helvetica-Bold", 11)
+        pdf.drawString(60, y, heading)
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(60, y - 18, line)
+        y -= 52
+    pdf.save()
+    passages = segment("numbered", extract_pdf(path).blocks)
+    assert [p.headings for p in passages] == [
+        ("5. Learning from the review",), ("5. Learning from the review", "5.1 Assessment of the father"),
+        ("5. Learning from the review", "5.2 Hospital discharge"), ("6. Recommendations",),
+        ("6. Recommendations", "6.1 For the local authority"), ("7. Conclusion",), ("2019 to 2021",)]
+
+
 def test_dated_and_numbered_headings_are_kept_but_long_bold_notices_are_not() -> None:
     headings = [b.text for b in extract_pdf(DEMO / "northmoor-2021-child-m.pdf").blocks if b.kind == "heading"]
     assert any(h.startswith("Episode 1:") and "2019" in h for h in headings)
