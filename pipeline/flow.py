@@ -240,9 +240,19 @@ def make_tagger(model_dir: Path | None, store: Store):
     from pipeline.themes.model import ThemeModel
     from pipeline.themes.sections import untagged_passages
 
-    model = ThemeModel.load(model_dir)
+    version = ThemeModel.check(model_dir)  # a broken model folder stops the run before any review is read
+    loaded: list[ThemeModel] = []
+    lock = threading.Lock()
+
+    def load() -> ThemeModel:
+        # built by the first review that has passages to tag: a run with nothing new saves the 2-3 s it takes
+        with lock:
+            if not loaded:
+                loaded.append(ThemeModel.load(model_dir))
+        return loaded[0]
 
     def tag(passages):
+        model = load()
         ids = [p.passage_id for p in passages]
         cached = store.cached_embeddings(ids, model.encoder_name)
         tags, embeddings = model.tag_passages(passages, embeddings=cached or None, drop_review_process=True)
@@ -251,7 +261,7 @@ def make_tagger(model_dir: Path | None, store: Store):
         new = {pid: vec for pid, vec in embeddings.items() if pid not in cached}
         return tags, new, model.encoder_name
 
-    tag.model_version = model.version  # recorded per document: a run with another model re-tags it
+    tag.model_version = version  # recorded per document: a run with another model re-tags it
     return tag
 
 

@@ -106,12 +106,23 @@ def guard_temporary_server() -> list[int]:
     return watched
 
 
+def server_configured() -> bool:
+    """Whether Prefect is told to use a server of its own (``PREFECT_API_URL``, or a profile that sets it), so
+    that a run starts no temporary one."""
+    try:
+        from prefect.settings import get_current_settings
+
+        return bool(get_current_settings().api.url)
+    except Exception:  # noqa: BLE001 - a Prefect whose settings are read otherwise: assume none, as before
+        return False
+
+
 def detach_temporary_server() -> bool:
     """Have Prefect start its temporary server (``SubprocessASGIServer``) in a session of its own, away from the
     terminal's Ctrl+C; True when that is arranged. Off POSIX systems, or with a Prefect whose server is started
     otherwise, nothing changes."""
-    if os.name != "posix":
-        return False
+    if os.name != "posix" or server_configured():
+        return False  # with a server configured, none is started (and its module, 3 s to import, is not needed)
     try:
         from prefect.server.api import server as module
     except ImportError:

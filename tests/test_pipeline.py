@@ -881,6 +881,17 @@ def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(t
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the server through /proc (Linux)")
 @pytest.mark.skipif(not ocr_available(), reason="needs a scan being read by OCR when the stop comes")
+def test_prefects_server_module_is_only_loaded_when_a_run_starts_a_temporary_server() -> None:
+    # It takes seconds to import; a run told to use a server of its own starts none, so skips it.
+    program = ("import sys; from pipeline.server_guard import detach_temporary_server as d; "
+               "print(d(), 'prefect.server.api.server' in sys.modules)")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    for url, expected in ((None, "True True"), ("http://127.0.0.1:9/api", "False False")):
+        result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True,
+                                env={**env, **({"PREFECT_API_URL": url} if url else {})}, timeout=120)
+        assert result.stdout.strip() == expected, result.stderr
+
+
 def test_ctrl_c_stops_a_run_tidily_and_blames_no_document(tmp_path: Path) -> None:
     """Ctrl+C in a terminal reaches every process of the run's group: the run, Prefect's temporary server and
     the process reading a document. The run must still stop its own way (its message, status 130, no

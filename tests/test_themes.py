@@ -349,6 +349,31 @@ def test_changed_weights_are_refused(tmp_path):
         ThemeModel.load(tmp_path)
 
 
+def test_a_runs_tagger_checks_the_model_at_once_and_builds_it_when_it_first_tags(tmp_path, monkeypatch):
+    # A run with nothing new to tag is spared building the classifier; a broken model folder still stops the
+    # run before any review is read, and tags carry the version loading the model gives.
+    from pipeline.flow import make_tagger
+    from pipeline.segment import segment
+    from pipeline.store import Store
+
+    built = []
+    real_load = ThemeModel.load
+    monkeypatch.setattr(ThemeModel, "load", classmethod(lambda cls, folder: built.append(folder) or
+                                                         real_load(folder)))
+    store = Store(tmp_path / "db.duckdb")
+    tag = make_tagger(SHIPPED, store)
+    assert built == [] and tag.model_version == real_load(SHIPPED).version
+    passages = segment("r", [Block("paragraph", VOICE_TEXT, 1, 1)])
+    tags, _, _ = tag(passages)
+    tag(passages)
+    assert built == [SHIPPED] and "voice_of_child" in {t.theme for t in tags}
+    broken = tmp_path / "model"
+    shutil.copytree(SHIPPED, broken)
+    (broken / "thresholds.json").write_text(json.dumps({t: 0.5 for t in real_load(SHIPPED).themes}))
+    with pytest.raises(ThemeError, match="changed after training"):
+        make_tagger(broken, store)
+
+
 def test_changed_text_settings_are_refused_as_they_would_change_tags_under_the_same_version(tmp_path):
     # The version names the weights only: tags made with other text settings would carry the same version, and
     # a run would take every review tagged before as unchanged.

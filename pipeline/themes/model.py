@@ -94,36 +94,25 @@ class ThemeModel:
             If a file is missing or unreadable, or the weights changed after training (hash mismatch).
         """
         folder = Path(folder)
-        for name in (CONFIG, WEIGHTS, THRESHOLDS):
-            if not (folder / name).is_file():
-                raise ThemeError(f"{folder}: not a theme model folder ({name} is missing); "
-                                 "train one with `casereview train`")
-        try:
-            config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
-            thresholds = json.loads((folder / THRESHOLDS).read_text(encoding="utf-8"))
-            arrays = read_arrays(folder / WEIGHTS)
-        except (OSError, ValueError) as exc:
-            raise ThemeError(f"{folder}: cannot read the model files ({exc})") from None
-        missing = [t for t in config.get("themes", []) if t not in thresholds]
-        if missing:
-            raise ThemeError(f"{folder / THRESHOLDS}: no threshold for {', '.join(missing)}")
-        digest = weights_hash(folder)
-        if config.get("weights_sha256") and config["weights_sha256"] != digest:
-            raise ThemeError(f"{folder}: weights.npz or thresholds.json changed after training (hash mismatch); "
-                             "retrain with `casereview train`")
-        if config.get("settings_sha256") and config["settings_sha256"] != settings_hash(config):
-            changed = ", ".join(SCORING_KEYS[:-1]) + " or " + SCORING_KEYS[-1]
-            raise ThemeError(f"{folder / CONFIG}: its {changed} changed after training (hash mismatch), so the "
-                             "model's version would no longer say how its tags were made; put them back as they "
-                             "were, or retrain with `casereview train`")
+        config, thresholds, arrays, version = _read_checked(folder)
         from pipeline.themes.process import ReviewProcessDetector
 
         classifier = classifier_from_arrays(config["approach"], arrays, config.get("settings", {}))
-        model = cls(folder, config, classifier, {t: float(thresholds[t]) for t in config["themes"]},
-                    f"{config['name']}@{digest[:10]}")
+        model = cls(folder, config, classifier, {t: float(thresholds[t]) for t in config["themes"]}, version)
         if hasattr(classifier, "passage_features"):
             model.process_detector = ReviewProcessDetector.from_arrays(arrays)
         return model
+
+    @staticmethod
+    def check(folder: Path) -> str:
+        """The version of the model in ``folder`` (as ``load(folder).version``), after the checks ``load``
+        makes, without building its classifier (a second or more): a run that may have nothing to tag knows
+        which tags are current, and a broken folder is reported before any review is read.
+
+        >>> ThemeModel.check(Path("models/themes-v1")) == ThemeModel.load(Path("models/themes-v1")).version
+        True
+        """
+        return _read_checked(Path(folder))[3]
 
     def about_the_review(self, texts: Sequence[str]) -> np.ndarray:
         """For each text, whether it is about the review itself (how it came about and was done) by the
@@ -295,3 +284,30 @@ class ThemeModel:
         chosen = [k for rank, k in enumerate(ranked) if rank == 0 or column[k] >= self._threshold_row[theme]]
         return tuple(Evidence(sentence_seq=passage.sentences[k].seq, text=passage.sentences[k].text,
                               score=round(float(column[k]), 4)) for k in chosen)
+
+
+def _read_checked(folder: Path) -> tuple[dict, dict, dict, str]:
+    """A model folder's config, thresholds, weight arrays and version, checked as ``ThemeModel.load`` says."""
+    for name in (CONFIG, WEIGHTS, THRESHOLDS):
+        if not (folder / name).is_file():
+            raise ThemeError(f"{folder}: not a theme model folder ({name} is missing); "
+                             "train one with `casereview train`")
+    try:
+        config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+        thresholds = json.loads((folder / THRESHOLDS).read_text(encoding="utf-8"))
+        arrays = read_arrays(folder / WEIGHTS)
+    except (OSError, ValueError) as exc:
+        raise ThemeError(f"{folder}: cannot read the model files ({exc})") from None
+    missing = [t for t in config.get("themes", []) if t not in thresholds]
+    if missing:
+        raise ThemeError(f"{folder / THRESHOLDS}: no threshold for {', '.join(missing)}")
+    digest = weights_hash(folder)
+    if config.get("weights_sha256") and config["weights_sha256"] != digest:
+        raise ThemeError(f"{folder}: weights.npz or thresholds.json changed after training (hash mismatch); "
+                         "retrain with `casereview train`")
+    if config.get("settings_sha256") and config["settings_sha256"] != settings_hash(config):
+        changed = ", ".join(SCORING_KEYS[:-1]) + " or " + SCORING_KEYS[-1]
+        raise ThemeError(f"{folder / CONFIG}: its {changed} changed after training (hash mismatch), so the "
+                         "model's version would no longer say how its tags were made; put them back as they "
+                         "were, or retrain with `casereview train`")
+    return config, thresholds, arrays, f"{config['name']}@{digest[:10]}"
