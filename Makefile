@@ -20,8 +20,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/casereview run --manifest corpus_manifest/demo.csv
 
+# the tests run on up to 4 cores at once (pytest-xdist; one per core here): each test file's shared fixtures
+# (a demo run, a Prefect server) are made once per worker that needs them. `pytest -n 0` runs them one by one.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --numprocesses auto --maxprocesses 4 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests benchmarks scripts
