@@ -813,6 +813,25 @@ def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_pa
     assert rows(copy, "SELECT finding FROM v_review_findings") == ([(heading,)] if listed else [])
 
 
+@pytest.mark.parametrize(("chapter", "heading", "listed"), [
+    # a Welsh child practice review states its findings as the subheadings of this chapter
+    ("5. Practice and organisational learning", "5.1 The mother's illness was not understood", True),
+    ("Findings", "Assessment of the risk from the father", True),
+    ("6. Analysis and findings", "Drift in planning", True), ("Key themes and learning", "Neglect was missed", True),
+    ("Lessons learned", "Schools were not told", True), ("Areas for development", "Supervision", True),
+    ("Findings", "Introduction to the findings", False), ("Findings", "Good practice", False),
+    ("4. Learning", "4.3 Conclusions", False), ("Learning and recommendations", "Schools", False),
+    ("Learning event", "Who came", False), ("Chronology", "Assessment of the risk", False),
+])
+def test_findings_view_takes_the_headings_under_a_chapter_of_findings(db: Path, tmp_path: Path, chapter: str,
+                                                                       heading: str, listed: bool):
+    copy = altered_copy(db, tmp_path / "chapter.duckdb", """
+        UPDATE passages SET section = $2, headings = [$1, $2] WHERE passage_id = 'northmoor-2019-child-d-p1';
+        UPDATE passages SET section = $1, headings = [$1] WHERE passage_id = 'northmoor-2019-child-d-p2'
+        """.replace("$1", "'" + chapter.replace("'", "''") + "'").replace("$2", "'" + heading.replace("'", "''") + "'"))
+    assert rows(copy, "SELECT finding FROM v_review_findings") == ([(heading,)] if listed else [])
+
+
 def test_findings_and_recommendations_views_look_at_every_heading_a_passage_is_under(db: Path, tmp_path: Path):
     # A review that sets subheadings under each finding ("Finding 1: ..." > "Why this matters") states the finding
     # in a heading above the passages' own section: it is listed, on the page of its first passage. So are the
@@ -854,7 +873,7 @@ def test_report_names_the_reviews_without_numbered_findings(db: Path, tmp_path: 
     assert run(report_command, ["--area", "Northmoor", "--year", "2018-2021", "--out", str(out)], copy).exit_code == 0
     findings = " ".join(" ".join(parse(out)[0].text).split()).split("Findings", 1)[1].split("Recommendations", 1)[0]
     assert "Information was not shared" in findings
-    assert "No numbered finding headings were found in: Family K: a child safeguarding practice review." in findings
+    assert "No finding headings were found in: Family K: a child safeguarding practice review." in findings
 
 
 # --------------------------------------------------------------------------- the commands

@@ -260,7 +260,10 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     assert wrong.exit_code == 2 and "ending in .csv, .xlsx or .md" in wrong.output and not (tmp / "f.pdf").exists()
     welsh = runner.invoke(main, ["findings", "--nation", "Wales", "--json", "--db", str(db)])
     records = [json.loads(line) for line in welsh.stdout.splitlines()]
-    assert {r["nation"] for r in records} == {"Wales"} and len(records) == 5
+    assert {r["nation"] for r in records} == {"Wales"} and len(records) == 8
+    # a Welsh child practice review states its findings as the subheadings of "Practice and organisational
+    # learning", numbered by section only
+    assert [r["finding"][:4] for r in records if r["review_id"] == "cwm-llwyd-2017-child-e"] == ["5.1 ", "5.2 ", "5.3 "]
     none = runner.invoke(main, ["findings", "--containing", "zebra crossing", "--db", str(db)])
     assert none.exit_code == 0 and "No finding heading matches" in none.output
 

@@ -561,10 +561,11 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
                      db_path: Path | None) -> None:
     """List the findings the reviews state in their own headings, review by review, with pages.
 
-    Most reviews number their findings in headings ("Finding 2: Information held by one agency did not
-    reach the others", "Learning point 1: ..."). This lists them across the reviews kept by the filters,
-    the review's own words with the page each starts on: a table for a thematic briefing. Findings a
-    review states only in running text are not listed.
+    Most reviews state their findings in headings: numbered ("Finding 2: Information held by one agency
+    did not reach the others", "Learning point 1: ...") or set under a chapter of findings ("Practice and
+    organisational learning" > "5.1 The impact of ... was not fully understood"). This lists them across
+    the reviews kept by the filters, the review's own words with the page each starts on: a table for a
+    thematic briefing. Findings a review states only in running text are not listed.
 
     \b
     Examples:

@@ -1,7 +1,8 @@
 """The findings reviews state in their own headings, across reviews: a table for thematic briefings.
 
-Most reviews number their findings in headings ("Finding 2: Information held by one agency did not reach the
-others", "Learning point 1 - ..."). The ``v_review_findings`` view (migration 009) lists them; this module
+Most reviews state their findings in headings: numbered ("Finding 2: Information held by one agency did not reach
+the others", "Learning point 1 - ..."), or set under a chapter of findings ("Practice and organisational learning"
+> "5.1 ..."). The ``v_review_findings`` view (migrations 009, 011, 013 and 014) lists them; this module
 filters them like the other outputs (years, nation, review type, area, words in the finding) for
 ``casereview findings``, adds the printed page numbers, and writes them for people, or as CSV, Excel or
 Markdown with their provenance (:mod:`pipeline.outputs.tables`).
@@ -47,8 +48,9 @@ WHERE d.status = 'ok' AND {REVIEW_FILTERS}"""
 def stated_findings(db_path: Path | str | None, *, containing: str | None = None, year_from: int | None = None,
                     year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
                     area: str | None = None, upgrade: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The numbered findings of the reviews kept by the filters, in year, area and review order (``upgrade``:
-    see ``open_database``; the web pages pass False, never to wait for a run writing the database).
+    """The findings the reviews kept by the filters state in their headings (numbered, or under a chapter of
+    findings), in year, area and review order (``upgrade``: see ``open_database``; the web pages pass False,
+    never to wait for a run writing the database).
 
     Returns
     -------
@@ -103,8 +105,9 @@ def summary_line(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
             f"{about['reviews_read']} reviews read{scope}.")
 
 
-ONLY_HEADINGS = ("Only findings a review numbers in its headings (\"Finding 2: ...\", \"Learning point 1: ...\") "
-                  "are listed; read the review for the rest.")
+ONLY_HEADINGS = ("Only findings a review states in its headings are listed: numbered (\"Finding 2: ...\", "
+                  "\"Learning point 1: ...\"), or set under a chapter of findings (\"Practice and organisational "
+                  "learning\"); read the review for the rest.")
 
 
 def findings_markdown(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:

@@ -825,10 +825,11 @@ def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, An
         '<section id="findings">'
         "<h2>Findings</h2>"
         '<p class="muted">The findings the reviews state in their own headings ("Finding 1: …", "Learning point '
-        '2: …"), in each review\'s order, with the page each starts on. A review that does not number its '
-        "findings in its headings is not listed here; its themes and recommendations are above and below.</p>"
-        + ("".join(articles) or _when_none("None of these reviews states numbered findings in its headings.", reviews))
-        + (f"<p class=\"muted\">No numbered finding headings were found in: {_e('; '.join(without))}.</p>"
+        '2: …", or the subheadings of a chapter of findings such as "Practice and organisational learning"), in '
+        "each review's order, with the page each starts on. A review that does not state its findings in its "
+        "headings is not listed here; its themes and recommendations are above and below.</p>"
+        + ("".join(articles) or _when_none("None of these reviews states its findings in its headings.", reviews))
+        + (f"<p class=\"muted\">No finding headings were found in: {_e('; '.join(without))}.</p>"
            if without and by_review else "")
         + "</section>"
     )
@@ -917,7 +918,8 @@ def _limits_section(data: dict[str, Any]) -> str:
         "Shares compare few reviews: with one or two reviews in a year, one review changes a share by 50 "
         "percentage points or more.",
         "Quotes are the model's evidence sentences; read them in context in the review before quoting them.",
-        "Findings and recommendations are found by their headings (numbered finding headings; headings with the "
+        "Findings and recommendations are found by their headings (headings that number a finding or stand under "
+        "a chapter of findings; headings with the "
         "word \u201crecommendation\u201d): a review that states them only in running text, or in a separate action "
         "plan, shows none, and text set under such a heading by mistake is shown with them.",
     ]

@@ -877,7 +877,7 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
 
 def findings_page(fields: Mapping[str, str], nations: Sequence[str], rows: Sequence[Mapping[str, Any]] = (),
                   about: Mapping[str, Any] | None = None, error: str = "") -> str:
-    """The findings the reviews state in their numbered headings ("Finding 2: ...", as ``casereview findings``
+    """The findings the reviews state in their headings ("Finding 2: ...", as ``casereview findings``
     lists them), review by review, each linked to its first passage and page; ``fields``: the form as filled in
     (containing, year_from, year_to, nation, area); ``about``: what the list covers (None: nothing listed, as
     after an ``error``, which is said above the form)."""
@@ -921,9 +921,10 @@ def findings_page(fields: Mapping[str, str], nations: Sequence[str], rows: Seque
             parts.append(f"<ul>{''.join(items)}</ul>")
         parts.append("</section>")
     else:
-        parts.append('<p class="muted">Most reviews number their findings in headings ("Finding 2: Information held '
-                     'by one agency did not reach the others", "Learning point 1: ..."). This lists them across the '
-                     "reviews, in each review's own words, with the page each starts on: a table for a thematic "
+        parts.append('<p class="muted">Most reviews state their findings in headings, numbered ("Finding 2: '
+                     'Information held by one agency did not reach the others", "Learning point 1: ...") or set '
+                     'under a chapter of findings ("Practice and organisational learning"). This lists them across '
+                     "the reviews, in each review's own words, with the page each starts on: a table for a thematic "
                      "briefing. Leave every field empty to list them all. The same list as "
                      "<code>casereview findings</code>.</p>")
     return _page("Findings the reviews state", "".join(parts), error=bool(error), results=about is not None)
