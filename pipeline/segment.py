@@ -168,9 +168,13 @@ def _passage_id(review_id: str, text: str, occurrence: int) -> str:
     return digest[:20]
 
 
-# A heading's section number: "5", "5.", "5.1", "5.1.2)", "Section 5.1" (a year, "2019 to 2021", is not one)
-_HEADING_NUMBER = re.compile(r"(?:(?:section|part|chapter)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})(?:[.):]|\s*[-–—])?\s+\S",
-                             re.IGNORECASE)
+# A heading's section number: "5", "5.", "5.1", "5.1.2)", "Section 5.1". A year ("2019 to 2021"), a date ("3 March
+# 2020", a chronology's heading) and a span of time ("24 hours before") are not one.
+_HEADING_NUMBER = re.compile(
+    r"(?:(?:section|part|chapter)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3})(?:[.):]|\s*[-–—])?\s+"
+    r"(?!(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr"
+    r"|jun|jul|aug|sept?|oct|nov|dec|hours?|days?|weeks?|months?|years?)\b)\S",
+    re.IGNORECASE)
 
 
 def heading_number(text: str) -> tuple[int, ...] | None:
@@ -180,6 +184,10 @@ def heading_number(text: str) -> tuple[int, ...] | None:
     ((5, 1), (3,), (12,))
     >>> heading_number("2019 to 2021"), heading_number("Finding 1: Drift"), heading_number("5.1")
     (None, None, None)
+    >>> heading_number("3 March 2020: the first visit"), heading_number("24 hours before the admission")
+    (None, None)
+    >>> heading_number("5. Decisions about Marcus"), heading_number("7 Sept 2021")
+    ((5,), None)
     """
     match = _HEADING_NUMBER.match(text.strip())
     return tuple(int(part) for part in match.group(1).split(".")) if match else None
@@ -196,16 +204,34 @@ class _Above:
 def _push_heading(above: list[_Above], heading: _Above) -> None:
     """Put ``heading`` on the stack of headings ``above`` the text, taking off those it ends.
 
-    By type, a heading ends those of its own size and smaller. A numbered heading goes by its number among
-    numbered headings instead: it is under the heading whose number starts its own ("5" for "5.1") and ends the
-    other numbered ones ("5.1" and "5" for "6"), whatever their type; headings without numbers still go by type.
+    By type, a heading ends those of its own size and smaller. Numbers say more: a numbered heading is under the
+    heading whose number starts its own ("5" for "5.1"), whatever their type, and between numbered headings of
+    one type, it ends those whose number does not start its own ("5.1" and "5" for "6"). A heading numbered
+    afresh in smaller type ("1. The Board" below "8. Recommendations") stays under the larger one.
+
+    >>> def chain(*headings):
+    ...     above = []
+    ...     for level, text in headings:
+    ...         _push_heading(above, _Above(level, text, heading_number(text)))
+    ...     return [h.text for h in above]
+    >>> chain((1, "5. Learning"), (1, "5.1 Drift"), (1, "5.2 Plans"))
+    ['5. Learning', '5.2 Plans']
+    >>> chain((1, "5. Learning"), (1, "5.1 Drift"), (1, "6. Recommendations"))
+    ['6. Recommendations']
+    >>> chain((1, "8. Recommendations"), (2, "1. For the Board"), (2, "2. For schools"))
+    ['8. Recommendations', '2. For schools']
+    >>> chain((1, "4. Chronology"), (2, "3 March 2020"), (2, "12 May 2020"))
+    ['4. Chronology', '12 May 2020']
+    >>> chain((1, "5. Learning"), (2, "Why it matters"), (1, "5.1 Drift"))
+    ['5. Learning', '5.1 Drift']
     """
     number = heading.number
     if number is not None and len(number) > 1 and any(h.number == number[:-1] for h in above):
         while above[-1].number != number[:-1]:
             above.pop()
     else:
-        while above and (above[-1].level >= heading.level if number is None or above[-1].number is None
+        while above and (above[-1].level >= heading.level
+                         if number is None or above[-1].number is None or above[-1].level != heading.level
                          else above[-1].number != number[:len(above[-1].number)] or above[-1].number == number):
             above.pop()
     above.append(heading)
