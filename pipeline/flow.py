@@ -237,6 +237,7 @@ def make_tagger(model_dir: Path | None, store: Store):
     its passage and its evidence sentence to be about how the review was done (:mod:`pipeline.themes.process`)."""
     if model_dir is None or not (model_dir / "config.json").exists():
         return None
+    from pipeline.themes.errors import ThemeError
     from pipeline.themes.model import ThemeModel
     from pipeline.themes.sections import untagged_passages
 
@@ -248,7 +249,11 @@ def make_tagger(model_dir: Path | None, store: Store):
         # built by the first review that has passages to tag: a run with nothing new saves the 2-3 s it takes
         with lock:
             if not loaded:
-                loaded.append(ThemeModel.load(model_dir))
+                model = ThemeModel.load(model_dir)
+                if model.version != version:  # retrained while this run was reading: its tags would be mislabelled
+                    raise ThemeError(f"{model_dir}: the theme model changed during the run (it was {version}, it "
+                                     f"is now {model.version}); run again to tag with the new one")
+                loaded.append(model)
         return loaded[0]
 
     def tag(passages):

@@ -372,6 +372,18 @@ def test_a_runs_tagger_checks_the_model_at_once_and_builds_it_when_it_first_tags
     (broken / "thresholds.json").write_text(json.dumps({t: 0.5 for t in real_load(SHIPPED).themes}))
     with pytest.raises(ThemeError, match="changed after training"):
         make_tagger(broken, store)
+    # retrained (a new, valid version) after the run started and before it first tags: not tagged as the old one
+    shutil.rmtree(broken)
+    shutil.copytree(SHIPPED, broken)
+    tag = make_tagger(broken, store)
+    from pipeline.themes.model import weights_hash
+
+    (broken / "thresholds.json").write_text(json.dumps({t: 0.5 for t in real_load(SHIPPED).themes}))
+    config = json.loads((broken / "config.json").read_text(encoding="utf-8"))
+    config["weights_sha256"] = weights_hash(broken)
+    (broken / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(ThemeError, match="changed during the run .*run again"):
+        tag(passages)
 
 
 def test_changed_text_settings_are_refused_as_they_would_change_tags_under_the_same_version(tmp_path):
