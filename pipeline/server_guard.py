@@ -82,9 +82,11 @@ def guard_temporary_server() -> list[int]:
     here), or off POSIX systems, and never stops a run: a watcher that cannot start is only logged."""
     if os.name != "posix":  # the watcher checks processes by signal 0, which Windows's os.kill would end
         return []
-    try:
-        from prefect.server.api.server import SubprocessASGIServer
-    except ImportError:  # another Prefect: nothing known to guard
+    module = sys.modules.get("prefect.server.api.server")
+    if module is None:  # never imported, so no temporary server was started here (and it takes 3 s to import)
+        return []
+    SubprocessASGIServer = getattr(module, "SubprocessASGIServer", None)  # noqa: N806 (Prefect's class)
+    if SubprocessASGIServer is None:  # another Prefect: nothing known to guard
         return []
     watched = []
     for server in list(getattr(SubprocessASGIServer, "_instances", {}).values()):

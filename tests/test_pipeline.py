@@ -886,8 +886,8 @@ def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(t
 @pytest.mark.skipif(not ocr_available(), reason="needs a scan being read by OCR when the stop comes")
 def test_prefects_server_module_is_only_loaded_when_a_run_starts_a_temporary_server() -> None:
     # It takes seconds to import; a run told to use a server of its own starts none, so skips it.
-    program = ("import sys; from pipeline.server_guard import detach_temporary_server as d; "
-               "print(d(), 'prefect.server.api.server' in sys.modules)")
+    program = ("import sys; from pipeline.server_guard import detach_temporary_server as d, guard_temporary_server "
+               "as g; print(g() == [] and d(), 'prefect.server.api.server' in sys.modules)")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     for url, expected in ((None, "True True"), ("http://127.0.0.1:9/api", "False False")):
         result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True,
