@@ -822,6 +822,7 @@ def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_pa
     ("Findings", "Introduction to the findings", False), ("Findings", "Good practice", False),
     ("4. Learning", "4.3 Conclusions", False), ("Learning and recommendations", "Schools", False),
     ("Learning event", "Who came", False), ("Chronology", "Assessment of the risk", False),
+    ("Shared learning", "What went well", False), ("Key findings", "Strengths in practice", False),
 ])
 def test_findings_view_takes_the_headings_under_a_chapter_of_findings(db: Path, tmp_path: Path, chapter: str,
                                                                        heading: str, listed: bool):

@@ -3,7 +3,8 @@
 -- mother's illness was not fully understood"), and many English reviews as those of "Findings" or "Analysis and
 -- findings", numbered by section or not at all. A chapter of findings is a heading that ends with "findings",
 -- "learning", "lessons (learned)", "learning points" or "areas for improvement/development"; its subheadings that
--- introduce, summarise or conclude it, or name good practice or recommendations, are not findings. The headings
+-- introduce, summarise or conclude it, or name good practice ("What went well", "Strengths") or recommendations,
+-- are not findings. The headings
 -- that number a finding ("Finding 2: ...") are taken wherever they are, as in migration 013.
 CREATE OR REPLACE VIEW v_review_findings AS
 WITH chains AS (
@@ -34,7 +35,7 @@ WHERE regexp_matches(s.heading,
                       '^(\d+(\.\d+)*\.?\s+)?([a-z,'' ]+\s)?(findings|learning|lessons(\s+learn(ed|t))?|learning\s+points|areas\s+for\s+(improvement|development))\s*:?$',
                       'i')
        AND NOT regexp_matches(s.heading,
-                              '^(\d+(\.\d+)*\.?\s+)?(introduction|summary|overview|context|background|conclusions?|recommendations?|(areas\s+of\s+)?(good|positive|effective)\s+practice)\b',
+                              '^(\d+(\.\d+)*\.?\s+)?(introduction|summary|overview|context|background|conclusions?|recommendations?|(areas\s+of\s+)?(good|positive|effective|notable)\s+practice|what\s+went\s+well|strengths)\b',
                               'i'))
 GROUP BY ALL
 ORDER BY r.year, s.review_id, seq;
