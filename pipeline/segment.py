@@ -201,6 +201,16 @@ class _Above:
     number: tuple[int, ...] | None
 
 
+# A heading that numbers a finding, as v_review_findings takes it (migration 011): "Finding 2: ...", "Learning point
+# 1 - ...", "Theme 3", "Area for improvement 1".
+_FINDING_HEADING = re.compile(
+    r"(?:\d+(?:\.\d+)*\.?\s+)?(?:key\s+)?(?:finding|learning\s+(?:point|area|theme)|key\s+learning|lesson|theme"
+    r"|areas?\s+for\s+(?:improvement|development))s?\s+\d+\b", re.IGNORECASE)
+# The subheadings the SCIE model of a finding sets under it: "How the issue showed itself", "How widespread it is",
+# "Why this matters", "Questions for the Board" (set as questions, ending in "?", they are read as text anyway).
+_FINDING_PART = re.compile(r"(?:how|why)\b|questions?\s+for\b", re.IGNORECASE)
+
+
 def _push_heading(above: list[_Above], heading: _Above) -> None:
     """Put ``heading`` on the stack of headings ``above`` the text, taking off those it ends.
 
@@ -224,8 +234,30 @@ def _push_heading(above: list[_Above], heading: _Above) -> None:
     ['4. Chronology', '12 May 2020']
     >>> chain((1, "5. Learning"), (2, "Why it matters"), (1, "5.1 Drift"))
     ['5. Learning', '5.1 Drift']
+
+    The parts of a finding as SCIE's model lays them out ("How the issue showed itself", "Why this matters",
+    "Questions for the Board") are under the finding's heading ("Finding 2: ...") even when set in the same
+    type; a heading of that type that is no such part ends the finding.
+
+    >>> chain((1, "Finding 1: Drift"), (1, "How it showed itself"), (1, "Why this matters"))
+    ['Finding 1: Drift', 'Why this matters']
+    >>> chain((1, "Finding 1: Drift"), (1, "Why this matters"), (1, "Finding 2: Plans"))
+    ['Finding 2: Plans']
+    >>> chain((1, "Finding 1: Drift"), (1, "Why this matters"), (1, "Recommendations"))
+    ['Recommendations']
+    >>> chain((1, "Background"), (1, "Why the review was held"))
+    ['Why the review was held']
     """
     number = heading.number
+    if number is None and _FINDING_PART.match(heading.text):
+        depth = len(above)
+        while depth and (above[depth - 1].level > heading.level or (
+                above[depth - 1].level == heading.level and _FINDING_PART.match(above[depth - 1].text))):
+            depth -= 1
+        if depth and above[depth - 1].level == heading.level and _FINDING_HEADING.match(above[depth - 1].text):
+            del above[depth:]
+            above.append(heading)
+            return
     if number is not None and len(number) > 1 and any(h.number == number[:-1] for h in above):
         while above[-1].number != number[:-1]:
             above.pop()

@@ -725,6 +725,35 @@ def test_numbered_headings_set_in_one_type_nest_by_their_numbers(tmp_path: Path)
         ("6. Recommendations", "6.1 For the local authority"), ("7. Conclusion",), ("2019 to 2021",)]
 
 
+def test_the_parts_of_a_finding_set_in_its_own_type_stay_under_it(tmp_path: Path) -> None:
+    # A review following SCIE's model sets "How the issue showed itself", "Why this matters" and "Questions for
+    # the partnership" under each finding; typed with every heading in one bold type, they ended the finding,
+    # which was then under no passage and missing from the findings list. (Set as questions, ending in "?",
+    # they are read as text, so the finding keeps its passages anyway.)
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scie.pdf"
+    pdf = canvas.Canvas(str(path))
+    parts = [("Finding 1: Plans were made without the father", "No one asked who the baby's father was."),
+             ("How the issue showed itself", "The plan named the mother as the only carer."),
+             ("Why this matters", "Men who are not seen cannot be assessed or supported."),
+             ("Finding 2: Hospital letters went astray", "The discharge letter reached the wrong team."),
+             ("Questions for the partnership", "How does the partnership know that letters arrive?"),
+             ("Recommendations", "The partnership should check how discharge letters are sent.")]
+    y = 780
+    for heading, line in parts:
+        pdf.setFont("Helvetica-Bold", 11)
+        pdf.drawString(60, y, heading)
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(60, y - 18, line)
+        y -= 52
+    pdf.save()
+    passages = segment("scie", extract_pdf(path).blocks)
+    assert [p.headings for p in passages] == [
+        (parts[0][0],), (parts[0][0], parts[1][0]), (parts[0][0], parts[2][0]), (parts[3][0],),
+        (parts[3][0], parts[4][0]), (parts[5][0],)]
+
+
 def test_dated_and_numbered_headings_are_kept_but_long_bold_notices_are_not() -> None:
     headings = [b.text for b in extract_pdf(DEMO / "northmoor-2021-child-m.pdf").blocks if b.kind == "heading"]
     assert any(h.startswith("Episode 1:") and "2019" in h for h in headings)
