@@ -262,11 +262,17 @@ def _push_heading(above: list[_Above], heading: _Above) -> None:
         while above[-1].number != number[:-1]:
             above.pop()
     else:
-        while above and (above[-1].level >= heading.level
-                         if number is None or above[-1].number is None or above[-1].level != heading.level
-                         else above[-1].number != number[:len(above[-1].number)] or above[-1].number == number):
+        while above and _ends(heading, above[-1]):
             above.pop()
     above.append(heading)
+
+
+def _ends(new: _Above, old: _Above) -> bool:
+    """Whether heading ``new`` ends ``old``, the innermost heading above it: by type (``old`` is of its size or
+    smaller) unless both are numbered and of one type, when by number (``old``'s does not start ``new``'s)."""
+    if new.number is None or old.number is None or old.level != new.level:
+        return old.level >= new.level
+    return old.number != new.number[:len(old.number)] or old.number == new.number
 
 
 def _pieces(blocks: list[Block]) -> list[_Piece]:

@@ -695,21 +695,11 @@ def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Pat
     assert sections == {"Finding 1", "Legal status"}
 
 
-def test_numbered_headings_set_in_one_type_nest_by_their_numbers(tmp_path: Path) -> None:
-    # Many reviews are typed in a word processor with every heading in the same bold type: "6.1" is still
-    # under "6. Recommendations", so the recommendations view and --section keep what is under it, and "7"
-    # ends both. A heading that only starts with a year has no section number: it goes by its type, as before.
+def _headed_lines(path: Path, parts: list[tuple[str, str]]) -> Path:
+    """A one-page PDF of (heading, line) pairs: every heading in the same bold type (11 pt), over 10-pt text."""
     from reportlab.pdfgen import canvas
 
-    path = tmp_path / "numbered.pdf"
     pdf = canvas.Canvas(str(path))
-    parts = [("5. Learning from the review", "The review found that the plan for the baby was never written down."),
-             ("5.1 Assessment of the father", "No one asked who else lived at the flat or what he was like."),
-             ("5.2 Hospital discharge", "The ward sent the discharge letter to the wrong health visiting team."),
-             ("6. Recommendations", "The partnership should act on the following within six months."),
-             ("6.1 For the local authority", "Assessments should always ask which adults live in the home."),
-             ("7. Conclusion", "The baby's death could not have been predicted, but it offers lessons."),
-             ("2019 to 2021", "The family moved three times in those two years and lost its support.")]
     y = 780
     for heading, line in parts:
         pdf.setFont("Helvetica-Bold", 11)
@@ -718,7 +708,21 @@ def test_numbered_headings_set_in_one_type_nest_by_their_numbers(tmp_path: Path)
         pdf.drawString(60, y - 18, line)
         y -= 52
     pdf.save()
-    passages = segment("numbered", extract_pdf(path).blocks)
+    return path
+
+
+def test_numbered_headings_set_in_one_type_nest_by_their_numbers(tmp_path: Path) -> None:
+    # Many reviews are typed in a word processor with every heading in the same bold type: "6.1" is still
+    # under "6. Recommendations", so the recommendations view and --section keep what is under it, and "7"
+    # ends both. A heading that only starts with a year has no section number: it goes by its type, as before.
+    parts = [("5. Learning from the review", "The review found that the plan for the baby was never written down."),
+             ("5.1 Assessment of the father", "No one asked who else lived at the flat or what he was like."),
+             ("5.2 Hospital discharge", "The ward sent the discharge letter to the wrong health visiting team."),
+             ("6. Recommendations", "The partnership should act on the following within six months."),
+             ("6.1 For the local authority", "Assessments should always ask which adults live in the home."),
+             ("7. Conclusion", "The baby's death could not have been predicted, but it offers lessons."),
+             ("2019 to 2021", "The family moved three times in those two years and lost its support.")]
+    passages = segment("numbered", extract_pdf(_headed_lines(tmp_path / "numbered.pdf", parts)).blocks)
     assert [p.headings for p in passages] == [
         ("5. Learning from the review",), ("5. Learning from the review", "5.1 Assessment of the father"),
         ("5. Learning from the review", "5.2 Hospital discharge"), ("6. Recommendations",),
@@ -730,25 +734,13 @@ def test_the_parts_of_a_finding_set_in_its_own_type_stay_under_it(tmp_path: Path
     # the partnership" under each finding; typed with every heading in one bold type, they ended the finding,
     # which was then under no passage and missing from the findings list. (Set as questions, ending in "?",
     # they are read as text, so the finding keeps its passages anyway.)
-    from reportlab.pdfgen import canvas
-
-    path = tmp_path / "scie.pdf"
-    pdf = canvas.Canvas(str(path))
     parts = [("Finding 1: Plans were made without the father", "No one asked who the baby's father was."),
              ("How the issue showed itself", "The plan named the mother as the only carer."),
              ("Why this matters", "Men who are not seen cannot be assessed or supported."),
              ("Finding 2: Hospital letters went astray", "The discharge letter reached the wrong team."),
              ("Questions for the partnership", "How does the partnership know that letters arrive?"),
              ("Recommendations", "The partnership should check how discharge letters are sent.")]
-    y = 780
-    for heading, line in parts:
-        pdf.setFont("Helvetica-Bold", 11)
-        pdf.drawString(60, y, heading)
-        pdf.setFont("Helvetica", 10)
-        pdf.drawString(60, y - 18, line)
-        y -= 52
-    pdf.save()
-    passages = segment("scie", extract_pdf(path).blocks)
+    passages = segment("scie", extract_pdf(_headed_lines(tmp_path / "scie.pdf", parts)).blocks)
     assert [p.headings for p in passages] == [
         (parts[0][0],), (parts[0][0], parts[1][0]), (parts[0][0], parts[2][0]), (parts[3][0],),
         (parts[3][0], parts[4][0]), (parts[5][0],)]
