@@ -28,8 +28,9 @@ from pipeline.commands.outputs import (
     trends_command,
 )
 from pipeline.errors import CaseReviewError
-from pipeline.outputs.common import percent, probability_text
+from pipeline.outputs.common import percent, probability_text, theme_names
 from pipeline.outputs.export import export_theme
+from pipeline.outputs.report import CHART_TOPS
 from pipeline.outputs.tables import COLUMN_MEANINGS, writing
 from pipeline.outputs.trends import theme_trends
 from pipeline.settings import PROJECT_ROOT
@@ -614,6 +615,40 @@ def test_report_marks_a_theme_resting_on_few_passages_or_unsure_tags_as_thin_evi
     assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], unsure).exit_code == 0
     text = " ".join(" ".join(parse(out)[0].text).split())
     assert "Parental difficulties * Thin evidence: 3 passages, the best at probability 68%: read them" in text
+
+
+def test_report_charts_shares_of_passages_when_nearly_every_review_carries_nearly_every_theme(db: Path,
+                                                                                             tmp_path: Path):
+    """Shares of reviews say little when every review read carries every theme (one tagged passage is enough):
+    the chart then shows the shares of passages, on a scale that tells them apart, and its caption says why;
+    otherwise it shows shares of reviews, to 100%."""
+    out = tmp_path / "r.html"
+    assert run(report_command, ["--area", "northmoor", "--year", "2018-2021", "--out", str(out)], db).exit_code == 0
+    page, source = parse(out)
+    assert 'aria-label="Share of reviews carrying each theme"' in source and ">100%</text>" in source
+    assert "chart shows shares of passages" not in " ".join(page.text)
+    themes = list(theme_names())
+    values = ", ".join(f"('{review}-p1', '{review}', '{theme}', 0.9, 'themes-test-1.0')"
+                       for review in ("northmoor-2019-child-d", "northmoor-2021-family-k") for theme in themes)
+    full = altered_copy(db, tmp_path / "full.duckdb", f"""
+        INSERT INTO passage_themes SELECT * FROM (VALUES {values}) v(p, r, t, s, m)
+        WHERE NOT EXISTS (SELECT 1 FROM passage_themes WHERE passage_id = v.p AND theme = v.t)""")
+    assert run(report_command, ["--area", "northmoor", "--year", "2018-2021", "--out", str(out)], full).exit_code == 0
+    page, source = parse(out)
+    text = " ".join(" ".join(page.text).split())
+    assert 'aria-label="Share of passages tagged with each theme"' in source
+    assert "Share of passages tagged with each theme: " + NORTHMOOR in text
+    assert "Nearly every review here carries nearly every theme, because one tagged passage is enough, so the " \
+           "chart shows shares of passages" in text
+    # the bars' numbers are the table's shares of passages, one decimal, and the scale ends at the next step up
+    shares = rows(full, """SELECT theme, count(*) FILTER (WHERE review_id LIKE 'northmoor-20%') FROM passage_themes
+                           GROUP BY theme""")
+    read = rows(full, "SELECT count(*) FROM passages WHERE review_id LIKE 'northmoor-20%'")[0][0]
+    chart = source.partition("<svg")[2].partition("</svg>")[0]
+    for _theme, passages in shares:
+        assert f">{percent(passages / read, 1)}</text>" in chart
+    top = max(passages / read for _, passages in shares)
+    assert f">{next(end for end in CHART_TOPS if top <= end):.0%}</text>" in chart
 
 
 def test_report_says_what_a_quote_scores_alone_when_it_is_well_below_its_passage(db: Path, tmp_path: Path):

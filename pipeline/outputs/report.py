@@ -620,6 +620,7 @@ def _themes_section(data: dict[str, Any]) -> str:
     articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals, checks.get(t["id"]), thin[t["id"]])
                        for t in themes if t["area_reviews"])
     articles = articles or '<p class="empty">The theme model tagged no passage of these reviews.</p>'
+    measure = "passages" if saturated_reviews(themes, totals["area_reviews"]) else "reviews"
     return (
         '<section id="themes">'
         "<h2>Learning themes</h2>"
@@ -627,12 +628,12 @@ def _themes_section(data: dict[str, Any]) -> str:
         f"{_e(area)}, {data['year']}: {counted(totals['area_reviews'], 'review')} read, "
         f"{counted(totals['area_passages'], 'passage')}. "
         f"All reviews: {totals['all_reviews']} read, {totals['all_passages']} passages.</p>"
-        f"<figure>{bar_chart(themes, area, data['year'], {t for t, note in thin.items() if note})}"
-        f"<figcaption>Share of reviews carrying each theme: {_e(area)} {data['year']} (dark) and all reviews "
+        f"<figure>{bar_chart(themes, area, data['year'], {t for t, note in thin.items() if note}, measure)}"
+        f"<figcaption>{CHART_TITLES[measure]}: {_e(area)} {data['year']} (dark) and all reviews "
         "in the database (light)."
         + (f" {THIN_MARK} thin evidence here: read its passages below before counting it." if any(thin.values())
            else "")
-        + (f" {_e(SATURATED_NOTE)}" if saturated_reviews(themes, totals["area_reviews"]) else "")
+        + (f" {_e(SATURATED_NOTE)}" if measure == "passages" else "")
         + "</figcaption></figure>"
         '<div class="wide"><table><caption>Each learning theme: reviews and passages here, against all reviews'
         "</caption>"
@@ -656,8 +657,14 @@ THIN_RULE = (f"A theme resting on fewer than {THIN_PASSAGES} passages here, or o
              f"{SURE_TAG:.0%} probability, is marked thin evidence: read its passages before counting it.")
 
 
-SATURATED_NOTE = ("Nearly every review here carries nearly every theme, because one tagged passage is enough: "
-                  "the shares of passages in the table below tell the themes apart better.")
+SATURATED_NOTE = ("Nearly every review here carries nearly every theme, because one tagged passage is enough, "
+                  "so the chart shows shares of passages, which tell the themes apart; the table below has both.")
+# What the chart shows, by measure: the share of reviews carrying a theme, or (when nearly every review here carries
+# nearly every theme: ``saturated_reviews``) the share of passages tagged with it.
+CHART_TITLES = {"reviews": "Share of reviews carrying each theme",
+                "passages": "Share of passages tagged with each theme"}
+_CHART_KEYS = {"reviews": ("area_review_share", "all_review_share"),
+               "passages": ("area_passage_share", "all_passage_share")}
 
 
 def saturated_reviews(themes: list[dict[str, Any]], reviews: int) -> bool:
@@ -748,38 +755,71 @@ def _cut(text: str, width: int = 320) -> str:
     return shorten(text, width)
 
 
-def bar_chart(themes: list[dict[str, Any]], area: str, year: int, thin: set[str] | frozenset[str] = frozenset()
-              ) -> str:
-    """An inline SVG chart: for each theme, the area's share of reviews and the whole database's; the names of
-    the themes in ``thin`` (ids) carry ``THIN_MARK``."""
-    label_w, bar_w, value_w, row_h, top = 200, 380, 60, 40, 30
+def bar_chart(themes: list[dict[str, Any]], area: str, year: int, thin: set[str] | frozenset[str] = frozenset(),
+              measure: str = "reviews") -> str:
+    """An inline SVG chart: for each theme, the area's share of reviews (``measure`` "reviews") or of passages
+    ("passages") and the whole database's; the names of the themes in ``thin`` (ids) carry ``THIN_MARK``.
+    Shares of reviews run to 100%; shares of passages (a few per cent each) to ``chart_top`` of them, named at the
+    end of the scale, so that they can be told apart.
+
+    >>> svg = bar_chart([{"id": "a", "name": "Assessment", "area_passage_share": 0.12, "all_passage_share": 0.08}],
+    ...                 "Northmoor", 2021, measure="passages")
+    >>> "Share of passages tagged with each theme" in svg, ">20%</text>" in svg, 'width="228.0"' in svg
+    (True, True, True)
+    """
+    area_key, all_key = _CHART_KEYS[measure]
+    top = 1.0 if measure == "reviews" else chart_top([theme[key] for theme in themes for key in (area_key, all_key)])
+    digits = 0 if measure == "reviews" else 1  # as the table below the chart has them
+    label_w, bar_w, value_w, row_h, top_y = 200, 380, 60, 40, 30
     width = label_w + bar_w + value_w
-    height = top + row_h * len(themes) + 10
+    height = top_y + row_h * len(themes) + 24
+    title = CHART_TITLES[measure]
     parts = [
         f'<svg class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Share of reviews carrying each theme">',
-        f"<title>Share of reviews carrying each theme: {_e(area)}, {year}, and all reviews</title>",
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{title}">',
+        f"<title>{title}: {_e(area)}, {year}, and all reviews</title>",
         f'<rect x="{label_w}" y="6" width="12" height="12" fill="#1f5f8b"/>',
         f'<text x="{label_w + 18}" y="16">This area, {year}</text>',
         f'<rect x="{label_w + 280}" y="6" width="12" height="12" fill="#b9c7d3"/>',
         f'<text x="{label_w + 298}" y="16">All reviews</text>',
     ]
     for index, theme in enumerate(themes):
-        y = top + index * row_h
+        y = top_y + index * row_h
         name = _short(theme["name"], 28) + (f" {THIN_MARK}" if theme["id"] in thin else "")
         parts.append(f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end">{_e(name)}</text>')
-        for offset, key, colour in ((2, "area_review_share", "#1f5f8b"), (18, "all_review_share", "#b9c7d3")):
-            share = theme[key] or 0.0
+        for offset, key, colour in ((2, area_key, "#1f5f8b"), (18, all_key, "#b9c7d3")):
+            length = (theme[key] or 0.0) / top * bar_w
             parts.append(
-                f'<rect x="{label_w}" y="{y + offset}" width="{max(share * bar_w, 0.5):.1f}" height="14" '
+                f'<rect x="{label_w}" y="{y + offset}" width="{max(length, 0.5):.1f}" height="14" '
                 f'fill="{colour}"/>'
             )
             parts.append(
-                f'<text x="{label_w + share * bar_w + 6:.1f}" y="{y + offset + 12}">{percent(theme[key])}</text>'
+                f'<text x="{label_w + length + 6:.1f}" y="{y + offset + 12}">{percent(theme[key], digits)}'
+                "</text>"
             )
-    parts.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 8}" stroke="#5a5a60"/>')
+    axis_y = height - 22
+    parts.append(f'<line x1="{label_w}" y1="{top_y - 4}" x2="{label_w}" y2="{axis_y}" stroke="#5a5a60"/>')
+    parts.append(f'<line x1="{label_w}" y1="{axis_y}" x2="{label_w + bar_w}" y2="{axis_y}" stroke="#5a5a60"/>')
+    parts.append(f'<line x1="{label_w + bar_w}" y1="{top_y - 4}" x2="{label_w + bar_w}" y2="{axis_y}" '
+                 'stroke="#d0d0d4" stroke-dasharray="3 3"/>')
+    parts.append(f'<text x="{label_w}" y="{axis_y + 15}" text-anchor="middle">0%</text>')
+    parts.append(f'<text x="{label_w + bar_w}" y="{axis_y + 15}" text-anchor="middle">{top:.0%}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+# The ends a chart's scale may have: the smallest that holds every share is used.
+CHART_TOPS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+
+
+def chart_top(shares: list[float | None]) -> float:
+    """The end of a chart's scale: the smallest of ``CHART_TOPS`` that holds every share.
+
+    >>> chart_top([0.12, 0.08]), chart_top([0.262, None]), chart_top([1.0, 0.4]), chart_top([])
+    (0.2, 0.3, 1.0, 0.05)
+    """
+    largest = max((share or 0.0 for share in shares), default=0.0)
+    return next(top for top in CHART_TOPS if largest <= top + 1e-9) if largest <= 1 else 1.0
 
 
 def _short(text: str, width: int) -> str:
