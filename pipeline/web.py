@@ -154,6 +154,10 @@ def read_form(query: str) -> webpages.SearchForm:
             raise BadRequest(message, form)
     if form.min_score:
         score = read_probability(form.min_score)
+        if score is None and _FRACTION_ABOVE_ONE.fullmatch(form.min_score.strip()):
+            raise BadRequest(f"Lowest theme probability: '{form.min_score}' could be a slip for a number from 0 to 1 "
+                             "or a percentage without its sign: give a number from 0 to 1 (0.8) or a percentage with "
+                             f"its sign ({form.min_score.strip()}%)", form)
         if score is None:
             raise BadRequest(f"Lowest theme probability: '{form.min_score}' is not a probability; give a number from "
                              "0 to 1 (0.8) or a percentage (80%)", form)
@@ -180,14 +184,19 @@ def year_error(label: str, value: str) -> str:
     return ""
 
 
-def read_probability(typed: str) -> float | None:
-    """A probability typed in the form, from 0 to 1; a number above 1 and up to 100, or one with a % sign, is read
-    as a percentage (50 and 50% are 0.5); None when it is neither.
+_FRACTION_ABOVE_ONE = re.compile(r"0*[1-9]\d?\.\d+")  # 1.5, 7.5, 45.5: read_probability refuses them
 
-    >>> [read_probability(t) for t in ("0.8", "80", "80%", " 45 % ", "1", "100", "0")]
-    [0.8, 0.8, 0.8, 0.45, 1.0, 1.0, 0.0]
-    >>> [read_probability(t) for t in ("150", "-1", "abc", "nan", "120%", "")]
-    [None, None, None, None, None, None]
+
+def read_probability(typed: str) -> float | None:
+    """A probability typed in the form, from 0 to 1; a whole number above 1 and up to 100, or a number with a %
+    sign, is read as a percentage (50 and 50% are 0.5); None when it is neither. A number above 1 with a
+    fraction and no % sign ("1.5", "7.5") is None too: it may be a slip for 0.15 or 0.75 as much as a
+    percentage, and taking it as 1.5% would list nearly every tag.
+
+    >>> [read_probability(t) for t in ("0.8", "80", "80%", " 45 % ", "1", "100", "0", "1.5%", "80.0")]
+    [0.8, 0.8, 0.8, 0.45, 1.0, 1.0, 0.0, 0.015, 0.8]
+    >>> [read_probability(t) for t in ("150", "-1", "abc", "nan", "120%", "", "1.5", "7.5")]
+    [None, None, None, None, None, None, None, None]
     """
     text = typed.strip()
     percent = text.endswith("%")
@@ -196,6 +205,8 @@ def read_probability(typed: str) -> float | None:
     except ValueError:
         return None
     if value != value:  # NaN
+        return None
+    if not percent and value > 1 and not value.is_integer():
         return None
     if percent or 1 < value <= 100:
         value /= 100

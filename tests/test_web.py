@@ -216,6 +216,10 @@ def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_t
     ({"q": "school", "year_from": "twenty"}, "From year: &#x27;twenty&#x27; is not a year"),
     ({"q": "school", "min_score": "150"}, "Lowest theme probability: &#x27;150&#x27; is not a probability; give a "
                                           "number from 0 to 1 (0.8) or a percentage (80%)"),
+    # "1.5" may be a slip for 0.15 as much as 1.5%, which would list nearly every tag: asked, not guessed
+    ({"q": "school", "min_score": "1.5"}, "Lowest theme probability: &#x27;1.5&#x27; could be a slip for a number "
+                                          "from 0 to 1 or a percentage without its sign: give a number from 0 to 1 "
+                                          "(0.8) or a percentage with its sign (1.5%)"),
     ({"theme": "voice of children"}, "unknown theme &#x27;voice of children&#x27;"),
     ({"q": "school", "nation": "Narnia"}, "no review has nation &#x27;Narnia&#x27;"),
     ({"q": '"unbalanced'}, "quote"),
