@@ -858,6 +858,15 @@ def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_pa
     ("4. Learning", "4.3 Conclusions", False), ("Learning and recommendations", "Schools", False),
     ("Learning event", "Who came", False), ("Chronology", "Assessment of the risk", False),
     ("Shared learning", "What went well", False), ("Key findings", "Strengths in practice", False),
+    # an agency or a period is where a finding was found, not a finding (migration 015)
+    ("Findings", "Police", False), ("6. Analysis and findings", "6.2 Children’s social care", False),
+    ("Findings", "4.2 Health visiting service", False), ("Learning", "Adult mental health services", False),
+    ("Findings", "The school", False), ("Lessons learned", "Youth justice service's involvement", False),
+    ("Findings", "Period 2: March 2018 to June 2019", False), ("Key findings", "2019 - 2020", False),
+    ("Findings", "From January 2017 to present", False), ("Findings", "2019/20", False),
+    ("Findings", "Police did not share the call-outs with the school", True),
+    ("Findings", "Lack of support services", True), ("Learning", "Health needs were overlooked", True),
+    ("Findings", "Key practice episode 1", False),
 ])
 def test_findings_view_takes_the_headings_under_a_chapter_of_findings(db: Path, tmp_path: Path, chapter: str,
                                                                        heading: str, listed: bool):
