@@ -806,6 +806,60 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
 
 
+_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
+# A word with a minus or plus sign stuck to its front, as web search engines take them ("neglect -police"): not
+# "multi-agency" or "2019 - 2020" (no space before the sign, or none after it).
+_SIGNED_WORD = re.compile(r"(?:^|(?<=\s))([-+\u2013\u2212])(?=[A-Za-z0-9\u00c0-\u024f])(\S+)")
+
+
+def operator_note(query: str | None) -> str:
+    """What a search's operators do here, where people may expect a web search engine's: AND, OR and NOT are
+    searched as words, and a minus or plus sign before a word neither leaves it out nor makes it required
+    (the word is searched like the others). "" when the search has none (inside double quotes they are
+    part of a phrase).
+
+    >>> operator_note("neglect AND school")[:62]
+    'Note: AND, OR and NOT are searched as words, not as operators:'
+    >>> operator_note("neglect -police")[:104]
+    'Note: a minus sign does not leave a word out here: -police is searched as "police", like the other words'
+    >>> operator_note("+neglect school")[:87]
+    'Note: a plus sign does not make a word required here: +neglect is searched as "neglect"'
+    >>> operator_note("multi-agency 2019 - 2020 neglect"), operator_note('"child -police"'), operator_note(None)
+    ('', '', '')
+    """
+    if not query:
+        return ""
+    text = straight_quotes(query)
+    quoted = '"' in text
+    bare = _PHRASE_RE.sub(" ", text)
+    notes = []
+    if _OPERATOR_WORDS.search(bare):
+        notes.append("AND, OR and NOT are searched as words, not as operators: a passage needs only one of the "
+                     "words, and those with more of them come first. "
+                     + ("Every phrase in double quotes must appear, so two phrases find only passages holding "
+                        "both: search for each on its own to find either." if quoted
+                        else "Put words in double quotes to find them as a phrase."))
+    signed = _SIGNED_WORD.findall(bare)
+    minus = [sign + word for sign, word in signed if sign != "+"]
+    plus = [sign + word for sign, word in signed if sign == "+"]
+    if minus:
+        notes.append(f"a minus sign does not leave a word out here: {_as_searched(minus)}, like the other words, "
+                     "so passages using it are found too (a passage needs only one of the words). To narrow the "
+                     "results, use the filters or a phrase in double quotes.")
+    if plus:
+        notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
+                     "(a passage needs only one of the words; those with more of them come first). To find words "
+                     "together, put them in double quotes as a phrase.")
+    return "Note: " + " ".join(note[0].upper() + note[1:] if i else note for i, note in enumerate(notes)) \
+        if notes else ""
+
+
+def _as_searched(signed: list[str]) -> str:
+    """'-police is searched as "police"', for the signed words of a search (the first three)."""
+    shown = [(word, " ".join(_WORD_RE.findall(word[1:]))) for word in dict.fromkeys(signed)][:3]
+    return "; ".join(f'{word} is searched as "{plain}"' for word, plain in shown)
+
+
 def all_required(query: str | None) -> str:
     """For a search that found nothing: the phrases and sections it asked every passage to hold, when it asked for
     more than one (each may be found on its own); "" otherwise.

@@ -259,7 +259,7 @@ class Pages:
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
-        from pipeline.search import missing_note, total_note, unindexed_note
+        from pipeline.search import missing_note, operator_note, total_note, unindexed_note
 
         try:
             form = read_form(query)
@@ -273,7 +273,8 @@ class Pages:
             raise
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
-        notes = " ".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
+        notes = " ".join(note for note in (operator_note(form.q), missing_note(result.missing),
+                                           unindexed_note(result.unindexed)) if note)
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
                                                 total=result.total, total_note=total_note(result, form.q),
                                                 without_words=result.without_words,

@@ -873,6 +873,18 @@ def test_operators_typed_in_a_search_are_explained(db: Path):
     assert result.exit_code == 0 and "Note: AND, OR and NOT are searched as words, not as operators" in result.output
     plain = CliRunner().invoke(search_command, ["information and school", "--db", str(db)])
     assert "not as operators" not in plain.output
+    # a minus sign, as web search engines take it, leaves nothing out here: said, with the word as searched
+    minus = CliRunner().invoke(search_command, ["information -school", "--db", str(db)])
+    assert minus.exit_code == 0 and 'Note: a minus sign does not leave a word out here: -school is searched as ' \
+        '"school", like the other words' in " ".join(minus.output.split())
+    hyphen = CliRunner().invoke(search_command, ["multi-agency 2019 - 2020", "--db", str(db)])
+    assert "minus sign" not in hyphen.output
+    # a search that starts with one is read by click as an unknown option ("-s"): the error says what happened
+    first = CliRunner().invoke(search_command, ["-school information", "--db", str(db)])
+    said = " ".join(first.output.split())
+    assert first.exit_code == 2 and "'-school information' starts with a minus sign, so it was read as an option" \
+        in said and "search without it, e.g. search 'school information'" in said
+    assert "No such option '-q'" in CliRunner().invoke(search_command, ["-q", "--db", str(db)]).output
 
 
 def test_parse_query_keeps_words_and_phrases():

@@ -212,6 +212,16 @@ def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_t
     assert f'passages: <a href="{theme}">' in body
 
 
+def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
+    # people type what web search engines take: here AND and a minus sign are searched as words, and the page says so
+    status, body, _ = get(site + "/?" + urlencode({"q": "school AND police -neglect"}))
+    text = " ".join(html.unescape(body).split())
+    assert status == 200 and "AND, OR and NOT are searched as words, not as operators" in text
+    assert 'A minus sign does not leave a word out here: -neglect is searched as "neglect"' in text
+    status, body, _ = get(site + "/?" + urlencode({"q": "school police"}))
+    assert status == 200 and "not as operators" not in body and "minus sign" not in body
+
+
 @pytest.mark.parametrize("query, message", [
     ({"q": "school", "year_from": "twenty"}, "From year: &#x27;twenty&#x27; is not a year"),
     ({"q": "school", "min_score": "150"}, "Lowest theme probability: &#x27;150&#x27; is not a probability; give a "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import re
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -52,7 +52,29 @@ def _is_terminal() -> bool:
 # --------------------------------------------------------------------------- search
 
 
-@click.command("search", context_settings=CONTEXT)
+class _WordsCommand(click.Command):
+    """A command whose words to search may start with a minus sign ("-police", as web search engines take it):
+    click reads such a word as an option it does not know ("No such option: -p"), which tells a person nothing.
+    The error says instead that the sign leaves no word out here, and how to search the word."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            signed = next((arg for arg in given if arg.startswith("-") and not arg.startswith("--")
+                           and arg[:2] == exc.option_name and len(arg) > 2), None)
+            if signed is None:
+                raise
+            words = signed[1:]
+            raise click.UsageError(
+                f"{signed!r} starts with a minus sign, so it was read as an option, and {ctx.command_path} has "
+                f"none of that name. A minus sign does not leave words out of a search here (a passage needs only "
+                f"one of the words): search without it, e.g. {ctx.command_path} {shlex.quote(words)}, and narrow "
+                "the results with the filters or a phrase in double quotes.", ctx) from None
+
+
+@click.command("search", cls=_WordsCommand, context_settings=CONTEXT)
 @click.argument("query", required=False)
 @click.option("--theme", default=None, metavar="THEME",
               help="Only passages tagged with this learning theme, e.g. voice_of_child or \"Voice of the child\". "
@@ -110,9 +132,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         all_required,
         missing_note,
         no_hits_hints,
+        operator_note,
         quoted_search,
         search_with_forms,
-        straight_quotes,
         theme_hint,
         total_note,
         unindexed_note,
@@ -145,13 +167,8 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                               f"failed and why with `casereview status{db_argument(db_path or default_db())}`.")
     if missing:
         click.echo(missing + "\n")
-    if query and re.search(r"\b(AND|OR|NOT)\b", query):
-        quoted = '"' in straight_quotes(query)
-        click.echo("Note: AND, OR and NOT are searched as words, not as operators: a passage needs only one of the "
-                   "words, and those with more of them come first. "
-                   + ("Every phrase in double quotes must appear, so two phrases find only passages holding both: "
-                      "search for each on its own to find either.\n" if quoted
-                      else "Put words in double quotes to find them as a phrase.\n"))
+    if operator_note(query):
+        click.echo(operator_note(query) + "\n")
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
