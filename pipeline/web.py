@@ -108,7 +108,7 @@ def _cut_field(value: str, most: int = MAX_FIELD) -> str:
     >>> _cut_field('"' + "the school did not share " * 30 + '"', 60)
     '"the school did not share the school did not share the"'
     """
-    from pipeline.search import straight_quotes
+    from pipeline.search_query import straight_quotes
 
     if len(value) <= most:
         return value
@@ -259,7 +259,8 @@ class Pages:
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
-        from pipeline.search import missing_note, operator_note, total_note, unindexed_note
+        from pipeline.search import missing_note, total_note, unindexed_note
+        from pipeline.search_query import operator_note
 
         try:
             form = read_form(query)

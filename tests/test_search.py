@@ -28,16 +28,15 @@ from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
 from pipeline.search import (
     Searcher,
     build_search_tables,
-    how_they_match,
     index_outdated,
     make_snippet,
-    parse_query,
     rebuild_search,
     search,
     search_tables_fresh,
     search_with_forms,
     similar,
 )
+from pipeline.search_query import how_they_match, parse_query
 from pipeline.settings import store_dir_for
 from pipeline.store import SEARCH_STOPWORDS, ReviewResult, Store
 

@@ -129,16 +129,14 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     )
     from pipeline.search import (
         SCORE_KINDS,
-        all_required,
         missing_note,
         no_hits_hints,
-        operator_note,
-        quoted_search,
         search_with_forms,
         theme_hint,
         total_note,
         unindexed_note,
     )
+    from pipeline.search_query import all_required, operator_note, quoted_search
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):

@@ -107,7 +107,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     finally:
         con.close()
     filters = {key: searched.get(key) for key in ("year_from", "year_to", "nation", "review_type", "area")}
-    from pipeline.search import how_they_match
+    from pipeline.search_query import how_they_match
 
     theme_id = resolve_theme(None, searched["theme"]) if searched.get("theme") else None
     info = {
@@ -145,7 +145,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
 
 def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The results as Markdown, after a header block saying what was searched and where it came from."""
-    from pipeline.search import quoted_search
+    from pipeline.search_query import quoted_search
 
     asked = quoted_search(info["query"]) if info.get("query") else f"the theme {info.get('theme')}"
     lines = [f"# Search results for {asked}", ""]

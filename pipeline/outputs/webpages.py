@@ -39,7 +39,8 @@ from pipeline.outputs.common import (
     tagged_clause,
     weak_tag,
 )
-from pipeline.search import MAX_OFFSET, SearchResult, all_required, no_hits_hints, quoted_search, theme_hint
+from pipeline.search import MAX_OFFSET, SearchResult, no_hits_hints, theme_hint
+from pipeline.search_query import all_required, quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
 FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")

@@ -1,0 +1,441 @@
+"""What a search string asks for, read without the database: its words, its "quoted phrases" and the statutory
+sections it names ("s47", "section 20 or 47"), and what people are told about how it was read (``how_they_match``,
+``operator_note``, ``all_required``, ``theme_like``). ``pipeline.search`` runs the searches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import shorten
+
+# A word as the full-text index reads one (``pipeline.store.SEARCH_IGNORE``): a run of letters, digits and "&";
+# accented Latin letters count, as the index strips their accents. Anything else (punctuation, curly quotes
+# and apostrophes, dashes) separates words.
+WORD_RE = re.compile(r"[A-Za-z0-9&\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]+")
+_PHRASE_RE = re.compile(r'"([^"]*)"')
+_CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """What a search string asks for: the words to rank by, the phrases that must appear as written, and the
+    statutory sections that must be named (in any of their forms: "s47", "s.47", "section 47")."""
+
+    text: str
+    words: tuple[str, ...]
+    phrases: tuple[str, ...]
+    also: tuple[str, ...] = ()  # other forms searched too, for people to see ("section 47" for "s47")
+    # the numbers of the sections named ("47"); sections any one of which will do ("section 17 or 47") are one
+    # entry, their numbers joined by "|" ("17|47")
+    sections: tuple[str, ...] = ()
+
+    @property
+    def typed(self) -> list[str]:
+        """The words as typed (folded to lower case, in order, quotes ignored), without the forms added to them."""
+        return [fold(word) for word in WORD_RE.findall(self.text.replace('"', " "))]
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """What each passage found must contain, in its text or its heading, as regular expressions (case aside)
+        that Python and DuckDB (RE2) read alike: each phrase as written, and each section in any form. White
+        space is spelt out (``_SPACE``): each reads ``\\s`` differently beyond ASCII."""
+        return (*(_SPACE.join(re.escape(part) for part in phrase.split()) for phrase in self.phrases),
+                *(_SECTION_PATTERN.format(number=_section_number(entry)) for entry in self.sections))
+
+
+def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) -> str:
+    """What the count of a search's matches counts, when the query could be misread: several words searched (any
+    one will do, the other forms searched for them, ``also``, included), or words beside a phrase or a section
+    (which every passage found holds; the words only rank). Filler words, which are not searched, do not count.
+
+    >>> how_they_match("school nurse")
+    ' (a passage needs only one of the words: put them in double quotes to find them together, as a phrase)'
+    >>> how_they_match("childcare", ("child care",))[:70]
+    ' (a passage needs only one of the words searched, "childcare", "child"'
+    >>> how_they_match('s47 "strategy meeting" police')
+    ' (each holds "strategy meeting" and section 47; the other words only put those holding them first)'
+    >>> how_they_match("section 47", ("s47",)), how_they_match('"seen alone"'), how_they_match("the school")
+    ('', '', '')
+    """
+    from pipeline.store import SEARCH_STOPWORDS
+
+    try:
+        parsed = parse_query(query)
+    except CaseReviewError:
+        return ""
+    if parsed is None:
+        return ""
+    fixed = {fold(word) for phrase in parsed.phrases for word in WORD_RE.findall(phrase)}
+    numbers = [number for entry in parsed.sections for number in entry.split("|")]
+    fixed |= {*_SECTION_WORDS, "or", *numbers, *(f"s{number}" for number in numbers)}
+    fixed |= set(SEARCH_STOPWORDS)
+    typed = [word for word in dict.fromkeys(parsed.typed) if word not in fixed]
+    added = [word for form in also for word in dict.fromkeys(WORD_RE.findall(fold(form)))
+             if word not in fixed and word not in typed]
+    searched = list(dict.fromkeys([*typed, *added]))
+    if not parsed.required:
+        if len(searched) < 2:
+            return ""
+        if not added:
+            return (" (a passage needs only one of the words: put them in double quotes to find them together, "
+                    "as a phrase)")
+        named = ", ".join(f'"{word}"' for word in searched[:-1]) + f' or "{searched[-1]}"'
+        return (f" (a passage needs only one of the words searched, {named}: put words in double quotes to find "
+                "them together, as a phrase)")
+    if not searched:
+        return ""
+    held = [f'"{phrase}"' for phrase in parsed.phrases] + [section_label(entry) for entry in parsed.sections]
+    return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
+
+
+_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
+# A word with a minus or plus sign stuck to its front, as web search engines take them ("neglect -police"): not
+# "multi-agency" or "2019 - 2020" (no space before the sign, or none after it).
+_SIGNED_WORD = re.compile(r"(?:^|(?<=\s))([-+\u2013\u2212])(?=[A-Za-z0-9\u00c0-\u024f])(\S+)")
+
+
+def operator_note(query: str | None) -> str:
+    """What a search's operators do here, where people may expect a web search engine's: AND, OR and NOT are
+    searched as words, and a minus or plus sign before a word neither leaves it out nor makes it required
+    (the word is searched like the others). "" when the search has none (inside double quotes they are
+    part of a phrase).
+
+    >>> operator_note("neglect AND school")[:62]
+    'Note: AND, OR and NOT are searched as words, not as operators:'
+    >>> operator_note("neglect -police")[:104]
+    'Note: a minus sign does not leave a word out here: -police is searched as "police", like the other words'
+    >>> operator_note("+neglect school")[:87]
+    'Note: a plus sign does not make a word required here: +neglect is searched as "neglect"'
+    >>> operator_note("multi-agency 2019 - 2020 neglect"), operator_note('"child -police"'), operator_note(None)
+    ('', '', '')
+    """
+    if not query:
+        return ""
+    text = straight_quotes(query)
+    quoted = '"' in text
+    bare = _PHRASE_RE.sub(" ", text)
+    notes = []
+    if _OPERATOR_WORDS.search(bare):
+        notes.append("AND, OR and NOT are searched as words, not as operators: a passage needs only one of the "
+                     "words, and those with more of them come first. "
+                     + ("Every phrase in double quotes must appear, so two phrases find only passages holding "
+                        "both: search for each on its own to find either." if quoted
+                        else "Put words in double quotes to find them as a phrase."))
+    signed = _SIGNED_WORD.findall(bare)
+    minus = [sign + word for sign, word in signed if sign != "+"]
+    plus = [sign + word for sign, word in signed if sign == "+"]
+    if minus:
+        notes.append(f"a minus sign does not leave a word out here: {_as_searched(minus)}, like the other words, "
+                     "so passages using it are found too (a passage needs only one of the words). To narrow the "
+                     "results, use the filters or a phrase in double quotes.")
+    if plus:
+        notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
+                     "(a passage needs only one of the words; those with more of them come first). To find words "
+                     "together, put them in double quotes as a phrase.")
+    return "Note: " + " ".join(note[0].upper() + note[1:] if i else note for i, note in enumerate(notes)) \
+        if notes else ""
+
+
+def _as_searched(signed: list[str]) -> str:
+    """'-police is searched as "police"', for the signed words of a search (the first three)."""
+    shown = [(word, " ".join(WORD_RE.findall(word[1:]))) for word in dict.fromkeys(signed)][:3]
+    return "; ".join(f'{word} is searched as "{plain}"' for word, plain in shown)
+
+
+def all_required(query: str | None) -> str:
+    """For a search that found nothing: the phrases and sections it asked every passage to hold, when it asked for
+    more than one (each may be found on its own); "" otherwise.
+
+    >>> all_required("sections 20 and 47")
+    'every passage found must name section 20 and section 47: search for each on its own to find either'
+    >>> all_required('"seen alone" s47'), all_required("s47 drift")
+    ('every passage found must hold "seen alone" and name section 47: search for each on its own to find either', '')
+    """
+    try:
+        parsed = parse_query(query)
+    except CaseReviewError:
+        return ""
+    if parsed is None or len(parsed.phrases) + len(parsed.sections) < 2:
+        return ""
+    held = " and ".join(f'"{phrase}"' for phrase in parsed.phrases)
+    named = " and ".join(section_label(entry) for entry in parsed.sections)
+    parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
+    return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
+
+
+def without_quotes(query: str | None) -> str:
+    """The search with its double quotes taken out, when it has a phrase in them (a phrase that finds nothing may
+    have its words apart); "" otherwise.
+
+    >>> without_quotes('"voice of the child"'), without_quotes("“not seen alone” school"), without_quotes("drift")
+    ('voice of the child', 'not seen alone school', '')
+    """
+    plain = straight_quotes(query or "")
+    if '"' not in plain:
+        return ""
+    return " ".join(plain.replace('"', " ").split())
+
+
+# Words that say nothing of a theme, left out when a search is matched to a theme's name ("information not shared
+# with the school" is about Information sharing).
+_THEME_FILLER = frozenset("about child's children's from have into more than that their there they this were when "
+                          "with without".split())
+
+
+def theme_like(query: str | None, names: Mapping[str, str]) -> str | None:
+    """The id of the learning theme whose name (or id) the search is, or nearly is: every word of four letters or
+    more in the theme's name has a word in the search that starts alike ("shared" for "sharing"), and the search
+    has at most one other such word. None when no theme (or several) fit.
+
+    >>> names = {"voice_of_child": "Voice of the child", "information_sharing": "Information sharing"}
+    >>> theme_like('"voice of the child"', names), theme_like("information not shared", names)
+    ('voice_of_child', 'information_sharing')
+    >>> theme_like("information not shared with the school", names), theme_like("child", names)
+    ('information_sharing', None)
+    >>> theme_like("voice of the chid", names), theme_like("informaton shairng", names)  # misspelt
+    ('voice_of_child', 'information_sharing')
+    """
+    typed = [word for word in re.split(r"[^a-z0-9']+", fold(straight_quotes(query or "")))
+             if len(word) >= 4 and word not in _THEME_FILLER]
+    if not typed:
+        return None
+    found = []
+    for theme_id, name in names.items():
+        for label in dict.fromkeys((name, theme_id)):
+            wanted = name_words(label)
+            matched = [next((t for t in typed if _starts_alike(t, word)), None) for word in wanted]
+            if wanted and None not in matched and len(set(typed) - set(matched)) <= 1:
+                found.append(theme_id)
+                break
+    return found[0] if len(found) == 1 else None
+
+
+def name_words(name: str) -> list[str]:
+    """The words of four letters or more of a theme's name (or id), those ``theme_like`` matches.
+
+    >>> name_words("Voice of the child"), name_words("Assessment")
+    (['voice', 'child'], ['assessment'])
+    """
+    return [word for word in re.split(r"[^a-z0-9']+", fold(name)) if len(word) >= 4]
+
+
+def _starts_alike(typed: str, word: str) -> bool:
+    """Whether two words share a start of four letters or more that is most of the shorter one ("shared",
+    "sharing"; "plan", "planning"; "child", "children"), or are spelt nearly alike ("chid", "child";
+    "asessment", "assessment")."""
+    common = len(os.path.commonprefix([typed, word]))
+    if common >= 4 and common >= 0.6 * min(len(typed), len(word)):
+        return True
+    return difflib.SequenceMatcher(None, typed, word).ratio() >= 0.85
+
+
+def parse_query(query: str | None) -> ParsedQuery | None:
+    """Split a search string into words and "quoted phrases"; None when it is empty.
+
+    Raises
+    ------
+    CaseReviewError
+        If a double quote is not closed, or the string has no letters to search for.
+    """
+    if query is None or not query.strip():
+        return None
+    text = straight_quotes(query.strip())
+    if text.count('"') % 2:
+        raise CaseReviewError(
+            f"the search {text!r} has an opening double quote without a closing one: close the phrase "
+            "(\"like this\") or remove the quote"
+        )
+    if "*" in text:
+        raise CaseReviewError(
+            f"the search {text!r}: * is not a wildcard here, so write whole words. Each word is already found in "
+            "every form: \"neglect\" also finds neglected, neglecting and neglectful."
+        )
+    phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
+    words = tuple(WORD_RE.findall(text.replace('"', " ")))
+    if not words:
+        raise CaseReviewError(
+            f"the search {text!r} has no words or numbers the index can look for (it holds the reviews' words in "
+            "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
+        )
+    listed = {number for match in _SECTION_LIST.finditer(text) for number in re.findall(r"\d+", match.group())}
+    unquoted = text.replace('"', " ")
+    either = [tuple(dict.fromkeys(re.findall(r"\d+", match.group()))) for match in _SECTION_EITHER.finditer(unquoted)]
+    listed |= {number for group in either for number in group}
+    words, also, sections = _section_forms(words, listed)
+    quoted = [phrase for phrase in phrases if _SECTION_PHRASE.fullmatch(phrase)]
+    sections = tuple(dict.fromkeys([*sections, *(_SECTION_PHRASE.fullmatch(p).group(1) for p in quoted)]))
+    sections = _either_joined(sections, either)
+    phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
+    return ParsedQuery(text=text, words=words, phrases=phrases, also=also, sections=sections)
+
+
+QUOTED_CHARS = 120  # a search longer than this is shortened where it is named in a heading
+
+
+def quoted_search(query: str, marks: tuple[str, str] = ('"', '"')) -> str:
+    """The search as typed, for a heading, in quotes (``marks``) that do not double its own; a long one (a
+    paragraph pasted in) is cut after about ``QUOTED_CHARS`` characters.
+
+    >>> quoted_search("school not told"), quoted_search("“seen alone”", ("“", "”"))
+    ('"school not told"', '“seen alone”')
+    >>> print(quoted_search('"section 47" strategy'))
+    '"section 47" strategy'
+    >>> len(quoted_search("the child " * 30)), quoted_search("the child " * 30)[-12:]
+    (123, 'the child …"')
+    """
+    plain = " ".join(straight_quotes(query).split())
+    if '"' not in plain:
+        return f"{marks[0]}{shorten(' '.join(query.split()), QUOTED_CHARS)}{marks[1]}"
+    if plain.startswith('"') and plain.endswith('"') and plain.count('"') == 2:  # one phrase
+        return f"{marks[0]}{shorten(plain[1:-1], QUOTED_CHARS)}{marks[1]}"
+    return f"'{shorten(plain, QUOTED_CHARS)}'"
+
+
+def straight_quotes(text: str) -> str:
+    """``text`` with curly double quotes made straight: Word, Outlook and Macs turn a typed ``"`` into ``“``
+    or ``”``, and a phrase pasted from them must still be searched as a phrase.
+
+    >>> straight_quotes("“section 47” strategy")
+    '"section 47" strategy'
+    """
+    return text.translate(_CURLY_QUOTES)
+
+
+SHORT_SECTION = re.compile(r"[sS](\d{1,3})")
+# A statutory section in any of the forms reviews write it: "s47", "s.47", "s 47", "S47", "section 47",
+# "sections 47" (read by Python and by DuckDB's RE2 alike; case is ignored by both callers).
+_SPACE = "[ \t\n\r\f]+"
+_SECTION_WORDS = ("section", "sections", "s", "ss")  # the words a section's number follows
+# After a plural ("sections", "ss"), the number may close a list ("sections 17 and 47", "ss. 17, 20(1) or 47"); a
+# number after "section 47 and" is not a section ("section 47 and 2 strategy meetings").
+# After "section", only "or" continues a list: "section 20 or 47" names section 47 (after a bare "s" nothing
+# does: "it's 3 or 4 times" names no section).
+_LISTED_NUMBER = r"\d{{1,3}}[a-z]?(?:\([0-9a-z]{{1,4}}\))*[ \t\n\r\f]*"
+_SECTION_START = r"\b(?:(?:sections|ss)"  # how every section pattern starts (``match_flags``)
+_SECTION_PATTERN = (_SECTION_START + r"\.?[ \t\n\r\f]*"
+                    rf"(?:{_LISTED_NUMBER}(?:,|and|or|&)[ \t\n\r\f]*)*"
+                    rf"|section\.?[ \t\n\r\f]*(?:{_LISTED_NUMBER}or[ \t\n\r\f]*)*|s\.?[ \t\n\r\f]*)"
+                    r"{number}\b")
+
+
+# A list of sections in a search ("sections 17 and 47", "ss 17, 20 & 47"): every number in it is a section.
+_SECTION_LIST = re.compile(r"\b(?:sections|ss)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|&)\s*\d{1,3}\b)+", re.IGNORECASE)
+# Sections any one of which will do, in a search ("section 17 or 47", "s17 or s47", "sections 17, 20 or 47").
+_SECTION_REF = r"(?:sections?|ss?)\.?\s*"
+_SECTION_EITHER = re.compile(rf"\b{_SECTION_REF}\d{{1,3}}\b(?:\s*,\s*(?:{_SECTION_REF})?\d{{1,3}}\b)*"
+                             rf"(?:\s*,?\s*\bor\b\s*(?:{_SECTION_REF})?\d{{1,3}}\b)+", re.IGNORECASE)
+
+
+# A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.
+_SECTION_PHRASE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
+
+
+def _section_forms(
+    words: tuple[str, ...], listed: Collection[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Add the other way a statutory section is written: reviews write "section 47", "s47", "s.47" and "s 47"
+    for the same enquiry. Returns the words to rank by (the query's, then the added ones), for people each
+    added form ("section 47" for "s47", "s47" for "section 47" or "s.47"), and the numbers of the sections
+    named, which a passage must name too (in any form: "section" or "47" alone is not section 47).
+    ``listed`` are numbers the search lists after a section ("sections 17 and 47"): sections too.
+
+    Examples
+    --------
+    >>> _section_forms(("s47", "strategy"))
+    (('s47', 'strategy', 'section', '47'), ('section 47',), ('47',))
+    >>> _section_forms(("Section", "20", "drift"))
+    (('Section', '20', 'drift', 's20'), ('s20',), ('20',))
+    >>> _section_forms(("s", "47"))
+    (('s', '47', 's47', 'section'), ('s47', 'section 47'), ('47',))
+    >>> _section_forms(("child", "seen"))
+    (('child', 'seen'), (), ())
+    >>> _section_forms(("sections", "17", "and", "47"), {"17", "47"})
+    (('sections', '17', 'and', '47', 's17', 's47'), ('s17', 's47'), ('17', '47'))
+    """
+    added: list[str] = []
+    shown: list[str] = []
+    sections: list[str] = []
+    for i, word in enumerate(words):
+        short = SHORT_SECTION.fullmatch(word)
+        before = words[i - 1].lower() if i else ""
+        if short:
+            added += ["section", short.group(1)]
+            shown.append(f"section {short.group(1)}")
+            sections.append(short.group(1))
+        elif word.isdigit() and len(word) <= 3 and before in _SECTION_WORDS[:2]:
+            added.append(f"s{word}")
+            shown.append(f"s{word}")
+            sections.append(word)
+        elif word.isdigit() and len(word) <= 3 and before in _SECTION_WORDS[2:]:
+            added += [f"s{word}", "section"]
+            shown += [f"s{word}", f"section {word}"]
+            sections.append(word)
+        elif word in listed:
+            added.append(f"s{word}")
+            shown.append(f"s{word}")
+            sections.append(word)
+    have = {word.lower() for word in words}
+    new = [word for word in dict.fromkeys(added) if word.lower() not in have]
+    return (*words, *new), tuple(dict.fromkeys(shown)) if new else (), tuple(dict.fromkeys(sections))
+
+
+def match_flags(pattern: str) -> int:
+    """The flags with which Python reads one of ``ParsedQuery.required`` as DuckDB (RE2) reads it, so that the
+    passages counted in SQL and those listed agree: case aside, and, for a section, ``\\b`` between ASCII letters
+    and digits only, as RE2 has it (to both, "Josés 47" names section 47: "é" is no letter to them); a phrase
+    keeps Unicode case folding, which RE2 has too.
+
+    >>> bool(re.search(_SECTION_PATTERN.format(number="47"), "Josés 47", match_flags(_SECTION_PATTERN)))
+    True
+    """
+    return re.IGNORECASE | (re.ASCII if pattern.startswith(_SECTION_START) else 0)
+
+
+def _either_joined(sections: tuple[str, ...], either: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """``sections`` with each group of ``either`` (sections any one of which will do) made one entry, its numbers
+    joined by "|", where the first of them stood.
+
+    >>> _either_joined(("17", "47", "20"), [("17", "47")])
+    ('17|47', '20')
+    >>> _either_joined(("47",), [("47", "47")])
+    ('47',)
+    """
+    entries = list(sections)
+    for group in either:
+        if len(set(group)) < 2 or not set(group) <= set(entries):
+            continue
+        at = min(entries.index(number) for number in group)
+        kept = [entry for entry in entries if entry not in group]
+        kept.insert(at, "|".join(group))
+        entries = kept
+    return tuple(entries)
+
+
+def _section_number(entry: str) -> str:
+    """The regular expression of a ``ParsedQuery.sections`` entry's number: "47", or "(?:17|47)" for either."""
+    return f"(?:{entry})" if "|" in entry else entry
+
+
+def section_label(entry: str) -> str:
+    """A ``ParsedQuery.sections`` entry for people.
+
+    >>> section_label("47"), section_label("17|47"), section_label("17|20|47")
+    ('section 47', 'section 17 or 47', 'section 17, 20 or 47')
+    """
+    numbers = entry.split("|")
+    return "section " + (", ".join(numbers[:-1]) + " or " + numbers[-1] if len(numbers) > 1 else numbers[0])
+
+
+def fold(word: str) -> str:
+    """Lower-case without accents, as the index stores words."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
