@@ -6,7 +6,8 @@ left out, so "not seen alone" counts every word), keeps those that pass the filt
 type, area, theme and theme probability), and returns each hit with a snippet around the matched words and
 the passage's themes as probabilities. With a theme and no words it lists the passages tagged with the
 theme, most probable first. ``similar`` finds the passages (or reviews) nearest to one passage (or review)
-by the cosine similarity of their embeddings.
+by the cosine similarity of their embeddings. How a search string is read (words, "quoted phrases",
+statutory sections) is ``pipeline.search_query``.
 
 Ranking reads the search tables (schema ``search_index``: the index's postings sorted by word, built by
 ``build_search_tables``), which give exactly the scores of DuckDB's ``match_bm25`` while reading only the
