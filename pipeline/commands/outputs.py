@@ -165,8 +165,9 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
                               f"failed and why with `casereview status{db_argument(db_path or default_db())}`.")
     if missing:
         click.echo(missing + "\n")
-    if operator_note(query):
-        click.echo(operator_note(query) + "\n")
+    operators = operator_note(query)
+    if operators:
+        click.echo(operators + "\n")
     if not hits:
         within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
                                    "review_type": review_type, "area": area})
