@@ -97,8 +97,9 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
 
 _OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
 # A word with a minus or plus sign stuck to its front, as web search engines take them ("neglect -police"): not
-# "multi-agency" or "2019 - 2020" (no space before the sign, or none after it).
-_SIGNED_WORD = re.compile(r"(?:^|(?<=\s))([-+\u2013\u2212])(?=[A-Za-z0-9\u00c0-\u024f])(\S+)")
+# "multi-agency" or "2019 - 2020" (no space before the sign, or none after it), nor a number after a dash pasted
+# from a document ("2019 –2020", "aged 15 -16").
+_SIGNED_WORD = re.compile(r"(?:^|(?<=\s))([-+\u2013\u2212])(?=[A-Za-z\u00c0-\u024f])(\S+)")
 
 
 def operator_note(query: str | None) -> str:
@@ -113,8 +114,10 @@ def operator_note(query: str | None) -> str:
     'Note: a minus sign does not leave a word out here: -police is searched as "police", like the other words'
     >>> operator_note("+neglect school")[:87]
     'Note: a plus sign does not make a word required here: +neglect is searched as "neglect"'
-    >>> operator_note("multi-agency 2019 - 2020 neglect"), operator_note('"child -police"'), operator_note(None)
+    >>> operator_note("multi-agency 2019 - 2020 neglect"), operator_note("2019 \u20132020"), operator_note(None)
     ('', '', '')
+    >>> operator_note('"child -police"'), operator_note("aged 15 -16")
+    ('', '')
     """
     if not query:
         return ""
