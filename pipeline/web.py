@@ -154,7 +154,7 @@ def read_form(query: str) -> webpages.SearchForm:
             raise BadRequest(message, form)
     if form.min_score:
         score = read_probability(form.min_score)
-        if score is None and _FRACTION_ABOVE_ONE.fullmatch(form.min_score.strip()):
+        if score is None and unsigned_fraction(form.min_score):
             raise BadRequest(f"Lowest theme probability: '{form.min_score}' could be a slip for a number from 0 to 1 "
                              "or a percentage without its sign: give a number from 0 to 1 (0.8) or a percentage with "
                              f"its sign ({form.min_score.strip()}%)", form)
@@ -184,7 +184,18 @@ def year_error(label: str, value: str) -> str:
     return ""
 
 
-_FRACTION_ABOVE_ONE = re.compile(r"0*[1-9]\d?\.\d+")  # 1.5, 7.5, 45.5: read_probability refuses them
+def unsigned_fraction(typed: str) -> bool:
+    """Whether ``typed`` is a number between 1 and 100 with a fraction and no % sign ("1.5", "45.5"), which
+    ``read_probability`` refuses: it may be a slip for 0.15 as much as a percentage.
+
+    >>> [unsigned_fraction(t) for t in ("1.5", " 45.5 ", "1.5%", "80", "80.0", "0.8", "100.5", "abc")]
+    [True, True, False, False, False, False, False, False]
+    """
+    try:
+        value = float(typed.strip())
+    except ValueError:
+        return False
+    return 1 < value < 100 and not value.is_integer()
 
 
 def read_probability(typed: str) -> float | None:
@@ -206,7 +217,7 @@ def read_probability(typed: str) -> float | None:
         return None
     if value != value:  # NaN
         return None
-    if not percent and value > 1 and not value.is_integer():
+    if not percent and unsigned_fraction(text):
         return None
     if percent or 1 < value <= 100:
         value /= 100
