@@ -326,6 +326,21 @@ FROM passage_themes t
 JOIN reviews r ON r.review_id = t.review_id
 WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{section}}"""
 
+# ---- What a search leaves out ("neglect -police", 'NOT "social care"'): the docids of the passages holding any
+# word left out, in any form (the postings of its stem), or any phrase or section left out, as written (checked only
+# in the passages that hold all the phrase's indexed words, or one of the ways a section's number is written).
+# {terms}: the search tables' postings (sorted by word: only the rows of these words are read) or, without
+# them, the full-text index's own list of words.
+_LEFT_OUT_WORDS = "SELECT docid FROM {terms} WHERE termid = ANY($left_out_termids::BIGINT[])"
+_LEFT_OUT_PATTERN = """
+SELECT d.docid FROM fts_main_passages.docs d JOIN passages s ON s.passage_id = d.name
+WHERE d.docid IN (SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids::BIGINT[])
+                  GROUP BY docid HAVING count(DISTINCT termid) >= ${name}_least)
+  AND regexp_matches(coalesce(s.section, '') || chr(10) || s.text, ${name}, 'i')"""
+_FAST_LEFT_OUT = """
+      AND p.docid NOT IN ({left_out})"""
+_LEFT_OUT_BY_ID = "AND {alias}.passage_id NOT IN (SELECT name FROM fts_main_passages.docs WHERE docid IN ({left_out}))"
+
 # ---- What is shown for each hit.
 # (MATERIALIZED: look the few passages up by key first; joined straight away, DuckDB would scan them all.
 # The facts of the passages' pages, read by OCR as in outputs.common.read_by_ocr_sql and printed numbers as
@@ -697,7 +712,7 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
             # With passages found, only when that is so: unquoted words, for a name of several words ("risk
             # assessment" finds what it asks for, and is no misreading of the theme Assessment).
             names = theme_names(con)
-            like = theme_like(query, names)
+            like = theme_like(query if parsed.kept_text is None else parsed.kept_text, names)
             if like and hits and ('"' in straight_quotes(query or "") or len(name_words(names.get(like, like))) < 2):
                 like = None
             if like and like != searcher._theme(filters.get("theme")):
@@ -865,14 +880,19 @@ class Searcher:
                 "nothing to search for: give some words (e.g. casereview search \"information sharing\") "
                 "or a theme (e.g. casereview search --theme voice_of_child)"
             )
+        if parsed is not None and not parsed.words and theme is None:
+            raise CaseReviewError(
+                f"the search {parsed.text!r} only leaves passages out: give words to look for as well (e.g. "
+                "\"neglect -police\"), or a theme to list its passages without those"
+            )
         _check_numbers(min_score, year_from, year_to, limit, most=MAX_LIMIT + 1)  # + 1: see search_with_forms
         if not 0 <= offset <= MAX_OFFSET:
             raise CaseReviewError(f"a page of results must start between 1 and {MAX_OFFSET + 1} (got {offset + 1})")
-        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section)
+        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section, parsed)
         params["limit"] = offset + limit
         con = self.con
-        if parsed is None:
-            sql = _RANK_THEME.format(section=_THEME_SECTION_FILTER if params["section"] is not None else "")
+        if parsed is None or not parsed.words:
+            sql = _RANK_THEME.format(section=self._theme_filters(params))
             ranked = con.execute(sql, _used(params, sql)).fetchall()
             hits = _hits(con, ranked[offset:], "theme_probability", params["theme"])
             stems: set[str] = set()
@@ -902,11 +922,11 @@ class Searcher:
         """How many passages ``search`` would find with no limit, and in how many reviews: the passages holding
         any of the words (every quoted phrase as written), or tagged with the theme, that the filters keep."""
         parsed = query if isinstance(query, ParsedQuery) else self.parse(query)
-        if parsed is None and theme is None:
+        if theme is None and (parsed is None or not parsed.words):
             return 0, 0
-        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section)
-        if parsed is None:
-            sql = _COUNT_THEME.format(section=_THEME_SECTION_FILTER if params["section"] is not None else "")
+        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section, parsed)
+        if parsed is None or not parsed.words:
+            sql = _COUNT_THEME.format(section=self._theme_filters(params))
             passages, reviews = self.con.execute(sql, _used(params, sql)).fetchone()
             return passages, reviews
         self._check_index()
@@ -916,21 +936,59 @@ class Searcher:
         return _count_bm25(self.con, parsed, params)
 
     def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
-                nation: str | None, review_type: str | None, area: str | None, section: str | None
-                ) -> dict[str, Any]:
-        """The SQL parameters of the filters, checked against the values the database holds."""
-        return {
+                nation: str | None, review_type: str | None, area: str | None, section: str | None,
+                parsed: ParsedQuery | None = None) -> dict[str, Any]:
+        """The SQL parameters of the filters, checked against the values the database holds, and of what the
+        search leaves out (``_left_out``)."""
+        params = {
             "theme": self._theme(theme),
             "min_score": min_score,
             "section": check_section(self.con, section),
             **self._known.review_filters(year_from, year_to, nation, review_type, area),
         }
+        if parsed is not None and parsed.left_out:
+            self._check_index()
+            params.update(self._left_out(parsed))
+        return params
+
+    def _left_out(self, parsed: ParsedQuery) -> dict[str, Any]:
+        """What the search leaves out, as SQL parameters: ``left_out_sql``, the subquery of the docids of the
+        passages it leaves out (``{terms}`` still to be named, as each way of ranking reads its own; None when no
+        passage can hold any of it), and the values it reads. A word no passage uses, or a phrase with one,
+        leaves nothing out; common words, which the index leaves out, are not looked for in a phrase."""
+        patterns = parsed.left_out_patterns()
+        folded = sorted({fold(word) for word in parsed.left_out_words} | {w for _, words, _ in patterns for w in words})
+        info = {w: (bool(common), termid) for w, _, common, termid in self.con.execute(_WORD_INFO, [folded]).fetchall()}
+        parts: list[str] = []
+        values: dict[str, Any] = {}
+        termids = sorted({info[fold(w)][1] for w in parsed.left_out_words if info[fold(w)][1] is not None})
+        if termids:
+            parts.append(_LEFT_OUT_WORDS)
+            values["left_out_termids"] = termids
+        for number, (pattern, words, every) in enumerate(patterns):
+            indexed = [info[w][1] for w in words if not info[w][0]]
+            found = sorted({termid for termid in indexed if termid is not None})
+            if not found or (every and None in indexed):
+                continue  # no passage holds (all) its words
+            name = f"left_out{number}"
+            parts.append(_LEFT_OUT_PATTERN.format(name=name))
+            values |= {name: pattern, f"{name}_termids": found, f"{name}_least": len(found) if every else 1}
+        return {"left_out_sql": "\nUNION ALL ".join(parts) or None, **values}
+
+    def _theme_filters(self, params: dict[str, Any]) -> str:
+        """The conditions on the passages a theme is listed from (alias ``t``): under a heading, and not left out."""
+        filters = [_THEME_SECTION_FILTER] if params["section"] is not None else []
+        if params.get("left_out_sql"):
+            terms = "search_index.postings" if self._tables_fresh() else "fts_main_passages.terms"
+            filters.append(_LEFT_OUT_BY_ID.format(alias="t", left_out=params["left_out_sql"].format(terms=terms)))
+        return " ".join(filters)
 
     def missing_words(self, parsed: ParsedQuery) -> tuple[MissingWord, ...]:
-        """The words typed in the search that no passage uses in any form, each with up to three spellings
-        the passages do use. A word found through another form searched too ("childcare" as "child care",
+        """The words typed in the search (those it leaves out included) that no passage uses in any form, each
+        with up to three spellings the passages do use. A word found through another form searched too ("childcare" as "child care",
         "s47" as "section 47") is not missing; common words, which the index leaves out, are never missing."""
-        typed = list(dict.fromkeys(parsed.typed))
+        # a word left out that no passage uses leaves nothing out: named too ("-polcie")
+        typed = list(dict.fromkeys([*parsed.typed, *(fold(word) for word in parsed.left_out_words)]))
         covered = {re.sub(r"[^a-z0-9]", "", fold(form)) for form in parsed.also}
         try:
             rows = self.con.execute(_WORD_INFO, [typed]).fetchall()
@@ -1153,6 +1211,9 @@ def _bm25_filters(params: dict[str, Any]) -> tuple[list[str], list[str]]:
         filters.append(_BM25_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_BM25_SECTION_FILTER)
+    if params.get("left_out_sql"):
+        left_out = params["left_out_sql"].format(terms="fts_main_passages.terms")
+        filters.append(_LEFT_OUT_BY_ID.format(alias="s", left_out=left_out))
     return joins, filters
 
 
@@ -1165,6 +1226,8 @@ def _fast_filters(params: dict[str, Any]) -> str:
         filters.append(_FAST_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_FAST_SECTION_FILTER)
+    if params.get("left_out_sql"):
+        filters.append(_FAST_LEFT_OUT.format(left_out=params["left_out_sql"].format(terms="search_index.postings")))
     return "".join(filters)
 
 

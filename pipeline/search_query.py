@@ -10,7 +10,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import shorten
@@ -35,19 +35,52 @@ class ParsedQuery:
     # the numbers of the sections named ("47"); sections any one of which will do ("section 17 or 47") are one
     # entry, their numbers joined by "|" ("17|47")
     sections: tuple[str, ...] = ()
+    # what the search leaves out ("neglect -police", 'NOT "social care"', "-s47"): passages using any of these
+    # words (in any form), holding any of these phrases (as written) or naming any of these sections
+    left_out_words: tuple[str, ...] = ()
+    left_out_phrases: tuple[str, ...] = ()
+    left_out_sections: tuple[str, ...] = ()
+    kept_text: str | None = None  # ``text`` without what it leaves out (None: the same)
 
     @property
     def typed(self) -> list[str]:
-        """The words as typed (folded to lower case, in order, quotes ignored), without the forms added to them."""
-        return [fold(word) for word in WORD_RE.findall(self.text.replace('"', " "))]
+        """The words as typed (folded to lower case, in order, quotes ignored), without the forms added to them
+        and without the words left out."""
+        text = self.text if self.kept_text is None else self.kept_text
+        return [fold(word) for word in WORD_RE.findall(text.replace('"', " "))]
 
     @property
     def required(self) -> tuple[str, ...]:
         """What each passage found must contain, in its text or its heading, as regular expressions (case aside)
         that Python and DuckDB (RE2) read alike: each phrase as written, and each section in any form. White
         space is spelt out (``_SPACE``): each reads ``\\s`` differently beyond ASCII."""
-        return (*(_SPACE.join(re.escape(part) for part in phrase.split()) for phrase in self.phrases),
+        return (*(phrase_pattern(phrase) for phrase in self.phrases),
                 *(_SECTION_PATTERN.format(number=_section_number(entry)) for entry in self.sections))
+
+    @property
+    def left_out(self) -> bool:
+        """Whether the search leaves some passages out by what they hold."""
+        return bool(self.left_out_words or self.left_out_phrases or self.left_out_sections)
+
+    def left_out_patterns(self) -> list[tuple[str, tuple[str, ...], bool]]:
+        """Each phrase and section left out, as (regular expression as for ``required``, the folded words a
+        passage holding it must hold, whether it must hold all of them or one will do): a phrase's words, all
+        of them; a section's number, or the number written solid after "s" ("47", "s47")."""
+        phrases = [(phrase_pattern(phrase), tuple(fold(word) for word in WORD_RE.findall(phrase)), True)
+                   for phrase in self.left_out_phrases]
+        sections = [(_SECTION_PATTERN.format(number=number), (number, f"s{number}"), False)
+                    for number in self.left_out_sections]
+        return [*phrases, *sections]
+
+
+def phrase_pattern(phrase: str) -> str:
+    """The regular expression of a quoted phrase, as written (case aside), for Python and DuckDB alike.
+
+    >>> pattern = phrase_pattern("seen  alone.")
+    >>> bool(re.fullmatch(pattern, "Seen\\nalone.", re.IGNORECASE)), bool(re.fullmatch(pattern, "seen alone!"))
+    (True, False)
+    """
+    return _SPACE.join(re.escape(part) for part in phrase.split())
 
 
 def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) -> str:
@@ -95,55 +128,72 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
 
 
-_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR|NOT)\b")
-# A word with a minus or plus sign stuck to its front, as web search engines take them ("neglect -police"): not
-# "multi-agency" or "2019 - 2020" (no space before the sign, or none after it), nor a number after a dash pasted
-# from a document ("2019 –2020", "aged 15 -16").
-_SIGNED_WORD = re.compile(r"(?:^|(?<=\s))([-+\u2013\u2212])(?=[A-Za-z\u00c0-\u024f])(\S+)")
+_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR)\b")
+# A word with a plus sign stuck to its front, as web search engines take them ("+neglect school"): not "+44" or
+# "aged 15 +16" (a number).
+_PLUS_WORD = re.compile(r"(?:^|(?<=\s))\+(?=[A-Za-z\u00c0-\u024f])(\S+)")
 
 
 def operator_note(query: str | None) -> str:
-    """What a search's operators do here, where people may expect a web search engine's: AND, OR and NOT are
-    searched as words, and a minus or plus sign before a word neither leaves it out nor makes it required
-    (the word is searched like the others). "" when the search has none (inside double quotes they are
-    part of a phrase).
+    """What a search's operators did, where people may expect a web search engine's: what a minus sign or NOT
+    left out, and that AND and OR are searched as words and a plus sign makes no word required. "" when the search
+    has none (inside double quotes they are part of a phrase).
 
+    >>> operator_note('neglect -police NOT "social care" -s47')
+    'Note: passages that use police (in any form), hold "social care" or name section 47 are left out.'
     >>> operator_note("neglect AND school")[:62]
-    'Note: AND, OR and NOT are searched as words, not as operators:'
-    >>> operator_note("neglect -police")[:104]
-    'Note: a minus sign does not leave a word out here: -police is searched as "police", like the other words'
+    'Note: AND and OR are searched as words, not as operators: a pa'
     >>> operator_note("+neglect school")[:87]
     'Note: a plus sign does not make a word required here: +neglect is searched as "neglect"'
     >>> operator_note("multi-agency 2019 - 2020 neglect"), operator_note("2019 \u20132020"), operator_note(None)
     ('', '', '')
-    >>> operator_note('"child -police"'), operator_note("aged 15 -16")
-    ('', '')
+    >>> operator_note('"child -police"'), operator_note("aged 15 -16"), operator_note('"a" "b')
+    ('', '', '')
     """
-    if not query:
+    try:
+        parsed = parse_query(query)
+    except CaseReviewError:
         return ""
-    text = straight_quotes(query)
-    quoted = '"' in text
-    bare = _PHRASE_RE.sub(" ", text)
+    if parsed is None:
+        return ""
+    bare = _PHRASE_RE.sub(" ", parsed.text if parsed.kept_text is None else parsed.kept_text)
     notes = []
+    if parsed.left_out:
+        notes.append(f"passages that {left_out_label(parsed)} are left out.")
     if _OPERATOR_WORDS.search(bare):
-        notes.append("AND, OR and NOT are searched as words, not as operators: a passage needs only one of the "
+        notes.append("AND and OR are searched as words, not as operators: a passage needs only one of the "
                      "words, and those with more of them come first. "
                      + ("Every phrase in double quotes must appear, so two phrases find only passages holding "
-                        "both: search for each on its own to find either." if quoted
+                        "both: search for each on its own to find either." if parsed.phrases
                         else "Put words in double quotes to find them as a phrase."))
-    signed = _SIGNED_WORD.findall(bare)
-    minus = [sign + word for sign, word in signed if sign != "+"]
-    plus = [sign + word for sign, word in signed if sign == "+"]
-    if minus:
-        notes.append(f"a minus sign does not leave a word out here: {_as_searched(minus)}, like the other words, "
-                     "so passages using it are found too (a passage needs only one of the words). To narrow the "
-                     "results, use the filters or a phrase in double quotes.")
+    plus = ["+" + word for word in _PLUS_WORD.findall(bare)]
     if plus:
         notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
                      "(a passage needs only one of the words; those with more of them come first). To find words "
                      "together, put them in double quotes as a phrase.")
     return "Note: " + " ".join(note[0].upper() + note[1:] if i else note for i, note in enumerate(notes)) \
         if notes else ""
+
+
+def left_out_label(parsed: ParsedQuery) -> str:
+    """What a search leaves out, for people: 'use police or school (in any form), hold "social care" or name
+    section 47' ("" when it leaves nothing out).
+
+    >>> left_out_label(parse_query("neglect -police -school NOT s47"))
+    'use police or school (in any form) or name section 47'
+    """
+    def either(items: list[str]) -> str:
+        return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else items[0]
+
+    parts = []
+    if parsed.left_out_words:
+        parts.append(f"use {either(list(parsed.left_out_words))} (in any form)")
+    if parsed.left_out_phrases:
+        quoted = ['"' + phrase + '"' for phrase in parsed.left_out_phrases]
+        parts.append(f"hold {either(quoted)}")
+    if parsed.left_out_sections:
+        parts.append(f"name {either([section_label(number) for number in parsed.left_out_sections])}")
+    return either(parts) if parts else ""
 
 
 def _as_searched(signed: list[str]) -> str:
@@ -260,12 +310,20 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             f"the search {text!r}: * is not a wildcard here, so write whole words. Each word is already found in "
             "every form: \"neglect\" also finds neglected, neglecting and neglectful."
         )
+    whole = text
+    text, left_out = _left_out(text)
     phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
     words = tuple(WORD_RE.findall(text.replace('"', " ")))
-    if not words:
+    if not words and not left_out.left_out:
         raise CaseReviewError(
-            f"the search {text!r} has no words or numbers the index can look for (it holds the reviews' words in "
+            f"the search {whole!r} has no words or numbers the index can look for (it holds the reviews' words in "
             "the Latin alphabet, and numbers): use words, e.g. \"information sharing\" or \"section 47\""
+        )
+    both = sorted({fold(word) for word in words} & {fold(word) for word in left_out.left_out_words})
+    if both:
+        raise CaseReviewError(
+            f"the search {whole!r} both looks for and leaves out {', '.join(both)}: keep the word, or its minus "
+            "sign (or NOT) to leave out the passages that use it"
         )
     listed = {number for match in _SECTION_LIST.finditer(text) for number in re.findall(r"\d+", match.group())}
     unquoted = text.replace('"', " ")
@@ -276,7 +334,74 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     sections = tuple(dict.fromkeys([*sections, *(_SECTION_PHRASE.fullmatch(p).group(1) for p in quoted)]))
     sections = _either_joined(sections, either)
     phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
-    return ParsedQuery(text=text, words=words, phrases=phrases, also=also, sections=sections)
+    if not left_out.left_out:
+        return ParsedQuery(text=whole, words=words, phrases=phrases, also=also, sections=sections)
+    return replace(left_out, text=whole, words=words, phrases=phrases, also=also, sections=sections,
+                   kept_text=" ".join(text.split()))
+
+
+# What a search leaves out: a word, a "quoted phrase" or a statutory section ("s47", "section 47") after a minus
+# sign stuck to its front ("neglect -police", as web search engines take it; an en dash or a minus sign pasted
+# from a document will do) or after NOT in capitals ("neglect NOT police"). Not a hyphen inside a word
+# ("multi-agency"), a dash between numbers ("2019 - 2020") or before one ("aged 15 -16"), nor anything inside a
+# quoted phrase, which is matched first and kept as it is.
+_LEFT_OUT_TARGET = r'("[^"]*"|(?:sections?|ss?)\.?[ \t]*\d{1,3}\b|[^\s"]+)'
+_LEFT_OUT = re.compile(
+    r'(?P<phrase>"[^"]*")'
+    rf'|(?:(?:^|(?<=\s))[-\u2013\u2212](?=[A-Za-z\u00c0-\u024f"])|\bNOT[ \t]+){_LEFT_OUT_TARGET}')
+_SECTION_ALONE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
+_EDGE_PUNCTUATION = re.compile(r"^[^A-Za-z0-9&\u00c0-\u024f]+|[^A-Za-z0-9&\u00c0-\u024f]+$")
+
+
+def _left_out(text: str) -> tuple[str, ParsedQuery]:
+    """The search without what it leaves out, and what it leaves out (the ``left_out_*`` of a ``ParsedQuery``).
+
+    >>> kept, out = _left_out('neglect -police NOT "social care" -s47 -multi-agency "child -led"')
+    >>> " ".join(kept.split()), out.left_out_words, out.left_out_phrases, out.left_out_sections
+    ('neglect "child -led"', ('police',), ('social care', 'multi-agency'), ('47',))
+    >>> _left_out("multi-agency 2019 - 2020 aged 15 -16 not seen")[1].left_out
+    False
+
+    Raises
+    ------
+    CaseReviewError
+        If what is left out is only very common words, which the index does not hold.
+    """
+    from pipeline.store import SEARCH_STOPWORDS
+
+    words: list[str] = []
+    phrases: list[str] = []
+    sections: list[str] = []
+    kept = []
+    at = 0
+    for match in _LEFT_OUT.finditer(text):
+        if match.group("phrase"):
+            continue
+        target = match.group(2)
+        quoted = target.startswith('"')
+        plain = " ".join(target.strip('"').split()) if quoted else _EDGE_PUNCTUATION.sub("", target)
+        found = WORD_RE.findall(plain)
+        if not found:
+            continue  # "NOT ?": nothing to leave out; the rest is searched as typed
+        section = _SECTION_ALONE.fullmatch(plain)
+        if section:
+            sections.append(section.group(1))
+        elif len(found) == 1 and not quoted:
+            words.append(found[0])
+        else:
+            phrases.append(plain)
+        if all(fold(word) in SEARCH_STOPWORDS for word in found):
+            raise CaseReviewError(
+                f"the search {text!r} leaves out {plain!r}, but the search index does not hold very common "
+                "words, so passages using them cannot be told apart: leave out a more specific word or phrase"
+            )
+        kept.append(text[at:match.start()])
+        at = match.end()
+    kept.append(text[at:])
+    left_out = ParsedQuery(text=text, words=(), phrases=(), left_out_words=tuple(dict.fromkeys(words)),
+                           left_out_phrases=tuple(dict.fromkeys(phrases)),
+                           left_out_sections=tuple(dict.fromkeys(sections)))
+    return " ".join(kept), left_out
 
 
 QUOTED_CHARS = 120  # a search longer than this is shortened where it is named in a heading

@@ -563,6 +563,9 @@ def test_words_that_name_a_theme_offer_the_theme_with_its_command(db: Path):
     ("information", {"theme": "information_sharing", "min_score": 0.5}),
     (None, {"theme": "information_sharing"}),
     (None, {"theme": "voice_of_child", "area": "Northmoor"}),
+    ("information -police", {}),
+    ('information school NOT "share information" -s47', {"year_from": 2019}),
+    ("-police", {"theme": "parental_factors"}),
 ])
 def test_the_count_of_all_matches_is_what_an_unlimited_search_finds(db: Path, query, filters, fast: bool):
     con = open_database(db)
@@ -735,6 +738,9 @@ def test_injection_attempts_are_treated_as_text(db: Path, attack: str):
     ("– “” ’", "no words or numbers the index can look for"),
     ('"information sharing', "without a closing one"),
     ("the and of", "only very common words"),
+    ("-police", "only leaves passages out: give words to look for as well"),
+    ("police -police", "both looks for and leaves out police"),
+    ('information -the NOT "of the"', "the search index does not hold very common words"),
 ])
 def test_malformed_queries_give_a_clear_error(db: Path, query, message: str):
     with pytest.raises(CaseReviewError, match=message):
@@ -802,6 +808,8 @@ def test_a_missing_index_is_built_by_the_first_search_unless_a_run_is_going(bare
     ("plan meeting", {"min_score": 0.6, "year_from": 2020}),
     ('"share information" police', {}),
     ("the child's wishes", {"area": "llwyd"}),
+    ("information school -police", {}),
+    ('information NOT "share information"', {"nation": "England"}),
 ])
 def test_search_tables_rank_exactly_as_duckdb_match_bm25(db: Path, query: str, filters: dict):
     search(db, "information")  # the first search builds the search tables
@@ -867,23 +875,79 @@ def test_passages_the_index_does_not_hold_yet_are_said_and_indexed_once_no_run_i
     assert search_with_forms(swapped, "zebrafish").unindexed == 1
 
 
-def test_operators_typed_in_a_search_are_explained(db: Path):
-    result = CliRunner().invoke(search_command, ["information AND school", "--db", str(db)])
-    assert result.exit_code == 0 and "Note: AND, OR and NOT are searched as words, not as operators" in result.output
-    plain = CliRunner().invoke(search_command, ["information and school", "--db", str(db)])
-    assert "not as operators" not in plain.output
-    # a minus sign, as web search engines take it, leaves nothing out here: said, with the word as searched
-    minus = CliRunner().invoke(search_command, ["information -school", "--db", str(db)])
-    assert minus.exit_code == 0 and 'Note: a minus sign does not leave a word out here: -school is searched as ' \
-        '"school", like the other words' in " ".join(minus.output.split())
-    hyphen = CliRunner().invoke(search_command, ["multi-agency 2019 - 2020", "--db", str(db)])
-    assert "minus sign" not in hyphen.output
-    # a search that starts with one is read by click as an unknown option ("-s"): the error says what happened
-    first = CliRunner().invoke(search_command, ["-school information", "--db", str(db)])
-    said = " ".join(first.output.split())
-    assert first.exit_code == 2 and "'-school information' starts with a minus sign, so it was read as an option" \
-        in said and "search without it, e.g. search 'school information'" in said
+def test_a_minus_sign_or_not_leaves_out_the_passages_using_a_word_in_any_form(db: Path):
+    every = {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
+    assert set(ids(search(db, "information"))) == every
+    # "Police held reports ..." is left out, however the sign is typed, and in any form of the word
+    for query in ("information -police", "information NOT police", "-police information", "information \u2013police",
+                  "information -policing", "information -Police,"):
+        assert set(ids(search(db, query))) == every - {"northmoor-2021-family-k-p1"}, query
+        assert count_in(db, query) == (2, 2), query
+    assert set(ids(search(db, "wishes"))) == {"northmoor-2019-child-d-p2", "cwm-llwyd-2022-child-w-p1"}
+    assert search(db, "wishes -recording") == []  # both say "recorded"
+    # a word in the heading counts, as it does for what is found: "Family background" holds it, not the text
+    assert set(ids(search(db, "police"))) == {"northmoor-2021-family-k-p1", "northmoor-2021-family-k-p2"}
+    assert ids(search(db, "police -background")) == ["northmoor-2021-family-k-p1"]
+    # a phrase is left out only as written
+    assert ids(search(db, 'information -"share information"')) == ["northmoor-2019-child-d-p1"]
+    assert count_in(db, 'information NOT "share information"') == (1, 1)
+    assert set(ids(search(db, 'information -"information share"'))) == every
+    # a word no passage uses leaves nothing out; a phrase inside quotes is searched as written
+    assert set(ids(search(db, "information -zebrafish"))) == every
+    assert parse_query('"child -police"').phrases == ("child -police",)
+    # with a theme and no other words, the theme's passages without the word
+    tagged = {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
+    assert set(ids(search(db, None, theme="information_sharing"))) == tagged
+    assert set(ids(search(db, "-police", theme="information_sharing"))) == tagged - {"northmoor-2021-family-k-p1"}
+    assert count_in(db, "NOT police", theme="information_sharing") == (2, 2)
+    # hyphens, dashes between numbers and lower-case "not" are searched as before
+    for query in ("multi-agency plan", "2019 - 2020 plan", "aged 15 -16 plan", "plan not police"):
+        assert not parse_query(query).left_out, query
+
+
+def test_a_section_is_left_out_however_it_is_written(tmp_path: Path):
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["No section 47 enquiry was held after the school's referral."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The s.47 enquiry did not involve the school."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["The school's referral led to help under section 17."], vector=[0, 0, 1, 0]),
+    ])
+    found = set(ids(search(path, "school referral")))
+    assert {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2", "northmoor-2023-child-e-p3"} <= found
+    for query in ("school referral -s47", "school referral NOT section 47", 'school referral -"s 47"'):
+        kept = set(ids(search(path, query)))
+        assert kept == found - {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}, query
+        assert count_in(path, query)[0] == len(kept), query
+
+
+def test_the_command_line_says_what_a_search_left_out(db: Path, tmp_path: Path):
+    def run(*args: str):
+        result = CliRunner().invoke(search_command, [*args, "--db", str(db)])
+        return result.exit_code, " ".join(result.output.split())
+
+    # unquoted words come as several arguments; a word starting with a minus sign is no option here
+    for args in (["information", "-police"], ["-police information"], ["-police", "information"]):
+        code, said = run(*args)
+        assert code == 0 and "Note: passages that use police (in any form) are left out." in said, args
+        assert "northmoor-2019-child-d-p1" in said and "northmoor-2021-family-k-p1" not in said, args
+    code, said = run("-police", "--theme", "information_sharing")
+    assert code == 0 and '2 passages for "-police", tagged Information sharing' in said
+    assert "northmoor-2021-family-k-p1" not in said
+    code, said = run("-police")
+    assert code == 2 and "only leaves passages out: give words to look for as well" in said
     assert "No such option '-q'" in CliRunner().invoke(search_command, ["-q", "--db", str(db)]).output
+    # AND and OR are still words, and said to be
+    code, said = run("information AND school")
+    assert code == 0 and "Note: AND and OR are searched as words, not as operators" in said
+    assert "not as operators" not in run("information and school")[1]
+    assert "left out" not in run("multi-agency 2019 - 2020")[1]
+    # a saved table says what was left out, in its header and with its provenance
+    out = tmp_path / "left-out.md"
+    code, said = run("information -police", "--out", str(out))
+    assert code == 0 and "Left out: passages that use police (in any form)." in out.read_text(encoding="utf-8")
+    assert "northmoor-2021-family-k-p1" not in out.read_text(encoding="utf-8")
+    assert run("information -police", "--out", str(tmp_path / "left-out.csv"))[0] == 0
+    info = json.loads((tmp_path / "left-out.csv.provenance.json").read_text(encoding="utf-8"))
+    assert info["left_out"] == "passages that use police (in any form)"
 
 
 def test_parse_query_keeps_words_and_phrases():

@@ -213,13 +213,17 @@ def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_t
 
 
 def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
-    # people type what web search engines take: here AND and a minus sign are searched as words, and the page says so
-    status, body, _ = get(site + "/?" + urlencode({"q": "school AND police -neglect"}))
+    # people type what web search engines take: a minus sign leaves a word out, and the page says what it left out;
+    # AND is searched as a word, and the page says so
+    status, body, _ = get(site + "/?" + urlencode({"q": "information AND school -police"}))
     text = " ".join(html.unescape(body).split())
-    assert status == 200 and "AND, OR and NOT are searched as words, not as operators" in text
-    assert 'A minus sign does not leave a word out here: -neglect is searched as "neglect"' in text
+    assert status == 200 and "Note: passages that use police (in any form) are left out." in text
+    assert "AND and OR are searched as words, not as operators" in text
+    assert "northmoor-2019-child-d-p1" in page_ids(body) and "northmoor-2021-family-k-p1" not in page_ids(body)
     status, body, _ = get(site + "/?" + urlencode({"q": "school police"}))
-    assert status == 200 and "not as operators" not in body and "minus sign" not in body
+    assert status == 200 and "not as operators" not in body and "left out" not in body
+    status, body, _ = get(site + "/?" + urlencode({"q": "-police"}))
+    assert status == 400 and "only leaves passages out" in html.unescape(body)
 
 
 @pytest.mark.parametrize("query, message", [

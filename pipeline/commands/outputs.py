@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,29 +52,31 @@ def _is_terminal() -> bool:
 
 
 class _WordsCommand(click.Command):
-    """A command whose words to search may start with a minus sign ("-police", as web search engines take it):
-    click reads such a word as an option it does not know ("No such option: -p"), which tells a person nothing.
-    The error says instead that the sign leaves no word out here, and how to search the word."""
+    """A command whose words to search may start with a minus sign ("-police", which leaves passages using it
+    out): click reads such a word as an option it does not know ("No such option: -p"). Here a word starting
+    with one minus sign and more than one letter, which no option of the command is, is searched as typed, as
+    though it came after ``--``; the words of a search may also come as several arguments, unquoted
+    (``casereview search neglect -police``)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        given = list(args)  # the parser consumes the list it is given
-        try:
-            return super().parse_args(ctx, args)
-        except click.NoSuchOption as exc:
-            signed = next((arg for arg in given if arg.startswith("-") and not arg.startswith("--")
-                           and arg[:2] == exc.option_name and len(arg) > 2), None)
-            if signed is None:
-                raise
-            words = signed[1:]
-            raise click.UsageError(
-                f"{signed!r} starts with a minus sign, so it was read as an option, and {ctx.command_path} has "
-                f"none of that name. A minus sign does not leave words out of a search here (a passage needs only "
-                f"one of the words): search without it, e.g. {ctx.command_path} {shlex.quote(words)}, and narrow "
-                "the results with the filters or a phrase in double quotes.", ctx) from None
+        options = list(args)
+        words: list[str] = []
+        for _ in range(len(options)):
+            try:  # the parser consumes the list it is given
+                return super().parse_args(ctx, [*options, *(["--", *words] if words else [])])
+            except click.NoSuchOption as exc:
+                signed = next((arg for arg in options if arg.startswith("-") and not arg.startswith("--")
+                               and arg[:2] == exc.option_name and len(arg) > 2), None)
+                if signed is None:
+                    raise
+                at = options.index(signed)
+                words.append(signed)
+                del options[at]
+        return super().parse_args(ctx, [*options, "--", *words])
 
 
 @click.command("search", cls=_WordsCommand, context_settings=CONTEXT)
-@click.argument("query", required=False)
+@click.argument("words", nargs=-1)
 @click.option("--theme", default=None, metavar="THEME",
               help="Only passages tagged with this learning theme, e.g. voice_of_child or \"Voice of the child\". "
                    "Without words, lists the theme's passages, most probable first.")
@@ -91,7 +92,7 @@ class _WordsCommand(click.Command):
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
-def search_command(query: str | None, theme: str | None, min_score: float | None, year_from: int | None,
+def search_command(words: tuple[str, ...], theme: str | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
                    section: str | None, limit: int, out: Path | None, as_json: bool, db_path: Path | None) -> None:
     """Search the reviews for passages about a subject, best match first.
@@ -105,9 +106,10 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
     finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). A word the
     reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). A word
     no review uses is named, with words spelt like it that the reviews use. A passage needs only one of the
-    words: those with more of them, and rarer ones, come first. AND, OR and NOT are searched as words, not as
-    operators: to find words together, put them in quotes as a phrase. Combine words with filters, or give
-    only --theme to see the strongest evidence for a theme.
+    words: those with more of them, and rarer ones, come first (AND and OR are searched as words, not as
+    operators: to find words together, put them in quotes as a phrase). A minus sign or NOT before a word leaves
+    out the passages that use it, in any form; before a phrase in quotes, those that hold it. Combine words with
+    filters, or give only --theme to see the strongest evidence for a theme.
 
     \b
     Examples:
@@ -115,6 +117,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
       casereview search "strategy meeting" --nation Wales --year-from 2018
       casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
       casereview search "information sharing" --section recommendations
+      casereview search neglect -police --area Northmoor
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
@@ -137,6 +140,7 @@ def search_command(query: str | None, theme: str | None, min_score: float | None
         unindexed_note,
     )
     from pipeline.search_query import all_required, operator_note, quoted_search
+    query = " ".join(words) or None  # unquoted words come as several arguments
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save a table, or --json to print JSON lines, not both")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):

@@ -107,13 +107,17 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     finally:
         con.close()
     filters = {key: searched.get(key) for key in ("year_from", "year_to", "nation", "review_type", "area")}
-    from pipeline.search_query import how_they_match
+    from pipeline.search_query import how_they_match, left_out_label, parse_query
+
+    parsed = parse_query(searched.get("query"))  # as searched: it was read without an error
+    left_out = left_out_label(parsed) if parsed is not None else ""
 
     theme_id = resolve_theme(None, searched["theme"]) if searched.get("theme") else None
     info = {
         **info,
         "query": searched.get("query") or None,
         "also_searched_as": list(result.also),
+        **({"left_out": f"passages that {left_out}"} if left_out else {}),
         "words_found_nowhere": [word.word for word in result.missing],
         "theme": names.get(theme_id, theme_id) if theme_id else None,
         "theme_real_text_check": theme_note(info["theme_models"], theme_id, names.get(theme_id)) if theme_id else None,
@@ -153,6 +157,8 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     said = []
     if info.get("also_searched_as"):
         said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")
+    if info.get("left_out"):
+        said.append(f"Left out: {info['left_out']}.")
     if info.get("words_found_nowhere"):
         said.append("No passage uses " + ", ".join(f'"{word}"' for word in info["words_found_nowhere"]) + ".")
     if info.get("reviews", "all") != "all":
