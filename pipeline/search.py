@@ -328,17 +328,20 @@ WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{s
 
 # ---- What a search leaves out ("neglect -police", 'NOT "social care"'): the docids of the passages holding any
 # word left out, in any form (the postings of its stem), or any phrase or section left out, as written (checked only
-# in the passages that hold all the phrase's indexed words, or one of the ways a section's number is written).
+# in the passages that hold all the phrase's indexed words, or one of the ways a section's number is written, and
+# that the search could list: {within}, which holds any word searched or is tagged with the theme listed).
 # {terms}: the search tables' postings (sorted by word: only the rows of these words are read) or, without
 # them, the full-text index's own list of words.
 _LEFT_OUT_WORDS = "SELECT docid FROM {terms} WHERE termid = ANY($left_out_termids::BIGINT[])"
 _LEFT_OUT_PATTERN = """
 SELECT d.docid FROM fts_main_passages.docs d JOIN passages s ON s.passage_id = d.name
 WHERE d.docid IN (SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids::BIGINT[])
-                  GROUP BY docid HAVING count(DISTINCT termid) >= ${name}_least)
+                  GROUP BY docid HAVING count(DISTINCT termid) >= ${name}_least) {{within}}
   AND regexp_matches(coalesce(s.section, '') || chr(10) || s.text, ${name}, 'i')"""
 _FAST_LEFT_OUT = """
       AND p.docid NOT IN ({left_out})"""
+_FAST_WITHIN = "AND d.docid IN (SELECT docid FROM search_index.postings WHERE termid = ANY($termids::BIGINT[]))"
+_THEME_WITHIN = f"AND d.name IN ({_TAGGED})"
 _LEFT_OUT_BY_ID = "AND {alias}.passage_id NOT IN (SELECT name FROM fts_main_passages.docs WHERE docid IN ({left_out}))"
 
 # ---- What is shown for each hit.
@@ -980,13 +983,15 @@ class Searcher:
         filters = [_THEME_SECTION_FILTER] if params["section"] is not None else []
         if params.get("left_out_sql"):
             terms = "search_index.postings" if self._tables_fresh() else "fts_main_passages.terms"
-            filters.append(_LEFT_OUT_BY_ID.format(alias="t", left_out=params["left_out_sql"].format(terms=terms)))
+            left_out = params["left_out_sql"].format(terms=terms, within=_THEME_WITHIN)
+            filters.append(_LEFT_OUT_BY_ID.format(alias="t", left_out=left_out))
         return " ".join(filters)
 
     def missing_words(self, parsed: ParsedQuery) -> tuple[MissingWord, ...]:
         """The words typed in the search (those it leaves out included) that no passage uses in any form, each
-        with up to three spellings the passages do use. A word found through another form searched too ("childcare" as "child care",
-        "s47" as "section 47") is not missing; common words, which the index leaves out, are never missing."""
+        with up to three spellings the passages do use. A word found through another form searched too
+        ("childcare" as "child care", "s47" as "section 47") is not missing; common words, which the index leaves
+        out, are never missing."""
         # a word left out that no passage uses leaves nothing out: named too ("-polcie")
         typed = list(dict.fromkeys([*parsed.typed, *(fold(word) for word in parsed.left_out_words)]))
         covered = {re.sub(r"[^a-z0-9]", "", fold(form)) for form in parsed.also}
@@ -1212,7 +1217,7 @@ def _bm25_filters(params: dict[str, Any]) -> tuple[list[str], list[str]]:
     if params.get("section") is not None:
         filters.append(_BM25_SECTION_FILTER)
     if params.get("left_out_sql"):
-        left_out = params["left_out_sql"].format(terms="fts_main_passages.terms")
+        left_out = params["left_out_sql"].format(terms="fts_main_passages.terms", within="")
         filters.append(_LEFT_OUT_BY_ID.format(alias="s", left_out=left_out))
     return joins, filters
 
@@ -1227,7 +1232,8 @@ def _fast_filters(params: dict[str, Any]) -> str:
     if params.get("section") is not None:
         filters.append(_FAST_SECTION_FILTER)
     if params.get("left_out_sql"):
-        filters.append(_FAST_LEFT_OUT.format(left_out=params["left_out_sql"].format(terms="search_index.postings")))
+        left_out = params["left_out_sql"].format(terms="search_index.postings", within=_FAST_WITHIN)
+        filters.append(_FAST_LEFT_OUT.format(left_out=left_out))
     return "".join(filters)
 
 

@@ -224,6 +224,8 @@ def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     assert status == 200 and "not as operators" not in body and "left out" not in body
     status, body, _ = get(site + "/?" + urlencode({"q": "-police"}))
     assert status == 400 and "only leaves passages out" in html.unescape(body)
+    # the form says how, under the search box
+    assert "a minus sign before a word to leave out the passages that use it" in get(site + "/")[1]
 
 
 @pytest.mark.parametrize("query, message", [
