@@ -14,8 +14,8 @@ code behind ``casereview search``: ranking, filters, snippets and themes) on one
 * words with filters (nation, year range, area, review type, theme, minimum probability),
 * a theme only (strongest evidence first), with and without filters.
 
-The first word queries are also timed leaving something out ("-child", "NOT tenancy", '-"social worker"'),
-with the ratio to the same searches without.
+The first word queries are also timed with an operator: leaving something out ("-child", "NOT tenancy",
+'-"social worker"') or requiring a word ("... AND child"), with the ratio to the same searches without.
 
 It prints p50 and p95 latency in ms per kind and overall. For comparison, measured in the same run on the
 first word queries of the mix: the same searches ranked by DuckDB's ``match_bm25`` macro (what search
@@ -242,9 +242,10 @@ def _filters(rng: np.random.Generator, i: int) -> dict:
     return {"review_type": str(rng.choice(REVIEW_TYPES)), "year_from": 2015}
 
 
-# What the left-out searches add to the word queries: a common word of the synthetic text, a rarer one, a phrase.
-LEFT_OUT = (("-child (common word)", "-child"), ("NOT tenancy (rarer word)", "NOT tenancy"),
-            ('-"social worker" (phrase)', '-"social worker"'))
+# What the searches with operators add to the word queries: leaving out a common word of the synthetic text, a
+# rarer one or a phrase, and requiring a common word beside the last word searched.
+OPERATORS = (("-child (common word)", "-child"), ("NOT tenancy (rarer word)", "NOT tenancy"),
+             ('-"social worker" (phrase)', '-"social worker"'), ("AND child (common word)", "AND child"))
 
 
 def _baseline_sql(n_words: int) -> str:
@@ -306,14 +307,14 @@ def run(passages: int, n_queries: int, n_compare: int) -> None:
                 terms = words.split()
                 ms, _ = _time(_baseline, con, terms)
                 baseline.append(ms)
-            # The same searches leaving a word out (one common in the synthetic text, one rarer) or a phrase out.
-            left_out: dict[str, tuple[list[float], list[float]]] = {}
-            for label, suffix in LEFT_OUT:
-                with_, without = left_out.setdefault(label, ([], []))
+            # The same searches with an operator: leaving a word (common or rarer) or a phrase out, or AND.
+            operated: dict[str, tuple[list[float], list[float]]] = {}
+            for label, suffix in OPERATORS:
+                with_, without = operated.setdefault(label, ([], []))
                 for i in chosen:
                     _, words, filters = mix[i]
                     if suffix.split()[-1].strip("-") in words.split():
-                        continue  # "child -child" is refused
+                        continue  # "child -child" is refused; "child AND child" says nothing new
                     ms, _ = _time(searcher.search, f"{words} {suffix}", **filters)
                     with_.append(ms)
                     without.append(by_query[i])
@@ -340,8 +341,8 @@ def run(passages: int, n_queries: int, n_compare: int) -> None:
     print(f"  ratio baseline / search tables: p50 {percentile(baseline, 50) / percentile(words_only, 50):.1f}x, "
           f"p95 {percentile(baseline, 95) / percentile(words_only, 95):.1f}x; "
           f"match_bm25 / search tables: p50 {percentile(macro, 50) / percentile(words_only, 50):.1f}x")
-    print(f"\nThe same {len(chosen)} word queries leaving something out (search tables, same run):")
-    for label, (values, without) in left_out.items():
+    print(f"\nThe same {len(chosen)} word queries with an operator (search tables, same run):")
+    for label, (values, without) in operated.items():
         print(f"  {label:<28} n {len(values):>3}  p50 {percentile(values, 50):7.1f} ms   p95 "
               f"{percentile(values, 95):7.1f} ms   ratio to the same searches without: p50 "
               f"{percentile(values, 50) / percentile(without, 50):.2f}x, p95 "

@@ -340,6 +340,13 @@ WHERE d.docid IN (SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids
   AND regexp_matches(coalesce(s.section, '') || chr(10) || s.text, ${name}, 'i')"""
 _FAST_LEFT_OUT = """
       AND p.docid NOT IN ({left_out})"""
+# ---- Words joined by AND ("neglect AND school"): the docids of the passages holding every one of them, in any form.
+_ALL_WORDS = """
+SELECT docid FROM {terms} WHERE termid = ANY($all_termids::BIGINT[])
+GROUP BY docid HAVING count(DISTINCT termid) = $all_terms"""
+_FAST_ALL_WORDS = """
+      AND p.docid IN ({all_of})"""
+_ALL_BY_ID = "AND {alias}.passage_id IN (SELECT name FROM fts_main_passages.docs WHERE docid IN ({all_of}))"
 _FAST_WITHIN = "AND d.docid IN (SELECT docid FROM search_index.postings WHERE termid = ANY($termids::BIGINT[]))"
 _THEME_WITHIN = f"AND d.name IN ({_TAGGED})"
 _LEFT_OUT_BY_ID = "AND {alias}.passage_id NOT IN (SELECT name FROM fts_main_passages.docs WHERE docid IN ({left_out}))"
@@ -952,6 +959,13 @@ class Searcher:
         if parsed is not None and parsed.left_out:
             self._check_index()
             params.update(self._left_out(parsed))
+        if parsed is not None and parsed.all_words:
+            self._check_index()
+            folded = sorted({fold(word) for word in parsed.all_words})
+            info = self.con.execute(_WORD_INFO, [folded]).fetchall()
+            # a word no passage uses is still counted, so that no passage holds them all
+            params |= {"all_termids": sorted({termid for *_, termid in info if termid is not None}),
+                       "all_terms": len({stem for _, stem, _, _ in info})}
         return params
 
     def _left_out(self, parsed: ParsedQuery) -> dict[str, Any]:
@@ -1216,6 +1230,8 @@ def _bm25_filters(params: dict[str, Any]) -> tuple[list[str], list[str]]:
         filters.append(_BM25_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_BM25_SECTION_FILTER)
+    if params.get("all_terms"):
+        filters.append(_ALL_BY_ID.format(alias="s", all_of=_ALL_WORDS.format(terms="fts_main_passages.terms")))
     if params.get("left_out_sql"):
         left_out = params["left_out_sql"].format(terms="fts_main_passages.terms", within="")
         filters.append(_LEFT_OUT_BY_ID.format(alias="s", left_out=left_out))
@@ -1231,6 +1247,8 @@ def _fast_filters(params: dict[str, Any]) -> str:
         filters.append(_FAST_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_FAST_SECTION_FILTER)
+    if params.get("all_terms"):
+        filters.append(_FAST_ALL_WORDS.format(all_of=_ALL_WORDS.format(terms="search_index.postings")))
     if params.get("left_out_sql"):
         left_out = params["left_out_sql"].format(terms="search_index.postings", within=_FAST_WITHIN)
         filters.append(_FAST_LEFT_OUT.format(left_out=left_out))

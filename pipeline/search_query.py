@@ -41,6 +41,7 @@ class ParsedQuery:
     left_out_phrases: tuple[str, ...] = ()
     left_out_sections: tuple[str, ...] = ()
     kept_text: str | None = None  # ``text`` without what it leaves out (None: the same)
+    all_words: tuple[str, ...] = ()  # words joined by AND ("neglect AND school"): each passage holds every one
 
     @property
     def typed(self) -> list[str]:
@@ -88,8 +89,10 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     one will do, the other forms searched for them, ``also``, included), or words beside a phrase or a section
     (which every passage found holds; the words only rank). Filler words, which are not searched, do not count.
 
-    >>> how_they_match("school nurse")
-    ' (a passage needs only one of the words: put them in double quotes to find them together, as a phrase)'
+    >>> how_they_match("school nurse")[:90]
+    ' (a passage needs only one of the words: put AND between them to need every one, or double'
+    >>> how_they_match("school AND nurse"), how_they_match("school AND nurse plan")
+    ('', ' (each holds school and nurse; the other words only put those holding them first)')
     >>> how_they_match("childcare", ("child care",))[:70]
     ' (a passage needs only one of the words searched, "childcare", "child"'
     >>> how_they_match('s47 "strategy meeting" police')
@@ -108,27 +111,28 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     fixed = {fold(word) for phrase in parsed.phrases for word in WORD_RE.findall(phrase)}
     numbers = [number for entry in parsed.sections for number in entry.split("|")]
     fixed |= {*_SECTION_WORDS, "or", *numbers, *(f"s{number}" for number in numbers)}
-    fixed |= set(SEARCH_STOPWORDS)
+    fixed |= set(SEARCH_STOPWORDS) | {fold(word) for word in parsed.all_words}
     typed = [word for word in dict.fromkeys(parsed.typed) if word not in fixed]
     added = [word for form in also for word in dict.fromkeys(WORD_RE.findall(fold(form)))
              if word not in fixed and word not in typed]
     searched = list(dict.fromkeys([*typed, *added]))
-    if not parsed.required:
+    if not parsed.required and not parsed.all_words:
         if len(searched) < 2:
             return ""
         if not added:
-            return (" (a passage needs only one of the words: put them in double quotes to find them together, "
-                    "as a phrase)")
+            return (" (a passage needs only one of the words: put AND between them to need every one, or double "
+                    "quotes around them to find them as a phrase)")
         named = ", ".join(f'"{word}"' for word in searched[:-1]) + f' or "{searched[-1]}"'
         return (f" (a passage needs only one of the words searched, {named}: put words in double quotes to find "
                 "them together, as a phrase)")
     if not searched:
         return ""
-    held = [f'"{phrase}"' for phrase in parsed.phrases] + [section_label(entry) for entry in parsed.sections]
+    held = ([f'"{phrase}"' for phrase in parsed.phrases] + [section_label(entry) for entry in parsed.sections]
+            + list(parsed.all_words))
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
 
 
-_OPERATOR_WORDS = re.compile(r"\b(?:AND|OR)\b")
+_OR = re.compile(r"\bOR\b")
 # A word with a plus sign stuck to its front, as web search engines take them ("+neglect school"): not "+44" or
 # "aged 15 +16" (a number).
 _PLUS_WORD = re.compile(r"(?:^|(?<=\s))\+(?=[A-Za-z\u00c0-\u024f])(\S+)")
@@ -136,13 +140,15 @@ _PLUS_WORD = re.compile(r"(?:^|(?<=\s))\+(?=[A-Za-z\u00c0-\u024f])(\S+)")
 
 def operator_note(query: str | None) -> str:
     """What a search's operators did, where people may expect a web search engine's: what a minus sign or NOT
-    left out, and that AND and OR are searched as words and a plus sign makes no word required. "" when the search
-    has none (inside double quotes they are part of a phrase).
+    left out, what AND required, that OR is what a search does anyway, and that a plus sign makes no word
+    required. "" when the search has none (inside double quotes they are part of a phrase).
 
     >>> operator_note('neglect -police NOT "social care" -s47')
     'Note: passages that use police (in any form), hold "social care" or name section 47 are left out.'
-    >>> operator_note("neglect AND school")[:62]
-    'Note: AND and OR are searched as words, not as operators: a pa'
+    >>> operator_note("neglect AND school AND police plan")
+    'Note: each passage found uses neglect, school and police (in any form).'
+    >>> operator_note("neglect OR school")[:74]
+    'Note: OR is not needed: a passage needs only one of the words in any case,'
     >>> operator_note("+neglect school")[:87]
     'Note: a plus sign does not make a word required here: +neglect is searched as "neglect"'
     >>> operator_note("multi-agency 2019 - 2020 neglect"), operator_note("2019 \u20132020"), operator_note(None)
@@ -158,14 +164,16 @@ def operator_note(query: str | None) -> str:
         return ""
     bare = _PHRASE_RE.sub(" ", parsed.text if parsed.kept_text is None else parsed.kept_text)
     notes = []
+    if parsed.all_words:
+        notes.append(f"each passage found uses {_either(list(parsed.all_words), 'and')} (in any form).")
     if parsed.left_out:
         notes.append(f"passages that {left_out_label(parsed)} are left out.")
-    if _OPERATOR_WORDS.search(bare):
-        notes.append("AND and OR are searched as words, not as operators: a passage needs only one of the "
-                     "words, and those with more of them come first. "
+    if _OR.search(bare):
+        notes.append("OR is not needed: a passage needs only one of the words in any case, and those with more "
+                     "of them come first. "
                      + ("Every phrase in double quotes must appear, so two phrases find only passages holding "
                         "both: search for each on its own to find either." if parsed.phrases
-                        else "Put words in double quotes to find them as a phrase."))
+                        else "Join words with AND to find only passages holding all of them."))
     plus = ["+" + word for word in _PLUS_WORD.findall(bare)]
     if plus:
         notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
@@ -182,18 +190,20 @@ def left_out_label(parsed: ParsedQuery) -> str:
     >>> left_out_label(parse_query("neglect -police -school NOT s47"))
     'use police or school (in any form) or name section 47'
     """
-    def either(items: list[str]) -> str:
-        return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else items[0]
-
     parts = []
     if parsed.left_out_words:
-        parts.append(f"use {either(list(parsed.left_out_words))} (in any form)")
+        parts.append(f"use {_either(list(parsed.left_out_words))} (in any form)")
     if parsed.left_out_phrases:
         quoted = ['"' + phrase + '"' for phrase in parsed.left_out_phrases]
-        parts.append(f"hold {either(quoted)}")
+        parts.append(f"hold {_either(quoted)}")
     if parsed.left_out_sections:
-        parts.append(f"name {either([section_label(number) for number in parsed.left_out_sections])}")
-    return either(parts) if parts else ""
+        parts.append(f"name {_either([section_label(number) for number in parsed.left_out_sections])}")
+    return _either(parts) if parts else ""
+
+
+def _either(items: list[str], joiner: str = "or") -> str:
+    """'a, b or c' (or 'a, b and c')."""
+    return ", ".join(items[:-1]) + f" {joiner} " + items[-1] if len(items) > 1 else items[0]
 
 
 def _as_searched(signed: list[str]) -> str:
@@ -203,21 +213,23 @@ def _as_searched(signed: list[str]) -> str:
 
 
 def all_required(query: str | None) -> str:
-    """For a search that found nothing: the phrases and sections it asked every passage to hold, when it asked for
-    more than one (each may be found on its own); "" otherwise.
+    """For a search that found nothing: the phrases, words joined by AND and sections it asked every passage to
+    hold, when it asked for more than one (each may be found on its own); "" otherwise.
 
     >>> all_required("sections 20 and 47")
     'every passage found must name section 20 and section 47: search for each on its own to find either'
     >>> all_required('"seen alone" s47'), all_required("s47 drift")
     ('every passage found must hold "seen alone" and name section 47: search for each on its own to find either', '')
+    >>> all_required('"seen alone" AND police')
+    'every passage found must hold "seen alone" and police: search for each on its own to find either'
     """
     try:
         parsed = parse_query(query)
     except CaseReviewError:
         return ""
-    if parsed is None or len(parsed.phrases) + len(parsed.sections) < 2:
+    if parsed is None or len(parsed.phrases) + len(parsed.sections) + len(parsed.all_words) < 2:
         return ""
-    held = " and ".join(f'"{phrase}"' for phrase in parsed.phrases)
+    held = " and ".join([*(f'"{phrase}"' for phrase in parsed.phrases), *parsed.all_words])
     named = " and ".join(section_label(entry) for entry in parsed.sections)
     parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
     return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
@@ -334,10 +346,53 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     sections = tuple(dict.fromkeys([*sections, *(_SECTION_PHRASE.fullmatch(p).group(1) for p in quoted)]))
     sections = _either_joined(sections, either)
     phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
-    if not left_out.left_out:
-        return ParsedQuery(text=whole, words=words, phrases=phrases, also=also, sections=sections)
+    numbers = {number for entry in sections for number in entry.split("|")}
+    all_words = tuple(word for word in _all_of(text) if not (  # a section is required anyway
+        SHORT_SECTION.fullmatch(word) or word.lower() in _SECTION_WORDS or word in numbers))
     return replace(left_out, text=whole, words=words, phrases=phrases, also=also, sections=sections,
-                   kept_text=" ".join(text.split()))
+                   all_words=all_words, kept_text=" ".join(text.split()) if left_out.left_out else None)
+
+
+_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
+
+
+def _all_of(text: str) -> tuple[str, ...]:
+    """The words a search joins with AND in capitals ("neglect AND school"): each passage found must hold every
+    one of them, in any form. A phrase beside AND must appear anyway, as every phrase must.
+
+    >>> _all_of('neglect AND school AND police plan'), _all_of('"seen alone" AND multi-agency'), _all_of("a and b")
+    (('neglect', 'school', 'police'), ('multi', 'agency'), ())
+
+    Raises
+    ------
+    CaseReviewError
+        If the search joins words with AND and OR both, which could be grouped two ways, or joins a very common
+        word, which the index does not hold.
+    """
+    from pipeline.store import SEARCH_STOPWORDS
+
+    tokens = _TOKEN.findall(text)
+    if "AND" not in tokens:
+        return ()
+    if "OR" in tokens:
+        raise CaseReviewError(
+            f"the search {text!r} joins words with both AND and OR, which could be read two ways: use AND for "
+            "words every passage must hold, and leave OR out (a passage needs only one of the other words anyway)"
+        )
+    joined: list[str] = []
+    for at, token in enumerate(tokens):
+        if token != "AND":
+            continue
+        for near in (at - 1, at + 1):
+            if 0 <= near < len(tokens) and tokens[near] != "AND" and not tokens[near].startswith('"'):
+                joined += WORD_RE.findall(tokens[near])
+    common = [word for word in dict.fromkeys(joined) if fold(word) in SEARCH_STOPWORDS]
+    if common:
+        raise CaseReviewError(
+            f"the search {text!r} joins {', '.join(common)} with AND, but the search index does not hold very "
+            "common words, so no passage can be required to hold them: join more specific words"
+        )
+    return tuple(dict.fromkeys(joined))
 
 
 # What a search leaves out: a word, a "quoted phrase" or a statutory section ("s47", "section 47") after a minus

@@ -523,7 +523,8 @@ def test_the_results_say_when_more_passages_match_than_the_limit_shows(db: Path)
     assert "two phrases find only passages holding both" in both.output
     # several words: the count is of passages with any of them, and the note says so
     several = CliRunner().invoke(search_command, ["information school", "--limit", "1", "--db", str(db)])
-    assert "match (a passage needs only one of the words: put them in double quotes" in several.output
+    assert ("match (a passage needs only one of the words: put AND between them to need every one, or double "
+            "quotes") in " ".join(several.output.split())
     # the theme is named as the taxonomy names it, however it was typed
     typed = CliRunner().invoke(search_command, ["--theme", "information SHARING", "--db", str(db)])
     assert typed.output.startswith("3 passages for the theme Information sharing, best first")
@@ -566,6 +567,7 @@ def test_words_that_name_a_theme_offer_the_theme_with_its_command(db: Path):
     ("information -police", {}),
     ('information school NOT "share information" -s47', {"year_from": 2019}),
     ("-police", {"theme": "parental_factors"}),
+    ("information AND sharing school", {}),
 ])
 def test_the_count_of_all_matches_is_what_an_unlimited_search_finds(db: Path, query, filters, fast: bool):
     con = open_database(db)
@@ -741,6 +743,8 @@ def test_injection_attempts_are_treated_as_text(db: Path, attack: str):
     ("-police", "only leaves passages out: give words to look for as well"),
     ("police -police", "both looks for and leaves out police"),
     ('information -the NOT "of the"', "the search index does not hold very common words"),
+    ("information AND the", "joins the with AND, but the search index does not hold very common words"),
+    ("information AND police OR school", "joins words with both AND and OR"),
 ])
 def test_malformed_queries_give_a_clear_error(db: Path, query, message: str):
     with pytest.raises(CaseReviewError, match=message):
@@ -810,6 +814,7 @@ def test_a_missing_index_is_built_by_the_first_search_unless_a_run_is_going(bare
     ("the child's wishes", {"area": "llwyd"}),
     ("information school -police", {}),
     ('information NOT "share information"', {"nation": "England"}),
+    ("information AND shared police", {}),
 ])
 def test_search_tables_rank_exactly_as_duckdb_match_bm25(db: Path, query: str, filters: dict):
     search(db, "information")  # the first search builds the search tables
@@ -905,6 +910,24 @@ def test_a_minus_sign_or_not_leaves_out_the_passages_using_a_word_in_any_form(db
         assert not parse_query(query).left_out, query
 
 
+def test_and_between_words_finds_only_passages_using_each_of_them_in_any_form(db: Path):
+    assert ids(search(db, "information AND police")) == ["northmoor-2021-family-k-p1"]
+    assert count_in(db, "information AND police") == (1, 1)
+    # any form ("sharing", "share"), in the heading too ("Family background"), beside words that only rank
+    every = {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1", "cwm-llwyd-2020-child-t-p2"}
+    assert set(ids(search(db, "information AND shared"))) == every
+    assert ids(search(db, "police AND background")) == ["northmoor-2021-family-k-p2"]
+    assert ids(search(db, "police AND known alcohol"))[0] == "northmoor-2021-family-k-p2"
+    assert set(ids(search(db, "police AND known alcohol"))) == {"northmoor-2021-family-k-p2"}
+    assert search(db, "information AND zebrafish") == []  # no passage uses it, so none holds both
+    # with a phrase, a section or a word left out
+    assert ids(search(db, '"share information" AND police')) == ["northmoor-2021-family-k-p1"]
+    assert search(db, "information AND police -health") == []
+    # lower-case "and" is a filler word, as before; a section list's "AND" names both sections
+    assert not parse_query("information and police").all_words
+    assert parse_query("sections 17 AND 47 AND neglect").all_words == ("neglect",)
+
+
 def test_a_section_is_left_out_however_it_is_written(tmp_path: Path):
     path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["No section 47 enquiry was held after the school's referral."], vector=[1, 0, 0, 0]),
@@ -935,10 +958,13 @@ def test_the_command_line_says_what_a_search_left_out(db: Path, tmp_path: Path):
     code, said = run("-police")
     assert code == 2 and "only leaves passages out: give words to look for as well" in said
     assert "No such option '-q'" in CliRunner().invoke(search_command, ["-q", "--db", str(db)]).output
-    # AND and OR are still words, and said to be
+    # AND requires each word joined, and says so; OR is what a search does anyway, and said to be
     code, said = run("information AND school")
-    assert code == 0 and "Note: AND and OR are searched as words, not as operators" in said
-    assert "not as operators" not in run("information and school")[1]
+    assert code == 0 and "Note: each passage found uses information and school (in any form)." in said
+    assert "northmoor-2019-child-d-p1" in said and "cwm-llwyd-2020-child-t-p2" not in said
+    code, said = run("information OR school")
+    assert code == 0 and "Note: OR is not needed: a passage needs only one of the words in any case" in said
+    assert "Note" not in run("information and school")[1]
     assert "left out" not in run("multi-agency 2019 - 2020")[1]
     # a saved table says what was left out, in its header and with its provenance
     out = tmp_path / "left-out.md"

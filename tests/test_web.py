@@ -213,19 +213,22 @@ def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_t
 
 
 def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
-    # people type what web search engines take: a minus sign leaves a word out, and the page says what it left out;
-    # AND is searched as a word, and the page says so
-    status, body, _ = get(site + "/?" + urlencode({"q": "information AND school -police"}))
+    # people type what web search engines take: a minus sign leaves a word out and AND requires each word it
+    # joins, and the page says what they did
+    status, body, _ = get(site + "/?" + urlencode({"q": "information -police"}))
     text = " ".join(html.unescape(body).split())
     assert status == 200 and "Note: passages that use police (in any form) are left out." in text
-    assert "AND and OR are searched as words, not as operators" in text
     assert "northmoor-2019-child-d-p1" in page_ids(body) and "northmoor-2021-family-k-p1" not in page_ids(body)
+    status, body, _ = get(site + "/?" + urlencode({"q": "information AND school"}))
+    assert "Note: each passage found uses information and school (in any form)." in html.unescape(body)
+    assert page_ids(body) == ["northmoor-2019-child-d-p1"]
     status, body, _ = get(site + "/?" + urlencode({"q": "school police"}))
-    assert status == 200 and "not as operators" not in body and "left out" not in body
+    assert status == 200 and "Note:" not in body and "left out" not in body
     status, body, _ = get(site + "/?" + urlencode({"q": "-police"}))
     assert status == 400 and "only leaves passages out" in html.unescape(body)
     # the form says how, under the search box
-    assert "a minus sign before a word to leave out the passages that use it" in get(site + "/")[1]
+    assert "AND between words to need each of them, and a minus sign before a word to leave out the passages" \
+        in get(site + "/")[1]
 
 
 @pytest.mark.parametrize("query, message", [

@@ -106,10 +106,10 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     finds the abbreviation ("multi-agency risk assessment conference" also finds "MARAC"). A word the
     reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). A word
     no review uses is named, with words spelt like it that the reviews use. A passage needs only one of the
-    words: those with more of them, and rarer ones, come first (AND and OR are searched as words, not as
-    operators: to find words together, put them in quotes as a phrase). A minus sign or NOT before a word leaves
-    out the passages that use it, in any form; before a phrase in quotes, those that hold it. Combine words with
-    filters, or give only --theme to see the strongest evidence for a theme.
+    words: those with more of them, and rarer ones, come first. AND in capitals between words finds only the
+    passages using each of them; quotes around words find them together, as a phrase. A minus sign or NOT before
+    a word leaves out the passages that use it, in any form; before a phrase in quotes, those that hold it.
+    Combine words with filters, or give only --theme to see the strongest evidence for a theme.
 
     \b
     Examples:
@@ -118,6 +118,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
       casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
       casereview search "information sharing" --section recommendations
       casereview search neglect -police --area Northmoor
+      casereview search "neglect AND school"
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
     """
