@@ -31,6 +31,8 @@ show export --theme assessment --out outputs/assessment.xlsx
 show search "school not told" --limit 2
 show search --theme voice_of_child --nation Wales --limit 2
 show search "safegaurding neglet" --limit 1
+show search "neglect -police" --limit 1
+show search "information sharing" --limit 1
 show findings --containing information
 show topics fit
 show topics show
