@@ -339,7 +339,7 @@ def parse_query(query: str | None) -> ParsedQuery | None:
         )
     listed = {number for match in _SECTION_LIST.finditer(text) for number in re.findall(r"\d+", match.group())}
     unquoted = text.replace('"', " ")
-    either = [tuple(dict.fromkeys(re.findall(r"\d+", match.group()))) for match in _SECTION_EITHER.finditer(unquoted)]
+    either = [_either_numbers(match.group()) for match in _SECTION_EITHER.finditer(unquoted)]
     listed |= {number for group in either for number in group}
     words, also, sections = _section_forms(words, listed)
     quoted = [phrase for phrase in phrases if _SECTION_PHRASE.fullmatch(phrase)]
@@ -514,6 +514,26 @@ _SECTION_LIST = re.compile(r"\b(?:sections|ss)\.?\s*\d{1,3}\b(?:\s*(?:,|\band\b|
 _SECTION_REF = r"(?:sections?|ss?)\.?\s*"
 _SECTION_EITHER = re.compile(rf"\b{_SECTION_REF}\d{{1,3}}\b(?:\s*,\s*(?:{_SECTION_REF})?\d{{1,3}}\b)*"
                              rf"(?:\s*,?\s*\bor\b\s*(?:{_SECTION_REF})?\d{{1,3}}\b)+", re.IGNORECASE)
+
+_SECTION_ITEM = re.compile(rf"({_SECTION_REF})?(\d{{1,3}})\b", re.IGNORECASE)
+
+
+def _either_numbers(text: str) -> tuple[str, ...]:
+    """The sections that a match of ``_SECTION_EITHER`` names: its numbers, up to a bare number shorter than the
+    one before it, which counts something else ("section 47 or 2 strategy meetings"; "section 17 or 47" and
+    "s47 or s2" name two sections).
+
+    >>> _either_numbers("section 17 or 47"), _either_numbers("section 47 or 2"), _either_numbers("s47 or s2")
+    (('17', '47'), ('47',), ('47', '2'))
+    >>> parse_query("section 47 or 2 strategy meetings").sections
+    ('47',)
+    """
+    numbers: list[str] = []
+    for ref, number in _SECTION_ITEM.findall(text):
+        if numbers and not ref and len(number) < len(numbers[-1]):
+            break
+        numbers.append(number)
+    return tuple(dict.fromkeys(numbers))
 
 
 # A quoted phrase that is only a section ('"s47"', '"section 47"') asks for the section in any form.

@@ -317,6 +317,11 @@ def test_sections_joined_by_or_find_passages_naming_either(tmp_path: Path):
     assert "must name section 20 and section 17 or 48: search for each on its own" in result.output
     assert how_they_match("section 17 or 47 drift") == (
         " (each holds section 17 or 47; the other words only put those holding them first)")
+    # a bare number after "or" shorter than the section before it counts something else
+    assert set(ids(search(path, "section 47 or 2 strategy meetings"))) == {"northmoor-2023-child-e-p2",
+                                                                        "northmoor-2023-child-e-p4"}
+    assert parse_query("section 20 or 8 visits").sections == ("20",)
+    assert parse_query("s20 or s8").sections == ("20|8",)
 
 
 def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path: Path):
