@@ -868,6 +868,16 @@ def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_pa
     # a subheading that says something of the agency is a finding
     ("Findings", "Police did not share the call-outs with the school", True),
     ("Findings", "Lack of support services", True), ("Learning", "Health needs were overlooked", True),
+    # a service or organisation named by its proper name (migration 016) is not a finding either ...
+    ("Findings", "Brookside Family Centre", False), ("Findings", "West Yorkshire Police", False),
+    ("6. Analysis and findings", "6.3 Riverside Primary School", False),
+    ("Findings", "Westfield Medical Practice", False), ("Findings", "Northmoor NHS Foundation Trust", False),
+    ("Learning", "The Youth Project", False), ("Findings", "St Mary’s Academy", False),
+    # ... but a heading in title case that says something, or names no such thing, still is
+    ("Findings", "Delays at the Hospital", True), ("Findings", "Missed Appointments at the Surgery", True),
+    ("Findings", "Building trust", True), ("Findings", "Relationships And Trust", True),
+    ("Findings", "Reflective Supervision Practice", True), ("Findings", "Transition To Secondary School", True),
+    ("Findings", "delays at hospital", True),
 ])
 def test_findings_view_takes_the_headings_under_a_chapter_of_findings(db: Path, tmp_path: Path, chapter: str,
                                                                        heading: str, listed: bool):
