@@ -948,8 +948,9 @@ class Searcher:
     def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
                 nation: str | None, review_type: str | None, area: str | None, section: str | None,
                 parsed: ParsedQuery | None = None) -> dict[str, Any]:
-        """The SQL parameters of the filters, checked against the values the database holds, and of what the
-        search leaves out (``_left_out``)."""
+        """The SQL parameters of the filters, checked against the values the database holds, of what the search
+        leaves out (``_left_out``), and of the words it joins with AND (``all_termids``, and ``all_terms``, how
+        many stems each passage must hold)."""
         params = {
             "theme": self._theme(theme),
             "min_score": min_score,

@@ -347,7 +347,7 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     sections = _either_joined(sections, either)
     phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
     numbers = {number for entry in sections for number in entry.split("|")}
-    all_words = tuple(word for word in _all_of(text) if not (  # a section is required anyway
+    all_words = tuple(word for word in _all_of(text, whole) if not (  # a section is required anyway
         SHORT_SECTION.fullmatch(word) or word.lower() in _SECTION_WORDS or word in numbers))
     return replace(left_out, text=whole, words=words, phrases=phrases, also=also, sections=sections,
                    all_words=all_words, kept_text=" ".join(text.split()) if left_out.left_out else None)
@@ -356,9 +356,10 @@ def parse_query(query: str | None) -> ParsedQuery | None:
 _TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
 
 
-def _all_of(text: str) -> tuple[str, ...]:
-    """The words a search joins with AND in capitals ("neglect AND school"): each passage found must hold every
-    one of them, in any form. A phrase beside AND must appear anyway, as every phrase must.
+def _all_of(text: str, whole: str = "") -> tuple[str, ...]:
+    """The words a search (``text``, without what it leaves out; ``whole``, as typed, for errors) joins with AND in
+    capitals ("neglect AND school"): each passage found must hold every one of them, in any form. A phrase beside
+    AND must appear anyway, as every phrase must.
 
     >>> _all_of('neglect AND school AND police plan'), _all_of('"seen alone" AND multi-agency'), _all_of("a and b")
     (('neglect', 'school', 'police'), ('multi', 'agency'), ())
@@ -371,12 +372,13 @@ def _all_of(text: str) -> tuple[str, ...]:
     """
     from pipeline.store import SEARCH_STOPWORDS
 
+    whole = whole or text
     tokens = _TOKEN.findall(text)
     if "AND" not in tokens:
         return ()
     if "OR" in tokens:
         raise CaseReviewError(
-            f"the search {text!r} joins words with both AND and OR, which could be read two ways: use AND for "
+            f"the search {whole!r} joins words with both AND and OR, which could be read two ways: use AND for "
             "words every passage must hold, and leave OR out (a passage needs only one of the other words anyway)"
         )
     joined: list[str] = []
@@ -389,7 +391,7 @@ def _all_of(text: str) -> tuple[str, ...]:
     common = [word for word in dict.fromkeys(joined) if fold(word) in SEARCH_STOPWORDS]
     if common:
         raise CaseReviewError(
-            f"the search {text!r} joins {', '.join(common)} with AND, but the search index does not hold very "
+            f"the search {whole!r} joins {', '.join(common)} with AND, but the search index does not hold very "
             "common words, so no passage can be required to hold them: join more specific words"
         )
     return tuple(dict.fromkeys(joined))
