@@ -963,6 +963,10 @@ def test_the_command_line_says_what_a_search_left_out(db: Path, tmp_path: Path):
     code, said = run("-police")
     assert code == 2 and "only leaves passages out: give words to look for as well" in said
     assert "No such option '-q'" in CliRunner().invoke(search_command, ["-q", "--db", str(db)]).output
+    # an option typed with one minus sign is said to be one, not left out of the search
+    code, said = run("neglect", "-limit", "5")
+    assert code == 2 and "'-limit' has one minus sign: did you mean the option --limit?" in said
+    assert run("neglect", "-theme=assessment")[0] == 2
     # AND requires each word joined, and says so; OR is what a search does anyway, and said to be
     code, said = run("information AND school")
     assert code == 0 and "Note: each passage found uses information and school (in any form)." in said

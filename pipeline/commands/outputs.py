@@ -56,7 +56,8 @@ class _WordsCommand(click.Command):
     out): click reads such a word as an option it does not know ("No such option: -p"). Here a word starting
     with one minus sign and more than one letter, which no option of the command is, is searched as typed, as
     though it came after ``--``; the words of a search may also come as several arguments, unquoted
-    (``casereview search neglect -police``)."""
+    (``casereview search neglect -police``). An option's name typed with one minus sign ("-limit") is an error
+    that names the option, not a word left out."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         options = list(args)
@@ -69,6 +70,11 @@ class _WordsCommand(click.Command):
                                and arg[:2] == exc.option_name and len(arg) > 2), None)
                 if signed is None:
                     raise
+                meant = "-" + signed.split("=")[0]
+                if any(meant in param.opts for param in self.params):  # "-limit" for "--limit"
+                    raise click.UsageError(
+                        f"{signed!r} has one minus sign: did you mean the option {meant}? (Options take two; a word "
+                        f"after one minus sign is left out of the search.)", ctx) from None
                 at = options.index(signed)
                 words.append(signed)
                 del options[at]
