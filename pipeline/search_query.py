@@ -236,16 +236,23 @@ def all_required(query: str | None) -> str:
 
 
 def without_quotes(query: str | None) -> str:
-    """The search with its double quotes taken out, when it has a phrase in them (a phrase that finds nothing may
-    have its words apart); "" otherwise.
+    """The search with the double quotes of its phrases taken out, when it has a phrase in them (a phrase that
+    finds nothing may have its words apart); "" otherwise. A phrase it leaves out keeps its quotes: without them
+    it would leave out its first word only.
 
     >>> without_quotes('"voice of the child"'), without_quotes("“not seen alone” school"), without_quotes("drift")
     ('voice of the child', 'not seen alone school', '')
+    >>> without_quotes('"seen alone" -"social care"'), without_quotes('neglect NOT "social care"')
+    ('seen alone -"social care"', '')
     """
     plain = straight_quotes(query or "")
-    if '"' not in plain:
+    if not any(match.group("phrase") for match in _QUOTED.finditer(plain)):
         return ""
-    return " ".join(plain.replace('"', " ").split())
+    return " ".join(_QUOTED.sub(lambda m: m.group("out") or f' {m.group("phrase")} ', plain).split())
+
+
+# A quoted phrase, and (``out``) one that a search leaves out, as ``_LEFT_OUT`` reads them.
+_QUOTED = re.compile(r'(?P<out>(?:(?:^|(?<=\s))[-\u2013\u2212]|\bNOT[ \t]+)"[^"]*")|"(?P<phrase>[^"]*)"')
 
 
 # Words that say nothing of a theme, left out when a search is matched to a theme's name ("information not shared

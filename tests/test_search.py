@@ -902,6 +902,9 @@ def test_a_minus_sign_or_not_leaves_out_the_passages_using_a_word_in_any_form(db
     assert ids(search(db, 'information -"share information"')) == ["northmoor-2019-child-d-p1"]
     assert count_in(db, 'information NOT "share information"') == (1, 1)
     assert set(ids(search(db, 'information -"information share"'))) == every
+    # a search that finds nothing offers its phrase without quotes, keeping the phrase it leaves out whole
+    nothing = search_with_forms(db, '"information about domestic" -"share information"')
+    assert nothing.hits == [] and nothing.without_quotes == 1  # not 'information about domestic -share information'
     # a word no passage uses leaves nothing out; a phrase inside quotes is searched as written
     assert set(ids(search(db, "information -zebrafish"))) == every
     assert parse_query('"child -police"').phrases == ("child -police",)
