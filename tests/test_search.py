@@ -966,6 +966,11 @@ def test_the_command_line_says_what_a_search_left_out(db: Path, tmp_path: Path):
     code, said = run("-police")
     assert code == 2 and "only leaves passages out: give words to look for as well" in said
     assert "No such option '-q'" in CliRunner().invoke(search_command, ["-q", "--db", str(db)]).output
+    # with --json the note goes to the error stream, so the output stays JSON lines
+    as_json = CliRunner().invoke(search_command, ["information -police", "--json", "--db", str(db)])
+    assert "passages that use police (in any form) are left out" in as_json.stderr
+    assert {json.loads(line)["passage_id"] for line in as_json.stdout.splitlines()} == {
+        "northmoor-2019-child-d-p1", "cwm-llwyd-2020-child-t-p2"}
     # an option typed with one minus sign is said to be one, not left out of the search
     code, said = run("neglect", "-limit", "5")
     assert code == 2 and "'-limit' has one minus sign: did you mean the option --limit?" in said

@@ -167,7 +167,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if as_json:
         for hit in hits:
             _echo_json(hit.to_dict())
-        for note in (missing, total_note(result, query), like):
+        for note in (missing, operator_note(query), total_note(result, query), like):
             if note:
                 click.echo(note, err=True)
         return
