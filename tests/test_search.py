@@ -991,6 +991,9 @@ def test_the_command_line_says_what_a_search_left_out(db: Path, tmp_path: Path):
     assert run("information -police", "--out", str(tmp_path / "left-out.csv"))[0] == 0
     info = json.loads((tmp_path / "left-out.csv.provenance.json").read_text(encoding="utf-8"))
     assert info["left_out"] == "passages that use police (in any form)"
+    assert run("information AND school", "--out", str(tmp_path / "both.md"))[0] == 0
+    saved = (tmp_path / "both.md").read_text(encoding="utf-8")
+    assert "Each passage uses information and school (in any form)." in saved
 
 
 def test_parse_query_keeps_words_and_phrases():

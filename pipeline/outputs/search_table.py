@@ -117,6 +117,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         **info,
         "query": searched.get("query") or None,
         "also_searched_as": list(result.also),
+        **({"words_each_passage_uses": list(parsed.all_words)} if parsed is not None and parsed.all_words else {}),
         **({"left_out": f"passages that {left_out}"} if left_out else {}),
         "words_found_nowhere": [word.word for word in result.missing],
         "theme": names.get(theme_id, theme_id) if theme_id else None,
@@ -157,6 +158,9 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     said = []
     if info.get("also_searched_as"):
         said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")
+    if info.get("words_each_passage_uses"):
+        *others, last = info["words_each_passage_uses"]
+        said.append(f"Each passage uses {', '.join(others) + ' and ' if others else ''}{last} (in any form).")
     if info.get("left_out"):
         said.append(f"Left out: {info['left_out']}.")
     if info.get("words_found_nowhere"):
