@@ -102,10 +102,7 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     """
     from pipeline.store import SEARCH_STOPWORDS
 
-    try:
-        parsed = parse_query(query)
-    except CaseReviewError:
-        return ""
+    parsed = _readable(query)
     if parsed is None:
         return ""
     fixed = {fold(word) for phrase in parsed.phrases for word in WORD_RE.findall(phrase)}
@@ -156,16 +153,13 @@ def operator_note(query: str | None) -> str:
     >>> operator_note('"child -police"'), operator_note("aged 15 -16"), operator_note('"a" "b')
     ('', '', '')
     """
-    try:
-        parsed = parse_query(query)
-    except CaseReviewError:
-        return ""
+    parsed = _readable(query)
     if parsed is None:
         return ""
     bare = _PHRASE_RE.sub(" ", parsed.text if parsed.kept_text is None else parsed.kept_text)
     notes = []
     if parsed.all_words:
-        notes.append(f"each passage found uses {_either(list(parsed.all_words), 'and')} (in any form).")
+        notes.append(f"each passage found uses {word_list(parsed.all_words, 'and')} (in any form).")
     if parsed.left_out:
         notes.append(f"passages that {left_out_label(parsed)} are left out.")
     if _OR.search(bare):
@@ -192,17 +186,30 @@ def left_out_label(parsed: ParsedQuery) -> str:
     """
     parts = []
     if parsed.left_out_words:
-        parts.append(f"use {_either(list(parsed.left_out_words))} (in any form)")
+        parts.append(f"use {word_list(parsed.left_out_words)} (in any form)")
     if parsed.left_out_phrases:
         quoted = ['"' + phrase + '"' for phrase in parsed.left_out_phrases]
-        parts.append(f"hold {_either(quoted)}")
+        parts.append(f"hold {word_list(quoted)}")
     if parsed.left_out_sections:
-        parts.append(f"name {_either([section_label(number) for number in parsed.left_out_sections])}")
-    return _either(parts) if parts else ""
+        parts.append(f"name {word_list([section_label(number) for number in parsed.left_out_sections])}")
+    return word_list(parts) if parts else ""
 
 
-def _either(items: list[str], joiner: str = "or") -> str:
-    """'a, b or c' (or 'a, b and c')."""
+def _readable(query: str | None) -> ParsedQuery | None:
+    """``parse_query``, or None for a search it refuses (the notes about a search say nothing of those: the
+    search's own error does)."""
+    try:
+        return parse_query(query)
+    except CaseReviewError:
+        return None
+
+
+def word_list(items: list[str] | tuple[str, ...], joiner: str = "or") -> str:
+    """'a, b or c' (or 'a, b and c').
+
+    >>> word_list(["neglect"]), word_list(["neglect", "school", "police"], "and")
+    ('neglect', 'neglect, school and police')
+    """
     return ", ".join(items[:-1]) + f" {joiner} " + items[-1] if len(items) > 1 else items[0]
 
 
@@ -223,10 +230,7 @@ def all_required(query: str | None) -> str:
     >>> all_required('"seen alone" AND police')
     'every passage found must hold "seen alone" and police: search for each on its own to find either'
     """
-    try:
-        parsed = parse_query(query)
-    except CaseReviewError:
-        return ""
+    parsed = _readable(query)
     if parsed is None or len(parsed.phrases) + len(parsed.sections) + len(parsed.all_words) < 2:
         return ""
     held = " and ".join([*(f'"{phrase}"' for phrase in parsed.phrases), *parsed.all_words])
@@ -251,8 +255,10 @@ def without_quotes(query: str | None) -> str:
     return " ".join(_QUOTED.sub(lambda m: m.group("out") or f' {m.group("phrase")} ', plain).split())
 
 
+# What puts something out of a search (``_LEFT_OUT``): a minus sign stuck to its front, or NOT in capitals.
+_LEFT_OUT_SIGN = r'(?:(?:^|(?<=\s))[-\u2013\u2212](?=[A-Za-z\u00c0-\u024f"])|\bNOT[ \t]+)'
 # A quoted phrase, and (``out``) one that a search leaves out, as ``_LEFT_OUT`` reads them.
-_QUOTED = re.compile(r'(?P<out>(?:(?:^|(?<=\s))[-\u2013\u2212]|\bNOT[ \t]+)"[^"]*")|"(?P<phrase>[^"]*)"')
+_QUOTED = re.compile(rf'(?P<out>{_LEFT_OUT_SIGN}"[^"]*")|"(?P<phrase>[^"]*)"')
 
 
 # Words that say nothing of a theme, left out when a search is matched to a theme's name ("information not shared
@@ -412,7 +418,7 @@ def _all_of(text: str, whole: str = "") -> tuple[str, ...]:
 _LEFT_OUT_TARGET = r'("[^"]*"|(?:sections?|ss?)\.?[ \t]*\d{1,3}\b|[^\s"]+)'
 _LEFT_OUT = re.compile(
     r'(?P<phrase>"[^"]*")'
-    rf'|(?:(?:^|(?<=\s))[-\u2013\u2212](?=[A-Za-z\u00c0-\u024f"])|\bNOT[ \t]+){_LEFT_OUT_TARGET}')
+    rf'|{_LEFT_OUT_SIGN}{_LEFT_OUT_TARGET}')
 _SECTION_ALONE = re.compile(r"(?:sections?|ss?)\.?\s*(\d{1,3})", re.IGNORECASE)
 _EDGE_PUNCTUATION = re.compile(r"^[^A-Za-z0-9&\u00c0-\u024f]+|[^A-Za-z0-9&\u00c0-\u024f]+$")
 

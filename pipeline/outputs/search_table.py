@@ -150,7 +150,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
 
 def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The results as Markdown, after a header block saying what was searched and where it came from."""
-    from pipeline.search_query import quoted_search
+    from pipeline.search_query import quoted_search, word_list
 
     asked = quoted_search(info["query"]) if info.get("query") else f"the theme {info.get('theme')}"
     lines = [f"# Search results for {asked}", ""]
@@ -159,8 +159,7 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     if info.get("also_searched_as"):
         said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")
     if info.get("words_each_passage_uses"):
-        *others, last = info["words_each_passage_uses"]
-        said.append(f"Each passage uses {', '.join(others) + ' and ' if others else ''}{last} (in any form).")
+        said.append(f"Each passage uses {word_list(info['words_each_passage_uses'], 'and')} (in any form).")
     if info.get("left_out"):
         said.append(f"Left out: {info['left_out']}.")
     if info.get("words_found_nowhere"):
