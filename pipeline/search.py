@@ -35,6 +35,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.lexicon import close_spellings, open_forms
 from pipeline.outputs.common import (
     IN_SECTION_SQL,
+    REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
     TRAIL_MARK,
     KnownValues,
@@ -628,6 +629,7 @@ def search(
     nation: str | None = None,
     review_type: str | None = None,
     area: str | None = None,
+    review: str | None = None,
     section: str | None = None,
     limit: int = 20,
 ) -> list[SearchHit]:
@@ -650,6 +652,8 @@ def search(
         Keep reviews of this nation / type (case-insensitive, exact).
     area : str, optional
         Keep reviews whose area contains this text (case-insensitive).
+    review : str, optional
+        Keep one review: its id, or words found in its title alone ("Child H").
     section : str, optional
         Keep passages under a heading that contains this text (case-insensitive): "recommendations".
     limit : int
@@ -675,8 +679,8 @@ def search(
     >>> hits = search(None, None, theme="voice_of_child", min_score=0.8)  # doctest: +SKIP
     """
     return search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
-                             year_to=year_to, nation=nation, review_type=review_type, area=area, section=section,
-                             limit=limit).hits
+                             year_to=year_to, nation=nation, review_type=review_type, area=area, review=review,
+                             section=section, limit=limit).hits
 
 
 def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh: bool = True,
@@ -871,6 +875,7 @@ class Searcher:
         nation: str | None = None,
         review_type: str | None = None,
         area: str | None = None,
+        review: str | None = None,
         section: str | None = None,
         limit: int = 20,
         offset: int = 0,
@@ -898,7 +903,7 @@ class Searcher:
         _check_numbers(min_score, year_from, year_to, limit, most=MAX_LIMIT + 1)  # + 1: see search_with_forms
         if not 0 <= offset <= MAX_OFFSET:
             raise CaseReviewError(f"a page of results must start between 1 and {MAX_OFFSET + 1} (got {offset + 1})")
-        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section, parsed)
+        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, review, section, parsed)
         params["limit"] = offset + limit
         con = self.con
         if parsed is None or not parsed.words:
@@ -927,6 +932,7 @@ class Searcher:
         nation: str | None = None,
         review_type: str | None = None,
         area: str | None = None,
+        review: str | None = None,
         section: str | None = None,
     ) -> tuple[int, int]:
         """How many passages ``search`` would find with no limit, and in how many reviews: the passages holding
@@ -934,7 +940,7 @@ class Searcher:
         parsed = query if isinstance(query, ParsedQuery) else self.parse(query)
         if theme is None and (parsed is None or not parsed.words):
             return 0, 0
-        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, section, parsed)
+        params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, review, section, parsed)
         if parsed is None or not parsed.words:
             sql = _COUNT_THEME.format(section=self._theme_filters(params))
             passages, reviews = self.con.execute(sql, _used(params, sql)).fetchone()
@@ -946,8 +952,8 @@ class Searcher:
         return _count_bm25(self.con, parsed, params)
 
     def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
-                nation: str | None, review_type: str | None, area: str | None, section: str | None,
-                parsed: ParsedQuery | None = None) -> dict[str, Any]:
+                nation: str | None, review_type: str | None, area: str | None, review: str | None,
+                section: str | None, parsed: ParsedQuery | None = None) -> dict[str, Any]:
         """The SQL parameters of the filters, checked against the values the database holds, of what the search
         leaves out (``_left_out``), and of the words it joins with AND (``all_termids``, and ``all_terms``, how
         many stems each passage must hold)."""
@@ -955,7 +961,7 @@ class Searcher:
             "theme": self._theme(theme),
             "min_score": min_score,
             "section": check_section(self.con, section),
-            **self._known.review_filters(year_from, year_to, nation, review_type, area),
+            **self._known.review_filters(year_from, year_to, nation, review_type, area, review),
         }
         if parsed is not None and parsed.left_out:
             self._check_index()
@@ -1194,7 +1200,7 @@ def _word_info(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery) -> dict[str,
 
 
 def _review_filtered(params: dict[str, Any]) -> bool:
-    return any(params[key] is not None for key in ("year_from", "year_to", "nation", "review_type", "area"))
+    return any(params[key] is not None for key in REVIEW_FILTER_KEYS)
 
 
 def _theme_filtered(params: dict[str, Any]) -> bool:

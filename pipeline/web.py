@@ -146,7 +146,7 @@ def read_form(query: str) -> webpages.SearchForm:
     """
     fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
-        "q", "theme", "min_score", "year_from", "year_to", "nation", "review_type", "area", "section")})
+        "q", "theme", "min_score", *webpages.FILTERS)})
     form.cut = len(parse_qs(query).get("q", [""])[-1].strip()) > MAX_FIELD
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
         message = year_error(label, getattr(form, key))

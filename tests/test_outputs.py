@@ -284,7 +284,24 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     assert findings.provenance["section"] == "FINDINGS" and everything.provenance["section"] is None
 
 
+def test_export_and_findings_keep_one_review_named_by_its_id_or_title(db: Path):
+    one = export_theme(db, "information_sharing", "csv", review="Child T")
+    assert {line.split(",")[1] for line in one.text.splitlines()[1:]} == {"cwm-llwyd-2020-child-t"}
+    assert one.provenance["reviews"] == 'the review "cwm-llwyd-2020-child-t"'  # recorded by its id
+    result = run(export_command, ["--theme", "information_sharing", "--review", "northmoor-2019-child-d"], db)
+    assert result.exit_code == 0 and "northmoor-2021-family-k" not in result.output
+    assert "northmoor-2019-child-d" in result.output
+    none = run(export_command, ["--theme", "voice_of_child", "--review", "Child T"], db)
+    assert none.exit_code == 2 and 'in the review "cwm-llwyd-2020-child-t": nothing to export' in none.output
+    from pipeline.outputs.findings import stated_findings
+
+    rows, about = stated_findings(db, review="family K")
+    assert about["reviews"] == 'the review "northmoor-2021-family-k"' and about["reviews_read"] == 1
+    assert {row["review_id"] for row in rows} <= {"northmoor-2021-family-k"}
+
+
 @pytest.mark.parametrize(("args", "message"), [
+    (["--theme", "assessment", "--review", "Child"], "is in the titles of 6 reviews: give the id of the one"),
     (["--theme", "assessment", "--nation", "Narnia"], "The nations in the database are: England, Wales"),
     (["--theme", "assessment", "--area", "Northmor"], "Closest area names: Northmoor"),
     (["--theme", "assessment", "--year-from", "2022", "--year-to", "2019"], "swap them"),
@@ -948,11 +965,11 @@ def test_output_commands_attach_to_a_group_and_explain_themselves():
 
 def test_filters_match_whichever_quotes_were_typed():
     # text pasted from Word or a Mac has curly apostrophes; the reviews may have either kind
-    from pipeline.outputs.common import IN_SECTION_SQL, REVIEW_FILTERS, KnownValues
+    from pipeline.outputs.common import IN_SECTION_SQL, REVIEW_FILTER_KEYS, REVIEW_FILTERS, KnownValues
 
     con = duckdb.connect()
-    con.execute("CREATE TABLE reviews AS SELECT 'St Mary’s Safeguarding Partnership' AS area, 2020 AS year, "
-                "'England' AS nation, 'CSPR' AS review_type")
+    con.execute("CREATE TABLE reviews AS SELECT 'r1' AS review_id, 'St Mary’s Safeguarding Partnership' AS area, "
+                "2020 AS year, 'England' AS nation, 'CSPR' AS review_type")
     con.execute("CREATE TABLE passages AS SELECT 'p1' AS passage_id, 'Learning area 1: Child Y''s voice' AS section, "
                 "NULL::VARCHAR[] AS headings")
     in_section = f"SELECT {IN_SECTION_SQL.format(alias='p')} FROM passages p"
@@ -962,7 +979,7 @@ def test_filters_match_whichever_quotes_were_typed():
     for typed in ("St Mary's", "st mary’s"):
         assert KnownValues(con).area(typed) == typed
         kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}",
-                           {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": typed})
+                           {**dict.fromkeys(REVIEW_FILTER_KEYS), "area": typed})
         assert kept.fetchone()[0] == 1
 
 

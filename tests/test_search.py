@@ -494,9 +494,32 @@ def test_an_index_from_an_older_version_is_rebuilt_by_the_first_search_unless_a_
     (dict(theme="Information sharing", min_score=0.7), {"northmoor-2019-child-d-p1", "northmoor-2021-family-k-p1"}),
     (dict(min_score=0.9), {"northmoor-2019-child-d-p1"}),
     (dict(year_from=2023), set()),
+    # one review: by its id (any case), or by words of its title that no other title has
+    (dict(review="cwm-llwyd-2020-child-t"), {"cwm-llwyd-2020-child-t-p2"}),
+    (dict(review=" NORTHMOOR-2019-Child-D "), {"northmoor-2019-child-d-p1"}),
+    (dict(review="family k"), {"northmoor-2021-family-k-p1"}),
+    (dict(review="Child T", nation="England"), set()),
 ])
 def test_every_filter_narrows_the_results(db: Path, filters: dict, expected: set[str]):
     assert set(ids(search(db, "information", **filters))) == expected
+
+
+@pytest.mark.parametrize(("review", "message"), [
+    # words in several titles: the reviews are listed with their ids, to choose one
+    ("a child practice review", "is in the titles of 2 reviews: give the id of the one you mean: "
+                                "cwm-llwyd-2020-child-t (Child T: a child practice review); cwm-llwyd-2022-child-w"),
+    # a mistyped id: the ids like it
+    ("northmoor-2019-child", "no review has the id 'northmoor-2019-child', and no review's title contains it. "
+                             "Closest review ids: northmoor-2019-child-d"),
+    # words of a title are whole words: "Child" is not "Chil", "Child D" is not "Child Day"
+    ("Chil", "no review has the id 'Chil', and no review's title contains it."),
+])
+def test_a_review_the_filter_cannot_tell_apart_is_explained(db: Path, review: str, message: str):
+    with pytest.raises(CaseReviewError) as error:
+        search(db, "information", review=review)
+    assert message in str(error.value)
+    # where to see every review's id, unless the reviews meant are listed with theirs
+    assert ('Each review\'s id is shown in the list "The reviews"' in str(error.value)) == ("titles of" not in message)
 
 
 def test_limit_caps_the_number_of_hits(db: Path):
@@ -573,6 +596,8 @@ def test_words_that_name_a_theme_offer_the_theme_with_its_command(db: Path):
     ('information school NOT "share information" -s47', {"year_from": 2019}),
     ("-police", {"theme": "parental_factors"}),
     ("information AND sharing school", {}),
+    ("information school police", {"review": "northmoor-2021-family-k"}),
+    (None, {"theme": "information_sharing", "review": "Child D"}),
 ])
 def test_the_count_of_all_matches_is_what_an_unlimited_search_finds(db: Path, query, filters, fast: bool):
     con = open_database(db)
@@ -1062,6 +1087,29 @@ def test_search_command_json_has_one_object_per_line(db: Path):
                 "score_kind", "themes", "theme_model", "passage_id"):
         assert key in records[0]
     assert records[0]["score"] == 0.88 and records[0]["themes"] == {"voice_of_child": 0.88}
+
+
+def test_one_review_is_searched_by_its_id_or_the_words_of_its_title(db: Path, tmp_path: Path):
+    # a learning-review officer looks for something in the review in front of them, named as they know it
+    found = CliRunner().invoke(search_command, ["information", "school", "--review", "Family K", "--db", str(db)])
+    assert found.exit_code == 0, found.output
+    assert "passage id: northmoor-2021-family-k-p1" in found.output and "Child D" not in found.output
+    assert "In all" not in found.output  # both passages of the review are shown
+    # words found in other reviews but not this one: where it looked is said as it was named
+    none = CliRunner().invoke(search_command, ["advocate", "--review", "Child D", "--db", str(db)])
+    assert none.exit_code == 0 and 'No passages found for "advocate" in the review "Child D".' in none.output
+    assert "Try fewer or different words, or looser filters." in none.output
+    out = tmp_path / "family-k.csv"
+    saved = CliRunner().invoke(search_command, ["information", "--review", "family k", "--db", str(db),
+                                                "--out", str(out)])
+    assert saved.exit_code == 0, saved.output
+    assert {row["review_id"] for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))} == {
+        "northmoor-2021-family-k"}
+    info = json.loads((tmp_path / "family-k.csv.provenance.json").read_text())
+    assert info["reviews"] == 'the review "northmoor-2021-family-k"'  # the id, however it was named
+    several = CliRunner().invoke(search_command, ["information", "--review", "child", "--db", str(db)])
+    assert several.exit_code == 2 and "give the id of the one you mean" in several.output
+    assert "Traceback" not in several.output
 
 
 def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_path: Path):

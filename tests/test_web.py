@@ -212,6 +212,24 @@ def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_t
     assert f'passages: <a href="{theme}">' in body
 
 
+def test_one_review_is_searched_from_its_own_page(site: str):
+    # the review page has a search box for that review alone; its results say where they looked and offer the
+    # same search of every review
+    status, page, _ = get(f"{site}/review?id=northmoor-2021-family-k")
+    assert status == 200 and "Search this review" in page
+    assert '<input type="hidden" name="review" value="northmoor-2021-family-k">' in page
+    status, found, _ = get(f"{site}/?" + urlencode({"q": "information school", "review": "northmoor-2021-family-k"}))
+    assert status == 200
+    assert set(page_ids(found)) == {"northmoor-2021-family-k-p1", "northmoor-2021-family-k-p3"}
+    assert "in the review &quot;northmoor-2021-family-k&quot;" in found
+    assert '<input name="review" value="northmoor-2021-family-k"' in found  # kept in the form, to be changed
+    assert '<a href="/?q=information+school&amp;limit=20">Search every review instead</a>' in found
+    assert "/results.xlsx?q=information+school&amp;review=northmoor-2021-family-k" in found
+    assert "Only the review" not in get(f"{site}/?q=information")[1]  # a search of every review has no such line
+    status, unknown, _ = get(f"{site}/?" + urlencode({"q": "information", "review": "Child Z"}))
+    assert status == 400 and "no review has the id &#x27;Child Z&#x27;" in unknown
+
+
 def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     # people type what web search engines take: a minus sign leaves a word out and AND requires each word it
     # joins, and the page says what they did

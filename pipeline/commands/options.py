@@ -46,6 +46,12 @@ _REVIEW_FILTERS = (
 )
 
 
+REVIEW_OPTION = click.option(
+    "--review", default=None, metavar="ID",
+    help="Only this one review: its review id (e.g. northmoor-2021-child-m), or words found in its title alone "
+         "(e.g. \"Child M\").")
+
+
 def review_filter_options(command):
     """Add the options that keep some reviews only (``--year-from``, ``--year-to``, ``--nation``,
     ``--review-type``, ``--area``): the command receives ``year_from``, ``year_to``, ``nation``, ``review_type``

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from pipeline.commands.options import DB_OPTION, UserPath, review_filter_options
+from pipeline.commands.options import DB_OPTION, REVIEW_OPTION, UserPath, review_filter_options
 from pipeline.errors import CaseReviewError
 from pipeline.settings import db_argument, default_db
 
@@ -89,6 +89,7 @@ class _WordsCommand(click.Command):
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
 @review_filter_options
+@REVIEW_OPTION
 @click.option("--section", default=None, metavar="TEXT",
               help="Only passages under a heading that contains this text, e.g. recommendations.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
@@ -100,7 +101,8 @@ class _WordsCommand(click.Command):
 @_user_errors
 def search_command(words: tuple[str, ...], theme: str | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
-                   section: str | None, limit: int, out: Path | None, as_json: bool, db_path: Path | None) -> None:
+                   review: str | None, section: str | None, limit: int, out: Path | None, as_json: bool,
+                   db_path: Path | None) -> None:
     """Search the reviews for passages about a subject, best match first.
 
     Each result shows the review, its area and year, the page(s) to cite, the section, the matched words in
@@ -115,7 +117,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     words: those with more of them, and rarer ones, come first. AND in capitals between words finds only the
     passages using each of them; quotes around words find them together, as a phrase. A minus sign or NOT before
     a word leaves out the passages that use it, in any form; before a phrase in quotes, those that hold it.
-    Combine words with filters, or give only --theme to see the strongest evidence for a theme.
+    Combine words with filters (--review searches one review), or give only --theme to see the strongest
+    evidence for a theme.
 
     \b
     Examples:
@@ -124,6 +127,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
       casereview search --theme voice_of_child --min-score 0.8 --area Northmoor
       casereview search "information sharing" --section recommendations
       casereview search neglect -police --area Northmoor
+      casereview search "health visitor" --review "Child H"
       casereview search "neglect AND school"
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
@@ -132,6 +136,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         WEAK_TAG_WORDS,
         counted,
         describe_filters,
+        kept_by,
         tagged_clause,
         theme_name,
         theme_names,
@@ -155,12 +160,12 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                               "to save the results")
     result = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
                                year_to=year_to, nation=nation, review_type=review_type, area=area,
-                               section=section, limit=limit)
+                               review=review, section=section, limit=limit)
     hits, also = result.hits, result.also
     missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
     again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
                                     "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
-                                    "section": section})
+                                    "review": review, "section": section})
     # words that name a theme find passages using any one of them: offer the theme itself
     named = theme_hint(result, theme_names()) if hits else None
     like = f"{named[0]}: {again(named[1])}" if named else ""
@@ -180,16 +185,16 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if operators:
         click.echo(operators + "\n")
     if not hits:
-        within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
-                                   "review_type": review_type, "area": area})
+        filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type,
+                   "area": area, "review": review}
+        within = describe_filters(filters)
         found = ("No passages found" + (f" for {quoted_search(query.strip())}" if query and query.strip() else "")
                  + (f" tagged with the theme '{theme}'" if theme else ""))
         if min_score is not None:
             found += f" at a probability of {min_score:g} or more"
         if section:
             found += f" under a heading containing '{' '.join(section.split())}'"
-        if within:
-            found += f" in the reviews kept by the filters ({within})"
+        found += kept_by(filters)
         if result.without_words:
             found += (f": {counted(result.without_words, 'passage')} {'is' if result.without_words == 1 else 'are'} "
                       "tagged with it there, but none of them holds these words")
@@ -217,7 +222,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
 
         saved = save_results(db_path, result, out, searched={
             "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
-            "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area})
+            "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
+            "review": review})
         click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
                    + (f" ({result.total} match in all: {_more_hint(limit, result.total, 'saves')})"
                       if result.more else "") + ".")
@@ -406,13 +412,14 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
 @click.option("--min-score", type=float, default=None, metavar="P",
               help="Leave out passages whose theme probability is below P (0 to 1).")
 @review_filter_options
+@REVIEW_OPTION
 @click.option("--section", default=None, metavar="TEXT",
               help="Only passages under a heading that contains this text, e.g. recommendations.")
 @DB_OPTION
 @_user_errors
 def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
-                   section: str | None, db_path: Path | None) -> None:
+                   review: str | None, section: str | None, db_path: Path | None) -> None:
     """Save the evidence for one learning theme as a table, strongest first.
 
     One row per passage tagged with the theme: the review, its area and year, the page(s) to cite, the
@@ -432,7 +439,7 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
 
     result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score,
                           year_from=year_from, year_to=year_to, nation=nation, review_type=review_type, area=area,
-                          section=section)
+                          review=review, section=section)
     if result.text is not None:
         click.echo(result.text, nl=False)
         if (fmt or "csv").lower() == "csv":
@@ -577,6 +584,7 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
 @click.option("--containing", default=None, metavar="TEXT",
               help="Only findings whose heading contains this text, e.g. information.")
 @review_filter_options
+@REVIEW_OPTION
 @click.option("--out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Also write the table to this file: FILE.csv (with FILE.csv.provenance.json beside it), "
                    "FILE.xlsx (Excel, with a Provenance sheet) or FILE.md (Markdown, provenance at the top).")
@@ -584,7 +592,7 @@ def report_command(area: str, year: str, out: Path, db_path: Path | None) -> Non
 @DB_OPTION
 @_user_errors
 def findings_command(containing: str | None, year_from: int | None, year_to: int | None, nation: str | None,
-                     review_type: str | None, area: str | None, out: Path | None, as_json: bool,
+                     review_type: str | None, area: str | None, review: str | None, out: Path | None, as_json: bool,
                      db_path: Path | None) -> None:
     """List the findings the reviews state in their own headings, review by review, with pages.
 
@@ -604,7 +612,7 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
     if out is not None:
         check_table_name(out)  # before anything is listed
     rows, about = stated_findings(db_path, containing=containing, year_from=year_from, year_to=year_to,
-                                  nation=nation, review_type=review_type, area=area)
+                                  nation=nation, review_type=review_type, area=area, review=review)
     if as_json:
         for row in rows:
             _echo_json(row)

@@ -475,6 +475,10 @@ _DISTINCT_VALUES = {
 
 
 AREAS_LISTED = 40  # areas named when a typed area is like none of them; there are about 150 partnerships
+REVIEWS_LISTED = 10  # reviews named when the words given for one review are in the titles of several
+_REVIEW_TITLES = "SELECT review_id, title FROM reviews ORDER BY review_id"
+# The keys of the review filters (``KnownValues.review_filters``) in the order people read them.
+REVIEW_FILTER_KEYS = ("year_from", "year_to", "nation", "review_type", "area", "review")
 
 
 class KnownValues:
@@ -519,12 +523,42 @@ class KnownValues:
                     + (f"; and {more} more (the list of reviews names them all)." if more > 0 else "."))
         raise CaseReviewError(f"no review's area contains '{area}'.{hint}")
 
+    def review(self, review: str | None) -> str | None:
+        """The id of the one review ``review`` names: its id (any case), or words found in one review's title
+        ("Child H"). None when not given; a ``CaseReviewError`` listing the reviews when the words are in several
+        titles, or suggesting ids like it when nothing matches."""
+        wanted = " ".join(review.split()) if review else ""
+        if not wanted:
+            return None
+        rows = self.con.execute(_REVIEW_TITLES).fetchall()
+        for review_id, _ in rows:
+            if review_id.lower() == wanted.lower():
+                return review_id
+        # whole words of the title: "Child H" is not "Child Health"
+        words = re.compile(rf"(?<!\w){re.escape(plain_quotes(wanted.lower()))}(?!\w)")
+        titled = [(review_id, title) for review_id, title in rows if words.search(plain_quotes((title or "").lower()))]
+        if len(titled) == 1:
+            return titled[0][0]
+        if titled:
+            listed = "; ".join(f"{review_id} ({title})" for review_id, title in titled[:REVIEWS_LISTED])
+            more = len(titled) - REVIEWS_LISTED
+            raise CaseReviewError(
+                f"'{wanted}' is in the titles of {len(titled)} reviews: give the id of the one you mean: {listed}"
+                + (f"; and {more} more" if more > 0 else "") + ".")
+        raise CaseReviewError(
+            f"no review has the id '{wanted}', and no review's title contains it. "
+            f"{closest_ids([wanted], [review_id for review_id, _ in rows])}Each review's id is shown in "
+            f"{reviews_list_hint(None)}.")
+
     def review_filters(self, year_from: int | None = None, year_to: int | None = None, nation: str | None = None,
-                       review_type: str | None = None, area: str | None = None) -> dict[str, Any]:
-        """The review filters, checked, as SQL parameters for ``REVIEW_FILTERS``."""
+                       review_type: str | None = None, area: str | None = None,
+                       review: str | None = None) -> dict[str, Any]:
+        """The review filters, checked, as SQL parameters for ``REVIEW_FILTERS`` (``review``: one review, by
+        its id or words of its title, see ``review``)."""
         check_years(year_from, year_to)
         return {"year_from": year_from, "year_to": year_to, "nation": self.value("nation", nation),
-                "review_type": self.value("review_type", review_type), "area": self.area(area)}
+                "review_type": self.value("review_type", review_type), "area": self.area(area),
+                "review": self.review(review)}
 
 
 # Curly quotes and the straight ones they stand for, in Python (plain_quotes) and in SQL (quotes_folded).
@@ -613,7 +647,8 @@ REVIEW_FILTERS = """
   AND ($year_to IS NULL OR r.year <= $year_to)
   AND ($nation IS NULL OR lower(r.nation) = lower($nation))
   AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
-  AND ($area IS NULL OR strpos(""" + quotes_folded("r.area") + ", " + quotes_folded("$area") + """) > 0)"""
+  AND ($area IS NULL OR strpos(""" + quotes_folded("r.area") + ", " + quotes_folded("$area") + """) > 0)
+  AND ($review IS NULL OR r.review_id = $review)"""
 
 
 def tagged_clause(theme_name: str | None, min_score: float | None, worded: bool) -> str:
@@ -647,7 +682,26 @@ def describe_filters(filters: dict[str, Any]) -> str:
             parts.append(f"{label} {filters[key]}")
     if filters.get("area") is not None:
         parts.append(f'area containing "{filters["area"]}"')
+    if filters.get("review") is not None:
+        parts.append(f'the review "{filters["review"]}"')
     return ", ".join(parts)
+
+
+def kept_by(filters: dict[str, Any]) -> str:
+    """Where a search or table looked, after the words that say what it found: the one review when that is the
+    only filter, else the reviews the filters keep ("" with no filter set).
+
+    >>> kept_by({"review": "Child H"}), kept_by({"nation": "Wales", "review": "Child H"})
+    (' in the review "Child H"', ' in the reviews kept by the filters (nation Wales, the review "Child H")')
+    >>> kept_by({"nation": None})
+    ''
+    """
+    within = describe_filters(filters)
+    if not within:
+        return ""
+    if all(value is None for key, value in filters.items() if key != "review"):
+        return f' in the review "{filters["review"]}"'
+    return f" in the reviews kept by the filters ({within})"
 
 
 # A quote is a tagged passage's best sentence for the theme; what the sentence scores on its own is said beside

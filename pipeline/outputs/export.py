@@ -20,10 +20,12 @@ import pandas as pd
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     IN_SECTION_SQL,
+    REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
     KnownValues,
     check_section,
     describe_filters,
+    kept_by,
     list_cell,
     open_database,
     pages_label,
@@ -60,7 +62,7 @@ WHERE theme = $theme AND score >= coalesce($min_score, 0) AND {REVIEW_FILTERS}
 ORDER BY score DESC, year DESC, review_id, passage_id"""
 XLSX_WIDTHS = {"review": 40, "area": 30, "quote": 80, "section": 24, "passage_id": 20, "review_id": 26,
                "passage": 100}
-NO_FILTERS: dict[str, Any] = {"year_from": None, "year_to": None, "nation": None, "review_type": None, "area": None}
+NO_FILTERS: dict[str, Any] = dict.fromkeys(REVIEW_FILTER_KEYS)
 
 
 @dataclass
@@ -166,6 +168,7 @@ def export_theme(
     nation: str | None = None,
     review_type: str | None = None,
     area: str | None = None,
+    review: str | None = None,
     section: str | None = None,
 ) -> ExportResult:
     """Write the evidence table of one theme, with its provenance.
@@ -188,6 +191,8 @@ def export_theme(
         Keep reviews of this nation / type (case-insensitive).
     area : str, optional
         Keep reviews whose area contains this text (case-insensitive).
+    review : str, optional
+        Keep one review: its id, or words found in its title alone.
     section : str, optional
         Keep passages under a heading that contains this text (case-insensitive), e.g. "recommendations".
 
@@ -208,7 +213,7 @@ def export_theme(
     try:
         theme_id = resolve_theme(con, theme)
         name = theme_names(con).get(theme_id, theme_id)
-        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
+        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area, review)
         section = check_section(con, section)
         table = evidence_table(con, theme_id, min_score, filters, section)
         info = provenance(con, db_path)
@@ -221,7 +226,7 @@ def export_theme(
             f"no passage is tagged with the theme '{theme_id}' ({name})"
             + (f" at a probability of {min_score:g} or more" if min_score is not None else "")
             + (f" {under}" if under else "")
-            + (f" in the reviews kept by the filters ({within})" if within else "")
+            + kept_by(filters)
             + (": nothing to export (try wider filters)" if within or under
                else ": nothing to export (were the reviews processed with the theme model?)")
         )

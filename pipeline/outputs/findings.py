@@ -47,7 +47,8 @@ WHERE d.status = 'ok' AND {REVIEW_FILTERS}"""
 
 def stated_findings(db_path: Path | str | None, *, containing: str | None = None, year_from: int | None = None,
                     year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
-                    area: str | None = None, upgrade: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+                    area: str | None = None, review: str | None = None,
+                    upgrade: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The findings the reviews kept by the filters state in their headings (numbered, or under a chapter of
     findings), in year, area and review order (``upgrade``: see ``open_database``; the web pages pass False,
     never to wait for a run writing the database).
@@ -67,7 +68,7 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
     wanted = " ".join(containing.split()) if containing and containing.strip() else None
     con = open_database(db_path, upgrade=upgrade)
     try:
-        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
+        filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area, review)
         cursor = con.execute(_FINDINGS, {**filters, "containing": wanted})
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -17,6 +17,8 @@ import pandas as pd
 
 from pipeline.outputs.common import (
     OCR_NOTE,
+    REVIEW_FILTER_KEYS,
+    KnownValues,
     counted,
     describe_filters,
     open_database,
@@ -97,16 +99,18 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         The file to write; its suffix gives the format unless ``fmt`` does (.csv, .xlsx, .md).
     searched : dict
         What was asked: ``query``, ``theme``, ``min_score``, ``section``, ``limit`` and the review filters
-        (``year_from``, ``year_to``, ``nation``, ``review_type``, ``area``).
+        (``year_from``, ``year_to``, ``nation``, ``review_type``, ``area``, ``review``).
     """
     fmt = table_format(fmt, out, example="results.xlsx")
     con = open_database(db_path)
     try:
         info = provenance(con, db_path)
         names = theme_names(con)
+        filters = {key: searched.get(key) for key in REVIEW_FILTER_KEYS}
+        # one review is recorded by its id, however it was named ("Child H"): the search found it by that
+        filters["review"] = KnownValues(con).review(filters["review"])
     finally:
         con.close()
-    filters = {key: searched.get(key) for key in ("year_from", "year_to", "nation", "review_type", "area")}
     from pipeline.search_query import how_they_match, left_out_label, parse_query
 
     parsed = parse_query(searched.get("query"))  # as searched: it was read without an error

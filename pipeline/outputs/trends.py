@@ -93,7 +93,9 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
     try:
         theme_id = resolve_theme(con, theme) if theme else None
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
-        frame = con.execute(_TRENDS, {"theme": theme_id, **filters}).df()
+        # theme_trends_for takes every review filter but the one review (a trend needs more than one)
+        frame = con.execute(_TRENDS, {"theme": theme_id, **{key: value for key, value in filters.items()
+                                                              if key != "review"}}).df()
         kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}", filters).fetchone()[0]
         held = con.execute(_HELD).fetchone()
         names = theme_names(con)

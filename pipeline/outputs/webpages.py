@@ -22,12 +22,14 @@ import duckdb
 from pipeline.outputs.common import (
     IN_SECTION_SQL,
     OCR_NOTE,
+    REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
     WEAK_TAG_WORDS,
     KnownValues,
     check_section,
     counted,
     describe_filters,
+    kept_by,
     pages_label,
     printed_pages_sql,
     probability_text,
@@ -43,7 +45,7 @@ from pipeline.search import MAX_OFFSET, SearchResult, no_hits_hints, theme_hint
 from pipeline.search_query import all_required, quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
-FILTERS = ("year_from", "year_to", "nation", "review_type", "area", "section")
+FILTERS = (*REVIEW_FILTER_KEYS, "section")
 MAX_FIELD = 500  # characters of one form field that are read: a search is words, not a document
 # Said under the tags wherever a weak one is shown (the annual report marks its weak quotes with the same words).
 WEAK_NOTE = f"A probability marked “weak” is {WEAK_TAG_WORDS}. Read such a passage before counting it."
@@ -137,6 +139,7 @@ class SearchForm:
     nation: str = ""
     review_type: str = ""
     area: str = ""
+    review: str = ""  # one review: its id (or words of its title), as the review page's search box sends it
     section: str = ""
     limit: int = 20
     start: int = 0  # passages of the ranking left out before this page (a later page of results)
@@ -236,13 +239,35 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
         f'value="{_e(form.min_score)}" maxlength="10" placeholder="0.8 or 80%"></label>'
         f'<label>Show <select name="limit">{limits}</select></label>'
         "</div>"
-        f'<p class="muted">{counted(choices.reviews, "review")} read, {counted(choices.passages, "passage")}. '
+        + _one_review(form)
+        + f'<p class="muted">{counted(choices.reviews, "review")} read, {counted(choices.passages, "passage")}. '
         "Words are matched in all their forms (sharing, shared); put a phrase in double quotes to find it as "
         "written, AND between words to need each of them, and a minus sign before a word to leave out the "
         "passages that use it (neglect AND school -police). "
         "A theme alone lists its strongest passages.</p>"
         "</form>"
     )
+
+
+def _one_review(form: SearchForm) -> str:
+    """The search form's line for a search of one review (sent by the review page's search box): the review,
+    which can be changed, and a link to the same search of every review. Nothing when no review is chosen."""
+    if not form.review:
+        return ""
+    every = replace(form, review="", start=0, cut=False).url(0)
+    return ('<div class="row">'
+            f'<label>Only the review (its id, or words of its title) <input name="review" value="{_e(form.review)}" '
+            f'maxlength="{MAX_FIELD}"></label>'
+            f'<a href="{_e(every)}">Search every review instead</a></div>')
+
+
+def review_search_form(review_id: str) -> str:
+    """The review page's search box: words to look for in this review only (the search page, with ``review``)."""
+    return ('<form class="search" method="get" action="/" role="search"><div class="row">'
+            f'<input type="hidden" name="review" value="{_e(review_id)}">'
+            f'<label class="words">Search this review <input name="q" maxlength="{MAX_FIELD}" '
+            'placeholder="e.g. health visitor, or &quot;not seen alone&quot;"></label>'
+            '<button type="submit">Search</button></div></form>')
 
 
 def _where(get, section_html: str = "") -> str:
@@ -379,7 +404,7 @@ def filters_keep(con: duckdb.DuckDBPyConnection, form: SearchForm, min_score: fl
     is under: ``CaseReviewError``, with the message a search gives)."""
     params = KnownValues(con).review_filters(
         int(form.year_from) if form.year_from else None, int(form.year_to) if form.year_to else None,
-        form.nation or None, form.review_type or None, form.area or None)
+        form.nation or None, form.review_type or None, form.area or None, form.review or None)
     params["section"] = check_section(con, form.section or None)
     params["min_score"] = min_score
     reviews, passages = con.execute(_KEPT, params).fetchone()
@@ -392,7 +417,7 @@ def _filters_alone(form: SearchForm, choices: FormChoices, kept: Kept) -> str:
     that keep the filters, are the search they most likely meant."""
     said = ", ".join(part for part in (
         describe_filters({key: (getattr(form, key).strip() or None)
-                          for key in ("year_from", "year_to", "nation", "review_type", "area")}),
+                          for key in REVIEW_FILTER_KEYS}),
         f"heading containing “{' '.join(form.section.split())}”" if form.section.strip() else "",
         f"theme probability {form.min_score} or more" if form.min_score else "") if part)
     told = (f'<div class="error" role="status"><strong>Give some words or choose a learning theme.</strong> '
@@ -499,9 +524,8 @@ def _asked_filters(form: SearchForm, names: Mapping[str, str]) -> str:
                          float(form.min_score) if form.min_score.strip() else None, bool(form.q.strip()))
     if form.section.strip():
         said += f", under a heading containing “{' '.join(form.section.split())}”"
-    within = describe_filters({key: (getattr(form, key).strip() or None)
-                               for key in ("year_from", "year_to", "nation", "review_type", "area")})
-    return said + (f", in the reviews kept by the filters ({within})" if within else "")
+    within = kept_by({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS})
+    return said + (f",{within}" if within else "")
 
 
 def _page_links(form: SearchForm, shown: int, more: bool) -> str:
@@ -796,6 +820,8 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
                  review["area"], review["year"], review["nation"], review["review_type"],
                  f"review id {review_id}") if part not in (None, "")) + "</p>"]
     parts.append(_source(review_id, review.get("source"), 1 if review.get("passages") else None))
+    if review.get("passages"):
+        parts.append(review_search_form(review_id))
     if review["status"] != "ok":
         said = _NOT_READ.get(review["status"], f"This review's status is {review['status']}")
         kept = (" The text below is from an earlier reading of it." if review["status"] == "failed" and
