@@ -1095,6 +1095,7 @@ def test_one_review_is_searched_by_its_id_or_the_words_of_its_title(db: Path, tm
     assert found.exit_code == 0, found.output
     assert "passage id: northmoor-2021-family-k-p1" in found.output and "Child D" not in found.output
     assert "In all" not in found.output  # both passages of the review are shown
+    assert found.output.startswith('2 passages for "information school" in the review "Family K", best first')
     # words found in other reviews but not this one: where it looked is said as it was named
     none = CliRunner().invoke(search_command, ["advocate", "--review", "Child D", "--db", str(db)])
     assert none.exit_code == 0 and 'No passages found for "advocate" in the review "Child D".' in none.output

@@ -217,6 +217,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
     what += tagged_clause(theme_name(theme, names) if theme else None, min_score, bool(query and query.strip()))
+    if review:  # the one review searched is named, as the other filters are not: they keep many
+        what += kept_by({"review": review})
     if out is not None:
         from pipeline.outputs.search_table import save_results
 
