@@ -228,6 +228,12 @@ def test_one_review_is_searched_from_its_own_page(site: str):
     assert "Only the review" not in get(f"{site}/?q=information")[1]  # a search of every review has no such line
     status, unknown, _ = get(f"{site}/?" + urlencode({"q": "information", "review": "Child Z"}))
     assert status == 400 and "no review has the id &#x27;Child Z&#x27;" in unknown
+    # each theme's count of passages in the review's table lists them, strongest first, and they are as many
+    status, page, _ = get(f"{site}/review?id=northmoor-2019-child-d")
+    link = "/?theme=information_sharing&amp;review=northmoor-2019-child-d&amp;limit=10"
+    assert f'<a href="{link}">1<span class="visually-hidden"> passage tagged Information sharing' in page
+    status, listed, _ = get(site + html.unescape(link))
+    assert status == 200 and page_ids(listed) == ["northmoor-2019-child-d-p1"]
 
 
 def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
@@ -513,7 +519,7 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert body.count("<h3>Findings</h3>") == 1 and "<h3>Analysis</h3>" in body
     assert 'id="p-northmoor-2019-child-d-p2"' in body and "p. 3–4" in body and "p. 5" in body
     assert '<span class="theme">Voice of the child 88%</span>' in body
-    assert "<td>Information sharing</td><td>1</td><td>92%</td>" in body  # the review's themes, rolled up
+    assert "<td>Information sharing</td><td><a " in body and "</a></td><td>92%</td>" in body  # rolled up
     # a passage page leads to its place in the whole review
     _, passage, _ = get(site + "/passage?id=northmoor-2019-child-d-p2")
     assert 'href="/review?id=northmoor-2019-child-d#p-northmoor-2019-child-d-p2"' in passage
@@ -570,9 +576,13 @@ def test_a_weak_tag_is_marked_in_words_on_every_page_as_the_report_marks_it(db: 
         _, body, _ = get(site + "/review?id=northmoor-2019-child-d")
         assert weak_chip in body and note in body
         # the review's theme rests on that one weak tag, and its row says so
-        assert (f'<td>Multi-agency working</td><td>1</td><td title="{title}">45% · weak: only weak tags here</td>'
-                in body)
-        assert "<td>Information sharing</td><td>1</td><td>92%</td>" in body
+        review = "review=northmoor-2019-child-d&amp;limit=10"
+        assert (f'<td>Multi-agency working</td><td><a href="/?theme=multi_agency_working&amp;{review}">1<span '
+                'class="visually-hidden"> passage tagged Multi-agency working, strongest first</span></a></td>'
+                f'<td title="{title}">45% · weak: only weak tags here</td>' in body)
+        assert (f'<td>Information sharing</td><td><a href="/?theme=information_sharing&amp;{review}">1<span '
+                'class="visually-hidden"> passage tagged Information sharing, strongest first</span></a></td>'
+                "<td>92%</td>" in body)
         _, body, _ = get(site + "/?" + urlencode({"q": "seen alone"}))  # no weak tag shown: no note about them
         assert "weak" not in body.split("</style>", 1)[1]
 

@@ -830,7 +830,7 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
                      "</div>")
     themes = con.execute(_REVIEW_THEMES, [review_id]).fetchall()
     if themes:
-        parts.append(_review_themes(themes, names))
+        parts.append(_review_themes(review_id, themes, names))
     passages = con.execute(_REVIEW_PASSAGES, [review_id]).fetchall()
     weak = _has_weak(tag["score"] for *_, tags, _above in passages for tag in tags or [])
     if passages:
@@ -863,10 +863,17 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
     return _page(review["title"] or review_id, "".join(parts))
 
 
-def _review_themes(themes: Sequence[tuple[str, int, float]], names: Mapping[str, str]) -> str:
-    """A review's themes, rolled up: how many of its passages each tags, and the highest probability among them;
-    a theme whose highest is a weak tag rests only on weak tags, and says so."""
-    rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{count}</td>"
+def _review_themes(review_id: str, themes: Sequence[tuple[str, int, float]], names: Mapping[str, str]) -> str:
+    """A review's themes, rolled up: how many of its passages each tags (a link to them, strongest first: the
+    search page's listing of the theme in this review), and the highest probability among them; a theme whose
+    highest is a weak tag rests only on weak tags, and says so."""
+    def listed(theme: str, count: int) -> str:
+        link = SearchForm(theme=theme, review=review_id, limit=next((n for n in LIMITS if n >= count), LIMITS[-1]))
+        return (f'<a href="{_e(link.url(0))}">{count}<span class="visually-hidden"> '
+                f"{'passage' if count == 1 else 'passages'} tagged {_e(names.get(theme, theme))}, strongest first"
+                "</span></a>")
+
+    rows = "".join(f"<tr><td>{_e(names.get(theme, theme))}</td><td>{listed(theme, count)}</td>"
                    f"<td{_weak_title(best)}>{_probability(best)}"
                    + (": only weak tags here" if weak_tag(best) else "") + "</td></tr>"
                    for theme, count, best in themes)
