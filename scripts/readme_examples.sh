@@ -14,6 +14,7 @@ make --no-print-directory clean
 show run --manifest corpus_manifest/demo.csv
 show run --manifest corpus_manifest/demo.csv
 show status
+show reviews --nation Wales
 printf '\n$ casereview extract corpus_manifest/demo/cwm-llwyd-2022-child-h.pdf | sed -n 5,6p\n'
 "$cr" extract corpus_manifest/demo/cwm-llwyd-2022-child-h.pdf | sed -n 5,6p
 show sql "SELECT review_id, nation, year, pages, passages FROM v_review_summary ORDER BY year, review_id LIMIT 6"

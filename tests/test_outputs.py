@@ -6,6 +6,7 @@ The commands are run through click's test runner, as a person would type them.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,6 +25,7 @@ from pipeline.commands.outputs import (
     findings_command,
     label_sheet_command,
     report_command,
+    reviews_command,
     search_command,
     trends_command,
 )
@@ -282,6 +284,31 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     assert 'tagged Planning and support (planning_support) under a heading containing "plan"' in result.output
     assert 'Passages under a heading containing "plan".' in out.read_text(encoding="utf-8")
     assert findings.provenance["section"] == "FINDINGS" and everything.provenance["section"] is None
+
+
+def test_reviews_lists_every_review_with_its_id_and_whether_it_was_read(db: Path):
+    listed = run(reviews_command, [], db)
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.startswith("6 reviews in the database (2 not read: --unread lists them), newest first.")
+    ids = re.findall(r"^\d{4}  (\S+)$", listed.output, flags=re.M)
+    assert ids == ["cwm-llwyd-2022-child-w", "westhaven-2022-child-r", "northmoor-2021-child-m",
+                   "northmoor-2021-family-k", "cwm-llwyd-2020-child-t", "northmoor-2019-child-d"]  # newest first
+    child_d = listed.output.split("northmoor-2019-child-d\n", 1)[1]
+    assert child_d.startswith("      Child D: a child safeguarding practice review\n"
+                              "      Northmoor Safeguarding Children Partnership · England · CSPR\n"
+                              "      read: 7 pages, 3 passages · commonest themes: Assessment, Information sharing,")
+    unread = run(reviews_command, ["--unread"], db)
+    assert unread.output.startswith("2 of the 6 reviews in the database could not be read, newest first.")
+    assert "      could not be read: HTTP 404 Not Found: check the link" in unread.output
+    assert "      needs OCR (no text could be read): no page has a text layer" in unread.output
+    wales = run(reviews_command, ["--nation", "wales", "--json"], db)
+    rows = [json.loads(line) for line in wales.output.splitlines()]
+    assert [row["review_id"] for row in rows] == ["cwm-llwyd-2022-child-w", "cwm-llwyd-2020-child-t"]
+    assert rows[1]["themes"] == ["information_sharing", "legal_powers"] and rows[1]["passages"] == 2
+    assert run(reviews_command, ["--nation", "Wales", "--unread"], db).output == (
+        "Every review in the database that the filters keep (nation Wales) was read.\n")
+    wrong = run(reviews_command, ["--area", "Nowhere"], db)
+    assert wrong.exit_code == 2 and "no review's area contains 'Nowhere'" in wrong.output
 
 
 def test_export_and_findings_keep_one_review_named_by_its_id_or_title(db: Path):
@@ -779,7 +806,8 @@ def test_an_unknown_area_never_sends_people_to_sql_and_keeps_their_database(db: 
     result = run(report_command, ["--area", "Nowhere", "--year", "2021", "--out", str(tmp_path / "r.html")], db)
     assert result.exit_code == 2
     said = " ".join(result.output.split())
-    assert "The database has 3 areas: each review's is shown in the list \"The reviews\" (at the top of each page) " \
+    assert f"The database has 3 areas: each review's is shown in `casereview reviews --db {db}`" in said
+    assert ", or the list \"The reviews\" (at the top of each page) " \
            f"of the web page that `casereview serve --db {db}` opens." in said
     for args in (["remove", "northmoor-2021-child"], ["similar", "northmoor-2021-child"]):
         result = CliRunner().invoke(main, [*args, "--db", str(db)])

@@ -519,7 +519,8 @@ def test_a_review_the_filter_cannot_tell_apart_is_explained(db: Path, review: st
         search(db, "information", review=review)
     assert message in str(error.value)
     # where to see every review's id, unless the reviews meant are listed with theirs
-    assert ('Each review\'s id is shown in the list "The reviews"' in str(error.value)) == ("titles of" not in message)
+    listed = f"Each review's id is shown in `casereview reviews --db {db}`, or the list \"The reviews\""
+    assert (listed in str(error.value)) == ("titles of" not in message)
 
 
 def test_limit_caps_the_number_of_hits(db: Path):

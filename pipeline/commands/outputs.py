@@ -729,14 +729,49 @@ def serve_command(port: int, db_path: Path | None) -> None:
         server.server_close()
 
 
+# --------------------------------------------------------------------------- reviews
+@click.command("reviews", context_settings=CONTEXT)
+@review_filter_options
+@click.option("--unread", is_flag=True, help="Only the reviews that could not be read, each with why.")
+@JSON_OPTION
+@DB_OPTION
+@_user_errors
+def reviews_command(year_from: int | None, year_to: int | None, nation: str | None, review_type: str | None,
+                    area: str | None, unread: bool, as_json: bool, db_path: Path | None) -> None:
+    """List the reviews in the database with their ids, newest first.
+
+    Each review's id, title, area, nation, type and year, whether it was read (its pages and passages, and its
+    commonest learning themes) or why not. The id is what --review takes, to search one review
+    (casereview search "health visitor" --review ID), and what casereview remove takes. The web page that
+    casereview serve opens has the same list under "The reviews".
+
+    \b
+    Examples:
+      casereview reviews
+      casereview reviews --area Northmoor
+      casereview reviews --unread
+      casereview reviews --nation Wales --json
+    """
+    from pipeline.outputs.common import theme_names
+    from pipeline.outputs.reviewlist import format_reviews, list_reviews
+
+    rows, about = list_reviews(db_path, year_from=year_from, year_to=year_to, nation=nation,
+                               review_type=review_type, area=area, unread=unread)
+    if as_json:
+        for row in rows:
+            _echo_json(row)
+        return
+    click.echo(format_reviews(rows, about, theme_names()))
+
+
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (
     search_command, similar_command, export_command, trends_command, report_command, findings_command,
-    label_sheet_command, serve_command,
+    reviews_command, label_sheet_command, serve_command,
 )
 
 
 def add_output_commands(group: click.Group) -> None:
-    """Attach search, similar, export, trends, report, findings, label-sheet and serve to the ``casereview``
-    group."""
+    """Attach search, similar, export, trends, report, findings, reviews, label-sheet and serve to the
+    ``casereview`` group."""
     for command in OUTPUT_COMMANDS:
         group.add_command(command)

@@ -474,9 +474,13 @@ _DISTINCT_VALUES = {
 }
 
 
+# What each document status means, for people (the reviews list, the review page, `casereview reviews`).
+STATUS_WORDS = {"ok": "read", "failed": "could not be read", "needs_ocr": "needs OCR (no text could be read)",
+                "not_processed": "not read yet"}
 AREAS_LISTED = 40  # areas named when a typed area is like none of them; there are about 150 partnerships
 REVIEWS_LISTED = 10  # reviews named when the words given for one review are in the titles of several
 _REVIEW_TITLES = "SELECT review_id, title FROM reviews ORDER BY review_id"
+_DATABASE_FILE = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
 # The keys of the review filters (``KnownValues.review_filters``) in the order people read them.
 REVIEW_FILTER_KEYS = ("year_from", "year_to", "nation", "review_type", "area", "review")
 
@@ -548,7 +552,7 @@ class KnownValues:
         raise CaseReviewError(
             f"no review has the id '{wanted}', and no review's title contains it. "
             f"{closest_ids([wanted], [review_id for review_id, _ in rows])}Each review's id is shown in "
-            f"{reviews_list_hint(None)}.")
+            f"{reviews_list_hint(self.con.execute(_DATABASE_FILE).fetchone()[0])}.")
 
     def review_filters(self, year_from: int | None = None, year_to: int | None = None, nation: str | None = None,
                        review_type: str | None = None, area: str | None = None,
@@ -734,13 +738,14 @@ def quote_alone(passage_score: float | None, sentence_score: float | None) -> st
 
 
 def reviews_list_hint(db_path: Path | str | None) -> str:
-    """Where a person sees every review, with its id (under its title), area and year, without SQL: the list "The
-    reviews" of the web page ``casereview serve`` opens (with ``--db`` when ``db_path`` is not the default
-    database)."""
+    """Where a person sees every review, with its id, area and year, without SQL: ``casereview reviews``, or the
+    list "The reviews" of the web page ``casereview serve`` opens (with ``--db`` when ``db_path`` is not the
+    default database)."""
     from pipeline.settings import db_argument
 
-    return (f"the list \"The reviews\" (at the top of each page) of the web page that "
-            f"`casereview serve{db_argument(db_path or default_db())}` opens")
+    database = db_argument(db_path or default_db())
+    return (f"`casereview reviews{database}`, or the list \"The reviews\" (at the top of each page) of the web page "
+            f"that `casereview serve{database}` opens")
 
 
 def closest(word: str, choices: list[str], n: int = 3, cutoff: float = 0.3) -> list[str]:

@@ -24,6 +24,7 @@ from pipeline.outputs.common import (
     OCR_NOTE,
     REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
+    STATUS_WORDS,
     WEAK_TAG_WORDS,
     KnownValues,
     check_section,
@@ -737,8 +738,6 @@ FROM passages p WHERE p.review_id = $1 ORDER BY p.seq"""
 _REVIEW_THEMES = """
 SELECT theme, passages_tagged, max_score FROM review_themes WHERE review_id = $1
 ORDER BY passages_tagged DESC, theme"""
-STATUS_WORDS = {"ok": "read", "failed": "could not be read", "needs_ocr": "needs OCR (no text could be read)",
-                "not_processed": "not read yet"}
 _NOT_READ = {
     "failed": "This review's document could not be read",
     "needs_ocr": "No text could be read from this review's document (it needs OCR)",
