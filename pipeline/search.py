@@ -298,8 +298,8 @@ WITH matched AS (
     WHERE p.termid = ANY($termids::BIGINT[]) {filters}
     GROUP BY p.docid {having}
 )
-SELECT count(*), count(DISTINCT m.rid)
-FROM matched m {phrases}"""
+SELECT {select}
+FROM matched m {phrases} {group}"""
 _COUNT_FAST_PHRASES = """
 JOIN search_index.docs d ON d.docid = m.docid
 JOIN passages s ON s.passage_id = d.passage_id
@@ -309,9 +309,9 @@ WITH scored AS (
     SELECT passage_id, review_id, section, text, fts_main_passages.match_bm25(passage_id, $query) AS score
     FROM passages
 )
-SELECT count(*), count(DISTINCT s.review_id)
+SELECT {select}
 FROM scored s {joins}
-WHERE s.score IS NOT NULL {filters}"""
+WHERE s.score IS NOT NULL {filters} {group}"""
 # ---- A theme and no words: the passages tagged with it, most probable first.
 _RANK_THEME = f"""
 SELECT t.passage_id, t.score
@@ -322,10 +322,20 @@ ORDER BY t.score DESC, t.passage_id
 LIMIT $limit"""
 _THEME_SECTION_FILTER = f"AND t.passage_id IN ({_IN_SECTION})"
 _COUNT_THEME = f"""
-SELECT count(*), count(DISTINCT t.review_id)
+SELECT {{select}}
 FROM passage_themes t
 JOIN reviews r ON r.review_id = t.review_id
-WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{section}}"""
+WHERE t.theme = $theme AND t.score >= coalesce($min_score, 0) AND {_FILTERS} {{section}} {{group}}"""
+# What each count selects: the passages and their reviews in all, or the passages in each review (grouped by it).
+# {review} is the review's column in the count's rows.
+_TOTALS = {"select": "count(*), count(DISTINCT {review})", "group": ""}
+_BY_REVIEW = {"select": "{review}, count(*)", "group": "GROUP BY 1"}
+
+
+def _counting(by_review: bool, review: str) -> dict[str, str]:
+    """The ``{select}`` and ``{group}`` of a count whose rows name their review in ``review``: in all (two
+    numbers), or ``by_review`` (a row for each review, with its passages)."""
+    return {key: value.format(review=review) for key, value in (_BY_REVIEW if by_review else _TOTALS).items()}
 
 # ---- What a search leaves out ("neglect -police", 'NOT "social care"'): the docids of the passages holding any
 # word left out, in any form (the postings of its stem), or any phrase or section left out, as written (checked only
@@ -613,6 +623,37 @@ class SearchResult:
     # when the words are, or nearly are, a learning theme's name (and that theme is not already asked for): (its id,
     # passages it tags that the filters keep); found or not, the words find passages that use any one of them
     like_theme: tuple[str, int] | None = None
+    # with ``by_review``: every review the search finds passages in, most passages first, and how many reviews
+    # read the filters keep (what those reviews are out of)
+    by_review: tuple[ReviewFound, ...] | None = None
+    reviews_read: int | None = None
+
+
+@dataclass(frozen=True)
+class ReviewFound:
+    """A review a search finds passages in: its details, how many passages it found there (``passages_found``),
+    and how many passages the review has in all (``review_passages``)."""
+
+    review_id: str
+    title: str | None
+    area: str | None
+    nation: str | None
+    review_type: str | None
+    year: int | None
+    passages_found: int
+    review_passages: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_REVIEWS_FOUND = """
+SELECT r.review_id, r.title, r.area, r.nation, r.review_type, r.year,
+       (SELECT count(*) FROM passages p WHERE p.review_id = r.review_id) AS review_passages
+FROM reviews r WHERE r.review_id = ANY($ids::VARCHAR[])"""
+_REVIEWS_READ = f"""
+SELECT count(*) FROM reviews r JOIN documents d ON d.review_id = r.review_id
+WHERE d.status = 'ok' AND {_FILTERS}"""
 
 
 # --------------------------------------------------------------------------- search
@@ -684,13 +725,14 @@ def search(
 
 
 def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh: bool = True,
-                      **options: Any) -> SearchResult:
+                      by_review: bool = False, **options: Any) -> SearchResult:
     """``search`` (same parameters), with what people should be told about it: the other forms it also looked
     for (the other way of writing a statutory section, "section 47" for "s47"; the other way the reviews
     join a compound, "co-sleeping" for "cosleeping"; the abbreviations the reviews define for long forms in
     the query, "MARAC"), and the words of the query that no passage uses, with spellings that passages do
     use ("safeguarding" for "safegaurding"); and how many passages, in how many reviews, match in all.
-    ``offset`` (an option as for ``Searcher.search``) gives a later page of the results.
+    ``offset`` (an option as for ``Searcher.search``) gives a later page of the results. ``by_review`` also
+    counts the passages found in each review (``SearchResult.by_review``; found or not, every match is counted).
 
     With ``refresh`` (the default) a search first upgrades an older database and rebuilds a stale search index
     or tables; without it, it only reads (``casereview serve`` does both once, with :func:`prepare_for_reading`,
@@ -731,12 +773,28 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                 like = None
             if like and like != searcher._theme(filters.get("theme")):
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
+        if by_review:
+            counts |= _reviews_found(con, searcher, parsed, {key: value for key, value in options.items()
+                                                             if key not in ("limit", "offset")})
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],
                             **counts)
     finally:
         con.close()
+
+
+def _reviews_found(con: duckdb.DuckDBPyConnection, searcher: Searcher, parsed: ParsedQuery | None,
+                   filters: dict[str, Any]) -> dict[str, Any]:
+    """``SearchResult.by_review`` and ``reviews_read`` for a search with these filters."""
+    counted_ = searcher.count_by_review(parsed, **filters)
+    cursor = con.execute(_REVIEWS_FOUND, {"ids": [review_id for review_id, _ in counted_]})
+    names = [column[0] for column in cursor.description]
+    details = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    found = tuple(ReviewFound(**{**details[review_id], "passages_found": passages}) for review_id, passages in counted_)
+    review_filters = KnownValues(con).review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS))
+    read = con.execute(_REVIEWS_READ, review_filters).fetchone()[0]
+    return {"by_review": found, "reviews_read": read}
 
 
 def unindexed_note(unindexed: int) -> str:
@@ -937,19 +995,34 @@ class Searcher:
     ) -> tuple[int, int]:
         """How many passages ``search`` would find with no limit, and in how many reviews: the passages holding
         any of the words (every quoted phrase as written), or tagged with the theme, that the filters keep."""
+        rows = self._counted(query, False, theme=theme, min_score=min_score, year_from=year_from, year_to=year_to,
+                             nation=nation, review_type=review_type, area=area, review=review, section=section)
+        passages, reviews = rows[0] if rows else (0, 0)
+        return passages, reviews
+
+    def count_by_review(self, query: str | ParsedQuery | None, **filters: Any) -> list[tuple[str, int]]:
+        """The reviews ``search`` would find passages in with no limit (the same filters as ``count``), each with
+        how many: (review id, passages), most passages first, then by review id."""
+        rows = self._counted(query, True, **filters)
+        return sorted(((review_id, passages) for review_id, passages in rows), key=lambda row: (-row[1], row[0]))
+
+    def _counted(self, query: str | ParsedQuery | None, by_review: bool, *, theme: str | None = None,
+                 min_score: float | None = None, year_from: int | None = None, year_to: int | None = None,
+                 nation: str | None = None, review_type: str | None = None, area: str | None = None,
+                 review: str | None = None, section: str | None = None) -> list[tuple]:
+        """The rows of a count (``_counting``): one row of totals, or one row per review ``by_review``."""
         parsed = query if isinstance(query, ParsedQuery) else self.parse(query)
         if theme is None and (parsed is None or not parsed.words):
-            return 0, 0
+            return []
         params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, review, section, parsed)
         if parsed is None or not parsed.words:
-            sql = _COUNT_THEME.format(section=self._theme_filters(params))
-            passages, reviews = self.con.execute(sql, _used(params, sql)).fetchone()
-            return passages, reviews
+            sql = _COUNT_THEME.format(section=self._theme_filters(params), **_counting(by_review, "t.review_id"))
+            return self.con.execute(sql, _used(params, sql)).fetchall()
         self._check_index()
         words = _word_info(self.con, parsed)
         if self._tables_fresh():
-            return _count_fast(self.con, parsed, words, params)
-        return _count_bm25(self.con, parsed, params)
+            return _count_fast(self.con, parsed, words, params, by_review)
+        return _count_bm25(self.con, parsed, params, by_review)
 
     def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
                 nation: str | None, review_type: str | None, area: str | None, review: str | None,
@@ -1274,32 +1347,37 @@ def _phrase_terms(parsed: ParsedQuery, words: dict[str, _Word]) -> dict[str, Any
 
 
 def _count_fast(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, words: dict[str, _Word],
-                params: dict[str, Any]) -> tuple[int, int]:
-    """``Searcher.count`` from the search tables: the passages ``_rank_fast`` ranks, phrases checked as written."""
+                params: dict[str, Any], by_review: bool) -> list[tuple]:
+    """``Searcher._counted`` from the search tables: the passages ``_rank_fast`` ranks, phrases checked as
+    written."""
     term_ids = sorted({info.termid for info in words.values() if info.termid is not None})
     if not term_ids:
-        return 0, 0
+        return []
     phrases = _required_params(parsed)
     sql = _COUNT_FAST.format(
         filters=_fast_filters(params),
         having=_FAST_PHRASE_HAVING if parsed.phrases else "",
         phrases=_COUNT_FAST_PHRASES.format(conditions=_required_conditions(phrases)) if phrases else "",
+        # the review of each passage counted: its key in the search tables (rid) in all, its id for each review
+        **_counting(by_review, "(SELECT k.review_id FROM search_index.review_keys k WHERE k.rid = m.rid)"
+                    if by_review else "m.rid"),
     )
     values = {**_used(params, sql), **phrases, "termids": term_ids, **_phrase_terms(parsed, words)}
-    passages, reviews = con.execute(sql, values).fetchone()
-    return passages, reviews
+    return con.execute(sql, values).fetchall()
 
 
-def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[int, int]:
-    """``Searcher.count`` with DuckDB's ``match_bm25``: the passages ``_rank_bm25`` ranks, phrases as written."""
+def _count_bm25(con: duckdb.DuckDBPyConnection, parsed: ParsedQuery, params: dict[str, Any],
+                by_review: bool) -> list[tuple]:
+    """``Searcher._counted`` with DuckDB's ``match_bm25``: the passages ``_rank_bm25`` ranks, phrases as
+    written."""
     joins, filters = _bm25_filters(params)
     phrases = _required_params(parsed)
     if phrases:
         filters.append("AND " + _required_conditions(phrases))
-    sql = _COUNT_BM25.format(joins="\n".join(joins), filters="\n".join(filters))
+    sql = _COUNT_BM25.format(joins="\n".join(joins), filters="\n".join(filters),
+                             **_counting(by_review, "s.review_id"))
     values = {**_used(params, sql), **phrases, "query": " ".join(parsed.words)}
-    passages, reviews = con.execute(sql, values).fetchone()
-    return passages, reviews
+    return con.execute(sql, values).fetchall()
 
 
 def _required_params(parsed: ParsedQuery) -> dict[str, str]:

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -607,6 +608,9 @@ def test_the_count_of_all_matches_is_what_an_unlimited_search_finds(db: Path, qu
         every = searcher.search(query, limit=1000, use_search_tables=fast if query else None, **filters)
         searcher._fresh = fast  # count by the same way of ranking
         assert searcher.count(query, **filters) == (len(every), len({hit.review_id for hit in every}))
+        # review by review: the same passages, counted in each review, the most first
+        in_each = Counter(hit.review_id for hit in every)
+        assert searcher.count_by_review(query, **filters) == sorted(in_each.items(), key=lambda row: (-row[1], row[0]))
     finally:
         con.close()
     result = search_with_forms(db, query, limit=1, **filters)
@@ -1112,6 +1116,45 @@ def test_one_review_is_searched_by_its_id_or_the_words_of_its_title(db: Path, tm
     several = CliRunner().invoke(search_command, ["information", "--review", "child", "--db", str(db)])
     assert several.exit_code == 2 and "give the id of the one you mean" in several.output
     assert "Traceback" not in several.output
+
+
+def test_by_review_lists_the_reviews_a_search_finds_passages_in(db: Path, tmp_path: Path):
+    # a researcher asks which reviews say something, and how many of those read: a review, not a passage, a line
+    listed = CliRunner().invoke(search_command, ["information", "--by-review", "--db", str(db)])
+    assert listed.exit_code == 0, listed.output
+    every = search(db, "information", limit=1000)
+    assert listed.output.startswith(f'Passages for "information" are in 3 of the 4 reviews read: {len(every)} '
+                                    "passages in all. The reviews with the most come first.\n")
+    in_each = Counter(hit.review_id for hit in every)
+    assert in_each == {"northmoor-2019-child-d": 1, "northmoor-2021-family-k": 1, "cwm-llwyd-2020-child-t": 1}
+    assert re.findall(r"^\d{4}  (\S+): (\d+) of its (\d+) passages$", listed.output, flags=re.M) == [
+        ("cwm-llwyd-2020-child-t", "1", "2"), ("northmoor-2019-child-d", "1", "3"),
+        ("northmoor-2021-family-k", "1", "3")]  # equal counts: by review id
+    assert f"To read one review's passages: casereview search information --review REVIEW_ID --db {db}" \
+        in listed.output
+    wales = CliRunner().invoke(search_command, ["--theme", "information_sharing", "--nation", "Wales", "--by-review",
+                                                "--json", "--db", str(db)])
+    assert wales.exit_code == 0
+    rows = [json.loads(line) for line in wales.stdout.splitlines()]
+    assert rows == [{"review_id": "cwm-llwyd-2020-child-t", "title": "Child T: a child practice review",
+                     "area": CWM_LLWYD, "nation": "Wales", "review_type": "CPR", "year": 2020, "passages_found": 1,
+                     "review_passages": 2}]
+    out = tmp_path / "school.csv"
+    saved = CliRunner().invoke(search_command, ["information school police", "--by-review", "--out", str(out),
+                                                "--db", str(db)])
+    assert saved.exit_code == 0, saved.output
+    assert saved.output.startswith(f'Wrote {out}: the 3 reviews with passages for "information school police", the '
+                                   "most passages first (5 passages in all).")
+    table = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert list(table[0]) == ["review", "review_id", "area", "nation", "review_type", "year", "passages_found",
+                              "review_passages"]
+    assert [(row["review_id"], row["passages_found"]) for row in table] == [
+        ("northmoor-2021-family-k", "3"), ("cwm-llwyd-2020-child-t", "1"), ("northmoor-2019-child-d", "1")]
+    info = json.loads((tmp_path / "school.csv.provenance.json").read_text())
+    assert info["reviews_read"] == 4 and info["rows"] == 3 and "limit" not in info
+    assert info["columns"]["passages_found"].startswith("The review's passages that the search found")
+    none = CliRunner().invoke(search_command, ["advocate", "--by-review", "--nation", "England", "--db", str(db)])
+    assert none.exit_code == 0 and none.output.startswith('No passages found for "advocate"')
 
 
 def test_search_results_saved_as_a_table_with_what_was_searched(db: Path, tmp_path: Path):

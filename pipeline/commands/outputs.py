@@ -93,6 +93,9 @@ class _WordsCommand(click.Command):
 @click.option("--section", default=None, metavar="TEXT",
               help="Only passages under a heading that contains this text, e.g. recommendations.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
+@click.option("--by-review", is_flag=True,
+              help="Instead of the passages, list the reviews they are in, with how many each has, the most first: "
+                   "which reviews say something (and how many of those read), for a briefing.")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Save the results as a table instead of printing them: FILE.csv, FILE.xlsx (Excel) or FILE.md, "
                    "with what was searched and where the results came from.")
@@ -101,8 +104,8 @@ class _WordsCommand(click.Command):
 @_user_errors
 def search_command(words: tuple[str, ...], theme: str | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
-                   review: str | None, section: str | None, limit: int, out: Path | None, as_json: bool,
-                   db_path: Path | None) -> None:
+                   review: str | None, section: str | None, limit: int, by_review: bool, out: Path | None,
+                   as_json: bool, db_path: Path | None) -> None:
     """Search the reviews for passages about a subject, best match first.
 
     Each result shows the review, its area and year, the page(s) to cite, the section, the matched words in
@@ -128,6 +131,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
       casereview search "information sharing" --section recommendations
       casereview search neglect -police --area Northmoor
       casereview search "health visitor" --review "Child H"
+      casereview search cuckooing --by-review
       casereview search "neglect AND school"
       casereview search '"not seen alone"' --limit 200 --out not-seen-alone.xlsx
       casereview search '"professional curiosity"' --json > results.jsonl
@@ -160,7 +164,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                               "to save the results")
     result = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
                                year_to=year_to, nation=nation, review_type=review_type, area=area,
-                               review=review, section=section, limit=limit)
+                               review=review, section=section, limit=limit, by_review=by_review)
     hits, also = result.hits, result.also
     missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
     again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
@@ -170,8 +174,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     named = theme_hint(result, theme_names()) if hits else None
     like = f"{named[0]}: {again(named[1])}" if named else ""
     if as_json:
-        for hit in hits:
-            _echo_json(hit.to_dict())
+        for record in (result.by_review if by_review else hits):
+            _echo_json(record.to_dict())
         for note in (missing, operator_note(query), total_note(result, query), like):
             if note:
                 click.echo(note, err=True)
@@ -226,13 +230,24 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
             "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
             "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
             "review": review})
-        click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
-                   + (f" ({result.total} match in all: {_more_hint(limit, result.total, 'saves')})"
-                      if result.more else "") + ".")
+        if by_review:
+            click.echo(f"Wrote {out}: the {counted(saved.rows, 'review')} with passages for {what}, the most "
+                       f"passages first ({counted(result.total or 0, 'passage')} in all).")
+        else:
+            click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
+                       + (f" ({result.total} match in all: {_more_hint(limit, result.total, 'saves')})"
+                          if result.more else "") + ".")
         if like:
             click.echo(like)
         click.echo("What was searched and where the results came from: "
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
+        return
+    if by_review:
+        within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
+                                   "review_type": review_type, "area": area, "review": review})
+        click.echo(_reviews_found_text(result, what, within, again({"q": query or "", "review": "REVIEW_ID"})))
+        if like:
+            click.echo(like)
         return
     shown = f"{len(hits)} of {result.total}" if result.more else str(len(hits))
     click.echo(f"{shown} passage{'s' if len(hits) != 1 or result.more else ''} for {what}, best first "
@@ -250,6 +265,39 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         click.echo(note)
     if any(weak_tag(score) for hit in hits for score in hit.themes.values()):
         click.echo(f"A probability marked (weak) is {WEAK_TAG_WORDS}: read such a passage before counting it.")
+
+
+def _reviews_found_text(result: Any, what: str, within: str, one_review: str) -> str:
+    """``search --by-review`` for people: the reviews with passages for ``what`` (the search, as its heading
+    says it), out of the reviews read that the filters (``within``) keep, each with its passages found out of
+    its own, the most first; then the command that reads one review's passages (``one_review``).
+
+    >>> from pipeline.search import ReviewFound, SearchResult
+    >>> found = (ReviewFound("ardmuir-2022-child-c", "Learning Review – Child C", "Ardmuir", "Scotland", "LR", 2022,
+    ...                      6, 36),)
+    >>> result = SearchResult([], total=6, total_reviews=1, by_review=found, reviews_read=19)
+    >>> print(_reviews_found_text(result, '"neglect"', "", "casereview search neglect --review REVIEW_ID"))
+    Passages for "neglect" are in 1 of the 19 reviews read: 6 passages in all. The reviews with the most come first.
+    <BLANKLINE>
+    2022  ardmuir-2022-child-c: 6 of its 36 passages
+          Learning Review – Child C
+          Ardmuir · Scotland · LR
+    <BLANKLINE>
+    To read one review's passages: casereview search neglect --review REVIEW_ID
+    """
+    from pipeline.outputs.common import counted
+
+    kept = f" that the filters keep ({within})" if within else ""
+    lines = [f"Passages for {what} are in {len(result.by_review)} of the {counted(result.reviews_read, 'review')} "
+             f"read{kept}: {counted(result.total or 0, 'passage')} in all. The reviews with the most come first."]
+    for review in result.by_review:
+        year = str(review.year) if review.year is not None else "—"
+        where = " · ".join(str(part) for part in (review.area, review.nation, review.review_type) if part)
+        lines += ["", f"{year:<4}  {review.review_id}: {review.passages_found} of its "
+                      f"{counted(review.review_passages, 'passage')}", f"      {review.title or review.review_id}"]
+        if where:
+            lines.append(f"      {where}")
+    return "\n".join([*lines, "", f"To read one review's passages: {one_review}"])
 
 
 def _tag_notes(db_path: Path | None, models: list[str], theme: str | None, names: dict[str, str]) -> list[str]:

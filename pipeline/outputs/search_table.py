@@ -39,6 +39,10 @@ COLUMNS: tuple[str, ...] = (
 )
 XLSX_WIDTHS = {"review": 40, "area": 30, "matched": 60, "passage": 90, "section": 24, "themes": 40,
                "passage_id": 20, "review_id": 26, "score_is": 30}
+# A search saved review by review (``--by-review``): a row for each review it found passages in.
+REVIEW_COLUMNS: tuple[str, ...] = (
+    "review", "review_id", "area", "nation", "review_type", "year", "passages_found", "review_passages",
+)
 
 
 @dataclass
@@ -81,6 +85,16 @@ def results_table(hits: list, names: dict[str, str], first: int = 1) -> pd.DataF
             "passage_id": hit.passage_id,
         })
     table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table["year"] = table["year"].astype("Int64")
+    return table
+
+
+def reviews_table(found: tuple) -> pd.DataFrame:
+    """The reviews a search found passages in (``pipeline.search.ReviewFound``), most passages first, with the
+    columns in ``REVIEW_COLUMNS``."""
+    table = pd.DataFrame([[review.title, review.review_id, review.area, review.nation, review.review_type,
+                           review.year, review.passages_found, review.review_passages] for review in found],
+                         columns=list(REVIEW_COLUMNS))
     table["year"] = table["year"].astype("Int64")
     return table
 
@@ -140,7 +154,13 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "sorted_by": ("the strongest evidence first (theme probability)"
                       if result.hits and result.hits[0].score_kind == "theme_probability" else "best match first"),
     }
-    table = results_table(result.hits, names, first=(searched.get("offset") or 0) + 1)
+    if result.by_review is not None:  # a row for each review found, not for each passage
+        info = {key: value for key, value in info.items() if key not in ("limit", "first_rank")}
+        info |= {"rows": len(result.by_review), "reviews_read": result.reviews_read,
+                 "sorted_by": "the reviews with the most passages found first"}
+        table = reviews_table(result.by_review)
+    else:
+        table = results_table(result.hits, names, first=(searched.get("offset") or 0) + 1)
     sidecar = None
     if fmt == "csv":
         sidecar = write_csv(table, info, out)
@@ -148,7 +168,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         with writing(out):
             out.write_text(results_markdown(table, info), encoding="utf-8")
     else:
-        write_xlsx(table, info, out, "Results", XLSX_WIDTHS, ["matched", "passage"])
+        write_xlsx(table, info, out, "Reviews" if result.by_review is not None else "Results", XLSX_WIDTHS,
+                   ["matched", "passage"])
     return SavedResults(path=out, provenance_path=sidecar, rows=len(table))
 
 
@@ -157,7 +178,7 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     from pipeline.search_query import quoted_search, word_list
 
     asked = quoted_search(info["query"]) if info.get("query") else f"the theme {info.get('theme')}"
-    lines = [f"# Search results for {asked}", ""]
+    lines = [f"# {'Reviews with passages' if 'reviews_read' in info else 'Search results'} for {asked}", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
     said = []
     if info.get("also_searched_as"):
@@ -172,6 +193,17 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         said.append(f"Reviews: {info['reviews']}.")
     if info.get("section"):
         said.append(f'Passages under a heading containing "{info["section"]}".')
+    if "reviews_read" in info:  # saved review by review
+        lines += ["", " ".join([f"Passages found in {info['rows']} of the {counted(info['reviews_read'], 'review')} "
+                                f"read ({counted(info.get('passages_matching') or 0, 'passage')} in all), "
+                                f"{info['sorted_by']}.", *said]), ""]
+        lines.append("| Review | Area | Year | Passages found | Of the review's | Review id |")
+        lines.append("| --- | --- | ---: | ---: | ---: | --- |")
+        for row in table.itertuples(index=False):
+            cells = [row.review, row.area, "" if pd.isna(row.year) else row.year, row.passages_found,
+                     row.review_passages, f"`{row.review_id}`"]
+            lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+        return "\n".join(lines) + "\n"
     count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
     shown = f"at most {info['limit']}"
     if info.get("first_rank"):

@@ -63,6 +63,9 @@ COLUMN_MEANINGS: dict[str, str] = {
     "passages_with_theme": "Passages of that year's reviews tagged with the theme.",
     "passages_in_year": "Passages of that year's reviews.",
     "share_of_passages": "passages_with_theme out of passages_in_year (0-1).",
+    "passages_found": "The review's passages that the search found (they hold the words searched for, or carry the "
+                      "theme, and pass the filters).",
+    "review_passages": "The review's passages in all, as read: what passages_found is out of.",
 }
 
 
