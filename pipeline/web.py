@@ -147,6 +147,7 @@ def read_form(query: str) -> webpages.SearchForm:
     fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
         "q", "theme", "min_score", *webpages.FILTERS)})
+    form.by_review = fields.get("by_review") == "1"
     form.cut = len(parse_qs(query).get("q", [""])[-1].strip()) > MAX_FIELD
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
         message = year_error(label, getattr(form, key))
@@ -232,8 +233,12 @@ def _results_file_name(form: webpages.SearchForm, rows: int) -> str:
     'results-seen-alone-s47-21-40.xlsx'
     >>> _results_file_name(webpages.SearchForm(theme="voice_of_child"), 7)
     'results-voice_of_child-1-7.xlsx'
+    >>> _results_file_name(webpages.SearchForm(q="neglect", by_review=True), 20)
+    'reviews-with-neglect.xlsx'
     """
     asked = re.sub(r"[^A-Za-z0-9_]+", "-", form.q or form.theme).strip("-")[:60] or "search"
+    if form.by_review:  # the reviews the passages are in, all of them
+        return f"reviews-with-{asked}.xlsx"
     return f"results-{asked}-{form.start + 1}-{form.start + max(rows, 1)}.xlsx"
 
 
@@ -291,7 +296,8 @@ class Pages:
                                                 total=result.total, total_note=total_note(result, form.q),
                                                 without_words=result.without_words,
                                                 without_quotes=result.without_quotes, like_theme=result.like_theme,
-                                                missing_note=notes, query=query)
+                                                missing_note=notes, query=query, total_reviews=result.total_reviews,
+                                                by_review=result.by_review, reviews_read=result.reviews_read)
 
     def _filters_alone(self, form: webpages.SearchForm) -> tuple[HTTPStatus, str]:
         """The search page for a form with nothing to search for: the first page, or, when filters are given
@@ -319,7 +325,8 @@ class Pages:
                 form.theme = resolve_theme(None, form.theme)
             except CaseReviewError:
                 pass  # the search names the themes there are
-        return search_with_forms(self.db_path, form.q or None, refresh=False, **self._options(form))
+        return search_with_forms(self.db_path, form.q or None, refresh=False, by_review=form.by_review,
+                                 **self._options(form))
 
     @staticmethod
     def _options(form: webpages.SearchForm) -> dict:

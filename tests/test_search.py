@@ -1152,6 +1152,17 @@ def test_by_review_lists_the_reviews_a_search_finds_passages_in(db: Path, tmp_pa
         ("northmoor-2021-family-k", "3"), ("cwm-llwyd-2020-child-t", "1"), ("northmoor-2019-child-d", "1")]
     info = json.loads((tmp_path / "school.csv.provenance.json").read_text())
     assert info["reviews_read"] == 4 and info["rows"] == 3 and "limit" not in info
+    import openpyxl
+
+    book = tmp_path / "school.xlsx"
+    saved = CliRunner().invoke(search_command, ["school", "--by-review", "--out", str(book), "--db", str(db)])
+    assert saved.exit_code == 0, saved.output
+    assert openpyxl.load_workbook(book).sheetnames == ["Reviews", "Columns", "Provenance"]
+    md = tmp_path / "school.md"
+    saved = CliRunner().invoke(search_command, ["school", "--by-review", "--out", str(md), "--db", str(db)])
+    assert saved.exit_code == 0, saved.output
+    assert md.read_text(encoding="utf-8").startswith('# Reviews with passages for "school"')
+    assert "Passages found in 2 of the 4 reviews read (2 passages in all)" in md.read_text(encoding="utf-8")
     assert info["columns"]["passages_found"].startswith("The review's passages that the search found")
     none = CliRunner().invoke(search_command, ["advocate", "--by-review", "--nation", "England", "--db", str(db)])
     assert none.exit_code == 0 and none.output.startswith('No passages found for "advocate"')

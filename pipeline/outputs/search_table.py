@@ -168,8 +168,9 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         with writing(out):
             out.write_text(results_markdown(table, info), encoding="utf-8")
     else:
-        write_xlsx(table, info, out, "Reviews" if result.by_review is not None else "Results", XLSX_WIDTHS,
-                   ["matched", "passage"])
+        by_review = result.by_review is not None
+        write_xlsx(table, info, out, "Reviews" if by_review else "Results", XLSX_WIDTHS,
+                   ["review"] if by_review else ["matched", "passage"])
     return SavedResults(path=out, provenance_path=sidecar, rows=len(table))
 
 

@@ -144,6 +144,7 @@ class SearchForm:
     section: str = ""
     limit: int = 20
     start: int = 0  # passages of the ranking left out before this page (a later page of results)
+    by_review: bool = False  # list the reviews the passages are in, with how many each has, not the passages
     cut: bool = False  # the words were longer than MAX_FIELD: ``q`` holds their start, cut at a word's end
 
     @property
@@ -158,7 +159,8 @@ class SearchForm:
         '/?q=seen+alone&nation=Wales&limit=10&start=10'
         """
         fields = {key: getattr(self, key) for key in ("q", "theme", "min_score", *FILTERS) if getattr(self, key)}
-        return "/?" + urlencode({**fields, "limit": self.limit, **({"start": start} if start else {})})
+        return "/?" + urlencode({**fields, "limit": self.limit, **({"start": start} if start else {}),
+                                 **({"by_review": 1} if self.by_review else {})})
 
 
 @dataclass
@@ -317,12 +319,16 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 missing_note: str = "", error: str = "", notes: Sequence[str] = (), download: str = "",
                 more: bool = False, total: int | None = None, total_note: str = "",
                 without_words: int | None = None, without_quotes: int | None = None,
-                like_theme: tuple[str, int] | None = None, kept: Kept | None = None) -> str:
+                like_theme: tuple[str, int] | None = None, kept: Kept | None = None,
+                total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
+                reviews_read: int | None = None) -> str:
     """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
     found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
     passages are found by words that name a theme, ``like_theme`` offers the theme. ``kept``: what filters given
-    without words or a theme keep (they only narrow a search)."""
+    without words or a theme keep (they only narrow a search). ``total_reviews``: the reviews the passages are in;
+    ``by_review`` and ``reviews_read`` (as in ``SearchResult``): the reviews, listed instead of the passages
+    when the form asks for them review by review."""
     parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
              if error else "", search_form(form, choices)]
     if form.cut:
@@ -338,7 +344,8 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     elif not error and form.asked:
         found = _found(form, choices.themes, hits, also=also, missing_note=missing_note, download=download,
                        more=more, total=total, total_note=total_note, without_words=without_words,
-                       without_quotes=without_quotes, like_theme=like_theme)
+                       without_quotes=without_quotes, like_theme=like_theme, total_reviews=total_reviews,
+                       by_review=by_review, reviews_read=reviews_read)
         parts.append(f'<section id="results" tabindex="-1">{found}</section>')
         results = True
     if _has_weak(score for hit in hits for score in hit.themes.values()):
@@ -432,8 +439,11 @@ def _filters_alone(form: SearchForm, choices: FormChoices, kept: Kept) -> str:
 
 def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, also: Sequence[str],
            missing_note: str, download: str, more: bool, total: int | None, total_note: str,
-           without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None) -> str:
-    """The passages a search found, under a heading that says what was searched; or why none were."""
+           without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None,
+           total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
+           reviews_read: int | None = None) -> str:
+    """The passages a search found, under a heading that says what was searched (or the reviews they are in,
+    ``by_review``); or why none were."""
     what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
             else f"the theme {names.get(form.theme, form.theme)}")
     if also:
@@ -457,12 +467,20 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
         for hint, changes in no_hits_hints(form.q, found, names):
             parts.append(_hint_link(form, hint, changes))
         return "".join(parts)
+    if form.by_review and by_review is not None:
+        parts.append(_reviews_found(form, what, by_review, reviews_read or 0, total or 0, download))
+        return "".join(parts)
     kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
             else "best match first")
     span = f"{start + 1}–{start + len(hits)}" if len(hits) > 1 else str(start + 1)
     shown = (f"{span} of {counted(total or start + len(hits), 'passage')}" if start or more
              else counted(len(hits), "passage"))
     parts.append(f'<h2>{shown} for {_e(what)}, {kind}</h2>')
+    if total_reviews and total_reviews > 1 and not form.review:
+        by_reviews = replace(form, by_review=True, start=0, cut=False).url(0)
+        parts.append(f'<p><a href="{_e(by_reviews)}">Which reviews: the {counted(total_reviews, "review")} '
+                     f"{'this passage is' if total == 1 else 'these passages are'} in, with how many each has</a>"
+                     "</p>")
     hint = theme_hint(SearchResult([], like_theme=like_theme), names)
     if hint:
         parts.append(_hint_link(form, *hint))
@@ -480,6 +498,32 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     if more or start:
         parts.append(_page_links(form, len(hits), more))
     return "".join(parts)
+
+
+def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int, total: int, download: str) -> str:
+    """The reviews a search found passages in (``pipeline.search.ReviewFound``), the most first, out of the
+    ``read`` reviews the filters keep: each with a link to its page and one to its passages found (the same
+    search of that review alone)."""
+    kept = " that the filters keep" if any(getattr(form, key) for key in REVIEW_FILTER_KEYS) else ""
+    rows = []
+    for review in found:
+        title = review.title or review.review_id
+        passages = replace(form, review=review.review_id, by_review=False, start=0, cut=False).url(0)
+        rows.append(
+            f'<tr><td><a href="{_e("/review?" + urlencode({"id": review.review_id}))}">{_e(title)}</a><br>'
+            f'<span class="meta">id: {_e(review.review_id)}</span></td><td>{_e(review.area)}</td>'
+            f"<td>{_e(review.year)}</td>"
+            f'<td><a href="{_e(passages)}">{review.passages_found}<span class="visually-hidden"> '
+            f"{'passage' if review.passages_found == 1 else 'passages'} found in {_e(title)}</span></a></td>"
+            f"<td>{review.review_passages}</td></tr>")
+    back = replace(form, by_review=False, start=0, cut=False).url(0)
+    return (f"<h2>Passages for {_e(what)} are in {len(found)} of the {counted(read, 'review')} read{kept} "
+            f"({counted(total, 'passage')} in all), the reviews with the most first</h2>"
+            f'<p><a href="{_e(back)}">Show the passages instead</a>'
+            + (f' · <a href="{_e(download)}">Save this table as an Excel file</a> (with what was searched, and '
+               "where it came from)" if download else "") + "</p>"
+            + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Passages found</th>"
+                    f"<th>Of the review's passages</th></tr>{''.join(rows)}</table>"))
 
 
 def _hint_link(form: SearchForm, hint: str, changes: Mapping[str, str]) -> str:
