@@ -22,6 +22,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,8 @@ POLL_SECONDS = 0.2  # how often a wait for a document looks whether the run is s
 # run to say it is stopping before taking the end for the PDF's fault.
 _STOP_EXITS = {-signal.SIGTERM, -signal.SIGINT} | ({-signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
 _STOP_GRACE_SECONDS = 2.0
+# What a terminal sends its whole process group, reading processes included: Ctrl+C, and SIGHUP when it closes.
+_TERMINAL_SIGNALS = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name))
 
 
 def stop_reading() -> None:
@@ -113,7 +117,8 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
     child = context.Process(target=_read_in_child, args=(send, str(path), dict(os.environ), megabytes),
                             daemon=True)
     try:
-        child.start()
+        with _terminal_signals_held():
+            child.start()
     except Exception as exc:  # noqa: BLE001 - no child process here (a sandbox, no temp folder): read in-process
         receive.close()
         send.close()
@@ -179,9 +184,10 @@ def _read_in_child(send, path: str, environment: dict[str, str], megabytes: int 
     # Ctrl+C, and a closed terminal's SIGHUP, reach every process of the terminal's group: the run decides
     # whether to give this document up (and then stops this process), so that a stop is never taken for a PDF
     # that crashed its reader.
-    for name in ("SIGINT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    for number in _TERMINAL_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back until now (_terminal_signals_held): one that came is dropped
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _TERMINAL_SIGNALS)
     os.environ.clear()
     os.environ.update(environment)
     _limit_this_process(megabytes)
@@ -195,6 +201,22 @@ def _read_in_child(send, path: str, environment: dict[str, str], megabytes: int 
         result = ("bug", f"{type(exc).__name__}: {exc}")
     send.send(result)
     send.close()
+
+
+@contextmanager
+def _terminal_signals_held() -> Iterator[None]:
+    """Around starting a reading process: Ctrl+C and SIGHUP are held back (blocked) in this thread, so the fork
+    server it starts, and every reading process forked from it, starts with them blocked; ``_read_in_child``
+    sets them to be ignored, then lets them through. Without it, a Ctrl+C that came while a reading process
+    was still starting up interrupted multiprocessing's own start-up code, which printed a traceback."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINAL_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _limit_this_process(megabytes: int) -> None:

@@ -900,13 +900,17 @@ def test_ctrl_c_stops_a_run_tidily_and_blames_no_document(tmp_path: Path) -> Non
     the process reading a document. The run must still stop its own way (its message, status 130, no
     tracebacks), give up the scan it was reading by OCR without recording it as a damaged PDF, and leave
     nothing running."""
+    from tests.scanned_pdf import write_scan
+
     folder = tmp_path / "corpus"
     folder.mkdir()
     names = ["thornley-2017-child-p", "scanned-review", "harrowden-2015-child-s"]
     demo = ROOT / "corpus_manifest" / "demo"
-    for name in names:
-        shutil.copy(demo / f"{name}.pdf" if (demo / f"{name}.pdf").exists() else demo / "broken" / f"{name}.pdf",
-                    folder)
+    for name in (names[0], names[2]):
+        shutil.copy(demo / f"{name}.pdf", folder)
+    # a scan of eight pages, read by OCR for several seconds: still being read when the first review is saved
+    # (the demo's one-page scan took under two seconds, and was sometimes saved before the stop on a fast machine)
+    write_scan(demo / "northmoor-2016-child-d.pdf", folder / "scanned-review.pdf")
     manifest = folder / "manifest.csv"
     manifest.write_text("review_id,title,area,nation,review_type,year,source\n" + "".join(
         f"{name},Review {k},Thornley,England,SCR,2017,{name}.pdf\n" for k, name in enumerate(names)),
