@@ -828,6 +828,25 @@ def test_a_review_s_stored_pdf_opens_at_the_passage_s_page(db: Path, tmp_path: P
         assert get(f"{site}/document")[0] == 400
 
 
+def test_a_review_page_lists_the_findings_it_states_and_links_its_recommendations(db: Path, tmp_path: Path):
+    # an officer opening a long review goes straight to what it found, and to what it recommends
+    copy = tmp_path / "contents.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passages SET section = 'Why this matters', headings = ['Finding 1: Information stayed "
+                    "with one agency', 'Why this matters'] WHERE passage_id = 'northmoor-2021-family-k-p1'")
+    for site in _serve(copy):
+        status, page, _ = get(f"{site}/review?id=northmoor-2021-family-k")
+        assert status == 200
+        assert ('<h2>Findings this review states (1)</h2><ol><li><a href="#p-northmoor-2021-family-k-p1">Finding 1: '
+                'Information stayed with one agency</a> <span class="meta">p. 2</span></li></ol>') in page
+        assert '<p><a href="#p-northmoor-2021-family-k-p3">Its recommendations</a> (1 passage, from p. 7)</p>' in page
+        assert 'id="p-northmoor-2021-family-k-p1"' in page and 'id="p-northmoor-2021-family-k-p3"' in page
+        # a review that states neither has no such list
+        other = get(f"{site}/review?id=northmoor-2019-child-d")[1]
+        assert "Findings this review states" not in other and "Its recommendations" not in other
+
+
 def test_the_findings_the_reviews_state_can_be_listed_and_saved(db: Path, tmp_path: Path):
     # A researcher lists the reviews' numbered findings from the browser, as `casereview findings` does: by words
     # in the heading and the review filters, each linked to its passage, and saves them for Excel.

@@ -782,6 +782,14 @@ FROM passages p WHERE p.review_id = $1 ORDER BY p.seq"""
 _REVIEW_THEMES = """
 SELECT theme, passages_tagged, max_score FROM review_themes WHERE review_id = $1
 ORDER BY passages_tagged DESC, theme"""
+# The findings a review states in its headings (v_review_findings), and the passages under its recommendations
+# heading (v_review_recommendations), each with the page it starts on: the review page's list of contents.
+_REVIEW_FINDINGS = f"""
+WITH f AS (SELECT *, page AS page_start, page AS page_end FROM v_review_findings WHERE review_id = $1)
+SELECT f.finding, f.passage_id, f.page_start, f.page_end, {printed_pages_sql("f")} FROM f ORDER BY f.seq"""
+_REVIEW_RECOMMENDATIONS = f"""
+SELECT count(*) OVER () AS passages, v.passage_id, v.page_start, v.page_end, {printed_pages_sql("v")}
+FROM v_review_recommendations v WHERE v.review_id = $1 ORDER BY v.seq LIMIT 1"""
 _NOT_READ = {
     "failed": "This review's document could not be read",
     "needs_ocr": "No text could be read from this review's document (it needs OCR)",
@@ -874,6 +882,7 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
     themes = con.execute(_REVIEW_THEMES, [review_id]).fetchall()
     if themes:
         parts.append(_review_themes(review_id, themes, names))
+    parts.append(_what_it_found(con, review_id))
     passages = con.execute(_REVIEW_PASSAGES, [review_id]).fetchall()
     weak = _has_weak(tag["score"] for *_, tags, _above in passages for tag in tags or [])
     if passages:
@@ -904,6 +913,26 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
     if weak or any(weak_tag(best) for _, _, best in themes):
         parts.append(_notes([WEAK_NOTE]))
     return _page(review["title"] or review_id, "".join(parts))
+
+
+def _what_it_found(con: duckdb.DuckDBPyConnection, review_id: str) -> str:
+    """The findings the review states in its headings, each a link to its place in the text below, with its
+    page, and a link to its recommendations; "" when it states neither (most reviews state their findings)."""
+    findings = con.execute(_REVIEW_FINDINGS, [review_id]).fetchall()
+    first = con.execute(_REVIEW_RECOMMENDATIONS, [review_id]).fetchone()
+    if not findings and first is None:
+        return ""
+    parts = []
+    if findings:
+        items = "".join(f'<li><a href="#p-{_e(passage_id)}">{_e(finding)}</a> <span class="meta">'
+                        f"{_e(pages_label(start, end, printed_start, printed_end))}</span></li>"
+                        for finding, passage_id, start, end, printed_start, printed_end in findings)
+        parts.append(f"<h2>Findings this review states ({len(findings)})</h2><ol>{items}</ol>")
+    if first is not None:
+        count, passage_id, start, end, printed_start, printed_end = first
+        parts.append(f'<p><a href="#p-{_e(passage_id)}">Its recommendations</a> ({counted(count, "passage")}, '
+                     f"from {_e(pages_label(start, end, printed_start, printed_end))})</p>")
+    return "".join(parts)
 
 
 def _review_themes(review_id: str, themes: Sequence[tuple[str, int, float]], names: Mapping[str, str]) -> str:
