@@ -369,7 +369,8 @@ class Pages:
         return webpages.search_page(form, choices, hits, notes=notes, download=download, **shown)
 
     def reviews(self, query: str) -> tuple[HTTPStatus, str]:
-        """Every review in the database, with whether it was read; ?area=, ?year= and ?unread=1 narrow the list.
+        """Every review in the database, with whether it was read; ?containing= (words of the title or id), ?area=,
+        ?year= and ?unread=1 narrow the list.
         A year that is not a number is refused as the search refuses it (400), above the whole list."""
         fields = _fields(query)
         error = year_error("Year", fields.get("year", ""))
@@ -377,7 +378,8 @@ class Pages:
         try:
             return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
                     webpages.reviews_page(con, names, fields.get("area", ""), "" if error else fields.get("year", ""),
-                                          fields.get("unread", "") == "1", error=error))
+                                          fields.get("unread", "") == "1", error=error,
+                                          containing=fields.get("containing", "")))
         finally:
             con.close()
 

@@ -309,6 +309,13 @@ def test_reviews_lists_every_review_with_its_id_and_whether_it_was_read(db: Path
         "Every review in the database that the filters keep (nation Wales) was read.\n")
     wrong = run(reviews_command, ["--area", "Nowhere"], db)
     assert wrong.exit_code == 2 and "no review's area contains 'Nowhere'" in wrong.output
+    # words of the title, or of the id, any case
+    for words, expected in (("family  K", ["northmoor-2021-family-k"]), ("CWM-LLWYD", ["cwm-llwyd-2022-child-w",
+                                                                                       "cwm-llwyd-2020-child-t"])):
+        found = run(reviews_command, ["--containing", words], db)
+        assert re.findall(r"^\d{4}  (\S+)$", found.output, flags=re.M) == expected
+    assert run(reviews_command, ["--containing", "Child Z"], db).output == (
+        'None of the 6 reviews in the database is kept by the filters (title or id containing "Child Z").\n')
 
 
 def test_export_and_findings_keep_one_review_named_by_its_id_or_title(db: Path):

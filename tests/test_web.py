@@ -842,6 +842,11 @@ def test_a_review_page_lists_the_findings_it_states_and_links_its_recommendation
                 'Information stayed with one agency</a> <span class="meta">p. 2</span></li></ol>') in page
         assert '<p><a href="#p-northmoor-2021-family-k-p3">Its recommendations</a> (1 passage, from p. 7)</p>' in page
         assert 'id="p-northmoor-2021-family-k-p1"' in page and 'id="p-northmoor-2021-family-k-p3"' in page
+        # the list of reviews finds one by words of its title or id
+        status, listed, _ = get(f"{site}/reviews?containing=family+k")
+        assert status == 200 and "The reviews (1 review: “family k” in the title or id;" in listed
+        assert 'href="/review?id=northmoor-2021-family-k"' in listed and "northmoor-2019-child-d" not in listed
+        assert "No review has “Child Z” in its title or id." in get(f"{site}/reviews?containing=Child+Z")[1]
         # a review that states neither has no such list
         other = get(f"{site}/review?id=northmoor-2019-child-d")[1]
         assert "Findings this review states" not in other and "Its recommendations" not in other

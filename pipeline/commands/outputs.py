@@ -780,12 +780,15 @@ def serve_command(port: int, db_path: Path | None) -> None:
 # --------------------------------------------------------------------------- reviews
 @click.command("reviews", context_settings=CONTEXT)
 @review_filter_options
+@click.option("--containing", default=None, metavar="TEXT",
+              help="Only the reviews whose title or id contains this text, e.g. \"Child H\".")
 @click.option("--unread", is_flag=True, help="Only the reviews that could not be read, each with why.")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
 def reviews_command(year_from: int | None, year_to: int | None, nation: str | None, review_type: str | None,
-                    area: str | None, unread: bool, as_json: bool, db_path: Path | None) -> None:
+                    area: str | None, containing: str | None, unread: bool, as_json: bool,
+                    db_path: Path | None) -> None:
     """List the reviews in the database with their ids, newest first.
 
     Each review's id, title, area, nation, type and year, whether it was read (its pages and passages, and its
@@ -797,6 +800,7 @@ def reviews_command(year_from: int | None, year_to: int | None, nation: str | No
     Examples:
       casereview reviews
       casereview reviews --area Northmoor
+      casereview reviews --containing "Child H"
       casereview reviews --unread
       casereview reviews --nation Wales --json
     """
@@ -804,7 +808,7 @@ def reviews_command(year_from: int | None, year_to: int | None, nation: str | No
     from pipeline.outputs.reviewlist import format_reviews, list_reviews
 
     rows, about = list_reviews(db_path, year_from=year_from, year_to=year_to, nation=nation,
-                               review_type=review_type, area=area, unread=unread)
+                               review_type=review_type, area=area, unread=unread, containing=containing)
     if as_json:
         for row in rows:
             _echo_json(row)

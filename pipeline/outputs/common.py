@@ -674,6 +674,12 @@ def tagged_clause(theme_name: str | None, min_score: float | None, worded: bool)
     return f", tagged {theme_name}" if theme_name and worded else ""
 
 
+# A review whose title or id contains the text (any case, either quotes): "Child H", "cwm-llwyd". For a table or
+# view with the reviews' columns (alias r) and the parameter $containing (NULL: every review).
+TITLE_CONTAINS_SQL = ("($containing IS NULL OR strpos(" + quotes_folded("coalesce(r.title, '') || ' ' || r.review_id")
+                      + ", " + quotes_folded("$containing") + ") > 0)")
+
+
 def describe_filters(filters: dict[str, Any]) -> str:
     """The filters that are set, for people: 'years 2019-2022, nation Wales, area containing "Cwm"'."""
     parts = []

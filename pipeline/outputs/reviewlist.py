@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.outputs.common import (
     REVIEW_FILTERS,
     STATUS_WORDS,
+    TITLE_CONTAINS_SQL,
     KnownValues,
     counted,
     describe_filters,
@@ -25,15 +26,16 @@ _REVIEWS = f"""
 SELECT r.review_id, r.title, r.area, r.nation, r.review_type, r.year, r.status, r.error, r.pages, r.passages,
        r.themes
 FROM v_review_summary r
-WHERE {REVIEW_FILTERS} AND (NOT $unread OR r.status <> 'ok')
+WHERE {REVIEW_FILTERS} AND (NOT $unread OR r.status <> 'ok') AND {TITLE_CONTAINS_SQL}
 ORDER BY r.year DESC NULLS LAST, r.area, r.title, r.review_id"""
 _HELD = "SELECT count(*), count(*) FILTER (WHERE status <> 'ok') FROM v_review_summary"
 
 
 def list_reviews(db_path: Path | str | None, *, year_from: int | None = None, year_to: int | None = None,
                  nation: str | None = None, review_type: str | None = None, area: str | None = None,
-                 unread: bool = False) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The reviews the filters keep (``unread``: only those not read), newest first.
+                 unread: bool = False, containing: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The reviews the filters keep (``unread``: only those not read; ``containing``: those whose title or id
+    holds the text, any case), newest first.
 
     Returns
     -------
@@ -50,7 +52,8 @@ def list_reviews(db_path: Path | str | None, *, year_from: int | None = None, ye
     con = open_database(db_path)
     try:
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
-        cursor = con.execute(_REVIEWS, {**filters, "unread": unread})
+        containing = " ".join(containing.split()) if containing else None
+        cursor = con.execute(_REVIEWS, {**filters, "unread": unread, "containing": containing or None})
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         held, not_read = con.execute(_HELD).fetchone()
@@ -58,8 +61,9 @@ def list_reviews(db_path: Path | str | None, *, year_from: int | None = None, ye
         con.close()
     for row in rows:
         row["themes"] = list(row["themes"] or [])
-    return rows, {"reviews": describe_filters(filters) or "all", "unread": unread, "in_database": held,
-                  "not_read": not_read}
+    within = ", ".join(part for part in (f'title or id containing "{containing}"' if containing else "",
+                                         describe_filters(filters)) if part)
+    return rows, {"reviews": within or "all", "unread": unread, "in_database": held, "not_read": not_read}
 
 
 def format_reviews(rows: list[dict[str, Any]], about: dict[str, Any], names: dict[str, str]) -> str:

@@ -25,6 +25,7 @@ from pipeline.outputs.common import (
     REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
     STATUS_WORDS,
+    TITLE_CONTAINS_SQL,
     WEAK_TAG_WORDS,
     KnownValues,
     check_section,
@@ -761,10 +762,11 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
                  "".join(parts))
 
 
-_REVIEWS = """
+_REVIEWS = f"""
 SELECT review_id, title, area, nation, review_type, year, status, error, pages, passages, themes
-FROM v_review_summary
+FROM v_review_summary r
 WHERE ($area IS NULL OR area = $area) AND ($year IS NULL OR year = $year) AND (NOT $unread OR status <> 'ok')
+  AND {TITLE_CONTAINS_SQL}
 ORDER BY year DESC NULLS LAST, area, title, review_id"""
 _REVIEW_CHOICES = """
 SELECT 'area' AS kind, area AS value, count(*) AS n FROM v_review_summary WHERE area IS NOT NULL GROUP BY area
@@ -798,10 +800,11 @@ _NOT_READ = {
 
 
 def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area: str = "", year: str = "",
-                 unread: bool = False, error: str = "") -> str:
+                 unread: bool = False, error: str = "", containing: str = "") -> str:
     """Every review in the database, newest first, with whether it was read and its commonest themes; or those
-    of one area, one year, or those not read (a list of hundreds is read a part at a time). ``error``: a value
-    that cannot be used (a year that is not a number), said above the form; the list is then of every review."""
+    of one area, one year, those not read, or those whose title or id holds ``containing`` ("Child H"; a list of
+    hundreds is read a part at a time). ``error``: a value that cannot be used (a year that is not a number),
+    said above the form; the list is then of every review."""
     choices = con.execute(_REVIEW_CHOICES).fetchall()
     areas = {value: f"{value} ({n})" for kind, value, n in sorted(choices, key=lambda c: str(c[1]))
              if kind == "area"}
@@ -816,11 +819,16 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
         notes.append(f"No review has the area “{asked_area}”: choose one from the list.")
     if asked_year and not year:
         notes.append(f"No review is from “{asked_year}”: choose a year from the list.")
+    containing = " ".join(containing.split())
     rows = con.execute(_REVIEWS, {"area": area or None, "year": int(year) if year else None,
-                                  "unread": unread}).fetchall()
-    if not rows and (area or year):
+                                  "unread": unread, "containing": containing or None}).fetchall()
+    if not rows and containing:
+        notes.append(f"No review{' kept by the other choices' if area or year or unread else ''} has “{containing}” "
+                     "in its title or id.")
+    elif not rows and (area or year):
         within = sorted(years) if not area else sorted(
-            {row[5] for row in con.execute(_REVIEWS, {"area": area, "year": None, "unread": False}).fetchall()
+            {row[5] for row in con.execute(_REVIEWS, {"area": area, "year": None, "unread": False,
+                                                      "containing": None}).fetchall()
              if row[5] is not None})
         notes.append(f"No {'unread ' if unread else ''}review {'of ' + area + ' ' if area else ''}"
                      f"{'from ' + year + ' ' if year else ''}is in the database"
@@ -838,9 +846,12 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
             f'</span></td><td>{_e(its_area)}</td>'
             f"<td>{_e(its_year)}</td><td>{_e(nation)}</td><td>{_e(kind)}</td><td>{_e(state)}"
             + (f'<br><span class="meta">{detail}</span>' if detail else "") + f"</td><td>{_e(shown)}</td></tr>")
-    narrowed = [part for part in (area, year, "not read" if unread else "") if part]
+    narrowed = [part for part in (f"“{containing}” in the title or id" if containing else "", area, year,
+                                  "not read" if unread else "") if part]
     form = (
         '<form class="search" method="get" action="/reviews"><div class="row">'
+        f'<label>Title or id contains <input name="containing" value="{_e(containing)}" maxlength="{MAX_FIELD}" '
+        'placeholder="e.g. Child H"></label>'
         f'<label>Area <select name="area">{_options(areas, area, "every area")}</select></label>'
         f'<label>Year <select name="year">{_options(years, year, "every year")}</select></label>'
         f'<label><input type="checkbox" name="unread" value="1"{" checked" if unread else ""}> only those not '
@@ -853,8 +864,8 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
             + "".join(f'<p class="note">{_e(note)}</p>' for note in notes)
             + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
                     f"<th>Commonest themes</th></tr>{''.join(items)}</table>")
-            + '<p class="muted">Newest first. A review that could not be read says why; the command casereview '
-            "status, in a terminal, says the same.</p>")
+            + '<p class="muted">Newest first. A review that could not be read says why; the commands casereview '
+            "reviews and casereview status, in a terminal, say the same.</p>")
     return _page("The reviews", body, error=bool(error))
 
 
