@@ -440,14 +440,15 @@ def test_the_reviews_a_search_finds_passages_in_are_listed_with_how_many(site: s
             "in, with how many each has</a>") in body
     status, listed, _ = get(f"{site}/?q=information&limit=20&by_review=1")
     assert status == 200 and page_ids(listed) == []  # the reviews, not the passages
-    assert ("Passages for “information” are in 3 of the 4 reviews read (3 passages in all), the reviews with the "
-            "most first") in html.unescape(listed)
+    assert ("Passages for “information” are in 3 of the 4 reviews read: 3 passages in all. The reviews with the "
+            "most come first") in html.unescape(listed)
     # each count opens the same search of that review alone; equal counts come in the order of their ids
     assert re.findall(r'<a href="/\?q=information&amp;review=([^&]+)&amp;limit=20">(\d+)<', listed) == [
         ("cwm-llwyd-2020-child-t", "1"), ("northmoor-2019-child-d", "1"), ("northmoor-2021-family-k", "1")]
     assert '<a href="/?q=information&amp;limit=20">Show the passages instead</a>' in listed
     wales = html.unescape(get(f"{site}/?q=information&nation=Wales&by_review=1")[1])
-    assert "are in 1 of the 2 reviews read that the filters keep (1 passage in all)" in wales
+    assert ("Passages for “information” are in 1 of the 2 reviews read that the filters keep (nation Wales): 1 "
+            "passage in all.") in wales
     with urllib.request.urlopen(f"{site}/results.xlsx?q=information&by_review=1", timeout=30) as response:
         assert response.headers["Content-Disposition"] == 'attachment; filename="reviews-with-information.xlsx"'
         (tmp_path / "reviews.xlsx").write_bytes(response.read())

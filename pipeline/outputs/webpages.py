@@ -449,6 +449,10 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
             else f"the theme {names.get(form.theme, form.theme)}")
     if also:
         what += " (also searched as " + ", ".join(f"“{other}”" for other in also) + ")"
+    if form.by_review and by_review is not None and hits:  # the reviews the filters keep are said with the count
+        return "".join([f'<p class="note">{_e(missing_note)}</p>' if missing_note else "",
+                        _reviews_found(form, what + _asked_filters(form, names, reviews=False), by_review,
+                                       reviews_read or 0, total or 0, download)])
     what += _asked_filters(form, names)
     parts = [f'<p class="note">{_e(missing_note)}</p>' if missing_note else ""]
     start = form.start
@@ -467,9 +471,6 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
         found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
         for hint, changes in no_hits_hints(form.q, found, names):
             parts.append(_hint_link(form, hint, changes))
-        return "".join(parts)
-    if form.by_review and by_review is not None:
-        parts.append(_reviews_found(form, what, by_review, reviews_read or 0, total or 0, download))
         return "".join(parts)
     kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
             else "best match first")
@@ -505,7 +506,8 @@ def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int,
     """The reviews a search found passages in (``pipeline.search.ReviewFound``), the most first, out of the
     ``read`` reviews the filters keep: each with a link to its page and one to its passages found (the same
     search of that review alone)."""
-    kept = " that the filters keep" if any(getattr(form, key) for key in REVIEW_FILTER_KEYS) else ""
+    within = describe_filters({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS})
+    kept = f" that the filters keep ({within})" if within else ""
     rows = []
     for review in found:
         title = review.title or review.review_id
@@ -518,8 +520,8 @@ def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int,
             f"{'passage' if review.passages_found == 1 else 'passages'} found in {_e(title)}</span></a></td>"
             f"<td>{review.review_passages}</td></tr>")
     back = replace(form, by_review=False, start=0, cut=False).url(0)
-    return (f"<h2>Passages for {_e(what)} are in {len(found)} of the {counted(read, 'review')} read{kept} "
-            f"({counted(total, 'passage')} in all), the reviews with the most first</h2>"
+    return (f"<h2>Passages for {_e(what)} are in {len(found)} of the {counted(read, 'review')} read{_e(kept)}: "
+            f"{counted(total, 'passage')} in all. The reviews with the most come first</h2>"
             f'<p><a href="{_e(back)}">Show the passages instead</a>'
             + (f' · <a href="{_e(download)}">Save this table as an Excel file</a> (with what was searched, and '
                "where it came from)" if download else "") + "</p>"
@@ -552,9 +554,9 @@ def _hit_item(form: SearchForm, hit: Any, names: Mapping[str, str]) -> str:
             "</li>")
 
 
-def _asked_filters(form: SearchForm, names: Mapping[str, str]) -> str:
+def _asked_filters(form: SearchForm, names: Mapping[str, str], reviews: bool = True) -> str:
     """What a search kept besides its words, for its heading, so that a printed page says it too (as the command
-    line does).
+    line does); without the reviews the filters keep when not ``reviews``.
 
     >>> form = SearchForm(q="neglect", min_score="0.8", nation="England", year_from="2016", section="findings")
     >>> said = _asked_filters(form, {})
@@ -570,7 +572,7 @@ def _asked_filters(form: SearchForm, names: Mapping[str, str]) -> str:
                          float(form.min_score) if form.min_score.strip() else None, bool(form.q.strip()))
     if form.section.strip():
         said += f", under a heading containing “{' '.join(form.section.split())}”"
-    within = kept_by({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS})
+    within = kept_by({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS}) if reviews else ""
     return said + (f",{within}" if within else "")
 
 
