@@ -167,9 +167,9 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                                review=review, section=section, limit=limit, by_review=by_review)
     hits, also = result.hits, result.also
     missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
-    again = _search_again(db_path, {"theme": theme, "min_score": min_score, "year_from": year_from,
-                                    "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
-                                    "review": review, "section": section})
+    filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
+               "review": review}  # the review filters, as typed
+    again = _search_again(db_path, {"theme": theme, "min_score": min_score, **filters, "section": section})
     # words that name a theme find passages using any one of them: offer the theme itself
     named = theme_hint(result, theme_names()) if hits else None
     like = f"{named[0]}: {again(named[1])}" if named else ""
@@ -189,8 +189,6 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if operators:
         click.echo(operators + "\n")
     if not hits:
-        filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type,
-                   "area": area, "review": review}
         within = describe_filters(filters)
         found = ("No passages found" + (f" for {quoted_search(query.strip())}" if query and query.strip() else "")
                  + (f" tagged with the theme '{theme}'" if theme else ""))
@@ -227,9 +225,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         from pipeline.outputs.search_table import save_results
 
         saved = save_results(db_path, result, out, searched={
-            "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
-            "year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
-            "review": review})
+            "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit, **filters})
         if by_review:
             click.echo(f"Wrote {out}: the {counted(saved.rows, 'review')} with passages for {what}, the most "
                        f"passages first ({counted(result.total or 0, 'passage')} in all).")
@@ -243,9 +239,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
         return
     if by_review:
-        within = describe_filters({"year_from": year_from, "year_to": year_to, "nation": nation,
-                                   "review_type": review_type, "area": area, "review": review})
-        click.echo(_reviews_found_text(result, what, within, again({"q": query or "", "review": "REVIEW_ID"})))
+        click.echo(_reviews_found_text(result, what, describe_filters(filters),
+                                       again({"q": query or "", "review": "REVIEW_ID"})))
         if like:
             click.echo(like)
         return
