@@ -829,14 +829,19 @@ def test_a_review_s_stored_pdf_opens_at_the_passage_s_page(db: Path, tmp_path: P
         assert get(f"{site}/document")[0] == 400
 
 
-def test_a_review_page_lists_the_findings_it_states_and_links_its_recommendations(db: Path, tmp_path: Path):
-    # an officer opening a long review goes straight to what it found, and to what it recommends
-    copy = tmp_path / "contents.duckdb"
+def _with_a_stated_finding(db: Path, copy: Path) -> Path:
+    """A copy of the test database in which Family K states a finding in a heading ("Finding 1: ...", over its
+    first passage), as v_review_findings lists it."""
     shutil.copy(db, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute("UPDATE passages SET section = 'Why this matters', headings = ['Finding 1: Information stayed "
                     "with one agency', 'Why this matters'] WHERE passage_id = 'northmoor-2021-family-k-p1'")
-    for site in _serve(copy):
+    return copy
+
+
+def test_a_review_page_lists_the_findings_it_states_and_links_its_recommendations(db: Path, tmp_path: Path):
+    # an officer opening a long review goes straight to what it found, and to what it recommends
+    for site in _serve(_with_a_stated_finding(db, tmp_path / "contents.duckdb")):
         status, page, _ = get(f"{site}/review?id=northmoor-2021-family-k")
         assert status == 200
         assert ('<h2>Findings this review states (1)</h2><ol><li><a href="#p-northmoor-2021-family-k-p1">Finding 1: '
@@ -858,12 +863,7 @@ def test_the_findings_the_reviews_state_can_be_listed_and_saved(db: Path, tmp_pa
     # in the heading and the review filters, each linked to its passage, and saves them for Excel.
     import openpyxl
 
-    copy = tmp_path / "findings.duckdb"
-    shutil.copy(db, copy)
-    with duckdb.connect(str(copy)) as con:
-        con.execute("UPDATE passages SET section = 'Why this matters', headings = ['Finding 1: Information stayed "
-                    "with one agency', 'Why this matters'] WHERE passage_id = 'northmoor-2021-family-k-p1'")
-    for site in _serve(copy):
+    for site in _serve(_with_a_stated_finding(db, tmp_path / "findings.duckdb")):
         status, bare, _ = get(f"{site}/findings")
         assert status == 200 and 'action="/findings"' in bare and "Leave every field empty" in bare
         assert '<a href="/findings">Findings the reviews state</a>' in get(f"{site}/")[1]
