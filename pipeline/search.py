@@ -24,6 +24,7 @@ import html
 import itertools
 import logging
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -627,6 +628,9 @@ class SearchResult:
     # read the filters keep (what those reviews are out of)
     by_review: tuple[ReviewFound, ...] | None = None
     reviews_read: int | None = None
+    # with ``by_review``: for each year of the reviews read that the filters keep, (reviews with passages found,
+    # reviews read), years in order (reviews of no year are counted in reviews_read only)
+    by_year: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -652,8 +656,9 @@ SELECT r.review_id, r.title, r.area, r.nation, r.review_type, r.year,
        (SELECT count(*) FROM passages p WHERE p.review_id = r.review_id) AS review_passages
 FROM reviews r WHERE r.review_id = ANY($ids::VARCHAR[])"""
 _REVIEWS_READ = f"""
-SELECT count(*) FROM reviews r JOIN documents d ON d.review_id = r.review_id
-WHERE d.status = 'ok' AND {_FILTERS}"""
+SELECT r.year, count(*) FROM reviews r JOIN documents d ON d.review_id = r.review_id
+WHERE d.status = 'ok' AND {_FILTERS}
+GROUP BY r.year ORDER BY r.year"""
 
 
 # --------------------------------------------------------------------------- search
@@ -786,15 +791,17 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
 
 def _reviews_found(con: duckdb.DuckDBPyConnection, searcher: Searcher, parsed: ParsedQuery | None,
                    filters: dict[str, Any]) -> dict[str, Any]:
-    """``SearchResult.by_review`` and ``reviews_read`` for a search with these filters."""
+    """``SearchResult.by_review``, ``reviews_read`` and ``by_year`` for a search with these filters."""
     counted_ = searcher.count_by_review(parsed, **filters)
     cursor = con.execute(_REVIEWS_FOUND, {"ids": [review_id for review_id, _ in counted_]})
     names = [column[0] for column in cursor.description]
     details = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     found = tuple(ReviewFound(**{**details[review_id], "passages_found": passages}) for review_id, passages in counted_)
     review_filters = KnownValues(con).review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS))
-    read = con.execute(_REVIEWS_READ, review_filters).fetchone()[0]
-    return {"by_review": found, "reviews_read": read}
+    read = dict(con.execute(_REVIEWS_READ, review_filters).fetchall())
+    with_passages = Counter(review.year for review in found)
+    by_year = tuple((year, with_passages[year], count) for year, count in read.items() if year is not None)
+    return {"by_review": found, "reviews_read": sum(read.values()), "by_year": by_year}
 
 
 def unindexed_note(unindexed: int) -> str:

@@ -1124,7 +1124,10 @@ def test_by_review_lists_the_reviews_a_search_finds_passages_in(db: Path, tmp_pa
     assert listed.exit_code == 0, listed.output
     every = search(db, "information", limit=1000)
     assert listed.output.startswith(f'Passages for "information" are in 3 of the 4 reviews read: {len(every)} '
-                                    "passages in all. The reviews with the most come first.\n")
+                                    "passages in all. The reviews with the most come first.\n"
+                                    # each year of the reviews read, with those of its reviews that have such passages
+                                    "By year, reviews with them of those read: 2019: 1 of 1 · 2020: 1 of 1 · 2021: 1 "
+                                    "of 1 · 2022: 0 of 1\n")
     in_each = Counter(hit.review_id for hit in every)
     assert in_each == {"northmoor-2019-child-d": 1, "northmoor-2021-family-k": 1, "cwm-llwyd-2020-child-t": 1}
     assert re.findall(r"^\d{4}  (\S+): (\d+) of its (\d+) passages$", listed.output, flags=re.M) == [
@@ -1152,6 +1155,7 @@ def test_by_review_lists_the_reviews_a_search_finds_passages_in(db: Path, tmp_pa
         ("northmoor-2021-family-k", "3"), ("cwm-llwyd-2020-child-t", "1"), ("northmoor-2019-child-d", "1")]
     info = json.loads((tmp_path / "school.csv.provenance.json").read_text())
     assert info["reviews_read"] == 4 and info["rows"] == 3 and "limit" not in info
+    assert info["reviews_by_year"][-1] == {"year": 2022, "reviews_with_passages": 0, "reviews_read": 1}
     import openpyxl
 
     book = tmp_path / "school.xlsx"

@@ -270,9 +270,11 @@ def _reviews_found_text(result: Any, what: str, within: str, one_review: str) ->
     >>> from pipeline.search import ReviewFound, SearchResult
     >>> found = (ReviewFound("ardmuir-2022-child-c", "Learning Review – Child C", "Ardmuir", "Scotland", "LR", 2022,
     ...                      6, 36),)
-    >>> result = SearchResult([], total=6, total_reviews=1, by_review=found, reviews_read=19)
+    >>> result = SearchResult([], total=6, total_reviews=1, by_review=found, reviews_read=19,
+    ...                       by_year=((2021, 0, 7), (2022, 1, 12)))
     >>> print(_reviews_found_text(result, '"neglect"', "", "casereview search neglect --review REVIEW_ID"))
     Passages for "neglect" are in 1 of the 19 reviews read: 6 passages in all. The reviews with the most come first.
+    By year, reviews with them of those read: 2021: 0 of 7 · 2022: 1 of 12
     <BLANKLINE>
     2022  ardmuir-2022-child-c: 6 of its 36 passages
           Learning Review – Child C
@@ -285,6 +287,16 @@ def _reviews_found_text(result: Any, what: str, within: str, one_review: str) ->
     kept = f" that the filters keep ({within})" if within else ""
     lines = [f"Passages for {what} are in {len(result.by_review)} of the {counted(result.reviews_read, 'review')} "
              f"read{kept}: {counted(result.total or 0, 'passage')} in all. The reviews with the most come first."]
+    if result.by_year:
+        line = "By year, reviews with them of those read:"
+        for number, (year, found, read) in enumerate(result.by_year):
+            item = f"{year}: {found} of {read}"
+            if len(line) + len(item) + 3 > 110:  # a year's figures are never split over two lines
+                lines.append(line + " ·")
+                line = "  " + item
+            else:
+                line += (" · " if number else " ") + item
+        lines.append(line)
     for review in result.by_review:
         year = str(review.year) if review.year is not None else "—"
         where = " · ".join(str(part) for part in (review.area, review.nation, review.review_type) if part)

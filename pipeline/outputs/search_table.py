@@ -157,6 +157,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     if result.by_review is not None:  # a row for each review found, not for each passage
         info = {key: value for key, value in info.items() if key not in ("limit", "first_rank")}
         info |= {"rows": len(result.by_review), "reviews_read": result.reviews_read,
+                 "reviews_by_year": [{"year": year, "reviews_with_passages": found, "reviews_read": read}
+                                     for year, found, read in result.by_year],
                  "sorted_by": "the reviews with the most passages found first"}
         table = reviews_table(result.by_review)
     else:
@@ -198,6 +200,10 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         lines += ["", " ".join([f"Passages found in {info['rows']} of the {counted(info['reviews_read'], 'review')} "
                                 f"read ({counted(info.get('passages_matching') or 0, 'passage')} in all), "
                                 f"{info['sorted_by']}.", *said]), ""]
+        if info.get("reviews_by_year"):
+            lines += ["By year, reviews with such passages of those read: " + "; ".join(
+                f"{row['year']}: {row['reviews_with_passages']} of {row['reviews_read']}"
+                for row in info["reviews_by_year"]) + ".", ""]
         lines.append("| Review | Area | Year | Passages found | Of the review's | Review id |")
         lines.append("| --- | --- | ---: | ---: | ---: | --- |")
         for row in table.itertuples(index=False):

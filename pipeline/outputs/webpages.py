@@ -322,14 +322,14 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 without_words: int | None = None, without_quotes: int | None = None,
                 like_theme: tuple[str, int] | None = None, kept: Kept | None = None,
                 total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
-                reviews_read: int | None = None) -> str:
+                reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = ()) -> str:
     """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
     found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
     passages are found by words that name a theme, ``like_theme`` offers the theme. ``kept``: what filters given
     without words or a theme keep (they only narrow a search). ``total_reviews``: the reviews the passages are in;
-    ``by_review`` and ``reviews_read`` (as in ``SearchResult``): the reviews, listed instead of the passages
-    when the form asks for them review by review."""
+    ``by_review``, ``reviews_read`` and ``by_year`` (as in ``SearchResult``): the reviews, listed instead of the
+    passages when the form asks for them review by review."""
     parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
              if error else "", search_form(form, choices)]
     if form.cut:
@@ -346,7 +346,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         found = _found(form, choices.themes, hits, also=also, missing_note=missing_note, download=download,
                        more=more, total=total, total_note=total_note, without_words=without_words,
                        without_quotes=without_quotes, like_theme=like_theme, total_reviews=total_reviews,
-                       by_review=by_review, reviews_read=reviews_read)
+                       by_review=by_review, reviews_read=reviews_read, by_year=by_year)
         parts.append(f'<section id="results" tabindex="-1">{found}</section>')
         results = True
     if _has_weak(score for hit in hits for score in hit.themes.values()):
@@ -442,7 +442,7 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
            missing_note: str, download: str, more: bool, total: int | None, total_note: str,
            without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None,
            total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
-           reviews_read: int | None = None) -> str:
+           reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = ()) -> str:
     """The passages a search found, under a heading that says what was searched (or the reviews they are in,
     ``by_review``); or why none were."""
     what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
@@ -452,7 +452,7 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     if form.by_review and by_review is not None and hits:  # the reviews the filters keep are said with the count
         return "".join([f'<p class="note">{_e(missing_note)}</p>' if missing_note else "",
                         _reviews_found(form, what + _asked_filters(form, names, reviews=False), by_review,
-                                       reviews_read or 0, total or 0, download)])
+                                       reviews_read or 0, total or 0, download, by_year)])
     what += _asked_filters(form, names)
     parts = [f'<p class="note">{_e(missing_note)}</p>' if missing_note else ""]
     start = form.start
@@ -502,10 +502,11 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     return "".join(parts)
 
 
-def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int, total: int, download: str) -> str:
+def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int, total: int, download: str,
+                   by_year: Sequence[tuple[int, int, int]] = ()) -> str:
     """The reviews a search found passages in (``pipeline.search.ReviewFound``), the most first, out of the
     ``read`` reviews the filters keep: each with a link to its page and one to its passages found (the same
-    search of that review alone)."""
+    search of that review alone); then, ``by_year``, how many of each year's reviews read have such passages."""
     within = describe_filters({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS})
     kept = f" that the filters keep ({within})" if within else ""
     rows = []
@@ -520,13 +521,17 @@ def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int,
             f"{'passage' if review.passages_found == 1 else 'passages'} found in {_e(title)}</span></a></td>"
             f"<td>{review.review_passages}</td></tr>")
     back = replace(form, by_review=False, start=0, cut=False).url(0)
+    years = "".join(f"<tr><td>{year}</td><td>{with_them}</td><td>{of_read}</td></tr>"
+                    for year, with_them, of_read in by_year)
     return (f"<h2>Passages for {_e(what)} are in {len(found)} of the {counted(read, 'review')} read{_e(kept)}: "
             f"{counted(total, 'passage')} in all. The reviews with the most come first</h2>"
             f'<p><a href="{_e(back)}">Show the passages instead</a>'
             + (f' · <a href="{_e(download)}">Save this table as an Excel file</a> (with what was searched, and '
                "where it came from)" if download else "") + "</p>"
             + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Passages found</th>"
-                    f"<th>Of the review's passages</th></tr>{''.join(rows)}</table>"))
+                    f"<th>Of the review's passages</th></tr>{''.join(rows)}</table>")
+            + ("<h3>By year</h3>" + _wide("<table><tr><th>Year</th><th>Reviews with such passages</th>"
+                                          f"<th>Reviews read</th></tr>{years}</table>") if years else ""))
 
 
 def _hint_link(form: SearchForm, hint: str, changes: Mapping[str, str]) -> str:
