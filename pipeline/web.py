@@ -147,7 +147,7 @@ def read_form(query: str) -> webpages.SearchForm:
     fields = _fields(query)
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
         "q", "theme", "min_score", *webpages.FILTERS)})
-    form.by_review = fields.get("by_review") == "1"
+    form.by_review = fields.get("by_review") == "1"  # every review found, on one page: no later pages
     form.cut = len(parse_qs(query).get("q", [""])[-1].strip()) > MAX_FIELD
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
         message = year_error(label, getattr(form, key))
@@ -170,7 +170,7 @@ def read_form(query: str) -> webpages.SearchForm:
     else:
         form.limit = 20
     start = fields.get("start", "")
-    form.start = min(int(start), MAX_OFFSET) if _NUMBER.fullmatch(start) else 0
+    form.start = min(int(start), MAX_OFFSET) if _NUMBER.fullmatch(start) and not form.by_review else 0
     return form
 
 

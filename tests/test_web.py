@@ -447,6 +447,7 @@ def test_the_reviews_a_search_finds_passages_in_are_listed_with_how_many(site: s
         ("cwm-llwyd-2020-child-t", "1"), ("northmoor-2019-child-d", "1"), ("northmoor-2021-family-k", "1")]
     assert '<a href="/?q=information&amp;limit=20">Show the passages instead</a>' in listed
     assert "<h3>By year</h3>" in listed and "<tr><td>2022</td><td>0</td><td>1</td></tr>" in listed
+    assert get(f"{site}/?q=information&by_review=1&start=40")[1].count("<h2>Passages for") == 1  # one page, all
     wales = html.unescape(get(f"{site}/?q=information&nation=Wales&by_review=1")[1])
     assert ("Passages for “information” are in 1 of the 2 reviews read that the filters keep (nation Wales): 1 "
             "passage in all.") in wales
