@@ -1139,6 +1139,9 @@ def test_by_review_lists_the_reviews_a_search_finds_passages_in(db: Path, tmp_pa
                                                 "--json", "--db", str(db)])
     assert wales.exit_code == 0
     rows = [json.loads(line) for line in wales.stdout.splitlines()]
+    assert wales.stderr.startswith("Passages for the theme Information sharing are in 1 of the 2 reviews read that the "
+                                   "filters keep (nation Wales): 1 passage in all.")
+    assert "By year, reviews with them of those read: 2020: 1 of 1 · 2022: 0 of 1" in wales.stderr
     assert rows == [{"review_id": "cwm-llwyd-2020-child-t", "title": "Child T: a child practice review",
                      "area": CWM_LLWYD, "nation": "Wales", "review_type": "CPR", "year": 2020, "passages_found": 1,
                      "review_passages": 2}]

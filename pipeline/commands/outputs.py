@@ -176,7 +176,12 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if as_json:
         for record in (result.by_review if by_review else hits):
             _echo_json(record.to_dict())
-        for note in (missing, operator_note(query), total_note(result, query), like):
+        # with --by-review, what the lines are out of (the reviews read, year by year) goes with the other notes
+        counts = (_reviews_found_text(result, quoted_search(query.strip()) if query and query.strip()
+                                      else f"the theme {theme_name(theme, theme_names())}", describe_filters(filters),
+                                      "").split("\n\n")[0]
+                  if by_review and result.by_review else "")
+        for note in (missing, operator_note(query), total_note(result, query), counts, like):
             if note:
                 click.echo(note, err=True)
         return
