@@ -797,7 +797,7 @@ def _reviews_found(con: duckdb.DuckDBPyConnection, searcher: Searcher, parsed: P
     names = [column[0] for column in cursor.description]
     details = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     found = tuple(ReviewFound(**{**details[review_id], "passages_found": passages}) for review_id, passages in counted_)
-    review_filters = KnownValues(con).review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS))
+    review_filters = searcher._known.review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS))
     read = dict(con.execute(_REVIEWS_READ, review_filters).fetchall())
     with_passages = Counter(review.year for review in found)
     by_year = tuple((year, with_passages[year], count) for year, count in read.items() if year is not None)

@@ -288,6 +288,7 @@ def _reviews_found_text(result: Any, what: str, within: str, one_review: str) ->
     To read one review's passages: casereview search neglect --review REVIEW_ID
     """
     from pipeline.outputs.common import counted
+    from pipeline.outputs.reviewlist import review_lines
 
     kept = f" that the filters keep ({within})" if within else ""
     lines = [f"Passages for {what} are in {len(result.by_review)} of the {counted(result.reviews_read, 'review')} "
@@ -303,12 +304,10 @@ def _reviews_found_text(result: Any, what: str, within: str, one_review: str) ->
                 line += (" · " if number else " ") + item
         lines.append(line)
     for review in result.by_review:
-        year = str(review.year) if review.year is not None else "—"
-        where = " · ".join(str(part) for part in (review.area, review.nation, review.review_type) if part)
-        lines += ["", f"{year:<4}  {review.review_id}: {review.passages_found} of its "
-                      f"{counted(review.review_passages, 'passage')}", f"      {review.title or review.review_id}"]
-        if where:
-            lines.append(f"      {where}")
+        lines += review_lines(review.year, f"{review.review_id}: {review.passages_found} of its "
+                                           f"{counted(review.review_passages, 'passage')}",
+                              review.title or review.review_id,
+                              review.area, review.nation, review.review_type)
     return "\n".join([*lines, "", f"To read one review's passages: {one_review}"])
 
 

@@ -491,7 +491,7 @@ class KnownValues:
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
-        self._values: dict[str, list[str]] = {}
+        self._values: dict[str, list] = {}
 
     def distinct(self, column: str) -> list[str]:
         if column not in self._values:
@@ -534,7 +534,9 @@ class KnownValues:
         wanted = " ".join(review.split()) if review else ""
         if not wanted:
             return None
-        rows = self.con.execute(_REVIEW_TITLES).fetchall()
+        if "review_id" not in self._values:  # (id, title) pairs, looked up once per connection
+            self._values["review_id"] = self.con.execute(_REVIEW_TITLES).fetchall()
+        rows = self._values["review_id"]
         for review_id, _ in rows:
             if review_id.lower() == wanted.lower():
                 return review_id

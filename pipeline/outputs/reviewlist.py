@@ -66,6 +66,20 @@ def list_reviews(db_path: Path | str | None, *, year_from: int | None = None, ye
     return rows, {"reviews": within or "all", "unread": unread, "in_database": held, "not_read": not_read}
 
 
+def review_lines(year: int | None, first: str, title: str, area: str | None, nation: str | None,
+                 review_type: str | None, *more: str) -> list[str]:
+    """A review as the terminal lists it: a blank line, its year beside ``first`` (its id, and what is said of it
+    there), its title, where it is from, and ``more`` lines, each indented under the year.
+
+    >>> review_lines(2022, "ardmuir-2022-child-c", "Learning Review – Child C", "Ardmuir", None, "LR", "read")
+    ['', '2022  ardmuir-2022-child-c', '      Learning Review – Child C', '      Ardmuir · LR', '      read']
+    """
+    where = " · ".join(str(part) for part in (area, nation, review_type) if part)
+    shown = str(year) if year is not None else "—"
+    return ["", f"{shown:<4}  {first}", f"      {title}",
+            *(f"      {part}" for part in (where, *more) if part)]
+
+
 def format_reviews(rows: list[dict[str, Any]], about: dict[str, Any], names: dict[str, str]) -> str:
     """The list for people: a line saying what it covers, then each review in four lines (year and id; title;
     area, nation and type; whether it was read, with its size and commonest themes, or why not).
@@ -100,8 +114,6 @@ def format_reviews(rows: list[dict[str, Any]], about: dict[str, Any], names: dic
                 + ", newest first.")
     lines = [head]
     for row in rows:
-        year = str(row["year"]) if row["year"] is not None else "—"
-        where = " · ".join(str(part) for part in (row["area"], row["nation"], row["review_type"]) if part)
         if row["status"] == "ok":
             state = f"read: {counted(row['pages'] or 0, 'page')}, {counted(row['passages'] or 0, 'passage')}"
             if row["themes"]:
@@ -109,6 +121,6 @@ def format_reviews(rows: list[dict[str, Any]], about: dict[str, Any], names: dic
                     names.get(theme, theme) for theme in row["themes"][:THEMES_SHOWN])
         else:
             state = STATUS_WORDS.get(row["status"], row["status"]) + (f": {row['error']}" if row["error"] else "")
-        lines += ["", f"{year:<4}  {row['review_id']}", f"      {row['title'] or row['review_id']}"]
-        lines += [f"      {part}" for part in (where, state) if part]
+        lines += review_lines(row["year"], row["review_id"], row["title"] or row["review_id"], row["area"],
+                              row["nation"], row["review_type"], state)
     return "\n".join(lines)
