@@ -345,6 +345,7 @@ def _counting(by_review: bool, review: str) -> dict[str, str]:
 # {terms}: the search tables' postings (sorted by word: only the rows of these words are read) or, without
 # them, the full-text index's own list of words.
 _LEFT_OUT_WORDS = "SELECT docid FROM {terms} WHERE termid = ANY($left_out_termids::BIGINT[])"
+# (also the passages that hold one of the phrases or sections in brackets beside AND, with {within} empty)
 _LEFT_OUT_PATTERN = """
 SELECT d.docid FROM fts_main_passages.docs d JOIN passages s ON s.passage_id = d.name
 WHERE d.docid IN (SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids::BIGINT[])
@@ -358,6 +359,10 @@ SELECT docid FROM {terms} WHERE termid = ANY($all_termids::BIGINT[])
 GROUP BY docid HAVING count(DISTINCT termid) = $all_terms"""
 _FAST_ALL_WORDS = """
       AND p.docid IN ({all_of})"""
+# ---- Alternatives in brackets beside AND ("(neglect OR abuse) AND school"): the docids of the passages holding one
+# of the words in any form, or (_LEFT_OUT_PATTERN) one of the phrases or sections as written; {name} is the
+# brackets' own.
+_ANY_WORDS = "SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids::BIGINT[])"
 _ALL_BY_ID = "AND {alias}.passage_id IN (SELECT name FROM fts_main_passages.docs WHERE docid IN ({all_of}))"
 _FAST_WITHIN = "AND d.docid IN (SELECT docid FROM search_index.postings WHERE termid = ANY($termids::BIGINT[]))"
 _THEME_WITHIN = f"AND d.name IN ({_TAGGED})"
@@ -983,7 +988,7 @@ class Searcher:
             fast = use_search_tables or (use_search_tables is None and self._tables_fresh())
             hits = self._ranked_hits(parsed, words, params, fast, offset)
         _add_themes(con, hits)
-        _add_snippets(con, hits, stems, parsed.required if parsed else ())
+        _add_snippets(con, hits, stems, parsed.marked if parsed else ())
         return hits
 
     def count(
@@ -1046,14 +1051,46 @@ class Searcher:
         if parsed is not None and parsed.left_out:
             self._check_index()
             params.update(self._left_out(parsed))
-        if parsed is not None and parsed.all_words:
+        if parsed is not None and parsed.all_of:
             self._check_index()
-            folded = sorted({fold(word) for word in parsed.all_words})
-            info = self.con.execute(_WORD_INFO, [folded]).fetchall()
-            # a word no passage uses is still counted, so that no passage holds them all
-            params |= {"all_termids": sorted({termid for *_, termid in info if termid is not None}),
-                       "all_terms": len({stem for _, stem, _, _ in info})}
+            params.update(self._all_of(parsed))
         return params
+
+    def _all_of(self, parsed: ParsedQuery) -> dict[str, Any]:
+        """What the search joins with AND, as SQL parameters: ``all_of_sql``, the subqueries (``{terms}`` still
+        to be named) of the docids of the passages that hold each thing joined, every one of which holds a
+        passage found; and the values they read. The words joined on their own are one subquery, counting how
+        many of their stems a passage holds (``all_termids``, ``all_terms``: a word no passage uses is still
+        counted, so that no passage holds them all); each pair of brackets is another (``_ANY_WORDS`` and
+        ``_LEFT_OUT_PATTERN``), holding nothing when no passage holds any of its words, phrases or sections."""
+        alone = [fold(word) for word in parsed.all_words]
+        brackets = [either for either in parsed.all_of if not either.is_word]
+        folded = sorted({*alone, *(fold(word) for either in brackets for word in either.words),
+                         *(word for either in brackets for _, words, _ in either.patterns() for word in words)})
+        info = {w: (stem, bool(common), termid)
+                for w, stem, common, termid in self.con.execute(_WORD_INFO, [folded]).fetchall()}
+        parts: list[str] = []
+        values: dict[str, Any] = {}
+        if alone:
+            parts.append(_ALL_WORDS)
+            values |= {"all_termids": sorted({info[w][2] for w in alone if info[w][2] is not None}),
+                       "all_terms": len({info[w][0] for w in alone})}
+        for number, either in enumerate(brackets):
+            name = f"any{number}"
+            selects = [_ANY_WORDS.format(name=name)]
+            values[f"{name}_termids"] = sorted({info[fold(w)][2] for w in either.words
+                                                if info[fold(w)][2] is not None})
+            for at, (pattern, words, every) in enumerate(either.patterns()):
+                indexed = [info[w][2] for w in words if not info[w][1]]
+                found = sorted({termid for termid in indexed if termid is not None})
+                if not found or (every and None in indexed):
+                    continue  # no passage holds (all) its words
+                pattern_name = f"{name}p{at}"
+                selects.append(_LEFT_OUT_PATTERN.format(name=pattern_name).replace("{within}", ""))
+                values |= {pattern_name: pattern, f"{pattern_name}_termids": found,
+                           f"{pattern_name}_least": len(found) if every else 1}
+            parts.append("\nUNION ".join(selects))
+        return {"all_of_sql": tuple(parts), **values}
 
     def _left_out(self, parsed: ParsedQuery) -> dict[str, Any]:
         """What the search leaves out, as SQL parameters: ``left_out_sql``, the subquery of the docids of the
@@ -1317,8 +1354,8 @@ def _bm25_filters(params: dict[str, Any]) -> tuple[list[str], list[str]]:
         filters.append(_BM25_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_BM25_SECTION_FILTER)
-    if params.get("all_terms"):
-        filters.append(_ALL_BY_ID.format(alias="s", all_of=_ALL_WORDS.format(terms="fts_main_passages.terms")))
+    for all_of in params.get("all_of_sql", ()):
+        filters.append(_ALL_BY_ID.format(alias="s", all_of=all_of.format(terms="fts_main_passages.terms")))
     if params.get("left_out_sql"):
         left_out = params["left_out_sql"].format(terms="fts_main_passages.terms", within="")
         filters.append(_LEFT_OUT_BY_ID.format(alias="s", left_out=left_out))
@@ -1334,8 +1371,8 @@ def _fast_filters(params: dict[str, Any]) -> str:
         filters.append(_FAST_THEME_FILTER)
     if params.get("section") is not None:
         filters.append(_FAST_SECTION_FILTER)
-    if params.get("all_terms"):
-        filters.append(_FAST_ALL_WORDS.format(all_of=_ALL_WORDS.format(terms="search_index.postings")))
+    for all_of in params.get("all_of_sql", ()):
+        filters.append(_FAST_ALL_WORDS.format(all_of=all_of.format(terms="search_index.postings")))
     if params.get("left_out_sql"):
         left_out = params["left_out_sql"].format(terms="search_index.postings", within=_FAST_WITHIN)
         filters.append(_FAST_LEFT_OUT.format(left_out=left_out))

@@ -24,6 +24,62 @@ _CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2
 
 
 @dataclass(frozen=True)
+class Either:
+    """One thing a search joins with AND: every passage found holds one of its words (in any form), holds one of
+    its phrases (as written) or names one of its sections. A word joined on its own ("neglect AND school") is an
+    ``Either`` of that word; words in brackets ("(neglect OR abuse) AND school") are one of several.
+
+    ``items``: each as typed, in order: ("word", "neglect"), ("phrase", "emotional abuse"), ("section", "47").
+
+    >>> either = Either((("word", "neglect"), ("section", "47"), ("phrase", "emotional abuse")))
+    >>> either.label, either.words, either.is_word, Either((("word", "school"),)).is_word
+    ('neglect, section 47 or "emotional abuse"', ('neglect',), False, True)
+    """
+
+    items: tuple[tuple[str, str], ...]
+
+    def _of(self, kind: str) -> tuple[str, ...]:
+        return tuple(value for each, value in self.items if each == kind)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self._of("word")
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        return self._of("phrase")
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return self._of("section")
+
+    @property
+    def is_word(self) -> bool:
+        """Whether it is one word and nothing else."""
+        return len(self.items) == 1 and self.items[0][0] == "word"
+
+    @property
+    def size(self) -> int:
+        """How many things it offers."""
+        return len(self.items)
+
+    @property
+    def label(self) -> str:
+        """For people: 'neglect, section 47 or "emotional abuse"'."""
+        shown = {"word": "{}", "phrase": '"{}"', "section": "section {}"}
+        return word_list([shown[kind].format(value) for kind, value in self.items])
+
+    def patterns(self) -> list[tuple[str, tuple[str, ...], bool]]:
+        """Its phrases and sections, as ``ParsedQuery.left_out_patterns`` gives them: (regular expression, the
+        folded words a passage holding it must hold, whether it must hold all of them or one will do)."""
+        phrases = [(phrase_pattern(phrase), tuple(fold(word) for word in WORD_RE.findall(phrase)), True)
+                   for phrase in self.phrases]
+        sections = [(_SECTION_PATTERN.format(number=number), (number, f"s{number}"), False)
+                    for number in self.sections]
+        return [*phrases, *sections]
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
     """What a search string asks for: the words to rank by, the phrases that must appear as written, and the
     statutory sections that must be named (in any of their forms: "s47", "s.47", "section 47")."""
@@ -41,7 +97,20 @@ class ParsedQuery:
     left_out_phrases: tuple[str, ...] = ()
     left_out_sections: tuple[str, ...] = ()
     kept_text: str | None = None  # ``text`` without what it leaves out (None: the same)
-    all_words: tuple[str, ...] = ()  # words joined by AND ("neglect AND school"): each passage holds every one
+    # what is joined by AND ("neglect AND school", "(neglect OR abuse) AND school"): each passage holds one of
+    # each ``Either``'s words, phrases or sections
+    all_of: tuple[Either, ...] = ()
+
+    @property
+    def all_words(self) -> tuple[str, ...]:
+        """The words joined by AND on their own ("neglect AND school"), each of which every passage holds."""
+        return tuple(either.words[0] for either in self.all_of if either.is_word)
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        """What is marked in a passage found, beside the words searched: ``required``, and the phrases and
+        sections that one of an ``Either`` asks for, as regular expressions."""
+        return (*self.required, *(pattern for either in self.all_of for pattern, _, _ in either.patterns()))
 
     @property
     def typed(self) -> list[str]:
@@ -109,11 +178,12 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     numbers = [number for entry in parsed.sections for number in entry.split("|")]
     fixed |= {*_SECTION_WORDS, "or", *numbers, *(f"s{number}" for number in numbers)}
     fixed |= set(SEARCH_STOPWORDS) | {fold(word) for word in parsed.all_words}
+    fixed |= {fold(word) for either in parsed.all_of for _, words, _ in either.patterns() for word in words}
     typed = [word for word in dict.fromkeys(parsed.typed) if word not in fixed]
     added = [word for form in also for word in dict.fromkeys(WORD_RE.findall(fold(form)))
              if word not in fixed and word not in typed]
     searched = list(dict.fromkeys([*typed, *added]))
-    if not parsed.required and not parsed.all_words:
+    if not parsed.required and not parsed.all_of:
         if len(searched) < 2:
             return ""
         if not added:
@@ -125,8 +195,35 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
     if not searched:
         return ""
     held = ([f'"{phrase}"' for phrase in parsed.phrases] + [section_label(entry) for entry in parsed.sections]
-            + list(parsed.all_words))
+            + _either_labels(parsed.all_of))
     return f" (each holds {' and '.join(held)}; the other words only put those holding them first)"
+
+
+def _either_labels(all_of: tuple[Either, ...]) -> list[str]:
+    """Each of ``all_of`` for people, in brackets where any one of several will do: ['(neglect or abuse)',
+    'school']."""
+    return [f"({either.label})" if either.size > 1 else either.label for either in all_of]
+
+
+def all_of_label(parsed: ParsedQuery) -> str:
+    """What every passage a search finds holds, by what it joins with AND, for people: 'uses neglect and school
+    (in any form)', 'holds (neglect or "emotional abuse") and school; words count in any form, phrases as written';
+    "" when it joins nothing.
+
+    >>> all_of_label(parse_query("neglect AND school"))
+    'uses neglect and school (in any form)'
+    >>> all_of_label(parse_query('(neglect OR "emotional abuse") AND school'))
+    'holds (neglect or "emotional abuse") and school; words count in any form, phrases as written'
+    >>> all_of_label(parse_query("(s47 OR s17) AND police"))
+    'holds (section 47 or section 17) and police; words count in any form'
+    """
+    if not parsed.all_of:
+        return ""
+    if all(either.is_word for either in parsed.all_of):
+        return f"uses {word_list(parsed.all_words, 'and')} (in any form)"
+    phrases = any(either.phrases for either in parsed.all_of)
+    return (f"holds {word_list(_either_labels(parsed.all_of), 'and')}; words count in any form"
+            + (", phrases as written" if phrases else ""))
 
 
 _OR = re.compile(r"\bOR\b")
@@ -158,16 +255,18 @@ def operator_note(query: str | None) -> str:
         return ""
     bare = _PHRASE_RE.sub(" ", parsed.text if parsed.kept_text is None else parsed.kept_text)
     notes = []
-    if parsed.all_words:
-        notes.append(f"each passage found uses {word_list(parsed.all_words, 'and')} (in any form).")
+    if parsed.all_of:
+        notes.append(f"each passage found {all_of_label(parsed)}.")
     if parsed.left_out:
         notes.append(f"passages that {left_out_label(parsed)} are left out.")
-    if _OR.search(bare):
+    if _OR.search(bare) and not any(either.size > 1 for either in parsed.all_of):
         notes.append("OR is not needed: a passage needs only one of the words in any case, and those with more "
                      "of them come first. "
                      + ("Every phrase in double quotes must appear, so two phrases find only passages holding "
                         "both: search for each on its own to find either." if parsed.phrases
-                        else "Join words with AND to find only passages holding all of them."))
+                        else "Join words with AND to find only passages holding all of them"
+                        + (f", and put brackets around those any one of which will do: {_EXAMPLE}."
+                           if "(" in bare else ".")))
     plus = ["+" + word for word in _PLUS_WORD.findall(bare)]
     if plus:
         notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
@@ -231,9 +330,9 @@ def all_required(query: str | None) -> str:
     'every passage found must hold "seen alone" and police: search for each on its own to find either'
     """
     parsed = _readable(query)
-    if parsed is None or len(parsed.phrases) + len(parsed.sections) + len(parsed.all_words) < 2:
+    if parsed is None or len(parsed.phrases) + len(parsed.sections) + len(parsed.all_of) < 2:
         return ""
-    held = " and ".join([*(f'"{phrase}"' for phrase in parsed.phrases), *parsed.all_words])
+    held = " and ".join([*(f'"{phrase}"' for phrase in parsed.phrases), *_either_labels(parsed.all_of)])
     named = " and ".join(section_label(entry) for entry in parsed.sections)
     parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
     return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
@@ -360,54 +459,139 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     sections = _either_joined(sections, either)
     phrases = tuple(phrase for phrase in phrases if phrase not in quoted)
     numbers = {number for entry in sections for number in entry.split("|")}
-    all_words = tuple(word for word in _all_of(text, whole) if not (  # a section is required anyway
-        SHORT_SECTION.fullmatch(word) or word.lower() in _SECTION_WORDS or word in numbers))
+    all_of = tuple(either for either in _all_of(text, whole) if not (  # a section is required anyway
+        either.is_word and (SHORT_SECTION.fullmatch(either.words[0]) or either.words[0].lower() in _SECTION_WORDS
+                            or either.words[0] in numbers)))
+    # what one of several will do is not required on its own
+    grouped_phrases = {phrase for either in all_of if not either.is_word for phrase in either.phrases}
+    grouped_sections = {number for either in all_of if not either.is_word for number in either.sections}
+    phrases = tuple(phrase for phrase in phrases if phrase not in grouped_phrases)
+    sections = tuple(entry for entry in sections if not set(entry.split("|")) & grouped_sections)
     return replace(left_out, text=whole, words=words, phrases=phrases, also=also, sections=sections,
-                   all_words=all_words, kept_text=" ".join(text.split()) if left_out.left_out else None)
+                   all_of=all_of, kept_text=" ".join(text.split()) if left_out.left_out else None)
 
 
-_TOKEN = re.compile(r'"[^"]*"|[^\s"]+')
+# A search's parts, for AND and brackets: a quoted phrase, a bracket, a statutory section ("s47", "section 47")
+# or anything else up to a space, a quote or a bracket.
+_TOKEN = re.compile(r'"[^"]*"|[()]|\b(?:sections?|ss?)\.?[ \t]*\d{1,3}\b|[^\s"()]+', re.IGNORECASE)
+_EXAMPLE = "(neglect OR \"emotional abuse\") AND school"
 
 
-def _all_of(text: str, whole: str = "") -> tuple[str, ...]:
-    """The words a search (``text``, without what it leaves out; ``whole``, as typed, for errors) joins with AND in
-    capitals ("neglect AND school"): each passage found must hold every one of them, in any form. A phrase beside
-    AND must appear anyway, as every phrase must.
+def _all_of(text: str, whole: str = "") -> tuple[Either, ...]:
+    """What a search (``text``, without what it leaves out; ``whole``, as typed, for errors) joins with AND in
+    capitals: each passage found must hold one of each. A word beside AND is required on its own ("neglect AND
+    school"); words, phrases and sections in brackets beside AND are alternatives, any one of which will do
+    ("(neglect OR abuse) AND school"; OR between them may be left out). A phrase or a section beside AND on its
+    own must appear anyway, as every phrase and section must. Brackets without AND change nothing: a passage
+    needs only one of the words in any case.
 
-    >>> _all_of('neglect AND school AND police plan'), _all_of('"seen alone" AND multi-agency'), _all_of("a and b")
-    (('neglect', 'school', 'police'), ('multi', 'agency'), ())
+    >>> [either.label for either in _all_of('neglect AND school AND police plan')]
+    ['neglect', 'school', 'police']
+    >>> [either.label for either in _all_of('"seen alone" AND multi-agency')], _all_of("a and b"), _all_of("(a b)")
+    (['multi', 'agency'], (), ())
+    >>> [either.label for either in _all_of('(neglect OR "emotional abuse" OR s47) AND (school nursery)')]
+    ['neglect, "emotional abuse" or section 47', 'school or nursery']
 
     Raises
     ------
     CaseReviewError
-        If the search joins words with AND and OR both, which could be grouped two ways, or joins a very common
-        word, which the index does not hold.
+        If the search joins words with AND and OR outside brackets, which could be grouped two ways; puts
+        brackets inside brackets, AND inside brackets, or leaves a bracket unclosed; or joins a very common word,
+        which the index does not hold.
     """
-    from pipeline.store import SEARCH_STOPWORDS
-
     whole = whole or text
     tokens = _TOKEN.findall(text)
     if "AND" not in tokens:
         return ()
-    if "OR" in tokens:
-        raise CaseReviewError(
-            f"the search {whole!r} joins words with both AND and OR, which could be read two ways: use AND for "
-            "words every passage must hold, and leave OR out (a passage needs only one of the other words anyway)"
-        )
-    joined: list[str] = []
-    for at, token in enumerate(tokens):
-        if token != "AND":
+    units: list[str | list[str]] = []  # a token, or the tokens inside a pair of brackets
+    at = 0
+    while at < len(tokens):
+        if tokens[at] == ")":
+            raise CaseReviewError(f"the search {whole!r} closes a bracket it did not open: remove the \")\", or "
+                                  f"open it before the words any one of which will do, as in {_EXAMPLE}")
+        if tokens[at] != "(":
+            units.append(tokens[at])
+            at += 1
             continue
-        for near in (at - 1, at + 1):
-            if 0 <= near < len(tokens) and tokens[near] != "AND" and not tokens[near].startswith('"'):
-                joined += WORD_RE.findall(tokens[near])
-    common = [word for word in dict.fromkeys(joined) if fold(word) in SEARCH_STOPWORDS]
+        close = next((i for i in range(at + 1, len(tokens)) if tokens[i] in ("(", ")")), None)
+        if close is None:
+            raise CaseReviewError(f"the search {whole!r} opens a bracket without closing it: close it after the "
+                                  f"words any one of which will do, as in {_EXAMPLE}")
+        if tokens[close] == "(":
+            raise CaseReviewError(f"the search {whole!r} has brackets inside brackets, which are not read here: "
+                                  f"use one pair around the words any one of which will do, as in {_EXAMPLE}")
+        inside = tokens[at + 1:close]
+        if "AND" in inside:
+            raise CaseReviewError(f"the search {whole!r} has AND inside brackets: brackets hold words any one of "
+                                  f"which will do, and AND joins what is outside them, as in {_EXAMPLE}")
+        units.append(inside)
+        at = close + 1
+    if "OR" in units:
+        raise CaseReviewError(
+            f"the search {whole!r} joins words with both AND and OR, which could be read two ways: put brackets "
+            f"around the words any one of which will do, as in {_EXAMPLE}, or leave OR out (a passage needs only "
+            "one of the words not joined by AND anyway)"
+        )
+    joined: list[int] = []
+    for at, unit in enumerate(units):
+        if unit == "AND":
+            joined += [near for near in (at - 1, at + 1) if 0 <= near < len(units) and units[near] != "AND"]
+    all_of: list[Either] = []
+    for near in dict.fromkeys(joined):
+        unit = units[near]
+        if isinstance(unit, list) and len([token for token in unit if token != "OR"]) == 1:
+            unit = next(token for token in unit if token != "OR")  # one thing in brackets: as without them
+        if isinstance(unit, list):
+            all_of.append(_either(unit, whole))
+        elif not unit.startswith('"') and not _SECTION_PHRASE.fullmatch(unit):  # those are required anyway
+            all_of += [Either((("word", word),)) for word in WORD_RE.findall(unit)]
+    all_of = [either for either in dict.fromkeys(all_of) if either.size]
+    common = [label for either in all_of for label in _common_parts(either)]
     if common:
         raise CaseReviewError(
-            f"the search {whole!r} joins {', '.join(common)} with AND, but the search index does not hold very "
-            "common words, so no passage can be required to hold them: join more specific words"
+            f"the search {whole!r} joins {', '.join(dict.fromkeys(common))} with AND, but the search index does not "
+            "hold very common words, so no passage can be required to hold them: join more specific words"
         )
-    return tuple(dict.fromkeys(joined))
+    # one phrase or section in brackets is required on its own anyway; one word in them is a word joined alone
+    return tuple(either for either in all_of if either.size > 1 or either.words)
+
+
+def _either(tokens: list[str], whole: str) -> Either:
+    """The alternatives inside a pair of brackets: each word, each quoted phrase (a section in quotes is a
+    section), each section, and each word written with a hyphen or an apostrophe ("multi-agency"), as a phrase
+    as written.
+
+    Raises
+    ------
+    CaseReviewError
+        If the brackets hold nothing to look for.
+    """
+    items: list[tuple[str, str]] = []
+    for token in tokens:
+        if token == "OR":
+            continue
+        plain = " ".join(token.strip('"').split()) if token.startswith('"') else _EDGE_PUNCTUATION.sub("", token)
+        section = _SECTION_PHRASE.fullmatch(plain)
+        found = WORD_RE.findall(plain)
+        if section:
+            items.append(("section", section.group(1)))
+        elif len(found) == 1 and not token.startswith('"'):
+            items.append(("word", found[0]))
+        elif found:
+            items.append(("phrase", plain))
+    if not items:
+        raise CaseReviewError(f"the search {whole!r} has brackets with no words in them: put the words any one of "
+                              f"which will do inside them, as in {_EXAMPLE}")
+    return Either(tuple(dict.fromkeys(items)))
+
+
+def _common_parts(either: Either) -> list[str]:
+    """The words and phrases of ``either`` that are only very common words, which the index does not hold."""
+    from pipeline.store import SEARCH_STOPWORDS
+
+    return [*(word for word in either.words if fold(word) in SEARCH_STOPWORDS),
+            *(f'"{phrase}"' for phrase in either.phrases
+              if all(fold(word) in SEARCH_STOPWORDS for word in WORD_RE.findall(phrase)))]
 
 
 # What a search leaves out: a word, a "quoted phrase" or a statutory section ("s47", "section 47") after a minus

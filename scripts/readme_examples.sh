@@ -35,6 +35,7 @@ show search "safegaurding neglet" --limit 1
 show search "neglect -police" --limit 1
 show search "health visitor" --review "Child H" --limit 1
 show search neglect --by-review
+show search '(neglect OR "emotional abuse") AND (school OR nursery)' --by-review
 show search "information sharing" --limit 1
 show findings --containing information
 show topics fit

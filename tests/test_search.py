@@ -37,7 +37,7 @@ from pipeline.search import (
     search_with_forms,
     similar,
 )
-from pipeline.search_query import how_they_match, parse_query
+from pipeline.search_query import all_required, how_they_match, operator_note, parse_query
 from pipeline.settings import store_dir_for
 from pipeline.store import SEARCH_STOPWORDS, ReviewResult, Store
 
@@ -964,6 +964,91 @@ def test_and_between_words_finds_only_passages_using_each_of_them_in_any_form(db
     # lower-case "and" is a filler word, as before; a section list's "AND" names both sections
     assert not parse_query("information and police").all_words
     assert parse_query("sections 17 AND 47 AND neglect").all_words == ("neglect",)
+
+
+@pytest.fixture(scope="module")
+def either_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Passages for brackets beside AND (review northmoor-2023-child-e, passages p1-p6)."""
+    path, _ = corpus_with(tmp_path_factory.mktemp("either") / "db.duckdb", [
+        P("Findings", (2, 2), ["The school nurse noticed signs of neglect at home."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["Emotional abuse was not recognised by the nursery."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["Neglect was recorded by the health visitor."], vector=[0, 0, 1, 0]),
+        P("Findings", (5, 5), ["The school joined a strategy meeting under s.47 the next day."], vector=[0, 0, 0, 1]),
+        P("Findings", (6, 6), ["The school trip was cancelled."], vector=[1, 1, 0, 0]),
+        P("Findings", (7, 7), ["His father's abuse of alcohol was known to the school."], vector=[0, 1, 1, 0]),
+    ])
+    return path
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize(("query", "expected"), [
+    # any one of the words in brackets (in any form), a phrase as written ("abuse of alcohol" is not "emotional
+    # abuse"), and each thing joined
+    ('(neglect OR "emotional abuse") AND (school OR nursery)', {1, 2}),
+    ('(neglected "emotional abuse") AND school', {1}),  # OR may be left out; any form of the word
+    ("(neglect OR s47) AND school", {1, 4}),  # a section in brackets, in any of its forms
+    ('(neglect OR "section 47") AND school AND strategy', {4}),
+    ("school AND (nurse OR trip)", {1, 5}),
+    ("(neglect) AND school", {1}),  # one word in brackets is one word
+    ('(zebrafish OR "purple elephant") AND school', set()),  # nothing holds any of them, so none is found
+    ('(neglect OR "emotional abuse") AND school -nurse', set()),
+    ('(neglect OR "emotional abuse") AND (school OR nursery) NOT "emotional abuse"', {1}),
+])
+def test_brackets_beside_and_need_one_of_their_words(either_db: Path, query: str, expected: set[int], fast: bool):
+    search(either_db, "school")  # builds the search tables
+    con = open_database(either_db)
+    try:
+        searcher = Searcher(con)
+        hits = searcher.search(query, limit=50, use_search_tables=fast)
+        assert {hit.passage_id for hit in hits} == {f"northmoor-2023-child-e-p{n}" for n in expected}, query
+        searcher._fresh = fast  # count by the same way of ranking
+        assert searcher.count(query)[0] == len(expected), query
+        assert sum(n for _, n in searcher.count_by_review(query)) == len(expected), query
+    finally:
+        con.close()
+
+
+def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
+    query = '(neglect OR "emotional abuse") AND (school OR nursery)'
+    hits = search(either_db, query)
+    marked = {hit.passage_id: [hit.snippet_text[a:b] for a, b in hit.highlights] for hit in hits}
+    assert marked["northmoor-2023-child-e-p2"][:1] == ["Emotional abuse"]  # the phrase, marked whole
+    note = ('Note: each passage found holds (neglect or "emotional abuse") and (school or nursery); words count in '
+            'any form, phrases as written.')
+    assert operator_note(query) == note
+    assert "OR is not needed" not in operator_note(query)
+    assert how_they_match(query + " home") == (
+        ' (each holds (neglect or "emotional abuse") and (school or nursery); the other words only put those '
+        'holding them first)')
+    assert all_required('(zebrafish OR "purple elephant") AND school').startswith(
+        'every passage found must hold (zebrafish or "purple elephant") and school')
+    # brackets without AND change nothing, and the note on OR says where they do
+    assert {hit.passage_id for hit in search(either_db, "(neglect OR nursery) school")} >= {
+        "northmoor-2023-child-e-p3", "northmoor-2023-child-e-p5"}
+    assert "put brackets around those any one of which will do" in operator_note("(neglect OR nursery) school")
+    result = CliRunner().invoke(search_command, [query, "--db", str(either_db)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and note in said, result.output
+    assert "northmoor-2023-child-e-p1" in said and "northmoor-2023-child-e-p6" not in said
+    out = tmp_path / "either.md"
+    assert CliRunner().invoke(search_command, [query, "--out", str(out), "--db", str(either_db)]).exit_code == 0
+    assert ('Each passage holds (neglect or "emotional abuse") and (school or nursery); words count in any form, '
+            "phrases as written.") in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("query", "error"), [
+    ("neglect OR abuse AND school", 'put brackets around the words any one of which will do, as in (neglect OR'),
+    ("(neglect OR abuse AND school", "opens a bracket without closing it"),
+    ("neglect) AND school", "closes a bracket it did not open"),
+    ("((neglect OR abuse)) AND school", "has brackets inside brackets"),
+    ("(neglect AND abuse) AND school", "has AND inside brackets"),
+    ("(OR) AND school", "has brackets with no words in them"),
+    ("(the OR neglect) AND school", "joins the with AND, but the search index does not hold very common words"),
+    ('("in the" OR neglect) AND school', 'joins "in the" with AND'),
+])
+def test_brackets_that_cannot_be_read_are_refused_with_how_to_write_them(either_db: Path, query: str, error: str):
+    with pytest.raises(CaseReviewError, match=re.escape(error)):
+        search(either_db, query)
 
 
 def test_a_section_is_left_out_however_it_is_written(tmp_path: Path):

@@ -250,9 +250,17 @@ def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     assert status == 200 and "Note:" not in body and "left out" not in body
     status, body, _ = get(site + "/?" + urlencode({"q": "-police"}))
     assert status == 400 and "only leaves passages out" in html.unescape(body)
+    # brackets beside AND hold words any one of which will do; brackets that cannot be read are explained
+    status, body, _ = get(site + "/?" + urlencode({"q": '(zebrafish OR "information sharing") AND school'}))
+    assert ('Note: each passage found holds (zebrafish or "information sharing") and school; words count in any '
+            "form, phrases as written.") in " ".join(html.unescape(body).split())
+    assert page_ids(body) == ["northmoor-2019-child-d-p1"]
+    status, body, _ = get(site + "/?" + urlencode({"q": "(information OR police AND school"}))
+    assert status == 400 and "opens a bracket without closing it" in html.unescape(body)
     # the form says how, under the search box
-    assert "AND between words to need each of them, and a minus sign before a word to leave out the passages" \
-        in get(site + "/")[1]
+    form = html.unescape(get(site + "/")[1])
+    assert "AND between words to need each of them (brackets beside it hold words any one of which will do" in form
+    assert "and a minus sign before a word to leave out the passages that use it" in form
 
 
 @pytest.mark.parametrize("query, message", [

@@ -125,7 +125,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         filters["review"] = KnownValues(con).review(filters["review"])
     finally:
         con.close()
-    from pipeline.search_query import how_they_match, left_out_label, parse_query
+    from pipeline.search_query import all_of_label, how_they_match, left_out_label, parse_query
 
     parsed = parse_query(searched.get("query"))  # as searched: it was read without an error
     left_out = left_out_label(parsed) if parsed is not None else ""
@@ -135,7 +135,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         **info,
         "query": searched.get("query") or None,
         "also_searched_as": list(result.also),
-        **({"words_each_passage_uses": list(parsed.all_words)} if parsed is not None and parsed.all_words else {}),
+        **({"each_passage": all_of_label(parsed)} if parsed is not None and parsed.all_of else {}),
         **({"left_out": f"passages that {left_out}"} if left_out else {}),
         "words_found_nowhere": [word.word for word in result.missing],
         "theme": names.get(theme_id, theme_id) if theme_id else None,
@@ -178,7 +178,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
 
 def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The results as Markdown, after a header block saying what was searched and where it came from."""
-    from pipeline.search_query import quoted_search, word_list
+    from pipeline.search_query import quoted_search
 
     asked = quoted_search(info["query"]) if info.get("query") else f"the theme {info.get('theme')}"
     lines = [f"# {'Reviews with passages' if 'reviews_read' in info else 'Search results'} for {asked}", ""]
@@ -186,8 +186,8 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     said = []
     if info.get("also_searched_as"):
         said.append("Also searched as " + ", ".join(f'"{form}"' for form in info["also_searched_as"]) + ".")
-    if info.get("words_each_passage_uses"):
-        said.append(f"Each passage uses {word_list(info['words_each_passage_uses'], 'and')} (in any form).")
+    if info.get("each_passage"):
+        said.append(f"Each passage {info['each_passage']}.")
     if info.get("left_out"):
         said.append(f"Left out: {info['left_out']}.")
     if info.get("words_found_nowhere"):
