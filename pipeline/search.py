@@ -379,7 +379,7 @@ SELECT p.review_id, r.title, r.area, r.year, r.nation, r.review_type, p.page_sta
        coalesce(bool_or(g.ocr) FILTER (WHERE g.page BETWEEN p.page_start AND p.page_end), false) AS ocr,
        max(g.printed) FILTER (WHERE g.page = p.page_start) AS printed_start,
        max(g.printed) FILTER (WHERE g.page = p.page_end) AS printed_end,
-       p.headings
+       p.headings, p.seq
 FROM p
 JOIN reviews r ON r.review_id = p.review_id
 LEFT JOIN pages g ON g.review_id = p.review_id
@@ -404,6 +404,9 @@ SELECT count(*) > 0 FROM passage_embeddings e JOIN passages p ON p.passage_id = 
 _IS_PASSAGE = "SELECT count(*) > 0 FROM passages WHERE passage_id = $1"
 _IS_REVIEW = "SELECT count(*) > 0 FROM reviews WHERE review_id = $1"
 _REVIEW_IDS = "SELECT review_id FROM reviews ORDER BY review_id"
+_PASSAGES_IN_REVIEW = "SELECT count(*) FROM passages WHERE review_id = $1"
+PAGE_ORDER_NEEDS_REVIEW = ("page order lists the passages found in one review as it is read: name the review with "
+                           "--review (its id, or words of its title); across reviews, results come best first")
 _UNREAD_WORDS = {"needs_ocr": "it was not read: no text could be read, it needs OCR",
                  "not read": "it was not read: its document was never fetched",
                  "ok": "it was read, but no passages were found in it"}
@@ -488,6 +491,8 @@ class SearchHit:
         the PDF's page numbers when unnumbered pages come first).
     headings : list of str or None
         The headings the passage is under, outermost first, ``section`` last (None: not recorded).
+    seq : int or None
+        The passage's place in its review (0 for the first): the order of reading it.
     """
 
     review_id: str
@@ -514,6 +519,7 @@ class SearchHit:
     # where the words searched for are in ``section`` (a passage is found by its heading's words too)
     section_highlights: list[tuple[int, int]] = field(default_factory=list)
     headings: list[str] | None = None
+    seq: int | None = None
 
     @property
     def snippet(self) -> str:
@@ -762,13 +768,13 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         hits = searcher.search(parsed, **{**options, "limit": limit + 1})
         more, hits = len(hits) > limit, hits[:limit]
         if more or offset:  # counted only then: a count reads every match; otherwise all of them are here
-            filters = {key: value for key, value in options.items() if key not in ("limit", "offset")}
+            filters = {key: value for key, value in options.items() if key not in _NOT_FILTERS}
             total, total_reviews = searcher.count(parsed, **filters)
         else:
             total, total_reviews = len(hits), len({hit.review_id for hit in hits})
         counts = {"total": total, "total_reviews": total_reviews}
         if parsed is not None:
-            filters = {key: value for key, value in options.items() if key not in ("limit", "offset")}
+            filters = {key: value for key, value in options.items() if key not in _NOT_FILTERS}
             if not hits and options.get("theme"):
                 counts["without_words"] = searcher.count(None, **filters)[0]
             unquoted = without_quotes(query) if not hits else ""
@@ -785,13 +791,16 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
         if by_review:
             counts |= _reviews_found(con, searcher, parsed, {key: value for key, value in options.items()
-                                                             if key not in ("limit", "offset")})
+                                                             if key not in _NOT_FILTERS})
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],
                             **counts)
     finally:
         con.close()
+
+
+_NOT_FILTERS = ("limit", "offset", "page_order")  # options of a search that do not change what it finds
 
 
 def _reviews_found(con: duckdb.DuckDBPyConnection, searcher: Searcher, parsed: ParsedQuery | None,
@@ -950,8 +959,12 @@ class Searcher:
         limit: int = 20,
         offset: int = 0,
         use_search_tables: bool | None = None,
+        page_order: bool = False,
     ) -> list[SearchHit]:
         """Find passages by words and filters, best first: see ``search`` for the parameters.
+
+        ``page_order``: in one review (``review``), list the passages found in the order of its pages, as it
+        is read, instead of best first (``offset`` and ``limit`` then count in that order).
 
         ``offset``: leave out that many of the best first (a later page of results: ``limit`` hits from the
         ``offset + 1``-th). ``use_search_tables``: None (default) ranks with the search tables when they are up
@@ -973,8 +986,14 @@ class Searcher:
         _check_numbers(min_score, year_from, year_to, limit, most=MAX_LIMIT + 1)  # + 1: see search_with_forms
         if not 0 <= offset <= MAX_OFFSET:
             raise CaseReviewError(f"a page of results must start between 1 and {MAX_OFFSET + 1} (got {offset + 1})")
+        if page_order and review is None:
+            raise CaseReviewError(PAGE_ORDER_NEEDS_REVIEW)
         params = self._params(theme, min_score, year_from, year_to, nation, review_type, area, review, section, parsed)
         params["limit"] = offset + limit
+        shown = slice(offset, offset + limit)
+        if page_order:  # every passage found in the review is ranked, then put in page order
+            params["limit"] = max(1, self.con.execute(_PASSAGES_IN_REVIEW, [params["review"]]).fetchone()[0])
+            offset = 0
         con = self.con
         if parsed is None or not parsed.words:
             sql = _RANK_THEME.format(section=self._theme_filters(params))
@@ -987,6 +1006,8 @@ class Searcher:
             stems = {info.stem for info in words.values() if not info.common}  # common words are not marked
             fast = use_search_tables or (use_search_tables is None and self._tables_fresh())
             hits = self._ranked_hits(parsed, words, params, fast, offset)
+        if page_order:
+            hits = sorted(hits, key=lambda hit: (hit.seq is None, hit.seq or 0))[shown]
         _add_themes(con, hits)
         _add_snippets(con, hits, stems, parsed.marked if parsed else ())
         return hits

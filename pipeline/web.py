@@ -148,6 +148,8 @@ def read_form(query: str) -> webpages.SearchForm:
     form = webpages.SearchForm(**{key: fields.get(key, "") for key in (
         "q", "theme", "min_score", *webpages.FILTERS)})
     form.by_review = fields.get("by_review") == "1"  # every review found, on one page: no later pages
+    # one review's passages as it is read (the order of other searches is best first)
+    form.page_order = fields.get("order") == "page" and bool(form.review.strip()) and not form.by_review
     form.cut = len(parse_qs(query).get("q", [""])[-1].strip()) > MAX_FIELD
     for key, label in (("year_from", "From year"), ("year_to", "To year")):
         message = year_error(label, getattr(form, key))
@@ -335,7 +337,8 @@ class Pages:
         for key in ("year_from", "year_to"):
             options[key] = int(options[key]) if options[key] else None
         return {**options, "theme": form.theme or None, "limit": form.limit, "offset": form.start,
-                "min_score": float(form.min_score) if form.min_score else None}
+                "min_score": float(form.min_score) if form.min_score else None,
+                **({"page_order": True} if form.page_order else {})}
 
     def results(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The search's results as an Excel file (as ``casereview search --out FILE.xlsx`` writes it)."""

@@ -34,6 +34,7 @@ show search --theme voice_of_child --nation Wales --limit 2
 show search "safegaurding neglet" --limit 1
 show search "neglect -police" --limit 1
 show search "health visitor" --review "Child H" --limit 1
+show search --theme voice_of_child --review "Child Y" --page-order --limit 3
 show search neglect --by-review
 show search '(neglect OR "emotional abuse") AND (school OR nursery)' --by-review
 show search "information sharing" --limit 1

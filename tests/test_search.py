@@ -966,6 +966,37 @@ def test_and_between_words_finds_only_passages_using_each_of_them_in_any_form(db
     assert parse_query("sections 17 AND 47 AND neglect").all_words == ("neglect",)
 
 
+def test_one_review_is_listed_in_page_order_when_asked(db: Path, tmp_path: Path):
+    review = {"review": "northmoor-2021-family-k"}
+    in_order = ["northmoor-2021-family-k-p1", "northmoor-2021-family-k-p2", "northmoor-2021-family-k-p3"]
+    best = search_with_forms(db, "schools police", **review).hits
+    assert {hit.passage_id for hit in best} == set(in_order) and ids(best) != in_order  # best first differs
+    assert ids(search_with_forms(db, "schools police", page_order=True, **review).hits) == in_order
+    later = search_with_forms(db, "schools police", page_order=True, limit=1, offset=1, **review)
+    assert ids(later.hits) == in_order[1:2] and later.more and later.total == 3  # a page counts in page order
+    # a theme's passages in the review, as it is read
+    assert ids(search_with_forms(db, None, theme="parental_factors", page_order=True, **review).hits) == in_order[:2]
+    with pytest.raises(CaseReviewError, match="page order lists the passages found in one review"):
+        search_with_forms(db, "police", page_order=True)
+
+    def run(*args: str):
+        result = CliRunner().invoke(search_command, [*args, "--db", str(db)])
+        return result.exit_code, " ".join(result.output.split())
+
+    code, said = run("schools police", "--review", "Family K", "--page-order")
+    assert code == 0 and '3 passages for "schools police" in the review "Family K", in page order' in said
+    assert [said.index(passage) for passage in in_order] == sorted(said.index(passage) for passage in in_order)
+    assert run("police", "--page-order")[0] == 2
+    code, said = run("police", "--review", "Family K", "--page-order", "--by-review")
+    assert code == 2 and "give one of them" in said
+    out = tmp_path / "in-order.md"
+    code, said = run("schools police", "--review", "Family K", "--page-order", "--out", str(out))
+    assert code == 0 and "3 passages for \"schools police\" in the review \"Family K\", in page order" in said
+    saved = out.read_text(encoding="utf-8")
+    assert "3 passages, in the order of the review's pages" in saved
+    assert [saved.index(passage) for passage in in_order] == sorted(saved.index(passage) for passage in in_order)
+
+
 @pytest.fixture(scope="module")
 def either_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Passages for brackets beside AND (review northmoor-2023-child-e, passages p1-p6)."""

@@ -236,6 +236,30 @@ def test_one_review_is_searched_from_its_own_page(site: str):
     assert status == 200 and page_ids(listed) == ["northmoor-2019-child-d-p1"]
 
 
+def test_one_review_is_listed_in_page_order_from_its_results(site: str, db: Path):
+    import openpyxl
+
+    from pipeline import web
+
+    in_order = ["northmoor-2021-family-k-p1", "northmoor-2021-family-k-p2", "northmoor-2021-family-k-p3"]
+    asked = {"q": "schools police", "review": "northmoor-2021-family-k"}
+    status, best, _ = get(f"{site}/?" + urlencode(asked))
+    assert status == 200 and set(page_ids(best)) == set(in_order) and page_ids(best) != in_order
+    link = "/?" + urlencode({**asked, "limit": 20, "order": "page"})
+    assert f"<a href=\"{html.escape(link)}\">List them in the order of the review's pages</a>" in best
+    status, in_pages, _ = get(site + link)
+    assert status == 200 and page_ids(in_pages) == in_order and ", in page order</h2>" in in_pages
+    assert "List them best first" in in_pages
+    # the saved table keeps the order; a later page counts in it; a search of every review is best first
+    saved = web.Pages(db).answer("/results.xlsx?" + urlencode({**asked, "order": "page"}))
+    rows = list(openpyxl.load_workbook(io.BytesIO(saved.body))["Results"].values)
+    assert [row[rows[0].index("passage_id")] for row in rows[1:]] == in_order
+    status, second, _ = get(site + "/?" + urlencode({**asked, "order": "page", "limit": 10, "start": 1}))
+    assert page_ids(second) == in_order[1:]
+    status, everywhere, _ = get(site + "/?" + urlencode({"q": "schools police", "order": "page"}))
+    assert ", best match first</h2>" in everywhere and "List them" not in everywhere
+
+
 def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     # people type what web search engines take: a minus sign leaves a word out and AND requires each word it
     # joins, and the page says what they did

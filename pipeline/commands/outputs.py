@@ -93,6 +93,9 @@ class _WordsCommand(click.Command):
 @click.option("--section", default=None, metavar="TEXT",
               help="Only passages under a heading that contains this text, e.g. recommendations.")
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
+@click.option("--page-order", is_flag=True,
+              help="With --review: list the passages found in the order of the review's pages, as it is read, "
+                   "instead of best first.")
 @click.option("--by-review", is_flag=True,
               help="Instead of the passages, list the reviews they are in, with how many each has, the most first: "
                    "which reviews say something (and how many of those read), for a briefing.")
@@ -104,8 +107,8 @@ class _WordsCommand(click.Command):
 @_user_errors
 def search_command(words: tuple[str, ...], theme: str | None, min_score: float | None, year_from: int | None,
                    year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
-                   review: str | None, section: str | None, limit: int, by_review: bool, out: Path | None,
-                   as_json: bool, db_path: Path | None) -> None:
+                   review: str | None, section: str | None, limit: int, page_order: bool, by_review: bool,
+                   out: Path | None, as_json: bool, db_path: Path | None) -> None:
     """Search the reviews for passages about a subject, best match first.
 
     Each result shows the review, its area and year, the page(s) to cite, the section, the matched words in
@@ -121,8 +124,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     passages using each of them, and words in brackets beside AND any one of which will do ("(neglect OR
     abuse) AND school"); quotes around words find them together, as a phrase. A minus sign or NOT before
     a word leaves out the passages that use it, in any form; before a phrase in quotes, those that hold it.
-    Combine words with filters (--review searches one review), or give only --theme to see the strongest
-    evidence for a theme.
+    Combine words with filters (--review searches one review; add --page-order to list its passages in the
+    order of its pages), or give only --theme to see the strongest evidence for a theme.
 
     \b
     Examples:
@@ -132,6 +135,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
       casereview search "information sharing" --section recommendations
       casereview search neglect -police --area Northmoor
       casereview search "health visitor" --review "Child H"
+      casereview search --theme voice_of_child --review "Child Y" --page-order
       casereview search cuckooing --by-review
       casereview search "neglect AND school"
       casereview search '(neglect OR "emotional abuse") AND (school OR nursery)'
@@ -164,9 +168,13 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".md"):
         raise CaseReviewError(f"--out {out}: name the file .csv, .xlsx (Excel) or .md (Markdown), which says how "
                               "to save the results")
+    if page_order and by_review:
+        raise CaseReviewError("--page-order lists one review's passages in the order of its pages, and --by-review "
+                              "lists the reviews instead of passages: give one of them")
     result = search_with_forms(db_path, query, theme=theme, min_score=min_score, year_from=year_from,
                                year_to=year_to, nation=nation, review_type=review_type, area=area,
-                               review=review, section=section, limit=limit, by_review=by_review)
+                               review=review, section=section, limit=limit, by_review=by_review,
+                               **({"page_order": True} if page_order else {}))
     hits, also = result.hits, result.also
     missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
@@ -228,16 +236,18 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     what += tagged_clause(theme_name(theme, names) if theme else None, min_score, bool(query and query.strip()))
     if review:  # the one review searched is named, as the other filters are not: they keep many
         what += kept_by({"review": review})
+    order = "in page order" if page_order else "best first"
     if out is not None:
         from pipeline.outputs.search_table import save_results
 
         saved = save_results(db_path, result, out, searched={
-            "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit, **filters})
+            "query": query, "theme": theme, "min_score": min_score, "section": section, "limit": limit,
+            "page_order": page_order, **filters})
         if by_review:
             click.echo(f"Wrote {out}: the {counted(saved.rows, 'review')} with passages for {what}, the most "
                        f"passages first ({counted(result.total or 0, 'passage')} in all).")
         else:
-            click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, best first"
+            click.echo(f"Wrote {out}: {saved.rows} passage{'s' if saved.rows != 1 else ''} for {what}, {order}"
                        + (f" ({result.total} match in all: {_more_hint(limit, result.total, 'saves')})"
                           if result.more else "") + ".")
         if like:
@@ -252,7 +262,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
             click.echo(like)
         return
     shown = f"{len(hits)} of {result.total}" if result.more else str(len(hits))
-    click.echo(f"{shown} passage{'s' if len(hits) != 1 or result.more else ''} for {what}, best first "
+    click.echo(f"{shown} passage{'s' if len(hits) != 1 or result.more else ''} for {what}, {order} "
                f"(score = {SCORE_KINDS[kind]}).")
     if result.more:
         click.echo(f"{total_note(result, query)} {_more_hint(limit, result.total, 'shows')} (add --out FILE.xlsx "

@@ -112,8 +112,9 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
     out : Path
         The file to write; its suffix gives the format unless ``fmt`` does (.csv, .xlsx, .md).
     searched : dict
-        What was asked: ``query``, ``theme``, ``min_score``, ``section``, ``limit`` and the review filters
-        (``year_from``, ``year_to``, ``nation``, ``review_type``, ``area``, ``review``).
+        What was asked: ``query``, ``theme``, ``min_score``, ``section``, ``limit``, ``page_order`` (the
+        passages of one review in the order of its pages) and the review filters (``year_from``, ``year_to``,
+        ``nation``, ``review_type``, ``area``, ``review``).
     """
     fmt = table_format(fmt, out, example="results.xlsx")
     con = open_database(db_path)
@@ -151,7 +152,8 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         "reviews_matching": result.total_reviews,
         **({"how_passages_match": how} if (how := how_they_match(searched.get("query"), result.also).strip(" ()"))
            else {}),
-        "sorted_by": ("the strongest evidence first (theme probability)"
+        "sorted_by": ("in the order of the review's pages" if searched.get("page_order")
+                      else "the strongest evidence first (theme probability)"
                       if result.hits and result.hits[0].score_kind == "theme_probability" else "best match first"),
     }
     if result.by_review is not None:  # a row for each review found, not for each passage

@@ -23,7 +23,7 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 # in a sheet "Columns" and on its header cells, a CSV file in its provenance sidecar. A column has one name and
 # one meaning in every table it is in.
 COLUMN_MEANINGS: dict[str, str] = {
-    "rank": "Place in the results, best first.",
+    "rank": "Place in the results, in the order the provenance names (sorted_by): best first, or in page order.",
     "review": "The review's title.",
     "review_id": "The review's id in the manifest and the database (reviews.review_id).",
     "area": "The safeguarding partnership or board that published the review.",

@@ -146,6 +146,7 @@ class SearchForm:
     limit: int = 20
     start: int = 0  # passages of the ranking left out before this page (a later page of results)
     by_review: bool = False  # list the reviews the passages are in, with how many each has, not the passages
+    page_order: bool = False  # one review's passages in the order of its pages (order=page), not best first
     cut: bool = False  # the words were longer than MAX_FIELD: ``q`` holds their start, cut at a word's end
 
     @property
@@ -161,7 +162,8 @@ class SearchForm:
         """
         fields = {key: getattr(self, key) for key in ("q", "theme", "min_score", *FILTERS) if getattr(self, key)}
         return "/?" + urlencode({**fields, "limit": self.limit, **({"start": start} if start else {}),
-                                 **({"by_review": 1} if self.by_review else {})})
+                                 **({"by_review": 1} if self.by_review else {}),
+                                 **({"order": "page"} if self.page_order else {})})
 
 
 @dataclass
@@ -259,7 +261,7 @@ def _one_review(form: SearchForm) -> str:
     which can be changed, and a link to the same search of every review. Nothing when no review is chosen."""
     if not form.review:
         return ""
-    every = replace(form, review="", start=0, cut=False).url(0)
+    every = replace(form, review="", start=0, page_order=False, cut=False).url(0)
     return ('<div class="row">'
             f'<label>Only the review (its id, or words of its title) <input name="review" value="{_e(form.review)}" '
             f'maxlength="{MAX_FIELD}"></label>'
@@ -473,7 +475,8 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
         for hint, changes in no_hits_hints(form.q, found, names):
             parts.append(_hint_link(form, hint, changes))
         return "".join(parts)
-    kind = ("the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
+    kind = ("in page order" if form.page_order
+            else "the strongest evidence first (theme probability)" if hits[0].score_kind != "bm25"
             else "best match first")
     span = f"{start + 1}–{start + len(hits)}" if len(hits) > 1 else str(start + 1)
     shown = (f"{span} of {counted(total or start + len(hits), 'passage')}" if start or more
@@ -484,6 +487,11 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
         parts.append(f'<p><a href="{_e(by_reviews)}">Which reviews: the {counted(total_reviews, "review")} '
                      f"{'this passage is' if total == 1 else 'these passages are'} in, with how many each has</a>"
                      "</p>")
+    if form.review:  # one review: as it is read, or best first
+        other = replace(form, page_order=not form.page_order, start=0, cut=False).url(0)
+        parts.append(f'<p><a href="{_e(other)}">'
+                     + ("List them best first" if form.page_order else "List them in the order of the review's pages")
+                     + "</a></p>")
     hint = theme_hint(SearchResult([], like_theme=like_theme), names)
     if hint:
         parts.append(_hint_link(form, *hint))
