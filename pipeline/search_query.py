@@ -202,7 +202,7 @@ def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) ->
 def _either_labels(all_of: tuple[Either, ...]) -> list[str]:
     """Each of ``all_of`` for people, in brackets where any one of several will do: ['(neglect or abuse)',
     'school']."""
-    return [f"({either.label})" if either.size > 1 else either.label for either in all_of]
+    return [f"({either.label})" if either.size > 1 and len(all_of) > 1 else either.label for either in all_of]
 
 
 def all_of_label(parsed: ParsedQuery) -> str:
@@ -215,15 +215,18 @@ def all_of_label(parsed: ParsedQuery) -> str:
     >>> all_of_label(parse_query('(neglect OR "emotional abuse") AND school'))
     'holds (neglect or "emotional abuse") and school; words count in any form, phrases as written'
     >>> all_of_label(parse_query("(s47 OR s17) AND police"))
-    'holds (section 47 or section 17) and police; words count in any form'
+    'holds (section 47 or section 17) and police; words count in any form, sections however they are written'
+    >>> all_of_label(parse_query('"seen alone" OR "spoken to alone"'))
+    'holds "seen alone" or "spoken to alone"; phrases as written'
     """
     if not parsed.all_of:
         return ""
     if all(either.is_word for either in parsed.all_of):
         return f"uses {word_list(parsed.all_words, 'and')} (in any form)"
-    phrases = any(either.phrases for either in parsed.all_of)
-    return (f"holds {word_list(_either_labels(parsed.all_of), 'and')}; words count in any form"
-            + (", phrases as written" if phrases else ""))
+    how = [said for said, kind in (("words count in any form", "words"), ("phrases as written", "phrases"),
+                                   ("sections however they are written", "sections"))
+           if any(getattr(either, kind) for either in parsed.all_of)]
+    return f"holds {word_list(_either_labels(parsed.all_of), 'and')}; {', '.join(how)}"
 
 
 _OR = re.compile(r"\bOR\b")
@@ -262,11 +265,10 @@ def operator_note(query: str | None) -> str:
     if _OR.search(bare) and not any(either.size > 1 for either in parsed.all_of):
         notes.append("OR is not needed: a passage needs only one of the words in any case, and those with more "
                      "of them come first. "
-                     + ("Every phrase in double quotes must appear, so two phrases find only passages holding "
-                        "both: search for each on its own to find either." if parsed.phrases
-                        else "Join words with AND to find only passages holding all of them"
-                        + (f", and put brackets around those any one of which will do: {_EXAMPLE}."
-                           if "(" in bare else ".")))
+                     + ("Every phrase in double quotes must appear, unless OR joins it to another: '\"seen alone\" OR "
+                        "\"spoken to alone\"' finds passages holding either." if parsed.phrases
+                        else "Join words with AND to find only passages holding all of them, and put brackets around "
+                        f"those any one of which will do: {_EXAMPLE}."))
     plus = ["+" + word for word in _PLUS_WORD.findall(bare)]
     if plus:
         notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
@@ -323,11 +325,11 @@ def all_required(query: str | None) -> str:
     hold, when it asked for more than one (each may be found on its own); "" otherwise.
 
     >>> all_required("sections 20 and 47")
-    'every passage found must name section 20 and section 47: search for each on its own to find either'
+    'every passage found must name section 20 and section 47: put OR between them to find either'
     >>> all_required('"seen alone" s47'), all_required("s47 drift")
-    ('every passage found must hold "seen alone" and name section 47: search for each on its own to find either', '')
+    ('every passage found must hold "seen alone" and name section 47: put OR between them to find either', '')
     >>> all_required('"seen alone" AND police')
-    'every passage found must hold "seen alone" and police: search for each on its own to find either'
+    'every passage found must hold "seen alone" and police: put OR between them to find either'
     """
     parsed = _readable(query)
     if parsed is None or len(parsed.phrases) + len(parsed.sections) + len(parsed.all_of) < 2:
@@ -335,7 +337,7 @@ def all_required(query: str | None) -> str:
     held = " and ".join([*(f'"{phrase}"' for phrase in parsed.phrases), *_either_labels(parsed.all_of)])
     named = " and ".join(section_label(entry) for entry in parsed.sections)
     parts = [f"hold {held}" if held else "", f"name {named}" if named else ""]
-    return f"every passage found must {' and '.join(p for p in parts if p)}: search for each on its own to find either"
+    return f"every passage found must {' and '.join(p for p in parts if p)}: put OR between them to find either"
 
 
 def without_quotes(query: str | None) -> str:
@@ -478,32 +480,98 @@ _EXAMPLE = "(neglect OR \"emotional abuse\") AND school"
 
 
 def _all_of(text: str, whole: str = "") -> tuple[Either, ...]:
-    """What a search (``text``, without what it leaves out; ``whole``, as typed, for errors) joins with AND in
-    capitals: each passage found must hold one of each. A word beside AND is required on its own ("neglect AND
-    school"); words, phrases and sections in brackets beside AND are alternatives, any one of which will do
-    ("(neglect OR abuse) AND school"; OR between them may be left out). A phrase or a section beside AND on its
-    own must appear anyway, as every phrase and section must. Brackets without AND change nothing: a passage
-    needs only one of the words in any case.
+    """What a search (``text``, without what it leaves out; ``whole``, as typed, for errors) asks each passage
+    found to hold, beyond its phrases and sections, by its operators:
+
+    - AND in capitals joins what is beside it: a word is required on its own ("neglect AND school");
+    - brackets hold alternatives, any one of which will do ("(neglect OR abuse) AND school"; OR between them may
+      be left out beside AND); brackets with neither OR inside nor AND or OR beside them are part of the text;
+    - OR in capitals between phrases or sections, or a phrase and a word, makes them alternatives ('"seen alone"
+      OR "spoken to alone"'). Between words alone it changes nothing (a passage needs only one of the words
+      anyway), and with AND outside brackets it is refused, as the two could be grouped two ways.
+
+    A phrase or a section on its own must appear anyway, as every phrase and section must.
 
     >>> [either.label for either in _all_of('neglect AND school AND police plan')]
     ['neglect', 'school', 'police']
-    >>> [either.label for either in _all_of('"seen alone" AND multi-agency')], _all_of("a and b"), _all_of("(a b)")
+    >>> [either.label for either in _all_of('"seen alone" AND multi-agency')], _all_of("a and b"), _all_of("a OR b")
     (['multi', 'agency'], (), ())
     >>> [either.label for either in _all_of('(neglect OR "emotional abuse" OR s47) AND (school nursery)')]
     ['neglect, "emotional abuse" or section 47', 'school or nursery']
+    >>> [either.label for either in _all_of('"seen alone" OR "spoken to alone" child')]
+    ['"seen alone" or "spoken to alone"']
+    >>> [either.label for either in _all_of('(neglect OR abuse) school')]
+    ['neglect or abuse']
 
     Raises
     ------
     CaseReviewError
         If the search joins words with AND and OR outside brackets, which could be grouped two ways; puts
-        brackets inside brackets, AND inside brackets, or leaves a bracket unclosed; or joins a very common word,
-        which the index does not hold.
+        brackets inside brackets, AND inside brackets, or leaves a bracket unclosed; or requires a very common
+        word, which the index does not hold.
     """
     whole = whole or text
     tokens = _TOKEN.findall(text)
-    if "AND" not in tokens:
+    if not {"AND", "OR"} & set(tokens):  # brackets alone are part of the text ("Child E (aged 3)")
         return ()
-    units: list[str | list[str]] = []  # a token, or the tokens inside a pair of brackets
+    units = _units(tokens, whole)
+    with_and = "AND" in units
+    if with_and and "OR" in units:
+        raise CaseReviewError(
+            f"the search {whole!r} joins words with both AND and OR, which could be read two ways: put brackets "
+            f"around the words any one of which will do, as in {_EXAMPLE}, or leave OR out (a passage needs only "
+            "one of the words not joined by AND anyway)"
+        )
+    all_of: list[Either] = []
+    joined = [near for at, unit in enumerate(units) if unit in ("AND", "OR")
+              for near in (at - 1, at + 1) if 0 <= near < len(units) and units[near] not in ("AND", "OR")]
+    if with_and:
+        for near in dict.fromkeys(joined):
+            unit = units[near]
+            if isinstance(unit, str) and not unit.startswith('"') and not _SECTION_PHRASE.fullmatch(unit):
+                all_of += [Either((("word", word),)) for word in WORD_RE.findall(unit)]
+            elif isinstance(unit, list):
+                all_of.append(_either(unit, whole))
+            # a phrase or a section joined alone is required anyway
+    else:  # runs of things joined by OR, each one thing to hold
+        runs: list[list[int]] = []
+        for at, unit in enumerate(units):
+            if unit == "OR" and 0 < at < len(units) - 1 and "OR" not in (units[at - 1], units[at + 1]):
+                if runs and runs[-1][-1] == at - 1:
+                    runs[-1].append(at + 1)
+                else:
+                    runs.append([at - 1, at + 1])
+        for run in runs:
+            either = _alternatives([item for near in run for item in _items(units[near], whole)])
+            if any(kind != "word" for kind, _ in either.items):  # between words alone, OR changes nothing
+                all_of.append(either)
+    in_runs = set(joined)
+    all_of += [_either(unit, whole) for at, unit in enumerate(units)  # brackets holding OR, not beside AND or OR
+               if isinstance(unit, list) and at not in in_runs and "OR" in unit]
+    all_of = list(dict.fromkeys(all_of))
+    common = [label for either in all_of for label in _common_parts(either)]
+    if common:
+        named = ", ".join(dict.fromkeys(common))
+        raise CaseReviewError(
+            f"the search {whole!r} " + (f"joins {named} with AND" if with_and else f"asks for {named} as one of "
+                                        "the things a passage must hold")
+            + ", but the search index does not hold very common words, so no passage can be required to hold "
+            "them: use more specific words"
+        )
+    # one phrase or section is required on its own anyway; one word is a word required alone
+    return tuple(either for either in all_of if either.size > 1 or either.words)
+
+
+def _units(tokens: list[str], whole: str) -> list[str | list[str]]:
+    """A search's tokens with the tokens inside each pair of brackets made one list; one thing alone in
+    brackets ("(neglect)", "(neglect OR)") is as without them.
+
+    Raises
+    ------
+    CaseReviewError
+        For brackets inside brackets, AND inside brackets, and a bracket not opened or not closed.
+    """
+    units: list[str | list[str]] = []
     at = 0
     while at < len(tokens):
         if tokens[at] == ")":
@@ -524,65 +592,47 @@ def _all_of(text: str, whole: str = "") -> tuple[Either, ...]:
         if "AND" in inside:
             raise CaseReviewError(f"the search {whole!r} has AND inside brackets: brackets hold words any one of "
                                   f"which will do, and AND joins what is outside them, as in {_EXAMPLE}")
-        units.append(inside)
+        things = [token for token in inside if token != "OR"]
+        if not things:
+            raise CaseReviewError(f"the search {whole!r} has brackets with no words in them: put the words any one "
+                                  f"of which will do inside them, as in {_EXAMPLE}")
+        units.append(things[0] if len(things) == 1 else inside)
         at = close + 1
-    if "OR" in units:
-        raise CaseReviewError(
-            f"the search {whole!r} joins words with both AND and OR, which could be read two ways: put brackets "
-            f"around the words any one of which will do, as in {_EXAMPLE}, or leave OR out (a passage needs only "
-            "one of the words not joined by AND anyway)"
-        )
-    joined: list[int] = []
-    for at, unit in enumerate(units):
-        if unit == "AND":
-            joined += [near for near in (at - 1, at + 1) if 0 <= near < len(units) and units[near] != "AND"]
-    all_of: list[Either] = []
-    for near in dict.fromkeys(joined):
-        unit = units[near]
-        if isinstance(unit, list) and len([token for token in unit if token != "OR"]) == 1:
-            unit = next(token for token in unit if token != "OR")  # one thing in brackets: as without them
-        if isinstance(unit, list):
-            all_of.append(_either(unit, whole))
-        elif not unit.startswith('"') and not _SECTION_PHRASE.fullmatch(unit):  # those are required anyway
-            all_of += [Either((("word", word),)) for word in WORD_RE.findall(unit)]
-    all_of = [either for either in dict.fromkeys(all_of) if either.size]
-    common = [label for either in all_of for label in _common_parts(either)]
-    if common:
-        raise CaseReviewError(
-            f"the search {whole!r} joins {', '.join(dict.fromkeys(common))} with AND, but the search index does not "
-            "hold very common words, so no passage can be required to hold them: join more specific words"
-        )
-    # one phrase or section in brackets is required on its own anyway; one word in them is a word joined alone
-    return tuple(either for either in all_of if either.size > 1 or either.words)
+    return units
 
 
 def _either(tokens: list[str], whole: str) -> Either:
-    """The alternatives inside a pair of brackets: each word, each quoted phrase (a section in quotes is a
-    section), each section, and each word written with a hyphen or an apostrophe ("multi-agency"), as a phrase
-    as written.
+    """The alternatives inside a pair of brackets (``_items``)."""
+    return _alternatives([item for token in tokens if token != "OR" for item in _items(token, whole)])
 
-    Raises
-    ------
-    CaseReviewError
-        If the brackets hold nothing to look for.
+
+def _alternatives(items: list[tuple[str, str]]) -> Either:
+    """``items`` as one ``Either``, once each; among sections, a bare number is a section too ("s20 OR 47").
+
+    >>> _alternatives([("section", "20"), ("word", "47"), ("word", "police"), ("section", "20")]).label
+    'section 20, section 47 or police'
     """
-    items: list[tuple[str, str]] = []
-    for token in tokens:
-        if token == "OR":
-            continue
-        plain = " ".join(token.strip('"').split()) if token.startswith('"') else _EDGE_PUNCTUATION.sub("", token)
-        section = _SECTION_PHRASE.fullmatch(plain)
-        found = WORD_RE.findall(plain)
-        if section:
-            items.append(("section", section.group(1)))
-        elif len(found) == 1 and not token.startswith('"'):
-            items.append(("word", found[0]))
-        elif found:
-            items.append(("phrase", plain))
-    if not items:
-        raise CaseReviewError(f"the search {whole!r} has brackets with no words in them: put the words any one of "
-                              f"which will do inside them, as in {_EXAMPLE}")
-    return Either(tuple(dict.fromkeys(items)))
+    sections = any(kind == "section" for kind, _ in items)
+    return Either(tuple(dict.fromkeys(
+        ("section", value) if sections and kind == "word" and value.isdigit() and len(value) <= 3 else (kind, value)
+        for kind, value in items)))
+
+
+def _items(unit: str | list[str], whole: str) -> list[tuple[str, str]]:
+    """What one part of a search offers as an alternative (``Either.items``): a word; a quoted phrase, as
+    written (a section in quotes is a section); a section ("s47", "section 47"); a word written with a hyphen
+    or an apostrophe ("multi-agency"), as a phrase as written; or, for the tokens inside brackets, each of
+    theirs."""
+    if isinstance(unit, list):
+        return list(_either(unit, whole).items)
+    plain = " ".join(unit.strip('"').split()) if unit.startswith('"') else _EDGE_PUNCTUATION.sub("", unit)
+    section = _SECTION_PHRASE.fullmatch(plain)
+    found = WORD_RE.findall(plain)
+    if section:
+        return [("section", section.group(1))]
+    if len(found) == 1 and not unit.startswith('"'):
+        return [("word", found[0])]
+    return [("phrase", plain)] if found else []
 
 
 def _common_parts(either: Either) -> list[str]:

@@ -286,7 +286,7 @@ def test_a_list_of_sections_names_each_of_them(tmp_path: Path):
     # after one section, "and" starts no list: "section 47 and 2 strategy meetings" asks for section 47 only
     assert parse_query("section 47 and 2 strategy meetings").sections == ("47",)
     result = CliRunner().invoke(search_command, ["sections 20 and 48", "--db", str(path)])
-    assert "must name section 20 and section 48: search for each on its own" in result.output
+    assert "must name section 20 and section 48: put OR between them to find either" in result.output
 
 
 def test_sections_joined_by_or_find_passages_naming_either(tmp_path: Path):
@@ -315,7 +315,7 @@ def test_sections_joined_by_or_find_passages_naming_either(tmp_path: Path):
     hit = next(h for h in search(path, "section 17 or 47") if h.passage_id.endswith("p2"))
     assert [hit.snippet_text[a:b] for a, b in hit.highlights] == ["s47"]
     result = CliRunner().invoke(search_command, ["s20 drift (s17 or s48)", "--db", str(path)])
-    assert "must name section 20 and section 17 or 48: search for each on its own" in result.output
+    assert "must name section 20 and section 17 or 48: put OR between them to find either" in result.output
     assert how_they_match("section 17 or 47 drift") == (
         " (each holds section 17 or 47; the other words only put those holding them first)")
     # a bare number after "or" shorter than the section before it counts something else
@@ -548,9 +548,16 @@ def test_the_results_say_when_more_passages_match_than_the_limit_shows(db: Path)
     # a theme given with words is named in the headline
     themed = CliRunner().invoke(search_command, ["information", "--theme", "information_sharing", "--db", str(db)])
     assert ', tagged Information sharing, best first' in themed.output.splitlines()[0]
-    # two phrases must both appear: the note on AND/OR says so
-    both = CliRunner().invoke(search_command, ['"share information" OR "information sharing"', "--db", str(db)])
-    assert "two phrases find only passages holding both" in both.output
+    # two phrases must both appear, unless OR joins them; the note says so
+    both = CliRunner().invoke(search_command, ['"share information" "information sharing"', "--db", str(db)])
+    assert "must hold \"share information\" and \"information sharing\": put OR between them" in both.output
+    either = CliRunner().invoke(search_command, ['"share information" OR "information sharing"', "--db", str(db)])
+    assert ('Note: each passage found holds "share information" or "information sharing"; phrases as written.'
+            in either.output)
+    assert "3 passages for" in either.output and "OR is not needed" not in either.output
+    # OR between words only changes nothing, and is said to be not needed; a phrase beside it still must appear
+    noted = CliRunner().invoke(search_command, ['"share information" police OR school', "--db", str(db)])
+    assert "unless OR joins it to another" in " ".join(noted.output.split())
     # several words: the count is of passages with any of them, and the note says so
     several = CliRunner().invoke(search_command, ["information school", "--limit", "1", "--db", str(db)])
     assert ("match (a passage needs only one of the words: put AND between them to need every one, or double "
@@ -1024,8 +1031,13 @@ def either_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ('(zebrafish OR "purple elephant") AND school', set()),  # nothing holds any of them, so none is found
     ('(neglect OR "emotional abuse") AND school -nurse', set()),
     ('(neglect OR "emotional abuse") AND (school OR nursery) NOT "emotional abuse"', {1}),
+    # OR between phrases, or a phrase and a word or section, and brackets holding OR: any one of them will do
+    ('"emotional abuse" OR "trip was cancelled"', {2, 5}),
+    ('"emotional abuse" OR neglect', {1, 2, 3}),
+    ('s47 OR "emotional abuse"', {2, 4}),
+    ("(neglect OR nursery) school", {1, 2, 3}),
 ])
-def test_brackets_beside_and_need_one_of_their_words(either_db: Path, query: str, expected: set[int], fast: bool):
+def test_brackets_and_or_need_one_of_their_words(either_db: Path, query: str, expected: set[int], fast: bool):
     search(either_db, "school")  # builds the search tables
     con = open_database(either_db)
     try:
@@ -1053,10 +1065,15 @@ def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
         'holding them first)')
     assert all_required('(zebrafish OR "purple elephant") AND school').startswith(
         'every passage found must hold (zebrafish or "purple elephant") and school')
-    # brackets without AND change nothing, and the note on OR says where they do
-    assert {hit.passage_id for hit in search(either_db, "(neglect OR nursery) school")} >= {
-        "northmoor-2023-child-e-p3", "northmoor-2023-child-e-p5"}
-    assert "put brackets around those any one of which will do" in operator_note("(neglect OR nursery) school")
+    # without AND, brackets holding OR still need one of their words; the other words only rank
+    assert {hit.passage_id for hit in search(either_db, "(neglect OR nursery) school")} == {
+        "northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2", "northmoor-2023-child-e-p3"}
+    assert operator_note("(neglect OR nursery) school") == (
+        "Note: each passage found holds neglect or nursery; words count in any form.")
+    # OR between words alone changes nothing: the note says so, and how to group words
+    assert "put brackets around those any one of which will do" in operator_note("neglect OR nursery")
+    # brackets without OR or AND are part of the text (a pasted "Child E (aged 3)", a lower-case "or")
+    assert not parse_query("neglect (aged 3) school").all_of and not parse_query("s20 (s17 or s47)").all_of
     result = CliRunner().invoke(search_command, [query, "--db", str(either_db)])
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and note in said, result.output

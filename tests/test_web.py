@@ -199,7 +199,8 @@ def test_the_heading_of_the_results_says_what_kept_them_so_a_printed_page_does(s
 def test_a_search_that_needs_several_sections_or_phrases_says_so_when_it_finds_nothing(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": '"seen alone" s999'}))
     assert status == 200 and "No passages found" in body
-    assert "Every passage found must hold &quot;seen alone&quot; and name section 999: search for each" in body
+    assert ("Every passage found must hold &quot;seen alone&quot; and name section 999: put OR between them to find "
+            "either") in body
 
 
 def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_the_theme_it_names(site: str):
@@ -283,7 +284,7 @@ def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     assert status == 400 and "opens a bracket without closing it" in html.unescape(body)
     # the form says how, under the search box
     form = html.unescape(get(site + "/")[1])
-    assert "AND between words to need each of them (brackets beside it hold words any one of which will do" in form
+    assert "AND between words to need each of them (brackets hold words any one of which will do" in form
     assert "and a minus sign before a word to leave out the passages that use it" in form
 
 

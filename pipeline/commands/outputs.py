@@ -121,11 +121,12 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     reviews write both solid and hyphenated is found either way ("cosleeping" also finds "co-sleeping"). A word
     no review uses is named, with words spelt like it that the reviews use. A passage needs only one of the
     words: those with more of them, and rarer ones, come first. AND in capitals between words finds only the
-    passages using each of them, and words in brackets beside AND any one of which will do ("(neglect OR
-    abuse) AND school"); quotes around words find them together, as a phrase. A minus sign or NOT before
-    a word leaves out the passages that use it, in any form; before a phrase in quotes, those that hold it.
-    Combine words with filters (--review searches one review; add --page-order to list its passages in the
-    order of its pages), or give only --theme to see the strongest evidence for a theme.
+    passages using each of them, and words in brackets any one of which will do ("(neglect OR abuse) AND
+    school"); quotes around words find them together, as a phrase, and OR between phrases finds either. A
+    minus sign or NOT before a word leaves out the passages that use it, in any form; before a phrase in
+    quotes, those that hold it. Combine words with filters (--review searches one review; add --page-order
+    to list its passages in the order of its pages), or give only --theme to see the strongest evidence for
+    a theme.
 
     \b
     Examples:

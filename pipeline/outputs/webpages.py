@@ -248,7 +248,7 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
         + _one_review(form)
         + f'<p class="muted">{counted(choices.reviews, "review")} read, {counted(choices.passages, "passage")}. '
         "Words are matched in all their forms (sharing, shared); put a phrase in double quotes to find it as "
-        "written, AND between words to need each of them (brackets beside it hold words any one of which will do: "
+        "written, AND between words to need each of them (brackets hold words any one of which will do: "
         "(neglect OR abuse) AND school), and a minus sign before a word to leave out the passages that use it "
         "(neglect AND school -police). "
         "A theme alone lists its strongest passages.</p>"
