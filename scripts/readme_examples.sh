@@ -37,6 +37,7 @@ show search "health visitor" --review "Child H" --limit 1
 show search --theme voice_of_child --review "Child Y" --page-order --limit 3
 show search neglect --by-review
 show search '(neglect OR "emotional abuse") AND (school OR nursery)' --by-review
+show searches docs/briefing_searches.txt
 show search "information sharing" --limit 1
 show findings --containing information
 show topics fit

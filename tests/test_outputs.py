@@ -990,8 +990,8 @@ def test_report_names_the_reviews_without_numbered_findings(db: Path, tmp_path: 
 def test_output_commands_attach_to_a_group_and_explain_themselves():
     group = click.Group("casereview")
     add_output_commands(group)
-    assert sorted(group.commands) == ["export", "findings", "label-sheet", "report", "reviews", "search", "serve",
-                                      "similar", "trends"]
+    assert sorted(group.commands) == ["export", "findings", "label-sheet", "report", "reviews", "search", "searches",
+                                      "serve", "similar", "trends"]
     for command in OUTPUT_COMMANDS:
         result = CliRunner().invoke(group, [command.name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output, command.name

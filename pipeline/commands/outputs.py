@@ -412,6 +412,81 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
 # --------------------------------------------------------------------------- similar
 
 
+@click.command("searches", context_settings=CONTEXT)
+@click.argument("file", type=UserPath(dir_okay=False, path_type=Path))
+@click.option("--theme", default=None, metavar="THEME",
+              help="Only passages tagged with this learning theme, for every search.")
+@click.option("--min-score", type=float, default=None, metavar="P",
+              help="Only passages whose theme probability is at least P (0 to 1), for every search.")
+@review_filter_options
+@click.option("--section", default=None, metavar="TEXT",
+              help="Only passages under a heading that contains this text, e.g. recommendations.")
+@click.option("--limit", type=int, default=20, show_default=True,
+              help="Keep at most this many passages of each search, best first (the counts are of them all).")
+@click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Save the searches, the years, the reviews and the passages as FILE.xlsx (a sheet each) or "
+                   "FILE.md, with what was searched and where the results came from.")
+@JSON_OPTION
+@DB_OPTION
+@_user_errors
+def searches_command(file: Path, theme: str | None, min_score: float | None, year_from: int | None,
+                     year_to: int | None, nation: str | None, review_type: str | None, area: str | None,
+                     section: str | None, limit: int, out: Path | None, as_json: bool, db_path: Path | None) -> None:
+    """Run a set of searches written in FILE, one a line, as a thematic briefing runs its search strings again.
+
+    Each line is a search as you would type it after casereview search (words, "phrases", AND, OR, brackets,
+    -words left out), with a name and a colon before it if you like; blank lines and lines starting with # are
+    skipped. Every line is checked before anything is searched. For each search: how many passages match, in
+    how many of the reviews read, and year by year in how many of that year's reviews. --out saves these with
+    the reviews each search found and its best passages, and where they came from.
+
+    \b
+    A file of searches:
+      # Briefing on neglect
+      Neglect at school: (neglect OR "emotional abuse") AND (school OR nursery)
+      Seen alone: "seen alone" OR "spoken to alone"
+      cuckooing
+
+    \b
+    Examples:
+      casereview searches briefing-searches.txt
+      casereview searches briefing-searches.txt --year-from 2020 --out briefing.xlsx
+    """
+    from pipeline.outputs.common import describe_filters, theme_names
+    from pipeline.outputs.searchset import read_searches, run_searches, save_searches, searches_info, searches_text
+
+    if out is not None and as_json:
+        raise CaseReviewError("give --out FILE to save the tables, or --json to print JSON lines, not both")
+    if out is not None and out.suffix.lower() not in (".xlsx", ".md"):
+        raise CaseReviewError(f"--out {out}: name the file .xlsx (Excel, a sheet for each table) or .md (Markdown): "
+                              "a set of searches makes several tables, which one CSV file cannot hold")
+    searches = read_searches(file)
+    filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type,
+               "area": area}
+    options = {"theme": theme, "min_score": min_score, "section": section}
+    outcomes = run_searches(db_path, searches, limit=limit, **filters, **options)
+    if as_json:
+        for o in outcomes:
+            _echo_json({"line": o.search.line, "name": o.search.name, "query": o.search.query,
+                        "passages_matching": o.result.total or 0, "reviews_with_passages": len(o.result.by_review),
+                        "reviews_read": o.result.reviews_read, "note": o.note,
+                        "by_year": [{"year": year, "reviews_with_passages": found, "reviews_read": read}
+                                    for year, found, read in o.result.by_year],
+                        "reviews": [{"review_id": r.review_id, "passages_found": r.passages_found}
+                                    for r in o.result.by_review]})
+        return
+    if out is not None:
+        info = searches_info(db_path, file, outcomes, limit, {**filters, **options})
+        save_searches(out, outcomes, info, theme_names())
+        click.echo(f"Wrote {out}: {len(outcomes)} searches from {file}, with the reviews and years they found "
+                   f"passages in and up to {limit} passages of each, best first.")
+        click.echo("What was searched and where the results came from: in the file itself.")
+        return
+    click.echo(searches_text(outcomes, file, describe_filters(filters)))
+    click.echo(f"\nTo save the reviews and the best passages of each search: add --out {file.stem}.xlsx "
+               "(or .md).")
+
+
 @click.command("similar", context_settings=CONTEXT)
 @click.argument("passage_or_review_id")
 @click.option("--limit", type=int, default=10, show_default=True, help="Show at most this many results.")
@@ -841,13 +916,13 @@ def reviews_command(year_from: int | None, year_to: int | None, nation: str | No
 
 
 OUTPUT_COMMANDS: tuple[click.Command, ...] = (
-    search_command, similar_command, export_command, trends_command, report_command, findings_command,
+    search_command, searches_command, similar_command, export_command, trends_command, report_command, findings_command,
     reviews_command, label_sheet_command, serve_command,
 )
 
 
 def add_output_commands(group: click.Group) -> None:
-    """Attach search, similar, export, trends, report, findings, reviews, label-sheet and serve to the
+    """Attach search, searches, similar, export, trends, report, findings, reviews, label-sheet and serve to the
     ``casereview`` group."""
     for command in OUTPUT_COMMANDS:
         group.add_command(command)

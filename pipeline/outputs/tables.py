@@ -66,6 +66,13 @@ COLUMN_MEANINGS: dict[str, str] = {
     "passages_found": "The review's passages that the search found (they hold the words searched for, or carry the "
                       "theme, and pass the filters).",
     "review_passages": "The review's passages in all, as read: what passages_found is out of.",
+    "line": "The line of the file of searches the search is on.",
+    "search": "The search's name in the file of searches (the search itself where it has no name).",
+    "query": "What was searched, as written in the file (words, \"phrases\", AND, OR, brackets, -words left out).",
+    "passages_matching": "Passages that match the search and pass the filters, all of them (not only those saved).",
+    "reviews_with_passages": "Reviews read with at least one passage that matches.",
+    "reviews_read": "Reviews read (that the filters keep): what reviews_with_passages is out of.",
+    "note": "What to know about how the search was read: its operators, and words no passage uses.",
 }
 
 
@@ -149,7 +156,8 @@ def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path, *, describe:
 def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
                widths: Mapping[str, int], wrapped: Sequence[str], *,
                extra_sheets: Mapping[str, pd.DataFrame] | None = None,
-               choices: Mapping[str, Sequence[str]] | None = None, describe: bool = True) -> None:
+               choices: Mapping[str, Sequence[str]] | None = None, describe: bool = True,
+               more_sheets: Mapping[str, tuple[pd.DataFrame, Mapping[str, int], Sequence[str]]] | None = None) -> None:
     """Write the table to the sheet ``sheet`` of an Excel file, and the provenance to a sheet "Provenance".
 
     ``widths`` sets column widths by column name (14 otherwise); the columns in ``wrapped`` wrap their text.
@@ -157,12 +165,14 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
     people); ``choices`` (column -> values) give a column's cells a drop-down list of the values they take.
     What each column holds (``COLUMN_MEANINGS``) goes in a sheet "Columns" and on its header cell, unless
     ``describe`` is false (a table of the user's own query, whose names may mean anything).
+    ``more_sheets`` (name -> (table, widths, wrapped)) are tables shown as the first one is, after it.
     """
-    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    meanings = column_meanings(list(table.columns)) if describe else {}
+    more = dict(more_sheets or {})
+    every_column = list(dict.fromkeys([*table.columns, *(c for extra, _, _ in more.values() for c in extra.columns)]))
+    meanings = column_meanings(every_column) if describe else {}
     if meanings:
         extra_sheets = {**(extra_sheets or {}), "Columns": pd.DataFrame(
             list(meanings.items()), columns=["column", "what it holds"])}
@@ -176,6 +186,9 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
     about = pd.DataFrame(fields, columns=["field", "value"])
     with writing(out), pd.ExcelWriter(out, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)
+        for name, (extra, extra_widths, extra_wrapped) in more.items():
+            extra.to_excel(writer, sheet_name=name, index=False)
+            _lay_out(writer.sheets[name], extra, extra_widths, extra_wrapped, meanings)
         for name, extra in (extra_sheets or {}).items():
             extra.to_excel(writer, sheet_name=name, index=False)
             cells = writer.sheets[name]
@@ -187,25 +200,36 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
                     cells.cell(row=row, column=index).alignment = Alignment(wrap_text=True, vertical="top")
         about.to_excel(writer, sheet_name="Provenance", index=False)
         sheet_cells = writer.sheets[sheet]
-        for index, column in enumerate(table.columns, start=1):
-            letter = sheet_cells.cell(row=1, column=index).column_letter
-            sheet_cells.column_dimensions[letter].width = widths.get(column, 14)
-            sheet_cells.cell(row=1, column=index).font = Font(bold=True)
-            if column in meanings:  # shown when the pointer rests on the header
-                sheet_cells.cell(row=1, column=index).comment = Comment(meanings[column], "casereview")
-        for column in wrapped:
-            position = list(table.columns).index(column) + 1
-            for row in range(2, len(table) + 2):
-                sheet_cells.cell(row=row, column=position).alignment = Alignment(wrap_text=True, vertical="top")
+        _lay_out(sheet_cells, table, widths, wrapped, meanings)
         for column, values in (choices or {}).items():
             letter = sheet_cells.cell(row=1, column=list(table.columns).index(column) + 1).column_letter
             validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
                                         showErrorMessage=False)  # a drop-down to help, not a rule: "yes" is read too
             validation.add(f"{letter}2:{letter}{max(len(table), 1) + 1}")
             sheet_cells.add_data_validation(validation)
-        sheet_cells.freeze_panes = "A2"
         writer.sheets["Provenance"].column_dimensions["A"].width = 22
         writer.sheets["Provenance"].column_dimensions["B"].width = 100
+
+
+def _lay_out(cells: Any, table: pd.DataFrame, widths: Mapping[str, int], wrapped: Sequence[str],
+             meanings: Mapping[str, str]) -> None:
+    """A sheet of ``write_xlsx`` holding ``table``: column widths by name (14 otherwise), bold headers with what
+    each column holds as a note on its header, ``wrapped`` columns wrapping their text, and the header row kept
+    in view."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font
+
+    for index, column in enumerate(table.columns, start=1):
+        letter = cells.cell(row=1, column=index).column_letter
+        cells.column_dimensions[letter].width = widths.get(column, 14)
+        cells.cell(row=1, column=index).font = Font(bold=True)
+        if column in meanings:  # shown when the pointer rests on the header
+            cells.cell(row=1, column=index).comment = Comment(meanings[column], "casereview")
+    for column in wrapped:
+        position = list(table.columns).index(column) + 1
+        for row in range(2, len(table) + 2):
+            cells.cell(row=row, column=position).alignment = Alignment(wrap_text=True, vertical="top")
+    cells.freeze_panes = "A2"
 
 
 def md_cell(value: Any) -> str:

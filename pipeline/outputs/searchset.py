@@ -1,0 +1,312 @@
+"""A set of searches run together, as a thematic briefing runs its search strings again on the newest reviews:
+``casereview searches FILE``.
+
+The file holds one search a line, as it would be typed after ``casereview search``, each with a name before a
+colon if wanted; blank lines and lines starting with "#" are skipped::
+
+    # Briefing on neglect, searches of December 2026
+    Neglect at school: (neglect OR "emotional abuse") AND (school OR nursery)
+    Seen alone: "seen alone" OR "spoken to alone"
+    cuckooing
+
+Every line is read before anything is searched, and a line that cannot be searched is named with what is wrong,
+so a file with a mistake searches nothing. Each search runs with the same filters. For each, the result says how
+many passages match and in how many of the reviews read; year by year, in how many of that year's reviews; which
+reviews; and its best passages. Saved as Excel (a sheet each: Searches, By year, Reviews, Passages) or Markdown,
+with where it came from: the file, its checksum, the filters, the database and the models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.common import (
+    counted,
+    describe_filters,
+    open_database,
+    pages_label,
+    provenance,
+    provenance_lines,
+)
+from pipeline.outputs.search_table import COLUMNS, REVIEW_COLUMNS, XLSX_WIDTHS, results_table, reviews_table
+from pipeline.outputs.tables import md_cell, write_xlsx, writing
+
+MAX_SEARCHES = 100
+# "Name: search" (a name of up to 60 characters without quotes, brackets or colons); otherwise the line is the
+# search and its own name.
+_NAMED = re.compile(r'^(?P<name>[^"():]{1,60}?)\s*:\s+(?P<query>\S.*)$')
+SUMMARY_COLUMNS = ("line", "search", "query", "passages_matching", "reviews_with_passages", "reviews_read", "note")
+YEAR_COLUMNS = ("search", "year", "reviews_with_passages", "reviews_read")
+
+
+@dataclass(frozen=True)
+class NamedSearch:
+    """One line of a file of searches: its number, its name and the search."""
+
+    line: int
+    name: str
+    query: str
+
+
+@dataclass
+class SearchOutcome:
+    """What one search of the set found: the ``pipeline.search.SearchResult`` (with ``by_review``) and what
+    people should be told about how it was read (``note``: operators, words no passage uses)."""
+
+    search: NamedSearch
+    result: Any
+    note: str
+
+
+def read_searches(path: Path) -> list[NamedSearch]:
+    """The searches in the file at ``path`` (see the module's docstring), each checked as a search is.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "s.txt").write_text('# mine\\nAt school: neglect AND school\\n\\n"seen alone" OR "spoken to"\\n')
+    >>> [(s.line, s.name, s.query) for s in read_searches(folder / "s.txt")]
+    [(2, 'At school', 'neglect AND school'), (4, '"seen alone" OR "spoken to"', '"seen alone" OR "spoken to"')]
+
+    Raises
+    ------
+    CaseReviewError
+        If the file cannot be read, holds no searches or more than ``MAX_SEARCHES``, or has lines that cannot
+        be searched or names used twice: every such line is named, with what is wrong.
+    """
+    from pipeline.search_query import parse_query
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CaseReviewError(f"{path}: no such file: give the file that lists the searches, one a line") from None
+    except IsADirectoryError:
+        raise CaseReviewError(f"{path} is a folder: give the file that lists the searches, one a line") from None
+    except UnicodeDecodeError:
+        raise CaseReviewError(f"{path} is not UTF-8 text: save it as plain text (UTF-8), one search a line, "
+                              "and run it again") from None
+    except OSError as exc:
+        raise CaseReviewError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    searches: list[NamedSearch] = []
+    problems: list[str] = []
+    named: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _NAMED.match(line)
+        name, query = (match.group("name").strip(), match.group("query").strip()) if match else (line, line)
+        try:
+            parse_query(query)
+        except CaseReviewError as exc:
+            problems.append(f"line {number}: {exc}")
+            continue
+        if name.casefold() in named:
+            problems.append(f"line {number}: the name {name!r} is also on line {named[name.casefold()]}: give each "
+                            "search a name of its own")
+            continue
+        named[name.casefold()] = number
+        searches.append(NamedSearch(number, name, query))
+    if problems:
+        raise CaseReviewError(f"{path}: " + "; ".join(problems) + ". Mend these lines and run it again (nothing "
+                              "was searched).")
+    if not searches:
+        raise CaseReviewError(f"{path} holds no searches: write one search a line, as you would type it after "
+                              "casereview search (a name and a colon before it if you like: \"At school: neglect AND "
+                              "school\"); lines starting with # are skipped")
+    if len(searches) > MAX_SEARCHES:
+        raise CaseReviewError(f"{path} holds {len(searches)} searches; at most {MAX_SEARCHES} run at once: split the "
+                              "file")
+    return searches
+
+
+def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, limit: int = 20,
+                 **filters: Any) -> list[SearchOutcome]:
+    """Run each search with the same ``filters`` (as ``pipeline.search.search`` takes them), counting its
+    passages in each review; ``limit`` passages of each are kept, best first.
+
+    Raises
+    ------
+    CaseReviewError
+        If any search cannot run (each is named by its line, with why), or the filters name what no review has.
+    """
+    from pipeline.search import missing_note, search_with_forms
+    from pipeline.search_query import operator_note
+
+    outcomes: list[SearchOutcome] = []
+    problems: list[tuple[NamedSearch, str]] = []
+    for search in searches:
+        try:
+            result = search_with_forms(db_path, search.query, by_review=True, limit=limit, **filters)
+        except CaseReviewError as exc:
+            problems.append((search, str(exc)))
+            continue
+        note = " ".join(part for part in (operator_note(search.query), missing_note(result.missing)) if part)
+        outcomes.append(SearchOutcome(search, result, note))
+    if problems:
+        reasons = {reason for _, reason in problems}
+        if len(problems) == len(searches) and len(reasons) == 1 and len(searches) > 1:
+            raise CaseReviewError(reasons.pop())  # the filters, not the searches
+        raise CaseReviewError("; ".join(f"line {search.line} ({search.name}): {reason}" for search, reason in problems)
+                              + ". Mend these lines and run it again (nothing was saved).")
+    return outcomes
+
+
+def summary_table(outcomes: list[SearchOutcome]) -> pd.DataFrame:
+    """A row per search: its line, name and search, how many passages match, in how many reviews, of how many
+    read, and what to know about how it was read."""
+    return pd.DataFrame([[o.search.line, o.search.name, o.search.query, o.result.total or 0,
+                          len(o.result.by_review or ()), o.result.reviews_read, o.note] for o in outcomes],
+                        columns=list(SUMMARY_COLUMNS))
+
+
+def years_table(outcomes: list[SearchOutcome]) -> pd.DataFrame:
+    """A row per search and year: in how many of that year's reviews read the search finds passages."""
+    rows = [[o.search.name, year, found, read] for o in outcomes for year, found, read in o.result.by_year]
+    return pd.DataFrame(rows, columns=list(YEAR_COLUMNS)).astype({"year": "Int64"})
+
+
+def found_tables(outcomes: list[SearchOutcome], names: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reviews each search found passages in (most first), and its best passages, each row naming its
+    search."""
+    reviews = [reviews_table(o.result.by_review or ()).assign(search=o.search.name) for o in outcomes]
+    passages = [results_table(o.result.hits, names).assign(search=o.search.name) for o in outcomes]
+    return (pd.concat(reviews, ignore_index=True)[["search", *REVIEW_COLUMNS]],
+            pd.concat(passages, ignore_index=True)[["search", *COLUMNS]])
+
+
+def searches_info(db_path: Path | str | None, path: Path, outcomes: list[SearchOutcome], limit: int,
+                  filters: dict[str, Any]) -> dict[str, Any]:
+    """Where a set of searches came from: the database's provenance, the file of searches and its checksum, the
+    filters and how many passages of each search were kept."""
+    con = open_database(db_path)
+    try:
+        info = provenance(con, db_path)
+    finally:
+        con.close()
+    return {
+        **info,
+        "searches_file": str(path.resolve()),
+        "searches_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "searches": len(outcomes),
+        "reviews": describe_filters(filters) or "all",
+        **{key: filters[key] for key in ("theme", "min_score", "section") if filters.get(key) is not None},
+        "reviews_read": outcomes[0].result.reviews_read if outcomes else 0,
+        "passages_per_search": f"at most {limit} (the counts are of every passage that matches)",
+        "sorted_by": "each search's passages best match first, after the search's name",
+    }
+
+
+def save_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any], names: dict[str, str]) -> None:
+    """Write the set's results to ``out``: Excel (.xlsx: sheets Searches, By year, Reviews, Passages,
+    Provenance) or Markdown (.md).
+
+    Raises
+    ------
+    CaseReviewError
+        If ``out`` is not named .xlsx or .md (a CSV file holds one table only), or cannot be written.
+    """
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".md"):
+        raise CaseReviewError(f"--out {out}: name the file .xlsx (Excel, a sheet for each table) or .md (Markdown): "
+                              "a set of searches makes several tables, which one CSV file cannot hold")
+    reviews, passages = found_tables(outcomes, names)
+    if suffix == ".md":
+        with writing(out):
+            out.write_text(searches_markdown(outcomes, info), encoding="utf-8")
+        return
+    write_xlsx(summary_table(outcomes), info, out, "Searches", {"search": 30, "query": 50, "note": 60},
+               ["query", "note"], more_sheets={
+                   "By year": (years_table(outcomes), {"search": 30}, ()),
+                   "Reviews": (reviews, {"search": 30, **XLSX_WIDTHS}, ()),
+                   "Passages": (passages, {"search": 30, **XLSX_WIDTHS}, ("matched", "passage"))})
+
+
+def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> str:
+    """The set's results as Markdown: where they came from, a table of the searches, the years, and for each
+    search the reviews and passages it found."""
+    lines = ["# Searches", ""] + [f"> {line}  " for line in provenance_lines(info)]
+    read = info.get("reviews_read", 0)
+    kept = "" if info.get("reviews", "all") == "all" else f" that the filters keep ({info['reviews']})"
+    lines += ["", f"{counted(len(outcomes), 'search', 'searches')} (from {Path(info['searches_file']).name}, SHA-256 "
+                  f"{info['searches_file_sha256'][:12]}), on the {counted(read, 'review')} read{kept}.", ""]
+    lines += ["| # | Search | What was searched | Passages | Reviews | Note |",
+              "| ---: | --- | --- | ---: | ---: | --- |"]
+    for number, o in enumerate(outcomes, start=1):
+        cells = [number, o.search.name, f"`{o.search.query}`", o.result.total or 0,
+                 f"{len(o.result.by_review or ())} of {o.result.reviews_read}", o.note]
+        lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+    lines += ["", "## By year", "", "Reviews with passages for each search, of the reviews read that year.", ""]
+    lines += by_year_lines(outcomes, markdown=True)
+    for number, o in enumerate(outcomes, start=1):
+        lines += ["", f"## {number}. {o.search.name}", ""]
+        if o.search.name != o.search.query:
+            lines += [f"Searched: `{o.search.query}`", ""]
+        if not o.result.by_review:
+            lines.append("No passages found.")
+            continue
+        lines += ["| Review | Year | Passages found | Of the review's | Review id |",
+                  "| --- | ---: | ---: | ---: | --- |"]
+        for review in o.result.by_review:
+            cells = [review.title, review.year, review.passages_found, review.review_passages, f"`{review.review_id}`"]
+            lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+        shown = len(o.result.hits)
+        lines += ["", f"The best {counted(shown, 'passage')} of {o.result.total or 0}:" if o.result.more
+                  else f"The {counted(shown, 'passage')}:", "",
+                  "| # | Review | Year | Page | Matched | Passage id |", "| ---: | --- | ---: | --- | --- | --- |"]
+        for rank, hit in enumerate(o.result.hits, start=1):
+            page = pages_label(hit.page_start, hit.page_end).removeprefix("p. ")
+            cells = [rank, hit.title, hit.year, page, hit.snippet_text, f"`{hit.passage_id}`"]
+            lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def by_year_lines(outcomes: list[SearchOutcome], *, markdown: bool = False) -> list[str]:
+    """Year by year, the reviews read and, for each search (by its number), how many of them it finds passages
+    in: as a Markdown table, or aligned text for a terminal.
+
+    >>> from pipeline.search import SearchResult
+    >>> found = SearchResult([], by_year=((2021, 1, 4), (2022, 0, 3)), reviews_read=7)
+    >>> print("\\n".join(by_year_lines([SearchOutcome(NamedSearch(1, "a", "a"), found, "")] * 2)))
+    year  read     1     2
+    2021     4     1     1
+    2022     3     0     0
+    """
+    years: dict[int, int] = {}
+    for o in outcomes:
+        years |= {year: read for year, _, read in o.result.by_year}
+    found = [{year: count for year, count, _ in o.result.by_year} for o in outcomes]
+    numbers = [str(number) for number in range(1, len(outcomes) + 1)]
+    if markdown:
+        rows = ["| Year | Reviews read | " + " | ".join(f"Search {n}" for n in numbers) + " |",
+                "| ---: | ---: | " + " | ".join("---:" for _ in numbers) + " |"]
+        return rows + ["| " + " | ".join([str(year), str(read), *(str(f.get(year, 0)) for f in found)]) + " |"
+                       for year, read in sorted(years.items())]
+    rows = ["year  read" + "".join(f"{n:>6}" for n in numbers)]
+    return rows + [f"{year}  {read:>4}" + "".join(f"{f.get(year, 0):>6}" for f in found)
+                   for year, read in sorted(years.items())]
+
+
+def searches_text(outcomes: list[SearchOutcome], path: Path, within: str) -> str:
+    """The set's results for a terminal: each search with its counts, then the years."""
+    read = outcomes[0].result.reviews_read if outcomes else 0
+    kept = f" that the filters keep ({within})" if within else ""
+    lines = [f"{counted(len(outcomes), 'search', 'searches')} from {path}, on the {counted(read, 'review')} "
+             f"read{kept}:", ""]
+    for number, o in enumerate(outcomes, start=1):
+        label = o.search.name if o.search.name == o.search.query else f"{o.search.name}: {o.search.query}"
+        found = o.result.total or 0
+        lines.append(f"{number:>3}. {label}")
+        lines.append(f"     {counted(found, 'passage')} in {len(o.result.by_review or ())} of the "
+                     f"{counted(read, 'review')}" if found else "     no passages found")
+        if o.note:
+            lines.append(f"     {o.note}")
+    lines += ["", "By year, reviews with passages for each search (by its number), of those read that year:"]
+    lines += ["  " + line for line in by_year_lines(outcomes)]
+    return "\n".join(lines)

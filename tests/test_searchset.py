@@ -1,0 +1,152 @@
+"""``casereview searches``: a file of searches run together, through the command a researcher uses, on a real
+database file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pipeline.commands.outputs import searches_command
+from pipeline.errors import CaseReviewError
+from pipeline.outputs.searchset import read_searches
+from pipeline.search import search_with_forms
+from tests.test_search import build_corpus
+
+SEARCHES = """\ufeff# Briefing: information between agencies
+Sharing: "share information" OR "information sharing"
+
+Police or school: information AND (police OR school)
+wishes
+"""
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_corpus(tmp_path_factory.mktemp("searches") / "casereview.duckdb")
+
+
+@pytest.fixture()
+def searches_file(tmp_path: Path) -> Path:
+    path = tmp_path / "briefing.txt"
+    path.write_text(SEARCHES, encoding="utf-8")
+    return path
+
+
+def run(db: Path, *args: str):
+    result = CliRunner().invoke(searches_command, [*args, "--db", str(db)])
+    return result.exit_code, " ".join(result.output.split()), result
+
+
+def test_a_file_of_searches_is_read_line_by_line_with_names(searches_file: Path):
+    searches = read_searches(searches_file)
+    assert [(s.line, s.name, s.query) for s in searches] == [
+        (2, "Sharing", '"share information" OR "information sharing"'),
+        (4, "Police or school", "information AND (police OR school)"),
+        (5, "wishes", "wishes"),
+    ]
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('Open: "seen alone\nfine: neglect\nfine: school\n',
+     ['line 1: the search \'"seen alone\' has an opening double quote', "line 3: the name 'fine' is also on line 2",
+      "Mend these lines and run it again (nothing was searched)"]),
+    ("(neglect OR abuse AND school\n", ["line 1: the search '(neglect OR abuse AND school' opens a bracket"]),
+    ("# only a comment\n\n", ["holds no searches: write one search a line"]),
+])
+def test_lines_that_cannot_be_searched_are_all_named_before_anything_is_searched(tmp_path: Path, text: str,
+                                                                                  said: list[str]):
+    path = tmp_path / "searches.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CaseReviewError) as error:
+        read_searches(path)
+    for part in said:
+        assert part in str(error.value)
+
+
+def test_a_missing_or_unreadable_file_is_named(tmp_path: Path, db: Path):
+    code, said, _ = run(db, str(tmp_path / "nowhere.txt"))
+    assert code == 2 and "nowhere.txt: no such file: give the file that lists the searches" in said
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 neglect\n".encode("latin-1"))
+    code, said, _ = run(db, str(latin))
+    assert code == 2 and "is not UTF-8 text: save it as plain text (UTF-8)" in said
+
+
+def test_each_search_is_counted_as_the_search_command_counts_it(db: Path, searches_file: Path):
+    code, said, result = run(db, str(searches_file))
+    assert code == 0, result.output
+    read = search_with_forms(db, "wishes", by_review=True).reviews_read
+    assert read > 1 and f"3 searches from {searches_file}, on the {read} reviews read:" in said
+    for number, search in enumerate(read_searches(searches_file), start=1):
+        alone = search_with_forms(db, search.query, by_review=True)
+        assert alone.total and f"{number}. {search.name}" in said, search
+        assert f"{alone.total} passages in {len(alone.by_review)} of the {read} reviews" in said, search
+    # OR between the phrases finds either; the brackets need one of their words
+    assert "Note: each passage found holds \"share information\" or \"information sharing\"" in said
+    lines = result.output.splitlines()
+    table = lines[lines.index(next(line for line in lines if line.strip().startswith("year  read"))):]
+    rows = {int(line.split()[0]): [int(cell) for cell in line.split()[1:]] for line in table[1:] if
+            line.strip()[:1].isdigit()}
+    sharing = search_with_forms(db, read_searches(searches_file)[0].query, by_review=True)
+    assert {year: row[1] for year, row in rows.items()} == {year: found for year, found, _ in sharing.by_year}
+    assert "add --out briefing.xlsx" in said
+
+
+def test_saved_as_excel_with_a_sheet_each_and_where_it_came_from(db: Path, searches_file: Path, tmp_path: Path):
+    out = tmp_path / "briefing.xlsx"
+    code, said, result = run(db, str(searches_file), "--limit", "2", "--out", str(out))
+    assert code == 0 and f"Wrote {out}: 3 searches" in said, result.output
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Searches", "By year", "Reviews", "Passages", "Columns", "Provenance"]
+    summary = list(book["Searches"].values)
+    assert [row[1] for row in summary[1:]] == ["Sharing", "Police or school", "wishes"]
+    passages = list(book["Passages"].values)
+    header = passages[0]
+    saved = [row[header.index("search")] for row in passages[1:]]
+    for row in summary[1:]:
+        name, total = row[1], row[summary[0].index("passages_matching")]
+        assert saved.count(name) == min(total, 2), name  # the best two of each, the counts of them all
+    reviews = list(book["Reviews"].values)
+    found = [row[reviews[0].index("search")] for row in reviews[1:]]
+    assert [found.count(row[1]) for row in summary[1:]] == [row[summary[0].index("reviews_with_passages")]
+                                                            for row in summary[1:]]
+    about = dict(list(book["Provenance"].values)[1:])
+    assert about["searches_file_sha256"] == hashlib.sha256(searches_file.read_bytes()).hexdigest()
+    assert about["searches"] == 3 and about["reviews"] == "all"
+    columns = dict(list(book["Columns"].values)[1:])
+    assert "reviews_with_passages" in columns and "passage" in columns
+
+
+def test_saved_as_markdown_refused_as_csv_and_printed_as_json(db: Path, searches_file: Path, tmp_path: Path):
+    out = tmp_path / "briefing.md"
+    assert run(db, str(searches_file), "--out", str(out))[0] == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Searches") and "## By year" in text and "## 2. Police or school" in text
+    assert "| # | Search | What was searched | Passages | Reviews | Note |" in text
+    code, said, _ = run(db, str(searches_file), "--out", str(tmp_path / "briefing.csv"))
+    assert code == 2 and "several tables, which one CSV file cannot hold" in said
+    assert not (tmp_path / "briefing.csv").exists()
+    _, _, result = run(db, str(searches_file), "--json", "--nation", "Wales")
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [record["name"] for record in records] == ["Sharing", "Police or school", "wishes"]
+    assert all(record["reviews_read"] == 2 for record in records)  # the Welsh reviews read
+    wales = search_with_forms(db, '"share information" OR "information sharing"', nation="Wales", by_review=True)
+    assert records[0]["passages_matching"] == wales.total
+
+
+def test_a_search_that_cannot_run_is_named_by_its_line_and_nothing_is_saved(db: Path, tmp_path: Path):
+    path = tmp_path / "searches.txt"
+    path.write_text("neglect\nOnly out: -police\n", encoding="utf-8")
+    out = tmp_path / "briefing.xlsx"
+    code, said, _ = run(db, str(path), "--out", str(out))
+    assert code == 2 and "line 2 (Only out): the search '-police' only leaves passages out" in said
+    assert "nothing was saved" in said and not out.exists()
+    # a filter no review has is said once, not once a line
+    path.write_text("neglect\nschool\n", encoding="utf-8")
+    code, said, _ = run(db, str(path), "--nation", "Atlantis")
+    assert code == 2 and said.count("Atlantis") == 1 and "line " not in said
