@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+MAX_SEARCHES_TEXT = 8_000  # characters of the searches typed on the searches page (a file takes more)
 MAX_FIELD = webpages.MAX_FIELD  # characters of one form field that are read: a search is words, not a document
 _YEAR = re.compile(r"[0-9]{4}")
 _NUMBER = re.compile(r"[0-9]{1,9}")
@@ -257,7 +258,7 @@ class Pages:
             "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
             "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document,
             "/findings": self.findings, "/findings.xlsx": self.findings_table, "/trends": self.trends,
-            "/trends.xlsx": self.trends_table}
+            "/trends.xlsx": self.trends_table, "/searches": self.searches, "/searches.xlsx": self.searches_table}
         route = routes.get(parts.path)
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -455,6 +456,48 @@ class Pages:
         if error or about is None:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the findings", error)
         return _excel(lambda out: write_findings_table(rows, about, out), "findings.xlsx")
+
+    def _searches(self, query: str) -> tuple[dict[str, str], list, str]:
+        """The searches form's fields (``searches``: the lines typed, whole), and what each search found, or what
+        is wrong with the form (the list is then empty)."""
+        from pipeline.outputs.searchset import parse_searches, run_searches
+
+        fields, filters, error = self._filters(query, "year_from", "year_to", "nation", "area")
+        typed = parse_qs(query).get("searches", [""])[-1]
+        fields["searches"] = typed[:MAX_SEARCHES_TEXT]
+        if error or not typed.strip():
+            return fields, [], error
+        if len(typed) > MAX_SEARCHES_TEXT:
+            return fields, [], (f"The searches: at most {MAX_SEARCHES_TEXT:,} characters can be run here; for more, "
+                                "write them in a file and run casereview searches FILE in the terminal")
+        try:
+            searches = parse_searches(typed, "The searches")
+            return fields, run_searches(self.db_path, searches, refresh=False, **filters), ""
+        except DatabaseBusy:
+            raise
+        except CaseReviewError as exc:
+            return fields, [], _as_form(str(exc))
+
+    def searches(self, query: str) -> tuple[HTTPStatus, str]:
+        """A set of searches typed one a line (``casereview searches``): for each, the passages and reviews that
+        match, and year by year the reviews; the bare page explains it and shows the form only."""
+        fields, outcomes, error = self._searches(query)
+        return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
+                webpages.searches_page(fields, self._nations(), outcomes, error))
+
+    def searches_table(self, query: str) -> Response | tuple[HTTPStatus, str]:
+        """The set of searches as an Excel file (as ``casereview searches FILE --out FILE.xlsx`` writes it)."""
+        from pipeline.outputs.common import theme_names
+        from pipeline.outputs.searchset import save_searches, searches_info
+
+        fields, outcomes, error = self._searches(query)
+        if error or not outcomes:
+            return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the searches",
+                                                                 error or "Type some searches first, one a line.")
+        filters = {key: fields[key] or None for key in ("year_from", "year_to", "nation", "area")}
+        info = searches_info(self.db_path, "typed on the web page", fields["searches"].encode("utf-8"), outcomes,
+                             20, filters)
+        return _excel(lambda out: save_searches(out, outcomes, info, theme_names()), "searches.xlsx")
 
     def _trends(self, query: str) -> tuple[dict[str, str], Any, dict | None, str]:
         """The trends form's fields, and the table they ask for with its provenance, or what is wrong with a

@@ -261,6 +261,35 @@ def test_one_review_is_listed_in_page_order_from_its_results(site: str, db: Path
     assert ", best match first</h2>" in everywhere and "List them" not in everywhere
 
 
+def test_a_set_of_searches_is_run_from_its_page(site: str, db: Path):
+    import openpyxl
+
+    from pipeline import web
+    from pipeline.search import search_with_forms
+
+    status, bare, _ = get(f"{site}/searches")
+    assert status == 200 and '<textarea name="searches"' in bare and 'href="/searches">A set of searches' in bare
+    typed = 'Sharing: "share information" OR "information sharing"\n# a note\nwishes'
+    status, page, _ = get(f"{site}/searches?" + urlencode({"searches": typed, "nation": "England"}))
+    assert status == 200
+    sharing = search_with_forms(db, '"share information" OR "information sharing"', nation="England",
+                                by_review=True)
+    link = html.escape("/?" + urlencode({"q": '"share information" OR "information sharing"', "nation": "England"}))
+    assert f'<a href="{link}">{sharing.total}</a>' in page  # each count opens the passages it counts
+    assert f"{len(sharing.by_review)} of {sharing.reviews_read}</a>" in page
+    assert "2 searches, on the" in page and "<th scope=\"row\">wishes</th>" in page
+    assert typed in html.unescape(page)  # the form keeps what was typed
+    saved = web.Pages(db).answer("/searches.xlsx?" + urlencode({"searches": typed, "nation": "England"}))
+    book = openpyxl.load_workbook(io.BytesIO(saved.body))
+    assert book.sheetnames[:4] == ["Searches", "By year", "Reviews", "Passages"]
+    assert dict(list(book["Provenance"].values)[1:])["searches_file"] == "typed on the web page"
+    # a line that cannot be searched is named, and nothing is searched
+    status, wrong, _ = get(f"{site}/searches?" + urlencode({"searches": 'wishes\n"seen alone'}))
+    assert status == 400 and "line 2: the search" in html.unescape(wrong) and "What each search found" not in wrong
+    status, long, _ = get(f"{site}/searches?" + urlencode({"searches": "neglect\n" * 1200}))
+    assert status == 400 and "write them in a file and run casereview searches FILE" in long
+
+
 def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     # people type what web search engines take: a minus sign leaves a word out and AND requires each word it
     # joins, and the page says what they did

@@ -476,7 +476,7 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
                                     for r in o.result.by_review]})
         return
     if out is not None:
-        info = searches_info(db_path, file, outcomes, limit, {**filters, **options})
+        info = searches_info(db_path, file, file.read_bytes(), outcomes, limit, {**filters, **options})
         save_searches(out, outcomes, info, theme_names())
         click.echo(f"Wrote {out}: {len(outcomes)} searches from {file}, with the reviews and years they found "
                    f"passages in and up to {limit} passages of each, best first.")

@@ -80,8 +80,6 @@ def read_searches(path: Path) -> list[NamedSearch]:
         If the file cannot be read, holds no searches or more than ``MAX_SEARCHES``, or has lines that cannot
         be searched or names used twice: every such line is named, with what is wrong.
     """
-    from pipeline.search_query import parse_query
-
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -93,6 +91,21 @@ def read_searches(path: Path) -> list[NamedSearch]:
                               "and run it again") from None
     except OSError as exc:
         raise CaseReviewError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    return parse_searches(text, str(path))
+
+
+def parse_searches(text: str, source: str) -> list[NamedSearch]:
+    """The searches in ``text`` (one a line, as ``read_searches`` reads a file); ``source`` names it in errors
+    (the file, or "The searches" typed on the web page).
+
+    Raises
+    ------
+    CaseReviewError
+        As ``read_searches``.
+    """
+    from pipeline.search_query import parse_query
+
+    path = source
     searches: list[NamedSearch] = []
     problems: list[str] = []
     named: dict[str, int] = {}
@@ -126,10 +139,11 @@ def read_searches(path: Path) -> list[NamedSearch]:
     return searches
 
 
-def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, limit: int = 20,
+def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, limit: int = 20, refresh: bool = True,
                  **filters: Any) -> list[SearchOutcome]:
     """Run each search with the same ``filters`` (as ``pipeline.search.search`` takes them), counting its
-    passages in each review; ``limit`` passages of each are kept, best first.
+    passages in each review; ``limit`` passages of each are kept, best first. ``refresh``: as for
+    ``search_with_forms`` (the web pages only read).
 
     Raises
     ------
@@ -143,7 +157,8 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     problems: list[tuple[NamedSearch, str]] = []
     for search in searches:
         try:
-            result = search_with_forms(db_path, search.query, by_review=True, limit=limit, **filters)
+            result = search_with_forms(db_path, search.query, by_review=True, limit=limit, refresh=refresh,
+                                       **filters)
         except CaseReviewError as exc:
             problems.append((search, str(exc)))
             continue
@@ -181,10 +196,11 @@ def found_tables(outcomes: list[SearchOutcome], names: dict[str, str]) -> tuple[
             pd.concat(passages, ignore_index=True)[["search", *COLUMNS]])
 
 
-def searches_info(db_path: Path | str | None, path: Path, outcomes: list[SearchOutcome], limit: int,
-                  filters: dict[str, Any]) -> dict[str, Any]:
-    """Where a set of searches came from: the database's provenance, the file of searches and its checksum, the
-    filters and how many passages of each search were kept."""
+def searches_info(db_path: Path | str | None, source: Path | str, text: bytes, outcomes: list[SearchOutcome],
+                  limit: int, filters: dict[str, Any]) -> dict[str, Any]:
+    """Where a set of searches came from: the database's provenance, the file of searches (``source``: its path,
+    or what they were typed in) and the checksum of its ``text``, the filters and how many passages of each
+    search were kept."""
     con = open_database(db_path)
     try:
         info = provenance(con, db_path)
@@ -192,8 +208,8 @@ def searches_info(db_path: Path | str | None, path: Path, outcomes: list[SearchO
         con.close()
     return {
         **info,
-        "searches_file": str(path.resolve()),
-        "searches_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "searches_file": str(source.resolve()) if isinstance(source, Path) else source,
+        "searches_file_sha256": hashlib.sha256(text).hexdigest(),
         "searches": len(outcomes),
         "reviews": describe_filters(filters) or "all",
         **{key: filters[key] for key in ("theme", "min_score", "section") if filters.get(key) is not None},

@@ -73,10 +73,11 @@ form.search { background: var(--soft); border: 1px solid var(--line); padding: .
 form.search .row { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: .5rem; }
 form.search label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted);
                     max-width: 100%; min-width: 0; }
-form.search input, form.search select { font: inherit; padding: .3rem .4rem; border: 1px solid var(--field);
-                                        border-radius: 4px; color: var(--ink); background: white; max-width: 100%; }
+form.search input, form.search select, form.search textarea { font: inherit; padding: .3rem .4rem;
+    border: 1px solid var(--field); border-radius: 4px; color: var(--ink); background: white; max-width: 100%; }
 form.search label.words { flex: 1 1 18rem; max-width: 32rem; }
-form.search input[name=q] { width: 100%; }
+form.search input[name=q], form.search textarea { width: 100%; }
+form.search label.lines { flex: 1 1 100%; max-width: 48rem; }
 form.search input.year { width: 6rem; }
 button { font: inherit; padding: .35rem 1.1rem; background: var(--accent); color: white; border: 0;
          border-radius: 4px; cursor: pointer; }
@@ -202,6 +203,7 @@ def _page(title: str, body: str, *, error: bool = False, results: bool = False) 
             '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
             '<nav class="muted" aria-label="Pages"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
             '<a href="/findings">Findings the reviews state</a> · <a href="/trends">Themes by year</a> · '
+            '<a href="/searches">A set of searches</a> · '
             '<a href="/report">Annual summary for a partnership</a></nav></header>'
             f'<main id="main" tabindex="-1">{body}</main></body></html>\n')
 
@@ -1111,6 +1113,75 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
         if notes:
             parts.append(_notes(notes))
     return _page("Learning themes by year", "".join(parts), error=bool(error), results=frame is not None)
+
+
+_SEARCHES_EXAMPLE = """Neglect at school: (neglect OR "emotional abuse") AND (school OR nursery)
+Seen alone: "seen alone" OR "spoken to alone"
+cuckooing"""
+
+
+def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: Sequence[Any] = (),
+                  error: str = "") -> str:
+    """A set of searches typed one a line (as ``casereview searches`` runs a file of them): for each, the
+    passages and reviews that match (each a link to them) and year by year in how many reviews; ``fields``: the
+    form as filled in (searches, year_from, year_to, nation, area); ``outcomes``: what each search found (none
+    after an ``error``, which is said above the form)."""
+    from pipeline.outputs.searchset import by_year_lines
+
+    def value(name: str) -> str:
+        return _e(fields.get(name, ""))
+
+    alert = f'<div class="error" role="alert"><strong>Not searched:</strong> {_e(error)}</div>' if error else ""
+    form = (
+        '<form class="search" method="get" action="/searches">'
+        '<div class="row"><label class="lines">The searches, one a line, each as you would type it in the search '
+        "box, with a name and a colon before it if you like "
+        f'<textarea name="searches" rows="8" cols="80" placeholder="{_e(_SEARCHES_EXAMPLE)}">'
+        f'{value("searches")}</textarea></label></div><div class="row">'
+        f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
+        f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
+        f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
+        f'<label>Area contains <input name="area" value="{value("area")}" maxlength="200"></label>'
+        '<button type="submit">Run the searches</button></div></form>'
+        '<p class="muted">For a briefing you update: run the same searches on each new batch of reviews, and save '
+        "the counts, the reviews and the best passages of each as one Excel file. Every line is checked before "
+        "any is searched. Lines starting with # are skipped.</p>")
+    parts = ["<h2>A set of searches</h2>", alert, form]
+    if outcomes:
+        filters = {key: fields[key] for key in ("year_from", "year_to", "nation", "area") if fields.get(key)}
+        read = outcomes[0].result.reviews_read
+        rows = []
+        for number, o in enumerate(outcomes, start=1):
+            found = o.result.total or 0
+            passages = "/?" + urlencode({"q": o.search.query, **filters})
+            reviews = "/?" + urlencode({"q": o.search.query, **filters, "by_review": 1})
+            rows.append(
+                f'<tr><td class="num">{number}</td><th scope="row">{_e(o.search.name)}</th>'
+                f"<td><code>{_e(o.search.query)}</code></td>"
+                + (f'<td class="num"><a href="{_e(passages)}">{found}</a></td>'
+                   f'<td class="num"><a href="{_e(reviews)}">{len(o.result.by_review)} of {read}</a></td>'
+                   if found else f'<td class="num">0</td><td class="num">0 of {read}</td>')
+                + f"<td>{_e(o.note)}</td></tr>")
+        download = "/searches.xlsx?" + urlencode({**filters, "searches": fields.get("searches", "")})
+        years = by_year_lines(list(outcomes))
+        head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in years[0].split())
+        body = "".join("<tr>" + "".join(f'<td class="num">{_e(cell)}</td>' for cell in line.split()) + "</tr>"
+                       for line in years[1:])
+        kept = " that the filters keep" if filters else ""
+        parts.append(
+            f'<section id="results" tabindex="-1"><p>{counted(len(outcomes), "search", "searches")}, on the '
+            f"{counted(read, 'review')} read{kept}. Each count opens the passages, or the reviews they are in. "
+            f'<a href="{_e(download)}">Save them as an Excel file</a> (the searches, the years, the reviews each '
+            "found and its best 20 passages, with where they came from)</p>"
+            + _wide('<table><caption>What each search found</caption><thead><tr><th scope="col">#</th>'
+                    '<th scope="col">Search</th><th scope="col">What was searched</th><th scope="col">Passages</th>'
+                    '<th scope="col">Reviews</th><th scope="col">Note</th></tr></thead><tbody>'
+                    + "".join(rows) + "</tbody></table>")
+            + "<p>By year: the reviews read that year, and how many of them each search (by its number) finds "
+              "passages in.</p>"
+            + _wide(f"<table><caption>Reviews with passages, by year</caption><thead><tr>{head}</tr></thead>"
+                    f"<tbody>{body}</tbody></table>") + "</section>")
+    return _page("A set of searches", "".join(parts), error=bool(error), results=bool(outcomes))
 
 
 def message_page(title: str, message: str) -> str:
