@@ -88,12 +88,14 @@ def test_each_search_is_counted_as_the_search_command_counts_it(db: Path, search
         assert f"{alone.total} passages in {len(alone.by_review)} of the {read} reviews" in said, search
     # OR between the phrases finds either; the brackets need one of their words
     assert "Note: each passage found holds \"share information\" or \"information sharing\"" in said
+    # year by year: the reviews read, and a row per search of the reviews it finds passages in
     lines = result.output.splitlines()
-    table = lines[lines.index(next(line for line in lines if line.strip().startswith("year  read"))):]
-    rows = {int(line.split()[0]): [int(cell) for cell in line.split()[1:]] for line in table[1:] if
-            line.strip()[:1].isdigit()}
+    at = next(i for i, line in enumerate(lines) if line.split()[:1] == ["search"])
+    years = [int(year) for year in lines[at].split()[1:]]
     sharing = search_with_forms(db, read_searches(searches_file)[0].query, by_review=True)
-    assert {year: row[1] for year, row in rows.items()} == {year: found for year, found, _ in sharing.by_year}
+    assert lines[at + 1].split() == ["read", *(str(read) for _, _, read in sharing.by_year)]
+    assert dict(zip(years, map(int, lines[at + 2].split()[1:]), strict=True)) == {
+        year: found for year, found, _ in sharing.by_year}
     assert "add --out briefing.xlsx" in said
 
 

@@ -258,7 +258,8 @@ def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> st
         cells = [number, o.search.name, f"`{o.search.query}`", o.result.total or 0,
                  f"{len(o.result.by_review or ())} of {o.result.reviews_read}", o.note]
         lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
-    lines += ["", "## By year", "", "Reviews with passages for each search, of the reviews read that year.", ""]
+    lines += ["", "## By year", "", "Year by year, the reviews read, and how many of them each search finds passages "
+              "in.", ""]
     lines += by_year_lines(outcomes, markdown=True)
     for number, o in enumerate(outcomes, start=1):
         lines += ["", f"## {number}. {o.search.name}", ""]
@@ -283,30 +284,37 @@ def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> st
     return "\n".join(lines) + "\n"
 
 
+def by_year_grid(outcomes: list[SearchOutcome]) -> tuple[list[int], list[int], list[list[int]]]:
+    """The years of the reviews read, how many were read each year, and for each search how many of them it
+    finds passages in, year by year."""
+    years: dict[int, int] = {}
+    for o in outcomes:
+        years |= {year: read for year, _, read in o.result.by_year}
+    order = sorted(years)
+    found = [{year: count for year, count, _ in o.result.by_year} for o in outcomes]
+    return order, [years[year] for year in order], [[f.get(year, 0) for year in order] for f in found]
+
+
 def by_year_lines(outcomes: list[SearchOutcome], *, markdown: bool = False) -> list[str]:
-    """Year by year, the reviews read and, for each search (by its number), how many of them it finds passages
-    in: as a Markdown table, or aligned text for a terminal.
+    """A row per search (by its number), how many reviews it finds passages in year by year, under the reviews
+    read each year: as a Markdown table (the searches named), or aligned text for a terminal.
 
     >>> from pipeline.search import SearchResult
     >>> found = SearchResult([], by_year=((2021, 1, 4), (2022, 0, 3)), reviews_read=7)
     >>> print("\\n".join(by_year_lines([SearchOutcome(NamedSearch(1, "a", "a"), found, "")] * 2)))
-    year  read     1     2
-    2021     4     1     1
-    2022     3     0     0
+    search  2021  2022
+      read     4     3
+         1     1     0
+         2     1     0
     """
-    years: dict[int, int] = {}
-    for o in outcomes:
-        years |= {year: read for year, _, read in o.result.by_year}
-    found = [{year: count for year, count, _ in o.result.by_year} for o in outcomes]
-    numbers = [str(number) for number in range(1, len(outcomes) + 1)]
+    years, read, rows = by_year_grid(outcomes)
     if markdown:
-        rows = ["| Year | Reviews read | " + " | ".join(f"Search {n}" for n in numbers) + " |",
-                "| ---: | ---: | " + " | ".join("---:" for _ in numbers) + " |"]
-        return rows + ["| " + " | ".join([str(year), str(read), *(str(f.get(year, 0)) for f in found)]) + " |"
-                       for year, read in sorted(years.items())]
-    rows = ["year  read" + "".join(f"{n:>6}" for n in numbers)]
-    return rows + [f"{year}  {read:>4}" + "".join(f"{f.get(year, 0):>6}" for f in found)
-                   for year, read in sorted(years.items())]
+        lines = ["| Search | " + " | ".join(map(str, years)) + " |", "| --- | " + " | ".join("---:" for _ in years)
+                 + " |", "| Reviews read | " + " | ".join(map(str, read)) + " |"]
+        return lines + [f"| {number}. {md_cell(o.search.name)} | " + " | ".join(map(str, row)) + " |"
+                        for number, (o, row) in enumerate(zip(outcomes, rows, strict=True), start=1)]
+    lines = ["search" + "".join(f"{year:>6}" for year in years), "  read" + "".join(f"{n:>6}" for n in read)]
+    return lines + [f"{number:>6}" + "".join(f"{n:>6}" for n in row) for number, row in enumerate(rows, start=1)]
 
 
 def searches_text(outcomes: list[SearchOutcome], path: Path, within: str) -> str:
@@ -323,6 +331,6 @@ def searches_text(outcomes: list[SearchOutcome], path: Path, within: str) -> str
                      f"{counted(read, 'review')}" if found else "     no passages found")
         if o.note:
             lines.append(f"     {o.note}")
-    lines += ["", "By year, reviews with passages for each search (by its number), of those read that year:"]
+    lines += ["", "Year by year, the reviews read, and how many of them each search (by its number) finds passages in:"]
     lines += ["  " + line for line in by_year_lines(outcomes)]
     return "\n".join(lines)

@@ -1126,7 +1126,7 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
     passages and reviews that match (each a link to them) and year by year in how many reviews; ``fields``: the
     form as filled in (searches, year_from, year_to, nation, area); ``outcomes``: what each search found (none
     after an ``error``, which is said above the form)."""
-    from pipeline.outputs.searchset import by_year_lines
+    from pipeline.outputs.searchset import by_year_grid
 
     def value(name: str) -> str:
         return _e(fields.get(name, ""))
@@ -1163,10 +1163,12 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
                    if found else f'<td class="num">0</td><td class="num">0 of {read}</td>')
                 + f"<td>{_e(o.note)}</td></tr>")
         download = "/searches.xlsx?" + urlencode({**filters, "searches": fields.get("searches", "")})
-        years = by_year_lines(list(outcomes))
-        head = "".join(f'<th scope="col">{_e(cell)}</th>' for cell in years[0].split())
-        body = "".join("<tr>" + "".join(f'<td class="num">{_e(cell)}</td>' for cell in line.split()) + "</tr>"
-                       for line in years[1:])
+        years, read_then, counts = by_year_grid(list(outcomes))
+        head = '<th scope="col">Search</th>' + "".join(f'<th scope="col">{year}</th>' for year in years)
+        body = "".join(f'<tr><th scope="row">{_e(label)}</th>' + "".join(f'<td class="num">{n}</td>' for n in row)
+                       + "</tr>" for label, row in [("Reviews read", read_then),
+                                                    *((f"{i}. {o.search.name}", c) for i, (o, c)
+                                                      in enumerate(zip(outcomes, counts, strict=True), start=1))])
         kept = " that the filters keep" if filters else ""
         parts.append(
             f'<section id="results" tabindex="-1"><p>{counted(len(outcomes), "search", "searches")}, on the '
@@ -1177,8 +1179,7 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
                     '<th scope="col">Search</th><th scope="col">What was searched</th><th scope="col">Passages</th>'
                     '<th scope="col">Reviews</th><th scope="col">Note</th></tr></thead><tbody>'
                     + "".join(rows) + "</tbody></table>")
-            + "<p>By year: the reviews read that year, and how many of them each search (by its number) finds "
-              "passages in.</p>"
+            + "<p>Year by year: the reviews read, and how many of them each search finds passages in.</p>"
             + _wide(f"<table><caption>Reviews with passages, by year</caption><thead><tr>{head}</tr></thead>"
                     f"<tbody>{body}</tbody></table>") + "</section>")
     return _page("A set of searches", "".join(parts), error=bool(error), results=bool(outcomes))
