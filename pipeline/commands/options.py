@@ -52,6 +52,14 @@ REVIEW_OPTION = click.option(
          "(e.g. \"Child M\").")
 
 
+SECTION_OPTION = click.option(
+    "--section", default=None, metavar="TEXT",
+    help="Only passages under a heading that contains this text, e.g. recommendations.")
+MIN_SCORE_OPTION = click.option(
+    "--min-score", type=float, default=None, metavar="P",
+    help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
+
+
 def review_filter_options(command):
     """Add the options that keep some reviews only (``--year-from``, ``--year-to``, ``--nation``,
     ``--review-type``, ``--area``): the command receives ``year_from``, ``year_to``, ``nation``, ``review_type``

@@ -17,7 +17,14 @@ from typing import Any
 
 import click
 
-from pipeline.commands.options import DB_OPTION, REVIEW_OPTION, UserPath, review_filter_options
+from pipeline.commands.options import (
+    DB_OPTION,
+    MIN_SCORE_OPTION,
+    REVIEW_OPTION,
+    SECTION_OPTION,
+    UserPath,
+    review_filter_options,
+)
 from pipeline.errors import CaseReviewError
 from pipeline.settings import db_argument, default_db
 
@@ -86,12 +93,10 @@ class _WordsCommand(click.Command):
 @click.option("--theme", default=None, metavar="THEME",
               help="Only passages tagged with this learning theme, e.g. voice_of_child or \"Voice of the child\". "
                    "Without words, lists the theme's passages, most probable first.")
-@click.option("--min-score", type=float, default=None, metavar="P",
-              help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
+@MIN_SCORE_OPTION
 @review_filter_options
 @REVIEW_OPTION
-@click.option("--section", default=None, metavar="TEXT",
-              help="Only passages under a heading that contains this text, e.g. recommendations.")
+@SECTION_OPTION
 @click.option("--limit", type=int, default=20, show_default=True, help="Show at most this many passages.")
 @click.option("--page-order", is_flag=True,
               help="With --review: list the passages found in the order of the review's pages, as it is read, "
@@ -416,11 +421,9 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
 @click.argument("file", type=UserPath(dir_okay=False, path_type=Path))
 @click.option("--theme", default=None, metavar="THEME",
               help="Only passages tagged with this learning theme, for every search.")
-@click.option("--min-score", type=float, default=None, metavar="P",
-              help="Only passages whose theme probability is at least P (0 to 1), for every search.")
+@MIN_SCORE_OPTION
 @review_filter_options
-@click.option("--section", default=None, metavar="TEXT",
-              help="Only passages under a heading that contains this text, e.g. recommendations.")
+@SECTION_OPTION
 @click.option("--limit", type=int, default=20, show_default=True,
               help="Keep at most this many passages of each search, best first (the counts are of them all).")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
@@ -562,8 +565,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
               help="Leave out passages whose theme probability is below P (0 to 1).")
 @review_filter_options
 @REVIEW_OPTION
-@click.option("--section", default=None, metavar="TEXT",
-              help="Only passages under a heading that contains this text, e.g. recommendations.")
+@SECTION_OPTION
 @DB_OPTION
 @_user_errors
 def export_command(theme: str, fmt: str | None, out: Path | None, min_score: float | None, year_from: int | None,

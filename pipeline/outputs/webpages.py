@@ -73,8 +73,10 @@ form.search { background: var(--soft); border: 1px solid var(--line); padding: .
 form.search .row { display: flex; flex-wrap: wrap; gap: .6rem 1rem; align-items: end; margin-bottom: .5rem; }
 form.search label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted);
                     max-width: 100%; min-width: 0; }
-form.search input, form.search select, form.search textarea { font: inherit; padding: .3rem .4rem;
-    border: 1px solid var(--field); border-radius: 4px; color: var(--ink); background: white; max-width: 100%; }
+form.search input, form.search select { font: inherit; padding: .3rem .4rem; border: 1px solid var(--field);
+                                        border-radius: 4px; color: var(--ink); background: white; max-width: 100%; }
+form.search textarea { font: inherit; padding: .3rem .4rem; border: 1px solid var(--field); border-radius: 4px;
+                       color: var(--ink); background: white; max-width: 100%; }
 form.search label.words { flex: 1 1 18rem; max-width: 32rem; }
 form.search input[name=q], form.search textarea { width: 100%; }
 form.search label.lines { flex: 1 1 100%; max-width: 48rem; }
@@ -1028,10 +1030,7 @@ def findings_page(fields: Mapping[str, str], nations: Sequence[str], rows: Seque
         '<form class="search" method="get" action="/findings"><div class="row">'
         f'<label class="words">Heading contains <input name="containing" value="{value("containing")}" '
         'maxlength="200" placeholder="information"></label></div><div class="row">'
-        f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
-        f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
-        f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
-        f'<label>Area contains <input name="area" value="{value("area")}" maxlength="200"></label>'
+        + _review_fields(fields, nations) +
         '<button type="submit">List the findings</button></div></form>')
     parts = ["<h2>Findings the reviews state</h2>", alert, form]
     if about is not None:
@@ -1067,6 +1066,18 @@ def findings_page(fields: Mapping[str, str], nations: Sequence[str], rows: Seque
     return _page("Findings the reviews state", "".join(parts), error=bool(error), results=about is not None)
 
 
+def _review_fields(fields: Mapping[str, str], nations: Sequence[str]) -> str:
+    """A form's review filters, filled in from ``fields``: from year, to year, nation and area."""
+    def value(name: str) -> str:
+        return _e(fields.get(name, ""))
+
+    return (f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4">'
+            f'</label><label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4">'
+            f'</label><label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}'
+            f'</select></label><label>Area contains <input name="area" value="{value("area")}" maxlength="200">'
+            "</label>")
+
+
 def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = None,
                 info: Mapping[str, Any] | None = None, error: str = "") -> str:
     """How common each learning theme is, year by year (as ``casereview trends`` prints it): a row per theme, a
@@ -1074,9 +1085,6 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
     the shares can be trusted; ``frame`` and ``info``: ``theme_trends``'s (None after an ``error``, which is
     said above the form)."""
     from pipeline.outputs.trends import MEASURES, definition, trend_notes, trend_table
-
-    def value(name: str) -> str:
-        return _e(fields.get(name, ""))
 
     measure = fields.get("measure") or "reviews"
     alert = f'<div class="error" role="alert"><strong>No table:</strong> {_e(error)}</div>' if error else ""
@@ -1086,10 +1094,7 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
         '<label>Count <select name="measure">' + "".join(
             f'<option value="{_e(m)}"{" selected" if m == measure else ""}>{_e(measures[m])}</option>'
             for m in MEASURES) + "</select></label>"
-        f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
-        f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
-        f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
-        f'<label>Area contains <input name="area" value="{value("area")}" maxlength="200"></label>'
+        + _review_fields(fields, nations) +
         '<button type="submit">Show the table</button></div></form>')
     parts = ["<h2>Learning themes by year</h2>", alert, form]
     if frame is not None and info is not None:
@@ -1138,10 +1143,7 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
         "box, with a name and a colon before it if you like "
         f'<textarea name="searches" rows="8" cols="80" placeholder="{_e(_SEARCHES_EXAMPLE)}">'
         f'{value("searches")}</textarea></label></div><div class="row">'
-        f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4"></label>'
-        f'<label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4"></label>'
-        f'<label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}</select></label>'
-        f'<label>Area contains <input name="area" value="{value("area")}" maxlength="200"></label>'
+        + _review_fields(fields, nations) +
         '<button type="submit">Run the searches</button></div></form>'
         '<p class="muted">For a briefing you update: run the same searches on each new batch of reviews, and save '
         "the counts, the reviews and the best passages of each as one Excel file. Every line is checked before "
