@@ -605,6 +605,9 @@ def test_words_that_name_a_theme_offer_the_theme_with_its_command(db: Path):
     ('information school NOT "share information" -s47', {"year_from": 2019}),
     ("-police", {"theme": "parental_factors"}),
     ("information AND sharing school", {}),
+    ('(police OR "information sharing") AND (school OR schools OR shared)', {}),
+    ('"share information" OR "information sharing" OR s47', {"nation": "England"}),
+    ("(information OR police) school", {"review": "northmoor-2021-family-k"}),
     ("information school police", {"review": "northmoor-2021-family-k"}),
     (None, {"theme": "information_sharing", "review": "Child D"}),
 ])
@@ -857,6 +860,8 @@ def test_a_missing_index_is_built_by_the_first_search_unless_a_run_is_going(bare
     ("information school -police", {}),
     ('information NOT "share information"', {"nation": "England"}),
     ("information AND shared police", {}),
+    ('(police OR "information sharing") AND (school OR shared)', {}),
+    ('"share information" OR "seen alone"', {}),
 ])
 def test_search_tables_rank_exactly_as_duckdb_match_bm25(db: Path, query: str, filters: dict):
     search(db, "information")  # the first search builds the search tables
