@@ -152,3 +152,18 @@ def test_a_search_that_cannot_run_is_named_by_its_line_and_nothing_is_saved(db: 
     path.write_text("neglect\nschool\n", encoding="utf-8")
     code, said, _ = run(db, str(path), "--nation", "Atlantis")
     assert code == 2 and said.count("Atlantis") == 1 and "line " not in said
+
+
+def test_the_years_are_drawn_as_a_chart_a_panel_a_search(db: Path, searches_file: Path, tmp_path: Path):
+    out = tmp_path / "years.svg"
+    code, said, result = run(db, str(searches_file), "--out", str(out))
+    assert code == 0 and f"Chart written to {out}" in said, result.output
+    drawn = out.read_text(encoding="utf-8")
+    for title in ("Reviews with passages for each search, by year", "1. Sharing", "2. Police or school", "3. wishes"):
+        assert title in drawn, title
+    checksum = hashlib.sha256(searches_file.read_bytes()).hexdigest()[:12]
+    assert checksum in drawn  # which searches drew it (the footnote wraps where it will)
+    # the same searches give the same file, byte for byte
+    again = tmp_path / "again.svg"
+    assert run(db, str(searches_file), "--out", str(again))[0] == 0
+    assert again.read_bytes() == out.read_bytes()

@@ -428,7 +428,8 @@ def _format_hit(number: int, hit, names: dict[str, str]) -> str:
               help="Keep at most this many passages of each search, best first (the counts are of them all).")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None, metavar="FILE",
               help="Save the searches, the years, the reviews and the passages as FILE.xlsx (a sheet each) or "
-                   "FILE.md, with what was searched and where the results came from.")
+                   "FILE.md, with what was searched and where the results came from; or draw the years as a "
+                   "chart, FILE.png or FILE.svg.")
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
@@ -454,15 +455,23 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
     Examples:
       casereview searches briefing-searches.txt
       casereview searches briefing-searches.txt --year-from 2020 --out briefing.xlsx
+      casereview searches briefing-searches.txt --out briefing-years.png
     """
     from pipeline.outputs.common import describe_filters, theme_names
-    from pipeline.outputs.searchset import read_searches, run_searches, save_searches, searches_info, searches_text
+    from pipeline.outputs.searchset import (
+        SAVED_AS,
+        UNSAVED,
+        read_searches,
+        run_searches,
+        save_searches,
+        searches_info,
+        searches_text,
+    )
 
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save the tables, or --json to print JSON lines, not both")
-    if out is not None and out.suffix.lower() not in (".xlsx", ".md"):
-        raise CaseReviewError(f"--out {out}: name the file .xlsx (Excel, a sheet for each table) or .md (Markdown): "
-                              "a set of searches makes several tables, which one CSV file cannot hold")
+    if out is not None and out.suffix.lower() not in SAVED_AS:
+        raise CaseReviewError(UNSAVED.format(out=out))
     searches = read_searches(file)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type,
                "area": area}
@@ -481,6 +490,9 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
     if out is not None:
         info = searches_info(db_path, file, file.read_bytes(), outcomes, limit, {**filters, **options})
         save_searches(out, outcomes, info, theme_names())
+        if out.suffix.lower() in (".png", ".svg"):
+            click.echo(f"Chart written to {out}: each search's share of the reviews read, year by year.")
+            return
         click.echo(f"Wrote {out}: {len(outcomes)} searches from {file}, with the reviews and years they found "
                    f"passages in and up to {limit} passages of each, best first.")
         click.echo("What was searched and where the results came from: in the file itself.")

@@ -34,6 +34,7 @@ from pipeline.outputs.common import (
     pages_label,
     provenance,
     provenance_lines,
+    shorten,
 )
 from pipeline.outputs.search_table import COLUMNS, REVIEW_COLUMNS, XLSX_WIDTHS, results_table, reviews_table
 from pipeline.outputs.tables import md_cell, write_xlsx, writing
@@ -42,6 +43,9 @@ MAX_SEARCHES = 100
 # "Name: search" (a name of up to 60 characters without quotes, brackets or colons); otherwise the line is the
 # search and its own name.
 _NAMED = re.compile(r'^(?P<name>[^"():]{1,60}?)\s*:\s+(?P<query>\S.*)$')
+SAVED_AS = (".xlsx", ".md", ".png", ".svg")
+UNSAVED = ("--out {out}: name the file .xlsx (Excel, a sheet for each table), .md (Markdown), or .png or .svg (a "
+           "chart of the years): a set of searches makes several tables, which one CSV file cannot hold")
 SUMMARY_COLUMNS = ("line", "search", "query", "passages_matching", "reviews_with_passages", "reviews_read", "note")
 YEAR_COLUMNS = ("search", "year", "reviews_with_passages", "reviews_read")
 
@@ -221,7 +225,7 @@ def searches_info(db_path: Path | str | None, source: Path | str, text: bytes, o
 
 def save_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any], names: dict[str, str]) -> None:
     """Write the set's results to ``out``: Excel (.xlsx: sheets Searches, By year, Reviews, Passages,
-    Provenance) or Markdown (.md).
+    Provenance), Markdown (.md), or a chart of the years (.png, .svg).
 
     Raises
     ------
@@ -229,9 +233,11 @@ def save_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any]
         If ``out`` is not named .xlsx or .md (a CSV file holds one table only), or cannot be written.
     """
     suffix = out.suffix.lower()
-    if suffix not in (".xlsx", ".md"):
-        raise CaseReviewError(f"--out {out}: name the file .xlsx (Excel, a sheet for each table) or .md (Markdown): "
-                              "a set of searches makes several tables, which one CSV file cannot hold")
+    if suffix not in SAVED_AS:
+        raise CaseReviewError(UNSAVED.format(out=out))
+    if suffix in (".png", ".svg"):
+        chart_searches(out, outcomes, info)
+        return
     reviews, passages = found_tables(outcomes, names)
     if suffix == ".md":
         with writing(out):
@@ -242,6 +248,29 @@ def save_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any]
                    "By year": (years_table(outcomes), {"search": 30}, ()),
                    "Reviews": (reviews, {"search": 30, **XLSX_WIDTHS}, ()),
                    "Passages": (passages, {"search": 30, **XLSX_WIDTHS}, ("matched", "passage"))})
+
+
+def years_frame(outcomes: list[SearchOutcome]) -> pd.DataFrame:
+    """The searches year by year as ``pipeline.outputs.trends.plot_trends`` draws themes: a row per search
+    (``theme_name``: its number and name) and year, with the reviews it finds passages in, the reviews read and
+    the share."""
+    rows = [{"theme_name": shorten(f"{number}. {o.search.name}", 40), "year": year, "reviews_with_theme": found,
+             "reviews_in_year": read, "share_of_reviews": found / read if read else 0.0}
+            for number, o in enumerate(outcomes, start=1) for year, found, read in o.result.by_year]
+    return pd.DataFrame(rows, columns=["theme_name", "year", "reviews_with_theme", "reviews_in_year",
+                                       "share_of_reviews"])
+
+
+def chart_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any]) -> None:
+    """Draw each search's share of the reviews read, year by year, a panel each (PNG or SVG by ``out``'s
+    suffix), as ``casereview trends`` draws the themes."""
+    from pipeline.outputs.trends import plot_trends
+
+    frame = years_frame(outcomes)
+    if frame.empty:
+        raise CaseReviewError(f"--out {out}: no review read has a year, so there is nothing to draw by year")
+    plot_trends(frame, info, out, title="Reviews with passages for each search, by year",
+                made=f"Searches from {Path(info['searches_file']).name} (SHA-256 {info['searches_file_sha256'][:12]})")
 
 
 def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> str:

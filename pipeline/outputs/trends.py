@@ -296,9 +296,11 @@ def _columns(measure: str) -> tuple[str, str, str, str, str]:
     return _COLUMNS[measure]
 
 
-def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: str = "reviews") -> Path:
+def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: str = "reviews", *,
+                title: str = "Learning themes in case reviews, by year", made: str | None = None) -> Path:
     """Draw the share of reviews (or passages, with ``measure``) carrying each theme by year; PNG or SVG by
-    ``out``'s suffix.
+    ``out``'s suffix. The same chart draws other series in the frame's ``theme_name`` (a set of searches),
+    under its own ``title``, with ``made`` saying what counted them (instead of the theme model).
 
     Raises
     ------
@@ -347,18 +349,18 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
             axes.axis("off")
         figure.supxlabel("Year of review", fontsize=9, y=0.075)
         figure.supylabel(f"Share of the {unit} read that year", fontsize=9)
-        figure.suptitle("Learning themes in case reviews, by year", fontsize=12)
+        figure.suptitle(title, fontsize=12)
         per_year = ", ".join(f"{y}: {n}" for y, n in zip(counts["year"], counts["reviews_in_year"], strict=True))
         models = ", ".join(info["theme_models"]) or "unknown"
         shaded = (f"Shaded years, hollow points: fewer than {FEW_REVIEWS} reviews read, so their shares can swing "
                   "widely. " if few else "")
-        if measure == "reviews" and saturated(frame):
+        if measure == "reviews" and made is None and saturated(frame):
             shaded += ("Nearly every review carries nearly every theme (one tagged passage is enough): "
                        "--measure passages tells years apart better. ")
         figure.text(
             0.01, 0.01,
             f"{shaded}Reviews read per year{_kept(info)}: {per_year}. "
-            f"Theme model {models}; reviews read by {_runs(info)}; generated {info['generated_at'][:10]}.",
+            f"{made or f'Theme model {models}'}; reviews read by {_runs(info)}; generated {info['generated_at'][:10]}.",
             fontsize=7, color="#555555", wrap=True,
         )
         figure.tight_layout(rect=(0, 0.09, 1, 1))
