@@ -1282,3 +1282,36 @@ def test_a_recorded_label_sheet_keeps_how_its_passages_were_drawn(db: Path, tmp_
     assert result.exit_code == 0, result.output
     assert rows(copy, "SELECT gold_file, passages, sample FROM theme_checks") == [
         (sheet.name, 3, "3 passages drawn at random from 4 (seed 13), listed in random order; reviews: nation Wales")]
+
+
+def test_report_says_what_the_partnerships_own_searches_find_there(db: Path, tmp_path: Path):
+    from pipeline.search import search_with_forms
+
+    searches = tmp_path / "ours.txt"
+    searches.write_text('Sharing: "share information" OR "information sharing"\nwishes\nzebrafish\n', encoding="utf-8")
+    out = tmp_path / "northmoor.html"
+    result = run(report_command, ["--area", "northmoor", "--year", "2018-2021", "--searches", str(searches),
+                                  "--out", str(out)], db)
+    assert result.exit_code == 0, result.output
+    page, source = parse(out)
+    assert page.sections == ["reviews", "themes", "searches", "findings", "recommendations", "topics", "limits",
+                             "provenance"]
+    text = " ".join(" ".join(page.text).split())
+    section = text.partition("Your searches")[2].partition("Findings")[0]
+    assert "ours.txt, SHA-256" in section
+    for number, (name, query) in enumerate([("Sharing", '"share information" OR "information sharing"'),
+                                            ("wishes", "wishes"), ("zebrafish", "zebrafish")], start=1):
+        every = search_with_forms(db, query, by_review=True)
+        here = [r for r in every.by_review if r.area == NORTHMOOR and 2018 <= r.year <= 2021]
+        row = (f"{number} {name} {query} {len(here)} of 2 {sum(r.passages_found for r in here)} "
+               f"{len(every.by_review)} of {every.reviews_read}")
+        assert row in section, (row, section)
+    assert "Sharing" in section and "Information sharing between the school and children's social care was poor." \
+        in section  # the best passage here, with its page
+    assert "3. zebrafish No passage of these reviews matches it." in section
+    # a searches file with a mistake writes nothing
+    searches.write_text('Open: "seen alone\n', encoding="utf-8")
+    out.unlink()
+    bad = run(report_command, ["--area", "northmoor", "--year", "2018-2021", "--searches", str(searches),
+                               "--out", str(out)], db)
+    assert bad.exit_code == 2 and "line 1: the search" in bad.output and not out.exists()

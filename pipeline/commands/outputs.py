@@ -712,27 +712,40 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
                    "2019-2023.")
 @click.option("--out", type=UserPath(dir_okay=False, path_type=Path), required=True,
               help="The web page to write, e.g. northmoor-2021.html.")
+@click.option("--searches", "searches_file", type=UserPath(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE",
+              help="Add a section for the partnership's own searches, one a line in FILE (as casereview searches "
+                   "reads it): what each finds in the area's reviews, against all reviews read.")
 @DB_OPTION
 @_user_errors
-def report_command(area: str, year: str, out: Path, db_path: Path | None) -> None:
+def report_command(area: str, year: str, out: Path, searches_file: Path | None, db_path: Path | None) -> None:
     """Write an annual summary for a safeguarding partnership as one web page.
 
     The page lists the area's reviews of that year (or span of years), compares how often each learning
     theme appears in them with all reviews in the database (table and chart), quotes each theme's most
     probable passages with page numbers (marking as thin evidence a theme resting on fewer than 3 passages
     there, or only on tags under 70%), lists each review's own findings and recommendations, shows topics when a
-    topic model has been run, and says plainly what the figures cannot tell you. It opens in any browser without the
+    topic model has been run, and says plainly what the figures cannot tell you. With --searches, it also
+    says what the partnership's own searches find there. It opens in any browser without the
     internet and prints cleanly. Check every quote against the review before publishing.
 
     \b
     Examples:
       casereview report --area "Northmoor" --year 2021 --out northmoor-2021.html
       casereview report --area "Cwm Llwyd" --year 2019-2023 --out cwm-llwyd-2019-2023.html
+      casereview report --area "Northmoor" --year 2021 --searches our-searches.txt --out northmoor-2021.html
     """
     from pipeline.outputs.common import counted
     from pipeline.outputs.report import THIN_MARK, parse_years, write_report
+    from pipeline.outputs.searchset import read_searches
 
-    result = write_report(db_path, area, parse_years(year, "--year "), out)
+    searches = read_searches(searches_file) if searches_file is not None else []
+    source = ""
+    if searches_file is not None:
+        import hashlib
+
+        source = f"{searches_file.name}, SHA-256 {hashlib.sha256(searches_file.read_bytes()).hexdigest()}"
+    result = write_report(db_path, area, parse_years(year, "--year "), out, searches=searches, searches_from=source)
     click.echo(f"Wrote {result.path}: {result.area}, {result.year} — {counted(result.reviews, 'review')} "
                f"({result.reviews_read} read), {counted(result.themes_present, 'theme')} found"
                + (f" ({len(result.thin_themes)} on thin evidence, marked {THIN_MARK}: {'; '.join(result.thin_themes)})"

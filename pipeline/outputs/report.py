@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,7 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
     return {
         "area": area,
         "year": span_label(first, last),
+        "year_span": (first, last),
         "several_years": first != last,
         "provenance": provenance(con, db_path),
         "reviews": reviews,
@@ -370,10 +372,13 @@ def _share(part: Any, whole: Any) -> float | None:
 # --------------------------------------------------------------------------- writing
 
 
-def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int],
-                 upgrade: bool = True, on_page: bool = False) -> tuple[str, dict[str, Any]]:
+def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int], upgrade: bool = True,
+                 on_page: bool = False, searches: Sequence[Any] = (), searches_from: str = ""
+                 ) -> tuple[str, dict[str, Any]]:
     """The report's HTML and the data behind it (``upgrade``: see ``open_database``; ``on_page``: asked on the
-    web page's form, whose list of areas an unknown area's error points to).
+    web page's form, whose list of areas an unknown area's error points to; ``searches``: the partnership's own
+    searches, ``pipeline.outputs.searchset.NamedSearch``, each counted in the area's reviews and in all;
+    ``searches_from``: where they came from, for the page to say).
 
     Raises
     ------
@@ -387,11 +392,51 @@ def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
         data = gather(con, db_path, stored_area, year)
     finally:
         con.close()
+    if searches:
+        data["searches"] = searched_in_area(db_path, list(searches), data, refresh=upgrade)
+        data["searches_from"] = searches_from
     return render(data), data
 
 
-def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, int], out: Path) -> ReportResult:
-    """Write the summary for ``area`` and ``year`` (or a (first, last) span of years) to ``out`` (an .html file).
+SEARCH_QUOTES = 2  # passages quoted for each of a partnership's own searches
+
+
+def searched_in_area(db_path: Path | str | None, searches: list[Any], data: dict[str, Any],
+                     refresh: bool = True) -> list[dict[str, Any]]:
+    """Each search (``NamedSearch``) in the area's reviews of the report's years, and in all reviews read: the
+    passages and reviews that match in each, and the area's best passages (``SEARCH_QUOTES``).
+
+    Raises
+    ------
+    CaseReviewError
+        If a search cannot run (named by its line).
+    """
+    from pipeline.outputs.searchset import run_searches
+
+    first, last = year_span(data["year_span"])
+    ids = {review["review_id"] for review in data["reviews"]}
+    # the area filter keeps areas whose name contains this one's: only the area's own reviews are counted
+    here = run_searches(db_path, searches, limit=50, refresh=refresh, area=data["area"], year_from=first,
+                        year_to=last)
+    everywhere = run_searches(db_path, searches, limit=1, refresh=refresh)
+    rows = []
+    for local, overall in zip(here, everywhere, strict=True):
+        found = [review for review in local.result.by_review if review.review_id in ids]
+        rows.append({
+            "name": local.search.name, "query": local.search.query, "note": local.note,
+            "area_passages": sum(review.passages_found for review in found), "area_reviews": len(found),
+            "all_passages": overall.result.total or 0, "all_reviews": len(overall.result.by_review),
+            "all_read": overall.result.reviews_read,
+            "quotes": [hit for hit in local.result.hits if hit.review_id in ids][:SEARCH_QUOTES],
+        })
+    return rows
+
+
+def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, int], out: Path,
+                 searches: Sequence[Any] = (), searches_from: str = "") -> ReportResult:
+    """Write the summary for ``area`` and ``year`` (or a (first, last) span of years) to ``out`` (an .html file),
+    with a section on the partnership's own ``searches`` (``NamedSearch``, as ``read_searches`` reads a file;
+    ``searches_from``: the file and its checksum) when given.
 
     Parameters
     ----------
@@ -417,7 +462,7 @@ def write_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
     if out.suffix.lower() not in (".html", ".htm"):
         raise CaseReviewError(f"the report is a web page: give a file name ending in .html (got '{out.name}'); "
                               "for a PDF, open the page in a web browser and print it or save it as PDF")
-    page, data = build_report(db_path, area, year)
+    page, data = build_report(db_path, area, year, searches=searches, searches_from=searches_from)
     with writing(out):
         out.write_text(page, encoding="utf-8")
     thin = _thin_notes(data)
@@ -502,6 +547,7 @@ def render(data: dict[str, Any]) -> str:
         "</header>",
         _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
+        _searches_section(data) if data.get("searches") else "",
         _findings_section(data["findings"], data["reviews"]),
         _recommendations_section(data["recommendations"], data["reviews"]),
         _topics_section(data["topics"], read=int(data["totals"]["area_reviews"])),
@@ -848,6 +894,40 @@ def _when_none(none_found: str, reviews: list[dict[str, Any]]) -> str:
         return f"<p>{none_found}</p>"
     return ("<p>No review in scope could be read, so there is nothing to show here (see Limits below).</p>"
             if reviews else "")
+
+
+def _searches_section(data: dict[str, Any]) -> str:
+    """The partnership's own searches: for each, the passages and reviews that match here against all reviews
+    read, and the best passages here with their pages."""
+    read = int(data["totals"]["area_reviews"])
+    rows, articles = [], []
+    for number, search in enumerate(data["searches"], start=1):
+        rows.append(
+            f'<tr><td class="num">{number}</td><th scope="row">{_e(search["name"])}</th>'
+            f'<td><code>{_e(search["query"])}</code></td>'
+            f'<td class="num">{search["area_reviews"]} of {read}</td><td class="num">{search["area_passages"]}</td>'
+            f'<td class="num">{search["all_reviews"]} of {search["all_read"]}</td></tr>')
+        quotes = "".join(
+            f'<li><blockquote>{_e(_cut(hit.text))}</blockquote><p class="cite">{_e(hit.title)} · '
+            f"{_e(pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end))}</p></li>"
+            for hit in search["quotes"])
+        articles.append(f'<article><h3>{number}. {_e(search["name"])}</h3>'
+                        + (f'<ol class="quotes">{quotes}</ol>' if quotes
+                           else "<p>No passage of these reviews matches it.</p>") + "</article>")
+    return (
+        '<section id="searches">'
+        "<h2>Your searches</h2>"
+        '<p class="muted">The searches given with the report (<code>casereview report --searches FILE</code>'
+        + (f"; {_e(data['searches_from'])}" if data.get("searches_from") else "") + "), each "
+        "run as casereview search runs it: how many of this area's reviews read have a passage that matches, and "
+        "how many passages, set against all reviews read in the database; then the best matches here, with "
+        "pages. A search counts words, not meaning: read the passages before counting them.</p>"
+        + ('<div class="wide"><table><caption>What each search found</caption><thead><tr><th scope="col">#</th>'
+                      '<th scope="col">Search</th><th scope="col">What was searched</th>'
+                      '<th scope="col" class="num">Reviews here</th><th scope="col" class="num">Passages here</th>'
+                      '<th scope="col" class="num">Reviews in all</th></tr></thead><tbody>'
+                      + "".join(rows) + "</tbody></table></div>")
+        + "".join(articles) + "</section>")
 
 
 def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, Any]]) -> str:
