@@ -144,13 +144,28 @@ class ParsedQuery:
 
 
 def phrase_pattern(phrase: str) -> str:
-    """The regular expression of a quoted phrase, as written (case aside), for Python and DuckDB alike.
+    """The regular expression of a quoted phrase, as written (case aside), for Python and DuckDB alike. An
+    apostrophe matches any of its forms, as a hyphen does: a phrase typed on a keyboard ("child's") must find
+    the typeset one ("child’s"), and one pasted from Word the plain one.
 
     >>> pattern = phrase_pattern("seen  alone.")
     >>> bool(re.fullmatch(pattern, "Seen\\nalone.", re.IGNORECASE)), bool(re.fullmatch(pattern, "seen alone!"))
     (True, False)
+    >>> [bool(re.fullmatch(phrase_pattern(typed), text)) for typed, text in (
+    ...     ("child's wishes", "child’s wishes"), ("child’s wishes", "child's wishes"),
+    ...     ("multi-agency", "multi‑agency"), ("child's", "childs"))]
+    [True, True, True, False]
     """
-    return _SPACE.join(re.escape(part) for part in phrase.split())
+    return _SPACE.join(_APOSTROPHE.sub(lambda _: _APOSTROPHES, _HYPHEN.sub(lambda _: _HYPHENS, re.escape(part)))
+                       for part in phrase.split())
+
+
+# The forms of an apostrophe (straight, right and left single quotation marks, modifier letter apostrophe) and
+# of a hyphen (hyphen-minus, as re.escape writes it, hyphen, non-breaking hyphen), each matching all of its forms.
+_APOSTROPHES = "['\u2019\u2018\u02bc]"
+_APOSTROPHE = re.compile("['\u2019\u2018\u02bc]")
+_HYPHENS = "[\\-\u2010\u2011]"
+_HYPHEN = re.compile(r"\\-|[\u2010\u2011]")
 
 
 def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) -> str:

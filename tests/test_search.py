@@ -1104,6 +1104,27 @@ def test_brackets_that_cannot_be_read_are_refused_with_how_to_write_them(either_
         search(either_db, query)
 
 
+def test_a_phrase_finds_its_apostrophes_and_hyphens_in_any_form(tmp_path: Path):
+    # typeset reviews print "child’s" and "multi‑agency"; people type "child's" and "multi-agency", or paste
+    # the curly form from Word
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["The child’s wishes were never recorded by the multi‑agency panel."],
+          vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The child's wishes were written down at every visit."], vector=[0, 1, 0, 0]),
+    ])
+    both = {"northmoor-2023-child-e-p1", "northmoor-2023-child-e-p2"}
+    for typed in ('"child\'s wishes"', '"child’s wishes"', '"child‘s wishes"'):
+        assert set(ids(search(path, typed))) == both, typed
+        assert count_in(path, typed)[0] == 2, typed
+    hit = next(h for h in search(path, '"multi-agency panel"'))
+    assert hit.passage_id == "northmoor-2023-child-e-p1"
+    assert [hit.snippet_text[a:b] for a, b in hit.highlights] == ["multi‑agency panel"]
+    here = {"review": "northmoor-2023-child-e"}
+    assert set(ids(search(path, "wishes", **here))) == both
+    assert set(ids(search(path, 'wishes -"child\'s wishes"', **here))) == set()  # left out in any form too
+    assert set(ids(search(path, 'wishes -"multi-agency panel"', **here))) == {"northmoor-2023-child-e-p2"}
+
+
 def test_a_section_is_left_out_however_it_is_written(tmp_path: Path):
     path, _ = corpus_with(tmp_path / "db.duckdb", [
         P("Findings", (2, 2), ["No section 47 enquiry was held after the school's referral."], vector=[1, 0, 0, 0]),
