@@ -571,9 +571,11 @@ class Pages:
     def report(self, query: str) -> tuple[HTTPStatus, str]:
         """The annual summary for an area and year (the page ``casereview report`` writes), or its form."""
         from pipeline.outputs.report import build_report, parse_years
+        from pipeline.outputs.searchset import parse_searches
 
         fields = _fields(query)
         area, year = fields.get("area", ""), fields.get("year", "")
+        typed = parse_qs(query).get("searches", [""])[-1][:MAX_SEARCHES_TEXT]
         error = ""
         if area or year:
             try:
@@ -581,8 +583,10 @@ class Pages:
                     raise CaseReviewError("choose an area")
                 if not year:
                     raise CaseReviewError("give a year (2021) or a span of years (2019-2023)")
+                searches = parse_searches(typed, "Your own searches") if typed.strip() else []
                 return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "), upgrade=False,
-                                                     on_page=True)[0]
+                                                     on_page=True, searches=searches,
+                                                     searches_from="typed on the web page")[0]
             except DatabaseBusy:
                 raise
             except CaseReviewError as exc:
@@ -590,7 +594,7 @@ class Pages:
         con, _ = self._open()
         try:
             return (HTTPStatus.BAD_REQUEST if error else HTTPStatus.OK,
-                    webpages.report_form_page(con, area, year, error))
+                    webpages.report_form_page(con, area, year, error, typed))
         finally:
             con.close()
 

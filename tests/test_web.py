@@ -571,6 +571,16 @@ def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
                            ({"area": "Nowhere", "year": "2021"}, "Choose an area from the list on this page.")):
         status, body, _ = get(site + "/report?" + urlencode(query))
         assert status == 400 and message in body and 'action="/report"' in body
+    # the partnership's own searches, typed one a line, get a section of their own; a line that cannot be
+    # searched is named, and the form keeps what was typed
+    typed = "Wishes: wishes\nborder"
+    status, body, _ = get(site + "/report?" + urlencode({"area": CWM_LLWYD, "year": "2020-2022", "searches": typed}))
+    assert status == 200 and 'id="searches"' in body and "typed on the web page" in body
+    assert "<th scope=\"row\">Wishes</th>" in body and "<th scope=\"row\">border</th>" in body
+    status, body, _ = get(site + "/report?" + urlencode({"area": CWM_LLWYD, "year": "2020-2022",
+                                                         "searches": 'wishes\n"open'}))
+    assert status == 400 and "Your own searches: line 2: the search" in html.unescape(body)
+    assert '<textarea name="searches" rows="3" cols="80">wishes\n&quot;open</textarea>' in body
 
 
 def test_every_review_is_listed_and_one_can_be_read_whole(site: str):

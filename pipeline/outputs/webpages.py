@@ -990,8 +990,10 @@ SELECT area, min(year), max(year), count(*) FROM reviews WHERE area IS NOT NULL 
 GROUP BY area ORDER BY area"""
 
 
-def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str = "", error: str = "") -> str:
-    """The form for a partnership's annual summary: the area (from those the reviews have) and the year(s)."""
+def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str = "", error: str = "",
+                     searches: str = "") -> str:
+    """The form for a partnership's annual summary: the area (from those the reviews have), the year(s), and the
+    partnership's own searches, if any (one a line)."""
     areas = [(name, first, last, count) for name, first, last, count in con.execute(_AREA_YEARS).fetchall()]
     options = "".join(
         f'<option value="{_e(name)}"{" selected" if name == area else ""}>{_e(name)} ({counted(count, "review")}, '
@@ -1004,12 +1006,16 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
         f'<label>Area <select name="area"><option value="">choose an area</option>{options}</select></label>'
         f'<label>Year, or years <input class="year" name="year" value="{_e(year)}" placeholder="2021"></label>'
         '<button type="submit">Make the summary</button></div>'
+        '<div class="row"><label class="lines">Your own searches, if any: one a line, as typed in the search box, '
+        "with a name and a colon before each if you like (the summary says what each finds in the area's "
+        f'reviews) <textarea name="searches" rows="3" cols="80">{_e(searches)}</textarea></label></div>'
         '<p class="muted">The summary opens as a page of its own, ready to print or save as PDF from the browser: '
         "the reviews in scope, how often each learning theme appears against all reviews, each theme's most "
         "probable quotes with their pages (a theme resting on few passages or unsure tags marked as thin "
         "evidence), the reviews' own findings and recommendations, and what it cannot say. A span of "
         "years (2019-2023) suits an area with few reviews a year. The same page as "
-        "<code>casereview report --area AREA --year YEAR --out FILE.html</code>.</p></form>"
+        "<code>casereview report --area AREA --year YEAR --out FILE.html</code> (with "
+        "<code>--searches FILE</code> for your own searches).</p></form>"
     )
     return _page("Annual summary for a safeguarding partnership", body, error=bool(error))
 
