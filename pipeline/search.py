@@ -345,7 +345,7 @@ def _counting(by_review: bool, review: str) -> dict[str, str]:
 # {terms}: the search tables' postings (sorted by word: only the rows of these words are read) or, without
 # them, the full-text index's own list of words.
 _LEFT_OUT_WORDS = "SELECT docid FROM {terms} WHERE termid = ANY($left_out_termids::BIGINT[])"
-# (also the passages that hold one of the phrases or sections in brackets beside AND, with {within} empty)
+# (also the passages that hold one of the phrases or sections offered as alternatives, with {within} empty)
 _LEFT_OUT_PATTERN = """
 SELECT d.docid FROM fts_main_passages.docs d JOIN passages s ON s.passage_id = d.name
 WHERE d.docid IN (SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids::BIGINT[])
@@ -359,9 +359,9 @@ SELECT docid FROM {terms} WHERE termid = ANY($all_termids::BIGINT[])
 GROUP BY docid HAVING count(DISTINCT termid) = $all_terms"""
 _FAST_ALL_WORDS = """
       AND p.docid IN ({all_of})"""
-# ---- Alternatives in brackets beside AND ("(neglect OR abuse) AND school"): the docids of the passages holding one
-# of the words in any form, or (_LEFT_OUT_PATTERN) one of the phrases or sections as written; {name} is the
-# brackets' own.
+# ---- Alternatives, in brackets or joined by OR ("(neglect OR abuse) AND school", '"seen alone" OR "spoken to
+# alone"'): the docids of the passages holding one of the words in any form, or (_LEFT_OUT_PATTERN) one of the
+# phrases or sections as written; {name} is the alternatives' own.
 _ANY_WORDS = "SELECT docid FROM {{terms}} WHERE termid = ANY(${name}_termids::BIGINT[])"
 _ALL_BY_ID = "AND {alias}.passage_id IN (SELECT name FROM fts_main_passages.docs WHERE docid IN ({all_of}))"
 _FAST_WITHIN = "AND d.docid IN (SELECT docid FROM search_index.postings WHERE termid = ANY($termids::BIGINT[]))"

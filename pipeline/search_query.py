@@ -97,8 +97,9 @@ class ParsedQuery:
     left_out_phrases: tuple[str, ...] = ()
     left_out_sections: tuple[str, ...] = ()
     kept_text: str | None = None  # ``text`` without what it leaves out (None: the same)
-    # what is joined by AND ("neglect AND school", "(neglect OR abuse) AND school"): each passage holds one of
-    # each ``Either``'s words, phrases or sections
+    # what is joined by AND, or offered as alternatives by OR or brackets ("neglect AND school", "(neglect OR
+    # abuse) AND school", '"seen alone" OR "spoken to alone"'): each passage holds one of each ``Either``'s
+    # words, phrases or sections
     all_of: tuple[Either, ...] = ()
 
     @property
