@@ -154,19 +154,20 @@ def phrase_pattern(phrase: str) -> str:
     (True, False)
     >>> [bool(re.fullmatch(phrase_pattern(typed), text)) for typed, text in (
     ...     ("child's wishes", "child’s wishes"), ("child’s wishes", "child's wishes"),
-    ...     ("multi-agency", "multi‑agency"), ("child's", "childs"))]
-    [True, True, True, False]
+    ...     ("multi-agency", "multi‑agency"), ("2019-2020", "2019–2020"), ("child's", "childs"))]
+    [True, True, True, True, False]
     """
     return _SPACE.join(_APOSTROPHE.sub(lambda _: _APOSTROPHES, _HYPHEN.sub(lambda _: _HYPHENS, re.escape(part)))
                        for part in phrase.split())
 
 
 # The forms of an apostrophe (straight, right and left single quotation marks, modifier letter apostrophe) and
-# of a hyphen (hyphen-minus, as re.escape writes it, hyphen, non-breaking hyphen), each matching all of its forms.
+# of a hyphen (hyphen-minus, as re.escape writes it, hyphen, non-breaking hyphen, and the en dash typeset between
+# numbers, "2019–2020"), each matching all of its forms.
 _APOSTROPHES = "['\u2019\u2018\u02bc]"
 _APOSTROPHE = re.compile("['\u2019\u2018\u02bc]")
-_HYPHENS = "[\\-\u2010\u2011]"
-_HYPHEN = re.compile(r"\\-|[\u2010\u2011]")
+_HYPHENS = "[\\-\u2010\u2011\u2013]"
+_HYPHEN = re.compile(r"\\-|[\u2010\u2011\u2013]")
 
 
 def how_they_match(query: str | None, also: tuple[str, ...] | list[str] = ()) -> str:
