@@ -43,6 +43,8 @@ MAX_SEARCHES = 100
 # "Name: search" (a name of up to 60 characters without quotes, brackets or colons); otherwise the line is the
 # search and its own name.
 _NAMED = re.compile(r'^(?P<name>[^"():]{1,60}?)\s*:\s+(?P<query>\S.*)$')
+WORDS_NOT_MEANING = ("A search counts passages by their words, not their meaning: read some of each search's "
+                     "passages before quoting its counts.")
 SAVED_AS = (".xlsx", ".md", ".png", ".svg")
 UNSAVED = ("--out {out}: name the file .xlsx (Excel, a sheet for each table), .md (Markdown), or .png or .svg (a "
            "chart of the years): a set of searches makes several tables, which one CSV file cannot hold")
@@ -219,6 +221,7 @@ def searches_info(db_path: Path | str | None, source: Path | str, text: bytes, o
         **{key: filters[key] for key in ("theme", "min_score", "section") if filters.get(key) is not None},
         "reviews_read": outcomes[0].result.reviews_read if outcomes else 0,
         "passages_per_search": f"at most {limit} (the counts are of every passage that matches)",
+        "counts": WORDS_NOT_MEANING,
         "sorted_by": "each search's passages best match first, after the search's name",
     }
 
@@ -280,7 +283,8 @@ def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> st
     read = info.get("reviews_read", 0)
     kept = "" if info.get("reviews", "all") == "all" else f" that the filters keep ({info['reviews']})"
     lines += ["", f"{counted(len(outcomes), 'search', 'searches')} (from {Path(info['searches_file']).name}, SHA-256 "
-                  f"{info['searches_file_sha256'][:12]}), on the {counted(read, 'review')} read{kept}.", ""]
+                  f"{info['searches_file_sha256'][:12]}), on the {counted(read, 'review')} read{kept}. "
+                  + WORDS_NOT_MEANING, ""]
     lines += ["| # | Search | What was searched | Passages | Reviews | Note |",
               "| ---: | --- | --- | ---: | ---: | --- |"]
     for number, o in enumerate(outcomes, start=1):
@@ -360,6 +364,7 @@ def searches_text(outcomes: list[SearchOutcome], path: Path, within: str) -> str
                      f"{counted(read, 'review')}" if found else "     no passages found")
         if o.note:
             lines.append(f"     {o.note}")
+    lines += ["", WORDS_NOT_MEANING]
     lines += ["", "Year by year, the reviews read, and how many of them each search (by its number) finds passages in:"]
     lines += ["  " + line for line in by_year_lines(outcomes)]
     return "\n".join(lines)

@@ -1137,7 +1137,7 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
     passages and reviews that match (each a link to them) and year by year in how many reviews; ``fields``: the
     form as filled in (searches, year_from, year_to, nation, area); ``outcomes``: what each search found (none
     after an ``error``, which is said above the form)."""
-    from pipeline.outputs.searchset import by_year_grid
+    from pipeline.outputs.searchset import WORDS_NOT_MEANING, by_year_grid
 
     def value(name: str) -> str:
         return _e(fields.get(name, ""))
@@ -1182,7 +1182,7 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
             f'<section id="results" tabindex="-1"><p>{counted(len(outcomes), "search", "searches")}, on the '
             f"{counted(read, 'review')} read{kept}. Each count opens the passages, or the reviews they are in. "
             f'<a href="{_e(download)}">Save them as an Excel file</a> (the searches, the years, the reviews each '
-            "found and its best 20 passages, with where they came from)</p>"
+            f"found and its best 20 passages, with where they came from). {_e(WORDS_NOT_MEANING)}</p>"
             + _wide('<table><caption>What each search found</caption><thead><tr><th scope="col">#</th>'
                     '<th scope="col">Search</th><th scope="col">What was searched</th><th scope="col">Passages</th>'
                     '<th scope="col">Reviews</th><th scope="col">Note</th></tr></thead><tbody>'
