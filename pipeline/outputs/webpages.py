@@ -1139,16 +1139,13 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
     after an ``error``, which is said above the form)."""
     from pipeline.outputs.searchset import WORDS_NOT_MEANING, by_year_grid
 
-    def value(name: str) -> str:
-        return _e(fields.get(name, ""))
-
     alert = f'<div class="error" role="alert"><strong>Not searched:</strong> {_e(error)}</div>' if error else ""
     form = (
         '<form class="search" method="get" action="/searches">'
         '<div class="row"><label class="lines">The searches, one a line, each as you would type it in the search '
         "box, with a name and a colon before it if you like "
         f'<textarea name="searches" rows="8" cols="80" placeholder="{_e(_SEARCHES_EXAMPLE)}">'
-        f'{value("searches")}</textarea></label></div><div class="row">'
+        f'{_e(fields.get("searches", ""))}</textarea></label></div><div class="row">'
         + _review_fields(fields, nations) +
         '<button type="submit">Run the searches</button></div></form>'
         '<p class="muted">For a briefing you update: run the same searches on each new batch of reviews, and save '
