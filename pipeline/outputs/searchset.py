@@ -111,7 +111,6 @@ def parse_searches(text: str, source: str) -> list[NamedSearch]:
     """
     from pipeline.search_query import parse_query
 
-    path = source
     searches: list[NamedSearch] = []
     problems: list[str] = []
     named: dict[str, int] = {}
@@ -133,14 +132,14 @@ def parse_searches(text: str, source: str) -> list[NamedSearch]:
         named[name.casefold()] = number
         searches.append(NamedSearch(number, name, query))
     if problems:
-        raise CaseReviewError(f"{path}: " + "; ".join(problems) + ". Mend these lines and run it again (nothing "
+        raise CaseReviewError(f"{source}: " + "; ".join(problems) + ". Mend these lines and run it again (nothing "
                               "was searched).")
     if not searches:
-        raise CaseReviewError(f"{path} holds no searches: write one search a line, as you would type it after "
+        raise CaseReviewError(f"{source} holds no searches: write one search a line, as you would type it after "
                               "casereview search (a name and a colon before it if you like: \"At school: neglect AND "
                               "school\"); lines starting with # are skipped")
     if len(searches) > MAX_SEARCHES:
-        raise CaseReviewError(f"{path} holds {len(searches)} searches; at most {MAX_SEARCHES} run at once: split the "
+        raise CaseReviewError(f"{source} holds {len(searches)} searches; at most {MAX_SEARCHES} run at once: split the "
                               "file")
     return searches
 
