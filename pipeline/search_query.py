@@ -454,6 +454,7 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             "every form: \"neglect\" also finds neglected, neglecting and neglectful."
         )
     whole = text
+    _check_nothing_left_out_inside_brackets(text)
     text, left_out = _left_out(text)
     phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
     words = tuple(WORD_RE.findall(text.replace('"', " ")))
@@ -577,6 +578,34 @@ def _all_of(text: str, whole: str = "") -> tuple[Either, ...]:
         )
     # one phrase or section is required on its own anyway; one word is a word required alone
     return tuple(either for either in all_of if either.size > 1 or either.words)
+
+
+_SIGNED = re.compile(r"[-\u2013\u2212][A-Za-z\u00c0-\u024f]")
+
+
+def _check_nothing_left_out_inside_brackets(text: str) -> None:
+    """Refuse a minus sign or NOT inside brackets when the search uses AND or OR: what is left out is left out
+    of the whole search, so "(neglect OR NOT police)" would not mean what it says.
+
+    >>> _check_nothing_left_out_inside_brackets("(neglect OR abuse) AND school -police")
+    >>> _check_nothing_left_out_inside_brackets("(neglect OR NOT police) AND school")
+    Traceback (most recent call last):
+    pipeline.errors.CaseReviewError: the search '(neglect OR NOT police) AND school' leaves something out ...
+    """
+    tokens = _TOKEN.findall(text)
+    if not {"AND", "OR"} & set(tokens):
+        return
+    depth = 0
+    for at, token in enumerate(tokens):
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        after = tokens[at + 1] if at + 1 < len(tokens) else ""
+        if depth > 0 and (token == "NOT" or _SIGNED.match(token)
+                          or (token in ("-", "\u2013", "\u2212") and after.startswith('"'))):
+            raise CaseReviewError(
+                f"the search {text!r} leaves something out inside brackets, which holds only words any one of which "
+                "will do: put the minus sign or NOT outside the brackets, where it leaves out the passages that use "
+                "the word whatever else they hold: (neglect OR abuse) AND school -police"
+            )
 
 
 def _units(tokens: list[str], whole: str) -> list[str | list[str]]:

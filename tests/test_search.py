@@ -1098,6 +1098,8 @@ def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
     ("(OR) AND school", "has brackets with no words in them"),
     ("(the OR neglect) AND school", "joins the with AND, but the search index does not hold very common words"),
     ('("in the" OR neglect) AND school', 'joins "in the" with AND'),
+    ("(neglect OR NOT police) AND school", "leaves something out inside brackets"),
+    ('school AND (neglect -"social care")', "put the minus sign or NOT outside the brackets"),
 ])
 def test_brackets_that_cannot_be_read_are_refused_with_how_to_write_them(either_db: Path, query: str, error: str):
     with pytest.raises(CaseReviewError, match=re.escape(error)):
