@@ -51,6 +51,14 @@ def test_a_file_of_searches_is_read_line_by_line_with_names(searches_file: Path)
     ]
 
 
+def test_two_columns_pasted_from_a_spreadsheet_are_a_name_and_a_search():
+    from pipeline.outputs.searchset import parse_searches
+
+    pasted = 'Name\tSearch\nAt school\tneglect AND school\n\t"seen alone"\nWishes: wishes\n'
+    assert [(s.line, s.name, s.query) for s in parse_searches(pasted, "The searches")] == [
+        (2, "At school", "neglect AND school"), (3, '"seen alone"', '"seen alone"'), (4, "Wishes", "wishes")]
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ('Open: "seen alone\nfine: neglect\nfine: school\n',
      ['line 1: the search \'"seen alone\' has an opening double quote', "line 3: the name 'fine' is also on line 2",

@@ -2,7 +2,8 @@
 ``casereview searches FILE``.
 
 The file holds one search a line, as it would be typed after ``casereview search``, each with a name before a
-colon if wanted; blank lines and lines starting with "#" are skipped::
+colon if wanted (or before a tab: two columns pasted from a spreadsheet, name and search, with or without their
+header row); blank lines and lines starting with "#" are skipped::
 
     # Briefing on neglect, searches of December 2026
     Neglect at school: (neglect OR "emotional abuse") AND (school OR nursery)
@@ -48,6 +49,9 @@ WORDS_NOT_MEANING = ("A search counts passages by their words, not their meaning
 SAVED_AS = (".xlsx", ".md", ".png", ".svg")
 UNSAVED = ("--out {out}: name the file .xlsx (Excel, a sheet for each table), .md (Markdown), or .png or .svg (a "
            "chart of the years): a set of searches makes several tables, which one CSV file cannot hold")
+# The header row of two columns pasted from a spreadsheet, skipped.
+_HEADER_ROWS = {(name, search) for name in ("name", "search name", "title")
+                for search in ("search", "query", "searches", "search string")}
 SUMMARY_COLUMNS = ("line", "search", "query", "passages_matching", "reviews_with_passages", "reviews_read", "note")
 YEAR_COLUMNS = ("search", "year", "reviews_with_passages", "reviews_read")
 
@@ -118,8 +122,14 @@ def parse_searches(text: str, source: str) -> list[NamedSearch]:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
-        match = _NAMED.match(line)
-        name, query = (match.group("name").strip(), match.group("query").strip()) if match else (line, line)
+        if "\t" in line:  # two columns pasted from a spreadsheet: the name, then the search
+            name, _, query = (part.strip() for part in line.partition("\t"))
+            if (name.casefold(), query.casefold()) in _HEADER_ROWS:
+                continue
+            name, query = (name or query, query or name)
+        else:
+            match = _NAMED.match(line)
+            name, query = (match.group("name").strip(), match.group("query").strip()) if match else (line, line)
         try:
             parse_query(query)
         except CaseReviewError as exc:

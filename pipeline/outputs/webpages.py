@@ -1150,7 +1150,8 @@ def searches_page(fields: Mapping[str, str], nations: Sequence[str], outcomes: S
         '<button type="submit">Run the searches</button></div></form>'
         '<p class="muted">For a briefing you update: run the same searches on each new batch of reviews, and save '
         "the counts, the reviews and the best passages of each as one Excel file. Every line is checked before "
-        "any is searched. Lines starting with # are skipped.</p>")
+        "any is searched. Lines starting with # are skipped; two columns copied from a spreadsheet (a name, then "
+        "the search) paste as they are.</p>")
     parts = ["<h2>A set of searches</h2>", alert, form]
     if outcomes:
         filters = {key: fields[key] for key in ("year_from", "year_to", "nation", "area") if fields.get(key)}
