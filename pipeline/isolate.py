@@ -41,9 +41,10 @@ _context: Any = None
 # Ctrl+C, which the whole terminal's process group receives, so that only the run decides what it means).
 _stopping = threading.Event()
 POLL_SECONDS = 0.2  # how often a wait for a document looks whether the run is stopping
-# A reading process ended by one of these signals was most likely stopped with the run: wait this long for the
-# run to say it is stopping before taking the end for the PDF's fault.
-_STOP_EXITS = {-signal.SIGTERM, -signal.SIGINT} | ({-signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+# A reading process that ended without an answer may have been stopped with the run (by a signal sent to the
+# whole group, or by a Ctrl+C that reached it while it was starting up, which ends it with status 1): wait this long
+# for the run to say it is stopping before taking the end for the PDF's fault. A PDF that really crashes its
+# reader is recorded this much later.
 _STOP_GRACE_SECONDS = 2.0
 # What a terminal sends its whole process group, reading processes included: Ctrl+C, and SIGHUP when it closes.
 _TERMINAL_SIGNALS = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGHUP") if hasattr(signal, name))
@@ -138,9 +139,10 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
             outcome, value = receive.recv()
         except EOFError:
             child.join(5)
-            # killed by a signal sent to the whole run (SIGTERM to its group, as systemd sends it): the run is
-            # stopping too, though it may not have said so yet
-            if _stopping.is_set() or (child.exitcode in _STOP_EXITS and _stopping.wait(_STOP_GRACE_SECONDS)):
+            # ended by a signal sent to the whole run (SIGTERM to its group, as systemd sends it; Ctrl+C): the run
+            # is stopping too, though it may not have said so yet. Whatever the status: a Ctrl+C that came while
+            # the process was still starting up once ended it with status 1, and its PDF was blamed.
+            if _stopping.is_set() or _stopping.wait(_STOP_GRACE_SECONDS):
                 raise RunStopped(str(path)) from None
             raise ExtractError(
                 f"{Path(path).name}: the PDF library stopped while reading it (exit code {child.exitcode}: the file "
