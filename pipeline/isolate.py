@@ -42,7 +42,7 @@ _context: Any = None
 _stopping = threading.Event()
 POLL_SECONDS = 0.2  # how often a wait for a document looks whether the run is stopping
 # A reading process that ended without an answer may have been stopped with the run (by a signal sent to the
-# whole group, or by a Ctrl+C that reached it while it was starting up, which ends it with status 1): wait this long
+# whole group; once, at a Ctrl+C under load, one ended with status 1 just after it started): wait this long
 # for the run to say it is stopping before taking the end for the PDF's fault. A PDF that really crashes its
 # reader is recorded this much later.
 _STOP_GRACE_SECONDS = 2.0
@@ -140,8 +140,8 @@ def read_document(path: Path, seconds: float | None = None) -> ExtractedDocument
         except EOFError:
             child.join(5)
             # ended by a signal sent to the whole run (SIGTERM to its group, as systemd sends it; Ctrl+C): the run
-            # is stopping too, though it may not have said so yet. Whatever the status: a Ctrl+C that came while
-            # the process was still starting up once ended it with status 1, and its PDF was blamed.
+            # is stopping too, though it may not have said so yet. Whatever the status: at a Ctrl+C under load, one
+            # ended with status 1 just after it started, and its PDF was blamed.
             if _stopping.is_set() or _stopping.wait(_STOP_GRACE_SECONDS):
                 raise RunStopped(str(path)) from None
             raise ExtractError(

@@ -1024,9 +1024,9 @@ def test_a_document_is_read_in_a_child_process_that_a_hang_or_crash_cannot_take_
         read_document(pdf, seconds=60)
     killer.join()
     assert read_document(pdf) == extract_pdf(pdf)  # and the next document is read as usual
-    # a reader that ends without an answer just before the run says it is stopping, whatever its status (a
-    # Ctrl+C that reached it while it was starting up ended one with status 1), was stopped with the run: the
-    # PDF is not blamed
+    # a reader that ends without an answer just before the run says it is stopping, whatever its status (at a
+    # Ctrl+C under load, one ended with status 1 just after it started), was stopped with the run: the PDF is
+    # not blamed
     from pipeline.errors import RunStopped
     from pipeline.isolate import allow_reading, stop_reading
 
