@@ -763,18 +763,17 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         searcher = Searcher(con)
         parsed = searcher.parse(query)
         limit, offset = options.get("limit", 20), options.get("offset", 0)
+        filters = {key: value for key, value in options.items() if key not in _NOT_FILTERS}  # what the counts take
         _check_numbers(None, None, None, limit)  # the limit people may ask for; the search itself takes one more
         # one passage more than asked for says whether more match, without counting them all
         hits = searcher.search(parsed, **{**options, "limit": limit + 1})
         more, hits = len(hits) > limit, hits[:limit]
         if more or offset:  # counted only then: a count reads every match; otherwise all of them are here
-            filters = {key: value for key, value in options.items() if key not in _NOT_FILTERS}
             total, total_reviews = searcher.count(parsed, **filters)
         else:
             total, total_reviews = len(hits), len({hit.review_id for hit in hits})
         counts = {"total": total, "total_reviews": total_reviews}
         if parsed is not None:
-            filters = {key: value for key, value in options.items() if key not in _NOT_FILTERS}
             if not hits and options.get("theme"):
                 counts["without_words"] = searcher.count(None, **filters)[0]
             unquoted = without_quotes(query) if not hits else ""
@@ -790,8 +789,7 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
             if like and like != searcher._theme(filters.get("theme")):
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
         if by_review:
-            counts |= _reviews_found(con, searcher, parsed, {key: value for key, value in options.items()
-                                                             if key not in _NOT_FILTERS})
+            counts |= _reviews_found(con, searcher, parsed, filters)
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],

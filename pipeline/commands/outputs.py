@@ -459,8 +459,7 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
     """
     from pipeline.outputs.common import describe_filters, theme_names
     from pipeline.outputs.searchset import (
-        SAVED_AS,
-        UNSAVED,
+        check_saved_as,
         read_searches,
         run_searches,
         save_searches,
@@ -470,8 +469,8 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
 
     if out is not None and as_json:
         raise CaseReviewError("give --out FILE to save the tables, or --json to print JSON lines, not both")
-    if out is not None and out.suffix.lower() not in SAVED_AS:
-        raise CaseReviewError(UNSAVED.format(out=out))
+    if out is not None:
+        check_saved_as(out)  # before anything is searched
     searches = read_searches(file)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type,
                "area": area}

@@ -413,7 +413,7 @@ def searched_in_area(db_path: Path | str | None, searches: list[Any], data: dict
     """
     from pipeline.outputs.searchset import run_searches
 
-    first, last = year_span(data["year_span"])
+    first, last = data["year_span"]
     ids = {review["review_id"] for review in data["reviews"]}
     # the area filter keeps areas whose name contains this one's: only the area's own reviews are counted
     here = run_searches(db_path, searches, limit=50, refresh=refresh, area=data["area"], year_from=first,

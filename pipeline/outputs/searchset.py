@@ -235,6 +235,20 @@ def searches_info(db_path: Path | str | None, source: Path | str, text: bytes, o
     }
 
 
+def check_saved_as(out: Path) -> str:
+    """``out``'s suffix, in lower case, when a set of searches can be saved as it (``SAVED_AS``).
+
+    Raises
+    ------
+    CaseReviewError
+        If it cannot: a CSV file, say, holds one table only.
+    """
+    suffix = out.suffix.lower()
+    if suffix not in SAVED_AS:
+        raise CaseReviewError(UNSAVED.format(out=out))
+    return suffix
+
+
 def save_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any], names: dict[str, str]) -> None:
     """Write the set's results to ``out``: Excel (.xlsx: sheets Searches, By year, Reviews, Passages,
     Provenance), Markdown (.md), or a chart of the years (.png, .svg).
@@ -244,9 +258,7 @@ def save_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any]
     CaseReviewError
         If ``out`` is not named .xlsx or .md (a CSV file holds one table only), or cannot be written.
     """
-    suffix = out.suffix.lower()
-    if suffix not in SAVED_AS:
-        raise CaseReviewError(UNSAVED.format(out=out))
+    suffix = check_saved_as(out)
     if suffix in (".png", ".svg"):
         chart_searches(out, outcomes, info)
         return
