@@ -51,6 +51,7 @@ from pipeline.outputs.common import (
     resolve_theme,
     reviews_list_hint,
     theme_names,
+    why_unread,
 )
 from pipeline.search_query import (
     SHORT_SECTION,
@@ -407,13 +408,6 @@ _REVIEW_IDS = "SELECT review_id FROM reviews ORDER BY review_id"
 _PASSAGES_IN_REVIEW = "SELECT count(*) FROM passages WHERE review_id = $1"
 PAGE_ORDER_NEEDS_REVIEW = ("page order lists the passages found in one review as it is read: name the review with "
                            "--review (its id, or words of its title); across reviews, results come best first")
-_UNREAD_WORDS = {"needs_ocr": "it was not read: no text could be read, it needs OCR",
-                 "not read": "it was not read: its document was never fetched",
-                 "ok": "it was read, but no passages were found in it"}
-# A review with no passages: whether its document was read, and why not (no row: never fetched).
-_WHY_UNREAD = """
-SELECT coalesce(d.status, 'not read'), d.error FROM reviews r LEFT JOIN documents d USING (review_id)
-WHERE r.review_id = $1 AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"""
 # The model with the most current passages embedded, among those that embedded the wanted passage/review.
 _MODEL_FOR = """
 SELECT e.model FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id
@@ -1865,10 +1859,8 @@ def similar(
         model_row = con.execute(_MODEL_FOR, [wanted]).fetchone()
         if model_row is None:
             what = "passage" if is_passage else "review"
-            unread = None if is_passage else con.execute(_WHY_UNREAD, [wanted]).fetchone()
-            if unread is not None:
-                status, error = unread
-                why = f"it was not read ({error})" if error else _UNREAD_WORDS.get(status, status)
+            why = None if is_passage else why_unread(con, wanted)
+            if why is not None:
                 raise CaseReviewError(
                     f"the review '{wanted}' has no text to compare: {why}. Once that is put right and "
                     "`casereview run` has read it, it can be compared"

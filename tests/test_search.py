@@ -1555,3 +1555,24 @@ def test_the_command_line_marks_weak_tags_as_the_web_pages_do(tmp_path: Path):
     assert "A probability marked (weak) is under 50%: a weak tag, the model is unsure this passage" in result.output
     strong = CliRunner().invoke(search_command, ["bruise", "--db", str(path)])
     assert "(weak)" not in strong.output
+
+
+def test_a_review_that_was_not_read_says_why_wherever_it_is_named(db: Path, tmp_path: Path):
+    """Searching, exporting or listing findings in one review that could not be read says so, with why, rather
+    than "no passages found", which reads as "nothing about it in the review"."""
+    from pipeline.outputs.export import export_theme
+    from pipeline.outputs.findings import stated_findings
+
+    why = r"the review 'northmoor-2021-child-m' \(Child M: rapid review\) has no text to look in: it was not read"
+    for look in (lambda: search(db, "neglect", review="northmoor-2021-child-m"),
+                 lambda: search(db, None, theme="assessment", review="Child M"),
+                 lambda: export_theme(db, "assessment", "csv", tmp_path / "out.csv", review="northmoor-2021-child-m"),
+                 lambda: stated_findings(db, review="northmoor-2021-child-m")):
+        with pytest.raises(CaseReviewError, match=why) as err:
+            look()
+        assert "no page has a text layer: run OCR" in str(err.value) and "casereview status" in str(err.value)
+    assert not (tmp_path / "out.csv").exists()
+    result = CliRunner().invoke(search_command, ["neglect", "--review", "Child M", "--db", str(db)])
+    assert result.exit_code != 0 and "has no text to look in" in result.output
+    # a review that was read is searched as before, even where nothing matches
+    assert search(db, "zebra", review="northmoor-2019-child-d") == []

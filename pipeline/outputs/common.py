@@ -481,6 +481,24 @@ AREAS_LISTED = 40  # areas named when a typed area is like none of them; there a
 REVIEWS_LISTED = 10  # reviews named when the words given for one review are in the titles of several
 _REVIEW_TITLES = "SELECT review_id, title FROM reviews ORDER BY review_id"
 _DATABASE_FILE = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+# A review with no passages: whether its document was read, and why not (no row: never fetched).
+_WHY_UNREAD = """
+SELECT coalesce(d.status, 'not read'), d.error FROM reviews r LEFT JOIN documents d USING (review_id)
+WHERE r.review_id = $1 AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"""
+_UNREAD_WORDS = {"needs_ocr": "it was not read: no text could be read, it needs OCR",
+                 "not read": "it was not read: its document was never fetched",
+                 "ok": "it was read, but no passages were found in it"}
+
+
+def why_unread(con: duckdb.DuckDBPyConnection, review_id: str) -> str | None:
+    """Why the review has no passages ("it was not read (the PDF is encrypted ...)"), or None when it has some."""
+    row = con.execute(_WHY_UNREAD, [review_id]).fetchone()
+    if row is None:
+        return None
+    status, error = row
+    return f"it was not read ({error})" if error else _UNREAD_WORDS.get(status, status)
+
+
 # The keys of the review filters (``KnownValues.review_filters``) in the order people read them.
 REVIEW_FILTER_KEYS = ("year_from", "year_to", "nation", "review_type", "area", "review")
 
@@ -560,11 +578,21 @@ class KnownValues:
                        review_type: str | None = None, area: str | None = None,
                        review: str | None = None) -> dict[str, Any]:
         """The review filters, checked, as SQL parameters for ``REVIEW_FILTERS`` (``review``: one review, by
-        its id or words of its title, see ``review``)."""
+        its id or words of its title, see ``review``; one with no passages, a review that could not be read, is a
+        ``CaseReviewError`` saying why, since nothing in it can be found)."""
         check_years(year_from, year_to)
-        return {"year_from": year_from, "year_to": year_to, "nation": self.value("nation", nation),
-                "review_type": self.value("review_type", review_type), "area": self.area(area),
-                "review": self.review(review)}
+        filters = {"year_from": year_from, "year_to": year_to, "nation": self.value("nation", nation),
+                   "review_type": self.value("review_type", review_type), "area": self.area(area),
+                   "review": self.review(review)}
+        if filters["review"] is not None:
+            why = why_unread(self.con, filters["review"])
+            if why is not None:
+                title = dict(self._values["review_id"]).get(filters["review"])
+                raise CaseReviewError(
+                    f"the review '{filters['review']}'" + (f" ({title})" if title else "")
+                    + f" has no text to look in: {why}. `casereview status` lists each review that was not read "
+                    "and why; once that is put right, `casereview run` reads it")
+        return filters
 
 
 # Curly quotes and the straight ones they stand for, in Python (plain_quotes) and in SQL (quotes_folded).
