@@ -795,6 +795,17 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
 _NOT_FILTERS = ("limit", "offset", "page_order")  # options of a search that do not change what it finds
 
 
+def check_filters(db_path: Path | str | None, *, refresh: bool = True, **filters: Any) -> None:
+    """Check a search's filters (``theme``, ``min_score``, ``section`` and the review filters, as ``search`` takes
+    them) against the database without searching: a ``CaseReviewError`` names the filter that cannot be used, so
+    that a set of searches run with the same filters is told once, and not blamed on its first search."""
+    con = open_database(db_path, upgrade=refresh)
+    try:
+        Searcher(con).check_filters(**filters)
+    finally:
+        con.close()
+
+
 def _reviews_found(con: duckdb.DuckDBPyConnection, searcher: Searcher, parsed: ParsedQuery | None,
                    filters: dict[str, Any]) -> dict[str, Any]:
     """``SearchResult.by_review``, ``reviews_read`` and ``by_year`` for a search with these filters."""
@@ -1048,6 +1059,13 @@ class Searcher:
         if self._tables_fresh():
             return _count_fast(self.con, parsed, words, params, by_review)
         return _count_bm25(self.con, parsed, params, by_review)
+
+    def check_filters(self, *, theme: str | None = None, min_score: float | None = None, year_from: int | None = None,
+                      year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
+                      area: str | None = None, review: str | None = None, section: str | None = None) -> None:
+        """Check the filters as ``search`` does (see ``check_filters``)."""
+        _check_numbers(min_score, year_from, year_to, 1)
+        self._params(theme, min_score, year_from, year_to, nation, review_type, area, review, section)
 
     def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
                 nation: str | None, review_type: str | None, area: str | None, review: str | None,

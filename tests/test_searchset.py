@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -62,7 +63,7 @@ def test_two_columns_pasted_from_a_spreadsheet_are_a_name_and_a_search():
 @pytest.mark.parametrize(("text", "said"), [
     ('Open: "seen alone\nfine: neglect\nfine: school\n',
      ['line 1: the search \'"seen alone\' has an opening double quote', "line 3: the name 'fine' is also on line 2",
-      "Mend these lines and run it again (nothing was searched)"]),
+      "Mend these lines and run the searches again (nothing was searched)"]),
     ("(neglect OR abuse AND school\n", ["line 1: the search '(neglect OR abuse AND school' opens a bracket"]),
     ("# only a comment\n\n", ["holds no searches: write one search a line"]),
 ])
@@ -154,12 +155,28 @@ def test_a_search_that_cannot_run_is_named_by_its_line_and_nothing_is_saved(db: 
     path.write_text("neglect\nOnly out: -police\n", encoding="utf-8")
     out = tmp_path / "briefing.xlsx"
     code, said, _ = run(db, str(path), "--out", str(out))
-    assert code == 2 and "line 2 (Only out): the search '-police' only leaves passages out" in said
-    assert "nothing was saved" in said and not out.exists()
-    # a filter no review has is said once, not once a line
-    path.write_text("neglect\nschool\n", encoding="utf-8")
-    code, said, _ = run(db, str(path), "--nation", "Atlantis")
-    assert code == 2 and said.count("Atlantis") == 1 and "line " not in said
+    assert code == 2 and "line 2: the search '-police' only leaves passages out" in said
+    assert "Mend this line and run the searches again (nothing was searched)" in said and not out.exists()
+    # every line is checked before anything is searched, and each fault is named at once
+    path.write_text("neglect\nAt school:\nneglect AND (school\nSchool: -police\nneglect\n", encoding="utf-8")
+    code, said, _ = run(db, str(path))
+    assert code == 2 and len(re.findall(r"[:;] line \d", said)) == 4 and "Mend these lines" in said, said
+    assert "line 2: the name 'At school' has no search after it" in said
+    assert "line 3: the search 'neglect AND (school' opens a bracket without closing it" in said
+    assert "line 4: the search '-police' only leaves passages out" in said
+    assert "line 5: the search 'neglect' is also on line 1: give it once" in said
+    # within a theme, a search may only leave passages out: the theme's passages without the word
+    path.write_text("neglect\nNot police: -police\n", encoding="utf-8")
+    code, said, result = run(db, str(path), "--theme", "assessment", "--json")
+    assert code == 0, said
+    assert [json.loads(line)["name"] for line in result.output.splitlines()] == ["neglect", "Not police"]
+    # a filter that cannot be used is said once, not once a line, nor blamed on the only search there is
+    for searches in ("neglect\nschool\n", "neglect\n"):
+        path.write_text(searches, encoding="utf-8")
+        for filters in (["--nation", "Atlantis"], ["--year-from", "2025", "--year-to", "2020"],
+                        ["--theme", "voice"], ["--section", "zebra crossings"]):
+            code, said, _ = run(db, str(path), *filters)
+            assert code == 2 and filters[1] in said and "line " not in said and "Mend" not in said, said
 
 
 def test_the_years_are_drawn_as_a_chart_a_panel_a_search(db: Path, searches_file: Path, tmp_path: Path):

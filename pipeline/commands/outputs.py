@@ -471,11 +471,16 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
         raise CaseReviewError("give --out FILE to save the tables, or --json to print JSON lines, not both")
     if out is not None:
         check_saved_as(out)  # before anything is searched
-    searches = read_searches(file)
+    searches = read_searches(file, theme=theme is not None)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type,
                "area": area}
     options = {"theme": theme, "min_score": min_score, "section": section}
-    outcomes = run_searches(db_path, searches, limit=limit, **filters, **options)
+    try:
+        outcomes = run_searches(db_path, searches, limit=limit, **filters, **options)
+    except CaseReviewError as exc:
+        if out is None:
+            raise
+        raise CaseReviewError(f"{str(exc).rstrip('.')}. Nothing was written to {out}.") from exc
     if as_json:
         for o in outcomes:
             _echo_json({"line": o.search.line, "name": o.search.name, "query": o.search.query,

@@ -44,6 +44,7 @@ MAX_SEARCHES = 100
 # "Name: search" (a name of up to 60 characters without quotes, brackets or colons); otherwise the line is the
 # search and its own name.
 _NAMED = re.compile(r'^(?P<name>[^"():]{1,60}?)\s*:\s+(?P<query>\S.*)$')
+_NAME_ALONE = re.compile(r'^(?P<name>[^"():]{1,60}?)\s*:$')  # "At school:" with the search left off
 WORDS_NOT_MEANING = ("A search counts passages by their words, not their meaning: read some of each search's "
                      "passages before quoting its counts.")
 SAVED_AS = (".xlsx", ".md", ".png", ".svg")
@@ -75,7 +76,7 @@ class SearchOutcome:
     note: str
 
 
-def read_searches(path: Path) -> list[NamedSearch]:
+def read_searches(path: Path, *, theme: bool = False) -> list[NamedSearch]:
     """The searches in the file at ``path`` (see the module's docstring), each checked as a search is.
 
     >>> import tempfile
@@ -88,7 +89,8 @@ def read_searches(path: Path) -> list[NamedSearch]:
     ------
     CaseReviewError
         If the file cannot be read, holds no searches or more than ``MAX_SEARCHES``, or has lines that cannot
-        be searched or names used twice: every such line is named, with what is wrong.
+        be searched or names used twice: every such line is named, with what is wrong. ``theme``: the searches
+        run within a theme, so one may only leave passages out ("-police": the theme's passages without it).
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -101,12 +103,12 @@ def read_searches(path: Path) -> list[NamedSearch]:
                               "and run it again") from None
     except OSError as exc:
         raise CaseReviewError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
-    return parse_searches(text, str(path))
+    return parse_searches(text, str(path), theme=theme)
 
 
-def parse_searches(text: str, source: str) -> list[NamedSearch]:
+def parse_searches(text: str, source: str, *, theme: bool = False) -> list[NamedSearch]:
     """The searches in ``text`` (one a line, as ``read_searches`` reads a file); ``source`` names it in errors
-    (the file, or "The searches" typed on the web page).
+    (the file, or "The searches" typed on the web page); ``theme`` as for ``read_searches``.
 
     Raises
     ------
@@ -130,20 +132,32 @@ def parse_searches(text: str, source: str) -> list[NamedSearch]:
         else:
             match = _NAMED.match(line)
             name, query = (match.group("name").strip(), match.group("query").strip()) if match else (line, line)
+            alone = None if match else _NAME_ALONE.match(line)
+            if alone:
+                problems.append(f"line {number}: the name {alone.group('name').strip()!r} has no search after it: "
+                                "write the search after the colon")
+                continue
         try:
-            parse_query(query)
+            parsed = parse_query(query)
         except CaseReviewError as exc:
-            problems.append(f"line {number}: {exc}")
+            problems.append(f"line {number}: {str(exc).rstrip('.')}")
+            continue
+        if parsed is not None and not parsed.words and not theme:
+            problems.append(f"line {number}: the search {query!r} only leaves passages out: give words to look for "
+                            "as well (e.g. \"neglect -police\")")
             continue
         if name.casefold() in named:
-            problems.append(f"line {number}: the name {name!r} is also on line {named[name.casefold()]}: give each "
-                            "search a name of its own")
+            problems.append(f"line {number}: " + (
+                f"the search {query!r} is also on line {named[name.casefold()]}: give it once" if name == query
+                else f"the name {name!r} is also on line {named[name.casefold()]}: give each search a name of its "
+                     "own"))
             continue
         named[name.casefold()] = number
         searches.append(NamedSearch(number, name, query))
     if problems:
-        raise CaseReviewError(f"{source}: " + "; ".join(problems) + ". Mend these lines and run it again (nothing "
-                              "was searched).")
+        raise CaseReviewError(f"{source}: " + "; ".join(problems) + ". Mend "
+                              + ("this line" if len(problems) == 1 else "these lines")
+                              + " and run the searches again (nothing was searched).")
     if not searches:
         raise CaseReviewError(f"{source} holds no searches: write one search a line, as you would type it after "
                               "casereview search (a name and a colon before it if you like: \"At school: neglect AND "
@@ -165,9 +179,10 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     CaseReviewError
         If any search cannot run (each is named by its line, with why), or the filters name what no review has.
     """
-    from pipeline.search import missing_note, search_with_forms
+    from pipeline.search import check_filters, missing_note, search_with_forms
     from pipeline.search_query import operator_note
 
+    check_filters(db_path, refresh=refresh, **filters)  # said once, for all the searches
     outcomes: list[SearchOutcome] = []
     problems: list[tuple[NamedSearch, str]] = []
     for search in searches:
@@ -182,9 +197,11 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     if problems:
         reasons = {reason for _, reason in problems}
         if len(problems) == len(searches) and len(reasons) == 1 and len(searches) > 1:
-            raise CaseReviewError(reasons.pop())  # the filters, not the searches
-        raise CaseReviewError("; ".join(f"line {search.line} ({search.name}): {reason}" for search, reason in problems)
-                              + ". Mend these lines and run it again (nothing was saved).")
+            raise CaseReviewError(reasons.pop())  # the database (no search index), not the searches
+        raise CaseReviewError("; ".join(f"line {search.line} ({search.name}): {reason.rstrip('.')}"
+                                        for search, reason in problems)
+                              + ". Mend " + ("this line" if len(problems) == 1 else "these lines")
+                              + " and run the searches again")
     return outcomes
 
 
