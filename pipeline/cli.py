@@ -262,6 +262,8 @@ def status(db_path: Path | None) -> None:
 
 
 def format_status(summary: dict, path: Path) -> str:
+    from pipeline.outputs.common import EARLIER_READING_KEPT
+
     lines = [f"Database: {path}"]
     for key, value in summary.items():
         if key in ("failures", "last_run", "same_documents", "read_by_earlier_version", "theme_checks"):
@@ -291,7 +293,8 @@ def format_status(summary: dict, path: Path) -> str:
     failures = summary.get("failures") or []
     if failures:
         lines.append("Documents that could not be read:")
-        lines.extend(f"  - {f['review_id']} [{f['status']}]: {f['error']}" for f in failures)
+        lines.extend(f"  - {f['review_id']} [{f['status']}]: {f['error']}"
+                     + (f" ({EARLIER_READING_KEPT})" if f.get("keeps_earlier_version") else "") for f in failures)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], ""))
     return "\n".join(lines)
 
@@ -300,6 +303,7 @@ def _same_document_lines(groups: list[dict], indent: str) -> list[str]:
     """Say which reviews hold the same file, and what to do: each is counted in searches, trends and reports.
 
     ``indent`` is put before the heading line, and two more spaces before each group."""
+
     if not groups:
         return []
     heading = ("the same document under more than one review_id (its passages are found and counted once for "

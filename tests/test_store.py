@@ -665,6 +665,29 @@ def test_a_failed_new_version_keeps_the_earlier_text(store: Store):
     assert count(store, "review_themes") == 0
 
 
+def test_a_review_kept_from_its_earlier_reading_counts_as_read_wherever_it_is_found(store: Store, db_path: Path):
+    """Its passages are searched, so it is among the reviews read in the counts beside them ("in 1 of the 1
+    reviews read", not "1 of 0"), and the lists say its text is the earlier reading's."""
+    from pipeline.cli import format_status
+    from pipeline.outputs.findings import stated_findings
+    from pipeline.outputs.reviewlist import format_reviews, list_reviews
+    from pipeline.search import rebuild_search, search_with_forms
+
+    for result in (make_result(sha256=SHA_A), failed_result(error="the PDF is encrypted", sha256=SHA_B)):
+        run_id = store.start_run(Path("manifest.csv"), SHA_B)
+        store.write_review(run_id, result, seconds=1)
+        store.finish_run(run_id)
+        assert rebuild_search(store)
+    found = search_with_forms(db_path, "health visitor", by_review=True)
+    assert [review.review_id for review in found.by_review] == ["northmoor-2019-child-d"]
+    assert found.reviews_read == 1 and found.by_year == ((2019, 1, 1),)
+    assert stated_findings(db_path)[1]["reviews_read"] == 1
+    kept = "could not be read again (the text of its earlier reading is kept, and is what is searched)"
+    assert kept in format_reviews(*list_reviews(db_path), {})
+    assert ("northmoor-2019-child-d [failed]: the PDF is encrypted (the text of its earlier reading is kept"
+            in format_status(store.summary(), db_path))
+
+
 # --------------------------------------------------------------------------- themes roll-up
 
 

@@ -477,6 +477,22 @@ _DISTINCT_VALUES = {
 # What each document status means, for people (the reviews list, the review page, `casereview reviews`).
 STATUS_WORDS = {"ok": "read", "failed": "could not be read", "needs_ocr": "needs OCR (no text could be read)",
                 "not_processed": "not read yet"}
+# Said of a review whose newest copy could not be read while the text of an earlier reading is kept (and searched,
+# tagged and counted as read).
+EARLIER_READING_KEPT = "the text of its earlier reading is kept, and is what is searched"
+
+
+def status_words(status: str, passages: int | None) -> str:
+    """What a document status means, for people, saying so when the text of an earlier reading is kept.
+
+    >>> status_words("failed", 0), status_words("failed", 12)
+    ('could not be read', 'could not be read again (the text of its earlier reading is kept, and is what is searched)')
+    """
+    if status == "failed" and passages:
+        return f"could not be read again ({EARLIER_READING_KEPT})"
+    return STATUS_WORDS.get(status, status)
+
+
 AREAS_LISTED = 40  # areas named when a typed area is like none of them; there are about 150 partnerships
 REVIEWS_LISTED = 10  # reviews named when the words given for one review are in the titles of several
 _REVIEW_TITLES = "SELECT review_id, title FROM reviews ORDER BY review_id"

@@ -12,12 +12,12 @@ from typing import Any
 
 from pipeline.outputs.common import (
     REVIEW_FILTERS,
-    STATUS_WORDS,
     TITLE_CONTAINS_SQL,
     KnownValues,
     counted,
     describe_filters,
     open_database,
+    status_words,
 )
 
 THEMES_SHOWN = 4  # the commonest themes named for a review, as on the web page's list
@@ -120,7 +120,7 @@ def format_reviews(rows: list[dict[str, Any]], about: dict[str, Any], names: dic
                 state += " · commonest themes: " + ", ".join(
                     names.get(theme, theme) for theme in row["themes"][:THEMES_SHOWN])
         else:
-            state = STATUS_WORDS.get(row["status"], row["status"]) + (f": {row['error']}" if row["error"] else "")
+            state = status_words(row["status"], row["passages"]) + (f": {row['error']}" if row["error"] else "")
         lines += review_lines(row["year"], row["review_id"], row["title"] or row["review_id"], row["area"],
                               row["nation"], row["review_type"], state)
     return "\n".join(lines)

@@ -24,7 +24,6 @@ from pipeline.outputs.common import (
     OCR_NOTE,
     REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
-    STATUS_WORDS,
     TITLE_CONTAINS_SQL,
     WEAK_TAG_WORDS,
     KnownValues,
@@ -39,6 +38,7 @@ from pipeline.outputs.common import (
     read_by_ocr_sql,
     section_trail,
     shorten,
+    status_words,
     tag_notes,
     tagged_clause,
     weak_tag,
@@ -857,7 +857,7 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
     items = []
     for review_id, title, its_area, nation, kind, its_year, status, why, pages, passages, themes in rows:
         link = "/review?" + urlencode({"id": review_id})
-        state = STATUS_WORDS.get(status, status)
+        state = status_words(status, passages)
         detail = (f"{counted(pages or 0, 'page')}, {counted(passages, 'passage')}" if status == "ok"
                   else _e(why or ""))
         shown = ", ".join(names.get(theme, theme) for theme in (themes or [])[:4])
