@@ -704,6 +704,9 @@ def test_classify_scores_a_passage_as_the_pipeline_does():
     ('{"id": "p-2", "text": "unclosed', "input line 2: not valid JSON"),
     ('{"id": "p-2"}', 'input line 2: no "text"'),
     ('{"id": "p-2", "text": ""}', 'input line 2: no "text"'),
+    ('{"id": "p-2", "text": 42}', 'input line 2: "text" is 42, not text'),
+    ("x" * 1_000_001, "input line 2: the text is 1,000,001 characters long; at most 1,000,000 are scored at once"),
+    ('{"id": "p-2", "text": "' + "x" * 1_000_001 + '"}', "input line 2: the text is 1,000,001 characters long"),
 ])
 def test_classify_bad_line_names_the_line(bad_line, expected):
     stdin = json.dumps({"id": "p-1", "text": VOICE_TEXT}) + "\n" + bad_line + "\n"
@@ -711,6 +714,22 @@ def test_classify_bad_line_names_the_line(bad_line, expected):
     assert result.exit_code == 2
     assert expected in result.output and "Traceback" not in result.output
     assert result.stdout.strip() == "" or "p-1" not in result.stdout
+
+
+def test_a_plain_line_that_opens_with_a_brace_is_text_not_broken_json():
+    stdin = "{Redacted} was never seen alone by the social worker.\n" + json.dumps({"id": "p-2", "text": VOICE_TEXT})
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin + "\n")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, "p-2"]
+
+
+def test_evaluate_refuses_a_text_too_long_to_score_naming_its_line(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]}) + "\n"
+                    + json.dumps({"id": "g2", "text": "word " * 200_001, "labels": []}) + "\n", encoding="utf-8")
+    report = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+    assert report.exit_code == 2 and f"{gold}, line 2: the text is 1,000,005 characters long" in report.output
+    assert "Traceback" not in report.output
 
 
 def test_classify_missing_model_is_a_clear_error(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,8 +62,9 @@ def classify(model_dir: Path | None) -> None:
     passage of several sentences is scored as a whole and sentence by sentence, and each theme's score is
     the higher of the two. No database is needed.
 
-    If a line cannot be read (broken JSON, no "text"), nothing is written: the error names the line, and
-    the command exits with status 2.
+    A line is JSON when it opens with {" or is wrapped in { }; otherwise it is plain text. If a line cannot
+    be read (broken JSON, no "text", a text of over a million characters: split it into passages), nothing is
+    written: the error names the line, and the command exits with status 2.
 
     Example:  echo "The child was never seen on her own." | casereview classify
     """
@@ -89,7 +91,8 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
         stripped = line.strip()
         if not stripped:
             continue
-        if not stripped.startswith("{"):
+        if not _JSON_LINE.match(stripped) and not (stripped.startswith("{") and stripped.endswith("}")):
+            _check_length(number, stripped)  # plain text, even one opening with "{redacted}"
             items.append((number, stripped))
             continue
         try:
@@ -98,10 +101,24 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
             raise CaseReviewError(f"input line {number}: not valid JSON ({exc.msg} at column {exc.colno}); "
                                   'give {"id": ..., "text": ...} or plain text') from None
         text = record.get("text") if isinstance(record, dict) else None
+        if isinstance(record, dict) and text is not None and not isinstance(text, str):
+            raise CaseReviewError(f'input line {number}: "text" is {json.dumps(text)[:40]}, not text: put the '
+                                  'passage in quotes ("text": "...")')
         if not isinstance(text, str) or not text.strip():
             raise CaseReviewError(f'input line {number}: no "text" (a JSON line needs a non-empty "text" field)')
+        _check_length(number, text)
         items.append((record.get("id", number), text))
     return items
+
+
+_JSON_LINE = re.compile(r'\{\s*"')  # a line opening as a JSON object does ({"id": ...), whether it is whole or not
+
+
+def _check_length(number: int, text: str) -> None:
+    from pipeline.themes.data import too_long
+
+    if too_long(text):
+        raise CaseReviewError(f"input line {number}: {too_long(text)}")
 
 
 @click.command()

@@ -103,6 +103,23 @@ def load_gold(path: Path, themes: Collection[str], names: Mapping[str, str] | No
     return read_gold(path, themes, names)[0]
 
 
+# The longest text scored at once (the sentence splitter's limit): a passage is a paragraph or a few, and a text
+# this long is a whole document or several pasted together.
+MAX_TEXT_CHARS = 1_000_000
+
+
+def too_long(text: str) -> str | None:
+    """What to say of a text too long to score, or None.
+
+    >>> too_long("x" * 1_000_001)[:60], too_long("x" * 1_000_000)
+    ('the text is 1,000,001 characters long; at most 1,000,000 are', None)
+    """
+    if len(text) <= MAX_TEXT_CHARS:
+        return None
+    return (f"the text is {len(text):,} characters long; at most {MAX_TEXT_CHARS:,} are scored at once: split it "
+            "into passages (a paragraph or a few each)")
+
+
 # A gold file that is not a label sheet is read as JSON lines when its name says it could be one.
 JSON_LINES_SUFFIXES = ("", ".jsonl", ".json", ".ndjson", ".txt")
 
@@ -157,6 +174,8 @@ def read_examples(path: Path, themes: Collection[str], names: Mapping[str, str] 
             raise ThemeError(f"{where}: field 'id' is missing or empty")
         if not isinstance(text, str) or not text.strip():
             raise ThemeError(f"{where}: field 'text' is missing or empty")
+        if too_long(text):
+            raise ThemeError(f"{where}: {too_long(text)}")
         labels = _theme_list(record, "labels", where, known, required=True, aliases=aliases)
         uncertain = _theme_list(record, "uncertain", where, known, required=False, aliases=aliases)
         style = record.get("style")
