@@ -225,7 +225,8 @@ def test_trends_name_the_runs_that_read_the_reviews_not_a_later_run_that_read_no
     assert "Generated " in footer and str(copy.resolve()) in footer
     assert "29991231T000000Z-rerun" not in result.output
     chart = (tmp_path / "trends.svg").read_text(encoding="utf-8")
-    assert f"reviews read by run {first}" in chart and "29991231T000000Z-rerun" not in chart
+    lines_joined = " ".join(" ".join(re.findall(r"<!--(.*?)-->", chart, re.S)).split())  # a line of text a comment
+    assert f"reviews read by run {first}" in lines_joined and "29991231T000000Z-rerun" not in chart
 
 
 def test_export_says_when_the_quote_alone_scores_low_and_never_writes_a_probability_of_1(db: Path, tmp_path: Path):
@@ -409,6 +410,40 @@ def test_the_same_trends_give_the_same_chart_file_byte_for_byte(db: Path, tmp_pa
         plot_trends(frame, info, first)
         plot_trends(frame, info, second)
         assert first.read_bytes() == second.read_bytes(), suffix
+
+
+@pytest.mark.parametrize("themes", [1, 2, 7])
+def test_a_chart_of_any_number_of_panels_fits_its_title_labels_and_note(db: Path, themes: int):
+    """With one or two panels the title was cut at both sides and the note drawn over "Year of review": every
+    text is inside the figure, and the note, the label of the years and the panels' tick labels do not overlap."""
+    import matplotlib.pyplot as plt
+
+    from pipeline.outputs.trends import draw_trends
+
+    frame, info = theme_trends(db)
+    frame = frame[frame["theme_name"].isin(list(dict.fromkeys(frame["theme_name"]))[:themes])]
+    figure = draw_trends(frame, info)
+    try:
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        whole = figure.bbox
+        title, years, share = figure._suptitle, figure._supxlabel, figure._supylabel
+        note = figure.texts[-1]
+        assert "Reviews read per year" in note.get_text()
+        boxes = {name: artist.get_window_extent(renderer)
+                 for name, artist in (("title", title), ("years", years), ("share", share), ("note", note))}
+        for name, box in boxes.items():
+            assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1, name
+        assert boxes["note"].y1 <= boxes["years"].y0  # the note is under the label, not over it
+        def shown(labels):
+            return [label.get_window_extent(renderer) for label in labels if label.get_visible() and label.get_text()]
+
+        years_ticks = [box for axes in figure.axes if axes.axison for box in shown(axes.get_xticklabels())]
+        share_ticks = [box for axes in figure.axes if axes.axison for box in shown(axes.get_yticklabels())]
+        assert years_ticks and min(box.y0 for box in years_ticks) >= boxes["years"].y1  # the label is under them
+        assert share_ticks and min(box.x0 for box in share_ticks) >= boxes["share"].x1
+    finally:
+        plt.close(figure)
 
 
 def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(db: Path, tmp_path: Path):

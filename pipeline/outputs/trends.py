@@ -10,6 +10,7 @@ how many reviews each share is based on.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,12 @@ def _columns(measure: str) -> tuple[str, str, str, str, str]:
     return _COLUMNS[measure]
 
 
+CHART_MIN_WIDTH = 7.5  # inches: a chart of one or two panels is drawn this wide
+NOTE_POINTS = 7  # the size of the note under a chart
+NOTE_CHARS_PER_INCH = 17  # characters of the note a line holds per inch of the chart's width, at that size
+NOTE_LINE_INCHES = NOTE_POINTS * 1.35 / 72  # the height of a line of the note
+
+
 def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: str = "reviews", *,
                 title: str = "Learning themes in case reviews, by year", made: str | None = None) -> Path:
     """Draw the share of reviews (or passages, with ``measure``) carrying each theme by year; PNG or SVG by
@@ -307,10 +314,27 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
     CaseReviewError
         If the suffix is not .png or .svg.
     """
-    _, share, _, _, unit = _columns(measure)
     suffix = out.suffix.lower()
     if suffix not in CHART_SUFFIXES:
         raise CaseReviewError(f"the chart file must end in .png or .svg (got '{out.name}')")
+    figure = draw_trends(frame, info, measure, title=title, made=made)  # (sets the Agg backend first)
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    try:
+        # An SVG names its parts by ids matplotlib makes random unless salted: with a fixed salt (and no date) the
+        # same numbers give the same file, byte for byte.
+        with writing(out), matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
+            figure.savefig(out, format=suffix.lstrip("."), metadata={"Date": None} if suffix == ".svg" else None)
+    finally:
+        plt.close(figure)
+    return out
+
+
+def draw_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "reviews", *,
+                title: str = "Learning themes in case reviews, by year", made: str | None = None):
+    """The figure ``plot_trends`` saves (a matplotlib Figure: close it with ``matplotlib.pyplot.close``)."""
+    _, share, _, _, unit = _columns(measure)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -321,11 +345,28 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
     themes = list(dict.fromkeys(frame["theme_name"]))
     columns = min(4, max(1, len(themes)))
     rows = -(-len(themes) // columns)
-    figure, grid = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.5 * rows + 1.1), dpi=120,
-                                sharex=True, sharey=True, squeeze=False)
+    counts = frame.drop_duplicates("year").sort_values("year")
+    few = set(counts.loc[counts["reviews_in_year"] < FEW_REVIEWS, "year"])
+    per_year = ", ".join(f"{y}: {n}" for y, n in zip(counts["year"], counts["reviews_in_year"], strict=True))
+    models = ", ".join(info["theme_models"]) or "unknown"
+    shaded = (f"Shaded years, hollow points: fewer than {FEW_REVIEWS} reviews read, so their shares can swing "
+              "widely. " if few else "")
+    if measure == "reviews" and made is None and saturated(frame):
+        shaded += ("Nearly every review carries nearly every theme (one tagged passage is enough): "
+                   "--measure passages tells years apart better. ")
+    # One or two panels are drawn wider than a panel each, so the title, the axis labels and the note fit. The
+    # note is wrapped to the width and given the room its lines take, under the label of the years.
+    width = max(3.2 * columns, CHART_MIN_WIDTH)
+    note = textwrap.fill(
+        f"{shaded}Reviews read per year{_kept(info)}: {per_year}. "
+        f"{made or f'Theme model {models}'}; reviews read by {_runs(info)}; generated {info['generated_at'][:10]}.",
+        width=int(width * NOTE_CHARS_PER_INCH))
+    note_height = (note.count("\n") + 1) * NOTE_LINE_INCHES + 0.1
+    below = note_height + 0.05  # the note; tight_layout makes room above it for "Year of review"
+    height = 2.5 * rows + 0.8 + below
+    figure, grid = plt.subplots(rows, columns, figsize=(width, height), dpi=120, sharex=True, sharey=True,
+                                squeeze=False)
     try:
-        counts = frame.drop_duplicates("year").sort_values("year")
-        few = set(counts.loc[counts["reviews_in_year"] < FEW_REVIEWS, "year"])
         top = 105 if measure == "reviews" else min(105, 100 * frame[share].max() * 1.15 + 1)
         panels = grid.ravel()
         for axes, name in zip(panels, themes, strict=False):
@@ -347,27 +388,12 @@ def plot_trends(frame: pd.DataFrame, info: dict[str, Any], out: Path, measure: s
             axes.grid(alpha=0.3)
         for axes in panels[len(themes):]:
             axes.axis("off")
-        figure.supxlabel("Year of review", fontsize=9, y=0.075)
+        figure.supxlabel("Year of review", fontsize=9, y=(note_height + 0.05) / height, va="bottom")
         figure.supylabel(f"Share of the {unit} read that year", fontsize=9)
         figure.suptitle(title, fontsize=12)
-        per_year = ", ".join(f"{y}: {n}" for y, n in zip(counts["year"], counts["reviews_in_year"], strict=True))
-        models = ", ".join(info["theme_models"]) or "unknown"
-        shaded = (f"Shaded years, hollow points: fewer than {FEW_REVIEWS} reviews read, so their shares can swing "
-                  "widely. " if few else "")
-        if measure == "reviews" and made is None and saturated(frame):
-            shaded += ("Nearly every review carries nearly every theme (one tagged passage is enough): "
-                       "--measure passages tells years apart better. ")
-        figure.text(
-            0.01, 0.01,
-            f"{shaded}Reviews read per year{_kept(info)}: {per_year}. "
-            f"{made or f'Theme model {models}'}; reviews read by {_runs(info)}; generated {info['generated_at'][:10]}.",
-            fontsize=7, color="#555555", wrap=True,
-        )
-        figure.tight_layout(rect=(0, 0.09, 1, 1))
-        # An SVG names its parts by ids matplotlib makes random unless salted: with a fixed salt (and no date) the
-        # same numbers give the same file, byte for byte.
-        with writing(out), matplotlib.rc_context({"svg.hashsalt": SVG_SALT}):
-            figure.savefig(out, format=suffix.lstrip("."), metadata={"Date": None} if suffix == ".svg" else None)
-    finally:
+        figure.text(0.1 / width, 0.05 / height, note, fontsize=NOTE_POINTS, color="#555555", va="bottom")
+        figure.tight_layout(rect=(0, below / height, 1, 1))
+    except BaseException:
         plt.close(figure)
-    return out
+        raise
+    return figure
