@@ -1576,3 +1576,15 @@ def test_a_review_that_was_not_read_says_why_wherever_it_is_named(db: Path, tmp_
     assert result.exit_code != 0 and "has no text to look in" in result.output
     # a review that was read is searched as before, even where nothing matches
     assert search(db, "zebra", review="northmoor-2019-child-d") == []
+
+
+def test_the_results_heading_says_what_the_filters_kept(db: Path):
+    """Results copied from a terminal keep what they were filtered by, as the web page and saved tables do."""
+    result = CliRunner().invoke(search_command, ["information", "--nation", "Wales", "--section", "findings",
+                                                 "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    heading = result.output.splitlines()[0]
+    assert "for \"information\" under a heading containing 'findings' in the reviews kept by the filters " \
+           "(nation Wales), best first" in heading, heading
+    plain = CliRunner().invoke(search_command, ["information", "--db", str(db)])
+    assert "kept by the filters" not in plain.output.splitlines()[0]

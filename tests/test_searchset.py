@@ -192,3 +192,19 @@ def test_the_years_are_drawn_as_a_chart_a_panel_a_search(db: Path, searches_file
     again = tmp_path / "again.svg"
     assert run(db, str(searches_file), "--out", str(again))[0] == 0
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_the_passage_options_are_said_wherever_the_counts_are(db: Path, searches_file: Path, tmp_path: Path):
+    """--theme, --min-score and --section change every count, so the terminal, Markdown and chart say so."""
+    options = ["--theme", "information_sharing", "--min-score", "0.5", "--section", "findings"]
+    said = "only passages tagged Information sharing at a probability of 0.5 or more, under a heading containing " \
+           "'findings'"
+    code, out, _ = run(db, str(searches_file), *options)
+    assert code == 0 and said in out, out
+    code, _, _ = run(db, str(searches_file), *options, "--out", str(tmp_path / "s.md"))
+    assert code == 0 and said in (tmp_path / "s.md").read_text(encoding="utf-8")
+    code, _, _ = run(db, str(searches_file), *options, "--out", str(tmp_path / "s.svg"))
+    chart = (tmp_path / "s.svg").read_text(encoding="utf-8")
+    assert code == 0 and "counting only passages tagged" in " ".join(re.findall(r"<!--(.*?)-->", chart, re.S))
+    code, plain, _ = run(db, str(searches_file))
+    assert code == 0 and "only passages" not in plain

@@ -240,8 +240,10 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if also:
         what += " (also searched as " + ", ".join(f'"{form}"' for form in also) + ")"
     what += tagged_clause(theme_name(theme, names) if theme else None, min_score, bool(query and query.strip()))
-    if review:  # the one review searched is named, as the other filters are not: they keep many
-        what += kept_by({"review": review})
+    if section:
+        what += f" under a heading containing {' '.join(section.split())!r}"
+    # said, so that results copied from the terminal keep what kept them (--by-review says the filters its own way)
+    what += kept_by({"review": review}) if by_review else kept_by(filters)
     order = "in page order" if page_order else "best first"
     if out is not None:
         from pipeline.outputs.search_table import save_results
@@ -460,6 +462,7 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
     from pipeline.outputs.common import describe_filters, theme_names
     from pipeline.outputs.searchset import (
         check_saved_as,
+        passages_kept,
         read_searches,
         run_searches,
         save_searches,
@@ -501,7 +504,7 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
                    f"passages in and up to {limit} passages of each, best first.")
         click.echo("What was searched and where the results came from: in the file itself.")
         return
-    click.echo(searches_text(outcomes, file, describe_filters(filters)))
+    click.echo(searches_text(outcomes, file, describe_filters(filters), passages_kept(options)))
     click.echo(f"\nTo save the reviews and the best passages of each search: add --out {file.stem}.xlsx "
                "(or .md).")
 

@@ -36,6 +36,8 @@ from pipeline.outputs.common import (
     provenance,
     provenance_lines,
     shorten,
+    theme_name,
+    theme_names,
 )
 from pipeline.outputs.search_table import COLUMNS, REVIEW_COLUMNS, XLSX_WIDTHS, results_table, reviews_table
 from pipeline.outputs.tables import md_cell, write_xlsx, writing
@@ -310,8 +312,10 @@ def chart_searches(out: Path, outcomes: list[SearchOutcome], info: dict[str, Any
     frame = years_frame(outcomes)
     if frame.empty:
         raise CaseReviewError(f"--out {out}: no review read has a year, so there is nothing to draw by year")
+    passages = passages_kept(info)
     plot_trends(frame, info, out, title="Reviews with passages for each search, by year",
-                made=f"Searches from {Path(info['searches_file']).name} (SHA-256 {info['searches_file_sha256'][:12]})")
+                made=f"Searches from {Path(info['searches_file']).name} (SHA-256 {info['searches_file_sha256'][:12]})"
+                     + (f", counting {passages}" if passages else ""))
 
 
 def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> str:
@@ -320,9 +324,10 @@ def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> st
     lines = ["# Searches", ""] + [f"> {line}  " for line in provenance_lines(info)]
     read = info.get("reviews_read", 0)
     kept = "" if info.get("reviews", "all") == "all" else f" that the filters keep ({info['reviews']})"
+    passages = passages_kept(info)
     lines += ["", f"{counted(len(outcomes), 'search', 'searches')} (from {Path(info['searches_file']).name}, SHA-256 "
-                  f"{info['searches_file_sha256'][:12]}), on the {counted(read, 'review')} read{kept}. "
-                  + WORDS_NOT_MEANING, ""]
+                  f"{info['searches_file_sha256'][:12]}), on the {counted(read, 'review')} read{kept}"
+                  + (f"; {passages}" if passages else "") + ". " + WORDS_NOT_MEANING, ""]
     lines += ["| # | Search | What was searched | Passages | Reviews | Note |",
               "| ---: | --- | --- | ---: | ---: | --- |"]
     for number, o in enumerate(outcomes, start=1):
@@ -388,12 +393,32 @@ def by_year_lines(outcomes: list[SearchOutcome], *, markdown: bool = False) -> l
     return lines + [f"{number:>6}" + "".join(f"{n:>6}" for n in row) for number, row in enumerate(rows, start=1)]
 
 
-def searches_text(outcomes: list[SearchOutcome], path: Path, within: str) -> str:
-    """The set's results for a terminal: each search with its counts, then the years."""
+def passages_kept(options: dict[str, Any]) -> str:
+    """What the passage options (``theme``, ``min_score``, ``section``) of a set of searches keep, for people;
+    "" when none is given.
+
+    >>> print(passages_kept({"theme": "voice_of_child", "min_score": 0.9, "section": "findings"}))
+    only passages tagged Voice of the child at a probability of 0.9 or more, under a heading containing 'findings'
+    >>> passages_kept({"min_score": 0.8}), passages_kept({})
+    ('only passages tagged with some theme at a probability of 0.8 or more', '')
+    """
+    theme, min_score, section = (options.get(key) for key in ("theme", "min_score", "section"))
+    parts = []
+    if theme is not None or min_score is not None:
+        parts.append("tagged " + (theme_name(theme, theme_names()) if theme is not None else "with some theme")
+                     + (f" at a probability of {min_score:g} or more" if min_score is not None else ""))
+    if section is not None:
+        parts.append(f"under a heading containing {' '.join(section.split())!r}")
+    return "only passages " + ", ".join(parts) if parts else ""
+
+
+def searches_text(outcomes: list[SearchOutcome], path: Path, within: str, passages: str = "") -> str:
+    """The set's results for a terminal: each search with its counts, then the years (``within``: the review
+    filters, described; ``passages``: what the passage options keep, ``passages_kept``)."""
     read = outcomes[0].result.reviews_read if outcomes else 0
     kept = f" that the filters keep ({within})" if within else ""
     lines = [f"{counted(len(outcomes), 'search', 'searches')} from {path}, on the {counted(read, 'review')} "
-             f"read{kept}:", ""]
+             f"read{kept}" + (f"; {passages}" if passages else "") + ":", ""]
     for number, o in enumerate(outcomes, start=1):
         label = o.search.name if o.search.name == o.search.query else f"{o.search.name}: {o.search.query}"
         found = o.result.total or 0
