@@ -975,6 +975,17 @@ def test_findings_view_takes_the_headings_under_a_chapter_of_findings(db: Path, 
     assert rows(copy, "SELECT finding FROM v_review_findings") == ([(heading,)] if listed else [])
 
 
+def test_a_welsh_reviews_improving_systems_and_practice_are_its_recommendations(db: Path, tmp_path: Path):
+    # Welsh child practice reviews set out their recommendations under "Improving systems and practice"
+    copy = altered_copy(db, tmp_path / "wales.duckdb", """
+        UPDATE passages SET section = '6. Improving Systems and Practice', headings = NULL
+        WHERE passage_id = 'cwm-llwyd-2020-child-t-p2';
+        UPDATE passages SET section = 'Improving practice in schools', headings = NULL
+        WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
+    assert rows(copy, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
+        == [("cwm-llwyd-2020-child-t-p2",)]
+
+
 def test_findings_and_recommendations_views_look_at_every_heading_a_passage_is_under(db: Path, tmp_path: Path):
     # A review that sets subheadings under each finding ("Finding 1: ..." > "Why this matters") states the finding
     # in a heading above the passages' own section: it is listed, on the page of its first passage. So are the

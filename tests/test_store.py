@@ -329,7 +329,8 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
                                         (5, "theme_model"), (6, "ocr"), (7, "printed_pages"), (8, "trends_filters"),
                                         (9, "findings_views"), (10, "theme_checks"), (11, "more_finding_headings"),
                                         (12, "document_ocr"), (13, "passage_headings"), (14, "findings_chapters"),
-                                        (15, "findings_not_agencies"), (16, "findings_not_named_services")]
+                                        (15, "findings_not_agencies"), (16, "findings_not_named_services"),
+                                        (17, "welsh_recommendations")]
     assert again == first
 
 
