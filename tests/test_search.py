@@ -1588,3 +1588,26 @@ def test_the_results_heading_says_what_the_filters_kept(db: Path):
            "(nation Wales), best first" in heading, heading
     plain = CliRunner().invoke(search_command, ["information", "--db", str(db)])
     assert "kept by the filters" not in plain.output.splitlines()[0]
+
+
+def test_years_and_probabilities_are_read_in_the_terminal_as_on_the_web_page(db: Path):
+    """A two-figure year would keep every review (years from 22): refused, as the web page refuses it; a lowest
+    probability may be typed as a percentage, as on the web page."""
+    from pipeline.commands.outputs import export_command, trends_command
+
+    for command, args in ((search_command, ["information"]), (trends_command, []),
+                          (export_command, ["--theme", "assessment"])):
+        result = CliRunner().invoke(command, [*args, "--year-from", "22", "--db", str(db)])
+        assert result.exit_code == 2 and "'22' is not a year: give four figures, e.g. 2019" in result.output
+    as_fraction = CliRunner().invoke(search_command, ["--theme", "information_sharing", "--min-score", "0.8",
+                                                      "--db", str(db), "--json"])
+    for typed in ("80", "80%"):
+        as_percent = CliRunner().invoke(search_command, ["--theme", "information_sharing", "--min-score", typed,
+                                                         "--db", str(db), "--json"])
+        assert as_percent.exit_code == 0 and as_percent.output == as_fraction.output
+    exported = CliRunner().invoke(export_command, ["--theme", "assessment", "--min-score", "80%", "--format", "md",
+                                                   "--db", str(db)])
+    assert exported.exit_code == 0, exported.output
+    for typed, said in (("1.5", "'1.5' could be a slip"), ("150", "'150' is not a probability")):
+        result = CliRunner().invoke(search_command, ["--theme", "assessment", "--min-score", typed, "--db", str(db)])
+        assert result.exit_code == 2 and said in result.output

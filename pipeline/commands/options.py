@@ -37,9 +37,47 @@ DB_OPTION = click.option(
     help="The database file to use (default: outputs/casereview.duckdb, or $CASEREVIEW_DB).",
 )
 
+class Year(click.ParamType):
+    """A year of four figures ("22" is refused, as the web page refuses it: it would keep every review)."""
+
+    name = "year"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not re.fullmatch(r"[0-9]{4}", text):
+            self.fail(f"'{value}' is not a year: give four figures, e.g. 2019", param, ctx)
+        return int(text)
+
+
+class Probability(click.ParamType):
+    """A lowest theme probability, from 0 to 1, or a percentage (80 or 80%), read as the web page reads it."""
+
+    name = "probability"
+
+    def convert(self, value, param, ctx):
+        from pipeline.outputs.common import read_probability, unsigned_fraction
+
+        if isinstance(value, float):
+            return value
+        text = str(value)
+        score = read_probability(text)
+        if score is None and unsigned_fraction(text):
+            self.fail(f"'{value}' could be a slip for a number from 0 to 1 or a percentage without its sign: give a "
+                      f"number from 0 to 1 (0.8) or a percentage with its sign ({text.strip()}%)", param, ctx)
+        if score is None:
+            self.fail(f"'{value}' is not a probability: give a number from 0 to 1 (0.8) or a percentage (80%)",
+                      param, ctx)
+        return score
+
+
+YEAR = Year()
+PROBABILITY = Probability()
+
 _REVIEW_FILTERS = (
-    click.option("--year-from", type=int, default=None, metavar="YEAR", help="Only reviews from this year on."),
-    click.option("--year-to", type=int, default=None, metavar="YEAR", help="Only reviews up to this year."),
+    click.option("--year-from", type=YEAR, default=None, metavar="YEAR", help="Only reviews from this year on."),
+    click.option("--year-to", type=YEAR, default=None, metavar="YEAR", help="Only reviews up to this year."),
     click.option("--nation", default=None, help="Only reviews from this nation, e.g. Wales."),
     click.option("--review-type", default=None, help="Only this kind of review, e.g. CSPR, SCR, CPR."),
     click.option("--area", default=None, help="Only reviews whose area contains this text, e.g. Northmoor."),
@@ -56,8 +94,9 @@ SECTION_OPTION = click.option(
     "--section", default=None, metavar="TEXT",
     help="Only passages under a heading that contains this text, e.g. recommendations.")
 MIN_SCORE_OPTION = click.option(
-    "--min-score", type=float, default=None, metavar="P",
-    help="Only passages whose theme probability is at least P (0 to 1; 0.8 means 80%).")
+    "--min-score", type=PROBABILITY, default=None, metavar="P",
+    help="Only passages whose theme probability is at least P (0 to 1, or a percentage: 0.8, 80 and 80% are the "
+         "same).")
 
 
 def review_filter_options(command):

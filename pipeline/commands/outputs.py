@@ -20,6 +20,7 @@ import click
 from pipeline.commands.options import (
     DB_OPTION,
     MIN_SCORE_OPTION,
+    PROBABILITY,
     REVIEW_OPTION,
     SECTION_OPTION,
     UserPath,
@@ -580,8 +581,9 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
                    "Default: from the --out file name, else csv.")
 @click.option("--out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="The file to write (needed for xlsx). Without it, CSV and Markdown are printed.")
-@click.option("--min-score", type=float, default=None, metavar="P",
-              help="Leave out passages whose theme probability is below P (0 to 1).")
+@click.option("--min-score", type=PROBABILITY, default=None, metavar="P",
+              help="Leave out passages whose theme probability is below P (0 to 1, or a percentage: 0.8, 80 and 80% "
+                   "are the same).")
 @review_filter_options
 @REVIEW_OPTION
 @SECTION_OPTION

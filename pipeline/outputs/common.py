@@ -685,6 +685,46 @@ def _heading_hint(wanted: str, headings: list[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
+def unsigned_fraction(typed: str) -> bool:
+    """Whether ``typed`` is a number between 1 and 100 with a fraction and no % sign ("1.5", "45.5"), which
+    ``read_probability`` refuses: it may be a slip for 0.15 as much as a percentage.
+
+    >>> [unsigned_fraction(t) for t in ("1.5", " 45.5 ", "1.5%", "80", "80.0", "0.8", "100.5", "abc")]
+    [True, True, False, False, False, False, False, False]
+    """
+    try:
+        value = float(typed.strip())
+    except ValueError:
+        return False
+    return 1 < value < 100 and not value.is_integer()
+
+
+def read_probability(typed: str) -> float | None:
+    """A probability typed in the form, from 0 to 1; a whole number above 1 and up to 100, or a number with a %
+    sign, is read as a percentage (50 and 50% are 0.5); None when it is neither. A number above 1 with a
+    fraction and no % sign ("1.5", "7.5") is None too: it may be a slip for 0.15 or 0.75 as much as a
+    percentage, and taking it as 1.5% would list nearly every tag.
+
+    >>> [read_probability(t) for t in ("0.8", "80", "80%", " 45 % ", "1", "100", "0", "1.5%", "80.0")]
+    [0.8, 0.8, 0.8, 0.45, 1.0, 1.0, 0.0, 0.015, 0.8]
+    >>> [read_probability(t) for t in ("150", "-1", "abc", "nan", "120%", "", "1.5", "7.5")]
+    [None, None, None, None, None, None, None, None]
+    """
+    text = typed.strip()
+    percent = text.endswith("%")
+    try:
+        value = float(text.removesuffix("%").strip())
+    except ValueError:
+        return None
+    if value != value:  # NaN
+        return None
+    if not percent and unsigned_fraction(text):
+        return None
+    if percent or 1 < value <= 100:
+        value /= 100
+    return round(value, 6) if 0 <= value <= 1 else None
+
+
 def check_years(year_from: int | None, year_to: int | None) -> None:
     """Refuse a year range that ends before it starts."""
     if year_from is not None and year_to is not None and year_from > year_to:
