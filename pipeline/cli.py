@@ -377,7 +377,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
 @DB_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="How to print the rows.")
-@click.option("--limit", type=int, default=100, show_default=True,
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True,
               help="Show at most this many rows (table; csv, json and --out give every row).")
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Save the rows as a table instead: .csv (opens in Excel, with a .provenance.json beside it) or "

@@ -267,6 +267,9 @@ def test_the_sql_command_says_what_an_empty_query_or_result_is_and_shows_missing
                                         "TIMESTAMP '2024-04-18 09:30:00' AS w", "--format", "json", "--db",
                                         str(db_path)])
     assert json.loads(as_json.output) == {"d": None, "t": None, "w": "2024-04-18T09:30:00"}  # NaN is not JSON
+    for limit in ("0", "-1"):  # printed the table object itself, or "22 rows ... 24 more"
+        refused = CliRunner().invoke(main, ["sql", "SELECT 1 AS one", "--limit", limit, "--db", str(db_path)])
+        assert refused.exit_code == 2 and "--limit" in refused.output and "DataFrame" not in refused.output
 
 
 def test_the_sql_command_writes_lists_and_dates_as_people_read_them_and_saves_tables(db_path: Path, tmp_path: Path):
