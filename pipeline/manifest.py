@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ManifestError
-from pipeline.files import NotUtf8Error, atomic_write, decode_utf8
+from pipeline.files import NotUtf8Error, atomic_write, decode_utf8, legacy_decode
 
 COLUMNS: tuple[str, ...] = (
     "review_id",
@@ -254,7 +254,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str | None]:
     try:
         return decode_utf8(data), None  # without the byte-order mark Excel adds when saving "CSV UTF-8"
     except NotUtf8Error as exc:
-        legacy = _legacy_decode(data)
+        legacy = legacy_decode(data)
         if legacy is None:
             raise ManifestError(
                 f"{path.name} line {exc.line}: the file is not UTF-8 text. In your spreadsheet use "
@@ -262,48 +262,6 @@ def _decode(data: bytes, path: Path) -> tuple[str, str | None]:
             ) from None
         text, encoding = legacy
         return text, _encoding_note(path.name, text, encoding)
-
-
-# The two older encodings a spreadsheet's plain "CSV" is saved in: Excel on Windows writes the Windows code page
-# (Western European, cp1252, in the UK), Excel for Mac long wrote Mac OS Roman. Both give some character for
-# nearly every byte, so the one chosen is the one whose non-ASCII characters are the ones English and Welsh text
-# uses (curly quotes, dashes, the pound sign, accented vowels): the same bytes in the other read "ChildrenÕs".
-_LEGACY_ENCODINGS = (("cp1252", "Windows-1252 (Western European)"), ("mac_roman", "Mac OS Roman"))
-_LIKELY_CHARACTERS = frozenset(
-    "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022\u00a3\u20ac\u00b7\u00b0\u00a0\u00bd\u00bc\u00be\u00a7"
-    "\u00e9\u00e8\u00ea\u00eb\u00e1\u00e0\u00e2\u00e4\u00ed\u00ec\u00ee\u00ef\u00f3\u00f2\u00f4\u00f6"
-    "\u00fa\u00f9\u00fb\u00fc\u00e7\u00f1\u00c9\u00c8\u00c0\u00c2\u00d4\u00e6\u0153\u00df"
-)
-# More than this share of non-ASCII characters is not a spreadsheet of titles and addresses in an older encoding.
-_LEGACY_MAX_SHARE = 0.05
-
-
-def _legacy_decode(data: bytes) -> tuple[str, str] | None:
-    """``data`` read as Windows-1252 or Mac OS Roman, with the encoding's name; None for what is not such text.
-
-    >>> line = "child-a,Children\u2019s services review,Northmoor"
-    >>> _legacy_decode(line.encode("cp1252"))
-    ('child-a,Children\u2019s services review,Northmoor', 'Windows-1252 (Western European)')
-    >>> _legacy_decode(line.encode("mac_roman"))
-    ('child-a,Children\u2019s services review,Northmoor', 'Mac OS Roman')
-    >>> _legacy_decode(bytes(range(256))) is None   # binary data
-    True
-    """
-    if b"\x00" in data:
-        return None
-    best: tuple[int, str, str] | None = None
-    for codec, name in _LEGACY_ENCODINGS:
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        unusual = [ch for ch in text if ord(ch) > 127]
-        if len(unusual) > _LEGACY_MAX_SHARE * len(text) or any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
-            continue
-        likely = sum(ch in _LIKELY_CHARACTERS for ch in unusual)
-        if best is None or likely > best[0]:
-            best = (likely, text, name)
-    return None if best is None else (best[1], best[2])
 
 
 _NOTE_WORDS = 3

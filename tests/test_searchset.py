@@ -80,10 +80,14 @@ def test_lines_that_cannot_be_searched_are_all_named_before_anything_is_searched
 def test_a_missing_or_unreadable_file_is_named(tmp_path: Path, db: Path):
     code, said, _ = run(db, str(tmp_path / "nowhere.txt"))
     assert code == 2 and "nowhere.txt: no such file: give the file that lists the searches" in said
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes("Caf\xe9 neglect\n".encode("latin-1"))
-    code, said, _ = run(db, str(latin))
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(bytes(range(256)))
+    code, said, _ = run(db, str(binary))
     assert code == 2 and "is not UTF-8 text: save it as plain text (UTF-8)" in said
+    # Notepad or Excel on Windows may save it in Windows-1252: read as it was written
+    windows = tmp_path / "windows.txt"
+    windows.write_bytes("Child’s wishes: wishes\nSharing information: information\n".encode("cp1252"))
+    assert [s.name for s in read_searches(windows)] == ["Child’s wishes", "Sharing information"]
 
 
 def test_each_search_is_counted_as_the_search_command_counts_it(db: Path, searches_file: Path):

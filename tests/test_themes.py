@@ -1007,11 +1007,29 @@ def test_a_bad_label_sheet_is_refused_naming_the_row_and_column(tmp_path, rows, 
         assert f"{path}" in result.output and message in result.output, result.output
 
 
+def test_a_label_sheet_saved_again_by_excel_is_read_as_excel_saved_it(tmp_path):
+    """Excel on Windows saves a plain "CSV" in Windows-1252 (the sheet's titles hold dashes and curly quotes), and
+    a workbook is sometimes given a .csv name: both are read, with the same labels as the UTF-8 sheet."""
+    rows = [[f"{VOICE_TEXT} The child’s views – and her wishes – were not recorded.", "x", ""],
+            [BACKGROUND_TEXT, "", "x"]]
+    header = ["passage", "Voice of the child", "No theme"]
+    utf8 = _sheet(tmp_path / "utf8.csv", rows, header)
+    expected = CliRunner().invoke(evaluate, ["--gold", str(utf8), "--model", str(SHIPPED), "--json"])
+    assert expected.exit_code == 0, expected.output
+    windows = tmp_path / "windows.csv"
+    windows.write_bytes(utf8.read_bytes().decode("utf-8-sig").encode("cp1252"))
+    workbook = _sheet(tmp_path / "book.xlsx", rows, header).rename(tmp_path / "book.csv")
+    for path in (windows, workbook):
+        result = CliRunner().invoke(evaluate, ["--gold", str(path), "--model", str(SHIPPED), "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["themes"] == json.loads(expected.stdout)["themes"]
+
+
 def test_a_label_sheet_that_is_not_utf8_or_not_excel_says_how_to_save_it(tmp_path):
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("passage,Voice of the child\nThe child’s voice,x\n".encode("cp1252"))
-    result = CliRunner().invoke(evaluate, ["--gold", str(latin), "--model", str(SHIPPED)])
-    assert result.exit_code == 2 and "line 2: not UTF-8 text" in result.output and "CSV UTF-8" in result.output
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"passage,Voice of the child\n" + bytes(range(256)) + b",x\n")  # byte 10 ends line 2
+    result = CliRunner().invoke(evaluate, ["--gold", str(binary), "--model", str(SHIPPED)])
+    assert result.exit_code == 2 and "line 3: not UTF-8 text" in result.output and "CSV UTF-8" in result.output
     fake = tmp_path / "fake.xlsx"
     fake.write_text("passage,Voice of the child\n", encoding="utf-8")
     result = CliRunner().invoke(evaluate, ["--gold", str(fake), "--model", str(SHIPPED)])

@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import CaseReviewError
+from pipeline.files import NotUtf8Error, decode_text
 from pipeline.outputs.common import (
     counted,
     describe_filters,
@@ -95,12 +96,12 @@ def read_searches(path: Path, *, theme: bool = False) -> list[NamedSearch]:
         run within a theme, so one may only leave passages out ("-police": the theme's passages without it).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text, _ = decode_text(path.read_bytes())  # Notepad and Excel on Windows may save Windows-1252
     except FileNotFoundError:
         raise CaseReviewError(f"{path}: no such file: give the file that lists the searches, one a line") from None
     except IsADirectoryError:
         raise CaseReviewError(f"{path} is a folder: give the file that lists the searches, one a line") from None
-    except UnicodeDecodeError:
+    except NotUtf8Error:
         raise CaseReviewError(f"{path} is not UTF-8 text: save it as plain text (UTF-8), one search a line, "
                               "and run it again") from None
     except OSError as exc:

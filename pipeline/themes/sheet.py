@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
+from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_text
 from pipeline.themes.data import Example
 from pipeline.themes.errors import ThemeError
 from pipeline.themes.taxonomy import plain_label
@@ -212,11 +212,12 @@ def _read_rows(path: Path) -> tuple[list[Any], list[tuple[int, tuple]]]:
     read (str, numbers, bool or None); blank rows are skipped."""
     if not path.is_file():
         raise ThemeError(f"{path}: gold file not found")
-    if path.suffix.lower() == ".xlsx":
-        rows = _workbook_rows(path)
+    data = path.read_bytes()
+    if path.suffix.lower() == ".xlsx" or data.startswith(b"PK\x03\x04"):  # (an Excel workbook named .csv too)
+        rows = _workbook_rows(path, data)
     else:
         try:
-            text = decode_utf8(path.read_bytes())
+            text, _ = decode_text(data)  # Excel's plain "CSV" is Windows-1252 on Windows
         except NotUtf8Error as exc:
             raise ThemeError(f"{path}, line {exc.line}: not UTF-8 text: {SAVE_AS_UTF8} (in Excel: Save As, "
                              "CSV UTF-8)") from None
@@ -232,11 +233,11 @@ def _read_rows(path: Path) -> tuple[list[Any], list[tuple[int, tuple]]]:
     return list(numbered[0][1]), numbered[1:]
 
 
-def _workbook_rows(path: Path) -> list[tuple]:
+def _workbook_rows(path: Path, data: bytes) -> list[tuple]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ThemeError(f"{path}: not a readable Excel workbook ({exc}); save it again from Excel as .xlsx, or "
                          "as CSV UTF-8") from None
