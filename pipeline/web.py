@@ -60,8 +60,7 @@ _FIELD_NAMES = {"--year-from": "From year", "--year-to": "To year", "--min-score
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A review's stored document: its checksum names the copy in the store (documents), and its source as listed
-_DOCUMENT = """
-SELECT d.sha256, r.source FROM reviews r LEFT JOIN documents d USING (review_id) WHERE r.review_id = $1"""
+_DOCUMENT = "SELECT source FROM reviews WHERE review_id = $1"
 
 
 @dataclass
@@ -496,9 +495,7 @@ class Pages:
     def document(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The copy of a review's document that the store beside the database keeps (the one that was read), for
         the browser to show: a PDF opens in its viewer, at the page the address names (``#page=4``)."""
-        from pipeline.fetch import blob_path
-        from pipeline.outputs.common import resolve_db
-        from pipeline.settings import store_dir_for
+        from pipeline.outputs.common import stored_copy
 
         review_id = _fields(query).get("id", "")
         if not review_id:
@@ -507,15 +504,14 @@ class Pages:
         con, _ = self._open()
         try:
             row = con.execute(_DOCUMENT, [review_id]).fetchone()
+            path = stored_copy(con, review_id) if row is not None else None
         finally:
             con.close()
         if row is None:
             return HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
-        sha, source = row
-        checksum = bool(sha) and re.fullmatch(r"[0-9a-f]{64}", sha) is not None  # never a path of any other form
-        path = blob_path(store_dir_for(resolve_db(self.db_path)), sha) if checksum else None
-        if path is None or not path.is_file():
+        source = row[0]
+        if path is None:
             where = f" Open it from its source instead: {source}." if source else ""
             return HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No stored copy", f"The document of '{review_id}' is not in the store beside the database (it was "

@@ -890,14 +890,19 @@ def test_a_review_s_stored_pdf_opens_at_the_passage_s_page(db: Path, tmp_path: P
         sha, page = con.execute("SELECT d.sha256, p.page_start FROM documents d JOIN passages p USING (review_id) "
                                 "WHERE p.passage_id = 'northmoor-2021-family-k-p1'").fetchone()
     for site in _serve(copy):
-        _, passage, _ = get(f"{site}/passage?id=northmoor-2021-family-k-p1")
         link = f"/document?id=northmoor-2021-family-k#page={page}"
-        assert f'href="{html.escape(link)}">Open the PDF' in passage
+        # no copy yet: the pages say so instead of offering a link that leads nowhere
+        for address in ("/passage?id=northmoor-2021-family-k-p1", "/review?id=northmoor-2021-family-k"):
+            _, without, _ = get(site + address)
+            assert "Open the PDF" not in without and "is not in the store beside this database" in without
         status, missing, _ = get(f"{site}/document?id=northmoor-2021-family-k")
         assert status == 404 and "is not in the store beside the database" in missing
         stored = blob_path(store_dir_for(copy), sha)
         stored.parent.mkdir(parents=True)
         stored.write_bytes(b"%PDF-1.4\n% a stand-in for the review's PDF\n")
+        _, passage, _ = get(f"{site}/passage?id=northmoor-2021-family-k-p1")
+        assert f'href="{html.escape(link)}">Open the PDF' in passage
+        assert "not in the store" not in passage
         status, body, headers = get(f"{site}/document?id=northmoor-2021-family-k")
         assert status == 200 and body.startswith("%PDF-1.4") and headers["Content-Type"] == "application/pdf"
         assert "Content-Security-Policy" not in headers  # the browser's viewer must be allowed to show it

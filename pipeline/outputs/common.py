@@ -515,6 +515,24 @@ def why_unread(con: duckdb.DuckDBPyConnection, review_id: str) -> str | None:
     return f"it was not read ({error})" if error else _UNREAD_WORDS.get(status, status)
 
 
+_STORED_SHA = "SELECT sha256 FROM documents WHERE review_id = $1"
+
+
+def stored_copy(con: duckdb.DuckDBPyConnection, review_id: str) -> Path | None:
+    """The copy of the review's document in the store beside the database, or None when there is none (never
+    read, or the store folder was removed or not copied with the database)."""
+    from pipeline.fetch import blob_path
+    from pipeline.settings import store_dir_for
+
+    row = con.execute(_STORED_SHA, [review_id]).fetchone()
+    sha = row[0] if row else None
+    if not sha or not re.fullmatch(r"[0-9a-f]{64}", sha):  # never a path of any other form
+        return None
+    database = con.execute(_DATABASE_FILE).fetchone()[0]
+    path = blob_path(store_dir_for(Path(database)), sha) if database else None
+    return path if path is not None and path.is_file() else None
+
+
 # The keys of the review filters (``KnownValues.review_filters``) in the order people read them.
 REVIEW_FILTER_KEYS = ("year_from", "year_to", "nation", "review_type", "area", "review")
 

@@ -39,6 +39,7 @@ from pipeline.outputs.common import (
     section_trail,
     shorten,
     status_words,
+    stored_copy,
     tag_notes,
     tagged_clause,
     weak_tag,
@@ -639,6 +640,7 @@ class PassageView:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     untagged: str = ""  # for a passage with no theme: why (``untagged_reason``)
+    stored: bool = True  # whether the store beside the database has the review's document, to open
 
 
 def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView | None:
@@ -657,7 +659,8 @@ def passage_view(con: duckdb.DuckDBPyConnection, passage_id: str) -> PassageView
     around = {item["seq"]: item for item in (dict(zip(columns, values, strict=True)) for values in cursor.fetchall())}
     untagged = "" if themes else untagged_reason(con, row["review_id"], row["section"], row["text"],
                                                  row["footnote"])
-    return PassageView(row, themes, evidence, around.get(row["seq"] - 1), around.get(row["seq"] + 1), untagged)
+    return PassageView(row, themes, evidence, around.get(row["seq"] - 1), around.get(row["seq"] + 1), untagged,
+                       stored_copy(con, row["review_id"]) is not None)
 
 
 _SECTION_SHARE = """
@@ -713,18 +716,23 @@ def untagged_reason(con: duckdb.DuckDBPyConnection, review_id: str, section: str
             "done rather than what it found).")
 
 
-def _source(review_id: str, source: str | None, page: int | None) -> str:
+def _source(review_id: str, source: str | None, page: int | None, stored: bool = True) -> str:
     """Where a review's document came from (a link when it is a web address), and a link to the copy the store
-    keeps, opened at ``page`` of the PDF (None: no text was read from it, so there may be no copy)."""
+    keeps, opened at ``page`` of the PDF (None: no text was read from it, so there may be no copy), or, when the
+    store has no copy (``stored`` False), that it has none."""
     parts = []
     if source:
         shown = (f'<a href="{_e(source)}" rel="noreferrer">{_e(source)}</a>'
                  if source.lower().startswith(("https://", "http://")) else _e(source))
         parts.append(f"Source: {shown}")
-    if page:
+    if page and stored:
         address = f"/document?{urlencode({'id': review_id})}#page={page}"
         parts.append(f'<a href="{_e(address)}">Open the PDF{f" at page {page}" if page > 1 else ""}</a> '
                      "(the copy that was read)")
+    elif page:
+        parts.append("The copy of the PDF that was read is not in the store beside this database (its folder was "
+                     "removed, or not copied with the database)" + (": open it from its source, at page "
+                                                                    f"{page}" if source else ""))
     return f'<p class="meta">{" · ".join(parts)}</p>' if parts else ""
 
 
@@ -741,7 +749,7 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
              f'{_e(get("passage_id"))}</p>',
              f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
              "the whole review</a></p>"]
-    parts.append(_source(get("review_id"), get("source"), get("page_start")))
+    parts.append(_source(get("review_id"), get("source"), get("page_start"), view.stored))
     if view.before:
         parts.append(f'<p class="context">Before it: {_e(_cut(view.before["text"]))} '
                      f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"]}))}">(read'
@@ -901,7 +909,8 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
              '<p class="meta">' + " · ".join(_e(part) for part in (
                  review["area"], review["year"], review["nation"], review["review_type"],
                  f"review id {review_id}") if part not in (None, "")) + "</p>"]
-    parts.append(_source(review_id, review.get("source"), 1 if review.get("passages") else None))
+    parts.append(_source(review_id, review.get("source"), 1 if review.get("passages") else None,
+                         stored_copy(con, review_id) is not None))
     if review.get("passages"):
         parts.append(review_search_form(review_id))
     if review["status"] != "ok":
