@@ -454,6 +454,9 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             "every form: \"neglect\" also finds neglected, neglecting and neglectful."
         )
     whole = text
+    if re.search(r"(?:^|\s)NOT$", text):
+        raise CaseReviewError(f"the search {text!r} ends with NOT: put the word to leave out after it, as in neglect "
+                              "NOT police, or leave NOT out")
     _check_nothing_left_out_inside_brackets(text)
     text, left_out = _left_out(text)
     phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
@@ -533,6 +536,7 @@ def _all_of(text: str, whole: str = "") -> tuple[Either, ...]:
     if not {"AND", "OR"} & set(tokens):  # brackets alone are part of the text ("Child E (aged 3)")
         return ()
     units = _units(tokens, whole)
+    _check_and_joins_two(units, whole)
     with_and = "AND" in units
     if with_and and "OR" in units:
         raise CaseReviewError(
@@ -606,6 +610,26 @@ def _check_nothing_left_out_inside_brackets(text: str) -> None:
                 "will do: put the minus sign or NOT outside the brackets, where it leaves out the passages that use "
                 "the word whatever else they hold: (neglect OR abuse) AND school -police"
             )
+
+
+def _check_and_joins_two(units: list[str | list[str]], whole: str) -> None:
+    """Refuse AND with nothing to join on one side: at the start or end of a search, or twice in a row (a word
+    left out by mistake, which would otherwise be searched as if AND were not there).
+
+    >>> _check_and_joins_two(["neglect", "AND"], "neglect AND")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pipeline.errors.CaseReviewError: the search 'neglect AND' ends with AND: put what it joins after it, as in ...
+    """
+    if not units or "AND" not in units:
+        return
+    where = ("starts with AND" if units[0] == "AND" else "ends with AND" if units[-1] == "AND"
+             else "has AND twice in a row" if any(a == b == "AND" for a, b in zip(units, units[1:], strict=False))
+             else "")
+    if where:
+        raise CaseReviewError(f"the search {whole!r} {where}: put what it joins " + (
+            "before it" if where.startswith("starts") else "after it" if where.startswith("ends") else
+            "between them") + ", as in neglect AND school, or leave AND out")
 
 
 def _units(tokens: list[str], whole: str) -> list[str | list[str]]:

@@ -1100,6 +1100,11 @@ def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
     ('("in the" OR neglect) AND school', 'joins "in the" with AND'),
     ("(neglect OR NOT police) AND school", "leaves something out inside brackets"),
     ('school AND (neglect -"social care")', "put the minus sign or NOT outside the brackets"),
+    # an operator with nothing on one side: a word left out by mistake, once searched as if the operator were not there
+    ("neglect AND", "ends with AND: put what it joins after it"),
+    ("AND neglect", "starts with AND: put what it joins before it"),
+    ("neglect AND AND school", "has AND twice in a row"),
+    ("neglect NOT", "ends with NOT: put the word to leave out after it"),
 ])
 def test_brackets_that_cannot_be_read_are_refused_with_how_to_write_them(either_db: Path, query: str, error: str):
     with pytest.raises(CaseReviewError, match=re.escape(error)):
