@@ -311,8 +311,11 @@ def _same_document_lines(groups: list[dict], indent: str) -> list[str]:
                "of it and `casereview remove` them):")
     lines = [indent + (heading if indent else heading[0].upper() + heading[1:])]
     for group in groups:
-        rows = [f"{rid} (manifest line {line})" if line else rid
-                for rid, line in zip(group["review_ids"], group["manifest_lines"], strict=True)]
+        manifests = group.get("manifests") or [""] * len(group["review_ids"])
+        named = len(set(manifests)) > 1  # lines of different manifests: say whose line each is
+        rows = [(f"{rid} (line {line} of {Path(manifest).name})" if named and manifest else
+                 f"{rid} (manifest line {line})") if line else rid
+                for rid, line, manifest in zip(group["review_ids"], group["manifest_lines"], manifests, strict=True)]
         lines.append(f"{indent}  - {', '.join(rows)}")
     return lines
 

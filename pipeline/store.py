@@ -287,9 +287,13 @@ SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM pages), (SELECT cou
        (SELECT count(*) FROM passages), (SELECT count(*) FROM sentences), (SELECT count(*) FROM passage_themes)"""
 # Reviews whose documents are the same bytes (a link pasted twice, or two links to one file); with a run id,
 # only the groups that one of the run's reviews belongs to.
+# (each review's manifest line is in the manifest of the latest run that listed it, named beside it)
 _SELECT_SAME_DOCUMENTS = """
 SELECT list(review_id ORDER BY manifest_line, review_id) AS review_ids,
-       list(manifest_line ORDER BY manifest_line, review_id) AS manifest_lines
+       list(manifest_line ORDER BY manifest_line, review_id) AS manifest_lines,
+       list(coalesce((SELECT m.manifest FROM run_reviews rr JOIN runs m USING (run_id)
+                      WHERE rr.review_id = r.review_id ORDER BY m.started_at DESC LIMIT 1), '')
+            ORDER BY manifest_line, review_id) AS manifests
 FROM documents d JOIN reviews r USING (review_id)
 WHERE d.status = 'ok' AND d.sha256 IS NOT NULL
 GROUP BY d.sha256

@@ -669,6 +669,22 @@ def test_a_failed_new_version_keeps_the_earlier_text(store: Store):
     assert count(store, "review_themes") == 0
 
 
+def test_the_same_document_under_two_reviews_names_whose_manifest_lines_are_meant(store: Store, db_path: Path):
+    """Reviews listed in different manifests have lines of different files: each line is named with its file."""
+    from pipeline.cli import format_status
+
+    for manifest, review_id, line in (("good.csv", "northmoor-2019-child-d", 3), ("other.csv", "dup-2019-child-d", 4)):
+        run_id = store.start_run(Path(manifest), SHA_B)
+        store.write_review(run_id, make_result(make_entry(review_id, line=line), sha256=SHA_A), seconds=1)
+        store.finish_run(run_id)
+    said = format_status(store.summary(), db_path)
+    assert "- northmoor-2019-child-d (line 3 of good.csv), dup-2019-child-d (line 4 of other.csv)" in said, said
+    run_id = store.start_run(Path("other.csv"), SHA_B)  # both listed in one manifest: its lines, as before
+    store.write_review(run_id, make_result(make_entry("northmoor-2019-child-d", line=2), sha256=SHA_A), seconds=1)
+    said = format_status(store.summary(), db_path)
+    assert "- northmoor-2019-child-d (manifest line 2), dup-2019-child-d (manifest line 4)" in said, said
+
+
 def test_a_review_kept_from_its_earlier_reading_counts_as_read_wherever_it_is_found(store: Store, db_path: Path):
     """Its passages are searched, so it is among the reviews read in the counts beside them ("in 1 of the 1
     reviews read", not "1 of 0"), and the lists say its text is the earlier reading's."""
