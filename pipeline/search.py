@@ -1870,12 +1870,16 @@ def similar(
             )
         is_passage = con.execute(_IS_PASSAGE, [wanted]).fetchone()[0]
         if not is_passage and not con.execute(_IS_REVIEW, [wanted]).fetchone()[0]:
-            ids = [row[0] for row in con.execute(_REVIEW_IDS).fetchall()]
-            raise CaseReviewError(
-                f"no passage or review has the id '{wanted}'. {closest_ids([wanted], ids)}Passage ids are shown by "
-                f"`casereview search{db_argument(resolve_db(db_path))}`; each review's id is shown in "
-                f"{reviews_list_hint(db_path)}"
-            )
+            titled = _review_by_title(con, wanted)  # "Child H", as search --review takes it
+            if titled is None:
+                ids = [row[0] for row in con.execute(_REVIEW_IDS).fetchall()]
+                raise CaseReviewError(
+                    f"no passage or review has the id '{wanted}', and no review's title holds it. "
+                    f"{closest_ids([wanted], ids)}Passage ids are shown by "
+                    f"`casereview search{db_argument(resolve_db(db_path))}`; each review's id is shown in "
+                    f"{reviews_list_hint(db_path)}"
+                )
+            wanted = titled
         model_row = con.execute(_MODEL_FOR, [wanted]).fetchone()
         if model_row is None:
             what = "passage" if is_passage else "review"
@@ -1906,6 +1910,17 @@ def _similar_passage(row: dict[str, Any], model: str) -> SimilarHit:
         section=row["section"], text=row["text"], snippet=_shorten(row["text"]),
         printed_start=row["printed_start"], printed_end=row["printed_end"],
     )
+
+
+def _review_by_title(con: duckdb.DuckDBPyConnection, words: str) -> str | None:
+    """The id of the one review whose title holds ``words`` (``KnownValues.review``); None when no title holds
+    them. Words in several titles are a ``CaseReviewError`` listing those reviews."""
+    try:
+        return KnownValues(con).review(words)
+    except CaseReviewError as exc:
+        if "is in the titles of" in str(exc):
+            raise
+        return None
 
 
 def _similar_review(row: dict[str, Any], model: str) -> SimilarHit:

@@ -1222,6 +1222,12 @@ def test_similar_reviews_use_the_mean_of_their_passages(db: Path):
     assert hits[0].passages in (2, 3)
 
 
+def test_a_review_is_named_for_similar_by_words_of_its_title_as_for_search(db: Path):
+    assert similar(db, "Child T") == similar(db, "cwm-llwyd-2020-child-t")
+    with pytest.raises(CaseReviewError, match="is in the titles of"):
+        similar(db, "review")
+
+
 def test_similar_errors_are_clear(db: Path, bare_db: Path):
     with pytest.raises(CaseReviewError, match="Closest review ids: northmoor-2019-child-d"):
         similar(db, "northmoor-2019-child")

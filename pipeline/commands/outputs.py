@@ -523,8 +523,9 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
     """Find passages or reviews that say something similar ("more like this").
 
     Give a passage id (shown under each `casereview search` result) to find the passages closest in
-    meaning, even when they use different words; give a review id to find the reviews most like it
-    overall. Similarity runs from 1 (same meaning) down to 0 (unrelated); it is not a probability.
+    meaning, even when they use different words; give a review id (or words of its title alone, e.g.
+    "Child H") to find the reviews most like it overall. Similarity runs from 1 (same meaning) down to 0
+    (unrelated); it is not a probability.
 
     \b
     Examples:
