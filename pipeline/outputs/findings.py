@@ -19,6 +19,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     REVIEW_FILTERS,
     KnownValues,
+    counted,
     describe_filters,
     open_database,
     pages_label,
@@ -85,8 +86,11 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     """The findings for people: a block per review, each finding with the page it starts on."""
     out = [summary_line(rows, about), ONLY_HEADINGS, ""]
     if not rows:
+        narrowed = about.get("containing") or about.get("reviews", "all") != "all"
         out.append("No finding heading matches: try other words or wider filters, or search the text with "
-                   "`casereview search`.")
+                   "`casereview search`." if narrowed else
+                   "None of the reviews read states its findings in headings: search their text with "
+                   "`casereview search`, or list a theme's passages with `casereview search --theme THEME`.")
     current = None
     for row in rows:
         if row["review_id"] != current:
@@ -100,11 +104,16 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
 
 
 def summary_line(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
+    """The findings' first line.
+
+    >>> summary_line([], {"reviews": "all", "containing": None, "reviews_read": 1})
+    '0 findings stated in the headings of 0 of the 1 review read.'
+    """
     stating = len({row["review_id"] for row in rows})
     scope = "" if about["reviews"] == "all" else f" (reviews: {about['reviews']})"
     words = f' containing "{about["containing"]}"' if about["containing"] else ""
     return (f"{len(rows)} finding{'s' if len(rows) != 1 else ''}{words} stated in the headings of {stating} of the "
-            f"{about['reviews_read']} reviews read{scope}.")
+            f"{counted(about['reviews_read'], 'review')} read{scope}.")
 
 
 ONLY_HEADINGS = ("Only findings a review states in its headings are listed: numbered (\"Finding 2: ...\", "

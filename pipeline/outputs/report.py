@@ -341,7 +341,8 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
 
 def _topics(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> dict[str, Any]:
     """Topics of the area's passages: {'available': bool, 'rows': [...], 'note': str}."""
-    missing = {"available": False, "rows": [], "note": "No topic model has been run on this database yet."}
+    missing = {"available": False, "rows": [], "note": "No topic model has been run on this database yet "
+               "(`casereview topics fit` finds the topics of all its passages; then make this report again)."}
     if not (has_table(con, "topics") and has_table(con, "passage_topics")):
         return missing
     try:
