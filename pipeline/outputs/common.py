@@ -780,6 +780,19 @@ def tagged_clause(theme_name: str | None, min_score: float | None, worded: bool)
 
 # A review whose title or id contains the text (any case, either quotes): "Child H", "cwm-llwyd". For a table or
 # view with the reviews' columns (alias r) and the parameter $containing (NULL: every review).
+def wanted_text(typed: str | None) -> str | None:
+    """Text to look for as people type it: spaces made single, and quotation marks around the whole taken off
+    (a title searched for as “Child H”, the quotes pasted with it); None when nothing is left.
+
+    >>> wanted_text('  “Child   H” '), wanted_text('"Child H"'), wanted_text("Child Y’s"), wanted_text(' "" ')
+    ('Child H', 'Child H', 'Child Y’s', None)
+    """
+    text = " ".join((typed or "").split())
+    quoted = re.fullmatch(r"[\"“”'‘’](.*)[\"“”'‘’]", text)
+    text = " ".join(quoted.group(1).split()) if quoted else text
+    return text or None
+
+
 TITLE_CONTAINS_SQL = ("($containing IS NULL OR strpos(" + quotes_folded("coalesce(r.title, '') || ' ' || r.review_id")
                       + ", " + quotes_folded("$containing") + ") > 0)")
 

@@ -27,6 +27,7 @@ from pipeline.outputs.common import (
     provenance,
     provenance_lines,
     quotes_folded,
+    wanted_text,
 )
 from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 
@@ -67,7 +68,7 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
     CaseReviewError
         For a filter value no review has.
     """
-    wanted = " ".join(containing.split()) if containing and containing.strip() else None
+    wanted = wanted_text(containing)
     con = open_database(db_path, upgrade=upgrade)
     try:
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area, review)

@@ -18,6 +18,7 @@ from pipeline.outputs.common import (
     describe_filters,
     open_database,
     status_words,
+    wanted_text,
 )
 
 THEMES_SHOWN = 4  # the commonest themes named for a review, as on the web page's list
@@ -52,7 +53,7 @@ def list_reviews(db_path: Path | str | None, *, year_from: int | None = None, ye
     con = open_database(db_path)
     try:
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
-        containing = " ".join(containing.split()) if containing else None
+        containing = wanted_text(containing)
         cursor = con.execute(_REVIEWS, {**filters, "unread": unread, "containing": containing or None})
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

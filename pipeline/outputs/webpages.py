@@ -42,6 +42,7 @@ from pipeline.outputs.common import (
     stored_copy,
     tag_notes,
     tagged_clause,
+    wanted_text,
     weak_tag,
 )
 from pipeline.search import MAX_OFFSET, SearchResult, no_hits_hints, theme_hint
@@ -847,7 +848,7 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
         notes.append(f"No review has the area “{asked_area}”: choose one from the list.")
     if asked_year and not year:
         notes.append(f"No review is from “{asked_year}”: choose a year from the list.")
-    containing = " ".join(containing.split())
+    containing = wanted_text(containing) or ""
     rows = con.execute(_REVIEWS, {"area": area or None, "year": int(year) if year else None,
                                   "unread": unread, "containing": containing or None}).fetchall()
     if not rows and containing:
