@@ -789,6 +789,9 @@ _COVER_DATE = re.compile(rf"\b(?:{_MONTHS})\.?,?\s+(20\d{{2}})(?!\d)", re.IGNORE
 # a year inside a sentence ("Working Together 2018", "in 2019 the family moved") is not the cover's date.
 _COVER_YEAR_LINE = re.compile(r"(?:(?:published|publication|final(?: report)?|date[d]?|issued|version)\b[\s:,-]*)?"
                               r"(20\d{2})", re.IGNORECASE)
+# ... or a year closing a line that names the document ("Learning review 2024", "Child Practice Review: 2021",
+# "Annual report 2023"), as a cover's title line or running header often does.
+_COVER_TITLE_YEAR = re.compile(r".*\b(?:review|report|briefing)\s*[:,-]?\s*(20\d{2})", re.IGNORECASE)
 COVER_PAGES = 2  # the cover and the page after it (a cover can be a picture with the title on page 2)
 COVER_CHARS = 3000
 
@@ -1151,7 +1154,8 @@ def _fill_from_cover(cover: str, guess: _Guess) -> None:
                 break
     this_year = datetime.date.today().year
     found = _COVER_DATE.findall(" ".join(lines)) + [m.group(1) for line in lines
-                                                     if (m := _COVER_YEAR_LINE.fullmatch(line))]
+                                                     if (m := _COVER_YEAR_LINE.fullmatch(line)
+                                                         or _COVER_TITLE_YEAR.fullmatch(line))]
     years = [int(y) for y in found if GUESS_MIN_YEAR <= int(y) <= this_year]
     if years:
         guess.cover_year = max(years)  # the publication date is the latest on a cover

@@ -557,6 +557,11 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     (folder / "0418.pdf").write_bytes(make_pdf(
         "Learning Review\nChild H\n2023\nIn 2019 the family moved; see Working Together 2018.",
         metadata={"/CreationDate": "D:20250105093000Z"}))
+    (folder / "0419.pdf").write_bytes(make_pdf(
+        "Home again: returning children home Learning review 2024\nThe children went home in 2019.",
+        metadata={"/CreationDate": "D:20250105093000Z"}))
+    (folder / "0420.pdf").write_bytes(make_pdf(
+        "Working Together 2018\nThe partnership met in March.", metadata={"/CreationDate": "D:20250105093000Z"}))
     (folder / "scotland").mkdir()
     (folder / "scotland" / "0417.pdf").write_bytes(make_pdf(
         "Learning review\nThe family had lived in Wales before moving north.", metadata={}))
@@ -570,6 +575,8 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
         "Cwm Taf Morgannwg Regional Safeguarding Board", "CPR", "Wales", 2021)
     # a year printed on its own line is the cover's date; years inside sentences and a later re-save are not
     assert found["0418.pdf"].year == 2023
+    # so is a year closing the line that names the document ("... Learning review 2024"), and not a guidance's
+    assert found["0419.pdf"].year == 2024 and found["0420.pdf"].year == 2025
     assert found["0414.pdf"].area == "unknown"  # a board named without its place is not an area
     assert found["0416.pdf"].area == "unknown"
     assert found["0415.pdf"].area == "Westshire Children's Safeguarding Partnership"  # not "J. Smith For ..."
