@@ -636,6 +636,24 @@ class SearchResult:
     # with ``by_review``: for each year of the reviews read that the filters keep, (reviews with passages found,
     # reviews read), years in order (reviews of no year are counted in reviews_read only)
     by_year: tuple[tuple[int, int, int], ...] = ()
+    # when nothing was found with review filters: (how many reviews read they keep, the first and last year of all
+    # the reviews read), to say when it is the filters that keep nothing
+    reviews_kept: tuple[int, int | None, int | None] | None = None
+
+
+def nothing_kept_note(result: SearchResult) -> str:
+    """When the review filters keep no review read, that, with the years of the reviews read; "" otherwise.
+
+    >>> nothing_kept_note(SearchResult([], reviews_kept=(0, 2014, 2025)))
+    'the filters keep none of the reviews read, which are from 2014 to 2025'
+    >>> nothing_kept_note(SearchResult([], reviews_kept=(3, 2014, 2025))), nothing_kept_note(SearchResult([]))
+    ('', '')
+    """
+    if result.reviews_kept is None or result.reviews_kept[0]:
+        return ""
+    _, first, last = result.reviews_kept
+    years = (f", which are from {first}" + (f" to {last}" if last != first else "")) if first is not None else ""
+    return f"the filters keep none of the reviews read{years}"
 
 
 @dataclass(frozen=True)
@@ -660,11 +678,13 @@ _REVIEWS_FOUND = """
 SELECT r.review_id, r.title, r.area, r.nation, r.review_type, r.year,
        (SELECT count(*) FROM passages p WHERE p.review_id = r.review_id) AS review_passages
 FROM reviews r WHERE r.review_id = ANY($ids::VARCHAR[])"""
+_READ_SQL = "EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"  # a review read: it has passages
+_KEPT_READ = f"SELECT count(*) FROM reviews r WHERE {_READ_SQL} AND {_FILTERS}"
+_YEARS_READ = f"SELECT min(r.year), max(r.year) FROM reviews r WHERE {_READ_SQL}"
 # A review counts as read when it has passages: a review whose changed copy failed keeps (and is searched in) the
 # text of its earlier reading, as trends and the area report count it.
 _REVIEWS_READ = f"""
-SELECT r.year, count(*) FROM reviews r
-WHERE EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id) AND {_FILTERS}
+SELECT r.year, count(*) FROM reviews r WHERE {_READ_SQL} AND {_FILTERS}
 GROUP BY r.year ORDER BY r.year"""
 
 
@@ -786,6 +806,9 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
         if by_review:
             counts |= _reviews_found(con, searcher, parsed, filters)
+        if not hits and not offset and any(filters.get(key) is not None for key in REVIEW_FILTER_KEYS):
+            kept = searcher._known.review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS))
+            counts["reviews_kept"] = (con.execute(_KEPT_READ, kept).fetchone()[0], *con.execute(_YEARS_READ).fetchone())
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],

@@ -237,7 +237,7 @@ class Pages:
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
-        from pipeline.search import missing_note, total_note, unindexed_note
+        from pipeline.search import missing_note, nothing_kept_note, total_note, unindexed_note
         from pipeline.search_query import operator_note
 
         try:
@@ -260,7 +260,7 @@ class Pages:
                                                 without_quotes=result.without_quotes, like_theme=result.like_theme,
                                                 missing_note=notes, query=query, total_reviews=result.total_reviews,
                                                 by_review=result.by_review, reviews_read=result.reviews_read,
-                                                by_year=result.by_year)
+                                                by_year=result.by_year, nothing_kept=nothing_kept_note(result))
 
     def _filters_alone(self, form: webpages.SearchForm) -> tuple[HTTPStatus, str]:
         """The search page for a form with nothing to search for: the first page, or, when filters are given

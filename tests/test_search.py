@@ -1622,3 +1622,13 @@ def test_years_and_probabilities_are_read_in_the_terminal_as_on_the_web_page(db:
     for typed, said in (("1.5", "'1.5' could be a slip"), ("150", "'150' is not a probability")):
         result = CliRunner().invoke(search_command, ["--theme", "assessment", "--min-score", typed, "--db", str(db)])
         assert result.exit_code == 2 and said in result.output
+
+
+def test_filters_that_keep_no_review_read_are_said_to_be_why_nothing_was_found(db: Path):
+    result = CliRunner().invoke(search_command, ["information", "--year-from", "2030", "--db", str(db)])
+    assert result.exit_code == 0
+    assert ("No passages found for \"information\" in the reviews kept by the filters (years from 2030): the filters "
+            "keep none of the reviews read, which are from 2019 to 2022. Try other filters.") in result.output, \
+        result.output
+    words = CliRunner().invoke(search_command, ["zebra", "--nation", "Wales", "--db", str(db)])
+    assert "keep none" not in words.output and "Try fewer or different words" in words.output

@@ -987,3 +987,10 @@ def test_themes_by_year_are_shown_counted_either_way_and_saved(site: str):
     with urllib.request.urlopen(request, timeout=30) as response:
         book = openpyxl.load_workbook(io.BytesIO(response.read()))
     assert "Provenance" in book.sheetnames
+
+
+def test_filters_that_keep_no_review_read_are_said_on_the_page(site: str):
+    status, page, _ = get(f"{site}/?" + urlencode({"q": "information", "year_from": "2030"}))
+    assert status == 200 and "The filters keep none of the reviews read, which are from 2019 to 2022" in page
+    _, words, _ = get(f"{site}/?" + urlencode({"q": "zebra", "nation": "Wales"}))
+    assert "keep none" not in words and "Try fewer or other words" in words

@@ -163,6 +163,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         SCORE_KINDS,
         missing_note,
         no_hits_hints,
+        nothing_kept_note,
         search_with_forms,
         theme_hint,
         total_note,
@@ -219,15 +220,17 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         if section:
             found += f" under a heading containing '{' '.join(section.split())}'"
         found += kept_by(filters)
-        if result.without_words:
+        nothing_kept = nothing_kept_note(result)
+        if nothing_kept:
+            found += f": {nothing_kept}"
+        elif result.without_words:
             found += (f": {counted(result.without_words, 'passage')} {'is' if result.without_words == 1 else 'are'} "
                       "tagged with it there, but none of them holds these words")
         elif all_required(query):
             found += f" ({all_required(query)})"
-        tries = [t for t, given in (("fewer or different words", query and query.strip()),
-                                    ("a lower --min-score", min_score is not None),
-                                    ("another --section", section),
-                                    ("looser filters", within)) if given]
+        tries = ["other filters"] if nothing_kept else [t for t, given in (
+            ("fewer or different words", query and query.strip()), ("a lower --min-score", min_score is not None),
+            ("another --section", section), ("looser filters", within)) if given]
         # what this search's own words suggest comes before the general advice
         hints = [f"{hint}: {again(changes)}" for hint, changes in no_hits_hints(query, result, theme_names())]
         try_ = ", or ".join(tries or ["other words"])

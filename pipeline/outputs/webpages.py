@@ -331,14 +331,16 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 without_words: int | None = None, without_quotes: int | None = None,
                 like_theme: tuple[str, int] | None = None, kept: Kept | None = None,
                 total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
-                reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = ()) -> str:
+                reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
+                nothing_kept: str = "") -> str:
     """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
     found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
     passages are found by words that name a theme, ``like_theme`` offers the theme. ``kept``: what filters given
     without words or a theme keep (they only narrow a search). ``total_reviews``: the reviews the passages are in;
     ``by_review``, ``reviews_read`` and ``by_year`` (as in ``SearchResult``): the reviews, listed instead of the
-    passages when the form asks for them review by review."""
+    passages when the form asks for them review by review; ``nothing_kept``: that the filters keep no review read
+    (``nothing_kept_note``)."""
     parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
              if error else "", search_form(form, choices)]
     if form.cut:
@@ -355,7 +357,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         found = _found(form, choices.themes, hits, also=also, missing_note=missing_note, download=download,
                        more=more, total=total, total_note=total_note, without_words=without_words,
                        without_quotes=without_quotes, like_theme=like_theme, total_reviews=total_reviews,
-                       by_review=by_review, reviews_read=reviews_read, by_year=by_year)
+                       by_review=by_review, reviews_read=reviews_read, by_year=by_year, nothing_kept=nothing_kept)
         parts.append(f'<section id="results" tabindex="-1">{found}</section>')
         results = True
     if _has_weak(score for hit in hits for score in hit.themes.values()):
@@ -451,7 +453,8 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
            missing_note: str, download: str, more: bool, total: int | None, total_note: str,
            without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None,
            total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
-           reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = ()) -> str:
+           reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
+           nothing_kept: str = "") -> str:
     """The passages a search found, under a heading that says what was searched (or the reviews they are in,
     ``by_review``); or why none were."""
     what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
@@ -475,6 +478,10 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
         kept = (f"{counted(without_words, 'passage')} {'is' if without_words == 1 else 'are'} tagged with the "
                 "theme and kept by the filters, but none of them holds these words. " if without_words
                 else f"{needed[:1].upper()}{needed[1:]}. " if needed else "")
+        if nothing_kept:
+            parts.append(f"<h2>No passages found for {_e(what)}</h2><p>{_e(nothing_kept[:1].upper())}"
+                         f"{_e(nothing_kept[1:])}: choose other filters.</p>")
+            return "".join(parts)
         parts.append(f'<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer '
                      "or other words, another theme, or wider filters.</p>")
         found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
