@@ -1430,10 +1430,10 @@ def test_search_command_says_when_nothing_matches(db: Path):
     assert f"{tagged} passages are tagged with the theme and kept by the filters, but none of them holds" in page
     # with filters, it says which ones kept nothing, and what to try
     filtered = CliRunner().invoke(search_command, ["--theme", "voice_of_child", "--min-score", "1", "--year-from",
-                                                   "2030", "--db", str(db)])
+                                                   "2019", "--db", str(db)])
     assert filtered.exit_code == 0, filtered.output
     assert ("No passages found tagged with the theme 'voice_of_child' at a probability of 1 or more in the reviews "
-            "kept by the filters (years from 2030). Try a lower --min-score, or looser filters.") in filtered.output
+            "kept by the filters (years from 2019). Try a lower --min-score, or looser filters.") in filtered.output
 
 
 def test_a_quoted_phrase_that_finds_nothing_names_its_words_unquoted_and_the_theme_it_is_close_to(db: Path):
