@@ -504,8 +504,9 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
         if out.suffix.lower() in (".png", ".svg"):
             click.echo(f"Chart written to {out}: each search's share of the reviews read, year by year.")
             return
-        click.echo(f"Wrote {out}: {len(outcomes)} searches from {file}, with the reviews and years they found "
-                   f"passages in and up to {limit} passages of each, best first.")
+        searched = f"{len(outcomes)} searches" if len(outcomes) != 1 else "1 search"
+        click.echo(f"Wrote {out}: {searched} from {file}, with the reviews and years they found passages in and up "
+                   f"to {limit} passages of each, best first.")
         click.echo("What was searched and where the results came from: in the file itself.")
         return
     click.echo(searches_text(outcomes, file, describe_filters(filters), passages_kept(options)))
