@@ -984,6 +984,12 @@ def test_a_welsh_reviews_improving_systems_and_practice_are_its_recommendations(
         WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
     assert rows(copy, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
         == [("cwm-llwyd-2020-child-t-p2",)]
+    # and --section recommendations keeps them, as it keeps passages under a heading with the word
+    found = run(search_command, ["--theme", "information_sharing", "--section", "recommendations", "--json"], copy)
+    assert found.exit_code == 0, found.output
+    assert "cwm-llwyd-2020-child-t-p2" in {json.loads(line)["passage_id"] for line in found.output.splitlines()}
+    other = run(search_command, ["--theme", "information_sharing", "--section", "improving practice", "--json"], copy)
+    assert "cwm-llwyd-2020-child-t-p2" not in other.output
 
 
 def test_findings_and_recommendations_views_look_at_every_heading_a_passage_is_under(db: Path, tmp_path: Path):
