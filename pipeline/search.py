@@ -794,7 +794,10 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                 counts["without_words"] = searcher.count(None, **filters)[0]
             unquoted = without_quotes(query) if not hits else ""
             if unquoted:
-                counts["without_quotes"] = searcher.count(unquoted, **filters)[0]
+                try:
+                    counts["without_quotes"] = searcher.count(unquoted, **filters)[0]
+                except CaseReviewError:  # the words unquoted are no search ('"OR AND"'): no such hint
+                    pass
             # words that name a theme find any passage using one of them: the theme itself may be what was meant.
             # With passages found, only when that is so: unquoted words, for a name of several words ("risk
             # assessment" finds what it asks for, and is no misreading of the theme Assessment).

@@ -454,9 +454,7 @@ def parse_query(query: str | None) -> ParsedQuery | None:
             "every form: \"neglect\" also finds neglected, neglecting and neglectful."
         )
     whole = text
-    if re.search(r"(?:^|\s)NOT$", text):
-        raise CaseReviewError(f"the search {text!r} ends with NOT: put the word to leave out after it, as in neglect "
-                              "NOT police, or leave NOT out")
+    _check_operators_join_something(text)
     _check_nothing_left_out_inside_brackets(text)
     text, left_out = _left_out(text)
     phrases = tuple(" ".join(p.split()) for p in _PHRASE_RE.findall(text) if p.strip())
@@ -536,7 +534,6 @@ def _all_of(text: str, whole: str = "") -> tuple[Either, ...]:
     if not {"AND", "OR"} & set(tokens):  # brackets alone are part of the text ("Child E (aged 3)")
         return ()
     units = _units(tokens, whole)
-    _check_and_joins_two(units, whole)
     with_and = "AND" in units
     if with_and and "OR" in units:
         raise CaseReviewError(
@@ -612,24 +609,35 @@ def _check_nothing_left_out_inside_brackets(text: str) -> None:
             )
 
 
-def _check_and_joins_two(units: list[str | list[str]], whole: str) -> None:
-    """Refuse AND with nothing to join on one side: at the start or end of a search, or twice in a row (a word
-    left out by mistake, which would otherwise be searched as if AND were not there).
+def _check_operators_join_something(text: str) -> None:
+    """Refuse an operator with nothing to work on: AND or OR at the start or end of a search, NOT at its end, or two
+    operators in a row other than AND NOT and OR NOT (a word left out by mistake, which would otherwise be searched
+    as if the operator were not there). What NOT or a minus sign leaves out counts as something AND joins
+    ("neglect AND NOT police").
 
-    >>> _check_and_joins_two(["neglect", "AND"], "neglect AND")  # doctest: +ELLIPSIS
+    >>> _check_operators_join_something("neglect AND NOT police AND -school")  # nothing said: all is well
+    >>> _check_operators_join_something("neglect AND")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     pipeline.errors.CaseReviewError: the search 'neglect AND' ends with AND: put what it joins after it, as in ...
     """
-    if not units or "AND" not in units:
+    tokens = _TOKEN.findall(text)  # brackets kept: "(neglect OR)" is read as "neglect" (see ``_units``)
+    operators = ("AND", "OR", "NOT")
+    if not set(operators) & set(tokens):
         return
-    where = ("starts with AND" if units[0] == "AND" else "ends with AND" if units[-1] == "AND"
-             else "has AND twice in a row" if any(a == b == "AND" for a, b in zip(units, units[1:], strict=False))
-             else "")
-    if where:
-        raise CaseReviewError(f"the search {whole!r} {where}: put what it joins " + (
-            "before it" if where.startswith("starts") else "after it" if where.startswith("ends") else
-            "between them") + ", as in neglect AND school, or leave AND out")
+    if tokens[0] in ("AND", "OR"):
+        raise CaseReviewError(f"the search {text!r} starts with {tokens[0]}: put what it joins before it, as in "
+                              "neglect AND school, or leave it out")
+    if tokens[-1] in operators:
+        what = "the word to leave out" if tokens[-1] == "NOT" else "what it joins"
+        example = "neglect NOT police" if tokens[-1] == "NOT" else "neglect AND school"
+        raise CaseReviewError(f"the search {text!r} ends with {tokens[-1]}: put {what} after it, as in {example}, "
+                              "or leave it out")
+    pair = next(((a, b) for a, b in zip(tokens, tokens[1:], strict=False)
+                 if a in operators and b in operators and (a, b) not in (("AND", "NOT"), ("OR", "NOT"))), None)
+    if pair:
+        raise CaseReviewError(f"the search {text!r} has {pair[0]} {pair[1]} together: put a word between them, or "
+                              "leave one of them out")
 
 
 def _units(tokens: list[str], whole: str) -> list[str | list[str]]:

@@ -1103,12 +1103,23 @@ def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
     # an operator with nothing on one side: a word left out by mistake, once searched as if the operator were not there
     ("neglect AND", "ends with AND: put what it joins after it"),
     ("AND neglect", "starts with AND: put what it joins before it"),
-    ("neglect AND AND school", "has AND twice in a row"),
+    ("neglect AND AND school", "has AND AND together"),
     ("neglect NOT", "ends with NOT: put the word to leave out after it"),
+    ("neglect NOT NOT police", "has NOT NOT together"),
+    ('"seen alone" OR OR "spoken to"', "has OR OR together"),
+    ("neglect OR", "ends with OR"),
 ])
 def test_brackets_that_cannot_be_read_are_refused_with_how_to_write_them(either_db: Path, query: str, error: str):
     with pytest.raises(CaseReviewError, match=re.escape(error)):
         search(either_db, query)
+
+
+@pytest.mark.parametrize("query", ["neglect AND NOT police", "neglect AND -police", "NOT police AND neglect",
+                                   "neglect AND NOT police AND school", "school AND (neglect OR)"])
+def test_and_beside_what_is_left_out_joins_it(query: str):
+    """What NOT or a minus sign leaves out is something AND joins: "X AND NOT Y" is how people write it."""
+    parsed = parse_query(query)
+    assert parsed.words and (parsed.left_out_words or "OR" in query)
 
 
 def test_a_phrase_finds_its_apostrophes_and_hyphens_in_any_form(tmp_path: Path):
