@@ -825,11 +825,14 @@ _NOT_FILTERS = ("limit", "offset", "page_order")  # options of a search that do 
 
 def check_filters(db_path: Path | str | None, *, refresh: bool = True, **filters: Any) -> None:
     """Check a search's filters (``theme``, ``min_score``, ``section`` and the review filters, as ``search`` takes
-    them) against the database without searching: a ``CaseReviewError`` names the filter that cannot be used, so
-    that a set of searches run with the same filters is told once, and not blamed on its first search."""
+    them, and ``limit``; ``words``: that the search index is there) against the database without searching: a
+    ``CaseReviewError`` names what cannot be used, so that a set of searches run with the same filters is told
+    once, and not blamed on its first search."""
     con = open_database(db_path, upgrade=refresh)
     try:
-        Searcher(con).check_filters(**filters)
+        words = filters.pop("words", False)
+        rebuilt = words and refresh and _refresh_wanted(con) is not None  # the first search builds the index
+        Searcher(con).check_filters(**filters, words=words and not rebuilt)
     finally:
         con.close()
 
@@ -1090,10 +1093,14 @@ class Searcher:
 
     def check_filters(self, *, theme: str | None = None, min_score: float | None = None, year_from: int | None = None,
                       year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
-                      area: str | None = None, review: str | None = None, section: str | None = None) -> None:
-        """Check the filters as ``search`` does (see ``check_filters``)."""
-        _check_numbers(min_score, year_from, year_to, 1)
+                      area: str | None = None, review: str | None = None, section: str | None = None,
+                      limit: int = 1, words: bool = False) -> None:
+        """Check the filters and ``limit`` as ``search`` does, and with ``words`` that the search index is there
+        (see ``check_filters``)."""
+        _check_numbers(min_score, year_from, year_to, limit)
         self._params(theme, min_score, year_from, year_to, nation, review_type, area, review, section)
+        if words:
+            self._check_index()
 
     def _params(self, theme: str | None, min_score: float | None, year_from: int | None, year_to: int | None,
                 nation: str | None, review_type: str | None, area: str | None, review: str | None,

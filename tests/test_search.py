@@ -1598,6 +1598,8 @@ def test_a_review_that_was_not_read_says_why_wherever_it_is_named(db: Path, tmp_
     assert result.exit_code != 0 and "has no text to look in" in result.output
     # a review that was read is searched as before, even where nothing matches
     assert search(db, "zebra", review="northmoor-2019-child-d") == []
+    # a title's words pasted with their quotation marks name the review as without them
+    assert search(db, "information", review="“Child D”") == search(db, "information", review="Child D")
 
 
 def test_the_results_heading_says_what_the_filters_kept(db: Path):

@@ -169,6 +169,14 @@ def test_a_search_that_cannot_run_is_named_by_its_line_and_nothing_is_saved(db: 
     assert "line 3: the search 'neglect AND (school' opens a bracket without closing it" in said
     assert "line 4: the search '-police' only leaves passages out" in said
     assert "line 5: the search 'neglect' is also on line 1: give it once" in said
+    # a line named as an earlier one, with another search, is told about the name, not the search
+    path.write_text("Neglect: neglect AND school\nneglect\n", encoding="utf-8")
+    code, said, _ = run(db, str(path))
+    assert code == 2 and "line 2: the name 'neglect' is also on line 1: give each search a name of its own" in said
+    # a --limit or a database with no search index is no fault of line 1
+    path.write_text("neglect\n", encoding="utf-8")
+    code, said, _ = run(db, str(path), "--limit", "0")
+    assert code == 2 and "--limit must be between 1" in said and "line 1" not in said
     # within a theme, a search may only leave passages out: the theme's passages without the word
     path.write_text("neglect\nNot police: -police\n", encoding="utf-8")
     code, said, result = run(db, str(path), "--theme", "assessment", "--json")

@@ -199,7 +199,9 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                                       else f"the theme {theme_name(theme, theme_names())}", describe_filters(filters),
                                       "").split("\n\n")[0]
                   if by_review and result.by_review else "")
-        for note in (missing, operator_note(query), total_note(result, query), counts, like):
+        kept = nothing_kept_note(result)
+        for note in (missing, operator_note(query), total_note(result, query), counts, like,
+                     f"Nothing found: {kept}." if kept else ""):
             if note:
                 click.echo(note, err=True)
         return
@@ -504,9 +506,11 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
         if out.suffix.lower() in (".png", ".svg"):
             click.echo(f"Chart written to {out}: each search's share of the reviews read, year by year.")
             return
-        searched = f"{len(outcomes)} searches" if len(outcomes) != 1 else "1 search"
+        from pipeline.outputs.common import counted
+
+        searched = counted(len(outcomes), "search", "searches")
         click.echo(f"Wrote {out}: {searched} from {file}, with the reviews and years they found passages in and up "
-                   f"to {limit} passages of each, best first.")
+                   f"to {counted(limit, 'passage')} of each, best first.")
         click.echo("What was searched and where the results came from: in the file itself.")
         return
     click.echo(searches_text(outcomes, file, describe_filters(filters), passages_kept(options)))

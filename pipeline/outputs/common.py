@@ -583,7 +583,7 @@ class KnownValues:
         """The id of the one review ``review`` names: its id (any case), or words found in one review's title
         ("Child H"). None when not given; a ``CaseReviewError`` listing the reviews when the words are in several
         titles, or suggesting ids like it when nothing matches."""
-        wanted = " ".join(review.split()) if review else ""
+        wanted = wanted_text(review) or ""  # (quotation marks pasted around a title's words taken off)
         if not wanted:
             return None
         if "review_id" not in self._values:  # (id, title) pairs, looked up once per connection
@@ -622,10 +622,11 @@ class KnownValues:
             why = why_unread(self.con, filters["review"])
             if why is not None:
                 title = dict(self._values["review_id"]).get(filters["review"])
-                raise CaseReviewError(
-                    f"the review '{filters['review']}'" + (f" ({title})" if title else "")
-                    + f" has no text to look in: {why}. `casereview status` lists each review that was not read "
-                    "and why; once that is put right, `casereview run` reads it")
+                advice = ("" if why == _UNREAD_WORDS["ok"] else  # read: no advice would put it right
+                          ". `casereview status` lists each review that was not read and why; once that is put "
+                          "right, `casereview run` reads it")
+                raise CaseReviewError(f"the review '{filters['review']}'" + (f" ({title})" if title else "")
+                                      + f" has no text to look in: {why}{advice}")
         return filters
 
 
@@ -816,7 +817,7 @@ def describe_filters(filters: dict[str, Any]) -> str:
     if filters.get("area") is not None:
         parts.append(f'area containing "{filters["area"]}"')
     if filters.get("review") is not None:
-        parts.append(f'the review "{filters["review"]}"')
+        parts.append(f'the review "{wanted_text(filters["review"])}"')
     return ", ".join(parts)
 
 
@@ -833,7 +834,7 @@ def kept_by(filters: dict[str, Any]) -> str:
     if not within:
         return ""
     if all(value is None for key, value in filters.items() if key != "review"):
-        return f' in the review "{filters["review"]}"'
+        return f' in the review "{wanted_text(filters["review"])}"'
     return f" in the reviews kept by the filters ({within})"
 
 

@@ -87,9 +87,10 @@ def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
     """The findings for people: a block per review, each finding with the page it starts on."""
     out = [summary_line(rows, about), ONLY_HEADINGS, ""]
     if not rows:
-        narrowed = about.get("containing") or about.get("reviews", "all") != "all"
-        out.append("No finding heading matches: try other words or wider filters, or search the text with "
-                   "`casereview search`." if narrowed else
+        tries = " or ".join(t for t, given in (("other words", about.get("containing")),
+                                                 ("wider filters", about.get("reviews", "all") != "all")) if given)
+        out.append(f"No finding heading matches: try {tries}, or search the text with `casereview search`."
+                   if tries else
                    "None of the reviews read states its findings in headings: search their text with "
                    "`casereview search`, or list a theme's passages with `casereview search --theme THEME`.")
     current = None

@@ -1042,7 +1042,8 @@ def _limits_section(data: dict[str, Any]) -> str:
         "Quotes are the model's evidence sentences; read them in context in the review before quoting them.",
         "Findings and recommendations are found by their headings (headings that number a finding or stand under "
         "a chapter of findings; headings with the "
-        "word \u201crecommendation\u201d): a review that states them only in running text, or in a separate action "
+        "word \u201crecommendation\u201d, or a Welsh child practice review\u2019s \u201cImproving systems and "
+        "practice\u201d): a review that states them only in running text, or in a separate action "
         "plan, shows none, and text set under such a heading by mistake is shown with them.",
     ]
     scanned = [r for r in data["reviews"] if r["status"] == "ok" and r["ocr_pages"]]

@@ -122,7 +122,7 @@ def parse_searches(text: str, source: str, *, theme: bool = False) -> list[Named
 
     searches: list[NamedSearch] = []
     problems: list[str] = []
-    named: dict[str, int] = {}
+    named: dict[str, tuple[int, str]] = {}  # name -> its line and search
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -150,12 +150,12 @@ def parse_searches(text: str, source: str, *, theme: bool = False) -> list[Named
                             "as well (e.g. \"neglect -police\")")
             continue
         if name.casefold() in named:
+            earlier, earlier_query = named[name.casefold()]
             problems.append(f"line {number}: " + (
-                f"the search {query!r} is also on line {named[name.casefold()]}: give it once" if name == query
-                else f"the name {name!r} is also on line {named[name.casefold()]}: give each search a name of its "
-                     "own"))
+                f"the search {query!r} is also on line {earlier}: give it once" if query == earlier_query
+                else f"the name {name!r} is also on line {earlier}: give each search a name of its own"))
             continue
-        named[name.casefold()] = number
+        named[name.casefold()] = (number, query)
         searches.append(NamedSearch(number, name, query))
     if problems:
         raise CaseReviewError(f"{source}: " + "; ".join(problems) + ". Mend "
@@ -185,7 +185,7 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     from pipeline.search import check_filters, missing_note, search_with_forms
     from pipeline.search_query import operator_note
 
-    check_filters(db_path, refresh=refresh, **filters)  # said once, for all the searches
+    check_filters(db_path, refresh=refresh, limit=limit, words=True, **filters)  # said once, for all the searches
     outcomes: list[SearchOutcome] = []
     problems: list[tuple[NamedSearch, str]] = []
     for search in searches:
