@@ -789,9 +789,12 @@ _COVER_DATE = re.compile(rf"\b(?:{_MONTHS})\.?,?\s+(20\d{{2}})(?!\d)", re.IGNORE
 # a year inside a sentence ("Working Together 2018", "in 2019 the family moved") is not the cover's date.
 _COVER_YEAR_LINE = re.compile(r"(?:(?:published|publication|final(?: report)?|date[d]?|issued|version)\b[\s:,-]*)?"
                               r"(20\d{2})", re.IGNORECASE)
-# ... or a year closing a line that names the document ("Learning review 2024", "Child Practice Review: 2021",
-# "Annual report 2023"), as a cover's title line or running header often does.
-_COVER_TITLE_YEAR = re.compile(r".*\b(?:review|report|briefing)\s*[:,-]?\s*(20\d{2})", re.IGNORECASE)
+# ... or a year closing a short line that names the document ("Learning review 2024", "Child Practice Review –
+# 2021", "Annual report 2023"), as a cover's title line or running header often does; not a sentence ("as the
+# national review 2020 found": a line in lower case at its start, with a full stop before the year, or of more
+# than 12 words).
+_COVER_TITLE_YEAR = re.compile(r"(?=(?-i:[A-Z0-9]))(?=(?:\S+\s+){0,11}\S+$)"
+                               r"[^.!?]*\b(?:review|report|briefing)\s*[:,\u2013\u2014-]?\s*(20\d{2})", re.IGNORECASE)
 COVER_PAGES = 2  # the cover and the page after it (a cover can be a picture with the title on page 2)
 COVER_CHARS = 3000
 

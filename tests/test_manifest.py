@@ -561,7 +561,8 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
         "Home again: returning children home Learning review 2024\nThe children went home in 2019.",
         metadata={"/CreationDate": "D:20250105093000Z"}))
     (folder / "0420.pdf").write_bytes(make_pdf(
-        "Working Together 2018\nThe partnership met in March.", metadata={"/CreationDate": "D:20250105093000Z"}))
+        "Working Together 2018\nThe partnership met in March,\nas found by the national review 2020",
+        metadata={"/CreationDate": "D:20250105093000Z"}))
     (folder / "scotland").mkdir()
     (folder / "scotland" / "0417.pdf").write_bytes(make_pdf(
         "Learning review\nThe family had lived in Wales before moving north.", metadata={}))
