@@ -975,19 +975,27 @@ def _local_files(manifest: Manifest) -> Iterator[tuple[ManifestEntry, Path]]:
             continue
 
 
+# The name a browser or a file manager gives a second copy of a file: "review (1)", "review - Copy", "Copy of review".
+_COPY_NAME = re.compile(r"\s*\(\d+\)$|[\s_-]+copy(?:\s*\(?\d+\)?)?$|^copy of\b", re.IGNORECASE)
+
+
 def drop_copies(entries: list[ManifestEntry]) -> tuple[list[ManifestEntry], list[tuple[ManifestEntry, ManifestEntry]]]:
     """Leave out the entries whose file is a byte-for-byte copy of another entry's ("review (1).pdf", saved
     twice by a browser): listed twice, a review's passages would be found and counted twice. Of identical
-    files the one with the shortest source is kept (the first of them, when as short).
+    files the one whose name is not a copy's ("review (1).pdf", "review - Copy.pdf", "Copy of review.pdf") is
+    kept, wherever it is, then the one with the shortest source (the first of them, when as short).
 
     Returns
     -------
     tuple
         The entries kept, in their order (line numbers renumbered), and (copy left out, entry kept) pairs.
     """
+    def rank(entry: ManifestEntry) -> tuple[bool, int]:
+        return bool(_COPY_NAME.search(Path(entry.source).stem)), len(entry.source)
+
     keeper: dict[str, ManifestEntry] = {}
     for entry in entries:
-        if entry.sha256 and (entry.sha256 not in keeper or len(entry.source) < len(keeper[entry.sha256].source)):
+        if entry.sha256 and (entry.sha256 not in keeper or rank(entry) < rank(keeper[entry.sha256])):
             keeper[entry.sha256] = entry
     kept: list[ManifestEntry] = []
     copies: list[tuple[ManifestEntry, ManifestEntry]] = []

@@ -61,6 +61,12 @@ def test_manifest_from_folder_writes_a_loadable_manifest(tmp_path: Path) -> None
     assert by_year == {2016, 2022}
     again = CliRunner().invoke(main, ["manifest", "from-folder", str(folder), "--out", str(out)])
     assert again.exit_code == 2 and "--force" in again.output
+    # a copy with a shorter name, in a folder of its own, is still the copy: the original is kept
+    (folder / "sub").mkdir()
+    shutil.copy(DEMO / "cwm-llwyd-2022-child-h.pdf", folder / "sub" / "h - Copy.pdf")
+    moved = CliRunner().invoke(main, ["manifest", "from-folder", str(folder), "--out", str(out), "--force"])
+    assert moved.exit_code == 0, moved.output
+    assert "  - pdfs/sub/h - Copy.pdf (the same file as pdfs/cwm-llwyd-2022-child-h.pdf)" in moved.output
 
 
 def test_status_without_database_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
