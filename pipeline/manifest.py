@@ -314,7 +314,32 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         next_line = reader.line_num + 1
 
 
+def _header_below_title(text: str) -> int | None:
+    """The line that names the columns when the lines above it do not (a title or note a spreadsheet had above its
+    table, "Safeguarding reviews 2024"); None when the first line names them, or no line near it does.
+
+    >>> _header_below_title("Reviews for 2024,,,\\n\\nreview_id,title,area,nation,review_type,year,source\\na,...")
+    3
+    >>> _header_below_title("review_id,title,area,nation,review_type,year,source\\n") is None
+    True
+    """
+    def names(line: str) -> set[str]:
+        return {COLUMN_NAMES.get(cell, cell) for cell in map(_normalise_column, re.split(r"[,;\t]", line))}
+
+    lines = text.split("\n")[:6]
+    if names(lines[0]) & set(COLUMNS):
+        return None
+    return next((number for number, line in enumerate(lines[1:], start=2) if set(REQUIRED_COLUMNS) <= names(line)),
+                None)
+
+
 def _parse_rows(text: str, name: str, problems: list[str]) -> Iterator[ManifestEntry]:
+    header_at = _header_below_title(text)
+    if header_at is not None:
+        problems.append(f"{name}: the column names are on line {header_at}, not line 1: delete the line"
+                        f"{'s' if header_at > 2 else ''} above them (a title or note above the table in the "
+                        "spreadsheet), so that the first line names the columns, and run again.")
+        return
     try:
         records = list(_records(text))
     except csv.Error as exc:

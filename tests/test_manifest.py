@@ -675,3 +675,15 @@ def test_a_stray_quote_that_swallows_later_rows_is_named_not_passed_over(tmp_pat
              "see, pages 4, 5, and 6 of the review")
     manifest = load_manifest(write_csv(tmp_path, csv_text([row(notes=notes)]), name="notes.csv"))
     assert [entry.notes for entry in manifest.entries] == [notes]
+
+
+def test_a_title_above_the_column_names_is_named_with_where_the_names_are(tmp_path: Path):
+    """A spreadsheet often has a title above its table: the manifest says where the column names are, rather than
+    calling the title an unknown column and every column missing."""
+    path = tmp_path / "m.csv"
+    path.write_text("Safeguarding reviews 2024;;;;;;\n\nreview_id;title;area;nation;review_type;year;source\n"
+                    "a-1;Child A;Northmoor;England;CSPR;2020;a.pdf\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as error:
+        load_manifest(path)
+    assert "the column names are on line 3, not line 1: delete the lines above them" in str(error.value)
+    assert "unknown column" not in str(error.value) and "missing required" not in str(error.value)
