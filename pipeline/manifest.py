@@ -1239,6 +1239,11 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
         guess.notes.append(f"{_PLACEHOLDER_YEAR_NOTE} (the current year was put in for now)")
     else:
         guess.guessed.append("year")
+    if guess.published is not None and guess.year is not None and guess.published.year != guess.year:
+        # the PDF's creation date is that of a later save, not the publication: the year came from its name or cover
+        guess.notes.append(f"published left empty: the PDF's own date ({guess.published:%Y-%m-%d}) is not in the "
+                           f"year {guess.year} found in its name or on its cover")
+        guess.published = None
     if guess.title is None:
         guess.title = " ".join(w.upper() if w.lower() in _ACRONYMS else w.capitalize() for w in stem_words)
         guess.guessed.append("title")

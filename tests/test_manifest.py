@@ -578,6 +578,9 @@ def test_the_cover_names_the_partnership_the_review_type_and_the_date(tmp_path: 
     assert found["0418.pdf"].year == 2023
     # so is a year closing the line that names the document ("... Learning review 2024"), and not a guidance's
     assert found["0419.pdf"].year == 2024 and found["0420.pdf"].year == 2025
+    # the PDF's own date, of a later save, is not taken for the publication date when it is in another year
+    assert found["0419.pdf"].published is None and "published left empty" in found["0419.pdf"].notes
+    assert found["0420.pdf"].published == datetime.date(2025, 1, 5)
     assert found["0414.pdf"].area == "unknown"  # a board named without its place is not an area
     assert found["0416.pdf"].area == "unknown"
     assert found["0415.pdf"].area == "Westshire Children's Safeguarding Partnership"  # not "J. Smith For ..."
