@@ -33,7 +33,7 @@ import httpx
 from pipeline import __version__
 from pipeline.errors import FetchError, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
-from pipeline.files import atomic_write
+from pipeline.files import atomic_write, closest_file
 from pipeline.landing import PdfLink, choose_review, page_links
 from pipeline.manifest import web_address_meant
 from pipeline.sharelinks import direct_download, sharing_page_problem, sharing_service
@@ -345,11 +345,13 @@ class Fetcher:
         except FileNotFoundError:
             attempt = FetchAttempt(str(path), 1, None, "file not found", time.monotonic() - started, at)
             meant = web_address_meant(source)
+            near = None if meant else closest_file(path)
             raise _error(
                 source,
                 f"file not found: {path}",
                 f"It looks like a web address without https:// in front: write {meant} in the source column."
-                if meant else "Check the manifest's source column (local paths are relative to the manifest's "
+                if meant else f"Its folder has {near}: if that is it, put that name in the source column."
+                if near else "Check the manifest's source column (local paths are relative to the manifest's "
                 "folder) and that the file is there.",
                 [attempt],
             ) from None

@@ -114,3 +114,23 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         if legacy is None:
             raise
         return legacy
+
+
+def closest_file(path: Path) -> str | None:
+    """The name of the file in ``path``'s folder whose name is closest to ``path``'s (another case, a space for a
+    hyphen, the extension left out), for a file that is not there; None when no name is close, or no such folder.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "Thornley Child P.PDF").write_bytes(b"%PDF")
+    >>> closest_file(folder / "thornley-child-p.pdf"), closest_file(folder / "other.pdf")
+    ('Thornley Child P.PDF', None)
+    """
+    import difflib
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        return None
+    lowered = {child.name.lower(): child.name for child in path.parent.iterdir() if child.is_file()}
+    close = difflib.get_close_matches(path.name.lower(), list(lowered), n=1, cutoff=0.8)
+    return lowered[close[0]] if close else None

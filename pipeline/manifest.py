@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ManifestError
-from pipeline.files import NotUtf8Error, atomic_write, decode_utf8, legacy_decode
+from pipeline.files import NotUtf8Error, atomic_write, closest_file, decode_utf8, legacy_decode
 
 COLUMNS: tuple[str, ...] = (
     "review_id",
@@ -929,14 +929,10 @@ def missing_files(manifest: Manifest) -> list[tuple[ManifestEntry, str | None]]:
         if path.is_dir():
             found.append((entry, FOLDER))
             continue
-        near = None
-        if path.parent.is_dir():
-            names = [child.name for child in path.parent.iterdir() if child.is_file()]
-            lowered = {name.lower(): name for name in names}
-            close = difflib.get_close_matches(path.name.lower(), list(lowered), n=1, cutoff=0.8)
-            if close:
-                folder = posixpath.dirname(entry.source.replace("\\", "/"))
-                near = posixpath.join(folder, lowered[close[0]]) if folder else lowered[close[0]]
+        near = closest_file(path)
+        if near is not None:
+            folder = posixpath.dirname(entry.source.replace("\\", "/"))
+            near = posixpath.join(folder, near) if folder else near
         found.append((entry, near))
     return found
 

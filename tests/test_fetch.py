@@ -703,6 +703,11 @@ def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):
     assert str(tmp_path / "reviews" / "nowhere.pdf") in str(err)
     assert "source column" in str(err)
     assert len(err.attempts) == 1
+    # a file of nearly that name (another case, spaces for hyphens) is named, as manifest check names it
+    (tmp_path / "reviews").mkdir()
+    (tmp_path / "reviews" / "Thornley Child P.PDF").write_bytes(b"%PDF-1.4")
+    err = fetch_error(fetcher, "reviews/thornley-child-p.pdf", base_dir=tmp_path)
+    assert "Its folder has Thornley Child P.PDF: if that is it, put that name in the source column." in str(err)
 
 
 def test_a_web_address_written_without_https_is_named(fetcher: Fetcher, tmp_path: Path):
