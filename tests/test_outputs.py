@@ -945,6 +945,12 @@ def test_findings_view_takes_the_headings_that_number_a_finding(db: Path, tmp_pa
     ("4. Learning", "4.3 Conclusions", False), ("Learning and recommendations", "Schools", False),
     ("Learning event", "Who came", False), ("Chronology", "Assessment of the risk", False),
     ("Shared learning", "What went well", False), ("Key findings", "Strengths in practice", False),
+    # a serious case review's "Analysis", a rapid review's "What the review found", "Themes" (migration 018)
+    ("5. Analysis", "Information that was not shared", True), ("Analysis", "Hearing Child P", True),
+    ("6. What the review found", "6.1 The discharge plan depended on support that ended", True),
+    ("Key themes", "Neglect was missed", True), ("6. What the review found", "6.3 What went well", False),
+    ("5. Analysis", "Introduction", False), ("Analysis", "Police", False), ("Analysis", "Period 1: 2018", False),
+    ("Data analysis", "Assessment of the risk", False),
     # an agency or a period is where a finding was found, not a finding (migration 015)
     ("Findings", "Police", False), ("6. Analysis and findings", "6.2 Children’s social care", False),
     ("Findings", "4.2 Health visiting service", False), ("Learning", "Adult mental health services", False),
@@ -983,6 +989,14 @@ def test_a_welsh_reviews_improving_systems_and_practice_are_its_recommendations(
         UPDATE passages SET section = 'Improving practice in schools', headings = NULL
         WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
     assert rows(copy, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
+        == [("cwm-llwyd-2020-child-t-p2",)]
+    # a rapid review's "Actions agreed" (migration 018), but not an action in passing
+    actions = altered_copy(db, tmp_path / "actions.duckdb", """
+        UPDATE passages SET section = '8. Actions agreed', headings = NULL
+        WHERE passage_id = 'cwm-llwyd-2020-child-t-p2';
+        UPDATE passages SET section = 'Actions taken by the police', headings = NULL
+        WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
+    assert rows(actions, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
         == [("cwm-llwyd-2020-child-t-p2",)]
     # and --section recommendations keeps them, as it keeps passages under a heading with the word
     found = run(search_command, ["--theme", "information_sharing", "--section", "recommendations", "--json"], copy)

@@ -233,16 +233,17 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     listed = runner.invoke(main, ["findings", "--containing", "INFORMATION", "--out", str(tmp / "f.csv"),
                                   "--db", str(db)])
     assert listed.exit_code == 0, listed.output
-    assert listed.output.startswith('3 findings containing "INFORMATION" stated in the headings of 3 of the 19 '
+    assert listed.output.startswith('6 findings containing "INFORMATION" stated in the headings of 6 of the 19 '
                                     "reviews read.")
     assert "  Finding 2: Information held by one agency did not reach the others (p. 7)" in listed.output
     with (tmp / "f.csv").open(encoding="utf-8-sig") as handle:
         table = list(csv.DictReader(handle))
-    assert [row["review_id"] for row in table] == [
-        "northmoor-2016-child-d", "ashcombe-2023-children-f-and-g", "holmbrook-2025-child-w"]
-    assert table[0]["page"] == table[0]["printed_page"] == "7"
+    assert [row["review_id"] for row in table] == [  # numbered findings, and the subheadings of "Analysis"
+        "harrowden-2015-child-s", "northmoor-2016-child-d", "kestrel-bay-2018-child-r", "westhaven-2022-child-q",
+        "ashcombe-2023-children-f-and-g", "holmbrook-2025-child-w"]
+    assert table[1]["page"] == table[1]["printed_page"] == "7"
     info = json.loads((tmp / "f.csv.provenance.json").read_text(encoding="utf-8"))
-    assert info["containing"] == "INFORMATION" and info["rows"] == 3 and info["manifest_sha256"]
+    assert info["containing"] == "INFORMATION" and info["rows"] == 6 and info["manifest_sha256"]
     book = runner.invoke(main, ["findings", "--nation", "Wales", "--out", str(tmp / "wales.xlsx"), "--db", str(db)])
     assert book.exit_code == 0 and "on its Provenance sheet" in book.output
     sheets = pd.read_excel(tmp / "wales.xlsx", sheet_name=None)
@@ -253,8 +254,8 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     assert "where it came from (models, run, manifest checksum, date) is at its top" in page.output
     text = (tmp / "f.md").read_text(encoding="utf-8")
     assert text.startswith("# Findings stated in the reviews\n\n> Generated: ")
-    assert '3 findings containing "information" stated in the headings of 3 of the 19 reviews read.' in text
-    assert text.count("\n## ") == 3
+    assert '6 findings containing "information" stated in the headings of 6 of the 19 reviews read.' in text
+    assert text.count("\n## ") == 6
     assert "| Finding 2: Information held by one agency did not reach the others | p. 7 |" in text
     wrong = runner.invoke(main, ["findings", "--out", str(tmp / "f.pdf"), "--db", str(db)])
     assert wrong.exit_code == 2 and "ending in .csv, .xlsx or .md" in wrong.output and not (tmp / "f.pdf").exists()
