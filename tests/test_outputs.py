@@ -998,6 +998,8 @@ def test_a_welsh_reviews_improving_systems_and_practice_are_its_recommendations(
         WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
     assert rows(actions, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
         == [("cwm-llwyd-2020-child-t-p2",)]
+    kept = run(search_command, ["--theme", "information_sharing", "--section", "recommendations", "--json"], actions)
+    assert "cwm-llwyd-2020-child-t-p2" in {json.loads(line)["passage_id"] for line in kept.output.splitlines()}
     # and --section recommendations keeps them, as it keeps passages under a heading with the word
     found = run(search_command, ["--theme", "information_sharing", "--section", "recommendations", "--json"], copy)
     assert found.exit_code == 0, found.output

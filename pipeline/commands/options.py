@@ -93,7 +93,7 @@ REVIEW_OPTION = click.option(
 SECTION_OPTION = click.option(
     "--section", default=None, metavar="TEXT",
     help="Only passages under a heading that contains this text, e.g. recommendations (which also keeps a Welsh "
-         "child practice review's \"Improving systems and practice\").")
+         "child practice review's \"Improving systems and practice\" and a rapid review's \"Actions agreed\").")
 MIN_SCORE_OPTION = click.option(
     "--min-score", type=PROBABILITY, default=None, metavar="P",
     help="Only passages whose theme probability is at least P (0 to 1, or a percentage: 0.8, 80 and 80% are the "

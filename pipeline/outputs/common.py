@@ -656,18 +656,21 @@ GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
 # recorded).
 _HEADINGS_TEXT = "array_to_string(coalesce({alias}.headings, [{alias}.section]), chr(10))"
 # "recommendation(s)" also keeps the passages under "Improving systems and practice", where a Welsh child practice
-# review sets out its recommendations (as v_review_recommendations does, migration 017).
-_WELSH_RECOMMENDATIONS = ("(lower(trim({text})) IN ('recommendation', 'recommendations') AND regexp_matches("
-                          + _HEADINGS_TEXT.format(alias="h") + r", 'improving\s+systems\s+and\s+practice', 'i'))")
+# review sets out its recommendations, and under a rapid review's "Actions agreed" (as v_review_recommendations
+# does, migrations 017 and 018).
+_OTHER_RECOMMENDATIONS = ("(lower(trim({text})) IN ('recommendation', 'recommendations') AND regexp_matches("
+                          + _HEADINGS_TEXT.format(alias="h")
+                          + r", 'improving\s+systems\s+and\s+practice|(^|\n)(\d+(\.\d+)*\.?\s+)?"
+                            r"(agreed\s+actions|actions\s+agreed)\b', 'i'))")
 _HAS_SECTION = (f"SELECT count(*) > 0 FROM passages h "
                 f"WHERE strpos({quotes_folded(_HEADINGS_TEXT.format(alias='h'))}, {quotes_folded('$1')}) > 0 "
-                f"OR {_WELSH_RECOMMENDATIONS.format(text='$1')}")
+                f"OR {_OTHER_RECOMMENDATIONS.format(text='$1')}")
 # Passages under a heading that contains the text (any case, either quotes), their own or one above it:
 # "recommendation" keeps "7. Recommendations" and "For the local authority" under it. For any table or view
 # with a passage_id (``alias``).
 IN_SECTION_SQL = ("{alias}.passage_id IN (SELECT h.passage_id FROM passages h WHERE "
                   f"strpos({quotes_folded(_HEADINGS_TEXT.format(alias='h'))}, {quotes_folded('$section')}) > 0 "
-                  f"OR {_WELSH_RECOMMENDATIONS.format(text='$section')})")
+                  f"OR {_OTHER_RECOMMENDATIONS.format(text='$section')})")
 
 
 def check_section(con: duckdb.DuckDBPyConnection, section: str | None) -> str | None:
