@@ -1365,7 +1365,7 @@ def test_report_says_what_the_partnerships_own_searches_find_there(db: Path, tmp
     assert page.sections == ["reviews", "themes", "searches", "findings", "recommendations", "topics", "limits",
                              "provenance"]
     text = " ".join(" ".join(page.text).split())
-    section = text.partition("Your searches")[2].partition("Findings")[0]
+    section = text.partition("Your searches")[2].partition("Findings The findings the reviews state")[0]
     assert "ours.txt, SHA-256" in section
     for number, (name, query) in enumerate([("Sharing", '"share information" OR "information sharing"'),
                                             ("wishes", "wishes"), ("zebrafish", "zebrafish")], start=1):
@@ -1376,6 +1376,8 @@ def test_report_says_what_the_partnerships_own_searches_find_there(db: Path, tmp
         assert row in section, (row, section)
     assert "Sharing" in section and "Information sharing between the school and children's social care was poor." \
         in section  # the best passage here, with its page
+    ours = out.read_text(encoding="utf-8").partition('<section id="searches">')[2].partition("</section>")[0]
+    assert "· section “Findings”</p>" in ours  # and its section: a search may match a passage by its heading's words
     assert "3. zebrafish No passage of these reviews matches it." in section
     # a searches file with a mistake writes nothing
     searches.write_text('Open: "seen alone\n', encoding="utf-8")

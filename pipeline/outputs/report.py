@@ -908,9 +908,12 @@ def _searches_section(data: dict[str, Any]) -> str:
             f'<td><code>{_e(search["query"])}</code></td>'
             f'<td class="num">{search["area_reviews"]} of {read}</td><td class="num">{search["area_passages"]}</td>'
             f'<td class="num">{search["all_reviews"]} of {search["all_read"]}</td></tr>')
+        # the section is said, as a search may match a passage by the words of its heading
         quotes = "".join(
             f'<li><blockquote>{_e(_cut(hit.text))}</blockquote><p class="cite">{_e(hit.title)} · '
-            f"{_e(pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end))}</p></li>"
+            f"{_e(pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end))}"
+            + (f" · section “{_e(section_trail(hit.headings, hit.section))}”" if hit.section else "")
+            + "</p></li>"
             for hit in search["quotes"])
         articles.append(f'<article><h3>{number}. {_e(search["name"])}</h3>'
                         + (f'<ol class="quotes">{quotes}</ol>' if quotes
