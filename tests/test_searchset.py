@@ -220,3 +220,12 @@ def test_the_passage_options_are_said_wherever_the_counts_are(db: Path, searches
     assert code == 0 and "counting only passages tagged" in " ".join(re.findall(r"<!--(.*?)-->", chart, re.S))
     code, plain, _ = run(db, str(searches_file))
     assert code == 0 and "only passages" not in plain
+
+
+def test_a_search_of_several_words_says_a_passage_needs_only_one(db: Path, tmp_path: Path):
+    """'voice of the child' typed without quotes counts passages holding any of its words: said beside its counts."""
+    path = tmp_path / "s.txt"
+    path.write_text('information school\n"information sharing"\n', encoding="utf-8")
+    code, said, _ = run(db, str(path))
+    assert code == 0 and said.count("a passage needs only one of the words") == 1, said
+    assert said.index("needs only one") < said.index('"information sharing"')  # under the first search

@@ -916,6 +916,7 @@ def _searches_section(data: dict[str, Any]) -> str:
             + "</p></li>"
             for hit in search["quotes"])
         articles.append(f'<article><h3>{number}. {_e(search["name"])}</h3>'
+                        + (f'<p class="muted">{_e(search["note"])}</p>' if search.get("note") else "")
                         + (f'<ol class="quotes">{quotes}</ol>' if quotes
                            else "<p>No passage of these reviews matches it.</p>") + "</article>")
     return (

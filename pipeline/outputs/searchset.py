@@ -195,7 +195,8 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
         except CaseReviewError as exc:
             problems.append((search, str(exc)))
             continue
-        note = " ".join(part for part in (operator_note(search.query), missing_note(result.missing)) if part)
+        note = " ".join(part for part in (operator_note(search.query), _any_word_note(search.query, result.also),
+                                          missing_note(result.missing)) if part)
         outcomes.append(SearchOutcome(search, result, note))
     if problems:
         reasons = {reason for _, reason in problems}
@@ -206,6 +207,23 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
                               + ". Mend " + ("this line" if len(problems) == 1 else "these lines")
                               + " and run the searches again")
     return outcomes
+
+
+def _any_word_note(query: str, also: tuple[str, ...]) -> str:
+    """For a search of several words that a passage needs only one of (a phrase typed without its quotes, "voice of
+    the child"), that, as a sentence: its counts are of passages holding any of them; "" otherwise.
+
+    >>> _any_word_note("voice of the child", ())[:60]
+    'Note: a passage needs only one of the words: put AND between'
+    >>> _any_word_note('"voice of the child"', ()), _any_word_note("neglect AND school", ())
+    ('', '')
+    """
+    from pipeline.search_query import how_they_match
+
+    how = how_they_match(query, also).strip()
+    if not how.startswith("(a passage needs only one"):
+        return ""
+    return f"Note: {how.removeprefix('(').removesuffix(')')}."
 
 
 def summary_table(outcomes: list[SearchOutcome]) -> pd.DataFrame:
