@@ -1378,7 +1378,8 @@ def test_report_says_what_the_partnerships_own_searches_find_there(db: Path, tmp
         in section  # the best passage here, with its page
     ours = out.read_text(encoding="utf-8").partition('<section id="searches">')[2].partition("</section>")[0]
     assert "· section “Findings”</p>" in ours  # and its section: a search may match a passage by its heading's words
-    assert "3. zebrafish No passage of these reviews matches it." in section
+    assert ('3. zebrafish No passage in the database uses this word, in any form: "zebrafish". No passage of these '
+            "reviews matches it.") in section  # with the search's note, as casereview searches gives it
     # a searches file with a mistake writes nothing
     searches.write_text('Open: "seen alone\n', encoding="utf-8")
     out.unlink()
