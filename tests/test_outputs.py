@@ -912,6 +912,8 @@ def test_report_of_reviews_none_of_which_could_be_read_says_so_in_every_section(
     result = run(report_command, ["--area", "Westhaven", "--year", "2022", "--out", str(out)], db)
     assert result.exit_code == 0, result.output
     assert "1 review (0 read)" in result.output
+    assert "Note: this review could not be read, so the report has no themes, findings or recommendations" in \
+        " ".join(result.output.split())
     text = " ".join(" ".join(parse(out)[0].text).split())
     findings = text.split("Findings", 1)[1].split("Recommendations", 1)[0]
     recommendations = text.split("Recommendations What each", 1)[1].split("Topics", 1)[0]

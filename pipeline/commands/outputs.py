@@ -769,6 +769,13 @@ def report_command(area: str, year: str, out: Path, searches_file: Path | None, 
                + (f" ({len(result.thin_themes)} on thin evidence, marked {THIN_MARK}: {'; '.join(result.thin_themes)})"
                   if result.thin_themes else "")
                + ". Open it in a web browser.")
+    if result.reviews and not result.reviews_read:
+        many = result.reviews > 1
+        click.echo(f"Note: {'none of these reviews could' if many else 'this review could not'} be read, so the "
+                   "report has no "
+                   "themes, findings or recommendations, and says so. `casereview status"
+                   f"{db_argument(db_path or default_db())}` says why; once that is put right and `casereview run` has "
+                   f"read {'them' if many else 'it'}, write the report again.")
 
 
 # --------------------------------------------------------------------------- findings

@@ -981,8 +981,9 @@ def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[
         '<section id="recommendations">'
         "<h2>Recommendations</h2>"
         '<p class="muted">What each review recommended, as written under its heading for recommendations '
-        "(the passages of any section whose heading has the word, or, in a Welsh child practice review, under "
-        "\"Improving systems and practice\"), in the review's order, with pages to cite. "
+        "(the passages of any section whose heading has the word, or is a Welsh child practice review's "
+        "\"Improving systems and practice\" or a rapid review's \"Actions agreed\"), in the review's order, with "
+        "pages to cite. "
         "They are the reviews' own words, not the theme model's.</p>"
         + ("".join(articles) or _when_none("None of these reviews has a heading naming recommendations.", reviews))
         + (missing if by_review else "")
