@@ -558,6 +558,11 @@ def test_trends_for_some_reviews_only(db: Path):
                                      "database's reviews are from 2019–2022, of England, Wales. Try wider filters"
                                      ) in said
     assert "tagged" not in said
+    # filters that keep only reviews that could not be read: that, and where to see why
+    unread = run(trends_command, ["--area", "Westhaven"], db)
+    said = " ".join(unread.output.split())
+    assert unread.exit_code == 2 and ("keep 1 review, and it could not be read: `casereview status` says why"
+                                      in said), said
 
 
 def test_trends_json_has_one_record_per_year(db: Path):

@@ -97,7 +97,9 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         # theme_trends_for takes every review filter but the one review (a trend needs more than one)
         frame = con.execute(_TRENDS, {"theme": theme_id, **{key: value for key, value in filters.items()
                                                               if key != "review"}}).df()
-        kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}", filters).fetchone()[0]
+        kept, kept_read = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM passages p WHERE p.review_id = "
+            f"r.review_id)) FROM reviews r WHERE {REVIEW_FILTERS}", filters).fetchone()
         held = con.execute(_HELD).fetchone()
         names = theme_names(con)
         info = provenance(con, db_path)
@@ -110,6 +112,12 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         years = f"{first}–{last}" if first != last else f"{first}"
         raise CaseReviewError(f"no review is kept by the filters ({within}): the database's reviews are from "
                               f"{years}, of {nations or 'no nation'}. Try wider filters")
+    if frame.empty and within and not kept_read:
+        one = kept == 1
+        raise CaseReviewError(f"the filters ({within}) keep {counted(kept, 'review')}, and "
+                              + ("it could not" if one else "none of them could") + " be read: `casereview status` "
+                              "says why; once that is put right and `casereview run` has read "
+                              + ("it" if one else "them") + ", trends can be shown. Or try wider filters")
     if frame.empty and within:
         raise CaseReviewError(f"no review kept by the filters ({within}) has a passage tagged with a theme: "
                               "try wider filters")
