@@ -607,6 +607,10 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert status == 400 and "The reviews (6 reviews)" in body  # ... and says why
     assert "No review has the area “nowhere”: choose one from the list." in html.unescape(body)
     assert "Year: &#x27;&#x27;; DROP&#x27; is not a year; give four figures, e.g. 2019" in body
+    _, body, _ = get(site + "/reviews?area=cwm")  # part of one area's name, as a search takes it
+    assert f'<option value="{CWM_LLWYD}" selected>' in body and "northmoor-2021" not in body
+    _, body, _ = get(site + "/reviews?area=Safeguarding")  # part of several: which to choose
+    assert "areas have “Safeguarding” in their names: choose one from the list." in html.unescape(body)
     _, body, _ = get(site + "/reviews?year=2030")  # a year, but no review's
     assert "No review is from “2030”: choose a year from the list." in body
     _, body, _ = get(site + "/reviews?" + urlencode({"area": CWM_LLWYD, "year": "2021"}))  # each has reviews

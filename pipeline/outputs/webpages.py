@@ -32,6 +32,7 @@ from pipeline.outputs.common import (
     describe_filters,
     kept_by,
     pages_label,
+    plain_quotes,
     printed_pages_sql,
     probability_text,
     quote_alone,
@@ -848,11 +849,15 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
              if kind == "year"}
     not_read = next((n for kind, _, n in choices if kind == "unread"), 0)
     asked_area, asked_year = area.strip(), year.strip()
-    area = next((a for a in areas if a.lower() == asked_area.lower()), "") if asked_area else ""
+    # the area as chosen from the list, or typed in part ("Northmoor"), as the search takes it, when one area has it
+    containing_it = [a for a in areas if plain_quotes(asked_area.lower()) in plain_quotes(a.lower())]
+    area = (next((a for a in areas if a.lower() == asked_area.lower()), "")
+            or (containing_it[0] if len(containing_it) == 1 else "")) if asked_area else ""
     year = asked_year if asked_year in years else ""
     notes = []
     if asked_area and not area:
-        notes.append(f"No review has the area “{asked_area}”: choose one from the list.")
+        notes.append(f"No review has the area “{asked_area}”: choose one from the list." if not containing_it else
+                     f"{len(containing_it)} areas have “{asked_area}” in their names: choose one from the list.")
     if asked_year and not year:
         notes.append(f"No review is from “{asked_year}”: choose a year from the list.")
     containing = wanted_text(containing) or ""
