@@ -167,6 +167,11 @@ def test_results_come_a_page_at_a_time(db: Path, monkeypatch: pytest.MonkeyPatch
     opened = html.unescape(re.search(r'href="(/passage\?[^"]+)"', second).group(1))
     back = pages.answer(opened).body.decode("utf-8")
     assert '<a href="/?q=information+school+police&amp;limit=2&amp;start=2">← Back to the results</a>' in back
+    # ... and so do the passages before and after it, read on from it
+    onward = [html.unescape(link) for link in re.findall(r'href="(/passage\?[^"]+)">\(read', back)]
+    assert onward and all("back=" in link for link in onward)
+    for link in onward:
+        assert "← Back to the results</a>" in pages.answer(link).body.decode("utf-8")
     # past the last page: said so, with the way back
     beyond = pages.answer("/?" + urlencode({"q": words, "limit": "2", "start": len(every) + 4}))
     text = beyond.body.decode("utf-8")

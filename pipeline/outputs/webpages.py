@@ -759,16 +759,17 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
              f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
              "the whole review</a></p>"]
     parts.append(_source(get("review_id"), get("source"), get("page_start"), view.stored))
+    kept_back = {"back": back} if back else {}  # reading on, the way back to the results stays
     if view.before:
         parts.append(f'<p class="context">Before it: {_e(_cut(view.before["text"]))} '
-                     f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"]}))}">(read'
+                     f'<a href="/passage?{_e(urlencode({"id": view.before["passage_id"], **kept_back}))}">(read'
                      '<span class="visually-hidden"> the passage before it</span>)</a></p>')
     parts.append(f'<blockquote class="passage">{_e(get("text"))}</blockquote>')
     if get("ocr"):
         parts.append(f'<p class="note">{_e(OCR_NOTE)}</p>')
     if view.after:
         parts.append(f'<p class="context">After it: {_e(_cut(view.after["text"]))} '
-                     f'<a href="/passage?{_e(urlencode({"id": view.after["passage_id"]}))}">(read'
+                     f'<a href="/passage?{_e(urlencode({"id": view.after["passage_id"], **kept_back}))}">(read'
                      '<span class="visually-hidden"> the passage after it</span>)</a></p>')
     if view.themes:
         rows = "".join(
