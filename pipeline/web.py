@@ -430,7 +430,7 @@ class Pages:
             return fields, [], (f"The searches: at most {MAX_SEARCHES_TEXT:,} characters can be run here; for more, "
                                 "write them in a file and run casereview searches FILE in the terminal")
         try:
-            searches = parse_searches(typed, "The searches")
+            searches = parse_searches(typed, "The searches box")
             return fields, run_searches(self.db_path, searches, refresh=False, **filters), ""
         except DatabaseBusy:
             raise
@@ -539,7 +539,7 @@ class Pages:
                     raise CaseReviewError("choose an area")
                 if not year:
                     raise CaseReviewError("give a year (2021) or a span of years (2019-2023)")
-                searches = parse_searches(typed, "Your own searches") if typed.strip() else []
+                searches = parse_searches(typed, "The box of your own searches") if typed.strip() else []
                 return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "), upgrade=False,
                                                      on_page=True, searches=searches,
                                                      searches_from="typed on the web page")[0]

@@ -586,7 +586,7 @@ def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
     assert "<th scope=\"row\">Wishes</th>" in body and "<th scope=\"row\">border</th>" in body
     status, body, _ = get(site + "/report?" + urlencode({"area": CWM_LLWYD, "year": "2020-2022",
                                                          "searches": 'wishes\n"open'}))
-    assert status == 400 and "Your own searches: line 2: the search" in html.unescape(body)
+    assert status == 400 and "The box of your own searches: line 2: the search" in html.unescape(body)
     assert '<textarea name="searches" rows="3" cols="80">wishes\n&quot;open</textarea>' in body
 
 

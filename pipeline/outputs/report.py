@@ -953,7 +953,9 @@ def _findings_section(findings: list[dict[str, Any]], reviews: list[dict[str, An
         '2: …", or the subheadings of a chapter of findings such as "Practice and organisational learning"), in '
         "each review's order, with the page each starts on. A review that does not state its findings in its "
         "headings is not listed here; its themes and recommendations are above and below.</p>"
-        + ("".join(articles) or _when_none("None of these reviews states its findings in its headings.", reviews))
+        + ("".join(articles) or _when_none("None of these reviews states its findings in its headings."
+                                           if len(reviews) > 1 else "This review does not state its findings in its "
+                                           "headings.", reviews))
         + (f"<p class=\"muted\">No finding headings were found in: {_e('; '.join(without))}.</p>"
            if without and by_review else "")
         + "</section>"
@@ -985,7 +987,9 @@ def _recommendations_section(passages: list[dict[str, Any]], reviews: list[dict[
         "\"Improving systems and practice\" or a rapid review's \"Actions agreed\"), in the review's order, with "
         "pages to cite. "
         "They are the reviews' own words, not the theme model's.</p>"
-        + ("".join(articles) or _when_none("None of these reviews has a heading naming recommendations.", reviews))
+        + ("".join(articles) or _when_none("None of these reviews has a heading naming recommendations."
+                                           if len(reviews) > 1 else "This review has no heading naming "
+                                           "recommendations.", reviews))
         + (missing if by_review else "")
         + "</section>"
     )
@@ -1064,8 +1068,8 @@ def _limits_section(data: dict[str, Any]) -> str:
             f"<li>{_e(r['title'])} ({_e(r['review_id'])}): {_e(r['status'])}"
             f"{' — ' + _e(r['error']) if r['error'] else ''}</li>" for r in unread
         )
-        unread_html = (f"<p>These reviews in scope could not be read, so nothing from them is counted or quoted:"
-                       f"</p><ul>{listed}</ul>")
+        unread_html = (f"<p>{'These reviews' if len(unread) > 1 else 'This review'} in scope could not be read, so "
+                       f"nothing from {'them' if len(unread) > 1 else 'it'} is counted or quoted:</p><ul>{listed}</ul>")
     elif not earlier:
         unread_html = "<p>Every review in scope was read.</p>"
     else:
