@@ -594,10 +594,26 @@ def _excel(write: Callable[[Path], object], name: str) -> Response:
     return Response(HTTPStatus.OK, data, XLSX, {"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+# Where the terminal's messages point to its own commands, the web page points to its own pages.
+_TERMINAL_HINTS = (
+    (re.compile(r"`casereview reviews[^`]*`, or the list \"The reviews\" \(at the top of each page\) of the web "
+                r"page that `casereview serve[^`]*` opens"), "the list \"The reviews\" (at the top of each page)"),
+    (re.compile(r"Passage ids are shown by `casereview search[^`]*`"), "Passage ids are shown on each passage's page"),
+)
+
+
 def _as_form(message: str) -> str:
-    """A search's message with the command line's option names as the form labels them."""
+    r"""A search's message with the command line's option names as the form labels them, and the web page's lists
+    named where the terminal's commands were.
+
+    >>> print(_as_form("no review has the id 'zzz'. Each review's id is shown in `casereview reviews`, or the list "
+    ...                "\"The reviews\" (at the top of each page) of the web page that `casereview serve` opens."))
+    no review has the id 'zzz'. Each review's id is shown in the list "The reviews" (at the top of each page).
+    """
     for option, label in _FIELD_NAMES.items():
         message = message.replace(option, label)
+    for pattern, instead in _TERMINAL_HINTS:
+        message = pattern.sub(instead, message)
     return message
 
 

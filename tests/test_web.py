@@ -234,6 +234,7 @@ def test_one_review_is_searched_from_its_own_page(site: str):
     assert "Only the review" not in get(f"{site}/?q=information")[1]  # a search of every review has no such line
     status, unknown, _ = get(f"{site}/?" + urlencode({"q": "information", "review": "Child Z"}))
     assert status == 400 and "no review has the id &#x27;Child Z&#x27;" in unknown
+    assert "The reviews&quot; (at the top of each page)" in unknown and "casereview reviews" not in unknown
     status, unread, _ = get(f"{site}/?" + urlencode({"q": "information", "review": "Child M"}))
     assert status == 400 and "has no text to look in: it was not read (no page has a text layer" in unread
     # each theme's count of passages in the review's table lists them, strongest first, and they are as many
