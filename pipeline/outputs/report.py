@@ -577,8 +577,8 @@ def _provenance_section(info: dict[str, Any]) -> str:
     rows = [
         ("Theme model", ", ".join(info["theme_models"]) or "none (no themes tagged)"),
         ("Embedding model", ", ".join(info["embedding_models"]) or "none"),
-        ("Run", info["run_id"] or "no finished run"),
-        ("Run finished", info["run_finished_at"] or "–"),
+        ("Latest finished run", info["run_id"] or "no finished run"),
+        ("Latest run finished", info["run_finished_at"] or "–"),
         ("Manifest", info["manifest"] or "unknown"),
         ("Manifest SHA-256", info["manifest_sha256"] or "unknown"),
         *([(READ_BY_LABEL, read_by_line(info["reviews_read_by"]).removeprefix(f"{READ_BY_LABEL}: "))]
