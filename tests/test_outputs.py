@@ -908,7 +908,7 @@ def test_report_says_it_uses_the_earlier_copy_of_a_review_whose_new_copy_failed(
     limits = text.split("Limits", 1)[1]
     used, _, unread = limits.partition("counts and quotes the copy read before it")[2].partition("Child M")
     assert "Family K: a child safeguarding practice review (northmoor-2021-family-k) — the PDF is damaged" in used
-    assert "could not be read, so nothing from them is counted" in limits.split("counts and quotes")[0]
+    assert "This review in scope could not be read, so nothing from it is counted" in limits.split("counts and quotes")[0]
     assert "northmoor-2021-family-k" not in limits.split("counts and quotes")[0]  # not among the unread
 
 
@@ -924,7 +924,7 @@ def test_report_of_reviews_none_of_which_could_be_read_says_so_in_every_section(
     recommendations = text.split("Recommendations What each", 1)[1].split("Topics", 1)[0]
     for section in (findings, recommendations):
         assert "No review in scope could be read" in section and "None of these reviews" not in section
-    assert "could not be read, so nothing from them is counted" in text.split("Limits", 1)[1]
+    assert "This review in scope could not be read, so nothing from it is counted" in text.split("Limits", 1)[1]
 
 
 @pytest.mark.parametrize(("heading", "listed"), [
