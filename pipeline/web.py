@@ -218,7 +218,7 @@ class Pages:
             "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document,
             "/findings": self.findings, "/findings.xlsx": self.findings_table, "/trends": self.trends,
             "/trends.xlsx": self.trends_table, "/searches": self.searches, "/searches.xlsx": self.searches_table}
-        route = routes.get(parts.path)
+        route = routes.get(parts.path) or routes.get(parts.path.rstrip("/") or "/")  # "/reviews/" as "/reviews"
         if route is None:
             return _html(HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No such page", f"There is no page at {parts.path}: the search is at / and passages at "

@@ -806,6 +806,7 @@ def test_mistakes_in_the_address_are_answered_alike_and_above_the_form(site: str
     assert body.index('role="alert"') < body.index("<form")  # the error first, then the form to correct it
     assert "<title>Error: Search the case reviews: school</title>" in body
     assert "<title>Error: No such page</title>" in get(site + "/admin")[1]
+    assert get(site + "/reviews/")[0] == 200 and get(site + "/reviews//x")[0] == 404  # a slash typed at the end
     _, body, _ = get(site + "/?" + urlencode({"theme": "voice_of_child"}))
     assert "<title>Search the case reviews: the theme Voice of the child</title>" in body
     _, body, _ = get(site + "/?" + urlencode({"q": "school"}))
