@@ -908,7 +908,8 @@ def test_report_says_it_uses_the_earlier_copy_of_a_review_whose_new_copy_failed(
     limits = text.split("Limits", 1)[1]
     used, _, unread = limits.partition("counts and quotes the copy read before it")[2].partition("Child M")
     assert "Family K: a child safeguarding practice review (northmoor-2021-family-k) — the PDF is damaged" in used
-    assert "This review in scope could not be read, so nothing from it is counted" in limits.split("counts and quotes")[0]
+    assert ("This review in scope could not be read, so nothing from it is counted"
+            in limits.split("counts and quotes")[0])
     assert "northmoor-2021-family-k" not in limits.split("counts and quotes")[0]  # not among the unread
 
 
@@ -988,30 +989,24 @@ def test_findings_view_takes_the_headings_under_a_chapter_of_findings(db: Path, 
     assert rows(copy, "SELECT finding FROM v_review_findings") == ([(heading,)] if listed else [])
 
 
-def test_a_welsh_reviews_improving_systems_and_practice_are_its_recommendations(db: Path, tmp_path: Path):
+@pytest.mark.parametrize(("heading", "in_passing"), [
     # Welsh child practice reviews set out their recommendations under "Improving systems and practice"
-    copy = altered_copy(db, tmp_path / "wales.duckdb", """
-        UPDATE passages SET section = '6. Improving Systems and Practice', headings = NULL
-        WHERE passage_id = 'cwm-llwyd-2020-child-t-p2';
-        UPDATE passages SET section = 'Improving practice in schools', headings = NULL
-        WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
+    ("6. Improving Systems and Practice", "Improving practice in schools"),
+    # a rapid review under "Actions agreed" (migration 018); an action in passing is not one
+    ("8. Actions agreed", "Actions taken by the police"),
+])
+def test_the_headings_other_reviews_set_recommendations_under_are_recommendations(db: Path, tmp_path: Path,
+                                                                                   heading: str, in_passing: str):
+    copy = altered_copy(db, tmp_path / "other.duckdb", f"""
+        UPDATE passages SET section = '{heading}', headings = NULL WHERE passage_id = 'cwm-llwyd-2020-child-t-p2';
+        UPDATE passages SET section = '{in_passing}', headings = NULL WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
     assert rows(copy, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
         == [("cwm-llwyd-2020-child-t-p2",)]
-    # a rapid review's "Actions agreed" (migration 018), but not an action in passing
-    actions = altered_copy(db, tmp_path / "actions.duckdb", """
-        UPDATE passages SET section = '8. Actions agreed', headings = NULL
-        WHERE passage_id = 'cwm-llwyd-2020-child-t-p2';
-        UPDATE passages SET section = 'Actions taken by the police', headings = NULL
-        WHERE passage_id = 'cwm-llwyd-2020-child-t-p1'""")
-    assert rows(actions, "SELECT passage_id FROM v_review_recommendations WHERE review_id = 'cwm-llwyd-2020-child-t'") \
-        == [("cwm-llwyd-2020-child-t-p2",)]
-    kept = run(search_command, ["--theme", "information_sharing", "--section", "recommendations", "--json"], actions)
-    assert "cwm-llwyd-2020-child-t-p2" in {json.loads(line)["passage_id"] for line in kept.output.splitlines()}
     # and --section recommendations keeps them, as it keeps passages under a heading with the word
     found = run(search_command, ["--theme", "information_sharing", "--section", "recommendations", "--json"], copy)
     assert found.exit_code == 0, found.output
     assert "cwm-llwyd-2020-child-t-p2" in {json.loads(line)["passage_id"] for line in found.output.splitlines()}
-    other = run(search_command, ["--theme", "information_sharing", "--section", "improving practice", "--json"], copy)
+    other = run(search_command, ["--theme", "information_sharing", "--section", in_passing, "--json"], copy)
     assert "cwm-llwyd-2020-child-t-p2" not in other.output
 
 
