@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -617,6 +618,12 @@ def _as_form(message: str) -> str:
     return message
 
 
+# Pages are made one at a time (connections are still opened and closed per request, and sending them goes on in
+# parallel): DuckDB 1.5's Python client can crash the process when several threads query at once, each on its own
+# connection (duckdb/duckdb-python#435); a test of six people searching at once crashed the server so, once.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 class _Handler(BaseHTTPRequestHandler):
     pages: Pages  # set on the subclass made by make_server
     quiet = False
@@ -637,7 +644,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "Wrong address", "Open this page as http://127.0.0.1 or http://localhost with the port that "
                                      "`casereview serve` printed."))
             else:
-                response = self.pages.answer(self.path)
+                with _ONE_AT_A_TIME:
+                    response = self.pages.answer(self.path)
         except Exception:  # a bug: answer, and leave the traceback in the terminal
             log.exception("error answering %s", self.path)
             response = _html(HTTPStatus.INTERNAL_SERVER_ERROR, webpages.message_page(
