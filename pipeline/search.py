@@ -36,6 +36,7 @@ from pipeline.errors import CaseReviewError
 from pipeline.lexicon import close_spellings, open_forms
 from pipeline.outputs.common import (
     IN_SECTION_SQL,
+    READ_REVIEW_SQL,
     REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
     TRAIL_MARK,
@@ -678,13 +679,10 @@ _REVIEWS_FOUND = """
 SELECT r.review_id, r.title, r.area, r.nation, r.review_type, r.year,
        (SELECT count(*) FROM passages p WHERE p.review_id = r.review_id) AS review_passages
 FROM reviews r WHERE r.review_id = ANY($ids::VARCHAR[])"""
-_READ_SQL = "EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"  # a review read: it has passages
-_KEPT_READ = f"SELECT count(*) FROM reviews r WHERE {_READ_SQL} AND {_FILTERS}"
-_YEARS_READ = f"SELECT min(r.year), max(r.year) FROM reviews r WHERE {_READ_SQL}"
-# A review counts as read when it has passages: a review whose changed copy failed keeps (and is searched in) the
-# text of its earlier reading, as trends and the area report count it.
+_KEPT_READ = f"SELECT count(*) FROM reviews r WHERE {READ_REVIEW_SQL} AND {_FILTERS}"
+_YEARS_READ = f"SELECT min(r.year), max(r.year) FROM reviews r WHERE {READ_REVIEW_SQL}"
 _REVIEWS_READ = f"""
-SELECT r.year, count(*) FROM reviews r WHERE {_READ_SQL} AND {_FILTERS}
+SELECT r.year, count(*) FROM reviews r WHERE {READ_REVIEW_SQL} AND {_FILTERS}
 GROUP BY r.year ORDER BY r.year"""
 
 

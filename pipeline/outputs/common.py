@@ -497,10 +497,13 @@ AREAS_LISTED = 40  # areas named when a typed area is like none of them; there a
 REVIEWS_LISTED = 10  # reviews named when the words given for one review are in the titles of several
 _REVIEW_TITLES = "SELECT review_id, title FROM reviews ORDER BY review_id"
 _DATABASE_FILE = "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+# A review (alias r) counts as read when it has passages: a review whose changed copy failed keeps, and is searched
+# in, the text of its earlier reading. Search, findings and trends count the reviews read so.
+READ_REVIEW_SQL = "EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"
 # A review with no passages: whether its document was read, and why not (no row: never fetched).
-_WHY_UNREAD = """
+_WHY_UNREAD = f"""
 SELECT coalesce(d.status, 'not read'), d.error FROM reviews r LEFT JOIN documents d USING (review_id)
-WHERE r.review_id = $1 AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id)"""
+WHERE r.review_id = $1 AND NOT {READ_REVIEW_SQL}"""
 _UNREAD_WORDS = {"needs_ocr": "it was not read: no text could be read, it needs OCR",
                  "not read": "it was not read: its document was never fetched",
                  "ok": "it was read, but no passages were found in it"}
@@ -568,7 +571,7 @@ class KnownValues:
         if area is None:
             return None
         areas = self.distinct("area")
-        if any(plain_quotes(area.strip().lower()) in plain_quotes(known.lower()) for known in areas):
+        if areas_containing(area, areas):
             return area.strip()
         suggestions = closest(area, areas)
         if suggestions:
@@ -630,6 +633,16 @@ class KnownValues:
         return filters
 
 
+def areas_containing(typed: str, areas: list[str]) -> list[str]:
+    """The areas whose names contain ``typed`` (any case, either quotes), as the area filter keeps them.
+
+    >>> areas_containing(" northmoor", ["Northmoor Safeguarding Children Partnership", "Cwm Llwyd Board"])
+    ['Northmoor Safeguarding Children Partnership']
+    """
+    wanted = plain_quotes(typed.strip().lower())
+    return [known for known in areas if wanted in plain_quotes(known.lower())]
+
+
 # Curly quotes and the straight ones they stand for, in Python (plain_quotes) and in SQL (quotes_folded).
 _CURLY, _STRAIGHT = "‘’“”", "''\"\""
 
@@ -655,13 +668,11 @@ GROUP BY section ORDER BY passages DESC, section LIMIT 2000"""
 # A passage's headings, its own and those above it, as one text (one a line; its section where they were not
 # recorded).
 _HEADINGS_TEXT = "array_to_string(coalesce({alias}.headings, [{alias}.section]), chr(10))"
-# "recommendation(s)" also keeps the passages under "Improving systems and practice", where a Welsh child practice
-# review sets out its recommendations, and under a rapid review's "Actions agreed" (as v_review_recommendations
-# does, migrations 017 and 018).
-_OTHER_RECOMMENDATIONS = ("(lower(trim({text})) IN ('recommendation', 'recommendations') AND regexp_matches("
-                          + _HEADINGS_TEXT.format(alias="h")
-                          + r", 'improving\s+systems\s+and\s+practice|(^|\n)(\d+(\.\d+)*\.?\s+)?"
-                            r"(agreed\s+actions|actions\s+agreed)\b', 'i'))")
+# "recommendation(s)" also keeps the passages v_review_recommendations takes: those under "Improving systems and
+# practice", where a Welsh child practice review sets out its recommendations, and under a rapid review's "Actions
+# agreed" (migrations 017 and 018).
+_OTHER_RECOMMENDATIONS = ("(lower(trim({text})) IN ('recommendation', 'recommendations') "
+                          "AND h.passage_id IN (SELECT passage_id FROM v_review_recommendations))")
 _HAS_SECTION = (f"SELECT count(*) > 0 FROM passages h "
                 f"WHERE strpos({quotes_folded(_HEADINGS_TEXT.format(alias='h'))}, {quotes_folded('$1')}) > 0 "
                 f"OR {_OTHER_RECOMMENDATIONS.format(text='$1')}")

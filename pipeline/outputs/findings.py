@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
+    READ_REVIEW_SQL,
     REVIEW_FILTERS,
     KnownValues,
     counted,
@@ -42,10 +43,7 @@ WITH f AS (
       AND ($containing IS NULL OR strpos({quotes_folded("finding")}, {quotes_folded("$containing")}) > 0)
 )
 SELECT f.*, {printed_pages_sql("f")} FROM f ORDER BY f.year, f.area, f.review_id, f.seq"""
-# Reviews with text, as search counts them (a failed changed copy keeps the text of the earlier reading).
-_READ_REVIEWS = f"""
-SELECT count(*) FROM reviews r
-WHERE EXISTS (SELECT 1 FROM passages p WHERE p.review_id = r.review_id) AND {REVIEW_FILTERS}"""
+_READ_REVIEWS = f"SELECT count(*) FROM reviews r WHERE {READ_REVIEW_SQL} AND {REVIEW_FILTERS}"
 
 
 def stated_findings(db_path: Path | str | None, *, containing: str | None = None, year_from: int | None = None,

@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     READ_BY_SHOWN,
+    READ_REVIEW_SQL,
     REVIEW_FILTERS,
     KnownValues,
     counted,
@@ -98,8 +99,8 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         frame = con.execute(_TRENDS, {"theme": theme_id, **{key: value for key, value in filters.items()
                                                               if key != "review"}}).df()
         kept, kept_read = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM passages p WHERE p.review_id = "
-            f"r.review_id)) FROM reviews r WHERE {REVIEW_FILTERS}", filters).fetchone()
+            f"SELECT count(*), count(*) FILTER (WHERE {READ_REVIEW_SQL}) FROM reviews r WHERE {REVIEW_FILTERS}",
+            filters).fetchone()
         held = con.execute(_HELD).fetchone()
         names = theme_names(con)
         info = provenance(con, db_path)

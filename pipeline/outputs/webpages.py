@@ -27,12 +27,12 @@ from pipeline.outputs.common import (
     TITLE_CONTAINS_SQL,
     WEAK_TAG_WORDS,
     KnownValues,
+    areas_containing,
     check_section,
     counted,
     describe_filters,
     kept_by,
     pages_label,
-    plain_quotes,
     printed_pages_sql,
     probability_text,
     quote_alone,
@@ -851,7 +851,7 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
     not_read = next((n for kind, _, n in choices if kind == "unread"), 0)
     asked_area, asked_year = area.strip(), year.strip()
     # the area as chosen from the list, or typed in part ("Northmoor"), as the search takes it, when one area has it
-    containing_it = [a for a in areas if plain_quotes(asked_area.lower()) in plain_quotes(a.lower())]
+    containing_it = areas_containing(asked_area, list(areas))
     area = (next((a for a in areas if a.lower() == asked_area.lower()), "")
             or (containing_it[0] if len(containing_it) == 1 else "")) if asked_area else ""
     year = asked_year if asked_year in years else ""
