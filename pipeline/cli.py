@@ -348,7 +348,8 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     if not path.exists():
         raise CaseReviewError(f"{path}: no database yet: nothing to remove")
     store = Store(path)
-    wanted = list(dict.fromkeys(review_ids))
+    stored = {rid.lower(): rid for rid in store.reviews_not_in([])}  # an id typed in any case is that review's
+    wanted = list(dict.fromkeys(stored.get(rid.strip().lower(), rid) for rid in review_ids))
     found = store.reviews(wanted)
     unknown = [rid for rid in wanted if rid not in {r["review_id"] for r in found}]
     if unknown:

@@ -665,6 +665,24 @@ def altered_copy(db: Path, copy: Path, statement: str) -> Path:
     return copy
 
 
+def test_an_area_written_with_and_is_found_by_an_ampersand_and_the_other_way(db: Path, tmp_path: Path):
+    # partnerships are written both ways ("Brighton & Hove", "Brighton and Hove"): either finds the other
+    copy = altered_copy(db, tmp_path / "amp.duckdb", "UPDATE reviews SET area = 'Northmoor & Dale  Partnership' "
+                        "WHERE area LIKE 'Northmoor%'")
+    for typed in ("northmoor and dale partnership", "Northmoor &Dale", "NORTHMOOR & DALE PARTNERSHIP"):
+        listed = run(reviews_command, ["--area", typed, "--json"], copy)
+        assert listed.exit_code == 0, listed.output
+        assert {json.loads(line)["area"] for line in listed.output.splitlines()} == {"Northmoor & Dale  Partnership"}
+        found = run(search_command, ["information sharing", "--area", typed, "--json"], copy)
+        assert found.exit_code == 0 and found.output.strip(), found.output
+        assert {json.loads(line)["review_id"].split("-")[0] for line in found.stdout.splitlines()} == {"northmoor"}
+        out = tmp_path / "r.html"
+        result = run(report_command, ["--area", typed, "--year", "2021", "--out", str(out)], copy)
+        assert result.exit_code == 0, result.output
+        assert "Northmoor &amp; Dale  Partnership" in out.read_text(encoding="utf-8")
+    assert run(reviews_command, ["--area", "Northmoor and Vale"], copy).exit_code == 2
+
+
 def test_report_says_when_a_quoted_tag_is_weak(db: Path, tmp_path: Path):
     copy = altered_copy(db, tmp_path / "weak.duckdb", "UPDATE passage_themes SET score = 0.44 WHERE review_id = "
                         "'northmoor-2021-family-k' AND theme = 'parental_factors'")

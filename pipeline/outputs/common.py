@@ -633,14 +633,34 @@ class KnownValues:
         return filters
 
 
+def area_key(name: str) -> str:
+    """An area's name as typed names are compared with it, as ``area_folded`` does in SQL: lower case, straight
+    quotes, single spaces, and "&" read as "and" (a partnership is written both ways, "Brighton & Hove" and
+    "Brighton and Hove").
+
+    >>> area_key("  Brighton &  Hove’s ")
+    "brighton and hove's"
+    """
+    return re.sub(r"\s*&\s*", " and ", " ".join(plain_quotes(name.lower()).split())).strip()
+
+
+def area_folded(expr: str) -> str:
+    """SQL for ``expr`` as ``area_key`` gives it in Python."""
+    spaced = f"trim(regexp_replace({quotes_folded(expr)}, '\\s+', ' ', 'g'))"
+    return f"trim(regexp_replace({spaced}, '\\s*&\\s*', ' and ', 'g'))"
+
+
 def areas_containing(typed: str, areas: list[str]) -> list[str]:
-    """The areas whose names contain ``typed`` (any case, either quotes), as the area filter keeps them.
+    """The areas whose names contain ``typed`` (any case, either quotes, "&" or "and"), as the area filter keeps
+    them.
 
     >>> areas_containing(" northmoor", ["Northmoor Safeguarding Children Partnership", "Cwm Llwyd Board"])
     ['Northmoor Safeguarding Children Partnership']
+    >>> areas_containing("brighton and hove", ["Brighton & Hove Safeguarding Children Partnership"])
+    ['Brighton & Hove Safeguarding Children Partnership']
     """
-    wanted = plain_quotes(typed.strip().lower())
-    return [known for known in areas if wanted in plain_quotes(known.lower())]
+    wanted = area_key(typed)
+    return [known for known in areas if wanted in area_key(known)]
 
 
 # Curly quotes and the straight ones they stand for, in Python (plain_quotes) and in SQL (quotes_folded).
@@ -776,7 +796,7 @@ REVIEW_FILTERS = """
   AND ($year_to IS NULL OR r.year <= $year_to)
   AND ($nation IS NULL OR lower(r.nation) = lower($nation))
   AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
-  AND ($area IS NULL OR strpos(""" + quotes_folded("r.area") + ", " + quotes_folded("$area") + """) > 0)
+  AND ($area IS NULL OR strpos(""" + area_folded("r.area") + ", " + area_folded("$area") + """) > 0)
   AND ($review IS NULL OR r.review_id = $review)"""
 
 

@@ -24,6 +24,8 @@ from pipeline.outputs.common import (
     OCR_NOTE,
     READ_BY_LABEL,
     WEAK_TAG_WORDS,
+    area_key,
+    areas_containing,
     closest,
     counted,
     has_table,
@@ -184,11 +186,11 @@ def find_area(con: duckdb.DuckDBPyConnection, area: str, db_path: Path | str | N
         If no area matches (the closest names are suggested) or several do (they are listed).
     """
     areas = [row[0] for row in con.execute(_AREAS).fetchall()]
-    wanted = " ".join(area.split()).lower()
+    wanted = area_key(area)  # any case, either quotes, "&" or "and"
     for known in areas:
-        if known.lower() == wanted:
+        if area_key(known) == wanted:
             return known
-    containing = [known for known in areas if wanted and wanted in known.lower()]
+    containing = areas_containing(area, areas) if wanted else []
     if len(containing) == 1:
         return containing[0]
     if containing:
