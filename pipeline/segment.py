@@ -586,12 +586,42 @@ def _join_false_breaks(spans: list[tuple[int, int]], text: str) -> list[tuple[in
             first = text[start:start + 1]
             abbreviation = word.group(1) if word else ""
             if (first.islower() or abbreviation in _NEVER_FINAL or _ITEM_START.fullmatch(previous)
-                    or (abbreviation in CITATION_ABBREVIATIONS and not first.isupper())):
+                    or (abbreviation in CITATION_ABBREVIATIONS and not first.isupper())
+                    or _inside_quotation(previous, text[start:end])):
                 joined[-1] = (joined[-1][0], end)
                 continue
         joined.append((start, end))
     return joined
 
+
+
+# Quotation marks that open and close a title or a quote: a straight double quote does both; a single one opens
+# before a word and closes after one (an apostrophe inside a word, "child's", is neither).
+_QUOTE_PAIRS = (
+    (re.compile("\u201c"), re.compile("\u201d")),
+    (re.compile(r"(?<!\w)\u2018(?=\w)"), re.compile(r"(?<=[\w?!.,])\u2019(?!\w)")),
+    (re.compile(r"(?<!\w)'(?=\w)"), re.compile(r"(?<=[\w?!.,])'(?!\w)")),
+)
+
+
+def _inside_quotation(previous: str, following: str) -> bool:
+    """Whether a sentence break after ``previous`` (ending "?" or "!") falls inside a quotation that
+    ``following`` closes: the title "Who cares? Children in care speak" is one sentence with the one that
+    names it, not two.
+
+    >>> split_sentences(["The report \u201cWho cares? Children speak\u201d found gaps. Why? Nobody said."])
+    [['The report \u201cWho cares? Children speak\u201d found gaps.', 'Why?', 'Nobody said.']]
+    >>> split_sentences(["The briefing 'Are we listening? Voices' said little. He asked 'why?' Then left."])
+    [["The briefing 'Are we listening? Voices' said little.", "He asked 'why?'", 'Then left.']]
+    """
+    if not previous.endswith(("?", "!")):
+        return False
+    if previous.count('"') % 2 == 1:
+        return '"' in following
+    for opening, closing in _QUOTE_PAIRS:
+        if len(opening.findall(previous)) > len(closing.findall(previous)):
+            return bool(closing.search(following))
+    return False
 
 
 # Reviews name children by a letter: "Child S", "Baby T", "Young Person J", "Children F and G". The tokenizer
