@@ -585,50 +585,106 @@ def manifest_check(path: Path) -> None:
 @click.argument("folder", type=UserPath(exists=True, file_okay=False, path_type=Path))
 @click.option("--out", "out", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Where to write the manifest (default: FOLDER/manifest.csv).")
-@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-def manifest_from_folder_command(folder: Path, out: Path | None, force: bool) -> None:
+@click.option("--add-new", "add_new", is_flag=True,
+              help="Keep the manifest that is there as it is (your corrections too) and add a row for each PDF "
+                   "in the folder it does not list yet.")
+@click.option("--force", is_flag=True, help="Replace the manifest if it exists (corrections made to it are lost).")
+def manifest_from_folder_command(folder: Path, out: Path | None, add_new: bool, force: bool) -> None:
     """Write a manifest for a folder of PDFs you already have.
 
     Titles, years, areas, nations and review types are filled from each PDF's own details, its cover page
     (the partnership named there and a date such as "March 2022") and its file name; anything guessed is
     said so in the notes column. Open the CSV in a spreadsheet to check and correct it.
 
-    Example:  casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
+    When more PDFs arrive later, --add-new adds rows for them and keeps the rows you have corrected.
+
+    \b
+    Examples:
+      casereview manifest from-folder ~/reviews --out ~/reviews/manifest.csv
+      casereview manifest from-folder ~/reviews --add-new
     """
     from pipeline.manifest import (
-        documents_not_pdf,
+        add_new_pdfs,
         drop_copies,
+        load_manifest,
         manifest_from_folder,
         readable_form,
-        unreadable_names,
         write_manifest,
     )
 
     target = out or folder / "manifest.csv"
+    if add_new and force:
+        raise CaseReviewError("--add-new keeps the manifest's rows and --force replaces them: give one of them")
+    if add_new:
+        if not target.exists():
+            raise CaseReviewError(f"{readable_form(str(target))} is not there yet, so there is nothing to add to: run "
+                                  "the same command without --add-new to write it"
+                                  + ("" if out else " (or give the manifest's file with --out)"))
+        additions = add_new_pdfs(folder, load_manifest(target))
+        if additions.added:
+            write_manifest(additions.entries, target, overwrite=True)
+            guessed = sum(1 for e in additions.added if e.notes)
+            count, kept = len(additions.added), len(additions.entries) - len(additions.added)
+            click.echo(f"Added {count} review{'s' if count != 1 else ''} to {readable_form(str(target))} "
+                       f"({guessed} with guessed fields: check the notes column); "
+                       + (f"its other {kept} rows are as they were:" if kept != 1 else
+                          "its other row is as it was:"))
+            for entry in additions.added:
+                click.echo(f"  + line {entry.line}, {entry.review_id}: {entry.source}")
+        else:
+            click.echo(f"Nothing to add: {readable_form(str(target))} lists every PDF in {folder}, so it was not "
+                       "changed.")
+        _echo_copies(additions.copies)
+        if additions.gone:
+            click.echo(f"Still listed, but the file is not there any more ({len(additions.gone)}): a run records "
+                       "each as failed. If a review was taken out on purpose, delete its line; if its file was "
+                       "renamed, put the new name in the source column.")
+            for entry in additions.gone:
+                click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source}")
+        _echo_not_listed(folder)
+        return
+    if target.exists() and not force:
+        raise CaseReviewError(
+            f"{readable_form(str(target))} already exists and was not changed. To add the PDFs it does not list yet "
+            "and keep its rows (your corrections too), pass --add-new; to replace it, --force; or choose another "
+            "file with --out.")
     entries, copies = drop_copies(manifest_from_folder(folder, manifest_path=target))
     write_manifest(entries, target, overwrite=force)
     guessed = sum(1 for e in entries if e.notes)
     click.echo(f"Wrote {readable_form(str(target))}: {len(entries)} review{'s' if len(entries) != 1 else ''} "
                f"({guessed} with guessed "
                "fields: check the notes column)")
+    _echo_copies([(copy, original.source) for copy, original in copies])
+    _echo_not_listed(folder)
+
+
+def _echo_copies(copies: list) -> None:
+    """Name the files ``manifest from-folder`` left out as copies of another (``(entry, source it copies)``)."""
     if copies:
         click.echo(f"Left out {len(copies)} file{'s' if len(copies) != 1 else ''} identical to another one listed "
                    "(a review listed twice would be counted twice):")
         for copy, original in copies:
-            click.echo(f"  - {copy.source} (the same file as {original.source})")
+            click.echo(f"  - {copy.source} (the same file as {original})")
+
+
+def _echo_not_listed(folder: Path) -> None:
+    """Name the files in ``folder`` that ``manifest from-folder`` cannot list: PDFs with names this system cannot
+    read, and documents in another form than PDF."""
+    from pipeline.manifest import documents_not_pdf, unreadable_names
+
     odd = unreadable_names(folder)
     if odd:
         click.echo(f"Not listed: {len(odd)} PDF{'s' if len(odd) != 1 else ''} whose name{'s' if len(odd) != 1 else ''} "
                    "this system cannot read as text (saved on an older system, or copied from a Windows share). "
                    "Rename each (retyping the accented letters is enough), then run this command again with "
-                   "--force:")
+                   "--add-new:")
         for name in odd:
             click.echo(f"  - {name}")
     others = documents_not_pdf(folder)
     if others:
         click.echo(f"Not listed: {len(others)} document{'s' if len(others) != 1 else ''} in another form than PDF "
                    "(only PDFs are read). If one is a review, open it and save it as a PDF in the folder (a ZIP: "
-                   "unzip it), then run this command again with --force:")
+                   "unzip it), then run this command again with --add-new:")
         for path in others:
             click.echo(f"  - {path.relative_to(folder).as_posix()}")
 

@@ -793,6 +793,9 @@ _JUNK_TITLE = re.compile(
     r"^(untitled|microsoft word|document\d*|doc\d*|slide\s*\d*)\b|\.(docx?|pdf|odt)$", re.I
 )
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# A year in a file name or title, but not one inside a reference number ("CLRSB 04/2021", the year the review
+# was commissioned) or a span of years ("2021/22", "2021-22").
+_NAMED_YEAR = re.compile(r"(?<![\d/])(?<!\d[-\u2013])(20\d{2})(?![\d/])(?![-\u2013]\d)")
 # On a review's cover: the partnership or board that published it ("Northmoor Safeguarding Children
 # Partnership", "Cwm Taf Morgannwg Regional Safeguarding Board", "Dunmore Child Protection Committee")...
 _COVER_BODY = (r"(?:(?:Local|Regional|Multi-Agency)\s+)?Safeguarding\s+(?:Children(?:['’][sS])?\s+|Adults\s+and\s+"
@@ -831,10 +834,12 @@ class _Guess:
     title: str | None = None
     area: str | None = None
     year: int | None = None
+    year_from: str = ""  # where the year was found: "in its file name", "in its title", "on its cover"
     cover_year: int | None = None  # the latest date written on the cover ("March 2022", "2022" alone)
     published: datetime.date | None = None
     notes: list[str] = field(default_factory=list)
     guessed: list[str] = field(default_factory=list)
+    opened: bool = True  # False when the file is not a PDF that opens (damaged, encrypted, another kind)
 
 
 def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> list[ManifestEntry]:
@@ -894,6 +899,53 @@ def manifest_from_folder(folder: Path, *, manifest_path: Path | None = None) -> 
     for index, pdf in enumerate(pdfs):
         entries.append(_draft_entry(pdf, base, line=index + 2, used=used))
     return entries
+
+
+@dataclass
+class FolderAdditions:
+    """What ``add_new_pdfs`` found: the manifest's rows as they were followed by the new ones (``entries``),
+    the new ones alone (``added``), new files left out as copies of a file already listed or added (each with
+    the source it copies), and listed rows whose local file is no longer there (``gone``; kept, for the user to
+    decide)."""
+
+    entries: list[ManifestEntry]
+    added: list[ManifestEntry]
+    copies: list[tuple[ManifestEntry, str]]
+    gone: list[ManifestEntry]
+
+
+def add_new_pdfs(folder: Path, manifest: Manifest) -> FolderAdditions:
+    """Draft a row for each PDF under ``folder`` that ``manifest`` does not list yet, keeping its own rows as they
+    are (the corrections made to them by hand included), as ``manifest_from_folder`` drafts them; a new file that
+    is byte for byte a listed one ("review (1).pdf") is left out.
+
+    Raises
+    ------
+    ManifestError
+        If ``folder`` is outside the manifest's folder, or does not exist.
+    """
+    folder = Path(folder).resolve()
+    base = manifest.folder
+    if not folder.is_dir():
+        raise ManifestError(f"Folder not found: {folder}. Give the folder that holds the review PDFs.")
+    if not folder.is_relative_to(base):
+        raise ManifestError(f"The PDFs in {folder} are outside the folder of {manifest.path} ({base}), so it "
+                            "cannot list them. Move them into that folder, or write a manifest of their own.")
+    listed = dict((path, entry) for entry, path in _local_files(manifest))
+    gone = [entry for path, entry in listed.items() if not path.is_file()]
+    known: dict[str, str] = {}  # checksum -> the listed source with those bytes
+    for path, entry in listed.items():
+        sha = entry.sha256.strip().lower() if entry.sha256 else (_file_sha256(path) if path.is_file() else None)
+        if sha:
+            known.setdefault(sha, entry.source)
+    used = {entry.review_id for entry in manifest.entries}
+    line = max((entry.line for entry in manifest.entries), default=1) + 1
+    drafted = [_draft_entry(pdf, base, line=0, used=used) for pdf in _find_pdfs(folder) if pdf.resolve() not in listed]
+    copies = [(entry, known[entry.sha256]) for entry in drafted if entry.sha256 in known]
+    fresh, among_new = drop_copies([entry for entry in drafted if entry.sha256 not in known])
+    copies += [(copy, original.source) for copy, original in among_new]
+    added = [dataclasses.replace(entry, line=line + index) for index, entry in enumerate(fresh)]
+    return FolderAdditions([*manifest.entries, *added], added, copies, gone)
 
 
 def repeated_sources(entries: list[ManifestEntry]) -> list[tuple[str, list[int]]]:
@@ -1092,7 +1144,7 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
     review_type = _guess_review_type(words)
     if review_type == "other":
         review_type = _guess_review_type(cover)
-    nation = _guess_nation(words if _nation_in(words) else cover, review_type, guess)
+    nation = _guess_nation(words, cover, review_type, guess)
     if review_type == "other":
         guess.guessed.append("review_type")
     if guess.published is not None:
@@ -1110,7 +1162,9 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
         year=guess.year or datetime.date.today().year,
         published=guess.published,
         source=pdf.relative_to(base).as_posix(),
-        sha256=_file_sha256(pdf),
+        # no checksum for a file that is not a readable PDF: it is to be replaced, and the new file must not be
+        # refused for differing from the broken one
+        sha256=_file_sha256(pdf) if guess.opened else None,
         notes="; ".join(notes) or None,
         line=line,
     )
@@ -1128,12 +1182,14 @@ def _read_pdf_details(pdf: Path, guess: _Guess) -> tuple[dict[str, str], str]:
     if kind:
         guess.notes.append(f"not a PDF but {kind} (save it as a PDF, or replace it with the review PDF): all "
                            "fields guessed from the file name")
+        guess.opened = False
         return {}, ""
     try:
         doc = pdfium.PdfDocument(str(pdf))
     except pdfium.PdfiumError as exc:
         reason = "encrypted" if "password" in str(exc).lower() else "damaged or not a PDF"
         guess.notes.append(f"PDF could not be opened ({reason}): all fields guessed from the file name")
+        guess.opened = False
         return {}, ""
     try:
         try:
@@ -1223,12 +1279,14 @@ def _parse_pdf_date(value: str) -> datetime.date | None:
 def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
     stem_words = [w for w in re.split(r"[\s_\-.]+", pdf.stem) if w]
     this_year = datetime.date.today().year
-    name_years = [int(y) for y in _YEAR_RE.findall(pdf.stem) if GUESS_MIN_YEAR <= int(y) <= this_year]
-    title_years = [int(y) for y in _YEAR_RE.findall(guess.title or "") if GUESS_MIN_YEAR <= int(y) <= this_year]
-    if name_years or title_years:
-        guess.year = (name_years or title_years)[0]
+    name_years = [int(y) for y in _NAMED_YEAR.findall(pdf.stem) if GUESS_MIN_YEAR <= int(y) <= this_year]
+    title_years = [int(y) for y in _NAMED_YEAR.findall(guess.title or "") if GUESS_MIN_YEAR <= int(y) <= this_year]
+    if name_years:
+        guess.year, guess.year_from = name_years[0], "in its file name"
+    elif title_years:
+        guess.year, guess.year_from = title_years[0], "in its title"
     elif guess.cover_year is not None:
-        guess.year = guess.cover_year
+        guess.year, guess.year_from = guess.cover_year, "on its cover"
     elif guess.published is not None:
         guess.year = guess.published.year
     if guess.year is None:
@@ -1238,7 +1296,7 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
     if guess.published is not None and guess.year is not None and guess.published.year != guess.year:
         # the PDF's creation date is that of a later save, not the publication: the year came from its name or cover
         guess.notes.append(f"published left empty: the PDF's own date ({guess.published:%Y-%m-%d}) is not in the "
-                           f"year {guess.year} found in its name or on its cover")
+                           f"year {guess.year} found {guess.year_from}")
         guess.published = None
     if guess.title is None:
         guess.title = " ".join(w.upper() if w.lower() in _ACRONYMS else w.capitalize() for w in stem_words)
@@ -1251,14 +1309,25 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
             guess.guessed.append("area")
 
 
+# Words that open a file name about the child or the document, not a place: "Child E 2020", "Final report 2021".
+_NOT_A_PLACE = frozenset("child children baby infant family young person sibling siblings adult mother father "
+                         "review report learning rapid serious significant case practice final summary draft "
+                         "executive overview the a an".split())
+
+
 def _area_from_words(words: list[str]) -> str | None:
-    """Take the words before the first year ("northmoor-2019-child-d" -> "Northmoor")."""
+    """Take the words before the first year ("northmoor-2019-child-d" -> "Northmoor"), unless they name the child
+    or the document ("Child E 2020").
+
+    >>> _area_from_words(["northmoor", "2019", "child", "d"]), _area_from_words(["Child", "E", "2020"])
+    ('Northmoor', None)
+    """
     lead: list[str] = []
     for word in words:
         if _YEAR_RE.fullmatch(word) or word.lower() in _ACRONYMS:
             break
         lead.append(word)
-    if not lead or len(lead) == len(words):
+    if not lead or len(lead) == len(words) or lead[0].lower() in _NOT_A_PLACE:
         return None
     return " ".join(w.capitalize() for w in lead)
 
@@ -1275,16 +1344,42 @@ def _nation_in(words: str) -> bool:
     return any(pattern.search(words.lower()) for _, pattern in _NATION_PATTERNS)
 
 
-def _guess_nation(words: str, review_type: str, guess: _Guess) -> str:
+def _mentioned_nation(words: str) -> str | None:
     text = words.lower()
-    for nation, pattern in _NATION_PATTERNS:
-        if pattern.search(text):
-            guess.guessed.append("nation")
-            return nation
-    # Child Practice Reviews are Welsh and Case Management Reviews Northern Irish.
-    by_type = {"CPR": "Wales", "CMR": "Northern Ireland"}.get(review_type)
+    return next((nation for nation, pattern in _NATION_PATTERNS if pattern.search(text)), None)
+
+
+# The kind of body that publishes reviews in one nation only: a Scottish child protection committee, a Welsh
+# regional safeguarding board, an English safeguarding children partnership (since 2019).
+_BODY_NATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Scotland", re.compile(r"\b(?:child|public) protection committee\b", re.IGNORECASE)),
+    ("Wales", re.compile(r"\bregional safeguarding (?:children )?board\b", re.IGNORECASE)),
+    ("Northern Ireland", re.compile(r"\bsafeguarding board for northern ireland\b|\bsbni\b", re.IGNORECASE)),
+    ("England", re.compile(r"\bsafeguarding children(?:['’]s)? partnership\b|\blscp\b", re.IGNORECASE)),
+)
+
+
+def _guess_nation(words: str, cover: str, review_type: str, guess: _Guess) -> str:
+    """The review's nation: one named in its file or folder name, title or author ("wales/", "Scottish
+    Government"); else the one its review type or its partnership's kind of body belongs to (a child
+    practice review is Welsh, a child protection committee Scottish); else one its cover names; else England,
+    with a note. A nation the cover names only in passing ("returned to her home in Scotland") does not
+    outweigh the body that published the review."""
+    nation = _mentioned_nation(words)
+    if nation is not None:
+        guess.guessed.append("nation")
+        return nation
+    nation = _TYPE_NATION.get(review_type) or next(
+        (nation for nation, pattern in _BODY_NATIONS if pattern.search(guess.area or "")), None)
+    if nation is not None:
+        guess.guessed.append("nation")
+        return nation
+    nation = _mentioned_nation(cover)
+    if nation is not None:
+        guess.guessed.append("nation")
+        return nation
     guess.notes.append("nation guessed: check")
-    return by_type or "England"
+    return "England"
 
 
 def slugify(text: str) -> str:

@@ -623,6 +623,71 @@ def test_unreadable_pdfs_still_get_a_row(review_folder: Path):
     assert ("not a PDF but an older Word, Excel or PowerPoint file (.doc, .xls or .ppt) (save it as a PDF"
             in found["word-2019-cspr.pdf"].notes)
     assert (encrypted.year, encrypted.review_type, encrypted.title) == (2018, "SCR", "Encrypted 2018 SCR")
+    # no checksum for a file to be replaced: the review PDF put in its place must not be refused for differing
+    assert broken.sha256 is encrypted.sha256 is found["word-2019-cspr.pdf"].sha256 is None
+    assert found["northmoor-2019-child-d.pdf"].sha256
+
+
+def test_a_reference_number_is_not_the_year_and_a_nation_in_passing_is_not_the_nation(tmp_path: Path):
+    # Welsh reviews carry the reference of the year they were commissioned ("CLRSB 04/2021") in their title;
+    # a review's story may name another nation ("moved to Scotland"); neither says where or when it was published
+    (tmp_path / "Child H.pdf").write_bytes(make_pdf(
+        "Concise Child Practice Review\nCwm Llwyd Regional Safeguarding Board\nReview reference CLRSB 04/2021\n"
+        "February 2022", metadata={"/Title": "Child Practice Review - Child H (CLRSB 04/2021)",
+                                   "/CreationDate": "D:20220216090000Z"}))
+    (tmp_path / "Baby T.pdf").write_bytes(make_pdf(
+        "Rapid Review - Baby T\nNorthmoor Safeguarding Children Partnership\nThe mother returned to her own home "
+        "in Scotland.\nApril 2024", metadata={"/CreationDate": "D:20240418090000Z"}))
+    (tmp_path / "Child P.pdf").write_bytes(make_pdf(
+        "Significant Case Review\nDunmore Child Protection Committee\nThe family had lived in Wales.\nMay 2019",
+        metadata={}))
+    (tmp_path / "annual-2021-22.pdf").write_bytes(make_pdf(
+        "Annual report\nWestshire Safeguarding Children Partnership\nJuly 2022",
+        metadata={"/CreationDate": "D:20230105093000Z"}))
+    found = by_source(manifest_from_folder(tmp_path))
+    welsh = found["Child H.pdf"]
+    assert (welsh.year, welsh.published, welsh.nation) == (2022, datetime.date(2022, 2, 16), "Wales")
+    assert (found["Baby T.pdf"].nation, found["Baby T.pdf"].review_type) == ("England", "rapid review")
+    assert (found["Child P.pdf"].nation, found["Child P.pdf"].year) == ("Scotland", 2019)
+    annual = found["annual-2021-22.pdf"]
+    assert (annual.year, annual.nation, annual.published) == (2022, "England", None)
+    assert "not in the year 2022 found on its cover" in annual.notes  # says where the year was found
+
+
+def test_add_new_adds_rows_for_new_pdfs_and_keeps_the_corrected_ones(tmp_path: Path):
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "northmoor-2019-child-d.pdf").write_bytes(make_pdf("Child D", metadata={}))
+    runner = CliRunner()
+    target = folder / "manifest.csv"
+    assert runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new"]).exit_code == 2  # none yet
+    assert runner.invoke(main, ["manifest", "from-folder", str(folder)]).exit_code == 0
+    corrected = target.read_text(encoding="utf-8-sig").replace(",Northmoor,", ",Northmoor Safeguarding Partnership,")
+    target.write_text(corrected, encoding="utf-8-sig")
+    (folder / "Child E 2020.pdf").write_bytes(make_pdf("Child E", metadata={}))
+    (folder / "Child E 2020 (1).pdf").write_bytes((folder / "Child E 2020.pdf").read_bytes())
+    (folder / "child-d-copy.pdf").write_bytes((folder / "northmoor-2019-child-d.pdf").read_bytes())
+    refused = runner.invoke(main, ["manifest", "from-folder", str(folder)])
+    assert refused.exit_code == 2 and "To add the PDFs it does not list yet" in refused.output and "--add-new" in (
+        refused.output)
+    added = runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new"])
+    assert added.exit_code == 0, added.output
+    assert "Added 1 review to" in added.output and "its other row is as it was" in added.output
+    assert "  + line 3, child-e-2020: Child E 2020.pdf" in added.output
+    assert "  - Child E 2020 (1).pdf (the same file as Child E 2020.pdf)" in added.output
+    assert "  - child-d-copy.pdf (the same file as northmoor-2019-child-d.pdf)" in added.output
+    rows = load_manifest(target).entries
+    assert [(e.review_id, e.area, e.year) for e in rows] == [
+        ("northmoor-2019-child-d", "Northmoor Safeguarding Partnership", 2019), ("child-e-2020", "unknown", 2020)]
+    again = runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new"])
+    assert "Nothing to add:" in again.output and load_manifest(target).entries == rows
+    (folder / "northmoor-2019-child-d.pdf").unlink()
+    gone = runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new"])
+    assert "Still listed, but the file is not there any more (1)" in gone.output
+    assert "  - line 2, northmoor-2019-child-d: northmoor-2019-child-d.pdf" in gone.output
+    assert len(load_manifest(target).entries) == 2  # the row is kept, for the user to decide
+    both = runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new", "--force"])
+    assert both.exit_code == 2 and "give one of them" in both.output
 
 
 def test_review_ids_are_made_unique(review_folder: Path):
