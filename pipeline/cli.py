@@ -263,6 +263,7 @@ def status(db_path: Path | None) -> None:
 
 def format_status(summary: dict, path: Path) -> str:
     from pipeline.outputs.common import EARLIER_READING_KEPT
+    from pipeline.runlock import run_in_progress
 
     lines = [f"Database: {path}"]
     for key, value in summary.items():
@@ -274,9 +275,13 @@ def format_status(summary: dict, path: Path) -> str:
     last = summary.get("last_run")
     if last:
         finished = last.get("finished_at")
-        when = f"{finished:%Y-%m-%d %H:%M} UTC" if finished else "not finished"
+        when = f"{last.get('status')}, {finished:%Y-%m-%d %H:%M} UTC" if finished else "not finished"
+        if last.get("status") == "running":
+            when = ("running now, so far" if run_in_progress(path) is not None else
+                    "stopped before it finished, without saying so (its process was killed, or the computer "
+                    "stopped): the next run records it as interrupted; so far")
         lines.append(
-            f"  last run: {last.get('run_id')} ({last.get('status')}, {when}): "
+            f"  last run: {last.get('run_id')} ({when}): "
             f"{last.get('reviews_processed') or 0} processed, {last.get('reviews_skipped') or 0} skipped, "
             f"{last.get('reviews_failed') or 0} failed or needing OCR"
         )

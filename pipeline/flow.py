@@ -24,6 +24,7 @@ from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, 
 from pipeline.isolate import allow_reading, read_document, stop_reading
 from pipeline.manifest import Manifest, ManifestEntry, load_manifest
 from pipeline.ocr import enabled as ocr_enabled
+from pipeline.runlock import one_run_at_a_time
 from pipeline.segment import segment
 from pipeline.server_guard import detach_temporary_server, guard_temporary_server
 from pipeline.settings import store_dir_for
@@ -274,6 +275,11 @@ def run_pipeline(manifest_path: Path, options: RunOptions) -> dict:
     """Run the whole pipeline over a manifest and return the run summary (a dict, see ``Store.finish_run``)."""
     manifest = load_manifest(manifest_path)
     store = Store(options.db_path)
+    with one_run_at_a_time(options.db_path, manifest_path):  # a second run of the database stops here
+        return _run_locked(manifest, store, options)
+
+
+def _run_locked(manifest: Manifest, store: Store, options: RunOptions) -> dict:
     allow_reading()  # an earlier run in this process may have been stopped
     detach_temporary_server()  # Prefect's temporary server is stopped by the run, not by Ctrl+C
     # Expected failures (a missing file, a 404) are reported in the run summary with what to do; Prefect's

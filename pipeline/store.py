@@ -665,6 +665,11 @@ class Store:
             documents.update(dict(con.execute(_COUNT_DOCUMENTS_BY_STATUS).fetchall()))
             failures = _fetch_dicts(con, _SELECT_FAILURES)
             last_run = _fetch_dicts(con, _SELECT_LAST_RUN)
+            if last_run and last_run[0]["status"] in ("running", "interrupted") \
+                    and last_run[0]["reviews_processed"] is None:  # counted so far, from its log
+                counts = con.execute(_COUNT_RUN_REVIEWS, [last_run[0]["run_id"]]).fetchone()
+                last_run[0].update(zip(("reviews_processed", "reviews_skipped", "reviews_failed"), counts[:3],
+                                       strict=True))
             earlier = con.execute(_COUNT_EARLIER_VERSION, [PIPELINE_VERSION]).fetchone()[0]
         same = self.same_documents()
         checks = self.checks()

@@ -1,0 +1,85 @@
+"""One run at a time per database: a second run stops at once, naming the first, and `status` tells a run
+that is going from one that was killed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.manifest import load_manifest
+from pipeline.runlock import RunInProgress, lock_path, one_run_at_a_time, run_in_progress
+from pipeline.store import Store
+from tests.http_server import make_pdf
+
+
+@pytest.fixture
+def manifest(tmp_path: Path) -> Path:
+    (tmp_path / "child-d.pdf").write_bytes(make_pdf("Child D was not seen alone by any professional."))
+    path = tmp_path / "reviews.csv"
+    path.write_text("review_id,title,area,nation,review_type,year,source\n"
+                    "northmoor-2019-child-d,Child D,Northmoor,England,CSPR,2019,child-d.pdf\n", encoding="utf-8")
+    return path
+
+
+def _hold_lock(db: Path, manifest: Path) -> subprocess.Popen:
+    """Another process holding the database's run lock (as a run does), until it is killed."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from pipeline.runlock import one_run_at_a_time
+        with one_run_at_a_time({str(db)!r}, {str(manifest)!r}):
+            print("held", flush=True)
+            time.sleep(120)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_run_of_a_database_stops_at_once_and_names_the_run_under_way(tmp_path: Path, manifest: Path):
+    db = tmp_path / "reviews.duckdb"
+    Store(db)
+    holder = _hold_lock(db, manifest)
+    try:
+        assert run_in_progress(db)["pid"] == holder.pid
+        result = CliRunner().invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes",
+                                           "--quiet"])
+        assert result.exit_code == 2, result.output
+        assert f"a run of {manifest} started " in result.output and f"(process {holder.pid})" in result.output
+        assert f"is already working on {db}, so this run did not start" in result.output
+        assert "Wait for it to finish, then run again" in result.output
+        with duckdb.connect(str(db), read_only=True) as con:  # it recorded nothing
+            assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+    finally:
+        holder.kill()
+        holder.wait()
+    # the lock goes with the process that held it, however it ended: the next run goes ahead
+    assert run_in_progress(db) is None and lock_path(db).exists()
+    result = CliRunner().invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "reviews processed: 1" in result.output
+    with one_run_at_a_time(db):  # and lets go when it ends
+        with pytest.raises(RunInProgress, match="another run|a run "):
+            with one_run_at_a_time(db):
+                pass
+
+
+def test_status_tells_a_run_under_way_from_one_that_was_killed(tmp_path: Path, manifest: Path):
+    db = tmp_path / "reviews.duckdb"
+    store = Store(db)
+    with one_run_at_a_time(db, manifest):
+        run_id = store.start_run(manifest, "ab" * 32)
+        entry = load_manifest(manifest).entries[0]
+        store.record_skip(run_id, entry, "unchanged since the last run")
+        going = CliRunner().invoke(main, ["status", "--db", str(db)])
+        assert going.exit_code == 0, going.output
+        assert f"last run: {run_id} (running now, so far): 0 processed, 1 skipped, 0 failed" in going.output
+    killed = CliRunner().invoke(main, ["status", "--db", str(db)])  # marked running, but nothing holds the lock
+    assert f"last run: {run_id} (stopped before it finished, without saying so" in killed.output
+    assert "so far): 0 processed, 1 skipped, 0 failed" in killed.output
