@@ -158,13 +158,15 @@ def describe_document_problem(document: FetchedDocument) -> str | None:
 class _Failure(Exception):
     """One failed attempt (internal); ``retry`` says whether trying again may help."""
 
-    def __init__(self, what: str, advice: str, *, retry: bool, status: int | None = None, url: str = ""):
+    def __init__(self, what: str, advice: str, *, retry: bool, status: int | None = None, url: str = "",
+                 unreachable: bool = False):
         super().__init__(what)
         self.what = what
         self.advice = advice
         self.retry = retry
         self.status = status
         self.url = url
+        self.unreachable = unreachable  # no connection could be made to the site (refused, or no such name)
         self.retry_after: float | None = None
 
 
@@ -230,6 +232,9 @@ class Fetcher:
         self._cache_path = self.store_dir / _CACHE_FILE
         self._lock = threading.Lock()
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
+        # Sites no connection could be made to on any try, this run: their other links are tried once, not
+        # retried with pauses (a site that is down would otherwise cost each of its reviews seconds of waiting).
+        self._unreachable: set[str] = set()
         self._cache: dict[str, dict[str, str]] | None = None
         self._client: httpx.Client | None = None
         self._remove_abandoned_parts()
@@ -383,7 +388,9 @@ class Fetcher:
     def _fetch_url(self, url: str) -> FetchedDocument:
         attempts: list[FetchAttempt] = []
         failure: _Failure | None = None
-        for number in range(1, self.retries + 2):
+        host = _host(url)
+        known_down = host in self._unreachable
+        for number in range(1, (1 if known_down else self.retries + 1) + 1):
             if failure is not None:
                 time.sleep(self._delay(number, failure))
             started, at = time.monotonic(), _now()
@@ -402,11 +409,19 @@ class Fetcher:
                     download.final_url, number, download.status, None, time.monotonic() - started, at
                 )
             )
+            self._unreachable.discard(host)
             return self._finish(url, download, attempts)
         assert failure is not None
         what = failure.what
-        if failure.retry and len(attempts) > 1:
+        if failure.url and _host(failure.url) != host:  # a link that sends the browser on to another site
+            what += f" at {failure.url}, where the link leads"
+        if failure.unreachable and known_down:
+            what += (f" (tried once: {host} could not be reached earlier in this run either, so it was not "
+                     "tried again and again)")
+        elif failure.retry and len(attempts) > 1:
             what += f" (tried {len(attempts)} times)"
+        if failure.unreachable and failure.url and _host(failure.url) == host:
+            self._unreachable.add(host)
         raise _error(url, what, failure.advice, attempts)
 
     def _through_page(self, source: str, page: FetchedDocument) -> FetchedDocument:
@@ -506,8 +521,7 @@ class Fetcher:
             current = target
 
     def _request(self, url: str, conditional: dict[str, str]) -> _Download:
-        host = (urlsplit(url).netloc or url).lower()
-        with self._host_slot(host):
+        with self._host_slot(_host(url)):
             try:
                 with self._http().stream("GET", url, headers=conditional) as response:
                     return self._handle_response(url, response, bool(conditional))
@@ -525,6 +539,7 @@ class Fetcher:
                     "Check the address and your internet connection, then try again.",
                     retry=True,
                     url=url,
+                    unreachable=isinstance(exc, httpx.ConnectError),
                 ) from None
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise _Failure(
@@ -801,6 +816,11 @@ def remove_copies(store_dir: Path, checksums: list[str]) -> int:
             path.unlink()
             removed += 1
     return removed
+
+
+def _host(url: str) -> str:
+    """The site of a web address, as connections are counted ("example.org:8080")."""
+    return (urlsplit(url).netloc or url).lower()
 
 
 def _now() -> datetime.datetime:

@@ -342,6 +342,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_trickle()
         elif route.startswith(("/redirect-chain", "/redirect-loop", "/redirect/")):
             self._redirect(route)
+        elif route.startswith("/elsewhere/"):  # sends the browser on to another site: 127.0.0.1 on that port
+            port = int(route.rsplit("/", 1)[1])
+            self._send(302, "text/plain", b"moved", {"Location": f"http://127.0.0.1:{port}/review.pdf"})
         elif route == "/etag":
             self._conditional(headers, etag=f'"v{owner.etag_version}"', body=owner.etag_body())
         elif route == "/last-modified":

@@ -155,6 +155,37 @@ def test_connection_refused_is_retried(fetcher: Fetcher):
     assert "connection failed" in str(err) and f"127.0.0.1:{port}" in str(err)
 
 
+def _closed_port() -> int:
+    with socket.socket() as sock:  # grab a free port, then close it so nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_site_that_cannot_be_reached_is_tried_once_for_its_other_links(tmp_path: Path, server: MisbehavingServer):
+    # a run of 200 reviews from one site that is down must not wait out every retry of every link
+    port = _closed_port()
+    with Fetcher(tmp_path / "store", timeout=5.0, retries=2, backoff=0.2) as fetcher:
+        first = fetch_error(fetcher, f"http://127.0.0.1:{port}/a.pdf")
+        assert len(first.attempts) == 3 and "(tried 3 times)" in str(first)
+        started = time.monotonic()
+        later = [fetch_error(fetcher, f"http://127.0.0.1:{port}/{name}.pdf") for name in "bcd"]
+        assert time.monotonic() - started < 0.5  # no pauses between tries
+        for err in later:
+            assert len(err.attempts) == 1
+            assert (f"(tried once: 127.0.0.1:{port} could not be reached earlier in this run either, so it was "
+                    "not tried again and again)") in str(err)
+        assert fetcher.fetch(server.url("/pdf")).sha256  # another site is fetched as usual
+
+
+def test_a_link_that_leads_to_a_site_that_is_down_names_that_site(fetcher: Fetcher, server: MisbehavingServer):
+    port = _closed_port()
+    err = fetch_error(fetcher, server.url(f"/elsewhere/{port}"))
+    assert "connection failed" in str(err)
+    assert f"at http://127.0.0.1:{port}/review.pdf, where the link leads" in str(err)
+    # the site that is down is the one remembered, not the one that sent the browser there
+    assert fetcher.fetch(server.url("/pdf")).sha256
+
+
 def test_truncated_body_is_retried_then_fails_clearly(fetcher: Fetcher, server: MisbehavingServer):
     err = fetch_error(fetcher, server.url("/truncated"))
     assert server.hits["/truncated"] == 3
