@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -113,6 +114,25 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     finally:
         stops.restore()
     click.echo(format_summary(summary, options.db_path))
+    _note_unfinished_rows(manifest_path)
+
+
+def _note_unfinished_rows(manifest_path: Path) -> None:
+    """Say when the manifest still holds values `manifest from-folder` put in for ones it could not find: the
+    run stores them as they are, and summaries and trends go by area and year."""
+    from pipeline.manifest import load_manifest, unfinished_rows
+
+    try:
+        unfinished = unfinished_rows(load_manifest(manifest_path))
+    except CaseReviewError:  # (changed since the run read it: the next run says what is wrong)
+        return
+    if unfinished:
+        ids = ", ".join(entry.review_id for entry in unfinished[:5]) + (
+            f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else "")
+        click.echo(f"Note: {len(unfinished)} review{'s' if len(unfinished) != 1 else ''} in {manifest_path} still "
+                   f"{'have' if len(unfinished) != 1 else 'has'} an area or year that `manifest from-folder` could "
+                   f"not find and put in for now ({ids}); summaries and trends go by area and year. Fill them in "
+                   f"(`casereview manifest check {shlex.quote(str(manifest_path))}` lists them) and run again.")
 
 
 def _stopped(stops: _Stops) -> NoReturn:
@@ -366,11 +386,12 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
         click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "
                    f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")
     count = len(found)
-    if not yes and not click.confirm(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
-                                     f"from {path}, and {'its' if count == 1 else 'their'} PDF copies from "
-                                     f"{store_dir_for(path)}?", default=False):
+    if not yes and not _confirmed(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
+                                  f"from {path}, and {'its' if count == 1 else 'their'} PDF copies from "
+                                  f"{store_dir_for(path)}?"):
         click.echo("Nothing removed.")
         return
+    listed_in = _manifests_listing(store, wanted)
     _, checksums = store.remove_reviews(wanted)
     copies = remove_copies(store_dir_for(path), checksums)
     refreshed = refresh_search(path)
@@ -379,6 +400,43 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
                   f"store {store_dir_for(path)}" if copies else "") + "." + (
         "" if refreshed else " The search index could not be rebuilt now (the database is busy); the next "
         "search or run rebuilds it."))
+    for manifest_path, lines in listed_in:
+        one = len(lines) == 1
+        click.echo(f"Still listed in {manifest_path} ({'; '.join(lines)}): take {'that line' if one else 'those lines'}"
+                   f" out, or the next run of that manifest reads {'it' if one else 'them'} again.")
+
+
+def _confirmed(question: str) -> bool:
+    """The answer to a yes/no question (no by default); no answer at all (input that ends, as in a script, or
+    Ctrl+C) is a ``CaseReviewError`` saying how to go without asking."""
+    try:
+        return click.confirm(question, default=False)
+    except click.exceptions.Abort:
+        raise CaseReviewError("nothing was removed: no answer came (to remove without being asked, as in a "
+                              "script, pass --yes)") from None
+
+
+def _manifests_listing(store, review_ids: list[str]) -> list[tuple[str, list[str]]]:
+    """The manifests earlier runs read these reviews from that still list them, each with the lines
+    ("line 5, northmoor-2021-child-m"): removing a review does not change its manifest."""
+    from pipeline.errors import ManifestError
+    from pipeline.manifest import load_manifest
+
+    with store.connect(read_only=True) as con:
+        paths = [row[0] for row in con.execute(
+            "SELECT r.manifest FROM runs r JOIN run_reviews rr USING (run_id) WHERE rr.review_id IN "
+            "(SELECT unnest($1::VARCHAR[])) GROUP BY r.manifest ORDER BY max(r.started_at) DESC",
+            [review_ids]).fetchall()]
+    found = []
+    for manifest_path in paths:
+        try:
+            entries = load_manifest(Path(manifest_path)).entries
+        except (ManifestError, OSError):
+            continue  # moved, deleted or broken since: nothing to say about it
+        lines = [f"line {e.line}, {e.review_id}" for e in entries if e.review_id in review_ids]
+        if lines:
+            found.append((manifest_path, lines))
+    return found
 
 
 @main.command()

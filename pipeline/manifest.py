@@ -401,9 +401,10 @@ def _swallowed_rows(cells: list[str], columns: list[str | None], delimiter: str,
             field = columns[index] if index < len(columns) and columns[index] else f"column {index + 1}"
             end = line + len(inner)
             return (f"{name} line {line}, field {field!r}: the double quote (\") in this cell is not closed until "
-                    f"line {end}, so lines {line + 1}-{end} were read as part of this cell instead of as rows of "
-                    f"their own (the first begins {rows[0][:40]!r}). Remove the stray quote, or write a quote "
-                    "inside a cell twice (\"\"like this\"\"), and run again.")
+                    f"line {end}, so {f'lines {line + 1}-{end} were' if end > line + 1 else f'line {end} was'} read as "
+                    f"part of this cell instead of as {'rows' if end > line + 1 else 'a row'} of "
+                    f"{'their' if end > line + 1 else 'its'} own (the first begins {rows[0][:40]!r}). Remove the "
+                    "stray quote, or write a quote inside a cell twice (\"\"like this\"\"), and run again.")
     return None
 
 
@@ -1007,6 +1008,13 @@ _TYPE_NATION = {"CSPR": "England", "rapid review": "England", "CPR": "Wales", "C
 # What `manifest from-folder` writes where the PDF did not say (see _fill_from_file_name).
 _PLACEHOLDER_AREA = "unknown"
 _PLACEHOLDER_YEAR_NOTE = "year unknown: fill it in"
+
+
+def unfinished_rows(manifest: Manifest) -> list[ManifestEntry]:
+    """The rows that still hold a value ``manifest from-folder`` put in for one it could not find: the area
+    "unknown", or a year put in for now (its note says so)."""
+    return [entry for entry in manifest.entries if entry.area.strip().lower() == _PLACEHOLDER_AREA
+            or _PLACEHOLDER_YEAR_NOTE in (entry.notes or "")]
 
 
 def rows_to_check(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:

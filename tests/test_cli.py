@@ -268,3 +268,52 @@ def test_a_run_keeps_signals_it_was_started_ignoring_and_takes_the_others_as_a_s
         assert signal.getsignal(signal.SIGTERM) == term
     finally:
         signal.signal(signal.SIGHUP, before)
+
+
+def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(tmp_path: Path) -> None:
+    from tests.http_server import make_pdf
+
+    (tmp_path / "child-d.pdf").write_bytes(make_pdf("Child D was not seen alone by any professional."))
+    (tmp_path / "child-e.pdf").write_bytes(make_pdf("Child E's school shared its worries with the police."))
+    manifest = tmp_path / "reviews.csv"
+    manifest.write_text("review_id,title,area,nation,review_type,year,source\n"
+                        "northmoor-2019-child-d,Child D,Northmoor,England,CSPR,2019,child-d.pdf\n"
+                        "northmoor-2020-child-e,Child E,Northmoor,England,CSPR,2020,child-e.pdf\n", encoding="utf-8")
+    db = tmp_path / "reviews.duckdb"
+    runner = CliRunner()
+    ran = runner.invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    # no answer at all (a script, input that ends): nothing removed, and how to go without asking
+    unanswered = runner.invoke(main, ["remove", "northmoor-2019-child-d", "--db", str(db)], input="")
+    assert unanswered.exit_code == 2 and "nothing was removed: no answer came" in unanswered.output
+    assert "pass --yes" in unanswered.output and "Aborted!" not in unanswered.output
+    removed = runner.invoke(main, ["remove", "northmoor-2019-child-d", "--db", str(db), "--yes"])
+    assert removed.exit_code == 0, removed.output
+    assert (f"Still listed in {manifest} (line 2, northmoor-2019-child-d): take that line out, or the next run of "
+            "that manifest reads it again.") in removed.output
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        "northmoor-2020-child-e,", "northmoor-2020-child-e-renamed,"), encoding="utf-8")
+    gone = runner.invoke(main, ["remove", "northmoor-2020-child-e", "--db", str(db), "--yes"])
+    assert gone.exit_code == 0 and "Still listed" not in gone.output  # the manifest no longer lists it
+
+
+def test_a_run_says_when_the_manifest_still_holds_values_put_in_for_now(tmp_path: Path) -> None:
+    from tests.http_server import make_pdf
+
+    folder = tmp_path / "my reviews"
+    folder.mkdir()
+    (folder / "Child F.pdf").write_bytes(make_pdf("Child F was seen at home by the health visitor.", metadata={}))
+    runner = CliRunner()
+    assert runner.invoke(main, ["manifest", "from-folder", str(folder)]).exit_code == 0
+    manifest = folder / "manifest.csv"
+    args = ["run", "--manifest", str(manifest), "--db", str(tmp_path / "r.duckdb"), "--no-themes", "--quiet"]
+    ran = runner.invoke(main, args)
+    assert ran.exit_code == 0, ran.output
+    assert (f"Note: 1 review in {manifest} still has an area or year that `manifest from-folder` could not find "
+            "and put in for now (child-f)") in ran.output
+    assert f"`casereview manifest check '{manifest}'` lists them" in ran.output  # quoted: the folder has a space
+    entry = load_manifest(manifest).entries[0]
+    manifest.write_text(manifest.read_text(encoding="utf-8-sig").replace(",unknown,", ",Northmoor,").replace(
+        entry.notes, ""), encoding="utf-8")
+    again = runner.invoke(main, args)
+    assert again.exit_code == 0 and "Note:" not in again.output
