@@ -209,6 +209,10 @@ def format_summary(summary: dict, db_path: Path) -> str:
         f"  reviews failed or needing OCR: {summary.get('reviews_failed', 0)}",
         f"  pages read: {summary.get('pages', 0)}   passages stored: {summary.get('passages', 0)}",
     ]
+    again = summary.get("read_again_for_version") or 0
+    if again:
+        lines.append(f"  read again because an earlier version of casereview had read {'it' if again == 1 else 'them'}:"
+                     f" {again} (this version reads or tags text differently; each is read again once)")
     if summary.get("manifest_note"):
         lines.append(f"  manifest: {summary['manifest_note']}")
     problems = summary.get("problems") or []

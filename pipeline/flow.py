@@ -332,6 +332,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     guard_temporary_server()  # a run killed outright does not leave Prefect's temporary server running
     run_id = store.start_run(manifest.path, manifest.checksum())
     unchanged = store.unchanged_documents(getattr(tagger, "model_version", None), ocr_on=ocr_enabled())
+    other_version = store.read_by_other_versions()  # read again whatever else: the summary says why
     run = _Run(store, run_id, unchanged, _Skips(store, run_id))
     progress = _Progress(len(manifest.entries), options.progress, options.on_review_done)
     futures = []
@@ -370,6 +371,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     summary = store.finish_run(run_id)
     summary["store_swept"] = _sweep_store(store, options.store_dir)
     summary["manifest_note"] = manifest.encoding_note
+    summary["read_again_for_version"] = len(other_version & store.processed_in_run(run_id))
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary["run_id"] = run_id

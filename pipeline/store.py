@@ -539,6 +539,20 @@ class Store:
         with self._connection(read_only=True) as con:
             return dict(con.execute(_UNCHANGED_DOCUMENTS, values).fetchall())
 
+    def read_by_other_versions(self) -> set[str]:
+        """The reviews whose stored text was read by another version of casereview than this one
+        (``PIPELINE_VERSION``): a run reads them again, whether or not their documents changed."""
+        with self._connection(read_only=True) as con:
+            return {rid for (rid,) in con.execute(
+                "SELECT review_id FROM documents WHERE status <> 'failed' AND pipeline_version <> ?",
+                [PIPELINE_VERSION]).fetchall()}
+
+    def processed_in_run(self, run_id: str) -> set[str]:
+        """The reviews a run read and saved (its outcome 'processed')."""
+        with self._connection(read_only=True) as con:
+            return {rid for (rid,) in con.execute(
+                "SELECT review_id FROM run_reviews WHERE run_id = ? AND outcome = 'processed'", [run_id]).fetchall()}
+
     def write_review(self, run_id: str, result: ReviewResult, seconds: float) -> None:
         """Write everything about one review in one transaction.
 

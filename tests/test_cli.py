@@ -317,3 +317,25 @@ def test_a_run_says_when_the_manifest_still_holds_values_put_in_for_now(tmp_path
         entry.notes, ""), encoding="utf-8")
     again = runner.invoke(main, args)
     assert again.exit_code == 0 and "Note:" not in again.output
+
+
+def test_a_run_says_why_it_reads_again_reviews_an_earlier_version_read(tmp_path: Path) -> None:
+    import duckdb
+
+    from tests.http_server import make_pdf
+
+    (tmp_path / "child-g.pdf").write_bytes(make_pdf("Child G's school did not share its worries."))
+    manifest = tmp_path / "reviews.csv"
+    manifest.write_text("review_id,title,area,nation,review_type,year,source\n"
+                        "northmoor-2019-child-g,Child G,Northmoor,England,CSPR,2019,child-g.pdf\n", encoding="utf-8")
+    db = tmp_path / "reviews.duckdb"
+    args = ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes", "--quiet"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0 and "read again" not in first.output
+    with duckdb.connect(str(db)) as con:  # as if an earlier version had read it
+        con.execute("UPDATE documents SET pipeline_version = '0.0.1+p1'")
+    second = CliRunner().invoke(main, args)
+    assert "reviews processed: 1" in second.output
+    assert "  read again because an earlier version of casereview had read it: 1 (this version reads" in second.output
+    third = CliRunner().invoke(main, args)
+    assert "reviews skipped (unchanged): 1" in third.output and "read again" not in third.output
