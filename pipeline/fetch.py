@@ -36,7 +36,7 @@ from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
 from pipeline.files import atomic_write, closest_file
 from pipeline.landing import PdfLink, choose_review, page_links
 from pipeline.manifest import web_address_meant
-from pipeline.sharelinks import direct_download, sharing_page_problem, sharing_service
+from pipeline.sharelinks import direct_download, opens_a_page, sharing_page_problem, sharing_service
 
 DEFAULT_USER_AGENT = (
     f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
@@ -306,7 +306,17 @@ class Fetcher:
                     err.source = source  # type: ignore[attr-defined]
                     raise err from None
             else:
-                doc = self._fetch_url(source)
+                try:
+                    doc = self._fetch_url(source)
+                except FetchError as exc:
+                    if not opens_a_page(source):
+                        raise
+                    # it would not have given the PDF even had it been reached: say what would
+                    what, advice = sharing_page_problem(sharing_service(source))
+                    err = FetchError(f"{exc} Besides, {what}: {advice[0].lower()}{advice[1:]}")
+                    err.attempts = exc.attempts  # type: ignore[attr-defined]
+                    err.source = source  # type: ignore[attr-defined]
+                    raise err from None
             if doc.kind == "html":
                 service = sharing_service(doc.final_url or source) or sharing_service(source)
                 if service:  # a sharing service's page (or its sign-in): no PDF link on it to follow

@@ -729,6 +729,18 @@ def test_a_sharing_page_that_is_not_the_file_says_so(fetcher: Fetcher, server: M
                        "in the source column, or a link from SharePoint that downloads the file itself.")
 
 
+def test_a_sharing_page_that_cannot_be_reached_also_says_it_would_not_give_the_pdf(
+        fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch):
+    # offline, or the service is down: the error says so, and that the link would not have given the PDF anyway
+    monkeypatch.setattr(sharelinks, "_SERVICES", (("127.0.0.1", "SharePoint"),))
+    shared = f"http://127.0.0.1:{_closed_port()}/shared/child-d.pdf"
+    message = str(fetch_error(fetcher, shared))
+    assert message.startswith(f"Could not fetch {shared}: connection failed")
+    assert message.endswith("Besides, the link opens a SharePoint page that shows the file (and may ask to sign in), "
+                            "not the PDF itself: open the link, download the PDF and put its file name in the source "
+                            "column, or a link from SharePoint that downloads the file itself.")
+
+
 def test_missing_local_file_names_the_path(fetcher: Fetcher, tmp_path: Path):
     err = fetch_error(fetcher, "reviews/nowhere.pdf", base_dir=tmp_path)
     assert str(tmp_path / "reviews" / "nowhere.pdf") in str(err)
