@@ -1163,6 +1163,20 @@ def _sheet_rows(path: Path) -> tuple[list[str], list[dict]]:
     return header, [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
+def test_a_label_sheet_has_a_column_for_a_theme_of_the_users_own_model(db: Path, tmp_path: Path):
+    # passages tagged by a model trained with a theme the taxonomy does not have: that theme gets a column, named
+    # in words, and the advice is to evaluate with that model
+    copy = altered_copy(db, tmp_path / "own.duckdb", "UPDATE passage_themes SET theme = 'online_harm' "
+                        "WHERE theme = 'planning_support'")
+    out = tmp_path / "check.csv"
+    result = run(label_sheet_command, ["--out", str(out), "--size", "3"], copy)
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0].endswith(",Online harm,No theme,notes,read_by_ocr")
+    assert f"casereview evaluate --gold {out} --model FOLDER" in result.output
+    assert ("tagged by a model with a theme of its own (Online harm), which has a column too, without a definition: "
+            "for evaluate, give that model's folder with --model.") in result.output
+
+
 def test_label_sheet_draws_passages_at_random_for_a_person_to_label_and_evaluate_reads_it_back(
         db: Path, tmp_path: Path):
     from pipeline.commands.themes import evaluate

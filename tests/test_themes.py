@@ -1034,3 +1034,81 @@ def test_a_label_sheet_that_is_not_utf8_or_not_excel_says_how_to_save_it(tmp_pat
     fake.write_text("passage,Voice of the child\n", encoding="utf-8")
     result = CliRunner().invoke(evaluate, ["--gold", str(fake), "--model", str(SHIPPED)])
     assert result.exit_code == 2 and "not a readable Excel workbook" in result.output
+
+
+# --- a theme of the user's own ---------------------------------------------------------------------------------
+
+ONLINE_HARM = """
+  - id: online_harm
+    name: Online harm
+    core: false
+    definition: Harm to a child through phones, apps and the internet.
+    includes: [grooming through an app]
+    excludes: []
+    seed_phrases: [online grooming]
+"""
+
+
+def own_models_folder(tmp_path: Path, examples: int) -> Path:
+    """A copy of models/ (taxonomy and a few training files) with the theme online_harm added, and ``examples``
+    examples about it."""
+    models = tmp_path / "my-models"
+    models.mkdir()
+    (models / "taxonomy.yaml").write_text(TAXONOMY.read_text(encoding="utf-8") + ONLINE_HARM, encoding="utf-8")
+    data = small_training_folder(models)
+    lines = [{"id": f"oh-{n}", "text": f"A man he met through a game app asked the boy for photographs ({n}).",
+              "labels": ["online_harm"]} for n in range(examples)]
+    (data / "online_harm.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return models
+
+
+def test_train_reads_the_taxonomy_beside_its_data_and_refuses_a_theme_with_too_few_examples(tmp_path):
+    models = own_models_folder(tmp_path, examples=3)
+    args = ["--data", str(models / "training"), "--out", str(tmp_path / "out"), "--no-dev", "--approach", "tfidf"]
+    result = CliRunner().invoke(train, args)
+    assert result.exit_code == 2
+    assert f"taxonomy: {models / 'taxonomy.yaml'} (version" in result.output  # the one beside the data
+    assert ("too few examples labelled with this theme of " + str(models / "taxonomy.yaml")) in result.output
+    assert "('online_harm' 3; at least 15 are needed" in result.output
+    assert not (tmp_path / "out").exists()  # nothing saved: a model that never tags the theme is no model
+    # the shipped taxonomy does not know the theme: the error names that taxonomy, and the way to give another
+    other = CliRunner().invoke(train, [*args, "--taxonomy", str(TAXONOMY)])
+    assert other.exit_code == 2 and "unknown theme id(s) in 'labels': online_harm" in other.output
+    assert f"Those are the themes of the taxonomy {TAXONOMY}" in other.output and "--taxonomy" in other.output
+
+
+def test_a_gold_file_for_another_model_or_with_slips_says_what_to_do(shipped, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "1", "text": VOICE_TEXT, "labels": ["online_harm"]}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+    assert result.exit_code == 2 and "unknown theme id(s) in 'labels': online_harm" in result.output
+    assert f"Those are the themes of the model {shipped.version}" in result.output and "--model" in result.output
+    for record, expected in (
+            ({"labels": ["assessment"], "uncertain": ["assessment"]},
+             "assessment is in both 'labels' and 'uncertain'"),
+            ({"labels": [], "uncertain": "legal_powers"},
+             'field \'uncertain\' is one text, "legal_powers", not a list: write it in square brackets, '
+             '["legal_powers"]')):
+        gold.write_text(json.dumps({"id": "1", "text": VOICE_TEXT, **record}) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+        assert result.exit_code == 2 and f"{gold}, line 1: {expected}" in result.output
+
+
+def test_a_label_sheet_column_the_model_does_not_have_is_not_left_out_silently(tmp_path):
+    sheet = tmp_path / "check.csv"
+    sheet.write_text("passage_id,passage,Assessment,Online harm,No theme,pages\n"
+                     f"a,{BACKGROUND_TEXT},,x,,1\nb,{LEGAL_TEXT},,,x,2\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, ["--gold", str(sheet), "--model", str(SHIPPED)])
+    assert result.exit_code == 2
+    assert (f"{sheet}: the column 'Online harm' has 1 x mark, but the model has no theme of that name") in result.output
+    assert "so it would be left out" in result.output and "give that model with --model" in result.output
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("nowhere", "nowhere: no such folder; a theme model is a folder `casereview train` wrote"),
+    (".", "not a theme model folder (config.json is missing); the model folders in it: themes-v1 (give one"),
+])
+def test_a_model_option_that_is_not_a_model_folder_says_what_is(tmp_path, given, expected):
+    shutil.copytree(SHIPPED, tmp_path / "themes-v1")
+    result = CliRunner().invoke(classify, ["--model", str(tmp_path / given)], input="A passage.\n")
+    assert result.exit_code == 2 and expected in result.output

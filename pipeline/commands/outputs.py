@@ -876,7 +876,13 @@ def label_sheet_command(out: Path, size: int, seed: int, year_from: int | None, 
                + ", ".join(sheet.themes) + ', and "No theme".')
     guide = "its \"How to label\" sheet" if not sheet.companions else str(sheet.companions[0])
     click.echo(f"Mark x under each theme a passage is about (? when unsure, x under \"No theme\" when none): "
-               f"{guide} defines each theme. Then run: casereview evaluate --gold {sheet.path}")
+               f"{guide} defines each theme. Then run: casereview evaluate --gold {sheet.path}"
+               + (" --model FOLDER" if sheet.other_themes else ""))
+    if sheet.other_themes:
+        one = len(sheet.other_themes) == 1
+        click.echo(f"The passages were tagged by a model with {'a theme' if one else 'themes'} of its own "
+                   f"({', '.join(sheet.other_themes)}), which {'has a column' if one else 'have columns'} too, "
+                   "without a definition: for evaluate, give that model's folder with --model.")
     if sheet.companions:
         click.echo(f"Provenance (database, models, run, seed) is in {sheet.companions[1]}: keep it with the CSV.")
 

@@ -164,13 +164,20 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
     """
     from pipeline.outputs.common import theme_names
     from pipeline.themes.data import read_gold
+    from pipeline.themes.errors import UnknownThemeError
     from pipeline.themes.evaluate import disagreements, format_reliability, format_table, reliability
     from pipeline.themes.evaluate import evaluate as score
     from pipeline.themes.model import ThemeModel
 
     model = ThemeModel.load(model_dir or _default_model())
     names = theme_names()
-    gold, notes = read_gold(gold_path, model.themes, names=names)
+    try:
+        gold, notes = read_gold(gold_path, model.themes, names=names)
+    except UnknownThemeError as exc:
+        raise UnknownThemeError(
+            f"{exc}. Those are the themes of the model {model.version} ({model_dir or _default_model()}); if the "
+            "file is labelled for a model trained with themes of your own, give that model's folder with "
+            "--model") from None
     for note in notes:
         click.echo(f"Note: {gold_path}: {note}.", err=True)
     probabilities = model.score([item.text for item in gold])
@@ -239,6 +246,9 @@ def _record_check(gold_path: Path, model_version: str, report: dict,
               help="Folder of training files (*.jsonl); default: models/training.")
 @click.option("--out", "out_dir", type=UserPath(file_okay=False, path_type=Path), default=None,
               help="Where to write the model folder; default: models/themes-v1 (replaced).")
+@click.option("--taxonomy", "taxonomy_path", type=UserPath(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="The themes to learn (a taxonomy.yaml); default: the taxonomy.yaml beside the --data folder "
+                   "when there is one (a copy of models/ with a theme of your own), else models/taxonomy.yaml.")
 @click.option("--seed", type=int, default=13, show_default=True,
               help="Random seed: the same data and seed give the same model.")
 @click.option("--dev", "dev_path", type=UserPath(dir_okay=False, path_type=Path), default=None,
@@ -255,7 +265,8 @@ def _record_check(gold_path: Path, model_version: str, report: dict,
               help="Also score the embedding approach with this encoder, for the model card only (repeatable; "
                    "e.g. all-MiniLM-L6-v2-int8, which adds a few minutes).")
 @_user_errors
-def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path | None, no_dev: bool,
+def train(data_dir: Path | None, out_dir: Path | None, taxonomy_path: Path | None, seed: int,
+          dev_path: Path | None, no_dev: bool,
           approaches: tuple[str, ...], encoder_name: str | None, compare_encoders: tuple[str, ...]) -> None:
     """Train the theme classifiers on the labelled examples, compare them and save the best.
 
@@ -265,10 +276,18 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path
     the data folder's unseen_writers/ (never trained on), and on the development set of real sentences. The
     best is saved with its settings, thresholds, scores and a model card (MODEL_CARD.md). Takes a few
     minutes. Progress goes to the screen; a summary of the scores is printed at the end (the model card has
-    every approach theme by theme).
+    every approach theme by theme). The table of counts in the data folder's DATA_CARD.md, when it has one, is
+    brought up to date.
 
-    Example:  casereview train --data models/training --out models/themes-v1 --seed 13
-              --compare-encoder all-MiniLM-L6-v2-int8      (how the shipped model was made)
+    To add a theme of your own: copy models/ to a folder of your own, add the theme to its taxonomy.yaml and
+    write examples about it (and examples that use its words without being about it) in a .jsonl file in its
+    training/ folder, then train on that folder; tag with the new model with `casereview run --model`.
+
+    \b
+    Examples:
+      casereview train --data models/training --out models/themes-v1 --seed 13
+                       --compare-encoder all-MiniLM-L6-v2-int8      (how the shipped model was made)
+      casereview train --data my-models/training --out my-models/themes-mine
     """
     from pipeline.themes.approaches import APPROACHES
     from pipeline.themes.card import format_summary
@@ -277,7 +296,9 @@ def train(data_dir: Path | None, out_dir: Path | None, seed: int, dev_path: Path
     if not no_dev and dev_path is None and default_dev_path().is_file():
         dev_path = default_dev_path()
     out = out_dir or _default_model()
-    metrics = train_models(data_dir or models_dir() / "training", out, seed=seed,
+    if taxonomy_path is None and data_dir is not None and (data_dir.parent / "taxonomy.yaml").is_file():
+        taxonomy_path = data_dir.parent / "taxonomy.yaml"
+    metrics = train_models(data_dir or models_dir() / "training", out, seed=seed, taxonomy_path=taxonomy_path,
                            dev_path=None if no_dev else dev_path, approaches=approaches or APPROACHES,
                            encoder_name=encoder_name, compare_encoders=compare_encoders,
                            log=lambda line: click.echo(line, err=True))

@@ -125,15 +125,41 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 # --------------------------------------------------------------------------- themes
 
 
-def theme_names(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, str]:
-    """Theme id -> display name: the taxonomy's themes in file order, then any other theme found in the database.
+_THEME_ID = re.compile(r"[a-z][a-z0-9_]*")
+
+
+class ThemeNames(dict):
+    """Theme id -> display name. A theme the taxonomy does not name (one a model trained on another taxonomy
+    tags, as a user's own added theme) reads as its id in words ("online_harm" -> "Online harm"), wherever it
+    is looked up, so that no output shows a bare id beside the names of the others.
+
+    >>> names = ThemeNames({"assessment": "Assessment"})
+    >>> names.get("assessment"), names.get("online_harm", "online_harm"), names["online_harm"], names.get("", "")
+    ('Assessment', 'Online harm', 'Online harm', '')
+    """
+
+    def __missing__(self, key: str) -> str:
+        if isinstance(key, str) and _THEME_ID.fullmatch(key):
+            return key.replace("_", " ").capitalize()
+        raise KeyError(key)
+
+    def get(self, key, default=None):  # noqa: D102 - as dict.get, with names for unnamed theme ids
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+def theme_names(con: duckdb.DuckDBPyConnection | None = None) -> ThemeNames:
+    """Theme id -> display name: the taxonomy's themes in file order, then any other theme found in the database
+    (and any other id looked up, see ``ThemeNames``).
 
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection, optional
         Adds themes that are in ``passage_themes`` but not (or no longer) in the taxonomy.
     """
-    names = dict(_taxonomy_names())
+    names = ThemeNames(_taxonomy_names())
     if con is not None:
         for (theme,) in con.execute(_THEMES_IN_DB).fetchall():
             names.setdefault(theme, theme.replace("_", " ").capitalize())

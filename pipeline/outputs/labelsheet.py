@@ -16,6 +16,7 @@ themes' definitions from the taxonomy, and the provenance) or CSV (with ``NAME.h
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from pipeline.outputs.common import (
     provenance,
     read_by_ocr_sql,
     section_trail,
+    theme_names,
 )
 from pipeline.outputs.tables import write_csv, write_xlsx, writing
 from pipeline.themes.sheet import NO_THEME, PASSAGES_SHEET
@@ -84,6 +86,9 @@ class LabelSheet:
     themes: list[str]
     companions: list[Path]
     provenance: dict[str, Any]
+    # themes the database's tags have that the taxonomy does not (a model trained with a theme of the user's own):
+    # they have columns too, and `evaluate` needs that model (--model) to score them
+    other_themes: list[str] = dataclasses.field(default_factory=list)
 
 
 def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFAULT_SIZE, seed: int = 13,
@@ -131,6 +136,7 @@ def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFA
         chosen = [ids[i] for i in np.random.default_rng(seed).permutation(len(ids))[:size]]
         rows = con.execute(_DRAWN, {"ids": chosen}).df().set_index("passage_id") if chosen else None
         info = provenance(con, db_path)
+        in_database = theme_names(con)
     finally:
         con.close()
     within = describe_filters(filters)
@@ -139,7 +145,8 @@ def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFA
                                                             if within else ": run `casereview run` first"))
     drawn = rows.loc[chosen].reset_index()  # in the order drawn
     taxonomy = _taxonomy()
-    names = [theme.name for theme in taxonomy.themes]
+    others = [name for theme, name in in_database.items() if theme not in taxonomy.ids]
+    names = [theme.name for theme in taxonomy.themes] + others
     table = _table(drawn, names)
     info = {**info,
             "purpose": "passages to label by hand, then: casereview evaluate --gold " + out.name,
@@ -158,7 +165,7 @@ def write_label_sheet(db_path: Path | str | None, out: Path, *, size: int = DEFA
         with writing(instructions):
             instructions.write_text(_guide_text(guide), encoding="utf-8")
         companions = [instructions, write_csv(table, info, out)]
-    return LabelSheet(out, len(table), len(ids), names, companions, info)
+    return LabelSheet(out, len(table), len(ids), names, companions, info, others)
 
 
 def _taxonomy():

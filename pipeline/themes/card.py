@@ -85,7 +85,8 @@ def render_model_card(config: dict, metrics: dict, case_review: dict | None = No
         "## What it does",
         "",
         "Tags paragraph-sized passages of UK child safeguarding case reviews with the learning themes defined in "
-        f"`models/taxonomy.yaml` (version {config['taxonomy_version']}): " + ", ".join(config["themes"]) + ". "
+        f"`{config.get('taxonomy_file', 'models/taxonomy.yaml')}` (version {config['taxonomy_version']}): "
+        + ", ".join(config["themes"]) + ". "
         "Each tag has a probability and one or two evidence sentences. It is meant to help learning-review "
         "officers and researchers find passages to read; it is not a judgement about a case, and every tag "
         "should be checked against the passage.",
@@ -100,7 +101,7 @@ def render_model_card(config: dict, metrics: dict, case_review: dict | None = No
         "makes the passage embeddings the pipeline keeps for the topics stage, and is the input of the "
         "embedding approaches",
         f"- created {config['created']} by casereview {config['casereview_version']}, seed {config['seed']}",
-        f"- training data: `models/{config['training_data']['folder']}/`, {config['training_data']['examples']} "
+        f"- training data: `{_data_folder(config)}/`, {config['training_data']['examples']} "
         f"examples ({config['training_data']['train']} trained on, {config['training_data']['held_out']} held "
         f"out), sha256 `{config['training_data']['sha256'][:16]}…`"
         + (f"; also scored on {config['training_data']['unseen_writers']} passages by unseen writers, never trained on"
@@ -157,7 +158,8 @@ def render_model_card(config: dict, metrics: dict, case_review: dict | None = No
     parts += [
         "## Limitations",
         "",
-        "- Trained only on synthetic examples written by the project team (see `models/training/DATA_CARD.md`). "
+        "- Trained only on synthetic examples written by the project team (see "
+        f"`{_data_folder(config)}/DATA_CARD.md`). "
         "Scores on our own held-out examples are much higher than on real text: the development-set figures "
         "are the better guide, and they are lower."
         + (" The unseen writers' passages are synthetic too: they test whether the model learned the themes or one "
@@ -190,6 +192,12 @@ def render_model_card(config: dict, metrics: dict, case_review: dict | None = No
         "",
     ]
     return "\n".join(parts)
+
+
+def _data_folder(config: dict) -> str:
+    """The training data's folder as the card names it (models made before its path was recorded: models/NAME)."""
+    data = config["training_data"]
+    return data.get("path") or f"models/{data['folder']}"
 
 
 def write_data_card_counts(data_dir: Path, examples: Sequence[Example], themes: Sequence[str]) -> None:

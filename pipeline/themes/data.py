@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
-from pipeline.themes.errors import ThemeError
+from pipeline.themes.errors import ThemeError, UnknownThemeError
 from pipeline.themes.taxonomy import Taxonomy, plain_label
 
 HELD_OUT_SHARE = 0.2
@@ -178,6 +178,9 @@ def read_examples(path: Path, themes: Collection[str], names: Mapping[str, str] 
             raise ThemeError(f"{where}: {too_long(text)}")
         labels = _theme_list(record, "labels", where, known, required=True, aliases=aliases)
         uncertain = _theme_list(record, "uncertain", where, known, required=False, aliases=aliases)
+        if labels & uncertain:
+            raise ThemeError(f"{where}: {', '.join(sorted(labels & uncertain))} is in both 'labels' and 'uncertain': "
+                             "keep it in 'labels' if the text is about it, in 'uncertain' if you are unsure")
         style = record.get("style")
         examples.append(Example(id=str(example_id), text=text, labels=labels, uncertain=uncertain,
                                 source=where, file=path.name, style=style if isinstance(style, str) else ""))
@@ -189,13 +192,16 @@ def _theme_list(record: dict, field: str, where: str, known: set[str], required:
     value = record.get(field)
     if value is None and not required:
         return frozenset()
+    if isinstance(value, str):
+        raise ThemeError(f"{where}: field '{field}' is one text, {json.dumps(value, ensure_ascii=False)}, not a list: "
+                         f"write it in square brackets, [{json.dumps(value, ensure_ascii=False)}]")
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ThemeError(f"{where}: field '{field}' is missing or not a list of theme ids")
     if aliases:
         value = [item if item in known else aliases.get(plain_label(item), item) for item in value]
     unknown = sorted(set(value) - known)
     if unknown:
-        raise ThemeError(f"{where}: unknown theme id(s) in '{field}': {', '.join(unknown)} "
+        raise UnknownThemeError(f"{where}: unknown theme id(s) in '{field}': {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(known))})")
     return frozenset(value)
 

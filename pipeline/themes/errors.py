@@ -7,3 +7,7 @@ from pipeline.errors import CaseReviewError
 
 class ThemeError(CaseReviewError):
     """A taxonomy, training or gold file, or model folder, is invalid: the message names it and says why."""
+
+
+class UnknownThemeError(ThemeError):
+    """A file names a theme the taxonomy or model does not have."""

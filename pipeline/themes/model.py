@@ -288,10 +288,16 @@ class ThemeModel:
 
 def _read_checked(folder: Path) -> tuple[dict, dict, dict, str]:
     """A model folder's config, thresholds, weight arrays and version, checked as ``ThemeModel.load`` says."""
+    if not folder.is_dir():
+        raise ThemeError(f"{folder}: no such folder" + (" (it is a file: give the model's folder)" if folder.exists()
+                                                        else "") + "; a theme model is a folder `casereview train` "
+                         "wrote, such as models/themes-v1")
     for name in (CONFIG, WEIGHTS, THRESHOLDS):
         if not (folder / name).is_file():
+            inside = sorted(sub.name for sub in folder.iterdir() if sub.is_dir() and (sub / CONFIG).is_file())
             raise ThemeError(f"{folder}: not a theme model folder ({name} is missing); "
-                             "train one with `casereview train`")
+                             + (f"the model folders in it: {', '.join(inside)} (give one of them)" if inside
+                                else "train one with `casereview train`"))
     try:
         config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
         thresholds = json.loads((folder / THRESHOLDS).read_text(encoding="utf-8"))

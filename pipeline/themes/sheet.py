@@ -36,6 +36,8 @@ TEXT_COLUMNS = ("passage", "text")
 YES = frozenset({"x", "y", "yes", "1", "true", "✓", "✔", "tick"})
 UNSURE = frozenset({"?", "unsure", "not sure"})
 NO = frozenset({"", "n", "no", "0", "false", "-"})
+# The marks that can only be marks (not a page number, a count or a yes/no column of another kind).
+_PLAIN_MARKS = frozenset({"x", "✓", "✔", "tick"})
 MARKS_HELP = "write x (about it), ? (unsure) or leave the cell empty"
 
 
@@ -115,6 +117,8 @@ def read_sheet(path: Path, themes: Collection[str], names: Mapping[str, str] | N
         raise ThemeError(f"{path}: no column is headed with a theme's name: the first row should name the themes "
                          f"({shown}), one column each, with \"{NO_THEME}\" beside them")
     none_at = columns.get(plain_label(NO_THEME))
+    _refuse_marks_for_unknown_themes(path, header, rows, set(theme_at.values()) | {text_at, id_at, none_at}, known,
+                                     names)
     examples, unlabelled = [], 0
     for number, row in rows:
         labels, uncertain, marked = set(), set(), False
@@ -143,6 +147,23 @@ def read_sheet(path: Path, themes: Collection[str], names: Mapping[str, str] | N
                                 uncertain=frozenset(uncertain | missing), source=f"{path}, row {number}",
                                 file=path.name))
     return SheetLabels(examples, unlabelled, [theme for theme in known if theme not in theme_at])
+
+
+def _refuse_marks_for_unknown_themes(path: Path, header: list[Any], rows: list[tuple[int, tuple]], used: set,
+                                     known: list[str], names: Mapping[str, str] | None) -> None:
+    """A column of x marks headed with a theme the model does not have (a sheet drawn for a model trained with a
+    theme of the user's own) would be left out, and its rows counted as not labelled: say so instead."""
+    for index, heading in enumerate(header):
+        if index in used or heading is None:
+            continue
+        marks = sum(1 for _, row in rows if " ".join(str(_cell(row, index) or "").split()).lower() in _PLAIN_MARKS)
+        if marks:
+            shown = ", ".join(f'"{(names or {}).get(theme, theme)}"' for theme in known)
+            raise ThemeError(f"{path}: the column '{heading}' has {marks} x mark{'s' if marks != 1 else ''}, but the "
+                             f"model has no theme of that name (its themes: {shown}), so "
+                             f"{'it' if marks == 1 else 'they'} would be left out. If "
+                             "the sheet is for a model you trained with a theme of your own, give that model with "
+                             "--model; if the column is your own notes, write them as words, not x.")
 
 
 def sheet_sample(path: Path) -> str | None:

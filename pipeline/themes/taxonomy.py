@@ -105,7 +105,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     except NotUtf8Error as exc:
         raise ThemeError(f"{path}, line {exc.line}: not UTF-8 text: {SAVE_AS_UTF8}") from None
     except yaml.YAMLError as exc:
-        raise ThemeError(f"{path}: not valid YAML ({exc})") from None
+        raise ThemeError(f"{path}: {_yaml_problem(exc)}") from None
     if not isinstance(document, dict):
         raise ThemeError(f"{path}: expected a mapping with 'version' and 'themes' at the top level")
     version = document.get("version")
@@ -121,6 +121,26 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
             raise ThemeError(f"{path}: theme id '{theme.id}' is used more than once: ids must be unique")
         seen.add(theme.id)
     return Taxonomy(version=str(version), themes=tuple(themes), path=path)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Where a YAML file goes wrong and why, for people: the line and column of the problem (not the parser's
+    context), in words, with what to do about a tab.
+
+    >>> try:
+    ...     yaml.safe_load("themes:\\n  - id: a\\n\\tname: A\\n")
+    ... except yaml.YAMLError as exc:
+    ...     print(_yaml_problem(exc).replace("; ", ";\\n"))
+    line 3, column 1: not valid YAML (found character '\\t' that cannot start any token): a tab is there;
+    YAML indents with spaces only, so replace it with spaces
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    hint = ": a tab is there; YAML indents with spaces only, so replace it with spaces" if "'\\t'" in problem else (
+        ": check the indentation and the quotes on that line and the one before it (a text holding a colon "
+        "needs quotes)")
+    return f"{where}not valid YAML ({problem}){hint}"
 
 
 def _parse_theme(entry: object, index: int, path: Path) -> Theme:

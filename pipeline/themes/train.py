@@ -35,7 +35,7 @@ from pipeline.themes.data import (
     read_examples,
     unseen_writer_files,
 )
-from pipeline.themes.errors import ThemeError
+from pipeline.themes.errors import ThemeError, UnknownThemeError
 from pipeline.themes.evaluate import RESAMPLES, evaluate, reliability
 from pipeline.themes.model import CARD, CONFIG, METRICS, THRESHOLDS, WEIGHTS, settings_hash, weights_hash
 from pipeline.themes.scoring import score_texts
@@ -155,7 +155,14 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
                          f"choose from {', '.join(ap.APPROACHES)}")
     encoder_name = encoder_name or DEFAULT_ENCODER
     taxonomy = load_taxonomy(taxonomy_path)
-    examples = load_training_data(data_dir, taxonomy)
+    log(f"taxonomy: {taxonomy.path} (version {taxonomy.version}; {len(taxonomy.ids)} themes)")
+    try:
+        examples = load_training_data(data_dir, taxonomy)
+    except UnknownThemeError as exc:
+        raise UnknownThemeError(f"{exc}. Those are the themes of the taxonomy {taxonomy.path}: add the theme there "
+                                "(id, name, core, definition, includes, excludes, seed_phrases), or give the "
+                                "taxonomy that has it with --taxonomy") from None
+    _check_positives(examples, taxonomy, data_dir, log)
     train = [e for e in examples if not is_held_out(e.id)]
     held_out = [e for e in examples if is_held_out(e.id)]
     if len(train) < 2 * FOLDS or not held_out:
@@ -217,7 +224,9 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
         "themes": themes,
         "core_themes": taxonomy.core_ids,
         "taxonomy_version": taxonomy.version,
-        "training_data": {"folder": Path(data_dir).name, "sha256": data_checksum(data_dir),
+        "taxonomy_file": _shown_path(taxonomy.path),
+        "training_data": {"folder": Path(data_dir).name, "path": _shown_path(data_dir),
+                          "sha256": data_checksum(data_dir),
                           "examples": len(examples), "train": len(train), "held_out": len(held_out),
                           "unseen_writers": len(unseen)},
         "seed": seed,
@@ -241,6 +250,37 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
                  detector.to_arrays() if detector else {})
     write_data_card_counts(Path(data_dir), examples, themes)
     return metrics
+
+
+# A theme needs this many examples about it to be learned at all (three in each part of 5-fold cross-validation,
+# to choose its threshold on); under FEW_POSITIVES its scores are unsteady. The shipped themes have 300-700.
+MIN_POSITIVES = 15
+FEW_POSITIVES = 100
+
+
+def _shown_path(path: Path) -> str:
+    """A path as a model card gives it: from the project's folder when inside it ("models/training"), else whole."""
+    path = Path(path).resolve()
+    return path.relative_to(PROJECT_ROOT).as_posix() if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def _check_positives(examples: Sequence[Example], taxonomy: Taxonomy, data_dir: Path, log) -> None:
+    """Refuse to train a theme with almost no examples about it (it would be saved, and then never tag
+    anything), and warn of one with few."""
+    counts = {theme: sum(1 for e in examples if theme in e.labels) for theme in taxonomy.ids}
+    short = {theme: count for theme, count in counts.items() if count < MIN_POSITIVES}
+    if short:
+        listed = ", ".join(f"'{theme}' {count}" for theme, count in short.items())
+        one = len(short) == 1
+        raise ThemeError(f"{data_dir}: too few examples labelled with {'this theme' if one else 'these themes'}"
+                         f" of {taxonomy.path} to learn {'it' if one else 'them'} ({listed}; at least "
+                         f"{MIN_POSITIVES} are needed, and {FEW_POSITIVES} or more give steady scores). Write "
+                         "examples about it in a .jsonl file in the folder (with examples that use its words without "
+                         "being about it, labelled without it), or take the theme out of the taxonomy")
+    for theme, count in counts.items():
+        if count < FEW_POSITIVES:
+            log(f"note: only {count} examples labelled '{theme}': its threshold and scores rest on few examples "
+                f"and will be unsteady ({FEW_POSITIVES} or more are better)")
 
 
 def _embed_all(encoder_name: str, splits: dict[str, list[Example]], log) -> dict[str, np.ndarray]:
