@@ -159,7 +159,9 @@ def split_sentences(texts: Iterable[str], nlp: Language | None = None) -> list[l
     texts = [str(text) for text in texts]
     with nlp.select_pipes(enable=["sentencizer"]):
         docs = nlp.pipe(texts, batch_size=64)
-        return [[doc.text[a:b] for a, b in _sentence_spans(doc)] for doc in docs]
+        # (spaCy rebuilds doc.text from its tokens at each use: taken once, or a long text costs its square)
+        return [[text[a:b] for a, b in _sentence_spans(doc, text)]
+                for doc, text in zip(docs, texts, strict=True)]
 
 
 def _passage_id(review_id: str, text: str, occurrence: int) -> str:
@@ -506,7 +508,8 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
 
 def _chunks(piece: _Piece, doc) -> Iterable[tuple[int, int, list[Sentence]]]:
     """Split a piece at sentence boundaries (tables at row boundaries) into chunks under the length cap."""
-    spans = _cap_spans(_row_spans(piece.text) if piece.kind == "table" else _sentence_spans(doc), piece.text)
+    spans = _cap_spans(_row_spans(piece.text) if piece.kind == "table" else _sentence_spans(doc, piece.text),
+                       piece.text)
     chunk: list[tuple[int, int]] = []
     for span in spans:
         if chunk and span[1] - chunk[0][0] > MAX_PASSAGE_CHARS:
@@ -547,17 +550,18 @@ def _chunk(spans: list[tuple[int, int]], text: str) -> tuple[int, int, list[Sent
     return start, end, sentences
 
 
-def _sentence_spans(doc) -> list[tuple[int, int]]:
+def _sentence_spans(doc, text: str | None = None) -> list[tuple[int, int]]:
+    text = doc.text if text is None else text  # the text of ``doc``, when the caller has it (see split_sentences)
     spans = []
     for sent in doc.sents:
-        text = sent.text
-        stripped = text.strip()
+        said = sent.text
+        stripped = said.strip()
         if not stripped:
             continue
-        start = sent.start_char + (len(text) - len(text.lstrip()))
+        start = sent.start_char + (len(said) - len(said.lstrip()))
         spans.append((start, start + len(stripped)))
-    spans = _split_after_pseudonyms(_join_false_breaks(_move_openers(spans, doc.text), doc.text), doc.text)
-    return _split_at_blank_lines(spans, doc.text)
+    spans = _split_after_pseudonyms(_join_false_breaks(_move_openers(spans, text), text), text)
+    return _split_at_blank_lines(spans, text)
 
 
 _NEVER_FINAL = NON_FINAL_ABBREVIATIONS - CITATION_ABBREVIATIONS
