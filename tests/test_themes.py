@@ -717,10 +717,20 @@ def test_classify_bad_line_names_the_line(bad_line, expected):
 
 
 def test_a_plain_line_that_opens_with_a_brace_is_text_not_broken_json():
-    stdin = "{Redacted} was never seen alone by the social worker.\n" + json.dumps({"id": "p-2", "text": VOICE_TEXT})
+    stdin = ("{Redacted} was never seen alone by the social worker.\n{Child A} was not seen by {the GP}\n"
+             + json.dumps({"id": "p-3", "text": VOICE_TEXT}))
     result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin + "\n")
     assert result.exit_code == 0, result.output
-    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, "p-2"]
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 2, "p-3"]
+
+
+@pytest.mark.parametrize("header", ["id,text,notes", "\ufeffpassage_id;passage", '"id"\t"text"'])
+def test_a_table_pasted_into_classify_is_refused_not_scored_cell_and_all(header):
+    stdin = f"{header}\n1,{VOICE_TEXT},x\n"
+    result = CliRunner().invoke(classify, ["--model", str(SHIPPED)], input=stdin)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "input line 1 looks like the header row of a table (CSV or spreadsheet)" in result.output
+    assert "give only its text column, one passage a line" in result.output
 
 
 def test_evaluate_refuses_a_text_too_long_to_score_naming_its_line(tmp_path):

@@ -62,7 +62,8 @@ def classify(model_dir: Path | None) -> None:
     passage of several sentences is scored as a whole and sentence by sentence, and each theme's score is
     the higher of the two. No database is needed.
 
-    A line is JSON when it opens with {" or is wrapped in { }; otherwise it is plain text. If a line cannot
+    A line is JSON when it opens with {" (or {'); otherwise it is plain text, even one opening with a brace
+    ("{Child A} was not seen"). If a line cannot
     be read (broken JSON, no "text", a text of over a million characters: split it into passages), nothing is
     written: the error names the line, and the command exits with status 2.
 
@@ -91,14 +92,21 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
         stripped = line.strip()
         if not stripped:
             continue
-        if not _JSON_LINE.match(stripped) and not (stripped.startswith("{") and stripped.endswith("}")):
+        if not items and _TABLE_HEADER.match(stripped):
+            raise CaseReviewError(
+                f"input line {number} looks like the header row of a table (CSV or spreadsheet): {stripped[:60]!r}. "
+                "classify reads one passage a line, as plain text or as JSON lines ({\"id\": ..., \"text\": ...}), so "
+                "the table's cells would be read as part of each passage: give only its text column, one passage a "
+                "line, or save it as JSON lines")
+        if not _JSON_LINE.match(stripped):
             _check_length(number, stripped)  # plain text, even one opening with "{redacted}"
             items.append((number, stripped))
             continue
         try:
             record = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise CaseReviewError(f"input line {number}: not valid JSON ({exc.msg} at column {exc.colno}); "
+            raise CaseReviewError(f"input line {number}: not valid JSON ({exc.msg.removesuffix(' at')} at column "
+                                  f"{exc.colno}); "
                                   'give {"id": ..., "text": ...} or plain text') from None
         text = record.get("text") if isinstance(record, dict) else None
         if isinstance(record, dict) and text is not None and not isinstance(text, str):
@@ -111,7 +119,12 @@ def _read_passages(lines: Iterable[str]) -> list[tuple[object, str]]:
     return items
 
 
-_JSON_LINE = re.compile(r'\{\s*"')  # a line opening as a JSON object does ({"id": ...), whether it is whole or not
+# A line opening as a JSON object does ({"id": ...), whether it is whole or not, or one that is an empty object or
+# has a quote after its brace ({'id': ...}: a Python dictionary); "{Child A} was not seen" is text.
+_JSON_LINE = re.compile(r"""\{\s*(?:["']|\}\s*$)""")
+# The first row of a table pasted or saved as CSV: an id column and a text column, with commas, semicolons or tabs.
+_TABLE_HEADER = re.compile(r"""\ufeff?["']?(?:passage_?)?id["']?\s*[,;\t]\s*["']?(?:text|passage)["']?"""
+                           r"""\s*(?:[,;\t].*)?$""", re.IGNORECASE)
 
 
 def _check_length(number: int, text: str) -> None:
