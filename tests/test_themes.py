@@ -849,6 +849,9 @@ def test_train_command_prints_comparison(tmp_path):
     assert "## How far to trust a probability" in card and "held-out: labelled" in card
     assert "dev (real): labelled" not in card  # trained without a development set
     assert ThemeModel.load(out).approach in {"keywords", "tfidf"}
+    # each theme's threshold against the model it would replace (here the shipped one: the folder had none)
+    assert f"Against the model in {SHIPPED}" in result.stdout
+    assert any(line.startswith("voice_of_child ") and " -> " in line for line in result.stdout.splitlines()[-8:])
 
 
 def test_the_case_review_check_is_quoted_only_for_the_weights_it_measured(shipped, tmp_path):

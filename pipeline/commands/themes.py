@@ -309,6 +309,7 @@ def train(data_dir: Path | None, out_dir: Path | None, taxonomy_path: Path | Non
     if not no_dev and dev_path is None and default_dev_path().is_file():
         dev_path = default_dev_path()
     out = out_dir or _default_model()
+    previous = _previous_model(out)  # read now: training into its folder replaces it
     if taxonomy_path is None and data_dir is not None and (data_dir.parent / "taxonomy.yaml").is_file():
         taxonomy_path = data_dir.parent / "taxonomy.yaml"
     metrics = train_models(data_dir or models_dir() / "training", out, seed=seed, taxonomy_path=taxonomy_path,
@@ -321,4 +322,53 @@ def train(data_dir: Path | None, out_dir: Path | None, taxonomy_path: Path | Non
     if chosen["dev"]:
         click.echo(f"Development set macro-F1, core themes: {chosen['dev']['macro_core']['f1']:.2f}")
     click.echo(f"Model saved to {out} (see {out / 'MODEL_CARD.md'}: every approach by theme, and more).")
+    if previous is not None:
+        click.echo("")
+        click.echo(_comparison(previous, metrics))
+
+
+def _previous_model(out: Path) -> tuple[str, dict] | None:
+    """(where, metrics.json) of the model a newly trained one is to be compared with: the one in ``out``, which
+    training replaces, else the default model; None when neither has its scores."""
+    for folder in dict.fromkeys([out, _default_model()]):
+        try:
+            return str(folder), json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _comparison(previous: tuple[str, dict], metrics: dict) -> str:
+    """Each theme's threshold, and its F1 on the development set's real sentences, in the previous model and the
+    new one: adding examples or a theme moves the other themes' thresholds, and so their tags.
+
+    >>> old = {"chosen": "t", "approaches": {"t": {"thresholds": {"a": 0.41}, "dev": {"themes": {"a": {"f1": 0.72}}}}}}
+    >>> new = {"chosen": "t", "approaches": {"t": {"thresholds": {"a": 0.43, "b": 0.5},
+    ...                                            "dev": {"themes": {"a": {"f1": 0.7}, "b": {"f1": None}}}}}}
+    >>> print(_comparison(("models/themes-v1", old), new))
+    Against the model in models/themes-v1 (its tags change where a threshold or score moves):
+    theme                     threshold     dev F1 (real)
+    a                         0.41 -> 0.43  0.72 -> 0.70
+    b                         new           -
+    """
+    where, old = previous
+    before, after = old["approaches"][old["chosen"]], metrics["approaches"][metrics["chosen"]]
+
+    def f1(result: dict, theme: str) -> str:
+        value = ((result.get("dev") or {}).get("themes") or {}).get(theme, {}).get("f1")
+        return "-" if value is None else f"{value:.2f}"
+
+    lines = [f"Against the model in {where} (its tags change where a threshold or score moves):",
+             f"{'theme':<26}{'threshold':<14}dev F1 (real)"]
+    for theme, threshold in after["thresholds"].items():
+        if theme not in before["thresholds"]:
+            lines.append(f"{theme:<26}{'new':<14}{f1(after, theme)}")
+            continue
+        was, now = f1(before, theme), f1(after, theme)
+        lines.append(f"{theme:<26}{before['thresholds'][theme]:.2f} -> {threshold:.2f}  "
+                     + (f"{was} -> {now}" if (was, now) != ("-", "-") else "-"))
+    gone = [theme for theme in before["thresholds"] if theme not in after["thresholds"]]
+    if gone:
+        lines.append(f"no longer tagged: {', '.join(gone)}")
+    return "\n".join(lines)
 
