@@ -36,7 +36,7 @@ import numpy as np
 
 from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
-from pipeline.settings import imports_refused, no_database_message
+from pipeline.settings import db_argument, imports_refused, no_database_message
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
 from pipeline.topic_charts import write_visualisations, write_year_chart
 from pipeline.topic_labels import names_in, readable_label
@@ -310,7 +310,7 @@ def _store_fit(store: Store, model: BERTopic, corpus: _Corpus, topics: list[int]
         for sql in _DELETE_MODEL_ROWS:
             con.execute(sql, [model_version])
         con.execute(_INSERT_MODEL, [model_version, _utc_now(), corpus.encoder, settings.seed, settings.min_topic_size,
-                                    len(topics), _topic_count(model), str(model_dir.resolve())])
+                                    len(topics), _topic_count(model), _stored_dir(model_dir, store.path)])
         con.execute(_INSERT_TOPICS, [*_topic_columns(model), model_version])
         con.execute(_INSERT_PASSAGE_TOPICS, [corpus.passage_ids, topics, probabilities, model_version])
         con.execute(_INSERT_REPRESENTATIVES, [model_version])
@@ -647,7 +647,7 @@ def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
     """
     store = _open_store(db_path)
     with store.connect(read_only=True) as con:
-        model_dir = model_dir or _current_model_dir(con)
+        model_dir = model_dir or _current_model_dir(con, db_path)
         settings = _read_settings(model_dir)
         model_version = settings["model_version"]
         passage_ids, texts = _passages(con, _SELECT_UNASSIGNED, [model_version])
@@ -669,11 +669,26 @@ def _open_store(db_path: Path) -> Store:
     return Store(db_path)
 
 
-def _current_model_dir(con: duckdb.DuckDBPyConnection) -> Path:
+def _stored_dir(model_dir: Path, db_path: Path) -> str:
+    """A topic model's folder as the database records it: from the database's own folder when inside it
+    ("topics/topics@..."), so that a database copied or moved with its folder finds its own copy; else whole."""
+    model_dir, home = Path(model_dir).resolve(), Path(db_path).resolve().parent
+    return model_dir.relative_to(home).as_posix() if model_dir.is_relative_to(home) else str(model_dir)
+
+
+def _current_model_dir(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
+    """The folder of the newest topic model: the one of its name in the ``topics/`` folder beside the database
+    when there is one (a database copied or moved with its folder uses its own copy, never the original's),
+    else where the database says (relative to its folder, or a whole path for a model fitted with --out)."""
     row = con.execute(_SELECT_CURRENT_MODEL).fetchone()
     if row is None:
-        raise CaseReviewError("no topic model yet: run `casereview topics fit` first")
-    return Path(row[1])
+        raise CaseReviewError(f"no topic model yet: run `casereview topics fit{db_argument(db_path)}` first")
+    version, stored = row
+    home = Path(db_path).resolve().parent
+    beside = home / "topics" / version
+    if (beside / SETTINGS_FILE).is_file():
+        return beside
+    return home / stored  # (a whole path stays whole)
 
 
 def _read_settings(model_dir: Path) -> dict[str, Any]:
@@ -725,7 +740,7 @@ def read_topics(db_path: Path) -> tuple[str, list[dict[str, Any]]]:
     with _open_store(db_path).connect(read_only=True) as con:
         row = con.execute(_SELECT_CURRENT_MODEL).fetchone()
         if row is None:
-            raise CaseReviewError("no topics yet: run `casereview topics fit` first")
+            raise CaseReviewError(f"no topics yet: run `casereview topics fit{db_argument(db_path)}` first")
         cursor = con.execute(_SELECT_TOPICS, [row[0]])
         names = [column[0] for column in cursor.description]
         return row[0], [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]

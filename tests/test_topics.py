@@ -497,6 +497,32 @@ def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_pat
 
 
 @pytest.mark.slow
+def test_a_copied_database_assigns_with_its_own_topic_model_and_never_writes_into_the_original(
+        fitted: dict, tmp_path: Path):
+    # a database copied with its folder (as people copy outputs/) must use its own copy of the topic model, and
+    # write its pictures beside itself, even when the original is moved away
+    info = fitted["second"]
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(fitted["db"], copy / "casereview.duckdb")
+    shutil.copytree(info.model_dir.parent, copy / "second")
+    (copy / "topics").mkdir()  # the topics/ folder beside a database, as a fit without --out fills it
+    shutil.copytree(info.model_dir, copy / "topics" / info.model_version)
+    original = folder_digest(info.model_dir.parent)
+    store = Store(copy / "casereview.duckdb")
+    run_id = store.start_run(Path("manifest.csv"), "1" * 64)
+    store.write_review(run_id, review_result("testshire-2024-child-j", 2024, list(SUBJECTS)[:3], seed=7), 1.0)
+    result = CliRunner().invoke(main, ["topics", "assign", "--db", str(copy / "casereview.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert "3 new passages placed in topics" in result.output
+    assert str(copy / "topics") in result.output and str(fitted["folder"]) not in result.output
+    assert folder_digest(info.model_dir.parent) == original  # the original's pictures are as they were
+    with duckdb.connect(str(fitted["db"]), read_only=True) as con:  # recorded from the database's own folder
+        assert con.execute("SELECT model_dir FROM topic_models WHERE model_version = ?",
+                           [info.model_version]).fetchone()[0] == f"second/{info.model_version}"
+
+
+@pytest.mark.slow
 def test_outliers_get_the_nearest_topic_and_the_saved_model_agrees(tmp_path: Path, monkeypatch, fitted: dict):
     db, info = fit_with_clustering(tmp_path, monkeypatch, fitted, lambda model, _: LeavesOutEveryTenth(model))
 
