@@ -821,7 +821,8 @@ def test_report_shows_topics_when_the_topic_tables_exist(db: Path, tmp_path: Pat
     assert run(report_command, ["--area", "Northmoor", "--year", "2021", "--out", str(out)], copy).exit_code == 0
     text = " ".join(" ".join(parse(out)[0].text).split())
     topics = text.split("Topics", 1)[1].split("Limits", 1)[0]
-    assert "alcohol_parenting alcohol, parenting 1 80%" in topics and "topics-t1" in topics
+    assert "alcohol_parenting alcohol, parenting 1 0.80" in topics and "topics-t1" in topics
+    assert "it is not a probability" in topics and "80%" not in topics  # closeness, not confidence
     assert "outliers" not in topics and "an older model" not in topics
     # an area none of whose reviews could be read: no passages to place, said as every other section says it
     unread = tmp_path / "unread.html"

@@ -1009,7 +1009,7 @@ def _topics_section(topics: dict[str, Any], read: int = 1) -> str:
         f"<td>{_e(row['label'])}</td>"
         f"<td>{_e(_terms(row['terms']))}</td>"
         f'<td class="num">{row["passages"]}</td>'
-        f'<td class="num">{probability_text(row["mean_probability"])}</td>'
+        f'<td class="num">{_closeness(row["mean_probability"])}</td>'
         "</tr>"
         for row in topics["rows"]
     )
@@ -1018,11 +1018,22 @@ def _topics_section(topics: dict[str, Any], read: int = 1) -> str:
         '<section id="topics"><h2>Topics</h2>'
         f"<p>Topics found by the topic model ({_e(', '.join(models) or 'unknown')}) among the passages of these "
         "reviews, the most frequent first. Topics are groups of passages that use similar words; their labels "
-        "are made from those words, not written by a person.</p>"
+        "are made from those words, not written by a person. Closeness is how near, on average, the passages lie "
+        "to the topic's centre (1 is as near as can be); it is not a probability, and not a measure of how "
+        "sure anything is.</p>"
         "<div class=\"wide\"><table><caption>Topics among these reviews' passages</caption>"
-        f"{_head('Topic', 'Typical words', '#Passages', '#Mean probability')}<tbody>{rows}</tbody></table></div>"
+        f"{_head('Topic', 'Typical words', '#Passages', '#Closeness')}<tbody>{rows}</tbody></table></div>"
         "</section>"
     )
+
+
+def _closeness(value: float | None) -> str:
+    """A topic's mean closeness (cosine similarity of its passages to its centre) as the report shows it.
+
+    >>> _closeness(0.7634), _closeness(None)
+    ('0.76', '–')
+    """
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _head(*columns: str) -> str:
