@@ -339,3 +339,12 @@ def test_a_run_says_why_it_reads_again_reviews_an_earlier_version_read(tmp_path:
     assert "  read again because an earlier version of casereview had read it: 1 (this version reads" in second.output
     third = CliRunner().invoke(main, args)
     assert "reviews skipped (unchanged): 1" in third.output and "read again" not in third.output
+
+
+@pytest.mark.parametrize("command", [["topics", "fit"], ["label-sheet", "--out", "x.csv"], ["train"]])
+def test_a_seed_out_of_range_is_a_usage_error_not_a_traceback(command: list[str], tmp_path: Path) -> None:
+    for seed in ("-1", str(2**32)):
+        result = CliRunner().invoke(main, [*command, "--seed", seed, "--db" if command[0] != "train" else "--no-dev",
+                                           *([str(tmp_path / "none.duckdb")] if command[0] != "train" else [])])
+        assert result.exit_code == 2 and "Invalid value for '--seed'" in result.output, result.output
+        assert "Traceback" not in result.output

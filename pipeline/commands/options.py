@@ -107,3 +107,5 @@ def review_filter_options(command):
     for option in reversed(_REVIEW_FILTERS):
         command = option(command)
     return command
+# A random seed: numpy and scikit-learn take 0 to 2**32 - 1 (beyond it they stop with a traceback).
+SEED = click.IntRange(0, 2**32 - 1)

@@ -23,6 +23,7 @@ from pipeline.commands.options import (
     PROBABILITY,
     REVIEW_OPTION,
     SECTION_OPTION,
+    SEED,
     UserPath,
     review_filter_options,
 )
@@ -835,7 +836,7 @@ def findings_command(containing: str | None, year_from: int | None, year_to: int
               help="The sheet to write: FILE.xlsx (Excel) or FILE.csv.")
 @click.option("--size", type=int, default=100, show_default=True,
               help="How many passages to draw (100 give a rough figure per theme, 300 a firmer one).")
-@click.option("--seed", type=int, default=13, show_default=True,
+@click.option("--seed", type=SEED, default=13, show_default=True,
               help="Random seed: the same database, filters and seed give the same passages.")
 @review_filter_options
 @click.option("--section", default=None, metavar="TEXT",

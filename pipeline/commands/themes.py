@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.commands.options import DB_OPTION, UserPath
+from pipeline.commands.options import DB_OPTION, SEED, UserPath
 from pipeline.errors import CaseReviewError
 from pipeline.files import SAVE_AS_UTF8, NotUtf8Error, decode_utf8
 from pipeline.settings import models_dir, quiet_third_parties
@@ -262,7 +262,7 @@ def _record_check(gold_path: Path, model_version: str, report: dict,
 @click.option("--taxonomy", "taxonomy_path", type=UserPath(exists=True, dir_okay=False, path_type=Path), default=None,
               help="The themes to learn (a taxonomy.yaml); default: the taxonomy.yaml beside the --data folder "
                    "when there is one (a copy of models/ with a theme of your own), else models/taxonomy.yaml.")
-@click.option("--seed", type=int, default=13, show_default=True,
+@click.option("--seed", type=SEED, default=13, show_default=True,
               help="Random seed: the same data and seed give the same model.")
 @click.option("--dev", "dev_path", type=UserPath(dir_okay=False, path_type=Path), default=None,
               help="Real labelled sentences used to choose between approaches (default: "

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.commands.options import DB_OPTION, UserPath
+from pipeline.commands.options import DB_OPTION, SEED, UserPath
 from pipeline.settings import db_argument, default_db, quiet_third_parties
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def topics() -> None:
 
 @topics.command()
 @DB_OPTION
-@click.option("--seed", type=int, default=42, show_default=True,
+@click.option("--seed", type=SEED, default=42, show_default=True,
               help="Random seed: the same reviews and seed always give the same topics.")
 @click.option("--min-topic-size", type=click.IntRange(2, None), default=None,
               help="Smallest topic, in passages (default: one passage in 50, at least 5). Smaller finds more, "
