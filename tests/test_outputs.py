@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 import duckdb
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -480,6 +481,46 @@ def test_trends_table_is_written_as_csv_excel_and_markdown_with_its_provenance(d
     assert "| Passages read | 3 | 2 | 3 | 2 |" in text
     assert "| Information sharing | 1 (33%) | 1 (50%) | 1 (33%) | 0 (0%) |" in text
     assert "Note: fewer than 5 reviews were read in every year: every share rests on very few" in text
+
+
+def test_trends_say_what_rests_on_weak_tags_and_on_reviews_left_out_and_min_score_leaves_weak_tags_out(
+        db: Path, tmp_path: Path):
+    copy = altered_copy(db, tmp_path / "weak.duckdb",
+                        "UPDATE passage_themes SET score = 0.3 WHERE theme = 'information_sharing'")
+    plain = run(trends_command, [], copy)
+    assert plain.exit_code == 0, plain.output
+    assert "Information sharing    1 (100%)  1 (100%)  1 (100%)    0 (0%)" in plain.output  # weak tags count
+    assert ("Note: 3 of the 11 times a review is counted for a theme rest only on weak tags (every one under 50%: "
+            "the model was unsure); `--min-score 0.5` counts only tags of 50% or more.") in plain.output
+    assert ("Note: 2 reviews in the database could not be read, so they are left out of every count "
+            "(`casereview status` says why).") in plain.output
+    strict = run(trends_command, ["--min-score", "50%"], copy)
+    assert strict.exit_code == 0, strict.output
+    assert "Information sharing      0 (0%)    0 (0%)    0 (0%)    0 (0%)" in strict.output
+    assert "tagged at least one of its passages with a probability of at least 50%" in strict.output
+    assert "weak tags" not in strict.output
+    passages = run(trends_command, ["--measure", "passages", "--nation", "Wales"], copy)
+    assert "Note: 1 of the " in passages.output and "tags counted are weak (under 50%" in passages.output
+    assert "Note: 2 reviews" not in passages.output  # both unread reviews are English
+    page = run(trends_command, ["--out", str(tmp_path / "t.md")], copy)
+    assert f"Wrote {tmp_path / 't.md'}: the table as printed above;" in page.output
+    assert "3 of the 11 times a review is counted" in (tmp_path / "t.md").read_text(encoding="utf-8")
+
+
+def test_a_trends_chart_breaks_its_lines_at_years_without_reviews(db: Path):
+    import matplotlib.pyplot as plt
+
+    from pipeline.outputs.trends import draw_trends
+
+    frame, info = theme_trends(db, nation="Wales")  # Welsh reviews of 2020 and 2022: none read in 2021
+    figure = draw_trends(frame, info)
+    try:
+        assert "Hatched: no review read in 2021." in figure.texts[-1].get_text()
+        assert "nation Wales" in figure._suptitle.get_text()
+        line = figure.axes[0].get_lines()[0]
+        assert list(line.get_xdata()) == [2020, 2021, 2022] and np.isnan(line.get_ydata()[1])
+    finally:
+        plt.close(figure)
 
 
 def test_trends_by_passages_counts_the_passages_each_theme_takes_up(db: Path, tmp_path: Path):

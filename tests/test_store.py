@@ -333,7 +333,8 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
                                         (9, "findings_views"), (10, "theme_checks"), (11, "more_finding_headings"),
                                         (12, "document_ocr"), (13, "passage_headings"), (14, "findings_chapters"),
                                         (15, "findings_not_agencies"), (16, "findings_not_named_services"),
-                                        (17, "welsh_recommendations"), (18, "findings_analysis_chapters")]
+                                        (17, "welsh_recommendations"), (18, "findings_analysis_chapters"),
+                                        (19, "trends_min_score")]
     assert again == first
 
 

@@ -665,24 +665,28 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
 @click.option("--measure", type=click.Choice(["reviews", "passages"], case_sensitive=False), default="reviews",
               show_default=True,
               help="Count reviews that carry the theme (at least one passage tagged), or passages tagged with it.")
+@MIN_SCORE_OPTION
 @review_filter_options
 @JSON_OPTION
 @DB_OPTION
 @_user_errors
-def trends_command(out: Path | None, theme: str | None, measure: str, year_from: int | None, year_to: int | None,
-                   nation: str | None, review_type: str | None, area: str | None, as_json: bool,
-                   db_path: Path | None) -> None:
+def trends_command(out: Path | None, theme: str | None, measure: str, min_score: float | None,
+                   year_from: int | None, year_to: int | None, nation: str | None, review_type: str | None,
+                   area: str | None, as_json: bool, db_path: Path | None) -> None:
     """Show how common each learning theme is, year by year.
 
     For each year: how many of that year's reviews carry each theme (the theme model tagged at least one
     of their passages), out of the reviews that could be read; with --measure passages, how many of the
     year's passages are tagged with it. Years with few reviews are flagged: their shares can swing widely.
     With long reviews nearly every review carries nearly every theme: the share of passages then tells
-    years apart better (the table says so when it happens).
+    years apart better (the table says so when it happens). A tag the model was unsure of counts as any
+    other: --min-score 0.5 counts only tags of 50% or more (the table says how many counts rest on weaker
+    ones).
 
     \b
     Examples:
       casereview trends
+      casereview trends --min-score 0.5
       casereview trends --measure passages --out themes-by-year.png
       casereview trends --out themes-by-year.xlsx
       casereview trends --theme voice_of_child --json
@@ -702,7 +706,7 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
         raise CaseReviewError(f"--out {out.name}: give a chart file ending in .png or .svg, or a table file ending "
                               "in .csv, .xlsx or .md")
     frame, info = theme_trends(db_path, theme, year_from=year_from, year_to=year_to, nation=nation,
-                               review_type=review_type, area=area)
+                               review_type=review_type, area=area, min_score=min_score)
     if as_json:
         for record in frame.to_dict(orient="records"):
             # as in the CSV and Excel tables: whether the year rests on too few reviews for its shares to hold
@@ -716,8 +720,10 @@ def trends_command(out: Path | None, theme: str | None, measure: str, year_from:
         sidecar = write_trends_table(frame, info, out, measure.lower())
         where = (f"in {sidecar}" if sidecar else "on its Provenance sheet" if out.suffix.lower() == ".xlsx"
                  else "at its top")
-        click.echo(f"Wrote {out}: {len(frame)} rows (a year and a theme each); what was counted and where it came "
-                   f"from (models, run, manifest checksum, date) is {where}.", err=as_json)
+        rows = ("the table as printed above" if out.suffix.lower() == ".md"
+                else f"{len(frame)} rows (a year and a theme each, both measures)")
+        click.echo(f"Wrote {out}: {rows}; what was counted and where it came from (models, run, manifest checksum, "
+                   f"date) is {where}.", err=as_json)
 
 
 # --------------------------------------------------------------------------- report

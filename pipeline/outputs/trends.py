@@ -52,18 +52,31 @@ _COLUMNS = {  # measure -> (count column, share column, total column, the row of
 }
 MEASURES: tuple[str, ...] = tuple(_COLUMNS)
 
-# theme_trends_for (migration 008) is v_theme_trends over the reviews that pass the filters.
+# theme_trends_at (migration 019) is v_theme_trends over the reviews that pass the filters, counting the tags of
+# at least $min_score (all of them when NULL).
 _TRENDS = """
 SELECT year, theme, reviews_with_theme, reviews_in_year, share_of_reviews, passages_with_theme,
        passages_in_year, share_of_passages
-FROM theme_trends_for($year_from, $year_to, $nation, $review_type, $area)
+FROM theme_trends_at($year_from, $year_to, $nation, $review_type, $area, $min_score)
 WHERE $theme IS NULL OR theme = $theme
 ORDER BY year, theme"""
+# Below this probability a tag is weak (the model is unsure): how many counts rest only on such tags.
+WEAK_SCORE = 0.5
+# Of the (review, theme) pairs counted, those whose every tag is under WEAK_SCORE; of the tags counted, those under it.
+_WEAK = f"""
+WITH kept AS (SELECT r.review_id FROM reviews r WHERE {REVIEW_FILTERS} AND r.year IS NOT NULL),
+tags AS (SELECT t.review_id, t.theme, t.score FROM passage_themes t JOIN kept USING (review_id)
+         WHERE $theme IS NULL OR t.theme = $theme)
+SELECT (SELECT count(*) FROM (SELECT review_id, theme FROM tags GROUP BY ALL HAVING max(score) < {WEAK_SCORE})),
+       (SELECT count(*) FROM (SELECT DISTINCT review_id, theme FROM tags)),
+       (SELECT count(*) FILTER (WHERE score < {WEAK_SCORE}) FROM tags),
+       (SELECT count(*) FROM tags)"""
 
 
 def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_from: int | None = None,
                  year_to: int | None = None, nation: str | None = None, review_type: str | None = None,
-                 area: str | None = None, upgrade: bool = True) -> tuple[pd.DataFrame, dict[str, Any]]:
+                 area: str | None = None, min_score: float | None = None,
+                 upgrade: bool = True) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Theme prevalence by year, and the provenance of the numbers (``upgrade``: see ``open_database``; the web
     pages pass False, never to wait for a run writing the database).
 
@@ -76,14 +89,17 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
     year_from, year_to, nation, review_type, area : optional
         Count only the reviews that pass these filters (as for search and export); shares are then out of
         those reviews.
+    min_score : float, optional
+        Count only tags of at least this probability (0-1), as ``--min-score`` does for search and export.
 
     Returns
     -------
     (pandas.DataFrame, dict)
         One row per year and theme: ``year``, ``theme``, ``theme_name``, ``reviews_with_theme``,
         ``reviews_in_year``, ``share_of_reviews`` (0-1), ``passages_with_theme``, ``passages_in_year``,
-        ``share_of_passages`` (0-1); and the provenance (models, run, date, database, and ``reviews``: the
-        filters, or "all").
+        ``share_of_passages`` (0-1); and the provenance (models, run, date, database, ``reviews``: the
+        filters, or "all", ``min_score``, ``unread``: the reviews kept that could not be read, and ``weak``:
+        how many review counts and tags rest on tags under ``WEAK_SCORE``, see ``trend_notes``).
 
     Raises
     ------
@@ -96,8 +112,9 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         theme_id = resolve_theme(con, theme) if theme else None
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area)
         # theme_trends_for takes every review filter but the one review (a trend needs more than one)
-        frame = con.execute(_TRENDS, {"theme": theme_id, **{key: value for key, value in filters.items()
-                                                              if key != "review"}}).df()
+        frame = con.execute(_TRENDS, {"theme": theme_id, "min_score": min_score,
+                                      **{key: value for key, value in filters.items() if key != "review"}}).df()
+        weak = con.execute(_WEAK, {"theme": theme_id, **filters}).fetchone()
         kept, kept_read = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {READ_REVIEW_SQL}) FROM reviews r WHERE {REVIEW_FILTERS}",
             filters).fetchone()
@@ -108,6 +125,9 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         con.close()
     within = describe_filters(filters)
     info["reviews"] = within or "all"
+    info["min_score"] = min_score
+    info["unread"] = kept - kept_read
+    info["weak"] = dict(zip(("reviews", "of_reviews", "tags", "of_tags"), weak, strict=True))
     if not kept and within:
         first, last, nations = held
         years = f"{first}–{last}" if first != last else f"{first}"
@@ -151,14 +171,20 @@ def trend_table(frame: pd.DataFrame, measure: str) -> tuple[list[str], list[list
 
 def definition(info: dict[str, Any], measure: str) -> str:
     models = ", ".join(info["theme_models"]) or "unknown"
+    least = (f" with a probability of at least {percent(info['min_score'])}" if info.get("min_score") is not None
+             else "")
     if measure == "reviews":
-        return f"A review carries a theme when the theme model ({models}) tagged at least one of its passages."
-    return f"A passage carries a theme when the theme model ({models}) tagged it; a passage may carry several."
+        return (f"A review carries a theme when the theme model ({models}) tagged at least one of its passages"
+                f"{least}.")
+    return (f"A passage carries a theme when the theme model ({models}) tagged it{least}; a passage may carry "
+            "several.")
 
 
-def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages`") -> list[str]:
-    """What to keep in mind reading the table: years with few reviews, and shares that no longer differ
-    (``option`` is how the note names the way to count passages instead)."""
+def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages`",
+                info: dict[str, Any] | None = None, min_score_option: str = "`--min-score 0.5`") -> list[str]:
+    """What to keep in mind reading the table: years with few reviews, shares that no longer differ (``option``
+    is how the note names the way to count passages instead), counts that rest on weak tags only (with
+    ``info``; ``min_score_option`` names the way to leave them out) and reviews left out as unread."""
     years = sorted(frame["year"].unique())
     per_year = frame.drop_duplicates("year").set_index("year")
     notes = []
@@ -173,6 +199,22 @@ def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure pas
         notes.append(f"Note: in most years nearly every review carries nearly every theme ({percent(SATURATED)} or "
                      f"more of the reviews), because one tagged passage is enough; {option} shows how "
                      "much of each year's text is about each theme, which tells years apart better.")
+    info = info or {}
+    weak = info.get("weak") or {}
+    if info.get("min_score") is None and measure == "reviews" and weak.get("reviews"):
+        notes.append(f"Note: {weak['reviews']} of the {weak['of_reviews']} times a review is counted for a theme rest "
+                     f"only on weak tags (every one under {percent(WEAK_SCORE)}: the model was unsure); "
+                     f"{min_score_option} counts only tags of {percent(WEAK_SCORE)} or more.")
+    elif info.get("min_score") is None and measure == "passages" and weak.get("tags"):
+        notes.append(f"Note: {weak['tags']} of the {weak['of_tags']} tags counted are weak (under "
+                     f"{percent(WEAK_SCORE)}: the model was unsure); {min_score_option} counts only tags of "
+                     f"{percent(WEAK_SCORE)} or more.")
+    if info.get("unread"):
+        unread = info["unread"]
+        where = "in the database" if info.get("reviews", "all") == "all" else "kept by the filters"
+        notes.append(f"Note: {counted(unread, 'review')} {where} could not be read, so "
+                     f"{'it is' if unread == 1 else 'they are'} left out of every count (`casereview status` says "
+                     "why).")
     return notes
 
 
@@ -198,7 +240,8 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
                   "", "| " + " | ".join(md_cell(cell) for cell in header) + " |",
                   "| --- | " + " | ".join("---:" for _ in header[1:]) + " |"]
         lines += ["| " + " | ".join(md_cell(cell) for cell in row) + " |" for row in rows]
-        for note in trend_notes(frame, measure, option="`casereview trends --measure passages`"):
+        for note in trend_notes(frame, measure, option="`casereview trends --measure passages`", info=info,
+                                min_score_option="`casereview trends --min-score 0.5`"):
             lines += ["", note]
         with writing(out):
             out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -207,7 +250,8 @@ def write_trends_table(frame: pd.DataFrame, info: dict[str, Any], out: Path, mea
              "definition": f"{definition(info, 'reviews')} {definition(info, 'passages')} Shares are 0-1. "
                            f"few_reviews: fewer than {FEW_REVIEWS} reviews were read that year, so its shares can "
                            "swing widely (one review moves them a lot).",
-             "notes": " ".join(trend_notes(frame, "reviews", option="casereview trends --measure passages"))}
+             "notes": " ".join(trend_notes(frame, "reviews", option="casereview trends --measure passages",
+                                           info=info, min_score_option="casereview trends --min-score 0.5"))}
     table = frame.round({"share_of_reviews": 4, "share_of_passages": 4})
     # beside the year's counts, so a table pasted into a briefing keeps the caveat the chart shades
     table.insert(list(table.columns).index("reviews_in_year") + 1, "few_reviews",
@@ -262,7 +306,7 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
         columns = [0, *block]
         out += ["", line(header, columns), line(["-" * w for w in widths], columns),
                 *[line(row, columns) for row in rows]]
-    for note in trend_notes(frame, measure):
+    for note in trend_notes(frame, measure, info=info):
         out += ["", note]
     # The runs that read the reviews counted, as the other outputs name them: the latest run may have read none.
     out += ["", f"Generated {shown_time(info['generated_at'])} · {info['database']}", _read_by(info)]
@@ -356,10 +400,16 @@ def draw_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "revie
     rows = -(-len(themes) // columns)
     counts = frame.drop_duplicates("year").sort_values("year")
     few = set(counts.loc[counts["reviews_in_year"] < FEW_REVIEWS, "year"])
+    # years inside the span with no review read: the line breaks there (it would join the years either side, and
+    # the unshaded band would read as a year of many reviews), and the band is hatched
+    span = list(range(int(counts["year"].min()), int(counts["year"].max()) + 1))
+    empty = sorted(set(span) - set(counts["year"]))
     per_year = ", ".join(f"{y}: {n}" for y, n in zip(counts["year"], counts["reviews_in_year"], strict=True))
     models = ", ".join(info["theme_models"]) or "unknown"
     shaded = (f"Shaded years, hollow points: fewer than {FEW_REVIEWS} reviews read, so their shares can swing "
               "widely. " if few else "")
+    if empty:
+        shaded += f"Hatched: no review read in {', '.join(map(str, empty))}. "
     if measure == "reviews" and made is None and saturated(frame):
         shaded += ("Nearly every review carries nearly every theme (one tagged passage is enough): "
                    "--measure passages tells years apart better. ")
@@ -382,7 +432,10 @@ def draw_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "revie
             group = frame[frame["theme_name"] == name].sort_values("year")
             for year in few:
                 axes.axvspan(year - 0.5, year + 0.5, color="#ececec", linewidth=0)
-            axes.plot(group["year"], 100 * group[share], color="#1f5f8b", linewidth=1.6)
+            for year in empty:
+                axes.axvspan(year - 0.5, year + 0.5, facecolor="white", edgecolor="#c8c8c8", hatch="///", linewidth=0)
+            line = group.set_index("year")[share].reindex(span)  # NaN in empty years: the line breaks there
+            axes.plot(span, 100 * line.to_numpy(dtype=float), color="#1f5f8b", linewidth=1.6)
             steady = group[~group["year"].isin(few)]
             shaky = group[group["year"].isin(few)]
             axes.plot(steady["year"], 100 * steady[share], "o", color="#1f5f8b", markersize=4.5)
@@ -399,7 +452,8 @@ def draw_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "revie
             axes.axis("off")
         figure.supxlabel("Year of review", fontsize=9, y=(note_height + 0.05) / height, va="bottom")
         figure.supylabel(f"Share of the {unit} read that year", fontsize=9)
-        figure.suptitle(title, fontsize=12)
+        figure.suptitle(title + (f"\n{info['reviews']}" if info.get("reviews", "all") != "all" else ""),
+                        fontsize=12)
         figure.text(0.1 / width, 0.05 / height, note, fontsize=NOTE_POINTS, color="#555555", va="bottom")
         figure.tight_layout(rect=(0, below / height, 1, 1))
     except BaseException:
