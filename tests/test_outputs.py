@@ -721,6 +721,8 @@ def test_an_area_written_with_and_is_found_by_an_ampersand_and_the_other_way(db:
         result = run(report_command, ["--area", typed, "--year", "2021", "--out", str(out)], copy)
         assert result.exit_code == 0, result.output
         assert "Northmoor &amp; Dale  Partnership" in out.read_text(encoding="utf-8")
+        frame, _ = theme_trends(copy, area=typed)
+        assert set(frame["year"]) == {2019, 2021}  # the Northmoor reviews read
     assert run(reviews_command, ["--area", "Northmoor and Vale"], copy).exit_code == 2
 
 
