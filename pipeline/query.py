@@ -40,13 +40,21 @@ def run_read_only(path: Path, query: str, parameters: list | None = None) -> pd.
                               'year FROM reviews"')
     con = read_only_connection(path)
     try:
+        statements = len(con.extract_statements(query))
+        if statements > 1:  # DuckDB runs them all and gives the last one's rows only
+            raise CaseReviewError(f"the query holds {statements} statements (separated by ;), and only the last one's "
+                                  "rows would be shown: give one query at a time")
         relation = con.execute(query, parameters or [])
         if relation.description is None:  # a statement that returns no rows (e.g. SET, or comments only)
             return pd.DataFrame()
         dates = [column[0] for column in relation.description if str(column[1]) == "DATE"]
+        # a sum of whole numbers is a HUGEINT, which pandas reads as a float (92.0): keep it whole
+        whole = [column[0] for column in relation.description if str(column[1]) in ("HUGEINT", "UHUGEINT")]
         frame = relation.df()
         for column in dates:  # pandas reads a DATE as a time at midnight: keep it a date
             frame[column] = [None if pd.isna(value) else value.date() for value in frame[column]]
+        for column in whole:
+            frame[column] = frame[column].astype("Int64")
         return frame
     except duckdb.Error as exc:
         lines = [line for line in str(exc).splitlines() if line.strip()]

@@ -267,6 +267,15 @@ def test_the_sql_command_says_what_an_empty_query_or_result_is_and_shows_missing
                                         "TIMESTAMP '2024-04-18 09:30:00' AS w", "--format", "json", "--db",
                                         str(db_path)])
     assert json.loads(as_json.output) == {"d": None, "t": None, "w": "2024-04-18T09:30:00"}  # NaN is not JSON
+    # a sum of whole numbers (a HUGEINT) stays whole, in every format; two statements are refused, not half-shown
+    for fmt, expected in (("table", ["pages", "none", "6", "NULL"]), ("csv", ["pages,none", "6,"]),
+                          ("json", ['{"pages":', "6,", '"none":', "null}"])):
+        summed = CliRunner().invoke(main, ["sql", "SELECT sum(x) AS pages, NULL::HUGEINT AS none FROM range(4) t(x)",
+                                           "--format", fmt, "--db", str(db_path)])
+        assert summed.exit_code == 0 and summed.output.split() == expected, summed.output
+    both = CliRunner().invoke(main, ["sql", "SELECT 1; SELECT 2", "--db", str(db_path)])
+    assert both.exit_code == 2 and "the query holds 2 statements (separated by ;)" in both.output
+    assert CliRunner().invoke(main, ["sql", "SELECT 1 AS one;", "--db", str(db_path)]).exit_code == 0
     for limit in ("0", "-1"):  # printed the table object itself, or "22 rows ... 24 more"
         refused = CliRunner().invoke(main, ["sql", "SELECT 1 AS one", "--limit", limit, "--db", str(db_path)])
         assert refused.exit_code == 2 and "--limit" in refused.output and "DataFrame" not in refused.output
