@@ -746,6 +746,28 @@ def read_topics(db_path: Path) -> tuple[str, list[dict[str, Any]]]:
         return row[0], [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
+_FRESHNESS = """
+SELECT m.fitted_at, m.passages,
+       (SELECT count(*) FROM passages) AS now,
+       (SELECT count(*) FROM passages p WHERE NOT EXISTS (
+            SELECT 1 FROM passage_topics t WHERE t.passage_id = p.passage_id AND t.model_version = m.model_version))
+           AS unplaced,
+       -- the fit's passages no longer placed (a removed review's placings go with it); a lower bound once
+       -- `topics assign` has placed passages read since
+       greatest(0, m.passages - (SELECT count(*) FROM passage_topics t JOIN passages p USING (passage_id)
+                                 WHERE t.model_version = m.model_version)) AS gone
+FROM topic_models m WHERE m.model_version = ?"""
+
+
+def topics_freshness(db_path: Path, model_version: str) -> dict[str, Any]:
+    """How the database has moved on since a topic model was fitted: ``fitted_at``, ``passages`` (fitted on),
+    ``now`` (passages in the database), ``unplaced`` (passages in no topic of the model: reviews read since) and
+    ``gone`` (passages it placed that are no longer there: reviews removed or read again)."""
+    with _open_store(db_path).connect(read_only=True) as con:
+        row = con.execute(_FRESHNESS, [model_version]).fetchone()
+    return dict(zip(("fitted_at", "passages", "now", "unplaced", "gone"), row, strict=True)) if row else {}
+
+
 def _passages(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
               ) -> tuple[list[str], list[str]]:
     rows = con.execute(sql, params or []).fetchall()

@@ -463,6 +463,24 @@ def test_show_json_prints_one_line_per_topic(fitted: dict):
 
 
 @pytest.mark.slow
+def test_show_says_when_the_database_has_moved_on_since_the_fit(fitted: dict, tmp_path: Path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(fitted["db"], db)
+    fresh = CliRunner().invoke(main, ["topics", "show", "--db", str(db)])
+    assert fresh.exit_code == 0 and "Note:" not in fresh.output
+    store = Store(db)
+    removed = rows(db, "SELECT review_id, count(*) FROM passages GROUP BY 1 ORDER BY 1 LIMIT 1")[0]
+    store.remove_reviews([removed[0]])
+    run_id = store.start_run(Path("manifest.csv"), "1" * 64)
+    store.write_review(run_id, review_result("testshire-2024-child-k", 2024, list(SUBJECTS)[:2], seed=3), 1.0)
+    moved = CliRunner().invoke(main, ["topics", "show", "--db", str(db)])
+    assert moved.exit_code == 0, moved.output
+    assert "2 passages have been read that are in no topic yet (`casereview topics assign --db" in moved.output
+    assert f"at least {removed[1]} of them have gone from the database" in moved.output
+    assert f"casereview topics fit --db {db}" in moved.output
+
+
+@pytest.mark.slow
 def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_path: Path):
     db = tmp_path / "copy.duckdb"
     shutil.copy(fitted["db"], db)

@@ -75,7 +75,7 @@ def show(db_path: Path | None, as_json: bool) -> None:
 
     Example:  casereview topics show
     """
-    from pipeline.topics import read_topics
+    from pipeline.topics import read_topics, topics_freshness
 
     model_version, rows = read_topics(db_path or default_db())
     if as_json:
@@ -85,6 +85,36 @@ def show(db_path: Path | None, as_json: bool) -> None:
             click.echo(json.dumps(record, ensure_ascii=False))
         return
     click.echo(format_topics(model_version, rows))
+    note = staleness_note(topics_freshness(db_path or default_db(), model_version), db_path)
+    if note:
+        click.echo(f"\n{note}")
+
+
+def staleness_note(fresh: dict, db_path: Path | None) -> str | None:
+    """What has changed in the database since the topics were found (reviews read since, or removed), and what
+    to run; None when nothing has.
+
+    >>> import datetime
+    >>> note = staleness_note({"fitted_at": datetime.datetime(2026, 12, 1, 9, 30), "passages": 613, "now": 25,
+    ...                        "unplaced": 0, "gone": 588}, None)
+    >>> note.startswith("Note: the topics were found on 2026-12-01 in 613 passages; since then at least 588 of them")
+    True
+    >>> staleness_note({"fitted_at": None, "passages": 9, "now": 9, "unplaced": 0, "gone": 0}, None) is None
+    True
+    """
+    if not fresh or not (fresh["unplaced"] or fresh["gone"]):
+        return None
+    db = db_argument(db_path or default_db())
+    changes = []
+    if fresh["unplaced"]:
+        changes.append(f"{fresh['unplaced']} passages have been read that are in no topic yet (`casereview topics "
+                       f"assign{db}` places them)")
+    if fresh["gone"]:
+        changes.append(f"at least {fresh['gone']} of them have gone from the database (reviews removed or read "
+                       "again), so the sizes above count passages that are no longer there")
+    return (f"Note: the topics were found on {fresh['fitted_at']:%Y-%m-%d} in {fresh['passages']} passages; since "
+            f"then {'; and '.join(changes)}. Refit to find the topics of the passages there now: casereview "
+            f"topics fit{db}")
 
 
 def format_topics(model_version: str, rows: list[dict]) -> str:
@@ -127,7 +157,8 @@ def fit_summary(info: TopicModelInfo) -> list[str]:
     density = (f", density judged on {settings.min_samples} neighbours"
                if settings.min_samples != settings.min_topic_size else "")
     lines = [f"Topic model {info.model_version}: {info.topics} topics in {info.passages} passages "
-             f"(smallest topic {settings.min_topic_size} passages{density}, seed {settings.seed}, {info.seconds} s)"]
+             f"(topics of at least {settings.min_topic_size} passages{density}, seed {settings.seed}, "
+             f"{info.seconds} s)"]
     if info.outliers_reassigned:
         share = percent(info.outliers_reassigned / info.passages)
         lines.append(f"  {info.outliers_reassigned} of the {info.passages} passages ({share}) fitted no topic well "
