@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,26 @@ if TYPE_CHECKING:
 MAP_HTML, TERMS_HTML, YEARS_HTML = "topics_map.html", "topics_terms.html", "topics_by_year.html"
 MAP_MIN_TOPICS = 3  # BERTopic's topic map places the topics with UMAP, which fails for fewer
 _SELECT_YEAR_SHARES = "SELECT year, topic_id, label, share FROM v_topic_trends WHERE year IS NOT NULL"
+_SELECT_MODEL = """
+SELECT model_version, seed, passages FROM topic_models ORDER BY fitted_at DESC, model_version LIMIT 1"""
+
+
+def made_from(store: Store) -> str:
+    """What a picture was made from, under its title: the topic model (its version, seed and passages) and the
+    database, so that a page saved or sent on can be told from another fit's. No date: the same fit of the same
+    database draws the same page, byte for byte."""
+    with store.connect(read_only=True) as con:
+        row = con.execute(_SELECT_MODEL).fetchone()
+    model = (f"topic model {row[0]} (seed {row[1]}, found in {row[2]} passages)" if row
+             else "no topic model recorded")
+    return f"{model} · database {Path(store.path).resolve()}"
+
+
+def _titled(figure: Any, about: str) -> Any:
+    """``figure`` with ``about`` under its title, in small type."""
+    title = figure.layout.title.text or ""
+    figure.update_layout(title={"text": f"{title}<br><sup>{html.escape(about)}</sup>"})
+    return figure
 
 
 def write_visualisations(model: BERTopic, store: Store, out_dir: Path) -> tuple[list[Path], list[str]]:
@@ -50,7 +71,7 @@ def write_visualisations(model: BERTopic, store: Store, out_dir: Path) -> tuple[
             reason = f"{len(topics)} topics are too few for it" if len(topics) < MAP_MIN_TOPICS else str(exc)
             notes.append(_skip(out_dir / name, reason))
             continue
-        files.append(_write_html(figure, out_dir / name))
+        files.append(_write_html(_titled(figure, made_from(store)), out_dir / name))
     year_files, year_notes = write_year_chart(store, out_dir)
     return files + year_files, notes + year_notes
 
@@ -69,7 +90,7 @@ def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]
         figure.add_bar(x=[row[0] for row in chosen], y=[row[3] for row in chosen], name=f"{topic_id}: {chosen[0][2]}")
     figure.update_layout(barmode="stack", title="<b>Topics by year of review</b> (share of the year's passages)",
                          xaxis={"title": "year", "dtick": 1}, yaxis={"title": "share", "tickformat": ".0%"})
-    return [_write_html(figure, out_dir / YEARS_HTML)], []
+    return [_write_html(_titled(figure, made_from(store)), out_dir / YEARS_HTML)], []
 
 
 def _write_html(figure: Any, path: Path) -> Path:

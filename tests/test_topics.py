@@ -444,6 +444,8 @@ def test_pictures_are_written_and_open_offline(fitted: dict):
         assert path.parent == fitted["folder"] / "second"
         assert "plotly" in page.lower() and len(page) > 1_000_000  # plotly.js is inside the page
         assert not CDN_SCRIPT.search(page), f"{path.name} loads a script from the network"
+        # what it was made from is under its title: a page saved or sent on can be told from another fit's
+        assert f"topic model {info.model_version} (seed 42, found in {info.passages} passages)" in page, path.name
         # the same topics give the same pages, byte for byte, as the first fit wrote them
         assert path.read_bytes() == (fitted["folder"] / "first" / path.name).read_bytes(), path.name
 
