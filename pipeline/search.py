@@ -51,6 +51,7 @@ from pipeline.outputs.common import (
     resolve_db,
     resolve_theme,
     reviews_list_hint,
+    shorten,
     theme_names,
     why_unread,
 )
@@ -403,8 +404,13 @@ _HIT_COLUMNS = """
     p.passage_id, p.text"""
 _HAS_EMBEDDINGS = """
 SELECT count(*) > 0 FROM passage_embeddings e JOIN passages p ON p.passage_id = e.passage_id"""
-_IS_PASSAGE = "SELECT count(*) > 0 FROM passages WHERE passage_id = $1"
-_IS_REVIEW = "SELECT count(*) > 0 FROM reviews WHERE review_id = $1"
+# (an id typed in another case is that passage's or review's: ids are lower case)
+_IS_PASSAGE = "SELECT min(passage_id) FROM passages WHERE lower(passage_id) = lower($1)"
+_IS_REVIEW = "SELECT min(review_id) FROM reviews WHERE lower(review_id) = lower($1)"
+_ABOUT_PASSAGE = """
+SELECT r.title, p.review_id, p.page_start, p.page_end, p.text FROM passages p JOIN reviews r USING (review_id)
+WHERE p.passage_id = $1"""
+_ABOUT_REVIEW = "SELECT title FROM reviews WHERE review_id = $1"
 _REVIEW_IDS = "SELECT review_id FROM reviews ORDER BY review_id"
 _PASSAGES_IN_REVIEW = "SELECT count(*) FROM passages WHERE review_id = $1"
 PAGE_ORDER_NEEDS_REVIEW = ("page order lists the passages found in one review as it is read: name the review with "
@@ -1899,18 +1905,7 @@ def similar(
                 "the database holds no passage embeddings, so nothing can be compared: run `casereview run` "
                 "with the theme model (without --no-themes) to compute them"
             )
-        is_passage = con.execute(_IS_PASSAGE, [wanted]).fetchone()[0]
-        if not is_passage and not con.execute(_IS_REVIEW, [wanted]).fetchone()[0]:
-            titled = _review_by_title(con, wanted)  # "Child H", as search --review takes it
-            if titled is None:
-                ids = [row[0] for row in con.execute(_REVIEW_IDS).fetchall()]
-                raise CaseReviewError(
-                    f"no passage or review has the id '{wanted}', and no review's title holds it. "
-                    f"{closest_ids([wanted], ids)}Passage ids are shown by "
-                    f"`casereview search{db_argument(resolve_db(db_path))}`; each review's id is shown in "
-                    f"{reviews_list_hint(db_path)}"
-                )
-            wanted = titled
+        wanted, is_passage = _resolve(con, wanted, db_path)
         model_row = con.execute(_MODEL_FOR, [wanted]).fetchone()
         if model_row is None:
             what = "passage" if is_passage else "review"
@@ -1929,6 +1924,39 @@ def similar(
             params["other_reviews"] = other_reviews
             return [_similar_passage(row, model_row[0]) for row in _fetch(con, _SIMILAR_PASSAGES, params)]
         return [_similar_review(row, model_row[0]) for row in _fetch(con, _SIMILAR_REVIEWS, params)]
+    finally:
+        con.close()
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, wanted: str, db_path: Path | str | None) -> tuple[str, bool]:
+    """The stored id of the passage or review ``wanted`` names (its id in any case, or words of one review's title),
+    and whether it is a passage; a ``CaseReviewError`` suggesting ids when it names none."""
+    passage = con.execute(_IS_PASSAGE, [wanted]).fetchone()[0]
+    if passage is not None:
+        return passage, True
+    review = con.execute(_IS_REVIEW, [wanted]).fetchone()[0] or _review_by_title(con, wanted)  # "Child H"
+    if review is None:
+        ids = [row[0] for row in con.execute(_REVIEW_IDS).fetchall()]
+        raise CaseReviewError(
+            f"no passage or review has the id '{wanted}', and no review's title holds it. "
+            f"{closest_ids([wanted], ids)}Passage ids are shown by "
+            f"`casereview search{db_argument(resolve_db(db_path))}`; each review's id is shown in "
+            f"{reviews_list_hint(db_path)}"
+        )
+    return review, False
+
+
+def similar_to(db_path: Path | str | None, passage_or_review_id: str, upgrade: bool = True) -> str:
+    """What ``similar`` compares with, for people: 'the passage ID (Title, p. 4): "its first words ..."' or
+    'Title (review-id)'."""
+    con = open_database(db_path, upgrade=upgrade)
+    try:
+        wanted, is_passage = _resolve(con, passage_or_review_id.strip(), db_path)
+        if not is_passage:
+            return f"{con.execute(_ABOUT_REVIEW, [wanted]).fetchone()[0]} ({wanted})"
+        title, _, start, end, text = con.execute(_ABOUT_PASSAGE, [wanted]).fetchone()
+        pages = f"p. {start}" if start == end or end is None else f"pp. {start}-{end}"
+        return f"the passage {wanted} ({title}, {pages}): \"{shorten(' '.join(text.split()), 160)}\""
     finally:
         con.close()
 

@@ -1486,8 +1486,18 @@ def test_similar_command_human_and_json(db: Path):
     records = [json.loads(line) for line in lines.splitlines()]
     assert records and all(r["kind"] == "review" and "similarity" in r for r in records)
     reviews = CliRunner().invoke(similar_command, ["cwm-llwyd-2022-child-w", "--db", str(db)]).output
-    assert "reviews most like cwm-llwyd-2022-child-w" in reviews and "read the order, not the size" in reviews
+    # what is compared with is named: the review's title and id, the passage's review, pages and words
+    assert ("reviews most like Child W: a child practice review (cwm-llwyd-2022-child-w)" in reviews
+            and "read the order, not the size" in reviews)
+    assert ("passages most like the passage northmoor-2019-child-d-p1 (Child D: a child safeguarding practice "
+            'review, pp. 3-4): "Information sharing between the school a') in human.output
     assert "read the order" not in human.output  # passages differ enough for the number to mean something
+    # ids in another case, and words of one title, name the same thing
+    for typed in ("CWM-LLWYD-2022-CHILD-W", "Child W"):
+        again = CliRunner().invoke(similar_command, [typed, "--db", str(db)]).output
+        assert "reviews most like Child W: a child practice review (cwm-llwyd-2022-child-w)" in again, typed
+    upper = CliRunner().invoke(similar_command, ["NORTHMOOR-2019-CHILD-D-P1", "--limit", "2", "--db", str(db)])
+    assert upper.exit_code == 0 and "the passage northmoor-2019-child-d-p1 (" in upper.output
 
 
 def test_a_removed_review_is_no_longer_searched_or_counted(tmp_path: Path):

@@ -542,7 +542,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
       casereview similar northmoor-2016-child-d --limit 5
     """
     from pipeline.outputs.common import counted, pages_label
-    from pipeline.search import similar
+    from pipeline.search import similar, similar_to
 
     hits = similar(db_path, passage_or_review_id, limit=limit, other_reviews=other_reviews)
     if as_json:
@@ -553,12 +553,12 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
         click.echo("Nothing else to compare with yet.")
         return
     kind = "passage" if hits[0].kind == "passage" else "review"
-    shown = counted(len(hits), kind) if len(hits) > 1 else f"1 {kind}"
-    click.echo(f"The {shown} most like {passage_or_review_id}, by meaning (embedding model "
+    shown = counted(len(hits), kind) if len(hits) > 1 else kind
+    click.echo(f"The {shown} most like {similar_to(db_path, passage_or_review_id)}, by meaning (embedding model "
                f"{hits[0].model}; similarity 1 = same meaning, 0 = unrelated; not a probability).")
     if kind == "review":
         low, high = (f"{f(hit.similarity for hit in hits):.2f}" for f in (min, max))
-        spread = f"{low}-{high}" if low != high else f"{low} for all {len(hits)}"
+        spread = f"{low}-{high}" if low != high else f"{low} for {'both' if len(hits) == 2 else f'all {len(hits)}'}"
         click.echo(f"Whole reviews share much of their language (chronologies, agencies, recommendations), so "
                    f"their similarities sit close together (here {spread}): read the order, not the size of the "
                    "number.")
@@ -573,7 +573,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
             facts.append(f"{hit.passages} passages")
         lines = [f"{number}. {hit.title}", "   " + " · ".join(f for f in facts if f)]
         if hit.kind == "passage":
-            lines.append(f"   \"{hit.snippet}\"")
+            lines.append(f"   \"{' '.join(hit.snippet.split())}\"")  # (a line break in it would break the list)
             lines.append(f"   similarity: {hit.similarity:.2f}   passage id: {hit.passage_id}")
         else:
             lines.append(f"   similarity: {hit.similarity:.2f}   review id: {hit.review_id}")
