@@ -257,6 +257,9 @@ def test_report_lists_each_reviews_numbered_findings_and_recommendations(demo_db
     assert '6 findings containing "information" stated in the headings of 6 of the 19 reviews read.' in text
     assert text.count("\n## ") == 6
     assert "| Finding 2: Information held by one agency did not reach the others | p. 7 |" in text
+    # the findings are headings, not tags: the header says so, without the theme model's warning
+    assert "The findings are the reviews' own headings as read from their PDFs" in text
+    assert "Theme tags are model predictions" not in text
     wrong = runner.invoke(main, ["findings", "--out", str(tmp / "f.pdf"), "--db", str(db)])
     assert wrong.exit_code == 2 and "ending in .csv, .xlsx or .md" in wrong.output and not (tmp / "f.pdf").exists()
     welsh = runner.invoke(main, ["findings", "--nation", "Wales", "--json", "--db", str(db)])

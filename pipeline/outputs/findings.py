@@ -77,8 +77,16 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
         info = provenance(con, db_path)
     finally:
         con.close()
+    # no model is involved in the findings (the reviews' own headings): the warning about theme tags, and how the
+    # theme model did on labelled passages, would speak of something the table does not hold
+    info.pop("checked_on_labelled_passages", None)
+    info["note"] = FINDINGS_NOTE
     return rows, {**info, "reviews_read": read, "reviews": describe_filters(filters) or "all",
                   "containing": wanted}
+
+
+FINDINGS_NOTE = ("Generated automatically. The findings are the reviews' own headings as read from their PDFs (no "
+                 "model chose them): check each against the source review, at its page, before publishing.")
 
 
 def format_findings(rows: list[dict[str, Any]], about: dict[str, Any]) -> str:
