@@ -14,11 +14,14 @@ WITH read_reviews AS (
       AND (year_to IS NULL OR r.year <= year_to)
       AND (nation IS NULL OR lower(r.nation) = lower(nation))
       AND (review_type IS NULL OR lower(r.review_type) = lower(review_type))
+      -- (as area_folded in pipeline/outputs/common.py writes it)
       AND (area IS NULL OR strpos(
-            trim(regexp_replace(trim(regexp_replace(translate(lower(r.area), '‘’“”', '''''""'), '\s+', ' ', 'g')),
-                                '\s*&\s*', ' and ', 'g')),
-            trim(regexp_replace(trim(regexp_replace(translate(lower(area), '‘’“”', '''''""'), '\s+', ' ', 'g')),
-                                '\s*&\s*', ' and ', 'g'))) > 0)
+            trim(regexp_replace(trim(regexp_replace(translate(lower(r.area), '‘’“”', '''''""'),
+                                                    '[\s\x{00a0}\x{2000}-\x{200b}\x{202f}\x{3000}]+', ' ', 'g')),
+                                ' ?& ?', ' and ', 'g')),
+            trim(regexp_replace(trim(regexp_replace(translate(lower(area), '‘’“”', '''''""'),
+                                                    '[\s\x{00a0}\x{2000}-\x{200b}\x{202f}\x{3000}]+', ' ', 'g')),
+                                ' ?& ?', ' and ', 'g'))) > 0)
     GROUP BY r.review_id, r.year
 ), years AS (
     SELECT year, count(*) AS reviews_in_year, sum(passages) AS passages_in_year

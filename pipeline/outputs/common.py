@@ -667,13 +667,21 @@ def area_key(name: str) -> str:
     >>> area_key("  Brighton &  Hove’s ")
     "brighton and hove's"
     """
-    return re.sub(r"\s*&\s*", " and ", " ".join(plain_quotes(name.lower()).split())).strip()
+    spaced = re.sub(r"[\s\u200b]+", " ", plain_quotes(name.lower())).strip()  # (Python's \s has the rest)
+    return re.sub(r" ?& ?", " and ", spaced).strip()
+
+
+# The spaces an area's name may hold, pasted from a web page or a document (no-break, thin, zero-width), for
+# DuckDB's regular expressions, whose \s is the ASCII spaces only (area_key's Python \s has them all but the
+# zero-width one).
+# (the characters themselves, not \\x{...}: SQL built from REVIEW_FILTERS goes through str.format, which braces break)
+_AREA_SPACES = "[\\s\u00a0\u2000-\u200b\u202f\u3000]"
 
 
 def area_folded(expr: str) -> str:
     """SQL for ``expr`` as ``area_key`` gives it in Python."""
-    spaced = f"trim(regexp_replace({quotes_folded(expr)}, '\\s+', ' ', 'g'))"
-    return f"trim(regexp_replace({spaced}, '\\s*&\\s*', ' and ', 'g'))"
+    spaced = f"trim(regexp_replace({quotes_folded(expr)}, '{_AREA_SPACES}+', ' ', 'g'))"
+    return f"trim(regexp_replace({spaced}, ' ?& ?', ' and ', 'g'))"
 
 
 def areas_containing(typed: str, areas: list[str]) -> list[str]:

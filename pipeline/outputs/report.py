@@ -24,6 +24,7 @@ from pipeline.outputs.common import (
     OCR_NOTE,
     READ_BY_LABEL,
     WEAK_TAG_WORDS,
+    area_folded,
     area_key,
     areas_containing,
     closest,
@@ -69,17 +70,24 @@ class ReportResult:
     thin_themes: tuple[str, ...] = ()  # names of the themes present on thin evidence (see ``thin_evidence``)
 
 
+def _same_area(column: str) -> str:
+    """SQL: the review's area (``column``) is the report's, however it is written ("&" or "and", either quote
+    marks, any case): ``$area_key`` is the area's ``area_key``. One partnership entered both ways in a manifest
+    is one area."""
+    return f"{area_folded(column)} = $area_key"
+
+
 _AREAS = "SELECT DISTINCT area FROM reviews WHERE area IS NOT NULL ORDER BY area"
-_YEARS_OF_AREA = "SELECT DISTINCT year FROM reviews WHERE area = $1 AND year IS NOT NULL ORDER BY year"
-_SCOPE_REVIEWS = """
+_YEARS_OF_AREA = f"SELECT DISTINCT year FROM reviews WHERE {_same_area('area')} AND year IS NOT NULL ORDER BY year"
+_SCOPE_REVIEWS = f"""
 SELECT review_id, title, review_type, nation, year, published, source, status, error, pages, passages, themes
 FROM v_review_summary
-WHERE area = $area AND year BETWEEN $year_from AND $year_to
+WHERE {_same_area("area")} AND year BETWEEN $year_from AND $year_to
 ORDER BY year, title, review_id"""
 # Per theme: reviews and passages carrying it in the area's year and in the whole database. Denominators
 # count reviews whose text was read (they have passages).
-_THEME_COUNTS = """
-WITH scope AS (SELECT review_id FROM reviews WHERE area = $area AND year BETWEEN $year_from AND $year_to),
+_THEME_COUNTS = f"""
+WITH scope AS (SELECT review_id FROM reviews WHERE {_same_area("area")} AND year BETWEEN $year_from AND $year_to),
 tags AS (SELECT review_id, theme, count(*) AS passages FROM passage_themes GROUP BY review_id, theme)
 SELECT theme,
        count(*) FILTER (WHERE review_id IN (SELECT review_id FROM scope)) AS area_reviews,
@@ -91,10 +99,10 @@ FROM tags
 LEFT JOIN (SELECT review_id AS rid, theme AS th, max(model_version) AS max_model FROM review_themes
            GROUP BY review_id, theme) m ON m.rid = tags.review_id AND m.th = tags.theme
 GROUP BY theme"""
-_TOTALS = """
+_TOTALS = f"""
 WITH read AS (SELECT p.review_id, count(*) AS passages FROM passages p GROUP BY p.review_id)
-SELECT count(*) FILTER (WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to) AS area_reviews,
-       coalesce(sum(read.passages) FILTER (WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to), 0)
+SELECT count(*) FILTER (WHERE {_same_area("r.area")} AND r.year BETWEEN $year_from AND $year_to) AS area_reviews,
+       coalesce(sum(read.passages) FILTER (WHERE {_same_area("r.area")} AND r.year BETWEEN $year_from AND $year_to), 0)
            AS area_passages,
        count(*) AS all_reviews,
        coalesce(sum(read.passages), 0) AS all_passages,
@@ -106,7 +114,7 @@ SELECT theme, title, review_id, page_start, page_end, section, score, model_vers
        {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")},
        (SELECT p.headings FROM passages p WHERE p.passage_id = v.passage_id) AS headings
 FROM v_theme_evidence v
-WHERE area = $area AND year BETWEEN $year_from AND $year_to
+WHERE {_same_area("area")} AND year BETWEEN $year_from AND $year_to
 QUALIFY row_number() OVER (PARTITION BY theme ORDER BY score DESC, review_id, passage_id) <= {QUOTES_PER_THEME}
 ORDER BY theme, score DESC"""
 # Topics of the newest topic model (tables from migration 004; older layouts without model_version also work).
@@ -121,7 +129,7 @@ JOIN current_model c ON c.model_version = pt.model_version
 JOIN topics t ON t.topic_id = pt.topic_id AND t.model_version = pt.model_version
 JOIN passages p ON p.passage_id = pt.passage_id
 JOIN reviews r ON r.review_id = p.review_id
-WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND t.topic_id <> -1
+WHERE {_same_area("r.area")} AND r.year BETWEEN $year_from AND $year_to AND t.topic_id <> -1
 GROUP BY t.topic_id, t.label, t.terms, t.model_version
 ORDER BY passages DESC, t.topic_id
 LIMIT {TOPICS_SHOWN}"""
@@ -132,15 +140,15 @@ FROM passage_topics pt
 JOIN topics t ON t.topic_id = pt.topic_id
 JOIN passages p ON p.passage_id = pt.passage_id
 JOIN reviews r ON r.review_id = p.review_id
-WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND t.topic_id <> -1
+WHERE {_same_area("r.area")} AND r.year BETWEEN $year_from AND $year_to AND t.topic_id <> -1
 GROUP BY t.topic_id, t.label, t.terms, t.model_version
 ORDER BY passages DESC, t.topic_id
 LIMIT {TOPICS_SHOWN}"""
 # Pages of each review in scope that were read by OCR (no usable text layer): their words may be misread.
-_OCR_PAGES = """
+_OCR_PAGES = f"""
 SELECT g.review_id, count(*) AS pages
 FROM pages g JOIN reviews r ON r.review_id = g.review_id
-WHERE r.area = $area AND r.year BETWEEN $year_from AND $year_to AND g.ocr
+WHERE {_same_area("r.area")} AND r.year BETWEEN $year_from AND $year_to AND g.ocr
 GROUP BY g.review_id"""
 # The passages of each review in scope under a heading that names its recommendations ("Recommendations",
 # "7. Recommendations", "Learning and recommendations"), in the review's order.
@@ -148,14 +156,14 @@ RECOMMENDATIONS_PER_REVIEW = 20
 _RECOMMENDATIONS = f"""
 SELECT v.*, {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")}
 FROM v_review_recommendations v
-WHERE v.area = $area AND v.year BETWEEN $year_from AND $year_to
+WHERE {_same_area("v.area")} AND v.year BETWEEN $year_from AND $year_to
 QUALIFY row_number() OVER (PARTITION BY v.review_id ORDER BY v.seq) <= {RECOMMENDATIONS_PER_REVIEW}
 ORDER BY v.year, v.review_id, v.seq"""
 # The findings each review states in its headings (migration 009), with the page each starts on.
 _FINDINGS = f"""
 WITH f AS (
     SELECT *, page AS page_start, page AS page_end FROM v_review_findings
-    WHERE area = $area AND year BETWEEN $year_from AND $year_to
+    WHERE {_same_area("area")} AND year BETWEEN $year_from AND $year_to
 )
 SELECT f.*, {printed_pages_sql("f")} FROM f ORDER BY f.year, f.review_id, f.seq"""
 _COUNT_PASSAGE_TOPICS = "SELECT count(*) FROM passage_topics"
@@ -190,7 +198,11 @@ def find_area(con: duckdb.DuckDBPyConnection, area: str, db_path: Path | str | N
     for known in areas:
         if area_key(known) == wanted:
             return known
-    containing = areas_containing(area, areas) if wanted else []
+    # one area per spelling ("X & Y" and "X and Y" are one area): the first spelling names it
+    spellings: dict[str, str] = {}
+    for known in areas_containing(area, areas) if wanted else []:
+        spellings.setdefault(area_key(known), known)
+    containing = list(spellings.values())
     if len(containing) == 1:
         return containing[0]
     if containing:
@@ -277,7 +289,7 @@ def check_year(con: duckdb.DuckDBPyConnection, area: str, year: int | tuple[int,
     """Raise ``ReportScopeError`` naming the years that do have reviews when ``area`` has none in ``year`` (one
     year, or a (first, last) span)."""
     first, last = year_span(year)
-    years = [row[0] for row in con.execute(_YEARS_OF_AREA, [area]).fetchall()]
+    years = [row[0] for row in con.execute(_YEARS_OF_AREA, {"area_key": area_key(area)}).fetchall()]
     if any(first <= y <= last for y in years):
         return
     gap = min((min(abs(y - first), abs(y - last)) for y in years), default=None)
@@ -298,7 +310,7 @@ def gather(con: duckdb.DuckDBPyConnection, db_path: Path | str | None, area: str
     """Everything the report shows, for an area name as stored and a year (or a (first, last) span of years)
     that has reviews. ``year`` in the result is the years as shown ("2021", "2019–2023")."""
     first, last = year_span(year)
-    params = {"area": area, "year_from": first, "year_to": last}
+    params = {"area_key": area_key(area), "year_from": first, "year_to": last}
     names = theme_names(con)
     reviews = _dicts(con, _SCOPE_REVIEWS, params)
     ocr_pages = dict(con.execute(_OCR_PAGES, params).fetchall())
