@@ -794,9 +794,36 @@ _JUNK_TITLE = re.compile(
     r"^(untitled|microsoft word|document\d*|doc\d*|slide\s*\d*)\b|\.(docx?|pdf|odt)$", re.I
 )
 _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
-# A year in a file name or title, but not one inside a reference number ("CLRSB 04/2021", the year the review
-# was commissioned) or a span of years ("2021/22", "2021-22").
-_NAMED_YEAR = re.compile(r"(?<![\d/])(?<!\d[-\u2013])(20\d{2})(?![\d/])(?![-\u2013]\d)")
+# Around a year in a file name or title: a reference number before it ("CLRSB 04/2021", the year the review was
+# commissioned: one number and a slash, not a date's two), and the other year of a span ("2021/22", "2021-2022").
+_REFERENCE_BEFORE = re.compile(r"(?:^|[^\d/.-])\d{1,4}/$")
+_DATE_BEFORE = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]$")
+_SPAN_AFTER = re.compile(r"[/\u2013-](\d{2}|\d{4})(?!\d)")
+_SPAN_BEFORE = re.compile(r"(\d{4})[/\u2013-]$")
+
+
+def named_years(text: str) -> list[int]:
+    """The years a file name or title gives, in order: a year alone or in a date, not one in a reference number
+    or a span of years.
+
+    >>> named_years("northmoor-2019-child-d"), named_years("2021-03-15 Child F"), named_years("Child F 15-03-2021")
+    ([2019], [2021], [2021])
+    >>> named_years("Child H (CLRSB 04/2021)"), named_years("annual-2021-22"), named_years("report 2021-2022 v2")
+    ([], [], [])
+    """
+    found = []
+    for match in re.finditer(r"(?<!\d)20\d{2}(?!\d)", text):
+        year, before, after = int(match.group()), text[:match.start()], text[match.end():]
+        span_after = _SPAN_AFTER.match(after)
+        if span_after and int(span_after.group(1)) % 100 == (year + 1) % 100 and not _DATE_BEFORE.search(before):
+            continue  # the first year of "2021-22" or "2021/2022" (not "2021-03-15", nor "15-03-2021")
+        span_before = _SPAN_BEFORE.search(before)
+        if span_before and int(span_before.group(1)) == year - 1:
+            continue  # the second year of "2021-2022"
+        if _REFERENCE_BEFORE.search(before) and not _DATE_BEFORE.search(before):
+            continue  # "04/2021"
+        found.append(year)
+    return found
 # On a review's cover: the partnership or board that published it ("Northmoor Safeguarding Children
 # Partnership", "Cwm Taf Morgannwg Regional Safeguarding Board", "Dunmore Child Protection Committee")...
 _COVER_BODY = (r"(?:(?:Local|Regional|Multi-Agency)\s+)?Safeguarding\s+(?:Children(?:['’][sS])?\s+|Adults\s+and\s+"
@@ -940,13 +967,18 @@ def add_new_pdfs(folder: Path, manifest: Manifest) -> FolderAdditions:
         if sha:
             known.setdefault(sha, entry.source)
     used = {entry.review_id for entry in manifest.entries}
-    line = max((entry.line for entry in manifest.entries), default=1) + 1
     drafted = [_draft_entry(pdf, base, line=0, used=used) for pdf in _find_pdfs(folder) if pdf.resolve() not in listed]
     copies = [(entry, known[entry.sha256]) for entry in drafted if entry.sha256 in known]
     fresh, among_new = drop_copies([entry for entry in drafted if entry.sha256 not in known])
     copies += [(copy, original.source) for copy, original in among_new]
-    added = [dataclasses.replace(entry, line=line + index) for index, entry in enumerate(fresh)]
-    return FolderAdditions([*manifest.entries, *added], added, copies, gone)
+    if not fresh:  # the file is left as it is: its own line numbers hold
+        return FolderAdditions(list(manifest.entries), [], copies, gone)
+    # the manifest is written again, a row a line from line 2 (blank lines gone): every row's line is where it
+    # will be
+    written = [dataclasses.replace(entry, line=index + 2) for index, entry in enumerate([*manifest.entries, *fresh])]
+    moved = {id(old): new for old, new in zip([*manifest.entries, *fresh], written, strict=True)}
+    return FolderAdditions(written, [moved[id(entry)] for entry in fresh], copies,
+                           [moved[id(entry)] for entry in gone])
 
 
 def repeated_sources(entries: list[ManifestEntry]) -> list[tuple[str, list[int]]]:
@@ -1287,8 +1319,8 @@ def _parse_pdf_date(value: str) -> datetime.date | None:
 def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
     stem_words = [w for w in re.split(r"[\s_\-.]+", pdf.stem) if w]
     this_year = datetime.date.today().year
-    name_years = [int(y) for y in _NAMED_YEAR.findall(pdf.stem) if GUESS_MIN_YEAR <= int(y) <= this_year]
-    title_years = [int(y) for y in _NAMED_YEAR.findall(guess.title or "") if GUESS_MIN_YEAR <= int(y) <= this_year]
+    name_years = [y for y in named_years(pdf.stem) if GUESS_MIN_YEAR <= y <= this_year]
+    title_years = [y for y in named_years(guess.title or "") if GUESS_MIN_YEAR <= y <= this_year]
     if name_years:
         guess.year, guess.year_from = name_years[0], "in its file name"
     elif title_years:

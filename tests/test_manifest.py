@@ -641,6 +641,7 @@ def test_a_reference_number_is_not_the_year_and_a_nation_in_passing_is_not_the_n
     (tmp_path / "Child P.pdf").write_bytes(make_pdf(
         "Significant Case Review\nDunmore Child Protection Committee\nThe family had lived in Wales.\nMay 2019",
         metadata={}))
+    (tmp_path / "2021-03-15 Westshire Child F.pdf").write_bytes(make_pdf("Child F", metadata={}))
     (tmp_path / "annual-2021-22.pdf").write_bytes(make_pdf(
         "Annual report\nWestshire Safeguarding Children Partnership\nJuly 2022",
         metadata={"/CreationDate": "D:20230105093000Z"}))
@@ -652,6 +653,7 @@ def test_a_reference_number_is_not_the_year_and_a_nation_in_passing_is_not_the_n
     annual = found["annual-2021-22.pdf"]
     assert (annual.year, annual.nation, annual.published) == (2022, "England", None)
     assert "not in the year 2022 found on its cover" in annual.notes  # says where the year was found
+    assert found["2021-03-15 Westshire Child F.pdf"].year == 2021  # a date in the name still gives its year
 
 
 def test_add_new_adds_rows_for_new_pdfs_and_keeps_the_corrected_ones(tmp_path: Path):
@@ -663,7 +665,7 @@ def test_add_new_adds_rows_for_new_pdfs_and_keeps_the_corrected_ones(tmp_path: P
     assert runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new"]).exit_code == 2  # none yet
     assert runner.invoke(main, ["manifest", "from-folder", str(folder)]).exit_code == 0
     corrected = target.read_text(encoding="utf-8-sig").replace(",Northmoor,", ",Northmoor Safeguarding Partnership,")
-    target.write_text(corrected, encoding="utf-8-sig")
+    target.write_text(corrected.replace("\n", "\n\n", 1), encoding="utf-8-sig")  # a blank line: the row on 3
     (folder / "Child E 2020.pdf").write_bytes(make_pdf("Child E", metadata={}))
     (folder / "Child E 2020 (1).pdf").write_bytes((folder / "Child E 2020.pdf").read_bytes())
     (folder / "child-d-copy.pdf").write_bytes((folder / "northmoor-2019-child-d.pdf").read_bytes())
@@ -673,7 +675,7 @@ def test_add_new_adds_rows_for_new_pdfs_and_keeps_the_corrected_ones(tmp_path: P
     added = runner.invoke(main, ["manifest", "from-folder", str(folder), "--add-new"])
     assert added.exit_code == 0, added.output
     assert "Added 1 review to" in added.output and "its other row is as it was" in added.output
-    assert "  + line 3, child-e-2020: Child E 2020.pdf" in added.output
+    assert "  + line 3, child-e-2020: Child E 2020.pdf" in added.output  # its line in the file as written again
     assert "  - Child E 2020 (1).pdf (the same file as Child E 2020.pdf)" in added.output
     assert "  - child-d-copy.pdf (the same file as northmoor-2019-child-d.pdf)" in added.output
     rows = load_manifest(target).entries
