@@ -287,7 +287,7 @@ def status(db_path: Path | None) -> None:
 
 def format_status(summary: dict, path: Path) -> str:
     from pipeline.outputs.common import EARLIER_READING_KEPT
-    from pipeline.runlock import run_in_progress
+    from pipeline.runlock import can_tell, run_in_progress
 
     lines = [f"Database: {path}"]
     for key, value in summary.items():
@@ -303,7 +303,8 @@ def format_status(summary: dict, path: Path) -> str:
         if last.get("status") == "running":
             when = ("running now, so far" if run_in_progress(path) is not None else
                     "stopped before it finished, without saying so (its process was killed, or the computer "
-                    "stopped): the next run records it as interrupted; so far")
+                    "stopped): the next run records it as interrupted; so far" if can_tell(path) else
+                    "running, or stopped without saying so; so far")
         lines.append(
             f"  last run: {last.get('run_id')} ({when}): "
             f"{last.get('reviews_processed') or 0} processed, {last.get('reviews_skipped') or 0} skipped, "
@@ -370,6 +371,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     """
     from pipeline.fetch import remove_copies
     from pipeline.outputs.common import closest_ids, reviews_list_hint
+    from pipeline.runlock import refuse_during_run
     from pipeline.search import refresh_search
     from pipeline.store import Store
 
@@ -390,6 +392,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
         click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "
                    f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")
     count = len(found)
+    refuse_during_run(path, "remove them")
     if not yes and not _confirmed(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
                                   f"from {path}, and {'its' if count == 1 else 'their'} PDF copies from "
                                   f"{store_dir_for(path)}?"):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.errors import CaseReviewError
+from pipeline.settings import db_argument
 
 try:  # POSIX (Linux, macOS); elsewhere runs are not kept apart
     import fcntl
@@ -95,8 +96,8 @@ def one_run_at_a_time(db_path: Path | str, manifest: Path | str | None = None) -
             raise RunInProgress(
                 f"{holder_text(_holder(handle))} is already working on {db_path}, so this run did not start (two "
                 "runs at once would each read every review). Wait for it to finish, then run again: it skips "
-                "what the other run saved. `casereview status` shows the run under way; to work on another "
-                "database at the same time, give --db another file.")
+                f"what the other run saved. `casereview status{db_argument(db_path)}` shows the run under way; to "
+                "work on another database at the same time, give --db another file.")
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps({
@@ -120,3 +121,24 @@ def run_in_progress(db_path: Path | str) -> dict[str, Any] | None:
         if _try_lock(handle):
             return None  # (closing the file lets go of it again)
         return _holder(handle)
+
+
+def can_tell(db_path: Path | str) -> bool:
+    """Whether ``run_in_progress`` can tell a run under way from none: not where the system has no file locks,
+    nor for a database whose runs made no lock file (casereview before runs took one)."""
+    return fcntl is not None and lock_path(db_path).exists()
+
+
+def refuse_during_run(db_path: Path | str, doing: str) -> None:
+    """Stop a command that changes the database (``doing``: "remove reviews") while a run works on it: a review
+    removed under a run could be written back by it, and topics fitted on half its work.
+
+    Raises
+    ------
+    RunInProgress
+        Naming the run and what to do.
+    """
+    holder = run_in_progress(db_path)
+    if holder is not None:
+        raise RunInProgress(f"{holder_text(holder)} is working on {db_path}, so nothing was done: wait for it to "
+                            f"finish, then {doing} (`casereview status{db_argument(db_path)}` shows the run).")

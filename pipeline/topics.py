@@ -36,6 +36,7 @@ import numpy as np
 
 from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
+from pipeline.runlock import refuse_during_run
 from pipeline.settings import db_argument, imports_refused, no_database_message
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
 from pipeline.topic_charts import write_visualisations, write_year_chart
@@ -265,6 +266,7 @@ def fit_topics(
     ('topics@d1ee11eb341c', 10)
     """
     store = _open_store(db_path)
+    refuse_during_run(db_path, "fit the topics")  # on its whole work, not half of it
     corpus = _read_corpus(store, encoder)
     settings = _settings(len(corpus.passage_ids), seed, min_topic_size, corpus.encoder, names_in(corpus.texts))
     model_version = make_model_version(corpus.passage_ids, settings)
@@ -646,6 +648,7 @@ def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
     42
     """
     store = _open_store(db_path)
+    refuse_during_run(db_path, "place the passages it read in topics")  # (it changes the topic tables)
     with store.connect(read_only=True) as con:
         model_dir = model_dir or _current_model_dir(con, db_path)
         settings = _read_settings(model_dir)

@@ -493,12 +493,15 @@ def test_trends_say_what_rests_on_weak_tags_and_on_reviews_left_out_and_min_scor
     assert ("Note: 3 of the 11 times a review is counted for a theme rest only on weak tags (every one under 50%: "
             "the model was unsure); `--min-score 0.5` counts only tags of 50% or more.") in plain.output
     assert ("Note: 2 reviews in the database could not be read, so they are left out of every count "
-            "(`casereview status` says why).") in plain.output
+            f"(`casereview status --db {copy}` says why).") in " ".join(plain.output.split())
     strict = run(trends_command, ["--min-score", "50%"], copy)
     assert strict.exit_code == 0, strict.output
     assert "Information sharing      0 (0%)    0 (0%)    0 (0%)    0 (0%)" in strict.output
     assert "tagged at least one of its passages with a probability of at least 50%" in strict.output
     assert "weak tags" not in strict.output
+    lax = run(trends_command, ["--min-score", "0.2"], copy)  # under 50%: weak tags still counted, and said so
+    assert "Note: 3 of the 11 times a review is counted for a theme rest only on weak tags" in lax.output
+    assert "tagged at least one of its passages with a probability of at least 20%" in lax.output
     passages = run(trends_command, ["--measure", "passages", "--nation", "Wales"], copy)
     assert "Note: 1 of the " in passages.output and "tags counted are weak (under 50%" in passages.output
     assert "Note: 2 reviews" not in passages.output  # both unread reviews are English
@@ -517,6 +520,10 @@ def test_a_trends_chart_breaks_its_lines_at_years_without_reviews(db: Path):
     try:
         assert "Hatched: no review read in 2021." in figure.texts[-1].get_text()
         assert "nation Wales" in figure._suptitle.get_text()
+        plt.close(figure)
+        frame, info = theme_trends(db, nation="Wales", min_score=0.5)
+        figure = draw_trends(frame, info)
+        assert figure._suptitle.get_text().endswith("nation Wales; tags of at least 50%")
         line = figure.axes[0].get_lines()[0]
         assert list(line.get_xdata()) == [2020, 2021, 2022] and np.isnan(line.get_ydata()[1])
     finally:

@@ -83,3 +83,30 @@ def test_status_tells_a_run_under_way_from_one_that_was_killed(tmp_path: Path, m
     killed = CliRunner().invoke(main, ["status", "--db", str(db)])  # marked running, but nothing holds the lock
     assert f"last run: {run_id} (stopped before it finished, without saying so" in killed.output
     assert "so far): 0 processed, 1 skipped, 0 failed" in killed.output
+
+
+def test_commands_that_change_the_database_wait_for_a_run(tmp_path: Path, manifest: Path):
+    db = tmp_path / "reviews.duckdb"
+    ran = CliRunner().invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    holder = _hold_lock(db, manifest)
+    try:
+        for args, doing in ((["remove", "northmoor-2019-child-d", "--yes"], "remove them"),
+                            (["topics", "fit"], "fit the topics"),
+                            (["topics", "assign"], "place the passages it read in topics")):
+            result = CliRunner().invoke(main, [*args, "--db", str(db)])
+            assert result.exit_code == 2, result.output
+            assert f"(process {holder.pid}) is working on {db}, so nothing was done: wait for it to finish, then " \
+                   f"{doing} (`casereview status --db {db}` shows the run)." in " ".join(result.output.split())
+    finally:
+        holder.kill()
+        holder.wait()
+    with duckdb.connect(str(db), read_only=True) as con:  # nothing was removed
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+
+
+def test_status_of_a_run_from_a_version_without_run_locks_does_not_call_it_killed(tmp_path: Path, manifest: Path):
+    db = tmp_path / "reviews.duckdb"
+    run_id = Store(db).start_run(manifest, "ab" * 32)  # no lock file: as a run by an earlier casereview
+    result = CliRunner().invoke(main, ["status", "--db", str(db)])
+    assert f"last run: {run_id} (running, or stopped without saying so; so far): 0 processed" in result.output

@@ -1005,3 +1005,10 @@ def test_filters_that_keep_no_review_read_are_said_on_the_page(site: str):
     assert status == 200 and "The filters keep none of the reviews read, which are from 2019 to 2022" in page
     _, words, _ = get(f"{site}/?" + urlencode({"q": "zebra", "nation": "Wales"}))
     assert "keep none" not in words and "Try fewer or other words" in words
+
+
+def test_the_trends_page_says_what_its_counts_leave_out(site: str):
+    status, body, _ = get(site + "/trends")
+    assert status == 200
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+    assert "2 reviews in the database could not be read, so they are left out of every count" in text

@@ -34,6 +34,7 @@ from pipeline.outputs.common import (
     theme_names,
 )
 from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
+from pipeline.settings import db_argument
 
 # The years and nations of the database's reviews, to name when filters keep none of them.
 _HELD = """SELECT min(year), max(year), string_agg(DISTINCT nation, ', ' ORDER BY nation) FROM reviews"""
@@ -66,7 +67,7 @@ WEAK_SCORE = 0.5
 _WEAK = f"""
 WITH kept AS (SELECT r.review_id FROM reviews r WHERE {REVIEW_FILTERS} AND r.year IS NOT NULL),
 tags AS (SELECT t.review_id, t.theme, t.score FROM passage_themes t JOIN kept USING (review_id)
-         WHERE $theme IS NULL OR t.theme = $theme)
+         WHERE ($theme IS NULL OR t.theme = $theme) AND ($min_score IS NULL OR t.score >= $min_score))
 SELECT (SELECT count(*) FROM (SELECT review_id, theme FROM tags GROUP BY ALL HAVING max(score) < {WEAK_SCORE})),
        (SELECT count(*) FROM (SELECT DISTINCT review_id, theme FROM tags)),
        (SELECT count(*) FILTER (WHERE score < {WEAK_SCORE}) FROM tags),
@@ -114,7 +115,7 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         # theme_trends_for takes every review filter but the one review (a trend needs more than one)
         frame = con.execute(_TRENDS, {"theme": theme_id, "min_score": min_score,
                                       **{key: value for key, value in filters.items() if key != "review"}}).df()
-        weak = con.execute(_WEAK, {"theme": theme_id, **filters}).fetchone()
+        weak = con.execute(_WEAK, {"theme": theme_id, "min_score": min_score, **filters}).fetchone()
         kept, kept_read = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE {READ_REVIEW_SQL}) FROM reviews r WHERE {REVIEW_FILTERS}",
             filters).fetchone()
@@ -201,11 +202,13 @@ def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure pas
                      "much of each year's text is about each theme, which tells years apart better.")
     info = info or {}
     weak = info.get("weak") or {}
-    if info.get("min_score") is None and measure == "reviews" and weak.get("reviews"):
+    # (a lowest score of 50% or more leaves no weak tag to count)
+    weak_counted = info.get("min_score") is None or info["min_score"] < WEAK_SCORE
+    if weak_counted and measure == "reviews" and weak.get("reviews"):
         notes.append(f"Note: {weak['reviews']} of the {weak['of_reviews']} times a review is counted for a theme rest "
                      f"only on weak tags (every one under {percent(WEAK_SCORE)}: the model was unsure); "
                      f"{min_score_option} counts only tags of {percent(WEAK_SCORE)} or more.")
-    elif info.get("min_score") is None and measure == "passages" and weak.get("tags"):
+    elif weak_counted and measure == "passages" and weak.get("tags"):
         notes.append(f"Note: {weak['tags']} of the {weak['of_tags']} tags counted are weak (under "
                      f"{percent(WEAK_SCORE)}: the model was unsure); {min_score_option} counts only tags of "
                      f"{percent(WEAK_SCORE)} or more.")
@@ -213,8 +216,8 @@ def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure pas
         unread = info["unread"]
         where = "in the database" if info.get("reviews", "all") == "all" else "kept by the filters"
         notes.append(f"Note: {counted(unread, 'review')} {where} could not be read, so "
-                     f"{'it is' if unread == 1 else 'they are'} left out of every count (`casereview status` says "
-                     "why).")
+                     f"{'it is' if unread == 1 else 'they are'} left out of every count (`casereview status"
+                     f"{db_argument(info['database']) if info.get('database') else ''}` says why).")
     return notes
 
 
@@ -452,8 +455,9 @@ def draw_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "revie
             axes.axis("off")
         figure.supxlabel("Year of review", fontsize=9, y=(note_height + 0.05) / height, va="bottom")
         figure.supylabel(f"Share of the {unit} read that year", fontsize=9)
-        figure.suptitle(title + (f"\n{info['reviews']}" if info.get("reviews", "all") != "all" else ""),
-                        fontsize=12)
+        scope = [*([info["reviews"]] if info.get("reviews", "all") != "all" else []),
+                 *([f"tags of at least {percent(info['min_score'])}"] if info.get("min_score") is not None else [])]
+        figure.suptitle(title + (f"\n{'; '.join(scope)}" if scope else ""), fontsize=12)
         figure.text(0.1 / width, 0.05 / height, note, fontsize=NOTE_POINTS, color="#555555", va="bottom")
         figure.tight_layout(rect=(0, below / height, 1, 1))
     except BaseException:

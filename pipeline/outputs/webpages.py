@@ -1141,7 +1141,9 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
             + f" {_e(definition(dict(info), measure))}</p>"
             + _wide(f"<table><caption>Learning themes by year, counted by {_e(unit)}</caption><thead><tr>{head}"
                     f"</tr></thead><tbody>{body}</tbody></table>")
-            + "".join(f'<p class="note">{_e(note)}</p>' for note in trend_notes(frame, measure, "counting passages"))
+            + "".join(f'<p class="note">{_e(note)}</p>' for note in trend_notes(
+                frame, measure, "counting passages", info=dict(info),
+                min_score_option="`casereview trends --min-score 0.5` (in a terminal)"))
             + f'<p><a href="{_e(download)}">Save the table (Excel, both counts)</a></p></section>')
         notes = tag_notes(list(info.get("theme_models") or []), None, {})
         if notes:
