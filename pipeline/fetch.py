@@ -300,11 +300,9 @@ class Fetcher:
                 try:
                     doc = replace(self._fetch_url(direct), source=source)
                 except FetchError as exc:
-                    err = FetchError(f"Could not fetch {source}: it is a {sharing_service(source)} sharing link, "
-                                     f"and the address that downloads its file failed. {exc}")
-                    err.attempts = exc.attempts  # type: ignore[attr-defined]
-                    err.source = source  # type: ignore[attr-defined]
-                    raise err from None
+                    raise _restated(exc, source, f"Could not fetch {source}: it is a {sharing_service(source)} "
+                                                 f"sharing link, and the address that downloads its file failed. "
+                                                 f"{exc}") from None
             else:
                 try:
                     doc = self._fetch_url(source)
@@ -313,10 +311,7 @@ class Fetcher:
                         raise
                     # it would not have given the PDF even had it been reached: say what would
                     what, advice = sharing_page_problem(sharing_service(source))
-                    err = FetchError(f"{exc} Besides, {what}: {advice[0].lower()}{advice[1:]}")
-                    err.attempts = exc.attempts  # type: ignore[attr-defined]
-                    err.source = source  # type: ignore[attr-defined]
-                    raise err from None
+                    raise _restated(exc, source, f"{exc} Besides, {what}: {advice[0].lower()}{advice[1:]}") from None
             if doc.kind == "html":
                 service = sharing_service(doc.final_url or source) or sharing_service(source)
                 if service:  # a sharing service's page (or its sign-in): no PDF link on it to follow
@@ -837,11 +832,20 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _error(source: str, what: str, advice: str, attempts: list[FetchAttempt]) -> FetchError:
-    err = FetchError(f"Could not fetch {source}: {what}. {advice}")
+def _restated(exc: FetchError, source: str, message: str) -> FetchError:
+    """``exc`` said another way (``message``), for ``source``, with its tries."""
+    return _error_from(message, source, getattr(exc, "attempts", []))
+
+
+def _error_from(message: str, source: str, attempts: list[FetchAttempt]) -> FetchError:
+    err = FetchError(message)
     err.attempts = list(attempts)  # type: ignore[attr-defined]
     err.source = source  # type: ignore[attr-defined]
     return err
+
+
+def _error(source: str, what: str, advice: str, attempts: list[FetchAttempt]) -> FetchError:
+    return _error_from(f"Could not fetch {source}: {what}. {advice}", source, attempts)
 
 
 def _set_aside(others: list[tuple[PdfLink, str]]) -> tuple[str, ...]:

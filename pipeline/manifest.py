@@ -1045,8 +1045,15 @@ _PLACEHOLDER_YEAR_NOTE = "year unknown: fill it in"
 def unfinished_rows(manifest: Manifest) -> list[ManifestEntry]:
     """The rows that still hold a value ``manifest from-folder`` put in for one it could not find: the area
     "unknown", or a year put in for now (its note says so)."""
-    return [entry for entry in manifest.entries if entry.area.strip().lower() == _PLACEHOLDER_AREA
-            or _PLACEHOLDER_YEAR_NOTE in (entry.notes or "")]
+    return [entry for entry in manifest.entries if _placeholder_area(entry) or _placeholder_year(entry)]
+
+
+def _placeholder_area(entry: ManifestEntry) -> bool:
+    return entry.area.strip().lower() == _PLACEHOLDER_AREA
+
+
+def _placeholder_year(entry: ManifestEntry) -> bool:
+    return _PLACEHOLDER_YEAR_NOTE in (entry.notes or "")
 
 
 def rows_to_check(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:
@@ -1056,10 +1063,10 @@ def rows_to_check(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:
     area and year, so such a slip puts a review in the wrong place without any error."""
     found: list[tuple[ManifestEntry, str]] = []
     for entry in manifest.entries:
-        if entry.area.strip().lower() == _PLACEHOLDER_AREA:
+        if _placeholder_area(entry):
             found.append((entry, "the area is 'unknown': fill in the partnership or local authority (summaries "
                                  "go by area)"))
-        if _PLACEHOLDER_YEAR_NOTE in (entry.notes or ""):
+        if _placeholder_year(entry):
             found.append((entry, f"the year was not found in the PDF, and {entry.year} was put in for now (the "
                                  "notes column says so): fill in the review's year, then delete that note"))
         if entry.published is not None and entry.published.year < entry.year:
@@ -1378,10 +1385,6 @@ def _guess_review_type(words: str) -> str:
         if pattern.search(text):
             return review_type
     return "other"
-
-
-def _nation_in(words: str) -> bool:
-    return any(pattern.search(words.lower()) for _, pattern in _NATION_PATTERNS)
 
 
 def _mentioned_nation(words: str) -> str | None:

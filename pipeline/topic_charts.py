@@ -27,7 +27,7 @@ def made_from(store: Store) -> str:
         row = con.execute(_SELECT_MODEL).fetchone()
     model = (f"topic model {row[0]} (seed {row[1]}, found in {row[2]} passages)" if row
              else "no topic model recorded")
-    return f"{model} · database {Path(store.path).resolve()}"
+    return f"{model} · database {Path(store.path).name}"  # (its name only: a page may be sent on)
 
 
 def _titled(figure: Any, about: str) -> Any:

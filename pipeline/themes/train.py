@@ -252,8 +252,9 @@ def train_models(data_dir: Path, out_dir: Path, seed: int = DEFAULT_SEED, taxono
     return metrics
 
 
-# A theme needs this many examples about it to be learned at all (three in each part of 5-fold cross-validation,
-# to choose its threshold on); under FEW_POSITIVES its scores are unsteady. The shipped themes have 300-700.
+# A theme needs this many examples about it to be learned at all (after a fifth is held out, two or three in each
+# part of 5-fold cross-validation, to choose its threshold on); under FEW_POSITIVES its scores are unsteady. The
+# shipped themes have 300-700.
 MIN_POSITIVES = 15
 FEW_POSITIVES = 100
 
