@@ -42,7 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.outputs import webpages
-from pipeline.outputs.common import KnownValues, read_probability, tag_notes, unsigned_fraction
+from pipeline.outputs.common import KnownValues, ambiguous_number, read_probability, tag_notes
 from pipeline.search import MAX_OFFSET
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def read_form(query: str) -> webpages.SearchForm:
             raise BadRequest(message, form)
     if form.min_score:
         score = read_probability(form.min_score)
-        if score is None and unsigned_fraction(form.min_score):
+        if score is None and ambiguous_number(form.min_score):
             raise BadRequest(f"Lowest theme probability: '{form.min_score}' could be a slip for a number from 0 to 1 "
                              "or a percentage without its sign: give a number from 0 to 1 (0.8) or a percentage with "
                              f"its sign ({form.min_score.strip()}%)", form)

@@ -1643,7 +1643,9 @@ def test_years_and_probabilities_are_read_in_the_terminal_as_on_the_web_page(db:
     exported = CliRunner().invoke(export_command, ["--theme", "assessment", "--min-score", "80%", "--format", "md",
                                                    "--db", str(db)])
     assert exported.exit_code == 0, exported.output
-    for typed, said in (("1.5", "'1.5' could be a slip"), ("150", "'150' is not a probability")):
+    # "2" could be 0.2 or 2% (and "1" is 100%): asked, not guessed; "2%" and "20" are plain
+    for typed, said in (("1.5", "'1.5' could be a slip"), ("2", "'2' could be a slip"),
+                        ("150", "'150' is not a probability")):
         result = CliRunner().invoke(search_command, ["--theme", "assessment", "--min-score", typed, "--db", str(db)])
         assert result.exit_code == 2 and said in result.output
 

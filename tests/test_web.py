@@ -333,6 +333,8 @@ def test_operators_typed_in_the_search_box_are_explained_on_the_page(site: str):
     ({"q": "school", "min_score": "1.5"}, "Lowest theme probability: &#x27;1.5&#x27; could be a slip for a number "
                                           "from 0 to 1 or a percentage without its sign: give a number from 0 to 1 "
                                           "(0.8) or a percentage with its sign (1.5%)"),
+    ({"q": "school", "min_score": "2"}, "Lowest theme probability: &#x27;2&#x27; could be a slip for a number "
+                                        "from 0 to 1 or a percentage without its sign"),
     ({"theme": "voice of children"}, "unknown theme &#x27;voice of children&#x27;"),
     ({"q": "school", "nation": "Narnia"}, "no review has nation &#x27;Narnia&#x27;"),
     ({"q": '"unbalanced'}, "quote"),

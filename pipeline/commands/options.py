@@ -57,13 +57,13 @@ class Probability(click.ParamType):
     name = "probability"
 
     def convert(self, value, param, ctx):
-        from pipeline.outputs.common import read_probability, unsigned_fraction
+        from pipeline.outputs.common import ambiguous_number, read_probability
 
         if isinstance(value, float):
             return value
         text = str(value)
         score = read_probability(text)
-        if score is None and unsigned_fraction(text):
+        if score is None and ambiguous_number(text):
             self.fail(f"'{value}' could be a slip for a number from 0 to 1 or a percentage without its sign: give a "
                       f"number from 0 to 1 (0.8) or a percentage with its sign ({text.strip()}%)", param, ctx)
         if score is None:

@@ -778,30 +778,32 @@ def _heading_hint(wanted: str, headings: list[str]) -> str:
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
-def unsigned_fraction(typed: str) -> bool:
-    """Whether ``typed`` is a number between 1 and 100 with a fraction and no % sign ("1.5", "45.5"), which
-    ``read_probability`` refuses: it may be a slip for 0.15 as much as a percentage.
+def ambiguous_number(typed: str) -> bool:
+    """Whether ``typed`` is a number above 1 and under 100 that could mean two things without a % sign, which
+    ``read_probability`` refuses: one with a fraction ("1.5", "45.5": a slip for 0.15, or a percentage?) or a whole
+    number under 10 ("2": 0.2, or 2%? read as 2%, it lets nearly every tag through, while "1" is 100%).
 
-    >>> [unsigned_fraction(t) for t in ("1.5", " 45.5 ", "1.5%", "80", "80.0", "0.8", "100.5", "abc")]
-    [True, True, False, False, False, False, False, False]
+    >>> [ambiguous_number(t) for t in ("1.5", " 45.5 ", "2", "9", "1.5%", "1", "10", "80", "80.0", "0.8", "abc")]
+    [True, True, True, True, False, False, False, False, False, False, False]
     """
     try:
         value = float(typed.strip())
     except ValueError:
         return False
-    return 1 < value < 100 and not value.is_integer()
+    return 1 < value < 100 and (not value.is_integer() or value < 10)
 
 
 def read_probability(typed: str) -> float | None:
     """A probability typed in the form, from 0 to 1; a whole number above 1 and up to 100, or a number with a %
     sign, is read as a percentage (50 and 50% are 0.5); None when it is neither. A number above 1 with a
     fraction and no % sign ("1.5", "7.5") is None too: it may be a slip for 0.15 or 0.75 as much as a
-    percentage, and taking it as 1.5% would list nearly every tag.
+    percentage, and taking it as 1.5% would list nearly every tag; so is a whole number from 2 to 9 (see
+    ``ambiguous_number``).
 
-    >>> [read_probability(t) for t in ("0.8", "80", "80%", " 45 % ", "1", "100", "0", "1.5%", "80.0")]
-    [0.8, 0.8, 0.8, 0.45, 1.0, 1.0, 0.0, 0.015, 0.8]
-    >>> [read_probability(t) for t in ("150", "-1", "abc", "nan", "120%", "", "1.5", "7.5")]
-    [None, None, None, None, None, None, None, None]
+    >>> [read_probability(t) for t in ("0.8", "80", "80%", " 45 % ", "1", "100", "0", "1.5%", "80.0", "2%", "10")]
+    [0.8, 0.8, 0.8, 0.45, 1.0, 1.0, 0.0, 0.015, 0.8, 0.02, 0.1]
+    >>> [read_probability(t) for t in ("150", "-1", "abc", "nan", "120%", "", "1.5", "7.5", "2")]
+    [None, None, None, None, None, None, None, None, None]
     """
     text = typed.strip()
     percent = text.endswith("%")
@@ -811,7 +813,7 @@ def read_probability(typed: str) -> float | None:
         return None
     if value != value:  # NaN
         return None
-    if not percent and unsigned_fraction(text):
+    if not percent and ambiguous_number(text):
         return None
     if percent or 1 < value <= 100:
         value /= 100
