@@ -245,6 +245,22 @@ def test_one_review_is_searched_from_its_own_page(site: str):
     assert status == 200 and page_ids(listed) == ["northmoor-2019-child-d-p1"]
 
 
+
+def test_a_reviews_page_says_how_far_to_trust_its_probabilities(db: Path, tmp_path: Path):
+    from pipeline.settings import PROJECT_ROOT
+    from pipeline.themes.model import ThemeModel
+
+    shipped = ThemeModel.check(PROJECT_ROOT / "models" / "themes-v1")  # a model whose real-text figures are known
+    copy = tmp_path / "shipped.duckdb"
+    shutil.copy(db, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE passage_themes SET model_version = ?", [shipped])
+    for site in _serve(copy):
+        status, page, _ = get(f"{site}/review?id=northmoor-2019-child-d")
+        assert status == 200
+        assert "About the theme probabilities:" in page  # as beside search results and on a passage's page
+
+
 def test_one_review_is_listed_in_page_order_from_its_results(site: str, db: Path):
     import openpyxl
 

@@ -964,9 +964,17 @@ def review_page(con: duckdb.DuckDBPyConnection, review_id: str, names: Mapping[s
                 + f' · <a href="/passage?{_e(urlencode({"id": passage_id}))}">this passage'
                 f'<span class="visually-hidden"> (passage {seq}, {_e(pages)})</span></a></p>'
                 f"<p>{_e(text)}</p>" + (f'<div class="themes">{chips}</div>' if chips else "") + "</div>")
+    # how far to trust the probabilities shown, as beside search results and on a passage's page
+    models = [row[0] for row in con.execute(_REVIEW_MODELS, [review_id]).fetchall()]
+    notes = tag_notes(models, None, names) if themes else []
     if weak or any(weak_tag(best) for _, _, best in themes):
-        parts.append(_notes([WEAK_NOTE]))
+        notes.append(WEAK_NOTE)
+    if notes:
+        parts.append(_notes(notes))
     return _page(review["title"] or review_id, "".join(parts))
+
+
+_REVIEW_MODELS = "SELECT DISTINCT model_version FROM passage_themes WHERE review_id = ? ORDER BY 1"
 
 
 def _what_it_found(con: duckdb.DuckDBPyConnection, review_id: str) -> str:
