@@ -1030,3 +1030,11 @@ def test_the_trends_page_says_what_its_counts_leave_out(site: str):
     assert status == 200
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
     assert "2 reviews in the database could not be read, so they are left out of every count" in text
+
+
+def test_the_theme_counts_say_they_include_weak_tags_until_a_lowest_probability_is_given(site: str):
+    status, body, _ = get(site + "/")
+    assert status == 200 and "The counts include weak tags (under 50%: the model was unsure)" in body
+    status, body, _ = get(site + "/?" + urlencode({"nation": "Wales", "min_score": "0.5"}))
+    assert status == 200 and "Learning themes in the reviews the filters keep" in body
+    assert "The counts include weak tags" not in body

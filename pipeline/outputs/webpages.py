@@ -392,9 +392,12 @@ def _browse_themes(form: SearchForm, choices: FormChoices, tagged: Mapping[str, 
         f'<span class="meta">{counted(tagged[theme][0], "passage")} in {counted(tagged[theme][1], "review")}'
         "</span></li>"
         for theme, name in choices.themes.items() if theme in tagged)
+    weak = ("" if form.min_score else
+            " The counts include weak tags (under 50%: the model was unsure); with 0.5 as the lowest theme "
+            "probability they count only the stronger ones.")
     return (f'<h2>{_e(heading)}</h2><ul>{items}</ul>'
             '<p class="muted">Each theme lists its passages with the highest probability first. A tag is the '
-            "model's reading of a passage, not a finding: read the passage before relying on it.</p>")
+            f"model's reading of a passage, not a finding: read the passage before relying on it.{_e(weak)}</p>")
 
 
 @dataclass
