@@ -464,13 +464,18 @@ class Pages:
         field (the table is then None)."""
         from pipeline.outputs.trends import MEASURES, theme_trends
 
-        fields, filters, error = self._filters(query, "measure", "year_from", "year_to", "nation", "area")
+        fields, filters, error = self._filters(query, "measure", "year_from", "year_to", "nation", "area",
+                                               "min_score")
         if fields["measure"] and fields["measure"] not in MEASURES:
             return fields, None, None, f"Count: '{fields['measure']}' is not a choice; count {' or '.join(MEASURES)}"
+        min_score = read_probability(fields["min_score"]) if fields["min_score"] else None
+        if fields["min_score"] and min_score is None:
+            error = error or (f"Lowest theme probability: '{fields['min_score']}' is not a probability, or could be "
+                              "read two ways: give a number from 0 to 1 (0.5) or a percentage with its sign (50%)")
         if error:
             return fields, None, None, error
         try:
-            frame, info = theme_trends(self.db_path, **filters, upgrade=False)
+            frame, info = theme_trends(self.db_path, **filters, min_score=min_score, upgrade=False)
         except DatabaseBusy:
             raise
         except CaseReviewError as exc:

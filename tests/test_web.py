@@ -1029,7 +1029,13 @@ def test_the_trends_page_says_what_its_counts_leave_out(site: str):
     status, body, _ = get(site + "/trends")
     assert status == 200
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
-    assert "2 reviews in the database could not be read, so they are left out of every count" in text
+    assert ("2 reviews in the database could not be read, so they are left out of every count (the list of reviews "
+            "says why)") in text  # not a command to type: this is a web page
+    status, body, _ = get(site + "/trends?min_score=0.5")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+    assert status == 200 and "tagged at least one of its passages with a probability of at least 50%" in text
+    assert 'name="min_score" value="0.5"' in body and "min_score=0.5" in body  # kept in the form and the download
+    assert get(site + "/trends?min_score=2")[0] == 400
 
 
 def test_the_theme_counts_say_they_include_weak_tags_until_a_lowest_probability_is_given(site: str):

@@ -207,7 +207,8 @@ def find_area(con: duckdb.DuckDBPyConnection, area: str, db_path: Path | str | N
         return containing[0]
     if containing:
         raise ReportScopeError(
-            f"'{area}' matches several areas: {'; '.join(containing)}. Give more of the name, in quotes."
+            f"'{area}' matches several areas: {'; '.join(containing)}. "
+            + ("Choose one from the list." if on_page else "Give more of the name, in quotes.")
         )
     if not wanted:
         raise ReportScopeError("--area is empty: give the name of the partnership or local authority (part of "

@@ -182,10 +182,12 @@ def definition(info: dict[str, Any], measure: str) -> str:
 
 
 def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure passages`",
-                info: dict[str, Any] | None = None, min_score_option: str = "`--min-score 0.5`") -> list[str]:
+                info: dict[str, Any] | None = None, min_score_option: str = "`--min-score 0.5`",
+                status_hint: str | None = None) -> list[str]:
     """What to keep in mind reading the table: years with few reviews, shares that no longer differ (``option``
     is how the note names the way to count passages instead), counts that rest on weak tags only (with
-    ``info``; ``min_score_option`` names the way to leave them out) and reviews left out as unread."""
+    ``info``; ``min_score_option`` names the way to leave them out) and reviews left out as unread (the note
+    names ``casereview status`` for why, or ``status_hint``)."""
     years = sorted(frame["year"].unique())
     per_year = frame.drop_duplicates("year").set_index("year")
     notes = []
@@ -215,9 +217,9 @@ def trend_notes(frame: pd.DataFrame, measure: str, option: str = "`--measure pas
     if info.get("unread"):
         unread = info["unread"]
         where = "in the database" if info.get("reviews", "all") == "all" else "kept by the filters"
+        why = status_hint or (f"`casereview status{db_argument(info['database']) if info.get('database') else ''}`")
         notes.append(f"Note: {counted(unread, 'review')} {where} could not be read, so "
-                     f"{'it is' if unread == 1 else 'they are'} left out of every count (`casereview status"
-                     f"{db_argument(info['database']) if info.get('database') else ''}` says why).")
+                     f"{'it is' if unread == 1 else 'they are'} left out of every count ({why} says why).")
     return notes
 
 

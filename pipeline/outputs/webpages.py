@@ -1134,7 +1134,9 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
         '<label>Count <select name="measure">' + "".join(
             f'<option value="{_e(m)}"{" selected" if m == measure else ""}>{_e(measures[m])}</option>'
             for m in MEASURES) + "</select></label>"
-        + _review_fields(fields, nations) +
+        + _review_fields(fields, nations)
+        + '<label>Lowest theme probability <input class="year" name="min_score" '
+        f'value="{_e(fields.get("min_score", ""))}" placeholder="0.5"></label>'
         '<button type="submit">Show the table</button></div></form>')
     parts = ["<h2>Learning themes by year</h2>", alert, form]
     if frame is not None and info is not None:
@@ -1154,7 +1156,7 @@ def trends_page(fields: Mapping[str, str], nations: Sequence[str], frame: Any = 
                     f"</tr></thead><tbody>{body}</tbody></table>")
             + "".join(f'<p class="note">{_e(note)}</p>' for note in trend_notes(
                 frame, measure, "counting passages", info=dict(info),
-                min_score_option="`casereview trends --min-score 0.5` (in a terminal)"))
+                min_score_option="0.5 as the lowest theme probability", status_hint="the list of reviews"))
             + f'<p><a href="{_e(download)}">Save the table (Excel, both counts)</a></p></section>')
         notes = tag_notes(list(info.get("theme_models") or []), None, {})
         if notes:
