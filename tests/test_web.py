@@ -172,6 +172,10 @@ def test_results_come_a_page_at_a_time(db: Path, monkeypatch: pytest.MonkeyPatch
     assert onward and all("back=" in link for link in onward)
     for link in onward:
         assert "← Back to the results</a>" in pages.answer(link).body.decode("utf-8")
+    # ... and the passages like it in other reviews
+    similar = back.split("Passages like it in other reviews", 1)[-1]
+    alike = [html.unescape(link) for link in re.findall(r'<li><a href="(/passage\?[^"]+)">', similar)]
+    assert alike and all("back=" in link for link in alike)
     # past the last page: said so, with the way back
     beyond = pages.answer("/?" + urlencode({"q": words, "limit": "2", "start": len(every) + 4}))
     text = beyond.body.decode("utf-8")

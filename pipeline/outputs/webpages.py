@@ -789,7 +789,8 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
         parts.append(f'<h2>Learning themes</h2><p class="muted">No theme. {_e(view.untagged)}</p>')
     if similar:
         items = "".join(
-            f'<li><a href="/passage?{_e(urlencode({"id": hit.passage_id}))}">{_e(hit.title or hit.review_id)}</a> '
+            f'<li><a href="/passage?{_e(urlencode({"id": hit.passage_id, **kept_back}))}">'
+            f"{_e(hit.title or hit.review_id)}</a> "
             f'<span class="meta">({_where(lambda key, hit=hit: getattr(hit, key, None))}; similarity '
             f"{hit.similarity:.2f})</span><blockquote>{_e(hit.snippet or _cut(hit.text or ''))}</blockquote></li>"
             for hit in similar)
