@@ -875,11 +875,16 @@ TITLE_CONTAINS_SQL = ("($containing IS NULL OR strpos(" + quotes_folded("coalesc
 
 
 def describe_filters(filters: dict[str, Any]) -> str:
-    """The filters that are set, for people: 'years 2019-2022, nation Wales, area containing "Cwm"'."""
+    """The filters that are set, for people: 'years 2019-2022, nation Wales, area containing "Cwm"'.
+
+    >>> describe_filters({"year_from": 2021, "year_to": 2021}), describe_filters({"year_from": 2019, "year_to": 2022})
+    ('year 2021', 'years 2019-2022')
+    """
     parts = []
     if filters.get("year_from") is not None or filters.get("year_to") is not None:
         low, high = filters.get("year_from"), filters.get("year_to")
-        parts.append(f"years {low}-{high}" if low is not None and high is not None
+        parts.append(f"year {low}" if low is not None and low == high
+                     else f"years {low}-{high}" if low is not None and high is not None
                      else f"years from {low}" if low is not None else f"years up to {high}")
     for key, label in (("nation", "nation"), ("review_type", "review type")):
         if filters.get(key) is not None:
