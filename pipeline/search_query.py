@@ -627,10 +627,10 @@ def _check_operators_join_something(text: str) -> None:
         return
     if tokens[0] in ("AND", "OR"):
         raise CaseReviewError(f"the search {text!r} starts with {tokens[0]}: put what it joins before it, as in "
-                              "neglect AND school, or leave it out")
+                              f"neglect {tokens[0]} school, or leave it out")
     if tokens[-1] in operators:
         what = "the word to leave out" if tokens[-1] == "NOT" else "what it joins"
-        example = "neglect NOT police" if tokens[-1] == "NOT" else "neglect AND school"
+        example = "neglect NOT police" if tokens[-1] == "NOT" else f"neglect {tokens[-1]} school"
         raise CaseReviewError(f"the search {text!r} ends with {tokens[-1]}: put {what} after it, as in {example}, "
                               "or leave it out")
     pair = next(((a, b) for a, b in zip(tokens, tokens[1:], strict=False)

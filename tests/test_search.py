@@ -1107,7 +1107,8 @@ def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
     ("neglect NOT", "ends with NOT: put the word to leave out after it"),
     ("neglect NOT NOT police", "has NOT NOT together"),
     ('"seen alone" OR OR "spoken to"', "has OR OR together"),
-    ("neglect OR", "ends with OR"),
+    ("neglect OR", "ends with OR: put what it joins after it, as in neglect OR school"),
+    ("OR neglect", "starts with OR: put what it joins before it, as in neglect OR school"),
 ])
 def test_brackets_that_cannot_be_read_are_refused_with_how_to_write_them(either_db: Path, query: str, error: str):
     with pytest.raises(CaseReviewError, match=re.escape(error)):
