@@ -346,19 +346,21 @@ def local_checks(con: duckdb.DuckDBPyConnection, theme_models: list[str],
     for theme, support, tagged, left_out, precision, recall in scores:
         name = (names or {}).get(theme, theme)
         judged = passages - (left_out or 0)  # passages marked unsure (?) for the theme are left out of it
+        # (said, so that "on 90 passages" does not read as a slip beside the 100 labelled)
+        unsure = (f"; {left_out} more marked unsure, left out" if left_out else "")
         if judged <= 0:
             notes[theme] = (f"{name} was not labelled in {gold_file} (no column for it, or every passage marked "
                             "unsure): the check says nothing about it.")
         elif support < CHECKED_SENTENCES:
             notes[theme] = (f"{name}: {'none' if support == 0 else f'only {support}'} of the {judged} passages "
-                            f"labelled by hand for it ({gold_file}) were marked with it, too few to say how its "
-                            "tags hold on these reviews.")
+                            f"labelled by hand for it ({gold_file}{unsure}) were marked with it, too few to say how "
+                            "its tags hold on these reviews.")
         else:
             found = f"the model found {percent(recall)} of them"
             agreed = (f"{percent(precision)} of the {tagged} passages it tagged with it were marked so" if tagged
                       else "it tagged none")
-            notes[theme] = (f"{name}, on {judged} passages labelled by hand for it ({gold_file}): {support} were "
-                            f"marked with it; {found}, and {agreed}.")
+            notes[theme] = (f"{name}, on {judged} passages labelled by hand for it ({gold_file}{unsure}): {support} "
+                            f"were marked with it; {found}, and {agreed}.")
     return summary, notes
 
 
