@@ -1049,3 +1049,18 @@ def test_the_theme_counts_say_they_include_weak_tags_until_a_lowest_probability_
     status, body, _ = get(site + "/?" + urlencode({"nation": "Wales", "min_score": "0.5"}))
     assert status == 200 and "Learning themes in the reviews the filters keep" in body
     assert "The counts include weak tags" not in body
+
+
+def test_the_summary_in_the_browser_leads_back_to_the_search_and_its_form(site: str, db: Path, tmp_path: Path):
+    status, body, _ = get(site + "/report?" + urlencode({"area": "northmoor", "year": "2019-2021"}))
+    assert status == 200
+    assert '<a href="/">← Search the reviews</a>' in body
+    assert '<a href="/report?area=northmoor&amp;year=2019-2021">Another summary (the form)</a>' in body
+    assert "casereview status" not in body  # a browser's reader is not at a terminal
+    # the file the command writes has no server to go back to
+    out = tmp_path / "r.html"
+    from pipeline.cli import main
+
+    assert CliRunner().invoke(main, ["report", "--area", "northmoor", "--year", "2021", "--out", str(out),
+                                     "--db", str(db)]).exit_code == 0
+    assert "Search the reviews" not in out.read_text(encoding="utf-8")

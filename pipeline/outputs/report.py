@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import duckdb
 
@@ -408,6 +409,8 @@ def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
         data = gather(con, db_path, stored_area, year)
     finally:
         con.close()
+    first, last = year_span(year)
+    data.update(on_page=on_page, asked_area=area, asked_year=str(first) if first == last else f"{first}-{last}")
     if searches:
         data["searches"] = searched_in_area(db_path, list(searches), data, refresh=upgrade)
         data["searches_from"] = searches_from
@@ -528,7 +531,9 @@ caption { caption-side: top; text-align: left; color: var(--muted); font-size: .
 }
 .empty { font-style: italic; color: var(--muted); }
 footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
+nav.way-out { margin-bottom: 1rem; }
 @media print {
+  nav.way-out { display: none; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; }
   article, figure, tr, blockquote, .provenance { break-inside: avoid; }
@@ -537,6 +542,12 @@ footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top:
   .wide { overflow: visible; }
 }
 """
+
+
+# Above the summary in the browser (``on_page``; the file `casereview report` writes has no server to go back to):
+# the way back to the search and to the summary's form, left out when printed.
+_WAY_OUT = ('<nav class="way-out"><a href="/">← Search the reviews</a> · '
+            '<a href="/report?{form}">Another summary (the form)</a></nav>')
 
 
 def render(data: dict[str, Any]) -> str:
@@ -553,6 +564,8 @@ def render(data: dict[str, Any]) -> str:
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
+        *([_WAY_OUT.format(form=_e(urlencode({"area": data["asked_area"], "year": data["asked_year"]})))]
+          if data.get("on_page") else []),
         "<header>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="lede">What the case reviews of {_e(area)} from {year} say, by learning theme, set against all '
@@ -1112,7 +1125,9 @@ def _limits_section(data: dict[str, Any]) -> str:
     others = data["unread_elsewhere"] - len([r for r in unread if r["status"] in ("failed", "needs_ocr")])
     if others > 0:
         unread_html += (f"<p>{counted(others, 'other review')} in the database could not be read; they are left "
-                        "out of the 'all reviews' figures (the command casereview status lists them).</p>")
+                        "out of the 'all reviews' figures ("
+                        + ("the list of reviews, at the top of the search page, says why" if data.get("on_page")
+                           else "the command casereview status lists them") + ").</p>")
     return (
         '<section id="limits"><h2>Limits</h2>'
         f"<ul>{''.join(f'<li>{_e(item)}</li>' for item in items)}</ul>"
