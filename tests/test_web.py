@@ -1064,3 +1064,12 @@ def test_the_summary_in_the_browser_leads_back_to_the_search_and_its_form(site: 
     assert CliRunner().invoke(main, ["report", "--area", "northmoor", "--year", "2021", "--out", str(out),
                                      "--db", str(db)]).exit_code == 0
     assert "Search the reviews" not in out.read_text(encoding="utf-8")
+
+
+def test_the_list_of_reviews_says_when_a_choice_matched_no_review_and_was_not_applied(site: str):
+    status, body, _ = get(site + "/reviews?year=2030")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+    assert "6 reviews; not narrowed by the year “2030”, which no review has" in text
+    assert "No review is from “2030”: choose a year from the list." in text
+    status, body, _ = get(site + "/reviews?year=2021")
+    assert "not narrowed" not in body

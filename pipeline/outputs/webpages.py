@@ -907,8 +907,12 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
         f"read ({not_read})</label>"
         '<button type="submit">Show</button></div></form>')
     alert = f'<div class="error" role="alert"><strong>Could not narrow the list:</strong> {_e(error)}</div>'
+    # a choice that matches no review is not applied: the heading says so, or it would read as if it were
+    unused = [*([f"area “{asked_area}”"] if asked_area and not area else []),
+              *([f"year “{asked_year}”"] if asked_year and not year else [])]
     body = (f"<h2>The reviews ({counted(len(rows), 'review')}"
             + (f": {_e(', '.join(narrowed))}; <a href=\"/reviews\">show every review</a>" if narrowed else "")
+            + (f"; not narrowed by the {_e(' or the '.join(unused))}, which no review has" if unused else "")
             + f")</h2>{alert if error else ''}{form}"
             + "".join(f'<p class="note">{_e(note)}</p>' for note in notes)
             + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
