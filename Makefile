@@ -32,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_fidelity.py
 
 clean:
-	rm -rf outputs/*.duckdb outputs/*.duckdb.wal outputs/store
+	rm -rf outputs/*.duckdb outputs/*.duckdb.wal outputs/*.duckdb.run-lock outputs/store
