@@ -912,9 +912,10 @@ def test_ctrl_c_stops_a_run_tidily_and_blames_no_document(tmp_path: Path) -> Non
     demo = ROOT / "corpus_manifest" / "demo"
     for name in (names[0], names[2]):
         shutil.copy(demo / f"{name}.pdf", folder)
-    # a scan of eight pages, read by OCR for several seconds: still being read when the first review is saved
-    # (the demo's one-page scan took under two seconds, and was sometimes saved before the stop on a fast machine)
-    write_scan(demo / "northmoor-2016-child-d.pdf", folder / "scanned-review.pdf")
+    # a scan of 24 pages, read by OCR for half a minute or more: still being read when the first review is saved
+    # (the demo's one-page scan took under two seconds, and was sometimes saved before the stop on a fast machine;
+    # one of eight pages was, once, on a machine busy with other work)
+    write_scan(demo / "northmoor-2016-child-d.pdf", folder / "scanned-review.pdf", pages=list(range(1, 9)) * 3)
     manifest = folder / "manifest.csv"
     manifest.write_text("review_id,title,area,nation,review_type,year,source\n" + "".join(
         f"{name},Review {k},Thornley,England,SCR,2017,{name}.pdf\n" for k, name in enumerate(names)),

@@ -343,13 +343,13 @@ def test_fit_says_what_share_of_the_passages_were_given_their_nearest_topic(tmp_
                           outliers_reassigned=396, unassigned=0, seconds=2.5,
                           settings=_settings(613, 42, None, ENCODER, []))
     assert fit_summary(info) == [
-        "Topic model topics@abc: 10 topics in 613 passages (smallest topic 12 passages, seed 42, 2.5 s)",
+        "Topic model topics@abc: 10 topics in 613 passages (topics of at least 12 passages, seed 42, 2.5 s)",
         "  396 of the 613 passages (65%) fitted no topic well and were given the nearest one",
         f"  model saved in {tmp_path / 'topics@abc'}",
     ]
     # HDBSCAN's min_samples is named only where the cap made it differ from the min topic size
     capped = replace(info, settings=_settings(613, 42, 150, ENCODER, []))
-    assert fit_summary(capped)[0] == ("Topic model topics@abc: 10 topics in 613 passages (smallest topic 150 "
+    assert fit_summary(capped)[0] == ("Topic model topics@abc: 10 topics in 613 passages (topics of at least 150 "
                                       "passages, density judged on 100 neighbours, seed 42, 2.5 s)")
 
 
@@ -364,7 +364,8 @@ def test_topics_commands_explain_what_to_do_first(tmp_path: Path):
     assert few.exit_code == 2
     assert "Error: too few passages to find topics (12); add more reviews" in few.output
     unfitted = runner.invoke(main, ["topics", "assign", "--db", str(db)])
-    assert unfitted.exit_code == 2 and "no topic model yet: run `casereview topics fit` first" in unfitted.output
+    assert unfitted.exit_code == 2  # the command to run names the database it was asked about
+    assert f"no topic model yet: run `casereview topics fit --db {db}` first" in " ".join(unfitted.output.split())
 
 
 # --------------------------------------------------------------------------- fitting (slow)

@@ -633,7 +633,7 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert "The reviews (2 reviews: not read" in body and "northmoor-2021-child-m" in body
     assert "westhaven-2022-child-r" in body and "northmoor-2019-child-d" not in body
     status, body, _ = get(site + "/reviews?year=%27%3B%20DROP&area=nowhere")  # values no review has: the whole list
-    assert status == 400 and "The reviews (6 reviews)" in body  # ... and says why
+    assert status == 400 and "The reviews (6 reviews; not narrowed by the area “nowhere”" in body  # ... says why
     assert "No review has the area “nowhere”: choose one from the list." in html.unescape(body)
     assert "Year: &#x27;&#x27;; DROP&#x27; is not a year; give four figures, e.g. 2019" in body
     _, body, _ = get(site + "/reviews?area=cwm")  # part of one area's name, as a search takes it
