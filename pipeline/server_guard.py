@@ -17,7 +17,6 @@ the whole group) leaves it to stop the server.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import subprocess
@@ -151,8 +150,19 @@ def detach_temporary_server() -> bool:
 
 
 def _own_session_subprocess() -> types.ModuleType:
-    """``subprocess`` with every process started in a new session."""
+    """``subprocess`` with every process started in a new session (see ``_popen_own_session``)."""
     shim = types.ModuleType("subprocess")
     shim.__dict__.update(subprocess.__dict__)
-    shim.Popen = functools.partial(subprocess.Popen, start_new_session=True)
+    shim.Popen = _popen_own_session
     return shim
+
+
+def _popen_own_session(*args, env=None, **kwargs) -> subprocess.Popen:
+    """``subprocess.Popen`` in a new session, with the temporary server's libraries kept quiet: stopped while it
+    answers a request, the server's database pool logs the cancelled rollback with a whole traceback
+    (sqlalchemy, at ERROR), which the person who pressed Ctrl+C then read under the run's own tidy message.
+    Loggers with a level of their own (Prefect's server, uvicorn) are not affected: only those that take the root
+    logger's level, in the server's process only (Prefect's PREFECT_LOGGING_[KEY] override of its logging.yml)."""
+    env = dict(os.environ if env is None else env)
+    env.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
+    return subprocess.Popen(*args, env=env, start_new_session=True, **kwargs)

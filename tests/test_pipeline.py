@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -883,6 +884,21 @@ def test_a_run_told_to_stop_stops_tidily_and_a_search_then_finds_what_it_saved(t
                             capture_output=True, text=True, timeout=300)
     assert search.returncode == 0, search.stderr
     assert search.stdout.strip() and "not in the search index" not in search.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sessions are POSIX")
+def test_the_temporary_server_starts_in_a_session_of_its_own_with_its_libraries_quiet() -> None:
+    # stopped in the middle of a request, its database pool logged a traceback under the run's message at Ctrl+C
+    from pipeline.server_guard import _popen_own_session
+
+    program = ("import os, logging; from prefect.logging.configuration import setup_logging; setup_logging(); "
+               "print(os.getsid(0) == os.getpid(), logging.getLogger('sqlalchemy.pool').getEffectiveLevel(), "
+               "logging.getLogger('prefect.server').getEffectiveLevel())")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_LOGGING")}
+    process = _popen_own_session([sys.executable, "-c", program], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                 text=True)
+    out, _ = process.communicate(timeout=120)
+    assert out.split() == ["True", str(logging.CRITICAL), str(logging.WARNING)]  # Prefect's own warnings still show
 
 
 @pytest.mark.slow
