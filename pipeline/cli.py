@@ -114,21 +114,15 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     finally:
         stops.restore()
     click.echo(format_summary(summary, options.db_path))
-    _note_unfinished_rows(manifest_path)
+    _note_unfinished_rows(manifest_path, summary.get("unfinished") or [])
 
 
-def _note_unfinished_rows(manifest_path: Path) -> None:
-    """Say when the manifest still holds values `manifest from-folder` put in for ones it could not find: the
-    run stores them as they are, and summaries and trends go by area and year."""
-    from pipeline.manifest import load_manifest, unfinished_rows
-
-    try:
-        unfinished = unfinished_rows(load_manifest(manifest_path))
-    except CaseReviewError:  # (changed since the run read it: the next run says what is wrong)
-        return
+def _note_unfinished_rows(manifest_path: Path, unfinished: list[str]) -> None:
+    """Say when the manifest still holds values `manifest from-folder` put in for ones it could not find
+    (``unfinished``: those rows' review ids, from the run's summary): the run stores them as they are, and
+    summaries and trends go by area and year."""
     if unfinished:
-        ids = ", ".join(entry.review_id for entry in unfinished[:5]) + (
-            f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else "")
+        ids = ", ".join(unfinished[:5]) + (f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else "")
         click.echo(f"Note: {len(unfinished)} review{'s' if len(unfinished) != 1 else ''} in {manifest_path} still "
                    f"{'have' if len(unfinished) != 1 else 'has'} an area or year that `manifest from-folder` could "
                    f"not find and put in for now ({ids}); summaries and trends go by area and year. Fill them in "

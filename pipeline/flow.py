@@ -22,7 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pipeline.errors import CaseReviewError, FetchError
 from pipeline.fetch import FetchedDocument, Fetcher, describe_document_problem, sweep_unused_copies
 from pipeline.isolate import allow_reading, read_document, stop_reading
-from pipeline.manifest import Manifest, ManifestEntry, load_manifest
+from pipeline.manifest import Manifest, ManifestEntry, load_manifest, unfinished_rows
 from pipeline.ocr import enabled as ocr_enabled
 from pipeline.runlock import one_run_at_a_time
 from pipeline.segment import segment
@@ -371,6 +371,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     summary = store.finish_run(run_id)
     summary["store_swept"] = _sweep_store(store, options.store_dir)
     summary["manifest_note"] = manifest.encoding_note
+    summary["unfinished"] = [entry.review_id for entry in unfinished_rows(manifest)]
     summary["read_again_for_version"] = len(other_version & store.processed_in_run(run_id))
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])
     summary["seconds"] = round(time.perf_counter() - started, 1)
