@@ -25,7 +25,7 @@ import itertools
 import logging
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -646,6 +646,9 @@ class SearchResult:
     # when nothing was found with review filters: (how many reviews read they keep, the first and last year of all
     # the reviews read), to say when it is the filters that keep nothing
     reviews_kept: tuple[int, int | None, int | None] | None = None
+    # when words of the search are found nowhere and the passages found hold only numbers of it ("1" of
+    # "<script>alert(1)</script>"): those numbers, which numbered paragraphs and dates match whatever the subject
+    numbers_only: tuple[str, ...] = ()
 
 
 def nothing_kept_note(result: SearchResult) -> str:
@@ -818,8 +821,10 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
             counts["reviews_kept"] = (con.execute(_KEPT_READ, kept).fetchone()[0], *con.execute(_YEARS_READ).fetchone())
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
-        return SearchResult(hits, parsed.also, searcher.missing_words(parsed), more, unindexed_passages(con)[0],
-                            **counts)
+        missing = searcher.missing_words(parsed)
+        if missing and hits:
+            counts["numbers_only"] = searcher.numbers_only(parsed, missing)
+        return SearchResult(hits, parsed.also, missing, more, unindexed_passages(con)[0], **counts)
     finally:
         con.close()
 
@@ -926,12 +931,15 @@ def theme_hint(result: SearchResult, names: Mapping[str, str]) -> tuple[str, dic
             {"q": "", "theme": theme})
 
 
-def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
+def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord], numbers_only: Sequence[str] = ()) -> str:
     """One line naming the words of a search that no passage uses, with spellings the passages do use ("" when
-    there are none).
+    there are none), and, when the passages found hold only numbers of the search (``numbers_only``), that.
 
     >>> missing_note((MissingWord("safegaurding", ("safeguarding",)),))
     'No passage in the database uses this word, in any form: "safegaurding" (did you mean "safeguarding"?).'
+    >>> missing_note((MissingWord("alert"),), ("1",))  # doctest: +NORMALIZE_WHITESPACE
+    'No passage in the database uses this word, in any form: "alert". The passages found hold only the number "1"
+    of the search, which numbered paragraphs and dates hold too: they may have nothing to do with its subject.'
     """
     if not missing:
         return ""
@@ -942,7 +950,12 @@ def missing_note(missing: tuple[MissingWord, ...] | list[MissingWord]) -> str:
             part += " (did you mean " + " or ".join(f'"{s}"' for s in word.suggestions) + "?)"
         parts.append(part)
     which = "this word" if len(parts) == 1 else "these words"
-    return f"No passage in the database uses {which}, in any form: {', '.join(parts)}."
+    note = f"No passage in the database uses {which}, in any form: {', '.join(parts)}."
+    if numbers_only:
+        numbers = " and ".join(f'"{number}"' for number in numbers_only)
+        note += (f" The passages found hold only the number{'s' if len(numbers_only) > 1 else ''} {numbers} of the "
+                 "search, which numbered paragraphs and dates hold too: they may have nothing to do with its subject.")
+    return note
 
 
 def search_connection(con: duckdb.DuckDBPyConnection, query: str | None, **options: Any) -> list[SearchHit]:
@@ -1220,6 +1233,20 @@ class Searcher:
                     and not (parsed.also and SHORT_SECTION.fullmatch(word))):
                 missing.append(MissingWord(word, self._spellings(word)))
         return tuple(missing)
+
+    def numbers_only(self, parsed: ParsedQuery, missing: tuple[MissingWord, ...]) -> tuple[str, ...]:
+        """With words of the search that no passage uses (``missing``): the typed words passages do use when every
+        one of them is a number ("1" of "<script>alert(1)</script>"), else ()."""
+        if parsed.also:  # another form searched ("section 47" for "s47") is more than a number
+            return ()
+        gone = {word.word for word in missing}
+        typed = [word for word in dict.fromkeys(parsed.typed) if word not in gone]
+        try:
+            rows = self.con.execute(_WORD_INFO, [typed]).fetchall() if typed else []
+        except duckdb.Error:  # no full-text index here
+            return ()
+        found = [w for w, _, common, termid in rows if termid is not None and not common]
+        return tuple(found) if found and all(word.isdigit() for word in found) else ()
 
     def _spellings(self, word: str) -> tuple[str, ...]:
         """Words spelt like ``word`` whose stem the index holds, closest first, one per stem, at most three."""

@@ -253,7 +253,7 @@ class Pages:
             raise
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
-        notes = " ".join(note for note in (operator_note(form.q), missing_note(result.missing),
+        notes = " ".join(note for note in (operator_note(form.q), missing_note(result.missing, result.numbers_only),
                                            unindexed_note(result.unindexed)) if note)
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
                                                 total=result.total, total_note=total_note(result, form.q),

@@ -356,6 +356,22 @@ def test_words_no_passage_uses_are_named_with_spellings_the_reviews_use(tmp_path
                                      '"chronolgy" (did you mean "chronology"?).')
 
 
+def test_passages_found_only_by_a_number_of_the_search_are_said_to_be_so(tmp_path: Path):
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["1.3 The school nurse saw the neglect at home."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["A section 47 enquiry was not held."], vector=[0, 1, 0, 0]),
+    ])
+    # the words are found nowhere and only the number matches: the passages hold a paragraph number, not the subject
+    result = search_with_forms(path, "<script>alert(1)</script>")
+    assert ids(result.hits) == ["northmoor-2023-child-e-p1"] and result.numbers_only == ("1",)
+    output = CliRunner().invoke(search_command, ["<script>alert(1)</script>", "--db", str(path)]).output
+    assert 'The passages found hold only the number "1" of the search' in output
+    # a word found beside the number, another form searched with it, or no word missing: no such note
+    for query in ("nurse 1 xyzzy", "s47 xyzzy", "1", "section 47"):
+        assert search_with_forms(path, query).numbers_only == (), query
+    assert search_with_forms(path, "xyzzy 1 3").numbers_only == ("1", "3")
+
+
 def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path: Path):
     path, store = corpus_with(tmp_path / "db.duckdb", [
         P("Background", (2, 2), ["In 2013 the mother was referred to the multi-agency risk assessment conference "

@@ -185,7 +185,8 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                                review=review, section=section, limit=limit, by_review=by_review,
                                **({"page_order": True} if page_order else {}))
     hits, also = result.hits, result.also
-    missing = "\n".join(note for note in (missing_note(result.missing), unindexed_note(result.unindexed)) if note)
+    missing = "\n".join(note for note in (missing_note(result.missing, result.numbers_only),
+                                          unindexed_note(result.unindexed)) if note)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
                "review": review}  # the review filters, as typed
     again = _search_again(db_path, {"theme": theme, "min_score": min_score, **filters, "section": section})

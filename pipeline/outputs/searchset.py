@@ -196,7 +196,7 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
             problems.append((search, str(exc)))
             continue
         note = " ".join(part for part in (operator_note(search.query), _any_word_note(search.query, result.also),
-                                          missing_note(result.missing)) if part)
+                                          missing_note(result.missing, result.numbers_only)) if part)
         outcomes.append(SearchOutcome(search, result, note))
     if problems:
         reasons = {reason for _, reason in problems}
