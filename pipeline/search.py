@@ -649,6 +649,8 @@ class SearchResult:
     # when words of the search are found nowhere and the passages found hold only numbers of it ("1" of
     # "<script>alert(1)</script>"): those numbers, which numbered paragraphs and dates match whatever the subject
     numbers_only: tuple[str, ...] = ()
+    # (id, title) of the one review the review filter names, to say which it is ("Child W", not only its id)
+    review: tuple[str, str | None] | None = None
 
 
 def nothing_kept_note(result: SearchResult) -> str:
@@ -819,6 +821,8 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
         if not hits and not offset and any(filters.get(key) is not None for key in REVIEW_FILTER_KEYS):
             kept = searcher._known.review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS))
             counts["reviews_kept"] = (con.execute(_KEPT_READ, kept).fetchone()[0], *con.execute(_YEARS_READ).fetchone())
+        if filters.get("review") is not None:
+            counts["review"] = searcher._known.named_review(filters["review"])
         if parsed is None:
             return SearchResult(hits, more=more, **counts)
         missing = searcher.missing_words(parsed)

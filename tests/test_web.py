@@ -231,7 +231,8 @@ def test_one_review_is_searched_from_its_own_page(site: str):
     status, found, _ = get(f"{site}/?" + urlencode({"q": "information school", "review": "northmoor-2021-family-k"}))
     assert status == 200
     assert set(page_ids(found)) == {"northmoor-2021-family-k-p1", "northmoor-2021-family-k-p3"}
-    assert "in the review &quot;northmoor-2021-family-k&quot;" in found
+    # the heading names the review by its title, as well as the id the form holds
+    assert "in the review &quot;Family K: a child safeguarding practice review&quot; (northmoor-2021-family-k)" in found
     assert '<input name="review" value="northmoor-2021-family-k"' in found  # kept in the form, to be changed
     assert '<a href="/?q=information+school&amp;limit=20">Search every review instead</a>' in found
     assert "/results.xlsx?q=information+school&amp;review=northmoor-2021-family-k" in found

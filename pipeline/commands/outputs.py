@@ -189,6 +189,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                                           unindexed_note(result.unindexed)) if note)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
                "review": review}  # the review filters, as typed
+    said = {**filters, "review": result.review} if result.review else filters  # the review by its title and id
     again = _search_again(db_path, {"theme": theme, "min_score": min_score, **filters, "section": section})
     # words that name a theme find passages using any one of them: offer the theme itself
     named = theme_hint(result, theme_names()) if hits else None
@@ -198,7 +199,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
             _echo_json(record.to_dict())
         # with --by-review, what the lines are out of (the reviews read, year by year) goes with the other notes
         counts = (_reviews_found_text(result, quoted_search(query.strip()) if query and query.strip()
-                                      else f"the theme {theme_name(theme, theme_names())}", describe_filters(filters),
+                                      else f"the theme {theme_name(theme, theme_names())}", describe_filters(said),
                                       "").split("\n\n")[0]
                   if by_review and result.by_review else "")
         kept = nothing_kept_note(result)
@@ -223,7 +224,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
             found += f" at a probability of {min_score:g} or more"
         if section:
             found += f" under a heading containing '{' '.join(section.split())}'"
-        found += kept_by(filters)
+        found += kept_by(said)
         nothing_kept = nothing_kept_note(result)
         if nothing_kept:
             found += f": {nothing_kept}"
@@ -251,7 +252,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     if section:
         what += f" under a heading containing {' '.join(section.split())!r}"
     # said, so that results copied from the terminal keep what kept them (--by-review says the filters its own way)
-    what += kept_by({"review": review}) if by_review else kept_by(filters)
+    what += kept_by({"review": said["review"]}) if by_review else kept_by(said)
     order = "in page order" if page_order else "best first"
     if out is not None:
         from pipeline.outputs.search_table import save_results
@@ -272,7 +273,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                    + (f"{saved.provenance_path}." if saved.provenance_path else "in the file itself."))
         return
     if by_review:
-        click.echo(_reviews_found_text(result, what, describe_filters(filters),
+        click.echo(_reviews_found_text(result, what, describe_filters(said),
                                        again({"q": query or "", "review": "REVIEW_ID"})))
         if like:
             click.echo(like)

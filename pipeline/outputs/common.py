@@ -639,6 +639,12 @@ class KnownValues:
             f"{closest_ids([wanted], [review_id for review_id, _ in rows])}Each review's id is shown in "
             f"{reviews_list_hint(self.con.execute(_DATABASE_FILE).fetchone()[0])}.")
 
+    def named_review(self, review: str | None) -> tuple[str, str | None] | None:
+        """(id, title) of the one review ``review`` names (as ``review`` finds it), for saying which it is; None
+        when not given."""
+        review_id = self.review(review)
+        return None if review_id is None else (review_id, dict(self._values["review_id"]).get(review_id))
+
     def review_filters(self, year_from: int | None = None, year_to: int | None = None, nation: str | None = None,
                        review_type: str | None = None, area: str | None = None,
                        review: str | None = None) -> dict[str, Any]:
@@ -894,13 +900,26 @@ def describe_filters(filters: dict[str, Any]) -> str:
     if filters.get("area") is not None:
         parts.append(f'area containing "{filters["area"]}"')
     if filters.get("review") is not None:
-        parts.append(f'the review "{wanted_text(filters["review"])}"')
+        parts.append(_the_review(filters["review"]))
     return ", ".join(parts)
+
+
+def _the_review(review: str | tuple[str, str | None]) -> str:
+    """The review a filter names, for people: as typed, or, given (id, title) found for it, by both.
+
+    >>> _the_review(" Child H "), _the_review(("holmbrook-2025-child-w", "Review – Child W"))
+    ('the review "Child H"', 'the review "Review – Child W" (holmbrook-2025-child-w)')
+    """
+    if isinstance(review, tuple):
+        review_id, title = review
+        return f'the review "{title}" ({review_id})' if title else f'the review "{review_id}"'
+    return f'the review "{wanted_text(review)}"'
 
 
 def kept_by(filters: dict[str, Any]) -> str:
     """Where a search or table looked, after the words that say what it found: the one review when that is the
-    only filter, else the reviews the filters keep ("" with no filter set).
+    only filter, else the reviews the filters keep ("" with no filter set). The review is as typed, or (id, title)
+    once found (``KnownValues.named_review``).
 
     >>> kept_by({"review": "Child H"}), kept_by({"nation": "Wales", "review": "Child H"})
     (' in the review "Child H"', ' in the reviews kept by the filters (nation Wales, the review "Child H")')
@@ -911,7 +930,7 @@ def kept_by(filters: dict[str, Any]) -> str:
     if not within:
         return ""
     if all(value is None for key, value in filters.items() if key != "review"):
-        return f' in the review "{wanted_text(filters["review"])}"'
+        return f" in {_the_review(filters['review'])}"
     return f" in the reviews kept by the filters ({within})"
 
 

@@ -336,7 +336,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 like_theme: tuple[str, int] | None = None, kept: Kept | None = None,
                 total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
                 reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
-                nothing_kept: str = "") -> str:
+                nothing_kept: str = "", review: tuple[str, str | None] | None = None) -> str:
     """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
     found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
@@ -344,7 +344,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     without words or a theme keep (they only narrow a search). ``total_reviews``: the reviews the passages are in;
     ``by_review``, ``reviews_read`` and ``by_year`` (as in ``SearchResult``): the reviews, listed instead of the
     passages when the form asks for them review by review; ``nothing_kept``: that the filters keep no review read
-    (``nothing_kept_note``)."""
+    (``nothing_kept_note``); ``review``: (id, title) of the one review the form names, to say which."""
     parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
              if error else "", search_form(form, choices)]
     if form.cut:
@@ -361,7 +361,8 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
         found = _found(form, choices.themes, hits, also=also, missing_note=missing_note, download=download,
                        more=more, total=total, total_note=total_note, without_words=without_words,
                        without_quotes=without_quotes, like_theme=like_theme, total_reviews=total_reviews,
-                       by_review=by_review, reviews_read=reviews_read, by_year=by_year, nothing_kept=nothing_kept)
+                       by_review=by_review, reviews_read=reviews_read, by_year=by_year, nothing_kept=nothing_kept,
+                       review=review)
         parts.append(f'<section id="results" tabindex="-1">{found}</section>')
         results = True
     if _has_weak(score for hit in hits for score in hit.themes.values()):
@@ -461,9 +462,9 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
            without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None,
            total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
            reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
-           nothing_kept: str = "") -> str:
+           nothing_kept: str = "", review: tuple[str, str | None] | None = None) -> str:
     """The passages a search found, under a heading that says what was searched (or the reviews they are in,
-    ``by_review``); or why none were."""
+    ``by_review``); or why none were. ``review``: (id, title) of the one review the form names."""
     what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
             else f"the theme {names.get(form.theme, form.theme)}")
     if also:
@@ -471,8 +472,8 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     if form.by_review and by_review is not None and hits:  # the reviews the filters keep are said with the count
         return "".join([f'<p class="note">{_e(missing_note)}</p>' if missing_note else "",
                         _reviews_found(form, what + _asked_filters(form, names, reviews=False), by_review,
-                                       reviews_read or 0, total or 0, download, by_year)])
-    what += _asked_filters(form, names)
+                                       reviews_read or 0, total or 0, download, by_year, review)])
+    what += _asked_filters(form, names, review=review)
     parts = [f'<p class="note">{_e(missing_note)}</p>' if missing_note else ""]
     start = form.start
     if not hits and start and total:
@@ -532,11 +533,11 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
 
 
 def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int, total: int, download: str,
-                   by_year: Sequence[tuple[int, int, int]] = ()) -> str:
+                   by_year: Sequence[tuple[int, int, int]] = (), review: tuple[str, str | None] | None = None) -> str:
     """The reviews a search found passages in (``pipeline.search.ReviewFound``), the most first, out of the
     ``read`` reviews the filters keep: each with a link to its page and one to its passages found (the same
     search of that review alone); then, ``by_year``, how many of each year's reviews read have such passages."""
-    within = describe_filters({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS})
+    within = describe_filters(_typed_filters(form, review))
     kept = f" that the filters keep ({within})" if within else ""
     rows = []
     for review in found:
@@ -588,9 +589,11 @@ def _hit_item(form: SearchForm, hit: Any, names: Mapping[str, str]) -> str:
             "</li>")
 
 
-def _asked_filters(form: SearchForm, names: Mapping[str, str], reviews: bool = True) -> str:
+def _asked_filters(form: SearchForm, names: Mapping[str, str], reviews: bool = True,
+                   review: tuple[str, str | None] | None = None) -> str:
     """What a search kept besides its words, for its heading, so that a printed page says it too (as the command
-    line does); without the reviews the filters keep when not ``reviews``.
+    line does); without the reviews the filters keep when not ``reviews``; the one review named by its title and
+    id when ``review`` gives them.
 
     >>> form = SearchForm(q="neglect", min_score="0.8", nation="England", year_from="2016", section="findings")
     >>> said = _asked_filters(form, {})
@@ -606,8 +609,18 @@ def _asked_filters(form: SearchForm, names: Mapping[str, str], reviews: bool = T
                          float(form.min_score) if form.min_score.strip() else None, bool(form.q.strip()))
     if form.section.strip():
         said += f", under a heading containing “{' '.join(form.section.split())}”"
-    within = kept_by({key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS}) if reviews else ""
+    within = kept_by(_typed_filters(form, review)) if reviews else ""
     return said + (f",{within}" if within else "")
+
+
+def _typed_filters(form: SearchForm, review: tuple[str, str | None] | None = None) -> dict[str, Any]:
+    """The form's review filters as typed (None when empty), the review as (id, title) when ``review`` gives it.
+
+    >>> _typed_filters(SearchForm(nation=" Wales ", review="child w"), ("holmbrook-2025-child-w", "Child W"))["review"]
+    ('holmbrook-2025-child-w', 'Child W')
+    """
+    typed = {key: (getattr(form, key).strip() or None) for key in REVIEW_FILTER_KEYS}
+    return {**typed, "review": review} if review is not None and typed["review"] is not None else typed
 
 
 def _page_links(form: SearchForm, shown: int, more: bool) -> str:
