@@ -695,6 +695,7 @@ def test_report_for_an_area_has_every_section_and_no_external_resources(db: Path
     assert not {"script", "link", "img", "iframe"} & page.tags
     assert not [ref for ref in page.references if ref.startswith(("http:", "https:", "//"))]
     assert "http://" not in source and "https://" not in source
+    assert "/passage?" not in source  # (the summary in the browser links its quotes to the site's passages)
     assert "@media print" in source
     # readable by screen readers: every table has a caption, every column header says it is one
     assert source.count("<table>") == source.count("<table><caption>") >= 2

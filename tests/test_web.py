@@ -597,6 +597,9 @@ def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
     assert status == 200
     assert f"<title>Learning from case reviews: {CWM_LLWYD}, 2020–2022</title>" in body
     assert 'id="themes"' in body and 'id="provenance"' in body  # the page `casereview report` writes
+    # each quote leads to its whole passage, which the site serves (the file the command writes has no such links)
+    links = re.findall(r'<a href="(/passage\?id=[^"]+)">read the whole passage', body)
+    assert links and all(get(site + html.unescape(link))[0] == 200 for link in links[:3])
     for query, message in (({"area": CWM_LLWYD, "year": "2030"}, "has no reviews from 2030"),
                            ({"area": CWM_LLWYD, "year": "last year"}, "is not a year"),
                            ({"year": "2021"}, "choose an area"),

@@ -111,7 +111,8 @@ SELECT count(*) FILTER (WHERE {_same_area("r.area")} AND r.year BETWEEN $year_fr
        max(r.year) AS last_year
 FROM read JOIN reviews r ON r.review_id = read.review_id"""
 _QUOTES = f"""
-SELECT theme, title, review_id, page_start, page_end, section, score, model_version, evidence, evidence_score, text,
+SELECT theme, title, review_id, passage_id, page_start, page_end, section, score, model_version, evidence,
+       evidence_score, text,
        {read_by_ocr_sql("v")} AS ocr, {printed_pages_sql("v")},
        (SELECT p.headings FROM passages p WHERE p.passage_id = v.passage_id) AS headings
 FROM v_theme_evidence v
@@ -532,8 +533,10 @@ caption { caption-side: top; text-align: left; color: var(--muted); font-size: .
 .empty { font-style: italic; color: var(--muted); }
 footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
 nav.way-out { margin-bottom: 1rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
+                   white-space: nowrap; }
 @media print {
-  nav.way-out { display: none; }
+  nav.way-out, .to-passage { display: none; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; }
   article, figure, tr, blockquote, .provenance { break-inside: avoid; }
@@ -692,7 +695,8 @@ def _themes_section(data: dict[str, Any]) -> str:
         for t in themes
     )
     checks = data["provenance"].get("theme_checks") or {}
-    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals, checks.get(t["id"]), thin[t["id"]])
+    articles = "".join(_theme_article(t, data["quotes"].get(t["id"], []), totals, checks.get(t["id"]), thin[t["id"]],
+                                      bool(data.get("on_page")))
                        for t in themes if t["area_reviews"])
     articles = articles or '<p class="empty">The theme model tagged no passage of these reviews.</p>'
     measure = "passages" if saturated_reviews(themes, totals["area_reviews"]) else "reviews"
@@ -792,7 +796,7 @@ WEAK_TAG_NOTE = f" · {WEAK_TAG_WORDS}"
 
 
 def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: dict[str, Any],
-                   local_check: str | None = None, thin: str = "") -> str:
+                   local_check: str | None = None, thin: str = "", on_page: bool = False) -> str:
     items = []
     for quote in quotes:
         text = quote["evidence"] or _cut(quote["text"])
@@ -809,7 +813,8 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         items.append(
             f"<li><blockquote>{_e(text)}</blockquote>"
             f'<p class="cite">{_e(" · ".join(where))} · {_e(probability)} '
-            f"(model {_e(quote['model_version'])}){_e(weak)}{_e(ocr)}</p></li>"
+            f"(model {_e(quote['model_version'])}){_e(weak)}{_e(ocr)}"
+            f"{_passage_link(quote['passage_id'], quote['title'], where[1]) if on_page else ''}</p></li>"
         )
     check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
     return (
@@ -824,6 +829,18 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
         + f"<ol class=\"quotes\">{''.join(items)}</ol>"
         "</article>"
     )
+
+
+def _passage_link(passage_id: str, title: str | None, pages: str) -> str:
+    """A link from a quote of the summary in the browser to its whole passage, in its place in the review (the
+    file ``casereview report`` writes has no server to link to), named for those who hear the links alone.
+
+    >>> _passage_link("k-p1", "Family K", "p. 2")
+    '<span class="to-passage"> · <a href="/passage?id=k-p1">read the whole passage<span class="visually-hidden"> \
+from Family K, p. 2</span></a></span>'
+    """
+    return (f'<span class="to-passage"> · <a href="/passage?{_e(urlencode({"id": passage_id}))}">read the whole '
+            f'passage<span class="visually-hidden"> from {_e(title or "")}, {_e(pages)}</span></a></span>')
 
 
 def _cut(text: str, width: int = 320) -> str:
@@ -941,6 +958,8 @@ def _searches_section(data: dict[str, Any]) -> str:
             f'<li><blockquote>{_e(_cut(hit.text))}</blockquote><p class="cite">{_e(hit.title)} · '
             f"{_e(pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end))}"
             + (f" · section “{_e(section_trail(hit.headings, hit.section))}”" if hit.section else "")
+            + (_passage_link(hit.passage_id, hit.title, pages_label(hit.page_start, hit.page_end, hit.printed_start,
+                                                                   hit.printed_end)) if data.get("on_page") else "")
             + "</p></li>"
             for hit in search["quotes"])
         articles.append(f'<article><h3>{number}. {_e(search["name"])}</h3>'
