@@ -246,8 +246,12 @@ def extract(pdf: Path) -> None:
     Example:  casereview extract corpus_manifest/demo/northmoor-2016-child-d.pdf
     """
     from pipeline.extract import extract_pdf
+    from pipeline.filekinds import describe_given_file
     from pipeline.segment import segment
 
+    not_pdf = describe_given_file(pdf)  # (the run's wording speaks of the manifest, which extract has none of)
+    if not_pdf:
+        raise CaseReviewError(f"{pdf}: {not_pdf}")
     document = extract_pdf(pdf)
     if document.status == "needs_ocr":
         raise CaseReviewError(f"{pdf}: {document.needs_ocr_message()}")

@@ -142,6 +142,39 @@ def what_it_is(path: Path) -> str | None:
     return {"html": "a web page", "text": "plain text", "image": "an image"}.get(kind, "a file of another kind")
 
 
+def describe_given_file(path: Path) -> str | None:
+    """For a person who gave the file at ``path`` to a command on its own (``casereview extract``), not in a
+    manifest: what it is, since it is not a PDF, and what to give instead; None for a PDF.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "child-d.pdf").write_bytes(b"{\\\\rtf1\\\\ansi Child D}")
+    >>> describe_given_file(folder / "child-d.pdf")
+    'the file is a Rich Text document (.rtf), not a PDF: open it, save it as a PDF (File > Save As, or Export, and \
+choose PDF) and give that file instead'
+    """
+    what = what_it_is(path)
+    if what is None:
+        return None
+    if what == "an empty file":
+        return "the file is empty: download or copy the review's PDF again"
+    head = _head(path)
+    if head.startswith(_OLE2) and path.suffix.lower() == ".msg":
+        advice = "open it, save the review PDF attached to it and give that file instead"
+    elif what.startswith("a ZIP archive"):
+        advice = "unzip it and give the review's PDF inside instead"
+    elif what == "a web page":
+        advice = ("open the review's page in a browser, download the PDF itself (a link or button saying PDF or "
+                  "Download) and give that file instead")
+    elif what == "an image":
+        advice = "save the scanned pages of the review as one PDF, which is read by OCR, and give that instead"
+    elif what in ("plain text", "a file of another kind"):
+        advice = "give the review's PDF instead"
+    else:  # an office document
+        advice = "open it, save it as a PDF (File > Save As, or Export, and choose PDF) and give that file instead"
+    return f"the file is {what}, not a PDF: {advice}"
+
+
 def _what_it_is(path: Path, head: bytes, kind: str) -> tuple[str, str] | None:
     """(what the file is, what to do) for office documents and archives; None for other kinds."""
     if head.startswith(_OLE2) and path.suffix.lower() == ".msg":  # the same container as an older Office file

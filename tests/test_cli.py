@@ -229,6 +229,19 @@ def test_a_pdf_whose_name_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> No
     assert extracted.exit_code == 0 and extracted.output.count('"text"') > 3
 
 
+def test_extract_says_what_a_file_that_is_not_a_pdf_is_without_speaking_of_a_manifest(tmp_path: Path) -> None:
+    # extract is given one file: there is no manifest or source column to put anything in
+    for name, content, said in (
+            ("notes.pdf", b"Child D was seen at home.", "the file is plain text, not a PDF: give the review's PDF"),
+            ("page.pdf", b"<!DOCTYPE html><html><body>Review</body></html>",
+             "the file is a web page, not a PDF: open the review's page in a browser, download the PDF itself"),
+            ("empty.pdf", b"", "the file is empty: download or copy the review's PDF again")):
+        (tmp_path / name).write_bytes(content)
+        result = CliRunner().invoke(main, ["extract", str(tmp_path / name)])
+        assert result.exit_code == 2 and f"{tmp_path / name}: {said}" in " ".join(result.output.split()), name
+        assert "source column" not in result.output and "manifest" not in result.output
+
+
 def test_manifest_check_says_a_source_that_is_a_folder_is_a_folder(tmp_path: Path) -> None:
     (tmp_path / "reviews").mkdir()
     manifest = tmp_path / "m.csv"
