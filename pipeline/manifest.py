@@ -1040,6 +1040,8 @@ _TYPE_NATION = {"CSPR": "England", "rapid review": "England", "CPR": "Wales", "C
 # What `manifest from-folder` writes where the PDF did not say (see _fill_from_file_name).
 _PLACEHOLDER_AREA = "unknown"
 _PLACEHOLDER_YEAR_NOTE = "year unknown: fill it in"
+# A year only the PDF's own date gave: the day the file was saved, often years after the review was published.
+_SAVED_YEAR_NOTE = "year only from the date the PDF was saved: check it"
 
 
 def unfinished_rows(manifest: Manifest) -> list[ManifestEntry]:
@@ -1069,6 +1071,10 @@ def rows_to_check(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:
         if _placeholder_year(entry):
             found.append((entry, f"the year was not found in the PDF, and {entry.year} was put in for now (the "
                                  "notes column says so): fill in the review's year, then delete that note"))
+        if _SAVED_YEAR_NOTE in (entry.notes or ""):
+            found.append((entry, f"the year {entry.year} is only the date the PDF was saved (its name, title and "
+                                 "cover give none), which can be years after the review was published: check it, "
+                                 "then delete that note"))
         if entry.published is not None and entry.published.year < entry.year:
             found.append((entry, f"published {entry.published:%d/%m/%Y}, before the review's year {entry.year}: "
                                  "check which is right (summaries and trends go by the year)"))
@@ -1336,6 +1342,7 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
         guess.year, guess.year_from = guess.cover_year, "on its cover"
     elif guess.published is not None:
         guess.year = guess.published.year
+        guess.notes.append(_SAVED_YEAR_NOTE)
     if guess.year is None:
         guess.notes.append(f"{_PLACEHOLDER_YEAR_NOTE} (the current year was put in for now)")
     else:
@@ -1359,7 +1366,10 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
 # Words that open a file name about the child or the document, not a place: "Child E 2020", "Final report 2021".
 _NOT_A_PLACE = frozenset("child children baby infant family young person sibling siblings adult mother father "
                          "review report learning rapid serious significant case practice final summary draft "
-                         "executive overview the a an".split())
+                         "executive overview the a an lit literature research brief briefing guide guidance "
+                         "study evaluation findings lessons thematic".split())
+# Acronyms in a file name that follow a title rather than a place: the publisher, the country.
+_NOT_AFTER_A_PLACE = frozenset({"nspcc", "uk"})
 
 
 def _area_from_words(words: list[str]) -> str | None:
@@ -1368,14 +1378,20 @@ def _area_from_words(words: list[str]) -> str | None:
 
     >>> _area_from_words(["northmoor", "2019", "child", "d"]), _area_from_words(["Child", "E", "2020"])
     ('Northmoor', None)
+    >>> _area_from_words(["Reunification", "lit", "review", "2015"]), _area_from_words("Home again NSPCC".split())
+    (None, None)
+    >>> _area_from_words(["Westshire", "SCR", "Child", "A"])
+    'Westshire'
     """
     lead: list[str] = []
     for word in words:
         if _YEAR_RE.fullmatch(word) or word.lower() in _ACRONYMS:
+            if word.lower() in _NOT_AFTER_A_PLACE:  # "Home again NSPCC report": a publisher, not a review type
+                return None
             break
         lead.append(word)
-    if not lead or len(lead) == len(words) or lead[0].lower() in _NOT_A_PLACE:
-        return None
+    if not lead or len(lead) == len(words) or any(word.lower() in _NOT_A_PLACE for word in lead):
+        return None  # (a document's words anywhere: "Reunification lit review 2015")
     return " ".join(w.capitalize() for w in lead)
 
 

@@ -692,6 +692,30 @@ def test_add_new_adds_rows_for_new_pdfs_and_keeps_the_corrected_ones(tmp_path: P
     assert both.exit_code == 2 and "give one of them" in both.output
 
 
+def test_a_title_in_a_file_name_is_not_an_area_and_a_year_from_the_saved_date_is_checked(tmp_path: Path):
+    # file names as people save them: a title and a publisher, no place
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "Home again NSPCC report.pdf").write_bytes(make_pdf("Home again", metadata={}))
+    (folder / "Reunification lit review 2015.pdf").write_bytes(make_pdf("Reunification", metadata={}))
+    (folder / "westshire-2021-child-a.pdf").write_bytes(make_pdf("Child A", metadata={}))
+    # nothing gives a year but the day the PDF was saved
+    (folder / "child-b.pdf").write_bytes(make_pdf("Child B", metadata={"/CreationDate": "D:20240105093000Z"}))
+    found = by_source(manifest_from_folder(folder))
+    assert found["Home again NSPCC report.pdf"].area == "unknown"
+    assert found["Reunification lit review 2015.pdf"].area == "unknown"
+    assert found["westshire-2021-child-a.pdf"].area == "Westshire"  # a place before the year still is one
+    saved = found["child-b.pdf"]
+    assert saved.year == 2024 and "year only from the date the PDF was saved: check it" in saved.notes
+    assert "date the PDF was saved" not in found["Reunification lit review 2015.pdf"].notes
+    runner = CliRunner()
+    assert runner.invoke(main, ["manifest", "from-folder", str(folder)]).exit_code == 0
+    checked = runner.invoke(main, ["manifest", "check", str(folder / "manifest.csv")])
+    said = " ".join(checked.output.split())
+    assert "the area is 'unknown'" in said
+    assert "the year 2024 is only the date the PDF was saved" in said
+
+
 def test_review_ids_are_made_unique(review_folder: Path):
     found = by_source(manifest_from_folder(review_folder))
     assert found["Child D.pdf"].review_id == "child-d"
