@@ -104,11 +104,12 @@ def test_export_csv_writes_the_table_and_a_provenance_sidecar(db: Path, tmp_path
     assert "sharing.csv.provenance.json" in result.output
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == ("review,review_id,area,nation,year,pages,printed_pages,section,quote,quote_is,"
-                        "quote_probability,probability,model_version,passage_id,passage")
+                        "quote_probability,probability,weak_tag,model_version,passage_id,passage")
     assert len(lines) == 4 and not any(line.startswith("#") for line in lines)
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert table["probability"].tolist() == [0.92, 0.74, 0.66]
     assert table["quote_probability"].tolist() == [0.87, 0.69, 0.61]  # the evidence sentences' own
+    assert table["weak_tag"].tolist() == ["no", "no", "no"] and "weak tags" not in result.output
     assert table["passage"][0].startswith("Information sharing between the school") and \
         table["quote"][0] in table["passage"][0]
     assert "3–4" in lines[1] and "Information sharing between the school" in lines[1]
@@ -228,6 +229,27 @@ def test_trends_name_the_runs_that_read_the_reviews_not_a_later_run_that_read_no
     chart = (tmp_path / "trends.svg").read_text(encoding="utf-8")
     lines_joined = " ".join(" ".join(re.findall(r"<!--(.*?)-->", chart, re.S)).split())  # a line of text a comment
     assert f"reviews read by run {first}" in lines_joined and "29991231T000000Z-rerun" not in chart
+
+
+def test_export_marks_weak_tags_and_says_how_many_there_are(db: Path, tmp_path: Path):
+    # a tag under 50% is in the evidence table (the model's threshold let it through), marked as weak everywhere
+    copy = altered_copy(db, tmp_path / "weak-tag.duckdb", """
+        UPDATE passage_themes SET score = 0.41 WHERE passage_id = 'cwm-llwyd-2020-child-t-p2'
+            AND theme = 'information_sharing'""")
+    out = tmp_path / "sharing.csv"
+    result = run(export_command, ["--theme", "information_sharing", "--out", str(out)], copy)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "1 of the 3 are weak tags (under 50%: the model is unsure the passage is about the theme), marked so; " \
+           "--min-score 0.5 leaves them out." in said
+    table = pd.read_csv(out, encoding="utf-8-sig").set_index("passage_id")
+    assert table.loc["cwm-llwyd-2020-child-t-p2", "weak_tag"] == "yes"
+    assert (table["weak_tag"] == "yes").sum() == 1
+    assert json.loads((tmp_path / "sharing.csv.provenance.json").read_text())["weak_tags"] == 1
+    md = export_theme(copy, "information_sharing", "md").text
+    assert "| 41% (weak) |" in md and "1 of the 3 are weak tags" in md
+    kept = run(export_command, ["--theme", "information_sharing", "--min-score", "0.5", "--out", str(out)], copy)
+    assert "weak tag" not in kept.output and (pd.read_csv(out, encoding="utf-8-sig")["weak_tag"] == "no").all()
 
 
 def test_export_says_when_the_quote_alone_scores_low_and_never_writes_a_probability_of_1(db: Path, tmp_path: Path):

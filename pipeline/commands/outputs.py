@@ -619,7 +619,7 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
       casereview export --theme legal_powers --nation Wales --year-from 2019 --out wales-legal.xlsx
       casereview export --theme information_sharing --section recommendations --out sharing-recs.csv
     """
-    from pipeline.outputs.export import export_theme
+    from pipeline.outputs.export import export_theme, weak_tags_note
 
     result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score,
                           year_from=year_from, year_to=year_to, nation=nation, review_type=review_type, area=area,
@@ -634,7 +634,8 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
                     "first" + (f"; probability at least {about['min_score']:g}" if about.get("min_score") is not None
                                else "")
                     + (f"; reviews: {about['reviews']}" if about.get("reviews", "all") != "all" else "")
-                    + (f'; passages under a heading containing "{about["section"]}"' if about.get("section") else "")]
+                    + (f'; passages under a heading containing "{about["section"]}"' if about.get("section") else "")
+                    + (";" + weak_tags_note(about) if about.get("weak_tags") else "")]
             click.echo("Provenance (kept out of the CSV so that spreadsheets open it cleanly; with --out FILE.csv it "
                        "is saved beside it as JSON):\n" + "\n".join(f"  {line}" for line in
                                                                 [*kept, *provenance_lines(about)]), err=True)
@@ -643,7 +644,7 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
     passages = f"{result.rows} passage{'' if result.rows == 1 else 's'}"
     click.echo(f"Wrote {result.path}: {passages} tagged {result.theme_name} ({result.theme})"
                + (f' under a heading containing "{section}"' if section else "") + ", highest probability first"
-               + (f"; reviews: {within}." if within != "all" else "."))
+               + (f"; reviews: {within}." if within != "all" else ".") + weak_tags_note(result.provenance))
     if result.provenance_path:
         click.echo(f"Provenance (models, run, manifest checksum, date) is in {result.provenance_path}: "
                    "keep it with the CSV.")

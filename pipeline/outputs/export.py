@@ -22,6 +22,7 @@ from pipeline.outputs.common import (
     IN_SECTION_SQL,
     REVIEW_FILTER_KEYS,
     REVIEW_FILTERS,
+    WEAK_TAG,
     KnownValues,
     check_section,
     describe_filters,
@@ -40,6 +41,7 @@ from pipeline.outputs.common import (
     shorten,
     theme_names,
     theme_note,
+    weak_tag,
 )
 from pipeline.outputs.tables import md_cell, table_format, write_csv, write_xlsx, writing
 
@@ -47,7 +49,7 @@ QUOTE_CHARS = 400
 READ_BY_OCR = "read by OCR: check against the PDF"  # added to quote_is when a passage's page was read by OCR
 COLUMNS: tuple[str, ...] = (
     "review", "review_id", "area", "nation", "year", "pages", "printed_pages", "section", "quote", "quote_is",
-    "quote_probability", "probability", "model_version", "passage_id", "passage",
+    "quote_probability", "probability", "weak_tag", "model_version", "passage_id", "passage",
 )
 # Probabilities are written to 3 decimals but never as 1: the model is never certain (0.9996 is not 1.000).
 TOP_PROBABILITY = 0.999
@@ -121,6 +123,8 @@ def evidence_table(con: duckdb.DuckDBPyConnection, theme: str, min_score: float 
         "quote_probability": [_probability(e_score) if isinstance(e, str) and e and pd.notna(e_score) else None
                               for e, e_score in zip(raw["evidence"], raw["evidence_score"], strict=True)],
         "probability": [_probability(score) for score in raw["score"]],
+        # a tag under WEAK_TAG: the model rates it nearer a coin toss than likely ("yes"; "no" otherwise)
+        "weak_tag": ["yes" if weak_tag(float(score)) else "no" for score in raw["score"]],
         "model_version": raw["model_version"],
         "passage_id": raw["passage_id"],
         "passage": raw["text"],
@@ -231,6 +235,7 @@ def export_theme(
                else ": nothing to export (were the reviews processed with the theme model?)")
         )
     info = {**info, "theme": theme_id, "theme_name": name, "rows": len(table),
+            "weak_tags": int((table["weak_tag"] == "yes").sum()),
             "theme_real_text_check": theme_note(info["theme_models"], theme_id, name),
             "theme_local_check": info["theme_checks"].get(theme_id),
             "min_score": min_score, "reviews": within or "all", "section": section,
@@ -254,6 +259,22 @@ def export_theme(
     return result
 
 
+def weak_tags_note(info: dict[str, Any]) -> str:
+    """How many of an export's tags are weak, and how to leave them out ("" when none are), after a sentence.
+
+    >>> weak_tags_note({"rows": 134, "weak_tags": 31})
+    ' 31 of the 134 are weak tags (under 50%: the model is unsure the passage is about the theme), marked so; \
+--min-score 0.5 leaves them out.'
+    """
+    weak = info.get("weak_tags") or 0
+    if not weak:
+        return ""
+    of = f"{weak} of the {info['rows']} are weak tags" if weak < info["rows"] else (
+        "All are weak tags" if weak > 1 else "It is a weak tag")
+    return (f" {of} (under {WEAK_TAG:.0%}: the model is unsure the passage is about the theme), marked so; "
+            f"--min-score {WEAK_TAG:g} leaves them out.")
+
+
 def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     """The evidence table as Markdown, after a header block with its provenance."""
     lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
@@ -263,13 +284,14 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         kept += f' Passages under a heading containing "{info["section"]}".'
 
     count = f"{info['rows']} passage{'' if info['rows'] == 1 else 's'}"
-    lines += ["", f"{count}, highest probability first.{kept}", ""]
+    lines += ["", f"{count}, highest probability first.{kept}{weak_tags_note(info)}", ""]
     lines.append("| # | Review | Area | Year | Page | Quote | Probability | Passage id |")
     lines.append("| ---: | --- | --- | ---: | --- | --- | ---: | --- |")
     for number, row in enumerate(table.itertuples(index=False), start=1):
         note = row.quote_is.removeprefix("evidence sentence").removeprefix(", ")
+        weak = " (weak)" if row.weak_tag == "yes" else ""
         cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year), row.pages,
-                 f"{row.quote} *({note})*" if note else row.quote, probability_text(row.probability),
+                 f"{row.quote} *({note})*" if note else row.quote, probability_text(row.probability) + weak,
                  f"`{row.passage_id}`"]
         lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"

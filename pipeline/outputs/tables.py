@@ -43,6 +43,8 @@ COLUMN_MEANINGS: dict[str, str] = {
     "quote_probability": "What the quoted sentence scores on its own for the theme (0-1).",
     "probability": "The theme model's probability that the passage is about the theme (0-1, never 1): a pointer "
                    "to read the passage, not a count to publish.",
+    "weak_tag": "yes when the probability is under 50%: the model rates the tag nearer a coin toss than likely, so "
+                "read the passage before counting it (export --min-score 0.5 leaves such tags out).",
     "model_version": "The theme model that made the tag (its folder name and weights hash).",
     "theme_model": "The theme model that made the passage's tags (its folder name and weights hash).",
     "passage_id": "The passage's id (passages.passage_id): the same passage keeps it on every run.",
