@@ -66,6 +66,10 @@ def test_two_columns_pasted_from_a_spreadsheet_are_a_name_and_a_search():
       "Mend these lines and run the searches again (nothing was searched)"]),
     ("(neglect OR abuse AND school\n", ["line 1: the search '(neglect OR abuse AND school' opens a bracket"]),
     ("# only a comment\n\n", ["holds no searches: write one search a line"]),
+    # an option of the command written into the file is not searched as words
+    ("neglect\n--theme voice_of_child\nAt school: school --year-from=2020\n",
+     ["line 2: '--theme' is an option, not words to search for: options are given once for all the searches",
+      "line 3: '--year-from' is an option"]),
 ])
 def test_lines_that_cannot_be_searched_are_all_named_before_anything_is_searched(tmp_path: Path, text: str,
                                                                                   said: list[str]):

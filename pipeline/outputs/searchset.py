@@ -109,6 +109,10 @@ def read_searches(path: Path, *, theme: bool = False) -> list[NamedSearch]:
     return parse_searches(text, str(path), theme=theme)
 
 
+# An option of casereview search written into a line of searches ("--theme voice_of_child", "--year-from=2020").
+_OPTION = re.compile(r"(?:^|\s)(--[a-z][a-z-]*)(?=[\s=]|$)")
+
+
 def parse_searches(text: str, source: str, *, theme: bool = False) -> list[NamedSearch]:
     """The searches in ``text`` (one a line, as ``read_searches`` reads a file); ``source`` names it in errors
     (the file, or "The searches" typed on the web page); ``theme`` as for ``read_searches``.
@@ -140,6 +144,12 @@ def parse_searches(text: str, source: str, *, theme: bool = False) -> list[Named
                 problems.append(f"line {number}: the name {alone.group('name').strip()!r} has no search after it: "
                                 "write the search after the colon")
                 continue
+        option = _OPTION.search(query)
+        if option:  # "--theme voice_of_child" would be searched as the words "theme", "voice", "of", "child"
+            problems.append(f"line {number}: {option.group(1)!r} is an option, not words to search for: options "
+                            "are given once for all the searches (casereview searches FILE --theme voice_of_child; "
+                            "on the web page, the form's fields)")
+            continue
         try:
             parsed = parse_query(query)
         except CaseReviewError as exc:
