@@ -428,9 +428,10 @@ def _manifests_listing(store, review_ids: list[str]) -> list[tuple[str, list[str
     from pipeline.manifest import load_manifest
 
     with store.connect(read_only=True) as con:
+        # the full path the run read it at (runs before migration 020 have only the path as typed)
         paths = [row[0] for row in con.execute(
-            "SELECT r.manifest FROM runs r JOIN run_reviews rr USING (run_id) WHERE rr.review_id IN "
-            "(SELECT unnest($1::VARCHAR[])) GROUP BY r.manifest ORDER BY max(r.started_at) DESC",
+            "SELECT coalesce(r.manifest_path, r.manifest) AS path FROM runs r JOIN run_reviews rr USING (run_id) "
+            "WHERE rr.review_id IN (SELECT unnest($1::VARCHAR[])) GROUP BY path ORDER BY max(r.started_at) DESC",
             [review_ids]).fetchall()]
     found = []
     for manifest_path in paths:
@@ -440,8 +441,16 @@ def _manifests_listing(store, review_ids: list[str]) -> list[tuple[str, list[str
             continue  # moved, deleted or broken since: nothing to say about it
         lines = [f"line {e.line}, {e.review_id}" for e in entries if e.review_id in review_ids]
         if lines:
-            found.append((manifest_path, lines))
+            found.append((_shown_path(manifest_path), lines))
     return found
+
+
+def _shown_path(path: str) -> str:
+    """A path as short as it can be said from here: relative to this folder when it is under it."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 @main.command()

@@ -208,8 +208,8 @@ FROM tagged LEFT JOIN best USING (theme)"""
 
 _MARK_INTERRUPTED = "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'"
 _INSERT_RUN = """
-INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status)
-VALUES (?, ?, ?, ?, ?, 'running')"""
+INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status, manifest_path)
+VALUES (?, ?, ?, ?, ?, 'running', ?)"""
 # A review needing OCR yielded no text, so it counts with the failures (and separately as needs_ocr).
 _COUNT_RUN_REVIEWS = """
 SELECT count(*) FILTER (WHERE outcome = 'processed'),
@@ -461,7 +461,8 @@ class Store:
         with self._connection(read_only=False) as con:
             # A run still marked running was killed (its process is gone): say so instead of leaving it open.
             con.execute(_MARK_INTERRUPTED, [started])
-            con.execute(_INSERT_RUN, [run_id, started, str(manifest), manifest_sha256, PIPELINE_VERSION])
+            con.execute(_INSERT_RUN, [run_id, started, str(manifest), manifest_sha256, PIPELINE_VERSION,
+                                      str(Path(manifest).resolve())])
         return run_id
 
     def finish_run(self, run_id: str, status: str = "finished") -> dict[str, Any]:

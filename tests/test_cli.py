@@ -283,7 +283,8 @@ def test_a_run_keeps_signals_it_was_started_ignoring_and_takes_the_others_as_a_s
         signal.signal(signal.SIGHUP, before)
 
 
-def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(tmp_path: Path) -> None:
+def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.http_server import make_pdf
 
     (tmp_path / "child-d.pdf").write_bytes(make_pdf("Child D was not seen alone by any professional."))
@@ -294,8 +295,11 @@ def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(t
                         "northmoor-2020-child-e,Child E,Northmoor,England,CSPR,2020,child-e.pdf\n", encoding="utf-8")
     db = tmp_path / "reviews.duckdb"
     runner = CliRunner()
-    ran = runner.invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes", "--quiet"])
+    monkeypatch.chdir(tmp_path)  # the manifest named as typed in its own folder...
+    ran = runner.invoke(main, ["run", "--manifest", "reviews.csv", "--db", str(db), "--no-themes", "--quiet"])
     assert ran.exit_code == 0, ran.output
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # ...and reviews removed from another folder
     # no answer at all (a script, input that ends): nothing removed, and how to go without asking
     unanswered = runner.invoke(main, ["remove", "northmoor-2019-child-d", "--db", str(db)], input="")
     assert unanswered.exit_code == 2 and "nothing was removed: no answer came" in unanswered.output

@@ -47,7 +47,7 @@ EXPECTED_COLUMNS = {
     "sentences": ["passage_id", "seq", "review_id", "text", "char_start", "char_end"],
     "runs": [
         "run_id", "started_at", "finished_at", "manifest", "manifest_sha256", "pipeline_version",
-        "reviews_processed", "reviews_skipped", "reviews_failed", "pages", "passages", "status",
+        "reviews_processed", "reviews_skipped", "reviews_failed", "pages", "passages", "status", "manifest_path",
     ],
     "run_reviews": ["run_id", "review_id", "outcome", "message", "seconds"],
     "fetch_attempts": [
@@ -343,7 +343,7 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
                                         (12, "document_ocr"), (13, "passage_headings"), (14, "findings_chapters"),
                                         (15, "findings_not_agencies"), (16, "findings_not_named_services"),
                                         (17, "welsh_recommendations"), (18, "findings_analysis_chapters"),
-                                        (19, "trends_min_score")]
+                                        (19, "trends_min_score"), (20, "runs_manifest_path")]
     assert again == first
 
 
