@@ -591,7 +591,7 @@ def _join_false_breaks(spans: list[tuple[int, int]], text: str) -> list[tuple[in
             abbreviation = word.group(1) if word else ""
             if (first.islower() or abbreviation in _NEVER_FINAL or _ITEM_START.fullmatch(previous)
                     or (abbreviation in CITATION_ABBREVIATIONS and not first.isupper())
-                    or _inside_quotation(previous, text[start:end])):
+                    or _inside_quotation(previous, text[start:end]) or _name_with_mark(previous)):
                 joined[-1] = (joined[-1][0], end)
                 continue
         joined.append((start, end))
@@ -626,6 +626,40 @@ def _inside_quotation(previous: str, following: str) -> bool:
         if len(opening.findall(previous)) > len(closing.findall(previous)):
             return bool(closing.search(following))
     return False
+
+
+# A question opens with one of these: its "?" ends it, however its last words are written.
+_QUESTION_OPENERS = frozenset(
+    "who whom whose what which when where why how was were is are am did do does could can should would will shall "
+    "has have had may might must isn't wasn't didn't doesn't don't couldn't can't shouldn't wouldn't won't".split())
+_TITLE_WORD = re.compile(r"[A-Z][\w’'-]*")
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def _name_with_mark(previous: str) -> bool:
+    """Whether ``previous`` (ending "?" or "!") ends in the middle of a name or title written with the mark, in
+    capitals and without quotation marks: "... interviewed by The Who Cares? Trust ..." is one sentence. Its last
+    two words are capitalised words (not a child's letter: "Child A?" ends a question), and it is not itself a
+    question (it does not open with a question word).
+
+    >>> split_sentences(["Children interviewed by The Who Cares? Trust felt unheard. Was Child A Seen? No."])
+    [['Children interviewed by The Who Cares? Trust felt unheard.', 'Was Child A Seen?', 'No.']]
+    >>> split_sentences(["Nobody asked her. Why? She was Child A. Where was Child A? At home."])
+    [['Nobody asked her.', 'Why?', 'She was Child A.', 'Where was Child A?', 'At home.']]
+    >>> split_sentences(["2 WHY DO CHILDREN RETURN HOME? Some return quickly."])
+    [['2 WHY DO CHILDREN RETURN HOME?', 'Some return quickly.']]
+
+    (A statement in capitals ending "!", "No One Came!", is joined to the next sentence too: rare in reviews.)
+    """
+    if not previous.endswith(("?", "!")):
+        return False
+    # (the last sentence of it: a break after "Child A." is made later, by _split_after_pseudonyms)
+    words = _WORD.findall(re.split(r"[.!?]\s+", previous[:-1])[-1])
+    while words and words[0].isdigit():  # a numbered heading or paragraph ("1 WHAT CIRCUMSTANCES LEAD ...?")
+        words = words[1:]
+    if len(words) < 3 or words[0].lower() in _QUESTION_OPENERS:
+        return False
+    return all(_TITLE_WORD.fullmatch(word) and len(word) > 1 for word in words[-2:])
 
 
 # Reviews name children by a letter: "Child S", "Baby T", "Young Person J", "Children F and G". The tokenizer

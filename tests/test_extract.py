@@ -913,6 +913,16 @@ def test_a_heading_in_capitals_is_a_section_of_its_own_on_a_real_pdf() -> None:
     assert set(capitals) & sections
 
 
+@pytest.mark.skipif(not SHARED_PDF.exists(), reason="../shared corpus not present")
+def test_a_name_written_with_a_question_mark_does_not_end_a_sentence_on_a_real_pdf() -> None:
+    # the review cites an organisation whose name holds a "?": its evidence quotes began after the mark
+    passages = segment("reunification", extract_pdf(SHARED_PDF / "reunification-review-two-column.pdf").blocks)
+    sentences = [sentence.text for passage in passages for sentence in passage.sentences]
+    with_mark = [s for s in sentences if "Cares?" in s]
+    assert with_mark and all(not s.endswith("Cares?") for s in with_mark)
+    assert not [s for s in sentences if re.match(r"Trust (?:project|\d{4})", s)]  # the name's second half
+
+
 def test_paragraphs_run_on_over_columns_pages_and_footnote_markers() -> None:
     # Our own demo text has no paragraph that starts in the middle of a sentence, so a block starting in
     # lower case means a paragraph was cut: at a column or page break, after a line ending in a citation's
