@@ -603,6 +603,9 @@ def manifest_check(path: Path) -> None:
     """
     from pipeline.manifest import (
         FOLDER,
+        LINKED_IN_A_LOOP,
+        SPECIAL_FILE,
+        UNOPENABLE,
         files_that_are_not_pdfs,
         load_manifest,
         missing_files,
@@ -631,7 +634,11 @@ def manifest_check(path: Path) -> None:
                    "a run records such reviews as failed:")
         for entry, near in missing:
             meant = web_address_meant(entry.source)
-            hint = (" (that is a folder: name the PDF inside it)" if near == FOLDER else
+            not_files = {FOLDER: "that is a folder: name the PDF inside it",
+                         SPECIAL_FILE: "that is a named pipe or a device, not a file: name the PDF itself",
+                         LINKED_IN_A_LOOP: "a symbolic link that leads round in a loop to itself: name the PDF itself",
+                         UNOPENABLE: "the system cannot open it: a name or path too long? give a shorter one"}
+            hint = (f" ({not_files[near]})" if near in not_files else
                     f" (there is {near}: is that it?)" if near else
                     f" (a web address without https:// in front? write {meant})" if meant else "")
             click.echo(f"  - line {entry.line}, {entry.review_id}: {entry.source}{hint}")

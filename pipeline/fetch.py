@@ -20,6 +20,7 @@ import http
 import json
 import os
 import re
+import stat
 import tempfile
 import threading
 import time
@@ -31,9 +32,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from pipeline import __version__
-from pipeline.errors import FetchError, duration_text
+from pipeline.errors import FetchError, RunStopped, duration_text
 from pipeline.filekinds import describe_non_pdf, sniff_kind, what_it_is
-from pipeline.files import atomic_write, closest_file
+from pipeline.files import atomic_write, closest_file, same_file_any_accents
 from pipeline.landing import PdfLink, choose_review, page_links
 from pipeline.manifest import web_address_meant
 from pipeline.sharelinks import direct_download, opens_a_page, sharing_page_problem, sharing_service
@@ -237,6 +238,9 @@ class Fetcher:
         self._unreachable: set[str] = set()
         self._cache: dict[str, dict[str, str]] | None = None
         self._client: httpx.Client | None = None
+        # Set when the run is stopped: downloads and copies under way give up at their next chunk (RunStopped),
+        # instead of holding the stopped run's process (and its database) for up to max_seconds.
+        self._stopping = threading.Event()
         self._remove_abandoned_parts()
 
     def _remove_abandoned_parts(self) -> None:
@@ -329,6 +333,11 @@ class Fetcher:
         self._check_sha256(doc, expected_sha256)
         return doc
 
+    def stop(self) -> None:
+        """Give up the downloads and copies under way (each raises ``RunStopped`` at its next chunk, or once a
+        silent server's time-out passes) and start no more: the run was stopped."""
+        self._stopping.set()
+
     def close(self) -> None:
         """Close the HTTP connections (the Fetcher can still be used; it reconnects)."""
         with self._lock:
@@ -339,7 +348,9 @@ class Fetcher:
     def __enter__(self) -> Fetcher:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:  # left by Ctrl+C, a SIGTERM or an error: the run is stopping
+            self.stop()
         self.close()
 
     # ------------------------------------------------------------------ local files
@@ -349,9 +360,13 @@ class Fetcher:
         path = Path(source).expanduser()
         if not path.is_absolute():
             path = Path(base_dir or Path.cwd()) / path
-        path = path.resolve()
         try:
+            path = same_file_any_accents(path.resolve())
             sha, size, tmp = self._copy_to_tmp(path)
+        except RuntimeError:  # Path.resolve: "Symlink loop from ..."
+            attempt = FetchAttempt(str(path), 1, None, "symbolic link loop", time.monotonic() - started, at)
+            raise _error(source, f"{path} is a symbolic link that leads round in a loop to itself",
+                         "Put the path of the review PDF itself in the source column.", [attempt]) from None
         except FileNotFoundError:
             attempt = FetchAttempt(str(path), 1, None, "file not found", time.monotonic() - started, at)
             meant = web_address_meant(source)
@@ -368,6 +383,11 @@ class Fetcher:
         except _Failure as failure:
             attempt = FetchAttempt(str(path), 1, None, failure.what, time.monotonic() - started, at)
             raise _error(source, failure.what, failure.advice, [attempt]) from None
+        except OSError as exc:  # a name too long for the system, a link loop met on opening, a drive gone
+            what = f"cannot open {path} ({(exc.strerror or str(exc)).lower()})"
+            attempt = FetchAttempt(str(path), 1, None, what, time.monotonic() - started, at)
+            raise _error(source, what, "Check the file's name and folder in the source column (a shorter name "
+                         "or path may be needed), and that the file can be opened.", [attempt]) from None
         blob, existed = self._store_blob(tmp, sha)
         attempt = FetchAttempt(str(path), 1, None, None, time.monotonic() - started, at)
         return self._document(source, blob, sha, size, from_cache=existed, attempts=[attempt])
@@ -377,6 +397,13 @@ class Fetcher:
             raise _Failure(
                 f"{path} is a folder, not a file",
                 "Put the path of the review PDF in the source column.",
+                retry=False,
+            )
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):  # a named pipe or a device: reading it could wait for ever
+            raise _Failure(
+                f"{path} is not a file but a {'named pipe' if stat.S_ISFIFO(mode) else 'device or socket'}",
+                "Put the path of the review PDF itself in the source column.",
                 retry=False,
             )
         try:
@@ -396,8 +423,10 @@ class Fetcher:
         host = _host(url)
         known_down = host in self._unreachable
         for number in range(1, (1 if known_down else self.retries + 1) + 1):
-            if failure is not None:
-                time.sleep(self._delay(number, failure))
+            if failure is not None and self._stopping.wait(self._delay(number, failure)):
+                raise RunStopped(url)
+            if self._stopping.is_set():
+                raise RunStopped(url)
             started, at = time.monotonic(), _now()
             try:
                 download = self._attempt(url)
@@ -546,6 +575,15 @@ class Fetcher:
                     url=url,
                     unreachable=isinstance(exc, httpx.ConnectError),
                 ) from None
+            except httpx.DecodingError as exc:  # the same answer, decoded the same way, each time: not retried
+                raise _Failure(
+                    f"the site sent the file compressed in a way that cannot be undone ({_short(exc)}): its web "
+                    "server is set up wrongly",
+                    "Download the PDF in a browser and put its file name in the source column, or tell the site's "
+                    "owner.",
+                    retry=False,
+                    url=url,
+                ) from None
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise _Failure(
                     f"not a valid web address ({_short(exc)})",
@@ -564,7 +602,18 @@ class Fetcher:
     def _handle_response(self, url: str, response: httpx.Response, conditional: bool) -> _Download:
         status = response.status_code
         if status in _REDIRECT_CODES and "location" in response.headers:
-            target = urljoin(url, response.headers["location"])
+            try:
+                target = urljoin(url, response.headers["location"])
+                urlsplit(target)  # (checks what urljoin may pass on unchecked)
+            except ValueError:
+                raise _Failure(
+                    f"the site redirects to {response.headers['location']!r}, which is not a valid web address",
+                    "The web site is sending the request nowhere: open the link in a browser, find the PDF's "
+                    "address and put it in the manifest, or download the PDF and put its file name there.",
+                    retry=False,
+                    status=status,
+                    url=url,
+                ) from None
             return _Download(final_url=url, status=status, validators={"location": target})
         if status == 304 and conditional:
             return _Download(final_url=url, status=status)
@@ -689,6 +738,8 @@ class Fetcher:
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
+                    if self._stopping.is_set():
+                        raise RunStopped(label)
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise self._too_large(label, None)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
+import unicodedata
 from pathlib import Path
 
 
@@ -134,3 +137,55 @@ def closest_file(path: Path) -> str | None:
     lowered = {child.name.lower(): child.name for child in path.parent.iterdir() if child.is_file()}
     close = difflib.get_close_matches(path.name.lower(), list(lowered), n=1, cutoff=0.8)
     return lowered[close[0]] if close else None
+
+
+def same_file_any_accents(path: Path) -> Path:
+    """``path``, or, when there is no such file, the file whose name is the same but for how its accented
+    letters are encoded (one character "é", or "e" and a combining accent, as macOS and ZIP files may write it);
+    ``path`` when there is none.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / unicodedata.normalize("NFC", "café.pdf")).write_bytes(b"%PDF-")
+    >>> same_file_any_accents(folder / unicodedata.normalize("NFD", "café.pdf")).name == "caf\u00e9.pdf"
+    True
+    """
+    try:
+        if path.exists():
+            return path
+    except OSError:
+        return path
+    for form in ("NFC", "NFD"):
+        other = Path(unicodedata.normalize(form, str(path)))
+        try:
+            if other != path and other.exists():
+                return other
+        except OSError:
+            continue
+    return path
+
+
+# What ``file_state`` says of a path that is not a plain file.
+MISSING, FOLDER, NOT_A_FILE, LINK_LOOP, CANNOT_OPEN = "missing", "folder", "not a file", "link loop", "cannot open"
+
+
+def file_state(path: Path) -> str:
+    """"file" for a plain file at ``path``; else why there is none: ``MISSING``, a ``FOLDER``, ``NOT_A_FILE`` (a
+    named pipe or a device, which reading could wait on for ever), a ``LINK_LOOP`` (a symbolic link that leads
+    round to itself), or ``CANNOT_OPEN`` (a name too long for the system, a drive gone). Never raises.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "loop.pdf").symlink_to(folder / "loop.pdf")
+    >>> [file_state(p) for p in (folder, folder / "none.pdf", folder / "loop.pdf", folder / ("a" * 300))]
+    ['folder', 'missing', 'link loop', 'cannot open']
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return MISSING
+    except OSError as exc:
+        return LINK_LOOP if exc.errno == errno.ELOOP else CANNOT_OPEN
+    if stat.S_ISREG(mode):
+        return "file"
+    return FOLDER if stat.S_ISDIR(mode) else NOT_A_FILE

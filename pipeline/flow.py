@@ -50,20 +50,9 @@ class RunOptions:
             self.store_dir = store_dir_for(self.db_path)
 
 
-def _fetch_is_transient(task, task_run, state) -> bool:
-    """Retry the fetch task only for failures that may pass (server errors, time-outs), never for 4xx."""
-    try:
-        state.result()
-    except FetchError as exc:
-        attempts = getattr(exc, "attempts", None) or []
-        last = attempts[-1] if attempts else None
-        return last is not None and (last.status_code is None or last.status_code >= 500)
-    except Exception:  # noqa: BLE001 - any other failure is not a fetch problem: don't retry
-        return False
-    return False
-
-
-@task(name="fetch", retries=1, retry_delay_seconds=2, retry_condition_fn=_fetch_is_transient)
+# Not retried here: the fetcher retries what may pass (server errors, time-outs) with back-off, and records each
+# try; a retry of the task as well made each of those tries twice, against a site already struggling.
+@task(name="fetch")
 def fetch_task(fetcher: Fetcher, entry: ManifestEntry, base_dir: Path) -> FetchedDocument:
     return fetcher.fetch(entry.source, base_dir=base_dir, expected_sha256=entry.sha256)
 

@@ -201,8 +201,11 @@ def _read_in_child(send, path: str, environment: dict[str, str], megabytes: int 
         result = ("memory", "")
     except Exception as exc:  # noqa: BLE001 - reported to the run, which records it as this review's failure
         result = ("bug", f"{type(exc).__name__}: {exc}")
-    send.send(result)
-    send.close()
+    try:
+        send.send(result)
+        send.close()
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        pass  # the run is gone (killed outright): nobody is left to read the answer, and nothing to say
 
 
 @contextmanager

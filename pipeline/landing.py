@@ -157,15 +157,17 @@ def _resolved_links(html: str, base_url: str) -> tuple[PdfLink | None, list[_Lin
     parser = _LinkParser()
     parser.feed(html)
     parser.close()
-    base = urljoin(base_url, parser.base) if parser.base else base_url
+    base = (_joined(base_url, parser.base) or base_url) if parser.base else base_url
     page = urldefrag(base_url).url
     if parser.refresh:
-        target = urldefrag(urljoin(base, parser.refresh)).url
-        if _is_web(target) and target != page:
+        target = _joined(base, parser.refresh)
+        if target and _is_web(target) and target != page:
             return PdfLink(target, ""), []
     links = []
     for href, kind, text, title, download, embedded in parser.links:
-        url = urldefrag(urljoin(base, href)).url
+        url = _joined(base, href)
+        if url is None:  # not an address at all ("http://[oops/r.pdf"): a link no browser could follow either
+            continue
         shown = _viewed_file(url)
         if shown:
             url = shown
@@ -177,11 +179,24 @@ def _resolved_links(html: str, base_url: str) -> tuple[PdfLink | None, list[_Lin
     return None, links
 
 
+def _joined(base: str, href: str) -> str | None:
+    """``href`` read against the page's address, without its #fragment; None when it is no valid address.
+
+    >>> _joined("https://example.org/a/page.html", "../r.pdf#p2"), _joined("https://example.org/", "http://[oops/")
+    ('https://example.org/r.pdf', None)
+    """
+    try:
+        return urldefrag(urljoin(base, href)).url
+    except ValueError:
+        return None
+
+
 def _viewed_file(url: str) -> str | None:
     """The PDF a viewer's address shows (``.../viewer.html?file=%2Fdocs%2Fchild-d.pdf``), or None."""
     for name, value in parse_qsl(urlsplit(url).query):
-        if name.lower() == "file" and _ends_in_pdf(urljoin(url, value)):
-            return quote(urldefrag(urljoin(url, value)).url, safe=":/?#[]@!$&'()*+,;=%~")  # spaces as %20
+        shown = _joined(url, value) if name.lower() == "file" else None
+        if shown and _ends_in_pdf(shown):
+            return quote(shown, safe=":/?#[]@!$&'()*+,;=%~")  # spaces as %20
     return None
 
 

@@ -16,6 +16,7 @@ import io
 import os
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -23,7 +24,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.errors import ManifestError
-from pipeline.files import NotUtf8Error, atomic_write, closest_file, decode_utf8, legacy_decode
+from pipeline.files import (
+    CANNOT_OPEN,
+    LINK_LOOP,
+    NOT_A_FILE,
+    NotUtf8Error,
+    atomic_write,
+    closest_file,
+    decode_utf8,
+    file_state,
+    legacy_decode,
+    same_file_any_accents,
+)
 
 COLUMNS: tuple[str, ...] = (
     "review_id",
@@ -140,7 +152,11 @@ class ManifestEntry:
         problem = _local_source_problem(self.source)
         if problem:
             raise ManifestError(f"{where}, field 'source': {problem}")
-        return (Path(manifest_dir) / self.source.replace("\\", "/")).resolve()
+        path = Path(manifest_dir) / self.source.replace("\\", "/")
+        try:
+            return same_file_any_accents(path.resolve())
+        except (RuntimeError, OSError):  # a symbolic link leading round in a loop, a name too long to resolve
+            return Path(os.path.abspath(path))
 
 
 @dataclass
@@ -960,10 +976,11 @@ def add_new_pdfs(folder: Path, manifest: Manifest) -> FolderAdditions:
         raise ManifestError(f"The PDFs in {folder} are outside the folder of {manifest.path} ({base}), so it "
                             "cannot list them. Move them into that folder, or write a manifest of their own.")
     listed = dict((path, entry) for entry, path in _local_files(manifest))
-    gone = [entry for path, entry in listed.items() if not path.is_file()]
+    gone = [entry for path, entry in listed.items() if file_state(path) != "file"]
     known: dict[str, str] = {}  # checksum -> the listed source with those bytes
     for path, entry in listed.items():
-        sha = entry.sha256.strip().lower() if entry.sha256 else (_file_sha256(path) if path.is_file() else None)
+        readable = file_state(path) == "file"
+        sha = entry.sha256.strip().lower() if entry.sha256 else (_file_sha256(path) if readable else None)
         if sha:
             known.setdefault(sha, entry.source)
     used = {entry.review_id for entry in manifest.entries}
@@ -998,21 +1015,26 @@ def repeated_sources(entries: list[ManifestEntry]) -> list[tuple[str, list[int]]
     return [(source, found) for source, found in lines.items() if len(found) > 1]
 
 
-FOLDER = "<a folder>"  # what missing_files gives for a source that names a folder, not a file
+# What missing_files gives for a source that names a folder, a named pipe or device, a symbolic link that leads
+# round to itself, or a file the system cannot open (a name too long), instead of a file of a name like it.
+FOLDER, SPECIAL_FILE, LINKED_IN_A_LOOP, UNOPENABLE = "<a folder>", "<not a file>", "<a link loop>", "<cannot open>"
+_NOT_FILES = {"folder": FOLDER, NOT_A_FILE: SPECIAL_FILE, LINK_LOOP: LINKED_IN_A_LOOP, CANNOT_OPEN: UNOPENABLE}
 
 
 def missing_files(manifest: Manifest) -> list[tuple[ManifestEntry, str | None]]:
     """The rows whose local file is not there, each with the file of the closest name in the folder it names
     (a different case, a space for a hyphen, the extension left out), ``FOLDER`` when the source names a
-    folder, or None. A run records such rows as failed; checking first saves a run that stops short of what
-    was wanted.
+    folder (``SPECIAL_FILE``, ``LINKED_IN_A_LOOP``, ``UNOPENABLE``: a named pipe or device, a symbolic link
+    leading round to itself, a file the system cannot open), or None. A run records such rows as failed;
+    checking first saves a run that stops short of what was wanted.
     """
     found: list[tuple[ManifestEntry, str | None]] = []
     for entry, path in _local_files(manifest):
-        if path.is_file():
+        state = file_state(path)
+        if state == "file":
             continue
-        if path.is_dir():
-            found.append((entry, FOLDER))
+        if state in _NOT_FILES:
+            found.append((entry, _NOT_FILES[state]))
             continue
         near = closest_file(path)
         if near is not None:
@@ -1029,7 +1051,7 @@ def files_that_are_not_pdfs(manifest: Manifest) -> list[tuple[ManifestEntry, str
 
     found: list[tuple[ManifestEntry, str]] = []
     for entry, path in _local_files(manifest):
-        kind = what_it_is(path) if path.is_file() else None
+        kind = what_it_is(path) if file_state(path) == "file" else None
         if kind:
             found.append((entry, kind))
     return found
@@ -1083,7 +1105,7 @@ def rows_to_check(manifest: Manifest) -> list[tuple[ManifestEntry, str]]:
             found.append((entry, f"a {entry.review_type} is a review of {nation}, but the nation is "
                                  f"{entry.nation}: check which is right"))
     for entry, path in _local_files(manifest):
-        if entry.sha256 and path.is_file() and _file_sha256(path) != entry.sha256.strip().lower():
+        if entry.sha256 and file_state(path) == "file" and _file_sha256(path) != entry.sha256.strip().lower():
             found.append((entry, "the file has changed since its sha256 was written, so a run will refuse it: if "
                                  "the new file is right, empty the sha256 cell"))
     return sorted(found, key=lambda pair: pair[0].line)
@@ -1223,6 +1245,16 @@ def _draft_entry(pdf: Path, base: Path, *, line: int, used: set[str]) -> Manifes
     )
 
 
+def _printable(value: str) -> str:
+    """A metadata value without control characters (a NUL in a Title made the manifest a "binary file"), spaces
+    made single.
+
+    >>> _printable("Caf\\u00e9 title \\x00 nul\\t ")
+    'Café title nul'
+    """
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in value).split())
+
+
 def _read_pdf_details(pdf: Path, guess: _Guess) -> tuple[dict[str, str], str]:
     """The PDF's document information (Title, Author, CreationDate...) and the text of its cover pages."""
     # Imported here so loading a manifest never pays for the PDF engine; pypdfium2 rather than
@@ -1246,7 +1278,7 @@ def _read_pdf_details(pdf: Path, guess: _Guess) -> tuple[dict[str, str], str]:
         return {}, ""
     try:
         try:
-            meta = {k: v.strip() for k, v in doc.get_metadata_dict(skip_empty=True).items() if v and v.strip()}
+            meta = {k: _printable(v) for k, v in doc.get_metadata_dict(skip_empty=True).items() if v and _printable(v)}
         except Exception:  # noqa: BLE001  # odd metadata must never stop drafting the other rows
             meta = {}
         return meta, _cover_text(doc)

@@ -95,6 +95,9 @@ BRIEFING_DOWNLOAD_PAGE = _page("<p><a href='/downloads/file/9/child-d-briefing'>
 WRONG_DOWNLOAD_PAGE = _page("<p><a href='/downloads/file/8/child-d'>Download the review</a></p>")
 DEAD_LINK_PAGE = _page("<p><a href='/missing'>Download the review (PDF)</a></p>")
 PAGE_TO_PAGE = _page("<p><a href='/html-as-pdf'>Review [PDF]</a></p>")
+# a link no browser could follow (a broken IPv6 address) beside the review's own
+BROKEN_LINK_PAGE = _page("<p><a href='http://[oops/r.pdf'>Summary (PDF)</a> <a href='/files/child-d.pdf'>Review "
+                         "(PDF)</a></p>")
 LAST_MODIFIED = datetime.datetime(2023, 5, 1, 12, 0, tzinfo=datetime.UTC)
 
 
@@ -311,6 +314,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/downloads/file/8/child-d": (200, "text/html; charset=utf-8", REVIEW_PAGE),
             "/dead-link-page": (200, "text/html; charset=utf-8", DEAD_LINK_PAGE),
             "/page-to-page": (200, "text/html; charset=utf-8", PAGE_TO_PAGE),
+            "/broken-link-page": (200, "text/html; charset=utf-8", BROKEN_LINK_PAGE),
         }
         if route in simple:
             self._send(*simple[route])
@@ -338,6 +342,11 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif route == "/endless":
             self._send_endless()
+        elif route == "/bad-location":  # a redirect to an address that is not one
+            self._send_raw(302, {"Location": "http://[oops/x.pdf", "Content-Length": "0"}, b"")
+        elif route == "/bad-gzip":  # says it is compressed, and is not
+            self._send_raw(200, {"Content-Type": "application/pdf", "Content-Encoding": "gzip",
+                                 "Content-Length": str(len(owner.pdf))}, owner.pdf)
         elif route == "/trickle":  # a few bytes at a time, never pausing long enough for a read time-out
             self._send_trickle()
         elif route.startswith(("/redirect-chain", "/redirect-loop", "/redirect/")):

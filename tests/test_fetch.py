@@ -777,6 +777,76 @@ def test_a_download_that_trickles_in_is_stopped_at_the_time_limit(tmp_path: Path
         assert patient.fetch(server.url("/trickle")).kind == "pdf"
 
 
+def test_a_stopped_run_gives_up_a_download_under_way_at_once(tmp_path: Path, server: MisbehavingServer):
+    # a trickling download would hold a stopped run's process (and its database) for up to max_seconds
+    from pipeline.errors import RunStopped
+
+    with Fetcher(tmp_path / "store", max_seconds=600) as fetcher:
+        outcome: list[BaseException] = []
+
+        def download() -> None:
+            try:
+                fetcher.fetch(server.url("/trickle"))
+            except BaseException as exc:  # noqa: BLE001 - what the download ended with is the point
+                outcome.append(exc)
+
+        worker = threading.Thread(target=download)
+        worker.start()
+        time.sleep(0.3)
+        stopped = time.monotonic()
+        fetcher.stop()
+        worker.join(timeout=10)
+        assert not worker.is_alive() and time.monotonic() - stopped < 2
+        assert len(outcome) == 1 and isinstance(outcome[0], RunStopped)  # neither a failure nor retried
+        assert server.hits["/trickle"] == 1
+        with pytest.raises(RunStopped):  # and no new download starts
+            fetcher.fetch(server.url("/pdf"))
+    assert not list((tmp_path / "store" / "tmp").glob("*.part"))
+
+
+def test_a_fetcher_left_by_an_exception_stops_its_downloads(tmp_path: Path):
+    fetcher = Fetcher(tmp_path / "store")
+    with pytest.raises(KeyboardInterrupt), fetcher:
+        raise KeyboardInterrupt
+    assert fetcher._stopping.is_set()
+    with Fetcher(tmp_path / "store") as calm:
+        pass
+    assert not calm._stopping.is_set()
+
+
+def test_a_redirect_or_a_link_to_an_address_that_is_none_fails_that_review_only(fetcher: Fetcher,
+                                                                                server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/bad-location"))
+    assert "the site redirects to 'http://[oops/x.pdf', which is not a valid web address" in str(err)
+    assert server.hits["/bad-location"] == 1  # the same answer each time: not retried
+    # on a web page, such a link is passed over and the review's own PDF taken
+    doc = fetcher.fetch(server.url("/broken-link-page"))
+    assert doc.kind == "pdf" and doc.final_url == server.url("/files/child-d.pdf")
+
+
+def test_a_file_said_to_be_compressed_that_is_not_is_a_site_problem_not_retried(fetcher: Fetcher,
+                                                                                  server: MisbehavingServer):
+    err = fetch_error(fetcher, server.url("/bad-gzip"))
+    assert "the site sent the file compressed in a way that cannot be undone" in str(err)
+    assert "Try again later" not in str(err) and server.hits["/bad-gzip"] == 1
+
+
+def test_local_sources_that_are_not_plain_files_fail_with_what_they_are(fetcher: Fetcher, tmp_path: Path,
+                                                                        pdf_bytes: bytes):
+    import os
+    import unicodedata
+
+    (tmp_path / "loop.pdf").symlink_to(tmp_path / "loop.pdf")
+    os.mkfifo(tmp_path / "pipe.pdf")  # reading it would wait for ever
+    assert "is a symbolic link that leads round in a loop" in str(fetch_error(fetcher, "loop.pdf", base_dir=tmp_path))
+    assert "is not a file but a named pipe" in str(fetch_error(fetcher, "pipe.pdf", base_dir=tmp_path))
+    too_long = str(fetch_error(fetcher, "a" * 300 + ".pdf", base_dir=tmp_path))
+    assert "(file name too long)" in too_long and "a shorter name or path may be needed" in too_long
+    # a name whose accent is written as a letter and a combining mark (macOS, ZIP files) finds the file
+    (tmp_path / unicodedata.normalize("NFC", "café review.pdf")).write_bytes(pdf_bytes)
+    assert fetcher.fetch(unicodedata.normalize("NFD", "café review.pdf"), base_dir=tmp_path).kind == "pdf"
+
+
 def test_part_files_left_by_a_stopped_run_are_removed_and_fresh_ones_kept(tmp_path: Path):
     import os
 

@@ -716,6 +716,27 @@ def test_a_title_in_a_file_name_is_not_an_area_and_a_year_from_the_saved_date_is
     assert "the year 2024 is only the date the PDF was saved" in said
 
 
+def test_check_says_what_a_local_source_that_is_no_plain_file_is(tmp_path: Path) -> None:
+    import os
+    import unicodedata
+
+    (tmp_path / "loop.pdf").symlink_to(tmp_path / "loop.pdf")
+    os.mkfifo(tmp_path / "pipe.pdf")
+    (tmp_path / unicodedata.normalize("NFC", "café.pdf")).write_bytes(make_pdf("Child C"))
+    sources = ["loop.pdf", "pipe.pdf", "a" * 300 + ".pdf", unicodedata.normalize("NFD", "café.pdf")]
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("review_id,title,area,nation,review_type,year,source\n" + "".join(
+        f"r-{n},R,Northmoor,England,CSPR,2020,{source}\n" for n, source in enumerate(sources)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["manifest", "check", str(manifest)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Note: 3 files named in the source column are not there" in said
+    assert "loop.pdf (a symbolic link that leads round in a loop to itself: name the PDF itself)" in said
+    assert "pipe.pdf (that is a named pipe or a device, not a file: name the PDF itself)" in said
+    assert ".pdf (the system cannot open it: a name or path too long? give a shorter one)" in said
+    assert "r-3" not in said  # the accent written another way is the same file
+
+
 def test_review_ids_are_made_unique(review_folder: Path):
     found = by_source(manifest_from_folder(review_folder))
     assert found["Child D.pdf"].review_id == "child-d"
