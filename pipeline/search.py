@@ -651,6 +651,9 @@ class SearchResult:
     numbers_only: tuple[str, ...] = ()
     # (id, title) of the one review the review filter names, to say which it is ("Child W", not only its id)
     review: tuple[str, str | None] | None = None
+    # when unquoted words with a hyphen found passages by their parts ("post-reunification": any passage using
+    # "post" or "reunification"): (the search with those words in double quotes, passages it finds), when fewer
+    as_phrase: tuple[str, int] | None = None
 
 
 def nothing_kept_note(result: SearchResult) -> str:
@@ -816,6 +819,14 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                 like = None
             if like and like != searcher._theme(filters.get("theme")):
                 counts["like_theme"] = (like, searcher.count(None, **{**filters, "theme": like})[0])
+            phrased = _hyphens_quoted(query) if hits and not offset else None
+            if phrased:
+                try:
+                    found = searcher.count(phrased, **filters)[0]
+                except CaseReviewError:
+                    found = 0
+                if 0 < found < counts["total"]:
+                    counts["as_phrase"] = (phrased, found)
         if by_review:
             counts |= _reviews_found(con, searcher, parsed, filters)
         if not hits and not offset and any(filters.get(key) is not None for key in REVIEW_FILTER_KEYS):
@@ -917,6 +928,33 @@ def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, s
         hints.append((f"{quoted_search((query or '').strip())} is close to the name of the learning theme "
                       f"{names.get(theme, theme)}, which tags {counted(tagged, 'passage')}", {"q": "", "theme": theme}))
     return hints
+
+
+def _hyphens_quoted(query: str | None) -> str | None:
+    """``query`` with its words written with a hyphen in double quotes, to find them as written; None when it
+    has none, or already has quotes (the person chose what to quote).
+
+    >>> _hyphens_quoted("neglect post-reunification -police"), _hyphens_quoted('"co-sleeping" risk')
+    ('neglect "post-reunification" -police', None)
+    """
+    if not query or '"' in straight_quotes(query) or not _HYPHENATED.search(query):
+        return None
+    return _HYPHENATED.sub(lambda match: f'"{match.group(0)}"', query)
+
+
+def phrase_hint(result: SearchResult) -> tuple[str, dict[str, str]] | None:
+    """For a search whose words with a hyphen found passages by their parts, any one of which will do: that,
+    with the search in double quotes to try instead (the changes to make, as for ``no_hits_hints``); else None.
+
+    >>> phrase_hint(SearchResult([], as_phrase=('"post-reunification"', 12)))[0][:64]
+    'A word with a hyphen is searched as its parts, any one of which '
+    """
+    if result.as_phrase is None:
+        return None
+    phrased, found = result.as_phrase
+    it = "it" if phrased.count('"') == 2 else "them"
+    return (f"A word with a hyphen is searched as its parts, any one of which will do; in double quotes, "
+            f"{phrased} finds the {counted(found, 'passage')} holding {it} whole", {"q": phrased})
 
 
 def theme_hint(result: SearchResult, names: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:

@@ -372,6 +372,24 @@ def test_passages_found_only_by_a_number_of_the_search_are_said_to_be_so(tmp_pat
     assert search_with_forms(path, "xyzzy 1 3").numbers_only == ("1", "3")
 
 
+def test_a_word_with_a_hyphen_found_by_its_parts_offers_itself_in_quotes(tmp_path: Path):
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["Post-reunification support was not offered."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The post was vacant for a year."], vector=[0, 1, 0, 0]),
+        P("Findings", (4, 4), ["Reunification was planned at the review."], vector=[0, 0, 1, 0]),
+    ])
+    # any passage holding "post" or "reunification" is found; the same word in quotes finds the one holding it
+    result = search_with_forms(path, "post-reunification")
+    assert result.total == 3 and result.as_phrase == ('"post-reunification"', 1)
+    output = " ".join(CliRunner().invoke(search_command, ["post-reunification", "--db", str(path)]).output.split())
+    assert ('A word with a hyphen is searched as its parts, any one of which will do; in double quotes, '
+            '"post-reunification" finds the 1 passage holding it whole: casereview search '
+            "'\"post-reunification\"'") in output
+    # quoted already, or no fewer found in quotes: no such hint
+    assert search_with_forms(path, '"post-reunification" support').as_phrase is None
+    assert search_with_forms(path, "reunification").as_phrase is None
+
+
 def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path: Path):
     path, store = corpus_with(tmp_path / "db.duckdb", [
         P("Background", (2, 2), ["In 2013 the mother was referred to the multi-agency risk assessment conference "

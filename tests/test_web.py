@@ -881,6 +881,17 @@ def test_a_printed_page_keeps_the_marked_words_and_leaves_out_the_buttons(site: 
     assert re.search(r"nav, \.skip, button[^{]*\{ display: none; \}", printed)
 
 
+def test_a_word_with_a_hyphen_found_by_its_parts_offers_itself_in_quotes(site: str):
+    status, body, _ = get(site + "/?" + urlencode({"q": "multi-agency"}))
+    assert status == 200 and len(page_ids(body)) > 1
+    link = html.escape("/?" + urlencode({"q": '"multi-agency"', "limit": 20}))
+    assert ('<p class="note">A word with a hyphen is searched as its parts, any one of which will do; in double '
+            'quotes, &quot;multi-agency&quot; finds the 1 passage holding it whole: '
+            f'<a href="{link}">show them</a></p>') in body
+    _, body, _ = get(site + "/?" + urlencode({"q": '"multi-agency"'}))
+    assert "A word with a hyphen" not in body and len(page_ids(body)) == 1
+
+
 def test_words_that_name_a_theme_offer_the_theme_beside_the_passages_they_find(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "voice of the child", "nation": "Wales"}))
     assert status == 200 and page_ids(body)

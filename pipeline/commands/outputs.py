@@ -165,6 +165,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         missing_note,
         no_hits_hints,
         nothing_kept_note,
+        phrase_hint,
         search_with_forms,
         theme_hint,
         total_note,
@@ -194,6 +195,9 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
     # words that name a theme find passages using any one of them: offer the theme itself
     named = theme_hint(result, theme_names()) if hits else None
     like = f"{named[0]}: {again(named[1])}" if named else ""
+    whole = phrase_hint(result)  # words with a hyphen found by their parts: the same in quotes
+    if whole:
+        like = "\n".join(part for part in (like, f"{whole[0]}: {again(whole[1])}") if part)
     if as_json:
         for record in (result.by_review if by_review else hits):
             _echo_json(record.to_dict())

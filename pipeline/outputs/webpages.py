@@ -46,7 +46,7 @@ from pipeline.outputs.common import (
     wanted_text,
     weak_tag,
 )
-from pipeline.search import MAX_OFFSET, SearchResult, no_hits_hints, theme_hint
+from pipeline.search import MAX_OFFSET, SearchResult, no_hits_hints, phrase_hint, theme_hint
 from pipeline.search_query import all_required, quoted_search
 
 LIMITS = (10, 20, 50, 100, 200)
@@ -336,7 +336,8 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 like_theme: tuple[str, int] | None = None, kept: Kept | None = None,
                 total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
                 reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
-                nothing_kept: str = "", review: tuple[str, str | None] | None = None) -> str:
+                nothing_kept: str = "", review: tuple[str, str | None] | None = None,
+                as_phrase: tuple[str, int] | None = None) -> str:
     """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
     found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
@@ -344,7 +345,8 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     without words or a theme keep (they only narrow a search). ``total_reviews``: the reviews the passages are in;
     ``by_review``, ``reviews_read`` and ``by_year`` (as in ``SearchResult``): the reviews, listed instead of the
     passages when the form asks for them review by review; ``nothing_kept``: that the filters keep no review read
-    (``nothing_kept_note``); ``review``: (id, title) of the one review the form names, to say which."""
+    (``nothing_kept_note``); ``review``: (id, title) of the one review the form names, to say which;
+    ``as_phrase``: the search with its words with a hyphen quoted, and what it finds (as in ``SearchResult``)."""
     parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
              if error else "", search_form(form, choices)]
     if form.cut:
@@ -362,7 +364,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                        more=more, total=total, total_note=total_note, without_words=without_words,
                        without_quotes=without_quotes, like_theme=like_theme, total_reviews=total_reviews,
                        by_review=by_review, reviews_read=reviews_read, by_year=by_year, nothing_kept=nothing_kept,
-                       review=review)
+                       review=review, as_phrase=as_phrase)
         parts.append(f'<section id="results" tabindex="-1">{found}</section>')
         results = True
     if _has_weak(score for hit in hits for score in hit.themes.values()):
@@ -462,7 +464,8 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
            without_words: int | None, without_quotes: int | None, like_theme: tuple[str, int] | None,
            total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
            reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
-           nothing_kept: str = "", review: tuple[str, str | None] | None = None) -> str:
+           nothing_kept: str = "", review: tuple[str, str | None] | None = None,
+           as_phrase: tuple[str, int] | None = None) -> str:
     """The passages a search found, under a heading that says what was searched (or the reviews they are in,
     ``by_review``); or why none were. ``review``: (id, title) of the one review the form names."""
     what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
@@ -516,6 +519,9 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     hint = theme_hint(SearchResult([], like_theme=like_theme), names)
     if hint:
         parts.append(_hint_link(form, *hint))
+    whole = phrase_hint(SearchResult([], as_phrase=as_phrase))
+    if whole:
+        parts.append(_hint_link(form, *whole))
     if more:
         parts.append(f'<p class="note">{_e(total_note or "More passages match than these.")}</p>')
     if more or start:
