@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -22,8 +23,10 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
         # IOException: another program holds the file for writing; ConnectionException: this program does
         # (a search rebuilding its tables), which DuckDB will not share with a read-only connection
+        # (DuckDB's own words, a lock, a process id and a link, mean nothing to the people reading this)
+        logging.getLogger(__name__).debug("database busy: %s", exc)
         raise DatabaseBusy(
-            f"{path}: the database is busy (a run is writing to it): try again in a moment ({exc})"
+            f"{path}: the database is busy (a run, or another program, is writing to it): try again in a moment"
         ) from None
     try:
         con.execute("LOAD fts")

@@ -446,7 +446,9 @@ def parse_query(query: str | None) -> ParsedQuery | None:
     """
     if query is None or not query.strip():
         return None
-    text = straight_quotes(query.strip())
+    text = straight_quotes(as_typed(query).strip())
+    if not text:
+        return None
     if text.count('"') % 2:
         raise CaseReviewError(
             f"the search {text!r} has an opening double quote without a closing one: close the phrase "
@@ -965,6 +967,22 @@ def section_label(entry: str) -> str:
     """
     numbers = entry.split("|")
     return "section " + (", ".join(numbers[:-1]) + " or " + numbers[-1] if len(numbers) > 1 else numbers[0])
+
+
+# Characters a search pasted from a PDF or Word brings along that are no part of its words: a soft hyphen
+# ("neg\u00adlect" was searched as "neg" and "lect"), zero-width spaces and joiners, a byte-order mark.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
+def as_typed(text: str) -> str:
+    r"""A search as the words in it are meant: compatibility forms made plain (full-width letters, the ligature
+    "fi" of a word copied from a PDF), invisible characters taken out, and control characters made spaces.
+
+    >>> as_typed("\uff4e\uff45\uff47\uff4c\uff45\uff43\uff54 \ufb01ndings neg\u00adlect a\x00b")
+    'neglect findings neglect a b'
+    """
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return "".join(" " if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" else ch for ch in text)
 
 
 def fold(word: str) -> str:

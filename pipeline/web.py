@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import duckdb
+
 from pipeline.errors import CaseReviewError, DatabaseBusy
 from pipeline.outputs import webpages
 from pipeline.outputs.common import KnownValues, ambiguous_number, read_probability, tag_notes
@@ -91,10 +93,14 @@ def _fields(query: str) -> dict[str, str]:
     """A query string's fields (the last value of each, trimmed, at most ``MAX_FIELD`` characters, cut at the end
     of a word: see ``_cut_field``).
 
-    >>> _fields("q=seen+alone&id=+p1+&q=school")
-    {'q': 'school', 'id': 'p1'}
+    >>> _fields("q=seen+alone&id=+p1+&q=school&area=North%00moor")
+    {'q': 'school', 'id': 'p1', 'area': 'North moor'}
     """
-    return {key: _cut_field(values[-1].strip()) for key, values in parse_qs(query).items() if values}
+    return {key: _cut_field(_CONTROL.sub(" ", values[-1]).strip()) for key, values in parse_qs(query).items()
+            if values}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # (no part of anything typed in a form)
 
 
 def _cut_field(value: str, most: int = MAX_FIELD) -> str:
@@ -205,6 +211,12 @@ def _results_file_name(form: webpages.SearchForm, rows: int) -> str:
     return f"results-{asked}-{form.start + 1}-{form.start + max(rows, 1)}.xlsx"
 
 
+# The manifest the last run to record a review read it from (its full path, or as typed before migration 020).
+_LISTED_IN = """
+SELECT coalesce(r.manifest_path, r.manifest) FROM run_reviews rr JOIN runs r USING (run_id)
+WHERE rr.review_id = $1 ORDER BY r.started_at DESC LIMIT 1"""
+
+
 class Pages:
     """Answers a path and query string with (status, HTML), reading the database ``db_path`` for each one."""
 
@@ -213,7 +225,7 @@ class Pages:
 
     def answer(self, target: str) -> Response:
         """The response to a GET of ``target`` (a path with its query string)."""
-        parts = urlsplit(target)
+        parts = urlsplit("/" + target.lstrip("/"))  # ("//reviews" would be read as a host named "reviews")
         routes: dict[str, Callable[[str], Response | tuple[HTTPStatus, str]]] = {
             "/": self.search, "/index.html": self.search, "/passage": self.passage, "/results.xlsx": self.results,
             "/report": self.report, "/reviews": self.reviews, "/review": self.review, "/document": self.document,
@@ -227,8 +239,17 @@ class Pages:
         try:
             answer = route(parts.query)
         except CaseReviewError as exc:  # no database, a busy one: say so, as the command line does
-            return _html(HTTPStatus.SERVICE_UNAVAILABLE,
-                         webpages.message_page("The database cannot be read now", str(exc)))
+            unavailable = _html(HTTPStatus.SERVICE_UNAVAILABLE,
+                                webpages.message_page("The database cannot be read now", str(exc)))
+            if isinstance(exc, DatabaseBusy):
+                unavailable.headers["Retry-After"] = "5"
+            return unavailable
+        except duckdb.CatalogException:  # a DuckDB file without casereview's tables put in its place
+            return _html(HTTPStatus.SERVICE_UNAVAILABLE, webpages.message_page(
+                "The database cannot be read now",
+                f"{self.db_path or 'The database'} has no casereview tables: it is not a database casereview made "
+                "(another program's DuckDB file?). Stop this server and start it with --db naming the database "
+                "a casereview run wrote."))
         return answer if isinstance(answer, Response) else _html(*answer)
 
     def _open(self):
@@ -512,12 +533,16 @@ class Pages:
         try:
             row = con.execute(_DOCUMENT, [review_id]).fetchone()
             path = stored_copy(con, review_id) if row is not None else None
+            listed_in = con.execute(_LISTED_IN, [review_id]).fetchone() if row is not None and path is None else None
         finally:
             con.close()
         if row is None:
             return HTTPStatus.NOT_FOUND, webpages.message_page(
                 "No such review", f"No review has the id '{review_id}': the list of reviews is at /reviews.")
         source = row[0]
+        if source and listed_in and not re.match(r"(?i)https?://", source):
+            # a path relative to the folder of the manifest that listed it, which the page's reader cannot know
+            source = str(Path(listed_in[0]).parent / source)
         if path is None:
             where = f" Open it from its source instead: {source}." if source else ""
             return HTTPStatus.NOT_FOUND, webpages.message_page(
@@ -538,10 +563,15 @@ class Pages:
 
         fields = _fields(query)
         area, year = fields.get("area", ""), fields.get("year", "")
-        typed = parse_qs(query).get("searches", [""])[-1][:MAX_SEARCHES_TEXT]
+        whole = parse_qs(query).get("searches", [""])[-1]
+        typed = whole[:MAX_SEARCHES_TEXT]
         error = ""
         if area or year:
             try:
+                if len(whole) > MAX_SEARCHES_TEXT:  # (cut, the last search would be run as a part of itself)
+                    raise CaseReviewError(f"The box of your own searches: at most {MAX_SEARCHES_TEXT:,} characters "
+                                          "can be run here; for more, write them in a file and run casereview "
+                                          "report --searches FILE in the terminal")
                 if not area:
                     raise CaseReviewError("choose an area")
                 if not year:
@@ -649,6 +679,10 @@ class _Handler(BaseHTTPRequestHandler):
                 response = _html(HTTPStatus.BAD_REQUEST, webpages.message_page(
                     "Wrong address", "Open this page as http://127.0.0.1 or http://localhost with the port that "
                                      "`casereview serve` printed."))
+            elif self._sent_by_another_site():
+                response = _html(HTTPStatus.FORBIDDEN, webpages.message_page(
+                    "Not from another site", "Another web site's page asked this server for something; only pages "
+                                             "opened in the browser are answered."))
             else:
                 with _ONE_AT_A_TIME:
                     response = self.pages.answer(self.path)
@@ -663,7 +697,9 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         if response.content_type.startswith("text/html"):  # a PDF is left to the browser's own viewer
-            self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+            self.send_header("Content-Security-Policy",
+                             "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+            self.send_header("X-Frame-Options", "DENY")  # (for browsers older than frame-ancestors)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.end_headers()
@@ -677,6 +713,14 @@ class _Handler(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         return host in {f"127.0.0.1:{port}", f"localhost:{port}"} or (
             port == 80 and host in {"127.0.0.1", "localhost"})
+
+    def _sent_by_another_site(self) -> bool:
+        """Whether a page of another web site made the browser send this request by itself (an image, a script,
+        a frame, a fetch: ``Sec-Fetch-Site: cross-site`` without ``Sec-Fetch-Mode: navigate``), which could keep
+        the server busy or start a download unseen. Following a link to it from elsewhere is a navigation, and
+        answered; a request from a program that sends no such header is answered too."""
+        return ((self.headers.get("Sec-Fetch-Site") or "").lower() == "cross-site"
+                and (self.headers.get("Sec-Fetch-Mode") or "").lower() != "navigate")
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
         if not self.quiet:

@@ -736,6 +736,27 @@ def altered_copy(db: Path, copy: Path, statement: str) -> Path:
     return copy
 
 
+def test_excel_files_hold_text_that_looks_like_a_formula_as_text_and_drop_what_excel_cannot_hold(
+        db: Path, tmp_path: Path):
+    # a title planted by a PDF's metadata, and words typed (or pasted from Word, with its vertical tab)
+    formula = '=HYPERLINK("http://evil.example/","Family K")'
+    copy = altered_copy(db, tmp_path / "formula.duckdb",
+                        f"UPDATE reviews SET title = '{formula.replace(chr(39), chr(39) * 2)}' "
+                        "WHERE review_id = 'northmoor-2021-family-k'")
+    out = tmp_path / "sharing.xlsx"
+    assert run(export_command, ["--theme", "information_sharing", "--out", str(out)], copy).exit_code == 0
+    cells = [cell for sheet in openpyxl.load_workbook(out) for row in sheet.iter_rows() for cell in row]
+    planted = [cell for cell in cells if cell.value == formula]
+    assert planted and all(cell.data_type == "s" for cell in planted)  # shown as written, never run
+    assert not [cell for cell in cells if cell.data_type == "f"]
+
+    out = tmp_path / "found.xlsx"
+    result = run(search_command, ["information\x0bschool", "--out", str(out)], copy)
+    assert result.exit_code == 0, result.output
+    values = [cell.value for sheet in openpyxl.load_workbook(out) for row in sheet.iter_rows() for cell in row]
+    assert "information school" in values  # the query, as it was searched, without the character Excel refuses
+
+
 def test_an_area_written_with_and_is_found_by_an_ampersand_and_the_other_way(db: Path, tmp_path: Path):
     # partnerships are written both ways ("Brighton & Hove", "Brighton and Hove"), even in one manifest: either
     # finds both, and they are one area

@@ -477,9 +477,43 @@ def test_the_pages_only_read_and_say_so_when_the_database_is_busy(db: Path, tmp_
         with duckdb.connect(str(copy)):  # a run writing: pages say so at once, and nothing waits
             for path in ("/?q=school", "/findings?containing=finding", "/trends", "/findings.xlsx?containing=a"):
                 started = time.monotonic()
-                status, body, _ = get(site + path)
+                status, body, headers = get(site + path)
                 assert status == 503 and "the database is busy" in body, path
+                assert headers.get("Retry-After") == "5" and "IO Error" not in body and "PID" not in body, path
                 assert time.monotonic() - started < 5, path
+
+
+def test_a_database_file_that_is_not_casereviews_and_odd_addresses_are_answered_clearly(tmp_path: Path, site: str):
+    # a path written with two slashes is the page it names, not a host
+    status, body, _ = get(site + "//reviews")
+    assert status == 200 and "The reviews (" in body
+    # a NUL typed or pasted into a field is not echoed into the page
+    status, body, _ = get(site + "/?q=school%00nurse")
+    assert status == 200 and "\x00" not in body
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:  # another program's DuckDB file, put where the database was
+        con.execute("CREATE TABLE t (x INTEGER)")
+    for there in _serve(other):
+        for path in ("/", "/?q=school", "/reviews", "/trends"):
+            status, body, _ = get(there + path)
+            assert status == 503 and "has no casereview tables: it is not a database casereview made" in body, path
+
+
+def test_another_site_s_page_cannot_make_the_browser_ask_for_pages_or_frame_them(site: str):
+    def asked(mode: str, fetch_site: str = "cross-site") -> int:
+        request = urllib.request.Request(site + "/searches?searches=neglect",
+                                         headers={"Sec-Fetch-Site": fetch_site, "Sec-Fetch-Mode": mode})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert asked("no-cors") == 403 and asked("cors") == 403  # an <img>, a script's fetch
+    assert asked("navigate") == 200  # a link followed from elsewhere
+    assert asked("no-cors", "same-origin") == 200  # the site's own pages
+    _, _, headers = get(site + "/")
+    assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
 
 
 def test_a_recorded_check_is_quoted_beside_a_theme_search(db: Path, tmp_path: Path):
@@ -946,6 +980,10 @@ def test_a_review_s_stored_pdf_opens_at_the_passage_s_page(db: Path, tmp_path: P
             assert "Open the PDF" not in without and "is not in the store beside this database" in without
         status, missing, _ = get(f"{site}/document?id=northmoor-2021-family-k")
         assert status == 404 and "is not in the store beside the database" in missing
+        # where the file was read from, in full: the manifest's folder is not the reader's to know
+        source = re.search(r"Open it from its source instead: (\S+)\.</div>", missing)
+        assert source and source.group(1).startswith("/")
+        assert source.group(1).endswith("/corpus_manifest/reviews/northmoor-2021-family-k.pdf")
         stored = blob_path(store_dir_for(copy), sha)
         stored.parent.mkdir(parents=True)
         stored.write_bytes(b"%PDF-1.4\n% a stand-in for the review's PDF\n")

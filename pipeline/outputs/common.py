@@ -829,7 +829,19 @@ def read_probability(typed: str) -> float | None:
 
 
 def check_years(year_from: int | None, year_to: int | None) -> None:
-    """Refuse a year range that ends before it starts."""
+    """Refuse a year range that ends before it starts, or a year no review can have (before 1970, as the manifest
+    allows none, or after 2999: a typing slip).
+
+    >>> check_years(0, None)
+    Traceback (most recent call last):
+    ...
+    pipeline.errors.CaseReviewError: 0 is not a year a review can have: give one from 1970 on (e.g. 2019)
+    """
+    from pipeline.manifest import MIN_YEAR
+
+    for year in (year_from, year_to):
+        if year is not None and not MIN_YEAR <= year <= 2999:
+            raise CaseReviewError(f"{year} is not a year a review can have: give one from {MIN_YEAR} on (e.g. 2019)")
     if year_from is not None and year_to is not None and year_from > year_to:
         raise CaseReviewError(f"--year-from {year_from} is after --year-to {year_to}: swap them")
 

@@ -268,6 +268,11 @@ def parse_years(text: str, label: str = "") -> int | tuple[int, int]:
     if not match:
         raise CaseReviewError(f"{label}{text!r} is not a year: give one (2021) or a span of years (2019-2023)")
     first, last = match.groups()
+    from pipeline.outputs.common import check_years
+
+    for year in (first, last):  # (a span given last year first is put in order later)
+        if year is not None:
+            check_years(int(year), None)
     return int(first) if last is None else (int(first), int(last))
 
 

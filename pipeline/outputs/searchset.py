@@ -176,8 +176,8 @@ def parse_searches(text: str, source: str, *, theme: bool = False) -> list[Named
                               "casereview search (a name and a colon before it if you like: \"At school: neglect AND "
                               "school\"); lines starting with # are skipped")
     if len(searches) > MAX_SEARCHES:
-        raise CaseReviewError(f"{source} holds {len(searches)} searches; at most {MAX_SEARCHES} run at once: split the "
-                              "file")
+        raise CaseReviewError(f"{source} holds {len(searches)} searches; at most {MAX_SEARCHES} run at once: split "
+                              + ("them, and run each part on its own" if source.startswith("The ") else "the file"))
     return searches
 
 

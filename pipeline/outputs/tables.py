@@ -8,6 +8,7 @@ sidecar file ``NAME.provenance.json`` (comment lines would break spreadsheets).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -185,7 +186,11 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
             fields += [(f"{key}: {sub}", subvalue) for sub, subvalue in value.items()]
         else:
             fields.append((key, ", ".join(map(str, value)) if isinstance(value, list) else value))
-    about = pd.DataFrame(fields, columns=["field", "value"])
+    about = _excel_safe(pd.DataFrame(fields, columns=["field", "value"]))
+    table = _excel_safe(table)
+    more = {name: (_excel_safe(extra), extra_widths, extra_wrapped)
+            for name, (extra, extra_widths, extra_wrapped) in more.items()}
+    extra_sheets = {name: _excel_safe(extra) for name, extra in (extra_sheets or {}).items()}
     with writing(out), pd.ExcelWriter(out, engine="openpyxl") as writer:
         table.to_excel(writer, sheet_name=sheet, index=False)
         for name, (extra, extra_widths, extra_wrapped) in more.items():
@@ -211,6 +216,40 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
             sheet_cells.add_data_validation(validation)
         writer.sheets["Provenance"].column_dimensions["A"].width = 22
         writer.sheets["Provenance"].column_dimensions["B"].width = 100
+        for cells in writer.sheets.values():
+            _as_text(cells)
+
+
+# Characters an Excel file cannot hold (control characters but tab and line ends: a NUL, the vertical tab Word
+# pastes for Shift+Enter), as openpyxl refuses them; they are left out of the cells.
+_NOT_IN_EXCEL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _excel_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the characters an Excel cell cannot hold taken out of its text (typed words pasted from
+    Word, a PDF's metadata), which made openpyxl refuse to write the file.
+
+    >>> _excel_safe(pd.DataFrame({"q": ["neglect\x0bschool", None, 3]}))["q"].tolist()
+    ['neglect school', None, 3]
+    """
+    def clean(value: Any) -> Any:
+        return _NOT_IN_EXCEL.sub(" ", value) if isinstance(value, str) else value
+
+    safe = table.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object:
+            safe[column] = safe[column].map(clean)
+    return safe
+
+
+def _as_text(cells: Any) -> None:
+    """Make every cell Excel would read as a formula plain text: a search, a heading or a review's title that
+    starts with "=" (``=HYPERLINK("http://...")``) must show as written, never run. The files casereview writes
+    hold no formulas of their own."""
+    for row in cells.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _lay_out(cells: Any, table: pd.DataFrame, widths: Mapping[str, int], wrapped: Sequence[str],

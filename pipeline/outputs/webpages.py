@@ -527,7 +527,8 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     if more or start:
         parts.append(_page_links(form, len(hits), more))
     if download:
-        these = f"these {counted(len(hits), 'passage')} ({span})" if start or more else "these results"
+        these = ((f"these {counted(len(hits), 'passage')} ({span})" if len(hits) > 1 else f"this passage ({span})")
+                 if start or more else "these results")
         parts.append(f'<p><a href="{_e(download)}">Save {these} as an Excel file</a> (with what was '
                      "searched, and where the results came from)</p>")
     parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
