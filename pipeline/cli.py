@@ -434,10 +434,15 @@ def _manifests_listing(store, review_ids: list[str]) -> list[tuple[str, list[str
             "WHERE rr.review_id IN (SELECT unnest($1::VARCHAR[])) GROUP BY path ORDER BY max(r.started_at) DESC",
             [review_ids]).fetchall()]
     found = []
+    seen: set[Path] = set()
     for manifest_path in paths:
         try:
+            resolved = Path(manifest_path).resolve()
+            if resolved in seen:  # (a run before migration 020 named it as typed, a later one in full)
+                continue
+            seen.add(resolved)
             entries = load_manifest(Path(manifest_path)).entries
-        except (ManifestError, OSError):
+        except (ManifestError, OSError, RuntimeError):
             continue  # moved, deleted or broken since: nothing to say about it
         lines = [f"line {e.line}, {e.review_id}" for e in entries if e.review_id in review_ids]
         if lines:
@@ -637,7 +642,8 @@ def manifest_check(path: Path) -> None:
             not_files = {FOLDER: "that is a folder: name the PDF inside it",
                          SPECIAL_FILE: "that is a named pipe or a device, not a file: name the PDF itself",
                          LINKED_IN_A_LOOP: "a symbolic link that leads round in a loop to itself: name the PDF itself",
-                         UNOPENABLE: "the system cannot open it: a name or path too long? give a shorter one"}
+                         UNOPENABLE: "the system cannot open it: check the name and its folders (a name too "
+                                     "long, a folder that is a file) and that it may be read"}
             hint = (f" ({not_files[near]})" if near in not_files else
                     f" (there is {near}: is that it?)" if near else
                     f" (a web address without https:// in front? write {meant})" if meant else "")

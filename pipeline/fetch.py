@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import errno
 import hashlib
 import http
 import json
@@ -362,11 +363,10 @@ class Fetcher:
             path = Path(base_dir or Path.cwd()) / path
         try:
             path = same_file_any_accents(path.resolve())
+        except (RuntimeError, OSError):  # Path.resolve: "Symlink loop from ..."; a name too long to resolve
+            path = Path(os.path.abspath(path))  # (opening it says which)
+        try:
             sha, size, tmp = self._copy_to_tmp(path)
-        except RuntimeError:  # Path.resolve: "Symlink loop from ..."
-            attempt = FetchAttempt(str(path), 1, None, "symbolic link loop", time.monotonic() - started, at)
-            raise _error(source, f"{path} is a symbolic link that leads round in a loop to itself",
-                         "Put the path of the review PDF itself in the source column.", [attempt]) from None
         except FileNotFoundError:
             attempt = FetchAttempt(str(path), 1, None, "file not found", time.monotonic() - started, at)
             meant = web_address_meant(source)
@@ -383,23 +383,26 @@ class Fetcher:
         except _Failure as failure:
             attempt = FetchAttempt(str(path), 1, None, failure.what, time.monotonic() - started, at)
             raise _error(source, failure.what, failure.advice, [attempt]) from None
-        except OSError as exc:  # a name too long for the system, a link loop met on opening, a drive gone
-            what = f"cannot open {path} ({(exc.strerror or str(exc)).lower()})"
-            attempt = FetchAttempt(str(path), 1, None, what, time.monotonic() - started, at)
-            raise _error(source, what, "Check the file's name and folder in the source column (a shorter name "
-                         "or path may be needed), and that the file can be opened.", [attempt]) from None
         blob, existed = self._store_blob(tmp, sha)
         attempt = FetchAttempt(str(path), 1, None, None, time.monotonic() - started, at)
         return self._document(source, blob, sha, size, from_cache=existed, attempts=[attempt])
 
     def _copy_to_tmp(self, path: Path) -> tuple[str, int, Path]:
-        if path.is_dir():
+        """Copy the local file at ``path`` into the store's temporary folder (as ``_spool``). What keeps the file
+        from being opened is a ``_Failure`` of that review; what keeps the store from being written (a full disk)
+        is raised as it is, for it would stop every review."""
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            raise
+        except OSError as exc:  # a link that leads round in a loop, a name too long, a file where a folder is
+            raise _Failure(*_cannot_open(path, exc), retry=False) from None
+        if stat.S_ISDIR(mode):
             raise _Failure(
                 f"{path} is a folder, not a file",
                 "Put the path of the review PDF in the source column.",
                 retry=False,
             )
-        mode = path.stat().st_mode
         if not stat.S_ISREG(mode):  # a named pipe or a device: reading it could wait for ever
             raise _Failure(
                 f"{path} is not a file but a {'named pipe' if stat.S_ISFIFO(mode) else 'device or socket'}",
@@ -412,6 +415,10 @@ class Fetcher:
             raise _Failure(
                 f"permission denied reading {path}", "Check you are allowed to open the file.", retry=False
             ) from None
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise _Failure(*_cannot_open(path, exc), retry=False) from None
         with fh:
             return self._spool(iter(lambda: fh.read(_CHUNK), b""), str(path))
 
@@ -795,6 +802,18 @@ class Fetcher:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _cannot_open(path: Path, exc: OSError) -> tuple[str, str]:
+    """(what, advice) for a local file the system would not open, by why."""
+    if exc.errno == errno.ELOOP:
+        return (f"{path} is a symbolic link that leads round in a loop to itself",
+                "Put the path of the review PDF itself in the source column.")
+    if exc.errno == errno.ENAMETOOLONG:
+        return (f"cannot open {path} (its name is too long for this system)",
+                "Give the file, or its folders, shorter names, and put the new path in the source column.")
+    return (f"cannot open {path} ({(exc.strerror or str(exc)).lower()})",
+            "Check the file's name and folders in the source column, and that the file can be opened.")
 
 
 def _mark_used(blob: Path) -> None:

@@ -1,7 +1,7 @@
 """The Prefect flow: it only wires the stages (fetch, extract, segment, classify, store) together.
 
-One task per review runs in a thread pool; the fetch inside it is a task of its own with retries for
-transient failures. Every review ends in exactly one of: processed, skipped (unchanged), needs_ocr or failed,
+One task per review runs in a thread pool; the fetch inside it is a task of its own (the fetcher retries what
+may pass, with back-off). Every review ends in exactly one of: processed, skipped (unchanged), needs_ocr or failed,
 and is written to the database in one transaction.
 """
 
@@ -282,9 +282,10 @@ def _run_locked(manifest: Manifest, store: Store, options: RunOptions) -> dict:
 
 
 # How long a stopped run waits for the reviews it was working on, so that its record counts them: a review being
-# written finishes in well under a second, and a document being read in a reading process is given up at once. A
-# download, or a document read in the run's own process, may take longer: the record is written without it, and
-# the run still waits for it before it exits (Prefect's task runner does), then saves it whole.
+# written finishes in well under a second, and a document being read in a reading process, or downloaded, is given
+# up at once (a download at its next chunk, or when a silent server's time-out passes). A document read in the
+# run's own process may take longer: the record is written without it, and the run still waits for it before it
+# exits (Prefect's task runner does), then saves it whole.
 STOP_WAIT_SECONDS = 15.0
 
 

@@ -1396,10 +1396,10 @@ def _fill_from_file_name(pdf: Path, guess: _Guess) -> None:
 
 
 # Words that open a file name about the child or the document, not a place: "Child E 2020", "Final report 2021".
-_NOT_A_PLACE = frozenset("child children baby infant family young person sibling siblings adult mother father "
-                         "review report learning rapid serious significant case practice final summary draft "
-                         "executive overview the a an lit literature research brief briefing guide guidance "
-                         "study evaluation findings lessons thematic".split())
+_PERSON_WORDS = frozenset("child children baby infant family young person sibling siblings adult mother father".split())
+_NOT_A_PLACE = _PERSON_WORDS | frozenset("review report learning rapid serious significant case practice final summary "
+                                         "draft executive overview the a an lit literature research brief briefing "
+                                         "guide guidance study evaluation findings lessons thematic".split())
 # Acronyms in a file name that follow a title rather than a place: the publisher, the country.
 _NOT_AFTER_A_PLACE = frozenset({"nspcc", "uk"})
 
@@ -1412,8 +1412,10 @@ def _area_from_words(words: list[str]) -> str | None:
     ('Northmoor', None)
     >>> _area_from_words(["Reunification", "lit", "review", "2015"]), _area_from_words("Home again NSPCC".split())
     (None, None)
-    >>> _area_from_words(["Westshire", "SCR", "Child", "A"])
-    'Westshire'
+    >>> _area_from_words(["Westshire", "SCR", "Child", "A"]), _area_from_words("Kent Baby B CSPR 2022".split())
+    ('Westshire', 'Kent')
+    >>> _area_from_words("Telford and Wrekin Child Q 2020".split())
+    'Telford and Wrekin'
     """
     lead: list[str] = []
     for word in words:
@@ -1422,9 +1424,14 @@ def _area_from_words(words: list[str]) -> str | None:
                 return None
             break
         lead.append(word)
-    if not lead or len(lead) == len(words) or any(word.lower() in _NOT_A_PLACE for word in lead):
+    else:
+        return None  # no year or review type after the words: nothing says they are a place
+    person = next((i for i, word in enumerate(lead) if word.lower() in _PERSON_WORDS), len(lead))
+    lead = lead[:person]  # "Northmoor Child D 2019": the place, then the child
+    if not lead or any(word.lower() in _NOT_A_PLACE for word in lead):
         return None  # (a document's words anywhere: "Reunification lit review 2015")
-    return " ".join(w.capitalize() for w in lead)
+    return " ".join(w.lower() if i and w.lower() in ("and", "of", "upon", "on") else w.capitalize()
+                    for i, w in enumerate(lead))  # "Telford and Wrekin", "Kingston upon Thames"
 
 
 def _guess_review_type(words: str) -> str:

@@ -21,8 +21,13 @@ def read_only_connection(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(path), read_only=True, config=NO_DOWNLOADS)
     except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        # IOException: another program holds the file for writing; ConnectionException: this program does
-        # (a search rebuilding its tables), which DuckDB will not share with a read-only connection
+        # a lock (IOException): another program holds the file for writing; ConnectionException: this program
+        # does (a search rebuilding its tables), which DuckDB will not share with a read-only connection
+        if isinstance(exc, duckdb.IOException) and "lock" not in str(exc).lower():
+            # not a lock: a folder, a file that cannot be read. DuckDB's first words say which (without the
+            # process ids and links that follow)
+            said = str(exc).split("\n", 1)[0].split(". See also", 1)[0]
+            raise CaseReviewError(f"{path}: the database cannot be opened ({said})") from None
         # (DuckDB's own words, a lock, a process id and a link, mean nothing to the people reading this)
         logging.getLogger(__name__).debug("database busy: %s", exc)
         raise DatabaseBusy(

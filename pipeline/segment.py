@@ -632,6 +632,10 @@ def _inside_quotation(previous: str, following: str) -> bool:
 _QUESTION_OPENERS = frozenset(
     "who whom whose what which when where why how was were is are am did do does could can should would will shall "
     "has have had may might must isn't wasn't didn't doesn't don't couldn't can't shouldn't wouldn't won't".split())
+# A question word in lower case inside a clause makes it a question ("In what ways did ...?", "To what extent ...?");
+# one in capitals may be part of the name ("The Who Cares? Trust"). Not "who", "which", "when" or "where", which
+# statements use as often ("children who stay in care ... (The Who Cares? Trust 2006)").
+_QUESTION_WORDS = frozenset("what how why whether extent".split())
 _TITLE_WORD = re.compile(r"[A-Z][\w’'-]*")
 _WORD = re.compile(r"[\w’'-]+")
 
@@ -639,8 +643,9 @@ _WORD = re.compile(r"[\w’'-]+")
 def _name_with_mark(previous: str) -> bool:
     """Whether ``previous`` (ending "?" or "!") ends in the middle of a name or title written with the mark, in
     capitals and without quotation marks: "... interviewed by The Who Cares? Trust ..." is one sentence. Its last
-    two words are capitalised words (not a child's letter: "Child A?" ends a question), and it is not itself a
-    question (it does not open with a question word).
+    two words are capitalised words (not a child's letter: "Child A?" ends a question), and its last clause (after
+    a colon, too) is not itself a question: it neither opens with a question word nor holds one in lower case
+    ("To what extent was information shared with Children's Social Care?" ends there).
 
     >>> split_sentences(["Children interviewed by The Who Cares? Trust felt unheard. Was Child A Seen? No."])
     [['Children interviewed by The Who Cares? Trust felt unheard.', 'Was Child A Seen?', 'No.']]
@@ -648,16 +653,22 @@ def _name_with_mark(previous: str) -> bool:
     [['Nobody asked her.', 'Why?', 'She was Child A.', 'Where was Child A?', 'At home.']]
     >>> split_sentences(["2 WHY DO CHILDREN RETURN HOME? Some return quickly."])
     [['2 WHY DO CHILDREN RETURN HOME?', 'Some return quickly.']]
+    >>> [len(s) for s in split_sentences([
+    ...     "To what extent was information shared with Children's Social Care? The panel found it was not.",
+    ...     "Key Question: Were Concerns About Neglect Recognised? The panel found little.",
+    ...     "Practitioners asked: Is The Child Safe? This was never answered.",
+    ...     "So what does this mean for Social Care? It means more."])]
+    [2, 2, 2, 2]
 
     (A statement in capitals ending "!", "No One Came!", is joined to the next sentence too: rare in reviews.)
     """
     if not previous.endswith(("?", "!")):
         return False
-    # (the last sentence of it: a break after "Child A." is made later, by _split_after_pseudonyms)
-    words = _WORD.findall(re.split(r"[.!?]\s+", previous[:-1])[-1])
+    # (the last clause of it: a break after "Child A." is made later, by _split_after_pseudonyms)
+    words = _WORD.findall(re.split(r"[.!?]\s+|[:;]\s*", previous[:-1])[-1])
     while words and words[0].isdigit():  # a numbered heading or paragraph ("1 WHAT CIRCUMSTANCES LEAD ...?")
         words = words[1:]
-    if len(words) < 3 or words[0].lower() in _QUESTION_OPENERS:
+    if len(words) < 3 or words[0].lower() in _QUESTION_OPENERS or _QUESTION_WORDS & set(words):
         return False
     return all(_TITLE_WORD.fullmatch(word) and len(word) > 1 for word in words[-2:])
 

@@ -211,6 +211,23 @@ def _results_file_name(form: webpages.SearchForm, rows: int) -> str:
     return f"results-{asked}-{form.start + 1}-{form.start + max(rows, 1)}.xlsx"
 
 
+def _has_casereview_tables(db_path: Path | None) -> bool:
+    """Whether the database at ``db_path`` holds casereview's own tables (reviews, runs); True when it cannot be
+    told (then the error that asked is not put down to the file)."""
+    from pipeline.outputs.common import resolve_db
+    from pipeline.query import read_only_connection
+
+    try:
+        con = read_only_connection(resolve_db(db_path))  # (as the pages open it: DuckDB refuses two configurations)
+    except (duckdb.Error, CaseReviewError):
+        return True
+    try:
+        return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+                           "AND table_name IN ('reviews', 'runs')").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
 # The manifest the last run to record a review read it from (its full path, or as typed before migration 020).
 _LISTED_IN = """
 SELECT coalesce(r.manifest_path, r.manifest) FROM run_reviews rr JOIN runs r USING (run_id)
@@ -244,7 +261,9 @@ class Pages:
             if isinstance(exc, DatabaseBusy):
                 unavailable.headers["Retry-After"] = "5"
             return unavailable
-        except duckdb.CatalogException:  # a DuckDB file without casereview's tables put in its place
+        except duckdb.CatalogException:  # a DuckDB file without casereview's tables put in its place?
+            if _has_casereview_tables(self.db_path):
+                raise  # a missing view or a bug: the terminal shows the traceback
             return _html(HTTPStatus.SERVICE_UNAVAILABLE, webpages.message_page(
                 "The database cannot be read now",
                 f"{self.db_path or 'The database'} has no casereview tables: it is not a database casereview made "
@@ -715,12 +734,16 @@ class _Handler(BaseHTTPRequestHandler):
             port == 80 and host in {"127.0.0.1", "localhost"})
 
     def _sent_by_another_site(self) -> bool:
-        """Whether a page of another web site made the browser send this request by itself (an image, a script,
-        a frame, a fetch: ``Sec-Fetch-Site: cross-site`` without ``Sec-Fetch-Mode: navigate``), which could keep
-        the server busy or start a download unseen. Following a link to it from elsewhere is a navigation, and
-        answered; a request from a program that sends no such header is answered too."""
-        return ((self.headers.get("Sec-Fetch-Site") or "").lower() == "cross-site"
-                and (self.headers.get("Sec-Fetch-Mode") or "").lower() != "navigate")
+        """Whether a page of another web site (another port of this computer too) made the browser send this
+        request by itself: an image, a script, a fetch, or a frame (``Sec-Fetch-Site`` other than same-origin or
+        none, unless it is a navigation of the whole window), which could keep the server busy or start a
+        download unseen. Following a link to it from elsewhere is answered; so is a request from a program that
+        sends no such header."""
+        site = (self.headers.get("Sec-Fetch-Site") or "").lower()
+        if site in ("", "same-origin", "none"):
+            return False
+        navigation = (self.headers.get("Sec-Fetch-Mode") or "").lower() == "navigate"
+        return not (navigation and (self.headers.get("Sec-Fetch-Dest") or "document").lower() == "document")
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
         if not self.quiet:

@@ -298,6 +298,18 @@ def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(t
     monkeypatch.chdir(tmp_path)  # the manifest named as typed in its own folder...
     ran = runner.invoke(main, ["run", "--manifest", "reviews.csv", "--db", str(db), "--no-themes", "--quiet"])
     assert ran.exit_code == 0, ran.output
+    # a run before migration 020 kept only the path as typed; a later one keeps it in full: one manifest, said once
+    import duckdb
+
+    from pipeline.cli import _manifests_listing
+    from pipeline.store import Store
+
+    assert runner.invoke(main, ["run", "--manifest", "reviews.csv", "--db", str(db), "--no-themes",
+                                "--quiet"]).exit_code == 0
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE runs SET manifest_path = NULL WHERE run_id = (SELECT min(run_id) FROM runs)")
+    assert [lines for _, lines in _manifests_listing(Store(db), ["northmoor-2019-child-d"])] == [
+        ["line 2, northmoor-2019-child-d"]]
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")  # ...and reviews removed from another folder
     # no answer at all (a script, input that ends): nothing removed, and how to go without asking

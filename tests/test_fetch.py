@@ -841,10 +841,15 @@ def test_local_sources_that_are_not_plain_files_fail_with_what_they_are(fetcher:
     assert "is a symbolic link that leads round in a loop" in str(fetch_error(fetcher, "loop.pdf", base_dir=tmp_path))
     assert "is not a file but a named pipe" in str(fetch_error(fetcher, "pipe.pdf", base_dir=tmp_path))
     too_long = str(fetch_error(fetcher, "a" * 300 + ".pdf", base_dir=tmp_path))
-    assert "(file name too long)" in too_long and "a shorter name or path may be needed" in too_long
+    assert "(its name is too long for this system)" in too_long and "shorter names" in too_long
     # a name whose accent is written as a letter and a combining mark (macOS, ZIP files) finds the file
     (tmp_path / unicodedata.normalize("NFC", "café review.pdf")).write_bytes(pdf_bytes)
     assert fetcher.fetch(unicodedata.normalize("NFD", "café review.pdf"), base_dir=tmp_path).kind == "pdf"
+    # a store that cannot be written stops the run (every review would fail alike), not this review alone
+    (tmp_path / "store" / "tmp").rename(tmp_path / "store" / "tmp-gone")
+    (tmp_path / "store" / "tmp").write_text("a file where the store's folder should be")
+    with pytest.raises(OSError):
+        fetcher.fetch(unicodedata.normalize("NFC", "café review.pdf"), base_dir=tmp_path)
 
 
 def test_part_files_left_by_a_stopped_run_are_removed_and_fresh_ones_kept(tmp_path: Path):

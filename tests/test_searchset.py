@@ -66,6 +66,8 @@ def test_two_columns_pasted_from_a_spreadsheet_are_a_name_and_a_search():
       "Mend these lines and run the searches again (nothing was searched)"]),
     ("(neglect OR abuse AND school\n", ["line 1: the search '(neglect OR abuse AND school' opens a bracket"]),
     ("# only a comment\n\n", ["holds no searches: write one search a line"]),
+    # a line of nothing but an invisible character (a zero-width space pasted alone) is a blank line
+    ("neglect\n\u200b\n--theme voice_of_child\n", ["line 3: '--theme' is an option"]),
     # an option of the command written into the file is not searched as words
     ("neglect\n--theme voice_of_child\nAt school: school --year-from=2020\n",
      ["line 2: '--theme' is an option, not words to search for: options are given once for all the searches",
@@ -79,6 +81,12 @@ def test_lines_that_cannot_be_searched_are_all_named_before_anything_is_searched
         read_searches(path)
     for part in said:
         assert part in str(error.value)
+
+
+def test_a_line_of_invisible_characters_is_a_blank_line(tmp_path: Path):
+    path = tmp_path / "searches.txt"
+    path.write_text("neglect\n\u200b\n\u00ad \nschool\n", encoding="utf-8")
+    assert [(s.line, s.query) for s in read_searches(path)] == [(1, "neglect"), (4, "school")]
 
 
 def test_a_missing_or_unreadable_file_is_named(tmp_path: Path, db: Path):

@@ -500,9 +500,9 @@ def test_a_database_file_that_is_not_casereviews_and_odd_addresses_are_answered_
 
 
 def test_another_site_s_page_cannot_make_the_browser_ask_for_pages_or_frame_them(site: str):
-    def asked(mode: str, fetch_site: str = "cross-site") -> int:
-        request = urllib.request.Request(site + "/searches?searches=neglect",
-                                         headers={"Sec-Fetch-Site": fetch_site, "Sec-Fetch-Mode": mode})
+    def asked(mode: str, fetch_site: str = "cross-site", dest: str = "document") -> int:
+        request = urllib.request.Request(site + "/searches?searches=neglect", headers={
+            "Sec-Fetch-Site": fetch_site, "Sec-Fetch-Mode": mode, "Sec-Fetch-Dest": dest})
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status
@@ -510,7 +510,9 @@ def test_another_site_s_page_cannot_make_the_browser_ask_for_pages_or_frame_them
             return error.code
 
     assert asked("no-cors") == 403 and asked("cors") == 403  # an <img>, a script's fetch
-    assert asked("navigate") == 200  # a link followed from elsewhere
+    assert asked("no-cors", "same-site") == 403  # a page served on another port of this computer
+    assert asked("navigate", dest="iframe") == 403  # a frame in another site's page
+    assert asked("navigate") == 200 and asked("navigate", "same-site") == 200  # a link followed from elsewhere
     assert asked("no-cors", "same-origin") == 200  # the site's own pages
     _, _, headers = get(site + "/")
     assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]

@@ -155,7 +155,9 @@ def parse_searches(text: str, source: str, *, theme: bool = False) -> list[Named
         except CaseReviewError as exc:
             problems.append(f"line {number}: {str(exc).rstrip('.')}")
             continue
-        if parsed is not None and not parsed.words and not theme:
+        if parsed is None:  # nothing but invisible characters (a zero-width space pasted alone): a blank line
+            continue
+        if not parsed.words and not theme:
             problems.append(f"line {number}: the search {query!r} only leaves passages out: give words to look for "
                             "as well (e.g. \"neglect -police\")")
             continue

@@ -221,12 +221,12 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
 
 
 # Characters an Excel file cannot hold (control characters but tab and line ends: a NUL, the vertical tab Word
-# pastes for Shift+Enter), as openpyxl refuses them; they are left out of the cells.
+# pastes for Shift+Enter), as openpyxl refuses them; each is written as a space.
 _NOT_IN_EXCEL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _excel_safe(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with the characters an Excel cell cannot hold taken out of its text (typed words pasted from
+    """``table`` with the characters an Excel cell cannot hold made spaces in its text (typed words pasted from
     Word, a PDF's metadata), which made openpyxl refuse to write the file.
 
     >>> _excel_safe(pd.DataFrame({"q": ["neglect\x0bschool", None, 3]}))["q"].tolist()
