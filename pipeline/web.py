@@ -453,6 +453,7 @@ class Pages:
         """The findings the form keeps as an Excel file (as ``casereview findings --out FILE.xlsx`` writes it)."""
         from pipeline.outputs.findings import write_findings_table
 
+        self._open()[0].close()  # no database, or a busy one: said as every page says it (503), not as a form error
         fields, rows, about, error = self._findings(query)
         if error or about is None:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the findings", error)
@@ -491,6 +492,7 @@ class Pages:
         from pipeline.outputs.common import theme_names
         from pipeline.outputs.searchset import save_searches, searches_info
 
+        self._open()[0].close()  # no database, or a busy one: said as every page says it (503), not as a form error
         fields, outcomes, error = self._searches(query)
         if error or not outcomes:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the searches",
@@ -532,6 +534,8 @@ class Pages:
     def trends_table(self, query: str) -> Response | tuple[HTTPStatus, str]:
         """The trends as an Excel file, both counts (as ``casereview trends --out FILE.xlsx`` writes it)."""
         from pipeline.outputs.trends import write_trends_table
+
+        self._open()[0].close()  # no database, or a busy one: said as every page says it (503), not as a form error
 
         fields, frame, info, error = self._trends(query)
         if error or frame is None:

@@ -545,8 +545,10 @@ def test_a_recorded_check_is_quoted_beside_a_theme_search(db: Path, tmp_path: Pa
 
 def test_without_a_database_the_page_says_how_to_make_one(tmp_path: Path):
     for site in _serve(tmp_path / "none.duckdb"):
-        status, body, _ = get(site + "/")
-        assert status == 503 and "none.duckdb: no database there" in body and "casereview run" in body
+        for path in ("/", "/reviews", "/trends", "/trends.xlsx", "/findings.xlsx", "/results.xlsx?q=school",
+                     "/searches.xlsx?searches=school"):
+            status, body, _ = get(site + path)
+            assert status == 503 and "none.duckdb: no database there" in body and "casereview run" in body, path
 
 
 def test_the_serve_command_refuses_a_missing_database_and_a_port_in_use(db: Path, tmp_path: Path):
