@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tempfile
 import unicodedata
 from pathlib import Path
+
+# Control characters but tab and line ends (a NUL, the vertical tab Word pastes for Shift+Enter, DEL, C1): no part
+# of text people type or read, and some cannot be written at all (Excel refuses them).
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def controls_as_spaces(text: str) -> str:
+    r"""``text`` with each control character but tab and line ends made a space.
+
+    >>> controls_as_spaces("neglect\x0bschool\x00\tnurse\n")
+    'neglect school \tnurse\n'
+    """
+    return _CONTROLS.sub(" ", text)
 
 
 def atomic_write(path: Path, data: bytes, temp_dir: Path | None = None) -> None:

@@ -16,7 +16,6 @@ import io
 import os
 import posixpath
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -31,6 +30,7 @@ from pipeline.files import (
     NotUtf8Error,
     atomic_write,
     closest_file,
+    controls_as_spaces,
     decode_utf8,
     file_state,
     legacy_decode,
@@ -1252,7 +1252,7 @@ def _printable(value: str) -> str:
     >>> _printable("Caf\\u00e9 title \\x00 nul\\t ")
     'Café title nul'
     """
-    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in value).split())
+    return " ".join(controls_as_spaces(value).split())
 
 
 def _read_pdf_details(pdf: Path, guess: _Guess) -> tuple[dict[str, str], str]:

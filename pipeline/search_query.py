@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from pipeline.errors import CaseReviewError
+from pipeline.files import controls_as_spaces
 from pipeline.outputs.common import shorten
 
 # A word as the full-text index reads one (``pipeline.store.SEARCH_IGNORE``): a run of letters, digits and "&";
@@ -982,7 +983,7 @@ def as_typed(text: str) -> str:
     'neglect findings neglect a b'
     """
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return "".join(" " if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" else ch for ch in text)
+    return controls_as_spaces(text)
 
 
 def fold(word: str) -> str:

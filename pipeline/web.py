@@ -43,6 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 
 from pipeline.errors import CaseReviewError, DatabaseBusy
+from pipeline.files import controls_as_spaces
 from pipeline.outputs import webpages
 from pipeline.outputs.common import KnownValues, ambiguous_number, read_probability, tag_notes
 from pipeline.search import MAX_OFFSET
@@ -96,11 +97,8 @@ def _fields(query: str) -> dict[str, str]:
     >>> _fields("q=seen+alone&id=+p1+&q=school&area=North%00moor")
     {'q': 'school', 'id': 'p1', 'area': 'North moor'}
     """
-    return {key: _cut_field(_CONTROL.sub(" ", values[-1]).strip()) for key, values in parse_qs(query).items()
+    return {key: _cut_field(controls_as_spaces(values[-1]).strip()) for key, values in parse_qs(query).items()
             if values}
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # (no part of anything typed in a form)
 
 
 def _cut_field(value: str, most: int = MAX_FIELD) -> str:
@@ -270,6 +268,11 @@ class Pages:
                 "(another program's DuckDB file?). Stop this server and start it with --db naming the database "
                 "a casereview run wrote."))
         return answer if isinstance(answer, Response) else _html(*answer)
+
+    def _check_readable(self) -> None:
+        """Raise what every page says (503) when there is no database, or it is busy: a download checks this
+        first, so that it is not said as a form error (400)."""
+        self._open()[0].close()
 
     def _open(self):
         from pipeline.outputs.common import open_database, theme_names
@@ -453,7 +456,7 @@ class Pages:
         """The findings the form keeps as an Excel file (as ``casereview findings --out FILE.xlsx`` writes it)."""
         from pipeline.outputs.findings import write_findings_table
 
-        self._open()[0].close()  # no database, or a busy one: said as every page says it (503), not as a form error
+        self._check_readable()
         fields, rows, about, error = self._findings(query)
         if error or about is None:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the findings", error)
@@ -492,7 +495,7 @@ class Pages:
         from pipeline.outputs.common import theme_names
         from pipeline.outputs.searchset import save_searches, searches_info
 
-        self._open()[0].close()  # no database, or a busy one: said as every page says it (503), not as a form error
+        self._check_readable()
         fields, outcomes, error = self._searches(query)
         if error or not outcomes:
             return HTTPStatus.BAD_REQUEST, webpages.message_page("Cannot save the searches",
@@ -535,7 +538,7 @@ class Pages:
         """The trends as an Excel file, both counts (as ``casereview trends --out FILE.xlsx`` writes it)."""
         from pipeline.outputs.trends import write_trends_table
 
-        self._open()[0].close()  # no database, or a busy one: said as every page says it (503), not as a form error
+        self._check_readable()
 
         fields, frame, info, error = self._trends(query)
         if error or frame is None:

@@ -8,7 +8,6 @@ sidecar file ``NAME.provenance.json`` (comment lines would break spreadsheets).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import CaseReviewError
+from pipeline.files import controls_as_spaces
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "md")
 
@@ -220,11 +220,6 @@ def write_xlsx(table: pd.DataFrame, info: dict[str, Any], out: Path, sheet: str,
             _as_text(cells)
 
 
-# Characters an Excel file cannot hold (control characters but tab and line ends: a NUL, the vertical tab Word
-# pastes for Shift+Enter), as openpyxl refuses them; each is written as a space.
-_NOT_IN_EXCEL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _excel_safe(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with the characters an Excel cell cannot hold made spaces in its text (typed words pasted from
     Word, a PDF's metadata), which made openpyxl refuse to write the file.
@@ -233,7 +228,7 @@ def _excel_safe(table: pd.DataFrame) -> pd.DataFrame:
     ['neglect school', None, 3]
     """
     def clean(value: Any) -> Any:
-        return _NOT_IN_EXCEL.sub(" ", value) if isinstance(value, str) else value
+        return controls_as_spaces(value) if isinstance(value, str) else value
 
     safe = table.copy()
     for column in safe.columns:

@@ -446,8 +446,7 @@ def _filters_alone(form: SearchForm, choices: FormChoices, kept: Kept) -> str:
     """What filters given without words or a theme do: they only narrow a search. Their reviews' themes, as links
     that keep the filters, are the search they most likely meant."""
     said = ", ".join(part for part in (
-        describe_filters({key: (getattr(form, key).strip() or None)
-                          for key in REVIEW_FILTER_KEYS}),
+        describe_filters(_typed_filters(form)),
         f"heading containing “{' '.join(form.section.split())}”" if form.section.strip() else "",
         f"theme probability {form.min_score} or more" if form.min_score else "") if part)
     told = (f'<div class="error" role="status"><strong>Give some words or choose a learning theme.</strong> '
