@@ -855,9 +855,18 @@ def _pending_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> list[tupl
 def _apply_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute(_CREATE_SCHEMA_MIGRATIONS)
     for version, name, sql in _pending_migrations(con, path):
-        with _transaction(con):
-            con.execute(sql)
-            con.execute(_INSERT_MIGRATION, [version, name, _utc_now()])
+        try:
+            with _transaction(con):
+                con.execute(sql)
+                con.execute(_INSERT_MIGRATION, [version, name, _utc_now()])
+        except duckdb.Error as exc:
+            # (each step is one transaction: the failed one is rolled back, the ones before it stay)
+            raise StoreError(
+                f"The database {path} could not be brought up to date for this casereview: step "
+                f"{version:03d} ({name.replace('_', ' ')}) failed ({' '.join(str(exc).split())}), and was undone, "
+                "so the file holds what it held before that step. Keep the file, and report this message; to go "
+                "on meanwhile, run with a new database file (--db NEW.duckdb), which reads the reviews again."
+            ) from exc
 
 
 # --------------------------------------------------------------------------- full-text search

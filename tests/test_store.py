@@ -347,6 +347,50 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
     assert again == first
 
 
+def _database_at_schema(path: Path, schema: int) -> None:
+    """A database as an older casereview left it: the first `schema` migrations, with a review read into it."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(store_module._CREATE_SCHEMA_MIGRATIONS)
+        for version, name, sql in store_module._migrations()[:schema]:
+            con.execute(sql)
+            con.execute(store_module._INSERT_MIGRATION, [version, name, datetime.datetime(2024, 1, 1)])
+        con.execute("INSERT INTO reviews (review_id, title) VALUES ('r1', 'Child R')")
+        con.execute("INSERT INTO documents (review_id, sha256, status, pages) VALUES ('r1', 'abc', 'ok', 1)")
+        con.execute("INSERT INTO pages (review_id, page, chars) VALUES ('r1', 1, 10)")
+        con.execute("INSERT INTO passages (passage_id, review_id, seq, text) VALUES ('p1', 'r1', 1, 'seen alone')")
+
+
+def test_a_database_made_by_any_earlier_schema_with_reviews_in_it_is_upgraded(tmp_path: Path):
+    # Migration 006 could not be committed on a database that held pages (DuckDB refuses a second ALTER of a
+    # table after one adding a column with a default, in one transaction): such a database was stuck at schema 5.
+    latest = len(store_module._migrations())
+    for schema in range(1, latest):
+        path = tmp_path / f"schema-{schema}.duckdb"
+        _database_at_schema(path, schema)
+        store = Store(path)
+        assert query(store, "SELECT max(version) FROM schema_migrations") == [(latest,)], schema
+        assert query(store, "SELECT review_id, page, ocr, ocr_confidence FROM pages") == [("r1", 1, False, None)]
+        assert query(store, "SELECT passage_id, text FROM passages") == [("p1", "seen alone")], schema
+
+
+def test_a_step_of_the_upgrade_that_fails_is_undone_and_named(tmp_path: Path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    _database_at_schema(path, 5)
+    broken = [(v, n, sql + ";\nSELECT * FROM no_such_table;" if v == 7 else sql)
+              for v, n, sql in store_module._migrations()]
+    monkeypatch.setattr(store_module, "_migrations", lambda: broken)
+    with pytest.raises(StoreError) as failed:
+        Store(path)
+    message = " ".join(str(failed.value).split())
+    assert f"The database {path} could not be brought up to date for this casereview: step 007 (printed pages) " \
+           "failed (Catalog Error: Table with name no_such_table does not exist!" in message
+    assert "run with a new database file (--db NEW.duckdb)" in message
+    with duckdb.connect(str(path), read_only=True) as con:  # step 006 stayed, step 007 left nothing behind
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (6,)
+        assert "printed" not in [c for (c,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'pages'").fetchall()]
+
+
 def test_database_from_a_newer_version_is_refused_with_a_clear_error(db_path: Path):
     Store(db_path)
     with duckdb.connect(str(db_path)) as con:
