@@ -299,7 +299,8 @@ def format_status(summary: dict, path: Path) -> str:
         finished = last.get("finished_at")
         when = f"{last.get('status')}, {finished:%Y-%m-%d %H:%M} UTC" if finished else "not finished"
         if last.get("status") == "running":
-            when = ("running now, so far" if run_in_progress(path) is not None else
+            holder = run_in_progress(path)
+            when = ("running now, so far" if holder is not None and not holder.get("command") else
                     "stopped before it finished, without saying so (its process was killed, or the computer "
                     "stopped): the next run records it as interrupted; so far" if can_tell(path) else
                     "running, or stopped without saying so; so far")
@@ -369,7 +370,7 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
     """
     from pipeline.fetch import remove_copies
     from pipeline.outputs.common import closest_ids, reviews_list_hint
-    from pipeline.runlock import refuse_during_run
+    from pipeline.runlock import changing_the_database
     from pipeline.search import refresh_search
     from pipeline.store import Store
 
@@ -390,21 +391,21 @@ def remove(review_ids: tuple[str, ...], db_path: Path | None, yes: bool) -> None
         click.echo(f"  {review['review_id']}: {review['title']} ({review['area']}, {review['year']}), "
                    f"{review['passages']} passage{'s' if review['passages'] != 1 else ''}")
     count = len(found)
-    refuse_during_run(path, "remove them")
-    if not yes and not _confirmed(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
-                                  f"from {path}, and {'its' if count == 1 else 'their'} PDF copies from "
-                                  f"{store_dir_for(path)}?"):
-        click.echo("Nothing removed.")
-        return
-    listed_in = _manifests_listing(store, wanted)
-    _, checksums = store.remove_reviews(wanted)
-    copies = remove_copies(store_dir_for(path), checksums)
-    refreshed = refresh_search(path)
-    click.echo(f"Removed {count} review{'s' if count != 1 else ''}"
-               + (f", and {'its' if count == 1 else 'their'} PDF{'s' if copies != 1 else ''} from the document "
-                  f"store {store_dir_for(path)}" if copies else "") + "." + (
-        "" if refreshed else " The search index could not be rebuilt now (the database is busy); the next "
-        "search or run rebuilds it."))
+    with changing_the_database(path, "casereview remove", "remove them"):  # no run starts meanwhile
+        if not yes and not _confirmed(f"Remove {'this review' if count == 1 else f'these {count} reviews'} "
+                                      f"from {path}, and {'its' if count == 1 else 'their'} PDF copies from "
+                                      f"{store_dir_for(path)}?"):
+            click.echo("Nothing removed.")
+            return
+        listed_in = _manifests_listing(store, wanted)
+        _, checksums = store.remove_reviews(wanted)
+        copies = remove_copies(store_dir_for(path), checksums)
+        refreshed = refresh_search(path)
+        click.echo(f"Removed {count} review{'s' if count != 1 else ''}"
+                   + (f", and {'its' if count == 1 else 'their'} PDF{'s' if copies != 1 else ''} from the document "
+                      f"store {store_dir_for(path)}" if copies else "") + "." + (
+            "" if refreshed else " The search index could not be rebuilt now (the database is busy); the next "
+            "search or run rebuilds it."))
     for manifest_path, lines in listed_in:
         one = len(lines) == 1
         click.echo(f"Still listed in {manifest_path} ({'; '.join(lines)}): take {'that line' if one else 'those lines'}"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipeline.errors import CaseReviewError
-from pipeline.settings import db_argument
+from pipeline.settings import db_argument, the_file_itself
 
 try:  # POSIX (Linux, macOS); elsewhere runs are not kept apart
     import fcntl
@@ -33,8 +33,9 @@ class RunInProgress(CaseReviewError):
 
 
 def lock_path(db_path: Path | str) -> Path:
-    """The lock file of a database: ``casereview.duckdb.run-lock`` beside ``casereview.duckdb``."""
-    db_path = Path(db_path)
+    """The lock file of a database: ``casereview.duckdb.run-lock`` beside ``casereview.duckdb`` (beside the file
+    itself where the database is named through a symbolic link, so that both names share one lock)."""
+    db_path = the_file_itself(db_path)
     return db_path.with_name(db_path.name + ".run-lock")
 
 
@@ -56,11 +57,13 @@ def _try_lock(handle: IO[str]) -> bool:
 
 
 def holder_text(holder: dict[str, Any]) -> str:
-    """The run holding a lock, for people: 'a run of corpus_manifest/demo.csv started 2026-12-07 15:20 UTC
-    (process 4242)'.
+    """The run (or other command) holding a lock, for people: 'a run of corpus_manifest/demo.csv started
+    2026-12-07 15:20 UTC (process 4242)'.
 
     >>> holder_text({"pid": 42, "started": "2026-12-07T15:20:05+00:00", "manifest": "demo.csv"})
     'a run of demo.csv started 2026-12-07 15:20 UTC (process 42)'
+    >>> holder_text({"pid": 43, "started": "2026-12-07T15:21:00+00:00", "command": "casereview remove"})
+    '`casereview remove` started 2026-12-07 15:21 UTC (process 43)'
     >>> holder_text({})
     'another run'
     """
@@ -73,7 +76,32 @@ def holder_text(holder: dict[str, Any]) -> str:
         when = ""
     manifest = f" of {holder['manifest']}" if holder.get("manifest") else ""
     process = f" (process {holder['pid']})" if holder.get("pid") else ""
-    return f"a run{manifest}{when}{process}"
+    what = f"`{holder['command']}`" if holder.get("command") else f"a run{manifest}"
+    return f"{what}{when}{process}"
+
+
+def _take(db_path: Path | str, holder: dict[str, Any]) -> tuple[IO[str] | None, dict[str, Any]]:
+    """Take the database's lock and write ``holder`` in it: (the open lock file, {}); or, when another process
+    holds it, (None, what that one wrote)."""
+    handle = open(lock_path(db_path), "a+", encoding="utf-8")  # noqa: SIM115 - held open while the lock is held
+    try:
+        # (a moment's grace: `casereview status` takes the lock for an instant to see whether a run holds it)
+        if not any(_try_lock(handle) or time.sleep(0.2) for _ in range(5)):
+            other = _holder(handle)
+            handle.close()
+            return None, other
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps({
+            "pid": os.getpid(),
+            "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            **holder,
+        }))
+        handle.flush()
+    except BaseException:
+        handle.close()
+        raise
+    return handle, {}
 
 
 @contextmanager
@@ -83,32 +111,53 @@ def one_run_at_a_time(db_path: Path | str, manifest: Path | str | None = None) -
     Raises
     ------
     RunInProgress
-        If another run holds it: the message names that run, and says to wait for it (or to use another
-        database).
+        If another run (or a command that changes the database, such as `casereview remove`) holds it: the
+        message names it, and says to wait for it (or to use another database).
     """
     if fcntl is None:  # pragma: no cover
         yield
         return
-    handle = open(lock_path(db_path), "a+", encoding="utf-8")  # noqa: SIM115 - held open for the whole run
-    try:
-        # (a moment's grace: `casereview status` takes the lock for an instant to see whether a run holds it)
-        if not any(_try_lock(handle) or time.sleep(0.2) for _ in range(5)):
+    handle, other = _take(db_path, {"manifest": str(manifest) if manifest is not None else None})
+    if handle is None:
+        if other.get("command"):
             raise RunInProgress(
-                f"{holder_text(_holder(handle))} is already working on {db_path}, so this run did not start (two "
-                "runs at once would each read every review). Wait for it to finish, then run again: it skips "
-                f"what the other run saved. `casereview status{db_argument(db_path)}` shows the run under way; to "
-                "work on another database at the same time, give --db another file.")
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps({
-            "pid": os.getpid(),
-            "started": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "manifest": str(manifest) if manifest is not None else None,
-        }))
-        handle.flush()
+                f"{holder_text(other)} is changing {db_path}, so this run did not start. Wait for it to finish, "
+                "then run again.")
+        raise RunInProgress(
+            f"{holder_text(other)} is already working on {db_path}, so this run did not start (two "
+            "runs at once would each read every review). Wait for it to finish, then run again: it skips "
+            f"what the other run saved. `casereview status{db_argument(db_path)}` shows the run under way; to "
+            "work on another database at the same time, give --db another file.")
+    try:
         yield
     finally:
         handle.close()  # lets go of the lock
+
+
+@contextmanager
+def changing_the_database(db_path: Path | str, command: str, then: str) -> Iterator[None]:
+    """Hold the run lock while a command other than a run changes the database (``command``: "casereview
+    remove"), so that no run starts meanwhile: a review removed under a run could be written back by it, and
+    topics fitted on half its work. Checking for a run first and then working, without the lock, left that
+    moment open (a run started while `remove` waited for its yes wrote the removed review back, empty).
+
+    Raises
+    ------
+    RunInProgress
+        When a run (or another such command) holds the lock: naming it, and saying to wait for it, then
+        ``then`` ("remove them").
+    """
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    handle, other = _take(db_path, {"command": command})
+    if handle is None:
+        raise RunInProgress(f"{holder_text(other)} is working on {db_path}, so nothing was done: wait for it to "
+                            f"finish, then {then} (`casereview status{db_argument(db_path)}` shows the run).")
+    try:
+        yield
+    finally:
+        handle.close()
 
 
 def run_in_progress(db_path: Path | str) -> dict[str, Any] | None:
@@ -127,18 +176,3 @@ def can_tell(db_path: Path | str) -> bool:
     """Whether ``run_in_progress`` can tell a run under way from none: not where the system has no file locks,
     nor for a database whose runs made no lock file (casereview before runs took one)."""
     return fcntl is not None and lock_path(db_path).exists()
-
-
-def refuse_during_run(db_path: Path | str, doing: str) -> None:
-    """Stop a command that changes the database (``doing``: "remove reviews") while a run works on it: a review
-    removed under a run could be written back by it, and topics fitted on half its work.
-
-    Raises
-    ------
-    RunInProgress
-        Naming the run and what to do.
-    """
-    holder = run_in_progress(db_path)
-    if holder is not None:
-        raise RunInProgress(f"{holder_text(holder)} is working on {db_path}, so nothing was done: wait for it to "
-                            f"finish, then {doing} (`casereview status{db_argument(db_path)}` shows the run).")

@@ -31,8 +31,20 @@ def store_dir_for(db_path: Path | str) -> Path:
     ``casereview.duckdb`` (``outputs/store`` for the default one), ``NAME-store`` for ``NAME.duckdb``. Two
     databases in one folder never share a store, so removing a review from one never takes a copy the other
     needs."""
-    db_path = Path(db_path)
+    db_path = the_file_itself(db_path)
     return db_path.parent / ("store" if db_path.name == "casereview.duckdb" else f"{db_path.stem}-store")
+
+
+def the_file_itself(path: Path | str) -> Path:
+    """The path as given, or, where a symbolic link lies on it, the file it leads to: a database named through
+    a link is the same database, with the same run lock and document store, as the one named directly.
+
+    >>> the_file_itself("outputs/casereview.duckdb")
+    PosixPath('outputs/casereview.duckdb')
+    """
+    path = Path(path)
+    real = os.path.realpath(path)
+    return path if real == os.path.abspath(path) else Path(real)
 
 
 def default_db() -> Path:

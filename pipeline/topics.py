@@ -36,7 +36,7 @@ import numpy as np
 
 from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
-from pipeline.runlock import refuse_during_run
+from pipeline.runlock import changing_the_database
 from pipeline.settings import db_argument, imports_refused, no_database_message
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
 from pipeline.topic_charts import write_visualisations, write_year_chart
@@ -266,25 +266,25 @@ def fit_topics(
     ('topics@d1ee11eb341c', 10)
     """
     store = _open_store(db_path)
-    refuse_during_run(db_path, "fit the topics")  # on its whole work, not half of it
-    corpus = _read_corpus(store, encoder)
-    settings = _settings(len(corpus.passage_ids), seed, min_topic_size, corpus.encoder, names_in(corpus.texts))
-    model_version = make_model_version(corpus.passage_ids, settings)
-    started = time.perf_counter()
-    model, topics, outliers, selection = _fit(corpus, settings)
-    seconds = time.perf_counter() - started
-    model_dir = (out_dir or Path(db_path).resolve().parent / "topics") / model_version
-    _save_model(model, model_dir, settings, model_version, len(topics), selection)
-    _store_fit(store, model, corpus, topics, settings, model_dir)
-    files, notes = write_visualisations(model, store, model_dir.parent)
-    if selection != CLUSTER_SELECTION:
-        notes = [f"the first grouping put over {LUMPED_SHARE:.0%} of the passages it grouped into one topic, so "
-                 "they were grouped again, into the smallest groups that hold together", *notes]
-    return TopicModelInfo(
-        model_version=model_version, model_dir=model_dir, passages=len(topics),
-        topics=_topic_count(model), outliers_reassigned=outliers - topics.count(-1),
-        unassigned=topics.count(-1), settings=settings, seconds=round(seconds, 2), files=files, notes=notes,
-    )
+    with changing_the_database(db_path, "casereview topics fit", "fit the topics"):  # on its whole work
+        corpus = _read_corpus(store, encoder)
+        settings = _settings(len(corpus.passage_ids), seed, min_topic_size, corpus.encoder, names_in(corpus.texts))
+        model_version = make_model_version(corpus.passage_ids, settings)
+        started = time.perf_counter()
+        model, topics, outliers, selection = _fit(corpus, settings)
+        seconds = time.perf_counter() - started
+        model_dir = (out_dir or Path(db_path).resolve().parent / "topics") / model_version
+        _save_model(model, model_dir, settings, model_version, len(topics), selection)
+        _store_fit(store, model, corpus, topics, settings, model_dir)
+        files, notes = write_visualisations(model, store, model_dir.parent)
+        if selection != CLUSTER_SELECTION:
+            notes = [f"the first grouping put over {LUMPED_SHARE:.0%} of the passages it grouped into one topic, so "
+                     "they were grouped again, into the smallest groups that hold together", *notes]
+        return TopicModelInfo(
+            model_version=model_version, model_dir=model_dir, passages=len(topics),
+            topics=_topic_count(model), outliers_reassigned=outliers - topics.count(-1),
+            unassigned=topics.count(-1), settings=settings, seconds=round(seconds, 2), files=files, notes=notes,
+        )
 
 
 def _read_corpus(store: Store, encoder: str | None) -> _Corpus:
@@ -648,22 +648,22 @@ def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
     42
     """
     store = _open_store(db_path)
-    refuse_during_run(db_path, "place the passages it read in topics")  # (it changes the topic tables)
-    with store.connect(read_only=True) as con:
-        model_dir = model_dir or _current_model_dir(con, db_path)
-        settings = _read_settings(model_dir)
-        model_version = settings["model_version"]
-        passage_ids, texts = _passages(con, _SELECT_UNASSIGNED, [model_version])
-        embeddings, computed = _embeddings(con, passage_ids, texts, settings["encoder"])
-    topics, probabilities = _assign(model_dir, texts, embeddings) if passage_ids else ([], [])
-    with store.connect() as con, _transaction(con):
-        con.execute(_DELETE_STALE_ASSIGNMENTS, [model_version])
-        if computed:
-            _insert_embeddings(con, computed, settings["encoder"])
-        if topics:
-            con.execute(_INSERT_PASSAGE_TOPICS, [passage_ids, topics, probabilities, model_version])
-    files, notes = write_year_chart(store, model_dir.parent) if passage_ids else ([], [])
-    return AssignInfo(model_version, model_dir, len(passage_ids), files, notes)
+    with changing_the_database(db_path, "casereview topics assign", "place the passages it read in topics"):
+        with store.connect(read_only=True) as con:
+            model_dir = model_dir or _current_model_dir(con, db_path)
+            settings = _read_settings(model_dir)
+            model_version = settings["model_version"]
+            passage_ids, texts = _passages(con, _SELECT_UNASSIGNED, [model_version])
+            embeddings, computed = _embeddings(con, passage_ids, texts, settings["encoder"])
+        topics, probabilities = _assign(model_dir, texts, embeddings) if passage_ids else ([], [])
+        with store.connect() as con, _transaction(con):
+            con.execute(_DELETE_STALE_ASSIGNMENTS, [model_version])
+            if computed:
+                _insert_embeddings(con, computed, settings["encoder"])
+            if topics:
+                con.execute(_INSERT_PASSAGE_TOPICS, [passage_ids, topics, probabilities, model_version])
+        files, notes = write_year_chart(store, model_dir.parent) if passage_ids else ([], [])
+        return AssignInfo(model_version, model_dir, len(passage_ids), files, notes)
 
 
 def _open_store(db_path: Path) -> Store:

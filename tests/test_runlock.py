@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.manifest import load_manifest
 from pipeline.runlock import RunInProgress, lock_path, one_run_at_a_time, run_in_progress
+from pipeline.settings import store_dir_for
 from pipeline.store import Store
 from tests.http_server import make_pdf
 
@@ -103,6 +105,60 @@ def test_commands_that_change_the_database_wait_for_a_run(tmp_path: Path, manife
         holder.wait()
     with duckdb.connect(str(db), read_only=True) as con:  # nothing was removed
         assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 1
+
+
+def test_a_run_started_while_remove_waits_for_its_answer_stops_and_the_review_stays_removed(tmp_path: Path,
+                                                                                              manifest: Path):
+    # `remove` checked for a run, then asked, then removed: a run started while it asked went ahead, and wrote
+    # the removed review back (empty, "skipped: unchanged"). It now holds the lock from the question to the end.
+    db = tmp_path / "reviews.duckdb"
+    ran = CliRunner().invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    remove = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "remove", "northmoor-2019-child-d", "--db",
+                               str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):  # until it asks (and so holds the lock)
+            holder = run_in_progress(db)
+            if holder and holder.get("command"):
+                break
+            time.sleep(0.1)
+        assert holder == {"pid": remove.pid, "started": holder["started"], "command": "casereview remove"}
+        refused = CliRunner().invoke(main, ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes",
+                                            "--quiet"])
+        assert refused.exit_code == 2, refused.output
+        assert "`casereview remove` started " in refused.output and f"(process {remove.pid}) is changing " \
+               f"{db}, so this run did not start. Wait for it to finish, then run again." in \
+               " ".join(refused.output.split())
+        answered, _ = remove.communicate("y\n", timeout=60)
+    finally:
+        remove.kill()
+        remove.wait()
+    assert remove.returncode == 0 and "Removed 1 review" in answered, answered
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM reviews").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1  # the refused run recorded nothing
+    assert run_in_progress(db) is None  # let go when it ended
+
+
+def test_a_database_named_through_a_link_shares_the_run_lock_and_the_document_store(tmp_path: Path,
+                                                                                   manifest: Path):
+    db = tmp_path / "reviews.duckdb"
+    Store(db)
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "mine.duckdb"
+    link.symlink_to(db)
+    assert lock_path(link) == lock_path(db) and store_dir_for(link) == tmp_path / "reviews-store"
+    assert store_dir_for(db) == tmp_path / "reviews-store" and store_dir_for("reviews.duckdb") == Path(
+        "reviews-store")  # a name without a link is kept as given
+    holder = _hold_lock(db, manifest)
+    try:
+        assert run_in_progress(link)["pid"] == holder.pid
+        result = CliRunner().invoke(main, ["run", "--manifest", str(manifest), "--db", str(link), "--no-themes",
+                                           "--quiet"])
+        assert result.exit_code == 2 and "so this run did not start" in result.output, result.output
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_status_of_a_run_from_a_version_without_run_locks_does_not_call_it_killed(tmp_path: Path, manifest: Path):
