@@ -163,16 +163,21 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
         error = f"{entry.source}: {document.needs_ocr_message()}"
         return ReviewResult(status="needs_ocr", error=error, pages=document.pages, passages=[], themes=[],
                             **base)
-    passages = segment(entry.review_id, document.blocks)
+    try:
+        passages = segment(entry.review_id, document.blocks)
+        themes, embeddings, model_name = [], None, None
+        if tagger is not None and passages:
+            themes, embeddings, model_name = tagger(passages)
+    except Exception as exc:  # noqa: BLE001 - nor one whose text trips up a later stage
+        reason = (f"{entry.source}: its text was read, but could not be split into passages and tagged "
+                  f"({type(exc).__name__}: {exc}); this is a casereview bug, please report it with the file")
+        return ReviewResult(status="failed", error=reason, pages=[], passages=[], themes=[], **base)
     empty = None if passages else (
         f"{entry.source}: no passage of text was found in its {len(document.pages)} page"
         f"{'s' if len(document.pages) != 1 else ''} (only page numbers, headers, footers or nothing at all), so "
         "nothing of this review can be searched: open the PDF to check it is the review itself, and replace it "
         "if its text is missing.")
     error = " ".join(note for note in (_page_note(fetched), document.unread_pages_message(), empty) if note) or None
-    themes, embeddings, model_name = [], None, None
-    if tagger is not None and passages:
-        themes, embeddings, model_name = tagger(passages)
     return ReviewResult(status="ok", error=error, pages=document.pages, passages=passages, themes=themes,
                         embeddings=embeddings, embedding_model=model_name, **base)
 

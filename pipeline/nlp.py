@@ -28,6 +28,9 @@ spacy = _import_spacy_without_torch()
 from spacy.language import Language  # noqa: E402
 
 NLP_FOLDER = "spacy-en"
+# The longest text one passage-splitting call takes: far beyond any review's paragraph (a 500-page review
+# holds about 1.5 million characters in all).
+MAX_TEXT_CHARS = 100_000_000
 
 
 def build_nlp() -> Language:
@@ -51,6 +54,11 @@ def save_nlp(path: Path) -> Path:
 def load_nlp(path: Path | None = None) -> Language:
     """Load the saved pipeline (``models/spacy-en`` by default); build it in memory if it is missing."""
     folder = path or models_dir() / NLP_FOLDER
-    if (folder / "config.cfg").exists():
-        return spacy.load(folder)
-    return build_nlp()
+    nlp = spacy.load(folder) if (folder / "config.cfg").exists() else build_nlp()
+    # spaCy refuses texts over 1,000,000 characters, a guard for its parser and entity recogniser, which need
+    # about 1 GB per 100,000 words; this pipeline has neither (a tokenizer, a sentencizer and a lookup table),
+    # and a PDF whose text has no paragraph breaks comes as one block that long: 1.2 million characters take
+    # under a second and about 180 MB. Refused, it stopped the whole run.
+    nlp.max_length = MAX_TEXT_CHARS
+    return nlp
+

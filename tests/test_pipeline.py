@@ -645,6 +645,42 @@ def test_a_document_that_takes_too_long_is_stopped_and_the_run_goes_on(tmp_path:
         assert con.execute("SELECT status FROM documents").fetchall() == [("ok",)]
 
 
+def test_a_text_with_no_paragraph_breaks_over_a_million_characters_long_is_split_into_passages() -> None:
+    # A PDF of evenly spaced lines came as one block of 1.2 million characters; spaCy refused it (its limit is
+    # 1,000,000) and the exception stopped the whole run.
+    from pipeline.records import Block
+    from pipeline.segment import segment
+
+    words = ["the", "social", "worker", "visited", "the", "family", "home", "and", "saw", "the", "child"]
+    text = " ".join(words[i % len(words)] + ("s" if i % 7 == 0 else "") for i in range(200_000))
+    assert len(text) > 1_000_000
+    passages = segment("long", [Block("paragraph", text, 1, 230)])
+    assert len(passages) > 500 and all(text[p.char_start:p.char_end] == p.text for p in passages)
+    assert "".join(p.text for p in passages).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_review_whose_text_trips_a_later_stage_is_recorded_as_failed_naming_it(tmp_path: Path) -> None:
+    # Reading a PDF was guarded (one document must never stop a run); splitting its text and tagging it were
+    # not, so any fault there stopped the run with a traceback, and every later run at the same review.
+    from pipeline.fetch import FetchedDocument
+    from pipeline.flow import _extract_and_tag
+
+    pdf = ROOT / "corpus_manifest" / "demo" / "thornley-2017-child-p.pdf"
+    entry = load_manifest(_one_review_corpus(tmp_path)).entries[0]
+    fetched = FetchedDocument(source="review.pdf", path=pdf, sha256="ab" * 32, size=pdf.stat().st_size,
+                              kind="pdf", from_cache=False, attempts=[])
+
+    def tagger_that_fails(passages):
+        raise ValueError(f"cannot tag {len(passages)} passages")
+
+    result = _extract_and_tag(entry, fetched, tagger_that_fails)
+    assert result.status == "failed" and result.passages == [] and result.themes == []
+    assert result.error.startswith("review.pdf: its text was read, but could not be split into passages and "
+                                   "tagged (ValueError: cannot tag ")
+    assert result.error.endswith("this is a casereview bug, please report it with the file")
+    assert _extract_and_tag(entry, fetched, None).status == "ok"
+
+
 def _documents_written(db: Path) -> int:
     try:
         con = duckdb.connect(str(db), read_only=True)
