@@ -38,7 +38,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import duckdb
 
@@ -592,7 +592,7 @@ class Pages:
         whole = parse_qs(query).get("searches", [""])[-1]
         typed = whole[:MAX_SEARCHES_TEXT]
         error = ""
-        if area or year:
+        if (area or year) and "change" not in fields:  # (change: the form again, with what was asked filled in)
             try:
                 if len(whole) > MAX_SEARCHES_TEXT:  # (cut, the last search would be run as a part of itself)
                     raise CaseReviewError(f"The box of your own searches: at most {MAX_SEARCHES_TEXT:,} characters "
@@ -603,9 +603,11 @@ class Pages:
                 if not year:
                     raise CaseReviewError("give a year (2021) or a span of years (2019-2023)")
                 searches = parse_searches(typed, "The box of your own searches") if typed.strip() else []
+                form_url = "/report?" + urlencode({"area": area, "year": year, **({"searches": typed} if typed else {}),
+                                                   "change": "1"})
                 return HTTPStatus.OK, build_report(self.db_path, area, parse_years(year, "year "), upgrade=False,
                                                      on_page=True, searches=searches,
-                                                     searches_from="typed on the web page")[0]
+                                                     searches_from="typed on the web page", form_url=form_url)[0]
             except DatabaseBusy:
                 raise
             except CaseReviewError as exc:

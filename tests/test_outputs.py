@@ -297,7 +297,7 @@ def test_export_keeps_the_reviews_the_filters_name_and_says_so(db: Path, tmp_pat
     by_area = export_theme(db, "information_sharing", "csv", area="northmoor", review_type="cspr")
     assert {line.split(",")[1] for line in by_area.text.splitlines()[1:]} == {
         "northmoor-2019-child-d", "northmoor-2021-family-k"}
-    assert by_area.provenance["reviews"] == 'review type cspr, area containing "northmoor"'
+    assert by_area.provenance["reviews"] == 'review type cspr, area Northmoor Safeguarding Children Partnership'
     # --section keeps the passages under a heading containing the text: Child D's and Child T's are findings
     findings = export_theme(db, "information_sharing", "csv", section="FINDINGS")
     assert {line.split(",")[1] for line in findings.text.splitlines()[1:]} == {
@@ -615,7 +615,7 @@ def test_trends_for_some_reviews_only(db: Path):
         "1", "(100%)", "0", "(0%)"]
     frame, info = theme_trends(db, area="Northmoor", year_to=2020)
     assert sorted(frame["year"].unique()) == [2019]
-    assert info["reviews"] == 'years up to 2020, area containing "Northmoor"'
+    assert info["reviews"] == 'years up to 2020, area Northmoor Safeguarding Children Partnership'
     # no filter is what the view shows
     whole, info = theme_trends(db)
     assert info["reviews"] == "all" and len(whole) == rows(db, "SELECT count(*) FROM v_theme_trends")[0][0]
@@ -969,6 +969,25 @@ def test_report_for_an_unknown_area_or_year_says_so_and_writes_nothing(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("command", "args"), [
+    (trends_command, []), (export_command, ["--theme", "assessment", "--out", "{tmp}/x.csv"]), (findings_command, []),
+    (search_command, ["child"]), (reviews_command, []), (label_sheet_command, ["--out", "{tmp}/sheet.xlsx"]),
+])
+def test_part_of_a_name_several_areas_share_is_refused_by_every_command_naming_them(db: Path, tmp_path: Path,
+                                                                                     command, args):
+    # "Vale" counted Ashcombe and Vale's reviews with Carnlough Vale's, unsaid (only `report` refused it); a
+    # partnership's own figures must be of its own reviews
+    typed = [arg.format(tmp=tmp_path) for arg in args]
+    result = run(command, [*typed, "--area", "safeguarding"], db)
+    assert result.exit_code == 2, result.output
+    assert (f"'safeguarding' matches several areas: {CWM_LLWYD}; {NORTHMOOR}; Westhaven Safeguarding Children "
+            "Partnership. Give more of the name, so that the figures are of one area only.") in " ".join(
+        result.output.split())
+    assert not list(tmp_path.iterdir())
+    one = run(command, [*typed, "--area", "northmoor"], db)
+    assert one.exit_code == 0, one.output
+
+
 def test_an_unknown_area_never_sends_people_to_sql_and_keeps_their_database(db: Path, tmp_path: Path, monkeypatch):
     """Too many areas to list: the error points to the list of reviews of `casereview serve` for this database,
     not to an SQL query on the default one; an unknown review id given to `remove` or `similar` likewise."""
@@ -1208,10 +1227,11 @@ def test_filters_match_whichever_quotes_were_typed():
     for typed in ("child y’s voice", "Child Y's voice", "CHILD Y‘S VOICE"):
         assert con.execute(in_section, {"section": typed}).fetchone()[0]
     assert not con.execute(in_section, {"section": "child x’s voice"}).fetchone()[0]
-    for typed in ("St Mary's", "st mary’s"):
-        assert KnownValues(con).area(typed) == typed
+    for typed in ("St Mary's", "st mary’s"):  # the area they name, as stored
+        assert KnownValues(con).area(typed) == "St Mary’s Safeguarding Partnership"
+    for named in ("St Mary's Safeguarding Partnership", "st mary’s safeguarding partnership"):
         kept = con.execute(f"SELECT count(*) FROM reviews r WHERE {REVIEW_FILTERS}",
-                           {**dict.fromkeys(REVIEW_FILTER_KEYS), "area": typed})
+                           {**dict.fromkeys(REVIEW_FILTER_KEYS), "area": named})
         assert kept.fetchone()[0] == 1
 
 

@@ -28,7 +28,7 @@ from pipeline.commands.outputs import serve_command
 from pipeline.search import search
 from pipeline.store import Store
 from pipeline.web import make_server
-from tests.test_search import CWM_LLWYD, THEME_MODEL, build_corpus
+from tests.test_search import CWM_LLWYD, NORTHMOOR, THEME_MODEL, build_corpus
 
 
 @pytest.fixture(scope="module")
@@ -1112,8 +1112,18 @@ def test_the_summary_in_the_browser_leads_back_to_the_search_and_its_form(site: 
     status, body, _ = get(site + "/report?" + urlencode({"area": "northmoor", "year": "2019-2021"}))
     assert status == 200
     assert '<a href="/">← Search the reviews</a>' in body
-    assert '<a href="/report?area=northmoor&amp;year=2019-2021">Another summary (the form)</a>' in body
+    # the form, with what was asked filled in (it led to the same summary, and lost the searches typed)
+    assert '<a href="/report?area=northmoor&amp;year=2019-2021&amp;change=1">Another summary (the form)</a>' in body
     assert "casereview status" not in body  # a browser's reader is not at a terminal
+    status, form, _ = get(site + "/report?area=northmoor&year=2019-2021&change=1")
+    assert status == 200 and 'action="/report"' in form and "Learning from case reviews:" not in form
+    assert f'<option value="{NORTHMOOR}" selected>' in form and 'value="2019-2021"' in form
+    status, body, _ = get(site + "/report?" + urlencode({"area": "northmoor", "year": "2019-2021",
+                                                         "searches": "Wishes: wishes"}))
+    link = re.search(r'<a href="([^"]+)">Another summary \(the form\)</a>', body).group(1)
+    assert link == "/report?area=northmoor&amp;year=2019-2021&amp;searches=Wishes%3A+wishes&amp;change=1"
+    status, form, _ = get(site + html.unescape(link))
+    assert status == 200 and ">Wishes: wishes</textarea>" in form
     # the file the command writes has no server to go back to
     out = tmp_path / "r.html"
     from pipeline.cli import main

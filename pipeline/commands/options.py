@@ -80,7 +80,8 @@ _REVIEW_FILTERS = (
     click.option("--year-to", type=YEAR, default=None, metavar="YEAR", help="Only reviews up to this year."),
     click.option("--nation", default=None, help="Only reviews from this nation, e.g. Wales."),
     click.option("--review-type", default=None, help="Only this kind of review, e.g. CSPR, SCR, CPR."),
-    click.option("--area", default=None, help="Only reviews whose area contains this text, e.g. Northmoor."),
+    click.option("--area", default=None, help="Only the reviews of this area: its name, or enough of it to name "
+                 "one area, e.g. Northmoor."),
 )
 
 

@@ -594,13 +594,14 @@ class KnownValues:
         )
 
     def area(self, area: str | None) -> str | None:
-        """Check that some review's area contains ``area``; if none does, suggest the closest area names, or list
+        """The one area ``area`` names (as ``one_area`` finds it); if none, suggest the closest area names, or list
         the areas (the first ``AREAS_LISTED`` of them) when none is close."""
         if area is None:
             return None
         areas = self.distinct("area")
-        if areas_containing(area, areas):
-            return area.strip()
+        named = one_area(area, areas)
+        if named is not None:
+            return named
         suggestions = closest(area, areas)
         if suggestions:
             hint = f" Closest area names: {'; '.join(suggestions)}."
@@ -690,6 +691,44 @@ def area_folded(expr: str) -> str:
     """SQL for ``expr`` as ``area_key`` gives it in Python."""
     spaced = f"trim(regexp_replace({quotes_folded(expr)}, '{_AREA_SPACES}+', ' ', 'g'))"
     return f"trim(regexp_replace({spaced}, ' ?& ?', ' and ', 'g'))"
+
+
+class SeveralAreas(CaseReviewError):
+    """What a person typed is part of the names of more than one area."""
+
+    def __init__(self, typed: str, areas: list[str]) -> None:
+        self.areas = areas
+        super().__init__(f"'{typed.strip()}' matches several areas: {'; '.join(areas)}. Give more of the name, so "
+                         "that the figures are of one area only.")
+
+
+def one_area(typed: str, areas: list[str]) -> str | None:
+    """The stored name of the one area a person's words name: the area of that name (any case, either quotes,
+    "&" or "and"), else the only one whose name contains them; None when none does. The area filter keeps the
+    reviews of that area only: "Vale" once counted Ashcombe and Vale's reviews with Carnlough Vale's, unsaid.
+
+    >>> areas = ["Ashcombe and Vale Partnership", "Carnlough Vale Board", "Vale"]
+    >>> one_area("ashcombe", areas), one_area("VALE", areas), one_area("Brent", areas)
+    ('Ashcombe and Vale Partnership', 'Vale', None)
+    >>> one_area("Vale ", areas[:2])
+    Traceback (most recent call last):
+    ...
+    pipeline.outputs.common.SeveralAreas: 'Vale' matches several areas: Ashcombe and Vale Partnership; Carnlough \
+Vale Board. Give more of the name, so that the figures are of one area only.
+    """
+    wanted = area_key(typed)
+    if not wanted:
+        return None
+    for known in areas:
+        if area_key(known) == wanted:
+            return known
+    # one area per spelling ("X & Y" and "X and Y" are one area): the first spelling names it
+    spellings: dict[str, str] = {}
+    for known in areas_containing(typed, areas):
+        spellings.setdefault(area_key(known), known)
+    if len(spellings) > 1:
+        raise SeveralAreas(typed, list(spellings.values()))
+    return next(iter(spellings.values()), None)
 
 
 def areas_containing(typed: str, areas: list[str]) -> list[str]:
@@ -852,7 +891,7 @@ REVIEW_FILTERS = """
   AND ($year_to IS NULL OR r.year <= $year_to)
   AND ($nation IS NULL OR lower(r.nation) = lower($nation))
   AND ($review_type IS NULL OR lower(r.review_type) = lower($review_type))
-  AND ($area IS NULL OR strpos(""" + area_folded("r.area") + ", " + area_folded("$area") + """) > 0)
+  AND ($area IS NULL OR """ + area_folded("r.area") + " = " + area_folded("$area") + """)
   AND ($review IS NULL OR r.review_id = $review)"""
 
 
@@ -895,7 +934,7 @@ TITLE_CONTAINS_SQL = ("($containing IS NULL OR strpos(" + quotes_folded("coalesc
 
 
 def describe_filters(filters: dict[str, Any]) -> str:
-    """The filters that are set, for people: 'years 2019-2022, nation Wales, area containing "Cwm"'.
+    """The filters that are set, for people: 'years 2019-2022, nation Wales, area Cwm Taf Morgannwg'.
 
     >>> describe_filters({"year_from": 2021, "year_to": 2021}), describe_filters({"year_from": 2019, "year_to": 2022})
     ('year 2021', 'years 2019-2022')
@@ -910,7 +949,7 @@ def describe_filters(filters: dict[str, Any]) -> str:
         if filters.get(key) is not None:
             parts.append(f"{label} {filters[key]}")
     if filters.get("area") is not None:
-        parts.append(f'area containing "{filters["area"]}"')
+        parts.append(f'area {filters["area"]}')
     if filters.get("review") is not None:
         parts.append(_the_review(filters["review"]))
     return ", ".join(parts)

@@ -25,12 +25,13 @@ from pipeline.outputs.common import (
     OCR_NOTE,
     READ_BY_LABEL,
     WEAK_TAG_WORDS,
+    SeveralAreas,
     area_folded,
     area_key,
-    areas_containing,
     closest,
     counted,
     has_table,
+    one_area,
     open_database,
     pages_label,
     percent,
@@ -196,23 +197,16 @@ def find_area(con: duckdb.DuckDBPyConnection, area: str, db_path: Path | str | N
         If no area matches (the closest names are suggested) or several do (they are listed).
     """
     areas = [row[0] for row in con.execute(_AREAS).fetchall()]
-    wanted = area_key(area)  # any case, either quotes, "&" or "and"
-    for known in areas:
-        if area_key(known) == wanted:
-            return known
-    # one area per spelling ("X & Y" and "X and Y" are one area): the first spelling names it
-    spellings: dict[str, str] = {}
-    for known in areas_containing(area, areas) if wanted else []:
-        spellings.setdefault(area_key(known), known)
-    containing = list(spellings.values())
-    if len(containing) == 1:
-        return containing[0]
-    if containing:
+    try:
+        named = one_area(area, areas)  # any case, either quotes, "&" or "and"
+    except SeveralAreas as several:
         raise ReportScopeError(
-            f"'{area}' matches several areas: {'; '.join(containing)}. "
+            f"'{area}' matches several areas: {'; '.join(several.areas)}. "
             + ("Choose one from the list." if on_page else "Give more of the name, in quotes.")
-        )
-    if not wanted:
+        ) from None
+    if named is not None:
+        return named
+    if not area_key(area):
         raise ReportScopeError("--area is empty: give the name of the partnership or local authority (part of "
                                f"the name is enough), e.g. --area \"Northmoor\". "
                                f"{_area_list_hint(areas, db_path, on_page)}")
@@ -396,10 +390,11 @@ def _share(part: Any, whole: Any) -> float | None:
 
 
 def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, int], upgrade: bool = True,
-                 on_page: bool = False, searches: Sequence[Any] = (), searches_from: str = ""
-                 ) -> tuple[str, dict[str, Any]]:
+                 on_page: bool = False, searches: Sequence[Any] = (), searches_from: str = "",
+                 form_url: str = "/report") -> tuple[str, dict[str, Any]]:
     """The report's HTML and the data behind it (``upgrade``: see ``open_database``; ``on_page``: asked on the
-    web page's form, whose list of areas an unknown area's error points to; ``searches``: the partnership's own
+    web page's form, whose list of areas an unknown area's error points to, and ``form_url`` goes back to, with
+    what was asked filled in; ``searches``: the partnership's own
     searches, ``pipeline.outputs.searchset.NamedSearch``, each counted in the area's reviews and in all;
     ``searches_from``: where they came from, for the page to say).
 
@@ -416,7 +411,8 @@ def build_report(db_path: Path | str | None, area: str, year: int | tuple[int, i
     finally:
         con.close()
     first, last = year_span(year)
-    data.update(on_page=on_page, asked_area=area, asked_year=str(first) if first == last else f"{first}-{last}")
+    data.update(on_page=on_page, asked_area=area, asked_year=str(first) if first == last else f"{first}-{last}",
+                form_url=form_url)
     if searches:
         data["searches"] = searched_in_area(db_path, list(searches), data, refresh=upgrade)
         data["searches_from"] = searches_from
@@ -555,7 +551,7 @@ nav.way-out { margin-bottom: 1rem; }
 # Above the summary in the browser (``on_page``; the file `casereview report` writes has no server to go back to):
 # the way back to the search and to the summary's form, left out when printed.
 _WAY_OUT = ('<nav class="way-out"><a href="/">← Search the reviews</a> · '
-            '<a href="/report?{form}">Another summary (the form)</a></nav>')
+            '<a href="{form}">Another summary (the form)</a></nav>')
 
 
 def render(data: dict[str, Any]) -> str:
@@ -572,8 +568,7 @@ def render(data: dict[str, Any]) -> str:
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        *([_WAY_OUT.format(form=_e(urlencode({"area": data["asked_area"], "year": data["asked_year"]})))]
-          if data.get("on_page") else []),
+        *([_WAY_OUT.format(form=_e(data.get("form_url") or "/report"))] if data.get("on_page") else []),
         "<header>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="lede">What the case reviews of {_e(area)} from {year} say, by learning theme, set against all '

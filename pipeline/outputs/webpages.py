@@ -27,11 +27,13 @@ from pipeline.outputs.common import (
     TITLE_CONTAINS_SQL,
     WEAK_TAG_WORDS,
     KnownValues,
+    SeveralAreas,
     areas_containing,
     check_section,
     counted,
     describe_filters,
     kept_by,
+    one_area,
     pages_label,
     printed_pages_sql,
     probability_text,
@@ -1056,6 +1058,10 @@ def report_form_page(con: duckdb.DuckDBPyConnection, area: str = "", year: str =
     """The form for a partnership's annual summary: the area (from those the reviews have), the year(s), and the
     partnership's own searches, if any (one a line)."""
     areas = [(name, first, last, count) for name, first, last, count in con.execute(_AREA_YEARS).fetchall()]
+    try:  # the area as chosen, or typed in part ("northmoor") where that names one area
+        area = one_area(area, [name for name, *_ in areas]) or area
+    except SeveralAreas:
+        pass
     options = "".join(
         f'<option value="{_e(name)}"{" selected" if name == area else ""}>{_e(name)} ({counted(count, "review")}, '
         f"{first if first == last else f'{first}–{last}'})</option>" for name, first, last, count in areas)
