@@ -301,8 +301,8 @@ def format_status(summary: dict, path: Path) -> str:
         if last.get("status") == "running":
             holder = run_in_progress(path)
             when = ("running now, so far" if holder is not None and not holder.get("command") else
-                    "stopped before it finished, without saying so (its process was killed, or the computer "
-                    "stopped): the next run records it as interrupted; so far" if can_tell(path) else
+                    "stopped before it finished, without saying so – its process was killed, or the computer "
+                    "stopped – and the next run records it as interrupted; so far" if can_tell(path) else
                     "running, or stopped without saying so; so far")
         lines.append(
             f"  last run: {last.get('run_id')} ({when}): "

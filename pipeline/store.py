@@ -206,7 +206,13 @@ SELECT $1, tagged.theme, tagged.model_version, tagged.passages_tagged, tagged.ma
        coalesce(best.top_evidence, [])
 FROM tagged LEFT JOIN best USING (theme)"""
 
-_MARK_INTERRUPTED = "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'"
+# A run still marked running when the next starts was killed: its end time is not known (it stays NULL), and its
+# counts are what its log holds.
+_KILLED_RUNS = "SELECT run_id FROM runs WHERE status = 'running'"
+_MARK_INTERRUPTED = """
+UPDATE runs SET status = 'interrupted', reviews_processed = ?, reviews_skipped = ?, reviews_failed = ?, pages = ?,
+                passages = ?
+WHERE run_id = ?"""
 _INSERT_RUN = """
 INSERT INTO runs (run_id, started_at, manifest, manifest_sha256, pipeline_version, status, manifest_path)
 VALUES (?, ?, ?, ?, ?, 'running', ?)"""
@@ -311,6 +317,7 @@ SELECT review_id FROM reviews WHERE review_id NOT IN (SELECT unnest($1::VARCHAR[
 # fetch_attempts) keep what happened to it.
 _DELETE_REVIEW_EXTRAS: tuple[str, ...] = (
     "DELETE FROM passage_topics WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
+    "DELETE FROM topic_representatives WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
     "DELETE FROM passage_embeddings WHERE passage_id IN (SELECT passage_id FROM passages WHERE review_id = ?)",
 )
 # The checksums of the documents of these reviews that no other review's document shares: the copies in the
@@ -460,10 +467,21 @@ class Store:
         run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
         with self._connection(read_only=False) as con:
             # A run still marked running was killed (its process is gone): say so instead of leaving it open.
-            con.execute(_MARK_INTERRUPTED, [started])
+            for (killed,) in con.execute(_KILLED_RUNS).fetchall():
+                counts = self._run_counts(con, killed)
+                con.execute(_MARK_INTERRUPTED, [*counts[:3], *counts[4:], killed])
             con.execute(_INSERT_RUN, [run_id, started, str(manifest), manifest_sha256, PIPELINE_VERSION,
                                       str(Path(manifest).resolve())])
         return run_id
+
+    @staticmethod
+    def _run_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, int, int, int, int, int]:
+        """What a run did, from its log: reviews processed, skipped, failed (needs OCR among them), needs OCR, and
+        the pages and passages it wrote."""
+        processed, skipped, failed, needs_ocr = con.execute(_COUNT_RUN_REVIEWS, [run_id]).fetchone()
+        pages = con.execute(_COUNT_RUN_PAGES, [run_id]).fetchone()[0]
+        passages = con.execute(_COUNT_RUN_PASSAGES, [run_id]).fetchone()[0]
+        return processed, skipped, failed, needs_ocr, pages, passages
 
     def finish_run(self, run_id: str, status: str = "finished") -> dict[str, Any]:
         """Close a run: count what happened to its reviews, store the counts and return the run's row.
@@ -488,9 +506,7 @@ class Store:
         if status not in RUN_END_STATUSES:
             raise ValueError(f"run status must be one of {RUN_END_STATUSES}, not {status!r}")
         with self._connection(read_only=False) as con:
-            processed, skipped, failed, needs_ocr = con.execute(_COUNT_RUN_REVIEWS, [run_id]).fetchone()
-            pages = con.execute(_COUNT_RUN_PAGES, [run_id]).fetchone()[0]
-            passages = con.execute(_COUNT_RUN_PASSAGES, [run_id]).fetchone()[0]
+            processed, skipped, failed, needs_ocr, pages, passages = self._run_counts(con, run_id)
             con.execute(
                 _FINISH_RUN, [_utc_now(), status, processed, skipped, failed, pages, passages, run_id]
             )

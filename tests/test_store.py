@@ -916,6 +916,16 @@ def test_an_interrupted_run_is_marked_so(store: Store):
         store.finish_run("no-such-run")
 
 
+def test_a_killed_run_is_marked_interrupted_by_the_next_with_what_its_log_holds_and_no_end_time(store: Store):
+    # it was given the next run's start as its end, and no counts, as if it had done nothing
+    killed = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(killed, make_result(), seconds=1)
+    store.record_skip(killed, make_entry(review_id="other"), "unchanged")
+    store.start_run(Path("manifest.csv"), SHA_B)
+    assert query(store, "SELECT status, finished_at, reviews_processed, reviews_skipped, reviews_failed, pages, "
+                        "passages FROM runs WHERE run_id = ?", [killed]) == [("interrupted", None, 1, 1, 0, 2, 2)]
+
+
 def test_record_skip_refreshes_the_manifest_details(store: Store):
     run_1 = store.start_run(Path("manifest.csv"), SHA_B)
     store.write_review(run_1, make_result(), seconds=1)

@@ -484,6 +484,21 @@ def test_show_says_when_the_database_has_moved_on_since_the_fit(fitted: dict, tm
 
 
 @pytest.mark.slow
+def test_a_removed_review_leaves_no_typical_passage_behind(fitted: dict, tmp_path: Path):
+    # `remove` took a review's passages, topics and embeddings, but its passages stayed listed as topics'
+    # typical passages, pointing at nothing
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(fitted["db"], db)
+    shown = ("SELECT p.review_id, count(*) FROM topic_representatives t JOIN passages p USING (passage_id) "
+             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")
+    review_id, typical = rows(db, shown)[0]
+    assert typical > 0
+    Store(db).remove_reviews([review_id])
+    assert rows(db, "SELECT count(*) FROM topic_representatives t WHERE NOT EXISTS "
+                    "(SELECT 1 FROM passages p WHERE p.passage_id = t.passage_id)") == [(0,)]
+
+
+@pytest.mark.slow
 def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_path: Path):
     db = tmp_path / "copy.duckdb"
     shutil.copy(fitted["db"], db)
