@@ -35,6 +35,18 @@ def store_dir_for(db_path: Path | str) -> Path:
     return db_path.parent / ("store" if db_path.name == "casereview.duckdb" else f"{db_path.stem}-store")
 
 
+def topics_dir_for(db_path: Path | str) -> Path:
+    """Where a database's topic models and pictures go, beside it and its own, as its document store is:
+    ``topics`` for a database named ``casereview.duckdb``, ``NAME-topics`` for ``NAME.duckdb`` (two databases in
+    one folder wrote their topic pictures over each other's).
+
+    >>> topics_dir_for("outputs/casereview.duckdb"), topics_dir_for("partnership/reviews.duckdb")
+    (PosixPath('outputs/topics'), PosixPath('partnership/reviews-topics'))
+    """
+    db_path = the_file_itself(db_path)
+    return db_path.parent / ("topics" if db_path.name == "casereview.duckdb" else f"{db_path.stem}-topics")
+
+
 def the_file_itself(path: Path | str) -> Path:
     """The path as given, or, where a symbolic link lies on it, the file it leads to: a database named through
     a link is the same database, with the same run lock and document store, as the one named directly.

@@ -37,7 +37,7 @@ import numpy as np
 from pipeline.embed import DEFAULT_ENCODER, EncoderError, load_encoder
 from pipeline.errors import CaseReviewError
 from pipeline.runlock import changing_the_database
-from pipeline.settings import db_argument, imports_refused, no_database_message
+from pipeline.settings import db_argument, imports_refused, no_database_message, topics_dir_for
 from pipeline.store import Store, _insert_embeddings, _transaction, _utc_now
 from pipeline.topic_charts import write_visualisations, write_year_chart
 from pipeline.topic_labels import names_in, readable_label
@@ -241,8 +241,8 @@ def fit_topics(
     min_topic_size : int, optional
         Smallest topic, in passages; default ``max(5, passages // 50)``.
     out_dir : Path, optional
-        Where models and pictures go (default: ``topics`` beside the database, so ``outputs/topics`` for the
-        default database, and the pictures of two databases do not overwrite each other).
+        Where models and pictures go (default: the database's own folder beside it, ``topics_dir_for``:
+        ``outputs/topics`` for the default database, ``NAME-topics`` for ``NAME.duckdb``).
     encoder : str, optional
         Which stored embeddings to use; default the encoder with embeddings for the most passages.
 
@@ -273,7 +273,7 @@ def fit_topics(
         started = time.perf_counter()
         model, topics, outliers, selection = _fit(corpus, settings)
         seconds = time.perf_counter() - started
-        model_dir = (out_dir or Path(db_path).resolve().parent / "topics") / model_version
+        model_dir = (out_dir or topics_dir_for(Path(db_path).resolve())) / model_version
         _save_model(model, model_dir, settings, model_version, len(topics), selection)
         _store_fit(store, model, corpus, topics, settings, model_dir)
         files, notes = write_visualisations(model, store, model_dir.parent)
@@ -680,7 +680,8 @@ def _stored_dir(model_dir: Path, db_path: Path) -> str:
 
 
 def _current_model_dir(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
-    """The folder of the newest topic model: the one of its name in the ``topics/`` folder beside the database
+    """The folder of the newest topic model: the one of its name in the database's topics folder beside it
+    (``topics_dir_for``)
     when there is one (a database copied or moved with its folder uses its own copy, never the original's),
     else where the database says (relative to its folder, or a whole path for a model fitted with --out)."""
     row = con.execute(_SELECT_CURRENT_MODEL).fetchone()
@@ -688,7 +689,7 @@ def _current_model_dir(con: duckdb.DuckDBPyConnection, db_path: Path) -> Path:
         raise CaseReviewError(f"no topic model yet: run `casereview topics fit{db_argument(db_path)}` first")
     version, stored = row
     home = Path(db_path).resolve().parent
-    beside = home / "topics" / version
+    beside = topics_dir_for(Path(db_path).resolve()) / version
     if (beside / SETTINGS_FILE).is_file():
         return beside
     return home / stored  # (a whole path stays whole)

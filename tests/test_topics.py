@@ -674,13 +674,17 @@ def test_a_corpus_with_two_subjects_skips_the_topic_map_with_a_note(tmp_path: Pa
     for number, (review_id, year) in enumerate(REVIEWS[:3]):
         subjects = ["home", "school"] * 10
         store.write_review(run_id, review_result(review_id, year, subjects, seed=number), seconds=1.0)
-    old_map = tmp_path / "topics" / MAP_HTML
+    old_map = tmp_path / "two-topics" / MAP_HTML
     old_map.parent.mkdir()
     old_map.write_text("a map from an earlier fit")
+    other = tmp_path / "topics" / MAP_HTML  # another database's, in the same folder: left as it was
+    other.parent.mkdir()
+    other.write_text("the map of casereview.duckdb beside it")
 
-    info = fit_topics(db)  # by default into topics/ beside the database
+    info = fit_topics(db)  # by default into two-topics/ beside two.duckdb
 
-    assert info.model_dir.parent == tmp_path / "topics"
+    assert info.model_dir.parent == tmp_path / "two-topics"
+    assert other.read_text() == "the map of casereview.duckdb beside it"
     assert info.topics == 2
     assert info.notes == [f"{MAP_HTML} not drawn: 2 topics are too few for it"]
     assert not old_map.exists()
