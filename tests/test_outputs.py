@@ -250,6 +250,12 @@ def test_export_marks_weak_tags_and_says_how_many_there_are(db: Path, tmp_path: 
     assert "| 41% (weak) |" in md and "1 of the 3 are weak tags" in md
     kept = run(export_command, ["--theme", "information_sharing", "--min-score", "0.5", "--out", str(out)], copy)
     assert "weak tag" not in kept.output and (pd.read_csv(out, encoding="utf-8-sig")["weak_tag"] == "no").all()
+    # the file pasted into a paper says what was left out (only the CSV's provenance JSON and Excel's sheet did)
+    assert "2 passages tagged Information sharing (information_sharing), highest probability first; only tags with " \
+           "a probability of 50% or more (the others left out)." in " ".join(kept.output.split())
+    md = export_theme(copy, "information_sharing", "md", min_score=0.5).text
+    assert "2 passages, highest probability first. Only tags with a probability of 50% or more (the others left " \
+           "out)." in md
 
 
 def test_export_says_when_the_quote_alone_scores_low_and_never_writes_a_probability_of_1(db: Path, tmp_path: Path):

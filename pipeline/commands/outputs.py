@@ -623,7 +623,7 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
       casereview export --theme legal_powers --nation Wales --year-from 2019 --out wales-legal.xlsx
       casereview export --theme information_sharing --section recommendations --out sharing-recs.csv
     """
-    from pipeline.outputs.export import export_theme, weak_tags_note
+    from pipeline.outputs.export import at_least, export_theme, weak_tags_note
 
     result = export_theme(db_path, theme, fmt.lower() if fmt else None, out, min_score=min_score,
                           year_from=year_from, year_to=year_to, nation=nation, review_type=review_type, area=area,
@@ -646,8 +646,10 @@ def export_command(theme: str, fmt: str | None, out: Path | None, min_score: flo
         return
     within, section = result.provenance["reviews"], result.provenance.get("section")
     passages = f"{result.rows} passage{'' if result.rows == 1 else 's'}"
+    min_score = result.provenance.get("min_score")
     click.echo(f"Wrote {result.path}: {passages} tagged {result.theme_name} ({result.theme})"
                + (f' under a heading containing "{section}"' if section else "") + ", highest probability first"
+               + (f"; {at_least(min_score)}" if min_score is not None else "")
                + (f"; reviews: {within}." if within != "all" else ".") + weak_tags_note(result.provenance))
     if result.provenance_path:
         click.echo(f"Provenance (models, run, manifest checksum, date) is in {result.provenance_path}: "

@@ -259,6 +259,17 @@ def export_theme(
     return result
 
 
+def at_least(min_score: float) -> str:
+    """What ``--min-score`` kept, for people.
+
+    >>> at_least(0.8), at_least(0.125)
+    ('only tags with a probability of 80% or more (the others left out)', 'only tags with a probability of 12.5% or \
+more (the others left out)')
+    """
+    shown = f"{min_score * 100:.1f}".removesuffix(".0")
+    return f"only tags with a probability of {shown}% or more (the others left out)"
+
+
 def weak_tags_note(info: dict[str, Any]) -> str:
     """How many of an export's tags are weak, and how to leave them out ("" when none are), after a sentence.
 
@@ -280,6 +291,8 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     lines = [f"# Evidence for the theme: {info['theme_name']} (`{info['theme']}`)", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
     kept = f" Reviews: {info['reviews']}." if info.get("reviews", "all") != "all" else ""
+    if info.get("min_score") is not None:
+        kept += f" {at_least(info['min_score']).capitalize()}."
     if info.get("section"):
         kept += f' Passages under a heading containing "{info["section"]}".'
 
