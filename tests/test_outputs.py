@@ -28,6 +28,7 @@ from pipeline.commands.outputs import (
     report_command,
     reviews_command,
     search_command,
+    searches_command,
     trends_command,
 )
 from pipeline.errors import CaseReviewError
@@ -639,6 +640,28 @@ def test_trends_for_some_reviews_only(db: Path):
     said = " ".join(unread.output.split())
     assert unread.exit_code == 2 and ("keep 1 review, and it could not be read: `casereview status` says why"
                                       in said), said
+
+
+@pytest.mark.parametrize(("command", "args", "then"), [
+    (findings_command, ["--out", "{tmp}/findings.xlsx"], "their findings can be listed"),
+    (export_command, ["--theme", "assessment", "--out", "{tmp}/e.md"], "their passages can be exported"),
+    (searches_command, ["{tmp}/searches.txt", "--out", "{tmp}/s.xlsx"],
+     "the searches can be run on them"),
+])
+def test_filters_that_keep_no_review_read_are_answered_as_trends_answers_them(db: Path, tmp_path: Path, command,
+                                                                              args, then):
+    # findings listed "0 findings in 0 of the 0 reviews read", and it and searches wrote empty files
+    (tmp_path / "searches.txt").write_text("neglect\n", encoding="utf-8")
+    typed = [arg.format(tmp=tmp_path) for arg in args]
+    empty = run(command, [*typed, "--year-from", "2023", "--nation", "Wales"], db)
+    assert empty.exit_code == 2 and ("no review is kept by the filters (years from 2023, nation Wales): the "
+                                     "database's reviews are from 2019–2022, of England, Wales. Try wider filters"
+                                     ) in " ".join(empty.output.split()), empty.output
+    unread = run(command, [*typed, "--area", "Westhaven"], db)
+    assert unread.exit_code == 2 and ("keep 1 review, and it could not be read: `casereview status` says why; "
+                                      f"once that is put right and `casereview run` has read it, {then}."
+                                      ) in " ".join(unread.output.split()), unread.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["searches.txt"]
 
 
 def test_trends_json_has_one_record_per_year(db: Path):

@@ -967,6 +967,33 @@ def _the_review(review: str | tuple[str, str | None]) -> str:
     return f'the review "{wanted_text(review)}"'
 
 
+_KEPT_REVIEWS = f"""
+SELECT count(*), count(*) FILTER (WHERE {READ_REVIEW_SQL}) FROM reviews r WHERE {{filters}}"""
+_HELD_REVIEWS = "SELECT min(year), max(year), string_agg(DISTINCT nation, ', ' ORDER BY nation) FROM reviews"
+
+
+def reviews_kept(con: duckdb.DuckDBPyConnection, filters: dict[str, Any], then: str) -> tuple[int, int]:
+    """How many reviews the (checked) review filters keep, and how many of them were read; a
+    ``CaseReviewError`` when filters are set and keep no review read, saying which (none kept: the years and
+    nations there are; none read: where to see why), and that ``then`` ("trends can be shown") once they are
+    read. Every command that counts or lists the filtered reviews answers the same way, not with a table of
+    nothing ("0 findings in 0 of the 0 reviews read") or an empty file."""
+    kept, read = con.execute(_KEPT_REVIEWS.format(filters=REVIEW_FILTERS), filters).fetchone()
+    within = describe_filters(filters)
+    if not within or read:
+        return kept, read
+    if not kept:
+        first, last, nations = con.execute(_HELD_REVIEWS).fetchone()
+        years = f"{first}–{last}" if first != last else f"{first}"
+        raise CaseReviewError(f"no review is kept by the filters ({within}): the database's reviews are from "
+                              f"{years}, of {nations or 'no nation'}. Try wider filters")
+    one = kept == 1
+    raise CaseReviewError(f"the filters ({within}) keep {counted(kept, 'review')}, and "
+                          + ("it could not" if one else "none of them could") + " be read: `casereview status` "
+                          "says why; once that is put right and `casereview run` has read "
+                          + ("it" if one else "them") + f", {then}. Or try wider filters")
+
+
 def kept_by(filters: dict[str, Any]) -> str:
     """Where a search or table looked, after the words that say what it found: the one review when that is the
     only filter, else the reviews the filters keep ("" with no filter set). The review is as typed, or (id, title)

@@ -37,6 +37,7 @@ from pipeline.outputs.common import (
     quote_alone,
     read_by_ocr_sql,
     resolve_theme,
+    reviews_kept,
     section_trail,
     shorten,
     theme_names,
@@ -219,6 +220,7 @@ def export_theme(
         name = theme_names(con).get(theme_id, theme_id)
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area, review)
         section = check_section(con, section)
+        reviews_kept(con, filters, "their passages can be exported")
         table = evidence_table(con, theme_id, min_score, filters, section)
         info = provenance(con, db_path)
     finally:

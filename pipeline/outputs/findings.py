@@ -28,6 +28,7 @@ from pipeline.outputs.common import (
     provenance,
     provenance_lines,
     quotes_folded,
+    reviews_kept,
     wanted_text,
 )
 from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
@@ -70,6 +71,7 @@ def stated_findings(db_path: Path | str | None, *, containing: str | None = None
     con = open_database(db_path, upgrade=upgrade)
     try:
         filters = KnownValues(con).review_filters(year_from, year_to, nation, review_type, area, review)
+        reviews_kept(con, filters, "their findings can be listed")
         cursor = con.execute(_FINDINGS, {**filters, "containing": wanted})
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -30,12 +30,15 @@ import pandas as pd
 from pipeline.errors import CaseReviewError
 from pipeline.files import NotUtf8Error, decode_text
 from pipeline.outputs.common import (
+    REVIEW_FILTER_KEYS,
+    KnownValues,
     counted,
     describe_filters,
     open_database,
     pages_label,
     provenance,
     provenance_lines,
+    reviews_kept,
     shorten,
     theme_name,
     theme_names,
@@ -198,6 +201,12 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     from pipeline.search_query import operator_note
 
     check_filters(db_path, refresh=refresh, limit=limit, words=True, **filters)  # said once, for all the searches
+    con = open_database(db_path, upgrade=False)
+    try:  # (and not searched at all when the filters keep no review read)
+        reviews_kept(con, KnownValues(con).review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS)),
+                     "the searches can be run on them")
+    finally:
+        con.close()
     outcomes: list[SearchOutcome] = []
     problems: list[tuple[NamedSearch, str]] = []
     for search in searches:

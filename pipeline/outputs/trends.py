@@ -19,7 +19,6 @@ import pandas as pd
 from pipeline.errors import CaseReviewError
 from pipeline.outputs.common import (
     READ_BY_SHOWN,
-    READ_REVIEW_SQL,
     REVIEW_FILTERS,
     KnownValues,
     counted,
@@ -30,6 +29,7 @@ from pipeline.outputs.common import (
     provenance_lines,
     read_by_line,
     resolve_theme,
+    reviews_kept,
     shown_time,
     theme_names,
 )
@@ -37,7 +37,6 @@ from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 from pipeline.settings import db_argument
 
 # The years and nations of the database's reviews, to name when filters keep none of them.
-_HELD = """SELECT min(year), max(year), string_agg(DISTINCT nation, ', ' ORDER BY nation) FROM reviews"""
 
 CHART_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".md")
@@ -116,10 +115,7 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
         frame = con.execute(_TRENDS, {"theme": theme_id, "min_score": min_score,
                                       **{key: value for key, value in filters.items() if key != "review"}}).df()
         weak = con.execute(_WEAK, {"theme": theme_id, "min_score": min_score, **filters}).fetchone()
-        kept, kept_read = con.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE {READ_REVIEW_SQL}) FROM reviews r WHERE {REVIEW_FILTERS}",
-            filters).fetchone()
-        held = con.execute(_HELD).fetchone()
+        kept, kept_read = reviews_kept(con, filters, "trends can be shown")
         names = theme_names(con)
         info = provenance(con, db_path)
     finally:
@@ -129,17 +125,6 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
     info["min_score"] = min_score
     info["unread"] = kept - kept_read
     info["weak"] = dict(zip(("reviews", "of_reviews", "tags", "of_tags"), weak, strict=True))
-    if not kept and within:
-        first, last, nations = held
-        years = f"{first}–{last}" if first != last else f"{first}"
-        raise CaseReviewError(f"no review is kept by the filters ({within}): the database's reviews are from "
-                              f"{years}, of {nations or 'no nation'}. Try wider filters")
-    if frame.empty and within and not kept_read:
-        one = kept == 1
-        raise CaseReviewError(f"the filters ({within}) keep {counted(kept, 'review')}, and "
-                              + ("it could not" if one else "none of them could") + " be read: `casereview status` "
-                              "says why; once that is put right and `casereview run` has read "
-                              + ("it" if one else "them") + ", trends can be shown. Or try wider filters")
     if frame.empty and within:
         raise CaseReviewError(f"no review kept by the filters ({within}) has a passage tagged with a theme: "
                               "try wider filters")
