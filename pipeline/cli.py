@@ -217,6 +217,13 @@ def format_summary(summary: dict, db_path: Path) -> str:
     if notes:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages, documents with no text):")
         lines.extend(f"    - {n['review_id']}: {n['message']}" for n in notes)
+    updated = summary.get("details_updated") or []
+    if updated:
+        from pipeline.store import DETAILS_UPDATED
+
+        lines.append("  details updated from the manifest (the text was not read again; its figures now count "
+                     "under the new details):")
+        lines.extend(f"    - {u['review_id']}: {u['message'].split(DETAILS_UPDATED, 1)[-1]}" for u in updated)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
     swept, swept_bytes = summary.get("store_swept") or (0, 0)
     if swept:

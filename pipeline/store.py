@@ -128,6 +128,16 @@ _INSERT_SKIPPED = """
 INSERT OR REPLACE INTO run_reviews (run_id, review_id, outcome, message, seconds)
 SELECT $1, unnest($2::VARCHAR[]), 'skipped', unnest($3::VARCHAR[]), NULL"""
 
+# The details of reviews a manifest gives that the figures are counted by: a skipped review's are updated from
+# its manifest row, and the run says what changed (the run's log held only "unchanged since the last run").
+_DETAILS = ("title", "area", "nation", "review_type", "year", "published")
+_SELECT_DETAILS = f"SELECT review_id, {', '.join(_DETAILS)} FROM reviews WHERE review_id IN (SELECT unnest(?))"
+DETAILS_UPDATED = "; its details were updated from the manifest: "
+_SELECT_DETAILS_UPDATED = f"""
+SELECT review_id, message FROM run_reviews
+WHERE run_id = ? AND outcome = 'skipped' AND contains(message, '{DETAILS_UPDATED.strip("; ")}')
+ORDER BY review_id"""
+
 _SELECT_STORED_PAGES = "SELECT pages FROM documents WHERE review_id = ?"
 _MARK_DOCUMENT_FAILED = """
 UPDATE documents SET status = 'failed', error = ?, processed_at = ?, run_id = ? WHERE review_id = ?"""
@@ -514,10 +524,11 @@ class Store:
             problems = _fetch_dicts(con, _SELECT_RUN_PROBLEMS, [run_id])
             notes = _fetch_dicts(con, _SELECT_RUN_NOTES, [run_id])
             same = _fetch_dicts(con, _SELECT_SAME_DOCUMENTS, [run_id])
+            updated = _fetch_dicts(con, _SELECT_DETAILS_UPDATED, [run_id])
         if not row:
             raise StoreError(f"No run {run_id!r} in {self.path}: start_run was not called for it.")
         return {**row[0], "reviews_needs_ocr": needs_ocr, "problems": problems, "notes": notes,
-                "same_documents": same}
+                "same_documents": same, "details_updated": updated}
 
     # ------------------------------------------------------------------ reviews
 
@@ -633,10 +644,12 @@ class Store:
         if not skips:
             return
         with self._connection(read_only=False) as con, _transaction(con):
+            stored = {row[0]: row[1:] for row in con.execute(
+                _SELECT_DETAILS, [[entry.review_id for entry, _ in skips]]).fetchall()}
+            messages = [message + _details_changed(stored.get(entry.review_id), entry) for entry, message in skips]
             rows = [_review_row(entry) for entry, _ in skips]
             con.execute(_UPSERT_REVIEWS, [list(column) for column in zip(*rows, strict=True)])
-            con.execute(_INSERT_SKIPPED, [run_id, [entry.review_id for entry, _ in skips],
-                                          [message for _, message in skips]])
+            con.execute(_INSERT_SKIPPED, [run_id, [entry.review_id for entry, _ in skips], messages])
 
     # ------------------------------------------------------------------ search and embeddings
 
@@ -977,6 +990,34 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[Sequen
     """Run an ``INSERT ... SELECT unnest($1), unnest($2), ...`` with one list parameter per column."""
     if rows:
         con.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+
+
+def _details_changed(stored: tuple | None, entry: ManifestEntry) -> str:
+    """What a manifest row changed of a review's stored details, to add to its line in the run's log ("" when
+    nothing did, or the review is new).
+
+    >>> from pipeline.manifest import ManifestEntry
+    >>> entry = ManifestEntry(review_id="a", title="Child A", area="Northmoor", nation="England", review_type="CSPR",
+    ...                       year=2021, published=None, source="a.pdf", sha256=None, notes=None, line=2)
+    >>> _details_changed(("Child A", "Northmoor", "England", "CSPR", 2022, None), entry)
+    '; its details were updated from the manifest: year 2022 → 2021'
+    >>> _details_changed(("Child A", "Northmoor", "England", "CSPR", 2021, None), entry)
+    ''
+    """
+    if stored is None:
+        return ""
+    changes = []
+    for name, before in zip(_DETAILS, stored, strict=True):
+        after = getattr(entry, name)
+        if before != after:
+            changes.append(f"{name.replace('_', ' ')} {_shown_detail(before)} → {_shown_detail(after)}")
+    return DETAILS_UPDATED + "; ".join(changes) if changes else ""
+
+
+def _shown_detail(value: Any) -> str:
+    if value is None or value == "":
+        return "(none)"
+    return str(value) if isinstance(value, int | datetime.date) else f"“{value}”"
 
 
 def _review_row(entry: ManifestEntry) -> list[Any]:

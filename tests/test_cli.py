@@ -283,6 +283,30 @@ def test_a_run_keeps_signals_it_was_started_ignoring_and_takes_the_others_as_a_s
         signal.signal(signal.SIGHUP, before)
 
 
+def test_a_rerun_says_which_details_of_an_unchanged_review_the_manifest_changed(tmp_path: Path) -> None:
+    # a year or area edited in the manifest moves a review's figures; the run said only "skipped (unchanged)"
+    from tests.http_server import make_pdf
+
+    (tmp_path / "child-d.pdf").write_bytes(make_pdf("Child D was not seen alone by any professional."))
+    manifest = tmp_path / "reviews.csv"
+    header = "review_id,title,area,nation,review_type,year,source\n"
+    manifest.write_text(header + "northmoor-2019-child-d,Child D,Northmoor,England,CSPR,2019,child-d.pdf\n",
+                        encoding="utf-8")
+    db = tmp_path / "reviews.duckdb"
+    args = ["run", "--manifest", str(manifest), "--db", str(db), "--no-themes"]
+    assert CliRunner().invoke(main, [*args, "--quiet"]).exit_code == 0
+    manifest.write_text(header + "northmoor-2019-child-d,Child D,Northmoor & Vale,England,CSPR,2020,child-d.pdf\n",
+                        encoding="utf-8")
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert "reviews skipped (unchanged): 1" in again.output
+    assert "details updated from the manifest (the text was not read again; its figures now count under the new " \
+           "details):\n    - northmoor-2019-child-d: area “Northmoor” → “Northmoor & Vale”; year 2019 → 2020" \
+           in again.output
+    third = CliRunner().invoke(main, args)
+    assert third.exit_code == 0 and "details updated" not in third.output
+
+
 def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.http_server import make_pdf

@@ -933,9 +933,15 @@ def test_record_skip_refreshes_the_manifest_details(store: Store):
     store.record_skip(run_2, make_entry(title="Renamed", notes="checked", line=7), "unchanged")
 
     assert query(store, "SELECT title, notes, manifest_line FROM reviews") == [("Renamed", "checked", 7)]
+    # what the figures count by is said in the run's log (notes and the line are not)
+    said = ("unchanged; its details were updated from the manifest: title “Child D: a child safeguarding practice "
+            "review” → “Renamed”")
     assert query(store, "SELECT outcome, message, seconds FROM run_reviews WHERE run_id = ?", [run_2]) == [
-        ("skipped", "unchanged", None)
-    ]
+        ("skipped", said, None)]
+    run_3 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.record_skip(run_3, make_entry(title="Renamed", notes="again", line=8), "unchanged")
+    assert query(store, "SELECT message FROM run_reviews WHERE run_id = ?", [run_3]) == [("unchanged",)]
+    assert store.finish_run(run_2)["details_updated"] == [{"review_id": "northmoor-2019-child-d", "message": said}]
     assert count(store, "passages") == 2
 
 
