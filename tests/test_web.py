@@ -115,7 +115,7 @@ def test_a_page_that_shows_fewer_passages_than_match_says_so(site: str, db: Path
     choices = FormChoices(themes={}, nations=[], review_types=[])
     shown = search_page(SearchForm(q="information", limit=2), choices, hits, more=True, total=7,
                         total_note="In all, 7 passages in 3 reviews match.")
-    assert "<h2>1–2 of 7 passages for “information”" in shown
+    assert "<h1>1–2 of 7 passages for “information”" in shown
     assert '<p class="note">In all, 7 passages in 3 reviews match.</p>' in shown
     assert '<a href="/?q=information&amp;limit=2&amp;start=2" rel="next">Next 2 →</a>' in shown
     assert "In all" not in search_page(SearchForm(q="information", limit=2), choices, hits)
@@ -132,7 +132,7 @@ def test_the_search_page_is_told_when_more_passages_match(db: Path, monkeypatch:
     assert len(page_ids(shown)) == 2
     every = search(db, "information")
     reviews = len({hit.review_id for hit in every})
-    assert f"<h2>1–2 of {len(every)} passages for “information”" in shown
+    assert f"<h1>1–2 of {len(every)} passages for “information”" in shown
     assert f"In all, {len(every)} passages in {reviews} reviews match." in shown and 'rel="next"' in shown
 
 
@@ -159,7 +159,7 @@ def test_results_come_a_page_at_a_time(db: Path, monkeypatch: pytest.MonkeyPatch
         url = html.unescape(link.group(1)) if link else None
     assert seen == every and len(bodies) == (len(every) + 1) // 2
     second = bodies[1]
-    assert f"<h2>3–4 of {len(every)} passages for “{words}”" in second
+    assert f"<h1>3–4 of {len(every)} passages for “{words}”" in second
     assert '<ol class="hits" start="3">' in second
     assert '<a href="/?q=information+school+police&amp;limit=2" rel="prev">← Previous 2</a>' in second
     assert 'rel="next"' not in bodies[-1] and 'rel="prev"' in bodies[-1]
@@ -199,7 +199,7 @@ def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str)
 
 def test_the_heading_of_the_results_says_what_kept_them_so_a_printed_page_does(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "school", "min_score": "0.5", "year_from": "2015"}))
-    heading = re.search(r"<h2>(.*?)</h2>", body).group(1)
+    heading = re.search(r"<h1>(.*?)</h1>", body).group(1)
     assert status == 200 and "for “school”" in heading
     assert ", tagged with some theme at a probability of 0.5 or more" in heading
     assert "in the reviews kept by the filters (years from 2015)" in heading
@@ -278,7 +278,7 @@ def test_one_review_is_listed_in_page_order_from_its_results(site: str, db: Path
     link = "/?" + urlencode({**asked, "limit": 20, "order": "page"})
     assert f"<a href=\"{html.escape(link)}\">List them in the order of the review's pages</a>" in best
     status, in_pages, _ = get(site + link)
-    assert status == 200 and page_ids(in_pages) == in_order and ", in page order</h2>" in in_pages
+    assert status == 200 and page_ids(in_pages) == in_order and ", in page order</h1>" in in_pages
     assert "List them best first" in in_pages
     # the saved table keeps the order; a later page counts in it; a search of every review is best first
     saved = web.Pages(db).answer("/results.xlsx?" + urlencode({**asked, "order": "page"}))
@@ -287,7 +287,7 @@ def test_one_review_is_listed_in_page_order_from_its_results(site: str, db: Path
     status, second, _ = get(site + "/?" + urlencode({**asked, "order": "page", "limit": 10, "start": 1}))
     assert page_ids(second) == in_order[1:]
     status, everywhere, _ = get(site + "/?" + urlencode({"q": "schools police", "order": "page"}))
-    assert ", best match first</h2>" in everywhere and "List them" not in everywhere
+    assert ", best match first</h1>" in everywhere and "List them" not in everywhere
 
 
 def test_a_set_of_searches_is_run_from_its_page(site: str, db: Path):
@@ -579,7 +579,7 @@ def test_the_reviews_a_search_finds_passages_in_are_listed_with_how_many(site: s
         ("cwm-llwyd-2020-child-t", "1"), ("northmoor-2019-child-d", "1"), ("northmoor-2021-family-k", "1")]
     assert '<a href="/?q=information&amp;limit=20">Show the passages instead</a>' in listed
     assert "<h3>By year</h3>" in listed and "<tr><td>2022</td><td>0</td><td>1</td></tr>" in listed
-    assert get(f"{site}/?q=information&by_review=1&start=40")[1].count("<h2>Passages for") == 1  # one page, all
+    assert get(f"{site}/?q=information&by_review=1&start=40")[1].count("<h1>Passages for") == 1  # one page, all
     wales = html.unescape(get(f"{site}/?q=information&nation=Wales&by_review=1")[1])
     assert ("Passages for “information” are in 1 of the 2 reviews read that the filters keep (nation Wales): 1 "
             "passage in all.") in wales
@@ -656,6 +656,37 @@ def test_a_partnerships_annual_summary_is_made_from_a_form(site: str):
     assert '<textarea name="searches" rows="3" cols="80">wishes\n&quot;open</textarea>' in body
 
 
+def test_each_page_has_its_own_title_heading_tables_say_their_columns_and_printing_leaves_out_the_links(site: str):
+    # every page's one h1 was the site's name, so a screen reader's list of headings could not tell pages apart;
+    # printed results carried the form, the downloads and "Read the whole passage" under every passage
+    pages = {"/?q=information": "passages for “information”", "/reviews": "The reviews (6 reviews)",
+             "/passage?id=northmoor-2019-child-d-p1": "Child D: a child safeguarding practice review",
+             "/review?id=northmoor-2019-child-d": "Child D: a child safeguarding practice review",
+             "/?q=information&by_review=1": "Passages for", "/trends": "Learning themes by year",
+             "/findings": "Findings", "/searches": "A set of searches", "/report": "Annual summary"}
+    for path, title in pages.items():
+        status, body, _ = get(site + path)
+        assert status == 200, path
+        assert body.count("<h1") == 1 and title in re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S).group(1), path
+        assert "<h1>Case reviews: search the passages</h1>" not in body and '<p class="site">' in body
+    _, listed, _ = get(site + "/reviews")
+    assert '<thead><tr><th scope="col">Review</th>' in listed
+    _, results, _ = get(site + "/?q=information")
+    printing = re.search(r"@media print \{(.*?)\n\}", results, re.S).group(1)
+    assert "form.search" in printing and ".screen-only" in printing
+    assert re.search(r'<p class="screen-only"><a href="/\?[^"]*by_review=1', results)
+    assert '<div class="screen-only"><a href="/passage?id=' in results
+    assert '<p class="screen-only"><a href="/results.xlsx?' in results or "Save these" not in results
+
+
+def test_the_summary_in_the_browser_has_a_main_part_a_way_to_skip_to_it_and_nested_headings(site: str):
+    status, body, _ = get(site + "/report?" + urlencode({"area": CWM_LLWYD, "year": "2020-2022"}))
+    assert status == 200 and body.count('<main id="main"') == 1 and '<a class="skip" href="#main">' in body
+    themes = body[body.index("<h3>The passages behind each theme</h3>"):]
+    within = themes[:themes.index("<h2>", 1)] if "<h2>" in themes else themes
+    assert "<h4>" in within and within.count("<h3>") == 1  # each theme under "The passages behind each theme"
+
+
 def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     status, body, _ = get(site + "/reviews")
     assert status == 200 and "The reviews (6 reviews)" in body
@@ -689,7 +720,7 @@ def test_every_review_is_listed_and_one_can_be_read_whole(site: str):
     assert f"No review of {CWM_LLWYD} from 2021 is in the database; years with reviews for it: 2020, 2022." in body
 
     status, body, _ = get(site + "/review?id=northmoor-2019-child-d")
-    assert status == 200 and "<h2>Child D: a child safeguarding practice review</h2>" in body
+    assert status == 200 and "<h1>Child D: a child safeguarding practice review</h1>" in body
     # every passage, in the review's order, under its section, with its page and themes
     texts = ["The referral about bruising was not shared with the GP.",
              "Her wishes and feelings were never recorded.", "Earlier concerns were not weighed."]

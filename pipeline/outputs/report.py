@@ -505,6 +505,7 @@ body { font-family: "Segoe UI", Arial, Helvetica, sans-serif; color: var(--ink);
 h1 { font-size: 1.8rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.3rem; border-bottom: 2px solid var(--area); padding-bottom: .2rem; margin-top: 2rem; }
 h3 { font-size: 1.1rem; margin: 1.2rem 0 .3rem; }
+h4 { font-size: 1.05rem; margin: 1.1rem 0 .3rem; }
 .lede, .muted, .cite { color: var(--muted); }
 .provenance { border: 1px solid var(--line); border-left: 6px solid var(--area); background: #f6f8fa;
               padding: .8rem 1rem; margin: 1rem 0; }
@@ -534,10 +535,12 @@ caption { caption-side: top; text-align: left; color: var(--muted); font-size: .
 .empty { font-style: italic; color: var(--muted); }
 footer { margin-top: 2.5rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
 nav.way-out { margin-bottom: 1rem; }
+.skip { position: absolute; left: -999rem; }
+.skip:focus { position: static; display: inline-block; margin-bottom: .5rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
                    white-space: nowrap; }
 @media print {
-  nav.way-out, .to-passage { display: none; }
+  nav.way-out, .to-passage, .skip { display: none; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; }
   article, figure, tr, blockquote, .provenance { break-inside: avoid; }
@@ -568,7 +571,8 @@ def render(data: dict[str, Any]) -> str:
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        *([_WAY_OUT.format(form=_e(data.get("form_url") or "/report"))] if data.get("on_page") else []),
+        *(['<a class="skip" href="#main">Skip to main content</a>',
+            _WAY_OUT.format(form=_e(data.get("form_url") or "/report"))] if data.get("on_page") else []),
         "<header>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="lede">What the case reviews of {_e(area)} from {year} say, by learning theme, set against all '
@@ -577,6 +581,7 @@ def render(data: dict[str, Any]) -> str:
         "listed, not every review published).</p>",
         _warning(data["provenance"]),
         "</header>",
+        '<main id="main" tabindex="-1">',
         _reviews_section(data["reviews"], data["several_years"]),
         _themes_section(data),
         _searches_section(data) if data.get("searches") else "",
@@ -585,6 +590,7 @@ def render(data: dict[str, Any]) -> str:
         _topics_section(data["topics"], read=int(data["totals"]["area_reviews"])),
         _limits_section(data),
         _provenance_section(data["provenance"]),
+        "</main>",
         f'<footer><p>Made by casereview version {_e(data["provenance"]["casereview_version"])} on '
         f"{_e(shown_time(data['provenance']['generated_at']))} from {_e(data['provenance']['database'])}.</p></footer>",
         "</body>",
@@ -819,7 +825,7 @@ def _theme_article(theme: dict[str, Any], quotes: list[dict[str, Any]], totals: 
     check = theme_note([quote["model_version"] for quote in quotes], theme["id"], theme["name"]) if quotes else None
     return (
         f'<article class="theme" id="theme-{_e(theme["id"])}">'
-        f"<h3>{_e(theme['name'])}{f' {THIN_MARK}' if thin else ''}</h3>"
+        f"<h4>{_e(theme['name'])}{f' {THIN_MARK}' if thin else ''}</h4>"  # (under "The passages behind each theme")
         + (f'<p class="thin">{_e(thin[:1].upper() + thin[1:])}.</p>' if thin else "")
         + f'<p class="muted">{theme["area_reviews"]} of {counted(totals["area_reviews"], "review")} here '
         f"({percent(theme['area_review_share'])}) against {percent(theme['all_review_share'])} of all reviews; "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -64,7 +65,8 @@ _CSS = """
 body { font-family: "Segoe UI", Arial, Helvetica, sans-serif; color: var(--ink); line-height: 1.5;
        max-width: 60rem; margin: 0 auto; padding: 1rem 1.5rem 3rem; overflow-wrap: break-word; }
 header a { color: inherit; text-decoration: none; }
-h1 { font-size: 1.5rem; margin: .3rem 0; }
+.site { font-size: 1.5rem; font-weight: 700; margin: .3rem 0; }
+h1 { font-size: 1.3rem; margin: 1.5rem 0 .4rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .4rem; }
 .muted, .meta { color: var(--muted); }
 .meta { overflow-wrap: anywhere; }
@@ -111,7 +113,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .3rem .6rem; text-align:
 .read:target { background: #fff6d6; outline: 3px solid #b38600; outline-offset: 4px; }
 .read:target > .meta::before { content: "▶ The passage you opened · "; font-weight: 600; color: var(--ink); }
 @media print {
-  nav, .skip, button, form.search button, .pages { display: none; }
+  nav, .skip, button, form.search, .pages, .screen-only, .context a, .read .meta a { display: none; }
   body { max-width: none; padding: 0; }
   a { color: inherit; }
   mark { background: none; color: inherit; font-weight: 700; text-decoration: underline; }
@@ -207,12 +209,32 @@ def _page(title: str, body: str, *, error: bool = False, results: bool = False) 
     return ("<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{'Error: ' if error else ''}{_e(title)}</title><style>{_CSS}</style></head><body>{skip}"
-            '<header><a href="/"><h1>Case reviews: search the passages</h1></a>'
+            '<header><p class="site"><a href="/">Case reviews: search the passages</a></p>'
             '<nav class="muted" aria-label="Pages"><a href="/">Search</a> · <a href="/reviews">The reviews</a> · '
             '<a href="/findings">Findings the reviews state</a> · <a href="/trends">Themes by year</a> · '
             '<a href="/searches">A set of searches</a> · '
             '<a href="/report">Annual summary for a partnership</a></nav></header>'
-            f'<main id="main" tabindex="-1">{body}</main></body></html>\n')
+            f'<main id="main" tabindex="-1">{_first_heading_as_title(body)}</main></body></html>\n')
+
+
+def _first_heading_as_title(body: str) -> str:
+    """The page's own subject, its first heading, as its one top-level heading (the site's name above it was
+    the h1 of every page, so a screen reader's list of headings could not tell one page from another); the
+    headings after it stay under it.
+
+    >>> _first_heading_as_title('<p>x</p><h2 class="t">The reviews</h2><h2>Themes</h2>')
+    '<p>x</p><h1 class="t">The reviews</h1><h2>Themes</h2>'
+    """
+    return re.sub(r"<h2(\b[^>]*)>(.*?)</h2>", r"<h1\1>\2</h1>", body, count=1, flags=re.S)
+
+
+def _head(*columns: str) -> str:
+    """A table's row of column headings, marked as such for screen readers.
+
+    >>> _head("Year", "Reviews read")
+    '<thead><tr><th scope="col">Year</th><th scope="col">Reviews read</th></tr></thead>'
+    """
+    return "<thead><tr>" + "".join(f'<th scope="col">{_e(column)}</th>' for column in columns) + "</tr></thead>"
 
 
 def _wide(table: str) -> str:
@@ -509,12 +531,13 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     parts.append(f'<h2>{shown} for {_e(what)}, {kind}</h2>')
     if total_reviews and total_reviews > 1 and not form.review:
         by_reviews = replace(form, by_review=True, start=0, cut=False).url(0)
-        parts.append(f'<p><a href="{_e(by_reviews)}">Which reviews: the {counted(total_reviews, "review")} '
+        parts.append(f'<p class="screen-only"><a href="{_e(by_reviews)}">Which reviews: the '
+                     f'{counted(total_reviews, "review")} '
                      f"{'this passage is' if total == 1 else 'these passages are'} in, with how many each has</a>"
                      "</p>")
     if form.review:  # one review: as it is read, or best first
         other = replace(form, page_order=not form.page_order, start=0, cut=False).url(0)
-        parts.append(f'<p><a href="{_e(other)}">'
+        parts.append(f'<p class="screen-only"><a href="{_e(other)}">'
                      + ("List them best first" if form.page_order else "List them in the order of the review's pages")
                      + "</a></p>")
     hint = theme_hint(SearchResult([], like_theme=like_theme), names)
@@ -530,7 +553,8 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
     if download:
         these = ((f"these {counted(len(hits), 'passage')} ({span})" if len(hits) > 1 else f"this passage ({span})")
                  if start or more else "these results")
-        parts.append(f'<p><a href="{_e(download)}">Save {these} as an Excel file</a> (with what was '
+        parts.append(f'<p class="screen-only"><a href="{_e(download)}">Save {these} as an Excel file</a> '
+                     '(with what was '
                      "searched, and where the results came from)</p>")
     parts.append(f'<ol class="hits" start="{start + 1}">' if start else '<ol class="hits">')
     parts += [_hit_item(form, hit, names) for hit in hits]
@@ -563,13 +587,13 @@ def _reviews_found(form: SearchForm, what: str, found: Sequence[Any], read: int,
                     for year, with_them, of_read in by_year)
     return (f"<h2>Passages for {_e(what)} are in {len(found)} of the {counted(read, 'review')} read{_e(kept)}: "
             f"{counted(total, 'passage')} in all. The reviews with the most come first</h2>"
-            f'<p><a href="{_e(back)}">Show the passages instead</a>'
+            f'<p class="screen-only"><a href="{_e(back)}">Show the passages instead</a>'
             + (f' · <a href="{_e(download)}">Save this table as an Excel file</a> (with what was searched, and '
                "where it came from)" if download else "") + "</p>"
-            + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Passages found</th>"
-                    f"<th>Of the review's passages</th></tr>{''.join(rows)}</table>")
-            + ("<h3>By year</h3>" + _wide("<table><tr><th>Year</th><th>Reviews with such passages</th>"
-                                          f"<th>Reviews read</th></tr>{years}</table>") if years else ""))
+            + _wide(f"<table>{_head('Review', 'Area', 'Year', 'Passages found', 'Of the review’s passages')}"
+                    f"{''.join(rows)}</table>")
+            + ("<h3>By year</h3>" + _wide(f"<table>{_head('Year', 'Reviews with such passages', 'Reviews read')}"
+                                          f"{years}</table>") if years else ""))
 
 
 def _hint_link(form: SearchForm, hint: str, changes: Mapping[str, str]) -> str:
@@ -592,7 +616,8 @@ def _hit_item(form: SearchForm, hit: Any, names: Mapping[str, str]) -> str:
             f'<div class="meta">{_where(lambda key, hit=hit: getattr(hit, key), section)}</div>'
             f"<blockquote>{hit.snippet_html}</blockquote>{ocr}"
             + (f'<div class="themes">Themes: {chips}</div>' if chips else "")
-            + f'<div><a href="{_e(link)}">Read the whole passage<span class="visually-hidden"> from {_e(title)}, '
+            + f'<div class="screen-only"><a href="{_e(link)}">Read the whole passage'
+            f'<span class="visually-hidden"> from {_e(title)}, '
             f"{_e(pages)}</span>, in its place in the review</a></div>"
             "</li>")
 
@@ -779,11 +804,12 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
     search page it was opened from, for a link back to those results."""
     row = view.row
     get = row.get
-    parts = [f'<p><a href="/?{_e(back)}">← Back to the results</a></p>' if back else "",
+    parts = [f'<p class="screen-only"><a href="/?{_e(back)}">← Back to the results</a></p>' if back else "",
              f'<h2>{_e(get("title") or get("review_id"))}</h2>',
              f'<p class="meta">{_where(get)} · review id {_e(get("review_id"))} · passage id '
              f'{_e(get("passage_id"))}</p>',
-             f'<p><a href="/review?{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
+             '<p class="screen-only"><a href="/review?'
+             f'{_e(urlencode({"id": get("review_id")}))}#p-{_e(get("passage_id"))}">Read it in '
              "the whole review</a></p>"]
     parts.append(_source(get("review_id"), get("source"), get("page_start"), view.stored))
     kept_back = {"back": back} if back else {}  # reading on, the way back to the results stays
@@ -804,8 +830,8 @@ def passage_page(view: PassageView, names: Mapping[str, str], similar: Sequence[
             f"<td>{_evidence_cell(view.evidence.get(theme, []), score)}</td></tr>"
             for theme, score, _ in view.themes)
         model = ", ".join(sorted({version for _, _, version in view.themes}))
-        parts.append("<h2>Learning themes</h2>" + _wide("<table><tr><th>Theme</th><th>Probability</th>"
-                                                        f"<th>Sentence that shows it</th></tr>{rows}</table>")
+        head = _head("Theme", "Probability", "Sentence that shows it")
+        parts.append("<h2>Learning themes</h2>" + _wide(f"<table>{head}{rows}</table>")
                      + f'<p class="muted">Tagged by the theme model {_e(model)}.</p>')
         if _has_weak(score for _, score, _ in view.themes):
             notes = [*notes, WEAK_NOTE]
@@ -936,8 +962,8 @@ def reviews_page(con: duckdb.DuckDBPyConnection, names: Mapping[str, str], area:
             + (f"; not narrowed by the {_e(' or the '.join(unused))}, which no review has" if unused else "")
             + f")</h2>{alert if error else ''}{form}"
             + "".join(f'<p class="note">{_e(note)}</p>' for note in notes)
-            + _wide("<table><tr><th>Review</th><th>Area</th><th>Year</th><th>Nation</th><th>Type</th><th>Read?</th>"
-                    f"<th>Commonest themes</th></tr>{''.join(items)}</table>")
+            + _wide(f"<table>{_head('Review', 'Area', 'Year', 'Nation', 'Type', 'Read?', 'Commonest themes')}"
+                    f"{''.join(items)}</table>")
             + '<p class="muted">Newest first. A review that could not be read says why; the commands casereview '
             "reviews and casereview status, in a terminal, say the same.</p>")
     return _page("The reviews", body, error=bool(error))
@@ -1044,8 +1070,7 @@ def _review_themes(review_id: str, themes: Sequence[tuple[str, int, float]], nam
                    + (": only weak tags here" if weak_tag(best) else "") + "</td></tr>"
                    for theme, count, best in themes)
     return ("<h2>Learning themes in this review</h2>"
-            + _wide("<table><tr><th>Theme</th><th>Passages</th>"
-                    f"<th>Highest probability</th></tr>{rows}</table>"))
+            + _wide(f"<table>{_head('Theme', 'Passages', 'Highest probability')}{rows}</table>"))
 
 
 _AREA_YEARS = """
