@@ -102,6 +102,31 @@ def test_a_missing_or_unreadable_file_is_named(tmp_path: Path, db: Path):
     assert [s.name for s in read_searches(windows)] == ["Child’s wishes", "Sharing information"]
 
 
+def test_a_searches_file_saved_as_csv_by_a_spreadsheet_is_read_as_its_two_columns(tmp_path: Path):
+    # read as plain lines, its header row was searched as "Name,Search" and each search was named after its line
+    saved = tmp_path / "briefing.csv"
+    saved.write_bytes('\ufeffName,Search\r\nSeen alone,"""seen alone"" OR ""spoken to alone"""\r\n'
+                      'Feelings,"wishes, feelings"\r\nwishes,\r\n'.encode())
+    assert [(s.line, s.name, s.query) for s in read_searches(saved)] == [
+        (2, "Seen alone", '"seen alone" OR "spoken to alone"'), (3, "Feelings", "wishes, feelings"),
+        (4, "wishes", "wishes")]
+    semicolons = tmp_path / "europe.csv"
+    semicolons.write_text("Name;Search\nAt school;neglect AND school\n", encoding="utf-8")
+    assert [(s.name, s.query) for s in read_searches(semicolons)] == [("At school", "neglect AND school")]
+
+
+def test_a_line_that_is_a_themes_name_says_it_counts_words_not_the_theme(db: Path, tmp_path: Path):
+    # "Voice of the child" counted the passages using "voice" or "child", beside the theme's own figures, unsaid
+    path = tmp_path / "themes.txt"
+    path.write_text("Voice of the child\nwishes\n", encoding="utf-8")
+    code, said, result = run(db, str(path))
+    assert code == 0, result.output
+    assert "Note: Looking for the learning theme Voice of the child? It tags " in said
+    assert "this line counts the passages using its words, not the theme's tags (the themes are counted by " \
+           "casereview trends, and in the annual summary)." in said
+    assert said.count("Looking for the learning theme") == 1
+
+
 def test_each_search_is_counted_as_the_search_command_counts_it(db: Path, searches_file: Path):
     code, said, result = run(db, str(searches_file))
     assert code == 0, result.output

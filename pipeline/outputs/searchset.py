@@ -3,7 +3,8 @@
 
 The file holds one search a line, as it would be typed after ``casereview search``, each with a name before a
 colon if wanted (or before a tab: two columns pasted from a spreadsheet, name and search, with or without their
-header row); blank lines and lines starting with "#" are skipped::
+header row; a file ending in .csv, as a spreadsheet saves one, is read as those two columns too); blank lines
+and lines starting with "#" are skipped::
 
     # Briefing on neglect, searches of December 2026
     Neglect at school: (neglect OR "emotional abuse") AND (school OR nursery)
@@ -109,7 +110,38 @@ def read_searches(path: Path, *, theme: bool = False) -> list[NamedSearch]:
                               "and run it again") from None
     except OSError as exc:
         raise CaseReviewError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
+    if path.suffix.lower() == ".csv":
+        text = csv_as_columns(text)
     return parse_searches(text, str(path), theme=theme)
+
+
+def csv_as_columns(text: str) -> str:
+    r"""A searches file saved by a spreadsheet as CSV (name and search, in two columns), as the two columns
+    pasted from it read: a tab between them, each line where it was (its number names it in errors). A search
+    holding a comma or quotes is in quotes there, with its quotes doubled; a CSV saved with semicolons (as Excel
+    does where a comma is the decimal mark) is read too. Read as plain lines, its header row was searched as
+    "Name,Search", and each search was named after its whole line.
+
+    >>> csv_as_columns('Name,Search\nFeelings,"wishes, feelings"\nwishes\n# notes, kept\n')
+    'Name\tSearch\nFeelings\twishes, feelings\nwishes\n# notes, kept'
+    >>> csv_as_columns('Name;Search\nAt school;neglect AND school\n')
+    'Name\tSearch\nAt school\tneglect AND school'
+    """
+    import csv
+
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
+    delimiter = ";" if ";" in first and "," not in first else ","
+    out = []
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#"):
+            out.append(line)
+            continue
+        cells = [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
+        while len(cells) > 1 and not cells[-1]:  # (empty columns to the right of the table)
+            cells.pop()
+        out.append("\t".join(cells[:2]) if len(cells) > 1 else (cells[0] if cells else ""))
+    return "\n".join(out)
 
 
 # An option of casereview search written into a line of searches ("--theme voice_of_child", "--year-from=2020").
@@ -197,7 +229,7 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     CaseReviewError
         If any search cannot run (each is named by its line, with why), or the filters name what no review has.
     """
-    from pipeline.search import check_filters, missing_note, search_with_forms
+    from pipeline.search import check_filters, missing_note, search_with_forms, theme_hint
     from pipeline.search_query import operator_note
 
     check_filters(db_path, refresh=refresh, limit=limit, words=True, **filters)  # said once, for all the searches
@@ -205,6 +237,7 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     try:  # (and not searched at all when the filters keep no review read)
         reviews_kept(con, KnownValues(con).review_filters(*(filters.get(key) for key in REVIEW_FILTER_KEYS)),
                      "the searches can be run on them")
+        names = theme_names(con)
     finally:
         con.close()
     outcomes: list[SearchOutcome] = []
@@ -216,8 +249,11 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
         except CaseReviewError as exc:
             problems.append((search, str(exc)))
             continue
+        hint = theme_hint(result, names)  # a line that is a theme's name ("Voice of the child") counts its words
+        theme = (f"Note: {hint[0]}; this line counts the passages using its words, not the theme's tags (the "
+                 "themes are counted by casereview trends, and in the annual summary)." if hint else "")
         note = " ".join(part for part in (operator_note(search.query), _any_word_note(search.query, result.also),
-                                          missing_note(result.missing, result.numbers_only)) if part)
+                                          missing_note(result.missing, result.numbers_only), theme) if part)
         outcomes.append(SearchOutcome(search, result, note))
     if problems:
         reasons = {reason for _, reason in problems}
