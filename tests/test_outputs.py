@@ -664,6 +664,16 @@ def test_filters_that_keep_no_review_read_are_answered_as_trends_answers_them(db
     assert sorted(p.name for p in tmp_path.iterdir()) == ["searches.txt"]
 
 
+def test_trends_say_the_counts_are_the_models_tags_and_how_far_to_trust_them(db: Path):
+    # the trends table (and chart) was the one output with no word on how far the tags hold
+    result = run(trends_command, [], db)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "The counts are of the theme model's tags, not of what people found: a theme the model misses is not " \
+           "counted" in said
+    assert "Generated automatically. Theme tags are model predictions with probabilities, not findings" in said
+
+
 def test_trends_json_has_one_record_per_year(db: Path):
     result = run(trends_command, ["--theme", "legal_powers", "--json"], db)
     records = [json.loads(line) for line in result.output.splitlines()]

@@ -32,6 +32,7 @@ from pipeline.outputs.common import (
     reviews_kept,
     shown_time,
     theme_names,
+    theme_note,
 )
 from pipeline.outputs.tables import md_cell, write_csv, write_xlsx, writing
 from pipeline.settings import db_argument
@@ -125,6 +126,8 @@ def theme_trends(db_path: Path | str | None, theme: str | None = None, *, year_f
     info["min_score"] = min_score
     info["unread"] = kept - kept_read
     info["weak"] = dict(zip(("reviews", "of_reviews", "tags", "of_tags"), weak, strict=True))
+    if theme_id:  # how the model did on real sentences labelled with the one theme shown
+        info["theme_real_text_check"] = theme_note(info["theme_models"], theme_id, names.get(theme_id))
     if frame.empty and within:
         raise CaseReviewError(f"no review kept by the filters ({within}) has a passage tagged with a theme: "
                               "try wider filters")
@@ -272,6 +275,11 @@ def _year_blocks(widths: list[int], width: int = TABLE_WIDTH) -> list[list[int]]
     return blocks
 
 
+COUNTS_ARE_TAGS = ("The counts are of the theme model's tags, not of what people found: a theme the model misses "
+                   "is not counted, so read a change from year to year as a pointer to the passages, to be read, "
+                   "not as a measurement (`casereview trends --theme THEME` says how the model did on that theme).")
+
+
 def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "reviews") -> str:
     """A table for people: a row per theme, a column per year, 'number with the theme (share of those read)'.
 
@@ -298,6 +306,10 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
                 *[line(row, columns) for row in rows]]
     for note in trend_notes(frame, measure, info=info):
         out += ["", note]
+    # how far the counts hold: they are the model's tags (the tables saved and the Markdown say so too)
+    out += ["", COUNTS_ARE_TAGS, info.get("note", "")]
+    if info.get("theme_real_text_check"):
+        out.append(info["theme_real_text_check"])
     # The runs that read the reviews counted, as the other outputs name them: the latest run may have read none.
     out += ["", f"Generated {shown_time(info['generated_at'])} · {info['database']}", _read_by(info)]
     return "\n".join(out)
@@ -408,7 +420,9 @@ def draw_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "revie
     width = max(3.2 * columns, CHART_MIN_WIDTH)
     note = textwrap.fill(
         f"{shaded}Reviews read per year{_kept(info)}: {per_year}. "
-        f"{made or f'Theme model {models}'}; reviews read by {_runs(info)}; generated {info['generated_at'][:10]}.",
+        f"{made or f'Theme model {models}'} (counts of its tags, which miss some of what people would tag: read "
+        f"them as pointers, not measurements); reviews read by {_runs(info)}; generated "
+        f"{info['generated_at'][:10]}.",
         width=int(width * NOTE_CHARS_PER_INCH))
     note_height = (note.count("\n") + 1) * NOTE_LINE_INCHES + 0.1
     below = note_height + 0.05  # the note; tight_layout makes room above it for "Year of review"
