@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import duckdb
@@ -75,9 +76,18 @@ def run_read_only(path: Path, query: str, parameters: list | None = None) -> pd.
         if isinstance(exc, duckdb.CatalogException) and message.startswith("Catalog Error: Table with name"):
             detail += ("\n" if detail else "") + "Tables and views: " + ", ".join(_tables(con)) + (
                 " (their columns are described in docs/schema.md and docs/views.md)")
+        column = _UNKNOWN_COLUMN.match(message)
+        if column:  # text written without quotes ("nation = Wales"), or in SQL's double quotes, names a column
+            name = column.group(1)
+            detail += (f"\nIf {name} is a value to compare with (a nation, a name, words), not a column, write it in "
+                       f"single quotes: '{name}'. The columns of each table and view are described in docs/schema.md "
+                       "and docs/views.md.")
         raise CaseReviewError(f"the query could not be run: {message}" + (f"\n{detail}" if detail else "")) from None
     finally:
         con.close()
+
+
+_UNKNOWN_COLUMN = re.compile(r'Binder Error: Referenced column "([^"]+)" not found')
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -232,6 +232,13 @@ def test_a_mistyped_query_gets_duckdbs_hints_and_the_list_of_tables(store: Store
     with pytest.raises(CaseReviewError) as column:
         run_read_only(db_path, "SELECT txt FROM passages")
     assert 'Candidate bindings: "text"' in str(column.value) and "Tables and views" not in str(column.value)
+    assert "described in docs/schema.md and docs/views.md" in str(column.value)
+    # a value written without quotes, or in SQL's double quotes, is read as a column: say how to write it
+    for typed in ("Wales", '"Wales"'):
+        with pytest.raises(CaseReviewError) as value:
+            run_read_only(db_path, f"SELECT review_id FROM reviews WHERE nation = {typed}")
+        assert "If Wales is a value to compare with (a nation, a name, words), not a column, write it in single " \
+               "quotes: 'Wales'." in str(value.value)
 
 
 def test_the_sql_command_upgrades_an_older_database_first(db_path: Path):
