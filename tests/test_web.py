@@ -677,6 +677,10 @@ def test_each_page_has_its_own_title_heading_tables_say_their_columns_and_printi
     assert re.search(r'<p class="screen-only"><a href="/\?[^"]*by_review=1', results)
     assert '<div class="screen-only"><a href="/passage?id=' in results
     assert '<p class="screen-only"><a href="/results.xlsx?' in results or "Save these" not in results
+    assert 'action="/" role="search">' in results  # the search form is a landmark, as the review page's is
+    _, long, _ = get(site + "/?" + urlencode({"q": "information sharing between the agencies " * 12}))
+    title = re.search(r"<title>(.*?)</title>", long).group(1)
+    assert len(title) < 120 and title.endswith(" …")  # (the whole paragraph pasted was the tab's title)
 
 
 def test_the_summary_in_the_browser_has_a_main_part_a_way_to_skip_to_it_and_nested_headings(site: str):

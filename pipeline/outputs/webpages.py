@@ -255,7 +255,7 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
     """The search form, filled in with what was asked."""
     limits = "".join(f'<option value="{n}"{" selected" if n == form.limit else ""}>{n}</option>' for n in LIMITS)
     return (
-        '<form class="search" method="get" action="/">'
+        '<form class="search" method="get" action="/" role="search">'
         '<div class="row">'
         f'<label class="words">Words to look for <input name="q" value="{_e(form.q)}" autofocus '
         f'maxlength="{MAX_FIELD}" placeholder="e.g. not seen alone, or &quot;professional curiosity&quot;"></label>'
@@ -397,6 +397,9 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     return _page(_search_title(form, choices.themes), "".join(parts), error=bool(error), results=results)
 
 
+TITLE_WORDS = 80  # characters of the words searched that a page's title (a browser tab, a bookmark) shows
+
+
 def _search_title(form: SearchForm, names: Mapping[str, str]) -> str:
     """The search page's title (what a browser's tab, history and bookmarks show): what was searched.
 
@@ -405,7 +408,7 @@ def _search_title(form: SearchForm, names: Mapping[str, str]) -> str:
     >>> _search_title(SearchForm(q="drift", theme="assessment"), {})
     'Search the case reviews: drift, tagged assessment'
     """
-    words = form.q.strip()
+    words = shorten(form.q.strip(), TITLE_WORDS)  # (a pasted paragraph made a title of hundreds of characters)
     theme = names.get(form.theme, form.theme)
     asked = (f"{words}, tagged {theme}" if words and theme else words or (f"the theme {theme}" if theme else ""))
     return "Search the case reviews" + (f": {asked}" if asked else "")
