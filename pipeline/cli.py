@@ -84,8 +84,9 @@ def run(manifest_path: Path, db_path: Path | None, workers: int, model_dir: Path
     Each review is fetched (web link or file), its text extracted page by page, split into passages and
     tagged with themes, then saved in one step: if the run is stopped, no review is left half-saved.
     Running again skips reviews whose file has not changed, so it is safe to repeat.
-    A review that cannot be read (broken, password-protected or scanned PDF, a web page instead of a PDF,
-    a missing file) is recorded with the reason; it never stops the run.
+    A review that cannot be read (a broken or password-protected PDF, a scanned one while OCR is off or not
+    installed, a web page instead of a PDF, a missing file) is recorded with the reason; it never stops the
+    run. Scanned pages are read by OCR, and said to be.
 
     Example:  casereview run --manifest corpus_manifest/demo.csv
     """

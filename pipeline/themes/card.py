@@ -185,8 +185,10 @@ def render_model_card(config: dict, metrics: dict, case_review: dict | None = No
         "",
         "Edit the taxonomy or add examples under `models/training/` (new ids only; see the data card), then run",
         "",
-        "    casereview train --data models/training --out models/themes-v1 --seed 13",
+        "    casereview train --data models/training --out models/themes-v1 --seed 13 \\",
+        "                     --compare-encoder all-MiniLM-L6-v2-int8",
         "",
+        "(the last option adds the contextual encoder's columns to this card, and takes longer); "
         "and check this card's scores before relying on the new model. The same data and seed give the same "
         "weights (and model version).",
         "",
