@@ -683,6 +683,18 @@ def test_each_page_has_its_own_title_heading_tables_say_their_columns_and_printi
     assert len(title) < 120 and title.endswith(" …")  # (the whole paragraph pasted was the tab's title)
 
 
+def test_a_mistake_in_a_field_marks_that_field_and_puts_the_cursor_there(site: str):
+    # the message was above the form, tied to nothing, and the cursor went to the words' box
+    status, body, _ = get(site + "/?q=neglect&year_from=20x9")
+    assert status == 400 and 'id="form-error"' in body
+    assert 'name="year_from" aria-invalid="true" aria-describedby="form-error" autofocus' in body
+    assert body.count("autofocus") == 1 and body.count('aria-invalid="true"') == 1
+    status, body, _ = get(site + "/?q=neglect&area=safeguarding")
+    assert status == 400 and 'name="area" aria-invalid="true"' in body
+    status, body, _ = get(site + "/?q=%22open")  # the words themselves: their box keeps the cursor
+    assert status == 400 and "aria-invalid" not in body and 'name="q" value="&quot;open" autofocus' in body
+
+
 def test_the_summary_in_the_browser_has_a_main_part_a_way_to_skip_to_it_and_nested_headings(site: str):
     status, body, _ = get(site + "/report?" + urlencode({"area": CWM_LLWYD, "year": "2020-2022"}))
     assert status == 200 and body.count('<main id="main"') == 1 and '<a class="skip" href="#main">' in body

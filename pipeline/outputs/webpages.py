@@ -251,6 +251,34 @@ def _options(values: Mapping[str, str] | Sequence[str], chosen: str, blank: str)
     return "".join(items)
 
 
+# Which field of the search form an error is about, by how its message begins (the web's messages name a field
+# by its label, "From year: ...", the filters' checks by what it holds, "no review has nation ...").
+_FIELD_OF_ERROR = (
+    (re.compile(r"^From year\b"), "year_from"), (re.compile(r"^To year\b"), "year_to"),
+    (re.compile(r"^Lowest theme probability\b"), "min_score"), (re.compile(r"^Heading contains\b"), "section"),
+    (re.compile(r"^no review has nation\b"), "nation"), (re.compile(r"^no review has review type\b"), "review_type"),
+    (re.compile(r"^(no review's area contains|'[^']*' matches several areas)"), "area"),
+    (re.compile(r"^unknown theme\b"), "theme"),
+)
+
+
+def _marked_invalid(form_html: str, error: str) -> str:
+    """The search form with the field an error is about marked for screen readers (``aria-invalid``, tied to the
+    message) and given the cursor instead of the words' box; as it was when the error names no field.
+
+    >>> html_ = '<input name="q" value="" autofocus><input class="year" name="year_from" value="20x9">'
+    >>> _marked_invalid(html_, "From year: '20x9' is not a year")
+    '<input name="q" value=""><input class="year" name="year_from" aria-invalid="true" aria-describedby="form-error" \
+autofocus value="20x9">'
+    """
+    field = next((name for pattern, name in _FIELD_OF_ERROR if pattern.search(error or "")), None)
+    marked = f'name="{field}"'
+    if field is None or marked not in form_html:
+        return form_html
+    form_html = form_html.replace(" autofocus", "", 1)  # (the words' box had it)
+    return form_html.replace(marked, f'{marked} aria-invalid="true" aria-describedby="form-error" autofocus', 1)
+
+
 def search_form(form: SearchForm, choices: FormChoices) -> str:
     """The search form, filled in with what was asked."""
     limits = "".join(f'<option value="{n}"{" selected" if n == form.limit else ""}>{n}</option>' for n in LIMITS)
@@ -371,8 +399,8 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     passages when the form asks for them review by review; ``nothing_kept``: that the filters keep no review read
     (``nothing_kept_note``); ``review``: (id, title) of the one review the form names, to say which;
     ``as_phrase``: the search with its words with a hyphen quoted, and what it finds (as in ``SearchResult``)."""
-    parts = [f'<div class="error" role="alert"><strong>Could not search:</strong> {_e(error)}</div>'
-             if error else "", search_form(form, choices)]
+    parts = [f'<div class="error" role="alert" id="form-error"><strong>Could not search:</strong> {_e(error)}</div>'
+             if error else "", _marked_invalid(search_form(form, choices), error)]
     if form.cut:
         parts.append(f'<p class="note" role="status">Only the first {len(form.q)} characters of the words were '
                      f"searched: the search box holds up to {MAX_FIELD}, so the rest was left out. Search for the "
