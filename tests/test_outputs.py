@@ -1451,11 +1451,20 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
              for letter in "ABCDEFGHJKLM"]
     background = ["The family lived in a flat near the station.", "The boys enjoyed football at weekends.",
                   "The review was published in the spring."]
-    table = pd.DataFrame({"passage": voice + background})
+    ids = [f"checked-p{number}" for number in range(1, 16)]
+    table = pd.DataFrame({"passage_id": ids, "passage": voice + background})
     for name in names:
         table[name] = ["x" if name == "Voice of the child" else "" for _ in voice] + ["" for _ in background]
     table["No theme"] = ["" for _ in voice] + ["x" for _ in background]
     table.to_csv(sheet, index=False, encoding="utf-8-sig")
+    # a check is recorded of the database's own passages (a sheet of other text is refused): put them in it
+    refused = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--db", str(copy)])
+    assert refused.exit_code == 2 and (f"--record keeps a check of the tags in {copy}, but 15 of the 15 passages "
+                                       f"labelled in {sheet} are not in it (such as 'checked-p1')"
+                                       ) in " ".join(refused.output.split()), refused.output
+    with duckdb.connect(str(copy)) as con:
+        con.execute("INSERT INTO passages (passage_id, review_id, seq, text) SELECT unnest($1), "
+                    "'cwm-llwyd-2022-child-w', 100 + generate_subscripts($1, 1), unnest($2)", [ids, voice + background])
 
     missing = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--db",
                                         str(tmp_path / "none.duckdb")])
@@ -1528,6 +1537,38 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     assert ("Checked on 3 passages labelled by hand (tiny.csv, recorded" in export.output
             and "the core themes were marked on only 1 of them, too few to say how the model's tags hold"
             in " ".join(export.output.split()) and "95% interval" not in export.output)
+
+
+def test_a_recorded_check_scores_the_tags_the_database_holds_not_the_model_alone(db: Path, tmp_path: Path):
+    # the check quoted beside the database's tags scored the model alone, which tags the passages a run leaves
+    # untagged (a review's method, its own process): marks that agreed with every stored tag lost precision
+    from pipeline.cli import main
+    from pipeline.themes.model import ThemeModel
+    from pipeline.themes.taxonomy import load_taxonomy
+
+    copy = tmp_path / "tagged.duckdb"
+    shutil.copy(db, copy)
+    version = ThemeModel.load(PROJECT_ROOT / "models" / "themes-v1").version
+    with duckdb.connect(str(copy)) as con:  # as if the shipped model had tagged them
+        con.execute("UPDATE passage_themes SET model_version = ?", [version])
+        con.execute("UPDATE documents SET theme_model = ?", [version])
+    stored: dict[str, set] = {}
+    for passage_id, theme in rows(copy, "SELECT passage_id, theme FROM passage_themes"):
+        stored.setdefault(passage_id, set()).add(theme)
+    passages = rows(copy, "SELECT passage_id, text FROM passages ORDER BY passage_id")
+    themes = load_taxonomy().themes
+    table = pd.DataFrame({"passage_id": [pid for pid, _ in passages], "passage": [text for _, text in passages]})
+    for theme in themes:  # marked exactly as stored
+        table[theme.name] = ["x" if theme.id in stored.get(pid, set()) else "" for pid, _ in passages]
+    table["No theme"] = ["" if stored.get(pid) else "x" for pid, _ in passages]
+    sheet = tmp_path / "as-stored.csv"
+    table.to_csv(sheet, index=False, encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--resamples", "0",
+                                       "--db", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert f"The tags of model {version} in {copy} on {sheet} (10 passages)" in result.output
+    checked = rows(copy, "SELECT theme, support, precision, recall FROM theme_check_scores WHERE support > 0")
+    assert len(checked) == 7 and all((precision, recall) == (1.0, 1.0) for _, _, precision, recall in checked)
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])

@@ -176,6 +176,7 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
       casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
     from pipeline.outputs.common import theme_names
+    from pipeline.settings import default_db
     from pipeline.themes.data import read_gold
     from pipeline.themes.errors import UnknownThemeError
     from pipeline.themes.evaluate import disagreements, format_reliability, format_table, reliability
@@ -195,6 +196,9 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(f"Note: {gold_path}: {note}.", err=True)
     probabilities = model.score([item.text for item in gold])
     predicted = [set(labels) for labels in model.labels_from(probabilities)]
+    stored = _stored_tags(gold_path, gold, model.version, db_path) if record else None
+    if stored is not None:  # the tags the database holds, as the outputs that quote the check show them
+        predicted = [set(stored[item.id]) for item in gold]
     report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)
     report["reliability"] = reliability(gold, probabilities, model.themes)
     if errors_path is not None:
@@ -208,7 +212,9 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), "notes": notes, **report},
                               indent=2))
     else:
-        click.echo(format_table(report, f"Model {model.version} on {gold_path} ({len(gold)} passages)", names))
+        scored = (f"The tags of model {model.version} in {db_path or default_db()}" if stored is not None
+                  else f"Model {model.version}")
+        click.echo(format_table(report, f"{scored} on {gold_path} ({len(gold)} passages)", names))
         click.echo("")
         click.echo(format_reliability(report["reliability"]))
     if errors_path is not None:
@@ -231,6 +237,51 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
             click.echo(f"Note: the database's tags come from {made}, so outputs will not quote this check until "
                        f"its reviews are tagged by {model.version} (run `casereview run` with that model).",
                        err=True)
+
+
+def _stored_tags(gold_path: Path, gold: list, model_version: str, db_path: Path | None) -> dict[str, set] | None:
+    """For ``--record``: the themes the database holds for each labelled passage (by its id), when its reviews
+    were tagged by ``model_version``, so that the check recorded is of the tags the outputs quote it beside (a run
+    leaves the method and the review's own process untagged, which the model alone tags); None when they were
+    tagged by another model (the model alone is then scored, and the check waits for that model's tags).
+
+    Raises
+    ------
+    CaseReviewError
+        When passages of the file are not in the database: a check of other text would be quoted as how the
+        tags hold on these reviews.
+    """
+    from pipeline.query import read_only_connection
+    from pipeline.settings import default_db, no_database_message
+
+    path = Path(db_path) if db_path else default_db()
+    if not path.exists():
+        raise CaseReviewError(f"--record: {no_database_message(path)}")
+    ids = [item.id for item in gold]
+    con = read_only_connection(path)
+    try:
+        found = dict(con.execute(_LABELLED_PASSAGES, [ids]).fetchall())
+        missing = [passage_id for passage_id in ids if passage_id not in found]
+        if missing:
+            raise CaseReviewError(
+                f"--record keeps a check of the tags in {path}, but {len(missing)} of the {len(ids)} passages "
+                f"labelled in {gold_path} are not in it (such as {missing[0]!r}): record a sheet drawn from this "
+                "database (casereview label-sheet), or leave out --record to check the model alone on the file")
+        if set(found.values()) != {model_version}:
+            return None
+        tags: dict[str, set] = {passage_id: set() for passage_id in ids}
+        for passage_id, theme in con.execute(_STORED_TAGS, [ids, model_version]).fetchall():
+            tags[passage_id].add(theme)
+        return tags
+    finally:
+        con.close()
+
+
+_LABELLED_PASSAGES = """
+SELECT p.passage_id, d.theme_model FROM passages p JOIN documents d USING (review_id)
+WHERE p.passage_id IN (SELECT unnest(?))"""
+_STORED_TAGS = """
+SELECT passage_id, theme FROM passage_themes WHERE passage_id IN (SELECT unnest(?)) AND model_version = ?"""
 
 
 def _record_check(gold_path: Path, model_version: str, report: dict,
