@@ -79,6 +79,9 @@ def test_missing_field_names_file_theme_and_field(tmp_path):
     (THEME.format(id="alpha").replace("core: true", "core: maybe"), "field 'core'"),
     (THEME.format(id="alpha").replace("seed_phrases: [a phrase]", "seed_phrases: []"), "'seed_phrases' is empty"),
     (THEME.format(id="alpha").replace("includes: [one thing]", "includes: one thing"), "field 'includes'"),
+    # a misspelt field was left out unsaid
+    (THEME.format(id="alpha") + "    synonyms: [another]\n", "theme 'alpha': unknown field 'synonyms': a theme has "
+                                                              "the fields core, definition"),
 ])
 def test_invalid_theme_fields_are_named(tmp_path, body, expected):
     with pytest.raises(ThemeError, match=expected):
@@ -777,6 +780,19 @@ def test_evaluate_names_a_gold_file_that_is_neither_a_sheet_nor_json_lines(tmp_p
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert (f"{database} is not a label sheet or a JSON-lines file: give an Excel (.xlsx) or CSV label sheet"
             in " ".join(result.output.split()))
+
+
+def test_a_passage_labelled_twice_in_a_gold_file_is_refused_naming_both_lines(tmp_path):
+    # it was counted twice, with whichever labels each time
+    gold = tmp_path / "gold.jsonl"
+    items = [{"id": "g1", "text": VOICE_TEXT, "labels": ["voice_of_child"]},
+             {"id": "g2", "text": LEGAL_TEXT, "labels": ["legal_powers"]},
+             {"id": "g1", "text": VOICE_TEXT, "labels": []}]
+    gold.write_text("\n".join(json.dumps(x) for x in items) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(evaluate, ["--gold", str(gold), "--model", str(SHIPPED)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{gold}: the id 'g1' is given twice (line 1 and line 3): label each " \
+           "passage once" in " ".join(result.output.split()), result.output
 
 
 def test_evaluate_command_table_and_json(tmp_path):

@@ -168,14 +168,18 @@ def theme_names(con: duckdb.DuckDBPyConnection | None = None) -> ThemeNames:
 
 @functools.cache
 def _taxonomy_names() -> tuple[tuple[str, str], ...]:
+    """The taxonomy's (id, name) pairs; none without a taxonomy file (the names then come from the ids). A file
+    that is there but cannot be read is an error naming its line: read as none, every output named the themes by
+    their ids and an export by name answered "unknown theme", with nothing said of the file."""
     try:
-        from pipeline.themes.taxonomy import load_taxonomy
-
-        taxonomy = load_taxonomy()
-    except (ImportError, CaseReviewError) as exc:
+        from pipeline.themes.taxonomy import default_taxonomy_path, load_taxonomy
+    except ImportError as exc:  # pragma: no cover - the themes package is part of casereview
         log.debug("No taxonomy for theme names: %s", exc)
         return ()
-    return tuple((theme.id, theme.name) for theme in taxonomy.themes)
+    if not default_taxonomy_path().is_file():
+        log.debug("No taxonomy for theme names: %s is not there", default_taxonomy_path())
+        return ()
+    return tuple((theme.id, theme.name) for theme in load_taxonomy().themes)
 
 
 def theme_name(typed: str | None, names: Mapping[str, str]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,6 +138,7 @@ def read_gold(path: Path, themes: Collection[str],
         if not sheet.examples:
             raise ThemeError(f"{path}: no row is labelled yet: in each row, put x under every theme the passage "
                              "is about (? when unsure), or x under \"No theme\"")
+        _refuse_repeated_ids(path, sheet.examples)
         return sheet.examples, sheet.notes(names)
     if path.suffix.lower() not in JSON_LINES_SUFFIXES:
         raise ThemeError(f"{path} is not a label sheet or a JSON-lines file: give an Excel (.xlsx) or CSV label "
@@ -145,7 +146,22 @@ def read_gold(path: Path, themes: Collection[str],
     examples = read_examples(path, themes, names)
     if not examples:
         raise ThemeError(f"{path}: the gold file has no examples")
+    _refuse_repeated_ids(path, examples)
     return examples, []
+
+
+def _refuse_repeated_ids(path: Path, examples: Sequence[Example]) -> None:
+    """A passage labelled twice in a gold file would be counted twice, with whichever labels each time: name
+    where (its scores would otherwise rest on it twice, unsaid)."""
+    def where(example: Example) -> str:  # "line 3" or "row 4" (the source names the file too)
+        return example.source.rsplit(", ", 1)[-1] if example.source else "?"
+
+    first: dict[str, Example] = {}
+    for example in examples:
+        if example.id in first:
+            raise ThemeError(f"{path}: the id '{example.id}' is given twice ({where(first[example.id])} and "
+                             f"{where(example)}): label each passage once, and check again")
+        first[example.id] = example
 
 
 def read_examples(path: Path, themes: Collection[str], names: Mapping[str, str] | None = None) -> list[Example]:

@@ -245,7 +245,7 @@ def format_table(report: dict, title: str = "", names: Mapping[str, str] | None 
             lines.append(f"{label:<24}{_fmt(row['precision']):>10}{_fmt(row['recall']):>8}{_fmt(row['f1']):>7}"
                          + (f"{span:>14}" if intervals else ""))
     lines.append(f"{report['items']} items. '-' = undefined (nothing tagged, or no gold examples of the theme); "
-                 "macro averages use the themes with gold examples.")
+                 "macro averages use the themes with gold examples, an undefined precision counting as 0.")
     if intervals:
         lines.append(f"95% interval: where F1 falls in 95% of {report['resamples']} resamples of these items "
                      "(bootstrap); a wide one means too few labelled examples to pin the score down."

@@ -111,6 +111,10 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     version = document.get("version")
     if version is None or isinstance(version, bool) or not isinstance(version, (int, str)) or str(version) == "":
         raise ThemeError(f"{path}: 'version' is missing or empty: give a number such as 'version: 1'")
+    unknown = sorted(str(key) for key in document if key not in ("version", "themes"))
+    if unknown:
+        raise ThemeError(f"{path}: unknown top-level key{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(repr(key) for key in unknown)}: the file has 'version' and 'themes'")
     entries = document.get("themes")
     if not isinstance(entries, list) or not entries:
         raise ThemeError(f"{path}: 'themes' is missing or empty: it must be a list of themes")
@@ -151,6 +155,12 @@ def _parse_theme(entry: object, index: int, path: Path) -> Theme:
         raise ThemeError(f"{path}: theme number {index}: field 'id' is missing or invalid "
                          f"(got {theme_id!r}; use lowercase snake_case such as 'voice_of_child')")
     where = f"{path}: theme '{theme_id}'"
+    known = {"id", "core", *TEXT_FIELDS, *LIST_FIELDS}
+    unknown = sorted(str(key) for key in entry if key not in known)
+    if unknown:  # a misspelt field ("synonyms", "seed") would be left out unsaid
+        raise ThemeError(f"{where}: unknown field{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(repr(key) for key in unknown)}: a theme has the fields "
+                         f"{', '.join(sorted(known))}")
     for name in TEXT_FIELDS:
         value = entry.get(name)
         if not isinstance(value, str) or not value.strip():
