@@ -1481,8 +1481,8 @@ def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_
     table.to_csv(sheet, index=False, encoding="utf-8-sig")
     # a check is recorded of the database's own passages (a sheet of other text is refused): put them in it
     refused = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--db", str(copy)])
-    assert refused.exit_code == 2 and (f"--record keeps a check of the tags in {copy}, but 15 of the 15 passages "
-                                       f"labelled in {sheet} are not in it (such as 'checked-p1')"
+    assert refused.exit_code == 2 and (f"--record keeps a check of the tags in {copy}, but none of the 15 passages "
+                                       f"labelled in {sheet} is in it (such as 'checked-p1')"
                                        ) in " ".join(refused.output.split()), refused.output
     with duckdb.connect(str(copy)) as con:
         con.execute("INSERT INTO passages (passage_id, review_id, seq, text) SELECT unnest($1), "
@@ -1583,12 +1583,19 @@ def test_a_recorded_check_scores_the_tags_the_database_holds_not_the_model_alone
     for theme in themes:  # marked exactly as stored
         table[theme.name] = ["x" if theme.id in stored.get(pid, set()) else "" for pid, _ in passages]
     table["No theme"] = ["" if stored.get(pid) else "x" for pid, _ in passages]
+    # and one passage no longer in the database (its review's text split differently since the sheet was drawn)
+    gone = {column: "" for column in table.columns} | {"passage_id": "gone-p1", "passage": "Split otherwise now.",
+                                                       "Assessment": "x"}
+    table = pd.concat([table, pd.DataFrame([gone])], ignore_index=True)
     sheet = tmp_path / "as-stored.csv"
     table.to_csv(sheet, index=False, encoding="utf-8-sig")
     result = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--resamples", "0",
                                        "--db", str(copy)])
     assert result.exit_code == 0, result.output
     assert f"The tags of model {version} in {copy} on {sheet} (10 passages)" in result.output
+    assert f"Note: 1 passage labelled in {sheet} is no longer in the database" in result.stderr
+    assert "the check is of the other 10." in " ".join(result.stderr.split())
+    assert rows(copy, "SELECT passages FROM theme_checks") == [(10,)]
     checked = rows(copy, "SELECT theme, support, precision, recall FROM theme_check_scores WHERE support > 0")
     assert len(checked) == 7 and all((precision, recall) == (1.0, 1.0) for _, _, precision, recall in checked)
 

@@ -194,10 +194,18 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
             "--model") from None
     for note in notes:
         click.echo(f"Note: {gold_path}: {note}.", err=True)
+    stored = None
+    if record:  # of the passages the database holds, and their tags there, as the outputs quoting it show them
+        stored, gone = _stored_tags(gold_path, gold, model.version, db_path)
+        if gone:
+            gold = [item for item in gold if item.id not in gone]
+            click.echo(f"Note: {len(gone)} passage{'s' if len(gone) != 1 else ''} labelled in {gold_path} "
+                       f"{'are' if len(gone) != 1 else 'is'} no longer in the database "
+                       "(casereview has split those reviews' text differently since the sheet was drawn, or they "
+                       f"were removed): the check is of the other {len(gold)}.", err=True)
     probabilities = model.score([item.text for item in gold])
     predicted = [set(labels) for labels in model.labels_from(probabilities)]
-    stored = _stored_tags(gold_path, gold, model.version, db_path) if record else None
-    if stored is not None:  # the tags the database holds, as the outputs that quote the check show them
+    if stored is not None:
         predicted = [set(stored[item.id]) for item in gold]
     report = score(gold, predicted, model.themes, model.core_themes, resamples=resamples)
     report["reliability"] = reliability(gold, probabilities, model.themes)
@@ -239,16 +247,19 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
                        err=True)
 
 
-def _stored_tags(gold_path: Path, gold: list, model_version: str, db_path: Path | None) -> dict[str, set] | None:
+def _stored_tags(gold_path: Path, gold: list, model_version: str,
+                 db_path: Path | None) -> tuple[dict[str, set] | None, set[str]]:
     """For ``--record``: the themes the database holds for each labelled passage (by its id), when its reviews
     were tagged by ``model_version``, so that the check recorded is of the tags the outputs quote it beside (a run
-    leaves the method and the review's own process untagged, which the model alone tags); None when they were
-    tagged by another model (the model alone is then scored, and the check waits for that model's tags).
+    leaves the method and the review's own process untagged, which the model alone tags), or None when they were
+    tagged by another model (the model alone is then scored, and the check waits for that model's tags); and the
+    ids of the labelled passages the database no longer holds (a sheet drawn before a new version of casereview
+    split some reviews' text differently).
 
     Raises
     ------
     CaseReviewError
-        When passages of the file are not in the database: a check of other text would be quoted as how the
+        When none of the file's passages is in the database: a check of other text would be quoted as how the
         tags hold on these reviews.
     """
     from pipeline.query import read_only_connection
@@ -261,18 +272,18 @@ def _stored_tags(gold_path: Path, gold: list, model_version: str, db_path: Path 
     con = read_only_connection(path)
     try:
         found = dict(con.execute(_LABELLED_PASSAGES, [ids]).fetchall())
-        missing = [passage_id for passage_id in ids if passage_id not in found]
-        if missing:
+        missing = {passage_id for passage_id in ids if passage_id not in found}
+        if not found:
             raise CaseReviewError(
-                f"--record keeps a check of the tags in {path}, but {len(missing)} of the {len(ids)} passages "
-                f"labelled in {gold_path} are not in it (such as {missing[0]!r}): record a sheet drawn from this "
-                "database (casereview label-sheet), or leave out --record to check the model alone on the file")
+                f"--record keeps a check of the tags in {path}, but none of the {len(ids)} passages labelled in "
+                f"{gold_path} is in it (such as {ids[0]!r}): record a sheet drawn from this database (casereview "
+                "label-sheet), or leave out --record to check the model alone on the file")
         if set(found.values()) != {model_version}:
-            return None
-        tags: dict[str, set] = {passage_id: set() for passage_id in ids}
-        for passage_id, theme in con.execute(_STORED_TAGS, [ids, model_version]).fetchall():
+            return None, missing
+        tags: dict[str, set] = {passage_id: set() for passage_id in found}
+        for passage_id, theme in con.execute(_STORED_TAGS, [list(found), model_version]).fetchall():
             tags[passage_id].add(theme)
-        return tags
+        return tags, missing
     finally:
         con.close()
 
