@@ -283,6 +283,18 @@ def test_a_run_keeps_signals_it_was_started_ignoring_and_takes_the_others_as_a_s
         signal.signal(signal.SIGHUP, before)
 
 
+def test_a_file_named_in_another_case_is_answered_with_the_file_that_is_there(tmp_path: Path) -> None:
+    # click said only that the file does not exist, where manifest check names the file of the closest name
+    from tests.http_server import make_pdf
+
+    (tmp_path / "Child-D.PDF").write_bytes(make_pdf("Child D was not seen alone by any professional."))
+    result = CliRunner().invoke(main, ["extract", str(tmp_path / "child-d.pdf")])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'child-d.pdf'}: no such file; the file of the closest name there is " \
+           f"\"{tmp_path / 'Child-D.PDF'}\"" in " ".join(result.output.split())
+    assert "does not exist" in CliRunner().invoke(main, ["extract", str(tmp_path / "nothing-like.pdf")]).output
+
+
 def test_a_rerun_says_which_details_of_an_unchanged_review_the_manifest_changed(tmp_path: Path) -> None:
     # a year or area edited in the manifest moves a review's figures; the run said only "skipped (unchanged)"
     from tests.http_server import make_pdf

@@ -25,6 +25,13 @@ class UserPath(click.Path):
                 self.fail(f"\"{value}\" is a Windows path, which this system cannot open. In WSL the same place is "
                           f"/mnt/{drive.group(1).lower()}/{rest}: give that instead.", param, ctx)
             value = os.path.expanduser(value)
+            if self.exists and not os.path.lexists(value):  # a file named as it nearly is: say which is there
+                from pipeline.files import closest_file
+
+                close = closest_file(Path(value))
+                if close:
+                    self.fail(f"{value}: no such file; the file of the closest name there is "
+                              f"\"{Path(value).with_name(close)}\"", param, ctx)
         return super().convert(value, param, ctx)
 
 
