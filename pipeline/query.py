@@ -79,8 +79,9 @@ def run_read_only(path: Path, query: str, parameters: list | None = None) -> pd.
         column = _UNKNOWN_COLUMN.match(message)
         if column:  # text written without quotes ("nation = Wales"), or in SQL's double quotes, names a column
             name = column.group(1)
+            quoted = "'" + name.replace("'", "''") + "'"  # (a quote mark inside is written twice: 'King''s Lynn')
             detail += (f"\nIf {name} is a value to compare with (a nation, a name, words), not a column, write it in "
-                       f"single quotes: '{name}'. The columns of each table and view are described in docs/schema.md "
+                       f"single quotes: {quoted}. The columns of each table and view are described in docs/schema.md "
                        "and docs/views.md.")
         raise CaseReviewError(f"the query could not be run: {message}" + (f"\n{detail}" if detail else "")) from None
     finally:

@@ -696,6 +696,20 @@ def test_a_taxonomy_file_that_cannot_be_read_is_named_not_read_as_none(db: Path,
         common._taxonomy_names.cache_clear()
 
 
+def test_trends_of_an_area_whose_whole_name_is_part_of_anothers_count_that_area_only(db: Path, tmp_path: Path):
+    # the SQL that counts matched any part of the name: "Northmoor" counted Northmoor Safeguarding Children
+    # Partnership's reviews with those of an area called Northmoor, while the filter line named one area
+    copy = altered_copy(db, tmp_path / "two-northmoors.duckdb",
+                        f"UPDATE reviews SET area = 'Northmoor' WHERE area = '{CWM_LLWYD}'")
+    result = run(trends_command, ["--area", "northmoor"], copy)
+    assert result.exit_code == 0, result.output
+    assert "Reviews kept by the filters: area Northmoor." in result.output
+    assert next(line for line in result.output.splitlines() if line.startswith("Theme")).split()[1:] == [
+        "2020", "2022"]
+    assert rows(copy, "SELECT DISTINCT year FROM theme_trends_for(NULL, NULL, NULL, NULL, 'NORTHMOOR') ORDER BY 1"
+                ) == [(2020,), (2022,)]
+
+
 def test_trends_json_has_one_record_per_year(db: Path):
     result = run(trends_command, ["--theme", "legal_powers", "--json"], db)
     records = [json.loads(line) for line in result.output.splitlines()]

@@ -239,6 +239,9 @@ def test_a_mistyped_query_gets_duckdbs_hints_and_the_list_of_tables(store: Store
             run_read_only(db_path, f"SELECT review_id FROM reviews WHERE nation = {typed}")
         assert "If Wales is a value to compare with (a nation, a name, words), not a column, write it in single " \
                "quotes: 'Wales'." in str(value.value)
+    with pytest.raises(CaseReviewError) as apostrophe:
+        run_read_only(db_path, 'SELECT review_id FROM reviews WHERE area = "King\'s Lynn"')
+    assert "write it in single quotes: 'King''s Lynn'." in str(apostrophe.value)
 
 
 def test_the_sql_command_upgrades_an_older_database_first(db_path: Path):
@@ -350,7 +353,8 @@ def test_migrations_are_recorded_once_and_reapplying_changes_nothing(db_path: Pa
                                         (12, "document_ocr"), (13, "passage_headings"), (14, "findings_chapters"),
                                         (15, "findings_not_agencies"), (16, "findings_not_named_services"),
                                         (17, "welsh_recommendations"), (18, "findings_analysis_chapters"),
-                                        (19, "trends_min_score"), (20, "runs_manifest_path")]
+                                        (19, "trends_min_score"), (20, "runs_manifest_path"),
+                                        (21, "trends_whole_area")]
     assert again == first
 
 
