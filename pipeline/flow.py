@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -168,6 +169,8 @@ def _extract_and_tag(entry: ManifestEntry, fetched: FetchedDocument, tagger) -> 
         themes, embeddings, model_name = [], None, None
         if tagger is not None and passages:
             themes, embeddings, model_name = tagger(passages)
+    except (CaseReviewError, duckdb.Error):
+        raise  # the theme model or the database, not this document (a model changed mid-run): the run stops
     except Exception as exc:  # noqa: BLE001 - nor one whose text trips up a later stage
         reason = (f"{entry.source}: its text was read, but could not be split into passages and tagged "
                   f"({type(exc).__name__}: {exc}); this is a casereview bug, please report it with the file")

@@ -679,6 +679,14 @@ def test_a_review_whose_text_trips_a_later_stage_is_recorded_as_failed_naming_it
                                    "tagged (ValueError: cannot tag ")
     assert result.error.endswith("this is a casereview bug, please report it with the file")
     assert _extract_and_tag(entry, fetched, None).status == "ok"
+    # a fault of the model or the database is not the document's: it stops the run, as before, and blames no PDF
+    from pipeline.themes.errors import ThemeError
+
+    def model_changed(passages):
+        raise ThemeError("the theme model changed during the run")
+
+    with pytest.raises(ThemeError, match="changed during the run"):
+        _extract_and_tag(entry, fetched, model_changed)
 
 
 def _documents_written(db: Path) -> int:
