@@ -47,6 +47,7 @@ from pipeline.files import controls_as_spaces
 from pipeline.outputs import webpages
 from pipeline.outputs.common import KnownValues, ambiguous_number, read_probability, tag_notes
 from pipeline.search import MAX_OFFSET
+from pipeline.themes.errors import ThemeError
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ _NUMBER = re.compile(r"[0-9]{1,9}")
 # The command line's option names in the search's messages, as the form labels them
 _FIELD_NAMES = {"--year-from": "From year", "--year-to": "To year", "--min-score": "Lowest theme probability",
                 "--section": "Heading contains", "--nation": "Nation", "--review-type": "Review type",
-                "--area": "Area contains", "--theme": "Learning theme", "--limit": "Show"}
+                "--area": "Area", "--theme": "Learning theme", "--limit": "Show"}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -253,6 +254,10 @@ class Pages:
                                 "/passage?id=PASSAGE_ID."))
         try:
             answer = route(parts.query)
+        except ThemeError as exc:  # the taxonomy file, not the database: a mistake to mend, not a moment to wait
+            return _html(HTTPStatus.INTERNAL_SERVER_ERROR, webpages.message_page(
+                "The list of learning themes cannot be read",
+                f"{exc}. Mend the file (or put back the one casereview came with), then reload this page."))
         except CaseReviewError as exc:  # no database, a busy one: say so, as the command line does
             unavailable = _html(HTTPStatus.SERVICE_UNAVAILABLE,
                                 webpages.message_page("The database cannot be read now", str(exc)))

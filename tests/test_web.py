@@ -663,10 +663,12 @@ def test_each_page_has_its_own_title_heading_tables_say_their_columns_and_printi
              "/passage?id=northmoor-2019-child-d-p1": "Child D: a child safeguarding practice review",
              "/review?id=northmoor-2019-child-d": "Child D: a child safeguarding practice review",
              "/?q=information&by_review=1": "Passages for", "/trends": "Learning themes by year",
-             "/findings": "Findings", "/searches": "A set of searches", "/report": "Annual summary"}
+             "/findings": "Findings", "/searches": "A set of searches", "/report": "Annual summary",
+             "/": "Search the case reviews", "/?q=neglect&year_from=20x9": "Search the case reviews",
+             "/nope": "No such page", "/passage?id=nope": "No such passage"}
     for path, title in pages.items():
         status, body, _ = get(site + path)
-        assert status == 200, path
+        assert status in (200, 400, 404), path
         assert body.count("<h1") == 1 and title in re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S).group(1), path
         assert "<h1>Case reviews: search the passages</h1>" not in body and '<p class="site">' in body
     _, listed, _ = get(site + "/reviews")
@@ -691,8 +693,30 @@ def test_a_mistake_in_a_field_marks_that_field_and_puts_the_cursor_there(site: s
     assert body.count("autofocus") == 1 and body.count('aria-invalid="true"') == 1
     status, body, _ = get(site + "/?q=neglect&area=safeguarding")
     assert status == 400 and 'name="area" aria-invalid="true"' in body
+    status, body, _ = get(site + "/?q=neglect&section=zzzz")
+    assert status == 400 and 'name="section" aria-invalid="true"' in body
     status, body, _ = get(site + "/?q=%22open")  # the words themselves: their box keeps the cursor
     assert status == 400 and "aria-invalid" not in body and 'name="q" value="&quot;open" autofocus' in body
+
+
+def test_a_taxonomy_file_that_cannot_be_read_is_named_not_called_an_unreadable_database(site: str, tmp_path: Path,
+                                                                                         monkeypatch):
+    from pipeline.outputs import common
+    from pipeline.settings import PROJECT_ROOT
+
+    models = tmp_path / "models"
+    models.mkdir()
+    taxonomy = (PROJECT_ROOT / "models" / "taxonomy.yaml").read_text(encoding="utf-8")
+    (models / "taxonomy.yaml").write_text(taxonomy.replace("\nthemes:", "\nthemes: [", 1), encoding="utf-8")
+    monkeypatch.setenv("CASEREVIEW_MODELS", str(models))
+    common._taxonomy_names.cache_clear()
+    try:
+        status, body, _ = get(site + "/reviews")
+        assert status == 500 and "The list of learning themes cannot be read" in body
+        assert str(models / "taxonomy.yaml") in body and "The database cannot be read now" not in body
+    finally:
+        monkeypatch.delenv("CASEREVIEW_MODELS")
+        common._taxonomy_names.cache_clear()
 
 
 def test_the_summary_in_the_browser_has_a_main_part_a_way_to_skip_to_it_and_nested_headings(site: str):

@@ -255,7 +255,8 @@ def _options(values: Mapping[str, str] | Sequence[str], chosen: str, blank: str)
 # by its label, "From year: ...", the filters' checks by what it holds, "no review has nation ...").
 _FIELD_OF_ERROR = (
     (re.compile(r"^From year\b"), "year_from"), (re.compile(r"^To year\b"), "year_to"),
-    (re.compile(r"^Lowest theme probability\b"), "min_score"), (re.compile(r"^Heading contains\b"), "section"),
+    (re.compile(r"^Lowest theme probability\b"), "min_score"),
+    (re.compile(r"^(Heading contains\b|no passage is under a heading containing\b)"), "section"),
     (re.compile(r"^no review has nation\b"), "nation"), (re.compile(r"^no review has review type\b"), "review_type"),
     (re.compile(r"^(no review's area contains|'[^']*' matches several areas)"), "area"),
     (re.compile(r"^unknown theme\b"), "theme"),
@@ -294,7 +295,8 @@ def search_form(form: SearchForm, choices: FormChoices) -> str:
         f'<label>Nation <select name="nation">{_options(choices.nations, form.nation, "any")}</select></label>'
         f'<label>Review type <select name="review_type">{_options(choices.review_types, form.review_type, "any")}'
         "</select></label>"
-        f'<label>Area contains <input name="area" value="{_e(form.area)}" maxlength="{MAX_FIELD}"></label>'
+        f'<label>Area <input name="area" value="{_e(form.area)}" maxlength="{MAX_FIELD}" '
+        'placeholder="part of its name will do"></label>'
         f'<label>From year <input class="year" name="year_from" value="{_e(form.year_from)}" '
         'inputmode="numeric"></label>'
         f'<label>To year <input class="year" name="year_to" value="{_e(form.year_to)}" inputmode="numeric"></label>'
@@ -399,7 +401,10 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
     passages when the form asks for them review by review; ``nothing_kept``: that the filters keep no review read
     (``nothing_kept_note``); ``review``: (id, title) of the one review the form names, to say which;
     ``as_phrase``: the search with its words with a hyphen quoted, and what it finds (as in ``SearchResult``)."""
-    parts = [f'<div class="error" role="alert" id="form-error"><strong>Could not search:</strong> {_e(error)}</div>'
+    # the page's own heading (its one h1: see _page) where no heading of results follows the form
+    titled = error or not (form.asked or kept is not None)
+    parts = ['<h2 class="visually-hidden">Search the case reviews</h2>' if titled else "",
+             f'<div class="error" role="alert" id="form-error"><strong>Could not search:</strong> {_e(error)}</div>'
              if error else "", _marked_invalid(search_form(form, choices), error)]
     if form.cut:
         parts.append(f'<p class="note" role="status">Only the first {len(form.q)} characters of the words were '
@@ -1203,7 +1208,8 @@ def _review_fields(fields: Mapping[str, str], nations: Sequence[str]) -> str:
     return (f'<label>From year <input class="year" name="year_from" value="{value("year_from")}" maxlength="4">'
             f'</label><label>To year <input class="year" name="year_to" value="{value("year_to")}" maxlength="4">'
             f'</label><label>Nation <select name="nation">{_options(nations, fields.get("nation", ""), "any")}'
-            f'</select></label><label>Area contains <input name="area" value="{value("area")}" maxlength="200">'
+            f'</select></label><label>Area <input name="area" value="{value("area")}" maxlength="200" '
+            'placeholder="part of its name will do">'
             "</label>")
 
 
@@ -1326,7 +1332,8 @@ def message_page(title: str, message: str) -> str:
     'Error: No such page</title>'
     """
     stop = "" if title.endswith(("?", "!", ".")) else "."
-    return _page(title, f'<div class="error" role="alert"><strong>{_e(title)}{stop}</strong> {_e(message)}</div>'
+    return _page(title, f'<h2 class="visually-hidden">{_e(title)}</h2>'  # (the page's one h1: see _page)
+                        f'<div class="error" role="alert"><strong>{_e(title)}{stop}</strong> {_e(message)}</div>'
                         '<p><a href="/">Back to the search</a></p>', error=True)
 
 
