@@ -113,6 +113,11 @@ def test_a_searches_file_saved_as_csv_by_a_spreadsheet_is_read_as_its_two_column
     semicolons = tmp_path / "europe.csv"
     semicolons.write_text("Name;Search\nAt school;neglect AND school\n", encoding="utf-8")
     assert [(s.name, s.query) for s in read_searches(semicolons)] == [("At school", "neglect AND school")]
+    # one search a line written by hand, named .csv: its quotes and commas are the searches' own
+    by_hand = tmp_path / "by-hand.csv"
+    by_hand.write_text('"professional curiosity"\nSeen alone: "seen alone", "spoken to alone"\n', encoding="utf-8")
+    assert [(s.name, s.query) for s in read_searches(by_hand)] == [
+        ('"professional curiosity"', '"professional curiosity"'), ("Seen alone", '"seen alone", "spoken to alone"')]
 
 
 def test_a_line_that_is_a_themes_name_says_it_counts_words_not_the_theme(db: Path, tmp_path: Path):

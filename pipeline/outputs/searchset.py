@@ -110,9 +110,27 @@ def read_searches(path: Path, *, theme: bool = False) -> list[NamedSearch]:
                               "and run it again") from None
     except OSError as exc:
         raise CaseReviewError(f"{path}: cannot read it ({(exc.strerror or str(exc)).lower()})") from None
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() == ".csv" and _saved_by_a_spreadsheet(text):
         text = csv_as_columns(text)
     return parse_searches(text, str(path), theme=theme)
+
+
+def _saved_by_a_spreadsheet(text: str) -> bool:
+    r"""Whether a .csv file of searches holds a spreadsheet's columns (a name and search header row, or a comma or
+    semicolon on every line), not one search a line written by hand and named .csv, whose phrase quotes and
+    commas are the searches' own.
+
+    >>> _saved_by_a_spreadsheet('Name,Search\nwishes,wishes'), _saved_by_a_spreadsheet('"seen alone"\nwishes, feelings')
+    (True, False)
+    """
+    import csv
+
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        return False
+    delimiter = ";" if ";" in lines[0] and "," not in lines[0] else ","
+    header = [cell.strip().casefold() for cell in next(csv.reader([lines[0]], delimiter=delimiter))]
+    return tuple(header[:2]) in _HEADER_ROWS or all(delimiter in line for line in lines)
 
 
 def csv_as_columns(text: str) -> str:
