@@ -264,12 +264,15 @@ def export_theme(
 def at_least(min_score: float) -> str:
     """What ``--min-score`` kept, for people.
 
-    >>> at_least(0.8), at_least(0.125)
-    ('only tags with a probability of 80% or more (the others left out)', 'only tags with a probability of 12.5% or \
-more (the others left out)')
+    >>> at_least(0.8), at_least(0.9999)
+    ('only tags with a probability of 80% or more (the others left out)', 'only tags with a probability of 99.99% \
+or more (the others left out)')
+    >>> at_least(0)
+    'every tag (a probability of 0 or more)'
     """
-    shown = f"{min_score * 100:.1f}".removesuffix(".0")
-    return f"only tags with a probability of {shown}% or more (the others left out)"
+    if min_score <= 0:
+        return "every tag (a probability of 0 or more)"
+    return f"only tags with a probability of {min_score * 100:.6g}% or more (the others left out)"
 
 
 def weak_tags_note(info: dict[str, Any]) -> str:

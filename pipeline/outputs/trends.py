@@ -307,7 +307,7 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
     for note in trend_notes(frame, measure, info=info):
         out += ["", note]
     # how far the counts hold: they are the model's tags (the tables saved and the Markdown say so too)
-    out += ["", COUNTS_ARE_TAGS, info.get("note", "")]
+    out += ["", COUNTS_ARE_TAGS, *([info["note"]] if info.get("note") else [])]
     if info.get("theme_real_text_check"):
         out.append(info["theme_real_text_check"])
     # The runs that read the reviews counted, as the other outputs name them: the latest run may have read none.
