@@ -674,26 +674,16 @@ def test_trends_say_the_counts_are_the_models_tags_and_how_far_to_trust_them(db:
     assert "Generated automatically. Theme tags are model predictions with probabilities, not findings" in said
 
 
-def test_a_taxonomy_file_that_cannot_be_read_is_named_not_read_as_none(db: Path, tmp_path: Path, monkeypatch):
+def test_a_taxonomy_file_that_cannot_be_read_is_named_not_read_as_none(db: Path, broken_taxonomy: Path):
     # read as none, exports by a theme's name said "unknown theme" and reports named themes by their ids
     from pipeline.outputs import common
 
-    models = tmp_path / "models"
-    models.mkdir()
-    taxonomy = (PROJECT_ROOT / "models" / "taxonomy.yaml").read_text(encoding="utf-8")
-    (models / "taxonomy.yaml").write_text(taxonomy.replace("\nthemes:", "\nthemes: [", 1), encoding="utf-8")
-    monkeypatch.setenv("CASEREVIEW_MODELS", str(models))
+    result = run(export_command, ["--theme", "Voice of the child", "--format", "md"], db)
+    assert result.exit_code == 2 and f"{broken_taxonomy}" in result.output
+    assert "line " in result.output and "unknown theme" not in result.output, result.output
+    broken_taxonomy.unlink()  # no taxonomy at all: the ids name the themes
     common._taxonomy_names.cache_clear()
-    try:
-        result = run(export_command, ["--theme", "Voice of the child", "--format", "md"], db)
-        assert result.exit_code == 2 and f"{models / 'taxonomy.yaml'}" in result.output
-        assert "line " in result.output and "unknown theme" not in result.output, result.output
-        (models / "taxonomy.yaml").unlink()  # no taxonomy at all: the ids name the themes
-        common._taxonomy_names.cache_clear()
-        assert run(export_command, ["--theme", "voice_of_child", "--format", "md"], db).exit_code == 0
-    finally:
-        monkeypatch.delenv("CASEREVIEW_MODELS")
-        common._taxonomy_names.cache_clear()
+    assert run(export_command, ["--theme", "voice_of_child", "--format", "md"], db).exit_code == 0
 
 
 def test_trends_of_an_area_whose_whole_name_is_part_of_anothers_count_that_area_only(db: Path, tmp_path: Path):

@@ -699,24 +699,11 @@ def test_a_mistake_in_a_field_marks_that_field_and_puts_the_cursor_there(site: s
     assert status == 400 and "aria-invalid" not in body and 'name="q" value="&quot;open" autofocus' in body
 
 
-def test_a_taxonomy_file_that_cannot_be_read_is_named_not_called_an_unreadable_database(site: str, tmp_path: Path,
-                                                                                         monkeypatch):
-    from pipeline.outputs import common
-    from pipeline.settings import PROJECT_ROOT
-
-    models = tmp_path / "models"
-    models.mkdir()
-    taxonomy = (PROJECT_ROOT / "models" / "taxonomy.yaml").read_text(encoding="utf-8")
-    (models / "taxonomy.yaml").write_text(taxonomy.replace("\nthemes:", "\nthemes: [", 1), encoding="utf-8")
-    monkeypatch.setenv("CASEREVIEW_MODELS", str(models))
-    common._taxonomy_names.cache_clear()
-    try:
-        status, body, _ = get(site + "/reviews")
-        assert status == 500 and "The list of learning themes cannot be read" in body
-        assert str(models / "taxonomy.yaml") in body and "The database cannot be read now" not in body
-    finally:
-        monkeypatch.delenv("CASEREVIEW_MODELS")
-        common._taxonomy_names.cache_clear()
+def test_a_taxonomy_file_that_cannot_be_read_is_named_not_called_an_unreadable_database(site: str,
+                                                                                         broken_taxonomy: Path):
+    status, body, _ = get(site + "/reviews")
+    assert status == 500 and "The list of learning themes cannot be read" in body
+    assert str(broken_taxonomy) in body and "The database cannot be read now" not in body
 
 
 def test_the_summary_in_the_browser_has_a_main_part_a_way_to_skip_to_it_and_nested_headings(site: str):
