@@ -578,8 +578,10 @@ def test_skips_recorded_together_refresh_manifest_details_and_count_in_the_run(s
         ("c", "Child D: a child safeguarding practice review", datetime.date(2019, 6, 1), 2, "a note added"),
     ]
     assert query(store, "SELECT review_id, outcome, message FROM run_reviews WHERE run_id = ? ORDER BY 1",
-                 [run_id]) == [("a", "skipped", "unchanged since the last run"), ("b", "skipped", "unchanged"),
-                               ("c", "skipped", "unchanged")]  # fmt: skip
+                 [run_id]) == [("a", "skipped", "unchanged since the last run; its details were updated from the "
+                                               "manifest: title “Child D: a child safeguarding practice review” → "
+                                               "“Child A: renamed in the manifest”; published 2019-06-01 → (none)"),
+                               ("b", "skipped", "unchanged"), ("c", "skipped", "unchanged")]  # fmt: skip
     assert store.finish_run(run_id)["reviews_skipped"] == 3
 
 
