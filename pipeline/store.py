@@ -139,6 +139,7 @@ WHERE run_id = ? AND outcome = 'skipped' AND contains(message, '{DETAILS_UPDATED
 ORDER BY review_id"""
 
 _SELECT_STORED_PAGES = "SELECT pages FROM documents WHERE review_id = ?"
+_HAS_PASSAGES = "SELECT 1 FROM passages WHERE review_id = ? LIMIT 1"
 _MARK_DOCUMENT_FAILED = """
 UPDATE documents SET status = 'failed', error = ?, processed_at = ?, run_id = ? WHERE review_id = ?"""
 
@@ -588,7 +589,8 @@ class Store:
         replaced, its theme roll-up is recomputed, new embeddings are added to the cache, and the fetch
         attempts and the review's outcome are recorded for the run. A failed result whose review already has
         an extracted version keeps that version's rows (nothing is lost) and only marks the document failed
-        with the error. If anything raises, the transaction is rolled back and the previous rows stay.
+        with the error; so does a new version that needs OCR (no text could be read from it) of a review that
+        has text from an earlier reading. If anything raises, the transaction is rolled back and the previous rows stay.
 
         Parameters
         ----------
@@ -606,7 +608,9 @@ class Store:
             con.execute(_UPSERT_REVIEW, _review_row(result.entry))
             if result.status == "failed" and _is_same_failure(con, review_id, result):
                 pass  # the same failure as last time: the run log records it, the data stays unchanged
-            elif result.status == "failed" and _has_extracted_version(con, review_id):
+            elif ((result.status == "failed" and _has_extracted_version(con, review_id))
+                  or (result.status == "needs_ocr" and _has_text(con, review_id))):
+                # a new version that gave no text (a scan, with OCR off) keeps the earlier text as a failure does
                 con.execute(_MARK_DOCUMENT_FAILED, [_error_text(result), now, run_id, review_id])
             else:
                 _replace_review_rows(con, run_id, result, now)
@@ -966,6 +970,11 @@ def _has_extracted_version(con: duckdb.DuckDBPyConnection, review_id: str) -> bo
     """True when a document of this review was extracted before (its page count is known)."""
     row = con.execute(_SELECT_STORED_PAGES, [review_id]).fetchone()
     return row is not None and row[0] is not None
+
+
+def _has_text(con: duckdb.DuckDBPyConnection, review_id: str) -> bool:
+    """True when the review holds passages from an earlier reading."""
+    return con.execute(_HAS_PASSAGES, [review_id]).fetchone() is not None
 
 
 def _replace_review_rows(

@@ -736,6 +736,22 @@ def test_a_failed_new_version_keeps_the_earlier_text(store: Store):
     assert count(store, "review_themes") == 0
 
 
+def test_a_new_version_needing_ocr_keeps_the_earlier_text_as_a_failed_one_does(store: Store):
+    # a review's PDF replaced by a scan, read with OCR off: its text was replaced by nothing
+    run_1 = store.start_run(Path("manifest.csv"), SHA_B)
+    store.write_review(run_1, make_result(sha256=SHA_A), seconds=1)
+    passages_before = query(store, "SELECT * FROM passages ORDER BY seq")
+    run_2 = store.start_run(Path("manifest.csv"), SHA_B)
+    scan = make_result(status="needs_ocr", error="no text layer: OCR is off", texts=(), tags=(), sha256=SHA_B,
+                       pages=[PageInfo(1, 0, True)])
+    store.write_review(run_2, scan, seconds=1)
+    assert query(store, "SELECT * FROM passages ORDER BY seq") == passages_before
+    assert query(store, "SELECT status, error, sha256, pages FROM documents") == [
+        ("failed", "no text layer: OCR is off", SHA_A, 2)]
+    assert query(store, "SELECT outcome FROM run_reviews WHERE run_id = ?", [run_2]) == [("needs_ocr",)]
+    assert store.failures()[0]["keeps_earlier_version"] is True
+
+
 def test_the_same_document_under_two_reviews_names_whose_manifest_lines_are_meant(store: Store, db_path: Path):
     """Reviews listed in different manifests have lines of different files: each line is named with its file."""
     from pipeline.cli import format_status
