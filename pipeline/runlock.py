@@ -14,8 +14,8 @@ import datetime
 import json
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -105,7 +105,22 @@ def _take(db_path: Path | str, holder: dict[str, Any]) -> tuple[IO[str] | None, 
 
 
 @contextmanager
-def one_run_at_a_time(db_path: Path | str, manifest: Path | str | None = None) -> Iterator[None]:
+def _holding(db_path: Path | str, holder: dict[str, Any], refused: Callable[[dict[str, Any]], str]) -> Iterator[None]:
+    """Hold the database's lock, with ``holder`` written in it, while the block runs; ``RunInProgress`` saying
+    ``refused(what the holder wrote)`` when another process holds it."""
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    handle, other = _take(db_path, holder)
+    if handle is None:
+        raise RunInProgress(refused(other))
+    try:
+        yield
+    finally:
+        handle.close()  # lets go of the lock
+
+
+def one_run_at_a_time(db_path: Path | str, manifest: Path | str | None = None) -> AbstractContextManager[None]:
     """Hold the database's run lock while the block runs.
 
     Raises
@@ -114,28 +129,19 @@ def one_run_at_a_time(db_path: Path | str, manifest: Path | str | None = None) -
         If another run (or a command that changes the database, such as `casereview remove`) holds it: the
         message names it, and says to wait for it (or to use another database).
     """
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    handle, other = _take(db_path, {"manifest": str(manifest) if manifest is not None else None})
-    if handle is None:
+    def refused(other: dict[str, Any]) -> str:
         if other.get("command"):
-            raise RunInProgress(
-                f"{holder_text(other)} is changing {db_path}, so this run did not start. Wait for it to finish, "
-                "then run again.")
-        raise RunInProgress(
-            f"{holder_text(other)} is already working on {db_path}, so this run did not start (two "
-            "runs at once would each read every review). Wait for it to finish, then run again: it skips "
-            f"what the other run saved. `casereview status{db_argument(db_path)}` shows the run under way; to "
-            "work on another database at the same time, give --db another file.")
-    try:
-        yield
-    finally:
-        handle.close()  # lets go of the lock
+            return (f"{holder_text(other)} is changing {db_path}, so this run did not start. Wait for it to finish, "
+                    "then run again.")
+        return (f"{holder_text(other)} is already working on {db_path}, so this run did not start (two "
+                "runs at once would each read every review). Wait for it to finish, then run again: it skips "
+                f"what the other run saved. `casereview status{db_argument(db_path)}` shows the run under way; to "
+                "work on another database at the same time, give --db another file.")
+
+    return _holding(db_path, {"manifest": str(manifest) if manifest is not None else None}, refused)
 
 
-@contextmanager
-def changing_the_database(db_path: Path | str, command: str, then: str) -> Iterator[None]:
+def changing_the_database(db_path: Path | str, command: str, then: str) -> AbstractContextManager[None]:
     """Hold the run lock while a command other than a run changes the database (``command``: "casereview
     remove"), so that no run starts meanwhile: a review removed under a run could be written back by it, and
     topics fitted on half its work. Checking for a run first and then working, without the lock, left that
@@ -147,17 +153,9 @@ def changing_the_database(db_path: Path | str, command: str, then: str) -> Itera
         When a run (or another such command) holds the lock: naming it, and saying to wait for it, then
         ``then`` ("remove them").
     """
-    if fcntl is None:  # pragma: no cover
-        yield
-        return
-    handle, other = _take(db_path, {"command": command})
-    if handle is None:
-        raise RunInProgress(f"{holder_text(other)} is working on {db_path}, so nothing was done: wait for it to "
-                            f"finish, then {then} (`casereview status{db_argument(db_path)}` shows the run).")
-    try:
-        yield
-    finally:
-        handle.close()
+    return _holding(db_path, {"command": command}, lambda other: (
+        f"{holder_text(other)} is working on {db_path}, so nothing was done: wait for it to finish, then {then} "
+        f"(`casereview status{db_argument(db_path)}` shows the run)."))
 
 
 def run_in_progress(db_path: Path | str) -> dict[str, Any] | None:

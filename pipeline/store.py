@@ -479,8 +479,8 @@ class Store:
         with self._connection(read_only=False) as con:
             # A run still marked running was killed (its process is gone): say so instead of leaving it open.
             for (killed,) in con.execute(_KILLED_RUNS).fetchall():
-                counts = self._run_counts(con, killed)
-                con.execute(_MARK_INTERRUPTED, [*counts[:3], *counts[4:], killed])
+                processed, skipped, failed, _, pages, passages = self._run_counts(con, killed)
+                con.execute(_MARK_INTERRUPTED, [processed, skipped, failed, pages, passages, killed])
             con.execute(_INSERT_RUN, [run_id, started, str(manifest), manifest_sha256, PIPELINE_VERSION,
                                       str(Path(manifest).resolve())])
         return run_id

@@ -176,7 +176,6 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
       casereview evaluate --gold my_labels.jsonl --errors wrong.jsonl
     """
     from pipeline.outputs.common import theme_names
-    from pipeline.settings import default_db
     from pipeline.themes.data import read_gold
     from pipeline.themes.errors import UnknownThemeError
     from pipeline.themes.evaluate import disagreements, format_reliability, format_table, reliability
@@ -196,6 +195,7 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(f"Note: {gold_path}: {note}.", err=True)
     stored = None
     if record:  # of the passages the database holds, and their tags there, as the outputs quoting it show them
+        db_path = _record_database(db_path)
         stored, gone = _stored_tags(gold_path, gold, model.version, db_path)
         if gone:
             gold = [item for item in gold if item.id not in gone]
@@ -220,7 +220,7 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(json.dumps({"model_version": model.version, "gold": str(gold_path), "notes": notes, **report},
                               indent=2))
     else:
-        scored = (f"The tags of model {model.version} in {db_path or default_db()}" if stored is not None
+        scored = (f"The tags of model {model.version} in {db_path}" if stored is not None
                   else f"Model {model.version}")
         click.echo(format_table(report, f"{scored} on {gold_path} ({len(gold)} passages)", names))
         click.echo("")
@@ -247,8 +247,19 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
                        err=True)
 
 
+def _record_database(db_path: Path | None) -> Path:
+    """The database ``--record`` keeps the check in (``--db``, else the default one); an error when it is not
+    there."""
+    from pipeline.settings import default_db, no_database_message
+
+    path = Path(db_path) if db_path else default_db()
+    if not path.exists():
+        raise CaseReviewError(f"--record: {no_database_message(path)}")
+    return path
+
+
 def _stored_tags(gold_path: Path, gold: list, model_version: str,
-                 db_path: Path | None) -> tuple[dict[str, set] | None, set[str]]:
+                 path: Path) -> tuple[dict[str, set] | None, set[str]]:
     """For ``--record``: the themes the database holds for each labelled passage (by its id), when its reviews
     were tagged by ``model_version``, so that the check recorded is of the tags the outputs quote it beside (a run
     leaves the method and the review's own process untagged, which the model alone tags), or None when they were
@@ -263,11 +274,7 @@ def _stored_tags(gold_path: Path, gold: list, model_version: str,
         tags hold on these reviews.
     """
     from pipeline.query import read_only_connection
-    from pipeline.settings import default_db, no_database_message
 
-    path = Path(db_path) if db_path else default_db()
-    if not path.exists():
-        raise CaseReviewError(f"--record: {no_database_message(path)}")
     ids = [item.id for item in gold]
     con = read_only_connection(path)
     try:
@@ -296,19 +303,15 @@ SELECT passage_id, theme FROM passage_themes WHERE passage_id IN (SELECT unnest(
 
 
 def _record_check(gold_path: Path, model_version: str, report: dict,
-                  db_path: Path | None) -> tuple[str, Path, list[str], dict | None]:
+                  path: Path) -> tuple[str, Path, list[str], dict | None]:
     """Store an evaluation in the database (see ``Store.record_check``); return the check id, the database
     file, the versions of the models whose tags the database holds, and the check of the same model that
     outputs quoted until now (None if there was none)."""
     import hashlib
 
-    from pipeline.settings import default_db, no_database_message
     from pipeline.store import Store
     from pipeline.themes.sheet import sheet_sample
 
-    path = Path(db_path) if db_path else default_db()
-    if not path.exists():
-        raise CaseReviewError(f"--record: {no_database_message(path)}")
     digest = hashlib.sha256(gold_path.read_bytes()).hexdigest()
     store = Store(path)
     earlier = next((check for check in store.checks() if check["model_version"] == model_version), None)

@@ -125,12 +125,23 @@ def _saved_by_a_spreadsheet(text: str) -> bool:
     """
     import csv
 
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [line for line in text.splitlines() if not _not_a_row(line)]
     if not lines:
         return False
-    delimiter = ";" if ";" in lines[0] and "," not in lines[0] else ","
+    delimiter = _delimiter(lines[0])
     header = [cell.strip().casefold() for cell in next(csv.reader([lines[0]], delimiter=delimiter))]
     return tuple(header[:2]) in _HEADER_ROWS or all(delimiter in line for line in lines)
+
+
+def _not_a_row(line: str) -> bool:
+    """A blank line or a note ("# ..."), kept as it is."""
+    return not line.strip() or line.lstrip().startswith("#")
+
+
+def _delimiter(first_row: str) -> str:
+    """The CSV's delimiter, by its first row: a semicolon where Excel saves with one (a comma being the decimal
+    mark), else a comma."""
+    return ";" if ";" in first_row and "," not in first_row else ","
 
 
 def csv_as_columns(text: str) -> str:
@@ -148,11 +159,10 @@ def csv_as_columns(text: str) -> str:
     import csv
 
     lines = text.splitlines()
-    first = next((line for line in lines if line.strip() and not line.lstrip().startswith("#")), "")
-    delimiter = ";" if ";" in first and "," not in first else ","
+    delimiter = _delimiter(next((line for line in lines if not _not_a_row(line)), ""))
     out = []
     for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
+        if _not_a_row(line):
             out.append(line)
             continue
         cells = [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]

@@ -306,7 +306,7 @@ def format_trends(frame: pd.DataFrame, info: dict[str, Any], measure: str = "rev
                 *[line(row, columns) for row in rows]]
     for note in trend_notes(frame, measure, info=info):
         out += ["", note]
-    # how far the counts hold: they are the model's tags (the tables saved and the Markdown say so too)
+    # how far the counts hold: they are the model's tags (the chart's note says so too)
     out += ["", COUNTS_ARE_TAGS, *([info["note"]] if info.get("note") else [])]
     if info.get("theme_real_text_check"):
         out.append(info["theme_real_text_check"])
