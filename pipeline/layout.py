@@ -1305,6 +1305,9 @@ def _chart_label(block: Block) -> bool:
 
 
 _HYPHEN_END = re.compile(r"(\w+)-$")
+_HYPHENATED_END = re.compile(r"\w-\w+-$")  # a line ending inside a word that has a hyphen already: "15-year-"
+# "pre- and post-birth", "full- or part-time": a conjunction and then the other word with a hyphen
+_CONJOINED = re.compile(r"(?:and|or|nor|to)(?:\s+[\w']+-|\s*$)")
 
 
 def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
@@ -1318,6 +1321,15 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
     >>> join_lines(["The plan was ex-", "amined by a court-", "based team, pre-", "and post-birth (Mc-",
     ...             "Donald and Hyde-", "Dryden 2015)."])
     'The plan was examined by a court-based team, pre- and post-birth (McDonald and Hyde-Dryden 2015).'
+
+    Word processors break a line only at a hyphen the text already has, so two words that English would not
+    write closed keep it; so do a number after a hyphen and a word broken at its second hyphen:
+
+    >>> join_lines(["no follow-", "up of the trauma-", "informed plan for a 15-year-", "old in 2019-", "20, a re-",
+    ...             "referral, COVID-", "19 and Betws-y-", "Coed"])
+    'no follow-up of the trauma-informed plan for a 15-year-old in 2019-20, a re-referral, COVID-19 and Betws-y-Coed'
+    >>> join_lines(["the strongest predict-", "or of harm, full-", "or part-time"])
+    'the strongest predictor of harm, full- or part-time'
 
     Hyphens of other kinds become "-", and a word broken at a soft hyphen is joined:
 
@@ -1378,12 +1390,18 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
             out = out + line  # ... or inside a word of its path: ".../sps/resear" + "ch/projects/"
         elif _URL_IN_HOST.search(out[-400:]) and _HOST_GOES_ON.match(token):
             out = out + line  # ... or inside its site's name: "https://as" + "sets.publishing.service.gov.uk/"
+        elif match and line[:1].isdigit():
+            out = out + line  # "COVID-" + "19", "2019-" + "20": a number after a hyphen is never a new word
+        elif match and _HYPHENATED_END.search(out[-60:]) and (line[:1].isupper() or line[:1].islower()):
+            # broken at a hyphen the word already has ("15-year-" + "old", "Betws-y-" + "Coed"): kept, unless the
+            # rest is no word on its own and the piece before it was broken mid-word ("multi-agen-" + "cy")
+            out = out[:-1] + line if _broken_mid_word(match.group(1), token) else out + line
         elif match and line[:1].isupper() and len(match.group(1)) > 1:
             # "Mc-" + "Donald" is one name; "Hyde-" + "Dryden" keeps its hyphen, never a space after it
             joined = match.group(1) + _leading_word(token)
             out = out[:-1] + line if _frequent(joined, _KNOWN) else out + line
         elif match and line[:1].islower():
-            if token.rstrip(",;:.") in _CONJUNCTIONS:
+            if _CONJOINED.match(line):
                 out = f"{out} {line}"  # "pre- and post-reunification"
             elif _keep_hyphen(match.group(1), token, vocabulary):
                 out = out + line
@@ -1414,12 +1432,13 @@ _URL_IN_HOST = re.compile(r"(?:https?://|www\.)(?![\w\-.]*\.(?:uk|com|org|net|go
                           r"[\w\-.]*[a-z0-9]$", re.IGNORECASE)
 _HOST_GOES_ON = re.compile(r"[a-z][\w\-]*(?:\.[a-z][\w\-]*)*\.(?:uk|com|org|net|gov|scot|wales|ie|eu|int)"
                            r"(?:/\S*)?$")
-_CONJUNCTIONS = frozenset({"and", "or", "nor", "to"})
 # Prefixes that English writes with a hyphen ("multi-agency", "non-relative"), so a hyphen after them at a
 # line end is kept unless the joined word is a common word ("ex-" + "amined", "inter-" + "viewed").
 _HYPHEN_PREFIXES = frozenset(
     "multi inter non self well ex anti cross semi long short full part child young face step half mid "
-    "one two three four five six seven eight nine ten".split()
+    "re co pre post over under sub out "
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety".split()
 )
 # Of those, words that make open compounds with another whole word: "long-term", "well-being", "part-time"
 # keep the hyphen even though "longterm" or "wellbeing" occur too.
@@ -1427,6 +1446,10 @@ _COMPOUND_WORDS = frozenset("long short full part well self half face cross youn
 _COMMON = -16.0  # log-probability above which a word counts as a common English word
 _KNOWN = -18.0  # ... and above which it counts as a word at all
 _COMMON_PART = -12.0  # a word that stands on its own ("based", "term"), not a fragment ("ment", "ly")
+# Particles that make a noun of a verb with a hyphen ("follow-up", "roll-out", "drop-in", "sign-off"), which
+# English also writes closed, less often, unless the whole is a common word of its own ("without", "upon").
+_PARTICLES = frozenset("up in out off on down".split())
+_PARTICLE_WORD = -11.5
 _VOCABULARY_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
 
 
@@ -1479,6 +1502,23 @@ def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
         if _frequent(joined, _KNOWN) and log_probability(tail) is None:
             return False  # "four-" + "teenth": the rest is no word on its own, so the word was broken
         return len(second) > 2
-    if _frequent(joined, _KNOWN):
+    if tail in _PARTICLES and _frequent(head, _COMMON_PART):
+        return not _frequent(joined, _PARTICLE_WORD)
+    known = log_probability(joined)
+    if known is None:  # no word at all: two words with a hyphen ("trauma-informed"), or a name broken in two
+        return _frequent(head, _KNOWN) and _frequent(tail, _KNOWN) and len(head) >= 2 and len(tail) >= 2
+    if known > _COMMON:
         return False
-    return _frequent(head, _COMMON_PART) and tail_is_word
+    return len(head) > 2 and _is_word(head) and _is_word(tail)  # a rare word of two common ones: "decision-making"
+
+
+def _is_word(piece: str) -> bool:
+    """Whether a piece of a word broken at a line end is a word on its own ("decision", "up"), not a fragment."""
+    return len(piece) >= 2 and _frequent(piece, _COMMON_PART)
+
+
+def _broken_mid_word(first: str, second: str) -> bool:
+    """Whether a word with a hyphen already ("multi-agen-") was broken inside its last part ("cy"), not at a
+    hyphen of its own ("15-year-" + "old", "Betws-y-" + "Coed")."""
+    tail = _leading_word(second).lower().split("-")[0]
+    return not _is_word(tail) and _frequent(first.lower() + tail, _COMMON)
