@@ -592,23 +592,36 @@ _SIGNED = re.compile(r"[-\u2013\u2212][A-Za-z\u00c0-\u024f]")
 
 
 def _check_nothing_left_out_inside_brackets(text: str) -> None:
-    """Refuse a minus sign or NOT inside brackets when the search uses AND or OR: what is left out is left out
-    of the whole search, so "(neglect OR NOT police)" would not mean what it says.
+    """Refuse a minus sign or NOT inside brackets or before them, and a minus sign before a single quote: what is
+    left out is left out of the whole search, one word or "phrase" at a time, so "(neglect OR NOT police)" would
+    not mean what it says, and "-(school OR nurse)" would be searched as "school OR nurse", the very passages
+    meant to be left out.
 
     >>> _check_nothing_left_out_inside_brackets("(neglect OR abuse) AND school -police")
     >>> _check_nothing_left_out_inside_brackets("(neglect OR NOT police) AND school")
     Traceback (most recent call last):
     pipeline.errors.CaseReviewError: the search '(neglect OR NOT police) AND school' leaves something out ...
+    >>> _check_nothing_left_out_inside_brackets("child -(school OR nurse)")
+    Traceback (most recent call last):
+    pipeline.errors.CaseReviewError: the search 'child -(school OR nurse)' puts a minus sign or NOT before a ...
     """
     tokens = _TOKEN.findall(text)
-    if not {"AND", "OR"} & set(tokens):
-        return
     depth = 0
     for at, token in enumerate(tokens):
         depth += {"(": 1, ")": -1}.get(token, 0)
         after = tokens[at + 1] if at + 1 < len(tokens) else ""
-        if depth > 0 and (token == "NOT" or _SIGNED.match(token)
-                          or (token in ("-", "\u2013", "\u2212") and after.startswith('"'))):
+        sign = token == "NOT" or token in ("-", "\u2013", "\u2212")
+        if sign and after == "(":
+            raise CaseReviewError(
+                f"the search {text!r} puts a minus sign or NOT before a bracket, which leaves out one word or "
+                "\"phrase\" at a time: put it before each word to leave out, as in child -school -nurse"
+            )
+        if token[:1] in ("-", "\u2013", "\u2212") and token[1:2] == "'":
+            raise CaseReviewError(
+                f"the search {text!r} puts a minus sign before a single quote, which is not read as a phrase: "
+                "use double quotes to leave out a phrase (-\"home visit\"), or none for one word (-school)"
+            )
+        if depth > 0 and (token == "NOT" or _SIGNED.match(token) or (sign and after.startswith('"'))):
             raise CaseReviewError(
                 f"the search {text!r} leaves something out inside brackets, which holds only words any one of which "
                 "will do: put the minus sign or NOT outside the brackets, where it leaves out the passages that use "

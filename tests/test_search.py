@@ -1137,6 +1137,13 @@ def test_brackets_are_said_marked_and_saved(either_db: Path, tmp_path: Path):
     ('("in the" OR neglect) AND school', 'joins "in the" with AND'),
     ("(neglect OR NOT police) AND school", "leaves something out inside brackets"),
     ('school AND (neglect -"social care")', "put the minus sign or NOT outside the brackets"),
+    # without AND or OR too: "(-school)" was searched as "school", the passages meant to be left out
+    ("child (-school)", "leaves something out inside brackets"),
+    # a minus or NOT before a bracket was dropped, so the passages that use the words were what came back
+    ("child -(school OR nurse)", "put it before each word to leave out, as in child -school -nurse"),
+    ("child AND NOT (school OR nurse)", "puts a minus sign or NOT before a bracket"),
+    ("child NOT(school)", "puts a minus sign or NOT before a bracket"),
+    ("child -'school'", "use double quotes to leave out a phrase"),
     # an operator with nothing on one side: a word left out by mistake, once searched as if the operator were not there
     ("neglect AND", "ends with AND: put what it joins after it"),
     ("AND neglect", "starts with AND: put what it joins before it"),
