@@ -653,16 +653,34 @@ def assign_topics(db_path: Path, model_dir: Path | None = None) -> AssignInfo:
             model_dir = model_dir or _current_model_dir(con, db_path)
             settings = _read_settings(model_dir)
             model_version = settings["model_version"]
+            recorded = con.execute("SELECT count(*) FROM topic_models WHERE model_version = ?",
+                                   [model_version]).fetchone()[0] > 0
             passage_ids, texts = _passages(con, _SELECT_UNASSIGNED, [model_version])
             embeddings, computed = _embeddings(con, passage_ids, texts, settings["encoder"])
-        topics, probabilities = _assign(model_dir, texts, embeddings) if passage_ids else ([], [])
+        model = _load_model(model_dir) if passage_ids or not recorded else None
+        topics, probabilities = _assign_with(model, texts, embeddings) if passage_ids else ([], [])
         with store.connect() as con, _transaction(con):
             con.execute(_DELETE_STALE_ASSIGNMENTS, [model_version])
             if computed:
                 _insert_embeddings(con, computed, settings["encoder"])
+            if not recorded:  # a model fitted on another database: its topics, as fitted, recorded here
+                con.execute(_INSERT_MODEL, [model_version, settings.get("fitted_at"), settings["encoder"],
+                                            settings.get("seed"), settings.get("min_topic_size"),
+                                            settings.get("passages"), _topic_count(model),
+                                            _stored_dir(model_dir, store.path)])
+                con.execute(_INSERT_TOPICS, [*_topic_columns(model), model_version])
             if topics:
                 con.execute(_INSERT_PASSAGE_TOPICS, [passage_ids, topics, probabilities, model_version])
-        files, notes = write_year_chart(store, model_dir.parent) if passage_ids else ([], [])
+            if not recorded:
+                con.execute(_INSERT_REPRESENTATIVES, [model_version])
+            current = con.execute(_SELECT_CURRENT_MODEL).fetchone()[0]
+        # the chart goes with the database's own pictures, never into another database's folder
+        files, notes = (write_year_chart(store, topics_dir_for(Path(db_path).resolve()))
+                        if passage_ids and current == model_version else ([], []))
+        if current != model_version:
+            notes = [*notes, f"{model_version} was fitted before {current}, the topic model this database shows "
+                             f"(casereview topics show, v_topic_trends); its places are kept under its name in "
+                             "passage_topics"]
         return AssignInfo(model_version, model_dir, len(passage_ids), files, notes)
 
 
@@ -712,9 +730,8 @@ def _load_model(model_dir: Path) -> BERTopic:
         return bertopic.BERTopic.load(str(Path(model_dir).resolve()))
 
 
-def _assign(model_dir: Path, texts: list[str], embeddings: np.ndarray) -> tuple[list[int], list[float]]:
+def _assign_with(model: BERTopic, texts: list[str], embeddings: np.ndarray) -> tuple[list[int], list[float]]:
     """Each passage's topic under the saved model, and its closeness to that topic."""
-    model = _load_model(model_dir)
     topics = _nearest_topics(model, texts, embeddings)
     return topics, _closeness(model, embeddings, topics)
 

@@ -532,6 +532,28 @@ def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_pat
     assert again.assigned == 0
 
 
+def test_another_databases_topic_model_is_recorded_where_it_assigns_and_its_folder_left_alone(
+        fitted: dict, tmp_path: Path):
+    # docs/topics.md: to reproduce a fit elsewhere, keep its model folder and assign new passages to it. The
+    # places were written with no record of the model's topics, so nothing showed them, and the chart of the
+    # database's own topics was drawn into the other database's folder.
+    info = fitted["second"]
+    original = folder_digest(info.model_dir.parent)
+    db = build_db(tmp_path / "elsewhere.duckdb", REVIEWS[:4])
+    result = CliRunner().invoke(main, ["topics", "assign", "--db", str(db), "--model", str(info.model_dir)])
+    assert result.exit_code == 0, result.output
+    placed = rows(db, "SELECT count(*) FROM passage_topics WHERE model_version = ?", [info.model_version])[0][0]
+    assert placed == rows(db, "SELECT count(*) FROM passages")[0][0] > 0
+    assert rows(db, "SELECT topic_id, label, terms FROM topics ORDER BY topic_id") == rows(
+        fitted["db"], "SELECT topic_id, label, terms FROM topics WHERE model_version = ? ORDER BY topic_id",
+        [info.model_version])
+    assert rows(db, "SELECT count(*) FROM v_topic_trends")[0][0] > 0
+    shown = CliRunner().invoke(main, ["topics", "show", "--db", str(db)])
+    assert shown.exit_code == 0 and info.model_version in shown.output, shown.output
+    assert folder_digest(info.model_dir.parent) == original  # its pictures are as they were
+    assert (tmp_path / "elsewhere-topics" / "topics_by_year.html").is_file()
+
+
 @pytest.mark.slow
 def test_a_copied_database_assigns_with_its_own_topic_model_and_never_writes_into_the_original(
         fitted: dict, tmp_path: Path):
