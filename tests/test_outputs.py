@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from pipeline.cli import sql as sql_command
 from pipeline.commands.outputs import (
     OUTPUT_COMMANDS,
     add_output_commands,
@@ -820,6 +821,33 @@ def test_excel_files_hold_text_that_looks_like_a_formula_as_text_and_drop_what_e
     assert result.exit_code == 0, result.output
     values = [cell.value for sheet in openpyxl.load_workbook(out) for row in sheet.iter_rows() for cell in row]
     assert "information school" in values  # the query, as it was searched, without the character Excel refuses
+
+
+def test_csv_files_for_people_hold_a_formula_as_text_and_markdown_shows_html_as_written(db: Path, tmp_path: Path):
+    # a review's details come from a manifest or a PDF's metadata, which anyone may have written
+    formula = '=HYPERLINK("http://evil.example/","Family K")'
+    copy = altered_copy(db, tmp_path / "formula.duckdb",
+                        f"UPDATE reviews SET title = '{formula.replace(chr(39), chr(39) * 2)}', "
+                        "area = '@SUM(1+1) <script>alert(1)</script>' WHERE review_id = 'northmoor-2021-family-k'")
+    out = tmp_path / "sharing.csv"
+    assert run(export_command, ["--theme", "information_sharing", "--out", str(out)], copy).exit_code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert "'" + formula in set(table["review"]) and formula not in set(table["review"])
+    assert not [cell for cell in table.to_numpy().ravel() if str(cell).startswith(("=", "@"))]
+    assert pd.api.types.is_numeric_dtype(table["probability"])  # numbers stay numbers
+    out = tmp_path / "titles.csv"
+    assert run(sql_command, ["SELECT title, area, -1 AS minus FROM reviews ORDER BY title", "--out", str(out)],
+               copy).exit_code == 0
+    first = pd.read_csv(out, encoding="utf-8-sig").iloc[0].to_dict()
+    assert first == {"title": "'" + formula, "area": "'@SUM(1+1) <script>alert(1)</script>", "minus": -1}
+    # what is printed is for programs: as it is
+    printed = run(sql_command, ["SELECT title FROM reviews ORDER BY title LIMIT 1", "--format", "csv"], copy)
+    assert formula.replace('"', '""') in printed.output
+
+    out = tmp_path / "sharing.md"
+    assert run(export_command, ["--theme", "information_sharing", "--out", str(out)], copy).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "@SUM(1+1) \\<script>alert(1)\\</script>" in text and " <script>" not in text
 
 
 def test_an_area_written_with_and_is_found_by_an_ampersand_and_the_other_way(db: Path, tmp_path: Path):

@@ -8,6 +8,7 @@ sidecar file ``NAME.provenance.json`` (comment lines would break spreadsheets).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,13 +146,14 @@ def writing(out: Path, option: str = "--out") -> Iterator[Path]:
 
 
 def write_csv(table: pd.DataFrame, info: dict[str, Any], out: Path, *, describe: bool = True) -> Path:
-    """Write the table as CSV (UTF-8 with a byte-order mark, so that Excel shows accents and curly quotes) and
+    """Write the table as CSV (UTF-8 with a byte-order mark, so that Excel shows accents and curly quotes; a text
+    cell a spreadsheet would run as a formula made plain text, :func:`formula_safe`) and
     its provenance beside it as ``NAME.provenance.json``, with what each column holds (``describe``: the table
     is one of the commands' own, whose column names ``COLUMN_MEANINGS`` knows); returns the sidecar's path."""
     sidecar = out.with_name(out.name + ".provenance.json")
     described = {**info, "columns": column_meanings(list(table.columns))} if describe else info
     with writing(out):
-        table.to_csv(out, index=False, encoding="utf-8-sig")
+        table.map(formula_safe).to_csv(out, index=False, encoding="utf-8-sig")
         sidecar.write_text(json.dumps(described, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return sidecar
 
@@ -269,6 +271,34 @@ def _lay_out(cells: Any, table: pd.DataFrame, widths: Mapping[str, int], wrapped
 
 
 def md_cell(value: Any) -> str:
-    """A value as one Markdown table cell: on one line, with its bars escaped."""
+    r"""A value as one Markdown table cell: on one line, with its bars escaped, and its opening angle brackets
+    too, so that a title or a passage holding "<script>" or "aged <5" shows as written instead of being read as
+    HTML.
+
+    >>> print(md_cell('<img src=x onerror=alert(1)> aged <5 | 6'))
+    \<img src=x onerror=alert(1)> aged \<5 \| 6
+    """
     text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-    return " ".join(text.split()).replace("|", "\\|")
+    return md_text(" ".join(text.split())).replace("|", "\\|")
+
+
+def md_text(text: str) -> str:
+    """Text of the reviews or of the user for a Markdown file, with a backslash before each "<" (which would
+    open HTML)."""
+    return text.replace("<", "\\<")
+
+
+# A text cell starting with one of these is read by spreadsheets as a formula (a minus sign or a plus sign only
+# when what follows is no number).
+_FORMULA_START = re.compile(r"[=@\t\r]|[-+](?!\d[\d.,]*%?$)")
+
+
+def formula_safe(value: Any) -> Any:
+    r"""A text cell of a CSV file as a spreadsheet should show it: one that would be read as a formula
+    ("=HYPERLINK(...)", "@SUM(...)", "-cmd") gets an apostrophe in front, which spreadsheets show it after as
+    text; anything else, numbers included ("-5"), is unchanged.
+
+    >>> [formula_safe(v) for v in ['=HYPERLINK("x")', '@SUM(1)', '-cmd', '-5', '+44 20', 3, 'Child A']]
+    ['\'=HYPERLINK("x")', "'@SUM(1)", "'-cmd", '-5', "'+44 20", 3, 'Child A']
+    """
+    return f"'{value}" if isinstance(value, str) and _FORMULA_START.match(value) else value
