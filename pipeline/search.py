@@ -825,7 +825,7 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                     found = searcher.count(phrased, **filters)[0]
                 except CaseReviewError:
                     found = 0
-                if 0 < found < counts["total"]:
+                if found < counts["total"]:
                     counts["as_phrase"] = (phrased, found)
         if by_review:
             counts |= _reviews_found(con, searcher, parsed, filters)
@@ -949,12 +949,35 @@ def phrase_hint(result: SearchResult) -> tuple[str, dict[str, str]] | None:
     >>> phrase_hint(SearchResult([], as_phrase=('"post-reunification"', 12)))[0][:64]
     'A word with a hyphen is searched as its parts, any one of which '
     """
-    if result.as_phrase is None:
+    if result.as_phrase is None or not result.as_phrase[1]:
         return None
     phrased, found = result.as_phrase
     it = "it" if phrased.count('"') == 2 else "them"
     return (f"A word with a hyphen is searched as its parts, any one of which will do; in double quotes, "
             f"{phrased} finds the {counted(found, 'passage')} holding {it} whole", {"q": phrased})
+
+
+def parts_only_note(result: SearchResult) -> str:
+    """For a search whose words with a hyphen no passage holds whole ("co-sleeping"), though passages hold their
+    parts: that, as a sentence, since what was found may be about something else ("sleeping"); "" otherwise,
+    and when the word was found written as one ("cosleeping", among the forms also searched).
+
+    >>> parts_only_note(SearchResult([], as_phrase=('"co-sleeping"', 0)))[:72]
+    'Note: no passage holds "co-sleeping" whole (with its hyphen or a space):'
+    >>> parts_only_note(SearchResult([], ("cosleeping",), as_phrase=('"co-sleeping"', 0)))
+    ''
+    """
+    if result.as_phrase is None or result.as_phrase[1]:
+        return ""
+    phrased = result.as_phrase[0]
+    wholes = re.findall(r'"([^"]*)"', phrased)
+    joined = {fold(form).replace(" ", "").replace("-", "") for form in result.also}
+    if any(fold(whole).replace("-", "") in joined for whole in wholes):
+        return ""
+    named = " and ".join(f'"{whole}"' for whole in wholes)
+    return (f"Note: no passage holds {named} whole (with its hyphen or a space)"
+            f"{' together' if len(wholes) > 1 else ''}: the passages found hold only parts of "
+            f"{'them' if len(wholes) > 1 else 'it'}, any one of which will do, so they may be about something else.")
 
 
 def theme_hint(result: SearchResult, names: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:

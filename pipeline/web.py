@@ -102,6 +102,24 @@ def _fields(query: str) -> dict[str, str]:
             if values}
 
 
+MAX_BACK = 4000  # characters of the way back to a search's results (its query string, escaped) that are kept
+
+
+def _back(query: str) -> str:
+    """The query string of the search a passage was opened from (its field "back"), whole: cut like a field of
+    words, its filters would be lost or broken; one over ``MAX_BACK`` characters gives no way back.
+
+    >>> from urllib.parse import quote
+    >>> _back("id=p1&back=" + quote("q=" + "child " * 100 + "&nation=England")).endswith("nation=England")
+    True
+    >>> _back("id=p1&back=" + "x" * 5000), _back("id=p1")
+    ('', '')
+    """
+    values = parse_qs(query).get("back") or [""]
+    back = controls_as_spaces(values[-1]).strip()
+    return back if len(back) <= MAX_BACK else ""
+
+
 def _cut_field(value: str, most: int = MAX_FIELD) -> str:
     """``value`` when it has at most ``most`` characters; else its start, cut after the last whole word that fits
     (a pasted paragraph is searched for its words, not for the half of one it ends in), with a phrase the cut
@@ -286,7 +304,7 @@ class Pages:
         return con, theme_names(con)
 
     def search(self, query: str) -> tuple[HTTPStatus, str]:
-        from pipeline.search import missing_note, nothing_kept_note, total_note, unindexed_note
+        from pipeline.search import missing_note, nothing_kept_note, parts_only_note, total_note, unindexed_note
         from pipeline.search_query import operator_note
 
         try:
@@ -302,7 +320,7 @@ class Pages:
         except CaseReviewError as exc:
             return HTTPStatus.BAD_REQUEST, self._search_page(form, error=_as_form(str(exc)))
         notes = " ".join(note for note in (operator_note(form.q), missing_note(result.missing, result.numbers_only),
-                                           unindexed_note(result.unindexed)) if note)
+                                           parts_only_note(result), unindexed_note(result.unindexed)) if note)
         return HTTPStatus.OK, self._search_page(form, result.hits, also=result.also, more=result.more,
                                                 total=result.total, total_note=total_note(result, form.q),
                                                 without_words=result.without_words,
@@ -648,7 +666,7 @@ class Pages:
             raise
         except CaseReviewError as exc:
             like, note = [], str(exc)
-        back = fields.get("back", "")  # the search the passage was found by (its query string)
+        back = _back(query)
         return HTTPStatus.OK, webpages.passage_page(view, names, like, note, notes, back=back)
 
 

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from pipeline.commands.outputs import search_command, similar_command
+from pipeline.commands.outputs import search_command, searches_command, similar_command
 from pipeline.errors import CaseReviewError
 from pipeline.fetch import blob_path
 from pipeline.manifest import ManifestEntry
@@ -388,6 +388,30 @@ def test_a_word_with_a_hyphen_found_by_its_parts_offers_itself_in_quotes(tmp_pat
     # quoted already, or no fewer found in quotes: no such hint
     assert search_with_forms(path, '"post-reunification" support').as_phrase is None
     assert search_with_forms(path, "reunification").as_phrase is None
+
+
+def test_a_word_with_a_hyphen_no_passage_holds_whole_says_the_passages_found_hold_only_its_parts(tmp_path: Path):
+    path, _ = corpus_with(tmp_path / "db.duckdb", [
+        P("Findings", (2, 2), ["Safe sleeping advice was given at the birth visit."], vector=[1, 0, 0, 0]),
+        P("Findings", (3, 3), ["The visit found the home safe and warm."], vector=[0, 1, 0, 0]),
+    ])
+    # "co-sleeping" is in no passage, as a word with a hyphen, two words or one: its parts found other things,
+    # without a word said (every part is used somewhere, so no word was "found nowhere")
+    result = search_with_forms(path, "co-sleeping")
+    assert result.total == 1 and result.as_phrase == ('"co-sleeping"', 0) and not result.missing
+    note = 'no passage holds "co-sleeping" whole (with its hyphen or a space): the passages found hold only parts'
+    output = " ".join(CliRunner().invoke(search_command, ["co-sleeping", "--db", str(path)]).output.split())
+    assert note in output and "in double quotes" not in output
+    out = tmp_path / "found.md"
+    assert CliRunner().invoke(search_command, ["co-sleeping", "--out", str(out), "--db", str(path)]).exit_code == 0
+    assert note.capitalize() in " ".join(out.read_text(encoding="utf-8").split())
+    # a set of searches, whose counts go into briefings, says so beside the count, and how many hold the word
+    # whole where some do
+    searches = tmp_path / "searches.txt"
+    searches.write_text("Co-sleeping: co-sleeping\nSafe sleeping: safe-sleeping\n", encoding="utf-8")
+    listed = " ".join(CliRunner().invoke(searches_command, [str(searches), "--db", str(path)]).output.split())
+    assert note in listed
+    assert '"safe-sleeping" finds the 1 passage holding it whole (write it so to count only those)' in listed
 
 
 def test_a_long_form_the_reviews_define_also_searches_its_abbreviation(tmp_path: Path):

@@ -191,6 +191,20 @@ def test_results_come_a_page_at_a_time(db: Path, monkeypatch: pytest.MonkeyPatch
     assert dict(list(book["Provenance"].values)[1:])["first_rank"] == 3
 
 
+def test_a_passage_opened_from_a_long_search_leads_back_to_the_same_results(site: str):
+    # a search pasted from a briefing runs to hundreds of characters; cut like a field of words, the way back
+    # lost its filters ("nation=Engla": an error page)
+    words = " ".join(["information school police"] + ["child"] * 150)
+    status, body, _ = get(f"{site}/?" + urlencode({"q": words, "nation": "England", "year_from": "2016"}))
+    assert status == 200, body
+    opened = html.unescape(re.search(r'href="(/passage\?[^"]+)"', body).group(1))
+    status, passage, _ = get(site + opened)
+    back = html.unescape(re.search(r'<a href="([^"]+)">← Back to the results', passage).group(1))
+    assert "&nation=England" in back and "&year_from=2016" in back, back
+    status, again, _ = get(site + back)
+    assert status == 200 and page_ids(again) == page_ids(body)
+
+
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))
     assert status == 200 and "No passage in the database uses this word" in body

@@ -165,6 +165,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
         missing_note,
         no_hits_hints,
         nothing_kept_note,
+        parts_only_note,
         phrase_hint,
         search_with_forms,
         theme_hint,
@@ -187,7 +188,7 @@ def search_command(words: tuple[str, ...], theme: str | None, min_score: float |
                                **({"page_order": True} if page_order else {}))
     hits, also = result.hits, result.also
     missing = "\n".join(note for note in (missing_note(result.missing, result.numbers_only),
-                                          unindexed_note(result.unindexed)) if note)
+                                          parts_only_note(result), unindexed_note(result.unindexed)) if note)
     filters = {"year_from": year_from, "year_to": year_to, "nation": nation, "review_type": review_type, "area": area,
                "review": review}  # the review filters, as typed
     said = {**filters, "review": result.review} if result.review else filters  # the review by its title and id

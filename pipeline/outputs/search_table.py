@@ -126,6 +126,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         filters["review"] = KnownValues(con).review(filters["review"])
     finally:
         con.close()
+    from pipeline.search import parts_only_note
     from pipeline.search_query import all_of_label, how_they_match, left_out_label, parse_query
 
     parsed = parse_query(searched.get("query"))  # as searched: it was read without an error
@@ -139,6 +140,7 @@ def save_results(db_path: Path | str | None, result, out: Path, fmt: str | None 
         **({"each_passage": all_of_label(parsed)} if parsed is not None and parsed.all_of else {}),
         **({"left_out": f"passages that {left_out}"} if left_out else {}),
         "words_found_nowhere": [word.word for word in result.missing],
+        **({"found_by_parts": parts_only_note(result).removeprefix("Note: ")} if parts_only_note(result) else {}),
         "theme": names.get(theme_id, theme_id) if theme_id else None,
         "theme_real_text_check": theme_note(info["theme_models"], theme_id, names.get(theme_id)) if theme_id else None,
         "theme_local_check": info["theme_checks"].get(theme_id) if theme_id else None,
@@ -194,6 +196,8 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         said.append(f"Left out: {info['left_out']}.")
     if info.get("words_found_nowhere"):
         said.append("No passage uses " + ", ".join(f'"{word}"' for word in info["words_found_nowhere"]) + ".")
+    if info.get("found_by_parts"):
+        said.append(info["found_by_parts"][:1].upper() + info["found_by_parts"][1:])
     if info.get("reviews", "all") != "all":
         said.append(f"Reviews: {info['reviews']}.")
     if info.get("section"):

@@ -257,7 +257,7 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
     CaseReviewError
         If any search cannot run (each is named by its line, with why), or the filters name what no review has.
     """
-    from pipeline.search import check_filters, missing_note, search_with_forms, theme_hint
+    from pipeline.search import check_filters, missing_note, parts_only_note, search_with_forms, theme_hint
     from pipeline.search_query import operator_note
 
     check_filters(db_path, refresh=refresh, limit=limit, words=True, **filters)  # said once, for all the searches
@@ -281,7 +281,8 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
         theme = (f"Note: {hint[0]}; this line counts the passages using its words, not the theme's tags (the "
                  "themes are counted by casereview trends, and in the annual summary)." if hint else "")
         note = " ".join(part for part in (operator_note(search.query), _any_word_note(search.query, result.also),
-                                          missing_note(result.missing, result.numbers_only), theme) if part)
+                                          missing_note(result.missing, result.numbers_only),
+                                          parts_only_note(result), _parts_note(result), theme) if part)
         outcomes.append(SearchOutcome(search, result, note))
     if problems:
         reasons = {reason for _, reason in problems}
@@ -292,6 +293,20 @@ def run_searches(db_path: Path | str | None, searches: list[NamedSearch], *, lim
                               + ". Mend " + ("this line" if len(problems) == 1 else "these lines")
                               + " and run the searches again")
     return outcomes
+
+
+def _parts_note(result: Any) -> str:
+    """For a search whose words with a hyphen found passages by their parts, some of which hold the words whole:
+    that, as a sentence, with how many do, since the count is of passages holding any part; "" otherwise.
+
+    >>> from pipeline.search import SearchResult
+    >>> _parts_note(SearchResult([], as_phrase=('"multi-agency"', 23)))[:70]
+    'Note: A word with a hyphen is searched as its parts, any one of which '
+    """
+    from pipeline.search import phrase_hint
+
+    hint = phrase_hint(result)
+    return f"Note: {hint[0]} (write it so to count only those)." if hint else ""
 
 
 def _any_word_note(query: str, also: tuple[str, ...]) -> str:
