@@ -171,17 +171,39 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
         pages_with.setdefault(key, set()).add(page.number)
     # Odd and even pages may alternate headers, so a third of the pages is enough to call a line running.
     repeat_needed = max(2, round(len(pages) * 0.3))
+    headings = _numbered_headings(pages, keyed)
     drop = set()
     for _, line, key in keyed:
         text = line.text.strip()
-        if (len(pages_with[key]) >= repeat_needed or PAGE_NUMBER_LINE.match(text) or _ROMAN_PAGE_NUMBER.match(text)
-                or (line.font == OCR_FONT and _OCR_PAGE_NUMBER.match(text))):
+        if (PAGE_NUMBER_LINE.match(text) or _ROMAN_PAGE_NUMBER.match(text)
+                or (line.font == OCR_FONT and _OCR_PAGE_NUMBER.match(text))
+                or (len(pages_with[key]) >= repeat_needed and id(line) not in headings)):
             drop.add(id(line))
-    drop |= _chapter_running_lines([(page, line, key) for page, line, key in keyed if id(line) not in drop],
-                                   pages_with, repeat_needed)
+    drop |= _chapter_running_lines([(page, line, key) for page, line, key in keyed
+                                    if id(line) not in drop and id(line) not in headings], pages_with, repeat_needed)
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]
     return pages
+
+
+def _numbered_headings(pages: list[PageLines], keyed: list[tuple]) -> set[int]:
+    """The margin lines (their ``id``) that are headings numbered in turn, one a page ("Learning point 1" at the
+    top of one page, "Learning point 2" of the next), not running lines, though their words repeat: set larger
+    than the body text or in bold, each printed on one page only, with a number of its own beside its words.
+    A running line that counts pages ("Page 3 of 40") is small, and one that names a chapter repeats whole."""
+    sizes = [line.size for page in pages for line in page.lines if line.kind == "text"]
+    if not sizes:
+        return set()
+    body = statistics.median(sizes)
+    seen: dict[str, set[int]] = {}
+    for page, line, _ in keyed:
+        seen.setdefault(normalise(line.text).lower().strip(), set()).add(page.number)
+    return {id(line) for page, line, key in keyed
+            if "#" in key[0] and re.search(r"[a-z]", key[0]) and (line.size >= body * 1.15 or line.bold)
+            and len(seen[normalise(line.text).lower().strip()]) == 1 and not _PAGE_WORD.search(line.text)}
+
+
+_PAGE_WORD = re.compile(r"\b(?:page|p\.|pg\.?)\s*\d|\d\s*(?:of|/)\s*\d", re.IGNORECASE)
 
 
 # A running line that changes by chapter ("Child Q CSPR - Introduction", then "Child Q CSPR - Analysis") keeps

@@ -368,9 +368,11 @@ def _is_item(piece: _Piece, list_open: bool = False) -> bool:
 
 # A numbered paragraph ("4. The partnership should ...", "5.2 Schools should ...") that is a whole sentence is a
 # recommendation or finding people cite by its number: it keeps its own passage however short, so its page is
-# its own. Shorter than this, a numbered line is more likely a heading or a fragment.
+# its own. Shorter than this, or of fewer words after its number, a numbered line is more likely a heading or a
+# fragment ("4.1 Background.").
 _NUMBERED = re.compile(r"\d{1,2}(?:\.\d{1,2}){1,2}\.?\s+[A-Z]|\d{1,2}[.)]\s+[A-Z]")  # "4. The", "5.2 Schools"
-_MIN_NUMBERED_CHARS = 60
+_MIN_NUMBERED_CHARS = 25
+_MIN_NUMBERED_WORDS = 4
 
 
 # A short labelled line under a numbered recommendation says who leads it or by when ("Lead: Head of
@@ -396,15 +398,19 @@ def _numbered_sentence(text: str) -> bool:
 
     >>> _numbered_sentence("4. The partnership should publicise its escalation policy to voluntary groups.")
     True
-    >>> [_numbered_sentence(t) for t in ("4. Findings", "2019 was the year the family moved to the area and the "
+    >>> _numbered_sentence("1.2 A second referral was made in May.")
+    True
+    >>> [_numbered_sentence(t) for t in ("4. Findings", "4.1 Background.",
+    ...                                  "2019 was the year the family moved to the area and the "
     ...                                  "school first raised concerns.", "(a) record who lives there and why.",
     ...                                  "24 March 2019 Police attended the home after a neighbour called.",
     ...                                  "12 Children were seen by the team in the first week of the year.")]
-    [False, False, False, False, False]
+    [False, False, False, False, False, False]
     """
     text = text.strip()
     return (len(text) >= _MIN_NUMBERED_CHARS and BLOCK_SEPARATOR not in text and _NUMBERED.match(text) is not None
-            and not re.match(r"\d{3,}", text) and text.endswith((".", "!", "?")))
+            and not re.match(r"\d{3,}", text) and text.endswith((".", "!", "?"))
+            and len(text.split()) > _MIN_NUMBERED_WORDS)
 
 
 def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
@@ -446,6 +452,15 @@ def _merge_short(pieces: list[_Piece]) -> list[_Piece]:
     ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
     >>> [p.text[:2] for p in _merge_short(pieces)]
     ['4.', '5.']
+
+    however short, as numbered paragraphs of a chronology or findings are:
+
+    >>> pieces, start = [], 0
+    >>> for text in ["1.2 A second referral was made in May.", "1.3 No strategy meeting was held.",
+    ...              "1.4 The case was closed in June."]:
+    ...     pieces.append(piece(text, start)); start += len(text) + len(BLOCK_SEPARATOR)
+    >>> [p.text[:3] for p in _merge_short(pieces)]
+    ['1.2', '1.3', '1.4']
 
     and so do they after a short line that introduces them:
 

@@ -662,6 +662,31 @@ def test_running_headers_that_change_by_chapter_are_dropped_and_chapter_headings
     assert sections == sorted(sections) and set(sections) == {f"Chapter {n}: {c}" for n, c in enumerate(CHAPTERS, 1)}
 
 
+def test_headings_numbered_in_turn_at_the_top_of_each_page_are_kept_and_the_running_lines_dropped(
+        tmp_path: Path) -> None:
+    # "Learning point 1" at the top of one page, "Learning point 2" of the next (a page each, inside Word's top
+    # margin band): the same words with another number, as a running line's are, so all were dropped as one,
+    # and every passage lost its section.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "points.pdf"
+    pdf = canvas.Canvas(str(path))
+    for number in range(1, 7):
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(60, 815, "Eastmere Safeguarding Partnership: rapid review of Child K")
+        pdf.drawString(280, 30, f"Page {number} of 6")
+        pdf.setFont("Helvetica-Bold", 13)
+        pdf.drawString(60, 765, f"Learning point {number}")
+        pdf.setFont("Helvetica", 10)
+        pdf.drawString(60, 740, f"The panel found that the agencies involved with the family in month {number}")
+        pdf.drawString(60, 727, "did not share what they knew about the risks to the child at home.")
+        pdf.showPage()
+    pdf.save()
+    passages = segment("points", extract_pdf(path).blocks)
+    assert [(p.section, p.page_start) for p in passages] == [(f"Learning point {n}", n) for n in range(1, 7)]
+    assert not [p for p in passages if "Eastmere" in p.text or "Page" in p.text or "Learning" in p.text]
+
+
 def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Path) -> None:
     # "Finding 1:" or "Legal status" in bold at the start of a paragraph is its heading; a bold name starting
     # a sentence is not.
