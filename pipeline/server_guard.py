@@ -92,19 +92,26 @@ def guard_temporary_server() -> list[int]:
         process = getattr(server, "server_process", None)
         if process is None or process.poll() is not None:
             continue
-        if process.pid not in _watchers or _watchers[process.pid].poll() is not None:
-            try:
-                _watchers[process.pid] = subprocess.Popen(
-                    [sys.executable, "-c", WATCHER, str(os.getpid()), str(process.pid)],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            except OSError as exc:
-                log.warning("could not start the watcher that stops Prefect's temporary server if this run is "
-                            "killed outright: %s", exc)
-                continue
-        watched.append(process.pid)
+        if _watch(process.pid):
+            watched.append(process.pid)
     return watched
+
+
+def _watch(server: int) -> bool:
+    """Start the watcher of the server with process id ``server`` unless one is watching it; whether one is."""
+    if server in _watchers and _watchers[server].poll() is None:
+        return True
+    try:
+        _watchers[server] = subprocess.Popen(
+            [sys.executable, "-c", WATCHER, str(os.getpid()), str(server)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        log.warning("could not start the watcher that stops Prefect's temporary server if this run is "
+                    "killed outright: %s", exc)
+        return False
+    return True
 
 
 def server_configured() -> bool:
@@ -162,7 +169,12 @@ def _popen_own_session(*args, env=None, **kwargs) -> subprocess.Popen:
     answers a request, the server's database pool logs the cancelled rollback with a whole traceback
     (sqlalchemy, at ERROR), which the person who pressed Ctrl+C then read under the run's own tidy message.
     Loggers with a level of their own (Prefect's server, uvicorn) are not affected: only those that take the root
-    logger's level, in the server's process only (Prefect's PREFECT_LOGGING_[KEY] override of its logging.yml)."""
+    logger's level, in the server's process only (Prefect's PREFECT_LOGGING_[KEY] override of its logging.yml).
+    A watcher (``WATCHER``) is started for it at once."""
     env = dict(os.environ if env is None else env)
     env.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "CRITICAL")
-    return subprocess.Popen(*args, env=env, start_new_session=True, **kwargs)
+    process = subprocess.Popen(*args, env=env, start_new_session=True, **kwargs)
+    # watched from the moment it exists: Prefect waits for the server to answer before the flow (and
+    # ``guard_temporary_server`` in it) starts, and a run killed outright meanwhile left the server running
+    _watch(process.pid)
+    return process

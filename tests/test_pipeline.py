@@ -945,6 +945,35 @@ def test_the_temporary_server_starts_in_a_session_of_its_own_with_its_libraries_
     assert out.split() == ["True", str(logging.CRITICAL), str(logging.WARNING)]  # Prefect's own warnings still show
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="the watcher knows the server through /proc (Linux)")
+def test_the_temporary_server_is_watched_from_its_start_so_a_run_killed_while_it_starts_leaves_it_not(
+        tmp_path: Path) -> None:
+    # Prefect waits for its server to answer before the flow starts; a run killed outright in those seconds
+    # left the server running for good, as the watcher was started only inside the flow. Here the "run" is a
+    # process that starts a stand-in server (named as Prefect's is) the way Prefect does, and is killed at once.
+    marker = "prefect.server" + ".api.server:create_app"  # split: not in the run's own command line
+    run = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pipeline.server_guard import _popen_own_session as p; "
+                               "s = p([sys.executable, '-c', 'import time; time.sleep(120)', sys.argv[1]]); "
+                               "print(s.pid, flush=True); time = __import__('time'); time.sleep(120)", marker],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    server = int(run.stdout.readline())
+    try:
+        assert _running(server)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        deadline = time.time() + 20
+        while time.time() < deadline and _running(server):
+            time.sleep(0.2)
+        assert not _running(server), "the server outlived the run killed while it started"
+    finally:
+        for pid in (run.pid, server):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the server through /proc (Linux)")
 @pytest.mark.skipif(not ocr_available(), reason="needs a scan being read by OCR when the stop comes")
