@@ -225,6 +225,12 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.append("  details updated from the manifest (the text was not read again; its figures now count "
                      "under the new details):")
         lines.extend(f"    - {u['review_id']}: {u['message'].split(DETAILS_UPDATED, 1)[-1]}" for u in updated)
+    replaced = summary.get("replaced_from_elsewhere") or []
+    if replaced:
+        lines.append("  replaced reviews of the same id read from another manifest (if they are different reviews, "
+                     "give one of them another review_id in its manifest, and run both manifests again):")
+        lines.extend(f"    - {row['review_id']}: was {row['source']} (from {row['manifest']}), now {row['new_source']}"
+                     for row in replaced)
     lines.extend(_same_document_lines(summary.get("same_documents") or [], "  "))
     swept, swept_bytes = summary.get("store_swept") or (0, 0)
     if swept:

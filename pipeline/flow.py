@@ -329,6 +329,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     started = time.perf_counter()
     guard_temporary_server()  # a run killed outright does not leave Prefect's temporary server running
     run_id = store.start_run(manifest.path, manifest.checksum())
+    claimed = store.claimed_elsewhere(manifest.path, manifest.entries)  # read before this run replaces them
     unchanged = store.unchanged_documents(getattr(tagger, "model_version", None), ocr_on=ocr_enabled())
     other_version = store.read_by_other_versions()  # read again whatever else: the summary says why
     run = _Run(store, run_id, unchanged, _Skips(store, run_id))
@@ -372,6 +373,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     summary["unfinished"] = [entry.review_id for entry in unfinished_rows(manifest)]
     summary["read_again_for_version"] = len(other_version & store.processed_in_run(run_id))
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])
+    summary["replaced_from_elsewhere"] = store.replaced_by_other_documents(run_id, claimed)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary["run_id"] = run_id
     return summary

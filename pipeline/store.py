@@ -322,6 +322,17 @@ SELECT r.review_id, r.title, r.area, r.year, d.status, count(p.passage_id) AS pa
 FROM reviews r LEFT JOIN documents d USING (review_id) LEFT JOIN passages p USING (review_id)
 WHERE r.review_id IN (SELECT unnest($1::VARCHAR[]))
 GROUP BY ALL ORDER BY r.review_id"""
+# Stored reviews of these ids last read by a run of another manifest, with the checksum of what was read: a second
+# manifest that uses an id the first one uses (child-a) for another review replaces it when its run reads another
+# document for it.
+_SELECT_CLAIMED_ELSEWHERE = """
+SELECT r.review_id, r.source, u.manifest_path AS manifest, n.source AS new_source, d.sha256
+FROM reviews r
+JOIN (SELECT unnest($1::VARCHAR[]) AS review_id, unnest($2::VARCHAR[]) AS source) n USING (review_id)
+JOIN documents d USING (review_id)
+JOIN runs u ON u.run_id = d.run_id
+WHERE u.manifest_path <> $3  -- (runs before schema 20 did not record it)
+ORDER BY r.review_id"""
 _SELECT_REVIEWS_NOT_IN = """
 SELECT review_id FROM reviews WHERE review_id NOT IN (SELECT unnest($1::VARCHAR[])) ORDER BY review_id"""
 # A removed review's topic assignments and its row in reviews go too; runs' logs (run_reviews,
@@ -755,6 +766,25 @@ class Store:
         (of its document; None when it was never fetched) and ``passages`` (how many are stored)."""
         with self._connection(read_only=True) as con:
             return _fetch_dicts(con, _SELECT_REVIEWS_LISTED, [list(review_ids)])
+
+    def claimed_elsewhere(self, manifest: Path, entries: Sequence[Any]) -> list[dict[str, Any]]:
+        """The manifest ``entries`` (``ManifestEntry``) whose review id the database holds for a review last read
+        by a run of another manifest: ``review_id``, ``source``, ``manifest`` and ``sha256`` (as stored) and
+        ``new_source``. Read before the run: two manifests that use one id for two reviews replace each other's,
+        run by run (see ``replaced_by_other_documents``)."""
+        with self._connection(read_only=True) as con:
+            return _fetch_dicts(con, _SELECT_CLAIMED_ELSEWHERE, [[e.review_id for e in entries],
+                                                                 [e.source for e in entries],
+                                                                 str(Path(manifest).resolve())])
+
+    def replaced_by_other_documents(self, run_id: str, claimed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Of ``claimed`` (``claimed_elsewhere``, read before the run), the reviews the run read from another
+        document than the one stored before it."""
+        processed = self.processed_in_run(run_id)
+        with self._connection(read_only=True) as con:
+            now = dict(con.execute("SELECT review_id, sha256 FROM documents WHERE review_id IN "
+                                   "(SELECT unnest(?::VARCHAR[]))", [[row["review_id"] for row in claimed]]).fetchall())
+        return [row for row in claimed if row["review_id"] in processed and now.get(row["review_id"]) != row["sha256"]]
 
     def reviews_not_in(self, review_ids: Sequence[str]) -> list[str]:
         """The ids of stored reviews that are not among ``review_ids`` (say, those of a manifest)."""

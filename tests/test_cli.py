@@ -319,6 +319,41 @@ def test_a_rerun_says_which_details_of_an_unchanged_review_the_manifest_changed(
     assert third.exit_code == 0 and "details updated" not in third.output
 
 
+def test_a_second_manifest_that_uses_a_review_id_for_another_review_says_it_replaced_it(tmp_path: Path) -> None:
+    # "running a second manifest into the same database adds to it": two officers' manifests that both call a
+    # review child-d replaced each other's, run by run, without a word
+    from tests.http_server import make_pdf
+
+    header = "review_id,title,area,nation,review_type,year,source\n"
+    for folder, text in (("ours", "Child D was not seen alone."), ("theirs", "Child D's school shared its worries.")):
+        (tmp_path / folder / "pdfs").mkdir(parents=True)
+        (tmp_path / folder / "pdfs" / "child-d.pdf").write_bytes(make_pdf(text))
+    (tmp_path / "ours" / "reviews.csv").write_text(
+        header + "child-d,Child D,Northmoor,England,CSPR,2019,pdfs/child-d.pdf\n", encoding="utf-8")
+    (tmp_path / "theirs" / "reviews.csv").write_text(
+        header + "child-d,Child D,Eastmere,England,CSPR,2021,pdfs/child-d.pdf\n", encoding="utf-8")
+    db = tmp_path / "reviews.duckdb"
+
+    def run(folder: str) -> str:
+        ran = CliRunner().invoke(main, ["run", "--manifest", str(tmp_path / folder / "reviews.csv"), "--db", str(db),
+                                        "--no-themes"])
+        assert ran.exit_code == 0, ran.output
+        return ran.output
+
+    assert "replaced reviews" not in run("ours")
+    said = run("theirs")
+    assert ("replaced reviews of the same id read from another manifest (if they are different reviews, give one "
+            "of them another review_id in its manifest, and run both manifests again):\n    - child-d: was pdfs/child-d.pdf "
+            f"(from {tmp_path / 'ours' / 'reviews.csv'}), now pdfs/child-d.pdf") in said
+    assert "replaced reviews" not in run("theirs")  # the same manifest again: nothing replaced
+    # a manifest that changes its own document replaces nothing of anyone else's
+    (tmp_path / "theirs" / "pdfs" / "child-d.pdf").write_bytes(make_pdf("Child D's school shared its worries late."))
+    assert "replaced reviews" not in run("theirs")
+    # two manifests that list one review with the same document (a year's and a whole list): nothing replaced
+    shutil.copy(tmp_path / "theirs" / "pdfs" / "child-d.pdf", tmp_path / "ours" / "pdfs" / "child-d.pdf")
+    assert "replaced reviews" not in run("ours")
+
+
 def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.http_server import make_pdf
