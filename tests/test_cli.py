@@ -343,8 +343,9 @@ def test_a_second_manifest_that_uses_a_review_id_for_another_review_says_it_repl
     assert "replaced reviews" not in run("ours")
     said = run("theirs")
     assert ("replaced reviews of the same id read from another manifest (if they are different reviews, give one "
-            "of them another review_id in its manifest, and run both manifests again):\n    - child-d: was pdfs/child-d.pdf "
-            f"(from {tmp_path / 'ours' / 'reviews.csv'}), now pdfs/child-d.pdf") in said
+            "of them another review_id in its manifest, and run both manifests again):\n"
+            f"    - child-d: was pdfs/child-d.pdf (from {tmp_path / 'ours' / 'reviews.csv'}), now pdfs/child-d.pdf"
+            ) in said
     assert "replaced reviews" not in run("theirs")  # the same manifest again: nothing replaced
     # a manifest that changes its own document replaces nothing of anyone else's
     (tmp_path / "theirs" / "pdfs" / "child-d.pdf").write_bytes(make_pdf("Child D's school shared its worries late."))
