@@ -1408,7 +1408,9 @@ class Searcher:
             added += [w for w in words if w not in have]
             shown.append(form)
         for (a, b), joined in zip(adjacent, pairs, strict=True):
-            if known[a][0] or known[b][0] or known[joined] != (False, True) or joined in have:
+            # a letter is no part of a compound: "Child E" is no "childe" (which the index holds as "child")
+            if (known[a][0] or known[b][0] or known[joined] != (False, True) or joined in have
+                    or min(len(a), len(b)) < 2):
                 continue
             added.append(joined)
             shown.append(joined)

@@ -485,10 +485,11 @@ def weak_tag(score: float | None) -> bool:
 
 def probability_text(value: float | None) -> str:
     """A model's probability for people, as a percentage that never claims certainty: a score stored as 1.0
-    (rounded) is shown as '>99%', 0.0 as '<1%'. Shares and counts keep ``percent``, where 100% can be true.
+    (rounded) is shown as '>99%', 0.0 as '<1%'. Shares and counts keep ``percent``, where 100% can be true. A
+    weak tag (under ``WEAK_TAG``) never reads as 50%, which is not weak: 0.4961 is '49.6%'.
 
-    >>> [probability_text(v) for v in (1.0, 0.9975, 0.994, 0.41, 0.004, 0.0, None)]
-    ['>99%', '>99%', '99%', '41%', '<1%', '<1%', '–']
+    >>> [probability_text(v) for v in (1.0, 0.9975, 0.994, 0.41, 0.4961, 0.5, 0.004, 0.0, None)]
+    ['>99%', '>99%', '99%', '41%', '49.6%', '50%', '<1%', '<1%', '–']
     """
     if value is None:
         return "–"
@@ -496,6 +497,8 @@ def probability_text(value: float | None) -> str:
         return ">99%"
     if value < 0.005:
         return "<1%"
+    if round(100 * value) >= 100 * WEAK_TAG > 100 * value:  # rounded up to the line between weak and not
+        return f"{min(100 * value, 100 * WEAK_TAG - 0.1):.1f}%"
     return f"{100 * value:.0f}%"
 
 
