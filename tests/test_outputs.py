@@ -850,6 +850,19 @@ def test_csv_files_for_people_hold_a_formula_as_text_and_markdown_shows_html_as_
     assert "@SUM(1+1) \\<script>alert(1)\\</script>" in text and " <script>" not in text
 
 
+def test_markdown_tables_give_the_page_numbers_the_review_prints_as_the_terminal_does(db: Path, tmp_path: Path):
+    # a cover and a contents page before page 1: a quote is cited by the number printed on its page
+    copy = altered_copy(db, tmp_path / "printed.duckdb", "UPDATE pages SET printed = page + 10")
+    for command, args in ((export_command, ["--theme", "information_sharing"]), (search_command, ["information"]),
+                          (searches_command, [str(tmp_path / "s.txt")])):
+        (tmp_path / "s.txt").write_text("information\n", encoding="utf-8")
+        out = tmp_path / f"{command.name}.md"
+        result = run(command, [*args, "--out", str(out)], copy)
+        assert result.exit_code == 0, result.output
+        text = out.read_text(encoding="utf-8")
+        assert re.search(r"\| (\d+) \(printed as page 1\d\) \|", text), (command.name, text[-600:])
+
+
 def test_an_area_written_with_and_is_found_by_an_ampersand_and_the_other_way(db: Path, tmp_path: Path):
     # partnerships are written both ways ("Brighton & Hove", "Brighton and Hove"), even in one manifest: either
     # finds both, and they are one area

@@ -444,6 +444,18 @@ def pages_label(page_start: int | None, page_end: int | None, printed_start: int
     return f"{label} (printed as pages {printed_start}–{printed_end})"
 
 
+def pages_cell(pages: str, printed: str | None) -> str:
+    """The pages of a table's ``pages`` and ``printed_pages`` columns as one cell, for a Markdown table: the
+    PDF's pages, and the numbers the review prints on them where those differ.
+
+    >>> pages_cell("3–4", "1–2"), pages_cell("5", "3"), pages_cell("5", "5"), pages_cell("5", None)
+    ('3–4 (printed as pages 1–2)', '5 (printed as page 3)', '5', '5')
+    """
+    if not printed or not isinstance(printed, str) or printed == pages:
+        return pages
+    return f"{pages} (printed as {'pages' if '–' in printed else 'page'} {printed})"
+
+
 def printed_pages_sql(alias: str) -> str:
     """SQL for two columns, ``printed_start`` and ``printed_end``: the numbers printed on the first and last
     pages of the passage row ``alias`` (NULL where none could be trusted; see ``pipeline.pagenumbers``)."""

@@ -29,6 +29,7 @@ from pipeline.outputs.common import (
     kept_by,
     list_cell,
     open_database,
+    pages_cell,
     pages_label,
     printed_pages_sql,
     probability_text,
@@ -308,7 +309,8 @@ def markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     for number, row in enumerate(table.itertuples(index=False), start=1):
         note = row.quote_is.removeprefix("evidence sentence").removeprefix(", ")
         weak = " (weak)" if row.weak_tag == "yes" else ""
-        cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year), row.pages,
+        cells = [str(number), row.review, row.area, "" if pd.isna(row.year) else str(row.year),
+                 pages_cell(row.pages, row.printed_pages),
                  f"{row.quote} *({note})*" if note else row.quote, probability_text(row.probability) + weak,
                  f"`{row.passage_id}`"]
         lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")

@@ -22,6 +22,7 @@ from pipeline.outputs.common import (
     counted,
     describe_filters,
     open_database,
+    pages_cell,
     pages_label,
     probability_text,
     provenance,
@@ -231,7 +232,7 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     lines.append("| ---: | --- | --- | ---: | --- | --- | --- | --- | --- |")
     for row in table.itertuples(index=False):
         matched = f"{row.matched} *({row.read_by_ocr})*" if row.read_by_ocr else row.matched
-        cells = [row.rank, row.review, row.area, "" if pd.isna(row.year) else row.year, row.pages, row.section,
-                 matched, row.themes, f"`{row.passage_id}`"]
+        cells = [row.rank, row.review, row.area, "" if pd.isna(row.year) else row.year,
+                 pages_cell(row.pages, row.printed_pages), row.section, matched, row.themes, f"`{row.passage_id}`"]
         lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -473,7 +473,7 @@ def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> st
                   else f"The {counted(shown, 'passage')}:", "",
                   "| # | Review | Year | Page | Matched | Passage id |", "| ---: | --- | ---: | --- | --- | --- |"]
         for rank, hit in enumerate(o.result.hits, start=1):
-            page = pages_label(hit.page_start, hit.page_end).removeprefix("p. ")
+            page = pages_label(hit.page_start, hit.page_end, hit.printed_start, hit.printed_end).removeprefix("p. ")
             cells = [rank, hit.title, hit.year, page, hit.snippet_text, f"`{hit.passage_id}`"]
             lines.append("| " + " | ".join(md_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
