@@ -123,7 +123,8 @@ def _back(query: str) -> str:
 def _cut_field(value: str, most: int = MAX_FIELD) -> str:
     """``value`` when it has at most ``most`` characters; else its start, cut after the last whole word that fits
     (a pasted paragraph is searched for its words, not for the half of one it ends in), with a phrase the cut
-    leaves open closed where it was cut (an unbalanced quote cannot be searched; its words are kept).
+    leaves open closed where it was cut (an unbalanced quote cannot be searched; its words are kept), and so
+    are brackets, after an AND, OR or NOT the cut leaves with nothing to join is dropped.
 
     >>> _cut_field("not seen alone by a social worker", 20), _cut_field("abc", 2)
     ('not seen alone by a', 'ab')
@@ -131,6 +132,8 @@ def _cut_field(value: str, most: int = MAX_FIELD) -> str:
     'school "not seen"'
     >>> _cut_field('"' + "the school did not share " * 30 + '"', 60)
     '"the school did not share the school did not share the"'
+    >>> _cut_field("(neglect OR school OR nurse OR police) AND home", 28)
+    '(neglect OR school OR nurse)'
     """
     from pipeline.search_query import straight_quotes
 
@@ -147,7 +150,28 @@ def _cut_field(value: str, most: int = MAX_FIELD) -> str:
         if len(cut) >= most:  # room for the closing quote: the last word goes
             cut = cut[:cut.rfind(" ")].rstrip() if " " in cut else cut[:-1]
         cut += '"'
-    return cut
+    return _close_brackets(cut, most)
+
+
+def _close_brackets(cut: str, most: int) -> str:
+    """A search cut short (``_cut_field``) with its last open bracket closed, and without an AND, OR or NOT at its
+    end that the cut left with nothing to join: "(neglect OR school OR" is "(neglect OR school)".
+
+    >>> _close_brackets("school (neglect OR", 30), _close_brackets("school AND (", 30), _close_brackets("a (b c", 6)
+    ('school (neglect)', 'school', 'a (b)')
+    """
+    def still_open(text: str) -> bool:
+        from pipeline.search_query import straight_quotes
+
+        outside = re.sub(r'"[^"]*"', "", straight_quotes(text))
+        return outside.rfind("(") > outside.rfind(")")
+
+    def ends_open(text: str) -> bool:
+        return bool(re.search(r"(?:^|\s)(?:AND|OR|NOT|-)$", text)) or text.endswith("(")
+
+    while cut and (ends_open(cut) or (still_open(cut) and len(cut) >= most)):
+        cut = cut[:cut.rfind(" ")].rstrip() if " " in cut else ""
+    return cut + ")" if still_open(cut) else cut
 
 
 def read_form(query: str) -> webpages.SearchForm:

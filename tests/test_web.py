@@ -205,6 +205,13 @@ def test_a_passage_opened_from_a_long_search_leads_back_to_the_same_results(site
     assert status == 200 and page_ids(again) == page_ids(body)
 
 
+def test_a_search_cut_to_the_boxs_length_keeps_its_brackets_closed(site: str):
+    # cut at 500 characters, the closing bracket went and the search was refused, blaming the person who typed it
+    words = "(information OR " + "school " * 90 + ") AND police"
+    status, body, _ = get(f"{site}/?" + urlencode({"q": words}))
+    assert status == 200 and "opens a bracket without closing it" not in body and page_ids(body), body[-800:]
+
+
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))
     assert status == 200 and "No passage in the database uses this word" in body
