@@ -212,8 +212,11 @@ def format_summary(summary: dict, db_path: Path) -> str:
         lines.append(f"  manifest: {summary['manifest_note']}")
     problems = summary.get("problems") or []
     if problems:
+        from pipeline.outputs.common import EARLIER_READING_KEPT
+
         lines.append("  problems:")
-        lines.extend(f"    - {p['review_id']}: {p['message']}" for p in problems)
+        lines.extend(f"    - {p['review_id']}: {p['message']}"
+                     + (f" ({EARLIER_READING_KEPT})" if p.get("keeps_earlier_version") else "") for p in problems)
     notes = summary.get("notes") or []
     if notes:
         lines.append("  notes (pages read by OCR or not read, PDFs found on web pages, documents with no text):")

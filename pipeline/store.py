@@ -235,7 +235,9 @@ SELECT count(*) FILTER (WHERE outcome = 'processed'),
        count(*) FILTER (WHERE outcome = 'needs_ocr')
 FROM run_reviews WHERE run_id = ?"""
 _SELECT_RUN_PROBLEMS = """
-SELECT review_id, outcome, message FROM run_reviews
+SELECT review_id, outcome, message,
+       EXISTS (SELECT 1 FROM passages p WHERE p.review_id = run_reviews.review_id) AS keeps_earlier_version
+FROM run_reviews
 WHERE run_id = ? AND outcome IN ('failed', 'needs_ocr')
 ORDER BY review_id"""
 # Reviews read, but not wholly: some pages had no readable text layer.

@@ -776,11 +776,16 @@ def test_a_review_kept_from_its_earlier_reading_counts_as_read_wherever_it_is_fo
     from pipeline.outputs.reviewlist import format_reviews, list_reviews
     from pipeline.search import rebuild_search, search_with_forms
 
+    from pipeline.cli import format_summary
+
     for result in (make_result(sha256=SHA_A), failed_result(error="the PDF is encrypted", sha256=SHA_B)):
         run_id = store.start_run(Path("manifest.csv"), SHA_B)
         store.write_review(run_id, result, seconds=1)
-        store.finish_run(run_id)
+        summary = store.finish_run(run_id)
         assert rebuild_search(store)
+    # the run that could not read it says so too, where people read first
+    assert ("- northmoor-2019-child-d: the PDF is encrypted (the text of its earlier reading is kept, and is what "
+            "is searched)") in format_summary(summary, db_path)
     found = search_with_forms(db_path, "health visitor", by_review=True)
     assert [review.review_id for review in found.by_review] == ["northmoor-2019-child-d"]
     assert found.reviews_read == 1 and found.by_year == ((2019, 1, 1),)
