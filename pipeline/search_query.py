@@ -274,6 +274,8 @@ def operator_note(query: str | None) -> str:
     ('', '', '')
     >>> operator_note('"child -police"'), operator_note("aged 15 -16"), operator_note('"a" "b')
     ('', '', '')
+    >>> operator_note("neglect - police")[:80]
+    'Note: a dash with a space after it is not a minus sign: "- police" is searched a'
     """
     parsed = _readable(query)
     if parsed is None:
@@ -291,6 +293,11 @@ def operator_note(query: str | None) -> str:
                         "\"spoken to alone\"' finds passages holding either." if parsed.phrases
                         else "Join words with AND to find only passages holding all of them, and put brackets around "
                         f"those any one of which will do: {_EXAMPLE}."))
+    spaced = _SPACED_MINUS.findall(bare)
+    if spaced:
+        shown = "; ".join(f'"- {word}" is searched as "{word}"' for word in dict.fromkeys(spaced[:3]))
+        notes.append(f"a dash with a space after it is not a minus sign: {shown}, like the other words. To leave "
+                     f"out the passages that use a word, put the minus sign against it: -{spaced[0]}.")
     plus = ["+" + word for word in _PLUS_WORD.findall(bare)]
     if plus:
         notes.append(f"a plus sign does not make a word required here: {_as_searched(plus)}, like the other words "
@@ -298,6 +305,10 @@ def operator_note(query: str | None) -> str:
                      "together, put them in double quotes as a phrase.")
     return "Note: " + " ".join(note[0].upper() + note[1:] if i else note for i, note in enumerate(notes)) \
         if notes else ""
+
+
+# A dash on its own before a word ("neglect - police"): meant as a minus sign, it is read as nothing.
+_SPACED_MINUS = re.compile(r"(?:^|(?<=\s))[-\u2013\u2212][ \t]+([A-Za-z\u00c0-\u024f][\w'\-]*)")
 
 
 def left_out_label(parsed: ParsedQuery) -> str:
