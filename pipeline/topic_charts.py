@@ -14,7 +14,18 @@ if TYPE_CHECKING:
 # Written to the topics folder by every fit (the newest fit's pictures); each opens offline in a browser.
 MAP_HTML, TERMS_HTML, YEARS_HTML = "topics_map.html", "topics_terms.html", "topics_by_year.html"
 MAP_MIN_TOPICS = 3  # BERTopic's topic map places the topics with UMAP, which fails for fewer
-_SELECT_YEAR_SHARES = "SELECT year, topic_id, label, share FROM v_topic_trends WHERE year IS NOT NULL"
+_SELECT_YEAR_SHARES = """
+SELECT year, topic_id, label, share, passages FROM v_topic_trends WHERE year IS NOT NULL ORDER BY year, topic_id"""
+# The reviews and passages each year's shares rest on (the passages placed in topics of the newest model).
+_SELECT_YEAR_TOTALS = """
+SELECT r.year, count(DISTINCT p.review_id) AS reviews, count(*) AS passages
+FROM passage_topics pt
+JOIN (SELECT model_version FROM topic_models ORDER BY fitted_at DESC, model_version LIMIT 1) USING (model_version)
+JOIN passages p USING (passage_id)
+JOIN reviews r USING (review_id)
+WHERE r.year IS NOT NULL
+GROUP BY r.year ORDER BY r.year"""
+FEW_REVIEWS = 5  # as ``casereview trends``: fewer reviews than this in a year, and its shares can swing on one
 _SELECT_MODEL = """
 SELECT model_version, seed, passages FROM topic_models ORDER BY fitted_at DESC, model_version LIMIT 1"""
 
@@ -82,14 +93,28 @@ def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]
 
     with store.connect(read_only=True) as con:
         rows = con.execute(_SELECT_YEAR_SHARES).fetchall()
+        totals = {year: (reviews, passages) for year, reviews, passages in con.execute(_SELECT_YEAR_TOTALS).fetchall()}
     if not rows:
-        return [], [_skip(out_dir / YEARS_HTML, "no review has a year")]
+        return [], [_skip(out_dir / YEARS_HTML, "no review has a year placed in this model's topics")]
+    few = sorted(year for year, (reviews, _) in totals.items() if reviews < FEW_REVIEWS)
+
+    def year_label(year: int) -> str:  # each year with what it rests on; a year of few reviews marked
+        reviews, passages = totals.get(year, (0, 0))
+        return f"{year}{'*' if year in few else ''}<br>{reviews} review{'' if reviews == 1 else 's'}"
+
     figure = go.Figure()
     for topic_id in sorted({row[1] for row in rows}):
         chosen = [row for row in rows if row[1] == topic_id]
-        figure.add_bar(x=[row[0] for row in chosen], y=[row[3] for row in chosen], name=f"{topic_id}: {chosen[0][2]}")
-    figure.update_layout(barmode="stack", title="<b>Topics by year of review</b> (share of the year's passages)",
-                         xaxis={"title": "year", "dtick": 1}, yaxis={"title": "share", "tickformat": ".0%"})
+        figure.add_bar(x=[year_label(row[0]) for row in chosen], y=[row[3] for row in chosen],
+                       customdata=[[row[4], totals.get(row[0], (0, 0))[1]] for row in chosen],
+                       hovertemplate="%{y:.0%} of the year's passages (%{customdata[0]} of %{customdata[1]})",
+                       name=f"{topic_id}: {chosen[0][2]}")
+    title = "<b>Topics by year of review</b> (share of the year's passages)"
+    if few:
+        title += (f"<br><sup>* fewer than {FEW_REVIEWS} reviews that year: its shares rest on very few reviews and "
+                  "can swing with one of them</sup>")
+    figure.update_layout(barmode="stack", title=title, xaxis={"title": "year (reviews read)", "type": "category"},
+                         yaxis={"title": "share", "tickformat": ".0%"})
     return [_write_html(_titled(figure, made_from(store)), out_dir / YEARS_HTML)], []
 
 

@@ -146,6 +146,10 @@ class TopicSettings:
     numbering : str
         How topics are numbered; a change of it gives a new model version, so that one model version always
         has the same topic numbers.
+    terms : str
+        How a topic's terms are weighed: each counted once in each passage it is in (``PASSAGE_END``), so that
+        one passage that repeats a word (a table of "Yes | Yes | Yes") cannot name a topic of a hundred. A change
+        of it gives a new model version, as the labels change.
     """
 
     seed: int | None
@@ -158,6 +162,7 @@ class TopicSettings:
     ngram_range: tuple[int, int] = (1, 2)
     libraries: dict[str, str] = field(default_factory=dict)
     numbering: str = "largest first, after outliers join their nearest topic"
+    terms: str = "each counted once a passage"
 
 
 @dataclass(frozen=True)
@@ -380,6 +385,16 @@ def lumped(topics: Sequence[int]) -> bool:
     return bool(grouped) and max(Counter(grouped).values()) > LUMPED_SHARE * len(grouped)
 
 
+# Ends each passage in the texts BERTopic counts terms in: it joins a topic's passages into one text, and the
+# vectorizer (``_streaming_count_vectorizer``) counts each term once a passage, up to this mark.
+PASSAGE_END = "\x1e"
+
+
+def _marked(texts: Sequence[str]) -> list[str]:
+    """The passages' texts as BERTopic is given them: each ended by ``PASSAGE_END``."""
+    return [text.replace(PASSAGE_END, " ") + PASSAGE_END for text in texts]
+
+
 def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int], int, str]:
     """Fit BERTopic, give outliers their nearest topic, and label the topics.
 
@@ -404,14 +419,14 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
         outliers = topics.count(-1)
         if outliers:
             topics = [int(t) for t in model.reduce_outliers(
-                corpus.texts, topics, strategy="embeddings", embeddings=corpus.embeddings)]
+                _marked(corpus.texts), topics, strategy="embeddings", embeddings=corpus.embeddings)]
         # BERTopic numbers topics by size before outliers join them, which changes the sizes: number them again,
         # largest first, so that topic 0 is the largest in every table, file and picture.
         numbers = largest_first(topics)
         if outliers or any(old != new for old, new in numbers.items()):
             topics = [numbers[topic] for topic in topics]
             model.topic_mapper_.add_mappings(numbers, topic_model=model)
-            model.update_topics(corpus.texts, topics=topics, top_n_words=TOP_TERMS,
+            model.update_topics(_marked(corpus.texts), topics=topics, top_n_words=TOP_TERMS,
                                 vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model)
     # update_topics leaves the old topic embeddings (with the outlier row) in place, so a saved model
     # would assign new passages to the wrong topic (BERTopic issues #1809, #2198): use the centroids.
@@ -438,7 +453,7 @@ def _cluster(corpus: _Corpus, settings: TopicSettings, selection: str, reducer: 
     # made outside quiet_bertopic(): BERTopic() resets its log level
     model = _new_model(settings, selection, reducer)
     with quiet_bertopic():
-        return model, [int(topic) for topic in model.fit_transform(corpus.texts, corpus.embeddings)[0]]
+        return model, [int(topic) for topic in model.fit_transform(_marked(corpus.texts), corpus.embeddings)[0]]
 
 
 class _OnceReducer:
@@ -514,14 +529,20 @@ def _new_model(settings: TopicSettings, selection: str = CLUSTER_SELECTION, redu
 
 @cache
 def _streaming_count_vectorizer() -> type:
-    """scikit-learn's CountVectorizer, but its word analyzer yields a document's terms one at a time.
+    """scikit-learn's CountVectorizer, but its word analyzer yields a document's terms one at a time, each once in
+    each passage (the text up to a ``PASSAGE_END``).
 
     BERTopic counts the terms of each topic in one document, all the topic's passages joined. The stock analyzer
     makes lists of that document's words and two-word phrases first: about 4 KB a passage, so for a topic (or the
     outliers) of 100,000 passages some 400 MB, where counting them as they come needs memory for the distinct
-    terms only. The terms come in the stock analyzer's order (the words, then the two-word phrases), which decides
-    how the counts are stored, so the counts, the c-TF-IDF weights and the saved model are the same. Its settings
-    are the stock ones: a saved model loads with a plain CountVectorizer.
+    terms only. Counted as often as they occur, one passage that repeats a word named its topic: a table of a
+    reviewer's answers ("Yes | Yes | ...", 8 times) made "yes" a term of a topic of 87 passages, 1 of which used it.
+    Counted once a passage, a term weighs by how many of the topic's passages use it. Its settings are the stock
+    ones: a saved model loads with a plain CountVectorizer.
+
+    >>> analyzer = _streaming_count_vectorizer()(ngram_range=(1, 2)).build_analyzer()
+    >>> list(analyzer("Yes yes no" + PASSAGE_END + " yes"))
+    ['yes', 'no', 'yes yes', 'yes no', 'yes']
     """
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -534,15 +555,19 @@ def _streaming_count_vectorizer() -> type:
             min_n, max_n = self.ngram_range
 
             def terms(doc: str) -> Iterator[str]:
-                text = preprocess(self.decode(doc))
-                for n in range(min_n, max_n + 1):
-                    window: deque[str] = deque(maxlen=n)
-                    for match in pattern.finditer(text):
-                        word = match.group(pattern.groups)  # the one group if the pattern has one, as findall
-                        if word not in stop_words:
-                            window.append(word)
-                            if len(window) == n:
-                                yield " ".join(window)
+                for passage in preprocess(self.decode(doc)).split(PASSAGE_END):
+                    seen: set[str] = set()  # (one passage's distinct terms: a few hundred)
+                    for n in range(min_n, max_n + 1):
+                        window: deque[str] = deque(maxlen=n)
+                        for match in pattern.finditer(passage):
+                            word = match.group(pattern.groups)  # the one group if the pattern has one, as findall
+                            if word not in stop_words:
+                                window.append(word)
+                                if len(window) == n:
+                                    term = " ".join(window)
+                                    if term not in seen:
+                                        seen.add(term)
+                                        yield term
             return terms
 
     return StreamingCountVectorizer

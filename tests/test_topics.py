@@ -255,23 +255,26 @@ def test_a_fit_below_the_cap_keeps_the_model_version_it_had_before_the_cap():
         passage_ids, replace(capped, min_samples=capped.min_topic_size))
 
 
-def test_topic_terms_are_counted_as_they_come_with_the_stock_vectorizers_counts():
+def test_topic_terms_are_counted_once_a_passage_as_they_come():
     # BERTopic counts each topic's terms in one document (its passages joined): the project's vectorizer yields
-    # the terms one at a time instead of listing them first, and must give the same terms, counts and storage.
+    # the terms one at a time instead of listing them first, and counts each once in each passage, so that a
+    # passage repeating a word cannot name its topic: the counts are the stock vectorizer's, each passage's
+    # counted as present or not ("binary"), summed over the topic.
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
     rng = np.random.default_rng(3)
-    topic_documents = [" ".join(passage_text(subject, rng) for _ in range(30)) for subject in SUBJECTS]
+    topics = [[passage_text(subject, rng) for _ in range(30)] for subject in SUBJECTS]
+    topics[0][0] += " yes yes yes yes yes yes yes yes"  # one passage of a table of answers
     settings = {"stop_words": sorted(ENGLISH_STOP_WORDS | set(topics_module.BOILERPLATE_WORDS)),
                 "ngram_range": (1, 2), "token_pattern": topics_module._TOKEN_PATTERN}
-    stock, streamed = CountVectorizer(**settings), topics_module._streaming_count_vectorizer()(**settings)
-    assert [list(streamed.build_analyzer()(doc)) for doc in topic_documents] == [
-        stock.build_analyzer()(doc) for doc in topic_documents]
-    expected, counted = stock.fit_transform(topic_documents), streamed.fit_transform(topic_documents)
+    stock, streamed = CountVectorizer(binary=True, **settings), topics_module._streaming_count_vectorizer()(**settings)
+    counted = streamed.fit_transform([" ".join(topics_module._marked(passages)) for passages in topics]).toarray()
+    stock.fit([passage for passages in topics for passage in passages])
     assert streamed.vocabulary_ == stock.vocabulary_
-    for part in ("indptr", "indices", "data"):
-        assert np.array_equal(getattr(counted, part), getattr(expected, part))
-    assert streamed.get_params() == stock.get_params()  # a saved model loads with the stock vectorizer
+    expected = np.vstack([stock.transform(passages).sum(axis=0) for passages in topics])
+    assert np.array_equal(counted, expected)
+    assert counted[0, streamed.vocabulary_["yes"]] == 1
+    assert streamed.get_params() == CountVectorizer(**settings).get_params()  # a saved model loads with the stock one
 
 
 def test_bertopic_is_imported_without_torch_which_stays_importable(tmp_path: Path):
@@ -449,6 +452,9 @@ def test_pictures_are_written_and_open_offline(fitted: dict):
         assert f"topic model {info.model_version} (seed 42, found in {info.passages} passages)" in page, path.name
         # the same topics give the same pages, byte for byte, as the first fit wrote them
         assert path.read_bytes() == (fitted["folder"] / "first" / path.name).read_bytes(), path.name
+    # the shares of each year say how many reviews they rest on, and mark the years of too few to trust
+    years = (fitted["folder"] / "second" / YEARS_HTML).read_text(encoding="utf-8")
+    assert re.search(r"2019\*(<br>|\\u003cbr\\u003e)2 reviews", years) and "fewer than 5 reviews that year" in years
 
 
 @pytest.mark.slow
