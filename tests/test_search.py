@@ -1576,7 +1576,9 @@ def test_similar_command_human_and_json(db: Path):
             and "read the order, not the size" in reviews)
     assert ("passages most like the passage northmoor-2019-child-d-p1 (Child D: a child safeguarding practice "
             'review, pp. 3-4): "Information sharing between the school a') in human.output
-    assert "read the order" not in human.output  # passages differ enough for the number to mean something
+    # any two passages score well above 0 (half of the demo's pairs over 0.54): "0 = unrelated" read as a scale
+    # made 0.8 look close
+    assert "any two score well above 0" in human.output and "read the order" in human.output
     # ids in another case, and words of one title, name the same thing
     for typed in ("CWM-LLWYD-2022-CHILD-W", "Child W"):
         again = CliRunner().invoke(similar_command, [typed, "--db", str(db)]).output

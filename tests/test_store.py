@@ -771,12 +771,10 @@ def test_the_same_document_under_two_reviews_names_whose_manifest_lines_are_mean
 def test_a_review_kept_from_its_earlier_reading_counts_as_read_wherever_it_is_found(store: Store, db_path: Path):
     """Its passages are searched, so it is among the reviews read in the counts beside them ("in 1 of the 1
     reviews read", not "1 of 0"), and the lists say its text is the earlier reading's."""
-    from pipeline.cli import format_status
+    from pipeline.cli import format_status, format_summary
     from pipeline.outputs.findings import stated_findings
     from pipeline.outputs.reviewlist import format_reviews, list_reviews
     from pipeline.search import rebuild_search, search_with_forms
-
-    from pipeline.cli import format_summary
 
     for result in (make_result(sha256=SHA_A), failed_result(error="the PDF is encrypted", sha256=SHA_B)):
         run_id = store.start_run(Path("manifest.csv"), SHA_B)
