@@ -645,8 +645,40 @@ def _parse_date(value: str) -> datetime.date | None:
     return None
 
 
+# A link as other programs hand it on: in angle brackets from an e-mail ("<https://...>"), or a spreadsheet's
+# formula ('=HYPERLINK("https://...","Child D")'): the link is what is meant.
+_BRACKETED_LINK = re.compile(r"<\s*(https?://[^<>\s]+)\s*>", re.IGNORECASE)
+_HYPERLINK = re.compile(r'=\s*HYPERLINK\(\s*"([^"]+)"\s*(?:[,;][^)]*)?\)\s*', re.IGNORECASE)
+# A web address written without "http://" ("www.example.org/child-d.pdf", "127.0.0.1:8000/a.pdf"), which would
+# otherwise be looked for as a file.
+_BARE_ADDRESS = re.compile(r"(?:www\.|(?:\d{1,3}\.){3}\d{1,3}[:/]|localhost[:/])", re.IGNORECASE)
+
+
+def _unwrapped(value: str) -> str:
+    """A source cell's link without the wrapping another program gave it.
+
+    >>> _unwrapped("<https://example.org/a.pdf>"), _unwrapped('=HYPERLINK("https://example.org/a.pdf","Child A")')
+    ('https://example.org/a.pdf', 'https://example.org/a.pdf')
+    >>> _unwrapped("reviews/a.pdf")
+    'reviews/a.pdf'
+    """
+    for pattern in (_BRACKETED_LINK, _HYPERLINK):
+        match = pattern.fullmatch(value.strip())
+        if match:
+            return match.group(1).strip()
+    return value
+
+
 def _check_source(value: str, bad: _Report) -> str | None:
     if not value:
+        return None
+    value = _unwrapped(value)
+    if len(re.findall(r"https?://", value, re.IGNORECASE)) > 1:
+        bad("source", f"{value!r} holds more than one web address", "Give one link a row: the review's PDF.")
+        return None
+    if _BARE_ADDRESS.match(value):
+        bad("source", f"{value!r} is a web address without http:// or https:// in front, so it would be looked "
+                      "for as a file", f"Write it as https://{value} (or http:// where the site has no https).")
         return None
     problem = _url_problem(value) if _SCHEME_RE.match(value) else _local_source_problem(value)
     if problem:
