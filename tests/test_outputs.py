@@ -1504,6 +1504,31 @@ def test_label_sheet_errors_are_clear(db: Path, tmp_path: Path, args: list[str],
     assert not list(tmp_path.iterdir())
 
 
+def test_a_check_is_recorded_in_the_database_its_sheet_was_drawn_from(db: Path, tmp_path: Path):
+    # the sheet's next step named no database, and --record then looked in the default one ("no database yet"),
+    # or kept the check in whichever database --db named, saying the sheet's passages had been split anew
+    from pipeline.cli import main
+
+    drawn, other = tmp_path / "drawn.duckdb", tmp_path / "other.duckdb"
+    shutil.copy(db, drawn)
+    shutil.copy(db, other)
+    sheet = tmp_path / "check.csv"
+    made = run(label_sheet_command, ["--out", str(sheet), "--size", "10"], drawn)
+    assert made.exit_code == 0, made.output
+    assert f"Then run: casereview evaluate --gold {sheet} --db {drawn}" in " ".join(made.output.split())
+    table = pd.read_csv(sheet, encoding="utf-8-sig", dtype=str)
+    table["No theme"] = "x"
+    table.to_csv(sheet, index=False, encoding="utf-8-sig")
+    refused = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--db", str(other)])
+    assert refused.exit_code == 2 and f"was drawn from the database {drawn}, not {other}" in " ".join(
+        refused.output.split()), refused.output
+    kept = CliRunner().invoke(main, ["evaluate", "--gold", str(sheet), "--record", "--resamples", "20"])
+    assert kept.exit_code == 0, kept.output
+    assert f"Note: {sheet} was drawn from {drawn}: the check is kept there." in kept.stderr
+    assert rows(drawn, "SELECT gold_file FROM theme_checks") == [("check.csv",)]
+    assert rows(other, "SELECT count(*) FROM theme_checks") == [(0,)]
+
+
 def test_a_recorded_check_is_kept_once_and_the_outputs_say_how_the_model_did_on_it(db: Path, tmp_path: Path):
     """`evaluate --gold SHEET --record` keeps the result; outputs of tags made by that model quote it."""
     from pipeline.cli import main

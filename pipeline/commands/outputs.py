@@ -898,7 +898,7 @@ def label_sheet_command(out: Path, size: int, seed: int, year_from: int | None, 
     guide = "its \"How to label\" sheet" if not sheet.companions else str(sheet.companions[0])
     click.echo(f"Mark x under each theme a passage is about (? when unsure, x under \"No theme\" when none): "
                f"{guide} defines each theme. Then run: casereview evaluate --gold {sheet.path}"
-               + (" --model FOLDER" if sheet.other_themes else ""))
+               + db_argument(db_path or default_db()) + (" --model FOLDER" if sheet.other_themes else ""))
     if sheet.other_themes:
         one = len(sheet.other_themes) == 1
         click.echo(f"The passages were tagged by a model with {'a theme' if one else 'themes'} of its own "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -195,7 +196,7 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
         click.echo(f"Note: {gold_path}: {note}.", err=True)
     stored = None
     if record:  # of the passages the database holds, and their tags there, as the outputs quoting it show them
-        db_path = _record_database(db_path)
+        db_path = _record_database(db_path, gold_path)
         stored, gone = _stored_tags(gold_path, gold, model.version, db_path)
         if gone:
             gold = [item for item in gold if item.id not in gone]
@@ -247,15 +248,51 @@ def evaluate(gold_path: Path, model_dir: Path | None, as_json: bool, resamples: 
                        err=True)
 
 
-def _record_database(db_path: Path | None) -> Path:
-    """The database ``--record`` keeps the check in (``--db``, else the default one); an error when it is not
-    there."""
-    from pipeline.settings import default_db, no_database_message
+def _record_database(db_path: Path | None, gold_path: Path) -> Path:
+    """The database ``--record`` keeps the check in: the one the sheet was drawn from (its provenance names it),
+    unless ``--db`` names another, which is refused (its passages are another database's); else ``--db``, else
+    the default one. An error when it is not there."""
+    from pipeline.settings import default_db, no_database_message, the_file_itself
 
+    drawn = _sheet_database(gold_path)
+    if db_path is None and drawn is not None and drawn.exists():
+        click.echo(f"Note: {gold_path} was drawn from {drawn}: the check is kept there.", err=True)
+        return drawn
     path = Path(db_path) if db_path else default_db()
+    if (drawn is not None and drawn.exists() and path.exists()
+            and the_file_itself(path).resolve() != the_file_itself(drawn).resolve()):
+        raise CaseReviewError(f"--record: {gold_path} was drawn from the database {drawn}, not {path}: give --db "
+                              f"{drawn}, or draw a sheet from {path} with casereview label-sheet")
     if not path.exists():
         raise CaseReviewError(f"--record: {no_database_message(path)}")
     return path
+
+
+def _sheet_database(gold_path: Path) -> Path | None:
+    """The database a label sheet was drawn from, as its provenance says (the Excel file's Provenance sheet, or
+    the CSV file's ``.provenance.json`` beside it); None for a file that does not say.
+
+    >>> _sheet_database(Path("no-such-sheet.csv")) is None
+    True
+    """
+    try:
+        if gold_path.suffix.lower() == ".xlsx":
+            import openpyxl
+
+            book = openpyxl.load_workbook(gold_path, read_only=True)
+            try:
+                if "Provenance" not in book.sheetnames:
+                    return None
+                found = next((row[1] for row in book["Provenance"].iter_rows(values_only=True)
+                              if len(row) > 1 and row[0] == "database"), None)
+            finally:
+                book.close()
+        else:
+            sidecar = gold_path.with_name(gold_path.name + ".provenance.json")
+            found = json.loads(sidecar.read_text(encoding="utf-8")).get("database") if sidecar.is_file() else None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    return Path(found) if isinstance(found, str) and found else None
 
 
 def _stored_tags(gold_path: Path, gold: list, model_version: str,
