@@ -1735,7 +1735,21 @@ def _refresh_wanted(con: duckdb.DuckDBPyConnection) -> str | None:
         wanted = "tables"
     else:
         return None
-    return None if con.execute(_RUN_IN_PROGRESS).fetchone()[0] else wanted
+    return None if _run_going(con) else wanted
+
+
+def _run_going(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a run is working on the database: one recorded as running, or one holding the run lock before it
+    has recorded itself (its first seconds, while Prefect starts)."""
+    if con.execute(_RUN_IN_PROGRESS).fetchone()[0]:
+        return True
+    from pipeline.runlock import run_in_progress
+
+    try:
+        path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    except duckdb.Error:
+        return False
+    return bool(path and path[0]) and run_in_progress(path[0]) is not None
 
 
 def prepare_for_reading(db_path: Path | str | None) -> None:
@@ -1809,7 +1823,7 @@ def _check_numbers(min_score: float | None, year_from: int | None, year_to: int 
 
 def _check_index(con: duckdb.DuckDBPyConnection) -> None:
     if not con.execute(_HAS_FTS_INDEX).fetchone()[0]:
-        if con.execute(_RUN_IN_PROGRESS).fetchone()[0]:
+        if _run_going(con):
             raise CaseReviewError(
                 "the database has no search index yet, and a run is going: search by words again when it ends "
                 "(it builds the index; a search by theme works now). If no run is going, one was stopped: "

@@ -910,6 +910,17 @@ def test_a_missing_index_is_built_by_the_first_search_unless_a_run_is_going(bare
     assert search(copy, "information")
 
 
+def test_a_search_in_a_runs_first_seconds_says_a_run_is_going(bare_db: Path, tmp_path: Path):
+    # a run holds its lock seconds before it records itself (Prefect starts first): a search then told people to
+    # start a run
+    from pipeline.runlock import one_run_at_a_time
+
+    copy = tmp_path / "starting.duckdb"
+    shutil.copy(bare_db, copy)
+    with one_run_at_a_time(copy, "manifest.csv"), pytest.raises(CaseReviewError, match="and a run is going"):
+        search(copy, "information")
+
+
 # --------------------------------------------------------------------------- the search tables
 
 
