@@ -633,6 +633,8 @@ class SearchResult:
     without_words: int | None = None
     # when a search with a phrase in quotes found nothing: the passages holding any of its words without the quotes
     without_quotes: int | None = None
+    # ... and, for a search of phrases alone, those holding all their words apart, with that search (words and AND)
+    words_apart: tuple[str, int] | None = None
     # when the words are, or nearly are, a learning theme's name (and that theme is not already asked for): (its id,
     # passages it tags that the filters keep); found or not, the words find passages that use any one of them
     like_theme: tuple[str, int] | None = None
@@ -810,6 +812,11 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                     counts["without_quotes"] = searcher.count(unquoted, **filters)[0]
                 except CaseReviewError:  # the words unquoted are no search ('"OR AND"'): no such hint
                     pass
+                apart = _words_apart(query)
+                try:
+                    counts["words_apart"] = (apart, searcher.count(apart, **filters)[0]) if apart else None
+                except CaseReviewError:
+                    pass
             # words that name a theme find any passage using one of them: the theme itself may be what was meant.
             # With passages found, only when that is so: unquoted words, for a name of several words ("risk
             # assessment" finds what it asks for, and is no misreading of the theme Assessment).
@@ -905,6 +912,24 @@ def total_note(result: SearchResult, query: str | None) -> str:
     return note + how_they_match(query, result.also) + "."
 
 
+def _words_apart(query: str | None) -> str:
+    """For a search of phrases alone ('"information not shared with the school"'): their words, each required,
+    very common ones left out ("information AND not AND shared AND school"), for a phrase that finds nothing;
+    "" for any other search (its own words and operators say what a passage needs).
+
+    >>> _words_apart('"information not shared with the school"'), _words_apart('"seen alone" school')
+    ('information AND not AND shared AND school', '')
+    """
+    from pipeline.store import SEARCH_STOPWORDS
+
+    plain = straight_quotes(query or "").strip()
+    phrases = re.findall(r'"([^"]*)"', plain)
+    if not phrases or re.sub(r'"[^"]*"', " ", plain).strip():
+        return ""
+    words = [word for phrase in phrases for word in WORD_RE.findall(phrase) if fold(word) not in SEARCH_STOPWORDS]
+    return " AND ".join(dict.fromkeys(words)) if len(words) > 1 else ""
+
+
 def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, str]
                   ) -> list[tuple[str, dict[str, str]]]:
     """For a search that found nothing: how many passages hold the words of its phrase without the quotes, and
@@ -919,7 +944,11 @@ def no_hits_hints(query: str | None, result: SearchResult, names: Mapping[str, s
      which tags 129 passages {'q': '', 'theme': 'voice_of_child'}
     """
     hints = []
-    if result.without_quotes:
+    if result.words_apart and result.words_apart[1]:
+        apart, found = result.words_apart
+        hints.append((f"Without the quotes, {counted(found, 'passage')} {'holds' if found == 1 else 'hold'} all its "
+                      "words, apart", {"q": apart}))
+    elif result.without_quotes:
         hints.append((f"Without the quotes, {counted(result.without_quotes, 'passage')} "
                       f"{'holds' if result.without_quotes == 1 else 'hold'} its words (any one of them)",
                       {"q": without_quotes(query)}))

@@ -352,7 +352,8 @@ class Pages:
                                                 missing_note=notes, query=query, total_reviews=result.total_reviews,
                                                 by_review=result.by_review, reviews_read=result.reviews_read,
                                                 by_year=result.by_year, nothing_kept=nothing_kept_note(result),
-                                                review=result.review, as_phrase=result.as_phrase)
+                                                review=result.review, as_phrase=result.as_phrase,
+                                                words_apart=result.words_apart)
 
     def _filters_alone(self, form: webpages.SearchForm) -> tuple[HTTPStatus, str]:
         """The search page for a form with nothing to search for: the first page, or, when filters are given

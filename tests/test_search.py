@@ -24,7 +24,7 @@ from pipeline.commands.outputs import search_command, searches_command, similar_
 from pipeline.errors import CaseReviewError
 from pipeline.fetch import blob_path
 from pipeline.manifest import ManifestEntry
-from pipeline.outputs.common import open_database
+from pipeline.outputs.common import counted, open_database
 from pipeline.records import Evidence, PageInfo, Passage, Sentence, ThemeTag
 from pipeline.search import (
     Searcher,
@@ -1544,14 +1544,16 @@ def test_search_command_says_when_nothing_matches(db: Path):
 
 
 def test_a_quoted_phrase_that_finds_nothing_names_its_words_unquoted_and_the_theme_it_is_close_to(db: Path):
-    """A phrase finding nothing says how many passages hold its words without the quotes, and that it is close to
-    a theme's name, each with the command to run, filters and --db kept."""
-    unquoted = search_with_forms(db, "information not shared", nation="England").total
+    """A phrase finding nothing says how many passages hold all its words apart (a count of those holding any one
+    of them said nothing: most passages hold one), and that it is close to a theme's name, each with the command
+    to run, filters and --db kept."""
+    apart = search_with_forms(db, "information AND not AND shared", nation="England").total
+    assert 0 < apart < search_with_forms(db, "information not shared", nation="England").total
     tagged = len(search(db, None, theme="information_sharing", nation="England", limit=100))
     result = CliRunner().invoke(search_command, ['"information not shared"', "--nation", "England", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert (f"Without the quotes, {unquoted} passages hold its words (any one of them): casereview search "
-            f"'information not shared' --nation England --db {db}") in result.output
+    assert (f"Without the quotes, {counted(apart, 'passage')} {'holds' if apart == 1 else 'hold'} all its words, "
+            f"apart: casereview search 'information AND not AND shared' --nation England --db {db}") in result.output
     assert ('"information not shared" is close to the name of the learning theme Information sharing, which tags '
             f"{tagged} passages: casereview search --theme information_sharing --nation England --db {db}"
             ) in result.output

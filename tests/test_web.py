@@ -236,8 +236,8 @@ def test_a_search_that_needs_several_sections_or_phrases_says_so_when_it_finds_n
 def test_a_quoted_phrase_that_finds_nothing_links_to_its_words_unquoted_and_to_the_theme_it_names(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": '"information not shared"', "nation": "England"}))
     assert status == 200 and "No passages found" in body
-    unquoted = html.escape("/?" + urlencode({"q": "information not shared", "nation": "England", "limit": 20}))
-    assert f' hold its words (any one of them): <a href="{unquoted}">' in body
+    apart = html.escape("/?" + urlencode({"q": "information AND not AND shared", "nation": "England", "limit": 20}))
+    assert f' all its words, apart: <a href="{apart}">' in body
     theme = html.escape("/?" + urlencode({"theme": "information_sharing", "nation": "England", "limit": 20}))
     assert "close to the name of the learning theme Information sharing, which tags " in body
     assert f'passages: <a href="{theme}">' in body

@@ -391,10 +391,11 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                 total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
                 reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
                 nothing_kept: str = "", review: tuple[str, str | None] | None = None,
-                as_phrase: tuple[str, int] | None = None) -> str:
+                as_phrase: tuple[str, int] | None = None, words_apart: tuple[str, int] | None = None) -> str:
     """The search page: the error (if any), the form, then the passages found (or nothing yet), then the notes.
     ``more``: more passages match than ``hits``; ``total`` of them, as ``total_note`` says. When nothing is
-    found, ``without_quotes`` and ``like_theme`` (as in ``SearchResult``) give searches to try, as links; when
+    found, ``without_quotes``, ``words_apart`` and ``like_theme`` (as in ``SearchResult``) give searches to try,
+    as links; when
     passages are found by words that name a theme, ``like_theme`` offers the theme. ``kept``: what filters given
     without words or a theme keep (they only narrow a search). ``total_reviews``: the reviews the passages are in;
     ``by_review``, ``reviews_read`` and ``by_year`` (as in ``SearchResult``): the reviews, listed instead of the
@@ -421,7 +422,7 @@ def search_page(form: SearchForm, choices: FormChoices, hits: Sequence[Any] = ()
                        more=more, total=total, total_note=total_note, without_words=without_words,
                        without_quotes=without_quotes, like_theme=like_theme, total_reviews=total_reviews,
                        by_review=by_review, reviews_read=reviews_read, by_year=by_year, nothing_kept=nothing_kept,
-                       review=review, as_phrase=as_phrase)
+                       review=review, as_phrase=as_phrase, words_apart=words_apart)
         parts.append(f'<section id="results" tabindex="-1">{found}</section>')
         results = True
     if _has_weak(score for hit in hits for score in hit.themes.values()):
@@ -524,7 +525,7 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
            total_reviews: int | None = None, by_review: Sequence[Any] | None = None,
            reviews_read: int | None = None, by_year: Sequence[tuple[int, int, int]] = (),
            nothing_kept: str = "", review: tuple[str, str | None] | None = None,
-           as_phrase: tuple[str, int] | None = None) -> str:
+           as_phrase: tuple[str, int] | None = None, words_apart: tuple[str, int] | None = None) -> str:
     """The passages a search found, under a heading that says what was searched (or the reviews they are in,
     ``by_review``); or why none were. ``review``: (id, title) of the one review the form names."""
     what = (quoted_search(form.q.strip(), ("“", "”")) if form.q.strip()
@@ -554,7 +555,7 @@ def _found(form: SearchForm, names: Mapping[str, str], hits: Sequence[Any], *, a
             return "".join(parts)
         parts.append(f'<h2>No passages found for {_e(what)}</h2><p>{_e(kept)}Try fewer '
                      "or other words, another theme, or wider filters.</p>")
-        found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme)
+        found = SearchResult([], without_quotes=without_quotes, like_theme=like_theme, words_apart=words_apart)
         for hint, changes in no_hits_hints(form.q, found, names):
             parts.append(_hint_link(form, hint, changes))
         return "".join(parts)
