@@ -83,6 +83,11 @@ _HEADING_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more, an
 _SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.:)]?$")
 _YEAR = re.compile(r"^[(\[]?(?:19|20)\d\d[)\].,:;]*$")
 _NUMBERISH = re.compile(r"^[(\[]?[-+£$€]?\d[\d.,:/%x-]*[)\]%]?$", re.IGNORECASE)
+# A part of a report named by its number alone ("Part 1", "Appendix 3:", "Recommendation 2b"): a heading, though it
+# holds as many figures as words. A chart's axis or key has other words ("Year 2", "Total 17", "Yes 12").
+_NUMBERED_TITLE = re.compile(
+    r"^(?:part|section|chapter|appendix|annexe?|stage|phase|step|finding|recommendation|theme|priority|volume)"
+    r"\s+\d{1,2}[a-z]?[.:]?$", re.IGNORECASE)
 
 
 def plausible_heading(text: str) -> bool:
@@ -92,10 +97,14 @@ def plausible_heading(text: str) -> bool:
     broken off a pull quote can be bold: taken as headings they would become the section of every
     passage after them. A heading has a word of two letters or more, does not start in lower case (the rest
     of a sentence) or end a quotation, has no percentages, at most 24 words, and (after a section number)
-    fewer figures (numbers other than years) than words. Chart labels of words and numbers can still pass.
+    fewer figures (numbers other than years) than words. Chart labels of words and numbers can still pass. A part
+    of the report named by its number alone ("Part 1", "Appendix 3") is a heading (``_NUMBERED_TITLE``); three
+    of them in a row are a chart's axis still (``demote_label_runs``).
 
     >>> [plausible_heading(t) for t in ("4. Findings", "Voice of the child", "Period 1, 2018 to 2020",
     ...                                 "Good 48% (43%) Inadequate 5% (9%)", "and resources", "has not taken place.”")]
+    [True, True, True, False, False, False]
+    >>> [plausible_heading(t) for t in ("Part 2", "Stage 4:", "Recommendation 3b", "Year 2", "Total 17", "2 4")]
     [True, True, True, False, False, False]
     """
     text = text.strip()
@@ -109,10 +118,58 @@ def plausible_heading(text: str) -> bool:
         return False  # the end of a quotation
     if len(tokens) > 24 or "%" in text:
         return False  # a run of chart labels, or figures
+    if _NUMBERED_TITLE.match(text):
+        return True  # "Part 2": its number names it
     if _SECTION_NUMBER.match(tokens[0]):
         tokens = tokens[1:]  # "4.2 Findings": the number is the heading's, not a figure
     figures = sum(bool(_NUMBERISH.match(t)) and not _YEAR.match(t) for t in tokens)
     return figures * 2 < len(tokens)  # years are words here: "Period 1: 2018 to 2020" is a heading
+
+
+# A line of single capitals spaced apart ("S U M M A R Y"): a heading set letter-spaced, four letters or more.
+_LETTER_SPACED = re.compile(r"^[A-Z](?: [A-Z]){3,}$")
+# Its words are this common in English at least ("safeguarding" is -16.1); a short word much more ("of", "key"), as
+# letters make short words of all sorts ("ab", "cd", "abc" are in the word list).
+_SPACED_WORD_LOG_PROBABILITY = -16.5
+_SPACED_SHORT_WORD_LOG_PROBABILITY = {2: -8.0, 3: -10.0}
+_SPACED_WORDS = 6  # at most this many words run together
+
+
+def join_spaced_letters(text: str) -> str:
+    """A heading set with its capitals spaced apart, as its words: "S U M M A R Y" is "SUMMARY".
+
+    The text layer puts a space between the letters and no wider one between words, so the letters are split into
+    the common English words most likely together (the highest product of their probabilities, so "OF THE" and
+    not "OFTHE", a word of the list too). Letters that make no such words (a chart's "A B C D", "C H I L D K") are
+    left as they are.
+
+    >>> join_spaced_letters("S U M M A R Y"), join_spaced_letters("E X E C U T I V E S U M M A R Y")
+    ('SUMMARY', 'EXECUTIVE SUMMARY')
+    >>> join_spaced_letters("K E Y F I N D I N G S"), join_spaced_letters("T H E V O I C E O F T H E C H I L D")
+    ('KEY FINDINGS', 'THE VOICE OF THE CHILD')
+    >>> join_spaced_letters("A B C D"), join_spaced_letters("C H I L D K"), join_spaced_letters("Child K")
+    ('A B C D', 'C H I L D K', 'Child K')
+    """
+    if not _LETTER_SPACED.match(text.strip()):
+        return text
+    letters = text.replace(" ", "")
+    # best[k]: the likeliest split of the first k letters into words (minus its log probability, its ends), or None
+    best: list[tuple[float, tuple[int, ...]] | None] = [(0.0, ())] + [None] * len(letters)
+    for end in range(2, len(letters) + 1):
+        for start in range(end - 1):
+            logp = log_probability(letters[start:end])
+            before = best[start]
+            floor = _SPACED_SHORT_WORD_LOG_PROBABILITY.get(end - start, _SPACED_WORD_LOG_PROBABILITY)
+            if before is None or logp is None or logp < floor:
+                continue
+            candidate = (before[0] - logp, (*before[1], end))
+            if best[end] is None or candidate[0] < best[end][0]:
+                best[end] = candidate
+    split = best[-1]
+    if split is None or len(split[1]) > _SPACED_WORDS:
+        return text
+    ends = split[1]
+    return " ".join(letters[start:end] for start, end in zip((0, *ends), ends, strict=False))
 
 
 def strip_heading_marks(text: str) -> str:
@@ -181,6 +238,8 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
             drop.add(id(line))
     drop |= _chapter_running_lines([(page, line, key) for page, line, key in keyed
                                     if id(line) not in drop and id(line) not in headings], pages_with, repeat_needed)
+    drop |= _beside_running_lines([(page, line, key) for page, line, key in keyed if id(line) not in headings],
+                                  drop, _median_text_size(pages))
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]
     return pages
@@ -191,16 +250,52 @@ def _numbered_headings(pages: list[PageLines], keyed: list[tuple]) -> set[int]:
     top of one page, "Learning point 2" of the next), not running lines, though their words repeat: set larger
     than the body text or in bold, each printed on one page only, with a number of its own beside its words.
     A running line that counts pages ("Page 3 of 40") is small, and one that names a chapter repeats whole."""
-    sizes = [line.size for page in pages for line in page.lines if line.kind == "text"]
-    if not sizes:
+    body = _median_text_size(pages)
+    if body is None:
         return set()
-    body = statistics.median(sizes)
     seen: dict[str, set[int]] = {}
     for page, line, _ in keyed:
         seen.setdefault(normalise(line.text).lower().strip(), set()).add(page.number)
     return {id(line) for page, line, key in keyed
             if "#" in key[0] and re.search(r"[a-z]", key[0]) and (line.size >= body * 1.15 or line.bold)
             and len(seen[normalise(line.text).lower().strip()]) == 1 and not _PAGE_WORD.search(line.text)}
+
+
+def _median_text_size(pages: list[PageLines]) -> float | None:
+    """The middle size of the document's text lines (None without any): the body's size, near enough to tell
+    the small type of the margins and the large type of headings from it."""
+    sizes = [line.size for page in pages for line in page.lines if line.kind == "text"]
+    return statistics.median(sizes) if sizes else None
+
+
+_SMALL_TYPE = 0.95  # a margin line set smaller than this share of the body's size is in small type
+
+
+def _beside_running_lines(keyed: list[tuple], drop: set[int], body: float | None) -> set[int]:
+    """The margin lines (their ``id``) in small type set where running lines were dropped on other pages.
+
+    A short document with alternating headers (the partnership's name on odd pages, the review's title on even
+    ones) prints the even pages' header on one page of three: its text recurs too little to be running. It is set
+    at the place (height and size, ``_same_place``) of the header dropped on the other pages, in type smaller
+    than the body's. A heading at the top of a page is set in bold body type or larger, and stays; a page
+    number's place alone is no header's (a footnote may reach it on a page that has none).
+    """
+    if body is None:
+        return set()
+    anchors = sorted(((page, line, key) for page, line, key in keyed
+                      if id(line) in drop and not PAGE_NUMBER_LINE.match(line.text.strip())),
+                     key=lambda item: item[1].top)
+    tops = [line.top for _, line, _ in anchors]
+    found = set()
+    for page, line, key in keyed:
+        if id(line) in drop or line.size >= body * _SMALL_TYPE:
+            continue
+        reach = max(2.0, 0.3 * line.size)
+        if any(other_page.number != page.number and other_key[1] == key[1] and _same_place(line, other)
+               for other_page, other, other_key in anchors[bisect_left(tops, line.top - reach):
+                                                          bisect_right(tops, line.top + reach)]):
+            found.add(id(line))
+    return found
 
 
 _PAGE_WORD = re.compile(r"\b(?:page|p\.|pg\.?)\s*\d|\d\s*(?:of|/)\s*\d", re.IGNORECASE)
@@ -929,6 +1024,8 @@ class _BlockBuilder:
         kept = self._kept_breaks()
         text = self._join(self._lines, kept)
         kind, level, styled_level = self._kind, self._level, 0
+        if kind == "heading":
+            text = join_spaced_letters(text)  # "S U M M A R Y" set large or bold: its letters make no word
         if kind == "heading" and not plausible_heading(normalise(text)):
             kind, level, styled_level = "paragraph", 0, level
         elif kind == "heading" and level == 3 and _attribution(text, self.blocks[-1] if self.blocks else None,
@@ -1232,6 +1329,15 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
     >>> [b.kind for b in demote_label_runs(blocks)]
     ['heading', 'heading', 'paragraph']
 
+    Nor is a part's number above its title a label of the run, while numbers alone in a row are an axis:
+
+    >>> blocks = [h("Part 2", 2), h("Findings", 2), h("Overview", 2), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['heading', 'heading', 'heading', 'paragraph']
+    >>> blocks = [h("Stage 1", 2), h("Stage 2", 2), h("Stage 3", 2), Block("paragraph", "Text.", 1, 1)]
+    >>> [b.kind for b in demote_label_runs(blocks)]
+    ['paragraph', 'paragraph', 'paragraph', 'paragraph']
+
     A longer label of the key may be set as plain text between the others; it does not break the run, while
     a sentence does:
 
@@ -1274,7 +1380,7 @@ def demote_label_runs(blocks: list[Block]) -> list[Block]:
             if end > start and (result[end].box is not None) != boxed:
                 break  # a title in a coloured band, then the first heading of the text: not one chart's labels
             if _heading_styled_level(result[end]) == level:
-                labels += 1
+                labels += not _numbers_title(result, end)
             elif not (labels and _label_between(result, end, level)):
                 break
             end += 1
@@ -1296,6 +1402,14 @@ _FIGURE_WITH_UNIT = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|[a-z]+\.?)$")
 
 # A bar of a chart: its label and the count beside it ("Inadequate funding 17").
 _COUNTED = re.compile(r"[a-z]\s+\d+$")
+
+
+def _numbers_title(blocks: list[Block], i: int) -> bool:
+    """Whether heading ``i`` is a part's number set over its title ("Part 2" above "Findings"): the heading after
+    it has words of its own, so the two are not a chart's labels."""
+    following = blocks[i + 1] if i + 1 < len(blocks) else None
+    return (blocks[i].kind == "heading" and bool(_NUMBERED_TITLE.match(blocks[i].text)) and following is not None
+            and following.kind == "heading" and not _NUMBERED_TITLE.match(following.text))
 
 
 def _counted_label(block: Block) -> bool:

@@ -687,6 +687,97 @@ def test_headings_numbered_in_turn_at_the_top_of_each_page_are_kept_and_the_runn
     assert not [p for p in passages if "Eastmere" in p.text or "Page" in p.text or "Learning" in p.text]
 
 
+NUMBERED_TITLES = ["Part 1", "Section 2", "Appendix 3", "Stage 4", "Phase 1", "Finding 3", "Recommendation 2"]
+
+
+def test_headings_of_a_word_and_a_number_are_headings_but_a_chart_s_axis_is_not(tmp_path: Path) -> None:
+    # "Part 1" in bold over its paragraph: a word and one number, which read as a chart label or a figure, so the
+    # heading was text, every passage had no section and the next heading was glued to the front of a paragraph.
+    # Three such lines in a row with nothing between are still a chart's axis, and a small footer naming the part
+    # is still a running line.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "parts.pdf"
+    pdf = canvas.Canvas(str(path))
+    pages = [NUMBERED_TITLES[:4], NUMBERED_TITLES[4:]]
+    for number, titles in enumerate(pages, start=1):
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(280, 30, f"Part {number}")
+        y = 760
+        for title in titles:
+            pdf.setFont("Helvetica-Bold", 13)
+            pdf.drawString(60, y, title)
+            pdf.setFont("Helvetica", 10.5)
+            pdf.drawString(60, y - 22, f"Under {title.lower()} the panel looked again at what the school knew")
+            pdf.drawString(60, y - 36, "about the family and when it told the other agencies about it.")
+            y -= 80
+        pdf.showPage()
+    for k in range(3):
+        _draw(pdf, [(60, 400 - 20 * k, f"Stage {k + 1}", 13)])
+    _draw(pdf, [(60, 320, "The chart shows how many families reached each stage of the plan that year.", 10.5)])
+    pdf.showPage()
+    pdf.save()
+    passages = segment("parts", extract_pdf(path).blocks)
+    assert [(p.section, p.text.split()[1]) for p in passages[:len(NUMBERED_TITLES)]] == [
+        (title, title.split()[0].lower()) for title in NUMBERED_TITLES]
+    assert passages[-1].section == "Recommendation 2" and "Stage 1" in passages[-1].text
+    assert [plausible_heading(t) for t in ("Part 1", "Appendix 12:", "Recommendation 3b", "Total 17", "Yes 12")] == [
+        True, True, True, False, False]
+
+
+def test_a_letter_spaced_heading_is_read_as_its_words(tmp_path: Path) -> None:
+    # "S U M M A R Y": a heading set with its capitals spaced apart has no word of two letters, so it was read as
+    # text, glued to the front of the paragraph under it, and the section stayed the heading before.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "spaced.pdf"
+    pdf = canvas.Canvas(str(path))
+    _draw(pdf, [(60, 780, "Background", 14),
+                (60, 756, "The review was asked for by the partnership after the child went into hospital.", 10.5)])
+    y = 700
+    for heading in ("SUMMARY", "EXECUTIVE SUMMARY"):
+        pdf.setFont("Helvetica-Bold", 14)
+        x = 60.0
+        for letter in heading:
+            pdf.drawString(x, y, letter)
+            x += stringWidth(letter, "Helvetica-Bold", 14) + (14 if letter == " " else 5)
+        _draw(pdf, [(60, y - 24, f"This part of the report ({heading.lower()}) sets out what the panel found.", 10.5)])
+        y -= 60
+    pdf.save()
+    passages = segment("spaced", extract_pdf(path).blocks)
+    assert [p.section for p in passages] == ["Background", "SUMMARY", "EXECUTIVE SUMMARY"]
+    assert not [p.text for p in passages if "S U M" in p.text or "SUMMARY" in p.text.replace("(", " ").split()]
+
+
+def test_a_running_header_printed_on_one_page_only_is_dropped_where_other_headers_are(tmp_path: Path) -> None:
+    # Three pages with alternating headers, the partnership's name on odd pages and the review's title on even
+    # ones: the title is printed once, too few times to count as running, so it was read as a passage of its own.
+    # It is set at the place (height and small size) of the headers dropped on the other pages. The bold headings
+    # at the top of each page, in the top margin band too, are kept.
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "alternating.pdf"
+    pdf = canvas.Canvas(str(path))
+    width = pdf._pagesize[0]
+    titles = ["Background", "Decision", "Actions"]
+    for number, title in enumerate(titles, start=1):
+        pdf.setFont("Helvetica", 8)
+        if number % 2:
+            pdf.drawRightString(width - 72, 800, "Westford Children's Safeguarding Partnership")
+        else:
+            pdf.drawString(72, 800, "Rapid review of the care of Child T")
+        pdf.drawString(width / 2, 30, str(number))
+        _draw(pdf, [(72, 775, title, 13),
+                    (72, 750, f"The panel met on day {number} of the review and wrote down what each agency", 10.5),
+                    (72, 736, "knew about the family, and what it had done about it at the time.", 10.5)])
+        pdf.showPage()
+    pdf.save()
+    passages = segment("alternating", extract_pdf(path).blocks)
+    assert [(p.section, p.page_start) for p in passages] == [(title, n) for n, title in enumerate(titles, start=1)]
+    assert not [p.text for p in passages if "Westford" in p.text or "Child T" in p.text]
+
+
 def test_a_bold_heading_run_into_its_paragraph_becomes_the_section(tmp_path: Path) -> None:
     # "Finding 1:" or "Legal status" in bold at the start of a paragraph is its heading; a bold name starting
     # a sentence is not.
