@@ -32,4 +32,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/extract_fidelity.py
 
 clean:
-	rm -rf outputs/*.duckdb outputs/*.duckdb.wal outputs/*.duckdb.run-lock outputs/store
+	rm -rf outputs/*.duckdb outputs/*.duckdb.wal outputs/*.duckdb.run-lock outputs/store outputs/*-store \
+		outputs/topics outputs/*-topics

@@ -158,6 +158,8 @@ def test_saved_as_excel_with_a_sheet_each_and_where_it_came_from(db: Path, searc
     out = tmp_path / "briefing.xlsx"
     code, said, result = run(db, str(searches_file), "--limit", "2", "--out", str(out))
     assert code == 0 and f"Wrote {out}: 3 searches" in said, result.output
+    # what each search found is said as without --out (the guide's briefing step promises it)
+    assert "3 searches from" in said and "Year by year, the reviews read" in said
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["Searches", "By year", "Reviews", "Passages", "Columns", "Provenance"]
     summary = list(book["Searches"].values)

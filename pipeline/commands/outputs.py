@@ -517,6 +517,7 @@ def searches_command(file: Path, theme: str | None, min_score: float | None, yea
         from pipeline.outputs.common import counted
 
         searched = counted(len(outcomes), "search", "searches")
+        click.echo(searches_text(outcomes, file, describe_filters(filters), passages_kept(options)) + "\n")
         click.echo(f"Wrote {out}: {searched} from {file}, with the reviews and years they found passages in and up "
                    f"to {counted(limit, 'passage')} of each, best first.")
         click.echo("What was searched and where the results came from: in the file itself.")
