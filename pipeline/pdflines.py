@@ -945,11 +945,7 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                     if _under(char, hidden):
                         char["text"] = MASK
             for table in plumber_page.find_tables():
-                rows = [
-                    [_clean_cell(cell) for cell in row]
-                    for row in table.extract()
-                    if row and any(cell and cell.strip() for cell in row)
-                ]
+                rows = _ruled_rows(table)
                 if len(rows) < 2 or max(len(r) for r in rows) < 2:
                     continue
                 x0, top, x1, bottom = table.bbox
@@ -968,6 +964,32 @@ def _replace_ruled_tables(path: Path, pages: list[PageLines], page_indexes: list
                          page=page.number, kind="table", cells=tuple(tuple(row) for row in rows),
                          columns=tuple(column.bbox[0] - dx for column in table.columns))
                 )
+
+
+def _ruled_rows(table) -> list[list[str]]:
+    """The rows of a pdfplumber table that hold text, a cell a column. A cell that a merged cell above covers
+    (a recommendation spanning the rows of its actions) repeats the merged cell's text: pdfplumber gives it no
+    text, and as a row's empty cells are left out of its text, the cells after it were read a column to the
+    left ("Deliver briefings | Named GP | September 2024" under "Recommendation | Action | Lead | By when").
+    A cell covered from the left (a heading spanning columns) stays empty: its row already holds the text."""
+    texts = table.extract()
+    rows = []
+    for index, row in enumerate(texts):
+        if row and any(cell and cell.strip() for cell in row):
+            rows.append([_clean_cell(cell if cell is not None else _spanned_text(table, texts, index, k))
+                         for k, cell in enumerate(row)])
+    return rows
+
+
+def _spanned_text(table, texts: list[list[str | None]], index: int, column: int) -> str | None:
+    """The text of the merged cell that covers row ``index``'s cell in ``column`` from a row above (the nearest
+    cell above in that column, reaching below the row's top), or None."""
+    top = table.rows[index].bbox[1]
+    for above in range(index - 1, -1, -1):
+        box = table.rows[above].cells[column]
+        if box is not None:
+            return texts[above][column] if box[3] > top + 1 else None
+    return None
 
 
 def _turned_plumber_page(plumber_page, turned: int):

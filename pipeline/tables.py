@@ -71,6 +71,7 @@ ALIGN = 3.0  # points: how far a cell may start from its column's x
 OCR_SIZE_SPREAD = 0.3  # share of its size by which an OCR row may differ from the first row and stay in the table
 WRAP_PITCH = 1.5  # font sizes between baselines: a cell's wrapped line, closer than rows set apart are
 HEADER_WORDS = 6  # words: the most a glossary's header row holds ("Abbreviation   Full name")
+ROW_SPACE = 0.25  # font sizes: space between two rows beyond the lines' own, more than a cell's lines have
 SHORT_CELL = 3  # words: a table has a column of short cells before its last; lines of running text are longer
 
 
@@ -81,7 +82,8 @@ def merge_unruled_tables(page: PageLines, glossary: tuple[float, ...] | None = N
     on it. A table at the top of this page in the same columns is that glossary going on (its heading or header
     row is not repeated), and may wrap its terms as it did. Returns the columns of a glossary that is the last
     thing on this page (nothing in body type below it), or None."""
-    rows, split_from = _split_cells(*_split_labels(rows_of([ln for ln in page.lines if ln.kind == "text"])))
+    rows, split_from = _level_labels(*_split_cells(*_split_labels(rows_of([ln for ln in page.lines
+                                                                           if ln.kind == "text"]))))
     taken: set[int] = set()
     tables: list[Line] = []
     last_glossary: Line | None = None
@@ -184,6 +186,108 @@ def _split_cells(rows: list[list[Line]], split_from: dict[int, Line]) -> tuple[l
                 pieces.append(piece)
         out.append(pieces)
     return out, split_from
+
+
+def _level_labels(rows: list[list[Line]], split_from: dict[int, Line]) -> tuple[list[list[Line]], dict[int, Line]]:
+    """Move each label of a two-column table under a header row up to the first line of its entry, where the
+    label was set level with a later line (a cell centred or set at the bottom, as Word users often do): a row
+    starts with its label beside its entry's first line, and a label anywhere else was read as a heading or
+    as running text. Only under a bold header row over both columns (``_header_columns``), and only where the
+    rows are set apart by more space than the lines of an entry and each entry holds one short label
+    (``_levelled``): without a header, a short line beside a paragraph is as likely a note in the margin.
+
+    Returns the rows and ``split_from`` with each moved line mapped to the line it came from."""
+    moved: dict[int, Line] = {}
+    for index, row in enumerate(rows):
+        columns = _header_columns(row)
+        if columns is not None and index + 1 < len(rows):
+            moved.update(_levelled(_body_under(rows, index + 1, columns), columns))
+    if not moved:
+        return rows, split_from
+    lines = [ln for row in rows for ln in row]
+    split_from.update({id(moved[id(ln)]): split_from.get(id(ln), ln) for ln in lines if id(ln) in moved})
+    return rows_of([moved.get(id(ln), ln) for ln in lines]), split_from
+
+
+def _header_columns(row: list[Line]) -> tuple[float, float] | None:
+    """Where the columns start under ``row`` when it is a bold header row over two columns: two bold pieces, or
+    one bold line with one wide gap (two one-word headings come out of the PDF as one line), else None."""
+    if len(row) == 2 and all(ln.bold for ln in row):
+        return row[0].x0, row[1].x0
+    if len(row) == 1 and row[0].bold and len(row[0].cell_gaps) == 1:
+        return row[0].x0, row[0].cell_gaps[0][1]
+    return None
+
+
+def _body_under(rows: list[list[Line]], start: int, columns: tuple[float, float]) -> list[Line]:
+    """The lines of the rows from ``rows[start]`` on that lie in ``columns``, in the first row's type size and
+    no further apart than a table's rows are (as in ``_table_from``)."""
+    first = rows[start][0]
+    body = []
+    for index in range(start, len(rows)):
+        row = rows[index]
+        if (any(_column(ln.x0, list(columns)) is None for ln in row)
+                or abs(row[0].size - first.size) > _size_tolerance(first)
+                or index > start and row[0].bottom - rows[index - 1][0].bottom > 2.6 * first.size):
+            break
+        body.extend(row)
+    return body
+
+
+def _levelled(body: list[Line], columns: tuple[float, float]) -> dict[int, Line]:
+    """For each label of ``body`` (lines in the first of two columns) not level with the first line of its entry
+    (lines in the second), the label moved there, by id of the line it was; empty when nothing moves or the
+    lines do not read as such a table.
+
+    An entry is a run of lines in the second column each one line under the last; more space than that starts
+    the next. A label (its lines in a run as well) belongs to the entry it lies beside, and moves with its
+    wrapped lines so that its first line is level with the entry's first. Every label must be short (not a
+    paragraph number, which also stands beside a paragraph's lines) and lie beside one entry, and no entry may
+    have two: where rows are set with no more space between them than between lines, which label starts which
+    entry cannot be told, and nothing moves."""
+    labels = [ln for ln in body if _column(ln.x0, list(columns)) == 0]
+    entries = [ln for ln in body if _column(ln.x0, list(columns)) == 1]
+    if not labels or not entries or any(len(ln.text.split()) > LABEL_WORDS or _MARKER.match(ln.text.strip())
+                                        for ln in labels):
+        return {}
+    size = entries[0].size
+    pitch = min((b.bottom - a.bottom for a, b in itertools.pairwise(entries) if b.bottom - a.bottom > 0.5 * size),
+                default=None)
+    if pitch is None:
+        return {}
+    blocks = _runs(entries, pitch + ROW_SPACE * size)
+    moved: dict[int, Line] = {}
+    taken: set[int] = set()
+    for group in _runs(labels, pitch + ROW_SPACE * size):
+        overlaps = [min(group[-1].bottom, block[-1].bottom) - max(group[0].top, block[0].top) for block in blocks]
+        best = max(range(len(blocks)), key=overlaps.__getitem__)
+        if overlaps[best] <= 0 or best in taken:
+            return {}
+        taken.add(best)
+        # the shorter cell moves to the top of the taller, as if set at the top (a term wrapped onto more lines
+        # than its meaning has stands above and below it)
+        cell, other = (group, blocks[best]) if len(group) <= len(blocks[best]) else (blocks[best], group)
+        shift = other[0].bottom - cell[0].bottom
+        if abs(shift) >= 1.0:
+            moved.update({id(ln): dataclasses.replace(ln, top=ln.top + shift, bottom=ln.bottom + shift)
+                          for ln in cell})
+    return moved
+
+
+def _runs(lines: list[Line], most: float) -> list[list[Line]]:
+    """``lines`` (top to bottom) in runs whose baselines are at most ``most`` apart: the lines of one cell.
+
+    >>> lines = [Line("text", 60, 300, bottom - 10, bottom, 10, False, 1) for bottom in (100, 112, 124, 145, 157)]
+    >>> [[ln.bottom for ln in run] for run in _runs(lines, 12 + ROW_SPACE * 10)]
+    [[100, 112, 124], [145, 157]]
+    """
+    runs: list[list[Line]] = []
+    for line in lines:
+        if runs and line.bottom - runs[-1][-1].bottom <= most:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    return runs
 
 
 def rows_of(lines: list[Line]) -> list[list[Line]]:

@@ -2852,6 +2852,45 @@ def test_an_action_table_set_without_cell_padding_keeps_its_header_and_rows(tmp_
 
 
 
+MERGED_PLAN = [("Recommendation", "Action", "Lead", "By when"),
+               ("1. Make sure that fathers are seen at every assessment", "Add a prompt about fathers to the "
+                "assessment form", "Children's social care", "May 2025"),
+               ("", "Run workshops for health visitors on working with fathers", "Health visiting", "July 2025"),
+               ("2. Share school attendance with the allocated worker", "Agree a weekly attendance report",
+                "Education", "April 2025")]
+
+
+MERGED_LEAD = [MERGED_PLAN[0], MERGED_PLAN[1], MERGED_PLAN[3],
+               ("3. Follow up children who are missing from school", "Write to the family after three days away",
+                "", "June 2025")]
+
+
+@pytest.mark.parametrize(("rows", "span"), [(MERGED_PLAN, ((0, 1), (0, 2))), (MERGED_LEAD, ((2, 2), (2, 3)))],
+                         ids=["first-column", "later-column"])
+def test_a_ruled_table_with_a_merged_cell_keeps_every_cell_under_its_column(tmp_path: Path, rows: list,
+                                                                           span: tuple) -> None:
+    # An action plan whose recommendation spans the rows of its actions (a merged cell), or whose lead spans
+    # two rows. The rows under the merge lost that cell, so the cells after it moved left: "Run workshops ... |
+    # Health visiting | July 2025", three cells under four headings, the action under "Recommendation". A cell
+    # covered by a merge repeats the merged cell's text, so each row reads whole, every cell under its heading.
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    body = getSampleStyleSheet()["BodyText"]
+    header = ParagraphStyle("header", parent=body, fontName="Helvetica-Bold")
+    table = Table([[Paragraph(text, header if i == 0 else body) for text in row] for i, row in enumerate(rows)],
+                  colWidths=[150, 150, 100, 60])
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("SPAN", *span)]))
+    path = tmp_path / "plan.pdf"
+    SimpleDocTemplate(str(path)).build([Paragraph("Action plan", getSampleStyleSheet()["Heading1"]), table])
+    tables = [b for b in extract_pdf(path).blocks if b.kind == "table"]
+    (column, first_row), (_, last_row) = span
+    merged = [list(row) for row in rows]
+    merged[last_row][column] = merged[first_row][column]
+    assert len(tables) == 1 and tables[0].text.split("\n") == [" | ".join(row) for row in merged]
+
+
 # A chronology that runs over a page (our own invented events). The last row of the first page breaks: its
 # event goes on at the top of the next page, its date and agency cells empty there.
 PAGED_ROWS = [(f"{day:02d}/0{month}/2021", agency, event) for (day, month), (agency, event) in zip(
@@ -3159,6 +3198,46 @@ def test_short_bold_lines_beside_paragraphs_without_a_glossary_header_are_not_a_
     # margin.
     blocks = extract_pdf(_glossary_pdf(tmp_path / "side.pdf", True, header, heading)).blocks
     assert "table" not in {b.kind for b in blocks}
+
+
+CENTRED_GLOSSARY = [
+    ("Term", "Meaning"),
+    ("LADO", "Local authority designated officer: the person who looks into concerns that an adult who works with "
+             "children may have harmed a child, or may pose a risk to children."),
+    ("PLO", "Public law outline: the stage before care proceedings at which the local authority writes to the "
+            "parents to set out its concerns and what must change for the children to remain at home."),
+    ("Multi-agency safeguarding hub (MASH)", "Where police, health and social care decide together how to answer a "
+                                             "referral."),  # a term wrapped onto more lines than its meaning
+    ("TAF", "Team around the family: the practitioners from each agency who meet with the family to agree a "
+            "plan of early help support and to review how it is going."),
+]
+
+
+@pytest.mark.parametrize("rules", [[], [("LINEBELOW", (0, 0), (-1, -1), 0.5, "black")]], ids=["no-rules", "rules"])
+@pytest.mark.parametrize("align", ["TOP", "MIDDLE", "BOTTOM"])
+def test_a_glossary_whose_terms_are_centred_or_set_low_in_their_cells_keeps_its_rows(
+        tmp_path: Path, align: str, rules: list) -> None:
+    # Word users often centre a table's cells vertically: the term then sits beside the middle (or, set at the
+    # bottom, the last) line of its meaning, not its first, and a meaning shorter than its wrapped term sits
+    # beside the term's middle lines. Only a term level with its meaning's first line
+    # started a row: the terms became headings (the section of the rest of the glossary), the meanings were cut
+    # mid-sentence, and with no header below them the rows ran into one paragraph with each term inside it.
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    body = getSampleStyleSheet()["BodyText"]
+    bold = ParagraphStyle("bold", parent=body, fontName="Helvetica-Bold")
+    table = Table([[Paragraph(term, bold), Paragraph(meaning, bold if i == 0 else body)]
+                   for i, (term, meaning) in enumerate(CENTRED_GLOSSARY)], colWidths=[80, 300])
+    table.setStyle(TableStyle([*rules, ("VALIGN", (0, 0), (-1, -1), align), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+    path = tmp_path / "glossary.pdf"
+    SimpleDocTemplate(str(path)).build([
+        Paragraph("Appendix: words used in this review", getSampleStyleSheet()["Heading1"]), table,
+        Paragraph("The panel thanks the family for their help with this review.", body)])
+    blocks = extract_pdf(path).blocks
+    assert [b.kind for b in blocks] == ["heading", "table", "paragraph"], blocks
+    assert blocks[1].text.split("\n") == [" | ".join(row) for row in CENTRED_GLOSSARY]
+    assert [p.section for p in segment("glossary", blocks)] == ["Appendix: words used in this review"] * 2
 
 
 def test_a_paragraph_and_lists_under_a_glossary_heading_stay_text(tmp_path: Path) -> None:
