@@ -13,7 +13,7 @@ from pipeline import __version__
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Bump when extraction, segmentation or classification changes output: a re-run then reprocesses documents.
-PIPELINE_VERSION = f"{__version__}+p34"
+PIPELINE_VERSION = f"{__version__}+p35"
 USER_AGENT = f"casereview/{__version__} (+https://github.com/casereview/casereview; case-review text mining)"
 
 
