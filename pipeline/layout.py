@@ -1654,7 +1654,12 @@ def _is_word(piece: str) -> bool:
 
 
 def _broken_mid_word(first: str, second: str) -> bool:
-    """Whether a word with a hyphen already ("multi-agen-") was broken inside its last part ("cy"), not at a
-    hyphen of its own ("15-year-" + "old", "Betws-y-" + "Coed")."""
+    """Whether a word with a hyphen already ("multi-agen-", "seventy-t-") was broken inside its last part ("cy",
+    "wo"), not at a hyphen of its own ("15-year-" + "old", "Betws-y-" + "Coed"): the pieces are no words on their
+    own, but make a common one.
+
+    >>> _broken_mid_word("agen", "cy"), _broken_mid_word("t", "wo"), _broken_mid_word("year", "old")
+    (True, True, False)
+    """
     tail = _leading_word(second).lower().split("-")[0]
-    return not _is_word(tail) and _frequent(first.lower() + tail, _COMMON)
+    return (not _is_word(tail) or not _is_word(first.lower())) and _frequent(first.lower() + tail, _COMMON)
