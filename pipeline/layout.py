@@ -131,7 +131,8 @@ _LETTER_SPACED = re.compile(r"^[A-Z](?: [A-Z]){3,}$")
 # Its words are this common in English at least ("safeguarding" is -16.1); a short word much more ("of", "key"), as
 # letters make short words of all sorts ("ab", "cd", "abc" are in the word list).
 _SPACED_WORD_LOG_PROBABILITY = -16.5
-_SPACED_SHORT_WORD_LOG_PROBABILITY = {2: -8.0, 3: -10.0}
+_SPACED_SHORT_WORD_LOG_PROBABILITY = {1: -6.0, 2: -8.0, 3: -10.0}
+_ONE_LETTER_WORD = -4.0  # "a" and "I", as common as English's commonest words
 _SPACED_WORDS = 6  # at most this many words run together
 
 
@@ -147,6 +148,8 @@ def join_spaced_letters(text: str) -> str:
     ('SUMMARY', 'EXECUTIVE SUMMARY')
     >>> join_spaced_letters("K E Y F I N D I N G S"), join_spaced_letters("T H E V O I C E O F T H E C H I L D")
     ('KEY FINDINGS', 'THE VOICE OF THE CHILD')
+    >>> join_spaced_letters("L E A R N I N G F R O M A R E V I E W"), join_spaced_letters("A P P E N D I X A")
+    ('LEARNING FROM A REVIEW', 'APPENDIX A')
     >>> join_spaced_letters("A B C D"), join_spaced_letters("C H I L D K"), join_spaced_letters("Child K")
     ('A B C D', 'C H I L D K', 'Child K')
     """
@@ -155,9 +158,11 @@ def join_spaced_letters(text: str) -> str:
     letters = text.replace(" ", "")
     # best[k]: the likeliest split of the first k letters into words (minus its log probability, its ends), or None
     best: list[tuple[float, tuple[int, ...]] | None] = [(0.0, ())] + [None] * len(letters)
-    for end in range(2, len(letters) + 1):
-        for start in range(end - 1):
-            logp = log_probability(letters[start:end])
+    for end in range(1, len(letters) + 1):
+        for start in range(end):
+            if end - start == 1 and letters[start] not in "AI":
+                continue  # of one letter, only "A" and "I" are words (the word list holds neither)
+            logp = _ONE_LETTER_WORD if end - start == 1 else log_probability(letters[start:end])
             before = best[start]
             floor = _SPACED_SHORT_WORD_LOG_PROBABILITY.get(end - start, _SPACED_WORD_LOG_PROBABILITY)
             if before is None or logp is None or logp < floor:
@@ -249,16 +254,27 @@ def _numbered_headings(pages: list[PageLines], keyed: list[tuple]) -> set[int]:
     """The margin lines (their ``id``) that are headings numbered in turn, one a page ("Learning point 1" at the
     top of one page, "Learning point 2" of the next), not running lines, though their words repeat: set larger
     than the body text or in bold, each printed on one page only, with a number of its own beside its words.
-    A running line that counts pages ("Page 3 of 40") is small, and one that names a chapter repeats whole."""
+    A running line that counts pages ("Page 3 of 40") is small, and one that names a chapter repeats whole. A
+    bold running header that carries the page's number ("Child D LCSPR | 3") is one whose number is, on every page
+    it is on, the page's own (in the file, or as printed in its margins): its lines are no headings."""
+    from pipeline.pagenumbers import printed_numbers
+
     body = _median_text_size(pages)
     if body is None:
         return set()
     seen: dict[str, set[int]] = {}
     for page, line, _ in keyed:
         seen.setdefault(normalise(line.text).lower().strip(), set()).add(page.number)
-    return {id(line) for page, line, key in keyed
-            if "#" in key[0] and re.search(r"[a-z]", key[0]) and (line.size >= body * 1.15 or line.bold)
-            and len(seen[normalise(line.text).lower().strip()]) == 1 and not _PAGE_WORD.search(line.text)}
+    candidates = [(page, line, key) for page, line, key in keyed
+                  if "#" in key[0] and re.search(r"[a-z]", key[0]) and (line.size >= body * 1.15 or line.bold)
+                  and len(seen[normalise(line.text).lower().strip()]) == 1 and not _PAGE_WORD.search(line.text)]
+    printed = printed_numbers(pages) if candidates else {}
+    counts_pages: dict[tuple, bool] = {}
+    for page, line, key in candidates:
+        numbers = {int(number) for number in re.findall(r"\d+", line.text)}
+        on_page = page.number in numbers or printed.get(page.number) in numbers
+        counts_pages[key] = counts_pages.get(key, True) and on_page
+    return {id(line) for _, line, key in candidates if not counts_pages[key]}
 
 
 def _median_text_size(pages: list[PageLines]) -> float | None:
@@ -1443,7 +1459,19 @@ def _chart_label(block: Block) -> bool:
 _HYPHEN_END = re.compile(r"(\w+)-$")
 _HYPHENATED_END = re.compile(r"\w-\w+-$")  # a line ending inside a word that has a hyphen already: "15-year-"
 # "pre- and post-birth", "full- or part-time": a conjunction and then the other word with a hyphen
-_CONJOINED = re.compile(r"(?:and|or|nor|to)(?:\s+[\w']+-|\s*$)")
+_CONJUNCTION = re.compile(r"(and|or|nor|to)(?:\s|$)")
+
+
+def _suspended(first: str, line: str) -> bool:
+    """Whether ``first-`` at a line end is a hyphen left hanging before a conjunction ("pre- and post-birth",
+    "full- or part time"), kept with the space after it; not a word broken before its last letters, which the
+    conjunction's letters end ("predict-" + "or": "predictor").
+
+    >>> _suspended("pre", "and post-birth"), _suspended("full", "or part time"), _suspended("predict", "or of harm")
+    (True, True, False)
+    """
+    conjunction = _CONJUNCTION.match(line)
+    return conjunction is not None and not _frequent(first + conjunction.group(1), _KNOWN)
 
 
 def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> str:
@@ -1526,6 +1554,8 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
             out = out + line  # ... or inside a word of its path: ".../sps/resear" + "ch/projects/"
         elif _URL_IN_HOST.search(out[-400:]) and _HOST_GOES_ON.match(token):
             out = out + line  # ... or inside its site's name: "https://as" + "sets.publishing.service.gov.uk/"
+        elif match and _suspended(match.group(1), line):
+            out = f"{out} {line}"  # "pre- and post-reunification", "full- or part time", "14-year- and 15-year-olds"
         elif match and line[:1].isdigit():
             out = out + line  # "COVID-" + "19", "2019-" + "20": a number after a hyphen is never a new word
         elif match and _HYPHENATED_END.search(out[-60:]) and (line[:1].isupper() or line[:1].islower()):
@@ -1537,9 +1567,7 @@ def join_lines(lines: list[str], vocabulary: frozenset[str] = frozenset()) -> st
             joined = match.group(1) + _leading_word(token)
             out = out[:-1] + line if _frequent(joined, _KNOWN) else out + line
         elif match and line[:1].islower():
-            if _CONJOINED.match(line):
-                out = f"{out} {line}"  # "pre- and post-reunification"
-            elif _keep_hyphen(match.group(1), token, vocabulary):
+            if _keep_hyphen(match.group(1), token, vocabulary):
                 out = out + line
             else:
                 out = out[:-1] + line
@@ -1579,6 +1607,7 @@ _HYPHEN_PREFIXES = frozenset(
 # Of those, words that make open compounds with another whole word: "long-term", "well-being", "part-time"
 # keep the hyphen even though "longterm" or "wellbeing" occur too.
 _COMPOUND_WORDS = frozenset("long short full part well self half face cross young".split())
+_SHORT_WORDS = frozenset("so no by go up on".split())  # two-letter words that begin a compound ("so-called")
 _COMMON = -16.0  # log-probability above which a word counts as a common English word
 _KNOWN = -18.0  # ... and above which it counts as a word at all
 _COMMON_PART = -12.0  # a word that stands on its own ("based", "term"), not a fragment ("ment", "ly")
@@ -1645,7 +1674,9 @@ def _keep_hyphen(first: str, second: str, vocabulary: frozenset[str]) -> bool:
         return _frequent(head, _KNOWN) and _frequent(tail, _KNOWN) and len(head) >= 2 and len(tail) >= 2
     if known > _COMMON:
         return False
-    return len(head) > 2 and _is_word(head) and _is_word(tail)  # a rare word of two common ones: "decision-making"
+    # a rare word of two common ones: "decision-making", "so-called" (of two letters, only words that stand alone:
+    # "un-" + "met" is "unmet")
+    return (len(head) > 2 or head in _SHORT_WORDS) and _is_word(head) and _is_word(tail)
 
 
 def _is_word(piece: str) -> bool:
@@ -1658,8 +1689,13 @@ def _broken_mid_word(first: str, second: str) -> bool:
     "wo"), not at a hyphen of its own ("15-year-" + "old", "Betws-y-" + "Coed"): the pieces are no words on their
     own, but make a common one.
 
-    >>> _broken_mid_word("agen", "cy"), _broken_mid_word("t", "wo"), _broken_mid_word("year", "old")
-    (True, True, False)
+    >>> _broken_mid_word("agen", "cy"), _broken_mid_word("t", "wo"), _broken_mid_word("ordi", "nated")
+    (True, True, True)
+    >>> _broken_mid_word("year", "old"), _broken_mid_word("y", "Coed")
+    (False, False)
     """
-    tail = _leading_word(second).lower().split("-")[0]
-    return (not _is_word(tail) or not _is_word(first.lower())) and _frequent(first.lower() + tail, _COMMON)
+    tail, head = _leading_word(second).lower().split("-")[0], first.lower()
+    # "agen" + "cy": the rest is no word, and the whole one; "t" + "wo": neither piece is a word, the whole a common
+    # one; "ordi" + "nated" (of "co-ordi-nated"): the rest is no word, the whole a rarer one
+    return ((not _is_word(tail) and _frequent(head + tail, _KNOWN))
+            or (not _is_word(head) and _frequent(head + tail, _COMMON)))
