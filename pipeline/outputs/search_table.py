@@ -32,7 +32,7 @@ from pipeline.outputs.common import (
     theme_names,
     theme_note,
 )
-from pipeline.outputs.tables import md_cell, table_format, write_csv, write_xlsx, writing
+from pipeline.outputs.tables import md_cell, md_text, table_format, write_csv, write_xlsx, writing
 
 COLUMNS: tuple[str, ...] = (
     "rank", "review", "review_id", "area", "nation", "review_type", "year", "pages", "printed_pages", "section",
@@ -186,7 +186,7 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
     from pipeline.search_query import quoted_search
 
     asked = quoted_search(info["query"]) if info.get("query") else f"the theme {info.get('theme')}"
-    lines = [f"# {'Reviews with passages' if 'reviews_read' in info else 'Search results'} for {asked}", ""]
+    lines = [f"# {'Reviews with passages' if 'reviews_read' in info else 'Search results'} for {md_text(asked)}", ""]
     lines += [f"> {line}  " for line in provenance_lines(info)]
     said = []
     if info.get("also_searched_as"):
@@ -203,6 +203,7 @@ def results_markdown(table: pd.DataFrame, info: dict[str, Any]) -> str:
         said.append(f"Reviews: {info['reviews']}.")
     if info.get("section"):
         said.append(f'Passages under a heading containing "{info["section"]}".')
+    said = [md_text(line) for line in said]  # (what was typed, and the words of the reviews)
     if "reviews_read" in info:  # saved review by review
         lines += ["", " ".join([f"Passages found in {info['rows']} of the {counted(info['reviews_read'], 'review')} "
                                 f"read ({counted(info.get('passages_matching') or 0, 'passage')} in all), "

@@ -45,7 +45,7 @@ from pipeline.outputs.common import (
     theme_names,
 )
 from pipeline.outputs.search_table import COLUMNS, REVIEW_COLUMNS, XLSX_WIDTHS, results_table, reviews_table
-from pipeline.outputs.tables import md_cell, write_xlsx, writing
+from pipeline.outputs.tables import md_cell, md_text, write_xlsx, writing
 
 MAX_SEARCHES = 100
 # "Name: search" (a name of up to 60 characters without quotes, brackets or colons); otherwise the line is the
@@ -457,7 +457,7 @@ def searches_markdown(outcomes: list[SearchOutcome], info: dict[str, Any]) -> st
               "in.", ""]
     lines += by_year_lines(outcomes, markdown=True)
     for number, o in enumerate(outcomes, start=1):
-        lines += ["", f"## {number}. {o.search.name}", ""]
+        lines += ["", f"## {number}. {md_text(o.search.name)}", ""]
         if o.search.name != o.search.query:
             lines += [f"Searched: `{o.search.query}`", ""]
         if not o.result.by_review:

@@ -271,21 +271,28 @@ def _lay_out(cells: Any, table: pd.DataFrame, widths: Mapping[str, int], wrapped
 
 
 def md_cell(value: Any) -> str:
-    r"""A value as one Markdown table cell: on one line, with its bars escaped, and its opening angle brackets
-    too, so that a title or a passage holding "<script>" or "aged <5" shows as written instead of being read as
-    HTML.
+    r"""A value as one Markdown table cell: on one line, with its bars escaped, and each "<" written as an HTML
+    entity outside code spans (`...`), so that a title or a passage holding "<script>" or "aged <5" shows as
+    written instead of being read as HTML.
 
     >>> print(md_cell('<img src=x onerror=alert(1)> aged <5 | 6'))
-    \<img src=x onerror=alert(1)> aged \<5 \| 6
+    &lt;img src=x onerror=alert(1)> aged &lt;5 \| 6
+    >>> print(md_cell(r'\<img src=x> `aged <5`'))
+    \&lt;img src=x> `aged <5`
     """
     text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
     return md_text(" ".join(text.split())).replace("|", "\\|")
 
 
+_CODE_SPAN = re.compile(r"(`[^`]*`)")
+
+
 def md_text(text: str) -> str:
-    """Text of the reviews or of the user for a Markdown file, with a backslash before each "<" (which would
-    open HTML)."""
-    return text.replace("<", "\\<")
+    """Text of the reviews or of the user for a Markdown file, each "<" (which opens HTML) written as an HTML entity
+    (a backslash before it could itself be escaped by one before that), except inside code spans, where Markdown
+    shows it as it is; ">" opens nothing, so ">99%" stays as it reads."""
+    return "".join(part if part.startswith("`") and part.endswith("`") and len(part) > 1
+                   else part.replace("<", "&lt;") for part in _CODE_SPAN.split(text))
 
 
 # A text cell starting with one of these is read by spreadsheets as a formula (a minus sign or a plus sign only
@@ -295,8 +302,9 @@ _FORMULA_START = re.compile(r"[=@\t\r]|[-+](?!\d[\d.,]*%?$)")
 
 def formula_safe(value: Any) -> Any:
     r"""A text cell of a CSV file as a spreadsheet should show it: one that would be read as a formula
-    ("=HYPERLINK(...)", "@SUM(...)", "-cmd") gets an apostrophe in front, which spreadsheets show it after as
-    text; anything else, numbers included ("-5"), is unchanged.
+    ("=HYPERLINK(...)", "@SUM(...)", "-cmd") gets an apostrophe in front, so that a spreadsheet opening the file
+    shows it as text and never runs it (the apostrophe shows too, as it does to a program reading the file);
+    anything else, numbers included ("-5"), is unchanged.
 
     >>> [formula_safe(v) for v in ['=HYPERLINK("x")', '@SUM(1)', '-cmd', '-5', '+44 20', 3, 'Child A']]
     ['\'=HYPERLINK("x")', "'@SUM(1)", "'-cmd", '-5', "'+44 20", 3, 'Child A']
