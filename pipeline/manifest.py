@@ -648,7 +648,10 @@ def _parse_date(value: str) -> datetime.date | None:
 # A link as other programs hand it on: in angle brackets from an e-mail ("<https://...>"), or a spreadsheet's
 # formula ('=HYPERLINK("https://...","Child D")'): the link is what is meant.
 _BRACKETED_LINK = re.compile(r"<\s*(https?://[^<>\s]+)\s*>", re.IGNORECASE)
-_HYPERLINK = re.compile(r'=\s*HYPERLINK\(\s*"([^"]+)"\s*(?:[,;][^)]*)?\)\s*', re.IGNORECASE)
+_HYPERLINK = re.compile(r'=\s*HYPERLINK\(\s*"([^"]+)"\s*(?:[,;]\s*"[^"]*"\s*)?\)\s*', re.IGNORECASE)
+# Two links in one cell, one after the other ("https://a/x.pdf https://b/y.pdf"); a link inside another (an archived
+# copy, "https://web.archive.org/web/2021/https://...", or a redirect's "?url=https://...") is one link.
+_TWO_LINKS = re.compile(r"https?://\S*[\s,;]+\S*https?://", re.IGNORECASE)
 # A web address written without "http://" ("www.example.org/child-d.pdf", "127.0.0.1:8000/a.pdf"), which would
 # otherwise be looked for as a file.
 _BARE_ADDRESS = re.compile(r"(?:www\.|(?:\d{1,3}\.){3}\d{1,3}[:/]|localhost[:/])", re.IGNORECASE)
@@ -659,8 +662,8 @@ def _unwrapped(value: str) -> str:
 
     >>> _unwrapped("<https://example.org/a.pdf>"), _unwrapped('=HYPERLINK("https://example.org/a.pdf","Child A")')
     ('https://example.org/a.pdf', 'https://example.org/a.pdf')
-    >>> _unwrapped("reviews/a.pdf")
-    'reviews/a.pdf'
+    >>> _unwrapped('=HYPERLINK("https://example.org/a.pdf", "Child A (2021)")'), _unwrapped("reviews/a.pdf")
+    ('https://example.org/a.pdf', 'reviews/a.pdf')
     """
     for pattern in (_BRACKETED_LINK, _HYPERLINK):
         match = pattern.fullmatch(value.strip())
@@ -673,7 +676,7 @@ def _check_source(value: str, bad: _Report) -> str | None:
     if not value:
         return None
     value = _unwrapped(value)
-    if len(re.findall(r"https?://", value, re.IGNORECASE)) > 1:
+    if _TWO_LINKS.search(value):
         bad("source", f"{value!r} holds more than one web address", "Give one link a row: the review's PDF.")
         return None
     if _BARE_ADDRESS.match(value):
