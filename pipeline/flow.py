@@ -373,7 +373,7 @@ def _pipeline_flow(manifest: Manifest, store: Store, options: RunOptions, tagger
     summary["unfinished"] = [entry.review_id for entry in unfinished_rows(manifest)]
     summary["read_again_for_version"] = len(other_version & store.processed_in_run(run_id))
     summary["not_in_manifest"] = store.reviews_not_in([entry.review_id for entry in manifest.entries])
-    summary["replaced_from_elsewhere"] = store.replaced_by_other_documents(run_id, claimed)
+    summary["replaced_from_elsewhere"] = store.replaced_by_other_documents(run_id, claimed, manifest.path)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     summary["run_id"] = run_id
     return summary

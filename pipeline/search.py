@@ -635,6 +635,8 @@ class SearchResult:
     without_quotes: int | None = None
     # ... and, for a search of phrases alone, those holding all their words apart, with that search (words and AND)
     words_apart: tuple[str, int] | None = None
+    # the words with a hyphen of a search that found passages (by their parts) which no passage holds whole
+    not_whole: tuple[str, ...] = ()
     # when the words are, or nearly are, a learning theme's name (and that theme is not already asked for): (its id,
     # passages it tags that the filters keep); found or not, the words find passages that use any one of them
     like_theme: tuple[str, int] | None = None
@@ -832,8 +834,9 @@ def search_with_forms(db_path: Path | str | None, query: str | None, *, refresh:
                     found = searcher.count(phrased, **filters)[0]
                 except CaseReviewError:
                     found = 0
-                if found < counts["total"]:
+                if 0 < found < counts["total"]:
                     counts["as_phrase"] = (phrased, found)
+                counts["not_whole"] = _not_whole(searcher, query, filters)
         if by_review:
             counts |= _reviews_found(con, searcher, parsed, filters)
         if not hits and not offset and any(filters.get(key) is not None for key in REVIEW_FILTER_KEYS):
@@ -986,27 +989,41 @@ def phrase_hint(result: SearchResult) -> tuple[str, dict[str, str]] | None:
             f"{phrased} finds the {counted(found, 'passage')} holding {it} whole", {"q": phrased})
 
 
+def _not_whole(searcher: Searcher, query: str | None, filters: Mapping[str, Any]) -> tuple[str, ...]:
+    """The words written with a hyphen in ``query`` (unquoted, not left out) that no passage the filters keep holds
+    whole, each counted on its own ("co-sleeping" in "co-sleeping -parents"); () when a count fails."""
+    quoted = _hyphens_quoted(query)
+    if not quoted:
+        return ()
+    words = [word for word in re.findall(r'(?<![-\w])"(\w+(?:-\w+)+)"', quoted)]
+    missing = []
+    try:
+        for word in dict.fromkeys(words):
+            if not searcher.count(f'"{word}"', **filters)[0]:
+                missing.append(word)
+    except CaseReviewError:
+        return ()
+    return tuple(missing)
+
+
 def parts_only_note(result: SearchResult) -> str:
     """For a search whose words with a hyphen no passage holds whole ("co-sleeping"), though passages hold their
     parts: that, as a sentence, since what was found may be about something else ("sleeping"); "" otherwise,
     and when the word was found written as one ("cosleeping", among the forms also searched).
 
-    >>> parts_only_note(SearchResult([], as_phrase=('"co-sleeping"', 0)))[:72]
+    >>> parts_only_note(SearchResult([], not_whole=("co-sleeping",)))[:72]
     'Note: no passage holds "co-sleeping" whole (with its hyphen or a space):'
-    >>> parts_only_note(SearchResult([], ("cosleeping",), as_phrase=('"co-sleeping"', 0)))
+    >>> parts_only_note(SearchResult([], ("cosleeping",), not_whole=("co-sleeping",)))
     ''
     """
-    if result.as_phrase is None or result.as_phrase[1]:
-        return ""
-    phrased = result.as_phrase[0]
-    wholes = re.findall(r'"([^"]*)"', phrased)
     joined = {fold(form).replace(" ", "").replace("-", "") for form in result.also}
-    if any(fold(whole).replace("-", "") in joined for whole in wholes):
+    wholes = [word for word in result.not_whole if fold(word).replace("-", "") not in joined]
+    if not wholes:
         return ""
     named = " and ".join(f'"{whole}"' for whole in wholes)
-    return (f"Note: no passage holds {named} whole (with its hyphen or a space)"
-            f"{' together' if len(wholes) > 1 else ''}: the passages found hold only parts of "
-            f"{'them' if len(wholes) > 1 else 'it'}, any one of which will do, so they may be about something else.")
+    them = "them" if len(wholes) > 1 else "it"
+    return (f"Note: no passage holds {named} whole (with its hyphen or a space): the passages found hold only parts "
+            f"of {them}, any one of which will do, so they may be about something else.")
 
 
 def theme_hint(result: SearchResult, names: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:

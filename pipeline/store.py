@@ -17,6 +17,7 @@ import datetime
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -779,14 +780,17 @@ class Store:
                                                                  [e.source for e in entries],
                                                                  str(Path(manifest).resolve())])
 
-    def replaced_by_other_documents(self, run_id: str, claimed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Of ``claimed`` (``claimed_elsewhere``, read before the run), the reviews the run read from another
-        document than the one stored before it."""
+    def replaced_by_other_documents(self, run_id: str, claimed: Sequence[dict[str, Any]],
+                                    manifest: Path) -> list[dict[str, Any]]:
+        """Of ``claimed`` (``claimed_elsewhere``, read before the run of ``manifest``), the reviews the run read
+        from another document than the one stored before it, found at another place (a changed document at the
+        link or file both manifests name is the same review, brought up to date)."""
         processed = self.processed_in_run(run_id)
         with self._connection(read_only=True) as con:
             now = dict(con.execute("SELECT review_id, sha256 FROM documents WHERE review_id IN "
                                    "(SELECT unnest(?::VARCHAR[]))", [[row["review_id"] for row in claimed]]).fetchall())
-        return [row for row in claimed if row["review_id"] in processed and now.get(row["review_id"]) != row["sha256"]]
+        return [row for row in claimed if row["review_id"] in processed and now.get(row["review_id"]) != row["sha256"]
+                and _source_place(row["source"], Path(row["manifest"])) != _source_place(row["new_source"], manifest)]
 
     def reviews_not_in(self, review_ids: Sequence[str]) -> list[str]:
         """The ids of stored reviews that are not among ``review_ids`` (say, those of a manifest)."""
@@ -1031,6 +1035,17 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[Sequen
     """Run an ``INSERT ... SELECT unnest($1), unnest($2), ...`` with one list parameter per column."""
     if rows:
         con.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+
+
+def _source_place(source: str | None, manifest: Path) -> str:
+    """Where a manifest's source cell points: a link as it is, a file path in full (it is relative to the manifest).
+
+    >>> _source_place("pdfs/a.pdf", Path("/m/ours/list.csv")), _source_place("https://x.org/a.pdf", Path("/m/l.csv"))
+    ('/m/ours/pdfs/a.pdf', 'https://x.org/a.pdf')
+    """
+    if not source or re.match(r"[a-z][a-z0-9+.-]*://", source, re.IGNORECASE):
+        return source or ""
+    return os.path.normpath(str(Path(manifest).resolve().parent / source.replace("\\", "/")))
 
 
 def _details_changed(stored: tuple | None, entry: ManifestEntry) -> str:

@@ -113,7 +113,10 @@ def write_year_chart(store: Store, out_dir: Path) -> tuple[list[Path], list[str]
     if few:
         title += (f"<br><sup>* fewer than {FEW_REVIEWS} reviews that year: its shares rest on very few reviews and "
                   "can swing with one of them</sup>")
-    figure.update_layout(barmode="stack", title=title, xaxis={"title": "year (reviews read)", "type": "category"},
+    # categories are placed in the order a trace first names them: a year the first topic lacks went last
+    order = [year_label(year) for year in sorted({row[0] for row in rows})]
+    figure.update_layout(barmode="stack", title=title, xaxis={"title": "year (reviews read)", "type": "category",
+                                                              "categoryorder": "array", "categoryarray": order},
                          yaxis={"title": "share", "tickformat": ".0%"})
     return [_write_html(_titled(figure, made_from(store)), out_dir / YEARS_HTML)], []
 

@@ -159,6 +159,8 @@ def _close_brackets(cut: str, most: int) -> str:
 
     >>> _close_brackets("school (neglect OR", 30), _close_brackets("school AND (", 30), _close_brackets("a (b c", 6)
     ('school (neglect)', 'school', 'a (b)')
+    >>> _cut_field('(neglect OR "not seen alone by anyone at all") AND home visit', 22)
+    '(neglect)'
     """
     def still_open(text: str) -> bool:
         from pipeline.search_query import straight_quotes
@@ -169,8 +171,13 @@ def _close_brackets(cut: str, most: int) -> str:
     def ends_open(text: str) -> bool:
         return bool(re.search(r"(?:^|\s)(?:AND|OR|NOT|-)$", text)) or text.endswith("(")
 
-    while cut and (ends_open(cut) or (still_open(cut) and len(cut) >= most)):
-        cut = cut[:cut.rfind(" ")].rstrip() if " " in cut else ""
+    def quote_open(text: str) -> bool:
+        return straight_quotes(text).count('"') % 2 == 1
+
+    from pipeline.search_query import straight_quotes
+
+    while cut and (ends_open(cut) or quote_open(cut) or (still_open(cut) and len(cut) >= most)):
+        cut = cut[:cut.rfind(" ")].rstrip() if " " in cut else ""  # (a phrase cut open goes whole)
     return cut + ")" if still_open(cut) else cut
 
 

@@ -353,6 +353,13 @@ def test_a_second_manifest_that_uses_a_review_id_for_another_review_says_it_repl
     # two manifests that list one review with the same document (a year's and a whole list): nothing replaced
     shutil.copy(tmp_path / "theirs" / "pdfs" / "child-d.pdf", tmp_path / "ours" / "pdfs" / "child-d.pdf")
     assert "replaced reviews" not in run("ours")
+    # ... nor when that document changes, at the place both name (the review was last read through theirs)
+    (tmp_path / "theirs" / "whole-list.csv").write_text(
+        header + "child-d,Child D,Eastmere,England,CSPR,2021,pdfs/child-d.pdf\n", encoding="utf-8")
+    (tmp_path / "theirs" / "pdfs" / "child-d.pdf").write_bytes(make_pdf("Child D's school shared its worries at last."))
+    ran = CliRunner().invoke(main, ["run", "--manifest", str(tmp_path / "theirs" / "whole-list.csv"), "--db", str(db),
+                                    "--no-themes"])
+    assert ran.exit_code == 0 and "reviews processed: 1" in ran.output and "replaced reviews" not in ran.output
 
 
 def test_remove_says_which_manifest_still_lists_the_review_and_needs_an_answer(tmp_path: Path,

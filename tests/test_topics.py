@@ -538,6 +538,7 @@ def test_a_new_review_is_assigned_topics_without_refitting(fitted: dict, tmp_pat
     assert again.assigned == 0
 
 
+@pytest.mark.slow
 def test_another_databases_topic_model_is_recorded_where_it_assigns_and_its_folder_left_alone(
         fitted: dict, tmp_path: Path):
     # docs/topics.md: to reproduce a fit elsewhere, keep its model folder and assign new passages to it. The

@@ -566,7 +566,7 @@ def similar_command(passage_or_review_id: str, limit: int, other_reviews: bool, 
                f"{hits[0].model}; similarity 1 = same meaning, 0 = unrelated; not a probability).")
     if kind == "passage":
         click.echo("Passages of case reviews share much of their language, so any two score well above 0 (with the "
-                   "default model, half of all pairs of the demo's 613 passages score over 0.54): read the order, "
+                   "default model, about half of all pairs of the demo's passages score over 0.5): read the order, "
                    "not the size of the number.")
     if kind == "review":
         low, high = (f"{f(hit.similarity for hit in hits):.2f}" for f in (min, max))
