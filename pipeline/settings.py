@@ -84,8 +84,22 @@ def no_database_message(db_path: Path) -> str:
         named = " (the file CASEREVIEW_DB names: check that name)" if os.environ.get("CASEREVIEW_DB") else ""
         return (f"{db_path}: no database yet{named}: run `casereview run --manifest YOUR_MANIFEST.csv` first (it "
                 "reads the reviews your manifest lists into this database)")
-    return (f"{db_path}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); "
+    near = _databases_like(Path(db_path))
+    hint = f" Did you mean {' or '.join(str(path) for path in near)}?" if near else ""
+    return (f"{db_path}: no database there.{hint} Check the file name given with --db (or in CASEREVIEW_DB); "
             f"to make it, run `casereview run --manifest YOUR_MANIFEST.csv{db}`")
+
+
+def _databases_like(db_path: Path) -> list[Path]:
+    """Databases in the folder ``db_path`` names whose name is the one given with ``.duckdb`` added, or its name
+    in another case ("mine" for "mine.duckdb", "Reviews.duckdb" for "reviews.duckdb"): at most two."""
+    folder = db_path.parent if str(db_path.parent) else Path(".")
+    try:
+        found = [path for path in folder.iterdir() if path.suffix == ".duckdb" and path.is_file()
+                 and path.stem.lower() in (db_path.name.lower(), db_path.stem.lower()) and path != db_path]
+    except OSError:
+        return []
+    return sorted(found)[:2]
 
 
 def not_duckdb_message(db_path: Path) -> str | None:

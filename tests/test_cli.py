@@ -89,6 +89,13 @@ def test_status_without_database_says_what_to_do(tmp_path: Path, monkeypatch) ->
         assert (f"{missing}: no database there. Check the file name given with --db (or in CASEREVIEW_DB); to make "
                 f"it, run `casereview run --manifest YOUR_MANIFEST.csv --db {missing}`"
                 ) in " ".join(result.output.split()), command
+    # the name typed without ".duckdb", beside the database it names
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "mine.duckdb")).close()
+    result = CliRunner().invoke(main, ["status", "--db", str(tmp_path / "mine")])
+    assert result.exit_code == 2 and f"no database there. Did you mean {tmp_path / 'mine.duckdb'}?" in " ".join(
+        result.output.split()), result.output
 
 
 MANIFEST_HEADER = "review_id,title,area,nation,review_type,year,source\n"
