@@ -359,6 +359,10 @@ def _settings(
     size = min_topic_size or default_min_topic_size(passages)
     if size < 2:
         raise CaseReviewError(f"the smallest topic must have at least 2 passages, not {size}")
+    if size * 2 > passages:  # two topics at least, or nothing stands out (said at once, not after the clustering)
+        raise CaseReviewError(f"--min-topic-size {size} leaves room for fewer than two topics in {passages} passages: "
+                              f"give at most {passages // 2} (the default for them is "
+                              f"{default_min_topic_size(passages)})")
     return TopicSettings(
         seed=seed, min_topic_size=size, min_samples=min(size, MAX_MIN_SAMPLES), n_neighbors=min(15, passages - 1),
         n_components=5, encoder=encoder,

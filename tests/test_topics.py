@@ -196,6 +196,13 @@ def fitted(tmp_path_factory) -> dict:
 # --------------------------------------------------------------------------- fast tests
 
 
+def test_a_smallest_topic_too_large_for_two_topics_is_refused_at_once():
+    # 1,000 on 613 passages clustered for half a minute before saying no topic stood out
+    with pytest.raises(CaseReviewError, match=r"--min-topic-size 1000 leaves room for fewer than two topics in 613 "
+                                              r"passages: give at most 306 \(the default for them is 12\)"):
+        topics_module._settings(613, 42, 1000, ENCODER, [])
+
+
 def test_readable_label_joins_terms_and_lets_a_phrase_replace_its_words():
     assert readable_label(["neglect", "home", "home conditions", "conditions", "hygiene"]) == (
         "neglect · home conditions · hygiene")
