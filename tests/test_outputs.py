@@ -1405,7 +1405,7 @@ def test_a_label_sheet_has_a_column_for_a_theme_of_the_users_own_model(db: Path,
     result = run(label_sheet_command, ["--out", str(out), "--size", "3"], copy)
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").splitlines()[0].endswith(",Online harm,No theme,notes,read_by_ocr")
-    assert f"casereview evaluate --gold {out} --model FOLDER" in result.output
+    assert f"casereview evaluate --gold {out} --db {copy} --model FOLDER" in " ".join(result.output.split())
     assert ("tagged by a model with a theme of its own (Online harm), which has a column too, without a definition: "
             "for evaluate, give that model's folder with --model.") in result.output
 

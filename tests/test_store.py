@@ -931,8 +931,8 @@ def test_finish_run_counts_what_happened_in_the_run(store: Store):
     assert summary["reviews_needs_ocr"] == 1
     assert (summary["pages"], summary["passages"]) == (2 + 3 + 1, 2 + 3)
     assert summary["problems"] == [
-        {"review_id": "c", "outcome": "failed", "message": "HTTP 404 Not Found"},
-        {"review_id": "d", "outcome": "needs_ocr", "message": "scanned"},
+        {"review_id": "c", "outcome": "failed", "message": "HTTP 404 Not Found", "keeps_earlier_version": False},
+        {"review_id": "d", "outcome": "needs_ocr", "message": "scanned", "keeps_earlier_version": False},
     ]
     assert summary["finished_at"] >= summary["started_at"]
     stored = query(store, "SELECT status, reviews_processed, passages FROM runs WHERE run_id = ?", [run_id])
