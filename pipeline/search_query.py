@@ -845,8 +845,19 @@ def straight_quotes(text: str) -> str:
 
     >>> straight_quotes("“section 47” strategy")
     '"section 47" strategy'
+
+    Curly single quotes around words are a phrase too, as British writing quotes one (‘seen alone’); an
+    apostrophe inside it, or anywhere else, stays one:
+
+    >>> straight_quotes("‘the child’s wishes’ school’s"), straight_quotes("parents’ ‘views’")
+    ('"the child’s wishes" school’s', 'parents’ "views"')
     """
-    return text.translate(_CURLY_QUOTES)
+    return _SINGLE_QUOTED.sub(r'"\1"', text.translate(_CURLY_QUOTES))
+
+
+# A phrase in curly single quotes: ‘ at the start of a word, ’ at the end of one, with no other ‘ between, and ’
+# inside only as an apostrophe (a letter after it).
+_SINGLE_QUOTED = re.compile("(?<![\\w\u2018\u2019])\u2018([^\u2018\u2019]+(?:\u2019\\w[^\u2018\u2019]*)*)\u2019(?!\\w)")
 
 
 SHORT_SECTION = re.compile(r"[sS](\d{1,3})")

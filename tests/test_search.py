@@ -230,6 +230,12 @@ def test_words_that_carry_a_safeguarding_search_are_indexed(db: Path):
     assert "northmoor-2021-family-k-p2" in ids(search(db, "known to police"))
 
 
+def test_a_phrase_in_curly_single_quotes_is_a_phrase(db: Path):
+    # British writing quotes with single marks, and Word curls them: ‘not seen alone’ was searched word by word
+    assert ids(search(db, "\u2018not seen alone\u2019")) == ids(search(db, '"not seen alone"')) != []
+    assert search_with_forms(db, "\u2018not seen alone\u2019").total == search_with_forms(db, '"not seen alone"').total
+
+
 def test_a_name_and_its_letter_are_not_searched_as_one_word(db: Path):
     # "Child E" was also searched as "childe", which the index holds as "child": said, though it found nothing more
     assert search_with_forms(db, "Child E").also == ()
