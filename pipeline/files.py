@@ -12,11 +12,13 @@ from pathlib import Path
 
 # Control characters but tab and line ends (a NUL, the vertical tab Word pastes for Shift+Enter, DEL, C1): no part
 # of text people type or read, and some cannot be written at all (Excel refuses them).
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Control characters, and the marks that turn the direction of text (a search echoed on a page could show reversed)
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def controls_as_spaces(text: str) -> str:
-    r"""``text`` with each control character but tab and line ends made a space.
+    r"""``text`` with each control character but tab and line ends made a space, and each mark that turns the
+    direction of text (U+202E and the like).
 
     >>> controls_as_spaces("neglect\x0bschool\x00\tnurse\n")
     'neglect school \tnurse\n'

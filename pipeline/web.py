@@ -523,7 +523,7 @@ class Pages:
         from pipeline.outputs.searchset import parse_searches, run_searches
 
         fields, filters, error = self._filters(query, "year_from", "year_to", "nation", "area")
-        typed = parse_qs(query).get("searches", [""])[-1]
+        typed = controls_as_spaces(parse_qs(query).get("searches", [""])[-1])
         fields["searches"] = typed[:MAX_SEARCHES_TEXT]
         if error or not typed.strip():
             return fields, [], error
@@ -644,7 +644,7 @@ class Pages:
 
         fields = _fields(query)
         area, year = fields.get("area", ""), fields.get("year", "")
-        whole = parse_qs(query).get("searches", [""])[-1]
+        whole = controls_as_spaces(parse_qs(query).get("searches", [""])[-1])
         typed = whole[:MAX_SEARCHES_TEXT]
         error = ""
         if (area or year) and "change" not in fields:  # (change: the form again, with what was asked filled in)

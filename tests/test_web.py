@@ -212,6 +212,14 @@ def test_a_search_cut_to_the_boxs_length_keeps_its_brackets_closed(site: str):
     assert status == 200 and "opens a bracket without closing it" not in body and page_ids(body), body[-800:]
 
 
+def test_typed_text_never_brings_control_or_direction_marks_into_a_page(site: str):
+    # a NUL in the box of searches, or a right-to-left override that showed the heading reversed
+    for url in ("/searches?" + urlencode({"searches": "information\x00school"}),
+                "/?" + urlencode({"q": "\u202einformation"})):
+        status, body, _ = get(site + url)
+        assert status in (200, 400) and "\x00" not in body and "\u202e" not in body, url
+
+
 def test_words_no_passage_uses_are_named_with_spellings_that_are_used(site: str):
     status, body, _ = get(site + "/?" + urlencode({"q": "informaton"}))
     assert status == 200 and "No passage in the database uses this word" in body
