@@ -233,7 +233,8 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
         pages_with.setdefault(key, set()).add(page.number)
     # Odd and even pages may alternate headers, so a third of the pages is enough to call a line running.
     repeat_needed = max(2, round(len(pages) * 0.3))
-    headings = _numbered_headings(pages, keyed)
+    body = body_size(pages)
+    headings = _numbered_headings(pages, keyed, body)
     drop = set()
     for _, line, key in keyed:
         text = line.text.strip()
@@ -244,13 +245,13 @@ def remove_running_lines(pages: list[PageLines]) -> list[PageLines]:
     drop |= _chapter_running_lines([(page, line, key) for page, line, key in keyed
                                     if id(line) not in drop and id(line) not in headings], pages_with, repeat_needed)
     drop |= _beside_running_lines([(page, line, key) for page, line, key in keyed if id(line) not in headings],
-                                  drop, _median_text_size(pages))
+                                  drop, body)
     for page in pages:
         page.lines = [line for line in page.lines if id(line) not in drop]
     return pages
 
 
-def _numbered_headings(pages: list[PageLines], keyed: list[tuple]) -> set[int]:
+def _numbered_headings(pages: list[PageLines], keyed: list[tuple], body: float) -> set[int]:
     """The margin lines (their ``id``) that are headings numbered in turn, one a page ("Learning point 1" at the
     top of one page, "Learning point 2" of the next), not running lines, though their words repeat: set larger
     than the body text or in bold, each printed on one page only, with a number of its own beside its words.
@@ -259,9 +260,6 @@ def _numbered_headings(pages: list[PageLines], keyed: list[tuple]) -> set[int]:
     it is on, the page's own (in the file, or as printed in its margins): its lines are no headings."""
     from pipeline.pagenumbers import printed_numbers
 
-    body = _median_text_size(pages)
-    if body is None:
-        return set()
     seen: dict[str, set[int]] = {}
     for page, line, _ in keyed:
         seen.setdefault(normalise(line.text).lower().strip(), set()).add(page.number)
@@ -277,17 +275,10 @@ def _numbered_headings(pages: list[PageLines], keyed: list[tuple]) -> set[int]:
     return {id(line) for _, line, key in candidates if not counts_pages[key]}
 
 
-def _median_text_size(pages: list[PageLines]) -> float | None:
-    """The middle size of the document's text lines (None without any): the body's size, near enough to tell
-    the small type of the margins and the large type of headings from it."""
-    sizes = [line.size for page in pages for line in page.lines if line.kind == "text"]
-    return statistics.median(sizes) if sizes else None
-
-
 _SMALL_TYPE = 0.95  # a margin line set smaller than this share of the body's size is in small type
 
 
-def _beside_running_lines(keyed: list[tuple], drop: set[int], body: float | None) -> set[int]:
+def _beside_running_lines(keyed: list[tuple], drop: set[int], body: float) -> set[int]:
     """The margin lines (their ``id``) in small type set where running lines were dropped on other pages.
 
     A short document with alternating headers (the partnership's name on odd pages, the review's title on even
@@ -296,8 +287,6 @@ def _beside_running_lines(keyed: list[tuple], drop: set[int], body: float | None
     than the body's. A heading at the top of a page is set in bold body type or larger, and stays; a page
     number's place alone is no header's (a footnote may reach it on a page that has none).
     """
-    if body is None:
-        return set()
     anchors = sorted(((page, line, key) for page, line, key in keyed
                       if id(line) in drop and not PAGE_NUMBER_LINE.match(line.text.strip())),
                      key=lambda item: item[1].top)

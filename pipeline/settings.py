@@ -84,22 +84,22 @@ def no_database_message(db_path: Path) -> str:
         named = " (the file CASEREVIEW_DB names: check that name)" if os.environ.get("CASEREVIEW_DB") else ""
         return (f"{db_path}: no database yet{named}: run `casereview run --manifest YOUR_MANIFEST.csv` first (it "
                 "reads the reviews your manifest lists into this database)")
-    near = _databases_like(Path(db_path))
-    hint = f" Did you mean {' or '.join(str(path) for path in near)}?" if near else ""
+    near = _database_like(Path(db_path))
+    hint = f" Did you mean {near}?" if near else ""
     return (f"{db_path}: no database there.{hint} Check the file name given with --db (or in CASEREVIEW_DB); "
             f"to make it, run `casereview run --manifest YOUR_MANIFEST.csv{db}`")
 
 
-def _databases_like(db_path: Path) -> list[Path]:
-    """Databases in the folder ``db_path`` names whose name is the one given with ``.duckdb`` added, or its name
-    in another case ("mine" for "mine.duckdb", "Reviews.duckdb" for "reviews.duckdb"): at most two."""
-    folder = db_path.parent if str(db_path.parent) else Path(".")
-    try:
-        found = [path for path in folder.iterdir() if path.suffix == ".duckdb" and path.is_file()
-                 and path.stem.lower() in (db_path.name.lower(), db_path.stem.lower()) and path != db_path]
-    except OSError:
-        return []
-    return sorted(found)[:2]
+def _database_like(db_path: Path) -> Path | None:
+    """The database beside ``db_path`` of its name (``closest_file``), with ``.duckdb`` added where it was left
+    out ("mine" for "mine.duckdb"); None when there is none."""
+    from pipeline.files import closest_file
+
+    wanted = db_path if db_path.suffix == ".duckdb" else db_path.with_name(db_path.name + ".duckdb")
+    close = closest_file(wanted)
+    if not close or not close.endswith(".duckdb") or wanted.with_name(close) == db_path:
+        return None
+    return wanted.with_name(close)
 
 
 def not_duckdb_message(db_path: Path) -> str | None:

@@ -407,12 +407,13 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
     mass lumped most passages into one topic (:func:`lumped`).
     """
     selection = CLUSTER_SELECTION
+    texts = _marked(corpus.texts)  # (the texts BERTopic counts terms in)
     reducer = _OnceReducer(_new_reducer(settings))  # the leaf refit clusters the same reduced points
-    model, topics = _cluster(corpus, settings, selection, reducer)
+    model, topics = _cluster(corpus, texts, settings, selection, reducer)
     if lumped(topics):
         selection = "leaf"
         del model  # its clusters and terms are of no use while the corpus is clustered again
-        model, topics = _cluster(corpus, settings, selection, reducer)
+        model, topics = _cluster(corpus, texts, settings, selection, reducer)
     reducer.release()
     with quiet_bertopic():
         if all(topic == -1 for topic in topics):
@@ -423,14 +424,14 @@ def _fit(corpus: _Corpus, settings: TopicSettings) -> tuple[BERTopic, list[int],
         outliers = topics.count(-1)
         if outliers:
             topics = [int(t) for t in model.reduce_outliers(
-                _marked(corpus.texts), topics, strategy="embeddings", embeddings=corpus.embeddings)]
+                texts, topics, strategy="embeddings", embeddings=corpus.embeddings)]
         # BERTopic numbers topics by size before outliers join them, which changes the sizes: number them again,
         # largest first, so that topic 0 is the largest in every table, file and picture.
         numbers = largest_first(topics)
         if outliers or any(old != new for old, new in numbers.items()):
             topics = [numbers[topic] for topic in topics]
             model.topic_mapper_.add_mappings(numbers, topic_model=model)
-            model.update_topics(_marked(corpus.texts), topics=topics, top_n_words=TOP_TERMS,
+            model.update_topics(texts, topics=topics, top_n_words=TOP_TERMS,
                                 vectorizer_model=model.vectorizer_model, ctfidf_model=model.ctfidf_model)
     # update_topics leaves the old topic embeddings (with the outlier row) in place, so a saved model
     # would assign new passages to the wrong topic (BERTopic issues #1809, #2198): use the centroids.
@@ -451,13 +452,14 @@ def largest_first(topics: Sequence[int]) -> dict[int, int]:
     return {**{topic: number for number, topic in enumerate(order)}, **({-1: -1} if -1 in topics else {})}
 
 
-def _cluster(corpus: _Corpus, settings: TopicSettings, selection: str, reducer: Any = None
+def _cluster(corpus: _Corpus, texts: list[str], settings: TopicSettings, selection: str, reducer: Any = None
              ) -> tuple[BERTopic, list[int]]:
-    """A new BERTopic model fitted to the corpus, and each passage's topic (-1: none)."""
+    """A new BERTopic model fitted to the corpus (its passages' ``texts`` as ``_marked`` gives them), and each
+    passage's topic (-1: none)."""
     # made outside quiet_bertopic(): BERTopic() resets its log level
     model = _new_model(settings, selection, reducer)
     with quiet_bertopic():
-        return model, [int(topic) for topic in model.fit_transform(_marked(corpus.texts), corpus.embeddings)[0]]
+        return model, [int(topic) for topic in model.fit_transform(texts, corpus.embeddings)[0]]
 
 
 class _OnceReducer:
